@@ -1,0 +1,5 @@
+import sys
+
+from pixtralogist.core.cli import main
+
+sys.exit(main())

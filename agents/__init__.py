@@ -1,0 +1,1 @@
+"""pixtralogist.agents"""

@@ -1,0 +1,231 @@
+"""The agent: one compiled LangGraph graph per runtime.
+
+intake -> route -> draft -> retrieve -> verify -> review <-> apply -> finalize -> learn
+
+- ``route`` pauses (``interrupt``) to let the clinician choose when routing is not confident.
+- ``review`` pauses with the draft; the clinician's input resumes it into ``apply``,
+  which edits, answers, or asks to sign; edits loop back through ``retrieve`` and
+  ``verify`` so flags and citations stay current.
+- ``finalize`` signs; ``learn`` writes draft and final report to the feedback store.
+
+Routers are pure functions of the state (unit-tested on their own).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pixtralogist.agents import chat
+from pixtralogist.agents.runtime import AgentRuntime
+from pixtralogist.agents.state import AgentState
+from pixtralogist.agents.types import ChatMessage, Citation
+from pixtralogist.core import editing
+from pixtralogist.core.checks import run_generic_checks
+from pixtralogist.core.errors import PixtralogistError, UnknownSpecialtyError
+from pixtralogist.core.models import Case, Draft, Flag, RouteScore
+from pixtralogist.core.pipeline import route_case
+
+
+def _msg(role: str, text: str, sources: list[str] | None = None) -> dict[str, Any]:
+    return ChatMessage(role=role, text=text, sources=sources or []).model_dump(mode="json")
+
+
+# --- routers (pure) ---------------------------------------------------------------
+
+
+def after_apply(state: AgentState) -> Literal["finalize", "retrieve", "review"]:
+    """Sign when a signature was given; re-check after an edit; otherwise back to review."""
+    if state.get("sign_as"):
+        return "finalize"
+    pending = state.get("pending") or {}
+    return "retrieve" if pending.get("changed") else "review"
+
+
+# --- graph ---------------------------------------------------------------------------
+
+
+def build_graph(rt: AgentRuntime, checkpointer=None):
+    """Compile the agent graph over ``rt`` with an optional checkpointer."""
+    from langgraph.graph import END, START, StateGraph
+    from langgraph.types import interrupt
+
+    host = rt.host
+
+    def _case(state: AgentState) -> Case:
+        return Case.model_validate(state["case"])
+
+    def _template(state: AgentState):
+        return host.template(state["template_id"])
+
+    def intake(state: AgentState) -> dict:
+        case = _case(state)
+        return {"case": case.model_dump(mode="json"), "status": "routing", "impression_locked": False,
+                "sign_as": None, "pending": None}
+
+    def route(state: AgentState) -> dict:
+        case = _case(state)
+        try:
+            decision = route_case(case, host)
+        except UnknownSpecialtyError as exc:
+            decision = route_case(case.model_copy(update={"specialty_hint": None}), host)
+            decision = type(decision)("ask", None, decision.candidates, str(exc))
+        record = {"status": decision.status, "reason": decision.reason,
+                  "candidates": [c.model_dump(mode="json") for c in decision.candidates]}
+        choice = decision.choice
+        if decision.status != "routed":
+            specialty = interrupt({"kind": "choose_specialty", "reason": decision.reason,
+                                   "candidates": record["candidates"]})
+            ranked = [c for c in decision.candidates if c.specialty == specialty]
+            if ranked:
+                choice = ranked[0]
+            else:
+                tpl = host.templates(specialty)[0]
+                choice = RouteScore(specialty=specialty, template_id=tpl.id, score=0.0, reasons=["chosen by clinician"])
+            record["reason"] = f"chosen by the clinician ({decision.reason})"
+        record["choice"] = choice.model_dump(mode="json")
+        return {"route": record, "specialty": choice.specialty, "template_id": choice.template_id, "status": "drafting"}
+
+    def draft(state: AgentState) -> dict:
+        case, template = _case(state), _template(state)
+        drafter = host.drafter(state["specialty"], template)
+        d = drafter.draft(case, template)
+        if not d.region_labels:
+            d = d.model_copy(update={"region_labels": {r.name: r.label for r in template.regions}})
+        dump = d.model_dump(mode="json")
+        return {"draft": dump, "original_draft": dump}
+
+    def retrieve(state: AgentState) -> dict:
+        d, template = Draft.model_validate(state["draft"]), _template(state)
+        cits = rt.cite_findings(state["specialty"], template, d.findings)
+        findings = []
+        for f in d.findings:
+            ids = [c.snippet.id for c in cits.get(f.id, [])]
+            if f.provenance.source != "clinician" or ids:
+                f = f.model_copy(update={"provenance": f.provenance.model_copy(update={"guideline_ids": ids})})
+            findings.append(f)
+        all_ids = sorted({i for cs in cits.values() for i in (c.snippet.id for c in cs)})
+        d = d.model_copy(update={"findings": findings,
+                                 "provenance": d.provenance.model_copy(update={"guideline_ids": all_ids})})
+        return {"draft": d.model_dump(mode="json"),
+                "citations": {k: [c.model_dump(mode="json") for c in v] for k, v in cits.items()}}
+
+    def verify(state: AgentState) -> dict:
+        case, template = _case(state), _template(state)
+        d = Draft.model_validate(state["draft"])
+        snippets = host.guidelines(state["specialty"])
+        flags = run_generic_checks(d, template) + host.verify(d, case, template, snippets)
+        cits = {k: [Citation.model_validate(c) for c in v] for k, v in (state.get("citations") or {}).items()}
+        by_id = {s.id: s for s in snippets}
+        for fl in flags:
+            if not fl.finding_id or not fl.snippet_ids:
+                continue
+            stance = "supports" if fl.severity == "info" else "contradicts"
+            lst = cits.setdefault(fl.finding_id, [])
+            for sid in fl.snippet_ids:
+                existing = next((c for c in lst if c.snippet.id == sid), None)
+                if existing is None and sid in by_id:
+                    lst.append(Citation(snippet=by_id[sid], score=1.0, stance=stance))
+                elif existing is not None:
+                    existing.stance = stance
+        d = d.model_copy(update={"flags": flags})
+        return {"draft": d.model_dump(mode="json"), "flags": [f.model_dump(mode="json") for f in flags],
+                "citations": {k: [c.model_dump(mode="json") for c in v] for k, v in cits.items()},
+                "status": "review"}
+
+    def review(state: AgentState) -> dict:
+        value = interrupt({"kind": "review"})
+        return {"pending": value}
+
+    def apply(state: AgentState) -> dict:
+        pending = dict(state.get("pending") or {})
+        case, template = _case(state), _template(state)
+        d = Draft.model_validate(state["draft"])
+        action = pending.get("action")
+        edit_id = pending.get("edit_id") or uuid.uuid4().hex
+        actor = pending.get("clinician")
+        out: dict[str, Any] = {}
+        edits: list[dict] = []
+        locked = bool(state.get("impression_locked"))
+        try:
+            if action == "message":
+                ctx = chat.ChatContext(
+                    template=template,
+                    sorter=_sorter(host, state["specialty"], template),
+                    flags=[Flag.model_validate(f) for f in state.get("flags") or []],
+                    citations={k: [Citation.model_validate(c) for c in v] for k, v in (state.get("citations") or {}).items()},
+                    search=lambda q, region: rt.search(state["specialty"], q, region),
+                    original=Draft.model_validate(state["original_draft"]),
+                    impression_locked=locked,
+                )
+                res = chat.handle(pending.get("text", ""), d, ctx)
+                d, edits, locked = res.draft, res.edits, res.impression_locked
+                reply = res.reply
+                if res.sign_requested:
+                    name = res.sign_as or actor
+                    if name:
+                        out["sign_as"] = name
+                    else:
+                        reply = "To sign, give your name: 'sign as <name>'."
+                out["messages"] = [_msg("clinician", pending.get("text", "")), _msg("assistant", reply, res.sources)]
+            elif action == "edit_region":
+                region = pending["region"]
+                before = d.region_dict().get(region, "")
+                d = editing.replace_region(d, region, pending.get("text", ""), template, rebuild_impression=not locked)
+                edits = [{"kind": "edit_region", "region": region, "before": before, "after": d.region_dict()[region]}]
+            elif action == "edit_impression":
+                before = "\n".join(d.impression)
+                d = editing.set_impression(d, pending.get("text", ""))
+                locked = True
+                edits = [{"kind": "impression", "region": None, "before": before, "after": "\n".join(d.impression)}]
+            elif action == "sign":
+                out["sign_as"] = (pending.get("clinician") or "").strip() or None
+                if not out["sign_as"]:
+                    out["messages"] = [_msg("system", "A clinician's name is required to sign.")]
+            else:
+                out["messages"] = [_msg("system", f"Unknown action {action!r}.")]
+        except PixtralogistError as exc:
+            out["messages"] = [_msg("system", str(exc))]
+            edits = []
+        changed = [e for e in edits if e["before"] != e["after"]]
+        for i, e in enumerate(changed):
+            rt.feedback.log_edit(f"{edit_id}:{i}", case.id, e["kind"], e["before"], e["after"],
+                                 region=e["region"], actor=actor)
+        pending["changed"] = bool(changed)
+        out.update({"draft": d.model_dump(mode="json"), "pending": pending, "impression_locked": locked})
+        return out
+
+    def finalize(state: AgentState) -> dict:
+        d = Draft.model_validate(state["draft"])
+        signed = d.sign(state["sign_as"])
+        return {"draft": signed.model_dump(mode="json"), "status": "signed",
+                "messages": [_msg("system", f"Signed by {signed.signed_by}.")]}
+
+    def learn(state: AgentState) -> dict:
+        rt.feedback.record_report(_case(state), Draft.model_validate(state["original_draft"]),
+                                  Draft.model_validate(state["draft"]))
+        return {"status": "signed"}
+
+    g = StateGraph(AgentState)
+    for name, fn in [("intake", intake), ("route", route), ("draft", draft), ("retrieve", retrieve),
+                     ("verify", verify), ("review", review), ("apply", apply), ("finalize", finalize),
+                     ("learn", learn)]:
+        g.add_node(name, fn)
+    g.add_edge(START, "intake")
+    g.add_edge("intake", "route")
+    g.add_edge("route", "draft")
+    g.add_edge("draft", "retrieve")
+    g.add_edge("retrieve", "verify")
+    g.add_edge("verify", "review")
+    g.add_edge("review", "apply")
+    g.add_conditional_edges("apply", after_apply, ["finalize", "retrieve", "review"])
+    g.add_edge("finalize", "learn")
+    g.add_edge("learn", END)
+    return g.compile(checkpointer=checkpointer)
+
+
+def _sorter(host, specialty, template):
+    try:
+        return host.region_sorter(specialty, template)
+    except PixtralogistError:
+        return None

@@ -1,0 +1,72 @@
+"""What the agent's nodes use at run time: plugins, guideline store, feedback store.
+
+Built by :meth:`AgentRuntime.create` from a data directory; nothing is created
+at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pixtralogist.agents.types import Citation
+from pixtralogist.core.feedback import FeedbackStore
+from pixtralogist.core.models import Finding, Template
+from pixtralogist.core.plugins import PluginHost, get_plugin_manager
+
+
+@dataclass
+class AgentRuntime:
+    host: PluginHost
+    feedback: FeedbackStore
+    store: object | None = None  # pixtralogist.core.retrieval.GuidelineStore
+    k: int = 3
+    min_score: float = 0.3
+    _synced: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def create(cls, data_dir: Path | None, *, host: PluginHost | None = None, retrieval: bool = True) -> "AgentRuntime":
+        host = host or get_plugin_manager()
+        feedback = FeedbackStore.open(data_dir / "feedback.sqlite" if data_dir else None)
+        store = None
+        if retrieval:
+            from pixtralogist.core.retrieval import GuidelineStore
+
+            store = GuidelineStore.open(data_dir / "guidelines" if data_dir else None)
+        return cls(host=host, feedback=feedback, store=store)
+
+    # -- retrieval -----------------------------------------------------------------
+
+    def _ensure_synced(self, specialty: str) -> None:
+        if self.store is None or specialty in self._synced:
+            return
+        with self._lock:
+            if specialty not in self._synced:
+                self.store.sync(specialty, self.host.guidelines(specialty))
+                self._synced.add(specialty)
+
+    def cite_findings(self, specialty: str, template: Template, findings: list[Finding]) -> dict[str, list[Citation]]:
+        """Top guideline snippets of the finding's region for every finding that is not a default."""
+        if self.store is None:
+            return {}
+        self._ensure_synced(specialty)
+        items = [f for f in findings if not f.is_default]
+        if not items:
+            return {}
+        results = self.store.search_many(specialty, [f.text for f in items], region=[f.region for f in items],
+                                         template_id=template.id, k=self.k)
+        out: dict[str, list[Citation]] = {}
+        for f, hits in zip(items, results):
+            cits = [Citation(snippet=h.snippet, score=round(float(h.score), 4)) for h in hits if h.score >= self.min_score]
+            if cits:
+                out[f.id] = cits
+        return out
+
+    def search(self, specialty: str, query: str, region: str | None = None, k: int = 8) -> list[Citation]:
+        if self.store is None:
+            return []
+        self._ensure_synced(specialty)
+        hits = self.store.search(specialty, query, region=region, k=k)
+        return [Citation(snippet=h.snippet, score=round(float(h.score), 4)) for h in hits]

@@ -1,0 +1,232 @@
+"""The agent's facade for the app and the CLI: one method per clinician action.
+
+A case is one LangGraph thread (thread id = case id) in a SQLite checkpointer:
+it survives a restart of the process and resumes where it paused. Every
+method returns a :class:`~pixtralogist.agents.types.Turn`.
+
+>>> svc = ReportingService.create(Path("/tmp/pixtralogist"))      # doctest: +SKIP
+>>> turn = svc.start(case)                                         # doctest: +SKIP
+>>> turn = svc.message(turn.case_id, "add small right pleural effusion")  # doctest: +SKIP
+>>> turn = svc.sign(turn.case_id, "Dr A. Example")                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pixtralogist.agents.types import CaseSummary, ChatMessage, Citation, Turn
+from pixtralogist.core.errors import CaseError, PixtralogistError
+from pixtralogist.core.models import Case, Draft, Flag, RouteScore
+from pixtralogist.core.plugins import PluginHost
+
+log = logging.getLogger(__name__)
+
+HOME_ENV = "PIXTRALOGIST_HOME"
+
+_INDEX = """
+CREATE TABLE IF NOT EXISTS pixtralogist_cases (
+    case_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    specialty TEXT,
+    indication TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get(HOME_ENV) or Path.home() / ".pixtralogist")
+
+
+class ReportingService:
+    """Thread-safe: one lock per case serialises actions on the same case."""
+
+    def __init__(self, runtime, graph, conn: sqlite3.Connection, data_dir: Path | None) -> None:
+        self.runtime = runtime
+        self.graph = graph
+        self._conn = conn
+        self.data_dir = data_dir
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._db_lock = threading.Lock()
+
+    @classmethod
+    def create(cls, data_dir: Path | None = None, *, host: PluginHost | None = None,
+               retrieval: bool = True) -> "ReportingService":
+        """Open (or create) the service's stores under ``data_dir`` (default ``$PIXTRALOGIST_HOME``
+        or ``~/.pixtralogist``): ``agent.sqlite`` (checkpoints and case index), ``feedback.sqlite``,
+        ``guidelines/`` (chromadb)."""
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        from pixtralogist.agents.graph import build_graph
+        from pixtralogist.agents.runtime import AgentRuntime
+
+        data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(data_dir / "agent.sqlite"), check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(_INDEX)
+        conn.commit()
+        saver = SqliteSaver(conn)
+        saver.setup()
+        runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval)
+        return cls(runtime, build_graph(runtime, saver), conn, data_dir)
+
+    def close(self) -> None:
+        with self._db_lock:
+            self._conn.close()
+        self.runtime.feedback.close()
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _lock(self, case_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(case_id, threading.Lock())
+
+    @staticmethod
+    def _config(case_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": case_id}}
+
+    def _snapshot(self, case_id: str):
+        snap = self.graph.get_state(self._config(case_id))
+        if not snap.values:
+            raise CaseError(f"no case {case_id!r}; open one from the case list or start a new one")
+        return snap
+
+    @staticmethod
+    def _interrupt(snap) -> dict | None:
+        for task in snap.tasks:
+            for intr in task.interrupts:
+                return intr.value
+        return None
+
+    def _index(self, case_id: str, turn: Turn, indication: str | None = None) -> None:
+        now = datetime.now(timezone.utc).isoformat()
+        specialty = turn.draft.specialty if turn.draft else None
+        with self._db_lock:
+            self._conn.execute(
+                "INSERT INTO pixtralogist_cases (case_id, status, specialty, indication, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET status=excluded.status, "
+                "specialty=COALESCE(excluded.specialty, specialty), updated_at=excluded.updated_at",
+                (case_id, turn.status, specialty, (indication or "")[:200], now, now),
+            )
+            self._conn.commit()
+
+    def _run(self, case_id: str, payload: Any) -> Turn:
+        try:
+            self.graph.invoke(payload, self._config(case_id))
+        except PixtralogistError as exc:
+            log.warning("case %s: %s", case_id, type(exc).__name__)
+            turn = self._turn(case_id)
+            turn.status, turn.error = "error", str(exc)
+            return turn
+        return self._turn(case_id)
+
+    def _turn(self, case_id: str) -> Turn:
+        snap = self._snapshot(case_id)
+        values = snap.values
+        intr = self._interrupt(snap)
+        draft = Draft.model_validate(values["draft"]) if values.get("draft") else None
+        if intr and intr.get("kind") == "choose_specialty":
+            status = "choose_specialty"
+        elif draft is not None and draft.is_signed:
+            status = "signed"
+        elif intr and intr.get("kind") == "review":
+            status = "review"
+        else:
+            status = "error"
+        candidates = [RouteScore.model_validate(c) for c in (intr or {}).get("candidates", [])] if status == "choose_specialty" else []
+        return Turn(
+            case_id=case_id,
+            status=status,
+            draft=draft,
+            flags=[Flag.model_validate(f) for f in values.get("flags") or []],
+            citations={k: [Citation.model_validate(c) for c in v] for k, v in (values.get("citations") or {}).items()},
+            candidates=candidates,
+            messages=[ChatMessage.model_validate(m) for m in values.get("messages") or []],
+            error=(intr or {}).get("reason") if status == "choose_specialty" else None,
+        )
+
+    def _resume(self, case_id: str, expect: str, value: Any) -> Turn:
+        from langgraph.types import Command
+
+        with self._lock(case_id):
+            snap = self._snapshot(case_id)
+            intr = self._interrupt(snap)
+            if intr is None and snap.next:
+                self.graph.invoke(None, self._config(case_id))  # finish a step cut off by a crash
+                snap = self._snapshot(case_id)
+                intr = self._interrupt(snap)
+            if intr is None or intr.get("kind") != expect:
+                state = "signed" if (snap.values.get("draft") or {}).get("status") == "signed" else (intr or {}).get("kind")
+                raise CaseError(f"case {case_id} is not waiting for {expect.replace('_', ' ')} (it is {state or 'finished'})")
+            turn = self._run(case_id, Command(resume=value))
+        self._index(case_id, turn)
+        return turn
+
+    # -- public API ---------------------------------------------------------------------
+
+    def start(self, case: Case) -> Turn:
+        """Route, draft, retrieve and verify ``case``; pause at review or at the specialty choice."""
+        if case.specialty_hint:
+            self.runtime.host.specialty(case.specialty_hint)  # unknown specialty: clear error before anything runs
+        with self._lock(case.id):
+            if self.graph.get_state(self._config(case.id)).values:
+                raise CaseError(f"case {case.id} already exists; reopen it instead")
+            log.info("case %s: start (%d images)", case.id, len(case.images))
+            turn = self._run(case.id, {"case": case.model_dump(mode="json")})
+        self._index(case.id, turn, case.indication)
+        return turn
+
+    def choose_specialty(self, case_id: str, specialty: str) -> Turn:
+        name = self.runtime.host.specialty(specialty).name
+        return self._resume(case_id, "choose_specialty", name)
+
+    def message(self, case_id: str, text: str, *, clinician: str | None = None) -> Turn:
+        if not (text or "").strip():
+            raise CaseError("the message is empty")
+        if len(text) > 5000:
+            raise CaseError("the message is too long (5,000 characters at most)")
+        return self._resume(case_id, "review", {"action": "message", "text": text, "clinician": clinician,
+                                                "edit_id": uuid.uuid4().hex})
+
+    def edit_region(self, case_id: str, region: str, text: str, *, clinician: str | None = None) -> Turn:
+        return self._resume(case_id, "review", {"action": "edit_region", "region": region, "text": text or "",
+                                                "clinician": clinician, "edit_id": uuid.uuid4().hex})
+
+    def edit_impression(self, case_id: str, text: str, *, clinician: str | None = None) -> Turn:
+        return self._resume(case_id, "review", {"action": "edit_impression", "text": text or "",
+                                                "clinician": clinician, "edit_id": uuid.uuid4().hex})
+
+    def sign(self, case_id: str, clinician: str) -> Turn:
+        if not (clinician or "").strip():
+            raise CaseError("a clinician's name is required to sign")
+        return self._resume(case_id, "review", {"action": "sign", "clinician": clinician.strip(),
+                                                "edit_id": uuid.uuid4().hex})
+
+    def get(self, case_id: str) -> Turn:
+        """The case as it stands; a step cut off by a crash is completed first."""
+        with self._lock(case_id):
+            snap = self._snapshot(case_id)
+            if snap.next and self._interrupt(snap) is None:
+                return self._run(case_id, None)
+            return self._turn(case_id)
+
+    def case(self, case_id: str) -> Case:
+        return Case.model_validate(self._snapshot(case_id).values["case"])
+
+    def list_cases(self, limit: int = 200) -> list[CaseSummary]:
+        with self._db_lock:
+            rows = self._conn.execute(
+                "SELECT case_id, status, specialty, indication, updated_at FROM pixtralogist_cases "
+                "ORDER BY updated_at DESC LIMIT ?", (limit,)).fetchall()
+        return [CaseSummary(case_id=r[0], status=r[1], specialty=r[2], indication=r[3],
+                            updated_at=datetime.fromisoformat(r[4])) for r in rows]

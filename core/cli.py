@@ -1,0 +1,308 @@
+"""The ``pixtralogist`` command line.
+
+``main(argv) -> int``; one small class per sub-command. Heavy libraries are
+imported inside ``run`` so ``pixtralogist --help`` answers fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from pixtralogist import __version__
+from pixtralogist.core.errors import PixtralogistError, RoutingError
+
+log = logging.getLogger("pixtralogist")
+
+
+class Command:
+    name: str = ""
+    help: str = ""
+
+    def configure(self, parser: argparse.ArgumentParser) -> None:  # pragma: no cover - interface
+        pass
+
+    def run(self, args: argparse.Namespace) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def _host():
+    from pixtralogist.core.plugins import get_plugin_manager
+
+    return get_plugin_manager()
+
+
+class DraftCommand(Command):
+    name = "draft"
+    help = "draft a report for a study from its images and the clinician's dictation (offline by default)"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--image", action="append", required=True, metavar="PATH",
+                       help="PNG, JPEG or DICOM file; repeat for 1-4 images")
+        p.add_argument("--notes", default="", help="dictation or shorthand, e.g. 'small L effusion, heart nl'")
+        p.add_argument("--indication", default="", help="the clinical question")
+        p.add_argument("--comparison", default="", help="comparison study, if any")
+        p.add_argument("--specialty", default=None, help="skip routing and use this specialty")
+        p.add_argument("--json", action="store_true", help="print the draft as JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.core.imaging import build_case
+        from pixtralogist.core.pipeline import draft_case
+
+        case = build_case(args.image, notes=args.notes, indication=args.indication, comparison=args.comparison)
+        host = _host()
+        try:
+            draft, decision = draft_case(case, host, specialty=args.specialty)
+        except RoutingError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 3
+        if args.json:
+            print(draft.model_dump_json(indent=2))
+        else:
+            print(draft.to_text())
+            if draft.flags:
+                print("\nFLAGS:")
+                for f in draft.flags:
+                    print(f"  [{f.severity}] {f.message}")
+            print(f"\n(routed to {draft.specialty}/{draft.template_id}: {decision.reason})")
+        return 0
+
+
+class SortRegionsCommand(Command):
+    name = "sort-regions"
+    help = "sort chest X-ray findings text into regions; prints JSON keyed by region"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("text", help="findings text ('-' reads standard input)")
+        p.add_argument("--template", default="cxr", help="template id (default: cxr)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        text = sys.stdin.read() if args.text == "-" else args.text
+        host = _host()
+        template = host.template(args.template)
+        sorter = host.region_sorter(template.specialty, template)
+        print(json.dumps(sorter.sort(text), ensure_ascii=False))
+        return 0
+
+
+class PluginsCommand(Command):
+    name = "plugins"
+    help = "list installed plugins, their specialties and templates, and plugins that failed to load"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true")
+
+    def run(self, args: argparse.Namespace) -> int:
+        host = _host()
+        specs = host.specialties()
+        data = {
+            "plugins": host.plugin_names(),
+            "specialties": {
+                name: {
+                    "label": s.label,
+                    "version": s.version,
+                    "templates": [
+                        {"id": t.id, "version": t.version, "title": t.title, "regions": t.region_names}
+                        for t in host.templates(name)
+                    ],
+                }
+                for name, s in specs.items()
+            },
+            "failures": [f.__dict__ for f in host.failures],
+        }
+        if args.json:
+            print(json.dumps(data, indent=2))
+            return 0
+        for name, s in data["specialties"].items():
+            print(f"{name} {s['version']}: {s['label']}")
+            for t in s["templates"]:
+                print(f"  template {t['id']} v{t['version']}: {t['title']} [{', '.join(t['regions'])}]")
+        print("plugins: " + ", ".join(data["plugins"]))
+        for f in data["failures"]:
+            print(f"FAILED {f['plugin']} ({f['stage']}): {f['error']}")
+        return 0
+
+
+class DataIUXrayCommand(Command):
+    name = "iu-xray"
+    help = "write a region-organised annotation.json from the IU X-Ray reports"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", required=True, type=Path, help="output folder (annotation.json, images/)")
+        p.add_argument("--archive", default=None, help="NLMCXR_reports.tgz (default: the torchxrayvision wheel's copy)")
+        p.add_argument("--images", default=None, help="folder with the collection's images named by image id")
+        p.add_argument("--limit", type=int, default=None, help="only the first N reports")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.plugins.radiology.iu_xray import ATTRIBUTION, read_reports, to_annotation
+
+        host = _host()
+        template = host.template("cxr")
+        sorter = host.region_sorter(template.specialty, template)
+        reports = read_reports(args.archive)
+        if args.limit:
+            reports = reports[: args.limit]
+        counts = to_annotation(reports, sorter, args.out, images_dir=args.images)
+        print(json.dumps(counts))
+        print(f"wrote {args.out / 'annotation.json'}  (source: {ATTRIBUTION})")
+        return 0
+
+
+class DataCommand(Command):
+    name = "data"
+    help = "import data sets into the training/evaluation layout"
+    subcommands = (DataIUXrayCommand,)
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        sub = p.add_subparsers(dest="data_command", required=True, metavar="DATASET")
+        for cls in self.subcommands:
+            cmd = cls()
+            sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+            cmd.configure(sp)
+            sp.set_defaults(_command=cmd)
+
+
+class ServeCommand(Command):
+    name = "serve"
+    help = "run the clinician app (Gradio) on this machine"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+        p.add_argument("--port", type=int, default=7860)
+        p.add_argument("--data-dir", type=Path, default=None, help="where cases and indexes are kept")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.ui.app import serve
+
+        return serve(host=args.host, port=args.port, data_dir=args.data_dir)
+
+
+class ModelsCommand(Command):
+    name = "models"
+    help = "show which model each specialty drafts with; --check loads each model or contacts each server"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", type=Path, default=None, metavar="PATH",
+                       help="site configuration YAML (default: $PIXTRALOGIST_CONFIG, then $PIXTRALOGIST_HOME/config.yaml)")
+        p.add_argument("--check", action="store_true",
+                       help="load each transformers model and adapter, GET /v1/models from each server")
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    @staticmethod
+    def _summary(desc: dict) -> str:
+        keys = ("base_model", "endpoint", "model", "adapter", "adapter_version", "quantization", "api_key_env")
+        parts = [f"{k}={desc[k]}" for k in keys if desc.get(k) not in (None, "")]
+        if desc.get("api_key_env"):
+            parts.append("api_key=" + ("set" if desc.get("api_key_set") else "MISSING"))
+        return " ".join(parts)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.core.config import load_settings
+        from pixtralogist.core.errors import ConfigError
+        from pixtralogist.core.plugins import get_plugin_manager
+
+        settings = load_settings(args.config)
+        host = get_plugin_manager(settings=settings)
+        installed = list(host.specialties())
+        names = installed + [n for n in settings.configured_specialties() if n not in installed]
+        rows, failed = [], False
+        for name in names:
+            row: dict = {"specialty": name, "installed": name in installed, "sources": settings.sources_for(name)}
+            rows.append(row)
+            try:
+                cfg = host.model_config(name)
+            except ConfigError as exc:
+                row.update(status="config-error", error=str(exc))
+                failed = True
+                continue
+            row["backend"] = cfg.backend
+            if cfg.backend == "offline":
+                row.update(status="offline", detail="dictation drafter (no model)")
+                continue
+            try:
+                from pixtralogist.core.backends import get_backend
+
+                backend = get_backend(cfg)
+                row["config"] = backend.describe()
+                row["status"] = "configured"
+                if args.check:
+                    row["check"] = backend.check()
+                    row["status"] = "ok"
+            except PixtralogistError as exc:
+                row.update(status="failed", error=str(exc))
+                failed = True
+            except Exception as exc:  # a broken model stack must not print a traceback here
+                row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+                failed = True
+        if args.json:
+            print(json.dumps({"config": str(settings.source) if settings.source else None, "specialties": rows},
+                             indent=2, default=str))
+            return 1 if failed else 0
+        print(f"configuration: {settings.source or '(no file; plugin defaults and environment)'}")
+        for row in rows:
+            head = f"{row['specialty']}:" + ("" if row["installed"] else " (no plugin installed)")
+            if row["status"] == "config-error":
+                line = f"{head} CONFIG ERROR: {row['error']}"
+            elif row["status"] == "offline":
+                line = f"{head} offline - {row['detail']}"
+            else:
+                line = f"{head} {row['backend']} {self._summary(row.get('config', {}))}".rstrip()
+                if row["status"] == "failed":
+                    line += f" - FAILED: {row['error']}"
+                elif row["status"] == "ok":
+                    chk = row["check"]
+                    if row["backend"] == "transformers":
+                        line += (f" - OK: {chk['model_class']} ({chk['parameters']:,} parameters) on {chk['device']} "
+                                 f"{chk['dtype']}" + (f", adapter {chk['adapter']}" if chk.get("adapter") else "")
+                                 + f", loaded in {chk['load_seconds']} s")
+                    else:
+                        served = chk.get("served")
+                        line += f" - OK: server answers, {len(chk['models'])} model(s)" + (
+                            "" if served is None else (f", serves {chk['model']}" if served
+                                                       else f", but does NOT list {chk['model']}"))
+            if row.get("sources"):
+                line += f"  [from {', '.join(row['sources'])}]"
+            print(line)
+        return 1 if failed else 0
+
+
+COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,
+                                       ModelsCommand)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pixtralogist",
+        description="Agentic reporting assistant for clinicians. Every draft is AI-generated and "
+        "unsigned until a clinician reviews and signs it; not for unsupervised clinical use.",
+    )
+    parser.add_argument("--version", action="version", version=f"pixtralogist {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for cls in COMMANDS:
+        cmd = cls()
+        sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        cmd.configure(sp)
+        sp.set_defaults(_command=cmd)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args._command.run(args)
+    except PixtralogistError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

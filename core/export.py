@@ -1,0 +1,333 @@
+"""Exports of a report draft: plain text, JSON and a FHIR R4 ``DiagnosticReport``.
+
+Pure functions (no I/O, no UI). Nothing exported carries a patient identifier:
+cases never hold any (see :class:`~pixtralogist.core.models.ImageMeta`) and the
+FHIR subject is a placeholder reference that the receiving system replaces.
+
+An unsigned draft exports with FHIR ``status: preliminary`` and the AI
+disclaimer; only a signed draft exports as ``final`` with its interpreter.
+
+>>> from pixtralogist.core.export import to_fhir          # doctest: +SKIP
+>>> resource = to_fhir(turn.draft, case, citations=turn.citations)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pixtralogist import __version__
+from pixtralogist.core.models import Case, Draft, utcnow
+
+__all__ = [
+    "AI_PROVENANCE_URL",
+    "EXPORT_FORMATS",
+    "export_bytes",
+    "export_filename",
+    "to_fhir",
+    "to_json",
+    "to_text",
+]
+
+#: Complex extension carrying the AI provenance of a report (model, adapter, template, plugin, guidelines).
+AI_PROVENANCE_URL = "https://pixtralogist.example/fhir/StructureDefinition/ai-provenance"
+#: Identifier system for Pixtralogist draft ids (not patient identifiers).
+DRAFT_ID_SYSTEM = "https://pixtralogist.example/fhir/sid/draft-id"
+#: Identifier system for the SHA-256 (hex) of an uploaded image.
+IMAGE_SHA256_SYSTEM = "https://pixtralogist.example/fhir/sid/image-sha256"
+
+LOINC = "http://loinc.org"
+DICOM_DCM = "http://dicom.nema.org/resources/ontology/DCM"
+V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
+
+#: LOINC 18748-4 "Diagnostic imaging study": the generic code used when no
+#: specific procedure code is known for a template.
+GENERIC_CODE = {"system": LOINC, "code": "18748-4", "display": "Diagnostic imaging study"}
+
+#: Chest radiograph codes by number of views. LOINC names the procedure by its
+#: view count, so the code is chosen from the number of images actually in
+#: the case; with no case, or 3-4 images, the generic code is used rather than
+#: claiming a view count the study may not have.
+CHEST_XR_BY_VIEWS = {
+    1: {"system": LOINC, "code": "36554-4", "display": "XR Chest Single view"},
+    2: {"system": LOINC, "code": "36643-5", "display": "XR Chest 2 Views"},
+}
+
+#: Human titles of the built-in templates (the draft carries only the template id).
+TEMPLATE_TITLES = {"cxr": "Chest radiograph"}
+
+#: HL7 v2 table 0074 (diagnostic service section) by specialty, where one fits.
+SERVICE_SECTIONS = {
+    "radiology": {"system": V2_0074, "code": "RAD", "display": "Radiology"},
+    "pathology": {"system": V2_0074, "code": "PAT", "display": "Pathology (gross & histopath, not surgical)"},
+}
+
+EXPORT_FORMATS = ("text", "json", "fhir")
+
+
+# --- plain text and JSON ---------------------------------------------------
+
+
+def to_text(draft: Draft) -> str:
+    """The report as plain text, with the AI/sign-off status on top (:meth:`Draft.to_text`)."""
+    return draft.to_text()
+
+
+def _citation_dicts(citations: Any) -> dict[str, list[dict]]:
+    """Normalise citations to ``{finding_id: [citation dict, ...]}``.
+
+    Accepts the agent's ``Turn.citations`` mapping (finding id -> list of
+    ``Citation``), a flat iterable of citations (kept under ``""``), or
+    plain dicts. Core does not import the agent: anything with
+    ``model_dump`` is dumped, dicts are copied.
+    """
+    if not citations:
+        return {}
+
+    def dump(c: Any) -> dict:
+        if hasattr(c, "model_dump"):
+            return c.model_dump(mode="json")
+        if isinstance(c, Mapping):
+            return json.loads(json.dumps(dict(c), default=str))
+        raise TypeError(f"cannot export a citation of type {type(c).__name__}")
+
+    if isinstance(citations, Mapping):
+        return {str(k): [dump(c) for c in v] for k, v in citations.items()}
+    return {"": [dump(c) for c in citations]}
+
+
+def _snippet_id(c: dict) -> str | None:
+    snip = c.get("snippet")
+    if isinstance(snip, Mapping):
+        return snip.get("id")
+    return c.get("id")
+
+
+def _guideline_ids(draft: Draft, cites: dict[str, list[dict]]) -> list[str]:
+    """Every guideline snippet the draft relies on, in first-seen order."""
+    ids: list[str] = list(draft.provenance.guideline_ids)
+    for flag in draft.flags:
+        ids.extend(flag.snippet_ids)
+    for group in cites.values():
+        ids.extend(i for i in (_snippet_id(c) for c in group) if i)
+    return list(dict.fromkeys(ids))
+
+
+def to_json(draft: Draft, *, citations: Any = None) -> str:
+    """The draft, its citations and the export's provenance as pretty JSON.
+
+    The ``draft`` member is :meth:`Draft.model_dump` and validates back with
+    ``Draft.model_validate``.
+    """
+    cites = _citation_dicts(citations)
+    doc = {
+        "format": "pixtralogist-report",
+        "format_version": 1,
+        "generator": f"pixtralogist {__version__}",
+        "status": draft.status,
+        "disclaimer": None if draft.is_signed else draft.disclaimer,
+        "report_text": to_text(draft),
+        "draft": draft.model_dump(mode="json"),
+        "citations": cites,
+        "guideline_ids": _guideline_ids(draft, cites),
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+# --- FHIR R4 ---------------------------------------------------------------
+
+
+def _instant(dt: datetime) -> str:
+    """FHIR ``instant``/``dateTime``: ISO 8601 with a time zone."""
+    if dt.tzinfo is None:
+        raise ValueError("FHIR instants need a time zone; got a naive datetime")
+    return dt.isoformat(timespec="seconds")
+
+
+def _title(draft: Draft) -> str:
+    return TEMPLATE_TITLES.get(draft.template_id) or f"{draft.specialty.capitalize()} imaging"
+
+
+def _code(draft: Draft, case: Case | None) -> dict:
+    title = _title(draft)
+    if draft.template_id == "cxr" and case is not None and len(case.images) in CHEST_XR_BY_VIEWS:
+        coding = CHEST_XR_BY_VIEWS[len(case.images)]
+        return {"coding": [dict(coding)], "text": coding["display"]}
+    text = title if draft.template_id in TEMPLATE_TITLES else "Imaging study report"
+    return {"coding": [dict(GENERIC_CODE)], "text": text}
+
+
+def _provenance_extension(draft: Draft, guideline_ids: list[str]) -> dict:
+    """A complex extension (sub-extensions only, no value of its own)."""
+    p = draft.provenance
+    pairs: list[tuple[str, str, Any]] = [
+        ("generator", "valueString", f"pixtralogist {__version__}"),
+        ("engine", "valueString", p.engine),
+        ("model", "valueString", p.model),
+        ("adapter", "valueString", p.adapter),
+        ("adapterVersion", "valueString", p.adapter_version),
+        ("plugin", "valueString", p.plugin),
+        ("pluginVersion", "valueString", p.plugin_version),
+        ("specialty", "valueString", draft.specialty),
+        ("template", "valueString", draft.template_id),
+        ("templateVersion", "valueString", draft.template_version),
+        ("draftedAt", "valueDateTime", _instant(p.created_at)),
+        ("aiGenerated", "valueBoolean", True),
+        ("clinicianSigned", "valueBoolean", draft.is_signed),
+        ("disclaimer", "valueString", draft.disclaimer),
+    ]
+    pairs += [("guideline", "valueString", gid) for gid in guideline_ids]
+    return {
+        "url": AI_PROVENANCE_URL,
+        "extension": [{"url": url, key: value} for url, key, value in pairs if value not in (None, "")],
+    }
+
+
+def _media(case: Case) -> tuple[list[dict], list[dict]]:
+    """Contained ``Media`` resources and the report's ``media`` entries.
+
+    R4 offers two ways to point at images: ``imagingStudy`` (a Reference to
+    an ImagingStudy, which needs a study/series/instance UID hierarchy that
+    de-identified uploads do not have and a server to resolve it) and
+    ``media`` (``comment`` + ``link`` to a Media resource, "key images"). We
+    use ``media`` with *contained* Media resources: each is resolvable inside
+    this one document, needs only ``status`` and ``content``, and can carry
+    the image's size, modality and SHA-256 (as an identifier, since R4
+    ``Attachment.hash`` is defined as SHA-1). The pixels themselves are not
+    embedded.
+    """
+    contained: list[dict] = []
+    entries: list[dict] = []
+    for i, img in enumerate(case.images, 1):
+        meta = img.meta
+        mid = f"image-{i}"
+        res: dict[str, Any] = {
+            "resourceType": "Media",
+            "id": mid,
+            "identifier": [{"system": IMAGE_SHA256_SYSTEM, "value": meta.sha256}],
+            "status": "completed",
+        }
+        if meta.modality:
+            res["modality"] = {"coding": [{"system": DICOM_DCM, "code": meta.modality}]}
+        if meta.view:
+            res["view"] = {"text": meta.view}
+        res["content"] = {
+            "contentType": "application/dicom" if meta.format == "dicom" else f"image/{meta.format}",
+            "title": meta.label,
+        }
+        res["height"] = meta.height
+        res["width"] = meta.width
+        res["frames"] = meta.frames
+        contained.append(res)
+        entries.append({"comment": f"{meta.label} (sha256 {meta.sha256})", "link": {"reference": f"#{mid}"}})
+    return contained, entries
+
+
+def _narrative(draft: Draft, report: str) -> dict:
+    """The human-readable narrative. R4 ``DiagnosticReport`` has no ``note``
+    element (it arrives in R5), so the AI/unsigned statement lives here, in
+    the provenance extension and at the top of the presented report."""
+    status = "Signed by the clinician named in the report; drafted with AI assistance." if draft.is_signed else (
+        "AI-generated draft - NOT SIGNED. " + draft.disclaimer
+    )
+    body = html.escape(report)
+    div = (
+        '<div xmlns="http://www.w3.org/1999/xhtml">'
+        f"<p><b>{html.escape(status)}</b></p><pre>{body}</pre></div>"
+    )
+    return {"status": "generated", "div": div}
+
+
+def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None) -> dict:
+    """The report as a FHIR R4 ``DiagnosticReport`` resource (a JSON-ready dict).
+
+    - ``status``: ``preliminary`` while unsigned, ``final`` once signed.
+    - ``code``: LOINC 36643-5 "XR Chest 2 Views" (36554-4 for a single view)
+      for the chest radiograph template when the case has that many images;
+      otherwise LOINC 18748-4 "Diagnostic imaging study" with the template's
+      title as text.
+    - ``subject``: a placeholder reference; no patient identifier is exported.
+    - ``presentedForm``: the plain-text report (UTF-8, base64).
+    - ``media``: one entry per image, linked to a contained ``Media``.
+    - ``resultsInterpreter`` and ``performer``: the signing clinician, only when signed.
+    - ``extension``: AI provenance (:data:`AI_PROVENANCE_URL`).
+
+    ``case`` is optional: without it the images and the view count are left out.
+    """
+    cites = _citation_dicts(citations)
+    report = to_text(draft)
+    data = report.encode("utf-8")
+    issued = draft.signed_at if draft.is_signed and draft.signed_at else utcnow()
+    effective = case.created_at if case is not None else draft.provenance.created_at
+    title = f"{_title(draft)} report"
+
+    resource: dict[str, Any] = {
+        "resourceType": "DiagnosticReport",
+        "id": draft.id,
+        "meta": {"tag": [{"system": "https://pixtralogist.example/fhir/CodeSystem/tags", "code": "ai-assisted"}]},
+        "text": _narrative(draft, report),
+    }
+    contained, media = _media(case) if case is not None else ([], [])
+    if contained:
+        resource["contained"] = contained
+    resource["extension"] = [_provenance_extension(draft, _guideline_ids(draft, cites))]
+    resource["identifier"] = [{"system": DRAFT_ID_SYSTEM, "value": draft.id}]
+    resource["status"] = "final" if draft.is_signed else "preliminary"
+    section = SERVICE_SECTIONS.get(draft.specialty)
+    resource["category"] = [{"coding": [dict(section)]} if section else {"text": draft.specialty}]
+    resource["code"] = _code(draft, case)
+    resource["subject"] = {
+        "reference": "Patient/placeholder",
+        "display": "Placeholder: no patient identifiers are exported; the receiving system links the patient",
+    }
+    resource["effectiveDateTime"] = _instant(effective)
+    resource["issued"] = _instant(issued)
+    if draft.is_signed:
+        interpreter = [{"display": draft.signed_by}]
+        resource["performer"] = interpreter
+        resource["resultsInterpreter"] = interpreter
+    if media:
+        resource["media"] = media
+    resource["conclusion"] = "\n".join(f"{i}. {item}" for i, item in enumerate(draft.impression, 1))
+    if not resource["conclusion"]:
+        del resource["conclusion"]
+    resource["presentedForm"] = [
+        {
+            "contentType": "text/plain; charset=utf-8",
+            "language": "en",
+            "data": base64.b64encode(data).decode("ascii"),
+            "size": len(data),
+            # R4 Attachment.hash is the base64 SHA-1 of the data.
+            "hash": base64.b64encode(hashlib.sha1(data).digest()).decode("ascii"),
+            "title": title,
+            "creation": _instant(issued),
+        }
+    ]
+    return resource
+
+
+# --- files -----------------------------------------------------------------
+
+
+def export_filename(draft: Draft, fmt: str) -> str:
+    """A neutral file name for an export (the draft's case id, never a patient's name)."""
+    suffix = {"text": "report.txt", "json": "report.json", "fhir": "fhir-diagnosticreport.json"}
+    if fmt not in suffix:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+    return f"{draft.case_id}-{suffix[fmt]}"
+
+
+def export_bytes(fmt: str, draft: Draft, case: Case | None = None, *, citations: Any = None) -> bytes:
+    """The bytes of one export format (``text``, ``json`` or ``fhir``)."""
+    if fmt == "text":
+        return (to_text(draft) + "\n").encode("utf-8")
+    if fmt == "json":
+        return to_json(draft, citations=citations).encode("utf-8")
+    if fmt == "fhir":
+        return json.dumps(to_fhir(draft, case, citations=citations), indent=2, ensure_ascii=False).encode("utf-8")
+    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")

@@ -1,0 +1,1 @@
+"""Radiology plugin: chest X-ray template, region sorter, offline dictation drafter, guidelines."""

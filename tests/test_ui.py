@@ -1,0 +1,503 @@
+"""The Gradio app without a browser: layout and event wiring through ``demo.config``,
+and the callbacks called directly with real files against the real service."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+gr = pytest.importorskip("gradio")
+
+from pixtralogist.agents.service import ReportingService  # noqa: E402
+from pixtralogist.core.plugins import get_plugin_manager  # noqa: E402
+from pixtralogist.ui import auth  # noqa: E402
+from pixtralogist.ui.app import bind_warning, create_ui, is_loopback  # noqa: E402
+from pixtralogist.ui.controller import (  # noqa: E402
+    CASES_KEYS,
+    EXPORT_KEYS,
+    NEW_CASE_KEYS,
+    PREVIEW_KEYS,
+    PRESET_KEYS,
+    TURN_KEYS,
+    new_session,
+)
+from pixtralogist.ui.review import MAX_REGIONS  # noqa: E402
+
+from conftest import REPO  # noqa: E402
+
+PATIENT_NAME = "Testperson^Jane"
+PATIENT_ID = "PID-998877"
+NOTES = "small L effusion, heart nl, 7 mm RUL nodule, old R rib fx"
+
+
+# --- test data (also used by test_ui_browser.py) --------------------------------------
+
+
+def make_png(path, size: int = 192):
+    """A grey gradient 'radiograph' PNG."""
+    Image.linear_gradient("L").resize((size, size)).save(path)
+    return path
+
+
+def make_dx_dicom(path, size: int = 192):
+    """A chest radiograph DICOM (DX, CHEST, PA, 12-bit) carrying a patient name and id."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    sop_class = "1.2.840.10008.5.1.4.1.1.1.1"  # Digital X-Ray Image Storage - For Presentation
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = sop_class, meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.PatientName, ds.PatientID, ds.PatientBirthDate = PATIENT_NAME, PATIENT_ID, "19700101"
+    ds.Modality, ds.BodyPartExamined, ds.ViewPosition = "DX", "CHEST", "PA"
+    yy, xx = np.mgrid[0:size, 0:size]
+    pixels = (2048 + 1500 * np.sin(xx / 17.0) * np.cos(yy / 23.0)).astype(np.uint16)
+    ds.Rows, ds.Columns = pixels.shape
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.WindowCenter, ds.WindowWidth = 2048, 3000
+    ds.PixelData = pixels.tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+# --- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("uploads")
+    pydicom_data = pytest.importorskip("pydicom.data")
+    return {
+        "png": str(make_png(d / "frontal.png")),
+        "dx": str(make_dx_dicom(d / "Testperson_Jane.dcm")),
+        "ct": pydicom_data.get_testdata_file("CT_small.dcm"),
+        "txt": str(_write(d / "notes.txt", b"not an image at all")),
+        "gif": str(_write(d / "scan.png", b"GIF89a" + b"\x00" * 64)),  # a GIF named .png
+    }
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    svc = ReportingService.create(tmp_path_factory.mktemp("data"), host=get_plugin_manager(autoload=False))
+    yield svc
+    svc.close()
+
+
+@pytest.fixture(scope="module")
+def demo(service, tmp_path_factory):
+    return create_ui(service, export_dir=tmp_path_factory.mktemp("exports"))
+
+
+@pytest.fixture(scope="module")
+def ctl(demo):
+    return demo.px_controller
+
+
+def as_dict(keys, values):
+    assert len(keys) == len(values)
+    return dict(zip(keys, values))
+
+
+def is_skip(v) -> bool:
+    return isinstance(v, dict) and v.get("__type__") == "update" and len(v) == 1
+
+
+def upd(v, attr):
+    """A property of an update (gr.update dict) or a plain value."""
+    return v.get(attr) if isinstance(v, dict) else v
+
+
+# --- layout and wiring ------------------------------------------------------------------
+
+
+ELEM_IDS = {
+    "intake-files": "file", "intake-gallery": "gallery", "window-center": "number", "window-width": "number",
+    "window-preset": "dropdown", "window-apply": "button", "indication": "textbox", "comparison": "textbox",
+    "prior-report": "textbox", "notes": "textbox", "specialty": "dropdown", "draft-btn": "button",
+    "new-case": "button", "chat": "chatbot", "chat-input": "textbox", "chat-send": "button", "status": "markdown",
+    "banner": "html", "choose-radio": "radio", "choose-btn": "button", "impression": "textbox",
+    "save-btn": "button", "sign-name": "textbox", "sign-btn": "button", "export-text": "button",
+    "export-json": "button", "export-fhir": "button", "export-file": "file", "provenance": "markdown",
+    "cases-table": "dataframe", "cases-pick": "dropdown", "cases-open": "button", "cases-refresh": "button",
+    "intake-status": "markdown", "general-flags": "markdown",
+    **{f"region-{i}": "textbox" for i in range(MAX_REGIONS)},
+    **{f"region-{i}-notes": "markdown" for i in range(MAX_REGIONS)},
+}
+
+
+def _by_elem_id(demo):
+    return {c["props"].get("elem_id"): c for c in demo.config["components"] if c["props"].get("elem_id")}
+
+
+def test_components_exist_with_their_elem_ids(demo):
+    comps = _by_elem_id(demo)
+    for elem_id, kind in ELEM_IDS.items():
+        assert elem_id in comps, elem_id
+        assert comps[elem_id]["type"] == kind, (elem_id, comps[elem_id]["type"])
+    assert comps["intake-files"]["props"]["file_count"] == "multiple"
+    assert demo.config["analytics_enabled"] is False
+
+
+def test_specialty_menu_lists_auto_and_installed(demo):
+    choices = [c[1] for c in _by_elem_id(demo)["specialty"]["props"]["choices"]]
+    assert choices[0] == "auto"
+    assert set(get_plugin_manager(autoload=False).specialties()) <= set(choices)
+
+
+def test_session_state_is_per_user(demo):
+    states = [c for c in demo.config["components"] if c["type"] == "state"]
+    assert len(states) == 1
+    a, b = new_session(), new_session()
+    assert a == b and a is not b and a["cases"] is not b["cases"]
+
+
+# (trigger key, event, controller method, input keys, output keys)
+REGIONS = tuple(f"region_{i}" for i in range(MAX_REGIONS))
+FORM = ("files", "indication", "comparison", "prior_report", "notes", "specialty")
+WIRING = [
+    ("files", "change", "preview", ("session", "files"), PREVIEW_KEYS),
+    ("window_preset", "input", "window_preset", ("window_preset",), PRESET_KEYS),
+    ("window_apply", "click", "apply_window",
+     ("session", "files", "window_image", "window_center", "window_width"), PREVIEW_KEYS),
+    ("draft_btn", "click", "draft", ("session", *FORM), TURN_KEYS),
+    ("new_case", "click", "new_case", ("session",), NEW_CASE_KEYS),
+    ("choose_btn", "click", "choose", ("session", "choose_radio"), TURN_KEYS),
+    ("save_btn", "click", "save_edits", ("session", "impression", *REGIONS), TURN_KEYS),
+    ("chat_send", "click", "send_message", ("session", "chat_input"), TURN_KEYS),
+    ("chat_input", "submit", "send_message", ("session", "chat_input"), TURN_KEYS),
+    ("sign_btn", "click", "sign", ("session", "sign_name", "impression", *REGIONS), TURN_KEYS),
+    ("export_text", "click", "export_text", ("session",), EXPORT_KEYS),
+    ("export_json", "click", "export_json", ("session",), EXPORT_KEYS),
+    ("export_fhir", "click", "export_fhir", ("session",), EXPORT_KEYS),
+    ("cases_refresh", "click", "refresh_cases", (), CASES_KEYS),
+    ("cases_open", "click", "open_case", ("session", "cases_pick"), TURN_KEYS),
+    ("cases_table", "select", "open_selected", ("session",), TURN_KEYS),
+]
+
+
+@pytest.mark.parametrize(("trigger", "event", "method", "inputs", "outputs"), WIRING, ids=[w[2] + ":" + w[1] for w in WIRING])
+def test_event_wiring(demo, ctl, trigger, event, method, inputs, outputs):
+    c = demo.px_components
+    deps = [d for d in demo.config["dependencies"] if (c[trigger]._id, event) in [tuple(t) for t in d["targets"]]]
+    assert len(deps) == 1, f"{trigger}.{event} should be wired exactly once"
+    dep = deps[0]
+    assert demo.fns[dep["id"]].fn == getattr(ctl, method)
+    assert dep["inputs"] == [c[k]._id for k in inputs]
+    assert dep["outputs"] == [c[k]._id for k in outputs]
+    assert dep["collects_event_data"] is (method == "open_selected")
+
+
+def test_case_list_loads_with_the_page(demo, ctl):
+    loads = [d for d in demo.config["dependencies"] if any(t[1] == "load" for t in d["targets"])]
+    assert [demo.fns[d["id"]].fn for d in loads] == [ctl.refresh_cases]
+
+
+# --- intake callbacks -------------------------------------------------------------------
+
+
+def test_preview_png_and_dicom(ctl, files):
+    out = as_dict(PREVIEW_KEYS, ctl.preview(new_session(), [files["png"], files["ct"]]))
+    gallery = upd(out["gallery"], "value")
+    assert upd(out["gallery"], "visible") is True
+    assert [caption.split(" ")[0] for _, caption in gallery] == ["image-1.png", "image-2.dcm"]
+    assert all(isinstance(img, Image.Image) for img, _ in gallery)
+    assert upd(out["window_group"], "visible") is True
+    assert upd(out["window_image"], "choices") == [("image-2.dcm", 2)]
+    assert isinstance(out["window_center"], float) and out["window_width"] >= 1
+    assert "2 images ready" in out["intake_status"]
+    # no patient identifier or uploaded file name on screen
+    assert "CompressedSamples" not in json.dumps([c for _, c in gallery])
+
+
+def test_window_preset_and_apply(ctl, files):
+    assert ctl.window_preset("lung") == [-600.0, 1500.0]
+    assert all(is_skip(v) for v in ctl.window_preset("file default"))
+    session = as_dict(PREVIEW_KEYS, ctl.preview(new_session(), [files["png"], files["ct"]]))["session"]
+    first = as_dict(PREVIEW_KEYS, ctl.preview(new_session(), [files["png"], files["ct"]]))
+    before = upd(first["gallery"], "value")[1][0]
+    out = as_dict(PREVIEW_KEYS, ctl.apply_window(session, [files["png"], files["ct"]], 2, -600, 1500))
+    img, caption = out["gallery"][1]
+    assert "W 1500 / C -600" in caption
+    assert np.asarray(img).tolist() != np.asarray(before).tolist()
+    assert out["session"]["windows"] == {"2": [-600.0, 1500.0]}
+
+
+def test_window_on_a_png_is_refused_readably(ctl, files):
+    with pytest.warns(UserWarning, match="DICOM"):
+        out = as_dict(PREVIEW_KEYS, ctl.apply_window(new_session(), [files["png"]], 1, 40, 400))
+    assert "DICOM images only" in out["intake_status"]
+    assert is_skip(out["gallery"])
+
+
+@pytest.mark.parametrize(("kind", "expected"), [("txt", "not a PNG, JPEG or DICOM"), ("gif", "GIF")])
+def test_bad_upload_is_a_readable_message(ctl, files, kind, expected):
+    with pytest.warns(UserWarning):
+        out = as_dict(PREVIEW_KEYS, ctl.preview(new_session(), [files["png"], files[kind]]))
+    assert expected in out["intake_status"] and "Image 2" in out["intake_status"]
+    assert "Traceback" not in out["intake_status"]
+    assert upd(out["gallery"], "visible") is False and upd(out["window_group"], "visible") is False
+
+
+def test_too_many_images(ctl, files):
+    with pytest.warns(UserWarning):
+        out = as_dict(PREVIEW_KEYS, ctl.preview(new_session(), [files["png"]] * 5))
+    assert "at most 4" in out["intake_status"]
+
+
+def test_errors_without_a_case_keep_the_session_usable(ctl, files):
+    session = new_session()
+    with pytest.warns(UserWarning):
+        out = as_dict(TURN_KEYS, ctl.send_message(session, "what does Fleischner say?"))
+    assert "No case is open" in out["status"]
+    assert all(is_skip(out[k]) for k in TURN_KEYS if k not in ("status", "intake_status"))
+    with pytest.warns(UserWarning):
+        out = as_dict(TURN_KEYS, ctl.draft(session, None, "", "", "", "", "auto"))
+    assert "No image was given" in out["intake_status"]
+    with pytest.warns(UserWarning):
+        out = as_dict(EXPORT_KEYS, ctl.export_fhir(session))
+    assert "No case is open" in out["status"]
+
+
+# --- the whole review loop through the callbacks ----------------------------------------------
+
+
+def _region_index(out, word):
+    for i in range(MAX_REGIONS):
+        if word.lower() in (upd(out[f"region_{i}"], "label") or "").lower():
+            return i
+    raise AssertionError(f"no region labelled like {word!r}")
+
+
+def test_draft_edit_chat_sign_export(ctl, service, files):
+    out = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["png"], files["dx"]], "Cough. Chest x-ray.", "none",
+                                       "", NOTES, "auto"))
+    session = out["session"]
+    cid = session["case_id"]
+    turn = service.get(cid)
+    assert turn.status == "review"
+    draft = turn.draft
+    # one visible, editable, labelled box per template region; the rest hidden
+    for i in range(MAX_REGIONS):
+        if i < len(draft.regions):
+            name = draft.regions[i]
+            assert upd(out[f"slot_{i}"], "visible") is True
+            assert upd(out[f"region_{i}"], "label") == draft.region_labels[name]
+            assert upd(out[f"region_{i}"], "value") == draft.region_text(name)
+            assert upd(out[f"region_{i}"], "interactive") is True
+        else:
+            assert upd(out[f"slot_{i}"], "visible") is False
+    assert "not signed" in out["banner"]
+    assert upd(out["draft_panel"], "visible") is True and upd(out["choose_group"], "visible") is False
+    lung = _region_index(out, "lung")
+    assert "effusion" in upd(out[f"region_{lung}"], "value").lower()
+    # flags and guideline citations shown beside the nodule's region
+    assert "Fleischner" in out[f"notes_{lung}"] or "fleischner" in out[f"notes_{lung}"]
+    assert "<details>" in out[f"notes_{lung}"]
+    assert upd(out["impression"], "value") == "\n".join(draft.impression)
+    assert cid in [r[0] for r in out["cases_table"]]
+    assert PATIENT_NAME.split("^")[0] not in json.dumps(out["cases_table"]) + out["status"]
+
+    # edit a region and save
+    texts = [upd(out[f"region_{i}"], "value") or "" for i in range(MAX_REGIONS)]
+    heart = _region_index(out, "heart")
+    texts[heart] = "Mild cardiomegaly."
+    out = as_dict(TURN_KEYS, ctl.save_edits(session, upd(out["impression"], "value"), *texts))
+    assert "Saved 1 edit" in out["status"]
+    assert service.get(cid).draft.region_text("heart") == "Mild cardiomegaly."
+    assert upd(out[f"region_{heart}"], "value") == "Mild cardiomegaly."
+    session = out["session"]
+
+    # nothing changed: nothing sent
+    texts = [upd(out[f"region_{i}"], "value") or "" for i in range(MAX_REGIONS)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # "no changes" is information, not a warning
+        out = as_dict(TURN_KEYS, ctl.save_edits(session, upd(out["impression"], "value"), *texts))
+    assert "No changes" in out["status"]
+
+    # a guideline question in the chat
+    out = as_dict(TURN_KEYS, ctl.send_message(session, "what does Fleischner say for 7 mm?"))
+    assert upd(out["chat_input"], "value") == ""
+    chat = out["chat"]
+    assert chat[-2] == {"role": "user", "content": "what does Fleischner say for 7 mm?"}
+    assert chat[-1]["role"] == "assistant" and "fleischner" in chat[-1]["content"].lower()
+
+    # sign: boxes locked, banner and provenance say who signed
+    texts = [upd(out[f"region_{i}"], "value") or "" for i in range(MAX_REGIONS)]
+    out = as_dict(TURN_KEYS, ctl.sign(session, "Dr A. Example", upd(out["impression"], "value"), *texts))
+    assert service.get(cid).status == "signed"
+    assert "Signed by <b>Dr A. Example</b>" in out["banner"]
+    assert all(upd(out[f"region_{i}"], "interactive") is False for i in range(MAX_REGIONS))
+    assert upd(out["impression"], "interactive") is False and upd(out["save_btn"], "interactive") is False
+    assert upd(out["sign_btn"], "interactive") is False and upd(out["chat_input"], "interactive") is False
+    assert "Dr A. Example" in out["provenance"] and "offline" in out["provenance"]
+
+    # a signed report cannot be edited through a stale session
+    with pytest.warns(UserWarning):
+        again = as_dict(TURN_KEYS, ctl.send_message(session, "add small right pleural effusion"))
+    assert "not waiting" in again["status"]
+
+    # exports
+    res = as_dict(EXPORT_KEYS, ctl.export_fhir(out["session"]))
+    assert upd(res["export_file"], "visible") is True
+    fhir = json.loads(open(upd(res["export_file"], "value"), encoding="utf-8").read())
+    assert fhir["resourceType"] == "DiagnosticReport" and fhir["status"] == "final"
+    assert fhir["conclusion"] and fhir["resultsInterpreter"] == [{"display": "Dr A. Example"}]
+    assert fhir["code"]["coding"][0]["code"] == "36643-5"  # two views
+    assert len(fhir["media"]) == 2
+    text = open(upd(as_dict(EXPORT_KEYS, ctl.export_text(out["session"]))["export_file"], "value"),
+                encoding="utf-8").read()
+    assert "Mild cardiomegaly." in text and "Signed by Dr A. Example" in text
+    doc = json.loads(open(upd(as_dict(EXPORT_KEYS, ctl.export_json(out["session"]))["export_file"], "value")).read())
+    assert doc["status"] == "signed"
+    for blob in (json.dumps(fhir), text, json.dumps(doc)):
+        assert "Testperson" not in blob and PATIENT_ID not in blob
+
+
+def test_unconfident_routing_asks_then_drafts(ctl, service, files):
+    # a CT with no chest words: the router will not guess
+    out = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["ct"]], "staging", "", "", "mass", "auto"))
+    session = out["session"]
+    assert service.get(session["case_id"]).status == "choose_specialty"
+    assert upd(out["choose_group"], "visible") is True and upd(out["draft_panel"], "visible") is False
+    choices = upd(out["choose_radio"], "choices")
+    assert "radiology" in [v for _, v in choices]
+    assert "choose the specialty" in out["status"]
+    with pytest.warns(UserWarning):
+        bad = as_dict(TURN_KEYS, ctl.choose(session, None))
+    assert "Choose a specialty" in bad["status"]
+    out = as_dict(TURN_KEYS, ctl.choose(session, "radiology"))
+    assert service.get(session["case_id"]).status == "review"
+    assert upd(out["choose_group"], "visible") is False and upd(out["draft_panel"], "visible") is True
+
+
+def test_hint_skips_routing_and_windows_reach_the_case(ctl, service, files):
+    session = as_dict(PREVIEW_KEYS, ctl.preview(new_session(), [files["ct"]]))["session"]
+    session = as_dict(PREVIEW_KEYS, ctl.apply_window(session, [files["ct"]], 1, 40, 400))["session"]
+    out = as_dict(TURN_KEYS, ctl.draft(session, [files["ct"]], "", "", "", "heart nl", "radiology"))
+    cid = out["session"]["case_id"]
+    assert service.get(cid).status == "review"
+    meta = service.case(cid).images[0].meta
+    assert (meta.window_center, meta.window_width) == (40.0, 400.0)
+
+
+def test_cases_open_and_new_case(ctl, service, files):
+    out = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["png"]], "Chest x-ray", "", "", "heart nl", "radiology"))
+    cid = out["session"]["case_id"]
+    table, pick = ctl.refresh_cases()
+    assert cid in [r[0] for r in table] and cid in upd(pick, "choices")
+    other = new_session()  # another browser: nothing open until it opens the case
+    reopened = as_dict(TURN_KEYS, ctl.open_case(other, cid))
+    assert reopened["session"]["case_id"] == cid and other["case_id"] is None
+    assert f"Opened case `{cid}`" in reopened["status"]
+    assert upd(reopened["draft_panel"], "visible") is True
+    with pytest.warns(UserWarning):
+        missing = as_dict(TURN_KEYS, ctl.open_case(other, "case-doesnotexist"))
+    assert "no case" in missing["status"]
+    cleared = as_dict(NEW_CASE_KEYS, ctl.new_case(reopened["session"]))
+    assert cleared["files"] is None and cleared["notes"] == "" and cleared["specialty"] == "auto"
+    assert cleared["session"]["case_id"] is None and cid in cleared["session"]["cases"]
+    assert upd(cleared["draft_panel"], "visible") is False
+
+
+def test_unexpected_errors_show_one_sentence(ctl, monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("internal detail /secret/path")
+
+    monkeypatch.setattr(ctl.service, "list_cases", boom)
+    with pytest.warns(UserWarning):
+        out = as_dict(CASES_KEYS, ctl.refresh_cases())
+    assert all(is_skip(v) for v in out.values())  # no status among these outputs; the toast says it
+    monkeypatch.setattr(ctl.service, "get", boom)
+    with pytest.warns(UserWarning, match="Something went wrong"):
+        out = as_dict(TURN_KEYS, ctl.open_case(new_session(), "case-x"))
+    assert "RuntimeError" in out["status"] and "/secret/path" not in out["status"]
+
+
+# --- serving and login ------------------------------------------------------------------------
+
+
+def test_loopback_and_bind_warning():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+    assert bind_warning("127.0.0.1", None) is None
+    assert "without a login" in bind_warning("0.0.0.0", None)
+    assert bind_warning("0.0.0.0", lambda u, p: True) is None
+
+
+def test_users_file(tmp_path):
+    line = auth.hash_password("s3cret", iterations=1000)
+    assert auth.verify_password("s3cret", line) and not auth.verify_password("wrong", line)
+    f = tmp_path / "users"
+    f.write_text(f"# clinicians\n\ndr_a:{line}\n", "utf-8")
+    check = auth.make_auth(f)
+    assert check("dr_a", "s3cret") and not check("dr_a", "nope") and not check("nobody", "s3cret")
+    f.write_text("dr_a:plaintext\n", "utf-8")
+    with pytest.raises(auth.ConfigError, match="line 1"):
+        auth.load_users(f)
+    assert auth.auth_from_env({}) is None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_serve_binds_loopback_with_login(tmp_path):
+    """``serve()`` in its own process: loopback, login from the users file, app answers."""
+    import httpx
+
+    users = tmp_path / "users"
+    users.write_text(f"dr_a:{auth.hash_password('s3cret', iterations=1000)}\n", "utf-8")
+    port = _free_port()
+    env = {**os.environ, "PIXTRALOGIST_USERS_FILE": str(users), "GRADIO_ANALYTICS_ENABLED": "False",
+           "PIXTRALOGIST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    code = f"from pixtralogist.ui.app import serve; serve(port={port}, data_dir={str(tmp_path / 'data')!r})"
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                r = httpx.get(f"{base}/config", timeout=2)
+                break
+            except httpx.HTTPError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise AssertionError(proc.stdout.read() if proc.poll() is not None else "server did not start")
+                time.sleep(0.3)
+        assert r.status_code == 401  # the app's config needs a login
+        with httpx.Client(base_url=base, timeout=5) as client:
+            assert client.post("/login", data={"username": "dr_a", "password": "wrong"}).status_code == 400
+            assert client.post("/login", data={"username": "dr_a", "password": "s3cret"}).status_code == 200
+            cfg = client.get("/config").json()
+            assert cfg["analytics_enabled"] is False and cfg["run_history"] is False
+    finally:
+        proc.terminate()
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert "WARNING" not in out  # loopback: no exposure warning

@@ -1,0 +1,223 @@
+"""The clinician app: ``create_ui(service)`` builds it, ``serve()`` runs it.
+
+Layout (one module per part, LLaMA-Factory style)::
+
+    Report tab
+      left : intake (images + DICOM window, indication, comparison, prior
+             report, dictation, specialty, Draft)  |  chat with the agent
+      right: status, AI/sign-off banner, specialty choice, one box per region
+             with its flags and guideline citations, impression, Save edits,
+             sign-off, export (text / JSON / FHIR R4), provenance
+    Cases tab: the case list; open one to continue
+
+Every event is wired in one line to a :class:`~pixtralogist.ui.controller.Controller`
+method, which calls the service and renders. Per-user data lives in a
+``gr.State`` (nothing module-level is mutable). Nothing is contacted over the
+network: analytics are off, fonts are local, run history is disabled (it would
+keep clinical text in the browser).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from pixtralogist import __version__
+from pixtralogist.core.models import AI_DISCLAIMER
+from pixtralogist.ui import cases, chat, intake, review
+from pixtralogist.ui.controller import (
+    CASES_KEYS,
+    EXPORT_KEYS,
+    NEW_CASE_KEYS,
+    PREVIEW_KEYS,
+    PRESET_KEYS,
+    TURN_KEYS,
+    Controller,
+    new_session,
+)
+
+TITLE = "Pixtralogist"
+
+CSS = """
+.gradio-container { max-width: 1500px !important; margin: 0 auto; }
+#px-header { display: flex; align-items: baseline; gap: 14px; padding: 4px 2px 8px;
+  border-bottom: 1px solid var(--border-color-primary); margin-bottom: 4px; }
+#px-header h1 { font-size: 1.45rem; margin: 0; font-weight: 650; letter-spacing: .01em; }
+#px-header .px-sub { color: var(--body-text-color-subdued); font-size: .9rem; }
+.px-banner { padding: 10px 14px; border-radius: 6px; font-weight: 600; font-size: .95rem; }
+.px-unsigned { background: #fff4e5; color: #7a4100; border: 1px solid #f0b35a; }
+.px-signed { background: #e9f7ef; color: #145a32; border: 1px solid #7dcea0; }
+.px-empty { background: var(--background-fill-secondary); color: var(--body-text-color-subdued);
+  border: 1px dashed var(--border-color-primary); font-weight: 400; }
+.dark .px-unsigned { background: #3d2a10; color: #ffd8a8; }
+.dark .px-signed { background: #13301f; color: #b6f0cc; }
+.px-region { border-left: 3px solid var(--color-accent-soft); padding-left: 8px !important; gap: 4px !important; }
+.px-notes { font-size: .86rem; }
+.px-sev { display: inline-block; min-width: 4.6em; text-align: center; padding: 0 6px; margin-right: 4px;
+  border-radius: 3px; font-size: .74rem; font-weight: 700; text-transform: uppercase; letter-spacing: .03em; }
+.px-critical { background: #fde2e1; color: #8a1c13; border: 1px solid #f1a29b; }
+.px-warning { background: #fff1d6; color: #7a4a00; border: 1px solid #f0c36d; }
+.px-info { background: #e8eef7; color: #2c4a72; border: 1px solid #b7c7de; }
+.px-notes details { margin: 2px 0 2px 6px; }
+.px-notes summary { cursor: pointer; color: var(--body-text-color-subdued); }
+.px-section h4 { margin: 6px 0 0 0 !important; }
+.px-hint { font-size: .8rem; color: var(--body-text-color-subdued); }
+#status { min-height: 1.5em; }
+#window-apply { align-self: flex-end; margin-bottom: 6px; }
+footer { display: none !important; }
+"""
+
+HEADER = (
+    f'<div id="px-header"><h1>{TITLE}</h1>'
+    f'<span class="px-sub">Reporting assistant · v{__version__} · {AI_DISCLAIMER}</span></div>'
+)
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Default(primary_hue="blue", secondary_hue="slate", neutral_hue="slate", radius_size="sm",
+                             text_size="sm", spacing_size="sm")
+
+
+def _installed_specialties() -> dict:
+    from pixtralogist.core.plugins import get_plugin_manager
+
+    return get_plugin_manager().specialties()
+
+
+def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
+    """Build the app around a :class:`~pixtralogist.agents.service.ReportingService` without launching it."""
+    installed = _installed_specialties()
+    ctl = Controller(service, installed, export_dir=export_dir)
+    c: dict[str, Any] = {}
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 7200)) as demo:
+        c["session"] = gr.State(new_session())
+        gr.HTML(HEADER)
+        with gr.Tabs(elem_id="tabs") as c["tabs"]:
+            with gr.Tab("Report", id="report", elem_id="tab-report"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=5, min_width=380):
+                        c.update(intake.build(installed))
+                        c.update(chat.build())
+                    with gr.Column(scale=7, min_width=480):
+                        c.update(review.build())
+            with gr.Tab("Cases", id="cases", elem_id="tab-cases"):
+                c.update(cases.build())
+
+        def out(keys: tuple[str, ...]) -> list:
+            return [c[k] for k in keys]
+
+        regions = [c[f"region_{i}"] for i in range(review.MAX_REGIONS)]
+        turn = out(TURN_KEYS)
+        form = [c["files"], c["indication"], c["comparison"], c["prior_report"], c["notes"], c["specialty"]]
+        s = c["session"]
+
+        c["files"].change(ctl.preview, [s, c["files"]], out(PREVIEW_KEYS))
+        c["window_preset"].input(ctl.window_preset, [c["window_preset"]], out(PRESET_KEYS))
+        c["window_apply"].click(ctl.apply_window, [s, c["files"], c["window_image"], c["window_center"],
+                                                   c["window_width"]], out(PREVIEW_KEYS))
+        c["draft_btn"].click(ctl.draft, [s, *form], turn)
+        c["new_case"].click(ctl.new_case, [s], out(NEW_CASE_KEYS))
+        c["choose_btn"].click(ctl.choose, [s, c["choose_radio"]], turn)
+        c["save_btn"].click(ctl.save_edits, [s, c["impression"], *regions], turn)
+        c["chat_send"].click(ctl.send_message, [s, c["chat_input"]], turn)
+        c["chat_input"].submit(ctl.send_message, [s, c["chat_input"]], turn)
+        c["sign_btn"].click(ctl.sign, [s, c["sign_name"], c["impression"], *regions], turn)
+        c["export_text"].click(ctl.export_text, [s], out(EXPORT_KEYS))
+        c["export_json"].click(ctl.export_json, [s], out(EXPORT_KEYS))
+        c["export_fhir"].click(ctl.export_fhir, [s], out(EXPORT_KEYS))
+        c["cases_refresh"].click(ctl.refresh_cases, None, out(CASES_KEYS))
+        c["cases_open"].click(ctl.open_case, [s, c["cases_pick"]], turn).then(_to_report, None, c["tabs"])
+        c["cases_table"].select(ctl.open_selected, [s], turn).then(_to_report, None, c["tabs"])
+        demo.load(ctl.refresh_cases, None, out(CASES_KEYS))
+    demo.queue(default_concurrency_limit=4)
+    demo.px_components = c  # for tests and embedding apps: component by key
+    demo.px_controller = ctl
+    return demo
+
+
+def _to_report() -> gr.Tabs:
+    return gr.Tabs(selected="report")
+
+
+# --- launching -------------------------------------------------------------------------
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_warning(host: str, auth: Callable[[str, str], bool] | None) -> str | None:
+    """The warning to print when the app would be reachable from other machines without a login."""
+    if is_loopback(host) or auth is not None:
+        return None
+    from pixtralogist.ui.auth import USERS_FILE_ENV
+
+    return (
+        f"WARNING: serving on {host} (reachable from other machines) without a login. "
+        f"Set {USERS_FILE_ENV} to a users file (see pixtralogist.ui.auth) and put the app behind HTTPS."
+    )
+
+
+def launch_options() -> dict[str, Any]:
+    """``Blocks.launch`` options the app always uses (no analytics, no run history, local assets only)."""
+    return {
+        "theme": theme(),
+        "css": CSS,
+        "footer_links": [],
+        "run_history": False,
+        "ssr_mode": False,
+        "mcp_server": False,
+        "enable_monitoring": False,
+        "share": False,
+        "show_error": False,
+        "max_file_size": "64mb",
+    }
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    data_dir: Path | None = None,
+    auth: Callable[[str, str], bool] | None = None,
+    *,
+    prevent_thread_lock: bool = False,
+) -> int:
+    """Open the service under ``data_dir`` and run the app until interrupted; returns an exit status.
+
+    Binds the loopback interface by default. ``auth`` defaults to the users
+    file named by ``PIXTRALOGIST_USERS_FILE`` (see :mod:`pixtralogist.ui.auth`);
+    binding another address without it prints a warning.
+    """
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from pixtralogist.agents.service import ReportingService
+    from pixtralogist.ui.auth import auth_from_env
+
+    if auth is None:
+        auth = auth_from_env()
+    warning = bind_warning(host, auth)
+    if warning:
+        print(warning, file=sys.stderr)
+    service = ReportingService.create(data_dir)
+    demo = create_ui(service)
+    try:
+        demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
+                    auth_message="Pixtralogist: sign in with your clinician account." if auth else None,
+                    **launch_options())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if not prevent_thread_lock:
+            demo.close()
+            service.close()
+    return 0

@@ -1,0 +1,383 @@
+"""The app's callbacks: thin methods that call the service and core, then render.
+
+Each public method is wired to one event in :mod:`pixtralogist.ui.app` and
+returns its outputs in the order of a key tuple (``TURN_KEYS``, ...); the app
+maps the same keys to components, so no callback looks a widget up by identity.
+
+The controller holds no per-user data: the session (current case, each case's
+region order and last rendered text, DICOM windows) lives in a ``gr.State``
+that is passed in and returned, keyed by case id. The service is shared; it
+keeps cases in its checkpointer and serialises actions per case.
+
+User mistakes (bad file, unknown specialty, empty message, ...) raise
+:class:`~pixtralogist.core.errors.PixtralogistError`; :func:`guard` turns
+those into a warning toast plus a status line. An unexpected exception is
+logged with its traceback on the server and shown to the user as one
+sentence, never as a stack trace; the session stays usable.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from pixtralogist.agents.types import Turn
+from pixtralogist.core import export
+from pixtralogist.core.errors import CaseError, PixtralogistError
+from pixtralogist.core.models import Specialty
+from pixtralogist.ui import intake, render
+from pixtralogist.ui.review import MAX_REGIONS
+
+log = logging.getLogger(__name__)
+
+
+def _slot_keys(n: int) -> tuple[str, ...]:
+    return tuple(f"slot_{i}" for i in range(n)) + tuple(f"region_{i}" for i in range(n)) + tuple(
+        f"notes_{i}" for i in range(n)
+    )
+
+
+#: Everything a Turn changes on screen (plus the session), in output order.
+TURN_KEYS: tuple[str, ...] = (
+    "session", "intake_status", "status", "banner", "choose_group", "choose_reason", "choose_radio", "draft_panel",
+    *_slot_keys(MAX_REGIONS),
+    "general_flags", "impression", "save_btn", "sign_name", "sign_btn", "export_text", "export_json", "export_fhir",
+    "export_file", "provenance", "provenance_box", "chat", "chat_input", "chat_send", "cases_table", "cases_pick",
+)
+PREVIEW_KEYS = (
+    "session", "gallery", "window_group", "window_image", "window_preset", "window_center", "window_width",
+    "intake_status",
+)
+PRESET_KEYS = ("window_center", "window_width")
+EXPORT_KEYS = ("export_file", "status")
+CASES_KEYS = ("cases_table", "cases_pick")
+INTAKE_FORM_KEYS = ("files", "indication", "comparison", "prior_report", "notes", "specialty")
+NEW_CASE_KEYS = INTAKE_FORM_KEYS + PREVIEW_KEYS[1:-1] + TURN_KEYS
+
+_STATUS_KEYS = ("status", "intake_status")
+
+
+def new_session() -> dict[str, Any]:
+    """The initial ``gr.State`` value (Gradio deep-copies it for every browser session)."""
+    return {"case_id": None, "cases": {}, "windows": {}}
+
+
+def guard(keys: Sequence[str]) -> Callable:
+    """Turn errors into a readable warning and a status line; other outputs are left as they are."""
+
+    def deco(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self: "Controller", *args: Any) -> list:
+            try:
+                return method(self, *args)
+            except PixtralogistError as exc:
+                message = str(exc)
+            except ValueError as exc:  # invalid values from the form (window numbers, ...)
+                message = str(exc)
+            except Exception as exc:  # a bug: log it server-side, show one sentence
+                log.exception("callback %s failed", method.__name__)
+                message = (
+                    f"Something went wrong ({type(exc).__name__}). Nothing was lost; try again, "
+                    "or reopen the case from the Cases tab."
+                )
+            gr.Warning(html.escape(message))
+            out = {k: render.error_md(message) for k in _STATUS_KEYS if k in keys}
+            return pack(keys, out)
+
+        return wrapper
+
+    return deco
+
+
+def pack(keys: Sequence[str], values: Mapping[str, Any]) -> list:
+    """Outputs in ``keys`` order; a key without a value is not updated."""
+    return [values[k] if k in values else gr.skip() for k in keys]
+
+
+class Controller:
+    """Callbacks over one shared :class:`~pixtralogist.agents.service.ReportingService`."""
+
+    def __init__(self, service: Any, installed: Mapping[str, Specialty], *, export_dir: Path | None = None) -> None:
+        self.service = service
+        self.installed = dict(installed)
+        self.export_dir = Path(export_dir) if export_dir else Path(tempfile.gettempdir()) / "pixtralogist-exports"
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def _cases(self) -> dict[str, Any]:
+        cases = self.service.list_cases()
+        return {
+            "cases_table": render.cases_rows(cases),
+            "cases_pick": gr.update(choices=[c.case_id for c in cases]),
+        }
+
+    def view(self, session: Mapping | None, turn: Turn | None, *, note: str | None = None) -> dict[str, Any]:
+        """Every on-screen consequence of ``turn`` (``None``: the empty review area)."""
+        session = dict(session or new_session())
+        session["cases"] = dict(session.get("cases") or {})
+        out: dict[str, Any] = {}
+        draft = turn.draft if turn else None
+        if draft is not None and len(draft.regions) > MAX_REGIONS:
+            raise CaseError(
+                f"template {draft.template_id!r} has {len(draft.regions)} regions; this app shows at most "
+                f"{MAX_REGIONS}. Ask the plugin author to split the template."
+            )
+        signed = bool(draft and draft.is_signed)
+        editable = draft is not None and turn is not None and turn.status == "review"
+
+        if turn is not None:
+            session["case_id"] = turn.case_id
+            session["cases"][turn.case_id] = {
+                "status": turn.status,
+                "regions": list(draft.regions) if draft else [],
+                "region_text": draft.region_dict() if draft else {},
+                "impression": render.impression_text(draft),
+            }
+        else:
+            session["case_id"] = None
+        out["session"] = session
+
+        if turn is not None and turn.status == "error" and turn.error:
+            gr.Warning(html.escape(turn.error))
+        status = render.status_md(turn)
+        if note:
+            status = f"{status}\n\n{note}" if status else note
+        out["status"] = status
+        out["intake_status"] = ""
+        out["banner"] = render.banner_html(draft)
+
+        choosing = turn is not None and turn.status == "choose_specialty"
+        out["choose_group"] = gr.update(visible=choosing)
+        if choosing:
+            choices = render.candidate_choices(turn.candidates, self.installed)
+            out["choose_reason"] = f"**Routing needs your choice.** {render.esc(turn.error or '')}"
+            out["choose_radio"] = gr.update(choices=choices, value=choices[0][1] if choices else None)
+        out["draft_panel"] = gr.update(visible=draft is not None)
+
+        flags_by_region, general = render.region_flags(draft, turn.flags) if draft else ({}, [])
+        cites = render.region_citations(draft, turn.citations) if draft else {}
+        regions = list(draft.regions) if draft else []
+        for i in range(MAX_REGIONS):
+            if i < len(regions):
+                name = regions[i]
+                out[f"slot_{i}"] = gr.update(visible=True)
+                out[f"region_{i}"] = gr.update(
+                    value=draft.region_text(name), label=render.region_label(draft, name), interactive=editable
+                )
+                out[f"notes_{i}"] = render.region_notes_md(flags_by_region.get(name, []), cites.get(name, []))
+            else:
+                out[f"slot_{i}"] = gr.update(visible=False)
+                out[f"region_{i}"] = gr.update(value="", interactive=False)
+                out[f"notes_{i}"] = ""
+        out["general_flags"] = render.general_flags_md(general)
+        out["impression"] = gr.update(value=render.impression_text(draft), interactive=editable)
+        out["save_btn"] = gr.update(interactive=editable)
+        out["sign_name"] = gr.update(interactive=editable, **({"value": draft.signed_by} if signed else {}))
+        out["sign_btn"] = gr.update(interactive=editable, value="Signed" if signed else "Sign report")
+        for k in ("export_text", "export_json", "export_fhir"):
+            out[k] = gr.update(interactive=draft is not None)
+        out["export_file"] = gr.update(value=None, visible=False)  # an export is a snapshot: clear it
+        out["provenance"] = render.provenance_md(draft)
+        out["provenance_box"] = gr.update(open=signed)
+        out["chat"] = render.chat_messages(turn.messages) if turn else []
+        out["chat_input"] = gr.update(interactive=editable)
+        out["chat_send"] = gr.update(interactive=editable)
+        out.update(self._cases())
+        return out
+
+    def _turn_out(self, session: Mapping, turn: Turn | None, note: str | None = None, **extra: Any) -> list:
+        out = self.view(session, turn, note=note)
+        out.update(extra)
+        return pack(TURN_KEYS, out)
+
+    @staticmethod
+    def _case_id(session: Mapping | None) -> str:
+        cid = (session or {}).get("case_id")
+        if not cid:
+            raise CaseError("No case is open. Draft a new report, or open a case from the Cases tab.")
+        return cid
+
+    # -- intake ------------------------------------------------------------------------------
+
+    @guard(PREVIEW_KEYS)
+    def preview(self, session: dict, files: Sequence[str] | None) -> list:
+        """Files changed: ingest them for the gallery (a bad file is reported here, before drafting)."""
+        session = {**(session or new_session()), "windows": {}}
+        paths = intake.paths(files)
+        if not paths:
+            return pack(PREVIEW_KEYS, {"session": session, "gallery": gr.update(value=[], visible=False),
+                                       "window_group": gr.update(visible=False), "intake_status": ""})
+        try:
+            images = intake.load_preview(paths, {})
+        except PixtralogistError as exc:  # clear the previous preview too: it no longer matches the files
+            gr.Warning(html.escape(str(exc)))
+            return pack(PREVIEW_KEYS, {"session": session, "gallery": gr.update(value=[], visible=False),
+                                       "window_group": gr.update(visible=False),
+                                       "intake_status": render.error_md(str(exc))})
+        dicoms = intake.dicom_choices(images)
+        out: dict[str, Any] = {
+            "session": session,
+            "gallery": gr.update(value=intake.gallery_items(images), visible=True),
+            "window_group": gr.update(visible=bool(dicoms)),
+            "intake_status": f"{len(images)} image{'s' if len(images) != 1 else ''} ready.",
+        }
+        if dicoms:
+            first = images[dicoms[0][1] - 1].meta
+            out.update({
+                "window_image": gr.update(choices=dicoms, value=dicoms[0][1]),
+                "window_preset": intake.FILE_WINDOW,
+                "window_center": first.window_center,
+                "window_width": first.window_width,
+            })
+        return pack(PREVIEW_KEYS, out)
+
+    @guard(PRESET_KEYS)
+    def window_preset(self, preset: str) -> list:
+        values = intake.WINDOW_PRESETS.get(preset)
+        if values is None:
+            return pack(PRESET_KEYS, {})
+        return pack(PRESET_KEYS, {"window_center": values[0], "window_width": values[1]})
+
+    @guard(PREVIEW_KEYS)
+    def apply_window(self, session: dict, files: Sequence[str] | None, index: int | None,
+                     center: float | None, width: float | None) -> list:
+        """Re-window one DICOM image; the draft will use the same window."""
+        paths = intake.paths(files)
+        if not paths or not index:
+            raise CaseError("Upload a DICOM image first.")
+        if center is None or width is None:
+            raise ValueError("Enter a window center and a width (width at least 1).")
+        windows = {**intake.windows_of(session or {}), int(index): (float(center), float(width))}
+        images = intake.load_preview(paths, windows)
+        session = {**(session or new_session()), "windows": {str(k): list(v) for k, v in windows.items()}}
+        return pack(PREVIEW_KEYS, {
+            "session": session,
+            "gallery": intake.gallery_items(images),
+            "intake_status": f"Window applied to image {int(index)}: center {center:g}, width {width:g}.",
+        })
+
+    @guard(TURN_KEYS)
+    def draft(self, session: dict, files: Sequence[str] | None, indication: str, comparison: str,
+              prior_report: str, notes: str, specialty: str | None) -> list:
+        """Build the case from the intake and start the agent (route, draft, retrieve, verify)."""
+        case = intake.make_case(
+            intake.paths(files), intake.windows_of(session or {}), indication=indication, comparison=comparison,
+            prior_report=prior_report, notes=notes, specialty=specialty,
+        )
+        turn = self.service.start(case)
+        return self._turn_out(session, turn)
+
+    @guard(NEW_CASE_KEYS)
+    def new_case(self, session: dict) -> list:
+        """Clear the intake and the review area (the open case stays in the case list)."""
+        out = self.view({**(session or new_session()), "windows": {}}, None)
+        out.update({"files": None, "indication": "", "comparison": "", "prior_report": "", "notes": "",
+                    "specialty": intake.AUTO, "gallery": gr.update(value=[], visible=False),
+                    "window_group": gr.update(visible=False)})
+        return pack(NEW_CASE_KEYS, out)
+
+    # -- review ------------------------------------------------------------------------------
+
+    @guard(TURN_KEYS)
+    def choose(self, session: dict, specialty: str | None) -> list:
+        if not specialty:
+            raise CaseError("Choose a specialty from the list first.")
+        return self._turn_out(session, self.service.choose_specialty(self._case_id(session), specialty))
+
+    def _apply_edits(self, session: Mapping, impression: str, texts: Sequence[str]) -> tuple[Turn | None, int]:
+        """Send the region and impression boxes that differ from what was last shown."""
+        cid = self._case_id(session)
+        shown = (session.get("cases") or {}).get(cid) or {}
+        turn, n = None, 0
+        for name, text in zip(shown.get("regions", []), texts):
+            if (text or "").strip() != (shown.get("region_text", {}).get(name) or "").strip():
+                turn = self.service.edit_region(cid, name, text or "")
+                n += 1
+        if (impression or "").strip() != (shown.get("impression") or "").strip():
+            turn = self.service.edit_impression(cid, impression or "")
+            n += 1
+        return turn, n
+
+    @guard(TURN_KEYS)
+    def save_edits(self, session: dict, impression: str, *texts: str) -> list:
+        turn, n = self._apply_edits(session, impression, texts)
+        if turn is None:
+            gr.Info("No changes to save.")
+            return self._turn_out(session, self.service.get(self._case_id(session)), note="No changes to save.")
+        return self._turn_out(session, turn, note=f"Saved {n} edit{'s' if n != 1 else ''}.")
+
+    @guard(TURN_KEYS)
+    def send_message(self, session: dict, text: str) -> list:
+        turn = self.service.message(self._case_id(session), text or "")
+        out = self.view(session, turn)
+        out["chat_input"] = gr.update(value="", interactive=turn.status == "review")
+        return pack(TURN_KEYS, out)
+
+    @guard(TURN_KEYS)
+    def sign(self, session: dict, clinician: str, impression: str, *texts: str) -> list:
+        """Save what is in the boxes, then sign: what the clinician sees is what is signed."""
+        if not (clinician or "").strip():
+            raise CaseError("Enter your name to sign the report.")
+        _, n = self._apply_edits(session, impression, texts)
+        turn = self.service.sign(self._case_id(session), clinician.strip())
+        note = f"Saved {n} edit{'s' if n != 1 else ''} and signed." if n else None
+        return self._turn_out(session, turn, note=note)
+
+    # -- export --------------------------------------------------------------------------------
+
+    def _export(self, session: Mapping, fmt: str) -> list:
+        cid = self._case_id(session)
+        turn = self.service.get(cid)
+        if turn.draft is None:
+            raise CaseError("There is no draft to export yet.")
+        try:
+            case = self.service.case(cid)
+        except PixtralogistError:
+            case = None
+        data = export.export_bytes(fmt, turn.draft, case, citations=turn.citations)
+        folder = Path(tempfile.mkdtemp(prefix="export-", dir=self._export_root()))
+        path = folder / export.export_filename(turn.draft, fmt)
+        path.write_bytes(data)
+        state = "signed report" if turn.draft.is_signed else "UNSIGNED AI draft"
+        return pack(EXPORT_KEYS, {"export_file": gr.update(value=str(path), visible=True), "status": f"{render.status_md(turn)}\n\n"
+                                  f"Exported {fmt.upper()} ({state}): `{path.name}`"})
+
+    def _export_root(self) -> Path:
+        self.export_dir.mkdir(parents=True, exist_ok=True)
+        return self.export_dir
+
+    @guard(EXPORT_KEYS)
+    def export_text(self, session: dict) -> list:
+        return self._export(session, "text")
+
+    @guard(EXPORT_KEYS)
+    def export_json(self, session: dict) -> list:
+        return self._export(session, "json")
+
+    @guard(EXPORT_KEYS)
+    def export_fhir(self, session: dict) -> list:
+        return self._export(session, "fhir")
+
+    # -- cases -----------------------------------------------------------------------------------
+
+    @guard(CASES_KEYS)
+    def refresh_cases(self) -> list:
+        return pack(CASES_KEYS, self._cases())
+
+    @guard(TURN_KEYS)
+    def open_case(self, session: dict, case_id: str | None) -> list:
+        if not case_id:
+            raise CaseError("Pick a case from the list first.")
+        return self._turn_out(session, self.service.get(case_id), note=f"Opened case `{case_id}`.")
+
+    @guard(TURN_KEYS)
+    def open_selected(self, session: dict, evt: gr.SelectData) -> list:
+        row = evt.row_value or []
+        return self.open_case.__wrapped__(self, session, row[0] if row else None)
