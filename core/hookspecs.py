@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pixtralogist.core.models import (
         Case,
         Draft,
+        ExampleCase,
         Flag,
         GuidelineSnippet,
         ModelConfig,
@@ -146,4 +147,17 @@ def pixtralogist_verify(
     :return: flags (severity, region, message, supporting snippet ids), or ``None``.
 
     Collected and concatenated.
+    """
+
+
+@hookspec
+def pixtralogist_examples(specialty: str) -> "list[ExampleCase] | None":
+    """Example cases of ``specialty`` for the app's "try an example" button and for tests.
+
+    :param specialty: the specialty name being asked about.
+    :return: :class:`~pixtralogist.core.models.ExampleCase` objects whose images
+        the plugin generates itself (synthetic PNG/DICOM bytes, never patient
+        data) with invented dictation, or ``None``.
+
+    Collected and concatenated; example ids must be unique.
     """

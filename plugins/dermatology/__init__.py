@@ -1,0 +1,1 @@
+"""Pixtralogist dermatology plugin (in progress: not registered yet)."""

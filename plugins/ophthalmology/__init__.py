@@ -1,0 +1,1 @@
+"""Pixtralogist ophthalmology plugin (in progress: not registered yet)."""

@@ -1,0 +1,1 @@
+"""Pixtralogist pathology plugin (in progress: not registered yet)."""
