@@ -199,9 +199,10 @@ def _rewrite(intent: Intent, draft: Draft, ctx: ChatContext, res: ChatResult, re
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|cm)\b", re.I)
 _RANGE = re.compile(
-    r"(?:(?P<lo>\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(?P<hi>\d+(?:\.\d+)?)\s*mm)"
-    r"|(?:(?P<lt>under|below|less than|smaller than|<)\s*(?P<ltv>\d+(?:\.\d+)?)\s*mm)"
-    r"|(?:(?P<gt>over|above|more than|larger than|greater than|>=?|at least)\s*(?P<gtv>\d+(?:\.\d+)?)\s*mm)",
+    # "mm" as a length only: "100 mm3" is a volume and must not read as "under 100 mm".
+    r"(?:(?P<lo>\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(?P<hi>\d+(?:\.\d+)?)\s*mm(?![0-9³]))"
+    r"|(?:(?P<lt>under|below|less than|smaller than|<)\s*(?P<ltv>\d+(?:\.\d+)?)\s*mm(?![0-9³]))"
+    r"|(?:(?P<gt>over|above|more than|larger than|greater than|>=?|at least)\s*(?P<gtv>\d+(?:\.\d+)?)\s*mm(?![0-9³]))",
     re.I,
 )
 
@@ -249,14 +250,39 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
             return "Flags on this draft that match your question:\n" + "\n".join(lines), sources
     hits = ctx.search(question, None)
     size = _size_mm(question)
-    if size is not None:
-        hits = sorted(hits, key=lambda c: (not size_matches(c.snippet.text, size), -c.score))
+    named = _named_sources(question, hits)
+    # A guideline the question names ("what does Fleischner say") comes first, then the snippet
+    # whose size range holds the size asked about, then semantic similarity.
+    if named:  # answer from the guideline asked about only
+        hits = [c for c in hits if _names_source(c, named)]
+    hits = sorted(hits, key=lambda c: (
+        size is not None and not size_matches(c.snippet.text, size),
+        -c.score,
+    ))
     hits = [c for c in hits if c.score >= 0.25][:3]
     if not hits:
         return ("I found no guideline snippet that answers this. The offline assistant answers only from the "
                 "installed guideline snippets; please consult the source guideline."), []
     lines = [f"{i}. {_cite(c)}" for i, c in enumerate(hits, 1)]
     return "From the guideline snippets (verify against the source):\n" + "\n".join(lines), [c.snippet.id for c in hits]
+
+
+def _source_words(c: Citation) -> set[str]:
+    return set(re.findall(r"[a-z]{3,}", f"{c.snippet.id} {c.snippet.source}".lower()))
+
+
+def _named_sources(question: str, hits: list[Citation]) -> set[str]:
+    """Words of the question that name a source among the hits (e.g. 'fleischner', 'bts', 'acr')."""
+    q = set(re.findall(r"[a-z]{3,}", question.lower())) - _QUESTION_WORDS
+    return {w for c in hits for w in _source_words(c) & q}
+
+
+def _names_source(c: Citation, named: set[str]) -> bool:
+    return bool(_source_words(c) & named)
+
+
+_QUESTION_WORDS = frozenset({"what", "does", "say", "says", "for", "the", "and", "with", "about", "how", "which",
+                             "when", "should", "nodule", "nodules", "size", "follow", "guideline", "guidelines"})
 
 
 def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:

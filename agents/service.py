@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from pixtralogist.agents.types import CaseSummary, ChatMessage, Citation, Turn
+from pixtralogist.core.audit import AuditLog, current_actor
 from pixtralogist.core.errors import CaseError, PixtralogistError
+from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft, Flag, RouteScore
 from pixtralogist.core.plugins import PluginHost
 
@@ -49,8 +51,14 @@ def default_data_dir() -> Path:
 class ReportingService:
     """Thread-safe: one lock per case serialises actions on the same case."""
 
-    def __init__(self, runtime, graph, conn: sqlite3.Connection, data_dir: Path | None) -> None:
+    def __init__(self, runtime, graph, conn: sqlite3.Connection, data_dir: Path | None,
+                 audit: AuditLog | None = None) -> None:
         self.runtime = runtime
+        #: append-only record of who drafted, edited and signed what (see pixtralogist.core.audit)
+        self.audit = audit if audit is not None else AuditLog.open(None)
+        #: who is acting, for the audit log (the app sets it to read the logged-in user);
+        #: None or an empty answer falls back to pixtralogist.core.audit.current_actor() ('local')
+        self.actor_source = None
         self.graph = graph
         self._conn = conn
         self.data_dir = data_dir
@@ -73,17 +81,21 @@ class ReportingService:
         data_dir.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(data_dir / "agent.sqlite"), check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")  # checkpoints (edits, sign-offs) survive a power cut too
+        conn.execute("PRAGMA busy_timeout=10000")
         conn.execute(_INDEX)
         conn.commit()
         saver = SqliteSaver(conn)
         saver.setup()
         runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval)
-        return cls(runtime, build_graph(runtime, saver), conn, data_dir)
+        audit = AuditLog.open(data_dir / "audit.sqlite")
+        return cls(runtime, build_graph(runtime, saver), conn, data_dir, audit=audit)
 
     def close(self) -> None:
         with self._db_lock:
             self._conn.close()
         self.runtime.feedback.close()
+        self.audit.close()
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -162,7 +174,10 @@ class ReportingService:
             snap = self._snapshot(case_id)
             intr = self._interrupt(snap)
             if intr is None and snap.next:
-                self.graph.invoke(None, self._config(case_id))  # finish a step cut off by a crash
+                try:
+                    self.graph.invoke(None, self._config(case_id))  # finish a step cut off by a crash
+                except PixtralogistError as exc:  # the saved checkpoint stands; report, don't crash
+                    log.warning("case %s: resuming a cut-off step failed: %s", case_id, type(exc).__name__)
                 snap = self._snapshot(case_id)
                 intr = self._interrupt(snap)
             if intr is None or intr.get("kind") != expect:
@@ -171,6 +186,63 @@ class ReportingService:
             turn = self._run(case_id, Command(resume=value))
         self._index(case_id, turn)
         return turn
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def _actor(self) -> str:
+        who = None
+        if self.actor_source is not None:
+            try:
+                who = self.actor_source()
+            except Exception:  # noqa: BLE001 - never let identity lookup break an action
+                log.exception("actor_source failed")
+        return (who or "").strip() or current_actor()
+
+    def _record(self, action: str, case_id: str, turn: Turn | None, actor: str, **detail: Any) -> None:
+        """Append to the audit log; a failure is logged (case id only), the saved work stands."""
+        try:
+            status = turn.status if turn is not None else None
+            self.audit.record(action, case_id, actor=actor, status=status, **detail)
+            if action != "sign" and turn is not None and turn.status == "signed":  # e.g. "sign as ..." in chat
+                self.audit.record("sign", case_id, actor=actor, status="signed",
+                                  signed_by=turn.draft.signed_by if turn.draft else None)
+        except Exception:  # noqa: BLE001
+            log.exception("case %s: could not write the audit log", case_id)
+
+    def _act(self, action: str, case_id: str, expect: str, value: Any, **detail: Any) -> Turn:
+        actor = self._actor()
+        if isinstance(value, dict):
+            value = {**value, "actor": actor}  # kept in the checkpoint: a step finished after a crash is attributed
+        turn = self._resume(case_id, expect, value)
+        if action == "sign":
+            pause_point("service.after_sign")  # test-only; see pixtralogist.core.faults
+        self._record(action, case_id, turn, actor, **detail)
+        return turn
+
+    def _reconcile(self, case_id: str, turn: Turn) -> None:
+        """After a crash: bring the case list and the audit log in line with the checkpoint."""
+        with self._db_lock:
+            row = self._conn.execute("SELECT status FROM pixtralogist_cases WHERE case_id = ?", (case_id,)).fetchone()
+        if row is None or row[0] != turn.status:
+            self._index(case_id, turn)
+        if turn.status == "signed" and not any(e.action == "sign" and e.detail.get("status") == "signed"
+                                               for e in self.audit.events(case_id)):
+            pending = self._snapshot(case_id).values.get("pending") or {}
+            self._record("sign", case_id, turn, str(pending.get("actor") or "") or current_actor(),
+                         signed_by=turn.draft.signed_by if turn.draft else None, recovered="after a restart")
+
+    def recover(self) -> int:
+        """Finish the steps a crash cut off, for every unsigned case; returns how many cases changed."""
+        changed = 0
+        for summary in self.list_cases(limit=100_000):
+            if summary.status == "signed":
+                continue
+            try:
+                if self.get(summary.case_id).status != summary.status:
+                    changed += 1
+            except PixtralogistError:
+                log.warning("case %s: could not be recovered", summary.case_id)
+        return changed
 
     # -- public API ---------------------------------------------------------------------
 
@@ -184,41 +256,47 @@ class ReportingService:
             log.info("case %s: start (%d images)", case.id, len(case.images))
             turn = self._run(case.id, {"case": case.model_dump(mode="json")})
         self._index(case.id, turn, case.indication)
+        self._record("draft", case.id, turn, self._actor(), images=len(case.images),
+                     specialty=turn.draft.specialty if turn.draft else None)
         return turn
 
     def choose_specialty(self, case_id: str, specialty: str) -> Turn:
         name = self.runtime.host.specialty(specialty).name
-        return self._resume(case_id, "choose_specialty", name)
+        return self._act("choose_specialty", case_id, "choose_specialty", name, specialty=name)
 
     def message(self, case_id: str, text: str, *, clinician: str | None = None) -> Turn:
         if not (text or "").strip():
             raise CaseError("the message is empty")
         if len(text) > 5000:
             raise CaseError("the message is too long (5,000 characters at most)")
-        return self._resume(case_id, "review", {"action": "message", "text": text, "clinician": clinician,
-                                                "edit_id": uuid.uuid4().hex})
+        return self._act("message", case_id, "review", {"action": "message", "text": text, "clinician": clinician,
+                                                        "edit_id": uuid.uuid4().hex})
 
     def edit_region(self, case_id: str, region: str, text: str, *, clinician: str | None = None) -> Turn:
-        return self._resume(case_id, "review", {"action": "edit_region", "region": region, "text": text or "",
-                                                "clinician": clinician, "edit_id": uuid.uuid4().hex})
+        return self._act("edit_region", case_id, "review", {"action": "edit_region", "region": region,
+                                                            "text": text or "", "clinician": clinician,
+                                                            "edit_id": uuid.uuid4().hex}, region=region)
 
     def edit_impression(self, case_id: str, text: str, *, clinician: str | None = None) -> Turn:
-        return self._resume(case_id, "review", {"action": "edit_impression", "text": text or "",
-                                                "clinician": clinician, "edit_id": uuid.uuid4().hex})
+        return self._act("edit_impression", case_id, "review", {"action": "edit_impression", "text": text or "",
+                                                                "clinician": clinician, "edit_id": uuid.uuid4().hex})
 
     def sign(self, case_id: str, clinician: str) -> Turn:
         if not (clinician or "").strip():
             raise CaseError("a clinician's name is required to sign")
-        return self._resume(case_id, "review", {"action": "sign", "clinician": clinician.strip(),
-                                                "edit_id": uuid.uuid4().hex})
+        return self._act("sign", case_id, "review", {"action": "sign", "clinician": clinician.strip(),
+                                                     "edit_id": uuid.uuid4().hex}, signed_by=clinician.strip())
 
     def get(self, case_id: str) -> Turn:
         """The case as it stands; a step cut off by a crash is completed first."""
         with self._lock(case_id):
             snap = self._snapshot(case_id)
             if snap.next and self._interrupt(snap) is None:
-                return self._run(case_id, None)
-            return self._turn(case_id)
+                turn = self._run(case_id, None)
+            else:
+                turn = self._turn(case_id)
+        self._reconcile(case_id, turn)
+        return turn
 
     def case(self, case_id: str) -> Case:
         return Case.model_validate(self._snapshot(case_id).values["case"])

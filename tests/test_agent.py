@@ -166,7 +166,7 @@ def test_overconfident_wording(service, png):
 
 
 def test_pneumothorax_size_rule(service, png):
-    turn = service.start(chest(png, "small R ptx, 3 cm rim at the hilum"))
+    turn = service.start(chest(png, "small R ptx with a 3 cm rim at the hilum"))
     codes = flag_codes(turn)
     assert "pneumothorax-size-inconsistent" in codes or "pneumothorax-size" in codes
 
@@ -194,7 +194,8 @@ def test_edit_commands_and_questions(service, png):
     assert len(turn.draft.impression) <= 2
     turn = service.message(cid, "what does Fleischner say for 7 mm?")
     answer = turn.messages[-1]
-    assert "fleischner-2017-solid-single-6-8mm" in answer.sources
+    assert answer.sources[0] == "fleischner-2017-solid-single-6-8mm"
+    assert all("fleischner" in sid or "cxr-nodule" in sid for sid in answer.sources)  # only what names it
     assert "Fleischner" in answer.text
     turn = service.message(cid, "why is the heart flagged?")
     assert turn.messages[-1].role == "assistant"
@@ -211,10 +212,17 @@ def test_edit_commands_and_questions(service, png):
     report = next(r for r in fb.reports() if r["case_id"] == cid)
     assert report["final"].is_signed and not report["draft"].is_signed
     prefs = [p for p in fb.preference_pairs() if p["case_id"] == cid]
-    assert {"lung", "bone", "heart"} <= {p["region"] for p in prefs}
+    assert {"lung", "heart"} <= {p["region"] for p in prefs}
+    # The removed rib fracture left the bone region empty: logged as an edit, and not turned
+    # into a preference pair with an empty "chosen" text.
+    assert report["draft"].region_dict()["bone"] and not report["final"].region_dict()["bone"].strip()
+    assert "bone" not in {p["region"] for p in prefs}
     heart = next(p for p in prefs if p["region"] == "heart")
     assert heart["chosen"] == "Mild cardiomegaly." and heart["rejected"] != heart["chosen"]
-    assert "images" in report["case"] and "png" not in json.dumps(report["case"])
+    # The stored case keeps the image metadata, not the pixels (those are stored once, by hash).
+    images = report["case"]["images"]
+    assert images and all("png" not in i and i["sha256"] for i in images)
+    assert fb.image(images[0]["sha256"]).startswith(b"\x89PNG")
 
 
 def test_hostile_notes_are_data(service, png):
