@@ -13,7 +13,7 @@ from pathlib import Path
 from pixtralogist.agents.types import Citation
 from pixtralogist.core.feedback import FeedbackStore
 from pixtralogist.core.models import Finding, Template
-from pixtralogist.core.plugins import PluginHost, get_plugin_manager
+from pixtralogist.core.plugins import PluginHost, get_site_plugin_manager
 
 
 @dataclass
@@ -28,7 +28,7 @@ class AgentRuntime:
 
     @classmethod
     def create(cls, data_dir: Path | None, *, host: PluginHost | None = None, retrieval: bool = True) -> "AgentRuntime":
-        host = host or get_plugin_manager()
+        host = host or get_site_plugin_manager()
         feedback = FeedbackStore.open(data_dir / "feedback.sqlite" if data_dir else None)
         store = None
         if retrieval:
@@ -46,6 +46,17 @@ class AgentRuntime:
             if specialty not in self._synced:
                 self.store.sync(specialty, self.host.guidelines(specialty))
                 self._synced.add(specialty)
+
+    def warm_up(self) -> None:
+        """Load what the first draft would otherwise wait for: the guideline index of every
+        specialty (and with it the sentence embedder) and the negation/uncertainty pipeline."""
+        from pixtralogist.core.nlp import analyze
+
+        analyze("No pleural effusion.")
+        for specialty in self.host.specialties():
+            self._ensure_synced(specialty)
+            if self.store is not None:
+                self.store.search(specialty, "warm-up", k=1)
 
     def cite_findings(self, specialty: str, template: Template, findings: list[Finding]) -> dict[str, list[Citation]]:
         """Top guideline snippets of the finding's region for every finding that is not a default."""

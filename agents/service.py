@@ -91,6 +91,14 @@ class ReportingService:
         audit = AuditLog.open(data_dir / "audit.sqlite")
         return cls(runtime, build_graph(runtime, saver), conn, data_dir, audit=audit)
 
+    def warm_up(self) -> None:
+        """Load the embedder, guideline indexes and NLP pipeline now (the app does it in the
+        background at start) so that the first clinician does not wait for them. Never raises."""
+        try:
+            self.runtime.warm_up()
+        except Exception:  # noqa: BLE001 - the first draft will load what is missing
+            log.exception("warm-up failed; the first draft will be slower")
+
     def close(self) -> None:
         with self._db_lock:
             self._conn.close()
@@ -134,7 +142,9 @@ class ReportingService:
 
     def _run(self, case_id: str, payload: Any) -> Turn:
         try:
-            self.graph.invoke(payload, self._config(case_id))
+            # durability='sync': each step is checkpointed before the next starts, so a crash never
+            # loses a finished step (with 'async', a sign-off killed mid-way was lost wholesale)
+            self.graph.invoke(payload, self._config(case_id), durability="sync")
         except PixtralogistError as exc:
             log.warning("case %s: %s", case_id, type(exc).__name__)
             turn = self._turn(case_id)
@@ -175,7 +185,7 @@ class ReportingService:
             intr = self._interrupt(snap)
             if intr is None and snap.next:
                 try:
-                    self.graph.invoke(None, self._config(case_id))  # finish a step cut off by a crash
+                    self.graph.invoke(None, self._config(case_id), durability="sync")  # finish a step cut off by a crash
                 except PixtralogistError as exc:  # the saved checkpoint stands; report, don't crash
                     log.warning("case %s: resuming a cut-off step failed: %s", case_id, type(exc).__name__)
                 snap = self._snapshot(case_id)

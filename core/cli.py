@@ -31,9 +31,9 @@ class Command:
 
 
 def _host():
-    from pixtralogist.core.plugins import get_plugin_manager
+    from pixtralogist.core.plugins import get_site_plugin_manager
 
-    return get_plugin_manager()
+    return get_site_plugin_manager()
 
 
 class DraftCommand(Command):
@@ -270,8 +270,11 @@ class ModelsCommand(Command):
         return 1 if failed else 0
 
 
+from pixtralogist.finetune.eval_cli import EvalCommand  # noqa: E402  (needs Command, defined above)
+from pixtralogist.finetune.cli import FinetuneCommand  # noqa: E402  (needs Command, defined above)
+
 COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,
-                                       ModelsCommand)
+                                       ModelsCommand, EvalCommand, FinetuneCommand)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,6 +46,9 @@ DISABLE_AUTOLOAD_ENV = "PIXTRALOGIST_DISABLE_PLUGIN_AUTOLOAD"
 #: Built-in plugins, registered explicitly in this order.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "pixtralogist.plugins.radiology.plugin",
+    "pixtralogist.plugins.pathology.plugin",
+    "pixtralogist.plugins.dermatology.plugin",
+    "pixtralogist.plugins.ophthalmology.plugin",
     "pixtralogist.core.model_plugin",
 )
 
@@ -296,3 +299,16 @@ def get_plugin_manager(
 
 
 HookCaller = Callable[..., Any]
+
+
+def get_site_plugin_manager(config: Any = None, **kwargs: Any) -> PluginHost:
+    """The plugin host the app and the CLI use: plugins plus the site configuration.
+
+    :param config: path of the site YAML file; ``None`` finds it as
+        :func:`pixtralogist.core.config.load_settings` does (``PIXTRALOGIST_CONFIG``,
+        then ``$PIXTRALOGIST_HOME/config.yaml``), and no file means plugin defaults.
+    :param kwargs: passed on to :func:`get_plugin_manager`.
+    """
+    from pixtralogist.core.config import load_settings
+
+    return get_plugin_manager(settings=load_settings(config), **kwargs)

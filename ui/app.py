@@ -22,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from pixtralogist.core.models import AI_DISCLAIMER
 from pixtralogist.ui import cases, chat, intake, review
 from pixtralogist.ui.controller import (
     CASES_KEYS,
+    EXAMPLE_KEYS,
     EXPORT_KEYS,
     NEW_CASE_KEYS,
     PREVIEW_KEYS,
@@ -84,15 +86,11 @@ def theme() -> gr.themes.Base:
                              text_size="sm", spacing_size="sm")
 
 
-def _installed_specialties() -> dict:
-    from pixtralogist.core.plugins import get_plugin_manager
-
-    return get_plugin_manager().specialties()
-
-
 def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
     """Build the app around a :class:`~pixtralogist.agents.service.ReportingService` without launching it."""
-    installed = _installed_specialties()
+    installed = service.runtime.host.specialties()
+    if hasattr(service, "actor_source"):
+        service.actor_source = request_user  # the audit log names the logged-in user ('local' without a login)
     ctl = Controller(service, installed, export_dir=export_dir)
     c: dict[str, Any] = {}
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 7200)) as demo:
@@ -102,7 +100,7 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
             with gr.Tab("Report", id="report", elem_id="tab-report"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=5, min_width=380):
-                        c.update(intake.build(installed))
+                        c.update(intake.build(installed, ctl.example_choices()))
                         c.update(chat.build())
                     with gr.Column(scale=7, min_width=480):
                         c.update(review.build())
@@ -123,6 +121,7 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
                                                    c["window_width"]], out(PREVIEW_KEYS))
         c["draft_btn"].click(ctl.draft, [s, *form], turn)
         c["new_case"].click(ctl.new_case, [s], out(NEW_CASE_KEYS))
+        c["example_btn"].click(ctl.try_example, [c["example_pick"]], out(EXAMPLE_KEYS))
         c["choose_btn"].click(ctl.choose, [s, c["choose_radio"]], turn)
         c["save_btn"].click(ctl.save_edits, [s, c["impression"], *regions], turn)
         c["chat_send"].click(ctl.send_message, [s, c["chat_input"]], turn)
@@ -143,6 +142,14 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
 
 def _to_report() -> gr.Tabs:
     return gr.Tabs(selected="report")
+
+
+def request_user() -> str | None:
+    """The logged-in user of the Gradio event being processed (None without a login or outside an event)."""
+    from gradio.context import LocalContext
+
+    request = LocalContext.request.get(None)
+    return getattr(request, "username", None) if request is not None else None
 
 
 # --- launching -------------------------------------------------------------------------
@@ -185,6 +192,17 @@ def launch_options() -> dict[str, Any]:
     }
 
 
+def _login_middleware(auth: Callable[[str, str], bool] | None) -> dict[str, Any]:
+    """``launch`` options that make every API route need the login (see :class:`~pixtralogist.ui.auth.RequireLogin`)."""
+    if auth is None:
+        return {}
+    from starlette.middleware import Middleware
+
+    from pixtralogist.ui.auth import RequireLogin
+
+    return {"app_kwargs": {"middleware": [Middleware(RequireLogin)]}}
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 7860,
@@ -209,11 +227,13 @@ def serve(
     if warning:
         print(warning, file=sys.stderr)
     service = ReportingService.create(data_dir)
+    service.recover()  # finish what a crash cut off (e.g. a sign-off), so the case list is right
+    threading.Thread(target=service.warm_up, name="pixtralogist-warm-up", daemon=True).start()
     demo = create_ui(service)
     try:
         demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
                     auth_message="Pixtralogist: sign in with your clinician account." if auth else None,
-                    **launch_options())
+                    **launch_options(), **_login_middleware(auth))
     except KeyboardInterrupt:
         pass
     finally:
