@@ -30,6 +30,11 @@ no file is fine (plugin defaults and environment only).
         timeout_s: 60
         max_retries: 2
 
+``adapter_registry: /models/adapters`` (top level, relative to the file) names
+an adapter registry (:mod:`pixtralogist.finetune.registry`): a specialty on
+the transformers backend whose site settings set no ``adapter`` uses the
+registry's ACTIVE version for it (``adapter`` and ``adapter_version``).
+
 Environment variables override the file per specialty and field:
 ``PIXTRALOGIST_<SPECIALTY>_<FIELD>`` with the field in upper case, e.g.
 ``PIXTRALOGIST_RADIOLOGY_BACKEND=openai``, ``PIXTRALOGIST_RADIOLOGY_ENDPOINT=...``,
@@ -76,7 +81,7 @@ __all__ = [
 CONFIG_ENV = "PIXTRALOGIST_CONFIG"
 HOME_ENV = "PIXTRALOGIST_HOME"
 ENV_PREFIX = "PIXTRALOGIST_"
-TOP_LEVEL_KEYS = ("version", "defaults", "specialties")
+TOP_LEVEL_KEYS = ("version", "defaults", "specialties", "adapter_registry")
 
 #: Fields describing WHERE the model is; not inherited from a plugin default of another backend.
 LOCATION_FIELDS = ("base_model", "adapter", "adapter_version", "endpoint", "model_name", "quantization",
@@ -184,6 +189,19 @@ class Settings:
     env: dict[str, dict[str, Any]] = field(default_factory=dict)  # specialty (env spelling) -> values
     env_vars: dict[str, list[str]] = field(default_factory=dict)  # specialty (env spelling) -> variable names
     source: Path | None = None
+    #: Adapter registry root (``adapter_registry:`` in the file; see :mod:`pixtralogist.finetune.registry`).
+    adapter_registry: Path | None = None
+
+    def _with_registry(self, cfg: ModelConfig, site: dict[str, Any], specialty: str) -> ModelConfig:
+        """A transformers config without a site-set adapter gets the registry's active adapter, if any."""
+        if self.adapter_registry is None or cfg.backend != "transformers" or "adapter" in site:
+            return cfg
+        from pixtralogist.finetune.registry import active_adapter  # standard library only
+
+        found = active_adapter(self.adapter_registry, specialty)
+        if found is None:
+            return cfg
+        return cfg.model_copy(update={"adapter": str(found[0]), "adapter_version": found[1]})
 
     def overrides_for(self, specialty: str) -> dict[str, Any]:
         """The site's values for ``specialty`` (defaults < file section < environment)."""
@@ -211,7 +229,7 @@ class Settings:
         base = plugin_default if plugin_default is not None else ModelConfig()
         site = self.overrides_for(specialty)
         if not site:
-            return validate_model_config(base, specialty)
+            return validate_model_config(self._with_registry(base, site, specialty), specialty)
         inherited = base.model_dump()
         if "backend" in site and site["backend"] != base.backend:
             for name in LOCATION_FIELDS:
@@ -220,7 +238,7 @@ class Settings:
             merged = ModelConfig.model_validate({**inherited, **site})
         except ValidationError as exc:  # pragma: no cover - values were validated one by one
             raise ConfigError(f"{specialty}: invalid model settings: {exc}") from None
-        return validate_model_config(merged, specialty)
+        return validate_model_config(self._with_registry(merged, site, specialty), specialty)
 
     def configured_specialties(self) -> list[str]:
         """Specialties named in the file or the environment (env spelling for env-only ones)."""
@@ -309,7 +327,16 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         for name, block in raw_specs.items()
     }
     env_values, env_vars = _from_env(env)
-    settings = Settings(defaults=defaults, specialties=specialties, env=env_values, env_vars=env_vars, source=source)
+    registry = data.get("adapter_registry")
+    if registry is not None:
+        if not isinstance(registry, str) or not registry.strip():
+            raise ConfigError(f"{source}: 'adapter_registry' must be a directory path")
+        registry = (source.parent / Path(registry).expanduser()) if source is not None else Path(registry)
+        if not registry.is_dir():
+            raise ConfigError(f"{source}: adapter_registry {registry} does not exist; point it at the folder "
+                              "holding <specialty>/<version>/ adapters (see `pixtralogist finetune list`)")
+    settings = Settings(defaults=defaults, specialties=specialties, env=env_values, env_vars=env_vars, source=source,
+                        adapter_registry=registry)
     # Fail early where the site names a backend together with its location (a missing directory,
     # a bad URL); incomplete sections are completed by the plugin default and checked in model_for.
     for name in settings.configured_specialties():

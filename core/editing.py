@@ -28,7 +28,11 @@ def _sentence(text: str) -> str:
     return text if text[-1] in ".!?" else text + "."
 
 
-def make_findings(texts: list[str], region: str, prov: Provenance) -> list[Finding]:
+def make_findings(texts: list[str], region: str, prov: Provenance, *, extra_terms: tuple[str, ...] = ()) -> list[Finding]:
+    """Findings of ``region`` from sentences, analysed for negation, hedging, laterality and size.
+
+    :param extra_terms: the template's own finding words (:attr:`Template.finding_terms`).
+    """
     from pixtralogist.core.nlp import analyze
 
     out = []
@@ -36,7 +40,7 @@ def make_findings(texts: list[str], region: str, prov: Provenance) -> list[Findi
         t = _sentence(t)
         if not t:
             continue
-        a = analyze(t)
+        a = analyze(t, extra_terms=extra_terms)
         out.append(
             Finding(region=region, text=t, abnormal=a.abnormal, negated=a.negated, uncertain=a.uncertain,
                     laterality=a.laterality, size_mm=a.size_mm, provenance=prov)
@@ -61,7 +65,8 @@ def _check_region(draft: Draft, region: str) -> None:
 def replace_region(draft: Draft, region: str, text: str, template: Template, *, rebuild_impression: bool = True) -> Draft:
     """The clinician's own text for a whole region (an empty text clears it)."""
     _check_region(draft, region)
-    new = make_findings(split_sentences(clean_text(text)), region, clinician_provenance(draft))
+    new = make_findings(split_sentences(clean_text(text)), region, clinician_provenance(draft),
+                        extra_terms=template.finding_terms)
     kept = [f for f in draft.findings if f.region != region]
     return _with(draft, kept + new, template, rebuild_impression=rebuild_impression)
 
@@ -85,7 +90,7 @@ def add_statement(
             continue
         touched.append(region)
         findings = [f for f in findings if not (f.region == region and f.is_default)]
-        findings += make_findings(split_sentences(part), region, prov)
+        findings += make_findings(split_sentences(part), region, prov, extra_terms=template.finding_terms)
     return _with(draft, findings, template, rebuild_impression=rebuild_impression), touched
 
 

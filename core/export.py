@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from pixtralogist import __version__
-from pixtralogist.core.models import Case, Draft, utcnow
+from pixtralogist.core.models import Case, Draft, Template, utcnow
 
 __all__ = [
     "AI_PROVENANCE_URL",
@@ -149,16 +149,20 @@ def _instant(dt: datetime) -> str:
     return dt.isoformat(timespec="seconds")
 
 
-def _title(draft: Draft) -> str:
+def _title(draft: Draft, template: Template | None = None) -> str:
+    if template is not None and template.id == draft.template_id:
+        return template.title
     return TEMPLATE_TITLES.get(draft.template_id) or f"{draft.specialty.capitalize()} imaging"
 
 
-def _code(draft: Draft, case: Case | None) -> dict:
-    title = _title(draft)
+def _code(draft: Draft, case: Case | None, template: Template | None = None) -> dict:
     if draft.template_id == "cxr" and case is not None and len(case.images) in CHEST_XR_BY_VIEWS:
         coding = CHEST_XR_BY_VIEWS[len(case.images)]
         return {"coding": [dict(coding)], "text": coding["display"]}
-    text = title if draft.template_id in TEMPLATE_TITLES else "Imaging study report"
+    if template is not None and template.id == draft.template_id and template.code is not None:
+        return {"coding": [template.code.model_dump()], "text": template.title}
+    known = draft.template_id in TEMPLATE_TITLES or (template is not None and template.id == draft.template_id)
+    text = _title(draft, template) if known else "Imaging study report"
     return {"coding": [dict(GENERIC_CODE)], "text": text}
 
 
@@ -243,14 +247,15 @@ def _narrative(draft: Draft, report: str) -> dict:
     return {"status": "generated", "div": div}
 
 
-def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None) -> dict:
+def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None,
+            template: Template | None = None) -> dict:
     """The report as a FHIR R4 ``DiagnosticReport`` resource (a JSON-ready dict).
 
     - ``status``: ``preliminary`` while unsigned, ``final`` once signed.
     - ``code``: LOINC 36643-5 "XR Chest 2 Views" (36554-4 for a single view)
       for the chest radiograph template when the case has that many images;
-      otherwise LOINC 18748-4 "Diagnostic imaging study" with the template's
-      title as text.
+      otherwise the ``template``'s own code (:attr:`Template.code`) when it has one,
+      else LOINC 18748-4 "Diagnostic imaging study" with the template's title as text.
     - ``subject``: a placeholder reference; no patient identifier is exported.
     - ``presentedForm``: the plain-text report (UTF-8, base64).
     - ``media``: one entry per image, linked to a contained ``Media``.
@@ -264,7 +269,7 @@ def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None) ->
     data = report.encode("utf-8")
     issued = draft.signed_at if draft.is_signed and draft.signed_at else utcnow()
     effective = case.created_at if case is not None else draft.provenance.created_at
-    title = f"{_title(draft)} report"
+    title = f"{_title(draft, template)} report"
 
     resource: dict[str, Any] = {
         "resourceType": "DiagnosticReport",
@@ -280,7 +285,7 @@ def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None) ->
     resource["status"] = "final" if draft.is_signed else "preliminary"
     section = SERVICE_SECTIONS.get(draft.specialty)
     resource["category"] = [{"coding": [dict(section)]} if section else {"text": draft.specialty}]
-    resource["code"] = _code(draft, case)
+    resource["code"] = _code(draft, case, template)
     resource["subject"] = {
         "reference": "Patient/placeholder",
         "display": "Placeholder: no patient identifiers are exported; the receiving system links the patient",
@@ -322,12 +327,13 @@ def export_filename(draft: Draft, fmt: str) -> str:
     return f"{draft.case_id}-{suffix[fmt]}"
 
 
-def export_bytes(fmt: str, draft: Draft, case: Case | None = None, *, citations: Any = None) -> bytes:
+def export_bytes(fmt: str, draft: Draft, case: Case | None = None, *, citations: Any = None,
+                 template: Template | None = None) -> bytes:
     """The bytes of one export format (``text``, ``json`` or ``fhir``)."""
     if fmt == "text":
         return (to_text(draft) + "\n").encode("utf-8")
     if fmt == "json":
         return to_json(draft, citations=citations).encode("utf-8")
     if fmt == "fhir":
-        return json.dumps(to_fhir(draft, case, citations=citations), indent=2, ensure_ascii=False).encode("utf-8")
+        return json.dumps(to_fhir(draft, case, citations=citations, template=template), indent=2, ensure_ascii=False).encode("utf-8")
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pixtralogist.core.errors import DataError
+from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft
 
 SCHEMA = """
@@ -81,7 +82,8 @@ class FeedbackStore:
         try:
             conn = sqlite3.connect(str(p) if p else ":memory:", check_same_thread=False, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA synchronous=FULL")  # a signed report survives a power cut too
+            conn.execute("PRAGMA busy_timeout=10000")
             conn.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise DataError(f"cannot open the feedback store at {p}: {exc}") from exc
@@ -133,6 +135,7 @@ class FeedbackStore:
                     final.signed_by, final.signed_at.isoformat(),
                 ),
             )
+            pause_point("feedback.record_report")  # test-only; see pixtralogist.core.faults
             for region in final.regions:
                 d, f = d_regions.get(region, ""), f_regions.get(region, "")
                 c.execute("INSERT OR REPLACE INTO regions VALUES (?, ?, ?, ?, ?)", (case.id, region, d, f, int(d != f)))

@@ -156,6 +156,14 @@ class ImpressionRules(_Model):
     uncertain_prefix: str = Field(default="Possible", description="Prefix kept for hedged findings.")
 
 
+class ReportCode(_Model):
+    """A coded report type (e.g. LOINC) for exports; only codes checked against the code system."""
+
+    system: str = Field(description="Code system URI, e.g. http://loinc.org")
+    code: str
+    display: str
+
+
 class Template(_Model):
     """A report template: ordered regions with normal defaults and impression rules."""
 
@@ -167,6 +175,10 @@ class Template(_Model):
     body_parts: list[str] = Field(default_factory=list, description="DICOM body parts it fits (CHEST, ...).")
     regions: list[RegionSpec] = Field(min_length=1)
     impression: ImpressionRules
+    code: ReportCode | None = Field(default=None, description="Report type code for FHIR exports (LOINC).")
+    finding_terms: tuple[str, ...] = Field(
+        default=(), description="Finding words of this template beyond the core NLP vocabulary "
+        "(e.g. 'lymphovascular invasion'), so that text a clinician edits in is analysed like dictation.")
 
     @model_validator(mode="after")
     def _unique_regions(self) -> "Template":

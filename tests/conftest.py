@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import textwrap
@@ -51,3 +52,64 @@ def on_sys_path(monkeypatch):
     yield add
     for name in [m for m in sys.modules if m.startswith("thirdparty_")]:
         del sys.modules[name]
+
+
+# --- the example third-party plugin (examples/pixtralogist-dental) ----------------------------
+
+EXAMPLE_PLUGINS = REPO / "examples"
+
+
+def pip_install_local(source: Path, target: Path) -> Path:
+    """``pip install`` a local project into ``target`` without network, dependencies or build isolation.
+
+    The source is copied first so the build leaves nothing (``build/``, ``*.egg-info``) in the tree.
+    """
+    import shutil
+    import subprocess
+
+    work = target.parent / f"{source.name}-src"
+    shutil.copytree(source, work, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+           "--disable-pip-version-check", "--target", str(target), str(work)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if res.returncode != 0:
+        raise RuntimeError(f"pip install of {source} failed:\n{res.stdout}\n{res.stderr}")
+    return target
+
+
+@pytest.fixture(scope="session")
+def dental_site(tmp_path_factory) -> Path:
+    """examples/pixtralogist-dental installed (once per session) into a temporary site folder."""
+    root = tmp_path_factory.mktemp("dental")
+    return pip_install_local(EXAMPLE_PLUGINS / "pixtralogist-dental", root / "site")
+
+
+@contextlib.contextmanager
+def plugin_site(site: Path):
+    """``site`` on ``sys.path`` with plugin autoload enabled; afterwards the folder leaves
+    ``sys.path`` and its ``pixtralogist_dental`` modules leave ``sys.modules``."""
+    from pixtralogist.core.plugins import DISABLE_AUTOLOAD_ENV
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(DISABLE_AUTOLOAD_ENV, raising=False)
+        mp.syspath_prepend(str(site))
+        try:
+            yield site
+        finally:
+            for name in [m for m in sys.modules if m == "pixtralogist_dental" or m.startswith("pixtralogist_dental.")]:
+                del sys.modules[name]
+
+
+@pytest.fixture
+def dental_installed(dental_site):
+    """The dental example plugin visible to ``importlib.metadata`` entry points for one test;
+    nothing stays installed afterwards."""
+    with plugin_site(dental_site) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def dental_installed_module(dental_site):
+    """Like ``dental_installed``, for every test of one module (to share a service between them)."""
+    with plugin_site(dental_site) as site:
+        yield site

@@ -29,6 +29,7 @@ from pixtralogist.core.models import (
     ImageMeta,
     Provenance,
     StudyImage,
+    Template,
 )
 
 # Values that would identify a patient if they ever leaked into an export.
@@ -287,3 +288,24 @@ def test_fhir_from_a_real_dicom_carries_no_identifiers(tmp_path):
     res = to_fhir(d, case)
     assert res["media"][0]["comment"].startswith("image-1.dcm")
     assert res["contained"][0]["modality"]["coding"][0]["code"] == "CT"
+
+
+def test_fhir_code_comes_from_the_template_when_it_has_one():
+    from pixtralogist.core.models import ReportCode
+
+    tpl = Template.model_validate({
+        "id": "synoptic", "specialty": "pathology", "title": "Breast resection (synoptic)",
+        "regions": [{"name": "site", "label": "Site", "normal": "Not reported."}],
+        "impression": {"normal": "See synoptic report."},
+        "code": {"system": "http://loinc.org", "code": "11526-1", "display": "Pathology study"},
+    })
+    d = Draft(case_id="case-x", specialty="pathology", template_id="synoptic", template_version="1",
+              regions=["site"], provenance=Provenance(source="template-default", engine="offline-dictation",
+                                                      plugin="pathology", plugin_version="1",
+                                                      template_id="synoptic", template_version="1"))
+    res = to_fhir(d, template=tpl)
+    assert res["code"] == {"coding": [{"system": "http://loinc.org", "code": "11526-1", "display": "Pathology study"}],
+                           "text": "Breast resection (synoptic)"}
+    assert isinstance(tpl.code, ReportCode)
+    # without the template (or with another one) the generic imaging code stays
+    assert to_fhir(d)["code"]["coding"][0]["code"] == "18748-4"

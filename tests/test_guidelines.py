@@ -11,7 +11,7 @@ import pytest
 from pixtralogist.core.errors import DataError
 from pixtralogist.core.guidelines import canonical_json, corpus_hash, load_snippet_file, parse_snippets
 from pixtralogist.core.models import GuidelineSnippet
-from pixtralogist.plugins.radiology.templates import CXR_REGIONS, load_templates
+from pixtralogist.plugins.radiology.templates import REGIONS_BY_TEMPLATE, load_templates
 
 RESOURCE = files("pixtralogist.plugins.radiology").joinpath("data/guidelines.yaml")
 
@@ -40,6 +40,8 @@ EXPECTED_IDS = {
     "acr-mediastinal-lymph-node-short-axis",
     "rsna-radreport-cxr-sections",
     "rsna-radreport-cxr-findings-subsections",
+    "rsna-radreport-ct-chest-sections",
+    "rsna-radreport-mri-brain-sections",
 }
 
 
@@ -56,7 +58,7 @@ def by_id(snippets: list[GuidelineSnippet]) -> dict[str, GuidelineSnippet]:
 
 
 def test_radiology_corpus_loads_from_package_resources(snippets):
-    assert 18 <= len(snippets) <= 25
+    assert 18 <= len(snippets) <= 30
     assert all(isinstance(s, GuidelineSnippet) for s in snippets)
     assert {s.id for s in snippets} == EXPECTED_IDS
 
@@ -77,8 +79,9 @@ def test_every_snippet_is_complete(snippets):
         assert len(s.applicability) >= 40, f"{s.id}: applicability must say what it covers and what it does not"
         assert s.keywords, s.id
         assert s.regions, f"{s.id}: name the regions it concerns"
-        assert set(s.regions) <= set(CXR_REGIONS), s.id
         assert set(s.template_ids) <= template_ids, s.id
+        allowed = set().union(*(REGIONS_BY_TEMPLATE[t] for t in (s.template_ids or REGIONS_BY_TEMPLATE)))
+        assert set(s.regions) <= allowed, s.id
         assert len(s.text) <= 320, f"{s.id}: one atomic fact per snippet"
         assert s.text == s.text.strip() and "\n" not in s.text
 
@@ -88,7 +91,7 @@ def test_fleischner_snippets_cite_the_paper_and_state_scope(snippets):
     assert len(fleischner) == 12
     for s in fleischner:
         assert "Fleischner Society 2017" in s.source and "MacMahon" in s.source, s.id
-        assert s.regions == ["lung"]
+        assert s.regions == ["lung", "lungs_airways"] and s.template_ids == ["cxr", "ct_chest"], s.id
     scope = by_id(snippets)["fleischner-2017-scope"]
     for word in ("35", "screening", "cancer", "immunosuppress"):
         assert word in scope.text
@@ -124,7 +127,7 @@ def test_unverified_lymph_node_threshold_says_so(snippets):
     s = by_id(snippets)["acr-mediastinal-lymph-node-short-axis"]
     assert "UNVERIFIED" in s.applicability
     assert "confirmed against the ACR white paper" in s.applicability
-    assert s.regions == ["mediastinal"]
+    assert s.regions == ["mediastinal", "mediastinum_hila"]
 
 
 def test_bts_and_radreport(snippets):

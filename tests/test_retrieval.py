@@ -165,7 +165,7 @@ def test_region_filter_excludes_other_regions(store):
 
 def test_template_filter(store, snippets):
     cxr_only = {s.id for s in snippets if s.template_ids == ["cxr"]}
-    hits = store.search("radiology", "enlarged cardiac silhouette", template_id="ct-chest", k=30)
+    hits = store.search("radiology", "enlarged cardiac silhouette", template_id="ct_chest", k=30)
     assert hits and not (cxr_only & set(ids(hits)))
     hits = store.search("radiology", "enlarged cardiac silhouette", template_id="cxr", region="heart", k=30)
     assert ids(hits)[0] == "cxr-cardiomegaly-ctr-pa"

@@ -98,6 +98,61 @@ def auth_from_env(env: dict[str, str] | None = None) -> Callable[[str, str], boo
     return make_auth(path) if path else None
 
 
+#: API paths the login page itself needs before anyone is logged in (under ``/gradio_api``).
+PUBLIC_API_PATHS = frozenset({"/startup-events", "/app_id", "/login_check", "/user", "/theme.css"})
+API_PREFIX = "/gradio_api"
+
+
+class RequireLogin:
+    """ASGI middleware: with a login configured, every ``/gradio_api/*`` request needs one.
+
+    Gradio checks the login on its data routes (``/config``, ``/gradio_api/info``,
+    ``/queue/join``, ``/run/*``, ``/call/*``, ``/upload``, ``/file=...``) but not on a
+    few others (``/cancel``, ``/stream/{event}``, ``/heartbeat/...``, ``/reset``). This
+    refuses every unauthenticated API request except the handful the login page
+    needs (:data:`PUBLIC_API_PATHS`) with Gradio's own 401 answer. Pages and static
+    assets outside ``/gradio_api`` are left to Gradio (the page shell holds no data
+    and shows the login form). Installed by :func:`pixtralogist.ui.app.serve` when a
+    users file is configured.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope.get("type") in ("http", "websocket") and self._refuse(scope):
+            from starlette.responses import JSONResponse
+
+            gr_app = scope.get("app")
+            blocks = getattr(gr_app, "blocks", None)
+            body = {"detail": {"error": "Not authenticated",
+                               "auth_message": getattr(blocks, "auth_message", None)}}
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await JSONResponse(body, status_code=401)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _refuse(scope) -> bool:
+        gr_app = scope.get("app")
+        if getattr(gr_app, "auth", None) is None:  # no login configured
+            return False
+        path = scope.get("path") or ""
+        if not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            return False
+        rest = path[len(API_PREFIX):].rstrip("/") or "/"
+        if rest in PUBLIC_API_PATHS:
+            return False
+        from starlette.requests import HTTPConnection
+
+        cookies = HTTPConnection(scope).cookies
+        cookie_id = getattr(gr_app, "cookie_id", "")
+        token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
+        return not (token and token in getattr(gr_app, "tokens", {}))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1 or args[0].startswith("-"):

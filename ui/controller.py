@@ -60,6 +60,8 @@ EXPORT_KEYS = ("export_file", "status")
 CASES_KEYS = ("cases_table", "cases_pick")
 INTAKE_FORM_KEYS = ("files", "indication", "comparison", "prior_report", "notes", "specialty")
 NEW_CASE_KEYS = INTAKE_FORM_KEYS + PREVIEW_KEYS[1:-1] + TURN_KEYS
+#: What "Try example" fills in: the intake form and its status line.
+EXAMPLE_KEYS = INTAKE_FORM_KEYS + ("intake_status",)
 
 _STATUS_KEYS = ("status", "intake_status")
 
@@ -108,6 +110,8 @@ class Controller:
         self.service = service
         self.installed = dict(installed)
         self.export_dir = Path(export_dir) if export_dir else Path(tempfile.gettempdir()) / "pixtralogist-exports"
+        #: Where "Try example" writes the example's images (under the system temp folder, which Gradio serves).
+        self.examples_dir = Path(tempfile.gettempdir()) / "pixtralogist-examples"
 
     # -- rendering -----------------------------------------------------------------------
 
@@ -283,6 +287,40 @@ class Controller:
                     "window_group": gr.update(visible=False)})
         return pack(NEW_CASE_KEYS, out)
 
+    # -- example cases ("try an example") ----------------------------------------------------
+
+    def _host(self):
+        return getattr(getattr(self.service, "runtime", None), "host", None)
+
+    def example_choices(self) -> list[tuple[str, str]]:
+        """``(label, id)`` of every installed plugin's example case, for the intake's example menu."""
+        from pixtralogist.core.examples import example_choices, list_examples
+
+        host = self._host()
+        if host is None:
+            return []
+        return example_choices(list_examples(host), {n: s.label for n, s in self.installed.items()})
+
+    @guard(EXAMPLE_KEYS)
+    def try_example(self, example_id: str | None) -> list:
+        """Load an example case into the intake (images, indication, comparison, notes); the clinician
+        then presses "Draft report" as with any case. The files' change event previews the images."""
+        from pixtralogist.core.examples import find_example, write_example_images
+
+        host = self._host()
+        if host is None:
+            raise CaseError("No plugins are available to provide example cases.")
+        ex = find_example(host, example_id)
+        paths = write_example_images(ex, self.examples_dir)
+        hint = ex.specialty_hint if ex.specialty_hint in self.installed else intake.AUTO
+        n = len(paths)
+        return pack(EXAMPLE_KEYS, {
+            "files": [str(p) for p in paths], "indication": ex.indication, "comparison": ex.comparison,
+            "prior_report": "", "notes": ex.notes, "specialty": hint,
+            "intake_status": f"Example loaded: **{render.esc(ex.title)}** ({n} synthetic image{'s' if n != 1 else ''}, "
+                             "invented notes). Press *Draft report*.",
+        })
+
     # -- review ------------------------------------------------------------------------------
 
     @guard(TURN_KEYS)
@@ -341,13 +379,20 @@ class Controller:
             case = self.service.case(cid)
         except PixtralogistError:
             case = None
-        data = export.export_bytes(fmt, turn.draft, case, citations=turn.citations)
+        data = export.export_bytes(fmt, turn.draft, case, citations=turn.citations,
+                                   template=self._template(turn.draft.template_id))
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=self._export_root()))
         path = folder / export.export_filename(turn.draft, fmt)
         path.write_bytes(data)
         state = "signed report" if turn.draft.is_signed else "UNSIGNED AI draft"
         return pack(EXPORT_KEYS, {"export_file": gr.update(value=str(path), visible=True), "status": f"{render.status_md(turn)}\n\n"
                                   f"Exported {fmt.upper()} ({state}): `{path.name}`"})
+
+    def _template(self, template_id: str):
+        try:
+            return self.service.runtime.host.template(template_id)
+        except Exception:  # noqa: BLE001 - a plugin removed since: export without its code
+            return None
 
     def _export_root(self) -> Path:
         self.export_dir.mkdir(parents=True, exist_ok=True)

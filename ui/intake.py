@@ -23,9 +23,17 @@ def specialty_choices(installed: Mapping[str, Specialty]) -> list[tuple[str, str
     return [("Auto (route from images and notes)", AUTO)] + [(s.label, name) for name, s in installed.items()]
 
 
-def build(installed: Mapping[str, Specialty]) -> dict[str, gr.components.Component]:
+def build(installed: Mapping[str, Specialty],
+          examples: Sequence[tuple[str, str]] = ()) -> dict[str, gr.components.Component]:
+    """The intake components by key; ``examples`` are ``(label, id)`` choices for "Try example"."""
     c: dict[str, gr.components.Component] = {}
     with gr.Accordion("Study and dictation", open=True, elem_id="intake"):
+        with gr.Row(equal_height=True, visible=bool(examples), elem_id="example-row") as c["example_row"]:
+            c["example_pick"] = gr.Dropdown(
+                label="Example case (synthetic images, invented notes)", choices=list(examples),
+                value=examples[0][1] if examples else None, scale=4, elem_id="example-pick",
+            )
+            c["example_btn"] = gr.Button("Try example", size="sm", scale=1, min_width=90, elem_id="example-btn")
         c["files"] = gr.File(
             label=f"Images (1-{MAX_IMAGES_PER_CASE}: PNG, JPEG or DICOM)",
             file_count="multiple",

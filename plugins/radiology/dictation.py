@@ -33,10 +33,17 @@ sentences, never behaviour.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
 from pixtralogist.core.nlp import FINDING_TERMS, mentions_finding
 from pixtralogist.core.text import clean_text
 
-__all__ = ["ABBREVIATIONS", "CONTEXT_RULES", "expand_shorthand", "parse_dictation", "table_size"]
+__all__ = [
+    "ABBREVIATIONS", "CONTEXT_RULES", "CXR_PROFILE", "DictationProfile", "expand_shorthand", "parse_dictation",
+    "table_size",
+]
 
 #: Unconditional shorthand expansions (token, case-insensitive -> words). Acronyms that stay
 #: acronyms are listed with their canonical capitalisation.
@@ -181,6 +188,33 @@ def table_size() -> int:
     return len(ABBREVIATIONS) + len(CONTEXT_RULES)
 
 
+@dataclass(frozen=True)
+class DictationProfile:
+    """What changes with the kind of study being dictated (the rest of the parsing is shared).
+
+    :param name: unique name; compiled patterns are cached under it.
+    :param abbreviations: extra shorthand (checked before :data:`ABBREVIATIONS`, so it may override).
+    :param subjects: extra "subject predicate" subjects: words -> (how the sentence names it, plural).
+    :param no_acute: the sentence a bare "no acute" becomes.
+    :param pleural_effusions: add "pleural" to a bare "effusion" (chest studies).
+    :param cm_is_cardiomegaly: a "cm" not after a number means cardiomegaly (chest studies).
+    :param cp_angle: what "cp" means before "angle(s)".
+    """
+
+    name: str
+    abbreviations: Mapping[str, str] = field(default_factory=dict)
+    subjects: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
+    no_acute: str = "No acute cardiopulmonary abnormality."
+    pleural_effusions: bool = True
+    cm_is_cardiomegaly: bool = True
+    cp_angle: str = "costophrenic"
+
+
+#: The chest radiograph profile (the default; the behaviour documented above).
+CXR_PROFILE = DictationProfile(name="cxr")
+_PROFILE: ContextVar[DictationProfile] = ContextVar("pixtralogist_dictation_profile", default=CXR_PROFILE)
+
+
 _LATERALITY = {"l": "left", "r": "right", "b": "bilateral", "lt": "left", "rt": "right"}
 _UNITS = {"mm", "cm", "cms", "mms", "ml", "cc"}
 _NON_PLEURAL_BEFORE_EFFUSION = {
@@ -270,6 +304,35 @@ _PREDICATES = (
 )
 _VERBS = {"is", "are", "was", "were", "appears", "appear", "looks", "look", "seems", "remains", "remain"}
 
+def _subject_patterns(subjects: Mapping[str, tuple[str, bool]]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    alternatives = "|".join(re.escape(s) for s in sorted(subjects, key=len, reverse=True))
+    forward = re.compile(
+        r"^(?:the\s+)?(?P<side>(?:left|right|bilateral)\s+)?(?P<subj>" + alternatives + r")\b\s*:?\s*(?P<rest>.*)$",
+        re.I | re.S,
+    )
+    reverse = re.compile(
+        r"^(?P<pred>normal|clear|unremarkable)\s+(?:the\s+)?(?P<side>(?:left|right)\s+)?(?P<subj>" + alternatives + r")$",
+        re.I,
+    )
+    return forward, reverse
+
+
+_PROFILE_SUBJECTS: dict[str, tuple[dict[str, tuple[str, bool]], re.Pattern[str], re.Pattern[str]]] = {}
+
+
+def _subjects() -> tuple[dict[str, tuple[str, bool]], re.Pattern[str], re.Pattern[str]]:
+    """The active profile's subjects and their compiled patterns (the chest X-ray ones by default)."""
+    profile = _PROFILE.get()
+    if not profile.subjects:
+        return _SUBJECTS, _SUBJECT_RE, _REVERSE_RE
+    got = _PROFILE_SUBJECTS.get(profile.name)
+    if got is None:
+        merged = {**_SUBJECTS, **{k.lower(): v for k, v in profile.subjects.items()}}
+        got = (merged, *_subject_patterns(merged))
+        _PROFILE_SUBJECTS[profile.name] = got
+    return got
+
+
 _SUBJECT_RE = re.compile(
     r"^(?:the\s+)?(?P<side>(?:left|right|bilateral)\s+)?(?P<subj>"
     + "|".join(re.escape(s) for s in sorted(_SUBJECTS, key=len, reverse=True))
@@ -291,7 +354,8 @@ _REVERSE_RE = re.compile(
 
 def _subject_sentence(text: str, hedge: bool) -> str | None:
     """'lungs clear' -> 'The lungs are clear' (no final period); None when it is not that shape."""
-    m = _SUBJECT_RE.match(text)
+    subjects, subject_re, reverse_re = _subjects()
+    m = subject_re.match(text)
     pred_m = None
     if m:
         rest = m.group("rest").strip()
@@ -299,13 +363,13 @@ def _subject_sentence(text: str, hedge: bool) -> str | None:
             return None  # already a sentence ("lungs are clear")
         pred_m = _PRED_RE.match(rest)
     if m is None or pred_m is None:
-        r = _REVERSE_RE.match(text.strip())
+        r = reverse_re.match(text.strip())
         if r is None:
             return None
         return _subject_sentence(f"{(r.group('side') or '')}{r.group('subj')} {r.group('pred')}", hedge)
     side = (m.group("side") or "").strip().lower()
     subj_key = m.group("subj").lower()
-    name, plural = _SUBJECTS[subj_key]
+    name, plural = subjects[subj_key]
     if side:
         name = name.replace("the ", f"the {side} ", 1) if name.startswith("the ") else f"{side} {name}"
     adv_words = [_HEDGE_ADVERB.get(w.lower(), w.lower()) for w in pred_m.group("adv").split()]
@@ -368,6 +432,9 @@ def _after_number(tokens: list[tuple[str, str]], i: int) -> bool:
 
 def _expand_word(word: str) -> str | None:
     low = word.lower().replace("\u2019", "'")
+    extra = _PROFILE.get().abbreviations
+    if low in extra:
+        return extra[low]
     if low in ABBREVIATIONS:
         return ABBREVIATIONS[low]
     return None
@@ -417,7 +484,7 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 out.append({"cms": "cm", "mms": "mm"}.get(low, low if low != "ml" else "mL"))
                 continue
             if low == "cm":
-                out.append("cardiomegaly")
+                out.append("cardiomegaly" if _PROFILE.get().cm_is_cardiomegaly else tok)
                 continue
             if low in _LATERALITY:
                 is_letter = len(low) == 1
@@ -442,7 +509,7 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 out.append("PICC" if follows else "PICC line")
                 continue
             if low == "cp":
-                out.append("costophrenic" if (nxt is not None and nxt[1].lower() in {"angle", "angles"}) else tok)
+                out.append(_PROFILE.get().cp_angle if (nxt is not None and nxt[1].lower() in {"angle", "angles"}) else tok)
                 continue
             if "-" in low and low not in ABBREVIATIONS:
                 head, _, rest = low.partition("-")
@@ -516,7 +583,7 @@ def _is_bare(text: str) -> bool:
 
 
 _ATTACH_START = re.compile(
-    r"^(?:\d|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
+    r"^(?:-?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
     r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
     r"which|that|slightly|minimally|mildly|grossly)\b)",
@@ -534,6 +601,9 @@ def _is_attachment(text: str) -> bool:
     )
 
 
+_INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)
+
+
 def _merge_lists(parts: list[str]) -> list[str]:
     """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
     "small A, B, and C" become separate items."""
@@ -544,6 +614,16 @@ def _merge_lists(parts: list[str]) -> list[str]:
         if out and not conj and _is_attachment(part):
             out[-1] = f"{out[-1]}, {part}"  # "small R ptx, 3 cm rim at the hilum": one statement
             continue
+        inner = _INNER_OR.match(part)
+        if out and not conj and inner and _is_bare(inner.group(1)):
+            # "no A, B or C" without the serial comma: the last item is "B or C"; the negation
+            # governs it as well ("no eff, ptx or consol" never asserts a pneumothorax)
+            j = len(out) - 1
+            while j > 0 and _is_bare(out[j]):
+                j -= 1
+            if _NEG_START_RE.match(out[j]):
+                out[j:] = [", ".join(out[j:] + [part])]
+                continue
         if not out or conj not in ("or", "nor", "and"):
             out.append(part)
             continue
@@ -660,19 +740,21 @@ def _hedge_statement(text: str) -> str:
 
 
 def _finish(text: str) -> str | None:
-    text = _SPACES.sub(" ", text).strip(" \t,;:-\u2013\u2014")
+    text = _SPACES.sub(" ", text).strip(" \t,;:")
+    text = re.sub(r"^[-\u2013\u2014\s]+(?!\d)|[-\u2013\u2014\s]+$", "", text)  # a minus sign stays ("-5 HU")
     text = _LEAD_CONJ.sub("", text).strip()
     if not any(ch.isalnum() for ch in text):
         return None
     low = text.lower().rstrip(".!")
     if low in ("no acute", "no acute findings", "no acute change", "no acute changes", "nothing acute"):
-        return "No acute cardiopulmonary abnormality."
+        return _PROFILE.get().no_acute
     stmt = _subject_sentence(text.rstrip(".!"), False)
     if stmt is not None:
         text = stmt
     else:
         text = _locate(text)
-    text = _pleural(text)
+    if _PROFILE.get().pleural_effusions:
+        text = _pleural(text)
     for rx, fn in _NUMBER_FIXES:
         text = rx.sub(fn, text)
     text = text[0].upper() + text[1:]
@@ -690,14 +772,24 @@ def expand_shorthand(text: str) -> str:
     return expanded
 
 
-def parse_dictation(text: str | None) -> list[str]:
+def parse_dictation(text: str | None, *, profile: DictationProfile | None = None) -> list[str]:
     """Full report sentences from dictation or shorthand (``[]`` for empty text).
 
     :param text: free text; anything is accepted and treated as data.
+    :param profile: the kind of study (:data:`CXR_PROFILE` by default; see
+        :mod:`pixtralogist.plugins.radiology.dictation_profiles` for CT chest and brain MRI).
     :return: sentences, capitalised and ending with a period, in dictation order.
     """
     if not text or not isinstance(text, str):
         return []
+    token = _PROFILE.set(profile or CXR_PROFILE)
+    try:
+        return _parse(text)
+    finally:
+        _PROFILE.reset(token)
+
+
+def _parse(text: str) -> list[str]:
     text = clean_text(text)
     sentences: list[str] = []
     for parts in _clauses(text):

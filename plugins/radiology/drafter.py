@@ -1,4 +1,4 @@
-"""The offline drafter: a chest X-ray draft from the clinician's dictation, no vision model.
+"""The offline drafter: a report draft (chest radiograph, CT chest, brain MRI) from the clinician's dictation, no vision model.
 
 ``DictationDrafter(sorter, plugin_version=...).draft(case, template)``:
 
@@ -35,7 +35,7 @@ from pixtralogist.core.impression import impression_item
 from pixtralogist.core.models import Case, Draft, Finding, Flag, Provenance, Template
 from pixtralogist.core.nlp import FindingAttributes, analyze, analyze_many
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.plugins.radiology.dictation import parse_dictation
+from pixtralogist.plugins.radiology.dictation import DictationProfile, parse_dictation
 
 __all__ = ["DictationDrafter", "ENGINE"]
 
@@ -59,6 +59,8 @@ class DictationDrafter:
     :param extra_terms: finding words added to :mod:`pixtralogist.core.nlp`'s vocabulary.
     :param fallback_region: where a sentence goes when the sorter names a region the template
         does not have (default: ``'others'`` when the template has it, else its last region).
+    :param profile: how to read the dictation (:data:`~.dictation.CXR_PROFILE` by default;
+        :mod:`~pixtralogist.plugins.radiology.dictation_profiles` has the CT chest and brain MRI ones).
     """
 
     name = ENGINE
@@ -71,6 +73,7 @@ class DictationDrafter:
         plugin: str = "radiology",
         extra_terms: Iterable[str] = (),
         fallback_region: str | None = None,
+        profile: DictationProfile | None = None,
     ) -> None:
         if sorter is None or not callable(getattr(sorter, "classify", None)) or not callable(getattr(sorter, "sort", None)):
             raise DraftingError("DictationDrafter needs a region sorter with classify() and sort() methods.")
@@ -79,13 +82,14 @@ class DictationDrafter:
         self.plugin_version = plugin_version
         self.extra_terms = tuple(extra_terms)
         self.fallback_region = fallback_region
+        self.profile = profile
 
     # -- public -------------------------------------------------------------
 
     def draft(self, case: Case, template: Template) -> Draft:
         """Draft ``case`` with ``template`` (raises :class:`DraftingError` if the sorter fails)."""
         try:
-            sentences = parse_dictation(case.notes)
+            sentences = parse_dictation(case.notes, profile=self.profile)
         except Exception as exc:  # pragma: no cover - parse_dictation accepts any text
             raise DraftingError(f"could not read the dictation: {exc}") from exc
 

@@ -6,7 +6,15 @@ from functools import lru_cache
 from importlib import resources
 
 from pixtralogist import __version__
-from pixtralogist.core.models import Case, GuidelineSnippet, ModelConfig, RouteScore, Specialty, Template
+from pixtralogist.core.models import (
+    Case,
+    ExampleCase,
+    GuidelineSnippet,
+    ModelConfig,
+    RouteScore,
+    Specialty,
+    Template,
+)
 from pixtralogist.core.plugin import hookimpl
 
 NAME = "radiology"
@@ -19,7 +27,12 @@ def pixtralogist_specialty() -> Specialty:
         name=NAME,
         label="Radiology",
         version=VERSION,
-        description="Chest radiographs: region-organised findings (lung, heart, mediastinal, bone, others).",
+        description=(
+            "Chest radiographs (lung, heart, mediastinal, bone, others), CT chest (lungs and airways, pleura, "
+            "mediastinum and hila, heart and great vessels, chest wall and bones, upper abdomen, others) and "
+            "brain MRI (parenchyma, ventricles and extra-axial spaces, vessels, skull and soft tissues, others): "
+            "region-organised findings."
+        ),
     )
 
 
@@ -34,9 +47,9 @@ def pixtralogist_templates(specialty: str) -> list[Template] | None:
 
 @hookimpl
 def pixtralogist_route(case: Case) -> list[RouteScore]:
-    from pixtralogist.plugins.radiology.routing import score_case
+    from pixtralogist.plugins.radiology.routing import score_all
 
-    return [score_case(case, "cxr")]
+    return score_all(case)
 
 
 @lru_cache(maxsize=None)
@@ -46,11 +59,19 @@ def _sorter():
     return ChestXraySorter()
 
 
+def _template_sorter(template_id: str):
+    if template_id == "cxr":
+        return _sorter()
+    from pixtralogist.plugins.radiology.region_sorters import LEXICON_TEMPLATES, sorter_for
+
+    return sorter_for(template_id) if template_id in LEXICON_TEMPLATES else None
+
+
 @hookimpl
 def pixtralogist_region_sorter(specialty: str, template: Template):
-    if specialty != NAME or template.id != "cxr":
+    if specialty != NAME:
         return None
-    return _sorter()
+    return _template_sorter(template.id)
 
 
 @hookimpl
@@ -59,11 +80,19 @@ def pixtralogist_drafter(specialty: str, template: Template, model: ModelConfig)
         from pixtralogist.core.model_drafter import ModelDrafter
 
         return ModelDrafter(model, specialty=NAME, plugin=NAME, plugin_version=VERSION)
-    if specialty != NAME or template.id != "cxr" or model.backend != "offline":
+    if specialty != NAME or model.backend != "offline":
+        return None
+    sorter = _template_sorter(template.id)
+    if sorter is None:
         return None
     from pixtralogist.plugins.radiology.drafter import DictationDrafter
 
-    return DictationDrafter(_sorter(), plugin_version=VERSION)
+    if template.id == "cxr":
+        return DictationDrafter(sorter, plugin_version=VERSION)
+    from pixtralogist.plugins.radiology.dictation_profiles import EXTRA_TERMS, profile_for
+
+    return DictationDrafter(sorter, plugin_version=VERSION, extra_terms=EXTRA_TERMS.get(template.id, ()),
+                            profile=profile_for(template.id))
 
 
 @hookimpl
@@ -94,3 +123,12 @@ def pixtralogist_verify(draft, case, template, snippets):
     from pixtralogist.plugins.radiology.rules import verify
 
     return verify(draft, case, template, snippets)
+
+
+@hookimpl
+def pixtralogist_examples(specialty: str) -> list[ExampleCase] | None:
+    if specialty != NAME:
+        return None
+    from pixtralogist.plugins.radiology.examples import radiology_examples
+
+    return radiology_examples()

@@ -1,13 +1,37 @@
-"""Routing signals for radiology: DICOM modality and body part, and words in the request."""
+"""Routing signals for radiology: DICOM modality and body part, study description and words in the request.
+
+One pure scoring function per template, each returning a
+:class:`~pixtralogist.core.models.RouteScore` in 0..1 with human-readable reasons:
+
+* :func:`score_cxr` - chest radiograph (CR/DX modality, or a PNG/JPEG with chest words);
+* :func:`score_ct_chest` - CT of the chest (CT + CHEST/THORAX/LUNG, or "CT chest" words);
+* :func:`score_mri_brain` - MRI of the brain (MR + BRAIN/HEAD, or "MRI brain" words).
+
+:func:`score_all` scores every template; an explicit ``specialty_hint`` of
+``radiology`` lifts only the best-fitting template (so a hinted CT chest does
+not become a chest radiograph). :func:`score_case` is one template's entry of
+:func:`score_all`.
+
+The request is the case's indication, notes and comparison plus the images'
+DICOM study and series descriptions. The indication and descriptions (what the
+study *is*) name the modality; notes and comparison (which may mention another
+study: "recommend CT in 3 months", "compared with CT 2023") only add topic words.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from pixtralogist.core.models import Case, RouteScore
 
 XRAY_MODALITIES = {"CR", "DX", "RG", "DR"}
+CT_MODALITIES = {"CT"}
+MR_MODALITIES = {"MR"}
 CHEST_BODY_PARTS = {"CHEST", "THORAX", "LUNG", "PORT CHEST"}
+CT_CHEST_BODY_PARTS = {"CHEST", "THORAX", "LUNG", "LUNGS", "CHEST_TO_PELVIS", "CHESTABDOMEN", "CHEST ABDOMEN"}
+BRAIN_BODY_PARTS = {"BRAIN", "HEAD", "SKULL", "HEAD_NECK", "HEADNECK"}
+
 _CHEST_WORDS = re.compile(
     r"\b(chest|cxr|thorax|thoracic|lungs?|pulmonary|pneumonia|pneumothorax|effusion|cough|dyspn(?:o)?ea|"
     r"shortness of breath|sob|heart failure|chf|cardiomegaly|rib|pleura[l]?|atelectasis|consolidation|"
@@ -17,6 +41,16 @@ _CHEST_WORDS = re.compile(
     re.I,
 )
 _XRAY_WORDS = re.compile(r"\b(x-?ray|radiograph|cxr|film|pa and lateral|portable)\b", re.I)
+_CT_WORDS = re.compile(r"\b(ct|cta|hrct|ldct|computed tomography|cat scan)\b", re.I)
+_MR_WORDS = re.compile(r"\b(mri?|mra|magnetic resonance|flair|dwi|swi|diffusion[- ]weighted)\b", re.I)
+_BRAIN_WORDS = re.compile(
+    r"\b(brain|head|cranial|intracranial|cerebr\w*|cerebell\w*|neuro\w*|stroke|tia|infarct\w*|seizures?|"
+    r"epilep\w*|headaches?|migraine|dementia|memory loss|cognitive|multiple sclerosis|demyelinat\w*|"
+    r"glioma|meningioma|metastas[ie]s to the brain|hydrocephalus|ventric\w*|white matter|pituitary|sella|"
+    r"aphasia|hemiparesis|weakness|numbness|vertigo|dizziness|syncope|confusion|visual loss|diplopia|"
+    r"ataxia|encephal\w*|subdural|subarachnoid|aneurysm)\b",
+    re.I,
+)
 _OTHER_SPECIALTY = re.compile(
     r"\b(skin|rash|mole|dermoscop\w*|lesion on (?:the )?(?:arm|leg|back|face)|fundus|retina\w*|oct\b|"
     r"optic disc|macula\w*|biopsy|histolog\w*|slide|resection specimen|margin status)\b",
@@ -24,8 +58,42 @@ _OTHER_SPECIALTY = re.compile(
 )
 
 
-def score_case(case: Case, template_id: str = "cxr") -> RouteScore:
-    """A 0..1 score that ``case`` is a chest radiograph, with reasons."""
+def _words(rx: re.Pattern[str], text: str) -> set[str]:
+    return {m.group(0).lower() for m in rx.finditer(text)}
+
+
+def _descriptions(case: Case) -> str:
+    parts: list[str] = []
+    for img in case.images:
+        parts += [img.meta.study_description or "", img.meta.series_description or ""]
+    return " ".join(p for p in parts if p)
+
+
+def _study_text(case: Case) -> str:
+    """What the study is: the indication and the DICOM descriptions."""
+    return " ".join([case.indication, _descriptions(case)])
+
+
+def _request_text(case: Case) -> str:
+    """Everything that may carry topic words: indication, notes, comparison, DICOM descriptions."""
+    return " ".join([case.indication, case.notes, case.comparison, _descriptions(case)])
+
+
+def _other_specialty(request: str, score: float, reasons: list[str]) -> float:
+    other = _words(_OTHER_SPECIALTY, request)
+    if other:
+        score -= min(0.5, 0.2 * len(other))
+        reasons.append("words of another specialty: " + ", ".join(sorted(other)[:5]))
+    return score
+
+
+def _score(template_id: str, score: float, reasons: list[str]) -> RouteScore:
+    return RouteScore(specialty="radiology", template_id=template_id, score=round(min(1.0, max(0.0, score)), 3),
+                      reasons=reasons)
+
+
+def score_cxr(case: Case) -> RouteScore:
+    """A 0..1 score that ``case`` is a chest radiograph (hint not applied)."""
     score = 0.0
     reasons: list[str] = []
     modality = (case.modality or "").upper()
@@ -45,19 +113,125 @@ def score_case(case: Case, template_id: str = "cxr") -> RouteScore:
     if views & {"PA", "AP", "LL", "RL", "LATERAL", "LAT"}:
         score += 0.05
         reasons.append("radiographic view position")
-    request = " ".join([case.indication, case.notes, case.comparison])
-    words = {m.group(0).lower() for m in _CHEST_WORDS.finditer(request)}
+    request = _request_text(case)
+    words = _words(_CHEST_WORDS, request)
     if words:
         score += min(0.5, 0.2 * len(words))
         reasons.append("chest words in request: " + ", ".join(sorted(words)[:5]))
-    if _XRAY_WORDS.search(request):
+    xray_named = bool(_XRAY_WORDS.search(request))
+    if xray_named:
         score += 0.25
         reasons.append("radiograph named in request")
-    other = {m.group(0).lower() for m in _OTHER_SPECIALTY.finditer(request)}
-    if other:
-        score -= min(0.5, 0.2 * len(other))
-        reasons.append("words of another specialty: " + ", ".join(sorted(other)[:5]))
+    study = _study_text(case)
+    if not xray_named and (_CT_WORDS.search(study) or _MR_WORDS.search(study)):
+        score -= 0.4
+        reasons.append("the study is named as CT or MRI, not a radiograph")
+    score = _other_specialty(request, score, reasons)
+    return _score("cxr", score, reasons)
+
+
+def score_ct_chest(case: Case) -> RouteScore:
+    """A 0..1 score that ``case`` is a CT of the chest (hint not applied)."""
+    score = 0.0
+    reasons: list[str] = []
+    modality = (case.modality or "").upper()
+    body = (case.body_part or "").upper()
+    if modality in CT_MODALITIES:
+        score += 0.5
+        reasons.append(f"DICOM modality {modality}")
+    elif modality:
+        score -= 0.4
+        reasons.append(f"DICOM modality {modality} is not CT")
+    if body in CT_CHEST_BODY_PARTS:
+        score += 0.35
+        reasons.append(f"body part {body}")
+    elif body:
+        score -= 0.3
+        reasons.append(f"body part {body} is not the chest")
+    study = _study_text(case)
+    request = _request_text(case)
+    ct_named = bool(_CT_WORDS.search(study))
+    if ct_named:
+        score += 0.3
+        reasons.append("CT named in the indication or study description")
+    words = _words(_CHEST_WORDS, request)
+    if words:
+        score += min(0.4, 0.15 * len(words))
+        reasons.append("chest words in request: " + ", ".join(sorted(words)[:5]))
+    if not modality and not ct_named:
+        score = min(score, 0.45)  # chest words alone describe a radiograph as well
+    if _XRAY_WORDS.search(study) and not ct_named:
+        score -= 0.3
+        reasons.append("the study is named as a radiograph")
+    brain = _words(_BRAIN_WORDS, request)
+    if brain and not words:
+        score -= 0.2
+    score = _other_specialty(request, score, reasons)
+    return _score("ct_chest", score, reasons)
+
+
+def score_mri_brain(case: Case) -> RouteScore:
+    """A 0..1 score that ``case`` is an MRI of the brain (hint not applied)."""
+    score = 0.0
+    reasons: list[str] = []
+    modality = (case.modality or "").upper()
+    body = (case.body_part or "").upper()
+    if modality in MR_MODALITIES:
+        score += 0.5
+        reasons.append(f"DICOM modality {modality}")
+    elif modality:
+        score -= 0.4
+        reasons.append(f"DICOM modality {modality} is not MR")
+    if body in BRAIN_BODY_PARTS:
+        score += 0.35
+        reasons.append(f"body part {body}")
+    elif body:
+        score -= 0.3
+        reasons.append(f"body part {body} is not the brain")
+    study = _study_text(case)
+    request = _request_text(case)
+    mr_named = bool(_MR_WORDS.search(study))
+    if mr_named:
+        score += 0.3
+        reasons.append("MRI named in the indication or study description")
+    words = _words(_BRAIN_WORDS, request)
+    if words:
+        score += min(0.4, 0.15 * len(words))
+        reasons.append("brain words in request: " + ", ".join(sorted(words)[:5]))
+    if not modality and not mr_named:
+        score = min(score, 0.45)  # brain words alone may describe a CT head
+    chest = _words(_CHEST_WORDS, request)
+    if chest and not words:
+        score -= 0.2
+    score = _other_specialty(request, score, reasons)
+    return _score("mri_brain", score, reasons)
+
+
+#: Template id -> its scoring function, in template order.
+SCORERS: dict[str, Callable[[Case], RouteScore]] = {
+    "cxr": score_cxr,
+    "ct_chest": score_ct_chest,
+    "mri_brain": score_mri_brain,
+}
+
+
+def score_all(case: Case) -> list[RouteScore]:
+    """Scores of every radiology template, in template order.
+
+    With ``case.specialty_hint == 'radiology'`` the best-fitting template (the
+    first on a tie) is lifted to at least 0.95, with the reason "specialty
+    requested"; the others keep their own scores.
+    """
+    scores = [fn(case) for fn in SCORERS.values()]
     if case.specialty_hint == "radiology":
-        score = max(score, 0.95)
-        reasons.append("specialty requested")
-    return RouteScore(specialty="radiology", template_id=template_id, score=round(min(1.0, max(0.0, score)), 3), reasons=reasons)
+        best = max(range(len(scores)), key=lambda i: (scores[i].score, -i))
+        s = scores[best]
+        scores[best] = s.model_copy(update={"score": max(s.score, 0.95), "reasons": [*s.reasons, "specialty requested"]})
+    return scores
+
+
+def score_case(case: Case, template_id: str = "cxr") -> RouteScore:
+    """The 0..1 score that ``case`` fits ``template_id`` (its entry of :func:`score_all`)."""
+    if template_id not in SCORERS:
+        raise KeyError(f"no radiology template {template_id!r}; templates: {sorted(SCORERS)}")
+    return next(s for s in score_all(case) if s.template_id == template_id)

@@ -1,5 +1,11 @@
-"""Radiology rule checks (``pixtralogist_verify``): Fleischner 2017, BTS pneumothorax size,
-cardiothoracic ratio on PA films.
+"""Radiology rule checks (``pixtralogist_verify``): Fleischner 2017 (chest radiograph and CT chest),
+ACR incidental adrenal and thyroid nodules (any template that reports them, in practice CT chest),
+BTS pneumothorax size and cardiothoracic ratio (chest radiograph only).
+
+The mediastinal lymph node threshold (15 mm short axis) is marked "(check)" in
+the project's clinical notes and is deliberately NOT encoded as a rule until it
+has been confirmed against the ACR white paper. Brain MRI has no rules: the
+clinical notes hold no brain-specific fact to check against.
 
 Each rule cites the guideline snippets it relies on (ids from ``data/guidelines.yaml``)
 and states what it does not cover. The rules never change the draft: they flag.
@@ -21,6 +27,37 @@ _SMALL = re.compile(r"\b(small|tiny|trace|minimal)\b", re.I)
 _LARGE = re.compile(r"\b(large|big|massive|tension)\b", re.I)
 _CTR = re.compile(r"\b(?:ctr|cardiothoracic ratio)\D{0,12}(0?\.\d+)", re.I)
 _AP = re.compile(r"\b(ap|portable|supine|bedside)\b", re.I)
+
+#: Regions holding lung findings, by template.
+LUNG_REGIONS = {"lung", "lungs_airways"}
+#: Templates on which pulmonary nodules are checked against Fleischner 2017.
+NODULE_TEMPLATES = {"cxr", "ct_chest"}
+# a nodule of another organ is not a pulmonary nodule
+_NON_PULMONARY = re.compile(
+    r"\b(thyroid|adrenal|lymph|nodes?|liver|hepatic|renal|kidneys?|splen\w*|pancrea\w*|breasts?|skin|"
+    r"subcutaneous|axilla\w*|pleural|goiter)\b", re.I)
+_SCREENING = re.compile(r"\b(lung cancer screening|screening (?:low[- ]dose )?ct|ldct|screening)\b", re.I)
+_KNOWN_CANCER = re.compile(
+    r"\b(known (?:\w+ )?(?:cancer|malignancy|carcinoma|primary|metasta\w*)|metastatic|history of (?:\w+ ){0,2}"
+    r"(?:cancer|carcinoma|malignancy|lymphoma|melanoma|sarcoma)|(?:cancer|carcinoma|lymphoma|melanoma) staging|"
+    r"staging|oncolog\w*|on chemotherapy)\b", re.I)
+_IMMUNO = re.compile(
+    r"\b(immunosuppress\w*|immunocompromis\w*|immune[- ]?compromis\w*|transplant\w*|hiv|aids|neutropeni\w*)\b", re.I)
+_AGE = re.compile(
+    r"\b(\d{1,3})[- ]?(?:year|yr)s?[- ]old\b|\b(\d{1,3}) ?(?:y/?o|yo)\b|\bage[d]?:? (\d{1,3})\b",
+    re.I)
+_ADRENAL = re.compile(r"\badrenal", re.I)
+_THYROID = re.compile(r"\bthyroid", re.I)
+_LESION = re.compile(r"\b(nodules?|mass(?:es)?|lesions?|adenomas?|incidentalomas?)\b", re.I)
+_HU = re.compile(r"(-?\d+(?:\.\d+)?)\s*(?:hu|hounsfield)", re.I)
+_UNENHANCED = re.compile(r"\b(unenhanced|non-?contrast|noncontrast|non-?enhanced|without (?:iv |intravenous )?contrast)\b", re.I)
+_MACRO_FAT = re.compile(r"\b(macroscopic fat|fat[- ]containing|contains? (?:macroscopic )?fat)\b", re.I)
+_ADRENAL_PLAN = re.compile(
+    r"\b(recommend\w*|consider\w*|adrenal (?:protocol )?(?:ct|mri?)|washout|dedicated (?:ct|mri?)|resection|"
+    r"surg\w*|endocrin\w*|work-?up|follow-?up)\b", re.I)
+_COMPARED = re.compile(r"\b(stable|unchanged|prior|previous|compared|since \d{4})\b", re.I)
+_THYROID_SUSPICIOUS = re.compile(
+    r"\b(suspicious|invasi\w*|extrathyroidal|abnormal (?:cervical )?lymph|microcalcification\w*)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -80,13 +117,54 @@ def _known(ids: list[str], snippets: dict[str, GuidelineSnippet]) -> list[str]:
     return [i for i in ids if i in snippets]
 
 
+def patient_age(text: str) -> int | None:
+    """The patient's age in years stated in ``text`` ("58-year-old", "58 yo", "aged 58"), or None."""
+    for m in _AGE.finditer(text or ""):
+        value = next(g for g in m.groups() if g)
+        age = int(value)
+        if 0 < age < 120:
+            return age
+    return None
+
+
+def fleischner_exclusion(case: Case) -> str | None:
+    """Why Fleischner 2017 does not apply to ``case`` (from its indication and notes), or None.
+
+    Fleischner 2017 is for incidental nodules in adults aged 35 or older; not for lung cancer
+    screening, patients with a known cancer, or immunosuppressed patients.
+    """
+    context = " ".join([case.indication, case.notes])
+    age = patient_age(context)
+    if age is not None and age < 35:
+        return f"the patient is {age} (Fleischner 2017 covers adults aged 35 or older)"
+    for rx, what in ((_SCREENING, "lung cancer screening"), (_KNOWN_CANCER, "a known cancer"),
+                     (_IMMUNO, "immunosuppression")):
+        m = rx.search(context)
+        if m:
+            return f"the request mentions '{m.group(0)}' ({what} is outside Fleischner 2017)"
+    return None
+
+
+def _pulmonary_nodule(f: Finding) -> bool:
+    return _asserted(f, "nodule") and not _NON_PULMONARY.search(f.text)
+
+
 def check_nodules(draft: Draft, case: Case, template: Template, snippets: dict[str, GuidelineSnippet]) -> list[Flag]:
+    if template.id not in NODULE_TEMPLATES:
+        return []
     flags: list[Flag] = []
     recommended = bool(_RECOMMEND.search(" ".join(draft.impression))) or any(
-        _RECOMMEND.search(f.text) for f in draft.findings if f.region == "lung" or f.region == "others")
+        _RECOMMEND.search(f.text) for f in draft.findings if f.region in LUNG_REGIONS or f.region == "others")
     on_radiograph = template.id == "cxr"
+    excluded = fleischner_exclusion(case)
     for f in draft.findings:
-        if not _asserted(f, "nodule"):
+        if not _pulmonary_nodule(f):
+            continue
+        if excluded is not None:
+            flags.append(Flag(code="fleischner-not-applicable", severity="warning", region=f.region, finding_id=f.id,
+                              message=f"'{f.text}': Fleischner 2017 categories are not applied: {excluded}. "
+                                      "Follow the pathway that fits this patient.",
+                              snippet_ids=_known(["fleischner-2017-scope"], snippets)))
             continue
         if f.size_mm is None:
             flags.append(Flag(code="nodule-size-missing", severity="warning", region=f.region, finding_id=f.id,
@@ -113,6 +191,8 @@ def check_nodules(draft: Draft, case: Case, template: Template, snippets: dict[s
 
 
 def check_pneumothorax(draft: Draft, case: Case, template: Template, snippets: dict[str, GuidelineSnippet]) -> list[Flag]:
+    if template.id != "cxr":  # the BTS 2010 size criterion is measured on a chest radiograph
+        return []
     flags = []
     ids = _known(["bts-2010-pneumothorax-size"], snippets)
     for f in draft.findings:
@@ -163,7 +243,84 @@ def check_cardiomegaly(draft: Draft, case: Case, template: Template, snippets: d
     return flags
 
 
-RULES = (check_nodules, check_pneumothorax, check_cardiomegaly)
+def _report_text(draft: Draft) -> str:
+    return " ".join([*(f.text for f in draft.findings if not f.is_default), *draft.impression])
+
+
+def check_adrenal(draft: Draft, case: Case, template: Template, snippets: dict[str, GuidelineSnippet]) -> list[Flag]:
+    """ACR 2017 incidental adrenal nodule size bands (< 1 cm; >= 1 cm with benign features; 1-4 cm
+    indeterminate; > 4 cm)."""
+    flags: list[Flag] = []
+    report = _report_text(draft)
+    context = " ".join([case.indication, case.notes, *(img.meta.study_description or "" for img in case.images)])
+    for f in draft.findings:
+        if f.negated or f.is_default or not (_ADRENAL.search(f.text) and _LESION.search(f.text)) or f.size_mm is None:
+            continue
+        size = f.size_mm
+        hu = [float(v) for v in _HU.findall(f.text)]
+        unenhanced = bool(_UNENHANCED.search(f.text) or _UNENHANCED.search(context))
+        benign = bool(_MACRO_FAT.search(f.text)) or (bool(hu) and min(hu) <= 10 and unenhanced)
+        planned = bool(_ADRENAL_PLAN.search(report.replace(f.text, "")) or _ADRENAL_PLAN.search(f.text))
+        if size < 10:
+            ids, label, action = ["acr-2017-adrenal-lt1cm"], "under 1 cm", "no further work-up"
+        elif benign:
+            ids, label, action = (["acr-2017-adrenal-benign-features"], "1 cm or more with benign features "
+                                  "(macroscopic fat, or 10 HU or less unenhanced)", "no follow-up")
+        elif size <= 40:
+            ids, label, action = (["acr-2017-adrenal-1-4cm-indeterminate"], "1-4 cm, indeterminate",
+                                  "if there is no prior imaging, consider dedicated adrenal CT or MRI")
+        else:
+            ids, label, action = ["acr-2017-adrenal-gt4cm"], "over 4 cm", "consider resection"
+        ids = _known(ids, snippets)
+        flags.append(Flag(code="acr-adrenal-category", severity="info", region=f.region, finding_id=f.id,
+                          message=f"{size:g} mm adrenal nodule: ACR 2017 incidental adrenal mass, {label}: {action} "
+                                  "(applies to incidentally found adrenal nodules).", snippet_ids=ids))
+        needs_plan = size > 40 or (size >= 10 and not benign and not (case.comparison or _COMPARED.search(f.text)))
+        if needs_plan and not planned:
+            flags.append(Flag(code="acr-adrenal-workup-missing", severity="warning", region=f.region, finding_id=f.id,
+                              message=f"{size:g} mm adrenal nodule with no work-up recommendation in the report. "
+                                      f"ACR 2017, {label}: {action}.", snippet_ids=ids))
+    return flags
+
+
+def check_thyroid(draft: Draft, case: Case, template: Template, snippets: dict[str, GuidelineSnippet]) -> list[Flag]:
+    """ACR 2015 incidental thyroid nodules: no further imaging under 1 cm (age < 35) or under 1.5 cm
+    (age >= 35) without suspicious features; anything else is referred to the white paper."""
+    flags: list[Flag] = []
+    age = patient_age(" ".join([case.indication, case.notes]))
+    young, older = "acr-2015-thyroid-incidental-under-35", "acr-2015-thyroid-incidental-35-plus"
+    for f in draft.findings:
+        if f.negated or f.is_default or not (_THYROID.search(f.text) and _LESION.search(f.text)) or f.size_mm is None:
+            continue
+        size = f.size_mm
+        if _THYROID_SUSPICIOUS.search(f.text):
+            flags.append(Flag(code="acr-thyroid-beyond-criterion", severity="warning", region=f.region, finding_id=f.id,
+                              message=f"'{f.text}': suspicious features are described, so the ACR 2015 "
+                                      "no-further-imaging criterion for incidental thyroid nodules does not apply; "
+                                      "consult the white paper.", snippet_ids=_known([young, older], snippets)))
+            continue
+        limit = None if age is None else (10 if age < 35 else 15)
+        ids = _known([young] if age is not None and age < 35 else [older] if age is not None else [young, older],
+                     snippets)
+        if size < 10 or (limit is not None and size < limit):
+            rule = "under 1 cm" if size < 10 else "under 1.5 cm at age 35 or older"
+            flags.append(Flag(code="acr-thyroid-category", severity="info", region=f.region, finding_id=f.id,
+                              message=f"{size:g} mm incidental thyroid nodule, {rule}: no further imaging by the "
+                                      "ACR 2015 white paper if it has no suspicious features.", snippet_ids=ids))
+        elif limit is None and size < 15:
+            flags.append(Flag(code="acr-thyroid-age-needed", severity="info", region=f.region, finding_id=f.id,
+                              message=f"{size:g} mm incidental thyroid nodule: the ACR 2015 no-further-imaging "
+                                      "threshold is 1 cm under age 35 and 1.5 cm at 35 or older; the age is not "
+                                      "stated in the request.", snippet_ids=ids))
+        else:
+            flags.append(Flag(code="acr-thyroid-beyond-criterion", severity="warning", region=f.region, finding_id=f.id,
+                              message=f"{size:g} mm incidental thyroid nodule is not below the ACR 2015 "
+                                      "no-further-imaging size for this age; consult the white paper for work-up.",
+                              snippet_ids=ids))
+    return flags
+
+
+RULES = (check_nodules, check_pneumothorax, check_cardiomegaly, check_adrenal, check_thyroid)
 
 
 def verify(draft: Draft, case: Case, template: Template, snippets: list[GuidelineSnippet]) -> list[Flag]:

@@ -1,4 +1,5 @@
-"""Radiology templates, loaded from the plugin's data files."""
+"""Radiology templates (chest radiograph ``cxr``, CT chest ``ct_chest``, MRI brain ``mri_brain``),
+loaded from the plugin's data files."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ import yaml
 from pixtralogist.core.models import Template
 
 CXR_REGIONS = ("lung", "heart", "mediastinal", "bone", "others")
+CT_CHEST_REGIONS = (
+    "lungs_airways", "pleura", "mediastinum_hila", "heart_vessels", "chest_wall_bones", "upper_abdomen", "others",
+)
+MRI_BRAIN_REGIONS = ("parenchyma", "ventricles_extraaxial", "vessels", "skull_soft_tissues", "others")
+#: Regions of every radiology template, by template id.
+REGIONS_BY_TEMPLATE: dict[str, tuple[str, ...]] = {
+    "cxr": CXR_REGIONS,
+    "ct_chest": CT_CHEST_REGIONS,
+    "mri_brain": MRI_BRAIN_REGIONS,
+}
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,240 @@
+"""``pixtralogist finetune``: train, dpo, promote, rollback, list, data.
+
+One small class per sub-command; heavy libraries are imported inside ``run``
+(``pixtralogist --help`` stays fast). Training options come from a YAML file
+(``--config``) and/or flags; a flag given on the command line wins.
+
+Exit codes: 0 success, 1 the gate refused a version, 2 a
+:class:`~pixtralogist.core.errors.PixtralogistError` (bad settings, missing
+data; printed as ``error: ...`` by the main CLI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+if "pixtralogist.core.cli" not in sys.modules:  # pragma: no cover - import-order guard
+    # core.cli lists FinetuneCommand in COMMANDS and imports this module while it loads. Imported first,
+    # step aside so that core.cli loads a complete copy of this module; the import returns that copy.
+    del sys.modules[__name__]
+    import pixtralogist.core.cli  # noqa: F401
+
+from pixtralogist.core.cli import Command  # noqa: E402
+
+__all__ = ["FinetuneCommand"]
+
+
+def _common_training_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, default=None, metavar="YAML",
+                   help="YAML file with the settings (see docs/finetune.md); flags override it")
+    p.add_argument("--plugin", default=None, help="plugin/specialty the adapter is for (default: radiology)")
+    p.add_argument("--base", dest="base_model", default=None, metavar="DIR", help="local base checkpoint directory")
+    p.add_argument("--out", default=None, metavar="DIR", help="adapter version directory, e.g. adapters/radiology/v3")
+    p.add_argument("--template", dest="template_id", default=None, help="template id (default: the plugin's first)")
+    p.add_argument("--quantization", choices=["4bit", "none"], default=None, help="4bit = QLoRA (CUDA)")
+    p.add_argument("--lora-r", dest="lora_r", type=int, default=None)
+    p.add_argument("--lr", dest="learning_rate", type=float, default=None, help="peak learning rate")
+    p.add_argument("--batch-size", dest="batch_size", type=int, default=None)
+    p.add_argument("--grad-accum", dest="grad_accum", type=int, default=None)
+    p.add_argument("--max-steps", dest="max_steps", type=int, default=None)
+    p.add_argument("--epochs", dest="num_epochs", type=float, default=None)
+    p.add_argument("--max-length", dest="max_length", type=int, default=None)
+    p.add_argument("--gradient-checkpointing", dest="gradient_checkpointing", action="store_true", default=None)
+    p.add_argument("--device", default=None, help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--no-progress", dest="progress", action="store_false", default=None)
+
+
+def _overrides(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, Any]:
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
+
+
+_COMMON = ("plugin", "base_model", "out", "template_id", "quantization", "lora_r", "learning_rate", "batch_size",
+           "grad_accum", "max_steps", "num_epochs", "max_length", "gradient_checkpointing", "device", "seed", "progress")
+
+
+class TrainCommand(Command):
+    name = "train"
+    help = "supervised LoRA/QLoRA fine-tuning on the quiz layout and/or the feedback store"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        _common_training_flags(p)
+        p.add_argument("--data", default=None, metavar="DIR", help="annotation.json + images/ (and/or sft.jsonl)")
+        p.add_argument("--feedback-db", dest="feedback_db", default=None, metavar="PATH",
+                       help="feedback store whose signed reports are added")
+        p.add_argument("--save-every", dest="save_every", type=int, default=None, help="checkpoint every N steps")
+        p.add_argument("--resume", nargs="?", const=True, default=None, metavar="CHECKPOINT",
+                       help="resume from the latest checkpoint in --out (or the one given)")
+        p.add_argument("--train-projector", dest="train_projector", action="store_true", default=None)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.finetune.config import TrainConfig, load_yaml_config
+        from pixtralogist.finetune.train import train
+
+        names = _COMMON + ("data", "feedback_db", "save_every", "resume", "train_projector")
+        cfg = load_yaml_config(TrainConfig, args.config, _overrides(args, names))
+        result = train(cfg)
+        print(json.dumps({"out": str(result.out), "steps": result.steps, "metrics": result.metrics,
+                          "data": result.data, "seconds": round(result.seconds, 1)}, indent=2))
+        return 0
+
+
+class DPOCommand(Command):
+    name = "dpo"
+    help = "preference optimisation (TRL DPO) on the regions clinicians corrected"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        _common_training_flags(p)
+        p.add_argument("--feedback-db", dest="feedback_db", default=None, metavar="PATH", help="the feedback store")
+        p.add_argument("--pairs", default=None, metavar="JSONL", help="preference.jsonl from `finetune data`")
+        p.add_argument("--adapter", default=None, metavar="DIR", help="SFT adapter to start from (the reference)")
+        p.add_argument("--beta", type=float, default=None)
+        p.add_argument("--text-only", dest="with_images", action="store_false", default=None,
+                       help="train on the text prompt without the images")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.finetune.config import DPOTrainConfig, load_yaml_config
+        from pixtralogist.finetune.dpo import train_dpo
+
+        names = _COMMON + ("feedback_db", "pairs", "adapter", "beta", "with_images")
+        cfg = load_yaml_config(DPOTrainConfig, args.config, _overrides(args, names))
+        result = train_dpo(cfg)
+        print(json.dumps({"out": str(result.out), "steps": result.steps, "pairs": result.pairs,
+                          "metrics": result.metrics, "seconds": round(result.seconds, 1)}, indent=2))
+        return 0
+
+
+def _registry_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--registry", type=Path, default=Path("adapters"), metavar="DIR",
+                   help="registry root holding <plugin>/<version>/ (default: ./adapters)")
+    p.add_argument("--plugin", default="radiology", help="plugin/specialty (default: radiology)")
+
+
+class PromoteCommand(Command):
+    name = "promote"
+    help = "make a version active if it beats the active one on the validation split"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        _registry_flags(p)
+        p.add_argument("version", help="version folder name under <registry>/<plugin>/")
+        p.add_argument("--metric", default="val_loss",
+                       help="metric: 'val_loss' (computed now on --data, lower is better) or a key of "
+                            "metadata.json's metrics (see --higher-is-better)")
+        p.add_argument("--higher-is-better", action="store_true", help="for a stored metric: larger is better")
+        p.add_argument("--data", default=None, metavar="DIR",
+                       help="with --metric val_loss: compute it now for both versions on this data's split")
+        p.add_argument("--base", dest="base_model", default=None, metavar="DIR",
+                       help="base checkpoint for scoring (default: the candidate's metadata base_model)")
+        p.add_argument("--split", default="val", choices=["train", "val", "test"])
+        p.add_argument("--min-delta", type=float, default=0.0, help="required improvement")
+        p.add_argument("--force", action="store_true", help="skip the gate (recorded in the history)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.finetune.registry import AdapterRegistry
+
+        reg = AdapterRegistry(args.registry)
+        score = None
+        if args.metric == "val_loss" and args.data and not args.force:
+            from pixtralogist.finetune.train import ValidationLossScorer
+
+            cand = reg.version(args.plugin, args.version)
+            base = args.base_model or cand.metadata.get("base_model")
+            score = ValidationLossScorer(base, args.data, plugin=args.plugin,
+                                         template_id=cand.metadata.get("template_id"))
+        decision = reg.promote(args.plugin, args.version, score=score, metric=args.metric,
+                               higher_is_better=args.higher_is_better, split=args.split,
+                               min_delta=args.min_delta, force=args.force)
+        print(decision.reason)
+        return 0 if decision.promoted else 1
+
+
+class RollbackCommand(Command):
+    name = "rollback"
+    help = "re-activate the adapter version that was active before the current one"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        _registry_flags(p)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.finetune.registry import AdapterRegistry
+
+        target = AdapterRegistry(args.registry).rollback(args.plugin)
+        print(f"{args.plugin}: active adapter is now {target}")
+        return 0
+
+
+class ListCommand(Command):
+    name = "list"
+    help = "list adapter versions (active marked with *), their metrics and intended use"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        _registry_flags(p)
+        p.add_argument("--json", action="store_true")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.finetune.registry import AdapterRegistry
+
+        reg = AdapterRegistry(args.registry)
+        rows = [{"version": v.version, "active": v.active, "created_at": v.metadata.get("created_at"),
+                 "method": v.metadata.get("method"), "base_model": v.metadata.get("base_model_name"),
+                 "metrics": v.metadata.get("metrics", {}), "data_fingerprint": v.metadata.get("data_fingerprint")}
+                for v in reg.versions(args.plugin)]
+        if args.json:
+            print(json.dumps({"plugin": args.plugin, "active": reg.active_name(args.plugin), "versions": rows},
+                             indent=2))
+            return 0
+        if not rows:
+            print(f"{args.plugin}: no adapter versions under {reg.plugin_dir(args.plugin)}")
+            return 0
+        for r in rows:
+            metrics = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r["metrics"].items())
+            print(f"{'*' if r['active'] else ' '} {r['version']}  {r['created_at']}  {r['method']}  "
+                  f"base={r['base_model']}  {metrics}")
+        return 0
+
+
+class ExportDataCommand(Command):
+    name = "data"
+    help = "export the feedback store's supervised and preference pairs to JSONL (+ images)"
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--feedback-db", dest="feedback_db", required=True, type=Path, metavar="PATH")
+        p.add_argument("--out", required=True, type=Path, metavar="DIR",
+                       help="writes sft.jsonl, preference.jsonl and images/ here")
+        p.add_argument("--plugin", default="radiology", help="plugin/specialty (default: radiology)")
+        p.add_argument("--template", dest="template_id", default=None)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.core.errors import DataError
+        from pixtralogist.core.feedback import FeedbackStore
+        from pixtralogist.finetune.data import export_feedback
+        from pixtralogist.finetune.train import resolve_template
+
+        if not args.feedback_db.is_file():
+            raise DataError(f"feedback store {args.feedback_db} does not exist")
+        template = resolve_template(args.plugin, args.template_id)
+        store = FeedbackStore.open(args.feedback_db)
+        try:
+            counts = export_feedback(store, args.out, template, args.plugin)
+        finally:
+            store.close()
+        print(json.dumps({"out": str(args.out), **counts}))
+        return 0
+
+
+class FinetuneCommand(Command):
+    name = "finetune"
+    help = "train, DPO-tune, gate and roll back per-plugin LoRA adapters; export feedback pairs"
+    subcommands = (TrainCommand, DPOCommand, PromoteCommand, RollbackCommand, ListCommand, ExportDataCommand)
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        sub = p.add_subparsers(dest="finetune_command", required=True, metavar="ACTION")
+        for cls in self.subcommands:
+            cmd = cls()
+            sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+            cmd.configure(sp)
+            sp.set_defaults(_command=cmd)

@@ -1,0 +1,368 @@
+"""The adapter registry: versioned LoRA adapters per plugin, a gated active pointer, rollback.
+
+Layout (one folder per plugin under a registry root, e.g. ``adapters/``)::
+
+    adapters/<plugin>/<version>/adapter_config.json, adapter_model.safetensors
+    adapters/<plugin>/<version>/metadata.json     base model, data fingerprint, training
+                                                   config, metrics, date, intended use
+    adapters/<plugin>/registry.json               {"active": "<version>", "history": [...]}
+
+* :meth:`AdapterRegistry.promote` makes a version active only when it beats
+  the active one on the validation split by the configured metric: a
+  ``score(adapter_dir, split) -> float`` callable (higher is better; e.g.
+  :class:`pixtralogist.finetune.train.ValidationLossScorer`, or the evaluation
+  module's per-region scores averaged) or a metric already stored in each
+  version's ``metadata.json`` (with its direction). The first version is
+  promoted when its score is finite. ``force=True`` skips the gate (recorded).
+* The previous version stays on disk; :meth:`AdapterRegistry.rollback` makes
+  the version that was active before the current one active again.
+* :func:`active_adapter` is what the site configuration uses
+  (``adapter_registry:`` in ``config.yaml``) to give a specialty's
+  transformers backend its active adapter and version.
+
+This module imports only the standard library (the app reads it at start).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+from pixtralogist.core.errors import ConfigError, PixtralogistError
+
+__all__ = [
+    "METADATA_FILE",
+    "POINTER_FILE",
+    "AdapterRegistry",
+    "AdapterVersion",
+    "GateDecision",
+    "RegistryError",
+    "active_adapter",
+    "read_metadata",
+    "write_metadata",
+]
+
+METADATA_FILE = "metadata.json"
+POINTER_FILE = "registry.json"
+Score = Callable[[Path, str], float]
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+
+
+class RegistryError(PixtralogistError):
+    """An adapter version or registry operation is invalid (unknown version, nothing to roll back, ...)."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    os.replace(tmp, path)
+
+
+def write_metadata(
+    adapter_dir: str | Path,
+    *,
+    base_model: str,
+    plugin: str,
+    version: str,
+    template_id: str | None,
+    data_fingerprint: str,
+    training_config: dict[str, Any],
+    metrics: dict[str, float],
+    intended_use: str,
+    method: str = "lora-sft",
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``metadata.json`` for an adapter version (the provenance every adapter carries)."""
+    from importlib import metadata as importlib_metadata
+
+    libs = {}
+    for lib in ("torch", "transformers", "peft", "trl", "accelerate", "bitsandbytes"):
+        try:
+            libs[lib] = importlib_metadata.version(lib)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    from pixtralogist import __version__
+
+    meta = {
+        "format": 1,
+        "plugin": plugin,
+        "version": version,
+        "method": method,
+        "base_model": base_model,
+        "base_model_name": Path(base_model).name,
+        "template_id": template_id,
+        "data_fingerprint": data_fingerprint,
+        "training_config": training_config,
+        "metrics": metrics,
+        "created_at": _now(),
+        "intended_use": intended_use,
+        "pixtralogist_version": __version__,
+        "libraries": libs,
+        **(extra or {}),
+    }
+    path = Path(adapter_dir) / METADATA_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_json(path, meta)
+    return path
+
+
+def read_metadata(adapter_dir: str | Path) -> dict[str, Any]:
+    """An adapter version's ``metadata.json`` (a :class:`RegistryError` when missing or broken)."""
+    path = Path(adapter_dir) / METADATA_FILE
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{path.parent} has no {METADATA_FILE}; it was not written by `pixtralogist finetune`") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RegistryError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path} must hold an object")
+    return data
+
+
+@dataclass(frozen=True)
+class AdapterVersion:
+    """One version folder of a plugin's adapters."""
+
+    plugin: str
+    version: str
+    path: Path
+    metadata: dict[str, Any]
+    active: bool = False
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The outcome of :meth:`AdapterRegistry.promote`."""
+
+    promoted: bool
+    version: str
+    previous: str | None
+    metric: str
+    candidate_score: float | None
+    current_score: float | None
+    reason: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class AdapterRegistry:
+    """Adapters under ``root/<plugin>/<version>`` with an active pointer per plugin (see the module docstring)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def plugin_dir(self, plugin: str) -> Path:
+        if not _NAME.match(plugin or ""):
+            raise RegistryError(f"invalid plugin name {plugin!r}")
+        return self.root / plugin
+
+    def _pointer(self, plugin: str) -> dict[str, Any]:
+        path = self.plugin_dir(plugin) / POINTER_FILE
+        if not path.is_file():
+            return {"active": None, "history": []}
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise RegistryError(f"cannot read the registry pointer {path}: {exc}") from exc
+        data.setdefault("active", None)
+        data.setdefault("history", [])
+        return data
+
+    def _save_pointer(self, plugin: str, data: dict[str, Any]) -> None:
+        self.plugin_dir(plugin).mkdir(parents=True, exist_ok=True)
+        _write_json(self.plugin_dir(plugin) / POINTER_FILE, data)
+
+    def version(self, plugin: str, version: str) -> AdapterVersion:
+        """One version (must exist and carry metadata.json)."""
+        if not _NAME.match(version or ""):
+            raise RegistryError(f"invalid version name {version!r}")
+        path = self.plugin_dir(plugin) / version
+        if not path.is_dir():
+            known = ", ".join(v.version for v in self.versions(plugin)) or "none"
+            raise RegistryError(f"{plugin} has no adapter version {version!r} under {self.plugin_dir(plugin)} "
+                                f"(versions: {known})")
+        return AdapterVersion(plugin, version, path, read_metadata(path), self.active_name(plugin) == version)
+
+    def versions(self, plugin: str) -> list[AdapterVersion]:
+        """Every version folder with a metadata.json, oldest first (by its creation date)."""
+        pdir = self.plugin_dir(plugin)
+        if not pdir.is_dir():
+            return []
+        active = self.active_name(plugin)
+        out = []
+        for d in pdir.iterdir():
+            if d.is_dir() and (d / METADATA_FILE).is_file():
+                try:
+                    meta = read_metadata(d)
+                except RegistryError:
+                    continue
+                out.append(AdapterVersion(plugin, d.name, d, meta, d.name == active))
+        return sorted(out, key=lambda v: (str(v.metadata.get("created_at", "")), v.version))
+
+    def plugins(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(d.name for d in self.root.iterdir() if d.is_dir() and _NAME.match(d.name))
+
+    def active_name(self, plugin: str) -> str | None:
+        return self._pointer(plugin)["active"]
+
+    def active(self, plugin: str) -> AdapterVersion | None:
+        """The active version, or ``None`` when none was promoted."""
+        name = self.active_name(plugin)
+        if name is None:
+            return None
+        path = self.plugin_dir(plugin) / name
+        if not path.is_dir():
+            raise RegistryError(f"the active {plugin} adapter {name!r} is missing from {path.parent}; "
+                                "restore it or run `pixtralogist finetune rollback`")
+        return AdapterVersion(plugin, name, path, read_metadata(path), True)
+
+    def history(self, plugin: str) -> list[dict[str, Any]]:
+        return list(self._pointer(plugin)["history"])
+
+    # -- the gate ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _stored(v: AdapterVersion, metric: str, higher_is_better: bool) -> float:
+        value = (v.metadata.get("metrics") or {}).get(metric)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise RegistryError(f"{v.plugin} {v.version} has no numeric metric {metric!r} in its metadata.json; "
+                                "pass a score function or evaluate it first")
+        return float(value) if higher_is_better else -float(value)
+
+    def promote(
+        self,
+        plugin: str,
+        version: str,
+        *,
+        score: Score | None = None,
+        metric: str = "val_loss",
+        higher_is_better: bool = False,
+        split: str = "val",
+        min_delta: float = 0.0,
+        force: bool = False,
+        actor: str | None = None,
+    ) -> GateDecision:
+        """Make ``version`` active if it beats the active version by more than ``min_delta``.
+
+        :param score: ``score(adapter_dir, split) -> float``, higher is better;
+            when given it is computed for both versions on ``split`` (and
+            stored in each ``metadata.json`` under ``metrics['gate:<metric>:<split>']``).
+            Without it, ``metric`` is read from each version's metadata
+            (``higher_is_better`` says which way it goes; the default,
+            ``val_loss``, is lower-is-better).
+        :param force: promote without comparing (recorded as forced).
+        :return: a :class:`GateDecision`; a refused version stays on disk, inactive.
+        """
+        cand = self.version(plugin, version)
+        current = self.active(plugin)
+        if current is not None and current.version == version:
+            return GateDecision(False, version, version, metric, None, None, f"{version} is already active")
+
+        def value(v: AdapterVersion) -> float:
+            if score is None:
+                return self._stored(v, metric, higher_is_better)
+            result = float(score(v.path, split))
+            self._record_metric(v, f"gate:{metric}:{split}", result)
+            return result
+
+        if force:
+            decision = GateDecision(True, version, current.version if current else None, metric, None, None,
+                                    "forced (gate skipped)")
+        else:
+            cand_score = value(cand)
+            if not math.isfinite(cand_score):
+                return GateDecision(False, version, current.version if current else None, metric, cand_score,
+                                    None, f"{version} scored {cand_score} on {split}; not promoted")
+            if current is None:
+                decision = GateDecision(True, version, None, metric, cand_score, None,
+                                        f"first adapter for {plugin} (score {cand_score:.4g} on {split})")
+            else:
+                cur_score = value(current)
+                better = cand_score > cur_score + min_delta or not math.isfinite(cur_score)
+                why = (f"{version} scores {cand_score:.4g} vs {cur_score:.4g} for the active {current.version} "
+                       f"on {split} ({metric}, higher is better after orientation; min_delta {min_delta})")
+                decision = GateDecision(better, version, current.version, metric, cand_score, cur_score,
+                                        ("promoted: " if better else "refused: ") + why)
+        if decision.promoted:
+            self._set_active(plugin, version, action="promote", decision=decision, actor=actor)
+        return decision
+
+    def _record_metric(self, v: AdapterVersion, key: str, value: float) -> None:
+        meta = read_metadata(v.path)
+        meta.setdefault("metrics", {})[key] = value
+        _write_json(v.path / METADATA_FILE, meta)
+
+    def _set_active(self, plugin: str, version: str, *, action: str, decision: GateDecision | None = None,
+                    actor: str | None = None) -> None:
+        data = self._pointer(plugin)
+        entry: dict[str, Any] = {"at": _now(), "action": action, "version": version, "previous": data["active"]}
+        if decision is not None:
+            entry.update(metric=decision.metric, candidate_score=decision.candidate_score,
+                         current_score=decision.current_score, reason=decision.reason)
+        if actor:
+            entry["actor"] = actor
+        data["active"] = version
+        data["history"].append(entry)
+        self._save_pointer(plugin, data)
+
+    def rollback(self, plugin: str, *, actor: str | None = None) -> str:
+        """Re-activate the version that was active before the current one; returns its name."""
+        data = self._pointer(plugin)
+        current = data["active"]
+        if current is None:
+            raise RegistryError(f"{plugin} has no active adapter to roll back")
+        # Walk back through activations: the last entry that activated `current` names its predecessor.
+        for entry in reversed(data["history"]):
+            if entry.get("version") == current and entry.get("action") in ("promote", "rollback"):
+                target = entry.get("previous")
+                break
+        else:
+            target = None
+        if target is None:
+            raise RegistryError(f"{plugin}: {current} is the first adapter promoted; there is no earlier version "
+                                "to roll back to")
+        if not (self.plugin_dir(plugin) / target).is_dir():
+            raise RegistryError(f"{plugin}: the previous version {target!r} is no longer on disk")
+        # Find what was active before `target` became active, so a second rollback keeps going back.
+        before = None
+        for entry in reversed(data["history"]):
+            if entry.get("version") == target and entry.get("action") in ("promote", "rollback"):
+                before = entry.get("previous")
+                break
+        data["active"] = target
+        rec = {"at": _now(), "action": "rollback", "version": target, "previous": before, "rolled_back": current}
+        if actor:
+            rec["actor"] = actor
+        data["history"].append(rec)
+        self._save_pointer(plugin, data)
+        return target
+
+
+def active_adapter(root: str | Path, plugin: str) -> tuple[Path, str] | None:
+    """``(adapter_dir, version)`` of ``plugin``'s active adapter under ``root``, or ``None`` if none is active.
+
+    Raises :class:`~pixtralogist.core.errors.ConfigError` when the pointer names
+    a version that is gone (the site must not silently draft without it).
+    """
+    reg = AdapterRegistry(root)
+    try:
+        v = reg.active(plugin)
+    except RegistryError as exc:
+        raise ConfigError(str(exc)) from None
+    if v is None:
+        return None
+    return v.path.resolve(), str(v.metadata.get("version") or v.version)

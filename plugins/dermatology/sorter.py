@@ -1,0 +1,300 @@
+"""Skin lesion region sorter: which regions of the ``skin_lesion`` template a sentence talks about.
+
+Regions: ``morphology`` (primary morphology and shape), ``size``, ``color``,
+``border``, ``surface``, ``distribution_site`` (distribution, arrangement and
+body site), ``dermoscopy`` (dermoscopic structures and patterns) and
+``others`` (history, symptoms, surrounding skin, nodes, photographs, anything
+with no lesion attribute).
+
+Method: one ordered regular-expression scan over the vocabulary in
+:mod:`pixtralogist.plugins.dermatology.lexicon` (earlier rules win where
+matches overlap, so "blue-whitish veil" is dermoscopy, not a colour). Labelling
+decisions applied consistently:
+
+* a sentence that names dermoscopy ("Dermoscopy shows ...") is dermoscopy only:
+  what it describes is the dermoscopic appearance;
+* generic lesion nouns (lesion, mole, naevus) and change over time
+  ("growing", "changed") count only when nothing more specific is said
+  ("The lesion measures 6 mm." is size; "Changing mole." is *others*);
+* a sentence with no vocabulary word is *others*.
+
+Multi-region sentences are rewritten so each region gets its part:
+"6 mm asymmetric pigmented macule on the left upper back with irregular
+borders and no ulceration." -> size "Measures 6 mm.", morphology "Asymmetric
+macule.", color "Pigmented.", distribution_site "On the left upper back.",
+border "Irregular borders.", surface "No ulceration.". A leading negation is
+distributed over a list ("No ulceration or irregular border." -> "No
+ulceration." + "No irregular border."), a leading hedge is kept on every part
+("Possible ..."). Parts never lose the words that negate or hedge them; the
+drafter additionally checks that no part claims more than its sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pixtralogist.core.text import clean_text, split_sentences
+from pixtralogist.plugins.dermatology import lexicon
+
+__all__ = ["REGIONS", "Classification", "SkinLesionSorter", "classify_rules", "decompose", "scan"]
+
+REGIONS: tuple[str, ...] = (
+    "morphology", "size", "color", "border", "surface", "distribution_site", "dermoscopy", "others",
+)
+_ORDER = {r: i for i, r in enumerate(REGIONS)}
+_OTHERS = frozenset({"others"})
+
+
+class _Scanner:
+    """One left-to-right pass of an ordered alternation of tagged rules."""
+
+    def __init__(self, rules: tuple[tuple[str, tuple[str, ...]], ...]):
+        self.tags: list[str] = []
+        parts: list[str] = []
+        for tag, patterns in rules:
+            for pat in patterns:
+                parts.append(f"(?P<g{len(self.tags)}>{pat})")
+                self.tags.append(tag)
+        self.rx = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", re.I)
+
+    def finditer(self, text: str):
+        for m in self.rx.finditer(text):
+            yield self.tags[int(m.lastgroup[1:])], m  # type: ignore[index]
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> _Scanner:
+    return _Scanner(lexicon.REGION_RULES)
+
+
+_NODES_WORD = re.compile(r"\b(?:lymph ?nodes?|lymphadenopathy|(?:regional|axillary|inguinal|cervical) nodes?)\b", re.I)
+_DERMOSCOPY_WORD = re.compile(r"\b(?:dermoscop\w*|dermatoscop\w*|epiluminescence|7[- ]point|seven[- ]point)", re.I)
+
+
+def scan(sentence: str) -> list[tuple[str, str]]:
+    """The rules that fire on ``sentence``, in order: ``[(tag, matched text), ...]``."""
+    return [(tag, m.group()) for tag, m in _scanner().finditer(sentence or "")]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Why a sentence got its regions: ``source`` is 'dermoscopy-word', 'rules', 'weak-rules' or 'default'."""
+
+    regions: frozenset[str]
+    source: str
+    evidence: tuple[tuple[str, str], ...] = ()
+
+
+def classify_rules(sentence: str) -> Classification:
+    """The regions of one sentence (never empty)."""
+    if _DERMOSCOPY_WORD.search(sentence or ""):
+        return Classification(frozenset({"dermoscopy"}), "dermoscopy-word")
+    if _NODES_WORD.search(sentence or ""):
+        return Classification(_OTHERS, "nodes-word")
+    hits = scan(sentence)
+    strong = {tag for tag, _ in hits if not tag.startswith("weak:")}
+    if strong:
+        return Classification(frozenset(strong), "rules", tuple(hits))
+    weak = {tag[5:] for tag, _ in hits if tag.startswith("weak:")}
+    if weak:  # "Changing mole." is history (others); "Benign-looking naevus." is morphology
+        return Classification(frozenset({"others"} if "others" in weak else weak), "weak-rules", tuple(hits))
+    return Classification(_OTHERS, "default", tuple(hits))
+
+
+# --- rewriting multi-region sentences ---------------------------------------------------------
+
+_NEG_LEAD = re.compile(r"^\s*(?:no|without|negative for|absence of|absent|nil)\b\s*", re.I)
+_HEDGE_LEAD = re.compile(
+    r"^\s*(?:(possible|possibly|probable|probably|likely|questionable|suspected|query|\?)\s*)", re.I
+)
+_CONNECTOR = re.compile(
+    r"\s*,\s*(?:and\s+|or\s+)?|\s+(?=(?:with|without|and no|and|but|on|over|at|involving|affecting|measuring|"
+    r"located|extending)\b)",
+    re.I,
+)
+_LEAD_WORD = re.compile(
+    r"^(?P<w>with|without|and no|and|but|on|over|at|involving|affecting|measuring|located|extending)\b\s*", re.I
+)
+_ARTICLE = re.compile(r"^(?:a|an|the|some)\s+", re.I)
+_SITE_MODIFIERS = re.compile(
+    r"(?:(?:left|right|both|bilateral|upper|lower|mid|middle|inner|outer|medial|lateral|anterior|posterior|dorsal|"
+    r"ventral|proximal|distal|central|superior|inferior)\s+)+$",
+    re.I,
+)
+_MODIFIERS = re.compile(
+    r"(?:(?:slightly|mildly|very|approximately|about|up to|faintly|partly|focally|markedly|pale|bright|deep|"
+    r"predominantly|mostly|uniformly|evenly|unevenly|not|non)\s+)+$",
+    re.I,
+)
+_UNHEDGED = frozenset({"size", "distribution_site"})
+_SURFACE_ADJ = {
+    "scaly", "smooth", "ulcerated", "crusted", "shiny", "pearly", "verrucous", "keratotic", "hyperkeratotic",
+    "rough", "eroded", "waxy", "glossy", "greasy", "papillomatous", "lichenified", "excoriated", "warty",
+    "friable", "atrophic", "dry", "fissured",
+}
+
+
+def _cap(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _end(text: str) -> str:
+    text = text.strip().rstrip(",;: ")
+    if not text:
+        return text
+    return text if text[-1] in ".!?" else text + "."
+
+
+def _regions_of(text: str) -> frozenset[str]:
+    return classify_rules(text).regions
+
+
+def _render(region: str, words: list[str], prep: str = "") -> str:
+    phrase = " ".join(w for w in words if w).strip()
+    if not phrase:
+        return ""
+    if region == "size":
+        if re.match(r"^(?:approximately |about |up to )?\d", phrase, re.I):
+            return _end(f"Measures {phrase}")
+        return _end(_cap(phrase))
+    if region == "distribution_site" and prep:
+        return _end(f"{_cap(prep)} {phrase}")
+    if region == "surface" and phrase.lower() in _SURFACE_ADJ:
+        return _end(f"{_cap(phrase)} surface")
+    return _end(_cap(phrase))
+
+
+def _split_words(chunk: str) -> dict[str, list[str]] | None:
+    """A chunk naming several regions ('6 mm asymmetric pigmented macule left upper back') split by word."""
+    out: dict[str, list[str]] = {}
+    pos = 0
+    matches = list(_scanner().finditer(chunk))
+    if not matches:
+        return None
+    strong = {t for t, _ in matches if not t.startswith("weak:")}
+    for tag, m in matches:
+        region = tag[5:] if tag.startswith("weak:") else tag
+        if tag.startswith("weak:") and region not in strong:
+            region = next(iter(sorted(strong, key=_ORDER.__getitem__)), region) if tag == "weak:others" else region
+        gap = chunk[pos:m.start()]
+        pre = ""
+        if region == "distribution_site":
+            mm = _SITE_MODIFIERS.search(gap)
+            pre = mm.group(0) if mm else ""
+        mm2 = _MODIFIERS.search(gap[: len(gap) - len(pre)] if pre else gap)
+        if mm2:
+            pre = mm2.group(0) + pre
+        out.setdefault(region, []).append((pre + m.group()).strip())
+        pos = m.end()
+    return out
+
+
+def decompose(sentence: str) -> dict[str, list[str]] | None:
+    """Region parts of a multi-region sentence, or ``None`` when it cannot be split safely."""
+    text = clean_text(sentence).strip().rstrip(".!")
+    if not text:
+        return None
+    hedge = ""
+    hm = _HEDGE_LEAD.match(text)
+    if hm:
+        hedge = "Possible" if hm.group(1) in ("?", "query") else _cap(hm.group(1))
+        text = text[hm.end():]
+    neg = _NEG_LEAD.match(text)
+    if neg:
+        items = [i.strip() for i in re.split(r"\s*,\s*|\s+(?:or|nor|and)\s+", text[neg.end():]) if i.strip()]
+        parts: dict[str, list[str]] = {}
+        for item in items:
+            regions = _regions_of(item)
+            region = min(regions, key=_ORDER.__getitem__)
+            parts.setdefault(region, []).append(item)
+        return {r: [_end(f"No {' or '.join(v)}")] for r, v in parts.items()}
+
+    chunks: list[tuple[str, str]] = []  # (lead word, body)
+    for raw in _CONNECTOR.split(text):
+        raw = raw.strip()
+        if not raw:
+            continue
+        lm = _LEAD_WORD.match(raw)
+        lead, body = (lm.group("w").lower(), raw[lm.end():]) if lm else ("", raw)
+        if not body:
+            continue
+        chunks.append((lead, body))
+
+    parts = {}
+    last_region: str | None = None
+    for lead, body in chunks:
+        negated = lead in ("without", "and no") or bool(_NEG_LEAD.match(body))
+        body = _NEG_LEAD.sub("", body) if negated else body
+        with_article = body
+        body = _ARTICLE.sub("", body)
+        regions = _regions_of(body)
+        if len(regions) == 1 or negated:
+            region = min(regions, key=_ORDER.__getitem__)
+            if regions == _OTHERS and last_region and lead in ("and", ""):
+                region = last_region  # an unmatched tail ("... and lightly", "... to the touch") stays put
+            if negated:
+                rendered = _end(f"No {body}")
+            elif region == "distribution_site" and lead in ("on", "over", "at", "involving", "affecting"):
+                rendered = _render(region, [with_article], lead)
+            else:
+                rendered = _render(region, [body])
+            parts.setdefault(region, []).append(rendered)
+            last_region = region
+            continue
+        split = _split_words(body)
+        if not split:
+            return None
+        for region in sorted(split, key=_ORDER.__getitem__):
+            prep = lead if region == "distribution_site" and lead in ("on", "over", "at") else ""
+            parts.setdefault(region, []).append(_render(region, split[region], prep))
+            last_region = region
+
+    # merge the parts of each region into one statement ("Tan." + "Dark brown." -> "Tan and dark brown.")
+    merged: dict[str, list[str]] = {}
+    for region, texts in parts.items():
+        texts = [t for t in texts if t]
+        if not texts:
+            continue
+        if len(texts) > 1 and all(not t.lower().startswith("no ") for t in texts):
+            bodies = [t.rstrip(".") for t in texts]
+            sep = ", " if region == "distribution_site" else " and "
+            joined = bodies[0] + "".join(f"{sep}{b[:1].lower() + b[1:]}" for b in bodies[1:])
+            texts = [_end(joined)]
+        merged[region] = texts
+    if hedge:  # the hedge belongs to the findings, not to where they are or how big
+        merged = {r: ts if r in _UNHEDGED else [f"{hedge} {t[:1].lower()}{t[1:]}" for t in ts]
+                  for r, ts in merged.items()}
+    return merged or None
+
+
+class SkinLesionSorter:
+    """:class:`~pixtralogist.core.protocols.RegionSorter` for the ``skin_lesion`` template (rules only)."""
+
+    regions: tuple[str, ...] = REGIONS
+
+    def explain(self, sentence: str) -> Classification:
+        return classify_rules(sentence)
+
+    def classify(self, sentence: str) -> frozenset[str]:
+        return classify_rules(sentence).regions
+
+    def rewrite(self, sentence: str) -> dict[str, str]:
+        """``{region: text}`` for one sentence: itself for one region, its parts for several."""
+        regions = self.classify(sentence)
+        if len(regions) == 1:
+            return {next(iter(regions)): _end(_cap(sentence.strip()))}
+        parts = decompose(sentence)
+        if not parts:
+            first = min(regions, key=_ORDER.__getitem__)
+            return {first: _end(_cap(sentence.strip()))}
+        return {r: " ".join(v) for r, v in parts.items()}
+
+    def sort(self, text: str) -> dict[str, str]:
+        out: dict[str, list[str]] = {r: [] for r in REGIONS}
+        for sentence in split_sentences(clean_text(text or "")):
+            for region, part in self.rewrite(sentence).items():
+                out[region if region in out else "others"].append(part)
+        return {r: " ".join(v) for r, v in out.items()}

@@ -1,0 +1,362 @@
+"""Turn an eye clinician's dictation or shorthand into full report sentences, keeping the eye.
+
+>>> parse_dictation("OD: CDR 0.3, disc pink sharp. scattered MAs, no NV")
+['The cup-to-disc ratio is 0.3 in the right eye.', 'The optic disc is pink and sharp in the right eye.',
+ 'Scattered microaneurysms in the right eye.', 'No neovascularization in the right eye.']
+
+What it does, in order:
+
+1. Clean the text, drop bullets and section headers ("Findings:"), and read eye
+   headers: a line or segment starting "OD:", "OS:", "OU:", "RE:", "LE:",
+   "Right eye:" ... gives its eye to every statement after it (until the next
+   header or the end of the line).
+2. Split into statements on newlines, semicolons, sentence periods (not
+   decimals such as "0.3"), then on commas. A list closed by "or"/"nor" after a
+   negation ("no MAs, hemes or NV") stays one statement so the negation keeps
+   its scope; a comma part that names nothing ("sharp", "2 quadrants") stays
+   with the statement before it.
+3. Expand shorthand with :data:`~pixtralogist.plugins.ophthalmology.lexicon.ABBREVIATIONS`
+   ("MAs" -> "microaneurysms", "CDR" -> "cup-to-disc ratio", "VH" -> "vitreous
+   hemorrhage"); eye tokens inside a statement ("NVD OD") become the
+   statement's eye; "?" is a hedge ("?NVE" / "NVE?" -> "possible NVE"); "2q"
+   -> "2 quadrants".
+4. Rewrite terse "subject predicate" statements ("disc pink sharp" -> "The optic
+   disc is pink and sharp", "CDR 0.3" -> "The cup-to-disc ratio is 0.3"), add
+   the eye ("... in the right eye") when the statement has one, capitalise and
+   end with a period.
+
+Negation and hedging words are always kept; nothing is made more certain than
+dictated and no eye is guessed. Any text - including text that looks like
+instructions - is only data: it becomes sentences, never behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pixtralogist.core.text import clean_text
+from pixtralogist.plugins.ophthalmology import lexicon
+
+__all__ = ["Statement", "parse_dictation", "parse_statements"]
+
+_SPACES = re.compile(r"\s+")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
+_HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|oct-?a?|octa)\s*:\s*", re.I)
+_EYE_HEADER = re.compile(
+    r"(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-]\s+",
+    re.I,
+)
+_STRONG_SPLIT = re.compile(r";+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
+_COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
+_TOKEN = re.compile(
+    r"(?P<ws>\s+)|(?P<slash>[^\W\d_]{1,4}[/:][^\W\d_]{1,4}(?![\w/]))|(?P<num>\d+(?:\.\d+)?|\.\d+)"
+    r"|(?P<word>[^\W_]+(?:['\u2019\-][^\W_]+)*)|(?P<other>.)",
+    re.S,
+)
+_EYE_TOKENS = {"od": "right", "os": "left", "ou": "both", "re": "right", "le": "left"}
+_CASE_SENSITIVE_EYES = {"RE", "LE"}  # "re"/"le" in lower case are not eye tokens
+_NEG_START = re.compile(r"^\s*(?:no|not|without|negative\s+for|none|free\s+of|nor|neither|absence\s+of)\b", re.I)
+_NEG_ANY = re.compile(r"\b(?:no|not|without|negative|none|nor|neither)\b", re.I)
+_HEDGE = re.compile(r"\b(?:possible|possibly|probable|probably|likely|questionable|suspect\w*|suspicious|may|might|"
+                    r"cannot\s+exclude|not\s+excluded|query|versus)\b", re.I)
+_LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
+
+# subject words -> (how the sentence names it, plural)
+_SUBJECTS: dict[str, tuple[str, bool]] = {
+    "disc": ("the optic disc", False), "discs": ("the optic discs", True), "optic disc": ("the optic disc", False),
+    "optic discs": ("the optic discs", True), "optic nerve head": ("the optic nerve head", False),
+    "optic nerve": ("the optic nerve", False), "nerve": ("the optic nerve", False),
+    "cup-to-disc ratio": ("the cup-to-disc ratio", False), "rim": ("the neuroretinal rim", False),
+    "macula": ("the macula", False), "maculae": ("the maculae", True), "fovea": ("the fovea", False),
+    "foveal reflex": ("the foveal reflex", False), "vessels": ("the retinal vessels", True),
+    "retinal vessels": ("the retinal vessels", True), "vasculature": ("the retinal vasculature", False),
+    "arteries": ("the retinal arteries", True), "arterioles": ("the retinal arterioles", True),
+    "veins": ("the retinal veins", True), "periphery": ("the periphery", False), "retina": ("the retina", False),
+    "media": ("the media", True), "vitreous": ("the vitreous", False), "lens": ("the lens", False),
+    "FAZ": ("the FAZ", False), "foveal avascular zone": ("the foveal avascular zone", False),
+    "vessel density": ("vessel density", False), "SCP": ("the SCP", False), "DCP": ("the DCP", False),
+    "SCP density": ("SCP vessel density", False), "DCP density": ("DCP vessel density", False),
+    "image quality": ("image quality", False), "signal strength": ("signal strength", False),
+}
+_PREDICATES = (
+    "within normal limits", "normal", "pink", "sharp", "flat", "attached", "clear", "healthy", "unremarkable",
+    "intact", "preserved", "enlarged", "reduced", "decreased", "increased", "irregular", "regular", "pale",
+    "swollen", "elevated", "tortuous", "attenuated", "dull", "absent", "present", "good", "adequate", "poor",
+    "stable", "unchanged", "symmetric", "crisp", "distinct", "well defined", "blurred", "cupped", "thin",
+    "thinned", "thickened", "round", "small", "large", "dilated", "narrowed", "gradable", "ungradable",
+)
+_ADVERBS = ("mildly", "slightly", "moderately", "markedly", "severely", "minimally", "not", "otherwise",
+            "possibly", "probably", "grossly", "somewhat", "very", "well", "still", "again", "now")
+_PRED_WORD = "(?:" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + ")"
+_SUBJECT_RE = re.compile(
+    r"^(?:the\s+)?(?P<subj>" + "|".join(re.escape(s) for s in sorted(_SUBJECTS, key=len, reverse=True)) + r")\b"
+    r"\s*:?\s*(?P<rest>.*)$",
+    re.I | re.S,
+)
+_PRED_RE = re.compile(
+    r"^(?P<body>(?:(?:" + "|".join(_ADVERBS) + r")\s+)*" + _PRED_WORD
+    + r"(?:\s*(?:,|and|&|/)?\s*(?:(?:" + "|".join(_ADVERBS) + r")\s+)*" + _PRED_WORD + r")*)\b(?P<tail>.*)$",
+    re.I | re.S,
+)
+_VALUE_RE = re.compile(r"^(?P<value>(?:of\s+|is\s+|=\s*|~\s*)?(?:approximately\s+)?\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?"
+                       r"(?:\s*(?:mm2|mm|%|/10|microns?|um|µm))?)(?P<tail>.*)$", re.I)
+_VERBS = {"is", "are", "was", "were", "appears", "appear", "looks", "look", "seems", "remains", "remain", "shows", "show"}
+
+
+class Statement(str):
+    """A finished sentence (a ``str``) that also remembers the eye(s) it was dictated for."""
+
+    eyes: frozenset[str]
+
+    def __new__(cls, text: str, eyes: frozenset[str] = frozenset()) -> "Statement":
+        obj = super().__new__(cls, text)
+        obj.eyes = eyes
+        return obj
+
+
+# --- splitting -----------------------------------------------------------------------------------
+
+
+def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
+    """(text, eyes) segments of one line, cut at eye headers ("OD: ... OS: ...")."""
+    out: list[tuple[str, frozenset[str]]] = []
+    pos = 0
+    eyes: frozenset[str] = frozenset()
+    for m in _EYE_HEADER.finditer(line):
+        token = m.group("eye")
+        if token.upper() in _CASE_SENSITIVE_EYES and token != token.upper():
+            continue
+        if line[pos:m.start()].strip():
+            out.append((line[pos:m.start()], eyes))
+        eyes = _eyes_of_token(token)
+        pos = m.end()
+    if line[pos:].strip():
+        out.append((line[pos:], eyes))
+    return out
+
+
+def _eyes_of_token(token: str) -> frozenset[str]:
+    low = _SPACES.sub(" ", token.lower())
+    side = _EYE_TOKENS.get(low) or {"r eye": "right", "l eye": "left", "right eye": "right", "left eye": "left",
+                                     "both eyes": "both"}.get(low)
+    if side == "both":
+        return frozenset({"right", "left"})
+    return frozenset({side}) if side else frozenset()
+
+
+@lru_cache(maxsize=1)
+def _sorters():
+    from pixtralogist.plugins.ophthalmology.sorter import FundusSorter, OctaSorter
+
+    return FundusSorter(), OctaSorter()
+
+
+def _names_something(text: str) -> bool:
+    """Whether a phrase names an anatomy, a lesion or a finding (else it describes the previous one)."""
+    from pixtralogist.core.nlp import mentions_finding
+
+    if _SUBJECT_RE.match(text):
+        return True
+    fundus, octa = _sorters()
+    return bool(fundus.scan(text) or octa.scan(text) or mentions_finding(text, extra_terms=lexicon.NLP_TERMS))
+
+
+def _is_bare(text: str) -> bool:
+    return 0 < len(text.split()) <= 4 and not _NEG_ANY.search(text)
+
+
+def _merge(parts: list[str]) -> list[str]:
+    """Keep "no A, B or C" together; attach parts that name nothing to the part before them."""
+    out: list[str] = []
+    for part in parts:
+        lead = _LEAD_CONJ.match(part)
+        conj = lead.group(0).strip().lower() if lead else ""
+        if out and not conj and not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part):
+            joiner = " and " if re.fullmatch(_PRED_WORD, part.strip(), re.I) and _SUBJECT_RE.match(out[-1]) else ", "
+            out[-1] = f"{out[-1]}{joiner}{part}"
+            continue
+        if not conj and re.search(r"\b(?:or|nor)\b", part, re.I) and len(part.split()) <= 6 and not _NEG_ANY.search(part):
+            conj = "or"  # "no MAs, hemes or NV": the last item carries the "or"
+        if out and conj in ("or", "nor"):
+            j = len(out) - 1
+            while j > 0 and _is_bare(out[j]):
+                j -= 1
+            if _NEG_START.match(out[j]):
+                out[j:] = [", ".join(out[j:] + [part])]
+                continue
+        out.append(part)
+    return out
+
+
+# --- expansion -----------------------------------------------------------------------------------
+
+
+def _expand(text: str) -> tuple[str, frozenset[str], bool]:
+    """Expand shorthand in one statement: (text, eyes named by eye tokens, trailing '?')."""
+    toks = [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(text)]
+    out: list[str] = []
+    eyes: set[str] = set()
+    trailing_q = False
+    for i, (kind, tok) in enumerate(toks):
+        low = tok.lower().replace("\u2019", "'")
+        nxt = next((t for t in toks[i + 1:] if t[0] != "ws"), None)
+        prev = next((t for t in reversed(toks[:i]) if t[0] != "ws"), None)
+        if kind == "ws":
+            out.append(" ")
+        elif kind == "word" and low in _EYE_TOKENS and (tok.upper() not in _CASE_SENSITIVE_EYES or tok.isupper()):
+            eyes |= {"right", "left"} if _EYE_TOKENS[low] == "both" else {_EYE_TOKENS[low]}
+            while out and out[-1] == " ":
+                out.pop()
+            if out and out[-1].lower() in ("in", "the"):
+                out.pop()  # "in OD" -> the eye phrase is added at the end
+            out.append(" ")
+        elif tok == "?":
+            if nxt is not None and nxt[0] in ("word", "slash", "num"):
+                out.append(" possible ")
+            elif prev is not None:
+                trailing_q = True
+        elif kind == "word" and re.fullmatch(r"[1-4]q", low):
+            out.append(f"{low[0]} quadrants")
+        elif kind == "word" and low in ("q", "qs", "quad", "quads", "quadrant", "quadrants") and prev is not None and prev[0] == "num":
+            while out and out[-1] == " ":
+                out.pop()
+            out.append(" quadrant" if prev[1] == "1" else " quadrants")
+        elif kind == "num":
+            out.append("0" + tok if tok.startswith(".") else tok)
+            if nxt is not None and nxt[0] == "word" and nxt[1].lower() in ("mm", "mm2", "um") and toks[i + 1][0] != "ws":
+                out.append(" ")
+        elif kind == "word" and low == "x" and prev is not None and prev[0] == "num" and nxt is not None and nxt[0] == "num":
+            out.append(" x ")
+        elif kind in ("word", "slash"):
+            exp = lexicon.ABBREVIATIONS.get(low)
+            if exp is None and kind == "slash" and low not in ("c/d", "a/v", "s/p", "w/o", "c/w", "h/o"):
+                exp = "/".join(lexicon.ABBREVIATIONS.get(p, p) for p in tok.split("/"))
+            out.append(exp if exp is not None else tok)
+        elif tok == "&":
+            out.append("and")
+        else:
+            out.append(tok)
+    return _SPACES.sub(" ", "".join(out)).strip(" ,;:-"), frozenset(eyes), trailing_q
+
+
+# --- sentences -----------------------------------------------------------------------------------
+
+
+def _subject_sentence(text: str) -> str | None:
+    """'disc pink sharp' -> 'the optic disc is pink and sharp'; 'CDR 0.3' -> 'the cup-to-disc ratio is 0.3'."""
+    m = _SUBJECT_RE.match(text)
+    if m is None:
+        return None
+    rest = m.group("rest").strip()
+    if rest.split(" ", 1)[0].lower() in _VERBS:
+        return None  # already a sentence
+    key = next(k for k in _SUBJECTS if k.lower() == m.group("subj").lower())
+    name, plural = _SUBJECTS[key]
+    verb = "are" if plural else "is"
+    v = _VALUE_RE.match(rest)
+    if v is not None and key in ("cup-to-disc ratio", "vessel density", "SCP density", "DCP density", "signal strength",
+                                 "FAZ", "foveal avascular zone"):
+        value = re.sub(r"^(?:of|is|=|~)\s*", "", v.group("value").strip(), flags=re.I)
+        return f"{name} {verb} {value}{v.group('tail')}"
+    p = _PRED_RE.match(rest)
+    if p is None:
+        return None
+    words = re.split(r"\s*(?:,|\band\b|&|/)\s*|\s+(?=" + _PRED_WORD + r"\b)", p.group("body").strip(), flags=re.I)
+    words = [w for w in (w.strip() for w in words) if w]
+    body = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"{name} {verb} {body.lower()}{p.group('tail')}"
+
+
+_QUADRANTS = re.compile(r"(?<!\bin )(?<!\bof )(?<!\beach )\b(\d|one|two|three|four|all four|all)\s+(quadrants?)\b", re.I)
+_BARE_PLACE = re.compile(
+    r"\b(to|at|near|of|in|involving|around)\s+(fovea|macula|disc|optic disc|periphery|arcades?)\b", re.I)
+_TRAILING_PLACE = re.compile(
+    r"(?P<head>\b(?:reduced|decreased|increased|enlarged|non-perfusion|hemorrhages?|exudates|microaneurysms|"
+    r"neovascularization|drop-?out|edema|density))\s+(?P<place>(?:(?:superior|inferior|nasal|temporal|central)\s+)?"
+    r"(?:SCP|DCP|macula|periphery|fovea|superficial capillary plexus|deep capillary plexus)\b)",
+    re.I,
+)
+
+
+def _locate(text: str) -> str:
+    """Prepositions dictation leaves out: 'MAs 2 quadrants' -> 'in 2 quadrants', 'to fovea' -> 'to the fovea',
+    'reduced SCP' -> 'reduced in the SCP', 'non-perfusion temporal macula' -> '... in the temporal macula'."""
+    text = _QUADRANTS.sub(lambda m: f"in {m.group(1)} {m.group(2)}", text)
+    text = _BARE_PLACE.sub(lambda m: f"{m.group(1)} the {m.group(2)}", text)
+    return _TRAILING_PLACE.sub(lambda m: f"{m.group('head')} in the {m.group('place')}", text)
+
+
+def _hedged(text: str) -> str:
+    """A statement dictated with a trailing '?', hedged without becoming more certain."""
+    if _HEDGE.search(text):
+        return text
+    if _NEG_START.match(text):
+        return "uncertain: " + text
+    return "possible " + (text[0].lower() + text[1:] if text[:1].isupper() and not text.split(" ", 1)[0].isupper() else text)
+
+
+def _eye_phrase(eyes: frozenset[str], negated: bool = False) -> str:
+    if len(eyes) == 2:
+        return "in either eye" if negated else "in both eyes"
+    return f"in the {next(iter(eyes))} eye"
+
+
+def _finish(text: str, eyes: frozenset[str]) -> str | None:
+    text = _SPACES.sub(" ", text).strip(" \t,;:-\u2013\u2014")
+    text = _LEAD_CONJ.sub("", text).strip()
+    if not any(ch.isalnum() for ch in text):
+        return None
+    stmt = _subject_sentence(text.rstrip(".!"))
+    if stmt is not None:
+        text = stmt
+    text = text.rstrip(" .!,;:")
+    if eyes and not lexicon.eyes_of(text):
+        text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
+    text = re.sub(r"(\d)\s*(mm2|mm|um)\b", r"\1 \2", text)
+    text = _locate(text)
+    first = text.split(" ", 1)[0]
+    if first not in lexicon.ACRONYMS:
+        text = text[0].upper() + text[1:]
+    return text + "."
+
+
+def parse_statements(text: str | None) -> list[Statement]:
+    """Like :func:`parse_dictation`, each sentence also carrying the eye(s) it was dictated for."""
+    if not text or not isinstance(text, str):
+        return []
+    text = clean_text(text)
+    out: list[Statement] = []
+    for line in text.split("\n"):
+        line = _HEADER.sub("", _BULLET.sub("", line))
+        for segment, seg_eyes in _segments(line):
+            for clause in _STRONG_SPLIT.split(segment):
+                parts = [p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()]
+                expanded = []
+                for raw in parts:
+                    if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
+                        raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
+                    exp, eyes, q = _expand(raw)
+                    if exp:
+                        expanded.append((_hedged(exp) if q else exp, eyes))
+                texts = [e for e, _ in expanded]
+                eyes_by_text = {}
+                for e, eyes in expanded:
+                    eyes_by_text.setdefault(e, eyes)
+                for stmt in _merge(texts):
+                    own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
+                    eyes = own or seg_eyes
+                    done = _finish(stmt, eyes)
+                    if done:
+                        out.append(Statement(done, eyes or lexicon.eyes_of(done)))
+    return out
+
+
+def parse_dictation(text: str | None) -> list[str]:
+    """Full report sentences from dictation or shorthand (``[]`` for empty text).
+
+    :param text: free text; anything is accepted and treated as data.
+    :return: sentences, capitalised and ending with a period, in dictation order, each naming
+        its eye when the dictation gave one.
+    """
+    return [str(s) for s in parse_statements(text)]

@@ -1,0 +1,259 @@
+"""ICDR grading from described findings, and grades stated in an impression. Pure functions.
+
+The International Clinical Diabetic Retinopathy scale (Wilkinson et al.,
+Ophthalmology 2003), as summarised in the project's clinical-facts note:
+
+* 0 no apparent retinopathy;
+* 1 mild NPDR: microaneurysms only;
+* 2 moderate NPDR: more than microaneurysms, less than severe;
+* 3 severe NPDR: any element of the 4-2-1 rule (> 20 intraretinal hemorrhages
+  in each of 4 quadrants, definite venous beading in >= 2 quadrants, prominent
+  IRMA in >= 1 quadrant) and no PDR sign;
+* 4 PDR: neovascularization and/or vitreous or preretinal hemorrhage.
+
+Diabetic macular edema is graded separately and never changes the level.
+
+What the text does not say is not assumed: hemorrhages in 4 quadrants meet the
+4-2-1 element only when the text also says they are numerous (> 20, numerous,
+extensive, severe); venous beading needs >= 2 quadrants stated; IRMA needs
+"prominent" (or a synonym). Otherwise the level stays moderate and
+:attr:`Derived.details` says what would have to be stated. A hedged lesion
+("possible NVE") raises only the *possible* level, never the definite one.
+Choroidal neovascularization (CNV) is not a PDR sign.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from pixtralogist.plugins.ophthalmology import lexicon
+
+__all__ = [
+    "GRADE_NAMES", "Derived", "Described", "LesionMention", "StatedGrade", "derive", "grade_name", "lesion_mentions",
+    "stated_grades",
+]
+
+GRADE_NAMES = lexicon.GRADES
+DR_LESIONS = ("microaneurysm", "hemorrhage", "hard_exudate", "cotton_wool_spot", "venous_beading", "irma",
+              "neovascularization", "vitreous_hemorrhage", "preretinal_hemorrhage")
+#: lesions that point to diabetic retinopathy on their own (others need a diabetic context)
+DR_SPECIFIC = ("microaneurysm", "venous_beading", "irma")
+
+_NEG_CUE = re.compile(r"\b(?:no|not|without|negative\s+for|absence\s+of|free\s+of|nor|neither|resolved|"
+                      r"rule\s+out|ruled\s+out)\b", re.I)
+_NEG_AFTER = re.compile(r"^\s*(?:is|are|was|were)?\s*(?:absent|not\s+seen|not\s+present|not\s+identified|resolved)\b", re.I)
+_PSEUDO_NEG = re.compile(r"\b(?:no\s+(?:change|increase|interval\s+change)|not\s+(?:excluded|ruled\s+out)|"
+                         r"cannot\s+(?:be\s+)?(?:excluded|ruled\s+out))\b", re.I)
+_HEDGE_CUE = re.compile(r"\b(?:possible|possibly|probable|probably|likely|questionable|suspect\w*|suspicious|may|"
+                        r"might|could|cannot\s+(?:be\s+)?(?:excluded|ruled\s+out)|not\s+excluded|query|versus|"
+                        r"equivocal|uncertain)\b|\?", re.I)
+_HEDGE_AFTER = re.compile(r"^\s*(?:(?:is|are|was|were)\s+)?(?:possible|suspected|likely|questionable|probable|"
+                          r"not\s+excluded|cannot\s+be\s+(?:excluded|ruled\s+out)|uncertain|equivocal)\b", re.I)
+_SEGMENT_BREAK = re.compile(r"[;,.]|\bbut\b|\bhowever\b|\bwith\b|\bwhile\b|\balthough\b", re.I)
+
+
+def grade_name(level: int) -> str:
+    return GRADE_NAMES[level]
+
+
+@dataclass(frozen=True)
+class LesionMention:
+    """One lesion named in one sentence."""
+
+    lesion: str
+    text: str
+    start: int
+    negated: bool
+    uncertain: bool
+    quadrants: int | None
+    many: bool
+    prominent: bool
+
+
+def _masked(text: str) -> str:
+    """``text`` with CNV phrases blanked (same length), so they never count as PDR signs."""
+    return lexicon.CNV_RE.sub(lambda m: " " * len(m.group()), text)
+
+
+def lesion_mentions(text: str) -> list[LesionMention]:
+    """Every lesion of :data:`~pixtralogist.plugins.ophthalmology.lexicon.LESIONS` named in ``text``,
+    with its own negation/hedge (read in its clause), quadrant count and descriptors."""
+    if not text:
+        return []
+    work = _masked(text)
+    taken: list[tuple[int, int]] = []
+    out: list[LesionMention] = []
+    for lesion, rx in lexicon.LESION_RES.items():
+        for m in rx.finditer(work):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue  # "vitreous hemorrhage" is not also an intraretinal hemorrhage
+            taken.append((m.start(), m.end()))
+            if lesion == "other_hemorrhage":
+                continue
+            out.append(_mention(lesion, text, m.start(), m.end()))
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+def _mention(lesion: str, text: str, start: int, end: int) -> LesionMention:
+    breaks = [m.end() for m in _SEGMENT_BREAK.finditer(text, 0, start)]
+    seg_start = breaks[-1] if breaks else 0
+    nxt = _SEGMENT_BREAK.search(text, end)
+    seg_end = nxt.start() if nxt else len(text)
+    before = text[seg_start:start]
+    after = text[end:seg_end]
+    # a negation at the head of a list governs every item of it: "No MAs, hemorrhages or NV"
+    head = text[:start]
+    list_neg = bool(re.match(r"^\s*(?:no|without|negative\s+for|absence\s+of)\b", head, re.I)) and not re.search(
+        r"[;.]|\bbut\b|\bhowever\b", head, re.I) and not re.search(r"\b(?:with|and\s+(?:few|some|several|scattered|many))\b", head, re.I)
+    negated = (bool(_NEG_CUE.search(before)) and not _PSEUDO_NEG.search(before)) or bool(_NEG_AFTER.match(after)) or list_neg
+    uncertain = bool(_HEDGE_CUE.search(before) or _HEDGE_AFTER.match(after) or "?" in after)
+    segment = text[seg_start:seg_end]
+    window = text[max(0, start - 40):min(len(text), end + 60)]
+    return LesionMention(
+        lesion=lesion, text=text[start:end], start=start, negated=negated, uncertain=uncertain,
+        quadrants=lexicon.quadrants_of(segment) or lexicon.quadrants_of(window),
+        many=bool(lexicon.MANY_HEMORRHAGES_RE.search(window)),
+        prominent=bool(lexicon.PROMINENT_RE.search(window)),
+    )
+
+
+def lesion_level(m: LesionMention) -> tuple[int, str | None]:
+    """(ICDR level this one lesion supports, a detail to state when the 4-2-1 element is undecided)."""
+    if m.lesion in ("neovascularization", "vitreous_hemorrhage", "preretinal_hemorrhage"):
+        return 4, None
+    if m.lesion == "hemorrhage":
+        if m.quadrants == 4 and m.many:
+            return 3, None
+        if m.quadrants == 4:
+            return 2, "hemorrhages in 4 quadrants: say whether there are more than 20 in each (4-2-1 rule)"
+        return 2, None
+    if m.lesion == "venous_beading":
+        if m.quadrants is not None and m.quadrants >= 2:
+            return 3, None
+        if m.quadrants is None:
+            return 2, "venous beading: state the number of quadrants (definite beading in >= 2 is severe NPDR)"
+        return 2, None
+    if m.lesion == "irma":
+        if m.prominent:
+            return 3, None
+        return 2, "IRMA: say whether it is prominent (prominent IRMA in >= 1 quadrant is severe NPDR)"
+    if m.lesion in ("hard_exudate", "cotton_wool_spot"):
+        return 2, None
+    if m.lesion == "microaneurysm":
+        return 1, None
+    return 0, None
+
+
+@dataclass
+class Derived:
+    """The ICDR level the findings support, for one eye (or the whole study)."""
+
+    definite: int = 0
+    possible: int = 0
+    drivers: list[tuple[str, str, str | None]] = field(default_factory=list)  # (lesion, sentence, finding id)
+    details: list[str] = field(default_factory=list)
+    lesions: set[str] = field(default_factory=set)
+
+    @property
+    def has_dr_lesions(self) -> bool:
+        return bool(self.lesions & set(DR_LESIONS))
+
+    def accepts(self, low: int, high: int) -> bool:
+        """Whether a stated range of levels fits ``definite..possible``."""
+        return low <= self.possible and high >= self.definite
+
+    def label(self) -> str:
+        if self.possible > self.definite:
+            return f"{grade_name(self.definite)} ({grade_name(self.possible)} if the hedged finding is confirmed)"
+        return grade_name(self.definite)
+
+
+@dataclass(frozen=True)
+class Described:
+    """One findings sentence as the grader reads it."""
+
+    text: str
+    eyes: frozenset[str]
+    finding_id: str | None = None
+
+
+def derive(sentences: Iterable[Described]) -> dict[str, Derived]:
+    """``{"right": ..., "left": ..., "any": ..., "unspecified": ...}``: the level per eye, overall, and
+    from sentences that name no eye."""
+    out = {k: Derived() for k in ("right", "left", "any", "unspecified")}
+    for s in sentences:
+        keys = ["any"] + (sorted(s.eyes) if s.eyes else ["unspecified"])
+        for m in lesion_mentions(s.text):
+            if m.negated:
+                continue
+            level, detail = lesion_level(m)
+            for k in keys:
+                d = out[k]
+                d.lesions.add(m.lesion)
+                if level:
+                    d.possible = max(d.possible, level)
+                    if not m.uncertain:
+                        d.definite = max(d.definite, level)
+                    d.drivers.append((m.lesion, s.text, s.finding_id))
+                if detail and detail not in d.details:
+                    d.details.append(detail)
+    for d in out.values():
+        d.possible = max(d.possible, d.definite)
+    return out
+
+
+@dataclass(frozen=True)
+class StatedGrade:
+    """A grade stated in an impression item: levels ``low..high`` (NPDR without severity is 1..3)."""
+
+    low: int
+    high: int
+    eyes: frozenset[str]
+    text: str
+    item: str
+    uncertain: bool = False
+
+    def label(self) -> str:
+        if self.low == self.high:
+            return grade_name(self.low)
+        return "NPDR (severity not stated)"
+
+
+_CLAUSES = re.compile(r"\s*[;,]\s*|\s+and\s+(?=(?:mild|moderate|severe|no|pdr|npdr|proliferative|non|the|in|o[dsu]|"
+                      r"right|left|both|very|early|high|active)\b)|\.\s+", re.I)
+
+
+def stated_grades(items: Iterable[str]) -> list[StatedGrade]:
+    """Grades stated in impression items, each with the eye(s) its clause names."""
+    out: list[StatedGrade] = []
+    for item in items:
+        clauses = [c for c in _CLAUSES.split(item or "") if c and c.strip()]
+        found: list[tuple[int, int, str, bool, str]] = []  # (low, high, matched text, uncertain, clause)
+        clause_eyes: list[frozenset[str]] = []
+        for clause in clauses:
+            eyes = lexicon.eyes_of(clause)
+            grade = _grade_in(clause)
+            if grade is None:
+                if eyes and found and not clause_eyes[-1]:
+                    clause_eyes[-1] = eyes  # "Moderate NPDR, right eye"
+                continue
+            found.append((*grade, clause))
+            clause_eyes.append(eyes)
+        item_eyes = lexicon.eyes_of(item) if len(found) == 1 else frozenset()
+        for (low, high, matched, unc, clause), eyes in zip(found, clause_eyes):
+            out.append(StatedGrade(low, high, eyes or item_eyes, matched, item, unc))
+    return out
+
+
+def _grade_in(clause: str) -> tuple[int, int, str, bool] | None:
+    for (low, high), rx in lexicon.GRADE_PATTERNS:
+        for m in rx.finditer(clause):
+            before = clause[:m.start()]
+            if (low, high) != (0, 0) and lexicon.NEGATED_GRADE_RE.search(before):
+                continue  # "no PDR", "without proliferative retinopathy"
+            uncertain = bool(_HEDGE_CUE.search(before))
+            return low, high, m.group(), uncertain
+    return None

@@ -1,0 +1,183 @@
+"""Turn a pathologist's synoptic dictation or shorthand into full report sentences.
+
+>>> parse_dictation("IDC NST, G2; LN 1/3 pos, no ENE\\nLVI neg")
+['Invasive ductal carcinoma, no special type, grade 2.', 'Lymph nodes 1 of 3 positive, no extranodal extension.', 'Lymphovascular invasion negative.']
+
+What it does, in order:
+
+1. Clean the text (NFC, no control characters), drop bullet/list markers.
+2. Split into statements on newlines, semicolons outside parentheses and
+   sentence periods (not decimals, not "vs."). Commas do NOT split: a comma
+   list usually belongs to one element ("LN 1/3 pos, macromet, no ENE"); the
+   region sorter splits a statement that covers several elements.
+3. Expand shorthand with :data:`ABBREVIATIONS` and the context rules in
+   :data:`CONTEXT_RULES` (L/R only as laterality before a word; "G2" is a
+   grade; "1/3" next to lymph-node words is "1 of 3"; "ca" is carcinoma;
+   "LN" before "biopsy"/"dissection" is singular).
+4. Normalise numbers and units ("4mm" -> "4 mm"), capitalise (except pTNM
+   categories, which keep their lower-case prefix), end with a period.
+
+Negation and hedging words are always kept; nothing is made more certain
+than dictated. Any text, including text that looks like instructions, is only
+data: it becomes sentences, never behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pixtralogist.core.text import clean_text
+
+__all__ = ["ABBREVIATIONS", "CONTEXT_RULES", "expand_shorthand", "parse_dictation"]
+
+#: Unconditional shorthand (token, case-insensitive -> words).
+ABBREVIATIONS: dict[str, str] = {
+    # histologic type
+    "idc": "invasive ductal carcinoma",
+    "ilc": "invasive lobular carcinoma",
+    "imc": "invasive mammary carcinoma",
+    "nst": "no special type",
+    "nos": "not otherwise specified",
+    "dcis": "DCIS",
+    "lcis": "LCIS",
+    "ca": "carcinoma",
+    "carc": "carcinoma",
+    "adenoca": "adenocarcinoma",
+    # procedure
+    "wle": "wide local excision",
+    "slnb": "sentinel lymph node biopsy",
+    "alnd": "axillary lymph node dissection",
+    "mrm": "modified radical mastectomy",
+    "bx": "biopsy",
+    "cnb": "core needle biopsy",
+    "exc": "excision",
+    "re-exc": "re-excision",
+    "mast": "mastectomy",
+    "lumpect": "lumpectomy",
+    # site
+    "uoq": "upper outer quadrant",
+    "uiq": "upper inner quadrant",
+    "loq": "lower outer quadrant",
+    "liq": "lower inner quadrant",
+    "oclock": "o'clock",
+    # nodes
+    "lns": "lymph nodes",
+    "sln": "sentinel lymph node",
+    "slns": "sentinel lymph nodes",
+    "ene": "extranodal extension",
+    "ece": "extranodal extension",
+    "itc": "isolated tumor cells",
+    "itcs": "isolated tumor cells",
+    "macromet": "macrometastasis",
+    "macromets": "macrometastases",
+    "micromet": "micrometastasis",
+    "micromets": "micrometastases",
+    "mets": "metastases",
+    "met": "metastasis",
+    # lvi, margins, grade
+    "lvi": "lymphovascular invasion",
+    "lvsi": "lymphovascular invasion",
+    "marg": "margin",
+    "margs": "margins",
+    "mits": "mitoses",
+    "mitos": "mitoses",
+    "pleo": "pleomorphism",
+    "tub": "tubules",
+    "diff": "differentiated",
+    # status words
+    "pos": "positive",
+    "neg": "negative",
+    "nl": "normal",
+    "unrem": "unremarkable",
+    "w/": "with",
+    "w/o": "without",
+    "s/p": "status post",
+    "c/w": "consistent with",
+    "approx": "approximately",
+    "susp": "suspicious",
+    "poss": "possible",
+    "prob": "probable",
+    "bilat": "bilateral",
+    "&": "and",
+    "ihc": "IHC",
+    "er": "ER",
+    "pr": "PR",
+    "her2": "HER2",
+    "ajcc": "AJCC",
+    "cap": "CAP",
+}
+
+#: Context-dependent shorthand: token -> (expansion, when it applies). Documentation and tests
+#: read this table; the logic is in :func:`expand_shorthand`.
+CONTEXT_RULES: dict[str, tuple[str, str]] = {
+    "l": ("left", "laterality token: followed by a word, not after a number"),
+    "r": ("right", "laterality token: followed by a word, not after a number"),
+    "lt": ("left", "laterality token"),
+    "rt": ("right", "laterality token"),
+    "ln": ("lymph node / lymph nodes", "singular before biopsy/bx/dissection/sampling, otherwise plural"),
+    "g1-3": ("grade 1-3", "a standalone G1, G2 or G3"),
+    "n/m": ("n of m", "a count such as 1/3 in a lymph-node statement"),
+    "4mm": ("4 mm", "number and unit written together"),
+    "?": ("possible", "hedge before a word"),
+}
+
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
+_SPLIT = re.compile(r"\n+|;(?![^()]*\))|(?<=[a-z%)\]])\.\s+(?=[A-Za-z])", re.I)
+_TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
+_LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
+_GRADE = re.compile(r"\bG([1-3])\b")
+_UNIT = re.compile(r"(\d)(mm|cm)\b", re.I)
+_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|LNs?|SLNs?)\b", re.I)
+_COUNT = re.compile(r"\b(\d{1,3})\s*/\s*(\d{1,3})\b")
+_SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
+_QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
+_STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+
+
+def _expand_token(m: re.Match, text: str) -> str:
+    word = m.group(1)
+    low = word.lower()
+    if low in _SIDE:
+        after = text[m.end():]
+        before = text[: m.start()].rstrip()
+        if re.match(r"\s+[A-Za-z]", after) and not re.search(r"\d$", before):
+            return _SIDE[low]
+        return word
+    if low in ABBREVIATIONS:
+        return ABBREVIATIONS[low]
+    return word
+
+
+def expand_shorthand(statement: str) -> str:
+    """Expand shorthand in one statement (see the module docstring)."""
+    text = _UNIT.sub(r"\1 \2", statement)
+    text = _QUESTION.sub("possible ", text)
+    if _NODE_CONTEXT.search(text):
+        text = _COUNT.sub(r"\1 of \2", text)
+    text = _GRADE.sub(r"grade \1", text)
+    text = _LN.sub(lambda m: "lymph node" if m.group(1) else "lymph nodes", text)
+    text = _TOKEN.sub(lambda m: _expand_token(m, text), text)
+    text = re.sub(r"\bcarcinoma,? no special type\b", "carcinoma, no special type", text)
+    return " ".join(text.split())
+
+
+def _sentence(text: str) -> str:
+    text = text.strip(" ,;.")
+    if not text:
+        return ""
+    if not _STAGE_START.match(text):
+        text = text[0].upper() + text[1:]
+    return text + "."
+
+
+def parse_dictation(notes: str) -> list[str]:
+    """Full sentences from ``notes`` (empty list for empty notes)."""
+    out: list[str] = []
+    for chunk in _SPLIT.split(clean_text(notes or "")):
+        chunk = _BULLET.sub("", chunk or "").strip()
+        if not chunk:
+            continue
+        sentence = _sentence(expand_shorthand(chunk))
+        if sentence and re.search(r"[A-Za-z0-9]", sentence):
+            out.append(sentence)
+    return out

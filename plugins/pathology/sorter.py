@@ -1,0 +1,230 @@
+"""Synoptic region sorter: which CAP element(s) a pathology sentence talks about.
+
+Regions (the ``breast-resection`` template): ``procedure``, ``site``,
+``laterality``, ``histologic_type``, ``grade``, ``size``, ``extent``,
+``margins``, ``lymph_nodes``, ``lvi``, ``stage``, ``others``.
+
+Method (rules only, deterministic, no model): the vocabulary in
+:mod:`pixtralogist.plugins.pathology.lexicon`.
+
+1. A synoptic label at the start ("Margins: ...", "pTNM - ...") decides.
+2. A sentence that is only a side ("Left.", "Laterality: right") is laterality.
+3. Otherwise every STRONG word votes for its element. A match inside a longer
+   match of another element does not count ("sentinel lymph node biopsy" is a
+   procedure, not a node count); node words with no count or status in a
+   procedure sentence are part of the procedure; in-situ disease (DCIS) is an
+   additional finding unless the sentence is about margins, extent, nodes or
+   size, and its nuclear grade is not the Nottingham grade.
+4. With no strong word, WEAK words vote (histologic type, tumor size, side;
+   the side only when nothing else fired).
+5. Nothing at all: ``others``.
+
+:meth:`SynopticSorter.sort` rewrites a sentence that covers several elements
+clause by clause ("IDC NST, grade 2, 2.1 cm" -> type / grade / size); a
+clause with no element word stays with the clause before it, and a tumor size
+inside another clause ("2.1 cm invasive ductal carcinoma") is moved to
+``size``. Negations and hedges are never split from their clause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pixtralogist.core.text import clean_text, split_sentences
+from pixtralogist.plugins.pathology import lexicon
+
+__all__ = ["REGIONS", "Classification", "SynopticSorter", "classify"]
+
+REGIONS: tuple[str, ...] = (
+    "procedure", "site", "laterality", "histologic_type", "grade", "size", "extent", "margins",
+    "lymph_nodes", "lvi", "stage", "others",
+)
+_OTHERS = frozenset({"others"})
+
+
+def _word(p: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])")
+
+
+_LABELS = tuple((region, re.compile(rf"^\s*(?:{p})\s*[:\-\u2013]\s*\S")) for region, p in lexicon.LABELS)
+_STRONG = tuple((region, _word(p)) for region, p in lexicon.STRONG)
+_WEAK = tuple((region, _word(p)) for region, p in lexicon.WEAK)
+_SIDE_ONLY = re.compile(lexicon.SIDE_ONLY)
+_NODE_STATUS = re.compile(lexicon.NODE_STATUS)
+_MARGIN_STATUS = re.compile(lexicon.MARGIN_STATUS)
+_MEASURE = _word(lexicon.MEASURE)
+_REEXCISION = _word(r"re-?excision")
+_IN_SITU = _word(r"in situ|dcis|lcis")
+_INVASIVE = _word(r"invasive|infiltrating|idc|ilc")
+_SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm)\b")
+_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*")
+_STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:\((?:i|mol|sn|m|f)[+-]?\))?\s*)+\)?", re.I)
+#: Parts of a clause that can be moved to their own element: tumor size, stage categories.
+_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _SIZE))
+_STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Why a sentence got its regions: ``source`` is 'label', 'side', 'strong', 'weak' or 'default'."""
+
+    regions: frozenset[str]
+    source: str
+    evidence: tuple[tuple[str, str], ...] = ()
+
+
+def _hits(patterns, text: str) -> list[tuple[str, int, int, str]]:
+    out = []
+    for region, rx in patterns:
+        out += [(region, m.start(), m.end(), m.group()) for m in rx.finditer(text)]
+    return out
+
+
+def _drop_contained(hits: list[tuple[str, int, int, str]]) -> list[tuple[str, int, int, str]]:
+    """A match strictly inside a longer match of another region does not count."""
+    keep = []
+    for h in hits:
+        inside = any(o[0] != h[0] and o[1] <= h[1] and h[2] <= o[2] and (o[2] - o[1]) > (h[2] - h[1]) for o in hits)
+        if not inside:
+            keep.append(h)
+    return keep
+
+
+def _strong(text: str) -> tuple[set[str], list[tuple[str, int, int, str]]]:
+    hits = _drop_contained(_hits(_STRONG, text))
+    regions = {h[0] for h in hits}
+    if "procedure" in regions and "lymph_nodes" in regions and not _NODE_STATUS.search(text):
+        regions.discard("lymph_nodes")
+    if "procedure" in regions and "margins" in regions and _REEXCISION.search(text) and not _MARGIN_STATUS.search(text):
+        regions.discard("margins")  # "re-excision of the superior margin"
+    _in_situ_rules(text, regions)
+    return regions, hits
+
+
+def _in_situ_rules(text: str, regions: set[str]) -> None:
+    in_situ = bool(_IN_SITU.search(text))
+    if in_situ and not _INVASIVE.search(text):
+        regions.discard("grade")  # DCIS nuclear grade is not the Nottingham grade
+        regions.discard("histologic_type")
+        if not regions:
+            regions.add("others")
+    if in_situ and regions & {"margins", "extent", "lymph_nodes", "size"}:
+        regions.discard("others")  # "margins negative for invasive carcinoma and DCIS"
+
+
+@lru_cache(maxsize=4096)
+def classify(sentence: str) -> Classification:
+    """The element(s) one sentence talks about (never empty)."""
+    text = " ".join(sentence.lower().split())
+    for region, rx in _LABELS:
+        if rx.search(text):
+            return Classification(frozenset({region}), "label", ((region, text.split(":")[0]),))
+    if _SIDE_ONLY.search(text):
+        return Classification(frozenset({"laterality"}), "side", (("laterality", text),))
+    regions, hits = _strong(text)
+    if regions:
+        ev = tuple((h[0], h[3]) for h in hits if h[0] in regions)
+        clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
+        if len(clauses) > 1:  # "IDC NST, grade 2, 2.1 cm": clauses with only weak words count too
+            previous: set[str] = set()
+            for clause in clauses:
+                strong = _strong(clause)[0]
+                if strong:
+                    previous = strong
+                    continue
+                if previous and previous <= set(lexicon.CONTINUING):
+                    continue  # "closest margin superior, 1 mm": the same element goes on
+                weak = _weak_regions(clause)
+                regions |= weak
+                ev += tuple((r, clause) for r in sorted(weak))
+            _in_situ_rules(text, regions)
+        return Classification(frozenset(regions), "strong", ev)
+    weak = _hits(_WEAK, text)
+    regions = {h[0] for h in weak}
+    if len(regions) > 1:
+        regions.discard("laterality")
+    if regions == {"histologic_type", "size"} and _MEASURE.search(text):
+        regions = {"size"}  # "the invasive carcinoma measures 18 mm"
+    if regions:
+        return Classification(frozenset(regions), "weak", tuple((h[0], h[3]) for h in weak if h[0] in regions))
+    return Classification(_OTHERS, "default")
+
+
+def _weak_regions(text: str) -> set[str]:
+    regions = {h[0] for h in _hits(_WEAK, text)}
+    if len(regions) > 1:
+        regions.discard("laterality")
+    return regions - {"laterality"} if regions == {"laterality"} and len(text.split()) > 3 else regions
+
+
+def _clause_regions(clause: str) -> frozenset[str] | None:
+    """Regions of a clause, or None when it names no element (it then stays with its neighbour)."""
+    c = classify(clause)
+    return None if c.source == "default" else c.regions
+
+
+def _cap(text: str) -> str:
+    text = text.strip(" ,;")
+    if not text or _STAGE_START.match(text):
+        return text  # "pT2", not "PT2"
+    return text[:1].upper() + text[1:]
+
+
+def _end(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+class SynopticSorter:
+    """Implements :class:`~pixtralogist.core.protocols.RegionSorter` for the synoptic templates."""
+
+    def __init__(self, regions: tuple[str, ...] = REGIONS) -> None:
+        self.regions = tuple(regions)
+        self._fallback = "others" if "others" in self.regions else self.regions[-1]
+
+    def explain(self, sentence: str) -> Classification:
+        return classify(clean_text(sentence))
+
+    def classify(self, sentence: str) -> frozenset[str]:
+        found = classify(clean_text(sentence)).regions
+        mapped = frozenset(r if r in self.regions else self._fallback for r in found)
+        return mapped or frozenset({self._fallback})
+
+    def rewrite(self, sentence: str) -> dict[str, str]:
+        """``{region: part}`` for one sentence (one entry when it covers one element)."""
+        sentence = clean_text(sentence)
+        regions = self.classify(sentence)
+        if len(regions) == 1:
+            return {next(iter(regions)): _end(_cap(sentence))}
+        parts: dict[str, list[str]] = {}
+        clauses = [c for c in _CLAUSE_SPLIT.split(sentence.rstrip(".")) if c.strip()]
+        labelled: list[tuple[frozenset[str] | None, str]] = [(_clause_regions(c), c) for c in clauses]
+        # a clause that names no element stays with the previous one (or the next, at the start)
+        last: frozenset[str] | None = next((r for r, _ in labelled if r), None)
+        for regs, clause in labelled:
+            regs = regs or last
+            last = regs
+            regs = frozenset(r if r in self.regions else self._fallback for r in regs or {self._fallback})
+            for region, rx in _EXTRACT:
+                if len(regs) < 2 or region not in regs:
+                    continue
+                found = [m.group().strip(" ()") for m in rx.finditer(clause)]
+                rest = " ".join(rx.sub(" ", clause).split()).strip(" ,;")
+                if found and rest and _clause_regions(rest):
+                    parts.setdefault(region, []).append(" ".join(found))
+                    regs = regs - {region}
+                    clause = rest
+            for r in regs:
+                parts.setdefault(r, []).append(clause)
+        return {r: _end(_cap(", ".join(parts[r]))) for r in self.regions if r in parts}
+
+    def sort(self, text: str) -> dict[str, str]:
+        out: dict[str, list[str]] = {r: [] for r in self.regions}
+        for line in clean_text(text).split("\n"):
+            for sentence in split_sentences(line):
+                for region, part in self.rewrite(sentence).items():
+                    if part:
+                        out[region].append(part)
+        return {r: " ".join(v) for r, v in out.items()}
