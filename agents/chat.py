@@ -14,7 +14,6 @@ from typing import Callable, Literal
 
 from pixtralogist.agents.types import Citation
 from pixtralogist.core import editing
-from pixtralogist.core.errors import CaseError
 from pixtralogist.core.models import Draft, Flag, Template
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.core.text import clean_text

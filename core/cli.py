@@ -14,20 +14,14 @@ from pathlib import Path
 from typing import Sequence
 
 from pixtralogist import __version__
+from pixtralogist.core.command import Command
 from pixtralogist.core.errors import PixtralogistError, RoutingError
+from pixtralogist.finetune.cli import FinetuneCommand
+from pixtralogist.finetune.eval_cli import EvalCommand
 
 log = logging.getLogger("pixtralogist")
 
 
-class Command:
-    name: str = ""
-    help: str = ""
-
-    def configure(self, parser: argparse.ArgumentParser) -> None:  # pragma: no cover - interface
-        pass
-
-    def run(self, args: argparse.Namespace) -> int:  # pragma: no cover - interface
-        raise NotImplementedError
 
 
 def _host():
@@ -270,8 +264,6 @@ class ModelsCommand(Command):
         return 1 if failed else 0
 
 
-from pixtralogist.finetune.eval_cli import EvalCommand  # noqa: E402  (needs Command, defined above)
-from pixtralogist.finetune.cli import FinetuneCommand  # noqa: E402  (needs Command, defined above)
 
 COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,
                                        ModelsCommand, EvalCommand, FinetuneCommand)

@@ -81,7 +81,7 @@ __all__ = [
 CONFIG_ENV = "PIXTRALOGIST_CONFIG"
 HOME_ENV = "PIXTRALOGIST_HOME"
 ENV_PREFIX = "PIXTRALOGIST_"
-TOP_LEVEL_KEYS = ("version", "defaults", "specialties", "adapter_registry")
+TOP_LEVEL_KEYS = ("version", "defaults", "specialties", "adapter_registry", "storage")
 
 #: Fields describing WHERE the model is; not inherited from a plugin default of another backend.
 LOCATION_FIELDS = ("base_model", "adapter", "adapter_version", "endpoint", "model_name", "quantization",
@@ -191,6 +191,8 @@ class Settings:
     source: Path | None = None
     #: Adapter registry root (``adapter_registry:`` in the file; see :mod:`pixtralogist.finetune.registry`).
     adapter_registry: Path | None = None
+    #: Where checkpoints, the case list and the guideline index live (:mod:`pixtralogist.core.storage`).
+    storage: Any = None
 
     def _with_registry(self, cfg: ModelConfig, site: dict[str, Any], specialty: str) -> ModelConfig:
         """A transformers config without a site-set adapter gets the registry's active adapter, if any."""
@@ -335,8 +337,11 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
         if not registry.is_dir():
             raise ConfigError(f"{source}: adapter_registry {registry} does not exist; point it at the folder "
                               "holding <specialty>/<version>/ adapters (see `pixtralogist finetune list`)")
+    from pixtralogist.core.storage import StorageSettings
+
+    storage = StorageSettings.from_sources(data.get("storage"), env, where=f"{source}: storage")
     settings = Settings(defaults=defaults, specialties=specialties, env=env_values, env_vars=env_vars, source=source,
-                        adapter_registry=registry)
+                        adapter_registry=registry, storage=storage)
     # Fail early where the site names a backend together with its location (a missing directory,
     # a bad URL); incomplete sections are completed by the plugin default and checked in model_for.
     for name in settings.configured_specialties():

@@ -59,7 +59,7 @@ CHEST_XR_BY_VIEWS = {
 }
 
 #: Human titles of the built-in templates (the draft carries only the template id).
-TEMPLATE_TITLES = {"cxr": "Chest radiograph"}
+TEMPLATE_TITLES = {"cxr": "Chest radiograph", "ct_chest": "CT chest", "mri_brain": "MRI brain"}
 
 #: HL7 v2 table 0074 (diagnostic service section) by specialty, where one fits.
 SERVICE_SECTIONS = {

@@ -13,17 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-if "pixtralogist.core.cli" not in sys.modules:  # pragma: no cover - import-order guard
-    # core.cli lists FinetuneCommand in COMMANDS and imports this module while it loads. Imported first,
-    # step aside so that core.cli loads a complete copy of this module; the import returns that copy.
-    del sys.modules[__name__]
-    import pixtralogist.core.cli  # noqa: F401
-
-from pixtralogist.core.cli import Command  # noqa: E402
+from pixtralogist.core.command import Command
 
 __all__ = ["FinetuneCommand"]
 

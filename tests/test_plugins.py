@@ -12,7 +12,7 @@ import pytest
 
 from pixtralogist.core import hookspecs
 from pixtralogist.core.errors import DuplicateRegistrationError, PluginError, UnknownSpecialtyError
-from pixtralogist.core.models import Case, RouteScore, Specialty
+from pixtralogist.core.models import Case, Specialty
 from pixtralogist.core.plugin import hookimpl
 from pixtralogist.core.plugins import DISABLE_AUTOLOAD_ENV, autoload_enabled, get_plugin_manager
 

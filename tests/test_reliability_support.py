@@ -282,3 +282,50 @@ def check_consistency(events: list[dict], committed: dict[tuple[str, str], str])
         if not signed and c["status"] not in ("review", "choose_specialty"):
             problems.append(f"{cid}: resumed in state {c['status']}")
     return lost, problems
+
+
+# --- concurrent sessions ----------------------------------------------------------------------
+
+
+def concurrent_drafts(base_url: str, png: Path, n: int = 20, *, auth: tuple[str, str] | None = None,
+                      timeout: float = 80) -> list[dict]:
+    """``n`` simultaneous sessions through the app's HTTP API, each drafting its own notes.
+
+    Each session is its own ``gradio_client.Client`` (its own session hash and
+    ``gr.State``); session i dictates a nodule of ``i + 3`` mm. Returns one dict
+    per session: notes, case id, the draft text it got back, seconds to draft.
+    """
+    import re
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client, handle_file
+
+    barrier = threading.Barrier(n)
+
+    def one(i: int) -> dict:
+        client = Client(base_url, auth=auth, verbose=False)
+        notes = f"{i + 3} mm RUL nodule, heart nl"
+        barrier.wait(timeout=timeout)
+        t0 = time.perf_counter()
+        job = client.submit([handle_file(str(png))], f"cough {i}", "", "", notes, "radiology", api_name="/draft")
+        out = job.result(timeout=timeout)
+        dt = time.perf_counter() - t0
+        texts = [o if isinstance(o, str) else o.get("value") if isinstance(o, dict) else None for o in out]
+        status = next((t for t in texts if isinstance(t, str) and "**Case**" in t), None)
+        if status is None:
+            raise AssertionError(f"session {i} got no draft: {[t for t in texts if t][:4]}")
+        # the region boxes (labelled updates with a value): the draft's findings text
+        draft = " ".join(o["value"] for o in out if isinstance(o, dict) and o.get("label") and
+                         isinstance(o.get("value"), str))
+        client.close()
+        return {"i": i, "notes": notes, "case_id": re.search(r"`(case-[0-9a-f]+)`", status).group(1),
+                "draft": draft, "seconds": dt}
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def p95(values: list[float]) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(0.95 * len(s))) - 1))]

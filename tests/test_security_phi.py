@@ -73,7 +73,6 @@ def test_planted_identifiers_never_leave_the_dicom(tmp_path):
         session = out["session"]
         cid = session["case_id"]
         assert svc.get(cid).status == "review"
-        logging.getLogger("pixtralogist.test").debug("case %s drafted", cid)
         regions = [svc.get(cid).draft.region_text(r) for r in session["cases"][cid]["regions"]]
         regions[0] = regions[0] + " Stable."
         out = dict(zip(TURN_KEYS, ctl.save_edits(session, session["cases"][cid]["impression"], *regions)))

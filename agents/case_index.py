@@ -1,0 +1,77 @@
+"""The case list beside the checkpoints: one row per case, for listing and reopening.
+
+The checkpointer holds the truth (every step of every case); this index only
+makes the list fast. It lives in the same database as the checkpoints (SQLite
+or PostgreSQL), so a case and its list entry are on the same server.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+from pixtralogist.agents.types import CaseSummary
+
+__all__ = ["CaseIndex"]
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS pixtralogist_cases (
+    case_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    specialty TEXT,
+    indication TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+
+_UPSERT = (
+    "INSERT INTO pixtralogist_cases (case_id, status, specialty, indication, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET status=excluded.status, "
+    "specialty=COALESCE(excluded.specialty, pixtralogist_cases.specialty), updated_at=excluded.updated_at"
+)
+
+
+class CaseIndex:
+    """Thread-safe access to the ``pixtralogist_cases`` table (SQL shared by SQLite and PostgreSQL)."""
+
+    def __init__(self, conn: Any, *, placeholder: str, commit: bool) -> None:
+        self._conn = conn
+        self._ph = placeholder
+        self._commit = commit
+        self._lock = threading.Lock()
+        self._exec(_DDL)
+
+    @classmethod
+    def sqlite(cls, conn: Any) -> "CaseIndex":
+        return cls(conn, placeholder="?", commit=True)
+
+    @classmethod
+    def postgres(cls, conn: Any) -> "CaseIndex":
+        """On an autocommit psycopg connection."""
+        return cls(conn, placeholder="%s", commit=False)
+
+    def _exec(self, sql: str, args: tuple = ()) -> list:
+        if self._ph != "?":
+            sql = sql.replace("?", self._ph)
+        with self._lock:
+            cur = self._conn.execute(sql, args)
+            rows = cur.fetchall() if cur.description else []
+            if self._commit:
+                self._conn.commit()
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]
+
+    def upsert(self, case_id: str, status: str, specialty: str | None, indication: str = "") -> None:
+        now = datetime.now(timezone.utc).isoformat()
+        self._exec(_UPSERT, (case_id, status, specialty, (indication or "")[:200], now, now))
+
+    def status(self, case_id: str) -> str | None:
+        rows = self._exec("SELECT status FROM pixtralogist_cases WHERE case_id = ?", (case_id,))
+        return rows[0][0] if rows else None
+
+    def list(self, limit: int = 200) -> list[CaseSummary]:
+        rows = self._exec("SELECT case_id, status, specialty, indication, updated_at FROM pixtralogist_cases "
+                          "ORDER BY updated_at DESC LIMIT ?", (int(limit),))
+        return [CaseSummary(case_id=r[0], status=r[1], specialty=r[2], indication=r[3],
+                            updated_at=datetime.fromisoformat(r[4])) for r in rows]

@@ -1,0 +1,170 @@
+"""Where the agent keeps its state: embedded stores on one machine, servers for bigger sites.
+
+=================  ==========================================  ===========================================
+what               default (one machine)                       for sites that outgrow it
+=================  ==========================================  ===========================================
+case checkpoints   SQLite ``<data dir>/agent.sqlite`` (WAL)    PostgreSQL (``postgresql://...``) through
++ the case list                                                ``langgraph-checkpoint-postgres``
+guideline index    chromadb on disk ``<data dir>/guidelines``  a Chroma server (``http://host:8000``)
+=================  ==========================================  ===========================================
+
+Set them in the site configuration file (see :mod:`pixtralogist.core.config`)::
+
+    storage:
+      checkpointer: postgresql://pixtralogist@db.example:5432/pixtralogist
+      guidelines: http://chroma.example:8000
+
+or with ``PIXTRALOGIST_CHECKPOINTER_URL`` / ``PIXTRALOGIST_CHROMA_URL`` (the environment wins).
+A database password never goes in the file: use the environment variable, ``PGPASSWORD`` or
+``~/.pgpass``. The feedback store and the audit log stay SQLite files in the data directory
+(they are per-site append stores that the fine-tuning module reads).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+from pixtralogist.core.errors import ConfigError
+
+__all__ = ["CHECKPOINTER_ENV", "CHROMA_ENV", "CheckpointStore", "StorageSettings", "open_checkpoint_store",
+           "open_guideline_store"]
+
+CHECKPOINTER_ENV = "PIXTRALOGIST_CHECKPOINTER_URL"
+CHROMA_ENV = "PIXTRALOGIST_CHROMA_URL"
+_EMBEDDED = ("", "sqlite", "embedded", "local")
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Validated storage choices; ``None`` means the embedded default."""
+
+    checkpointer: str | None = None
+    guidelines: str | None = None
+
+    @property
+    def checkpointer_kind(self) -> str:
+        return "postgres" if self.checkpointer else "sqlite"
+
+    @property
+    def guidelines_kind(self) -> str:
+        return "chroma-server" if self.guidelines else "embedded"
+
+    @classmethod
+    def from_sources(cls, section: Any = None, env: Mapping[str, str] | None = None,
+                     where: str = "storage") -> "StorageSettings":
+        """From the config file's ``storage:`` section and the environment (which wins)."""
+        env = os.environ if env is None else env
+        if section is None:
+            section = {}
+        if not isinstance(section, Mapping):
+            raise ConfigError(f"{where} must be a mapping with 'checkpointer' and/or 'guidelines'")
+        unknown = set(section) - {"checkpointer", "guidelines"}
+        if unknown:
+            raise ConfigError(f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in {where}; "
+                              "expected 'checkpointer' and/or 'guidelines'")
+        ckpt = _text(section.get("checkpointer"), f"{where}.checkpointer")
+        if ckpt and urlsplit(ckpt).password:
+            raise ConfigError(f"{where}.checkpointer holds a password: put the URL in {CHECKPOINTER_ENV} "
+                              "or the password in PGPASSWORD / ~/.pgpass, never in the configuration file")
+        chroma = _text(section.get("guidelines"), f"{where}.guidelines")
+        ckpt = env.get(CHECKPOINTER_ENV, ckpt) or None
+        chroma = env.get(CHROMA_ENV, chroma) or None
+        return cls(checkpointer=_checkpointer_url(ckpt), guidelines=_chroma_url(chroma))
+
+
+def _text(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string")
+    return value.strip() or None
+
+
+def _checkpointer_url(value: str | None) -> str | None:
+    if value is None or value.lower() in _EMBEDDED:
+        return None
+    scheme = urlsplit(value).scheme.lower()
+    if scheme not in ("postgres", "postgresql"):
+        raise ConfigError(f"checkpointer {_redact(value)!r}: use 'sqlite' (the default) or a postgresql:// URL")
+    return value
+
+
+def _chroma_url(value: str | None) -> str | None:
+    if value is None or value.lower() in _EMBEDDED:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"guidelines {value!r}: use 'embedded' (the default) or http(s)://host:port of a Chroma server")
+    return value
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+# --- checkpoints and the case list ---------------------------------------------------------
+
+
+@dataclass
+class CheckpointStore:
+    """A LangGraph checkpointer plus the case list, in one database."""
+
+    saver: Any
+    cases: "Any"  # pixtralogist.agents.case_index.CaseIndex
+    location: str
+    _close: Callable[[], None]
+
+    def close(self) -> None:
+        self._close()
+
+
+def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None) -> CheckpointStore:
+    """Open the checkpointer and case list (SQLite in ``data_dir`` or PostgreSQL)."""
+    from pixtralogist.agents.case_index import CaseIndex
+
+    storage = storage or StorageSettings()
+    if storage.checkpointer is None:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        conn = sqlite3.connect(str(Path(data_dir) / "agent.sqlite"), check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")  # checkpoints (edits, sign-offs) survive a power cut too
+        conn.execute("PRAGMA busy_timeout=10000")
+        saver = SqliteSaver(conn)
+        saver.setup()
+        return CheckpointStore(saver, CaseIndex.sqlite(conn), str(Path(data_dir) / "agent.sqlite"), conn.close)
+    try:
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+    except ImportError as exc:
+        raise ConfigError("a PostgreSQL checkpointer needs the 'postgres' extra: "
+                          "pip install 'pixtralogist[postgres]'") from exc
+    try:
+        conn = psycopg.connect(storage.checkpointer, autocommit=True, prepare_threshold=0, row_factory=dict_row)
+    except psycopg.Error as exc:
+        raise ConfigError(f"cannot reach the PostgreSQL checkpointer at {_redact(storage.checkpointer)}: "
+                          f"{type(exc).__name__}") from None
+    saver = PostgresSaver(conn)
+    saver.setup()
+    return CheckpointStore(saver, CaseIndex.postgres(conn), _redact(storage.checkpointer), conn.close)
+
+
+def open_guideline_store(data_dir: Path | None, storage: StorageSettings | None = None):
+    """The guideline index: chromadb on disk under ``data_dir`` (in memory without one) or a Chroma server."""
+    from pixtralogist.core.retrieval import GuidelineStore
+
+    storage = storage or StorageSettings()
+    if storage.guidelines is None:
+        return GuidelineStore.open(Path(data_dir) / "guidelines" if data_dir else None)
+    parts = urlsplit(storage.guidelines)
+    port = parts.port or (443 if parts.scheme == "https" else 8000)
+    return GuidelineStore.connect(parts.hostname, port, ssl=parts.scheme == "https")
