@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 PYTEST_ARGS ?=
 
-.PHONY: venv run test bench clean browser
+.PHONY: venv run test bench clean browser postgres
 
 venv: $(VENV)/.installed
 
@@ -32,7 +32,13 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null )
 
-test: venv browser
+# Debian's PostgreSQL server programs for the storage tests (a throw-away cluster on 127.0.0.1).
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ( \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null )
+
+test: venv browser postgres
 	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pixtralogist.agents.types import Citation
 from pixtralogist.core.feedback import FeedbackStore
 from pixtralogist.core.models import Finding, Template
 from pixtralogist.core.plugins import PluginHost, get_site_plugin_manager
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pixtralogist.core.storage import StorageSettings
 
 
 @dataclass
@@ -27,14 +31,17 @@ class AgentRuntime:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def create(cls, data_dir: Path | None, *, host: PluginHost | None = None, retrieval: bool = True) -> "AgentRuntime":
+    def create(cls, data_dir: Path | None, *, host: PluginHost | None = None, retrieval: bool = True,
+               storage: "StorageSettings | None" = None) -> "AgentRuntime":
+        """The runtime of a service: plugins, the feedback store under ``data_dir`` and the guideline
+        index (embedded under ``data_dir`` or a Chroma server, from ``storage``)."""
         host = host or get_site_plugin_manager()
         feedback = FeedbackStore.open(data_dir / "feedback.sqlite" if data_dir else None)
         store = None
         if retrieval:
-            from pixtralogist.core.retrieval import GuidelineStore
+            from pixtralogist.core.storage import open_guideline_store
 
-            store = GuidelineStore.open(data_dir / "guidelines" if data_dir else None)
+            store = open_guideline_store(data_dir, storage)
         return cls(host=host, feedback=feedback, store=store)
 
     # -- retrieval -----------------------------------------------------------------

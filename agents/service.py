@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import threading
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +25,12 @@ from pixtralogist.core.errors import CaseError, PixtralogistError
 from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft, Flag, RouteScore
 from pixtralogist.core.plugins import PluginHost
+from pixtralogist.core.storage import CheckpointStore, StorageSettings
 
 log = logging.getLogger(__name__)
 
 HOME_ENV = "PIXTRALOGIST_HOME"
 
-_INDEX = """
-CREATE TABLE IF NOT EXISTS pixtralogist_cases (
-    case_id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    specialty TEXT,
-    indication TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-)
-"""
 
 
 def default_data_dir() -> Path:
@@ -51,7 +40,7 @@ def default_data_dir() -> Path:
 class ReportingService:
     """Thread-safe: one lock per case serialises actions on the same case."""
 
-    def __init__(self, runtime, graph, conn: sqlite3.Connection, data_dir: Path | None,
+    def __init__(self, runtime, graph, checkpoints: CheckpointStore, data_dir: Path | None,
                  audit: AuditLog | None = None) -> None:
         self.runtime = runtime
         #: append-only record of who drafted, edited and signed what (see pixtralogist.core.audit)
@@ -60,7 +49,8 @@ class ReportingService:
         #: None or an empty answer falls back to pixtralogist.core.audit.current_actor() ('local')
         self.actor_source = None
         self.graph = graph
-        self._conn = conn
+        self._checkpoints = checkpoints
+        self._cases = checkpoints.cases
         self.data_dir = data_dir
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -68,28 +58,35 @@ class ReportingService:
 
     @classmethod
     def create(cls, data_dir: Path | None = None, *, host: PluginHost | None = None,
-               retrieval: bool = True) -> "ReportingService":
+               retrieval: bool = True, storage: StorageSettings | None = None) -> "ReportingService":
         """Open (or create) the service's stores under ``data_dir`` (default ``$PIXTRALOGIST_HOME``
         or ``~/.pixtralogist``): ``agent.sqlite`` (checkpoints and case index), ``feedback.sqlite``,
-        ``guidelines/`` (chromadb)."""
-        from langgraph.checkpoint.sqlite import SqliteSaver
+        ``audit.sqlite``, ``guidelines/`` (chromadb).
 
+        :param storage: PostgreSQL for checkpoints and the case list and/or a Chroma server for the
+            guideline index (:mod:`pixtralogist.core.storage`); default: the site configuration's
+            ``storage`` (``PIXTRALOGIST_CHECKPOINTER_URL`` / ``PIXTRALOGIST_CHROMA_URL``), else embedded.
+        """
         from pixtralogist.agents.graph import build_graph
         from pixtralogist.agents.runtime import AgentRuntime
+        from pixtralogist.core.storage import open_checkpoint_store
 
         data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         data_dir.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(data_dir / "agent.sqlite"), check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")  # checkpoints (edits, sign-offs) survive a power cut too
-        conn.execute("PRAGMA busy_timeout=10000")
-        conn.execute(_INDEX)
-        conn.commit()
-        saver = SqliteSaver(conn)
-        saver.setup()
-        runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval)
+        if host is None:
+            from pixtralogist.core.plugins import get_site_plugin_manager
+
+            host = get_site_plugin_manager()
+        if storage is None:  # the site configuration's choice, else the environment's, else embedded
+            storage = getattr(host.settings, "storage", None) or StorageSettings.from_sources(None)
+        checkpoints = open_checkpoint_store(data_dir, storage)
+        try:
+            runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval, storage=storage)
+        except Exception:
+            checkpoints.close()
+            raise
         audit = AuditLog.open(data_dir / "audit.sqlite")
-        return cls(runtime, build_graph(runtime, saver), conn, data_dir, audit=audit)
+        return cls(runtime, build_graph(runtime, checkpoints.saver), checkpoints, data_dir, audit=audit)
 
     def warm_up(self) -> None:
         """Load the embedder, guideline indexes and NLP pipeline now (the app does it in the
@@ -101,8 +98,10 @@ class ReportingService:
 
     def close(self) -> None:
         with self._db_lock:
-            self._conn.close()
+            self._checkpoints.close()
         self.runtime.feedback.close()
+        if self.runtime.store is not None:
+            self.runtime.store.close()
         self.audit.close()
 
     # -- helpers ---------------------------------------------------------------------
@@ -129,16 +128,8 @@ class ReportingService:
         return None
 
     def _index(self, case_id: str, turn: Turn, indication: str | None = None) -> None:
-        now = datetime.now(timezone.utc).isoformat()
-        specialty = turn.draft.specialty if turn.draft else None
         with self._db_lock:
-            self._conn.execute(
-                "INSERT INTO pixtralogist_cases (case_id, status, specialty, indication, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(case_id) DO UPDATE SET status=excluded.status, "
-                "specialty=COALESCE(excluded.specialty, specialty), updated_at=excluded.updated_at",
-                (case_id, turn.status, specialty, (indication or "")[:200], now, now),
-            )
-            self._conn.commit()
+            self._cases.upsert(case_id, turn.status, turn.draft.specialty if turn.draft else None, indication or "")
 
     def _run(self, case_id: str, payload: Any) -> Turn:
         try:
@@ -232,8 +223,8 @@ class ReportingService:
     def _reconcile(self, case_id: str, turn: Turn) -> None:
         """After a crash: bring the case list and the audit log in line with the checkpoint."""
         with self._db_lock:
-            row = self._conn.execute("SELECT status FROM pixtralogist_cases WHERE case_id = ?", (case_id,)).fetchone()
-        if row is None or row[0] != turn.status:
+            status = self._cases.status(case_id)
+        if status != turn.status:
             self._index(case_id, turn)
         if turn.status == "signed" and not any(e.action == "sign" and e.detail.get("status") == "signed"
                                                for e in self.audit.events(case_id)):
@@ -313,8 +304,4 @@ class ReportingService:
 
     def list_cases(self, limit: int = 200) -> list[CaseSummary]:
         with self._db_lock:
-            rows = self._conn.execute(
-                "SELECT case_id, status, specialty, indication, updated_at FROM pixtralogist_cases "
-                "ORDER BY updated_at DESC LIMIT ?", (limit,)).fetchall()
-        return [CaseSummary(case_id=r[0], status=r[1], specialty=r[2], indication=r[3],
-                            updated_at=datetime.fromisoformat(r[4])) for r in rows]
+            return self._cases.list(limit)

@@ -73,6 +73,10 @@ class DataError(PixtralogistError):
     """A data set (IU X-Ray archive, annotation file, feedback store) is missing or malformed."""
 
 
+class ExportError(PixtralogistError):
+    """A report cannot be exported in the requested format (e.g. DICOM SR for a case without DICOM images)."""
+
+
 class RoutingError(PluginError):
     """No template fits a case confidently; the clinician must choose a specialty."""
 

@@ -1,4 +1,5 @@
-"""Exports of a report draft: plain text, JSON and a FHIR R4 ``DiagnosticReport``.
+"""Exports of a report draft: plain text, JSON and a FHIR R4 ``DiagnosticReport``
+(and, for DICOM studies, a DICOM SR: :mod:`pixtralogist.core.dicom_sr`).
 
 Pure functions (no I/O, no UI). Nothing exported carries a patient identifier:
 cases never hold any (see :class:`~pixtralogist.core.models.ImageMeta`) and the
@@ -67,7 +68,8 @@ SERVICE_SECTIONS = {
     "pathology": {"system": V2_0074, "code": "PAT", "display": "Pathology (gross & histopath, not surgical)"},
 }
 
-EXPORT_FORMATS = ("text", "json", "fhir")
+#: ``dicom-sr`` needs a case with DICOM images (:mod:`pixtralogist.core.dicom_sr`).
+EXPORT_FORMATS = ("text", "json", "fhir", "dicom-sr")
 
 
 # --- plain text and JSON ---------------------------------------------------
@@ -321,7 +323,8 @@ def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None,
 
 def export_filename(draft: Draft, fmt: str) -> str:
     """A neutral file name for an export (the draft's case id, never a patient's name)."""
-    suffix = {"text": "report.txt", "json": "report.json", "fhir": "fhir-diagnosticreport.json"}
+    suffix = {"text": "report.txt", "json": "report.json", "fhir": "fhir-diagnosticreport.json",
+              "dicom-sr": "dicom-sr.dcm"}
     if fmt not in suffix:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
     return f"{draft.case_id}-{suffix[fmt]}"
@@ -329,11 +332,19 @@ def export_filename(draft: Draft, fmt: str) -> str:
 
 def export_bytes(fmt: str, draft: Draft, case: Case | None = None, *, citations: Any = None,
                  template: Template | None = None) -> bytes:
-    """The bytes of one export format (``text``, ``json`` or ``fhir``)."""
+    """The bytes of one export format (``text``, ``json``, ``fhir`` or ``dicom-sr``).
+
+    ``dicom-sr`` raises :class:`~pixtralogist.core.errors.ExportError` when ``case``
+    has no DICOM image (see :func:`pixtralogist.core.dicom_sr.to_dicom_sr`).
+    """
     if fmt == "text":
         return (to_text(draft) + "\n").encode("utf-8")
     if fmt == "json":
         return to_json(draft, citations=citations).encode("utf-8")
     if fmt == "fhir":
         return json.dumps(to_fhir(draft, case, citations=citations, template=template), indent=2, ensure_ascii=False).encode("utf-8")
+    if fmt == "dicom-sr":
+        from pixtralogist.core.dicom_sr import to_dicom_sr_bytes
+
+        return to_dicom_sr_bytes(draft, case, citations=citations, template=template)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")

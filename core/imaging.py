@@ -12,7 +12,9 @@ Every upload goes through one path:
    dropped onto black);
 5. keep only what drafting needs (:class:`~pixtralogist.core.models.ImageMeta`):
    never the patient's name, id, birth date, address, accession number,
-   institution or physicians, and never the uploaded file name.
+   institution or physicians, and never the uploaded file name. A DICOM
+   image keeps its UIDs (study, series, SOP instance and class, frame of
+   reference) so that a DICOM SR export can reference it as evidence.
 
 The display PNG is re-encoded from pixels, so ancillary metadata of the upload
 (PNG text chunks, EXIF, DICOM headers) does not travel with it. Text burned
@@ -52,7 +54,14 @@ from pixtralogist.core.errors import (
     TooManyImagesError,
     UnsupportedFormatError,
 )
-from pixtralogist.core.models import MAX_IMAGES_PER_CASE, Case, ImageFormat, ImageMeta, StudyImage
+from pixtralogist.core.models import (
+    DICOM_UID_PATTERN,
+    MAX_IMAGES_PER_CASE,
+    Case,
+    ImageFormat,
+    ImageMeta,
+    StudyImage,
+)
 from pixtralogist.core.text import clean_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -833,7 +842,50 @@ def _dicom_meta(ds: Dataset) -> dict[str, Any]:
         "view": _text(ds, "ViewPosition", scrub, upper=True, limit=16),
         "study_description": _text(ds, "StudyDescription", scrub),
         "series_description": _text(ds, "SeriesDescription", scrub),
+        **_dicom_uids(ds, scrub),
     }
+
+
+#: ImageMeta field -> DICOM keyword (and the file meta keyword used when the data set lacks it).
+_UID_FIELDS = {
+    "study_instance_uid": ("StudyInstanceUID", None),
+    "series_instance_uid": ("SeriesInstanceUID", None),
+    "sop_instance_uid": ("SOPInstanceUID", "MediaStorageSOPInstanceUID"),
+    "sop_class_uid": ("SOPClassUID", "MediaStorageSOPClassUID"),
+    "frame_of_reference_uid": ("FrameOfReferenceUID", None),
+}
+_UID_RE = re.compile(DICOM_UID_PATTERN)
+
+
+def _uid(ds: Any, keyword: str) -> str | None:
+    try:
+        value = ds.get(keyword)
+    except Exception:  # noqa: BLE001 - untrusted header
+        return None
+    if value is None:
+        return None
+    text = str(value).strip().rstrip("\x00").strip()
+    return text if len(text) <= 64 and _UID_RE.match(text) else None
+
+
+def _dicom_uids(ds: Dataset, scrub: list[str]) -> dict[str, str | None]:
+    """The instance's UIDs, kept so that a DICOM SR export can reference it (PS3.3 C.17.2).
+
+    UIDs are dot-separated digits and carry no name; a malformed UID is
+    dropped (None), and so is one that embeds a numeric identifier of the
+    patient (some systems build UIDs from the patient id or accession number).
+    """
+    numeric_ids = [v for v in scrub if v.isdigit() and len(v) >= 6]
+    meta = getattr(ds, "file_meta", None)
+    out: dict[str, str | None] = {}
+    for field, (keyword, meta_keyword) in _UID_FIELDS.items():
+        value = _uid(ds, keyword)
+        if value is None and meta_keyword and meta is not None:
+            value = _uid(meta, meta_keyword)
+        if value is not None and any(i in value for i in numeric_ids):
+            value = None
+        out[field] = value
+    return out
 
 
 # --- the one ingestion path --------------------------------------------------------

@@ -29,6 +29,9 @@ AI_DISCLAIMER = (
 SIGNED_NOTE = "Reviewed and signed by the clinician named below; drafted with AI assistance."
 
 MAX_IMAGES_PER_CASE = 4
+#: A DICOM UID: dot-separated digits, at most 64 characters (PS3.5 9.1). Leading zeros in a
+#: component are not valid DICOM but occur in the wild; they are kept so references still match.
+DICOM_UID_PATTERN = r"^[0-9]{1,64}(\.[0-9]{1,64})*$"
 MAX_TEXT_FIELD_CHARS = 20_000
 
 
@@ -52,6 +55,9 @@ class ImageMeta(_Model):
 
     DICOM identifying tags (patient name, id, birth date, address, accession
     number, institution, ...) are dropped at ingestion and never stored here.
+    Only the instance's UIDs (study, series, SOP instance and class, frame of
+    reference) are kept, so that a DICOM SR export can reference its evidence
+    (:mod:`pixtralogist.core.dicom_sr`).
     """
 
     label: str = Field(description="A neutral label such as 'image-1.dcm' (never the uploaded file name).")
@@ -70,6 +76,19 @@ class ImageMeta(_Model):
     window_center: float | None = None
     window_width: float | None = None
     sha256: str = Field(description="SHA-256 of the uploaded bytes, for provenance and de-duplication.")
+    # DICOM identity, kept only so that a DICOM SR export can reference its evidence and be filed
+    # with the source study. UIDs are numbers, never names; None for PNG/JPEG (and DICOM without them).
+    study_instance_uid: str | None = Field(
+        default=None, max_length=64, pattern=DICOM_UID_PATTERN, description="DICOM StudyInstanceUID.")
+    series_instance_uid: str | None = Field(
+        default=None, max_length=64, pattern=DICOM_UID_PATTERN, description="DICOM SeriesInstanceUID.")
+    sop_instance_uid: str | None = Field(
+        default=None, max_length=64, pattern=DICOM_UID_PATTERN, description="DICOM SOPInstanceUID.")
+    sop_class_uid: str | None = Field(
+        default=None, max_length=64, pattern=DICOM_UID_PATTERN, description="DICOM SOPClassUID.")
+    frame_of_reference_uid: str | None = Field(
+        default=None, max_length=64, pattern=DICOM_UID_PATTERN,
+        description="DICOM FrameOfReferenceUID, when the source has one.")
 
 
 class StudyImage(_Model):

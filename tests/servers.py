@@ -43,12 +43,15 @@ def postgres_bin() -> Path | None:
 
 
 @contextmanager
-def postgres_server(root: Path) -> Iterator[str]:
-    """A throw-away PostgreSQL cluster; yields its URL. As root, it runs as the ``postgres`` user."""
+def postgres_server() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster; yields its URL. As root, it runs as the ``postgres`` user
+    (in its own folder under /tmp: pytest's tmp folders are closed to other users)."""
+    import tempfile
+
     bindir = postgres_bin()
     if bindir is None:
         raise RuntimeError("PostgreSQL server programs not found (Debian package: postgresql)")
-    root.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="pixtralogist-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb refuses to run as root
         shutil.chown(root, user="postgres")
@@ -74,6 +77,7 @@ def postgres_server(root: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager

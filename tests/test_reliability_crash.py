@@ -51,7 +51,7 @@ def test_sqlite_stores_use_wal_and_full_sync(tmp_path):
 
     svc = ReportingService.create(tmp_path, host=get_plugin_manager(autoload=False), retrieval=False)
     try:
-        assert svc._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert svc._checkpoints.saver.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert svc.runtime.feedback._conn.execute("PRAGMA synchronous").fetchone()[0] == 2
         assert svc.audit._conn.execute("PRAGMA synchronous").fetchone()[0] == 2
     finally:
@@ -114,10 +114,10 @@ def test_kill_at_random_moments(tmp_path):
     rng = random.Random(8)
     for rnd in range(2):
         data = tmp_path / f"data{rnd}"
-        proc = driver(WORK_DRIVER, data, png, 4, 1, 1)
+        proc = driver(WORK_DRIVER, data, png, 40, 1, 1)
         try:
             read_until(proc.stdout, '"started"', 180, proc)  # past start-up: the case work is under way
-            time.sleep(rng.uniform(0.2, 2.5))
+            time.sleep(rng.uniform(0.1, 2.0))
         finally:
             lines = sigkill(proc, read_stdout=True)
         after = run_driver(CHECK_DRIVER, data)

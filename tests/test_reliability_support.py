@@ -249,7 +249,8 @@ for c in svc.list_cases():
     emit(kind="case", case_id=c.case_id, status=t.status, signed_by=t.draft.signed_by if t.draft else None,
          regions=t.draft.region_dict() if t.draft else {}, fb_signed=bool(rep and rep["final"].is_signed),
          fb_regions=raw_regions.get(c.case_id, 0) if rep is None else len(rep["final"].regions),
-         index_status=row.status,
+         index_status=row.status, error=t.error,
+         next=list(svc.graph.get_state(svc._config(c.case_id)).next),
          audit=[(e.action, e.actor, e.detail.get("status")) for e in svc.audit.events(c.case_id)])
 svc.audit.verify()
 emit(kind="checked")
@@ -280,7 +281,8 @@ def check_consistency(events: list[dict], committed: dict[tuple[str, str], str])
                        or not any(a == "sign" and s == "signed" for a, _, s in c["audit"])):
             problems.append(f"{cid}: signed but not fully recorded ({c})")
         if not signed and c["status"] not in ("review", "choose_specialty"):
-            problems.append(f"{cid}: resumed in state {c['status']}")
+            problems.append(f"{cid}: resumed in state {c['status']} (error {c.get('error')!r}, "
+                            f"next {c.get('next')}, audit {c['audit'][-2:]})")
     return lost, problems
 
 

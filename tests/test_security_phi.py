@@ -47,7 +47,8 @@ def scan(root, needles) -> list[tuple[str, str]]:
     return hits
 
 
-def test_planted_identifiers_never_leave_the_dicom(tmp_path):
+def run_phi_flow(tmp_path):
+    """The whole flow over a DICOM with planted identifiers; returns (hits, written folder, case id, exports)."""
     uploads, written = tmp_path / "uploads", tmp_path / "written"
     uploads.mkdir()
     data_dir, export_dir, log_file = written / "data", written / "exports", written / "app.log"
@@ -99,11 +100,16 @@ def test_planted_identifiers_never_leave_the_dicom(tmp_path):
         root.setLevel(old_level)
         handler.close()
 
+    return scan(written, PHI_NEEDLES), written, cid, exported, dcm
+
+
+def test_planted_identifiers_never_leave_the_dicom(tmp_path):
+    hits, written, cid, exported, dcm = run_phi_flow(tmp_path)
+    export_dir, log_file = written / "exports", written / "app.log"
     assert len(exported) == 3 and all(p.startswith(str(export_dir)) for p in exported)
     written_files = {p.name for p in written.rglob("*") if p.is_file()}
     assert {"agent.sqlite", "feedback.sqlite", "audit.sqlite", "app.log"} <= written_files
     assert log_file.read_text("utf-8").count(cid) >= 1  # logs carry the case id
-    hits = scan(written, PHI_NEEDLES)
     assert hits == [], hits
     # Control: the scanner finds the identifiers when they are there.
     shutil.copy(dcm, written / "control.dcm")

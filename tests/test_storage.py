@@ -84,7 +84,7 @@ def test_service_on_postgres_and_a_chroma_server(tmp_path, tmp_path_factory):
     buf = io.BytesIO()
     Image.linear_gradient("L").resize((96, 96)).save(buf, "PNG")
     case = build_case([buf.getvalue()], notes="small L effusion, heart nl", indication="Cough. Chest x-ray.")
-    with postgres_server(tmp_path_factory.mktemp("pg")) as pg, chroma_server(tmp_path_factory.mktemp("chroma")) as ch:
+    with postgres_server() as pg, chroma_server(tmp_path_factory.mktemp("chroma")) as ch:
         storage = StorageSettings(checkpointer=pg, guidelines=ch)
         svc = ReportingService.create(tmp_path / "a", host=get_plugin_manager(autoload=False), storage=storage)
         try:

@@ -419,6 +419,37 @@ def test_cases_open_and_new_case(ctl, service, files):
     assert upd(cleared["draft_panel"], "visible") is False
 
 
+def test_dicom_sr_export_only_for_dicom_cases(demo, ctl, service, files):
+    import pydicom
+
+    c = demo.px_components
+    assert c["export_dicom_sr"].elem_id == "export-dicom-sr" and c["export_dicom_sr"].visible is False
+    (dep,) = [d for d in demo.config["dependencies"] if [c["export_dicom_sr"]._id, "click"] in
+              [list(t) for t in d["targets"]]]
+    assert demo.fns[dep["id"]].fn == ctl.export_dicom_sr
+    assert dep["outputs"] == [c[k]._id for k in EXPORT_KEYS]
+
+    # a PNG-only case: no button, and a stale click gets a readable message, no file
+    out = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["png"]], "Cough", "", "", NOTES, "radiology"))
+    assert upd(out["export_dicom_sr"], "visible") is False
+    with pytest.warns(UserWarning, match="PNG/JPEG"):
+        res = as_dict(EXPORT_KEYS, ctl.export_dicom_sr(out["session"]))
+    assert "only PNG/JPEG images" in res["status"] and is_skip(res["export_file"])
+
+    # a DICOM case: the button is shown and writes a .dcm SR filed with the source study
+    out = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["dx"], files["png"]], "Cough", "", "", NOTES, "auto"))
+    assert service.get(out["session"]["case_id"]).status == "review"
+    assert upd(out["export_dicom_sr"], "visible") is True and upd(out["export_dicom_sr"], "interactive") is True
+    res = as_dict(EXPORT_KEYS, ctl.export_dicom_sr(out["session"]))
+    path = upd(res["export_file"], "value")
+    assert path.endswith(".dcm") and "DICOM-SR (UNSIGNED AI draft)" in res["status"]
+    sr, src = pydicom.dcmread(path), pydicom.dcmread(files["dx"])
+    assert sr.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.33" and sr.StudyInstanceUID == src.StudyInstanceUID
+    assert sr.CompletionFlag == "PARTIAL" and sr.VerificationFlag == "UNVERIFIED"
+    blob = open(path, "rb").read()
+    assert PATIENT_ID.encode() not in blob and PATIENT_NAME.split("^")[0].encode() not in blob
+
+
 def test_unexpected_errors_show_one_sentence(ctl, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("internal detail /secret/path")

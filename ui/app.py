@@ -7,7 +7,7 @@ Layout (one module per part, LLaMA-Factory style)::
              report, dictation, specialty, Draft)  |  chat with the agent
       right: status, AI/sign-off banner, specialty choice, one box per region
              with its flags and guideline citations, impression, Save edits,
-             sign-off, export (text / JSON / FHIR R4), provenance
+             sign-off, export (text / JSON / FHIR R4; DICOM SR for DICOM studies), provenance
     Cases tab: the case list; open one to continue
 
 Every event is wired in one line to a :class:`~pixtralogist.ui.controller.Controller`
@@ -130,6 +130,7 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
         c["export_text"].click(ctl.export_text, [s], out(EXPORT_KEYS))
         c["export_json"].click(ctl.export_json, [s], out(EXPORT_KEYS))
         c["export_fhir"].click(ctl.export_fhir, [s], out(EXPORT_KEYS))
+        c["export_dicom_sr"].click(ctl.export_dicom_sr, [s], out(EXPORT_KEYS))
         c["cases_refresh"].click(ctl.refresh_cases, None, out(CASES_KEYS))
         c["cases_open"].click(ctl.open_case, [s, c["cases_pick"]], turn).then(_to_report, None, c["tabs"])
         c["cases_table"].select(ctl.open_selected, [s], turn).then(_to_report, None, c["tabs"])

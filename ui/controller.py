@@ -50,6 +50,7 @@ TURN_KEYS: tuple[str, ...] = (
     *_slot_keys(MAX_REGIONS),
     "general_flags", "impression", "save_btn", "sign_name", "sign_btn", "export_text", "export_json", "export_fhir",
     "export_file", "provenance", "provenance_box", "chat", "chat_input", "chat_send", "cases_table", "cases_pick",
+    "export_dicom_sr",
 )
 PREVIEW_KEYS = (
     "session", "gallery", "window_group", "window_image", "window_preset", "window_center", "window_width",
@@ -138,11 +139,13 @@ class Controller:
 
         if turn is not None:
             session["case_id"] = turn.case_id
+            previous = (session["cases"].get(turn.case_id) or {}).get("dicom")
             session["cases"][turn.case_id] = {
                 "status": turn.status,
                 "regions": list(draft.regions) if draft else [],
                 "region_text": draft.region_dict() if draft else {},
                 "impression": render.impression_text(draft),
+                "dicom": previous if previous is not None else self._has_dicom(turn.case_id),
             }
         else:
             session["case_id"] = None
@@ -187,6 +190,9 @@ class Controller:
         out["sign_btn"] = gr.update(interactive=editable, value="Signed" if signed else "Sign report")
         for k in ("export_text", "export_json", "export_fhir"):
             out[k] = gr.update(interactive=draft is not None)
+        # DICOM SR only for a case with DICOM images: it is filed with the source study.
+        has_dicom = bool(turn is not None and session["cases"][turn.case_id].get("dicom"))
+        out["export_dicom_sr"] = gr.update(visible=has_dicom, interactive=draft is not None and has_dicom)
         out["export_file"] = gr.update(value=None, visible=False)  # an export is a snapshot: clear it
         out["provenance"] = render.provenance_md(draft)
         out["provenance_box"] = gr.update(open=signed)
@@ -388,6 +394,14 @@ class Controller:
         return pack(EXPORT_KEYS, {"export_file": gr.update(value=str(path), visible=True), "status": f"{render.status_md(turn)}\n\n"
                                   f"Exported {fmt.upper()} ({state}): `{path.name}`"})
 
+    def _has_dicom(self, case_id: str) -> bool:
+        """Whether the case has a DICOM image (decides whether "Export DICOM SR" is offered)."""
+        try:
+            case = self.service.case(case_id)
+        except PixtralogistError:
+            return False
+        return any(img.meta.format == "dicom" for img in case.images)
+
     def _template(self, template_id: str):
         try:
             return self.service.runtime.host.template(template_id)
@@ -409,6 +423,11 @@ class Controller:
     @guard(EXPORT_KEYS)
     def export_fhir(self, session: dict) -> list:
         return self._export(session, "fhir")
+
+    @guard(EXPORT_KEYS)
+    def export_dicom_sr(self, session: dict) -> list:
+        """DICOM Comprehensive SR; a case without DICOM images gets a readable message (ExportError)."""
+        return self._export(session, "dicom-sr")
 
     # -- cases -----------------------------------------------------------------------------------
 

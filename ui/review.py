@@ -51,6 +51,8 @@ def build(max_regions: int = MAX_REGIONS) -> dict[str, gr.components.Component]:
             c["export_text"] = gr.Button("Export text", size="sm", elem_id="export-text")
             c["export_json"] = gr.Button("Export JSON", size="sm", elem_id="export-json")
             c["export_fhir"] = gr.Button("Export FHIR R4", size="sm", elem_id="export-fhir")
+            # Shown only for a case with DICOM images (the SR is filed with the source study).
+            c["export_dicom_sr"] = gr.Button("Export DICOM SR", size="sm", visible=False, elem_id="export-dicom-sr")
         c["export_file"] = gr.File(label="Download", interactive=False, visible=False, elem_id="export-file")
         with gr.Accordion("Provenance", open=False, elem_id="provenance-box") as c["provenance_box"]:
             c["provenance"] = gr.Markdown(elem_id="provenance")

@@ -1,0 +1,264 @@
+"""DICOM SR export (core/dicom_sr.py) of a real DICOM study drafted by the offline drafter.
+
+A copy of pydicom's CT_small with a planted patient name and id goes through
+ingestion (``build_case``) and the offline drafting pipeline; the SR is written
+to bytes and read back with pydicom, and with highdicom's own SR reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+from pydicom.uid import ComprehensiveSRStorage
+from pydicom.valuerep import DT
+
+from pixtralogist.core.dicom_sr import PRIVATE_SCHEME, person_name, to_dicom_sr, to_dicom_sr_bytes
+from pixtralogist.core.errors import ExportError
+from pixtralogist.core.export import EXPORT_FORMATS, export_bytes, export_filename
+from pixtralogist.core.imaging import build_case
+from pixtralogist.core.models import Case, ImageMeta, StudyImage
+from pixtralogist.core.pipeline import draft_case
+from pixtralogist.core.plugins import get_plugin_manager
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+PLANTED_NAME = "Quibblewick^Ottoline"
+PLANTED_ID = "QPID-550173"
+NOTES = "7 mm RUL nodule, RLL consolidation, small L effusion, heart nl"
+
+
+def planted_ct(path):
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.PatientName = PLANTED_NAME
+    ds.PatientID = PLANTED_ID
+    ds.BodyPartExamined = "CHEST"
+    ds.save_as(path)
+    return path
+
+
+def png_file(path):
+    from PIL import Image
+
+    Image.linear_gradient("L").resize((64, 64)).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """(source dataset, case, draft, template) for the planted CT, drafted offline."""
+    d = tmp_path_factory.mktemp("sr")
+    path = planted_ct(d / "Quibblewick_Ottoline.dcm")
+    case = build_case([path], indication="Cough.", notes=NOTES)
+    host = get_plugin_manager(autoload=False)
+    draft, decision = draft_case(case, host, specialty="radiology")
+    return pydicom.dcmread(path), case, draft, host.template(draft.template_id)
+
+
+def read(blob: bytes) -> pydicom.Dataset:
+    return pydicom.dcmread(io.BytesIO(blob))
+
+
+def code_of(item) -> tuple[str, str]:
+    c = item.ConceptNameCodeSequence[0]
+    value = c.get("CodeValue") or c.get("LongCodeValue")
+    return str(c.CodingSchemeDesignator), str(value)
+
+
+def child(item, scheme: str, value: str):
+    hits = [i for i in item.ContentSequence if code_of(i) == (scheme, value)]
+    assert len(hits) == 1, (scheme, value, [code_of(i) for i in item.ContentSequence])
+    return hits[0]
+
+
+def texts(item, scheme: str, value: str) -> list[str]:
+    return [str(i.TextValue) for i in item.get("ContentSequence", []) if i.ValueType == "TEXT"
+            and code_of(i) == (scheme, value)]
+
+
+# --- ingestion keeps the UIDs, and only them ---------------------------------------------
+
+
+def test_ingestion_keeps_uids_for_dicom_and_none_for_png(study, tmp_path):
+    src, case, _, _ = study
+    meta = case.images[0].meta
+    assert meta.format == "dicom"
+    assert (meta.study_instance_uid, meta.series_instance_uid, meta.sop_instance_uid, meta.sop_class_uid) == (
+        src.StudyInstanceUID, src.SeriesInstanceUID, src.SOPInstanceUID, src.SOPClassUID)
+    assert meta.frame_of_reference_uid == src.FrameOfReferenceUID
+    dumped = case.model_dump_json()
+    assert "Quibblewick" not in dumped and "Ottoline" not in dumped and PLANTED_ID not in dumped
+    png = build_case([png_file(tmp_path / "x.png")]).images[0].meta
+    assert png.study_instance_uid is png.sop_instance_uid is png.sop_class_uid is None
+
+
+def test_a_uid_built_from_the_patient_id_is_not_kept(tmp_path):
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    ds.PatientID = "88123456"
+    ds.StudyInstanceUID = "1.2.826.0.1.88123456.7"  # some systems embed the MRN in UIDs
+    ds.SeriesInstanceUID = "1.2.3.x"  # malformed
+    ds.save_as(tmp_path / "a.dcm")
+    meta = build_case([tmp_path / "a.dcm"]).images[0].meta
+    assert meta.study_instance_uid is None and meta.series_instance_uid is None
+    assert meta.sop_instance_uid == ds.SOPInstanceUID
+    assert "88123456" not in meta.model_dump_json()
+
+
+# --- the SR document ------------------------------------------------------------------
+
+
+def test_unsigned_draft_round_trips_as_a_partial_unverified_comprehensive_sr(study):
+    src, case, draft, template = study
+    blob = export_bytes("dicom-sr", draft, case, template=template)
+    sr = read(blob)
+    assert sr.SOPClassUID == ComprehensiveSRStorage == sr.file_meta.MediaStorageSOPClassUID
+    assert sr.Modality == "SR"
+    # filed with the source study, in its own series, as a new instance
+    assert sr.StudyInstanceUID == src.StudyInstanceUID
+    assert sr.SeriesInstanceUID != src.SeriesInstanceUID and sr.SOPInstanceUID != src.SOPInstanceUID
+    # evidence: the source instance, by its UIDs
+    (ev,) = sr.CurrentRequestedProcedureEvidenceSequence
+    assert ev.StudyInstanceUID == src.StudyInstanceUID
+    (series,) = ev.ReferencedSeriesSequence
+    assert series.SeriesInstanceUID == src.SeriesInstanceUID
+    (ref,) = series.ReferencedSOPSequence
+    assert (ref.ReferencedSOPInstanceUID, ref.ReferencedSOPClassUID) == (src.SOPInstanceUID, src.SOPClassUID)
+    assert "PertinentOtherEvidenceSequence" not in sr
+    # AI draft status
+    assert (sr.CompletionFlag, sr.VerificationFlag, sr.PreliminaryFlag) == ("PARTIAL", "UNVERIFIED", "PRELIMINARY")
+    assert "VerifyingObserverSequence" not in sr
+    # patient module present (Type 2) and empty; no identifier anywhere in the file
+    for kw in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "AccessionNumber", "StudyID"):
+        assert kw in sr and not str(sr[kw].value or ""), kw
+    for needle in (PLANTED_NAME, "Quibblewick", "Ottoline", PLANTED_ID, "CompressedSamples", "1CT1", "JFK"):
+        assert needle.encode() not in blob, needle
+        assert needle.encode("utf-16-le") not in blob, needle
+    assert "Quibblewick" in str(src.PatientName)  # the source did carry them
+
+    # the content tree: a Diagnostic Imaging Report with findings per region and the impression
+    assert code_of(sr) == ("LN", "18748-4") and sr.ValueType == "CONTAINER"
+    findings = child(sr, "DCM", "121070")
+    assert [code_of(c)[1] for c in findings.ContentSequence] == draft.regions
+    for region in draft.regions:
+        box = child(findings, PRIVATE_SCHEME, region)
+        assert box.ConceptNameCodeSequence[0].CodeMeaning == draft.region_labels[region]
+        assert " ".join(texts(box, "DCM", "121071")) == draft.region_text(region)
+    assert any("effusion" in draft.region_text(r).lower() for r in draft.regions)
+    assert max(len(fs) for fs in draft.by_region().values()) >= 2  # one TEXT item per finding, in order
+    impressions = child(sr, "DCM", "121072")
+    assert texts(impressions, "DCM", "121073") == draft.impression and draft.impression
+    # the image library references the source image
+    (image,) = child(sr, "DCM", "111028").ContentSequence
+    assert image.ValueType == "IMAGE"
+    assert image.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == src.SOPInstanceUID
+
+    # AI provenance: the device observer and the algorithm identification
+    root = {code_of(i)[1]: i for i in sr.ContentSequence if i.RelationshipType == "HAS OBS CONTEXT"}
+    assert root["121005"].ConceptCodeSequence[0].CodeMeaning == "Device"
+    assert "Pixtralogist" in str(root["121013"].TextValue)
+    assert str(root["121015"].TextValue) == (draft.provenance.model or draft.provenance.engine)
+    assert "121008" not in root  # no person observer before signing
+    prov = child(sr, PRIVATE_SCHEME, "ai-provenance")
+    status = " ".join(texts(prov, "DCM", "121106"))
+    assert "NOT SIGNED" in status and draft.disclaimer in status
+    params = texts(prov, "DCM", "111002")
+    p = draft.provenance
+    assert f"template={draft.template_id} v{draft.template_version}" in params
+    assert f"plugin={p.plugin} {p.plugin_version}" in params
+    assert f"engine={p.engine}" in params and f"draft_id={draft.id}" in params
+    assert texts(prov, "DCM", "111001") == [p.model or f"pixtralogist {p.engine}"]
+
+    # highdicom reads it back as a Comprehensive SR
+    from highdicom.sr import ComprehensiveSR
+
+    doc = ComprehensiveSR.from_dataset(sr)
+    assert [e[2] for e in doc.get_evidence()] == [src.SOPInstanceUID]
+
+
+def test_signed_report_is_complete_verified_and_names_the_clinician(study):
+    src, case, draft, template = study
+    signed = draft.sign("Example, Anna")
+    sr = read(to_dicom_sr_bytes(signed, case, template=template, organization="General Hospital Radiology"))
+    assert (sr.CompletionFlag, sr.VerificationFlag, sr.PreliminaryFlag) == ("COMPLETE", "VERIFIED", "FINAL")
+    (obs,) = sr.VerifyingObserverSequence
+    assert str(obs.VerifyingObserverName) == "Example^Anna"
+    assert obs.VerifyingOrganization == "General Hospital Radiology"
+    assert DT(obs.VerificationDateTime) == signed.signed_at
+    root = {code_of(i)[1]: i for i in sr.ContentSequence if i.RelationshipType == "HAS OBS CONTEXT"}
+    assert str(root["121008"].PersonName) == "Example^Anna"
+    status = " ".join(texts(child(sr, PRIVATE_SCHEME, "ai-provenance"), "DCM", "121106"))
+    assert "Example, Anna" in status and "NOT SIGNED" not in status
+    assert sr.StudyInstanceUID == src.StudyInstanceUID
+    # the same case's SRs share one series; each export is a new instance
+    again = to_dicom_sr(signed, case, template=template)
+    assert again.SeriesInstanceUID == sr.SeriesInstanceUID and again.SOPInstanceUID != sr.SOPInstanceUID
+    assert again.VerifyingObserverSequence[0].VerifyingOrganization == "Not recorded"
+
+
+def test_person_name_encoding():
+    assert person_name("Example, Anna") == "Example^Anna"
+    assert person_name("Dr A. Example") == "Dr A. Example^"
+    assert person_name("Example^Anna") == "Example^Anna"
+    assert person_name("A\\B=C") == "A/B-C^"
+    assert len(person_name("x" * 100)) == 64
+
+
+def test_guideline_ids_from_citations_are_listed(study):
+    _, case, draft, template = study
+    cites = {"f-1": [{"snippet": {"id": "fleischner-2017-solid-small"}, "score": 0.9}]}
+    sr = to_dicom_sr(draft, case, template=template, citations=cites)
+    ids = texts(child(sr, PRIVATE_SCHEME, "ai-provenance"), PRIVATE_SCHEME, "guideline")
+    assert "fleischner-2017-solid-small" in ids
+    assert set(draft.provenance.guideline_ids) <= set(ids)
+
+
+def test_mixed_case_references_only_its_dicom_images(study, tmp_path):
+    src, _, _, _ = study
+    path = planted_ct(tmp_path / "ct.dcm")
+    case = build_case([png_file(tmp_path / "frontal.png"), path], notes=NOTES)
+    draft, _ = draft_case(case, get_plugin_manager(autoload=False), specialty="radiology")
+    sr = to_dicom_sr(draft, case)
+    assert sr.StudyInstanceUID == src.StudyInstanceUID
+    (image,) = child(sr, "DCM", "111028").ContentSequence
+    assert image.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == src.SOPInstanceUID
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+
+def test_png_only_case_gets_a_readable_error(tmp_path):
+    case = build_case([png_file(tmp_path / "frontal.png")], notes=NOTES)
+    draft, _ = draft_case(case, get_plugin_manager(autoload=False), specialty="radiology")
+    with pytest.raises(ExportError, match="only PNG/JPEG images") as err:
+        export_bytes("dicom-sr", draft, case)
+    assert "FHIR" in str(err.value)  # says what to do instead
+    with pytest.raises(ExportError, match="not available"):
+        export_bytes("dicom-sr", draft, None)
+
+
+def test_dicom_without_uids_and_a_foreign_draft_are_refused(study):
+    _, case, draft, _ = study
+    png = case.images[0].png
+    old = StudyImage(meta=ImageMeta(label="image-1.dcm", format="dicom", width=8, height=8, modality="CT",
+                                    sha256=hashlib.sha256(b"x").hexdigest()), png=png)
+    legacy = Case(images=[old])
+    with pytest.raises(ExportError, match="no usable study/series/instance UIDs"):
+        to_dicom_sr(draft.model_copy(update={"case_id": legacy.id}), legacy)
+    with pytest.raises(ExportError, match="belongs to case"):
+        to_dicom_sr(draft, case.model_copy(update={"id": "case-other"}))
+
+
+def test_export_format_is_registered(study):
+    _, _, draft, _ = study
+    assert "dicom-sr" in EXPORT_FORMATS
+    assert export_filename(draft, "dicom-sr") == f"{draft.case_id}-dicom-sr.dcm"
+
+
+def test_uids_are_validated_on_the_model():
+    with pytest.raises(ValueError):
+        ImageMeta(label="i", format="dicom", width=1, height=1, sha256="0", study_instance_uid="1.2.Doe")
+    with pytest.raises(ValueError):
+        ImageMeta(label="i", format="dicom", width=1, height=1, sha256="0", sop_instance_uid="1." + "2" * 70)
