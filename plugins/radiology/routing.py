@@ -122,6 +122,9 @@ def score_cxr(case: Case) -> RouteScore:
     if xray_named:
         score += 0.25
         reasons.append("radiograph named in request")
+        named_alone = not (_CT_WORDS.search(request) or _MR_WORDS.search(request))
+        if words & {"chest", "cxr"} and named_alone and (not modality or modality in XRAY_MODALITIES):
+            score = max(score, 0.7)  # "chest x-ray", "CXR": the request names the study itself
     study = _study_text(case)
     if not xray_named and (_CT_WORDS.search(study) or _MR_WORDS.search(study)):
         score -= 0.4
