@@ -36,21 +36,23 @@ _UPSERT = (
 class CaseIndex:
     """Thread-safe access to the ``pixtralogist_cases`` table (SQL shared by SQLite and PostgreSQL)."""
 
-    def __init__(self, conn: Any, *, placeholder: str, commit: bool) -> None:
+    def __init__(self, conn: Any, *, placeholder: str, commit: bool, lock: Any = None) -> None:
         self._conn = conn
         self._ph = placeholder
         self._commit = commit
-        self._lock = threading.Lock()
+        #: the checkpointer's own lock when the connection is shared with it (one transaction at a time)
+        self._lock = lock if lock is not None else threading.Lock()
         self._exec(_DDL)
 
     @classmethod
-    def sqlite(cls, conn: Any) -> "CaseIndex":
-        return cls(conn, placeholder="?", commit=True)
+    def sqlite(cls, conn: Any, lock: Any = None) -> "CaseIndex":
+        """On the SQLite connection of the checkpointer; pass the checkpointer's ``lock``."""
+        return cls(conn, placeholder="?", commit=True, lock=lock)
 
     @classmethod
-    def postgres(cls, conn: Any) -> "CaseIndex":
-        """On an autocommit psycopg connection."""
-        return cls(conn, placeholder="%s", commit=False)
+    def postgres(cls, conn: Any, lock: Any = None) -> "CaseIndex":
+        """On the checkpointer's autocommit psycopg connection; pass the checkpointer's ``lock``."""
+        return cls(conn, placeholder="%s", commit=False, lock=lock)
 
     def _exec(self, sql: str, args: tuple = ()) -> list:
         if self._ph != "?":

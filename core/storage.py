@@ -140,7 +140,8 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
         conn.execute("PRAGMA busy_timeout=10000")
         saver = SqliteSaver(conn)
         saver.setup()
-        return CheckpointStore(saver, CaseIndex.sqlite(conn), str(Path(data_dir) / "agent.sqlite"), conn.close)
+        return CheckpointStore(saver, CaseIndex.sqlite(conn, saver.lock), str(Path(data_dir) / "agent.sqlite"),
+                               conn.close)
     try:
         import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
@@ -155,7 +156,7 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
                           f"{type(exc).__name__}") from None
     saver = PostgresSaver(conn)
     saver.setup()
-    return CheckpointStore(saver, CaseIndex.postgres(conn), _redact(storage.checkpointer), conn.close)
+    return CheckpointStore(saver, CaseIndex.postgres(conn, saver.lock), _redact(storage.checkpointer), conn.close)
 
 
 def open_guideline_store(data_dir: Path | None, storage: StorageSettings | None = None):

@@ -61,6 +61,8 @@ def test_sqlite_case_index_round_trip(tmp_path):
         [row] = store.cases.list()
         assert (row.case_id, row.status, row.specialty, row.indication) == ("case-1", "signed", "radiology", "Cough")
         assert store.cases.status("case-1") == "signed" and store.cases.status("nope") is None
+        # one connection, one transaction at a time: the list shares the checkpointer's lock
+        assert store.cases._lock is store.saver.lock
     finally:
         store.close()
     assert (tmp_path / "agent.sqlite").exists()

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -534,19 +533,3 @@ def test_serve_binds_loopback_with_login(tmp_path):
             out, _ = proc.communicate()
     assert "WARNING" not in out  # loopback: no exposure warning
 
-
-def test_uploaded_originals_are_deleted_after_ingestion(ctl, service, files, tmp_path, monkeypatch):
-    """The originals (DICOM with identifying tags, patient-named files) leave Gradio's upload cache
-    once the case is built; files outside the cache (e.g. a user's own folder) are never touched."""
-    import shutil
-
-    cache = tmp_path / "gradio-cache"
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
-    upload = cache / "3f2a9c" / "Testperson_Jane.dcm"
-    upload.parent.mkdir(parents=True)
-    shutil.copy(files["dx"], upload)
-    out = as_dict(TURN_KEYS, ctl.draft(new_session(), [str(upload), files["png"]], "Cough. Chest x-ray.", "",
-                                       "", NOTES, "auto"))
-    assert service.get(out["session"]["case_id"]).status == "review"
-    assert not upload.exists() and not upload.parent.exists()
-    assert Path(files["png"]).exists()  # outside the upload cache

@@ -282,7 +282,6 @@ class Controller:
             prior_report=prior_report, notes=notes, specialty=specialty,
         )
         turn = self.service.start(case)
-        intake.discard_uploads(intake.paths(files))  # the originals may hold identifiers: keep only the case
         return self._turn_out(session, turn)
 
     @guard(NEW_CASE_KEYS)

@@ -7,10 +7,7 @@ path, so previews show exactly what the agent will see).
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import gradio as gr
 
@@ -87,33 +84,6 @@ def paths(files: Sequence[str] | str | None) -> list[str]:
         return []
     items = [files] if isinstance(files, str) else list(files)
     return [getattr(f, "name", f) for f in items]
-
-
-def upload_cache_dir() -> Path:
-    """Where Gradio keeps uploaded files (``GRADIO_TEMP_DIR``, else ``<tmp>/gradio``)."""
-    import tempfile
-
-    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio").resolve()
-
-
-def discard_uploads(files: Sequence[str]) -> int:
-    """Delete uploaded originals from Gradio's cache once they are ingested; returns how many.
-
-    The originals may carry identifying DICOM tags and file names that ingestion dropped; only
-    the de-identified case travels on. Files outside the upload cache are never touched.
-    """
-    cache, removed = upload_cache_dir(), 0
-    for f in files:
-        p = Path(f).resolve()
-        if cache in p.parents and p.is_file():
-            try:
-                p.unlink()
-                removed += 1
-            except OSError:
-                pass
-            with contextlib.suppress(OSError):  # Gradio puts each upload in its own folder
-                p.parent.rmdir()
-    return removed
 
 
 def windows_of(session: Mapping) -> dict[int, tuple[float, float]]:
