@@ -117,17 +117,10 @@ class AuditLog:
     @classmethod
     def open(cls, path: str | Path | None) -> "AuditLog":
         """The log at ``path`` (created if absent; WAL, synchronous FULL); ``None`` means in memory."""
+        from pixtralogist.core.sqlite import open_durable
+
         p = Path(path) if path is not None else None
-        if p is not None:
-            p.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(str(p) if p else ":memory:", check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"cannot open the audit log at {p}: {exc}") from exc
+        conn = open_durable(p, schema=SCHEMA, what="audit log", isolation_level=None)
         return cls(conn, p)
 
     def close(self) -> None:

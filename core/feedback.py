@@ -76,17 +76,10 @@ class FeedbackStore:
     @classmethod
     def open(cls, path: str | Path | None) -> "FeedbackStore":
         """A store at ``path`` (created if absent); ``None`` means in memory."""
+        from pixtralogist.core.sqlite import open_durable
+
         p = Path(path) if path is not None else None
-        if p is not None:
-            p.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(str(p) if p else ":memory:", check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")  # a signed report survives a power cut too
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"cannot open the feedback store at {p}: {exc}") from exc
+        conn = open_durable(p, schema=SCHEMA, what="feedback store", isolation_level=None)
         return cls(conn, p)
 
     def close(self) -> None:

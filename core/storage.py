@@ -23,7 +23,6 @@ A database password never goes in the file: use the environment variable, ``PGPA
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -134,10 +133,9 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
     if storage.checkpointer is None:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        conn = sqlite3.connect(str(Path(data_dir) / "agent.sqlite"), check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")  # checkpoints (edits, sign-offs) survive a power cut too
-        conn.execute("PRAGMA busy_timeout=10000")
+        from pixtralogist.core.sqlite import open_durable
+
+        conn = open_durable(Path(data_dir) / "agent.sqlite", what="case store")
         saver = SqliteSaver(conn)
         saver.setup()
         return CheckpointStore(saver, CaseIndex.sqlite(conn, saver.lock), str(Path(data_dir) / "agent.sqlite"),
