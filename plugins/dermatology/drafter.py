@@ -36,20 +36,29 @@ dermatology vocabulary for finding attributes.
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
-from pixtralogist.core.errors import DraftingError
-from pixtralogist.core.impression import impression_item
+from pixtralogist.core.drafting import (
+    ENGINE,
+    CoverageMessages,
+    DictationDraftBase,
+    Row,
+    cap_impression,
+    coverage_flags,
+    fallback_region,
+    impression_from_findings,
+    require_sorter,
+    split_sentence,
+)
 from pixtralogist.core.model_drafter import ModelDrafter
-from pixtralogist.core.models import Case, Draft, Finding, Flag, ModelConfig, Provenance, Template
-from pixtralogist.core.nlp import FindingAttributes, analyze, analyze_many
+from pixtralogist.core.models import Case, Finding, Flag, ModelConfig, Provenance, Template
+from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.plugins.dermatology.dictation import parse_dictation
 from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS
 from pixtralogist.plugins.dermatology.rules import lesion_diameter_mm
 
 __all__ = ["DERMATOLOGY_INSTRUCTIONS", "DermatologyModelDrafter", "DictationDrafter", "ENGINE"]
-
-ENGINE = "offline-dictation"
 
 _HEDGE_RE = re.compile(
     r"\b(?:possible|possibly|probable|probably|likely|questionable|suspicious|suspected|may|might|could|"
@@ -58,159 +67,79 @@ _HEDGE_RE = re.compile(
     re.I,
 )
 
+_MESSAGES = CoverageMessages(
+    no_dictation="Nothing was dictated: every region says it was not described and the impression is "
+    "the template's. Examine the lesion and dictate or edit the findings before signing.",
+    default_regions="Not dictated, filled with the template's neutral statement: {labels}.",
+    truncated="{truncated} more item(s) did not fit in the impression (the template allows {max_items}).",
+)
 
-class DictationDrafter:
+
+class DictationDrafter(DictationDraftBase):
     """Drafts every region of a dermatology template from the case's dictation (``case.notes``).
+
+    The draft assembly is :class:`~pixtralogist.core.drafting.DictationDraftBase`'s; this class
+    reads the dictation, sends labelled sentences to their region, keeps the lesion diameter and
+    writes the impression and flags.
 
     :param sorter: a :class:`~pixtralogist.core.protocols.RegionSorter` for the template.
     :param plugin_version: recorded in every provenance.
     :param plugin: the plugin name recorded in provenance.
     """
 
-    name = ENGINE
+    # a split sentence gives only its parts; a hedge prefix always lower-cases the part's first letter
+    keep_unsplit_labels = False
+    hedge_keeps_initialisms = False
+    hedged_part_must_be_abnormal = False
 
     def __init__(self, sorter: RegionSorter, *, plugin_version: str, plugin: str = "dermatology") -> None:
-        if sorter is None or not callable(getattr(sorter, "classify", None)) or not callable(getattr(sorter, "sort", None)):
-            raise DraftingError("DictationDrafter needs a region sorter with classify() and sort() methods.")
-        self.sorter = sorter
-        self.plugin = plugin
-        self.plugin_version = plugin_version
+        super().__init__(plugin=plugin, plugin_version=plugin_version, extra_terms=EXTRA_TERMS)
+        self.sorter = require_sorter(sorter, "DictationDrafter")
 
-    def draft(self, case: Case, template: Template) -> Draft:
-        """Draft ``case`` with ``template`` (raises :class:`DraftingError` if the sorter fails)."""
-        statements = parse_dictation(case.notes)
-        regions = template.region_names
-        prov = self._provenance(template, "dictation")
-        default_prov = self._provenance(template, "template-default")
+    def read(self, case: Case) -> list:
+        return parse_dictation(case.notes)
 
-        dictated_impression = [s.text for s in statements if s.section == "impression"]
-        rows = self._assign([s for s in statements if s.section != "impression"], template)
-        attrs = analyze_many([t for _, t, _ in rows] + [s for _, _, s in rows], extra_terms=EXTRA_TERMS)
-        n = len(rows)
-        by_region: dict[str, list[Finding]] = {r: [] for r in regions}
-        for i, (region, text, sentence) in enumerate(rows):
-            a = attrs[i]
-            if text != sentence:
-                a, text = self._faithful(a, attrs[n + i], text, sentence, template.impression.uncertain_prefix)
-            by_region[region].append(self._finding(region, text, a, prov))
-
-        defaults = [r for r in regions if not by_region[r]]
-        for r in defaults:
-            by_region[r].append(Finding(region=r, text=template.region(r).normal, is_default=True,
-                                        provenance=default_prov))
-        findings = [f for r in regions for f in by_region[r]]
-        impression, truncated = self._impression(findings, dictated_impression, template)
-        return Draft(
-            case_id=case.id,
-            specialty=template.specialty,
-            template_id=template.id,
-            template_version=template.version,
-            regions=regions,
-            region_labels={r.name: r.label for r in template.regions},
-            findings=findings,
-            impression=impression,
-            flags=self._flags(template, statements, defaults, truncated),
-            provenance=prov if statements else default_prov,
-        )
-
-    # -- steps --------------------------------------------------------------
-
-    def _provenance(self, template: Template, source: str) -> Provenance:
-        return Provenance(source=source, engine=ENGINE, plugin=self.plugin, plugin_version=self.plugin_version,
-                          template_id=template.id, template_version=template.version)
-
-    def _assign(self, statements, template: Template) -> list[tuple[str, str, str]]:
-        """(region, statement, dictated sentence) in dictation order."""
-        names = template.region_names
-        order = {r: i for i, r in enumerate(names)}
-        fallback = "others" if "others" in names else names[-1]
-        out: list[tuple[str, str, str]] = []
+    def rows(self, statements: Sequence, template: Template) -> list[Row]:
+        """Rows of the non-impression statements; one dictated under a region label goes to that region."""
+        order = {r: i for i, r in enumerate(template.region_names)}
+        fallback = fallback_region(template)
+        out: list[Row] = []
         for st in statements:
-            sentence = st.text
+            if st.section == "impression":
+                continue
             if st.section in order:
-                out.append((st.section, sentence, sentence))
+                out.append(Row(st.section, st.text, st.text))
                 continue
-            try:
-                labels = {r if r in order else fallback for r in (self.sorter.classify(sentence) or {fallback})}
-                parts = {}
-                if len(labels) > 1:
-                    parts = {(r if r in order else fallback): (t or "").strip()
-                             for r, t in (self.sorter.sort(sentence) or {}).items() if (t or "").strip()}
-            except Exception as exc:
-                raise DraftingError(f"the region sorter failed on a dictated sentence: {exc}") from exc
-            if len(labels) == 1 or not parts:
-                out.append((min(labels, key=order.__getitem__), sentence, sentence))
-                continue
-            for region in sorted(parts, key=order.__getitem__):
-                out.append((region, parts[region], sentence))
+            out.extend(Row(region, text, st.text) for region, text in
+                       split_sentence(self.sorter, st.text, order, fallback, keep_unsplit_labels=False))
         return out
 
-    @staticmethod
-    def _faithful(part: FindingAttributes, whole: FindingAttributes, text: str, sentence: str, prefix: str):
-        """A part may not claim more than its sentence (see the module docstring)."""
-        if part.abnormal and not whole.abnormal:
-            return whole, sentence
-        if whole.uncertain and part.abnormal and not part.uncertain:
-            hedged = f"{prefix} {text[:1].lower()}{text[1:]}"
-            a = analyze(hedged, extra_terms=EXTRA_TERMS)
-            if a.uncertain:
-                return a, hedged
-            return whole, sentence
-        return part, text
-
-    @staticmethod
-    def _finding(region: str, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
-        diameter = lesion_diameter_mm(text) if region != "dermoscopy" else a.size_mm
-        return Finding(region=region, text=text, abnormal=a.abnormal, negated=a.negated, uncertain=a.uncertain,
+    def finding(self, row: Row, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
+        """``size_mm`` is the largest stated dimension (the lesion diameter), except in dermoscopy."""
+        diameter = lesion_diameter_mm(text) if row.region != "dermoscopy" else a.size_mm
+        return Finding(region=row.region, text=text, abnormal=a.abnormal, negated=a.negated, uncertain=a.uncertain,
                        laterality=a.laterality, size_mm=diameter, provenance=prov)
+
+    def conclude(
+        self, statements: Sequence, findings: list[Finding], defaults: list[str], template: Template
+    ) -> tuple[list[str], list[Flag]]:
+        """The clinician's dictated impression wins when there is one; else the abnormal findings."""
+        impression, truncated = self._impression(findings, [s.text for s in statements if s.section == "impression"],
+                                                 template)
+        flags = coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated,
+                               messages=_MESSAGES)
+        return impression, flags
 
     @staticmethod
     def _impression(findings: list[Finding], dictated: list[str], template: Template) -> tuple[list[str], int]:
         """(items, how many did not fit). The clinician's dictated impression wins when there is one."""
+        if not dictated:
+            return cap_impression(impression_from_findings(findings, template, hedge_re=_HEDGE_RE), template)
         items: list[str] = []
-        if dictated:
-            for text in dictated:
-                if text.lower() not in {i.lower() for i in items}:
-                    items.append(text)
-        else:
-            order = {r: i for i, r in enumerate(template.region_names)}
-            abnormal = [f for f in findings if f.abnormal and not f.negated and not f.is_default]
-            abnormal.sort(key=lambda f: (order.get(f.region, len(order)), f.uncertain))
-            for f in abnormal:
-                if f.uncertain and _HEDGE_RE.search(f.text):
-                    item = f.text.strip().rstrip(".") + "."
-                    item = item[0].upper() + item[1:]
-                else:
-                    item = impression_item(f, template)
-                if item.lower() not in {i.lower() for i in items}:
-                    items.append(item)
-        if not items:
-            return [template.impression.normal], 0
-        cap = template.impression.max_items
-        return items[:cap], max(0, len(items) - cap)
-
-    @staticmethod
-    def _flags(template: Template, statements, defaults: list[str], truncated: int) -> list[Flag]:
-        flags: list[Flag] = []
-        if not statements:
-            flags.append(Flag(
-                code="no-dictation", severity="warning",
-                message="Nothing was dictated: every region says it was not described and the impression is "
-                        "the template's. Examine the lesion and dictate or edit the findings before signing.",
-            ))
-        if defaults:
-            labels = ", ".join(f"{template.region(r).label} ({r})" for r in defaults)
-            flags.append(Flag(
-                code="default-regions", severity="info", region=defaults[0] if len(defaults) == 1 else None,
-                message=f"Not dictated, filled with the template's neutral statement: {labels}.",
-            ))
-        if truncated:
-            flags.append(Flag(
-                code="impression-truncated", severity="info",
-                message=f"{truncated} more item(s) did not fit in the impression (the template allows "
-                        f"{template.impression.max_items}).",
-            ))
-        return flags
+        for text in dictated:
+            if text.lower() not in {i.lower() for i in items}:
+                items.append(text)
+        return cap_impression(items, template)
 
 
 #: Added to the core structured prompt for dermatology templates.

@@ -30,19 +30,17 @@ instruction added to the prompt and the pathology finding words.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from pixtralogist.core.errors import DraftingError
+from pixtralogist.core.drafting import ENGINE, CoverageMessages, DictationDraftBase, Row, coverage_flags, require_sorter
 from pixtralogist.core.model_drafter import ModelDrafter
-from pixtralogist.core.models import Case, Draft, Finding, Flag, Provenance, Template
-from pixtralogist.core.nlp import FindingAttributes, analyze, analyze_many
+from pixtralogist.core.models import Case, Finding, Flag, Provenance, Template
+from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.plugins.pathology.dictation import parse_dictation
 
 __all__ = ["ENGINE", "EXTRA_TERMS", "IMPRESSION_REGIONS", "PATHOLOGY_INSTRUCTION", "PathologyModelDrafter",
            "SynopticDictationDrafter"]
-
-ENGINE = "offline-dictation"
 
 #: Finding words added to the core NLP vocabulary (so negation and hedging attach to them).
 EXTRA_TERMS: tuple[str, ...] = (
@@ -83,8 +81,19 @@ def _side_word(text: str) -> str | None:
     return laterality_of(text)
 
 
-class SynopticDictationDrafter:
+_MESSAGES = CoverageMessages(
+    no_dictation="Nothing was dictated: every element reads 'Not reported.'. Dictate or edit the elements before "
+    "signing.",
+    default_regions="Not dictated, left as the template default: {labels}.",
+)
+
+
+class SynopticDictationDrafter(DictationDraftBase):
     """Drafts every element of a synoptic template from the case's dictation (``case.notes``).
+
+    The draft assembly is :class:`~pixtralogist.core.drafting.DictationDraftBase`'s; this class
+    reads the dictation, decides what counts as abnormal, derives laterality and writes the
+    final diagnosis lines and flags.
 
     :param sorter: a :class:`~pixtralogist.core.protocols.RegionSorter` for the template.
     :param plugin_version: recorded in every provenance.
@@ -92,100 +101,22 @@ class SynopticDictationDrafter:
     :param extra_terms: finding words added to the NLP vocabulary (default :data:`EXTRA_TERMS`).
     """
 
-    name = ENGINE
+    # a part that drops a negation reverts to its sentence; a hedge prefix always lower-cases the first letter
+    strict_negation = True
+    hedge_keeps_initialisms = False
+    hedged_part_must_be_abnormal = False
 
     def __init__(self, sorter: RegionSorter, *, plugin_version: str, plugin: str = "pathology",
                  extra_terms: Iterable[str] = EXTRA_TERMS) -> None:
-        if sorter is None or not callable(getattr(sorter, "classify", None)) or not callable(getattr(sorter, "sort", None)):
-            raise DraftingError("SynopticDictationDrafter needs a region sorter with classify() and sort() methods.")
-        self.sorter = sorter
-        self.plugin = plugin
-        self.plugin_version = plugin_version
-        self.extra_terms = tuple(extra_terms)
+        super().__init__(plugin=plugin, plugin_version=plugin_version, extra_terms=extra_terms)
+        self.sorter = require_sorter(sorter, "SynopticDictationDrafter")
 
-    def draft(self, case: Case, template: Template) -> Draft:
-        sentences = parse_dictation(case.notes)
-        regions = template.region_names
-        prov = self._provenance(template, "dictation")
-        default_prov = self._provenance(template, "template-default")
-        statements = self._assign(sentences, template)
-        attrs = analyze_many([t for _, t, _ in statements] + [s for _, _, s in statements], extra_terms=self.extra_terms)
-        n = len(statements)
-        by_region: dict[str, list[Finding]] = {r: [] for r in regions}
-        for i, (region, text, sentence) in enumerate(statements):
-            a = attrs[i]
-            if text != sentence:
-                a, text = self._faithful(a, attrs[n + i], text, sentence, template.impression.uncertain_prefix)
-            by_region[region].append(self._finding(region, text, a, prov))
+    def read(self, case: Case) -> list[str]:
+        return parse_dictation(case.notes)
 
-        flags: list[Flag] = []
-        if "laterality" in by_region and not by_region["laterality"]:
-            derived = self._derive_laterality(by_region)
-            if derived:
-                side, source_region = derived
-                by_region["laterality"].append(Finding(region="laterality", text=f"{side.capitalize()}.",
-                                                       laterality=side, provenance=prov))  # type: ignore[arg-type]
-                flags.append(Flag(code="laterality-from-dictation", severity="info", region="laterality",
-                                  message=f"Laterality was not dictated on its own; '{side}' is taken from the "
-                                          f"{template.region(source_region).label.lower()} statement. Confirm it."))
-
-        defaults = [r for r in regions if not by_region[r]]
-        for r in defaults:
-            by_region[r].append(Finding(region=r, text=template.region(r).normal, is_default=True,
-                                        provenance=default_prov))
-        findings = [f for r in regions for f in by_region[r]]
-        flags = self._flags(template, sentences, defaults) + flags
-        return Draft(
-            case_id=case.id,
-            specialty=template.specialty,
-            template_id=template.id,
-            template_version=template.version,
-            regions=regions,
-            region_labels={r.name: r.label for r in template.regions},
-            findings=findings,
-            impression=self.impression(findings, template),
-            flags=flags,
-            provenance=prov if sentences else default_prov,
-        )
-
-    # -- steps --------------------------------------------------------------
-
-    def _provenance(self, template: Template, source: str) -> Provenance:
-        return Provenance(source=source, engine=ENGINE, plugin=self.plugin, plugin_version=self.plugin_version,
-                          template_id=template.id, template_version=template.version)
-
-    def _assign(self, sentences: list[str], template: Template) -> list[tuple[str, str, str]]:
-        names = template.region_names
-        order = {r: i for i, r in enumerate(names)}
-        fallback = "others" if "others" in names else names[-1]
-        out: list[tuple[str, str, str]] = []
-        for sentence in sentences:
-            try:
-                labels = {r if r in order else fallback for r in self.sorter.classify(sentence)} or {fallback}
-                parts = self.sorter.sort(sentence) if len(labels) > 1 else {}
-            except Exception as exc:
-                raise DraftingError(f"the region sorter failed on a dictated sentence: {exc}") from exc
-            if len(labels) == 1:
-                out.append((labels.pop(), sentence, sentence))
-                continue
-            parts = {(r if r in order else fallback): (t or "").strip() for r, t in (parts or {}).items()}
-            for region in sorted(labels | {r for r, t in parts.items() if t}, key=order.__getitem__):
-                out.append((region, parts.get(region) or sentence, sentence))
-        return out
-
-    def _faithful(self, part: FindingAttributes, whole: FindingAttributes, text: str, sentence: str, prefix: str):
-        if part.abnormal and not whole.abnormal:
-            return whole, sentence
-        if whole.negated and not part.negated and part.abnormal:
-            return whole, sentence
-        if whole.uncertain and part.abnormal and not part.uncertain:
-            hedged = f"{prefix} {text[:1].lower()}{text[1:]}"
-            a = analyze(hedged, extra_terms=self.extra_terms)
-            return (a, hedged) if a.uncertain else (whole, sentence)
-        return part, text
-
-    @staticmethod
-    def _finding(region: str, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
+    def finding(self, row: Row, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
+        """Specimen elements are never abnormal; a node count decides the lymph node element."""
+        region = row.region
         abnormal = a.abnormal
         if region in _DESCRIPTIVE:
             abnormal = False  # "axillary dissection" is a procedure, not a finding
@@ -196,6 +127,26 @@ class SynopticDictationDrafter:
                 abnormal = False  # "0 of 3 lymph nodes", "lymph nodes negative"
         return Finding(region=region, text=text, abnormal=abnormal, negated=a.negated, uncertain=a.uncertain,
                        laterality=a.laterality, size_mm=a.size_mm, provenance=prov)
+
+    def complete(self, by_region: dict[str, list[Finding]], template: Template, prov: Provenance) -> list[Flag]:
+        """An undictated laterality element takes the one side the procedure or site names (flagged)."""
+        flags: list[Flag] = []
+        if "laterality" in by_region and not by_region["laterality"]:
+            derived = self._derive_laterality(by_region)
+            if derived:
+                side, source_region = derived
+                by_region["laterality"].append(Finding(region="laterality", text=f"{side.capitalize()}.",
+                                                       laterality=side, provenance=prov))  # type: ignore[arg-type]
+                flags.append(Flag(code="laterality-from-dictation", severity="info", region="laterality",
+                                  message=f"Laterality was not dictated on its own; '{side}' is taken from the "
+                                          f"{template.region(source_region).label.lower()} statement. Confirm it."))
+        return flags
+
+    def conclude(
+        self, statements: Sequence[str], findings: list[Finding], defaults: list[str], template: Template
+    ) -> tuple[list[str], list[Flag]]:
+        flags = coverage_flags(template, dictated=bool(statements), defaults=defaults, messages=_MESSAGES)
+        return self.impression(findings, template), flags
 
     @staticmethod
     def _derive_laterality(by_region: dict[str, list[Finding]]) -> tuple[str, str] | None:
@@ -228,20 +179,6 @@ class SynopticDictationDrafter:
                 if item not in items:
                     items.append(item)
         return items[: template.impression.max_items] or [template.impression.normal]
-
-    @staticmethod
-    def _flags(template: Template, sentences: list[str], defaults: list[str]) -> list[Flag]:
-        flags: list[Flag] = []
-        if not sentences:
-            flags.append(Flag(code="no-dictation", severity="warning",
-                              message="Nothing was dictated: every element reads 'Not reported.'. Dictate or edit "
-                                      "the elements before signing."))
-        if defaults:
-            labels = ", ".join(f"{template.region(r).label} ({r})" for r in defaults)
-            flags.append(Flag(code="default-regions", severity="info",
-                              message=f"Not dictated, left as the template default: {labels}.",
-                              region=defaults[0] if len(defaults) == 1 else None))
-        return flags
 
 
 class PathologyModelDrafter(ModelDrafter):
