@@ -158,3 +158,33 @@ def test_default_examples_folder_is_served_by_gradio(service):
 
     ctl = Controller(service, {})
     assert ctl.examples_dir.is_relative_to(Path(tempfile.gettempdir()))
+
+
+def _builtin_examples():
+    from pixtralogist.core.examples import list_examples
+
+    return [(ex.id, ex.specialty, ex.expected_template)
+            for ex in list_examples(get_plugin_manager(autoload=False))]
+
+
+@pytest.mark.parametrize("example_id, specialty, template_id", _builtin_examples())
+def test_every_builtin_example_through_the_app_to_a_signed_fhir_export(ctl, service, example_id, specialty,
+                                                                       template_id):
+    """Each specialty's example: loaded in the app, drafted, signed and exported as FHIR."""
+    import json
+
+    out = as_dict(EXAMPLE_KEYS, ctl.try_example(example_id))
+    turn = as_dict(TURN_KEYS, ctl.draft(new_session(), out["files"], out["indication"], out["comparison"],
+                                        out["prior_report"], out["notes"], out["specialty"]))
+    session = turn["session"]
+    t = service.get(session["case_id"])
+    assert t.status == "review", t.error
+    assert (t.draft.specialty, t.draft.template_id) == (specialty, template_id or t.draft.template_id)
+    texts = [upd(turn[f"region_{i}"], "value") for i in range(MAX_REGIONS) if upd(turn[f"slot_{i}"], "visible")]
+    assert len(texts) == len(t.draft.regions)
+    signed = as_dict(TURN_KEYS, ctl.sign(session, "Dr Ada Example", "\n".join(t.draft.impression), *texts))
+    assert service.get(session["case_id"]).status == "signed", signed["status"]
+    exported = as_dict(("export_file", "status"), ctl.export_fhir(session))
+    fhir = json.loads(Path(upd(exported["export_file"], "value")).read_text())
+    assert fhir["resourceType"] == "DiagnosticReport" and fhir["status"] == "final"
+    assert fhir["performer"] and "Dr Ada Example" in json.dumps(fhir["performer"])
