@@ -172,7 +172,7 @@ class ReportingService:
         from langgraph.types import Command
 
         with self._lock(case_id):
-            snap = self._snapshot(case_id)
+            snap = self._unstrand(case_id, self._snapshot(case_id))
             intr = self._interrupt(snap)
             if intr is None and snap.next:
                 try:
@@ -288,10 +288,21 @@ class ReportingService:
         return self._act("sign", case_id, "review", {"action": "sign", "clinician": clinician.strip(),
                                                      "edit_id": uuid.uuid4().hex}, signed_by=clinician.strip())
 
+    def _unstrand(self, case_id: str, snap):
+        """A crash can leave an unsigned draft with no step to run and no pause to resume (the
+        thread looks finished). Put it back in review with its state (every edit) intact."""
+        draft = snap.values.get("draft") or {}
+        if snap.next or self._interrupt(snap) is not None or not draft or draft.get("status") == "signed":
+            return snap
+        log.warning("case %s: found without a pending step after a restart; back to review", case_id)
+        self.graph.update_state(self._config(case_id), None, as_node="verify")  # next: review
+        self._run(case_id, None)
+        return self._snapshot(case_id)
+
     def get(self, case_id: str) -> Turn:
         """The case as it stands; a step cut off by a crash is completed first."""
         with self._lock(case_id):
-            snap = self._snapshot(case_id)
+            snap = self._unstrand(case_id, self._snapshot(case_id))
             if snap.next and self._interrupt(snap) is None:
                 turn = self._run(case_id, None)
             else:
