@@ -2,8 +2,9 @@
 
 One run each (no downloads: a tiny LLaVA-NeXT and a two-case quiz data set are
 built in a temporary folder). The finetune module's step includes everything
-it does per step (lazy image ingestion + tokenisation of the batch, accelerate,
-gradient clipping, scheduler, loss bookkeeping); the bare loop runs
+it does per step (accelerate, gradient clipping, scheduler, loss bookkeeping, and
+image ingestion + tokenisation of the batch: done on first use, then served from
+the encoded-example cache, ``encoded_cache_mb``); the bare loop runs
 forward/backward/AdamW on the pre-collated batch with the same LoRA settings.
 Prints both medians (first step excluded as warm-up), wall-clock and process CPU time
 (the latter is the fairer figure on a shared, busy machine), and the ratios; target <= 1.2.

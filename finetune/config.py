@@ -201,6 +201,9 @@ class TrainConfig(_Common):
     max_grad_norm: float = _help("Gradient clipping norm (0 disables clipping).", default=1.0)
     train_projector: bool = _help("Also train the multimodal projector (saved in full with the adapter).",
                                   default=False)
+    encoded_cache_mb: int = _help(
+        "Keep encoded examples (tokens and image tensors) in memory up to this many MiB, so that later "
+        "epochs skip image ingestion and tokenisation; 0 re-encodes every time.", default=1024)
     save_every: int = _help("Write a resumable checkpoint every N optimizer steps (0: only at the end).",
                             default=50)
     keep_checkpoints: int = _help("How many checkpoints to keep (oldest are deleted).", default=2)
@@ -216,10 +219,11 @@ class TrainConfig(_Common):
         if self.data is None and self.feedback_db is None:
             _fail("data", "give a data directory (--data) and/or a feedback store (--feedback-db)")
         _choice(self, "missing_images", ("skip", "error"))
-        _integers(self, "max_train_samples", "max_eval_samples", "warmup_steps", "save_every",
+        _integers(self, "max_train_samples", "max_eval_samples", "warmup_steps", "save_every", "encoded_cache_mb",
                   "keep_checkpoints", "eval_every", "log_every")
         _positive(self, "num_epochs", "log_every", "keep_checkpoints")
-        _positive(self, "warmup_steps", "save_every", "eval_every", "max_grad_norm", allow_zero=True)
+        _positive(self, "warmup_steps", "save_every", "eval_every", "max_grad_norm", "encoded_cache_mb",
+                  allow_zero=True)
         for name in ("max_train_samples", "max_eval_samples"):
             if getattr(self, name) is not None and getattr(self, name) <= 0:
                 _fail(name, "must be > 0 (or omitted)")

@@ -192,17 +192,29 @@ class _ListSampler:
 
 
 class _EncodedDataset:
-    """Examples encoded lazily (images ingested and tokenized when a batch needs them)."""
+    """Examples encoded lazily (images ingested and tokenized when a batch first needs them) and
+    kept, up to ``cache_mb`` MiB of tensors, for the following epochs."""
 
-    def __init__(self, examples: list["Example"], encoder: "Encoder") -> None:
+    def __init__(self, examples: list["Example"], encoder: "Encoder", cache_mb: int = 0) -> None:
         self.examples = examples
         self.encoder = encoder
+        self._budget = cache_mb * 1024 * 1024
+        self._cache: dict[int, dict] = {}
+        self._cached_bytes = 0
 
     def __len__(self) -> int:
         return len(self.examples)
 
     def __getitem__(self, i: int) -> dict:
-        return self.encoder.encode(self.examples[i])
+        hit = self._cache.get(i)
+        if hit is not None:
+            return hit
+        item = self.encoder.encode(self.examples[i])
+        size = sum(v.numel() * v.element_size() for v in item.values() if hasattr(v, "element_size"))
+        if self._cached_bytes + size <= self._budget:
+            self._cache[i] = item
+            self._cached_bytes += size
+        return item
 
 
 def _epoch_order(n: int, seed: int, epoch: int) -> list[int]:
@@ -388,7 +400,8 @@ def train(cfg: TrainConfig, *, accelerator=None) -> TrainResult:
     model.train()
 
     encoder = Encoder(processor, template, max_length=cfg.max_length, base_path=cfg.base_model)
-    train_ds, eval_ds = _EncodedDataset(train_ex, encoder), _EncodedDataset(eval_ex, encoder)
+    train_ds = _EncodedDataset(train_ex, encoder, cfg.encoded_cache_mb)
+    eval_ds = _EncodedDataset(eval_ex, encoder, cfg.encoded_cache_mb)
 
     per_step = cfg.batch_size * accelerator.num_processes * cfg.grad_accum
     steps_per_epoch = max(1, math.ceil(len(train_ex) / per_step))

@@ -303,3 +303,27 @@ def test_qlora_trains_on_cuda(tmp_path):
                                gradient_checkpointing=True))
     assert result.losses[-1][1] < result.losses[0][1]
     assert json.loads((tmp_path / "qlora" / "metadata.json").read_text())["method"] == "qlora-sft"
+
+
+def test_encoded_examples_are_cached_within_the_budget():
+    import torch
+
+    from pixtralogist.finetune.train import _EncodedDataset
+
+    class CountingEncoder:  # a stand-in for the processor-backed Encoder: counts encodings
+        calls = 0
+
+        def encode(self, example):
+            CountingEncoder.calls += 1
+            return {"input_ids": torch.arange(example), "pixel_values": torch.zeros(1024, 256)}  # 1 MiB
+
+    ds = _EncodedDataset([3, 4, 5], CountingEncoder(), cache_mb=2)
+    first = [ds[i] for i in range(3)]
+    again = [ds[i] for i in range(3)]
+    assert CountingEncoder.calls == 3 + 1  # the third example did not fit in 2 MiB: encoded again
+    assert again[0] is first[0] and again[1] is first[1] and again[2] is not first[2]
+    assert torch.equal(again[2]["input_ids"], first[2]["input_ids"])
+    CountingEncoder.calls = 0
+    nocache = _EncodedDataset([3], CountingEncoder(), cache_mb=0)
+    nocache[0], nocache[0]
+    assert CountingEncoder.calls == 2
