@@ -317,10 +317,10 @@ def test_encoded_examples_are_cached_within_the_budget():
             CountingEncoder.calls += 1
             return {"input_ids": torch.arange(example), "pixel_values": torch.zeros(1024, 256)}  # 1 MiB
 
-    ds = _EncodedDataset([3, 4, 5], CountingEncoder(), cache_mb=2)
+    ds = _EncodedDataset([3, 4, 5], CountingEncoder(), cache_mb=3)
     first = [ds[i] for i in range(3)]
     again = [ds[i] for i in range(3)]
-    assert CountingEncoder.calls == 3 + 1  # the third example did not fit in 2 MiB: encoded again
+    assert CountingEncoder.calls == 3 + 1  # the third example did not fit in 3 MiB: encoded again
     assert again[0] is first[0] and again[1] is first[1] and again[2] is not first[2]
     assert torch.equal(again[2]["input_ids"], first[2]["input_ids"])
     CountingEncoder.calls = 0
