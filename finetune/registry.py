@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 from pixtralogist.core.errors import ConfigError, PixtralogistError
 

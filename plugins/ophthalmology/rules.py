@@ -38,7 +38,6 @@ from pixtralogist.plugins.ophthalmology.grading import (
     Described,
     Derived,
     derive,
-    grade_name,
     lesion_mentions,
     stated_grades,
 )
