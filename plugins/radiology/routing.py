@@ -21,6 +21,7 @@ study: "recommend CT in 3 months", "compared with CT 2023") only add topic words
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 from pixtralogist.core.models import Case, RouteScore
@@ -133,81 +134,78 @@ def score_cxr(case: Case) -> RouteScore:
     return _score("cxr", score, reasons)
 
 
-def score_ct_chest(case: Case) -> RouteScore:
-    """A 0..1 score that ``case`` is a CT of the chest (hint not applied)."""
+@dataclass(frozen=True)
+class _CrossSectional:
+    """What scores one cross-sectional template (CT chest, MRI brain): the same evidence, other words."""
+
+    template_id: str
+    modalities: frozenset[str]
+    modality_label: str        # "CT", "MR"
+    body_parts: frozenset[str]
+    body_label: str            # "the chest"
+    named: re.Pattern[str]     # the study named in the indication / description
+    named_label: str           # "CT", "MRI"
+    words: re.Pattern[str]     # anatomy words in the request
+    words_label: str           # "chest"
+    other_words: re.Pattern[str]  # the other template's anatomy
+    radiograph_named_lowers: bool = False
+
+
+def _score_cross_sectional(case: Case, t: _CrossSectional) -> RouteScore:
     score = 0.0
     reasons: list[str] = []
     modality = (case.modality or "").upper()
     body = (case.body_part or "").upper()
-    if modality in CT_MODALITIES:
+    if modality in t.modalities:
         score += 0.5
         reasons.append(f"DICOM modality {modality}")
     elif modality:
         score -= 0.4
-        reasons.append(f"DICOM modality {modality} is not CT")
-    if body in CT_CHEST_BODY_PARTS:
+        reasons.append(f"DICOM modality {modality} is not {t.modality_label}")
+    if body in t.body_parts:
         score += 0.35
         reasons.append(f"body part {body}")
     elif body:
         score -= 0.3
-        reasons.append(f"body part {body} is not the chest")
+        reasons.append(f"body part {body} is not {t.body_label}")
     study = _study_text(case)
     request = _request_text(case)
-    ct_named = bool(_CT_WORDS.search(study))
-    if ct_named:
+    named = bool(t.named.search(study))
+    if named:
         score += 0.3
-        reasons.append("CT named in the indication or study description")
-    words = _words(_CHEST_WORDS, request)
+        reasons.append(f"{t.named_label} named in the indication or study description")
+    words = _words(t.words, request)
     if words:
         score += min(0.4, 0.15 * len(words))
-        reasons.append("chest words in request: " + ", ".join(sorted(words)[:5]))
-    if not modality and not ct_named:
-        score = min(score, 0.45)  # chest words alone describe a radiograph as well
-    if _XRAY_WORDS.search(study) and not ct_named:
+        reasons.append(f"{t.words_label} words in request: " + ", ".join(sorted(words)[:5]))
+    if not modality and not named:
+        score = min(score, 0.45)  # anatomy words alone may describe a radiograph or a CT head as well
+    if t.radiograph_named_lowers and _XRAY_WORDS.search(study) and not named:
         score -= 0.3
         reasons.append("the study is named as a radiograph")
-    brain = _words(_BRAIN_WORDS, request)
-    if brain and not words:
+    if _words(t.other_words, request) and not words:
         score -= 0.2
     score = _other_specialty(request, score, reasons)
-    return _score("ct_chest", score, reasons)
+    return _score(t.template_id, score, reasons)
+
+
+_CT_CHEST = _CrossSectional(
+    "ct_chest", frozenset(CT_MODALITIES), "CT", frozenset(CT_CHEST_BODY_PARTS), "the chest", _CT_WORDS, "CT",
+    _CHEST_WORDS, "chest", _BRAIN_WORDS,
+    radiograph_named_lowers=True)
+_MRI_BRAIN = _CrossSectional(
+    "mri_brain", frozenset(MR_MODALITIES), "MR", frozenset(BRAIN_BODY_PARTS), "the brain", _MR_WORDS, "MRI",
+    _BRAIN_WORDS, "brain", _CHEST_WORDS)
+
+
+def score_ct_chest(case: Case) -> RouteScore:
+    """A 0..1 score that ``case`` is a CT of the chest (hint not applied)."""
+    return _score_cross_sectional(case, _CT_CHEST)
 
 
 def score_mri_brain(case: Case) -> RouteScore:
     """A 0..1 score that ``case`` is an MRI of the brain (hint not applied)."""
-    score = 0.0
-    reasons: list[str] = []
-    modality = (case.modality or "").upper()
-    body = (case.body_part or "").upper()
-    if modality in MR_MODALITIES:
-        score += 0.5
-        reasons.append(f"DICOM modality {modality}")
-    elif modality:
-        score -= 0.4
-        reasons.append(f"DICOM modality {modality} is not MR")
-    if body in BRAIN_BODY_PARTS:
-        score += 0.35
-        reasons.append(f"body part {body}")
-    elif body:
-        score -= 0.3
-        reasons.append(f"body part {body} is not the brain")
-    study = _study_text(case)
-    request = _request_text(case)
-    mr_named = bool(_MR_WORDS.search(study))
-    if mr_named:
-        score += 0.3
-        reasons.append("MRI named in the indication or study description")
-    words = _words(_BRAIN_WORDS, request)
-    if words:
-        score += min(0.4, 0.15 * len(words))
-        reasons.append("brain words in request: " + ", ".join(sorted(words)[:5]))
-    if not modality and not mr_named:
-        score = min(score, 0.45)  # brain words alone may describe a CT head
-    chest = _words(_CHEST_WORDS, request)
-    if chest and not words:
-        score -= 0.2
-    score = _other_specialty(request, score, reasons)
-    return _score("mri_brain", score, reasons)
+    return _score_cross_sectional(case, _MRI_BRAIN)
 
 
 #: Template id -> its scoring function, in template order.
