@@ -54,7 +54,6 @@ class ReportingService:
         self.data_dir = data_dir
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        self._db_lock = threading.Lock()
 
     @classmethod
     def create(cls, data_dir: Path | None = None, *, host: PluginHost | None = None,
@@ -97,8 +96,7 @@ class ReportingService:
             log.exception("warm-up failed; the first draft will be slower")
 
     def close(self) -> None:
-        with self._db_lock:
-            self._checkpoints.close()
+        self._checkpoints.close()
         self.runtime.feedback.close()
         if self.runtime.store is not None:
             self.runtime.store.close()
@@ -128,8 +126,7 @@ class ReportingService:
         return None
 
     def _index(self, case_id: str, turn: Turn, indication: str | None = None) -> None:
-        with self._db_lock:
-            self._cases.upsert(case_id, turn.status, turn.draft.specialty if turn.draft else None, indication or "")
+        self._cases.upsert(case_id, turn.status, turn.draft.specialty if turn.draft else None, indication or "")
 
     def _run(self, case_id: str, payload: Any) -> Turn:
         try:
@@ -222,9 +219,7 @@ class ReportingService:
 
     def _reconcile(self, case_id: str, turn: Turn) -> None:
         """After a crash: bring the case list and the audit log in line with the checkpoint."""
-        with self._db_lock:
-            status = self._cases.status(case_id)
-        if status != turn.status:
+        if self._cases.status(case_id) != turn.status:
             self._index(case_id, turn)
         if turn.status == "signed" and not any(e.action == "sign" and e.detail.get("status") == "signed"
                                                for e in self.audit.events(case_id)):
@@ -314,5 +309,4 @@ class ReportingService:
         return Case.model_validate(self._snapshot(case_id).values["case"])
 
     def list_cases(self, limit: int = 200) -> list[CaseSummary]:
-        with self._db_lock:
-            return self._cases.list(limit)
+        return self._cases.list(limit)

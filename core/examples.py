@@ -20,10 +20,8 @@ def list_examples(host: "PluginHost", specialty: str | None = None) -> list[Exam
     names = [specialty] if specialty else list(host.specialties())  # specialties() is a dict by name
     seen: dict[str, ExampleCase] = {}
     for name in names:
-        for results in host._call("pixtralogist_examples", specialty=name):
-            for ex in results or []:
-                if isinstance(ex, ExampleCase):  # a plugin's wrong-typed result is skipped, not fatal
-                    seen.setdefault(ex.id, ex)
+        for ex in host.examples(name):
+            seen.setdefault(ex.id, ex)
     return list(seen.values())
 
 

@@ -29,6 +29,7 @@ from pixtralogist.core.errors import DuplicateRegistrationError, PluginError, Un
 from pixtralogist.core.models import (
     Case,
     Draft,
+    ExampleCase,
     Flag,
     GuidelineSnippet,
     ModelConfig,
@@ -221,6 +222,15 @@ class PluginHost:
                 seen.add(snip.id)
                 out.append(snip)
         return out
+
+    def examples(self, specialty: str) -> list[ExampleCase]:
+        """The example cases of ``specialty`` (a wrong-typed result is reported and skipped; the
+        first example of an id wins)."""
+        seen: dict[str, ExampleCase] = {}
+        for group in self._call("pixtralogist_examples", specialty=specialty):
+            for ex in self._typed(group or [], ExampleCase, "pixtralogist_examples"):
+                seen.setdefault(ex.id, ex)
+        return list(seen.values())
 
     def verify(self, draft: Draft, case: Case, template: Template, snippets: list[GuidelineSnippet]) -> list[Flag]:
         flags: list[Flag] = []

@@ -139,7 +139,7 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
         saver = SqliteSaver(conn)
         saver.setup()
         return CheckpointStore(saver, CaseIndex.sqlite(conn, saver.lock), str(Path(data_dir) / "agent.sqlite"),
-                               conn.close)
+                               _closer(conn, saver.lock))
     try:
         import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
@@ -154,7 +154,17 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
                           f"{type(exc).__name__}") from None
     saver = PostgresSaver(conn)
     saver.setup()
-    return CheckpointStore(saver, CaseIndex.postgres(conn, saver.lock), _redact(storage.checkpointer), conn.close)
+    return CheckpointStore(saver, CaseIndex.postgres(conn, saver.lock), _redact(storage.checkpointer),
+                           _closer(conn, saver.lock))
+
+
+def _closer(conn: Any, lock: Any) -> Callable[[], None]:
+    """Close ``conn`` once no checkpoint or case-list statement is running on it."""
+    def close() -> None:
+        with lock:
+            conn.close()
+
+    return close
 
 
 def open_guideline_store(data_dir: Path | None, storage: StorageSettings | None = None):
