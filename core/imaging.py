@@ -690,11 +690,15 @@ def _decode_dicom(
         arr = pixel_array(ds, index=frame_index)
     except Exception:  # noqa: BLE001 - decoders raise many types; messages may quote header values
         if tsyntax.is_compressed:
+            # Every installed decoder refused the stream (pydicom tries each in turn): the
+            # compressed data itself is damaged or does not follow its standard (e.g. JPEG
+            # scan parameters a conforming decoder must reject). Codec messages are not quoted.
+            tried = ", ".join(sorted(getattr(decoder, "available_plugins", ()) or ())) or "none"
             raise CorruptImageError(
-                f"Image {index} is a DICOM image compressed as '{tsyntax.name}', and its pixel data "
-                "cannot be decoded: the file is damaged or truncated, or this variant of the compression "
-                "needs a decoder that is not installed (pylibjpeg or gdcm). Export the image uncompressed "
-                "(Explicit VR Little Endian) or as PNG and upload it again."
+                f"Image {index} is a DICOM image compressed as '{tsyntax.name}', but its compressed "
+                f"pixel data is damaged or does not follow the {tsyntax.name} standard, so no decoder "
+                f"could read it (tried: {tried}). Export the image again from the PACS or modality, "
+                "uncompressed (Explicit VR Little Endian) or as PNG, and upload it again."
             ) from None
         raise _corrupt_dicom(
             index, "its pixel data is incomplete or does not match its image size (the file looks truncated)"
