@@ -43,9 +43,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	@echo "[2/4] $$(grep -c '==' $(LOCK)) locked packages from $(LOCK) (about 2-4 min on a fresh machine, seconds when up to date)"
 	@$(PIP) install -q --progress-bar off $(FIND_LINKS) -r $(LOCK) $(QUIET)
 	@echo "[3/4] pixtralogist itself, editable (a few seconds)"
-	@# (setuptools' "Editable installation" note is information only: the package-dir mapping
-	@# of the repository root needs its meta-path finder.)
-	@PYTHONWARNINGS="ignore:Editable installation" $(PIP) install -q --no-deps --no-build-isolation -e . $(QUIET)
+	@$(PIP) install -q --no-deps --no-build-isolation -e . $(QUIET)
 	@echo "[4/4] checking the environment"
 	@# (torchxrayvision is installed without its dependencies on purpose; see below)
 	@bad=$$($(PIP) check 2>&1 | grep -v -e '^torchxrayvision ' -e '^No broken requirements'); \
