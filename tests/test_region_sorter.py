@@ -13,7 +13,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -227,15 +226,14 @@ def test_sort_never_crashes(sorter, text):
     assert all(isinstance(v, str) for v in out.values())
 
 
+@pytest.mark.timeout(120)  # a pathological (quadratic) slowdown fails here; speed itself is benchmarks/region_sorter.py's
 def test_very_long_input(sorter):
     unit = (
         "The cardiomediastinal silhouette and pulmonary vasculature are within normal limits. "
         "No pneumothorax or pleural effusion. Heart size normal, lungs clear. "
     )
     text = unit * 400 + "word " * 20000  # ~1,200 sentences and one 100,000-character run-on
-    t0 = time.perf_counter()
     out = sorter.sort(text)
-    assert time.perf_counter() - t0 < 5
     assert list(out) == list(REGIONS)
     assert out["heart"].startswith("Cardiac silhouette within normal limits.")
 
@@ -252,10 +250,9 @@ def test_very_long_input(sorter):
         "The heart, " * 300 + "and lungs are normal.",
     ],
 )
+@pytest.mark.timeout(60)  # catastrophic backtracking takes minutes to hours on these inputs
 def test_no_catastrophic_backtracking(sorter, text):
-    t0 = time.perf_counter()
     out = sorter.sort(text)
-    assert time.perf_counter() - t0 < 2
     assert list(out) == list(REGIONS)
 
 
