@@ -106,7 +106,7 @@ def test_audit_log_is_append_only(tmp_path):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             con.execute(sql)
     assert con.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 3
-    # Bypassing the triggers is detected by the hash chain.
+    # Bypassing the triggers is detected by the keyed chain (every attack: tests/test_security_audit.py).
     con.execute("DROP TRIGGER audit_no_update")
     con.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 1")
     con.commit()
@@ -182,9 +182,12 @@ def test_what_the_readme_says_about_access(tmp_path):
                 assert anon.get(path).status_code == 401, path
                 assert authed.get(path).status_code == 200, path
             # The login form's own API routes answer anonymous requests (and carry no app data).
-            for rest in sorted(PUBLIC_API_PATHS):
+            for rest in sorted(PUBLIC_API_PATHS - {"/login_check"}):
                 r = anon.get(API_PREFIX + rest)
                 assert r.status_code != 401, (rest, r.status_code)
                 assert "intake-files" not in r.text
+            # ... login_check is the form's question "am I logged in?"
+            assert anon.get(API_PREFIX + "/login_check").status_code == 401
+            assert authed.get(API_PREFIX + "/login_check").status_code == 200
     finally:
         stop_server(server)
