@@ -202,7 +202,8 @@ class AuditLog:
             beside the log).
         :param create: create the key (0600) and the anchor when the log has none yet, seal a legacy
             log, and move an anchor left one event behind by a crash. ``False`` (``pixtralogist audit
-            verify``) writes nothing.
+            verify``) writes no key and no anchor (opening still re-creates dropped triggers and the
+            lock file ``audit.lock``); a log without a key is then reported as not sealed.
         :raises AuditError: the log was keyed (it has keyed events or an anchor) but its key file is
             missing, or the key file is malformed or open to other users.
         """

@@ -179,7 +179,7 @@ def test_intact_log_verifies_and_the_key_stays_outside_it(tmp_path):
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(anchor_file.stat().st_mode) == 0o600
     secret = key_file.read_text().strip()
-    assert len(secret) == 64
+    assert len(secret) == 64 and secret not in repr(AuditKey.read(key_file))
     for f in tmp_path.iterdir():  # the key is in its own file only (not in the log, WAL or anchor)
         if f != key_file and f.is_file():
             assert secret.encode() not in f.read_bytes(), f
