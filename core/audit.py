@@ -23,10 +23,12 @@ MAC verifies and chains to the anchored head, says so, and the next write or
 open moves the anchor on.
 
 Logs written before the keyed chain (plain SHA-256 per event) are kept as
-they are: the first open with a key seals them (the anchor records how many
-there are, and the first keyed event chains over their last hash). The check
-reports them as *unkeyed*: a change made to them before they were sealed
-cannot be detected.
+they are: the open that creates the key seals them (the anchor records how
+many there are, and the first keyed event chains over their last hash); with a
+key provisioned beforehand, ``pixtralogist audit seal`` does it once. Nothing
+else seals, so a deleted anchor plus events rewritten in the old format do not
+pass for an old log. The check reports sealed events as *unkeyed*: a change
+made to them before they were sealed cannot be detected.
 
 What goes in: the time (UTC), the actor (the logged-in user, or ``'local'``
 when the app runs without a login or from the CLI), the action, the case id and
@@ -194,16 +196,21 @@ class AuditLog:
 
     @classmethod
     def open(cls, path: str | Path | None, *, key_file: str | Path | None = None,
-             create: bool = True) -> "AuditLog":
+             create: bool = True, seal_legacy: bool = False) -> "AuditLog":
         """The log at ``path`` (created if absent; WAL, synchronous FULL); ``None`` means in memory
         (with a random key that lives as long as the process).
 
         :param key_file: the HMAC key (default ``$PIXTRALOGIST_AUDIT_KEY_FILE``, else ``audit.key``
             beside the log).
-        :param create: create the key (0600) and the anchor when the log has none yet, seal a legacy
-            log, and move an anchor left one event behind by a crash. ``False`` (``pixtralogist audit
+        :param create: create the key (0600) and the anchor when the log has none yet, seal a log
+            from an earlier release when this open creates its key, and move an anchor left one event
+            behind by a crash. ``False`` (``pixtralogist audit
             verify``) writes no key and no anchor (opening still re-creates dropped triggers and the
             lock file ``audit.lock``); a log without a key is then reported as not sealed.
+        :param seal_legacy: seal a log of unkeyed events that has no anchor even though its key
+            already exists (a key provisioned before the upgrade; ``pixtralogist audit seal``).
+            Never done otherwise: an anchor deleted and the events rewritten in the old format
+            must not pass for an old log.
         :raises AuditError: the log was keyed (it has keyed events or an anchor) but its key file is
             missing, or the key file is malformed or open to other users.
         """
@@ -214,7 +221,7 @@ class AuditLog:
         try:
             if p is None:
                 audit = cls(conn, None, AuditKey.ephemeral(), MemoryAnchor())
-                audit._start()
+                audit._start(seal_legacy=False)
                 return audit
             p.parent.mkdir(parents=True, exist_ok=True)
             anchors = AnchorFile(anchor_path_for(p), lock_path_for(p))
@@ -233,16 +240,17 @@ class AuditLog:
                             "a new key would make every recorded event unverifiable")
                     if create:
                         audit._key = AuditKey.create(kpath)
+                        seal_legacy = True  # the first start after the upgrade
                 if create and audit._key is not None:
-                    audit._start()
+                    audit._start(seal_legacy=seal_legacy)
             return audit
         except BaseException:
             conn.close()
             raise
 
-    def _start(self) -> None:
-        """Seal a log without an anchor (new, or written before the keyed chain); catch up an anchor a
-        crash left one event behind. Called with the anchor lock held."""
+    def _start(self, *, seal_legacy: bool) -> None:
+        """Anchor a new log, seal one written before the keyed chain (``seal_legacy``), catch up an
+        anchor a crash left one event behind. Called with the anchor lock held."""
         state = self._anchors.load()
         if state.anchor is None:
             if state.exists:
@@ -251,6 +259,10 @@ class AuditLog:
             if any(h.startswith(MAC_PREFIX) for _, h in rows):
                 log.error("the audit log %s has keyed events but no anchor; `pixtralogist audit verify` "
                           "reports it", self.path)
+                return
+            if rows and not seal_legacy:
+                log.error("the audit log %s has no anchor; if it comes from an earlier release and its key "
+                          "was provisioned beforehand, seal it once with `pixtralogist audit seal`", self.path)
                 return
             last_seq, head = rows[-1] if rows else (0, GENESIS)
             anchor = Anchor(count=len(rows), seq=last_seq, head=head, legacy=len(rows), sealed_at=_now(),
@@ -371,7 +383,11 @@ class AuditLog:
             return fail(f"the audit log has no key yet ({n} events with the old unkeyed SHA-256 chain, "
                         "not sealed): start the app once to key and anchor it")
         if anchor is None:
-            return fail(f"{state.problem}: the log cannot be checked for removed events")
+            hint = ""
+            if not state.exists and rows and not any(r[7].startswith(MAC_PREFIX) for r in rows):
+                hint = (f" (its {n} events carry the old unkeyed chain: if the log comes from an earlier release "
+                        "and its key was provisioned beforehand, seal it once with `pixtralogist audit seal`)")
+            return fail(f"{state.problem}: the log cannot be checked for removed events{hint}")
         if anchor.key_id != key.key_id:
             return fail(f"the anchor was written with another key (key id {anchor.key_id}, configured key "
                         f"{key.key_id}): the wrong key is configured, or the anchor was replaced")

@@ -133,6 +133,12 @@ def delete_anchor(db: Path) -> None:
     db.with_suffix(".anchor").unlink()
 
 
+def delete_anchor_and_recompute_plain_sha(db: Path) -> None:
+    """Make the log look like one from an earlier release: the app must not seal it as one."""
+    rewrite_and_recompute_plain_sha(db)
+    delete_anchor(db)
+
+
 def delete_tail_then_app_writes(db: Path) -> None:
     """The tail is deleted, then the app records another event: the anchor must not bless the gap."""
     delete_tail(db)
@@ -151,6 +157,7 @@ ATTACKS = [
     (delete_tail_and_edit_anchor, r"anchor's MAC does not verify: the anchor file was edited"),
     (truncate_anchor, r"anchor file .* is unreadable \(truncated or corrupted\)"),
     (delete_anchor, r"anchor file .* is missing: the log cannot be checked for removed events"),
+    (delete_anchor_and_recompute_plain_sha, r"anchor file .* is missing: .*seal it once with `pixtralogist audit seal`"),
     (delete_tail_then_app_writes, r"altered at event 4: it is not the anchored head"),
 ]
 
@@ -312,6 +319,42 @@ def test_kill_between_the_event_and_its_anchor(tmp_path):
         log.close()
 
 
+WRITER_DRIVER = """
+import sys
+from pixtralogist.core.audit import AuditLog
+log = AuditLog.open(sys.argv[1])
+print("ready", flush=True)
+for i in range(int(sys.argv[2])):
+    log.record("message", f"case-{i % 5}", actor="dr_a", status="review")
+log.close()
+"""
+
+
+def test_checks_while_another_process_writes_see_a_consistent_log(tmp_path):
+    """The file lock orders writers and checks: a check never sees the log ahead of (or behind) its anchor."""
+    db = tmp_path / "audit.sqlite"
+    AuditLog.open(db).close()
+    proc = subprocess.Popen([sys.executable, "-c", WRITER_DRIVER, str(db), "150"], env=child_env(),
+                            stdout=subprocess.PIPE, text=True)
+    results = []
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        log = AuditLog.open(db, create=False)
+        try:
+            while proc.poll() is None:
+                results.append(log.check())
+            results.append(log.check())
+        finally:
+            log.close()
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == 0
+    assert len({r.events for r in results}) > 2  # checks did interleave with the writes
+    bad = [r for r in results if not r.ok or r.notes]
+    assert not bad, bad[:3]
+    assert results[-1].events == 150
+
+
 def test_one_behind_is_accepted_only_when_the_extra_event_verifies(tmp_path):
     db = _new(tmp_path, EVENTS[:1])
     saved = (tmp_path / "audit.anchor").read_bytes()
@@ -374,6 +417,28 @@ def test_a_legacy_log_is_sealed_and_reported_as_unkeyed(tmp_path):
     result = _check(db)
     assert not result.ok
     assert "altered at event 4: it does not follow the event before it (the 3 unkeyed events" in result.reason
+
+
+def test_a_legacy_log_with_a_key_provisioned_beforehand_is_sealed_only_on_request(tmp_path):
+    data, secrets_dir = tmp_path / "data", tmp_path / "secrets"
+    data.mkdir()
+    secrets_dir.mkdir()
+    key = secrets_dir / "audit.key"
+    AuditKey.create(key)
+    _legacy_log(data / "audit.sqlite")
+    env = child_env(**{KEY_FILE_ENV: str(key)})
+    log = AuditLog.open(data / "audit.sqlite", key_file=key)  # the app starts: it does not seal by itself
+    log.close()
+    assert not (data / "audit.anchor").exists()
+    refused = _cli("--data-dir", str(data), env=env)
+    assert refused.returncode == 1 and "seal it once with `pixtralogist audit seal`" in refused.stderr
+    exe = str(Path(sys.executable).with_name("pixtralogist"))
+    sealed = subprocess.run([exe, "audit", "seal", "--data-dir", str(data)], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert sealed.returncode == 0, sealed.stderr
+    assert "sealed, 3 events (3 unkeyed)" in sealed.stdout
+    ok = _cli("--data-dir", str(data), env=env)
+    assert ok.returncode == 0 and "note: the first 3 events predate the keyed chain" in ok.stdout
 
 
 def test_a_sealed_legacy_log_without_keyed_events_detects_a_recomputed_chain(tmp_path):
