@@ -60,11 +60,13 @@ class ReportingService:
                retrieval: bool = True, storage: StorageSettings | None = None) -> "ReportingService":
         """Open (or create) the service's stores under ``data_dir`` (default ``$PIXTRALOGIST_HOME``
         or ``~/.pixtralogist``): ``agent.sqlite`` (checkpoints and case index), ``feedback.sqlite``,
-        ``audit.sqlite``, ``guidelines/`` (chromadb).
+        ``audit.sqlite`` with ``audit.key`` and ``audit.anchor`` (:mod:`pixtralogist.core.audit`),
+        ``guidelines/`` (chromadb).
 
         :param storage: PostgreSQL for checkpoints and the case list and/or a Chroma server for the
             guideline index (:mod:`pixtralogist.core.storage`); default: the site configuration's
             ``storage`` (``PIXTRALOGIST_CHECKPOINTER_URL`` / ``PIXTRALOGIST_CHROMA_URL``), else embedded.
+        :raises AuditError: the audit log was keyed but its key file is missing or unusable.
         """
         from pixtralogist.agents.graph import build_graph
         from pixtralogist.agents.runtime import AgentRuntime
@@ -78,13 +80,19 @@ class ReportingService:
             host = get_site_plugin_manager()
         if storage is None:  # the site configuration's choice, else the environment's, else embedded
             storage = getattr(host.settings, "storage", None) or StorageSettings.from_sources(None)
-        checkpoints = open_checkpoint_store(data_dir, storage)
+        # First, so that a missing audit key stops the start before anything else is opened.
+        audit = AuditLog.open(data_dir / "audit.sqlite")
+        try:
+            checkpoints = open_checkpoint_store(data_dir, storage)
+        except Exception:
+            audit.close()
+            raise
         try:
             runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval, storage=storage)
         except Exception:
             checkpoints.close()
+            audit.close()
             raise
-        audit = AuditLog.open(data_dir / "audit.sqlite")
         return cls(runtime, build_graph(runtime, checkpoints.saver), checkpoints, data_dir, audit=audit)
 
     def warm_up(self) -> None:

@@ -264,9 +264,101 @@ class ModelsCommand(Command):
         return 1 if failed else 0
 
 
+def _audit_path(args: argparse.Namespace) -> Path:
+    import os
+
+    from pixtralogist.core.errors import AuditError
+
+    data_dir = args.data_dir or Path(os.environ.get("PIXTRALOGIST_HOME") or Path.home() / ".pixtralogist")
+    path = args.log or data_dir / "audit.sqlite"
+    if not path.is_file():
+        raise AuditError(f"no audit log at {path}; pass --data-dir or --log")
+    return path
+
+
+def _audit_location(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="the app's data folder (default: $PIXTRALOGIST_HOME, else ~/.pixtralogist)")
+    p.add_argument("--log", type=Path, default=None, metavar="PATH",
+                   help="the audit database (default: DATA_DIR/audit.sqlite)")
+    p.add_argument("--key-file", type=Path, default=None, metavar="PATH",
+                   help="the HMAC key (default: $PIXTRALOGIST_AUDIT_KEY_FILE, else audit.key beside the log)")
+
+
+class AuditVerifyCommand(Command):
+    name = "verify"
+    help = ("check the audit log against its key and anchor; exit 0 when intact, 1 with the reason when not "
+            "(2: no log, or its key is missing)")
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        _audit_location(p)
+        p.add_argument("--expect", default=None, metavar="COUNT:HEX",
+                       help="a head printed by an earlier run and kept elsewhere; detects a rollback")
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        import dataclasses
+
+        from pixtralogist.core.audit import AuditLog
+
+        path = _audit_path(args)
+        audit = AuditLog.open(path, key_file=args.key_file, create=False)
+        try:
+            result = audit.check(expect=args.expect)
+        finally:
+            audit.close()
+        if args.json:
+            print(json.dumps({"log": str(path), **dataclasses.asdict(result)}, indent=2))
+        elif result.ok:
+            print(f"audit log {path}: intact, {result.events} events, head {result.head} "
+                  "(keep this head elsewhere and pass it as --expect to detect a rollback)")
+            for note in result.notes:
+                print(f"note: {note}")
+        else:
+            print(f"audit log {path}: FAILED: {result.reason}", file=sys.stderr)
+        return 0 if result.ok else 1
+
+
+class AuditSealCommand(Command):
+    name = "seal"
+    help = ("once, for a log from an earlier release whose key was provisioned beforehand: anchor its "
+            "unkeyed events (the app does it by itself when it creates the key)")
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        _audit_location(p)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.core.audit import AuditLog
+
+        path = _audit_path(args)
+        audit = AuditLog.open(path, key_file=args.key_file, seal_legacy=True)
+        try:
+            result = audit.check()
+        finally:
+            audit.close()
+        if not result.ok:
+            print(f"audit log {path}: not sealed: {result.reason}", file=sys.stderr)
+            return 1
+        print(f"audit log {path}: sealed, {result.events} events ({result.legacy} unkeyed), head {result.head}")
+        return 0
+
+
+class AuditCommand(Command):
+    name = "audit"
+    help = "the audit log of who drafted, edited and signed which case"
+    subcommands = (AuditVerifyCommand, AuditSealCommand)
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+        for cls in self.subcommands:
+            cmd = cls()
+            sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+            cmd.configure(sp)
+            sp.set_defaults(_command=cmd)
+
 
 COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,
-                                       ModelsCommand, EvalCommand, FinetuneCommand)
+                                       ModelsCommand, AuditCommand, EvalCommand, FinetuneCommand)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -73,6 +73,10 @@ class DataError(PixtralogistError):
     """A data set (IU X-Ray archive, annotation file, feedback store) is missing or malformed."""
 
 
+class AuditError(DataError):
+    """The audit log, its key or its anchor is missing or unreadable, or the log fails verification."""
+
+
 class ExportError(PixtralogistError):
     """A report cannot be exported in the requested format (e.g. DICOM SR for a case without DICOM images)."""
 

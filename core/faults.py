@@ -14,6 +14,8 @@ Several points are separated by commas. Points in the code:
   the report row and before the per-region rows (the graph has already
   checkpointed the signed draft; the ``learn`` step is half written);
 - ``service.after_sign``: the graph finished signing; the audit event is not
+  written yet;
+- ``audit.after_commit``: an audit event is committed; its anchor is not
   written yet.
 
 Never set this variable in production.

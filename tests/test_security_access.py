@@ -106,7 +106,7 @@ def test_audit_log_is_append_only(tmp_path):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             con.execute(sql)
     assert con.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 3
-    # Bypassing the triggers is detected by the hash chain.
+    # Bypassing the triggers is detected by the keyed chain (every attack: tests/test_security_audit.py).
     con.execute("DROP TRIGGER audit_no_update")
     con.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 1")
     con.commit()
@@ -142,3 +142,52 @@ def test_service_records_who_did_what(tmp_path):
         assert [e.action for e in svc.audit.events(cid)].count("sign") == 1
     finally:
         svc.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_what_the_readme_says_about_access(tmp_path):
+    """README, "Access, audit and reliability": with a login, anyone may load the page shell (the login
+    form, no app configuration) and its static assets; ``/config``, the API and file downloads answer
+    401 to anonymous requests and 200 once logged in; the login form's own API routes stay open."""
+    import re
+
+    import httpx
+
+    from pixtralogist.ui.auth import API_PREFIX, PUBLIC_API_PATHS
+
+    png = write_png(tmp_path / "f.png")
+    users = users_file(tmp_path / "users", {"dr_a": "s3cret"})
+    port = free_port()
+    server = start_server(tmp_path / "data", port, users_file=users, export_dir=tmp_path / "tmp")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as authed, httpx.Client(base_url=base, timeout=10) as anon:
+            assert authed.post("/login", data={"username": "dr_a", "password": "s3cret"}).status_code == 200
+            upload = authed.post("/gradio_api/upload", files={"files": ("x.png", png.read_bytes(), "image/png")})
+            assert upload.status_code == 200, upload.text
+            file_route = f"/gradio_api/file={upload.json()[0]}"
+            # The page shell: served to anyone, but only the login form without a login.
+            shell = anon.get("/")
+            assert shell.status_code == 200 and '"auth_required":true' in shell.text.replace(" ", "")
+            assert "intake-files" not in shell.text
+            mine = authed.get("/")
+            assert mine.status_code == 200 and "intake-files" in mine.text
+            # Its static assets (scripts, styles) are public too.
+            assets = re.findall(r'(?:src|href)="(\./assets/[^"]+|/assets/[^"]+)"', shell.text)
+            assert assets, shell.text[:500]
+            assert anon.get(assets[0].lstrip(".")).status_code == 200
+            # Data routes: 401 anonymous, 200 logged in.
+            for path in ("/config", "/gradio_api/info", file_route):
+                assert anon.get(path).status_code == 401, path
+                assert authed.get(path).status_code == 200, path
+            # The login form's own API routes answer anonymous requests (and carry no app data).
+            for rest in sorted(PUBLIC_API_PATHS - {"/login_check"}):
+                r = anon.get(API_PREFIX + rest)
+                assert r.status_code != 401, (rest, r.status_code)
+                assert "intake-files" not in r.text
+            # ... login_check is the form's question "am I logged in?"
+            assert anon.get(API_PREFIX + "/login_check").status_code == 401
+            assert authed.get(API_PREFIX + "/login_check").status_code == 200
+    finally:
+        stop_server(server)
