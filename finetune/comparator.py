@@ -86,6 +86,7 @@ from pixtralogist.core.spelling import americanize
 from pixtralogist.core.text import split_sentences
 from pixtralogist.core.vocabulary import FindingVocabulary
 from pixtralogist.finetune.green import LETTERS, JudgeResult, green_score
+from pixtralogist.finetune.semantic_match import SemanticMatcher
 
 __all__ = ["METRIC", "Finding", "Mention", "OfflineComparator", "compare", "extract_findings"]
 
@@ -148,6 +149,7 @@ _SKIP_SENTENCE = re.compile(
     r"comparison|compared (?:to|with)|(?:correlat|clinical correlation|follow-?up|recommend)\w*)",
     re.I,
 )
+_DIFFERENTIAL = re.compile(r"\s*(?:,\s*)?(?:or|versus|vs\.?|and/or|/)\s*", re.I)
 _NOT_BEFORE = re.compile(r"\b(?:not|non|never)\s+(?:\w+\s+)?$")
 _GLUED = re.compile(r"(?<=[a-z\d])\.(?=[A-Z])|<br\s*/?>", re.I)
 _STOP = frozenset(
@@ -269,6 +271,7 @@ class ReportFindings:
     findings: dict[str, Finding]
     unrecognised: list[Unrecognised]
     words: frozenset[str]
+    sentences: tuple[str, ...] = ()  # the analysed sentences (normalised text), for the semantic fallback
 
 
 def _stem(w: str) -> str:
@@ -398,6 +401,14 @@ def _find_mentions(sentence: str, vocab: FindingVocabulary) -> list[Mention]:
         if best is not None:
             assigned[best].append((kind, val))
 
+    # a differential ("atelectasis versus scarring", "effusion or scarring") shares its modifiers:
+    # "minimal atelectasis versus scarring" and "minimal scarring or atelectasis" say the same thing
+    order = sorted(range(len(kept)), key=lambda i: kept[i][0])
+    for x, y in zip(order, order[1:]):
+        if kept[x][3] == kept[y][3] == "term" and _DIFFERENTIAL.fullmatch(text, kept[x][1], kept[y][0]):
+            shared = list(dict.fromkeys(assigned[x] + assigned[y]))
+            assigned[x] = assigned[y] = shared
+
     out: list[Mention] = []
     for i, (s, e, name, kind) in enumerate(kept):
         lo, hi = clause_of(s)
@@ -431,9 +442,11 @@ def _extract_cached(text: str, vocab: FindingVocabulary) -> ReportFindings:
     text = text if isinstance(text, str) else ("" if text is None else str(text))
     text = _GLUED.sub(". ", text)  # "effusion.Heart size", "previously<BR>described"
     text = normalise_text(text, vocab)
+    analysed: list[str] = []
     for sentence in split_sentences(text) if text.strip() else []:
         if _SKIP_SENTENCE.search(sentence):
             continue
+        analysed.append(sentence)
         mentions = _mentions(sentence, vocab)
         if not mentions:
             words = _content_words(sentence)
@@ -456,7 +469,7 @@ def _extract_cached(text: str, vocab: FindingVocabulary) -> ReportFindings:
                 if m.size_mm is not None:
                     f.sizes.add(m.size_mm)
             f.sentences.append(sentence)
-    return ReportFindings(findings, unrecognised, _content_words(text))
+    return ReportFindings(findings, unrecognised, _content_words(text), tuple(analysed))
 
 
 # --- comparison ------------------------------------------------------------------------------
@@ -494,6 +507,17 @@ def _negative_covered(concept: str, cand: dict[str, "Finding"], umbrellas: dict[
     return False
 
 
+_MATCHER: SemanticMatcher | None = None
+
+
+def default_matcher() -> SemanticMatcher:
+    """The shared semantic matcher (one model and one embedding cache per process)."""
+    global _MATCHER
+    if _MATCHER is None:
+        _MATCHER = SemanticMatcher()
+    return _MATCHER
+
+
 COVERAGE = 0.5  # share of an unrecognised statement's content words the other report must contain
 
 
@@ -511,6 +535,11 @@ class OfflineComparator:
     severity_one_sided: bool = True
     metric: str = METRIC
     vocabulary: FindingVocabulary | None = None
+    semantic: bool = True
+    matcher: SemanticMatcher | None = field(default=None, repr=False)
+
+    def _matcher(self) -> SemanticMatcher:
+        return self.matcher if self.matcher is not None else default_matcher()
 
     def compare(self, reference: str, candidate: str) -> JudgeResult:
         vocab = self.vocabulary or default_vocabulary()
@@ -519,13 +548,19 @@ class OfflineComparator:
         sig: dict[str, list[str]] = {k: [] for k in LETTERS}
         ins: dict[str, list[str]] = {k: [] for k in LETTERS}
         matched: list[str] = []
+        # what the vocabulary leaves over: (description, sentences, unrecognised statement?)
+        ref_left: list[tuple[str, list[str], bool]] = []
+        cand_left: list[tuple[str, list[str], bool]] = []
         for name, r in ref.findings.items():
             c = cand.findings.get(name)
             if c is None:
                 if not r.present and _negative_covered(name, cand.findings, umbrellas):
                     matched.append(r.describe())  # "no consolidation" vs "the lungs are clear"
                     continue
-                (sig if (r.present or self.negatives_significant) else ins)["b"].append(r.describe())
+                if r.present or self.negatives_significant:
+                    ref_left.append((r.describe(), r.sentences, False))
+                else:
+                    ins["b"].append(r.describe())
                 continue
             if r.present and not c.present:
                 sig["b"].append(f"{r.describe()} (candidate: {c.describe()})")
@@ -552,16 +587,20 @@ class OfflineComparator:
                     ins["d"].append(f"{name}: certainty differs")
         for name, c in cand.findings.items():
             if name not in ref.findings and c.present:
-                sig["a"].append(c.describe())
+                cand_left.append((c.describe(), c.sentences, False))
         for u in ref.unrecognised:
             covered = len(u.words & cand.words) / len(u.words)
             if covered >= COVERAGE:
                 matched.append(u.sentence)
             else:
-                sig["b"].append(u.sentence)
+                ref_left.append((u.sentence, [u.sentence], True))
         for u in cand.unrecognised:
             if len(u.words & ref.words) / len(u.words) < COVERAGE:
-                sig["a"].append(u.sentence)
+                cand_left.append((u.sentence, [u.sentence], True))
+        if self.semantic and any(x[2] for x in ref_left + cand_left):
+            matched.extend(self._semantic_pairs(ref_left, cand_left, ref.sentences, cand.sentences))
+        sig["b"].extend(d for d, _, _ in ref_left)
+        sig["a"].extend(d for d, _, _ in cand_left)
         sig_counts = {k: len(v) for k, v in sig.items()}
         ins_counts = {k: len(v) for k, v in ins.items()}
         m = len(matched)
@@ -586,6 +625,46 @@ class OfflineComparator:
             raw="",
             metric=self.metric,
         )
+
+    def warm(self) -> None:
+        """Compile the vocabulary and, when the semantic fallback is on, load its model now
+        (otherwise the first comparison that needs it pays the load)."""
+        _compiled(self.vocabulary or default_vocabulary())
+        if self.semantic:
+            self._matcher()._vectors(["The heart is normal in size."])
+
+    def _semantic_pairs(self, ref_left: list, cand_left: list, ref_sentences, cand_sentences) -> list[str]:
+        """Statements the vocabulary does not recognise, matched by meaning (:mod:`.semantic_match`).
+
+        First leftovers that say the same thing in other words (at least one side an unrecognised
+        statement); then each remaining unrecognised statement against every sentence of the other
+        report. Matched items are removed from the lists; their descriptions are returned.
+        """
+        matcher = self._matcher()
+        left = [(k, s) for k, item in enumerate(ref_left) for s in dict.fromkeys(item[1])]
+        right = [(k, s) for k, item in enumerate(cand_left) for s in dict.fromkeys(item[1])]
+        done_r: set[int] = set()
+        done_c: set[int] = set()
+        out: list[str] = []
+        if left and right:
+            for i, j, score in matcher.pairs([s for _, s in left], [s for _, s in right]):
+                rk, ck = left[i][0], right[j][0]
+                if rk in done_r or ck in done_c or not (ref_left[rk][2] or cand_left[ck][2]):
+                    continue
+                done_r.add(rk)
+                done_c.add(ck)
+                out.append(f"{ref_left[rk][0]} ~ {cand_left[ck][0]} (semantic match {score:.2f})")
+        for items, done, others in ((ref_left, done_r, cand_sentences), (cand_left, done_c, ref_sentences)):
+            for k, (desc, _, unrec) in enumerate(items):
+                if not unrec or k in done or not others:
+                    continue
+                best = matcher.pairs([desc], list(others))
+                if best:
+                    done.add(k)
+                    out.append(f"{desc} ~ {others[best[0][1]]} (semantic match {best[0][2]:.2f})")
+        ref_left[:] = [x for k, x in enumerate(ref_left) if k not in done_r]
+        cand_left[:] = [x for k, x in enumerate(cand_left) if k not in done_c]
+        return out
 
     def compare_many(self, pairs: Iterable[tuple[str, str]]) -> list[JudgeResult]:
         return [self.compare(r, c) for r, c in pairs]

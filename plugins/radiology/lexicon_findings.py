@@ -50,7 +50,7 @@ TERMS: dict[str, tuple[str, ...]] = {
     "lesion": (r"lesions?",),
     "metastatic disease": (r"metasta(?:sis|ses|tic disease)",),
     "granuloma": (
-        r"granulom(?:a|as|ata|atous(?: disease| changes?| process| infection| exposure| nodules?)?)",
+        r"granulom(?:(?:a|as|ata) with (?:dense |central |internal )?calcifications?|a|as|ata|atous(?: disease| changes?| process| infection| exposure| nodules?)?)",
         r"calcific densit(?:y|ies)", r"calcified nodul(?:e|es)", r"calcified densit(?:y|ies)", r"granulomatous nodul(?:e|es)",
     ),
     "hyperinflation": (
@@ -65,13 +65,15 @@ TERMS: dict[str, tuple[str, ...]] = {
         r"bronchiectasis", r"bronchiectatic", r"peribronchial (?:thickening|cuffing)", r"bronchial wall thickening",
         r"bronchitic changes?", r"bronchovascular crowding", r"airways? disease",
     ),
-    "pleural effusion": (r"(?:pleural )?effusions?", r"pleural fluid(?: collections?)?", r"fluid in the (?:pleural space|fissure)"),
+    "pleural effusion": (r"(?:pleural )?effusions?", r"pleural fluid(?: collections?)?", r"pleural liquid",
+                         r"(?:fluid|liquid) in the (?:pleural (?:spaces?|cavit(?:y|ies))|fissures?|costophrenic (?:angles?|sulc(?:us|i)))"),
     "pleural thickening": (r"pleural (?:thickening|plaques?|scarring|calcifications?)", r"pleural-parenchymal scarring"),
     "costophrenic blunting": (
         r"blunt(?:ing|ed) of the (?:(?:left|right|bilateral|lateral|posterior) )*costophrenic (?:angles?|sulc(?:us|i))",
         r"blunted (?:(?:left|right|bilateral|lateral|posterior) )*costophrenic (?:angles?|sulc(?:us|i))",
     ),
-    "pneumothorax": (r"pneumothora(?:x|ces)", r"ptx", r"hydropneumothorax"),
+    "pneumothorax": (r"pneumothora(?:x|ces)", r"ptx", r"hydropneumothorax", r"(?:intra)?pleural (?:air|gas)(?: collections?)?",
+                     r"(?:free )?(?:air|gas) in the pleural (?:spaces?|cavit(?:y|ies))"),
     "cardiomegaly": (
         r"cardiomegaly", r"enlarged (?:heart|cardiac silhouette)", r"(?:cardiac|heart) enlargement",
         r"enlargement of the (?:heart|cardiac silhouette)", r"(?:left |right )?ventricular (?:enlargement|hypertrophy)",
@@ -122,7 +124,8 @@ TERMS: dict[str, tuple[str, ...]] = {
     "postsurgical change": (r"post-?(?:surgical|operative) changes?", r"surgical changes?", r"(?:lob|pneumon)ectomy"),
     "elevated hemidiaphragm": (r"elevat(?:ed|ion of the) (?:(?:left|right) )?hemidiaphragms?",
                                r"(?:left|right) hemidiaphragm(?: is)? elevat(?:ed|ion)", r"eventration"),
-    "low lung volumes": (r"low lung volumes?", r"hypoinflat(?:ion|ed)", r"hypoventilat(?:ion|ory changes?)",
+    "low lung volumes": (r"low lung volumes?", r"hypoinflat(?:ion|ed)",
+                          r"(?:poorly|under-?|incompletely) (?:inflated|expanded|aerated)", r"under-?(?:inflat|expan)(?:ed|ded|ion|sion)", r"hypoventilat(?:ion|ory changes?)",
                          r"(?:decreased|diminished|reduced|low) (?:lung )?volumes?", r"shallow inspiration"),
     "acute abnormality": (
         r"acute (?:cardiopulmonary|intrathoracic|thoracic|chest|pulmonary|cardiac|radiographic)?\s*"
@@ -140,7 +143,8 @@ TERMS: dict[str, tuple[str, ...]] = {
 NORMAL = (
     r"normal(?:ly)?(?: in size| in contour| size| sized| contours?| appearance| caliber)?|unremarkable|"
     r"within (?:the )?normal limits|wnl|clear|negative|intact|satisfactory|stable and normal|top normal|"
-    r"upper limits? of normal|(?:is |are )?midline"
+    r"upper limits? of normal|(?:is |are )?midline|(?:is |are )(?:central|centrally (?:located|positioned))|"
+    r"(?:show|shows|showing|reveal|reveals|demonstrate|demonstrates) no (?:acute )?abnormalit(?:y|ies)"
 )
 STATEMENTS: tuple[tuple[str, str, str | None], ...] = (
     ("cardiomegaly", r"heart(?: size)?|cardiac (?:silhouette|size|contours?|shadow)|cardiomediastinal|"
