@@ -66,14 +66,14 @@ TERMS: dict[str, tuple[str, ...]] = {
         r"bronchitic changes?", r"bronchovascular crowding", r"airways? disease",
     ),
     "pleural effusion": (r"(?:pleural )?effusions?", r"pleural fluid(?: collections?)?", r"pleural liquid",
-                         r"(?:fluid|liquid) in the (?:pleural (?:spaces?|cavit(?:y|ies))|fissures?|costophrenic (?:angles?|sulc(?:us|i)))"),
+                         r"(?:fluid|liquid) in the (?:(?:left|right|bilateral|both) )?(?:pleural (?:spaces?|cavit(?:y|ies))|fissures?|costophrenic (?:angles?|sulc(?:us|i)))"),
     "pleural thickening": (r"pleural (?:thickening|plaques?|scarring|calcifications?)", r"pleural-parenchymal scarring"),
     "costophrenic blunting": (
         r"blunt(?:ing|ed) of the (?:(?:left|right|bilateral|lateral|posterior) )*costophrenic (?:angles?|sulc(?:us|i))",
         r"blunted (?:(?:left|right|bilateral|lateral|posterior) )*costophrenic (?:angles?|sulc(?:us|i))",
     ),
     "pneumothorax": (r"pneumothora(?:x|ces)", r"ptx", r"hydropneumothorax", r"(?:intra)?pleural (?:air|gas)(?: collections?)?",
-                     r"(?:free )?(?:air|gas) in the pleural (?:spaces?|cavit(?:y|ies))"),
+                     r"(?:free )?(?:air|gas) in the (?:(?:left|right|bilateral|both) )?pleural (?:spaces?|cavit(?:y|ies))"),
     "cardiomegaly": (
         r"cardiomegaly", r"enlarged (?:heart|cardiac silhouette)", r"(?:cardiac|heart) enlargement",
         r"enlargement of the (?:heart|cardiac silhouette)", r"(?:left |right )?ventricular (?:enlargement|hypertrophy)",
