@@ -8,16 +8,23 @@ so the two can be tabulated the same way, and scores with GREEN's formula
 
 How a report becomes findings (:func:`extract_findings`):
 
-1. Sentences (:func:`pixtralogist.core.text.split_sentences`); de-identified
-   ``XXXX`` words are ignored; sentences about technique or comparison only
-   are skipped.
-2. **Concepts.** A canonical vocabulary (the radiology lexicon's finding vocabulary, built on
-   :data:`pixtralogist.core.concepts.DEFAULT_CONCEPTS`) maps synonyms to one
+1. Normalisation: British spelling becomes American
+   (:func:`pixtralogist.core.spelling.americanize`: "oedema" is "edema",
+   "haemidiaphragm" is "hemidiaphragm"), then the vocabulary's equivalences
+   ("superior vena cava" -> "svc", "cp angle" -> "costophrenic angle",
+   "air-space" -> "airspace"). Sentences
+   (:func:`pixtralogist.core.text.split_sentences`); de-identified ``XXXX``
+   words are ignored; sentences about technique or comparison only are
+   skipped.
+2. **Concepts.** The specialty's finding vocabulary
+   (:class:`~pixtralogist.core.vocabulary.FindingVocabulary`; by default
+   :func:`pixtralogist.plugins.radiology.lexicon_findings.finding_vocabulary`,
+   built on :data:`pixtralogist.core.concepts.DEFAULT_CONCEPTS`) maps synonyms to one
    concept ("enlarged heart", "cardiac enlargement" and "cardiomegaly" are
    one finding; "consolidation", "infiltrate" and "airspace disease" are
    one). Overlapping matches keep the longest ("subcutaneous emphysema" is
-   not "emphysema"). **Statements about an organ** (:data:`~pixtralogist.plugins.radiology.lexicon_findings.STATEMENTS`) are
-   findings too: a subject ("heart", "cardiomediastinal silhouette",
+   not "emphysema"). **Statements about an organ** (the vocabulary's
+   ``statements``) are findings too: a subject ("heart", "cardiomediastinal silhouette",
    "lungs", "osseous structures") in the same clause as a predicate —
    abnormal ("enlarged", "widened") or normal ("normal", "clear", "within
    normal limits") — so "The heart is not enlarged" and "Heart size is
@@ -59,10 +66,25 @@ How two reports are compared (:func:`compare`), reference concept by concept:
   insignificant (d);
 * unrecognised statements: a reference one whose content words are mostly
   absent from the candidate is (b); a candidate one mostly absent from the
-  reference is (a).
+  reference is (a);
+* **semantic fallback** (``semantic=True``, default;
+  :mod:`pixtralogist.finetune.semantic_match`): before those (a)/(b) are
+  counted, what is left over on both sides is compared by meaning with the
+  packaged MiniLM when at least one side is an unrecognised statement, and a
+  remaining unrecognised statement is compared with every sentence of the
+  other report. A pair counts as matched only when the cosine similarity is
+  at least 0.80 AND both sentences agree on negation, side, zone, severity
+  words and numbers ("No air in the pleural space." may match "No
+  pneumothorax."; "There is air in the pleural space." never does). The
+  model loads on first need (:meth:`OfflineComparator.warm` loads it now);
+  without it the comparison is the same minus the fallback.
 
-Comparisons (e)/(f) are not assessed (always 0). Everything is regular
-expressions and sets: thousands of pairs per second on one core.
+Differentials share their modifiers: "minimal atelectasis versus scarring"
+and "minimal scarring or atelectasis" say the same thing.
+
+Comparisons (e)/(f) are not assessed (always 0). Apart from the fallback's
+model, everything is regular expressions and sets: about a thousand pairs per
+CPU-second (``python benchmarks/comparator.py``).
 """
 
 from __future__ import annotations
@@ -209,16 +231,28 @@ def _compiled(vocab: FindingVocabulary):
 
 
 @lru_cache(maxsize=8)
-def _equivalents(vocab: FindingVocabulary) -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(r"(?<![\w-])(?:" + p + r")(?![\w-])", re.I), r) for p, r in vocab.equivalents)
+def _equivalents(vocab: FindingVocabulary):
+    """One scan for all equivalences: an alternation of named groups, each match rewritten by its own rule."""
+    if not vocab.equivalents:
+        return None
+    rules = [(re.compile(p, re.I), r) for p, r in vocab.equivalents]
+    combined = re.compile(
+        r"(?<![\w-])(?:" + "|".join(f"(?P<e{i}>{p})" for i, (p, _) in enumerate(vocab.equivalents)) + r")(?![\w-])",
+        re.I,
+    )
+
+    def rewrite(m: re.Match[str]) -> str:
+        rx, repl = rules[int(m.lastgroup[1:])]
+        return rx.sub(repl, m.group(0), count=1)
+
+    return combined, rewrite
 
 
 def normalise_text(text: str, vocab: FindingVocabulary) -> str:
     """American spelling, then the vocabulary's equivalences ("superior vena cava" -> "svc")."""
     text = americanize(text)
-    for rx, repl in _equivalents(vocab):
-        text = rx.sub(repl, text)
-    return text
+    eq = _equivalents(vocab)
+    return eq[0].sub(eq[1], text) if eq else text
 
 
 # --- findings --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _NEGATION = re.compile(r"\b(?:no|not|without|negative|free of|absent|neither|nor|none|resolved|excluded)\b", re.I)
 _SIDE = re.compile(r"\b(left|right|bilateral(?:ly)?|both|bibasilar|biapical)\b", re.I)
@@ -31,6 +32,7 @@ _SEVERITY = re.compile(r"\b(minimal|trace|tiny|slight|small|mild|moderate|large|
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
+@lru_cache(maxsize=65536)
 def facts(sentence: str) -> tuple:
     """What a paraphrase must keep: (negated, sides, zones, severities, numbers)."""
     low = sentence.lower()
