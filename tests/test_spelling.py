@@ -24,7 +24,7 @@ def test_americanize(british, american):
     assert americanize(british) == american
 
 
-@pytest.mark.parametrize("text", ["The heart is normal.", "the hemidiaphragms", "concentre", "haematology"[:0], ""])
+@pytest.mark.parametrize("text", ["The heart is normal.", "the hemidiaphragms", "concentre", "Mild edema.", ""])
 def test_americanize_leaves_american_and_other_words(text):
     # "concentre" is not "centre" as a whole word; American text is untouched
     assert americanize(text) == text
