@@ -19,15 +19,29 @@ and meaning-preserving controls: sentences reordered, rule-based paraphrases
 "Heart size is normal.") and synonym swaps ("normal" <-> "unremarkable",
 "consolidation" <-> "airspace disease", ...).
 
+The controls above mirror the comparator's own patterns, so a second control
+set is scored too: the FROZEN paraphrase control set
+(:mod:`paraphrase_controls`, ``benchmarks/data/paraphrase_controls.jsonl``):
+572 meaning-preserving rewrites of IU X-Ray findings in 22 kinds (British
+spelling, neither/nor, active/passive, organ-level statements, abbreviations,
+number and unit forms, hedges kept, reordering, ...), written independently
+of the comparator's vocabulary and frozen before it was improved. Its ``dev``
+part was looked at while improving the comparator; its ``holdout`` part only
+as figures. Both are printed separately.
+
 Detection: the comparator reports at least one clinically significant error
 (and, separately, one of the injected kind). False alarm: a control gets any
-significant error. Targets: detection >= 90%, false alarms <= 5%, >= 200
-pairs/s.
+significant error. Targets: detection >= 90%, false alarms <= 5% on the
+injected set's controls and on each part of the paraphrase set, >= 200
+pairs/s (wall clock, after the cold start, which is printed: vocabulary and
+the semantic fallback's MiniLM). Exit status 1 on any miss. The IU X-Ray
+archive must be installed (``make`` does); without it the run fails with the
+reader's message.
 
     python benchmarks/comparator.py [--archive PATH] [--reports 400] [--seed 13] [--show 5]
 
 The injectors here are deliberately simple and written without looking at the
-comparator's vocabulary; a private set built the same way checks it too.
+comparator's vocabulary.
 """
 
 from __future__ import annotations
@@ -240,52 +254,77 @@ def build_pairs(reports: list[str], seed: int) -> list[tuple[str, str, str]]:
     return pairs
 
 
+def _rates(rows: list[tuple[str, bool]]) -> tuple[Counter, Counter]:
+    hit, total = Counter(), Counter()
+    for kind, flagged in rows:
+        total[kind] += 1
+        hit[kind] += flagged
+    return hit, total
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--archive", default=None)
     ap.add_argument("--reports", type=int, default=400)
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--show", type=int, default=0, help="print up to N misses / false alarms per kind")
+    ap.add_argument("--show", type=int, default=0, help="print up to N misses / false alarms per kind (dev split only)")
     args = ap.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from paraphrase_controls import build_pairs as build_paraphrases
 
     from pixtralogist.finetune.comparator import METRIC, OfflineComparator
     from pixtralogist.plugins.radiology.iu_xray import read_reports
 
-    reports = [r.findings for r in read_reports(args.archive) if r.findings.strip()]
+    findings = {r.id: r.findings for r in read_reports(args.archive) if r.findings.strip()}
+    reports = list(findings.values())
     rng = random.Random(args.seed)
     sample = rng.sample(reports, min(args.reports, len(reports)))
     pairs = build_pairs(sample, args.seed)
-    comp = OfflineComparator()
-    comp.compare(sample[0], sample[0])  # warm the compiled patterns
+    paraphrases, stale = build_paraphrases(findings=findings)
 
     t0 = time.perf_counter()
-    results = [comp.compare(ref, cand) for _, ref, cand in pairs]
-    elapsed = time.perf_counter() - t0
+    comp = OfflineComparator()
+    comp.warm()  # cold start: vocabulary, compiled patterns, the MiniLM of the semantic fallback
+    comp.compare(sample[0], sample[0])
+    cold = time.perf_counter() - t0
 
-    hit, right_kind, total = Counter(), Counter(), Counter()
-    shown = defaultdict(int)
+    t0, c0 = time.perf_counter(), time.process_time()
+    results = [comp.compare(ref, cand) for _, ref, cand in pairs]
+    para_results = [comp.compare(p.reference, p.candidate) for p in paraphrases]
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n_pairs = len(pairs) + len(paraphrases)
+
+    right_kind: Counter = Counter()
+    shown: dict[str, int] = defaultdict(int)
+    injected_rows = []
     for (kind, ref, cand), res in zip(pairs, results):
-        total[kind] += 1
         flagged = res.total_significant > 0
+        injected_rows.append((kind, flagged))
         if kind in INJECTORS:
-            hit[kind] += flagged
             right_kind[kind] += res.significant.get(kind, 0) > 0
-            bad = not flagged
-        else:
-            hit[kind] += flagged
-            bad = flagged
+        bad = (not flagged) if kind in INJECTORS else flagged
         if bad and shown[kind] < args.show:
             shown[kind] += 1
             print(f"--- {kind} {'MISS' if kind in INJECTORS else 'FALSE ALARM'}\nREF:  {ref}\nCAND: {cand}\n"
                   f"     {res.significant_items}\n")
+    for p, res in zip(paraphrases, para_results):
+        key = f"para:{p.kind}"
+        if p.split == "dev" and res.total_significant > 0 and shown[key] < args.show:
+            shown[key] += 1
+            print(f"--- paraphrase {p.kind} ({p.rule}) FALSE ALARM\nREF:  {p.reference}\nCAND: {p.candidate}\n"
+                  f"     {res.significant_items}\n")
 
-    print(f"metric: {METRIC} (not GREEN); {len(sample)} IU X-Ray reports, seed {args.seed}, {len(pairs)} pairs")
+    hit, total = _rates(injected_rows)
+    print(f"metric: {METRIC} (not GREEN)")
+    print(f"== injected-error set: {len(sample)} IU X-Ray reports, seed {args.seed}, {len(pairs)} pairs")
     print(f"{'kind':<12}{'pairs':>7}{'flagged':>10}{'right kind':>12}")
     inj_hit = inj_total = 0
     for kind in INJECTORS:
         inj_hit += hit[kind]
         inj_total += total[kind]
-        print(f"({kind}){'':<9}{total[kind]:>7}{hit[kind] / max(total[kind], 1):>10.1%}{right_kind[kind] / max(total[kind], 1):>12.1%}")
+        print(f"({kind}){'':<9}{total[kind]:>7}{hit[kind] / max(total[kind], 1):>10.1%}"
+              f"{right_kind[kind] / max(total[kind], 1):>12.1%}")
     ctl_hit = ctl_total = 0
     for kind in CONTROLS:
         ctl_hit += hit[kind]
@@ -293,11 +332,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind:<12}{total[kind]:>7}{hit[kind] / max(total[kind], 1):>10.1%}   (false alarms)")
     detection = inj_hit / max(inj_total, 1)
     false_alarm = ctl_hit / max(ctl_total, 1)
-    speed = len(pairs) / elapsed if elapsed else float("inf")
-    print(f"detection rate: {detection:.1%} (target >= {TARGET_DETECTION:.0%})")
-    print(f"false alarms on controls: {false_alarm:.1%} (target <= {TARGET_FALSE_ALARM:.0%})")
-    print(f"speed: {speed:,.0f} pairs/s ({elapsed:.2f} s for {len(pairs)} pairs; target >= {TARGET_SPEED:.0f})")
-    ok = detection >= TARGET_DETECTION and false_alarm <= TARGET_FALSE_ALARM and speed >= TARGET_SPEED
+
+    print(f"== paraphrase control set (frozen, benchmarks/data/paraphrase_controls.jsonl): {len(paraphrases)} pairs, "
+          f"{stale} stale rows skipped")
+    split_rates = {}
+    by_split = {s: [(p.kind, r.total_significant > 0) for p, r in zip(paraphrases, para_results) if p.split == s]
+                for s in ("dev", "holdout")}
+    kinds = sorted({p.kind for p in paraphrases})
+    print(f"{'kind':<24}{'dev':>12}{'holdout':>14}   (false alarms)")
+    dh, dt = _rates(by_split["dev"])
+    hh, ht = _rates(by_split["holdout"])
+    for kind in kinds:
+        print(f"{kind:<24}{dh[kind]:>4}/{dt[kind]:<3}{dh[kind] / max(dt[kind], 1):>5.0%}"
+              f"{hh[kind]:>6}/{ht[kind]:<3}{hh[kind] / max(ht[kind], 1):>5.0%}")
+    for s, (h, t) in {"dev": (dh, dt), "holdout": (hh, ht)}.items():
+        split_rates[s] = sum(h.values()) / max(sum(t.values()), 1)
+        print(f"paraphrase false alarms, {s}: {split_rates[s]:.1%} of {sum(t.values())} "
+              f"(target <= {TARGET_FALSE_ALARM:.0%})")
+
+    speed = n_pairs / elapsed if elapsed else float("inf")
+    print(f"detection rate (injected errors): {detection:.1%} (target >= {TARGET_DETECTION:.0%})")
+    print(f"false alarms on the injected set's controls: {false_alarm:.1%} (target <= {TARGET_FALSE_ALARM:.0%})")
+    print(f"speed: {speed:,.0f} pairs/s ({elapsed:.2f} s for {n_pairs} pairs; target >= {TARGET_SPEED:.0f}); "
+          f"cold start (vocabulary + MiniLM load, once per process) {cold:.2f} s; CPU time {cpu:.2f} s ({n_pairs / max(cpu, 1e-9):,.0f} pairs per CPU-second: "
+          "the wall figure falls when other processes share the cores)")
+    from pixtralogist.finetune.comparator import default_matcher
+
+    m = default_matcher()
+    print(f"semantic fallback (MiniLM): {m.calls} sentences embedded; model "
+          f"{'loaded' if m.loaded else 'not needed' if m.error is None else 'unavailable: ' + m.error}")
+    ok = (detection >= TARGET_DETECTION and false_alarm <= TARGET_FALSE_ALARM and speed >= TARGET_SPEED
+          and all(r <= TARGET_FALSE_ALARM for r in split_rates.values()) and paraphrases)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -43,6 +43,8 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import Iterable, Literal
 
+from pixtralogist.core.spelling import americanize
+
 __all__ = [
     "DESCRIPTOR_TERMS",
     "FINDING_TERMS",
@@ -317,6 +319,7 @@ class FindingAnalyzer:
         """Attributes of ``sentence`` (cached by sentence; never raises)."""
         if not isinstance(sentence, str):
             sentence = "" if sentence is None else str(sentence)
+        sentence = americanize(sentence)  # "oedema" is analysed as "edema"
         with self._lock:
             hit = self._cache.get(sentence)
             if hit is not None:
@@ -328,7 +331,7 @@ class FindingAnalyzer:
 
     def analyze_many(self, sentences: Iterable[str]) -> list[FindingAttributes]:
         """:meth:`analyze` for many sentences (new ones needing spaCy run as one batch)."""
-        sentences = [s if isinstance(s, str) else ("" if s is None else str(s)) for s in sentences]
+        sentences = [americanize(s if isinstance(s, str) else ("" if s is None else str(s))) for s in sentences]
         with self._lock:
             todo = list(
                 dict.fromkeys(
@@ -349,7 +352,7 @@ class FindingAnalyzer:
 
     def mentions_finding(self, sentence: str) -> bool:
         """Whether ``sentence`` contains a vocabulary term (the pre-check that decides if spaCy is needed)."""
-        return isinstance(sentence, str) and self._needs_nlp(sentence)
+        return isinstance(sentence, str) and self._needs_nlp(americanize(sentence))
 
     def cache_clear(self) -> None:
         with self._lock:

