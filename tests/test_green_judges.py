@@ -253,7 +253,7 @@ def tiny_causal_lm(tmp_path_factory):
 
 
 def test_local_judge_with_a_tiny_causal_lm_garbage_is_unscored(tiny_causal_lm):
-    judge = make_judge(f"local:{tiny_causal_lm}", batch_size=2, max_new_tokens=12, max_length=384)
+    judge = make_judge(f"local:{tiny_causal_lm}", batch_size=2, max_new_tokens=12)  # budget 2048
     assert isinstance(judge, LocalJudge) and judge.metric == "GREEN"
     answers = judge.generate(["[Matched Findings]: one", "short", "a much longer prompt " * 5])
     assert len(answers) == 3 and all(isinstance(a, str) for a in answers)
@@ -263,7 +263,7 @@ def test_local_judge_with_a_tiny_causal_lm_garbage_is_unscored(tiny_causal_lm):
     results = judge.judge(PAIRS)
     assert len(results) == 3
     assert all(r.score is None and not r.parsed for r in results)  # random weights cannot write the format
-    assert all(r.raw for r in results)
+    assert all(isinstance(r.raw, str) for r in results)  # kept for audit (random weights may emit only pads)
 
 
 def test_local_judge_renders_the_reference_input_not_the_tokenizers_template(tiny_causal_lm, tmp_path):
