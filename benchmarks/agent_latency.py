@@ -13,7 +13,7 @@ timed one by one. The agent's batched call is printed too (per call, not divided
 its queries). Targets on 2 cores: p50 <= 150 ms per case, retrieval p95 <= 30 ms per
 single call. Exits 1 when a target is missed or a case does not reach review.
 
-    python benchmarks/agent_latency.py [--cases 60]
+    python benchmarks/agent_latency.py [--cases 40]
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def sentence_caches() -> list:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", type=int, default=60)
+    ap.add_argument("--cases", type=int, default=40)
     args = ap.parse_args(argv)
 
     from PIL import Image
