@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     p50 = statistics.median(times)
     r95 = pct(single, 0.95) if single else float("nan")
     print(f"agent latency, offline engine, {args.cases} cases on unseen notes, per-sentence caches emptied "
-          f"before each case (start -> draft -> retrieve -> verify -> review pause)")
+          f"before each case ({len(clear)} caches) (start -> draft -> retrieve -> verify -> review pause)")
     print(f"  cold start incl. model loads, index build and {len(WARMUP_NOTES)} warm-up cases: {warm_s:.2f} s")
     print(f"  per case  p50 {p50:.1f} ms   p95 {pct(times, 0.95):.1f} ms   max {max(times):.1f} ms")
     print(f"  throughput {args.cases / busy:.1f} cases/s (time inside start())")
