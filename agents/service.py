@@ -293,12 +293,15 @@ class ReportingService:
 
     def _unstrand(self, case_id: str, snap):
         """A crash can leave an unsigned draft with no step to run and no pause to resume (the
-        thread looks finished). Put it back in review with its state (every edit) intact."""
+        thread looks finished). Nothing tells which steps after the draft really ran, so they
+        are run again: retrieve (citations) and verify (flags) over the draft as it stands
+        (every edit kept), then the case pauses in review."""
         draft = snap.values.get("draft") or {}
         if snap.next or self._interrupt(snap) is not None or not draft or draft.get("status") == "signed":
             return snap
-        log.warning("case %s: found without a pending step after a restart; back to review", case_id)
-        self.graph.update_state(self._config(case_id), None, as_node="verify")  # next: review
+        log.warning("case %s: found without a pending step after a restart; re-running retrieve and verify",
+                    case_id)
+        self.graph.update_state(self._config(case_id), None, as_node="draft")  # next: retrieve -> verify -> review
         self._run(case_id, None)
         return self._snapshot(case_id)
 

@@ -13,7 +13,8 @@ Prints, for the sorter and for a trivial keyword baseline: micro-F1 over
 accuracy, on the tuning part, the holdout part and all rows; then the rules
 path's speed (warm, best of a few runs), how many sentences went to the
 embedder fallback, and some of the sorter's errors on the tuning part.
-Targets: micro-F1 >= 0.98, >= 5,000 sentences/s (rules path, 2 CPU cores).
+Targets: micro-F1 >= 0.98 on the holdout rows (the tuning rows are printed, not judged),
+>= 5,000 sentences/s (rules path, 2 CPU cores). Exits 1 when a target is missed.
 
     python benchmarks/region_sorter.py [--archive PATH] [--runs 5] [--errors 12] [--show-holdout-errors]
 """
@@ -214,9 +215,10 @@ def main(argv: list[str] | None = None) -> int:
 
     f_tune = results[("sorter", "tuning")]["micro"][2]
     f_hold = results[("sorter", "holdout")]["micro"][2]
-    ok = f_tune >= TARGET_F1 and speed >= TARGET_SPEED
-    print(f"\nTargets: micro-F1 >= {TARGET_F1} (tuning {f_tune:.4f}, holdout {f_hold:.4f}), "
-          f">= {TARGET_SPEED:,.0f} sentences/s ({speed:,.0f}): {'met' if ok else 'NOT met'}")
+    # Pass or fail on the held-out rows only: the tuning rows were looked at while the rules were written.
+    ok = f_hold >= TARGET_F1 and speed >= TARGET_SPEED
+    print(f"\nTargets: micro-F1 >= {TARGET_F1} on the holdout rows ({f_hold:.4f}; tuning rows, not judged: "
+          f"{f_tune:.4f}), >= {TARGET_SPEED:,.0f} sentences/s ({speed:,.0f}): {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
 

@@ -8,7 +8,8 @@ the per-case times, the median and whether it meets the target.
     python benchmarks/ui_roundtrip.py [--cases 5] [--target 2.0]
 
 Needs Debian's Chromium (``make browser``). The first case also pays for
-loading the sentence embedder and is reported separately (warm-up).
+loading the sentence embedder and is reported separately (warm-up, on a note of its own).
+Exits 1 when the median misses the target.
 """
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
+#: The warm-up case's note; the timed notes share no sentence with it or with each other,
+#: so no timed draft is answered from a per-sentence cache (up to len(NOTES) timed cases).
+WARMUP_NOTE = "hyperinflated lungs c/w copd, degenerative changes of the spine"
 NOTES = [
     "small L effusion, heart nl, 7 mm RUL nodule, old R rib fx",
-    "heart nl, lungs clear, no ptx",
+    "lungs clear, no ptx, heart size normal",
     "mild cardiomegaly, small R effusion",
-    "RLL consolidation, heart nl",
+    "RLL consolidation, mediastinum nl",
     "4 mm LUL nodule, otherwise nl",
     "no acute findings",
 ]
@@ -113,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                     page.set_input_files("#intake-files input[type=file]", [str(png), str(dcm)])
                     page.wait_for_function("document.querySelectorAll('#intake-gallery img').length >= 2")
                     page.locator("#indication textarea").fill("Cough. Chest x-ray.")
-                    page.locator("#notes textarea").fill(NOTES[i % len(NOTES)])
+                    page.locator("#notes textarea").fill(WARMUP_NOTE if i == 0 else NOTES[(i - 1) % len(NOTES)])
                     start = time.perf_counter()
                     page.click("#draft-btn")
                     page.wait_for_function(

@@ -25,6 +25,13 @@ class EvalCommand(Command):
         p.add_argument("--judge", default="offline", metavar="SPEC",
                        help="offline | local:<model dir> | openai:<url>#<model> (default: offline)")
         p.add_argument("--api-key-env", default=None, help="environment variable with the judge server's API key")
+        p.add_argument("--judge-api", choices=("completions", "chat"), default="completions",
+                       help="openai judge: completions (the GREEN template rendered here, sent to /v1/completions; "
+                            "default) or chat (/v1/chat/completions of a server started with --chat-template "
+                            "finetune/templates/green_chat_template.jinja)")
+        p.add_argument("--judge-eos-token", default="</s>",
+                       help="openai judge, completions api: the judge tokenizer's eos text used by the GREEN "
+                            "template (default </s>, GREEN-RadLlama2-7b; GREEN-Phi2: <|endoftext|>)")
         p.add_argument("--batch-size", type=int, default=8, help="local judge batch size / server concurrency")
         p.add_argument("--data", type=Path, required=True, help="annotation layout (annotation.json, images/)")
         p.add_argument("--out", type=Path, required=True, help="output folder for the table, CSV, PNG and pairs")
@@ -42,7 +49,8 @@ class EvalCommand(Command):
         if args.judge.startswith("local:"):
             options["batch_size"] = args.batch_size
         elif args.judge.startswith("openai:"):
-            options.update(concurrency=args.batch_size, api_key_env=args.api_key_env)
+            options.update(concurrency=args.batch_size, api_key_env=args.api_key_env, api=args.judge_api,
+                           eos_token=args.judge_eos_token)
         judge = make_judge(args.judge, **options)
         adapter = resolve_adapter(args.adapter, registry=args.registry, plugin=args.plugin)
         splits = args.split or ["val", "test"]

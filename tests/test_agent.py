@@ -283,22 +283,3 @@ def test_warm_up_indexes_every_specialty(tmp_path, png):
         assert svc.start(chest(png, "small L effusion")).status == "review"
     finally:
         svc.close()
-
-
-def test_a_stranded_unsigned_case_goes_back_to_review(tmp_path, png):
-    """After a crash a thread can look finished (no step, no pause) while its draft is unsigned:
-    reopening puts it back in review with every edit, and it can be signed."""
-    svc = ReportingService.create(tmp_path, host=get_plugin_manager(autoload=False), retrieval=False)
-    turn = svc.start(chest(png, "small L effusion"))
-    svc.edit_region(turn.case_id, "heart", "Mild cardiomegaly.")
-    cfg = {"configurable": {"thread_id": turn.case_id}}
-    svc.graph.update_state(cfg, None, as_node="learn")  # the shape a crash left: next (), no interrupt
-    assert svc.graph.get_state(cfg).next == ()
-    svc.close()
-    svc = ReportingService.create(tmp_path, host=get_plugin_manager(autoload=False), retrieval=False)
-    try:
-        again = svc.get(turn.case_id)
-        assert again.status == "review" and again.draft.region_dict()["heart"] == "Mild cardiomegaly."
-        assert svc.sign(turn.case_id, "Dr Ada Example").status == "signed"
-    finally:
-        svc.close()

@@ -123,3 +123,102 @@ def test_kill_at_random_moments(tmp_path):
         after = run_driver(CHECK_DRIVER, data)
         lost, problems = check_consistency(after, committed_edits(parse_events(lines)))
         assert lost == 0 and not problems, (rnd, problems)
+
+
+#: A case in review, then an edit whose process dies (SIGKILL) at a point the test picks with a
+#: hook installed here (no production code): once the edit's ``retrieve`` step has run, just before
+#: the checkpoint after it is written. Its writes are saved; ``verify`` never runs. LangGraph then
+#: shows the thread with no step to run and no pause while the draft is unsigned ("stranded").
+STRAND_DRIVER = """
+import signal, threading
+png = sys.argv[2]
+t = svc.start(build_case([png], notes="small L effusion, heart nl, 5 mm RUL nodule", specialty_hint="radiology"))
+emit(kind="started", case_id=t.case_id, flags=sorted([f.code, f.region, f.severity] for f in t.flags))
+armed = {"retrieved": False}
+cite = svc.runtime.cite_findings
+
+def cite_then_arm(*a, **k):
+    out = cite(*a, **k)
+    armed["retrieved"] = True
+    return out
+
+svc.runtime.cite_findings = cite_then_arm
+saver = svc._checkpoints.saver
+put, put_writes = saver.put, saver.put_writes
+retrieve_saved = threading.Event()
+
+def put_writes_and_note(config, writes, *a, **k):
+    out = put_writes(config, writes, *a, **k)
+    if armed["retrieved"] and any(channel == "citations" for channel, _ in writes):
+        retrieve_saved.set()  # the retrieve step's writes are committed
+    return out
+
+def put_or_die(*a, **k):
+    if armed["retrieved"]:
+        # LangGraph writes a step's results and the checkpoint after it from worker threads:
+        # wait for the retrieve writes, so the kill lands between them and that checkpoint
+        emit(kind="killing", writes_saved=retrieve_saved.wait(60))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return put(*a, **k)
+
+saver.put_writes = put_writes_and_note
+saver.put = put_or_die
+svc.edit_region(t.case_id, "lung", sys.argv[3])
+emit(kind="not killed")
+"""
+
+#: After the restart: the raw thread as the kill left it, then the case through get(); and a
+#: control case given the same edit without a crash (the flags a real verify gives).
+STRAND_CHECK = """
+text = sys.argv[2]
+(row,) = svc.list_cases()
+cid = row.case_id
+snap = svc.graph.get_state(svc._config(cid))
+from pixtralogist.core.models import Draft
+stale = Draft.model_validate(snap.values["draft"])
+emit(kind="raw", next=list(snap.next), interrupt=svc._interrupt(snap), status=snap.values["draft"]["status"],
+     lung=stale.region_dict()["lung"], flags=sorted([f["code"], f["region"], f["severity"]] for f in snap.values.get("flags") or []))
+t = svc.get(cid)
+emit(kind="recovered", status=t.status, lung=t.draft.region_dict()["lung"],
+     flags=sorted([f.code, f.region, f.severity] for f in t.flags))
+c = svc.start(build_case([str(DATA.parent / "f.png")], notes="small L effusion, heart nl, 5 mm RUL nodule",
+                         specialty_hint="radiology"))
+c = svc.edit_region(c.case_id, "lung", text)
+emit(kind="control", flags=sorted([f.code, f.region, f.severity] for f in c.flags))
+s = svc.sign(cid, "Dr Ada Example")
+emit(kind="signed", status=s.status)
+"""
+
+
+def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):
+    """SIGKILL between an edit's retrieve step and its checkpoint strands the case (no step, no
+    pause, unsigned). Reopening re-runs retrieve and verify over the edited draft: the flags are
+    the ones a full verify gives (here a contradiction the stale flags lack), then it can be signed."""
+    png = write_png(tmp_path / "f.png")
+    data = tmp_path / "data"
+    edit = "Small left pleural effusion. No pleural effusion."  # contradicts itself: verify flags it
+    proc = driver(STRAND_DRIVER, data, png, edit)
+    try:
+        lines = read_until(proc.stdout, '"killing"', 180, proc)
+        proc.wait(timeout=60)  # the hook kills the driver itself
+        lines += proc.stdout.read().splitlines()
+    finally:
+        if proc.poll() is None:
+            sigkill(proc)
+        for stream in (proc.stdout, proc.stderr):
+            stream.close()
+    assert proc.returncode == -9  # it died of SIGKILL: no cleanup ran
+    events = parse_events(lines)
+    assert [e["kind"] for e in events] == ["started", "killing"] and events[-1]["writes_saved"]
+    after = run_driver(STRAND_CHECK, data, edit)
+    raw = next(e for e in after if e["kind"] == "raw")
+    # the stranded shape, as the kill left it: nothing to run, no pause, unsigned, the edit's text saved
+    assert raw["next"] == [] and raw["interrupt"] is None and raw["status"] != "signed"
+    assert raw["lung"] == edit
+    assert ["contradiction", "lung", "critical"] not in raw["flags"]  # verify never ran on the edit
+    recovered = next(e for e in after if e["kind"] == "recovered")
+    control = next(e for e in after if e["kind"] == "control")
+    assert recovered["status"] == "review" and recovered["lung"] == edit
+    assert ["contradiction", "lung", "critical"] in control["flags"]
+    assert recovered["flags"] == control["flags"]  # re-verified, not the stale flags
+    assert next(e for e in after if e["kind"] == "signed")["status"] == "signed"
