@@ -242,9 +242,10 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
             for f in matched:
                 lines.append(f"- [{f.severity}] {f.message}")
                 for sid in f.snippet_ids:
-                    cit = next((c for cs in ctx.citations.values() for c in cs if c.snippet.id == sid), None)
+                    cit = next((c for c in ctx.citations.get(f.finding_id or "", []) if c.snippet.id == sid), None) \
+                        or next((c for cs in ctx.citations.values() for c in cs if c.snippet.id == sid), None)
                     if cit is not None:
-                        lines.append(f"  Source: {_cite(cit)}")
+                        lines.append(f"  Source (cited by rule {f.code}): {_cite(cit)}")
                     sources.append(sid)
             return "Flags on this draft that match your question:\n" + "\n".join(lines), sources
     hits = ctx.search(question, None)
@@ -256,9 +257,10 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
         hits = [c for c in hits if _names_source(c, named)]
     hits = sorted(hits, key=lambda c: (
         size is not None and not size_matches(c.snippet.text, size),
-        -c.score,
+        -(c.score or 0.0),
     ))
-    hits = [c for c in hits if c.score >= 0.25][:3]
+    # only retrieved snippets carry a similarity; the search returns nothing else
+    hits = [c for c in hits if c.score is not None and c.score >= 0.25][:3]
     if not hits:
         return ("I found no guideline snippet that answers this. The offline assistant answers only from the "
                 "installed guideline snippets; please consult the source guideline."), []
