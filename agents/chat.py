@@ -16,7 +16,7 @@ from pixtralogist.agents.types import Citation
 from pixtralogist.core import editing
 from pixtralogist.core.models import Draft, Flag, Template
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.core.text import clean_text
+from pixtralogist.core.text import clean_text, ensure_plain_text
 
 IntentKind = Literal["add", "remove", "rewrite", "shorter", "sign", "question", "help", "unknown"]
 
@@ -114,6 +114,10 @@ class ChatResult:
     impression_locked: bool = False
 
 
+#: Commands that write the message's text into the report, and what the refusal calls that text.
+_WRITES = {"add": "The finding to add", "rewrite": "The new text", "sign": "The signer's name"}
+
+
 def _region_labels(draft: Draft) -> dict[str, str]:
     return {r: draft.region_labels.get(r, r) for r in draft.regions}
 
@@ -121,6 +125,9 @@ def _region_labels(draft: Draft) -> dict[str, str]:
 def handle(message: str, draft: Draft, ctx: ChatContext) -> ChatResult:
     """Apply one clinician message to ``draft``."""
     intent = parse_intent(message, _region_labels(draft))
+    if intent.kind in _WRITES:
+        # parse_intent reads cleaned text; what would be written is checked as typed
+        ensure_plain_text(message, _WRITES[intent.kind])
     rebuild = not ctx.impression_locked
     res = ChatResult(draft=draft, reply="", impression_locked=ctx.impression_locked)
     if intent.kind == "help":

@@ -205,7 +205,8 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
             else:
                 out["messages"] = [_msg("system", f"Unknown action {action!r}.")]
         except PixtralogistError as exc:
-            out["messages"] = [_msg("system", str(exc))]
+            said = [_msg("clinician", pending.get("text", ""))] if action == "message" else []
+            out["messages"] = said + [_msg("system", str(exc))]
             edits = []
         changed = [e for e in edits if e["before"] != e["after"]]
         for i, e in enumerate(changed):

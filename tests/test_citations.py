@@ -202,7 +202,7 @@ def test_radiograph_nodule_citations_end_to_end(service, png):
 
 
 def test_a_checkpoint_with_old_citations_still_opens(service, png):
-    turn = service.start(build_case([png], notes="small L effusion, 7 mm RUL nodule", indication="Cough."))
+    turn = service.start(build_case([png], notes="small L effusion, 7 mm RUL nodule", indication="Cough. Chest x-ray."))
     nodule = next(f for f in turn.draft.findings if "nodule" in f.text.lower())
     snip = service.runtime.host.guidelines("radiology")[0].model_dump(mode="json")
     old = {nodule.id: [{"snippet": snip, "score": 1.0, "stance": "supports"},

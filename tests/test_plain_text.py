@@ -85,7 +85,7 @@ def service(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def case_id(service, png):
-    return service.start(build_case([png], notes="small L effusion, heart nl", indication="Cough.")).case_id
+    return service.start(build_case([png], notes="small L effusion, heart nl", indication="Cough. Chest x-ray.")).case_id
 
 
 @pytest.mark.parametrize("field", ["notes", "indication", "comparison", "prior_report"])
@@ -171,7 +171,7 @@ def test_controller_refuses_markup_at_intake_and_in_edits(ctl, service, png):
     assert "was not saved" in out["intake_status"] and "<img" not in out["intake_status"]
     assert len(service.list_cases()) == n_cases
 
-    out = dict(zip(TURN_KEYS, ctl.draft(new_session(), [str(png)], "Cough.", "", "", "small L effusion", "auto")))
+    out = dict(zip(TURN_KEYS, ctl.draft(new_session(), [str(png)], "Cough. Chest x-ray.", "", "", "small L effusion", "auto")))
     session = out["session"]
     cid = session["case_id"]
     shown = session["cases"][cid]
@@ -218,7 +218,7 @@ def test_an_analysis_error_is_flagged_and_logged_without_clinical_text(monkeypat
     assert "RuntimeError" in caplog.text and "zebra" not in caplog.text and "effusion" not in caplog.text
     assert not nlp.analyze("Large left pleural effusion.").analysis_failed
 
-    turn = service.start(build_case([png], notes=sentence + " No pleural effusion.", indication="Cough."))
+    turn = service.start(build_case([png], notes=sentence + " No pleural effusion.", indication="Cough. Chest x-ray."))
     codes = [f.code for f in turn.flags]
     assert "analysis-failed" in codes
     flag = next(f for f in turn.flags if f.code == "analysis-failed")
