@@ -17,6 +17,8 @@ from pixtralogist.core.models import Case, Draft, Finding, Flag, GuidelineSnippe
 from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.ui import render
 
+from test_ui import shown
+
 
 def snippet(sid: str, text: str = "A fact.") -> GuidelineSnippet:
     return GuidelineSnippet(id=sid, specialty="radiology", text=text, source="A source",
@@ -47,7 +49,7 @@ def test_retrieved_needs_a_score_and_a_rule_citation_has_none():
 def test_citations_stored_by_older_versions_load_without_invented_facts(old, origin, score):
     c = Citation.model_validate({"snippet": snippet("a").model_dump(mode="json"), **old})
     assert (c.origin, c.score, c.stance, c.rule_ids) == (origin, score, None, [])
-    assert "score 1.00" not in render._citation_item(c)
+    assert "score 1.00" not in shown(render._citation_item(c))
 
 
 # --- attaching the snippets a rule names ----------------------------------------------------
@@ -79,7 +81,7 @@ def test_attach_rule_citations_keeps_similarity_and_adds_the_rule():
 def test_render_says_cited_by_rule_and_shows_similarity_only_for_retrieved():
     rule = Citation(snippet=snippet("fleischner-x"), origin="rule", rule_ids=["cxr-nodule-ct-first"])
     ret = Citation(snippet=snippet("bts"), score=0.4321)
-    md = render.region_notes_md([], [ret, rule])
+    md = shown(render.region_notes_md([], [ret, rule]))
     assert "cited by rule cxr-nodule-ct-first" in md and "retrieved, similarity 0.43" in md
     assert "score" not in md and "supports" not in md
     assert md.index("fleischner-x") < md.index("bts")  # rule citations before retrieved ones

@@ -17,6 +17,8 @@ from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.core.text import ensure_plain_text, markup_problem
 from pixtralogist.ui import render
 
+from test_ui import shown
+
 BEACON = "http://127.0.0.1:9/x.png"
 PAYLOADS = [
     f'<img src="{BEACON}" onerror="window.__pwned=1">',
@@ -146,8 +148,8 @@ def test_chat_messages_are_escaped_for_every_role():
     msgs = [ChatMessage(role=r, text=f"{PAYLOADS[0]} {PAYLOADS[5]}") for r in ("clinician", "assistant", "system")]
     for m in render.chat_messages(msgs):
         content = m["content"]
-        assert "<img" not in content and "![" not in content and "](" not in content
-        assert "&lt;img" in content
+        assert "<img" not in content and "![" not in content and "](" not in content and "http:" not in content
+        assert "&lt;img" in content and PAYLOADS[0] in shown(content)  # shown as typed
 
 
 # --- the app's controller (no browser) --------------------------------------------------------------

@@ -23,12 +23,37 @@ STATUS_LABEL = {
 }
 
 
+#: Characters that can start Markdown syntax (emphasis, code, links, images, headings, lists,
+#: tables, autolinked addresses, LaTeX): each gets a backslash escape in :func:`esc`.
+_MD_PUNCT = frozenset("\\`*_{}[]()#+-.!|~:@=$")
+
+
 def esc(text: object) -> str:
-    """HTML-escape and neutralise Markdown emphasis/links in user text."""
-    s = html.escape(str(text or ""), quote=True)
-    for ch in "*_`[]|#":
-        s = s.replace(ch, f"&#{ord(ch)};")
-    return s
+    """User text as literal text inside Markdown (and inline HTML): shown exactly as typed.
+
+    ``&``, ``<`` and ``>`` become named character references (so no tag is ever formed) and
+    every other ASCII punctuation character gets a Markdown backslash escape, so no emphasis,
+    link, image, autolinked address or list marker is formed either. Numeric references are
+    not used: Gradio's Markdown shows them literally.
+    """
+    out = []
+    for ch in str(text or ""):
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch in _MD_PUNCT:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def html_esc(text: object) -> str:
+    """User text inside plain HTML (not Markdown): :func:`html.escape`."""
+    return html.escape(str(text or ""), quote=True)
 
 
 # --- banner, status, provenance ----------------------------------------------
@@ -43,7 +68,7 @@ def banner_html(draft: Draft | None) -> str:
     if draft.is_signed:
         when = draft.signed_at.strftime("%Y-%m-%d %H:%M UTC") if draft.signed_at else ""
         return (
-            f'<div class="px-banner px-signed">✔ Signed by <b>{esc(draft.signed_by)}</b> · {esc(when)} '
+            f'<div class="px-banner px-signed">✔ Signed by <b>{html_esc(draft.signed_by)}</b> · {html_esc(when)} '
             "· report locked (drafted with AI assistance)</div>"
         )
     return (
