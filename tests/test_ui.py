@@ -357,7 +357,7 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
     assert all(upd(out[f"region_{i}"], "interactive") is False for i in range(MAX_REGIONS))
     assert upd(out["impression"], "interactive") is False and upd(out["save_btn"], "interactive") is False
     assert upd(out["sign_btn"], "interactive") is False and upd(out["chat_input"], "interactive") is False
-    assert "Dr A. Example" in out["provenance"] and "offline" in out["provenance"]
+    assert "Dr A. Example" in shown(out["provenance"]) and "offline" in out["provenance"]
 
     # a signed report cannot be edited through a stale session
     with pytest.warns(UserWarning):
