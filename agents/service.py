@@ -26,7 +26,7 @@ from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft, Flag, RouteScore
 from pixtralogist.core.plugins import PluginHost
 from pixtralogist.core.storage import CheckpointStore, StorageSettings
-from pixtralogist.core.text import ensure_plain_text
+from pixtralogist.core.text import ensure_plain_case_text, ensure_plain_text
 
 log = logging.getLogger(__name__)
 
@@ -249,9 +249,7 @@ class ReportingService:
         Case text with markup (HTML, Markdown images or links, web addresses) is refused with
         :class:`~pixtralogist.core.errors.MarkupError` before anything is saved: it would reach the report.
         """
-        for what, text in (("The indication", case.indication), ("The comparison", case.comparison),
-                           ("The prior report", case.prior_report), ("The notes", case.notes)):
-            ensure_plain_text(text, what)
+        ensure_plain_case_text(case)
         if case.specialty_hint:
             self.runtime.host.specialty(case.specialty_hint)  # unknown specialty: clear error before anything runs
         with self._lock(case.id):

@@ -68,6 +68,17 @@ def ensure_plain_text(text: str | None, what: str = "The text") -> str:
     return text or ""
 
 
+#: The case fields whose text can reach a report, with the words a refusal uses.
+CASE_TEXT_FIELDS = (("indication", "The indication"), ("comparison", "The comparison"),
+                    ("prior_report", "The prior report"), ("notes", "The notes text"))
+
+
+def ensure_plain_case_text(case: object) -> None:
+    """:func:`ensure_plain_text` for every text field of a case (before it is drafted or saved)."""
+    for name, what in CASE_TEXT_FIELDS:
+        ensure_plain_text(getattr(case, name, "") or "", what)
+
+
 _SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9(\"'])|\n+")
 _ABBREV_END = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|vs|approx|e\.g|i\.e|St|No)\.$", re.I)
 

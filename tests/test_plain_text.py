@@ -99,6 +99,15 @@ def test_case_text_with_markup_is_refused_before_anything_is_saved(service, png,
         service.get(case.id)
 
 
+def test_cli_draft_refuses_markup_in_the_notes(png, capsys):
+    from pixtralogist.core.cli import main
+
+    assert main(["draft", "--image", str(png), "--notes", f"heart nl {PAYLOADS[5]}", "--specialty", "radiology"]) == 2
+    err = capsys.readouterr().err
+    assert "The notes text was not saved" in err and BEACON not in err
+    assert main(["draft", "--image", str(png), "--notes", "heart nl, <6 mm nodule", "--specialty", "radiology"]) == 0
+
+
 def _report(service, case_id) -> str:
     return service.get(case_id).draft.to_text()
 
