@@ -13,7 +13,7 @@ from pixtralogist.agents.service import ReportingService
 from pixtralogist.agents.types import Citation, Turn
 from pixtralogist.core.export import to_json
 from pixtralogist.core.imaging import build_case
-from pixtralogist.core.models import Case, Draft, Finding, Flag, GuidelineSnippet, Provenance
+from pixtralogist.core.models import Case, Draft, Flag, GuidelineSnippet, Provenance
 from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.ui import render
 

@@ -27,7 +27,7 @@ PAYLOADS = [
     "</p><b>bold</b>",
     "<!-- hidden -->",
     f"![chart]({BEACON})",
-    f"[click](javascript:alert(1))",
+    "[click](javascript:alert(1))",
     "[ref]: http://evil.example/x",
     f"see {BEACON}",
     "visit www.example.org",
