@@ -140,6 +140,15 @@ def test_markup_in_case_and_chat_stays_text(app, page, beacon):
 
     page.goto(app["url"])
     page.wait_for_selector("#draft-btn")
+    # control: an image the page itself loads does reach the beacon and the request log
+    page.evaluate("(u) => { new Image().src = u + '/control.png'; }", base)
+    for _ in range(50):
+        if beacon["hits"]:
+            break
+        page.wait_for_timeout(100)
+    assert beacon["hits"] == ["/control.png"] and requested == [f"{base}/control.png"]
+    beacon["hits"].clear()
+    requested.clear()
 
     # 1. new markup at intake is refused with a readable message; nothing is drafted
     page.set_input_files("#intake-files input[type=file]", [str(app["png"])])
