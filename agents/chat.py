@@ -16,7 +16,7 @@ from pixtralogist.agents.types import Citation
 from pixtralogist.core import editing
 from pixtralogist.core.models import Draft, Flag, Template
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.core.text import clean_text
+from pixtralogist.core.text import clean_text, ensure_plain_text
 
 IntentKind = Literal["add", "remove", "rewrite", "shorter", "sign", "question", "help", "unknown"]
 
@@ -114,6 +114,10 @@ class ChatResult:
     impression_locked: bool = False
 
 
+#: Commands that write the message's text into the report, and what the refusal calls that text.
+_WRITES = {"add": "The finding to add", "rewrite": "The new text", "sign": "The signer's name"}
+
+
 def _region_labels(draft: Draft) -> dict[str, str]:
     return {r: draft.region_labels.get(r, r) for r in draft.regions}
 
@@ -121,6 +125,9 @@ def _region_labels(draft: Draft) -> dict[str, str]:
 def handle(message: str, draft: Draft, ctx: ChatContext) -> ChatResult:
     """Apply one clinician message to ``draft``."""
     intent = parse_intent(message, _region_labels(draft))
+    if intent.kind in _WRITES:
+        # parse_intent reads cleaned text; what would be written is checked as typed
+        ensure_plain_text(message, _WRITES[intent.kind])
     rebuild = not ctx.impression_locked
     res = ChatResult(draft=draft, reply="", impression_locked=ctx.impression_locked)
     if intent.kind == "help":
@@ -242,9 +249,10 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
             for f in matched:
                 lines.append(f"- [{f.severity}] {f.message}")
                 for sid in f.snippet_ids:
-                    cit = next((c for cs in ctx.citations.values() for c in cs if c.snippet.id == sid), None)
+                    cit = next((c for c in ctx.citations.get(f.finding_id or "", []) if c.snippet.id == sid), None) \
+                        or next((c for cs in ctx.citations.values() for c in cs if c.snippet.id == sid), None)
                     if cit is not None:
-                        lines.append(f"  Source: {_cite(cit)}")
+                        lines.append(f"  Source (cited by rule {f.code}): {_cite(cit)}")
                     sources.append(sid)
             return "Flags on this draft that match your question:\n" + "\n".join(lines), sources
     hits = ctx.search(question, None)
@@ -256,9 +264,10 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
         hits = [c for c in hits if _names_source(c, named)]
     hits = sorted(hits, key=lambda c: (
         size is not None and not size_matches(c.snippet.text, size),
-        -c.score,
+        -(c.score or 0.0),
     ))
-    hits = [c for c in hits if c.score >= 0.25][:3]
+    # only retrieved snippets carry a similarity; the search returns nothing else
+    hits = [c for c in hits if c.score is not None and c.score >= 0.25][:3]
     if not hits:
         return ("I found no guideline snippet that answers this. The offline assistant answers only from the "
                 "installed guideline snippets; please consult the source guideline."), []

@@ -23,12 +23,42 @@ from pixtralogist.agents.types import ChatMessage, Citation
 from pixtralogist.core import editing
 from pixtralogist.core.checks import run_generic_checks
 from pixtralogist.core.errors import PixtralogistError, UnknownSpecialtyError
-from pixtralogist.core.models import Case, Draft, Flag, RouteScore
+from pixtralogist.core.models import Case, Draft, Flag, GuidelineSnippet, RouteScore
 from pixtralogist.core.pipeline import route_case
+from pixtralogist.core.text import ensure_plain_text
 
 
 def _msg(role: str, text: str, sources: list[str] | None = None) -> dict[str, Any]:
     return ChatMessage(role=role, text=text, sources=sources or []).model_dump(mode="json")
+
+
+def attach_rule_citations(citations: dict[str, list[Citation]], flags: list[Flag],
+                          snippets: list[GuidelineSnippet]) -> dict[str, list[Citation]]:
+    """Add the snippets each flag names to its finding's citations (pure; ``citations`` is not changed).
+
+    A snippet a rule names is marked ``cited by rule <code>`` (``origin="rule"``, no similarity),
+    or the rule's code is added to the retrieved citation of the same snippet, whose similarity
+    stays as retrieved. A stance is set only where the flag carries one (:attr:`Flag.stance`);
+    a conflict found by one rule is not overwritten by another rule's agreement.
+    """
+    by_id = {s.id: s for s in snippets}
+    out = {k: [c.model_copy(deep=True) for c in v] for k, v in citations.items()}
+    for fl in flags:
+        if not fl.finding_id or not fl.snippet_ids:
+            continue
+        lst = out.setdefault(fl.finding_id, [])
+        for sid in fl.snippet_ids:
+            cit = next((c for c in lst if c.snippet.id == sid), None)
+            if cit is None:
+                if sid not in by_id:
+                    continue
+                cit = Citation(snippet=by_id[sid], origin="rule")
+                lst.append(cit)
+            if fl.code not in cit.rule_ids:
+                cit.rule_ids.append(fl.code)
+            if fl.stance is not None and cit.stance != "contradicts":
+                cit.stance = fl.stance
+    return {k: v for k, v in out.items() if v}
 
 
 # --- routers (pure) ---------------------------------------------------------------
@@ -115,19 +145,9 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
         d = Draft.model_validate(state["draft"])
         snippets = host.guidelines(state["specialty"])
         flags = run_generic_checks(d, template) + host.verify(d, case, template, snippets)
-        cits = {k: [Citation.model_validate(c) for c in v] for k, v in (state.get("citations") or {}).items()}
-        by_id = {s.id: s for s in snippets}
-        for fl in flags:
-            if not fl.finding_id or not fl.snippet_ids:
-                continue
-            stance = "supports" if fl.severity == "info" else "contradicts"
-            lst = cits.setdefault(fl.finding_id, [])
-            for sid in fl.snippet_ids:
-                existing = next((c for c in lst if c.snippet.id == sid), None)
-                if existing is None and sid in by_id:
-                    lst.append(Citation(snippet=by_id[sid], score=1.0, stance=stance))
-                elif existing is not None:
-                    existing.stance = stance
+        cits = attach_rule_citations(
+            {k: [Citation.model_validate(c) for c in v] for k, v in (state.get("citations") or {}).items()},
+            flags, snippets)
         d = d.model_copy(update={"flags": flags})
         return {"draft": d.model_dump(mode="json"), "flags": [f.model_dump(mode="json") for f in flags],
                 "citations": {k: [c.model_dump(mode="json") for c in v] for k, v in cits.items()},
@@ -164,7 +184,7 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                 if res.sign_requested:
                     name = res.sign_as or actor
                     if name:
-                        out["sign_as"] = name
+                        out["sign_as"] = ensure_plain_text(name, "The signer's name")
                     else:
                         reply = "To sign, give your name: 'sign as <name>'."
                 out["messages"] = [_msg("clinician", pending.get("text", "")), _msg("assistant", reply, res.sources)]
@@ -179,13 +199,14 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                 locked = True
                 edits = [{"kind": "impression", "region": None, "before": before, "after": "\n".join(d.impression)}]
             elif action == "sign":
-                out["sign_as"] = (pending.get("clinician") or "").strip() or None
+                out["sign_as"] = ensure_plain_text((pending.get("clinician") or "").strip(), "The signer's name") or None
                 if not out["sign_as"]:
                     out["messages"] = [_msg("system", "A clinician's name is required to sign.")]
             else:
                 out["messages"] = [_msg("system", f"Unknown action {action!r}.")]
         except PixtralogistError as exc:
-            out["messages"] = [_msg("system", str(exc))]
+            said = [_msg("clinician", pending.get("text", ""))] if action == "message" else []
+            out["messages"] = said + [_msg("system", str(exc))]
             edits = []
         changed = [e for e in edits if e["before"] != e["after"]]
         for i, e in enumerate(changed):

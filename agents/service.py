@@ -26,6 +26,7 @@ from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft, Flag, RouteScore
 from pixtralogist.core.plugins import PluginHost
 from pixtralogist.core.storage import CheckpointStore, StorageSettings
+from pixtralogist.core.text import ensure_plain_case_text, ensure_plain_text
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +252,12 @@ class ReportingService:
     # -- public API ---------------------------------------------------------------------
 
     def start(self, case: Case) -> Turn:
-        """Route, draft, retrieve and verify ``case``; pause at review or at the specialty choice."""
+        """Route, draft, retrieve and verify ``case``; pause at review or at the specialty choice.
+
+        Case text with markup (HTML, Markdown images or links, web addresses) is refused with
+        :class:`~pixtralogist.core.errors.MarkupError` before anything is saved: it would reach the report.
+        """
+        ensure_plain_case_text(case)
         if case.specialty_hint:
             self.runtime.host.specialty(case.specialty_hint)  # unknown specialty: clear error before anything runs
         with self._lock(case.id):
@@ -277,17 +283,20 @@ class ReportingService:
                                                         "edit_id": uuid.uuid4().hex})
 
     def edit_region(self, case_id: str, region: str, text: str, *, clinician: str | None = None) -> Turn:
+        ensure_plain_text(text, "The region text")
         return self._act("edit_region", case_id, "review", {"action": "edit_region", "region": region,
                                                             "text": text or "", "clinician": clinician,
                                                             "edit_id": uuid.uuid4().hex}, region=region)
 
     def edit_impression(self, case_id: str, text: str, *, clinician: str | None = None) -> Turn:
+        ensure_plain_text(text, "The impression")
         return self._act("edit_impression", case_id, "review", {"action": "edit_impression", "text": text or "",
                                                                 "clinician": clinician, "edit_id": uuid.uuid4().hex})
 
     def sign(self, case_id: str, clinician: str) -> Turn:
         if not (clinician or "").strip():
             raise CaseError("a clinician's name is required to sign")
+        ensure_plain_text(clinician, "The signer's name")
         return self._act("sign", case_id, "review", {"action": "sign", "clinician": clinician.strip(),
                                                      "edit_id": uuid.uuid4().hex}, signed_by=clinician.strip())
 

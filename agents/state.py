@@ -26,7 +26,7 @@ class AgentState(TypedDict, total=False):
     original_draft: dict[str, Any]
     #: the current draft (AI draft plus the clinician's edits)
     draft: dict[str, Any]
-    #: finding id -> [Citation JSON]
+    #: finding id -> [Citation JSON] (retrieved with a similarity, or cited by a rule without one)
     citations: dict[str, list[dict[str, Any]]]
     flags: list[dict[str, Any]]
     #: chat log (append-only reducer)

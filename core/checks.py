@@ -3,6 +3,7 @@
 Each check is a pure function ``(draft, template) -> list[Flag]``; plugins add
 their own rules through the ``pixtralogist_verify`` hook.
 
+- ``analysis-failed``: the text analysis failed on a statement, so the checks below could not judge it.
 - ``contradiction``: the same finding (and side) is asserted in one sentence and denied in another.
 - ``laterality-mismatch``: the impression puts a finding on the other side than the findings do.
 - ``region-empty``: a template region has no statement at all.
@@ -150,7 +151,36 @@ def check_overconfidence(draft: Draft, template: Template) -> list[Flag]:
     return flags
 
 
+def check_analysis(draft: Draft, template: Template) -> list[Flag]:
+    """Statements whose text analysis failed (:attr:`FindingAttributes.analysis_failed`).
+
+    Negation, hedging and abnormality come from :func:`pixtralogist.core.nlp.analyze`; when it fails
+    on a statement, the contradiction and impression checks cannot judge it, so the draft says so
+    instead of treating the statement as normal. Failures are not cached, so the analysis is retried here.
+    """
+    from pixtralogist.core.nlp import analyze
+
+    terms = tuple(template.finding_terms)
+    flags = []
+    for f in draft.findings:
+        if not f.is_default and analyze(f.text, extra_terms=terms).analysis_failed:
+            flags.append(
+                Flag(code="analysis-failed", severity="warning", region=f.region, finding_id=f.id,
+                     message=f"'{f.text}': the text analysis failed on this statement, so the contradiction "
+                             "and impression checks could not run on it. Check it yourself.")
+            )
+    for item in draft.impression:
+        if analyze(item, extra_terms=terms).analysis_failed:
+            flags.append(
+                Flag(code="analysis-failed", severity="warning",
+                     message=f"Impression '{item}': the text analysis failed on this item, so the impression "
+                             "checks could not run on it. Check it yourself.")
+            )
+    return flags
+
+
 GENERIC_CHECKS: tuple[Check, ...] = (
+    check_analysis,
     check_contradictions,
     check_impression_laterality,
     check_regions,

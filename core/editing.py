@@ -13,7 +13,7 @@ from pixtralogist.core.errors import CaseError
 from pixtralogist.core.impression import build_impression
 from pixtralogist.core.models import Draft, Finding, Provenance, Template
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.core.text import clean_text, split_sentences
+from pixtralogist.core.text import clean_text, ensure_plain_text, split_sentences
 
 
 def clinician_provenance(draft: Draft) -> Provenance:
@@ -65,6 +65,7 @@ def _check_region(draft: Draft, region: str) -> None:
 def replace_region(draft: Draft, region: str, text: str, template: Template, *, rebuild_impression: bool = True) -> Draft:
     """The clinician's own text for a whole region (an empty text clears it)."""
     _check_region(draft, region)
+    ensure_plain_text(text, f"The {draft.region_labels.get(region) or region} text")
     new = make_findings(split_sentences(clean_text(text)), region, clinician_provenance(draft),
                         extra_terms=template.finding_terms)
     kept = [f for f in draft.findings if f.region != region]
@@ -78,7 +79,7 @@ def add_statement(
 
     Template defaults in a touched region are replaced (the region is no longer unverified).
     """
-    text = clean_text(text)
+    text = clean_text(ensure_plain_text(text, "The finding to add"))
     if not text:
         raise CaseError("nothing to add: give the finding, e.g. 'add small right pleural effusion'")
     parts = sorter.sort(text) if sorter is not None else {draft.regions[-1]: text}
@@ -137,6 +138,7 @@ def remove_matching(
 
 
 def set_impression(draft: Draft, text: str) -> Draft:
+    ensure_plain_text(text, "The impression")
     items = [_sentence(s) for s in split_sentences(clean_text(text))]
     items = [re.sub(r"^\d+[.)]\s*", "", i) for i in items if i]
     return draft.model_copy(update={"impression": [i for i in items if i]})

@@ -39,6 +39,11 @@ class CaseError(PixtralogistError):
     """The case itself is invalid (e.g. notes too long, unknown specialty hint)."""
 
 
+class MarkupError(CaseError):
+    """Text meant for a report or a case carries markup (HTML tags, Markdown images or links,
+    web or script addresses) or control characters. Reports are plain text: nothing is saved."""
+
+
 # --- plugins ---------------------------------------------------------------
 
 

@@ -124,7 +124,10 @@ def to_json(draft: Draft, *, citations: Any = None) -> str:
     """The draft, its citations and the export's provenance as pretty JSON.
 
     The ``draft`` member is :meth:`Draft.model_dump` and validates back with
-    ``Draft.model_validate``.
+    ``Draft.model_validate``. Each citation keeps how it was attached: ``origin``
+    ``"retrieved"`` with its similarity ``score``, or ``"rule"`` with ``score: null``;
+    ``rule_ids`` names the rules that cite it, and ``stance`` is set only where a rule
+    computed one.
     """
     cites = _citation_dicts(citations)
     doc = {

@@ -143,8 +143,11 @@ def pixtralogist_verify(
     :param draft: the draft to check (do not modify it).
     :param case: the case it was drafted for.
     :param template: its template.
-    :param snippets: guideline snippets retrieved for its findings.
-    :return: flags (severity, region, message, supporting snippet ids), or ``None``.
+    :param snippets: the specialty's guideline snippets.
+    :return: flags (severity, region, message, the ids of the snippets the rule relies on, and a
+        ``stance`` only where the rule compared the report with them), or ``None``. The app shows
+        each cited snippet as "cited by rule <code>", without a similarity score. Cite no snippet
+        whose applicability your own test has rejected as backing for a category.
 
     Collected and concatenated.
     """

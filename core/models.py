@@ -259,7 +259,12 @@ class Flag(_Model):
     message: str
     region: str | None = None
     finding_id: str | None = None
-    snippet_ids: list[str] = Field(default_factory=list, description="Guideline snippets that support the flag.")
+    snippet_ids: list[str] = Field(default_factory=list, description="Guideline snippets the rule relies on.")
+    stance: Literal["supports", "contradicts"] | None = Field(
+        default=None,
+        description="How the finding stands against the cited snippets, as the rule computed it: 'contradicts' "
+                    "when the report conflicts with the guideline (e.g. a size word against its threshold), "
+                    "'supports' when the rule checked that it agrees; None when the rule only points to them.")
 
 
 class Draft(_Model):
@@ -327,6 +332,9 @@ class Draft(_Model):
             raise ValueError("a clinician's name is required to sign")
         if self.is_signed:
             raise ValueError("this report is already signed")
+        from pixtralogist.core.text import ensure_plain_text
+
+        ensure_plain_text(name, "The signer's name")
         return self.model_copy(update={"status": "signed", "signed_by": name, "signed_at": utcnow()})
 
 

@@ -22,7 +22,9 @@ How it works:
   The pipeline is built on first use and cached (no work at import time).
 * Without spaCy/negspacy installed (they are the optional ``nlp`` extra), or
   if spaCy fails on a string, the same NegEx algorithm runs on a regex
-  tokenisation, so :func:`analyze` never raises.
+  tokenisation, so :func:`analyze` never raises. Should the analysis itself fail on a
+  sentence, the answer says so (``analysis_failed=True``, logged without the text) instead
+  of passing for a normal statement; the generic checks flag it on the draft.
 
 Sentence-level rules: ``negated`` when the sentence has findings and every one
 is negated (or, with no finding words, when it opens with a negation such as
@@ -36,9 +38,10 @@ shortest axis (as Fleischner measures nodules), centimetres converted to mm.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections import OrderedDict
 from functools import lru_cache
 from typing import Iterable, Literal
@@ -60,6 +63,8 @@ __all__ = [
 
 LateralityValue = Literal["left", "right", "bilateral"]
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class FindingAttributes:
@@ -70,6 +75,9 @@ class FindingAttributes:
     laterality: LateralityValue | None = None
     size_mm: float | None = None
     abnormal: bool = False
+    #: The analysis raised: the other fields are empty defaults, not an answer. Callers must not
+    #: read ``abnormal=False`` as "normal" (:func:`pixtralogist.core.checks.check_analysis` flags it).
+    analysis_failed: bool = field(default=False, repr=False)
 
 
 # --- vocabulary --------------------------------------------------------------
@@ -326,7 +334,8 @@ class FindingAnalyzer:
                 self._cache.move_to_end(sentence)
                 return hit
         attrs = self._analyze_uncached(sentence)
-        self._remember(sentence, attrs)
+        if not attrs.analysis_failed:  # a failure is retried next time, and reported each time
+            self._remember(sentence, attrs)
         return attrs
 
     def analyze_many(self, sentences: Iterable[str]) -> list[FindingAttributes]:
@@ -386,8 +395,11 @@ class FindingAnalyzer:
                 except Exception:
                     pass
             return self._attrs_regex(sentence, laterality, size)
-        except Exception:  # never crash on any input: the most conservative answer
-            return FindingAttributes(abnormal=False)
+        except Exception as exc:  # never crash on any input, but never pass a failure off as "normal"
+            # no clinical text in the log: the error type and the sentence's length only
+            log.warning("finding analysis failed (%s) on a sentence of %d characters; its checks cannot run",
+                        type(exc).__name__, len(sentence))
+            return FindingAttributes(analysis_failed=True)
 
     def _attrs_without_findings(self, sentence: str, laterality, size) -> FindingAttributes:
         negated = bool(self._re_neg_start.search(sentence)) and not self._pseudo_set.search(sentence)

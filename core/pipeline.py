@@ -9,6 +9,7 @@ from pixtralogist.core.errors import RoutingError
 from pixtralogist.core.models import Case, Draft, Template
 from pixtralogist.core.plugins import PluginHost
 from pixtralogist.core.routing import RouteDecision, decide_route
+from pixtralogist.core.text import ensure_plain_case_text
 
 
 def route_case(case: Case, host: PluginHost, *, specialty: str | None = None) -> RouteDecision:
@@ -31,7 +32,11 @@ def resolve_template(decision: RouteDecision, host: PluginHost) -> Template:
 
 
 def draft_case(case: Case, host: PluginHost, *, specialty: str | None = None) -> tuple[Draft, RouteDecision]:
-    """Route ``case`` and draft it with the chosen plugin's configured drafter."""
+    """Route ``case`` and draft it with the chosen plugin's configured drafter.
+
+    Case text with markup is refused first (:func:`~pixtralogist.core.text.ensure_plain_case_text`).
+    """
+    ensure_plain_case_text(case)
     decision = route_case(case, host, specialty=specialty)
     template = resolve_template(decision, host)
     drafter = host.drafter(template.specialty, template)

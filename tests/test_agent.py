@@ -115,21 +115,23 @@ def test_router_after_apply_is_pure():
 # --- checks and citations ------------------------------------------------------------
 
 
-def test_nodule_gets_fleischner_category_citation_and_missing_followup_flag(service, png):
+def test_radiograph_nodule_gets_the_ct_first_convention_not_a_fleischner_category(service, png):
     turn = service.start(chest(png, "7 mm RUL nodule, heart nl"))
     nodule = next(f for f in turn.draft.findings if "nodule" in f.text.lower())
     assert nodule.size_mm == 7
     codes = flag_codes(turn)
-    assert {"fleischner-category", "fleischner-followup-missing"} <= codes
-    cat = next(f for f in turn.flags if f.code == "fleischner-category")
-    assert "fleischner-2017-solid-single-6-8mm" in cat.snippet_ids
-    cited = {c.snippet.id for c in turn.citations[nodule.id]}
-    assert "fleischner-2017-solid-single-6-8mm" in cited
-    assert set(nodule.provenance.guideline_ids) <= cited and nodule.provenance.guideline_ids
-    # The clinician adds a recommendation: the missing-follow-up flag goes away.
-    turn = service.message(turn.case_id, "rewrite impression: 7 mm right upper lobe nodule. Recommend CT at 6-12 months.")
-    assert "fleischner-followup-missing" not in flag_codes(turn)
-    assert "fleischner-category" in flag_codes(turn)
+    assert {"cxr-nodule-ct-first", "cxr-nodule-recommendation-missing"} <= codes
+    assert not codes & {"fleischner-category", "fleischner-followup-missing"}  # Fleischner is defined on CT
+    first = next(f for f in turn.flags if f.code == "cxr-nodule-ct-first")
+    assert first.snippet_ids == ["local-convention-cxr-nodule-ct-first"]
+    cited = {c.snippet.id: c for c in turn.citations[nodule.id]}
+    assert cited["local-convention-cxr-nodule-ct-first"].rule_ids == ["cxr-nodule-ct-first",
+                                                                      "cxr-nodule-recommendation-missing"]
+    assert set(nodule.provenance.guideline_ids) <= set(cited) and nodule.provenance.guideline_ids
+    # The clinician adds a recommendation: the missing-recommendation flag goes away.
+    turn = service.message(turn.case_id, "rewrite impression: 7 mm right upper lobe nodule. Recommend CT chest.")
+    assert "cxr-nodule-recommendation-missing" not in flag_codes(turn)
+    assert "cxr-nodule-ct-first" in flag_codes(turn)
 
 
 def test_contradiction_flag(service, png):

@@ -94,7 +94,7 @@ def _citations() -> dict:
 
     snip = GuidelineSnippet(id="fleischner-2017-measurement", specialty="radiology", text="Measure nodules ...",
                             source="MacMahon H et al. Radiology 2017")
-    return {"f-nodule": [Citation(snippet=snip, score=0.81, stance="supports")]}
+    return {"f-nodule": [Citation(snippet=snip, score=0.81, rule_ids=["fleischner-category"], stance="supports")]}
 
 
 # --- text and JSON ---------------------------------------------------------

@@ -113,6 +113,14 @@ def ctl(demo):
     return demo.px_controller
 
 
+def shown(markdown: str) -> str:
+    """What Markdown escaped by ``render.esc`` displays: backslash escapes and entities resolved."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown))
+
+
 def as_dict(keys, values):
     assert len(keys) == len(values)
     return dict(zip(keys, values))
@@ -338,7 +346,7 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
     out = as_dict(TURN_KEYS, ctl.send_message(session, "what does Fleischner say for 7 mm?"))
     assert upd(out["chat_input"], "value") == ""
     chat = out["chat"]
-    assert chat[-2] == {"role": "user", "content": "what does Fleischner say for 7 mm?"}
+    assert chat[-2]["role"] == "user" and shown(chat[-2]["content"]) == "what does Fleischner say for 7 mm?"
     assert chat[-1]["role"] == "assistant" and "fleischner" in chat[-1]["content"].lower()
 
     # sign: boxes locked, banner and provenance say who signed
@@ -349,7 +357,7 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
     assert all(upd(out[f"region_{i}"], "interactive") is False for i in range(MAX_REGIONS))
     assert upd(out["impression"], "interactive") is False and upd(out["save_btn"], "interactive") is False
     assert upd(out["sign_btn"], "interactive") is False and upd(out["chat_input"], "interactive") is False
-    assert "Dr A. Example" in out["provenance"] and "offline" in out["provenance"]
+    assert "Dr A. Example" in shown(out["provenance"]) and "offline" in out["provenance"]
 
     # a signed report cannot be edited through a stale session
     with pytest.warns(UserWarning):

@@ -15,6 +15,8 @@ def build() -> dict[str, gr.components.Component]:
     c["chat"] = gr.Chatbot(
         label="Assistant", height=330, elem_id="chat", feedback_options=None, buttons=["copy"],
         placeholder="Draft or open a case, then ask or instruct here.",
+        # messages are escaped by render.chat_messages; these keep the rest of the Markdown inert
+        sanitize_html=True, allow_tags=False, latex_delimiters=[],
     )
     with gr.Row(equal_height=True):
         c["chat_input"] = gr.Textbox(

@@ -1,7 +1,8 @@
 """What the app shows, as plain strings and lists: pure functions of a Turn (no Gradio).
 
-Everything user-controlled (dictation, chat, guideline text, clinician names)
-is HTML-escaped before it is put into Markdown/HTML.
+Everything user-controlled (dictation, chat messages and replies, guideline text, clinician
+names) is HTML-escaped, with Markdown's link, image and emphasis characters neutralised,
+before it is put into Markdown/HTML: case text is always shown as plain text.
 """
 
 from __future__ import annotations
@@ -22,12 +23,37 @@ STATUS_LABEL = {
 }
 
 
+#: Characters that can start Markdown syntax (emphasis, code, links, images, headings, lists,
+#: tables, autolinked addresses, LaTeX): each gets a backslash escape in :func:`esc`.
+_MD_PUNCT = frozenset("\\`*_{}[]()#+-.!|~:@=$")
+
+
 def esc(text: object) -> str:
-    """HTML-escape and neutralise Markdown emphasis/links in user text."""
-    s = html.escape(str(text or ""), quote=True)
-    for ch in "*_`[]|#":
-        s = s.replace(ch, f"&#{ord(ch)};")
-    return s
+    """User text as literal text inside Markdown (and inline HTML): shown exactly as typed.
+
+    ``&``, ``<`` and ``>`` become named character references (so no tag is ever formed) and
+    every other ASCII punctuation character gets a Markdown backslash escape, so no emphasis,
+    link, image, autolinked address or list marker is formed either. Numeric references are
+    not used: Gradio's Markdown shows them literally.
+    """
+    out = []
+    for ch in str(text or ""):
+        if ch == "&":
+            out.append("&amp;")
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        elif ch in _MD_PUNCT:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def html_esc(text: object) -> str:
+    """User text inside plain HTML (not Markdown): :func:`html.escape`."""
+    return html.escape(str(text or ""), quote=True)
 
 
 # --- banner, status, provenance ----------------------------------------------
@@ -42,7 +68,7 @@ def banner_html(draft: Draft | None) -> str:
     if draft.is_signed:
         when = draft.signed_at.strftime("%Y-%m-%d %H:%M UTC") if draft.signed_at else ""
         return (
-            f'<div class="px-banner px-signed">✔ Signed by <b>{esc(draft.signed_by)}</b> · {esc(when)} '
+            f'<div class="px-banner px-signed">✔ Signed by <b>{html_esc(draft.signed_by)}</b> · {html_esc(when)} '
             "· report locked (drafted with AI assistance)</div>"
         )
     return (
@@ -104,15 +130,21 @@ def _flag_line(f: Flag) -> str:
 
 
 def _citation_item(c: Citation) -> str:
+    """One citation: the snippet, then how it was attached (retrieved with its similarity, or cited by a rule)."""
     s = c.snippet
     applies = f" Applies to: {esc(s.applicability)}" if s.applicability else ""
     return (
-        f"- **{esc(s.id)}** <small>({esc(c.stance)}, score {c.score:.2f})</small> — {esc(s.text)} "
+        f"- **{esc(s.id)}** <small>({esc(c.describe())})</small> — {esc(s.text)} "
         f"<small>Source: {esc(s.source)}.{applies}</small>"
     )
 
 
-_STANCE_ORDER = {"contradicts": 0, "supports": 1, "related": 2}
+_STANCE_ORDER = {"contradicts": 0, "supports": 1, None: 2}
+
+
+def _citation_order(c: Citation) -> tuple:
+    """Computed conflicts first, then computed agreement, then rule citations, then retrieved by similarity."""
+    return (_STANCE_ORDER.get(c.stance, 2), 0 if c.rule_ids else 1, -(c.score or 0.0))
 
 
 def region_citations(draft: Draft, citations: Mapping[str, Sequence[Citation]]) -> dict[str, list[Citation]]:
@@ -124,7 +156,7 @@ def region_citations(draft: Draft, citations: Mapping[str, Sequence[Citation]]) 
         region = region_of.get(fid)
         if region is None:
             continue
-        for c in sorted(cits, key=lambda c: -c.score):
+        for c in sorted(cits, key=_citation_order):
             if c.snippet.id not in seen[region]:
                 seen[region].add(c.snippet.id)
                 out[region].append(c)
@@ -146,7 +178,7 @@ def region_notes_md(flags: Sequence[Flag], citations: Sequence[Citation]) -> str
     """The region's flags, then its guideline citations folded in one ``<details>``."""
     parts = [_flag_line(f) for f in flags]
     if citations:
-        ordered = sorted(citations, key=lambda c: (_STANCE_ORDER.get(c.stance, 9), -c.score))
+        ordered = sorted(citations, key=_citation_order)
         n = len(ordered)
         parts.append(
             f"<details><summary>Guideline citations ({n})</summary>\n\n"
@@ -171,13 +203,17 @@ def impression_text(draft: Draft | None) -> str:
 
 
 def chat_messages(messages: Sequence[ChatMessage]) -> list[dict]:
-    """Agent messages in Gradio's messages format; system notes are shown as the assistant's, in italics."""
+    """Agent messages in Gradio's messages format; system notes are shown as the assistant's, in italics.
+
+    Every message is escaped (:func:`esc`): the clinician's words and the assistant's replies, which
+    quote case and report text, are shown as plain text, never as HTML or Markdown images/links.
+    """
     out: list[dict] = []
     for m in messages:
         if m.role == "clinician":
-            out.append({"role": "user", "content": m.text})
+            out.append({"role": "user", "content": esc(m.text)})
         elif m.role == "assistant":
-            text = m.text
+            text = esc(m.text)
             if m.sources:
                 text += "\n\n<small>Sources: " + ", ".join(esc(s) for s in m.sources) + "</small>"
             out.append({"role": "assistant", "content": text})

@@ -416,6 +416,7 @@ def check_seven_point(draft: Draft, case: Case, template: Template, snippets: di
                 message=(f"The report states a 7-point score of {n}; the features described add up to "
                          f"{res.score} ({res.summary()}). Correct the score or the description."),
                 snippet_ids=ids,
+                stance="contradicts",
             ))
     if res.unqualified:
         flags.append(Flag(

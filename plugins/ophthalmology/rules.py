@@ -178,7 +178,7 @@ def check_icdr(draft: Draft, case: Case, template: Template, snippets: dict[str,
                         + (f" ({', '.join(sorted({l.replace('_', ' ') for l, _, _ in d.drivers}))})" if d.drivers else
                            " (no diabetic retinopathy lesion described)")
                         + ". Reconcile the grade with the findings.",
-                snippet_ids=_known([GRADE_SNIPPETS[d.definite], GRADE_SNIPPETS[min(g.low, 4)], SCALE], snippets)))
+                snippet_ids=_known([GRADE_SNIPPETS[d.definite], GRADE_SNIPPETS[min(g.low, 4)], SCALE], snippets), stance="contradicts"))
 
     # findings with DR lesions and no grade (for that eye)
     if relevant:

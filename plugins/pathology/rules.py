@@ -119,8 +119,9 @@ def check_nottingham(draft: Draft, case: Case, template: Template, snippets: dic
     ids = _known(["nottingham-components", "nottingham-grade-bands"], snippets)
     flags: list[Flag] = []
 
-    def flag(code: str, severity: str, message: str) -> None:
-        flags.append(Flag(code=code, severity=severity, region="grade", finding_id=fid, message=message, snippet_ids=ids))
+    def flag(code: str, severity: str, message: str, stance: str | None = None) -> None:
+        flags.append(Flag(code=code, severity=severity, region="grade", finding_id=fid, message=message,
+                          snippet_ids=ids, stance=stance))
 
     bad = s.out_of_range()
     if bad:
@@ -140,7 +141,7 @@ def check_nottingham(draft: Draft, case: Case, template: Template, snippets: dic
     parts = f"{s.tubules}+{s.pleomorphism}+{s.mitoses} = {total}"
     if s.total is not None and s.total != total:
         flag("nottingham-total-mismatch", "warning",
-             f"Stated Nottingham total {s.total} is not the sum of the component scores ({parts}).")
+             f"Stated Nottingham total {s.total} is not the sum of the component scores ({parts}).", "contradicts")
     if s.grade is None:
         flag("nottingham-grade-missing", "warning",
              f"Component scores are given ({parts}) but no grade is stated; by the Nottingham bands that total "
@@ -148,9 +149,9 @@ def check_nottingham(draft: Draft, case: Case, template: Template, snippets: dic
     elif s.grade != expected:
         flag("nottingham-grade-mismatch", "critical",
              f"Stated grade {s.grade} does not match the component scores ({parts}), which give grade {expected} "
-             "(totals 3-5 grade 1, 6-7 grade 2, 8-9 grade 3).")
+             "(totals 3-5 grade 1, 6-7 grade 2, 8-9 grade 3).", "contradicts")
     elif s.total is None or s.total == total:
-        flag("nottingham-grade", "info", f"Nottingham grade {s.grade} agrees with the component scores ({parts}).")
+        flag("nottingham-grade", "info", f"Nottingham grade {s.grade} agrees with the component scores ({parts}).", "supports")
     return flags
 
 

@@ -1,6 +1,7 @@
-"""Radiology rule checks (``pixtralogist_verify``): Fleischner 2017 (chest radiograph and CT chest),
-ACR incidental adrenal and thyroid nodules (any template that reports them, in practice CT chest),
-BTS pneumothorax size and cardiothoracic ratio (chest radiograph only).
+"""Radiology rule checks (``pixtralogist_verify``): Fleischner 2017 (CT chest; on a chest radiograph
+only the local CT-first convention, since Fleischner is defined on CT), ACR incidental adrenal and
+thyroid nodules (any template that reports them, in practice CT chest), BTS pneumothorax size and
+cardiothoracic ratio (chest radiograph only; the ratio on PA films only).
 
 The mediastinal lymph node threshold (15 mm short axis) is marked "(check)" in
 the project's clinical notes and is deliberately NOT encoded as a rule until it
@@ -8,7 +9,10 @@ has been confirmed against the ACR white paper. Brain MRI has no rules: the
 clinical notes hold no brain-specific fact to check against.
 
 Each rule cites the guideline snippets it relies on (ids from ``data/guidelines.yaml``)
-and states what it does not cover. The rules never change the draft: they flag.
+and states what it does not cover; no rule cites a snippet whose applicability its own test
+rejects as backing for a category. A flag's ``stance`` is set only where the rule compared the
+report's wording with the guideline (``contradicts``/``supports``). The rules never change the
+draft: they flag.
 """
 
 from __future__ import annotations
@@ -150,6 +154,12 @@ def _pulmonary_nodule(f: Finding) -> bool:
 
 
 def check_nodules(draft: Draft, case: Case, template: Template, snippets: dict[str, GuidelineSnippet]) -> list[Flag]:
+    """Fleischner 2017 for pulmonary nodules on CT chest; the CT-first convention on a chest radiograph.
+
+    Fleischner 2017 is defined on CT (``fleischner-2017-scope``), so on a chest radiograph no
+    Fleischner size category or measurement snippet is cited: the radiograph rule cites only the
+    local CT-first convention, and asks for a recommendation (CT) when the report has none.
+    """
     if template.id not in NODULE_TEMPLATES:
         return []
     flags: list[Flag] = []
@@ -159,6 +169,9 @@ def check_nodules(draft: Draft, case: Case, template: Template, snippets: dict[s
     excluded = fleischner_exclusion(case)
     for f in draft.findings:
         if not _pulmonary_nodule(f):
+            continue
+        if on_radiograph:
+            flags.extend(_radiograph_nodule(f, recommended, snippets))
             continue
         if excluded is not None:
             flags.append(Flag(code="fleischner-not-applicable", severity="warning", region=f.region, finding_id=f.id,
@@ -176,9 +189,6 @@ def check_nodules(draft: Draft, case: Case, template: Template, snippets: dict[s
         ids = _known([cat.snippet_id, "fleischner-2017-scope"], snippets)
         scope = ("Fleischner applies to incidental nodules on CT in adults >= 35, not to screening, known cancer "
                  "or immunosuppression")
-        if on_radiograph:
-            ids += _known(["local-convention-cxr-nodule-ct-first"], snippets)
-            scope += "; on a radiograph, local convention is to characterise the nodule with CT first"
         flags.append(Flag(code="fleischner-category", severity="info", region=f.region, finding_id=f.id,
                           message=f"{f.size_mm:g} mm nodule: Fleischner 2017 {cat.label}: {cat.action} ({scope}).",
                           snippet_ids=ids))
@@ -187,6 +197,24 @@ def check_nodules(draft: Draft, case: Case, template: Template, snippets: dict[s
                               message=f"{f.size_mm:g} mm nodule with no follow-up recommendation in the report. "
                                       f"Fleischner 2017 {cat.label}: {cat.action}.",
                               snippet_ids=ids))
+    return flags
+
+
+def _radiograph_nodule(f: Finding, recommended: bool, snippets: dict[str, GuidelineSnippet]) -> list[Flag]:
+    """A nodule on a chest radiograph: Fleischner categories are defined on CT, so none is applied."""
+    ids = _known(["local-convention-cxr-nodule-ct-first"], snippets)
+    size = f"{f.size_mm:g} mm nodule" if f.size_mm is not None else "Nodule"
+    flags = [Flag(code="cxr-nodule-ct-first", severity="info", region=f.region, finding_id=f.id,
+                  message=f"{size} on a chest radiograph: Fleischner 2017 size categories are defined on CT and are "
+                          "not applied to a radiograph. Local convention (not Fleischner): characterise the nodule "
+                          "with CT first, then apply Fleischner to the CT.",
+                  snippet_ids=ids)]
+    if not recommended:
+        flags.append(Flag(code="cxr-nodule-recommendation-missing", severity="warning", region=f.region,
+                          finding_id=f.id,
+                          message=f"{size} on a chest radiograph with no recommendation in the report; by local "
+                                  "convention a CT is usually recommended to characterise it.",
+                          snippet_ids=ids))
     return flags
 
 
@@ -202,15 +230,18 @@ def check_pneumothorax(draft: Draft, case: Case, template: Template, snippets: d
         if large and _SMALL.search(f.text):
             flags.append(Flag(code="pneumothorax-size-inconsistent", severity="warning", region=f.region, finding_id=f.id,
                               message=f"'{f.text}': a {f.size_mm:g} mm rim is large by BTS 2010 (>= 2 cm at the hilum).",
-                              snippet_ids=ids))
+                              snippet_ids=ids, stance="contradicts"))
         elif not large and _LARGE.search(f.text) and "tension" not in f.text.lower():
             flags.append(Flag(code="pneumothorax-size-inconsistent", severity="warning", region=f.region, finding_id=f.id,
                               message=f"'{f.text}': a {f.size_mm:g} mm rim is below the BTS 2010 'large' threshold "
-                                      "(2 cm at the hilum).", snippet_ids=ids))
+                                      "(2 cm at the hilum).", snippet_ids=ids, stance="contradicts"))
         else:
+            # the report's own size word, where it gives one, was checked against the threshold above
+            worded = bool(_LARGE.search(f.text) if large else _SMALL.search(f.text))
             flags.append(Flag(code="pneumothorax-size", severity="info", region=f.region, finding_id=f.id,
                               message=f"{f.size_mm:g} mm rim: {'large' if large else 'small'} by BTS 2010 "
-                                      "(large if >= 2 cm at the level of the hilum).", snippet_ids=ids))
+                                      "(large if >= 2 cm at the level of the hilum).", snippet_ids=ids,
+                              stance="supports" if worded else None))
     return flags
 
 
@@ -225,21 +256,24 @@ def check_cardiomegaly(draft: Draft, case: Case, template: Template, snippets: d
     for f in draft.findings:
         if not _asserted(f, "cardiomegaly"):
             m = _CTR.search(f.text)
-            if m and float(m.group(1)) > 0.5 and not f.negated:
+            # the CTR criterion is valid on PA films only: on an AP film it is not applied at all
+            if m and float(m.group(1)) > 0.5 and not f.negated and not ap_film:
                 flags.append(Flag(code="ctr-above-threshold", severity="warning", region=f.region, finding_id=f.id,
                                   message=f"CTR {m.group(1)} is above 0.5, yet cardiomegaly is not reported "
-                                          "(valid on PA films only).", snippet_ids=ids))
+                                          "(valid on PA films only).", snippet_ids=ids, stance="contradicts"))
+            continue
+        if ap_film:
+            # the cited snippet is the criterion the rule says does not apply here: cited without a stance
+            flags.append(Flag(code="cardiomegaly-ap-film", severity="warning", region=f.region, finding_id=f.id,
+                              message="Cardiomegaly on an AP/portable film: the cardiothoracic ratio criterion is "
+                                      "valid on PA films only; consider wording such as 'cardiac silhouette "
+                                      "appears enlarged, AP technique'.", snippet_ids=ids))
             continue
         m = _CTR.search(f.text)
         if m and float(m.group(1)) <= 0.5:
             flags.append(Flag(code="ctr-below-threshold", severity="warning", region=f.region, finding_id=f.id,
                               message=f"Cardiomegaly reported with CTR {m.group(1)}, which is not above 0.5.",
-                              snippet_ids=ids))
-        if ap_film:
-            flags.append(Flag(code="cardiomegaly-ap-film", severity="warning", region=f.region, finding_id=f.id,
-                              message="Cardiomegaly on an AP/portable film: the cardiothoracic ratio criterion is "
-                                      "valid on PA films only; consider wording such as 'cardiac silhouette "
-                                      "appears enlarged, AP technique'.", snippet_ids=ids))
+                              snippet_ids=ids, stance="contradicts"))
     return flags
 
 
@@ -253,8 +287,16 @@ def check_adrenal(draft: Draft, case: Case, template: Template, snippets: dict[s
     flags: list[Flag] = []
     report = _report_text(draft)
     context = " ".join([case.indication, case.notes, *(img.meta.study_description or "" for img in case.images)])
+    cancer = _KNOWN_CANCER.search(" ".join([case.indication, case.notes]))
     for f in draft.findings:
         if f.negated or f.is_default or not (_ADRENAL.search(f.text) and _LESION.search(f.text)) or f.size_mm is None:
+            continue
+        if cancer is not None:
+            # the ACR size bands are for incidental adrenal nodules; with a known cancer the nodule is not incidental
+            flags.append(Flag(code="acr-adrenal-not-applicable", severity="info", region=f.region, finding_id=f.id,
+                              message=f"'{f.text}': the ACR 2017 incidental adrenal categories are not applied: the "
+                                      f"request mentions '{cancer.group(0)}', so the nodule is not an incidental "
+                                      "finding. Follow the pathway that fits this patient."))
             continue
         size = f.size_mm
         hu = [float(v) for v in _HU.findall(f.text)]
