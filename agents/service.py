@@ -315,9 +315,9 @@ class ReportingService:
         return turn
 
     def identity_for_export(self, case_id: str) -> CaseIdentity | None:
-        """The patient and study identity of ``case_id``, for an export going back to the originating
-        system (DICOM SR, FHIR); None when the case has none (PNG/JPEG only, or started before the
-        identity store). Nothing else reads the identity store."""
+        """The patient and study identity of ``case_id``, for exports only (:meth:`export`): identified
+        ones go back to the originating system with it, research ones replace its UIDs. None when the
+        case has none (PNG/JPEG only, or started before the identity store). Nothing else reads it."""
         self._snapshot(case_id)  # an unknown case is a CaseError, as everywhere
         return self._identity.get(case_id)
 
@@ -330,8 +330,9 @@ class ReportingService:
     def export(self, case_id: str, fmt: str, *, deidentify: bool | None = None, template=None) -> bytes:
         """The bytes of one export of ``case_id``'s current draft (:func:`pixtralogist.core.export.export_bytes`).
 
-        ``deidentify`` None follows the site configuration. Identified exports read the case's
-        patient and study from the identity store; research exports never do.
+        ``deidentify`` None follows the site configuration. Identified exports carry the case's
+        patient and study from the identity store; research exports read only its UIDs there, to
+        replace them with new ones (nothing identifying is written).
         """
         from pixtralogist.core import export
 
@@ -350,7 +351,7 @@ class ReportingService:
         research = self.deidentify_exports if deidentify is None else bool(deidentify)
         return export.export_bytes(
             fmt, turn.draft, case, citations=turn.citations, template=template,
-            identity=None if research else self.identity_for_export(case_id),
+            identity=self.identity_for_export(case_id),
             deidentify=research, research_key=self.research_key() if research else None,
         )
 

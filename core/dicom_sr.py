@@ -60,9 +60,12 @@ Observer is the signing clinician, at the signing time) and ``FINAL``.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pixtralogist import __version__
@@ -163,12 +166,20 @@ def _tm(value: str | None) -> str | None:
     return value if value and re.fullmatch(r"\d{2}(\d{2}(\d{2}(\.\d{1,6})?)?)?", value) else None
 
 
+def _pn(value: str | None) -> str | None:
+    """A source person name as a PN value; a single component gets its trailing ``^`` (same name in DICOM),
+    so that highdicom does not warn with the name in its message."""
+    if not value:
+        return None
+    return value if "^" in value or "=" in value else f"{value}^"
+
+
 def _patient_study(record: ImageIdentity) -> dict[str, Any]:
     """The Patient and General Study attributes of an identified export, from the source's identity
     (values that would not be valid DICOM are left empty)."""
     sex = (record.patient_sex or "").upper()
     return {
-        "PatientName": record.patient_name,
+        "PatientName": _pn(record.patient_name),
         "PatientID": record.patient_id,
         "IssuerOfPatientID": record.issuer_of_patient_id,
         "PatientBirthDate": _da(record.patient_birth_date),
@@ -177,7 +188,7 @@ def _patient_study(record: ImageIdentity) -> dict[str, Any]:
         "StudyTime": _tm(record.study_time),
         "StudyID": _lo(record.study_id, 16) if record.study_id else None,
         "AccessionNumber": _lo(record.accession_number, 16) if record.accession_number else None,
-        "ReferringPhysicianName": record.referring_physician_name,
+        "ReferringPhysicianName": _pn(record.referring_physician_name),
     }
 
 
@@ -220,6 +231,31 @@ def _dummy_dates(ds: "Dataset") -> None:
     for elem in ds.iterall():
         if elem.VR in dummy and elem.value not in (None, ""):
             elem.value = dummy[elem.VR]
+
+
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+_quiet_saved = logging.NOTSET
+
+
+@contextlib.contextmanager
+def _quiet_highdicom() -> Iterator[None]:
+    """highdicom logs the evidence's SOP Instance UIDs at INFO/DEBUG while it copies the patient and
+    study: keep its loggers at WARNING while an SR is built, so no identifier reaches the app's logs."""
+    global _quiet_depth, _quiet_saved
+    logger = logging.getLogger("highdicom")
+    with _quiet_lock:
+        if _quiet_depth == 0:
+            _quiet_saved = logger.level
+            logger.setLevel(max(logging.WARNING, logger.level))
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
+            if _quiet_depth == 0:
+                logger.setLevel(_quiet_saved)
 
 
 # --- content -----------------------------------------------------------------------
@@ -459,25 +495,26 @@ def to_dicom_sr(draft: Draft, case: Case | None, *, template: Template | None = 
     content = _content(draft, case, ordered, template, guideline_ids, deidentify)
     signed = draft.is_signed
     signer = _signer(draft, deidentify)
-    sr = ComprehensiveSR(
-        evidence=[_evidence_dataset(m, patient) for m in ordered],
-        content=content,
-        series_instance_uid=series_uid,
-        series_number=SR_SERIES_NUMBER,
-        sop_instance_uid=generate_uid(),
-        instance_number=1,
-        manufacturer=MANUFACTURER,
-        is_complete=signed,
-        is_final=signed,
-        is_verified=signed,
-        verifying_observer_name=person_name(signer) if signed and signer else None,
-        verifying_organization=_lo(organization or UNKNOWN_ORGANIZATION) if signed else None,
-        series_description=_lo(f"{_title(draft, template)} report (AI-assisted)"),
-        manufacturer_model_name=MANUFACTURER,
-        software_versions=_lo(__version__, 64),
-        specific_character_set="ISO_IR 192",
-        coding_schemes=[CodingSchemeIdentificationItem(designator=PRIVATE_SCHEME, name="Pixtralogist local codes")],
-    )
+    with _quiet_highdicom():
+        sr = ComprehensiveSR(
+            evidence=[_evidence_dataset(m, patient) for m in ordered],
+            content=content,
+            series_instance_uid=series_uid,
+            series_number=SR_SERIES_NUMBER,
+            sop_instance_uid=generate_uid(),
+            instance_number=1,
+            manufacturer=MANUFACTURER,
+            is_complete=signed,
+            is_final=signed,
+            is_verified=signed,
+            verifying_observer_name=person_name(signer) if signed and signer else None,
+            verifying_organization=_lo(organization or UNKNOWN_ORGANIZATION) if signed else None,
+            series_description=_lo(f"{_title(draft, template)} report (AI-assisted)"),
+            manufacturer_model_name=MANUFACTURER,
+            software_versions=_lo(__version__, 64),
+            specific_character_set="ISO_IR 192",
+            coding_schemes=[CodingSchemeIdentificationItem(designator=PRIVATE_SCHEME, name="Pixtralogist local codes")],
+        )
     if signed and draft.signed_at is not None:
         sr.VerifyingObserverSequence[0].VerificationDateTime = DT(draft.signed_at)
     if deidentify:

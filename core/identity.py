@@ -16,9 +16,10 @@ The identity store is its own SQLite file (``identity.sqlite`` under
 files too). Only exports that go back to the originating system read it
 (:meth:`pixtralogist.agents.service.ReportingService.identity_for_export`), so
 that a DICOM SR or FHIR report carries the right patient and study. Research
-exports (``exports.deidentify`` in the site configuration) never read it:
-they get new UIDs, consistent per case (:func:`research_uid`), and a pseudonym
-(:func:`research_pseudonym`), both keyed with the store's own random secret.
+exports (``exports.deidentify`` in the site configuration) use only its UIDs,
+to replace each with a new one, consistent per case (:func:`research_uid`),
+and show a pseudonym (:func:`research_pseudonym`), both keyed with the
+store's own random secret; nothing identifying is written.
 """
 
 from __future__ import annotations

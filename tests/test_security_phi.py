@@ -69,10 +69,17 @@ def encodings(needle: str) -> list[bytes]:
     return out
 
 
-def scan(root, needles, skip=()) -> list[tuple[str, str]]:
+def snapshot(root) -> dict:
+    """Every file under ``root`` and its bytes, now (while the service runs: SQLite WAL files included)."""
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def scan(root, needles, skip=(), files: dict | None = None) -> list[tuple[str, str]]:
     hits = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p not in skip):
-        data = path.read_bytes()
+    files = snapshot(root) if files is None else files
+    for path, data in files.items():
+        if path in skip or path.name in skip:
+            continue
         for needle in needles:
             if any(form in data for form in encodings(needle)):
                 hits.append((str(path.relative_to(root)), needle))
@@ -139,17 +146,14 @@ def run_phi_flow(tmp_path, deidentify: bool = False):
         # A failing upload of the same file (too many images) logs and reports without identifiers too.
         ctl.draft(session, files * 3, "", "", "", "", "radiology")
         svc.recover()
+        running = snapshot(written)  # with the stores open: WAL and shared-memory files are there
     finally:
         svc.close()
         root.removeHandler(handler)
         root.setLevel(old_level)
         handler.close()
 
-    return written, cid, exported, dcm, needles
-
-
-def _identity_files(written):
-    return [p for p in written.rglob("*") if p.name in IDENTITY_FILES]
+    return written, cid, exported, dcm, needles, running
 
 
 def test_identifiers_reach_only_the_identity_store_and_the_identified_exports(tmp_path):
@@ -157,22 +161,20 @@ def test_identifiers_reach_only_the_identity_store_and_the_identified_exports(tm
 
     import pydicom
 
-    written, cid, exported, dcm, needles = run_phi_flow(tmp_path)
+    written, cid, exported, dcm, needles, running = run_phi_flow(tmp_path)
     export_dir, log_file = written / "exports", written / "app.log"
     assert set(exported) == {"text", "json", "fhir", "dicom-sr"}
     assert all(p.startswith(str(export_dir)) for p in exported.values())
-    written_files = {p.name for p in written.rglob("*") if p.is_file()}
-    assert {"agent.sqlite", "feedback.sqlite", "audit.sqlite", "identity.sqlite", "app.log"} <= written_files
-    assert {"agent.sqlite-wal", "identity.sqlite-wal"} <= written_files  # WAL files are searched too
+    running_files = {p.name for p in running}
+    assert {"agent.sqlite", "feedback.sqlite", "audit.sqlite", "identity.sqlite", "app.log"} <= running_files
+    assert {"agent.sqlite-wal", "feedback.sqlite-wal", "identity.sqlite-wal"} <= running_files  # WAL searched too
     assert log_file.read_text("utf-8").count(cid) >= 1  # logs carry the case id
-    # The identity store is owner-only, WAL and shared memory included.
-    for p in _identity_files(written):
-        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p.name
     identified = {Path(exported["fhir"]), Path(exported["dicom-sr"])}
-    hits = scan(written, needles, skip={*_identity_files(written), *identified})
-    assert hits == [], hits
+    skip = {*IDENTITY_FILES, *identified}
+    assert scan(written, needles, skip, running) == []  # while running (WAL files)
+    assert scan(written, needles, skip) == []  # and after closing
     # The identity store and the identified exports do hold them: the report can be filed.
-    store = b"".join(p.read_bytes() for p in _identity_files(written))
+    store = b"".join(data for p, data in running.items() if p.name in IDENTITY_FILES)
     assert PHI["PatientID"].encode() in store and STUDY["StudyInstanceUID"].encode() in store
     sr = pydicom.dcmread(exported["dicom-sr"])
     assert (str(sr.PatientName), sr.PatientID, sr.AccessionNumber, sr.StudyID, sr.StudyDate) == (
@@ -185,15 +187,37 @@ def test_identifiers_reach_only_the_identity_store_and_the_identified_exports(tm
     assert any(i.get("value") == PHI["AccessionNumber"] for i in study["identifier"])
     # Control: the scanner finds the identifiers when they are there.
     shutil.copy(dcm, written / "control.dcm")
-    assert scan(written, needles, skip={*_identity_files(written), *identified})
+    assert {*PHI.values(), *STUDY.values()} <= {n for _, n in scan(written, needles, skip)}
+
+
+def test_identity_store_is_owner_only_with_its_wal(tmp_path):
+    from pixtralogist.core.identity import CaseIdentity, IdentityStore, ImageIdentity
+
+    path = tmp_path / "home" / "identity.sqlite"
+    store = IdentityStore.open(path)
+    record = CaseIdentity(images=[ImageIdentity(label="image-1.dcm", source_sha256="0" * 64, patient_id="P1")])
+    store.put("case-1", record)
+    files = [p for p in path.parent.iterdir() if p.name in IDENTITY_FILES]
+    assert {p.name for p in files} == set(IDENTITY_FILES)
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files), [oct(p.stat().st_mode) for p in files]
+    assert store.get("case-1") == record and store.get("case-2") is None
+    key = store.research_key()
+    assert len(key) == 32 and store.research_key() == key
+    store.close()
+    path.chmod(0o644)  # a copy made with broader rights is tightened when opened
+    again = IdentityStore.open(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert again.get("case-1") == record and again.research_key() == key
+    assert again.delete("case-1") and again.get("case-1") is None
+    again.close()
 
 
 def test_research_exports_carry_no_identifier_at_all(tmp_path):
     import pydicom
 
-    written, cid, exported, dcm, needles = run_phi_flow(tmp_path, deidentify=True)
-    hits = scan(written, needles, skip=set(_identity_files(written)))
-    assert hits == [], hits  # every export included
+    written, cid, exported, dcm, needles, running = run_phi_flow(tmp_path, deidentify=True)
+    assert scan(written, needles, set(IDENTITY_FILES), running) == []  # every export included
+    assert scan(written, needles, set(IDENTITY_FILES)) == []
     sr = pydicom.dcmread(exported["dicom-sr"])
     assert sr.PatientIdentityRemoved == "YES" and sr.PatientID.startswith("ANON-")
     assert sr.StudyInstanceUID != STUDY["StudyInstanceUID"]
