@@ -97,3 +97,11 @@ def test_fhir_exports_validate_against_fhir_resources_r4b(stored_case, tmp_path,
         path = tmp_path / f"{cid}-fhir-diagnosticreport.json"
         report = DiagnosticReport.model_validate(json.loads(path.read_text("utf-8")))
         assert (report.subject.identifier is not None) is (flag == "--identified")
+
+
+def test_export_help(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["export", "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    assert "--deidentify" in text and "--identified" in text and "dicom-sr" in text
