@@ -327,7 +327,7 @@ class ReportingService:
         exports = getattr(getattr(self.runtime.host, "settings", None), "exports", None)
         return bool(getattr(exports, "deidentify", False))
 
-    def export(self, case_id: str, fmt: str, *, deidentify: bool | None = None, template=None) -> bytes:
+    def export(self, case_id: str, fmt: str, *, deidentify: bool | None = None) -> bytes:
         """The bytes of one export of ``case_id``'s current draft (:func:`pixtralogist.core.export.export_bytes`).
 
         ``deidentify`` None follows the site configuration. Identified exports carry the case's
@@ -343,11 +343,10 @@ class ReportingService:
             case = self.case(case_id)
         except PixtralogistError:
             case = None
-        if template is None:
-            try:
-                template = self.runtime.host.template(turn.draft.template_id)
-            except Exception:  # noqa: BLE001 - a plugin removed since: export without its code
-                template = None
+        try:
+            template = self.runtime.host.template(turn.draft.template_id)
+        except Exception:  # noqa: BLE001 - a plugin removed since: export without its code
+            template = None
         research = self.deidentify_exports if deidentify is None else bool(deidentify)
         return export.export_bytes(
             fmt, turn.draft, case, citations=turn.citations, template=template,

@@ -71,6 +71,7 @@ from typing import TYPE_CHECKING, Any
 from pixtralogist import __version__
 from pixtralogist.core.errors import ExportError
 from pixtralogist.core.identity import (
+    RESEARCH_SIGNER,
     CaseIdentity,
     ImageIdentity,
     case_identity,
@@ -93,9 +94,8 @@ SR_SERIES_NUMBER = 9901
 #: VerifyingOrganization is Type 1 once verified; the app does not record one.
 UNKNOWN_ORGANIZATION = "Not recorded"
 MANUFACTURER = "Pixtralogist"
-#: De-identified exports: the dummy date and time (PS3.15 Basic Profile action D) and the signer shown.
+#: De-identified exports: the dummy date and time (PS3.15 Basic Profile action D).
 DUMMY_DATE, DUMMY_TIME = "19000101", "000000"
-RESEARCH_SIGNER = "Reviewer"
 #: De-identification Method (LO, 1-n: each value at most 64 characters).
 DEIDENTIFICATION_METHOD = [
     "Pixtralogist research export",

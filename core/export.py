@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from pixtralogist import __version__
-from pixtralogist.core.identity import CaseIdentity, ImageIdentity, case_identity
+from pixtralogist.core.identity import RESEARCH_SIGNER, CaseIdentity, ImageIdentity, case_identity
 from pixtralogist.core.models import Case, Draft, Template, utcnow
 
 __all__ = [
@@ -47,8 +47,6 @@ SOURCE_SHA256_SYSTEM = "https://pixtralogist.example/fhir/sid/source-sha256"
 #: DICOM UIDs as FHIR identifiers (``urn:oid:<uid>``).
 DICOM_UID_SYSTEM = "urn:dicom:uid"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
-#: What research (de-identified) exports show for the signing clinician.
-RESEARCH_SIGNER = "Reviewer"
 #: De-identified JSON exports: every timestamp becomes this dummy instant (PS3.15 action D).
 DUMMY_INSTANT = "1900-01-01T00:00:00+00:00"
 

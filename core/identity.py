@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "IDENTITY_FILE",
+    "RESEARCH_SIGNER",
     "CaseIdentity",
     "IdentityStore",
     "ImageIdentity",
@@ -60,6 +61,8 @@ log = logging.getLogger(__name__)
 
 #: The identity store's file name under the data directory.
 IDENTITY_FILE = "identity.sqlite"
+#: What research exports show for the signing clinician (clinician names are identifying too, PS3.15).
+RESEARCH_SIGNER = "Reviewer"
 _UID_RE = re.compile(DICOM_UID_PATTERN)
 
 #: ImageIdentity field -> DICOM keyword: the Patient and General Study modules (PS3.3 C.7.1.1, C.7.2.1)

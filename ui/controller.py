@@ -382,7 +382,7 @@ class Controller:
         if turn.draft is None:
             raise CaseError("There is no draft to export yet.")
         # Identified (back to the originating system) or de-identified, as the site configuration says.
-        data = self.service.export(cid, fmt, template=self._template(turn.draft.template_id))
+        data = self.service.export(cid, fmt)
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=self._export_root()))
         path = folder / export.export_filename(turn.draft, fmt)
         path.write_bytes(data)
@@ -399,12 +399,6 @@ class Controller:
         except PixtralogistError:
             return False
         return any(img.meta.format == "dicom" for img in case.images)
-
-    def _template(self, template_id: str):
-        try:
-            return self.service.runtime.host.template(template_id)
-        except Exception:  # noqa: BLE001 - a plugin removed since: export without its code
-            return None
 
     def _export_root(self) -> Path:
         self.export_dir.mkdir(parents=True, exist_ok=True)
