@@ -32,7 +32,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: venv run test bench clean browser postgres lock
+.PHONY: venv run test bench clean browser postgres dicom3tools lock
 
 venv: $(VENV)/.installed
 
@@ -69,8 +69,7 @@ run: venv
 	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/pixtralogist serve --host $(HOST) --port $(PORT)
 
-# Debian's Chromium for the browser tests (Playwright's own download does not work offline),
-# dicom3tools for validating the DICOM SR the tests write.
+# Debian's Chromium for the browser tests (Playwright's own download does not work offline).
 browser:
 	@command -v chromium >/dev/null 2>&1 || ( \
 	  echo "installing Debian's chromium for the browser tests (about 30 s)"; \
@@ -84,7 +83,14 @@ postgres:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null )
 
-test: venv browser postgres
+# dicom3tools' dciodvfy: the tests check every DICOM SR they write against the DICOM standard.
+dicom3tools:
+	@command -v dciodvfy >/dev/null 2>&1 || ( \
+	  echo "installing Debian's dicom3tools (dciodvfy) for the DICOM SR tests (about 10 s)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dicom3tools >/dev/null )
+
+test: venv browser postgres dicom3tools
 	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

@@ -23,6 +23,7 @@ from pixtralogist.agents.types import CaseSummary, ChatMessage, Citation, Turn
 from pixtralogist.core.audit import AuditLog, current_actor
 from pixtralogist.core.errors import CaseError, PixtralogistError
 from pixtralogist.core.faults import pause_point
+from pixtralogist.core.identity import IDENTITY_FILE, CaseIdentity, IdentityStore, case_identity
 from pixtralogist.core.models import Case, Draft, Flag, RouteScore
 from pixtralogist.core.plugins import PluginHost
 from pixtralogist.core.storage import CheckpointStore, StorageSettings
@@ -42,8 +43,10 @@ class ReportingService:
     """Thread-safe: one lock per case serialises actions on the same case."""
 
     def __init__(self, runtime, graph, checkpoints: CheckpointStore, data_dir: Path | None,
-                 audit: AuditLog | None = None) -> None:
+                 audit: AuditLog | None = None, identity: IdentityStore | None = None) -> None:
         self.runtime = runtime
+        #: patient and study identity by case id, apart from the case (see pixtralogist.core.identity)
+        self._identity = identity if identity is not None else IdentityStore.open(None)
         #: append-only record of who drafted, edited and signed what (see pixtralogist.core.audit)
         self.audit = audit if audit is not None else AuditLog.open(None)
         #: who is acting, for the audit log (the app sets it to read the logged-in user);
@@ -62,7 +65,7 @@ class ReportingService:
         """Open (or create) the service's stores under ``data_dir`` (default ``$PIXTRALOGIST_HOME``
         or ``~/.pixtralogist``): ``agent.sqlite`` (checkpoints and case index), ``feedback.sqlite``,
         ``audit.sqlite`` with ``audit.key`` and ``audit.anchor`` (:mod:`pixtralogist.core.audit`),
-        ``guidelines/`` (chromadb).
+        ``identity.sqlite`` (patient and study identity, owner-only), ``guidelines/`` (chromadb).
 
         :param storage: PostgreSQL for checkpoints and the case list and/or a Chroma server for the
             guideline index (:mod:`pixtralogist.core.storage`); default: the site configuration's
@@ -89,12 +92,20 @@ class ReportingService:
             audit.close()
             raise
         try:
-            runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval, storage=storage)
+            identity = IdentityStore.open(data_dir / IDENTITY_FILE)
         except Exception:
             checkpoints.close()
             audit.close()
             raise
-        return cls(runtime, build_graph(runtime, checkpoints.saver), checkpoints, data_dir, audit=audit)
+        try:
+            runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval, storage=storage)
+        except Exception:
+            identity.close()
+            checkpoints.close()
+            audit.close()
+            raise
+        return cls(runtime, build_graph(runtime, checkpoints.saver), checkpoints, data_dir, audit=audit,
+                   identity=identity)
 
     def warm_up(self) -> None:
         """Load the embedder, guideline indexes and NLP pipeline now (the app does it in the
@@ -110,6 +121,7 @@ class ReportingService:
         if self.runtime.store is not None:
             self.runtime.store.close()
         self.audit.close()
+        self._identity.close()
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -264,6 +276,9 @@ class ReportingService:
             if self.graph.get_state(self._config(case.id)).values:
                 raise CaseError(f"case {case.id} already exists; reopen it instead")
             log.info("case %s: start (%d images)", case.id, len(case.images))
+            identity = case_identity(case)
+            if identity is not None:  # identity goes to its own store; the graph gets the case without it
+                self._identity.put(case.id, identity)
             turn = self._run(case.id, {"case": case.model_dump(mode="json")})
         self._index(case.id, turn, case.indication)
         self._record("draft", case.id, turn, self._actor(), images=len(case.images),
@@ -324,6 +339,50 @@ class ReportingService:
                 turn = self._turn(case_id)
         self._reconcile(case_id, turn)
         return turn
+
+    def identity_for_export(self, case_id: str) -> CaseIdentity | None:
+        """The patient and study identity of ``case_id``, for exports only (:meth:`export`): identified
+        ones go back to the originating system with it, research ones replace its UIDs. None when the
+        case has none (PNG/JPEG only, or started before the identity store). Nothing else reads it."""
+        self._snapshot(case_id)  # an unknown case is a CaseError, as everywhere
+        return self._identity.get(case_id)
+
+    @property
+    def deidentify_exports(self) -> bool:
+        """Whether the site configuration asks for de-identified research exports (``exports.deidentify``)."""
+        exports = getattr(getattr(self.runtime.host, "settings", None), "exports", None)
+        return bool(getattr(exports, "deidentify", False))
+
+    def export(self, case_id: str, fmt: str, *, deidentify: bool | None = None) -> bytes:
+        """The bytes of one export of ``case_id``'s current draft (:func:`pixtralogist.core.export.export_bytes`).
+
+        ``deidentify`` None follows the site configuration. Identified exports carry the case's
+        patient and study from the identity store; research exports read only its UIDs there, to
+        replace them with new ones (nothing identifying is written).
+        """
+        from pixtralogist.core import export
+
+        turn = self.get(case_id)
+        if turn.draft is None:
+            raise CaseError("There is no draft to export yet.")
+        try:
+            case = self.case(case_id)
+        except PixtralogistError:
+            case = None
+        try:
+            template = self.runtime.host.template(turn.draft.template_id)
+        except Exception:  # noqa: BLE001 - a plugin removed since: export without its code
+            template = None
+        research = self.deidentify_exports if deidentify is None else bool(deidentify)
+        return export.export_bytes(
+            fmt, turn.draft, case, citations=turn.citations, template=template,
+            identity=self.identity_for_export(case_id),
+            deidentify=research, research_key=self.research_key() if research else None,
+        )
+
+    def research_key(self) -> bytes:
+        """This installation's secret for research exports' UIDs and pseudonyms (never exported)."""
+        return self._identity.research_key()
 
     def case(self, case_id: str) -> Case:
         return Case.model_validate(self._snapshot(case_id).values["case"])

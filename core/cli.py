@@ -175,6 +175,48 @@ class ServeCommand(Command):
         return serve(host=args.host, port=args.port, data_dir=args.data_dir)
 
 
+class ExportCommand(Command):
+    name = "export"
+    help = ("export a case's report (text, json, fhir, dicom-sr): identified for the originating system, "
+            "or de-identified for research (--deidentify, or exports.deidentify in the site configuration)")
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("case_id", help="the case id (see the app's case list)")
+        p.add_argument("--format", choices=("text", "json", "fhir", "dicom-sr"), default="fhir", help="export format (default: fhir)")
+        p.add_argument("--out", type=Path, default=None,
+                       help="file or folder to write (default: <case id>-<format file name> in this folder)")
+        mode = p.add_mutually_exclusive_group()
+        mode.add_argument("--deidentify", dest="deidentify", action="store_true", default=None,
+                          help="research export: no patient identity, no dates, new UIDs per case")
+        mode.add_argument("--identified", dest="deidentify", action="store_false",
+                          help="export for the originating system, with the patient and study")
+        p.add_argument("--data-dir", type=Path, default=None,
+                       help="where cases are kept (default: $PIXTRALOGIST_HOME or ~/.pixtralogist)")
+        p.add_argument("--config", default=None, help="site configuration YAML (default: as `serve` finds it)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.agents.service import ReportingService
+        from pixtralogist.core.export import export_filename
+        from pixtralogist.core.plugins import get_site_plugin_manager
+
+        host = get_site_plugin_manager(args.config)
+        svc = ReportingService.create(args.data_dir, host=host, retrieval=False)
+        try:
+            data = svc.export(args.case_id, args.format, deidentify=args.deidentify)
+            draft = svc.get(args.case_id).draft
+            research = svc.deidentify_exports if args.deidentify is None else args.deidentify
+        finally:
+            svc.close()
+        out = args.out if args.out is not None else Path(export_filename(draft, args.format))
+        if out.is_dir():
+            out = out / export_filename(draft, args.format)
+        out.write_bytes(data)
+        state = "signed report" if draft.is_signed else "UNSIGNED AI draft"
+        mode = "de-identified for research" if research else "identified, for the originating system"
+        print(f"wrote {out} ({args.format}, {state}, {mode})")
+        return 0
+
+
 class ModelsCommand(Command):
     name = "models"
     help = "show which model each specialty drafts with; --check loads each model or contacts each server"
@@ -358,7 +400,8 @@ class AuditCommand(Command):
 
 
 COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,
-                                       ModelsCommand, AuditCommand, EvalCommand, FinetuneCommand)
+                                       ExportCommand, ModelsCommand, AuditCommand, EvalCommand,
+                                       FinetuneCommand)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,6 +30,13 @@ no file is fine (plugin defaults and environment only).
         timeout_s: 60
         max_retries: 2
 
+``exports: {deidentify: true}`` makes every export a de-identified research
+export (:mod:`pixtralogist.core.identity`): no patient name, id, birth date,
+sex, accession number or study/report dates, new UIDs consistent per case, a
+pseudonym for the patient. The default (``false``) exports go back to the
+originating system and carry the patient and study from the identity store.
+``PIXTRALOGIST_EXPORTS_DEIDENTIFY=true|false`` overrides the file.
+
 ``adapter_registry: /models/adapters`` (top level, relative to the file) names
 an adapter registry (:mod:`pixtralogist.finetune.registry`): a specialty on
 the transformers backend whose site settings set no ``adapter`` uses the
@@ -70,6 +77,8 @@ from pixtralogist.core.models import ModelConfig
 
 __all__ = [
     "CONFIG_ENV",
+    "DEIDENTIFY_ENV",
+    "ExportSettings",
     "ENV_PREFIX",
     "HOME_ENV",
     "Settings",
@@ -81,7 +90,10 @@ __all__ = [
 CONFIG_ENV = "PIXTRALOGIST_CONFIG"
 HOME_ENV = "PIXTRALOGIST_HOME"
 ENV_PREFIX = "PIXTRALOGIST_"
-TOP_LEVEL_KEYS = ("version", "defaults", "specialties", "adapter_registry", "storage")
+TOP_LEVEL_KEYS = ("version", "defaults", "specialties", "adapter_registry", "storage", "exports")
+#: Environment variable that overrides ``exports.deidentify`` (true/false).
+DEIDENTIFY_ENV = "PIXTRALOGIST_EXPORTS_DEIDENTIFY"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 #: Fields describing WHERE the model is; not inherited from a plugin default of another backend.
 LOCATION_FIELDS = ("base_model", "adapter", "adapter_version", "endpoint", "model_name", "quantization",
@@ -176,6 +188,34 @@ def validate_model_config(cfg: ModelConfig, specialty: str) -> ModelConfig:
     return cfg
 
 
+@dataclass(frozen=True)
+class ExportSettings:
+    """How reports are exported (``exports:`` in the site configuration)."""
+
+    #: True: de-identified research exports (no identity, no dates, new UIDs per case, a pseudonym).
+    #: False (default): exports for the originating system, with the patient and study.
+    deidentify: bool = False
+
+    @classmethod
+    def from_sources(cls, raw: Any, env: Mapping[str, str], where: str) -> "ExportSettings":
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{where} must be a mapping such as {{deidentify: true}}, got {type(raw).__name__}")
+        unknown = [str(k) for k in raw if k != "deidentify"]
+        if unknown:
+            raise ConfigError(f"unknown key {unknown[0]!r} in {where}. Known keys: deidentify")
+        value = raw.get("deidentify", False)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}.deidentify must be true or false, got {value!r}")
+        text = (env.get(DEIDENTIFY_ENV) or "").strip().lower()
+        if text:
+            if text not in _TRUE + _FALSE:
+                raise ConfigError(f"{DEIDENTIFY_ENV} must be true or false, got {env[DEIDENTIFY_ENV]!r}")
+            value = text in _TRUE
+        return cls(deidentify=value)
+
+
 def _env_key(specialty: str) -> str:
     return specialty.strip().lower().replace("-", "_")
 
@@ -193,6 +233,8 @@ class Settings:
     adapter_registry: Path | None = None
     #: Where checkpoints, the case list and the guideline index live (:mod:`pixtralogist.core.storage`).
     storage: Any = None
+    #: Identified (default) or de-identified research exports.
+    exports: ExportSettings = field(default_factory=ExportSettings)
 
     def _with_registry(self, cfg: ModelConfig, site: dict[str, Any], specialty: str) -> ModelConfig:
         """A transformers config without a site-set adapter gets the registry's active adapter, if any."""
@@ -340,8 +382,9 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     from pixtralogist.core.storage import StorageSettings
 
     storage = StorageSettings.from_sources(data.get("storage"), env, where=f"{source}: storage")
+    exports = ExportSettings.from_sources(data.get("exports"), env, where=f"{source}: exports")
     settings = Settings(defaults=defaults, specialties=specialties, env=env_values, env_vars=env_vars, source=source,
-                        adapter_registry=registry, storage=storage)
+                        adapter_registry=registry, storage=storage, exports=exports)
     # Fail early where the site names a backend together with its location (a missing directory,
     # a bad URL); incomplete sections are completed by the plugin default and checked in model_for.
     for name in settings.configured_specialties():

@@ -10,11 +10,14 @@ Every upload goes through one path:
    LUT, window or VOI LUT, MONOCHROME1 inversion, middle frame of a
    multi-frame object; PNG/JPEG: EXIF orientation, 16-bit scaling, alpha
    dropped onto black);
-5. keep only what drafting needs (:class:`~pixtralogist.core.models.ImageMeta`):
-   never the patient's name, id, birth date, address, accession number,
-   institution or physicians, and never the uploaded file name. A DICOM
-   image keeps its UIDs (study, series, SOP instance and class, frame of
-   reference) so that a DICOM SR export can reference it as evidence.
+5. split what drafting needs (:class:`~pixtralogist.core.models.ImageMeta`:
+   modality, body part, view, descriptions scrubbed of identifiers, window,
+   size) from identity (:class:`~pixtralogist.core.identity.ImageIdentity`:
+   the patient and study modules, the study/series/instance UIDs and the
+   SHA-256 of the uploaded bytes). Identity rides on the
+   :class:`~pixtralogist.core.models.StudyImage` in memory only (never
+   serialised) until the service files it in the identity store; the case
+   never holds it, nor the uploaded file name.
 
 The display PNG is re-encoded from pixels, so ancillary metadata of the upload
 (PNG text chunks, EXIF, DICOM headers) does not travel with it. Text burned
@@ -54,8 +57,8 @@ from pixtralogist.core.errors import (
     TooManyImagesError,
     UnsupportedFormatError,
 )
+from pixtralogist.core.identity import image_identity, raster_identity
 from pixtralogist.core.models import (
-    DICOM_UID_PATTERN,
     MAX_IMAGES_PER_CASE,
     Case,
     ImageFormat,
@@ -99,6 +102,8 @@ _CT_HEAD_PARTS = {"HEAD", "BRAIN", "SKULL"}
 _PNG_SAVE_OPTIONS = {"compress_level": 6, "compress_type": zlib.Z_RLE}
 
 _EXT = {"png": "png", "jpeg": "jpg", "dicom": "dcm"}
+#: Key under which _decode_dicom hands the parsed data set to _ingest (for the identity split).
+_SOURCE_KEY = "_source_dataset"
 _FORMAT_NAMES = {"png": "PNG", "jpeg": "JPEG", "dicom": "DICOM"}
 
 
@@ -707,6 +712,7 @@ def _decode_dicom(
     photometric = str(ds.get("PhotometricInterpretation", "") or "").strip().upper() or None
     out: dict[str, Any] = {"frames": frames, "frame_index": frame_index, "photometric": photometric}
     out.update(_dicom_meta(ds))
+    out[_SOURCE_KEY] = ds  # popped by _ingest: identity goes to ImageIdentity, never to ImageMeta
 
     if arr.ndim == 3 and arr.shape[-1] in (3, 4):  # colour: RGB, YBR_* (converted to RGB by pydicom)
         if window is not None:
@@ -846,50 +852,7 @@ def _dicom_meta(ds: Dataset) -> dict[str, Any]:
         "view": _text(ds, "ViewPosition", scrub, upper=True, limit=16),
         "study_description": _text(ds, "StudyDescription", scrub),
         "series_description": _text(ds, "SeriesDescription", scrub),
-        **_dicom_uids(ds, scrub),
     }
-
-
-#: ImageMeta field -> DICOM keyword (and the file meta keyword used when the data set lacks it).
-_UID_FIELDS = {
-    "study_instance_uid": ("StudyInstanceUID", None),
-    "series_instance_uid": ("SeriesInstanceUID", None),
-    "sop_instance_uid": ("SOPInstanceUID", "MediaStorageSOPInstanceUID"),
-    "sop_class_uid": ("SOPClassUID", "MediaStorageSOPClassUID"),
-    "frame_of_reference_uid": ("FrameOfReferenceUID", None),
-}
-_UID_RE = re.compile(DICOM_UID_PATTERN)
-
-
-def _uid(ds: Any, keyword: str) -> str | None:
-    try:
-        value = ds.get(keyword)
-    except Exception:  # noqa: BLE001 - untrusted header
-        return None
-    if value is None:
-        return None
-    text = str(value).strip().rstrip("\x00").strip()
-    return text if len(text) <= 64 and _UID_RE.match(text) else None
-
-
-def _dicom_uids(ds: Dataset, scrub: list[str]) -> dict[str, str | None]:
-    """The instance's UIDs, kept so that a DICOM SR export can reference it (PS3.3 C.17.2).
-
-    UIDs are dot-separated digits and carry no name; a malformed UID is
-    dropped (None), and so is one that embeds a numeric identifier of the
-    patient (some systems build UIDs from the patient id or accession number).
-    """
-    numeric_ids = [v for v in scrub if v.isdigit() and len(v) >= 6]
-    meta = getattr(ds, "file_meta", None)
-    out: dict[str, str | None] = {}
-    for field, (keyword, meta_keyword) in _UID_FIELDS.items():
-        value = _uid(ds, keyword)
-        if value is None and meta_keyword and meta is not None:
-            value = _uid(meta, meta_keyword)
-        if value is not None and any(i in value for i in numeric_ids):
-            value = None
-        out[field] = value
-    return out
 
 
 # --- the one ingestion path --------------------------------------------------------
@@ -920,15 +883,19 @@ def _ingest(
     else:
         display, fields = _decode_raster(data, fmt, index, limits)
 
+    source = fields.pop(_SOURCE_KEY, None)
     buf = io.BytesIO()
     display.save(buf, format="PNG", **_PNG_SAVE_OPTIONS)
+    png = buf.getvalue()
+    label = f"image-{index}.{_EXT[fmt]}"
     meta = ImageMeta(
-        label=f"image-{index}.{_EXT[fmt]}",
+        label=label,
         format=fmt,
         width=display.width,
         height=display.height,
         channels=len(display.getbands()),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=hashlib.sha256(png).hexdigest(),
         **fields,
     )
-    return StudyImage(meta=meta, png=buf.getvalue())
+    identity = image_identity(source, data, label) if source is not None else raster_identity(data, label)
+    return StudyImage(meta=meta, png=png).with_identity(identity)

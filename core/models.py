@@ -13,9 +13,9 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 Laterality = Literal["left", "right", "bilateral"]
 Severity = Literal["info", "warning", "critical"]
@@ -50,14 +50,20 @@ class _Model(BaseModel):
 # --- images and cases ------------------------------------------------------
 
 
-class ImageMeta(_Model):
-    """What drafting needs to know about one image, and nothing that identifies the patient.
+#: Fields older versions kept in ImageMeta and that now live in the identity store
+#: (:mod:`pixtralogist.core.identity`): dropped when an older checkpoint or feedback row is read.
+LEGACY_IDENTITY_FIELDS = ("study_instance_uid", "series_instance_uid", "sop_instance_uid", "sop_class_uid",
+                          "frame_of_reference_uid")
 
-    DICOM identifying tags (patient name, id, birth date, address, accession
-    number, institution, ...) are dropped at ingestion and never stored here.
-    Only the instance's UIDs (study, series, SOP instance and class, frame of
-    reference) are kept, so that a DICOM SR export can reference its evidence
-    (:mod:`pixtralogist.core.dicom_sr`).
+
+class ImageMeta(_Model):
+    """What drafting needs to know about one image, and nothing that identifies the patient or the study.
+
+    DICOM identity (patient name, id, birth date, sex, accession number, study
+    date and id, the study/series/instance UIDs, ...) and the SHA-256 of the
+    uploaded bytes are split off at ingestion into
+    :class:`~pixtralogist.core.identity.ImageIdentity`, which only the identity
+    store keeps (:mod:`pixtralogist.core.identity`).
     """
 
     label: str = Field(description="A neutral label such as 'image-1.dcm' (never the uploaded file name).")
@@ -75,27 +81,41 @@ class ImageMeta(_Model):
     photometric: str | None = Field(default=None, description="Photometric interpretation of the source.")
     window_center: float | None = None
     window_width: float | None = None
-    sha256: str = Field(description="SHA-256 of the uploaded bytes, for provenance and de-duplication.")
-    # DICOM identity, kept only so that a DICOM SR export can reference its evidence and be filed
-    # with the source study. UIDs are numbers, never names; None for PNG/JPEG (and DICOM without them).
-    study_instance_uid: str | None = Field(
-        default=None, max_length=64, pattern=DICOM_UID_PATTERN, description="DICOM StudyInstanceUID.")
-    series_instance_uid: str | None = Field(
-        default=None, max_length=64, pattern=DICOM_UID_PATTERN, description="DICOM SeriesInstanceUID.")
-    sop_instance_uid: str | None = Field(
-        default=None, max_length=64, pattern=DICOM_UID_PATTERN, description="DICOM SOPInstanceUID.")
-    sop_class_uid: str | None = Field(
-        default=None, max_length=64, pattern=DICOM_UID_PATTERN, description="DICOM SOPClassUID.")
-    frame_of_reference_uid: str | None = Field(
-        default=None, max_length=64, pattern=DICOM_UID_PATTERN,
-        description="DICOM FrameOfReferenceUID, when the source has one.")
+    sha256: str = Field(description="SHA-256 of the display PNG (not of the upload), for de-duplication of "
+                        "stored images and provenance of what the model saw.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_legacy_identity(cls, data: object) -> object:
+        # Checkpoints written before the identity store kept UIDs here: they still load, without them.
+        if isinstance(data, dict) and any(k in data for k in LEGACY_IDENTITY_FIELDS):
+            data = {k: v for k, v in data.items() if k not in LEGACY_IDENTITY_FIELDS}
+        return data
 
 
 class StudyImage(_Model):
-    """One ingested image: neutral metadata plus a display-ready 8-bit PNG."""
+    """One ingested image: neutral metadata plus a display-ready 8-bit PNG.
+
+    Ingestion also attaches the image's identity
+    (:class:`~pixtralogist.core.identity.ImageIdentity`) as a private
+    attribute: in memory only, never serialised (``model_dump``, JSON,
+    checkpoints) and never in ``repr``; the service files it in the identity
+    store when the case starts.
+    """
 
     meta: ImageMeta
     png: bytes = Field(repr=False, description="Display-ready image (windowed, 8-bit), PNG-encoded.")
+    _identity: Any = PrivateAttr(default=None)
+
+    @property
+    def identity(self):
+        """The :class:`~pixtralogist.core.identity.ImageIdentity` ingestion found, or None (read back from storage)."""
+        return self._identity
+
+    def with_identity(self, identity) -> "StudyImage":
+        """This image with ``identity`` attached (in memory only)."""
+        self._identity = identity
+        return self
 
     def pil(self):
         """The display image as a PIL image (PIL imported lazily)."""

@@ -113,3 +113,25 @@ def dental_installed_module(dental_site):
     """Like ``dental_installed``, for every test of one module (to share a service between them)."""
     with plugin_site(dental_site) as site:
         yield site
+
+
+# --- every DICOM SR a test writes is checked with dciodvfy (tests/dciodvfy.py) -----------------------
+
+
+@pytest.fixture(autouse=True)
+def _dciodvfy_every_sr(monkeypatch):
+    """Wrap ``to_dicom_sr`` so that each SR any test makes is written and checked by dciodvfy:
+    errors fail the test, and so do identity warnings in identified exports."""
+    from pixtralogist.core import dicom_sr
+
+    from dciodvfy import check_sr
+
+    original = dicom_sr.to_dicom_sr
+
+    def checked(*args, **kwargs):
+        ds = original(*args, **kwargs)
+        check_sr(ds, identified=not kwargs.get("deidentify", False))
+        return ds
+
+    monkeypatch.setattr(dicom_sr, "to_dicom_sr", checked)
+    yield

@@ -220,3 +220,27 @@ def test_models_help_is_fast_and_documented():
     sub = parser._subparsers._group_actions[0].choices["models"]  # noqa: SLF001
     text = sub.format_help()
     assert "--config" in text and "--check" in text
+
+
+def test_exports_deidentify_from_the_file_and_the_environment(tmp_path):
+    assert load_settings(env={"PIXTRALOGIST_HOME": str(tmp_path)}).exports.deidentify is False
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text("exports:\n  deidentify: true\n", "utf-8")
+    assert load_settings(cfg, env={}).exports.deidentify is True
+    assert load_settings(cfg, env={"PIXTRALOGIST_EXPORTS_DEIDENTIFY": "false"}).exports.deidentify is False
+    assert load_settings(env={"PIXTRALOGIST_HOME": str(tmp_path / "none"),
+                              "PIXTRALOGIST_EXPORTS_DEIDENTIFY": "yes"}).exports.deidentify is True
+
+
+@pytest.mark.parametrize(("text", "env", "pattern"), [
+    ("exports:\n  deidentify: maybe\n", {}, "deidentify must be true or false"),
+    ("exports:\n  anonymise: true\n", {}, "unknown key 'anonymise'"),
+    ("exports: yes\n", {}, "must be a mapping"),
+    ("exports:\n  deidentify: true\n", {"PIXTRALOGIST_EXPORTS_DEIDENTIFY": "sometimes"},
+     "PIXTRALOGIST_EXPORTS_DEIDENTIFY must be true or false"),
+])
+def test_bad_exports_settings_are_config_errors(tmp_path, text, env, pattern):
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(text, "utf-8")
+    with pytest.raises(ConfigError, match=pattern):
+        load_settings(cfg, env=env)

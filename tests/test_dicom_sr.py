@@ -16,7 +16,8 @@ from pydicom.data import get_testdata_file
 from pydicom.uid import ComprehensiveSRStorage
 from pydicom.valuerep import DT
 
-from pixtralogist.core.dicom_sr import PRIVATE_SCHEME, person_name, to_dicom_sr, to_dicom_sr_bytes
+from pixtralogist.core import dicom_sr
+from pixtralogist.core.dicom_sr import PRIVATE_SCHEME, REGION_CODES, person_name, region_concept
 from pixtralogist.core.errors import ExportError
 from pixtralogist.core.export import EXPORT_FORMATS, export_bytes, export_filename
 from pixtralogist.core.imaging import build_case
@@ -58,6 +59,15 @@ def study(tmp_path_factory):
     return pydicom.dcmread(path), case, draft, host.template(draft.template_id)
 
 
+def to_dicom_sr(*args, **kwargs):
+    # Through the module, so the conftest's dciodvfy check sees every SR this file makes.
+    return dicom_sr.to_dicom_sr(*args, **kwargs)
+
+
+def to_dicom_sr_bytes(*args, **kwargs):
+    return dicom_sr.to_dicom_sr_bytes(*args, **kwargs)
+
+
 def read(blob: bytes) -> pydicom.Dataset:
     return pydicom.dcmread(io.BytesIO(blob))
 
@@ -79,32 +89,56 @@ def texts(item, scheme: str, value: str) -> list[str]:
             and code_of(i) == (scheme, value)]
 
 
-# --- ingestion keeps the UIDs, and only them ---------------------------------------------
+# --- ingestion: UIDs go to the identity record, never to the case -----------------------------
 
 
-def test_ingestion_keeps_uids_for_dicom_and_none_for_png(study, tmp_path):
+def test_ingestion_splits_uids_into_the_identity_record_and_none_into_the_case(study, tmp_path):
     src, case, _, _ = study
-    meta = case.images[0].meta
-    assert meta.format == "dicom"
-    assert (meta.study_instance_uid, meta.series_instance_uid, meta.sop_instance_uid, meta.sop_class_uid) == (
+    img = case.images[0]
+    assert img.meta.format == "dicom"
+    ident = img.identity
+    assert (ident.study_instance_uid, ident.series_instance_uid, ident.sop_instance_uid, ident.sop_class_uid) == (
         src.StudyInstanceUID, src.SeriesInstanceUID, src.SOPInstanceUID, src.SOPClassUID)
-    assert meta.frame_of_reference_uid == src.FrameOfReferenceUID
+    assert ident.frame_of_reference_uid == src.FrameOfReferenceUID
+    assert (ident.patient_name, ident.patient_id) == (PLANTED_NAME, PLANTED_ID)
+    assert ident.label == img.meta.label
     dumped = case.model_dump_json()
-    assert "Quibblewick" not in dumped and "Ottoline" not in dumped and PLANTED_ID not in dumped
-    png = build_case([png_file(tmp_path / "x.png")]).images[0].meta
-    assert png.study_instance_uid is png.sop_instance_uid is png.sop_class_uid is None
+    for needle in ("Quibblewick", "Ottoline", PLANTED_ID, src.StudyInstanceUID, src.SOPInstanceUID,
+                   src.SeriesInstanceUID, src.FrameOfReferenceUID, ident.source_sha256):
+        assert needle not in dumped, needle
+    assert "identity" not in repr(img) and PLANTED_ID not in repr(case)
+    # the case's sha256 is the display PNG's, not the upload's
+    assert img.meta.sha256 == hashlib.sha256(img.png).hexdigest() != ident.source_sha256
+    # read back (as from a checkpoint), the case carries no identity at all
+    assert Case.model_validate_json(dumped).images[0].identity is None
+    png = build_case([png_file(tmp_path / "x.png")]).images[0]
+    assert png.identity.study_instance_uid is None and not png.identity.referenceable
+    assert png.identity.source_sha256 == hashlib.sha256((tmp_path / "x.png").read_bytes()).hexdigest()
 
 
-def test_a_uid_built_from_the_patient_id_is_not_kept(tmp_path):
+def test_a_uid_built_from_the_patient_id_stays_in_the_identity_record(tmp_path):
     ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
     ds.PatientID = "88123456"
     ds.StudyInstanceUID = "1.2.826.0.1.88123456.7"  # some systems embed the MRN in UIDs
     ds.SeriesInstanceUID = "1.2.3.x"  # malformed
     ds.save_as(tmp_path / "a.dcm")
-    meta = build_case([tmp_path / "a.dcm"]).images[0].meta
-    assert meta.study_instance_uid is None and meta.series_instance_uid is None
-    assert meta.sop_instance_uid == ds.SOPInstanceUID
-    assert "88123456" not in meta.model_dump_json()
+    img = build_case([tmp_path / "a.dcm"]).images[0]
+    assert img.identity.study_instance_uid == "1.2.826.0.1.88123456.7"  # what a PACS files the SR by
+    assert img.identity.series_instance_uid is None
+    assert "88123456" not in img.meta.model_dump_json()
+
+
+def test_older_checkpoints_with_uid_fields_still_load():
+    legacy = {"label": "image-1.dcm", "format": "dicom", "width": 8, "height": 8, "modality": "CT",
+              "sha256": "0" * 64, "study_instance_uid": "1.2.3", "series_instance_uid": "1.2.3.4",
+              "sop_instance_uid": "1.2.3.4.5", "sop_class_uid": "1.2.840.10008.5.1.4.1.1.2",
+              "frame_of_reference_uid": "1.2.3.9"}
+    meta = ImageMeta.model_validate(legacy)
+    assert meta.modality == "CT" and "1.2.3" not in meta.model_dump_json()
+    case = Case.model_validate({"images": [{"meta": legacy, "png": ""}], "notes": "x"})
+    assert case.images[0].meta.label == "image-1.dcm"
+    with pytest.raises(ValueError):  # other unknown fields are still refused
+        ImageMeta.model_validate({**legacy, "patient_name": "Doe^Jane"})
 
 
 # --- the SR document ------------------------------------------------------------------
@@ -130,22 +164,25 @@ def test_unsigned_draft_round_trips_as_a_partial_unverified_comprehensive_sr(stu
     # AI draft status
     assert (sr.CompletionFlag, sr.VerificationFlag, sr.PreliminaryFlag) == ("PARTIAL", "UNVERIFIED", "PRELIMINARY")
     assert "VerifyingObserverSequence" not in sr
-    # patient module present (Type 2) and empty; no identifier anywhere in the file
-    for kw in ("PatientName", "PatientID", "PatientBirthDate", "PatientSex", "AccessionNumber", "StudyID"):
-        assert kw in sr and not str(sr[kw].value or ""), kw
-    for needle in (PLANTED_NAME, "Quibblewick", "Ottoline", PLANTED_ID, "CompressedSamples", "1CT1", "JFK"):
-        assert needle.encode() not in blob, needle
-        assert needle.encode("utf-16-le") not in blob, needle
-    assert "Quibblewick" in str(src.PatientName)  # the source did carry them
+    # identified export: the source's patient and study, so a PACS files it with them
+    assert (str(sr.PatientName), sr.PatientID) == (PLANTED_NAME, PLANTED_ID)
+    for kw in ("PatientBirthDate", "PatientSex", "StudyDate", "StudyTime", "StudyID", "AccessionNumber"):
+        assert str(sr.get(kw) or "") == str(src.get(kw) or ""), kw
+    assert str(sr.ReferringPhysicianName) == str(src.ReferringPhysicianName)
+    assert "PatientIdentityRemoved" not in sr
 
     # the content tree: a Diagnostic Imaging Report with findings per region and the impression
     assert code_of(sr) == ("LN", "18748-4") and sr.ValueType == "CONTAINER"
     findings = child(sr, "DCM", "121070")
-    assert [code_of(c)[1] for c in findings.ContentSequence] == draft.regions
+    expected = [(region_concept(draft, r).scheme_designator, region_concept(draft, r).value) for r in draft.regions]
+    assert [code_of(c) for c in findings.ContentSequence] == expected
+    assert draft.template_id == "ct_chest" and ("SCT", "3120008") in expected  # the pleura, by SNOMED CT
     for region in draft.regions:
-        box = child(findings, PRIVATE_SCHEME, region)
-        assert box.ConceptNameCodeSequence[0].CodeMeaning == draft.region_labels[region]
+        box = child(findings, *expected[draft.regions.index(region)])
+        if (draft.template_id, region) not in REGION_CODES:
+            assert box.ConceptNameCodeSequence[0].CodeMeaning == draft.region_labels[region]
         assert " ".join(texts(box, "DCM", "121071")) == draft.region_text(region)
+    assert texts(child(sr, "DCM", "121060"), "DCM", "121060") == ["Cough."]  # History: the indication
     assert any("effusion" in draft.region_text(r).lower() for r in draft.regions)
     assert max(len(fs) for fs in draft.by_region().values()) >= 2  # one TEXT item per finding, in order
     impressions = child(sr, "DCM", "121072")
@@ -257,8 +294,75 @@ def test_export_format_is_registered(study):
     assert export_filename(draft, "dicom-sr") == f"{draft.case_id}-dicom-sr.dcm"
 
 
-def test_uids_are_validated_on_the_model():
+def test_uids_are_validated_on_the_identity_record():
+    from pixtralogist.core.identity import ImageIdentity
+
     with pytest.raises(ValueError):
-        ImageMeta(label="i", format="dicom", width=1, height=1, sha256="0", study_instance_uid="1.2.Doe")
+        ImageIdentity(label="i", source_sha256="0", study_instance_uid="1.2.Doe")
     with pytest.raises(ValueError):
-        ImageMeta(label="i", format="dicom", width=1, height=1, sha256="0", sop_instance_uid="1." + "2" * 70)
+        ImageIdentity(label="i", source_sha256="0", sop_instance_uid="1." + "2" * 70)
+
+
+def test_region_codes_are_in_pydicoms_code_dictionary():
+    from pydicom.sr.codedict import codes
+
+    from pixtralogist.plugins.radiology.templates import get_template
+
+    for (template_id, region), name in REGION_CODES.items():
+        assert region in get_template(template_id).region_names
+        code = getattr(codes.SCT, name)
+        assert code.scheme_designator == "SCT" and code.value.isdigit()
+    assert (codes.SCT.Heart.value, codes.SCT.Pleura.value) == ("80891009", "3120008")
+
+
+# --- research (de-identified) exports ----------------------------------------------------------
+
+
+def test_deidentified_sr_has_a_pseudonym_new_uids_and_no_dates(study):
+    src, case, draft, template = study
+    key = b"k" * 32
+    signed = draft.sign("Example, Anna")
+    blob = export_bytes("dicom-sr", signed, case, template=template, deidentify=True, research_key=key)
+    sr = read(blob)
+    assert sr.PatientIdentityRemoved == "YES" and sr.DeidentificationMethodCodeSequence[0].CodeValue == "113100"
+    assert str(sr.PatientName) == f"{sr.PatientID}^" and sr.PatientID.startswith("ANON-")
+    for kw in ("PatientBirthDate", "PatientSex", "AccessionNumber", "StudyID", "ReferringPhysicianName"):
+        assert not str(sr.get(kw) or ""), kw
+    assert (sr.StudyDate, sr.StudyTime) == ("19000101", "000000")
+    # new UIDs, the same for every export of the case, other ones for another key
+    assert sr.StudyInstanceUID != src.StudyInstanceUID
+    ref = sr.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence[0].ReferencedSOPSequence[0]
+    assert ref.ReferencedSOPInstanceUID != src.SOPInstanceUID
+    assert ref.ReferencedSOPClassUID == src.SOPClassUID
+    again = read(export_bytes("dicom-sr", signed, case, template=template, deidentify=True, research_key=key))
+    assert (again.StudyInstanceUID, again.SeriesInstanceUID, again.PatientID) == (
+        sr.StudyInstanceUID, sr.SeriesInstanceUID, sr.PatientID)
+    other = to_dicom_sr(signed, case, template=template, deidentify=True, research_key=b"x" * 32)
+    assert other.StudyInstanceUID != sr.StudyInstanceUID and other.PatientID != sr.PatientID
+    # no date or time but the dummy one; no signer's name
+    dates = {str(e.value) for e in sr.iterall() if e.VR in ("DA", "TM", "DT") and e.value}
+    assert dates <= {"19000101", "000000", "19000101000000"}, dates
+    assert str(sr.VerifyingObserverSequence[0].VerifyingObserverName) == "Reviewer^"
+    for needle in (PLANTED_NAME, "Quibblewick", "Ottoline", PLANTED_ID, src.StudyInstanceUID, src.SOPInstanceUID,
+                   src.SeriesInstanceUID, str(src.StudyDate), "Example", "Anna",
+                   signed.signed_at.date().isoformat(), signed.signed_at.strftime("%Y%m%d")):
+        assert needle.encode() not in blob, needle
+    with pytest.raises(ExportError, match="research key"):
+        to_dicom_sr(signed, case, template=template, deidentify=True)
+
+
+def test_dciodvfy_flags_an_identified_sr_without_identity(study):
+    """The checker itself: an SR whose patient module is empty fails as an identified export."""
+    from dciodvfy import DicomValidationError, check_sr
+
+    _, case, draft, template = study
+    sr = dicom_sr.to_dicom_sr(draft, case, template=template, deidentify=True, research_key=b"k" * 32)
+    sr.StudyID = "S1"
+    check_sr(sr, identified=True)  # every identity attribute filled: passes
+    sr.PatientID = ""
+    check_sr(sr, identified=False)
+    with pytest.raises(DicomValidationError, match="PatientID"):
+        check_sr(sr, identified=True)
+    sr.CompletionFlag = "MAYBE"
+    with pytest.raises(DicomValidationError, match="Error"):
+        check_sr(sr, identified=False)

@@ -144,7 +144,11 @@ def _check_r4_shape(res: dict) -> None:
                              "appended", "cancelled", "entered-in-error", "unknown"}
     assert res["code"]["coding"] and all({"system", "code"} <= set(c) for c in res["code"]["coding"])
     assert "subject" in res and set(res["subject"]) <= {"reference", "display", "type", "identifier"}
-    assert FHIR_INSTANT.match(res["effectiveDateTime"]) and FHIR_INSTANT.match(res["issued"])
+    if any(t["code"] == "deidentified" for t in res["meta"]["tag"]):  # research exports carry no dates
+        assert not {"effectiveDateTime", "issued"} & set(res)
+        assert "creation" not in res["presentedForm"][0]
+    else:
+        assert FHIR_INSTANT.match(res["effectiveDateTime"]) and FHIR_INSTANT.match(res["issued"])
     assert res["text"]["status"] == "generated"
     assert res["text"]["div"].startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
     # R4 has no DiagnosticReport.note (R5 does); elements must be R4 ones.
@@ -157,10 +161,14 @@ def _check_r4_shape(res: dict) -> None:
         assert form["contentType"].startswith("text/plain")  # att-1: data needs contentType
         assert isinstance(form["size"], int)
     # dom-3: every contained resource is referenced from the container
-    refs = {m["link"]["reference"] for m in res.get("media", [])}
+    refs = {m["link"]["reference"] for m in res.get("media", [])} | {s["reference"] for s in res.get("imagingStudy", [])}
     for c in res.get("contained", []):
         assert f"#{c['id']}" in refs
-        assert c["resourceType"] == "Media" and c["status"] == "completed" and "content" in c
+        if c["resourceType"] == "Media":
+            assert c["status"] == "completed" and "content" in c
+        else:
+            assert c["resourceType"] == "ImagingStudy" and c["status"] == "available" and c["subject"]
+            assert all(s["modality"]["code"] and s["uid"] for s in c["series"])
     # a complex extension has sub-extensions and no value of its own
     for ext in res["extension"]:
         assert "url" in ext and not any(k.startswith("value") for k in ext)
@@ -270,24 +278,56 @@ def test_export_bytes_and_names():
         export_bytes("pdf", d)
 
 
-def test_fhir_from_a_real_dicom_carries_no_identifiers(tmp_path):
-    """A DICOM with a patient name, id and institution: none of them reach the export."""
+def test_real_dicom_identity_only_in_the_identified_fhir_export(tmp_path):
+    """CT_small (patient "CompressedSamples^CT1", id "1CT1", JFK IMAGING): text and JSON never carry
+    them; the identified FHIR export names the patient and the study; the research one does not."""
     pydicom_data = pytest.importorskip("pydicom.data")
     import shutil
+
+    import pydicom
 
     from pixtralogist.core.imaging import build_case
 
     src = tmp_path / "CompressedSamples_CT1.dcm"  # a file name that identifies the patient
     shutil.copy(pydicom_data.get_testdata_file("CT_small.dcm"), src)
+    ds = pydicom.dcmread(src)
     case = build_case([src], indication="staging")
-    d = _draft(case).model_copy(update={"case_id": case.id})
+    d = _draft(case, signed=True).model_copy(update={"case_id": case.id})
+    idents = ("CompressedSamples", "CT1", "1CT1", "JFK IMAGING", ds.StudyInstanceUID, ds.SOPInstanceUID,
+              hashlib.sha256(src.read_bytes()).hexdigest(), "Dr A. Example")
     for fmt in ("text", "json", "fhir"):
-        blob = export_bytes(fmt, d, case).decode("utf-8")
-        for ident in ("CompressedSamples", "CT1", "1CT1", "JFK IMAGING"):
+        blob = export_bytes(fmt, d, case, deidentify=True).decode("utf-8")
+        for ident in idents:
             assert ident not in blob, (fmt, ident)
-    res = to_fhir(d, case)
-    assert res["media"][0]["comment"].startswith("image-1.dcm")
-    assert res["contained"][0]["modality"]["coding"][0]["code"] == "CT"
+        assert d.signed_at.date().isoformat() not in blob and case.created_at.date().isoformat() not in blob
+    for fmt in ("text", "json"):
+        blob = export_bytes(fmt, d, case).decode("utf-8")
+        for ident in idents[:-1]:
+            assert ident not in blob, (fmt, ident)
+    res = to_fhir(d, case)  # identified: the identity ingestion attached to the case
+    _check_r4_shape(res)
+    assert res["subject"]["identifier"]["value"] == "1CT1"
+    assert res["subject"]["identifier"]["type"]["coding"][0]["code"] == "MR"
+    assert res["subject"]["display"] == "CT1 CompressedSamples"
+    study = res["contained"][0]
+    assert res["imagingStudy"] == [{"reference": "#study"}] and study["resourceType"] == "ImagingStudy"
+    assert study["identifier"][0] == {"system": "urn:dicom:uid", "value": f"urn:oid:{ds.StudyInstanceUID}"}
+    assert study["subject"] == res["subject"] and study["started"] == "2004-01-19"
+    assert study["series"][0]["uid"] == ds.SeriesInstanceUID
+    assert study["series"][0]["instance"][0]["uid"] == ds.SOPInstanceUID
+    media = res["contained"][1]
+    assert media["modality"]["coding"][0]["code"] == "CT" and res["media"][0]["comment"].startswith("image-1.dcm")
+    assert {"system": "urn:dicom:uid", "value": f"urn:oid:{ds.SOPInstanceUID}"} in media["identifier"]
+    research = to_fhir(d, case, deidentify=True)
+    _check_r4_shape(research)
+    assert research["subject"]["reference"] == "Patient/placeholder" and "imagingStudy" not in research
+    assert all(c["resourceType"] == "Media" for c in research["contained"])
+    assert research["resultsInterpreter"] == [{"display": "Reviewer"}]
+    # read back from storage (no identity attached), the placeholder stays
+    from pixtralogist.core.models import Case as CaseModel
+
+    stored = CaseModel.model_validate_json(case.model_dump_json())
+    assert to_fhir(d, stored)["subject"]["reference"] == "Patient/placeholder"
 
 
 def test_fhir_code_comes_from_the_template_when_it_has_one():

@@ -111,7 +111,9 @@ def test_png_rgb_and_bytes_source(tmp_path):
     assert np.array_equal(pixels(img), arr)
     import hashlib
 
-    assert img.meta.sha256 == hashlib.sha256(data).hexdigest()
+    assert img.meta.sha256 == hashlib.sha256(img.png).hexdigest()  # the display image's, in the case
+    assert img.identity.source_sha256 == hashlib.sha256(data).hexdigest()  # the upload's, identity only
+    assert img.identity.source_sha256 not in img.model_dump_json()
     # a binary file object works too and gives the same result
     assert load_image(io.BytesIO(data), index=3) == img
 
@@ -326,7 +328,8 @@ def test_window_dicom_rewindows_same_image():
     default = load_image(path)
     lung = window_dicom(path, *CT_WINDOW_PRESETS["lung"])
     assert (lung.meta.window_center, lung.meta.window_width) == (-600.0, 1500.0)
-    assert lung.meta.sha256 == default.meta.sha256 and lung.meta.label == default.meta.label
+    assert lung.identity.source_sha256 == default.identity.source_sha256 and lung.meta.label == default.meta.label
+    assert lung.meta.sha256 != default.meta.sha256  # a different display image
     assert lung.png != default.png
     ds = pydicom.dcmread(path)
     hu = apply_modality_lut(ds.pixel_array, ds)

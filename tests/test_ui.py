@@ -63,6 +63,7 @@ def make_dx_dicom(path, size: int = 192):
     ds.SOPClassUID, ds.SOPInstanceUID = sop_class, meta.MediaStorageSOPInstanceUID
     ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
     ds.PatientName, ds.PatientID, ds.PatientBirthDate = PATIENT_NAME, PATIENT_ID, "19700101"
+    ds.StudyDate, ds.StudyTime, ds.StudyID, ds.AccessionNumber = "20260105", "093000", "ST1", "ACC1"
     ds.Modality, ds.BodyPartExamined, ds.ViewPosition = "DX", "CHEST", "PA"
     yy, xx = np.mgrid[0:size, 0:size]
     pixels = (2048 + 1500 * np.sin(xx / 17.0) * np.cos(yy / 23.0)).astype(np.uint16)
@@ -377,8 +378,10 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
     assert "Mild cardiomegaly." in text and "Signed by Dr A. Example" in text
     doc = json.loads(open(upd(as_dict(EXPORT_KEYS, ctl.export_json(out["session"]))["export_file"], "value")).read())
     assert doc["status"] == "signed"
-    for blob in (json.dumps(fhir), text, json.dumps(doc)):
+    for blob in (text, json.dumps(doc)):  # text and JSON never carry identity
         assert "Testperson" not in blob and PATIENT_ID not in blob
+    # the FHIR export goes back to the originating system: it names the patient (identity store)
+    assert fhir["subject"]["identifier"]["value"] == PATIENT_ID
 
 
 def test_unconfident_routing_asks_then_drafts(ctl, service, files):
@@ -454,8 +457,8 @@ def test_dicom_sr_export_only_for_dicom_cases(demo, ctl, service, files):
     sr, src = pydicom.dcmread(path), pydicom.dcmread(files["dx"])
     assert sr.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.33" and sr.StudyInstanceUID == src.StudyInstanceUID
     assert sr.CompletionFlag == "PARTIAL" and sr.VerificationFlag == "UNVERIFIED"
-    blob = open(path, "rb").read()
-    assert PATIENT_ID.encode() not in blob and PATIENT_NAME.split("^")[0].encode() not in blob
+    # identified (the default): filed with its patient and study, from the identity store
+    assert (sr.PatientID, str(sr.PatientName), sr.AccessionNumber) == (PATIENT_ID, PATIENT_NAME, "ACC1")
 
 
 def test_unexpected_errors_show_one_sentence(ctl, monkeypatch):

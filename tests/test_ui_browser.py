@@ -84,7 +84,7 @@ def _textbox(page, elem_id: str):
 def test_draft_edit_ask_sign_export(app_url, page, tmp_path):
     from playwright.sync_api import expect
 
-    from test_ui import make_dx_dicom, make_png
+    from test_ui import PATIENT_ID, make_dx_dicom, make_png
 
     expect.set_options(timeout=30_000)  # the first draft also loads the sentence embedder
 
@@ -150,7 +150,8 @@ def test_draft_edit_ask_sign_export(app_url, page, tmp_path):
     assert fhir["resourceType"] == "DiagnosticReport"
     assert fhir["status"] == "final" and fhir["conclusion"]
     assert fhir["resultsInterpreter"] == [{"display": "Dr A. Example"}]
-    assert "Testperson" not in json.dumps(fhir)
+    # identified export (the default): the patient by id, from the identity store
+    assert fhir["subject"]["identifier"]["value"] == PATIENT_ID
 
     # start over, then reopen the signed case from the Cases tab
     page.click("#new-case")

@@ -381,16 +381,14 @@ class Controller:
         turn = self.service.get(cid)
         if turn.draft is None:
             raise CaseError("There is no draft to export yet.")
-        try:
-            case = self.service.case(cid)
-        except PixtralogistError:
-            case = None
-        data = export.export_bytes(fmt, turn.draft, case, citations=turn.citations,
-                                   template=self._template(turn.draft.template_id))
+        # Identified (back to the originating system) or de-identified, as the site configuration says.
+        data = self.service.export(cid, fmt)
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=self._export_root()))
         path = folder / export.export_filename(turn.draft, fmt)
         path.write_bytes(data)
         state = "signed report" if turn.draft.is_signed else "UNSIGNED AI draft"
+        if self.service.deidentify_exports:
+            state += ", de-identified for research"
         return pack(EXPORT_KEYS, {"export_file": gr.update(value=str(path), visible=True), "status": f"{render.status_md(turn)}\n\n"
                                   f"Exported {fmt.upper()} ({state}): `{path.name}`"})
 
@@ -401,12 +399,6 @@ class Controller:
         except PixtralogistError:
             return False
         return any(img.meta.format == "dicom" for img in case.images)
-
-    def _template(self, template_id: str):
-        try:
-            return self.service.runtime.host.template(template_id)
-        except Exception:  # noqa: BLE001 - a plugin removed since: export without its code
-            return None
 
     def _export_root(self) -> Path:
         self.export_dir.mkdir(parents=True, exist_ok=True)
