@@ -168,6 +168,7 @@ def build_tiny_llava_next(
     tokenizer=None,
     seed: int = 0,
     dtype=None,
+    lm_head_std: float | None = None,
 ) -> Path:
     """Write a random-weight LLaVA-NeXT checkpoint (model + processor) to ``out_dir``.
 
@@ -176,6 +177,10 @@ def build_tiny_llava_next(
     :param chat_template: the processor's chat template; ``None`` for none
         (the backend then writes a plain prompt with ``<image>`` tokens).
     :param dtype: torch dtype to save the weights in (default float32).
+    :param lm_head_std: re-draw the output projection from ``N(0, lm_head_std)``. With the
+        default initialisation (std 0.02) a 64-wide model's logits stay within about +-1.3, so a
+        LoRA on the attention/MLP layers alone cannot make any token likely (the loss stays near
+        ``log(vocab)``); about 0.3 lets a few dozen LoRA steps learn a fixed wording.
     :return: ``out_dir`` as a :class:`Path`.
     """
     from transformers import (
@@ -219,6 +224,11 @@ def build_tiny_llava_next(
     )
     _seed(seed)
     model = LlavaNextForConditionalGeneration(config)
+    if lm_head_std is not None:
+        import torch
+
+        with torch.no_grad():
+            model.lm_head.weight.normal_(0.0, lm_head_std)
     if dtype is not None:
         model = model.to(dtype)
     model.generation_config.pad_token_id = tok.pad_token_id
@@ -374,7 +384,8 @@ on a laptop CPU in minutes, with no download. Never use it for patients.
 
 
 def build_tiny_for_trying(out_dir: str | Path, *, plugin: str = "radiology", seed: int = 0,
-                          text_hidden: int = 64, text_layers: int = 2, vocab_size: int = 1000) -> Path:
+                          text_hidden: int = 64, text_layers: int = 2, vocab_size: int = 4000,
+                          lm_head_std: float = 0.3) -> Path:
     """A tiny random LLaVA-NeXT whose tokenizer knows ``plugin``'s prompts (compact token sequences).
 
     For trying the tools (``pixtralogist finetune tiny-model``): writes the
@@ -392,7 +403,8 @@ def build_tiny_for_trying(out_dir: str | Path, *, plugin: str = "radiology", see
         for r in template.regions:
             corpus += [r.normal, json.dumps({r.name: r.normal})] * 3
     tok = train_tokenizer([c for c in corpus if c], vocab_size=vocab_size)
-    out = build_tiny_llava_next(out_dir, tokenizer=tok, seed=seed, text_hidden=text_hidden, text_layers=text_layers)
+    out = build_tiny_llava_next(out_dir, tokenizer=tok, seed=seed, text_hidden=text_hidden, text_layers=text_layers,
+                                lm_head_std=lm_head_std)
     import math
 
     from safetensors import safe_open
