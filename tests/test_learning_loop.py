@@ -8,7 +8,6 @@ from DICOMs with planted identifiers through the real app service, runs
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
