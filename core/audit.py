@@ -83,11 +83,13 @@ log = logging.getLogger(__name__)
 LOCAL_ACTOR = "local"
 
 #: The actions the service records.
-ACTIONS = ("draft", "choose_specialty", "message", "edit_region", "edit_impression", "sign")
+ACTIONS = ("draft", "choose_specialty", "message", "edit_region", "edit_impression", "sign",
+           # the learning loop (pixtralogist.finetune.learn): case id "adapter:<plugin>/<version>"
+           "learn_decision", "adapter_live_check", "adapter_rollback")
 
 #: Detail keys that may be stored; anything else is dropped (keeps clinical text out).
 _DETAIL_KEYS = frozenset({"status", "region", "specialty", "signed_by", "edit_id", "error", "images",
-                         "recovered"})
+                         "recovered", "decision", "figures", "version"})
 _MAX_DETAIL = 200
 
 _actor: ContextVar[str | None] = ContextVar("pixtralogist_actor", default=None)

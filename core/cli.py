@@ -18,6 +18,7 @@ from pixtralogist.core.command import Command
 from pixtralogist.core.errors import PixtralogistError, RoutingError
 from pixtralogist.finetune.cli import FinetuneCommand
 from pixtralogist.finetune.eval_cli import EvalCommand
+from pixtralogist.finetune.learn_cli import LearnCommand, QualityCommand
 
 log = logging.getLogger("pixtralogist")
 
@@ -401,7 +402,7 @@ class AuditCommand(Command):
 
 COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,
                                        ExportCommand, ModelsCommand, AuditCommand, EvalCommand,
-                                       FinetuneCommand)
+                                       FinetuneCommand, LearnCommand, QualityCommand)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,13 @@ build supervised pairs (case context -> signed report) and preference pairs
 
 No patient identifiers are stored: cases carry only what ingestion kept
 (no DICOM identifying tags), images are stored once by content hash.
+
+The ``quality`` table holds the edit burden of every signed case, region by
+region (:mod:`pixtralogist.finetune.quality`): whether the clinician changed
+the AI text, the normalised edit distance, the comparator's score of the draft
+against the signed text, and the adapter version that drafted it (from the
+draft's provenance). Databases written before the table existed get it when
+opened; their rows are filled in on first read (:meth:`FeedbackStore.backfill_quality`).
 """
 
 from __future__ import annotations
@@ -58,6 +65,19 @@ CREATE TABLE IF NOT EXISTS images (
     sha256 TEXT PRIMARY KEY,
     png BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS quality (
+    case_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    specialty TEXT NOT NULL,
+    adapter_version TEXT NOT NULL,
+    edited INTEGER NOT NULL,
+    edit_distance REAL NOT NULL,
+    score REAL,
+    metric TEXT,
+    signed_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, region)
+);
+CREATE INDEX IF NOT EXISTS quality_version ON quality(specialty, adapter_version, signed_at);
 """
 
 
@@ -72,6 +92,9 @@ class FeedbackStore:
         self._conn = conn
         self._lock = threading.Lock()
         self.path = path
+        #: ``scorer(reference, candidate) -> (score, metric)`` for the quality table; ``None`` means the
+        #: offline comparator (:func:`pixtralogist.finetune.quality.comparator_scorer`), made on first use.
+        self.scorer = None
 
     @classmethod
     def open(cls, path: str | Path | None) -> "FeedbackStore":
@@ -119,6 +142,7 @@ class FeedbackStore:
         case_obj = json.loads(case_json)
         case_obj["images"] = meta
         d_regions, f_regions = draft.region_dict(), final.region_dict()
+        quality = self._quality_rows(case.id, final.specialty, draft, final, final.signed_at.isoformat())
         with self._tx() as c:
             c.execute(
                 "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -134,6 +158,87 @@ class FeedbackStore:
                 c.execute("INSERT OR REPLACE INTO regions VALUES (?, ?, ?, ?, ?)", (case.id, region, d, f, int(d != f)))
             for img in case.images:
                 c.execute("INSERT OR IGNORE INTO images VALUES (?, ?)", (img.meta.sha256, img.png))
+            self._insert_quality(c, quality)
+
+    # -- edit burden -------------------------------------------------------------
+
+    def _scorer(self):
+        if self.scorer is None:
+            from pixtralogist.finetune.quality import comparator_scorer
+
+            self.scorer = comparator_scorer()
+        return self.scorer
+
+    def _quality_rows(self, case_id: str, specialty: str, draft: Draft, final: Draft, signed_at: str) -> list:
+        from pixtralogist.finetune.quality import BASE_VERSION, QualityRow, normalized_edit_distance
+
+        d_regions, f_regions = draft.region_dict(), final.region_dict()
+        version = draft.provenance.adapter_version or draft.provenance.adapter or BASE_VERSION
+        score = self._scorer()
+        rows = []
+        for region in final.regions:
+            d, f = d_regions.get(region, ""), f_regions.get(region, "")
+            value, metric = score(f, d)
+            rows.append(QualityRow(case_id=case_id, specialty=specialty, region=region, adapter_version=str(version),
+                                   edited=" ".join(d.split()) != " ".join(f.split()),
+                                   edit_distance=normalized_edit_distance(d, f), score=value, metric=metric,
+                                   signed_at=signed_at))
+        return rows
+
+    @staticmethod
+    def _insert_quality(c: sqlite3.Connection, rows: list) -> None:
+        for r in rows:
+            c.execute("INSERT OR REPLACE INTO quality VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      (r.case_id, r.region, r.specialty, r.adapter_version, int(r.edited), r.edit_distance,
+                       r.score, r.metric, r.signed_at))
+
+    def backfill_quality(self) -> int:
+        """Compute the quality rows of signed reports stored before the table existed; returns how many cases."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT case_id, specialty, draft_json, final_json, signed_at FROM reports "
+                "WHERE case_id NOT IN (SELECT DISTINCT case_id FROM quality)").fetchall()
+        for case_id, specialty, draft_json, final_json, signed_at in rows:
+            quality = self._quality_rows(case_id, specialty, Draft.model_validate_json(draft_json),
+                                         Draft.model_validate_json(final_json), signed_at)
+            with self._tx() as c:
+                self._insert_quality(c, quality)
+        return len(rows)
+
+    def quality_rows(self, specialty: str | None = None, adapter_version: str | None = None) -> list:
+        """The edit burden rows (:class:`pixtralogist.finetune.quality.QualityRow`), oldest first."""
+        from pixtralogist.finetune.quality import QualityRow
+
+        self.backfill_quality()
+        q = ("SELECT case_id, specialty, region, adapter_version, edited, edit_distance, score, metric, signed_at "
+             "FROM quality WHERE 1=1")
+        args: list = []
+        if specialty:
+            q += " AND specialty = ?"
+            args.append(specialty)
+        if adapter_version:
+            q += " AND adapter_version = ?"
+            args.append(adapter_version)
+        with self._lock:
+            rows = self._conn.execute(q + " ORDER BY signed_at, case_id, region", args).fetchall()
+        return [QualityRow(case_id=r[0], specialty=r[1], region=r[2], adapter_version=r[3], edited=bool(r[4]),
+                           edit_distance=float(r[5]), score=r[6], metric=r[7], signed_at=r[8]) for r in rows]
+
+    def signed_cases(self, specialty: str | None = None) -> list[dict]:
+        """``case_id``, ``signed_at`` and the drafting ``adapter_version`` of every signed case, oldest first."""
+        from pixtralogist.finetune.quality import BASE_VERSION
+
+        q, args = "SELECT case_id, signed_at, draft_json FROM reports", ()
+        if specialty:
+            q, args = q + " WHERE specialty = ?", (specialty,)
+        with self._lock:
+            rows = self._conn.execute(q + " ORDER BY signed_at, case_id", args).fetchall()
+        out = []
+        for case_id, signed_at, draft_json in rows:
+            prov = Draft.model_validate_json(draft_json).provenance
+            out.append({"case_id": case_id, "signed_at": signed_at,
+                        "adapter_version": prov.adapter_version or prov.adapter or BASE_VERSION})
+        return out
 
     # -- reads -------------------------------------------------------------------
 

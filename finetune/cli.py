@@ -219,10 +219,68 @@ class ExportDataCommand(Command):
         return 0
 
 
+class TinyModelCommand(Command):
+    name = "tiny-model"
+    help = ("write a tiny RANDOM-WEIGHT LLaVA-NeXT checkpoint (about 0.2M parameters) for trying the tools "
+            "without a GPU or a download; its drafts are meaningless until trained")
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", required=True, type=Path, metavar="DIR", help="where to write the checkpoint")
+        p.add_argument("--plugin", default="radiology", help="plugin whose template prompts the tokenizer learns")
+        p.add_argument("--seed", type=int, default=0)
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.core.errors import ConfigError
+        from pixtralogist.finetune.tiny import build_tiny_for_trying
+
+        if (args.out / "config.json").exists():
+            raise ConfigError(f"{args.out} already holds a checkpoint; choose a new folder")
+        out = build_tiny_for_trying(args.out, plugin=args.plugin, seed=args.seed)
+        print(f"{out}: tiny random-weight LLaVA-NeXT for trying the tools only (see {out / 'README.md'})")
+        return 0
+
+
+class SimulateCommand(Command):
+    name = "simulate"
+    help = ("sign synthetic cases through the app service as a simulated clinician who always rewrites one "
+            "region (for trying the learning loop; never for real data)")
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--config", required=True, type=Path, metavar="YAML",
+                       help="site configuration (config.yaml) naming the backend, base model and adapter_registry")
+        p.add_argument("--data-dir", dest="data_dir", required=True, type=Path, metavar="DIR",
+                       help="the app's data folder (feedback.sqlite, audit.sqlite, ... are written there)")
+        p.add_argument("--cases", type=int, default=60, help="how many cases to draft and sign (default 60)")
+        p.add_argument("--specialty", default="radiology")
+        p.add_argument("--seed", type=int, default=None, help="first image seed (default: after existing cases)")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.agents.service import ReportingService
+        from pixtralogist.core.config import load_settings
+        from pixtralogist.core.plugins import get_plugin_manager
+        from pixtralogist.finetune.simulate import HabitClinician, synthetic_case
+
+        host = get_plugin_manager(settings=load_settings(args.config))
+        service = ReportingService.create(args.data_dir, host=host, retrieval=False)
+        clinician = HabitClinician()
+        try:
+            first = args.seed if args.seed is not None else len(service.runtime.feedback.signed_cases()) + 1
+            versions: dict[str, int] = {}
+            for i in range(args.cases):
+                turn, _ = clinician.handle(service, synthetic_case(first + i, specialty=args.specialty))
+                v = turn.draft.provenance.adapter_version or "base"
+                versions[v] = versions.get(v, 0) + 1
+        finally:
+            service.close()
+        print(json.dumps({"signed": args.cases, "drafted_by": versions, "habit_region": clinician.region}))
+        return 0
+
+
 class FinetuneCommand(Command):
     name = "finetune"
     help = "train, DPO-tune, gate and roll back per-plugin LoRA adapters; export feedback pairs"
-    subcommands = (TrainCommand, DPOCommand, PromoteCommand, RollbackCommand, ListCommand, ExportDataCommand)
+    subcommands = (TrainCommand, DPOCommand, PromoteCommand, RollbackCommand, ListCommand, ExportDataCommand,
+                   TinyModelCommand, SimulateCommand)
 
     def configure(self, p: argparse.ArgumentParser) -> None:
         sub = p.add_subparsers(dest="finetune_command", required=True, metavar="ACTION")

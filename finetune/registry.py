@@ -45,6 +45,7 @@ __all__ = [
     "RegistryError",
     "active_adapter",
     "read_metadata",
+    "update_metadata",
     "write_metadata",
 ]
 
@@ -113,7 +114,21 @@ def write_metadata(
     path = Path(adapter_dir) / METADATA_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_json(path, meta)
+    from pixtralogist.finetune.cards import write_model_card
+
+    write_model_card(adapter_dir, meta)
     return path
+
+
+def update_metadata(adapter_dir: str | Path, **changes: Any) -> dict[str, Any]:
+    """Merge ``changes`` into a version's ``metadata.json`` (and refresh its model card); returns the result."""
+    from pixtralogist.finetune.cards import write_model_card
+
+    meta = read_metadata(adapter_dir)
+    meta.update(changes)
+    _write_json(Path(adapter_dir) / METADATA_FILE, meta)
+    write_model_card(adapter_dir, meta)
+    return meta
 
 
 def read_metadata(adapter_dir: str | Path) -> dict[str, Any]:
@@ -301,6 +316,29 @@ class AdapterRegistry:
             self._set_active(plugin, version, action="promote", decision=decision, actor=actor)
         return decision
 
+    def apply_decision(self, plugin: str, decision: GateDecision, *, actor: str | None = None) -> GateDecision:
+        """Record a decision made elsewhere (the learning loop's bootstrap gate) and act on it.
+
+        The decision is appended to the version's ``metadata.json`` (``decisions``);
+        a promoted one becomes active (``registry.json`` history, like :meth:`promote`).
+        """
+        v = self.version(plugin, decision.version)
+        record = {"at": _now(), "promoted": decision.promoted, "previous": decision.previous,
+                  "metric": decision.metric, "candidate_score": decision.candidate_score,
+                  "current_score": decision.current_score, "reason": decision.reason, **decision.details}
+        meta = read_metadata(v.path)
+        update_metadata(v.path, decisions=[*meta.get("decisions", []), record])
+        if decision.promoted:
+            self._set_active(plugin, decision.version, action="promote", decision=decision, actor=actor)
+        return decision
+
+    def activated_by(self, plugin: str, version: str) -> dict[str, Any] | None:
+        """The latest history entry that made ``version`` active (its ``previous`` is what it replaced)."""
+        for entry in reversed(self._pointer(plugin)["history"]):
+            if entry.get("version") == version and entry.get("action") in ("promote", "rollback"):
+                return entry
+        return None
+
     def _record_metric(self, v: AdapterVersion, key: str, value: float) -> None:
         meta = read_metadata(v.path)
         meta.setdefault("metrics", {})[key] = value
@@ -319,8 +357,11 @@ class AdapterRegistry:
         data["history"].append(entry)
         self._save_pointer(plugin, data)
 
-    def rollback(self, plugin: str, *, actor: str | None = None) -> str:
-        """Re-activate the version that was active before the current one; returns its name."""
+    def rollback(self, plugin: str, *, actor: str | None = None, reason: str | None = None) -> str:
+        """Re-activate the version that was active before the current one; returns its name.
+
+        ``reason`` (e.g. the live edit-burden check's figures) goes into the history entry.
+        """
         data = self._pointer(plugin)
         current = data["active"]
         if current is None:
@@ -345,6 +386,8 @@ class AdapterRegistry:
                 break
         data["active"] = target
         rec = {"at": _now(), "action": "rollback", "version": target, "previous": before, "rolled_back": current}
+        if reason:
+            rec["reason"] = reason
         if actor:
             rec["actor"] = actor
         data["history"].append(rec)

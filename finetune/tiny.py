@@ -42,6 +42,7 @@ from typing import Iterable, Sequence
 
 __all__ = [
     "IMAGE_TOKEN",
+    "build_tiny_for_trying",
     "LLAVA_NEXT_CHAT_TEMPLATE",
     "PIXTRAL_IMAGE_TOKENS",
     "build_tiny_llava_next",
@@ -167,6 +168,7 @@ def build_tiny_llava_next(
     tokenizer=None,
     seed: int = 0,
     dtype=None,
+    lm_head_std: float | None = None,
 ) -> Path:
     """Write a random-weight LLaVA-NeXT checkpoint (model + processor) to ``out_dir``.
 
@@ -175,6 +177,10 @@ def build_tiny_llava_next(
     :param chat_template: the processor's chat template; ``None`` for none
         (the backend then writes a plain prompt with ``<image>`` tokens).
     :param dtype: torch dtype to save the weights in (default float32).
+    :param lm_head_std: re-draw the output projection from ``N(0, lm_head_std)``. With the
+        default initialisation (std 0.02) a 64-wide model's logits stay within about +-1.3, so a
+        LoRA on the attention/MLP layers alone cannot make any token likely (the loss stays near
+        ``log(vocab)``); about 0.3 lets a few dozen LoRA steps learn a fixed wording.
     :return: ``out_dir`` as a :class:`Path`.
     """
     from transformers import (
@@ -218,6 +224,11 @@ def build_tiny_llava_next(
     )
     _seed(seed)
     model = LlavaNextForConditionalGeneration(config)
+    if lm_head_std is not None:
+        import torch
+
+        with torch.no_grad():
+            model.lm_head.weight.normal_(0.0, lm_head_std)
     if dtype is not None:
         model = model.to(dtype)
     model.generation_config.pad_token_id = tok.pad_token_id
@@ -354,3 +365,55 @@ def make_lora_adapter(
     out = Path(out_dir)
     peft_model.save_pretrained(out)
     return out
+
+
+TRY_README = """# Tiny random-weight LLaVA-NeXT (for trying the tools only)
+
+Written by `pixtralogist finetune tiny-model`. The weights are RANDOM: this
+checkpoint knows nothing about images or medicine and its drafts are
+meaningless until it is trained. It exists so that `pixtralogist finetune
+train`, `finetune dpo`, `eval`, `learn` and `quality` can be tried end to end
+on a laptop CPU in minutes, with no download. Never use it for patients.
+
+- architecture: LlavaNextForConditionalGeneration (CLIP vision tower 32x32,
+  Llama text model, hidden {hidden}, {layers} layers); about {params} parameters;
+- tokenizer: a byte-level BPE (vocabulary {vocab}) trained on generated report
+  sentences and the {plugin} templates' drafting prompts;
+- seed: {seed}.
+"""
+
+
+def build_tiny_for_trying(out_dir: str | Path, *, plugin: str = "radiology", seed: int = 0,
+                          text_hidden: int = 64, text_layers: int = 2, vocab_size: int = 4000,
+                          lm_head_std: float = 0.3) -> Path:
+    """A tiny random LLaVA-NeXT whose tokenizer knows ``plugin``'s prompts (compact token sequences).
+
+    For trying the tools (``pixtralogist finetune tiny-model``): writes the
+    checkpoint and a ``README.md`` that says the weights are random.
+    """
+    from pixtralogist.core.models import Case
+    from pixtralogist.core.plugins import get_plugin_manager
+    from pixtralogist.core.structured import build_prompt
+
+    host = get_plugin_manager()
+    corpus = list(report_sentences(seed=seed))
+    for template in host.templates(plugin):
+        prompt = build_prompt(template, Case(indication="cough", notes="follow-up"))
+        corpus += [prompt] * 3
+        for r in template.regions:
+            corpus += [r.normal, json.dumps({r.name: r.normal})] * 3
+    tok = train_tokenizer([c for c in corpus if c], vocab_size=vocab_size)
+    out = build_tiny_llava_next(out_dir, tokenizer=tok, seed=seed, text_hidden=text_hidden, text_layers=text_layers,
+                                lm_head_std=lm_head_std)
+    import math
+
+    from safetensors import safe_open
+
+    total = 0
+    for f in Path(out).glob("*.safetensors"):
+        with safe_open(str(f), "pt") as fh:
+            total += sum(math.prod(fh.get_slice(k).get_shape()) for k in fh.keys())
+    (Path(out) / "README.md").write_text(TRY_README.format(hidden=text_hidden, layers=text_layers,
+                                                           params=f"{total:,}", vocab=len(tok), plugin=plugin,
+                                                           seed=seed), "utf-8")
+    return Path(out)

@@ -163,3 +163,42 @@ def test_draft_edit_ask_sign_export(app_url, page, tmp_path):
     expect(heart).to_have_value("Mild cardiomegaly.")
 
     assert time.monotonic() - t0 < 90
+
+
+# --- Quality tab ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quality_app_url(tmp_path_factory):
+    """An app whose feedback store already holds signed cases (offline drafter, one region edited)."""
+    pytest.importorskip("playwright")
+    from pixtralogist.agents.service import ReportingService
+    from pixtralogist.core.plugins import get_plugin_manager
+    from pixtralogist.finetune.simulate import HabitClinician, synthetic_case
+    from pixtralogist.ui.app import create_ui, launch_options
+
+    service = ReportingService.create(tmp_path_factory.mktemp("qdata"), host=get_plugin_manager(autoload=False),
+                                      retrieval=False)
+    clinician = HabitClinician()
+    for i in range(3):
+        clinician.handle(service, synthetic_case(i))
+    demo = create_ui(service)
+    port = _free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+    service.close()
+
+
+def test_quality_tab_shows_table_and_plots(quality_app_url, page):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    page.goto(quality_app_url)
+    page.get_by_role("tab", name="Quality").click()
+    expect(page.locator("#quality-summary")).to_contain_text("3 signed cases")
+    table = page.locator("#quality-table")
+    expect(table.locator("[role=gridcell]", has_text="heart").first).to_be_visible()
+    expect(table).to_contain_text("base")  # the offline drafter used no adapter
+    expect(page.locator("#quality-edit-plot canvas, #quality-edit-plot svg").first).to_be_visible()
+    expect(page.locator("#quality-weeks")).to_contain_text("-W")

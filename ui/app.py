@@ -9,6 +9,7 @@ Layout (one module per part, LLaMA-Factory style)::
              with its flags and guideline citations, impression, Save edits,
              sign-off, export (text / JSON / FHIR R4; DICOM SR for DICOM studies), provenance
     Cases tab: the case list; open one to continue
+    Quality tab: the edit burden (edit rate, comparator score) per region and adapter version over time
 
 Every event is wired in one line to a :class:`~pixtralogist.ui.controller.Controller`
 method, which calls the service and renders. Per-user data lives in a
@@ -31,7 +32,7 @@ import gradio as gr
 
 from pixtralogist import __version__
 from pixtralogist.core.models import AI_DISCLAIMER
-from pixtralogist.ui import cases, chat, intake, review
+from pixtralogist.ui import cases, chat, intake, quality, review
 from pixtralogist.ui.controller import (
     CASES_KEYS,
     EXAMPLE_KEYS,
@@ -106,6 +107,8 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
                         c.update(review.build())
             with gr.Tab("Cases", id="cases", elem_id="tab-cases"):
                 c.update(cases.build())
+            with gr.Tab("Quality", id="quality", elem_id="tab-quality") as c["quality_tab"]:
+                c.update(quality.build())
 
         def out(keys: tuple[str, ...]) -> list:
             return [c[k] for k in keys]
@@ -135,6 +138,12 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
         c["cases_open"].click(ctl.open_case, [s, c["cases_pick"]], turn).then(_to_report, None, c["tabs"])
         c["cases_table"].select(ctl.open_selected, [s], turn).then(_to_report, None, c["tabs"])
         demo.load(ctl.refresh_cases, None, out(CASES_KEYS))
+
+        def show_quality() -> tuple:
+            return quality.quality_view(service.runtime.feedback)
+
+        c["quality_refresh"].click(show_quality, None, out(quality.QUALITY_KEYS))
+        c["quality_tab"].select(show_quality, None, out(quality.QUALITY_KEYS))
     demo.queue(default_concurrency_limit=4)
     demo.px_components = c  # for tests and embedding apps: component by key
     demo.px_controller = ctl
