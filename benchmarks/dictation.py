@@ -39,7 +39,8 @@ so the column reads 0 and says so.
 A chat turn is **correct** when every expectation holds; a **wrong edit** when the draft
 changed but not as expected (or changed when it must not); a **wrong answer** when the draft
 was rightly left alone but the reply misses what it must say; **not understood** when an
-expected change did not happen; **setup failed** when an earlier message the turn builds on
+expected change did not happen, or when the reply to a statement, imperative or undo says the
+message was not understood (even if the draft already read as asked); **setup failed** when an earlier message the turn builds on
 (for undo) did not change the draft. A wrong edit is **silent** when the reply names neither
 the region it changed nor the text it added or removed.
 
@@ -522,6 +523,14 @@ NOT_FLAGGED = ("not flagged", "no flag", "no flags", "nothing about", "is not fl
                "nothing is flagged", "no warning", "no warnings", "not the subject of any flag", "none of the flags")
 
 
+#: Replies that say the assistant did not understand the message.
+NOT_RECOGNISED = ("did not recognise", "did not recognize", "didn t recognise", "didn t recognize",
+                  "did not understand", "didn t understand", "not understood", "could not understand",
+                  "couldn t understand", "could not interpret", "not sure what you mean")
+#: Kinds whose message asks for an action: a "not understood" reply is never right for them.
+ACTION_KINDS = ("statement", "imperative", "undo")
+
+
 def _state(draft: Any) -> tuple[dict[str, str], tuple[str, ...]]:
     return draft.region_dict(), tuple(draft.impression)
 
@@ -598,6 +607,11 @@ def judge_turn(item: ChatItem, before: Any, after: Any, reply: str, flags: list[
             others = [fl for fl in flags if normalize(fl.message) in nreply]
             if others:
                 reply_reasons.append(f"reply quotes unrelated flags ({', '.join(fl.code for fl in others)})")
+    if (not changed and item.kind in ACTION_KINDS and not reasons
+            and any(find_term(t, nreply) for t in NOT_RECOGNISED)):
+        # e.g. "move the granuloma to lungs" when it already is there: the reply must not say
+        # that the message was not understood
+        reasons.append("the reply says the message was not understood")
     if not reasons and not reply_reasons:
         return ChatOutcome(item, "correct", reply=reply)
     everything = reasons + reply_reasons

@@ -217,3 +217,11 @@ def test_undo_must_restore_the_state_before_the_last_edit(chat_items):
     assert bench.judge_turn(item, edited, original, "Undone.", [], undo_target=target).verdict == "correct"
     assert bench.judge_turn(item, edited, edited, "I did not recognise that.", [], undo_target=target).verdict == "not_understood"
     assert bench.judge_turn(item, edited, edited, "", [], undo_target=None).verdict == "setup_failed"
+
+
+def test_a_move_already_in_place_is_not_correct_when_the_reply_did_not_understand(chat_items):
+    item = chat_items["chat-023"]  # "move the granuloma to lungs"
+    draft = make_draft({"lung": "Calcified granuloma, 5 mm."})
+    assert bench.judge_turn(item, draft, draft, "The granuloma is already under Lungs and pleura.", []).verdict == "correct"
+    out = bench.judge_turn(item, draft, draft, "I did not recognise that as a command or a question.", [])
+    assert out.verdict == "not_understood"
