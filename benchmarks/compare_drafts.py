@@ -35,6 +35,11 @@ Commands::
     python benchmarks/compare_drafts.py compare OLD NEW [--allow FILE] [--show 10]
     python benchmarks/compare_drafts.py run --base REV [--head REV] [--allow FILE]
     python benchmarks/compare_drafts.py                                # = run --base HEAD (make bench)
+    python benchmarks/compare_drafts.py exec --rev REV -- .venv/bin/python benchmarks/region_sorter.py
+
+``exec`` runs any command (this checkout's benchmark scripts, say) with ``pixtralogist`` imported
+from ``REV``: the before figures of the region sorter, the comparator and the agent latency
+benchmarks next to the after figures of the same scripts run plainly.
 
 ``run`` checks ``REV`` out into a temporary git worktree and snapshots it in a subprocess
 whose ``PYTHONPATH`` starts with a folder holding one symlink, ``pixtralogist`` -> that
@@ -564,7 +569,8 @@ def render(res: Comparison, old_meta: dict, new_meta: dict, old_items: dict, *, 
         if ids:
             p(f"{label}: {', '.join(ids[:show])}{' ...' if len(ids) > show else ''}")
     if res.unused_rules:
-        p("allow rules that matched nothing: " + "; ".join(f"line {r.line}: {r.item} {r.field}" for r in res.unused_rules))
+        unused = "; ".join(f"line {r.line}: {r.item} {r.field}" for r in res.unused_rules)
+        p(f"allow rules that matched nothing: {unused}")
     if res.diffs:
         p()
         p(f"first {min(show, len(res.diffs))} of {len(res.diffs)} differences:")
@@ -668,12 +674,14 @@ def _corpus_args(ns: argparse.Namespace) -> list[str]:
 def cmd_snapshot(ns: argparse.Namespace) -> int:
     meta, items = take_snapshot(archive=ns.archive, iu_limit=ns.iu_limit, sorter=not ns.no_sorter,
                                 expect_tree=Path(ns.expect_tree) if ns.expect_tree else None)
-    out = Path(ns.out) if ns.out else DEFAULT_OUT_DIR / f"snapshot-{meta['rev'][:12]}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl.gz"
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = Path(ns.out) if ns.out else DEFAULT_OUT_DIR / f"snapshot-{meta['rev'][:12]}-{stamp}.jsonl.gz"
     write_snapshot(out, meta, items)
     c, s, th = meta["counts"], meta["seconds"], meta["throughput"]
+    sources = ", ".join(f"{k} {v}" for k, v in c.items()
+                        if k not in ("drafts", "sorter_items", "sorter_sentences", "errors"))
     print(f"snapshot of {meta['rev']} ({meta['tree']}) -> {out}")
-    print(f"  {c['drafts']} drafts ({', '.join(f'{k} {v}' for k, v in c.items() if k not in ('drafts', 'sorter_items', 'sorter_sentences', 'errors'))}) "
-          f"in {s['drafts']} s: {th['drafts_per_s']} drafts/s")
+    print(f"  {c['drafts']} drafts ({sources}) in {s['drafts']} s: {th['drafts_per_s']} drafts/s")
     print(f"  {c['sorter_items']} sorter decisions ({c['sorter_sentences']} distinct IU sentences x each template's "
           f"sorter) in {s['sorter']} s: {th['sorter_items_per_s']}/s")
     print(f"  setup {s['setup']} s, total {s['total']} s; items with errors: {c['errors']}; "
@@ -713,6 +721,21 @@ def cmd_run(ns: argparse.Namespace) -> int:
         return code
 
 
+def cmd_exec(ns: argparse.Namespace) -> int:
+    """Run any command with ``pixtralogist`` imported from ``REV`` (for before/after figures of other benchmarks)."""
+    cmd = ns.cmd[1:] if ns.cmd[:1] == ["--"] else ns.cmd
+    if not cmd:
+        raise HarnessError("name the command after --, e.g. "
+                           "exec --rev main -- .venv/bin/python benchmarks/region_sorter.py")
+    root = repo_root()
+    with tempfile.TemporaryDirectory(prefix="compare-drafts-") as tmp, checked_out(ns.rev, root, Path(tmp)) as tree:
+        shim = package_shim(tree, Path(tmp) / "shim")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(shim)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        print(f"== {' '.join(cmd)}  (pixtralogist from {ns.rev}: {tree})", flush=True)
+        return subprocess.run(cmd, env=env, cwd=str(root)).returncode
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="compare_drafts.py", description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -745,6 +768,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show", type=int, default=10)
     corpus(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("exec", help="run a command with pixtralogist imported from REV (a temporary worktree)")
+    p.add_argument("--rev", required=True, help="the revision whose code the command imports")
+    p.add_argument("cmd", nargs=argparse.REMAINDER,
+                   help="-- then the command, e.g. .venv/bin/python benchmarks/region_sorter.py")
+    p.set_defaults(func=cmd_exec)
     return ap
 
 

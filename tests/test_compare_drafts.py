@@ -35,8 +35,10 @@ def cd():
 
 def _draft(regions: dict, impression=("No acute disease.",), flags=()):
     return {"id": None, "kind": "draft", "source": "shorthand:test", "template": "cxr",
-            "fields": {"routing": {"status": "routed", "specialty": "radiology", "template": "cxr", "confidence": 0.9},
-                       "regions": [f"{r}: {t}" for r, t in regions.items()], "findings": [f"{r} [||] {t}" for r, t in regions.items()],
+            "fields": {"routing": {"status": "routed", "specialty": "radiology", "template": "cxr",
+                                   "confidence": 0.9},
+                       "regions": [f"{r}: {t}" for r, t in regions.items()],
+                       "findings": [f"{r} [||] {t}" for r, t in regions.items()],
                        "impression": list(impression), "flags": list(flags), "flag_text": []}}
 
 
@@ -240,3 +242,14 @@ def test_run_against_head_on_a_small_corpus(tmp_path):
     if not dirty:
         assert proc.returncode == 0, proc.stdout
         assert "unchanged on" in proc.stdout
+
+
+def test_exec_runs_a_command_on_the_code_of_a_revision(cd, capfd):
+    code = cd.main(["exec", "--rev", "HEAD", "--", sys.executable, "-c",
+                    "import pixtralogist, pathlib; p = pathlib.Path(pixtralogist.__file__); "
+                    "print('IMPORTED', p.parent.parent.name, p.resolve().parent.name)"])
+    out = capfd.readouterr().out
+    assert code == 0, out
+    line = next(ln for ln in out.splitlines() if ln.startswith("IMPORTED"))
+    assert line.split()[1] == "shim" and line.split()[2].startswith("tree-")  # a temporary worktree, via the shim
+    assert cd.main(["exec", "--rev", "HEAD"]) == 2
