@@ -362,6 +362,7 @@ def take_snapshot(*, archive: str | None = None, iu_limit: int | None = None, so
     if expect_tree is not None and tree != Path(expect_tree).resolve():
         raise HarnessError(f"pixtralogist was imported from {tree}, not from {Path(expect_tree).resolve()}: "
                            "put a folder with a pixtralogist symlink first on PYTHONPATH")
+    rev = _git_rev(tree)  # before drafting: a commit made meanwhile is not this snapshot's
     host, dental = make_host(tree)
     iu = read_iu_reports(archive) if iu_limit != 0 else []
     if iu_limit:
@@ -401,7 +402,7 @@ def take_snapshot(*, archive: str | None = None, iu_limit: int | None = None, so
     meta = {
         "format": FORMAT,
         "tree": str(tree),
-        "rev": _git_rev(tree),
+        "rev": rev,
         "python": platform.python_version(),
         "plugins": {name: spec.version for name, spec in sorted(host.specialties().items())},
         "plugin_failures": sorted(f"{f.plugin} {f.stage}: {f.error}" for f in host.failures),
