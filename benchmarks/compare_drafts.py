@@ -551,9 +551,10 @@ def render(res: Comparison, old_meta: dict, new_meta: dict, old_items: dict, *, 
     for side, meta in (("old", old_meta), ("new", new_meta)):
         th, c, sec = meta.get("throughput", {}), meta.get("counts", {}), meta.get("seconds", {})
         p(f"{side}: {meta.get('rev', '?')} ({meta.get('tree', '?')})")
-        p(f"     {c.get('drafts', '?')} drafts in {sec.get('drafts', '?')} s ({th.get('drafts_per_s', '?')} drafts/s), "
+        p(f"     {c.get('drafts', '?')} drafts in {sec.get('drafts', '?')} s "
+          f"({th.get('drafts_per_s') or '-'} drafts/s), "
           f"{c.get('sorter_items', '?')} sorter decisions in {sec.get('sorter', '?')} s "
-          f"({th.get('sorter_items_per_s', '?')}/s), total {sec.get('total', '?')} s, "
+          f"({th.get('sorter_items_per_s') or '-'}/s), total {sec.get('total', '?')} s, "
           f"{c.get('errors', '?')} items with errors")
     for key in ("plugins", "plugin_failures", "dental"):
         if old_meta.get(key) != new_meta.get(key):
@@ -683,8 +684,9 @@ def cmd_snapshot(ns: argparse.Namespace) -> int:
                         if k not in ("drafts", "sorter_items", "sorter_sentences", "errors"))
     print(f"snapshot of {meta['rev']} ({meta['tree']}) -> {out}")
     print(f"  {c['drafts']} drafts ({sources}) in {s['drafts']} s: {th['drafts_per_s']} drafts/s")
-    print(f"  {c['sorter_items']} sorter decisions ({c['sorter_sentences']} distinct IU sentences x each template's "
-          f"sorter) in {s['sorter']} s: {th['sorter_items_per_s']}/s")
+    if c["sorter_items"]:
+        print(f"  {c['sorter_items']} sorter decisions ({c['sorter_sentences']} distinct IU sentences x each "
+              f"template's sorter) in {s['sorter']} s: {th['sorter_items_per_s']}/s")
     print(f"  setup {s['setup']} s, total {s['total']} s; items with errors: {c['errors']}; "
           f"plugins: {', '.join(f'{k} {v}' for k, v in meta['plugins'].items())}; dental: {meta['dental']}")
     if meta["plugin_failures"]:
