@@ -18,6 +18,27 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 
 
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """A reporting service with the built-in plugins, embedded storage in a fresh folder (one per module)."""
+    from pixtralogist.agents.service import ReportingService
+    from pixtralogist.core.plugins import get_plugin_manager
+
+    svc = ReportingService.create(tmp_path_factory.mktemp("data"), host=get_plugin_manager(autoload=False))
+    yield svc
+    svc.close()
+
+
+@pytest.fixture(scope="module")
+def png(tmp_path_factory):
+    """A 128 x 128 grayscale gradient PNG (one per module)."""
+    from PIL import Image
+
+    p = tmp_path_factory.mktemp("img") / "frontal.png"
+    Image.linear_gradient("L").resize((128, 128)).save(p)
+    return p
+
+
 @pytest.fixture
 def host():
     """A fresh plugin host with the built-in plugins only."""

@@ -8,7 +8,6 @@ import sys
 import textwrap
 
 import pytest
-from PIL import Image
 
 from pixtralogist.agents.graph import after_apply
 from pixtralogist.agents.service import ReportingService
@@ -19,20 +18,6 @@ from pixtralogist.core.plugin import hookimpl
 from pixtralogist.core.plugins import get_plugin_manager
 
 from conftest import REPO
-
-
-@pytest.fixture(scope="module")
-def png(tmp_path_factory):
-    p = tmp_path_factory.mktemp("img") / "frontal.png"
-    Image.linear_gradient("L").resize((128, 128)).save(p)
-    return p
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = ReportingService.create(tmp_path_factory.mktemp("data"), host=get_plugin_manager(autoload=False))
-    yield svc
-    svc.close()
 
 
 def chest(png, notes, **kw):

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from PIL import Image
 
 from pixtralogist.agents.graph import attach_rule_citations
-from pixtralogist.agents.service import ReportingService
 from pixtralogist.agents.types import Citation, Turn
 from pixtralogist.core.export import to_json
 from pixtralogist.core.imaging import build_case
@@ -164,20 +162,6 @@ def test_adrenal_categories_not_applied_with_a_known_cancer(host):
 
 
 # --- end to end: service, checkpoint, chat, export ------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = ReportingService.create(tmp_path_factory.mktemp("data"), host=get_plugin_manager(autoload=False))
-    yield svc
-    svc.close()
-
-
-@pytest.fixture(scope="module")
-def png(tmp_path_factory):
-    p = tmp_path_factory.mktemp("img") / "frontal.png"
-    Image.linear_gradient("L").resize((128, 128)).save(p)
-    return p
 
 
 def test_radiograph_nodule_citations_end_to_end(service, png):

@@ -147,7 +147,19 @@ def test_snapshot_round_trip(cd, tmp_path):
     assert meta["rev"] == "x" and list(back) == [i["id"] for i in items] and back["sorter/cxr/abc"] == items[2]
 
 
-def test_shorthand_sets_name_real_templates_and_unique_ids(cd):
+@pytest.fixture
+def isolated_imports():
+    """Undo what loading the dental example in-process does (sys.path entry, its modules), so
+    tests that check it is not installed outside its fixtures stay true."""
+    path, modules = list(sys.path), set(sys.modules)
+    yield
+    sys.path[:] = path
+    for name in set(sys.modules) - modules:
+        if name.split(".")[0] == "pixtralogist_dental":
+            del sys.modules[name]
+
+
+def test_shorthand_sets_name_real_templates_and_unique_ids(cd, isolated_imports):
     from pixtralogist.core.plugins import get_plugin_manager
 
     sets = cd.load_shorthand()

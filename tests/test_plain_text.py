@@ -6,14 +6,11 @@ from __future__ import annotations
 import logging
 
 import pytest
-from PIL import Image
 
-from pixtralogist.agents.service import ReportingService
 from pixtralogist.agents.types import ChatMessage
 from pixtralogist.core import editing
 from pixtralogist.core.errors import CaseError, MarkupError
 from pixtralogist.core.imaging import build_case
-from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.core.text import ensure_plain_text, markup_problem
 from pixtralogist.ui import render
 
@@ -69,20 +66,6 @@ def test_clinical_text_passes(text):
 
 
 # --- the agent and its service ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def png(tmp_path_factory):
-    p = tmp_path_factory.mktemp("img") / "frontal.png"
-    Image.linear_gradient("L").resize((128, 128)).save(p)
-    return p
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = ReportingService.create(tmp_path_factory.mktemp("data"), host=get_plugin_manager(autoload=False))
-    yield svc
-    svc.close()
 
 
 @pytest.fixture(scope="module")

@@ -18,11 +18,9 @@ from hypothesis import strategies as st
 
 gr = pytest.importorskip("gradio")
 
-from pixtralogist.agents.service import ReportingService  # noqa: E402
 from pixtralogist.core.errors import CaseError, CorruptImageError, ImageTooLargeError, IngestError  # noqa: E402
 from pixtralogist.core.imaging import ImageLimits, build_case  # noqa: E402
 from pixtralogist.core.models import MAX_TEXT_FIELD_CHARS  # noqa: E402
-from pixtralogist.core.plugins import get_plugin_manager  # noqa: E402
 from pixtralogist.plugins.radiology.dictation import parse_dictation  # noqa: E402
 from pixtralogist.plugins.radiology.sorter import REGIONS, ChestXraySorter  # noqa: E402
 from pixtralogist.ui.app import create_ui  # noqa: E402
@@ -80,13 +78,6 @@ EXPECTED = {
     "too_many": r"at most 4",
     "empty_file": r"empty",
 }
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = ReportingService.create(tmp_path_factory.mktemp("data"), host=get_plugin_manager(autoload=False))
-    yield svc
-    svc.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from PIL import Image
 
 gr = pytest.importorskip("gradio")
 
-from pixtralogist.agents.service import ReportingService  # noqa: E402
 from pixtralogist.core.plugins import get_plugin_manager  # noqa: E402
 from pixtralogist.ui import auth  # noqa: E402
 from pixtralogist.ui.app import bind_warning, create_ui, is_loopback  # noqa: E402
@@ -95,13 +94,6 @@ def files(tmp_path_factory):
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = ReportingService.create(tmp_path_factory.mktemp("data"), host=get_plugin_manager(autoload=False))
-    yield svc
-    svc.close()
 
 
 @pytest.fixture(scope="module")
