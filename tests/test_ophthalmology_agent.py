@@ -7,19 +7,11 @@ import base64
 
 import pytest
 
-from pixtralogist.agents.service import ReportingService
 from pixtralogist.core.examples import example_to_case, list_examples
 from pixtralogist.core.plugins import get_plugin_manager
 
 SPEC = "ophthalmology"
 RULE_WARNINGS = {"icdr-grade-mismatch", "icdr-grade-missing", "eye-laterality-mismatch", "dme-missing-from-impression"}
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    svc = ReportingService.create(tmp_path_factory.mktemp("oph-data"), host=get_plugin_manager(autoload=False))
-    yield svc
-    svc.close()
 
 
 @pytest.fixture(scope="module")

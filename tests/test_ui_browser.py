@@ -29,15 +29,20 @@ CHROMIUM_ARGS = [
 SCREENSHOT = REPO / "docs" / "screenshot.png"
 NOTES = "small L effusion, heart nl, 7 mm RUL nodule, old R rib fx"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (Path(CHROMIUM).exists() or shutil.which("chromium")),
-        reason=f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)",
-    ),
-    pytest.mark.timeout(180),
-]
+def browser_marks(timeout: int) -> list:
+    """The marks of a module that drives Debian's Chromium (skipped where it is not installed)."""
+    return [
+        pytest.mark.browser,
+        pytest.mark.slow,
+        pytest.mark.skipif(
+            not (Path(CHROMIUM).exists() or shutil.which("chromium")),
+            reason=f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)",
+        ),
+        pytest.mark.timeout(timeout),
+    ]
+
+
+pytestmark = browser_marks(180)
 
 
 def _free_port() -> int:

@@ -16,17 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _textbox
+from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _textbox, browser_marks
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (Path(CHROMIUM).exists() or shutil.which("chromium")),
-        reason=f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)",
-    ),
-    pytest.mark.timeout(300),
-]
+pytestmark = browser_marks(300)
 
 
 @pytest.fixture(scope="module")
