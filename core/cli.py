@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pixtralogist import __version__
-from pixtralogist.core.command import Command
+from pixtralogist.core.command import Command, CommandGroup
 from pixtralogist.core.errors import PixtralogistError, RoutingError
 from pixtralogist.finetune.cli import FinetuneCommand
 from pixtralogist.finetune.eval_cli import EvalCommand
@@ -147,18 +147,11 @@ class DataIUXrayCommand(Command):
         return 0
 
 
-class DataCommand(Command):
+class DataCommand(CommandGroup):
     name = "data"
     help = "import data sets into the training/evaluation layout"
     subcommands = (DataIUXrayCommand,)
-
-    def configure(self, p: argparse.ArgumentParser) -> None:
-        sub = p.add_subparsers(dest="data_command", required=True, metavar="DATASET")
-        for cls in self.subcommands:
-            cmd = cls()
-            sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
-            cmd.configure(sp)
-            sp.set_defaults(_command=cmd)
+    metavar = "DATASET"
 
 
 class ServeCommand(Command):
@@ -386,18 +379,10 @@ class AuditSealCommand(Command):
         return 0
 
 
-class AuditCommand(Command):
+class AuditCommand(CommandGroup):
     name = "audit"
     help = "the audit log of who drafted, edited and signed which case"
     subcommands = (AuditVerifyCommand, AuditSealCommand)
-
-    def configure(self, p: argparse.ArgumentParser) -> None:
-        sub = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-        for cls in self.subcommands:
-            cmd = cls()
-            sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
-            cmd.configure(sp)
-            sp.set_defaults(_command=cmd)
 
 
 COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,

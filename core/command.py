@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["Command"]
+__all__ = ["Command", "CommandGroup"]
 
 
 class Command:
@@ -25,3 +25,21 @@ class Command:
 
     def run(self, args: argparse.Namespace) -> int:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+class CommandGroup(Command):
+    """A command whose work is done by one of its ``subcommands`` (``pixtralogist audit verify``).
+
+    ``metavar`` names the choice in the usage line; the chosen sub-command runs.
+    """
+
+    subcommands: tuple[type[Command], ...] = ()
+    metavar: str = "ACTION"
+
+    def configure(self, parser: argparse.ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest=f"{self.name}_command", required=True, metavar=self.metavar)
+        for cls in self.subcommands:
+            cmd = cls()
+            sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+            cmd.configure(sp)
+            sp.set_defaults(_command=cmd)

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pixtralogist.core.command import Command
+from pixtralogist.core.command import Command, CommandGroup
 
 __all__ = ["FinetuneCommand"]
 
@@ -276,16 +276,8 @@ class SimulateCommand(Command):
         return 0
 
 
-class FinetuneCommand(Command):
+class FinetuneCommand(CommandGroup):
     name = "finetune"
     help = "train, DPO-tune, gate and roll back per-plugin LoRA adapters; export feedback pairs"
     subcommands = (TrainCommand, DPOCommand, PromoteCommand, RollbackCommand, ListCommand, ExportDataCommand,
                    TinyModelCommand, SimulateCommand)
-
-    def configure(self, p: argparse.ArgumentParser) -> None:
-        sub = p.add_subparsers(dest="finetune_command", required=True, metavar="ACTION")
-        for cls in self.subcommands:
-            cmd = cls()
-            sp = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
-            cmd.configure(sp)
-            sp.set_defaults(_command=cmd)
