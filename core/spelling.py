@@ -86,3 +86,11 @@ def americanize(text: str) -> str:
     if not text:
         return text
     return _pattern().sub(_replace, text)
+
+
+_WS = re.compile(r"\s+")
+
+
+def matching_form(text: str | None) -> str:
+    """``text`` as lexicons match it: American spelling, lower case, single spaces, trimmed."""
+    return _WS.sub(" ", americanize(text or "").lower()).strip()

@@ -42,7 +42,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pixtralogist.core.spelling import americanize
+from pixtralogist.core.spelling import matching_form as _normalise  # "oedema" sorts like "edema"
 from pixtralogist.core.text import split_sentences
 from pixtralogist.plugins.radiology.sorter import _Scanner
 
@@ -50,11 +50,6 @@ __all__ = ["LexiconSorter", "Classification", "accuracy"]
 
 _WS = re.compile(r"\s+")
 _SEGMENT = re.compile(r"[,;]|\s(?:and|or|nor)\s")
-
-
-def _normalise(sentence: str) -> str:
-    """Lower case, single spaces, American spelling ("oedema" sorts like "edema")."""
-    return _WS.sub(" ", americanize(sentence or "").lower()).strip()
 
 
 @dataclass(frozen=True)

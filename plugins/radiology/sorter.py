@@ -43,7 +43,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pixtralogist.core.spelling import americanize
+from pixtralogist.core.spelling import matching_form as _normalise  # "oedema" sorts like "edema"
 from pixtralogist.core.text import clean_text, split_sentences
 from pixtralogist.plugins.radiology import lexicon
 
@@ -97,11 +97,6 @@ class Classification:
     source: str
     evidence: tuple[tuple[str, str], ...] = ()
     score: float | None = None
-
-
-def _normalise(sentence: str) -> str:
-    """Lower case, single spaces, American spelling ("oedema" sorts like "edema")."""
-    return _WS.sub(" ", americanize(sentence).lower()).strip()
 
 
 def scan(sentence: str) -> list[tuple[str, str]]:
