@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -403,8 +404,7 @@ def run_learn(cfg: LearnConfig, *, host=None) -> LearnOutcome:
     from pixtralogist.core.feedback import FeedbackStore
     from pixtralogist.core.plugins import get_plugin_manager
     from pixtralogist.finetune.config import DPOTrainConfig, TrainConfig
-    from pixtralogist.finetune.gate import decide, paired_bootstrap
-    from pixtralogist.finetune.registry import AdapterRegistry, GateDecision, update_metadata
+    from pixtralogist.finetune.registry import AdapterRegistry
     from pixtralogist.finetune.train import resolve_template
 
     t0 = time.perf_counter()
@@ -465,44 +465,22 @@ def run_learn(cfg: LearnConfig, *, host=None) -> LearnOutcome:
                                      adapter=sft_out, out=out, template_id=template.id, version=version, **dpo_kw))
             method = "lora-sft+dpo"
         elif cfg.dpo:  # nothing to prefer: the SFT adapter is the version
-            import shutil
-
             shutil.copytree(sft_out, out, ignore=shutil.ignore_patterns("checkpoints"))
             method = "lora-sft (no preference pairs for DPO)"
-        import shutil
-
         shutil.rmtree(out / "checkpoints", ignore_errors=True)
 
         # -- evaluate and decide ----------------------------------------------------------------
-        act = (active.version, active.path) if active else ("base", None)
-        evaluation = evaluate_versions(host, plugin, template, store, eval_ids, base_model=Path(cfg.base_model),
-                                       candidate=(version, out), active=act, metric=cfg.metric,
-                                       max_new_tokens=cfg.max_new_tokens)
-        boot = paired_bootstrap(evaluation["candidate"]["cases"], evaluation["active"]["cases"],
-                                resamples=cfg.bootstrap, confidence=cfg.confidence, seed=cfg.seed)
-        promote, reason = decide(boot, cfg.margin)
-        reason = f"{version} vs {act[0]}: {reason}"
-        learning = {
-            "at": _now(), "method": method, "train_cases": [case_key(c) for c in train_ids],
-            "eval_cases": evaluation["case_keys"], "data_until": max(c["signed_at"] for c in signed),
-            "new_cases": len(new), "min_new_cases": cfg.min_new_cases,
-            "dataset": {"path": str(data_dir), **counts},
-            "evaluation": {k: v for k, v in evaluation.items() if k != "case_keys"},
-            "bootstrap": boot.to_dict(), "margin": cfg.margin, "decision": "promoted" if promote else "refused",
-            "reason": reason, "train_metrics": result.metrics,
-        }
-        update_metadata(out, learning=learning)
-        decision = GateDecision(promote, version, active.version if active else None, f"paired-bootstrap:{cfg.metric}",
-                                evaluation["candidate"]["mean"], evaluation["active"]["mean"], reason,
-                                {"bootstrap": boot.to_dict(), "margin": cfg.margin})
-        registry.apply_decision(plugin, decision)
-        _audit(cfg.audit_db, "learn_decision", plugin, version, decision="promoted" if promote else "refused",
-               figures=(f"mean {boot.mean:+.3f} [{boot.lower:+.3f}, {boot.upper:+.3f}] n={boot.n_cases} "
-                        f"margin {cfg.margin:+.3f}"), version=version)
+        decision, boot, evaluation = _evaluate_and_decide(
+            cfg, host, template, store, registry, version, out, active, eval_ids,
+            {"method": method, "train_cases": [case_key(c) for c in train_ids],
+             "data_until": max(c["signed_at"] for c in signed), "new_cases": len(new),
+             "min_new_cases": cfg.min_new_cases, "dataset": {"path": str(data_dir), **counts},
+             "train_metrics": result.metrics})
+        promote, reason = decision.promoted, decision.reason
         return LearnOutcome("promoted" if promote else "refused", reason, version=version,
                             active=registry.active_name(plugin), new_cases=len(new), train_cases=counts["train_cases"],
                             eval_cases=evaluation["n_cases"], preference_pairs=counts["preference_pairs"],
-                            bootstrap=boot.to_dict(), evaluation={k: v for k, v in evaluation.items() if k != "case_keys"},
+                            bootstrap=boot.to_dict(), evaluation=_summary(evaluation),
                             live=live, dataset=data_dir, seconds=time.perf_counter() - t0)
     finally:
         store.close()
@@ -516,39 +494,56 @@ def gate_version(cfg: LearnConfig, version: str, *, host=None) -> "GateDecision"
     """
     from pixtralogist.core.feedback import FeedbackStore
     from pixtralogist.core.plugins import get_plugin_manager
-    from pixtralogist.finetune.gate import decide, paired_bootstrap
-    from pixtralogist.finetune.registry import AdapterRegistry, GateDecision, update_metadata
+    from pixtralogist.finetune.registry import AdapterRegistry
     from pixtralogist.finetune.train import resolve_template
 
     host = host or get_plugin_manager()
     template = resolve_template(cfg.specialty, cfg.template_id)
     registry = AdapterRegistry(cfg.registry)
-    plugin = cfg.specialty
-    cand = registry.version(plugin, version)
+    cand = registry.version(cfg.specialty, version)
     store = FeedbackStore.open(cfg.feedback_db)
     try:
-        active = registry.active(plugin)
-        signed = store.signed_cases(plugin)
-        _, eval_ids = select_sets(signed, _trained_keys(registry, plugin), cfg.eval_cases)
-        act = (active.version, active.path) if active else ("base", None)
-        evaluation = evaluate_versions(host, plugin, template, store, eval_ids, base_model=Path(cfg.base_model),
-                                       candidate=(version, cand.path), active=act, metric=cfg.metric,
-                                       max_new_tokens=cfg.max_new_tokens)
+        signed = store.signed_cases(cfg.specialty)
+        _, eval_ids = select_sets(signed, _trained_keys(registry, cfg.specialty), cfg.eval_cases)
+        decision, _, _ = _evaluate_and_decide(cfg, host, template, store, registry, version, cand.path,
+                                              registry.active(cfg.specialty), eval_ids,
+                                              dict(cand.metadata.get("learning") or {}))
     finally:
         store.close()
+    return decision
+
+
+def _summary(evaluation: dict) -> dict:
+    """The evaluation figures without the per-case keys (those go to ``eval_cases``)."""
+    return {k: v for k, v in evaluation.items() if k != "case_keys"}
+
+
+def _evaluate_and_decide(cfg: LearnConfig, host, template, store, registry, version: str, path: Path, active,
+                         eval_ids: list[str], learning: dict) -> tuple["GateDecision", Any, dict]:
+    """Evaluate ``version`` (at ``path``) and the active version on ``eval_ids``, decide with the paired
+    bootstrap, and record the decision: ``learning`` plus the figures in the version's metadata, the
+    registry (promotion or refusal) and the audit log. Returns the decision, the bootstrap and the evaluation."""
+    from pixtralogist.finetune.gate import decide, paired_bootstrap
+    from pixtralogist.finetune.registry import GateDecision, update_metadata
+
+    plugin = cfg.specialty
+    act = (active.version, active.path) if active else ("base", None)
+    evaluation = evaluate_versions(host, plugin, template, store, eval_ids, base_model=Path(cfg.base_model),
+                                   candidate=(version, path), active=act, metric=cfg.metric,
+                                   max_new_tokens=cfg.max_new_tokens)
     boot = paired_bootstrap(evaluation["candidate"]["cases"], evaluation["active"]["cases"],
                             resamples=cfg.bootstrap, confidence=cfg.confidence, seed=cfg.seed)
     promote, reason = decide(boot, cfg.margin)
     reason = f"{version} vs {act[0]}: {reason}"
-    learning = dict(cand.metadata.get("learning") or {})
-    learning.update({"at": _now(), "evaluation": {k: v for k, v in evaluation.items() if k != "case_keys"},
-                     "eval_cases": evaluation["case_keys"], "bootstrap": boot.to_dict(), "margin": cfg.margin,
-                     "decision": "promoted" if promote else "refused", "reason": reason})
-    update_metadata(cand.path, learning=learning)
+    verdict = "promoted" if promote else "refused"
+    update_metadata(path, learning={**learning, "at": _now(), "eval_cases": evaluation["case_keys"],
+                                    "evaluation": _summary(evaluation), "bootstrap": boot.to_dict(),
+                                    "margin": cfg.margin, "decision": verdict, "reason": reason})
     decision = GateDecision(promote, version, active.version if active else None, f"paired-bootstrap:{cfg.metric}",
                             evaluation["candidate"]["mean"], evaluation["active"]["mean"], reason,
                             {"bootstrap": boot.to_dict(), "margin": cfg.margin})
     registry.apply_decision(plugin, decision)
-    _audit(cfg.audit_db, "learn_decision", plugin, version, decision="promoted" if promote else "refused",
-           figures=f"mean {boot.mean:+.3f} [{boot.lower:+.3f}, {boot.upper:+.3f}] n={boot.n_cases}", version=version)
-    return decision
+    _audit(cfg.audit_db, "learn_decision", plugin, version, decision=verdict,
+           figures=(f"mean {boot.mean:+.3f} [{boot.lower:+.3f}, {boot.upper:+.3f}] n={boot.n_cases} "
+                    f"margin {cfg.margin:+.3f}"), version=version)
+    return decision, boot, evaluation
