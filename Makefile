@@ -32,7 +32,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: venv run test bench clean browser postgres dicom3tools lock
+.PHONY: venv run test bench clean browser postgres dicom3tools pacs lock
 
 venv: $(VENV)/.installed
 
@@ -90,7 +90,17 @@ dicom3tools:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dicom3tools >/dev/null )
 
-test: venv browser postgres dicom3tools
+# A PACS on loopback for the PACS tests and benchmarks/pacs.py: Orthanc with its DICOMweb plugin, and
+# dcmtk (storescu) to push studies to the DICOM listener. The tests start their own Orthanc from a generated
+# configuration on free ports; the Debian service is never used (it does not start here by itself).
+pacs:
+	@( command -v Orthanc >/dev/null 2>&1 && ls /usr/share/orthanc/plugins/libOrthancDicomWeb.so >/dev/null 2>&1 \
+	   && command -v storescu >/dev/null 2>&1 ) || ( \
+	  echo "installing Debian's orthanc, orthanc-dicomweb and dcmtk for the PACS tests (about 10 s)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq orthanc orthanc-dicomweb dcmtk >/dev/null )
+
+test: venv browser postgres dicom3tools pacs
 	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

@@ -90,7 +90,7 @@ __all__ = [
 CONFIG_ENV = "PIXTRALOGIST_CONFIG"
 HOME_ENV = "PIXTRALOGIST_HOME"
 ENV_PREFIX = "PIXTRALOGIST_"
-TOP_LEVEL_KEYS = ("version", "defaults", "specialties", "adapter_registry", "storage", "exports")
+TOP_LEVEL_KEYS = ("version", "defaults", "specialties", "adapter_registry", "storage", "exports", "pacs")
 #: Environment variable that overrides ``exports.deidentify`` (true/false).
 DEIDENTIFY_ENV = "PIXTRALOGIST_EXPORTS_DEIDENTIFY"
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
@@ -235,6 +235,8 @@ class Settings:
     storage: Any = None
     #: Identified (default) or de-identified research exports.
     exports: ExportSettings = field(default_factory=ExportSettings)
+    #: The ``pacs:`` section as written (a mapping or None); :mod:`pixtralogist.pacs.settings` validates it.
+    pacs: Any = None
 
     def _with_registry(self, cfg: ModelConfig, site: dict[str, Any], specialty: str) -> ModelConfig:
         """A transformers config without a site-set adapter gets the registry's active adapter, if any."""
@@ -384,7 +386,8 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     storage = StorageSettings.from_sources(data.get("storage"), env, where=f"{source}: storage")
     exports = ExportSettings.from_sources(data.get("exports"), env, where=f"{source}: exports")
     settings = Settings(defaults=defaults, specialties=specialties, env=env_values, env_vars=env_vars, source=source,
-                        adapter_registry=registry, storage=storage, exports=exports)
+                        adapter_registry=registry, storage=storage, exports=exports,
+                        pacs=data.get("pacs"))
     # Fail early where the site names a backend together with its location (a missing directory,
     # a bad URL); incomplete sections are completed by the plugin default and checked in model_for.
     for name in settings.configured_specialties():

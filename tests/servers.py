@@ -94,3 +94,114 @@ def chroma_server(root: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+#: Where Debian's orthanc-dicomweb package puts the DICOMweb plugin.
+ORTHANC_DICOMWEB_PLUGIN = "/usr/share/orthanc/plugins/libOrthancDicomWeb.so"
+
+
+def orthanc_config(root: Path, http_port: int, dicom_port: int, *, aet: str = "ORTHANC",
+                   modalities: dict[str, list] | None = None) -> dict:
+    """The Orthanc configuration the PACS tests and ``benchmarks/pacs.py`` use (README, "Connecting a PACS")."""
+    return {
+        "Name": "PIXTRALOGIST-TEST",
+        "StorageDirectory": str(root / "db"),
+        "IndexDirectory": str(root / "db"),
+        "HttpPort": http_port,
+        "DicomPort": dicom_port,
+        "DicomAet": aet,
+        "RemoteAccessAllowed": False,
+        "AuthenticationEnabled": True,
+        "RegisteredUsers": {"pixtralogist": "test-secret"},
+        "DicomCheckCalledAet": True,
+        "DicomAlwaysAllowEcho": True,
+        "DicomAlwaysAllowStore": True,
+        "DicomAlwaysAllowFind": True,
+        "DicomAlwaysAllowGet": True,
+        "DicomModalities": modalities or {},
+        "StableAge": 1,
+        "Plugins": [ORTHANC_DICOMWEB_PLUGIN],
+        "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "StudiesMetadata": "Full", "SeriesMetadata": "Full"},
+    }
+
+
+class OrthancServer:
+    """A throw-away Orthanc (DICOMweb plugin on) on 127.0.0.1; :meth:`stop`/:meth:`start` keep its storage."""
+
+    def __init__(self, root: Path, aet: str = "ORTHANC") -> None:
+        import json
+
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.http_port, self.dicom_port, self.aet = free_port(), free_port(), aet
+        self.user, self.password = "pixtralogist", "test-secret"
+        self.config_path = self.root / "orthanc.json"
+        self.config_path.write_text(json.dumps(orthanc_config(self.root, self.http_port, self.dicom_port, aet=aet),
+                                               indent=2))
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def dicomweb_url(self) -> str:
+        return f"{self.url}/dicom-web"
+
+    def start(self) -> None:
+        exe = shutil.which("Orthanc") or "/usr/sbin/Orthanc"
+        self.proc = subprocess.Popen([exe, str(self.config_path)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, cwd=self.root)
+        _wait_port(self.http_port, self.proc)
+        _wait_port(self.dicom_port, self.proc)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+    def rest(self, path: str):
+        """GET ``path`` from Orthanc's REST API (JSON)."""
+        import base64
+        import json
+        import urllib.request
+
+        req = urllib.request.Request(self.url + path)
+        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+        req.add_header("Authorization", f"Basic {token}")
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    def upload(self, data: bytes) -> dict:
+        import base64
+        import json
+        import urllib.request
+
+        req = urllib.request.Request(self.url + "/instances", data=data, method="POST")
+        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+        req.add_header("Authorization", f"Basic {token}")
+        req.add_header("Content-Type", "application/dicom")
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+
+def orthanc_available() -> bool:
+    return bool(shutil.which("Orthanc") or Path("/usr/sbin/Orthanc").exists()) and Path(ORTHANC_DICOMWEB_PLUGIN).exists()
+
+
+@contextmanager
+def orthanc_server(root: Path | None = None) -> Iterator[OrthancServer]:
+    """A running :class:`OrthancServer` in ``root`` (default a temporary folder), stopped afterwards."""
+    import tempfile
+
+    own = root is None
+    root = Path(tempfile.mkdtemp(prefix="pixtralogist-orthanc-")) if own else Path(root)
+    server = OrthancServer(root)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        if own:
+            shutil.rmtree(root, ignore_errors=True)
