@@ -50,6 +50,7 @@ class StudyQuery:
     modality: str | None = None
     accession: str | None = None
     patient_id: str | None = None
+    study_uid: str | None = None
     limit: int = 100
 
     def __post_init__(self) -> None:
@@ -67,6 +68,8 @@ class StudyQuery:
             if any(c in value for c in "\\*?\x00\n"):
                 raise PacsInputError(f"The {name.replace('_', ' ')} may not contain \\, *, ? or control characters.")
             object.__setattr__(self, name, value or None)
+        if self.study_uid is not None:
+            _uid(self.study_uid, "the Study Instance UID")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise PacsInputError("The date range ends before it starts.")
         if not 0 < self.limit <= 1000:
@@ -83,6 +86,8 @@ class StudyQuery:
             out["AccessionNumber"] = self.accession
         if self.patient_id:
             out["PatientID"] = self.patient_id
+        if self.study_uid:
+            out["StudyInstanceUID"] = self.study_uid
         return out
 
 
