@@ -19,6 +19,7 @@ from pixtralogist.core.errors import PixtralogistError, RoutingError
 from pixtralogist.finetune.cli import FinetuneCommand
 from pixtralogist.finetune.eval_cli import EvalCommand
 from pixtralogist.finetune.learn_cli import LearnCommand, QualityCommand
+from pixtralogist.pacs.cli import COMMANDS as PACS_COMMANDS
 
 log = logging.getLogger("pixtralogist")
 
@@ -387,7 +388,7 @@ class AuditCommand(CommandGroup):
 
 COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,
                                        ExportCommand, ModelsCommand, AuditCommand, EvalCommand,
-                                       FinetuneCommand, LearnCommand, QualityCommand)
+                                       FinetuneCommand, LearnCommand, QualityCommand) + PACS_COMMANDS
 
 
 def build_parser() -> argparse.ArgumentParser:

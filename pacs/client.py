@@ -430,7 +430,7 @@ class DimseClient:
         received: list[bytes] = []
 
         def on_store(event):
-            received.append(_encoded(event))
+            received.append(part10_from_event(event))
             return 0x0000
 
         self._handlers = [(evt.EVT_C_STORE, on_store)]
@@ -473,7 +473,7 @@ class DimseClient:
                                         "SOPInstanceUID": sop_uid}))
 
 
-def _encoded(event) -> bytes:
+def part10_from_event(event) -> bytes:
     """The Part 10 bytes of a received C-STORE (pynetdicom's encoded data set with its file meta)."""
     buf = io.BytesIO()
     buf.write(b"\x00" * 128 + b"DICM")
