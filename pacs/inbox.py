@@ -158,9 +158,12 @@ class Inbox:
                  study.study_time, study.accession, "\\".join(study.modalities), study.description, time.time()))
 
     def record_failed(self, study_uid: str, error: str) -> None:
+        """Keep why ``study_uid`` could not be opened (shown in the worklist); an opened study stays opened."""
         with self._lock, self._conn:
-            self._conn.execute("UPDATE studies SET state = 'failed', error = ?, updated_at = ? WHERE study_uid = ? "
-                               "AND state != 'opened'", (error[:500], time.time(), study_uid))
+            self._conn.execute(
+                "INSERT INTO studies (study_uid, source, state, error, updated_at) VALUES (?, 'pacs', 'failed', ?, ?) "
+                "ON CONFLICT (study_uid) DO UPDATE SET state = 'failed', error = excluded.error, "
+                "updated_at = excluded.updated_at WHERE studies.state != 'opened'", (study_uid, error[:500], time.time()))
 
     def get(self, study_uid: str) -> StudyRecord | None:
         with self._lock:
