@@ -10,6 +10,8 @@ Layout (one module per part, LLaMA-Factory style)::
              sign-off, export (text / JSON / FHIR R4; DICOM SR for DICOM studies), provenance
     Cases tab: the case list; open one to continue
     Quality tab: the edit burden (edit rate, comparator score) per region and adapter version over time
+    Worklist tab: studies from the PACS and the DICOM listener; open one to draft it; signed reports are filed
+      back (the filing line under the review shows "filed" or "waiting to file (...)")
 
 Every event is wired in one line to a :class:`~pixtralogist.ui.controller.Controller`
 method, which calls the service and renders. Per-user data lives in a
@@ -32,7 +34,7 @@ import gradio as gr
 
 from pixtralogist import __version__
 from pixtralogist.core.models import AI_DISCLAIMER
-from pixtralogist.ui import cases, chat, intake, quality, review
+from pixtralogist.ui import cases, chat, intake, quality, review, worklist
 from pixtralogist.ui.controller import (
     CASES_KEYS,
     EXAMPLE_KEYS,
@@ -87,9 +89,24 @@ def theme() -> gr.themes.Base:
                              text_size="sm", spacing_size="sm")
 
 
-def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
-    """Build the app around a :class:`~pixtralogist.agents.service.ReportingService` without launching it."""
+def worklist_view(service: Any) -> worklist.WorklistView:
+    """The Worklist tab's callbacks over the site's PACS settings (a settings error is shown in the tab)."""
+    from pixtralogist.core.errors import PixtralogistError
+    from pixtralogist.pacs.worklist import Worklist
+
+    try:
+        return worklist.WorklistView(Worklist.open(service))
+    except PixtralogistError as exc:
+        return worklist.WorklistView(None, problem=f"The PACS settings cannot be used: {exc}")
+
+
+def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callbacks: Any = None) -> gr.Blocks:
+    """Build the app around a :class:`~pixtralogist.agents.service.ReportingService` without launching it.
+
+    ``worklist_callbacks``: the Worklist tab's :class:`~pixtralogist.ui.worklist.WorklistView` (default: over
+    the site configuration's ``pacs`` section)."""
     installed = service.runtime.host.specialties()
+    wl = worklist_callbacks if worklist_callbacks is not None else worklist_view(service)
     if hasattr(service, "actor_source"):
         service.actor_source = request_user  # the audit log names the logged-in user ('local' without a login)
     ctl = Controller(service, installed, export_dir=export_dir)
@@ -105,10 +122,13 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
                         c.update(chat.build())
                     with gr.Column(scale=7, min_width=480):
                         c.update(review.build())
+                        c.update(worklist.build_filing())
             with gr.Tab("Cases", id="cases", elem_id="tab-cases"):
                 c.update(cases.build())
             with gr.Tab("Quality", id="quality", elem_id="tab-quality") as c["quality_tab"]:
                 c.update(quality.build())
+            with gr.Tab("Worklist", id="worklist", elem_id="tab-worklist"):
+                c.update(worklist.build())
 
         def out(keys: tuple[str, ...]) -> list:
             return [c[k] for k in keys]
@@ -129,7 +149,8 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
         c["save_btn"].click(ctl.save_edits, [s, c["impression"], *regions], turn)
         c["chat_send"].click(ctl.send_message, [s, c["chat_input"]], turn)
         c["chat_input"].submit(ctl.send_message, [s, c["chat_input"]], turn)
-        c["sign_btn"].click(ctl.sign, [s, c["sign_name"], c["impression"], *regions], turn)
+        c["sign_btn"].click(ctl.sign, [s, c["sign_name"], c["impression"], *regions], turn).then(
+            wl.filing, [s], c["filing"])
         c["export_text"].click(ctl.export_text, [s], out(EXPORT_KEYS))
         c["export_json"].click(ctl.export_json, [s], out(EXPORT_KEYS))
         c["export_fhir"].click(ctl.export_fhir, [s], out(EXPORT_KEYS))
@@ -138,6 +159,15 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
         c["cases_open"].click(ctl.open_case, [s, c["cases_pick"]], turn).then(_to_report, None, c["tabs"])
         c["cases_table"].select(ctl.open_selected, [s], turn).then(_to_report, None, c["tabs"])
         demo.load(ctl.refresh_cases, None, out(CASES_KEYS))
+        wl_query = [c["wl_from"], c["wl_to"], c["wl_modality"], c["wl_accession"], c["wl_patient"]]
+        c["wl_search"].click(wl.search, wl_query, out(worklist.SEARCH_KEYS))
+        c["wl_pick"].input(wl.pick, [c["wl_pick"]], out(worklist.PICK_KEYS))
+
+        def open_opened(session: dict, case_id: str | None) -> list:
+            return ctl.open_case(session, case_id) if case_id else [gr.skip()] * len(turn)
+
+        c["wl_open"].click(wl.open, [c["wl_pick"], c["wl_images"], c["wl_notes"]], out(worklist.OPEN_KEYS)).then(
+            open_opened, [s, c["wl_case"]], turn).then(_to_report_if, [c["wl_case"]], c["tabs"])
 
         def show_quality() -> tuple:
             return quality.quality_view(service.runtime.feedback)
@@ -147,11 +177,16 @@ def create_ui(service: Any, *, export_dir: Path | None = None) -> gr.Blocks:
     demo.queue(default_concurrency_limit=4)
     demo.px_components = c  # for tests and embedding apps: component by key
     demo.px_controller = ctl
+    demo.px_worklist = wl
     return demo
 
 
 def _to_report() -> gr.Tabs:
     return gr.Tabs(selected="report")
+
+
+def _to_report_if(case_id: str | None) -> Any:
+    return gr.Tabs(selected="report") if case_id else gr.skip()
 
 
 def request_user() -> str | None:
@@ -240,6 +275,7 @@ def serve(
     service.recover()  # finish what a crash cut off (e.g. a sign-off), so the case list is right
     threading.Thread(target=service.warm_up, name="pixtralogist-warm-up", daemon=True).start()
     demo = create_ui(service)
+    filing = demo.px_worklist.start_filing()  # signed reports waiting in the outbox are filed in the background
     try:
         demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
                     auth_message="Pixtralogist: sign in with your clinician account." if auth else None,
@@ -249,5 +285,8 @@ def serve(
     finally:
         if not prevent_thread_lock:
             demo.close()
+            if filing is not None:
+                filing.stop()
+            demo.px_worklist.close()
             service.close()
     return 0
