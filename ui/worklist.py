@@ -43,7 +43,7 @@ def build() -> dict[str, gr.components.Component]:
         c["wl_open"] = gr.Button("Open and draft", variant="primary", scale=1, elem_id="wl-open")
     c["wl_images"] = gr.CheckboxGroup(label="Images to report (1-4; the middle image of each series is proposed)",
                                       choices=[], elem_id="wl-images")
-    c["wl_case"] = gr.State(None)
+    c["wl_case"] = gr.Textbox(visible=False, elem_id="wl-case")  # the case just opened (one gr.State per app)
     return c
 
 
