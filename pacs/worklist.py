@@ -244,11 +244,12 @@ class Worklist:
         return found[0] if found else None
 
     def open_study(self, study_uid: str, *, images: list[str] | None = None, notes: str = "", indication: str = "",
-                   study: StudyRow | None = None) -> Opened:
+                   study: StudyRow | None = None, specialty: str | None = None) -> Opened:
         """Open ``study_uid`` as a new case (or return the case it already is) and draft it.
 
         :param images: SOP Instance UIDs to ingest instead of the default choice (1-4 of the study's images).
         :param study: the study's row from :meth:`search` (for the prior report's patient and date).
+        :param specialty: skip routing and draft with this specialty.
         :raises PacsInputError: the study cannot be opened (the message says why); nothing is saved then.
         :raises IngestError: an image cannot be decoded (as for an upload).
         """
@@ -274,7 +275,7 @@ class Worklist:
                 if study is None and source == "pacs":
                     study = self._study_row(study_uid)
                 prior = self._prior(study)
-                case = build_case(data, notes=notes, indication=indication,
+                case = build_case(data, notes=notes, indication=indication, specialty_hint=specialty,
                                   comparison=prior[0] if prior else "", prior_report=prior[1] if prior else "")
             except (PacsInputError, IngestError) as exc:
                 self.inbox.record_failed(study_uid, str(exc))
