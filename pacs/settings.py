@@ -124,8 +124,13 @@ def _mapping(raw: Any, where: str, known: tuple[str, ...]) -> Mapping:
 
 
 def _url(value: Any, where: str) -> str:
+    from urllib.parse import urlsplit
+
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{where} must be an http:// or https:// URL, got {value!r}")
+        raise ConfigError(f"{where} must be an http:// or https:// URL")
+    if "@" in urlsplit(value).netloc:
+        raise ConfigError(f"{where}: credentials do not belong in the URL (it is shown and logged); use "
+                          "username with password_env or password_file")
     return value.rstrip("/")
 
 

@@ -488,6 +488,9 @@ def test_secrets_come_from_the_environment_or_an_owner_only_file(tmp_path):
     with pytest.raises(ConfigError, match="PACS_PW, which is not set"):
         PacsSettings.from_sources({"dicomweb": {"url": "http://x/dicom-web", "username": "u",
                                                 "password_env": "PACS_PW"}}, {})
+    with pytest.raises(ConfigError, match="credentials do not belong in the URL") as err:
+        PacsSettings.from_sources({"dicomweb": {"url": "http://u:s3cr3t@x/dicom-web"}}, {})
+    assert "s3cr3t" not in str(err.value)
     with pytest.raises(ConfigError, match="unknown key 'hots'"):
         PacsSettings.from_sources({"dimse": {"hots": "x"}}, {})
 
