@@ -24,26 +24,15 @@ PASSWORD = "test-secret"
 
 def study_bytes(n: int, *, source: str = "CT_small.dcm", date: str = "20260101", **changes) -> tuple[bytes, dict]:
     """pydicom's ``source`` test file as study ``n`` of its own patient (new UIDs, patient id, accession)."""
-    from pydicom import dcmread
-    from pydicom.data import get_testdata_file
     from pydicom.uid import generate_uid
 
-    ds = dcmread(get_testdata_file(source))
+    from test_radiology_ct_mri import dicom
+
     ids = {"PatientID": f"PX{n:04d}", "PatientName": f"Test^Patient{n}", "AccessionNumber": f"ACC{n:05d}",
            "StudyInstanceUID": generate_uid(), "SeriesInstanceUID": generate_uid(), "SOPInstanceUID": generate_uid(),
            "StudyDate": date, "StudyID": f"S{n}"}
     ids.update(changes)
-    for k, v in ids.items():
-        if v is None:
-            if k in ds:
-                delattr(ds, k)
-        else:
-            setattr(ds, k, v)
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    buf = io.BytesIO()
-    ds.save_as(buf, enforce_file_format=True)
-    return buf.getvalue(), ids
+    return dicom(source, **ids), ids
 
 
 @pytest.fixture(scope="module")
@@ -531,3 +520,15 @@ def test_dimse_search_retrieve_and_store(orthanc):
     copy, copy_ids = study_bytes(51)
     client.store(copy)
     assert client.has_instance(copy_ids["StudyInstanceUID"], copy_ids["SOPInstanceUID"])
+
+
+def test_dimse_wrong_called_ae_title_is_named(orthanc):
+    from pixtralogist.pacs.client import make_client
+    from pixtralogist.pacs.errors import PacsError
+    from pixtralogist.pacs.settings import PacsSettings
+
+    client = make_client(PacsSettings.from_sources(
+        {"dimse": {"calling_ae": "PIXTRALOGIST", "called_ae": "NOT-ORTHANC", "host": "127.0.0.1",
+                   "port": orthanc.dicom_port}}, {}))
+    with pytest.raises(PacsError, match="rejected the association: check the called AE title"):
+        client.check()
