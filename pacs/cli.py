@@ -166,7 +166,7 @@ class DicomListenCommand(Command):
 
         from pixtralogist.pacs.listener import DicomListener
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        logging.getLogger("pixtralogist.pacs").setLevel(logging.INFO)  # what arrives, refusals (no patient data)
         svc, wl = _worklist(args)
         on_study = (lambda uid: wl.open_study(uid)) if wl.settings.listener.draft_on_arrival else None
         listener = DicomListener(wl.settings, wl.inbox, port=args.port, on_study=on_study).start()
