@@ -262,7 +262,11 @@ class DicomWebClient:
                 session.auth = (self.settings.username,
                                 self.settings.password.reveal() if self.settings.password else "")
             _timeout_session(session, self.timeout)
-            self._client = DICOMwebClient(self.settings.url, session=session)
+            client = DICOMwebClient(self.settings.url, session=session)
+            # No retry loop inside a call (its default waits ~30 s on a down PACS): the worklist says at
+            # once that the PACS cannot be reached, and the outbox retries filing with its own backoff.
+            client.set_http_retry_params(retry=False)
+            self._client = client
         return self._client
 
     def _call(self, what: str, fn, *args, **kwargs):

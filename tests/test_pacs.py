@@ -85,6 +85,7 @@ def sr_instances(server: OrthancServer, study_uid: str) -> list[dict]:
 # --- the round trip -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_search_open_sign_file_round_trip(orthanc, worklist, tmp_path):
     from pydicom import dcmread
 
@@ -255,6 +256,7 @@ def test_unreachable_pacs_says_so(service, tmp_path):
 # --- the outbox: down, restart, retry, once ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_outbox_waits_while_the_pacs_is_down_and_files_once_after_a_restart(service, tmp_path):
     from pixtralogist.pacs.outbox import OUTBOX_FILE, Outbox
     from pixtralogist.pacs.worklist import Worklist
