@@ -534,3 +534,19 @@ def test_dimse_wrong_called_ae_title_is_named(orthanc):
                    "port": orthanc.dicom_port}}, {}))
     with pytest.raises(PacsError, match="rejected the association: check the called AE title"):
         client.check()
+
+
+def test_readme_shows_the_orthanc_configuration_the_tests_use(tmp_path):
+    import re as _re
+
+    from conftest import REPO
+    from servers import orthanc_config
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = _re.search(r"A working example: Orthanc.*?```json\n(.*?)```", readme, _re.S).group(1)
+    shown = json.loads(block)
+    used = orthanc_config(tmp_path, 8042, 4242)
+    assert set(shown) == set(used)
+    for key in set(used) - {"StorageDirectory", "IndexDirectory", "RegisteredUsers"}:
+        assert shown[key] == used[key], key
+    assert list(shown["RegisteredUsers"]) == list(used["RegisteredUsers"])
