@@ -109,7 +109,7 @@ def _score_template(case: Case, tpl: Template, texts: Mapping[str, str]) -> tupl
         if cue.cap is not None:
             total = max(-cue.cap, min(cue.cap, total))
         score += total
-        where = {"request": "in the request", "study": "naming the study", "descriptions": "in the DICOM description"}
+        where = {"request": "in the request", "study": "named in the indication or study description", "descriptions": "in the DICOM study description"}
         reasons.append(f"{cue.label} {where[cue.source]}: " + ", ".join(sorted(found)[:5]))
         confirmed.add(cue.label)
         if cue.weight > 0:

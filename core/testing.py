@@ -59,6 +59,7 @@ problem. Problems have a severity: ``error`` breaks the contract, ``warning`` is
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import io
@@ -77,6 +78,7 @@ from pixtralogist.core.models import (
     GuidelineSnippet,
     ModelConfig,
     Provenance,
+    RouteScore,
     RegionSpec,
     ImpressionRules,
     Specialty,
@@ -95,6 +97,8 @@ __all__ = [
     "check_plugin",
     "contract_test",
     "installed_specialties",
+    "route_score",
+    "route_scores",
 ]
 
 ProblemSeverity = Literal["error", "warning"]
@@ -156,6 +160,32 @@ def installed_specialties(host: "PluginHost | None" = None) -> list[str]:
 
     host = host or get_plugin_manager(autoload=False)
     return sorted(host.specialties())
+
+
+def route_scores(case: Case, specialty: str | None = None, host: "PluginHost | None" = None) -> list["RouteScore"]:
+    """The host's scores for ``case`` (of ``specialty``'s templates only, when given), best first.
+
+    Every installed template is scored together, as in the app (competition between specialties
+    included). ``host`` defaults to a cached built-ins-only host.
+    """
+    return [s for s in (host or _builtin_host()).route(case) if specialty in (None, s.specialty)]
+
+
+def route_score(case: Case, specialty: str, template_id: str | None = None,
+                host: "PluginHost | None" = None) -> "RouteScore":
+    """The score (with reasons) of ``specialty``'s best template, or of ``template_id``, for ``case``
+    (see :func:`route_scores`); :class:`KeyError` when no such template was scored."""
+    scores = [s for s in route_scores(case, specialty, host) if template_id in (None, s.template_id)]
+    if not scores:
+        raise KeyError(f"no template {template_id or ''!r} of specialty {specialty!r} was scored")
+    return scores[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_host() -> "PluginHost":
+    from pixtralogist.core.plugins import get_plugin_manager
+
+    return get_plugin_manager(autoload=False)
 
 
 def check_plugin(

@@ -16,7 +16,7 @@ from pixtralogist.core.imaging import build_case
 from pixtralogist.core.models import Case
 from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.core.routing import decide_route
-from pixtralogist.plugins.radiology import routing
+from pixtralogist.core.testing import route_score, route_scores
 from pixtralogist.plugins.radiology.dictation import parse_dictation
 from pixtralogist.plugins.radiology.dictation_profiles import CT_CHEST_PROFILE, MRI_BRAIN_PROFILE
 from pixtralogist.plugins.radiology.examples import chest_radiograph_png, radiology_examples
@@ -197,7 +197,7 @@ def dicom(test_file: str, **tags) -> bytes:
 
 
 def best(case: Case) -> str | None:
-    d = decide_route(routing.score_all(case), hint=case.specialty_hint)
+    d = decide_route(route_scores(case, "radiology"), hint=case.specialty_hint)
     return d.choice.template_id if d.status == "routed" else None
 
 
@@ -231,7 +231,7 @@ def test_templates_have_the_regions_and_normal_defaults(host):
     assert [t.id for t in host.templates("radiology")][0] == "cxr"  # the clinician's default stays first
 
 
-# --- routing (pure functions) ------------------------------------------------------------------------
+# --- routing (the templates' declared signals, scored by core) ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -252,7 +252,7 @@ def test_templates_have_the_regions_and_normal_defaults(host):
 )
 def test_dicom_routing(test_file, tags, expected):
     case = build_case([dicom(test_file, **tags)])
-    assert best(case) == expected, [(s.template_id, s.score, s.reasons) for s in routing.score_all(case)]
+    assert best(case) == expected, [(s.template_id, s.score, s.reasons) for s in route_scores(case, "radiology")]
 
 
 @pytest.mark.parametrize(
@@ -268,24 +268,24 @@ def test_dicom_routing(test_file, tags, expected):
 )
 def test_png_routing_by_request_words(fields, expected):
     case = build_case([chest_radiograph_png(64)], **fields)
-    assert best(case) == expected, [(s.template_id, s.score) for s in routing.score_all(case)]
+    assert best(case) == expected, [(s.template_id, s.score) for s in route_scores(case, "radiology")]
 
 
 def test_the_study_description_counts_as_the_request():
     ct = build_case([dicom("CT_small.dcm", StudyDescription="CT THORAX LOW DOSE")])
-    assert any("study description" in r for r in routing.score_ct_chest(ct).reasons)
+    assert any("study description" in r for r in route_score(ct, "radiology", "ct_chest").reasons)
 
 
 def test_hint_lifts_only_the_best_template():
     ct = build_case([dicom("CT_small.dcm", BodyPartExamined="CHEST")], specialty_hint="radiology")
-    scores = {s.template_id: s for s in routing.score_all(ct)}
+    scores = {s.template_id: s for s in route_scores(ct, "radiology")}
     assert scores["ct_chest"].score >= 0.95 and "specialty requested" in scores["ct_chest"].reasons
     assert scores["cxr"].score < 0.5
     assert best(ct) == "ct_chest"
     plain = Case(notes="heart nl", specialty_hint="radiology")
-    assert routing.score_case(plain, "cxr").score >= 0.95  # a bare chest dictation is still a radiograph
+    assert route_score(plain, "radiology", "cxr").score >= 0.95  # a bare chest dictation is still a radiograph
     with pytest.raises(KeyError):
-        routing.score_case(plain, "ct-abdomen")
+        route_score(plain, "radiology", "ct-abdomen")
 
 
 def test_plugin_routes_every_template(host):
