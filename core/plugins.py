@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable
 
 import pluggy
 
+from pixtralogist import __version__
 from pixtralogist.core import hookspecs
 from pixtralogist.core.errors import DuplicateRegistrationError, PluginError, UnknownSpecialtyError
 from pixtralogist.core.models import (
@@ -45,6 +46,8 @@ from pixtralogist.core.registry import Registry, SpecialtyBundle, load
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "pixtralogist"
+#: The plugin name the generic model drafter records in provenance (``Provenance.plugin``).
+GENERIC_MODEL_PLUGIN = "model"
 DISABLE_AUTOLOAD_ENV = "PIXTRALOGIST_DISABLE_PLUGIN_AUTOLOAD"
 
 #: Built-in plugins, registered explicitly in this order.
@@ -252,8 +255,7 @@ class PluginHost:
         if made is None and model.backend != "offline":
             from pixtralogist.core.model_drafter import ModelDrafter
 
-            made = ModelDrafter(model, specialty=specialty, plugin=bundle.plugin or specialty,
-                                plugin_version=bundle.specialty.version)
+            made = ModelDrafter(model, specialty=specialty, plugin=GENERIC_MODEL_PLUGIN, plugin_version=__version__)
         if not isinstance(made, Drafter):
             raise PluginError(
                 f"no plugin provides a drafter for specialty {specialty!r}, template {template.id!r}, "
