@@ -218,9 +218,7 @@ def build_corpus(host: Any, *, iu: list[tuple[str, str, str]], shorthand: list[d
 
 
 def _examples(host: Any, specialty: str) -> list:
-    if hasattr(host, "examples"):
-        return list(host.examples(specialty))
-    return [ex for group in host._call("pixtralogist_examples", specialty=specialty) for ex in group or []]
+    return list(host.examples(specialty))
 
 
 # --------------------------------------------------------------------------- canonical outputs
