@@ -44,13 +44,9 @@ def drafter_for(template: Template, model: ModelConfig):
     sorter = sorter_for(template)
     if sorter is None:
         return None
-    from pixtralogist.plugins.radiology.dictation_profiles import EXTRA_TERMS, profile_for
     from pixtralogist.plugins.radiology.drafter import DictationDrafter
 
-    if template.id == "cxr":
-        return DictationDrafter(sorter, plugin_version=VERSION)
-    return DictationDrafter(sorter, plugin_version=VERSION, extra_terms=EXTRA_TERMS.get(template.id, ()),
-                            profile=profile_for(template.id))
+    return DictationDrafter(sorter, plugin_version=VERSION, template=template.id)
 
 
 @hookimpl
