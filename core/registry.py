@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from pixtralogist.core.protocols import Drafter, RegionSorter
     from pixtralogist.core.routing import Evidence
 
-__all__ = ["Registry", "SpecialtyBundle", "guideline_file", "lazy", "load"]
+__all__ = ["Registry", "SpecialtyBundle", "guideline_file", "lazy", "load", "template_file"]
 
 T = TypeVar("T")
 #: A sequence, or a function of no argument returning one (called when first needed).
@@ -79,6 +79,22 @@ def guideline_file(package: str, specialty: str | None = None, path: str = "data
         return load_snippet_file(resources.files(package).joinpath(path), **kwargs)
 
     return snippets
+
+
+def template_file(package: str, path: str = "data/templates.yaml") -> Callable[[], list[Template]]:
+    """A loader of the templates in the YAML list ``path`` inside ``package`` (validated, read once)."""
+    from functools import lru_cache
+
+    @lru_cache(maxsize=1)
+    def templates() -> tuple[Template, ...]:
+        from importlib import resources
+
+        import yaml
+
+        text = resources.files(package).joinpath(path).read_text("utf-8")
+        return tuple(Template.model_validate(item) for item in yaml.safe_load(text))
+
+    return lambda: list(templates())
 
 
 @dataclass(frozen=True)
