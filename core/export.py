@@ -52,18 +52,11 @@ DUMMY_INSTANT = "1900-01-01T00:00:00+00:00"
 
 LOINC = "http://loinc.org"
 DICOM_DCM = "http://dicom.nema.org/resources/ontology/DCM"
-V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 
 #: LOINC 18748-4 "Diagnostic imaging study": the generic code used when the template declares
 #: no code (report codes and titles come only from the templates: ``Template.code``,
 #: ``Template.codes_by_views``, ``Template.title``).
 GENERIC_CODE = {"system": LOINC, "code": "18748-4", "display": "Diagnostic imaging study"}
-
-#: HL7 v2 table 0074 (diagnostic service section) by specialty, where one fits.
-SERVICE_SECTIONS = {
-    "radiology": {"system": V2_0074, "code": "RAD", "display": "Radiology"},
-    "pathology": {"system": V2_0074, "code": "PAT", "display": "Pathology (gross & histopath, not surgical)"},
-}
 
 #: ``dicom-sr`` needs a case with DICOM images (:mod:`pixtralogist.core.dicom_sr`).
 EXPORT_FORMATS = ("text", "json", "fhir", "dicom-sr")
@@ -408,8 +401,8 @@ def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None,
     resource["extension"] = [_provenance_extension(draft, _guideline_ids(draft, cites), deidentify)]
     resource["identifier"] = [{"system": DRAFT_ID_SYSTEM, "value": draft.id}]
     resource["status"] = "final" if draft.is_signed else "preliminary"
-    section = SERVICE_SECTIONS.get(draft.specialty)
-    resource["category"] = [{"coding": [dict(section)]} if section else {"text": draft.specialty}]
+    section = template.category if template is not None and template.id == draft.template_id else None
+    resource["category"] = [{"coding": [section.model_dump()]} if section else {"text": draft.specialty}]
     resource["code"] = _code(draft, case, template)
     resource["subject"] = subject
     if not deidentify:

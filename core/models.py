@@ -246,6 +246,8 @@ class Template(_Model):
     regions: list[RegionSpec] = Field(min_length=1)
     impression: ImpressionRules
     code: ReportCode | None = Field(default=None, description="Report type code for FHIR exports (LOINC).")
+    category: ReportCode | None = Field(
+        default=None, description="Diagnostic service section for FHIR exports (HL7 v2 table 0074, e.g. RAD).")
     codes_by_views: dict[int, ReportCode] = Field(
         default_factory=dict, description="Report type code by number of images (e.g. LOINC 'XR Chest 2 Views'); "
         "overrides ``code`` for a case with that many images.")
