@@ -136,6 +136,17 @@ class SpecialtyBundle:
     def name(self) -> str:
         return self.specialty.name
 
+    @classmethod
+    def from_package(cls, package: str, specialty: Specialty, **fields: Any) -> "SpecialtyBundle":
+        """A bundle laid out the built-ins' way: ``<package>.templates:load_templates``,
+        ``<package>.rules:verify``, ``<package>.examples:examples`` (each imported when first
+        needed) and ``<package>/data/guidelines.yaml``; ``fields`` add to or replace them."""
+        defaults: dict[str, Any] = {
+            "templates": lazy(f"{package}.templates:load_templates"), "rules": lazy(f"{package}.rules:verify"),
+            "guidelines": guideline_file(package, specialty.name), "examples": lazy(f"{package}.examples:examples"),
+        }
+        return cls(specialty=specialty, **{**defaults, **fields})
+
 
 class Registry:
     """The specialties plugins registered, by name; :meth:`add` rejects a second bundle of a name."""

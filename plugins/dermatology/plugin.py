@@ -11,7 +11,7 @@ from functools import lru_cache
 from pixtralogist import __version__
 from pixtralogist.core.models import ModelConfig, Specialty, Template
 from pixtralogist.core.plugin import hookimpl
-from pixtralogist.core.registry import Registry, SpecialtyBundle, guideline_file, lazy
+from pixtralogist.core.registry import Registry, SpecialtyBundle
 
 NAME = "dermatology"
 VERSION = __version__
@@ -40,12 +40,10 @@ def drafter_for(template: Template, model: ModelConfig):
 
 @hookimpl
 def pixtralogist_register(registry: Registry) -> None:
-    registry.add(SpecialtyBundle(
-        specialty=Specialty(
+    registry.add(SpecialtyBundle.from_package(
+        PACKAGE, Specialty(
             name=NAME, label="Dermatology", version=VERSION,
             description="Skin lesions from clinical and dermoscopic photographs: morphology, size, color, border, "
                         "surface, site and dermoscopy, with ABCDE and 7-point checklist checks."),
-        templates=lazy(f"{PACKAGE}.templates:load_templates"), sorter=sorter_for, drafter=drafter_for,
-        rules=lazy(f"{PACKAGE}.rules:verify"), guidelines=guideline_file(PACKAGE, NAME),
-        examples=lazy(f"{PACKAGE}.examples:examples"), model=ModelConfig(backend="offline"),
+        sorter=sorter_for, drafter=drafter_for,
     ))

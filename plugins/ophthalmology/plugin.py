@@ -14,7 +14,7 @@ from functools import lru_cache
 from pixtralogist import __version__
 from pixtralogist.core.models import Case, ModelConfig, Specialty, Template
 from pixtralogist.core.plugin import hookimpl
-from pixtralogist.core.registry import Registry, SpecialtyBundle, guideline_file, lazy
+from pixtralogist.core.registry import Registry, SpecialtyBundle
 from pixtralogist.core.routing import Evidence
 
 NAME = "ophthalmology"
@@ -58,12 +58,10 @@ def signals(case: Case, template: Template) -> Evidence | None:
 
 @hookimpl
 def pixtralogist_register(registry: Registry) -> None:
-    registry.add(SpecialtyBundle(
-        specialty=Specialty(
+    registry.add(SpecialtyBundle.from_package(
+        PACKAGE, Specialty(
             name=NAME, label="Ophthalmology", version=VERSION,
             description="Fundus photographs and OCT angiography: findings by region with the eye (OD/OS) kept; "
                         "ICDR diabetic retinopathy checks."),
-        templates=lazy(f"{PACKAGE}.templates:load_templates"), sorter=sorter_for, drafter=drafter_for,
-        rules=lazy(f"{PACKAGE}.rules:verify"), guidelines=guideline_file(PACKAGE, NAME),
-        examples=lazy(f"{PACKAGE}.examples:examples"), model=ModelConfig(backend="offline"), signals=signals,
+        sorter=sorter_for, drafter=drafter_for, signals=signals,
     ))

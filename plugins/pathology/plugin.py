@@ -11,7 +11,7 @@ from functools import lru_cache
 from pixtralogist import __version__
 from pixtralogist.core.models import Case, ModelConfig, Specialty, Template
 from pixtralogist.core.plugin import hookimpl
-from pixtralogist.core.registry import Registry, SpecialtyBundle, guideline_file, lazy
+from pixtralogist.core.registry import Registry, SpecialtyBundle, lazy
 from pixtralogist.core.routing import Evidence
 
 NAME = "pathology"
@@ -50,11 +50,10 @@ def signals(case: Case, template: Template) -> Evidence | None:
 
 @hookimpl
 def pixtralogist_register(registry: Registry) -> None:
-    registry.add(SpecialtyBundle(
-        specialty=Specialty(
+    registry.add(SpecialtyBundle.from_package(
+        PACKAGE, Specialty(
             name=NAME, label="Pathology", version=VERSION,
             description="Surgical pathology: CAP-style synoptic reports (breast resection), Nottingham grade checks."),
-        templates=lazy(f"{PACKAGE}.templates:load_templates"), sorter=sorter_for, drafter=drafter_for,
-        rules=lazy(f"{PACKAGE}.rules:verify"), guidelines=guideline_file(PACKAGE, NAME),
-        examples=lazy(f"{PACKAGE}.examples:example_cases", NAME), model=ModelConfig(backend="offline"), signals=signals,
+        sorter=sorter_for, drafter=drafter_for, signals=signals,
+        examples=lazy(f"{PACKAGE}.examples:example_cases", NAME),
     ))

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pixtralogist import __version__
 from pixtralogist.core.models import ModelConfig, Specialty, Template
 from pixtralogist.core.plugin import hookimpl
-from pixtralogist.core.registry import Registry, SpecialtyBundle, guideline_file, lazy
+from pixtralogist.core.registry import Registry, SpecialtyBundle, lazy
 
 NAME = "radiology"
 VERSION = __version__
@@ -51,8 +51,8 @@ def drafter_for(template: Template, model: ModelConfig):
 
 @hookimpl
 def pixtralogist_register(registry: Registry) -> None:
-    registry.add(SpecialtyBundle(
-        specialty=Specialty(
+    registry.add(SpecialtyBundle.from_package(
+        PACKAGE, Specialty(
             name=NAME, label="Radiology", version=VERSION,
             description=(
                 "Chest radiographs (lung, heart, mediastinal, bone, others), CT chest (lungs and airways, pleura, "
@@ -60,7 +60,6 @@ def pixtralogist_register(registry: Registry) -> None:
                 "brain MRI (parenchyma, ventricles and extra-axial spaces, vessels, skull and soft tissues, others): "
                 "region-organised findings."),
         ),
-        templates=lazy(f"{PACKAGE}.templates:load_templates"), sorter=sorter_for, drafter=drafter_for,
-        rules=lazy(f"{PACKAGE}.rules:verify"), guidelines=guideline_file(PACKAGE),
-        examples=lazy(f"{PACKAGE}.examples:radiology_examples"), model=ModelConfig(backend="offline"),
+        sorter=sorter_for, drafter=drafter_for,
+        examples=lazy(f"{PACKAGE}.examples:radiology_examples"),
     ))
