@@ -204,3 +204,43 @@ def test_cli_lists_entry_point_plugin(tmp_path):
     data = json.loads(out.stdout)
     assert "dental" in data["specialties"] and "radiology" in data["specialties"]
     assert data["specialties"]["dental"]["templates"][0]["id"] == "dental-bitewing"
+
+
+def test_the_guarded_call_reads_firstresult_from_the_hookspec():
+    import pluggy
+
+    from pixtralogist.core.plugins import call_hook
+
+    spec = pluggy.HookspecMarker("probe")
+    impl = pluggy.HookimplMarker("probe")
+
+    class Specs:
+        @spec(firstresult=True)
+        def probe_first(self, x): ...
+
+        @spec
+        def probe_all(self, x): ...
+
+    def plugin(name, value):
+        class P:
+            @impl
+            def probe_first(self, x):
+                if value is None:
+                    raise RuntimeError(f"{name} broke")
+                return value * x
+
+            @impl
+            def probe_all(self, x):
+                return self.probe_first(x)
+        return P()
+
+    pm = pluggy.PluginManager("probe")
+    pm.add_hookspecs(Specs)
+    for name, value in (("a", 1), ("b", None), ("c", 3)):
+        pm.register(plugin(name, value), name=name)
+    errors = []
+    on_error = lambda plugin_name, exc: errors.append((plugin_name, str(exc)))  # noqa: E731
+    assert call_hook(pm, "probe_all", on_error, x=2) == [6, 2]  # LIFO, the broken one skipped
+    assert errors == [("b", "b broke")]
+    assert call_hook(pm, "probe_first", on_error, x=2) == [6]  # firstresult: the first non-None only
+    assert call_hook(pm, "probe_all", on_error, plugins={"a"}, x=2) == [2]
