@@ -80,18 +80,26 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     a finding even when it also names the clinical context ("65M with R effusion")."""
     ex = extractor or Extractor(lexicon)
     context, recommend = _kind_re(lexicon, "context"), _kind_re(lexicon, "recommendation")
+    terms = tuple(finding_terms)
+
+    def has_finding(s: str) -> bool:
+        return mentions_finding(s, extra_terms=terms) or ex.mentions(s)
+
     out: list[Statement] = []
     for s in sentences:
-        has_finding = mentions_finding(s, extra_terms=tuple(finding_terms)) or bool(ex.extract_clause(s))
         if recommend is not None and recommend.search(s):
             out.append(Statement(s, "recommendation"))
-        elif context is not None and context.search(s) and not has_finding:
+        elif context is not None and context.search(s) and not has_finding(s):
             out.append(Statement(s, "indication"))
-        elif not has_finding and ex.is_qualifier(s):
+        elif len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s):
             out.append(Statement(s, "not_placed"))
         else:
             out.append(Statement(s, "finding"))
     return out
+
+
+#: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
+_SHORT = 6
 
 
 class KitDrafter(DictationDraftBase):
@@ -147,7 +155,8 @@ class KitDrafter(DictationDraftBase):
         out: list[Row] = []
         for text in findings:
             head, _, tail = text.partition(", ")
-            if tail and all(self.extractor.is_qualifier(p) for p in tail.split(", ")):
+            parts = tail.split(", ") if tail else []
+            if parts and all(len(p.split()) <= _SHORT and self.extractor.is_qualifier(p) for p in parts):
                 regs = set(sorter.classify(head)) & names
                 if len(regs) == 1:
                     out.append(Row(next(iter(regs)), text, text))
