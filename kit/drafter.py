@@ -7,9 +7,10 @@
 2. :func:`triage` sorts the sentences: demographics and the clinical question ("65M SOB",
    "eval for PNA": the lexicon's ``context`` concepts, in a sentence without a finding) go to the
    draft's ``indication``; recommendations ("recommend CT in 3 months": ``recommendation``
-   concepts) go to the impression, after the findings, never to a findings region; a sentence
-   that is nothing but qualifiers ("Mild.") is listed in ``not_placed``, never guessed into a
-   region; everything else is a finding statement.
+   concepts, opening the sentence or in a sentence without a finding) go to the impression, after
+   the findings, never to a findings region; a short sentence that is nothing but qualifiers and
+   names no anatomy ("Mild.", "Suspicious.") is listed in ``not_placed``, never guessed into a region
+   ("Stable." is a statement: it compares with the last study); everything else is a finding.
 3. The findings go through :class:`~pixtralogist.core.drafting.DictationDraftBase` (region
    sorter, rewritten multi-region sentences that never claim more than dictated, template
    defaults for the regions nothing was dictated for, provenance).
@@ -87,11 +88,12 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
 
     out: list[Statement] = []
     for s in sentences:
-        if recommend is not None and recommend.search(s):
-            out.append(Statement(s, "recommendation"))
+        if recommend is not None and (recommend.match(s) or (recommend.search(s) and not has_finding(s))):
+            out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and context.search(s) and not has_finding(s):
             out.append(Statement(s, "indication"))
-        elif len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s):
+        elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
+              and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
             out.append(Statement(s, "not_placed"))
         else:
             out.append(Statement(s, "finding"))
@@ -100,6 +102,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
 
 #: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
 _SHORT = 6
+#: Qualifiers that make a statement on their own: "Stable." compares the study with the last one.
+_STATEMENT_QUALIFIERS = frozenset({"temporality"})
 
 
 class KitDrafter(DictationDraftBase):

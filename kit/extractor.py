@@ -154,7 +154,7 @@ class Extractor:
         self.cues = cues if cues is not None else base_cues().extend(lexicon.cues)
         self._targets, self._target_concepts = _matcher(lexicon.of_kind("finding", "device"))
         self._anatomy, self._anatomy_concepts = _matcher(lexicon.of_kind("anatomy"))
-        self._qualifier, _ = _matcher(lexicon.of_kind("qualifier"))
+        self._qualifier, self._qualifier_concepts = _matcher(lexicon.of_kind("qualifier"))
         scale = tuple(dict.fromkeys(lexicon.severity))
         self._severity = re.compile(r"\b(" + "|".join(map(re.escape, sorted(scale, key=len, reverse=True))) + r")\b", re.I) if scale else None
 
@@ -179,6 +179,15 @@ class Extractor:
         rest = re.sub(r"\b(?:and|or|with|in|at|of|the|a|an|to|from|since|prior|left|right|bilateral|is|are|"
                       r"for|cm|mm|x|~|approximately|about)\b|\d+(?:\.\d+)?|[^\w\s]", " ", rest)
         return not rest.strip()
+
+    def names_anatomy(self, text: str) -> bool:
+        """Whether ``text`` names an anatomy concept of the lexicon ("The mediastinum is stable.")."""
+        return bool(self._anatomy.search(self.normalise(text).lower()))
+
+    def qualifier_concepts(self, text: str) -> set[str]:
+        """The ids of the qualifier concepts ``text`` uses ("severity", "temporality", ...)."""
+        low = self.normalise(text).lower()
+        return {self._qualifier_concepts[m.lastgroup].id for m in self._qualifier.finditer(low)}
 
     def mentions(self, text: str) -> bool:
         """Whether ``text`` names a finding or device of the lexicon (no status, no attributes)."""
