@@ -185,6 +185,9 @@ class RegionSpec(_Model):
     normal: str = Field(description="Normal default statement, used when the region is not mentioned.")
     description: str = Field(default="", description="What belongs in this region (for prompts and docs).")
     scored: bool = Field(default=True, description="Whether evaluation scores this region.")
+    snomed: str | None = Field(
+        default=None, description="When the region is exactly one anatomic structure: its SNOMED CT concept as "
+        "named in pydicom's code dictionary (pydicom.sr.codedict.codes.SCT.<name>, e.g. 'Heart'), for DICOM SR.")
 
 
 class ImpressionRules(_Model):
