@@ -212,7 +212,8 @@ class WordCue(_Model):
     label: str = Field(description="What the words are, for the reasons shown to the clinician ('chest words').")
     words: list[str] = Field(min_length=1, description="Regular expressions (case-insensitive, whole words).")
     weight: float = Field(description="Added per distinct word found.")
-    cap: float | None = Field(default=None, gt=0, description="Largest total (in absolute value) of this cue.")
+    cap: float | None = Field(default=None, gt=0, description="Largest total (in absolute value) of this cue; "
+                              "cues with the same label and source share one total and the largest cap.")
     source: Literal["request", "study", "descriptions"] = Field(
         default="request", description="request: indication, notes, comparison and DICOM study/series "
         "descriptions; study: what the study is (indication and descriptions); descriptions: DICOM only.")

@@ -101,19 +101,27 @@ def _score_template(case: Case, tpl: Template, texts: Mapping[str, str]) -> tupl
             score -= sig.colour
             reasons.append("grayscale images")
     own: set[str] = set()
-    for cue in sig.words:
-        found = _found(cue, texts)
-        if not found:
+    groups: dict[tuple[str, str], list[tuple[WordCue, set[str]]]] = {}
+    for cue in sig.words:  # cues with the same label and source share one cap
+        groups.setdefault((cue.label, cue.source), []).append((cue, _found(cue, texts)))
+    for (label, source), cues in groups.items():
+        counted: set[str] = set()
+        total = 0.0
+        for cue, found in cues:
+            total += cue.weight * len(found - counted)
+            counted |= found
+            if cue.weight > 0:
+                own |= found
+        if not counted:
             continue
-        total = cue.weight * len(found)
-        if cue.cap is not None:
-            total = max(-cue.cap, min(cue.cap, total))
+        caps = [c.cap for c, _ in cues if c.cap is not None]
+        if caps:
+            total = max(-max(caps), min(max(caps), total))
         score += total
-        where = {"request": "in the request", "study": "named in the indication or study description", "descriptions": "in the DICOM study description"}
-        reasons.append(f"{cue.label} {where[cue.source]}: " + ", ".join(sorted(found)[:5]))
-        confirmed.add(cue.label)
-        if cue.weight > 0:
-            own |= found
+        where = {"request": "in the request", "study": "named in the indication or study description",
+                 "descriptions": "in the DICOM study description"}
+        reasons.append(f"{label} {where[source]}: " + ", ".join(sorted(counted)[:5]))
+        confirmed.add(label)
     if sig.confirmed_by and not confirmed & ({"modality"} | set(sig.confirmed_by)):
         score = min(score, sig.unconfirmed_cap)
     return score, reasons, own
