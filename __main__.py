@@ -1,5 +1,5 @@
 import sys
 
-from pixtralogist.core.cli import main
+from pixtralogist.cli import main
 
 sys.exit(main())

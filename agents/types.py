@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pixtralogist.core.case_index import CaseSummary, TurnStatus
 from pixtralogist.core.models import Draft, Flag, GuidelineSnippet, RouteScore, utcnow
 
-TurnStatus = Literal["choose_specialty", "review", "signed", "error"]
 
 
 CitationOrigin = Literal["retrieved", "rule"]
@@ -108,11 +108,3 @@ class Turn(BaseModel):
     error: str | None = None
 
 
-class CaseSummary(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    case_id: str
-    status: TurnStatus
-    specialty: str | None = None
-    indication: str = ""
-    updated_at: datetime | None = None

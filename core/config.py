@@ -242,7 +242,7 @@ class Settings:
         """A transformers config without a site-set adapter gets the registry's active adapter, if any."""
         if self.adapter_registry is None or cfg.backend != "transformers" or "adapter" in site:
             return cfg
-        from pixtralogist.finetune.registry import active_adapter  # standard library only
+        from pixtralogist.core.adapters import active_adapter
 
         found = active_adapter(self.adapter_registry, specialty)
         if found is None:

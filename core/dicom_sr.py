@@ -37,8 +37,8 @@ Imaging Report" (root LOINC 18748-4)::
       CONTAINS CONTAINER Current Procedure Descriptions (DCM 121064)   when the DICOM has a study description
         CONTAINS TEXT Procedure Description (DCM 121065)
       CONTAINS CONTAINER Findings (DCM 121070)
-        CONTAINS CONTAINER <region label> (SCT code of the anatomy when one is known, see
-                                           REGION_CODES; else 99PIXTRALOGIST <region key>)
+        CONTAINS CONTAINER <region label> (SCT code of the anatomy when the template gives one,
+                                           RegionSpec.snomed; else 99PIXTRALOGIST <region key>)
           CONTAINS TEXT Finding (DCM 121071) ...   one per finding, in order
       CONTAINS CONTAINER Impressions (DCM 121072)
         CONTAINS TEXT Impression (DCM 121073) ...  one per item
@@ -83,7 +83,7 @@ from pixtralogist.core.models import AI_DISCLAIMER, SIGNED_NOTE, Case, Draft, Te
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
 
-__all__ = ["PRIVATE_SCHEME", "REGION_CODES", "SR_SERIES_NUMBER", "dicom_evidence", "region_concept", "to_dicom_sr",
+__all__ = ["PRIVATE_SCHEME", "SR_SERIES_NUMBER", "dicom_evidence", "region_concept", "to_dicom_sr",
            "to_dicom_sr_bytes"]
 
 #: Coding scheme of the project's own (local) codes: region keys and provenance items.
@@ -105,16 +105,6 @@ DEIDENTIFICATION_METHOD = [
     "Dates and times replaced by 19000101 000000",
     "Clinician names replaced by Reviewer",
 ]
-
-#: Regions whose template section is exactly one anatomic structure with a SNOMED CT code in pydicom's
-#: code dictionary (``pydicom.sr.codedict.codes.SCT.<name>``), by (template id, region). Every other region
-#: ("Lungs and pleura", "Mediastinum and hila", ...) has no single standard code and keeps a local one.
-REGION_CODES: dict[tuple[str, str], str] = {
-    ("cxr", "heart"): "Heart",                  # SCT 80891009
-    ("cxr", "bone"): "Bone",                    # SCT 272673000
-    ("ct_chest", "pleura"): "Pleura",           # SCT 3120008
-    ("ct_chest", "upper_abdomen"): "UpperAbdomen",  # SCT 80581009
-}
 
 _LOINC_SYSTEM = "http://loinc.org"
 _IDENTIFYING_TYPE2 = (
@@ -261,14 +251,17 @@ def _quiet_highdicom() -> Iterator[None]:
 # --- content -----------------------------------------------------------------------
 
 
-def region_concept(draft: Draft, region: str):
-    """The concept name of a region's container: its SNOMED CT code (:data:`REGION_CODES`), else a local code
+def region_concept(draft: Draft, region: str, template: Template | None = None):
+    """The concept name of a region's container: the SNOMED CT code the template gives the region
+    (:attr:`RegionSpec.snomed`: a region that is exactly one anatomic structure), else a local code
     carrying the template's label."""
     from pydicom.sr.codedict import codes
 
     from highdicom.sr import CodedConcept
 
-    name = REGION_CODES.get((draft.template_id, region))
+    name = None
+    if template is not None and template.id == draft.template_id and region in template.region_names:
+        name = template.region(region).snomed
     if name is not None:
         code = getattr(codes.SCT, name)
         return CodedConcept(value=code.value, scheme_designator=code.scheme_designator, meaning=code.meaning)
@@ -418,7 +411,7 @@ def _content(draft: Draft, case: Case, evidence: list[ImageIdentity], template: 
                                      [_text(codes.DCM.ProcedureDescription, described)]))
     regions = []
     for region, findings in draft.by_region().items():
-        regions.append(_container(region_concept(draft, region),
+        regions.append(_container(region_concept(draft, region, template),
                                   [_text(codes.DCM.Finding, f.text) for f in findings]))
     root_items.append(_container(codes.DCM.Findings, regions))
     root_items.append(_container(codes.DCM.Impressions, [_text(codes.DCM.Impression, i) for i in draft.impression]))

@@ -52,29 +52,11 @@ DUMMY_INSTANT = "1900-01-01T00:00:00+00:00"
 
 LOINC = "http://loinc.org"
 DICOM_DCM = "http://dicom.nema.org/resources/ontology/DCM"
-V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 
-#: LOINC 18748-4 "Diagnostic imaging study": the generic code used when no
-#: specific procedure code is known for a template.
+#: LOINC 18748-4 "Diagnostic imaging study": the generic code used when the template declares
+#: no code (report codes and titles come only from the templates: ``Template.code``,
+#: ``Template.codes_by_views``, ``Template.title``).
 GENERIC_CODE = {"system": LOINC, "code": "18748-4", "display": "Diagnostic imaging study"}
-
-#: Chest radiograph codes by number of views. LOINC names the procedure by its
-#: view count, so the code is chosen from the number of images actually in
-#: the case; with no case, or 3-4 images, the generic code is used rather than
-#: claiming a view count the study may not have.
-CHEST_XR_BY_VIEWS = {
-    1: {"system": LOINC, "code": "36554-4", "display": "XR Chest Single view"},
-    2: {"system": LOINC, "code": "36643-5", "display": "XR Chest 2 Views"},
-}
-
-#: Human titles of the built-in templates (the draft carries only the template id).
-TEMPLATE_TITLES = {"cxr": "Chest radiograph", "ct_chest": "CT chest", "mri_brain": "MRI brain"}
-
-#: HL7 v2 table 0074 (diagnostic service section) by specialty, where one fits.
-SERVICE_SECTIONS = {
-    "radiology": {"system": V2_0074, "code": "RAD", "display": "Radiology"},
-    "pathology": {"system": V2_0074, "code": "PAT", "display": "Pathology (gross & histopath, not surgical)"},
-}
 
 #: ``dicom-sr`` needs a case with DICOM images (:mod:`pixtralogist.core.dicom_sr`).
 EXPORT_FORMATS = ("text", "json", "fhir", "dicom-sr")
@@ -191,18 +173,21 @@ def _instant(dt: datetime) -> str:
 def _title(draft: Draft, template: Template | None = None) -> str:
     if template is not None and template.id == draft.template_id:
         return template.title
-    return TEMPLATE_TITLES.get(draft.template_id) or f"{draft.specialty.capitalize()} imaging"
+    return f"{draft.specialty.capitalize()} imaging"
 
 
 def _code(draft: Draft, case: Case | None, template: Template | None = None) -> dict:
-    if draft.template_id == "cxr" and case is not None and len(case.images) in CHEST_XR_BY_VIEWS:
-        coding = CHEST_XR_BY_VIEWS[len(case.images)]
-        return {"coding": [dict(coding)], "text": coding["display"]}
-    if template is not None and template.id == draft.template_id and template.code is not None:
+    """The template's code for the number of images in the case (LOINC names a radiograph by its view
+    count, so with no case, or a count the template has no code for, that code is not claimed), else
+    its own code, else the generic one with the template's title."""
+    if template is None or template.id != draft.template_id:
+        return {"coding": [dict(GENERIC_CODE)], "text": "Imaging study report"}
+    by_views = template.codes_by_views.get(len(case.images)) if case is not None else None
+    if by_views is not None:
+        return {"coding": [by_views.model_dump()], "text": by_views.display}
+    if template.code is not None:
         return {"coding": [template.code.model_dump()], "text": template.title}
-    known = draft.template_id in TEMPLATE_TITLES or (template is not None and template.id == draft.template_id)
-    text = _title(draft, template) if known else "Imaging study report"
-    return {"coding": [dict(GENERIC_CODE)], "text": text}
+    return {"coding": [dict(GENERIC_CODE)], "text": template.title}
 
 
 def _provenance_extension(draft: Draft, guideline_ids: list[str], deidentify: bool = False) -> dict:
@@ -359,10 +344,10 @@ def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None,
     """The report as a FHIR R4 ``DiagnosticReport`` resource (a JSON-ready dict).
 
     - ``status``: ``preliminary`` while unsigned, ``final`` once signed.
-    - ``code``: LOINC 36643-5 "XR Chest 2 Views" (36554-4 for a single view)
-      for the chest radiograph template when the case has that many images;
-      otherwise the ``template``'s own code (:attr:`Template.code`) when it has one,
-      else LOINC 18748-4 "Diagnostic imaging study" with the template's title as text.
+    - ``code``: the ``template``'s code for the number of images in the case
+      (:attr:`Template.codes_by_views`, e.g. LOINC 36643-5 "XR Chest 2 Views" for the chest
+      radiograph template), else its own code (:attr:`Template.code`) when it has one, else
+      LOINC 18748-4 "Diagnostic imaging study" with the template's title as text.
     - ``subject``: identified exports (``identity``, from the identity store;
       default: what ingestion attached to ``case`` in memory): a logical
       reference by the source's Patient ID (type MR, assigner = Issuer of
@@ -416,8 +401,8 @@ def to_fhir(draft: Draft, case: Case | None = None, *, citations: Any = None,
     resource["extension"] = [_provenance_extension(draft, _guideline_ids(draft, cites), deidentify)]
     resource["identifier"] = [{"system": DRAFT_ID_SYSTEM, "value": draft.id}]
     resource["status"] = "final" if draft.is_signed else "preliminary"
-    section = SERVICE_SECTIONS.get(draft.specialty)
-    resource["category"] = [{"coding": [dict(section)]} if section else {"text": draft.specialty}]
+    section = template.category if template is not None and template.id == draft.template_id else None
+    resource["category"] = [{"coding": [section.model_dump()]} if section else {"text": draft.specialty}]
     resource["code"] = _code(draft, case, template)
     resource["subject"] = subject
     if not deidentify:

@@ -5,13 +5,16 @@ decorated with :data:`pixtralogist.core.plugin.hookimpl`. Every hook name has
 the ``pixtralogist_`` prefix. A plugin implements only the hooks it needs; a
 hook implementation may accept any subset of the arguments listed here.
 
-Hooks that take a ``specialty`` argument are called for every specialty; an
-implementation returns ``None`` for specialties it does not handle. That lets
-one plugin add, say, guideline snippets to another plugin's specialty.
+A plugin that provides a specialty implements :func:`pixtralogist_register`
+and adds a :class:`~pixtralogist.core.registry.SpecialtyBundle` (templates with
+their routing signals, lexicon, rules, guideline corpus, examples, default
+model, optional sorter/drafter factories). The host asks the bundle of the
+routed specialty for everything specialty-specific, so no implementation checks
+"is this my specialty?". The two remaining hooks cross plugins: one plugin may
+add guideline snippets to, or check drafts of, another plugin's specialty.
 
 Merge rules are stated per hook: *collected* hooks return a list of every
-non-None result (later-registered plugins first); *first result* hooks stop
-at the first non-None result.
+non-None result (later-registered plugins first).
 """
 
 from __future__ import annotations
@@ -21,112 +24,37 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pixtralogist.core.models import (
-        Case,
-        Draft,
-        ExampleCase,
-        Flag,
-        GuidelineSnippet,
-        ModelConfig,
-        RouteScore,
-        Specialty,
-        Template,
-    )
-    from pixtralogist.core.protocols import Drafter, RegionSorter
+    from pixtralogist.core.models import Case, Draft, Flag, GuidelineSnippet, Template
+    from pixtralogist.core.registry import Registry
 
 PROJECT = "pixtralogist"
 hookspec = pluggy.HookspecMarker(PROJECT)
 
 
-# --- identity ------------------------------------------------------------------
+# --- registration ----------------------------------------------------------------
 
 
 @hookspec
-def pixtralogist_specialty() -> "Specialty | None":
-    """Declare the specialty this plugin provides.
+def pixtralogist_register(registry: "Registry") -> None:
+    """Add this plugin's specialties to ``registry``.
 
-    Return a :class:`~pixtralogist.core.models.Specialty` (name, label,
-    version, description), or ``None`` for a plugin that only extends other
-    specialties. Collected; two plugins declaring the same name is an error
-    reported for the later one.
+    :param registry: call ``registry.add(SpecialtyBundle(...))`` once per specialty
+        (:class:`~pixtralogist.core.registry.SpecialtyBundle`).
+
+    Called once per plugin host. A specialty name registered twice is rejected with
+    :class:`~pixtralogist.core.errors.DuplicateRegistrationError` (reported for the later
+    plugin, which is skipped). Return nothing.
     """
 
 
-@hookspec
-def pixtralogist_templates(specialty: str) -> "list[Template] | None":
-    """Report templates of ``specialty``.
-
-    :param specialty: the specialty name being asked about.
-    :return: templates (ordered regions with normal defaults and impression
-        rules), or ``None`` when the plugin has none for this specialty.
-
-    Collected and concatenated; template ids must be unique across plugins.
-    """
-
-
-# --- routing -------------------------------------------------------------------
-
-
-@hookspec
-def pixtralogist_route(case: "Case") -> "list[RouteScore] | None":
-    """Score how well this plugin's templates fit ``case``.
-
-    :param case: the validated case (DICOM modality and body part, image
-        metadata, indication, notes, specialty hint).
-    :return: one :class:`~pixtralogist.core.models.RouteScore` per template
-        that could fit (score 0..1 with human-readable reasons), or ``None``.
-
-    Collected. The router picks the highest score; a case where no score is
-    confident, or two specialties tie, is handed to the clinician to choose.
-    """
-
-
-# --- drafting --------------------------------------------------------------------
-
-
-@hookspec(firstresult=True)
-def pixtralogist_drafter(specialty: str, template: "Template", model: "ModelConfig") -> "Drafter | None":
-    """A drafter for ``template`` of ``specialty`` with the configured ``model``.
-
-    :param specialty: the routed specialty.
-    :param template: the chosen template.
-    :param model: the model configuration in force for the specialty
-        (``backend='offline'`` means no vision model: draft from dictation).
-    :return: an object implementing :class:`~pixtralogist.core.protocols.Drafter`,
-        or ``None`` when this plugin does not handle the combination.
-
-    First result wins.
-    """
-
-
-@hookspec(firstresult=True)
-def pixtralogist_region_sorter(specialty: str, template: "Template") -> "RegionSorter | None":
-    """A region sorter for ``template`` of ``specialty``.
-
-    :return: an object implementing
-        :class:`~pixtralogist.core.protocols.RegionSorter` whose ``sort`` returns
-        exactly the template's regions as keys, or ``None``.
-
-    First result wins.
-    """
-
-
-@hookspec(firstresult=True)
-def pixtralogist_model_config(specialty: str) -> "ModelConfig | None":
-    """The plugin's default model/adapter configuration for ``specialty``.
-
-    Site configuration (YAML / ``PIXTRALOGIST_*`` environment variables)
-    overrides it. Return ``None`` to leave the default (offline engine).
-    First result wins.
-    """
-
-
-# --- knowledge and checks --------------------------------------------------------
+# --- knowledge and checks (cross-plugin) -----------------------------------------
 
 
 @hookspec
 def pixtralogist_guidelines(specialty: str) -> "list[GuidelineSnippet] | None":
-    """Guideline snippets for ``specialty``.
+    """Guideline snippets another plugin adds to ``specialty``'s own corpus (the bundle's ``guidelines``).
+
+    :param specialty: the specialty name being asked about; return ``None`` for the others.
 
     Each snippet is a short statement in the project's own words with the
     citation of its source, the regions it concerns and what it applies to.
@@ -138,9 +66,9 @@ def pixtralogist_guidelines(specialty: str) -> "list[GuidelineSnippet] | None":
 def pixtralogist_verify(
     draft: "Draft", case: "Case", template: "Template", snippets: "list[GuidelineSnippet]"
 ) -> "list[Flag] | None":
-    """Rule checks on a draft.
+    """Rule checks on a draft of any specialty (the bundle's ``rules`` check its own drafts).
 
-    :param draft: the draft to check (do not modify it).
+    :param draft: the draft to check (do not modify it); ``draft.specialty`` says whose it is.
     :param case: the case it was drafted for.
     :param template: its template.
     :param snippets: the specialty's guideline snippets.
@@ -150,17 +78,4 @@ def pixtralogist_verify(
         whose applicability your own test has rejected as backing for a category.
 
     Collected and concatenated.
-    """
-
-
-@hookspec
-def pixtralogist_examples(specialty: str) -> "list[ExampleCase] | None":
-    """Example cases of ``specialty`` for the app's "try an example" button and for tests.
-
-    :param specialty: the specialty name being asked about.
-    :return: :class:`~pixtralogist.core.models.ExampleCase` objects whose images
-        the plugin generates itself (synthetic PNG/DICOM bytes, never patient
-        data) with invented dictation, or ``None``.
-
-    Collected and concatenated; example ids must be unique.
     """

@@ -185,6 +185,9 @@ class RegionSpec(_Model):
     normal: str = Field(description="Normal default statement, used when the region is not mentioned.")
     description: str = Field(default="", description="What belongs in this region (for prompts and docs).")
     scored: bool = Field(default=True, description="Whether evaluation scores this region.")
+    snomed: str | None = Field(
+        default=None, description="When the region is exactly one anatomic structure: its SNOMED CT concept as "
+        "named in pydicom's code dictionary (pydicom.sr.codedict.codes.SCT.<name>, e.g. 'Heart'), for DICOM SR.")
 
 
 class ImpressionRules(_Model):
@@ -203,6 +206,38 @@ class ReportCode(_Model):
     display: str
 
 
+class WordCue(_Model):
+    """Words that are evidence for (or, with a negative weight, against) a template."""
+
+    label: str = Field(description="What the words are, for the reasons shown to the clinician ('chest words').")
+    words: list[str] = Field(min_length=1, description="Regular expressions (case-insensitive, whole words).")
+    weight: float = Field(description="Added per distinct word found.")
+    cap: float | None = Field(default=None, gt=0, description="Largest total (in absolute value) of this cue; "
+                              "cues with the same label and source share one total and the largest cap.")
+    source: Literal["request", "study", "descriptions"] = Field(
+        default="request", description="request: indication, notes, comparison and DICOM study/series "
+        "descriptions; study: what the study is (indication and descriptions); descriptions: DICOM only.")
+    claims: bool = Field(default=True, description="The words belong to this specialty: templates of other "
+                         "specialties lose score when they appear (the router settles the competition).")
+
+
+class RoutingSignals(_Model):
+    """What a template declares for routing; core scores it (:func:`pixtralogist.core.routing.score_templates`)."""
+
+    modality: float = Field(default=0.0, description="Added when the case's modality is one of the template's.")
+    modality_weights: dict[str, float] = Field(default_factory=dict, description="Per-modality weights "
+                                               "overriding ``modality`` (they may name modalities it also accepts).")
+    other_modality: float = Field(default=0.0, description="Added when the case has a modality not listed.")
+    body_part: float = Field(default=0.0, description="Added when the case's body part is one of the template's.")
+    other_body_part: float = Field(default=0.0, description="Added when the case has a body part not listed.")
+    views: dict[str, float] = Field(default_factory=dict, description="DICOM view position -> weight (once).")
+    colour: float = Field(default=0.0, description="Added when every image is colour, subtracted when none is.")
+    words: list[WordCue] = Field(default_factory=list)
+    confirmed_by: list[str] = Field(default_factory=list, description="Without the modality or one of these cue "
+                                    "labels, the score stays at most unconfirmed_cap.")
+    unconfirmed_cap: float = Field(default=1.0, ge=0.0, le=1.0)
+
+
 class Template(_Model):
     """A report template: ordered regions with normal defaults and impression rules."""
 
@@ -215,6 +250,12 @@ class Template(_Model):
     regions: list[RegionSpec] = Field(min_length=1)
     impression: ImpressionRules
     code: ReportCode | None = Field(default=None, description="Report type code for FHIR exports (LOINC).")
+    category: ReportCode | None = Field(
+        default=None, description="Diagnostic service section for FHIR exports (HL7 v2 table 0074, e.g. RAD).")
+    codes_by_views: dict[int, ReportCode] = Field(
+        default_factory=dict, description="Report type code by number of images (e.g. LOINC 'XR Chest 2 Views'); "
+        "overrides ``code`` for a case with that many images.")
+    routing: RoutingSignals = Field(default_factory=RoutingSignals, description="Routing signals (DICOM, words).")
     finding_terms: tuple[str, ...] = Field(
         default=(), description="Finding words of this template beyond the core NLP vocabulary "
         "(e.g. 'lymphovascular invasion'), so that text a clinician edits in is analysed like dictation.")
@@ -301,6 +342,10 @@ class Draft(_Model):
     impression: list[str] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     provenance: Provenance
+    indication: str | None = Field(
+        default=None, description="Demographics and the clinical question read from the dictation ('65M SOB').")
+    not_placed: list[str] = Field(
+        default_factory=list, description="Dictation the drafter could not place in a region: shown, never dropped.")
     status: Literal["ai-draft-unsigned", "signed"] = "ai-draft-unsigned"
     disclaimer: str = AI_DISCLAIMER
     signed_by: str | None = None

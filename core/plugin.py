@@ -3,12 +3,15 @@
 .. code-block:: python
 
     # my_plugin.py
-    from pixtralogist.core.plugin import hookimpl
     from pixtralogist.core.models import Specialty
+    from pixtralogist.core.plugin import hookimpl
+    from pixtralogist.core.registry import SpecialtyBundle
 
     @hookimpl
-    def pixtralogist_specialty():
-        return Specialty(name="dental", label="Dental radiographs", version="0.1.0")
+    def pixtralogist_register(registry):
+        registry.add(SpecialtyBundle(
+            specialty=Specialty(name="dental", label="Dental radiographs", version="0.1.0"),
+            templates=load_templates, sorter=..., drafter=..., rules=..., examples=...))
 
 Make it discoverable from your package's ``pyproject.toml``:
 
@@ -17,7 +20,8 @@ Make it discoverable from your package's ``pyproject.toml``:
     [project.entry-points.pixtralogist]
     dental = "my_plugin"
 
-Every hook and its arguments are documented in :mod:`pixtralogist.core.hookspecs`;
+The bundle's fields are documented in :mod:`pixtralogist.core.registry`, every hook and its
+arguments in :mod:`pixtralogist.core.hookspecs`;
 ``docs/plugins.md`` is the guide. Set ``PIXTRALOGIST_DISABLE_PLUGIN_AUTOLOAD=1``
 to load only the built-in plugins.
 """

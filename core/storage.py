@@ -117,7 +117,7 @@ class CheckpointStore:
     """A LangGraph checkpointer plus the case list, in one database."""
 
     saver: Any
-    cases: "Any"  # pixtralogist.agents.case_index.CaseIndex
+    cases: "Any"  # pixtralogist.core.case_index.CaseIndex
     location: str
     _close: Callable[[], None]
 
@@ -127,7 +127,7 @@ class CheckpointStore:
 
 def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None) -> CheckpointStore:
     """Open the checkpointer and case list (SQLite in ``data_dir`` or PostgreSQL)."""
-    from pixtralogist.agents.case_index import CaseIndex
+    from pixtralogist.core.case_index import CaseIndex
 
     storage = storage or StorageSettings()
     if storage.checkpointer is None:

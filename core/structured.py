@@ -23,9 +23,9 @@ Region values may be a string or a list of strings (joined as sentences).
 Keys match case-insensitively, also by the region's label ("Lungs and
 pleura"), and a ``{"findings": {...}}`` wrapper is unwrapped.
 
->>> from pixtralogist.plugins.radiology.templates import get_template
+>>> from pixtralogist.core.plugins import get_plugin_manager
 >>> parsed = parse_regions('Sure! ```json\\n{"lung": "Small left effusion.", "heart": ["Normal size."],}\\n```',
-...                        get_template("cxr"))
+...                        get_plugin_manager(autoload=False).template("cxr"))
 >>> parsed.regions["lung"], parsed.defaulted
 ('Small left effusion.', ['mediastinal', 'bone', 'others'])
 """

@@ -17,20 +17,21 @@ or, to look at the problems without failing::
 What is checked, for every specialty the plugin declares (see ``docs/plugins.md``):
 
 ``specialty``
-    declared with a valid name, a label and a version (PEP 440).
+    registered (``pixtralogist_register`` adds a :class:`~pixtralogist.core.registry.SpecialtyBundle`)
+    with a valid name, a label and a version (PEP 440).
 ``templates``
     at least one; each valid (re-validated), of the specialty, unique region names, a label and a
     normal default statement for every region, a non-empty normal impression; a catch-all
     ``others`` region (warning when missing or not last); region names the impression rules
-    mention exist.
+    mention exist; routing signals declared (a DICOM modality or request words; warning when none).
 ``examples``
-    the ``pixtralogist_examples`` hook gives at least one example (warning when none), unique ids,
+    the bundle gives at least one example (warning when none), unique ids,
     of the specialty, images that ingest through :mod:`pixtralogist.core.imaging` (< 200 KB each,
     warning) and the same bytes on every call (warning).
 ``route``
-    the route hook returns :class:`~pixtralogist.core.models.RouteScore` objects in [0, 1] naming
-    the specialty's own templates, for each example; each example is routed (against every other
-    installed plugin) to its ``expected_template``.
+    the host scores every template of the specialty for each example (its bespoke ``signals``
+    must not raise); each example is routed (against every other installed plugin) to its
+    ``expected_template``.
 ``drafter``
     a drafter exists for the offline :class:`~pixtralogist.core.models.ModelConfig` and every
     template; its draft (of each example, and of a case with no dictation) has exactly the
@@ -42,12 +43,14 @@ What is checked, for every specialty the plugin declares (see ``docs/plugins.md`
 ``guidelines``
     unique ids, of the specialty, non-empty text and source, regions and template ids that exist.
 ``verify``
-    returns :class:`~pixtralogist.core.models.Flag` objects with valid severities, regions of the
+    the bundle's ``rules`` and the plugin's ``pixtralogist_verify`` return
+    :class:`~pixtralogist.core.models.Flag` objects with valid severities, regions of the
     template, snippet ids of the specialty's guideline snippets and finding ids of the draft,
     and leaves the draft unchanged.
 ``isolation``
-    no hook raises on a case, a draft or a specialty of somebody else, and no hook claims an
-    unknown specialty (templates, guidelines, examples, drafter for ``'contract-unknown'``).
+    the cross-plugin hooks and the bundle's bespoke routing signals do not raise on a case, a draft
+    or a specialty of somebody else, and ``pixtralogist_guidelines`` adds nothing to an unknown
+    specialty (``'contract-unknown'``).
 
 A hook that raises is never fatal here either: the plugin host records it and it becomes a
 problem. Problems have a severity: ``error`` breaks the contract, ``warning`` is advice
@@ -56,6 +59,7 @@ problem. Problems have a severity: ``error`` breaks the contract, ``warning`` is
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import io
@@ -74,15 +78,16 @@ from pixtralogist.core.models import (
     GuidelineSnippet,
     ModelConfig,
     Provenance,
+    RouteScore,
     RegionSpec,
     ImpressionRules,
-    RouteScore,
     Specialty,
     Template,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from pixtralogist.core.plugins import PluginHost
+    from pixtralogist.core.registry import SpecialtyBundle
 
 __all__ = [
     "ContractProblem",
@@ -92,6 +97,8 @@ __all__ = [
     "check_plugin",
     "contract_test",
     "installed_specialties",
+    "route_score",
+    "route_scores",
 ]
 
 ProblemSeverity = Literal["error", "warning"]
@@ -155,6 +162,32 @@ def installed_specialties(host: "PluginHost | None" = None) -> list[str]:
     return sorted(host.specialties())
 
 
+def route_scores(case: Case, specialty: str | None = None, host: "PluginHost | None" = None) -> list["RouteScore"]:
+    """The host's scores for ``case`` (of ``specialty``'s templates only, when given), best first.
+
+    Every installed template is scored together, as in the app (competition between specialties
+    included). ``host`` defaults to a cached built-ins-only host.
+    """
+    return [s for s in (host or _builtin_host()).route(case) if specialty in (None, s.specialty)]
+
+
+def route_score(case: Case, specialty: str, template_id: str | None = None,
+                host: "PluginHost | None" = None) -> "RouteScore":
+    """The score (with reasons) of ``specialty``'s best template, or of ``template_id``, for ``case``
+    (see :func:`route_scores`); :class:`KeyError` when no such template was scored."""
+    scores = [s for s in route_scores(case, specialty, host) if template_id in (None, s.template_id)]
+    if not scores:
+        raise KeyError(f"no template {template_id or ''!r} of specialty {specialty!r} was scored")
+    return scores[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_host() -> "PluginHost":
+    from pixtralogist.core.plugins import get_plugin_manager
+
+    return get_plugin_manager(autoload=False)
+
+
 def check_plugin(
     module_or_name: Any,
     *,
@@ -180,8 +213,8 @@ def check_plugin(
     declared = checker.declared_specialties()
     wanted = list(specialties) if specialties is not None else declared
     if not wanted:
-        checker.add("specialty", "declares no specialty (pixtralogist_specialty returned nothing); a plugin that "
-                    "only extends other specialties is checked with specialties=[...]")
+        checker.add("specialty", "registers no specialty (pixtralogist_register added no SpecialtyBundle); a "
+                    "plugin that only extends other specialties is checked with specialties=[...]")
     checker.check_isolation_unknown()
     for name in wanted:
         checker.check_specialty(name)
@@ -222,7 +255,7 @@ def _resolve(obj: Any, host: "PluginHost", problems: list[ContractProblem]) -> s
     if isinstance(obj, str):
         key = obj.strip()
         if key.lower() in host.specialties():
-            return _owners_of(host, key.lower()) | {key.lower()}
+            return {host.bundle(key).plugin, key.lower()}
         ep = next((e for e in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP) if e.name == key), None)
         if ep is not None and host.pm.has_plugin(ep.name):
             return {ep.name}
@@ -242,18 +275,6 @@ def _resolve(obj: Any, host: "PluginHost", problems: list[ContractProblem]) -> s
                 problems.append(ContractProblem(name, "register", f.error))
         return None
     return {name}
-
-
-def _owners_of(host: "PluginHost", specialty: str) -> set[str]:
-    names = set()
-    for impl in host.pm.hook.pixtralogist_specialty.get_hookimpls():
-        try:
-            spec = impl.function()
-        except Exception:
-            continue
-        if isinstance(spec, Specialty) and spec.name == specialty:
-            names.add(impl.plugin_name)
-    return names
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -282,33 +303,30 @@ class _Checker:
             if f.plugin in self.names or f.plugin == "?":
                 self.add(check, f"{f.stage} failed: {f.error}")
 
-    def _impls(self, hook: str) -> list:
-        return [i for i in getattr(self.host.pm.hook, hook).get_hookimpls() if i.plugin_name in self.names]
-
     def _own_call(self, hook: str, check: str, *, context: str = "", **kwargs: Any) -> list[Any]:
-        """Call our plugin's own implementations of ``hook``; a raise becomes a problem."""
-        out = []
-        for impl in self._impls(hook):
-            try:
-                res = impl.function(**{n: kwargs[n] for n in impl.argnames})
-            except Exception as exc:
-                self.add(check, f"{hook} raised {type(exc).__name__}{context}: {exc}")
-                continue
-            if res is not None:
-                out.append(res)
-        return out
+        """Call our plugin's own implementations of ``hook`` (the host's guarded call); a raise becomes a problem."""
+        from pixtralogist.core.plugins import call_hook
+
+        def failed(plugin: str, exc: BaseException) -> None:
+            self.add(check, f"{hook} raised {type(exc).__name__}{context}: {exc}")
+
+        return call_hook(self.host.pm, hook, failed, plugins=self.names, **kwargs)
+
+    def _bundle(self, specialty: str) -> "SpecialtyBundle":
+        return self.host.bundle(specialty)
 
     # -- specialty -------------------------------------------------------------------------
 
     def declared_specialties(self) -> list[str]:
         out: list[str] = []
-        for res in self._own_call("pixtralogist_specialty", "specialty"):
-            if not isinstance(res, Specialty):
-                self.add("specialty", f"pixtralogist_specialty returned {type(res).__name__}, not a Specialty")
+        registry = self.host.registry
+        self.collect_failures("register")
+        for bundle in registry:
+            if bundle.plugin not in self.names:
                 continue
-            self.names.add(res.name)
-            self._check_specialty_fields(res)
-            out.append(res.name)
+            self.names.add(bundle.name)
+            self._check_specialty_fields(bundle.specialty)
+            out.append(bundle.name)
         if out and self.label not in out:
             self.label = out[0]
         return out
@@ -353,7 +371,7 @@ class _Checker:
         templates = self.host.templates(specialty)
         self.collect_failures("templates")
         if not templates:
-            self.add("templates", f"specialty {specialty!r} has no template (pixtralogist_templates)")
+            self.add("templates", f"specialty {specialty!r} has no template (SpecialtyBundle.templates)")
         for tpl in templates:
             where = f"template {tpl.id!r}"
             try:
@@ -388,6 +406,10 @@ class _Checker:
             bad = [m for m in tpl.modalities if not _MODALITY_RE.match(m)]
             if bad:
                 self.add("templates", f"{where} modalities {bad} are not upper-case DICOM codes", "warning")
+            sig = tpl.routing
+            if not (sig.modality or sig.modality_weights or [w for w in sig.words if w.weight > 0]):
+                self.add("templates", f"{where} declares no routing signal (routing: modality weight or request "
+                         "words): only a specialty hint can route a case to it", "warning")
         return templates
 
     # -- guidelines -----------------------------------------------------------------------------
@@ -430,23 +452,28 @@ class _Checker:
     # -- examples -------------------------------------------------------------------------------
 
     def check_examples(self, specialty: str) -> list[tuple[ExampleCase, Case]]:
-        groups = self._own_call("pixtralogist_examples", "examples", specialty=specialty)
-        again = self._own_call("pixtralogist_examples", "examples", specialty=specialty)
+        from pixtralogist.core.registry import load
+
+        loader = self._bundle(specialty).examples
+        try:
+            groups, again = load(loader), load(loader)
+        except Exception as exc:
+            self.add("examples", f"the examples loader raised {type(exc).__name__}: {exc}")
+            groups, again = [], []
         examples: list[ExampleCase] = []
-        for group in groups:
-            for ex in group if isinstance(group, (list, tuple)) else [group]:
-                if not isinstance(ex, ExampleCase):
-                    self.add("examples", f"pixtralogist_examples returned {type(ex).__name__}, not an ExampleCase")
-                    continue
-                examples.append(ex)
+        for ex in groups:
+            if not isinstance(ex, ExampleCase):
+                self.add("examples", f"the examples loader gave a {type(ex).__name__}, not an ExampleCase")
+                continue
+            examples.append(ex)
         if not examples:
-            self.add("examples", f"specialty {specialty!r} ships no example case (pixtralogist_examples): the "
+            self.add("examples", f"specialty {specialty!r} ships no example case (SpecialtyBundle.examples): the "
                      "app's 'try an example' menu and the routing check need one", "warning")
         ids = [e.id for e in examples]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             self.add("examples", f"example ids used twice: {dupes}")
-        later = {e.id: e for g in again for e in (g if isinstance(g, (list, tuple)) else [g]) if isinstance(e, ExampleCase)}
+        later = {e.id: e for e in again if isinstance(e, ExampleCase)}
         out: list[tuple[ExampleCase, Case]] = []
         for ex in examples:
             where = f"example {ex.id!r}"
@@ -478,18 +505,13 @@ class _Checker:
         cases = list(examples) or [(None, _empty_case())]
         for ex, case in cases:
             where = f"example {ex.id!r}" if ex else "a case with no example"
-            own = self._route_scores(case)
-            for s in own:
-                if s.specialty not in self.names:
-                    continue
-                if s.specialty == specialty and s.template_id not in tpl_ids:
-                    self.add("route", f"{where}: score names template {s.template_id!r}, not one of {sorted(tpl_ids)}")
-            if ex is None:
-                continue
-            if not [s for s in own if s.specialty == specialty]:
-                self.add("route", f"{where}: the route hook gave no score for its own example")
             scores = self.host.route(case)
             self.collect_failures("route")
+            own = {s.template_id for s in scores if s.specialty == specialty}
+            if own != tpl_ids:
+                self.add("route", f"{where}: the host scored templates {sorted(own)}, expected {sorted(tpl_ids)}")
+            if ex is None:
+                continue
             decision = decide_route(scores, hint=case.specialty_hint)
             if ex.expected_template is None:
                 self.add("route", f"{where} has no expected_template: the routing check cannot run", "warning")
@@ -501,18 +523,6 @@ class _Checker:
                 self.add("route", f"{where} routes to {decision.choice.specialty}/{decision.choice.template_id}, "
                          f"expected {specialty}/{ex.expected_template}")
         return [(ex, c) for ex, c in cases if ex is not None]
-
-    def _route_scores(self, case: Case, check: str = "route", context: str = "") -> list[RouteScore]:
-        out: list[RouteScore] = []
-        for res in self._own_call("pixtralogist_route", check, context=context, case=case):
-            for s in res if isinstance(res, (list, tuple)) else [res]:
-                if not isinstance(s, RouteScore):
-                    self.add("route", f"pixtralogist_route returned {type(s).__name__}, not a RouteScore")
-                    continue
-                if not 0.0 <= s.score <= 1.0:
-                    self.add("route", f"score {s.score} of {s.template_id!r} is outside [0, 1]")
-                out.append(s)
-        return out
 
     # -- region sorter --------------------------------------------------------------------------
 
@@ -617,17 +627,23 @@ class _Checker:
                      snippets: list[GuidelineSnippet]) -> None:
         before = draft.model_dump()
         flags: list[Any] = []
+        rules = self._bundle(specialty).rules
+        if rules is not None:
+            try:
+                flags.extend(rules(draft, case, tpl, snippets) or [])
+            except Exception as exc:
+                self.add("verify", f"template {tpl.id!r}: the bundle's rules raised {type(exc).__name__}: {exc}")
         for res in self._own_call("pixtralogist_verify", "verify", draft=draft, case=case, template=tpl,
                                   snippets=snippets):
             flags.extend(res if isinstance(res, (list, tuple)) else [res])
         if draft.model_dump() != before:
-            self.add("verify", f"template {tpl.id!r}: pixtralogist_verify modified the draft (return flags instead)")
+            self.add("verify", f"template {tpl.id!r}: the rules modified the draft (return flags instead)")
         typed = []
         for fl in flags:
             if isinstance(fl, Flag):
                 typed.append(fl)
             else:
-                self.add("verify", f"pixtralogist_verify returned {type(fl).__name__}, not a Flag")
+                self.add("verify", f"the rules returned a {type(fl).__name__}, not a Flag")
         self._check_flags("verify", tpl, draft, typed, known_snippets={s.id for s in snippets})
 
     def _check_flags(self, check: str, tpl: Template, draft: Draft, flags: list[Flag],
@@ -655,22 +671,15 @@ class _Checker:
     # -- isolation ------------------------------------------------------------------------------
 
     def check_isolation_unknown(self) -> None:
-        """Hooks asked about an unknown specialty return nothing and do not raise."""
-        tpl = _foreign_template()
-        for hook, kwargs in [
-            ("pixtralogist_templates", {"specialty": UNKNOWN_SPECIALTY}),
-            ("pixtralogist_guidelines", {"specialty": UNKNOWN_SPECIALTY}),
-            ("pixtralogist_examples", {"specialty": UNKNOWN_SPECIALTY}),
-            ("pixtralogist_region_sorter", {"specialty": UNKNOWN_SPECIALTY, "template": tpl}),
-            ("pixtralogist_drafter", {"specialty": UNKNOWN_SPECIALTY, "template": tpl, "model": ModelConfig()}),
-            ("pixtralogist_model_config", {"specialty": UNKNOWN_SPECIALTY}),
-        ]:
-            if self._own_call(hook, "isolation", context=f" asked about specialty {UNKNOWN_SPECIALTY!r}", **kwargs):
-                self.add("isolation", f"{hook} answered for specialty {UNKNOWN_SPECIALTY!r}, which no plugin "
-                         "declares: return None for specialties you do not handle")
+        """The guidelines hook asked about an unknown specialty returns nothing and does not raise."""
+        hook = "pixtralogist_guidelines"
+        if self._own_call(hook, "isolation", context=f" asked about specialty {UNKNOWN_SPECIALTY!r}",
+                          specialty=UNKNOWN_SPECIALTY):
+            self.add("isolation", f"{hook} answered for specialty {UNKNOWN_SPECIALTY!r}, which no plugin "
+                     "declares: return None for specialties you do not add snippets to")
 
     def check_isolation(self, specialty: str, templates: list[Template]) -> None:
-        """Route and verify hooks see cases and drafts of other specialties without raising."""
+        """Bespoke routing signals and the verify hook see cases and drafts of other specialties without raising."""
         from pixtralogist.core.examples import example_to_case, list_examples
 
         foreign_cases = [_foreign_case()]
@@ -681,8 +690,14 @@ class _Checker:
         except Exception:  # another plugin's broken example is its own contract problem
             pass
         self.collect_failures("isolation")
+        signals = self._bundle(specialty).signals
         for case in foreign_cases:
-            self._route_scores(case, "isolation", " on a case of another specialty")
+            for tpl in templates if signals is not None else []:
+                try:
+                    signals(case, tpl)
+                except Exception as exc:
+                    self.add("isolation", f"the bundle's routing signals raised {type(exc).__name__} on a case of "
+                             f"another specialty: {exc}")
         tpl = _foreign_template()
         draft = _foreign_draft(tpl, foreign_cases[0])
         flags = []

@@ -13,9 +13,10 @@ from pixtralogist.agents.graph import after_apply
 from pixtralogist.agents.service import ReportingService
 from pixtralogist.core.errors import CaseError, UnknownSpecialtyError
 from pixtralogist.core.imaging import build_case
-from pixtralogist.core.models import RouteScore, Specialty
+from pixtralogist.core.models import Specialty
 from pixtralogist.core.plugin import hookimpl
 from pixtralogist.core.plugins import get_plugin_manager
+from pixtralogist.core.registry import SpecialtyBundle
 
 from conftest import REPO
 
@@ -55,14 +56,11 @@ class Rival:
     """A second specialty that scores every case like radiology does: a tie."""
 
     @hookimpl
-    def pixtralogist_specialty(self):
-        return Specialty(name="rival", label="Rival", version="1")
+    def pixtralogist_register(self, registry):
+        from pixtralogist.plugins.radiology.templates import get_template
 
-    @hookimpl
-    def pixtralogist_route(self, case):
-        from pixtralogist.plugins.radiology.routing import score_case
-
-        return [RouteScore(specialty="rival", template_id="cxr", score=score_case(case).score)]
+        cxr = get_template("cxr").model_copy(update={"id": "rival-cxr", "specialty": "rival"})
+        registry.add(SpecialtyBundle(specialty=Specialty(name="rival", label="Rival", version="1"), templates=[cxr]))
 
 
 def test_tie_pauses_for_a_choice_then_drafts(tmp_path, png):

@@ -18,6 +18,7 @@ from pixtralogist.core.backends.openai_backend import OpenAIBackend, normalize_e
 from pixtralogist.core.errors import BackendError
 from pixtralogist.core.models import ImpressionRules, ModelConfig, RegionSpec, Specialty, Template
 from pixtralogist.core.plugin import hookimpl
+from pixtralogist.core.registry import SpecialtyBundle
 
 REPORT = {
     "lung": "Small left pleural effusion. No pneumothorax.",
@@ -324,12 +325,9 @@ class Dental:
                    impression=ImpressionRules(normal="Normal bitewing."))
 
     @hookimpl
-    def pixtralogist_specialty(self):
-        return Specialty(name="dental", label="Dental", version="0.1.0")
-
-    @hookimpl
-    def pixtralogist_templates(self, specialty):
-        return [self.tpl] if specialty == "dental" else None
+    def pixtralogist_register(self, registry):
+        registry.add(SpecialtyBundle(specialty=Specialty(name="dental", label="Dental", version="0.1.0"),
+                                     templates=[self.tpl]))
 
 
 def test_new_plugins_get_model_drafting_from_the_generic_fallback(server):

@@ -264,7 +264,7 @@ def test_draft_case_end_to_end_through_the_site_settings(tiny, tmp_path):
 
 
 def test_models_command_checks_a_local_model_and_adapter(tiny, tmp_path, monkeypatch, capsys):
-    from pixtralogist.core.cli import main
+    from pixtralogist.cli import main
 
     monkeypatch.setenv("PIXTRALOGIST_DISABLE_PLUGIN_AUTOLOAD", "1")
     cfg = tmp_path / "site.yaml"

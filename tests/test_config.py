@@ -178,7 +178,7 @@ def _closed_port() -> int:
 
 
 def test_models_command_lists_and_checks_without_tracebacks(tmp_path, monkeypatch, capsys):
-    from pixtralogist.core.cli import main
+    from pixtralogist.cli import main
 
     monkeypatch.setenv("PIXTRALOGIST_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.setenv("PIXTRALOGIST_HOME", str(tmp_path))
@@ -214,7 +214,7 @@ def test_models_command_lists_and_checks_without_tracebacks(tmp_path, monkeypatc
 
 
 def test_models_help_is_fast_and_documented():
-    from pixtralogist.core.cli import build_parser
+    from pixtralogist.cli import build_parser
 
     parser = build_parser()
     sub = parser._subparsers._group_actions[0].choices["models"]  # noqa: SLF001

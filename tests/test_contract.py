@@ -18,12 +18,12 @@ from pixtralogist.core.models import (
     ImpressionRules,
     Provenance,
     RegionSpec,
-    RouteScore,
     Specialty,
     Template,
 )
 from pixtralogist.core.plugin import hookimpl
 from pixtralogist.core.plugins import get_plugin_manager
+from pixtralogist.core.registry import SpecialtyBundle
 from pixtralogist.core.testing import (
     ContractProblem,
     PluginContractError,
@@ -116,50 +116,42 @@ class BrokenSorter:
         return {"part": text}
 
 
+def _broken_signals(case, template):
+    if "Contract check" in case.indication:
+        raise RuntimeError("cannot read foreign cases")
+    return None
+
+
+def _broken_rules(draft, case, template, snippets):
+    return [Flag(code="x", severity="warning", message="m", snippet_ids=["unknown-snippet"], finding_id="f-unknown")]
+
+
 class Broken:
-    """Breaks one rule per hook."""
+    """Breaks one rule per part of its bundle, and per cross-plugin hook."""
 
     @hookimpl
-    def pixtralogist_specialty(self):
-        return Specialty(name="broken", label="Broken", version="one")
+    def pixtralogist_register(self, registry):
+        registry.add(SpecialtyBundle(
+            specialty=Specialty(name="broken", label="Broken", version="one"),
+            templates=[TPL],
+            examples=lambda: [ExampleCase(id="broken-1", specialty="broken", title="Broken",
+                                          images=[ExampleImage(filename="a.png", data=_png())],
+                                          notes="part abnormal", expected_template="broken-tpl")],
+            drafter=lambda template, model: BrokenDrafter(),
+            sorter=lambda template: BrokenSorter(),
+            guidelines=[GuidelineSnippet(id="b-1", specialty="broken", text="t", source=" ", regions=["nowhere"],
+                                         template_ids=["missing-tpl"])],
+            rules=_broken_rules,
+            signals=_broken_signals,
+        ))
 
     @hookimpl
-    def pixtralogist_templates(self, specialty):
-        return [TPL]  # answers for every specialty
+    def pixtralogist_guidelines(self, specialty):  # answers for every specialty
+        return [GuidelineSnippet(id=f"b-{specialty}", specialty=specialty, text="t", source="s")]
 
     @hookimpl
-    def pixtralogist_route(self, case):
-        if "Contract check" in case.indication:
-            raise RuntimeError("cannot read foreign cases")
-        return [RouteScore(specialty="broken", template_id="no-such-template", score=0.1)]
-
-    @hookimpl
-    def pixtralogist_examples(self, specialty):
-        if specialty != "broken":
-            return None
-        return [ExampleCase(id="broken-1", specialty="broken", title="Broken",
-                            images=[ExampleImage(filename="a.png", data=_png())], notes="part abnormal",
-                            expected_template="broken-tpl")]
-
-    @hookimpl
-    def pixtralogist_drafter(self, specialty, template, model):
-        return BrokenDrafter() if specialty == "broken" else None
-
-    @hookimpl
-    def pixtralogist_region_sorter(self, specialty, template):
-        return BrokenSorter() if specialty == "broken" else None
-
-    @hookimpl
-    def pixtralogist_guidelines(self, specialty):
-        if specialty != "broken":
-            return None
-        return [GuidelineSnippet(id="b-1", specialty="broken", text="t", source=" ", regions=["nowhere"],
-                                 template_ids=["missing-tpl"])]
-
-    @hookimpl
-    def pixtralogist_verify(self, draft, case, template, snippets):
-        return [Flag(code="x", severity="warning", message="m", snippet_ids=["unknown-snippet"],
-                     finding_id="f-unknown")]
+    def pixtralogist_verify(self, draft, case, template, snippets):  # flags every specialty's drafts
+        return [Flag(code="y", severity="info", message="m")]
 
 
 def _has(problems: list[ContractProblem], check: str, *words: str, severity: str = "error") -> bool:
@@ -175,7 +167,6 @@ def test_broken_plugin_problems_are_each_reported():
         ("guidelines", ("no source",)),
         ("guidelines", ("regions", "nowhere")),
         ("guidelines", ("templates", "missing-tpl")),
-        ("route", ("no-such-template",)),
         ("route", ("not routed confidently",)),
         ("region_sorter", ("ghost",)),
         ("region_sorter", ("sort() returned keys",)),
@@ -189,7 +180,7 @@ def test_broken_plugin_problems_are_each_reported():
         ("drafter", ("names region 'nowhere'",)),
         ("verify", ("unknown-snippet",)),
         ("verify", ("names a finding",)),
-        ("isolation", ("pixtralogist_templates answered",)),
+        ("isolation", ("pixtralogist_guidelines answered",)),
         ("isolation", ("RuntimeError on a case of another specialty",)),
     ]
     missing = [(c, w) for c, w in expected if not _has(problems, c, *w)]
@@ -197,10 +188,11 @@ def test_broken_plugin_problems_are_each_reported():
     assert _has(problems, "templates", "'others'", severity="warning")
     assert _has(problems, "drafter", "Bad Code", severity="warning")
     assert _has(problems, "isolation", "flagged a draft", severity="warning")
+    assert _has(problems, "templates", "declares no routing signal", severity="warning")
     with pytest.raises(PluginContractError) as info:
         assert_plugin_contract(Broken())
     assert isinstance(info.value, AssertionError)
-    assert "no-such-template" in str(info.value) and len(info.value.problems) >= len(expected)
+    assert "unknown-snippet" in str(info.value) and len(info.value.problems) >= len(expected)
 
 
 def test_unknown_names_and_unregistrable_plugins_are_problems_not_crashes():
@@ -209,14 +201,14 @@ def test_unknown_names_and_unregistrable_plugins_are_problems_not_crashes():
 
     class Misspelt:
         @hookimpl
-        def pixtralogist_specialty(self):
-            return Specialty(name="misspelt", label="M", version="1.0")
+        def pixtralogist_register(self, registry):
+            return None
 
-        def pixtralogist_templtes(self, specialty):  # not a hook: registration refuses the plugin
+        def pixtralogist_registr(self, registry):  # not a hook: registration refuses the plugin
             return None
 
     problems = check_plugin(Misspelt())
-    assert [p.check for p in problems] == ["register"] and "pixtralogist_templtes" in problems[0].message
+    assert [p.check for p in problems] == ["register"] and "pixtralogist_registr" in problems[0].message
 
 
 def test_a_plugin_with_no_specialty_and_no_examples():
@@ -226,4 +218,4 @@ def test_a_plugin_with_no_specialty_and_no_examples():
             return None
 
     problems = check_plugin(Extender())
-    assert _has(problems, "specialty", "declares no specialty")
+    assert _has(problems, "specialty", "registers no specialty")

@@ -62,7 +62,7 @@ def test_instructions_in_notes_are_data():
 
 @pytest.fixture(scope="module")
 def drafter():
-    d = plugin.pixtralogist_drafter("dermatology", TPL, ModelConfig())
+    d = plugin.drafter_for(TPL, ModelConfig())
     assert isinstance(d, DictationDrafter) and isinstance(d, Drafter)
     return d
 
@@ -120,9 +120,8 @@ def test_same_case_same_draft(drafter):
 
 def test_model_backends_get_the_dermatology_model_drafter():
     cfg = ModelConfig(backend="openai", endpoint="http://127.0.0.1:9", model_name="m")
-    d = plugin.pixtralogist_drafter("dermatology", TPL, cfg)
+    d = plugin.drafter_for(TPL, cfg)
     assert isinstance(d, DermatologyModelDrafter) and d.plugin == "dermatology"
-    assert plugin.pixtralogist_drafter("radiology", TPL, cfg) is None
 
 
 def test_prompt_names_the_regions_and_the_dermatology_rules():

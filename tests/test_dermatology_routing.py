@@ -1,4 +1,4 @@
-"""Dermatology routing: pure scores, and decisions with the real plugin manager (every builtin)."""
+"""Dermatology routing: its templates' scores among every builtin's, and decisions with the real plugin manager (every builtin)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from pixtralogist.core.models import Case
 from pixtralogist.core.pipeline import route_case
 from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.plugins.dermatology.examples import dicom_photo, lesion_image
-from pixtralogist.plugins.dermatology.routing import score_case
+from pixtralogist.core.testing import route_score
+
+
+def score_case(case):
+    """Dermatology's best template score, with every builtin template scored together (as in the app)."""
+    return route_score(case, "dermatology")
 
 
 def _png(rgb: bool) -> bytes:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pixtralogist.core.models import Case
+from pixtralogist.core.models import Case, ModelConfig
+from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.plugins.dermatology import plugin
 from pixtralogist.plugins.dermatology.rules import (
     abcde_features,
@@ -17,13 +18,13 @@ from pixtralogist.plugins.dermatology.rules import (
 from pixtralogist.plugins.dermatology.templates import get_template
 
 TPL = get_template()
-SNIPPETS = plugin.pixtralogist_guidelines("dermatology")
+SNIPPETS = get_plugin_manager(autoload=False).guidelines("dermatology")
 IDS = {s.id for s in SNIPPETS}
 
 
 def draft(notes: str, indication: str = ""):
     case = Case(notes=notes, indication=indication)
-    d = plugin.pixtralogist_drafter("dermatology", TPL, plugin.pixtralogist_model_config("dermatology"))
+    d = plugin.drafter_for(TPL, ModelConfig())
     return case, d.draft(case, TPL)
 
 

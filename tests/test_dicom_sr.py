@@ -17,7 +17,7 @@ from pydicom.uid import ComprehensiveSRStorage
 from pydicom.valuerep import DT
 
 from pixtralogist.core import dicom_sr
-from pixtralogist.core.dicom_sr import PRIVATE_SCHEME, REGION_CODES, person_name, region_concept
+from pixtralogist.core.dicom_sr import PRIVATE_SCHEME, person_name, region_concept
 from pixtralogist.core.errors import ExportError
 from pixtralogist.core.export import EXPORT_FORMATS, export_bytes, export_filename
 from pixtralogist.core.imaging import build_case
@@ -174,12 +174,14 @@ def test_unsigned_draft_round_trips_as_a_partial_unverified_comprehensive_sr(stu
     # the content tree: a Diagnostic Imaging Report with findings per region and the impression
     assert code_of(sr) == ("LN", "18748-4") and sr.ValueType == "CONTAINER"
     findings = child(sr, "DCM", "121070")
-    expected = [(region_concept(draft, r).scheme_designator, region_concept(draft, r).value) for r in draft.regions]
+    tpl = template
+    expected = [(region_concept(draft, r, tpl).scheme_designator, region_concept(draft, r, tpl).value)
+                for r in draft.regions]
     assert [code_of(c) for c in findings.ContentSequence] == expected
     assert draft.template_id == "ct_chest" and ("SCT", "3120008") in expected  # the pleura, by SNOMED CT
     for region in draft.regions:
         box = child(findings, *expected[draft.regions.index(region)])
-        if (draft.template_id, region) not in REGION_CODES:
+        if tpl.region(region).snomed is None:
             assert box.ConceptNameCodeSequence[0].CodeMeaning == draft.region_labels[region]
         assert " ".join(texts(box, "DCM", "121071")) == draft.region_text(region)
     assert texts(child(sr, "DCM", "121060"), "DCM", "121060") == ["Cough."]  # History: the indication
@@ -308,8 +310,10 @@ def test_region_codes_are_in_pydicoms_code_dictionary():
 
     from pixtralogist.plugins.radiology.templates import get_template
 
-    for (template_id, region), name in REGION_CODES.items():
-        assert region in get_template(template_id).region_names
+    named = {(t, r.name): r.snomed for t in ("cxr", "ct_chest", "mri_brain") for r in get_template(t).regions if r.snomed}
+    assert named == {("cxr", "heart"): "Heart", ("cxr", "bone"): "Bone", ("ct_chest", "pleura"): "Pleura",
+                     ("ct_chest", "upper_abdomen"): "UpperAbdomen"}
+    for name in named.values():
         code = getattr(codes.SCT, name)
         assert code.scheme_designator == "SCT" and code.value.isdigit()
     assert (codes.SCT.Heart.value, codes.SCT.Pleura.value) == ("80891009", "3120008")

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from pixtralogist.core.cli import main
+from pixtralogist.cli import main
 from pixtralogist.finetune.annotation import AnnotationEntry, write_annotation
 from pixtralogist.finetune.evaluate import (
     evaluate,

@@ -102,22 +102,22 @@ def test_routing_does_not_steal_and_is_not_stolen(host):
     ("Tooth 12.", {"teeth"}),
     ("Comparison with the prior film.", {"others"}),
 ])
-def test_region_sorter(dental_installed_module, sentence, regions):
-    from pixtralogist_dental.sorter import DentalSorter
-
-    sorter = DentalSorter()
+def test_region_sorter(host, sentence, regions):
+    sorter = host.region_sorter("dental", host.template("dental"))  # the kit's sorter on the dental lexicon
     assert sorter.classify(sentence) == frozenset(regions)
     sorted_ = sorter.sort(sentence)
     assert set(sorted_) == set(sorter.regions) and all(sentence in sorted_[r] for r in regions)
 
 
 def test_dictation_keeps_negations_and_hedges(dental_installed_module):
-    from pixtralogist_dental.drafter import parse_dictation
+    from pixtralogist.kit import parse_dictation
+    from pixtralogist_dental.plugin import lexicon
 
-    assert parse_dictation("no PA lucency; ? caries #36, perio nl\nMOD amalg 46") == [
-        "No periapical lucency.", "Possible caries tooth 36.", "Periodontal normal.", "MOD amalgam 46.",
+    # the lexicon's shorthand ("PA", "perio", "amalg", "MOD" stays MOD, not the base's "moderate")
+    assert parse_dictation("no PA lucency; ? caries #36, perio nl\nMOD amalg 46", lexicon=lexicon()) == [
+        "No periapical lucency.", "Possible caries #36.", "Periodontal normal.", "MOD amalgam 46.",
     ]
-    assert parse_dictation("") == []
+    assert parse_dictation("", lexicon=lexicon()) == []
 
 
 # --- end to end through the agent service ------------------------------------------------------------

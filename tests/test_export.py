@@ -54,6 +54,12 @@ def _prov(**kw) -> Provenance:
     return Provenance(**base)
 
 
+def _cxr():
+    from pixtralogist.plugins.radiology.templates import get_template
+
+    return get_template("cxr")
+
+
 def _case(n_images: int = 2) -> Case:
     images = []
     for i in range(1, n_images + 1):
@@ -202,7 +208,7 @@ def test_fhir_signed_is_final_with_interpreter():
 def test_fhir_presented_form_decodes_to_the_report_text():
     case = _case()
     d = _draft(case, signed=True)
-    form = to_fhir(d, case)["presentedForm"][0]
+    form = to_fhir(d, case, template=_cxr())["presentedForm"][0]
     data = base64.b64decode(form["data"])
     assert data.decode("utf-8") == to_text(d)
     assert form["size"] == len(data)
@@ -213,7 +219,7 @@ def test_fhir_presented_form_decodes_to_the_report_text():
 @pytest.mark.parametrize(("n", "code"), [(1, "36554-4"), (2, "36643-5"), (3, "18748-4")])
 def test_fhir_code_follows_the_number_of_views(n, code):
     case = _case(n)
-    res = to_fhir(_draft(case), case)
+    res = to_fhir(_draft(case), case, template=_cxr())  # the codes come from the template's data
     assert res["code"]["coding"][0]["code"] == code
     assert res["code"]["coding"][0]["system"] == "http://loinc.org"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pixtralogist.core.cli import main
+from pixtralogist.cli import main
 from pixtralogist.core.errors import ConfigError
 from pixtralogist.finetune.config import DPOTrainConfig, TrainConfig, config_help, load_yaml_config
 from pixtralogist.finetune.registry import AdapterRegistry, RegistryError, active_adapter, write_metadata

@@ -230,7 +230,7 @@ def test_gate_promotes_a_better_version_refuses_a_worse_one_and_rolls_back(run, 
 
 
 def test_cli_train_from_yaml(tiny, tmp_path):
-    from pixtralogist.core.cli import main
+    from pixtralogist.cli import main
 
     out = tmp_path / "adapters" / "radiology" / "cli-v1"
     cfg = tmp_path / "train.yaml"

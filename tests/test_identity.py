@@ -9,7 +9,7 @@ import pydicom
 import pytest
 
 from pixtralogist.agents.service import ReportingService
-from pixtralogist.core.cli import main
+from pixtralogist.cli import main
 from pixtralogist.core.imaging import build_case
 from pixtralogist.core.plugins import get_plugin_manager
 

@@ -107,7 +107,7 @@ def test_existing_database_without_the_quality_table_is_migrated(tmp_path, host)
 
 
 def test_quality_cli_prints_groups(tmp_path, host, capsys):
-    from pixtralogist.core.cli import main
+    from pixtralogist.cli import main
     from pixtralogist.core.feedback import FeedbackStore
 
     store = FeedbackStore.open(tmp_path / "fb.sqlite")
@@ -265,7 +265,7 @@ def test_live_check_passes_a_version_that_is_not_worse(tmp_path, host):
 
 
 def test_learn_and_tiny_model_commands_have_help(capsys):
-    from pixtralogist.core.cli import main
+    from pixtralogist.cli import main
 
     for argv in (["learn", "--help"], ["quality", "--help"], ["finetune", "tiny-model", "--help"]):
         with pytest.raises(SystemExit) as exc:

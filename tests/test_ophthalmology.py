@@ -15,7 +15,8 @@ from pixtralogist.core.protocols import Drafter, RegionSorter
 from pixtralogist.plugins.ophthalmology import lexicon
 from pixtralogist.plugins.ophthalmology.dictation import parse_dictation, parse_statements
 from pixtralogist.plugins.ophthalmology.grading import Described, derive, lesion_mentions, stated_grades
-from pixtralogist.plugins.ophthalmology.routing import fundus_like, score_case
+from pixtralogist.core.testing import route_scores
+from pixtralogist.plugins.ophthalmology.routing import fundus_like
 from pixtralogist.plugins.ophthalmology.sorter import FundusSorter, OctaSorter
 from pixtralogist.plugins.ophthalmology.templates import FUNDUS_REGIONS, OCTA_REGIONS, get_template, load_templates
 
@@ -83,18 +84,18 @@ def test_metadata_free_fundus_png_routes_on_words(host, fundus_png):
 
 def test_octa_words_choose_the_octa_template():
     case = Case(indication="OCT angiography of the macula", notes="FAZ enlarged, reduced vessel density in the DCP")
-    scores = {s.template_id: s.score for s in score_case(case)}
+    scores = {s.template_id: s.score for s in route_scores(case, SPEC)}
     assert scores["octa"] >= 0.6 and scores["octa"] - scores["fundus"] >= 0.1
 
 
 def test_routing_signals_and_penalties():
-    plain = {s.template_id: s.score for s in score_case(Case())}
+    plain = {s.template_id: s.score for s in route_scores(Case(), SPEC)}
     assert max(plain.values()) == 0
-    skin = max(s.score for s in score_case(Case(indication="changing mole on the back, dermoscopy")))
+    skin = max(s.score for s in route_scores(Case(indication="changing mole on the back, dermoscopy"), SPEC))
     assert skin < 0.2
-    ct = {s.template_id: s.score for s in score_case(Case(modality="CT", indication="eye pain"))}
+    ct = {s.template_id: s.score for s in route_scores(Case(modality="CT", indication="eye pain"), SPEC)}
     assert max(ct.values()) < 0.2  # a CT of the orbit is radiology's business
-    hinted = score_case(Case(specialty_hint=SPEC))
+    hinted = route_scores(Case(specialty_hint=SPEC), SPEC)
     assert hinted[0].score >= 0.95 and any("specialty requested" in r for r in hinted[0].reasons)
 
 
@@ -104,7 +105,7 @@ def test_fundus_image_cue_is_a_hint_only(fundus_png, xray_png):
     assert fundus_like(fundus_case.images[0]) and not fundus_like(xray_case.images[0])
     red_square = build_case([png(Image.new("RGB", (64, 64), (200, 40, 30)))])
     assert not fundus_like(red_square.images[0])  # no dark surround
-    assert max(s.score for s in score_case(fundus_case)) < 0.6  # never routes on its own
+    assert max(s.score for s in route_scores(fundus_case, SPEC)) < 0.6  # never routes on its own
 
 
 # --- templates -----------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ def test_templates_regions_and_defaults():
     assert tuple(tpls["octa"].region_names) == OCTA_REGIONS
     assert "OP" in tpls["fundus"].modalities and "OPT" in tpls["octa"].modalities
     for t in tpls.values():
-        assert t.specialty == SPEC and t.body_parts == ["EYE"]
+        assert t.specialty == SPEC and t.body_parts[0] == "EYE"
         for r in t.regions:
             a = analyze(r.normal, extra_terms=lexicon.NLP_TERMS)
             assert not a.abnormal, r.normal  # normal statements are normal

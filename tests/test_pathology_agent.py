@@ -36,7 +36,7 @@ def codes(turn) -> set[str]:
     return {f.code for f in turn.flags}
 
 
-def test_consistent_example_end_to_end(service, examples):
+def test_consistent_example_end_to_end(host, service, examples):
     case = example_to_case(examples["pathology-breast-lumpectomy"])
     turn = service.start(case)
     assert turn.status == "review", turn.error
@@ -63,9 +63,9 @@ def test_consistent_example_end_to_end(service, examples):
 
     turn = service.sign(turn.case_id, "Dr Path Example")
     assert turn.status == "signed" and turn.draft.signed_by == "Dr Path Example"
-    fhir = to_fhir(turn.draft, case, citations=turn.citations)
+    fhir = to_fhir(turn.draft, case, citations=turn.citations, template=host.template(turn.draft.template_id))
     assert fhir["resourceType"] == "DiagnosticReport" and fhir["status"] == "final"
-    assert fhir["category"][0]["coding"][0]["code"] == "PAT"
+    assert fhir["category"][0]["coding"][0]["code"] == "PAT"  # the template's service section
     text = base64.b64decode(fhir["presentedForm"][0]["data"]).decode("utf-8")
     assert "pT2 pN1a." in text and "Nottingham grade 2" in text and "Dr Path Example" in text
 

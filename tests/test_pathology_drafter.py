@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pixtralogist.core.models import Case, Draft, ModelConfig
+from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.core.protocols import Drafter
 from pixtralogist.core.structured import parse_regions
 from pixtralogist.plugins.pathology import plugin
@@ -16,7 +17,8 @@ from pixtralogist.plugins.pathology.sorter import SynopticSorter
 from pixtralogist.plugins.pathology.templates import core_elements, get_template
 
 TPL = get_template("breast-resection")
-SNIPPETS = plugin.pixtralogist_guidelines("pathology")
+HOST = get_plugin_manager(autoload=False)
+SNIPPETS = HOST.guidelines("pathology")
 CONSISTENT = (
     "Procedure: L breast lumpectomy with SLNB\nSite: UOQ, 2 o'clock\nIDC NST\n"
     "Nottingham grade 2 (tubules 3, pleomorphism 2, mitoses 2; total 7)\nTumor size 2.1 cm\n"
@@ -222,9 +224,11 @@ def test_not_reported_wording():
 def test_rules_leave_the_draft_unchanged_and_other_specialties_alone(drafter):
     d = draft_of(drafter, CONSISTENT)
     before = d.model_dump()
-    plugin.pixtralogist_verify(d, Case(), TPL, SNIPPETS)
+    HOST.verify(d, Case(), TPL, SNIPPETS)
     assert d.model_dump() == before
-    assert plugin.pixtralogist_verify(d.model_copy(update={"specialty": "radiology"}), Case(), TPL, SNIPPETS) is None
+    radiology = d.model_copy(update={"specialty": "radiology", "template_id": "cxr"})
+    assert not [f for f in HOST.verify(radiology, Case(), TPL, SNIPPETS) if f.code in {
+        g.code for g in verify(d, Case(), TPL, SNIPPETS)}]  # the host asks only the draft's own bundle
 
 
 # --- guidelines and templates ----------------------------------------------------------------
@@ -262,13 +266,12 @@ def test_template_defaults_never_state_a_finding():
 
 def test_hook_returns_a_model_drafter_for_model_backends():
     cfg = ModelConfig(backend="openai", endpoint="http://127.0.0.1:9", model_name="m")
-    d = plugin.pixtralogist_drafter("pathology", TPL, cfg)
+    d = plugin.drafter_for(TPL, cfg)
     assert isinstance(d, PathologyModelDrafter) and d.plugin == "pathology"
     prompt = d.prompt(Case(notes="IDC NST, G2"), TPL)
     assert PATHOLOGY_INSTRUCTION in prompt and prompt.rstrip().endswith("Answer now with the JSON object only.")
     for r in TPL.region_names:
         assert f'"{r}"' in prompt
-    assert plugin.pixtralogist_drafter("radiology", TPL, cfg) is None
 
 
 def test_model_answer_parses_into_the_synoptic_regions():

@@ -83,7 +83,7 @@ def test_case_text_with_markup_is_refused_before_anything_is_saved(service, png,
 
 
 def test_cli_draft_refuses_markup_in_the_notes(png, capsys):
-    from pixtralogist.core.cli import main
+    from pixtralogist.cli import main
 
     assert main(["draft", "--image", str(png), "--notes", f"heart nl {PAYLOADS[5]}", "--specialty", "radiology"]) == 2
     err = capsys.readouterr().err

@@ -16,11 +16,10 @@ from pixtralogist.core.imaging import build_case
 from pixtralogist.core.models import Case
 from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.core.routing import decide_route
-from pixtralogist.plugins.radiology import routing
+from pixtralogist.core.testing import route_score, route_scores
 from pixtralogist.plugins.radiology.dictation import parse_dictation
-from pixtralogist.plugins.radiology.dictation_profiles import CT_CHEST_PROFILE, MRI_BRAIN_PROFILE
 from pixtralogist.plugins.radiology.examples import chest_radiograph_png, radiology_examples
-from pixtralogist.plugins.radiology.lexicon_sorter import LexiconSorter, accuracy
+from pixtralogist.kit.sorter import LexiconSorter, accuracy
 from pixtralogist.plugins.radiology.region_sorters import sorter_for
 from pixtralogist.plugins.radiology.rules import fleischner_exclusion, patient_age, verify
 from pixtralogist.plugins.radiology.templates import CT_CHEST_REGIONS, MRI_BRAIN_REGIONS
@@ -197,7 +196,7 @@ def dicom(test_file: str, **tags) -> bytes:
 
 
 def best(case: Case) -> str | None:
-    d = decide_route(routing.score_all(case), hint=case.specialty_hint)
+    d = decide_route(route_scores(case, "radiology"), hint=case.specialty_hint)
     return d.choice.template_id if d.status == "routed" else None
 
 
@@ -231,7 +230,7 @@ def test_templates_have_the_regions_and_normal_defaults(host):
     assert [t.id for t in host.templates("radiology")][0] == "cxr"  # the clinician's default stays first
 
 
-# --- routing (pure functions) ------------------------------------------------------------------------
+# --- routing (the templates' declared signals, scored by core) ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -252,7 +251,7 @@ def test_templates_have_the_regions_and_normal_defaults(host):
 )
 def test_dicom_routing(test_file, tags, expected):
     case = build_case([dicom(test_file, **tags)])
-    assert best(case) == expected, [(s.template_id, s.score, s.reasons) for s in routing.score_all(case)]
+    assert best(case) == expected, [(s.template_id, s.score, s.reasons) for s in route_scores(case, "radiology")]
 
 
 @pytest.mark.parametrize(
@@ -268,24 +267,24 @@ def test_dicom_routing(test_file, tags, expected):
 )
 def test_png_routing_by_request_words(fields, expected):
     case = build_case([chest_radiograph_png(64)], **fields)
-    assert best(case) == expected, [(s.template_id, s.score) for s in routing.score_all(case)]
+    assert best(case) == expected, [(s.template_id, s.score) for s in route_scores(case, "radiology")]
 
 
 def test_the_study_description_counts_as_the_request():
     ct = build_case([dicom("CT_small.dcm", StudyDescription="CT THORAX LOW DOSE")])
-    assert any("study description" in r for r in routing.score_ct_chest(ct).reasons)
+    assert any("study description" in r for r in route_score(ct, "radiology", "ct_chest").reasons)
 
 
 def test_hint_lifts_only_the_best_template():
     ct = build_case([dicom("CT_small.dcm", BodyPartExamined="CHEST")], specialty_hint="radiology")
-    scores = {s.template_id: s for s in routing.score_all(ct)}
+    scores = {s.template_id: s for s in route_scores(ct, "radiology")}
     assert scores["ct_chest"].score >= 0.95 and "specialty requested" in scores["ct_chest"].reasons
     assert scores["cxr"].score < 0.5
     assert best(ct) == "ct_chest"
     plain = Case(notes="heart nl", specialty_hint="radiology")
-    assert routing.score_case(plain, "cxr").score >= 0.95  # a bare chest dictation is still a radiograph
+    assert route_score(plain, "radiology", "cxr").score >= 0.95  # a bare chest dictation is still a radiograph
     with pytest.raises(KeyError):
-        routing.score_case(plain, "ct-abdomen")
+        route_score(plain, "radiology", "ct-abdomen")
 
 
 def test_plugin_routes_every_template(host):
@@ -351,20 +350,20 @@ def test_a_lexicon_naming_an_unknown_region_is_refused():
 
 def test_profiles_change_only_what_is_study_specific():
     assert parse_dictation("no acute") == ["No acute cardiopulmonary abnormality."]
-    assert parse_dictation("no acute", profile=CT_CHEST_PROFILE) == ["No acute intrathoracic abnormality."]
-    assert parse_dictation("no acute", profile=MRI_BRAIN_PROFILE) == ["No acute intracranial abnormality."]
-    assert parse_dictation("L mastoid eff", profile=MRI_BRAIN_PROFILE) == ["Left mastoid effusion."]
-    assert parse_dictation("small L eff", profile=CT_CHEST_PROFILE) == ["Small left pleural effusion."]
-    assert parse_dictation("no sah or sdh", profile=MRI_BRAIN_PROFILE) == [
+    assert parse_dictation("no acute", template="ct_chest") == ["No acute intrathoracic abnormality."]
+    assert parse_dictation("no acute", template="mri_brain") == ["No acute intracranial abnormality."]
+    assert parse_dictation("L mastoid eff", template="mri_brain") == ["Left mastoid effusion."]
+    assert parse_dictation("small L eff", template="ct_chest") == ["Small left pleural effusion."]
+    assert parse_dictation("no sah or sdh", template="mri_brain") == [
         "No subarachnoid hemorrhage or subdural hematoma."]
-    assert parse_dictation("R cp angle mass", profile=MRI_BRAIN_PROFILE) == ["Right cerebellopontine angle mass."]
-    assert parse_dictation("ventricles nl", profile=MRI_BRAIN_PROFILE) == ["The ventricles are normal."]
+    assert parse_dictation("R cp angle mass", template="mri_brain") == ["Right cerebellopontine angle mass."]
+    assert parse_dictation("ventricles nl", template="mri_brain") == ["The ventricles are normal."]
     assert parse_dictation("sdh") == ["Sdh."]  # the chest radiograph table does not know brain shorthand
 
 
 def test_negation_governs_a_list_closed_by_or_without_serial_comma():
     assert parse_dictation("no eff, ptx or consol") == ["No pleural effusion, pneumothorax or consolidation."]
-    assert parse_dictation("no ich, mass or mls", profile=MRI_BRAIN_PROFILE) == [
+    assert parse_dictation("no ich, mass or mls", template="mri_brain") == [
         "No intracranial hemorrhage, mass or midline shift."]
     assert parse_dictation("small L eff, R ptx or atx") == ["Small left pleural effusion.",
                                                              "Right pneumothorax or atelectasis."]

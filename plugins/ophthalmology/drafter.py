@@ -81,7 +81,7 @@ class EyeDictationDrafter(DictationDraftBase):
         else:
             from pixtralogist.plugins.ophthalmology.plugin import sorter_for
 
-            sorter = sorter_for(template.id)
+            sorter = sorter_for(template)
         if sorter is None or not callable(getattr(sorter, "classify", None)):
             raise DraftingError(f"no region sorter for the ophthalmology template {template.id!r}")
         return sorter

@@ -1,127 +1,67 @@
-"""The ophthalmology plugin's hook implementations (registered as a built-in).
+"""The ophthalmology plugin: registers its specialty bundle (a built-in).
 
-Templates ``fundus`` (optic disc, macula, vessels, periphery, others) and
-``octa`` (foveal avascular zone, superficial and deep capillary plexus,
-non-perfusion, neovascularization, others); routing on DICOM OP/OPT, body part
-EYE, descriptions, words and a fundus image cue; an offline drafter from
-dictation and the model drafter with eye-report instructions; ICDR / DME /
-laterality rule checks; guideline snippets; synthetic example cases.
+Templates ``fundus`` (optic disc, macula, vessels, periphery, others) and ``octa`` (foveal avascular
+zone, superficial and deep capillary plexus, non-perfusion, neovascularization, others) are data with
+their routing signals; a fundus-photograph image cue is the bespoke routing signal; an offline
+drafter from dictation and the model drafter with eye-report instructions; ICDR / DME / laterality
+rule checks; guideline snippets; synthetic example cases.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 from pixtralogist import __version__
-from pixtralogist.core.models import (
-    Case,
-    ExampleCase,
-    GuidelineSnippet,
-    ModelConfig,
-    RouteScore,
-    Specialty,
-    Template,
-)
+from pixtralogist.core.models import Case, ModelConfig, Specialty, Template
 from pixtralogist.core.plugin import hookimpl
+from pixtralogist.core.registry import Registry, SpecialtyBundle
+from pixtralogist.core.routing import Evidence
 
 NAME = "ophthalmology"
 VERSION = __version__
-TEMPLATE_IDS = ("fundus", "octa")
-
-
-@hookimpl
-def pixtralogist_specialty() -> Specialty:
-    return Specialty(
-        name=NAME,
-        label="Ophthalmology",
-        version=VERSION,
-        description="Fundus photographs and OCT angiography: findings by region with the eye (OD/OS) kept; "
-                    "ICDR diabetic retinopathy checks.",
-    )
-
-
-@hookimpl
-def pixtralogist_templates(specialty: str) -> list[Template] | None:
-    if specialty != NAME:
-        return None
-    from pixtralogist.plugins.ophthalmology.templates import load_templates
-
-    return list(load_templates())
-
-
-@hookimpl
-def pixtralogist_route(case: Case) -> list[RouteScore]:
-    from pixtralogist.plugins.ophthalmology.routing import score_case
-
-    return score_case(case)
+PACKAGE = "pixtralogist.plugins.ophthalmology"
 
 
 @lru_cache(maxsize=None)
-def sorter_for(template_id: str):
-    """The (shared, stateless) region sorter of one ophthalmology template, or None."""
+def _sorter(template_id: str):
     from pixtralogist.plugins.ophthalmology.sorter import FundusSorter, OctaSorter
 
     return {"fundus": FundusSorter, "octa": OctaSorter}.get(template_id, lambda: None)()
 
 
-@hookimpl
-def pixtralogist_region_sorter(specialty: str, template: Template):
-    if specialty != NAME or template.id not in TEMPLATE_IDS:
-        return None
-    return sorter_for(template.id)
+def sorter_for(template: Template):
+    """The (shared, stateless) region sorter of one ophthalmology template, or None."""
+    return _sorter(template.id)
 
 
-@hookimpl
-def pixtralogist_drafter(specialty: str, template: Template, model: ModelConfig):
-    if specialty != NAME:
-        return None
+def drafter_for(template: Template, model: ModelConfig):
     if model.backend != "offline":
         from pixtralogist.plugins.ophthalmology.model_drafter import EyeModelDrafter
 
         return EyeModelDrafter(model, specialty=NAME, plugin=NAME, plugin_version=VERSION)
-    if template.id not in TEMPLATE_IDS:
+    if sorter_for(template) is None:
         return None
     from pixtralogist.plugins.ophthalmology.drafter import EyeDictationDrafter
 
-    return EyeDictationDrafter(plugin_version=VERSION, plugin=NAME, sorter_for=lambda t: sorter_for(t.id))
+    return EyeDictationDrafter(plugin_version=VERSION, plugin=NAME, sorter_for=sorter_for)
+
+
+def signals(case: Case, template: Template) -> Evidence | None:
+    """A colour photograph that looks like a fundus (round bright field on black): a hint, never enough alone."""
+    from pixtralogist.plugins.ophthalmology.routing import fundus_like
+
+    if not any(fundus_like(img) for img in case.images):
+        return None
+    return Evidence(0.25 if template.id == "fundus" else 0.15,
+                    ("image looks like a colour fundus photograph (round bright field on black)",))
 
 
 @hookimpl
-def pixtralogist_model_config(specialty: str) -> ModelConfig | None:
-    if specialty != NAME:
-        return None
-    return ModelConfig(backend="offline")
-
-
-@lru_cache(maxsize=1)
-def _snippets() -> tuple[GuidelineSnippet, ...]:
-    from pixtralogist.core.guidelines import load_snippet_file
-
-    path = resources.files("pixtralogist.plugins.ophthalmology").joinpath("data/guidelines.yaml")
-    return tuple(load_snippet_file(path, specialty=NAME))
-
-
-@hookimpl
-def pixtralogist_guidelines(specialty: str) -> list[GuidelineSnippet] | None:
-    if specialty != NAME:
-        return None
-    return list(_snippets())
-
-
-@hookimpl
-def pixtralogist_verify(draft, case, template, snippets):
-    if draft.specialty != NAME:
-        return None
-    from pixtralogist.plugins.ophthalmology.rules import verify
-
-    return verify(draft, case, template, snippets)
-
-
-@hookimpl
-def pixtralogist_examples(specialty: str) -> list[ExampleCase] | None:
-    if specialty != NAME:
-        return None
-    from pixtralogist.plugins.ophthalmology.examples import examples
-
-    return examples()
+def pixtralogist_register(registry: Registry) -> None:
+    registry.add(SpecialtyBundle.from_package(
+        PACKAGE, Specialty(
+            name=NAME, label="Ophthalmology", version=VERSION,
+            description="Fundus photographs and OCT angiography: findings by region with the eye (OD/OS) kept; "
+                        "ICDR diabetic retinopathy checks."),
+        sorter=sorter_for, drafter=drafter_for, signals=signals,
+    ))

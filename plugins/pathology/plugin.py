@@ -1,48 +1,22 @@
-"""The pathology plugin's hook implementations (registered as a built-in)."""
+"""The pathology plugin: registers its specialty bundle (a built-in).
+
+CAP-style synoptic templates (data, with their routing signals and export codes), a synoptic sorter
+and dictation drafter, Nottingham grade checks; H&E-like image colours are its bespoke routing signal.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 from pixtralogist import __version__
-from pixtralogist.core.models import Case, ExampleCase, GuidelineSnippet, ModelConfig, RouteScore, Specialty, Template
+from pixtralogist.core.models import Case, ModelConfig, Specialty, Template
 from pixtralogist.core.plugin import hookimpl
+from pixtralogist.core.registry import Registry, SpecialtyBundle, lazy
+from pixtralogist.core.routing import Evidence
 
 NAME = "pathology"
 VERSION = __version__
-
-
-def _ours(template: Template) -> bool:
-    from pixtralogist.plugins.pathology.templates import load_templates
-
-    return template.specialty == NAME and template.id in {t.id for t in load_templates()}
-
-
-@hookimpl
-def pixtralogist_specialty() -> Specialty:
-    return Specialty(
-        name=NAME,
-        label="Pathology",
-        version=VERSION,
-        description="Surgical pathology: CAP-style synoptic reports (breast resection), Nottingham grade checks.",
-    )
-
-
-@hookimpl
-def pixtralogist_templates(specialty: str) -> list[Template] | None:
-    if specialty != NAME:
-        return None
-    from pixtralogist.plugins.pathology.templates import load_templates
-
-    return list(load_templates())
-
-
-@hookimpl
-def pixtralogist_route(case: Case) -> list[RouteScore]:
-    from pixtralogist.plugins.pathology.routing import score_case
-
-    return [score_case(case, "breast-resection")]
+PACKAGE = "pixtralogist.plugins.pathology"
 
 
 @lru_cache(maxsize=None)
@@ -52,63 +26,34 @@ def _sorter(regions: tuple[str, ...]):
     return SynopticSorter(regions)
 
 
-@hookimpl
-def pixtralogist_region_sorter(specialty: str, template: Template):
-    if specialty != NAME or not _ours(template):
-        return None
+def sorter_for(template: Template):
     return _sorter(tuple(template.region_names))
 
 
-@hookimpl
-def pixtralogist_drafter(specialty: str, template: Template, model: ModelConfig):
-    if specialty != NAME:
-        return None
+def drafter_for(template: Template, model: ModelConfig):
+    from pixtralogist.plugins.pathology.drafter import PathologyModelDrafter, SynopticDictationDrafter
+
     if model.backend != "offline":
-        from pixtralogist.plugins.pathology.drafter import PathologyModelDrafter
-
         return PathologyModelDrafter(model, specialty=NAME, plugin=NAME, plugin_version=VERSION)
-    if not _ours(template):
-        return None
-    from pixtralogist.plugins.pathology.drafter import SynopticDictationDrafter
+    return SynopticDictationDrafter(sorter_for(template), plugin_version=VERSION)
 
-    return SynopticDictationDrafter(_sorter(tuple(template.region_names)), plugin_version=VERSION)
+
+def signals(case: Case, template: Template) -> Evidence | None:
+    """Photomicrograph colours (most of an image pink/purple) on a case that is not already DICOM SM."""
+    if not case.images or (case.modality or "").upper() in template.modalities:
+        return None
+    from pixtralogist.plugins.pathology.routing import he_fraction
+
+    best = max(he_fraction(img) for img in case.images)
+    return Evidence(0.35, (f"H&E-like colours in {best:.0%} of an image",)) if best >= 0.5 else None
 
 
 @hookimpl
-def pixtralogist_model_config(specialty: str) -> ModelConfig | None:
-    if specialty != NAME:
-        return None
-    return ModelConfig(backend="offline")
-
-
-@lru_cache(maxsize=1)
-def _snippets() -> tuple[GuidelineSnippet, ...]:
-    from pixtralogist.core.guidelines import load_snippet_file
-
-    return tuple(load_snippet_file(resources.files("pixtralogist.plugins.pathology").joinpath("data/guidelines.yaml"),
-                                   specialty=NAME))
-
-
-@hookimpl
-def pixtralogist_guidelines(specialty: str) -> list[GuidelineSnippet] | None:
-    if specialty != NAME:
-        return None
-    return list(_snippets())
-
-
-@hookimpl
-def pixtralogist_verify(draft, case, template, snippets):
-    if draft.specialty != NAME:
-        return None
-    from pixtralogist.plugins.pathology.rules import verify
-
-    return verify(draft, case, template, snippets)
-
-
-@hookimpl
-def pixtralogist_examples(specialty: str) -> list[ExampleCase] | None:
-    if specialty != NAME:
-        return None
-    from pixtralogist.plugins.pathology.examples import example_cases
-
-    return example_cases(NAME)
+def pixtralogist_register(registry: Registry) -> None:
+    registry.add(SpecialtyBundle.from_package(
+        PACKAGE, Specialty(
+            name=NAME, label="Pathology", version=VERSION,
+            description="Surgical pathology: CAP-style synoptic reports (breast resection), Nottingham grade checks."),
+        sorter=sorter_for, drafter=drafter_for, signals=signals,
+        examples=lazy(f"{PACKAGE}.examples:example_cases", NAME),
+    ))

@@ -1,17 +1,17 @@
 """pixtralogist-dental: an example third-party Pixtralogist plugin for dental radiographs.
 
-Registered through the ``pixtralogist`` entry-point group (see ``pyproject.toml``);
-the hooks live in :mod:`pixtralogist_dental.plugin`. Modules, one concern each:
+Registered through the ``pixtralogist`` entry-point group (see ``pyproject.toml``); the one hook
+lives in :mod:`pixtralogist_dental.plugin`. A specialty on the kit is data plus small functions:
 
-- :mod:`~pixtralogist_dental.templates` - the report template (``data/templates.yaml``)
-- :mod:`~pixtralogist_dental.routing` - how well a case fits (DICOM ``IO``/``PX``, words)
-- :mod:`~pixtralogist_dental.sorter` - sentence -> template regions
-- :mod:`~pixtralogist_dental.drafter` - offline drafter from the clinician's dictation
+- ``data/templates.yaml`` - the report template and its routing signals (DICOM ``IO``/``PX``, words)
+- ``data/lexicon.yaml`` - shorthand, finding words and region-sorter rules for the kit
+- ``data/guidelines.yaml`` - guideline snippets (report structure only)
+- :mod:`~pixtralogist_dental.plugin` - the specialty bundle: the kit's sorter and drafter on the lexicon
 - :mod:`~pixtralogist_dental.rules` - a structural rule check (tooth number named)
 - :mod:`~pixtralogist_dental.examples` - example cases with synthetic images
 
-A teaching example: its guideline snippets are about report structure only and it
-makes no clinical claim.
+A teaching example: its guideline snippets are about report structure only and it makes no
+clinical claim.
 """
 
 NAME = "dental"

@@ -9,11 +9,26 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
-from pixtralogist.agents.types import CaseSummary
+from pydantic import BaseModel, ConfigDict
 
-__all__ = ["CaseIndex"]
+__all__ = ["CaseIndex", "CaseSummary", "TurnStatus"]
+
+#: Where a case stands (the agent's turn statuses).
+TurnStatus = Literal["choose_specialty", "review", "signed", "error"]
+
+
+class CaseSummary(BaseModel):
+    """One row of the case list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: str
+    status: TurnStatus
+    specialty: str | None = None
+    indication: str = ""
+    updated_at: datetime | None = None
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS pixtralogist_cases (
