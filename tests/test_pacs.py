@@ -487,7 +487,7 @@ def test_secrets_come_from_the_environment_or_an_owner_only_file(tmp_path):
 
 
 def test_pacs_check_command(orthanc, tmp_path, monkeypatch, capsys):
-    from pixtralogist.core.cli import main
+    from pixtralogist.cli import main
 
     config = tmp_path / "config.yaml"
     config.write_text(f"pacs:\n  dicomweb:\n    url: {orthanc.dicomweb_url}\n    username: {orthanc.user}\n"
