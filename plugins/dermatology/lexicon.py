@@ -92,7 +92,9 @@ SURFACE = (
 # --- distribution and body site -------------------------------------------------------------
 
 BODY_SITES = (
-    r"scalp", r"face", r"facial", r"forehead", r"temples?", r"cheeks?", r"nose", r"nasal", r"ears?",
+    r"scalp", r"face", r"facial", r"forehead", r"temples?", r"cheeks?", r"nasal (?:alae?|tip|bridge|sidewall)",
+    r"alae? (?:of the )?nose", r"alar (?:crease|groove|rim)", r"columella", r"philtrum", r"glabella", r"nose", r"nasal",
+    r"vermilion(?: border)?", r"helix", r"earlobes?", r"ears?",
     r"lips?", r"chin", r"jaw(?:line)?", r"eyelids?", r"periorbital", r"neck", r"chest", r"breasts?",
     r"sternum", r"(?:upper |lower |mid[- ])?back", r"interscapular", r"scapular?", r"trunk", r"truncal",
     r"abdomen", r"abdominal", r"flanks?", r"umbilicus", r"shoulders?", r"(?:upper )?arms?", r"forearms?",

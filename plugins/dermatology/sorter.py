@@ -177,6 +177,9 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
     strong = {t for t, _ in matches if not t.startswith("weak:")}
     for tag, m in matches:
         region = tag[5:] if tag.startswith("weak:") else tag
+        if tag == "weak:morphology" and strong and region not in strong:
+            pos = m.end()  # a generic noun ("lesion") beside specific words is their subject, not a statement
+            continue
         if tag.startswith("weak:") and region not in strong:
             region = next(iter(sorted(strong, key=_ORDER.__getitem__)), region) if tag == "weak:others" else region
         gap = chunk[pos:m.start()]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
+from pixtralogist.plugins.pathology.lexicon import LABELS
 
 __all__ = ["ABBREVIATIONS", "CONTEXT_RULES", "expand_shorthand", "parse_dictation"]
 
@@ -79,6 +80,12 @@ ABBREVIATIONS: dict[str, str] = {
     "lvsi": "lymphovascular invasion",
     "marg": "margin",
     "margs": "margins",
+    "margns": "margins",
+    "ant": "anterior",
+    "inf": "inferior",
+    "sup": "superior",
+    "calcs": "calcifications",
+    "assoc": "associated",
     "mits": "mitoses",
     "mitos": "mitoses",
     "pleo": "pleomorphism",
@@ -132,6 +139,9 @@ _COUNT = re.compile(r"\b(\d{1,3})\s*/\s*(\d{1,3})\b")
 _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+_HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
+_LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in LABELS) + r")\s*$", re.I)
+_PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
 def _expand_token(m: re.Match, text: str) -> str:
@@ -145,6 +155,8 @@ def _expand_token(m: re.Match, text: str) -> str:
         return word
     if low in ABBREVIATIONS:
         return ABBREVIATIONS[low]
+    if low == "post" and re.match(r"\s*(?:[).,;]|$|margins?\b)", text[m.end():]):
+        return "posterior"  # "closest 2mm post)"; "post-NAC", "post neoadjuvant" stay
     return word
 
 
@@ -158,6 +170,7 @@ def expand_shorthand(statement: str) -> str:
     text = _LN.sub(lambda m: "lymph node" if m.group(1) else "lymph nodes", text)
     text = _TOKEN.sub(lambda m: _expand_token(m, text), text)
     text = re.sub(r"\bcarcinoma,? no special type\b", "carcinoma, no special type", text)
+    text = _PLURAL_NODES.sub(r"\1s", text)
     return " ".join(text.split())
 
 
@@ -170,14 +183,18 @@ def _sentence(text: str) -> str:
     return text + "."
 
 
+def _unlabelled_heads(chunk: str) -> list[str]:
+    """"L breast mastectomy: ILC 4.1 cm" -> the specimen and what it shows, as two statements; a
+    synoptic label ("Margins: neg") stays the head of its statement."""
+    m = _HEAD.match(chunk)
+    if not m or _LABEL.match(m.group(1)):
+        return [chunk]
+    return [m.group(1), m.group(2)]
+
+
 def parse_dictation(notes: str) -> list[str]:
     """Full sentences from ``notes`` (empty list for empty notes)."""
-    out: list[str] = []
-    for chunk in _SPLIT.split(clean_text(notes or "")):
-        chunk = _BULLET.sub("", chunk or "").strip()
-        if not chunk:
-            continue
-        sentence = _sentence(expand_shorthand(chunk))
-        if sentence and re.search(r"[A-Za-z0-9]", sentence):
-            out.append(sentence)
-    return out
+    chunks = [c for piece in _SPLIT.split(clean_text(notes or ""))
+              for c in _unlabelled_heads(_BULLET.sub("", piece or "").strip())]
+    sentences = (_sentence(expand_shorthand(c)) for c in chunks if c)
+    return [s for s in sentences if s and re.search(r"[A-Za-z0-9]", s)]
