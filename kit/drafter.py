@@ -131,6 +131,11 @@ class KitDrafter(DictationDraftBase):
         pending = getattr(self._local, "statements", None)
         if pending is not None and pending[0] is case:
             return pending[1]
+        return self.statements(case)
+
+    def statements(self, case: Case) -> list[Statement]:
+        """The dictation of ``case`` read and triaged (a specialty with its own reader overrides this;
+        :meth:`read` calls it once per draft)."""
         try:
             sentences = parse_dictation(case.notes, lexicon=self.lexicon)
         except Exception as exc:  # pragma: no cover - parse_dictation accepts any text
