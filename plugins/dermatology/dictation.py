@@ -17,7 +17,8 @@ Each :class:`Statement` carries the section it was dictated under:
 What it does, in order: clean the text; split into lines, on semicolons and
 sentence periods (not decimals), then on commas (a negated list "no A, B or C"
 stays one statement so the negation keeps its scope); expand shorthand with
-:data:`ABBREVIATIONS` and the context rules (L/R/B only as laterality before a
+the lexicon's shorthand (``data/lexicon/skin_lesion.yaml``, on the kit's base
+shorthand) and the context rules (L/R/B only as laterality before a
 word; "lt" is "light" before a colour; "?" is a hedge, "possible"; "3/12" is
 "3 months", "6/52" is "6 weeks"; "7x5mm" is "7 x 5 mm"); rewrite terse
 "subject predicate" statements ("border irreg" -> "The border is irregular.");
@@ -32,122 +33,35 @@ import re
 from dataclasses import dataclass
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.plugins.dermatology import lexicon
+from pixtralogist.kit.drafter import HEDGE_RE as _HEDGE
+from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
-__all__ = ["ABBREVIATIONS", "Statement", "expand_shorthand", "parse_dictation"]
+__all__ = ["Statement", "expand_shorthand", "parse_dictation"]
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One dictated sentence and the section it was dictated under (``None``: let the sorter decide)."""
+    """One dictated sentence, the section it was dictated under (``None``: let the sorter decide) and
+    its kind for the kit drafter (``finding``, ``indication``, ``recommendation`` or ``not_placed``)."""
 
     text: str
     section: str | None = None
+    kind: str = "finding"
 
 
-ABBREVIATIONS: dict[str, str] = {
-    # lesion and morphology
-    "psl": "pigmented skin lesion",
-    "sl": "skin lesion",
-    "asym": "asymmetric",
-    "asymm": "asymmetric",
-    "sym": "symmetric",
-    "symm": "symmetric",
-    "pigm": "pigmented",
-    "pig": "pigmented",
-    "hyperpig": "hyperpigmented",
-    "hypopig": "hypopigmented",
-    "irreg": "irregular",
-    "reg": "regular",
-    "nod": "nodule",
-    "pap": "papule",
-    "mac": "macule",
-    "ery": "erythematous",
-    "eryth": "erythematous",
-    "ulc": "ulcerated",
-    "diam": "diameter",
-    "dk": "dark",
-    "brn": "brown",
-    "blk": "black",
-    "bl-gr": "blue-grey",
-    "wd": "well-defined",
-    "ill-def": "ill-defined",
-    "telangs": "telangiectasia",
-    "telang": "telangiectasia",
-    "sk": "seborrhoeic keratosis",
-    "sebk": "seborrhoeic keratosis",
-    "ak": "actinic keratosis",
-    "df": "dermatofibroma",
-    "bcc": "basal cell carcinoma",
-    "scc": "squamous cell carcinoma",
-    "mm": "melanoma",  # only when not a unit: handled in _expand_tokens
-    # dermoscopy
-    "derm": "dermoscopy",
-    "ds": "dermoscopy",
-    "dscopy": "dermoscopy",
-    "pn": "pigment network",
-    "apn": "atypical pigment network",
-    "tpn": "typical pigment network",
-    "bwv": "blue-whitish veil",
-    "bww": "blue-whitish veil",
-    "avp": "atypical vascular pattern",
-    "rs": "regression structures",
-    "regr": "regression",
-    "glob": "globules",
-    "globs": "globules",
-    "7pt": "7-point checklist",
-    "7-pt": "7-point checklist",
-    # plan and history
-    "exc": "excision",
-    "bx": "biopsy",
-    "ebx": "excision biopsy",
-    "f/u": "follow-up",
-    "fu": "follow-up",
-    "r/v": "review",
-    "rv": "review",
-    "imp": "impression",
-    "dx": "diagnosis",
-    "ddx": "differential diagnosis",
-    "hx": "history",
-    "h/o": "history of",
-    "c/o": "complains of",
-    "w/": "with",
-    "w/o": "without",
-    "c/w": "consistent with",
-    "s/p": "status post",
-    "nl": "normal",
-    "approx": "approximately",
-    "sev": "several",
-    "mult": "multiple",
-    "bilat": "bilateral",
-    "+ve": "positive",
-    "-ve": "negative",
-    "ln": "lymph node",
-    "lns": "lymph nodes",
-    "lnn": "lymph nodes",
-    "&": "and",
-}
-
+_DICTATION = LEXICON.dictation
 _LATERALITY = {"l": "left", "r": "right", "lt": "left", "rt": "right", "b": "bilateral"}
-_COLOUR_NEXT = re.compile(r"^(?:brown|brn|tan|pink|red|blue|grey|gray|pigmented)$", re.I)
+_COLOUR_NEXT = frozenset(_DICTATION["colours_after_lt"])
 _UNITS = {"mm", "cm"}
-
+#: Section labels ("derm:", "site:", "imp:") -> the region (or impression / plan) they introduce.
+_SECTION_REGION: dict[str, str] = _DICTATION["sections"]
 _SECTION = re.compile(
-    r"^\s*(?P<label>dermoscopy|dermatoscopy|derm|ds|dscopy|imp|impression|dx|ddx|diagnosis|plan|"
-    r"morphology|morph|size|site|location|distribution|colou?r|border|surface|others?|hx|history)\s*[:\-]\s*",
+    r"^\s*(?P<label>" + "|".join(sorted(map(re.escape, _SECTION_REGION), key=len, reverse=True)) + r")\s*[:\-]\s*",
     re.I,
 )
-_SECTION_REGION = {
-    "dermoscopy": "dermoscopy", "dermatoscopy": "dermoscopy", "derm": "dermoscopy", "ds": "dermoscopy",
-    "dscopy": "dermoscopy", "imp": "impression", "impression": "impression", "dx": "impression",
-    "ddx": "impression", "diagnosis": "impression", "plan": "plan", "morphology": "morphology",
-    "morph": "morphology", "size": "size", "site": "distribution_site", "location": "distribution_site",
-    "distribution": "distribution_site", "color": "color", "colour": "color", "border": "border",
-    "surface": "surface", "other": "others", "others": "others", "hx": "others", "history": "others",
-}
 
-_DIAGNOSIS = lexicon.word_re(*lexicon.DIAGNOSIS)
-_PLAN = lexicon.word_re(*lexicon.PLAN)
+_DIAGNOSIS = word_re(*WORDS["diagnosis"])
+_PLAN = word_re(*WORDS["plan"])
 _TOKEN = re.compile(
     r"(?P<ws>\s+)|(?P<frac>\d{1,2}/(?:12|52))(?!\d)|(?P<slash>[^\W\d_]{1,3}/[^\W\d_]{0,3}(?![\w/]))"
     r"|(?P<num>\d+(?:\.\d+)?)|(?P<word>[+-]?[^\W\d_]+(?:['\-][^\W\d_]+)*)|(?P<other>.)",
@@ -155,30 +69,20 @@ _TOKEN = re.compile(
 )
 _NEG_START = re.compile(r"^\s*(?:no|not|without|negative for|nil|absent)\b", re.I)
 _NEG_ANY = re.compile(r"\b(?:no|not|without|negative for|nil|absent)\b", re.I)
-_HEDGE = re.compile(
-    r"\b(?:possible|possibly|probable|probably|likely|questionable|suspected|suspicious|query|may|might|could|"
-    r"cannot be excluded|not excluded|versus|concerning|suggestive|equivocal)\b",
-    re.I,
-)
 
 #: "subject predicate" shorthand -> sentence ("border irreg" -> "The border is irregular.")
-_SUBJECTS = {
-    "border": "the border is", "borders": "the borders are", "edge": "the edge is", "edges": "the edges are",
-    "surface": "the surface is", "colour": "the colour is", "color": "the color is", "pigmentation": "the pigmentation is",
-    "lesion": "the lesion is", "pigment network": "the pigment network is", "network": "the network is",
-    "shape": "the shape is", "outline": "the outline is", "vessels": "the vessels are",
-}
-_PREDICATES = (
-    "regular", "irregular", "smooth", "well-defined", "well defined", "ill-defined", "ill defined", "notched",
-    "uniform", "variegated", "symmetric", "asymmetric", "atypical", "typical", "scaly", "crusted", "ulcerated",
-    "intact", "blurred", "sharp", "normal", "unremarkable", "round", "oval", "elevated", "flat", "raised",
-)
+_SUBJECTS = {k: f"{v.say} {'are' if v.plural else 'is'}" for k, v in LEXICON.subjects.items()}
+_PREDICATES = tuple(_DICTATION["predicates"])
 _SUBJECT_RE = re.compile(
     r"^(?:the\s+)?(?P<subj>" + "|".join(sorted(map(re.escape, _SUBJECTS), key=len, reverse=True)) + r")\s+"
     r"(?P<adv>(?:(?:slightly|mildly|very|focally|partly|markedly|not)\s+)*)"
     r"(?P<pred>" + "|".join(sorted(map(re.escape, _PREDICATES), key=len, reverse=True)) + r")\b(?P<tail>.*)$",
     re.I | re.S,
 )
+
+
+def _expansion(word: str) -> str | None:
+    return LEXICON.expansion(word) if word not in _UNITS else None
 
 
 def _expand_tokens(text: str) -> str:
@@ -220,19 +124,19 @@ def _expand_tokens(text: str) -> str:
                 out.append(low)
             elif low == "mm" and tok == "MM":
                 out.append("melanoma")
-            elif low == "lt" and nxt is not None and _COLOUR_NEXT.match(nxt[1]):
+            elif low == "lt" and nxt is not None and nxt[1].lower() in _COLOUR_NEXT:
                 out.append("light")
             elif low in _LATERALITY and nxt is not None and nxt[0] == "word" and not prev_num:
                 out.append(_LATERALITY[low])
-            elif low in ABBREVIATIONS and low not in _UNITS:
-                out.append(ABBREVIATIONS[low])
+            elif _expansion(low) is not None:
+                out.append(_expansion(low))
             else:
                 out.append(tok)
         elif kind == "slash":
-            if low in ABBREVIATIONS:
-                out.append(ABBREVIATIONS[low])
+            if _expansion(low) is not None:
+                out.append(_expansion(low))
             else:  # "tan/brown" -> "tan and brown" for colours, keep otherwise
-                parts = [ABBREVIATIONS.get(p, p) for p in tok.split("/")]
+                parts = [_expansion(p) or p for p in tok.split("/")]
                 out.append(" and ".join(p for p in parts if p) if all(parts) else tok)
         elif tok == "&":
             out.append("and")
