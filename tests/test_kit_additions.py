@@ -1,0 +1,51 @@
+"""Small kit additions made while porting dermatology and pathology (rule lists, bare values)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pixtralogist.kit import LexiconError, LexiconSorter, load_lexicon
+
+
+def test_rule_lists_are_flattened_in_order(tmp_path):
+    path = tmp_path / "lex.yaml"
+    path.write_text(
+        "regions: [site, others]\ncatch_all: others\n"
+        "data:\n  sites: &sites ['nasal ala', 'nose']\n"
+        "sorter:\n  rules:\n    - [site, [*sites, ['cheeks?']]]\n", encoding="utf-8")
+    lex = load_lexicon(path, base=False)
+    assert lex.sorter_rules == (("site", "nasal ala|nose|cheeks?"),)
+    sorter = LexiconSorter.from_lexicon("t", lex)
+    assert sorter.classify("Papule on the right nasal ala.") == frozenset({"site"})
+    assert sorter.scan("left cheek") == [("site", "cheek")]
+
+
+def test_a_bad_alternative_names_the_rule(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("regions: [site, others]\nsorter:\n  rules:\n    - [site, ['nose', '(unclosed']]\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match="sorter rule 0"):
+        load_lexicon(path, base=False)
+
+
+def test_place_bare_values_keeps_attribute_values_but_not_bare_qualifiers():
+    """A KitDrafter for an attribute template places "6 mm." (its sorter has a rule for it) and
+    leaves "Mild." (no rule) in not_placed."""
+    from pixtralogist.core.models import Case, ImpressionRules, RegionSpec, Template
+    from pixtralogist.kit import KitDrafter, base_lexicon
+
+    lex = base_lexicon().with_(regions=("size", "others"), catch_all="others",
+                               sorter_rules=(("size", r"\d+(?:\.\d+)? ?mm"),))
+    template = Template(id="t", version="1", specialty="s", title="T",
+                        regions=[RegionSpec(name="size", label="Size", normal="Not recorded."),
+                                 RegionSpec(name="others", label="Others", normal="None.")],
+                        impression=ImpressionRules(normal="Nothing."))
+
+    class Drafter(KitDrafter):
+        place_bare_values = True
+
+    sorter = LexiconSorter.from_lexicon("t", lex)
+    draft = Drafter(sorter, lex, plugin="t", plugin_version="0").draft(Case(notes="6 mm. Mild."), template)
+    assert [f.text for f in draft.findings if f.region == "size" and not f.is_default] == ["6 mm."]
+    assert draft.not_placed == ["Mild."]
+    plain = KitDrafter(sorter, lex, plugin="t", plugin_version="0").draft(Case(notes="6 mm. Mild."), template)
+    assert plain.not_placed == ["6 mm.", "Mild."]
