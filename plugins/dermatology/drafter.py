@@ -86,6 +86,7 @@ class DictationDrafter(KitDrafter):
     keep_unsplit_labels = False
     hedge_keeps_initialisms = False
     hedged_part_must_be_abnormal = False
+    place_bare_values = True  # "9 x 7 mm." is the lesion's size
 
     def __init__(self, sorter: RegionSorter, *, plugin_version: str, plugin: str = "dermatology") -> None:
         super().__init__(sorter, LEXICON, plugin=plugin, plugin_version=plugin_version, extra_terms=EXTRA_TERMS)
@@ -96,7 +97,7 @@ class DictationDrafter(KitDrafter):
         free = [s for s in read if s.section is None]
         kinds = triage([s.text for s in free], self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
         kind_of = {id(s): k.kind for s, k in zip(free, kinds)}
-        return [replace(s, kind=kind_of.get(id(s), "finding")) for s in read]
+        return self.placed([replace(s, kind=kind_of.get(id(s), "finding")) for s in read])
 
     def rows(self, statements: Sequence[Statement], template: Template) -> list[Row]:
         """Rows of the finding statements; one dictated under a region label goes to that region."""
