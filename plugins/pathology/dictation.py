@@ -10,10 +10,14 @@ What it does, in order:
    sentence periods (not decimals, not "vs."). Commas do NOT split: a comma
    list usually belongs to one element ("LN 1/3 pos, macromet, no ENE"); the
    region sorter splits a statement that covers several elements.
-3. Expand shorthand with :data:`ABBREVIATIONS` and the context rules in
-   :data:`CONTEXT_RULES` (L/R only as laterality before a word; "G2" is a
-   grade; "1/3" next to lymph-node words is "1 of 3"; "ca" is carcinoma;
-   "LN" before "biopsy"/"dissection" is singular).
+3. Expand shorthand with the lexicon's ``abbreviations``
+   (``data/lexicon/breast-resection.yaml``, on the kit's base shorthand) and
+   these context rules: L/R/Lt/Rt only as laterality before a word, not after
+   a number; "G2" is a grade; "1/3" next to lymph-node words is "1 of 3" ("0
+   of 3 sentinel lymph nodes" plural); "LN" before "biopsy"/"dissection" is
+   singular; "post" before ")" or "margin" is posterior; "?" before a word is
+   "possible". A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
+   statement of its own.
 4. Normalise numbers and units ("4mm" -> "4 mm"), capitalise (except pTNM
    categories, which keep their lower-case prefix), end with a period.
 
@@ -27,106 +31,9 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.plugins.pathology.lexicon import LABELS
+from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 
-__all__ = ["ABBREVIATIONS", "CONTEXT_RULES", "expand_shorthand", "parse_dictation"]
-
-#: Unconditional shorthand (token, case-insensitive -> words).
-ABBREVIATIONS: dict[str, str] = {
-    # histologic type
-    "idc": "invasive ductal carcinoma",
-    "ilc": "invasive lobular carcinoma",
-    "imc": "invasive mammary carcinoma",
-    "nst": "no special type",
-    "nos": "not otherwise specified",
-    "dcis": "DCIS",
-    "lcis": "LCIS",
-    "ca": "carcinoma",
-    "carc": "carcinoma",
-    "adenoca": "adenocarcinoma",
-    # procedure
-    "wle": "wide local excision",
-    "slnb": "sentinel lymph node biopsy",
-    "alnd": "axillary lymph node dissection",
-    "mrm": "modified radical mastectomy",
-    "bx": "biopsy",
-    "cnb": "core needle biopsy",
-    "exc": "excision",
-    "re-exc": "re-excision",
-    "mast": "mastectomy",
-    "lumpect": "lumpectomy",
-    # site
-    "uoq": "upper outer quadrant",
-    "uiq": "upper inner quadrant",
-    "loq": "lower outer quadrant",
-    "liq": "lower inner quadrant",
-    "oclock": "o'clock",
-    # nodes
-    "lns": "lymph nodes",
-    "sln": "sentinel lymph node",
-    "slns": "sentinel lymph nodes",
-    "ene": "extranodal extension",
-    "ece": "extranodal extension",
-    "itc": "isolated tumor cells",
-    "itcs": "isolated tumor cells",
-    "macromet": "macrometastasis",
-    "macromets": "macrometastases",
-    "micromet": "micrometastasis",
-    "micromets": "micrometastases",
-    "mets": "metastases",
-    "met": "metastasis",
-    # lvi, margins, grade
-    "lvi": "lymphovascular invasion",
-    "lvsi": "lymphovascular invasion",
-    "marg": "margin",
-    "margs": "margins",
-    "margns": "margins",
-    "ant": "anterior",
-    "inf": "inferior",
-    "sup": "superior",
-    "calcs": "calcifications",
-    "assoc": "associated",
-    "mits": "mitoses",
-    "mitos": "mitoses",
-    "pleo": "pleomorphism",
-    "tub": "tubules",
-    "diff": "differentiated",
-    # status words
-    "pos": "positive",
-    "neg": "negative",
-    "nl": "normal",
-    "unrem": "unremarkable",
-    "w/": "with",
-    "w/o": "without",
-    "s/p": "status post",
-    "c/w": "consistent with",
-    "approx": "approximately",
-    "susp": "suspicious",
-    "poss": "possible",
-    "prob": "probable",
-    "bilat": "bilateral",
-    "&": "and",
-    "ihc": "IHC",
-    "er": "ER",
-    "pr": "PR",
-    "her2": "HER2",
-    "ajcc": "AJCC",
-    "cap": "CAP",
-}
-
-#: Context-dependent shorthand: token -> (expansion, when it applies). Documentation and tests
-#: read this table; the logic is in :func:`expand_shorthand`.
-CONTEXT_RULES: dict[str, tuple[str, str]] = {
-    "l": ("left", "laterality token: followed by a word, not after a number"),
-    "r": ("right", "laterality token: followed by a word, not after a number"),
-    "lt": ("left", "laterality token"),
-    "rt": ("right", "laterality token"),
-    "ln": ("lymph node / lymph nodes", "singular before biopsy/bx/dissection/sampling, otherwise plural"),
-    "g1-3": ("grade 1-3", "a standalone G1, G2 or G3"),
-    "n/m": ("n of m", "a count such as 1/3 in a lymph-node statement"),
-    "4mm": ("4 mm", "number and unit written together"),
-    "?": ("possible", "hedge before a word"),
-}
+__all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
 _SPLIT = re.compile(r"\n+|;(?![^()]*\))|(?<=[a-z%)\]])\.\s+(?=[A-Za-z])", re.I)
@@ -140,7 +47,7 @@ _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
 _HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
-_LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in LABELS) + r")\s*$", re.I)
+_LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -153,8 +60,9 @@ def _expand_token(m: re.Match, text: str) -> str:
         if re.match(r"\s+[A-Za-z]", after) and not re.search(r"\d$", before):
             return _SIDE[low]
         return word
-    if low in ABBREVIATIONS:
-        return ABBREVIATIONS[low]
+    expansion = LEXICON.expansion(low)
+    if expansion is not None:
+        return expansion
     if low == "post" and re.match(r"\s*(?:[).,;]|$|margins?\b)", text[m.end():]):
         return "posterior"  # "closest 2mm post)"; "post-NAC", "post neoadjuvant" stay
     return word
