@@ -67,6 +67,8 @@ _TOKEN = re.compile(
     r"|(?P<num>\d+(?:\.\d+)?)|(?P<word>[+-]?[^\W\d_]+(?:['\-][^\W\d_]+)*)|(?P<other>.)",
     re.S,
 )
+_DISTRIBUTION_ONLY = re.compile(r"^\s*(?:" + "|".join(WORDS["distribution"]) + r")\s*$", re.I)
+_SEVEN_POINT = re.compile(r"\b(?:7|seven)[- ]?(?:pt|point)s?(?:\s+(?:checklist|score))*\s*[:=]?\s*(\d{1,2})\b(?!\s*mm)", re.I)
 _NEG_START = re.compile(r"^\s*(?:no|not|without|negative for|nil|absent)\b", re.I)
 _NEG_ANY = re.compile(r"\b(?:no|not|without|negative for|nil|absent)\b", re.I)
 
@@ -86,7 +88,7 @@ def _expansion(word: str) -> str | None:
 
 
 def _expand_tokens(text: str) -> str:
-    text = _COLOUR_SLASH.sub(" and ", text)
+    text = _SEVEN_POINT.sub(r"7-point checklist score \1", _COLOUR_SLASH.sub(" and ", text))
     toks = [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(text)]
 
     def neighbour(i: int, step: int) -> tuple[str, str] | None:
@@ -240,7 +242,9 @@ def parse_dictation(text: str | None) -> list[Statement]:
                     if header == "plan" and raw.strip():
                         raw = f"plan: {raw}"
                 part = _expand_tokens(raw)
-                if part:
+                if part and groups[-1][1] and _DISTRIBUTION_ONLY.match(part):
+                    groups[-1][1][-1] += f", {part}"  # "trunk, multiple": the distribution of what came before
+                elif part:
                     groups[-1][1].append(part)
             for group_header, parts in groups:
                 if group_header == "plan" and parts:  # "plan: excise, photograph" is one plan

@@ -36,7 +36,7 @@ from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
-_SPLIT = re.compile(r"\n+|;(?![^()]*\))|(?<=[a-z%)\]])\.\s+(?=[A-Za-z])", re.I)
+_SPLIT = re.compile(r"\n+|;(?![^()]*\))|(?<=[a-z%)\]])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z])", re.I)
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
 _LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
 _GRADE = re.compile(r"\bG([1-3])\b")
@@ -95,7 +95,7 @@ def _unlabelled_heads(chunk: str) -> list[str]:
     """"L breast mastectomy: ILC 4.1 cm" -> the specimen and what it shows, as two statements; a
     synoptic label ("Margins: neg") stays the head of its statement."""
     m = _HEAD.match(chunk)
-    if not m or _LABEL.match(m.group(1)):
+    if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2:
         return [chunk]
     return [m.group(1), m.group(2)]
 
