@@ -32,6 +32,8 @@ Lexicon keys read here (``dictation:`` section)::
     implied:                                          # words a bare noun implies in this study
       - {noun: effusion, add: pleural, unless_after: [pericardial, joint], plural_after: bilateral}
     trailing_locations: '(?:right|left) (?:upper|middle|lower) lobe|bases'   # "opacity RUL" -> "... in the RUL"
+    predicates: [irregular, ill-defined]              # terse predicates beyond the kit's ("border irreg")
+    attachments: [multiple, scattered]                # words opening a comma part that describes the one before
     finding_terms: [embolism, infarct]                # finding words beyond the core vocabulary, for the
                                                       # sentence analyser (negation, hedging, abnormality)
 """
@@ -63,6 +65,8 @@ class DictationProfile:
     subjects: dict[str, Subject] = field(default_factory=dict)
     subject_re: re.Pattern[str] | None = None
     reverse_re: re.Pattern[str] | None = None
+    predicate_re: re.Pattern[str] | None = None
+    attach_re: re.Pattern[str] | None = None
 
 
 @lru_cache(maxsize=64)
@@ -85,6 +89,9 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         subjects=subjects,
         subject_re=forward,
         reverse_re=reverse,
+        predicate_re=_predicate_re(tuple(d.get("predicates") or ())),
+        attach_re=re.compile(r"^(?:" + "|".join(re.escape(w) for w in d["attachments"]) + r")\b", re.I)
+        if d.get("attachments") else None,
     )
 
 
@@ -153,6 +160,19 @@ _PRED_RE = re.compile(
     r"(?P<pred>" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + r")\b(?P<tail>.*)$",
     re.I | re.S,
 )
+@lru_cache(maxsize=16)
+def _predicate_re(extra: tuple[str, ...]) -> re.Pattern[str]:
+    """The predicates of terse subject statements: the kit's, plus a lexicon's ``dictation.predicates``."""
+    if not extra:
+        return _PRED_RE
+    preds = sorted(set(_PREDICATES) | {p.lower() for p in extra}, key=len, reverse=True)
+    return re.compile(
+        r"^(?P<adv>(?:(?:" + "|".join(sorted(_ADVERBS | set(_HEDGE_ADVERB), key=len, reverse=True)) + r")\s+)*)"
+        r"(?P<pred>" + "|".join(re.escape(p) for p in preds) + r")\b(?P<tail>.*)$",
+        re.I | re.S,
+    )
+
+
 def _subject_sentence(text: str, hedge: bool) -> str | None:
     """'lungs clear' -> 'The lungs are clear' (no final period); None when it is not that shape."""
     prof = _profile()
@@ -165,7 +185,7 @@ def _subject_sentence(text: str, hedge: bool) -> str | None:
         rest = m.group("rest").strip()
         if rest.split(" ", 1)[0].lower() in _VERBS:
             return None  # already a sentence ("lungs are clear")
-        pred_m = _PRED_RE.match(rest)
+        pred_m = (prof.predicate_re or _PRED_RE).match(rest)
     if m is None or pred_m is None:
         r = reverse_re.match(text.strip())
         if r is None:
@@ -398,8 +418,9 @@ _ATTACH_START = re.compile(
 
 def _is_attachment(text: str) -> bool:
     """A comma part that only describes the previous statement (size, place, change, hedge)."""
+    attach = _profile().attach_re
     return (
-        _ATTACH_START.match(text) is not None
+        (_ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None))
         and not mentions_finding(text)
         and not _NEG_ANY_RE.search(text)
         and _subject_sentence(text, False) is None
