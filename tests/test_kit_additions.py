@@ -49,3 +49,17 @@ def test_place_bare_values_keeps_attribute_values_but_not_bare_qualifiers():
     assert draft.not_placed == ["Mild."]
     plain = KitDrafter(sorter, lex, plugin="t", plugin_version="0").draft(Case(notes="6 mm. Mild."), template)
     assert plain.not_placed == ["6 mm.", "Mild."]
+
+
+def test_lexicon_predicates_and_attachments(tmp_path):
+    """dictation.predicates extends the terse predicates; dictation.attachments keeps a describing comma part."""
+    from pixtralogist.kit import parse_dictation
+
+    path = tmp_path / "derm.yaml"
+    path.write_text("subjects:\n  border: {say: the border}\n"
+                    "dictation:\n  predicates: [irregular]\n  attachments: [multiple]\n", encoding="utf-8")
+    lex = load_lexicon(path)
+    assert parse_dictation("border irregular", lexicon=lex) == ["The border is irregular."]
+    assert parse_dictation("trunk, multiple", lexicon=lex) == ["Trunk, multiple."]
+    plain = load_lexicon(path, base=True).with_(dictation={})
+    assert parse_dictation("trunk, multiple", lexicon=plain) == ["Trunk.", "Multiple."]
