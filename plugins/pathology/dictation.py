@@ -46,6 +46,8 @@ _COUNT = re.compile(r"\b(\d{1,3})\s*/\s*(\d{1,3})\b")
 _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+_SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
+                      r"skin|nipple|side)\b", re.I)  # "G3 L breast": a side even after a number
 _HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
@@ -57,7 +59,7 @@ def _expand_token(m: re.Match, text: str) -> str:
     if low in _SIDE:
         after = text[m.end():]
         before = text[: m.start()].rstrip()
-        if re.match(r"\s+[A-Za-z]", after) and not re.search(r"\d$", before):
+        if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)):
             return _SIDE[low]
         return word
     expansion = LEXICON.expansion(low)

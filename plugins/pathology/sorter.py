@@ -60,7 +60,13 @@ _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(
 _CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*")
 _STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:\((?:i|mol|sn|m|f)[+-]?\))?\s*)+\)?", re.I)
 #: Parts of a clause that can be moved to their own element: tumor size, stage categories.
-_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _SIZE))
+_GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade [1-3](?:\s*\([^)]*\))?", re.I)
+_TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcinoma)\b", re.I)
+#: Parts of a clause that can be moved to their own element: stage categories, tumor size, grade, and
+#: the histologic type the clause opens with.
+_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
+#: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy").
+_CARRIES_TUMOR = frozenset({"grade", "procedure", "stage"})
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
 
 
@@ -125,10 +131,14 @@ def classify(sentence: str) -> Classification:
     if regions:
         ev = tuple((h[0], h[3]) for h in hits if h[0] in regions)
         clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
-        if len(clauses) > 1:  # "IDC NST, grade 2, 2.1 cm": clauses with only weak words count too
+        if len(clauses) > 1 or regions <= _CARRIES_TUMOR:  # "IDC NST, grade 2, 2.1 cm": weak clauses count too
             previous: set[str] = set()
             for clause in clauses:
                 strong = _strong(clause)[0]
+                if strong and strong <= _CARRIES_TUMOR:  # "IDC 1.9 cm G3 L breast lumpectomy"
+                    extra = _weak_regions(clause) - {"laterality"}
+                    regions |= extra
+                    ev += tuple((r, clause) for r in sorted(extra))
                 if strong:
                     previous = strong
                     continue
