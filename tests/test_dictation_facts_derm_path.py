@@ -64,6 +64,16 @@ def test_nasal_ala_is_a_body_site(host):
 # --- pathology ---------------------------------------------------------------------------------
 
 
+def test_space_separated_elements_are_split(host):
+    d = draft(host, "breast-resection", "ER neg PR neg. IDC 1.9 cm G3 L breast lumpectomy.")
+    assert region(d, "histologic_type") == "Invasive ductal carcinoma."
+    assert region(d, "size") == "1.9 cm."
+    assert region(d, "grade") == "Grade 3."
+    assert region(d, "procedure") == "Left breast lumpectomy."
+    assert region(d, "laterality") == "Left."
+
+
+
 def test_mastectomy_one_liner_puts_each_fact_in_its_element(host):
     d = draft(host, "breast-resection",
               "L breast mastectomy: ILC 4.1 cm, grade 2, LVI present, 2/12 LN pos w/ ENE, ER+ PR+ HER2 neg")
@@ -90,5 +100,6 @@ def test_comma_list_with_nottingham_sum_and_sentinel_nodes(host):
     assert "negative" in margins and "closest 2 mm" in margins
     assert region(d, "lymph_nodes") == "0 of 3 sentinel lymph nodes."
     assert not next(f for f in d.findings if f.region == "lymph_nodes").abnormal
+    assert "Tumor size: 2.3 cm." in d.impression  # a bare value in the final diagnosis names its element
     verified = host.verify(d, Case(), host.template("breast-resection"), host.guidelines("pathology"))
     assert "nottingham-grade" in [f.code for f in verified]  # 3+2+2 = 7 is grade 2: the stated grade agrees

@@ -47,7 +47,8 @@ _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
 _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
-                      r"skin|nipple|side)\b", re.I)  # "G3 L breast": a side even after a number
+                      r"skin|nipple|side|mrm|tm|ssm|nsm)\b", re.I)  # "G3 L breast": a side even after a number
+_SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla)$", re.I)  # "Lumpectomy L"
 _HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
@@ -59,7 +60,8 @@ def _expand_token(m: re.Match, text: str) -> str:
     if low in _SIDE:
         after = text[m.end():]
         before = text[: m.start()].rstrip()
-        if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)):
+        if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)) \
+                or (re.match(r"\s*$", after) and _SIDE_AFTER.search(before)):
             return _SIDE[low]
         return word
     expansion = LEXICON.expansion(low)

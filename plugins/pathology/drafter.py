@@ -146,6 +146,8 @@ class SynopticDictationDrafter(KitDrafter):
                 if f.region != region:
                     continue
                 item = f.text.strip()
+                if item[:1].isdigit():  # "7 cm." -> "Tumor size: 7 cm." (a bare value names its element)
+                    item = f"{template.region(region).label}: {item}"
                 if f.uncertain and not self.hedge_re.search(item):
                     item = f"{template.impression.uncertain_prefix} {item[:1].lower()}{item[1:]}"
                 if item not in items:
