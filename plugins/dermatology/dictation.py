@@ -12,7 +12,7 @@ is dermatology's own:
   "asymmetric"); ``impression`` after "imp:", "dx:", "ddx:", "plan:" ("plan: exc bx, photograph"
   is one plan) and for any sentence that names a diagnosis or a plan ("?melanoma", "excise");
   a region after a region label ("site: L shin", "size: 7x5mm"); ``None`` otherwise (the region
-  sorter decides). A label holds to the end of its line.
+  sorter decides). A label holds to the end of its line or to "clinically".
 * shorthand the kit's tokens cannot tell apart: "MM" (capitals, not after a number) is melanoma;
   "lt" before a colour is "light"; "3/12" and "6/52" are 3 months and 6 weeks ("review 3/12" ->
   "review in 3 months"); "tan/brown" is "tan and brown"; "7-pt 5" is a 7-point checklist score;
@@ -53,6 +53,7 @@ _SECTION = re.compile(
     + r")\s*[:\-]\s*",
     re.I,
 )
+_CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
 _DIAGNOSIS = word_re(*WORDS["diagnosis"])
 _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
@@ -85,9 +86,11 @@ def _sections(line: str) -> list[tuple[str | None, str]]:
     """``(section, text)`` chunks of one line: a label holds until the next label or the line's end."""
     out: list[tuple[str | None, str]] = []
     header, pos = None, 0
-    for m in _SECTION.finditer(line):
+    marks = sorted([(m, _SECTION_REGION[m.group("label").lower()]) for m in _SECTION.finditer(line)]
+                   + [(m, None) for m in _CLINICAL.finditer(line)], key=lambda x: x[0].start())
+    for m, section in marks:
         out.append((header, line[pos:m.start()]))
-        header, pos = _SECTION_REGION[m.group("label").lower()], m.end()
+        header, pos = section, m.end()
     out.append((header, line[pos:]))
     return [(h, t) for h, t in out if t.strip(" ;.,")]
 
