@@ -12,7 +12,7 @@ is dermatology's own:
   "asymmetric"); ``impression`` after "imp:", "dx:", "ddx:", "plan:" ("plan: exc bx, photograph"
   is one plan) and for any sentence that names a diagnosis or a plan ("?melanoma", "excise");
   a region after a region label ("site: L shin", "size: 7x5mm"); ``None`` otherwise (the region
-  sorter decides). A label holds to the end of its line or to "clinically".
+  sorter decides). A label holds to the end of its sentence or line, or to "clinically".
 * shorthand the kit's tokens cannot tell apart: "MM" (capitals, not after a number) is melanoma;
   "lt" before a colour is "light"; "3/12" and "6/52" are 3 months and 6 weeks ("review 3/12" ->
   "review in 3 months"); "tan/brown" is "tan and brown"; "7-pt 5" is a 7-point checklist score;
@@ -54,6 +54,7 @@ _SECTION = re.compile(
     re.I,
 )
 _CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_])|(?<=\d)\.\s+(?=[A-Z])")
 _DIAGNOSIS = word_re(*WORDS["diagnosis"])
 _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
@@ -87,7 +88,8 @@ def _sections(line: str) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     header, pos = None, 0
     marks = sorted([(m, _SECTION_REGION[m.group("label").lower()]) for m in _SECTION.finditer(line)]
-                   + [(m, None) for m in _CLINICAL.finditer(line)], key=lambda x: x[0].start())
+                   + [(m, None) for m in _CLINICAL.finditer(line)] + [(m, None) for m in _SENTENCE_END.finditer(line)],
+                   key=lambda x: x[0].start())
     for m, section in marks:
         out.append((header, line[pos:m.start()]))
         header, pos = section, m.end()
