@@ -103,3 +103,11 @@ def test_comma_list_with_nottingham_sum_and_sentinel_nodes(host):
     assert "Tumor size: 2.3 cm." in d.impression  # a bare value in the final diagnosis names its element
     verified = host.verify(d, Case(), host.template("breast-resection"), host.guidelines("pathology"))
     assert "nottingham-grade" in [f.code for f in verified]  # 3+2+2 = 7 is grade 2: the stated grade agrees
+
+
+def test_grade_components_in_parentheses_stay_with_the_grade(host):
+    d = draft(host, "breast-resection", "IDC grade 1 (tubules 1, pleomorphism 2, mitoses 1; total 4)")
+    assert region(d, "histologic_type") == "Invasive ductal carcinoma."
+    assert region(d, "grade") == "Grade 1 (tubules 1, pleomorphism 2, mitoses 1; total 4)."
+    verified = host.verify(d, Case(), host.template("breast-resection"), host.guidelines("pathology"))
+    assert "nottingham-grade" in [f.code for f in verified]  # 1+2+1 = 4 is grade 1

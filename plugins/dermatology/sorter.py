@@ -233,7 +233,8 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
             continue
         if len(texts) > 1 and all(not t.lower().startswith("no ") for t in texts):
             bodies = [t.rstrip(".") for t in texts]
-            sep = ", " if region == "distribution_site" else " and "
+            single = region == "morphology" and all(len(b.split()) == 1 for b in bodies[1:])
+            sep = ", " if region == "distribution_site" or single else " and "  # "Patches, symmetrical."
             joined = bodies[0] + "".join(f"{sep}{b[:1].lower() + b[1:]}" for b in bodies[1:])
             texts = [_end(joined)]
         merged[region] = texts

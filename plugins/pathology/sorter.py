@@ -57,7 +57,7 @@ _REEXCISION = _word(SORTER["reexcision"])
 _IN_SITU = _word(SORTER["in_situ"])
 _INVASIVE = _word(SORTER["invasive"])
 _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm)\b")
-_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*")
+_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))")  # not inside "(tubules 3, pleomorphism 2; total 7)"
 _STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:\((?:i|mol|sn|m|f)[+-]?\))?\s*)+\)?", re.I)
 #: Parts of a clause that can be moved to their own element: tumor size, stage categories.
 _GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade [1-3](?:\s*\([^)]*\))?", re.I)
@@ -218,7 +218,7 @@ class SynopticSorter:
             for region, rx in _EXTRACT:
                 if len(regs) < 2 or region not in regs:
                     continue
-                found = [m.group().strip(" ()") for m in rx.finditer(clause)]
+                found = [m.group().strip(" ()" if region == "stage" else " ") for m in rx.finditer(clause)]
                 rest = " ".join(rx.sub(" ", clause).split()).strip(" ,;")
                 if found and rest and _clause_regions(rest):
                     parts.setdefault(region, []).append(" ".join(found))
