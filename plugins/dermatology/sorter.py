@@ -38,7 +38,7 @@ from functools import lru_cache
 
 from pixtralogist.core.text import clean_text, split_sentences
 from pixtralogist.kit import Scanner
-from pixtralogist.plugins.dermatology.lexicon import LEXICON, pattern
+from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, pattern
 
 __all__ = ["REGIONS", "Classification", "SkinLesionSorter", "classify_rules", "decompose", "scan"]
 
@@ -103,6 +103,7 @@ _ARTICLE = re.compile(r"^(?:a|an|the|some)\s+", re.I)
 _SITE_MODIFIERS = re.compile(f"(?:{_REWRITE['site_modifiers']})$", re.I)
 _MODIFIERS = re.compile(f"(?:{_REWRITE['modifiers']})$", re.I)
 _UNHEDGED = frozenset(_REWRITE["unhedged_regions"])
+_SHAPE = re.compile("(?:" + "|".join(WORDS["shape"]) + ")", re.I)
 _SURFACE_ADJ = frozenset(_REWRITE["surface_adjectives"])
 
 
@@ -233,7 +234,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
             continue
         if len(texts) > 1 and all(not t.lower().startswith("no ") for t in texts):
             bodies = [t.rstrip(".") for t in texts]
-            single = region == "morphology" and all(len(b.split()) == 1 for b in bodies[1:])
+            single = region == "morphology" and all(_SHAPE.fullmatch(b) for b in bodies[1:])
             sep = ", " if region == "distribution_site" or single else " and "  # "Patches, symmetrical."
             joined = bodies[0] + "".join(f"{sep}{b[:1].lower() + b[1:]}" for b in bodies[1:])
             texts = [_end(joined)]
