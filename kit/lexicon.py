@@ -32,6 +32,8 @@ A lexicon file (``plugins/<specialty>/data/lexicon/<template>.yaml``) holds, all
       rules:
         - [others, 'technique|comparison']
         - [lung, 'lungs?']
+      contexts:                    # rules scanned first in sentences every `when` pattern matches
+        - {when: ['\bpacemaker'], first: [[others, '\btip in the \w+']]}
     dictation: {...}               # reader settings (see pixtralogist.kit.dictation.DictationProfile)
     data: {...}                    # anything else the specialty's own rule functions read
 
@@ -143,6 +145,9 @@ class Lexicon:
     cues: tuple[Mapping[str, Any], ...] = ()
     sorter_rules: tuple[tuple[str, str], ...] = ()
     device: str | None = None
+    #: ``((when patterns, rules tried first), ...)``: in a sentence every ``when`` pattern matches
+    #: (the first such context), its rules are scanned before ``sorter_rules``.
+    sorter_contexts: tuple[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
     dictation: Mapping[str, Any] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
@@ -188,6 +193,7 @@ class Lexicon:
             cues=self.cues + other.cues,
             sorter_rules=self.sorter_rules + other.sorter_rules,
             device=other.device or self.device,
+            sorter_contexts=self.sorter_contexts + other.sorter_contexts,
             dictation={**self.dictation, **other.dictation},
             data=_deep_merge(self.data, other.data),
             sources=self.sources + other.sources,
@@ -296,6 +302,13 @@ def lexicon_from_mapping(raw: Mapping[str, Any], where: str = "<lexicon>") -> Le
         if not (isinstance(rule, (list, tuple)) and len(rule) == 2):
             raise LexiconError(f"{where}: sorter rule {i} must be [tag, pattern], got {rule!r}")
         rules.append((str(rule[0] or ""), _check_pattern(alternation(rule[1]), f"{where} sorter rule {i}")))
+    contexts: list[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = []
+    for i, ctx in enumerate(sorter.get("contexts") or ()):
+        if not isinstance(ctx, Mapping) or not ctx.get("when") or not ctx.get("first"):
+            raise LexiconError(f"{where}: sorter context {i} needs 'when' (patterns) and 'first' (rules)")
+        when = tuple(_check_pattern(w, f"{where} sorter context {i}") for w in _strs(ctx["when"], where))
+        first = tuple((str(r[0] or ""), _check_pattern(str(r[1]), f"{where} sorter context {i}")) for r in ctx["first"])
+        contexts.append((when, first))
     cues = tuple(raw.get("cues") or ())
     for i, group in enumerate(cues):
         if not isinstance(group, Mapping) or "category" not in group:
@@ -313,6 +326,7 @@ def lexicon_from_mapping(raw: Mapping[str, Any], where: str = "<lexicon>") -> Le
         cues=cues,
         sorter_rules=tuple(rules),
         device=_check_pattern(sorter["device"], f"{where} sorter device") if sorter.get("device") else None,
+        sorter_contexts=tuple(contexts),
         dictation=dict(raw.get("dictation") or {}),
         data=dict(raw.get("data") or {}),
         sources=(where,),

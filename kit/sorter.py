@@ -41,7 +41,7 @@ from pixtralogist.core.text import split_sentences
 from pixtralogist.kit.lexicon import Lexicon
 from pixtralogist.kit.rewriter import ClauseRewriter
 
-__all__ = ["Scanner", "LexiconSorter", "Classification", "accuracy"]
+__all__ = ["Scanner", "ContextScanner", "LexiconSorter", "Classification", "accuracy"]
 
 _WS = re.compile(r"\s+")
 _SEGMENT = re.compile(r"[,;]|\s(?:and|or|nor)\s")
@@ -73,6 +73,46 @@ class Scanner:
         return [(tags[idx[m.lastgroup]], m.group(), m.start()) for m in self.rx.finditer(text)]
 
 
+class ContextScanner:
+    """A :class:`Scanner` of ``rules``, with other rules tried first in some sentences.
+
+    :param contexts: ``((when patterns, first rules), ...)``: in a sentence every ``when``
+        pattern matches (the first such context), ``first`` rules are scanned before ``rules``
+        ("tip in the right atrium" is only a location in a sentence about a device).
+    """
+
+    def __init__(self, rules: Sequence[tuple[str, str]],
+                 contexts: Sequence[tuple[Sequence[str], Sequence[tuple[str, str]]]] = ()) -> None:
+        self.base = Scanner(list(rules))
+        patterns = list(dict.fromkeys(w for when, _ in contexts for w in when))  # each distinct pattern once
+        self._when = [re.compile(w) for w in patterns]
+        self.contexts = [(tuple(patterns.index(w) for w in when), Scanner(list(first) + list(rules)))
+                         for when, first in contexts]
+
+    def pick(self, text: str) -> Scanner:
+        """The scanner for ``text`` (lower-cased, normalised)."""
+        if not self.contexts:
+            return self.base
+        seen: dict[int, bool] = {}
+        for when, scanner in self.contexts:
+            ok = True
+            for i in when:
+                if i not in seen:
+                    seen[i] = self._when[i].search(text) is not None
+                if not seen[i]:
+                    ok = False
+                    break
+            if ok:
+                return scanner
+        return self.base
+
+    def scan(self, text: str) -> list[tuple[str, str]]:
+        return self.pick(text).scan(text)
+
+    def hits(self, text: str) -> list[tuple[str, str, int]]:
+        return self.pick(text).hits(text)
+
+
 @dataclass(frozen=True)
 class Classification:
     """Why a sentence got its regions: ``source`` is ``"anatomy"``, ``"finding"``, ``"others"``,
@@ -94,6 +134,7 @@ class LexiconSorter:
     :param catch_all: the region for sentences nothing else claims (default ``"others"``).
     :param is_qualifier: comma part -> whether it only qualifies the clause before it (kept
         with it when a sentence is split; default: no such test).
+    :param contexts: rules tried first in some sentences (see :class:`ContextScanner`).
     """
 
     def __init__(
@@ -105,6 +146,7 @@ class LexiconSorter:
         device: str | None = None,
         catch_all: str = "others",
         is_qualifier: Callable[[str], bool] | None = None,
+        contexts: Sequence[tuple[Sequence[str], Sequence[tuple[str, str]]]] = (),
     ) -> None:
         self.template_id = template_id
         self.regions: tuple[str, ...] = tuple(regions)
@@ -116,7 +158,7 @@ class LexiconSorter:
                 if name not in self.regions:
                     raise ValueError(f"lexicon tag {tag!r} names a region the template {template_id!r} lacks")
         self.catch_all = catch_all
-        self._scanner = Scanner(list(rules))
+        self._scanner = ContextScanner(rules, contexts)
         self._device = re.compile(device) if device else None
         self.rewriter = ClauseRewriter(self.classify, catch_all, is_qualifier)
 
@@ -129,7 +171,7 @@ class LexiconSorter:
             raise ValueError(f"lexicon {lexicon.name!r} names no regions; pass regions=")
         return cls(template_id, regs, lexicon.sorter_rules, device=lexicon.device,
                    catch_all=lexicon.catch_all or ("others" if "others" in regs else regs[-1]),
-                   is_qualifier=is_qualifier)
+                   is_qualifier=is_qualifier, contexts=lexicon.sorter_contexts)
 
     # -- classification ---------------------------------------------------------
     def scan(self, sentence: str) -> list[tuple[str, str]]:

@@ -28,15 +28,15 @@ def test_a_bad_alternative_names_the_rule(tmp_path):
 
 
 def test_place_bare_values_keeps_attribute_values_but_not_bare_qualifiers():
-    """A KitDrafter for an attribute template places "6 mm." (its sorter has a rule for it) and
-    leaves "Mild." (no rule) in not_placed."""
+    """A KitDrafter for an attribute template places a bare "Irregular." its sorter has a rule for (a
+    border) and leaves "Mild." (no rule) in not_placed; a plain KitDrafter leaves both."""
     from pixtralogist.core.models import Case, ImpressionRules, RegionSpec, Template
     from pixtralogist.kit import KitDrafter, base_lexicon
 
-    lex = base_lexicon().with_(regions=("size", "others"), catch_all="others",
-                               sorter_rules=(("size", r"\d+(?:\.\d+)? ?mm"),))
+    lex = base_lexicon().with_(regions=("border", "others"), catch_all="others",
+                               sorter_rules=(("border", r"irregular\b"),))
     template = Template(id="t", version="1", specialty="s", title="T",
-                        regions=[RegionSpec(name="size", label="Size", normal="Not recorded."),
+                        regions=[RegionSpec(name="border", label="Border", normal="Not described."),
                                  RegionSpec(name="others", label="Others", normal="None.")],
                         impression=ImpressionRules(normal="Nothing."))
 
@@ -44,11 +44,11 @@ def test_place_bare_values_keeps_attribute_values_but_not_bare_qualifiers():
         place_bare_values = True
 
     sorter = LexiconSorter.from_lexicon("t", lex)
-    draft = Drafter(sorter, lex, plugin="t", plugin_version="0").draft(Case(notes="6 mm. Mild."), template)
-    assert [f.text for f in draft.findings if f.region == "size" and not f.is_default] == ["6 mm."]
+    draft = Drafter(sorter, lex, plugin="t", plugin_version="0").draft(Case(notes="Irregular. Mild."), template)
+    assert [f.text for f in draft.findings if f.region == "border" and not f.is_default] == ["Irregular."]
     assert draft.not_placed == ["Mild."]
-    plain = KitDrafter(sorter, lex, plugin="t", plugin_version="0").draft(Case(notes="6 mm. Mild."), template)
-    assert plain.not_placed == ["6 mm.", "Mild."]
+    plain = KitDrafter(sorter, lex, plugin="t", plugin_version="0").draft(Case(notes="Irregular. Mild."), template)
+    assert plain.not_placed == ["Irregular.", "Mild."]
 
 
 def test_lexicon_predicates_and_attachments(tmp_path):
@@ -57,9 +57,10 @@ def test_lexicon_predicates_and_attachments(tmp_path):
 
     path = tmp_path / "derm.yaml"
     path.write_text("subjects:\n  border: {say: the border}\n"
-                    "dictation:\n  predicates: [irregular]\n  attachments: [multiple]\n", encoding="utf-8")
+                    "dictation:\n  predicates: [irregular]\n  attachments: [grouped]\n", encoding="utf-8")
     lex = load_lexicon(path)
     assert parse_dictation("border irregular", lexicon=lex) == ["The border is irregular."]
-    assert parse_dictation("trunk, multiple", lexicon=lex) == ["Trunk, multiple."]
+    assert parse_dictation("trunk, grouped", lexicon=lex) == ["Trunk, grouped."]
     plain = load_lexicon(path, base=True).with_(dictation={})
-    assert parse_dictation("trunk, multiple", lexicon=plain) == ["Trunk.", "Multiple."]
+    assert parse_dictation("trunk, grouped", lexicon=plain) == ["Trunk.", "Grouped."]
+    assert parse_dictation("border irregular", lexicon=plain) == ["Border irregular."]

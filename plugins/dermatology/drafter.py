@@ -86,7 +86,7 @@ class DictationDrafter(KitDrafter):
     keep_unsplit_labels = False
     hedge_keeps_initialisms = False
     hedged_part_must_be_abnormal = False
-    place_bare_values = True  # "9 x 7 mm." is the lesion's size
+    place_bare_values = True  # "Irregular." is the border, "New." the lesion's history
 
     def __init__(self, sorter: RegionSorter, *, plugin_version: str, plugin: str = "dermatology") -> None:
         super().__init__(sorter, LEXICON, plugin=plugin, plugin_version=plugin_version, extra_terms=EXTRA_TERMS)

@@ -75,7 +75,7 @@ class SynopticDictationDrafter(KitDrafter):
     strict_negation = True
     hedge_keeps_initialisms = False
     hedged_part_must_be_abnormal = False
-    place_bare_values = True  # "2.3 cm." is the tumor size, "Left." the laterality
+    place_bare_values = True  # "Multifocal." is the extent, "Left." the laterality
 
     def __init__(self, sorter: RegionSorter, *, plugin_version: str, plugin: str = "pathology",
                  extra_terms: Iterable[str] = EXTRA_TERMS) -> None:
