@@ -97,6 +97,20 @@ def _sections(line: str) -> list[tuple[str | None, str]]:
     return [(h, t) for h, t in out if t.strip(" ;.,")]
 
 
+_INTERPRETATION = re.compile(r"^(?P<finding>.+?),\s*(?P<dx>(?:consistent with|compatible with|suggestive of|likely)\s.+)$",
+                             re.I)
+
+
+def _interpretation_split(sentence: str) -> list[str]:
+    """"Milia-like cysts on dermoscopy, consistent with SK." -> the finding and its interpretation
+    (an impression statement), so the finding keeps its region."""
+    m = _INTERPRETATION.match(sentence)
+    if not m or _DIAGNOSIS.search(m.group("finding")) or not _DIAGNOSIS.search(m.group("dx")):
+        return [sentence]
+    dx = m.group("dx")
+    return [m.group("finding").rstrip(" ,") + ".", dx[:1].upper() + dx[1:]]
+
+
 def _section_of(sentence: str, header: str | None) -> str | None:
     if header in ("impression", "plan"):
         return "impression"
@@ -117,5 +131,6 @@ def parse_dictation(text: str | None) -> list[Statement]:
                 out.append(Statement(f"Plan: {plan}.", "impression"))
                 continue
             for sentence in kit_parse(_rewrite(chunk), lexicon=LEXICON):
-                out.append(Statement(sentence, _section_of(sentence, header)))
+                for part in _interpretation_split(sentence):
+                    out.append(Statement(part, _section_of(part, header)))
     return out
