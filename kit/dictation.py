@@ -34,6 +34,8 @@ Lexicon keys read here (``dictation:`` section)::
     trailing_locations: '(?:right|left) (?:upper|middle|lower) lobe|bases'   # "opacity RUL" -> "... in the RUL"
     locations:                                        # more trailing places and how they attach
       - {pattern: '(?:thoracic|lumbar) spine', say: of the}   # "degenerative changes T-spine" -> "... of the thoracic spine"
+    predicates: [irregular, ill-defined]              # terse predicates beyond the kit's ("border irreg")
+    attachments: [multiple, scattered]                # words opening a comma part that describes the one before
     finding_terms: [embolism, infarct]                # finding words beyond the core vocabulary, for the
                                                       # sentence analyser (negation, hedging, abnormality)
 """
@@ -68,6 +70,8 @@ class DictationProfile:
     subjects: dict[str, Subject] = field(default_factory=dict)
     subject_re: re.Pattern[str] | None = None
     reverse_re: re.Pattern[str] | None = None
+    predicate_re: re.Pattern[str] | None = None
+    attach_re: re.Pattern[str] | None = None
 
 
 @lru_cache(maxsize=64)
@@ -95,6 +99,9 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         subjects=subjects,
         subject_re=forward,
         reverse_re=reverse,
+        predicate_re=_predicate_re(tuple(d.get("predicates") or ())),
+        attach_re=re.compile(r"^(?:" + "|".join(re.escape(w) for w in d["attachments"]) + r")\b", re.I)
+        if d.get("attachments") else None,
     )
 
 
@@ -163,6 +170,19 @@ _PRED_RE = re.compile(
     r"(?P<pred>" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + r")\b(?P<tail>.*)$",
     re.I | re.S,
 )
+@lru_cache(maxsize=16)
+def _predicate_re(extra: tuple[str, ...]) -> re.Pattern[str]:
+    """The predicates of terse subject statements: the kit's, plus a lexicon's ``dictation.predicates``."""
+    if not extra:
+        return _PRED_RE
+    preds = sorted(set(_PREDICATES) | {p.lower() for p in extra}, key=len, reverse=True)
+    return re.compile(
+        r"^(?P<adv>(?:(?:" + "|".join(sorted(_ADVERBS | set(_HEDGE_ADVERB), key=len, reverse=True)) + r")\s+)*)"
+        r"(?P<pred>" + "|".join(re.escape(p) for p in preds) + r")\b(?P<tail>.*)$",
+        re.I | re.S,
+    )
+
+
 def _subject_sentence(text: str, hedge: bool) -> str | None:
     """'lungs clear' -> 'The lungs are clear' (no final period); None when it is not that shape."""
     prof = _profile()
@@ -175,7 +195,7 @@ def _subject_sentence(text: str, hedge: bool) -> str | None:
         rest = m.group("rest").strip()
         if rest.split(" ", 1)[0].lower() in _VERBS:
             return None  # already a sentence ("lungs are clear")
-        pred_m = _PRED_RE.match(rest)
+        pred_m = (prof.predicate_re or _PRED_RE).match(rest)
     if m is None or pred_m is None:
         r = reverse_re.match(text.strip())
         if r is None:
@@ -431,7 +451,8 @@ def _is_attachment(text: str) -> bool:
         return True
     if mentions_finding(text):
         return False
-    return _ATTACH_START.match(text) is not None
+    attach = _profile().attach_re  # the lexicon's dictation.attachments ("trunk, multiple")
+    return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
 
 
 def _qualifier_only(text: str) -> bool:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -119,6 +119,10 @@ class KitDrafter(DictationDraftBase):
     :param hedge_re: hedge words that let an impression item keep its own words.
     """
 
+    #: Templates whose regions are attributes of one subject (a lesion's size, a tumour's laterality)
+    #: set this: a bare value the sorter places in a region is a finding there (see :meth:`placed`).
+    place_bare_values: bool = False
+
     def __init__(
         self,
         sorter: RegionSorter,
@@ -144,11 +148,32 @@ class KitDrafter(DictationDraftBase):
         pending = getattr(self._local, "statements", None)
         if pending is not None and pending[0] is case:
             return pending[1]
+        return self.statements(case)
+
+    def statements(self, case: Case) -> list[Statement]:
+        """The dictation of ``case`` read and triaged (a specialty with its own reader overrides this;
+        :meth:`read` calls it once per draft)."""
         try:
             sentences = parse_dictation(case.notes, lexicon=self.lexicon)
         except Exception as exc:  # pragma: no cover - parse_dictation accepts any text
             raise DraftingError(f"could not read the dictation: {exc}") from exc
-        return triage(sentences, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
+        return self.placed(triage(sentences, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms))
+
+    def placed(self, statements: Sequence[Statement]) -> list[Statement]:
+        """With :attr:`place_bare_values`, a bare value the sorter has a rule for ("Irregular." for a
+        lesion's border, "Multifocal." for a tumour's extent) is a finding, not
+        ``not_placed``; one it places only by default ("Mild.") stays not placed."""
+        if not self.place_bare_values:
+            return list(statements)
+        return [replace(s, kind="finding") if s.kind == "not_placed" and self._has_rule_for(s.text) else s
+                for s in statements]
+
+    def _has_rule_for(self, text: str) -> bool:
+        explain = getattr(self.sorter, "explain", None)
+        if callable(explain):
+            return getattr(explain(text), "source", "default") != "default"
+        catch_all = getattr(self.sorter, "catch_all", None) or "others"
+        return bool(set(self.sorter.classify(text)) - {catch_all})
 
     def rows(self, statements, template):
         """Finding statements -> rows; a statement whose tail only qualifies its head ("R hilar mass

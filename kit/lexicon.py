@@ -236,6 +236,14 @@ def _strs(value: Any, where: str) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def alternation(patterns: Any) -> str:
+    """One pattern from a pattern or a list of alternatives (nested lists are flattened, in order), so
+    a rule can name shared word lists (YAML anchors): ``[distribution_site, [*body_sites, *distribution]]``."""
+    if isinstance(patterns, (list, tuple)):
+        return "|".join(alternation(p) for p in patterns)
+    return str(patterns)
+
+
 def _check_pattern(pattern: str, where: str) -> str:
     try:
         rx = re.compile(pattern)
@@ -293,7 +301,7 @@ def lexicon_from_mapping(raw: Mapping[str, Any], where: str = "<lexicon>") -> Le
     for i, rule in enumerate(sorter.get("rules") or ()):
         if not (isinstance(rule, (list, tuple)) and len(rule) == 2):
             raise LexiconError(f"{where}: sorter rule {i} must be [tag, pattern], got {rule!r}")
-        rules.append((str(rule[0] or ""), _check_pattern(str(rule[1]), f"{where} sorter rule {i}")))
+        rules.append((str(rule[0] or ""), _check_pattern(alternation(rule[1]), f"{where} sorter rule {i}")))
     contexts: list[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = []
     for i, ctx in enumerate(sorter.get("contexts") or ()):
         if not isinstance(ctx, Mapping) or not ctx.get("when") or not ctx.get("first"):

@@ -52,7 +52,7 @@ def checked(d: Draft):
     ("LN 1/3 pos, no ENE", ["Lymph nodes 1 of 3 positive, no extranodal extension."]),
     ("L lumpectomy w/ SLNB", ["Left lumpectomy with sentinel lymph node biopsy."]),
     ("R breast UOQ", ["Right breast upper outer quadrant."]),
-    ("margins neg, closest 2mm ant", ["Margins negative, closest 2 mm ant."]),
+    ("margins neg, closest 2mm ant", ["Margins negative, closest 2 mm anterior."]),
     ("LVI neg; pT1c pN0", ["Lymphovascular invasion negative.", "pT1c pN0."]),
     ("? LVI", ["Possible lymphovascular invasion."]),
     ("DCIS, solid, 5mm", ["DCIS, solid, 5 mm."]),

@@ -3,27 +3,23 @@
 >>> [s.text for s in parse_dictation("6mm asym pigm macule L upper back, irreg border, derm: APN, BWV, no regression")]
 ['6 mm asymmetric pigmented macule left upper back.', 'Irregular border.', 'Atypical pigment network.', 'Blue-whitish veil.', 'No regression.']
 
-Each :class:`Statement` carries the section it was dictated under:
+The reading is the kit's (:func:`pixtralogist.kit.parse_dictation` with dermatology's lexicon,
+``data/lexicon/skin_lesion.yaml``: its shorthand, subjects and predicates). This module adds what
+is dermatology's own:
 
-* ``dermoscopy`` after "derm:", "dermoscopy:", "DS:" (the items that follow
-  describe the dermoscopic appearance, even "asymmetric");
-* ``impression`` after "imp:", "impression:", "dx:", "ddx:", "plan:", and for
-  any sentence that names a diagnosis or a plan ("?melanoma", "excise",
-  "review 3/12");
-* a region name after a region label ("site: L shin", "size: 7x5mm",
-  "border: regular");
-* ``None`` otherwise (the region sorter decides).
+* each :class:`Statement` carries the section it was dictated under: ``dermoscopy`` after
+  "derm:", "dermoscopy:", "DS:" (what follows describes the dermoscopic appearance, even
+  "asymmetric"); ``impression`` after "imp:", "dx:", "ddx:", "plan:" ("plan: exc bx, photograph"
+  is one plan) and for any sentence that names a diagnosis or a plan ("?melanoma", "excise");
+  a region after a region label ("site: L shin", "size: 7x5mm"); ``None`` otherwise (the region
+  sorter decides). A label holds to the end of its sentence or line, or to "clinically".
+* shorthand the kit's tokens cannot tell apart: "MM" (capitals, not after a number) is melanoma;
+  "lt" before a colour is "light"; "3/12" and "6/52" are 3 months and 6 weeks ("review 3/12" ->
+  "review in 3 months"); "tan/brown" is "tan and brown"; "7-pt 5" is a 7-point checklist score;
+  a distribution word after a comma ("trunk, multiple") stays with what it describes.
 
-What it does, in order: clean the text; split into lines, on semicolons and
-sentence periods (not decimals), then on commas (a negated list "no A, B or C"
-stays one statement so the negation keeps its scope); expand shorthand with
-:data:`ABBREVIATIONS` and the context rules (L/R/B only as laterality before a
-word; "lt" is "light" before a colour; "?" is a hedge, "possible"; "3/12" is
-"3 months", "6/52" is "6 weeks"; "7x5mm" is "7 x 5 mm"); rewrite terse
-"subject predicate" statements ("border irreg" -> "The border is irregular.");
-capitalise and end with a period. Negation and hedge words are always kept;
-nothing is made more certain than dictated; text that looks like an
-instruction is only data.
+Negation and hedge words are always kept; nothing is made more certain than dictated; text that
+looks like an instruction is only data.
 """
 
 from __future__ import annotations
@@ -32,267 +28,87 @@ import re
 from dataclasses import dataclass
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.plugins.dermatology import lexicon
+from pixtralogist.kit import expand_shorthand as kit_expand
+from pixtralogist.kit import parse_dictation as kit_parse
+from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
-__all__ = ["ABBREVIATIONS", "Statement", "expand_shorthand", "parse_dictation"]
+__all__ = ["Statement", "expand_shorthand", "parse_dictation"]
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One dictated sentence and the section it was dictated under (``None``: let the sorter decide)."""
+    """One dictated sentence, the section it was dictated under (``None``: let the sorter decide) and
+    its kind for the kit drafter (``finding``, ``indication``, ``recommendation`` or ``not_placed``)."""
 
     text: str
     section: str | None = None
+    kind: str = "finding"
 
 
-ABBREVIATIONS: dict[str, str] = {
-    # lesion and morphology
-    "psl": "pigmented skin lesion",
-    "sl": "skin lesion",
-    "asym": "asymmetric",
-    "asymm": "asymmetric",
-    "sym": "symmetric",
-    "symm": "symmetric",
-    "pigm": "pigmented",
-    "pig": "pigmented",
-    "hyperpig": "hyperpigmented",
-    "hypopig": "hypopigmented",
-    "irreg": "irregular",
-    "reg": "regular",
-    "nod": "nodule",
-    "pap": "papule",
-    "mac": "macule",
-    "ery": "erythematous",
-    "eryth": "erythematous",
-    "ulc": "ulcerated",
-    "diam": "diameter",
-    "dk": "dark",
-    "brn": "brown",
-    "blk": "black",
-    "bl-gr": "blue-grey",
-    "wd": "well-defined",
-    "ill-def": "ill-defined",
-    "telangs": "telangiectasia",
-    "telang": "telangiectasia",
-    "sk": "seborrhoeic keratosis",
-    "sebk": "seborrhoeic keratosis",
-    "ak": "actinic keratosis",
-    "df": "dermatofibroma",
-    "bcc": "basal cell carcinoma",
-    "scc": "squamous cell carcinoma",
-    "mm": "melanoma",  # only when not a unit: handled in _expand_tokens
-    # dermoscopy
-    "derm": "dermoscopy",
-    "ds": "dermoscopy",
-    "dscopy": "dermoscopy",
-    "pn": "pigment network",
-    "apn": "atypical pigment network",
-    "tpn": "typical pigment network",
-    "bwv": "blue-whitish veil",
-    "bww": "blue-whitish veil",
-    "avp": "atypical vascular pattern",
-    "rs": "regression structures",
-    "regr": "regression",
-    "glob": "globules",
-    "globs": "globules",
-    "7pt": "7-point checklist",
-    "7-pt": "7-point checklist",
-    # plan and history
-    "exc": "excision",
-    "bx": "biopsy",
-    "ebx": "excision biopsy",
-    "f/u": "follow-up",
-    "fu": "follow-up",
-    "r/v": "review",
-    "rv": "review",
-    "imp": "impression",
-    "dx": "diagnosis",
-    "ddx": "differential diagnosis",
-    "hx": "history",
-    "h/o": "history of",
-    "c/o": "complains of",
-    "w/": "with",
-    "w/o": "without",
-    "c/w": "consistent with",
-    "s/p": "status post",
-    "nl": "normal",
-    "approx": "approximately",
-    "sev": "several",
-    "mult": "multiple",
-    "bilat": "bilateral",
-    "+ve": "positive",
-    "-ve": "negative",
-    "ln": "lymph node",
-    "lns": "lymph nodes",
-    "lnn": "lymph nodes",
-    "&": "and",
-}
-
-_LATERALITY = {"l": "left", "r": "right", "lt": "left", "rt": "right", "b": "bilateral"}
-_COLOUR_NEXT = re.compile(r"^(?:brown|brn|tan|pink|red|blue|grey|gray|pigmented)$", re.I)
-_UNITS = {"mm", "cm"}
-
+_DICTATION = LEXICON.dictation
+#: Section labels ("derm:", "site:", "imp:") -> the region (or impression / plan) they introduce.
+_SECTION_REGION: dict[str, str] = _DICTATION["sections"]
 _SECTION = re.compile(
-    r"^\s*(?P<label>dermoscopy|dermatoscopy|derm|ds|dscopy|imp|impression|dx|ddx|diagnosis|plan|"
-    r"morphology|morph|size|site|location|distribution|colou?r|border|surface|others?|hx|history)\s*[:\-]\s*",
+    r"(?:^|(?<=[;.,]))\s*(?P<label>" + "|".join(sorted(map(re.escape, _SECTION_REGION), key=len, reverse=True))
+    + r")\s*[:\-]\s*",
     re.I,
 )
-_SECTION_REGION = {
-    "dermoscopy": "dermoscopy", "dermatoscopy": "dermoscopy", "derm": "dermoscopy", "ds": "dermoscopy",
-    "dscopy": "dermoscopy", "imp": "impression", "impression": "impression", "dx": "impression",
-    "ddx": "impression", "diagnosis": "impression", "plan": "plan", "morphology": "morphology",
-    "morph": "morphology", "size": "size", "site": "distribution_site", "location": "distribution_site",
-    "distribution": "distribution_site", "color": "color", "colour": "color", "border": "border",
-    "surface": "surface", "other": "others", "others": "others", "hx": "others", "history": "others",
-}
-
-_DIAGNOSIS = lexicon.word_re(*lexicon.DIAGNOSIS)
-_PLAN = lexicon.word_re(*lexicon.PLAN)
-_TOKEN = re.compile(
-    r"(?P<ws>\s+)|(?P<frac>\d{1,2}/(?:12|52))(?!\d)|(?P<slash>[^\W\d_]{1,3}/[^\W\d_]{0,3}(?![\w/]))"
-    r"|(?P<num>\d+(?:\.\d+)?)|(?P<word>[+-]?[^\W\d_]+(?:['\-][^\W\d_]+)*)|(?P<other>.)",
-    re.S,
-)
-_NEG_START = re.compile(r"^\s*(?:no|not|without|negative for|nil|absent)\b", re.I)
-_NEG_ANY = re.compile(r"\b(?:no|not|without|negative for|nil|absent)\b", re.I)
-_HEDGE = re.compile(
-    r"\b(?:possible|possibly|probable|probably|likely|questionable|suspected|suspicious|query|may|might|could|"
-    r"cannot be excluded|not excluded|versus|concerning|suggestive|equivocal)\b",
-    re.I,
-)
-
-#: "subject predicate" shorthand -> sentence ("border irreg" -> "The border is irregular.")
-_SUBJECTS = {
-    "border": "the border is", "borders": "the borders are", "edge": "the edge is", "edges": "the edges are",
-    "surface": "the surface is", "colour": "the colour is", "color": "the color is", "pigmentation": "the pigmentation is",
-    "lesion": "the lesion is", "pigment network": "the pigment network is", "network": "the network is",
-    "shape": "the shape is", "outline": "the outline is", "vessels": "the vessels are",
-}
-_PREDICATES = (
-    "regular", "irregular", "smooth", "well-defined", "well defined", "ill-defined", "ill defined", "notched",
-    "uniform", "variegated", "symmetric", "asymmetric", "atypical", "typical", "scaly", "crusted", "ulcerated",
-    "intact", "blurred", "sharp", "normal", "unremarkable", "round", "oval", "elevated", "flat", "raised",
-)
-_SUBJECT_RE = re.compile(
-    r"^(?:the\s+)?(?P<subj>" + "|".join(sorted(map(re.escape, _SUBJECTS), key=len, reverse=True)) + r")\s+"
-    r"(?P<adv>(?:(?:slightly|mildly|very|focally|partly|markedly|not)\s+)*)"
-    r"(?P<pred>" + "|".join(sorted(map(re.escape, _PREDICATES), key=len, reverse=True)) + r")\b(?P<tail>.*)$",
-    re.I | re.S,
-)
-
-
-def _expand_tokens(text: str) -> str:
-    text = _COLOUR_SLASH.sub(" and ", text)
-    toks = [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(text)]
-
-    def neighbour(i: int, step: int) -> tuple[str, str] | None:
-        j = i + step
-        while 0 <= j < len(toks):
-            if toks[j][0] != "ws":
-                return toks[j]
-            j += step
-        return None
-
-    out: list[str] = []
-    for i, (kind, tok) in enumerate(toks):
-        prev, nxt = neighbour(i, -1), neighbour(i, +1)
-        low = tok.lower()
-        if kind == "ws":
-            out.append(" ")
-        elif kind == "frac":
-            n, d = tok.split("/")
-            unit = "months" if d == "12" else "weeks"
-            out.append(f"{n} {unit[:-1] if n == '1' else unit}")
-        elif kind == "num":
-            out.append(tok)
-            if nxt is not None and nxt[1].lower() in _UNITS | {"x"} and toks[i + 1][0] != "ws":
-                out.append(" ")
-        elif tok == "?":
-            if nxt is not None and nxt[0] in ("word", "num", "slash"):
-                out.append(" possible ")
-            elif prev is not None:
-                out.append(" ?")  # trailing: hedges the statement (see _finish)
-        elif kind == "word":
-            prev_num = prev is not None and prev[0] == "num"
-            if low == "x" and prev_num and nxt is not None and nxt[0] == "num":
-                out.append(" x ")
-            elif low in _UNITS and prev_num:
-                out.append(low)
-            elif low == "mm" and tok == "MM":
-                out.append("melanoma")
-            elif low == "lt" and nxt is not None and _COLOUR_NEXT.match(nxt[1]):
-                out.append("light")
-            elif low in _LATERALITY and nxt is not None and nxt[0] == "word" and not prev_num:
-                out.append(_LATERALITY[low])
-            elif low in ABBREVIATIONS and low not in _UNITS:
-                out.append(ABBREVIATIONS[low])
-            else:
-                out.append(tok)
-        elif kind == "slash":
-            if low in ABBREVIATIONS:
-                out.append(ABBREVIATIONS[low])
-            else:  # "tan/brown" -> "tan and brown" for colours, keep otherwise
-                parts = [ABBREVIATIONS.get(p, p) for p in tok.split("/")]
-                out.append(" and ".join(p for p in parts if p) if all(parts) else tok)
-        elif tok == "&":
-            out.append("and")
-        else:
-            out.append(tok)
-    return _REVIEW_IN.sub(r"\1 in ", re.sub(r"\s+", " ", "".join(out)).strip())
-
-
+_CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_])|(?<=\d)\.\s+(?=[A-Z])")
+_DIAGNOSIS = word_re(*WORDS["diagnosis"])
+_PLAN = word_re(*WORDS["plan"])
+_COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
 _COLOUR_WORD = r"(?:light|dark|mid)?[ -]?(?:brown|tan|black|blue(?:-gr[ae]y)?|gr[ae]y|white|red|pink|brn|blk)"
-_COLOUR_SLASH = re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)|(?<=grey|gray|pink)/(?=\w)", re.I)
-_REVIEW_IN = re.compile(r"\b(review|follow-up|reassess)\s+(?=\d)", re.I)
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<!\d)(?<!\d )\bMM\b"), "melanoma"),
+    (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
+    (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
+                r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
+    (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
+    (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
+    (re.compile(r"\b1/52(?!\d)"), "1 week"), (re.compile(r"\b(\d{1,2})/52(?!\d)"), r"\1 weeks"),
+    (re.compile(r"\b(?:7|seven)[- ]?(?:pt|point)s?(?:\s+(?:checklist|score))*\s*[:=]?\s*(\d{1,2})\b(?!\s*mm)", re.I),
+     r"7-point checklist score \1"),
+)
+
+
+def _rewrite(text: str) -> str:
+    for rx, repl in _REWRITES:
+        text = rx.sub(repl, text)
+    return text
 
 
 def expand_shorthand(text: str) -> str:
     """Expand the shorthand of one phrase (no splitting, no sentence finishing)."""
-    return _expand_tokens(text)
+    return kit_expand(_rewrite(text), lexicon=LEXICON)
 
 
-_STRONG_SPLIT = re.compile(r"\n+|;+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
-_COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
-_LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
+def _sections(line: str) -> list[tuple[str | None, str]]:
+    """``(section, text)`` chunks of one line: a label holds until the next label or the line's end."""
+    out: list[tuple[str | None, str]] = []
+    header, pos = None, 0
+    marks = sorted([(m, _SECTION_REGION[m.group("label").lower()]) for m in _SECTION.finditer(line)]
+                   + [(m, None) for m in _CLINICAL.finditer(line)] + [(m, None) for m in _SENTENCE_END.finditer(line)],
+                   key=lambda x: x[0].start())
+    for m, section in marks:
+        out.append((header, line[pos:m.start()]))
+        header, pos = section, m.end()
+    out.append((header, line[pos:]))
+    return [(h, t) for h, t in out if t.strip(" ;.,")]
 
 
-_OR = re.compile(r"\b(?:or|nor)\b", re.I)
+_INTERPRETATION = re.compile(r"^(?P<finding>.+?),\s*(?P<dx>(?:consistent with|compatible with|suggestive of|likely)\s.+)$",
+                             re.I)
 
 
-def _merge_negated_lists(parts: list[str]) -> list[str]:
-    """'no A', 'B', 'or C' -> 'no A, B, or C'; 'no A', 'B or C' -> 'no A, B or C' (one negated list)."""
-    out: list[str] = []
-    for part in parts:
-        lead = _LEAD_CONJ.match(part)
-        conj = lead.group(0).strip().lower() if lead else ""
-        closes_list = conj in ("or", "nor") or (bool(_OR.search(part)) and not _NEG_ANY.search(part))
-        if out and closes_list:
-            j = len(out) - 1
-            while j > 0 and len(out[j].split()) <= 4 and not _NEG_ANY.search(out[j]):
-                j -= 1
-            if _NEG_START.match(out[j]):
-                out[j:] = [", ".join(out[j:] + [part])]
-                continue
-        out.append(part[lead.end():] if lead and conj == "and" else part)
-    return out
-
-
-def _finish(text: str) -> str | None:
-    text = re.sub(r"\s+", " ", text).strip(" \t,;:-")
-    text = _LEAD_CONJ.sub("", text).strip()
-    if not any(ch.isalnum() for ch in text):
-        return None
-    trailing_q = text.endswith("?")
-    text = text.rstrip("?").strip()
-    m = _SUBJECT_RE.match(text.rstrip("."))
-    if m:
-        adv = m.group("adv").strip()
-        text = " ".join(x for x in (_SUBJECTS[m.group("subj").lower()], adv, m.group("pred").lower()) if x)
-        text += m.group("tail")
-    if trailing_q and not _HEDGE.search(text):
-        text = ("uncertain: " if _NEG_START.match(text) else "possible ") + text[0].lower() + text[1:]
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!" else text + "."
+def _interpretation_split(sentence: str) -> list[str]:
+    """"Milia-like cysts on dermoscopy, consistent with SK." -> the finding and its interpretation
+    (an impression statement), so the finding keeps its region."""
+    m = _INTERPRETATION.match(sentence)
+    if not m or _DIAGNOSIS.search(m.group("finding")) or not _DIAGNOSIS.search(m.group("dx")):
+        return [sentence]
+    dx = m.group("dx")
+    return [m.group("finding").rstrip(" ,") + ".", dx[:1].upper() + dx[1:]]
 
 
 def _section_of(sentence: str, header: str | None) -> str | None:
@@ -300,51 +116,21 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "impression"
     if header is not None:
         return header
-    if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence):
-        return "impression"
-    return None
+    return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 
 
 def parse_dictation(text: str | None) -> list[Statement]:
     """Full report sentences, with their dictated section, from dictation or shorthand (``[]`` for none)."""
     if not text or not isinstance(text, str):
         return []
-    text = clean_text(text)
     out: list[Statement] = []
-    for line in text.split("\n"):
-        header: str | None = None
-        for clause in _STRONG_SPLIT.split(line):
-            clause = clause.strip()
-            if not clause:
+    for line in clean_text(text).split("\n"):
+        for header, chunk in _sections(line):
+            if header == "plan":  # "plan: excise, photograph" is one plan
+                plan = expand_shorthand(chunk).strip(" ;.,")
+                out.append(Statement(f"Plan: {plan}.", "impression"))
                 continue
-            sm = _SECTION.match(clause)
-            if sm:
-                header = _SECTION_REGION[sm.group("label").lower()]
-                clause = clause[sm.end():]
-                if header == "plan":
-                    clause = f"plan: {clause}" if clause else clause
-            if clause.isupper() and sum(ch.isalpha() for ch in clause) >= 3:
-                clause = re.sub(r"\b(?!MM\b)([A-Z]{2,})\b", lambda m: m.group(1).lower(), clause)
-            # a section label may also open a comma part ("..., irreg border, derm: APN, BWV")
-            groups: list[tuple[str | None, list[str]]] = [(header, [])]
-            for raw in _COMMA_SPLIT.split(clause):
-                pm = _SECTION.match(raw)
-                if pm:
-                    header = _SECTION_REGION[pm.group("label").lower()]
-                    raw = raw[pm.end():]
-                    groups.append((header, []))
-                    if header == "plan" and raw.strip():
-                        raw = f"plan: {raw}"
-                part = _expand_tokens(raw)
-                if part:
-                    groups[-1][1].append(part)
-            for group_header, parts in groups:
-                if group_header == "plan" and parts:  # "plan: excise, photograph" is one plan
-                    parts = [", ".join(parts)]
-                for part in _merge_negated_lists(parts):
-                    done = _finish(part)
-                    if done:
-                        if done.lower().startswith("plan: "):
-                            done = "Plan: " + done[6:]
-                        out.append(Statement(done, _section_of(done, group_header)))
+            for sentence in kit_parse(_rewrite(chunk), lexicon=LEXICON):
+                for part in _interpretation_split(sentence):
+                    out.append(Statement(part, _section_of(part, header)))
     return out

@@ -8,7 +8,9 @@ dictation (``case.notes``), with no model:
    into sentences, each with the section it was dictated under.
 2. Sentences dictated under a region label ("site: L shin", "derm: ...") go to
    that region; diagnosis and plan statements ("?melanoma", "plan: excision
-   biopsy") go to the impression; the rest are sorted by the region sorter,
+   biopsy") go to the impression; the kit triages the rest (demographics and the
+   clinical question to the indication, a bare qualifier to ``not_placed``,
+   recommendations to the impression); findings are sorted by the region sorter,
    which splits a sentence that describes several attributes into per-region
    parts. A part never claims more than its sentence: a part that lost the
    sentence's negation is replaced by the whole sentence, one that lost its
@@ -35,37 +37,29 @@ dermatology vocabulary for finding attributes.
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from typing import Sequence
 
 from pixtralogist.core.drafting import (
     ENGINE,
     CoverageMessages,
-    DictationDraftBase,
     Row,
     cap_impression,
     coverage_flags,
     fallback_region,
     impression_from_findings,
-    require_sorter,
     split_sentence,
 )
 from pixtralogist.core.model_drafter import ModelDrafter
 from pixtralogist.core.models import Case, Finding, Flag, ModelConfig, Provenance, Template
 from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.plugins.dermatology.dictation import parse_dictation
-from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS
+from pixtralogist.kit import KitDrafter, triage
+from pixtralogist.plugins.dermatology.dictation import Statement, parse_dictation
+from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS, LEXICON
 from pixtralogist.plugins.dermatology.rules import lesion_diameter_mm
 
 __all__ = ["DERMATOLOGY_INSTRUCTIONS", "DermatologyModelDrafter", "DictationDrafter", "ENGINE"]
-
-_HEDGE_RE = re.compile(
-    r"\b(?:possible|possibly|probable|probably|likely|questionable|suspicious|suspected|may|might|could|"
-    r"cannot (?:be )?(?:excluded|exclude|ruled out)|not excluded|versus|concerning for|suggestive of|equivocal|"
-    r"uncertain)\b",
-    re.I,
-)
 
 _MESSAGES = CoverageMessages(
     no_dictation="Nothing was dictated: every region says it was not described and the impression is "
@@ -75,12 +69,13 @@ _MESSAGES = CoverageMessages(
 )
 
 
-class DictationDrafter(DictationDraftBase):
+class DictationDrafter(KitDrafter):
     """Drafts every region of a dermatology template from the case's dictation (``case.notes``).
 
-    The draft assembly is :class:`~pixtralogist.core.drafting.DictationDraftBase`'s; this class
-    reads the dictation, sends labelled sentences to their region, keeps the lesion diameter and
-    writes the impression and flags.
+    The kit's :class:`~pixtralogist.kit.KitDrafter` with dermatology's lexicon and reader: a
+    sentence dictated under a region label goes to that region, diagnosis and plan statements to
+    the impression; the kit triages the rest (demographics to the indication, bare qualifiers to
+    ``not_placed``). The lesion diameter is kept as ``size_mm``.
 
     :param sorter: a :class:`~pixtralogist.core.protocols.RegionSorter` for the template.
     :param plugin_version: recorded in every provenance.
@@ -91,21 +86,26 @@ class DictationDrafter(DictationDraftBase):
     keep_unsplit_labels = False
     hedge_keeps_initialisms = False
     hedged_part_must_be_abnormal = False
+    place_bare_values = True  # "Irregular." is the border, "New." the lesion's history
 
     def __init__(self, sorter: RegionSorter, *, plugin_version: str, plugin: str = "dermatology") -> None:
-        super().__init__(plugin=plugin, plugin_version=plugin_version, extra_terms=EXTRA_TERMS)
-        self.sorter = require_sorter(sorter, "DictationDrafter")
+        super().__init__(sorter, LEXICON, plugin=plugin, plugin_version=plugin_version, extra_terms=EXTRA_TERMS)
 
-    def read(self, case: Case) -> list:
-        return parse_dictation(case.notes)
+    def statements(self, case: Case) -> list[Statement]:
+        """Dermatology's reader; sentences with no dictated section are triaged by the kit."""
+        read = parse_dictation(case.notes)
+        free = [s for s in read if s.section is None]
+        kinds = triage([s.text for s in free], self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
+        kind_of = {id(s): k.kind for s, k in zip(free, kinds)}
+        return self.placed([replace(s, kind=kind_of.get(id(s), "finding")) for s in read])
 
-    def rows(self, statements: Sequence, template: Template) -> list[Row]:
-        """Rows of the non-impression statements; one dictated under a region label goes to that region."""
+    def rows(self, statements: Sequence[Statement], template: Template) -> list[Row]:
+        """Rows of the finding statements; one dictated under a region label goes to that region."""
         order = {r: i for i, r in enumerate(template.region_names)}
         fallback = fallback_region(template)
         out: list[Row] = []
         for st in statements:
-            if st.section == "impression":
+            if st.section == "impression" or st.kind != "finding":
                 continue
             if st.section in order:
                 out.append(Row(st.section, st.text, st.text))
@@ -121,38 +121,22 @@ class DictationDrafter(DictationDraftBase):
                        laterality=a.laterality, size_mm=diameter, provenance=prov)
 
     def conclude(
-        self, statements: Sequence, findings: list[Finding], defaults: list[str], template: Template
+        self, statements: Sequence[Statement], findings: list[Finding], defaults: list[str], template: Template
     ) -> tuple[list[str], list[Flag]]:
-        """The clinician's dictated impression wins when there is one; else the abnormal findings."""
-        impression, truncated = self._impression(findings, [s.text for s in statements if s.section == "impression"],
-                                                 template)
+        """The clinician's dictated impression and plan win when there are some; else the abnormal findings."""
+        dictated = [s.text for s in statements if s.section == "impression" or s.kind == "recommendation"]
+        if dictated:
+            items, truncated = cap_impression(list(dict.fromkeys(dictated)), template)
+        else:
+            items, truncated = cap_impression(impression_from_findings(findings, template, hedge_re=self.hedge_re),
+                                              template)
         flags = coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated,
                                messages=_MESSAGES)
-        return impression, flags
-
-    @staticmethod
-    def _impression(findings: list[Finding], dictated: list[str], template: Template) -> tuple[list[str], int]:
-        """(items, how many did not fit). The clinician's dictated impression wins when there is one."""
-        if not dictated:
-            return cap_impression(impression_from_findings(findings, template, hedge_re=_HEDGE_RE), template)
-        items: list[str] = []
-        for text in dictated:
-            if text.lower() not in {i.lower() for i in items}:
-                items.append(text)
-        return cap_impression(items, template)
+        return items, flags
 
 
-#: Added to the core structured prompt for dermatology templates.
-DERMATOLOGY_INSTRUCTIONS = (
-    "Dermatology rules:",
-    "- Describe the lesion with the standard terms: primary morphology (macule, patch, papule, plaque, nodule, "
-    "vesicle, bulla, pustule), size, colour, shape, border, surface change, distribution and body site.",
-    '- Give a size in mm only if a ruler or scale is visible or the notes state it; otherwise write "Size not recorded."',
-    "- In \"dermoscopy\", name each 7-point checklist structure you see and say which are absent: atypical pigment "
-    "network, blue-whitish veil, atypical vascular pattern, irregular streaks, irregular dots/globules, irregular "
-    "blotches, regression structures. Say regular or irregular, typical or atypical.",
-    "- Do not state a diagnosis as certain; write suspicions as suspicions (\"suspicious for melanoma\").",
-)
+#: Added to the core structured prompt for dermatology templates (the lexicon's ``dictation.model_instructions``).
+DERMATOLOGY_INSTRUCTIONS: tuple[str, ...] = tuple(LEXICON.dictation["model_instructions"])
 
 
 class DermatologyModelDrafter(ModelDrafter):

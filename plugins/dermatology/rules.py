@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass, field
 
 from pixtralogist.core.models import Case, Draft, Finding, Flag, GuidelineSnippet, Template
-from pixtralogist.plugins.dermatology import lexicon
+from pixtralogist.kit import base_cues
+from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, pattern
 
 __all__ = [
     "ABCDEResult",
@@ -44,31 +45,19 @@ __all__ = [
     "verify",
 ]
 
+_SEVEN = LEXICON.data["seven_point"]
+_ABCDE = LEXICON.data["abcde"]
 #: ABCDE: diameter strictly above this (mm) is the D feature.
-DIAMETER_MM = 6.0
+DIAMETER_MM = float(_ABCDE["diameter_mm"])
 #: ABCDE: this many distinct colour categories (tan, brown, black, red, white, blue) count as "multiple".
-MIN_COLOURS = 2
+MIN_COLOURS = int(_ABCDE["min_colours"])
 #: 7-point checklist: a total at or above this suggests melanoma (Argenziano 1998).
-SEVEN_POINT_THRESHOLD = 3
+SEVEN_POINT_THRESHOLD = int(_SEVEN["threshold"])
 
-# --- local negation and hedging ------------------------------------------------------------
+# --- local negation and hedging: the kit's cue rules (base + the lexicon's), within one clause ----------
 
-_PRE_NEG = re.compile(
-    r"\b(?:no|not|without|negative for|absence of|absent|free of|nil|lack of|lacks|lacking|neither|nor|"
-    r"rather than|instead of)\b",
-    re.I,
-)
-_POST_NEG = re.compile(
-    r"^\s*(?:(?:is|are|was|were)\s+)?(?:absent|not (?:seen|identified|present|visible|detected|evident|"
-    r"required|needed|indicated|necessary|suspected|favou?red)|unlikely|excluded|ruled out|none)\b",
-    re.I,
-)
-_PRE_HEDGE = re.compile(
-    r"(?:\b(?:possible|possibly|probable|probably|likely|questionable|suspected|suspicious (?:for|of)|"
-    r"query|equivocal|subtle|may|might|could|concern(?:ing)? for|cannot exclude)\b|\?)",
-    re.I,
-)
-_POST_HEDGE = re.compile(r"^\s*(?:(?:is|are)\s+)?(?:possible|suspected|questionable|cannot be excluded|not excluded)\b|^\s*\?", re.I)
+_CUES = base_cues().extend(LEXICON.cues)
+_NEG_START = re.compile(r"^\s*(?:no|not|without|negative for|absence of|absent|free of|nil|lack of|neither)\b", re.I)
 _TERMINATOR = re.compile(r"[.;:!]|\b(?:but|however|although|though|except|whereas|while|with)\b", re.I)
 
 
@@ -93,7 +82,7 @@ def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     # commas: the clause runs to the comma unless the comma-separated run ends in "or"/"nor"/"and" and
     # starts with a negation (a list); a comma before the match starts a new clause in the same way.
     seg = text[lo:hi]
-    is_list = bool(_PRE_NEG.match(seg.strip())) and bool(re.search(r",[^,]*\b(?:or|nor|and)\b", seg))
+    is_list = bool(_NEG_START.match(seg.strip())) and bool(re.search(r",[^,]*\b(?:or|nor|and)\b", seg))
     if not is_list:
         comma = text.rfind(",", lo, start)
         if comma >= 0:
@@ -109,10 +98,8 @@ def mentions(text: str, pattern: re.Pattern[str]) -> list[Mention]:
     out = []
     for m in pattern.finditer(text or ""):
         lo, hi = _clause_bounds(text, m.start(), m.end())
-        before, after = text[lo:m.start()], text[m.end():hi]
-        negated = bool(_PRE_NEG.search(before)) or bool(_POST_NEG.match(after))
-        hedged = bool(_PRE_HEDGE.search(before)) or bool(_POST_HEDGE.match(after))
-        out.append(Mention(m.group(0), negated, hedged, m.start()))
+        cats = _CUES.modifiers(text[lo:hi], [(m.start() - lo, m.end() - lo)])[0]
+        out.append(Mention(m.group(0), "negated" in cats, "uncertain" in cats, m.start()))
     return out
 
 
@@ -121,9 +108,6 @@ def _asserted(text: str, pattern: re.Pattern[str]) -> list[Mention]:
 
 
 # --- 7-point checklist -------------------------------------------------------------------------
-
-_IRREG = r"(?:irregular(?:ly)?(?:[- ]distributed)?|asymmetric(?:ally)?(?:[- ]distributed)?|atypical)"
-
 
 @dataclass(frozen=True)
 class Criterion:
@@ -134,52 +118,14 @@ class Criterion:
     snippet_id: str
 
 
-CRITERIA: tuple[Criterion, ...] = (
-    Criterion("atypical-network", "atypical pigment network", 2, re.compile(
-        r"\b(?:atypical|irregular|broadened|thickened|disorgani[sz]ed)\s+(?:pigment(?:ed)?\s+)?network\b|"
-        r"\b(?:pigment\s+)?network\s+(?:is\s+|was\s+|appears\s+)?(?:atypical|irregular|broadened)\b", re.I),
-        "seven-point-atypical-network"),
-    Criterion("blue-whitish-veil", "blue-whitish veil", 2, re.compile(
-        r"\b(?:blue[- ]?(?:and[- ])?whit(?:e|ish)|whit(?:e|ish)[- ]blue|blue)?[- ]?\s*veil\b|"
-        r"\bblue[- ]whit(?:e|ish)\s+(?:structures?|areas?)\b", re.I),
-        "seven-point-blue-whitish-veil"),
-    Criterion("atypical-vascular", "atypical vascular pattern", 2, re.compile(
-        r"\b(?:atypical|irregular|polymorph(?:ous|ic)|linear[- ]irregular)\s+(?:(?:linear|dotted|comma|hairpin|"
-        r"serpentine|corkscrew|dotted and linear)\s+)?(?:vessels?|vascular\s+"
-        r"(?:pattern|structures?)|vascularity)\b|\b(?:vessels?|vascular\s+pattern)\s+(?:is\s+|are\s+)?"
-        r"(?:atypical|irregular|polymorph(?:ous|ic))\b", re.I),
-        "seven-point-atypical-vascular-pattern"),
-    Criterion("irregular-streaks", "irregular streaks", 1, re.compile(
-        rf"\b{_IRREG}\s+(?:streaks|pseudopods|radial streaming)\b|\b(?:streaks|pseudopods)\s+(?:are\s+)?"
-        rf"{_IRREG}\b", re.I),
-        "seven-point-irregular-streaks"),
-    Criterion("irregular-dots-globules", "irregular dots/globules", 1, re.compile(
-        rf"\b{_IRREG}\s+(?:dots|globules|dots\s*(?:and|/)\s*globules)\b|\b(?:dots|globules)\s+(?:are\s+)?"
-        rf"{_IRREG}\b", re.I),
-        "seven-point-irregular-dots-globules"),
-    Criterion("irregular-blotches", "irregular blotches", 1, re.compile(
-        rf"\b(?:{_IRREG}|eccentric)\s+blotch(?:es)?\b|\bblotch(?:es)?\s+(?:is\s+|are\s+)?{_IRREG}\b", re.I),
-        "seven-point-irregular-blotches"),
-    Criterion("regression", "regression structures", 1, re.compile(
-        r"\bregression(?:\s+structures?)?\b|\b(?:white\s+)?scar[- ]like\s+(?:areas?|depigmentation)\b|"
-        r"\bpeppering\b|\bblue[- ]gr[ae]y\s+(?:granules|granularity)\b", re.I),
-        "seven-point-regression"),
+CRITERIA: tuple[Criterion, ...] = tuple(
+    Criterion(c["key"], c["label"], int(c["points"]), re.compile(c["pattern"], re.I), c["snippet"])
+    for c in _SEVEN["criteria"]
 )
 
 #: Structures whose wording decides whether they score; described bare, they are "unqualified".
-_UNQUALIFIED = (
-    ("pigment network", re.compile(r"\b(?:pigment\s+)?network\b", re.I),
-     re.compile(r"\b(?:a?typical|regular|irregular|broadened|delicate|reticular|negative|thickened|disorgani[sz]ed)\s+"
-                r"(?:pigment(?:ed)?\s+)?network|network\s+(?:is\s+)?(?:a?typical|regular|irregular)", re.I)),
-    ("streaks", re.compile(r"\b(?:streaks|pseudopods)\b", re.I),
-     re.compile(r"\b(?:a?typical|regular(?:ly)?|irregular(?:ly)?|symmetric(?:al(?:ly)?)?|asymmetric(?:al(?:ly)?)?)"
-                r"(?:[- ]distributed)?\s+(?:streaks|pseudopods)|(?:streaks|pseudopods)\s+(?:are\s+)?(?:regular|irregular)", re.I)),
-    ("dots/globules", re.compile(r"\b(?:dots|globules)\b", re.I),
-     re.compile(r"\b(?:a?typical|regular(?:ly)?|irregular(?:ly)?|symmetric\w*|asymmetric\w*|peripheral|central)"
-                r"(?:[- ]distributed)?\s+(?:dots|globules)|(?:dots|globules)\s+(?:are\s+)?(?:regular|irregular)", re.I)),
-    ("blotches", re.compile(r"\bblotch(?:es)?\b", re.I),
-     re.compile(r"\b(?:a?typical|regular|irregular|central|eccentric|symmetric\w*|asymmetric\w*)\s+blotch", re.I)),
-)
+_UNQUALIFIED = tuple((u["name"], re.compile(u["bare"], re.I), re.compile(u["qualified"], re.I))
+                     for u in _SEVEN["unqualified"])
 
 
 @dataclass(frozen=True)
@@ -239,11 +185,7 @@ def seven_point_score(findings: list[Finding] | list[str]) -> SevenPointResult:
     return res
 
 
-_STATED = re.compile(
-    r"\b(?:7|seven)[- ]?(?:point|pt)s?(?:\s+(?:checklist|check-list|score|total))*\s*(?:score\s*)?"
-    r"(?:of|=|:|is|was|totals?|-)?\s*(\d{1,2})\b(?!\s*(?:mm|cm))",
-    re.I,
-)
+_STATED = re.compile(_SEVEN["stated"], re.I)
 
 
 def stated_seven_point_score(texts: list[str]) -> list[int]:
@@ -253,26 +195,11 @@ def stated_seven_point_score(texts: list[str]) -> list[int]:
 
 # --- ABCDE -----------------------------------------------------------------------------------
 
-_ASYMMETRY = re.compile(r"\basymmetr\w*", re.I)
-_BORDER = re.compile(
-    r"\birregular(?:ly)?\s+(?:borders?|edges?|margins?|outlines?)\b|"
-    r"\b(?:borders?|edges?|margins?|outlines?)\s+(?:is\s+|are\s+|appears?\s+)?(?:slightly\s+|markedly\s+|focally\s+)?"
-    r"(?:irregular|notched|ill[- ]defined|poorly[- ]defined|blurred|jagged|ragged|scalloped)\b|"
-    r"\b(?:notched|scalloped|jagged|ragged)\b|\b(?:ill|poorly)[- ]defined\b",
-    re.I,
-)
-_COLOUR = re.compile("|".join(f"(?P<{k}>\\b(?:{v})\\b)" for k, v in lexicon.COLOR_CATEGORIES.items()), re.I)
-_VARIEGATED = re.compile(
-    r"\b(?:variegat\w+|multi-?colou?red|multiple colou?rs|several colou?rs|(?:[2-9]|two|three|four|five|six) "
-    r"(?:different )?colou?rs)\b",
-    re.I,
-)
-_EVOLVING = re.compile(
-    r"\b(?:evolv\w*|chang(?:ed|ing|es?)\s+(?:in\s+)?(?:size|shape|colou?r)|changing|has changed|history of change|"
-    r"growing|grown|enlarg\w+|increas\w+\s+in\s+size|getting (?:bigger|larger|darker)|darken\w*|"
-    r"new(?:ly)?\s+(?:darker|raised|elevated))\b",
-    re.I,
-)
+_ASYMMETRY = pattern("abcde", "asymmetry")
+_BORDER = pattern("abcde", "border")
+_COLOUR = re.compile("|".join(f"(?P<{k}>\\b(?:{v})\\b)" for k, v in LEXICON.data["colour_categories"].items()), re.I)
+_VARIEGATED = pattern("abcde", "variegated")
+_EVOLVING = pattern("abcde", "evolving")
 _SIZE = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)\s*(mm|cm)?((?:\s*(?:x|\u00d7|by)\s*\d+(?:\.\d+)?\s*(?:mm|cm)?)*)\s*(mm|cm)\b", re.I
 )
@@ -303,16 +230,8 @@ class ABCDEResult:
         return "".join(k for k in "ABCDE" if k in self.features)
 
 
-_ABCDE_SNIPPETS = {
-    "A": "abcde-asymmetry", "B": "abcde-border", "C": "abcde-color", "D": "abcde-diameter", "E": "abcde-evolving",
-}
-_ABCDE_WORDS = {
-    "A": r"asymmetr\w*|symmetr\w*|shape",
-    "B": r"borders?|edges?|margins?|outlines?|notch\w*",
-    "C": r"colou?rs?|variegat\w+|pigment\w*|tan|brown|black|blue|white|red",
-    "D": r"diameter|size|\d+(?:\.\d+)?\s*mm|large",
-    "E": r"evolv\w*|chang\w*|grow\w*|enlarg\w*|stable|unchanged|history",
-}
+_ABCDE_SNIPPETS: dict[str, str] = _ABCDE["snippets"]
+_ABCDE_WORDS: dict[str, str] = _ABCDE["addressed"]
 
 
 def abcde_features(findings: list[Finding], case: Case | None = None) -> ABCDEResult:
@@ -350,26 +269,12 @@ def abcde_features(findings: list[Finding], case: Case | None = None) -> ABCDERe
 
 # --- verify ------------------------------------------------------------------------------------
 
-_RECOMMEND = re.compile(
-    r"\b(?:excis\w*|biops\w*|punch|shave|remov(?:e|al|ed)|melanomas?|lentigo maligna)\b", re.I,
-)
-_BENIGN = re.compile(
-    r"\b(?:benign(?:[- ]appearing)?|banal|reassuring|reassur\w+|innocent|harmless|not suspicious|non-?suspicious|"
-    r"no suspicious features|no (?:features|signs|evidence) of (?:malignancy|melanoma)|no concern\w*|"
-    r"(?:typical|common|ordinary) (?:naev|nev)\w*|seborrh?o?eic keratos[ie]s|dermatofibroma|discharge(?:d)?)\b",
-    re.I,
-)
-_COMMENT = re.compile(
-    r"\b(?:abcde|despite|although|though|however|but|nevertheless|monitor\w*|follow[- ]?up|review\w*|photograph\w*|"
-    r"excis\w*|biops\w*|refer\w*|re-?assess\w*|sequential|dermoscop\w*|mole mapping)\b",
-    re.I,
-)
-_SITE = re.compile(
-    r"(?<![\w-])(?:" + "|".join(p for p in lexicon.BODY_SITES if p not in (r"sites?", r"locat(?:ed|ion)",
-                                                                         r"extremit(?:y|ies)", r"limbs?"))
-    + r")(?![\w])",
-    re.I,
-)
+_RECOMMEND = pattern("recommend")
+_BENIGN = pattern("benign")
+_COMMENT = pattern("comment")
+_GENERIC_SITES = {r"sites?", r"locat(?:ed|ion)", r"extremit(?:y|ies)", r"limbs?"}
+_SITE = re.compile(r"(?<![\w-])(?:" + "|".join(p for p in WORDS["body_sites"] if p not in _GENERIC_SITES) + r")(?![\w])",
+                   re.I)
 
 
 def _known(ids: list[str], snippets: dict[str, GuidelineSnippet]) -> list[str]:

@@ -6,13 +6,14 @@ body site), ``dermoscopy`` (dermoscopic structures and patterns) and
 ``others`` (history, symptoms, surrounding skin, nodes, photographs, anything
 with no lesion attribute).
 
-Method: one ordered regular-expression scan over the vocabulary in
-:mod:`pixtralogist.plugins.dermatology.lexicon` (earlier rules win where
-matches overlap, so "blue-whitish veil" is dermoscopy, not a colour). Labelling
-decisions applied consistently:
+Method: the kit's :class:`~pixtralogist.kit.Scanner` over the ordered rules of
+``data/lexicon/skin_lesion.yaml`` (earlier rules win where matches overlap, so
+"blue-whitish veil" is dermoscopy, not a colour). Labelling decisions applied
+consistently:
 
-* a sentence that names dermoscopy ("Dermoscopy shows ...") is dermoscopy only:
-  what it describes is the dermoscopic appearance;
+* the lexicon's ``decide`` words settle a sentence outright: one that names
+  dermoscopy ("Dermoscopy shows ...") is dermoscopy only (what it describes is
+  the dermoscopic appearance), one about lymph nodes is *others*;
 * generic lesion nouns (lesion, mole, naevus) and change over time
   ("growing", "changed") count only when nothing more specific is said
   ("The lesion measures 6 mm." is size; "Changing mole." is *others*);
@@ -36,51 +37,38 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pixtralogist.core.text import clean_text, split_sentences
-from pixtralogist.plugins.dermatology import lexicon
+from pixtralogist.kit import Scanner
+from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, pattern
 
 __all__ = ["REGIONS", "Classification", "SkinLesionSorter", "classify_rules", "decompose", "scan"]
 
-REGIONS: tuple[str, ...] = (
-    "morphology", "size", "color", "border", "surface", "distribution_site", "dermoscopy", "others",
-)
+REGIONS: tuple[str, ...] = LEXICON.regions
 _ORDER = {r: i for i, r in enumerate(REGIONS)}
 _OTHERS = frozenset({"others"})
 
 
-class _Scanner:
-    """One left-to-right pass of an ordered alternation of tagged rules."""
-
-    def __init__(self, rules: tuple[tuple[str, tuple[str, ...]], ...]):
-        self.tags: list[str] = []
-        parts: list[str] = []
-        for tag, patterns in rules:
-            for pat in patterns:
-                parts.append(f"(?P<g{len(self.tags)}>{pat})")
-                self.tags.append(tag)
-        self.rx = re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", re.I)
-
-    def finditer(self, text: str):
-        for m in self.rx.finditer(text):
-            yield self.tags[int(m.lastgroup[1:])], m  # type: ignore[index]
-
-
 @lru_cache(maxsize=1)
-def _scanner() -> _Scanner:
-    return _Scanner(lexicon.REGION_RULES)
+def _scanner() -> Scanner:
+    # the lexicon's words are whole words: each rule ends at a word boundary
+    return Scanner([(tag, rf"(?:{p})(?![\w])") for tag, p in LEXICON.sorter_rules])
 
 
-_NODES_WORD = re.compile(r"\b(?:lymph ?nodes?|lymphadenopathy|(?:regional|axillary|inguinal|cervical) nodes?)\b", re.I)
-_DERMOSCOPY_WORD = re.compile(r"\b(?:dermoscop\w*|dermatoscop\w*|epiluminescence|7[- ]point|seven[- ]point)", re.I)
+def _matches(text: str) -> list[tuple[str, int, int]]:
+    """``(tag, start, end)`` of every rule that fires on ``text`` (matched lower-cased, positions in ``text``)."""
+    return [(tag, start, start + len(hit)) for tag, hit, start in _scanner().hits(text.lower())]
+
+
+_DECIDE = tuple((region, re.compile(p, re.I)) for region, p in LEXICON.data["decide"])
 
 
 def scan(sentence: str) -> list[tuple[str, str]]:
     """The rules that fire on ``sentence``, in order: ``[(tag, matched text), ...]``."""
-    return [(tag, m.group()) for tag, m in _scanner().finditer(sentence or "")]
+    return [(tag, sentence[s:e]) for tag, s, e in _matches(sentence or "")]
 
 
 @dataclass(frozen=True)
 class Classification:
-    """Why a sentence got its regions: ``source`` is 'dermoscopy-word', 'rules', 'weak-rules' or 'default'."""
+    """Why a sentence got its regions: ``source`` is 'decide', 'rules', 'weak-rules' or 'default'."""
 
     regions: frozenset[str]
     source: str
@@ -89,10 +77,9 @@ class Classification:
 
 def classify_rules(sentence: str) -> Classification:
     """The regions of one sentence (never empty)."""
-    if _DERMOSCOPY_WORD.search(sentence or ""):
-        return Classification(frozenset({"dermoscopy"}), "dermoscopy-word")
-    if _NODES_WORD.search(sentence or ""):
-        return Classification(_OTHERS, "nodes-word")
+    for region, rx in _DECIDE:
+        if rx.search(sentence or ""):
+            return Classification(frozenset({region}), "decide")
     hits = scan(sentence)
     strong = {tag for tag, _ in hits if not tag.startswith("weak:")}
     if strong:
@@ -109,31 +96,15 @@ _NEG_LEAD = re.compile(r"^\s*(?:no|without|negative for|absence of|absent|nil)\b
 _HEDGE_LEAD = re.compile(
     r"^\s*(?:(possible|possibly|probable|probably|likely|questionable|suspected|query|\?)\s*)", re.I
 )
-_CONNECTOR = re.compile(
-    r"\s*,\s*(?:and\s+|or\s+)?|\s+(?=(?:with|without|and no|and|but|on|over|at|involving|affecting|measuring|"
-    r"located|extending)\b)",
-    re.I,
-)
-_LEAD_WORD = re.compile(
-    r"^(?P<w>with|without|and no|and|but|on|over|at|involving|affecting|measuring|located|extending)\b\s*", re.I
-)
+_REWRITE = LEXICON.data["rewrite"]
+_CONNECTOR = pattern("rewrite", "connector")
+_LEAD_WORD = pattern("rewrite", "lead_word")
 _ARTICLE = re.compile(r"^(?:a|an|the|some)\s+", re.I)
-_SITE_MODIFIERS = re.compile(
-    r"(?:(?:left|right|both|bilateral|upper|lower|mid|middle|inner|outer|medial|lateral|anterior|posterior|dorsal|"
-    r"ventral|proximal|distal|central|superior|inferior)\s+)+$",
-    re.I,
-)
-_MODIFIERS = re.compile(
-    r"(?:(?:slightly|mildly|very|approximately|about|up to|faintly|partly|focally|markedly|pale|bright|deep|"
-    r"predominantly|mostly|uniformly|evenly|unevenly|not|non)\s+)+$",
-    re.I,
-)
-_UNHEDGED = frozenset({"size", "distribution_site"})
-_SURFACE_ADJ = {
-    "scaly", "smooth", "ulcerated", "crusted", "shiny", "pearly", "verrucous", "keratotic", "hyperkeratotic",
-    "rough", "eroded", "waxy", "glossy", "greasy", "papillomatous", "lichenified", "excoriated", "warty",
-    "friable", "atrophic", "dry", "fissured",
-}
+_SITE_MODIFIERS = re.compile(f"(?:{_REWRITE['site_modifiers']})$", re.I)
+_MODIFIERS = re.compile(f"(?:{_REWRITE['modifiers']})$", re.I)
+_UNHEDGED = frozenset(_REWRITE["unhedged_regions"])
+_SHAPE = re.compile("(?:" + "|".join(WORDS["shape"]) + ")", re.I)
+_SURFACE_ADJ = frozenset(_REWRITE["surface_adjectives"])
 
 
 def _cap(text: str) -> str:
@@ -171,15 +142,18 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
     """A chunk naming several regions ('6 mm asymmetric pigmented macule left upper back') split by word."""
     out: dict[str, list[str]] = {}
     pos = 0
-    matches = list(_scanner().finditer(chunk))
+    matches = _matches(chunk)
     if not matches:
         return None
-    strong = {t for t, _ in matches if not t.startswith("weak:")}
-    for tag, m in matches:
+    strong = {t for t, _, _ in matches if not t.startswith("weak:")}
+    for tag, start, end in matches:
         region = tag[5:] if tag.startswith("weak:") else tag
+        if tag == "weak:morphology" and strong and region not in strong:
+            pos = end  # a generic noun ("lesion") beside specific words is their subject, not a statement
+            continue
         if tag.startswith("weak:") and region not in strong:
             region = next(iter(sorted(strong, key=_ORDER.__getitem__)), region) if tag == "weak:others" else region
-        gap = chunk[pos:m.start()]
+        gap = chunk[pos:start]
         pre = ""
         if region == "distribution_site":
             mm = _SITE_MODIFIERS.search(gap)
@@ -187,8 +161,8 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
         mm2 = _MODIFIERS.search(gap[: len(gap) - len(pre)] if pre else gap)
         if mm2:
             pre = mm2.group(0) + pre
-        out.setdefault(region, []).append((pre + m.group()).strip())
-        pos = m.end()
+        out.setdefault(region, []).append((pre + chunk[start:end]).strip())
+        pos = end
     return out
 
 
@@ -260,7 +234,8 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
             continue
         if len(texts) > 1 and all(not t.lower().startswith("no ") for t in texts):
             bodies = [t.rstrip(".") for t in texts]
-            sep = ", " if region == "distribution_site" else " and "
+            single = region == "morphology" and all(_SHAPE.fullmatch(b) for b in bodies[1:])
+            sep = ", " if region == "distribution_site" or single else " and "  # "Patches, symmetrical."
             joined = bodies[0] + "".join(f"{sep}{b[:1].lower() + b[1:]}" for b in bodies[1:])
             texts = [_end(joined)]
         merged[region] = texts

@@ -10,10 +10,14 @@ What it does, in order:
    sentence periods (not decimals, not "vs."). Commas do NOT split: a comma
    list usually belongs to one element ("LN 1/3 pos, macromet, no ENE"); the
    region sorter splits a statement that covers several elements.
-3. Expand shorthand with :data:`ABBREVIATIONS` and the context rules in
-   :data:`CONTEXT_RULES` (L/R only as laterality before a word; "G2" is a
-   grade; "1/3" next to lymph-node words is "1 of 3"; "ca" is carcinoma;
-   "LN" before "biopsy"/"dissection" is singular).
+3. Expand shorthand with the lexicon's ``abbreviations``
+   (``data/lexicon/breast-resection.yaml``, on the kit's base shorthand) and
+   these context rules: L/R/Lt/Rt only as laterality before a word, not after
+   a number; "G2" is a grade; "1/3" next to lymph-node words is "1 of 3" ("0
+   of 3 sentinel lymph nodes" plural); "LN" before "biopsy"/"dissection" is
+   singular; "post" before ")" or "margin" is posterior; "?" before a word is
+   "possible". A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
+   statement of its own.
 4. Normalise numbers and units ("4mm" -> "4 mm"), capitalise (except pTNM
    categories, which keep their lower-case prefix), end with a period.
 
@@ -27,102 +31,12 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
+from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 
-__all__ = ["ABBREVIATIONS", "CONTEXT_RULES", "expand_shorthand", "parse_dictation"]
-
-#: Unconditional shorthand (token, case-insensitive -> words).
-ABBREVIATIONS: dict[str, str] = {
-    # histologic type
-    "idc": "invasive ductal carcinoma",
-    "ilc": "invasive lobular carcinoma",
-    "imc": "invasive mammary carcinoma",
-    "nst": "no special type",
-    "nos": "not otherwise specified",
-    "dcis": "DCIS",
-    "lcis": "LCIS",
-    "ca": "carcinoma",
-    "carc": "carcinoma",
-    "adenoca": "adenocarcinoma",
-    # procedure
-    "wle": "wide local excision",
-    "slnb": "sentinel lymph node biopsy",
-    "alnd": "axillary lymph node dissection",
-    "mrm": "modified radical mastectomy",
-    "bx": "biopsy",
-    "cnb": "core needle biopsy",
-    "exc": "excision",
-    "re-exc": "re-excision",
-    "mast": "mastectomy",
-    "lumpect": "lumpectomy",
-    # site
-    "uoq": "upper outer quadrant",
-    "uiq": "upper inner quadrant",
-    "loq": "lower outer quadrant",
-    "liq": "lower inner quadrant",
-    "oclock": "o'clock",
-    # nodes
-    "lns": "lymph nodes",
-    "sln": "sentinel lymph node",
-    "slns": "sentinel lymph nodes",
-    "ene": "extranodal extension",
-    "ece": "extranodal extension",
-    "itc": "isolated tumor cells",
-    "itcs": "isolated tumor cells",
-    "macromet": "macrometastasis",
-    "macromets": "macrometastases",
-    "micromet": "micrometastasis",
-    "micromets": "micrometastases",
-    "mets": "metastases",
-    "met": "metastasis",
-    # lvi, margins, grade
-    "lvi": "lymphovascular invasion",
-    "lvsi": "lymphovascular invasion",
-    "marg": "margin",
-    "margs": "margins",
-    "mits": "mitoses",
-    "mitos": "mitoses",
-    "pleo": "pleomorphism",
-    "tub": "tubules",
-    "diff": "differentiated",
-    # status words
-    "pos": "positive",
-    "neg": "negative",
-    "nl": "normal",
-    "unrem": "unremarkable",
-    "w/": "with",
-    "w/o": "without",
-    "s/p": "status post",
-    "c/w": "consistent with",
-    "approx": "approximately",
-    "susp": "suspicious",
-    "poss": "possible",
-    "prob": "probable",
-    "bilat": "bilateral",
-    "&": "and",
-    "ihc": "IHC",
-    "er": "ER",
-    "pr": "PR",
-    "her2": "HER2",
-    "ajcc": "AJCC",
-    "cap": "CAP",
-}
-
-#: Context-dependent shorthand: token -> (expansion, when it applies). Documentation and tests
-#: read this table; the logic is in :func:`expand_shorthand`.
-CONTEXT_RULES: dict[str, tuple[str, str]] = {
-    "l": ("left", "laterality token: followed by a word, not after a number"),
-    "r": ("right", "laterality token: followed by a word, not after a number"),
-    "lt": ("left", "laterality token"),
-    "rt": ("right", "laterality token"),
-    "ln": ("lymph node / lymph nodes", "singular before biopsy/bx/dissection/sampling, otherwise plural"),
-    "g1-3": ("grade 1-3", "a standalone G1, G2 or G3"),
-    "n/m": ("n of m", "a count such as 1/3 in a lymph-node statement"),
-    "4mm": ("4 mm", "number and unit written together"),
-    "?": ("possible", "hedge before a word"),
-}
+__all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
-_SPLIT = re.compile(r"\n+|;(?![^()]*\))|(?<=[a-z%)\]])\.\s+(?=[A-Za-z])", re.I)
+_SPLIT = re.compile(r"\n+|;(?![^()]*\))|(?<=[a-z%)\]])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z])", re.I)
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
 _LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
 _GRADE = re.compile(r"\bG([1-3])\b")
@@ -132,6 +46,12 @@ _COUNT = re.compile(r"\b(\d{1,3})\s*/\s*(\d{1,3})\b")
 _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+_SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
+                      r"skin|nipple|side|mrm|tm|ssm|nsm)\b", re.I)  # "G3 L breast": a side even after a number
+_SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla)$", re.I)  # "Lumpectomy L"
+_HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
+_LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
+_PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
 def _expand_token(m: re.Match, text: str) -> str:
@@ -140,11 +60,15 @@ def _expand_token(m: re.Match, text: str) -> str:
     if low in _SIDE:
         after = text[m.end():]
         before = text[: m.start()].rstrip()
-        if re.match(r"\s+[A-Za-z]", after) and not re.search(r"\d$", before):
+        if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)) \
+                or (re.match(r"\s*$", after) and _SIDE_AFTER.search(before)):
             return _SIDE[low]
         return word
-    if low in ABBREVIATIONS:
-        return ABBREVIATIONS[low]
+    expansion = LEXICON.expansion(low)
+    if expansion is not None:
+        return expansion
+    if low == "post" and re.match(r"\s*(?:[).,;]|$|margins?\b)", text[m.end():]):
+        return "posterior"  # "closest 2mm post)"; "post-NAC", "post neoadjuvant" stay
     return word
 
 
@@ -158,6 +82,7 @@ def expand_shorthand(statement: str) -> str:
     text = _LN.sub(lambda m: "lymph node" if m.group(1) else "lymph nodes", text)
     text = _TOKEN.sub(lambda m: _expand_token(m, text), text)
     text = re.sub(r"\bcarcinoma,? no special type\b", "carcinoma, no special type", text)
+    text = _PLURAL_NODES.sub(r"\1s", text)
     return " ".join(text.split())
 
 
@@ -170,14 +95,18 @@ def _sentence(text: str) -> str:
     return text + "."
 
 
+def _unlabelled_heads(chunk: str) -> list[str]:
+    """"L breast mastectomy: ILC 4.1 cm" -> the specimen and what it shows, as two statements; a
+    synoptic label ("Margins: neg") stays the head of its statement."""
+    m = _HEAD.match(chunk)
+    if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2:
+        return [chunk]
+    return [m.group(1), m.group(2)]
+
+
 def parse_dictation(notes: str) -> list[str]:
     """Full sentences from ``notes`` (empty list for empty notes)."""
-    out: list[str] = []
-    for chunk in _SPLIT.split(clean_text(notes or "")):
-        chunk = _BULLET.sub("", chunk or "").strip()
-        if not chunk:
-            continue
-        sentence = _sentence(expand_shorthand(chunk))
-        if sentence and re.search(r"[A-Za-z0-9]", sentence):
-            out.append(sentence)
-    return out
+    chunks = [c for piece in _SPLIT.split(clean_text(notes or ""))
+              for c in _unlabelled_heads(_BULLET.sub("", piece or "").strip())]
+    sentences = (_sentence(expand_shorthand(c)) for c in chunks if c)
+    return [s for s in sentences if s and re.search(r"[A-Za-z0-9]", s)]

@@ -25,19 +25,16 @@ import re
 
 from pixtralogist.core.concepts import laterality_of
 from pixtralogist.core.models import Case, Draft, Finding, Flag, GuidelineSnippet, Template
+from pixtralogist.plugins.pathology.lexicon import pattern
 from pixtralogist.plugins.pathology.nottingham import parse_scores
 from pixtralogist.plugins.pathology.templates import core_elements
 
 __all__ = ["RULES", "is_biopsy", "is_not_reported", "node_counts", "verify"]
 
-_NOT_REPORTED = re.compile(
-    r"^\s*(?:[a-z ()/,-]{0,60}:\s*)?(?:not (?:reported|stated|given|provided|dictated|documented|specified)|"
-    r"n/?a|none given|unknown|pending|-+|\?+)\s*\.?\s*$",
-    re.I,
-)
-_BIOPSY = re.compile(r"\b(?:core (?:needle )?biopsy|needle biopsy|punch biopsy|incisional biopsy|biopsy)\b", re.I)
-_RESECTION = re.compile(r"\b(?:lumpectomy|mastectomy|excision|resection|segmentectomy|quadrantectomy)\b", re.I)
-_NODE_PROC = re.compile(r"\b(?:sentinel|lymph node)\s+(?:lymph node\s+)?biopsy\b", re.I)
+_NOT_REPORTED = pattern("rules", "not_reported")
+_BIOPSY = pattern("rules", "biopsy")
+_RESECTION = pattern("rules", "resection")
+_NODE_PROC = pattern("rules", "node_proc")
 
 _PAIR = re.compile(r"(?<![\d.])(\d{1,3})\s*(?:of|/|out of)\s*(\d{1,3})(?!\d|\.\d)", re.I)
 _EXAMINED = re.compile(

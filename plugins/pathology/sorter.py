@@ -5,7 +5,7 @@ Regions (the ``breast-resection`` template): ``procedure``, ``site``,
 ``margins``, ``lymph_nodes``, ``lvi``, ``stage``, ``others``.
 
 Method (rules only, deterministic, no model): the vocabulary in
-:mod:`pixtralogist.plugins.pathology.lexicon`.
+``data/lexicon/breast-resection.yaml`` (``data.sorter``).
 
 1. A synoptic label at the start ("Margins: ...", "pTNM - ...") decides.
 2. A sentence that is only a side ("Left.", "Laterality: right") is laterality.
@@ -33,14 +33,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pixtralogist.core.text import clean_text, split_sentences
-from pixtralogist.plugins.pathology import lexicon
+from pixtralogist.plugins.pathology.lexicon import LEXICON, SORTER, rules
 
 __all__ = ["REGIONS", "Classification", "SynopticSorter", "classify"]
 
-REGIONS: tuple[str, ...] = (
-    "procedure", "site", "laterality", "histologic_type", "grade", "size", "extent", "margins",
-    "lymph_nodes", "lvi", "stage", "others",
-)
+REGIONS: tuple[str, ...] = LEXICON.regions
 _OTHERS = frozenset({"others"})
 
 
@@ -48,21 +45,28 @@ def _word(p: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])")
 
 
-_LABELS = tuple((region, re.compile(rf"^\s*(?:{p})\s*[:\-\u2013]\s*\S")) for region, p in lexicon.LABELS)
-_STRONG = tuple((region, _word(p)) for region, p in lexicon.STRONG)
-_WEAK = tuple((region, _word(p)) for region, p in lexicon.WEAK)
-_SIDE_ONLY = re.compile(lexicon.SIDE_ONLY)
-_NODE_STATUS = re.compile(lexicon.NODE_STATUS)
-_MARGIN_STATUS = re.compile(lexicon.MARGIN_STATUS)
-_MEASURE = _word(lexicon.MEASURE)
-_REEXCISION = _word(r"re-?excision")
-_IN_SITU = _word(r"in situ|dcis|lcis")
-_INVASIVE = _word(r"invasive|infiltrating|idc|ilc")
+_LABELS = tuple((region, re.compile(rf"^\s*(?:{p})\s*[:\-\u2013]\s*\S")) for region, p in rules("labels"))
+_STRONG = tuple((region, _word(p)) for region, p in rules("strong"))
+_WEAK = tuple((region, _word(p)) for region, p in rules("weak"))
+_SIDE_ONLY = re.compile(SORTER["side_only"])
+_NODE_STATUS = re.compile(SORTER["node_status"])
+_MARGIN_STATUS = re.compile(SORTER["margin_status"])
+_CONTINUING = frozenset(SORTER["continuing"])
+_MEASURE = _word(SORTER["measure"])
+_REEXCISION = _word(SORTER["reexcision"])
+_IN_SITU = _word(SORTER["in_situ"])
+_INVASIVE = _word(SORTER["invasive"])
 _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm)\b")
-_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*")
+_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))")  # not inside "(tubules 3, pleomorphism 2; total 7)"
 _STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:\((?:i|mol|sn|m|f)[+-]?\))?\s*)+\)?", re.I)
 #: Parts of a clause that can be moved to their own element: tumor size, stage categories.
-_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _SIZE))
+_GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade [1-3](?:\s*\([^)]*\))?", re.I)
+_TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcinoma)\b", re.I)
+#: Parts of a clause that can be moved to their own element: stage categories, tumor size, grade, and
+#: the histologic type the clause opens with.
+_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
+#: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy").
+_CARRIES_TUMOR = frozenset({"grade", "procedure", "stage"})
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
 
 
@@ -127,14 +131,18 @@ def classify(sentence: str) -> Classification:
     if regions:
         ev = tuple((h[0], h[3]) for h in hits if h[0] in regions)
         clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
-        if len(clauses) > 1:  # "IDC NST, grade 2, 2.1 cm": clauses with only weak words count too
+        if len(clauses) > 1 or regions <= _CARRIES_TUMOR:  # "IDC NST, grade 2, 2.1 cm": weak clauses count too
             previous: set[str] = set()
             for clause in clauses:
                 strong = _strong(clause)[0]
+                if strong and strong <= _CARRIES_TUMOR:  # "IDC 1.9 cm G3 L breast lumpectomy"
+                    extra = _weak_regions(clause) - {"laterality"}
+                    regions |= extra
+                    ev += tuple((r, clause) for r in sorted(extra))
                 if strong:
                     previous = strong
                     continue
-                if previous and previous <= set(lexicon.CONTINUING):
+                if previous and previous <= _CONTINUING:
                     continue  # "closest margin superior, 1 mm": the same element goes on
                 weak = _weak_regions(clause)
                 regions |= weak
@@ -210,7 +218,7 @@ class SynopticSorter:
             for region, rx in _EXTRACT:
                 if len(regs) < 2 or region not in regs:
                     continue
-                found = [m.group().strip(" ()") for m in rx.finditer(clause)]
+                found = [m.group().strip(" ()" if region == "stage" else " ") for m in rx.finditer(clause)]
                 rest = " ".join(rx.sub(" ", clause).split()).strip(" ,;")
                 if found and rest and _clause_regions(rest):
                     parts.setdefault(region, []).append(" ".join(found))
