@@ -91,7 +91,7 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
     def intake(state: AgentState) -> dict:
         case = _case(state)
         return {"case": case.model_dump(mode="json"), "status": "routing", "impression_locked": False,
-                "sign_as": None, "pending": None}
+                "sign_as": None, "pending": None, "history": [], "proposal": None}
 
     def route(state: AgentState) -> dict:
         case = _case(state)
@@ -177,9 +177,21 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                     search=lambda q, region: rt.search(state["specialty"], q, region),
                     original=Draft.model_validate(state["original_draft"]),
                     impression_locked=locked,
+                    lexicon=_lexicon(host, state["specialty"], template),
+                    history=list(state.get("history") or []),
+                    proposal=state.get("proposal"),
+                    llm=_chat_model(host, state["specialty"]),
                 )
                 res = chat.handle(pending.get("text", ""), d, ctx)
+                previous = {"draft": d.model_dump(mode="json"), "impression_locked": locked}
                 d, edits, locked = res.draft, res.edits, res.impression_locked
+                out["proposal"] = res.proposal
+                if res.undo:
+                    out["history"] = ctx.history[:-1]
+                elif res.changed:
+                    out["history"] = (ctx.history + [previous])[-_HISTORY:]
+                if edits:  # one clinician change is one edit in the feedback store, whatever it touched
+                    edits = [_one_edit(edits, d)]
                 reply = res.reply
                 if res.sign_requested:
                     name = res.sign_as or actor
@@ -189,11 +201,13 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                         reply = "To sign, give your name: 'sign as <name>'."
                 out["messages"] = [_msg("clinician", pending.get("text", "")), _msg("assistant", reply, res.sources)]
             elif action == "edit_region":
+                out["history"] = _pushed(state, d, locked)
                 region = pending["region"]
                 before = d.region_dict().get(region, "")
                 d = editing.replace_region(d, region, pending.get("text", ""), template, rebuild_impression=not locked)
                 edits = [{"kind": "edit_region", "region": region, "before": before, "after": d.region_dict()[region]}]
             elif action == "edit_impression":
+                out["history"] = _pushed(state, d, locked)
                 before = "\n".join(d.impression)
                 d = editing.set_impression(d, pending.get("text", ""))
                 locked = True
@@ -206,7 +220,7 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                 out["messages"] = [_msg("system", f"Unknown action {action!r}.")]
         except PixtralogistError as exc:
             said = [_msg("clinician", pending.get("text", ""))] if action == "message" else []
-            out["messages"] = said + [_msg("system", str(exc))]
+            out = {"messages": said + [_msg("system", str(exc))]}
             edits = []
         changed = [e for e in edits if e["before"] != e["after"]]
         for i, e in enumerate(changed):
@@ -243,6 +257,47 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
     g.add_edge("finalize", "learn")
     g.add_edge("learn", END)
     return g.compile(checkpointer=checkpointer)
+
+
+#: How many earlier states "undo" can go back to.
+_HISTORY = 20
+
+
+def _pushed(state: AgentState, d: Draft, locked: bool) -> list[dict]:
+    return (list(state.get("history") or []) + [{"draft": d.model_dump(mode="json"), "impression_locked": locked}])[-_HISTORY:]
+
+
+def _one_edit(edits: list[dict], d: Draft) -> dict:
+    """The chat's change as one feedback edit: a region's before/after, or labelled lines when it touched several."""
+    changed = [e for e in edits if e["before"] != e["after"]] or edits
+    if len(changed) == 1:
+        return changed[0]
+    label = lambda r: d.region_labels.get(r, r) if r else "Impression"  # noqa: E731
+    return {"kind": changed[0]["kind"], "region": ",".join(e["region"] or "impression" for e in changed),
+            "before": "\n".join(f"{label(e['region'])}: {e['before']}" for e in changed),
+            "after": "\n".join(f"{label(e['region'])}: {e['after']}" for e in changed)}
+
+
+def _lexicon(host, specialty, template):
+    """The routed template's kit lexicon, as its offline drafter reads dictation (None: the kit's base)."""
+    try:
+        return getattr(host.drafter(specialty, template), "lexicon", None)
+    except PixtralogistError:
+        return None
+
+
+def _chat_model(host, specialty):
+    """prompt -> answer of the specialty's OpenAI-compatible model, when one is configured (else None)."""
+    try:
+        config = host.model_config(specialty)
+    except PixtralogistError:
+        return None
+    if config.backend != "openai" or not config.endpoint:
+        return None
+    from pixtralogist.core.backends.openai_backend import OpenAIBackend
+
+    backend = OpenAIBackend(config)
+    return lambda prompt: backend.complete_text(prompt, max_new_tokens=min(config.max_new_tokens, 512))
 
 
 def _sorter(host, specialty, template):
