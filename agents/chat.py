@@ -239,7 +239,7 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     parts = [p for p in _COMPOUND.split(text) if p.strip()]
     if len(parts) > 1 and not all(reader.read(p) for p in parts):
         parts = [text]
-    current, summaries, impression, results = draft, [], False, []
+    current, summaries, impression, results, kinds = draft, [], False, [], []
     for part in parts:
         edit = reader.read(part)
         result = apply_edit(reader, edit, current, ctx.template, ctx.sorter, rebuild_impression=rebuild) if edit else None
@@ -248,6 +248,7 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
             current = result.draft
             impression = impression or result.impression_changed
             summaries.append(result.summary)
+            kinds.append(edit.kind)
     if current is not draft:
         res.draft, res.changed = current, True
         if impression:
@@ -255,7 +256,7 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
             res.edits = [{"kind": "impression", "region": None, "before": "\n".join(draft.impression),
                           "after": "\n".join(current.impression)}]
         else:
-            res.edits = _diff_edits("chat_edit", draft, current)
+            res.edits = _diff_edits(kinds[0] if len(set(kinds)) == 1 else "edit", draft, current)
         missed = [r.summary for r in results if r is not None and not r.changed]
         res.reply = " ".join(summaries + missed) + "\n" + show_changes(res.edits, draft)
         return res
