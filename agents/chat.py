@@ -120,6 +120,8 @@ class ChatContext:
     proposal: dict | None = None
     #: prompt -> answer of the configured language model (None offline)
     llm: Callable[[str], str] | None = None
+    #: the specialty's dictation reader: statement -> ``[(region, sentence)]`` (None: the region sorter)
+    dictate: Callable[[str], list[tuple[str, str]]] | None = None
 
 
 @dataclass
@@ -242,7 +244,8 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     current, summaries, impression, results, kinds = draft, [], False, [], []
     for part in parts:
         edit = reader.read(part)
-        result = apply_edit(reader, edit, current, ctx.template, ctx.sorter, rebuild_impression=rebuild) if edit else None
+        result = apply_edit(reader, edit, current, ctx.template, ctx.sorter, rebuild_impression=rebuild,
+                            dictate=ctx.dictate) if edit else None
         results.append(result)
         if result is not None and result.changed:
             current = result.draft
@@ -269,6 +272,24 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     res.reply = ("I could not match that to a finding of this draft, and no language model is configured "
                  "for free-form requests (offline). " + HELP_TEXT)
     return res
+
+
+def chat_model(config: Any) -> Callable[[str], str] | None:
+    """prompt -> answer of an OpenAI-compatible model when ``config`` (a ModelConfig) names one; else None."""
+    if getattr(config, "backend", None) != "openai" or not getattr(config, "endpoint", None):
+        return None
+    from pixtralogist.core.backends.openai_backend import OpenAIBackend
+
+    backend = OpenAIBackend(config)
+    return lambda prompt: backend.complete_text(prompt, max_new_tokens=min(config.max_new_tokens, 512))
+
+
+def dictation_reader(drafter: Any, case: Any, template: Template) -> Callable[[str], list[tuple[str, str]]]:
+    """statement -> ``[(region, sentence)]``: the specialty's offline drafter reads it as dictation."""
+    def dictate(text: str) -> list[tuple[str, str]]:
+        d = drafter.draft(case.model_copy(update={"notes": text, "indication": ""}), template)
+        return [(f.region, f.text) for f in d.findings if not f.is_default]
+    return dictate
 
 
 _LLM_PROMPT = """You edit a clinical report draft for the clinician. Regions (name: current text):

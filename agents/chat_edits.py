@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Literal
 
 from pixtralogist.core import editing
 from pixtralogist.core.concepts import concepts as core_concepts
@@ -360,15 +360,25 @@ def _replace(draft: Draft, old: Finding, texts: list[str], region: str, template
     return out
 
 
+#: text -> ``[(region, sentence)]``: the specialty's own dictation reader run on a statement.
+Dictate = Callable[[str], list[tuple[str, str]]]
+
+
 def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,
-               *, rebuild_impression: bool = True) -> EditResult:
-    """Apply ``edit`` to ``draft`` (a new Draft; ``changed`` False with the reason when nothing applies)."""
+               *, rebuild_impression: bool = True, dictate: Dictate | None = None) -> EditResult:
+    """Apply ``edit`` to ``draft`` (a new Draft; ``changed`` False with the reason when nothing applies).
+
+    :param dictate: the specialty's dictation reader; a new finding is written and placed as a
+        dictated one would be (the region sorter places the raw statement when it is None or
+        finds no finding in it).
+    """
     if edit.kind == "impression":
-        item = _sentence(reader.expand(edit.text))
+        written = [t for _, t in dictate(edit.text)] if dictate is not None else []
+        item = " ".join(_sentence(t) for t in written) if written else _sentence(reader.expand(edit.text))
         new = draft.model_copy(update={"impression": [item] + [i for i in draft.impression if i != item]})
         return EditResult(new, True, f"Impression: added '{item}'", [], True)
     if edit.kind == "add" or (edit.kind == "replace" and edit.also):
-        return _add(reader, edit, draft, template, sorter, rebuild_impression)
+        return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
     targets = reader.targets(edit, draft)
     if edit.kind == "remove":
         return _remove(reader, edit, draft, template, targets, rebuild_impression)
@@ -388,7 +398,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         return EditResult(new, True, f"Moved to {label}: " + " ".join(f"'{f.text}'" for f in moving), regions)
     if not targets:
         if edit.kind == "replace" and _is_finding_statement(reader, edit):
-            return _add(reader, edit, draft, template, sorter, rebuild_impression)
+            return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
         what = " ".join(edit.subject) or "that"
         return EditResult(draft, False, f"No finding about '{what}' is in the draft; nothing was changed.",
                           understood=False)
@@ -449,7 +459,7 @@ def _novel(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
 
 
 def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,
-         rebuild: bool) -> EditResult:
+         rebuild: bool, dictate: Dictate | None = None) -> EditResult:
     text = _sentence(edit.text)
     # a statement of a finding the draft denies replaces the denial ("No pneumothorax.")
     denied = [f for f in reader.targets(edit, draft) if reader.attributes(f.text).polarity == "absent"
@@ -458,7 +468,11 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     if denied:
         ids = {f.id for f in denied}
         base = draft.model_copy(update={"findings": [f for f in draft.findings if f.id not in ids]})
-    new, regions = editing.add_statement(base, text, template, sorter, rebuild_impression=rebuild)
+    placed = [(r, t) for r, t in (dictate(text) if dictate is not None else []) if r in draft.regions]
+    if placed:
+        new, regions = editing.add_findings(base, placed, template, rebuild_impression=rebuild)
+    else:
+        new, regions = editing.add_statement(base, text, template, sorter, rebuild_impression=rebuild)
     regions = sorted(set(regions) | {f.region for f in denied}, key=draft.regions.index)
     if not regions:
         return EditResult(draft, False, "That could not be placed in any region; nothing was added.")

@@ -169,6 +169,7 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
         locked = bool(state.get("impression_locked"))
         try:
             if action == "message":
+                offline = _offline_drafter(host, state["specialty"], template)
                 ctx = chat.ChatContext(
                     template=template,
                     sorter=_sorter(host, state["specialty"], template),
@@ -177,10 +178,11 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                     search=lambda q, region: rt.search(state["specialty"], q, region),
                     original=Draft.model_validate(state["original_draft"]),
                     impression_locked=locked,
-                    lexicon=_lexicon(host, state["specialty"], template),
+                    lexicon=getattr(offline, "lexicon", None),
                     history=list(state.get("history") or []),
                     proposal=state.get("proposal"),
                     llm=_chat_model(host, state["specialty"]),
+                    dictate=chat.dictation_reader(offline, case, template) if offline is not None else None,
                 )
                 res = chat.handle(pending.get("text", ""), d, ctx)
                 previous = {"draft": d.model_dump(mode="json"), "impression_locked": locked}
@@ -278,10 +280,13 @@ def _one_edit(edits: list[dict], d: Draft) -> dict:
             "after": "\n".join(f"{label(e['region'])}: {e['after']}" for e in changed)}
 
 
-def _lexicon(host, specialty, template):
-    """The routed template's kit lexicon, as its offline drafter reads dictation (None: the kit's base)."""
+def _offline_drafter(host, specialty, template):
+    """The specialty's offline (dictation) drafter: the chat reads statements as it reads dictation,
+    with its kit lexicon (None when the plugin has none)."""
+    from pixtralogist.core.models import ModelConfig
+
     try:
-        return getattr(host.drafter(specialty, template), "lexicon", None)
+        return host.drafter(specialty, template, ModelConfig())
     except PixtralogistError:
         return None
 
@@ -289,15 +294,9 @@ def _lexicon(host, specialty, template):
 def _chat_model(host, specialty):
     """prompt -> answer of the specialty's OpenAI-compatible model, when one is configured (else None)."""
     try:
-        config = host.model_config(specialty)
+        return chat.chat_model(host.model_config(specialty))
     except PixtralogistError:
         return None
-    if config.backend != "openai" or not config.endpoint:
-        return None
-    from pixtralogist.core.backends.openai_backend import OpenAIBackend
-
-    backend = OpenAIBackend(config)
-    return lambda prompt: backend.complete_text(prompt, max_new_tokens=min(config.max_new_tokens, 512))
 
 
 def _sorter(host, specialty, template):

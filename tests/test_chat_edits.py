@@ -46,7 +46,8 @@ def drafted(host, template_id: str, dictation: str, *, llm=None, history=None, p
     d = d.model_copy(update={"flags": flags})
     ctx = chat.ChatContext(template=template, sorter=host.region_sorter(template.specialty, template), flags=flags,
                            citations={}, search=lambda q, r: [], lexicon=getattr(drafter, "lexicon", None),
-                           history=history or [], proposal=proposal, llm=llm)
+                           history=history or [], proposal=proposal, llm=llm,
+                           dictate=chat.dictation_reader(drafter, case, template))
     return d, ctx
 
 
@@ -210,7 +211,7 @@ def test_flag_explanation_quotes_the_rule_snippet(host):
 
     d, ctx = drafted(host, "ct_chest", "7mm solid nodule RUL. No LAD.")
     snippets = {s.id: s for s in host.guidelines("radiology")}
-    flag = next(f for f in ctx.flags if f.snippet_ids and "nodule" in chat._flag_text(f, d))
+    flag = next(f for f in chat._flags_about("why is the nodule flagged?", d, ctx.flags) if f.snippet_ids)
     ctx.citations = {flag.finding_id: [Citation(snippet=snippets[i], origin="rule") for i in flag.snippet_ids]}
     res = chat.handle("why is the nodule flagged?", d, ctx)
     sid = flag.snippet_ids[0]
