@@ -48,8 +48,8 @@ take out strike get rid add include insert report draft
 """.split())
 _ANTONYM_PREFIXES = ("ir", "un", "in", "non", "non-", "a", "im", "dis")
 
-_LEAD = re.compile(r"^(?:(?:no|nope|actually|sorry|oops|wait|correction|well|ok|okay|hmm|so|and|but)\b[,:!]?\s*)+", re.I)
-_THERE_ALSO = re.compile(r"^(?:there\s+(?:is|are)\s+also|there\s+(?:is|are)|also)\b\s*", re.I)
+_LEAD = re.compile(r"^(?:(?:no|nope)\s*[,:!-]\s*|(?:actually|sorry|oops|wait|correction|well|ok|okay|hmm|so|and|but)\b[,:!]?\s*)+", re.I)
+_THERE_ALSO = re.compile(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+also|there(?:\s+is|\s+are|'s|\u2019s)|also)\b\s*", re.I)
 _NOT_TAIL = re.compile(r",?\s*(?:not|rather than|instead of)\s+(?:the\s+)?[\w.\- ]+$", re.I)
 _REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|take\s+out|get\s+rid\s+of|omit|cut)\s+(?P<x>.+)$", re.I)
 _MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section))?$", re.I)
@@ -210,7 +210,7 @@ class EditReader:
         # a statement
         text = _NOT_TAIL.sub("", text).strip()
         also = bool(re.search(r"\balso\b", text, re.I))
-        negated_there = re.match(r"^there\s+(?:is|are)\s+no\b", text, re.I)
+        negated_there = re.match(r"^there(?:\s+is|\s+are|'s|\u2019s)\s+no\b", text, re.I)
         body = self.expand(_THERE_ALSO.sub("", text))
         body = re.sub(r"\s+also\b", "", body, flags=re.I)
         attrs = self.attributes(body)
@@ -223,7 +223,7 @@ class EditReader:
                 value = tuple(w for w in _words(m.group("v")) if w not in _FILLER)
         statement = re.sub(r"^(?:it|that|this)(?:'s| is| was)\s+", "", body, flags=re.I)
         statement = re.sub(r"^(?:a|an)\s+", "", statement, flags=re.I)
-        statement = re.sub(r"^(?:there\s+(?:is|are)\s+)(no\b)", r"\1", statement, flags=re.I)
+        statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
         return Edit("replace", text=statement, subject=subject, attrs=attrs, words=value, also=also
                     or bool(_THERE_ALSO.match(text) and not negated_there))
 
@@ -254,6 +254,10 @@ class EditReader:
             if edit.attrs.laterality:
                 lat = [f for f in lat if self.attributes(f.text).laterality != edit.attrs.laterality] or lat
             return lat[:1]
+        # "the lesion is symmetric": the sentence that says the opposite ("Asymmetric.") is the one to change
+        opposite = [f for f in draft.findings if any(_antonyms(w, h) for w in edit.words for h in _words(f.text))]
+        if opposite:
+            return opposite[:1]
         scored = [(self.score(edit, f, draft), i, f) for i, f in enumerate(draft.findings)]
         scored = [x for x in scored if x[0] > 0]
         if not scored:
@@ -267,6 +271,11 @@ class EditReader:
         # prefer non-default findings over template defaults that merely share a word
         real = [f for f in out if not f.is_default]
         return real or out
+
+
+def _antonyms(a: str, b: str) -> bool:
+    """"irregular"/"regular", "asymmetric"/"symmetric", "nonspecific"/"specific"."""
+    return a != b and any(a == p + b or b == p + a for p in _ANTONYM_PREFIXES)
 
 
 def _has_side(text: str) -> bool:
@@ -338,7 +347,7 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             out = out[:m.start(1)] + a.number + out[m.end(1):]
     for w in edit.words:
         for have in _words(out):
-            if have != w and any(w == p + have or have == p + w for p in _ANTONYM_PREFIXES):
+            if _antonyms(w, have):
                 out = _sub_word(out, have, w)
                 break
     return out
@@ -437,7 +446,7 @@ def _is_finding_statement(reader: EditReader, edit: Edit) -> bool:
 def focus(text: str, subject: tuple[str, ...]) -> str:
     """The sentences of ``text`` that name a subject word (all of it when none does)."""
     subj = {_stem(w) for w in subject}
-    parts = [s for s in split_sentences(text) if subj & {_stem(w) for w in _words(s)}]
+    parts = [s for s in re.split(r"(?<=[.;])\s+", text) if subj & {_stem(w) for w in _words(s)}]
     return " ".join(parts) or text
 
 
@@ -445,8 +454,8 @@ def _conflicts(reader: EditReader, edit: Edit, t: Finding) -> bool:
     """The statement says the opposite of the finding (present vs absent/normal)."""
     mine = edit.attrs.polarity
     theirs = reader.attributes(focus(t.text, edit.subject)).polarity
-    if mine is None:  # "small left pneumothorax" against "No pneumothorax."
-        return theirs == "absent" and not edit.attrs.any() and not edit.words
+    if mine is None:  # a finding stated as present ("small left pneumothorax") against "No pneumothorax."
+        return theirs == "absent"
     return mine != (theirs or "present")
 
 
