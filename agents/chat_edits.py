@@ -26,7 +26,7 @@ from pixtralogist.core.models import Draft, Finding, Template
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.core.text import clean_text, split_sentences
 
-EditKind = Literal["add", "remove", "move", "modify", "replace", "impression"]
+EditKind = Literal["add", "remove", "move", "modify", "statement", "impression"]
 
 # --- generic attribute words -----------------------------------------------------------------
 
@@ -224,7 +224,7 @@ class EditReader:
         statement = re.sub(r"^(?:it|that|this)(?:'s| is| was)\s+", "", body, flags=re.I)
         statement = re.sub(r"^(?:a|an)\s+", "", statement, flags=re.I)
         statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
-        return Edit("replace", text=statement, subject=subject, attrs=attrs, words=value, also=also
+        return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
                     or bool(_THERE_ALSO.match(text) and not negated_there))
 
     # -- finding the same finding ------------------------------------------------------------
@@ -386,7 +386,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         item = " ".join(_sentence(t) for t in written) if written else _sentence(reader.expand(edit.text))
         new = draft.model_copy(update={"impression": [item] + [i for i in draft.impression if i != item]})
         return EditResult(new, True, f"Impression: added '{item}'", [], True)
-    if edit.kind == "add" or (edit.kind == "replace" and edit.also):
+    if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
     targets = reader.targets(edit, draft)
     if edit.kind == "remove":
@@ -406,7 +406,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         regions = sorted({f.region for f in moving} | {edit.region}, key=draft.regions.index)
         return EditResult(new, True, f"Moved to {label}: " + " ".join(f"'{f.text}'" for f in moving), regions)
     if not targets:
-        if edit.kind == "replace" and _is_finding_statement(reader, edit):
+        if edit.kind == "statement" and _is_finding_statement(reader, edit):
             return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
         what = " ".join(edit.subject) or "that"
         return EditResult(draft, False, f"No finding about '{what}' is in the draft; nothing was changed.",
@@ -415,9 +415,9 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     touched: list[str] = []
     changed_any = False
     for t in targets:
-        if edit.kind == "replace" and (t.is_default or _conflicts(reader, edit, t)):
+        if edit.kind == "statement" and (t.is_default or _conflicts(reader, edit, t)):
             texts = [_sentence(edit.text)]
-        elif edit.kind == "replace" and _novel(reader, edit, t, draft):
+        elif edit.kind == "statement" and _novel(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
         else:
             texts = [_sentence(modify_text(reader, edit, t.text))]

@@ -77,6 +77,14 @@ STATEMENTS = [
      ["left eye"], ["right eye"]),
     ("octa", "OD FAZ enlarged, irregular. SCP density reduced. No NV.", "DCP density is also reduced", "deep_plexus",
      ["reduced"], []),
+    # a finding the draft denies, stated as present, replaces the denial (and the reverse)
+    ("cxr", "Small L effusion. Heart nl. No PTX.", "there's a small right pneumothorax", "lung",
+     ["small right pneumothorax", "small left pleural effusion"], ["no pneumothorax", "no right"]),
+    ("cxr", "Small L effusion. Heart nl. No PTX.", "no effusion", "lung", ["no effusion", "no pneumothorax"],
+     ["small left"]),
+    ("cxr", "Small L effusion. Heart nl.", "the heart is enlarged", "heart", ["enlarged"], ["normal"]),
+    ("skin_lesion", "6mm irreg pigmented lesion L shoulder, asymmetric.", "the lesion is symmetric", "morphology",
+     ["symmetric"], ["asymmetric"]),
 ]
 
 
@@ -288,3 +296,27 @@ def test_unreachable_model_is_said_plainly(host):
     d, ctx = drafted(host, "cxr", "Mod R effusion. Heart nl.", llm=llm)
     res = chat.handle("hmm, reword that bit", d, ctx)
     assert not res.changed and "could not be reached" in res.reply and res.proposal is None
+
+
+# --- through the agent: history for undo, one feedback edit per change ---------------------------
+
+
+def test_chat_changes_are_one_edit_each_and_undo_goes_back(service):
+    turn = service.start(_case("ct_chest", "Mod L effusion. Lungs clear. No LAD."))
+    cid, fb = turn.case_id, service.runtime.feedback
+    drafted_regions = turn.draft.region_dict()
+    turn = service.message(cid, "the effusion is large, with complete collapse of the left lower lobe")
+    after = turn.draft.region_dict()
+    assert "large left pleural effusion" in after["pleura"].lower() and "collapse" in after["lungs_airways"].lower()
+    edits = fb.edits(cid)
+    assert len(edits) == 1 and set(edits[0]["region"].split(",")) == {"pleura", "lungs_airways"}
+    assert "Pleura:" in edits[0]["before"] and "\u2192" in turn.messages[-1].text
+    turn = service.message(cid, "effusion is moderate")
+    assert "moderate left pleural effusion" in turn.draft.region_dict()["pleura"].lower()
+    turn = service.message(cid, "undo")
+    assert turn.draft.region_dict() == after and "Undone" in turn.messages[-1].text
+    turn = service.message(cid, "undo")
+    assert turn.draft.region_dict() == drafted_regions
+    turn = service.message(cid, "undo")
+    assert turn.draft.region_dict() == drafted_regions and "no change to undo" in turn.messages[-1].text
+    assert [e["kind"] for e in fb.edits(cid)] == ["statement", "statement", "undo", "undo"]
