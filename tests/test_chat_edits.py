@@ -88,9 +88,8 @@ STATEMENTS = [
 ]
 
 
-@pytest.mark.parametrize("template,dictation,message,region,present,absent", STATEMENTS,
-                         ids=[f"{s[0]}:{s[2]}" for s in STATEMENTS])
-def test_statement_is_merged_into_the_draft(host, template, dictation, message, region, present, absent):
+def applied(host, template, dictation, message, region, present, absent):
+    """Apply ``message`` to the drafted case; check the region's text and that the change is shown."""
     d, ctx = drafted(host, template, dictation)
     res = chat.handle(message, d, ctx)
     assert res.changed, res.reply
@@ -99,8 +98,15 @@ def test_statement_is_merged_into_the_draft(host, template, dictation, message, 
         assert p in text, (text, res.reply)
     for a in absent:
         assert a not in text, (text, res.reply)
-    # every change is shown as a before/after line and is one edit per changed region
     assert "\u2192" in res.reply and res.edits
+    return d, res
+
+
+@pytest.mark.parametrize("template,dictation,message,region,present,absent", STATEMENTS,
+                         ids=[f"{s[0]}:{s[2]}" for s in STATEMENTS])
+def test_statement_is_merged_into_the_draft(host, template, dictation, message, region, present, absent):
+    d, res = applied(host, template, dictation, message, region, present, absent)
+    # every change is shown as a before/after line, one per changed region
     for e in res.edits:
         assert e["before"] != e["after"]
         assert f"\u201c{e['after']}\u201d" in res.reply
@@ -137,15 +143,7 @@ IMPERATIVES = [
 @pytest.mark.parametrize("template,dictation,message,region,present,absent", IMPERATIVES,
                          ids=[f"{s[0]}:{s[2]}" for s in IMPERATIVES])
 def test_imperative_edit(host, template, dictation, message, region, present, absent):
-    d, ctx = drafted(host, template, dictation)
-    res = chat.handle(message, d, ctx)
-    assert res.changed, res.reply
-    text = said(res.draft, region)
-    for p in present:
-        assert p in text, (text, res.reply)
-    for a in absent:
-        assert a not in text, (text, res.reply)
-    assert "\u2192" in res.reply
+    applied(host, template, dictation, message, region, present, absent)
 
 
 def test_move_and_refusals_say_what_happened(host):
