@@ -83,24 +83,11 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
     return Intent("edit", text)
 
 
-_REGION_ALIASES = {
-    "lungs": "lung", "pleura": "lung", "pulmonary": "lung", "cardiac": "heart", "cardiac silhouette": "heart",
-    "mediastinum": "mediastinal", "hila": "mediastinal", "hilum": "mediastinal", "bones": "bone",
-    "osseous": "bone", "skeleton": "bone", "other": "others", "misc": "others", "impression": "impression",
-}
-
-
 def resolve_region(word: str, regions: dict[str, str]) -> str | None:
-    w = word.strip().lower()
-    if w in regions:
-        return w
-    for name, label in regions.items():
-        if w == label.lower() or w == name.rstrip("s"):
-            return name
-    alias = _REGION_ALIASES.get(w)
-    if alias == "impression":
-        return "impression"
-    return alias if alias in regions else None
+    """The region (name) a clinician's word names, "impression", or None (see :func:`chat_edits.resolve_region`)."""
+    from pixtralogist.agents.chat_edits import resolve_region as resolve
+
+    return resolve(word, regions)
 
 
 @dataclass
@@ -152,7 +139,7 @@ def reader_for(draft: Draft, lexicon: Any = None):
     """The plain-edit reader for ``draft``'s regions and the routed lexicon."""
     from pixtralogist.agents.chat_edits import EditReader
 
-    return EditReader(lexicon, _region_labels(draft), {k: v for k, v in _REGION_ALIASES.items() if v != "impression"})
+    return EditReader(lexicon, _region_labels(draft))
 
 
 def _diff_edits(kind: str, before: Draft, after: Draft) -> list[dict]:

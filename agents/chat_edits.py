@@ -60,6 +60,21 @@ _ADD = re.compile(r"^(?:please\s+)?(?:add|insert|include|also)\b\s*:?\s*(?P<s>.+
 _ABOUT = re.compile(r"^(?:the\s+)?(?:sentence|line|statement|part|bit|mention|finding)s?\s+(?:about|on|of|with|mentioning)\s+", re.I)
 
 
+def resolve_region(name: str, regions: dict[str, str]) -> str | None:
+    """The region a clinician's word names: its name or label ("lungs", "Additional findings"), or the
+    one region whose label has that word ("pleura" -> "Lungs and pleura"); "impression"; else None."""
+    w = re.sub(r"\s+", " ", name.strip().lower())
+    w = re.sub(r"^(?:the|a)\s+", "", w)
+    if w in ("impression", "conclusion"):
+        return "impression"
+    for r, label in regions.items():
+        if w in (r, r.replace("_", " "), label.lower()) or _stem(w) in (_stem(r), _stem(label.lower())):
+            return r
+    having = [r for r, label in regions.items()
+              if _stem(w) in {_stem(x) for x in _words(f"{r.replace('_', ' ')} {label}") if len(x) > 3}]
+    return having[0] if len(having) == 1 else None
+
+
 def _words(text: str) -> list[str]:
     text = re.sub(r"['\u2019](?:s|re|ll|ve|d|m)\b", "", text.lower())
     return [w for w in re.findall(r"[a-z0-9][a-z0-9+%-]*", text) if len(w) > 1 or w.isdigit()]
@@ -116,15 +131,13 @@ class EditResult:
 class EditReader:
     """Reads plain-language edits with the routed template's lexicon (see the module docstring)."""
 
-    def __init__(self, lexicon=None, regions: dict[str, str] | None = None,
-                 aliases: dict[str, str] | None = None) -> None:
+    def __init__(self, lexicon=None, regions: dict[str, str] | None = None) -> None:
         from pixtralogist.kit import Extractor, base_lexicon
 
         self.lexicon = lexicon if lexicon is not None else base_lexicon()
         self.extractor = Extractor(self.lexicon)
         self.severity = tuple(dict.fromkeys((*self.lexicon.severity, *base_lexicon().severity)))
         self.regions = regions or {}
-        self.aliases = aliases or {}
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -162,14 +175,7 @@ class EditReader:
         return tuple(dict.fromkeys(out))
 
     def resolve_region(self, name: str) -> str | None:
-        w = re.sub(r"\s+", " ", name.strip().lower())
-        if w in ("impression", "the impression", "conclusion"):
-            return "impression"
-        for r, label in self.regions.items():
-            if w in (r, r.replace("_", " "), label.lower()) or _stem(w) in (_stem(r), _stem(label.lower())):
-                return r
-        alias = self.aliases.get(w)
-        return alias if alias in self.regions else None
+        return resolve_region(name, self.regions)
 
     def read(self, message: str) -> Edit | None:
         """The edit a message asks for, or None when it is not one (a greeting, a remark)."""
