@@ -7,9 +7,10 @@
 2. :func:`triage` sorts the sentences: demographics and the clinical question ("65M SOB",
    "eval for PNA": the lexicon's ``context`` concepts, in a sentence without a finding) go to the
    draft's ``indication``; recommendations ("recommend CT in 3 months": ``recommendation``
-   concepts) go to the impression, after the findings, never to a findings region; a sentence
-   that is nothing but qualifiers ("Mild.") is listed in ``not_placed``, never guessed into a
-   region; everything else is a finding statement.
+   concepts, opening the sentence or in a sentence without a finding) go to the impression, after
+   the findings, never to a findings region; a short sentence that is nothing but qualifiers and
+   names no anatomy ("Mild.", "Suspicious.") is listed in ``not_placed``, never guessed into a region
+   ("Stable." is a statement: it compares with the last study); everything else is a finding.
 3. The findings go through :class:`~pixtralogist.core.drafting.DictationDraftBase` (region
    sorter, rewritten multi-region sentences that never claim more than dictated, template
    defaults for the regions nothing was dictated for, provenance).
@@ -31,6 +32,7 @@ from typing import Literal
 
 from pixtralogist.core.drafting import (
     DictationDraftBase,
+    Row,
     cap_impression,
     coverage_flags,
     impression_from_findings,
@@ -79,18 +81,33 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     a finding even when it also names the clinical context ("65M with R effusion")."""
     ex = extractor or Extractor(lexicon)
     context, recommend = _kind_re(lexicon, "context"), _kind_re(lexicon, "recommendation")
+    terms = tuple(finding_terms)
+
+    def has_finding(s: str) -> bool:
+        return mentions_finding(s, extra_terms=terms) or ex.mentions(s)
+
     out: list[Statement] = []
     for s in sentences:
-        has_finding = mentions_finding(s, extra_terms=tuple(finding_terms)) or bool(ex.extract_clause(s))
-        if recommend is not None and recommend.search(s):
-            out.append(Statement(s, "recommendation"))
-        elif context is not None and context.search(s) and not has_finding:
+        if recommend is not None and (recommend.match(s) or (
+                recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
+            out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
+        elif context is not None and context.search(s) and not has_finding(s):
             out.append(Statement(s, "indication"))
-        elif not has_finding and ex.is_qualifier(s):
+        elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
+              and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
             out.append(Statement(s, "not_placed"))
         else:
             out.append(Statement(s, "finding"))
     return out
+
+
+#: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
+_SHORT = 6
+#: A recommendation that does not open its sentence is one only in a short sentence without a
+#: finding ("A dedicated CT is recommended."); a long one describes something and stays a finding.
+_SHORT_RECOMMENDATION = 10
+#: Qualifiers that make a statement on their own: "Stable." compares the study with the last one.
+_STATEMENT_QUALIFIERS = frozenset({"temporality"})
 
 
 class KitDrafter(DictationDraftBase):
@@ -138,7 +155,22 @@ class KitDrafter(DictationDraftBase):
         return triage(sentences, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
 
     def rows(self, statements, template):
-        return super().rows([s.text for s in statements if s.kind == "finding"], template)
+        """Finding statements -> rows; a statement whose tail only qualifies its head ("R hilar mass
+        ~4 cm, suspicious for malignancy") goes whole to the head's region."""
+        findings = [s.text for s in statements if s.kind == "finding"]
+        sorter = self.region_sorter(template)
+        names = set(template.region_names)
+        out: list[Row] = []
+        for text in findings:
+            head, _, tail = text.partition(", ")
+            parts = tail.split(", ") if tail else []
+            if parts and all(len(p.split()) <= _SHORT and self.extractor.is_qualifier(p) for p in parts):
+                regs = set(sorter.classify(head)) & names
+                if len(regs) == 1:
+                    out.append(Row(next(iter(regs)), text, text))
+                    continue
+            out.extend(super().rows([text], template))
+        return out
 
     # -- concluding ------------------------------------------------------------------
     def conclude(
@@ -149,8 +181,7 @@ class KitDrafter(DictationDraftBase):
         items = impression_from_findings(findings, template, hedge_re=self.hedge_re)
         recs = [s.text for s in statements if s.kind == "recommendation"]
         impression, truncated = cap_impression(items, template)
-        if recs:
-            impression = (impression if items else []) + recs
+        impression = impression + recs
         dictated = any(s.kind == "finding" for s in statements) or bool(statements)
         return impression, coverage_flags(template, dictated=dictated, defaults=defaults, truncated=truncated)
 
@@ -161,8 +192,15 @@ class KitDrafter(DictationDraftBase):
             draft = super().draft(case, template)
         finally:
             self._local.statements = None
-        indication = " ".join(s.text for s in statements if s.kind == "indication") or None
+        indication = " ".join(_as_dictated(s.text, case.notes or "") for s in statements if s.kind == "indication") or None
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
         if indication is None and not not_placed:
             return draft
         return draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+
+
+def _as_dictated(sentence: str, notes: str) -> str:
+    """``sentence`` in the letter case the clinician dictated ("65M SOB.", not "65m sob.")."""
+    body = sentence.rstrip(".")
+    m = re.search(re.escape(body), notes, re.I) if body else None
+    return (m.group(0) + sentence[len(body):]) if m else sentence

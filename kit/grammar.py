@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pixtralogist.kit.rewriter import cap as _cap
+
 __all__ = ["Compound", "RegionGrammar", "split_inner_sentences"]
 
 
@@ -116,6 +118,7 @@ _NO_SUBJECT = re.compile(
     r"^(?:may|might|could|can|would|should|will|is|are|was|were|has|have|had|appears?|remains?|seems?|shows?|"
     r"demonstrates?|reveals?|suggest\w*|represent\w*|indicat\w*|reflect\w*|measur\w*|which|that|who|with|without|"
     r"as well as|compatible|consistent|likely|possibly|probably|most|due|secondary|related|including|such as|"
+    r"(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|in keeping|age indeterminate|of indeterminate age|"
     r"especially|particularly|specifically|e\.g\.?|i\.e\.?|not|but)\b",
     re.I,
 )
@@ -191,10 +194,6 @@ def split_inner_sentences(sentence: str) -> list[str]:
     if rest:
         out.append(rest)
     return [p[:1].upper() + p[1:] for p in out if p]
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
 
 
 def _end(text: str) -> str:
