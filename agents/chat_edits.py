@@ -469,7 +469,10 @@ def _novel(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
     """The statement names things the finding does not mention (a new fact about it)."""
     fwords = {_stem(w) for w in _words(reader.expand(t.text))}
     rwords = {_stem(w) for w in _words(t.region.replace("_", " ") + " " + draft.region_labels.get(t.region, ""))}
-    extra = {_stem(w) for w in edit.subject} - fwords - rwords - {"eye", "eyes"}
+    # words of a lexicon synonym of a concept the finding states ("pleural fluid" for "effusion") are not new
+    theirs = reader.concepts_of(t.text)
+    synonym = {_stem(w) for m in reader.extractor.extract(edit.text) if m.concept in theirs for w in _words(m.text)}
+    extra = {_stem(w) for w in edit.subject} - fwords - rwords - synonym - {"eye", "eyes"}
     return bool(extra) and not edit.words
 
 

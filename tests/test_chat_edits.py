@@ -318,3 +318,17 @@ def test_chat_changes_are_one_edit_each_and_undo_goes_back(service):
     turn = service.message(cid, "undo")
     assert turn.draft.region_dict() == drafted_regions and "no change to undo" in turn.messages[-1].text
     assert [e["kind"] for e in fb.edits(cid)] == ["statement", "statement", "undo", "undo"]
+
+
+def test_a_synonym_added_to_the_lexicon_is_understood_by_the_chat(host):
+    """The chat finds "the same finding" with the routed lexicon: one synonym line, no chat code."""
+    from pixtralogist.kit import Concept, Lexicon
+
+    d, ctx = drafted(host, "cxr", "Small L effusion. Heart nl.")
+    assert ctx.lexicon is not None and any(c.id == "pleural_effusion" for c in ctx.lexicon.concepts)
+    # without the synonym, "hydrothorax" is a finding of its own: added, the effusion left as it was
+    res = chat.handle("hydrothorax is large", d, ctx)
+    assert said(res.draft, "lung") == said(d, "lung") and "hydrothorax" in " ".join(res.draft.region_dict().values()).lower()
+    ctx.lexicon = ctx.lexicon.extend(Lexicon(concepts=(Concept(id="pleural_effusion", synonyms=("hydrothorax",)),)))
+    res = chat.handle("hydrothorax is large", d, ctx)
+    assert "large left pleural effusion" in said(res.draft, "lung") and "hydrothorax" not in said(res.draft, "lung")
