@@ -167,6 +167,7 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
         out: dict[str, Any] = {}
         edits: list[dict] = []
         locked = bool(state.get("impression_locked"))
+        draft_before, locked_before = d, locked
         try:
             if action == "message":
                 offline = _offline_drafter(host, state["specialty"], template)
@@ -203,13 +204,11 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                         reply = "To sign, give your name: 'sign as <name>'."
                 out["messages"] = [_msg("clinician", pending.get("text", "")), _msg("assistant", reply, res.sources)]
             elif action == "edit_region":
-                out["history"] = _pushed(state, d, locked)
                 region = pending["region"]
                 before = d.region_dict().get(region, "")
                 d = editing.replace_region(d, region, pending.get("text", ""), template, rebuild_impression=not locked)
                 edits = [{"kind": "edit_region", "region": region, "before": before, "after": d.region_dict()[region]}]
             elif action == "edit_impression":
-                out["history"] = _pushed(state, d, locked)
                 before = "\n".join(d.impression)
                 d = editing.set_impression(d, pending.get("text", ""))
                 locked = True
@@ -225,6 +224,8 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
             out = {"messages": said + [_msg("system", str(exc))]}
             edits = []
         changed = [e for e in edits if e["before"] != e["after"]]
+        if changed and action in ("edit_region", "edit_impression"):  # "undo" in chat reverts these too
+            out["history"] = _pushed(state, draft_before, locked_before)
         for i, e in enumerate(changed):
             rt.feedback.log_edit(f"{edit_id}:{i}", case.id, e["kind"], e["before"], e["after"],
                                  region=e["region"], actor=actor)

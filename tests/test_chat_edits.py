@@ -318,6 +318,11 @@ def test_chat_changes_are_one_edit_each_and_undo_goes_back(service):
     turn = service.message(cid, "undo")
     assert turn.draft.region_dict() == drafted_regions and "no change to undo" in turn.messages[-1].text
     assert [e["kind"] for e in fb.edits(cid)] == ["statement", "statement", "undo", "undo"]
+    # an edit typed into a region box is undone from the chat too
+    turn = service.edit_region(cid, "others", "Small hiatal hernia.")
+    assert turn.draft.region_dict()["others"] == "Small hiatal hernia."
+    turn = service.message(cid, "undo")
+    assert turn.draft.region_dict() == drafted_regions
 
 
 def test_a_synonym_added_to_the_lexicon_is_understood_by_the_chat(host):
