@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
 
 from pixtralogist.agents.types import Citation
 from pixtralogist.core import editing
@@ -18,7 +18,8 @@ from pixtralogist.core.models import Draft, Flag, Template
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.core.text import clean_text, ensure_plain_text
 
-IntentKind = Literal["add", "remove", "rewrite", "shorter", "sign", "question", "help", "unknown"]
+IntentKind = Literal["rewrite", "shorter", "sign", "undo", "confirm", "decline", "question", "help", "edit",
+                     "unknown"]
 
 
 @dataclass(frozen=True)
@@ -28,67 +29,65 @@ class Intent:
     region: str | None = None
 
 
-_ADD = re.compile(r"^(?:please\s+)?(?:add|insert|include|also)\s*:?\s+(?P<arg>.+)$", re.I | re.S)
-_REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|take out|strike)\s*:?\s+(?P<arg>.+)$", re.I | re.S)
 _REWRITE = re.compile(
-    r"^(?:please\s+)?(?:rewrite|replace|change|set)\s+(?:the\s+)?(?P<region>[a-z ]+?)(?:\s+region)?"
-    r"(?:\s*(?::|\bas\b|\bto\b|\bwith\b)\s*(?P<arg>.+))?$",
+    r"^(?:please\s+)?(?:rewrite|replace)\s+(?:the\s+)?(?P<region>[a-z ]+?)(?:\s+region)?"
+    r"(?:\s*(?::|\bas\b|\bwith\b)\s*(?P<arg>.+))?$"
+    r"|^(?:please\s+)?(?:change|set)\s+(?:the\s+)?(?P<region2>[a-z ]+?)(?:\s+region)?\s*:\s*(?P<arg2>.+)$",
     re.I | re.S,
 )
+_UNDO = re.compile(r"^(?:please\s+)?(?:undo|revert|go back|take (?:that|it) back|undo (?:that|it|the last (?:change|edit)))"
+                   r"(?:\s+(?:that|it|the last (?:change|edit)|please))?\s*[.!]?$", re.I)
+_CONFIRM = re.compile(r"^(?:yes|y|ok|okay|apply|apply it|confirm|do it|go ahead|yes,? apply(?: it)?)\s*[.!]?$", re.I)
+_DECLINE = re.compile(r"^(?:no|n|cancel|discard|don'?t|do not apply|never ?mind)\s*[.!]?$", re.I)
 _SHORTER = re.compile(r"^(?:please\s+)?(?:make\s+(?:the\s+)?)?(?:shorter|shorten|briefer|condense)\s*(?:the\s+)?impression\b|^(?:make\s+)?(?:the\s+)?impression\s+shorter", re.I)
 _SIGN = re.compile(r"^(?:please\s+)?sign(?:\s+(?:it|the report|off))?(?:\s+(?:as|by)\s+(?P<arg>.+))?\s*\.?$", re.I)
 _HELP = re.compile(r"^(?:help|\?|commands?)\s*$", re.I)
 _QUESTION = re.compile(r"\?\s*$|^(?:why|what|how|which|when|where|who|does|do|is|are|should|can|could|explain|tell me)\b", re.I)
 
 HELP_TEXT = (
-    "Commands: 'add <finding>', 'remove <finding>', 'rewrite <region>: <text>', 'shorter impression', "
-    "'sign as <name>'. Or ask a question, e.g. 'why is the nodule flagged?' or "
-    "'what does Fleischner say for 7 mm?'."
+    "I can edit the draft from plain sentences: say a finding ('effusion is small', 'there is also a small "
+    "left pneumothorax', 'no, it's the left side') or ask for a change ('make the effusion small', 'drop the "
+    "atelectasis', 'move the granuloma to lungs', 'rewrite <region>: <text>', 'shorter impression'); 'undo' "
+    "reverts the last change; 'sign as <name>' signs. I answer questions about this draft's flags ('why is the "
+    "nodule flagged?') and from the installed guideline snippets ('what does Fleischner say for 7 mm?')."
 )
 
 
-def parse_intent(message: str, regions: dict[str, str]) -> Intent:
-    """Classify a clinician message. ``regions`` maps region names to labels (for 'rewrite heart')."""
+def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: bool = False) -> Intent:
+    """Classify a clinician message. ``regions`` maps region names to labels (for 'rewrite heart').
+
+    Anything that is not a command, a question or a confirmation is ``edit``: a statement or an
+    imperative for :mod:`pixtralogist.agents.chat_edits`.
+    """
     text = clean_text(message)
     if not text:
         return Intent("unknown")
     if _HELP.match(text):
         return Intent("help")
+    if proposal_pending and _CONFIRM.match(text):
+        return Intent("confirm")
+    if proposal_pending and _DECLINE.match(text):
+        return Intent("decline")
+    if _UNDO.match(text):
+        return Intent("undo")
     if m := _SIGN.match(text):
         return Intent("sign", (m.group("arg") or "").strip().rstrip("."))
     if _SHORTER.search(text):
         return Intent("shorter")
     if m := _REWRITE.match(text):
-        region = resolve_region(m.group("region"), regions)
+        region = resolve_region(m.group("region") or m.group("region2"), regions)
         if region is not None:
-            return Intent("rewrite", (m.group("arg") or "").strip(), region)
+            return Intent("rewrite", (m.group("arg") or m.group("arg2") or "").strip(), region)
     if _QUESTION.search(text):
         return Intent("question", text)
-    if m := _ADD.match(text):
-        return Intent("add", m.group("arg").strip())
-    if m := _REMOVE.match(text):
-        return Intent("remove", re.sub(r"^(?:the|a|an)\s+", "", m.group("arg").strip(), flags=re.I))
-    return Intent("unknown", text)
-
-
-_REGION_ALIASES = {
-    "lungs": "lung", "pleura": "lung", "pulmonary": "lung", "cardiac": "heart", "cardiac silhouette": "heart",
-    "mediastinum": "mediastinal", "hila": "mediastinal", "hilum": "mediastinal", "bones": "bone",
-    "osseous": "bone", "skeleton": "bone", "other": "others", "misc": "others", "impression": "impression",
-}
+    return Intent("edit", text)
 
 
 def resolve_region(word: str, regions: dict[str, str]) -> str | None:
-    w = word.strip().lower()
-    if w in regions:
-        return w
-    for name, label in regions.items():
-        if w == label.lower() or w == name.rstrip("s"):
-            return name
-    alias = _REGION_ALIASES.get(w)
-    if alias == "impression":
-        return "impression"
-    return alias if alias in regions else None
+    """The region (name) a clinician's word names, "impression", or None (see :func:`chat_edits.resolve_region`)."""
+    from pixtralogist.agents.chat_edits import resolve_region as resolve
+
+    return resolve(word, regions)
 
 
 @dataclass
@@ -100,6 +99,16 @@ class ChatContext:
     search: Callable[[str, str | None], list[Citation]]
     original: Draft | None = None
     impression_locked: bool = False
+    #: the routed template's lexicon (:mod:`pixtralogist.kit`); None: the kit's base lexicon
+    lexicon: Any = None
+    #: earlier states of this draft, oldest first: ``{"draft": Draft JSON, "impression_locked": bool}``
+    history: list[dict] = field(default_factory=list)
+    #: an edit a language model proposed, waiting for the clinician's yes: ``{"region", "text"}``
+    proposal: dict | None = None
+    #: prompt -> answer of the configured language model (None offline)
+    llm: Callable[[str], str] | None = None
+    #: the specialty's dictation reader: statement -> ``[(region, sentence)]`` (None: the region sorter)
+    dictate: Callable[[str], list[tuple[str, str]]] | None = None
 
 
 @dataclass
@@ -112,19 +121,51 @@ class ChatResult:
     sign_requested: bool = False
     edits: list[dict] = field(default_factory=list)  # {"kind","region","before","after"}
     impression_locked: bool = False
+    #: True: the draft is the last entry of ``ChatContext.history`` (pop it); False with ``changed``: push
+    undo: bool = False
+    #: the proposal to keep waiting for confirmation (None: no proposal pending)
+    proposal: dict | None = None
 
 
 #: Commands that write the message's text into the report, and what the refusal calls that text.
-_WRITES = {"add": "The finding to add", "rewrite": "The new text", "sign": "The signer's name"}
+_WRITES = {"edit": "The finding", "rewrite": "The new text", "sign": "The signer's name"}
 
 
 def _region_labels(draft: Draft) -> dict[str, str]:
     return {r: draft.region_labels.get(r, r) for r in draft.regions}
 
 
+def reader_for(draft: Draft, lexicon: Any = None):
+    """The plain-edit reader for ``draft``'s regions and the routed lexicon."""
+    from pixtralogist.agents.chat_edits import EditReader
+
+    return EditReader(lexicon, _region_labels(draft))
+
+
+def _diff_edits(kind: str, before: Draft, after: Draft) -> list[dict]:
+    """One ``{"kind","region","before","after"}`` per changed findings region (the impression when none)."""
+    b, a = before.region_dict(), after.region_dict()
+    out = [{"kind": kind, "region": r, "before": b.get(r, ""), "after": a.get(r, "")} for r in after.regions
+           if b.get(r, "") != a.get(r, "")]
+    if list(before.impression) != list(after.impression) and not out:
+        out.append({"kind": kind, "region": None, "before": "\n".join(before.impression),
+                    "after": "\n".join(after.impression)})
+    return out
+
+
+def show_changes(edits: list[dict], draft: Draft) -> str:
+    """Before/after lines for the reply, one per changed region."""
+    labels = _region_labels(draft)
+    lines = []
+    for e in edits:
+        label = labels.get(e["region"], "Impression") if e["region"] else "Impression"
+        lines.append(f"- {label}: \u201c{e['before'] or '(empty)'}\u201d \u2192 \u201c{e['after'] or '(empty)'}\u201d")
+    return "\n".join(lines)
+
+
 def handle(message: str, draft: Draft, ctx: ChatContext) -> ChatResult:
     """Apply one clinician message to ``draft``."""
-    intent = parse_intent(message, _region_labels(draft))
+    intent = parse_intent(message, _region_labels(draft), proposal_pending=ctx.proposal is not None)
     if intent.kind in _WRITES:
         # parse_intent reads cleaned text; what would be written is checked as typed
         ensure_plain_text(message, _WRITES[intent.kind])
@@ -136,36 +177,161 @@ def handle(message: str, draft: Draft, ctx: ChatContext) -> ChatResult:
         res.sign_requested = True
         res.sign_as = intent.arg or None
         res.reply = f"Signing as {intent.arg}." if intent.arg else "Signing."
-    elif intent.kind == "add":
-        new, regions = editing.add_statement(draft, intent.arg, ctx.template, ctx.sorter, rebuild_impression=rebuild)
-        before = draft.region_dict()
-        after = new.region_dict()
-        res.draft, res.changed = new, True
-        res.edits = [{"kind": "add", "region": r, "before": before[r], "after": after[r]} for r in regions]
-        labels = ", ".join(_region_labels(draft)[r] for r in regions)
-        res.reply = f"Added to {labels}: {' '.join(after[r] for r in regions)}"
-    elif intent.kind == "remove":
-        new, gone = editing.remove_matching(draft, intent.arg, ctx.template, rebuild_impression=rebuild)
-        if not gone:
-            res.reply = f"No finding matches '{intent.arg}'. Nothing was removed."
-        else:
-            before, after = draft.region_dict(), new.region_dict()
-            regions = sorted({f.region for f in gone}, key=draft.regions.index)
-            res.draft, res.changed = new, True
-            res.edits = [{"kind": "remove", "region": r, "before": before[r], "after": after[r]} for r in regions]
-            res.reply = "Removed: " + " ".join(f"'{f.text}'" for f in gone)
+    elif intent.kind == "undo":
+        res = _undo(draft, ctx, res)
+    elif intent.kind == "confirm":
+        res = _confirm(draft, ctx, res, rebuild)
+    elif intent.kind == "decline":
+        res.reply = "Discarded the proposed change; the draft is as it was."
+    elif intent.kind == "edit":
+        res = _edit(intent.arg, draft, ctx, res, rebuild)
     elif intent.kind == "rewrite":
         res = _rewrite(intent, draft, ctx, res, rebuild)
+        if res.changed:
+            res.reply += "\n" + show_changes(res.edits, draft)
     elif intent.kind == "shorter":
         new = editing.shorten_impression(draft)
         res.draft, res.changed, res.impression_locked = new, True, True
         res.edits = [{"kind": "impression", "region": None, "before": "\n".join(draft.impression),
                       "after": "\n".join(new.impression)}]
-        res.reply = "Impression shortened: " + " ".join(new.impression)
+        res.reply = "Impression shortened.\n" + show_changes(res.edits, draft)
     elif intent.kind == "question":
         res.reply, res.sources = answer(intent.arg, draft, ctx)
     else:
-        res.reply = "I did not recognise that as a command or a question. " + HELP_TEXT
+        res.reply = HELP_TEXT
+    res.changed = res.changed and bool(res.edits)
+    return res
+
+
+def _undo(draft: Draft, ctx: ChatContext, res: ChatResult) -> ChatResult:
+    if not ctx.history:
+        res.reply = "There is no change to undo: the draft is as drafted."
+        return res
+    last = ctx.history[-1]
+    prev = Draft.model_validate(last["draft"])
+    # keep what the checks and retrieval computed for the current draft's findings: they are redone
+    res.draft, res.undo, res.impression_locked = prev, True, bool(last.get("impression_locked"))
+    res.edits = _diff_edits("undo", draft, prev)
+    res.changed = True
+    res.reply = "Undone: the last change is reverted.\n" + show_changes(res.edits, draft)
+    return res
+
+
+#: Where one message states two things ("the effusion is large, with collapse of the left lower lobe").
+_COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)", re.I)
+
+
+def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
+    from pixtralogist.agents.chat_edits import apply_edit
+
+    reader = reader_for(draft, ctx.lexicon)
+    parts = [p for p in _COMPOUND.split(text) if p.strip()]
+    if len(parts) > 1 and not all(reader.read(p) for p in parts):
+        parts = [text]
+    current, summaries, impression, results, kinds = draft, [], False, [], []
+    for part in parts:
+        edit = reader.read(part)
+        result = apply_edit(reader, edit, current, ctx.template, ctx.sorter, rebuild_impression=rebuild,
+                            dictate=ctx.dictate) if edit else None
+        results.append(result)
+        if result is not None and result.changed:
+            current = result.draft
+            impression = impression or result.impression_changed
+            summaries.append(result.summary)
+            kinds.append(edit.kind)
+    if current is not draft:
+        res.draft, res.changed = current, True
+        if impression:
+            res.impression_locked = True
+            res.edits = [{"kind": "impression", "region": None, "before": "\n".join(draft.impression),
+                          "after": "\n".join(current.impression)}]
+        else:
+            res.edits = _diff_edits(kinds[0] if len(set(kinds)) == 1 else "edit", draft, current)
+        missed = [r.summary for r in results if r is not None and not r.changed]
+        res.reply = " ".join(summaries + missed) + "\n" + show_changes(res.edits, draft)
+        return res
+    result = results[0] if len(results) == 1 else None
+    if result is not None and result.understood:
+        res.reply = result.summary
+        return res
+    if ctx.llm is not None:
+        return _ask_model(text, draft, ctx, res)
+    res.reply = ("I could not match that to a finding of this draft, and no language model is configured "
+                 "for free-form requests (offline). " + HELP_TEXT)
+    return res
+
+
+def chat_model(config: Any) -> Callable[[str], str] | None:
+    """prompt -> answer of an OpenAI-compatible model when ``config`` (a ModelConfig) names one; else None."""
+    if getattr(config, "backend", None) != "openai" or not getattr(config, "endpoint", None):
+        return None
+    from pixtralogist.core.backends.openai_backend import OpenAIBackend
+
+    backend = OpenAIBackend(config)
+    return lambda prompt: backend.complete_text(prompt, max_new_tokens=min(config.max_new_tokens, 512))
+
+
+def dictation_reader(drafter: Any, case: Any, template: Template) -> Callable[[str], list[tuple[str, str]]]:
+    """statement -> ``[(region, sentence)]``: the specialty's offline drafter reads it as dictation."""
+    def dictate(text: str) -> list[tuple[str, str]]:
+        d = drafter.draft(case.model_copy(update={"notes": text, "indication": ""}), template)
+        return [(f.region, f.text) for f in d.findings if not f.is_default]
+    return dictate
+
+
+_LLM_PROMPT = """You edit a clinical report draft for the clinician. Regions (name: current text):
+{regions}
+Impression: {impression}
+
+The clinician wrote: "{message}"
+
+If this asks to change the findings, answer with JSON only: {{"region": "<region name>", "text": "<the region's new full text>"}}.
+Otherwise answer with JSON only: {{"reply": "<a short answer>"}}. Never invent findings the clinician did not state."""
+
+
+def _ask_model(text: str, draft: Draft, ctx: ChatContext, res: ChatResult) -> ChatResult:
+    """A free-form turn for the configured language model: its edit is proposed, not applied."""
+    import json
+
+    from pixtralogist.core.errors import PixtralogistError
+
+    regions = "\n".join(f"- {r} ({draft.region_labels.get(r, r)}): {t or '(empty)'}" for r, t in draft.region_dict().items())
+    prompt = _LLM_PROMPT.format(regions=regions, impression=" ".join(draft.impression), message=text)
+    try:
+        raw = ctx.llm(prompt)
+    except PixtralogistError as exc:
+        res.reply = f"The language model could not be reached ({exc}); nothing was changed. " + HELP_TEXT
+        return res
+    m = re.search(r"\{.*\}", raw or "", re.S)
+    try:
+        data = json.loads(m.group()) if m else {}
+    except ValueError:
+        data = {}
+    region = data.get("region") if isinstance(data, dict) else None
+    if isinstance(region, str) and region in draft.regions and isinstance(data.get("text"), str):
+        new_text = clean_text(ensure_plain_text(data["text"], "The model's proposed text"))
+        res.proposal = {"region": region, "text": new_text}
+        label = draft.region_labels.get(region, region)
+        res.reply = (f"Proposed by the language model (not applied yet):\n- {label}: "
+                     f"\u201c{draft.region_dict()[region] or '(empty)'}\u201d \u2192 \u201c{new_text or '(empty)'}\u201d\n"
+                     "Reply 'yes' to apply it or 'no' to discard it.")
+    elif isinstance(data, dict) and isinstance(data.get("reply"), str):
+        res.reply = "Language model (unverified): " + clean_text(data["reply"])
+    else:
+        res.reply = "The language model gave no usable answer; nothing was changed. " + HELP_TEXT
+    return res
+
+
+def _confirm(draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
+    p = ctx.proposal or {}
+    region = p.get("region")
+    if region not in draft.regions:
+        res.reply = "There is no proposed change to apply."
+        return res
+    new = editing.replace_region(draft, region, p.get("text", ""), ctx.template, rebuild_impression=rebuild)
+    res.draft, res.changed = new, True
+    res.edits = _diff_edits("model_edit", draft, new)
+    res.reply = "Applied the proposed change.\n" + show_changes(res.edits, draft)
     return res
 
 
@@ -242,19 +408,17 @@ def _cite(c: Citation) -> str:
 def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str]]:
     """Answer from flags and guideline snippets only; say so when nothing relevant is found."""
     q = question.lower()
-    if "flag" in q or q.startswith("why"):
+    if re.search(r"\bflag|\bwarn|\balert", q) or q.startswith("why"):
+        about = _about_words(question)
         matched = _flags_about(question, draft, ctx.flags)
         if matched:
-            lines, sources = [], []
-            for f in matched:
-                lines.append(f"- [{f.severity}] {f.message}")
-                for sid in f.snippet_ids:
-                    cit = next((c for c in ctx.citations.get(f.finding_id or "", []) if c.snippet.id == sid), None) \
-                        or next((c for cs in ctx.citations.values() for c in cs if c.snippet.id == sid), None)
-                    if cit is not None:
-                        lines.append(f"  Source (cited by rule {f.code}): {_cite(cit)}")
-                    sources.append(sid)
-            return "Flags on this draft that match your question:\n" + "\n".join(lines), sources
+            return explain_flags(matched, draft, ctx)
+        if re.search(r"\bflag|\bwarn|\balert", q):
+            topic = " ".join(about) or "that"
+            others = len(ctx.flags)
+            tail = (f" This draft has {others} other flag{'s' if others != 1 else ''}; ask 'why is <topic> flagged?' "
+                    "about one of them.") if others else " This draft has no flags."
+            return f"Nothing about {topic} is flagged on this draft.{tail}", []
     hits = ctx.search(question, None)
     size = _size_mm(question)
     named = _named_sources(question, hits)
@@ -293,12 +457,61 @@ _QUESTION_WORDS = frozenset({"what", "does", "say", "says", "for", "the", "and",
                              "when", "should", "nodule", "nodules", "size", "follow", "guideline", "guidelines"})
 
 
-def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
-    words = {w for w in re.findall(r"[a-z]+", question.lower()) if len(w) > 3} - {"flag", "flagged", "why", "this", "that", "what", "does"}
+_NOT_ABOUT = frozenset({"flag", "flags", "flagged", "why", "this", "that", "what", "does", "is", "are", "the", "was",
+                        "about", "warning", "warned", "alert", "there", "any", "a", "an", "of", "on", "it", "so"})
+
+
+def _about_words(question: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9-]+", question.lower()) if len(w) > 2 and w not in _NOT_ABOUT]
+
+
+def _flag_text(fl: Flag, draft: Draft) -> str:
     by_id = {f.id: f for f in draft.findings}
+    label = draft.region_labels.get(fl.region or "", "") if fl.region else ""
+    finding = by_id[fl.finding_id].text if fl.finding_id in by_id else ""
+    return " ".join([fl.message, fl.code.replace("-", " "), (fl.region or "").replace("_", " "), label, finding]).lower()
+
+
+def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
+    """The flags whose message, rule, region or finding names a word of the question (all when it names none)."""
+    words = _about_words(question)
     out = []
     for fl in flags:
-        text = fl.message.lower() + " " + (by_id[fl.finding_id].text.lower() if fl.finding_id in by_id else "")
-        if not words or any(w in text or w.rstrip("s") in text for w in words):
+        text = _flag_text(fl, draft)
+        stems = {w.rstrip("s") for w in words}
+        if not words or any(re.search(r"(?<![a-z0-9])" + re.escape(w), text) for w in stems):
             out.append(fl)
     return [f for f in out if f.severity != "info"] or out
+
+
+def explain_flags(flags: list[Flag], draft: Draft, ctx: ChatContext) -> tuple[str, list[str]]:
+    """Each flag: its message, the rule, what it read from the draft and the snippet behind it."""
+    from pixtralogist.core.nlp import parse_size_mm
+    from pixtralogist.core.concepts import laterality_of
+
+    by_id = {f.id: f for f in draft.findings}
+    lines, sources = [], []
+    for fl in flags:
+        lines.append(f"- [{fl.severity}] {fl.message}")
+        lines.append(f"  Rule: {fl.code}")
+        f = by_id.get(fl.finding_id or "")
+        if f is not None:
+            label = draft.region_labels.get(f.region, f.region)
+            values = []
+            if f.size_mm is not None or parse_size_mm(f.text) is not None:
+                values.append(f"size {f.size_mm if f.size_mm is not None else parse_size_mm(f.text):g} mm")
+            side = f.laterality or laterality_of(f.text)
+            if side:
+                values.append(f"side {side}")
+            values.append("negated" if f.negated else "uncertain" if f.uncertain else "stated as present")
+            lines.append(f"  Read from the draft ({label}): \u201c{f.text}\u201d ({', '.join(values)})")
+        elif fl.region:
+            label = draft.region_labels.get(fl.region, fl.region)
+            lines.append(f"  Read from the draft ({label}): \u201c{draft.region_dict().get(fl.region, '') or '(empty)'}\u201d")
+        for sid in fl.snippet_ids:
+            cit = next((c for c in ctx.citations.get(fl.finding_id or "", []) if c.snippet.id == sid), None) \
+                or next((c for cs in ctx.citations.values() for c in cs if c.snippet.id == sid), None)
+            if cit is not None:
+                lines.append(f"  Source (cited by rule {fl.code}): {_cite(cit)}")
+            sources.append(sid)
+    return "Flags on this draft that match your question:\n" + "\n".join(lines), sources

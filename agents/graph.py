@@ -91,7 +91,7 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
     def intake(state: AgentState) -> dict:
         case = _case(state)
         return {"case": case.model_dump(mode="json"), "status": "routing", "impression_locked": False,
-                "sign_as": None, "pending": None}
+                "sign_as": None, "pending": None, "history": [], "proposal": None}
 
     def route(state: AgentState) -> dict:
         case = _case(state)
@@ -167,8 +167,10 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
         out: dict[str, Any] = {}
         edits: list[dict] = []
         locked = bool(state.get("impression_locked"))
+        draft_before, locked_before = d, locked
         try:
             if action == "message":
+                offline = _offline_drafter(host, state["specialty"], template)
                 ctx = chat.ChatContext(
                     template=template,
                     sorter=_sorter(host, state["specialty"], template),
@@ -177,9 +179,22 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                     search=lambda q, region: rt.search(state["specialty"], q, region),
                     original=Draft.model_validate(state["original_draft"]),
                     impression_locked=locked,
+                    lexicon=getattr(offline, "lexicon", None),
+                    history=list(state.get("history") or []),
+                    proposal=state.get("proposal"),
+                    llm=_chat_model(host, state["specialty"]),
+                    dictate=chat.dictation_reader(offline, case, template) if offline is not None else None,
                 )
                 res = chat.handle(pending.get("text", ""), d, ctx)
+                previous = {"draft": d.model_dump(mode="json"), "impression_locked": locked}
                 d, edits, locked = res.draft, res.edits, res.impression_locked
+                out["proposal"] = res.proposal
+                if res.undo:
+                    out["history"] = ctx.history[:-1]
+                elif res.changed:
+                    out["history"] = (ctx.history + [previous])[-_HISTORY:]
+                if edits:  # one clinician change is one edit in the feedback store, whatever it touched
+                    edits = [_one_edit(edits, d)]
                 reply = res.reply
                 if res.sign_requested:
                     name = res.sign_as or actor
@@ -206,9 +221,11 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
                 out["messages"] = [_msg("system", f"Unknown action {action!r}.")]
         except PixtralogistError as exc:
             said = [_msg("clinician", pending.get("text", ""))] if action == "message" else []
-            out["messages"] = said + [_msg("system", str(exc))]
+            out = {"messages": said + [_msg("system", str(exc))]}
             edits = []
         changed = [e for e in edits if e["before"] != e["after"]]
+        if changed and action in ("edit_region", "edit_impression"):  # "undo" in chat reverts these too
+            out["history"] = _pushed(state, draft_before, locked_before)
         for i, e in enumerate(changed):
             rt.feedback.log_edit(f"{edit_id}:{i}", case.id, e["kind"], e["before"], e["after"],
                                  region=e["region"], actor=actor)
@@ -243,6 +260,44 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
     g.add_edge("finalize", "learn")
     g.add_edge("learn", END)
     return g.compile(checkpointer=checkpointer)
+
+
+#: How many earlier states "undo" can go back to.
+_HISTORY = 20
+
+
+def _pushed(state: AgentState, d: Draft, locked: bool) -> list[dict]:
+    return (list(state.get("history") or []) + [{"draft": d.model_dump(mode="json"), "impression_locked": locked}])[-_HISTORY:]
+
+
+def _one_edit(edits: list[dict], d: Draft) -> dict:
+    """The chat's change as one feedback edit: a region's before/after, or labelled lines when it touched several."""
+    changed = [e for e in edits if e["before"] != e["after"]] or edits
+    if len(changed) == 1:
+        return changed[0]
+    label = lambda r: d.region_labels.get(r, r) if r else "Impression"  # noqa: E731
+    return {"kind": changed[0]["kind"], "region": ",".join(e["region"] or "impression" for e in changed),
+            "before": "\n".join(f"{label(e['region'])}: {e['before']}" for e in changed),
+            "after": "\n".join(f"{label(e['region'])}: {e['after']}" for e in changed)}
+
+
+def _offline_drafter(host, specialty, template):
+    """The specialty's offline (dictation) drafter: the chat reads statements as it reads dictation,
+    with its kit lexicon (None when the plugin has none)."""
+    from pixtralogist.core.models import ModelConfig
+
+    try:
+        return host.drafter(specialty, template, ModelConfig())
+    except PixtralogistError:
+        return None
+
+
+def _chat_model(host, specialty):
+    """prompt -> answer of the specialty's OpenAI-compatible model, when one is configured (else None)."""
+    try:
+        return chat.chat_model(host.model_config(specialty))
+    except PixtralogistError:
+        return None
 
 
 def _sorter(host, specialty, template):

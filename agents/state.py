@@ -34,5 +34,9 @@ class AgentState(TypedDict, total=False):
     #: the clinician's last input in review: {"action", "edit_id", ...}
     pending: dict[str, Any] | None
     impression_locked: bool
+    #: earlier states for "undo", oldest first: [{"draft": Draft JSON, "impression_locked": bool}]
+    history: list[dict[str, Any]]
+    #: an edit a language model proposed in chat, waiting for the clinician's yes: {"region", "text"} or None
+    proposal: dict[str, Any] | None
     sign_as: str | None
     status: str

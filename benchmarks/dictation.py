@@ -18,7 +18,11 @@ Every dictation is drafted with the built-in plugins' configured drafter (the of
 dictation drafter by default; no site configuration, no third-party plugins, no network)
 exactly as ``pixtralogist draft`` does after routing (``host.drafter(...).draft(case,
 template)``). Every chat turn goes through :class:`pixtralogist.agents.service.ReportingService`
-(``start`` then ``message``) with a temporary data directory.
+(``start`` then ``message``) with a temporary data directory. One service serves every turn
+(its guideline index and embedder are built once, as in the app); each turn starts a new case,
+so no turn sees another's draft, flags or undo history. Nearly all of a turn's time is the
+guideline retrieval the agent runs after drafting and after each edit (the chat's own reading
+of the message takes milliseconds); the first turn of each specialty also indexes its snippets.
 
 A fact is **correct** when one sentence of its region states it (all term groups, none of
 the forbidden terms, the right polarity); **misplaced** when a sentence of another region

@@ -95,6 +95,24 @@ def add_statement(
     return _with(draft, findings, template, rebuild_impression=rebuild_impression), touched
 
 
+def add_findings(
+    draft: Draft, placed: list[tuple[str, str]], template: Template, *, rebuild_impression: bool = True
+) -> tuple[Draft, list[str]]:
+    """Add the clinician's sentences to the regions given (``[(region, sentence)]``, e.g. from the
+    specialty's dictation reader); returns the regions touched. Template defaults there are replaced."""
+    prov = clinician_provenance(draft)
+    findings = list(draft.findings)
+    touched: list[str] = []
+    for region, sentence in placed:
+        _check_region(draft, region)
+        if region not in touched:
+            touched.append(region)
+            findings = [f for f in findings if not (f.region == region and f.is_default)]
+        findings += make_findings([ensure_plain_text(sentence, "The finding to add")], region, prov,
+                                  extra_terms=template.finding_terms)
+    return _with(draft, findings, template, rebuild_impression=rebuild_impression), touched
+
+
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = {"the", "a", "an", "of", "in", "on", "at", "is", "are", "with", "and", "or", "to", "there", "finding"}
 

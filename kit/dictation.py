@@ -481,6 +481,7 @@ def _severity_word(text: str) -> bool:
     return " " not in word and (word in _profile().lexicon.severity or word in _PREPOSED)
 
 
+_LEAD_HEDGE = re.compile(r"^(?:possible|possibly|probable|probably|likely|questionable|suspected|presumed)\s+", re.I)
 _PREPOSED = {"chronic", "acute", "old", "new", "subacute", "remote", "healed", "complete", "partial", "diffuse",
              "focal", "patchy", "extensive", "minimal", "trace"}
 
@@ -492,6 +493,9 @@ def _attach(statement: str, part: str) -> str:
             and not _severity_word(statement.split(" ", 1)[0]):
         first = statement.split(" ", 1)[0]
         lowered = statement if (len(first) > 1 and first[1:2].isupper()) else statement[:1].lower() + statement[1:]
+        hedge = _LEAD_HEDGE.match(lowered)
+        if hedge:  # "possible small infarct" + "subacute" -> "possible subacute small infarct"
+            return f"{hedge.group(0)}{part.strip().lower()} {lowered[hedge.end():]}"
         return f"{part.strip().lower()} {lowered}"
     return f"{statement}, {part}"
 

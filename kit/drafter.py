@@ -88,7 +88,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
 
     out: list[Statement] = []
     for s in sentences:
-        if recommend is not None and (recommend.match(s) or (recommend.search(s) and not has_finding(s))):
+        if recommend is not None and (recommend.match(s) or (
+                recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and context.search(s) and not has_finding(s):
             out.append(Statement(s, "indication"))
@@ -102,6 +103,9 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
 
 #: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
 _SHORT = 6
+#: A recommendation that does not open its sentence is one only in a short sentence without a
+#: finding ("A dedicated CT is recommended."); a long one describes something and stays a finding.
+_SHORT_RECOMMENDATION = 10
 #: Qualifiers that make a statement on their own: "Stable." compares the study with the last one.
 _STATEMENT_QUALIFIERS = frozenset({"temporality"})
 
@@ -202,8 +206,7 @@ class KitDrafter(DictationDraftBase):
         items = impression_from_findings(findings, template, hedge_re=self.hedge_re)
         recs = [s.text for s in statements if s.kind == "recommendation"]
         impression, truncated = cap_impression(items, template)
-        if recs:
-            impression = (impression if items else []) + recs
+        impression = impression + recs
         dictated = any(s.kind == "finding" for s in statements) or bool(statements)
         return impression, coverage_flags(template, dictated=dictated, defaults=defaults, truncated=truncated)
 

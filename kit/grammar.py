@@ -118,7 +118,7 @@ _NO_SUBJECT = re.compile(
     r"^(?:may|might|could|can|would|should|will|is|are|was|were|has|have|had|appears?|remains?|seems?|shows?|"
     r"demonstrates?|reveals?|suggest\w*|represent\w*|indicat\w*|reflect\w*|measur\w*|which|that|who|with|without|"
     r"as well as|compatible|consistent|likely|possibly|probably|most|due|secondary|related|including|such as|"
-    r"suspicious|concerning|worrisome|suggestive|in keeping|age indeterminate|of indeterminate age|"
+    r"(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|in keeping|age indeterminate|of indeterminate age|"
     r"especially|particularly|specifically|e\.g\.?|i\.e\.?|not|but)\b",
     re.I,
 )

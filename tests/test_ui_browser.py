@@ -132,6 +132,23 @@ def test_draft_edit_ask_sign_export(app_url, page, tmp_path):
     answer = page.locator("#chat .bot, #chat [data-testid='bot']").last
     expect(answer).to_contain_text("Fleischner")
 
+    # a natural-language edit: shown as before/after in the chat, written into the region box
+    before = lungs.input_value()
+    _textbox(page, "chat-input").fill("the effusion is moderate")
+    page.click("#chat-send")
+    expect(lungs).to_have_value(re.compile(r"moderate left pleural effusion", re.I))
+    expect(answer).to_contain_text("→")
+    # undo reverts it
+    _textbox(page, "chat-input").fill("undo")
+    page.click("#chat-send")
+    expect(lungs).to_have_value(before)
+    expect(answer).to_contain_text("Undone")
+    # a flag explanation: the rule and what it read from the draft
+    _textbox(page, "chat-input").fill("why is the nodule flagged?")
+    page.click("#chat-send")
+    expect(answer).to_contain_text("Rule:")
+    expect(answer).to_contain_text("Read from the draft")
+
     # screenshot of the review (docs only on request or when missing)
     shot = SCREENSHOT if (os.environ.get("PIXTRALOGIST_SCREENSHOT") == "1" or not SCREENSHOT.exists()) \
         else tmp_path / "screenshot.png"

@@ -299,6 +299,18 @@ class OpenAIBackend:
         response = self._open("POST", "/chat/completions", body)
         return self._message_text(self._read_json(response, "the chat completion"))
 
+    def complete_text(self, prompt: str, *, system: str | None = None, max_new_tokens: int | None = None) -> str:
+        """A text-only chat completion (no images): the assistant's answer to ``prompt``.
+
+        Used by the review chat for turns its rules cannot read; greedy unless the config says otherwise.
+        """
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+        body = {"model": self.model_field(None), "messages": messages,
+                "max_tokens": max_new_tokens or self.config.max_new_tokens,
+                "temperature": self.config.temperature, "stream": False}
+        response = self._open("POST", "/chat/completions", body)
+        return self._message_text(self._read_json(response, "the chat completion"))
+
     def stream(
         self,
         images: "list[Image]",

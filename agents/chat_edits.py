@@ -1,0 +1,520 @@
+"""Plain-language edits of a draft: the clinician's statements and imperatives, understood offline.
+
+A statement ("effusion is small", "no, it's the left side", "there is also a small left apical
+pneumothorax") is dictation merged into the draft: it changes what the draft says about the same
+finding, or is added to its region. An imperative ("make the effusion small", "drop the
+atelectasis", "move the granuloma to lungs", "change left to right in the effusion") works
+without a fixed syntax. :meth:`EditReader.read` turns a message into an :class:`Edit` (or None
+when it is not an edit); :func:`apply_edit` applies it to a draft.
+
+"The same finding" is found with the specialty kit's :class:`~pixtralogist.kit.Extractor` on the
+routed template's lexicon (a synonym added to the lexicon is understood here too), then by the
+words the message shares with a finding or names of its region. No finding vocabulary lives in
+this module: only the generic attribute words (laterality, the lexicon's severity scale,
+temporality, sizes, numbers, presence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+from pixtralogist.core import editing
+from pixtralogist.core.concepts import concepts as core_concepts
+from pixtralogist.core.models import Draft, Finding, Template
+from pixtralogist.core.protocols import RegionSorter
+from pixtralogist.core.text import clean_text, split_sentences
+
+EditKind = Literal["add", "remove", "move", "modify", "statement", "impression"]
+
+# --- generic attribute words -----------------------------------------------------------------
+
+_LATERALITY = {"left": "left", "right": "right", "bilateral": "bilateral", "both": "bilateral",
+               "od": "right", "os": "left", "ou": "bilateral"}
+#: How each laterality is written where the draft writes the other side (word -> its mirror).
+_MIRROR = {"left": "right", "right": "left", "od": "OS", "os": "OD", "lt": "rt", "rt": "lt"}
+_TEMPORAL = ("acute", "subacute", "chronic", "old", "healed", "healing", "new", "recent", "remote")
+_PRESENT = ("present", "positive", "involved", "identified", "seen", "noted")
+_ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy")
+_NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
+_SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:\s*(?:x|by)\s*\d+(?:\.\d+)?)*)\s*(mm|cm)\b", re.I)
+_FILLER = frozenset("""
+a an the is are was were be been it it's its this that these those there here in on at of to for
+with and or but as by from into please also just now still actually really sorry oops wait okay ok
+well yes no not correction instead side sentence sentences line statement about should say says
+one which where what finding findings change changed make set mark call put move drop remove delete
+take out strike get rid add include insert report draft
+""".split())
+_ANTONYM_PREFIXES = ("ir", "un", "in", "non", "non-", "a", "im", "dis")
+
+_LEAD = re.compile(r"^(?:(?:no|nope)\s*[,:!-]\s*|(?:actually|sorry|oops|wait|correction|well|ok|okay|hmm|so|and|but)\b[,:!]?\s*)+", re.I)
+_THERE_ALSO = re.compile(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+also|there(?:\s+is|\s+are|'s|\u2019s)|also)\b\s*", re.I)
+_NOT_TAIL = re.compile(r",?\s*(?:not|rather than|instead of)\s+(?:the\s+)?[\w.\- ]+$", re.I)
+_REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|take\s+out|get\s+rid\s+of|omit|cut)\s+(?P<x>.+)$", re.I)
+_MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section))?$", re.I)
+_SWAP = re.compile(r"^(?:please\s+)?(?:change|replace|switch|correct)\s+(?P<a>[\w.+/%-]+)\s+(?:to|with|by)\s+(?P<b>[\w.+/%-]+)\s+(?:in|of|for|on)\s+(?P<x>.+)$", re.I)
+_SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct)\s+(?P<x>.+?)(?:\s+(?:to|as|into)\s+(?P<v>.+))?$", re.I)
+_SAY = re.compile(r"^(?:please\s+)?(?:say|state|write|note)\s+(?:that\s+)?(?P<s>.+)$", re.I)
+_ADD = re.compile(r"^(?:please\s+)?(?:add|insert|include|also)\b\s*:?\s*(?P<s>.+)$", re.I)
+_ABOUT = re.compile(r"^(?:the\s+)?(?:sentence|line|statement|part|bit|mention|finding)s?\s+(?:about|on|of|with|mentioning)\s+", re.I)
+
+
+def resolve_region(name: str, regions: dict[str, str]) -> str | None:
+    """The region a clinician's word names: its name or label ("lungs", "Additional findings"), or the
+    one region whose label has that word ("pleura" -> "Lungs and pleura"); "impression"; else None."""
+    w = re.sub(r"\s+", " ", name.strip().lower())
+    w = re.sub(r"^(?:the|a)\s+", "", w)
+    if w in ("impression", "conclusion"):
+        return "impression"
+    for r, label in regions.items():
+        if w in (r, r.replace("_", " "), label.lower()) or _stem(w) in (_stem(r), _stem(label.lower())):
+            return r
+    having = [r for r, label in regions.items()
+              if _stem(w) in {_stem(x) for x in _words(f"{r.replace('_', ' ')} {label}") if len(x) > 3}]
+    return having[0] if len(having) == 1 else None
+
+
+def _words(text: str) -> list[str]:
+    text = re.sub(r"['\u2019](?:s|re|ll|ve|d|m)\b", "", text.lower())
+    return [w for w in re.findall(r"[a-z0-9][a-z0-9+%-]*", text) if len(w) > 1 or w.isdigit()]
+
+
+def _stem(w: str) -> str:
+    w = w.rstrip("+").lower()
+    for suf in ("ies", "es", "s"):
+        if len(w) > 4 and w.endswith(suf) and not w.endswith("ss"):
+            return w[: -len(suf)] + ("y" if suf == "ies" else "")
+    return w
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """What a message says about a finding's attributes (None where it says nothing)."""
+
+    laterality: str | None = None
+    severity: str | None = None
+    size: str | None = None  # the size as written ("9 mm")
+    temporal: str | None = None
+    number: str | None = None  # a bare number ("grade is 3")
+    polarity: Literal["present", "absent"] | None = None
+
+    def any(self) -> bool:
+        return any((self.laterality, self.severity, self.size, self.temporal, self.number, self.polarity))
+
+
+@dataclass
+class Edit:
+    """One edit read from a message (see :class:`EditReader`)."""
+
+    kind: EditKind
+    text: str = ""  # the statement to write (add/replace/impression)
+    subject: tuple[str, ...] = ()  # the words naming the finding
+    attrs: Attributes = field(default_factory=Attributes)
+    region: str | None = None  # move/add target
+    swap: tuple[str, str] | None = None  # (old word, new word)
+    words: tuple[str, ...] = ()  # other value words (e.g. "irregular")
+    also: bool = False  # "there is also ...": a new finding, not a change of one
+
+
+@dataclass
+class EditResult:
+    draft: Draft
+    changed: bool
+    summary: str  # what was done (or why nothing was)
+    regions: list[str] = field(default_factory=list)
+    impression_changed: bool = False
+    #: False: the message named nothing this draft has (a free-form turn for a language model, if any)
+    understood: bool = True
+
+
+class EditReader:
+    """Reads plain-language edits with the routed template's lexicon (see the module docstring)."""
+
+    def __init__(self, lexicon=None, regions: dict[str, str] | None = None) -> None:
+        from pixtralogist.kit import Extractor, base_lexicon
+
+        self.lexicon = lexicon if lexicon is not None else base_lexicon()
+        self.extractor = Extractor(self.lexicon)
+        self.severity = tuple(dict.fromkeys((*self.lexicon.severity, *base_lexicon().severity)))
+        self.regions = regions or {}
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def expand(self, text: str) -> str:
+        from pixtralogist.kit import expand_abbreviations
+
+        return expand_abbreviations(text, self.lexicon)
+
+    def attributes(self, text: str) -> Attributes:
+        low = text.lower()
+        words = _words(low)
+        lat = next((_LATERALITY[w] for w in words if w in _LATERALITY and w != "both"), None)
+        if lat is None and re.search(r"\bboth (?:sides|eyes|lungs)\b", low):
+            lat = "bilateral"
+        sev = next((w for w in words if w in self.severity), None)
+        size_m = _SIZE.search(text)
+        size = f"{size_m.group(1)} {size_m.group(2).lower()}" if size_m else None
+        temporal = next((w for w in words if w in _TEMPORAL), None)
+        rest = _SIZE.sub(" ", text)
+        num = _NUMBER.search(rest)
+        polarity = None
+        if re.search(r"^(?:there\s+(?:is|are)\s+)?no\b|\b(?:not (?:seen|present|identified)|absent|negative for)\b", low):
+            polarity = "absent"
+        elif any(w in _ABSENT for w in words):
+            polarity = "absent"
+        elif any(w in _PRESENT for w in words):
+            polarity = "present"
+        return Attributes(lat, sev, size, temporal, num.group() if num else None, polarity)
+
+    def subject_words(self, text: str) -> tuple[str, ...]:
+        skip = set(_FILLER) | set(_LATERALITY) | set(self.severity) | set(_TEMPORAL) | set(_PRESENT) | set(_ABSENT)
+        skip |= {"mm", "cm", "sized", "measures", "measuring"} if _SIZE.search(text) else set()
+        skip |= {"eye", "eyes", "sides"} if self.attributes(text).laterality else set()
+        out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and not _NUMBER.fullmatch(w)]
+        return tuple(dict.fromkeys(out))
+
+    def resolve_region(self, name: str) -> str | None:
+        return resolve_region(name, self.regions)
+
+    def read(self, message: str) -> Edit | None:
+        """The edit a message asks for, or None when it is not one (a greeting, a remark)."""
+        text = clean_text(message).strip().rstrip(".!")
+        if not text:
+            return None
+        text = _LEAD.sub("", text).strip()
+        if m := _REMOVE.match(text):
+            x = _ABOUT.sub("", m.group("x"))
+            return Edit("remove", subject=self.subject_words(self.expand(x)), attrs=self.attributes(self.expand(x)))
+        if m := _MOVE.match(text):
+            region = self.resolve_region(m.group("r"))
+            if region == "impression":
+                return Edit("impression", text=m.group("x"))
+            if region is not None:
+                x = _ABOUT.sub("", m.group("x"))
+                return Edit("move", subject=self.subject_words(self.expand(x)), region=region)
+        if m := _SWAP.match(text):
+            return Edit("modify", subject=self.subject_words(self.expand(m.group("x"))),
+                        swap=(m.group("a").lower(), m.group("b")))
+        if m := _ADD.match(text):
+            s = self.expand(m.group("s"))
+            return Edit("add", text=s, subject=self.subject_words(s), attrs=self.attributes(s), also=True)
+        if m := _SAY.match(text):
+            text = m.group("s")
+        elif (m := _SET.match(text)) and not re.search(r"\b(?:is|are|was|were)\b", text, re.I):
+            x, v = m.group("x"), m.group("v")
+            if v is None:  # "make the effusion small": the value is the attribute words, or the last word
+                attrs = self.attributes(self.expand(x))
+                words = _words(x)
+                value = () if attrs.any() or len(words) < 2 else (words[-1],)
+                subject = self.subject_words(self.expand(" ".join(words[:-1]) if value else x))
+                return Edit("modify", subject=subject, attrs=attrs, words=value)
+            v = _NOT_TAIL.sub("", v)
+            attrs = self.attributes(self.expand(v))
+            value = () if attrs.any() else tuple(_words(v))
+            return Edit("modify", subject=self.subject_words(self.expand(x)), attrs=attrs, words=value)
+        # a statement
+        text = _NOT_TAIL.sub("", text).strip()
+        also = bool(re.search(r"\balso\b", text, re.I))
+        negated_there = re.match(r"^there(?:\s+is|\s+are|'s|\u2019s)\s+no\b", text, re.I)
+        body = self.expand(_THERE_ALSO.sub("", text))
+        body = re.sub(r"\s+also\b", "", body, flags=re.I)
+        attrs = self.attributes(body)
+        subject = self.subject_words(body)
+        m = re.match(r"^(?P<x>.*?)\b(?:is|are|was|were|measures|measuring)\b\s*(?P<v>.*)$", body, re.I)
+        value = ()
+        if m and m.group("x").strip():
+            v_attrs = self.attributes(m.group("v"))
+            if not v_attrs.any():
+                value = tuple(w for w in _words(m.group("v")) if w not in _FILLER)
+        statement = re.sub(r"^(?:it|that|this)(?:'s| is| was)\s+", "", body, flags=re.I)
+        statement = re.sub(r"^(?:a|an)\s+", "", statement, flags=re.I)
+        statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
+        return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
+                    or bool(_THERE_ALSO.match(text) and not negated_there))
+
+    # -- finding the same finding ------------------------------------------------------------
+
+    def concepts_of(self, text: str) -> set[str]:
+        found = {m.concept for m in self.extractor.extract(text) if m.kind in ("finding", "device")}
+        return found | core_concepts(text)
+
+    def score(self, edit: Edit, f: Finding, draft: Draft) -> float:
+        if not edit.subject:
+            return 0.0
+        text = self.expand(f.text)
+        fwords = {_stem(w) for w in _words(text)}
+        rwords = {_stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}
+        subj = {_stem(w) for w in edit.subject}
+        s = float(len(subj & fwords)) + 1.5 * len(subj & rwords)
+        if s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
+            s += 2.0
+        elif not s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
+            s = 2.0
+        return s
+
+    def targets(self, edit: Edit, draft: Draft) -> list[Finding]:
+        """The findings the edit is about: the best-scoring ones (one of identical sentences)."""
+        if not edit.subject:  # "no, it's the left side": the first abnormal finding with a side
+            lat = [f for f in draft.findings if not f.is_default and _has_side(f.text) and f.abnormal and not f.negated]
+            if edit.attrs.laterality:
+                lat = [f for f in lat if self.attributes(f.text).laterality != edit.attrs.laterality] or lat
+            return lat[:1]
+        # "the lesion is symmetric": the sentence that says the opposite ("Asymmetric.") is the one to change
+        opposite = [f for f in draft.findings if any(_antonyms(w, h) for w in edit.words for h in _words(f.text))]
+        if opposite:
+            return opposite[:1]
+        scored = [(self.score(edit, f, draft), i, f) for i, f in enumerate(draft.findings)]
+        scored = [x for x in scored if x[0] > 0]
+        if not scored:
+            return []
+        best = max(s for s, _, _ in scored)
+        out, seen = [], set()
+        for s, _, f in scored:
+            if s == best and f.text.lower() not in seen:
+                seen.add(f.text.lower())
+                out.append(f)
+        # prefer non-default findings over template defaults that merely share a word
+        real = [f for f in out if not f.is_default]
+        return real or out
+
+
+def _antonyms(a: str, b: str) -> bool:
+    """"irregular"/"regular", "asymmetric"/"symmetric", "nonspecific"/"specific"."""
+    return a != b and any(a == p + b or b == p + a for p in _ANTONYM_PREFIXES)
+
+
+def _has_side(text: str) -> bool:
+    return bool(re.search(r"\b(?:left|right|bilateral|OD|OS|OU)\b", text, re.I))
+
+
+# --- applying ----------------------------------------------------------------------------------
+
+
+def _sentence(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip().rstrip(".")
+    return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
+def _sub_word(text: str, old: str, new: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        w = m.group()
+        if w.isupper() and len(w) > 1:
+            return new.upper()
+        return new[:1].upper() + new[1:] if w[:1].isupper() else new
+    return re.sub(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])", repl, text, flags=re.I)
+
+
+def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
+    """``text`` with the edit's attribute values written in place of the ones it states."""
+    out = text
+    a = edit.attrs
+    if edit.swap:
+        old, new = edit.swap
+        return _sub_word(out, old, new)
+    head = next((w for w in edit.subject if re.search(r"(?<![\w-])" + re.escape(w), out, re.I)), None)
+
+    def insert_before_head(word: str) -> str:
+        if head:
+            m = re.search(r"(?<![\w-])" + re.escape(head), out, re.I)
+            if m and m.start() == 0:
+                return word[:1].upper() + word[1:] + " " + out[0].lower() + out[1:]
+            if m:
+                return out[:m.start()] + word + " " + out[m.start():]
+        return word[:1].upper() + word[1:] + " " + out[0].lower() + out[1:]
+
+    if a.laterality:
+        sides = [w for w in re.findall(r"\b(?:left|right|bilateral|OD|OS|OU|lt|rt)\b", out, re.I)]
+        if sides:
+            for w in dict.fromkeys(s.lower() for s in sides):
+                if _LATERALITY.get(w, w) != a.laterality:
+                    target = a.laterality if w in ("left", "right", "bilateral", "lt", "rt") else \
+                        {"right": "OD", "left": "OS", "bilateral": "OU"}[a.laterality]
+                    out = _sub_word(out, w, target)
+        else:
+            out = insert_before_head(a.laterality)
+    if a.severity:
+        have = [w for w in _words(out) if w in reader.severity]
+        if have:
+            out = _sub_word(out, have[0], a.severity)
+        else:
+            out = insert_before_head(a.severity)
+    if a.temporal:
+        have = [w for w in _words(out) if w in _TEMPORAL]
+        out = _sub_word(out, have[0], a.temporal) if have else insert_before_head(a.temporal)
+    if a.size:
+        if _SIZE.search(out):
+            out = _SIZE.sub(a.size, out, count=1)
+        else:
+            out = out.rstrip(".") + f", {a.size}."
+    elif a.number and head:
+        m = re.search(r"(?<![\w-])" + re.escape(head) + r"\w*\s*(?:is\s+|of\s+|:\s*)?(\d+(?:\.\d+)?)", out, re.I)
+        if m:
+            out = out[:m.start(1)] + a.number + out[m.end(1):]
+    for w in edit.words:
+        for have in _words(out):
+            if _antonyms(w, have):
+                out = _sub_word(out, have, w)
+                break
+    return out
+
+
+def _region_label(draft: Draft, region: str) -> str:
+    return draft.region_labels.get(region, region)
+
+
+def _replace(draft: Draft, old: Finding, texts: list[str], region: str, template: Template) -> list[Finding]:
+    prov = editing.clinician_provenance(draft)
+    new = editing.make_findings(texts, region, prov, extra_terms=template.finding_terms) if texts else []
+    out: list[Finding] = []
+    for f in draft.findings:
+        if f.id == old.id:
+            out.extend(new)
+        else:
+            out.append(f)
+    return out
+
+
+#: text -> ``[(region, sentence)]``: the specialty's own dictation reader run on a statement.
+Dictate = Callable[[str], list[tuple[str, str]]]
+
+
+def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,
+               *, rebuild_impression: bool = True, dictate: Dictate | None = None) -> EditResult:
+    """Apply ``edit`` to ``draft`` (a new Draft; ``changed`` False with the reason when nothing applies).
+
+    :param dictate: the specialty's dictation reader; a new finding is written and placed as a
+        dictated one would be (the region sorter places the raw statement when it is None or
+        finds no finding in it).
+    """
+    if edit.kind == "impression":
+        written = [t for _, t in dictate(edit.text)] if dictate is not None else []
+        item = " ".join(_sentence(t) for t in written) if written else _sentence(reader.expand(edit.text))
+        new = draft.model_copy(update={"impression": [item] + [i for i in draft.impression if i != item]})
+        return EditResult(new, True, f"Impression: added '{item}'", [], True)
+    if edit.kind == "add" or (edit.kind == "statement" and edit.also):
+        return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
+    targets = reader.targets(edit, draft)
+    if edit.kind == "remove":
+        return _remove(reader, edit, draft, template, targets, rebuild_impression)
+    if edit.kind == "move":
+        if not targets:
+            return EditResult(draft, False, f"No finding about '{' '.join(edit.subject)}' is in the draft; nothing was moved.")
+        label = _region_label(draft, edit.region or "")
+        moving = [f for f in targets if f.region != edit.region]
+        if not moving:
+            return EditResult(draft, False, f"'{targets[0].text}' is already in {label}; nothing was moved.")
+        ids = {f.id for f in moving}
+        prov = editing.clinician_provenance(draft)
+        kept = [f for f in draft.findings if f.id not in ids and not (f.region == edit.region and f.is_default)]
+        moved = [f.model_copy(update={"region": edit.region, "provenance": prov}) for f in moving]
+        new = editing._with(draft, kept + moved, template, rebuild_impression=rebuild_impression)
+        regions = sorted({f.region for f in moving} | {edit.region}, key=draft.regions.index)
+        return EditResult(new, True, f"Moved to {label}: " + " ".join(f"'{f.text}'" for f in moving), regions)
+    if not targets:
+        if edit.kind == "statement" and _is_finding_statement(reader, edit):
+            return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
+        what = " ".join(edit.subject) or "that"
+        return EditResult(draft, False, f"No finding about '{what}' is in the draft; nothing was changed.",
+                          understood=False)
+    findings = list(draft.findings)
+    touched: list[str] = []
+    changed_any = False
+    for t in targets:
+        if edit.kind == "statement" and (t.is_default or _conflicts(reader, edit, t)):
+            texts = [_sentence(edit.text)]
+        elif edit.kind == "statement" and _novel(reader, edit, t, draft):
+            texts = [t.text, _sentence(edit.text)]
+        else:
+            texts = [_sentence(modify_text(reader, edit, t.text))]
+        if texts == [t.text]:
+            continue
+        current = draft.model_copy(update={"findings": findings})
+        findings = _replace(current, t, texts, t.region, template)
+        touched.append(t.region)
+        changed_any = True
+    if not changed_any:
+        return EditResult(draft, False, f"The draft already says '{targets[0].text}'; nothing was changed.")
+    new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
+    regions = sorted(set(touched), key=draft.regions.index)
+    return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _is_finding_statement(reader: EditReader, edit: Edit) -> bool:
+    """Whether a statement that matches no finding of the draft states a finding of its own."""
+    from pixtralogist.core.nlp import mentions_finding
+
+    if not edit.subject:
+        return False
+    return bool(reader.concepts_of(edit.text)) or edit.attrs.any() or mentions_finding(edit.text)
+
+
+def focus(text: str, subject: tuple[str, ...]) -> str:
+    """The sentences of ``text`` that name a subject word (all of it when none does)."""
+    subj = {_stem(w) for w in subject}
+    parts = [s for s in re.split(r"(?<=[.;])\s+", text) if subj & {_stem(w) for w in _words(s)}]
+    return " ".join(parts) or text
+
+
+def _conflicts(reader: EditReader, edit: Edit, t: Finding) -> bool:
+    """The statement says the opposite of the finding (present vs absent/normal)."""
+    mine = edit.attrs.polarity
+    theirs = reader.attributes(focus(t.text, edit.subject)).polarity
+    if mine is None:  # a finding stated as present ("small left pneumothorax") against "No pneumothorax."
+        return theirs == "absent"
+    return mine != (theirs or "present")
+
+
+def _novel(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
+    """The statement names things the finding does not mention (a new fact about it)."""
+    fwords = {_stem(w) for w in _words(reader.expand(t.text))}
+    rwords = {_stem(w) for w in _words(t.region.replace("_", " ") + " " + draft.region_labels.get(t.region, ""))}
+    # words of a lexicon synonym of a concept the finding states ("pleural fluid" for "effusion") are not new
+    theirs = reader.concepts_of(t.text)
+    synonym = {_stem(w) for m in reader.extractor.extract(edit.text) if m.concept in theirs for w in _words(m.text)}
+    extra = {_stem(w) for w in edit.subject} - fwords - rwords - synonym - {"eye", "eyes"}
+    return bool(extra) and not edit.words
+
+
+def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,
+         rebuild: bool, dictate: Dictate | None = None) -> EditResult:
+    text = _sentence(edit.text)
+    # a statement of a finding the draft denies replaces the denial ("No pneumothorax.")
+    denied = [f for f in reader.targets(edit, draft) if reader.attributes(f.text).polarity == "absent"
+              and edit.attrs.polarity != "absent"] if edit.subject else []
+    base = draft
+    if denied:
+        ids = {f.id for f in denied}
+        base = draft.model_copy(update={"findings": [f for f in draft.findings if f.id not in ids]})
+    placed = [(r, t) for r, t in (dictate(text) if dictate is not None else []) if r in draft.regions]
+    if placed:
+        new, regions = editing.add_findings(base, placed, template, rebuild_impression=rebuild)
+    else:
+        new, regions = editing.add_statement(base, text, template, sorter, rebuild_impression=rebuild)
+    regions = sorted(set(regions) | {f.region for f in denied}, key=draft.regions.index)
+    if not regions:
+        return EditResult(draft, False, "That could not be placed in any region; nothing was added.")
+    return EditResult(new, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, targets: list[Finding],
+            rebuild: bool) -> EditResult:
+    what = " ".join(([edit.attrs.laterality] if edit.attrs.laterality else []) + list(edit.subject)) or "that"
+    if edit.attrs.laterality:
+        targets = [f for f in targets if reader.attributes(f.text).laterality == edit.attrs.laterality]
+    if not targets:
+        return EditResult(draft, False, f"There is no {what} in the draft; nothing was removed.")
+    subj = {_stem(w) for w in edit.subject}
+    findings = list(draft.findings)
+    regions = []
+    for t in targets:
+        # remove only the sentences / comma parts that name the subject when the finding says more
+        parts = [p for s in split_sentences(t.text) for p in re.split(r"(?<=[.;])\s+|,\s+", s) if p.strip()]
+        keep = [p for p in parts if not subj & {_stem(w) for w in _words(reader.expand(p))}]
+        current = draft.model_copy(update={"findings": findings})
+        findings = _replace(current, t, [" ".join(_sentence(p) for p in keep)] if keep and len(keep) < len(parts) else [],
+                            t.region, template)
+        regions.append(t.region)
+    new = editing._with(draft, findings, template, rebuild_impression=rebuild)
+    return EditResult(new, True, "Removed: " + " ".join(f"'{t.text}'" for t in targets),
+                      sorted(set(regions), key=draft.regions.index))
