@@ -173,11 +173,15 @@ def test_eyes_of(text, eyes):
     ("OD: CDR 0.3, disc pink sharp. scattered MAs, no NV",
      ["The cup-to-disc ratio is 0.3 in the right eye.", "The optic disc is pink and sharp in the right eye.",
       "Scattered microaneurysms in the right eye.", "No neovascularization in the right eye."]),
-    ("NVD OD, VH OS", ["NVD in the right eye.", "Vitreous hemorrhage in the left eye."]),
-    ("?NVE OS", ["Possible NVE in the left eye."]),
-    ("CSME OD?", ["Possible CSME in the right eye."]),
+    ("NVD OD, VH OS", ["Neovascularization of the disc in the right eye.", "Vitreous hemorrhage in the left eye."]),
+    ("?NVE OS", ["Possible neovascularization elsewhere in the left eye."]),
+    ("CSME OD?", ["Possible clinically significant macular edema in the right eye."]),
     ("no MAs, hemes or NV OU", ["No microaneurysms, hemorrhages or neovascularization in either eye."]),
-    ("mod NPDR OD, mild NPDR OS", ["Moderate NPDR in the right eye.", "Mild NPDR in the left eye."]),
+    ("mod NPDR OD, mild NPDR OS", ["Moderate non-proliferative diabetic retinopathy in the right eye.",
+                                   "Mild non-proliferative diabetic retinopathy in the left eye."]),
+    ("PDR OD, no NVD/NVE OS", ["Proliferative diabetic retinopathy in the right eye.",
+                               "No neovascularization of the disc or neovascularization elsewhere in the left eye."]),
+    ("OS nl", ["The left eye is normal."]),
     ("VB in 2q", ["Venous beading in 2 quadrants."]),
     ("IRMA 1 quad OD", ["IRMA in 1 quadrant in the right eye."]),
     ("Right eye: retina attached. Left eye: inferior RD",
@@ -513,3 +517,64 @@ def test_examples_are_synthetic_small_deterministic_and_ingest(host):
     assert ("dcm", "OP") in kinds and ("dcm", "OPT") in kinds and ("png", None) in kinds
     octa = example_to_case(next(e for e in exs if e.id == "oph-octa-dicom"))
     assert octa.body_part == "EYE" and "OCT" in octa.images[0].meta.study_description
+
+
+# --- drafting from dictation (issue 13) -------------------------------------------------------------------
+
+
+def draft_notes(host, notes: str, indication: str = "Diabetic eye screening", template_id: str = "fundus"):
+    tpl = get_template(template_id)
+    return host.drafter(SPEC, tpl).draft(Case(notes=notes, indication=indication), tpl)
+
+
+def test_shorthand_with_eye_headers_drafts_expanded_findings_and_a_grade(host):
+    d = draft_notes(host, "OD: scattered dot-blot hems, few CWS, no NVD/NVE; OS nl")
+    regions = d.region_dict()
+    assert regions["periphery"].startswith("Scattered dot-blot hemorrhages in the right eye. "
+                                           "Few cotton wool spots in the right eye.")
+    assert "No neovascularization of the disc in the right eye." == regions["optic_disc"]
+    assert "No neovascularization elsewhere in the right eye." in regions["periphery"]
+    assert regions["others"] == "The left eye is normal."
+    text = " ".join([*regions.values(), *d.impression])
+    assert not re.search(r"\b(?:NVD|NVE|CWS|hems)\b", text)  # shorthand expanded
+    lesions = [f for f in d.findings if f.region == "periphery" and f.abnormal]
+    assert {f.laterality for f in lesions} == {"right"}
+    # the grade the lesions support, for the eye they are in, marked as drafted
+    assert d.impression[0].startswith("Moderate non-proliferative diabetic retinopathy in the right eye")
+    assert "confirm" in d.impression[0]
+    flags, codes = run_rules(host, d)
+    assert "icdr-grade-drafted" in codes and not codes & {"icdr-grade-missing", "icdr-grade-mismatch"}
+
+
+def test_dictated_grade_goes_to_the_impression_with_its_eye_not_to_other(host):
+    d = draft_notes(host, "OD mild NPDR")
+    assert d.impression == ["Mild non-proliferative diabetic retinopathy in the right eye."]
+    assert all(f.is_default for f in d.findings)  # no findings region holds the grade
+    assert "icdr-grade-drafted" not in run_rules(host, d)[1]
+    d = draft_notes(host, "few MAs OS. OD: dot-blot hems 2 quads. mild NPDR OS")
+    assert d.impression[0] == "Mild non-proliferative diabetic retinopathy in the left eye."
+    assert d.impression[1].startswith("Moderate non-proliferative diabetic retinopathy in the right eye")
+
+
+@pytest.mark.parametrize("notes, indication, first", [
+    ("Dot-blot haemorrhages and cotton-wool spots.", "T2DM review", "Moderate non-proliferative diabetic retinopathy ("),
+    ("Few MAs OS, ?NVE OS", "", "Mild non-proliferative diabetic retinopathy in the left eye; proliferative diabetic "
+                                "retinopathy if the possible lesion is confirmed"),
+    ("DBH in 4 quads OD", "diabetic", "Moderate non-proliferative diabetic retinopathy in the right eye"),  # no count
+    ("Numerous intraretinal hemorrhages in all four quadrants OD", "diabetic",
+     "Severe non-proliferative diabetic retinopathy in the right eye"),
+    ("NVD OD, VH OD", "diabetic", "Proliferative diabetic retinopathy in the right eye"),
+])
+def test_drafted_grade_is_never_more_certain_than_the_findings(host, notes, indication, first):
+    d = draft_notes(host, notes, indication)
+    assert d.impression[0].startswith(first), d.impression
+    _, codes = run_rules(host, d, Case(notes=notes, indication=indication))
+    assert not codes & {"icdr-grade-mismatch", "icdr-grade-missing"}
+
+
+def test_no_grade_is_drafted_outside_diabetes_or_when_one_is_dictated(host):
+    d = draft_notes(host, "Flame hems OD, disc swelling OD", "Sudden visual loss, hypertension")
+    assert not any("retinopathy" in i for i in d.impression)
+    d = draft_notes(host, "scattered MAs and DBH OD. moderate NPDR OD")
+    assert [i for i in d.impression if "retinopathy" in i] == [
+        "Moderate non-proliferative diabetic retinopathy in the right eye."]

@@ -231,7 +231,9 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
         elif kind in ("word", "slash"):
             exp = lexicon.ABBREVIATIONS.get(low)
             if exp is None and kind == "slash" and low not in ("c/d", "a/v", "s/p", "w/o", "c/w", "h/o"):
-                exp = "/".join(lexicon.ABBREVIATIONS.get(p, p) for p in tok.split("/"))
+                words = [lexicon.ABBREVIATIONS.get(p.lower(), p) for p in tok.split("/")]
+                expanded = words != tok.split("/")  # "NVD/NVE": two findings, one "or" ("no NVD or NVE")
+                exp = (" or " if expanded and _NEG_ANY.search(text) else " and " if expanded else "/").join(words)
             out.append(exp if exp is not None else tok)
         elif tok == "&":
             out.append("and")
@@ -311,6 +313,8 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     if stmt is not None:
         text = stmt
     text = text.rstrip(" .!,;:")
+    if eyes and re.fullmatch(_PRED_WORD, text, re.I):  # "OS nl" -> "The left eye is normal"
+        return f"{'Both eyes are' if len(eyes) == 2 else f'The {next(iter(eyes))} eye is'} {text.lower()}."
     if eyes and not lexicon.eyes_of(text):
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
     text = re.sub(r"(\d)\s*(mm2|mm|um)\b", r"\1 \2", text)

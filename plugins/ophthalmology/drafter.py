@@ -48,7 +48,7 @@ from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.plugins.ophthalmology import lexicon
 from pixtralogist.plugins.ophthalmology.dictation import parse_statements
-from pixtralogist.plugins.ophthalmology.grading import stated_grades
+from pixtralogist.plugins.ophthalmology.grading import Described, drafted_grades, is_grade_statement, stated_grades
 
 __all__ = ["ENGINE", "EyeDictationDrafter"]
 
@@ -92,7 +92,10 @@ class EyeDictationDrafter(DictationDraftBase):
     # -- the ophthalmology parts -----------------------------------------------------------
 
     def read(self, case: Case) -> list:
-        return parse_statements(case.notes)
+        statements = _Dictation(parse_statements(case.notes))
+        statements.diabetic = any(lexicon.DIABETIC_CONTEXT_RE.search(t or "")
+                                  for t in (case.indication, case.notes, case.prior_report))
+        return statements
 
     def rows(self, statements: Sequence, template: Template) -> list[Row]:
         """Rows in dictation order, each carrying the eyes its sentence named (``Row.context``)."""
@@ -102,6 +105,8 @@ class EyeDictationDrafter(DictationDraftBase):
         out: list[Row] = []
         for st in statements:
             sentence = str(st)
+            if is_grade_statement(sentence):
+                continue  # "Mild NPDR in the right eye." is the impression's, not a findings region's
             eyes = getattr(st, "eyes", frozenset()) or lexicon.eyes_of(sentence)
             out.extend(Row(region, text, sentence, eyes) for region, text in split_sentence(sorter, sentence, order, fallback))
         return out
@@ -124,15 +129,31 @@ class EyeDictationDrafter(DictationDraftBase):
     def conclude(
         self, statements: Sequence, findings: list[Finding], defaults: list[str], template: Template
     ) -> tuple[list[str], list[Flag]]:
-        impression, truncated = self._impression(findings, template)
+        """Dictated grade statements first (the headline of an eye report), then an ICDR level drafted
+        from the lesions for each eye the dictation gave none (flagged for confirmation), then the
+        abnormal findings."""
+        stated = [str(s) for s in statements if is_grade_statement(str(s))]
+        described = [Described(f.text, lexicon.eyes_of(f.text) or _eyes(f.laterality), f.id)
+                     for f in findings if not f.is_default]
+        drafted = drafted_grades(described, stated, diabetic=getattr(statements, "diabetic", False))
+        items = impression_from_findings(findings, template, hedge_re=_HEDGE_RE,
+                                         include=lambda f: f.abnormal or _graded(f), first=_graded)
+        seen = {i.lower() for i in stated + drafted}
+        impression, truncated = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
 
-    @staticmethod
-    def _impression(findings: list[Finding], template: Template) -> tuple[list[str], int]:
-        """Dictated grade statements first (the headline of an eye report), then the abnormal findings."""
-        def graded(f: Finding) -> bool:
-            return bool(stated_grades([f.text]))
 
-        items = impression_from_findings(findings, template, hedge_re=_HEDGE_RE,
-                                         include=lambda f: f.abnormal or graded(f), first=graded)
-        return cap_impression(items, template)
+class _Dictation(list):
+    """The dictated statements, and whether the case is diabetic (the ICDR grade applies)."""
+
+    diabetic: bool = False
+
+
+def _graded(f: Finding) -> bool:
+    return bool(stated_grades([f.text]))
+
+
+def _eyes(laterality: str | None) -> frozenset[str]:
+    if laterality == "bilateral":
+        return frozenset({"right", "left"})
+    return frozenset({laterality}) if laterality in ("right", "left") else frozenset()

@@ -31,11 +31,17 @@ from typing import Iterable
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = [
-    "GRADE_NAMES", "Derived", "Described", "LesionMention", "StatedGrade", "derive", "grade_name", "lesion_mentions",
-    "stated_grades",
+    "GRADE_NAMES", "Derived", "Described", "LesionMention", "StatedGrade", "derive", "drafted_grades", "grade_name",
+    "is_grade_statement", "lesion_mentions", "scope", "stated_grades",
 ]
 
 GRADE_NAMES = lexicon.GRADES
+#: What marks an impression grade the drafter derived rather than the clinician dictated.
+DRAFTED_NOTE = "ICDR level drafted from the lesions described; confirm"
+#: How a draft writes each level in full.
+GRADE_WORDS = ("no apparent diabetic retinopathy", "mild non-proliferative diabetic retinopathy",
+               "moderate non-proliferative diabetic retinopathy", "severe non-proliferative diabetic retinopathy",
+               "proliferative diabetic retinopathy")
 DR_LESIONS = ("microaneurysm", "hemorrhage", "hard_exudate", "cotton_wool_spot", "venous_beading", "irma",
               "neovascularization", "vitreous_hemorrhage", "preretinal_hemorrhage")
 #: lesions that point to diabetic retinopathy on their own (others need a diabetic context)
@@ -257,3 +263,44 @@ def _grade_in(clause: str) -> tuple[int, int, str, bool] | None:
             uncertain = bool(_HEDGE_CUE.search(before))
             return low, high, m.group(), uncertain
     return None
+
+
+def scope(derived: dict[str, Derived], sentences: Iterable[Described]) -> dict[str, Derived]:
+    """Per-eye levels when every sentence with a DR lesion names its eye; else one study-level entry."""
+    lesion_sentences = [s for s in sentences if any(not m.negated for m in lesion_mentions(s.text))]
+    if lesion_sentences and all(s.eyes for s in lesion_sentences):
+        return {k: derived[k] for k in ("right", "left") if derived[k].has_dr_lesions or derived[k].lesions}
+    return {"any": derived["any"]} if derived["any"].lesions else {}
+
+
+def is_grade_statement(text: str) -> bool:
+    """A statement that only states an ICDR level ("Mild NPDR in the right eye."): it belongs in the
+    impression, not in a findings region."""
+    return bool(stated_grades([text])) and not any(not m.negated for m in lesion_mentions(text))
+
+
+def drafted_grades(sentences: Iterable[Described], stated: Iterable[str], *, diabetic: bool) -> list[str]:
+    """Impression items for the ICDR level the described lesions support, for each eye (or the study)
+    whose level the ``stated`` impression items do not give.
+
+    Only for diabetic retinopathy: a lesion typical of it (microaneurysms, venous beading, IRMA) or a
+    diabetic context. Never more certain than the findings: a level that rests on a hedged lesion
+    says so, and the 4-2-1 details missing for a higher level are named.
+    """
+    sentences = list(sentences)
+    derived = derive(sentences)
+    relevant = derived["any"].has_dr_lesions and (diabetic or bool(derived["any"].lesions & set(DR_SPECIFIC)))
+    if not relevant:
+        return []
+    grades = stated_grades(stated)
+    covered = {e for g in grades for e in (g.eyes or {"right", "left", "any"})} | ({"any"} if grades else set())
+    out: list[str] = []
+    for key, d in scope(derived, sentences).items():
+        if not d.has_dr_lesions or key in covered or (key == "any" and grades):
+            continue
+        where = f" in the {key} eye" if key != "any" else ""
+        text = GRADE_WORDS[d.definite][0].upper() + GRADE_WORDS[d.definite][1:] + where
+        if d.possible > d.definite:
+            text += f"; {GRADE_WORDS[d.possible]} if the possible lesion is confirmed"
+        out.append(f"{text} ({DRAFTED_NOTE}).")
+    return out
