@@ -301,6 +301,10 @@ class Draft(_Model):
     impression: list[str] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     provenance: Provenance
+    indication: str | None = Field(
+        default=None, description="Demographics and the clinical question read from the dictation ('65M SOB').")
+    not_placed: list[str] = Field(
+        default_factory=list, description="Dictation the drafter could not place in a region: shown, never dropped.")
     status: Literal["ai-draft-unsigned", "signed"] = "ai-draft-unsigned"
     disclaimer: str = AI_DISCLAIMER
     signed_by: str | None = None

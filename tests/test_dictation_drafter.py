@@ -9,13 +9,8 @@ import pytest
 from pixtralogist.core.models import AI_DISCLAIMER, Case, Draft
 from pixtralogist.core.nlp import analyze
 from pixtralogist.core.protocols import Drafter
-from pixtralogist.plugins.radiology.dictation import (
-    ABBREVIATIONS,
-    CONTEXT_RULES,
-    expand_shorthand,
-    parse_dictation,
-    table_size,
-)
+from pixtralogist.plugins.radiology.dictation import expand_shorthand, parse_dictation
+from pixtralogist.plugins.radiology.lexicons import lexicon_for
 from pixtralogist.plugins.radiology.drafter import DictationDrafter
 from pixtralogist.plugins.radiology.templates import get_template
 
@@ -128,8 +123,9 @@ def test_dictation_table(dictation, expected):
 
 
 def test_abbreviation_table_entries_expand():
-    assert table_size() == len(ABBREVIATIONS) + len(CONTEXT_RULES) >= 100
-    for short, long in ABBREVIATIONS.items():
+    lexicon = lexicon_for("cxr")
+    assert len(lexicon.abbreviations) + len(lexicon.context_abbreviations) >= 100
+    for short, long in lexicon.abbreviations.items():
         assert expand_shorthand(short) == long, short
         assert expand_shorthand(short.upper()) == long, short
 

@@ -18,9 +18,8 @@ from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.core.routing import decide_route
 from pixtralogist.plugins.radiology import routing
 from pixtralogist.plugins.radiology.dictation import parse_dictation
-from pixtralogist.plugins.radiology.dictation_profiles import CT_CHEST_PROFILE, MRI_BRAIN_PROFILE
 from pixtralogist.plugins.radiology.examples import chest_radiograph_png, radiology_examples
-from pixtralogist.plugins.radiology.lexicon_sorter import LexiconSorter, accuracy
+from pixtralogist.kit.sorter import LexiconSorter, accuracy
 from pixtralogist.plugins.radiology.region_sorters import sorter_for
 from pixtralogist.plugins.radiology.rules import fleischner_exclusion, patient_age, verify
 from pixtralogist.plugins.radiology.templates import CT_CHEST_REGIONS, MRI_BRAIN_REGIONS
@@ -351,20 +350,20 @@ def test_a_lexicon_naming_an_unknown_region_is_refused():
 
 def test_profiles_change_only_what_is_study_specific():
     assert parse_dictation("no acute") == ["No acute cardiopulmonary abnormality."]
-    assert parse_dictation("no acute", profile=CT_CHEST_PROFILE) == ["No acute intrathoracic abnormality."]
-    assert parse_dictation("no acute", profile=MRI_BRAIN_PROFILE) == ["No acute intracranial abnormality."]
-    assert parse_dictation("L mastoid eff", profile=MRI_BRAIN_PROFILE) == ["Left mastoid effusion."]
-    assert parse_dictation("small L eff", profile=CT_CHEST_PROFILE) == ["Small left pleural effusion."]
-    assert parse_dictation("no sah or sdh", profile=MRI_BRAIN_PROFILE) == [
+    assert parse_dictation("no acute", template="ct_chest") == ["No acute intrathoracic abnormality."]
+    assert parse_dictation("no acute", template="mri_brain") == ["No acute intracranial abnormality."]
+    assert parse_dictation("L mastoid eff", template="mri_brain") == ["Left mastoid effusion."]
+    assert parse_dictation("small L eff", template="ct_chest") == ["Small left pleural effusion."]
+    assert parse_dictation("no sah or sdh", template="mri_brain") == [
         "No subarachnoid hemorrhage or subdural hematoma."]
-    assert parse_dictation("R cp angle mass", profile=MRI_BRAIN_PROFILE) == ["Right cerebellopontine angle mass."]
-    assert parse_dictation("ventricles nl", profile=MRI_BRAIN_PROFILE) == ["The ventricles are normal."]
+    assert parse_dictation("R cp angle mass", template="mri_brain") == ["Right cerebellopontine angle mass."]
+    assert parse_dictation("ventricles nl", template="mri_brain") == ["The ventricles are normal."]
     assert parse_dictation("sdh") == ["Sdh."]  # the chest radiograph table does not know brain shorthand
 
 
 def test_negation_governs_a_list_closed_by_or_without_serial_comma():
     assert parse_dictation("no eff, ptx or consol") == ["No pleural effusion, pneumothorax or consolidation."]
-    assert parse_dictation("no ich, mass or mls", profile=MRI_BRAIN_PROFILE) == [
+    assert parse_dictation("no ich, mass or mls", template="mri_brain") == [
         "No intracranial hemorrhage, mass or midline shift."]
     assert parse_dictation("small L eff, R ptx or atx") == ["Small left pleural effusion.",
                                                              "Right pneumothorax or atelectasis."]

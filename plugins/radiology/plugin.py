@@ -87,12 +87,7 @@ def pixtralogist_drafter(specialty: str, template: Template, model: ModelConfig)
         return None
     from pixtralogist.plugins.radiology.drafter import DictationDrafter
 
-    if template.id == "cxr":
-        return DictationDrafter(sorter, plugin_version=VERSION)
-    from pixtralogist.plugins.radiology.dictation_profiles import EXTRA_TERMS, profile_for
-
-    return DictationDrafter(sorter, plugin_version=VERSION, extra_terms=EXTRA_TERMS.get(template.id, ()),
-                            profile=profile_for(template.id))
+    return DictationDrafter(sorter, plugin_version=VERSION, template=template.id)
 
 
 @hookimpl

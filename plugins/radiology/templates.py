@@ -26,11 +26,12 @@ REGIONS_BY_TEMPLATE: dict[str, tuple[str, ...]] = {
 @lru_cache(maxsize=1)
 def load_templates() -> tuple[Template, ...]:
     text = resources.files("pixtralogist.plugins.radiology").joinpath("data/templates.yaml").read_text("utf-8")
-    from pixtralogist.plugins.radiology.dictation_profiles import EXTRA_TERMS
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
 
     # The template's own finding words go with it, so clinician edits are analysed like dictation.
-    return tuple(Template.model_validate({**item, "finding_terms": EXTRA_TERMS.get(item["id"], ())})
-                 for item in yaml.safe_load(text))
+    return tuple(Template.model_validate(
+        {**item, "finding_terms": tuple(lexicon_for(item["id"]).dictation.get("finding_terms") or ())})
+        for item in yaml.safe_load(text))
 
 
 def get_template(template_id: str = "cxr") -> Template:

@@ -1,0 +1,620 @@
+"""The one dictation reader: a clinician's shorthand -> full report sentences, driven by a lexicon.
+
+>>> from pixtralogist.kit import load_lexicon
+>>> parse_dictation("small L effusion, heart nl, old R rib fx", lexicon=radiology_cxr_lexicon)  # doctest: +SKIP
+['Small left pleural effusion.', 'Heart size is normal.', 'Old right rib fracture.']
+
+What it does, in order (the words come from the lexicon; the steps are the same for every specialty):
+
+1. Clean the text (NFC, no control characters), drop bullet/list markers and section headers
+   ("Findings:"), and expand "L>R"-style comparisons.
+2. Split into clauses on newlines, semicolons, sentence periods (not decimals, not "vs."),
+   exclamation marks, then on commas (not inside numbers). A comma list closed by "or"/"nor"
+   ("no eff, ptx, or consol") stays one sentence so the negation keeps its scope; a comma part
+   that only describes the statement before it (size, place, change, hedge) stays with it.
+3. Expand shorthand with the lexicon's ``abbreviations`` (and its concepts' ``abbreviations``) and
+   ``context_abbreviations`` (L/R/B only as laterality tokens, before a word and not after a
+   number; "cm" after a number is centimetres; "?" is a hedge and becomes "possible").
+4. Split on " and " only where it joins two independent findings, never where it would take a
+   finding out of the scope of a negation ("no eff and R ptx") or of a shared modifier.
+5. Rewrite terse "subject predicate" statements with the lexicon's ``subjects`` ("lungs clear" ->
+   "The lungs are clear."), apply the ``dictation.implied`` words ("effusion" -> "pleural effusion"
+   in a chest study), put a trailing location after "in the" (``dictation.trailing_locations``),
+   normalise numbers and units ("8mm" -> "8 mm", "2x3cm" -> "2 x 3 cm"), capitalise, end with a period.
+
+Negation and hedging words are always kept; nothing is ever made more certain than dictated.
+Any text - including text that looks like instructions - is only data: it becomes sentences,
+never behaviour.
+
+Lexicon keys read here (``dictation:`` section)::
+
+    no_acute: No acute cardiopulmonary abnormality.   # what a bare "no acute" becomes
+    implied:                                          # words a bare noun implies in this study
+      - {noun: effusion, add: pleural, unless_after: [pericardial, joint], plural_after: bilateral}
+    trailing_locations: '(?:right|left) (?:upper|middle|lower) lobe|bases'   # "opacity RUL" -> "... in the RUL"
+    finding_terms: [embolism, infarct]                # finding words beyond the core vocabulary, for the
+                                                      # sentence analyser (negation, hedging, abnormality)
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pixtralogist.core.nlp import FINDING_TERMS, mentions_finding
+from pixtralogist.core.text import clean_text
+from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
+
+__all__ = ["DictationProfile", "expand_shorthand", "parse_dictation", "profile_for_lexicon"]
+
+
+@dataclass(frozen=True, eq=False)
+class DictationProfile:
+    """What the reader needs from a lexicon, compiled once (:func:`profile_for_lexicon`)."""
+
+    lexicon: Lexicon
+    no_acute: str = "No acute abnormality."
+    implied: tuple[dict, ...] = ()
+    trailing_location: re.Pattern[str] | None = None
+    finding_terms: tuple[str, ...] = ()
+    finding_nouns: frozenset[str] = frozenset()
+    subjects: dict[str, Subject] = field(default_factory=dict)
+    subject_re: re.Pattern[str] | None = None
+    reverse_re: re.Pattern[str] | None = None
+
+
+@lru_cache(maxsize=64)
+def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
+    """The reader's compiled view of ``lexicon`` (cached per lexicon)."""
+    d = lexicon.dictation
+    terms = tuple(d.get("finding_terms") or ())
+    loc = d.get("trailing_locations")
+    trailing = re.compile(
+        r"^(?P<head>.*?\b(?P<noun>[\w-]+))\s+(?P<loc>" + loc + r")(?P<end>[.!]?)$", re.I) if loc else None
+    subjects = dict(lexicon.subjects)
+    forward, reverse = _subject_patterns(subjects) if subjects else (None, None)
+    return DictationProfile(
+        lexicon=lexicon,
+        no_acute=str(d.get("no_acute") or "No acute abnormality."),
+        implied=tuple(dict(r) for r in d.get("implied") or ()),
+        trailing_location=trailing,
+        finding_terms=terms,
+        finding_nouns=frozenset(t.split()[-1] for t in FINDING_TERMS),
+        subjects=subjects,
+        subject_re=forward,
+        reverse_re=reverse,
+    )
+
+
+_PROFILE: ContextVar[DictationProfile | None] = ContextVar("pixtralogist_kit_dictation_profile", default=None)
+
+
+def _profile() -> DictationProfile:
+    p = _PROFILE.get()
+    return p if p is not None else profile_for_lexicon(base_lexicon())
+
+
+_LATERALITY = {"l": "left", "r": "right", "b": "bilateral", "lt": "left", "rt": "right"}
+_UNITS = {"mm", "cm", "cms", "mms", "ml", "cc"}
+_HEDGE_WORDS_RE = re.compile(
+    r"\b(?:possible|possibly|probable|probably|likely|questionable|question|suspicious|suspected|suspect|"
+    r"may|might|could|cannot exclude|not excluded|versus|concerning|suggestive|equivocal|borderline|"
+    r"indeterminate)\b",
+    re.I,
+)
+_NEG_START_RE = re.compile(r"^\s*(?:no|not|without|negative for|none|free of|nor|neither)\b", re.I)
+_NEG_ANY_RE = re.compile(r"\b(?:no|not|without|negative for|none|free of|nor|neither)\b", re.I)
+
+_TOKEN_RE = re.compile(
+    r"(?P<ws>\s+)"
+    r"|(?P<slash>[^\W\d_]{1,4}/[^\W\d_]{0,4}(?![\w/]))"
+    r"|(?P<num>\d+(?:\.\d+)?|\.\d+)"
+    r"|(?P<word>[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*)"
+    r"|(?P<other>.)",
+    re.S,
+)
+
+# --- subject / predicate rewriting ("lungs clear" -> "The lungs are clear.") ------------
+
+_ADVERBS = {
+    "not", "mildly", "slightly", "moderately", "markedly", "severely", "minimally", "grossly", "otherwise",
+    "again", "still", "now", "stably", "borderline", "possibly", "probably", "likely", "top", "upper", "low",
+    "somewhat", "very", "newly", "also", "remain", "remains", "persistently",
+}
+_HEDGE_ADVERB = {"possible": "possibly", "probable": "probably", "poss": "possibly", "prob": "probably"}
+_PREDICATES = (
+    "within normal limits", "normal in size", "normal size", "upper limits of normal", "grossly normal",
+    "normal", "clear", "unremarkable", "intact", "stable", "unchanged", "midline", "sharp", "negative",
+    "satisfactory", "preserved", "patent", "well expanded", "well aerated", "enlarged", "tortuous",
+    "calcified", "widened", "elevated", "hyperinflated", "hyperexpanded", "prominent", "ectatic",
+    "flattened", "blunted", "dilated", "displaced", "deviated", "increased", "decreased", "thickened",
+    "opacified", "osteopenic", "atherosclerotic", "low", "small", "large", "no abnormality detected",
+)
+_VERBS = {"is", "are", "was", "were", "appears", "appear", "looks", "look", "seems", "remains", "remain"}
+
+
+def _subject_patterns(subjects: dict[str, Subject]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    alternatives = "|".join(re.escape(s) for s in sorted(subjects, key=len, reverse=True))
+    forward = re.compile(
+        r"^(?:the\s+)?(?P<side>(?:left|right|bilateral)\s+)?(?P<subj>" + alternatives + r")\b\s*:?\s*(?P<rest>.*)$",
+        re.I | re.S,
+    )
+    reverse = re.compile(
+        r"^(?P<pred>normal|clear|unremarkable)\s+(?:the\s+)?(?P<side>(?:left|right)\s+)?(?P<subj>" + alternatives + r")$",
+        re.I,
+    )
+    return forward, reverse
+
+
+_PRED_RE = re.compile(
+    r"^(?P<adv>(?:(?:" + "|".join(sorted(_ADVERBS | set(_HEDGE_ADVERB), key=len, reverse=True)) + r")\s+)*)"
+    r"(?P<pred>" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + r")\b(?P<tail>.*)$",
+    re.I | re.S,
+)
+def _subject_sentence(text: str, hedge: bool) -> str | None:
+    """'lungs clear' -> 'The lungs are clear' (no final period); None when it is not that shape."""
+    prof = _profile()
+    subjects, subject_re, reverse_re = prof.subjects, prof.subject_re, prof.reverse_re
+    if subject_re is None or reverse_re is None:
+        return None
+    m = subject_re.match(text)
+    pred_m = None
+    if m:
+        rest = m.group("rest").strip()
+        if rest.split(" ", 1)[0].lower() in _VERBS:
+            return None  # already a sentence ("lungs are clear")
+        pred_m = _PRED_RE.match(rest)
+    if m is None or pred_m is None:
+        r = reverse_re.match(text.strip())
+        if r is None:
+            return None
+        return _subject_sentence(f"{(r.group('side') or '')}{r.group('subj')} {r.group('pred')}", hedge)
+    side = (m.group("side") or "").strip().lower()
+    subject = subjects[m.group("subj").lower()]
+    name, plural = subject.say, subject.plural
+    if side:
+        name = name.replace("the ", f"the {side} ", 1) if name.startswith("the ") else f"{side} {name}"
+    adv_words = [_HEDGE_ADVERB.get(w.lower(), w.lower()) for w in pred_m.group("adv").split()]
+    if hedge and not any(_HEDGE_WORDS_RE.search(w) for w in adv_words):
+        adv_words.insert(0, "possibly")
+    pred = pred_m.group("pred").lower()
+    tail = pred_m.group("tail")
+    adv = " ".join(adv_words)
+    verb = "are" if plural else "is"
+    if (subject.normal_say and not side and pred in subject.normal_predicates
+            and (subject.normal_adverbs or not adv_words)):
+        if pred in ("normal in size", "normal size"):
+            pred = "normal"
+        return _join(subject.normal_say, adv, pred, tail)  # "heart nl" -> "Heart size is normal."
+    return _join(f"{name} {verb}", adv, pred, tail)
+
+
+def _join(*parts: str) -> str:
+    out = ""
+    for p in parts:
+        p = (p or "").strip()
+        if p:
+            out = f"{out}{p}" if (not out or p[0] in ",;:)") else f"{out} {p}"
+    return out
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    return [(m.lastgroup or "other", m.group()) for m in _TOKEN_RE.finditer(text)]
+
+
+def _neighbour(tokens: list[tuple[str, str]], i: int, step: int) -> tuple[str, str] | None:
+    j = i + step
+    while 0 <= j < len(tokens):
+        if tokens[j][0] != "ws":
+            return tokens[j]
+        j += step
+    return None
+
+
+def _after_number(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether token ``i`` follows a number, across one hyphen ("2-cm")."""
+    j = i - 1
+    seen_hyphen = False
+    while j >= 0:
+        kind, tok = tokens[j]
+        if kind == "num":
+            return True
+        if kind == "ws" or (tok == "-" and not seen_hyphen):
+            seen_hyphen = seen_hyphen or tok == "-"
+            j -= 1
+            continue
+        return False
+    return False
+
+
+def _expand_word(word: str) -> str | None:
+    return _profile().lexicon.expansion(word)
+
+
+# words after which a token is not "before a noun" (``before_noun`` context abbreviations)
+_NOT_NOUN = {"is", "are", "nl", "normal", "wnl", "unremarkable", "and", "or"}
+
+
+def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool) -> str | None:
+    """The lexicon's context-dependent expansion of one word token, or None (not such a token)."""
+    rule = _profile().lexicon.context_abbreviations.get(low)
+    if rule is None:
+        return None
+    if not rule:
+        return tok  # switched off by this study's lexicon
+    if "not_after_number" in rule:
+        return tok if prev_num else rule["not_after_number"]
+    if "followed_by" in rule:
+        follows = nxt is not None and nxt[1].lower() in set(rule["followed_by"])
+        return rule.get("expansion", tok) if follows else rule.get("otherwise", tok)
+    if "before_noun" in rule:
+        noun_next = next_word and nxt[1].lower() not in _NOT_NOUN
+        return rule["before_noun"] if noun_next else rule.get("otherwise", tok)
+    return tok
+
+
+def _expand_tokens(text: str) -> tuple[str, bool]:
+    """Expand shorthand in one clause. Returns (text, trailing_question) where a '?' after the
+    last word asks to hedge the whole statement."""
+    toks = _tokens(text)
+    out: list[str] = []
+    trailing_q = False
+    for i, (kind, tok) in enumerate(toks):
+        prev = _neighbour(toks, i, -1)
+        nxt = _neighbour(toks, i, +1)
+        low = tok.lower().replace("\u2019", "'")
+        if kind == "ws":
+            out.append(" ")
+            continue
+        if tok == "?":
+            # "? RLL opacity", "?ptx": hedge what follows; "RLL opacity?": hedge the statement.
+            if nxt is not None and nxt[0] in ("word", "num", "slash"):
+                nxt_exp = (_expand_word(nxt[1]) or nxt[1]).lower()
+                if not _HEDGE_WORDS_RE.match(nxt_exp):
+                    mid = prev is not None and prev[0] in ("word", "num", "slash") and "".join(out).strip()
+                    if mid:
+                        while out and out[-1] == " ":
+                            out.pop()
+                    out.append(", possible " if mid else " possible ")
+            elif prev is not None and prev[0] != "other":
+                trailing_q = True
+            continue
+        if kind == "num":
+            if tok.startswith("."):
+                tok = "0" + tok
+            # "8mm" -> "8 mm"; "2x3" handled on the 'x' token
+            out.append(tok)
+            if nxt is not None and nxt[0] == "word" and nxt[1].lower() in _UNITS and toks[i + 1][0] != "ws":
+                out.append(" ")
+            continue
+        if kind == "word":
+            prev_num = prev is not None and (prev[0] == "num" or (prev[1] == "-" and _after_number(toks, i)))
+            next_word = nxt is not None and nxt[0] in ("word", "slash")
+            if low in ("x", "by") and prev_num and nxt is not None and nxt[0] == "num":
+                out.append(" x " if low == "x" else " by ")
+                continue
+            if low in _UNITS and prev_num:
+                out.append({"cms": "cm", "mms": "mm"}.get(low, low if low != "ml" else "mL"))
+                continue
+            if low in _LATERALITY:
+                is_letter = len(low) == 1
+                ok = next_word and not prev_num
+                if ok and low == "b":
+                    ok = nxt[1].lower() not in {"line", "lines", "cell", "cells"} and (
+                        prev is None or prev[1].lower() not in {"kerley", "vitamin", "hepatitis", "type", "group"}
+                    )
+                if not ok and is_letter and nxt is None and prev is not None and prev[1].lower() in {"the", "on"}:
+                    ok = True  # "effusion on the L"
+                out.append(_LATERALITY[low] if ok else tok)
+                continue
+            ctx = _context_word(low, tok, prev, nxt, prev_num, next_word)
+            if ctx is not None:
+                out.append(ctx)
+                continue
+            if "-" in low and _expand_word(low) is None:
+                head, _, rest = low.partition("-")
+                if head in _LATERALITY and rest in {"sided", "side"}:
+                    out.append(f"{_LATERALITY[head]}-{rest}")
+                    continue
+            exp = _expand_word(tok)
+            out.append(exp if exp is not None else tok)
+            continue
+        if kind == "slash":
+            exp = _expand_word(tok)
+            if exp is None:
+                parts = tok.split("/")
+                exp = "/".join(_expand_word(p) or p for p in parts)
+            out.append(exp)
+            continue
+        # other characters
+        if tok in ("\u00d7", "*") and prev is not None and prev[0] == "num" and nxt is not None and nxt[0] == "num":
+            out.append(" x ")
+            continue
+        if tok == "&":
+            out.append("and")
+            continue
+        out.append(tok)
+    text = "".join(out)
+    return _SPACES.sub(" ", text).strip(), trailing_q
+
+
+_SPACES = re.compile(r"\s+")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
+_HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?)\s*:\s*", re.I)
+_COMPARE = re.compile(r"(?<![\w])([LR])\s*(>|<)\s*([LR])(?![\w])", re.I)
+_STRONG_SPLIT = re.compile(r"\n+|;+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
+_PROTECT = re.compile(r"\b(vs|approx|appx|dr|incl|cf|e\.g|i\.e)\.", re.I)
+_PROTECTED = {"e.g": "for example", "i.e": "that is"}
+_TRAILING_Q = re.compile(r"(?<=[^\s?,;:])(\?+)(?=\s+\S)")
+_COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
+
+
+def _compare_sub(m: re.Match[str]) -> str:
+    a = "left" if m.group(1).lower() == "l" else "right"
+    b = "left" if m.group(3).lower() == "l" else "right"
+    rel = "greater than" if m.group(2) == ">" else "less than"
+    return f"{a} {rel} {b}"
+
+
+def _clauses(text: str) -> list[list[str]]:
+    """Clauses (strong punctuation) of comma parts, raw (not yet expanded)."""
+    clauses: list[list[str]] = []
+    for line in text.split("\n"):
+        line = _BULLET.sub("", line)
+        line = _HEADER.sub("", line)
+        line = _COMPARE.sub(_compare_sub, line)
+        line = _TRAILING_Q.sub(r"\1;", line)  # "RLL opacity? no ptx": the '?' closes its statement
+        line = _PROTECT.sub(lambda m: _PROTECTED.get(m.group(1).lower(), m.group(1)), line)  # "vs." is no sentence end
+        for clause in _STRONG_SPLIT.split(line):
+            parts = [p.strip() for p in _COMMA_SPLIT.split(clause)]
+            parts = [p for p in parts if p]
+            if parts:
+                clauses.append(parts)
+    return clauses
+
+
+_LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
+
+
+def _is_bare(text: str) -> bool:
+    """A short item of a list: a few words, a finding, no negation of its own, not a statement."""
+    words = text.split()
+    return 0 < len(words) <= 4 and not _NEG_ANY_RE.search(text) and _subject_sentence(text, False) is None
+
+
+_ATTACH_START = re.compile(
+    r"^(?:-?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
+    r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
+    r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
+    r"which|that|slightly|minimally|mildly|grossly)\b)",
+    re.I,
+)
+
+
+def _is_attachment(text: str) -> bool:
+    """A comma part that only describes the previous statement (size, place, change, hedge)."""
+    return (
+        _ATTACH_START.match(text) is not None
+        and not mentions_finding(text)
+        and not _NEG_ANY_RE.search(text)
+        and _subject_sentence(text, False) is None
+    )
+
+
+_INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)
+
+
+def _merge_lists(parts: list[str]) -> list[str]:
+    """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
+    "small A, B, and C" become separate items."""
+    out: list[str] = []
+    for part in parts:
+        lead = _LEAD_CONJ.match(part)
+        conj = lead.group(0).strip().lower() if lead else ""
+        if out and not conj and _is_attachment(part):
+            out[-1] = f"{out[-1]}, {part}"  # "small R ptx, 3 cm rim at the hilum": one statement
+            continue
+        inner = _INNER_OR.match(part)
+        if out and not conj and inner and _is_bare(inner.group(1)):
+            # "no A, B or C" without the serial comma: the last item is "B or C"; the negation
+            # governs it as well ("no eff, ptx or consol" never asserts a pneumothorax)
+            j = len(out) - 1
+            while j > 0 and _is_bare(out[j]):
+                j -= 1
+            if _NEG_START_RE.match(out[j]):
+                out[j:] = [", ".join(out[j:] + [part])]
+                continue
+        if not out or conj not in ("or", "nor", "and"):
+            out.append(part)
+            continue
+        j = len(out) - 1  # walk back over the bare items to the head of the list
+        while j > 0 and _is_bare(out[j]):
+            j -= 1
+        if _NEG_START_RE.match(out[j]):
+            start = j  # "no A, B, or C" / "no A, B, and C": one negated list
+        elif conj in ("or", "nor"):
+            start = min(j if _is_bare(out[j]) else j + 1, len(out) - 1)  # alternatives stay together
+        else:
+            out.append(part[lead.end():])  # "small A, B, and C": separate items
+            continue
+        out[start:] = [", ".join(out[start:] + [part])]
+    return out
+
+
+_LEAD_CUE = re.compile(
+    r"^\s*(?:(?:no|not|without|negative for|possible|possibly|probable|probably|likely|questionable|"
+    r"question of|suspected|suspicious for|uncertain:?)\s+)+",
+    re.I,
+)
+_SHARED_TAIL_RE = re.compile(r"\b(?:are|were|have|both|unlikely|resolved|seen|present|noted|identified)\b", re.I)
+
+
+def _split_and(text: str) -> list[str]:
+    """Split on ' and ' where it joins two independent findings."""
+    pieces = re.split(r"\s+and\s+", text)
+    if len(pieces) == 1:
+        return [text]
+    out = [pieces[0]]
+    for right in pieces[1:]:
+        left = out[-1]
+        left_complete = mentions_finding(left) or _subject_sentence(left, False) is not None
+        right_stmt = _subject_sentence(right, False) is not None
+        right_neg = bool(_LEAD_CUE.match(right))  # its own leading negation or hedge
+        right_complete = right_stmt or right_neg or (mentions_finding(right) and len(right.split()) >= 2)
+        left_neg = bool(_NEG_ANY_RE.search(left))
+        left_hedged = bool(_HEDGE_WORDS_RE.search(left))
+        # a hedge, negation or plural verb after the start of the right side may govern both sides:
+        # "cardiomegaly and small effusion are likely", "eff and ptx are not seen"
+        right_body = _LEAD_CUE.sub("", right)
+        shared_tail = bool(_HEDGE_WORDS_RE.search(right_body) or _NEG_ANY_RE.search(right_body)
+                           or _SHARED_TAIL_RE.search(right_body))
+        keeps_scope = (
+            (left_neg and not (right_neg or right_stmt)) or (left_hedged and not (right_neg or right_stmt)) or shared_tail
+        )
+        if left_complete and right_complete and not keeps_scope:
+            out.append(right)
+        else:
+            out[-1] = f"{left} and {right}"
+    return out
+
+
+@lru_cache(maxsize=64)
+def _noun_re(noun: str) -> re.Pattern[str]:
+    return re.compile(r"\b(" + re.escape(noun) + r"s?)\b", re.I)
+
+
+def _implied(text: str, rule: dict) -> str:
+    """One ``dictation.implied`` rule: ``add`` before a bare ``noun`` ("left effusion" -> "left
+    pleural effusion") unless a word of ``unless_after`` precedes it; after ``plural_after``
+    ("bilateral effusion") the noun becomes plural."""
+    rx = _noun_re(str(rule["noun"]))
+    if not rx.search(text):
+        return text
+    unless = {str(w).lower() for w in rule.get("unless_after") or ()}
+    plural_after = str(rule.get("plural_after") or "").lower()
+    words = text.split(" ")
+    out: list[str] = []
+    for i, w in enumerate(words):
+        m = rx.fullmatch(w.rstrip(".,;:!?"))
+        if m is None:
+            out.append(w)
+            continue
+        prev = words[i - 1].lower().strip(",;:()") if i else ""
+        if prev in unless:
+            out.append(w)
+            continue
+        if plural_after and plural_after in (x.lower() for x in words[max(0, i - 3) : i]) and not m.group(1).lower().endswith("s"):
+            w = w.replace(m.group(1), m.group(1) + "s", 1)
+        out.append(f"{rule['add']} " + w)
+    return " ".join(out)
+
+
+def _locate(text: str) -> str:
+    """'ground-glass opacity right upper lobe' -> '... opacity in the right upper lobe'."""
+    prof = _profile()
+    m = prof.trailing_location.match(text) if prof.trailing_location is not None else None
+    if m is None or m.group("noun").lower() not in prof.finding_nouns:
+        return text
+    return f"{m.group('head')} in the {m.group('loc')}{m.group('end')}"
+
+
+_NUMBER_FIXES = (
+    (re.compile(r"(\d)\s*-?\s*(mm|cm)\b", re.I), lambda m: f"{m.group(1)} {m.group(2).lower()}"),
+    (re.compile(r"(\d)\s*[x\u00d7]\s*(?=\d)", re.I), lambda m: f"{m.group(1)} x "),
+)
+
+
+def _hedge_statement(text: str) -> str:
+    """Hedge a statement dictated with a trailing '?' without making it more certain."""
+    if not text or _HEDGE_WORDS_RE.search(text):
+        return text
+    stmt = _subject_sentence(text, True)
+    if stmt is not None:
+        return stmt  # "heart enlarged?" -> "the heart is possibly enlarged"
+    first = text.split(" ", 1)[0]
+    if first[:1].isupper() and not (len(first) > 1 and first.isupper()):
+        text = text[0].lower() + text[1:]  # "Nodule ...?" -> "possible nodule ..."
+    if _NEG_START_RE.match(text):
+        return "uncertain: " + text  # "no eff?" -> "Uncertain: no pleural effusion."
+    return "possible " + text
+
+
+def _finish(text: str) -> str | None:
+    text = _SPACES.sub(" ", text).strip(" \t,;:")
+    text = re.sub(r"^[-\u2013\u2014\s]+(?!\d)|[-\u2013\u2014\s]+$", "", text)  # a minus sign stays ("-5 HU")
+    text = _LEAD_CONJ.sub("", text).strip()
+    if not any(ch.isalnum() for ch in text):
+        return None
+    low = text.lower().rstrip(".!")
+    if low in ("no acute", "no acute findings", "no acute change", "no acute changes", "nothing acute"):
+        return _profile().no_acute
+    stmt = _subject_sentence(text.rstrip(".!"), False)
+    if stmt is not None:
+        text = stmt
+    else:
+        text = _locate(text)
+    for rule in _profile().implied:
+        text = _implied(text, rule)
+    for rx, fn in _NUMBER_FIXES:
+        text = rx.sub(fn, text)
+    text = text[0].upper() + text[1:]
+    text = text.rstrip(" ,;:")
+    if text[-1] not in ".!":
+        text += "."
+    elif text.endswith("!"):
+        text = text[:-1] + "."
+    return text
+
+
+def expand_shorthand(text: str, *, lexicon: Lexicon | None = None) -> str:
+    """Expand the shorthand of one phrase (no splitting, no sentence finishing)."""
+    token = _PROFILE.set(profile_for_lexicon(lexicon) if lexicon is not None else _PROFILE.get())
+    try:
+        expanded, _ = _expand_tokens(text)
+    finally:
+        _PROFILE.reset(token)
+    return expanded
+
+
+def parse_dictation(text: str | None, *, lexicon: Lexicon | None = None) -> list[str]:
+    """Full report sentences from dictation or shorthand (``[]`` for empty text).
+
+    :param text: free text; anything is accepted and treated as data.
+    :param lexicon: the study's lexicon (default: the kit's base lexicon: generic shorthand only).
+    :return: sentences, capitalised and ending with a period, in dictation order.
+    """
+    if not text or not isinstance(text, str):
+        return []
+    token = _PROFILE.set(profile_for_lexicon(lexicon or base_lexicon()))
+    try:
+        return _parse(text)
+    finally:
+        _PROFILE.reset(token)
+
+
+def _parse(text: str) -> list[str]:
+    text = clean_text(text)
+    sentences: list[str] = []
+    for parts in _clauses(text):
+        expanded: list[tuple[str, bool]] = []
+        for raw in parts:
+            if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 3:
+                raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
+            exp, q = _expand_tokens(raw)
+            if exp or q:
+                expanded.append((exp, q))
+        # a trailing "?" hedges its own comma part
+        texts = [_hedge_statement(e) if q else e for e, q in expanded]
+        for part in _merge_lists(texts):
+            for piece in _split_and(part):
+                done = _finish(piece)
+                if done:
+                    sentences.append(done)
+    return sentences
+
+

@@ -1,0 +1,168 @@
+"""The one offline dictation drafter: dictation -> indication, findings by region, impression.
+
+``KitDrafter(sorter, lexicon, plugin=..., plugin_version=...).draft(case, template)``:
+
+1. :func:`~pixtralogist.kit.dictation.parse_dictation` turns ``case.notes`` into sentences with
+   the lexicon's shorthand, subjects and dictation settings.
+2. :func:`triage` sorts the sentences: demographics and the clinical question ("65M SOB",
+   "eval for PNA": the lexicon's ``context`` concepts, in a sentence without a finding) go to the
+   draft's ``indication``; recommendations ("recommend CT in 3 months": ``recommendation``
+   concepts) go to the impression, after the findings, never to a findings region; a sentence
+   that is nothing but qualifiers ("Mild.") is listed in ``not_placed``, never guessed into a
+   region; everything else is a finding statement.
+3. The findings go through :class:`~pixtralogist.core.drafting.DictationDraftBase` (region
+   sorter, rewritten multi-region sentences that never claim more than dictated, template
+   defaults for the regions nothing was dictated for, provenance).
+4. The impression lists the abnormal, non-negated findings in template region order (hedged ones
+   keep their hedge), capped at ``impression.max_items``, then the recommendations.
+
+A specialty passes its lexicon and sorter and overrides :meth:`KitDrafter.conclude` or
+:meth:`KitDrafter.complete` for its bespoke rules (a grade, a staging); nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from pixtralogist.core.drafting import (
+    DictationDraftBase,
+    cap_impression,
+    coverage_flags,
+    impression_from_findings,
+    require_sorter,
+)
+from pixtralogist.core.errors import DraftingError
+from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
+from pixtralogist.core.nlp import mentions_finding
+from pixtralogist.core.protocols import RegionSorter
+from pixtralogist.kit.dictation import parse_dictation
+from pixtralogist.kit.extractor import Extractor
+from pixtralogist.kit.lexicon import Lexicon, iter_terms
+
+__all__ = ["KitDrafter", "Statement", "StatementKind", "triage", "HEDGE_RE"]
+
+StatementKind = Literal["finding", "indication", "recommendation", "not_placed"]
+
+#: Hedge words already present in a statement (the impression then keeps the statement's own words).
+HEDGE_RE = re.compile(
+    r"\b(?:possible|possibly|probable|probably|likely|questionable|questionably|question of|suspicious|"
+    r"suspected|suspect|may|might|could|cannot (?:be )?(?:excluded|exclude|ruled out)|not excluded|versus|"
+    r"concerning for|suggestive of|equivocal|borderline|indeterminate|uncertain)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One dictated sentence and where it belongs."""
+
+    text: str
+    kind: StatementKind = "finding"
+
+
+@lru_cache(maxsize=64)
+def _kind_re(lexicon: Lexicon, kind: str) -> re.Pattern[str] | None:
+    alts = []
+    for _, term, is_pattern in iter_terms(lexicon.of_kind(kind)):
+        alts.append(term if is_pattern else r"\s+".join(re.escape(w) for w in term.lower().split()))
+    return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")", re.I) if alts else None
+
+
+def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor | None = None,
+           finding_terms: Sequence[str] = ()) -> list[Statement]:
+    """Each sentence with its kind (see the module docstring). A sentence with a finding word is
+    a finding even when it also names the clinical context ("65M with R effusion")."""
+    ex = extractor or Extractor(lexicon)
+    context, recommend = _kind_re(lexicon, "context"), _kind_re(lexicon, "recommendation")
+    out: list[Statement] = []
+    for s in sentences:
+        has_finding = mentions_finding(s, extra_terms=tuple(finding_terms)) or bool(ex.extract_clause(s))
+        if recommend is not None and recommend.search(s):
+            out.append(Statement(s, "recommendation"))
+        elif context is not None and context.search(s) and not has_finding:
+            out.append(Statement(s, "indication"))
+        elif not has_finding and ex.is_qualifier(s):
+            out.append(Statement(s, "not_placed"))
+        else:
+            out.append(Statement(s, "finding"))
+    return out
+
+
+class KitDrafter(DictationDraftBase):
+    """The offline drafter of any specialty whose language is a kit lexicon.
+
+    :param sorter: the template's region sorter (``classify()`` and ``sort()``).
+    :param lexicon: the template's lexicon (:func:`~pixtralogist.kit.lexicon.load_lexicon`).
+    :param plugin: the plugin name recorded in provenance.
+    :param plugin_version: the plugin's version, recorded in every provenance.
+    :param extra_terms: finding words for the sentence analyser (default: the lexicon's
+        ``dictation.finding_terms``).
+    :param fallback_region: where a sentence goes when the sorter names no region of the template.
+    :param hedge_re: hedge words that let an impression item keep its own words.
+    """
+
+    def __init__(
+        self,
+        sorter: RegionSorter,
+        lexicon: Lexicon,
+        *,
+        plugin: str,
+        plugin_version: str,
+        extra_terms: Iterable[str] | None = None,
+        fallback_region: str | None = None,
+        hedge_re: re.Pattern[str] = HEDGE_RE,
+    ) -> None:
+        terms = tuple(lexicon.dictation.get("finding_terms") or ()) if extra_terms is None else tuple(extra_terms)
+        super().__init__(plugin=plugin, plugin_version=plugin_version, extra_terms=terms)
+        self.sorter = require_sorter(sorter, type(self).__name__)
+        self.lexicon = lexicon
+        self.extractor = Extractor(lexicon)
+        self.fallback_region = fallback_region
+        self.hedge_re = hedge_re
+        self._local = threading.local()
+
+    # -- reading ------------------------------------------------------------------
+    def read(self, case: Case) -> list[Statement]:
+        pending = getattr(self._local, "statements", None)
+        if pending is not None and pending[0] is case:
+            return pending[1]
+        try:
+            sentences = parse_dictation(case.notes, lexicon=self.lexicon)
+        except Exception as exc:  # pragma: no cover - parse_dictation accepts any text
+            raise DraftingError(f"could not read the dictation: {exc}") from exc
+        return triage(sentences, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
+
+    def rows(self, statements, template):
+        return super().rows([s.text for s in statements if s.kind == "finding"], template)
+
+    # -- concluding ------------------------------------------------------------------
+    def conclude(
+        self, statements: Sequence[Statement], findings: list[Finding], defaults: list[str], template: Template
+    ) -> tuple[list[str], list[Flag]]:
+        """The abnormal findings in region order (hedges kept), capped, then the recommendations;
+        the coverage flags."""
+        items = impression_from_findings(findings, template, hedge_re=self.hedge_re)
+        recs = [s.text for s in statements if s.kind == "recommendation"]
+        impression, truncated = cap_impression(items, template)
+        if recs:
+            impression = (impression if items else []) + recs
+        dictated = any(s.kind == "finding" for s in statements) or bool(statements)
+        return impression, coverage_flags(template, dictated=dictated, defaults=defaults, truncated=truncated)
+
+    def draft(self, case: Case, template: Template) -> Draft:
+        statements = self.read(case)
+        self._local.statements = (case, statements)  # read once: the base class's draft() reuses them
+        try:
+            draft = super().draft(case, template)
+        finally:
+            self._local.statements = None
+        indication = " ".join(s.text for s in statements if s.kind == "indication") or None
+        not_placed = [s.text for s in statements if s.kind == "not_placed"]
+        if indication is None and not not_placed:
+            return draft
+        return draft.model_copy(update={"indication": indication, "not_placed": not_placed})

@@ -1,0 +1,137 @@
+"""The one clause rewriter: a sentence about several regions -> one statement per region.
+
+:class:`ClauseRewriter` is driven by a ``classify(text) -> frozenset[str]`` function (a region
+sorter's) and rewrites only where that is safe:
+
+* clauses joined by ";", ", and", ", but", ", while", ", whereas" or a full stop go to their
+  own regions ("Heart size normal; small left effusion.");
+* a negated list of bare findings is split with the negation kept in every part ("No
+  mediastinal, hilar or axillary lymphadenopathy." -> "No mediastinal or hilar
+  lymphadenopathy." + "No axillary lymphadenopathy.");
+* trailing qualifiers (", mild", ", old", ", suspicious for malignancy") are never cut off:
+  a comma part is only a clause of its own when ``is_qualifier`` says it is not a qualifier.
+
+Otherwise every region the sentence names gets the whole sentence (``split`` returns None).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["ClauseRewriter", "cap", "end_sentence", "join_items"]
+
+_CLAUSE_SPLIT = re.compile(r"\s*;\s*|,\s+(?:and|but|while|whereas)\s+|\.\s+(?=[A-Z])")
+_NEG_LIST = re.compile(
+    r"^(?P<pre>no|without|negative for|no evidence of|there is no|there are no)\s+(?P<body>.+?)"
+    r"(?P<tail>\s+(?:is|are) (?:seen|identified|present|demonstrated))?$",
+    re.I,
+)
+_ITEM_SPLIT = re.compile(r",\s*(?:or|and|nor)\s+|,\s*|\s+(?:or|and|nor)\s+", re.I)
+# items that are not bare findings: the negation might not govern them the same way
+_NOT_BARE = re.compile(
+    r"\d|\b(?:small|tiny|trace|mild|moderate|large|severe|marked|new|old|stable|unchanged|possible|probable|"
+    r"likely|suspected|with|without|but|measuring)\b",
+    re.I,
+)
+_ADJECTIVE = re.compile(r"[a-z-]+(?:al|ar|ary|ic|ous|ial|eal|ine)", re.I)
+
+
+def cap(text: str) -> str:
+    """``text`` with its first letter upper-case."""
+    return text[:1].upper() + text[1:] if text else text
+
+
+def end_sentence(text: str) -> str:
+    """``text`` without trailing ",;:" and ending with a full stop (or its own "!"/"?")."""
+    text = text.rstrip(" ,;:")
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def join_items(items: list[str], conj: str = "or") -> str:
+    """"a, b or c"."""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + f" {conj} " + items[-1]
+
+
+@dataclass(frozen=True)
+class ClauseRewriter:
+    """Splits multi-region sentences with a region classifier (see the module docstring).
+
+    :param classify: text -> the regions it talks about (never empty).
+    :param catch_all: the catch-all region (ignored when comparing a split with the whole).
+    :param is_qualifier: comma part -> whether it only qualifies the clause before it.
+    """
+
+    classify: Callable[[str], frozenset[str]]
+    catch_all: str = "others"
+    is_qualifier: Callable[[str], bool] | None = None
+
+    def clauses(self, sentence: str) -> list[str]:
+        """The clauses of ``sentence`` (trailing qualifiers stay with the clause before them)."""
+        out: list[str] = []
+        for c in _CLAUSE_SPLIT.split(sentence.strip()):
+            c = c.strip(" ,")
+            if not c.strip(" ,."):
+                continue
+            if out and self.is_qualifier is not None and self.is_qualifier(c):
+                out[-1] = f"{out[-1]}, {c}"
+            else:
+                out.append(c)
+        return out
+
+    def split(self, sentence: str) -> dict[str, list[str]] | None:
+        """``{region: [statements]}`` for a sentence about several regions, or None when it
+        cannot be split safely."""
+        out: dict[str, list[str]] = {}
+        for clause in self.clauses(sentence):
+            regs = self.classify(clause)
+            if len(regs) == 1:
+                parts: dict[str, list[str]] | None = {next(iter(regs)): [end_sentence(cap(clause))]}
+            else:
+                parts = self.negated_list(clause)
+            if parts is None:
+                return None
+            for r, texts in parts.items():
+                out.setdefault(r, []).extend(texts)
+        whole = self.classify(sentence)
+        if set(out) - {self.catch_all} != set(whole) - {self.catch_all} or len(out) < 2:
+            return None
+        return out
+
+    def negated_list(self, clause: str) -> dict[str, list[str]] | None:
+        """"No A, B or C" with items of different regions -> one negated statement per region."""
+        m = _NEG_LIST.match(clause.rstrip(". "))
+        if not m:
+            return None
+        pre, body, tail = m.group("pre"), m.group("body"), m.group("tail") or ""
+        items = [i.strip() for i in _ITEM_SPLIT.split(body) if i.strip()]
+        if len(items) < 2 or any(_NOT_BARE.search(i) or len(i.split()) > 5 for i in items):
+            return None
+        words = items[-1].split(" ", 1)
+        head = words[1] if len(words) == 2 else ""  # "axillary lymphadenopathy" -> "lymphadenopathy"
+        # (as written, as a full phrase, whether it borrowed the head): "hilar" -> "hilar lymphadenopathy"
+        full = [(i, f"{i} {head}", True) if head and k < len(items) - 1 and _ADJECTIVE.fullmatch(i) else (i, i, False)
+                for k, i in enumerate(items)]
+        groups: dict[str, list[tuple[str, str, bool]]] = {}
+        for item in full:
+            regs = self.classify(item[1])
+            if len(regs) != 1:
+                return None
+            groups.setdefault(next(iter(regs)), []).append(item)
+        if len(groups) < 2:
+            return None
+        out: dict[str, list[str]] = {}
+        for region, members in groups.items():
+            if len(members) > 1 and all(b for _, _, b in members[:-1]) and (
+                members[-1][2] or members[-1][0] == items[-1]
+            ):
+                # adjectives sharing one head: "No mediastinal or hilar lymphadenopathy."
+                adjs = [mm[0] for mm in members[:-1]] + [members[-1][1].rsplit(" " + head, 1)[0]]
+                text = f"{join_items(adjs)} {head}"
+            else:
+                text = join_items([mm[1] for mm in members])
+            out[region] = [end_sentence(cap(f"{pre} {text}{tail}"))]
+        return out
