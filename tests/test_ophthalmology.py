@@ -16,7 +16,6 @@ from pixtralogist.plugins.ophthalmology import lexicon
 from pixtralogist.plugins.ophthalmology.dictation import parse_dictation, parse_statements
 from pixtralogist.plugins.ophthalmology.grading import Described, derive, lesion_mentions, stated_grades
 from pixtralogist.plugins.ophthalmology.routing import fundus_like, score_case
-from pixtralogist.plugins.ophthalmology.sorter import FundusSorter, OctaSorter
 from pixtralogist.plugins.ophthalmology.templates import FUNDUS_REGIONS, OCTA_REGIONS, get_template, load_templates
 
 SPEC = "ophthalmology"
@@ -285,11 +284,21 @@ OCTA_LABELLED = [
 ]
 
 
+def FundusSorter():  # noqa: N802 - the kit sorter the plugin builds from data/lexicon/fundus.yaml
+    return lexicon.sorter_for("fundus")
+
+
+def OctaSorter():  # noqa: N802
+    return lexicon.sorter_for("octa")
+
+
 def test_sorters_implement_the_protocol(host):
-    for tid, cls, regions in (("fundus", FundusSorter, FUNDUS_REGIONS), ("octa", OctaSorter, OCTA_REGIONS)):
+    from pixtralogist.kit import LexiconSorter
+
+    for tid, regions in (("fundus", FUNDUS_REGIONS), ("octa", OCTA_REGIONS)):
         sorter = host.region_sorter(SPEC, get_template(tid))
-        assert isinstance(sorter, cls) and isinstance(sorter, RegionSorter)
-        assert sorter.regions == regions
+        assert isinstance(sorter, LexiconSorter) and isinstance(sorter, RegionSorter)
+        assert sorter.regions == regions == tuple(lexicon.lexicon_for(tid).regions)
         assert list(sorter.sort("")) == list(regions)
 
 
@@ -305,7 +314,9 @@ def test_sorter_accuracy_on_the_labelled_set():
 @pytest.mark.parametrize("sentence, expected", [
     ("No hemorrhages, exudates or neovascularization in the right eye.",
      {"macula": "No exudates in the right eye.", "periphery": "No hemorrhages or neovascularization in the right eye."}),
-    ("Hemorrhages at the disc and macula.", {"optic_disc": "Hemorrhages at the disc.", "macula": "Hemorrhages at the macula."}),
+    ("No neovascularization of the disc or neovascularization elsewhere in the right eye.",
+     {"optic_disc": "No neovascularization of the disc in the right eye.",
+      "periphery": "No neovascularization elsewhere in the right eye."}),
     ("Cup-to-disc ratio 0.3, scattered dot-blot hemorrhages in the left eye.",
      {"optic_disc": "Cup-to-disc ratio 0.3 in the left eye.", "periphery": "Scattered dot-blot hemorrhages in the left eye."}),
 ])
@@ -313,11 +324,15 @@ def test_fundus_rewrite_keeps_negation_and_eye(sentence, expected):
     assert FundusSorter().rewrite(sentence) == expected
 
 
-def test_octa_rewrite_borrows_the_head():
-    assert OctaSorter().rewrite("Vessel density is reduced in the SCP and DCP in the left eye.") == {
-        "superficial_plexus": "Vessel density is reduced in the SCP in the left eye.",
-        "deep_plexus": "Vessel density is reduced in the DCP in the left eye.",
+def test_octa_vessel_density_without_a_plexus_is_both_and_a_place_after_a_feature_only_locates():
+    octa = OctaSorter()
+    assert octa.rewrite("Vessel density is reduced in the SCP and DCP in the left eye.") == {
+        "superficial_plexus": "Vessel density is reduced in the SCP and DCP in the left eye.",
+        "deep_plexus": "Vessel density is reduced in the SCP and DCP in the left eye.",
     }
+    assert octa.classify("Capillary dropout in the deep plexus.") == {"non_perfusion"}
+    assert octa.classify("Non-perfusion temporal to the FAZ, SCP density reduced.") == {
+        "non_perfusion", "superficial_plexus"}
 
 
 @pytest.mark.parametrize("text", ["", "...", "?" * 500, "OD: " * 300, "\x00\u202e weird", "a, " * 2000])

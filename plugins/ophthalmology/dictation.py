@@ -15,7 +15,7 @@ What it does, in order:
    negation ("no MAs, hemes or NV") stays one statement so the negation keeps
    its scope; a comma part that names nothing ("sharp", "2 quadrants") stays
    with the statement before it.
-3. Expand shorthand with :data:`~pixtralogist.plugins.ophthalmology.lexicon.ABBREVIATIONS`
+3. Expand shorthand with the eye lexicon's ``abbreviations`` (``data/lexicon/eye.yaml``)
    ("MAs" -> "microaneurysms", "CDR" -> "cup-to-disc ratio", "VH" -> "vitreous
    hemorrhage"); eye tokens inside a statement ("NVD OD") become the
    statement's eye; "?" is a hedge ("?NVE" / "NVE?" -> "possible NVE"); "2q"
@@ -33,7 +33,6 @@ instructions - is only data: it becomes sentences, never behaviour.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from pixtralogist.core.text import clean_text
 from pixtralogist.plugins.ophthalmology import lexicon
@@ -54,40 +53,21 @@ _TOKEN = re.compile(
     r"|(?P<word>[^\W_]+(?:['\u2019\-][^\W_]+)*)|(?P<other>.)",
     re.S,
 )
-_EYE_TOKENS = {"od": "right", "os": "left", "ou": "both", "re": "right", "le": "left"}
-_CASE_SENSITIVE_EYES = {"RE", "LE"}  # "re"/"le" in lower case are not eye tokens
+_EYES = lexicon.EYE.data["eyes"]
+_EYE_TOKENS: dict[str, str] = dict(_EYES["tokens"])
+_CASE_SENSITIVE_EYES = frozenset(_EYES["case_sensitive"])  # "re"/"le" in lower case are not eye tokens
 _NEG_START = re.compile(r"^\s*(?:no|not|without|negative\s+for|none|free\s+of|nor|neither|absence\s+of)\b", re.I)
 _NEG_ANY = re.compile(r"\b(?:no|not|without|negative|none|nor|neither)\b", re.I)
 _HEDGE = re.compile(r"\b(?:possible|possibly|probable|probably|likely|questionable|suspect\w*|suspicious|may|might|"
                     r"cannot\s+exclude|not\s+excluded|query|versus)\b", re.I)
 _LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
 
-# subject words -> (how the sentence names it, plural)
-_SUBJECTS: dict[str, tuple[str, bool]] = {
-    "disc": ("the optic disc", False), "discs": ("the optic discs", True), "optic disc": ("the optic disc", False),
-    "optic discs": ("the optic discs", True), "optic nerve head": ("the optic nerve head", False),
-    "optic nerve": ("the optic nerve", False), "nerve": ("the optic nerve", False),
-    "cup-to-disc ratio": ("the cup-to-disc ratio", False), "rim": ("the neuroretinal rim", False),
-    "macula": ("the macula", False), "maculae": ("the maculae", True), "fovea": ("the fovea", False),
-    "foveal reflex": ("the foveal reflex", False), "vessels": ("the retinal vessels", True),
-    "retinal vessels": ("the retinal vessels", True), "vasculature": ("the retinal vasculature", False),
-    "arteries": ("the retinal arteries", True), "arterioles": ("the retinal arterioles", True),
-    "veins": ("the retinal veins", True), "periphery": ("the periphery", False), "retina": ("the retina", False),
-    "media": ("the media", True), "vitreous": ("the vitreous", False), "lens": ("the lens", False),
-    "FAZ": ("the FAZ", False), "foveal avascular zone": ("the foveal avascular zone", False),
-    "vessel density": ("vessel density", False), "SCP": ("the SCP", False), "DCP": ("the DCP", False),
-    "SCP density": ("SCP vessel density", False), "DCP density": ("DCP vessel density", False),
-    "image quality": ("image quality", False), "signal strength": ("signal strength", False),
-}
-_PREDICATES = (
-    "within normal limits", "normal", "pink", "sharp", "flat", "attached", "clear", "healthy", "unremarkable",
-    "intact", "preserved", "enlarged", "reduced", "decreased", "increased", "irregular", "regular", "pale",
-    "swollen", "elevated", "tortuous", "attenuated", "dull", "absent", "present", "good", "adequate", "poor",
-    "stable", "unchanged", "symmetric", "crisp", "distinct", "well defined", "blurred", "cupped", "thin",
-    "thinned", "thickened", "round", "small", "large", "dilated", "narrowed", "gradable", "ungradable",
-)
-_ADVERBS = ("mildly", "slightly", "moderately", "markedly", "severely", "minimally", "not", "otherwise",
-            "possibly", "probably", "grossly", "somewhat", "very", "well", "still", "again", "now")
+_DICTATION = lexicon.EYE.dictation
+_SUBJECTS = lexicon.EYE.subjects  # "disc" -> how the sentence names it, and whether it is plural
+_PREDICATES = tuple(_DICTATION["predicates"])
+_ADVERBS = tuple(_DICTATION["adverbs"])
+_VALUED = frozenset(_DICTATION["valued"])  # subjects whose number is their value ("CDR 0.3")
+_ACRONYMS = frozenset(_DICTATION["acronyms"])
 _PRED_WORD = "(?:" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + ")"
 _SUBJECT_RE = re.compile(
     r"^(?:the\s+)?(?P<subj>" + "|".join(re.escape(s) for s in sorted(_SUBJECTS, key=len, reverse=True)) + r")\b"
@@ -145,11 +125,6 @@ def _eyes_of_token(token: str) -> frozenset[str]:
     return frozenset({side}) if side else frozenset()
 
 
-@lru_cache(maxsize=1)
-def _sorters():
-    from pixtralogist.plugins.ophthalmology.sorter import FundusSorter, OctaSorter
-
-    return FundusSorter(), OctaSorter()
 
 
 def _names_something(text: str) -> bool:
@@ -158,8 +133,8 @@ def _names_something(text: str) -> bool:
 
     if _SUBJECT_RE.match(text):
         return True
-    fundus, octa = _sorters()
-    return bool(fundus.scan(text) or octa.scan(text) or mentions_finding(text, extra_terms=lexicon.NLP_TERMS))
+    sorters = (lexicon.sorter_for("fundus"), lexicon.sorter_for("octa"))
+    return bool(any(s.scan(text) for s in sorters) or mentions_finding(text, extra_terms=lexicon.NLP_TERMS))
 
 
 def _is_bare(text: str) -> bool:
@@ -229,9 +204,9 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
         elif kind == "word" and low == "x" and prev is not None and prev[0] == "num" and nxt is not None and nxt[0] == "num":
             out.append(" x ")
         elif kind in ("word", "slash"):
-            exp = lexicon.ABBREVIATIONS.get(low)
+            exp = lexicon.EYE.expansion(low)
             if exp is None and kind == "slash" and low not in ("c/d", "a/v", "s/p", "w/o", "c/w", "h/o"):
-                words = [lexicon.ABBREVIATIONS.get(p.lower(), p) for p in tok.split("/")]
+                words = [lexicon.EYE.expansion(p) or p for p in tok.split("/")]
                 expanded = words != tok.split("/")  # "NVD/NVE": two findings, one "or" ("no NVD or NVE")
                 exp = (" or " if expanded and _NEG_ANY.search(text) else " and " if expanded else "/").join(words)
             out.append(exp if exp is not None else tok)
@@ -253,12 +228,11 @@ def _subject_sentence(text: str) -> str | None:
     rest = m.group("rest").strip()
     if rest.split(" ", 1)[0].lower() in _VERBS:
         return None  # already a sentence
-    key = next(k for k in _SUBJECTS if k.lower() == m.group("subj").lower())
-    name, plural = _SUBJECTS[key]
+    key = m.group("subj").lower()
+    name, plural = _SUBJECTS[key].say, _SUBJECTS[key].plural
     verb = "are" if plural else "is"
     v = _VALUE_RE.match(rest)
-    if v is not None and key in ("cup-to-disc ratio", "vessel density", "SCP density", "DCP density", "signal strength",
-                                 "FAZ", "foveal avascular zone"):
+    if v is not None and key in _VALUED:
         value = re.sub(r"^(?:of|is|=|~)\s*", "", v.group("value").strip(), flags=re.I)
         return f"{name} {verb} {value}{v.group('tail')}"
     p = _PRED_RE.match(rest)
@@ -320,7 +294,7 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     text = re.sub(r"(\d)\s*(mm2|mm|um)\b", r"\1 \2", text)
     text = _locate(text)
     first = text.split(" ", 1)[0]
-    if first not in lexicon.ACRONYMS:
+    if first not in _ACRONYMS:
         text = text[0].upper() + text[1:]
     return text + "."
 

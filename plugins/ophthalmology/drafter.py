@@ -79,9 +79,7 @@ class EyeDictationDrafter(DictationDraftBase):
         if self._sorter_for is not None:
             sorter = self._sorter_for(template)
         else:
-            from pixtralogist.plugins.ophthalmology.plugin import sorter_for
-
-            sorter = sorter_for(template.id)
+            sorter = lexicon.sorter_for(template.id)
         if sorter is None or not callable(getattr(sorter, "classify", None)):
             raise DraftingError(f"no region sorter for the ophthalmology template {template.id!r}")
         return sorter

@@ -57,18 +57,12 @@ def pixtralogist_route(case: Case) -> list[RouteScore]:
     return score_case(case)
 
 
-@lru_cache(maxsize=None)
-def sorter_for(template_id: str):
-    """The (shared, stateless) region sorter of one ophthalmology template, or None."""
-    from pixtralogist.plugins.ophthalmology.sorter import FundusSorter, OctaSorter
-
-    return {"fundus": FundusSorter, "octa": OctaSorter}.get(template_id, lambda: None)()
-
-
 @hookimpl
 def pixtralogist_region_sorter(specialty: str, template: Template):
     if specialty != NAME or template.id not in TEMPLATE_IDS:
         return None
+    from pixtralogist.plugins.ophthalmology.lexicon import sorter_for
+
     return sorter_for(template.id)
 
 
@@ -84,7 +78,7 @@ def pixtralogist_drafter(specialty: str, template: Template, model: ModelConfig)
         return None
     from pixtralogist.plugins.ophthalmology.drafter import EyeDictationDrafter
 
-    return EyeDictationDrafter(plugin_version=VERSION, plugin=NAME, sorter_for=lambda t: sorter_for(t.id))
+    return EyeDictationDrafter(plugin_version=VERSION, plugin=NAME)
 
 
 @hookimpl
