@@ -80,12 +80,13 @@ def sentence_caches() -> list:
     """The clear functions of every per-sentence cache the pipeline keeps (NLP attributes, region sorter)."""
     from pixtralogist.plugins.radiology import sorter as sorter_mod
 
-    modules = {"pixtralogist.core.nlp", "pixtralogist.plugins.radiology.sorter"}
+    modules = {"pixtralogist.core.nlp", "pixtralogist.plugins.radiology.sorter", "pixtralogist.kit.embedder"}
     caches: list = []
     for obj in gc.get_objects():
         if type(obj).__module__ in modules and isinstance(getattr(obj, "_cache", None), dict):
             caches.append(obj._cache.clear)
-    caches.append(sorter_mod._rule_regions.cache_clear)
+    # the rewriting grammar's rule cache (pixtralogist.kit.grammar since issue 12; a module function before)
+    caches.append(getattr(sorter_mod, "cache_clear", None) or sorter_mod._rule_regions.cache_clear)
     return caches
 
 

@@ -52,10 +52,10 @@ def sentence_caches() -> list:
 
     from pixtralogist.plugins.radiology import sorter as sorter_mod
 
-    modules = {"pixtralogist.core.nlp", "pixtralogist.plugins.radiology.sorter"}
+    modules = {"pixtralogist.core.nlp", "pixtralogist.plugins.radiology.sorter", "pixtralogist.kit.embedder"}
     found = [obj._cache.clear for obj in gc.get_objects()
              if type(obj).__module__ in modules and isinstance(getattr(obj, "_cache", None), dict)]
-    return found + [sorter_mod._rule_regions.cache_clear]
+    return found + [getattr(sorter_mod, "cache_clear", None) or sorter_mod._rule_regions.cache_clear]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,8 +18,9 @@ How a report becomes findings (:func:`extract_findings`):
    skipped.
 2. **Concepts.** The specialty's finding vocabulary
    (:class:`~pixtralogist.core.vocabulary.FindingVocabulary`; by default
-   :func:`pixtralogist.plugins.radiology.lexicon_findings.finding_vocabulary`,
-   built on :data:`pixtralogist.core.concepts.DEFAULT_CONCEPTS`) maps synonyms to one
+   :func:`pixtralogist.kit.vocabulary.finding_vocabulary` of the radiology plugin's chest
+   radiograph lexicon, ``plugins/radiology/data/lexicon/cxr.yaml``: the same concepts the kit's
+   extractor and drafter read, built on :data:`pixtralogist.core.concepts.DEFAULT_CONCEPTS`) maps synonyms to one
    concept ("enlarged heart", "cardiac enlargement" and "cardiomegaly" are
    one finding; "consolidation", "infiltrate" and "airspace disease" are
    one). Overlapping matches keep the longest ("subcutaneous emphysema" is
@@ -117,14 +118,15 @@ METRIC = "offline-finding-match"
 # --- vocabulary ----------------------------------------------------------------------------
 
 # The concepts, organ statements, umbrellas and equivalences come from the specialty's finding
-# vocabulary (pixtralogist.plugins.radiology.lexicon_findings.finding_vocabulary() by default).
+# vocabulary: a kit lexicon's concepts and ``data.comparator`` (the radiology chest radiograph one by default).
 
 
 def default_vocabulary() -> FindingVocabulary:
-    """The chest radiograph finding vocabulary of the radiology plugin's lexicon."""
-    from pixtralogist.plugins.radiology.lexicon_findings import finding_vocabulary
+    """The chest radiograph finding vocabulary of the radiology plugin's lexicon (one shared instance)."""
+    from pixtralogist.kit.vocabulary import finding_vocabulary
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
 
-    return finding_vocabulary()
+    return finding_vocabulary(lexicon_for("cxr"))
 
 
 _SEVERITY: tuple[tuple[int, str], ...] = (

@@ -32,6 +32,8 @@ Lexicon keys read here (``dictation:`` section)::
     implied:                                          # words a bare noun implies in this study
       - {noun: effusion, add: pleural, unless_after: [pericardial, joint], plural_after: bilateral}
     trailing_locations: '(?:right|left) (?:upper|middle|lower) lobe|bases'   # "opacity RUL" -> "... in the RUL"
+    locations:                                        # more trailing places and how they attach
+      - {pattern: '(?:thoracic|lumbar) spine', say: of the}   # "degenerative changes T-spine" -> "... of the thoracic spine"
     finding_terms: [embolism, infarct]                # finding words beyond the core vocabulary, for the
                                                       # sentence analyser (negation, hedging, abnormality)
 """
@@ -58,6 +60,8 @@ class DictationProfile:
     no_acute: str = "No acute abnormality."
     implied: tuple[dict, ...] = ()
     trailing_location: re.Pattern[str] | None = None
+    #: ``((pattern, preposition), ...)``: "degenerative changes thoracic spine" -> "... of the thoracic spine".
+    trailing_other: tuple[tuple[re.Pattern[str], str], ...] = ()
     finding_terms: tuple[str, ...] = ()
     finding_nouns: frozenset[str] = frozenset()
     subjects: dict[str, Subject] = field(default_factory=dict)
@@ -73,6 +77,10 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
     loc = d.get("trailing_locations")
     trailing = re.compile(
         r"^(?P<head>.*?\b(?P<noun>[\w-]+))\s+(?P<loc>" + loc + r")(?P<end>[.!]?)$", re.I) if loc else None
+    other = tuple(
+        (re.compile(r"^(?P<head>.*?\b(?P<noun>[\w-]+))\s+(?P<loc>" + str(r["pattern"]) + r")(?P<end>[.!]?)$", re.I),
+         str(r.get("say") or "in the"))
+        for r in d.get("locations") or ())
     subjects = dict(lexicon.subjects)
     forward, reverse = _subject_patterns(subjects) if subjects else (None, None)
     return DictationProfile(
@@ -80,6 +88,7 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         no_acute=str(d.get("no_acute") or "No acute abnormality."),
         implied=tuple(dict(r) for r in d.get("implied") or ()),
         trailing_location=trailing,
+        trailing_other=other,
         finding_terms=terms,
         finding_nouns=frozenset(t.split()[-1] for t in FINDING_TERMS),
         subjects=subjects,
@@ -308,8 +317,11 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     ok = nxt[1].lower() not in {"line", "lines", "cell", "cells"} and (
                         prev is None or prev[1].lower() not in {"kerley", "vitamin", "hepatitis", "type", "group"}
                     )
-                if not ok and is_letter and nxt is None and prev is not None and prev[1].lower() in {"the", "on"}:
-                    ok = True  # "effusion on the L"
+                if not ok and is_letter and nxt is None and prev is not None and prev[1].lower() in {"the", "on", "to"}:
+                    ok = True  # "effusion on the L", "shift to L"
+                if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
+                        and toks[i + 1][0] == "ws" and i > 0:
+                    ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs" (not "L1", not a leading "L 5")
                 out.append(_LATERALITY[low] if ok else tok)
                 continue
             ctx = _context_word(low, tok, prev, nxt, prev_num, next_word)
@@ -328,7 +340,11 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
             exp = _expand_word(tok)
             if exp is None:
                 parts = tok.split("/")
-                exp = "/".join(_expand_word(p) or p for p in parts)
+                words = [_expand_word(p) for p in parts]
+                if all(w is not None and " " in w for w in words):
+                    exp = " and ".join(words)  # "RA/RV" -> "right atrium and right ventricle"
+                else:
+                    exp = "/".join(w or p for w, p in zip(words, parts))
             out.append(exp)
             continue
         # other characters
@@ -388,7 +404,7 @@ def _is_bare(text: str) -> bool:
 
 
 _ATTACH_START = re.compile(
-    r"^(?:-?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
+    r"^(?:[-~]?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
     r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
     r"which|that|slightly|minimally|mildly|grossly)\b)",
@@ -396,14 +412,70 @@ _ATTACH_START = re.compile(
 )
 
 
+# a comma part that interprets the statement before it ("RLL consolidation, c/w pneumonia")
+_INTERPRETS = re.compile(
+    r"^(?:consistent with|compatible with|(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|likely|"
+    r"probably|may represent|favou?r(?:ing|s)?|in keeping with)\b", re.I)
+_COMPARISON_ONLY = re.compile(
+    r"^(?:(?:left|right) (?:greater|less|more) than (?:left|right)|(?:on the )?(?:left|right|bilateral)(?: side| sided)?)$", re.I)
+# words a qualifier-only part may hold besides the lexicon's qualifiers (sides, lobes, numbers, units)
+_QUALIFIER_FILLER = re.compile(
+    r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
+    r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+
+
 def _is_attachment(text: str) -> bool:
-    """A comma part that only describes the previous statement (size, place, change, hedge)."""
-    return (
-        _ATTACH_START.match(text) is not None
-        and not mentions_finding(text)
-        and not _NEG_ANY_RE.search(text)
-        and _subject_sentence(text, False) is None
-    )
+    """A comma part that only describes the previous statement: a size, place, change or hedge
+    ("3 cm rim at the hilum", "likely atelectasis"), qualifiers only (", mild", ", old", ", age
+    indeterminate", ", suspicious"), or an interpretation (", c/w pneumonia")."""
+    if _NEG_ANY_RE.search(text) or _subject_sentence(text, False) is not None:
+        return False
+    if _INTERPRETS.match(text) or _COMPARISON_ONLY.match(text) or _qualifier_only(text):
+        return True
+    if mentions_finding(text):
+        return False
+    return _ATTACH_START.match(text) is not None
+
+
+def _qualifier_only(text: str) -> bool:
+    """Whether ``text`` is nothing but the lexicon's qualifier words (severity, temporality,
+    certainty, morphology), sides, lobes, numbers and units."""
+    rx = _qualifier_re(_profile().lexicon)
+    if rx is None or not rx.search(text):
+        return False
+    return not _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
+
+
+@lru_cache(maxsize=64)
+def _qualifier_re(lexicon: Lexicon) -> re.Pattern[str] | None:
+    alts = []
+    for c in lexicon.of_kind("qualifier"):
+        alts += [r"\s+".join(re.escape(w) for w in t.lower().split()).replace(r"\-", r"[-\s]?") for t in c.synonyms]
+        alts += list(c.patterns)
+    alts.sort(key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])", re.I) if alts else None
+
+
+def _severity_word(text: str) -> bool:
+    """A single word of the lexicon's severity scale or a temporal/extent word that reads before
+    its noun ("mild", "small", "chronic", "complete")."""
+    word = text.strip().lower()
+    return " " not in word and (word in _profile().lexicon.severity or word in _PREPOSED)
+
+
+_PREPOSED = {"chronic", "acute", "old", "new", "subacute", "remote", "healed", "complete", "partial", "diffuse",
+             "focal", "patchy", "extensive", "minimal", "trace"}
+
+
+def _attach(statement: str, part: str) -> str:
+    """``part`` attached to ``statement``: a single severity word goes in front ("Cardiomegaly",
+    "mild" -> "mild cardiomegaly"); anything else follows after a comma."""
+    if _severity_word(part) and not _NEG_START_RE.match(statement) and _subject_sentence(statement, False) is None \
+            and not _severity_word(statement.split(" ", 1)[0]):
+        first = statement.split(" ", 1)[0]
+        lowered = statement if (len(first) > 1 and first[1:2].isupper()) else statement[:1].lower() + statement[1:]
+        return f"{part.strip().lower()} {lowered}"
+    return f"{statement}, {part}"
 
 
 _INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)
@@ -417,7 +489,7 @@ def _merge_lists(parts: list[str]) -> list[str]:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
         if out and not conj and _is_attachment(part):
-            out[-1] = f"{out[-1]}, {part}"  # "small R ptx, 3 cm rim at the hilum": one statement
+            out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
             continue
         inner = _INNER_OR.match(part)
         if out and not conj and inner and _is_bare(inner.group(1)):
@@ -465,7 +537,8 @@ def _split_and(text: str) -> list[str]:
         left_complete = mentions_finding(left) or _subject_sentence(left, False) is not None
         right_stmt = _subject_sentence(right, False) is not None
         right_neg = bool(_LEAD_CUE.match(right))  # its own leading negation or hedge
-        right_complete = right_stmt or right_neg or (mentions_finding(right) and len(right.split()) >= 2)
+        head = right.split(",", 1)[0]  # an attached tail (", compatible with ...") does not make it a finding
+        right_complete = right_stmt or right_neg or (mentions_finding(head) and len(head.split()) >= 2)
         left_neg = bool(_NEG_ANY_RE.search(left))
         left_hedged = bool(_HEDGE_WORDS_RE.search(left))
         # a hedge, negation or plural verb after the start of the right side may govern both sides:
@@ -517,10 +590,11 @@ def _implied(text: str, rule: dict) -> str:
 def _locate(text: str) -> str:
     """'ground-glass opacity right upper lobe' -> '... opacity in the right upper lobe'."""
     prof = _profile()
-    m = prof.trailing_location.match(text) if prof.trailing_location is not None else None
-    if m is None or m.group("noun").lower() not in prof.finding_nouns:
-        return text
-    return f"{m.group('head')} in the {m.group('loc')}{m.group('end')}"
+    for rx, say in ((prof.trailing_location, "in the"),) + prof.trailing_other:
+        m = rx.match(text) if rx is not None else None
+        if m is not None and m.group("noun").lower() in prof.finding_nouns:
+            return f"{m.group('head')} {say} {m.group('loc')}{m.group('end')}"
+    return text
 
 
 _NUMBER_FIXES = (

@@ -31,6 +31,7 @@ from typing import Literal
 
 from pixtralogist.core.drafting import (
     DictationDraftBase,
+    Row,
     cap_impression,
     coverage_flags,
     impression_from_findings,
@@ -138,7 +139,21 @@ class KitDrafter(DictationDraftBase):
         return triage(sentences, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
 
     def rows(self, statements, template):
-        return super().rows([s.text for s in statements if s.kind == "finding"], template)
+        """Finding statements -> rows; a statement whose tail only qualifies its head ("R hilar mass
+        ~4 cm, suspicious for malignancy") goes whole to the head's region."""
+        findings = [s.text for s in statements if s.kind == "finding"]
+        sorter = self.region_sorter(template)
+        names = set(template.region_names)
+        out: list[Row] = []
+        for text in findings:
+            head, _, tail = text.partition(", ")
+            if tail and all(self.extractor.is_qualifier(p) for p in tail.split(", ")):
+                regs = set(sorter.classify(head)) & names
+                if len(regs) == 1:
+                    out.append(Row(next(iter(regs)), text, text))
+                    continue
+            out.extend(super().rows([text], template))
+        return out
 
     # -- concluding ------------------------------------------------------------------
     def conclude(
@@ -161,8 +176,15 @@ class KitDrafter(DictationDraftBase):
             draft = super().draft(case, template)
         finally:
             self._local.statements = None
-        indication = " ".join(s.text for s in statements if s.kind == "indication") or None
+        indication = " ".join(_as_dictated(s.text, case.notes or "") for s in statements if s.kind == "indication") or None
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
         if indication is None and not not_placed:
             return draft
         return draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+
+
+def _as_dictated(sentence: str, notes: str) -> str:
+    """``sentence`` in the letter case the clinician dictated ("65M SOB.", not "65m sob.")."""
+    body = sentence.rstrip(".")
+    m = re.search(re.escape(body), notes, re.I) if body else None
+    return (m.group(0) + sentence[len(body):]) if m else sentence

@@ -27,13 +27,12 @@ How it reads:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from pixtralogist.core.concepts import laterality_of
-from pixtralogist.core.nlp import parse_size_mm
+from pixtralogist.core.nlp import parse_laterality, parse_size_mm
 from pixtralogist.core.spelling import americanize
 from pixtralogist.core.text import clean_text, split_sentences
 from pixtralogist.kit.cues import CueSet, base_cues
@@ -45,6 +44,9 @@ Status = Literal["present", "absent", "uncertain", "historical"]
 
 _LATERAL = {"l": "left", "r": "right", "b": "bilateral", "lt": "left", "rt": "right", "bil": "bilateral"}
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'/&+-]*[A-Za-z/&+]|[A-Za-z&]|\d+(?:\.\d+)?|\S")
+_INTERPRETS = re.compile(
+    r"^(?:consistent with|compatible with|(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|likely|"
+    r"probably|possibly|may represent|favou?r(?:ing|s)?|in keeping with|c/w)\b", re.I)
 _SIZE_ONLY = re.compile(r"^(?:~|approx(?:imately)?|about|up to|measuring|measures)?\s*\d+(?:\.\d+)?\s*(?:x\s*\d+(?:\.\d+)?\s*)*(?:mm|cm)\b", re.I)
 
 
@@ -140,10 +142,14 @@ class Extractor:
 
     :param lexicon: the specialty's lexicon (:func:`~pixtralogist.kit.lexicon.load_lexicon`).
     :param cues: the cue rules (default: the kit's base cues extended by the lexicon's ``cues``).
+    :param region_of: a region sorter's ``classify``: when given, a mention's region is the one
+        region of its location and words ("hilar mass" -> the hila's region), else its concept's.
     """
 
-    def __init__(self, lexicon: Lexicon, cues: CueSet | None = None) -> None:
+    def __init__(self, lexicon: Lexicon, cues: CueSet | None = None,
+                 region_of: Callable[[str], frozenset[str]] | None = None) -> None:
         self.lexicon = lexicon
+        self.region_of = region_of
         self.cues = cues if cues is not None else base_cues().extend(lexicon.cues)
         self._targets, self._target_concepts = _matcher(lexicon.of_kind("finding", "device"))
         self._anatomy, self._anatomy_concepts = _matcher(lexicon.of_kind("anatomy"))
@@ -161,6 +167,8 @@ class Extractor:
         low = self.normalise(part).lower().strip(" .?")
         if not low:
             return True
+        if _INTERPRETS.match(low) or part.lstrip().startswith("?"):
+            return True  # ", suspicious for malignancy", ", c/w pneumonia", "? dissection": about the finding before
         if self._targets.search(low):
             return False
         if _SIZE_ONLY.match(low):
@@ -199,7 +207,7 @@ class Extractor:
         anatomy = [(m.group(), self._anatomy_concepts[m.lastgroup]) for m in self._anatomy.finditer(low)]
         location = anatomy[0][0] if anatomy else None
         loc_region = next((c.region for _, c in anatomy if c.region), None)
-        side = laterality_of(low)
+        side = parse_laterality(low)
         size = parse_size_mm(low)
         quals = tuple(m.group() for m in self._qualifier.finditer(low))
         out = []
@@ -214,6 +222,10 @@ class Extractor:
             else:
                 status = "present"
             region = (loc_region or concept.region) if (concept.follows_anatomy or not concept.region) else concept.region
+            if self.region_of is not None:
+                where = location if location and concept.kind != "device" else ""  # a device is not where it sits
+                regs = self.region_of(f"{where} {norm[s:e]}".strip())
+                region = next(iter(regs)) if len(regs) == 1 else region
             out.append(Mention(
                 concept=concept.id, kind=concept.kind, text=norm[s:e], region=region, status=status,
                 laterality=side, location=location, severity=sev, size_mm=size, qualifiers=quals,

@@ -32,6 +32,8 @@ A lexicon file (``plugins/<specialty>/data/lexicon/<template>.yaml``) holds, all
       rules:
         - [others, 'technique|comparison']
         - [lung, 'lungs?']
+      contexts:                    # rules scanned first in sentences every `when` pattern matches
+        - {when: ['\bpacemaker'], first: [[others, '\btip in the \w+']]}
     dictation: {...}               # reader settings (see pixtralogist.kit.dictation.DictationProfile)
     data: {...}                    # anything else the specialty's own rule functions read
 
@@ -143,6 +145,9 @@ class Lexicon:
     cues: tuple[Mapping[str, Any], ...] = ()
     sorter_rules: tuple[tuple[str, str], ...] = ()
     device: str | None = None
+    #: ``((when patterns, rules tried first), ...)``: in a sentence every ``when`` pattern matches
+    #: (the first such context), its rules are scanned before ``sorter_rules``.
+    sorter_contexts: tuple[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
     sorter_options: Mapping[str, Any] = field(default_factory=dict)
     dictation: Mapping[str, Any] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
@@ -189,6 +194,7 @@ class Lexicon:
             cues=self.cues + other.cues,
             sorter_rules=self.sorter_rules + other.sorter_rules,
             device=other.device or self.device,
+            sorter_contexts=self.sorter_contexts + other.sorter_contexts,
             sorter_options={**self.sorter_options, **other.sorter_options},
             dictation={**self.dictation, **other.dictation},
             data=_deep_merge(self.data, other.data),
@@ -274,10 +280,10 @@ SORTER_OPTIONS = {"places_after_findings_locate": bool, "comma_clauses": bool, "
 def _sorter_options(sorter: Mapping[str, Any], where: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in sorter.items():
-        if key in ("rules", "device"):
+        if key in ("rules", "device", "contexts"):
             continue
         if key not in SORTER_OPTIONS:
-            raise LexiconError(f"{where}: unknown sorter option {key!r}; allowed: rules, device, {sorted(SORTER_OPTIONS)}")
+            raise LexiconError(f"{where}: unknown sorter option {key!r}; allowed: rules, device, contexts, {sorted(SORTER_OPTIONS)}")
         if not isinstance(value, SORTER_OPTIONS[key]):
             raise LexiconError(f"{where}: sorter option {key!r} must be a {SORTER_OPTIONS[key].__name__}, got {value!r}")
         out[key] = _check_pattern(value, f"{where} sorter {key}") if key == "shared_tail" else value
@@ -307,6 +313,13 @@ def lexicon_from_mapping(raw: Mapping[str, Any], where: str = "<lexicon>") -> Le
         if not (isinstance(rule, (list, tuple)) and len(rule) == 2):
             raise LexiconError(f"{where}: sorter rule {i} must be [tag, pattern], got {rule!r}")
         rules.append((str(rule[0] or ""), _check_pattern(str(rule[1]), f"{where} sorter rule {i}")))
+    contexts: list[tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = []
+    for i, ctx in enumerate(sorter.get("contexts") or ()):
+        if not isinstance(ctx, Mapping) or not ctx.get("when") or not ctx.get("first"):
+            raise LexiconError(f"{where}: sorter context {i} needs 'when' (patterns) and 'first' (rules)")
+        when = tuple(_check_pattern(w, f"{where} sorter context {i}") for w in _strs(ctx["when"], where))
+        first = tuple((str(r[0] or ""), _check_pattern(str(r[1]), f"{where} sorter context {i}")) for r in ctx["first"])
+        contexts.append((when, first))
     cues = tuple(raw.get("cues") or ())
     for i, group in enumerate(cues):
         if not isinstance(group, Mapping) or "category" not in group:
@@ -324,6 +337,7 @@ def lexicon_from_mapping(raw: Mapping[str, Any], where: str = "<lexicon>") -> Le
         cues=cues,
         sorter_rules=tuple(rules),
         device=_check_pattern(sorter["device"], f"{where} sorter device") if sorter.get("device") else None,
+        sorter_contexts=tuple(contexts),
         sorter_options=_sorter_options(sorter, where),
         dictation=dict(raw.get("dictation") or {}),
         data=dict(raw.get("data") or {}),

@@ -46,7 +46,7 @@ from pixtralogist.core.text import split_sentences
 from pixtralogist.kit.lexicon import Lexicon
 from pixtralogist.kit.rewriter import ClauseRewriter
 
-__all__ = ["Scanner", "LexiconSorter", "Classification", "accuracy"]
+__all__ = ["Scanner", "ContextScanner", "LexiconSorter", "Classification", "accuracy"]
 
 _WS = re.compile(r"\s+")
 _SEGMENT = re.compile(r"[,;]|\s(?:and|or|nor)\s")
@@ -78,6 +78,34 @@ class Scanner:
         return [(tags[idx[m.lastgroup]], m.group(), m.start()) for m in self.rx.finditer(text)]
 
 
+class ContextScanner:
+    """A :class:`Scanner` of ``rules``, with other rules tried first in some sentences.
+
+    :param contexts: ``((when patterns, first rules), ...)``: in a sentence every ``when``
+        pattern matches (the first such context), ``first`` rules are scanned before ``rules``
+        ("tip in the right atrium" is only a location in a sentence about a device).
+    """
+
+    def __init__(self, rules: Sequence[tuple[str, str]],
+                 contexts: Sequence[tuple[Sequence[str], Sequence[tuple[str, str]]]] = ()) -> None:
+        self.base = Scanner(list(rules))
+        self.contexts = [(tuple(re.compile(w) for w in when), Scanner(list(first) + list(rules)))
+                         for when, first in contexts]
+
+    def pick(self, text: str) -> Scanner:
+        """The scanner for ``text`` (lower-cased, normalised)."""
+        for when, scanner in self.contexts:
+            if all(w.search(text) for w in when):
+                return scanner
+        return self.base
+
+    def scan(self, text: str) -> list[tuple[str, str]]:
+        return self.pick(text).scan(text)
+
+    def hits(self, text: str) -> list[tuple[str, str, int]]:
+        return self.pick(text).hits(text)
+
+
 @dataclass(frozen=True)
 class Classification:
     """Why a sentence got its regions: ``source`` is ``"anatomy"``, ``"finding"``, ``"others"``,
@@ -99,6 +127,7 @@ class LexiconSorter:
     :param catch_all: the region for sentences nothing else claims (default ``"others"``).
     :param is_qualifier: comma part -> whether it only qualifies the clause before it (kept
         with it when a sentence is split; default: no such test).
+    :param contexts: rules tried first in some sentences (see :class:`ContextScanner`).
     :param places_after_findings_locate: findings count in every list item and anatomy after a
         finding only locates it (see the module docstring).
     :param comma_clauses: / :param shared_tail: the clause rewriter's options
@@ -114,6 +143,7 @@ class LexiconSorter:
         device: str | None = None,
         catch_all: str = "others",
         is_qualifier: Callable[[str], bool] | None = None,
+        contexts: Sequence[tuple[Sequence[str], Sequence[tuple[str, str]]]] = (),
         places_after_findings_locate: bool = False,
         comma_clauses: bool = False,
         shared_tail: str | None = None,
@@ -129,7 +159,7 @@ class LexiconSorter:
                 if name not in self.regions:
                     raise ValueError(f"lexicon tag {tag!r} names a region the template {template_id!r} lacks")
         self.catch_all = catch_all
-        self._scanner = Scanner(list(rules))
+        self._scanner = ContextScanner(rules, contexts)
         self._device = re.compile(device) if device else None
         self.rewriter = ClauseRewriter(self.classify, catch_all, is_qualifier, comma_clauses=comma_clauses,
                                        shared_tail=re.compile(shared_tail, re.I) if shared_tail else None)
@@ -143,7 +173,7 @@ class LexiconSorter:
             raise ValueError(f"lexicon {lexicon.name!r} names no regions; pass regions=")
         return cls(template_id, regs, lexicon.sorter_rules, device=lexicon.device,
                    catch_all=lexicon.catch_all or ("others" if "others" in regs else regs[-1]),
-                   is_qualifier=is_qualifier, **lexicon.sorter_options)
+                   is_qualifier=is_qualifier, contexts=lexicon.sorter_contexts, **lexicon.sorter_options)
 
     # -- classification ---------------------------------------------------------
     def scan(self, sentence: str) -> list[tuple[str, str]]:

@@ -163,10 +163,11 @@ def test_errors_in_paraphrased_wording_are_still_found(ref, cand, kind):
 def test_vocabulary_comes_from_the_specialty_lexicon():
     from pixtralogist.core.vocabulary import FindingVocabulary
     from pixtralogist.finetune.comparator import OfflineComparator, default_vocabulary
-    from pixtralogist.plugins.radiology.lexicon_findings import finding_vocabulary
+    from pixtralogist.kit.vocabulary import finding_vocabulary
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
 
-    assert default_vocabulary() is finding_vocabulary()
-    assert "pneumothorax" in dict(finding_vocabulary().terms)
+    assert default_vocabulary() is finding_vocabulary(lexicon_for("cxr"))
+    assert "pneumothorax" in dict(default_vocabulary().terms)
     # another specialty brings its own vocabulary; British spelling is normalised for it too
     derm = FindingVocabulary(terms=(("erythema", (r"erythema(?:tous)?",)), ("tumor", (r"tumou?rs?",))))
     comp = OfflineComparator(vocabulary=derm, semantic=False)
