@@ -78,7 +78,7 @@ def pixtralogist_drafter(specialty: str, template: Template, model: ModelConfig)
         return None
     from pixtralogist.plugins.ophthalmology.drafter import EyeDictationDrafter
 
-    return EyeDictationDrafter(plugin_version=VERSION, plugin=NAME)
+    return EyeDictationDrafter(template, plugin_version=VERSION, plugin=NAME)
 
 
 @hookimpl
