@@ -25,6 +25,11 @@ What it does, in order:
    the eye ("... in the right eye") when the statement has one, capitalise and
    end with a period.
 
+Every word it knows (shorthand, subjects, predicates, eye tokens) is the eye lexicon's data. It
+is the one piece of the plugin not yet on the kit: :func:`pixtralogist.kit.parse_dictation` has
+no per-eye sections ("OD: ... OS: ..."), eye predicates or "names nothing, stays with the
+statement before" yet, and measured worse on eye dictation (benchmarks/dictation.py).
+
 Negation and hedging words are always kept; nothing is made more certain than
 dictated and no eye is guessed. Any text - including text that looks like
 instructions - is only data: it becomes sentences, never behaviour.
@@ -37,7 +42,7 @@ import re
 from pixtralogist.core.text import clean_text
 from pixtralogist.plugins.ophthalmology import lexicon
 
-__all__ = ["Statement", "parse_dictation", "parse_statements"]
+__all__ = ["parse_dictation"]
 
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
@@ -82,17 +87,6 @@ _PRED_RE = re.compile(
 _VALUE_RE = re.compile(r"^(?P<value>(?:of\s+|is\s+|=\s*|~\s*)?(?:approximately\s+)?\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?"
                        r"(?:\s*(?:mm2|mm|%|/10|microns?|um|µm))?)(?P<tail>.*)$", re.I)
 _VERBS = {"is", "are", "was", "were", "appears", "appear", "looks", "look", "seems", "remains", "remain", "shows", "show"}
-
-
-class Statement(str):
-    """A finished sentence (a ``str``) that also remembers the eye(s) it was dictated for."""
-
-    eyes: frozenset[str]
-
-    def __new__(cls, text: str, eyes: frozenset[str] = frozenset()) -> "Statement":
-        obj = super().__new__(cls, text)
-        obj.eyes = eyes
-        return obj
 
 
 # --- splitting -----------------------------------------------------------------------------------
@@ -299,37 +293,6 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     return text + "."
 
 
-def parse_statements(text: str | None) -> list[Statement]:
-    """Like :func:`parse_dictation`, each sentence also carrying the eye(s) it was dictated for."""
-    if not text or not isinstance(text, str):
-        return []
-    text = clean_text(text)
-    out: list[Statement] = []
-    for line in text.split("\n"):
-        line = _HEADER.sub("", _BULLET.sub("", line))
-        for segment, seg_eyes in _segments(line):
-            for clause in _STRONG_SPLIT.split(segment):
-                parts = [p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()]
-                expanded = []
-                for raw in parts:
-                    if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
-                        raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
-                    exp, eyes, q = _expand(raw)
-                    if exp:
-                        expanded.append((_hedged(exp) if q else exp, eyes))
-                texts = [e for e, _ in expanded]
-                eyes_by_text = {}
-                for e, eyes in expanded:
-                    eyes_by_text.setdefault(e, eyes)
-                for stmt in _merge(texts):
-                    own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
-                    eyes = own or seg_eyes
-                    done = _finish(stmt, eyes)
-                    if done:
-                        out.append(Statement(done, eyes or lexicon.eyes_of(done)))
-    return out
-
-
 def parse_dictation(text: str | None) -> list[str]:
     """Full report sentences from dictation or shorthand (``[]`` for empty text).
 
@@ -337,4 +300,23 @@ def parse_dictation(text: str | None) -> list[str]:
     :return: sentences, capitalised and ending with a period, in dictation order, each naming
         its eye when the dictation gave one.
     """
-    return [str(s) for s in parse_statements(text)]
+    if not text or not isinstance(text, str):
+        return []
+    out: list[str] = []
+    for line in clean_text(text).split("\n"):
+        line = _HEADER.sub("", _BULLET.sub("", line))
+        for segment, seg_eyes in _segments(line):
+            for clause in _STRONG_SPLIT.split(segment):
+                expanded = []
+                for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
+                    if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
+                        raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
+                    exp, eyes, q = _expand(raw)
+                    if exp:
+                        expanded.append((_hedged(exp) if q else exp, eyes))
+                for stmt in _merge([e for e, _ in expanded]):
+                    own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
+                    done = _finish(stmt, own or seg_eyes)
+                    if done:
+                        out.append(done)
+    return out
