@@ -204,6 +204,20 @@ def test_dictation_keeps_eyes_negation_and_hedges():
     assert lexicon.eyes_of(parse_dictation("le fundus est normal")[0]) == set()
 
 
+def test_the_vocabulary_is_kit_lexicon_data():
+    eye = lexicon.EYE
+    assert {eye.expansion(t) for t in ("NVD", "nve", "CSME", "npdr", "PDR", "cws", "irh")} == {
+        "neovascularization of the disc", "neovascularization elsewhere", "clinically significant macular edema",
+        "non-proliferative diabetic retinopathy", "proliferative diabetic retinopathy", "cotton wool spots",
+        "intraretinal hemorrhages"}
+    assert eye.expansion("w/o") == "without"  # the kit's base shorthand comes with it
+    assert all(eye.concept(i).patterns for i in eye.data["icdr_lesions"])
+    for tid in ("fundus", "octa"):
+        lex = lexicon.lexicon_for(tid)
+        assert lex.regions == tuple(get_template(tid).region_names) and lex.sorter_rules
+        assert lex.sources[-1].endswith(f"{tid}.yaml")
+
+
 # --- region sorter ---------------------------------------------------------------------------------
 
 FUNDUS_LABELLED = [
