@@ -64,16 +64,9 @@ SNIPPETS = frozenset(GRADE_SNIPPETS.values()) | {SCALE, DME_SEPARATE, DME_SEVERI
 
 _DME_DETAIL = re.compile(r"cent(?:er|re)[- ]involv\w*|\b(?:mild|moderate|severe)\b|\bfovea\w*|\bdisc\s+diameters?\b|"
                          r"\b\d+(?:\.\d+)?\s*(?:mm|um|µm|microns?)\b|\bcsme\b|clinically\s+significant", re.I)
-#: Concepts compared between findings and impression for laterality (lesions plus a few more).
+#: Concepts compared between findings and impression for laterality (besides the lesions): lexicon data.
 _EXTRA_CONCEPTS: dict[str, re.Pattern[str]] = {
-    "retinal_detachment": re.compile(r"(?:retinal\s+|tractional\s+)?detachment|\brd\b", re.I),
-    "disc_swelling": re.compile(r"disc\s+(?:swelling|o?edema)|papill\w*o?edema|swollen\s+disc", re.I),
-    "disc_pallor": re.compile(r"pallor|pale\s+disc", re.I),
-    "non_perfusion": re.compile(r"non-?\s?perfus\w*|capillary\s+drop-?\s?out", re.I),
-    "faz": re.compile(r"\bfaz\b|foveal\s+avascular\s+zone", re.I),
-    "epiretinal_membrane": re.compile(r"epiretinal\s+membrane|\berm\b", re.I),
-    "drusen": re.compile(r"\bdrusen\b", re.I),
-}
+    c: re.compile("|".join(lexicon.EYE.concept(c).patterns), re.I) for c in lexicon.EYE.data["laterality_concepts"]}
 _NEG = re.compile(r"^\s*(?:no|without|negative\s+for|absence\s+of)\b", re.I)
 
 
