@@ -47,6 +47,7 @@ from functools import lru_cache
 
 from pixtralogist.core.nlp import FINDING_TERMS, mentions_finding
 from pixtralogist.core.text import clean_text
+from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
 __all__ = ["DictationProfile", "expand_shorthand", "parse_dictation", "profile_for_lexicon"]
@@ -412,10 +413,6 @@ _ATTACH_START = re.compile(
 )
 
 
-# a comma part that interprets the statement before it ("RLL consolidation, c/w pneumonia")
-_INTERPRETS = re.compile(
-    r"^(?:consistent with|compatible with|(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|likely|"
-    r"probably|may represent|favou?r(?:ing|s)?|in keeping with)\b", re.I)
 _COMPARISON_ONLY = re.compile(
     r"^(?:(?:left|right) (?:greater|less|more) than (?:left|right)|(?:on the )?(?:left|right|bilateral)(?: side| sided)?)$", re.I)
 # words a qualifier-only part may hold besides the lexicon's qualifiers (sides, lobes, numbers, units)

@@ -7,9 +7,10 @@
 2. :func:`triage` sorts the sentences: demographics and the clinical question ("65M SOB",
    "eval for PNA": the lexicon's ``context`` concepts, in a sentence without a finding) go to the
    draft's ``indication``; recommendations ("recommend CT in 3 months": ``recommendation``
-   concepts) go to the impression, after the findings, never to a findings region; a sentence
-   that is nothing but qualifiers ("Mild.") is listed in ``not_placed``, never guessed into a
-   region; everything else is a finding statement.
+   concepts, opening the sentence or in a sentence without a finding) go to the impression, after
+   the findings, never to a findings region; a short sentence that is nothing but qualifiers and
+   names no anatomy ("Mild.", "Suspicious.") is listed in ``not_placed``, never guessed into a region
+   ("Stable." is a statement: it compares with the last study); everything else is a finding.
 3. The findings go through :class:`~pixtralogist.core.drafting.DictationDraftBase` (region
    sorter, rewritten multi-region sentences that never claim more than dictated, template
    defaults for the regions nothing was dictated for, provenance).
@@ -80,18 +81,29 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     a finding even when it also names the clinical context ("65M with R effusion")."""
     ex = extractor or Extractor(lexicon)
     context, recommend = _kind_re(lexicon, "context"), _kind_re(lexicon, "recommendation")
+    terms = tuple(finding_terms)
+
+    def has_finding(s: str) -> bool:
+        return mentions_finding(s, extra_terms=terms) or ex.mentions(s)
+
     out: list[Statement] = []
     for s in sentences:
-        has_finding = mentions_finding(s, extra_terms=tuple(finding_terms)) or bool(ex.extract_clause(s))
-        if recommend is not None and recommend.search(s):
-            out.append(Statement(s, "recommendation"))
-        elif context is not None and context.search(s) and not has_finding:
+        if recommend is not None and (recommend.match(s) or (recommend.search(s) and not has_finding(s))):
+            out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
+        elif context is not None and context.search(s) and not has_finding(s):
             out.append(Statement(s, "indication"))
-        elif not has_finding and ex.is_qualifier(s):
+        elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
+              and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
             out.append(Statement(s, "not_placed"))
         else:
             out.append(Statement(s, "finding"))
     return out
+
+
+#: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
+_SHORT = 6
+#: Qualifiers that make a statement on their own: "Stable." compares the study with the last one.
+_STATEMENT_QUALIFIERS = frozenset({"temporality"})
 
 
 class KitDrafter(DictationDraftBase):
@@ -147,7 +159,8 @@ class KitDrafter(DictationDraftBase):
         out: list[Row] = []
         for text in findings:
             head, _, tail = text.partition(", ")
-            if tail and all(self.extractor.is_qualifier(p) for p in tail.split(", ")):
+            parts = tail.split(", ") if tail else []
+            if parts and all(len(p.split()) <= _SHORT and self.extractor.is_qualifier(p) for p in parts):
                 regs = set(sorter.classify(head)) & names
                 if len(regs) == 1:
                     out.append(Row(next(iter(regs)), text, text))

@@ -38,13 +38,14 @@ from pixtralogist.core.text import clean_text, split_sentences
 from pixtralogist.kit.cues import CueSet, base_cues
 from pixtralogist.kit.lexicon import Concept, Lexicon, iter_terms
 
-__all__ = ["Mention", "Extractor", "Status", "expand_abbreviations", "split_clauses"]
+__all__ = ["INTERPRETS", "Mention", "Extractor", "Status", "expand_abbreviations", "split_clauses"]
 
 Status = Literal["present", "absent", "uncertain", "historical"]
 
 _LATERAL = {"l": "left", "r": "right", "b": "bilateral", "lt": "left", "rt": "right", "bil": "bilateral"}
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'/&+-]*[A-Za-z/&+]|[A-Za-z&]|\d+(?:\.\d+)?|\S")
-_INTERPRETS = re.compile(
+#: A comma part that interprets the statement before it ("..., c/w pneumonia", "..., likely atelectasis").
+INTERPRETS = re.compile(
     r"^(?:consistent with|compatible with|(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|likely|"
     r"probably|possibly|may represent|favou?r(?:ing|s)?|in keeping with|c/w)\b", re.I)
 _SIZE_ONLY = re.compile(r"^(?:~|approx(?:imately)?|about|up to|measuring|measures)?\s*\d+(?:\.\d+)?\s*(?:x\s*\d+(?:\.\d+)?\s*)*(?:mm|cm)\b", re.I)
@@ -153,7 +154,7 @@ class Extractor:
         self.cues = cues if cues is not None else base_cues().extend(lexicon.cues)
         self._targets, self._target_concepts = _matcher(lexicon.of_kind("finding", "device"))
         self._anatomy, self._anatomy_concepts = _matcher(lexicon.of_kind("anatomy"))
-        self._qualifier, _ = _matcher(lexicon.of_kind("qualifier"))
+        self._qualifier, self._qualifier_concepts = _matcher(lexicon.of_kind("qualifier"))
         scale = tuple(dict.fromkeys(lexicon.severity))
         self._severity = re.compile(r"\b(" + "|".join(map(re.escape, sorted(scale, key=len, reverse=True))) + r")\b", re.I) if scale else None
 
@@ -167,7 +168,7 @@ class Extractor:
         low = self.normalise(part).lower().strip(" .?")
         if not low:
             return True
-        if _INTERPRETS.match(low) or part.lstrip().startswith("?"):
+        if INTERPRETS.match(low) or part.lstrip().startswith("?"):
             return True  # ", suspicious for malignancy", ", c/w pneumonia", "? dissection": about the finding before
         if self._targets.search(low):
             return False
@@ -178,6 +179,19 @@ class Extractor:
         rest = re.sub(r"\b(?:and|or|with|in|at|of|the|a|an|to|from|since|prior|left|right|bilateral|is|are|"
                       r"for|cm|mm|x|~|approximately|about)\b|\d+(?:\.\d+)?|[^\w\s]", " ", rest)
         return not rest.strip()
+
+    def names_anatomy(self, text: str) -> bool:
+        """Whether ``text`` names an anatomy concept of the lexicon ("The mediastinum is stable.")."""
+        return bool(self._anatomy.search(self.normalise(text).lower()))
+
+    def qualifier_concepts(self, text: str) -> set[str]:
+        """The ids of the qualifier concepts ``text`` uses ("severity", "temporality", ...)."""
+        low = self.normalise(text).lower()
+        return {self._qualifier_concepts[m.lastgroup].id for m in self._qualifier.finditer(low)}
+
+    def mentions(self, text: str) -> bool:
+        """Whether ``text`` names a finding or device of the lexicon (no status, no attributes)."""
+        return bool(self._targets.search(self.normalise(text).lower()))
 
     def clauses(self, text: str) -> list[tuple[str, str]]:
         """``(sentence, clause)`` pairs of ``text`` (trailing qualifiers kept with their clause)."""

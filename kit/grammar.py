@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pixtralogist.kit.rewriter import cap as _cap
+
 __all__ = ["Compound", "RegionGrammar", "split_inner_sentences"]
 
 
@@ -192,10 +194,6 @@ def split_inner_sentences(sentence: str) -> list[str]:
     if rest:
         out.append(rest)
     return [p[:1].upper() + p[1:] for p in out if p]
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
 
 
 def _end(text: str) -> str:

@@ -89,13 +89,25 @@ class ContextScanner:
     def __init__(self, rules: Sequence[tuple[str, str]],
                  contexts: Sequence[tuple[Sequence[str], Sequence[tuple[str, str]]]] = ()) -> None:
         self.base = Scanner(list(rules))
-        self.contexts = [(tuple(re.compile(w) for w in when), Scanner(list(first) + list(rules)))
+        patterns = list(dict.fromkeys(w for when, _ in contexts for w in when))  # each distinct pattern once
+        self._when = [re.compile(w) for w in patterns]
+        self.contexts = [(tuple(patterns.index(w) for w in when), Scanner(list(first) + list(rules)))
                          for when, first in contexts]
 
     def pick(self, text: str) -> Scanner:
         """The scanner for ``text`` (lower-cased, normalised)."""
+        if not self.contexts:
+            return self.base
+        seen: dict[int, bool] = {}
         for when, scanner in self.contexts:
-            if all(w.search(text) for w in when):
+            ok = True
+            for i in when:
+                if i not in seen:
+                    seen[i] = self._when[i].search(text) is not None
+                if not seen[i]:
+                    ok = False
+                    break
+            if ok:
                 return scanner
         return self.base
 
