@@ -588,7 +588,7 @@ def test_dictated_grade_goes_to_the_impression_with_its_eye_not_to_other(host):
 @pytest.mark.parametrize("notes, indication, first", [
     ("Dot-blot haemorrhages and cotton-wool spots.", "T2DM review", "Moderate non-proliferative diabetic retinopathy ("),
     ("Few MAs OS, ?NVE OS", "", "Mild non-proliferative diabetic retinopathy in the left eye; proliferative diabetic "
-                                "retinopathy if the possible lesion is confirmed"),
+                                "retinopathy if the possible finding is confirmed"),
     ("DBH in 4 quads OD", "diabetic", "Moderate non-proliferative diabetic retinopathy in the right eye"),  # no count
     ("Numerous intraretinal hemorrhages in all four quadrants OD", "diabetic",
      "Severe non-proliferative diabetic retinopathy in the right eye"),
@@ -607,3 +607,19 @@ def test_no_grade_is_drafted_outside_diabetes_or_when_one_is_dictated(host):
     d = draft_notes(host, "scattered MAs and DBH OD. moderate NPDR OD")
     assert [i for i in d.impression if "retinopathy" in i] == [
         "Moderate non-proliferative diabetic retinopathy in the right eye."]
+
+
+def test_a_grade_resting_only_on_a_hedged_lesion_stays_possible(host):
+    d = draft_notes(host, "?NVE OS")
+    assert d.impression[0].startswith("Possible proliferative diabetic retinopathy in the left eye (")
+    _, codes = run_rules(host, d, Case(notes="?NVE OS", indication="Diabetic eye screening"))
+    assert not codes & {"icdr-grade-mismatch", "icdr-grade-missing"}
+
+
+def test_drafted_grades_raise_no_generic_warning(host):
+    from pixtralogist.core.checks import check_impression_support
+
+    for notes in ("?NVE OS", "OD: scattered dot-blot hems, few CWS, no NVD/NVE; OS nl", "NVD OD, VH OD"):
+        d = draft_notes(host, notes)
+        assert any("ICDR level drafted" in i for i in d.impression)
+        assert check_impression_support(d, get_template("fundus")) == [], notes

@@ -73,6 +73,7 @@ _PREDICATES = tuple(_DICTATION["predicates"])
 _ADVERBS = tuple(_DICTATION["adverbs"])
 _VALUED = frozenset(_DICTATION["valued"])  # subjects whose number is their value ("CDR 0.3")
 _ACRONYMS = frozenset(_DICTATION["acronyms"])
+_WHOLE_EYE = frozenset(_DICTATION["whole_eye_predicates"])  # an eye alone with these: "OS nl", "OD stable"
 _PRED_WORD = "(?:" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + ")"
 _SUBJECT_RE = re.compile(
     r"^(?:the\s+)?(?P<subj>" + "|".join(re.escape(s) for s in sorted(_SUBJECTS, key=len, reverse=True)) + r")\b"
@@ -281,7 +282,7 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     if stmt is not None:
         text = stmt
     text = text.rstrip(" .!,;:")
-    if eyes and re.fullmatch(_PRED_WORD, text, re.I):  # "OS nl" -> "The left eye is normal"
+    if eyes and text.lower() in _WHOLE_EYE:  # "OS nl" -> "The left eye is normal"
         return f"{'Both eyes are' if len(eyes) == 2 else f'The {next(iter(eyes))} eye is'} {text.lower()}."
     if eyes and not lexicon.eyes_of(text):
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"

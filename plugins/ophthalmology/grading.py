@@ -90,7 +90,7 @@ NEGATED_GRADE_RE = re.compile(r"\b(?:no|without|not|nor|absence\s+of|negative\s+
 
 GRADE_NAMES = GRADES
 #: What marks an impression grade the drafter derived rather than the clinician dictated.
-DRAFTED_NOTE = "ICDR level drafted from the lesions described; confirm"
+DRAFTED_NOTE = "ICDR level drafted from the findings described; confirm"
 #: How a draft writes each level in full.
 GRADE_WORDS = ("no apparent diabetic retinopathy", "mild non-proliferative diabetic retinopathy",
                "moderate non-proliferative diabetic retinopathy", "severe non-proliferative diabetic retinopathy",
@@ -348,8 +348,11 @@ def drafted_grades(sentences: Iterable[Described], stated: Iterable[str], *, dia
         if not d.has_dr_lesions or key in covered or (key == "any" and grades):
             continue
         where = f" in the {key} eye" if key != "any" else ""
-        text = GRADE_WORDS[d.definite][0].upper() + GRADE_WORDS[d.definite][1:] + where
-        if d.possible > d.definite:
-            text += f"; {GRADE_WORDS[d.possible]} if the possible lesion is confirmed"
+        if d.definite == 0:  # only a hedged lesion: the level is as hedged as the lesion
+            text = f"Possible {GRADE_WORDS[d.possible]}{where}"
+        else:
+            text = GRADE_WORDS[d.definite][0].upper() + GRADE_WORDS[d.definite][1:] + where
+        if d.definite < d.possible and d.definite:
+            text += f"; {GRADE_WORDS[d.possible]} if the possible finding is confirmed"
         out.append(f"{text} ({DRAFTED_NOTE}).")
     return out
