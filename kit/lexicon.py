@@ -148,6 +148,7 @@ class Lexicon:
     #: ``((when patterns, rules tried first), ...)``: in a sentence every ``when`` pattern matches
     #: (the first such context), its rules are scanned before ``sorter_rules``.
     sorter_contexts: tuple[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], ...] = ()
+    sorter_options: Mapping[str, Any] = field(default_factory=dict)
     dictation: Mapping[str, Any] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
@@ -194,6 +195,7 @@ class Lexicon:
             sorter_rules=self.sorter_rules + other.sorter_rules,
             device=other.device or self.device,
             sorter_contexts=self.sorter_contexts + other.sorter_contexts,
+            sorter_options={**self.sorter_options, **other.sorter_options},
             dictation={**self.dictation, **other.dictation},
             data=_deep_merge(self.data, other.data),
             sources=self.sources + other.sources,
@@ -279,6 +281,23 @@ def _concept(raw: Any, where: str) -> Concept:
     )
 
 
+#: Options of a lexicon's ``sorter`` section besides ``rules`` and ``device`` (see pixtralogist.kit.sorter).
+SORTER_OPTIONS = {"places_after_findings_locate": bool, "comma_clauses": bool, "shared_tail": str}
+
+
+def _sorter_options(sorter: Mapping[str, Any], where: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in sorter.items():
+        if key in ("rules", "device", "contexts"):
+            continue
+        if key not in SORTER_OPTIONS:
+            raise LexiconError(f"{where}: unknown sorter option {key!r}; allowed: rules, device, contexts, {sorted(SORTER_OPTIONS)}")
+        if not isinstance(value, SORTER_OPTIONS[key]):
+            raise LexiconError(f"{where}: sorter option {key!r} must be a {SORTER_OPTIONS[key].__name__}, got {value!r}")
+        out[key] = _check_pattern(value, f"{where} sorter {key}") if key == "shared_tail" else value
+    return out
+
+
 def lexicon_from_mapping(raw: Mapping[str, Any], where: str = "<lexicon>") -> Lexicon:
     """A :class:`Lexicon` from one parsed YAML mapping (``extends`` is not followed here)."""
     if not isinstance(raw, Mapping):
@@ -327,6 +346,7 @@ def lexicon_from_mapping(raw: Mapping[str, Any], where: str = "<lexicon>") -> Le
         sorter_rules=tuple(rules),
         device=_check_pattern(sorter["device"], f"{where} sorter device") if sorter.get("device") else None,
         sorter_contexts=tuple(contexts),
+        sorter_options=_sorter_options(sorter, where),
         dictation=dict(raw.get("dictation") or {}),
         data=dict(raw.get("data") or {}),
         sources=(where,),

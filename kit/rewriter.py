@@ -12,6 +12,13 @@ sorter's) and rewrites only where that is safe:
   a comma part is only a clause of its own when ``is_qualifier`` says it is not a qualifier.
 
 Otherwise every region the sentence names gets the whole sentence (``split`` returns None).
+
+Two options, for specialties whose dictation needs them (lexicon ``sorter:`` section):
+
+* ``comma_clauses``: a comma part is a clause of its own ("Cup-to-disc ratio 0.3, scattered
+  hemorrhages") unless it only qualifies, and never in a negated list;
+* ``shared_tail``: a pattern for a phrase at the end of the sentence that governs all of it ("...
+  in the right eye"): a part that lost it gets it back.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from dataclasses import dataclass
 __all__ = ["ClauseRewriter", "cap", "end_sentence", "join_items"]
 
 _CLAUSE_SPLIT = re.compile(r"\s*;\s*|,\s+(?:and|but|while|whereas)\s+|\.\s+(?=[A-Z])")
+_COMMA_CLAUSE_SPLIT = re.compile(r"\s*;\s*|,\s+(?:(?:and|but|while|whereas)\s+)?|\.\s+(?=[A-Z])")
 _NEG_LIST = re.compile(
     r"^(?P<pre>no|without|negative for|no evidence of|there is no|there are no)\s+(?P<body>.+?)"
     r"(?P<tail>\s+(?:is|are) (?:seen|identified|present|demonstrated))?$",
@@ -68,11 +76,14 @@ class ClauseRewriter:
     classify: Callable[[str], frozenset[str]]
     catch_all: str = "others"
     is_qualifier: Callable[[str], bool] | None = None
+    comma_clauses: bool = False
+    shared_tail: re.Pattern[str] | None = None
 
     def clauses(self, sentence: str) -> list[str]:
         """The clauses of ``sentence`` (trailing qualifiers stay with the clause before them)."""
         out: list[str] = []
-        for c in _CLAUSE_SPLIT.split(sentence.strip()):
+        split = _COMMA_CLAUSE_SPLIT if self.comma_clauses and not _NEG_LIST.match(sentence.strip()) else _CLAUSE_SPLIT
+        for c in split.split(sentence.strip()):
             c = c.strip(" ,")
             if not c.strip(" ,."):
                 continue
@@ -85,8 +96,10 @@ class ClauseRewriter:
     def split(self, sentence: str) -> dict[str, list[str]] | None:
         """``{region: [statements]}`` for a sentence about several regions, or None when it
         cannot be split safely."""
+        tail = self.shared_tail.search(sentence.strip().rstrip(".")) if self.shared_tail is not None else None
+        body = sentence.strip().rstrip(".")[: tail.start()] if tail is not None and tail.start() else sentence
         out: dict[str, list[str]] = {}
-        for clause in self.clauses(sentence):
+        for clause in self.clauses(body):
             regs = self.classify(clause)
             if len(regs) == 1:
                 parts: dict[str, list[str]] | None = {next(iter(regs)): [end_sentence(cap(clause))]}
@@ -99,6 +112,9 @@ class ClauseRewriter:
         whole = self.classify(sentence)
         if set(out) - {self.catch_all} != set(whole) - {self.catch_all} or len(out) < 2:
             return None
+        if body is not sentence:  # the shared tail governs every part
+            phrase = tail.group().strip(" ,")
+            out = {r: [f"{t.rstrip('.')} {phrase}." for t in texts] for r, texts in out.items()}
         return out
 
     def negated_list(self, clause: str) -> dict[str, list[str]] | None:

@@ -17,6 +17,11 @@ listed before the words they contain). Tags:
 * ``"weak:<region>"``: a faint hint, used only when nothing else fired.
 * ``""``: a blocker (consumed, says nothing).
 
+With ``sorter.places_after_findings_locate: true`` (templates whose regions are features, such
+as OCT angiography's non-perfusion), a finding noun counts in every list item, and anatomy named
+after a finding in its item only locates it ("capillary dropout in the deep plexus" is
+non-perfusion; "deep plexus density reduced" is the deep plexus).
+
 In a sentence about a device (the lexicon's ``sorter.device`` pattern), the anatomy only
 locates the device ("port catheter tip in the superior vena cava"): the sentence goes to the
 catch-all region unless a finding noun also fired.
@@ -135,6 +140,10 @@ class LexiconSorter:
     :param is_qualifier: comma part -> whether it only qualifies the clause before it (kept
         with it when a sentence is split; default: no such test).
     :param contexts: rules tried first in some sentences (see :class:`ContextScanner`).
+    :param places_after_findings_locate: findings count in every list item and anatomy after a
+        finding only locates it (see the module docstring).
+    :param comma_clauses: / :param shared_tail: the clause rewriter's options
+        (:class:`~pixtralogist.kit.rewriter.ClauseRewriter`).
     """
 
     def __init__(
@@ -147,8 +156,12 @@ class LexiconSorter:
         catch_all: str = "others",
         is_qualifier: Callable[[str], bool] | None = None,
         contexts: Sequence[tuple[Sequence[str], Sequence[tuple[str, str]]]] = (),
+        places_after_findings_locate: bool = False,
+        comma_clauses: bool = False,
+        shared_tail: str | None = None,
     ) -> None:
         self.template_id = template_id
+        self.places_after_findings_locate = places_after_findings_locate
         self.regions: tuple[str, ...] = tuple(regions)
         if catch_all not in self.regions:
             raise ValueError(f"catch-all region {catch_all!r} is not one of {self.regions}")
@@ -160,7 +173,8 @@ class LexiconSorter:
         self.catch_all = catch_all
         self._scanner = ContextScanner(rules, contexts)
         self._device = re.compile(device) if device else None
-        self.rewriter = ClauseRewriter(self.classify, catch_all, is_qualifier)
+        self.rewriter = ClauseRewriter(self.classify, catch_all, is_qualifier, comma_clauses=comma_clauses,
+                                       shared_tail=re.compile(shared_tail, re.I) if shared_tail else None)
 
     @classmethod
     def from_lexicon(cls, template_id: str, lexicon: Lexicon, *, regions: Sequence[str] | None = None,
@@ -171,7 +185,7 @@ class LexiconSorter:
             raise ValueError(f"lexicon {lexicon.name!r} names no regions; pass regions=")
         return cls(template_id, regs, lexicon.sorter_rules, device=lexicon.device,
                    catch_all=lexicon.catch_all or ("others" if "others" in regs else regs[-1]),
-                   is_qualifier=is_qualifier, contexts=lexicon.sorter_contexts)
+                   is_qualifier=is_qualifier, contexts=lexicon.sorter_contexts, **lexicon.sorter_options)
 
     # -- classification ---------------------------------------------------------
     def scan(self, sentence: str) -> list[tuple[str, str]]:
@@ -193,10 +207,17 @@ class LexiconSorter:
         finding: dict[int, set[str]] = {}
         weak: set[str] = set()
         others = False
+        first_finding: dict[int, int] = {}
+        for tag, _, start in hits:
+            if tag.startswith("finding:"):
+                first_finding.setdefault(bisect.bisect_right(cuts, start), start)
         for tag, _, start in hits:
             seg = bisect.bisect_right(cuts, start)
             if not tag:
                 continue
+            if (self.places_after_findings_locate and start > first_finding.get(seg, start)
+                    and not tag.startswith("finding:") and tag != self.catch_all):
+                continue  # a place after the feature only locates it
             if tag == self.catch_all:
                 others = True
             elif tag.startswith("anatomy:"):
@@ -212,7 +233,8 @@ class LexiconSorter:
         if self._device is not None and self._device.search(text) and not finding:
             return Classification(catch, "device", ev)
         named = set().union(*anatomy.values()) if anatomy else set()
-        found = set().union(*(f for seg, f in finding.items() if seg not in anatomy)) if finding else set()
+        found = set().union(*(f for seg, f in finding.items()
+                              if seg not in anatomy or self.places_after_findings_locate)) if finding else set()
         if named or found:
             return Classification(frozenset(named | found), "anatomy" if named else "finding", ev)
         if others:

@@ -32,21 +32,24 @@ def test_example_case_through_the_agent_to_a_signed_fhir_report(service, example
     d = turn.draft
     assert (d.specialty, d.template_id) == (SPEC, "fundus") and not d.is_signed
     regions = d.region_dict()
-    assert "NVD" in regions["optic_disc"] and "right eye" in regions["optic_disc"]
+    assert "neovascularization of the disc" in regions["optic_disc"].lower() and "right eye" in regions["optic_disc"]
     assert "vitreous hemorrhage" in regions["periphery"].lower()
-    nvd = next(f for f in d.findings if "NVD" in f.text)
+    nvd = next(f for f in d.findings if "of the disc" in f.text)
     assert nvd.laterality == "right" and nvd.abnormal and nvd.provenance.source == "dictation"
     # citations: ICDR snippets retrieved for the findings
     cited = {c.snippet.id for cs in turn.citations.values() for c in cs}
     assert "icdr-2003-pdr" in cited
     assert set(nvd.provenance.guideline_ids) <= cited
-    # rules: PDR signs described, no grade in the impression
-    assert "icdr-grade-missing" in codes(turn) and "icdr-grade-derived" in codes(turn)
+    # PDR signs dictated without a grade: the drafter states the level they support, to confirm
+    assert d.impression[0].startswith("Proliferative diabetic retinopathy in the right eye")
+    assert {"icdr-grade-drafted", "icdr-grade-derived"} <= codes(turn) and not codes(turn) & RULE_WARNINGS
+    # the clinician removes it: the rule asks for the grade
+    turn = service.edit_impression(turn.case_id, "\n".join(d.impression[1:]))
     missing = next(f for f in turn.flags if f.code == "icdr-grade-missing")
     assert "PDR" in missing.message and "icdr-2003-pdr" in missing.snippet_ids
 
     # the clinician states the grade: the flag goes, nothing contradicts
-    impression = "\n".join(["PDR in the right eye."] + d.impression)
+    impression = "\n".join(["PDR in the right eye."] + d.impression[1:])
     turn = service.edit_impression(turn.case_id, impression)
     assert not codes(turn) & RULE_WARNINGS, [f.message for f in turn.flags if f.code in RULE_WARNINGS]
     turn = service.edit_region(turn.case_id, "others", "Media clear; image quality adequate.")
@@ -57,7 +60,7 @@ def test_example_case_through_the_agent_to_a_signed_fhir_report(service, example
     fhir = to_fhir(turn.draft, service.case(turn.case_id), citations=turn.citations)
     assert fhir["resourceType"] == "DiagnosticReport" and fhir["status"] == "final"
     text = base64.b64decode(fhir["presentedForm"][0]["data"]).decode()
-    assert "PDR in the right eye" in text and "NVD" in text
+    assert "PDR in the right eye" in text and "neovascularization of the disc" in text.lower()
     assert "PDR in the right eye" in fhir["conclusion"]
 
 
@@ -65,7 +68,8 @@ def test_consistent_example_raises_no_rule_warning(service, examples):
     turn = service.start(example_to_case(examples["oph-fundus-npdr-png"]))
     assert turn.status == "review" and turn.draft.template_id == "fundus"
     assert not codes(turn) & RULE_WARNINGS, [f.message for f in turn.flags if f.code in RULE_WARNINGS]
-    assert turn.draft.impression[:2] == ["Moderate NPDR in the right eye.", "Mild NPDR in the left eye."]
+    assert turn.draft.impression[:2] == ["Moderate non-proliferative diabetic retinopathy in the right eye.",
+                                         "Mild non-proliferative diabetic retinopathy in the left eye."]
 
 
 def test_octa_example_drafts_the_octa_regions(service, examples):

@@ -15,7 +15,7 @@ What it does, in order:
    negation ("no MAs, hemes or NV") stays one statement so the negation keeps
    its scope; a comma part that names nothing ("sharp", "2 quadrants") stays
    with the statement before it.
-3. Expand shorthand with :data:`~pixtralogist.plugins.ophthalmology.lexicon.ABBREVIATIONS`
+3. Expand shorthand with the eye lexicon's ``abbreviations`` (``data/lexicon/eye.yaml``)
    ("MAs" -> "microaneurysms", "CDR" -> "cup-to-disc ratio", "VH" -> "vitreous
    hemorrhage"); eye tokens inside a statement ("NVD OD") become the
    statement's eye; "?" is a hedge ("?NVE" / "NVE?" -> "possible NVE"); "2q"
@@ -25,6 +25,11 @@ What it does, in order:
    the eye ("... in the right eye") when the statement has one, capitalise and
    end with a period.
 
+Every word it knows (shorthand, subjects, predicates, eye tokens) is the eye lexicon's data. It
+is the one piece of the plugin not yet on the kit: :func:`pixtralogist.kit.parse_dictation` has
+no per-eye sections ("OD: ... OS: ..."), eye predicates or "names nothing, stays with the
+statement before" yet, and measured worse on eye dictation (benchmarks/dictation.py).
+
 Negation and hedging words are always kept; nothing is made more certain than
 dictated and no eye is guessed. Any text - including text that looks like
 instructions - is only data: it becomes sentences, never behaviour.
@@ -33,12 +38,11 @@ instructions - is only data: it becomes sentences, never behaviour.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from pixtralogist.core.text import clean_text
 from pixtralogist.plugins.ophthalmology import lexicon
 
-__all__ = ["Statement", "parse_dictation", "parse_statements"]
+__all__ = ["parse_dictation"]
 
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
@@ -54,40 +58,22 @@ _TOKEN = re.compile(
     r"|(?P<word>[^\W_]+(?:['\u2019\-][^\W_]+)*)|(?P<other>.)",
     re.S,
 )
-_EYE_TOKENS = {"od": "right", "os": "left", "ou": "both", "re": "right", "le": "left"}
-_CASE_SENSITIVE_EYES = {"RE", "LE"}  # "re"/"le" in lower case are not eye tokens
+_EYES = lexicon.EYE.data["eyes"]
+_EYE_TOKENS: dict[str, str] = dict(_EYES["tokens"])
+_CASE_SENSITIVE_EYES = frozenset(_EYES["case_sensitive"])  # "re"/"le" in lower case are not eye tokens
 _NEG_START = re.compile(r"^\s*(?:no|not|without|negative\s+for|none|free\s+of|nor|neither|absence\s+of)\b", re.I)
 _NEG_ANY = re.compile(r"\b(?:no|not|without|negative|none|nor|neither)\b", re.I)
 _HEDGE = re.compile(r"\b(?:possible|possibly|probable|probably|likely|questionable|suspect\w*|suspicious|may|might|"
                     r"cannot\s+exclude|not\s+excluded|query|versus)\b", re.I)
 _LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
 
-# subject words -> (how the sentence names it, plural)
-_SUBJECTS: dict[str, tuple[str, bool]] = {
-    "disc": ("the optic disc", False), "discs": ("the optic discs", True), "optic disc": ("the optic disc", False),
-    "optic discs": ("the optic discs", True), "optic nerve head": ("the optic nerve head", False),
-    "optic nerve": ("the optic nerve", False), "nerve": ("the optic nerve", False),
-    "cup-to-disc ratio": ("the cup-to-disc ratio", False), "rim": ("the neuroretinal rim", False),
-    "macula": ("the macula", False), "maculae": ("the maculae", True), "fovea": ("the fovea", False),
-    "foveal reflex": ("the foveal reflex", False), "vessels": ("the retinal vessels", True),
-    "retinal vessels": ("the retinal vessels", True), "vasculature": ("the retinal vasculature", False),
-    "arteries": ("the retinal arteries", True), "arterioles": ("the retinal arterioles", True),
-    "veins": ("the retinal veins", True), "periphery": ("the periphery", False), "retina": ("the retina", False),
-    "media": ("the media", True), "vitreous": ("the vitreous", False), "lens": ("the lens", False),
-    "FAZ": ("the FAZ", False), "foveal avascular zone": ("the foveal avascular zone", False),
-    "vessel density": ("vessel density", False), "SCP": ("the SCP", False), "DCP": ("the DCP", False),
-    "SCP density": ("SCP vessel density", False), "DCP density": ("DCP vessel density", False),
-    "image quality": ("image quality", False), "signal strength": ("signal strength", False),
-}
-_PREDICATES = (
-    "within normal limits", "normal", "pink", "sharp", "flat", "attached", "clear", "healthy", "unremarkable",
-    "intact", "preserved", "enlarged", "reduced", "decreased", "increased", "irregular", "regular", "pale",
-    "swollen", "elevated", "tortuous", "attenuated", "dull", "absent", "present", "good", "adequate", "poor",
-    "stable", "unchanged", "symmetric", "crisp", "distinct", "well defined", "blurred", "cupped", "thin",
-    "thinned", "thickened", "round", "small", "large", "dilated", "narrowed", "gradable", "ungradable",
-)
-_ADVERBS = ("mildly", "slightly", "moderately", "markedly", "severely", "minimally", "not", "otherwise",
-            "possibly", "probably", "grossly", "somewhat", "very", "well", "still", "again", "now")
+_DICTATION = lexicon.EYE.dictation
+_SUBJECTS = lexicon.EYE.subjects  # "disc" -> how the sentence names it, and whether it is plural
+_PREDICATES = tuple(_DICTATION["predicates"])
+_ADVERBS = tuple(_DICTATION["adverbs"])
+_VALUED = frozenset(_DICTATION["valued"])  # subjects whose number is their value ("CDR 0.3")
+_ACRONYMS = frozenset(_DICTATION["acronyms"])
+_WHOLE_EYE = frozenset(_DICTATION["whole_eye_predicates"])  # an eye alone with these: "OS nl", "OD stable"
 _PRED_WORD = "(?:" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + ")"
 _SUBJECT_RE = re.compile(
     r"^(?:the\s+)?(?P<subj>" + "|".join(re.escape(s) for s in sorted(_SUBJECTS, key=len, reverse=True)) + r")\b"
@@ -102,17 +88,6 @@ _PRED_RE = re.compile(
 _VALUE_RE = re.compile(r"^(?P<value>(?:of\s+|is\s+|=\s*|~\s*)?(?:approximately\s+)?\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?"
                        r"(?:\s*(?:mm2|mm|%|/10|microns?|um|µm))?)(?P<tail>.*)$", re.I)
 _VERBS = {"is", "are", "was", "were", "appears", "appear", "looks", "look", "seems", "remains", "remain", "shows", "show"}
-
-
-class Statement(str):
-    """A finished sentence (a ``str``) that also remembers the eye(s) it was dictated for."""
-
-    eyes: frozenset[str]
-
-    def __new__(cls, text: str, eyes: frozenset[str] = frozenset()) -> "Statement":
-        obj = super().__new__(cls, text)
-        obj.eyes = eyes
-        return obj
 
 
 # --- splitting -----------------------------------------------------------------------------------
@@ -145,11 +120,6 @@ def _eyes_of_token(token: str) -> frozenset[str]:
     return frozenset({side}) if side else frozenset()
 
 
-@lru_cache(maxsize=1)
-def _sorters():
-    from pixtralogist.plugins.ophthalmology.sorter import FundusSorter, OctaSorter
-
-    return FundusSorter(), OctaSorter()
 
 
 def _names_something(text: str) -> bool:
@@ -158,8 +128,8 @@ def _names_something(text: str) -> bool:
 
     if _SUBJECT_RE.match(text):
         return True
-    fundus, octa = _sorters()
-    return bool(fundus.scan(text) or octa.scan(text) or mentions_finding(text, extra_terms=lexicon.NLP_TERMS))
+    sorters = (lexicon.sorter_for("fundus"), lexicon.sorter_for("octa"))
+    return bool(any(s.scan(text) for s in sorters) or mentions_finding(text, extra_terms=lexicon.NLP_TERMS))
 
 
 def _is_bare(text: str) -> bool:
@@ -229,9 +199,11 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
         elif kind == "word" and low == "x" and prev is not None and prev[0] == "num" and nxt is not None and nxt[0] == "num":
             out.append(" x ")
         elif kind in ("word", "slash"):
-            exp = lexicon.ABBREVIATIONS.get(low)
+            exp = lexicon.EYE.expansion(low)
             if exp is None and kind == "slash" and low not in ("c/d", "a/v", "s/p", "w/o", "c/w", "h/o"):
-                exp = "/".join(lexicon.ABBREVIATIONS.get(p, p) for p in tok.split("/"))
+                words = [lexicon.EYE.expansion(p) or p for p in tok.split("/")]
+                expanded = words != tok.split("/")  # "NVD/NVE": two findings, one "or" ("no NVD or NVE")
+                exp = (" or " if expanded and _NEG_ANY.search(text) else " and " if expanded else "/").join(words)
             out.append(exp if exp is not None else tok)
         elif tok == "&":
             out.append("and")
@@ -251,12 +223,11 @@ def _subject_sentence(text: str) -> str | None:
     rest = m.group("rest").strip()
     if rest.split(" ", 1)[0].lower() in _VERBS:
         return None  # already a sentence
-    key = next(k for k in _SUBJECTS if k.lower() == m.group("subj").lower())
-    name, plural = _SUBJECTS[key]
+    key = m.group("subj").lower()
+    name, plural = _SUBJECTS[key].say, _SUBJECTS[key].plural
     verb = "are" if plural else "is"
     v = _VALUE_RE.match(rest)
-    if v is not None and key in ("cup-to-disc ratio", "vessel density", "SCP density", "DCP density", "signal strength",
-                                 "FAZ", "foveal avascular zone"):
+    if v is not None and key in _VALUED:
         value = re.sub(r"^(?:of|is|=|~)\s*", "", v.group("value").strip(), flags=re.I)
         return f"{name} {verb} {value}{v.group('tail')}"
     p = _PRED_RE.match(rest)
@@ -311,45 +282,16 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     if stmt is not None:
         text = stmt
     text = text.rstrip(" .!,;:")
+    if eyes and text.lower() in _WHOLE_EYE:  # "OS nl" -> "The left eye is normal"
+        return f"{'Both eyes are' if len(eyes) == 2 else f'The {next(iter(eyes))} eye is'} {text.lower()}."
     if eyes and not lexicon.eyes_of(text):
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
     text = re.sub(r"(\d)\s*(mm2|mm|um)\b", r"\1 \2", text)
     text = _locate(text)
     first = text.split(" ", 1)[0]
-    if first not in lexicon.ACRONYMS:
+    if first not in _ACRONYMS:
         text = text[0].upper() + text[1:]
     return text + "."
-
-
-def parse_statements(text: str | None) -> list[Statement]:
-    """Like :func:`parse_dictation`, each sentence also carrying the eye(s) it was dictated for."""
-    if not text or not isinstance(text, str):
-        return []
-    text = clean_text(text)
-    out: list[Statement] = []
-    for line in text.split("\n"):
-        line = _HEADER.sub("", _BULLET.sub("", line))
-        for segment, seg_eyes in _segments(line):
-            for clause in _STRONG_SPLIT.split(segment):
-                parts = [p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()]
-                expanded = []
-                for raw in parts:
-                    if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
-                        raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
-                    exp, eyes, q = _expand(raw)
-                    if exp:
-                        expanded.append((_hedged(exp) if q else exp, eyes))
-                texts = [e for e, _ in expanded]
-                eyes_by_text = {}
-                for e, eyes in expanded:
-                    eyes_by_text.setdefault(e, eyes)
-                for stmt in _merge(texts):
-                    own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
-                    eyes = own or seg_eyes
-                    done = _finish(stmt, eyes)
-                    if done:
-                        out.append(Statement(done, eyes or lexicon.eyes_of(done)))
-    return out
 
 
 def parse_dictation(text: str | None) -> list[str]:
@@ -359,4 +301,23 @@ def parse_dictation(text: str | None) -> list[str]:
     :return: sentences, capitalised and ending with a period, in dictation order, each naming
         its eye when the dictation gave one.
     """
-    return [str(s) for s in parse_statements(text)]
+    if not text or not isinstance(text, str):
+        return []
+    out: list[str] = []
+    for line in clean_text(text).split("\n"):
+        line = _HEADER.sub("", _BULLET.sub("", line))
+        for segment, seg_eyes in _segments(line):
+            for clause in _STRONG_SPLIT.split(segment):
+                expanded = []
+                for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
+                    if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
+                        raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
+                    exp, eyes, q = _expand(raw)
+                    if exp:
+                        expanded.append((_hedged(exp) if q else exp, eyes))
+                for stmt in _merge([e for e, _ in expanded]):
+                    own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
+                    done = _finish(stmt, own or seg_eyes)
+                    if done:
+                        out.append(done)
+    return out

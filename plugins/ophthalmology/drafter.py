@@ -1,68 +1,41 @@
-"""The offline ophthalmology drafter: a fundus or OCTA draft from the clinician's dictation, no vision model.
+"""The offline ophthalmology drafter: the kit's :class:`~pixtralogist.kit.KitDrafter` with the eye's rules.
 
-``EyeDictationDrafter(plugin_version=...).draft(case, template)``:
+``EyeDictationDrafter(template, plugin_version=...).draft(case, template)``:
 
-1. :func:`~pixtralogist.plugins.ophthalmology.dictation.parse_statements` turns
-   ``case.notes`` ("OD: CDR 0.3, scattered MAs, no NV") into sentences, each
-   naming its eye when the dictation gave one.
-2. The template's region sorter assigns each sentence to its region(s); a
-   sentence about several regions is rewritten so each region gets its part,
-   and a part never claims more than the dictated sentence (a part that lost
-   the negation gets the whole sentence; one that lost the hedge is hedged with
-   the template's prefix; one that lost the eye gets it back).
-3. Each statement becomes a :class:`~pixtralogist.core.models.Finding` with
-   attributes from :func:`pixtralogist.core.nlp.analyze_many` (with the
-   ophthalmic vocabulary) and dictation provenance; its laterality is the eye
-   the statement names (``bilateral`` for both eyes), never guessed. Regions
-   nothing was dictated for get the template's normal statement with
-   ``is_default=True`` and a ``default-regions`` flag.
-4. The impression lists dictated grade statements ("Moderate NPDR in the right
-   eye") first, then the abnormal, non-negated findings in region order (hedged
-   ones keep their hedge), at most ``impression.max_items``; the template's normal
-   impression when nothing abnormal was dictated. No ICDR grade is invented: the
-   rule checks suggest one when the findings support it.
-
-The indication, comparison and prior report are context, not findings. Empty
-notes give an all-default draft with a ``no-dictation`` warning. Same case, same
-statements, attributes, impression and flags (ids and timestamps aside).
+1. :func:`~pixtralogist.plugins.ophthalmology.dictation.parse_dictation` turns ``case.notes``
+   ("OD: CDR 0.3, scattered MAs, no NV") into sentences that name their eye; the kit triages
+   them (recommendations to the impression, demographics and the question to the indication,
+   bare qualifiers to "not placed").
+2. The kit sorts the findings into the template's regions (``data/lexicon/<template>.yaml``);
+   a rewritten part never claims more than the dictated sentence, and one that lost the eye
+   gets the whole sentence. A finding's laterality is the eye it names, never guessed.
+3. The impression: dictated ICDR grade statements first ("Mild non-proliferative diabetic
+   retinopathy in the right eye": they go to no findings region), then, for each eye whose
+   dictated lesions support a level the dictation did not state, that level
+   (:func:`~pixtralogist.plugins.ophthalmology.grading.drafted_grades`: only for diabetic
+   retinopathy, never more certain than the lesions, marked for confirmation), then the
+   abnormal findings and the recommendations.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Sequence
 
-from pixtralogist.core.drafting import (
-    ENGINE,
-    DictationDraftBase,
-    Row,
-    cap_impression,
-    coverage_flags,
-    fallback_region,
-    impression_from_findings,
-    split_sentence,
-)
-from pixtralogist.core.errors import DraftingError
+from pixtralogist.core.drafting import Row, cap_impression, coverage_flags, impression_from_findings
 from pixtralogist.core.models import Case, Finding, Flag, Provenance, Template
 from pixtralogist.core.nlp import FindingAttributes
-from pixtralogist.core.protocols import RegionSorter
+from pixtralogist.kit import KitDrafter, triage
 from pixtralogist.plugins.ophthalmology import lexicon
-from pixtralogist.plugins.ophthalmology.dictation import parse_statements
-from pixtralogist.plugins.ophthalmology.grading import stated_grades
+from pixtralogist.plugins.ophthalmology.dictation import parse_dictation
+from pixtralogist.plugins.ophthalmology.grading import Described, drafted_grades, is_grade_statement, stated_grades
 
-__all__ = ["ENGINE", "EyeDictationDrafter"]
-
-_HEDGE_RE = re.compile(
-    r"\b(?:possible|possibly|probable|probably|likely|questionable|suspicious|suspected|suspect|may|might|could|"
-    r"cannot (?:be )?(?:excluded|exclude|ruled out)|not excluded|versus|concerning for|suggestive of|equivocal|"
-    r"uncertain)\b",
-    re.I,
-)
+__all__ = ["EyeDictationDrafter"]
 
 
-class EyeDictationDrafter(DictationDraftBase):
-    """Drafts every region of an ophthalmology template from ``case.notes``.
+class EyeDictationDrafter(KitDrafter):
+    """Drafts every region of an ophthalmology template from ``case.notes`` (see the module docstring)."""
 
+<<<<<<< HEAD
     The draft assembly is :class:`~pixtralogist.core.drafting.DictationDraftBase`'s; this class
     reads the dictation, carries each sentence's eye to its parts and writes the impression and flags.
 
@@ -90,21 +63,26 @@ class EyeDictationDrafter(DictationDraftBase):
         return self.sorter(template)
 
     # -- the ophthalmology parts -----------------------------------------------------------
+=======
+    def __init__(self, template: Template, *, plugin_version: str, plugin: str = "ophthalmology") -> None:
+        super().__init__(lexicon.sorter_for(template.id), lexicon.lexicon_for(template.id), plugin=plugin,
+                         plugin_version=plugin_version, extra_terms=lexicon.NLP_TERMS)
+>>>>>>> h-port-b
 
     def read(self, case: Case) -> list:
-        return parse_statements(case.notes)
+        pending = getattr(self._local, "statements", None)
+        if pending is not None and pending[0] is case:
+            return pending[1]
+        statements = _Dictation(triage(parse_dictation(case.notes), self.lexicon, extractor=self.extractor,
+                                       finding_terms=self.extra_terms))
+        statements.diabetic = any(lexicon.DIABETIC_CONTEXT_RE.search(t or "")
+                                  for t in (case.indication, case.notes, case.prior_report))
+        return statements
 
     def rows(self, statements: Sequence, template: Template) -> list[Row]:
-        """Rows in dictation order, each carrying the eyes its sentence named (``Row.context``)."""
-        sorter = self.region_sorter(template)
-        order = {r: i for i, r in enumerate(template.region_names)}
-        fallback = fallback_region(template)
-        out: list[Row] = []
-        for st in statements:
-            sentence = str(st)
-            eyes = getattr(st, "eyes", frozenset()) or lexicon.eyes_of(sentence)
-            out.extend(Row(region, text, sentence, eyes) for region, text in split_sentence(sorter, sentence, order, fallback))
-        return out
+        """The kit's rows without the grade statements (the impression's), each with its sentence's eyes."""
+        kept = [s for s in statements if not (s.kind == "finding" and is_grade_statement(s.text))]
+        return [Row(r.region, r.text, r.sentence, lexicon.eyes_of(r.sentence)) for r in super().rows(kept, template)]
 
     def faithful(
         self, part: FindingAttributes, whole: FindingAttributes, text: str, sentence: str, template: Template
@@ -116,7 +94,7 @@ class EyeDictationDrafter(DictationDraftBase):
 
     def finding(self, row: Row, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
         """The laterality is the eye the statement (or else its sentence) names, never guessed."""
-        named = lexicon.eyes_of(text) or row.context
+        named = lexicon.eyes_of(text) or row.context or frozenset()
         laterality = "bilateral" if len(named) == 2 else next(iter(named), None)
         return Finding(region=row.region, text=text, abnormal=a.abnormal, negated=a.negated, uncertain=a.uncertain,
                        laterality=laterality, size_mm=a.size_mm, provenance=prov)
@@ -124,15 +102,32 @@ class EyeDictationDrafter(DictationDraftBase):
     def conclude(
         self, statements: Sequence, findings: list[Finding], defaults: list[str], template: Template
     ) -> tuple[list[str], list[Flag]]:
-        impression, truncated = self._impression(findings, template)
+        """Dictated grades, drafted grades, abnormal findings, recommendations (module docstring)."""
+        stated = [s.text for s in statements if s.kind == "finding" and is_grade_statement(s.text)]
+        described = [Described(f.text, lexicon.eyes_of(f.text) or _eyes(f.laterality), f.id)
+                     for f in findings if not f.is_default]
+        drafted = drafted_grades(described, stated, diabetic=getattr(statements, "diabetic", False))
+        items = impression_from_findings(findings, template, hedge_re=self.hedge_re,
+                                         include=lambda f: f.abnormal or _graded(f), first=_graded)
+        seen = {i.lower() for i in stated + drafted}
+        impression, truncated = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
+        recs = [s.text for s in statements if s.kind == "recommendation"]
+        if recs:
+            impression = (impression if stated or drafted or items else []) + recs
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
 
-    @staticmethod
-    def _impression(findings: list[Finding], template: Template) -> tuple[list[str], int]:
-        """Dictated grade statements first (the headline of an eye report), then the abnormal findings."""
-        def graded(f: Finding) -> bool:
-            return bool(stated_grades([f.text]))
 
-        items = impression_from_findings(findings, template, hedge_re=_HEDGE_RE,
-                                         include=lambda f: f.abnormal or graded(f), first=graded)
-        return cap_impression(items, template)
+class _Dictation(list):
+    """The triaged statements, and whether the case is diabetic (the ICDR grade applies)."""
+
+    diabetic: bool = False
+
+
+def _graded(f: Finding) -> bool:
+    return bool(stated_grades([f.text]))
+
+
+def _eyes(laterality: str | None) -> frozenset[str]:
+    if laterality == "bilateral":
+        return frozenset({"right", "left"})
+    return frozenset({laterality}) if laterality in ("right", "left") else frozenset()

@@ -28,29 +28,80 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from pixtralogist.kit import base_cues
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = [
-    "GRADE_NAMES", "Derived", "Described", "LesionMention", "StatedGrade", "derive", "grade_name", "lesion_mentions",
-    "stated_grades",
+    "GRADE_NAMES", "Derived", "Described", "LesionMention", "StatedGrade", "derive", "drafted_grades", "grade_name",
+    "is_grade_statement", "lesion_mentions", "scope", "stated_grades",
 ]
 
-GRADE_NAMES = lexicon.GRADES
+# --- how the rule reads the text: quadrant counts, the 4-2-1 words, grades stated in words ----------
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "single": 1, "all": 4, "all four": 4, "each": 4}
+QUADRANTS_RE = re.compile(
+    r"(?:(\d)|(one|two|three|four|single|all\s+four|all|each))\s*(?:of\s+(?:the\s+)?(?:4|four)\s+)?quadrants?"
+    r"|(?:in\s+)?(\d)\s*(?:of\s*4\s+)?quads?\b|(?<![a-z])([1-4])q(?![a-z])",
+    re.I,
+)
+
+
+def quadrants_of(text: str) -> int | None:
+    """How many quadrants ``text`` says a lesion is in ("2 quadrants", "all four quadrants"), or None."""
+    best: int | None = None
+    for m in QUADRANTS_RE.finditer(text or ""):
+        digit = m.group(1) or m.group(3) or m.group(4)
+        if digit:
+            n = int(digit)
+        else:
+            n = _NUMBER_WORDS.get(re.sub(r"\s+", " ", m.group(2).lower()), 0)
+        if 1 <= n <= 4:
+            best = max(best or 0, n)
+    return best
+
+
+MANY_HEMORRHAGES_RE = re.compile(
+    r"(?:>|more\s+than|over|greater\s+than)\s*20|numerous|extensive|innumerable|severe|many|multiple\s+(?:blot|dot)",
+    re.I,
+)
+PROMINENT_RE = re.compile(r"\b(?:prominent|marked|extensive|definite|florid)\b", re.I)
+#: ICDR levels, in order.
+GRADES: tuple[str, ...] = (
+    "no apparent retinopathy",
+    "mild NPDR",
+    "moderate NPDR",
+    "severe NPDR",
+    "PDR",
+)
+
+_NP = r"(?:npdr|non-?\s?proliferative(?:\s+diabetic)?(?:\s+retinopathy)?|background(?:\s+diabetic)?\s+retinopathy)"
+_PDR = r"(?:(?<![a-z-])pdr|(?<!non-)(?<!non)(?<!non )proliferative(?:\s+diabetic)?\s+retinopathy)"
+GRADE_PATTERNS: tuple[tuple[tuple[int, int], re.Pattern[str]], ...] = (
+    ((3, 3), re.compile(rf"(?:severe|pre-?proliferative)\s+{_NP}|very\s+severe\s+{_NP}", re.I)),
+    ((2, 2), re.compile(rf"moderate(?:ly\s+severe)?\s+{_NP}|mild[- ]to[- ]moderate\s+{_NP}", re.I)),
+    ((1, 1), re.compile(rf"(?:mild|minimal|early)\s+{_NP}", re.I)),
+    ((4, 4), re.compile(rf"(?:high[- ]risk\s+|active\s+|early\s+)?{_PDR}", re.I)),
+    ((0, 0), re.compile(
+        r"no\s+(?:apparent\s+|evidence\s+of\s+|signs?\s+of\s+|)(?:diabetic\s+)?retinopathy|no\s+(?:apparent\s+)?dr\b|"
+        r"no\s+(?:diabetic\s+)?retinopathy", re.I)),
+    ((1, 3), re.compile(rf"{_NP}", re.I)),
+)
+NEGATED_GRADE_RE = re.compile(r"\b(?:no|without|not|nor|absence\s+of|negative\s+for)\s+(?:\w+\s+){0,2}$", re.I)
+
+GRADE_NAMES = GRADES
+#: What marks an impression grade the drafter derived rather than the clinician dictated.
+DRAFTED_NOTE = "ICDR level drafted from the findings described; confirm"
+#: How a draft writes each level in full.
+GRADE_WORDS = ("no apparent diabetic retinopathy", "mild non-proliferative diabetic retinopathy",
+               "moderate non-proliferative diabetic retinopathy", "severe non-proliferative diabetic retinopathy",
+               "proliferative diabetic retinopathy")
 DR_LESIONS = ("microaneurysm", "hemorrhage", "hard_exudate", "cotton_wool_spot", "venous_beading", "irma",
               "neovascularization", "vitreous_hemorrhage", "preretinal_hemorrhage")
 #: lesions that point to diabetic retinopathy on their own (others need a diabetic context)
 DR_SPECIFIC = ("microaneurysm", "venous_beading", "irma")
 
-_NEG_CUE = re.compile(r"\b(?:no|not|without|negative\s+for|absence\s+of|free\s+of|nor|neither|resolved|"
-                      r"rule\s+out|ruled\s+out)\b", re.I)
-_NEG_AFTER = re.compile(r"^\s*(?:is|are|was|were)?\s*(?:absent|not\s+seen|not\s+present|not\s+identified|resolved)\b", re.I)
-_PSEUDO_NEG = re.compile(r"\b(?:no\s+(?:change|increase|interval\s+change)|not\s+(?:excluded|ruled\s+out)|"
-                         r"cannot\s+(?:be\s+)?(?:excluded|ruled\s+out))\b", re.I)
-_HEDGE_CUE = re.compile(r"\b(?:possible|possibly|probable|probably|likely|questionable|suspect\w*|suspicious|may|"
-                        r"might|could|cannot\s+(?:be\s+)?(?:excluded|ruled\s+out)|not\s+excluded|query|versus|"
-                        r"equivocal|uncertain)\b|\?", re.I)
-_HEDGE_AFTER = re.compile(r"^\s*(?:(?:is|are|was|were)\s+)?(?:possible|suspected|likely|questionable|probable|"
-                          r"not\s+excluded|cannot\s+be\s+(?:excluded|ruled\s+out)|uncertain|equivocal)\b", re.I)
+#: Negation, hedging and temporality: the kit's cue rules with the eye lexicon's additions.
+_CUES = base_cues().extend(lexicon.EYE.cues)
 _SEGMENT_BREAK = re.compile(r"[;,.]|\bbut\b|\bhowever\b|\bwith\b|\bwhile\b|\balthough\b", re.I)
 
 
@@ -108,15 +159,19 @@ def _mention(lesion: str, text: str, start: int, end: int) -> LesionMention:
     head = text[:start]
     list_neg = bool(re.match(r"^\s*(?:no|without|negative\s+for|absence\s+of)\b", head, re.I)) and not re.search(
         r"[;.]|\bbut\b|\bhowever\b", head, re.I) and not re.search(r"\b(?:with|and\s+(?:few|some|several|scattered|many))\b", head, re.I)
-    negated = (bool(_NEG_CUE.search(before)) and not _PSEUDO_NEG.search(before)) or bool(_NEG_AFTER.match(after)) or list_neg
-    uncertain = bool(_HEDGE_CUE.search(before) or _HEDGE_AFTER.match(after) or "?" in after)
     segment = text[seg_start:seg_end]
+    # a cue after the lesion counts only in its own conjunct ("hemorrhages and possible NVE")
+    conjunct = re.search(r"\s(?:and|or)\s", text[end:seg_end])
+    own = text[seg_start:end + conjunct.start()] if conjunct else segment
+    cues = _CUES.modifiers(own, [(start - seg_start, end - seg_start)])[0]
+    negated = "negated" in cues or list_neg
+    uncertain = "uncertain" in cues or "?" in after
     window = text[max(0, start - 40):min(len(text), end + 60)]
     return LesionMention(
         lesion=lesion, text=text[start:end], start=start, negated=negated, uncertain=uncertain,
-        quadrants=lexicon.quadrants_of(segment) or lexicon.quadrants_of(window),
-        many=bool(lexicon.MANY_HEMORRHAGES_RE.search(window)),
-        prominent=bool(lexicon.PROMINENT_RE.search(window)),
+        quadrants=quadrants_of(segment) or quadrants_of(window),
+        many=bool(MANY_HEMORRHAGES_RE.search(window)),
+        prominent=bool(PROMINENT_RE.search(window)),
     )
 
 
@@ -249,11 +304,55 @@ def stated_grades(items: Iterable[str]) -> list[StatedGrade]:
 
 
 def _grade_in(clause: str) -> tuple[int, int, str, bool] | None:
-    for (low, high), rx in lexicon.GRADE_PATTERNS:
+    for (low, high), rx in GRADE_PATTERNS:
         for m in rx.finditer(clause):
             before = clause[:m.start()]
-            if (low, high) != (0, 0) and lexicon.NEGATED_GRADE_RE.search(before):
+            if (low, high) != (0, 0) and NEGATED_GRADE_RE.search(before):
                 continue  # "no PDR", "without proliferative retinopathy"
-            uncertain = bool(_HEDGE_CUE.search(before))
+            uncertain = "uncertain" in _CUES.modifiers(clause, [(m.start(), m.end())])[0]
             return low, high, m.group(), uncertain
     return None
+
+
+def scope(derived: dict[str, Derived], sentences: Iterable[Described]) -> dict[str, Derived]:
+    """Per-eye levels when every sentence with a DR lesion names its eye; else one study-level entry."""
+    lesion_sentences = [s for s in sentences if any(not m.negated for m in lesion_mentions(s.text))]
+    if lesion_sentences and all(s.eyes for s in lesion_sentences):
+        return {k: derived[k] for k in ("right", "left") if derived[k].has_dr_lesions or derived[k].lesions}
+    return {"any": derived["any"]} if derived["any"].lesions else {}
+
+
+def is_grade_statement(text: str) -> bool:
+    """A statement that only states an ICDR level ("Mild NPDR in the right eye."): it belongs in the
+    impression, not in a findings region."""
+    return bool(stated_grades([text])) and not any(not m.negated for m in lesion_mentions(text))
+
+
+def drafted_grades(sentences: Iterable[Described], stated: Iterable[str], *, diabetic: bool) -> list[str]:
+    """Impression items for the ICDR level the described lesions support, for each eye (or the study)
+    whose level the ``stated`` impression items do not give.
+
+    Only for diabetic retinopathy: a lesion typical of it (microaneurysms, venous beading, IRMA) or a
+    diabetic context. Never more certain than the findings: a level that rests on a hedged lesion
+    says so, and the 4-2-1 details missing for a higher level are named.
+    """
+    sentences = list(sentences)
+    derived = derive(sentences)
+    relevant = derived["any"].has_dr_lesions and (diabetic or bool(derived["any"].lesions & set(DR_SPECIFIC)))
+    if not relevant:
+        return []
+    grades = stated_grades(stated)
+    covered = {e for g in grades for e in (g.eyes or {"right", "left", "any"})} | ({"any"} if grades else set())
+    out: list[str] = []
+    for key, d in scope(derived, sentences).items():
+        if not d.has_dr_lesions or key in covered or (key == "any" and grades):
+            continue
+        where = f" in the {key} eye" if key != "any" else ""
+        if d.definite == 0:  # only a hedged lesion: the level is as hedged as the lesion
+            text = f"Possible {GRADE_WORDS[d.possible]}{where}"
+        else:
+            text = GRADE_WORDS[d.definite][0].upper() + GRADE_WORDS[d.definite][1:] + where
+        if d.definite < d.possible and d.definite:
+            text += f"; {GRADE_WORDS[d.possible]} if the possible finding is confirmed"
+        out.append(f"{text} ({DRAFTED_NOTE}).")
+    return out

@@ -9,7 +9,6 @@ rule checks; guideline snippets; synthetic example cases.
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 from pixtralogist import __version__
 from pixtralogist.core.models import Case, ModelConfig, Specialty, Template
@@ -22,16 +21,11 @@ VERSION = __version__
 PACKAGE = "pixtralogist.plugins.ophthalmology"
 
 
-@lru_cache(maxsize=None)
-def _sorter(template_id: str):
-    from pixtralogist.plugins.ophthalmology.sorter import FundusSorter, OctaSorter
-
-    return {"fundus": FundusSorter, "octa": OctaSorter}.get(template_id, lambda: None)()
-
-
 def sorter_for(template: Template):
-    """The (shared, stateless) region sorter of one ophthalmology template, or None."""
-    return _sorter(template.id)
+    """The (shared, stateless) kit region sorter of one ophthalmology template, or None."""
+    from pixtralogist.plugins.ophthalmology.lexicon import sorter_for as lexicon_sorter
+
+    return lexicon_sorter(template.id)
 
 
 def drafter_for(template: Template, model: ModelConfig):
@@ -43,7 +37,7 @@ def drafter_for(template: Template, model: ModelConfig):
         return None
     from pixtralogist.plugins.ophthalmology.drafter import EyeDictationDrafter
 
-    return EyeDictationDrafter(plugin_version=VERSION, plugin=NAME, sorter_for=sorter_for)
+    return EyeDictationDrafter(template, plugin_version=VERSION, plugin=NAME)
 
 
 def signals(case: Case, template: Template) -> Evidence | None:

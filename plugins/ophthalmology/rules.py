@@ -12,6 +12,8 @@ checked the same way as drafted text), cites the guideline snippets it relies on
   retinopathy when the case is diabetic (indication, notes, findings or
   impression say so) or a lesion typical of it is named (microaneurysms, venous
   beading, IRMA); hemorrhages alone in a non-diabetic case are not graded.
+* ``icdr-grade-drafted`` (info): the impression holds a level the offline drafter derived from
+  the dictated lesions (not dictated): confirm or correct it.
 * ``icdr-421-detail`` (info): what the findings would have to state for the
   4-2-1 rule to be applied (hemorrhage count, beading quadrants, IRMA prominence).
 * ``eye-laterality-mismatch`` (warning): the impression puts a finding or a
@@ -35,10 +37,12 @@ from pixtralogist.core.models import Case, Draft, Flag, GuidelineSnippet, Templa
 from pixtralogist.plugins.ophthalmology import lexicon
 from pixtralogist.plugins.ophthalmology.grading import (
     DR_SPECIFIC,
+    DRAFTED_NOTE,
     Described,
     Derived,
     derive,
     lesion_mentions,
+    scope as _scope,
     stated_grades,
 )
 
@@ -60,16 +64,9 @@ SNIPPETS = frozenset(GRADE_SNIPPETS.values()) | {SCALE, DME_SEPARATE, DME_SEVERI
 
 _DME_DETAIL = re.compile(r"cent(?:er|re)[- ]involv\w*|\b(?:mild|moderate|severe)\b|\bfovea\w*|\bdisc\s+diameters?\b|"
                          r"\b\d+(?:\.\d+)?\s*(?:mm|um|µm|microns?)\b|\bcsme\b|clinically\s+significant", re.I)
-#: Concepts compared between findings and impression for laterality (lesions plus a few more).
+#: Concepts compared between findings and impression for laterality (besides the lesions): lexicon data.
 _EXTRA_CONCEPTS: dict[str, re.Pattern[str]] = {
-    "retinal_detachment": re.compile(r"(?:retinal\s+|tractional\s+)?detachment|\brd\b", re.I),
-    "disc_swelling": re.compile(r"disc\s+(?:swelling|o?edema)|papill\w*o?edema|swollen\s+disc", re.I),
-    "disc_pallor": re.compile(r"pallor|pale\s+disc", re.I),
-    "non_perfusion": re.compile(r"non-?\s?perfus\w*|capillary\s+drop-?\s?out", re.I),
-    "faz": re.compile(r"\bfaz\b|foveal\s+avascular\s+zone", re.I),
-    "epiretinal_membrane": re.compile(r"epiretinal\s+membrane|\berm\b", re.I),
-    "drusen": re.compile(r"\bdrusen\b", re.I),
-}
+    c: re.compile("|".join(lexicon.EYE.concept(c).patterns), re.I) for c in lexicon.EYE.data["laterality_concepts"]}
 _NEG = re.compile(r"^\s*(?:no|without|negative\s+for|absence\s+of)\b", re.I)
 
 
@@ -113,24 +110,17 @@ def diabetic_context(draft: Draft, case: Case) -> bool:
 # --- ICDR grade ----------------------------------------------------------------------------------
 
 
-def _scope(derived: dict[str, Derived], sentences: list[_Sentence]) -> dict[str, Derived]:
-    """Per-eye levels when every sentence with a DR lesion names its eye; else one study-level entry."""
-    lesion_sentences = [s for s in sentences if any(not m.negated for m in lesion_mentions(s.text))]
-    if lesion_sentences and all(s.eyes for s in lesion_sentences):
-        return {k: derived[k] for k in ("right", "left") if derived[k].has_dr_lesions or derived[k].lesions}
-    return {"any": derived["any"]} if derived["any"].lesions else {}
-
-
 def check_icdr(draft: Draft, case: Case, template: Template, snippets: dict[str, GuidelineSnippet]) -> list[Flag]:
     sentences = _findings(draft)
-    derived = derive(Described(s.text, s.eyes, s.finding_id) for s in sentences)
+    described = [Described(s.text, s.eyes, s.finding_id) for s in sentences]
+    derived = derive(described)
     stated = stated_grades(draft.impression)
     dr_specific = bool(derived["any"].lesions & set(DR_SPECIFIC))
     relevant = derived["any"].has_dr_lesions and (dr_specific or diabetic_context(draft, case))
     if not relevant and not stated:
         return []
     flags: list[Flag] = []
-    scope = {k: v for k, v in _scope(derived, sentences).items() if v.has_dr_lesions}
+    scope = {k: v for k, v in _scope(derived, described).items() if v.has_dr_lesions}
     per_eye = "any" not in scope and bool(scope)
 
     # info: the derived level, per eye
@@ -150,6 +140,13 @@ def check_icdr(draft: Draft, case: Case, template: Template, snippets: dict[str,
                     code="icdr-421-detail", severity="info", region=None, finding_id=first,
                     message=f"To apply the 4-2-1 rule{where}: " + "; ".join(d.details) + ".",
                     snippet_ids=_known([GRADE_SNIPPETS[3]], snippets)))
+
+    for item in draft.impression:
+        if DRAFTED_NOTE in item:
+            flags.append(Flag(
+                code="icdr-grade-drafted", severity="info", region=None,
+                message=f"Impression: '{item.strip()}' was drafted from the lesions described, not dictated: "
+                        "confirm or correct the level (per eye).", snippet_ids=_known([SCALE], snippets)))
 
     # the impression's grades against the findings
     covered: set[str] = set()
