@@ -425,7 +425,7 @@ def _is_bare(text: str) -> bool:
 
 
 _ATTACH_START = re.compile(
-    r"^(?:[-~]?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
+    r"^(?:[-~<>\u2264\u2265]?\s?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
     r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
     r"which|that|slightly|minimally|mildly|grossly)\b)",

@@ -141,3 +141,20 @@ def test_base_lexicon_is_data_not_code():
     assert isinstance(lex, Lexicon) and lex.regions == ()
     kinds = {c.kind for c in lex.concepts}
     assert {"qualifier", "recommendation", "context"} <= kinds
+
+
+def test_the_kit_imports_only_core():
+    """The kit sits above core and below the plugins: no module of it imports plugins, agents,
+    finetune or ui, nor a heavy library at import time."""
+    import ast
+
+    kit_dir = Path(__file__).resolve().parents[1] / "kit"
+    banned = ("pixtralogist.plugins", "pixtralogist.agents", "pixtralogist.finetune", "pixtralogist.ui",
+              "torch", "transformers", "sentence_transformers", "gradio", "spacy")
+    for path in sorted(kit_dir.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:  # module level only: heavy imports inside functions are allowed
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert not name.startswith(banned), f"{path.name} imports {name}"
