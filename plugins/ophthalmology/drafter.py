@@ -35,39 +35,9 @@ __all__ = ["EyeDictationDrafter"]
 class EyeDictationDrafter(KitDrafter):
     """Drafts every region of an ophthalmology template from ``case.notes`` (see the module docstring)."""
 
-<<<<<<< HEAD
-    The draft assembly is :class:`~pixtralogist.core.drafting.DictationDraftBase`'s; this class
-    reads the dictation, carries each sentence's eye to its parts and writes the impression and flags.
-
-    :param sorter_for: callable ``template -> RegionSorter`` (default: the plugin's sorters).
-    :param plugin_version: recorded in every provenance.
-    :param plugin: the plugin name recorded in provenance.
-    """
-
-    def __init__(self, *, plugin_version: str, plugin: str = "ophthalmology", sorter_for=None) -> None:
-        super().__init__(plugin=plugin, plugin_version=plugin_version, extra_terms=lexicon.NLP_TERMS)
-        self._sorter_for = sorter_for
-
-    def sorter(self, template: Template) -> RegionSorter:  # type: ignore[override]
-        if self._sorter_for is not None:
-            sorter = self._sorter_for(template)
-        else:
-            from pixtralogist.plugins.ophthalmology.plugin import sorter_for
-
-            sorter = sorter_for(template)
-        if sorter is None or not callable(getattr(sorter, "classify", None)):
-            raise DraftingError(f"no region sorter for the ophthalmology template {template.id!r}")
-        return sorter
-
-    def region_sorter(self, template: Template) -> RegionSorter:
-        return self.sorter(template)
-
-    # -- the ophthalmology parts -----------------------------------------------------------
-=======
     def __init__(self, template: Template, *, plugin_version: str, plugin: str = "ophthalmology") -> None:
         super().__init__(lexicon.sorter_for(template.id), lexicon.lexicon_for(template.id), plugin=plugin,
                          plugin_version=plugin_version, extra_terms=lexicon.NLP_TERMS)
->>>>>>> h-port-b
 
     def read(self, case: Case) -> list:
         pending = getattr(self._local, "statements", None)
