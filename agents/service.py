@@ -229,7 +229,7 @@ class ReportingService:
 
         snap = self._unstrand(case_id, self._snapshot(case_id))
         intr = self._interrupt(snap)
-        if intr is None and snap.next:
+        if self._cut_off(snap):
             try:
                 self.graph.invoke(None, self._config(case_id), durability="sync")  # finish a step cut off by a crash
             except PixtralogistError as exc:  # the saved checkpoint stands; report, don't crash
@@ -350,8 +350,6 @@ class ReportingService:
             identity = case_identity(case)
             if identity is not None:  # identity goes to its own store; the graph gets the case without it
                 self._identity.put(case.id, identity)
-            # listed first (as 'error' until drafted): a crash mid-draft leaves it where recover() finds it
-            self._cases.upsert(case.id, "error", case.specialty_hint, case.indication or "")
             turn = self._run(case.id, {"case": case.model_dump(mode="json")})
             self._index(case.id, turn, case.indication)
             self._record("draft", case.id, turn, self._actor(), images=len(case.images),
@@ -397,13 +395,31 @@ class ReportingService:
                                                      "edit_id": uuid.uuid4().hex}, expect_version,
                          signed_by=clinician.strip())
 
+    @classmethod
+    def _cut_off(cls, snap) -> bool:
+        """Whether a crash cut a step off: a step to run (``next``), or a step whose results are saved
+        but not the checkpoint after it, with no pause.
+
+        LangGraph saves a step's results (its "writes") and then the checkpoint after the step, from
+        worker threads. A kill between the two leaves the thread looking finished: ``next`` is empty
+        (LangGraph leaves out a task whose writes are saved) while ``tasks`` still holds that task.
+        Running the graph on (``invoke(None)``) applies the saved writes and goes on. Missing this
+        after a sign-off's ``finalize`` step left a signed case whose ``learn`` step never ran: the
+        feedback store never got the signed report (the reliability benchmark's ``fb_signed=False``,
+        2 kills in 22 on a busy machine, where the worker threads lag).
+        """
+        if cls._interrupt(snap) is not None:
+            return False
+        return bool(snap.next) or any(not t.interrupts for t in snap.tasks)
+
     def _unstrand(self, case_id: str, snap):
-        """A crash can leave an unsigned draft with no step to run and no pause to resume (the
-        thread looks finished). Nothing tells which steps after the draft really ran, so they
-        are run again: retrieve (citations) and verify (flags) over the draft as it stands
+        """A crash can leave an unsigned draft with no step to run, no saved step to finish and no
+        pause to resume (the thread looks finished). Nothing tells which steps after the draft really
+        ran, so they are run again: retrieve (citations) and verify (flags) over the draft as it stands
         (every edit kept), then the case pauses in review."""
         draft = snap.values.get("draft") or {}
-        if snap.next or self._interrupt(snap) is not None or not draft or draft.get("status") == "signed":
+        if (self._cut_off(snap) or self._interrupt(snap) is not None or not draft
+                or draft.get("status") == "signed"):
             return snap
         log.warning("case %s: found without a pending step after a restart; re-running retrieve and verify",
                     case_id)
@@ -415,7 +431,7 @@ class ReportingService:
         """The case as it stands; a step cut off by a crash is completed first."""
         with self._lock(case_id):
             snap = self._unstrand(case_id, self._snapshot(case_id))
-            if snap.next and self._interrupt(snap) is None:
+            if self._cut_off(snap):
                 turn = self._run(case_id, None)
             else:
                 turn = self._turn(case_id)
