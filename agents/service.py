@@ -31,6 +31,7 @@ from typing import Any
 
 from pixtralogist.agents.case_lock import CaseLocks
 from pixtralogist.agents.types import CaseSummary, ChatMessage, Citation, Turn
+from pixtralogist.core import logs
 from pixtralogist.core.audit import AuditLog, current_actor
 from pixtralogist.core.errors import CaseError, PixtralogistError, StaleCaseError
 from pixtralogist.core.faults import pause_point
@@ -501,6 +502,7 @@ class _Held:
     def __init__(self, svc: ReportingService, case_id: str) -> None:
         self._svc, self._case_id = svc, case_id
         self._cm = None
+        self._log_token = None
 
     def __enter__(self) -> None:
         svc = self._svc
@@ -515,9 +517,11 @@ class _Held:
         except BaseException:
             self._done()
             raise
+        self._log_token = logs._case.set(self._case_id)  # log lines name the case (pixtralogist.core.logs)
 
     def __exit__(self, *exc: Any) -> None:
         try:
+            logs._case.reset(self._log_token)
             self._cm.__exit__(*exc)
         finally:
             self._done()
