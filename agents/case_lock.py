@@ -9,8 +9,8 @@ refused as stale when its clinician had not seen it: see
 :class:`pixtralogist.core.errors.StaleCaseError`).
 
 - one machine (SQLite stores): a ``threading.Lock`` per case in the process,
-  and a POSIX byte-range lock on ``<data dir>/cases.lock`` for other processes
-  on the same data directory;
+  and an open-file-description byte-range lock (Linux ``F_OFD_SETLK``) on
+  ``<data dir>/cases.lock`` for other processes on the same data directory;
 - a shared PostgreSQL database: a session advisory lock keyed by the case id
   (``pg_try_advisory_lock``) on a connection held for the action. PostgreSQL
   releases it when that connection ends, so a server killed mid-action never
@@ -24,6 +24,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -80,7 +81,7 @@ class CaseLocks:
     def hold(self, case_id: str) -> Iterator[None]:
         """Hold ``case_id``'s lock for the block (waits up to :attr:`timeout` seconds)."""
         key = case_lock_key(case_id)
-        lock = self._thread_lock(key)
+        lock = self._thread_lock(key & 0x7FFF_FFFF)  # the byte offset: two ids on one byte share a lock
         if not lock.acquire(timeout=self.timeout):
             raise self._busy(case_id)
         try:
@@ -105,7 +106,7 @@ class CaseLocks:
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                fcntl.lockf(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
+                _ofd_lock(self._fd, fcntl.F_WRLCK, offset)
                 break
             except OSError:
                 if time.monotonic() > deadline:
@@ -114,7 +115,7 @@ class CaseLocks:
         try:
             yield
         finally:
-            fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, offset)
+            _ofd_lock(self._fd, fcntl.F_UNLCK, offset)
 
     def _connection(self) -> Any:
         from pixtralogist.core.database import pg_connect
@@ -154,3 +155,11 @@ class CaseLocks:
             conn.close()
         if fd is not None:
             os.close(fd)
+
+
+def _ofd_lock(fd: int, kind: int, offset: int) -> None:
+    """Lock (or unlock) one byte at ``offset`` as an open-file-description lock: unlike POSIX record
+    locks it conflicts with another descriptor of the same process too, and is dropped with its
+    descriptor (a killed process leaves nothing locked). Raises OSError when another holds it."""
+    F_OFD_SETLK = getattr(fcntl, "F_OFD_SETLK", 37)  # Linux
+    fcntl.fcntl(fd, F_OFD_SETLK, struct.pack("hhqqixxxx", kind, os.SEEK_SET, offset, 1, 0))
