@@ -166,7 +166,13 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
         raise ConfigError(f"cannot reach the PostgreSQL checkpointer at {_redact(storage.checkpointer)}: "
                           f"{type(exc).__name__}") from None
     saver = PostgresSaver(conn)
-    saver.setup()
+    from pixtralogist.core.database import SCHEMA_LOCK
+
+    conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))  # servers starting together migrate once
+    try:
+        saver.setup()
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
     return CheckpointStore(saver, CaseIndex.postgres(conn, saver.lock), _redact(storage.checkpointer),
                            _closer(conn, saver.lock))
 
