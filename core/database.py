@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from pixtralogist.core.errors import ConfigError, DataError
 
-__all__ = ["Database", "SCHEMA_LOCK", "is_postgres_url", "pg_connect", "redact_url"]
+__all__ = ["Database", "SCHEMA_LOCK", "is_postgres_url", "pg_connect", "redact_url", "schema_lock"]
 
 #: Advisory lock key held while a server creates or migrates tables (one server at a time).
 SCHEMA_LOCK = 0x5078_5343  # "PxSC"
@@ -50,6 +50,31 @@ def pg_connect(url: str, *, what: str = "database", **kwargs: Any):
         return psycopg.connect(url, autocommit=True, prepare_threshold=None, connect_timeout=10, **kwargs)
     except psycopg.Error as exc:
         raise ConfigError(f"cannot reach the PostgreSQL {what} at {redact_url(url)}: {type(exc).__name__}") from None
+
+
+@contextmanager
+def schema_lock(conn: Any, timeout: float = 600.0) -> Iterator[None]:
+    """Hold :data:`SCHEMA_LOCK` on the autocommit psycopg ``conn`` while the block changes the schema.
+
+    Taken by polling ``pg_try_advisory_lock`` between short statements, never by a blocking wait:
+    a server waiting inside a statement is an open transaction, and LangGraph's migrations
+    (``CREATE INDEX CONCURRENTLY``) wait for every open transaction, which would deadlock.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    def locked() -> bool:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (SCHEMA_LOCK,)).fetchone()
+        return bool(row["ok"] if isinstance(row, dict) else row[0])  # tuple or dict rows
+
+    while not locked():
+        if time.monotonic() > deadline:
+            raise DataError("another server held the schema lock for too long (a migration stuck?)")
+        time.sleep(0.1)
+    try:
+        yield
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
 
 
 class _Tx:
@@ -92,8 +117,7 @@ class Database:
             conn = pg_connect(str(target), what=what)
             db = cls(conn, "postgres", redact_url(str(target)))
             try:
-                with db.tx() as tx:
-                    tx.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+                with schema_lock(conn), db.tx():
                     conn.execute(postgres_schema)
             except Exception as exc:
                 conn.close()

@@ -166,13 +166,10 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
         raise ConfigError(f"cannot reach the PostgreSQL checkpointer at {_redact(storage.checkpointer)}: "
                           f"{type(exc).__name__}") from None
     saver = PostgresSaver(conn)
-    from pixtralogist.core.database import SCHEMA_LOCK
+    from pixtralogist.core.database import schema_lock
 
-    conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK,))  # servers starting together migrate once
-    try:
+    with schema_lock(conn):  # servers starting together migrate once
         saver.setup()
-    finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
     return CheckpointStore(saver, CaseIndex.postgres(conn, saver.lock), _redact(storage.checkpointer),
                            _closer(conn, saver.lock))
 
