@@ -45,8 +45,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 STALE = "Not applied."
-#: The chest x-ray template's region names by the label the app shows on their boxes.
-NAMES = {"bones": "bone", "heart": "heart"}
+#: The chest x-ray template's regions, in the order of the app's region boxes.
+REGIONS = ("lung", "heart", "mediastinal", "bone", "others")
+#: Outputs the API leaves out (the session state, layout blocks and buttons).
+_HIDDEN = ("session", "choose_group", "draft_panel", "provenance_box", "save_btn", "sign_btn", "export_text",
+           "export_json", "export_fhir", "export_dicom_sr", "chat_send")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -104,20 +107,23 @@ class Clinician:
         from gradio_client import Client
 
         self.server = server
-        self.client = Client(server.url, auth=(self.user, self.password), verbose=False)
+        self.client = Client(server.url, auth=(self.user, self.password), verbose=False,
+                             httpx_kwargs={"timeout": 180})
         self.shown: dict = {}
 
     def _call(self, *args, api: str) -> dict:
         from pixtralogist.ui.controller import TURN_KEYS
 
         out = self.client.predict(*args, api_name=api)
-        keys = [k for k in TURN_KEYS if k != "session"]
+        keys = [k for k in TURN_KEYS if k not in _HIDDEN and not k.startswith("slot_")]
+        if len(keys) != len(out):
+            raise AssertionError(f"{api}: {len(out)} outputs, expected {len(keys)}")
         shown = dict(zip(keys, out))
         regions = {}
-        for i in range(12):
+        for i, name in enumerate(REGIONS):
             box = shown.get(f"region_{i}")
-            if isinstance(box, dict) and box.get("label") and isinstance(box.get("value"), str):
-                regions[box["label"].lower()] = (i, box["value"])
+            if isinstance(box, dict) and isinstance(box.get("value"), str):
+                regions[name] = (i, box["value"])
         status = shown.get("status") if isinstance(shown.get("status"), str) else ""
         imp = shown.get("impression")
         self.shown = {"status": status, "regions": regions or self.shown.get("regions", {}),
@@ -246,13 +252,13 @@ def main(argv: list[str] | None = None) -> int:
                     problems.append(f"{cid}: {c.user} could not save {region}")
                     return
                 with lock:
-                    saved[(cid, NAMES[region])] = text
+                    saved[(cid, region)] = text
 
             # 2 + 3. pairs edit the same case through two servers at the same moment; a server dies
             jobs = []
             for k, (o, p, cid) in enumerate(zip(owners, partners, case_ids)):
                 b = threading.Barrier(2)
-                jobs.append((o, cid, "bones", f"Old healed rib fracture, noted by {o.user} ({k}).", b))
+                jobs.append((o, cid, "bone", f"Old healed rib fracture, noted by {o.user} ({k}).", b))
                 jobs.append((p, cid, "heart", f"Mild cardiomegaly, noted by {p.user} ({k}).", b))
             killer = threading.Timer(random.Random(7).uniform(0.5, 1.5), doomed.kill)
             t_edit = time.perf_counter()
