@@ -198,15 +198,15 @@ def main(argv: list[str] | None = None) -> int:
                     res = list(pool.map(one, enumerate(clinicians)))
                 return [r[0] for r in res], [r[1] for r in res]
 
-            # 1. drafting on one server (a warm-up draft first: cold loads are not the figure)
-            solo = [Clinician(u, users[u], servers[0]) for u in list(users)[: max(2, n // 3)]]
-            draft_all(solo[:1], "warm-up")
-            _, t1 = draft_all(solo, "one server")
             for s in servers[1:]:
                 s.wait_ready()
             print(f"all {len(servers)} servers ready ({time.perf_counter() - t_start:.0f} s)", flush=True)
+            # 1. drafting on one server, the others idle (a warm-up draft first: cold loads are not the figure)
+            solo = [Clinician(u, users[u], servers[0]) for u in list(users)[: n // 2]]
+            draft_all(solo[:1], "warm-up")
+            _, t1 = draft_all(solo, "one server")
             clinicians = [Clinician(u, users[u], servers[i % len(servers)]) for i, u in enumerate(users)]
-            for s in servers[1:]:  # warm each server once
+            for s in servers[1:]:  # warm each other server once
                 draft_all([c for c in clinicians if c.server is s][:1], "warm-up")
             owners, partners = clinicians[0::2], clinicians[1::2]
             # owner i and partner i are on different servers (round robin over an odd or even count)
