@@ -101,9 +101,9 @@ _MAX_DETAIL = 200
 
 _actor: ContextVar[str | None] = ContextVar("pixtralogist_actor", default=None)
 
-SCHEMA = """
+_TABLE = """
 CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq {seq},
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
@@ -113,24 +113,16 @@ CREATE TABLE IF NOT EXISTS audit (
     hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_case ON audit(case_id);
+"""
+
+SCHEMA = _TABLE.format(seq="INTEGER PRIMARY KEY AUTOINCREMENT") + """
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be changed'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be deleted'); END;
 """
 
-PG_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    seq BIGINT PRIMARY KEY,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    case_id TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_case ON audit(case_id);
+PG_SCHEMA = _TABLE.format(seq="BIGINT PRIMARY KEY") + """
 CREATE TABLE IF NOT EXISTS audit_anchor (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     body TEXT NOT NULL

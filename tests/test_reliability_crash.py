@@ -190,14 +190,8 @@ emit(kind="signed", status=s.status)
 """
 
 
-def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):
-    """SIGKILL between an edit's retrieve step and its checkpoint strands the case (no step, no
-    pause, unsigned). Reopening re-runs retrieve and verify over the edited draft: the flags are
-    the ones a full verify gives (here a contradiction the stale flags lack), then it can be signed."""
-    png = write_png(tmp_path / "f.png")
-    data = tmp_path / "data"
-    edit = "Small left pleural effusion. No pleural effusion."  # contradicts itself: verify flags it
-    proc = driver(STRAND_DRIVER, data, png, edit)
+def until_self_killed(proc) -> list[dict]:
+    """The events of a driver whose hook kills it with SIGKILL after emitting ``killing``."""
     try:
         lines = read_until(proc.stdout, '"killing"', 180, proc)
         proc.wait(timeout=60)  # the hook kills the driver itself
@@ -208,7 +202,17 @@ def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):
         for stream in (proc.stdout, proc.stderr):
             stream.close()
     assert proc.returncode == -9  # it died of SIGKILL: no cleanup ran
-    events = parse_events(lines)
+    return parse_events(lines)
+
+
+def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):
+    """SIGKILL between an edit's retrieve step and its checkpoint strands the case (no step, no
+    pause, unsigned). Reopening re-runs retrieve and verify over the edited draft: the flags are
+    the ones a full verify gives (here a contradiction the stale flags lack), then it can be signed."""
+    png = write_png(tmp_path / "f.png")
+    data = tmp_path / "data"
+    edit = "Small left pleural effusion. No pleural effusion."  # contradicts itself: verify flags it
+    events = until_self_killed(driver(STRAND_DRIVER, data, png, edit))
     assert [e["kind"] for e in events] == ["started", "killing"] and events[-1]["writes_saved"]
     after = run_driver(STRAND_CHECK, data, edit)
     raw = next(e for e in after if e["kind"] == "raw")
@@ -275,18 +279,7 @@ def test_a_signoff_cut_between_its_results_and_its_checkpoint_is_completed(tmp_p
     signed report, the case list and the audit log say signed."""
     png = write_png(tmp_path / "f.png")
     data = tmp_path / "data"
-    proc = driver(SIGN_STRAND_DRIVER, data, png)
-    try:
-        lines = read_until(proc.stdout, '"killing"', 180, proc)
-        proc.wait(timeout=60)
-        lines += proc.stdout.read().splitlines()
-    finally:
-        if proc.poll() is None:
-            sigkill(proc)
-        for stream in (proc.stdout, proc.stderr):
-            stream.close()
-    assert proc.returncode == -9
-    events = parse_events(lines)
+    events = until_self_killed(driver(SIGN_STRAND_DRIVER, data, png))
     assert [e["kind"] for e in events] == ["started", "killing"] and events[-1]["writes_saved"]
     after = run_driver(SIGN_STRAND_CHECK, data)
     raw = next(e for e in after if e["kind"] == "raw")
