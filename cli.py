@@ -306,6 +306,8 @@ def _audit_path(args: argparse.Namespace) -> Path:
 
     from pixtralogist.core.errors import AuditError
 
+    if args.log is not None and str(args.log).startswith(("postgresql:", "postgres:")):
+        return str(args.log)  # the shared audit log of several app servers
     data_dir = args.data_dir or Path(os.environ.get("PIXTRALOGIST_HOME") or Path.home() / ".pixtralogist")
     path = args.log or data_dir / "audit.sqlite"
     if not path.is_file():
@@ -313,11 +315,16 @@ def _audit_path(args: argparse.Namespace) -> Path:
     return path
 
 
+def _log_location(value: str) -> Path | str:
+    return value if value.startswith(("postgresql:", "postgres:")) else Path(value)
+
+
 def _audit_location(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=None,
                    help="the app's data folder (default: $PIXTRALOGIST_HOME, else ~/.pixtralogist)")
-    p.add_argument("--log", type=Path, default=None, metavar="PATH",
-                   help="the audit database (default: DATA_DIR/audit.sqlite)")
+    p.add_argument("--log", type=_log_location, default=None, metavar="PATH",
+                   help="the audit database (default: DATA_DIR/audit.sqlite), or the postgresql:// URL of "
+                        "the database several app servers share")
     p.add_argument("--key-file", type=Path, default=None, metavar="PATH",
                    help="the HMAC key (default: $PIXTRALOGIST_AUDIT_KEY_FILE, else audit.key beside the log)")
 

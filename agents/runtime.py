@@ -36,7 +36,8 @@ class AgentRuntime:
         """The runtime of a service: plugins, the feedback store under ``data_dir`` and the guideline
         index (embedded under ``data_dir`` or a Chroma server, from ``storage``)."""
         host = host or get_site_plugin_manager()
-        feedback = FeedbackStore.open(data_dir / "feedback.sqlite" if data_dir else None)
+        shared = getattr(storage, "database", None)  # the site's PostgreSQL, for every store
+        feedback = FeedbackStore.open(shared or (data_dir / "feedback.sqlite" if data_dir else None))
         store = None
         if retrieval:
             from pixtralogist.core.storage import open_guideline_store

@@ -106,5 +106,7 @@ class Turn(BaseModel):
     candidates: list[RouteScore] = Field(default_factory=list)
     messages: list[ChatMessage] = Field(default_factory=list)
     error: str | None = None
+    version: str = Field(default="", description="Fingerprint of the case as shown (draft, status, messages): "
+                                                  "pass it back as expect_version so a stale action is refused.")
 
 

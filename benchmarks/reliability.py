@@ -1,6 +1,6 @@
 """Reliability and security figures: bad inputs, crash-restart, concurrent sessions, PHI leaks.
 
-    python benchmarks/reliability.py [--rounds 6] [--sessions 20]
+    python benchmarks/reliability.py [--rounds 6] [--sessions 20] [--busy 2] [--only crash] [--repeat 5]
 
 Prints:
 
@@ -11,6 +11,12 @@ Prints:
   (must be 0) and inconsistencies (must be 0);
 - concurrent sessions through the real app's HTTP API and the p95 time to draft;
 - PHI leaks found in every file the app wrote (must be 0).
+
+``--busy N`` keeps N other processes spinning on the CPU for the whole run (a shared,
+saturated server): the crash-restart check found half-recorded sign-offs only there (a
+kill between a step's saved results and its checkpoint, which busy worker threads make
+likelier; see ``ReportingService._cut_off``). ``--only crash --repeat 5`` runs just that
+check five times in a row and fails if any run fails.
 
 Uses the helpers of ``tests/test_reliability_support.py`` (same drivers as the tests).
 """
@@ -160,7 +166,42 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=12, help="random-kill crash rounds (plus 2 at pause points)")
     ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--busy", type=int, default=0, help="other processes keeping the CPU busy during the run")
+    ap.add_argument("--only", choices=("crash",), default=None, help="run only the crash-restart check")
+    ap.add_argument("--repeat", type=int, default=1, help="run the crash-restart check this many times in a row")
     args = ap.parse_args(argv)
+    import subprocess
+
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    if spinners:
+        print(f"CPU saturated by {len(spinners)} spinning processes (os.cpu_count() = {os.cpu_count()})", flush=True)
+    try:
+        if args.only == "crash":
+            return crash_only(args.rounds, args.repeat)
+        return run_all(args)
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+
+
+def crash_only(rounds: int, repeat: int) -> int:
+    passed = 0
+    for run in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="px-reliability-") as d:
+            t0 = time.perf_counter()
+            n, items, lost, problems = crash_rounds(Path(d), rounds)
+            ok = lost == 0 and not problems
+            passed += ok
+            print(f"run {run + 1}/{repeat}: crash-restart {n} rounds (SIGKILL), {items} committed edits, items lost "
+                  f"{lost}, inconsistencies {len(problems)} ({time.perf_counter() - t0:.0f} s)"
+                  + (f": {problems}" if problems else ""), flush=True)
+    print(f"{passed}/{repeat} runs passed")
+    print("OK" if passed == repeat else "FAILED")
+    return 0 if passed == repeat else 1
+
+
+def run_all(args: argparse.Namespace) -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="px-reliability-") as d:
         tmp = Path(d)

@@ -22,6 +22,12 @@ one event behind; the check accepts exactly that case when the extra event's
 MAC verifies and chains to the anchored head, says so, and the next write or
 open moves the anchor on.
 
+On a shared PostgreSQL database (several app servers) the same chain lives in
+the ``audit`` table (append-only by trigger), its key is the servers' shared
+secret (``PIXTRALOGIST_AUDIT_KEY_FILE``, required there) and its anchor is the
+``audit_anchor`` row, written in the event's own transaction under an advisory
+lock: every server appends to one chain, in one order.
+
 Logs written before the keyed chain (plain SHA-256 per event) are kept as
 they are: the open that creates the key seals them (the anchor records how
 many there are, and the first keyed event chains over their last hash); with a
@@ -51,7 +57,7 @@ import hashlib
 import hmac
 import json
 import logging
-import sqlite3
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,6 +73,7 @@ from pixtralogist.core.audit_seal import (
     Anchor,
     AnchorFile,
     AuditKey,
+    DbAnchor,
     MemoryAnchor,
     anchor_path_for,
     key_path_for,
@@ -94,9 +101,9 @@ _MAX_DETAIL = 200
 
 _actor: ContextVar[str | None] = ContextVar("pixtralogist_actor", default=None)
 
-SCHEMA = """
+_TABLE = """
 CREATE TABLE IF NOT EXISTS audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq {seq},
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     action TEXT NOT NULL,
@@ -106,11 +113,29 @@ CREATE TABLE IF NOT EXISTS audit (
     hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_case ON audit(case_id);
+"""
+
+SCHEMA = _TABLE.format(seq="INTEGER PRIMARY KEY AUTOINCREMENT") + """
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be changed'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: rows cannot be deleted'); END;
 """
+
+PG_SCHEMA = _TABLE.format(seq="BIGINT PRIMARY KEY") + """
+CREATE TABLE IF NOT EXISTS audit_anchor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    body TEXT NOT NULL
+);
+CREATE OR REPLACE FUNCTION pixtralogist_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the audit log is append-only: rows cannot be changed or deleted'; END $$;
+CREATE OR REPLACE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
+FOR EACH ROW EXECUTE FUNCTION pixtralogist_audit_append_only();
+CREATE OR REPLACE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+FOR EACH STATEMENT EXECUTE FUNCTION pixtralogist_audit_append_only();
+"""
+#: Advisory lock key of the audit chain on PostgreSQL (one writer at a time across servers).
+AUDIT_LOCK = 0x5078_4155  # "PxAU"
 
 _ROW_DOMAIN = "pixtralogist-audit-event-v2"
 _COLUMNS = "seq, at, actor, action, case_id, detail, prev_hash, hash"
@@ -187,9 +212,9 @@ class AuditLog:
     """Open with :meth:`open`; safe to share between threads (one lock, one connection) and between
     processes (writers and checks take the anchor's file lock)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None, key: AuditKey | None,
-                 anchors: AnchorFile | MemoryAnchor) -> None:
-        self._conn = conn
+    def __init__(self, db: Any, path: Path | str | None, key: AuditKey | None,
+                 anchors: AnchorFile | MemoryAnchor | DbAnchor) -> None:
+        self._db = db  # pixtralogist.core.database.Database
         self._lock = threading.Lock()
         self.path = path
         self._key = key
@@ -213,21 +238,27 @@ class AuditLog:
             already exists (a key provisioned before the upgrade; ``pixtralogist audit seal``).
             Never done otherwise: an anchor deleted and the events rewritten in the old format
             must not pass for an old log.
+        ``path`` may be a ``postgresql://`` URL (the site's shared database): the key file must then be
+        configured (``key_file`` or ``$PIXTRALOGIST_AUDIT_KEY_FILE``) and is never created.
+
         :raises AuditError: the log was keyed (it has keyed events or an anchor) but its key file is
             missing, or the key file is malformed or open to other users.
         """
-        from pixtralogist.core.sqlite import open_durable
+        from pixtralogist.core.database import Database, is_postgres_url
 
+        if is_postgres_url(path):
+            return cls._open_shared(str(path), key_file=key_file, create=create, seal_legacy=seal_legacy)
         p = Path(path) if path is not None else None
-        conn = open_durable(p, schema=SCHEMA, what="audit log", isolation_level=None)
+        db = Database.open(p, sqlite_schema=SCHEMA, postgres_schema=PG_SCHEMA, what="audit log")
+        conn = db.raw
         try:
             if p is None:
-                audit = cls(conn, None, AuditKey.ephemeral(), MemoryAnchor())
+                audit = cls(db, None, AuditKey.ephemeral(), MemoryAnchor())
                 audit._start(seal_legacy=False)
                 return audit
             p.parent.mkdir(parents=True, exist_ok=True)
             anchors = AnchorFile(anchor_path_for(p), lock_path_for(p))
-            audit = cls(conn, p, None, anchors)
+            audit = cls(db, p, None, anchors)
             kpath = Path(key_file).expanduser() if key_file is not None else key_path_for(p)
             with anchors.locked():
                 if kpath.exists():
@@ -250,14 +281,51 @@ class AuditLog:
             conn.close()
             raise
 
-    def _start(self, *, seal_legacy: bool) -> None:
+    @classmethod
+    def _open_shared(cls, url: str, *, key_file: str | Path | None, create: bool, seal_legacy: bool) -> "AuditLog":
+        """The log in the site's shared PostgreSQL database, keyed with the servers' shared secret."""
+        from pixtralogist.core.audit_seal import KEY_FILE_ENV
+        from pixtralogist.core.database import Database
+
+        configured = str(key_file) if key_file is not None else os.environ.get(KEY_FILE_ENV, "").strip()
+        db = Database.open(url, sqlite_schema=SCHEMA, postgres_schema=PG_SCHEMA, what="audit log")
+        try:
+            if not configured:
+                raise AuditError(
+                    f"the audit log is in the shared database {db.where}: every server must use the same key. "
+                    f"Set {KEY_FILE_ENV} to a file holding the site's key (64 hex digits, mode 0600; make it once "
+                    "with `python -c \"import secrets; print(secrets.token_hex(32))\"`) on every server")
+            audit = cls(db, db.where, None, DbAnchor(db.where))
+            kpath = Path(configured).expanduser()
+            if kpath.exists():
+                audit._key = AuditKey.read(kpath)
+            elif create:
+                raise AuditError(f"the audit key file {kpath} ({KEY_FILE_ENV}) does not exist: provision the site's "
+                                 "shared key there (a server never makes one: each would key the chain differently)")
+            if create and audit._key is not None:
+                with db.tx() as tx:
+                    tx.execute("SELECT pg_advisory_xact_lock(?)", (AUDIT_LOCK,))
+                    audit._start(seal_legacy=seal_legacy, tx=tx)
+            return audit
+        except BaseException:
+            db.close()
+            raise
+
+    @property
+    def _conn(self) -> Any:
+        """The underlying connection (tests tamper with the log through it)."""
+        return self._db.raw
+
+    def _start(self, *, seal_legacy: bool, tx: Any = None) -> None:
         """Anchor a new log, seal one written before the keyed chain (``seal_legacy``), catch up an
-        anchor a crash left one event behind. Called with the anchor lock held."""
-        state = self._anchors.load()
+        anchor a crash left one event behind. Called with the anchor lock held (on PostgreSQL: inside
+        ``tx``, which holds the audit advisory lock)."""
+        c = tx if tx is not None else self._conn
+        state = self._anchors.load(c)
         if state.anchor is None:
             if state.exists:
                 return  # unreadable anchor: left as evidence; check() reports it
-            rows = self._conn.execute("SELECT seq, hash FROM audit ORDER BY seq").fetchall()
+            rows = c.execute("SELECT seq, hash FROM audit ORDER BY seq").fetchall()
             if any(h.startswith(MAC_PREFIX) for _, h in rows):
                 log.error("the audit log %s has keyed events but no anchor; `pixtralogist audit verify` "
                           "reports it", self.path)
@@ -269,24 +337,24 @@ class AuditLog:
             last_seq, head = rows[-1] if rows else (0, GENESIS)
             anchor = Anchor(count=len(rows), seq=last_seq, head=head, legacy=len(rows), sealed_at=_now(),
                             key_id="").signed(self._key)
-            self._anchors.write(anchor)
+            self._anchors.write(anchor, c)
             if rows:
                 log.warning("audit log %s: sealed %d events written before the keyed chain; a change made to "
                             "them before now cannot be detected", self.path, len(rows))
             return
-        follows = self._follows(state.anchor)
+        follows = self._follows(state.anchor, c)
         if follows is not None and follows.seq != state.anchor.seq:
-            self._anchors.write(follows.signed(self._key))
+            self._anchors.write(follows.signed(self._key), c)
             log.warning("audit log %s: the anchor was one event behind (the process stopped between writing "
                         "event %d and its anchor); the event verifies and is now anchored", self.path, follows.seq)
 
-    def _follows(self, anchor: Anchor) -> Anchor | None:
+    def _follows(self, anchor: Anchor, c: Any) -> Anchor | None:
         """The anchor for the log's current last event if ``anchor`` matches it, or is exactly one event
         behind and that event's MAC verifies and chains to the anchored head; None otherwise."""
         key = self._key
         if key is None or anchor.key_id != key.key_id or not anchor.mac_ok(key):
             return None
-        rows = self._conn.execute(f"SELECT {_COLUMNS} FROM audit WHERE seq >= ? ORDER BY seq LIMIT 3",
+        rows = c.execute(f"SELECT {_COLUMNS} FROM audit WHERE seq >= ? ORDER BY seq LIMIT 3",
                                   (anchor.seq,)).fetchall()
         if anchor.seq == 0:
             rows = [(0, "", "", "", "", "", "", GENESIS), *rows]
@@ -303,7 +371,7 @@ class AuditLog:
 
     def close(self) -> None:
         with self._lock:
-            self._conn.close()
+            self._db.close()
 
     def record(self, action: str, case_id: str, *, actor: str | None = None, **detail: Any) -> AuditEvent:
         """Append one event (one transaction), then move the anchor on. ``actor`` defaults to
@@ -316,30 +384,30 @@ class AuditLog:
         who = (actor or "").strip() or current_actor()
         at = _now()
         body = _clean_detail(detail)
+        in_db = self._anchors.in_database
         with self._lock, self._anchors.locked():
-            state = self._anchors.load()
-            base = self._follows(state.anchor) if state.anchor is not None else None
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            with self._db.tx() as c:
+                if self._db.is_postgres:
+                    c.execute("SELECT pg_advisory_xact_lock(?)", (AUDIT_LOCK,))
+                state = self._anchors.load(c)
+                base = self._follows(state.anchor, c) if state.anchor is not None else None
+                row = c.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
                 prev_seq, prev = row if row else (0, GENESIS)
                 seq = prev_seq + 1
                 digest = _mac(self._key, seq, prev, at, who, action, case_id, body)
-                self._conn.execute(
-                    f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (seq, at, who, action, case_id, body, prev, digest))
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-            pause_point("audit.after_commit")  # test-only; see pixtralogist.core.faults
-            if base is not None:
+                c.execute(f"INSERT INTO audit ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          (seq, at, who, action, case_id, body, prev, digest))
+                if in_db and base is not None:  # event and anchor in one transaction
+                    self._anchors.write(base.advanced(seq, digest).signed(self._key), c)
+            if not in_db:
+                pause_point("audit.after_commit")  # test-only; see pixtralogist.core.faults
+            if not in_db and base is not None:
                 try:
                     self._anchors.write(base.advanced(seq, digest).signed(self._key))
                 except OSError as exc:  # the event stands; the next write or start anchors it
                     log.error("audit log %s: event %d recorded but its anchor could not be written (%s)",
                               self.path, seq, exc.strerror or exc)
-            elif not self._warned:
+            if base is None and not self._warned:
                 self._warned = True
                 log.error("the audit log %s does not match its anchor; events are still recorded but the "
                           "anchor is not moved. Run `pixtralogist audit verify`", self.path)
@@ -351,7 +419,7 @@ class AuditLog:
         if case_id:
             q, args = q + " WHERE case_id = ?", (case_id,)
         with self._lock:
-            rows = self._conn.execute(q + " ORDER BY seq", args).fetchall()
+            rows = self._db.execute(q + " ORDER BY seq", args)
         return [AuditEvent(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], json.loads(r[5])) for r in rows]
 
     def check(self, expect: str | None = None) -> AuditCheck:
@@ -361,8 +429,14 @@ class AuditLog:
             the log must still hold that event with that MAC (detects a rollback of log and anchor).
         """
         with self._lock, self._anchors.locked(shared=True):
-            state = self._anchors.load()
-            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY seq").fetchall()
+            if self._db.is_postgres:
+                with self._db.tx() as c:
+                    c.execute("SELECT pg_advisory_xact_lock_shared(?)", (AUDIT_LOCK,))
+                    state = self._anchors.load(c)
+                    rows = [tuple(r) for r in c.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY seq").fetchall()]
+            else:
+                state = self._anchors.load(self._conn)
+                rows = self._db.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY seq")
         return self._judge(rows, state, expect)
 
     def verify(self) -> int:

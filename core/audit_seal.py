@@ -18,6 +18,14 @@ Anchor
     ``audit.lock`` is held; readers take the same lock, so they never see the
     log and the anchor half way through a write.
 
+On a shared PostgreSQL database (several app servers, :mod:`pixtralogist.core.storage`)
+the key is a secret the site provisions once and mounts on every server
+(``PIXTRALOGIST_AUDIT_KEY_FILE``; never created by a server, or two servers
+would key one chain differently), and the anchor is the one row of the
+``audit_anchor`` table, apart from the log rows and written in the same
+transaction as each event under one advisory lock (:class:`DbAnchor`), so a
+crash never leaves it behind.
+
 Neither protects against someone who holds the key *and* can write the
 files: they can rewrite history and re-seal it. Rolling the database and its
 anchor back together to an earlier consistent copy is not detected either
@@ -41,7 +49,7 @@ from pathlib import Path
 
 from pixtralogist.core.errors import AuditError
 
-__all__ = ["KEY_FILE_ENV", "MAC_PREFIX", "GENESIS", "Anchor", "AnchorFile", "AuditKey", "MemoryAnchor",
+__all__ = ["KEY_FILE_ENV", "MAC_PREFIX", "GENESIS", "Anchor", "AnchorFile", "AuditKey", "DbAnchor", "MemoryAnchor",
            "anchor_path_for", "key_path_for", "lock_path_for"]
 
 #: Environment variable naming the key file (default: ``audit.key`` beside the log).
@@ -198,6 +206,8 @@ class AnchorState:
 class AnchorFile:
     """The anchor beside the log, and the ``flock`` that orders writers and readers across processes."""
 
+    in_database = False
+
     def __init__(self, path: Path, lock_path: Path) -> None:
         self.path = path
         self.lock_path = lock_path
@@ -211,7 +221,7 @@ class AnchorFile:
         finally:
             os.close(fd)  # releases the lock (also when the process dies)
 
-    def load(self) -> AnchorState:
+    def load(self, tx=None) -> AnchorState:
         try:
             text = self.path.read_text("utf-8")
         except FileNotFoundError:
@@ -224,7 +234,7 @@ class AnchorFile:
             return AnchorState(None, f"the anchor file {self.path} is unreadable (truncated or corrupted)",
                                exists=True)
 
-    def write(self, anchor: Anchor) -> None:
+    def write(self, anchor: Anchor, tx=None) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -240,6 +250,7 @@ class MemoryAnchor:
     """The anchor of an in-memory log (same interface as :class:`AnchorFile`)."""
 
     path = None
+    in_database = False
 
     def __init__(self) -> None:
         self._anchor: Anchor | None = None
@@ -250,10 +261,38 @@ class MemoryAnchor:
         with self._lock:
             yield
 
-    def load(self) -> AnchorState:
+    def load(self, tx=None) -> AnchorState:
         if self._anchor is None:
             return AnchorState(None, "the in-memory anchor is missing", exists=False)
         return AnchorState(self._anchor, exists=True)
 
-    def write(self, anchor: Anchor) -> None:
+    def write(self, anchor: Anchor, tx=None) -> None:
         self._anchor = anchor
+
+
+class DbAnchor:
+    """The anchor as the one row of ``audit_anchor`` in the log's PostgreSQL database, read and written
+    inside the caller's transaction (which holds the audit advisory lock: see
+    :class:`pixtralogist.core.audit.AuditLog`)."""
+
+    in_database = True
+
+    def __init__(self, where: str) -> None:
+        self.path = f"{where} (table audit_anchor)"
+
+    @contextmanager
+    def locked(self, shared: bool = False) -> Iterator[None]:
+        yield  # the transaction's advisory lock orders writers and readers
+
+    def load(self, tx) -> AnchorState:
+        row = tx.execute("SELECT body FROM audit_anchor WHERE id = 1").fetchone()
+        if row is None:
+            return AnchorState(None, f"the anchor row of {self.path} is missing", exists=False)
+        try:
+            return AnchorState(Anchor.from_json(row[0]), exists=True)
+        except (ValueError, KeyError, TypeError):
+            return AnchorState(None, f"the anchor row of {self.path} is unreadable", exists=True)
+
+    def write(self, anchor: Anchor, tx) -> None:
+        tx.execute("INSERT INTO audit_anchor (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                   (anchor.to_json(),))

@@ -39,6 +39,15 @@ class CaseError(PixtralogistError):
     """The case itself is invalid (e.g. notes too long, unknown specialty hint)."""
 
 
+class StaleCaseError(CaseError):
+    """An action was prepared on an older version of the case (someone else changed it since the
+    clinician's screen was drawn): nothing was applied. ``current`` holds the case as it now stands."""
+
+    def __init__(self, message: str, current: object = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 class MarkupError(CaseError):
     """Text meant for a report or a case carries markup (HTML tags, Markdown images or links,
     web or script addresses) or control characters. Reports are plain text: nothing is saved."""

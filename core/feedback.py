@@ -1,6 +1,8 @@
 """The feedback store: what the AI drafted, what the clinician changed, what was signed.
 
-SQLite (WAL, one transaction per write). The fine-tuning module reads it to
+SQLite (WAL, one transaction per write) on one machine, or the site's shared
+PostgreSQL database (:mod:`pixtralogist.core.database`) when several app
+servers share one (``storage.checkpointer``, :mod:`pixtralogist.core.storage`). The fine-tuning module reads it to
 build supervised pairs (case context -> signed report) and preference pairs
 (chosen = the clinician's final text, rejected = the AI draft), per region.
 
@@ -18,13 +20,11 @@ opened; their rows are filled in on first read (:meth:`FeedbackStore.backfill_qu
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any
 
+from pixtralogist.core.database import Database, is_postgres_url
 from pixtralogist.core.errors import DataError
 from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft
@@ -79,6 +79,8 @@ CREATE TABLE IF NOT EXISTS quality (
 );
 CREATE INDEX IF NOT EXISTS quality_version ON quality(specialty, adapter_version, signed_at);
 """
+#: The same tables on PostgreSQL (images as BYTEA).
+PG_SCHEMA = SCHEMA.replace("png BLOB NOT NULL", "png BYTEA NOT NULL")
 
 
 def _now() -> str:
@@ -88,9 +90,9 @@ def _now() -> str:
 class FeedbackStore:
     """Open with :meth:`open`; safe to share between threads (one lock, one connection)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
-        self._conn = conn
-        self._lock = threading.Lock()
+    def __init__(self, db: Database, path: Path | str | None) -> None:
+        self._db = db
+        self._lock = db.lock
         self.path = path
         #: ``scorer(reference, candidate) -> (score, metric)`` for the quality table; ``None`` means the
         #: offline comparator (:func:`pixtralogist.finetune.quality.comparator_scorer`), made on first use.
@@ -98,27 +100,21 @@ class FeedbackStore:
 
     @classmethod
     def open(cls, path: str | Path | None) -> "FeedbackStore":
-        """A store at ``path`` (created if absent); ``None`` means in memory."""
-        from pixtralogist.core.sqlite import open_durable
+        """A store at ``path`` (created if absent), a ``postgresql://`` URL, or ``None`` (in memory)."""
+        target = path if is_postgres_url(path) else (Path(path) if path is not None else None)
+        db = Database.open(target, sqlite_schema=SCHEMA, postgres_schema=PG_SCHEMA, what="feedback store")
+        return cls(db, db.where if db.is_postgres else target)
 
-        p = Path(path) if path is not None else None
-        conn = open_durable(p, schema=SCHEMA, what="feedback store", isolation_level=None)
-        return cls(conn, p)
+    @property
+    def _conn(self) -> Any:
+        """The underlying connection (tests read SQLite's pragmas through it)."""
+        return self._db.raw
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+    def _tx(self):
+        return self._db.tx()
 
     # -- writes ------------------------------------------------------------------
 
@@ -127,8 +123,8 @@ class FeedbackStore:
         """Record one clinician edit; idempotent by ``edit_id``. Returns whether it was new."""
         with self._tx() as c:
             cur = c.execute(
-                "INSERT OR IGNORE INTO edits (edit_id, case_id, kind, region, before, after, actor, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO edits (edit_id, case_id, kind, region, before, after, actor, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (edit_id) DO NOTHING",
                 (edit_id, case_id, kind, region, before, after, actor, _now()),
             )
             return cur.rowcount == 1
@@ -145,7 +141,11 @@ class FeedbackStore:
         quality = self._quality_rows(case.id, final.specialty, draft, final, final.signed_at.isoformat())
         with self._tx() as c:
             c.execute(
-                "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET "
+                "specialty=excluded.specialty, template_id=excluded.template_id, case_json=excluded.case_json, "
+                "draft_json=excluded.draft_json, final_json=excluded.final_json, model=excluded.model, "
+                "adapter_version=excluded.adapter_version, signed_by=excluded.signed_by, "
+                "signed_at=excluded.signed_at",
                 (
                     case.id, final.specialty, final.template_id, json.dumps(case_obj), draft.model_dump_json(),
                     final.model_dump_json(), final.provenance.model, final.provenance.adapter_version,
@@ -155,9 +155,12 @@ class FeedbackStore:
             pause_point("feedback.record_report")  # test-only; see pixtralogist.core.faults
             for region in final.regions:
                 d, f = d_regions.get(region, ""), f_regions.get(region, "")
-                c.execute("INSERT OR REPLACE INTO regions VALUES (?, ?, ?, ?, ?)", (case.id, region, d, f, int(d != f)))
+                c.execute("INSERT INTO regions VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, region) DO UPDATE SET "
+                          "draft_text=excluded.draft_text, final_text=excluded.final_text, edited=excluded.edited",
+                          (case.id, region, d, f, int(d != f)))
             for img in case.images:
-                c.execute("INSERT OR IGNORE INTO images VALUES (?, ?)", (img.meta.sha256, img.png))
+                c.execute("INSERT INTO images VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+                          (img.meta.sha256, img.png))
             self._insert_quality(c, quality)
 
     # -- edit burden -------------------------------------------------------------
@@ -186,18 +189,20 @@ class FeedbackStore:
         return rows
 
     @staticmethod
-    def _insert_quality(c: sqlite3.Connection, rows: list) -> None:
+    def _insert_quality(c: Any, rows: list) -> None:
         for r in rows:
-            c.execute("INSERT OR REPLACE INTO quality VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            c.execute("INSERT INTO quality VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, region) DO UPDATE "
+                      "SET specialty=excluded.specialty, adapter_version=excluded.adapter_version, "
+                      "edited=excluded.edited, edit_distance=excluded.edit_distance, score=excluded.score, "
+                      "metric=excluded.metric, signed_at=excluded.signed_at",
                       (r.case_id, r.region, r.specialty, r.adapter_version, int(r.edited), r.edit_distance,
                        r.score, r.metric, r.signed_at))
 
     def backfill_quality(self) -> int:
         """Compute the quality rows of signed reports stored before the table existed; returns how many cases."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT case_id, specialty, draft_json, final_json, signed_at FROM reports "
-                "WHERE case_id NOT IN (SELECT DISTINCT case_id FROM quality)").fetchall()
+        rows = self._db.execute(
+            "SELECT case_id, specialty, draft_json, final_json, signed_at FROM reports "
+            "WHERE case_id NOT IN (SELECT DISTINCT case_id FROM quality)")
         for case_id, specialty, draft_json, final_json, signed_at in rows:
             quality = self._quality_rows(case_id, specialty, Draft.model_validate_json(draft_json),
                                          Draft.model_validate_json(final_json), signed_at)
@@ -219,8 +224,7 @@ class FeedbackStore:
         if adapter_version:
             q += " AND adapter_version = ?"
             args.append(adapter_version)
-        with self._lock:
-            rows = self._conn.execute(q + " ORDER BY signed_at, case_id, region", args).fetchall()
+        rows = self._db.execute(q + " ORDER BY signed_at, case_id, region", args)
         return [QualityRow(case_id=r[0], specialty=r[1], region=r[2], adapter_version=r[3], edited=bool(r[4]),
                            edit_distance=float(r[5]), score=r[6], metric=r[7], signed_at=r[8]) for r in rows]
 
@@ -231,8 +235,7 @@ class FeedbackStore:
         q, args = "SELECT case_id, signed_at, draft_json FROM reports", ()
         if specialty:
             q, args = q + " WHERE specialty = ?", (specialty,)
-        with self._lock:
-            rows = self._conn.execute(q + " ORDER BY signed_at, case_id", args).fetchall()
+        rows = self._db.execute(q + " ORDER BY signed_at, case_id", args)
         out = []
         for case_id, signed_at, draft_json in rows:
             prov = Draft.model_validate_json(draft_json).provenance
@@ -248,8 +251,7 @@ class FeedbackStore:
         if case_id:
             q += " WHERE case_id = ?"
             args = (case_id,)
-        with self._lock:
-            rows = self._conn.execute(q + " ORDER BY at, rowid", args).fetchall()
+        rows = self._db.execute(q + " ORDER BY at, edit_id", args)
         keys = ("edit_id", "case_id", "kind", "region", "before", "after", "actor", "at")
         return [dict(zip(keys, r)) for r in rows]
 
@@ -259,8 +261,7 @@ class FeedbackStore:
         if specialty:
             q += " WHERE specialty = ?"
             args = (specialty,)
-        with self._lock:
-            rows = self._conn.execute(q + " ORDER BY signed_at", args).fetchall()
+        rows = self._db.execute(q + " ORDER BY signed_at", args)
         return [
             {"case_id": r[0], "specialty": r[1], "template_id": r[2], "case": json.loads(r[3]),
              "draft": Draft.model_validate_json(r[4]), "final": Draft.model_validate_json(r[5])}
@@ -268,9 +269,16 @@ class FeedbackStore:
         ]
 
     def image(self, sha256: str) -> bytes | None:
-        with self._lock:
-            row = self._conn.execute("SELECT png FROM images WHERE sha256 = ?", (sha256,)).fetchone()
-        return row[0] if row else None
+        row = self._db.one("SELECT png FROM images WHERE sha256 = ?", (sha256,))
+        return bytes(row[0]) if row else None
+
+    def has_report(self, case_id: str) -> bool:
+        """Whether the signed report of ``case_id`` is recorded (report row and its region rows, one transaction)."""
+        return self._db.one("SELECT 1 FROM reports WHERE case_id = ?", (case_id,)) is not None
+
+    def reported_case_ids(self) -> set[str]:
+        """The ids of every case whose signed report is recorded."""
+        return {r[0] for r in self._db.execute("SELECT case_id FROM reports")}
 
     def sft_pairs(self, specialty: str | None = None) -> list[dict]:
         """Supervised pairs: the case context and the signed report by region."""

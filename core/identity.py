@@ -13,7 +13,9 @@ Ingestion (:mod:`pixtralogist.core.imaging`) splits every DICOM upload in two:
 
 The identity store is its own SQLite file (``identity.sqlite`` under
 ``$PIXTRALOGIST_HOME``), created owner-only (0600, its WAL and shared-memory
-files too). Only exports that go back to the originating system read it
+files too), or the ``identity`` table of the site's shared PostgreSQL database
+when app servers share one (:mod:`pixtralogist.core.storage`; its research
+secret is then made once for all servers). Only exports that go back to the originating system read it
 (:meth:`pixtralogist.agents.service.ReportingService.identity_for_export`), so
 that a DICOM SR or FHIR report carries the right patient and study. Research
 exports (``exports.deidentify`` in the site configuration) use only its UIDs,
@@ -31,7 +33,6 @@ import logging
 import os
 import re
 import secrets
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,8 @@ from pixtralogist.core.models import DICOM_UID_PATTERN
 
 if TYPE_CHECKING:  # pragma: no cover
     from pydicom.dataset import Dataset
+
+    from pixtralogist.core.database import Database
 
     from pixtralogist.core.models import Case
 
@@ -214,6 +217,17 @@ CREATE TABLE IF NOT EXISTS secret (
     value BLOB NOT NULL
 );
 """
+_PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS identity (
+    case_id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+);
+CREATE TABLE IF NOT EXISTS secret (
+    name TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+"""
 _OWNER_ONLY = 0o600
 
 
@@ -241,39 +255,41 @@ class IdentityStore:
     >>> store.put(case.id, case_identity(case))                     # doctest: +SKIP
     """
 
-    def __init__(self, conn, path: Path | None) -> None:
-        self._conn = conn
+    def __init__(self, db: "Database", path: Path | str | None) -> None:
+        self._db = db
         self.path = path
-        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, path: str | Path | None) -> "IdentityStore":
-        """Open (or create, mode 0600) the store at ``path``; ``None`` keeps it in memory (tests)."""
-        from pixtralogist.core.sqlite import open_durable
+        """Open (or create, mode 0600) the store at ``path``, a ``postgresql://`` URL (the site's shared
+        database), or ``None`` (in memory, tests)."""
+        from pixtralogist.core.database import Database, is_postgres_url
 
+        if is_postgres_url(path):
+            db = Database.open(path, sqlite_schema=_SCHEMA, postgres_schema=_PG_SCHEMA, what="identity store")
+            return cls(db, db.where)
         p = Path(path) if path is not None else None
         if p is not None:
             p.parent.mkdir(parents=True, exist_ok=True)
             _owner_only(p)
-        conn = open_durable(p, schema=_SCHEMA, what="identity store")
+        db = Database.open(p, sqlite_schema=_SCHEMA, postgres_schema=_PG_SCHEMA, what="identity store")
         if p is not None:
             _owner_only(p)  # WAL and shared-memory files now exist
-        return cls(conn, p)
+        return cls(db, p)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._db.close()
 
     def put(self, case_id: str, identity: CaseIdentity) -> None:
         """File ``identity`` for ``case_id`` (replacing what was there)."""
         record = identity.model_dump_json()
-        with self._lock, self._conn:
-            self._conn.execute("INSERT OR REPLACE INTO identity (case_id, record) VALUES (?, ?)", (case_id, record))
+        with self._db.tx() as tx:
+            tx.execute("INSERT INTO identity (case_id, record) VALUES (?, ?) "
+                       "ON CONFLICT (case_id) DO UPDATE SET record = excluded.record", (case_id, record))
 
     def get(self, case_id: str) -> CaseIdentity | None:
         """The identity filed for ``case_id``; None when there is none (PNG/JPEG cases, older cases)."""
-        with self._lock:
-            row = self._conn.execute("SELECT record FROM identity WHERE case_id = ?", (case_id,)).fetchone()
+        row = self._db.one("SELECT record FROM identity WHERE case_id = ?", (case_id,))
         if row is None:
             return None
         try:
@@ -282,15 +298,14 @@ class IdentityStore:
             raise DataError(f"the identity record of case {case_id} in the identity store is damaged") from None
 
     def delete(self, case_id: str) -> bool:
-        with self._lock, self._conn:
-            return self._conn.execute("DELETE FROM identity WHERE case_id = ?", (case_id,)).rowcount > 0
+        with self._db.tx() as tx:
+            return tx.execute("DELETE FROM identity WHERE case_id = ?", (case_id,)).rowcount > 0
 
     def research_key(self) -> bytes:
-        """This installation's secret for research UIDs and pseudonyms (32 random bytes, made once)."""
-        with self._lock, self._conn:
-            row = self._conn.execute("SELECT value FROM secret WHERE name = 'research'").fetchone()
-            if row is None:
-                key = secrets.token_bytes(32)
-                self._conn.execute("INSERT INTO secret (name, value) VALUES ('research', ?)", (key,))
-                return key
-            return bytes(row[0])
+        """This installation's secret for research UIDs and pseudonyms (32 random bytes, made once:
+        the first server to ask writes it, every other one reads that one)."""
+        with self._db.tx() as tx:
+            tx.execute("INSERT INTO secret (name, value) VALUES ('research', ?) ON CONFLICT (name) DO NOTHING",
+                       (secrets.token_bytes(32),))
+            row = tx.execute("SELECT value FROM secret WHERE name = 'research'").fetchone()
+        return bytes(row[0])

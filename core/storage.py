@@ -5,6 +5,13 @@ what               default (one machine)                       for sites that ou
 =================  ==========================================  ===========================================
 case checkpoints   SQLite ``<data dir>/agent.sqlite`` (WAL)    PostgreSQL (``postgresql://...``) through
 + the case list                                                ``langgraph-checkpoint-postgres``
+feedback store     ``<data dir>/feedback.sqlite``              the same PostgreSQL database
+audit log          ``<data dir>/audit.sqlite`` + ``audit.key``  the same database (``audit`` and
+                   + ``audit.anchor``                          ``audit_anchor`` tables); the key is the
+                                                               servers' shared secret
+                                                               (``PIXTRALOGIST_AUDIT_KEY_FILE``, required)
+identity store     ``<data dir>/identity.sqlite`` (0600)       the same database (``identity`` table)
+case locks         a lock file per case under ``<data dir>``   a PostgreSQL advisory lock per case
 guideline index    chromadb on disk ``<data dir>/guidelines``  a Chroma server (``http://host:8000``)
 =================  ==========================================  ===========================================
 
@@ -16,8 +23,9 @@ Set them in the site configuration file (see :mod:`pixtralogist.core.config`)::
 
 or with ``PIXTRALOGIST_CHECKPOINTER_URL`` / ``PIXTRALOGIST_CHROMA_URL`` (the environment wins).
 A database password never goes in the file: use the environment variable, ``PGPASSWORD`` or
-``~/.pgpass``. The feedback store and the audit log stay SQLite files in the data directory
-(they are per-site append stores that the fine-tuning module reads).
+``~/.pgpass``. The one ``checkpointer`` setting moves every store (:attr:`StorageSettings.database`):
+several app servers pointed at one database share the cases, the feedback the learning loop
+trains on, one audit chain and the patient identity (see ``docs/deployment.md``).
 """
 
 from __future__ import annotations
@@ -44,6 +52,11 @@ class StorageSettings:
 
     checkpointer: str | None = None
     guidelines: str | None = None
+
+    @property
+    def database(self) -> str | None:
+        """The shared PostgreSQL database of every store, or None for the embedded SQLite files."""
+        return self.checkpointer
 
     @property
     def checkpointer_kind(self) -> str:
@@ -153,7 +166,10 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
         raise ConfigError(f"cannot reach the PostgreSQL checkpointer at {_redact(storage.checkpointer)}: "
                           f"{type(exc).__name__}") from None
     saver = PostgresSaver(conn)
-    saver.setup()
+    from pixtralogist.core.database import schema_lock
+
+    with schema_lock(conn):  # servers starting together migrate once
+        saver.setup()
     return CheckpointStore(saver, CaseIndex.postgres(conn, saver.lock), _redact(storage.checkpointer),
                            _closer(conn, saver.lock))
 

@@ -190,14 +190,8 @@ emit(kind="signed", status=s.status)
 """
 
 
-def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):
-    """SIGKILL between an edit's retrieve step and its checkpoint strands the case (no step, no
-    pause, unsigned). Reopening re-runs retrieve and verify over the edited draft: the flags are
-    the ones a full verify gives (here a contradiction the stale flags lack), then it can be signed."""
-    png = write_png(tmp_path / "f.png")
-    data = tmp_path / "data"
-    edit = "Small left pleural effusion. No pleural effusion."  # contradicts itself: verify flags it
-    proc = driver(STRAND_DRIVER, data, png, edit)
+def until_self_killed(proc) -> list[dict]:
+    """The events of a driver whose hook kills it with SIGKILL after emitting ``killing``."""
     try:
         lines = read_until(proc.stdout, '"killing"', 180, proc)
         proc.wait(timeout=60)  # the hook kills the driver itself
@@ -208,7 +202,17 @@ def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):
         for stream in (proc.stdout, proc.stderr):
             stream.close()
     assert proc.returncode == -9  # it died of SIGKILL: no cleanup ran
-    events = parse_events(lines)
+    return parse_events(lines)
+
+
+def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):
+    """SIGKILL between an edit's retrieve step and its checkpoint strands the case (no step, no
+    pause, unsigned). Reopening re-runs retrieve and verify over the edited draft: the flags are
+    the ones a full verify gives (here a contradiction the stale flags lack), then it can be signed."""
+    png = write_png(tmp_path / "f.png")
+    data = tmp_path / "data"
+    edit = "Small left pleural effusion. No pleural effusion."  # contradicts itself: verify flags it
+    events = until_self_killed(driver(STRAND_DRIVER, data, png, edit))
     assert [e["kind"] for e in events] == ["started", "killing"] and events[-1]["writes_saved"]
     after = run_driver(STRAND_CHECK, data, edit)
     raw = next(e for e in after if e["kind"] == "raw")
@@ -222,3 +226,66 @@ def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):
     assert ["contradiction", "lung", "critical"] in control["flags"]
     assert recovered["flags"] == control["flags"]  # re-verified, not the stale flags
     assert next(e for e in after if e["kind"] == "signed")["status"] == "signed"
+
+
+#: Sign a case, and SIGKILL the process between the moment the sign-off's ``finalize`` step has its
+#: results saved and the checkpoint after it (the window a busy machine widens: LangGraph writes
+#: both from worker threads).
+SIGN_STRAND_DRIVER = """
+import signal, threading
+png = sys.argv[2]
+t = svc.start(build_case([png], notes="small L effusion, heart nl", specialty_hint="radiology"))
+t = svc.edit_region(t.case_id, "bone", "Old healed right rib fracture.")
+emit(kind="started", case_id=t.case_id, regions=t.draft.region_dict())
+saver = svc._checkpoints.saver
+put, put_writes = saver.put, saver.put_writes
+finalize_saved = threading.Event()
+
+def put_writes_and_note(config, writes, *a, **k):
+    out = put_writes(config, writes, *a, **k)
+    if ("status", "signed") in [(c, v) for c, v in writes] and any(c == "messages" for c, _ in writes):
+        finalize_saved.set()  # finalize's results (signed draft, status, message) are committed
+    return out
+
+def put_or_die(config, checkpoint, *a, **k):
+    if (checkpoint.get("channel_values", {}).get("status")) == "signed":
+        emit(kind="killing", writes_saved=finalize_saved.wait(60))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return put(config, checkpoint, *a, **k)
+
+saver.put_writes = put_writes_and_note
+saver.put = put_or_die
+svc.sign(t.case_id, "Dr Ada Example")
+emit(kind="not killed")
+"""
+
+SIGN_STRAND_CHECK = """
+(row,) = svc.list_cases()
+cid = row.case_id
+snap = svc.graph.get_state(svc._config(cid))
+emit(kind="raw", next=list(snap.next), status=snap.values["draft"]["status"],
+     reported=svc.runtime.feedback.has_report(cid))
+t = svc.get(cid)
+emit(kind="recovered", status=t.status, reported=svc.runtime.feedback.has_report(cid),
+     regions={r["case_id"]: r["final"].region_dict() for r in svc.runtime.feedback.reports()}.get(cid),
+     index=svc.list_cases()[0].status, audit=[(e.action, e.detail.get("status")) for e in svc.audit.events(cid)])
+"""
+
+
+def test_a_signoff_cut_between_its_results_and_its_checkpoint_is_completed(tmp_path):
+    """The cause of the reliability benchmark's ``fb_signed=False``: SIGKILL after ``finalize``'s results
+    are saved but before the checkpoint after it. LangGraph then shows the thread finished and signed
+    (no next step) though ``learn`` never ran; reopening must finish it: the feedback store gets the
+    signed report, the case list and the audit log say signed."""
+    png = write_png(tmp_path / "f.png")
+    data = tmp_path / "data"
+    events = until_self_killed(driver(SIGN_STRAND_DRIVER, data, png))
+    assert [e["kind"] for e in events] == ["started", "killing"] and events[-1]["writes_saved"]
+    after = run_driver(SIGN_STRAND_CHECK, data)
+    raw = next(e for e in after if e["kind"] == "raw")
+    # the shape the kill left: looks finished and signed, but the feedback store has nothing
+    assert raw["next"] == [] and raw["status"] == "signed" and not raw["reported"]
+    rec = next(e for e in after if e["kind"] == "recovered")
+    assert rec["status"] == "signed" and rec["reported"] and rec["index"] == "signed"
+    assert rec["regions"] == events[0]["regions"]
+    assert ("sign", "signed") in [tuple(a) for a in rec["audit"]]

@@ -73,7 +73,7 @@ needs_postgres = pytest.mark.skipif(postgres_bin() is None, reason="PostgreSQL s
 
 @needs_postgres
 @pytest.mark.slow
-def test_service_on_postgres_and_a_chroma_server(tmp_path, tmp_path_factory):
+def test_service_on_postgres_and_a_chroma_server(tmp_path, tmp_path_factory, monkeypatch):
     """A case drafted against PostgreSQL + a Chroma server resumes in a new service (a restart)."""
     import io
 
@@ -86,6 +86,10 @@ def test_service_on_postgres_and_a_chroma_server(tmp_path, tmp_path_factory):
     buf = io.BytesIO()
     Image.linear_gradient("L").resize((96, 96)).save(buf, "PNG")
     case = build_case([buf.getvalue()], notes="small L effusion, heart nl", indication="Cough. Chest x-ray.")
+    key = tmp_path / "site-audit.key"  # the servers' shared audit key (required on a shared database)
+    key.write_text("ab" * 32)
+    key.chmod(0o600)
+    monkeypatch.setenv("PIXTRALOGIST_AUDIT_KEY_FILE", str(key))
     with postgres_server() as pg, chroma_server(tmp_path_factory.mktemp("chroma")) as ch:
         storage = StorageSettings(checkpointer=pg, guidelines=ch)
         svc = ReportingService.create(tmp_path / "a", host=get_plugin_manager(autoload=False), storage=storage)
@@ -95,7 +99,8 @@ def test_service_on_postgres_and_a_chroma_server(tmp_path, tmp_path_factory):
             turn = svc.edit_region(turn.case_id, "heart", "Mild cardiomegaly.")
         finally:
             svc.close()
-        assert not (tmp_path / "a" / "agent.sqlite").exists() and not (tmp_path / "a" / "guidelines").exists()
+        for name in ("agent.sqlite", "guidelines", "feedback.sqlite", "audit.sqlite", "identity.sqlite"):
+            assert not (tmp_path / "a" / name).exists(), name  # every store lives on the servers
         # another app node (another data dir) on the same servers sees and continues the case
         svc = ReportingService.create(tmp_path / "b", host=get_plugin_manager(autoload=False), storage=storage)
         try:
@@ -104,5 +109,8 @@ def test_service_on_postgres_and_a_chroma_server(tmp_path, tmp_path_factory):
             assert again.status == "review" and again.draft.region_dict()["heart"] == "Mild cardiomegaly."
             assert svc.sign(case.id, "Dr Ada Example").status == "signed"
             assert svc.list_cases()[0].status == "signed"
+            assert [r["case_id"] for r in svc.runtime.feedback.reports()] == [case.id]
+            assert [e.action for e in svc.audit.events(case.id)] == ["draft", "edit_region", "sign"]
+            assert svc.audit.check().ok
         finally:
             svc.close()

@@ -341,6 +341,7 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
     chat = out["chat"]
     assert chat[-2]["role"] == "user" and shown(chat[-2]["content"]) == "what does Fleischner say for 7 mm?"
     assert chat[-1]["role"] == "assistant" and "fleischner" in chat[-1]["content"].lower()
+    stale_session, session = session, out["session"]  # the app keeps the state each answer returns
 
     # sign: boxes locked, banner and provenance say who signed
     texts = [upd(out[f"region_{i}"], "value") or "" for i in range(MAX_REGIONS)]
@@ -352,10 +353,15 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
     assert upd(out["sign_btn"], "interactive") is False and upd(out["chat_input"], "interactive") is False
     assert "Dr A. Example" in shown(out["provenance"]) and "offline" in out["provenance"]
 
-    # a signed report cannot be edited through a stale session
+    # a signed report cannot be edited: through a screen drawn before the sign-off the action is
+    # refused as stale (and the signed case shown); through the current one, it is not in review
     with pytest.warns(UserWarning):
-        again = as_dict(TURN_KEYS, ctl.send_message(session, "add small right pleural effusion"))
+        again = as_dict(TURN_KEYS, ctl.send_message(stale_session, "add small right pleural effusion"))
+    assert "Not applied" in again["status"] and "Signed by" in again["banner"]
+    with pytest.warns(UserWarning):
+        again = as_dict(TURN_KEYS, ctl.send_message(out["session"], "add small right pleural effusion"))
     assert "not waiting" in again["status"]
+    assert service.get(cid).status == "signed"
 
     # exports
     res = as_dict(EXPORT_KEYS, ctl.export_fhir(out["session"]))

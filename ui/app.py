@@ -237,15 +237,22 @@ def launch_options() -> dict[str, Any]:
     }
 
 
-def _login_middleware(auth: Callable[[str, str], bool] | None) -> dict[str, Any]:
-    """``launch`` options that make every API route need the login (see :class:`~pixtralogist.ui.auth.RequireLogin`)."""
-    if auth is None:
-        return {}
+def _middleware(service: Any, auth: Callable[[str, str], bool] | None, signer: Any = None) -> dict[str, Any]:
+    """``launch`` options: ``/healthz`` and ``/readyz`` (:mod:`pixtralogist.ui.ops`); with a login, every API
+    route needs it (:class:`~pixtralogist.ui.auth.RequireLogin`), and with a shared session secret the login
+    is valid on every server (:class:`~pixtralogist.ui.sessions.SignedSessions`)."""
     from starlette.middleware import Middleware
 
     from pixtralogist.ui.auth import RequireLogin
+    from pixtralogist.ui.ops import OpsEndpoints
+    from pixtralogist.ui.sessions import SignedSessions
 
-    return {"app_kwargs": {"middleware": [Middleware(RequireLogin)]}}
+    stack = [Middleware(OpsEndpoints, service_ref=lambda: service)]
+    if auth is not None and signer is not None:
+        stack.append(Middleware(SignedSessions, signer=signer))
+    if auth is not None:
+        stack.append(Middleware(RequireLogin))
+    return {"app_kwargs": {"middleware": stack}}
 
 
 def serve(
@@ -264,10 +271,14 @@ def serve(
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from pixtralogist.agents.service import ReportingService
+    from pixtralogist.core import logs
     from pixtralogist.ui.auth import auth_from_env
+    from pixtralogist.ui.sessions import signer_from_env
 
+    logs.configure()  # JSON lines with the server name and case id when PIXTRALOGIST_LOG_FORMAT=json
     if auth is None:
         auth = auth_from_env()
+    signer = signer_from_env() if auth is not None else None  # logins valid on every server
     warning = bind_warning(host, auth)
     if warning:
         print(warning, file=sys.stderr)
@@ -276,10 +287,14 @@ def serve(
     threading.Thread(target=service.warm_up, name="pixtralogist-warm-up", daemon=True).start()
     demo = create_ui(service)
     filing = demo.px_worklist.start_filing()  # signed reports waiting in the outbox are filed in the background
+    if not prevent_thread_lock and threading.current_thread() is threading.main_thread():
+        from pixtralogist.ui.ops import install_drain
+
+        install_drain(service)  # SIGTERM: finish the actions in flight, then stop
     try:
         demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
                     auth_message="Pixtralogist: sign in with your clinician account." if auth else None,
-                    **launch_options(), **_login_middleware(auth))
+                    **launch_options(), **_middleware(service, auth, signer))
     except KeyboardInterrupt:
         pass
     finally:

@@ -30,7 +30,7 @@ import gradio as gr
 
 from pixtralogist.agents.types import Turn
 from pixtralogist.core import export
-from pixtralogist.core.errors import CaseError, PixtralogistError
+from pixtralogist.core.errors import CaseError, PixtralogistError, StaleCaseError
 from pixtralogist.core.models import Specialty
 from pixtralogist.ui import intake, render
 from pixtralogist.ui.review import MAX_REGIONS
@@ -146,6 +146,7 @@ class Controller:
                 "region_text": draft.region_dict() if draft else {},
                 "impression": render.impression_text(draft),
                 "dicom": previous if previous is not None else self._has_dicom(turn.case_id),
+                "version": turn.version,  # sent back with each action: a stale one is refused
             }
         else:
             session["case_id"] = None
@@ -335,23 +336,41 @@ class Controller:
             raise CaseError("Choose a specialty from the list first.")
         return self._turn_out(session, self.service.choose_specialty(self._case_id(session), specialty))
 
+    @staticmethod
+    def _shown_version(session: Mapping, cid: str) -> str | None:
+        """The version of the case this screen shows (None: unknown, no check)."""
+        return ((session.get("cases") or {}).get(cid) or {}).get("version") or None
+
     def _apply_edits(self, session: Mapping, impression: str, texts: Sequence[str]) -> tuple[Turn | None, int]:
-        """Send the region and impression boxes that differ from what was last shown."""
+        """Send the region and impression boxes that differ from what was last shown. The first is
+        sent with the version the screen showed, each next one with the version the last one made:
+        if a colleague changed the case meanwhile, StaleCaseError stops the batch."""
         cid = self._case_id(session)
         shown = (session.get("cases") or {}).get(cid) or {}
+        version = self._shown_version(session, cid)
         turn, n = None, 0
         for name, text in zip(shown.get("regions", []), texts):
             if (text or "").strip() != (shown.get("region_text", {}).get(name) or "").strip():
-                turn = self.service.edit_region(cid, name, text or "")
-                n += 1
+                turn = self.service.edit_region(cid, name, text or "", expect_version=version)
+                version, n = turn.version or None, n + 1
         if (impression or "").strip() != (shown.get("impression") or "").strip():
-            turn = self.service.edit_impression(cid, impression or "")
-            n += 1
+            turn = self.service.edit_impression(cid, impression or "", expect_version=version)
+            version, n = turn.version or None, n + 1
+        if turn is not None and isinstance(session, dict):  # a sign-off that follows goes with the new version
+            session.setdefault("cases", {})[cid] = {**shown, "version": turn.version}
         return turn, n
+
+    def _stale(self, session: dict, exc: StaleCaseError) -> list:
+        """A stale action: say so and show the case as it now stands (nothing was applied)."""
+        gr.Warning(html.escape(str(exc)))
+        return self._turn_out(session, exc.current, note=f"**Not applied.** {render.esc(str(exc))}")
 
     @guard(TURN_KEYS)
     def save_edits(self, session: dict, impression: str, *texts: str) -> list:
-        turn, n = self._apply_edits(session, impression, texts)
+        try:
+            turn, n = self._apply_edits(session, impression, texts)
+        except StaleCaseError as exc:
+            return self._stale(session, exc)
         if turn is None:
             gr.Info("No changes to save.")
             return self._turn_out(session, self.service.get(self._case_id(session)), note="No changes to save.")
@@ -359,7 +378,11 @@ class Controller:
 
     @guard(TURN_KEYS)
     def send_message(self, session: dict, text: str) -> list:
-        turn = self.service.message(self._case_id(session), text or "")
+        cid = self._case_id(session)
+        try:
+            turn = self.service.message(cid, text or "", expect_version=self._shown_version(session, cid))
+        except StaleCaseError as exc:
+            return self._stale(session, exc)
         out = self.view(session, turn)
         out["chat_input"] = gr.update(value="", interactive=turn.status == "review")
         return pack(TURN_KEYS, out)
@@ -369,8 +392,12 @@ class Controller:
         """Save what is in the boxes, then sign: what the clinician sees is what is signed."""
         if not (clinician or "").strip():
             raise CaseError("Enter your name to sign the report.")
-        _, n = self._apply_edits(session, impression, texts)
-        turn = self.service.sign(self._case_id(session), clinician.strip())
+        cid = self._case_id(session)
+        try:
+            _, n = self._apply_edits(session, impression, texts)
+            turn = self.service.sign(cid, clinician.strip(), expect_version=self._shown_version(session, cid))
+        except StaleCaseError as exc:
+            return self._stale(session, exc)
         note = f"Saved {n} edit{'s' if n != 1 else ''} and signed." if n else None
         return self._turn_out(session, turn, note=note)
 

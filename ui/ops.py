@@ -1,0 +1,123 @@
+"""What a load balancer and an orchestrator need from an app server.
+
+- ``GET /healthz``: 200 ``{"status": "up"}`` while the process serves (liveness);
+- ``GET /readyz``: 200 when the shared database, the guideline index and the
+  model servers answer, 503 with what failed otherwise, and 503 while the
+  server drains (readiness: the balancer stops sending new sessions);
+- SIGTERM: the server stops taking actions (readiness turns 503, a new action
+  gets a clear "shutting down" message), waits for the actions in flight to
+  finish (``PIXTRALOGIST_DRAIN_SECONDS``, default 30), then exits.
+
+Neither endpoint needs a login or returns data about cases.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+__all__ = ["DRAIN_ENV", "OpsEndpoints", "install_drain", "readiness"]
+
+log = logging.getLogger(__name__)
+
+DRAIN_ENV = "PIXTRALOGIST_DRAIN_SECONDS"
+
+
+def _check_database(service: Any) -> str | None:
+    try:
+        service.runtime.feedback.has_report("readyz")  # the stores' database (shared or this machine's)
+        service.list_cases(limit=1)  # the checkpointer's database
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"database: {type(exc).__name__}"
+
+
+def _check_guidelines(service: Any) -> str | None:
+    store = getattr(service.runtime, "store", None)
+    client = getattr(store, "_client", None)
+    if client is None:
+        return None
+    try:
+        client.heartbeat()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"guideline index: {type(exc).__name__}"
+
+
+def _model_servers(service: Any) -> set[str]:
+    """Base URLs of the OpenAI-compatible servers the site's specialties draft with."""
+    settings = getattr(service.runtime.host, "settings", None)
+    layers = [getattr(settings, "defaults", None) or {}, *(getattr(settings, "specialties", None) or {}).values(),
+              *(getattr(settings, "env", None) or {}).values()]
+    return {v.rstrip("/") for layer in layers if isinstance(layer, dict)
+            for v in [layer.get("endpoint")] if isinstance(v, str) and v.startswith("http")}
+
+
+def _check_models(service: Any, timeout: float = 2.0) -> list[str]:
+    import httpx
+
+    problems = []
+    for url in sorted(_model_servers(service)):
+        base = url if url.endswith("/v1") else f"{url}/v1"
+        try:
+            httpx.get(f"{base}/models", timeout=timeout).raise_for_status()
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"model server {urlsplit(url).netloc}: {type(exc).__name__}")
+    return problems
+
+
+def readiness(service: Any) -> tuple[bool, dict[str, Any]]:
+    """Whether this server should get traffic, and why not."""
+    if getattr(service, "draining", False):
+        return False, {"status": "draining", "in_flight": getattr(service, "in_flight", 0)}
+    problems = [p for p in (_check_database(service), _check_guidelines(service)) if p] + _check_models(service)
+    return (not problems), {"status": "ready" if not problems else "not ready", "problems": problems,
+                            "server": os.environ.get("PIXTRALOGIST_SERVER_NAME") or os.uname().nodename}
+
+
+class OpsEndpoints:
+    """ASGI middleware answering ``/healthz`` and ``/readyz`` before the app (no login, no case data)."""
+
+    def __init__(self, app, service_ref: Callable[[], Any]) -> None:
+        self.app = app
+        self._service = service_ref
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = (scope.get("path") or "").rstrip("/")
+        if scope.get("type") != "http" or path not in ("/healthz", "/readyz"):
+            await self.app(scope, receive, send)
+            return
+        if path == "/healthz":
+            code, body = 200, {"status": "up"}
+        else:
+            import anyio
+
+            ok, body = await anyio.to_thread.run_sync(readiness, self._service())
+            code = 200 if ok else 503
+        data = json.dumps(body).encode("utf-8")
+        await send({"type": "http.response.start", "status": code,
+                    "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
+                                (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data})
+
+
+def install_drain(service: Any, *, seconds: float | None = None) -> None:
+    """On SIGTERM: drain ``service`` (no new actions, wait for those in flight), then stop the app
+    the way Ctrl-C does (the main thread's ``KeyboardInterrupt``). Call from the main thread."""
+    if seconds is None:
+        try:
+            seconds = float(os.environ.get(DRAIN_ENV) or 30)
+        except ValueError:
+            seconds = 30.0
+
+    def on_term(signum, frame) -> None:  # noqa: ARG001
+        log.info("SIGTERM: draining (%d actions in flight)", service.in_flight)
+        done = service.drain(seconds)
+        log.info("drained: %s", "all actions finished" if done else f"{service.in_flight} still running, stopping")
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
