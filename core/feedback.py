@@ -10,7 +10,7 @@ No patient identifiers are stored: cases carry only what ingestion kept
 (no DICOM identifying tags), images are stored once by content hash.
 
 The ``quality`` table holds the edit burden of every signed case, region by
-region (:mod:`pixtralogist.finetune.quality`): whether the clinician changed
+region (:mod:`pixtralogist.core.quality`; summarised by :mod:`pixtralogist.finetune.quality`): whether the clinician changed
 the AI text, the normalised edit distance, the comparator's score of the draft
 against the signed text, and the adapter version that drafted it (from the
 draft's provenance). Databases written before the table existed get it when
@@ -28,6 +28,7 @@ from pixtralogist.core.database import Database, is_postgres_url
 from pixtralogist.core.errors import DataError
 from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft
+from pixtralogist.core.quality import BASE_VERSION, QualityRow, load_scorer, normalized_edit_distance
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS edits (
@@ -95,7 +96,7 @@ class FeedbackStore:
         self._lock = db.lock
         self.path = path
         #: ``scorer(reference, candidate) -> (score, metric)`` for the quality table; ``None`` means the
-        #: offline comparator (:func:`pixtralogist.finetune.quality.comparator_scorer`), made on first use.
+        #: scorer registered as ``offline`` (:func:`pixtralogist.core.quality.load_scorer`), made on first use.
         self.scorer = None
 
     @classmethod
@@ -167,14 +168,10 @@ class FeedbackStore:
 
     def _scorer(self):
         if self.scorer is None:
-            from pixtralogist.finetune.quality import comparator_scorer
-
-            self.scorer = comparator_scorer()
+            self.scorer = load_scorer()
         return self.scorer
 
     def _quality_rows(self, case_id: str, specialty: str, draft: Draft, final: Draft, signed_at: str) -> list:
-        from pixtralogist.finetune.quality import BASE_VERSION, QualityRow, normalized_edit_distance
-
         d_regions, f_regions = draft.region_dict(), final.region_dict()
         version = draft.provenance.adapter_version or draft.provenance.adapter or BASE_VERSION
         score = self._scorer()
@@ -211,9 +208,7 @@ class FeedbackStore:
         return len(rows)
 
     def quality_rows(self, specialty: str | None = None, adapter_version: str | None = None) -> list:
-        """The edit burden rows (:class:`pixtralogist.finetune.quality.QualityRow`), oldest first."""
-        from pixtralogist.finetune.quality import QualityRow
-
+        """The edit burden rows (:class:`pixtralogist.core.quality.QualityRow`), oldest first."""
         self.backfill_quality()
         q = ("SELECT case_id, specialty, region, adapter_version, edited, edit_distance, score, metric, signed_at "
              "FROM quality WHERE 1=1")
@@ -230,8 +225,6 @@ class FeedbackStore:
 
     def signed_cases(self, specialty: str | None = None) -> list[dict]:
         """``case_id``, ``signed_at`` and the drafting ``adapter_version`` of every signed case, oldest first."""
-        from pixtralogist.finetune.quality import BASE_VERSION
-
         q, args = "SELECT case_id, signed_at, draft_json FROM reports", ()
         if specialty:
             q, args = q + " WHERE specialty = ?", (specialty,)

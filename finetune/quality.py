@@ -26,9 +26,9 @@ score is computed).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
+
+from pixtralogist.core.quality import BASE_VERSION, QualityRow, Scorer, iso_week, normalized_edit_distance
 
 __all__ = [
     "BASE_VERSION",
@@ -40,35 +40,6 @@ __all__ = [
     "normalized_edit_distance",
     "summarize",
 ]
-
-#: ``adapter_version`` recorded for drafts made without an adapter (the base model, or a non-model drafter).
-BASE_VERSION = "base"
-
-#: ``scorer(reference, candidate) -> (score or None, metric name)``.
-Scorer = Callable[[str, str], "tuple[float | None, str]"]
-
-
-def _words(text: str) -> list[str]:
-    return " ".join((text or "").split()).lower().split()
-
-
-def normalized_edit_distance(before: str, after: str) -> float:
-    """Word-level Levenshtein distance / the longer text's word count (0..1; 0 for two empty texts).
-
-    Case and whitespace are ignored, so re-spacing a sentence is no edit.
-    """
-    a, b = _words(before), _words(after)
-    if not a and not b:
-        return 0.0
-    if not a or not b:
-        return 1.0
-    prev = list(range(len(b) + 1))
-    for i, wa in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, wb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (wa != wb))
-        prev = cur
-    return prev[-1] / max(len(a), len(b))
 
 
 def comparator_scorer() -> Scorer:
@@ -94,35 +65,6 @@ def judge_scorer(judge) -> Scorer:
         return judge.judge([(reference, candidate)])[0].score, judge.metric
 
     return score
-
-
-def iso_week(timestamp: str | datetime) -> str:
-    """``'2026-W49'`` for an ISO timestamp."""
-    dt = datetime.fromisoformat(timestamp) if isinstance(timestamp, str) else timestamp
-    year, week, _ = dt.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-@dataclass(frozen=True)
-class QualityRow:
-    """One region of one signed case (see the module docstring). No report text, no identifiers."""
-
-    case_id: str
-    specialty: str
-    region: str
-    adapter_version: str
-    edited: bool
-    edit_distance: float
-    score: float | None
-    metric: str | None
-    signed_at: str
-
-    @property
-    def week(self) -> str:
-        return iso_week(self.signed_at)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "week": self.week}
 
 
 def case_burden(rows: Iterable[QualityRow]) -> dict[str, float]:

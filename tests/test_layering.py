@@ -13,12 +13,6 @@ import pytest
 CORE = Path(__file__).resolve().parent.parent / "core"
 UPPER = ("pixtralogist.plugins", "pixtralogist.agents", "pixtralogist.finetune", "pixtralogist.ui",
          "pixtralogist.cli")
-#: Upward imports still to be removed, each with the reason it is still there. Keep this empty.
-KNOWN: dict[str, set[str]] = {
-    # The edit-burden table defaults to the offline comparator (finetune.comparator); the quality rows
-    # and the scorer move below core together with the comparator on the kit (issue 12).
-    "feedback.py": {"pixtralogist.finetune.quality"},
-}
 
 
 def upward_imports(path: Path) -> set[str]:
@@ -44,15 +38,23 @@ CORE_MODULES = sorted(CORE.rglob("*.py"))
 @pytest.mark.parametrize("path", CORE_MODULES, ids=lambda p: str(p.relative_to(CORE)))
 def test_core_does_not_import_upward(path):
     rel = str(path.relative_to(CORE))
-    assert upward_imports(path) <= KNOWN.get(rel, set()), f"core/{rel} imports from a layer above core"
-
-
-def test_known_exceptions_are_still_real():
-    for rel, names in KNOWN.items():
-        assert upward_imports(CORE / rel) == names, f"core/{rel}: remove it from KNOWN"
+    assert upward_imports(path) == set(), f"core/{rel} imports from a layer above core"
 
 
 def test_the_walker_sees_function_level_imports(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text("def f():\n    from pixtralogist.agents.service import X\n    import pixtralogist.ui.app\n")
     assert upward_imports(probe) == {"pixtralogist.agents.service", "pixtralogist.ui.app"}
+
+
+def test_the_feedback_store_finds_its_default_scorer_by_entry_point():
+    """core/feedback.py scores edits with the offline comparator without importing finetune."""
+    from pixtralogist.core.quality import load_scorer
+
+    score = load_scorer()
+    value, metric = score("Small left pleural effusion.", "Small left pleural effusion.")
+    assert metric and value is not None and value > 0.9
+    different, _ = score("Small left pleural effusion.", "No pleural effusion.")
+    assert different is not None and different < value
+    with pytest.raises(LookupError, match="no edit-burden scorer 'nope'"):
+        load_scorer("nope")
