@@ -412,7 +412,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         regions = sorted({f.region for f in moving} | {edit.region}, key=draft.regions.index)
         return EditResult(new, True, f"Moved to {label}: " + " ".join(f"'{f.text}'" for f in moving), regions)
     if not targets:
-        if edit.kind == "statement" and _is_finding_statement(reader, edit):
+        if edit.kind == "statement" and _is_finding_statement(reader, edit, template):
             return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
         what = " ".join(edit.subject) or "that"
         return EditResult(draft, False, f"No finding about '{what}' is in the draft; nothing was changed.",
@@ -440,13 +440,13 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
 
 
-def _is_finding_statement(reader: EditReader, edit: Edit) -> bool:
+def _is_finding_statement(reader: EditReader, edit: Edit, template) -> bool:
     """Whether a statement that matches no finding of the draft states a finding of its own."""
     from pixtralogist.core.nlp import mentions_finding
 
     if not edit.subject:
         return False
-    return bool(reader.concepts_of(edit.text)) or edit.attrs.any() or mentions_finding(edit.text)
+    return bool(reader.concepts_of(edit.text)) or edit.attrs.any() or mentions_finding(edit.text, extra_terms=template.finding_terms)
 
 
 def focus(text: str, subject: tuple[str, ...]) -> str:

@@ -60,7 +60,7 @@ class AgentRuntime:
         specialty (and with it the sentence embedder) and the negation/uncertainty pipeline."""
         from pixtralogist.core.nlp import analyze
 
-        analyze("No pleural effusion.")
+        analyze("No mass.")  # a generic finding word: builds the pipeline
         for specialty in self.host.specialties():
             self._ensure_synced(specialty)
             if self.store is not None:

@@ -23,10 +23,10 @@ from pixtralogist.core.models import Draft, Finding, Flag, Template
 Check = Callable[[Draft, Template], list[Flag]]
 
 
-def _attrs(text: str):
+def _attrs(text: str, template: Template):
     from pixtralogist.core.nlp import analyze
 
-    return analyze(text)
+    return analyze(text, extra_terms=template.finding_terms)
 
 
 def _sides_conflict(a: str | None, b: str | None) -> bool:
@@ -114,7 +114,7 @@ def check_impression_support(draft: Draft, template: Template) -> list[Flag]:
             asserted |= concepts(f.text)
     flags = []
     for item in draft.impression:
-        if _attrs(item).negated:
+        if _attrs(item, template).negated:
             continue
         missing = sorted(concepts(item) - asserted)
         if missing:

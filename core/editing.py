@@ -81,7 +81,7 @@ def add_statement(
     """
     text = clean_text(ensure_plain_text(text, "The finding to add"))
     if not text:
-        raise CaseError("nothing to add: give the finding, e.g. 'add small right pleural effusion'")
+        raise CaseError("nothing to add: give the finding, e.g. 'add a 5 mm nodule in the left upper lobe'")
     parts = sorter.sort(text) if sorter is not None else {draft.regions[-1]: text}
     prov = clinician_provenance(draft)
     findings = list(draft.findings)

@@ -304,7 +304,7 @@ class Finding(_Model):
     region: str
     text: str = Field(min_length=1)
     abnormal: bool = False
-    negated: bool = Field(default=False, description="The sentence denies the finding ('no effusion').")
+    negated: bool = Field(default=False, description="The sentence denies the finding ('no mass').")
     uncertain: bool = Field(default=False, description="The sentence hedges ('possible', 'may represent').")
     laterality: Laterality | None = None
     size_mm: float | None = Field(default=None, ge=0)

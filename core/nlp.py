@@ -10,9 +10,11 @@ build a :class:`~pixtralogist.core.models.Finding`::
 
 How it works:
 
-* Findings are recognised by a vocabulary (``FINDING_TERMS`` plus abnormal
-  descriptors such as "enlarged" in ``DESCRIPTOR_TERMS``; plugins pass
-  ``extra_terms``). A sentence that contains no vocabulary term at all is
+* Findings are recognised by a vocabulary: the generic words of
+  ``GENERIC_FINDING_TERMS`` plus the specialty's own (``extra_terms``: the
+  template's :attr:`~pixtralogist.core.models.Template.finding_terms`, from its
+  plugin's lexicon data), and abnormal descriptors such as "enlarged" in
+  ``DESCRIPTOR_TERMS``. Core holds no specialty's finding words. A sentence that contains no vocabulary term at all is
   answered by regular expressions alone (the fast pre-check: "Heart size is
   normal." never reaches spaCy).
 * Otherwise negation comes from negspacy's NegEx (termset ``en_clinical`` plus
@@ -50,7 +52,7 @@ from pixtralogist.core.spelling import americanize
 
 __all__ = [
     "DESCRIPTOR_TERMS",
-    "FINDING_TERMS",
+    "GENERIC_FINDING_TERMS",
     "FindingAnalyzer",
     "FindingAttributes",
     "analyze",
@@ -82,36 +84,25 @@ class FindingAttributes:
 
 # --- vocabulary --------------------------------------------------------------
 
-#: Finding nouns (singular and plural spelled out; matched case-insensitively, whole words).
-FINDING_TERMS: tuple[str, ...] = (
-    # pleura
-    "effusion", "effusions", "pleural effusion", "pleural effusions", "pneumothorax", "pneumothoraces",
-    "hydropneumothorax", "hemothorax", "pleural thickening", "pleural plaque", "pleural plaques",
-    "empyema", "fluid",
-    # lungs
-    "consolidation", "consolidations", "opacity", "opacities", "opacification", "ground-glass opacity",
-    "ground-glass opacities", "ground glass opacity", "ground glass opacities", "airspace disease",
-    "airspace opacity", "airspace opacities", "infiltrate", "infiltrates", "atelectasis", "atelectases",
-    "collapse", "edema", "pulmonary edema", "interstitial edema", "vascular congestion", "congestion",
-    "pneumonia", "pneumonitis", "aspiration", "nodule", "nodules", "nodular opacity", "mass", "masses",
-    "lesion", "lesions", "granuloma", "granulomas", "granulomata", "calcified granuloma", "emphysema",
-    "hyperinflation", "hyperexpansion", "bullae", "bulla", "bleb", "blebs", "cavity", "cavitation",
-    "fibrosis", "scarring", "scar", "scars", "bronchiectasis", "interstitial disease", "interstitial lung disease",
-    "interstitial markings", "reticular opacities", "kerley b lines", "air bronchograms", "copd",
+#: Generic finding nouns (singular and plural spelled out; matched case-insensitively, whole words).
+#:
+#: Only general-pathology words that any specialty's report uses for "something is there",
+#: whatever the organ or modality: a mass, a lesion, a nodule, a tumour, bleeding, swelling,
+#: scarring, a fracture, an abnormality. No organ- or modality-specific finding belongs here:
+#: a specialty adds its own words as data (the lexicon's ``dictation.vocabulary`` and
+#: ``dictation.finding_terms``, which reach this module as :attr:`Template.finding_terms`
+#: / ``extra_terms``); the chest radiograph vocabulary lives in the radiology plugin's lexicon.
+GENERIC_FINDING_TERMS: tuple[str, ...] = (
+    "fluid", "free fluid", "collapse", "edema", "congestion",
+    "nodule", "nodules", "mass", "masses", "lesion", "lesions", "granuloma", "granulomas", "granulomata",
+    "cavity", "cavitation", "fibrosis", "scarring", "scar", "scars",
     "tumor", "tumour", "neoplasm", "malignancy", "metastasis", "metastases", "hemorrhage",
-    # heart and mediastinum
-    "cardiomegaly", "pericardial effusion", "enlargement", "lymphadenopathy", "adenopathy",
-    "hilar adenopathy", "aneurysm", "dissection", "pneumomediastinum", "tortuosity", "ectasia",
-    "calcification", "calcifications", "atherosclerosis", "atherosclerotic calcification",
-    "hiatal hernia", "hernia", "congestive heart failure", "heart failure",
-    # bones
+    "enlargement", "lymphadenopathy", "adenopathy", "aneurysm", "dissection", "tortuosity", "ectasia",
+    "calcification", "calcifications", "atherosclerosis", "hernia",
     "fracture", "fractures", "dislocation", "dislocations", "deformity", "deformities",
-    "scoliosis", "kyphosis", "osteopenia", "osteoporosis", "spondylosis", "osteophyte", "osteophytes",
-    "degenerative change", "degenerative changes", "degenerative disease", "degenerative joint disease",
-    "degenerative disc disease", "osteoarthritis", "lytic lesion", "sclerotic lesion", "compression deformity",
-    # other
-    "pneumoperitoneum", "free air", "subcutaneous emphysema", "foreign body", "free fluid",
-    "abnormality", "abnormalities", "disease",
+    "osteopenia", "osteoporosis", "degenerative change", "degenerative changes", "degenerative disease",
+    "degenerative joint disease", "osteoarthritis", "lytic lesion", "sclerotic lesion",
+    "foreign body", "abnormality", "abnormalities", "disease",
 )
 
 #: Abnormal descriptors: words that make a sentence abnormal unless negated ("not enlarged").
@@ -288,7 +279,7 @@ class FindingAnalyzer:
 
     def __init__(self, extra_terms: Iterable[str] = (), *, use_spacy: bool = True, cache_size: int = 8192):
         self.extra_terms: tuple[str, ...] = _key(extra_terms)
-        self._findings = tuple(dict.fromkeys(FINDING_TERMS + self.extra_terms))
+        self._findings = tuple(dict.fromkeys(GENERIC_FINDING_TERMS + self.extra_terms))
         self._vocab_re = _phrase_re(self._findings + DESCRIPTOR_TERMS)
         self._vocab_set = _PhraseSet(self._findings + DESCRIPTOR_TERMS)
         self._hedge_set = _PhraseSet(_PRECEDING_HEDGES + _FOLLOWING_HEDGES)

@@ -36,8 +36,10 @@ Lexicon keys read here (``dictation:`` section)::
       - {pattern: '(?:thoracic|lumbar) spine', say: of the}   # "degenerative changes T-spine" -> "... of the thoracic spine"
     predicates: [irregular, ill-defined]              # terse predicates beyond the kit's ("border irreg")
     attachments: [multiple, scattered]                # words opening a comma part that describes the one before
-    finding_terms: [embolism, infarct]                # finding words beyond the core vocabulary, for the
-                                                      # sentence analyser (negation, hedging, abnormality)
+    vocabulary: [effusion, pneumothorax]              # the specialty's finding words beyond core's generic
+                                                      # ones: the reader and the sentence analyser use them
+    finding_terms: [embolism, infarct]                # more finding words, for the sentence analyser only
+                                                      # (negation, hedging, abnormality)
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pixtralogist.core.nlp import FINDING_TERMS, mentions_finding
+from pixtralogist.core.nlp import GENERIC_FINDING_TERMS, mentions_finding
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
@@ -66,6 +68,9 @@ class DictationProfile:
     #: ``((pattern, preposition), ...)``: "degenerative changes thoracic spine" -> "... of the thoracic spine".
     trailing_other: tuple[tuple[re.Pattern[str], str], ...] = ()
     finding_terms: tuple[str, ...] = ()
+    #: The lexicon's ``dictation.vocabulary``: finding words beyond core's generic ones that tell the
+    #: reader a clause names a finding (radiology's chest words live there, not in core).
+    vocabulary: tuple[str, ...] = ()
     finding_nouns: frozenset[str] = frozenset()
     subjects: dict[str, Subject] = field(default_factory=dict)
     subject_re: re.Pattern[str] | None = None
@@ -79,6 +84,7 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
     """The reader's compiled view of ``lexicon`` (cached per lexicon)."""
     d = lexicon.dictation
     terms = tuple(d.get("finding_terms") or ())
+    vocabulary = tuple(d.get("vocabulary") or ())
     loc = d.get("trailing_locations")
     trailing = re.compile(
         r"^(?P<head>.*?\b(?P<noun>[\w-]+))\s+(?P<loc>" + loc + r")(?P<end>[.!]?)$", re.I) if loc else None
@@ -95,7 +101,8 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         trailing_location=trailing,
         trailing_other=other,
         finding_terms=terms,
-        finding_nouns=frozenset(t.split()[-1] for t in FINDING_TERMS),
+        vocabulary=vocabulary,
+        finding_nouns=frozenset(t.split()[-1] for t in GENERIC_FINDING_TERMS + vocabulary),
         subjects=subjects,
         subject_re=forward,
         reverse_re=reverse,
@@ -441,6 +448,11 @@ _QUALIFIER_FILLER = re.compile(
     r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 
 
+def _mentions_finding(text: str) -> bool:
+    """Whether ``text`` names a finding of core's generic vocabulary or the lexicon's ``dictation.vocabulary``."""
+    return mentions_finding(text, extra_terms=_profile().vocabulary)
+
+
 def _is_attachment(text: str) -> bool:
     """A comma part that only describes the previous statement: a size, place, change or hedge
     ("3 cm rim at the hilum", "likely atelectasis"), qualifiers only (", mild", ", old", ", age
@@ -449,7 +461,7 @@ def _is_attachment(text: str) -> bool:
         return False
     if _INTERPRETS.match(text) or _COMPARISON_ONLY.match(text) or _qualifier_only(text):
         return True
-    if mentions_finding(text):
+    if _mentions_finding(text):
         return False
     attach = _profile().attach_re  # the lexicon's dictation.attachments ("trunk, multiple")
     return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
@@ -556,11 +568,11 @@ def _split_and(text: str) -> list[str]:
     out = [pieces[0]]
     for right in pieces[1:]:
         left = out[-1]
-        left_complete = mentions_finding(left) or _subject_sentence(left, False) is not None
+        left_complete = _mentions_finding(left) or _subject_sentence(left, False) is not None
         right_stmt = _subject_sentence(right, False) is not None
         right_neg = bool(_LEAD_CUE.match(right))  # its own leading negation or hedge
         head = right.split(",", 1)[0]  # an attached tail (", compatible with ...") does not make it a finding
-        right_complete = right_stmt or right_neg or (mentions_finding(head) and len(head.split()) >= 2)
+        right_complete = right_stmt or right_neg or (_mentions_finding(head) and len(head.split()) >= 2)
         left_neg = bool(_NEG_ANY_RE.search(left))
         left_hedged = bool(_HEDGE_WORDS_RE.search(left))
         # a hedge, negation or plural verb after the start of the right side may govern both sides:

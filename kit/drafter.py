@@ -118,7 +118,7 @@ class KitDrafter(DictationDraftBase):
     :param plugin: the plugin name recorded in provenance.
     :param plugin_version: the plugin's version, recorded in every provenance.
     :param extra_terms: finding words for the sentence analyser (default: the lexicon's
-        ``dictation.finding_terms``).
+        ``dictation.vocabulary`` and ``dictation.finding_terms``, :attr:`Lexicon.finding_terms`).
     :param fallback_region: where a sentence goes when the sorter names no region of the template.
     :param hedge_re: hedge words that let an impression item keep its own words.
     """
@@ -138,7 +138,7 @@ class KitDrafter(DictationDraftBase):
         fallback_region: str | None = None,
         hedge_re: re.Pattern[str] = HEDGE_RE,
     ) -> None:
-        terms = tuple(lexicon.dictation.get("finding_terms") or ()) if extra_terms is None else tuple(extra_terms)
+        terms = lexicon.finding_terms if extra_terms is None else tuple(extra_terms)
         super().__init__(plugin=plugin, plugin_version=plugin_version, extra_terms=terms)
         self.sorter = require_sorter(sorter, type(self).__name__)
         self.lexicon = lexicon

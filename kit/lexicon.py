@@ -201,6 +201,15 @@ class Lexicon:
             sources=self.sources + other.sources,
         )
 
+    @property
+    def finding_terms(self) -> tuple[str, ...]:
+        """The specialty's finding words for core's sentence analysis (``extra_terms``,
+        :attr:`~pixtralogist.core.models.Template.finding_terms`): ``dictation.vocabulary`` (the
+        words the dictation reader also uses) then ``dictation.finding_terms``. Core adds only
+        its generic words (:data:`pixtralogist.core.nlp.GENERIC_FINDING_TERMS`)."""
+        d = self.dictation
+        return tuple(d.get("vocabulary") or ()) + tuple(d.get("finding_terms") or ())
+
     def with_(self, **changes: Any) -> "Lexicon":
         """A copy with some fields replaced (``dataclasses.replace``)."""
         return replace(self, **changes)

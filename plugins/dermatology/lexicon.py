@@ -20,7 +20,7 @@ LEXICON: Lexicon = load_lexicon(Path(__file__).resolve().parent / "data" / "lexi
 #: Word lists (regular-expression alternatives) by name: ``WORDS["body_sites"]``.
 WORDS: dict[str, list[str]] = LEXICON.data["words"]
 #: Finding words the core sentence analyser should know for dermatology sentences.
-EXTRA_TERMS: tuple[str, ...] = tuple(LEXICON.dictation["finding_terms"])
+EXTRA_TERMS: tuple[str, ...] = LEXICON.finding_terms
 
 
 def word_re(*alternatives: str) -> re.Pattern[str]:

@@ -85,8 +85,10 @@ def laterality_of(text: str) -> str | None:
 
 # --- words -------------------------------------------------------------------------------
 
-#: Finding words of the eye lexicon, added to core NLP's vocabulary for this specialty.
-NLP_TERMS: tuple[str, ...] = tuple(dict.fromkeys(s for c in EYE.of_kind("finding") for s in c.synonyms))
+#: Finding words of the eye lexicon (``dictation.vocabulary`` and the finding concepts' synonyms),
+#: added to core NLP's generic vocabulary for this specialty.
+NLP_TERMS: tuple[str, ...] = tuple(dict.fromkeys(
+    EYE.finding_terms + tuple(s for c in EYE.of_kind("finding") for s in c.synonyms)))
 #: ICDR lesion id -> its pattern, in the lexicon's matching order (``data.icdr_lesions``).
 LESION_RES: dict[str, re.Pattern[str]] = {
     i: re.compile("|".join(EYE.concept(i).patterns), re.I) for i in EYE.data["icdr_lesions"]}

@@ -20,7 +20,7 @@ LEXICON: Lexicon = load_lexicon(Path(__file__).resolve().parent / "data" / "lexi
 #: The synoptic sorter's vocabulary (labels, strong and weak words, ...).
 SORTER: dict = LEXICON.data["sorter"]
 #: Finding words added to the core sentence analyser (so negation and hedging attach to them).
-EXTRA_TERMS: tuple[str, ...] = tuple(LEXICON.dictation["finding_terms"])
+EXTRA_TERMS: tuple[str, ...] = LEXICON.finding_terms
 
 
 def rules(key: str) -> list[tuple[str, str]]:

@@ -28,9 +28,10 @@ def load_templates() -> tuple[Template, ...]:
     text = resources.files("pixtralogist.plugins.radiology").joinpath("data/templates.yaml").read_text("utf-8")
     from pixtralogist.plugins.radiology.lexicons import lexicon_for
 
-    # The template's own finding words go with it, so clinician edits are analysed like dictation.
+    # The template's finding words go with it (the radiology vocabulary of common.yaml, which core
+    # does not hold, and the template's own), so clinician edits are analysed like dictation.
     return tuple(Template.model_validate(
-        {**item, "finding_terms": tuple(lexicon_for(item["id"]).dictation.get("finding_terms") or ())})
+        {**item, "finding_terms": lexicon_for(item["id"]).finding_terms})
         for item in yaml.safe_load(text))
 
 
