@@ -35,8 +35,10 @@ def test_twenty_simultaneous_sessions_no_cross_talk(tmp_path):
     server = start_server(tmp_path / "data", port, users_file=users, export_dir=tmp_path / "tmp")
     try:
         results = concurrent_drafts(f"http://127.0.0.1:{port}/", png, N, auth=("dr_a", "s3cret"), timeout=80)
-    finally:
-        stop_server(server)
+    except Exception as exc:  # show what the server printed (it may have died) next to the client's error
+        code = server.poll()
+        raise AssertionError(f"{exc!r}; server exit code {code}, its output:\n{stop_server(server)[-4000:]}") from exc
+    stop_server(server)
     assert len(results) == N and len({r["case_id"] for r in results}) == N
     for r in results:
         sizes = set(re.findall(r"\b(\d+) mm\b", r["draft"]))
