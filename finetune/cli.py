@@ -104,12 +104,9 @@ class DPOCommand(Command):
 def _open_registry(args: argparse.Namespace):
     """The registry under ``--registry``; its records in the site's shared database when the storage
     setting (``PIXTRALOGIST_CHECKPOINTER_URL``) names PostgreSQL, as the app servers read them."""
-    import os
-
-    from pixtralogist.core.storage import StorageSettings
     from pixtralogist.finetune.registry import AdapterRegistry
 
-    return AdapterRegistry(args.registry, database=StorageSettings.from_sources(None, os.environ).database)
+    return AdapterRegistry.for_site(args.registry)
 
 
 def _registry_flags(p: argparse.ArgumentParser) -> None:

@@ -149,6 +149,24 @@ class AdapterRegistry(AdapterStore):
     """Adapters under ``root/<plugin>/<version>`` with an active pointer per plugin (see the module docstring):
     the reading side of :class:`~pixtralogist.core.adapters.AdapterStore` plus promotion, rollback and writing."""
 
+    @classmethod
+    def for_site(cls, root: str | Path, env: Any = None) -> "AdapterRegistry":
+        """The registry under ``root`` with its records where the site keeps them: the shared PostgreSQL
+        database when the storage setting (``PIXTRALOGIST_CHECKPOINTER_URL``) names one, else files."""
+        from pixtralogist.core.storage import StorageSettings
+
+        return cls(root, database=StorageSettings.from_sources(None, os.environ if env is None else env).database)
+
+    def update_metadata(self, plugin: str, version: str, **changes: Any) -> dict[str, Any]:
+        """Merge ``changes`` into a version's metadata record (and its folder's copy and model card)."""
+        from pixtralogist.finetune.cards import write_model_card
+
+        path = self.plugin_dir(plugin) / version
+        meta = {**self._metadata(plugin, version, path), **changes}
+        self._records.save_metadata(plugin, version, path, meta)
+        write_model_card(path, meta)
+        return meta
+
     def register(self, plugin: str, version: str) -> AdapterVersion:
         """(Re-)read a version folder's ``metadata.json`` into the records (with a shared database;
         a folder is also registered when first seen). Returns the version."""
