@@ -7,6 +7,11 @@ Layout (one folder per plugin under a registry root, e.g. ``adapters/``)::
                                                    config, metrics, date, intended use
     adapters/<plugin>/registry.json               {"active": "<version>", "history": [...]}
 
+With a shared database (``AdapterRegistry(root, database=url)``, or :meth:`AdapterRegistry.for_site`
+when the storage setting names PostgreSQL) the metadata, the active pointer and the history are
+rows instead (see :class:`pixtralogist.core.adapters.AdapterStore`): every app server sees one
+active version, and a promotion or rollback is one transaction holding the plugin's pointer row.
+
 * :meth:`AdapterRegistry.promote` makes a version active only when it beats
   the active one on the validation split by the configured metric: a
   ``score(adapter_dir, split) -> float`` callable (higher is better; e.g.
