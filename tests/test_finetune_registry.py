@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from pixtralogist.cli import main
 from pixtralogist.core.errors import ConfigError
 from pixtralogist.finetune.config import DPOTrainConfig, TrainConfig, config_help, load_yaml_config
 from pixtralogist.finetune.registry import AdapterRegistry, RegistryError, active_adapter, write_metadata
-from servers import postgres_bin, postgres_server
+from registry_records import RECORDS, pg_cluster, records  # noqa: F401 (fixtures)
 
 
 def _yaml(tmp_path: Path, text: str) -> Path:
@@ -60,30 +58,6 @@ def test_dpo_config_needs_pairs():
 # --- registry ---------------------------------------------------------------------------------
 # Each registry test runs with the records in files (one machine) and in a real local PostgreSQL
 # (the site's shared database, several app servers); the weights are files under the root in both.
-
-RECORDS = ["files", pytest.param("postgres", marks=pytest.mark.skipif(
-    postgres_bin() is None, reason="PostgreSQL server programs not installed (make postgres)"))]
-_dbs = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def pg_cluster():
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture(params=RECORDS)
-def records(request):
-    """``None`` (JSON files) or the URL of a fresh PostgreSQL database holding the registry's records."""
-    if request.param == "files":
-        return None
-    import psycopg
-
-    base = request.getfixturevalue("pg_cluster")
-    name = f"reg{next(_dbs)}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return base.rsplit("/", 1)[0] + "/" + name
 
 
 def _version(root: Path, name: str, val_loss: float | None, plugin: str = "radiology") -> Path:
