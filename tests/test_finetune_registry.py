@@ -11,7 +11,7 @@ from pixtralogist.cli import main
 from pixtralogist.core.errors import ConfigError
 from pixtralogist.finetune.config import DPOTrainConfig, TrainConfig, config_help, load_yaml_config
 from pixtralogist.finetune.registry import AdapterRegistry, RegistryError, active_adapter, write_metadata
-from registry_records import RECORDS, pg_cluster, records  # noqa: F401 (fixtures)
+from pg_fixtures import RECORDS, pg_cluster, records  # noqa: F401 (fixtures)
 
 
 def _yaml(tmp_path: Path, text: str) -> Path:

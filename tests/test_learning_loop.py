@@ -16,7 +16,7 @@ import pytest
 
 from pixtralogist.finetune.gate import decide, paired_bootstrap
 from pixtralogist.finetune.quality import case_burden, normalized_edit_distance, summarize
-from registry_records import pg_cluster, records  # noqa: F401 (fixtures: the registry on files and on PostgreSQL)
+from pg_fixtures import pg_cluster, records  # noqa: F401 (fixtures: the registry on files and on PostgreSQL)
 
 
 # --- helpers ------------------------------------------------------------------------------------

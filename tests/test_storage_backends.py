@@ -1,33 +1,22 @@
 """Every store on both engines: the same tests on SQLite (one machine) and on a real local PostgreSQL
 (several app servers sharing one database).
 
-Each PostgreSQL test gets a fresh database in one throw-away cluster (``servers.postgres_server``).
+Each PostgreSQL test gets a fresh database in one throw-away cluster (``pg_fixtures``).
 "Two servers" are two store objects (two connections) on the same database.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
-import uuid
 
 import pytest
 
 from pixtralogist.core.errors import AuditError
-from servers import postgres_bin, postgres_server
+from pg_fixtures import fresh_database, on_postgres, pg_cluster  # noqa: F401 (fixture)
+from servers import postgres_bin
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
-    postgres_bin() is None, reason="PostgreSQL server programs not installed (make postgres)"))]
-_names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def pg_cluster():
-    if postgres_bin() is None:
-        pytest.skip("PostgreSQL server programs not installed")
-    with postgres_server() as url:
-        yield url
+BACKENDS = ["sqlite", on_postgres()]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -36,13 +25,7 @@ def target(request, tmp_path):
     (the same for every store of the test, as on a site)."""
     if request.param == "sqlite":
         return lambda name: tmp_path / f"{name}.sqlite"
-    import psycopg
-
-    base = request.getfixturevalue("pg_cluster")
-    db = f"t{next(_names)}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {db}")
-    url = base.rsplit("/", 1)[0] + "/" + db
+    url = fresh_database(request.getfixturevalue("pg_cluster"))
     return lambda name: url
 
 
