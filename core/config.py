@@ -244,7 +244,8 @@ class Settings:
             return cfg
         from pixtralogist.core.adapters import active_adapter
 
-        found = active_adapter(self.adapter_registry, specialty)
+        shared = getattr(self.storage, "database", None)  # the site's PostgreSQL keeps the records when set
+        found = active_adapter(self.adapter_registry, specialty, database=shared)
         if found is None:
             return cfg
         return cfg.model_copy(update={"adapter": str(found[0]), "adapter_version": found[1]})

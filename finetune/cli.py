@@ -101,6 +101,14 @@ class DPOCommand(Command):
         return 0
 
 
+def _open_registry(args: argparse.Namespace):
+    """The registry under ``--registry``; its records in the site's shared database when the storage
+    setting (``PIXTRALOGIST_CHECKPOINTER_URL``) names PostgreSQL, as the app servers read them."""
+    from pixtralogist.finetune.registry import AdapterRegistry
+
+    return AdapterRegistry.for_site(args.registry)
+
+
 def _registry_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--registry", type=Path, default=Path("adapters"), metavar="DIR",
                    help="registry root holding <plugin>/<version>/ (default: ./adapters)")
@@ -129,7 +137,7 @@ class PromoteCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         from pixtralogist.finetune.registry import AdapterRegistry
 
-        reg = AdapterRegistry(args.registry)
+        reg = _open_registry(args)
         score = None
         if args.metric == "val_loss" and args.data and not args.force:
             from pixtralogist.finetune.train import ValidationLossScorer
@@ -155,7 +163,7 @@ class RollbackCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         from pixtralogist.finetune.registry import AdapterRegistry
 
-        target = AdapterRegistry(args.registry).rollback(args.plugin)
+        target = _open_registry(args).rollback(args.plugin)
         print(f"{args.plugin}: active adapter is now {target}")
         return 0
 
@@ -171,7 +179,7 @@ class ListCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         from pixtralogist.finetune.registry import AdapterRegistry
 
-        reg = AdapterRegistry(args.registry)
+        reg = _open_registry(args)
         rows = [{"version": v.version, "active": v.active, "created_at": v.metadata.get("created_at"),
                  "method": v.metadata.get("method"), "base_model": v.metadata.get("base_model_name"),
                  "metrics": v.metadata.get("metrics", {}), "data_fingerprint": v.metadata.get("data_fingerprint")}

@@ -264,7 +264,7 @@ def resolve_adapter(adapter: str | Path | None, *, registry: str | Path | None =
         from pixtralogist.finetune.registry import AdapterRegistry, RegistryError
 
         try:
-            return AdapterRegistry(registry).version(plugin, str(adapter)).path
+            return AdapterRegistry.for_site(registry).version(plugin, str(adapter)).path
         except RegistryError as exc:
             raise DataError(str(exc)) from None
     raise DataError(f"adapter {adapter!r} is neither a directory nor (without --registry) a registry version")

@@ -206,8 +206,6 @@ def live_check(store, registry, plugin: str, *, first_m: int = 20, margin: float
     history and the audit log. A check that passed is recorded once.
     """
     from pixtralogist.finetune.quality import BASE_VERSION, case_burden
-    from pixtralogist.finetune.registry import update_metadata
-
     active = registry.active(plugin)
     if active is None:
         return LiveCheck("no-active", None, reason=f"{plugin}: no active adapter")
@@ -245,22 +243,25 @@ def live_check(store, registry, plugin: str, *, first_m: int = 20, margin: float
     if b_new - b_old > margin and prev:
         reason = f"rolled back: {figures}"
         target = registry.rollback(plugin, reason=reason)
-        update_metadata(active.path, live_check={"at": _now(), "status": "rolled-back", "reason": reason,
-                                                  "burden": b_new, "previous_burden": b_old, "cases": len(mine),
-                                                  "rolled_back_to": target, "activated_at": entry.get("at")})
+        registry.update_metadata(plugin, active.version, live_check={
+            "at": _now(), "status": "rolled-back", "reason": reason,
+            "burden": b_new, "previous_burden": b_old, "cases": len(mine),
+            "rolled_back_to": target, "activated_at": entry.get("at")})
         _audit(audit_db, "adapter_rollback", plugin, active.version, decision="rolled-back", figures=figures,
                version=target)
         return LiveCheck("rolled-back", label, prev_label, b_new, b_old, len(mine), reason, target)
     if b_new - b_old > margin:  # first adapter ever: nothing to roll back to
         reason = f"worse than the base model but no earlier adapter to roll back to: {figures}"
-        update_metadata(active.path, live_check={"at": _now(), "status": "worse-no-target", "reason": reason,
-                                                  "activated_at": entry.get("at")})
+        registry.update_metadata(plugin, active.version, live_check={
+            "at": _now(), "status": "worse-no-target", "reason": reason,
+            "activated_at": entry.get("at")})
         _audit(audit_db, "adapter_rollback", plugin, active.version, decision="worse-no-target", figures=figures)
         return LiveCheck("passed", label, prev_label, b_new, b_old, len(mine), reason)
     reason = f"passed: {figures}"
-    update_metadata(active.path, live_check={"at": _now(), "status": "passed", "reason": reason, "burden": b_new,
-                                              "previous_burden": b_old, "cases": len(mine),
-                                              "activated_at": entry.get("at")})
+    registry.update_metadata(plugin, active.version, live_check={
+        "at": _now(), "status": "passed", "reason": reason, "burden": b_new,
+        "previous_burden": b_old, "cases": len(mine),
+        "activated_at": entry.get("at")})
     _audit(audit_db, "adapter_live_check", plugin, active.version, decision="passed", figures=figures)
     return LiveCheck("passed", label, prev_label, b_new, b_old, len(mine), reason)
 
@@ -414,7 +415,7 @@ def run_learn(cfg: LearnConfig, *, host=None) -> LearnOutcome:
         raise ConfigError(f"base_model {cfg.base_model} is not a local transformers checkpoint (no config.json)")
     host = host or get_plugin_manager()
     template = resolve_template(cfg.specialty, cfg.template_id)
-    registry = AdapterRegistry(cfg.registry)
+    registry = AdapterRegistry.for_site(cfg.registry)
     plugin = cfg.specialty
     store = FeedbackStore.open(cfg.feedback_db)
     try:
@@ -499,7 +500,7 @@ def gate_version(cfg: LearnConfig, version: str, *, host=None) -> "GateDecision"
 
     host = host or get_plugin_manager()
     template = resolve_template(cfg.specialty, cfg.template_id)
-    registry = AdapterRegistry(cfg.registry)
+    registry = AdapterRegistry.for_site(cfg.registry)
     cand = registry.version(cfg.specialty, version)
     store = FeedbackStore.open(cfg.feedback_db)
     try:
@@ -524,7 +525,7 @@ def _evaluate_and_decide(cfg: LearnConfig, host, template, store, registry, vers
     bootstrap, and record the decision: ``learning`` plus the figures in the version's metadata, the
     registry (promotion or refusal) and the audit log. Returns the decision, the bootstrap and the evaluation."""
     from pixtralogist.finetune.gate import decide, paired_bootstrap
-    from pixtralogist.finetune.registry import GateDecision, update_metadata
+    from pixtralogist.finetune.registry import GateDecision
 
     plugin = cfg.specialty
     act = (active.version, active.path) if active else ("base", None)
@@ -536,9 +537,10 @@ def _evaluate_and_decide(cfg: LearnConfig, host, template, store, registry, vers
     promote, reason = decide(boot, cfg.margin)
     reason = f"{version} vs {act[0]}: {reason}"
     verdict = "promoted" if promote else "refused"
-    update_metadata(path, learning={**learning, "at": _now(), "eval_cases": evaluation["case_keys"],
-                                    "evaluation": _summary(evaluation), "bootstrap": boot.to_dict(),
-                                    "margin": cfg.margin, "decision": verdict, "reason": reason})
+    registry.update_metadata(plugin, version, learning={
+        **learning, "at": _now(), "eval_cases": evaluation["case_keys"],
+        "evaluation": _summary(evaluation), "bootstrap": boot.to_dict(),
+        "margin": cfg.margin, "decision": verdict, "reason": reason})
     decision = GateDecision(promote, version, active.version if active else None, f"paired-bootstrap:{cfg.metric}",
                             evaluation["candidate"]["mean"], evaluation["active"]["mean"], reason,
                             {"bootstrap": boot.to_dict(), "margin": cfg.margin})

@@ -90,7 +90,7 @@ class LearnCommand(Command):
 
             store = FeedbackStore.open(cfg.feedback_db)
             try:
-                res = live_check(store, AdapterRegistry(cfg.registry), cfg.specialty, first_m=cfg.live_first_m,
+                res = live_check(store, AdapterRegistry.for_site(cfg.registry), cfg.specialty, first_m=cfg.live_first_m,
                                  margin=cfg.live_margin, audit_db=cfg.audit_db)
             finally:
                 store.close()

@@ -7,6 +7,11 @@ Layout (one folder per plugin under a registry root, e.g. ``adapters/``)::
                                                    config, metrics, date, intended use
     adapters/<plugin>/registry.json               {"active": "<version>", "history": [...]}
 
+With a shared database (``AdapterRegistry(root, database=url)``, or :meth:`AdapterRegistry.for_site`
+when the storage setting names PostgreSQL) the metadata, the active pointer and the history are
+rows instead (see :class:`pixtralogist.core.adapters.AdapterStore`): every app server sees one
+active version, and a promotion or rollback is one transaction holding the plugin's pointer row.
+
 * :meth:`AdapterRegistry.promote` makes a version active only when it beats
   the active one on the validation split by the configured metric: a
   ``score(adapter_dir, split) -> float`` callable (higher is better; e.g.
@@ -149,9 +154,31 @@ class AdapterRegistry(AdapterStore):
     """Adapters under ``root/<plugin>/<version>`` with an active pointer per plugin (see the module docstring):
     the reading side of :class:`~pixtralogist.core.adapters.AdapterStore` plus promotion, rollback and writing."""
 
-    def _save_pointer(self, plugin: str, data: dict[str, Any]) -> None:
-        self.plugin_dir(plugin).mkdir(parents=True, exist_ok=True)
-        _write_json(self.plugin_dir(plugin) / POINTER_FILE, data)
+    @classmethod
+    def for_site(cls, root: str | Path, env: Any = None) -> "AdapterRegistry":
+        """The registry under ``root`` with its records where the site keeps them: the shared PostgreSQL
+        database when the storage setting (``PIXTRALOGIST_CHECKPOINTER_URL``) names one, else files."""
+        from pixtralogist.core.storage import StorageSettings
+
+        return cls(root, database=StorageSettings.from_sources(None, os.environ if env is None else env).database)
+
+    def update_metadata(self, plugin: str, version: str, **changes: Any) -> dict[str, Any]:
+        """Merge ``changes`` into a version's metadata record (and its folder's copy and model card)."""
+        from pixtralogist.finetune.cards import write_model_card
+
+        path = self.plugin_dir(plugin) / version
+        meta = {**self._metadata(plugin, version, path), **changes}
+        self._records.save_metadata(plugin, version, path, meta)
+        write_model_card(path, meta)
+        return meta
+
+    def register(self, plugin: str, version: str) -> AdapterVersion:
+        """(Re-)read a version folder's ``metadata.json`` into the records (with a shared database;
+        a folder is also registered when first seen). Returns the version."""
+        path = self.plugin_dir(plugin) / version
+        meta = read_metadata(path)
+        self._records.save_metadata(plugin, version, path, meta)
+        return self.version(plugin, version)
 
     # -- the gate ----------------------------------------------------------------------------
 
@@ -217,8 +244,12 @@ class AdapterRegistry(AdapterStore):
                        f"on {split} ({metric}, higher is better after orientation; min_delta {min_delta})")
                 decision = GateDecision(better, version, current.version, metric, cand_score, cur_score,
                                         ("promoted: " if better else "refused: ") + why)
-        if decision.promoted:
-            self._set_active(plugin, version, action="promote", decision=decision, actor=actor)
+        if decision.promoted and not self._set_active(plugin, version, action="promote", decision=decision,
+                                                      actor=actor, expect=self._UNSET if force else decision.previous):
+            active = self.active_name(plugin)
+            return GateDecision(False, version, active, metric, decision.candidate_score, decision.current_score,
+                                f"refused: the active {plugin} adapter became {active} while {version} was "
+                                "being compared (another promotion); run promote again")
         return decision
 
     def apply_decision(self, plugin: str, decision: GateDecision, *, actor: str | None = None) -> GateDecision:
@@ -231,8 +262,12 @@ class AdapterRegistry(AdapterStore):
         record = {"at": _now(), "promoted": decision.promoted, "previous": decision.previous,
                   "metric": decision.metric, "candidate_score": decision.candidate_score,
                   "current_score": decision.current_score, "reason": decision.reason, **decision.details}
-        meta = read_metadata(v.path)
-        update_metadata(v.path, decisions=[*meta.get("decisions", []), record])
+        meta = dict(v.metadata)
+        meta["decisions"] = [*meta.get("decisions", []), record]
+        self._records.save_metadata(plugin, v.version, v.path, meta)
+        from pixtralogist.finetune.cards import write_model_card
+
+        write_model_card(v.path, meta)
         if decision.promoted:
             self._set_active(plugin, decision.version, action="promote", decision=decision, actor=actor)
         return decision
@@ -245,29 +280,39 @@ class AdapterRegistry(AdapterStore):
         return None
 
     def _record_metric(self, v: AdapterVersion, key: str, value: float) -> None:
-        meta = read_metadata(v.path)
+        meta = self._metadata(v.plugin, v.version, v.path)
         meta.setdefault("metrics", {})[key] = value
-        _write_json(v.path / METADATA_FILE, meta)
+        self._records.save_metadata(v.plugin, v.version, v.path, meta)
+
+    _UNSET: Any = object()
 
     def _set_active(self, plugin: str, version: str, *, action: str, decision: GateDecision | None = None,
-                    actor: str | None = None) -> None:
-        data = self._pointer(plugin)
-        entry: dict[str, Any] = {"at": _now(), "action": action, "version": version, "previous": data["active"]}
-        if decision is not None:
-            entry.update(metric=decision.metric, candidate_score=decision.candidate_score,
-                         current_score=decision.current_score, reason=decision.reason)
-        if actor:
-            entry["actor"] = actor
-        data["active"] = version
-        data["history"].append(entry)
-        self._save_pointer(plugin, data)
+                    actor: str | None = None, expect: Any = _UNSET) -> bool:
+        """Point ``plugin`` at ``version`` in one locked change; ``False`` (nothing written) when ``expect``
+        is given and the active version is no longer it (another server promoted meanwhile)."""
+        with self._records.changing(plugin, self.plugin_dir(plugin)) as data:
+            if expect is not self._UNSET and data["active"] != expect:
+                return False
+            entry: dict[str, Any] = {"at": _now(), "action": action, "version": version,
+                                     "previous": data["active"]}
+            if decision is not None:
+                entry.update(metric=decision.metric, candidate_score=decision.candidate_score,
+                             current_score=decision.current_score, reason=decision.reason)
+            if actor:
+                entry["actor"] = actor
+            data["active"] = version
+            data["history"].append(entry)
+        return True
 
     def rollback(self, plugin: str, *, actor: str | None = None, reason: str | None = None) -> str:
         """Re-activate the version that was active before the current one; returns its name.
 
         ``reason`` (e.g. the live edit-burden check's figures) goes into the history entry.
         """
-        data = self._pointer(plugin)
+        with self._records.changing(plugin, self.plugin_dir(plugin)) as data:
+            return self._rollback(plugin, data, actor=actor, reason=reason)
+
+    def _rollback(self, plugin: str, data: dict[str, Any], *, actor: str | None, reason: str | None) -> str:
         current = data["active"]
         if current is None:
             raise RegistryError(f"{plugin} has no active adapter to roll back")
@@ -296,5 +341,4 @@ class AdapterRegistry(AdapterStore):
         if actor:
             rec["actor"] = actor
         data["history"].append(rec)
-        self._save_pointer(plugin, data)
         return target

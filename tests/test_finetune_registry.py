@@ -11,6 +11,7 @@ from pixtralogist.cli import main
 from pixtralogist.core.errors import ConfigError
 from pixtralogist.finetune.config import DPOTrainConfig, TrainConfig, config_help, load_yaml_config
 from pixtralogist.finetune.registry import AdapterRegistry, RegistryError, active_adapter, write_metadata
+from pg_fixtures import RECORDS, pg_cluster, records  # noqa: F401 (fixtures)
 
 
 def _yaml(tmp_path: Path, text: str) -> Path:
@@ -55,6 +56,8 @@ def test_dpo_config_needs_pairs():
 
 
 # --- registry ---------------------------------------------------------------------------------
+# Each registry test runs with the records in files (one machine) and in a real local PostgreSQL
+# (the site's shared database, several app servers); the weights are files under the root in both.
 
 
 def _version(root: Path, name: str, val_loss: float | None, plugin: str = "radiology") -> Path:
@@ -67,8 +70,8 @@ def _version(root: Path, name: str, val_loss: float | None, plugin: str = "radio
     return d
 
 
-def test_gate_on_stored_metric_and_rollback(tmp_path):
-    reg = AdapterRegistry(tmp_path)
+def test_gate_on_stored_metric_and_rollback(tmp_path, records):
+    reg = AdapterRegistry(tmp_path, database=records)
     for name, loss in (("v1", 2.0), ("v2", 1.5), ("v3", 1.8)):
         _version(tmp_path, name, loss)
     assert reg.active("radiology") is None
@@ -87,10 +90,13 @@ def test_gate_on_stored_metric_and_rollback(tmp_path):
     assert [v.version for v in reg.versions("radiology")] == ["v1", "v2", "v3"]
     assert [v.active for v in reg.versions("radiology")] == [True, False, False]
     assert [h["action"] for h in reg.history("radiology")] == ["promote", "promote", "promote", "rollback", "rollback"]
+    # the records live where the site said: the pointer file exists only without a database
+    assert (tmp_path / "radiology" / "registry.json").is_file() is (records is None)
+    assert AdapterRegistry(tmp_path, database=records).history("radiology") == reg.history("radiology")
 
 
-def test_gate_with_a_score_callable_and_missing_metrics(tmp_path):
-    reg = AdapterRegistry(tmp_path)
+def test_gate_with_a_score_callable_and_missing_metrics(tmp_path, records):
+    reg = AdapterRegistry(tmp_path, database=records)
     _version(tmp_path, "a", None)
     _version(tmp_path, "b", None)
     with pytest.raises(RegistryError, match="no numeric metric"):
@@ -107,12 +113,14 @@ def test_gate_with_a_score_callable_and_missing_metrics(tmp_path):
     assert not d.promoted and seen == [("a", "val"), ("b", "val"), ("a", "val")]
     assert reg.promote("radiology", "b", score=score, metric="green").promoted
     assert reg.version("radiology", "b").metadata["metrics"]["gate:green:val"] == 0.6
+    assert AdapterRegistry(tmp_path, database=records).version("radiology", "a").metadata["metrics"] == {
+        "gate:green:val": 0.4}
     assert not reg.promote("radiology", "b", score=score).promoted  # already active
     with pytest.raises(RegistryError, match="no adapter version 'zz'"):
         reg.promote("radiology", "zz")
 
 
-def test_site_config_uses_the_active_adapter(tmp_path):
+def test_site_config_uses_the_active_adapter(tmp_path, records):
     from pixtralogist.core.config import load_settings
     from pixtralogist.core.models import ModelConfig
 
@@ -122,15 +130,16 @@ def test_site_config_uses_the_active_adapter(tmp_path):
     _version(reg_root, "v1", 2.0)
     _version(reg_root, "v2", 1.0)
     cfg = _yaml(tmp_path, f"adapter_registry: adapters\nspecialties:\n  radiology:\n    backend: transformers\n"
-                          f"    base_model: {base}\n")
+                          f"    base_model: {base}\n" + (f"storage:\n  checkpointer: {records}\n" if records else ""))
     settings = load_settings(cfg, env={})
+    assert settings.storage.database == records
     assert settings.model_for("radiology", ModelConfig()).adapter is None  # nothing promoted yet
-    AdapterRegistry(reg_root).promote("radiology", "v1")
+    AdapterRegistry(reg_root, database=records).promote("radiology", "v1")
     m = settings.model_for("radiology", ModelConfig())
     assert Path(m.adapter) == (reg_root / "radiology" / "v1").resolve() and m.adapter_version == "v1"
-    AdapterRegistry(reg_root).promote("radiology", "v2")
+    AdapterRegistry(reg_root, database=records).promote("radiology", "v2")
     assert settings.model_for("radiology", ModelConfig()).adapter_version == "v2"  # read at each lookup
-    assert active_adapter(reg_root, "radiology")[1] == "v2"
+    assert active_adapter(reg_root, "radiology", database=records)[1] == "v2"
     # an adapter set by the site wins; other specialties and backends are untouched
     explicit = tmp_path / "mine"
     explicit.mkdir()
@@ -154,7 +163,10 @@ def test_finetune_subcommand_help(action, capsys):
     assert "usage: pixtralogist finetune " + action in capsys.readouterr().out
 
 
-def test_cli_list_promote_rollback(tmp_path, capsys):
+def test_cli_list_promote_rollback(tmp_path, capsys, records, monkeypatch):
+    monkeypatch.delenv("PIXTRALOGIST_CHECKPOINTER_URL", raising=False)
+    if records:
+        monkeypatch.setenv("PIXTRALOGIST_CHECKPOINTER_URL", records)
     for name, loss in (("v1", 2.0), ("v2", 2.5)):
         _version(tmp_path, name, loss)
     args = ["--registry", str(tmp_path), "--plugin", "radiology"]
@@ -172,6 +184,23 @@ def test_cli_list_promote_rollback(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "* v1" in out and "val_loss=2" in out
     assert main(["finetune", "rollback", *args]) == 2  # nothing earlier than v1
+    assert [h["action"] for h in AdapterRegistry(tmp_path, database=records).history("radiology")] == [
+        "promote", "promote", "rollback"]
+
+
+@pytest.mark.parametrize("records", RECORDS[1:], indirect=True)
+def test_file_registry_moves_into_the_database(tmp_path, records):
+    """A registry kept in files before the site moved to PostgreSQL keeps its active version and history."""
+    for name, loss in (("v1", 2.0), ("v2", 1.0)):
+        _version(tmp_path, name, loss)
+    old = AdapterRegistry(tmp_path)
+    old.promote("radiology", "v1")
+    old.promote("radiology", "v2")
+    shared = AdapterRegistry(tmp_path, database=records)
+    assert shared.active_name("radiology") == "v2" and shared.history("radiology") == old.history("radiology")
+    assert shared.rollback("radiology") == "v1"
+    assert old.active_name("radiology") == "v2"  # the file is left as it was; the database is the record now
+    assert AdapterRegistry(tmp_path, database=records).active_name("radiology") == "v1"
 
 
 def test_cli_exports_feedback_pairs(tmp_path, capsys):

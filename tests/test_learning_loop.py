@@ -16,6 +16,7 @@ import pytest
 
 from pixtralogist.finetune.gate import decide, paired_bootstrap
 from pixtralogist.finetune.quality import case_burden, normalized_edit_distance, summarize
+from pg_fixtures import pg_cluster, records  # noqa: F401 (fixtures: the registry on files and on PostgreSQL)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -211,7 +212,7 @@ def test_new_cases_are_counted_since_the_active_versions_data(tmp_path, host):
 # --- live check and rollback -------------------------------------------------------------------
 
 
-def test_live_check_rolls_back_a_version_with_more_edit_burden(tmp_path, host):
+def test_live_check_rolls_back_a_version_with_more_edit_burden(tmp_path, host, records):
     from pixtralogist.core.audit import AuditLog
     from pixtralogist.core.feedback import FeedbackStore
     from pixtralogist.finetune.learn import live_check
@@ -220,7 +221,7 @@ def test_live_check_rolls_back_a_version_with_more_edit_burden(tmp_path, host):
     root = tmp_path / "adapters"
     _version(root, "v1")
     _version(root, "v2")
-    reg = AdapterRegistry(root)
+    reg = AdapterRegistry(root, database=records)
     reg.promote("radiology", "v1", force=True)
     store = FeedbackStore.open(tmp_path / "fb.sqlite")
     for i in range(4):  # v1's drafts were signed as they were
@@ -244,14 +245,14 @@ def test_live_check_rolls_back_a_version_with_more_edit_burden(tmp_path, host):
     store.close()
 
 
-def test_live_check_passes_a_version_that_is_not_worse(tmp_path, host):
+def test_live_check_passes_a_version_that_is_not_worse(tmp_path, host, records):
     from pixtralogist.core.feedback import FeedbackStore
     from pixtralogist.finetune.learn import live_check
     from pixtralogist.finetune.registry import AdapterRegistry
 
     root = tmp_path / "adapters"
     _version(root, "v1")
-    reg = AdapterRegistry(root)
+    reg = AdapterRegistry(root, database=records)
     store = FeedbackStore.open(tmp_path / "fb.sqlite")
     for i in range(3):  # base drafts: the heart rewritten every time
         _record(store, host, version=None, heart="The cardiac silhouette is within normal limits.", seed=i)
@@ -261,6 +262,8 @@ def test_live_check_passes_a_version_that_is_not_worse(tmp_path, host):
     res = live_check(store, reg, "radiology", first_m=3, margin=0.05)
     assert res.status == "passed" and res.previous == "base" and reg.active_name("radiology") == "v1"
     assert live_check(store, reg, "radiology", first_m=3).status == "checked"  # recorded once
+    assert AdapterRegistry(root, database=records).version("radiology", "v1").metadata["live_check"]["status"] == (
+        "passed")  # in the records every server reads
     store.close()
 
 

@@ -1,33 +1,22 @@
 """Every store on both engines: the same tests on SQLite (one machine) and on a real local PostgreSQL
 (several app servers sharing one database).
 
-Each PostgreSQL test gets a fresh database in one throw-away cluster (``servers.postgres_server``).
+Each PostgreSQL test gets a fresh database in one throw-away cluster (``pg_fixtures``).
 "Two servers" are two store objects (two connections) on the same database.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
-import uuid
 
 import pytest
 
 from pixtralogist.core.errors import AuditError
-from servers import postgres_bin, postgres_server
+from pg_fixtures import fresh_database, on_postgres, pg_cluster  # noqa: F401 (fixture)
+from servers import postgres_bin
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
-    postgres_bin() is None, reason="PostgreSQL server programs not installed (make postgres)"))]
-_names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def pg_cluster():
-    if postgres_bin() is None:
-        pytest.skip("PostgreSQL server programs not installed")
-    with postgres_server() as url:
-        yield url
+BACKENDS = ["sqlite", on_postgres()]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -36,13 +25,7 @@ def target(request, tmp_path):
     (the same for every store of the test, as on a site)."""
     if request.param == "sqlite":
         return lambda name: tmp_path / f"{name}.sqlite"
-    import psycopg
-
-    base = request.getfixturevalue("pg_cluster")
-    db = f"t{next(_names)}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {db}")
-    url = base.rsplit("/", 1)[0] + "/" + db
+    url = fresh_database(request.getfixturevalue("pg_cluster"))
     return lambda name: url
 
 
@@ -302,3 +285,63 @@ def test_a_half_recorded_signoff_is_completed_at_start(two_services, tmp_path):
     assert b.runtime.feedback.has_report(t.case_id)
     assert b.recover() == 0  # idempotent
     assert len(b.runtime.feedback.reports()) == 1
+
+
+def test_two_servers_share_the_adapter_registry(target, tmp_path):
+    """The registry's records in the shared database (on one machine: the JSON files of the folder, under a
+    file lock): a promotion on one server is the active adapter on the other, and two promotions racing on
+    two servers leave one active version and a consistent history."""
+    from pixtralogist.core.adapters import active_adapter
+    from pixtralogist.finetune.registry import AdapterRegistry, write_metadata
+
+    root = tmp_path / "adapters"  # the shared volume holding the weights
+    for name in ("v1", "v2", "v3"):
+        d = root / "radiology" / name
+        d.mkdir(parents=True)
+        write_metadata(d, base_model="/models/base", plugin="radiology", version=name, template_id="cxr",
+                       data_fingerprint="sha256:x", training_config={}, metrics={}, intended_use="drafting")
+    shared = target("adapters")
+    database = shared if isinstance(shared, str) else None  # SQLite: the one-machine default, files
+    a = AdapterRegistry(root, database=database)
+    b = AdapterRegistry(root, database=database)
+    try:
+        assert a.promote("radiology", "v1", force=True).promoted
+        assert b.active_name("radiology") == "v1"
+        assert active_adapter(root, "radiology", database=database)[1] == "v1"
+        assert (root / "radiology" / "registry.json").exists() is (database is None)
+
+        scores = {"v1": 0.1, "v2": 0.5, "v3": 0.6}  # both candidates beat v1
+        both_compared = threading.Barrier(2, timeout=20)
+
+        def score(path, split):
+            if path.name == "v1":
+                both_compared.wait()  # each server has read v1 as active before either writes
+            return scores[path.name]
+
+        decisions = {}
+
+        def promote(reg, version):
+            decisions[version] = reg.promote("radiology", version, score=score, metric="green")
+
+        threads = [threading.Thread(target=promote, args=(a, "v2")), threading.Thread(target=promote, args=(b, "v3"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        won = [v for v, d in decisions.items() if d.promoted]
+        assert len(won) == 1, decisions
+        lost = ({"v2", "v3"} - set(won)).pop()
+        assert "another promotion" in decisions[lost].reason
+        assert a.active_name("radiology") == b.active_name("radiology") == won[0]
+        history = b.history("radiology")
+        assert [(h["version"], h["previous"]) for h in history] == [("v1", None), (won[0], "v1")]
+        # the loser promotes again, now against the winner; a rollback on the other server undoes it
+        assert (a if lost == "v2" else b).promote("radiology", lost, score=score, metric="green").promoted == (
+            scores[lost] > scores[won[0]])
+        before = a.active_name("radiology")
+        if before == lost:
+            assert b.rollback("radiology") == won[0] and a.active_name("radiology") == won[0]
+        assert a.history("radiology") == b.history("radiology")
+    finally:
+        a.close()
+        b.close()
