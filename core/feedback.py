@@ -88,6 +88,13 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
+def feedback_location(value: "str | Path | None") -> "str | Path | None":
+    """A feedback store's location as configured: a ``postgresql://`` URL as given, else a path (``~`` expanded)."""
+    if value is None or is_postgres_url(value):
+        return value
+    return Path(value).expanduser()
+
+
 class FeedbackStore:
     """Open with :meth:`open`; safe to share between threads (one lock, one connection)."""
 
@@ -98,6 +105,16 @@ class FeedbackStore:
         #: ``scorer(reference, candidate) -> (score, metric)`` for the quality table; ``None`` means the
         #: scorer registered as ``offline`` (:func:`pixtralogist.core.quality.load_scorer`), made on first use.
         self.scorer = None
+
+    @classmethod
+    def open_existing(cls, location: "str | Path") -> "FeedbackStore":
+        """Open a store that must already hold data: a SQLite file that exists, or a ``postgresql://`` URL.
+
+        :raises DataError: when the file does not exist (a typo must not start an empty store).
+        """
+        if not is_postgres_url(location) and not Path(location).is_file():
+            raise DataError(f"feedback store {location} does not exist")
+        return cls.open(location)
 
     @classmethod
     def open(cls, path: str | Path | None) -> "FeedbackStore":

@@ -203,22 +203,20 @@ class ExportDataCommand(Command):
     help = "export the feedback store's supervised and preference pairs to JSONL (+ images)"
 
     def configure(self, p: argparse.ArgumentParser) -> None:
-        p.add_argument("--feedback-db", dest="feedback_db", required=True, type=Path, metavar="PATH")
+        p.add_argument("--feedback-db", dest="feedback_db", required=True, metavar="PATH|URL",
+                       help="the feedback store: a SQLite file or the site's postgresql:// URL")
         p.add_argument("--out", required=True, type=Path, metavar="DIR",
                        help="writes sft.jsonl, preference.jsonl and images/ here")
         p.add_argument("--plugin", default="radiology", help="plugin/specialty (default: radiology)")
         p.add_argument("--template", dest="template_id", default=None)
 
     def run(self, args: argparse.Namespace) -> int:
-        from pixtralogist.core.errors import DataError
         from pixtralogist.core.feedback import FeedbackStore
         from pixtralogist.finetune.data import export_feedback
         from pixtralogist.finetune.train import resolve_template
 
-        if not args.feedback_db.is_file():
-            raise DataError(f"feedback store {args.feedback_db} does not exist")
         template = resolve_template(args.plugin, args.template_id)
-        store = FeedbackStore.open(args.feedback_db)
+        store = FeedbackStore.open_existing(args.feedback_db)
         try:
             counts = export_feedback(store, args.out, template, args.plugin)
         finally:

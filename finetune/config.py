@@ -77,6 +77,15 @@ def _integers(cfg: Any, *names: str) -> None:
             _fail(name, f"expected a whole number, got {value!r}")
 
 
+def _feedback_or_none(cfg: Any) -> None:
+    """``feedback_db``: a SQLite file (a path) or the site's ``postgresql://`` URL (kept as given)."""
+    from pixtralogist.core.feedback import feedback_location
+
+    if cfg.feedback_db is not None and not isinstance(cfg.feedback_db, (str, Path)):
+        _fail("feedback_db", f"expected a path or a postgresql:// URL, got {type(cfg.feedback_db).__name__}")
+    cfg.feedback_db = feedback_location(cfg.feedback_db)
+
+
 def _path_or_none(cfg: Any, *names: str) -> None:
     for name in names:
         value = getattr(cfg, name)
@@ -186,8 +195,8 @@ class TrainConfig(_Common):
         "Data directory: the quiz layout (annotation.json with train/val/test + images/<patient>/<n>.png, as "
         "written by `pixtralogist data iu-xray`) and/or sft.jsonl written by `pixtralogist finetune data`.",
         default=None)
-    feedback_db: Path | None = _help(
-        "Optional feedback store (SQLite) whose signed reports are added as supervised pairs; each case goes "
+    feedback_db: Path | str | None = _help(
+        "Optional feedback store (a SQLite file or a postgresql:// URL) whose signed reports are added as supervised pairs; each case goes "
         "to train/val/test deterministically by its id.", default=None)
     train_split: str = _help("Split used for training.", default="train")
     eval_split: str | None = _help("Split used for the validation loss (none to skip it).", default="val")
@@ -215,7 +224,8 @@ class TrainConfig(_Common):
 
     def __post_init__(self) -> None:
         self._validate_common()
-        _path_or_none(self, "data", "feedback_db")
+        _path_or_none(self, "data")
+        _feedback_or_none(self)
         if self.data is None and self.feedback_db is None:
             _fail("data", "give a data directory (--data) and/or a feedback store (--feedback-db)")
         _choice(self, "missing_images", ("skip", "error"))
@@ -246,7 +256,8 @@ class DPOTrainConfig(_Common):
     answer is the AI draft's JSON, after the same drafting prompt.
     """
 
-    feedback_db: Path | None = _help("The feedback store (SQLite) with signed reports. Required unless "
+    feedback_db: Path | str | None = _help("The feedback store (a SQLite file or a postgresql:// URL) with signed "
+                                           "reports. Required unless "
                                      "'pairs' is given.", default=None)
     pairs: Path | None = _help("preference.jsonl written by `pixtralogist finetune data` (instead of the "
                                "store; images under its images/ folder).", default=None)
@@ -262,7 +273,8 @@ class DPOTrainConfig(_Common):
 
     def __post_init__(self) -> None:
         self._validate_common()
-        _path_or_none(self, "feedback_db", "pairs", "adapter")
+        _path_or_none(self, "pairs", "adapter")
+        _feedback_or_none(self)
         if self.feedback_db is None and self.pairs is None:
             _fail("feedback_db", "give the feedback store (--feedback-db) or an exported preference.jsonl (--pairs)")
         _positive(self, "beta", "num_epochs")

@@ -348,9 +348,7 @@ def load_examples(cfg, stats: dict | None = None) -> list[Example]:
     if cfg.feedback_db is not None:
         from pixtralogist.core.feedback import FeedbackStore
 
-        if not Path(cfg.feedback_db).is_file():
-            raise DataError(f"feedback store {cfg.feedback_db} does not exist")
-        store = FeedbackStore.open(cfg.feedback_db)
+        store = FeedbackStore.open_existing(cfg.feedback_db)
         try:
             examples += feedback_examples(store, cfg.plugin, cfg.template_id, stats=stats)
         finally:

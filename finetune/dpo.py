@@ -65,9 +65,7 @@ def load_pairs(cfg: DPOTrainConfig, template) -> list["PreferenceExample"]:
         return read_preference_jsonl(cfg.pairs)
     from pixtralogist.core.feedback import FeedbackStore
 
-    if not Path(cfg.feedback_db).is_file():
-        raise DataError(f"feedback store {cfg.feedback_db} does not exist")
-    store = FeedbackStore.open(cfg.feedback_db)
+    store = FeedbackStore.open_existing(cfg.feedback_db)
     try:
         return preference_examples(store, template, cfg.plugin)
     finally:

@@ -67,7 +67,8 @@ class LearnConfig:
     """Settings of one learning run (``pixtralogist learn``; YAML keys are the field names)."""
 
     specialty: str
-    feedback_db: Path
+    #: A SQLite file or the site's ``postgresql://`` URL (where the app servers keep every store).
+    feedback_db: Path | str
     registry: Path
     base_model: Path
     template_id: str | None = None
@@ -102,7 +103,10 @@ class LearnConfig:
     live_margin: float = 0.05
 
     def __post_init__(self) -> None:
-        for name in ("feedback_db", "registry", "base_model", "datasets", "audit_db"):
+        from pixtralogist.core.feedback import feedback_location
+
+        self.feedback_db = feedback_location(self.feedback_db)
+        for name in ("registry", "base_model", "datasets", "audit_db"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Path):
                 setattr(self, name, Path(value).expanduser())
@@ -409,15 +413,13 @@ def run_learn(cfg: LearnConfig, *, host=None) -> LearnOutcome:
     from pixtralogist.finetune.train import resolve_template
 
     t0 = time.perf_counter()
-    if not Path(cfg.feedback_db).is_file():
-        raise DataError(f"feedback store {cfg.feedback_db} does not exist")
     if not (Path(cfg.base_model) / "config.json").is_file():
         raise ConfigError(f"base_model {cfg.base_model} is not a local transformers checkpoint (no config.json)")
     host = host or get_plugin_manager()
     template = resolve_template(cfg.specialty, cfg.template_id)
     registry = AdapterRegistry.for_site(cfg.registry)
     plugin = cfg.specialty
-    store = FeedbackStore.open(cfg.feedback_db)
+    store = FeedbackStore.open_existing(cfg.feedback_db)
     try:
         live = live_check(store, registry, plugin, first_m=cfg.live_first_m, margin=cfg.live_margin,
                           audit_db=cfg.audit_db)

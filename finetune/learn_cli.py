@@ -16,10 +16,20 @@ from pixtralogist.core.command import Command
 __all__ = ["LearnCommand", "QualityCommand"]
 
 
-def _default_feedback_db() -> Path:
-    from pixtralogist.agents.service import default_data_dir
+def _feedback_arg(value: str) -> Path | str:
+    """``--feedback-db``: a SQLite file or the site's ``postgresql://`` URL."""
+    from pixtralogist.core.feedback import feedback_location
 
-    return default_data_dir() / "feedback.sqlite"
+    return feedback_location(value)
+
+
+def _default_feedback_db() -> Path | str:
+    """The site's shared database when its storage setting names one, else the local data folder's file."""
+    from pixtralogist.agents.service import default_data_dir
+    from pixtralogist.core.config import load_settings
+
+    shared = getattr(load_settings().storage, "database", None)
+    return shared or default_data_dir() / "feedback.sqlite"
 
 
 class LearnCommand(Command):
@@ -32,7 +42,7 @@ class LearnCommand(Command):
         p.add_argument("--specialty", default=None, help="the specialty (plugin) to learn for, e.g. radiology")
         p.add_argument("--config", type=Path, default=None, metavar="YAML",
                        help="learning settings (LearnConfig fields; see docs/finetune.md); flags override it")
-        p.add_argument("--feedback-db", dest="feedback_db", type=Path, default=None, metavar="PATH",
+        p.add_argument("--feedback-db", dest="feedback_db", type=_feedback_arg, default=None, metavar="PATH|URL",
                        help="the feedback store (default: $PIXTRALOGIST_HOME/feedback.sqlite)")
         p.add_argument("--registry", type=Path, default=None, metavar="DIR", help="adapter registry root")
         p.add_argument("--base", dest="base_model", type=Path, default=None, metavar="DIR",
@@ -88,7 +98,7 @@ class LearnCommand(Command):
             from pixtralogist.core.feedback import FeedbackStore
             from pixtralogist.finetune.registry import AdapterRegistry
 
-            store = FeedbackStore.open(cfg.feedback_db)
+            store = FeedbackStore.open_existing(cfg.feedback_db)
             try:
                 res = live_check(store, AdapterRegistry.for_site(cfg.registry), cfg.specialty, first_m=cfg.live_first_m,
                                  margin=cfg.live_margin, audit_db=cfg.audit_db)
@@ -120,7 +130,7 @@ class QualityCommand(Command):
     help = "the edit burden of signed cases: edit rate, edit distance and comparator score by region and version"
 
     def configure(self, p: argparse.ArgumentParser) -> None:
-        p.add_argument("--feedback-db", dest="feedback_db", type=Path, default=None, metavar="PATH",
+        p.add_argument("--feedback-db", dest="feedback_db", type=_feedback_arg, default=None, metavar="PATH|URL",
                        help="the feedback store (default: $PIXTRALOGIST_HOME/feedback.sqlite)")
         p.add_argument("--specialty", default=None, help="only this specialty")
         p.add_argument("--by", default="specialty,region,adapter_version,week",
@@ -133,10 +143,8 @@ class QualityCommand(Command):
         from pixtralogist.finetune.quality import format_table, summarize
 
         db = args.feedback_db or _default_feedback_db()
-        if not Path(db).is_file():
-            raise DataError(f"feedback store {db} does not exist")
         by = [k.strip() for k in args.by.split(",") if k.strip()]
-        store = FeedbackStore.open(db)
+        store = FeedbackStore.open_existing(db)
         try:
             try:
                 groups = summarize(store.quality_rows(args.specialty), by)

@@ -16,7 +16,7 @@ import pytest
 
 from pixtralogist.finetune.gate import decide, paired_bootstrap
 from pixtralogist.finetune.quality import case_burden, normalized_edit_distance, summarize
-from pg_fixtures import pg_cluster, records  # noqa: F401 (fixtures: the registry on files and on PostgreSQL)
+from pg_fixtures import fresh_database, on_postgres, pg_cluster, records  # noqa: F401 (fixtures: the registry on files and on PostgreSQL)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -383,3 +383,40 @@ def test_learn_end_to_end_hot_swap_and_no_phi_in_anything_written(tmp_path):
     kept = scan(tmp_path / "app", sorted(uids))
     assert [hit for hit in kept if "identity" in str(hit[0])]
     assert not [hit for hit in kept if "feedback" in str(hit[0])]
+
+
+@pytest.fixture(params=["sqlite", on_postgres()])
+def feedback_at(request, tmp_path):
+    """Where the learning loop reads signed reports: a SQLite file, or the site's shared PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "fb.sqlite")
+    return fresh_database(request.getfixturevalue("pg_cluster"), "fb")
+
+
+def test_the_learning_commands_read_a_feedback_store_on_the_shared_database(feedback_at, tmp_path, host, capsys):
+    """Several app servers keep their feedback on PostgreSQL: `quality` and `finetune data` read it there."""
+    from pixtralogist.cli import main
+    from pixtralogist.core.feedback import FeedbackStore, feedback_location
+
+    store = FeedbackStore.open(feedback_location(feedback_at))
+    _record(store, host, version="v1", heart="The cardiac silhouette is within normal limits.", seed=1)
+    store.close()
+    assert main(["quality", "--feedback-db", feedback_at, "--by", "region,adapter_version"]) == 0
+    heart = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("heart"))
+    assert "v1" in heart
+    out = tmp_path / "export"
+    assert main(["finetune", "data", "--feedback-db", feedback_at, "--out", str(out)]) == 0
+    import json
+
+    rows = [json.loads(line) for line in (out / "sft.jsonl").read_text("utf-8").splitlines()]
+    assert len(rows) == 1 and rows[0]["template_id"] == "cxr"
+    assert "within normal limits" in json.dumps(rows[0])  # the clinician's signed text is the target
+
+
+def test_a_missing_feedback_file_is_refused_not_created(tmp_path):
+    from pixtralogist.core.errors import DataError
+    from pixtralogist.core.feedback import FeedbackStore
+
+    with pytest.raises(DataError, match="does not exist"):
+        FeedbackStore.open_existing(tmp_path / "typo.sqlite")
+    assert not (tmp_path / "typo.sqlite").exists()
