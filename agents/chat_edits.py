@@ -237,7 +237,7 @@ class EditReader:
 
     def concepts_of(self, text: str) -> set[str]:
         found = {m.concept for m in self.extractor.extract(text) if m.kind in ("finding", "device")}
-        return found | core_concepts(text)
+        return found | core_concepts(text, self.lexicon.check_concepts)
 
     def score(self, edit: Edit, f: Finding, draft: Draft) -> float:
         if not edit.subject:

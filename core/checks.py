@@ -42,7 +42,7 @@ def check_contradictions(draft: Draft, template: Template) -> list[Flag]:
         bucket = denied if f.negated else asserted if f.abnormal else None
         if bucket is None:
             continue
-        for c in concepts(f.text):
+        for c in concepts(f.text, template.concepts):
             bucket.setdefault(c, []).append(f)
     flags = []
     for concept, pos in asserted.items():
@@ -69,8 +69,8 @@ def check_impression_laterality(draft: Draft, template: Template) -> list[Flag]:
         side = laterality_of(item)
         if side is None:
             continue
-        for concept in concepts(item):
-            related = [f for f in draft.findings if concept in concepts(f.text) and not f.negated]
+        for concept in concepts(item, template.concepts):
+            related = [f for f in draft.findings if concept in concepts(f.text, template.concepts) and not f.negated]
             if related and all(_sides_conflict(side, f.laterality) for f in related):
                 sides = ", ".join(sorted({f.laterality or "?" for f in related}))
                 flags.append(
@@ -111,12 +111,12 @@ def check_impression_support(draft: Draft, template: Template) -> list[Flag]:
     asserted: set[str] = set()
     for f in draft.findings:
         if not f.negated:
-            asserted |= concepts(f.text)
+            asserted |= concepts(f.text, template.concepts)
     flags = []
     for item in draft.impression:
         if _attrs(item, template).negated:
             continue
-        missing = sorted(concepts(item) - asserted)
+        missing = sorted(concepts(item, template.concepts) - asserted)
         if missing:
             flags.append(
                 Flag(code="impression-unsupported", severity="warning",

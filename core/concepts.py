@@ -1,8 +1,10 @@
 """Finding concepts: a small canonical vocabulary used by consistency checks and edits.
 
 ``concepts(text)`` returns the canonical finding names a sentence mentions
-(with laterality when the sentence states one). Plugins may pass extra
-synonym tables. Matching is on word boundaries, case-insensitive.
+(with laterality when the sentence states one): core's generic table
+(:data:`GENERIC_CONCEPTS`) plus the template's own (:attr:`Template.concepts`, which
+the plugin fills from its lexicon's ``data.check_concepts``). Matching is on word
+boundaries, case-insensitive.
 """
 
 from __future__ import annotations
@@ -11,34 +13,22 @@ import re
 from functools import lru_cache
 from typing import Iterable, Mapping
 
-#: canonical concept -> synonyms (regular expressions, word-bounded)
-DEFAULT_CONCEPTS: dict[str, tuple[str, ...]] = {
-    "pleural effusion": (r"(?:pleural )?effusions?",),
-    "pneumothorax": (r"pneumothora(?:x|ces)", r"ptx"),
-    "consolidation": (r"consolidations?", r"consolidative"),
-    "airspace disease": (r"airspace (?:disease|opacit(?:y|ies))", r"infiltrates?"),
-    "opacity": (r"opacit(?:y|ies)", r"opacification"),
-    "nodule": (r"nodules?", r"nodular (?:opacit(?:y|ies)|density)"),
-    "mass": (r"mass(?:es)?",),
-    "fracture": (r"fractures?", r"fx"),
-    "cardiomegaly": (r"cardiomegaly", r"enlarged (?:heart|cardiac silhouette)", r"cardiac enlargement"),
-    "pulmonary edema": (r"(?:pulmonary |interstitial |alveolar )?edema", r"vascular congestion"),
-    "atelectasis": (r"atelecta(?:sis|tic)",),
-    "pneumonia": (r"pneumonia",),
-    "granuloma": (r"granulomas?", r"granulomatous"),
-    "emphysema": (r"emphysema(?:tous)?", r"hyperinflat(?:ion|ed)", r"copd"),
-    "hiatal hernia": (r"hiatal hernia",),
-    "lymphadenopathy": (r"lymphadenopathy", r"enlarged (?:lymph )?nodes?"),
-    "scoliosis": (r"scoliosis",),
-    "degenerative change": (r"degenerative (?:changes?|disease)", r"spondylosis", r"osteophytes?"),
-    "mediastinal widening": (r"widen(?:ed|ing) (?:of the )?mediastin(?:um|al)", r"mediastinal widening"),
-    "aortic tortuosity": (r"tortu(?:ous|osity)(?: of the)? (?:thoracic )?aort[ai]c?", r"aort(?:a|ic)[a-z ]{0,20}tortu\w+"),
-    "calcification": (r"calcifi(?:ed|cations?)",),
-    "scarring": (r"scar(?:ring)?", r"fibrosis", r"fibrotic"),
-    "pleural thickening": (r"pleural thickening",),
-    "free air": (r"free (?:intraperitoneal )?air", r"pneumoperitoneum"),
-    "lesion": (r"lesions?",),
-    "hemorrhage": (r"ha?emorrhages?",),
+#: canonical concept -> synonyms (regular expressions, word-bounded): the generic table every
+#: template's checks use. Only findings that every specialty names the same way and that are
+#: checked the same way: a mass, nodule, lesion, fracture, calcification, hemorrhage, scar or
+#: granuloma is the same finding in a radiograph, a fundus photo, a skin exam or a pathology
+#: report, and asserting and denying it in one report is a contradiction anywhere. Organ-specific
+#: concepts (pleural effusion, macular edema ...) are the specialty's: its lexicon's
+#: ``data.check_concepts``, which its plugin puts in :attr:`Template.concepts`.
+GENERIC_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "nodule": ("nodules?", "nodular (?:opacit(?:y|ies)|density)"),
+    "mass": ("mass(?:es)?",),
+    "fracture": ("fractures?", "fx"),
+    "granuloma": ("granulomas?", "granulomatous"),
+    "calcification": ("calcifi(?:ed|cations?)",),
+    "scarring": ("scar(?:ring)?", "fibrosis", "fibrotic"),
+    "lesion": ("lesions?",),
+    "hemorrhage": ("ha?emorrhages?",),
 }
 
 _LATERALITY = re.compile(r"\b(bilateral(?:ly)?|both|left|right)\b", re.I)
@@ -62,8 +52,9 @@ def _compiled(table: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str
 
 
 def concepts(text: str, extra: Mapping[str, Iterable[str]] | None = None) -> set[str]:
-    """Canonical concepts mentioned in ``text``."""
-    table = dict(DEFAULT_CONCEPTS)
+    """Canonical concepts mentioned in ``text``: the generic table and ``extra`` (the template's
+    :attr:`Template.concepts`; same concept name: the patterns are added)."""
+    table = dict(GENERIC_CONCEPTS)
     for name, syns in (extra or {}).items():
         table[name] = tuple(table.get(name, ())) + tuple(syns)
     return {name for name, rx in _compiled(tuple((k, tuple(v)) for k, v in table.items())) if rx.search(text)}

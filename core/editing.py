@@ -8,6 +8,7 @@ or persists: the agent records every edit in the feedback store.
 from __future__ import annotations
 
 import re
+from typing import Iterable, Mapping
 
 from pixtralogist.core.errors import CaseError
 from pixtralogist.core.impression import build_impression
@@ -121,19 +122,22 @@ def _tokens(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-def match_findings(draft: Draft, query: str, *, threshold: float = 0.5) -> list[Finding]:
-    """Findings whose words cover at least ``threshold`` of the query's words (best matches first)."""
+def match_findings(draft: Draft, query: str, *, threshold: float = 0.5,
+                   concept_table: Mapping[str, Iterable[str]] | None = None) -> list[Finding]:
+    """Findings whose words cover at least ``threshold`` of the query's words (best matches first);
+    a shared concept (core's generic table plus ``concept_table``, the template's
+    :attr:`Template.concepts`) counts as a good match."""
     from pixtralogist.core.concepts import concepts
 
     q = _tokens(query)
-    qc = concepts(query)
+    qc = concepts(query, concept_table)
     if not q:
         return []
     scored = []
     for f in draft.findings:
         t = _tokens(f.text)
         overlap = len(q & t) / len(q)
-        if qc and qc & concepts(f.text):
+        if qc and qc & concepts(f.text, concept_table):
             overlap = max(overlap, 0.75)
         if overlap >= threshold:
             scored.append((overlap, f))
@@ -147,7 +151,7 @@ def remove_matching(
 ) -> tuple[Draft, list[Finding]]:
     """Remove the findings that best match ``query``; a region left empty gets no default back
     (the clinician removed it on purpose; the region-empty check will ask for a statement)."""
-    gone = match_findings(draft, query)
+    gone = match_findings(draft, query, concept_table=template.concepts)
     if not gone:
         return draft, []
     ids = {f.id for f in gone}

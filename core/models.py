@@ -259,6 +259,10 @@ class Template(_Model):
     finding_terms: tuple[str, ...] = Field(
         default=(), description="Finding words of this template beyond the core NLP vocabulary "
         "(e.g. 'lymphovascular invasion'), so that text a clinician edits in is analysed like dictation.")
+    concepts: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="Concept table of the consistency checks and edit matching: canonical "
+        "concept -> word-bounded regular expressions, added to core's generic table "
+        "(pixtralogist.core.concepts.GENERIC_CONCEPTS); the plugin fills it from its lexicon data.")
 
     @model_validator(mode="after")
     def _unique_regions(self) -> "Template":

@@ -20,7 +20,7 @@ How a report becomes findings (:func:`extract_findings`):
    (:class:`~pixtralogist.core.vocabulary.FindingVocabulary`; by default
    :func:`pixtralogist.kit.vocabulary.finding_vocabulary` of the radiology plugin's chest
    radiograph lexicon, ``plugins/radiology/data/lexicon/cxr.yaml``: the same concepts the kit's
-   extractor and drafter read, built on :data:`pixtralogist.core.concepts.DEFAULT_CONCEPTS`) maps synonyms to one
+   extractor and drafter read, and its ``data.check_concepts`` table) maps synonyms to one
    concept ("enlarged heart", "cardiac enlargement" and "cardiomegaly" are
    one finding; "consolidation", "infiltrate" and "airspace disease" are
    one). Overlapping matches keep the longest ("subcutaneous emphysema" is
@@ -95,7 +95,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
 
-from pixtralogist.core.concepts import DEFAULT_CONCEPTS
 from pixtralogist.core.nlp import (
     _FOLLOWING_HEDGES,
     _FOLLOWING_NEGATIONS,
@@ -200,7 +199,7 @@ def _word_re(patterns: Iterable[str]) -> re.Pattern[str]:
 def _compiled(vocab: FindingVocabulary):
     table: dict[str, list[str]] = {}
     canon = dict(vocab.canonical)
-    for name, syns in DEFAULT_CONCEPTS.items():
+    for name, syns in vocab.core_terms:
         if name in vocab.replaces_core:  # the vocabulary's patterns replace core's for these
             continue
         table.setdefault(canon.get(name, name), []).extend(syns)

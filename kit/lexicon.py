@@ -210,6 +210,15 @@ class Lexicon:
         d = self.dictation
         return tuple(d.get("vocabulary") or ()) + tuple(d.get("finding_terms") or ())
 
+    @property
+    def check_concepts(self) -> dict[str, tuple[str, ...]]:
+        """The concept table of core's consistency checks and edit matching
+        (:attr:`~pixtralogist.core.models.Template.concepts`): ``data.check_concepts``, canonical
+        concept -> word-bounded regular expressions, in file order. Core adds its generic table
+        (:data:`pixtralogist.core.concepts.GENERIC_CONCEPTS`)."""
+        table = self.data.get("check_concepts") or {}
+        return {str(k): tuple(str(p) for p in (v or ())) for k, v in table.items()}
+
     def with_(self, **changes: Any) -> "Lexicon":
         """A copy with some fields replaced (``dataclasses.replace``)."""
         return replace(self, **changes)

@@ -44,5 +44,6 @@ def finding_vocabulary(lexicon: Lexicon) -> FindingVocabulary:
         equivalents=tuple((str(p), str(r)) for p, r in data.get("equivalents") or ()),
         replaces_core=frozenset(data.get("replaces_core") or ()),
         canonical=tuple((str(k), str(v)) for k, v in (data.get("canonical") or {}).items()),
+        core_terms=tuple(lexicon.check_concepts.items()),
         **kwargs,
     )

@@ -1,5 +1,5 @@
 """Core holds no chest X-ray finding vocabulary (issue 12, item 4): the words live in the radiology
-plugin's lexicon data and reach core's sentence analysis through ``Template.finding_terms``.
+plugin's lexicon data and reach core through ``Template.finding_terms`` and ``Template.concepts``.
 
 The source check walks the syntax tree of every module under core/ and reads its string constants,
 leaving out docstrings (examples there are documentation, not vocabulary) and comments.
@@ -19,12 +19,7 @@ CORE = Path(__file__).resolve().parent.parent / "core"
 CHEST_WORDS = ("pneumothora", "pleural", "effusion", "cardiomegaly", "atelecta", "consolidation", "emphysema",
                "pneumonia", "airspace", "kerley", "hiatal", "pneumomediastinum", "pneumoperitoneum")
 #: Modules that still hold chest words, each with the reason. Keep this empty.
-KNOWN: dict[str, str] = {
-    # The concept table of the generic checks (DEFAULT_CONCEPTS) is still chest-radiograph flavoured;
-    # moving it changes other specialties' check flags ("macular edema" matches "pulmonary edema"),
-    # so it moves with its own draft comparison (issue 12, item 4).
-    "concepts.py": "DEFAULT_CONCEPTS",
-}
+KNOWN: dict[str, str] = {}
 
 
 def code_strings(path: Path) -> list[str]:
@@ -93,3 +88,51 @@ def test_other_specialties_keep_the_words_they_used():
     fundus = eye("fundus").finding_terms
     assert {"opacity", "opacities"} <= set(fundus)
     assert nlp.analyze("Media opacity in both eyes.", extra_terms=fundus).abnormal
+
+
+# -- the check concepts (core's generic table + the template's own, from its lexicon) ----------------
+
+def test_core_concepts_are_generic_and_a_template_adds_its_own():
+    from pixtralogist.core.concepts import GENERIC_CONCEPTS, concepts
+    from pixtralogist.plugins.radiology.templates import get_template
+
+    assert concepts("Acute fracture of the left fifth rib.") == {"fracture"}
+    assert concepts("Small left pleural effusion.") == set()  # core alone knows no chest concept
+    cxr = get_template("cxr")
+    assert concepts("Small left pleural effusion.", cxr.concepts) == {"pleural effusion"}
+    assert not {w for w in CHEST_WORDS for name in GENERIC_CONCEPTS if w in name}
+
+
+def test_each_specialty_template_carries_its_lexicon_concept_table():
+    from pixtralogist.plugins.dermatology import lexicon as derm
+    from pixtralogist.plugins.dermatology.templates import load_templates as derm_templates
+    from pixtralogist.plugins.ophthalmology import lexicon as eye
+    from pixtralogist.plugins.ophthalmology.templates import load_templates as eye_templates
+    from pixtralogist.plugins.pathology import lexicon as path
+    from pixtralogist.plugins.pathology.templates import load_templates as path_templates
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
+    from pixtralogist.plugins.radiology.templates import load_templates as rad_templates
+
+    for t in rad_templates():
+        assert t.concepts == lexicon_for(t.id).check_concepts and "pneumothorax" in t.concepts
+    for templates, table in ((derm_templates(), derm.LEXICON.check_concepts),
+                             (eye_templates(), eye.EYE.check_concepts), (path_templates(), path.LEXICON.check_concepts)):
+        assert table and all(t.concepts == table for t in templates)
+
+
+def test_contradiction_check_uses_the_template_table():
+    from pixtralogist.core.checks import check_contradictions
+    from pixtralogist.core.models import Draft, Finding, Provenance
+    from pixtralogist.plugins.radiology.templates import get_template
+
+    cxr = get_template("cxr")
+    prov = Provenance(source="dictation", engine="test", plugin="radiology", plugin_version="0",
+                      template_id=cxr.id, template_version=cxr.version)
+    region = cxr.region_names[0]
+    draft = Draft(case_id="c", specialty=cxr.specialty, template_id=cxr.id, template_version=cxr.version,
+                  regions=cxr.region_names, provenance=prov,
+                  findings=[Finding(region=region, text="Small pleural effusion.", abnormal=True, provenance=prov),
+                            Finding(region=region, text="No pleural effusion.", negated=True, provenance=prov)])
+    assert [f.code for f in check_contradictions(draft, cxr)] == ["contradiction"]
+    bare = cxr.model_copy(update={"concepts": {}})
+    assert check_contradictions(draft, bare) == []

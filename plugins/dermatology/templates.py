@@ -18,10 +18,10 @@ SKIN_LESION_REGIONS = (
 @lru_cache(maxsize=1)
 def load_templates() -> tuple[Template, ...]:
     text = resources.files("pixtralogist.plugins.dermatology").joinpath("data/templates.yaml").read_text("utf-8")
-    from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS
+    from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS, LEXICON
 
     # The plugin's finding words go with the template, so clinician edits are analysed like dictation.
-    return tuple(Template.model_validate({**item, "finding_terms": EXTRA_TERMS}) for item in yaml.safe_load(text))
+    return tuple(Template.model_validate({**item, "finding_terms": EXTRA_TERMS, "concepts": LEXICON.check_concepts}) for item in yaml.safe_load(text))
 
 
 def get_template(template_id: str = SKIN_LESION) -> Template:

@@ -18,10 +18,10 @@ TEMPLATE_IDS = ("fundus", "octa")
 def load_templates() -> tuple[Template, ...]:
     """Every ophthalmology template, validated."""
     text = resources.files("pixtralogist.plugins.ophthalmology").joinpath("data/templates.yaml").read_text("utf-8")
-    from pixtralogist.plugins.ophthalmology.lexicon import NLP_TERMS
+    from pixtralogist.plugins.ophthalmology.lexicon import EYE, NLP_TERMS
 
     # The plugin's finding words go with the template, so clinician edits are analysed like dictation.
-    return tuple(Template.model_validate({**item, "finding_terms": NLP_TERMS}) for item in yaml.safe_load(text))
+    return tuple(Template.model_validate({**item, "finding_terms": NLP_TERMS, "concepts": EYE.check_concepts}) for item in yaml.safe_load(text))
 
 
 def get_template(template_id: str = "fundus") -> Template:

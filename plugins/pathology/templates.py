@@ -28,9 +28,10 @@ def _data(name: str):
 @lru_cache(maxsize=1)
 def load_templates() -> tuple[Template, ...]:
     from pixtralogist.plugins.pathology.drafter import EXTRA_TERMS
+    from pixtralogist.plugins.pathology.lexicon import LEXICON
 
     # The plugin's finding words go with the template, so clinician edits are analysed like dictation.
-    return tuple(Template.model_validate({**item, "finding_terms": EXTRA_TERMS}) for item in _data("templates.yaml"))
+    return tuple(Template.model_validate({**item, "finding_terms": EXTRA_TERMS, "concepts": LEXICON.check_concepts}) for item in _data("templates.yaml"))
 
 
 def get_template(template_id: str = "breast-resection") -> Template:

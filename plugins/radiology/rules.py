@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pixtralogist.core.concepts import concepts
 from pixtralogist.core.models import Case, Draft, Finding, Flag, GuidelineSnippet, Template
@@ -113,8 +114,16 @@ def nodule_kind(text: str) -> str:
     return "solid"
 
 
+@lru_cache(maxsize=1)
+def _concept_table() -> dict[str, tuple[str, ...]]:
+    """Radiology's check concepts (``data.check_concepts`` of common.yaml, shared by its templates)."""
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
+
+    return lexicon_for("cxr").check_concepts
+
+
 def _asserted(f: Finding, concept: str) -> bool:
-    return not f.negated and concept in concepts(f.text)
+    return not f.negated and concept in concepts(f.text, _concept_table())
 
 
 def _known(ids: list[str], snippets: dict[str, GuidelineSnippet]) -> list[str]:

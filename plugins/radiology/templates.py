@@ -31,7 +31,8 @@ def load_templates() -> tuple[Template, ...]:
     # The template's finding words go with it (the radiology vocabulary of common.yaml, which core
     # does not hold, and the template's own), so clinician edits are analysed like dictation.
     return tuple(Template.model_validate(
-        {**item, "finding_terms": lexicon_for(item["id"]).finding_terms})
+        {**item, "finding_terms": lexicon_for(item["id"]).finding_terms,
+         "concepts": lexicon_for(item["id"]).check_concepts})
         for item in yaml.safe_load(text))
 
 
