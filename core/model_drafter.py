@@ -193,7 +193,7 @@ class ModelDrafter:
                 sentence = sentence.strip()
                 if sentence:
                     rows.append((region, sentence, is_default))
-        attrs = analyze_many([text for _, text, _ in rows], extra_terms=self.extra_terms)
+        attrs = analyze_many([text for _, text, _ in rows], extra_terms=self.extra_terms + tuple(template.finding_terms))
         out: list[Finding] = []
         for (region, text, is_default), a in zip(rows, attrs):
             out.append(Finding(

@@ -24,6 +24,11 @@ from pixtralogist.core.nlp import analyze
 from pixtralogist.plugins.radiology.templates import get_template
 
 TPL = get_template("cxr")
+
+
+def attrs(sentence: str):
+    """The analysis with the chest words the radiology template brings (core has none of its own)."""
+    return analyze(sentence, extra_terms=TPL.finding_terms)
 ORDER = {r: i for i, r in enumerate(TPL.region_names)}
 HEDGES = re.compile(r"\b(?:possible|probable|suspected)\b", re.I)
 
@@ -45,6 +50,7 @@ class Plain(DictationDraftBase):
     """The smallest drafter on the base: one sentence per line, the standard impression and flags."""
 
     def __init__(self, sorter, **kw) -> None:
+        kw.setdefault("extra_terms", TPL.finding_terms)  # the chest words are radiology's, not core's
         super().__init__(plugin="test", plugin_version="9.9", **kw)
         self.sorter = sorter
 
@@ -98,15 +104,15 @@ def test_split_sentence_wraps_sorter_failures():
 def test_faithful_keeps_negation_and_hedge():
     d = Plain(TableSorter({}))
     sentence = "No effusion or cardiomegaly."
-    whole, part = analyze(sentence), analyze("Cardiomegaly.")
+    whole, part = attrs(sentence), attrs("Cardiomegaly.")
     assert d.faithful(part, whole, "Cardiomegaly.", sentence, TPL) == (whole, sentence)
 
     sentence = "Possible cardiomegaly and small effusion."
-    a, text = d.faithful(analyze("Small effusion."), analyze(sentence), "Small effusion.", sentence, TPL)
+    a, text = d.faithful(attrs("Small effusion."), attrs(sentence), "Small effusion.", sentence, TPL)
     assert text == f"{TPL.impression.uncertain_prefix} small effusion." and a.uncertain and a.abnormal
     # a part that is already faithful is kept as written
-    kept = analyze("Small effusion.")
-    assert d.faithful(kept, analyze("Small effusion and cardiomegaly."), "Small effusion.", "x", TPL) == (
+    kept = attrs("Small effusion.")
+    assert d.faithful(kept, attrs("Small effusion and cardiomegaly."), "Small effusion.", "x", TPL) == (
         kept, "Small effusion.")
 
 
