@@ -343,7 +343,7 @@ class AuditVerifyCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         import dataclasses
 
-        from pixtralogist.core.audit import AuditLog
+        from pixtralogist.persistence.audit import AuditLog
 
         path = _audit_path(args)
         audit = AuditLog.open(path, key_file=args.key_file, create=False)
@@ -372,7 +372,7 @@ class AuditSealCommand(Command):
         _audit_location(p)
 
     def run(self, args: argparse.Namespace) -> int:
-        from pixtralogist.core.audit import AuditLog
+        from pixtralogist.persistence.audit import AuditLog
 
         path = _audit_path(args)
         audit = AuditLog.open(path, key_file=args.key_file, seal_legacy=True)

@@ -118,7 +118,7 @@ class CaseLocks:
             _ofd_lock(self._fd, fcntl.F_UNLCK, offset)
 
     def _connection(self) -> Any:
-        from pixtralogist.core.database import pg_connect
+        from pixtralogist.persistence.database import pg_connect
 
         with self._guard:
             if self._idle:

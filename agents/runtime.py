@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pixtralogist.agents.types import Citation
-from pixtralogist.core.feedback import FeedbackStore
+from pixtralogist.persistence.feedback import FeedbackStore
 from pixtralogist.core.models import Finding, Template
 from pixtralogist.core.plugins import PluginHost, get_site_plugin_manager
 
@@ -40,7 +40,7 @@ class AgentRuntime:
         feedback = FeedbackStore.open(shared or (data_dir / "feedback.sqlite" if data_dir else None))
         store = None
         if retrieval:
-            from pixtralogist.core.storage import open_guideline_store
+            from pixtralogist.persistence.checkpoints import open_guideline_store
 
             store = open_guideline_store(data_dir, storage)
         return cls(host=host, feedback=feedback, store=store)

@@ -32,13 +32,15 @@ from typing import Any
 from pixtralogist.agents.case_lock import CaseLocks
 from pixtralogist.agents.types import CaseSummary, ChatMessage, Citation, Turn
 from pixtralogist.core import logs
-from pixtralogist.core.audit import AuditLog, current_actor
+from pixtralogist.persistence.audit import AuditLog, current_actor
 from pixtralogist.core.errors import CaseError, PixtralogistError, StaleCaseError
 from pixtralogist.core.faults import pause_point
-from pixtralogist.core.identity import IDENTITY_FILE, CaseIdentity, IdentityStore, case_identity
+from pixtralogist.core.identity import IDENTITY_FILE, CaseIdentity, case_identity
 from pixtralogist.core.models import Case, Draft, Flag, RouteScore
 from pixtralogist.core.plugins import PluginHost
-from pixtralogist.core.storage import CheckpointStore, StorageSettings
+from pixtralogist.core.storage import StorageSettings
+from pixtralogist.persistence.checkpoints import CheckpointStore
+from pixtralogist.persistence.identity import IdentityStore
 from pixtralogist.core.text import ensure_plain_case_text, ensure_plain_text
 
 log = logging.getLogger(__name__)
@@ -60,10 +62,10 @@ class ReportingService:
         self.runtime = runtime
         #: patient and study identity by case id, apart from the case (see pixtralogist.core.identity)
         self._identity = identity if identity is not None else IdentityStore.open(None)
-        #: append-only record of who drafted, edited and signed what (see pixtralogist.core.audit)
+        #: append-only record of who drafted, edited and signed what (see pixtralogist.persistence.audit)
         self.audit = audit if audit is not None else AuditLog.open(None)
         #: who is acting, for the audit log (the app sets it to read the logged-in user);
-        #: None or an empty answer falls back to pixtralogist.core.audit.current_actor() ('local')
+        #: None or an empty answer falls back to pixtralogist.persistence.audit.current_actor() ('local')
         self.actor_source = None
         self.graph = graph
         self._checkpoints = checkpoints
@@ -81,7 +83,7 @@ class ReportingService:
                retrieval: bool = True, storage: StorageSettings | None = None) -> "ReportingService":
         """Open (or create) the service's stores under ``data_dir`` (default ``$PIXTRALOGIST_HOME``
         or ``~/.pixtralogist``): ``agent.sqlite`` (checkpoints and case index), ``feedback.sqlite``,
-        ``audit.sqlite`` with ``audit.key`` and ``audit.anchor`` (:mod:`pixtralogist.core.audit`),
+        ``audit.sqlite`` with ``audit.key`` and ``audit.anchor`` (:mod:`pixtralogist.persistence.audit`),
         ``identity.sqlite`` (patient and study identity, owner-only), ``guidelines/`` (chromadb).
 
         :param storage: PostgreSQL for checkpoints and the case list and/or a Chroma server for the
@@ -91,7 +93,7 @@ class ReportingService:
         """
         from pixtralogist.agents.graph import build_graph
         from pixtralogist.agents.runtime import AgentRuntime
-        from pixtralogist.core.storage import open_checkpoint_store
+        from pixtralogist.persistence.checkpoints import open_checkpoint_store
 
         data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         data_dir.mkdir(parents=True, exist_ok=True)

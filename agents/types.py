@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pixtralogist.core.case_index import CaseSummary, TurnStatus
+from pixtralogist.persistence.case_index import CaseSummary, TurnStatus
 from pixtralogist.core.models import Draft, Flag, GuidelineSnippet, RouteScore, utcnow
 
 

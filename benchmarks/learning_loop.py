@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     logging.disable(logging.WARNING)
     from pixtralogist.agents.service import ReportingService
     from pixtralogist.core.config import load_settings
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.core.plugins import get_plugin_manager
     from pixtralogist.finetune.learn import LearnConfig, gate_version, live_check, run_learn
     from pixtralogist.finetune.registry import AdapterRegistry, write_metadata
@@ -165,7 +165,7 @@ def main(argv=None) -> int:
     check(live.status == "rolled-back" and reg.active_name("radiology") == "v1", "rolled back to v1")
     nxt = service.start(synthetic_case(40_000))
     check(nxt.draft.provenance.adapter_version == "v1", "the next case drafts with v1 again")
-    from pixtralogist.core.audit import AuditLog
+    from pixtralogist.persistence.audit import AuditLog
 
     audit = AuditLog.open(data / "audit.sqlite")
     actions = [e.action for e in audit.events() if e.case_id.startswith("adapter:")]

@@ -55,7 +55,7 @@ def _png(i: int, size=(40, 52)) -> bytes:
 
 def build(root: Path, cases: int):
     from pixtralogist.core.structured import build_prompt
-    from pixtralogist.finetune.annotation import AnnotationEntry, write_annotation
+    from pixtralogist.core.annotation import AnnotationEntry, write_annotation
     from pixtralogist.finetune.data import read_annotation_examples
     from pixtralogist.finetune.tiny import build_tiny_llava_next, report_sentences, train_tokenizer
     from pixtralogist.plugins.radiology.templates import get_template

@@ -242,8 +242,7 @@ class Settings:
         """A transformers config without a site-set adapter gets the registry's active adapter, if any."""
         if self.adapter_registry is None or cfg.backend != "transformers" or "adapter" in site:
             return cfg
-        from pixtralogist.core.adapters import active_adapter
-
+        active_adapter = _adapter_lookup()
         shared = getattr(self.storage, "database", None)  # the site's PostgreSQL keeps the records when set
         found = active_adapter(self.adapter_registry, specialty, database=shared)
         if found is None:
@@ -334,6 +333,22 @@ def _from_env(env: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], dict[s
                 names.setdefault(specialty, []).append(var)
                 break
     return values, names
+
+
+#: Entry-point group naming the function that reads an adapter registry's active version
+#: (``pixtralogist.persistence.adapters:active_adapter``): the records are a store, above core.
+ADAPTER_LOOKUP_GROUP = "pixtralogist.adapter_lookup"
+
+
+def _adapter_lookup():
+    """``active_adapter(root, specialty, *, database=None) -> (path, version) | None``, found by entry point."""
+    from importlib.metadata import entry_points
+
+    found = entry_points(group=ADAPTER_LOOKUP_GROUP, name="registry")
+    if not found:
+        raise ConfigError(f"no adapter-registry reader is registered under {ADAPTER_LOOKUP_GROUP!r}; "
+                          "reinstall pixtralogist (pip install -e .)")
+    return next(iter(found)).load()
 
 
 def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:

@@ -1,7 +1,7 @@
 """Edit-burden records: one row per region of a signed case (specialty-free, standard library only).
 
 :class:`QualityRow` is what the feedback store keeps for every signed case and region
-(:meth:`pixtralogist.core.feedback.FeedbackStore.quality_rows`); how rows are summarised and
+(:meth:`pixtralogist.persistence.feedback.FeedbackStore.quality_rows`); how rows are summarised and
 judged lives in :mod:`pixtralogist.finetune.quality`. The store scores a draft region against
 the signed text with a :data:`Scorer`; its default is the one registered under the entry-point
 group ``pixtralogist.edit_scorers`` with the name ``offline`` (the offline comparator, which

@@ -211,7 +211,7 @@ class ExportDataCommand(Command):
         p.add_argument("--template", dest="template_id", default=None)
 
     def run(self, args: argparse.Namespace) -> int:
-        from pixtralogist.core.feedback import FeedbackStore
+        from pixtralogist.persistence.feedback import FeedbackStore
         from pixtralogist.finetune.data import export_feedback
         from pixtralogist.finetune.train import resolve_template
 

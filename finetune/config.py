@@ -79,7 +79,7 @@ def _integers(cfg: Any, *names: str) -> None:
 
 def _feedback_or_none(cfg: Any) -> None:
     """``feedback_db``: a SQLite file (a path) or the site's ``postgresql://`` URL (kept as given)."""
-    from pixtralogist.core.feedback import feedback_location
+    from pixtralogist.persistence.feedback import feedback_location
 
     if cfg.feedback_db is not None and not isinstance(cfg.feedback_db, (str, Path)):
         _fail("feedback_db", f"expected a path or a postgresql:// URL, got {type(cfg.feedback_db).__name__}")

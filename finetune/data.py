@@ -2,15 +2,15 @@
 
 Sources
 -------
-* The quiz layout (:mod:`pixtralogist.finetune.annotation`): ``annotation.json``
+* The quiz layout (:mod:`pixtralogist.core.annotation`): ``annotation.json``
   (train/val/test) + ``images/<patient>/<n>.png``. IU X-Ray reports come in this
   layout through ``pixtralogist data iu-xray`` (images from a user folder;
   entries whose images are missing are skipped or refused, see
   ``TrainConfig.missing_images``).
-* The feedback store (:class:`pixtralogist.core.feedback.FeedbackStore`):
+* The feedback store (:class:`pixtralogist.persistence.feedback.FeedbackStore`):
   signed reports as supervised pairs (:meth:`~FeedbackStore.sft_pairs`) and the
   regions the clinician changed as preference pairs; each case lands in
-  train/val/test by :func:`~pixtralogist.finetune.annotation.assign_split` of
+  train/val/test by :func:`~pixtralogist.core.annotation.assign_split` of
   its id.
 * ``sft.jsonl`` / ``preference.jsonl`` exported by ``pixtralogist finetune
   data`` (:func:`export_feedback`), images under ``images/<sha256>.png``.
@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Literal, Sequence
 from pixtralogist.core.errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.core.models import Case, Template
 
 __all__ = [
@@ -157,7 +157,7 @@ def read_annotation_examples(
     root: str | Path, *, missing_images: Literal["skip", "error"] = "skip", stats: dict | None = None
 ) -> list[Example]:
     """Examples from the quiz layout under ``root`` (every split)."""
-    from pixtralogist.finetune.annotation import read_annotation
+    from pixtralogist.core.annotation import read_annotation
 
     root = Path(root)
     stats = stats if stats is not None else {}
@@ -198,7 +198,7 @@ def _store_images(store: "FeedbackStore", case: dict) -> list[bytes] | None:
 def feedback_examples(store: "FeedbackStore", specialty: str | None = None,
                       template_id: str | None = None, stats: dict | None = None) -> list[Example]:
     """Supervised examples from the feedback store's signed reports (split by case id)."""
-    from pixtralogist.finetune.annotation import assign_split
+    from pixtralogist.core.annotation import assign_split
 
     stats = stats if stats is not None else {}
     out = []
@@ -290,7 +290,7 @@ def export_feedback(store: "FeedbackStore", out_dir: str | Path, template: "Temp
     Records hold the case context (no identifiers: the store keeps none), the
     targets, and image paths relative to ``out_dir``. Returns counts.
     """
-    from pixtralogist.finetune.annotation import assign_split
+    from pixtralogist.core.annotation import assign_split
 
     out = Path(out_dir)
     (out / "images").mkdir(parents=True, exist_ok=True)
@@ -346,7 +346,7 @@ def load_examples(cfg, stats: dict | None = None) -> list[Example]:
         if not found:
             raise DataError(f"{data} has neither annotation.json nor {SFT_FILE}; see docs/finetune.md for the layout")
     if cfg.feedback_db is not None:
-        from pixtralogist.core.feedback import FeedbackStore
+        from pixtralogist.persistence.feedback import FeedbackStore
 
         store = FeedbackStore.open_existing(cfg.feedback_db)
         try:

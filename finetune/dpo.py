@@ -63,7 +63,7 @@ def load_pairs(cfg: DPOTrainConfig, template) -> list["PreferenceExample"]:
         if not Path(cfg.pairs).is_file():
             raise DataError(f"preference pairs file {cfg.pairs} does not exist")
         return read_preference_jsonl(cfg.pairs)
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
 
     store = FeedbackStore.open_existing(cfg.feedback_db)
     try:

@@ -334,7 +334,7 @@ def evaluate(data_dir: str | Path, splits: Sequence[str], judge, *, adapter_dir:
              base_model: str | None = None, out_dir: str | Path | None = None, limit: int | None = None,
              host=None, summary: dict | None = None) -> EvalReport:
     """Draft every case of ``splits`` and score it per region with ``judge``; write outputs when ``out_dir``."""
-    from pixtralogist.finetune.annotation import read_annotation
+    from pixtralogist.core.annotation import read_annotation
     from pixtralogist.finetune.judges import make_judge
 
     if isinstance(judge, str):

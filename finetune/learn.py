@@ -103,7 +103,7 @@ class LearnConfig:
     live_margin: float = 0.05
 
     def __post_init__(self) -> None:
-        from pixtralogist.core.feedback import feedback_location
+        from pixtralogist.persistence.feedback import feedback_location
 
         self.feedback_db = feedback_location(self.feedback_db)
         for name in ("registry", "base_model", "datasets", "audit_db"):
@@ -185,7 +185,7 @@ def _audit(audit_db: Path | None, action: str, plugin: str, subject: str | None,
     """Append one event through the audit log's public API (no report text, no case ids)."""
     if audit_db is None:
         return
-    from pixtralogist.core.audit import AuditLog
+    from pixtralogist.persistence.audit import AuditLog
 
     audit = AuditLog.open(audit_db)
     try:
@@ -406,7 +406,7 @@ def _default_version() -> str:
 
 def run_learn(cfg: LearnConfig, *, host=None) -> LearnOutcome:
     """One pass of the learning loop (see the module docstring)."""
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.core.plugins import get_plugin_manager
     from pixtralogist.finetune.config import DPOTrainConfig, TrainConfig
     from pixtralogist.finetune.registry import AdapterRegistry
@@ -495,7 +495,7 @@ def gate_version(cfg: LearnConfig, version: str, *, host=None) -> "GateDecision"
     For versions trained outside the loop (e.g. by hand): the same evaluation
     set rule, the same bootstrap decision, recorded the same way.
     """
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.core.plugins import get_plugin_manager
     from pixtralogist.finetune.registry import AdapterRegistry
     from pixtralogist.finetune.train import resolve_template

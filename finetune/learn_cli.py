@@ -18,7 +18,7 @@ __all__ = ["LearnCommand", "QualityCommand"]
 
 def _feedback_arg(value: str) -> Path | str:
     """``--feedback-db``: a SQLite file or the site's ``postgresql://`` URL."""
-    from pixtralogist.core.feedback import feedback_location
+    from pixtralogist.persistence.feedback import feedback_location
 
     return feedback_location(value)
 
@@ -95,7 +95,7 @@ class LearnCommand(Command):
             train["learning_rate"] = args.learning_rate
         cfg.train = train
         if args.check_live:
-            from pixtralogist.core.feedback import FeedbackStore
+            from pixtralogist.persistence.feedback import FeedbackStore
             from pixtralogist.finetune.registry import AdapterRegistry
 
             store = FeedbackStore.open_existing(cfg.feedback_db)
@@ -139,7 +139,7 @@ class QualityCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         from pixtralogist.core.errors import DataError
-        from pixtralogist.core.feedback import FeedbackStore
+        from pixtralogist.persistence.feedback import FeedbackStore
         from pixtralogist.finetune.quality import format_table, summarize
 
         db = args.feedback_db or _default_feedback_db()

@@ -1,7 +1,7 @@
 """Edit burden: how much clinicians change the AI's drafts, the in-practice quality measure.
 
 For every signed case and every region of its template the feedback store
-keeps one row (:meth:`pixtralogist.core.feedback.FeedbackStore.quality_rows`):
+keeps one row (:meth:`pixtralogist.persistence.feedback.FeedbackStore.quality_rows`):
 
 * ``edited`` - whether the signed text differs from the AI text (whitespace
   ignored);

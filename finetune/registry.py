@@ -9,7 +9,7 @@ Layout (one folder per plugin under a registry root, e.g. ``adapters/``)::
 
 With a shared database (``AdapterRegistry(root, database=url)``, or :meth:`AdapterRegistry.for_site`
 when the storage setting names PostgreSQL) the metadata, the active pointer and the history are
-rows instead (see :class:`pixtralogist.core.adapters.AdapterStore`): every app server sees one
+rows instead (see :class:`pixtralogist.persistence.adapters.AdapterStore`): every app server sees one
 active version, and a promotion or rollback is one transaction holding the plugin's pointer row.
 
 * :meth:`AdapterRegistry.promote` makes a version active only when it beats
@@ -21,11 +21,11 @@ active version, and a promotion or rollback is one transaction holding the plugi
   promoted when its score is finite. ``force=True`` skips the gate (recorded).
 * The previous version stays on disk; :meth:`AdapterRegistry.rollback` makes
   the version that was active before the current one active again.
-* :func:`~pixtralogist.core.adapters.active_adapter` (re-exported here) is what the site configuration uses
+* :func:`~pixtralogist.persistence.adapters.active_adapter` (re-exported here) is what the site configuration uses
   (``adapter_registry:`` in ``config.yaml``) to give a specialty's
   transformers backend its active adapter and version.
 
-The reading side (:mod:`pixtralogist.core.adapters`) imports only the standard library; the app reads it at start.
+The reading side (:mod:`pixtralogist.persistence.adapters`) imports only the standard library; the app reads it at start.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from pixtralogist.core.adapters import (
+from pixtralogist.persistence.adapters import (
     METADATA_FILE,
     POINTER_FILE,
     AdapterStore,
@@ -152,7 +152,7 @@ class GateDecision:
 
 class AdapterRegistry(AdapterStore):
     """Adapters under ``root/<plugin>/<version>`` with an active pointer per plugin (see the module docstring):
-    the reading side of :class:`~pixtralogist.core.adapters.AdapterStore` plus promotion, rollback and writing."""
+    the reading side of :class:`~pixtralogist.persistence.adapters.AdapterStore` plus promotion, rollback and writing."""
 
     @classmethod
     def for_site(cls, root: str | Path, env: Any = None) -> "AdapterRegistry":

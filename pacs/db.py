@@ -1,4 +1,4 @@
-"""The SQLite opener of the PACS stores: :func:`pixtralogist.core.sqlite.open_durable`'s settings
+"""The SQLite opener of the PACS stores: :func:`pixtralogist.persistence.sqlite.open_durable`'s settings
 (WAL, ``synchronous=FULL``: a queued report survives a crash or a power cut) in an owner-only file,
 since these stores hold patient identity (the outbox's SR payloads, the received studies' headers)."""
 
@@ -9,7 +9,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from pixtralogist.core.sqlite import open_durable
+from pixtralogist.persistence.sqlite import open_durable
 
 __all__ = ["open_private"]
 

@@ -30,7 +30,7 @@ def app_services(spec: dict) -> dict[str, dict]:
 def code_text() -> str:
     """Every Python source of the package (not the tests): the settings it reads appear there as literals."""
     parts = []
-    for sub in ("core", "agents", "ui", "finetune", "plugins"):
+    for sub in ("core", "kit", "persistence", "agents", "ui", "finetune", "pacs", "plugins"):
         parts += [p.read_text("utf-8") for p in (REPO / sub).rglob("*.py")]
     return "\n".join(parts)
 

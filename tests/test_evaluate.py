@@ -9,7 +9,7 @@ import math
 import pytest
 
 from pixtralogist.cli import main
-from pixtralogist.finetune.annotation import AnnotationEntry, write_annotation
+from pixtralogist.core.annotation import AnnotationEntry, write_annotation
 from pixtralogist.finetune.evaluate import (
     evaluate,
     evaluate_adapter,

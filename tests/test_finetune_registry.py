@@ -208,7 +208,7 @@ def test_cli_exports_feedback_pairs(tmp_path, capsys):
 
     from PIL import Image
 
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.core.imaging import build_case
     from pixtralogist.core.plugins import get_plugin_manager
     from pixtralogist.finetune.data import read_preference_jsonl, read_sft_jsonl

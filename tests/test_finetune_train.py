@@ -22,7 +22,7 @@ pytest.importorskip("accelerate")
 
 from PIL import Image  # noqa: E402
 
-from pixtralogist.finetune.annotation import AnnotationEntry, write_annotation  # noqa: E402
+from pixtralogist.core.annotation import AnnotationEntry, write_annotation  # noqa: E402
 from pixtralogist.finetune.config import DPOTrainConfig, TrainConfig  # noqa: E402
 
 REPORTS = [
@@ -247,7 +247,7 @@ def test_cli_train_from_yaml(tiny, tmp_path):
 
 
 def _feedback_store(path: Path, n: int = 2):
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.core.imaging import build_case
     from pixtralogist.core.plugins import get_plugin_manager
 

@@ -69,7 +69,7 @@ def test_normalized_edit_distance():
 
 
 def test_signed_cases_get_quality_rows_with_the_drafting_version(tmp_path, host):
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
 
     store = FeedbackStore.open(tmp_path / "fb.sqlite")
     a = _record(store, host, version="v1", heart="The cardiac silhouette is within normal limits.", seed=1)
@@ -91,7 +91,7 @@ def test_signed_cases_get_quality_rows_with_the_drafting_version(tmp_path, host)
 
 
 def test_existing_database_without_the_quality_table_is_migrated(tmp_path, host):
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
 
     path = tmp_path / "old.sqlite"
     store = FeedbackStore.open(path)
@@ -109,7 +109,7 @@ def test_existing_database_without_the_quality_table_is_migrated(tmp_path, host)
 
 def test_quality_cli_prints_groups(tmp_path, host, capsys):
     from pixtralogist.cli import main
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
 
     store = FeedbackStore.open(tmp_path / "fb.sqlite")
     _record(store, host, version="v1", heart="The cardiac silhouette is within normal limits.", seed=1)
@@ -123,7 +123,7 @@ def test_quality_cli_prints_groups(tmp_path, host, capsys):
 
 
 def test_quality_view_for_the_app(tmp_path, host):
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.ui.quality import quality_view
 
     store = FeedbackStore.open(tmp_path / "fb.sqlite")
@@ -167,8 +167,8 @@ def test_evaluation_set_is_recent_and_never_trained_on():
 
 
 def test_learn_waits_below_the_threshold(tmp_path, host):
-    from pixtralogist.core.audit import AuditLog
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.audit import AuditLog
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.finetune.learn import LearnConfig, run_learn
 
     store = FeedbackStore.open(tmp_path / "fb.sqlite")
@@ -188,7 +188,7 @@ def test_learn_waits_below_the_threshold(tmp_path, host):
 
 
 def test_new_cases_are_counted_since_the_active_versions_data(tmp_path, host):
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.finetune.learn import LearnConfig, run_learn
     from pixtralogist.finetune.registry import AdapterRegistry
 
@@ -213,8 +213,8 @@ def test_new_cases_are_counted_since_the_active_versions_data(tmp_path, host):
 
 
 def test_live_check_rolls_back_a_version_with_more_edit_burden(tmp_path, host, records):
-    from pixtralogist.core.audit import AuditLog
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.audit import AuditLog
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.finetune.learn import live_check
     from pixtralogist.finetune.registry import AdapterRegistry
 
@@ -246,7 +246,7 @@ def test_live_check_rolls_back_a_version_with_more_edit_burden(tmp_path, host, r
 
 
 def test_live_check_passes_a_version_that_is_not_worse(tmp_path, host, records):
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
     from pixtralogist.finetune.learn import live_check
     from pixtralogist.finetune.registry import AdapterRegistry
 
@@ -396,7 +396,7 @@ def feedback_at(request, tmp_path):
 def test_the_learning_commands_read_a_feedback_store_on_the_shared_database(feedback_at, tmp_path, host, capsys):
     """Several app servers keep their feedback on PostgreSQL: `quality` and `finetune data` read it there."""
     from pixtralogist.cli import main
-    from pixtralogist.core.feedback import FeedbackStore, feedback_location
+    from pixtralogist.persistence.feedback import FeedbackStore, feedback_location
 
     store = FeedbackStore.open(feedback_location(feedback_at))
     _record(store, host, version="v1", heart="The cardiac silhouette is within normal limits.", seed=1)
@@ -415,7 +415,7 @@ def test_the_learning_commands_read_a_feedback_store_on_the_shared_database(feed
 
 def test_a_missing_feedback_file_is_refused_not_created(tmp_path):
     from pixtralogist.core.errors import DataError
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
 
     with pytest.raises(DataError, match="does not exist"):
         FeedbackStore.open_existing(tmp_path / "typo.sqlite")

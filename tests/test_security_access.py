@@ -14,7 +14,7 @@ import sqlite3
 
 import pytest
 
-from pixtralogist.core.audit import LOCAL_ACTOR, AuditLog, acting_as, current_actor
+from pixtralogist.persistence.audit import LOCAL_ACTOR, AuditLog, acting_as, current_actor
 from pixtralogist.core.errors import DataError
 
 from test_reliability_support import free_port, start_server, stop_server, users_file, write_png

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from pixtralogist.core.audit import AuditLog, _digest
-from pixtralogist.core.audit_seal import GENESIS, MAC_PREFIX, KEY_FILE_ENV, Anchor, AuditKey
+from pixtralogist.persistence.audit import AuditLog, _digest
+from pixtralogist.persistence.audit_seal import GENESIS, MAC_PREFIX, KEY_FILE_ENV, Anchor, AuditKey
 from pixtralogist.core.errors import AuditError, DataError
 from pixtralogist.core.faults import MARKER, PAUSE_ENV
 
@@ -92,7 +92,7 @@ def rewrite_and_recompute_plain_sha(db: Path) -> None:
 
 
 def _wrong_key_mac(key: AuditKey):
-    from pixtralogist.core.audit import _mac
+    from pixtralogist.persistence.audit import _mac
 
     return lambda seq, prev, *f: _mac(key, seq, prev, *f)
 
@@ -287,7 +287,7 @@ def test_anchor_two_events_behind_fails(tmp_path):
 
 CRASH_DRIVER = """
 import sys
-from pixtralogist.core.audit import AuditLog
+from pixtralogist.persistence.audit import AuditLog
 log = AuditLog.open(sys.argv[1])
 log.record("draft", "case-1", actor="dr_a", status="review")   # pauses after its commit: killed there
 """
@@ -321,7 +321,7 @@ def test_kill_between_the_event_and_its_anchor(tmp_path):
 
 WRITER_DRIVER = """
 import sys
-from pixtralogist.core.audit import AuditLog
+from pixtralogist.persistence.audit import AuditLog
 log = AuditLog.open(sys.argv[1])
 print("ready", flush=True)
 for i in range(int(sys.argv[2])):

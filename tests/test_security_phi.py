@@ -191,7 +191,8 @@ def test_identifiers_reach_only_the_identity_store_and_the_identified_exports(tm
 
 
 def test_identity_store_is_owner_only_with_its_wal(tmp_path):
-    from pixtralogist.core.identity import CaseIdentity, IdentityStore, ImageIdentity
+    from pixtralogist.core.identity import CaseIdentity, ImageIdentity
+    from pixtralogist.persistence.identity import IdentityStore
 
     path = tmp_path / "home" / "identity.sqlite"
     store = IdentityStore.open(path)

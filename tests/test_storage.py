@@ -6,7 +6,8 @@ import pytest
 
 from pixtralogist.core.config import load_settings
 from pixtralogist.core.errors import ConfigError
-from pixtralogist.core.storage import CHECKPOINTER_ENV, CHROMA_ENV, StorageSettings, open_checkpoint_store
+from pixtralogist.core.storage import CHECKPOINTER_ENV, CHROMA_ENV, StorageSettings
+from pixtralogist.persistence.checkpoints import open_checkpoint_store
 from servers import chroma_server, postgres_bin, postgres_server
 
 

@@ -59,7 +59,7 @@ def drafted(tmp_path_factory):
 
 
 def test_feedback_store_round_trip_and_idempotence(target, drafted):
-    from pixtralogist.core.feedback import FeedbackStore
+    from pixtralogist.persistence.feedback import FeedbackStore
 
     a, b = FeedbackStore.open(target("feedback")), FeedbackStore.open(target("feedback"))  # two servers
     try:
@@ -83,7 +83,8 @@ def test_feedback_store_round_trip_and_idempotence(target, drafted):
 
 
 def test_identity_store_and_one_research_key(target):
-    from pixtralogist.core.identity import CaseIdentity, IdentityStore, ImageIdentity
+    from pixtralogist.core.identity import CaseIdentity, ImageIdentity
+    from pixtralogist.persistence.identity import IdentityStore
 
     a, b = IdentityStore.open(target("identity")), IdentityStore.open(target("identity"))
     try:
@@ -99,7 +100,7 @@ def test_identity_store_and_one_research_key(target):
 
 
 def test_two_servers_append_to_one_audit_chain(target, audit_key):
-    from pixtralogist.core.audit import AuditLog
+    from pixtralogist.persistence.audit import AuditLog
 
     a, b = AuditLog.open(target("audit")), AuditLog.open(target("audit"))
     try:
@@ -123,7 +124,7 @@ def test_two_servers_append_to_one_audit_chain(target, audit_key):
 
 
 def test_audit_tampering_is_detected(target, audit_key):
-    from pixtralogist.core.audit import AuditLog
+    from pixtralogist.persistence.audit import AuditLog
 
     log = AuditLog.open(target("audit"))
     try:
@@ -146,7 +147,7 @@ def test_audit_tampering_is_detected(target, audit_key):
 def test_shared_audit_log_needs_the_configured_key(tmp_path, monkeypatch, request):
     if postgres_bin() is None:
         pytest.skip("PostgreSQL server programs not installed")
-    from pixtralogist.core.audit import AuditLog
+    from pixtralogist.persistence.audit import AuditLog
 
     url = request.getfixturevalue("pg_cluster")
     monkeypatch.delenv("PIXTRALOGIST_AUDIT_KEY_FILE", raising=False)
@@ -291,7 +292,7 @@ def test_two_servers_share_the_adapter_registry(target, tmp_path):
     """The registry's records in the shared database (on one machine: the JSON files of the folder, under a
     file lock): a promotion on one server is the active adapter on the other, and two promotions racing on
     two servers leave one active version and a consistent history."""
-    from pixtralogist.core.adapters import active_adapter
+    from pixtralogist.persistence.adapters import active_adapter
     from pixtralogist.finetune.registry import AdapterRegistry, write_metadata
 
     root = tmp_path / "adapters"  # the shared volume holding the weights

@@ -44,7 +44,7 @@ def _r(v: float | None, nd: int = 3) -> Any:
 
 
 def quality_view(store) -> tuple:
-    """The tab's values from a :class:`~pixtralogist.core.feedback.FeedbackStore` (in ``QUALITY_KEYS`` order)."""
+    """The tab's values from a :class:`~pixtralogist.persistence.feedback.FeedbackStore` (in ``QUALITY_KEYS`` order)."""
     import pandas as pd
 
     from pixtralogist.finetune.quality import summarize

@@ -148,7 +148,7 @@ def to_annotation(
     ``out_dir/images/<id>/<n>.png``. The split is deterministic by patient.
     Returns counts for the summary.
     """
-    from pixtralogist.finetune.annotation import AnnotationEntry, assign_split, write_annotation
+    from pixtralogist.core.annotation import AnnotationEntry, assign_split, write_annotation
 
     out = Path(out_dir)
     img_src = Path(images_dir) if images_dir else None

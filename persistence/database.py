@@ -123,7 +123,7 @@ class Database:
                 conn.close()
                 raise DataError(f"cannot create the tables of the {what} at {db.where}: {exc}") from exc
             return db
-        from pixtralogist.core.sqlite import open_durable
+        from pixtralogist.persistence.sqlite import open_durable
 
         conn = open_durable(target, schema=sqlite_schema, what=what, isolation_level=None)
         return cls(conn, "sqlite", str(target) if target is not None else ":memory:")

@@ -1,7 +1,7 @@
 """The feedback store: what the AI drafted, what the clinician changed, what was signed.
 
 SQLite (WAL, one transaction per write) on one machine, or the site's shared
-PostgreSQL database (:mod:`pixtralogist.core.database`) when several app
+PostgreSQL database (:mod:`pixtralogist.persistence.database`) when several app
 servers share one (``storage.checkpointer``, :mod:`pixtralogist.core.storage`). The fine-tuning module reads it to
 build supervised pairs (case context -> signed report) and preference pairs
 (chosen = the clinician's final text, rejected = the AI draft), per region.
@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pixtralogist.core.database import Database, is_postgres_url
+from pixtralogist.persistence.database import Database, is_postgres_url
 from pixtralogist.core.errors import DataError
 from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft

@@ -120,7 +120,7 @@ class _DbRecords:
     ``registry.json`` (a registry kept in files before) has its pointer and history imported once."""
 
     def __init__(self, root: Path, target: str | Path) -> None:
-        from pixtralogist.core.database import Database
+        from pixtralogist.persistence.database import Database
 
         self.root = root
         self.db = Database.open(target, sqlite_schema=_SCHEMA, postgres_schema=_SCHEMA,

@@ -273,7 +273,7 @@ class MemoryAnchor:
 class DbAnchor:
     """The anchor as the one row of ``audit_anchor`` in the log's PostgreSQL database, read and written
     inside the caller's transaction (which holds the audit advisory lock: see
-    :class:`pixtralogist.core.audit.AuditLog`)."""
+    :class:`pixtralogist.persistence.audit.AuditLog`)."""
 
     in_database = True
 

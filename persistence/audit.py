@@ -7,7 +7,7 @@ Append-only by construction, and tamper-evident to anyone without the key:
   the previous event's MAC, keyed with a secret kept outside the database
   (``audit.key``, mode 0600, or ``PIXTRALOGIST_AUDIT_KEY_FILE``);
 - the head (event count, last sequence number and MAC) is kept apart in
-  ``audit.anchor``, under its own HMAC (see :mod:`pixtralogist.core.audit_seal`).
+  ``audit.anchor``, under its own HMAC (see :mod:`pixtralogist.persistence.audit_seal`).
 
 So :meth:`AuditLog.check` notices, with the triggers dropped, an event removed
 from the middle or the end, an event altered, the chain recomputed as plain
@@ -67,7 +67,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pixtralogist.core.audit_seal import (
+from pixtralogist.persistence.audit_seal import (
     GENESIS,
     MAC_PREFIX,
     Anchor,
@@ -214,7 +214,7 @@ class AuditLog:
 
     def __init__(self, db: Any, path: Path | str | None, key: AuditKey | None,
                  anchors: AnchorFile | MemoryAnchor | DbAnchor) -> None:
-        self._db = db  # pixtralogist.core.database.Database
+        self._db = db  # pixtralogist.persistence.database.Database
         self._lock = threading.Lock()
         self.path = path
         self._key = key
@@ -244,7 +244,7 @@ class AuditLog:
         :raises AuditError: the log was keyed (it has keyed events or an anchor) but its key file is
             missing, or the key file is malformed or open to other users.
         """
-        from pixtralogist.core.database import Database, is_postgres_url
+        from pixtralogist.persistence.database import Database, is_postgres_url
 
         if is_postgres_url(path):
             return cls._open_shared(str(path), key_file=key_file, create=create, seal_legacy=seal_legacy)
@@ -284,8 +284,8 @@ class AuditLog:
     @classmethod
     def _open_shared(cls, url: str, *, key_file: str | Path | None, create: bool, seal_legacy: bool) -> "AuditLog":
         """The log in the site's shared PostgreSQL database, keyed with the servers' shared secret."""
-        from pixtralogist.core.audit_seal import KEY_FILE_ENV
-        from pixtralogist.core.database import Database
+        from pixtralogist.persistence.audit_seal import KEY_FILE_ENV
+        from pixtralogist.persistence.database import Database
 
         configured = str(key_file) if key_file is not None else os.environ.get(KEY_FILE_ENV, "").strip()
         db = Database.open(url, sqlite_schema=SCHEMA, postgres_schema=PG_SCHEMA, what="audit log")
