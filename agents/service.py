@@ -20,23 +20,27 @@ the outbox): :meth:`ReportingService.recover` at start, :meth:`ReportingService.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import threading
-import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pixtralogist.agents.case_lock import CaseLocks
-from pixtralogist.agents.types import CaseSummary, ChatMessage, Citation, Turn
+from pixtralogist.agents.cases import CaseList
+from pixtralogist.agents.commands import Edits, Message, Sign
+from pixtralogist.agents.engine import Engine
+from pixtralogist.agents.recovery import reconcile_records, recover_all, rerun_interrupted
+from pixtralogist.agents.state import STATE_TYPES, load_state
+from pixtralogist.agents.status import interrupt_of, turn_from_snapshot
+from pixtralogist.agents.types import CaseSummary, Turn
 from pixtralogist.core import logs
 from pixtralogist.persistence.audit import AuditLog, current_actor
 from pixtralogist.core.errors import CaseError, PixtralogistError, StaleCaseError
 from pixtralogist.core.faults import pause_point
 from pixtralogist.core.identity import IDENTITY_FILE, CaseIdentity, case_identity
-from pixtralogist.core.models import Case, Draft, Flag, RouteScore
+from pixtralogist.core.models import Case, ExampleCase, Specialty
 from pixtralogist.core.plugins import PluginHost
 from pixtralogist.core.storage import StorageSettings
 from pixtralogist.persistence.checkpoints import CheckpointStore
@@ -54,7 +58,13 @@ def default_data_dir() -> Path:
 
 
 class ReportingService:
-    """Thread-safe, and safe across processes and servers: one lock per case serialises actions on it."""
+    """Thread-safe, and safe across processes and servers: one lock per case serialises actions on it.
+
+    A facade: the graph runs through :class:`~pixtralogist.agents.engine.Engine`, where a case stands
+    is read by :mod:`pixtralogist.agents.status`, crash recovery is :mod:`pixtralogist.agents.recovery`,
+    the case list :mod:`pixtralogist.agents.cases`; this class holds the case's lock around each
+    action and writes the audit log.
+    """
 
     def __init__(self, runtime, graph, checkpoints: CheckpointStore, data_dir: Path | None,
                  audit: AuditLog | None = None, identity: IdentityStore | None = None,
@@ -64,12 +74,13 @@ class ReportingService:
         self._identity = identity if identity is not None else IdentityStore.open(None)
         #: append-only record of who drafted, edited and signed what (see pixtralogist.persistence.audit)
         self.audit = audit if audit is not None else AuditLog.open(None)
-        #: who is acting, for the audit log (the app sets it to read the logged-in user);
-        #: None or an empty answer falls back to pixtralogist.persistence.audit.current_actor() ('local')
+        #: who is acting, for the audit log, when the caller does not say (a callable; None or an empty
+        #: answer falls back to pixtralogist.persistence.audit.current_actor(): acting_as(...) or 'local')
         self.actor_source = None
         self.graph = graph
+        self._engine = Engine(graph, runtime)
         self._checkpoints = checkpoints
-        self._cases = checkpoints.cases
+        self._cases = CaseList(checkpoints.cases)
         self.data_dir = data_dir
         #: one writer per case (threads, processes on this data dir, or servers on one database)
         self._case_locks = locks if locks is not None else CaseLocks.open(None)
@@ -124,7 +135,8 @@ class ReportingService:
             checkpoints.close()
             audit.close()
             raise
-        return cls(runtime, build_graph(runtime, checkpoints.saver), checkpoints, data_dir, audit=audit,
+        checkpoints.saver.serde = state_serializer()  # the agent's state types, and nothing else, are rebuilt
+        return cls(runtime, build_graph(checkpoints.saver), checkpoints, data_dir, audit=audit,
                    identity=identity, locks=CaseLocks.open(data_dir, shared))
 
     def warm_up(self) -> None:
@@ -143,6 +155,33 @@ class ReportingService:
             self.runtime.store.close()
         self.audit.close()
         self._identity.close()
+
+    # -- what the app reads (no reaching into the runtime) -----------------------------------
+
+    def specialties(self) -> dict[str, Specialty]:
+        """The installed specialties, by name."""
+        return dict(self.runtime.host.specialties())
+
+    def examples(self) -> list[ExampleCase]:
+        """Every installed plugin's example case (for "Try an example")."""
+        from pixtralogist.core.examples import list_examples
+
+        return list_examples(self.runtime.host)
+
+    def example(self, example_id: str | None) -> ExampleCase:
+        """The installed example ``example_id``; :class:`CaseError` (readable) when there is none."""
+        from pixtralogist.core.examples import find_example
+
+        return find_example(self.runtime.host, example_id)
+
+    @property
+    def graph_runs(self) -> int:
+        """Graph invocations and resumes by this process (a Save of any number of boxes is one)."""
+        return self._engine.runs
+
+    def stats(self) -> dict[str, int]:
+        """Counters for monitoring: ``graph_runs`` (see :attr:`graph_runs`) and ``in_flight`` (actions running)."""
+        return {"graph_runs": self.graph_runs, "in_flight": self.in_flight}
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -168,91 +207,27 @@ class ReportingService:
     def in_flight(self) -> int:
         return self._inflight
 
-    @staticmethod
-    def _config(case_id: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": case_id}}
-
-    def _snapshot(self, case_id: str):
-        snap = self.graph.get_state(self._config(case_id))
-        if not snap.values:
-            raise CaseError(f"no case {case_id!r}; open one from the case list or start a new one")
-        return snap
-
-    @staticmethod
-    def _interrupt(snap) -> dict | None:
-        for task in snap.tasks:
-            for intr in task.interrupts:
-                return intr.value
-        return None
-
-    def _index(self, case_id: str, turn: Turn, indication: str | None = None) -> None:
-        self._cases.upsert(case_id, turn.status, turn.draft.specialty if turn.draft else None, indication or "")
-
-    def _run(self, case_id: str, payload: Any) -> Turn:
-        try:
-            # durability='sync': each step is checkpointed before the next starts, so a crash never
-            # loses a finished step (with 'async', a sign-off killed mid-way was lost wholesale)
-            self.graph.invoke(payload, self._config(case_id), durability="sync")
-        except PixtralogistError as exc:
-            log.warning("case %s: %s", case_id, type(exc).__name__)
-            turn = self._turn(case_id)
-            turn.status, turn.error = "error", str(exc)
-            return turn
-        return self._turn(case_id)
-
-    def _turn(self, case_id: str) -> Turn:
-        snap = self._snapshot(case_id)
-        values = snap.values
-        intr = self._interrupt(snap)
-        draft = Draft.model_validate(values["draft"]) if values.get("draft") else None
-        if intr and intr.get("kind") == "choose_specialty":
-            status = "choose_specialty"
-        elif draft is not None and draft.is_signed:
-            status = "signed"
-        elif intr and intr.get("kind") == "review":
-            status = "review"
-        else:
-            status = "error"
-        candidates = [RouteScore.model_validate(c) for c in (intr or {}).get("candidates", [])] if status == "choose_specialty" else []
-        return Turn(
-            case_id=case_id,
-            status=status,
-            draft=draft,
-            flags=[Flag.model_validate(f) for f in values.get("flags") or []],
-            citations={k: [Citation.model_validate(c) for c in v] for k, v in (values.get("citations") or {}).items()},
-            candidates=candidates,
-            messages=[ChatMessage.model_validate(m) for m in values.get("messages") or []],
-            error=(intr or {}).get("reason") if status == "choose_specialty" else None,
-            version=case_version(values, status),
-        )
+    _config = staticmethod(Engine.config)
+    _interrupt = staticmethod(interrupt_of)
 
     def _resume(self, case_id: str, expect: str, value: Any, expect_version: str | None = None) -> Turn:
         """Run one clinician action; the caller holds the case's lock."""
         from langgraph.types import Command
 
-        snap = self._unstrand(case_id, self._snapshot(case_id))
-        intr = self._interrupt(snap)
-        if self._cut_off(snap):
-            try:
-                self.graph.invoke(None, self._config(case_id), durability="sync")  # finish a step cut off by a crash
-            except PixtralogistError as exc:  # the saved checkpoint stands; report, don't crash
-                log.warning("case %s: resuming a cut-off step failed: %s", case_id, type(exc).__name__)
-            snap = self._snapshot(case_id)
-            intr = self._interrupt(snap)
+        snap, _ = rerun_interrupted(self._engine, case_id, self._engine.snapshot(case_id))
+        intr = interrupt_of(snap)
         if expect_version:
-            current = self._turn(case_id)
+            current = turn_from_snapshot(case_id, snap)
             if current.version != expect_version:
                 raise StaleCaseError(
                     f"case {case_id} was changed (by a colleague, or in another window) after your screen "
                     "showed it; your change was NOT applied. The case as it now stands is shown: check it "
                     "and make your change again if it is still needed.", current)
         if intr is None or intr.get("kind") != expect:
-            state = "signed" if (snap.values.get("draft") or {}).get("status") == "signed" else (intr or {}).get("kind")
+            state = "signed" if load_state(snap.values).signed else (intr or {}).get("kind")
             raise CaseError(f"case {case_id} is not waiting for {expect.replace('_', ' ')} (it is {state or 'finished'})")
-        turn = self._run(case_id, Command(resume=value))
-        self._index(case_id, turn)
-        if turn.status == "signed":
-            self._complete_signoff(case_id, turn)
+        turn = self._engine.run(case_id, Command(resume=value))
+        self._cases.record(turn)
         return turn
 
     # -- audit -----------------------------------------------------------------------------
@@ -277,63 +252,28 @@ class ReportingService:
         except Exception:  # noqa: BLE001
             log.exception("case %s: could not write the audit log", case_id)
 
-    def _act(self, action: str, case_id: str, expect: str, value: Any, expect_version: str | None = None,
-             **detail: Any) -> Turn:
+    def _act(self, case_id: str, expect: str, value: Any, expect_version: str | None,
+             audit: list[tuple[str, dict[str, Any]]]) -> Turn:
+        """One action: resume the case with ``value`` (a review command carries the acting user, kept in
+        the checkpoint so a step finished after a crash is attributed), then write ``audit``'s events."""
         actor = self._actor()
-        if isinstance(value, dict):
-            value = {**value, "actor": actor}  # kept in the checkpoint: a step finished after a crash is attributed
+        if isinstance(value, (Edits, Message, Sign)):
+            value = value.model_copy(update={"user": actor})
         with self._lock(case_id):  # the whole read-modify-write: checkpoint, case list, audit log
             turn = self._resume(case_id, expect, value, expect_version)
-            if action == "sign":
+            if any(action == "sign" for action, _ in audit):
                 pause_point("service.after_sign")  # test-only; see pixtralogist.core.faults
-            self._record(action, case_id, turn, actor, **detail)
+            for action, detail in audit:
+                self._record(action, case_id, turn, actor, **detail)
         return turn
 
-    def _complete_signoff(self, case_id: str, turn: Turn) -> bool:
-        """A signed checkpoint is the outbox of its sign-off: record the signed report in the feedback
-        store if it is not there (idempotent). Returns whether it had to be recorded."""
-        if self.runtime.feedback.has_report(case_id):
-            return False
-        values = self._snapshot(case_id).values
-        if not values.get("original_draft") or not values.get("case"):
-            return False
-        self.runtime.feedback.record_report(Case.model_validate(values["case"]),
-                                            Draft.model_validate(values["original_draft"]),
-                                            Draft.model_validate(values["draft"]))
-        log.warning("case %s: the signed report was missing from the feedback store; recorded from the checkpoint",
-                    case_id)
-        return True
-
-    def _reconcile(self, case_id: str, turn: Turn) -> None:
-        """After a crash: bring the feedback store, the case list and the audit log in line with the
-        checkpoint (the caller holds the case's lock)."""
-        if turn.status == "signed":
-            self._complete_signoff(case_id, turn)
-        if self._cases.status(case_id) != turn.status:
-            self._index(case_id, turn)
-        if turn.status == "signed" and not any(e.action == "sign" and e.detail.get("status") == "signed"
-                                               for e in self.audit.events(case_id)):
-            pending = self._snapshot(case_id).values.get("pending") or {}
-            self._record("sign", case_id, turn, str(pending.get("actor") or "") or current_actor(),
-                         signed_by=turn.draft.signed_by if turn.draft else None, recovered="after a restart")
-
     def recover(self) -> int:
-        """At start: finish the steps a crash cut off (unsigned cases) and complete half-recorded
+        """At start: re-run the steps a crash cut off (unsigned cases) and complete half-recorded
         sign-offs (signed cases whose report is missing from the feedback store); returns how many
         cases changed."""
-        changed = 0
-        reported = self.runtime.feedback.reported_case_ids()
-        for summary in self.list_cases(limit=100_000):
-            if summary.status == "signed" and summary.case_id in reported:
-                continue
-            try:
-                turn = self.get(summary.case_id)
-                if turn.status != summary.status or (turn.status == "signed"
-                                                     and self.runtime.feedback.has_report(summary.case_id)):
-                    changed += 1
-            except PixtralogistError:
-                log.warning("case %s: could not be recovered", summary.case_id)
-        return changed
+        feedback = self.runtime.feedback
+        return recover_all(self.list_cases(limit=100_000), feedback.reported_case_ids(), self.get,
+                           feedback.has_report)
 
     # -- public API ---------------------------------------------------------------------
 
@@ -347,21 +287,21 @@ class ReportingService:
         if case.specialty_hint:
             self.runtime.host.specialty(case.specialty_hint)  # unknown specialty: clear error before anything runs
         with self._lock(case.id):
-            if self.graph.get_state(self._config(case.id)).values:
+            if self._engine.exists(case.id):
                 raise CaseError(f"case {case.id} already exists; reopen it instead")
             log.info("case %s: start (%d images)", case.id, len(case.images))
             identity = case_identity(case)
             if identity is not None:  # identity goes to its own store; the graph gets the case without it
                 self._identity.put(case.id, identity)
-            turn = self._run(case.id, {"case": case.model_dump(mode="json")})
-            self._index(case.id, turn, case.indication)
+            turn = self._engine.run(case.id, {"case": case})
+            self._cases.record(turn, case.indication)
             self._record("draft", case.id, turn, self._actor(), images=len(case.images),
                          specialty=turn.draft.specialty if turn.draft else None)
         return turn
 
     def choose_specialty(self, case_id: str, specialty: str) -> Turn:
         name = self.runtime.host.specialty(specialty).name
-        return self._act("choose_specialty", case_id, "choose_specialty", name, specialty=name)
+        return self._act(case_id, "choose_specialty", name, None, [("choose_specialty", {"specialty": name})])
 
     # ``expect_version``: the :attr:`Turn.version` the clinician's screen showed; when the case has
     # changed since, the action is refused with StaleCaseError (carrying the fresh case), never applied.
@@ -372,80 +312,77 @@ class ReportingService:
             raise CaseError("the message is empty")
         if len(text) > 5000:
             raise CaseError("the message is too long (5,000 characters at most)")
-        return self._act("message", case_id, "review", {"action": "message", "text": text, "clinician": clinician,
-                                                        "edit_id": uuid.uuid4().hex}, expect_version)
+        return self._act(case_id, "review", Message(text=text, clinician=clinician), expect_version,
+                         [("message", {})])
+
+    @staticmethod
+    def _edits(regions: Mapping[str, str] | None, impression: str | None, clinician: str | None) -> Edits:
+        regions = {str(name): text or "" for name, text in (regions or {}).items()}
+        for text in regions.values():
+            ensure_plain_text(text, "The region text")
+        if impression is not None:
+            ensure_plain_text(impression, "The impression")
+        return Edits(regions=regions, impression=impression, clinician=clinician)
+
+    @staticmethod
+    def _edit_events(edits: Edits) -> list[tuple[str, dict[str, Any]]]:
+        """One audit event per changed box, as one call per box wrote them before the Save."""
+        events = [("edit_region", {"region": name}) for name in edits.regions]
+        if edits.impression is not None:
+            events.append(("edit_impression", {}))
+        return events
+
+    def save(self, case_id: str, regions: Mapping[str, str], impression: str | None = None, *,
+             clinician: str | None = None, expect_version: str | None = None) -> Turn:
+        """Apply the changed region boxes (``regions``: region name -> new text) and the impression
+        (None: unchanged) in ONE graph run: the edits in order, then retrieve and verify once.
+
+        Each changed box is its own edit in the feedback store and its own event in the audit log;
+        "undo" in chat reverts the whole save. A bad text or region refuses the whole save (the case
+        stays as it was; the turn's messages say why).
+        """
+        edits = self._edits(regions, impression, clinician)
+        if edits.empty:
+            raise CaseError("there is nothing to save: no region or impression was given")
+        return self._act(case_id, "review", edits, expect_version, self._edit_events(edits))
 
     def edit_region(self, case_id: str, region: str, text: str, *, clinician: str | None = None,
                     expect_version: str | None = None) -> Turn:
-        ensure_plain_text(text, "The region text")
-        return self._act("edit_region", case_id, "review", {"action": "edit_region", "region": region,
-                                                            "text": text or "", "clinician": clinician,
-                                                            "edit_id": uuid.uuid4().hex}, expect_version,
-                         region=region)
+        """One region box (a :meth:`save` of one region)."""
+        return self.save(case_id, {region: text or ""}, None, clinician=clinician, expect_version=expect_version)
 
     def edit_impression(self, case_id: str, text: str, *, clinician: str | None = None,
                         expect_version: str | None = None) -> Turn:
-        ensure_plain_text(text, "The impression")
-        return self._act("edit_impression", case_id, "review", {"action": "edit_impression", "text": text or "",
-                                                                "clinician": clinician, "edit_id": uuid.uuid4().hex},
-                         expect_version)
+        """The impression (a :meth:`save` of the impression alone); it then stays as written."""
+        return self.save(case_id, {}, text or "", clinician=clinician, expect_version=expect_version)
 
-    def sign(self, case_id: str, clinician: str, *, expect_version: str | None = None) -> Turn:
+    def sign(self, case_id: str, clinician: str, *, regions: Mapping[str, str] | None = None,
+             impression: str | None = None, expect_version: str | None = None) -> Turn:
+        """Sign as ``clinician``, after applying the boxes still changed on screen (``regions``,
+        ``impression``) in the same graph run: edits, then retrieve and verify over them, then the
+        signature. What the clinician saw is what is signed."""
         if not (clinician or "").strip():
             raise CaseError("a clinician's name is required to sign")
         ensure_plain_text(clinician, "The signer's name")
-        return self._act("sign", case_id, "review", {"action": "sign", "clinician": clinician.strip(),
-                                                     "edit_id": uuid.uuid4().hex}, expect_version,
-                         signed_by=clinician.strip())
-
-    @classmethod
-    def _cut_off(cls, snap) -> bool:
-        """Whether a crash cut a step off: a step to run (``next``), or a step whose results are saved
-        but not the checkpoint after it, with no pause.
-
-        LangGraph saves a step's results (its "writes") and then the checkpoint after the step, from
-        worker threads. A kill between the two leaves the thread looking finished: ``next`` is empty
-        (LangGraph leaves out a task whose writes are saved) while ``tasks`` still holds that task.
-        Running the graph on (``invoke(None)``) applies the saved writes and goes on. Missing this
-        after a sign-off's ``finalize`` step left a signed case whose ``learn`` step never ran: the
-        feedback store never got the signed report (the reliability benchmark's ``fb_signed=False``,
-        2 kills in 22 on a busy machine, where the worker threads lag).
-        """
-        if cls._interrupt(snap) is not None:
-            return False
-        return bool(snap.next) or any(not t.interrupts for t in snap.tasks)
-
-    def _unstrand(self, case_id: str, snap):
-        """A crash can leave an unsigned draft with no step to run, no saved step to finish and no
-        pause to resume (the thread looks finished). Nothing tells which steps after the draft really
-        ran, so they are run again: retrieve (citations) and verify (flags) over the draft as it stands
-        (every edit kept), then the case pauses in review."""
-        draft = snap.values.get("draft") or {}
-        if (self._cut_off(snap) or self._interrupt(snap) is not None or not draft
-                or draft.get("status") == "signed"):
-            return snap
-        log.warning("case %s: found without a pending step after a restart; re-running retrieve and verify",
-                    case_id)
-        self.graph.update_state(self._config(case_id), None, as_node="draft")  # next: retrieve -> verify -> review
-        self._run(case_id, None)
-        return self._snapshot(case_id)
+        edits = self._edits(regions, impression, None)
+        cmd = Sign(clinician=clinician.strip(), edits=None if edits.empty else edits)
+        return self._act(case_id, "review", cmd, expect_version,
+                         [*self._edit_events(edits), ("sign", {"signed_by": clinician.strip()})])
 
     def get(self, case_id: str) -> Turn:
-        """The case as it stands; a step cut off by a crash is completed first."""
+        """The case as it stands; what a crash interrupted is re-run first (:mod:`pixtralogist.agents.recovery`)."""
         with self._lock(case_id):
-            snap = self._unstrand(case_id, self._snapshot(case_id))
-            if self._cut_off(snap):
-                turn = self._run(case_id, None)
-            else:
-                turn = self._turn(case_id)
-            self._reconcile(case_id, turn)
+            snap, _ = rerun_interrupted(self._engine, case_id, self._engine.snapshot(case_id))
+            turn = turn_from_snapshot(case_id, snap)
+            reconcile_records(case_id, turn, load_state(snap.values), self._cases, self.audit, self._record,
+                              current_actor)
         return turn
 
     def identity_for_export(self, case_id: str) -> CaseIdentity | None:
         """The patient and study identity of ``case_id``, for exports only (:meth:`export`): identified
         ones go back to the originating system with it, research ones replace its UIDs. None when the
         case has none (PNG/JPEG only, or started before the identity store). Nothing else reads it."""
-        self._snapshot(case_id)  # an unknown case is a CaseError, as everywhere
+        self._engine.snapshot(case_id)  # an unknown case is a CaseError, as everywhere
         return self._identity.get(case_id)
 
     @property
@@ -486,16 +423,21 @@ class ReportingService:
         return self._identity.research_key()
 
     def case(self, case_id: str) -> Case:
-        return Case.model_validate(self._snapshot(case_id).values["case"])
+        case = load_state(self._engine.snapshot(case_id).values).case
+        if case is None:
+            raise CaseError(f"case {case_id} has no case data")
+        return case
 
     def list_cases(self, limit: int = 200) -> list[CaseSummary]:
         return self._cases.list(limit)
 
 
-def case_version(values: dict, status: str) -> str:
-    """A fingerprint of the case as a clinician sees it: its draft, status and conversation."""
-    seen = [status, values.get("draft"), len(values.get("messages") or [])]
-    return hashlib.sha256(json.dumps(seen, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+def state_serializer():
+    """The checkpointer's serializer: LangGraph's msgpack, rebuilding the agent's state types
+    (:data:`~pixtralogist.agents.state.STATE_TYPES`) and LangGraph's safe types, nothing else."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    return JsonPlusSerializer(allowed_msgpack_modules=[(t.__module__, t.__name__) for t in STATE_TYPES])
 
 
 class _Held:
