@@ -246,7 +246,7 @@ class ReportingService:
         try:
             status = turn.status if turn is not None else None
             self.audit.record(action, case_id, actor=actor, status=status, **detail)
-            if action != "sign" and turn is not None and turn.status == "signed":  # e.g. "sign as ..." in chat
+            if action == "message" and turn is not None and turn.status == "signed":  # "sign as ..." in chat
                 self.audit.record("sign", case_id, actor=actor, status="signed",
                                   signed_by=turn.draft.signed_by if turn.draft else None)
         except Exception:  # noqa: BLE001

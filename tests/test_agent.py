@@ -11,6 +11,7 @@ import pytest
 
 from pixtralogist.agents.graph import after_apply
 from pixtralogist.agents.service import ReportingService
+from pixtralogist.agents.state import AgentState
 from pixtralogist.core.errors import CaseError, UnknownSpecialtyError
 from pixtralogist.core.imaging import build_case
 from pixtralogist.core.models import Specialty
@@ -89,10 +90,10 @@ def test_hint_routes_without_asking(tmp_path, png):
 
 
 def test_router_after_apply_is_pure():
-    assert after_apply({"sign_as": "Dr A"}) == "finalize"
-    assert after_apply({"pending": {"changed": True}}) == "retrieve"
-    assert after_apply({"pending": {"changed": False}}) == "review"
-    assert after_apply({}) == "review"
+    assert after_apply(AgentState(sign_as="Dr A")) == "finalize"
+    assert after_apply(AgentState(changed=True)) == "retrieve"
+    assert after_apply(AgentState(changed=False)) == "review"
+    assert after_apply(AgentState()) == "review"
 
 
 # --- checks and citations ------------------------------------------------------------

@@ -105,11 +105,10 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
 
     ``worklist_callbacks``: the Worklist tab's :class:`~pixtralogist.ui.worklist.WorklistView` (default: over
     the site configuration's ``pacs`` section)."""
-    installed = service.runtime.host.specialties()
+    installed = service.specialties()
     wl = worklist_callbacks if worklist_callbacks is not None else worklist_view(service)
-    if hasattr(service, "actor_source"):
-        service.actor_source = request_user  # the audit log names the logged-in user ('local' without a login)
-    ctl = Controller(service, installed, export_dir=export_dir)
+    # the audit log names the logged-in user ('local' without a login): each callback acts as them
+    ctl = Controller(service, installed, export_dir=export_dir, user=request_user)
     c: dict[str, Any] = {}
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 7200)) as demo:
         c["session"] = gr.State(new_session())
@@ -166,7 +165,11 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
         def open_opened(session: dict, case_id: str | None) -> list:
             return ctl.open_case(session, case_id) if case_id else [gr.skip()] * len(turn)
 
-        c["wl_open"].click(wl.open, [c["wl_pick"], c["wl_images"], c["wl_notes"]], out(worklist.OPEN_KEYS)).then(
+        def wl_open(study_uid: str | None, images: list[str] | None, notes: str) -> list:
+            with ctl.acting():  # the draft is audited as the logged-in user's
+                return wl.open(study_uid, images, notes)
+
+        c["wl_open"].click(wl_open, [c["wl_pick"], c["wl_images"], c["wl_notes"]], out(worklist.OPEN_KEYS)).then(
             open_opened, [s, c["wl_case"]], turn).then(_to_report_if, [c["wl_case"]], c["tabs"])
 
         def show_quality() -> tuple:

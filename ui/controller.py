@@ -18,6 +18,7 @@ sentence, never as a stack trace; the session stays usable.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import logging
@@ -32,6 +33,7 @@ from pixtralogist.agents.types import Turn
 from pixtralogist.core import export
 from pixtralogist.core.errors import CaseError, PixtralogistError, StaleCaseError
 from pixtralogist.core.models import Specialty
+from pixtralogist.persistence.audit import acting_as
 from pixtralogist.ui import intake, render
 from pixtralogist.ui.review import MAX_REGIONS
 
@@ -79,7 +81,8 @@ def guard(keys: Sequence[str]) -> Callable:
         @functools.wraps(method)
         def wrapper(self: "Controller", *args: Any) -> list:
             try:
-                return method(self, *args)
+                with self.acting():
+                    return method(self, *args)
             except PixtralogistError as exc:
                 message = str(exc)
             except ValueError as exc:  # invalid values from the form (window numbers, ...)
@@ -107,12 +110,21 @@ def pack(keys: Sequence[str], values: Mapping[str, Any]) -> list:
 class Controller:
     """Callbacks over one shared :class:`~pixtralogist.agents.service.ReportingService`."""
 
-    def __init__(self, service: Any, installed: Mapping[str, Specialty], *, export_dir: Path | None = None) -> None:
+    def __init__(self, service: Any, installed: Mapping[str, Specialty], *, export_dir: Path | None = None,
+                 user: Callable[[], str | None] | None = None) -> None:
         self.service = service
         self.installed = dict(installed)
+        #: the logged-in user of the event being handled (None: no login); the service's audit log names them
+        self.user = user
         self.export_dir = Path(export_dir) if export_dir else Path(tempfile.gettempdir()) / "pixtralogist-exports"
         #: Where "Try example" writes the example's images (under the system temp folder, which Gradio serves).
         self.examples_dir = Path(tempfile.gettempdir()) / "pixtralogist-examples"
+
+    def acting(self):
+        """The block of one callback, acting as the logged-in user (the service reads it for its audit
+        log: :func:`pixtralogist.persistence.audit.acting_as`); nothing changes without a login."""
+        who = self.user() if self.user is not None else None
+        return acting_as(who) if who else contextlib.nullcontext()
 
     # -- rendering -----------------------------------------------------------------------
 
@@ -296,28 +308,24 @@ class Controller:
 
     # -- example cases ("try an example") ----------------------------------------------------
 
-    def _host(self):
-        return getattr(getattr(self.service, "runtime", None), "host", None)
-
     def example_choices(self) -> list[tuple[str, str]]:
         """``(label, id)`` of every installed plugin's example case, for the intake's example menu."""
-        from pixtralogist.core.examples import example_choices, list_examples
+        from pixtralogist.core.examples import example_choices
 
-        host = self._host()
-        if host is None:
+        examples = getattr(self.service, "examples", None)
+        if examples is None:
             return []
-        return example_choices(list_examples(host), {n: s.label for n, s in self.installed.items()})
+        return example_choices(examples(), {n: s.label for n, s in self.installed.items()})
 
     @guard(EXAMPLE_KEYS)
     def try_example(self, example_id: str | None) -> list:
         """Load an example case into the intake (images, indication, comparison, notes); the clinician
         then presses "Draft report" as with any case. The files' change event previews the images."""
-        from pixtralogist.core.examples import find_example, write_example_images
+        from pixtralogist.core.examples import write_example_images
 
-        host = self._host()
-        if host is None:
+        if getattr(self.service, "example", None) is None:
             raise CaseError("No plugins are available to provide example cases.")
-        ex = find_example(host, example_id)
+        ex = self.service.example(example_id)
         paths = write_example_images(ex, self.examples_dir)
         hint = ex.specialty_hint if ex.specialty_hint in self.installed else intake.AUTO
         n = len(paths)
@@ -341,24 +349,19 @@ class Controller:
         """The version of the case this screen shows (None: unknown, no check)."""
         return ((session.get("cases") or {}).get(cid) or {}).get("version") or None
 
-    def _apply_edits(self, session: Mapping, impression: str, texts: Sequence[str]) -> tuple[Turn | None, int]:
-        """Send the region and impression boxes that differ from what was last shown. The first is
-        sent with the version the screen showed, each next one with the version the last one made:
-        if a colleague changed the case meanwhile, StaleCaseError stops the batch."""
+    def _changed_boxes(self, session: Mapping, impression: str, texts: Sequence[str]) -> tuple[dict[str, str], str | None]:
+        """The region boxes (name -> text) and the impression (None: unchanged) that differ from what
+        the screen last showed."""
         cid = self._case_id(session)
         shown = (session.get("cases") or {}).get(cid) or {}
-        version = self._shown_version(session, cid)
-        turn, n = None, 0
-        for name, text in zip(shown.get("regions", []), texts):
-            if (text or "").strip() != (shown.get("region_text", {}).get(name) or "").strip():
-                turn = self.service.edit_region(cid, name, text or "", expect_version=version)
-                version, n = turn.version or None, n + 1
-        if (impression or "").strip() != (shown.get("impression") or "").strip():
-            turn = self.service.edit_impression(cid, impression or "", expect_version=version)
-            version, n = turn.version or None, n + 1
-        if turn is not None and isinstance(session, dict):  # a sign-off that follows goes with the new version
-            session.setdefault("cases", {})[cid] = {**shown, "version": turn.version}
-        return turn, n
+        regions = {name: text or "" for name, text in zip(shown.get("regions", []), texts)
+                   if (text or "").strip() != (shown.get("region_text", {}).get(name) or "").strip()}
+        changed = (impression or "").strip() != (shown.get("impression") or "").strip()
+        return regions, (impression or "") if changed else None
+
+    @staticmethod
+    def _n_edits(regions: Mapping[str, str], impression: str | None) -> int:
+        return len(regions) + (impression is not None)
 
     def _stale(self, session: dict, exc: StaleCaseError) -> list:
         """A stale action: say so and show the case as it now stands (nothing was applied)."""
@@ -367,13 +370,18 @@ class Controller:
 
     @guard(TURN_KEYS)
     def save_edits(self, session: dict, impression: str, *texts: str) -> list:
+        """Save every changed box at once: one action, checked against the version the screen showed
+        (a colleague's change meanwhile refuses it whole, nothing applied)."""
+        cid = self._case_id(session)
+        regions, impr = self._changed_boxes(session, impression, texts)
+        n = self._n_edits(regions, impr)
+        if not n:
+            gr.Info("No changes to save.")
+            return self._turn_out(session, self.service.get(cid), note="No changes to save.")
         try:
-            turn, n = self._apply_edits(session, impression, texts)
+            turn = self.service.save(cid, regions, impr, expect_version=self._shown_version(session, cid))
         except StaleCaseError as exc:
             return self._stale(session, exc)
-        if turn is None:
-            gr.Info("No changes to save.")
-            return self._turn_out(session, self.service.get(self._case_id(session)), note="No changes to save.")
         return self._turn_out(session, turn, note=f"Saved {n} edit{'s' if n != 1 else ''}.")
 
     @guard(TURN_KEYS)
@@ -389,16 +397,19 @@ class Controller:
 
     @guard(TURN_KEYS)
     def sign(self, session: dict, clinician: str, impression: str, *texts: str) -> list:
-        """Save what is in the boxes, then sign: what the clinician sees is what is signed."""
+        """Sign what is in the boxes: the changed ones are saved and signed in one action (what the
+        clinician sees is what is signed)."""
         if not (clinician or "").strip():
             raise CaseError("Enter your name to sign the report.")
         cid = self._case_id(session)
+        regions, impr = self._changed_boxes(session, impression, texts)
+        n = self._n_edits(regions, impr)
         try:
-            _, n = self._apply_edits(session, impression, texts)
-            turn = self.service.sign(cid, clinician.strip(), expect_version=self._shown_version(session, cid))
+            turn = self.service.sign(cid, clinician.strip(), regions=regions, impression=impr,
+                                     expect_version=self._shown_version(session, cid))
         except StaleCaseError as exc:
             return self._stale(session, exc)
-        note = f"Saved {n} edit{'s' if n != 1 else ''} and signed." if n else None
+        note = f"Saved {n} edit{'s' if n != 1 else ''} and signed." if n and turn.status == "signed" else None
         return self._turn_out(session, turn, note=note)
 
     # -- export --------------------------------------------------------------------------------
