@@ -15,7 +15,7 @@ Prints:
 ``--busy N`` keeps N other processes spinning on the CPU for the whole run (a shared,
 saturated server): the crash-restart check found half-recorded sign-offs only there (a
 kill between a step's saved results and its checkpoint, which busy worker threads make
-likelier; see ``ReportingService._cut_off``). ``--only crash --repeat 5`` runs just that
+likelier; see ``pixtralogist.agents.status.cut_off``). ``--only crash --repeat 5`` runs just that
 check five times in a row and fails if any run fails.
 
 Uses the helpers of ``tests/test_reliability_support.py`` (same drivers as the tests).

@@ -174,10 +174,10 @@ text = sys.argv[2]
 (row,) = svc.list_cases()
 cid = row.case_id
 snap = svc.graph.get_state(svc._config(cid))
-from pixtralogist.core.models import Draft
-stale = Draft.model_validate(snap.values["draft"])
-emit(kind="raw", next=list(snap.next), interrupt=svc._interrupt(snap), status=snap.values["draft"]["status"],
-     lung=stale.region_dict()["lung"], flags=sorted([f["code"], f["region"], f["severity"]] for f in snap.values.get("flags") or []))
+from pixtralogist.agents.state import load_state
+stale = load_state(snap.values)
+emit(kind="raw", next=list(snap.next), interrupt=svc._interrupt(snap), status=stale.draft.status,
+     lung=stale.draft.region_dict()["lung"], flags=sorted([f.code, f.region, f.severity] for f in stale.flags))
 t = svc.get(cid)
 emit(kind="recovered", status=t.status, lung=t.draft.region_dict()["lung"],
      flags=sorted([f.code, f.region, f.severity] for f in t.flags))
@@ -263,7 +263,8 @@ SIGN_STRAND_CHECK = """
 (row,) = svc.list_cases()
 cid = row.case_id
 snap = svc.graph.get_state(svc._config(cid))
-emit(kind="raw", next=list(snap.next), status=snap.values["draft"]["status"],
+from pixtralogist.agents.state import load_state
+emit(kind="raw", next=list(snap.next), status=load_state(snap.values).draft.status,
      reported=svc.runtime.feedback.has_report(cid))
 t = svc.get(cid)
 emit(kind="recovered", status=t.status, reported=svc.runtime.feedback.has_report(cid),

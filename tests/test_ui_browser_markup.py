@@ -72,9 +72,9 @@ def app(tmp_path_factory, beacon):
     legacy = build_case([png], indication=f"Cough {p['img']} {p['md_image']}",
                         notes=f"small L effusion. {p['iframe']} {p['script']} 7 mm RUL nodule {p['svg']}",
                         specialty_hint="radiology")
-    turn = service._run(legacy.id, {"case": legacy.model_dump(mode="json")})
+    turn = service._engine.run(legacy.id, {"case": legacy.model_dump(mode="json")})
     assert turn.status == "review", turn.error
-    service._index(legacy.id, turn, legacy.indication)
+    service._cases.record(turn, legacy.indication)
     demo = create_ui(service, export_dir=tmp_path_factory.mktemp("exports"))
     port = _free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
