@@ -12,9 +12,14 @@ carrying the fresh case) when the case changed since. A sign-off is recorded
 everywhere or, after a crash, completed from its checkpoint (the checkpoint is
 the outbox): :meth:`ReportingService.recover` at start, :meth:`ReportingService.get` on read.
 
+Each clinician action is ONE graph run (:attr:`ReportingService.graph_runs` counts them): a Save
+of any number of boxes (:meth:`ReportingService.save`), a chat message, a sign-off with the boxes
+still pending on screen.
+
 >>> svc = ReportingService.create(Path("/tmp/pixtralogist"))      # doctest: +SKIP
 >>> turn = svc.start(case)                                         # doctest: +SKIP
 >>> turn = svc.message(turn.case_id, "add small right pleural effusion")  # doctest: +SKIP
+>>> turn = svc.save(turn.case_id, {"heart": "Mild cardiomegaly."}, None)  # doctest: +SKIP
 >>> turn = svc.sign(turn.case_id, "Dr A. Example")                 # doctest: +SKIP
 """
 

@@ -211,3 +211,37 @@ def test_a_signed_case_whose_learn_step_was_lost_re_runs_learn(tmp_path, png):
         assert svc.get(t.case_id).status == "signed"
     finally:
         svc.close()
+
+
+# --- the app: Save and Sign through the controller, acting as the logged-in user -------------------
+
+
+def test_the_app_saves_and_signs_in_one_run_each_as_the_logged_in_user(service, png):
+    """The controller sends every changed box in one Save and signs with pending boxes in one run; the
+    audit log names the user the app reports, and the shared service is left as it was."""
+    from pixtralogist.ui.controller import TURN_KEYS, Controller, new_session
+    from pixtralogist.ui.review import MAX_REGIONS
+
+    ctl = Controller(service, service.specialties(), user=lambda: "dr_z")
+    value = lambda update: update["value"] if isinstance(update, dict) else update  # noqa: E731
+    out = dict(zip(TURN_KEYS, ctl.draft(new_session(), [str(png)], "Cough.", "", "", "small L effusion, heart nl",
+                                        "radiology")))
+    session = out["session"]
+    cid = session["case_id"]
+    regions = session["cases"][cid]["regions"]
+    texts = [value(out[f"region_{i}"]) or "" for i in range(MAX_REGIONS)]
+    texts[regions.index("heart")] = "Mild cardiomegaly."
+    texts[regions.index("bone")] = "Old healed right rib fracture."
+    runs = service.graph_runs
+    out = dict(zip(TURN_KEYS, ctl.save_edits(session, value(out["impression"]), *texts)))
+    assert service.graph_runs == runs + 1 and "Saved 2 edits" in out["status"]
+    session = out["session"]
+    texts[regions.index("mediastinal")] = "Normal mediastinal contours."
+    out = dict(zip(TURN_KEYS, ctl.sign(session, "Dr Z Example", value(out["impression"]), *texts)))
+    assert service.graph_runs == runs + 2 and "Saved 1 edit and signed" in out["status"]
+    final = service.get(cid).draft
+    assert final.is_signed and final.region_dict()["mediastinal"] == "Normal mediastinal contours."
+    events = service.audit.events(cid)
+    assert [e.action for e in events] == ["draft", "edit_region", "edit_region", "edit_region", "sign"]
+    assert {e.actor for e in events} == {"dr_z"}
+    assert service.actor_source is None  # the app did not change the shared service
