@@ -24,7 +24,7 @@ from typing import Any, Callable, Literal
 from langgraph.runtime import Runtime
 
 from pixtralogist.agents import chat
-from pixtralogist.agents.commands import Edits, Message, Sign
+from pixtralogist.agents.commands import Edits, Message, Sign, parse_command
 from pixtralogist.agents.runtime import AgentRuntime
 from pixtralogist.agents.state import AgentState, RouteRecord, Snapshot
 from pixtralogist.agents.types import ChatMessage, Citation
@@ -158,8 +158,6 @@ def verify(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:
 
 def review(state: AgentState) -> dict:
     from langgraph.types import interrupt
-
-    from pixtralogist.agents.commands import parse_command
 
     return {"pending": parse_command(interrupt({"kind": "review"})), "changed": False}
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -57,13 +57,10 @@ class Snapshot(BaseModel):
         return {"draft": self.draft, "impression_locked": self.impression_locked}
 
 
-Status = Literal["", "routing", "drafting", "review", "signed"]
-
-
 class AgentState(BaseModel):
     """One case's state (one LangGraph thread)."""
 
-    model_config = ConfigDict(extra="ignore", arbitrary_types_allowed=False)
+    model_config = ConfigDict(extra="ignore")
 
     case: Case | None = None
     route: RouteRecord | None = None
