@@ -38,14 +38,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from pixtralogist.core.errors import DataError
 
-__all__ = ["FREE_PAGES_KEPT", "Compaction", "SpaceReport", "checkpoint_bytes", "compact_signed", "compact_thread",
-           "prepare_new_sqlite", "reclaim_space", "signed_case_ids", "thread_ids"]
+__all__ = ["FREE_PAGES_KEPT", "Compaction", "SpaceReport", "checkpoint_bytes", "compact_signed",
+           "compact_signed_cases", "compact_thread", "prepare_new_sqlite", "reclaim_space", "signed_case_ids",
+           "thread_ids", "vacuum_to_incremental"]
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +236,33 @@ def compact_signed(store: Any, case_id: str) -> Compaction | None:
     except Exception:  # noqa: BLE001 - the sign-off stands; `pixtralogist maintenance compact` retries
         log.exception("case %s: checkpoint compaction failed; the case is kept uncompacted", case_id)
         return None
+
+
+def _latest_is_signed(saver: Any, case_id: str) -> bool:
+    tup = saver.get_tuple({"configurable": {"thread_id": case_id, "checkpoint_ns": ""}})
+    draft = (tup.checkpoint.get("channel_values") or {}).get("draft") if tup is not None else None
+    return isinstance(draft, dict) and draft.get("status") == "signed"
+
+
+def compact_signed_cases(store: Any, hold: Callable[[str], AbstractContextManager] | None = None
+                         ) -> tuple[list[Compaction], list[str]]:
+    """Compact every case the case list shows as signed and whose latest checkpoint holds a signed draft
+    (a data directory from before compaction, or a case whose compaction failed). Idempotent.
+
+    :param hold: the case lock (``CaseLocks.hold``) taken around each case, so a running app never acts on
+        a case while it is compacted.
+    :returns: the compactions, and the case ids skipped (the case list says signed, the checkpoint does not:
+        the app's recovery reconciles those at its next start).
+    """
+    done: list[Compaction] = []
+    skipped: list[str] = []
+    for case_id in signed_case_ids(store):
+        with (hold(case_id) if hold is not None else nullcontext()):
+            if not _latest_is_signed(store.saver, case_id):
+                skipped.append(case_id)
+                continue
+            done.append(compact_thread(store, case_id))
+    return done, skipped
 
 
 # --- SQLite space ------------------------------------------------------------------------------
