@@ -236,7 +236,8 @@ def build_graph(rt: AgentRuntime, checkpointer=None):
     def finalize(state: AgentState) -> dict:
         d = Draft.model_validate(state["draft"])
         signed = d.sign(state["sign_as"])
-        return {"draft": signed.model_dump(mode="json"), "status": "signed",
+        # a signed report has no undo: its undo states go (the edits stay in the feedback store)
+        return {"draft": signed.model_dump(mode="json"), "status": "signed", "history": [], "proposal": None,
                 "messages": [_msg("system", f"Signed by {signed.signed_by}.")]}
 
     def learn(state: AgentState) -> dict:

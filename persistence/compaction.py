@@ -51,9 +51,9 @@ __all__ = ["FREE_PAGES_KEPT", "Compaction", "SpaceReport", "checkpoint_bytes", "
 
 log = logging.getLogger(__name__)
 
-#: Free SQLite pages (4 KiB each) left in the file after a compaction, for the next cases' checkpoints
+#: Free SQLite pages (4 KiB each: 1 MiB) left in the file after a compaction, for the next cases' checkpoints
 #: to reuse without growing the file; the excess is returned to the operating system.
-FREE_PAGES_KEPT = 1024
+FREE_PAGES_KEPT = 256
 
 # Metadata keys LangGraph writes for threads whose graph uses a DeltaChannel (see PostgresSaver.prune).
 _DELTA_MARKERS = ("counters_since_delta_snapshot", "delta_writes_versioned")
