@@ -119,6 +119,7 @@ def test_signed_case_keeps_its_final_state_and_reads_the_same(storage, tmp_path)
         turn = svc.get(case_id)
         assert turn.status == "signed" and turn.version == signed.version and turn.draft == signed.draft
         assert turn.draft.region_dict()[region] == "Moderate left pleural effusion."
+        assert svc.graph.get_state(svc._config(case_id)).values["history"] == []  # no undo once signed
         assert {f: svc.export(case_id, f) for f in stable} == {f: before[f] for f in stable}
         assert {s.case_id: s.status for s in svc.list_cases()} == {case_id: "signed", still_open: "review"}
 
