@@ -323,3 +323,37 @@ def _driver(data: Path, png: Path, env: dict[str, str]) -> subprocess.Popen:
     """KILL_DRIVER over ReportingService(data) in a subprocess (stdin open for the test's "go")."""
     return subprocess.Popen([sys.executable, "-c", KILL_DRIVER, str(data), str(png)], cwd=REPO.parent, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_delta_channel_thread_is_refused_and_left_whole(caplog):
+    """A LangGraph DeltaChannel rebuilds its value from older checkpoints: compacting would lose it."""
+    from types import SimpleNamespace
+    from typing import Annotated, TypedDict
+
+    from langgraph.channels.delta import DeltaChannel
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.graph import END, START, StateGraph
+
+    from pixtralogist.core.errors import DataError
+    from pixtralogist.persistence.compaction import compact_signed, compact_thread
+
+    def extend(state, writes):
+        return list(state or []) + [x for w in writes for x in w]
+
+    g = StateGraph(TypedDict("S", {"items": Annotated[list, DeltaChannel(extend)]}))
+    g.add_node("a", lambda s: {"items": ["x"]})
+    g.add_node("b", lambda s: {"items": ["y"]})
+    g.add_edge(START, "a")
+    g.add_edge("a", "b")
+    g.add_edge("b", END)
+    saver = SqliteSaver(sqlite3.connect(":memory:", check_same_thread=False))
+    saver.setup()
+    app, cfg = g.compile(checkpointer=saver), {"configurable": {"thread_id": "t"}}
+    app.invoke({"items": ["s"]}, cfg)
+    n = saver.conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
+    with pytest.raises(DataError, match="DeltaChannel"):
+        compact_thread(saver, "t")
+    assert compact_signed(SimpleNamespace(saver=saver, compaction=True), "t") is None  # logged, never raised
+    assert "compaction failed" in caplog.text
+    assert saver.conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0] == n
+    assert app.get_state(cfg).values == {"items": ["s", "x", "y"]}
