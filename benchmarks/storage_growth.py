@@ -7,7 +7,7 @@ Then it prints, for the SQLite checkpointer (``agent.sqlite``):
 
 - the file size after a WAL checkpoint (TRUNCATE), per case;
 - the checkpoint rows' payload bytes (checkpoints + pending writes), per signed and per open case;
-- the median time to draft (``start``) of the first and the last 50 cases.
+- the median time to draft (``start``) of the first and the last 50 cases, and to sign.
 
 It runs twice by default: ``before`` (compaction off: main's behaviour before issue 15) and ``after``
 (a signed case is compacted at its sign-off, :mod:`pixtralogist.persistence.compaction`). ``--open``
@@ -52,6 +52,7 @@ class Pass:
     open_bytes: int
     draft_ms_first: float
     draft_ms_last: float
+    sign_ms: float
     seconds: float
 
     @property
@@ -80,6 +81,7 @@ def run_pass(name: str, n: int, work: Path, *, compact_signed: bool, compact_ope
     store = svc._checkpoints
     store.compaction = compact_signed
     draft_ms: list[float] = []
+    sign_ms: list[float] = []
     signed: list[str] = []
     opened: list[str] = []
     t_all = time.perf_counter()
@@ -100,8 +102,10 @@ def run_pass(name: str, n: int, work: Path, *, compact_signed: bool, compact_ope
                     if compact_open:
                         compact_thread(store, turn.case_id)
                 svc.edit_impression(turn.case_id, f"Impression reviewed for case {i}.")
+                t0 = time.perf_counter()
                 if svc.sign(turn.case_id, "Dr Ada Example").status != "signed":
                     raise SystemExit(f"case {i} was not signed")
+                sign_ms.append((time.perf_counter() - t0) * 1000)
                 signed.append(turn.case_id)
             else:
                 if compact_open:
@@ -117,7 +121,7 @@ def run_pass(name: str, n: int, work: Path, *, compact_signed: bool, compact_ope
     file_bytes = (data / "agent.sqlite").stat().st_size
     k = min(50, len(draft_ms))
     return Pass(name, n, len(signed), file_bytes, signed_bytes, open_bytes,
-                statistics.median(draft_ms[:k]), statistics.median(draft_ms[-k:]), seconds)
+                statistics.median(draft_ms[:k]), statistics.median(draft_ms[-k:]), statistics.median(sign_ms), seconds)
 
 
 def report(p: Pass) -> None:
@@ -125,7 +129,8 @@ def report(p: Pass) -> None:
     print(f"  agent.sqlite after WAL checkpoint: {p.file_bytes / 1e6:.2f} MB = {p.file_bytes / p.cases / 1024:.1f} KB "
           f"per case")
     print(f"  checkpoint rows: {p.per_signed / 1024:.1f} KB per signed case, {p.per_open / 1024:.1f} KB per open case")
-    print(f"  draft (start) median: first 50 {p.draft_ms_first:.0f} ms, last 50 {p.draft_ms_last:.0f} ms")
+    print(f"  draft (start) median: first 50 {p.draft_ms_first:.0f} ms, last 50 {p.draft_ms_last:.0f} ms; "
+          f"sign median {p.sign_ms:.0f} ms (with its compaction when on)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,9 +40,8 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
     if storage.checkpointer is None:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        from pixtralogist.persistence.sqlite import open_durable
-
         from pixtralogist.persistence.compaction import prepare_new_sqlite
+        from pixtralogist.persistence.sqlite import open_durable
 
         conn = open_durable(Path(data_dir) / "agent.sqlite", what="case store")
         prepare_new_sqlite(conn)  # a new file frees the pages of compacted cases (incremental vacuum)
