@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,19 +180,37 @@ def compact_thread(store_or_saver: Any, thread_id: str) -> Compaction:
     return Compaction(thread_id, before[0], after[0], before[1], after[1])
 
 
+@contextmanager
+def _no_fsync(conn: sqlite3.Connection) -> Iterator[None]:
+    """``synchronous=NORMAL`` for the block (the caller holds the saver's lock): in WAL mode a commit is
+    then atomic and never corrupts, but not forced to disk until the next durable commit. A compaction
+    lost to a power cut only brings the deleted history back, so it need not wait for an fsync."""
+    was = conn.execute("PRAGMA synchronous").fetchone()[0]
+    conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA synchronous={int(was)}")
+
+
 def _compact_sqlite(saver: Any, thread_id: str) -> None:
     conn: sqlite3.Connection = saver.conn
     with saver.lock:
         if conn.in_transaction:  # the sqlite3 module's implicit transaction of an earlier read
             conn.commit()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            _delete_superseded(conn, thread_id)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        with _no_fsync(conn):
+            _delete_in_one_transaction(conn, thread_id)
+
+
+def _delete_in_one_transaction(conn: sqlite3.Connection, thread_id: str) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _delete_superseded(conn, thread_id)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _delete_superseded(conn: sqlite3.Connection, thread_id: str) -> None:
@@ -294,8 +312,8 @@ def reclaim_space(store_or_saver: Any, *, keep: int = 0) -> SpaceReport:
         if mode == "incremental" and free > keep:
             if conn.in_transaction:
                 conn.commit()
-            # executescript steps the pragma to the end (a plain execute frees one page per step)
-            conn.executescript(f"PRAGMA incremental_vacuum({int(free - keep)})")
+            with _no_fsync(conn):  # executescript steps the pragma to the end (execute frees one page a step)
+                conn.executescript(f"PRAGMA incremental_vacuum({int(free - keep)})")
             left = conn.execute("PRAGMA freelist_count").fetchone()[0]
             released, free = free - left, left
         if conn.in_transaction:
