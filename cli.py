@@ -393,8 +393,88 @@ class AuditCommand(CommandGroup):
     subcommands = (AuditVerifyCommand, AuditSealCommand)
 
 
+class MaintenanceCompactCommand(Command):
+    name = "compact"
+    help = ("keep only the final checkpoint of every signed case (data folders from before the app did it "
+            "at each sign-off); safe while the app runs, and to run again")
+
+    def configure(self, p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", type=Path, default=None,
+                       help="the app's data folder (default: $PIXTRALOGIST_HOME, else ~/.pixtralogist)")
+        p.add_argument("--config", default=None, help="site configuration YAML (its storage: section)")
+        p.add_argument("--vacuum", action="store_true",
+                       help="SQLite: rewrite agent.sqlite once so that it shrinks now and after every "
+                            "later compaction (needs free disk space about its size; stop the app first)")
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    def run(self, args: argparse.Namespace) -> int:
+        from pixtralogist.agents.case_lock import CaseLocks
+        from pixtralogist.agents.service import default_data_dir, state_serializer
+        from pixtralogist.core.config import load_settings
+        from pixtralogist.core.errors import DataError
+        from pixtralogist.core.storage import StorageSettings
+        from pixtralogist.persistence import compaction
+        from pixtralogist.persistence.checkpoints import open_checkpoint_store
+
+        data_dir = args.data_dir or default_data_dir()
+        storage = getattr(load_settings(args.config), "storage", None) or StorageSettings.from_sources(None)
+        sqlite_file = data_dir / "agent.sqlite" if storage.checkpointer is None else None
+        if sqlite_file is not None and not sqlite_file.is_file():
+            raise DataError(f"no case store at {sqlite_file}; pass the app's --data-dir")
+        size_before = _store_size(sqlite_file)
+        store = open_checkpoint_store(data_dir, storage)
+        store.saver.serde = state_serializer()  # read the agent's typed checkpoints
+        locks = CaseLocks.open(data_dir, storage.database)
+        try:
+            done, skipped = compaction.compact_signed_cases(store, hold=locks.hold)
+            space = None
+            if sqlite_file is not None:
+                space = (compaction.vacuum_to_incremental(store) if args.vacuum
+                         else compaction.reclaim_space(store))
+                with store.saver.lock:
+                    store.saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            locks.close()
+            store.close()
+        result = {
+            "store": store.location, "signed_cases": len(done) + len(skipped),
+            "compacted": sum(c.changed for c in done), "skipped": skipped,
+            "checkpoints": [sum(c.checkpoints_before for c in done), sum(c.checkpoints_after for c in done)],
+            "pending_writes": [sum(c.writes_before for c in done), sum(c.writes_after for c in done)],
+            "file_bytes": [size_before, _store_size(sqlite_file)] if sqlite_file is not None else None,
+            "auto_vacuum": space.auto_vacuum if space is not None else None,
+        }
+        if args.json:
+            print(json.dumps(result, indent=2))
+            return 0
+        print(f"{store.location}: {result['compacted']} of {result['signed_cases']} signed cases compacted; "
+              f"checkpoints {result['checkpoints'][0]} -> {result['checkpoints'][1]}, "
+              f"pending writes {result['pending_writes'][0]} -> {result['pending_writes'][1]}")
+        for case_id in skipped:
+            print(f"skipped {case_id}: listed as signed, but its checkpoint is not (the app reconciles it at start)")
+        if sqlite_file is not None:
+            print(f"file {size_before:,} -> {result['file_bytes'][1]:,} bytes (auto_vacuum={space.auto_vacuum})")
+            if space.auto_vacuum == "none":
+                print("note: freed pages are reused by new cases, but the file does not shrink; "
+                      "run once with --vacuum (app stopped) to shrink it now and after every sign-off")
+        return 0
+
+
+def _store_size(path: Path | None) -> int:
+    """Bytes of a SQLite file with its write-ahead log."""
+    if path is None:
+        return 0
+    return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.is_file())
+
+
+class MaintenanceCommand(CommandGroup):
+    name = "maintenance"
+    help = "keep the data folder lean: compact signed cases' checkpoints"
+    subcommands = (MaintenanceCompactCommand,)
+
+
 COMMANDS: tuple[type[Command], ...] = (DraftCommand, SortRegionsCommand, PluginsCommand, DataCommand, ServeCommand,
-                                       ExportCommand, ModelsCommand, AuditCommand, EvalCommand,
+                                       ExportCommand, ModelsCommand, AuditCommand, MaintenanceCommand, EvalCommand,
                                        FinetuneCommand, LearnCommand, QualityCommand) + PACS_COMMANDS
 
 

@@ -183,7 +183,9 @@ def apply(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:
 
 def finalize(state: AgentState) -> dict:
     signed = state.draft.sign(state.sign_as)
-    return {"draft": signed, "status": "signed", "messages": [_msg("system", f"Signed by {signed.signed_by}.")]}
+    # a signed report has no undo: its undo states go (the edits stay in the feedback store)
+    return {"draft": signed, "status": "signed", "history": [], "proposal": None,
+            "messages": [_msg("system", f"Signed by {signed.signed_by}.")]}
 
 
 def learn(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:

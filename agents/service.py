@@ -49,6 +49,7 @@ from pixtralogist.core.models import Case, ExampleCase, Specialty
 from pixtralogist.core.plugins import PluginHost
 from pixtralogist.core.storage import StorageSettings
 from pixtralogist.persistence.checkpoints import CheckpointStore
+from pixtralogist.persistence.compaction import compact_signed
 from pixtralogist.persistence.identity import IdentityStore
 from pixtralogist.core.text import ensure_plain_case_text, ensure_plain_text
 
@@ -270,6 +271,8 @@ class ReportingService:
                 pause_point("service.after_sign")  # test-only; see pixtralogist.core.faults
             for action, detail in audit:
                 self._record(action, case_id, turn, actor, **detail)
+            if turn.status == "signed":  # the sign-off is complete: keep only the case's final checkpoint
+                compact_signed(self._checkpoints, case_id)
         return turn
 
     def recover(self) -> int:

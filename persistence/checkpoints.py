@@ -25,6 +25,8 @@ class CheckpointStore:
     cases: "Any"  # pixtralogist.persistence.case_index.CaseIndex
     location: str
     _close: Callable[[], None]
+    #: compact a case's checkpoints once its sign-off is complete (:mod:`pixtralogist.persistence.compaction`)
+    compaction: bool = True
 
     def close(self) -> None:
         self._close()
@@ -38,9 +40,11 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
     if storage.checkpointer is None:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
+        from pixtralogist.persistence.compaction import prepare_new_sqlite
         from pixtralogist.persistence.sqlite import open_durable
 
         conn = open_durable(Path(data_dir) / "agent.sqlite", what="case store")
+        prepare_new_sqlite(conn)  # a new file frees the pages of compacted cases (incremental vacuum)
         saver = SqliteSaver(conn)
         saver.setup()
         return CheckpointStore(saver, CaseIndex.sqlite(conn, saver.lock), str(Path(data_dir) / "agent.sqlite"),
