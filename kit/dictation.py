@@ -467,6 +467,12 @@ def _is_attachment(text: str) -> bool:
     return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
 
 
+def _bare_predicate(text: str) -> bool:
+    """Whether ``text`` is only a terse-statement predicate, with its adverbs ("notched", "mildly enlarged")."""
+    m = (_profile().predicate_re or _PRED_RE).match(text.strip())
+    return m is not None and not m.group("tail").strip()
+
+
 def _qualifier_only(text: str) -> bool:
     """Whether ``text`` is nothing but the lexicon's qualifier words (severity, temporality,
     certainty, morphology), sides, lobes, numbers and units."""
@@ -524,6 +530,9 @@ def _merge_lists(parts: list[str]) -> list[str]:
         conj = lead.group(0).strip().lower() if lead else ""
         if out and not conj and _is_attachment(part):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
+            continue
+        if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
+            out[-1] = f"{out[-1]} and {part}"  # "border ill-defined, notched": one subject, two predicates
             continue
         inner = _INNER_OR.match(part)
         if out and not conj and inner and _is_bare(inner.group(1)):

@@ -64,6 +64,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
     (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
+    (re.compile(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])"), " and "),  # "dotted + linear vessels"; not "ER+"
     (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
     (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
     (re.compile(r"\b1/52(?!\d)"), "1 week"), (re.compile(r"\b(\d{1,2})/52(?!\d)"), r"\1 weeks"),
@@ -72,10 +73,19 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_PRED_WORDS = {p.lower() for p in _DICTATION["predicates"]}
+_PRED_WORDS |= {k for k, v in LEXICON.abbreviations.items() if v.lower() in _PRED_WORDS}  # "irreg"
+_PRED = "(?:" + "|".join(sorted(map(re.escape, _PRED_WORDS), key=len, reverse=True)) + ")"
+_SUBJ = "(?:" + "|".join(sorted(map(re.escape, LEXICON.subjects), key=len, reverse=True)) + ")"
+#: "irregular, notched border": adjectives listed before their noun describe it together (not a
+#: bare "Irregular." and a "Notched border.")
+_COORDINATED = re.compile(rf"\b({_PRED})\s*,\s*(?=(?:{_PRED}\s*,\s*)*{_PRED}\s+{_SUBJ}\b)", re.I)
+
+
 def _rewrite(text: str) -> str:
     for rx, repl in _REWRITES:
         text = rx.sub(repl, text)
-    return text
+    return _COORDINATED.sub(r"\1 and ", text)
 
 
 def expand_shorthand(text: str) -> str:

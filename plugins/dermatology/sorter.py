@@ -204,7 +204,15 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
         body = _NEG_LEAD.sub("", body) if negated else body
         with_article = body
         body = _ARTICLE.sub("", body)
-        regions = _regions_of(body)
+        found = classify_rules(body)
+        regions = found.regions
+        if (found.source == "default" and not negated and last_region and lead not in ("and", "")
+                and parts.get(last_region)):
+            # a place or manner with no lesion word of its own describes the part before it:
+            # "irregular streaks at the periphery", "papules over the area"
+            prev = parts[last_region][-1].rstrip(".")
+            parts[last_region][-1] = _end(f"{prev} {lead} {with_article}")
+            continue
         if len(regions) == 1 or negated:
             region = min(regions, key=_ORDER.__getitem__)
             if regions == _OTHERS and last_region and lead in ("and", ""):

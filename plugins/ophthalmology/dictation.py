@@ -136,13 +136,32 @@ def _is_bare(text: str) -> bool:
     return 0 < len(text.split()) <= 4 and not _NEG_ANY.search(text)
 
 
+_DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:involving|sparing|spares|threatening|extending|affecting|"
+                             r"within|w/in|close\s+to|near|adjacent\s+to|encroaching)\b", re.I)
+_DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
+    | {a.lower() for a in _ADVERBS}
+_FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|x|and|or|the|of|in|at|to)\b|[^\w\s]", re.I)
+
+
+def _describes_previous(part: str) -> bool:
+    """A comma part that only describes the statement before it: its extent or place relative to
+    the fovea ("not involving fovea", "centre-involving"), or descriptor words, sizes and numbers only
+    ("large, confluent", "full thickness, ~400 um", "irregular")."""
+    if _DESCRIBING_LEAD.match(part):
+        return True
+    rest = _FILLER.sub(" ", part.lower())
+    words = rest.split()
+    return bool(words) and all(w in _DESCRIPTORS for w in words) and not _NEG_ANY.search(part)
+
+
 def _merge(parts: list[str]) -> list[str]:
     """Keep "no A, B or C" together; attach parts that name nothing to the part before them."""
     out: list[str] = []
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
-        if out and not conj and not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part):
+        if out and not conj and (_describes_previous(part) or (
+                not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part))):
             joiner = " and " if re.fullmatch(_PRED_WORD, part.strip(), re.I) and _SUBJECT_RE.match(out[-1]) else ", "
             out[-1] = f"{out[-1]}{joiner}{part}"
             continue
@@ -294,6 +313,19 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     return text + "."
 
 
+_EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>|<)\s*(OD|OS|RE|LE)\b", re.I)
+_EYE_WORD = {"od": "right eye", "re": "right eye", "os": "left eye", "le": "left eye"}
+
+
+def _compare_eyes(m: re.Match[str]) -> str:
+    """"OD > OS" -> "right eye greater than left eye" (both eyes, and which is worse)."""
+    rel = "greater than" if m.group(2) == ">" else "less than"
+    return f"{_EYE_WORD[m.group(1).lower()]} {rel} {_EYE_WORD[m.group(3).lower()]}"
+
+
+_LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes|r\s+eye|l\s+eye)\b(?!\s*[:\u2013\u2014-])")
+
+
 def parse_dictation(text: str | None) -> list[str]:
     """Full report sentences from dictation or shorthand (``[]`` for empty text).
 
@@ -307,17 +339,29 @@ def parse_dictation(text: str | None) -> list[str]:
     for line in clean_text(text).split("\n"):
         line = _HEADER.sub("", _BULLET.sub("", line))
         for segment, seg_eyes in _segments(line):
+            # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
+            # that name no eye, until another eye is named (as an "OD:" header does)
+            carried = seg_eyes
             for clause in _STRONG_SPLIT.split(segment):
+                clause = _EYE_COMPARE.sub(_compare_eyes, clause)
                 expanded = []
                 for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
                     exp, eyes, q = _expand(raw)
                     if exp:
-                        expanded.append((_hedged(exp) if q else exp, eyes))
-                for stmt in _merge([e for e, _ in expanded]):
+                        expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp)))
+                named = {eyes for _, eyes in expanded if eyes}
+                # one eye named in a sentence is the eye of its other parts ("OS BRVO, flame hemes, CME")
+                sentence_eyes = next(iter(named)) if len(named) == 1 else frozenset()
+                statements = _merge([e for e, _ in expanded])
+                for stmt in statements:
                     own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
-                    done = _finish(stmt, own or seg_eyes)
+                    done = _finish(stmt, own or sentence_eyes or carried)
                     if done:
                         out.append(done)
+                if named:
+                    whole_eye = len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE
+                    carried = sentence_eyes if (sentence_eyes and _LEADING_EYE.match(clause)
+                                                and not whole_eye) else seg_eyes
     return out
