@@ -352,12 +352,15 @@ def parse_dictation(text: str | None) -> list[str]:
                     if exp:
                         expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp)))
                 named = {eyes for _, eyes in expanded if eyes}
-                # one eye named in a sentence is the eye of its other parts ("OS BRVO, flame hemes, CME")
                 sentence_eyes = next(iter(named)) if len(named) == 1 else frozenset()
                 statements = _merge([e for e, _ in expanded])
+                before: frozenset[str] = frozenset()  # the eye of the last part that named one
                 for stmt in statements:
                     own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
-                    done = _finish(stmt, own or sentence_eyes or carried)
+                    # the parts after one that names an eye are about that eye ("OS BRVO, flame hemes, CME"),
+                    # not those before it ("media clear, C/D 0.4 OU")
+                    done = _finish(stmt, own or before or carried)
+                    before = own or before
                     if done:
                         out.append(done)
                 if named:
