@@ -181,8 +181,20 @@ def _merge(parts: list[str]) -> list[str]:
 # --- expansion -----------------------------------------------------------------------------------
 
 
+_WITH = re.compile(r"\bw/(?=\s)", re.I)
+
+
+def _followed_by(low: str, nxt: tuple[str, str] | None) -> str | None:
+    """The lexicon's ``context_abbreviations`` with ``followed_by``: "post" before "pole" is "posterior"."""
+    rule = lexicon.EYE.context_abbreviations.get(low)
+    if not rule or "followed_by" not in rule or nxt is None:
+        return None
+    return rule.get("expansion") if nxt[1].lower() in set(rule["followed_by"]) else None
+
+
 def _expand(text: str) -> tuple[str, frozenset[str], bool]:
     """Expand shorthand in one statement: (text, eyes named by eye tokens, trailing '?')."""
+    text = _WITH.sub("with ", text)  # "NVE w/ preretinal heme"
     toks = [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(text)]
     out: list[str] = []
     eyes: set[str] = set()
@@ -217,6 +229,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
                 out.append(" ")
         elif kind == "word" and low == "x" and prev is not None and prev[0] == "num" and nxt is not None and nxt[0] == "num":
             out.append(" x ")
+        elif kind == "word" and _followed_by(low, nxt):
+            out.append(_followed_by(low, nxt))
         elif kind in ("word", "slash"):
             exp = lexicon.EYE.expansion(low)
             if exp is None and kind == "slash" and low not in ("c/d", "a/v", "s/p", "w/o", "c/w", "h/o"):
@@ -258,13 +272,13 @@ def _subject_sentence(text: str) -> str | None:
     return f"{name} {verb} {body.lower()}{p.group('tail')}"
 
 
-_QUADRANTS = re.compile(r"(?<!\bin )(?<!\bof )(?<!\beach )\b(\d|one|two|three|four|all four|all)\s+(quadrants?)\b", re.I)
+_QUADRANTS = re.compile(r"(?<!\bin )(?<!\bof )(?<!\beach )(?<!\ball )\b(\d|one|two|three|four|all four|all)\s+(quadrants?)\b", re.I)
 _BARE_PLACE = re.compile(
     r"\b(to|at|near|of|in|involving|around)\s+(fovea|macula|disc|optic disc|periphery|arcades?)\b", re.I)
 _TRAILING_PLACE = re.compile(
-    r"(?P<head>\b(?:reduced|decreased|increased|enlarged|non-perfusion|hemorrhages?|exudates|microaneurysms|"
+    r"(?P<head>\b(?:reduced|decreased|increased|enlarged|non-perfusion|ha?emorrhages?|exudates|microaneurysms|drusen|"
     r"neovascularization|drop-?out|edema|density))\s+(?P<place>(?:(?:superior|inferior|nasal|temporal|central)\s+)?"
-    r"(?:SCP|DCP|macula|periphery|fovea|superficial capillary plexus|deep capillary plexus)\b)",
+    r"(?:SCP|DCP|macula|periphery|mid-?periphery|posterior pole|fovea|superficial capillary plexus|deep capillary plexus)\b)",
     re.I,
 )
 
