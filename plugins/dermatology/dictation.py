@@ -53,6 +53,9 @@ _SECTION = re.compile(
     + r")\s*[:\-]\s*",
     re.I,
 )
+#: "on dermoscopy, irregular dots": the rest of the sentence describes the dermoscopic appearance
+_ON_DERMOSCOPY = re.compile(r"(?:^|(?<=[;.,]))\s*(?:on|at|by|with|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*[:,]?\s*",
+                            re.I)
 _CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
 _SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_])|(?<=\d)\.\s+(?=[A-Z])")
 _DIAGNOSIS = word_re(*WORDS["diagnosis"])
@@ -65,6 +68,9 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
     (re.compile(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])"), " and "),  # "dotted + linear vessels"; not "ER+"
+    # a spaced dash between words closes a statement ("reticular pattern - benign"); "3 - 4 mm" stays
+    (re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])"), "; "),
+    (re.compile(r"\bseb\.?\s?k(?:s)?\b", re.I), "seborrhoeic keratosis"),
     (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
     (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
     (re.compile(r"\b1/52(?!\d)"), "1 week"), (re.compile(r"\b(\d{1,2})/52(?!\d)"), r"\1 weeks"),
@@ -98,6 +104,7 @@ def _sections(line: str) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     header, pos = None, 0
     marks = sorted([(m, _SECTION_REGION[m.group("label").lower()]) for m in _SECTION.finditer(line)]
+                   + [(m, "dermoscopy") for m in _ON_DERMOSCOPY.finditer(line)]
                    + [(m, None) for m in _CLINICAL.finditer(line)] + [(m, None) for m in _SENTENCE_END.finditer(line)],
                    key=lambda x: x[0].start())
     for m, section in marks:
