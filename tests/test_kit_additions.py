@@ -64,3 +64,17 @@ def test_lexicon_predicates_and_attachments(tmp_path):
     plain = load_lexicon(path, base=True).with_(dictation={})
     assert parse_dictation("trunk, grouped", lexicon=plain) == ["Trunk.", "Grouped."]
     assert parse_dictation("border irregular", lexicon=plain) == ["Border irregular."]
+
+
+def test_a_bare_predicate_after_a_subject_statement_joins_it(tmp_path):
+    """"border ill-defined, notched": one subject, two predicates, one sentence (no bare "Notched.");
+    a predicate after a statement that is not a subject statement stays its own sentence."""
+    from pixtralogist.kit import parse_dictation
+
+    path = tmp_path / "derm.yaml"
+    path.write_text("subjects:\n  border: {say: the border}\n  edges: {say: the edges, plural: true}\n"
+                    "dictation:\n  predicates: [ill-defined, notched, blurred, irregular]\n", encoding="utf-8")
+    lex = load_lexicon(path)
+    assert parse_dictation("border ill-defined, notched", lexicon=lex) == ["The border is ill-defined and notched."]
+    assert parse_dictation("edges irregular, blurred", lexicon=lex) == ["The edges are irregular and blurred."]
+    assert parse_dictation("papule, notched", lexicon=lex) == ["Papule.", "Notched."]

@@ -68,8 +68,6 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
     (re.compile(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])"), " and "),  # "dotted + linear vessels"; not "ER+"
-    # a spaced dash between words closes a statement ("reticular pattern - benign"); "3 - 4 mm" stays
-    (re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])"), "; "),
     (re.compile(r"\bseb\.?\s?k(?:s)?\b", re.I), "seborrhoeic keratosis"),
     (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
     (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
@@ -86,6 +84,11 @@ _SUBJ = "(?:" + "|".join(sorted(map(re.escape, LEXICON.subjects), key=len, rever
 #: "irregular, notched border": adjectives listed before their noun describe it together (not a
 #: bare "Irregular." and a "Notched border.")
 _COORDINATED = re.compile(rf"\b({_PRED})\s*,\s*(?=(?:{_PRED}\s*,\s*)*{_PRED}\s+{_SUBJ}\b)", re.I)
+
+
+#: A spaced dash between words closes a statement and its section ("reticular pattern - benign");
+#: "3 - 4 mm" stays.
+_DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 
 
 def _rewrite(text: str) -> str:
@@ -142,7 +145,7 @@ def parse_dictation(text: str | None) -> list[Statement]:
         return []
     out: list[Statement] = []
     for line in clean_text(text).split("\n"):
-        for header, chunk in _sections(line):
+        for header, chunk in _sections(_DASH.sub(". ", line)):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")
                 out.append(Statement(f"Plan: {plan}.", "impression"))

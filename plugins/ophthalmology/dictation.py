@@ -337,6 +337,16 @@ def _compare_eyes(m: re.Match[str]) -> str:
     return f"{_EYE_WORD[m.group(1).lower()]} {rel} {_EYE_WORD[m.group(3).lower()]}"
 
 
+def _list_then_eye(statements: list[str], expanded: list[tuple[str, frozenset[str]]]) -> bool:
+    """Whether a sentence is a list of lesions whose last item alone names the eye ("dot hems, MAs, CWS
+    OD"): then the eye is the whole list's. Not when an earlier item is a statement about a structure
+    ("media clear, C/D 0.4 OU")."""
+    eyed = [i for i, st in enumerate(statements) if any(eyes for e, eyes in expanded if e in st)]
+    if eyed != [len(statements) - 1]:
+        return False
+    return all(_is_bare(st) and _SUBJECT_RE.match(st) is None and _names_something(st) for st in statements[:-1])
+
+
 _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes|r\s+eye|l\s+eye)\b(?!\s*[:\u2013\u2014-])")
 
 
@@ -369,6 +379,8 @@ def parse_dictation(text: str | None) -> list[str]:
                 sentence_eyes = next(iter(named)) if len(named) == 1 else frozenset()
                 statements = _merge([e for e, _ in expanded])
                 before: frozenset[str] = frozenset()  # the eye of the last part that named one
+                if len(statements) > 1 and sentence_eyes and _list_then_eye(statements, expanded):
+                    before = sentence_eyes  # "dot hems, MAs, CWS OD": the eye closes the whole list
                 for stmt in statements:
                     own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
                     # the parts after one that names an eye are about that eye ("OS BRVO, flame hemes, CME"),
