@@ -173,14 +173,23 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
     if not matches:
         return None
     strong = {t for t, _, _ in matches if not t.startswith("weak:")}
+    last: str | None = None
     for tag, start, end in matches:
         region = tag[5:] if tag.startswith("weak:") else tag
         if tag == "weak:morphology" and strong and region not in strong:
             pos = end  # a generic noun ("lesion") beside specific words is their subject, not a statement
+            last = None
             continue
         if tag.startswith("weak:") and region not in strong:
             region = next(iter(sorted(strong, key=_ORDER.__getitem__)), region) if tag == "weak:others" else region
         gap = chunk[pos:start]
+        if region == last and out.get(region) and 0 < len(gap.split()) <= 2 and not re.search(r"[,;]", gap) \
+                and not _SIDE.search(gap):
+            # words between two parts of one region belong to it ("flat-topped papules", "soft ... papule")
+            out[region][-1] = (out[region][-1] + gap + chunk[start:end]).strip()
+            pos = end
+            continue
+        last = region
         pre = ""
         if region == "distribution_site":
             mm = _SITE_MODIFIERS.search(gap)
