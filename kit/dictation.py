@@ -11,7 +11,9 @@ What it does, in order (the words come from the lexicon; the steps are the same 
 2. Split into clauses on newlines, semicolons, sentence periods (not decimals, not "vs."),
    exclamation marks, then on commas (not inside numbers). A comma list closed by "or"/"nor"
    ("no eff, ptx, or consol") stays one sentence so the negation keeps its scope; a comma part
-   that only describes the statement before it (size, place, change, hedge) stays with it.
+   that only describes the statement before it (size, place, change, hedge) stays with it, and a
+   bare predicate after a terse subject statement is its second predicate ("border ill-defined,
+   notched" -> "The border is ill-defined and notched.").
 3. Expand shorthand with the lexicon's ``abbreviations`` (and its concepts' ``abbreviations``) and
    ``context_abbreviations`` (L/R/B only as laterality tokens, before a word and not after a
    number; "cm" after a number is centimetres; "?" is a hedge and becomes "possible").

@@ -131,11 +131,18 @@ def _interpretation_split(sentence: str) -> list[str]:
     return [m.group("finding").rstrip(" ,") + ".", dx[:1].upper() + dx[1:]]
 
 
+#: The patient's history ("FHx melanoma", "history of BCC"): other findings, never this lesion's diagnosis.
+_HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:personal )?history of|h/o|hx\b|previous|prior)",
+                      re.I)
+
+
 def _section_of(sentence: str, header: str | None) -> str | None:
     if header in ("impression", "plan"):
         return "impression"
     if header is not None:
         return header
+    if _HISTORY.match(sentence):
+        return "others"
     return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 
 

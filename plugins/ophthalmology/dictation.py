@@ -25,10 +25,16 @@ What it does, in order:
    the eye ("... in the right eye") when the statement has one, capitalise and
    end with a period.
 
-Every word it knows (shorthand, subjects, predicates, eye tokens) is the eye lexicon's data. It
-is the one piece of the plugin not yet on the kit: :func:`pixtralogist.kit.parse_dictation` has
-no per-eye sections ("OD: ... OS: ..."), eye predicates or "names nothing, stays with the
-statement before" yet, and measured worse on eye dictation (benchmarks/dictation.py).
+Which eye a statement is about (docs/kit.md, "Ophthalmology"): a header's eye holds to the next
+header; an eye a sentence opens with holds for the following sentences until another eye is named
+(not after a whole-eye statement, "OD nl"); in a sentence, parts after one that names an eye are
+about it, and a lesion list closed by an eye is the list's; a part naming another eye never merges
+into a statement; "C:D 0.6 OD 0.65 OS" is one statement per eye; "OD > OS" is "right eye greater
+than left eye"; "R eye" is an eye token.
+
+Every word it knows (shorthand, subjects, predicates, descriptor words, eye tokens) is the eye
+lexicon's data. It is the one piece of the plugin not yet on the kit: :func:`pixtralogist.kit.parse_dictation`
+has no per-eye sections ("OD: ... OS: ...") or eye carry-over yet.
 
 Negation and hedging words are always kept; nothing is made more certain than
 dictated and no eye is guessed. Any text - including text that looks like
