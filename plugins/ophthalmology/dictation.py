@@ -53,6 +53,9 @@ __all__ = ["parse_dictation"]
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
 _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|oct-?a?|octa)\s*:\s*", re.I)
+#: "Fundus OU:", "OCTA OD -": the study word before an eye header says nothing
+_STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
+                               r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
     r"(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-]\s+",
     re.I,
@@ -415,7 +418,7 @@ def parse_dictation(text: str | None) -> list[str]:
         return []
     out: list[str] = []
     for line in clean_text(text).split("\n"):
-        line = _HEADER.sub("", _BULLET.sub("", line))
+        line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", line)))
         for segment, seg_eyes in _segments(line):
             # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
             # that name no eye, until another eye is named (as an "OD:" header does)
