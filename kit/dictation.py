@@ -11,7 +11,9 @@ What it does, in order (the words come from the lexicon; the steps are the same 
 2. Split into clauses on newlines, semicolons, sentence periods (not decimals, not "vs."),
    exclamation marks, then on commas (not inside numbers). A comma list closed by "or"/"nor"
    ("no eff, ptx, or consol") stays one sentence so the negation keeps its scope; a comma part
-   that only describes the statement before it (size, place, change, hedge) stays with it.
+   that only describes the statement before it (size, place, change, hedge) stays with it, and a
+   bare predicate after a terse subject statement is its second predicate ("border ill-defined,
+   notched" -> "The border is ill-defined and notched.").
 3. Expand shorthand with the lexicon's ``abbreviations`` (and its concepts' ``abbreviations``) and
    ``context_abbreviations`` (L/R/B only as laterality tokens, before a word and not after a
    number; "cm" after a number is centimetres; "?" is a hedge and becomes "possible").
@@ -467,6 +469,12 @@ def _is_attachment(text: str) -> bool:
     return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
 
 
+def _bare_predicate(text: str) -> bool:
+    """Whether ``text`` is only a terse-statement predicate, with its adverbs ("notched", "mildly enlarged")."""
+    m = (_profile().predicate_re or _PRED_RE).match(text.strip())
+    return m is not None and not m.group("tail").strip()
+
+
 def _qualifier_only(text: str) -> bool:
     """Whether ``text`` is nothing but the lexicon's qualifier words (severity, temporality,
     certainty, morphology), sides, lobes, numbers and units."""
@@ -524,6 +532,9 @@ def _merge_lists(parts: list[str]) -> list[str]:
         conj = lead.group(0).strip().lower() if lead else ""
         if out and not conj and _is_attachment(part):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
+            continue
+        if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
+            out[-1] = f"{out[-1]} and {part}"  # "border ill-defined, notched": one subject, two predicates
             continue
         inner = _INNER_OR.match(part)
         if out and not conj and inner and _is_bare(inner.group(1)):

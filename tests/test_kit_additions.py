@@ -55,12 +55,30 @@ def test_lexicon_predicates_and_attachments(tmp_path):
     """dictation.predicates extends the terse predicates; dictation.attachments keeps a describing comma part."""
     from pixtralogist.kit import parse_dictation
 
-    path = tmp_path / "derm.yaml"
-    path.write_text("subjects:\n  border: {say: the border}\n"
-                    "dictation:\n  predicates: [irregular]\n  attachments: [grouped]\n", encoding="utf-8")
+    path = _write(tmp_path, "subjects:\n  border: {say: the border}\n"
+                  "dictation:\n  predicates: [irregular]\n  attachments: [grouped]\n")
     lex = load_lexicon(path)
     assert parse_dictation("border irregular", lexicon=lex) == ["The border is irregular."]
     assert parse_dictation("trunk, grouped", lexicon=lex) == ["Trunk, grouped."]
     plain = load_lexicon(path, base=True).with_(dictation={})
     assert parse_dictation("trunk, grouped", lexicon=plain) == ["Trunk.", "Grouped."]
     assert parse_dictation("border irregular", lexicon=plain) == ["Border irregular."]
+
+
+def test_a_bare_predicate_after_a_subject_statement_joins_it(tmp_path):
+    """"border ill-defined, notched": one subject, two predicates, one sentence (no bare "Notched.");
+    a predicate after a statement that is not a subject statement stays its own sentence."""
+    from pixtralogist.kit import parse_dictation
+
+    lex = load_lexicon(_write(tmp_path, "subjects:\n  border: {say: the border}\n  edges: {say: the edges, plural: true}\n"
+                              "dictation:\n  predicates: [ill-defined, notched, blurred, irregular]\n"))
+    assert parse_dictation("border ill-defined, notched", lexicon=lex) == ["The border is ill-defined and notched."]
+    assert parse_dictation("edges irregular, blurred", lexicon=lex) == ["The edges are irregular and blurred."]
+    assert parse_dictation("papule, notched", lexicon=lex) == ["Papule.", "Notched."]
+
+
+def _write(tmp_path, text: str):
+    """A lexicon file with ``text`` (a dermatology-like lexicon for the reader tests)."""
+    path = tmp_path / "derm.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -53,6 +53,9 @@ _SECTION = re.compile(
     + r")\s*[:\-]\s*",
     re.I,
 )
+#: "on dermoscopy, irregular dots": the rest of the sentence describes the dermoscopic appearance
+_ON_DERMOSCOPY = re.compile(r"(?:^|(?<=[;.,]))\s*(?:on|at|by|with|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*[:,]?\s*",
+                            re.I)
 _CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
 _SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_])|(?<=\d)\.\s+(?=[A-Z])")
 _DIAGNOSIS = word_re(*WORDS["diagnosis"])
@@ -64,6 +67,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
     (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
+    (re.compile(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])"), " and "),  # "dotted + linear vessels"; not "ER+"
+    (re.compile(r"\bseb\.?\s?k(?:s)?\b", re.I), "seborrhoeic keratosis"),
     (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
     (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
     (re.compile(r"\b1/52(?!\d)"), "1 week"), (re.compile(r"\b(\d{1,2})/52(?!\d)"), r"\1 weeks"),
@@ -72,10 +77,24 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_PRED_WORDS = {p.lower() for p in _DICTATION["predicates"]}
+_PRED_WORDS |= {k for k, v in LEXICON.abbreviations.items() if v.lower() in _PRED_WORDS}  # "irreg"
+_PRED = "(?:" + "|".join(sorted(map(re.escape, _PRED_WORDS), key=len, reverse=True)) + ")"
+_SUBJ = "(?:" + "|".join(sorted(map(re.escape, LEXICON.subjects), key=len, reverse=True)) + ")"
+#: "irregular, notched border": adjectives listed before their noun describe it together (not a
+#: bare "Irregular." and a "Notched border.")
+_COORDINATED = re.compile(rf"\b({_PRED})\s*,\s*(?=(?:{_PRED}\s*,\s*)*{_PRED}\s+{_SUBJ}\b)", re.I)
+
+
+#: A spaced dash between words closes a statement and its section ("reticular pattern - benign");
+#: "3 - 4 mm" stays.
+_DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
+
+
 def _rewrite(text: str) -> str:
     for rx, repl in _REWRITES:
         text = rx.sub(repl, text)
-    return text
+    return _COORDINATED.sub(r"\1 and ", text)
 
 
 def expand_shorthand(text: str) -> str:
@@ -88,6 +107,7 @@ def _sections(line: str) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     header, pos = None, 0
     marks = sorted([(m, _SECTION_REGION[m.group("label").lower()]) for m in _SECTION.finditer(line)]
+                   + [(m, "dermoscopy") for m in _ON_DERMOSCOPY.finditer(line)]
                    + [(m, None) for m in _CLINICAL.finditer(line)] + [(m, None) for m in _SENTENCE_END.finditer(line)],
                    key=lambda x: x[0].start())
     for m, section in marks:
@@ -111,11 +131,18 @@ def _interpretation_split(sentence: str) -> list[str]:
     return [m.group("finding").rstrip(" ,") + ".", dx[:1].upper() + dx[1:]]
 
 
+#: The patient's history ("FHx melanoma", "history of BCC"): other findings, never this lesion's diagnosis.
+_HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:personal )?history of|h/o|hx\b|previous|prior)",
+                      re.I)
+
+
 def _section_of(sentence: str, header: str | None) -> str | None:
     if header in ("impression", "plan"):
         return "impression"
     if header is not None:
         return header
+    if _HISTORY.match(sentence):
+        return "others"
     return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 
 
@@ -125,7 +152,7 @@ def parse_dictation(text: str | None) -> list[Statement]:
         return []
     out: list[Statement] = []
     for line in clean_text(text).split("\n"):
-        for header, chunk in _sections(line):
+        for header, chunk in _sections(_DASH.sub(". ", line)):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")
                 out.append(Statement(f"Plan: {plan}.", "impression"))

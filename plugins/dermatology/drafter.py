@@ -37,6 +37,7 @@ dermatology vocabulary for finding attributes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Sequence
 
@@ -112,7 +113,7 @@ class DictationDrafter(KitDrafter):
                 continue
             out.extend(Row(region, text, st.text) for region, text in
                        split_sentence(self.sorter, st.text, order, fallback, keep_unsplit_labels=False))
-        return out
+        return _join_bare_counts(out)
 
     def finding(self, row: Row, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
         """``size_mm`` is the largest stated dimension (the lesion diameter), except in dermoscopy."""
@@ -133,6 +134,26 @@ class DictationDrafter(KitDrafter):
         flags = coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated,
                                messages=_MESSAGES)
         return items, flags
+
+
+_BARE_COUNT = re.compile(r"^(?:multiple|several|numerous|scattered|solitary|single|isolated|few|many)\.?$", re.I)
+
+
+def _join_bare_counts(rows: list[Row]) -> list[Row]:
+    """A bare count ("Multiple.") split off one sentence joins the body site said in another
+    ("Multiple, right axilla."), so the site statement says how many lesions are there."""
+    sites = [i for i, r in enumerate(rows) if r.region == "distribution_site"]
+    bare = [i for i in sites if _BARE_COUNT.match(rows[i].text.strip())]
+    other = [i for i in sites if i not in bare]
+    if not bare or not other:
+        return rows
+    target = rows[other[0]]
+    words = ", ".join(rows[i].text.strip().rstrip(".") for i in bare)
+    joined = f"{words}, {target.text[:1].lower()}{target.text[1:]}"
+    out = [r for i, r in enumerate(rows) if i not in bare]
+    out[out.index(target)] = Row(target.region, joined, f"{' '.join(rows[i].sentence for i in bare)} {target.sentence}",
+                                 target.context)
+    return out
 
 
 #: Added to the core structured prompt for dermatology templates (the lexicon's ``dictation.model_instructions``).

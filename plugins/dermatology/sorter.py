@@ -82,6 +82,10 @@ def classify_rules(sentence: str) -> Classification:
             return Classification(frozenset({region}), "decide")
     hits = scan(sentence)
     strong = {tag for tag, _ in hits if not tag.startswith("weak:")}
+    if "distribution_site" not in strong and _loose_side(sentence or ""):
+        # a side names a body site even when the site's word is not in the lexicon ("R infrascapular")
+        strong.add("distribution_site")
+        hits = hits + [("distribution_site", _loose_side(sentence or ""))]
     if strong:
         return Classification(frozenset(strong), "rules", tuple(hits))
     weak = {tag[5:] for tag, _ in hits if tag.startswith("weak:")}
@@ -138,31 +142,72 @@ def _render(region: str, words: list[str], prep: str = "") -> str:
     return _end(_cap(phrase))
 
 
+_SIDE = re.compile(r"\b(?:left|right|bilateral(?:ly)?)\b", re.I)
+
+
+def _loose_side(text: str) -> str:
+    """The first side word ("left", "right", "bilateral") no lexicon rule has consumed, or ""."""
+    taken = [(s, e) for _, s, e in _matches(text)]
+    for m in _SIDE.finditer(text):
+        if not any(s <= m.start() < e for s, e in taken):
+            return m.group()
+    return ""
+
+
+def _site_words(gap: str) -> str:
+    """The words of an unclaimed gap from its first side word on ("right infrascapular"), or ""."""
+    m = _SIDE.search(gap)
+    if not m or re.search(r"[,;]", gap[m.start():]):
+        return ""
+    return gap[m.start():].strip()
+
+
 def _split_words(chunk: str) -> dict[str, list[str]] | None:
-    """A chunk naming several regions ('6 mm asymmetric pigmented macule left upper back') split by word."""
+    """A chunk naming several regions ('6 mm asymmetric pigmented macule left upper back') split by word.
+
+    A side with words the lexicon does not know ("right infrascapular") is still the body site: the
+    unclaimed words from the side on go to ``distribution_site``, never dropped."""
     out: dict[str, list[str]] = {}
     pos = 0
     matches = _matches(chunk)
     if not matches:
         return None
     strong = {t for t, _, _ in matches if not t.startswith("weak:")}
+    last: str | None = None
     for tag, start, end in matches:
         region = tag[5:] if tag.startswith("weak:") else tag
         if tag == "weak:morphology" and strong and region not in strong:
             pos = end  # a generic noun ("lesion") beside specific words is their subject, not a statement
+            last = None
             continue
         if tag.startswith("weak:") and region not in strong:
             region = next(iter(sorted(strong, key=_ORDER.__getitem__)), region) if tag == "weak:others" else region
         gap = chunk[pos:start]
+        if region == last and out.get(region) and 0 < len(gap.split()) <= 2 and not re.search(r"[,;]", gap) \
+                and not _SIDE.search(gap):
+            # words between two parts of one region belong to it ("flat-topped papules", "soft ... papule")
+            out[region][-1] = (out[region][-1] + gap + chunk[start:end]).strip()
+            pos = end
+            continue
+        last = region
         pre = ""
         if region == "distribution_site":
             mm = _SITE_MODIFIERS.search(gap)
             pre = mm.group(0) if mm else ""
+            pre = _site_words(gap) + " " if _site_words(gap) and len(_site_words(gap)) > len(pre.strip()) else pre
+        else:
+            site = _site_words(gap)
+            if site:
+                out.setdefault("distribution_site", []).append(site)
+                gap = ""
         mm2 = _MODIFIERS.search(gap[: len(gap) - len(pre)] if pre else gap)
         if mm2:
             pre = mm2.group(0) + pre
         out.setdefault(region, []).append((pre + chunk[start:end]).strip())
         pos = end
+    tail = _site_words(chunk[pos:])
+    if tail:
+        out.setdefault("distribution_site", []).append(tail)
     return out
 
 
@@ -204,10 +249,18 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
         body = _NEG_LEAD.sub("", body) if negated else body
         with_article = body
         body = _ARTICLE.sub("", body)
-        regions = _regions_of(body)
+        found = classify_rules(body)
+        regions = found.regions
+        if (found.source == "default" and not negated and last_region and lead not in ("and", "")
+                and parts.get(last_region)):
+            # a place or manner with no lesion word of its own describes the part before it:
+            # "irregular streaks at the periphery", "papules over the area"
+            prev = parts[last_region][-1].rstrip(".")
+            parts[last_region][-1] = _end(f"{prev} {lead} {with_article}")
+            continue
         if len(regions) == 1 or negated:
             region = min(regions, key=_ORDER.__getitem__)
-            if regions == _OTHERS and last_region and lead in ("and", ""):
+            if found.source == "default" and last_region and lead in ("and", ""):
                 region = last_region  # an unmatched tail ("... and lightly", "... to the touch") stays put
             if negated:
                 rendered = _end(f"No {body}")

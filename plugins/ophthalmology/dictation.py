@@ -25,10 +25,16 @@ What it does, in order:
    the eye ("... in the right eye") when the statement has one, capitalise and
    end with a period.
 
-Every word it knows (shorthand, subjects, predicates, eye tokens) is the eye lexicon's data. It
-is the one piece of the plugin not yet on the kit: :func:`pixtralogist.kit.parse_dictation` has
-no per-eye sections ("OD: ... OS: ..."), eye predicates or "names nothing, stays with the
-statement before" yet, and measured worse on eye dictation (benchmarks/dictation.py).
+Which eye a statement is about (docs/kit.md, "Ophthalmology"): a header's eye holds to the next
+header; an eye a sentence opens with holds for the following sentences until another eye is named
+(not after a whole-eye statement, "OD nl"); in a sentence, parts after one that names an eye are
+about it, and a lesion list closed by an eye is the list's; a part naming another eye never merges
+into a statement; "C:D 0.6 OD 0.65 OS" is one statement per eye; "OD > OS" is "right eye greater
+than left eye"; "R eye" is an eye token.
+
+Every word it knows (shorthand, subjects, predicates, descriptor words, eye tokens) is the eye
+lexicon's data. It is the one piece of the plugin not yet on the kit: :func:`pixtralogist.kit.parse_dictation`
+has no per-eye sections ("OD: ... OS: ...") or eye carry-over yet.
 
 Negation and hedging words are always kept; nothing is made more certain than
 dictated and no eye is guessed. Any text - including text that looks like
@@ -47,6 +53,9 @@ __all__ = ["parse_dictation"]
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
 _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|oct-?a?|octa)\s*:\s*", re.I)
+#: "Fundus OU:", "OCTA OD -": the study word before an eye header says nothing
+_STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
+                               r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
     r"(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-]\s+",
     re.I,
@@ -136,34 +145,94 @@ def _is_bare(text: str) -> bool:
     return 0 < len(text.split()) <= 4 and not _NEG_ANY.search(text)
 
 
-def _merge(parts: list[str]) -> list[str]:
-    """Keep "no A, B or C" together; attach parts that name nothing to the part before them."""
+_DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:involving|sparing|spares|threatening|extending|affecting|"
+                             r"within|w/in|close\s+to|near|adjacent\s+to|encroaching)\b", re.I)
+_DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
+    | {a.lower() for a in _ADVERBS}
+_FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|x|and|or|the|of|in|at|to)\b|[^\w\s]", re.I)
+
+
+def _describes_previous(part: str) -> bool:
+    """A comma part that only describes the statement before it: its extent or place relative to
+    the fovea ("not involving fovea", "centre-involving"), or descriptor words, sizes and numbers only
+    ("large, confluent", "full thickness, ~400 um", "irregular")."""
+    if _DESCRIBING_LEAD.match(part):
+        return True
+    rest = _FILLER.sub(" ", part.lower())
+    words = rest.split()
+    if not words:
+        return bool(re.search(r"\d", part))  # a value alone ("0.38 mm2")
+    return all(w in _DESCRIPTORS for w in words) and not _NEG_ANY.search(part)
+
+
+def _merge(parts: list[str], eyes: list[frozenset[str]] | None = None) -> list[str]:
+    return _merge_with_eyes(parts, eyes)[0]
+
+
+def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
+                     ) -> tuple[list[str], list[frozenset[str]]]:
+    """Keep "no A, B or C" together; attach parts that name nothing to the part before them (never a
+    part that names another eye than it: "wet AMD OS, dry OD" stays two statements)."""
     out: list[str] = []
-    for part in parts:
-        lead = _LEAD_CONJ.match(part)
-        conj = lead.group(0).strip().lower() if lead else ""
-        if out and not conj and not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part):
-            joiner = " and " if re.fullmatch(_PRED_WORD, part.strip(), re.I) and _SUBJECT_RE.match(out[-1]) else ", "
-            out[-1] = f"{out[-1]}{joiner}{part}"
+    out_eyes: list[frozenset[str]] = []  # the eyes each merged statement names
+    for k, part in enumerate(parts):
+        own = eyes[k] if eyes else frozenset()
+        other_eye = bool(out and own and out_eyes[-1] and own != out_eyes[-1])
+        before = len(out)
+        if other_eye and _describes_previous(part) and own < out_eyes[-1]:
+            # "FAZ enlarged OU, 0.38 mm2 OD, 0.36 OS": a value of one of the statement's eyes stays with
+            # it, each part saying its eye
+            head = out[-1] if lexicon.eyes_of(out[-1]) else f"{out[-1]} {_eye_phrase(out_eyes[-1])}"
+            out[-1] = f"{head}, {part} {_eye_phrase(own)}"
             continue
-        if not conj and re.search(r"\b(?:or|nor)\b", part, re.I) and len(part.split()) <= 6 and not _NEG_ANY.search(part):
-            conj = "or"  # "no MAs, hemes or NV": the last item carries the "or"
-        if out and conj in ("or", "nor"):
-            j = len(out) - 1
-            while j > 0 and _is_bare(out[j]):
-                j -= 1
-            if _NEG_START.match(out[j]):
-                out[j:] = [", ".join(out[j:] + [part])]
-                continue
-        out.append(part)
-    return out
+        _merge_one(out, part, other_eye)
+        if len(out) > before:
+            out_eyes.append(own)
+        else:  # joined to the last statement, or a list folded into one
+            out_eyes[len(out) - 1:] = [frozenset().union(own, *out_eyes[len(out) - 1:])]
+    return out, out_eyes
+
+
+def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
+    """Add one comma part to the merged statements (see :func:`_merge`)."""
+    lead = _LEAD_CONJ.match(part)
+    conj = lead.group(0).strip().lower() if lead else ""
+    if out and not conj and not other_eye and (_describes_previous(part) or (
+            not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part))):
+        joiner = " and " if re.fullmatch(_PRED_WORD, part.strip(), re.I) and _SUBJECT_RE.match(out[-1]) else ", "
+        out[-1] = f"{out[-1]}{joiner}{part}"
+        return
+    if not conj and re.search(r"\b(?:or|nor)\b", part, re.I) and len(part.split()) <= 6 and not _NEG_ANY.search(part):
+        conj = "or"  # "no MAs, hemes or NV": the last item carries the "or"
+    if out and conj in ("or", "nor"):
+        j = len(out) - 1
+        while j > 0 and _is_bare(out[j]):
+            j -= 1
+        if _NEG_START.match(out[j]):
+            out[j:] = [", ".join(out[j:] + [part])]
+            return
+    out.append(part)
 
 
 # --- expansion -----------------------------------------------------------------------------------
 
 
+_WITH = re.compile(r"\bw/(?=\s)", re.I)
+
+
+def _followed_by(low: str, nxt: tuple[str, str] | None) -> str | None:
+    """The lexicon's ``context_abbreviations`` with ``followed_by``: "post" before "pole" is "posterior"."""
+    rule = lexicon.EYE.context_abbreviations.get(low)
+    if not rule or "followed_by" not in rule:
+        return None
+    if nxt is not None and nxt[1].lower() in set(rule["followed_by"]):
+        return rule.get("expansion")
+    return rule.get("otherwise")
+
+
 def _expand(text: str) -> tuple[str, frozenset[str], bool]:
     """Expand shorthand in one statement: (text, eyes named by eye tokens, trailing '?')."""
+    text = _WITH.sub("with ", text)  # "NVE w/ preretinal heme"
     toks = [(m.lastgroup or "other", m.group()) for m in _TOKEN.finditer(text)]
     out: list[str] = []
     eyes: set[str] = set()
@@ -198,6 +267,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
                 out.append(" ")
         elif kind == "word" and low == "x" and prev is not None and prev[0] == "num" and nxt is not None and nxt[0] == "num":
             out.append(" x ")
+        elif kind == "word" and _followed_by(low, nxt):
+            out.append(_followed_by(low, nxt))
         elif kind in ("word", "slash"):
             exp = lexicon.EYE.expansion(low)
             if exp is None and kind == "slash" and low not in ("c/d", "a/v", "s/p", "w/o", "c/w", "h/o"):
@@ -235,17 +306,20 @@ def _subject_sentence(text: str) -> str | None:
         return None
     words = re.split(r"\s*(?:,|\band\b|&|/)\s*|\s+(?=" + _PRED_WORD + r"\b)", p.group("body").strip(), flags=re.I)
     words = [w for w in (w.strip() for w in words) if w]
+    for i in range(len(words) - 2, -1, -1):  # "mildly enlarged": an adverb stays with its predicate
+        if re.fullmatch("(?:" + "|".join(_ADVERBS) + ")", words[i], re.I):
+            words[i:i + 2] = [f"{words[i]} {words[i + 1]}"]
     body = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     return f"{name} {verb} {body.lower()}{p.group('tail')}"
 
 
-_QUADRANTS = re.compile(r"(?<!\bin )(?<!\bof )(?<!\beach )\b(\d|one|two|three|four|all four|all)\s+(quadrants?)\b", re.I)
+_QUADRANTS = re.compile(r"(?<!\bin )(?<!\bof )(?<!\beach )(?<!\ball )\b(\d|one|two|three|four|all four|all)\s+(quadrants?)\b", re.I)
 _BARE_PLACE = re.compile(
     r"\b(to|at|near|of|in|involving|around)\s+(fovea|macula|disc|optic disc|periphery|arcades?)\b", re.I)
 _TRAILING_PLACE = re.compile(
-    r"(?P<head>\b(?:reduced|decreased|increased|enlarged|non-perfusion|hemorrhages?|exudates|microaneurysms|"
+    r"(?P<head>\b(?:reduced|decreased|increased|enlarged|non-perfusion|ha?emorrhages?|exudates|microaneurysms|drusen|"
     r"neovascularization|drop-?out|edema|density))\s+(?P<place>(?:(?:superior|inferior|nasal|temporal|central)\s+)?"
-    r"(?:SCP|DCP|macula|periphery|fovea|superficial capillary plexus|deep capillary plexus)\b)",
+    r"(?:SCP|DCP|macula|periphery|mid-?periphery|posterior pole|fovea|superficial capillary plexus|deep capillary plexus)\b)",
     re.I,
 )
 
@@ -294,6 +368,45 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     return text + "."
 
 
+_EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>|<)\s*(OD|OS|RE|LE)\b", re.I)
+_EYE_WORD = {"od": "right eye", "re": "right eye", "os": "left eye", "le": "left eye"}
+
+
+def _compare_eyes(m: re.Match[str]) -> str:
+    """"OD > OS" -> "right eye greater than left eye" (both eyes, and which is worse)."""
+    rel = "greater than" if m.group(2) == ">" else "less than"
+    return f"{_EYE_WORD[m.group(1).lower()]} {rel} {_EYE_WORD[m.group(3).lower()]}"
+
+
+def _list_then_eye(statements: list[str], stmt_eyes: list[frozenset[str]]) -> bool:
+    """Whether a sentence is a list of lesions whose last item alone names the eye ("dot hems, MAs, CWS
+    OD"): then the eye is the whole list's. Not when an earlier item is a statement about a structure
+    ("media clear, C/D 0.4 OU")."""
+    eyed = [i for i, eyes in enumerate(stmt_eyes) if eyes]
+    if not eyed or eyed[0] == 0:
+        return False
+    return all(_is_bare(st) and _SUBJECT_RE.match(st) is None and _names_something(st) for st in statements[:eyed[0]])
+
+
+_LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes|r\s+eye|l\s+eye)\b(?!\s*[:\u2013\u2014-])")
+
+
+#: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
+_VALUE_PER_EYE = re.compile(
+    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
+    r"\s*(?:,|;|and|&)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+#: "R eye clear": the eye said as a side and "eye" is an eye token like "OD"
+_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])", re.I)
+
+
+def _per_eye_values(m: re.Match[str]) -> str:
+    return f"{m.group('subj')} {m.group('v1')} {m.group('e1')}, {m.group('subj')} {m.group('v2')} {m.group('e2')}"
+
+
+def _side_eye(m: re.Match[str]) -> str:
+    return "OD" if m.group("r") else "OS"
+
+
 def parse_dictation(text: str | None) -> list[str]:
     """Full report sentences from dictation or shorthand (``[]`` for empty text).
 
@@ -305,19 +418,36 @@ def parse_dictation(text: str | None) -> list[str]:
         return []
     out: list[str] = []
     for line in clean_text(text).split("\n"):
-        line = _HEADER.sub("", _BULLET.sub("", line))
+        line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", line)))
         for segment, seg_eyes in _segments(line):
+            # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
+            # that name no eye, until another eye is named (as an "OD:" header does)
+            carried = seg_eyes
             for clause in _STRONG_SPLIT.split(segment):
+                clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
+                clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
                 expanded = []
                 for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
                     exp, eyes, q = _expand(raw)
                     if exp:
-                        expanded.append((_hedged(exp) if q else exp, eyes))
-                for stmt in _merge([e for e, _ in expanded]):
-                    own = frozenset().union(*(eyes for e, eyes in expanded if e in stmt))
-                    done = _finish(stmt, own or seg_eyes)
+                        expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp)))
+                named = {eyes for _, eyes in expanded if eyes}
+                sentence_eyes = next(iter(named)) if len(named) == 1 else frozenset()
+                statements, stmt_eyes = _merge_with_eyes([e for e, _ in expanded], [eyes for _, eyes in expanded])
+                before: frozenset[str] = frozenset()  # the eye of the last part that named one
+                if len(statements) > 1 and sentence_eyes and _list_then_eye(statements, stmt_eyes):
+                    before = sentence_eyes  # "dot hems, MAs, CWS OD": the eye is the whole list's
+                for stmt, own in zip(statements, stmt_eyes):
+                    # the parts after one that names an eye are about that eye ("OS BRVO, flame hemes, CME"),
+                    # not those before it ("media clear, C/D 0.4 OU")
+                    done = _finish(stmt, own or before or carried)
+                    before = own or before
                     if done:
                         out.append(done)
+                if named:
+                    whole_eye = len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE
+                    carried = sentence_eyes if (sentence_eyes and _LEADING_EYE.match(clause)
+                                                and not whole_eye) else seg_eyes
     return out

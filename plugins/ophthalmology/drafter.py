@@ -78,7 +78,8 @@ class EyeDictationDrafter(KitDrafter):
                      for f in findings if not f.is_default]
         drafted = drafted_grades(described, stated, diabetic=getattr(statements, "diabetic", False))
         items = impression_from_findings(findings, template, hedge_re=self.hedge_re,
-                                         include=lambda f: f.abnormal or _graded(f), first=_graded)
+                                         include=lambda f: f.abnormal or _graded(f) or _diagnosis(f),
+                                         first=lambda f: _graded(f) or _diagnosis(f))
         seen = {i.lower() for i in stated + drafted}
         impression, truncated = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
         recs = [s.text for s in statements if s.kind == "recommendation"]
@@ -91,6 +92,11 @@ class _Dictation(list):
     """The triaged statements, and whether the case is diabetic (the ICDR grade applies)."""
 
     diabetic: bool = False
+
+
+def _diagnosis(f: Finding) -> bool:
+    """A statement that names a diagnosis ("Central retinal vein occlusion in the right eye")."""
+    return bool(lexicon.DIAGNOSIS_RE.search(f.text))
 
 
 def _graded(f: Finding) -> bool:

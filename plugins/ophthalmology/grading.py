@@ -32,7 +32,8 @@ from pixtralogist.kit import base_cues
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = [
-    "GRADE_NAMES", "Derived", "Described", "LesionMention", "StatedGrade", "derive", "drafted_grades", "grade_name",
+    "GRADE_NAMES", "Derived", "Described", "LesionMention", "StatedGrade", "derive", "dr_typical", "drafted_grades",
+    "grade_name",
     "is_grade_statement", "lesion_mentions", "scope", "stated_grades",
 ]
 
@@ -99,6 +100,17 @@ DR_LESIONS = ("microaneurysm", "hemorrhage", "hard_exudate", "cotton_wool_spot",
               "neovascularization", "vitreous_hemorrhage", "preretinal_hemorrhage")
 #: lesions that point to diabetic retinopathy on their own (others need a diabetic context)
 DR_SPECIFIC = ("microaneurysm", "venous_beading", "irma")
+#: dot-blot (deep intraretinal) hemorrhages are the diabetic pattern too, unlike flame hemorrhages
+DR_TYPICAL_RE = re.compile(r"\bdot[- ]?(?:and[- ])?blot\b", re.I)
+
+
+def dr_typical(derived: "Derived", sentences: Iterable["Described"]) -> bool:
+    """Whether the lesions described point to diabetic retinopathy without a diabetic context: a lesion
+    of :data:`DR_SPECIFIC` or a (non-negated) dot-blot hemorrhage."""
+    if derived.lesions & set(DR_SPECIFIC):
+        return True
+    return any(m.lesion == "hemorrhage" and not m.negated and DR_TYPICAL_RE.search(m.text)
+               for s in sentences for m in lesion_mentions(s.text))
 
 #: Negation, hedging and temporality: the kit's cue rules with the eye lexicon's additions.
 _CUES = base_cues().extend(lexicon.EYE.cues)
@@ -175,6 +187,14 @@ def _mention(lesion: str, text: str, start: int, end: int) -> LesionMention:
     )
 
 
+#: What would make an undecided 4-2-1 element severe, said as a condition ("if the IRMA is prominent").
+SEVERE_IF = {
+    "hemorrhage": "there are more than 20 intraretinal hemorrhages in each of 4 quadrants",
+    "venous_beading": "venous beading is definite in 2 or more quadrants",
+    "irma": "the IRMA is prominent",
+}
+
+
 def lesion_level(m: LesionMention) -> tuple[int, str | None]:
     """(ICDR level this one lesion supports, a detail to state when the 4-2-1 element is undecided)."""
     if m.lesion in ("neovascularization", "vitreous_hemorrhage", "preretinal_hemorrhage"):
@@ -211,6 +231,8 @@ class Derived:
     drivers: list[tuple[str, str, str | None]] = field(default_factory=list)  # (lesion, sentence, finding id)
     details: list[str] = field(default_factory=list)
     lesions: set[str] = field(default_factory=set)
+    #: conditions that would raise the level to severe NPDR (the undecided 4-2-1 elements)
+    severe_if: list[str] = field(default_factory=list)
 
     @property
     def has_dr_lesions(self) -> bool:
@@ -255,6 +277,8 @@ def derive(sentences: Iterable[Described]) -> dict[str, Derived]:
                     d.drivers.append((m.lesion, s.text, s.finding_id))
                 if detail and detail not in d.details:
                     d.details.append(detail)
+                    if not m.uncertain and m.lesion in SEVERE_IF and SEVERE_IF[m.lesion] not in d.severe_if:
+                        d.severe_if.append(SEVERE_IF[m.lesion])
     for d in out.values():
         d.possible = max(d.possible, d.definite)
     return out
@@ -303,12 +327,17 @@ def stated_grades(items: Iterable[str]) -> list[StatedGrade]:
     return out
 
 
+_CONDITIONAL = re.compile(r"^(?:\s+in\s+the\s+(?:right|left)\s+eye|\s+in\s+both\s+eyes)?\s+(?:if|when|should)\b", re.I)
+
+
 def _grade_in(clause: str) -> tuple[int, int, str, bool] | None:
     for (low, high), rx in GRADE_PATTERNS:
         for m in rx.finditer(clause):
             before = clause[:m.start()]
             if (low, high) != (0, 0) and NEGATED_GRADE_RE.search(before):
                 continue  # "no PDR", "without proliferative retinopathy"
+            if _CONDITIONAL.match(clause[m.end():]):
+                continue  # "severe NPDR if the IRMA is prominent" states no grade
             uncertain = "uncertain" in _CUES.modifiers(clause, [(m.start(), m.end())])[0]
             return low, high, m.group(), uncertain
     return None
@@ -338,7 +367,7 @@ def drafted_grades(sentences: Iterable[Described], stated: Iterable[str], *, dia
     """
     sentences = list(sentences)
     derived = derive(sentences)
-    relevant = derived["any"].has_dr_lesions and (diabetic or bool(derived["any"].lesions & set(DR_SPECIFIC)))
+    relevant = derived["any"].has_dr_lesions and (diabetic or dr_typical(derived["any"], sentences))
     if not relevant:
         return []
     grades = stated_grades(stated)
@@ -354,5 +383,8 @@ def drafted_grades(sentences: Iterable[Described], stated: Iterable[str], *, dia
             text = GRADE_WORDS[d.definite][0].upper() + GRADE_WORDS[d.definite][1:] + where
         if d.definite < d.possible and d.definite:
             text += f"; {GRADE_WORDS[d.possible]} if the possible finding is confirmed"
+        elif d.definite == 2 and d.possible == 2 and d.severe_if:
+            # an undecided 4-2-1 element: say what would make it severe rather than guess
+            text += f"; {GRADE_WORDS[3]} if {' or '.join(d.severe_if)}"
         out.append(f"{text} ({DRAFTED_NOTE}).")
     return out

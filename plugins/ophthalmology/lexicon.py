@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pixtralogist.kit import Lexicon, LexiconSorter, load_lexicon
 
-__all__ = ["DIABETIC_CONTEXT_RE", "EYE", "LESION_RES", "NLP_TERMS", "eyes_of", "laterality_of", "lexicon_for",
+__all__ = ["DIABETIC_CONTEXT_RE", "DIAGNOSIS_RE", "EYE", "LESION_RES", "NLP_TERMS", "eyes_of", "laterality_of", "lexicon_for",
            "sorter_for"]
 
 _DIR = Path(__file__).resolve().parent / "data" / "lexicon"
@@ -95,3 +95,5 @@ LESION_RES: dict[str, re.Pattern[str]] = {
 #: Choroidal neovascularization belongs to other diseases: never a PDR sign.
 CNV_RE = re.compile("|".join(EYE.concept("choroidal_neovascularization").patterns), re.I)
 DIABETIC_CONTEXT_RE = re.compile(r"\b(?:" + "|".join(EYE.data["diabetic_context"]) + r")\b", re.I)
+#: Diagnoses an impression leads with, after the ICDR grades (``data.diagnoses``).
+DIAGNOSIS_RE = re.compile(r"\b(?:" + "|".join(EYE.data["diagnoses"]) + r")\b", re.I)

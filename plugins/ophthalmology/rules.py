@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from pixtralogist.core.models import Case, Draft, Flag, GuidelineSnippet, Template
 from pixtralogist.plugins.ophthalmology import lexicon
 from pixtralogist.plugins.ophthalmology.grading import (
-    DR_SPECIFIC,
     DRAFTED_NOTE,
-    Described,
     Derived,
+    Described,
     derive,
+    dr_typical,
     lesion_mentions,
     scope as _scope,
     stated_grades,
@@ -115,7 +115,7 @@ def check_icdr(draft: Draft, case: Case, template: Template, snippets: dict[str,
     described = [Described(s.text, s.eyes, s.finding_id) for s in sentences]
     derived = derive(described)
     stated = stated_grades(draft.impression)
-    dr_specific = bool(derived["any"].lesions & set(DR_SPECIFIC))
+    dr_specific = dr_typical(derived["any"], described)
     relevant = derived["any"].has_dr_lesions and (dr_specific or diabetic_context(draft, case))
     if not relevant and not stated:
         return []
