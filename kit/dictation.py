@@ -347,6 +347,10 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     )
                 if not ok and is_letter and nxt is None and prev is not None and prev[1].lower() in {"the", "on", "to"}:
                     ok = True  # "effusion on the L", "shift to L"
+                if (not ok and is_letter and low in "lr" and nxt is None and prev is not None and prev[0] == "word"
+                        and len(prev[1]) > 2 and prev[1].lower() not in _UNITS):
+                    out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
+                    continue
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
                         and toks[i + 1][0] == "ws" and i > 0:
                     ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs" (not "L1", not a leading "L 5")

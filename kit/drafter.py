@@ -191,7 +191,10 @@ class KitDrafter(DictationDraftBase):
             parts = tail.split(", ") if tail else []
             if parts and all(len(p.split()) <= _SHORT and self.extractor.is_qualifier(p) for p in parts):
                 regs = set(sorter.classify(head)) & names
-                if len(regs) == 1:
+                catch_all = getattr(sorter, "catch_all", None) or "others"
+                # a head the sorter only gives the catch-all ("Filling defect") takes the region its
+                # tail names ("..., consistent with venous sinus thrombosis"): see the whole sentence
+                if len(regs) == 1 and (regs != {catch_all} or not set(sorter.classify(text)) & names - regs):
                     out.append(Row(next(iter(regs)), text, text))
                     continue
             out.extend(super().rows([text], template))
