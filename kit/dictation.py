@@ -471,6 +471,18 @@ def _is_attachment(text: str) -> bool:
     return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
 
 
+_HEDGED_PART = re.compile(r"^(?:possible|probable|questionable|query|suspected|presumed|presumably)\s+\S", re.I)
+
+
+def _is_hedged_diagnosis(text: str, before: str) -> bool:
+    """A comma part that hedges a diagnosis the finding before it suggests ("L temporal mass, ?GBM":
+    "possible glioblastoma"): it names no finding word of the vocabulary (a separate finding such as
+    "possible effusion" stays a statement of its own) and the statement before it is not negated
+    (the hedge never falls under its negation)."""
+    return (_HEDGED_PART.match(text) is not None and not _mentions_finding(text) and not _NEG_ANY_RE.search(before)
+            and _subject_sentence(before, False) is None and _subject_sentence(text, False) is None)
+
+
 def _qualifier_only(text: str) -> bool:
     """Whether ``text`` is nothing but the lexicon's qualifier words (severity, temporality,
     certainty, morphology), sides, lobes, numbers and units."""
@@ -526,7 +538,7 @@ def _merge_lists(parts: list[str]) -> list[str]:
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
-        if out and not conj and _is_attachment(part):
+        if out and not conj and (_is_attachment(part) or _is_hedged_diagnosis(part, out[-1])):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
             continue
         inner = _INNER_OR.match(part)

@@ -48,6 +48,7 @@ _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
 _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
                       r"skin|nipple|side|mrm|tm|ssm|nsm)\b", re.I)  # "G3 L breast": a side even after a number
+_SIDE_CLOCK = re.compile(r"\s+\d{1,2}(?::[03]0)?\s*(?:o['\u2019]?\s?clock\b|:[03]0\b)", re.I)  # "L 3 o'clock", "R 12:00"
 _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla)$", re.I)  # "Lumpectomy L"
 _HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
@@ -61,7 +62,7 @@ def _expand_token(m: re.Match, text: str) -> str:
         after = text[m.end():]
         before = text[: m.start()].rstrip()
         if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)) \
-                or (re.match(r"\s*$", after) and _SIDE_AFTER.search(before)):
+                or (re.match(r"\s*$", after) and _SIDE_AFTER.search(before)) or _SIDE_CLOCK.match(after):
             return _SIDE[low]
         return word
     expansion = LEXICON.expansion(low)

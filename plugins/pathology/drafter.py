@@ -50,6 +50,7 @@ PATHOLOGY_INSTRUCTION: str = LEXICON.dictation["model_instruction"]
 _ZERO_NODES = re.compile(r"(?<![\d.])0\s*(?:of|/)\s*\d+|\b(?:no|none of the|zero)\b[^.]*\bnodes?\b|\bnegative\b", re.I)
 #: Elements that describe the specimen rather than a finding: never "abnormal".
 _DESCRIPTIVE = frozenset({"procedure", "site", "laterality"})
+_BREAST_SIDE = re.compile(r"\b(left|right)\s+breast\b", re.I)
 _NODE_POSITIVE = re.compile(r"(?<![\d.])[1-9]\d*\s*(?:of|/)\s*\d+|\bpositive\b|\bmetasta", re.I)
 
 _MESSAGES = CoverageMessages(
@@ -130,6 +131,11 @@ class SynopticDictationDrafter(KitDrafter):
                 side = laterality_of(f.text)
                 if side:
                     sides.setdefault(side, region)
+        if not sides:  # "IDC R breast 1.6 cm": the side of the breast named in another element
+            for region, found in by_region.items():
+                for f in found:
+                    for m in _BREAST_SIDE.finditer(f.text):
+                        sides.setdefault(m.group(1).lower(), region)
         if len(sides) == 1:
             side, region = next(iter(sides.items()))
             return (side, region) if side in ("left", "right") else None
