@@ -347,7 +347,8 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     )
                 if not ok and is_letter and nxt is None and prev is not None and prev[1].lower() in {"the", "on", "to"}:
                     ok = True  # "effusion on the L", "shift to L"
-                if (not ok and is_letter and low in "lr" and nxt is None and prev is not None and prev[0] == "word"
+                if (not ok and is_letter and low in "lr" and (nxt is None or nxt[1] == ":") and prev is not None
+                        and prev[0] == "word"
                         and len(prev[1]) > 2 and prev[1].lower() not in _UNITS):
                     out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
                     continue
@@ -370,7 +371,9 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
             continue
         if kind == "slash":
             exp = _expand_word(tok)
-            if exp is None:
+            if exp is None and nxt is not None and nxt[0] == "num":
+                exp = f"{tok.upper()} ratio"  # "RV/LV 1.2": a ratio, in its shorthand
+            elif exp is None:
                 parts = tok.split("/")
                 words = [_expand_word(p) for p in parts]
                 if all(w is not None and " " in w for w in words):
@@ -486,16 +489,22 @@ def _is_hedged_diagnosis(text: str, before: str) -> bool:
 def _qualifier_only(text: str) -> bool:
     """Whether ``text`` is nothing but the lexicon's qualifier words (severity, temporality,
     certainty, morphology), sides, lobes, numbers and units."""
-    rx = _qualifier_re(_profile().lexicon)
+    lexicon = _profile().lexicon
+    rx = _qualifier_re(lexicon)
     if rx is None or not rx.search(text):
         return False
-    return not _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
+    rest = _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
+    anatomy = _qualifier_re(lexicon, "anatomy") if rest else None
+    if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
+        rest = _QUALIFIER_FILLER.sub(" ", anatomy.sub(" ", rest)).strip()
+    return not rest
 
 
 @lru_cache(maxsize=64)
-def _qualifier_re(lexicon: Lexicon) -> re.Pattern[str] | None:
+def _qualifier_re(lexicon: Lexicon, kind: str = "qualifier") -> re.Pattern[str] | None:
+    """The synonyms and patterns of the lexicon's concepts of ``kind`` (qualifiers by default)."""
     alts = []
-    for c in lexicon.of_kind("qualifier"):
+    for c in lexicon.of_kind(kind):
         alts += [r"\s+".join(re.escape(w) for w in t.lower().split()).replace(r"\-", r"[-\s]?") for t in c.synonyms]
         alts += list(c.patterns)
     alts.sort(key=len, reverse=True)
