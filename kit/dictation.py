@@ -452,7 +452,8 @@ _COMPARISON_ONLY = re.compile(
 # words a qualifier-only part may hold besides the lexicon's qualifiers (sides, lobes, numbers, units)
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
-    r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+    r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
+    r"appearance|morphology|component|components|in nature|in appearance)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 
 
 def _mentions_finding(text: str) -> bool:
@@ -474,6 +475,8 @@ def _is_attachment(text: str) -> bool:
     return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
 
 
+#: A comma part that goes on with what the finding before it has ("thalamic hematoma, w/ IVH").
+_WITH_START = re.compile(r"^(?:with|along with|together with)\s+\S", re.I)
 _HEDGED_PART = re.compile(r"^(?:possible|probable|questionable|query|suspected|presumed|presumably)\s+\S", re.I)
 
 
@@ -547,7 +550,9 @@ def _merge_lists(parts: list[str]) -> list[str]:
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
-        if out and not conj and (_is_attachment(part) or _is_hedged_diagnosis(part, out[-1])):
+        if out and not conj and (_is_attachment(part) or _is_hedged_diagnosis(part, out[-1])
+                                 or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
+                                     and _subject_sentence(out[-1], False) is None)):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
             continue
         inner = _INNER_OR.match(part)
@@ -736,7 +741,7 @@ def _parse(text: str) -> list[str]:
     for parts in _clauses(text):
         expanded: list[tuple[str, bool]] = []
         for raw in parts:
-            if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 3:
+            if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 3 and len(raw.split()) > 1:
                 raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
             exp, q = _expand_tokens(raw)
             if exp or q:

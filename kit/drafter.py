@@ -88,7 +88,7 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
 
     out: list[Statement] = []
     for s in sentences:
-        if recommend is not None and (recommend.match(s) or (
+        if recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and context.search(s) and not has_finding(s):
@@ -101,6 +101,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     return out
 
 
+#: A sentence that ends by recommending what it names ("Chest tube recommended.", "MRI is advised.").
+_TRAILING_RECOMMENDATION = re.compile(r"\b(?:is |are |was |would be |may be )?(?:strongly )?(?:recommended|advised|suggested)\W*$", re.I)
 #: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
 _SHORT = 6
 #: A recommendation that does not open its sentence is one only in a short sentence without a
