@@ -1,0 +1,100 @@
+"""Kit reader and drafter rules that keep a dictated qualifier with its finding (issue 13).
+
+Each test builds its own small lexicon (no plugin), so it checks the kit mechanism, not a
+specialty's words.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pixtralogist.core.models import Case, ImpressionRules, RegionSpec, Template
+from pixtralogist.kit import KitDrafter, LexiconSorter, load_lexicon, parse_dictation, triage
+
+_LEXICON = """\
+regions: [brain, vessels, others]
+catch_all: others
+abbreviations:
+  gbm: glioblastoma
+  ivh: intraventricular hemorrhage
+concepts:
+  - {id: zone, kind: anatomy, synonyms: [basilar, apical, peripheral zone]}
+  - {id: shape, kind: qualifier, synonyms: [peripheral, patchy]}
+dictation:
+  vocabulary: [effusion, hematoma]
+sorter:
+  rules:
+    - [vessels, '\\bvenous sinus\\w*|\\bartery']
+    - [brain, '\\bthalam\\w*|\\btemporal lobe|\\bintraventricular']
+    - [others, '\\bfilling defect']
+"""
+
+
+@pytest.fixture(scope="module")
+def lex(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lex") / "lex.yaml"
+    path.write_text(_LEXICON, encoding="utf-8")
+    return load_lexicon(path)
+
+
+def test_a_trailing_side_letter_is_the_side(lex):
+    assert parse_dictation("Mastoid effusion L, small.", lexicon=lex) == ["Small mastoid effusion on the left."]
+    assert parse_dictation("Sclerosis R: atrophy.", lexicon=lex) == ["Sclerosis on the right: atrophy."]
+    # not after a number or a unit, and a leading letter is untouched
+    assert parse_dictation("Effusion 5 L", lexicon=lex) == ["Effusion 5 L."]
+
+
+def test_a_hedged_diagnosis_stays_with_its_finding_but_never_under_a_negation(lex):
+    assert parse_dictation("Temporal lobe mass 4 cm, ?GBM.", lexicon=lex) == [
+        "Temporal lobe mass 4 cm, possible glioblastoma."]
+    # after a negated statement the hedge is a statement of its own
+    assert parse_dictation("No hematoma, ?artifact", lexicon=lex) == ["No hematoma.", "Possible artifact."]
+    # a hedged finding of the vocabulary is its own statement ("possible effusion" is another finding)
+    assert parse_dictation("Thalamic mass, ?effusion", lexicon=lex) == ["Thalamic mass.", "Possible effusion."]
+
+
+def test_qualifiers_with_anatomy_and_pattern_nouns_attach(lex):
+    assert parse_dictation("Patchy opacities, peripheral + basilar", lexicon=lex) == [
+        "Patchy opacities, peripheral + basilar."]
+    assert parse_dictation("Microbleeds, peripheral distribution", lexicon=lex) == [
+        "Microbleeds, peripheral distribution."]
+
+
+def test_a_with_part_goes_on_with_its_finding(lex):
+    assert parse_dictation("Thalamic hematoma 2.5 cm, w/ IVH", lexicon=lex) == [
+        "Thalamic hematoma 2.5 cm, with intraventricular hemorrhage."]
+    assert parse_dictation("No hematoma, with IVH", lexicon=lex) == ["No hematoma.", "With intraventricular hemorrhage."]
+
+
+def test_a_ratio_keeps_its_shorthand_and_a_pair_is_spelled_out(tmp_path):
+    path = tmp_path / "l.yaml"
+    path.write_text("abbreviations:\n  rv: right ventricle\n  ra: right atrium\n  lv: left ventricle\n", encoding="utf-8")
+    lx = load_lexicon(path)
+    assert parse_dictation("RV/LV 1.2", lexicon=lx) == ["RV/LV ratio 1.2."]
+    assert parse_dictation("leads in RA/RV", lexicon=lx) == ["Leads in right atrium and right ventricle."]
+
+
+def test_a_one_word_acronym_keeps_its_capitals(lex):
+    assert parse_dictation("Signal change, ?CJD", lexicon=lex) == ["Signal change, possible CJD."]
+    assert parse_dictation("NO HEMATOMA", lexicon=lex) == ["No hematoma."]
+
+
+def test_a_trailing_recommended_makes_a_recommendation(lex):
+    kinds = [s.kind for s in triage(["Large effusion.", "Chest tube recommended.", "MRI is advised."], lex)]
+    assert kinds == ["finding", "recommendation", "recommendation"]
+
+
+def test_a_catch_all_head_takes_the_region_its_tail_names(lex):
+    template = Template(id="t", version="1", specialty="s", title="T",
+                        regions=[RegionSpec(name="brain", label="Brain", normal="Normal brain."),
+                                 RegionSpec(name="vessels", label="Vessels", normal="Normal vessels."),
+                                 RegionSpec(name="others", label="Others", normal="None.")],
+                        impression=ImpressionRules(normal="Nothing."))
+    sorter = LexiconSorter.from_lexicon("t", lex)
+    drafter = KitDrafter(sorter, lex, plugin="t", plugin_version="0")
+    draft = drafter.draft(Case(notes="Filling defect, c/w venous sinus thrombosis."), template)
+    placed = {f.region: f.text for f in draft.findings if not f.is_default}
+    assert placed == {"vessels": "Filling defect, consistent with venous sinus thrombosis."}
+    # a head with a region of its own keeps it whatever its tail says
+    draft = drafter.draft(Case(notes="Thalamic hematoma, c/w venous sinus thrombosis."), template)
+    assert {f.region for f in draft.findings if not f.is_default} == {"brain"}
