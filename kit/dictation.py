@@ -77,6 +77,9 @@ class DictationProfile:
     reverse_re: re.Pattern[str] | None = None
     predicate_re: re.Pattern[str] | None = None
     attach_re: re.Pattern[str] | None = None
+    #: ``dictation.spelling: true``: long finding words of the lexicon, for one-letter typos ("consolidaton").
+    spelling: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=64)
@@ -109,7 +112,59 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         predicate_re=_predicate_re(tuple(d.get("predicates") or ())),
         attach_re=re.compile(r"^(?:" + "|".join(re.escape(w) for w in d["attachments"]) + r")\b", re.I)
         if d.get("attachments") else None,
+        **(_spelling_words(lexicon, terms + vocabulary) if d.get("spelling") else {}),
     )
+
+
+_MIN_SPELLING = 7  # only words this long are corrected: a short word's neighbours are real words
+
+
+def _spelling_words(lexicon: Lexicon, terms: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """The words a typo may be corrected to (single words of the finding vocabulary and the finding and
+    anatomy concepts, at least :data:`_MIN_SPELLING` letters) and every word the lexicon knows."""
+    words: set[str] = set()
+    known: set[str] = set()
+    phrases = list(terms) + list(GENERIC_FINDING_TERMS)
+    for c in lexicon.concepts:
+        phrases += list(c.synonyms)
+        if c.kind in ("finding", "anatomy"):
+            words.update(w for syn in c.synonyms for w in re.findall(r"[a-z]+", syn.lower()))
+    phrases += [str(v) for v in lexicon.abbreviations.values()]
+    for phrase in phrases:
+        known.update(re.findall(r"[a-z]+", str(phrase).lower()))
+    words.update(w for t in list(terms) + list(GENERIC_FINDING_TERMS) for w in re.findall(r"[a-z]+", t.lower()))
+    return {"spelling": frozenset(w for w in words if len(w) >= _MIN_SPELLING), "known": frozenset(known)}
+
+
+_INFLECTIONS = ("s", "es", "d", "ed", "ing", "al", "ic", "ly", "ous", "ity", "ies")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one insertion, deletion, substitution or swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
+
+
+def _spelling_fix(word: str) -> str | None:
+    """The lexicon's finding word ``word`` is a one-letter typo of ("consolidaton" -> "consolidation"),
+    when there is exactly one and ``word`` is no word the lexicon knows nor an inflection of one."""
+    prof = _profile()
+    low = word.lower()
+    if not prof.spelling or len(low) < _MIN_SPELLING or not low.isalpha() or low in prof.known:
+        return None
+    if any(low.endswith(e) and low[: -len(e)] in prof.known for e in _INFLECTIONS):
+        return None
+    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w)]
+    if len(hits) != 1 or any(hits[0] + e == low or low + e == hits[0] for e in _INFLECTIONS):
+        return None
+    return hits[0].capitalize() if word[:1].isupper() else hits[0]
 
 
 _PROFILE: ContextVar[DictationProfile | None] = ContextVar("pixtralogist_kit_dictation_profile", default=None)
@@ -367,7 +422,7 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     out.append(f"{_LATERALITY[head]}-{rest}")
                     continue
             exp = _expand_word(tok)
-            out.append(exp if exp is not None else tok)
+            out.append(exp if exp is not None else (_spelling_fix(tok) or tok))
             continue
         if kind == "slash":
             exp = _expand_word(tok)
@@ -489,13 +544,16 @@ def _is_hedged_diagnosis(text: str, before: str) -> bool:
             and _subject_sentence(before, False) is None and _subject_sentence(text, False) is None)
 
 
+_SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally)\b", re.I)
+
+
 def _qualifier_only(text: str) -> bool:
     """Whether ``text`` is nothing but the lexicon's qualifier words (severity, temporality,
     certainty, morphology), sides, lobes, numbers and units."""
     lexicon = _profile().lexicon
     rx = _qualifier_re(lexicon)
-    if rx is None or not rx.search(text):
-        return False
+    if rx is None or not (rx.search(text) or _SIDE_START.match(text)):
+        return False  # a qualifier, or a side: ", R frontal" places the finding before it
     rest = _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
     anatomy = _qualifier_re(lexicon, "anatomy") if rest else None
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words

@@ -98,3 +98,28 @@ def test_a_catch_all_head_takes_the_region_its_tail_names(lex):
     # a head with a region of its own keeps it whatever its tail says
     draft = drafter.draft(Case(notes="Thalamic hematoma, c/w venous sinus thrombosis."), template)
     assert {f.region for f in draft.findings if not f.is_default} == {"brain"}
+
+
+def test_spelling_corrects_one_letter_typos_of_finding_words_only_when_asked(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("dictation:\n  spelling: true\n  vocabulary: [consolidation, pneumothorax, effusion, atelectasis]\n",
+                    encoding="utf-8")
+    lx = load_lexicon(path)
+    assert parse_dictation("Consolidaton RLL. Pnuemothorax, small. Atelectsis. Efusion.", lexicon=lx) == [
+        "Consolidation RLL.", "Small pneumothorax.", "Atelectasis.", "Effusion."]
+    # words the lexicon knows and their inflections are left alone, and so is a typo of a short word
+    assert parse_dictation("Effusions. Consolidations. Cyts.", lexicon=lx) == ["Effusions.", "Consolidations.", "Cyts."]
+    off = tmp_path / "o.yaml"
+    off.write_text("dictation:\n  vocabulary: [consolidation]\n", encoding="utf-8")
+    assert parse_dictation("Consolidaton.", lexicon=load_lexicon(off)) == ["Consolidaton."]
+
+
+def test_a_side_with_anatomy_words_places_the_finding_before_it(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text(_LEXICON.replace("concepts:\n", "concepts:\n  - {id: place, kind: anatomy, synonyms: [frontal, thalamus]}\n"),
+                    encoding="utf-8")
+    lx = load_lexicon(path)
+    assert parse_dictation("Contusion, R frontal. Mass, L thalamus", lexicon=lx) == [
+        "Contusion, right frontal.", "Mass, left thalamus."]
+    # a side with words that are no anatomy of the lexicon stays a statement of its own
+    assert parse_dictation("Contusion, R chest tube", lexicon=lx) == ["Contusion.", "Right chest tube."]
