@@ -431,7 +431,10 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
             elif exp is None:
                 parts = tok.split("/")
                 words = [_expand_word(p) for p in parts]
-                if all(w is not None and " " in w for w in words):
+                if (all(w is not None for w in words) and prev is not None
+                        and prev[1].lower() in ("no", "without", "nor", "neither")):
+                    exp = " or ".join(words)  # "no eff/PTX" -> "no effusion or pneumothorax"
+                elif all(w is not None and " " in w for w in words):
                     exp = " and ".join(words)  # "RA/RV" -> "right atrium and right ventricle"
                 else:
                     exp = "/".join(w or p for w, p in zip(words, parts))
@@ -497,7 +500,8 @@ _ATTACH_START = re.compile(
     r"^(?:[-~<>\u2264\u2265]?\s?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
     r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
-    r"which|that|slightly|minimally|mildly|grossly)\b)",
+    r"which|that|slightly|minimally|mildly|grossly|previously|formerly|prior|then|now|was|were|up from|down from|"
+    r"tracking|dissecting|spreading|causing|resulting)\b)",
     re.I,
 )
 

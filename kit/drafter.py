@@ -91,14 +91,21 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
         if recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
-        elif context is not None and context.search(s) and not has_finding(s):
-            out.append(Statement(s, "indication"))
+        elif context is not None and (_opens_with_context(context, s) or (context.search(s) and not has_finding(s))):
+            out.append(Statement(s, "indication"))  # "Eval for mets." is the question even with a finding word
         elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
               and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
             out.append(Statement(s, "not_placed"))
         else:
             out.append(Statement(s, "finding"))
     return out
+
+
+def _opens_with_context(context: re.Pattern[str], s: str) -> bool:
+    """A sentence that opens with the clinical context ("Eval for PE.", "65M, known lymphoma.", "Hx of
+    breast cancer."), not with a hedge ("Query effusion." is a hedged finding) nor a negation."""
+    m = context.match(s)
+    return m is not None and not re.match(r"(?:query|\?)", m.group(0), re.I)
 
 
 #: A sentence that ends by recommending what it names ("Chest tube recommended.", "MRI is advised.").

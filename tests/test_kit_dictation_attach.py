@@ -123,3 +123,23 @@ def test_a_side_with_anatomy_words_places_the_finding_before_it(tmp_path):
         "Contusion, right frontal.", "Mass, left thalamus."]
     # a side with words that are no anatomy of the lexicon stays a statement of its own
     assert parse_dictation("Contusion, R chest tube", lexicon=lx) == ["Contusion.", "Right chest tube."]
+
+
+def test_a_slash_pair_after_a_negation_is_an_or_list(tmp_path):
+    path = tmp_path / "n.yaml"
+    path.write_text("abbreviations:\n  eff: effusion\n  ptx: pneumothorax\n", encoding="utf-8")
+    lx = load_lexicon(path)
+    assert parse_dictation("No eff/PTX", lexicon=lx) == ["No effusion or pneumothorax."]
+    assert parse_dictation("L eff/PTX", lexicon=lx) == ["Left effusion/pneumothorax."]
+
+
+def test_a_change_or_extension_part_stays_with_its_finding(lex):
+    assert parse_dictation("Thalamic mass 7 mm, previously 5 mm, increased", lexicon=lex) == [
+        "Thalamic mass 7 mm, previously 5 mm, increased."]
+    assert parse_dictation("Hematoma, tracking into the ventricle", lexicon=lex) == [
+        "Hematoma, tracking into the ventricle."]
+
+
+def test_a_sentence_opening_with_the_clinical_question_is_the_indication(lex):
+    kinds = [s.kind for s in triage(["Eval for mass.", "Query hematoma.", "Mass 2 cm."], lex, finding_terms=lex.finding_terms)]
+    assert kinds == ["indication", "finding", "finding"]
