@@ -69,7 +69,7 @@ _TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|bel
 _EXTRACT = (("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
 #: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy",
 #: "IDC 2.9 cm R breast LOQ").
-_CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site"})
+_CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site", "extent"})
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
 
 
