@@ -17,6 +17,11 @@ What it does, in order (the words come from the lexicon; the steps are the same 
    number; "cm" after a number is centimetres; "?" is a hedge and becomes "possible").
 4. Split on " and " only where it joins two independent findings, never where it would take a
    finding out of the scope of a negation ("no eff and R ptx") or of a shared modifier.
+   A comma part stays with the statement before it when it only describes it (see ``_merge_lists``:
+   qualifiers with sides and anatomy words, a size, place or change, an interpretation, a hedged
+   diagnosis or a "with" part after a statement that is not negated); a side letter ending a clause is
+   the side ("effusion L" -> "effusion on the left"); ``dictation.spelling: true`` corrects one-letter
+   typos of the lexicon's long finding words.
 5. Rewrite terse "subject predicate" statements with the lexicon's ``subjects`` ("lungs clear" ->
    "The lungs are clear."), apply the ``dictation.implied`` words ("effusion" -> "pleural effusion"
    in a chest study), put a trailing location after "in the" (``dictation.trailing_locations``),
@@ -36,6 +41,7 @@ Lexicon keys read here (``dictation:`` section)::
       - {pattern: '(?:thoracic|lumbar) spine', say: of the}   # "degenerative changes T-spine" -> "... of the thoracic spine"
     predicates: [irregular, ill-defined]              # terse predicates beyond the kit's ("border irreg")
     attachments: [multiple, scattered]                # words opening a comma part that describes the one before
+    spelling: true                                    # correct one-letter typos of long finding words
     vocabulary: [effusion, pneumothorax]              # the specialty's finding words beyond core's generic
                                                       # ones: the reader and the sentence analyser use them
     finding_terms: [embolism, infarct]                # more finding words, for the sentence analyser only
