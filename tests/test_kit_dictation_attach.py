@@ -143,3 +143,11 @@ def test_a_change_or_extension_part_stays_with_its_finding(lex):
 def test_a_sentence_opening_with_the_clinical_question_is_the_indication(lex):
     kinds = [s.kind for s in triage(["Eval for mass.", "Query hematoma.", "Mass 2 cm."], lex, finding_terms=lex.finding_terms)]
     assert kinds == ["indication", "finding", "finding"]
+
+
+def test_demographics_before_a_finding_go_to_the_indication_and_the_finding_stays(lex):
+    out = triage(["65M with large hematoma.", "72 yo F, small hematoma.", "65M SOB."], lex,
+                 finding_terms=lex.finding_terms)
+    assert [(s.text, s.kind) for s in out] == [
+        ("65M.", "indication"), ("Large hematoma.", "finding"),
+        ("72 yo F.", "indication"), ("Small hematoma.", "finding"), ("65M SOB.", "indication")]
