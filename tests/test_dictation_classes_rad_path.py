@@ -12,27 +12,22 @@ import re
 
 import pytest
 
-from pixtralogist.core.models import Case, Draft
-from pixtralogist.core.plugins import get_plugin_manager
+from test_dictation_facts_derm_path import draft, host, region  # noqa: F401 (host is a fixture)
 
-
-@pytest.fixture(scope="module")
-def host():
-    return get_plugin_manager(autoload=False)
-
-
-def draft(host, template_id: str, notes: str) -> Draft:
-    template = host.template(template_id)
-    return host.drafter(template.specialty, template).draft(Case(notes=notes), template)
-
-
-def region(d: Draft, name: str) -> str:
-    """The dictated (non-default) text of one region."""
-    return " ".join(f.text for f in d.findings if f.region == name and not f.is_default)
+from pixtralogist.core.models import Draft
 
 
 def dictated(d: Draft) -> dict[str, str]:
     return {f.region: region(d, f.region) for f in d.findings if not f.is_default}
+
+
+def states(host, template_id: str, notes: str, where: str, words: list[str]) -> Draft:
+    """The draft of ``notes``, after checking that region ``where`` states every one of ``words``."""
+    d = draft(host, template_id, notes)
+    text = region(d, where).lower()
+    for w in words:
+        assert w in text, (w, dictated(d))
+    return d
 
 
 _ORPHAN = re.compile(r"^(?:(?:mild|moderate|severe|small|large|acute|chronic|old|new|subacute|loculated|simple|"
@@ -56,11 +51,7 @@ def assert_no_orphans(d: Draft) -> None:
     ("breast-resection", "IDC 2.1cm G2 L breast UIQ.", "grade", ["grade 2"]),
 ])
 def test_severity_after_the_finding_stays_with_it(host, template_id, notes, where, words):
-    d = draft(host, template_id, notes)
-    text = region(d, where).lower()
-    for w in words:
-        assert w in text, (w, dictated(d))
-    assert_no_orphans(d)
+    assert_no_orphans(states(host, template_id, notes, where, words))
 
 
 def test_a_pathology_run_is_split_into_its_elements(host):
@@ -86,10 +77,7 @@ def test_a_pathology_run_is_split_into_its_elements(host):
     ("breast-resection", "Residual IDC 0.8cm, cellularity 30%.", "others", ["cellularity 30%"]),
 ])
 def test_a_trailing_qualifier_stays_in_its_findings_region(host, template_id, notes, where, words):
-    d = draft(host, template_id, notes)
-    text = region(d, where).lower()
-    for w in words:
-        assert w in text, (w, dictated(d))
+    d = states(host, template_id, notes, where, words)
     others = region(d, "others").lower() if where != "others" else ""
     for w in words:
         assert w not in others, (w, dictated(d))
@@ -116,10 +104,7 @@ def test_an_infarct_territory_is_parenchyma_not_vessels(host):
     ("breast-resection", "R NSM. DCIS int grade 9mm.", "others", ["intermediate grade"]),
 ])
 def test_abbreviations_are_expanded(host, template_id, notes, where, words):
-    d = draft(host, template_id, notes)
-    text = region(d, where).lower()
-    for w in words:
-        assert w in text, (w, dictated(d))
+    states(host, template_id, notes, where, words)
 
 
 def test_midline_shift_abbreviation_goes_to_the_extra_axial_region(host):

@@ -30,11 +30,17 @@ sorter:
 """
 
 
+def _lexicon(folder, text: str):
+    """A lexicon (on the kit's base) from YAML text written to ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "lexicon.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_lexicon(path)
+
+
 @pytest.fixture(scope="module")
 def lex(tmp_path_factory):
-    path = tmp_path_factory.mktemp("lex") / "lex.yaml"
-    path.write_text(_LEXICON, encoding="utf-8")
-    return load_lexicon(path)
+    return _lexicon(tmp_path_factory.mktemp("lex"), _LEXICON)
 
 
 def test_a_trailing_side_letter_is_the_side(lex):
@@ -67,9 +73,7 @@ def test_a_with_part_goes_on_with_its_finding(lex):
 
 
 def test_a_ratio_keeps_its_shorthand_and_a_pair_is_spelled_out(tmp_path):
-    path = tmp_path / "l.yaml"
-    path.write_text("abbreviations:\n  rv: right ventricle\n  ra: right atrium\n  lv: left ventricle\n", encoding="utf-8")
-    lx = load_lexicon(path)
+    lx = _lexicon(tmp_path, "abbreviations:\n  rv: right ventricle\n  ra: right atrium\n  lv: left ventricle\n")
     assert parse_dictation("RV/LV 1.2", lexicon=lx) == ["RV/LV ratio 1.2."]
     assert parse_dictation("leads in RA/RV", lexicon=lx) == ["Leads in right atrium and right ventricle."]
 
@@ -101,24 +105,18 @@ def test_a_catch_all_head_takes_the_region_its_tail_names(lex):
 
 
 def test_spelling_corrects_one_letter_typos_of_finding_words_only_when_asked(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text("dictation:\n  spelling: true\n  vocabulary: [consolidation, pneumothorax, effusion, atelectasis]\n",
-                    encoding="utf-8")
-    lx = load_lexicon(path)
+    lx = _lexicon(tmp_path, "dictation:\n  spelling: true\n  vocabulary: [consolidation, pneumothorax, effusion, atelectasis]\n")
     assert parse_dictation("Consolidaton RLL. Pnuemothorax, small. Atelectsis. Efusion.", lexicon=lx) == [
         "Consolidation RLL.", "Small pneumothorax.", "Atelectasis.", "Effusion."]
     # words the lexicon knows and their inflections are left alone, and so is a typo of a short word
     assert parse_dictation("Effusions. Consolidations. Cyts.", lexicon=lx) == ["Effusions.", "Consolidations.", "Cyts."]
-    off = tmp_path / "o.yaml"
-    off.write_text("dictation:\n  vocabulary: [consolidation]\n", encoding="utf-8")
-    assert parse_dictation("Consolidaton.", lexicon=load_lexicon(off)) == ["Consolidaton."]
+    off = _lexicon(tmp_path / "off", "dictation:\n  vocabulary: [consolidation]\n")
+    assert parse_dictation("Consolidaton.", lexicon=off) == ["Consolidaton."]
 
 
 def test_a_side_with_anatomy_words_places_the_finding_before_it(tmp_path):
-    path = tmp_path / "a.yaml"
-    path.write_text(_LEXICON.replace("concepts:\n", "concepts:\n  - {id: place, kind: anatomy, synonyms: [frontal, thalamus]}\n"),
-                    encoding="utf-8")
-    lx = load_lexicon(path)
+    lx = _lexicon(tmp_path, _LEXICON.replace(
+        "concepts:\n", "concepts:\n  - {id: place, kind: anatomy, synonyms: [frontal, thalamus]}\n"))
     assert parse_dictation("Contusion, R frontal. Mass, L thalamus", lexicon=lx) == [
         "Contusion, right frontal.", "Mass, left thalamus."]
     # a side with words that are no anatomy of the lexicon stays a statement of its own
@@ -126,9 +124,7 @@ def test_a_side_with_anatomy_words_places_the_finding_before_it(tmp_path):
 
 
 def test_a_slash_pair_after_a_negation_is_an_or_list(tmp_path):
-    path = tmp_path / "n.yaml"
-    path.write_text("abbreviations:\n  eff: effusion\n  ptx: pneumothorax\n", encoding="utf-8")
-    lx = load_lexicon(path)
+    lx = _lexicon(tmp_path, "abbreviations:\n  eff: effusion\n  ptx: pneumothorax\n")
     assert parse_dictation("No eff/PTX", lexicon=lx) == ["No effusion or pneumothorax."]
     assert parse_dictation("L eff/PTX", lexicon=lx) == ["Left effusion/pneumothorax."]
 
