@@ -102,6 +102,7 @@ def test_an_infarct_territory_is_parenchyma_not_vessels(host):
      ["basal ganglia", "no intracranial hemorrhage"]),
     ("mri_brain", "Temporal lobe mass 5 cm, ?GBM. 4mm rightward MLS.", "parenchyma", ["possible glioblastoma"]),
     ("breast-resection", "R NSM. DCIS int grade 9mm.", "others", ["intermediate grade"]),
+    ("breast-resection", "ILC 2 cm. ER+/PR-/HER2-.", "others", ["er positive, pr negative, her2 negative"]),
 ])
 def test_abbreviations_are_expanded(host, template_id, notes, where, words):
     states(host, template_id, notes, where, words)

@@ -53,6 +53,9 @@ _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla
                          re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
 _HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
+#: A receptor status written as a sign ("ER+/PR-", "HER2 -"): written out, as a report states it.
+_RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/.)]|$)"
+                            r"(\s?/\s?(?=(?:ER|PR|PgR|HR|HER-?2)\b)|\s+(?=(?:ER|PR|PgR|HR|HER-?2)\b))?", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -76,7 +79,9 @@ def _expand_token(m: re.Match, text: str) -> str:
 
 def expand_shorthand(statement: str) -> str:
     """Expand shorthand in one statement (see the module docstring)."""
-    text = _UNIT.sub(r"\1 \2", statement)
+    text = _RECEPTOR_SIGN.sub(lambda m: f"{m.group(1)} {'positive' if m.group(2) == '+' else 'negative'}"
+                              + (", " if m.group(3) else ""), statement)
+    text = _UNIT.sub(r"\1 \2", text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)
