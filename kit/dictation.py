@@ -18,8 +18,9 @@ What it does, in order (the words come from the lexicon; the steps are the same 
 4. Split on " and " only where it joins two independent findings, never where it would take a
    finding out of the scope of a negation ("no eff and R ptx") or of a shared modifier.
    A comma part stays with the statement before it when it only describes it (see ``_merge_lists``:
-   qualifiers with sides and anatomy words, a size, place or change, an interpretation, a hedged
-   diagnosis or a "with" part after a statement that is not negated); a side letter ending a clause is
+   qualifiers, a size, place or change, an interpretation; with ``dictation.describing_parts: true``
+   also qualifiers or a side with anatomy words, a hedged diagnosis or a "with" part after a statement
+   that is not negated); a side letter ending a clause is
    the side ("effusion L" -> "effusion on the left"); ``dictation.spelling: true`` corrects one-letter
    typos of the lexicon's long finding words.
 5. Rewrite terse "subject predicate" statements with the lexicon's ``subjects`` ("lungs clear" ->
@@ -41,6 +42,7 @@ Lexicon keys read here (``dictation:`` section)::
       - {pattern: '(?:thoracic|lumbar) spine', say: of the}   # "degenerative changes T-spine" -> "... of the thoracic spine"
     predicates: [irregular, ill-defined]              # terse predicates beyond the kit's ("border irreg")
     attachments: [multiple, scattered]                # words opening a comma part that describes the one before
+    describing_parts: true                            # hedged diagnosis, "with", side + anatomy parts attach
     spelling: true                                    # correct one-letter typos of long finding words
     vocabulary: [effusion, pneumothorax]              # the specialty's finding words beyond core's generic
                                                       # ones: the reader and the sentence analyser use them
@@ -83,6 +85,10 @@ class DictationProfile:
     reverse_re: re.Pattern[str] | None = None
     predicate_re: re.Pattern[str] | None = None
     attach_re: re.Pattern[str] | None = None
+    #: ``dictation.describing_parts: true``: a hedged diagnosis, a "with" part, a side with anatomy words
+    #: and qualifiers with anatomy words stay with the finding before them (off for attribute templates,
+    #: whose sorter places each comma part itself).
+    describing_parts: bool = False
     #: ``dictation.spelling: true``: long finding words of the lexicon, for one-letter typos ("consolidaton").
     spelling: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()
@@ -118,6 +124,7 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         predicate_re=_predicate_re(tuple(d.get("predicates") or ())),
         attach_re=re.compile(r"^(?:" + "|".join(re.escape(w) for w in d["attachments"]) + r")\b", re.I)
         if d.get("attachments") else None,
+        describing_parts=bool(d.get("describing_parts")),
         **(_spelling_words(lexicon, terms + vocabulary) if d.get("spelling") else {}),
     )
 
@@ -560,12 +567,13 @@ _SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally)\b", re.I)
 def _qualifier_only(text: str) -> bool:
     """Whether ``text`` is nothing but the lexicon's qualifier words (severity, temporality,
     certainty, morphology), sides, lobes, numbers and units."""
-    lexicon = _profile().lexicon
+    prof = _profile()
+    lexicon = prof.lexicon
     rx = _qualifier_re(lexicon)
-    if rx is None or not (rx.search(text) or _SIDE_START.match(text)):
-        return False  # a qualifier, or a side: ", R frontal" places the finding before it
+    if rx is None or not (rx.search(text) or (prof.describing_parts and _SIDE_START.match(text))):
+        return False  # a qualifier, or (describing_parts) a side: ", R frontal" places the finding before it
     rest = _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
-    anatomy = _qualifier_re(lexicon, "anatomy") if rest else None
+    anatomy = _qualifier_re(lexicon, "anatomy") if rest and prof.describing_parts else None
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
         rest = _QUALIFIER_FILLER.sub(" ", anatomy.sub(" ", rest)).strip()
     return not rest
@@ -618,9 +626,9 @@ def _merge_lists(parts: list[str]) -> list[str]:
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
-        if out and not conj and (_is_attachment(part) or _is_hedged_diagnosis(part, out[-1])
-                                 or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
-                                     and _subject_sentence(out[-1], False) is None)):
+        if out and not conj and (_is_attachment(part) or (_profile().describing_parts and (
+                _is_hedged_diagnosis(part, out[-1]) or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
+                                                        and _subject_sentence(out[-1], False) is None)))):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
             continue
         inner = _INNER_OR.match(part)

@@ -22,6 +22,7 @@ concepts:
   - {id: shape, kind: qualifier, synonyms: [peripheral, patchy]}
 dictation:
   vocabulary: [effusion, hematoma]
+  describing_parts: true
 sorter:
   rules:
     - [vessels, '\\bvenous sinus\\w*|\\bartery']
@@ -147,3 +148,11 @@ def test_demographics_before_a_finding_go_to_the_indication_and_the_finding_stay
     assert [(s.text, s.kind) for s in out] == [
         ("65M.", "indication"), ("Large hematoma.", "finding"),
         ("72 yo F.", "indication"), ("Small hematoma.", "finding"), ("65M SOB.", "indication")]
+
+
+def test_describing_parts_are_off_unless_the_lexicon_asks(tmp_path):
+    """Attribute templates (a lesion's site, a tumour's grade) place each comma part themselves."""
+    lx = _lexicon(tmp_path, _LEXICON.replace("  describing_parts: true\n", "").replace(
+        "concepts:\n", "concepts:\n  - {id: place, kind: anatomy, synonyms: [groin]}\n"))
+    assert parse_dictation("Papule 6 mm, ?GBM", lexicon=lx) == ["Papule 6 mm.", "Possible glioblastoma."]
+    assert parse_dictation("Patch, L groin", lexicon=lx) == ["Patch.", "Left groin."]
