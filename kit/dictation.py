@@ -547,6 +547,8 @@ def _is_attachment(text: str) -> bool:
     return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
 
 
+#: A statement written as prose ("Cardiomegaly is noted, with ..."): its "with" part may be a finding of its own.
+_PROSE_VERB = re.compile(r"\b(?:is|are|was|were|noted|seen|identified|demonstrated|there)\b", re.I)
 #: A comma part that goes on with what the finding before it has ("thalamic hematoma, w/ IVH").
 _WITH_START = re.compile(r"^(?:with|along with|together with)\s+\S", re.I)
 _HEDGED_PART = re.compile(r"^(?:possible|probable|questionable|query|suspected|presumed|presumably)\s+\S", re.I)
@@ -628,6 +630,7 @@ def _merge_lists(parts: list[str]) -> list[str]:
         conj = lead.group(0).strip().lower() if lead else ""
         if out and not conj and (_is_attachment(part) or (_profile().describing_parts and (
                 _is_hedged_diagnosis(part, out[-1]) or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
+                                                        and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
             continue

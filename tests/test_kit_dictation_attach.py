@@ -156,3 +156,8 @@ def test_describing_parts_are_off_unless_the_lexicon_asks(tmp_path):
         "concepts:\n", "concepts:\n  - {id: place, kind: anatomy, synonyms: [groin]}\n"))
     assert parse_dictation("Papule 6 mm, ?GBM", lexicon=lx) == ["Papule 6 mm.", "Possible glioblastoma."]
     assert parse_dictation("Patch, L groin", lexicon=lx) == ["Patch.", "Left groin."]
+
+
+def test_a_with_part_of_a_prose_sentence_stays_its_own_statement(lex):
+    assert parse_dictation("Hematoma is noted, with IVH", lexicon=lex) == [
+        "Hematoma is noted.", "With intraventricular hemorrhage."]
