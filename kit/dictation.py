@@ -19,6 +19,12 @@ What it does, in order (the words come from the lexicon; the steps are the same 
    number; "cm" after a number is centimetres; "?" is a hedge and becomes "possible").
 4. Split on " and " only where it joins two independent findings, never where it would take a
    finding out of the scope of a negation ("no eff and R ptx") or of a shared modifier.
+   A comma part stays with the statement before it when it only describes it (see ``_merge_lists``:
+   qualifiers, a size, place or change, an interpretation; with ``dictation.describing_parts: true``
+   also qualifiers or a side with anatomy words, a hedged diagnosis or a "with" part after a statement
+   that is not negated); a side letter ending a clause is
+   the side ("effusion L" -> "effusion on the left"); ``dictation.spelling: true`` corrects one-letter
+   typos of the lexicon's long finding words.
 5. Rewrite terse "subject predicate" statements with the lexicon's ``subjects`` ("lungs clear" ->
    "The lungs are clear."), apply the ``dictation.implied`` words ("effusion" -> "pleural effusion"
    in a chest study), put a trailing location after "in the" (``dictation.trailing_locations``),
@@ -38,6 +44,8 @@ Lexicon keys read here (``dictation:`` section)::
       - {pattern: '(?:thoracic|lumbar) spine', say: of the}   # "degenerative changes T-spine" -> "... of the thoracic spine"
     predicates: [irregular, ill-defined]              # terse predicates beyond the kit's ("border irreg")
     attachments: [multiple, scattered]                # words opening a comma part that describes the one before
+    describing_parts: true                            # hedged diagnosis, "with", side + anatomy parts attach
+    spelling: true                                    # correct one-letter typos of long finding words
     vocabulary: [effusion, pneumothorax]              # the specialty's finding words beyond core's generic
                                                       # ones: the reader and the sentence analyser use them
     finding_terms: [embolism, infarct]                # more finding words, for the sentence analyser only
@@ -79,6 +87,13 @@ class DictationProfile:
     reverse_re: re.Pattern[str] | None = None
     predicate_re: re.Pattern[str] | None = None
     attach_re: re.Pattern[str] | None = None
+    #: ``dictation.describing_parts: true``: a hedged diagnosis, a "with" part, a side with anatomy words
+    #: and qualifiers with anatomy words stay with the finding before them (off for attribute templates,
+    #: whose sorter places each comma part itself).
+    describing_parts: bool = False
+    #: ``dictation.spelling: true``: long finding words of the lexicon, for one-letter typos ("consolidaton").
+    spelling: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=64)
@@ -111,7 +126,60 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         predicate_re=_predicate_re(tuple(d.get("predicates") or ())),
         attach_re=re.compile(r"^(?:" + "|".join(re.escape(w) for w in d["attachments"]) + r")\b", re.I)
         if d.get("attachments") else None,
+        describing_parts=bool(d.get("describing_parts")),
+        **(_spelling_words(lexicon, terms + vocabulary) if d.get("spelling") else {}),
     )
+
+
+_MIN_SPELLING = 7  # only words this long are corrected: a short word's neighbours are real words
+
+
+def _spelling_words(lexicon: Lexicon, terms: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """The words a typo may be corrected to (single words of the finding vocabulary and the finding and
+    anatomy concepts, at least :data:`_MIN_SPELLING` letters) and every word the lexicon knows."""
+    words: set[str] = set()
+    known: set[str] = set()
+    phrases = list(terms) + list(GENERIC_FINDING_TERMS)
+    for c in lexicon.concepts:
+        phrases += list(c.synonyms)
+        if c.kind in ("finding", "anatomy"):
+            words.update(w for syn in c.synonyms for w in re.findall(r"[a-z]+", syn.lower()))
+    phrases += [str(v) for v in lexicon.abbreviations.values()]
+    for phrase in phrases:
+        known.update(re.findall(r"[a-z]+", str(phrase).lower()))
+    words.update(w for t in list(terms) + list(GENERIC_FINDING_TERMS) for w in re.findall(r"[a-z]+", t.lower()))
+    return {"spelling": frozenset(w for w in words if len(w) >= _MIN_SPELLING), "known": frozenset(known)}
+
+
+_INFLECTIONS = ("s", "es", "d", "ed", "ing", "al", "ic", "ly", "ous", "ity", "ies")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one insertion, deletion, substitution or swap of neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
+
+
+def _spelling_fix(word: str) -> str | None:
+    """The lexicon's finding word ``word`` is a one-letter typo of ("consolidaton" -> "consolidation"),
+    when there is exactly one and ``word`` is no word the lexicon knows nor an inflection of one."""
+    prof = _profile()
+    low = word.lower()
+    if not prof.spelling or len(low) < _MIN_SPELLING or not low.isalpha() or low in prof.known:
+        return None
+    if any(low.endswith(e) and low[: -len(e)] in prof.known for e in _INFLECTIONS):
+        return None
+    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w)]
+    if len(hits) != 1 or any(hits[0] + e == low or low + e == hits[0] for e in _INFLECTIONS):
+        return None
+    return hits[0].capitalize() if word[:1].isupper() else hits[0]
 
 
 _PROFILE: ContextVar[DictationProfile | None] = ContextVar("pixtralogist_kit_dictation_profile", default=None)
@@ -349,6 +417,11 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     )
                 if not ok and is_letter and nxt is None and prev is not None and prev[1].lower() in {"the", "on", "to"}:
                     ok = True  # "effusion on the L", "shift to L"
+                if (not ok and is_letter and low in "lr" and (nxt is None or nxt[1] == ":") and prev is not None
+                        and prev[0] == "word"
+                        and len(prev[1]) > 2 and prev[1].lower() not in _UNITS):
+                    out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
+                    continue
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
                         and toks[i + 1][0] == "ws" and i > 0:
                     ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs" (not "L1", not a leading "L 5")
@@ -364,14 +437,19 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     out.append(f"{_LATERALITY[head]}-{rest}")
                     continue
             exp = _expand_word(tok)
-            out.append(exp if exp is not None else tok)
+            out.append(exp if exp is not None else (_spelling_fix(tok) or tok))
             continue
         if kind == "slash":
             exp = _expand_word(tok)
-            if exp is None:
+            if exp is None and nxt is not None and nxt[0] == "num":
+                exp = f"{tok.upper()} ratio"  # "RV/LV 1.2": a ratio, in its shorthand
+            elif exp is None:
                 parts = tok.split("/")
                 words = [_expand_word(p) for p in parts]
-                if all(w is not None and " " in w for w in words):
+                if (all(w is not None for w in words) and prev is not None
+                        and prev[1].lower() in ("no", "without", "nor", "neither")):
+                    exp = " or ".join(words)  # "no eff/PTX" -> "no effusion or pneumothorax"
+                elif all(w is not None and " " in w for w in words):
                     exp = " and ".join(words)  # "RA/RV" -> "right atrium and right ventricle"
                 else:
                     exp = "/".join(w or p for w, p in zip(words, parts))
@@ -437,7 +515,8 @@ _ATTACH_START = re.compile(
     r"^(?:[-~<>\u2264\u2265]?\s?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
     r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
-    r"which|that|slightly|minimally|mildly|grossly)\b)",
+    r"which|that|slightly|minimally|mildly|grossly|previously|formerly|prior|then|now|was|were|up from|down from|"
+    r"tracking|dissecting|spreading|causing|resulting)\b)",
     re.I,
 )
 
@@ -447,7 +526,8 @@ _COMPARISON_ONLY = re.compile(
 # words a qualifier-only part may hold besides the lexicon's qualifiers (sides, lobes, numbers, units)
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
-    r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+    r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
+    r"appearance|morphology|component|components|in nature|in appearance)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 
 
 def _mentions_finding(text: str) -> bool:
@@ -475,19 +555,45 @@ def _bare_predicate(text: str) -> bool:
     return m is not None and not m.group("tail").strip()
 
 
+#: A statement written as prose ("Cardiomegaly is noted, with ..."): its "with" part may be a finding of its own.
+_PROSE_VERB = re.compile(r"\b(?:is|are|was|were|noted|seen|identified|demonstrated|there)\b", re.I)
+#: A comma part that goes on with what the finding before it has ("thalamic hematoma, w/ IVH").
+_WITH_START = re.compile(r"^(?:with|along with|together with)\s+\S", re.I)
+_HEDGED_PART = re.compile(r"^(?:possible|probable|questionable|query|suspected|presumed|presumably)\s+\S", re.I)
+
+
+def _is_hedged_diagnosis(text: str, before: str) -> bool:
+    """A comma part that hedges a diagnosis the finding before it suggests ("L temporal mass, ?GBM":
+    "possible glioblastoma"): it names no finding word of the vocabulary (a separate finding such as
+    "possible effusion" stays a statement of its own) and the statement before it is not negated
+    (the hedge never falls under its negation)."""
+    return (_HEDGED_PART.match(text) is not None and not _mentions_finding(text) and not _NEG_ANY_RE.search(before)
+            and _subject_sentence(before, False) is None and _subject_sentence(text, False) is None)
+
+
+_SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally)\b", re.I)
+
+
 def _qualifier_only(text: str) -> bool:
     """Whether ``text`` is nothing but the lexicon's qualifier words (severity, temporality,
     certainty, morphology), sides, lobes, numbers and units."""
-    rx = _qualifier_re(_profile().lexicon)
-    if rx is None or not rx.search(text):
-        return False
-    return not _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
+    prof = _profile()
+    lexicon = prof.lexicon
+    rx = _qualifier_re(lexicon)
+    if rx is None or not (rx.search(text) or (prof.describing_parts and _SIDE_START.match(text))):
+        return False  # a qualifier, or (describing_parts) a side: ", R frontal" places the finding before it
+    rest = _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
+    anatomy = _qualifier_re(lexicon, "anatomy") if rest and prof.describing_parts else None
+    if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
+        rest = _QUALIFIER_FILLER.sub(" ", anatomy.sub(" ", rest)).strip()
+    return not rest
 
 
 @lru_cache(maxsize=64)
-def _qualifier_re(lexicon: Lexicon) -> re.Pattern[str] | None:
+def _qualifier_re(lexicon: Lexicon, kind: str = "qualifier") -> re.Pattern[str] | None:
+    """The synonyms and patterns of the lexicon's concepts of ``kind`` (qualifiers by default)."""
     alts = []
-    for c in lexicon.of_kind("qualifier"):
+    for c in lexicon.of_kind(kind):
         alts += [r"\s+".join(re.escape(w) for w in t.lower().split()).replace(r"\-", r"[-\s]?") for t in c.synonyms]
         alts += list(c.patterns)
     alts.sort(key=len, reverse=True)
@@ -530,7 +636,10 @@ def _merge_lists(parts: list[str]) -> list[str]:
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
-        if out and not conj and _is_attachment(part):
+        if out and not conj and (_is_attachment(part) or (_profile().describing_parts and (
+                _is_hedged_diagnosis(part, out[-1]) or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
+                                                        and not _PROSE_VERB.search(out[-1])
+                                                        and _subject_sentence(out[-1], False) is None)))):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
             continue
         if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
@@ -722,7 +831,7 @@ def _parse(text: str) -> list[str]:
     for parts in _clauses(text):
         expanded: list[tuple[str, bool]] = []
         for raw in parts:
-            if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 3:
+            if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 3 and len(raw.split()) > 1:
                 raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
             exp, q = _expand_tokens(raw)
             if exp or q:

@@ -5,8 +5,8 @@
 1. :func:`~pixtralogist.kit.dictation.parse_dictation` turns ``case.notes`` into sentences with
    the lexicon's shorthand, subjects and dictation settings.
 2. :func:`triage` sorts the sentences: demographics and the clinical question ("65M SOB",
-   "eval for PNA": the lexicon's ``context`` concepts, in a sentence without a finding) go to the
-   draft's ``indication``; recommendations ("recommend CT in 3 months": ``recommendation``
+   "eval for PNA": the lexicon's ``context`` concepts, in a sentence without a finding, or its
+   ``clinical_question`` opening the sentence: "Eval for mets.") go to the draft's ``indication``; recommendations ("recommend CT in 3 months": ``recommendation``
    concepts, opening the sentence or in a sentence without a finding) go to the impression, after
    the findings, never to a findings region; a short sentence that is nothing but qualifiers and
    names no anatomy ("Mild.", "Suspicious.") is listed in ``not_placed``, never guessed into a region
@@ -81,18 +81,19 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     a finding even when it also names the clinical context ("65M with R effusion")."""
     ex = extractor or Extractor(lexicon)
     context, recommend = _kind_re(lexicon, "context"), _kind_re(lexicon, "recommendation")
+    question = _question_re(lexicon)
     terms = tuple(finding_terms)
 
     def has_finding(s: str) -> bool:
         return mentions_finding(s, extra_terms=terms) or ex.mentions(s)
 
     out: list[Statement] = []
-    for s in sentences:
-        if recommend is not None and (recommend.match(s) or (
+    for s in _demographics_apart(sentences, context, has_finding):
+        if recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
-        elif context is not None and context.search(s) and not has_finding(s):
-            out.append(Statement(s, "indication"))
+        elif context is not None and (_opens_with_question(question, s) or (context.search(s) and not has_finding(s))):
+            out.append(Statement(s, "indication"))  # "Eval for mets." is the question even with a finding word
         elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
               and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
             out.append(Statement(s, "not_placed"))
@@ -101,6 +102,43 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     return out
 
 
+_DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}\s?(?:yo|y/o|year[- ]old|years? old)?\s?(?:m|f|male|female|man|woman)\b)"
+                               r"(?:,\s*|\s+(?:with|w/)\s+)(?P<rest>.+)$", re.I)
+
+
+def _demographics_apart(sentences: Iterable[str], context, has_finding) -> list[str]:
+    """"65M with R effusion." -> "65M." (the indication) and "R effusion." (a finding): a sentence that
+    opens with the patient's age and sex, then a finding."""
+    out: list[str] = []
+    for s in sentences:
+        m = _DEMOGRAPHICS_HEAD.match(s) if context is not None else None
+        if m and context.match(m.group("head")) and has_finding(m.group("rest")):
+            rest = m.group("rest")
+            out += [m.group("head") + ".", rest[:1].upper() + rest[1:]]
+        else:
+            out.append(s)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _question_re(lexicon: Lexicon) -> re.Pattern[str] | None:
+    """The lexicon's ``clinical_question`` context concept (the base lexicon's, with a specialty's additions)."""
+    concepts = [c for c in lexicon.of_kind("context") if c.id == "clinical_question"]
+    alts = [term if is_pattern else r"\s+".join(re.escape(w) for w in term.lower().split())
+            for _, term, is_pattern in iter_terms(concepts)]
+    return re.compile(r"(?:" + "|".join(alts) + r")", re.I) if alts else None
+
+
+def _opens_with_question(question: re.Pattern[str] | None, s: str) -> bool:
+    """A sentence that opens with the clinical question ("Eval for PE.", "Hx of breast cancer."), even
+    with a finding word in it; not one that opens with a hedge ("Query effusion." is a hedged finding).
+    Demographics do not count: "65M with R effusion" is a finding."""
+    m = question.match(s) if question is not None else None
+    return m is not None and not re.match(r"(?:query|\?)", m.group(0), re.I)
+
+
+#: A sentence that ends by recommending what it names ("Chest tube recommended.", "MRI is advised.").
+_TRAILING_RECOMMENDATION = re.compile(r"\b(?:is |are |was |would be |may be )?(?:strongly )?(?:recommended|advised|suggested)\W*$", re.I)
 #: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
 _SHORT = 6
 #: A recommendation that does not open its sentence is one only in a short sentence without a
@@ -191,7 +229,10 @@ class KitDrafter(DictationDraftBase):
             parts = tail.split(", ") if tail else []
             if parts and all(len(p.split()) <= _SHORT and self.extractor.is_qualifier(p) for p in parts):
                 regs = set(sorter.classify(head)) & names
-                if len(regs) == 1:
+                catch_all = getattr(sorter, "catch_all", None) or "others"
+                # a head the sorter only gives the catch-all ("Filling defect") takes the region its
+                # tail names ("..., consistent with venous sinus thrombosis"): see the whole sentence
+                if len(regs) == 1 and (regs != {catch_all} or not set(sorter.classify(text)) & names - regs):
                     out.append(Row(next(iter(regs)), text, text))
                     continue
             out.extend(super().rows([text], template))

@@ -48,9 +48,14 @@ _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
 _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
                       r"skin|nipple|side|mrm|tm|ssm|nsm)\b", re.I)  # "G3 L breast": a side even after a number
-_SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla)$", re.I)  # "Lumpectomy L"
+_SIDE_CLOCK = re.compile(r"\s+\d{1,2}(?::[03]0)?\s*(?:o['\u2019]?\s?clock\b|:[03]0\b)", re.I)  # "L 3 o'clock", "R 12:00"
+_SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla|grade [1-3]|carcinoma|mm|cm)$",
+                         re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
 _HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
+#: A receptor status written as a sign ("ER+/PR-", "HER2 -"): written out, as a report states it.
+_RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/.)]|$)"
+                            r"(\s?/\s?(?=(?:ER|PR|PgR|HR|HER-?2)\b)|\s+(?=(?:ER|PR|PgR|HR|HER-?2)\b))?", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -61,7 +66,7 @@ def _expand_token(m: re.Match, text: str) -> str:
         after = text[m.end():]
         before = text[: m.start()].rstrip()
         if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)) \
-                or (re.match(r"\s*$", after) and _SIDE_AFTER.search(before)):
+                or (re.match(r"\s*$", after) and _SIDE_AFTER.search(before)) or _SIDE_CLOCK.match(after):
             return _SIDE[low]
         return word
     expansion = LEXICON.expansion(low)
@@ -74,7 +79,9 @@ def _expand_token(m: re.Match, text: str) -> str:
 
 def expand_shorthand(statement: str) -> str:
     """Expand shorthand in one statement (see the module docstring)."""
-    text = _UNIT.sub(r"\1 \2", statement)
+    text = _RECEPTOR_SIGN.sub(lambda m: f"{m.group(1)} {'positive' if m.group(2) == '+' else 'negative'}"
+                              + (", " if m.group(3) else ""), statement)
+    text = _UNIT.sub(r"\1 \2", text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)

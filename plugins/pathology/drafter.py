@@ -50,6 +50,9 @@ PATHOLOGY_INSTRUCTION: str = LEXICON.dictation["model_instruction"]
 _ZERO_NODES = re.compile(r"(?<![\d.])0\s*(?:of|/)\s*\d+|\b(?:no|none of the|zero)\b[^.]*\bnodes?\b|\bnegative\b", re.I)
 #: Elements that describe the specimen rather than a finding: never "abnormal".
 _DESCRIPTIVE = frozenset({"procedure", "site", "laterality"})
+#: Elements that describe the tumour itself: a side named there is the specimen's.
+_TUMOR_ELEMENTS = frozenset({"histologic_type", "grade", "size"})
+_BREAST_SIDE = re.compile(r"\b(left|right)\s+breast\b", re.I)
 _NODE_POSITIVE = re.compile(r"(?<![\d.])[1-9]\d*\s*(?:of|/)\s*\d+|\bpositive\b|\bmetasta", re.I)
 
 _MESSAGES = CoverageMessages(
@@ -130,6 +133,14 @@ class SynopticDictationDrafter(KitDrafter):
                 side = laterality_of(f.text)
                 if side:
                     sides.setdefault(side, region)
+        if not sides:  # "IDC R breast 1.6 cm", "IDC 3.0 cm G2 R": the side named in another element
+            for region, found in by_region.items():
+                for f in found:
+                    side = laterality_of(f.text) if region in _TUMOR_ELEMENTS else None
+                    for m in _BREAST_SIDE.finditer(f.text):
+                        side = m.group(1).lower()
+                    if side:
+                        sides.setdefault(side, region)
         if len(sides) == 1:
             side, region = next(iter(sides.items()))
             return (side, region) if side in ("left", "right") else None

@@ -64,9 +64,12 @@ _GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade
 _TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcinoma)\b", re.I)
 #: Parts of a clause that can be moved to their own element: stage categories, tumor size, grade, and
 #: the histologic type the clause opens with.
-_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
-#: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy").
-_CARRIES_TUMOR = frozenset({"grade", "procedure", "stage"})
+#: A tumor size, not a distance ("2 cm from the nipple", "1 mm to the margin").
+_TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|below|above)\b)")
+_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
+#: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy",
+#: "IDC 2.9 cm R breast LOQ").
+_CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site", "extent"})
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
 
 
@@ -148,6 +151,8 @@ def classify(sentence: str) -> Classification:
                 regions |= weak
                 ev += tuple((r, clause) for r in sorted(weak))
             _in_situ_rules(text, regions)
+            if len(clauses) > 1 and any(_IN_SITU.search(c) and _strong(c)[0] == _OTHERS for c in clauses):
+                regions.add("others")  # "DCIS int grade 1.2 cm, margins neg": the DCIS has a clause of its own
         return Classification(frozenset(regions), "strong", ev)
     weak = _hits(_WEAK, text)
     regions = {h[0] for h in weak}
