@@ -491,6 +491,10 @@ class ReportingService:
     def list_cases(self, limit: int = 200) -> list[CaseSummary]:
         return self._cases.list(limit)
 
+    def case_list_version(self) -> str:
+        """A tag of the case list that changes whenever :meth:`list_cases` would answer differently."""
+        return self._cases.version()
+
 
 def case_version(values: dict, status: str) -> str:
     """A fingerprint of the case as a clinician sees it: its draft, status and conversation."""
