@@ -164,6 +164,12 @@ class App:
         for line in self.proc.stdout:
             self.lines.append((time.perf_counter() - self.t0, line.rstrip()))
 
+    def cpu(self) -> float:
+        """CPU seconds (user + system) the app process has used: unlike wall time, barely moved by other
+        work on a shared machine."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def since_start(self, mark: str) -> float | None:
         return next((t for t, line in self.lines if mark in line), None)
 
@@ -251,9 +257,12 @@ def run_clients(app: App, cases: list[ClientCase], timeout: float) -> dict:
     counts: dict[str, dict | None] = {}
     phase = iter(["draft", "save", "sign", "end"])
 
+    cpu: dict[str, float] = {}
+
     def release() -> None:  # runs once per phase, when every client is ready for it
         name = next(phase)
         counts[name] = app.stats()
+        cpu[name] = app.cpu()
         marks[name] = time.perf_counter()
 
     barrier = threading.Barrier(n, action=release)
@@ -302,14 +311,21 @@ def run_clients(app: App, cases: list[ClientCase], timeout: float) -> dict:
 
     with ThreadPoolExecutor(n) as pool:
         list(pool.map(one, cases))
-    return {"marks": marks, "counts": counts, "errors": errors}
+    return {"marks": marks, "counts": counts, "errors": errors, "cpu": cpu}
 
 
 # --- the engine alone ---------------------------------------------------------------------------
 
 
-def engine_rate(cases: list[ClientCase], first: ClientCase, home: Path) -> tuple[float, list[float]]:
-    """Cases/s of ``ReportingService.start`` in this process on the same cases, warmed up as the app is."""
+def engine_rate(cases: list[ClientCase], first: ClientCase, home: Path) -> tuple[float, list[float], float]:
+    """Cases/s of ``ReportingService.start`` in this process on the same cases, warmed up as the app is
+    and with the app's torch threads; also the CPU seconds per case."""
+    try:
+        from pixtralogist.ui.serving import ServeSettings
+    except ImportError:  # an app without serving settings: torch's defaults, as that app has
+        pass
+    else:
+        ServeSettings.from_env().apply_torch_threads()
     from pixtralogist.agents.service import ReportingService
     from pixtralogist.core.imaging import build_case
     from pixtralogist.core.plugins import get_site_plugin_manager
@@ -323,15 +339,17 @@ def engine_rate(cases: list[ClientCase], first: ClientCase, home: Path) -> tuple
         svc.start(case_of(first))
         built = [case_of(c) for c in cases]
         times = []
+        cpu0 = time.process_time()
         for case in built:
             t = time.perf_counter()
             turn = svc.start(case)
             times.append(time.perf_counter() - t)
             if turn.status != "review":
                 raise SystemExit(f"engine: case ended in {turn.status}: {turn.error}")
+        cpu = (time.process_time() - cpu0) / len(times)
     finally:
         svc.close()
-    return len(times) / sum(times), times
+    return len(times) / sum(times), times, cpu
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -361,12 +379,13 @@ def main(argv: list[str] | None = None) -> int:
             client = connect(app.url, app.t0 + args.timeout)
             out = draft(client, first)
             first_s = time.perf_counter() - app.t0
+            first_cpu = app.cpu()
             client.close()
             if "review" not in _status(out).lower():
                 print(f"first draft failed: {_status(out)[:300]}\n{app.output()[-3000:]}", file=sys.stderr)
                 return 1
-            ready_s = app.since_start(READY_MARK)
             run = run_clients(app, cases, args.timeout)
+            ready_s = app.since_start(READY_MARK)
             served = app.output()
         finally:
             app.stop()
@@ -374,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
             print("FAILED: " + "; ".join(run["errors"][:8]) + f"\n--- server output ---\n{served[-3000:]}",
                   file=sys.stderr)
             return 1
-        engine_cps, engine_times = engine_rate(cases, first, tmp)
+        engine_cps, engine_times, engine_cpu = engine_rate(cases, first, tmp)
     finally:
         if args.keep:
             print(f"(kept {tmp})")
@@ -392,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     mix = ", ".join(f"{k} {sum(c.specialty == k for c in cases)}" for k in dict.fromkeys(c.specialty for c in cases))
     print(f"app load: `pixtralogist serve` on 127.0.0.1, fresh data folder, {n} clients at once through the HTTP "
           f"API (gradio_client), {mix}; os.cpu_count() = {os.cpu_count()}")
-    print(f"  first draft after the process started (cold): {first_s:.2f} s"
+    app_cpu = run["cpu"]
+    print(f"  first draft after the process started (cold): {first_s:.2f} s, {first_cpu:.1f} s of the app's CPU"
           + (f"   ('{READY_MARK}' printed at {ready_s:.2f} s)" if ready_s is not None else
              f"   (no '{READY_MARK}' line printed)"))
     print(f"  time to draft    p50 {statistics.median(drafts):.2f} s   p95 {p95_draft:.2f} s   max {max(drafts):.2f} s")
@@ -400,6 +420,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  sign             p50 {statistics.median(signs):.2f} s   p95 {pct(signs, 0.95):.2f} s")
     print(f"  throughput: app {app_dps:.2f} drafts/s; engine alone {engine_cps:.2f} cases/s "
           f"(p50 {statistics.median(engine_times) * 1000:.0f} ms, same cases, in process); ratio {ratio:.2f}")
+    print(f"  CPU per action in the app process: draft {(app_cpu['save'] - app_cpu['draft']) / n:.3f} s "
+          f"(engine alone {engine_cpu:.3f} s), save {(app_cpu['sign'] - app_cpu['save']) / n:.3f} s, "
+          f"sign {(app_cpu['end'] - app_cpu['sign']) / n:.3f} s  (CPU time: little moved by other work on the machine)")
     before, after = counts.get("save"), counts.get("sign")
     runs_per_save = None
     if before is not None and after is not None:

@@ -147,22 +147,24 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
         c["window_preset"].input(ctl.window_preset, [c["window_preset"]], out(PRESET_KEYS))
         c["window_apply"].click(ctl.apply_window, [s, c["files"], c["window_image"], c["window_center"],
                                                    c["window_width"]], out(PREVIEW_KEYS))
-        c["draft_btn"].click(ctl.draft, [s, *form], turn)
+        # The agent's actions share one pool of `workers` (pixtralogist.ui.serving): they compete for the same CPU.
+        agent = {"concurrency_id": "agent", "concurrency_limit": settings.workers}
+        c["draft_btn"].click(ctl.draft, [s, *form], turn, **agent)
         c["new_case"].click(ctl.new_case, [s], out(NEW_CASE_KEYS))
         c["example_btn"].click(ctl.try_example, [c["example_pick"]], out(EXAMPLE_KEYS))
-        c["choose_btn"].click(ctl.choose, [s, c["choose_radio"]], turn)
-        c["save_btn"].click(ctl.save_edits, [s, c["impression"], *regions], turn)
-        c["chat_send"].click(ctl.send_message, [s, c["chat_input"]], turn)
-        c["chat_input"].submit(ctl.send_message, [s, c["chat_input"]], turn)
-        c["sign_btn"].click(ctl.sign, [s, c["sign_name"], c["impression"], *regions], turn).then(
+        c["choose_btn"].click(ctl.choose, [s, c["choose_radio"]], turn, **agent)
+        c["save_btn"].click(ctl.save_edits, [s, c["impression"], *regions], turn, **agent)
+        c["chat_send"].click(ctl.send_message, [s, c["chat_input"]], turn, **agent)
+        c["chat_input"].submit(ctl.send_message, [s, c["chat_input"]], turn, **agent)
+        c["sign_btn"].click(ctl.sign, [s, c["sign_name"], c["impression"], *regions], turn, **agent).then(
             wl.filing, [s], c["filing"])
         c["export_text"].click(ctl.export_text, [s], out(EXPORT_KEYS))
         c["export_json"].click(ctl.export_json, [s], out(EXPORT_KEYS))
         c["export_fhir"].click(ctl.export_fhir, [s], out(EXPORT_KEYS))
         c["export_dicom_sr"].click(ctl.export_dicom_sr, [s], out(EXPORT_KEYS))
         c["cases_refresh"].click(ctl.refresh_cases, None, out(CASES_KEYS))
-        c["cases_open"].click(ctl.open_case, [s, c["cases_pick"]], turn).then(_to_report, None, c["tabs"])
-        c["cases_table"].select(ctl.open_selected, [s], turn).then(_to_report, None, c["tabs"])
+        c["cases_open"].click(ctl.open_case, [s, c["cases_pick"]], turn, **agent).then(_to_report, None, c["tabs"])
+        c["cases_table"].select(ctl.open_selected, [s], turn, **agent).then(_to_report, None, c["tabs"])
         demo.load(ctl.refresh_cases, None, out(CASES_KEYS))
         wl_query = [c["wl_from"], c["wl_to"], c["wl_modality"], c["wl_accession"], c["wl_patient"]]
         c["wl_search"].click(wl.search, wl_query, out(worklist.SEARCH_KEYS))

@@ -4,9 +4,10 @@ the warm-up that makes the first draft as fast as the next (with the line saying
 Chosen from ``benchmarks/app_load.py`` on 2 cores (20 clinicians drafting, editing and
 signing at once); override them on bigger hosts with the environment variables below.
 
-- ``PIXTRALOGIST_WORKERS`` (default 2): actions (draft, save, sign, ...) that run at once
-  per event (Gradio's ``default_concurrency_limit``); the others wait in Gradio's queue,
-  first come first served. Drafting is mostly Python under the GIL, so more workers than
+- ``PIXTRALOGIST_WORKERS`` (default 2): the agent's actions (draft, choose, save, chat,
+  sign, open) that run at once in this process, all together (one Gradio concurrency
+  group, ``concurrency_id="agent"``); other events (previews, exports) get as many each
+  (``default_concurrency_limit``). The others wait in Gradio's queue, first come first served. Drafting is mostly Python under the GIL, so more workers than
   cores make every clinician wait longer, not the queue move faster. With a model server
   (vLLM) the app mostly waits on the network: raise it to about 4 per core.
 - ``PIXTRALOGIST_TORCH_THREADS`` (default 1): threads per torch operation (the sentence
