@@ -201,7 +201,8 @@ def connect(url: str, deadline: float):
 
     while True:
         try:
-            return Client(url, verbose=False, download_files=False)
+            return Client(url, verbose=False, download_files=False, analytics_enabled=False, max_workers=4,
+                          httpx_kwargs={"timeout": max(30.0, deadline - time.perf_counter())})
         except Exception:  # noqa: BLE001 - not listening yet
             if time.perf_counter() > deadline:
                 raise
