@@ -195,11 +195,14 @@ class App:
                 self.proc.wait()
 
 
-def connect(url: str, deadline: float):
-    """A gradio_client session, as soon as the server answers."""
+def connect(url: str, deadline: float, app: "App | None" = None):
+    """A gradio_client session, as soon as the server answers (AssertionError when it died)."""
     from gradio_client import Client
 
     while True:
+        if app is not None and app.proc.poll() is not None:
+            time.sleep(0.5)  # the rest of its output
+            raise AssertionError(f"the app exited ({app.proc.returncode}):\n{app.output()[-3000:]}")
         try:
             return Client(url, verbose=False, download_files=False, analytics_enabled=False, max_workers=4,
                           httpx_kwargs={"timeout": max(30.0, deadline - time.perf_counter())})
@@ -270,7 +273,7 @@ def run_clients(app: App, cases: list[ClientCase], timeout: float) -> dict:
     errors: list[str] = []
 
     def one(c: ClientCase) -> None:
-        client = connect(app.url, time.perf_counter() + timeout)
+        client = connect(app.url, time.perf_counter() + timeout, app)
         try:
             where = layout(client)
             barrier.wait(timeout=timeout)
@@ -377,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         first, cases = cases[0], cases[1:]
         app = App(tmp / "app", args.port or _free_port())
         try:
-            client = connect(app.url, app.t0 + args.timeout)
+            client = connect(app.url, app.t0 + args.timeout, app)
             out = draft(client, first)
             first_s = time.perf_counter() - app.t0
             first_cpu = app.cpu()

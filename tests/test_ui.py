@@ -616,11 +616,12 @@ def test_serve_prints_ready_line_and_answers_stats(tmp_path):
             lines.append(line)
             if READY_LINE in line:
                 ready.set()
+        ready.set()  # the server exited: the assertions below say so
 
     threading.Thread(target=pump, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     try:
-        assert ready.wait(480), "".join(lines)[-3000:]
+        assert ready.wait(480) and proc.poll() is None, "".join(lines)[-3000:]
         (line,) = [ln for ln in lines if READY_LINE in ln]
         assert f"ready to draft at http://127.0.0.1:{port}" in line and "warm-up" in line
         assert any("Running on local URL" in ln for ln in lines[:lines.index(line)])  # after the server listens

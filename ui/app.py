@@ -242,7 +242,19 @@ def launch_options() -> dict[str, Any]:
         "share": False,
         "show_error": False,
         "max_file_size": "64mb",
+        **_no_self_check(),
     }
+
+
+def _no_self_check() -> dict[str, Any]:
+    """Skip Gradio's start-up self-check (a HEAD of its own page with a 3 s timeout, whose failure stops
+    the launch with "When localhost is not accessible, a shareable link must be created"): on a busy
+    machine, the warm-up running beside it, the page can take longer and the app died at start. The
+    app never makes a share link, so the check has nothing to decide. Only where the installed Gradio
+    takes the option (``_frontend``, gradio 6)."""
+    import inspect
+
+    return {"_frontend": False} if "_frontend" in inspect.signature(gr.Blocks.launch).parameters else {}
 
 
 def _middleware(service: Any, auth: Callable[[str, str], bool] | None, signer: Any = None,
