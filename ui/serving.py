@@ -1,15 +1,19 @@
 """How one app process serves: how many actions run at once, how many threads torch may use, and
 the warm-up that makes the first draft as fast as the next (with the line saying it is done).
 
-Chosen from ``benchmarks/app_load.py`` on 2 cores (20 clinicians drafting, editing and
-signing at once); override them on bigger hosts with the environment variables below.
+Measure them with ``benchmarks/app_load.py`` (20 clinicians drafting, editing and signing
+at once on a real ``pixtralogist serve``); override them on bigger hosts with the
+environment variables below.
 
-- ``PIXTRALOGIST_WORKERS`` (default 2): the agent's actions (draft, choose, save, chat,
-  sign, open) that run at once in this process, all together (one Gradio concurrency
-  group, ``concurrency_id="agent"``); other events (previews, exports) get as many each
-  (``default_concurrency_limit``). The others wait in Gradio's queue, first come first served. Drafting is mostly Python under the GIL, so more workers than
-  cores make every clinician wait longer, not the queue move faster. With a model server
-  (vLLM) the app mostly waits on the network: raise it to about 4 per core.
+- ``PIXTRALOGIST_WORKERS`` (default 2, one per core of the 2-core reference machine): the
+  agent's actions (draft, choose, save, chat, sign, open) that run at once in this process,
+  all together (one Gradio concurrency group, ``concurrency_id="agent"``; before, each event
+  ran 4 at once on its own); other events (previews, exports) get as many each
+  (``default_concurrency_limit``). The rest wait in Gradio's queue, first come first served.
+  Drafting is mostly Python under the GIL, so more actions at once than cores make each wait
+  longer without the queue moving faster. With a model server (vLLM) the app mostly waits on
+  the network: raise it. (A comparison of 1, 2 and 4 on a quiet 2-core machine is still to be
+  made: the shared machine was saturated when this was written.)
 - ``PIXTRALOGIST_TORCH_THREADS`` (default 1): threads per torch operation (the sentence
   embedder of the guideline index, a local VLM). Parallelism comes from serving several
   clinicians at once; a torch operation spreading over every core of a busy machine spins
