@@ -65,7 +65,7 @@ lock:
 	@echo "lock/cpu.txt and lock/gpu.txt written; run 'make test' before committing them"
 
 run: venv
-	@echo "starting the app on http://$(HOST):$(PORT) (offline defaults; the embedder and guideline index warm up in the background)"
+	@echo "starting the app on http://$(HOST):$(PORT) (offline defaults); it prints 'ready to draft' once the embedder, guideline indexes and plugin data are loaded"
 	GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 \
 	  $(BIN)/pixtralogist serve --host $(HOST) --port $(PORT)
 

@@ -55,16 +55,12 @@ class AgentRuntime:
                 self.store.sync(specialty, self.host.guidelines(specialty))
                 self._synced.add(specialty)
 
-    def warm_up(self) -> None:
-        """Load what the first draft would otherwise wait for: the guideline index of every
-        specialty (and with it the sentence embedder) and the negation/uncertainty pipeline."""
-        from pixtralogist.core.nlp import analyze
+    def warm_up(self):
+        """Load what the first draft of each specialty would otherwise wait for: the sentence embedder,
+        every guideline index, templates, drafters and NLP pipelines (:mod:`pixtralogist.agents.warmup`)."""
+        from pixtralogist.agents.warmup import warm_up
 
-        analyze("No mass.")  # a generic finding word: builds the pipeline
-        for specialty in self.host.specialties():
-            self._ensure_synced(specialty)
-            if self.store is not None:
-                self.store.search(specialty, "warm-up", k=1)
+        return warm_up(self)
 
     def cite_findings(self, specialty: str, template: Template, findings: list[Finding]) -> dict[str, list[Citation]]:
         """Top guideline snippets of the finding's region for every finding that is not a default."""

@@ -439,6 +439,10 @@ class ReportingService:
     def list_cases(self, limit: int = 200) -> list[CaseSummary]:
         return self._cases.list(limit)
 
+    def case_list_version(self) -> str:
+        """A tag of the case list that changes whenever :meth:`list_cases` would answer differently."""
+        return self._cases.version()
+
 
 def state_serializer():
     """The checkpointer's serializer: LangGraph's msgpack, rebuilding the agent's state types

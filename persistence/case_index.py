@@ -87,6 +87,14 @@ class CaseIndex:
         rows = self._exec("SELECT status FROM pixtralogist_cases WHERE case_id = ?", (case_id,))
         return rows[0][0] if rows else None
 
+    def version(self) -> str:
+        """A tag that changes whenever the list does (a case added, or one's status changed): the number
+        of cases and the latest change. Cheap (one aggregate row), so the app asks it each turn and
+        sends the list again only when the tag moved."""
+        rows = self._exec("SELECT COUNT(*), MAX(updated_at) FROM pixtralogist_cases")
+        count, latest = rows[0] if rows else (0, None)
+        return f"{count}:{latest or ''}"
+
     def list(self, limit: int = 200) -> list[CaseSummary]:
         rows = self._exec("SELECT case_id, status, specialty, indication, updated_at FROM pixtralogist_cases "
                           "ORDER BY updated_at DESC LIMIT ?", (int(limit),))

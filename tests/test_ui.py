@@ -428,6 +428,51 @@ def test_cases_open_and_new_case(ctl, service, files):
     assert upd(cleared["draft_panel"], "visible") is False
 
 
+def test_case_list_is_sent_only_when_it_changed(ctl, service, files):
+    """A turn brings the case list only when the case index changed since this session got it."""
+    first = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["png"]], "Cough", "", "", NOTES, "radiology"))
+    cid = first["session"]["case_id"]
+    assert cid in [r[0] for r in first["cases_table"]] and cid in upd(first["cases_pick"], "choices")
+    version = service.case_list_version()
+    assert first["session"]["cases_version"] == version
+    again = as_dict(TURN_KEYS, ctl.open_case(first["session"], cid))  # reading a case changes no list
+    assert service.case_list_version() == version
+    assert is_skip(again["cases_table"]) and is_skip(again["cases_pick"])
+    assert upd(again["draft_panel"], "visible") is True  # the rest of the turn is there
+    # a colleague drafts: the list changed, so this session's next turn brings it, once
+    other = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["png"]], "Fever", "", "", "heart nl", "radiology"))
+    assert service.case_list_version() != version
+    after = as_dict(TURN_KEYS, ctl.open_case(again["session"], cid))
+    assert other["session"]["case_id"] in [r[0] for r in after["cases_table"]]
+    assert is_skip(as_dict(TURN_KEYS, ctl.open_case(after["session"], cid))["cases_table"])
+    # an edit moves the case in the list (its status and time): sent again
+    region = _region_index(after, "lung")
+    texts = [upd(after[f"region_{i}"], "value") or "" for i in range(MAX_REGIONS)]
+    texts[region] = texts[region] + " Reviewed."
+    saved = as_dict(TURN_KEYS, ctl.save_edits(after["session"], upd(after["impression"], "value"), *texts))
+    assert "Saved 1 edit" in saved["status"] and cid == saved["cases_table"][0][0]
+
+
+def test_serve_settings_from_the_environment(service):
+    from pixtralogist.core.errors import ConfigError
+    from pixtralogist.ui.serving import TORCH_THREADS_ENV, WORKERS_ENV, ServeSettings
+
+    assert ServeSettings.from_env({}) == ServeSettings(workers=2, torch_threads=1)
+    assert ServeSettings.from_env({WORKERS_ENV: " 6 ", TORCH_THREADS_ENV: "4"}) == ServeSettings(6, 4)
+    for bad in ("0", "many", "-1", "1000", "2.5"):
+        with pytest.raises(ConfigError, match=WORKERS_ENV):
+            ServeSettings.from_env({WORKERS_ENV: bad})
+    # the agent's actions share one pool of `workers`; the app's queue uses it as its default
+    demo = create_ui(service, settings=ServeSettings(workers=3))
+    ctl = demo.px_controller
+    heavy = {ctl.draft, ctl.save_edits, ctl.sign, ctl.send_message, ctl.choose, ctl.open_case}
+    fns = [f for f in demo.fns.values() if f.fn in heavy]
+    assert {f.fn for f in fns} == heavy
+    assert {(f.concurrency_id, f.concurrency_limit) for f in fns} == {("agent", 3)}
+    assert demo._queue.default_concurrency_limit == 3
+    assert all(f.concurrency_id != "agent" for f in demo.fns.values() if f.fn == ctl.export_text)
+
+
 def test_dicom_sr_export_only_for_dicom_cases(demo, ctl, service, files):
     import pydicom
 
@@ -542,3 +587,62 @@ def test_serve_binds_loopback_with_login(tmp_path):
             out, _ = proc.communicate()
     assert "WARNING" not in out  # loopback: no exposure warning
 
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_serve_prints_ready_line_and_answers_stats(tmp_path):
+    """``pixtralogist serve``: the line saying it is ready to draft comes once the warm-up is done and the
+    server listens; ``GET /stats`` answers without a login, with counts and no case data."""
+    import threading
+
+    import httpx
+    from gradio_client import Client, handle_file
+
+    from pixtralogist.ui.serving import READY_LINE
+
+    port = _free_port()
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PIXTRALOGIST_DISABLE_PLUGIN_AUTOLOAD": "1",
+           "PIXTRALOGIST_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("PIXTRALOGIST_USERS_FILE", None)
+    proc = subprocess.Popen([sys.executable, "-m", "pixtralogist", "serve", "--port", str(port),
+                             "--data-dir", str(tmp_path / "data")], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.append(line)
+            if READY_LINE in line:
+                ready.set()
+        ready.set()  # the server exited: the assertions below say so
+
+    threading.Thread(target=pump, daemon=True).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert ready.wait(480) and proc.poll() is None, "".join(lines)[-3000:]
+        (line,) = [ln for ln in lines if READY_LINE in ln]
+        assert f"ready to draft at http://127.0.0.1:{port}" in line and "warm-up" in line
+        assert any("Running on local URL" in ln for ln in lines[:lines.index(line)])  # after the server listens
+        stats = httpx.get(f"{base}/stats", timeout=10)
+        assert stats.status_code == 200 and stats.headers["cache-control"] == "no-store"
+        body = stats.json()
+        assert body["warm"] is True and body["in_flight"] == 0
+        assert all(isinstance(v, (int, float, bool, str)) for v in body.values())
+        client = Client(base + "/", verbose=False, download_files=False)
+        png = make_png(tmp_path / "f.png")
+        out = client.predict([handle_file(str(png))], "Cough", "", "", NOTES, "radiology", api_name="/draft")
+        status = next(o for o in out if isinstance(o, str) and "**Case**" in o)
+        client.close()
+        after = httpx.get(f"{base}/stats", timeout=10).json()
+        assert after["in_flight"] == 0 and "case-" not in json.dumps(after) and "case-" in status
+        if "graph_runs" in body:  # ReportingService.stats(): a draft is one graph run
+            assert after["graph_runs"] == body["graph_runs"] + 1
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

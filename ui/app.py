@@ -100,11 +100,16 @@ def worklist_view(service: Any) -> worklist.WorklistView:
         return worklist.WorklistView(None, problem=f"The PACS settings cannot be used: {exc}")
 
 
-def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callbacks: Any = None) -> gr.Blocks:
+def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callbacks: Any = None,
+              settings: Any = None) -> gr.Blocks:
     """Build the app around a :class:`~pixtralogist.agents.service.ReportingService` without launching it.
 
     ``worklist_callbacks``: the Worklist tab's :class:`~pixtralogist.ui.worklist.WorklistView` (default: over
-    the site configuration's ``pacs`` section)."""
+    the site configuration's ``pacs`` section). ``settings``: the :class:`~pixtralogist.ui.serving.ServeSettings`
+    (how many actions run at once; default from the environment)."""
+    from pixtralogist.ui.serving import ServeSettings
+
+    settings = settings if settings is not None else ServeSettings.from_env()
     installed = service.specialties()
     wl = worklist_callbacks if worklist_callbacks is not None else worklist_view(service)
     # the audit log names the logged-in user ('local' without a login): each callback acts as them
@@ -141,22 +146,24 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
         c["window_preset"].input(ctl.window_preset, [c["window_preset"]], out(PRESET_KEYS))
         c["window_apply"].click(ctl.apply_window, [s, c["files"], c["window_image"], c["window_center"],
                                                    c["window_width"]], out(PREVIEW_KEYS))
-        c["draft_btn"].click(ctl.draft, [s, *form], turn)
+        # The agent's actions share one pool of `workers` (pixtralogist.ui.serving): they compete for the same CPU.
+        agent = {"concurrency_id": "agent", "concurrency_limit": settings.workers}
+        c["draft_btn"].click(ctl.draft, [s, *form], turn, **agent)
         c["new_case"].click(ctl.new_case, [s], out(NEW_CASE_KEYS))
         c["example_btn"].click(ctl.try_example, [c["example_pick"]], out(EXAMPLE_KEYS))
-        c["choose_btn"].click(ctl.choose, [s, c["choose_radio"]], turn)
-        c["save_btn"].click(ctl.save_edits, [s, c["impression"], *regions], turn)
-        c["chat_send"].click(ctl.send_message, [s, c["chat_input"]], turn)
-        c["chat_input"].submit(ctl.send_message, [s, c["chat_input"]], turn)
-        c["sign_btn"].click(ctl.sign, [s, c["sign_name"], c["impression"], *regions], turn).then(
+        c["choose_btn"].click(ctl.choose, [s, c["choose_radio"]], turn, **agent)
+        c["save_btn"].click(ctl.save_edits, [s, c["impression"], *regions], turn, **agent)
+        c["chat_send"].click(ctl.send_message, [s, c["chat_input"]], turn, **agent)
+        c["chat_input"].submit(ctl.send_message, [s, c["chat_input"]], turn, **agent)
+        c["sign_btn"].click(ctl.sign, [s, c["sign_name"], c["impression"], *regions], turn, **agent).then(
             wl.filing, [s], c["filing"])
         c["export_text"].click(ctl.export_text, [s], out(EXPORT_KEYS))
         c["export_json"].click(ctl.export_json, [s], out(EXPORT_KEYS))
         c["export_fhir"].click(ctl.export_fhir, [s], out(EXPORT_KEYS))
         c["export_dicom_sr"].click(ctl.export_dicom_sr, [s], out(EXPORT_KEYS))
         c["cases_refresh"].click(ctl.refresh_cases, None, out(CASES_KEYS))
-        c["cases_open"].click(ctl.open_case, [s, c["cases_pick"]], turn).then(_to_report, None, c["tabs"])
-        c["cases_table"].select(ctl.open_selected, [s], turn).then(_to_report, None, c["tabs"])
+        c["cases_open"].click(ctl.open_case, [s, c["cases_pick"]], turn, **agent).then(_to_report, None, c["tabs"])
+        c["cases_table"].select(ctl.open_selected, [s], turn, **agent).then(_to_report, None, c["tabs"])
         demo.load(ctl.refresh_cases, None, out(CASES_KEYS))
         wl_query = [c["wl_from"], c["wl_to"], c["wl_modality"], c["wl_accession"], c["wl_patient"]]
         c["wl_search"].click(wl.search, wl_query, out(worklist.SEARCH_KEYS))
@@ -177,7 +184,8 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
 
         c["quality_refresh"].click(show_quality, None, out(quality.QUALITY_KEYS))
         c["quality_tab"].select(show_quality, None, out(quality.QUALITY_KEYS))
-    demo.queue(default_concurrency_limit=4)
+    # Actions beyond `workers` wait in Gradio's queue, first come first served (pixtralogist.ui.serving).
+    demo.queue(default_concurrency_limit=settings.workers)
     demo.px_components = c  # for tests and embedding apps: component by key
     demo.px_controller = ctl
     demo.px_worklist = wl
@@ -237,11 +245,25 @@ def launch_options() -> dict[str, Any]:
         "share": False,
         "show_error": False,
         "max_file_size": "64mb",
+        **_no_self_check(),
     }
 
 
-def _middleware(service: Any, auth: Callable[[str, str], bool] | None, signer: Any = None) -> dict[str, Any]:
-    """``launch`` options: ``/healthz`` and ``/readyz`` (:mod:`pixtralogist.ui.ops`); with a login, every API
+def _no_self_check() -> dict[str, Any]:
+    """Skip Gradio's start-up self-check (a HEAD of its own page with a 3 s timeout, whose failure stops
+    the launch with "When localhost is not accessible, a shareable link must be created"): on a busy
+    machine, the warm-up running beside it, the page can take longer and the app died at start. The
+    app never makes a share link, so the check has nothing to decide. Only where the installed Gradio
+    takes the option (``_frontend``, gradio 6)."""
+    import inspect
+
+    return {"_frontend": False} if "_frontend" in inspect.signature(gr.Blocks.launch).parameters else {}
+
+
+def _middleware(service: Any, auth: Callable[[str, str], bool] | None, signer: Any = None,
+                warm: Any = None) -> dict[str, Any]:
+    """``launch`` options: ``/healthz``, ``/readyz`` and ``/stats`` (:mod:`pixtralogist.ui.ops`; ``warm``: the
+    :class:`~pixtralogist.ui.serving.WarmUp` whose state ``/stats`` reports); with a login, every API
     route needs it (:class:`~pixtralogist.ui.auth.RequireLogin`), and with a shared session secret the login
     is valid on every server (:class:`~pixtralogist.ui.sessions.SignedSessions`)."""
     from starlette.middleware import Middleware
@@ -250,7 +272,7 @@ def _middleware(service: Any, auth: Callable[[str, str], bool] | None, signer: A
     from pixtralogist.ui.ops import OpsEndpoints
     from pixtralogist.ui.sessions import SignedSessions
 
-    stack = [Middleware(OpsEndpoints, service_ref=lambda: service)]
+    stack = [Middleware(OpsEndpoints, service_ref=lambda: service, warm_ref=lambda: warm)]
     if auth is not None and signer is not None:
         stack.append(Middleware(SignedSessions, signer=signer))
     if auth is not None:
@@ -270,9 +292,15 @@ def serve(
 
     Binds the loopback interface by default. ``auth`` defaults to the users
     file named by ``PIXTRALOGIST_USERS_FILE`` (see :mod:`pixtralogist.ui.auth`);
-    binding another address without it prints a warning.
+    binding another address without it prints a warning. Workers and torch threads come from
+    :class:`~pixtralogist.ui.serving.ServeSettings` (environment); the warm-up runs in the
+    background and "Pixtralogist is ready to draft at URL" is printed when it and the server are done.
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from pixtralogist.ui.serving import ServeSettings, WarmUp
+
+    settings = ServeSettings.from_env()
+    settings.apply_torch_threads()  # before anything imports torch
     from pixtralogist.agents.service import ReportingService
     from pixtralogist.core import logs
     from pixtralogist.ui.auth import auth_from_env
@@ -287,17 +315,20 @@ def serve(
         print(warning, file=sys.stderr)
     service = ReportingService.create(data_dir)
     service.recover()  # finish what a crash cut off (e.g. a sign-off), so the case list is right
-    threading.Thread(target=service.warm_up, name="pixtralogist-warm-up", daemon=True).start()
-    demo = create_ui(service)
+    warm = WarmUp(service).start()  # the embedder, guideline indexes, plugin data: while the server starts
+    demo = create_ui(service, settings=settings)
     filing = demo.px_worklist.start_filing()  # signed reports waiting in the outbox are filed in the background
     if not prevent_thread_lock and threading.current_thread() is threading.main_thread():
         from pixtralogist.ui.ops import install_drain
 
         install_drain(service)  # SIGTERM: finish the actions in flight, then stop
     try:
-        demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock,
+        demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=True,
                     auth_message="Pixtralogist: sign in with your clinician account." if auth else None,
-                    **launch_options(), **_middleware(service, auth, signer))
+                    **launch_options(), **_middleware(service, auth, signer, warm))
+        warm.listening(demo.local_url or f"http://{host}:{port}/")
+        if not prevent_thread_lock:
+            demo.block_thread()  # until Ctrl-C or SIGTERM (install_drain)
     except KeyboardInterrupt:
         pass
     finally:

@@ -71,7 +71,7 @@ _STATUS_KEYS = ("status", "intake_status")
 
 def new_session() -> dict[str, Any]:
     """The initial ``gr.State`` value (Gradio deep-copies it for every browser session)."""
-    return {"case_id": None, "cases": {}, "windows": {}}
+    return {"case_id": None, "cases": {}, "windows": {}, "cases_version": None}
 
 
 def guard(keys: Sequence[str]) -> Callable:
@@ -134,6 +134,17 @@ class Controller:
             "cases_table": render.cases_rows(cases),
             "cases_pick": gr.update(choices=[c.case_id for c in cases]),
         }
+
+    def _cases_if_changed(self, session: dict[str, Any]) -> dict[str, Any]:
+        """The case list when it changed since this session last got it (the case index's
+        :meth:`~pixtralogist.agents.service.ReportingService.case_list_version`), else nothing: the
+        list on screen stays and neither the list nor its table is read or sent again."""
+        version_of = getattr(self.service, "case_list_version", None)
+        version = version_of() if callable(version_of) else None
+        if version is not None and version == session.get("cases_version"):
+            return {}
+        session["cases_version"] = version
+        return self._cases()
 
     def view(self, session: Mapping | None, turn: Turn | None, *, note: str | None = None) -> dict[str, Any]:
         """Every on-screen consequence of ``turn`` (``None``: the empty review area)."""
@@ -212,7 +223,7 @@ class Controller:
         out["chat"] = render.chat_messages(turn.messages) if turn else []
         out["chat_input"] = gr.update(interactive=editable)
         out["chat_send"] = gr.update(interactive=editable)
-        out.update(self._cases())
+        out.update(self._cases_if_changed(session))
         return out
 
     def _turn_out(self, session: Mapping, turn: Turn | None, note: str | None = None, **extra: Any) -> list:
@@ -295,6 +306,10 @@ class Controller:
             prior_report=prior_report, notes=notes, specialty=specialty,
         )
         turn = self.service.start(case)
+        # whether "Export DICOM SR" is offered: known from the case just built (no read of the case back)
+        session = dict(session or new_session())
+        session["cases"] = {**(session.get("cases") or {}),
+                            turn.case_id: {"dicom": any(img.meta.format == "dicom" for img in case.images)}}
         return self._turn_out(session, turn)
 
     @guard(NEW_CASE_KEYS)

@@ -4,11 +4,13 @@
 - ``GET /readyz``: 200 when the shared database, the guideline index and the
   model servers answer, 503 with what failed otherwise, and 503 while the
   server drains (readiness: the balancer stops sending new sessions);
+- ``GET /stats``: 200 with the service's counters (``ReportingService.stats()``: graph runs
+  since the process started, actions in flight) and whether it is warmed up; counts only;
 - SIGTERM: the server stops taking actions (readiness turns 503, a new action
   gets a clear "shutting down" message), waits for the actions in flight to
   finish (``PIXTRALOGIST_DRAIN_SECONDS``, default 30), then exits.
 
-Neither endpoint needs a login or returns data about cases.
+None of them needs a login or returns data about cases.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import signal
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-__all__ = ["DRAIN_ENV", "OpsEndpoints", "install_drain", "readiness"]
+__all__ = ["DRAIN_ENV", "OpsEndpoints", "install_drain", "readiness", "service_stats"]
 
 log = logging.getLogger(__name__)
 
@@ -79,20 +81,35 @@ def readiness(service: Any) -> tuple[bool, dict[str, Any]]:
                             "server": os.environ.get("PIXTRALOGIST_SERVER_NAME") or os.uname().nodename}
 
 
-class OpsEndpoints:
-    """ASGI middleware answering ``/healthz`` and ``/readyz`` before the app (no login, no case data)."""
+def service_stats(service: Any, warm: Any = None) -> dict[str, Any]:
+    """The service's counters (``stats()`` when it has one; else what it exposes: actions in flight)
+    plus ``warm`` (whether the warm-up, a :class:`~pixtralogist.ui.serving.WarmUp`, finished; None
+    without one) and ``server``. Numbers only: nothing about a case."""
+    stats = getattr(service, "stats", None)
+    body: dict[str, Any] = dict(stats()) if callable(stats) else {"in_flight": getattr(service, "in_flight", 0)}
+    body["warm"] = warm.done if warm is not None else None
+    body["server"] = os.environ.get("PIXTRALOGIST_SERVER_NAME") or os.uname().nodename
+    return body
 
-    def __init__(self, app, service_ref: Callable[[], Any]) -> None:
+
+class OpsEndpoints:
+    """ASGI middleware answering ``/healthz``, ``/readyz`` and ``/stats`` before the app (no login,
+    no case data)."""
+
+    def __init__(self, app, service_ref: Callable[[], Any], warm_ref: Callable[[], Any] | None = None) -> None:
         self.app = app
         self._service = service_ref
+        self._warm = warm_ref or (lambda: None)
 
     async def __call__(self, scope, receive, send) -> None:
         path = (scope.get("path") or "").rstrip("/")
-        if scope.get("type") != "http" or path not in ("/healthz", "/readyz"):
+        if scope.get("type") != "http" or path not in ("/healthz", "/readyz", "/stats"):
             await self.app(scope, receive, send)
             return
         if path == "/healthz":
             code, body = 200, {"status": "up"}
+        elif path == "/stats":
+            code, body = 200, service_stats(self._service(), self._warm())
         else:
             import anyio
 

@@ -1,0 +1,139 @@
+"""How one app process serves: how many actions run at once, how many threads torch may use, and
+the warm-up that makes the first draft as fast as the next (with the line saying it is done).
+
+Measure them with ``benchmarks/app_load.py`` (20 clinicians drafting, editing and signing
+at once on a real ``pixtralogist serve``); override them on bigger hosts with the
+environment variables below.
+
+- ``PIXTRALOGIST_WORKERS`` (default 2, one per core of the 2-core reference machine): the
+  agent's actions (draft, choose, save, chat, sign, open) that run at once in this process,
+  all together (one Gradio concurrency group, ``concurrency_id="agent"``; before, each event
+  ran 4 at once on its own); other events (previews, exports) get as many each
+  (``default_concurrency_limit``). The rest wait in Gradio's queue, first come first served.
+  Drafting is mostly Python under the GIL, so more actions at once than cores make each wait
+  longer without the queue moving faster. With a model server (vLLM) the app mostly waits on
+  the network: raise it. (A comparison of 1, 2 and 4 on a quiet 2-core machine is still to be
+  made: the shared machine was saturated when this was written.)
+- ``PIXTRALOGIST_TORCH_THREADS`` (default 1): threads per torch operation (the sentence
+  embedder of the guideline index, a local VLM). Parallelism comes from serving several
+  clinicians at once; a torch operation spreading over every core of a busy machine spins
+  and waits for the others (measured here: 1.0 s instead of 0.07 s to embed a draft's
+  findings with 2 threads on a loaded 2-core machine). A host that drafts with a local VLM
+  on CPU and serves few clinicians may raise it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pixtralogist.core.errors import ConfigError
+
+__all__ = ["READY_LINE", "TORCH_THREADS_ENV", "WORKERS_ENV", "ServeSettings", "WarmUp"]
+
+WORKERS_ENV = "PIXTRALOGIST_WORKERS"
+TORCH_THREADS_ENV = "PIXTRALOGIST_TORCH_THREADS"
+#: Printed (``Pixtralogist is ready to draft at URL ...``) when a draft no longer waits for loading.
+READY_LINE = "ready to draft"
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """The process-wide serving settings (see the module docstring for the defaults' reasons)."""
+
+    workers: int = 2
+    torch_threads: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("workers", "torch_threads"):
+            if not 1 <= getattr(self, name) <= 256:
+                raise ConfigError(f"{name} must be between 1 and 256, not {getattr(self, name)}")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "ServeSettings":
+        """The defaults, overridden by ``PIXTRALOGIST_WORKERS`` / ``PIXTRALOGIST_TORCH_THREADS``.
+
+        :raises ConfigError: a value that is not a whole number from 1 to 256.
+        """
+        env = os.environ if env is None else env
+        values = {}
+        for field, var in (("workers", WORKERS_ENV), ("torch_threads", TORCH_THREADS_ENV)):
+            raw = (env.get(var) or "").strip()
+            if not raw:
+                continue
+            try:
+                values[field] = int(raw)
+            except ValueError:
+                raise ConfigError(f"{var} must be a whole number (1 to 256), not {raw!r}") from None
+        try:
+            return cls(**values)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (from {WORKERS_ENV} / {TORCH_THREADS_ENV})") from None
+
+    def apply_torch_threads(self) -> None:
+        """Limit torch's threads for this process: through the environment before torch is imported
+        (OpenMP reads ``OMP_NUM_THREADS`` once; this setting replaces it), and through
+        ``torch.set_num_threads`` when torch already is."""
+        import sys
+
+        os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(self.torch_threads)
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_num_threads(self.torch_threads)
+
+
+class WarmUp:
+    """``service.warm_up()`` in a background thread, and the line that says the app is ready to draft.
+
+    The line (:data:`READY_LINE`) is printed once both have happened: the warm-up finished (or
+    failed: the first draft then loads what is missing) and the server listens (:meth:`listening`).
+    """
+
+    def __init__(self, service: object, *, out: Callable[[str], None] | None = None) -> None:
+        self._service = service
+        self._out = out or (lambda line: print(line, flush=True))
+        self._t0 = time.monotonic()
+        self._warm = threading.Event()
+        self._url: str | None = None
+        self._lock = threading.Lock()
+        self._announced = False
+        #: seconds the warm-up took (None until it finished)
+        self.seconds: float | None = None
+
+    @property
+    def done(self) -> bool:
+        return self._warm.is_set()
+
+    def start(self) -> "WarmUp":
+        threading.Thread(target=self._run, name="pixtralogist-warm-up", daemon=True).start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._warm.wait(timeout)
+
+    def listening(self, url: str) -> None:
+        """The server accepts connections at ``url``."""
+        with self._lock:
+            self._url = url
+        self._announce()
+
+    def _run(self) -> None:
+        t = time.monotonic()
+        try:
+            self._service.warm_up()  # never raises (it logs what failed)
+        finally:
+            self.seconds = time.monotonic() - t
+            self._warm.set()
+            self._announce()
+
+    def _announce(self) -> None:
+        with self._lock:
+            if self._announced or self._url is None or not self._warm.is_set():
+                return
+            self._announced = True
+            url = self._url
+        self._out(f"Pixtralogist is {READY_LINE} at {url} (warm-up {self.seconds:.1f} s, "
+                  f"{time.monotonic() - self._t0:.1f} s after start)")
