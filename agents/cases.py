@@ -35,3 +35,7 @@ class CaseList:
 
     def list(self, limit: int = 200) -> list[CaseSummary]:
         return self._index.list(limit)
+
+    def version(self) -> str:
+        """A tag that changes whenever :meth:`list` would answer differently (see ``CaseIndex.version``)."""
+        return self._index.version()
