@@ -34,7 +34,6 @@ from pixtralogist.agents.types import CaseSummary, ChatMessage, Citation, Turn
 from pixtralogist.core import logs
 from pixtralogist.persistence.audit import AuditLog, current_actor
 from pixtralogist.core.errors import CaseError, PixtralogistError, StaleCaseError
-from pixtralogist.core.faults import pause_point
 from pixtralogist.core.identity import IDENTITY_FILE, CaseIdentity, case_identity
 from pixtralogist.core.models import Case, Draft, Flag, RouteScore
 from pixtralogist.core.plugins import PluginHost
@@ -283,10 +282,8 @@ class ReportingService:
         if isinstance(value, dict):
             value = {**value, "actor": actor}  # kept in the checkpoint: a step finished after a crash is attributed
         with self._lock(case_id):  # the whole read-modify-write: checkpoint, case list, audit log
-            turn = self._resume(case_id, expect, value, expect_version)
-            if action == "sign":
-                pause_point("service.after_sign")  # test-only; see pixtralogist.core.faults
-            self._record(action, case_id, turn, actor, **detail)
+            turn = self._resume(case_id, expect, value, expect_version)  # the graph's run (checkpointed)
+            self._record(action, case_id, turn, actor, **detail)  # then its audit event
         return turn
 
     def _complete_signoff(self, case_id: str, turn: Turn) -> bool:

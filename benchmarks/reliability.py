@@ -7,8 +7,8 @@ Prints:
 - bad inputs tried and handled (a clear error, or for hostile-but-valid text an
   unsigned draft that followed the case only), and saved work intact;
 - crash-restart rounds (SIGKILL of a real process at random moments plus at the
-  two sign-off pause points of ``pixtralogist.core.faults``) and items lost
-  (must be 0) and inconsistencies (must be 0);
+  two sign-off kill points the benchmark installs through the tests' launcher,
+  ``tests/kill_points.py``) and items lost (must be 0) and inconsistencies (must be 0);
 - concurrent sessions through the real app's HTTP API and the p95 time to draft;
 - PHI leaks found in every file the app wrote (must be 0).
 
@@ -94,26 +94,22 @@ def bad_inputs(tmp: Path) -> tuple[int, int, list[str]]:
 
 
 def crash_rounds(tmp: Path, rounds: int) -> tuple[int, int, int, list[str]]:
+    from kill_points import MARKER
     from test_reliability_support import (
-        CHECK_DRIVER, WORK_DRIVER, check_consistency, child_env, driver, parse_events, read_until, run_driver,
-        sigkill, write_png,
+        CHECK_DRIVER, WORK_DRIVER, check_consistency, driver, parse_events, read_until, run_driver, sigkill,
+        until_self_killed, write_png,
     )
-
-    from pixtralogist.core.faults import MARKER, PAUSE_ENV
 
     png = write_png(tmp / "f.png")
     rng = random.Random(2026)
     lost_total = n_items = 0
     problems: list[str] = []
-    plan = [("pause", "feedback.record_report"), ("pause", "service.after_sign")] + [("random", None)] * rounds
+    plan = [("point", "feedback.record_report"), ("point", "service.after_sign")] + [("random", None)] * rounds
     for r, (kind, point) in enumerate(plan):
         data = tmp / f"crash{r}"
-        if kind == "pause":
-            proc = driver(WORK_DRIVER, data, png, 2, 1, 0, env=child_env(**{PAUSE_ENV: f"{point}:120"}))
-            try:
-                read_until(proc.stderr, MARKER, 240, proc)
-            finally:
-                lines = sigkill(proc, read_stdout=True)
+        if kind == "point":  # the driver SIGKILLs itself there (first sign-off)
+            events = until_self_killed(driver(WORK_DRIVER, data, png, 2, 1, 0, kill_at=point), f"{MARKER} {point}",
+                                       stream="stderr", timeout=240)
         else:
             proc = driver(WORK_DRIVER, data, png, 40, 1, 1)
             try:
@@ -121,7 +117,8 @@ def crash_rounds(tmp: Path, rounds: int) -> tuple[int, int, int, list[str]]:
                 time.sleep(rng.uniform(0.1, 2.0))
             finally:
                 lines = sigkill(proc, read_stdout=True)
-        edits = {(e["case_id"], e["region"]): e["text"] for e in parse_events(lines) if e["kind"] == "edit"}
+            events = parse_events(lines)
+        edits = {(e["case_id"], e["region"]): e["text"] for e in events if e["kind"] == "edit"}
         n_items += len(edits)
         lost, probs = check_consistency(run_driver(CHECK_DRIVER, data, timeout=240), edits)
         lost_total += lost
@@ -164,7 +161,7 @@ def phi(tmp: Path) -> tuple[int, int]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=12, help="random-kill crash rounds (plus 2 at pause points)")
+    ap.add_argument("--rounds", type=int, default=12, help="random-kill crash rounds (plus 2 at kill points)")
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--busy", type=int, default=0, help="other processes keeping the CPU busy during the run")
     ap.add_argument("--only", choices=("crash",), default=None, help="run only the crash-restart check")
