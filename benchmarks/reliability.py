@@ -173,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import subprocess
 
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    # each spinner stops by itself when this process is gone (also when it is killed)
+    spin = "import os\nparent = os.getppid()\nwhile os.getppid() == parent: pass"
+    spinners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(args.busy)]
     if spinners:
         print(f"CPU saturated by {len(spinners)} spinning processes (os.cpu_count() = {os.cpu_count()})", flush=True)
     try:
