@@ -216,9 +216,10 @@ def start_server(data_dir: Path, port: int, *, users_file: Path | None = None, l
             return proc
         except httpx.HTTPError:
             if proc.poll() is not None or time.time() > deadline:
-                out = proc.stdout.read() if proc.poll() is not None else "server did not start in time"
-                stop_server(proc)
-                raise AssertionError(out[-3000:])
+                why = (f"the server exited (rc={proc.returncode})" if proc.poll() is not None
+                       else f"the server did not answer within {timeout:.0f} s")
+                out = stop_server(proc)  # what it printed up to now says how far it got
+                raise AssertionError(f"{why}; its output:\n{out[-3000:]}")
             time.sleep(0.3)
 
 
