@@ -43,7 +43,6 @@ from pixtralogist.agents.types import CaseSummary, Turn
 from pixtralogist.core import logs
 from pixtralogist.persistence.audit import AuditLog, current_actor
 from pixtralogist.core.errors import CaseError, PixtralogistError, StaleCaseError
-from pixtralogist.core.faults import pause_point
 from pixtralogist.core.identity import IDENTITY_FILE, CaseIdentity, case_identity
 from pixtralogist.core.models import Case, ExampleCase, Specialty
 from pixtralogist.core.plugins import PluginHost
@@ -266,10 +265,8 @@ class ReportingService:
         if isinstance(value, (Edits, Message, Sign)):
             value = value.model_copy(update={"user": actor})
         with self._lock(case_id):  # the whole read-modify-write: checkpoint, case list, audit log
-            turn = self._resume(case_id, expect, value, expect_version)
-            if any(action == "sign" for action, _ in audit):
-                pause_point("service.after_sign")  # test-only; see pixtralogist.core.faults
-            for action, detail in audit:
+            turn = self._resume(case_id, expect, value, expect_version)  # the graph's run (checkpointed)
+            for action, detail in audit:  # then its audit events
                 self._record(action, case_id, turn, actor, **detail)
             if turn.status == "signed":  # the sign-off is complete: keep only the case's final checkpoint
                 compact_signed(self._checkpoints, case_id)

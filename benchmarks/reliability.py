@@ -7,8 +7,8 @@ Prints:
 - bad inputs tried and handled (a clear error, or for hostile-but-valid text an
   unsigned draft that followed the case only), and saved work intact;
 - crash-restart rounds (SIGKILL of a real process at random moments plus at the
-  two sign-off pause points of ``pixtralogist.core.faults``) and items lost
-  (must be 0) and inconsistencies (must be 0);
+  two sign-off kill points the benchmark installs through the tests' launcher,
+  ``tests/kill_points.py``) and items lost (must be 0) and inconsistencies (must be 0);
 - concurrent sessions through the real app's HTTP API and the p95 time to draft;
 - PHI leaks found in every file the app wrote (must be 0).
 
@@ -94,26 +94,22 @@ def bad_inputs(tmp: Path) -> tuple[int, int, list[str]]:
 
 
 def crash_rounds(tmp: Path, rounds: int) -> tuple[int, int, int, list[str]]:
+    from kill_points import MARKER
     from test_reliability_support import (
-        CHECK_DRIVER, WORK_DRIVER, check_consistency, child_env, driver, parse_events, read_until, run_driver,
-        sigkill, write_png,
+        CHECK_DRIVER, WORK_DRIVER, check_consistency, driver, parse_events, read_until, run_driver, sigkill,
+        until_self_killed, write_png,
     )
-
-    from pixtralogist.core.faults import MARKER, PAUSE_ENV
 
     png = write_png(tmp / "f.png")
     rng = random.Random(2026)
     lost_total = n_items = 0
     problems: list[str] = []
-    plan = [("pause", "feedback.record_report"), ("pause", "service.after_sign")] + [("random", None)] * rounds
+    plan = [("point", "feedback.record_report"), ("point", "service.after_sign")] + [("random", None)] * rounds
     for r, (kind, point) in enumerate(plan):
         data = tmp / f"crash{r}"
-        if kind == "pause":
-            proc = driver(WORK_DRIVER, data, png, 2, 1, 0, env=child_env(**{PAUSE_ENV: f"{point}:120"}))
-            try:
-                read_until(proc.stderr, MARKER, 240, proc)
-            finally:
-                lines = sigkill(proc, read_stdout=True)
+        if kind == "point":  # the driver SIGKILLs itself there (first sign-off)
+            events = until_self_killed(driver(WORK_DRIVER, data, png, 2, 1, 0, kill_at=point), f"{MARKER} {point}",
+                                       stream="stderr", timeout=240)
         else:
             proc = driver(WORK_DRIVER, data, png, 40, 1, 1)
             try:
@@ -121,7 +117,8 @@ def crash_rounds(tmp: Path, rounds: int) -> tuple[int, int, int, list[str]]:
                 time.sleep(rng.uniform(0.1, 2.0))
             finally:
                 lines = sigkill(proc, read_stdout=True)
-        edits = {(e["case_id"], e["region"]): e["text"] for e in parse_events(lines) if e["kind"] == "edit"}
+            events = parse_events(lines)
+        edits = {(e["case_id"], e["region"]): e["text"] for e in events if e["kind"] == "edit"}
         n_items += len(edits)
         lost, probs = check_consistency(run_driver(CHECK_DRIVER, data, timeout=240), edits)
         lost_total += lost
@@ -131,14 +128,19 @@ def crash_rounds(tmp: Path, rounds: int) -> tuple[int, int, int, list[str]]:
     return len(plan), n_items, lost_total, problems
 
 
-def concurrency(tmp: Path, n: int) -> tuple[int, float, float, bool, float]:
+def concurrency(tmp: Path, n: int) -> tuple[int, float, float, bool, float, float]:
     import re
 
     from test_reliability_support import concurrent_drafts, free_port, p95, start_server, stop_server, write_png
 
     png = write_png(tmp / "f.png")
     port = free_port()
-    server = start_server(tmp / "srv", port, export_dir=tmp / "srvtmp")
+    t0 = time.perf_counter()
+    # A guard against a hung start, not a target: on this 2-core machine shared by six engineers the
+    # app took 244 s to answer at a load average of 16-20 (the 90 s default failed a run there); the
+    # start time is printed, and the cold first draft below, so a slow start stays visible.
+    server = start_server(tmp / "srv", port, export_dir=tmp / "srvtmp", timeout=600)
+    started = time.perf_counter() - t0
     try:
         # One draft first: the app's cold start (embedder, NLP, guideline indexes) is reported on its
         # own, so the concurrent figure is the time to draft in a running app.
@@ -149,22 +151,26 @@ def concurrency(tmp: Path, n: int) -> tuple[int, float, float, bool, float]:
     own = all(set(re.findall(r"\b(\d+) mm\b", r["draft"])) == {str(r["i"] + 3)} for r in res)
     own = own and len({r["case_id"] for r in res}) == n
     times = [r["seconds"] for r in res]
-    return len(res), p95(times), sorted(times)[len(times) // 2], own, first
+    return len(res), p95(times), sorted(times)[len(times) // 2], own, first, started
 
 
 def phi(tmp: Path) -> tuple[int, int]:
     import logging
 
-    from test_security_phi import run_phi_flow
+    from test_security_phi import IDENTITY_FILES, run_phi_flow, scan
 
-    hits, written, *_ = run_phi_flow(tmp)
+    written, _cid, exported, _dcm, needles, running = run_phi_flow(tmp)
     logging.getLogger().handlers.clear()
-    return len(hits), sum(1 for p in written.rglob("*") if p.is_file())
+    # the identity store and the identified exports (FHIR, DICOM SR: back to the originating system)
+    # are where identifiers belong; everything else, searched while running (WAL files) and after
+    skip = {*IDENTITY_FILES, Path(exported["fhir"]), Path(exported["dicom-sr"])}
+    hits = scan(written, needles, skip, running) + scan(written, needles, skip)
+    return len(hits), len(set(running) | {p for p in written.rglob("*") if p.is_file()})
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=12, help="random-kill crash rounds (plus 2 at pause points)")
+    ap.add_argument("--rounds", type=int, default=12, help="random-kill crash rounds (plus 2 at kill points)")
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--busy", type=int, default=0, help="other processes keeping the CPU busy during the run")
     ap.add_argument("--only", choices=("crash",), default=None, help="run only the crash-restart check")
@@ -172,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     import subprocess
 
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    # each spinner stops by itself when this process is gone (also when it is killed)
+    spin = "import os\nparent = os.getppid()\nwhile os.getppid() == parent: pass"
+    spinners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(args.busy)]
     if spinners:
         print(f"CPU saturated by {len(spinners)} spinning processes (os.cpu_count() = {os.cpu_count()})", flush=True)
     try:
@@ -217,7 +225,9 @@ def run_all(args: argparse.Namespace) -> int:
               f"inconsistencies {len(problems)} ({time.perf_counter() - t0:.0f} s)" + (f": {problems}" if problems else ""),
               flush=True)
         ok &= lost == 0 and not problems
-        n, p95_s, median_s, own, first = concurrency(tmp / "c", args.sessions)
+        n, p95_s, median_s, own, first, started = concurrency(tmp / "c", args.sessions)
+        print(f"app answering {started:.1f} s after its process started (load average now "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
         print(f"first draft after the app started (cold: loads and indexes): {first:.2f} s", flush=True)
         print(f"concurrent sessions: {n}, each got its own draft: {own}; time to draft p95 {p95_s:.2f} s, "
               f"median {median_s:.2f} s", flush=True)

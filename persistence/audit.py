@@ -80,7 +80,6 @@ from pixtralogist.persistence.audit_seal import (
     lock_path_for,
 )
 from pixtralogist.core.errors import AuditError
-from pixtralogist.core.faults import pause_point
 
 __all__ = ["ACTIONS", "LOCAL_ACTOR", "AuditCheck", "AuditEvent", "AuditLog", "acting_as", "current_actor"]
 
@@ -399,19 +398,23 @@ class AuditLog:
                           (seq, at, who, action, case_id, body, prev, digest))
                 if in_db and base is not None:  # event and anchor in one transaction
                     self._anchors.write(base.advanced(seq, digest).signed(self._key), c)
-            if not in_db:
-                pause_point("audit.after_commit")  # test-only; see pixtralogist.core.faults
-            if not in_db and base is not None:
-                try:
-                    self._anchors.write(base.advanced(seq, digest).signed(self._key))
-                except OSError as exc:  # the event stands; the next write or start anchors it
-                    log.error("audit log %s: event %d recorded but its anchor could not be written (%s)",
-                              self.path, seq, exc.strerror or exc)
+            if not in_db and base is not None:  # the event is committed; now its anchor (a file)
+                self._anchor_committed(base.advanced(seq, digest))
             if base is None and not self._warned:
                 self._warned = True
                 log.error("the audit log %s does not match its anchor; events are still recorded but the "
                           "anchor is not moved. Run `pixtralogist audit verify`", self.path)
         return AuditEvent(seq, datetime.fromisoformat(at), who, action, case_id, json.loads(body))
+
+    def _anchor_committed(self, anchor: Anchor) -> None:
+        """Move the anchor file on to an event already committed (the second step of :meth:`record`
+        when the anchor is a file). A crash before it leaves one event past the anchor, which the check
+        accepts when it verifies and the next write or start anchors."""
+        try:
+            self._anchors.write(anchor.signed(self._key))
+        except OSError as exc:  # the event stands; the next write or start anchors it
+            log.error("audit log %s: event %d recorded but its anchor could not be written (%s)",
+                      self.path, anchor.seq, exc.strerror or exc)
 
     def events(self, case_id: str | None = None) -> list[AuditEvent]:
         """Events in the order they were recorded (of one case, or all)."""

@@ -26,7 +26,6 @@ from typing import Any
 
 from pixtralogist.persistence.database import Database, is_postgres_url
 from pixtralogist.core.errors import DataError
-from pixtralogist.core.faults import pause_point
 from pixtralogist.core.models import Case, Draft
 from pixtralogist.core.quality import BASE_VERSION, QualityRow, load_scorer, normalized_edit_distance
 
@@ -155,31 +154,41 @@ class FeedbackStore:
         meta = [img.meta.model_dump(mode="json") for img in case.images]
         case_obj = json.loads(case_json)
         case_obj["images"] = meta
-        d_regions, f_regions = draft.region_dict(), final.region_dict()
         quality = self._quality_rows(case.id, final.specialty, draft, final, final.signed_at.isoformat())
-        with self._tx() as c:
-            c.execute(
-                "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET "
-                "specialty=excluded.specialty, template_id=excluded.template_id, case_json=excluded.case_json, "
-                "draft_json=excluded.draft_json, final_json=excluded.final_json, model=excluded.model, "
-                "adapter_version=excluded.adapter_version, signed_by=excluded.signed_by, "
-                "signed_at=excluded.signed_at",
-                (
-                    case.id, final.specialty, final.template_id, json.dumps(case_obj), draft.model_dump_json(),
-                    final.model_dump_json(), final.provenance.model, final.provenance.adapter_version,
-                    final.signed_by, final.signed_at.isoformat(),
-                ),
-            )
-            pause_point("feedback.record_report")  # test-only; see pixtralogist.core.faults
-            for region in final.regions:
-                d, f = d_regions.get(region, ""), f_regions.get(region, "")
-                c.execute("INSERT INTO regions VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, region) DO UPDATE SET "
-                          "draft_text=excluded.draft_text, final_text=excluded.final_text, edited=excluded.edited",
-                          (case.id, region, d, f, int(d != f)))
-            for img in case.images:
-                c.execute("INSERT INTO images VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-                          (img.meta.sha256, img.png))
-            self._insert_quality(c, quality)
+        with self._tx() as c:  # one transaction: the report row and its details, or nothing
+            self._write_report_row(c, case, case_obj, draft, final)
+            self._write_report_details(c, case, draft, final, quality)
+
+    @staticmethod
+    def _write_report_row(c: Any, case: Case, case_obj: dict, draft: Draft, final: Draft) -> None:
+        """The sign-off's first step: its ``reports`` row (the case, the AI draft, the signed report)."""
+        c.execute(
+            "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET "
+            "specialty=excluded.specialty, template_id=excluded.template_id, case_json=excluded.case_json, "
+            "draft_json=excluded.draft_json, final_json=excluded.final_json, model=excluded.model, "
+            "adapter_version=excluded.adapter_version, signed_by=excluded.signed_by, "
+            "signed_at=excluded.signed_at",
+            (
+                case.id, final.specialty, final.template_id, json.dumps(case_obj), draft.model_dump_json(),
+                final.model_dump_json(), final.provenance.model, final.provenance.adapter_version,
+                final.signed_by, final.signed_at.isoformat(),
+            ),
+        )
+
+    @classmethod
+    def _write_report_details(cls, c: Any, case: Case, draft: Draft, final: Draft, quality: list) -> None:
+        """The sign-off's second step, in the same transaction: one row per region (AI text, signed
+        text, edited), the case's images, and the edit-burden rows."""
+        d_regions, f_regions = draft.region_dict(), final.region_dict()
+        for region in final.regions:
+            d, f = d_regions.get(region, ""), f_regions.get(region, "")
+            c.execute("INSERT INTO regions VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id, region) DO UPDATE SET "
+                      "draft_text=excluded.draft_text, final_text=excluded.final_text, edited=excluded.edited",
+                      (case.id, region, d, f, int(d != f)))
+        for img in case.images:
+            c.execute("INSERT INTO images VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+                      (img.meta.sha256, img.png))
+        cls._insert_quality(c, quality)
 
     # -- edit burden -------------------------------------------------------------
 

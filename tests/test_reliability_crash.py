@@ -2,9 +2,9 @@
 
 A driver script (``test_reliability_support.WORK_DRIVER``) drafts, edits and
 signs cases in a subprocess; the test kills it with SIGKILL (no cleanup runs)
-while a case waits in review, and while a sign-off is being written (the
-test-only pause points of :mod:`pixtralogist.core.faults` make that moment
-deterministic), and at random moments. A second process then checks: every
+while a case waits in review, at the boundaries between the steps of a sign-off
+(kill points the test installs through its own launcher, ``tests/kill_points.py``:
+no test hook is in the product), and at random moments. A second process then checks: every
 case resumes at the same step, every edit reported before the kill is there,
 and a signed report is either fully signed (checkpoint, feedback store, case
 list, audit log) or not signed at all.
@@ -18,18 +18,17 @@ import time
 
 import pytest
 
-from pixtralogist.core.faults import MARKER, PAUSE_ENV
-
+from kill_points import MARKER
 from test_reliability_support import (
     CHECK_DRIVER,
     WORK_DRIVER,
     check_consistency,
-    child_env,
     driver,
     parse_events,
     read_until,
     run_driver,
     sigkill,
+    until_self_killed,
     write_png,
 )
 
@@ -87,12 +86,8 @@ emit(kind="resigned", status=t.status, regions=t.draft.region_dict())
 def test_kill_while_the_sign_off_is_written(tmp_path, point):
     png = write_png(tmp_path / "f.png")
     data = tmp_path / "data"
-    proc = driver(WORK_DRIVER, data, png, 1, 1, 0, env=child_env(**{PAUSE_ENV: f"{point}:120"}))
-    try:
-        read_until(proc.stderr, MARKER, 180, proc)
-    finally:
-        lines = sigkill(proc, read_stdout=True)
-    events = parse_events(lines)
+    events = until_self_killed(driver(WORK_DRIVER, data, png, 1, 1, 0, kill_at=point), f"{MARKER} {point}",
+                               stream="stderr")
     assert [e["kind"] for e in events][-1] == "signing"  # killed inside sign()
     expected = events[-1]["regions"]
     after = run_driver(CHECK_DRIVER, data)
@@ -188,21 +183,6 @@ emit(kind="control", flags=sorted([f.code, f.region, f.severity] for f in c.flag
 s = svc.sign(cid, "Dr Ada Example")
 emit(kind="signed", status=s.status)
 """
-
-
-def until_self_killed(proc) -> list[dict]:
-    """The events of a driver whose hook kills it with SIGKILL after emitting ``killing``."""
-    try:
-        lines = read_until(proc.stdout, '"killing"', 180, proc)
-        proc.wait(timeout=60)  # the hook kills the driver itself
-        lines += proc.stdout.read().splitlines()
-    finally:
-        if proc.poll() is None:
-            sigkill(proc)
-        for stream in (proc.stdout, proc.stderr):
-            stream.close()
-    assert proc.returncode == -9  # it died of SIGKILL: no cleanup ran
-    return parse_events(lines)
 
 
 def test_a_case_stranded_by_a_real_kill_reruns_retrieve_and_verify(tmp_path):

@@ -38,7 +38,6 @@ PHI_NEEDLES = sorted({v for v in PHI.values()} | {"Zyxwvutson", "Quirinella", "R
 def child_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
            "PIXTRALOGIST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONUNBUFFERED": "1", "PIXTRALOGIST_TEST_RETRIEVAL": "0"}
-    env.pop("PIXTRALOGIST_TEST_PAUSE_AT", None)
     env.update(extra)
     return env
 
@@ -107,11 +106,23 @@ svc = ReportingService.create(DATA, host=get_plugin_manager(autoload=False),
 """
 
 
-def driver(code: str, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start a driver script over ReportingService(data_dir); it reports with ``emit(...)`` lines on stdout."""
+#: The test-side launcher that installs a kill point, then runs the program (tests/kill_points.py).
+KILL_LAUNCHER = Path(__file__).resolve().parent / "kill_points.py"
+
+
+def python_cmd(*program: str, kill_at: str | None = None) -> list[str]:
+    """``python -c CODE ...`` / ``python -m MODULE ...``, or the same through the kill-point launcher."""
+    return [sys.executable, *([str(KILL_LAUNCHER), kill_at] if kill_at else []), *program]
+
+
+def driver(code: str, data_dir: Path, *args: str, env: dict[str, str] | None = None,
+           kill_at: str | None = None) -> subprocess.Popen:
+    """Start a driver script over ReportingService(data_dir); it reports with ``emit(...)`` lines on stdout.
+    ``kill_at``: a point of :mod:`kill_points` where the process SIGKILLs itself."""
     script = DRIVER_PRELUDE + textwrap.dedent(code)
-    return subprocess.Popen([sys.executable, "-c", script, str(data_dir), *map(str, args)], cwd=REPO.parent,
-                            env=env or child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(python_cmd("-c", script, str(data_dir), *map(str, args), kill_at=kill_at),
+                            cwd=REPO.parent, env=env or child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def run_driver(code: str, data_dir: Path, *args: str, timeout: float = 180,
@@ -162,6 +173,26 @@ def sigkill(proc: subprocess.Popen, *, read_stdout: bool = False) -> list[str]:
     return rest
 
 
+def until_self_killed(proc: subprocess.Popen, marker: str = '"killing"', *, stream: str = "stdout",
+                      timeout: float = 180) -> list[dict]:
+    """The events of a driver that kills itself with SIGKILL after writing ``marker`` (on ``stream``).
+    Fails unless it died of SIGKILL (no cleanup ran)."""
+    try:
+        seen = read_until(getattr(proc, stream), marker, timeout, proc)
+        proc.wait(timeout=60)
+        lines = proc.stdout.read().splitlines()
+        if stream == "stdout":
+            lines = seen + lines
+    finally:
+        if proc.poll() is None:
+            sigkill(proc)
+        for s in (proc.stdout, proc.stderr):
+            if s is not None:
+                s.close()
+    assert proc.returncode == -signal.SIGKILL, f"rc={proc.returncode}: it did not die of SIGKILL"
+    return parse_events(lines)
+
+
 def start_server(data_dir: Path, port: int, *, users_file: Path | None = None, log_file: Path | None = None,
                  export_dir: Path | None = None, timeout: float = 90) -> subprocess.Popen:
     """The real app (``pixtralogist.ui.app.serve``) in its own process on 127.0.0.1:``port``."""
@@ -185,9 +216,10 @@ def start_server(data_dir: Path, port: int, *, users_file: Path | None = None, l
             return proc
         except httpx.HTTPError:
             if proc.poll() is not None or time.time() > deadline:
-                out = proc.stdout.read() if proc.poll() is not None else "server did not start in time"
-                stop_server(proc)
-                raise AssertionError(out[-3000:])
+                why = (f"the server exited (rc={proc.returncode})" if proc.poll() is not None
+                       else f"the server did not answer within {timeout:.0f} s")
+                out = stop_server(proc)  # what it printed up to now says how far it got
+                raise AssertionError(f"{why}; its output:\n{out[-3000:]}")
             time.sleep(0.3)
 
 

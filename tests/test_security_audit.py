@@ -2,7 +2,8 @@
 dropped, fails the check with its own reason; a crash between an event and its anchor does not.
 
 Everything runs on real SQLite files, a real key file and anchor file; the crash is a real SIGKILL
-of a child process paused between the commit and the anchor write; the CLI runs as the installed
+of a child process at the point between the commit and the anchor write (a kill point the test
+installs through its launcher, ``tests/kill_points.py``); the CLI runs as the installed
 ``pixtralogist`` console script.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import signal
 import sqlite3
 import stat
 import subprocess
@@ -23,9 +23,9 @@ import pytest
 from pixtralogist.persistence.audit import AuditLog, _digest
 from pixtralogist.persistence.audit_seal import GENESIS, MAC_PREFIX, KEY_FILE_ENV, Anchor, AuditKey
 from pixtralogist.core.errors import AuditError, DataError
-from pixtralogist.core.faults import MARKER, PAUSE_ENV
 
-from test_reliability_support import child_env
+from kill_points import MARKER
+from test_reliability_support import child_env, python_cmd, until_self_killed
 
 EVENTS = [("draft", "case-1", {"status": "review"}), ("edit_region", "case-1", {"region": "lung"}),
           ("message", "case-2", {"status": "review"}), ("sign", "case-1", {"signed_by": "Dr A", "status": "signed"})]
@@ -289,21 +289,15 @@ CRASH_DRIVER = """
 import sys
 from pixtralogist.persistence.audit import AuditLog
 log = AuditLog.open(sys.argv[1])
-log.record("draft", "case-1", actor="dr_a", status="review")   # pauses after its commit: killed there
+log.record("draft", "case-1", actor="dr_a", status="review")   # killed after its commit, before its anchor
 """
 
 
 def test_kill_between_the_event_and_its_anchor(tmp_path):
     db = tmp_path / "audit.sqlite"
-    env = child_env(**{PAUSE_ENV: "audit.after_commit:60"})
-    proc = subprocess.Popen([sys.executable, "-c", CRASH_DRIVER, str(db)], env=env, stderr=subprocess.PIPE,
-                            text=True)
-    try:
-        line = proc.stderr.readline()
-        assert MARKER in line, line
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+    proc = subprocess.Popen(python_cmd("-c", CRASH_DRIVER, str(db), kill_at="audit.after_commit"), env=child_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    until_self_killed(proc, f"{MARKER} audit.after_commit", stream="stderr", timeout=120)
     result = _check(db)  # checking writes nothing
     assert result.ok and result.events == 1
     assert len(result.notes) == 1 and "not anchored yet: the process stopped between writing it" in result.notes[0]
