@@ -7,6 +7,7 @@ at import time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ class AgentRuntime:
     min_score: float = 0.3
     _synced: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _sync_locks: dict[str, threading.Lock] = field(default_factory=dict)
 
     @classmethod
     def create(cls, data_dir: Path | None, *, host: PluginHost | None = None, retrieval: bool = True,
@@ -50,17 +52,20 @@ class AgentRuntime:
     def _ensure_synced(self, specialty: str) -> None:
         if self.store is None or specialty in self._synced:
             return
-        with self._lock:
+        with self._lock:  # one lock per specialty: a draft never waits for another specialty's index
+            lock = self._sync_locks.setdefault(specialty, threading.Lock())
+        with lock:
             if specialty not in self._synced:
                 self.store.sync(specialty, self.host.guidelines(specialty))
                 self._synced.add(specialty)
 
-    def warm_up(self):
+    def warm_up(self, busy: Callable[[], bool] | None = None):
         """Load what the first draft of each specialty would otherwise wait for: the sentence embedder,
-        every guideline index, templates, drafters and NLP pipelines (:mod:`pixtralogist.agents.warmup`)."""
+        every guideline index, templates, drafters and NLP pipelines (:mod:`pixtralogist.agents.warmup`;
+        ``busy``: whether clinicians' actions run, the warm-up then waits)."""
         from pixtralogist.agents.warmup import warm_up
 
-        return warm_up(self)
+        return warm_up(self, busy=busy)
 
     def cite_findings(self, specialty: str, template: Template, findings: list[Finding]) -> dict[str, list[Citation]]:
         """Top guideline snippets of the finding's region for every finding that is not a default."""

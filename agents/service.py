@@ -146,9 +146,10 @@ class ReportingService:
 
     def warm_up(self) -> None:
         """Load the embedder, guideline indexes and NLP pipeline now (the app does it in the
-        background at start) so that the first clinician does not wait for them. Never raises."""
+        background at start) so that the first clinician does not wait for them; it steps aside
+        while actions run (:func:`pixtralogist.agents.warmup.warm_up`). Never raises."""
         try:
-            self.runtime.warm_up()
+            self.runtime.warm_up(busy=lambda: self._inflight > 0)
         except Exception:  # noqa: BLE001 - the first draft will load what is missing
             log.exception("warm-up failed; the first draft will be slower")
 

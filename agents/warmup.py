@@ -9,13 +9,17 @@ specialty took 1 to 6 s more than the next ones until this ran them all at start
 :func:`warm_up` runs one specialty at a time, each through the same code a draft runs (route,
 draft, guideline retrieval, checks) on the specialty's own example case, in memory: nothing is
 saved (no checkpoint, no case list row, no feedback, no audit event). A failing specialty is
-logged and skipped: warming up never stops the app.
+logged and skipped: warming up never stops the app. It steps aside while clinicians' actions
+run (``busy``): a draft that comes during the warm-up loads only what it needs itself (the
+embedder, its own specialty's guideline index: one lock per specialty) and does not queue
+behind the indexing of the others.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,29 +34,67 @@ class WarmUpReport:
 
     seconds: dict[str, float] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    #: seconds spent waiting for clinicians' actions (not counted in :attr:`total`)
+    yielded: float = 0.0
 
     @property
     def total(self) -> float:
         return sum(self.seconds.values())
 
 
-def warm_up(runtime: Any) -> WarmUpReport:
-    """Load what the first draft of every installed specialty needs (see the module docstring)."""
+#: Longest wait (s) of the warm-up for clinicians' actions to finish before its next step: under
+#: constant load it goes on anyway (it then shares the CPU, as the actions load what they need).
+MAX_YIELD_S = 20.0
+
+
+def warm_up(runtime: Any, *, busy: Callable[[], bool] | None = None) -> WarmUpReport:
+    """Load what the first draft of every installed specialty needs (see the module docstring).
+
+    :param busy: says whether clinicians' actions are running (e.g. ``service.in_flight > 0``);
+        before each step the warm-up then waits (up to :data:`MAX_YIELD_S`) until none is, so that
+        on a cold start the first draft gets the CPU and loads only what it needs (the embedder,
+        its own specialty's index) instead of queueing behind every other specialty's.
+    """
     from pixtralogist.core.nlp import analyze
 
     report = WarmUpReport()
+    wait = _yielder(busy, report)
+    wait()
     t = time.perf_counter()
     analyze("No mass.")  # the generic pipeline (a case before routing, chat edits)
     report.seconds["nlp"] = time.perf_counter() - t
     for specialty in runtime.host.specialties():
-        t = time.perf_counter()
-        try:
-            _specialty(runtime, specialty)
-        except Exception as exc:  # noqa: BLE001 - the first draft of this specialty will load the rest
-            log.warning("warm-up of %s failed (%s); its first draft will be slower", specialty, type(exc).__name__)
-            report.failed[specialty] = type(exc).__name__
-        report.seconds[specialty] = time.perf_counter() - t
+        for name, step in _steps(runtime, specialty):
+            wait()
+            t = time.perf_counter()
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 - the first draft of this specialty will load the rest
+                log.warning("warm-up of %s (%s) failed (%s); its first draft will be slower", specialty, name,
+                            type(exc).__name__)
+                report.failed[specialty] = type(exc).__name__
+                report.seconds[specialty] = report.seconds.get(specialty, 0.0) + time.perf_counter() - t
+                break
+            report.seconds[specialty] = report.seconds.get(specialty, 0.0) + time.perf_counter() - t
     return report
+
+
+def _yielder(busy: Callable[[], bool] | None, report: WarmUpReport) -> Callable[[], None]:
+    def wait() -> None:
+        if busy is None:
+            return
+        t = time.perf_counter()
+        while busy() and time.perf_counter() - t < MAX_YIELD_S:
+            time.sleep(0.05)
+        report.yielded += time.perf_counter() - t
+
+    return wait
+
+
+def _steps(runtime: Any, specialty: str) -> list[tuple[str, Callable[[], None]]]:
+    """The warm-up of one specialty in steps of a second or two (the warm-up yields between them)."""
+    return [("index", lambda: runtime.search(specialty, "warm-up", k=1)),  # the embedder, this specialty's index
+            ("example", lambda: _specialty(runtime, specialty))]
 
 
 def _specialty(runtime: Any, specialty: str) -> None:
@@ -62,7 +104,6 @@ def _specialty(runtime: Any, specialty: str) -> None:
     from pixtralogist.core.pipeline import draft_case
 
     host = runtime.host
-    runtime.search(specialty, "warm-up", k=1)  # the embedder and this specialty's guideline index
     for template in host.templates(specialty):
         host.drafter(specialty, template)
         terms = tuple(template.finding_terms or ())

@@ -59,6 +59,21 @@ def supports(path: Path) -> bool:
     )
 
 
+def _batches(order: list[int], lengths: list[int], size: int, budget: int) -> list[list[int]]:
+    """``order`` (indices by ascending length) cut into batches of at most ``size`` rows and
+    ``budget`` padded tokens (a longer row than the budget gets a batch of its own)."""
+    out: list[list[int]] = []
+    batch: list[int] = []
+    for i in order:
+        if batch and (len(batch) >= size or (len(batch) + 1) * lengths[i] > budget):
+            out.append(batch)
+            batch = []
+        batch.append(i)
+    if batch:
+        out.append(batch)
+    return out
+
+
 class MiniLMEncoder:
     """Sentence embeddings of a BERT + mean pooling + normalize model directory (see :func:`supports`).
 
@@ -66,6 +81,9 @@ class MiniLMEncoder:
     and returns a float32 numpy array, one row per text, in order. Thread-safe (no state changes
     after loading); inference runs under ``torch.inference_mode`` on CPU.
     """
+
+    #: padded tokens per forward pass (rows x longest row)
+    token_budget = 512
 
     def __init__(self, path: str | Path) -> None:
         import torch
@@ -115,13 +133,12 @@ class MiniLMEncoder:
         if not texts:
             return np.zeros((0, self.hidden), dtype=np.float32)
         encodings = self._tok.encode_batch(texts)
-        # Shortest first, so that each batch pads little (padding is masked out either way).
+        # Shortest first, in batches of at most token_budget padded tokens: little padding (it is
+        # masked out either way; it only costs time: 2x on the guideline snippets at 64 a batch).
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.hidden), dtype=np.float32)
-        step = max(1, int(batch_size))
         with self._torch.inference_mode():
-            for start in range(0, len(order), step):
-                idx = order[start:start + step]
+            for idx in _batches(order, [len(e.ids) for e in encodings], max(1, int(batch_size)), self.token_budget):
                 out[idx] = self._forward([encodings[i] for i in idx]).numpy()
         return out[0] if single else out
 

@@ -174,6 +174,7 @@ class GuidelineStore:
         self._client = client
         self._ef = _embedding_function(embedder=embedder, model_path=model_path)
         self._lock = threading.RLock()
+        self._sync_locks: dict[str, threading.RLock] = {}
         self._collections: dict[str, "Collection"] = {}
         self._record_counts: dict[str, int] = {}
         self._owns_client = _owns_client
@@ -303,7 +304,7 @@ class GuidelineStore:
         _check_snippets(specialty, snippets)
         digest = corpus_hash(snippets)
         model_id = self._ef.model_id()
-        with self._lock:
+        with self._sync_lock(name):  # one sync per collection; other specialties search meanwhile
             col = self._open_collection(name, create=True)
             meta = dict(col.metadata or {})
             same_model = meta.get("embedder") == model_id and meta.get("index_format") == INDEX_FORMAT
@@ -366,7 +367,7 @@ class GuidelineStore:
     def drop(self, specialty: str) -> bool:
         """Delete the ``specialty`` collection; return whether it existed."""
         name = collection_name(specialty)
-        with self._lock:
+        with self._sync_lock(name), self._lock:
             self._collections.pop(name, None)
             self._record_counts.pop(name, None)
             try:
@@ -495,6 +496,12 @@ class GuidelineStore:
         return out
 
     # --- internals -------------------------------------------------------------
+
+    def _sync_lock(self, name: str) -> threading.RLock:
+        """The lock of collection ``name``'s syncs and drops (a sync embeds for seconds on a cold
+        start: it must not hold up searches of the other specialties)."""
+        with self._lock:
+            return self._sync_locks.setdefault(name, threading.RLock())
 
     def _record_count(self, col: "Collection") -> int:
         """Records (snippets and keywords) in ``col``, cached until this store syncs it again."""

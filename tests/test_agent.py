@@ -269,3 +269,66 @@ def test_warm_up_indexes_every_specialty(tmp_path, png):
         assert svc.start(chest(png, "small L effusion")).status == "review"
     finally:
         svc.close()
+
+
+def test_a_specialty_index_does_not_wait_for_another_specialty_being_indexed():
+    """Cold start: while one specialty's snippets are being embedded (held here mid-embedding), a search
+    of another specialty indexes its own and answers: one sync lock per specialty and collection."""
+    import threading
+
+    from pixtralogist.agents.runtime import AgentRuntime
+    from pixtralogist.core.embedding import get_embedder
+    from pixtralogist.core.retrieval import GuidelineStore, embedding_text
+    from pixtralogist.persistence.feedback import FeedbackStore
+
+    model = get_embedder()
+    host = get_plugin_manager(autoload=False)
+    pathology = {embedding_text(s) for s in host.guidelines("pathology")}  # what its sync embeds
+    entered, release = threading.Event(), threading.Event()
+
+    class Held:  # the real model; pathology's snippets wait for `release` in the middle of their sync
+        def encode(self, texts, **kw):
+            if pathology & set(texts):
+                entered.set()
+                release.wait(60)
+            return model.encode(texts, **kw)
+
+        def get_sentence_embedding_dimension(self):
+            return model.get_sentence_embedding_dimension()
+
+    runtime = AgentRuntime(host=host, feedback=FeedbackStore.open(None), store=GuidelineStore.open(None, embedder=Held()))
+    slow = threading.Thread(target=runtime.search, args=("pathology", "margins"))
+    try:
+        slow.start()
+        assert entered.wait(30)
+        got: list = []
+        fast = threading.Thread(target=lambda: got.append(runtime.search("radiology", "pleural effusion", k=2)))
+        fast.start()
+        fast.join(60)
+        assert not fast.is_alive(), "radiology waited for pathology's index"
+        assert got and len(got[0]) == 2 and "pathology" not in runtime._synced
+    finally:
+        release.set()
+        slow.join(60)
+        runtime.store.close()
+    assert runtime._synced == {"radiology", "pathology"}
+
+
+def test_warm_up_steps_aside_while_actions_run(monkeypatch):
+    """The warm-up waits between its steps while ``busy()`` says actions run (bounded: under constant
+    load it still finishes)."""
+    from pixtralogist.agents import warmup
+    from pixtralogist.agents.runtime import AgentRuntime
+
+    runtime = AgentRuntime.create(None, host=get_plugin_manager(autoload=False), retrieval=False)
+    try:
+        monkeypatch.setattr(warmup, "MAX_YIELD_S", 0.2)
+        calls: list[float] = []
+        report = warmup.warm_up(runtime, busy=lambda: calls.append(1) or True)  # always busy
+        steps = 1 + 2 * len(runtime.host.specialties())
+        assert not report.failed and set(report.seconds) == {"nlp", *runtime.host.specialties()}
+        assert report.yielded >= 0.2 * steps and len(calls) >= steps
+        idle = warmup.warm_up(runtime, busy=lambda: False)
+        assert idle.yielded < 0.2 and not idle.failed
+    finally:
+        runtime.feedback.close()
