@@ -116,6 +116,11 @@ class MiniLMEncoder:
 
     get_embedding_dimension = get_sentence_embedding_dimension
 
+    @property
+    def device(self) -> Any:
+        """Where the weights are (always the CPU)."""
+        return self._w["embeddings.word_embeddings.weight"].device
+
     def eval(self) -> "MiniLMEncoder":
         return self
 
