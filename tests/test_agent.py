@@ -296,7 +296,8 @@ def test_a_specialty_index_does_not_wait_for_another_specialty_being_indexed():
         def get_sentence_embedding_dimension(self):
             return model.get_sentence_embedding_dimension()
 
-    runtime = AgentRuntime(host=host, feedback=FeedbackStore.open(None), store=GuidelineStore.open(None, embedder=Held()))
+    store = GuidelineStore.open(None, embedder=Held())
+    runtime = AgentRuntime(host=host, feedback=FeedbackStore.open(None), store=store)
     slow = threading.Thread(target=runtime.search, args=("pathology", "margins"))
     try:
         slow.start()
