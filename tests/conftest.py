@@ -156,3 +156,13 @@ def _dciodvfy_every_sr(monkeypatch):
 
     monkeypatch.setattr(dicom_sr, "to_dicom_sr", checked)
     yield
+
+
+@pytest.fixture
+def audit_key(tmp_path, monkeypatch):
+    """A site's shared audit key file (``PIXTRALOGIST_AUDIT_KEY_FILE``, as the app servers of one database use)."""
+    key = tmp_path / "site-audit.key"
+    key.write_text("5e" * 32 + "\n")
+    key.chmod(0o600)
+    monkeypatch.setenv("PIXTRALOGIST_AUDIT_KEY_FILE", str(key))
+    return key

@@ -31,15 +31,6 @@ BACKENDS = ["sqlite", on_postgres()]
 FORMATS = ("text", "json", "fhir", "dicom-sr")
 
 
-@pytest.fixture
-def audit_key(tmp_path, monkeypatch):
-    key = tmp_path / "site-audit.key"
-    key.write_text("5e" * 32 + "\n")
-    key.chmod(0o600)
-    monkeypatch.setenv("PIXTRALOGIST_AUDIT_KEY_FILE", str(key))
-    return key
-
-
 @pytest.fixture(params=BACKENDS)
 def storage(request, audit_key):
     from pixtralogist.core.storage import StorageSettings

@@ -29,15 +29,6 @@ def target(request, tmp_path):
     return lambda name: url
 
 
-@pytest.fixture
-def audit_key(tmp_path, monkeypatch):
-    key = tmp_path / "site-audit.key"
-    key.write_text("5e" * 32 + "\n")
-    key.chmod(0o600)
-    monkeypatch.setenv("PIXTRALOGIST_AUDIT_KEY_FILE", str(key))
-    return key
-
-
 @pytest.fixture(scope="module")
 def drafted(tmp_path_factory):
     """A real case, its AI draft and a signed final with the lung region edited (drafted once)."""
