@@ -422,8 +422,7 @@ class MaintenanceCompactCommand(Command):
         if sqlite_file is not None and not sqlite_file.is_file():
             raise DataError(f"no case store at {sqlite_file}; pass the app's --data-dir")
         size_before = _store_size(sqlite_file)
-        store = open_checkpoint_store(data_dir, storage)
-        store.saver.serde = state_serializer()  # read the agent's typed checkpoints
+        store = open_checkpoint_store(data_dir, storage, serde=state_serializer())  # the agent's typed checkpoints
         locks = CaseLocks.open(data_dir, storage.database)
         try:
             done, skipped = compaction.compact_signed_cases(store, hold=locks.hold)

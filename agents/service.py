@@ -123,7 +123,7 @@ class ReportingService:
         shared = storage.database  # the site's PostgreSQL for every store, else SQLite files in data_dir
         audit = AuditLog.open(shared or data_dir / "audit.sqlite")
         try:
-            checkpoints = open_checkpoint_store(data_dir, storage)
+            checkpoints = open_checkpoint_store(data_dir, storage, serde=state_serializer())
         except Exception:
             audit.close()
             raise
@@ -140,7 +140,6 @@ class ReportingService:
             checkpoints.close()
             audit.close()
             raise
-        checkpoints.saver.serde = state_serializer()  # the agent's state types, and nothing else, are rebuilt
         return cls(runtime, build_graph(checkpoints.saver), checkpoints, data_dir, audit=audit,
                    identity=identity, locks=CaseLocks.open(data_dir, shared))
 

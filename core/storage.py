@@ -25,7 +25,8 @@ or with ``PIXTRALOGIST_CHECKPOINTER_URL`` / ``PIXTRALOGIST_CHROMA_URL`` (the env
 A database password never goes in the file: use the environment variable, ``PGPASSWORD`` or
 ``~/.pgpass``. The one ``checkpointer`` setting moves every store (:attr:`StorageSettings.database`):
 several app servers pointed at one database share the cases, the feedback the learning loop
-trains on, one audit chain and the patient identity (see ``docs/deployment.md``).
+trains on, one audit chain and the patient identity (see ``docs/deployment.md``). The stores
+themselves are opened by :mod:`pixtralogist.persistence` (``checkpoints.open_checkpoint_store``, ...).
 """
 
 from __future__ import annotations
@@ -38,8 +39,7 @@ from urllib.parse import urlsplit
 
 from pixtralogist.core.errors import ConfigError
 
-__all__ = ["CHECKPOINTER_ENV", "CHROMA_ENV", "CheckpointStore", "StorageSettings", "open_checkpoint_store",
-           "open_guideline_store"]
+__all__ = ["CHECKPOINTER_ENV", "CHROMA_ENV", "StorageSettings"]
 
 CHECKPOINTER_ENV = "PIXTRALOGIST_CHECKPOINTER_URL"
 CHROMA_ENV = "PIXTRALOGIST_CHROMA_URL"

@@ -32,8 +32,14 @@ class CheckpointStore:
         self._close()
 
 
-def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None) -> CheckpointStore:
-    """Open the checkpointer and case list (SQLite in ``data_dir`` or PostgreSQL)."""
+def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None, *,
+                          serde: Any = None) -> CheckpointStore:
+    """Open the checkpointer and case list (SQLite in ``data_dir`` or PostgreSQL).
+
+    :param serde: the checkpointer's serializer (LangGraph's ``SerializerProtocol``); the agent passes
+        the one that rebuilds its own state types (``pixtralogist.agents.service.state_serializer``);
+        default: LangGraph's.
+    """
     from pixtralogist.persistence.case_index import CaseIndex
 
     storage = storage or StorageSettings()
@@ -45,7 +51,7 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
 
         conn = open_durable(Path(data_dir) / "agent.sqlite", what="case store")
         prepare_new_sqlite(conn)  # a new file frees the pages of compacted cases (incremental vacuum)
-        saver = SqliteSaver(conn)
+        saver = SqliteSaver(conn, serde=serde)
         saver.setup()
         return CheckpointStore(saver, CaseIndex.sqlite(conn, saver.lock), str(Path(data_dir) / "agent.sqlite"),
                                _closer(conn, saver.lock))
@@ -61,7 +67,7 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
     except psycopg.Error as exc:
         raise ConfigError(f"cannot reach the PostgreSQL checkpointer at {_redact(storage.checkpointer)}: "
                           f"{type(exc).__name__}") from None
-    saver = PostgresSaver(conn)
+    saver = PostgresSaver(conn, serde=serde)
     from pixtralogist.persistence.database import schema_lock
 
     with schema_lock(conn):  # servers starting together migrate once
