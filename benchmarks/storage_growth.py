@@ -14,12 +14,18 @@ It runs twice by default: ``before`` (compaction off: main's behaviour before is
 adds a third pass that also compacts open cases after each action (not what the app does; it measures
 what that would save). Exits 1 when ``after`` keeps more than 30 KB per signed case.
 
-    python benchmarks/storage_growth.py [--cases 400] [--only before|after] [--open]
+``--postgres`` runs the same passes on PostgreSQL (every store in one database, as app servers share
+it): a throw-away cluster on 127.0.0.1 (Debian's server programs, as the tests use) or the database
+given by ``--postgres-url`` (each pass in a new database of that server). It then prints the checkpoint
+tables' size on disk (``pg_total_relation_size`` after ``VACUUM``) instead of the SQLite file's.
+
+    python benchmarks/storage_growth.py [--cases 400] [--only before|after] [--open] [--postgres [--postgres-url URL]]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -54,6 +60,7 @@ class Pass:
     draft_ms_last: float
     sign_ms: float
     seconds: float
+    store: str = "sqlite"
 
     @property
     def per_signed(self) -> float:
@@ -64,8 +71,37 @@ class Pass:
         return self.open_bytes / max(self.cases - self.signed, 1)
 
 
+#: the checkpointer's tables on PostgreSQL (langgraph-checkpoint-postgres)
+PG_TABLES = ("checkpoints", "checkpoint_writes", "checkpoint_blobs")
+
+
+def pass_database(server_url: str, name: str) -> str:
+    """A new, empty database for one pass on the server of ``server_url``; returns its URL."""
+    import psycopg
+    from urllib.parse import urlsplit, urlunsplit
+
+    db = "growth_" + "".join(c if c.isalnum() else "_" for c in name) + f"_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db}")
+        conn.execute(f"CREATE DATABASE {db}")
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def postgres_table_bytes(url: str) -> int:
+    """The checkpointer tables' size on disk (with indexes and TOAST) after VACUUM."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        total = 0
+        for table in PG_TABLES:
+            conn.execute(f"VACUUM {table}")
+            total += conn.execute(f"SELECT pg_total_relation_size('{table}')").fetchone()[0]
+    return total
+
+
 def run_pass(name: str, n: int, work: Path, *, compact_signed: bool, compact_open: bool,
-             retrieval: bool = True) -> Pass:
+             retrieval: bool = True, database: str | None = None) -> Pass:
     from pixtralogist.agents.service import ReportingService
     from pixtralogist.core.imaging import build_case
     from pixtralogist.core.plugins import get_plugin_manager
@@ -77,7 +113,7 @@ def run_pass(name: str, n: int, work: Path, *, compact_signed: bool, compact_ope
     images = work / f"{name}-img"
     images.mkdir(parents=True)
     svc = ReportingService.create(data, host=get_plugin_manager(autoload=False), retrieval=retrieval,
-                                  storage=StorageSettings())
+                                  storage=StorageSettings(checkpointer=database))
     store = svc._checkpoints
     store.compaction = compact_signed
     draft_ms: list[float] = []
@@ -114,20 +150,22 @@ def run_pass(name: str, n: int, work: Path, *, compact_signed: bool, compact_ope
         seconds = time.perf_counter() - t_all
         signed_bytes = checkpoint_bytes(store, signed)
         open_bytes = checkpoint_bytes(store, opened)
-        with store.saver.lock:
-            store.saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        if database is None:
+            with store.saver.lock:
+                store.saver.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     finally:
         svc.close()
-    file_bytes = (data / "agent.sqlite").stat().st_size
+    file_bytes = (data / "agent.sqlite").stat().st_size if database is None else postgres_table_bytes(database)
     k = min(50, len(draft_ms))
     return Pass(name, n, len(signed), file_bytes, signed_bytes, open_bytes,
-                statistics.median(draft_ms[:k]), statistics.median(draft_ms[-k:]), statistics.median(sign_ms), seconds)
+                statistics.median(draft_ms[:k]), statistics.median(draft_ms[-k:]), statistics.median(sign_ms), seconds,
+                "sqlite" if database is None else "postgres")
 
 
 def report(p: Pass) -> None:
     print(f"[{p.name}] {p.cases} cases ({p.signed} signed) in {p.seconds:.0f} s")
-    print(f"  agent.sqlite after WAL checkpoint: {p.file_bytes / 1e6:.2f} MB = {p.file_bytes / p.cases / 1024:.1f} KB "
-          f"per case")
+    where = "agent.sqlite after WAL checkpoint" if p.store == "sqlite" else "PostgreSQL checkpoint tables after VACUUM"
+    print(f"  {where}: {p.file_bytes / 1e6:.2f} MB = {p.file_bytes / p.cases / 1024:.1f} KB per case")
     print(f"  checkpoint rows: {p.per_signed / 1024:.1f} KB per signed case, {p.per_open / 1024:.1f} KB per open case")
     print(f"  draft (start) median: first 50 {p.draft_ms_first:.0f} ms, last 50 {p.draft_ms_last:.0f} ms; "
           f"sign median {p.sign_ms:.0f} ms (with its compaction when on)")
@@ -140,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--open", action="store_true", help="add a pass that also compacts open cases")
     ap.add_argument("--no-retrieval", action="store_true",
                     help="skip the guideline index (faster; drafts then carry rule citations only)")
+    ap.add_argument("--postgres", action="store_true",
+                    help="PostgreSQL instead of SQLite: a throw-away cluster, or --postgres-url's server")
+    ap.add_argument("--postgres-url", default=None,
+                    help="a PostgreSQL server to use with --postgres (a new database per pass is created on it)")
     args = ap.parse_args(argv)
     if args.cases < 3:
         ap.error("--cases must be at least 3 (every third case is signed)")
@@ -151,16 +193,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.open:
         passes.append(("after+open", True, True))
     results: dict[str, Pass] = {}
-    with tempfile.TemporaryDirectory(prefix="pixtralogist-growth-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pixtralogist-growth-"))
+        server = None
+        if args.postgres:
+            server = args.postgres_url
+            if server is None:
+                from servers import postgres_server
+
+                server = stack.enter_context(postgres_server())
+            key = Path(tmp) / "audit.key"  # the servers' shared audit key a PostgreSQL audit log requires
+            key.write_text(os.urandom(32).hex() + "\n")
+            key.chmod(0o600)
+            os.environ["PIXTRALOGIST_AUDIT_KEY_FILE"] = str(key)
         for name, signed, opened in passes:
+            database = pass_database(server, name) if server else None
             results[name] = run_pass(name, args.cases, Path(tmp), compact_signed=signed, compact_open=opened,
-                                     retrieval=not args.no_retrieval)
+                                     retrieval=not args.no_retrieval, database=database)
             report(results[name])
     ok = True
     if "before" in results and "after" in results:
         b, a = results["before"], results["after"]
         print(f"per signed case: before {b.per_signed / 1024:.1f} KB -> after {a.per_signed / 1024:.1f} KB; "
-              f"file per case: before {b.file_bytes / b.cases / 1024:.1f} KB -> after {a.file_bytes / a.cases / 1024:.1f} KB")
+              f"on disk per case: before {b.file_bytes / b.cases / 1024:.1f} KB -> "
+              f"after {a.file_bytes / a.cases / 1024:.1f} KB")
     if "after" in results:
         a = results["after"]
         ok = a.per_signed <= TARGET_SIGNED_BYTES
