@@ -35,14 +35,22 @@ _REWRITE = re.compile(
     r"|^(?:please\s+)?(?:change|set)\s+(?:the\s+)?(?P<region2>[a-z ]+?)(?:\s+region)?\s*:\s*(?P<arg2>.+)$",
     re.I | re.S,
 )
-_UNDO = re.compile(r"^(?:please\s+)?(?:undo|revert|go back|take (?:that|it) back|undo (?:that|it|the last (?:change|edit)))"
-                   r"(?:\s+(?:that|it|the last (?:change|edit)|please))?\s*[.!]?$", re.I)
+_UNDO = re.compile(
+    r"^(?:(?:no|oops|sorry|actually|ok|okay)\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
+    r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that)"
+    r"(?:\s*,?\s+(?:that|it|this|the|my|your|last|previous|prior|latest|recent|change|changes|edit|edits|one|step|"
+    r"please|again|back))*\s*[.!?]*$", re.I)
 _CONFIRM = re.compile(r"^(?:yes|y|ok|okay|apply|apply it|confirm|do it|go ahead|yes,? apply(?: it)?)\s*[.!]?$", re.I)
 _DECLINE = re.compile(r"^(?:no|n|cancel|discard|don'?t|do not apply|never ?mind)\s*[.!]?$", re.I)
 _SHORTER = re.compile(r"^(?:please\s+)?(?:make\s+(?:the\s+)?)?(?:shorter|shorten|briefer|condense)\s*(?:the\s+)?impression\b|^(?:make\s+)?(?:the\s+)?impression\s+shorter", re.I)
 _SIGN = re.compile(r"^(?:please\s+)?sign(?:\s+(?:it|the report|off))?(?:\s+(?:as|by)\s+(?P<arg>.+))?\s*\.?$", re.I)
 _HELP = re.compile(r"^(?:help|\?|commands?)\s*$", re.I)
-_QUESTION = re.compile(r"\?\s*$|^(?:why|what|how|which|when|where|who|does|do|is|are|should|can|could|explain|tell me)\b", re.I)
+#: A question: a question mark, a question word, or an auxiliary opening a question ("is the effusion
+#: small"); "should be right sided" (no subject after the auxiliary) is a statement.
+_QUESTION = re.compile(r"\?\s*$|^(?:why|what|how|which|when|where|who|explain|tell me)\b"
+                       r"|^(?:does|do|did|is|are|was|were|should|can|could|would|will|has|have)\s+"
+                       r"(?:the|this|that|these|those|it|there|he|she|we|i|you|they|a|an|any|my|our|his|her|its)\b",
+                       re.I)
 
 HELP_TEXT = (
     "I can edit the draft from plain sentences: say a finding ('effusion is small', 'there is also a small "
@@ -135,11 +143,11 @@ def _region_labels(draft: Draft) -> dict[str, str]:
     return {r: draft.region_labels.get(r, r) for r in draft.regions}
 
 
-def reader_for(draft: Draft, lexicon: Any = None):
-    """The plain-edit reader for ``draft``'s regions and the routed lexicon."""
+def reader_for(draft: Draft, lexicon: Any = None, template: Template | None = None):
+    """The plain-edit reader for ``draft``'s regions, the routed lexicon and the template's finding words."""
     from pixtralogist.agents.chat_edits import EditReader
 
-    return EditReader(lexicon, _region_labels(draft))
+    return EditReader(lexicon, _region_labels(draft), tuple(template.finding_terms) if template is not None else ())
 
 
 def _diff_edits(kind: str, before: Draft, after: Draft) -> list[dict]:
@@ -224,7 +232,7 @@ _COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)", re.I)
 def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
     from pixtralogist.agents.chat_edits import apply_edit
 
-    reader = reader_for(draft, ctx.lexicon)
+    reader = reader_for(draft, ctx.lexicon, ctx.template)
     parts = [p for p in _COMPOUND.split(text) if p.strip()]
     if len(parts) > 1 and not all(reader.read(p) for p in parts):
         parts = [text]
@@ -256,7 +264,8 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
         return res
     if ctx.llm is not None:
         return _ask_model(text, draft, ctx, res)
-    res.reply = ("I could not match that to a finding of this draft, and no language model is configured "
+    understood = next((r.summary + " " for r in results if r is not None and r.summary.startswith("I read this as")), "")
+    res.reply = (understood + "I could not match that to a finding of this draft, and no language model is configured "
                  "for free-form requests (offline). " + HELP_TEXT)
     return res
 

@@ -35,17 +35,26 @@ _LATERALITY = {"left": "left", "right": "right", "bilateral": "bilateral", "both
 #: How each laterality is written where the draft writes the other side (word -> its mirror).
 _MIRROR = {"left": "right", "right": "left", "od": "OS", "os": "OD", "lt": "rt", "rt": "lt"}
 _TEMPORAL = ("acute", "subacute", "chronic", "old", "healed", "healing", "new", "recent", "remote")
-_PRESENT = ("present", "positive", "involved", "identified", "seen", "noted")
+_PRESENT = ("present", "positive", "involved", "identified", "seen", "noted", "detected")
 _ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:\s*(?:x|by)\s*\d+(?:\.\d+)?)*)\s*(mm|cm)\b", re.I)
 _FILLER = frozenset("""
 a an the is are was were be been it it's its this that these those there here in on at of to for
 with and or but as by from into please also just now still actually really sorry oops wait okay ok
-well yes no not correction instead side sentence sentences line statement about should say says
+well yes no not correction instead side sided sentence sentences line statement about should say says
 one which where what finding findings change changed make set mark call put move drop remove delete
-take out strike get rid add include insert report draft
+take out strike get rid add include insert report draft must need needs read reads swap switch flip
 """.split())
+#: Words that point back at a finding already in the draft ("it", "the lesion", "the tumour"): with
+#: nothing more specific, a statement made with them is about the draft's main finding.
+_ANAPHORA = frozenset("it this that they them these those lesion lesions tumour tumor mass one thing spot".split())
+#: A value phrase of a finding sentence ("not identified", "negative", "present"), by polarity.
+_VALUE_ABSENT = re.compile(r"\b(?:not (?:identified|seen|present|involved|detected|amplified)|absent|negative|neg|"
+                           r"uninvolved|free|clear|none)\b", re.I)
+_VALUE_PRESENT = re.compile(r"\b(?:present|identified|seen|positive|pos|involved|detected|noted)\b", re.I)
+#: The copula of a statement ("X is Y", "X should be Y", "X measures Y").
+_COPULA = r"(?:is|are|was|were|should\s+(?:be|read|say)|must\s+be|needs\s+to\s+be|measures|measuring|=)"
 _ANTONYM_PREFIXES = ("ir", "un", "in", "non", "non-", "a", "im", "dis")
 
 _LEAD = re.compile(r"^(?:(?:no|nope)\s*[,:!-]\s*|(?:actually|sorry|oops|wait|correction|well|ok|okay|hmm|so|and|but)\b[,:!]?\s*)+", re.I)
@@ -54,7 +63,11 @@ _NOT_TAIL = re.compile(r",?\s*(?:not|rather than|instead of)\s+(?:the\s+)?[\w.\-
 _REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|take\s+out|get\s+rid\s+of|omit|cut)\s+(?P<x>.+)$", re.I)
 _MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section))?$", re.I)
 _SWAP = re.compile(r"^(?:please\s+)?(?:change|replace|switch|correct)\s+(?P<a>[\w.+/%-]+)\s+(?:to|with|by)\s+(?P<b>[\w.+/%-]+)\s+(?:in|of|for|on)\s+(?P<x>.+)$", re.I)
-_SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct)\s+(?P<x>.+?)(?:\s+(?:to|as|into)\s+(?P<v>.+))?$", re.I)
+_SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct|swap|switch|flip|turn)\s+(?P<x>.+?)"
+                  r"(?:\s+(?:to|as|into)\s+(?P<v>(?:(?!\s(?:to|as|into)\s).)+))?$", re.I)
+#: "change the effusion from right to left"
+_FROM_TO = re.compile(r"^(?:please\s+)?(?:change|switch|swap|correct|update|flip|make)\s+(?P<x>.+?)\s+from\s+(?P<a>.+?)"
+                      r"\s+(?:to|into)\s+(?P<b>.+)$", re.I)
 _SAY = re.compile(r"^(?:please\s+)?(?:say|state|write|note)\s+(?:that\s+)?(?P<s>.+)$", re.I)
 _ADD = re.compile(r"^(?:please\s+)?(?:add|insert|include|also)\b\s*:?\s*(?P<s>.+)$", re.I)
 _ABOUT = re.compile(r"^(?:the\s+)?(?:sentence|line|statement|part|bit|mention|finding)s?\s+(?:about|on|of|with|mentioning)\s+", re.I)
@@ -115,6 +128,7 @@ class Edit:
     swap: tuple[str, str] | None = None  # (old word, new word)
     words: tuple[str, ...] = ()  # other value words (e.g. "irregular")
     also: bool = False  # "there is also ...": a new finding, not a change of one
+    predicate: str = ""  # what a statement says its subject is ("present" of "LVI is present")
 
 
 @dataclass
@@ -131,13 +145,28 @@ class EditResult:
 class EditReader:
     """Reads plain-language edits with the routed template's lexicon (see the module docstring)."""
 
-    def __init__(self, lexicon=None, regions: dict[str, str] | None = None) -> None:
+    def __init__(self, lexicon=None, regions: dict[str, str] | None = None, terms: tuple[str, ...] = ()) -> None:
+        """:param terms: the template's finding vocabulary (``Template.finding_terms``), with the
+        lexicon's: multi-word finding names ("small vessel disease") are read as names, never as
+        an attribute ("small") and a word."""
         from pixtralogist.kit import Extractor, base_lexicon
 
         self.lexicon = lexicon if lexicon is not None else base_lexicon()
         self.extractor = Extractor(self.lexicon)
         self.severity = tuple(dict.fromkeys((*self.lexicon.severity, *base_lexicon().severity)))
         self.regions = regions or {}
+        vocab = {t.lower() for t in terms}
+        vocab |= {str(t).lower() for t in (self.lexicon.dictation or {}).get("finding_terms") or ()}
+        vocab |= {syn.lower() for c in self.lexicon.of_kind("finding", "device") for syn in c.synonyms}
+        vocab |= {k.lower() for k in self.lexicon.subjects}
+        self.vocabulary = frozenset(v for v in vocab if v.strip())
+        #: two-word openings of multi-word names that start with an attribute word ("small vessel")
+        attr_words = set(self.severity) | set(_TEMPORAL)
+        self._names = frozenset(" ".join(w.split()[:2]) for w in self.vocabulary
+                                if len(w.split()) > 1 and w.split()[0] in attr_words)
+        terms_re = sorted(self.vocabulary, key=len, reverse=True)
+        self._terms_re = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t) for t in terms_re) + r")(?![\w-])", re.I) \
+            if terms_re else None
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -146,16 +175,30 @@ class EditReader:
 
         return expand_abbreviations(text, self.lexicon)
 
+    def attribute_words(self, text: str, scale) -> list[str]:
+        """The words of ``text`` on ``scale`` (severity or temporality) that are not the opening of a
+        multi-word finding name ("small" of "small vessel disease")."""
+        words = _words(text.lower())
+        return [w for i, w in enumerate(words) if w in scale
+                and not (i + 1 < len(words) and f"{w} {words[i + 1]}" in self._names)]
+
+    def names_finding(self, text: str) -> bool:
+        """Whether ``text`` names a finding of the specialty's vocabulary (lexicon or template terms)."""
+        from pixtralogist.core.spelling import americanize
+
+        low = americanize(self.expand(text)).lower()
+        return bool(self.concepts_of(text)) or bool(self._terms_re and self._terms_re.search(low))
+
     def attributes(self, text: str) -> Attributes:
         low = text.lower()
         words = _words(low)
         lat = next((_LATERALITY[w] for w in words if w in _LATERALITY and w != "both"), None)
         if lat is None and re.search(r"\bboth (?:sides|eyes|lungs)\b", low):
             lat = "bilateral"
-        sev = next((w for w in words if w in self.severity), None)
+        sev = next(iter(self.attribute_words(text, self.severity)), None)
         size_m = _SIZE.search(text)
         size = f"{size_m.group(1)} {size_m.group(2).lower()}" if size_m else None
-        temporal = next((w for w in words if w in _TEMPORAL), None)
+        temporal = next(iter(self.attribute_words(text, _TEMPORAL)), None)
         rest = _SIZE.sub(" ", text)
         num = _NUMBER.search(rest)
         polarity = None
@@ -168,10 +211,11 @@ class EditReader:
         return Attributes(lat, sev, size, temporal, num.group() if num else None, polarity)
 
     def subject_words(self, text: str) -> tuple[str, ...]:
-        skip = set(_FILLER) | set(_LATERALITY) | set(self.severity) | set(_TEMPORAL) | set(_PRESENT) | set(_ABSENT)
-        skip |= {"mm", "cm", "sized", "measures", "measuring"} if _SIZE.search(text) else set()
+        skip = set(_FILLER) | set(_LATERALITY) | set(_PRESENT) | set(_ABSENT)
+        skip |= {"mm", "cm", "sized", "measures", "measuring", "measure", "measured"} if _SIZE.search(text) else set()
         skip |= {"eye", "eyes", "sides"} if self.attributes(text).laterality else set()
-        out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and not _NUMBER.fullmatch(w)]
+        attr = set(self.attribute_words(text, self.severity)) | set(self.attribute_words(text, _TEMPORAL))
+        out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and w not in attr and not _NUMBER.fullmatch(w)]
         return tuple(dict.fromkeys(out))
 
     def resolve_region(self, name: str) -> str | None:
@@ -193,6 +237,13 @@ class EditReader:
             if region is not None:
                 x = _ABOUT.sub("", m.group("x"))
                 return Edit("move", subject=self.subject_words(self.expand(x)), region=region)
+        if m := _FROM_TO.match(text):  # "change the effusion from right to left"
+            subject = self.subject_words(self.expand(m.group("x")))
+            attrs = self.attributes(self.expand(m.group("b")))
+            if attrs.any():
+                return Edit("modify", subject=subject, attrs=attrs)
+            a, b = m.group("a").strip(), m.group("b").strip()
+            return Edit("modify", subject=subject, swap=(a.lower(), b))
         if m := _SWAP.match(text):
             return Edit("modify", subject=self.subject_words(self.expand(m.group("x"))),
                         swap=(m.group("a").lower(), m.group("b")))
@@ -212,26 +263,29 @@ class EditReader:
             v = _NOT_TAIL.sub("", v)
             attrs = self.attributes(self.expand(v))
             value = () if attrs.any() else tuple(_words(v))
-            return Edit("modify", subject=self.subject_words(self.expand(x)), attrs=attrs, words=value)
+            return Edit("modify", text=v, subject=self.subject_words(self.expand(x)), attrs=attrs, words=value)
         # a statement
         text = _NOT_TAIL.sub("", text).strip()
         also = bool(re.search(r"\balso\b", text, re.I))
         negated_there = re.match(r"^there(?:\s+is|\s+are|'s|\u2019s)\s+no\b", text, re.I)
         body = self.expand(_THERE_ALSO.sub("", text))
         body = re.sub(r"\s+also\b", "", body, flags=re.I)
+        body = re.sub(r"\b(?:should|must)\s+(?:be|read|say)\b|\bneeds\s+to\s+be\b", "is", body, flags=re.I)
         attrs = self.attributes(body)
         subject = self.subject_words(body)
-        m = re.match(r"^(?P<x>.*?)\b(?:is|are|was|were|measures|measuring)\b\s*(?P<v>.*)$", body, re.I)
-        value = ()
+        m = re.match(r"^(?P<x>.*?)\b" + _COPULA + r"(?:\s+(?:now|actually|really))?\b\s*(?P<v>.*)$", body, re.I)
+        value: tuple[str, ...] = ()
+        predicate = ""
         if m and m.group("x").strip():
-            v_attrs = self.attributes(m.group("v"))
+            predicate = m.group("v")
+            v_attrs = self.attributes(predicate)
             if not v_attrs.any():
-                value = tuple(w for w in _words(m.group("v")) if w not in _FILLER)
+                value = tuple(w for w in _words(predicate) if w not in _FILLER)
         statement = re.sub(r"^(?:it|that|this)(?:'s| is| was)\s+", "", body, flags=re.I)
         statement = re.sub(r"^(?:a|an)\s+", "", statement, flags=re.I)
         statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
         return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
-                    or bool(_THERE_ALSO.match(text) and not negated_there))
+                    or bool(_THERE_ALSO.match(text) and not negated_there), predicate=predicate)
 
     # -- finding the same finding ------------------------------------------------------------
 
@@ -254,20 +308,26 @@ class EditReader:
         return s
 
     def targets(self, edit: Edit, draft: Draft) -> list[Finding]:
-        """The findings the edit is about: the best-scoring ones (one of identical sentences)."""
-        if not edit.subject:  # "no, it's the left side": the first abnormal finding with a side
-            lat = [f for f in draft.findings if not f.is_default and _has_side(f.text) and f.abnormal and not f.negated]
-            if edit.attrs.laterality:
-                lat = [f for f in lat if self.attributes(f.text).laterality != edit.attrs.laterality] or lat
-            return lat[:1]
+        """The findings the edit is about (see :meth:`find`)."""
+        return self.find(edit, draft)[0]
+
+    def find(self, edit: Edit, draft: Draft) -> tuple[list[Finding], str]:
+        """``(findings, how)``: the findings the edit is about, best-scoring first (one of identical
+        sentences), and how they were found: ``"text"`` (their words or finding concepts), ``"region"``
+        (only their region's name or label), ``"attribute"`` (a message that names no finding of the
+        draft, "it measures 6 mm", "actually it's the left breast": the finding that states the
+        attribute it changes), or ``""`` (none)."""
+        if not edit.subject:  # "no, it's the left side", "it measures 6 mm": the main finding
+            found = self._by_attribute(edit, draft, anaphora=True)
+            return found, "attribute" if found else ""
         # "the lesion is symmetric": the sentence that says the opposite ("Asymmetric.") is the one to change
         opposite = [f for f in draft.findings if any(_antonyms(w, h) for w in edit.words for h in _words(f.text))]
         if opposite:
-            return opposite[:1]
+            return opposite[:1], "text"
         scored = [(self.score(edit, f, draft), i, f) for i, f in enumerate(draft.findings)]
         scored = [x for x in scored if x[0] > 0]
         if not scored:
-            return []
+            return self._fallback(edit, draft)
         best = max(s for s, _, _ in scored)
         out, seen = [], set()
         for s, _, f in scored:
@@ -275,8 +335,86 @@ class EditReader:
                 seen.add(f.text.lower())
                 out.append(f)
         # prefer non-default findings over template defaults that merely share a word
-        real = [f for f in out if not f.is_default]
-        return real or out
+        out = [f for f in out if not f.is_default] or out
+        # of several, the ones that state the attribute the edit changes ("the plaque is on the left
+        # shin": "Right shin.", not "Plaque.")
+        kind = _attribute_kind(edit.attrs)
+        if kind and len(out) > 1:
+            out = [f for f in out if self.has_slot(f.text, kind)] or out
+        how = "text" if any(self._named(edit, f) for f in out) else "region"
+        if how == "region":
+            found, via = self._fallback(edit, draft)
+            if found:
+                return found, via
+        return out, how
+
+    def _named(self, edit: Edit, f: Finding) -> bool:
+        """Whether the edit's subject names ``f`` by its words or a finding concept (not only its region)."""
+        subj = {_stem(w) for w in edit.subject}
+        if subj & {_stem(w) for w in _words(self.expand(f.text))}:
+            return True
+        return bool(self.concepts_of(" ".join(edit.subject)) & self.concepts_of(self.expand(f.text)))
+
+    def _fallback(self, edit: Edit, draft: Draft) -> tuple[list[Finding], str]:
+        """No finding is named: a message about "it" / "the tumour", or one naming no finding
+        ("it's the left breast"), changes the finding that states its attribute."""
+        if not edit.attrs.any() or edit.also:
+            return [], ""
+        subject = [w for w in edit.subject if w not in _ANAPHORA]
+        if not subject:
+            found = self._by_attribute(edit, draft, anaphora=True)
+        elif not self.names_finding(" ".join(subject)):
+            found = self._by_attribute(edit, draft, anaphora=False)
+        else:
+            found = []
+        return found, "attribute" if found else ""
+
+    def has_slot(self, text: str, kind: str) -> bool:
+        """Whether ``text`` states an attribute of ``kind`` (size, laterality, severity, temporal, number)."""
+        if kind == "size":
+            return bool(_SIZE.search(text))
+        if kind == "laterality":
+            return _has_side(text)
+        if kind == "severity":
+            return bool(self.attribute_words(text, self.severity))
+        if kind == "temporal":
+            return bool(self.attribute_words(text, _TEMPORAL))
+        if kind == "number":
+            return bool(_NUMBER.search(_SIZE.sub(" ", text)))
+        return False
+
+    def _by_attribute(self, edit: Edit, draft: Draft, *, anaphora: bool) -> list[Finding]:
+        """The finding stating the attribute the edit changes: in the region kept for that attribute
+        ("Tumor size", "Specimen laterality") when the template has one, else the draft's first
+        (main) abnormal finding that states it. Without a pronoun (``anaphora`` False) only a
+        sentence that is a bare value ("3.4 cm.", "Right.") qualifies."""
+        kind = _attribute_kind(edit.attrs)
+        if kind is None:
+            return []
+        cands = [f for f in draft.findings if not f.is_default and not f.negated and self.has_slot(f.text, kind)
+                 and self.attributes(f.text).polarity != "absent"]
+        if anaphora:
+            cands = [f for f in cands if f.abnormal] or cands
+        else:
+            cands = [f for f in cands if not self.names_finding(f.text)]
+        own = [f for f in cands if _ATTRIBUTE_REGION.get(kind) and _ATTRIBUTE_REGION[kind] & {
+            _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
+        cands = own or cands
+        if kind == "laterality":  # the one that says another side
+            cands = [f for f in cands if self.attributes(f.text).laterality != edit.attrs.laterality] or cands
+        return cands[:1]
+
+
+def _attribute_kind(a: Attributes) -> str | None:
+    """The attribute a message changes, the most specific first."""
+    for kind in ("size", "laterality", "severity", "temporal", "number"):
+        if getattr(a, kind):
+            return kind
+    return None
+
+
+#: Region words of a template region kept for one attribute ("Tumor size", "Specimen laterality").
+_ATTRIBUTE_REGION = {"size": {"size"}, "laterality": {"laterality", "side"}}
 
 
 def _antonyms(a: str, b: str) -> bool:
@@ -313,6 +451,9 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
         old, new = edit.swap
         return _sub_word(out, old, new)
     head = next((w for w in edit.subject if re.search(r"(?<![\w-])" + re.escape(w), out, re.I)), None)
+    moved = _anatomy_swap(reader, edit, out)
+    if moved is not None:
+        out = moved
 
     def insert_before_head(word: str) -> str:
         if head:
@@ -334,23 +475,32 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
         else:
             out = insert_before_head(a.laterality)
     if a.severity:
-        have = [w for w in _words(out) if w in reader.severity]
+        have = reader.attribute_words(out, reader.severity)
         if have:
             out = _sub_word(out, have[0], a.severity)
         else:
             out = insert_before_head(a.severity)
     if a.temporal:
-        have = [w for w in _words(out) if w in _TEMPORAL]
+        have = reader.attribute_words(out, _TEMPORAL)
         out = _sub_word(out, have[0], a.temporal) if have else insert_before_head(a.temporal)
     if a.size:
         if _SIZE.search(out):
             out = _SIZE.sub(a.size, out, count=1)
         else:
             out = out.rstrip(".") + f", {a.size}."
-    elif a.number and head:
-        m = re.search(r"(?<![\w-])" + re.escape(head) + r"\w*\s*(?:is\s+|of\s+|:\s*)?(\d+(?:\.\d+)?)", out, re.I)
+    elif a.number:
+        # the number after the subject in its clause ("The cup-to-disc ratio is 0.4"), else the clause's only one
+        m = re.search(r"(?<![\w-])" + re.escape(head) + r"[^,;.\d]*?(\d+(?:\.\d+)?)", out, re.I) if head else None
+        if m is None:
+            nums = list(re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", _SIZE.sub(lambda x: "#" * len(x.group()), out)))
+            m = nums[0] if len(nums) == 1 else None
         if m:
             out = out[:m.start(1)] + a.number + out[m.end(1):]
+    if a.polarity:
+        value = _value_word(edit.text or edit.predicate) or ("present" if a.polarity == "present" else "absent")
+        swapped = _swap_value(out, edit.subject, value)
+        if swapped is not None:
+            out = swapped
     for w in edit.words:
         for have in _words(out):
             if _antonyms(w, have):
@@ -394,7 +544,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         return EditResult(new, True, f"Impression: added '{item}'", [], True)
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
-    targets = reader.targets(edit, draft)
+    targets, how = reader.find(edit, draft)
     if edit.kind == "remove":
         return _remove(reader, edit, draft, template, targets, rebuild_impression)
     if edit.kind == "move":
@@ -411,19 +561,25 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         new = editing._with(draft, kept + moved, template, rebuild_impression=rebuild_impression)
         regions = sorted({f.region for f in moving} | {edit.region}, key=draft.regions.index)
         return EditResult(new, True, f"Moved to {label}: " + " ".join(f"'{f.text}'" for f in moving), regions)
+    if how == "region":
+        # named only by a region's name: safe to change a value the sentence states, never to write
+        # an attribute into a sentence about something else ("Small the major ... flow voids ...")
+        targets = [t for t in targets if not _inserts(reader, edit, t)]
     if not targets:
-        if edit.kind == "statement" and _is_finding_statement(reader, edit, template):
+        if edit.kind == "statement" and (how != "region" or reader.names_finding(edit.text)) \
+                and _is_finding_statement(reader, edit, template):
             return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
-        what = " ".join(edit.subject) or "that"
-        return EditResult(draft, False, f"No finding about '{what}' is in the draft; nothing was changed.",
-                          understood=False)
+        return EditResult(draft, False, _not_matched(edit), understood=False)
     findings = list(draft.findings)
     touched: list[str] = []
     changed_any = False
     for t in targets:
-        if edit.kind == "statement" and (t.is_default or _conflicts(reader, edit, t)):
+        if edit.kind == "statement" and t.is_default:
             texts = [_sentence(edit.text)]
-        elif edit.kind == "statement" and _novel(reader, edit, t, draft):
+        elif edit.kind == "statement" and _conflicts(reader, edit, t):
+            texts = [_restate(reader, edit, t)]
+        elif edit.kind == "statement" and how != "attribute" and _novel(reader, edit, t, draft) \
+                and not _changes_in_place(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
         else:
             texts = [_sentence(modify_text(reader, edit, t.text))]
@@ -438,6 +594,113 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _not_matched(edit: Edit) -> str:
+    """What was understood of an edit that matches no finding of the draft (nothing is changed)."""
+    what = " ".join(edit.subject) or "that"
+    a = edit.attrs
+    values = [v for v in (a.laterality, a.severity, a.size, a.temporal, a.number, a.polarity) if v] + list(edit.words)
+    if values:
+        return (f"I read this as setting '{' '.join(values)}' on '{what}', but no finding of this draft clearly "
+                "matches it; nothing was changed.")
+    return f"No finding about '{what}' is in the draft; nothing was changed."
+
+
+def _inserts(reader: EditReader, edit: Edit, t: Finding) -> bool:
+    """Whether the edit would write an attribute ``t`` does not state (rather than change one it does)."""
+    a = edit.attrs
+    for kind in ("laterality", "severity", "temporal", "size", "number"):
+        if getattr(a, kind) and not reader.has_slot(t.text, kind):
+            return True
+    if edit.words and not any(_antonyms(w, h) for w in edit.words for h in _words(t.text)):
+        return True
+    if a.polarity and not _VALUE_ABSENT.search(t.text) and not _VALUE_PRESENT.search(t.text):
+        return True
+    return False
+
+
+def _changes_in_place(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
+    """A statement that re-states ``t`` with another side, size, severity, time or place ("the plaque
+    is on the left shin" for "Right shin.", "the nodule is in the left lower lobe"): its other words
+    are the finding's own, those of another finding of the draft, or the place it names."""
+    if _anatomy_swap(reader, edit, t.text) is not None:
+        return True
+    kind = _attribute_kind(edit.attrs)
+    if kind is None or not reader.has_slot(t.text, kind):
+        return False
+    known = {_stem(w) for f in draft.findings for w in _words(reader.expand(f.text))}
+    extra = {_stem(w) for w in edit.subject} - known - {"eye", "eyes"}
+    return not extra
+
+
+def _anatomy_swap(reader: EditReader, edit: Edit, text: str) -> str | None:
+    """``text`` with its place replaced by the one the message names ("left upper lobe" -> "left lower
+    lobe"), when both name a place of the same lexicon anatomy concept; else None."""
+    said = edit.predicate or edit.text
+    if not said:
+        return None
+    ext = reader.extractor
+    mine = [(m.group(), ext._anatomy_concepts[m.lastgroup].id) for m in ext._anatomy.finditer(ext.normalise(said).lower())]
+    if not mine:
+        return None
+    low = text.lower()
+    for m in ext._anatomy.finditer(low):
+        cid = ext._anatomy_concepts[m.lastgroup].id
+        new = next((w for w, c in mine if c == cid), None)
+        if new and new != m.group():
+            return text[:m.start()] + new + text[m.end():]
+    return None
+
+
+def _restate(reader: EditReader, edit: Edit, t: Finding) -> str:
+    """The finding restated with the statement's presence or value: the value phrase of the clause
+    naming the subject is swapped when the statement only gives a value ("HER2 is positive" for "ER
+    positive, PR positive, HER2 negative."); else the sentences about the subject are replaced."""
+    value = _value_word(edit.predicate) if edit.predicate else None
+    if value and not _rest_words(edit.predicate, value):
+        swapped = _swap_value(t.text, edit.subject, value)
+        if swapped is not None:
+            return swapped
+    subj = {_stem(w) for w in edit.subject}
+    parts = split_sentences(t.text)
+    keep = [p for p in parts if not subj & {_stem(w) for w in _words(reader.expand(p))}]
+    if keep and len(keep) < len(parts):
+        first = next(i for i, p in enumerate(parts) if p not in keep)
+        out = [p for p in parts[:first] if p in keep] + [_sentence(edit.text)] + [p for p in parts[first:] if p in keep]
+        return " ".join(_sentence(p) for p in out)
+    return _sentence(edit.text)
+
+
+def _value_word(text: str) -> str | None:
+    """The presence value a message gives ("present", "not identified", "positive", "involved")."""
+    m = re.search(r"\bnot (?:identified|seen|present|involved|detected)\b|\b(?:" + "|".join(_PRESENT + _ABSENT) + r")\b",
+                  text or "", re.I)
+    return m.group().lower() if m else None
+
+
+def _rest_words(predicate: str, value: str) -> set[str]:
+    return set(_words(predicate.lower().replace(value, " "))) - _FILLER
+
+
+def _swap_value(text: str, subject: tuple[str, ...], value: str) -> str | None:
+    """``text`` with the presence value of the clause naming ``subject`` replaced by ``value``, or None."""
+    positive = bool(_VALUE_PRESENT.fullmatch(value)) or value in _PRESENT
+    pattern = _VALUE_ABSENT if positive else _VALUE_PRESENT
+    subj = {_stem(w) for w in subject}
+    clauses = list(re.finditer(r"[^,;.]+", text))
+    order = [c for c in clauses if subj & {_stem(w) for w in _words(c.group())}] or clauses
+    for c in order:
+        m = pattern.search(c.group())
+        if m:
+            start, end = c.start() + m.start(), c.start() + m.end()
+            word = value.upper() if m.group().isupper() and len(m.group()) > 1 else value
+            return text[:start] + word + text[end:]
+        lead = re.match(r"\s*no\s+", c.group(), re.I)
+        if lead and positive:  # "No lymphovascular invasion." -> "Lymphovascular invasion present."
+            rest = c.group()[lead.end():].rstrip()
+            return text[:c.start()] + (" " if c.start() else "") + rest[:1].upper() + rest[1:] + " " + value + text[c.end():]
+    return None
 
 
 def _is_finding_statement(reader: EditReader, edit: Edit, template) -> bool:
