@@ -57,7 +57,7 @@ _VALUE_PRESENT = re.compile(r"\b(?:present|identified|seen|positive|pos|involved
 _COPULA = r"(?:is|are|was|were|should\s+(?:be|read|say)|must\s+be|needs\s+to\s+be|measures|measuring|=)"
 _ANTONYM_PREFIXES = ("ir", "un", "in", "non", "non-", "a", "im", "dis")
 
-_LEAD = re.compile(r"^(?:(?:no|nope)\s*[,:!-]\s*|(?:actually|sorry|oops|wait|correction|well|ok|okay|hmm|so|and|but)\b[,:!]?\s*)+", re.I)
+_LEAD = re.compile(r"^(?:(?:no|nope)\s*[,:!-]\s*|(?:no|nope)\s+(?=(?:the|it|it's|its|that|that's|this|they|we|i)\b)|(?:actually|sorry|oops|wait|correction|well|ok|okay|hmm|so|and|but)\b[,:!]?\s*)+", re.I)
 _THERE_ALSO = re.compile(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+also|there(?:\s+is|\s+are|'s|\u2019s)|also)\b\s*", re.I)
 _NOT_TAIL = re.compile(r",?\s*(?:not|rather than|instead of)\s+(?:the\s+)?[\w.\- ]+$", re.I)
 _REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|take\s+out|get\s+rid\s+of|omit|cut)\s+(?P<x>.+)$", re.I)
@@ -129,6 +129,7 @@ class Edit:
     words: tuple[str, ...] = ()  # other value words (e.g. "irregular")
     also: bool = False  # "there is also ...": a new finding, not a change of one
     predicate: str = ""  # what a statement says its subject is ("present" of "LVI is present")
+    flip: bool = False  # "swap the side of the infarct": the other side
 
 
 @dataclass
@@ -192,7 +193,7 @@ class EditReader:
     def attributes(self, text: str) -> Attributes:
         low = text.lower()
         words = _words(low)
-        lat = next((_LATERALITY[w] for w in words if w in _LATERALITY and w != "both"), None)
+        lat = next((_LATERALITY[w] for w in re.findall(r"[a-z]+", low) if w in _LATERALITY and w != "both"), None)
         if lat is None and re.search(r"\bboth (?:sides|eyes|lungs)\b", low):
             lat = "bilateral"
         sev = next(iter(self.attribute_words(text, self.severity)), None)
@@ -215,7 +216,8 @@ class EditReader:
         skip |= {"mm", "cm", "sized", "measures", "measuring", "measure", "measured"} if _SIZE.search(text) else set()
         skip |= {"eye", "eyes", "sides"} if self.attributes(text).laterality else set()
         attr = set(self.attribute_words(text, self.severity)) | set(self.attribute_words(text, _TEMPORAL))
-        out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and w not in attr and not _NUMBER.fullmatch(w)]
+        out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and w not in attr and not _NUMBER.fullmatch(w)
+               and not ("-" in w and all(p in skip or p in attr for p in w.split("-")))]  # "right-sided"
         return tuple(dict.fromkeys(out))
 
     def resolve_region(self, name: str) -> str | None:
@@ -257,15 +259,25 @@ class EditReader:
             if v is None:  # "make the effusion small": the value is the attribute words, or the last word
                 attrs = self.attributes(self.expand(x))
                 words = _words(x)
+                if re.match(r"(?:swap|switch|flip)\b", text, re.I) and {"side", "sides", "eye", "eyes", "laterality"} & set(words):
+                    # "swap the side of the infarct": the other side
+                    subject = tuple(w for w in self.subject_words(self.expand(x)) if w not in ("eye", "eyes", "laterality"))
+                    return Edit("modify", subject=subject, flip=True)
                 value = () if attrs.any() or len(words) < 2 else (words[-1],)
                 subject = self.subject_words(self.expand(" ".join(words[:-1]) if value else x))
-                return Edit("modify", subject=subject, attrs=attrs, words=value)
+                said = f"{x.rsplit(None, 1)[0]} is {words[-1]}" if attrs.polarity and len(words) > 1 else ""
+                return Edit("modify", text=said, subject=subject, attrs=attrs, words=value,
+                            predicate=words[-1] if said else "")
             v = _NOT_TAIL.sub("", v)
             attrs = self.attributes(self.expand(v))
             value = () if attrs.any() else tuple(_words(v))
-            return Edit("modify", text=v, subject=self.subject_words(self.expand(x)), attrs=attrs, words=value)
+            subject = self.subject_words(self.expand(x))
+            if attrs.laterality:  # "change the eye to right": the side of the main finding
+                subject = tuple(w for w in subject if w not in ("eye", "eyes", "side", "sides"))
+            return Edit("modify", text=f"{x} is {v}", subject=subject, attrs=attrs, words=value, predicate=v)
         # a statement
         text = _NOT_TAIL.sub("", text).strip()
+        text = re.sub(r"\s+(?:too|as well)$", " also", text, flags=re.I).strip()
         also = bool(re.search(r"\balso\b", text, re.I))
         negated_there = re.match(r"^there(?:\s+is|\s+are|'s|\u2019s)\s+no\b", text, re.I)
         body = self.expand(_THERE_ALSO.sub("", text))
@@ -278,6 +290,7 @@ class EditReader:
         predicate = ""
         if m and m.group("x").strip():
             predicate = m.group("v")
+            subject = self.subject_words(m.group("x")) or subject  # "DCP density is reduced": not "reduced"
             v_attrs = self.attributes(predicate)
             if not v_attrs.any():
                 value = tuple(w for w in _words(predicate) if w not in _FILLER)
@@ -388,7 +401,7 @@ class EditReader:
         ("Tumor size", "Specimen laterality") when the template has one, else the draft's first
         (main) abnormal finding that states it. Without a pronoun (``anaphora`` False) only a
         sentence that is a bare value ("3.4 cm.", "Right.") qualifies."""
-        kind = _attribute_kind(edit.attrs)
+        kind = "laterality" if edit.flip else _attribute_kind(edit.attrs)
         if kind is None:
             return []
         cands = [f for f in draft.findings if not f.is_default and not f.negated and self.has_slot(f.text, kind)
@@ -400,8 +413,11 @@ class EditReader:
         own = [f for f in cands if _ATTRIBUTE_REGION.get(kind) and _ATTRIBUTE_REGION[kind] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
         cands = own or cands
-        if kind == "laterality":  # the one that says another side
-            cands = [f for f in cands if self.attributes(f.text).laterality != edit.attrs.laterality] or cands
+        if kind == "laterality":  # the one that says another side, with the sentences of its region on that side
+            cands = [f for f in cands if edit.flip or self.attributes(f.text).laterality != edit.attrs.laterality] or cands
+            if cands and anaphora:
+                side = self.attributes(cands[0].text).laterality
+                return [f for f in cands if f.region == cands[0].region and self.attributes(f.text).laterality == side]
         return cands[:1]
 
 
@@ -464,6 +480,9 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
                 return out[:m.start()] + word + " " + out[m.start():]
         return word[:1].upper() + word[1:] + " " + out[0].lower() + out[1:]
 
+    if edit.flip:
+        return re.sub(r"\b(?:left|right|OD|OS|lt|rt)\b",
+                      lambda m: _sub_word(m.group(), m.group(), _MIRROR[m.group().lower()]), out, flags=re.I)
     if a.laterality:
         sides = [w for w in re.findall(r"\b(?:left|right|bilateral|OD|OS|OU|lt|rt)\b", out, re.I)]
         if sides:
@@ -583,6 +602,9 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
             texts = [t.text, _sentence(edit.text)]
         else:
             texts = [_sentence(modify_text(reader, edit, t.text))]
+            if texts == [t.text] and edit.kind == "modify" and edit.attrs.polarity and edit.text \
+                    and _conflicts(reader, edit, t):  # "make the FAZ normal" for "The FAZ is enlarged."
+                texts = [_restate(reader, edit, t)]
         if texts == [t.text]:
             continue
         current = draft.model_copy(update={"findings": findings})
@@ -615,7 +637,9 @@ def _inserts(reader: EditReader, edit: Edit, t: Finding) -> bool:
             return True
     if edit.words and not any(_antonyms(w, h) for w in edit.words for h in _words(t.text)):
         return True
-    if a.polarity and not _VALUE_ABSENT.search(t.text) and not _VALUE_PRESENT.search(t.text):
+    # a statement that contradicts the sentence restates it ("the heart size is normal" for "Mild cardiomegaly.")
+    if a.polarity and not (edit.kind == "statement" and _conflicts(reader, edit, t)) \
+            and not _VALUE_ABSENT.search(t.text) and not _VALUE_PRESENT.search(t.text):
         return True
     return False
 
@@ -630,7 +654,7 @@ def _changes_in_place(reader: EditReader, edit: Edit, t: Finding, draft: Draft) 
     if kind is None or not reader.has_slot(t.text, kind):
         return False
     known = {_stem(w) for f in draft.findings for w in _words(reader.expand(f.text))}
-    extra = {_stem(w) for w in edit.subject} - known - {"eye", "eyes"}
+    extra = {_stem(w) for w in edit.subject if w not in _ANAPHORA} - known - {"eye", "eyes"}
     return not extra
 
 
@@ -656,15 +680,26 @@ def _anatomy_swap(reader: EditReader, edit: Edit, text: str) -> str | None:
 def _restate(reader: EditReader, edit: Edit, t: Finding) -> str:
     """The finding restated with the statement's presence or value: the value phrase of the clause
     naming the subject is swapped when the statement only gives a value ("HER2 is positive" for "ER
-    positive, PR positive, HER2 negative."); else the sentences about the subject are replaced."""
-    value = _value_word(edit.predicate) if edit.predicate else None
-    if value and not _rest_words(edit.predicate, value):
+    positive, PR positive, HER2 negative."); else the sentence (or comma part) about the subject is
+    replaced and the rest of the finding kept."""
+    said = edit.predicate or edit.text
+    value = _value_word(said)
+    subj = {_stem(w) for w in edit.subject}
+    if value and not {_stem(w) for w in _rest_words(said, value)} - subj:
         swapped = _swap_value(t.text, edit.subject, value)
         if swapped is not None:
             return swapped
-    subj = {_stem(w) for w in edit.subject}
+    names = lambda p: bool(subj & {_stem(w) for w in _words(reader.expand(p))})  # noqa: E731
     parts = split_sentences(t.text)
-    keep = [p for p in parts if not subj & {_stem(w) for w in _words(reader.expand(p))}]
+    if len(parts) == 1:  # "ER positive, PR positive, HER2 negative.": the comma part about the subject
+        pieces = re.split(r"(?:,|;)\s+", parts[0].rstrip("."))
+        about = [i for i, p in enumerate(pieces) if names(p)]
+        if len(pieces) > 1 and about and len(about) < len(pieces):
+            new = edit.text.strip().rstrip(".")
+            out = [new if i == about[0] else p for i, p in enumerate(pieces) if i == about[0] or i not in about]
+            return _sentence(", ".join(out))
+        return _sentence(edit.text)
+    keep = [p for p in parts if not names(p)]
     if keep and len(keep) < len(parts):
         first = next(i for i, p in enumerate(parts) if p not in keep)
         out = [p for p in parts[:first] if p in keep] + [_sentence(edit.text)] + [p for p in parts[first:] if p in keep]
