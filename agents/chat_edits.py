@@ -159,11 +159,11 @@ class EditReader:
         vocab = {t.lower() for t in terms}
         vocab |= {str(t).lower() for t in (self.lexicon.dictation or {}).get("finding_terms") or ()}
         vocab |= {syn.lower() for c in self.lexicon.of_kind("finding", "device") for syn in c.synonyms}
-        vocab |= {k.lower() for k in self.lexicon.subjects}
         self.vocabulary = frozenset(v for v in vocab if v.strip())
         #: two-word openings of multi-word names that start with an attribute word ("small vessel")
         attr_words = set(self.severity) | set(_TEMPORAL)
-        self._names = frozenset(" ".join(w.split()[:2]) for w in self.vocabulary
+        names = self.vocabulary | {k.lower() for k in self.lexicon.subjects}
+        self._names = frozenset(" ".join(w.split()[:2]) for w in names
                                 if len(w.split()) > 1 and w.split()[0] in attr_words)
         terms_re = sorted(self.vocabulary, key=len, reverse=True)
         self._terms_re = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t) for t in terms_re) + r")(?![\w-])", re.I) \
@@ -354,6 +354,18 @@ class EditReader:
         kind = _attribute_kind(edit.attrs)
         if kind and len(out) > 1:
             out = [f for f in out if self.has_slot(f.text, kind)] or out
+        if kind and not any(self.has_slot(f.text, kind) for f in out):
+            # "the macule is on the right forearm": the sentence that states the side and names the place
+            said = {_stem(w) for w in _words(self.expand(edit.predicate))} - {_stem(w) for w in _FILLER}
+            placed = [f for f in draft.findings if not f.is_default and self.has_slot(f.text, kind)
+                      and said & {_stem(w) for w in _words(self.expand(f.text))}]
+            if placed:
+                return placed[:1], "text"
+        if kind in _ATTRIBUTE_REGION and not any(self.has_slot(f.text, kind) for f in out):
+            # "the carcinoma is 2.3 cm" where the template keeps sizes in a region of their own
+            own = self._by_attribute(edit, draft, anaphora=False, own_region=True)
+            if own:
+                return own, "attribute"
         how = "text" if any(self._named(edit, f) for f in out) else "region"
         if how == "region":
             found, via = self._fallback(edit, draft)
@@ -396,7 +408,7 @@ class EditReader:
             return bool(_NUMBER.search(_SIZE.sub(" ", text)))
         return False
 
-    def _by_attribute(self, edit: Edit, draft: Draft, *, anaphora: bool) -> list[Finding]:
+    def _by_attribute(self, edit: Edit, draft: Draft, *, anaphora: bool, own_region: bool = False) -> list[Finding]:
         """The finding stating the attribute the edit changes: in the region kept for that attribute
         ("Tumor size", "Specimen laterality") when the template has one, else the draft's first
         (main) abnormal finding that states it. Without a pronoun (``anaphora`` False) only a
@@ -412,7 +424,7 @@ class EditReader:
             cands = [f for f in cands if not self.names_finding(f.text)]
         own = [f for f in cands if _ATTRIBUTE_REGION.get(kind) and _ATTRIBUTE_REGION[kind] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
-        cands = own or cands
+        cands = own if own or own_region else cands
         if kind == "laterality":  # the one that says another side, with the sentences of its region on that side
             cands = [f for f in cands if edit.flip or self.attributes(f.text).laterality != edit.attrs.laterality] or cands
             if cands and anaphora:
@@ -584,6 +596,9 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         # named only by a region's name: safe to change a value the sentence states, never to write
         # an attribute into a sentence about something else ("Small the major ... flow voids ...")
         targets = [t for t in targets if not _inserts(reader, edit, t)]
+    elif edit.kind == "modify" and not reader.names_finding(" ".join(edit.subject)):
+        # nor into a template sentence or one about a structure rather than a finding ("make the surface moderate")
+        targets = [t for t in targets if not _inserts(reader, edit, t)]
     if not targets:
         if edit.kind == "statement" and (how != "region" or reader.names_finding(edit.text)) \
                 and _is_finding_statement(reader, edit, template):
@@ -600,6 +615,9 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         elif edit.kind == "statement" and how != "attribute" and _novel(reader, edit, t, draft) \
                 and not _changes_in_place(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
+        elif edit.kind == "statement" and _inserts(reader, edit, t) and (t.is_default or not reader.names_finding(
+                " ".join(edit.subject))):
+            continue  # "the surface is moderate": an attribute for a structure, not a finding: not guessed
         else:
             texts = [_sentence(modify_text(reader, edit, t.text))]
             if texts == [t.text] and edit.kind == "modify" and edit.attrs.polarity and edit.text \
@@ -612,6 +630,8 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         touched.append(t.region)
         changed_any = True
     if not changed_any:
+        if any(_inserts(reader, edit, t) for t in targets):
+            return EditResult(draft, False, _not_matched(edit), understood=False)
         return EditResult(draft, False, f"The draft already says '{targets[0].text}'; nothing was changed.")
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
@@ -638,7 +658,7 @@ def _inserts(reader: EditReader, edit: Edit, t: Finding) -> bool:
     if edit.words and not any(_antonyms(w, h) for w in edit.words for h in _words(t.text)):
         return True
     # a statement that contradicts the sentence restates it ("the heart size is normal" for "Mild cardiomegaly.")
-    if a.polarity and not (edit.kind == "statement" and _conflicts(reader, edit, t)) \
+    if a.polarity and not (edit.text and _conflicts(reader, edit, t)) \
             and not _VALUE_ABSENT.search(t.text) and not _VALUE_PRESENT.search(t.text):
         return True
     return False

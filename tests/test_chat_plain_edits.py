@@ -1,0 +1,173 @@
+"""Plain chat edits that generalise beyond one phrasing (issue 13): every failure class, every specialty.
+
+A statement about a finding already in the draft changes that finding's attribute in place; "it",
+"the lesion", "the tumour" mean the finding that states the attribute; value setting ("mark LVI as
+present"); multi-word finding names whose first word is a severity ("small vessel disease"); more
+ways to say undo; and a weak match changes nothing and says what was understood. The drafts come
+from the built-in plugins' real offline drafters (see ``drafted`` in test_chat_edits).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pixtralogist.agents import chat
+
+from test_chat_edits import drafted, said  # noqa: F401  (the module's fixture "host" is shared below)
+from test_chat_edits import host  # noqa: F401
+
+
+def _check(host, template, dictation, message, region, present, absent):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    text = said(res.draft, region)
+    for p in present:
+        assert p in text, (text, res.reply)
+    for a in absent:
+        assert a not in text, (text, res.reply)
+    # only the region of the finding changed, shown as one before/after line
+    before, after = d.region_dict(), res.draft.region_dict()
+    assert {r for r in after if after[r] != before[r]} == {region} == {e["region"] for e in res.edits}
+    assert "\u2192" in res.reply
+    return d, res
+
+
+# --- a statement replaces the attribute of the finding it names (never appended beside it) -------
+
+REPLACES = [
+    ("cxr", "Small R PTX. Heart nl.", "the pneumothorax is large", "lung", ["large right pneumothorax"], ["small"]),
+    ("ct_chest", "6mm solid nodule RML. Mild emphysema.", "the nodule measures 1.2 cm", "lungs_airways",
+     ["1.2 cm solid nodule"], ["6 mm"]),
+    ("ct_chest", "5mm nodule LLL. No LAD.", "nodule is in the right upper lobe", "lungs_airways",
+     ["right upper lobe"], ["left lower lobe"]),
+    ("mri_brain", "Acute infarct L MCA territory. No hemorrhage.", "the infarct is right-sided", "parenchyma",
+     ["acute infarct right"], ["left"]),
+    ("breast-resection", "R lumpectomy. IDC 1.7cm G1. Margins neg.", "the carcinoma is 2.3 cm", "size", ["2.3 cm"],
+     ["1.7"]),
+    ("skin_lesion", "Tan macule 5mm L forearm, regular border.", "the macule is on the right forearm",
+     "distribution_site", ["right forearm"], ["left"]),
+    ("fundus", "OS: few hard exudates. Macula flat OU.", "the exudates are in the right eye", "macula",
+     ["exudates in the right eye"], ["left eye"]),
+    ("octa", "OD FAZ enlarged. SCP density reduced.", "FAZ is normal", "faz", ["normal"], ["enlarged"]),
+]
+
+
+@pytest.mark.parametrize("template,dictation,message,region,present,absent", REPLACES,
+                         ids=[f"{s[0]}:{s[2]}" for s in REPLACES])
+def test_statement_replaces_the_attribute_in_place(host, template, dictation, message, region, present, absent):  # noqa: F811
+    d, res = _check(host, template, dictation, message, region, present, absent)
+    # replaced, not appended: the region has as many sentences as before
+    def n(text: str) -> int:
+        return len(re.findall(r"\.(?:\s|$)", text))
+    assert n(res.draft.region_dict()[region]) == n(d.region_dict()[region])
+
+
+# --- "it" / "the lesion" / "the tumour": the finding that states the attribute -------------------
+
+ANAPHORA = [
+    ("cxr", "Mod L effusion. Heart nl.", "it's small", "lung", ["small left pleural effusion"], ["moderate"]),
+    ("ct_chest", "8mm nodule LUL. No LAD.", "it is 10 mm", "lungs_airways", ["10 mm"], ["8 mm"]),
+    ("mri_brain", "Meningioma L frontal 1.5 cm.", "it is 1.9 cm", "ventricles_extraaxial", ["1.9 cm"], ["1.5 cm"]),
+    ("breast-resection", "L mastectomy. IDC 4.2cm G3.", "the tumour measures 3.9 cm", "size", ["3.9 cm"], ["4.2"]),
+    ("breast-resection", "L mastectomy. IDC 4.2cm G3.", "actually it's the right breast", "laterality", ["right"],
+     ["left"]),
+    ("skin_lesion", "Pearly papule R temple 3mm.", "the lesion measures 5 mm", "size", ["5 mm"], ["3 mm"]),
+    ("fundus", "OD: dot-blot hemes, few MAs. Macula flat OU.", "it's the left eye", "periphery", ["left eye"],
+     ["right eye"]),
+]
+
+
+@pytest.mark.parametrize("template,dictation,message,region,present,absent", ANAPHORA,
+                         ids=[f"{s[0]}:{s[2]}" for s in ANAPHORA])
+def test_pronoun_means_the_finding_stating_the_attribute(host, template, dictation, message, region, present, absent):  # noqa: F811
+    _check(host, template, dictation, message, region, present, absent)
+
+
+# --- value setting: "set/make/mark X (to/as) Y", "X is Y", in the clause of X only ---------------
+
+VALUES = [
+    ("breast-resection", "R lumpectomy. IDC 1.2cm G1. Margins neg. LVI not identified.", "mark LVI as present", "lvi",
+     ["lymphovascular invasion present"], ["not identified"]),
+    ("breast-resection", "R lumpectomy. IDC 1.2cm G1. Margins neg.", "make the margins involved", "margins",
+     ["involved"], ["negative"]),
+    ("breast-resection", "L lumpectomy. IDC 2cm G2. ER+ PR+ HER2 neg.", "set PR to negative", "others",
+     ["er positive, pr negative, her2 negative"], []),
+    ("breast-resection", "L lumpectomy. IDC 2cm G2. ER+ PR+ HER2 neg.", "HER2 positive not negative", "others",
+     ["er positive, pr positive, her2 positive"], ["her2 negative"]),
+    ("fundus", "OD: CDR 0.5. OS nl.", "set the cup to disc ratio to 0.7", "optic_disc", ["0.7"], ["0.5"]),
+    ("octa", "OS FAZ enlarged. SCP density reduced.", "make the FAZ normal", "faz", ["normal"], ["enlarged"]),
+    ("skin_lesion", "Symmetric brown macule 4mm, reg border. L calf.", "set the border to irregular", "border",
+     ["irregular"], []),
+    ("mri_brain", "Subacute infarct R PCA territory.", "make it chronic", "parenchyma", ["chronic infarct"],
+     ["subacute"]),
+]
+
+
+@pytest.mark.parametrize("template,dictation,message,region,present,absent", VALUES,
+                         ids=[f"{s[0]}:{s[2]}" for s in VALUES])
+def test_value_setting(host, template, dictation, message, region, present, absent):  # noqa: F811
+    _check(host, template, dictation, message, region, present, absent)
+
+
+# --- multi-word finding names and the other ways to ask ------------------------------------------
+
+def test_multi_word_finding_name_with_a_severity_word(host):  # noqa: F811
+    # "small" of "small vessel disease" is the name, "moderate" the value; the Vessels region stays
+    _check(host, "mri_brain", "Mild small vessel ischemic disease. No acute infarct.",
+           "make the small vessel disease moderate", "parenchyma", ["moderate small vessel"], ["mild"])
+    _check(host, "mri_brain", "Moderate white matter hyperintensities. No acute infarct.",
+           "white matter hyperintensities are mild", "parenchyma", ["mild white matter"], ["moderate"])
+
+
+@pytest.mark.parametrize("template,dictation,message,region,present,absent", [
+    ("cxr", "Mod R effusion. Heart nl.", "change the effusion from right to left", "lung", ["moderate left"], ["right"]),
+    ("ct_chest", "Mod L pleural effusion. Lungs clear.", "switch the effusion to the right side", "pleura",
+     ["moderate right"], ["left"]),
+    ("mri_brain", "Acute infarct L MCA territory.", "swap the side of the infarct", "parenchyma", ["right"], ["left"]),
+    ("breast-resection", "L lumpectomy. ILC 2cm G2.", "no, should be right sided", "laterality", ["right"], ["left"]),
+    ("skin_lesion", "7mm pigmented papule R upper back, irreg border.", "lesion is on the left upper back",
+     "distribution_site", ["left upper back"], ["right"]),
+    ("fundus", "OD: few MAs, dot-blot hemes. Macula flat OU.", "hemes are OS not OD", "periphery",
+     ["hemorrhages in the left eye"], []),
+])
+def test_other_phrasings(host, template, dictation, message, region, present, absent):  # noqa: F811
+    _check(host, template, dictation, message, region, present, absent)
+
+
+# --- undo, said the ways clinicians say it --------------------------------------------------------
+
+@pytest.mark.parametrize("template,dictation,edit,undo", [
+    ("cxr", "Small L effusion. Heart nl.", "make the effusion moderate", "undo my last change"),
+    ("breast-resection", "R lumpectomy. IDC 1.8cm G2. Margins neg.", "grade should be 3", "revert that edit"),
+    ("skin_lesion", "6mm pigmented papule L shoulder.", "it measures 8 mm", "oops, go back one step"),
+    ("fundus", "OD: dot-blot hemes. Macula flat OU.", "that's OS", "can you undo that?"),
+])
+def test_undo_synonyms(host, template, dictation, edit, undo):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    first = chat.handle(edit, d, ctx)
+    assert first.changed, first.reply
+    assert chat.parse_intent(undo, {}).kind == "undo"
+    ctx.history = [{"draft": d.model_dump(mode="json"), "impression_locked": False}]
+    res = chat.handle(undo, first.draft, ctx)
+    assert res.undo and res.draft.region_dict() == d.region_dict()
+    # a size or a value is not an undo ("revert the size to 8 mm" is an edit)
+    assert chat.parse_intent("revert the size to 8 mm", {}).kind != "undo"
+
+
+# --- a weak match changes nothing and says what was understood -----------------------------------
+
+@pytest.mark.parametrize("template,dictation,message", [
+    ("mri_brain", "No acute infarct. Ventricles nl.", "make the vessels mild"),
+    ("cxr", "Small R effusion. Heart nl.", "make the mediastinum moderate"),
+    ("breast-resection", "R lumpectomy. IDC 1.7cm G1.", "make the stage severe"),
+    ("skin_lesion", "Pearly papule R temple 3mm.", "make the surface moderate"),
+    ("fundus", "OS: few hard exudates. Macula flat OU.", "make the vessels large"),
+])
+def test_weak_match_changes_nothing(host, template, dictation, message):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert not res.changed and res.draft == d and not res.edits, res.reply
+    assert "I read this as setting" in res.reply and "nothing was changed" in res.reply
