@@ -147,7 +147,10 @@ def reader_for(draft: Draft, lexicon: Any = None, template: Template | None = No
     """The plain-edit reader for ``draft``'s regions, the routed lexicon and the template's finding words."""
     from pixtralogist.agents.chat_edits import EditReader
 
-    return EditReader(lexicon, _region_labels(draft), tuple(template.finding_terms) if template is not None else ())
+    if template is None:
+        return EditReader(lexicon, _region_labels(draft))
+    specimen = tuple(re.split(r"[-_\s]+", template.id.lower())) + tuple(b.lower() for b in template.body_parts)
+    return EditReader(lexicon, _region_labels(draft), tuple(template.finding_terms), specimen)
 
 
 def _diff_edits(kind: str, before: Draft, after: Draft) -> list[dict]:

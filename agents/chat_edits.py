@@ -34,6 +34,7 @@ _LATERALITY = {"left": "left", "right": "right", "bilateral": "bilateral", "both
                "od": "right", "os": "left", "ou": "bilateral"}
 #: How each laterality is written where the draft writes the other side (word -> its mirror).
 _MIRROR = {"left": "right", "right": "left", "od": "OS", "os": "OD", "lt": "rt", "rt": "lt"}
+_AGE_UNITS = frozenset("year years yr yrs month months week weeks day days".split())
 _TEMPORAL = ("acute", "subacute", "chronic", "old", "healed", "healing", "new", "recent", "remote")
 _PRESENT = ("present", "positive", "involved", "identified", "seen", "noted", "detected")
 _ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy")
@@ -146,16 +147,20 @@ class EditResult:
 class EditReader:
     """Reads plain-language edits with the routed template's lexicon (see the module docstring)."""
 
-    def __init__(self, lexicon=None, regions: dict[str, str] | None = None, terms: tuple[str, ...] = ()) -> None:
+    def __init__(self, lexicon=None, regions: dict[str, str] | None = None, terms: tuple[str, ...] = (),
+                 specimen: tuple[str, ...] = ()) -> None:
         """:param terms: the template's finding vocabulary (``Template.finding_terms``), with the
         lexicon's: multi-word finding names ("small vessel disease") are read as names, never as
-        an attribute ("small") and a word."""
+        an attribute ("small") and a word.
+        :param specimen: the words naming what the template reports on (its id and body parts:
+        "breast", "resection"): "actually it's the left breast" is about the case's side."""
         from pixtralogist.kit import Extractor, base_lexicon
 
         self.lexicon = lexicon if lexicon is not None else base_lexicon()
         self.extractor = Extractor(self.lexicon)
         self.severity = tuple(dict.fromkeys((*self.lexicon.severity, *base_lexicon().severity)))
         self.regions = regions or {}
+        self.specimen = frozenset(_stem(w) for w in specimen)
         vocab = {t.lower() for t in terms}
         vocab |= {str(t).lower() for t in (self.lexicon.dictation or {}).get("finding_terms") or ()}
         vocab |= {syn.lower() for c in self.lexicon.of_kind("finding", "device") for syn in c.synonyms}
@@ -181,7 +186,8 @@ class EditReader:
         multi-word finding name ("small" of "small vessel disease")."""
         words = _words(text.lower())
         return [w for i, w in enumerate(words) if w in scale
-                and not (i + 1 < len(words) and f"{w} {words[i + 1]}" in self._names)]
+                and not (i + 1 < len(words) and f"{w} {words[i + 1]}" in self._names)
+                and not (w == "old" and i and words[i - 1] in _AGE_UNITS)]  # "45 years old" is an age
 
     def names_finding(self, text: str) -> bool:
         """Whether ``text`` names a finding of the specialty's vocabulary (lexicon or template terms)."""
@@ -361,7 +367,8 @@ class EditReader:
                       and said & {_stem(w) for w in _words(self.expand(f.text))}]
             if placed:
                 return placed[:1], "text"
-        if kind in _ATTRIBUTE_REGION and not any(self.has_slot(f.text, kind) for f in out):
+        if kind in _ATTRIBUTE_REGION and not any(self.has_slot(f.text, kind) for f in out) \
+                and any(self._named(edit, f) for f in out) and self.names_finding(" ".join(edit.subject)):
             # "the carcinoma is 2.3 cm" where the template keeps sizes in a region of their own
             own = self._by_attribute(edit, draft, anaphora=False, own_region=True)
             if own:
@@ -388,9 +395,9 @@ class EditReader:
         subject = [w for w in edit.subject if w not in _ANAPHORA]
         if not subject:
             found = self._by_attribute(edit, draft, anaphora=True)
-        elif not self.names_finding(" ".join(subject)):
+        elif all(_stem(w) in self.specimen for w in subject):  # "the left breast": the case's own value
             found = self._by_attribute(edit, draft, anaphora=False)
-        else:
+        else:  # "she is left handed", "the photo is 2 cm off": about nothing of the draft
             found = []
         return found, "attribute" if found else ""
 
@@ -764,7 +771,11 @@ def _is_finding_statement(reader: EditReader, edit: Edit, template) -> bool:
 
     if not edit.subject:
         return False
-    return bool(reader.concepts_of(edit.text)) or edit.attrs.any() or mentions_finding(edit.text, extra_terms=template.finding_terms)
+    # a severity or a time says a finding is meant ("hydrothorax is large"); a side, a size or a number
+    # alone does not ("she is left handed", "the patient is 65", "the photo is 2 cm off")
+    return bool(reader.concepts_of(edit.text)) or reader.names_finding(edit.text) \
+        or bool(edit.attrs.severity or edit.attrs.temporal) \
+        or mentions_finding(edit.text, extra_terms=template.finding_terms)
 
 
 def focus(text: str, subject: tuple[str, ...]) -> str:

@@ -165,6 +165,11 @@ def test_undo_synonyms(host, template, dictation, edit, undo):  # noqa: F811
     ("breast-resection", "R lumpectomy. IDC 1.7cm G1.", "make the stage severe"),
     ("skin_lesion", "Pearly papule R temple 3mm.", "make the surface moderate"),
     ("fundus", "OS: few hard exudates. Macula flat OU.", "make the vessels large"),
+    # a side, a size or a number about nothing of the draft is not guessed into it
+    ("breast-resection", "R lumpectomy. IDC 1.7cm G2.", "she is left handed"),
+    ("skin_lesion", "7mm pigmented papule R upper back.", "the photo is 2 cm off"),
+    ("cxr", "Mod R effusion. Heart nl.", "the patient is 65"),
+    ("fundus", "OD: few MAs. Macula flat OU.", "pressure is 21"),
 ])
 def test_weak_match_changes_nothing(host, template, dictation, message):  # noqa: F811
     d, ctx = drafted(host, template, dictation)
