@@ -45,7 +45,7 @@ a an the is are was were be been it it's its this that these those there here in
 with and or but as by from into please also just now still actually really sorry oops wait okay ok
 well yes no not correction instead side sided sentence sentences line statement about should say says
 one which where what finding findings change changed make set mark call put move drop remove delete
-take out strike get rid add include insert report draft must need needs read reads swap switch flip
+take out strike get rid add include insert report draft must need needs read reads swap switch flip only
 """.split())
 #: Words that point back at a finding already in the draft ("it", "the lesion", "the tumour"): with
 #: nothing more specific, a statement made with them is about the draft's main finding.
@@ -61,7 +61,11 @@ _ANTONYM_PREFIXES = ("ir", "un", "in", "non", "non-", "a", "im", "dis")
 _LEAD = re.compile(r"^(?:(?:no|nope)\s*[,:!-]\s*|(?:no|nope)\s+(?=(?:the|it|it's|its|that|that's|this|they|we|i)\b)|(?:actually|sorry|oops|wait|correction|well|ok|okay|hmm|so|and|but)\b[,:!]?\s*)+", re.I)
 _THERE_ALSO = re.compile(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+also|there(?:\s+is|\s+are|'s|\u2019s)|also)\b\s*", re.I)
 _NOT_TAIL = re.compile(r",?\s*(?:not|rather than|instead of)\s+(?:the\s+)?[\w.\- ]+$", re.I)
-_REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|take\s+out|get\s+rid\s+of|omit|cut)\s+(?P<x>.+)$", re.I)
+_REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take\s+out|take\s+away|"
+                     r"leave\s+out|get\s+rid\s+of|omit|cut|lose)\s+(?P<x>.+)$", re.I)
+#: "<verb> the ...": an imperative whose verb the reader does not know (never appended as a statement)
+_UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:the|this|that|these|those|it|its|all|any)\b", re.I)
+_NOT_VERBS = frozenset("there no also and but so then now just still only".split())
 _MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section))?$", re.I)
 _SWAP = re.compile(r"^(?:please\s+)?(?:change|replace|switch|correct)\s+(?P<a>[\w.+/%-]+)\s+(?:to|with|by)\s+(?P<b>[\w.+/%-]+)\s+(?:in|of|for|on)\s+(?P<x>.+)$", re.I)
 _SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct|swap|switch|flip|turn)\s+(?P<x>.+?)"
@@ -282,6 +286,12 @@ class EditReader:
                 subject = tuple(w for w in subject if w not in ("eye", "eyes", "side", "sides"))
             return Edit("modify", text=f"{x} is {v}", subject=subject, attrs=attrs, words=value, predicate=v)
         # a statement
+        m = _UNKNOWN_VERB.match(text)
+        if m and m.group("v").lower() not in _NOT_VERBS and not self.names_finding(m.group("v")) \
+                and not self.attributes(m.group("v")).any() and m.group("v").lower() not in self.severity:
+            return None  # "scratch the atrophy" with an unknown verb: not a finding to append
+        text = re.sub(r"\b(it|that|this|what)['\u2019]s\b", r"\1 is", text, flags=re.I)
+        text = re.sub(r"\b(they|these|those)['\u2019]re\b", r"\1 are", text, flags=re.I)
         text = _NOT_TAIL.sub("", text).strip()
         text = re.sub(r"\s+(?:too|as well)$", " also", text, flags=re.I).strip()
         also = bool(re.search(r"\balso\b", text, re.I))
@@ -300,7 +310,7 @@ class EditReader:
             v_attrs = self.attributes(predicate)
             if not v_attrs.any():
                 value = tuple(w for w in _words(predicate) if w not in _FILLER)
-        statement = re.sub(r"^(?:it|that|this)(?:'s| is| was)\s+", "", body, flags=re.I)
+        statement = re.sub(r"^(?:it|that|this|they|these|those)(?:'s| is| was| are| were)\s+", "", body, flags=re.I)
         statement = re.sub(r"^(?:a|an)\s+", "", statement, flags=re.I)
         statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
         return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
@@ -322,8 +332,8 @@ class EditReader:
         s = float(len(subj & fwords)) + 1.5 * len(subj & rwords)
         if s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
             s += 2.0
-        elif not s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
-            s = 2.0
+        elif not s and not f.is_default and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
+            s = 2.0  # (a template sentence shares only umbrella concepts: "eye findings")
         return s
 
     def targets(self, edit: Edit, draft: Draft) -> list[Finding]:
@@ -458,7 +468,7 @@ def _antonyms(a: str, b: str) -> bool:
 
 
 def _has_side(text: str) -> bool:
-    return bool(re.search(r"\b(?:left|right|bilateral|OD|OS|OU)\b", text, re.I))
+    return bool(re.search(r"\b(?:left|right|bilateral|OD|OS|OU)\b|\bboth (?:eyes|sides)\b", text, re.I))
 
 
 # --- applying ----------------------------------------------------------------------------------
@@ -504,7 +514,10 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
                       lambda m: _sub_word(m.group(), m.group(), _MIRROR[m.group().lower()]), out, flags=re.I)
     if a.laterality:
         sides = [w for w in re.findall(r"\b(?:left|right|bilateral|OD|OS|OU|lt|rt)\b", out, re.I)]
-        if sides:
+        both = re.search(r"\bboth (eyes|sides)\b", out, re.I)
+        if both and a.laterality in ("left", "right"):  # "in both eyes" -> "in the right eye"
+            out = out[:both.start()] + f"the {a.laterality} {both.group(1)[:-1]}" + out[both.end():]
+        elif sides:
             for w in dict.fromkeys(s.lower() for s in sides):
                 if _LATERALITY.get(w, w) != a.laterality:
                     target = a.laterality if w in ("left", "right", "bilateral", "lt", "rt") else \
@@ -790,6 +803,9 @@ def _conflicts(reader: EditReader, edit: Edit, t: Finding) -> bool:
     mine = edit.attrs.polarity
     theirs = reader.attributes(focus(t.text, edit.subject)).polarity
     if mine is None:  # a finding stated as present ("small left pneumothorax") against "No pneumothorax."
+        kind = _attribute_kind(edit.attrs)
+        if kind in ("size", "number") and reader.has_slot(t.text, kind) and not t.negated:
+            return False  # "the closest margin is 1 mm" for "Margins negative, closest 2 mm.": a value update
         return theirs == "absent"
     return mine != (theirs or "present")
 

@@ -132,6 +132,14 @@ def test_multi_word_finding_name_with_a_severity_word(host):  # noqa: F811
      "distribution_site", ["left upper back"], ["right"]),
     ("fundus", "OD: few MAs, dot-blot hemes. Macula flat OU.", "hemes are OS not OD", "periphery",
      ["hemorrhages in the left eye"], []),
+    ("fundus", "OU: dot-blot hemes, CWS. Macula flat OU.", "CWS only in OD", "periphery",
+     ["cotton wool spots in the right eye", "hemorrhages in both eyes"], []),
+    ("skin_lesion", "Asymmetric dark brown plaque L scalp 12mm.", "it's symmetric", "morphology", ["symmetric plaque"],
+     ["asymmetric"]),
+    ("mri_brain", "Acute infarct R frontal lobe. Mild atrophy.", "scratch the atrophy", "parenchyma", ["acute infarct"],
+     ["atrophy"]),
+    ("breast-resection", "L mastectomy. ILC 3.5cm G2. Margins neg, closest 2mm.", "the closest margin is 1 mm",
+     "margins", ["negative", "1 mm"], ["2 mm"]),
 ])
 def test_other_phrasings(host, template, dictation, message, region, present, absent):  # noqa: F811
     _check(host, template, dictation, message, region, present, absent)
@@ -176,3 +184,18 @@ def test_weak_match_changes_nothing(host, template, dictation, message):  # noqa
     res = chat.handle(message, d, ctx)
     assert not res.changed and res.draft == d and not res.edits, res.reply
     assert "I read this as setting" in res.reply and "nothing was changed" in res.reply
+
+
+@pytest.mark.parametrize("template,dictation,message", [
+    ("mri_brain", "Acute infarct R frontal lobe. Mild atrophy.", "zap the atrophy"),
+    ("fundus", "OU: moderate NPDR, dot-blot hemes. Macula flat OU.", "NPDR is severe"),  # no template sentence replaced
+])
+def test_unknown_verbs_and_umbrella_concepts_are_not_guessed(host, template, dictation, message):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    before, after = d.region_dict(), res.draft.region_dict()
+    # no sentence of the draft is replaced or appended to with the message's words
+    for r in before:
+        if after[r] != before[r]:
+            assert before[r] in after[r] or before[r].startswith("No other"), (r, before[r], after[r])
+    assert "zap" not in " ".join(after.values()).lower()
