@@ -15,23 +15,15 @@ import pytest
 
 from pixtralogist.agents import chat
 
-from test_chat_edits import drafted, said  # noqa: F401  (the module's fixture "host" is shared below)
-from test_chat_edits import host  # noqa: F401
+from test_chat_edits import applied, drafted, said  # noqa: F401
+from test_chat_edits import host  # noqa: F401  (the module-scoped fixture)
 
 
 def _check(host, template, dictation, message, region, present, absent):  # noqa: F811
-    d, ctx = drafted(host, template, dictation)
-    res = chat.handle(message, d, ctx)
-    assert res.changed, res.reply
-    text = said(res.draft, region)
-    for p in present:
-        assert p in text, (text, res.reply)
-    for a in absent:
-        assert a not in text, (text, res.reply)
-    # only the region of the finding changed, shown as one before/after line
+    """``applied`` (the region says what it must, the change is shown), and only that region changed."""
+    d, res = applied(host, template, dictation, message, region, present, absent)
     before, after = d.region_dict(), res.draft.region_dict()
     assert {r for r in after if after[r] != before[r]} == {region} == {e["region"] for e in res.edits}
-    assert "\u2192" in res.reply
     return d, res
 
 
@@ -80,12 +72,6 @@ ANAPHORA = [
 ]
 
 
-@pytest.mark.parametrize("template,dictation,message,region,present,absent", ANAPHORA,
-                         ids=[f"{s[0]}:{s[2]}" for s in ANAPHORA])
-def test_pronoun_means_the_finding_stating_the_attribute(host, template, dictation, message, region, present, absent):  # noqa: F811
-    _check(host, template, dictation, message, region, present, absent)
-
-
 # --- value setting: "set/make/mark X (to/as) Y", "X is Y", in the clause of X only ---------------
 
 VALUES = [
@@ -106,12 +92,6 @@ VALUES = [
 ]
 
 
-@pytest.mark.parametrize("template,dictation,message,region,present,absent", VALUES,
-                         ids=[f"{s[0]}:{s[2]}" for s in VALUES])
-def test_value_setting(host, template, dictation, message, region, present, absent):  # noqa: F811
-    _check(host, template, dictation, message, region, present, absent)
-
-
 # --- multi-word finding names and the other ways to ask ------------------------------------------
 
 def test_multi_word_finding_name_with_a_severity_word(host):  # noqa: F811
@@ -122,7 +102,7 @@ def test_multi_word_finding_name_with_a_severity_word(host):  # noqa: F811
            "white matter hyperintensities are mild", "parenchyma", ["mild white matter"], ["moderate"])
 
 
-@pytest.mark.parametrize("template,dictation,message,region,present,absent", [
+PHRASINGS = [
     ("cxr", "Mod R effusion. Heart nl.", "change the effusion from right to left", "lung", ["moderate left"], ["right"]),
     ("ct_chest", "Mod L pleural effusion. Lungs clear.", "switch the effusion to the right side", "pleura",
      ["moderate right"], ["left"]),
@@ -140,8 +120,16 @@ def test_multi_word_finding_name_with_a_severity_word(host):  # noqa: F811
      ["atrophy"]),
     ("breast-resection", "L mastectomy. ILC 3.5cm G2. Margins neg, closest 2mm.", "the closest margin is 1 mm",
      "margins", ["negative", "1 mm"], ["2 mm"]),
-])
-def test_other_phrasings(host, template, dictation, message, region, present, absent):  # noqa: F811
+]
+
+CASES = [("pronoun", *c) for c in ANAPHORA] + [("value", *c) for c in VALUES] + [("phrasing", *c) for c in PHRASINGS]
+
+
+@pytest.mark.parametrize("kind,template,dictation,message,region,present,absent", CASES,
+                         ids=[f"{c[0]}:{c[1]}:{c[3]}" for c in CASES])
+def test_pronouns_values_and_phrasings(host, kind, template, dictation, message, region, present, absent):  # noqa: F811
+    """A pronoun means the finding stating the attribute; a value replaces the value of its comma part;
+    from-to, swap, switch, "should be", "X not Y", "scratch the ..." need no fixed syntax."""
     _check(host, template, dictation, message, region, present, absent)
 
 
