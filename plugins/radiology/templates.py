@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 from pixtralogist.core.models import Template
 
@@ -33,7 +33,7 @@ def load_templates() -> tuple[Template, ...]:
     return tuple(Template.model_validate(
         {**item, "finding_terms": lexicon_for(item["id"]).finding_terms,
          "concepts": lexicon_for(item["id"]).check_concepts})
-        for item in yaml.safe_load(text))
+        for item in safe_load_yaml(text))
 
 
 def get_template(template_id: str = "cxr") -> Template:
