@@ -49,10 +49,12 @@ SPECIALTY_CASES = {"radiology": 0, "pathology": 1, "dermatology": 3, "ophthalmol
 def _child(mode: str, spec_path: str) -> None:
     """One cold process: print one JSON line of wall stamps (time.time) and facts."""
     stamps: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     facts: dict[str, object] = {}
 
     def mark(name: str) -> None:
         stamps[name] = time.time()
+        cpu[name] = time.process_time()  # this process's CPU (all threads) since it started
 
     spec = json.loads(Path(spec_path).read_text())
     mark("interpreter")
@@ -89,7 +91,7 @@ def _child(mode: str, spec_path: str) -> None:
     facts["cpu_total"] = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(
         resource.RUSAGE_SELF).ru_stime
     service.close()
-    print("RESULT " + json.dumps({"stamps": stamps, "facts": facts}), flush=True)
+    print("RESULT " + json.dumps({"stamps": stamps, "cpu": cpu, "facts": facts}), flush=True)
 
 
 # --- the parent ---------------------------------------------------------------------------------
@@ -116,13 +118,13 @@ def _since(out: dict) -> dict[str, float]:
     return {k: v - out["t0"] for k, v in out["stamps"].items()}
 
 
-def _steps(out: dict) -> list[tuple[str, float]]:
-    """(step, seconds) in order: each stamp minus the one before (the first from the spawn)."""
-    prev = out["t0"]
+def _steps(out: dict) -> list[tuple[str, float, float]]:
+    """(step, wall seconds, CPU seconds) in order: each stamp minus the one before (the first from the spawn)."""
+    prev, prev_cpu = out["t0"], 0.0
     steps = []
     for name, t in out["stamps"].items():
-        steps.append((name, t - prev))
-        prev = t
+        steps.append((name, t - prev, out["cpu"][name] - prev_cpu))
+        prev, prev_cpu = t, out["cpu"][name]
     return steps
 
 
@@ -150,13 +152,13 @@ def main(argv: list[str] | None = None) -> int:
             cases[name] = {"notes": c.notes, "indication": c.indication, "image": str(c.image)}
 
         breakdown = _spawn("breakdown", folder, cases, 0)
-        print("breakdown (one cold process, loads one at a time; seconds per step):")
-        for name, secs in _steps(breakdown):
+        print("breakdown (one cold process, loads one at a time; wall and CPU seconds per step):")
+        for name, secs, cpu in _steps(breakdown):
             label = {"interpreter": "interpreter start", "imports": "import service",
-                     "create": "ReportingService.create", "cases": "case ingestion (4 images)",
+                     "create": "ReportingService.create", "cases": "case ingestion (4 cases)",
                      "nlp": "generic NLP pipeline", "embedder": "sentence embedder",
                      "index": "radiology guideline index"}.get(name, name.replace("draft:", "first draft: "))
-            print(f"  {label:<34} {secs:6.2f}")
+            print(f"  {label:<34} {secs:6.2f} wall {cpu:6.2f} CPU")
         facts = breakdown["facts"]
         print(f"  modules loaded at the first radiology draft: {', '.join(facts['loaded_at_first_draft']) or '-'}")
 

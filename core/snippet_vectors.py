@@ -75,6 +75,15 @@ class SnippetVectors:
     def rows(self) -> dict[str, int]:
         return {k: i for i, k in enumerate(self.text_sha256)}
 
+    def mismatch(self, texts: Sequence[str], embedder_digest: str | None) -> str | None:
+        """Why these vectors are stale for the records ``texts`` and these weights (None: they fit exactly)."""
+        if embedder_digest != self.embedder_sha256:
+            return "made with other embedder weights"
+        wanted, have = {text_key(t) for t in texts}, set(self.text_sha256)
+        if wanted != have:
+            return f"{len(wanted - have)} records without a vector, {len(have - wanted)} vectors of no record"
+        return None
+
     def lookup(self, texts: Sequence[str], embedder_digest: str | None) -> list[Any]:
         """The vector of each text (a float32 row) or None where there is none for these weights."""
         if embedder_digest is None or embedder_digest != self.embedder_sha256:

@@ -21,21 +21,12 @@ PLUGINS = ("radiology", "pathology", "dermatology", "ophthalmology")
 def stale(plugin: str) -> str | None:
     """Why ``plugin``'s committed vectors do not fit its snippets and the current embedder (None: they fit)."""
     from pixtralogist.core.embedding import get_embedder
-    from pixtralogist.core.snippet_vectors import SnippetVectors, embedder_sha256, record_texts, text_key
+    from pixtralogist.core.snippet_vectors import SnippetVectors, embedder_sha256, record_texts
 
-    package = f"pixtralogist.plugins.{plugin}"
-    shipped = SnippetVectors.from_package(package)
+    shipped = SnippetVectors.from_package(f"pixtralogist.plugins.{plugin}")
     if shipped is None:
         return "no vectors file"
-    embedder = get_embedder()
-    if shipped.embedder_sha256 != embedder_sha256(embedder):
-        return "made with other embedder weights"
-    texts = record_texts(_snippets(plugin))
-    wanted = {text_key(t) for t in texts}
-    have = set(shipped.text_sha256)
-    if wanted != have:
-        return f"{len(wanted - have)} records without a vector, {len(have - wanted)} vectors of no record"
-    return None
+    return shipped.mismatch(record_texts(_snippets(plugin)), embedder_sha256(get_embedder()))
 
 
 def _snippets(plugin: str) -> list:
