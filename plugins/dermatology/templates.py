@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-from pixtralogist.core.yamlio import safe_load as safe_load_yaml
-
 from pixtralogist.core.models import Template
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 SKIN_LESION = "skin_lesion"
 SKIN_LESION_REGIONS = (

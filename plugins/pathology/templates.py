@@ -6,10 +6,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-from pixtralogist.core.yamlio import safe_load as safe_load_yaml
-
 from pixtralogist.core.errors import DataError
 from pixtralogist.core.models import Template
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 __all__ = ["BREAST_RESECTION_REGIONS", "CoreSeverity", "core_elements", "get_template", "load_templates"]
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-from pixtralogist.core.yamlio import safe_load as safe_load_yaml
-
 from pixtralogist.core.models import Template
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 CXR_REGIONS = ("lung", "heart", "mediastinal", "bone", "others")
 CT_CHEST_REGIONS = (
