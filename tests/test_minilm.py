@@ -97,10 +97,15 @@ def test_get_embedder_loads_the_packaged_model_without_sentence_transformers():
         "print(type(m).__name__, len(v[0]), embedder_id(m),"
         " any(k in sys.modules for k in ('sentence_transformers', 'transformers')))\n"
     )
+    assert _python(code) == ["MiniLMEncoder", "384", "all-MiniLM-L6-v2:dim=384", "False"]
+
+
+def _python(code: str) -> list[str]:
+    """The words ``code`` prints in a fresh interpreter (offline)."""
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["MiniLMEncoder", "384", "all-MiniLM-L6-v2:dim=384", "False"]
+    return out.stdout.split()
 
 
 def _iu_sentences(limit: int) -> list[str]:
@@ -150,7 +155,4 @@ def test_the_default_backend_is_numpy_until_torch_is_imported():
         "from pixtralogist.core.minilm import MiniLMEncoder, default_backend\n"
         "print(first, untouched, default_backend(), MiniLMEncoder(get_embedder().path).backend)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["numpy", "True", "torch", "torch"]
+    assert _python(code) == ["numpy", "True", "torch", "torch"]
