@@ -489,16 +489,24 @@ class FindingAnalyzer:
 
 
 class _NoTorchHere:
-    """A ``sys.meta_path`` finder that makes ``import torch`` fail in ONE thread (the one importing
-    spaCy), so thinc sets itself up without torch; every other thread imports torch as usual."""
+    """A ``sys.meta_path`` finder that makes ``import torch`` fail in the threads importing spaCy
+    (:attr:`threads`), so thinc sets itself up without torch; every other thread imports torch as usual.
+
+    Installed once and never removed (removing a finder while another thread walks ``sys.meta_path``
+    could make that thread skip one); it answers nothing when no thread is importing spaCy.
+    """
 
     def __init__(self) -> None:
-        self.thread = threading.get_ident()
+        self.threads: set[int] = set()
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if (name == "torch" or name.startswith("torch.")) and threading.get_ident() == self.thread:
+        if (name == "torch" or name.startswith("torch.")) and threading.get_ident() in self.threads:
             raise ModuleNotFoundError(f"{name} is not imported for spaCy's rule-based pipeline", name=name)
         return None
+
+
+_NO_TORCH = _NoTorchHere()
+_NO_TORCH_LOCK = threading.Lock()
 
 
 def _import_spacy():
@@ -514,13 +522,16 @@ def _import_spacy():
         from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
 
         return spacy
-    finder = _NoTorchHere()
-    sys.meta_path.insert(0, finder)
+    with _NO_TORCH_LOCK:
+        if _NO_TORCH not in sys.meta_path:
+            sys.meta_path.insert(0, _NO_TORCH)
+    me = threading.get_ident()
+    _NO_TORCH.threads.add(me)
     try:
         import spacy
         from negspacy.negation import Negex  # noqa: F401, F811
     finally:
-        sys.meta_path.remove(finder)
+        _NO_TORCH.threads.discard(me)
     return spacy
 
 

@@ -59,6 +59,8 @@ def test_torch_is_hidden_only_from_the_thread_importing_spacy():
     from pixtralogist.core.nlp import _NoTorchHere
 
     finder = _NoTorchHere()
+    assert finder.find_spec("torch") is None  # no thread is importing spaCy: nothing refused
+    finder.threads.add(threading.get_ident())
     with pytest.raises(ModuleNotFoundError):
         finder.find_spec("torch")
     with pytest.raises(ModuleNotFoundError):
