@@ -56,7 +56,8 @@ class AgentRuntime:
             lock = self._sync_locks.setdefault(specialty, threading.Lock())
         with lock:
             if specialty not in self._synced:
-                self.store.sync(specialty, self.host.guidelines(specialty))
+                self.store.sync(specialty, self.host.guidelines(specialty),
+                                vectors=self.host.guideline_vectors(specialty))  # shipped: not embedded again
                 self._synced.add(specialty)
 
     def warm_up(self, busy: Callable[[], bool] | None = None):

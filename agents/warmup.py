@@ -13,6 +13,11 @@ logged and skipped: warming up never stops the app. It steps aside while clinici
 run (``busy``): a draft that comes during the warm-up loads only what it needs itself (the
 embedder, its own specialty's guideline index: one lock per specialty) and does not queue
 behind the indexing of the others.
+
+Order: what the first draft most likely needs comes first (:func:`warm_up_order`): the generic
+negation pipeline (every case runs it before routing), then :data:`FIRST_SPECIALTY`'s guideline
+index and its example draft (its example template's lexicon, drafter and vocabulary pipeline),
+then its other templates, then the other specialties in registration order, each the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["WarmUpReport", "warm_up"]
+__all__ = ["FIRST_SPECIALTY", "WarmUpReport", "warm_up", "warm_up_order"]
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,8 @@ class WarmUpReport:
 
     seconds: dict[str, float] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    #: the steps run, in order: ``"nlp"``, then ``"<specialty>:<step>"`` (index, example, templates)
+    steps: list[str] = field(default_factory=list)
     #: seconds spent waiting for clinicians' actions (not counted in :attr:`total`)
     yielded: float = 0.0
 
@@ -45,6 +52,14 @@ class WarmUpReport:
 #: Longest wait (s) of the warm-up for clinicians' actions to finish before its next step: under
 #: constant load it goes on anyway (it then shares the CPU, as the actions load what they need).
 MAX_YIELD_S = 20.0
+
+#: The specialty warmed up first (when installed): the one most first drafts are for.
+FIRST_SPECIALTY = "radiology"
+
+
+def warm_up_order(specialties: list[str], first: str = FIRST_SPECIALTY) -> list[str]:
+    """``specialties`` with ``first`` moved to the front (registration order otherwise)."""
+    return sorted(specialties, key=lambda name: name != first)
 
 
 def warm_up(runtime: Any, *, busy: Callable[[], bool] | None = None) -> WarmUpReport:
@@ -63,9 +78,11 @@ def warm_up(runtime: Any, *, busy: Callable[[], bool] | None = None) -> WarmUpRe
     t = time.perf_counter()
     analyze("No mass.")  # the generic pipeline (a case before routing, chat edits)
     report.seconds["nlp"] = time.perf_counter() - t
-    for specialty in runtime.host.specialties():
+    report.steps.append("nlp")
+    for specialty in warm_up_order(list(runtime.host.specialties())):
         for name, step in _steps(runtime, specialty):
             wait()
+            report.steps.append(f"{specialty}:{name}")
             t = time.perf_counter()
             try:
                 step()
@@ -92,28 +109,36 @@ def _yielder(busy: Callable[[], bool] | None, report: WarmUpReport) -> Callable[
 
 
 def _steps(runtime: Any, specialty: str) -> list[tuple[str, Callable[[], None]]]:
-    """The warm-up of one specialty in steps of a second or two (the warm-up yields between them)."""
+    """The warm-up of one specialty in steps of a second or two (the warm-up yields between them):
+    its index, its example draft (what a first draft of its main template loads), its other templates."""
     return [("index", lambda: runtime.search(specialty, "warm-up", k=1)),  # the embedder, this specialty's index
-            ("example", lambda: _specialty(runtime, specialty))]
+            ("example", lambda: _example(runtime, specialty)),
+            ("templates", lambda: _templates(runtime, specialty))]
 
 
-def _specialty(runtime: Any, specialty: str) -> None:
+def _example(runtime: Any, specialty: str) -> None:
     from pixtralogist.core.checks import run_generic_checks
     from pixtralogist.core.examples import example_to_case
-    from pixtralogist.core.nlp import analyze
     from pixtralogist.core.pipeline import draft_case
+
+    host = runtime.host
+    examples = host.examples(specialty)
+    if not examples:
+        return
+    case = example_to_case(examples[0])
+    draft, _ = draft_case(case, host, specialty=specialty)  # routing, the drafter, the region sorter, NLP
+    template = host.template(draft.template_id)
+    runtime.cite_findings(specialty, template, draft.findings)
+    run_generic_checks(draft, template)
+    host.verify(draft, case, template, host.guidelines(specialty))
+
+
+def _templates(runtime: Any, specialty: str) -> None:
+    """Every template's drafter and vocabulary pipeline (those of the example's are loaded already)."""
+    from pixtralogist.core.nlp import analyze
 
     host = runtime.host
     for template in host.templates(specialty):
         host.drafter(specialty, template)
         terms = tuple(template.finding_terms or ())
         analyze(f"No {terms[0]}." if terms else "No mass.", extra_terms=terms)  # this vocabulary's pipeline
-    examples = host.examples(specialty)
-    if not examples:
-        return
-    case = example_to_case(examples[0])
-    draft, _ = draft_case(case, host, specialty=specialty)  # routing, the drafter, the region sorter
-    template = host.template(draft.template_id)
-    runtime.cite_findings(specialty, template, draft.findings)
-    run_generic_checks(draft, template)
-    host.verify(draft, case, template, host.guidelines(specialty))

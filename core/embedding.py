@@ -12,8 +12,8 @@ for the network.
     model = get_embedder()                 # cached encoder (CPU): MiniLMEncoder or SentenceTransformer
     vectors = embed(["small left effusion"])  # unit-length, 384 floats each
 
-The packaged MiniLM runs in plain torch (:mod:`pixtralogist.core.minilm`, same vectors as
-sentence-transformers); other model directories through sentence-transformers. Heavy imports
+The packaged MiniLM runs in numpy, or plain torch when torch is already imported
+(:mod:`pixtralogist.core.minilm`, same vectors as sentence-transformers); other model directories through sentence-transformers. Heavy imports
 (torch, tokenizers, sentence-transformers) happen inside the functions.
 """
 
@@ -84,7 +84,7 @@ def get_embedder(model_path: str | os.PathLike[str] | None = None) -> Any:
     """The local sentence embedder on CPU, loaded once per directory and cached.
 
     A BERT + mean pooling + normalize directory (the packaged MiniLM) loads as a
-    :class:`~pixtralogist.core.minilm.MiniLMEncoder` (plain torch, same vectors, without the
+    :class:`~pixtralogist.core.minilm.MiniLMEncoder` (numpy or plain torch, same vectors, without the
     seconds of importing sentence-transformers and transformers); any other as a
     ``SentenceTransformer``. Both have ``encode(texts, normalize_embeddings=True, ...)``.
 

@@ -81,8 +81,10 @@ def parse_snippets(text: str, *, source: str = "<string>", specialty: str | None
     """Validate the YAML/JSON ``text`` of a snippet file (``source`` names it in errors)."""
     import yaml  # light, but only needed here
 
+    from pixtralogist.core.yamlio import safe_load as safe_load_yaml
+
     try:
-        data = yaml.safe_load(text)
+        data = safe_load_yaml(text)
     except yaml.YAMLError as exc:
         raise DataError(f"{source}: not valid YAML: {exc}") from exc
     if data is None:

@@ -1,13 +1,15 @@
-"""A BERT sentence encoder (MiniLM) in plain torch: the same vectors as sentence-transformers, without importing it.
+"""A BERT sentence encoder (MiniLM) in numpy or plain torch: the same vectors as sentence-transformers, without importing it.
 
 ``sentence_transformers`` pulls in ``transformers``: about 6 s of imports on a 2-core machine
 before the first vector, which a clinician's first draft used to wait for (``benchmarks/app_load.py``).
 The packaged all-MiniLM-L6-v2 is a plain BERT (``BertModel``) followed by mean pooling over the
 attention mask and L2 normalisation (its ``modules.json``: Transformer, Pooling, Normalize). This
 module runs exactly that with ``tokenizers`` (the model's ``tokenizer.json``), ``safetensors`` and
-``torch.nn.functional``: same weights, same operations, same order, so the vectors equal
-sentence-transformers' to float rounding (``tests/test_minilm.py`` compares them to 1e-5 on real
-sentences).
+either numpy (the default when torch is not imported yet: importing torch costs about a second of a
+cold start, and nothing else on the way to a first draft needs it) or ``torch.nn.functional`` (when
+torch is already there, or asked for): same weights, same operations, same order, so the vectors
+equal sentence-transformers' to float rounding (``tests/test_minilm.py`` compares both backends to it,
+and to each other, to 1e-5 on real sentences).
 
 :func:`supports` says whether a model directory has that layout; anything else (another pooling, a
 dense head, another architecture) is left to sentence-transformers (:mod:`pixtralogist.core.embedding`).
@@ -17,12 +19,17 @@ Heavy imports (torch, tokenizers, safetensors) happen inside the functions.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MiniLMEncoder", "supports"]
+__all__ = ["BACKENDS", "MiniLMEncoder", "default_backend", "supports", "weights_sha256"]
+
+#: ``numpy`` or ``torch`` (see :func:`default_backend`).
+BACKENDS = ("numpy", "torch")
 
 _MODULES = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
             "sentence_transformers.models.Normalize")
@@ -59,6 +66,29 @@ def supports(path: Path) -> bool:
     )
 
 
+def default_backend() -> str:
+    """``torch`` when torch is already imported in this process (it is then free), else ``numpy``."""
+    return "torch" if "torch" in sys.modules else "numpy"
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def weights_sha256(path: str | Path) -> str:
+    """SHA-256 of a model directory's ``model.safetensors`` (cached per file size and time)."""
+    f = Path(path) / "model.safetensors"
+    st = f.stat()
+    key = (str(f.resolve()), st.st_size, st.st_mtime_ns)
+    digest = _DIGESTS.get(key)
+    if digest is None:
+        h = hashlib.sha256()
+        with f.open("rb") as fh:
+            while chunk := fh.read(1 << 22):
+                h.update(chunk)
+        digest = _DIGESTS[key] = h.hexdigest()
+    return digest
+
+
 def _batches(order: list[int], lengths: list[int], size: int, budget: int) -> list[list[int]]:
     """``order`` (indices by ascending length) cut into batches of at most ``size`` rows and
     ``budget`` padded tokens (a longer row than the budget gets a batch of its own)."""
@@ -79,17 +109,20 @@ class MiniLMEncoder:
 
     ``encode`` takes the arguments sentence-transformers' ``encode`` is called with in this project
     and returns a float32 numpy array, one row per text, in order. Thread-safe (no state changes
-    after loading); inference runs under ``torch.inference_mode`` on CPU.
+    after loading); runs on CPU, in numpy or in torch (``backend``, default :func:`default_backend`;
+    with torch under ``torch.inference_mode``).
     """
 
     #: padded tokens per forward pass (rows x longest row)
     token_budget = 512
 
-    def __init__(self, path: str | Path) -> None:
-        import torch
-        from safetensors.torch import load_file
+    def __init__(self, path: str | Path, *, backend: str | None = None) -> None:
         from tokenizers import Tokenizer
 
+        backend = backend or default_backend()
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        self.backend = backend
         self.path = Path(path)
         config = _json(self.path / "config.json") or {}
         st_config = _json(self.path / "sentence_bert_config.json") or {}
@@ -99,7 +132,22 @@ class MiniLMEncoder:
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         # sentence-transformers truncates at its max_seq_length (capped by the position table)
         self.max_length = min(int(st_config.get("max_seq_length") or 512), int(config["max_position_embeddings"]))
-        self._w = {k: v.float() for k, v in load_file(str(self.path / "model.safetensors"), device="cpu").items()}
+        if backend == "torch":
+            import torch
+            from safetensors.torch import load_file
+
+            self._w = {k: v.float() for k, v in load_file(str(self.path / "model.safetensors"), device="cpu").items()}
+            self._torch = torch
+        else:
+            import numpy as np
+            from safetensors.numpy import load_file
+
+            self._w = {k: np.ascontiguousarray(v, dtype=np.float32)
+                       for k, v in load_file(str(self.path / "model.safetensors")).items()}
+            # F.linear's weight, transposed once (x @ W.T): contiguous for the matrix products
+            self._wt = {k: np.ascontiguousarray(v.T) for k, v in self._w.items() if v.ndim == 2
+                        and k.startswith(("encoder.", "bert.encoder."))}
+            self._torch = None
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in self._w else ""
         if prefix:
             self._w = {k[len(prefix):]: v for k, v in self._w.items() if k.startswith(prefix)}
@@ -107,7 +155,8 @@ class MiniLMEncoder:
         tok.no_padding()
         tok.enable_truncation(self.max_length)  # as the tokenizer call of sentence-transformers
         self._tok = tok
-        self._torch = torch
+        if self.backend == "numpy" and prefix:
+            self._wt = {k[len(prefix):]: v for k, v in self._wt.items()}
 
     # --- what callers use of a SentenceTransformer --------------------------------------------
 
@@ -118,8 +167,13 @@ class MiniLMEncoder:
 
     @property
     def device(self) -> Any:
-        """Where the weights are (always the CPU)."""
-        return self._w["embeddings.word_embeddings.weight"].device
+        """Where the weights are (always the CPU: ``torch.device('cpu')`` with torch, ``'cpu'`` with numpy)."""
+        return self._w["embeddings.word_embeddings.weight"].device if self._torch is not None else "cpu"
+
+    @property
+    def weights_sha256(self) -> str:
+        """SHA-256 of the weights file (what precomputed vectors are keyed by)."""
+        return weights_sha256(self.path)
 
     def eval(self) -> "MiniLMEncoder":
         return self
@@ -142,8 +196,14 @@ class MiniLMEncoder:
         # masked out either way; it only costs time: 2x on the guideline snippets at 64 a batch).
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), self.hidden), dtype=np.float32)
+        batches = _batches(order, [len(e.ids) for e in encodings], max(1, int(batch_size)), self.token_budget)
+        if self._torch is None:
+            with _one_blas_thread():
+                for idx in batches:
+                    out[idx] = self._forward_numpy([encodings[i] for i in idx])
+            return out[0] if single else out
         with self._torch.inference_mode():
-            for idx in _batches(order, [len(e.ids) for e in encodings], max(1, int(batch_size)), self.token_budget):
+            for idx in batches:
                 out[idx] = self._forward([encodings[i] for i in idx]).numpy()
         return out[0] if single else out
 
@@ -190,3 +250,100 @@ class MiniLMEncoder:
         m = mask.unsqueeze(-1).to(x.dtype)
         pooled = (x * m).sum(1) / torch.clamp(m.sum(1), min=1e-9)
         return F.normalize(pooled, p=2, dim=1)
+
+    def _forward_numpy(self, encodings: list) -> Any:
+        """:meth:`_forward` in numpy (float32, the same operations in the same order)."""
+        import numpy as np
+
+        w, wt = self._w, self._wt
+        batch, length = len(encodings), max(len(e.ids) for e in encodings)
+        ids = np.zeros((batch, length), dtype=np.int64)
+        types = np.zeros_like(ids)
+        mask = np.zeros((batch, length), dtype=bool)
+        for row, e in enumerate(encodings):
+            n = len(e.ids)
+            ids[row, :n] = e.ids
+            types[row, :n] = e.type_ids
+            mask[row, :n] = True
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.token_type_embeddings.weight"][types]
+             + w["embeddings.position_embeddings.weight"][:length])
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+        head_dim = self.hidden // self.heads
+        scale = np.float32(1.0 / np.sqrt(head_dim))
+        keep = mask[:, None, None, :]  # padded keys get no attention (softmax weight 0)
+
+        def heads(t: Any) -> Any:
+            return t.reshape(batch, length, self.heads, head_dim).transpose(0, 2, 1, 3)
+
+        x = x.reshape(batch * length, self.hidden)  # one matrix product per weight, not one per row
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            q = heads(x @ wt[p + "attention.self.query.weight"] + w[p + "attention.self.query.bias"])
+            k = heads(x @ wt[p + "attention.self.key.weight"] + w[p + "attention.self.key.bias"])
+            v = heads(x @ wt[p + "attention.self.value.weight"] + w[p + "attention.self.value.bias"])
+            scores = np.where(keep, (q @ k.transpose(0, 1, 3, 2)) * scale, np.float32(-np.inf))
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            ctx = (scores / scores.sum(axis=-1, keepdims=True)) @ v
+            ctx = ctx.transpose(0, 2, 1, 3).reshape(batch * length, self.hidden)
+            a = ctx @ wt[p + "attention.output.dense.weight"] + w[p + "attention.output.dense.bias"]
+            x = _layer_norm(a + x, w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"],
+                            self.eps)
+            h = _gelu(x @ wt[p + "intermediate.dense.weight"] + w[p + "intermediate.dense.bias"])
+            h = h @ wt[p + "output.dense.weight"] + w[p + "output.dense.bias"]
+            x = _layer_norm(h + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], self.eps)
+        x = x.reshape(batch, length, self.hidden)
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (x * m).sum(1) / np.maximum(m.sum(1), np.float32(1e-9))
+        norm = np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), np.float32(1e-12))
+        return (pooled / norm).astype(np.float32)
+
+
+_BLAS: list[Any] = []
+
+
+def _one_blas_thread() -> Any:
+    """numpy's BLAS on one thread for the duration (threadpoolctl, when installed).
+
+    A forward pass is at most :attr:`MiniLMEncoder.token_budget` rows: too small for BLAS threads to
+    pay off, and on a busy 2-core machine OpenBLAS's spinning threads made a 3-sentence query cost
+    0.4 s of CPU instead of 0.03 s. Process-wide while it lasts (BLAS has one thread setting).
+    """
+    import contextlib
+
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS.append(ThreadpoolController())
+        except Exception:  # noqa: BLE001 - not installed or no BLAS found: leave the threads alone
+            _BLAS.append(None)
+    controller = _BLAS[0]
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
+
+
+def _layer_norm(x: Any, weight: Any, bias: Any, eps: float) -> Any:
+    import numpy as np
+
+    mean = x.mean(-1, keepdims=True)
+    centred = x - mean
+    var = (centred * centred).mean(-1, keepdims=True)
+    return centred / np.sqrt(var + np.float32(eps)) * weight + bias
+
+
+def _gelu(x: Any) -> Any:
+    """The exact (erf) GELU, ``x * erfc(-x / sqrt 2) / 2``, with Numerical Recipes' erfc (relative
+    error < 1.2e-7, about float32's rounding): numpy has no erf and scipy costs a second to import."""
+    import numpy as np
+
+    f = np.float32
+    z = x * f(-1.0 / np.sqrt(2.0))
+    a = np.abs(z)
+    t = f(1.0) / (f(1.0) + f(0.5) * a)
+    poly = t * f(0.17087277) + f(-0.82215223)
+    for c in (1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223):
+        poly = poly * t + f(c)
+    erfc = t * np.exp(poly - a * a)
+    erfc = np.where(z >= 0, erfc, f(2.0) - erfc)
+    return f(0.5) * x * erfc

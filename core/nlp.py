@@ -21,7 +21,9 @@ How it works:
   a few radiology additions) over the entities of a blank spaCy ``en``
   pipeline with an EntityRuler; hedging comes from a second NegEx component
   whose trigger lists are hedge phrases ("possible", "cannot be excluded").
-  The pipeline is built on first use and cached (no work at import time).
+  The pipeline is built on first use and cached (no work at import time). spaCy is imported
+  without torch when torch is not imported yet (:func:`_import_spacy`): thinc, under spaCy, imports
+  torch when it can (about a second of a cold start) but a blank pipeline with rules never uses it.
 * Without spaCy/negspacy installed (they are the optional ``nlp`` extra), or
   if spaCy fails on a string, the same NegEx algorithm runs on a regex
   tokenisation, so :func:`analyze` never raises. Should the analysis itself fail on a
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 from dataclasses import dataclass, field
 from collections import OrderedDict
@@ -485,10 +488,56 @@ class FindingAnalyzer:
         return self._combine(sentence, flags)
 
 
+class _NoTorchHere:
+    """A ``sys.meta_path`` finder that makes ``import torch`` fail in the threads importing spaCy
+    (:attr:`threads`), so thinc sets itself up without torch; every other thread imports torch as usual.
+
+    Installed once and never removed (removing a finder while another thread walks ``sys.meta_path``
+    could make that thread skip one); it answers nothing when no thread is importing spaCy.
+    """
+
+    def __init__(self) -> None:
+        self.threads: set[int] = set()
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if (name == "torch" or name.startswith("torch.")) and threading.get_ident() in self.threads:
+            raise ModuleNotFoundError(f"{name} is not imported for spaCy's rule-based pipeline", name=name)
+        return None
+
+
+_NO_TORCH = _NoTorchHere()
+_NO_TORCH_LOCK = threading.Lock()
+
+
+def _import_spacy():
+    """``import spacy`` (and negspacy) without importing torch when this process has not imported it.
+
+    thinc (under spaCy) imports torch if it can, for models this blank rule-based pipeline never
+    runs; torch costs about a second of a cold start, before the first draft. When torch is already
+    imported this is a plain import (thinc then sees it, as before). Either way the pipeline's
+    output is the same (``tests/test_nlp_cold.py`` compares both on a committed sample).
+    """
+    if "torch" in sys.modules or "thinc.compat" in sys.modules:
+        import spacy
+        from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
+
+        return spacy
+    with _NO_TORCH_LOCK:
+        if _NO_TORCH not in sys.meta_path:
+            sys.meta_path.insert(0, _NO_TORCH)
+    me = threading.get_ident()
+    _NO_TORCH.threads.add(me)
+    try:
+        import spacy
+        from negspacy.negation import Negex  # noqa: F401, F811
+    finally:
+        _NO_TORCH.threads.discard(me)
+    return spacy
+
+
 def _build_pipeline(findings: tuple[str, ...]):
     """Blank spaCy ``en`` + sentencizer + EntityRuler (vocabulary) + NegEx (negation) + NegEx (hedges)."""
-    import spacy
-    from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
+    spacy = _import_spacy()
     from negspacy.termsets import termset
     from spacy.tokens import Span
 

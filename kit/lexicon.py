@@ -53,6 +53,8 @@ from typing import Any, Literal
 
 import yaml
 
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
+
 __all__ = [
     "KINDS",
     "Concept",
@@ -376,7 +378,7 @@ def _read(path: Path, seen: tuple[Path, ...]) -> Lexicon:
     if path in seen:
         raise LexiconError(f"{path}: 'extends' loops back to itself ({' -> '.join(p.name for p in seen)})")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = safe_load_yaml(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError as exc:
         raise LexiconError(f"lexicon file not found: {path}") from exc
     except yaml.YAMLError as exc:

@@ -333,3 +333,23 @@ def test_warm_up_steps_aside_while_actions_run(monkeypatch):
         assert idle.yielded < 0.2 and not idle.failed
     finally:
         runtime.feedback.close()
+
+
+def test_warm_up_loads_the_first_drafts_needs_first():
+    """The generic negation pipeline, then radiology's index, example draft and other templates, then the
+    other specialties; every specialty still gets all its steps ("ready to draft" means all of them)."""
+    from pixtralogist.agents import warmup
+    from pixtralogist.agents.runtime import AgentRuntime
+
+    assert warmup.warm_up_order(["pathology", "radiology", "dermatology"]) == ["radiology", "pathology",
+                                                                                "dermatology"]
+    assert warmup.warm_up_order(["pathology", "dermatology"]) == ["pathology", "dermatology"]
+    runtime = AgentRuntime.create(None, host=get_plugin_manager(autoload=False), retrieval=False)
+    try:
+        report = warmup.warm_up(runtime)
+        others = [s for s in runtime.host.specialties() if s != "radiology"]
+        assert report.steps == ["nlp", "radiology:index", "radiology:example", "radiology:templates"] + [
+            f"{s}:{step}" for s in others for step in ("index", "example", "templates")]
+        assert not report.failed and set(report.seconds) == {"nlp", *runtime.host.specialties()}
+    finally:
+        runtime.feedback.close()

@@ -97,7 +97,62 @@ def test_get_embedder_loads_the_packaged_model_without_sentence_transformers():
         "print(type(m).__name__, len(v[0]), embedder_id(m),"
         " any(k in sys.modules for k in ('sentence_transformers', 'transformers')))\n"
     )
+    assert _python(code) == ["MiniLMEncoder", "384", "all-MiniLM-L6-v2:dim=384", "False"]
+
+
+def _python(code: str) -> list[str]:
+    """The words ``code`` prints in a fresh interpreter (offline)."""
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**__import__("os").environ, "HF_HUB_OFFLINE": "1"})
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["MiniLMEncoder", "384", "all-MiniLM-L6-v2:dim=384", "False"]
+    return out.stdout.split()
+
+
+def _iu_sentences(limit: int) -> list[str]:
+    """Real report sentences (IU X-Ray, from the torchxrayvision wheel's archive) when it is installed."""
+    try:
+        from pixtralogist.core.text import split_sentences
+        from pixtralogist.plugins.radiology.iu_xray import read_reports
+
+        reports = read_reports()
+    except Exception:  # noqa: BLE001 - the archive is optional
+        return []
+    return sorted({s for r in reports for s in split_sentences(r.findings or "")})[:limit]
+
+
+def test_numpy_and_torch_backends_give_the_same_vectors():
+    """The numpy forward pass (the default without torch) against the torch one, on the guideline
+    records of every specialty and a few hundred real report sentences."""
+    import numpy as np
+
+    from pixtralogist.core.minilm import MiniLMEncoder
+
+    path = _model_path()
+    texts = _real_sentences() + _iu_sentences(400)
+    assert len(texts) > 300
+    fast = MiniLMEncoder(path, backend="numpy")
+    slow = MiniLMEncoder(path, backend="torch")
+    assert (fast.backend, slow.backend) == ("numpy", "torch")
+    a = fast.encode(texts, batch_size=64, normalize_embeddings=True)
+    b = slow.encode(texts, batch_size=64, normalize_embeddings=True)
+    assert a.dtype == b.dtype == np.float32 and a.shape == b.shape == (len(texts), 384)
+    assert float(np.abs(a - b).max()) <= 1e-5
+    one = fast.encode(texts[3])
+    assert one.shape == (384,) and float(np.abs(one - b[3]).max()) <= 1e-5
+    assert fast.weights_sha256 == slow.weights_sha256 and len(fast.weights_sha256) == 64
+    with pytest.raises(ValueError, match="backend"):
+        MiniLMEncoder(path, backend="jax")
+
+
+def test_the_default_backend_is_numpy_until_torch_is_imported():
+    code = (
+        "import sys\n"
+        "from pixtralogist.core.embedding import embed, get_embedder\n"
+        "first = get_embedder().backend\n"
+        "embed(['Small left pleural effusion.'])\n"
+        "untouched = 'torch' not in sys.modules\n"
+        "import torch\n"
+        "from pixtralogist.core.minilm import MiniLMEncoder, default_backend\n"
+        "print(first, untouched, default_backend(), MiniLMEncoder(get_embedder().path).backend)\n"
+    )
+    assert _python(code) == ["numpy", "True", "torch", "torch"]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
 from pixtralogist.core.models import Template
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 SKIN_LESION = "skin_lesion"
 SKIN_LESION_REGIONS = (
@@ -21,7 +20,7 @@ def load_templates() -> tuple[Template, ...]:
     from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS, LEXICON
 
     # The plugin's finding words go with the template, so clinician edits are analysed like dictation.
-    return tuple(Template.model_validate({**item, "finding_terms": EXTRA_TERMS, "concepts": LEXICON.check_concepts}) for item in yaml.safe_load(text))
+    return tuple(Template.model_validate({**item, "finding_terms": EXTRA_TERMS, "concepts": LEXICON.check_concepts}) for item in safe_load_yaml(text))
 
 
 def get_template(template_id: str = SKIN_LESION) -> Template:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
 from pixtralogist.core.models import Template
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 FUNDUS_REGIONS = ("optic_disc", "macula", "vessels", "periphery", "others")
 OCTA_REGIONS = ("faz", "superficial_plexus", "deep_plexus", "non_perfusion", "neovascularization", "others")
@@ -21,7 +20,7 @@ def load_templates() -> tuple[Template, ...]:
     from pixtralogist.plugins.ophthalmology.lexicon import EYE, NLP_TERMS
 
     # The plugin's finding words go with the template, so clinician edits are analysed like dictation.
-    return tuple(Template.model_validate({**item, "finding_terms": NLP_TERMS, "concepts": EYE.check_concepts}) for item in yaml.safe_load(text))
+    return tuple(Template.model_validate({**item, "finding_terms": NLP_TERMS, "concepts": EYE.check_concepts}) for item in safe_load_yaml(text))
 
 
 def get_template(template_id: str = "fundus") -> Template:

@@ -6,10 +6,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-import yaml
-
 from pixtralogist.core.errors import DataError
 from pixtralogist.core.models import Template
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 __all__ = ["BREAST_RESECTION_REGIONS", "CoreSeverity", "core_elements", "get_template", "load_templates"]
 
@@ -22,7 +21,7 @@ _PKG = "pixtralogist.plugins.pathology"
 
 
 def _data(name: str):
-    return yaml.safe_load(resources.files(_PKG).joinpath(f"data/{name}").read_text("utf-8"))
+    return safe_load_yaml(resources.files(_PKG).joinpath(f"data/{name}").read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
 from pixtralogist.core.models import Template
+from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 CXR_REGIONS = ("lung", "heart", "mediastinal", "bone", "others")
 CT_CHEST_REGIONS = (
@@ -33,7 +32,7 @@ def load_templates() -> tuple[Template, ...]:
     return tuple(Template.model_validate(
         {**item, "finding_terms": lexicon_for(item["id"]).finding_terms,
          "concepts": lexicon_for(item["id"]).check_concepts})
-        for item in yaml.safe_load(text))
+        for item in safe_load_yaml(text))
 
 
 def get_template(template_id: str = "cxr") -> Template:
