@@ -159,6 +159,41 @@ def test_components_exist_with_their_elem_ids(demo):
     assert demo.config["analytics_enabled"] is False
 
 
+def test_cached_signatures_leave_every_block_config_as_it_was(demo):
+    """ui.gradio_signatures: Gradio reads each component's signature once; the configs it builds (for a
+    session, and for each prop update of an event's outputs) are the same as without the cache."""
+    import importlib
+    import inspect
+
+    import gradio as gr
+
+    from pixtralogist.ui import gradio_signatures
+
+    assert gradio_signatures.installed()  # create_ui installed it
+    blocks_config = demo.default_config
+
+    def configs() -> dict:
+        out = {i: blocks_config.config_for_block(i, [], b) for i, b in demo.blocks.items()}
+        tb = gr.Textbox(value="x", label="Region 1", interactive=False, render=False)  # an output's update
+        out["update"] = blocks_config.config_for_block(tb._id, [], tb)
+        out["update"].pop("id"), out["update"].pop("key", None)
+        return out
+
+    cached = configs()
+    modules = [importlib.import_module(name) for name in gradio_signatures._MODULES]
+    try:
+        for m in modules:
+            m.inspect = inspect
+        assert not gradio_signatures.installed()
+        plain = configs()
+    finally:
+        assert gradio_signatures.install() and gradio_signatures.installed()
+    assert cached == plain and len(plain) > 100
+    spec = gradio_signatures._INSPECT.getfullargspec(gr.Textbox.__init__)
+    spec.args.append("mutated")  # a caller's change to what it got does not reach the cache
+    assert "mutated" not in gradio_signatures._INSPECT.getfullargspec(gr.Textbox.__init__).args
+
+
 def test_specialty_menu_lists_auto_and_installed(demo):
     choices = [c[1] for c in _by_elem_id(demo)["specialty"]["props"]["choices"]]
     assert choices[0] == "auto"
