@@ -3,7 +3,8 @@
 What a user meets: the app is started and warmed up (models loaded, guideline index
 built) on a few notes, then every timed case brings a note the service has never
 seen: the notes are generated so that no timed sentence occurs in the warm-up notes
-or in another timed case, and the per-sentence caches (NLP attributes, region sorter)
+or in another timed case, and the per-sentence caches (NLP attributes, region sorter,
+guideline query embeddings and hits)
 are emptied before each timed case, so none of its sentences is answered from a cache.
 
 Prints p50/p95 per case, cases per second, and guideline retrieval per single call:
@@ -87,6 +88,9 @@ def sentence_caches() -> list:
             caches.append(obj._cache.clear)
     # the rewriting grammar's rule cache (pixtralogist.kit.grammar since issue 12; a module function before)
     caches.append(getattr(sorter_mod, "cache_clear", None) or sorter_mod._rule_regions.cache_clear)
+    # the guideline stores' query embeddings and hits (pixtralogist.core.retrieval, since issue 15)
+    caches.extend(obj.clear_query_cache for obj in gc.get_objects()
+                  if type(obj).__name__ == "GuidelineStore" and hasattr(obj, "clear_query_cache"))
     return caches
 
 
@@ -154,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             # the same finding queries, one per call, each timed on its own
             for specialty, queries, regions, template_id, k in calls:
                 for q, r in zip(queries, regions):
+                    if hasattr(store, "clear_query_cache"):
+                        store.clear_query_cache()  # each single call embeds and searches, as the agent's first did
                     t = time.perf_counter()
                     orig(specialty, [q], region=[r], template_id=template_id, k=k)
                     single.append((time.perf_counter() - t) * 1000)

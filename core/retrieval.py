@@ -66,6 +66,7 @@ import math
 import re
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -115,6 +116,8 @@ _WRITE_BATCH = 1000
 # Candidate records fetched per query: every record of a small corpus (exact scores), a bounded pool otherwise.
 _MIN_CANDIDATES = 512
 _CANDIDATES_PER_HIT = 64
+#: Query texts whose embedding (and ranked hits) a store keeps (:class:`_QueryCache`).
+QUERY_CACHE_SIZE = 4096
 
 _SPECIALTY = re.compile(r"^[a-z][a-z0-9_-]*[a-z0-9]$|^[a-z]$")
 
@@ -182,6 +185,8 @@ class GuidelineStore:
         self._sync_locks: dict[str, threading.RLock] = {}
         self._collections: dict[str, "Collection"] = {}
         self._record_counts: dict[str, int] = {}
+        #: query text -> embedding, and query -> ranked hits, until this store syncs or drops (see search_many)
+        self._queries = _QueryCache(QUERY_CACHE_SIZE)
         self._owns_client = _owns_client
         self._cleanup = _cleanup
         self._closed = False
@@ -190,6 +195,8 @@ class GuidelineStore:
         self.documents_embedded = 0
         #: How many records (snippets and keywords) took a precomputed vector instead of being embedded.
         self.vectors_reused = 0
+        #: How many query texts this store object has embedded (search; a text answered from its cache is not counted).
+        self.queries_embedded = 0
 
     # --- construction --------------------------------------------------------
 
@@ -324,6 +331,7 @@ class GuidelineStore:
             if same_model and meta.get("corpus_sha256") == digest:
                 return False
 
+            self._queries.forget_hits()  # the hits change with the records (also for searches running now)
             # Mark the collection dirty first: if this sync is interrupted, the next one (even with
             # the previous corpus) sees a hash mismatch and repairs it.
             col.modify(metadata={**_collection_metadata(specialty, "", model_id, -1, -1), "syncing": True})
@@ -352,6 +360,7 @@ class GuidelineStore:
             col.modify(
                 metadata=_collection_metadata(specialty, digest, model_id, len(snippets), self._record_counts[name])
             )
+            self._queries.forget_hits()
             return True
 
     def stored_hash(self, specialty: str) -> str | None:
@@ -383,6 +392,7 @@ class GuidelineStore:
         with self._sync_lock(name), self._lock:
             self._collections.pop(name, None)
             self._record_counts.pop(name, None)
+            self._queries.forget_hits()
             try:
                 self._client.delete_collection(name)
             except Exception as exc:  # noqa: BLE001 - chromadb raises NotFoundError / ValueError by version
@@ -445,10 +455,12 @@ class GuidelineStore:
     ) -> list[list[Hit]]:
         """:meth:`search` for many queries (e.g. every finding of a draft) in one go.
 
-        All queries are embedded in one call. ``region`` is one region for all queries, or one
-        per query (e.g. each finding's region): queries are grouped by region and each group is
-        one chromadb query, so a single region means exactly one. Returns one hit list per
-        query, in order.
+        The queries not answered before are embedded in one call (:attr:`queries_embedded`). ``region``
+        is one region for all queries, or one per query (e.g. each finding's region): queries are
+        grouped by region and each group is one chromadb query, so a single region means exactly
+        one. A query this store answered before (same text, region, template, ``k`` and ``min_score``,
+        the store not synced since) is answered from its cache (:class:`_QueryCache`): a Save
+        re-checks only the findings it changed. Returns one hit list per query, in order.
         """
         if isinstance(queries, str):
             raise TypeError("search_many() takes a sequence of queries; use search() for one")
@@ -465,7 +477,6 @@ class GuidelineStore:
         if not queries:
             return []
 
-        vectors = self._ef(queries)  # one embedding call for the whole batch
         groups: dict[str | None, list[int]] = {}
         for i, r in enumerate(regions):
             groups.setdefault(r, []).append(i)
@@ -473,9 +484,27 @@ class GuidelineStore:
         n_candidates = max(1, min(records, max(_MIN_CANDIDATES, k * _CANDIDATES_PER_HIT)))
         exhaustive = n_candidates >= records
 
+        # A query asked before (same text, region, template, k; e.g. the findings a Save left as they
+        # were) is answered from the cache; the others are embedded (texts embedded before: from the
+        # cache) and searched, one chromadb query per region as before.
+        cache, generation = self._queries, self._queries.generation
+        keys = [(col.name, regions[i], template_id, n_candidates, k, min_score, q) for i, q in enumerate(queries)]
         ranked: list[list[tuple[float, str, int | None]]] = [[] for _ in queries]
         bodies: dict[str, dict[str, Any]] = {}
+        todo: list[int] = []
+        for i, key in enumerate(keys):
+            hit = cache.hits(key)
+            if hit is None:
+                todo.append(i)
+            else:
+                ranked[i], found = hit
+                bodies.update(found)
+        new = self._query_vectors([queries[i] for i in todo])  # one embedding call for the new texts
+        vectors = {todo[j]: vector for j, vector in new.items()}
         for reg, idxs in groups.items():
+            idxs = [i for i in idxs if i in vectors]
+            if not idxs:
+                continue
             res = col.query(
                 query_embeddings=[vectors[i] for i in idxs],
                 n_results=n_candidates,
@@ -495,6 +524,9 @@ class GuidelineStore:
         if missing:  # only when the candidate pool is not the whole collection
             got = col.get(ids=missing, include=["metadatas"])
             bodies.update(zip(got["ids"], got["metadatas"]))
+        for i in vectors:
+            cache.keep_hits(keys[i], ranked[i], {sid: bodies[sid] for _, sid, _ in ranked[i] if sid in bodies},
+                            generation)
         snippets = {sid: _snippet_from_metadata(bodies[sid]) for hits in ranked for _, sid, _ in hits if sid in bodies}
         out: list[list[Hit]] = []
         for hits in ranked:
@@ -531,6 +563,29 @@ class GuidelineStore:
             for i, v in zip(missing, self._ef([texts[i] for i in missing])):
                 found[i] = v
         return found
+
+    def _query_vectors(self, texts: list[str]) -> dict[int, Any]:
+        """Embeddings of ``texts`` by position: texts embedded before come from the cache, the others
+        (each distinct text once) are embedded in one call."""
+        out: dict[int, Any] = {}
+        new: dict[str, list[int]] = {}
+        for i, text in enumerate(texts):
+            vector = self._queries.vector(text)
+            if vector is None:
+                new.setdefault(text, []).append(i)
+            else:
+                out[i] = vector
+        if new:
+            for text, vector in zip(new, self._ef(list(new))):
+                self._queries.keep_vector(text, vector)
+                for i in new[text]:
+                    out[i] = vector
+            self.queries_embedded += len(new)
+        return out
+
+    def clear_query_cache(self) -> None:
+        """Forget every cached query embedding and hit list (benchmarks that time uncached searches)."""
+        self._queries.clear()
 
     def _sync_lock(self, name: str) -> threading.RLock:
         """The lock of collection ``name``'s syncs and drops (a sync embeds for seconds on a cold
@@ -672,6 +727,71 @@ def _embedding_function(*, embedder: Any = None, model_path: str | Path | None =
         resolved = resolve_model_path(model_path)  # fail early, with a ConfigError
         return cls(model_path=None if resolved == default_model_path() else str(resolved))
     return cls(model_path=None)
+
+
+class _QueryCache:
+    """What a store keeps of the queries it answered, each at most ``size`` entries (least recently used
+    out): the embedding of each query text (a pure function of the text and the embedder) and the
+    ranked hits of each query (text, region, template, candidate pool, k, min_score), with the
+    stored bodies of those hits.
+
+    Hits depend on the records: :meth:`forget_hits` drops them when the store syncs or drops a
+    collection, and a search that started before keeps nothing (``generation``). Like the store's
+    record counts, this knows only this store's own syncs: a collection re-synced by another
+    process is seen by this one after a restart (guideline corpora change with plugin versions).
+    Thread-safe.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.generation = 0
+        self._lock = threading.Lock()
+        self._vectors: OrderedDict[str, Any] = OrderedDict()
+        self._hits: OrderedDict[tuple, tuple[list, dict[str, dict[str, Any]]]] = OrderedDict()
+
+    @staticmethod
+    def _get(table: OrderedDict, key: Any) -> Any:
+        value = table.get(key)
+        if value is not None:
+            table.move_to_end(key)
+        return value
+
+    def _put(self, table: OrderedDict, key: Any, value: Any) -> None:
+        table[key] = value
+        table.move_to_end(key)
+        while len(table) > self.size:
+            table.popitem(last=False)
+
+    def vector(self, text: str) -> Any:
+        with self._lock:
+            return self._get(self._vectors, text)
+
+    def keep_vector(self, text: str, vector: Any) -> None:
+        with self._lock:
+            self._put(self._vectors, text, vector)
+
+    def hits(self, key: tuple) -> tuple[list, dict[str, dict[str, Any]]] | None:
+        """``(ranked hits, their bodies by snippet id)`` of a query answered before, or None."""
+        with self._lock:
+            found = self._get(self._hits, key)
+        return None if found is None else (list(found[0]), dict(found[1]))
+
+    def keep_hits(self, key: tuple, ranked: list, bodies: dict[str, dict[str, Any]], generation: int) -> None:
+        """Keep a query's hits, unless the records changed since the search began (``generation``)."""
+        with self._lock:
+            if generation == self.generation:
+                self._put(self._hits, key, (list(ranked), dict(bodies)))
+
+    def forget_hits(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._hits.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._hits.clear()
+            self._vectors.clear()
 
 
 # --- records ---------------------------------------------------------------------

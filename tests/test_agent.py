@@ -167,6 +167,24 @@ def test_cardiomegaly_on_portable_film(service, png):
 # --- chat and edits -------------------------------------------------------------------
 
 
+def test_a_save_embeds_only_the_findings_it_changed(service, png):
+    """A Save re-checks the whole draft (retrieve, verify) but embeds only the text it changed: the
+    findings it left as they were are answered from the guideline store's cache, with the same citations."""
+    store = service.runtime.store
+    turn = service.start(chest(png, "9 mm RUL nodule, small L effusion, heart nl, 2 days of cough"))
+    assert turn.citations
+    before = store.queries_embedded
+    lung = turn.draft.region_dict()["lung"]
+    saved = service.save(turn.case_id, {"heart": "Mild cardiomegaly, new since the prior study."})
+    assert saved.status == "review" and saved.draft.region_dict()["heart"].startswith("Mild cardiomegaly")
+    assert store.queries_embedded - before == 1  # the heart's new text; the lung findings are not embedded again
+    assert saved.draft.region_dict()["lung"] == lung
+    unchanged = [f.id for f in turn.draft.findings if f.region == "lung" and f.id in turn.citations]
+    assert unchanged and all(saved.citations[fid] == turn.citations[fid] for fid in unchanged)
+    signed = service.sign(turn.case_id, "Dr Cache")  # nothing changed since: nothing embedded
+    assert signed.status == "signed" and store.queries_embedded - before == 1
+
+
 def test_edit_commands_and_questions(service, png):
     turn = service.start(chest(png, "small L effusion, heart nl, old R rib fx"))
     cid = turn.case_id

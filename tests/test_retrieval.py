@@ -191,8 +191,10 @@ FINDINGS = [
 
 def test_search_many_equals_individual_searches(store):
     queries = [q for q, _ in FINDINGS]
+    store.clear_query_cache()
     batched = store.search_many("radiology", queries, region="lung", k=4)
     for q, hits in zip(queries, batched):
+        store.clear_query_cache()  # each single search embeds and queries on its own
         single = store.search("radiology", q, region="lung", k=4)
         assert ids(hits) == ids(single)
         assert [h.score for h in hits] == pytest.approx([h.score for h in single], abs=1e-5)
@@ -201,15 +203,51 @@ def test_search_many_equals_individual_searches(store):
 def test_search_many_with_a_region_per_query(store):
     queries = [q for q, _ in FINDINGS]
     regions = [r for _, r in FINDINGS]
+    store.clear_query_cache()
     batched = store.search_many("radiology", queries, region=regions, k=3)
     assert len(batched) == len(queries)
     for (q, r), hits in zip(FINDINGS, batched):
+        store.clear_query_cache()
         single = store.search("radiology", q, region=r, k=3)
         assert ids(hits) == ids(single)
         assert all(r in h.snippet.regions or not h.snippet.regions for h in hits)
     assert store.search_many("radiology", []) == []
     with pytest.raises(ValueError, match="regions"):
         store.search_many("radiology", ["a", "b"], region=["lung"])
+
+
+def test_a_query_asked_before_is_not_embedded_again(store):
+    """A Save re-checks every finding: those it left as they were cost neither an embedding nor a search."""
+    store.clear_query_cache()
+    queries = [q for q, _ in FINDINGS]
+    regions = [r for _, r in FINDINGS]
+    before = store.queries_embedded
+    first = store.search_many("radiology", queries, region=regions, k=3)
+    assert store.queries_embedded == before + len(set(queries))
+    again = store.search_many("radiology", queries, region=regions, k=3)
+    assert store.queries_embedded == before + len(set(queries))  # nothing embedded the second time
+    assert [ids(h) for h in again] == [ids(h) for h in first]
+    assert [[h.score for h in hs] for hs in again] == [[h.score for h in hs] for hs in first]
+    # a text embedded before, asked in another region or with another k: searched again, not embedded
+    other = store.search_many("radiology", queries[:2], region="heart", k=5)
+    assert store.queries_embedded == before + len(set(queries))
+    store.clear_query_cache()
+    assert [ids(h) for h in other] == [ids(h) for h in store.search_many("radiology", queries[:2], region="heart", k=5)]
+    # one new text among old ones: only it is embedded; the same new text twice in a batch: once
+    store.search_many("radiology", [*queries[:2], "Small left apical pneumothorax.", "Small left apical pneumothorax."])
+    assert store.queries_embedded == before + len(set(queries)) + 3  # 2 re-embedded after the clear, 1 new
+
+
+def test_a_sync_that_changes_the_records_drops_the_cached_hits(snippets):
+    query = "Large right pneumothorax, 3 cm rim."
+    with GuidelineStore.open(None) as st:
+        st.sync("radiology", snippets)
+        top = ids(st.search("radiology", query, k=3))[0]
+        st.sync("radiology", [s for s in snippets if s.id != top])
+        assert top not in ids(st.search("radiology", query, k=3))  # not the hit cached before the sync
+        assert st.queries_embedded == 1  # the text's embedding stays: it does not depend on the records
+        st.sync("radiology", snippets)
+        assert ids(st.search("radiology", query, k=3))[0] == top
 
 
 def test_concurrent_searches_while_syncing(store, snippets):

@@ -26,6 +26,7 @@ from pixtralogist.ui.controller import (  # noqa: E402
     NEW_CASE_KEYS,
     PREVIEW_KEYS,
     PRESET_KEYS,
+    SCREEN_KEYS,
     TURN_KEYS,
     new_session,
 )
@@ -119,6 +120,10 @@ def as_dict(keys, values):
     return dict(zip(keys, values))
 
 
+def is_update(v) -> bool:
+    return isinstance(v, dict) and v.get("__type__") == "update" and len(v) > 1
+
+
 def is_skip(v) -> bool:
     return isinstance(v, dict) and v.get("__type__") == "update" and len(v) == 1
 
@@ -126,6 +131,27 @@ def is_skip(v) -> bool:
 def upd(v, attr):
     """A property of an update (gr.update dict) or a plain value."""
     return v.get(attr) if isinstance(v, dict) else v
+
+
+class Screen:
+    """What the browser shows of each output: its properties and value, as Gradio applies each event's
+    outputs (an update sets the properties it names, a plain value the value, a skip nothing)."""
+
+    def __init__(self) -> None:
+        self.props: dict[str, dict] = {}
+
+    def apply(self, keys, values) -> dict:
+        out = as_dict(keys, values)
+        for key, v in out.items():
+            shown = self.props.setdefault(key, {})
+            if isinstance(v, dict) and v.get("__type__") == "update":
+                shown.update({k: x for k, x in v.items() if k != "__type__"})
+            else:
+                shown["value"] = v
+        return out
+
+    def __getitem__(self, key: str) -> dict:
+        return self.props.get(key, {})
 
 
 # --- layout and wiring ------------------------------------------------------------------
@@ -157,6 +183,41 @@ def test_components_exist_with_their_elem_ids(demo):
         assert comps[elem_id]["type"] == kind, (elem_id, comps[elem_id]["type"])
     assert comps["intake-files"]["props"]["file_count"] == "multiple"
     assert demo.config["analytics_enabled"] is False
+
+
+def test_cached_signatures_leave_every_block_config_as_it_was(demo):
+    """ui.gradio_signatures: Gradio reads each component's signature once; the configs it builds (for a
+    session, and for each prop update of an event's outputs) are the same as without the cache."""
+    import importlib
+    import inspect
+
+    import gradio as gr
+
+    from pixtralogist.ui import gradio_signatures
+
+    assert gradio_signatures.installed()  # create_ui installed it
+    blocks_config = demo.default_config
+
+    def configs() -> dict:
+        out = {i: blocks_config.config_for_block(i, [], b) for i, b in demo.blocks.items()}
+        tb = gr.Textbox(value="x", label="Region 1", interactive=False, render=False)  # an output's update
+        out["update"] = blocks_config.config_for_block(tb._id, [], tb)
+        out["update"].pop("id"), out["update"].pop("key", None)
+        return out
+
+    cached = configs()
+    modules = [importlib.import_module(name) for name in gradio_signatures._MODULES]
+    try:
+        for m in modules:
+            m.inspect = inspect
+        assert not gradio_signatures.installed()
+        plain = configs()
+    finally:
+        assert gradio_signatures.install() and gradio_signatures.installed()
+    assert cached == plain and len(plain) > 100
+    spec = gradio_signatures._INSPECT.getfullargspec(gr.Textbox.__init__)
+    spec.args.append("mutated")  # a caller's change to what it got does not reach the cache
+    assert "mutated" not in gradio_signatures._INSPECT.getfullargspec(gr.Textbox.__init__).args
 
 
 def test_specialty_menu_lists_auto_and_installed(demo):
@@ -283,14 +344,18 @@ def test_errors_without_a_case_keep_the_session_usable(ctl, files):
 
 
 def _region_index(out, word):
+    """The slot of the region whose label names ``word``, in a turn's outputs or on a :class:`Screen`."""
     for i in range(MAX_REGIONS):
-        if word.lower() in (upd(out[f"region_{i}"], "label") or "").lower():
+        box = out[f"region_{i}"]
+        label = box.get("label") if isinstance(out, Screen) else upd(box, "label")
+        if word.lower() in (label or "").lower():
             return i
     raise AssertionError(f"no region labelled like {word!r}")
 
 
 def test_draft_edit_chat_sign_export(ctl, service, files):
-    out = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["png"], files["dx"]], "Cough. Chest x-ray.", "none",
+    screen = Screen()
+    out = screen.apply(TURN_KEYS, ctl.draft(new_session(), [files["png"], files["dx"]], "Cough. Chest x-ray.", "none",
                                        "", NOTES, "auto"))
     session = out["session"]
     cid = session["case_id"]
@@ -322,7 +387,7 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
     texts = [upd(out[f"region_{i}"], "value") or "" for i in range(MAX_REGIONS)]
     heart = _region_index(out, "heart")
     texts[heart] = "Mild cardiomegaly."
-    out = as_dict(TURN_KEYS, ctl.save_edits(session, upd(out["impression"], "value"), *texts))
+    out = screen.apply(TURN_KEYS, ctl.save_edits(session, upd(out["impression"], "value"), *texts))
     assert "Saved 1 edit" in out["status"]
     assert service.get(cid).draft.region_text("heart") == "Mild cardiomegaly."
     assert upd(out[f"region_{heart}"], "value") == "Mild cardiomegaly."
@@ -336,7 +401,7 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
     assert "No changes" in out["status"]
 
     # a guideline question in the chat
-    out = as_dict(TURN_KEYS, ctl.send_message(session, "what does Fleischner say for 7 mm?"))
+    out = screen.apply(TURN_KEYS, ctl.send_message(session, "what does Fleischner say for 7 mm?"))
     assert upd(out["chat_input"], "value") == ""
     chat = out["chat"]
     assert chat[-2]["role"] == "user" and shown(chat[-2]["content"]) == "what does Fleischner say for 7 mm?"
@@ -345,12 +410,12 @@ def test_draft_edit_chat_sign_export(ctl, service, files):
 
     # sign: boxes locked, banner and provenance say who signed
     texts = [upd(out[f"region_{i}"], "value") or "" for i in range(MAX_REGIONS)]
-    out = as_dict(TURN_KEYS, ctl.sign(session, "Dr A. Example", upd(out["impression"], "value"), *texts))
+    out = screen.apply(TURN_KEYS, ctl.sign(session, "Dr A. Example", upd(out["impression"], "value"), *texts))
     assert service.get(cid).status == "signed"
     assert "Signed by <b>Dr A. Example</b>" in out["banner"]
-    assert all(upd(out[f"region_{i}"], "interactive") is False for i in range(MAX_REGIONS))
-    assert upd(out["impression"], "interactive") is False and upd(out["save_btn"], "interactive") is False
-    assert upd(out["sign_btn"], "interactive") is False and upd(out["chat_input"], "interactive") is False
+    assert all(screen[f"region_{i}"]["interactive"] is False for i in range(MAX_REGIONS))
+    assert screen["impression"]["interactive"] is False and screen["save_btn"]["interactive"] is False
+    assert screen["sign_btn"]["interactive"] is False and screen["chat_input"]["interactive"] is False
     assert "Dr A. Example" in shown(out["provenance"]) and "offline" in out["provenance"]
 
     # a signed report cannot be edited: through a screen drawn before the sign-off the action is
@@ -430,27 +495,67 @@ def test_cases_open_and_new_case(ctl, service, files):
 
 def test_case_list_is_sent_only_when_it_changed(ctl, service, files):
     """A turn brings the case list only when the case index changed since this session got it."""
-    first = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["png"]], "Cough", "", "", NOTES, "radiology"))
+    screen = Screen()
+    first = screen.apply(TURN_KEYS, ctl.draft(new_session(), [files["png"]], "Cough", "", "", NOTES, "radiology"))
     cid = first["session"]["case_id"]
     assert cid in [r[0] for r in first["cases_table"]] and cid in upd(first["cases_pick"], "choices")
     version = service.case_list_version()
     assert first["session"]["cases_version"] == version
-    again = as_dict(TURN_KEYS, ctl.open_case(first["session"], cid))  # reading a case changes no list
+    again = screen.apply(TURN_KEYS, ctl.open_case(first["session"], cid))  # reading a case changes no list
     assert service.case_list_version() == version
     assert is_skip(again["cases_table"]) and is_skip(again["cases_pick"])
-    assert upd(again["draft_panel"], "visible") is True  # the rest of the turn is there
+    assert cid in again["status"] and upd(again["region_0"], "value")  # the rest of the turn is there
     # a colleague drafts: the list changed, so this session's next turn brings it, once
     other = as_dict(TURN_KEYS, ctl.draft(new_session(), [files["png"]], "Fever", "", "", "heart nl", "radiology"))
     assert service.case_list_version() != version
-    after = as_dict(TURN_KEYS, ctl.open_case(again["session"], cid))
+    after = screen.apply(TURN_KEYS, ctl.open_case(again["session"], cid))
     assert other["session"]["case_id"] in [r[0] for r in after["cases_table"]]
     assert is_skip(as_dict(TURN_KEYS, ctl.open_case(after["session"], cid))["cases_table"])
     # an edit moves the case in the list (its status and time): sent again
-    region = _region_index(after, "lung")
-    texts = [upd(after[f"region_{i}"], "value") or "" for i in range(MAX_REGIONS)]
+    region = _region_index(screen, "lung")
+    texts = [screen[f"region_{i}"].get("value") or "" for i in range(MAX_REGIONS)]
     texts[region] = texts[region] + " Reviewed."
     saved = as_dict(TURN_KEYS, ctl.save_edits(after["session"], upd(after["impression"], "value"), *texts))
     assert "Saved 1 edit" in saved["status"] and cid == saved["cases_table"][0][0]
+
+
+def test_a_turn_sends_only_the_properties_that_changed(ctl, service, files):
+    """Within one case, an output whose properties the screen already shows is sent as its value alone
+    (Gradio rebuilds a component for every property update, a skip included); what the browser then
+    shows is what a full render of the same turn shows. Two actions started from one session state:
+    the second to finish sends every property again."""
+    screen = Screen()
+    out = screen.apply(TURN_KEYS, ctl.draft(new_session(), [files["png"]], "Cough", "", "", NOTES, "radiology"))
+    assert all(is_update(out[f"region_{i}"]) for i in range(MAX_REGIONS))  # a new case: every property
+    session, heart = out["session"], _region_index(out, "heart")
+    texts = [screen[f"region_{i}"].get("value") or "" for i in range(MAX_REGIONS)]
+    texts[heart] = "Mild cardiomegaly."
+    impression = screen["impression"]["value"]
+    saved = screen.apply(TURN_KEYS, ctl.save_edits(session, impression, *texts))
+    assert "Saved 1 edit" in saved["status"]
+    # the boxes' labels and interactivity did not change: their values alone
+    assert all(isinstance(saved[f"region_{i}"], str) for i in range(MAX_REGIONS))
+    assert saved[f"region_{heart}"] == "Mild cardiomegaly." and isinstance(saved["impression"], str)
+    assert is_skip(saved["draft_panel"]) and is_skip(saved["slot_0"]) and is_skip(saved["save_btn"])
+    full = Screen()  # a browser that gets the same turn drawn in full
+    full.apply(TURN_KEYS, ctl.open_case(new_session(), session["case_id"]))
+    for key in SCREEN_KEYS:
+        assert screen[key] == {k: v for k, v in full[key].items() if k in screen[key]}, key
+        assert set(full[key]) <= set(screen[key]), key
+    # a colleague's concurrent action from the same state: both are answered; the later one in full
+    texts[heart] = "Mild cardiomegaly, unchanged."
+    first = as_dict(TURN_KEYS, ctl.save_edits(saved["session"], impression, *texts))
+    texts[heart] = "Mild cardiomegaly, stable."
+    second = as_dict(TURN_KEYS, ctl.save_edits(saved["session"], impression, *texts))
+    assert isinstance(first[f"region_{heart}"], str)
+    assert "Not applied" in second["status"] and is_update(second[f"region_{heart}"])
+    # signing locks the boxes: that property changed, so it is sent
+    signed = Screen()
+    signed.props = {k: dict(v) for k, v in screen.props.items()}
+    out = signed.apply(TURN_KEYS, ctl.sign(second["session"], "Dr Screen", impression, *texts))
+    assert service.get(session["case_id"]).status == "signed"
+    assert all(signed[f"region_{i}"]["interactive"] is False for i in range(MAX_REGIONS))
+    assert upd(out[f"region_{heart}"], "interactive") is False
 
 
 def test_serve_settings_from_the_environment(service):

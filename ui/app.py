@@ -107,8 +107,10 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
     ``worklist_callbacks``: the Worklist tab's :class:`~pixtralogist.ui.worklist.WorklistView` (default: over
     the site configuration's ``pacs`` section). ``settings``: the :class:`~pixtralogist.ui.serving.ServeSettings`
     (how many actions run at once; default from the environment)."""
+    from pixtralogist.ui import gradio_signatures
     from pixtralogist.ui.serving import ServeSettings
 
+    gradio_signatures.install()  # each event's outputs: Gradio reads its components' signatures once
     settings = settings if settings is not None else ServeSettings.from_env()
     installed = service.specialties()
     wl = worklist_callbacks if worklist_callbacks is not None else worklist_view(service)

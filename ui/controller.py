@@ -23,6 +23,9 @@ import functools
 import html
 import logging
 import tempfile
+import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -68,10 +71,28 @@ EXAMPLE_KEYS = INTAKE_FORM_KEYS + ("intake_status",)
 
 _STATUS_KEYS = ("status", "intake_status")
 
+#: Outputs whose properties (visibility, label, interactivity, choices) only the turn's events set
+#: (through :meth:`Controller._outputs`): within one case, one whose properties did not change is
+#: sent as its value alone (or not at all). Gradio rebuilds a component for every property update,
+#: ``gr.skip()`` included: a value alone costs a third of that. Left out: what other events change
+#: (``export_file``: exports; ``cases_pick``: the case list) or the clinician (``provenance_box``, opened
+#: and closed in the browser).
+SCREEN_KEYS: frozenset[str] = frozenset({
+    "choose_group", "choose_radio", "draft_panel", *_slot_keys(MAX_REGIONS)[:2 * MAX_REGIONS], "impression",
+    "save_btn", "sign_name", "sign_btn", "export_text", "export_json", "export_fhir", "export_dicom_sr",
+    "chat_input", "chat_send",
+})
+#: Sessions whose last sent screen the controller remembers (older ones get every property again).
+_SCREENS = 4096
+
 
 def new_session() -> dict[str, Any]:
     """The initial ``gr.State`` value (Gradio deep-copies it for every browser session)."""
-    return {"case_id": None, "cases": {}, "windows": {}, "cases_version": None}
+    return {"case_id": None, "cases": {}, "windows": {}, "cases_version": None, "screen": None}
+
+
+def _is_update(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("__type__") == "update"
 
 
 def guard(keys: Sequence[str]) -> Callable:
@@ -119,6 +140,10 @@ class Controller:
         self.export_dir = Path(export_dir) if export_dir else Path(tempfile.gettempdir()) / "pixtralogist-exports"
         #: Where "Try example" writes the example's images (under the system temp folder, which Gradio serves).
         self.examples_dir = Path(tempfile.gettempdir()) / "pixtralogist-examples"
+        #: screen id -> number of the screen last sent to it (see :meth:`_outputs`)
+        self._screens: OrderedDict[str, int] = OrderedDict()
+        self._screens_lock = threading.Lock()
+        self._screen_seq = 0
 
     def acting(self):
         """The block of one callback, acting as the logged-in user (the service reads it for its audit
@@ -229,7 +254,43 @@ class Controller:
     def _turn_out(self, session: Mapping, turn: Turn | None, note: str | None = None, **extra: Any) -> list:
         out = self.view(session, turn, note=note)
         out.update(extra)
-        return pack(TURN_KEYS, out)
+        return self._outputs(TURN_KEYS, out)
+
+    def _outputs(self, keys: Sequence[str], out: dict[str, Any]) -> list:
+        """``out`` in ``keys`` order, each :data:`SCREEN_KEYS` update whose properties the screen already
+        shows reduced to its value (or skipped).
+
+        The session remembers the properties it was last sent (``session["screen"]``), numbered; the
+        controller remembers each screen's last number. Only a remembered screen showing the same
+        case is trusted: a session state that two actions at once both started from (the second to
+        finish has an older number), another case, a new case or a forgotten screen get every
+        property, as before."""
+        session = out.get("session")
+        if not isinstance(session, dict):
+            return pack(keys, out)
+        record = session.get("screen") or {}
+        case = session.get("case_id")
+        with self._screens_lock:
+            screen = record.get("id") or uuid.uuid4().hex
+            trusted = (case is not None and record.get("case") == case
+                       and self._screens.get(screen) == record.get("seq"))
+            self._screen_seq += 1
+            self._screens[screen] = seq = self._screen_seq
+            self._screens.move_to_end(screen)
+            while len(self._screens) > _SCREENS:
+                self._screens.popitem(last=False)
+        shown: dict[str, dict[str, Any]] = dict(record.get("props") or {}) if trusted else {}
+        for key in SCREEN_KEYS.intersection(out):
+            update = out[key]
+            if not _is_update(update):
+                continue
+            props = {k: v for k, v in update.items() if k not in ("__type__", "value")}
+            before = shown.get(key)
+            if before is not None and all(k in before and before[k] == v for k, v in props.items()):
+                out[key] = update["value"] if "value" in update else gr.skip()
+            shown[key] = {**(before or {}), **props}
+        session["screen"] = {"id": screen, "seq": seq, "case": case, "props": shown}
+        return pack(keys, out)
 
     @staticmethod
     def _case_id(session: Mapping | None) -> str:
@@ -319,7 +380,7 @@ class Controller:
         out.update({"files": None, "indication": "", "comparison": "", "prior_report": "", "notes": "",
                     "specialty": intake.AUTO, "gallery": gr.update(value=[], visible=False),
                     "window_group": gr.update(visible=False)})
-        return pack(NEW_CASE_KEYS, out)
+        return self._outputs(NEW_CASE_KEYS, out)
 
     # -- example cases ("try an example") ----------------------------------------------------
 
@@ -408,7 +469,7 @@ class Controller:
             return self._stale(session, exc)
         out = self.view(session, turn)
         out["chat_input"] = gr.update(value="", interactive=turn.status == "review")
-        return pack(TURN_KEYS, out)
+        return self._outputs(TURN_KEYS, out)
 
     @guard(TURN_KEYS)
     def sign(self, session: dict, clinician: str, impression: str, *texts: str) -> list:
