@@ -21,7 +21,8 @@ What it does, in order (the words come from the lexicon; the steps are the same 
    finding out of the scope of a negation ("no eff and R ptx") or of a shared modifier.
    A comma part stays with the statement before it when it only describes it (see ``_merge_lists``:
    qualifiers, a size, place or change, an interpretation; with ``dictation.describing_parts: true``
-   also qualifiers or a side with anatomy words, a hedged diagnosis or a "with" part after a statement
+   also qualifiers or a side with anatomy words, anatomy words alone (", occipital lobe"), a degree
+   adverb with its predicate (", mildly dilated"), a hedged diagnosis or a "with" part after a statement
    that is not negated); a side letter ending a clause is
    the side ("effusion L" -> "effusion on the left"); ``dictation.spelling: true`` corrects one-letter
    typos of the lexicon's long finding words.
@@ -512,7 +513,8 @@ def _is_bare(text: str) -> bool:
 
 
 _ATTACH_START = re.compile(
-    r"^(?:[-~<>\u2264\u2265]?\s?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
+    r"^(?:[-~<>\u2264\u2265]?\s?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:max|maximum|maximal|greatest|mean) "
+    r"(?:thickness|diameter|dimension|depth|width|size|caliber|calibre|length)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
     r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
     r"which|that|slightly|minimally|mildly|grossly|previously|formerly|prior|then|now|was|were|up from|down from|"
@@ -527,7 +529,7 @@ _COMPARISON_ONLY = re.compile(
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
     r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
-    r"appearance|morphology|component|components|in nature|in appearance)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+    r"appearance|morphology|component|components|in nature|in appearance|predominance|sparing)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 
 
 def _mentions_finding(text: str) -> bool:
@@ -580,10 +582,11 @@ def _qualifier_only(text: str) -> bool:
     prof = _profile()
     lexicon = prof.lexicon
     rx = _qualifier_re(lexicon)
-    if rx is None or not (rx.search(text) or (prof.describing_parts and _SIDE_START.match(text))):
-        return False  # a qualifier, or (describing_parts) a side: ", R frontal" places the finding before it
+    anatomy = _qualifier_re(lexicon, "anatomy") if prof.describing_parts else None
+    if rx is None or not (rx.search(text) or (prof.describing_parts and _SIDE_START.match(text))
+                          or (anatomy is not None and anatomy.match(text.strip()))):
+        return False  # a qualifier, or (describing_parts) a side or anatomy: ", R frontal", ", occipital lobe"
     rest = _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
-    anatomy = _qualifier_re(lexicon, "anatomy") if rest and prof.describing_parts else None
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
         rest = _QUALIFIER_FILLER.sub(" ", anatomy.sub(" ", rest)).strip()
     return not rest
@@ -627,6 +630,9 @@ def _attach(statement: str, part: str) -> str:
 
 
 _INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)
+#: A predicate with a degree adverb (", mildly dilated", ", markedly enlarged"): it describes the finding before it.
+_ADVERB_PREDICATE = re.compile(r"^(?:minimally|mildly|moderately|severely|markedly|slightly|massively|diffusely|focally)\s+\w",
+                               re.I)
 
 
 def _merge_lists(parts: list[str]) -> list[str]:
@@ -644,6 +650,10 @@ def _merge_lists(parts: list[str]) -> list[str]:
             continue
         if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
             out[-1] = f"{out[-1]} and {part}"  # "border ill-defined, notched": one subject, two predicates
+            continue
+        if (out and not conj and _profile().describing_parts and _ADVERB_PREDICATE.match(part)
+                and _bare_predicate(part) and not _NEG_ANY_RE.search(out[-1])):
+            out[-1] = f"{out[-1]}, {part}"  # "asc aorta 4.1 cm, mildly dilated": the finding before it
             continue
         inner = _INNER_OR.match(part)
         if out and not conj and inner and _is_bare(inner.group(1)):
