@@ -229,7 +229,7 @@ class KitDrafter(DictationDraftBase):
         ``not_placed``; one it places only by default ("Mild.") stays not placed. With
         :attr:`conclusions`, an interpretation of two words or more ("Likely infectious bronchiolitis.")
         is a finding; a sentence the lexicon's ``dictation.summary`` pattern matches ("No acute
-        intracranial abnormality.") is a ``summary``: an impression line, not a finding of any region."""
+        intracranial abnormality.") is a ``summary``: a finding that is also an impression line."""
         summary = self._summary_re()
         out: list[Statement] = []
         for s in statements:
@@ -252,7 +252,7 @@ class KitDrafter(DictationDraftBase):
     def rows(self, statements, template):
         """Finding statements -> rows; a statement whose tail only qualifies its head ("R hilar mass
         ~4 cm, suspicious for malignancy") goes whole to the head's region."""
-        findings = [s.text for s in statements if s.kind == "finding"]
+        findings = [s.text for s in statements if s.kind in ("finding", "summary")]
         sorter = self.region_sorter(template)
         names = set(template.region_names)
         catch_all = getattr(sorter, "catch_all", None) or "others"
