@@ -72,6 +72,10 @@ CONCLUSION_RE = re.compile(
 )
 
 
+#: A statement of several findings ("R PTX with mediastinal shift", "cardiomegaly and effusions").
+_SEVERAL = re.compile(r"\b(?:with|and|w/)\b|,", re.I)
+
+
 @dataclass(frozen=True)
 class Statement:
     """One dictated sentence and where it belongs."""
@@ -262,6 +266,16 @@ class KitDrafter(DictationDraftBase):
             if (self.conclusions and before and before != catch_all and CONCLUSION_RE.match(text)
                     and not self.extractor.names_anatomy(text)):
                 out.append(Row(before, text, text))  # "C/w subacute hematoma." interprets the finding before it
+                continue
+            lead, comma, last = text.rstrip(".").rpartition(", ")
+            if (self.conclusions and comma and CONCLUSION_RE.match(last) and _SEVERAL.search(lead)
+                    and len(set(sorter.classify(lead)) & names - {catch_all}) > 1):
+                # "Large R PTX with mediastinal shift to the L, possible tension": the hedge is the last
+                # part's, not every region's; it follows that part as its own statement
+                head_rows = super().rows([f"{lead}."], template)
+                conclusion = f"{last[:1].upper()}{last[1:]}."
+                out.extend(head_rows)
+                out.append(Row(head_rows[-1].region if head_rows else catch_all, conclusion, conclusion))
                 continue
             head, _, tail = text.partition(", ")
             parts = tail.split(", ") if tail else []
