@@ -23,7 +23,8 @@ What it does, in order (the words come from the lexicon; the steps are the same 
    qualifiers, a size, place or change, an interpretation; with ``dictation.describing_parts: true``
    also qualifiers or a side with anatomy words, anatomy words alone (", occipital lobe"), a degree
    adverb with its predicate (", mildly dilated"), a hedged diagnosis or a "with" part after a statement
-   that is not negated); a side letter ending a clause is
+   that is not negated), and a describing first part goes with the finding after it ("T1 hypointense,
+   T2 hyperintense lesion"); a side letter ending a clause is
    the side ("effusion L" -> "effusion on the left"); ``dictation.spelling: true`` corrects one-letter
    typos of the lexicon's long finding words.
 5. Rewrite terse "subject predicate" statements with the lexicon's ``subjects`` ("lungs clear" ->
@@ -442,8 +443,10 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
             continue
         if kind == "slash":
             exp = _expand_word(tok)
-            if exp is None and nxt is not None and nxt[0] == "num":
-                exp = f"{tok.upper()} ratio"  # "RV/LV 1.2": a ratio, in its shorthand
+            j = next((k for k in range(i + 1, len(toks)) if toks[k][0] != "ws"), None)
+            after = _neighbour(toks, j, +1) if j is not None and toks[j][1] in "<>~\u2264\u2265" else None
+            if exp is None and nxt is not None and (nxt[0] == "num" or (after is not None and after[0] == "num")):
+                exp = f"{tok.upper()} ratio"  # "RV/LV 1.2", "RV/LV >1": a ratio, in its shorthand
             elif exp is None:
                 parts = tok.split("/")
                 words = [_expand_word(p) for p in parts]
@@ -529,7 +532,7 @@ _COMPARISON_ONLY = re.compile(
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
     r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
-    r"appearance|morphology|component|components|in nature|in appearance|predominance|sparing)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+    r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 
 
 def _mentions_finding(text: str) -> bool:
@@ -621,7 +624,8 @@ def _attach(statement: str, part: str) -> str:
     if _severity_word(part) and not _NEG_START_RE.match(statement) and _subject_sentence(statement, False) is None \
             and not _severity_word(statement.split(" ", 1)[0]):
         first = statement.split(" ", 1)[0]
-        lowered = statement if (len(first) > 1 and first[1:2].isupper()) else statement[:1].lower() + statement[1:]
+        keep = len(first) > 1 and (first[1:2].isupper() or any(ch.isdigit() for ch in first))  # "CT", "T7"
+        lowered = statement if keep else statement[:1].lower() + statement[1:]
         hedge = _LEAD_HEDGE.match(lowered)
         if hedge:  # "possible small infarct" + "subacute" -> "possible subacute small infarct"
             return f"{hedge.group(0)}{part.strip().lower()} {lowered[hedge.end():]}"
@@ -639,6 +643,9 @@ def _merge_lists(parts: list[str]) -> list[str]:
     """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
     "small A, B, and C" become separate items."""
     out: list[str] = []
+    if (_profile().describing_parts and len(parts) > 1 and _is_attachment(parts[0]) and not _mentions_finding(parts[0])
+            and not _NEG_ANY_RE.search(parts[0]) and _mentions_finding(parts[1])):
+        parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]  # "T1 hypointense, T2 hyperintense lesion": the lesion's
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
