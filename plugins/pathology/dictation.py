@@ -14,11 +14,11 @@ What it does, in order:
 3. Expand shorthand with the lexicon's ``abbreviations``
    (``data/lexicon/breast-resection.yaml``, on the kit's base shorthand) and
    these context rules: L/R/Lt/Rt only as laterality before a word, not after
-   a number; "G2" is a grade; "1/3" next to lymph-node words is "1 of 3" ("0
+   a number; "G2" is a grade; "LVI+", "+ ENE" are "present", "PNI-" "negative"; "1/3" next to lymph-node words is "1 of 3" ("0
    of 3 sentinel lymph nodes" plural); "LN" before "biopsy"/"dissection" is
    singular; "post" before ")" or "margin" is posterior; "?" before a word is
    "possible"; Nottingham component scores without a total get their sum
-   ("2+3+2" -> "2+3+2=7"); "Breast, L, excision" is "Left breast, excision";
+   ("2+3+2" -> "2+3+2=7", "tubules 3, nuclei 2, mitoses 1" -> "..., score 6"); "Breast, L, excision" is "Left breast, excision";
    a node procedure with its count ("ALND 3/15") is the procedure and a
    lymph node statement ("3 of 15 axillary lymph nodes"). A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
    statement of its own.
@@ -41,7 +41,7 @@ __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
 #: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" is two).
-_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z])"
+_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z])"
                        r"|(?<=[a-z%)\]])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
@@ -53,10 +53,14 @@ _NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|LNs?|SLNs?
 #: A node procedure followed by its count ("SLNB 0/2", "ALND: 3/15 pos"): the procedure, then the count as a
 #: lymph node statement ("3 of 15 axillary lymph nodes positive").
 _PROC_COUNT = re.compile(r"^(?P<head>.*?\b(?P<proc>SLNB|SLN\s?bx|sentinel (?:lymph )?node biopsy|ALND|"
-                         r"axillary (?:lymph node )?dissection))\s*[:,-]?\s*(?P<n>\d{1,3})\s*/\s*(?P<of>\d{1,3})\b"
-                         r"(?!\s*(?:SLNs?|sentinel|LNs?|lymph|nodes?)\b)(?P<rest>.*)$", re.I)
+                         r"axillary (?:lymph node )?dissection))\s*[:,-]?\s*(?P<n>\d{1,3})\s*(?:/|of)\s*(?P<of>\d{1,3})\b"
+                         r"(?P<noun>\s*(?:SLNs?|sentinel|LNs?|lymph|nodes?)\b)?(?P<rest>.*)$", re.I)
+#: Named Nottingham components without their total ("tubules 3, nuclei 2, mitoses 1"): the score is their sum.
+_NAMED_COMPONENTS = re.compile(r"\btubul\w*(?: formation)?\s*[:=]?\s*([1-3])\b[^.;]{0,40}?\b(?:nucle\w*|pleo\w*)"
+                               r"(?: pleomorphism)?\s*[:=]?\s*([1-3])\b[^.;]{0,40}?\bmito\w*(?: (?:count|rate|score))?"
+                               r"\s*[:=]?\s*([1-3])\b(?![^.;]*\b(?:score|total|sum)\b)(?!\s*(?:=|/\s*9))", re.I)
 #: "Breast, L, excision" (the specimen header order): the side before the organ ("Left breast, excision").
-_ORGAN_SIDE = re.compile(r"\bbreast\s*,\s*(left|right|lt|rt|l|r)\b\.?\s*(?:,\s*)?", re.I)
+_ORGAN_SIDE = re.compile(r"\bbreast\s*(?:,\s*|\(\s*)(left|right|lt|rt|l|r)\b\.?\s*\)?\s*(?:,\s*)?", re.I)
 #: Nottingham component scores without their total ("G2 (2+3+2)"): the total is their sum.
 _COMPONENTS = re.compile(r"(?<![\d+])([1-3])\s*\+\s*([1-3])\s*\+\s*([1-3])(?!\s*[+=\d])(?!\s*(?:/|of)\s*9)")
 _COUNT = re.compile(r"\b(\d{1,3})\s*/\s*(\d{1,3})\b")
@@ -74,6 +78,9 @@ _LABEL_START = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) +
 #: A receptor status written as a sign ("ER+/PR-", "HER2 -"): written out, as a report states it.
 _RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/.)]|$)"
                             r"(\s?/\s?(?=(?:ER|PR|PgR|HR|HER-?2)\b)|\s+(?=(?:ER|PR|PgR|HR|HER-?2)\b))?", re.I)
+#: An invasion or extension dictated as a sign ("LVI+", "+ ENE", "PNI-"): written out.
+_FEATURE_SIGN = re.compile(r"(?:(?<![\w+])\+\s?(?P<pre>ENE|ECE|LVI|LVSI|PNI)\b|\b(?P<word>ENE|ECE|LVI|LVSI|PNI)\s?(?P<sign>[+-])"
+                           r"(?=[\s,;.)]|$))", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -99,11 +106,14 @@ def expand_shorthand(statement: str) -> str:
     """Expand shorthand in one statement (see the module docstring)."""
     text = _RECEPTOR_SIGN.sub(lambda m: f"{m.group(1)} {'positive' if m.group(2) == '+' else 'negative'}"
                               + (", " if m.group(3) else ""), statement)
+    text = _FEATURE_SIGN.sub(lambda m: f"{m.group('pre')} present" if m.group("pre") else
+                             f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _UNIT.sub(r"\1 \2", text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)
     text = _GRADE.sub(r"grade \1", text)
+    text = _NAMED_COMPONENTS.sub(lambda m: f"{m.group(0)}, score {sum(int(m.group(i)) for i in (1, 2, 3))}", text)
     text = _COMPONENTS.sub(lambda m: f"{m.group(1)}+{m.group(2)}+{m.group(3)}="
                            f"{sum(int(m.group(i)) for i in (1, 2, 3))}", text)
     text = _LN.sub(lambda m: "lymph node" if m.group(1) else "lymph nodes", text)
@@ -137,8 +147,8 @@ def _node_counts(chunk: str) -> list[str]:
     if not m:
         return [chunk]
     sentinel = not re.match(r"alnd|axillary", m.group("proc"), re.I)
-    nodes = "sentinel lymph nodes" if sentinel else "axillary lymph nodes"
-    return [m.group("head"), f"{m.group('n')}/{m.group('of')} {nodes}{m.group('rest')}"]
+    nodes = m.group("noun") or (" sentinel lymph nodes" if sentinel else " axillary lymph nodes")
+    return [m.group("head"), f"{m.group('n')}/{m.group('of')}{nodes}{m.group('rest')}"]
 
 
 def _pieces(text: str) -> list[str]:
