@@ -58,7 +58,7 @@ _PROC_COUNT = re.compile(r"^(?P<head>.*?\b(?P<proc>SLNB|SLN\s?bx|sentinel (?:lym
 #: Named Nottingham components without their total ("tubules 3, nuclei 2, mitoses 1"): the score is their sum.
 _NAMED_COMPONENTS = re.compile(r"\btubul\w*(?: formation)?\s*[:=]?\s*([1-3])\b[^.;]{0,40}?\b(?:nucle\w*|pleo\w*)"
                                r"(?: pleomorphism)?\s*[:=]?\s*([1-3])\b[^.;]{0,40}?\bmito\w*(?: (?:count|rate|score))?"
-                               r"\s*[:=]?\s*([1-3])\b(?![^.;]*\b(?:score|total|sum)\b)(?!\s*(?:=|/\s*9))", re.I)
+                               r"\s*[:=]?\s*([1-3])\b(?![^.]*\b(?:score|total|sum)\b)(?!\s*(?:=|/\s*9))", re.I)
 #: "Breast, L, excision" (the specimen header order): the side before the organ ("Left breast, excision").
 _ORGAN_SIDE = re.compile(r"\bbreast\s*(?:,\s*|\(\s*)(left|right|lt|rt|l|r)\b\.?\s*\)?\s*(?:,\s*)?", re.I)
 #: Nottingham component scores without their total ("G2 (2+3+2)"): the total is their sum.
