@@ -24,7 +24,8 @@ What it does, in order (the words come from the lexicon; the steps are the same 
    also qualifiers or a side with anatomy words, anatomy words alone (", occipital lobe"), a degree
    adverb with its predicate (", mildly dilated"), a hedged diagnosis or a "with" part after a statement
    that is not negated), and a describing first part goes with the finding after it ("T1 hypointense,
-   T2 hyperintense lesion"); a side letter ending a clause is
+   T2 hyperintense lesion"), and subjects listed before a subject's predicate share it ("heart,
+   mediastinum nl"); a side letter ending a clause is
    the side ("effusion L" -> "effusion on the left"); ``dictation.spelling: true`` corrects one-letter
    typos of the lexicon's long finding words.
 5. Rewrite terse "subject predicate" statements with the lexicon's ``subjects`` ("lungs clear" ->
@@ -554,6 +555,13 @@ def _is_attachment(text: str) -> bool:
     return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
 
 
+def _bare_subject(text: str) -> bool:
+    """Whether ``text`` is only the lexicon's terse-statement subjects ("heart", "heart, mediastinum")."""
+    subjects = _profile().subjects
+    items = [t.strip().lower() for t in text.strip().rstrip(".").split(",")]
+    return bool(subjects) and all(t in subjects for t in items)
+
+
 def _bare_predicate(text: str) -> bool:
     """Whether ``text`` is only a terse-statement predicate, with its adverbs ("notched", "mildly enlarged")."""
     m = (_profile().predicate_re or _PRED_RE).match(text.strip())
@@ -654,6 +662,12 @@ def _merge_lists(parts: list[str]) -> list[str]:
                                                         and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
+            continue
+        if out and not conj and _bare_subject(out[-1]) and _subject_sentence(part, False) is not None:
+            j = len(out) - 1  # "heart, mediastinum nl": the subjects before share the last one's predicate
+            while j > 0 and _bare_subject(out[j - 1]):
+                j -= 1
+            out[j:] = [f"{', '.join(out[j:])} and {part[:1].lower()}{part[1:]}"]
             continue
         if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
             out[-1] = f"{out[-1]} and {part}"  # "border ill-defined, notched": one subject, two predicates

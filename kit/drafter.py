@@ -72,6 +72,11 @@ CONCLUSION_RE = re.compile(
 )
 
 
+#: A sentence that counts what the one before it named, without naming it ("2 enhancing, active.",
+#: "None restrict."): with ``dictation.conclusions`` it is about the finding before it.
+ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|few|multiple|many|most|none|all|both)"
+                         r"(?: of (?:them|these|the lesions))?\s+[a-z]", re.I)
+
 #: A statement of several findings ("R PTX with mediastinal shift", "cardiomegaly and effusions").
 _SEVERAL = re.compile(r"\b(?:with|and|w/)\b|,", re.I)
 
@@ -232,14 +237,16 @@ class KitDrafter(DictationDraftBase):
         lesion's border, "Multifocal." for a tumour's extent) is a finding, not
         ``not_placed``; one it places only by default ("Mild.") stays not placed. With
         :attr:`conclusions`, an interpretation of two words or more ("Likely infectious bronchiolitis.")
-        is a finding; a sentence the lexicon's ``dictation.summary`` pattern matches ("No acute
+        or, after a finding, a count of what it named ("3 enhancing, likely active.") is a finding; a sentence the lexicon's ``dictation.summary`` pattern matches ("No acute
         intracranial abnormality.") is a ``summary``: a finding that is also an impression line."""
         summary = self._summary_re()
         out: list[Statement] = []
         for s in statements:
+            after_finding = bool(out) and out[-1].kind == "finding"
             if s.kind == "not_placed" and (
                     (self.place_bare_values and self._has_rule_for(s.text))
-                    or (self.conclusions and CONCLUSION_RE.match(s.text) and len(s.text.split()) >= 2)):
+                    or (self.conclusions and CONCLUSION_RE.match(s.text) and len(s.text.split()) >= 2)
+                    or (self.conclusions and after_finding and ELLIPSIS_RE.match(s.text))):
                 s = replace(s, kind="finding")
             if s.kind == "finding" and summary is not None and summary.match(s.text):
                 s = replace(s, kind="summary")
@@ -263,8 +270,8 @@ class KitDrafter(DictationDraftBase):
         out: list[Row] = []
         for text in findings:
             before = out[-1].region if out else None
-            if (self.conclusions and before and before != catch_all and CONCLUSION_RE.match(text)
-                    and not self.extractor.names_anatomy(text)):
+            if (self.conclusions and before and before != catch_all and not self.extractor.names_anatomy(text)
+                    and (CONCLUSION_RE.match(text) or ELLIPSIS_RE.match(text))):
                 out.append(Row(before, text, text))  # "C/w subacute hematoma." interprets the finding before it
                 continue
             lead, comma, last = text.rstrip(".").rpartition(", ")
