@@ -597,10 +597,10 @@ def _qualifier_only(text: str) -> bool:
     if rx is None or not (rx.search(text) or (prof.describing_parts and _SIDE_START.match(text))
                           or (anatomy is not None and anatomy.match(text.strip()))):
         return False  # a qualifier, or (describing_parts) a side or anatomy: ", R frontal", ", occipital lobe"
-    rest = _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
+    rest = rx.sub(" ", text)
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
-        rest = _QUALIFIER_FILLER.sub(" ", anatomy.sub(" ", rest)).strip()
-    return not rest
+        rest = anatomy.sub(" ", rest)
+    return not _QUALIFIER_FILLER.sub(" ", rest).strip()
 
 
 @lru_cache(maxsize=64)
