@@ -595,7 +595,7 @@ def _qualifier_only(text: str) -> bool:
     rx = _qualifier_re(lexicon)
     anatomy = _qualifier_re(lexicon, "anatomy") if prof.describing_parts else None
     if rx is None or not (rx.search(text) or (prof.describing_parts and _SIDE_START.match(text))
-                          or (anatomy is not None and anatomy.match(text.strip()))):
+                          or (anatomy is not None and anatomy.match(text.strip()) and not _bare_subject(text))):
         return False  # a qualifier, or (describing_parts) a side or anatomy: ", R frontal", ", occipital lobe"
     rest = rx.sub(" ", text)
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
@@ -651,8 +651,8 @@ def _merge_lists(parts: list[str]) -> list[str]:
     """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
     "small A, B, and C" become separate items."""
     out: list[str] = []
-    if (_profile().describing_parts and len(parts) > 1 and _is_attachment(parts[0]) and not _mentions_finding(parts[0])
-            and not _NEG_ANY_RE.search(parts[0]) and _mentions_finding(parts[1])):
+    if (_profile().describing_parts and len(parts) > 1 and len(parts[0].split()) <= 5 and _is_attachment(parts[0])
+            and not _mentions_finding(parts[0]) and not _NEG_ANY_RE.search(parts[0]) and _mentions_finding(parts[1])):
         parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]  # "T1 hypointense, T2 hyperintense lesion": the lesion's
     for part in parts:
         lead = _LEAD_CONJ.match(part)

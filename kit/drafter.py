@@ -77,6 +77,9 @@ CONCLUSION_RE = re.compile(
 ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|few|multiple|many|most|none|all|both)"
                          r"(?: of (?:them|these|the lesions))?\s+[a-z]", re.I)
 
+#: An interpretation this short is an appositive of the finding before it ("Consistent with subacute hematoma.").
+_SHORT_CONCLUSION = 5
+
 #: A statement of several findings ("R PTX with mediastinal shift", "cardiomegaly and effusions").
 _SEVERAL = re.compile(r"\b(?:with|and|w/)\b|,", re.I)
 
@@ -271,7 +274,7 @@ class KitDrafter(DictationDraftBase):
         for text in findings:
             before = out[-1].region if out else None
             if (self.conclusions and before and before != catch_all and not self.extractor.names_anatomy(text)
-                    and (CONCLUSION_RE.match(text) or ELLIPSIS_RE.match(text))):
+                    and self._follows(text, before, sorter, names - {catch_all})):
                 out.append(Row(before, text, text))  # "C/w subacute hematoma." interprets the finding before it
                 continue
             lead, comma, last = text.rstrip(".").rpartition(", ")
@@ -295,6 +298,17 @@ class KitDrafter(DictationDraftBase):
                     continue
             out.extend(super().rows([text], template))
         return out
+
+    @staticmethod
+    def _follows(text: str, before: str, sorter, regions: set[str]) -> bool:
+        """Whether ``text`` is about the finding before it (in region ``before``): a count of it ("3
+        enhancing.") or an interpretation ("Likely infectious.") that the sorter gives no region of
+        its own; a short interpretation ("C/w subacute hematoma.") also when the sorter's region is
+        not the one before (its finding word alone would place it elsewhere)."""
+        own = set(sorter.classify(text)) & regions
+        if not own:
+            return bool(CONCLUSION_RE.match(text) or ELLIPSIS_RE.match(text))
+        return bool(CONCLUSION_RE.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
 
     # -- concluding ------------------------------------------------------------------
     def conclude(

@@ -111,6 +111,9 @@ def test_a_count_after_a_finding_is_about_that_finding(lex):
     # a bare qualifier stays not placed
     _, _, d = _draft(lex, "Frontal lesions. Mild.")
     assert d.not_placed == ["Mild."]
+    # a count that names its own region is sorted on its own
+    placed, _, _ = _draft(lex, "Subdural hematoma. Multiple occipital lesions.")
+    assert ("brain", "Multiple occipital lesions.") in placed
 
 
 def test_describing_parts_stay_with_their_finding(lex):
