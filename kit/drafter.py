@@ -72,6 +72,11 @@ CONCLUSION_RE = re.compile(
 )
 
 
+#: The interpretive openings (not a plain hedge such as "probable", whose sentence is a finding of its own).
+_INTERPRETS = re.compile(
+    r"^(?:(?:most )?(?:consistent|compatible) with|in keeping with|(?:suspicious|concerning|worrisome) for|"
+    r"suggestive of|suggests?|favou?r(?:s|ed)?|differential|ddx|(?:may|could|likely) represent)\b", re.I)
+
 #: A sentence that counts what the one before it named, without naming it ("2 enhancing, active.",
 #: "None restrict."): with ``dictation.conclusions`` it is about the finding before it.
 ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|few|multiple|many|most|none|all|both)"
@@ -81,7 +86,7 @@ ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|fe
 _SHORT_CONCLUSION = 5
 
 #: A statement of several findings ("R PTX with mediastinal shift", "cardiomegaly and effusions").
-_SEVERAL = re.compile(r"\b(?:with|and|w/)\b|,", re.I)
+_SEVERAL = re.compile(r"\s+(?:with|and|w/)\s+|,\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -278,14 +283,15 @@ class KitDrafter(DictationDraftBase):
                 out.append(Row(before, text, text))  # "C/w subacute hematoma." interprets the finding before it
                 continue
             lead, comma, last = text.rstrip(".").rpartition(", ")
+            clause = _SEVERAL.split(lead)[-1] if comma else ""
+            last_regions = set(sorter.classify(clause)) & names - {catch_all} if clause else set()
             if (self.conclusions and comma and CONCLUSION_RE.match(last) and _SEVERAL.search(lead)
-                    and len(set(sorter.classify(lead)) & names - {catch_all}) > 1):
+                    and len(last_regions) == 1 and len(set(sorter.classify(lead)) & names - {catch_all}) > 1):
                 # "Large R PTX with mediastinal shift to the L, possible tension": the hedge is the last
-                # part's, not every region's; it follows that part as its own statement
-                head_rows = super().rows([f"{lead}."], template)
+                # clause's, not every region's; it follows that clause's region as its own statement
                 conclusion = f"{last[:1].upper()}{last[1:]}."
-                out.extend(head_rows)
-                out.append(Row(head_rows[-1].region if head_rows else catch_all, conclusion, conclusion))
+                out.extend(super().rows([f"{lead}."], template))
+                out.append(Row(next(iter(last_regions)), conclusion, conclusion))
                 continue
             head, _, tail = text.partition(", ")
             parts = tail.split(", ") if tail else []
@@ -299,16 +305,17 @@ class KitDrafter(DictationDraftBase):
             out.extend(super().rows([text], template))
         return out
 
-    @staticmethod
-    def _follows(text: str, before: str, sorter, regions: set[str]) -> bool:
-        """Whether ``text`` is about the finding before it (in region ``before``): a count of it ("3
-        enhancing.") or an interpretation ("Likely infectious.") that the sorter gives no region of
-        its own; a short interpretation ("C/w subacute hematoma.") also when the sorter's region is
-        not the one before (its finding word alone would place it elsewhere)."""
+    def _follows(self, text: str, before: str, sorter, regions: set[str]) -> bool:
+        """Whether ``text`` is about the finding before it (in region ``before``): an interpretation
+        ("Likely infectious.") or a count of it that names nothing of its own ("3 enhancing.",
+        "Some of which are calcified.") that the sorter gives no region; a short interpretation
+        ("C/w subacute hematoma.") also when the sorter's region is not the one before (its finding
+        word alone would place it elsewhere); never a hedged finding ("Probable mild edema.")."""
         own = set(sorter.classify(text)) & regions
         if not own:
-            return bool(CONCLUSION_RE.match(text) or ELLIPSIS_RE.match(text))
-        return bool(CONCLUSION_RE.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
+            return bool(CONCLUSION_RE.match(text)) or (bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text)
+                                                        and not self.extractor.mentions(text))
+        return bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
 
     # -- concluding ------------------------------------------------------------------
     def conclude(

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import pytest
 
+from test_kit_dictation_attach import _lexicon
+
 from pixtralogist.core.models import Case, ImpressionRules, RegionSpec, Template
-from pixtralogist.kit import KitDrafter, LexiconSorter, load_lexicon, parse_dictation
+from pixtralogist.kit import KitDrafter, LexiconSorter, parse_dictation
 
 _LEXICON = """\
 regions: [brain, spaces, vessels, others]
@@ -50,13 +52,6 @@ _TEMPLATE = Template(
     impression=ImpressionRules(normal="No acute abnormality."))
 
 
-def _lexicon(folder, text: str):
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "lexicon.yaml"
-    path.write_text(text, encoding="utf-8")
-    return load_lexicon(path)
-
-
 @pytest.fixture(scope="module")
 def lex(tmp_path_factory):
     return _lexicon(tmp_path_factory.mktemp("lex"), _LEXICON)
@@ -88,7 +83,7 @@ def test_without_the_setting_an_interpretation_is_sorted_on_its_own(tmp_path):
 
 
 def test_a_trailing_hedge_of_a_several_region_statement_stays_with_its_part(lex):
-    placed, _, _ = _draft(lex, "Frontal infarct with subdural hematoma, possible trauma.")
+    placed, _, _ = _draft(lex, "Frontal infarct with subdural collection, possible trauma.")
     # the infarct is not made uncertain by the hedge that follows the subdural part
     assert ("spaces", "Possible trauma.") in placed
     assert {r for r, _ in placed} == {"brain", "spaces"}

@@ -57,6 +57,7 @@ _TUMOR_ELEMENTS = frozenset({"histologic_type", "grade", "size"})
 _BREAST_SIDE = re.compile(r"\b(left|right)\s+breast\b", re.I)
 _IN_SITU = re.compile(r"\b(?:" + str(LEXICON.data["sorter"]["in_situ"]) + r")\b", re.I)
 _NO_RESIDUAL = re.compile(r"\bno residual\b", re.I)
+_MARGIN = re.compile(r"\bmargins?\b", re.I)
 _NODE_POSITIVE = re.compile(r"(?<![\d.])[1-9]\d*\s*(?:of|/)\s*\d+|\bpositive\b|\bmetasta", re.I)
 
 _MESSAGES = CoverageMessages(
@@ -157,7 +158,8 @@ class SynopticDictationDrafter(KitDrafter):
         if "histologic_type" in template.region_names and not any(f.region == "histologic_type" for f in dictated):
             # no invasive type: an in situ carcinoma dictated elsewhere ("DCIS, high grade, 18 mm") is the diagnosis
             items = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes") and (
-                (_IN_SITU.search(f.text) and not f.negated) or _NO_RESIDUAL.search(f.text))][:1]
+                (_IN_SITU.search(f.text) and not f.negated and not _MARGIN.search(f.text))
+                or _NO_RESIDUAL.search(f.text))][:1]
             response = LEXICON.dictation.get("impression_also")
             if not items and not (response and any(re.search(str(response), f.text, re.I) for f in dictated)):
                 return [template.impression.normal]
