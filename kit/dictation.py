@@ -522,7 +522,8 @@ _ATTACH_START = re.compile(
     r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
     r"which|that|slightly|minimally|mildly|grossly|previously|formerly|prior|then|now|was|were|up from|down from|"
-    r"tracking|dissecting|spreading|causing|resulting)\b)",
+    r"tracking|dissecting|spreading|causing|resulting|extends?|extended|involves?|abuts?|abutting|encases?|"
+    r"encasing|invades?|invading|crosses|crossing)\b)",
     re.I,
 )
 

@@ -123,6 +123,11 @@ def test_describing_parts_stay_with_their_finding(lex):
     assert parse_dictation("No hematoma, mildly dilated.", lexicon=lex) == ["No hematoma.", "Mildly dilated."]
 
 
+def test_an_extension_verb_part_stays_with_its_finding(lex):
+    assert parse_dictation("Aorta dissection, extends to the arch.", lexicon=lex) == [
+        "Aorta dissection, extends to the arch."]
+
+
 def test_a_describing_first_part_goes_with_the_finding_after_it(lex):
     assert parse_dictation("T1 hypointense, T2 hyperintense lesion, 1 cm.", lexicon=lex) == [
         "T1 hypointense, T2 hyperintense lesion, 1 cm."]
