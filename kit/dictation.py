@@ -579,13 +579,16 @@ _HEDGED_PART = re.compile(r"^(?:possible|probable|questionable|query|suspected|p
 def _is_hedged_diagnosis(text: str, before: str) -> bool:
     """A comma part that hedges a diagnosis the finding before it suggests ("L temporal mass, ?GBM":
     "possible glioblastoma"): it names no finding word of the vocabulary (a separate finding such as
-    "possible effusion" stays a statement of its own) and the statement before it is not negated
+    "possible effusion" stays a statement of its own) or is a differential ("?met vs hemangioma") and the statement before it is not negated
     (the hedge never falls under its negation)."""
-    return (_HEDGED_PART.match(text) is not None and not _mentions_finding(text) and not _NEG_ANY_RE.search(before)
+    return (_HEDGED_PART.match(text) is not None and (not _mentions_finding(text) or _VERSUS.search(text) is not None)
+            and not _NEG_ANY_RE.search(before)
             and _subject_sentence(before, False) is None and _subject_sentence(text, False) is None)
 
 
 _SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally)\b", re.I)
+#: A differential ("possible metastasis versus hemangioma") interprets the finding before it, even with finding words.
+_VERSUS = re.compile(r"\b(?:versus|vs)\b", re.I)
 
 
 def _qualifier_only(text: str) -> bool:

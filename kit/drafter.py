@@ -85,10 +85,6 @@ ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|fe
 #: An interpretation this short is an appositive of the finding before it ("Consistent with subacute hematoma.").
 _SHORT_CONCLUSION = 5
 
-#: A statement of several findings ("R PTX with mediastinal shift", "cardiomegaly and effusions").
-_SEVERAL = re.compile(r"\s+(?:with|and|w/)\s+|,\s*", re.I)
-
-
 @dataclass(frozen=True)
 class Statement:
     """One dictated sentence and where it belongs."""
@@ -270,7 +266,8 @@ class KitDrafter(DictationDraftBase):
 
     def rows(self, statements, template):
         """Finding statements -> rows; a statement whose tail only qualifies its head ("R hilar mass
-        ~4 cm, suspicious for malignancy") goes whole to the head's region."""
+        ~4 cm, suspicious for malignancy"; with :attr:`conclusions` also an interpretation: "calvarial
+        lesion, lytic, possible metastasis versus hemangioma") goes whole to the head's region."""
         findings = [s.text for s in statements if s.kind in ("finding", "summary")]
         sorter = self.region_sorter(template)
         names = set(template.region_names)
@@ -283,19 +280,21 @@ class KitDrafter(DictationDraftBase):
                 out.append(Row(before, text, text))  # "C/w subacute hematoma." interprets the finding before it
                 continue
             lead, comma, last = text.rstrip(".").rpartition(", ")
-            clause = _SEVERAL.split(lead)[-1] if comma else ""
-            last_regions = set(sorter.classify(clause)) & names - {catch_all} if clause else set()
-            if (self.conclusions and comma and CONCLUSION_RE.match(last) and _SEVERAL.search(lead)
-                    and len(last_regions) == 1 and len(set(sorter.classify(lead)) & names - {catch_all}) > 1):
-                # "Large R PTX with mediastinal shift to the L, possible tension": the hedge is the last
-                # clause's, not every region's; it follows that clause's region as its own statement
+            first, with_, clause = lead.partition(" with ") if comma and "," not in lead else ("", "", "")
+            last_regions = set(sorter.classify(clause)) & names - {catch_all} if with_ else set()
+            first_regions = set(sorter.classify(first)) & names - {catch_all} if with_ else set()
+            if (self.conclusions and CONCLUSION_RE.match(last) and len(last_regions) == 1 and len(first_regions) == 1
+                    and first_regions != last_regions):
+                # "Large R PTX with mediastinal shift to the L, possible tension": the hedge is the "with"
+                # clause's (another region's), not the first finding's; it follows that clause as its own statement
                 conclusion = f"{last[:1].upper()}{last[1:]}."
                 out.extend(super().rows([f"{lead}."], template))
                 out.append(Row(next(iter(last_regions)), conclusion, conclusion))
                 continue
             head, _, tail = text.partition(", ")
             parts = tail.split(", ") if tail else []
-            if parts and all(len(p.split()) <= _SHORT and self.extractor.is_qualifier(p) for p in parts):
+            if parts and all(len(p.split()) <= _SHORT and (self.extractor.is_qualifier(p) or (
+                    self.conclusions and CONCLUSION_RE.match(p))) for p in parts):
                 regs = set(sorter.classify(head)) & names
                 # a head the sorter only gives the catch-all ("Filling defect") takes the region its
                 # tail names ("..., consistent with venous sinus thrombosis"): see the whole sentence

@@ -123,6 +123,12 @@ def test_describing_parts_stay_with_their_finding(lex):
     assert parse_dictation("No hematoma, mildly dilated.", lexicon=lex) == ["No hematoma.", "Mildly dilated."]
 
 
+def test_a_differential_part_stays_with_its_finding_even_with_finding_words(lex):
+    assert parse_dictation("Occipital lesion, ?hematoma vs effusion.", lexicon=lex) == [
+        "Occipital lesion, possible hematoma versus effusion."]
+    assert parse_dictation("Occipital lesion, ?hematoma.", lexicon=lex) == ["Occipital lesion.", "Possible hematoma."]
+
+
 def test_an_extension_verb_part_stays_with_its_finding(lex):
     assert parse_dictation("Aorta dissection, extends to the arch.", lexicon=lex) == [
         "Aorta dissection, extends to the arch."]
