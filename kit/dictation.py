@@ -21,8 +21,11 @@ What it does, in order (the words come from the lexicon; the steps are the same 
    finding out of the scope of a negation ("no eff and R ptx") or of a shared modifier.
    A comma part stays with the statement before it when it only describes it (see ``_merge_lists``:
    qualifiers, a size, place or change, an interpretation; with ``dictation.describing_parts: true``
-   also qualifiers or a side with anatomy words, a hedged diagnosis or a "with" part after a statement
-   that is not negated); a side letter ending a clause is
+   also qualifiers or a side with anatomy words, anatomy words alone (", occipital lobe"), a degree
+   adverb with its predicate (", mildly dilated"), a hedged diagnosis or a "with" part after a statement
+   that is not negated), and a describing first part goes with the finding after it ("T1 hypointense,
+   T2 hyperintense lesion"), and subjects listed before a subject's predicate share it ("heart,
+   mediastinum nl"); a side letter ending a clause is
    the side ("effusion L" -> "effusion on the left"); ``dictation.spelling: true`` corrects one-letter
    typos of the lexicon's long finding words.
 5. Rewrite terse "subject predicate" statements with the lexicon's ``subjects`` ("lungs clear" ->
@@ -441,8 +444,10 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
             continue
         if kind == "slash":
             exp = _expand_word(tok)
-            if exp is None and nxt is not None and nxt[0] == "num":
-                exp = f"{tok.upper()} ratio"  # "RV/LV 1.2": a ratio, in its shorthand
+            j = next((k for k in range(i + 1, len(toks)) if toks[k][0] != "ws"), None)
+            after = _neighbour(toks, j, +1) if j is not None and toks[j][1] in "<>~\u2264\u2265" else None
+            if exp is None and nxt is not None and (nxt[0] == "num" or (after is not None and after[0] == "num")):
+                exp = f"{tok.upper()} ratio"  # "RV/LV 1.2", "RV/LV >1": a ratio, in its shorthand
             elif exp is None:
                 parts = tok.split("/")
                 words = [_expand_word(p) for p in parts]
@@ -512,11 +517,13 @@ def _is_bare(text: str) -> bool:
 
 
 _ATTACH_START = re.compile(
-    r"^(?:[-~<>\u2264\u2265]?\s?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
+    r"^(?:[-~<>\u2264\u2265]?\s?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:max|maximum|maximal|greatest|mean) "
+    r"(?:thickness|diameter|dimension|depth|width|size|caliber|calibre|length)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
     r"up to|approximately|about|rim|tip|sized?|unchanged|stable|new|increased|decreased|increasing|decreasing|"
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
     r"which|that|slightly|minimally|mildly|grossly|previously|formerly|prior|then|now|was|were|up from|down from|"
-    r"tracking|dissecting|spreading|causing|resulting)\b)",
+    r"tracking|dissecting|spreading|causing|resulting|extends?|extended|involves?|abuts?|abutting|encases?|"
+    r"encasing|invades?|invading|crosses|crossing)\b)",
     re.I,
 )
 
@@ -527,7 +534,7 @@ _COMPARISON_ONLY = re.compile(
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
     r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
-    r"appearance|morphology|component|components|in nature|in appearance)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+    r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 
 
 def _mentions_finding(text: str) -> bool:
@@ -549,6 +556,13 @@ def _is_attachment(text: str) -> bool:
     return _ATTACH_START.match(text) is not None or (attach is not None and attach.match(text) is not None)
 
 
+def _bare_subject(text: str) -> bool:
+    """Whether ``text`` is only the lexicon's terse-statement subjects ("heart", "heart, mediastinum")."""
+    subjects = _profile().subjects
+    items = [t.strip().lower() for t in text.strip().rstrip(".").split(",")]
+    return bool(subjects) and all(t in subjects for t in items)
+
+
 def _bare_predicate(text: str) -> bool:
     """Whether ``text`` is only a terse-statement predicate, with its adverbs ("notched", "mildly enlarged")."""
     m = (_profile().predicate_re or _PRED_RE).match(text.strip())
@@ -565,13 +579,16 @@ _HEDGED_PART = re.compile(r"^(?:possible|probable|questionable|query|suspected|p
 def _is_hedged_diagnosis(text: str, before: str) -> bool:
     """A comma part that hedges a diagnosis the finding before it suggests ("L temporal mass, ?GBM":
     "possible glioblastoma"): it names no finding word of the vocabulary (a separate finding such as
-    "possible effusion" stays a statement of its own) and the statement before it is not negated
+    "possible effusion" stays a statement of its own) or is a differential ("?met vs hemangioma") and the statement before it is not negated
     (the hedge never falls under its negation)."""
-    return (_HEDGED_PART.match(text) is not None and not _mentions_finding(text) and not _NEG_ANY_RE.search(before)
+    return (_HEDGED_PART.match(text) is not None and (not _mentions_finding(text) or _VERSUS.search(text) is not None)
+            and not _NEG_ANY_RE.search(before)
             and _subject_sentence(before, False) is None and _subject_sentence(text, False) is None)
 
 
 _SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally)\b", re.I)
+#: A differential ("possible metastasis versus hemangioma") interprets the finding before it, even with finding words.
+_VERSUS = re.compile(r"\b(?:versus|vs)\b", re.I)
 
 
 def _qualifier_only(text: str) -> bool:
@@ -580,13 +597,14 @@ def _qualifier_only(text: str) -> bool:
     prof = _profile()
     lexicon = prof.lexicon
     rx = _qualifier_re(lexicon)
-    if rx is None or not (rx.search(text) or (prof.describing_parts and _SIDE_START.match(text))):
-        return False  # a qualifier, or (describing_parts) a side: ", R frontal" places the finding before it
-    rest = _QUALIFIER_FILLER.sub(" ", rx.sub(" ", text)).strip()
-    anatomy = _qualifier_re(lexicon, "anatomy") if rest and prof.describing_parts else None
+    anatomy = _qualifier_re(lexicon, "anatomy") if prof.describing_parts else None
+    if rx is None or not (rx.search(text) or (prof.describing_parts and _SIDE_START.match(text))
+                          or (anatomy is not None and anatomy.match(text.strip()) and not _bare_subject(text))):
+        return False  # a qualifier, or (describing_parts) a side or anatomy: ", R frontal", ", occipital lobe"
+    rest = rx.sub(" ", text)
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
-        rest = _QUALIFIER_FILLER.sub(" ", anatomy.sub(" ", rest)).strip()
-    return not rest
+        rest = anatomy.sub(" ", rest)
+    return not _QUALIFIER_FILLER.sub(" ", rest).strip()
 
 
 @lru_cache(maxsize=64)
@@ -618,7 +636,8 @@ def _attach(statement: str, part: str) -> str:
     if _severity_word(part) and not _NEG_START_RE.match(statement) and _subject_sentence(statement, False) is None \
             and not _severity_word(statement.split(" ", 1)[0]):
         first = statement.split(" ", 1)[0]
-        lowered = statement if (len(first) > 1 and first[1:2].isupper()) else statement[:1].lower() + statement[1:]
+        keep = len(first) > 1 and (first[1:2].isupper() or any(ch.isdigit() for ch in first))  # "CT", "T7"
+        lowered = statement if keep else statement[:1].lower() + statement[1:]
         hedge = _LEAD_HEDGE.match(lowered)
         if hedge:  # "possible small infarct" + "subacute" -> "possible subacute small infarct"
             return f"{hedge.group(0)}{part.strip().lower()} {lowered[hedge.end():]}"
@@ -627,12 +646,18 @@ def _attach(statement: str, part: str) -> str:
 
 
 _INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)
+#: A predicate with a degree adverb (", mildly dilated", ", markedly enlarged"): it describes the finding before it.
+_ADVERB_PREDICATE = re.compile(r"^(?:minimally|mildly|moderately|severely|markedly|slightly|massively|diffusely|focally)\s+\w",
+                               re.I)
 
 
 def _merge_lists(parts: list[str]) -> list[str]:
     """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
     "small A, B, and C" become separate items."""
     out: list[str] = []
+    if (_profile().describing_parts and len(parts) > 1 and len(parts[0].split()) <= 5 and _is_attachment(parts[0])
+            and not _mentions_finding(parts[0]) and not _NEG_ANY_RE.search(parts[0]) and _mentions_finding(parts[1])):
+        parts = [f"{parts[0]}, {parts[1]}", *parts[2:]]  # "T1 hypointense, T2 hyperintense lesion": the lesion's
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
@@ -642,8 +667,18 @@ def _merge_lists(parts: list[str]) -> list[str]:
                                                         and _subject_sentence(out[-1], False) is None)))):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
             continue
+        if out and not conj and _bare_subject(out[-1]) and _subject_sentence(part, False) is not None:
+            j = len(out) - 1  # "heart, mediastinum nl": the subjects before share the last one's predicate
+            while j > 0 and _bare_subject(out[j - 1]):
+                j -= 1
+            out[j:] = [f"{', '.join(out[j:])} and {part[:1].lower()}{part[1:]}"]
+            continue
         if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
             out[-1] = f"{out[-1]} and {part}"  # "border ill-defined, notched": one subject, two predicates
+            continue
+        if (out and not conj and _profile().describing_parts and _ADVERB_PREDICATE.match(part)
+                and _bare_predicate(part) and not _NEG_ANY_RE.search(out[-1])):
+            out[-1] = f"{out[-1]}, {part}"  # "asc aorta 4.1 cm, mildly dilated": the finding before it
             continue
         inner = _INNER_OR.match(part)
         if out and not conj and inner and _is_bare(inner.group(1)):

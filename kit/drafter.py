@@ -48,16 +48,42 @@ from pixtralogist.kit.lexicon import Lexicon, iter_terms
 
 __all__ = ["KitDrafter", "Statement", "StatementKind", "triage", "HEDGE_RE"]
 
-StatementKind = Literal["finding", "indication", "recommendation", "not_placed"]
+StatementKind = Literal["finding", "indication", "recommendation", "not_placed", "summary"]
 
 #: Hedge words already present in a statement (the impression then keeps the statement's own words).
 HEDGE_RE = re.compile(
     r"\b(?:possible|possibly|probable|probably|likely|questionable|questionably|question of|suspicious|"
     r"suspected|suspect|may|might|could|cannot (?:be )?(?:excluded|exclude|ruled out)|not excluded|versus|"
-    r"concerning for|suggestive of|equivocal|borderline|indeterminate|uncertain)\b",
+    r"concerning for|suggestive of|suggests?|favou?rs?|favou?red|differential|equivocal|borderline|indeterminate|"
+    r"uncertain)\b",
     re.I,
 )
 
+
+#: A sentence that opens by interpreting what the dictation just described ("C/w subacute hematoma.",
+#: "Possible glioblastoma versus metastasis.", "DDx sarcoid vs lymphoma."): with the lexicon's
+#: ``dictation.conclusions: true`` it follows the finding before it and is an impression item.
+CONCLUSION_RE = re.compile(
+    r"^(?:possible|possibly|probable|probably|likely|most likely|questionable|suspected|presumed|query|"
+    r"(?:most )?(?:consistent|compatible) with|in keeping with|(?:suspicious|concerning|worrisome) for|"
+    r"suggestive of|suggests?|favou?r(?:s|ed)?|differential(?: diagnosis)?(?: includes?)?(?: of)?|ddx|"
+    r"(?:may|could|likely) represent)\b\W*\w",
+    re.I,
+)
+
+
+#: The interpretive openings (not a plain hedge such as "probable", whose sentence is a finding of its own).
+_INTERPRETS = re.compile(
+    r"^(?:(?:most )?(?:consistent|compatible) with|in keeping with|(?:suspicious|concerning|worrisome) for|"
+    r"suggestive of|suggests?|favou?r(?:s|ed)?|differential|ddx|(?:may|could|likely) represent)\b", re.I)
+
+#: A sentence that counts what the one before it named, without naming it ("2 enhancing, active.",
+#: "None restrict."): with ``dictation.conclusions`` it is about the finding before it.
+ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|few|multiple|many|most|none|all|both)"
+                         r"(?: of (?:them|these|the lesions))?\s+[a-z]", re.I)
+
+#: An interpretation this short is an appositive of the finding before it ("Consistent with subacute hematoma.").
+_SHORT_CONCLUSION = 5
 
 @dataclass(frozen=True)
 class Statement:
@@ -201,14 +227,35 @@ class KitDrafter(DictationDraftBase):
             raise DraftingError(f"could not read the dictation: {exc}") from exc
         return self.placed(triage(sentences, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms))
 
+    @property
+    def conclusions(self) -> bool:
+        """The lexicon's ``dictation.conclusions``: interpretations follow their finding (see :data:`CONCLUSION_RE`)."""
+        return bool(self.lexicon.dictation.get("conclusions"))
+
+    def _summary_re(self) -> re.Pattern[str] | None:
+        pattern = self.lexicon.dictation.get("summary")
+        return re.compile(str(pattern), re.I) if pattern else None
+
     def placed(self, statements: Sequence[Statement]) -> list[Statement]:
         """With :attr:`place_bare_values`, a bare value the sorter has a rule for ("Irregular." for a
         lesion's border, "Multifocal." for a tumour's extent) is a finding, not
-        ``not_placed``; one it places only by default ("Mild.") stays not placed."""
-        if not self.place_bare_values:
-            return list(statements)
-        return [replace(s, kind="finding") if s.kind == "not_placed" and self._has_rule_for(s.text) else s
-                for s in statements]
+        ``not_placed``; one it places only by default ("Mild.") stays not placed. With
+        :attr:`conclusions`, an interpretation of two words or more ("Likely infectious bronchiolitis.")
+        or, after a finding, a count of what it named ("3 enhancing, likely active.") is a finding; a sentence the lexicon's ``dictation.summary`` pattern matches ("No acute
+        intracranial abnormality.") is a ``summary``: a finding that is also an impression line."""
+        summary = self._summary_re()
+        out: list[Statement] = []
+        for s in statements:
+            after_finding = bool(out) and out[-1].kind == "finding"
+            if s.kind == "not_placed" and (
+                    (self.place_bare_values and self._has_rule_for(s.text))
+                    or (self.conclusions and CONCLUSION_RE.match(s.text) and len(s.text.split()) >= 2)
+                    or (self.conclusions and after_finding and ELLIPSIS_RE.match(s.text))):
+                s = replace(s, kind="finding")
+            if s.kind == "finding" and summary is not None and summary.match(s.text):
+                s = replace(s, kind="summary")
+            out.append(s)
+        return out
 
     def _has_rule_for(self, text: str) -> bool:
         explain = getattr(self.sorter, "explain", None)
@@ -219,17 +266,36 @@ class KitDrafter(DictationDraftBase):
 
     def rows(self, statements, template):
         """Finding statements -> rows; a statement whose tail only qualifies its head ("R hilar mass
-        ~4 cm, suspicious for malignancy") goes whole to the head's region."""
-        findings = [s.text for s in statements if s.kind == "finding"]
+        ~4 cm, suspicious for malignancy"; with :attr:`conclusions` also an interpretation: "calvarial
+        lesion, lytic, possible metastasis versus hemangioma") goes whole to the head's region."""
+        findings = [s.text for s in statements if s.kind in ("finding", "summary")]
         sorter = self.region_sorter(template)
         names = set(template.region_names)
+        catch_all = getattr(sorter, "catch_all", None) or "others"
         out: list[Row] = []
         for text in findings:
+            before = out[-1].region if out else None
+            if (self.conclusions and before and before != catch_all and not self.extractor.names_anatomy(text)
+                    and self._follows(text, before, sorter, names - {catch_all})):
+                out.append(Row(before, text, text))  # "C/w subacute hematoma." interprets the finding before it
+                continue
+            lead, comma, last = text.rstrip(".").rpartition(", ")
+            first, with_, clause = lead.partition(" with ") if comma and "," not in lead else ("", "", "")
+            last_regions = set(sorter.classify(clause)) & names - {catch_all} if with_ else set()
+            first_regions = set(sorter.classify(first)) & names - {catch_all} if with_ else set()
+            if (self.conclusions and CONCLUSION_RE.match(last) and len(last_regions) == 1 and len(first_regions) == 1
+                    and first_regions != last_regions):
+                # "Large R PTX with mediastinal shift to the L, possible tension": the hedge is the "with"
+                # clause's (another region's), not the first finding's; it follows that clause as its own statement
+                conclusion = f"{last[:1].upper()}{last[1:]}."
+                out.extend(super().rows([f"{lead}."], template))
+                out.append(Row(next(iter(last_regions)), conclusion, conclusion))
+                continue
             head, _, tail = text.partition(", ")
             parts = tail.split(", ") if tail else []
-            if parts and all(len(p.split()) <= _SHORT and self.extractor.is_qualifier(p) for p in parts):
+            if parts and all(len(p.split()) <= _SHORT and (self.extractor.is_qualifier(p) or (
+                    self.conclusions and CONCLUSION_RE.match(p))) for p in parts):
                 regs = set(sorter.classify(head)) & names
-                catch_all = getattr(sorter, "catch_all", None) or "others"
                 # a head the sorter only gives the catch-all ("Filling defect") takes the region its
                 # tail names ("..., consistent with venous sinus thrombosis"): see the whole sentence
                 if len(regs) == 1 and (regs != {catch_all} or not set(sorter.classify(text)) & names - regs):
@@ -238,16 +304,31 @@ class KitDrafter(DictationDraftBase):
             out.extend(super().rows([text], template))
         return out
 
+    def _follows(self, text: str, before: str, sorter, regions: set[str]) -> bool:
+        """Whether ``text`` is about the finding before it (in region ``before``): an interpretation
+        ("Likely infectious.") or a count of it that names nothing of its own ("3 enhancing.",
+        "Some of which are calcified.") that the sorter gives no region; a short interpretation
+        ("C/w subacute hematoma.") also when the sorter's region is not the one before (its finding
+        word alone would place it elsewhere); never a hedged finding ("Probable mild edema.")."""
+        own = set(sorter.classify(text)) & regions
+        if not own:
+            return bool(CONCLUSION_RE.match(text)) or (bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text)
+                                                        and not self.extractor.mentions(text))
+        return bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
+
     # -- concluding ------------------------------------------------------------------
     def conclude(
         self, statements: Sequence[Statement], findings: list[Finding], defaults: list[str], template: Template
     ) -> tuple[list[str], list[Flag]]:
-        """The abnormal findings in region order (hedges kept), capped, then the recommendations;
-        the coverage flags."""
-        items = impression_from_findings(findings, template, hedge_re=self.hedge_re)
+        """The abnormal findings in region order (hedges kept; with :attr:`conclusions`, the dictated
+        interpretations too), capped, then the summary lines ("No acute intracranial abnormality."),
+        then the recommendations; the coverage flags."""
+        include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text))) if self.conclusions else None
+        items = impression_from_findings(findings, template, hedge_re=self.hedge_re, include=include)
         recs = [s.text for s in statements if s.kind == "recommendation"]
-        impression, truncated = cap_impression(items, template)
-        impression = impression + recs
+        summaries = [s.text for s in statements if s.kind == "summary"]
+        impression, truncated = cap_impression(items, template) if items or not summaries else ([], 0)
+        impression = impression + [t for t in summaries if t.lower() not in {i.lower() for i in impression}] + recs
         dictated = any(s.kind == "finding" for s in statements) or bool(statements)
         return impression, coverage_flags(template, dictated=dictated, defaults=defaults, truncated=truncated)
 

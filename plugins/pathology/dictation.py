@@ -6,17 +6,21 @@
 What it does, in order:
 
 1. Clean the text (NFC, no control characters), drop bullet/list markers.
-2. Split into statements on newlines, semicolons outside parentheses and
+2. Split into statements on newlines, semicolons outside parentheses (not inside a
+   statement that opens with a synoptic label: "Margins: sup 2mm; ant 4mm") and
    sentence periods (not decimals, not "vs."). Commas do NOT split: a comma
    list usually belongs to one element ("LN 1/3 pos, macromet, no ENE"); the
    region sorter splits a statement that covers several elements.
 3. Expand shorthand with the lexicon's ``abbreviations``
    (``data/lexicon/breast-resection.yaml``, on the kit's base shorthand) and
    these context rules: L/R/Lt/Rt only as laterality before a word, not after
-   a number; "G2" is a grade; "1/3" next to lymph-node words is "1 of 3" ("0
+   a number; "G2" is a grade; "LVI+", "+ ENE" are "present", "PNI-" "negative"; "1/3" next to lymph-node words is "1 of 3" ("0
    of 3 sentinel lymph nodes" plural); "LN" before "biopsy"/"dissection" is
    singular; "post" before ")" or "margin" is posterior; "?" before a word is
-   "possible". A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
+   "possible"; Nottingham component scores without a total get their sum
+   ("2+3+2" -> "2+3+2=7", "tubules 3, nuclei 2, mitoses 1" -> "..., score 6"); "Breast, L, excision" is "Left breast, excision";
+   a node procedure with its count ("ALND 3/15") is the procedure and a
+   lymph node statement ("3 of 15 axillary lymph nodes"). A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
    statement of its own.
 4. Normalise numbers and units ("4mm" -> "4 mm"), capitalise (except pTNM
    categories, which keep their lower-case prefix), end with a period.
@@ -36,12 +40,29 @@ from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
-_SPLIT = re.compile(r"\n+|;(?![^()]*\))|(?<=[a-z%)\]])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z])", re.I)
+#: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" is two).
+_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z])"
+                       r"|(?<=[a-z%)\]])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
+#: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
+_SEMI = re.compile(r";(?![^()]*\))")
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
 _LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
 _GRADE = re.compile(r"\bG([1-3])\b")
 _UNIT = re.compile(r"(\d)(mm|cm)\b", re.I)
-_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|LNs?|SLNs?)\b", re.I)
+_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|LNs?|SLNs?|SLNBs?|ALND)\b", re.I)
+#: A node procedure followed by its count ("SLNB 0/2", "ALND: 3/15 pos"): the procedure, then the count as a
+#: lymph node statement ("3 of 15 axillary lymph nodes positive").
+_PROC_COUNT = re.compile(r"^(?P<head>.*?\b(?P<proc>SLNB|SLN\s?bx|sentinel (?:lymph )?node biopsy|ALND|"
+                         r"axillary (?:lymph node )?dissection))\s*[:,-]?\s*(?P<n>\d{1,3})\s*(?:/|of)\s*(?P<of>\d{1,3})\b"
+                         r"(?P<noun>\s*(?:SLNs?|sentinel|LNs?|lymph|nodes?)\b)?(?P<rest>.*)$", re.I)
+#: Named Nottingham components without their total ("tubules 3, nuclei 2, mitoses 1"): the score is their sum.
+_NAMED_COMPONENTS = re.compile(r"\btubul\w*(?: formation)?\s*[:=]?\s*([1-3])\b[^.;]{0,40}?\b(?:nucle\w*|pleo\w*)"
+                               r"(?: pleomorphism)?\s*[:=]?\s*([1-3])\b[^.;]{0,40}?\bmito\w*(?: (?:count|rate|score))?"
+                               r"\s*[:=]?\s*([1-3])\b(?![^.]*\b(?:score|total|sum)\b)(?!\s*(?:=|/\s*9))", re.I)
+#: "Breast, L, excision" (the specimen header order): the side before the organ ("Left breast, excision").
+_ORGAN_SIDE = re.compile(r"\bbreast\s*(?:,\s*|\(\s*)(left|right|lt|rt|l|r)\b\.?\s*\)?\s*(?:,\s*)?", re.I)
+#: Nottingham component scores without their total ("G2 (2+3+2)"): the total is their sum.
+_COMPONENTS = re.compile(r"(?<![\d+])([1-3])\s*\+\s*([1-3])\s*\+\s*([1-3])(?!\s*[+=\d])(?!\s*(?:/|of)\s*9)")
 _COUNT = re.compile(r"\b(\d{1,3})\s*/\s*(\d{1,3})\b")
 _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
@@ -53,9 +74,15 @@ _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla
                          re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
 _HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
+#: A clause that opens another element's label ("LN 0/3"; not "DCIS 1 mm from ...", which a margin statement holds).
+_NODE_HEAD = re.compile(r"\b(?:SLNs?|LNs?|lymph nodes?|sentinel nodes?|nodes?)\b(?!\s*(?:biopsy|bx|dissection))", re.I)
+_LABEL_START = re.compile(r"^\s*(?:" + "|".join(p for r, p in rules("labels") if r != "others") + r")\b", re.I)
 #: A receptor status written as a sign ("ER+/PR-", "HER2 -"): written out, as a report states it.
 _RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/.)]|$)"
                             r"(\s?/\s?(?=(?:ER|PR|PgR|HR|HER-?2)\b)|\s+(?=(?:ER|PR|PgR|HR|HER-?2)\b))?", re.I)
+#: An invasion or extension dictated as a sign ("LVI+", "+ ENE", "PNI-"): written out.
+_FEATURE_SIGN = re.compile(r"(?:(?<![\w+])\+\s?(?P<pre>ENE|ECE|LVI|LVSI|PNI)\b|\b(?P<word>ENE|ECE|LVI|LVSI|PNI)\s?(?P<sign>[+-])"
+                           r"(?=[\s,;.)]|$))", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -81,11 +108,16 @@ def expand_shorthand(statement: str) -> str:
     """Expand shorthand in one statement (see the module docstring)."""
     text = _RECEPTOR_SIGN.sub(lambda m: f"{m.group(1)} {'positive' if m.group(2) == '+' else 'negative'}"
                               + (", " if m.group(3) else ""), statement)
+    text = _FEATURE_SIGN.sub(lambda m: f"{m.group('pre')} present" if m.group("pre") else
+                             f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _UNIT.sub(r"\1 \2", text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)
     text = _GRADE.sub(r"grade \1", text)
+    text = _NAMED_COMPONENTS.sub(lambda m: f"{m.group(0)}, score {sum(int(m.group(i)) for i in (1, 2, 3))}", text)
+    text = _COMPONENTS.sub(lambda m: f"{m.group(1)}+{m.group(2)}+{m.group(3)}="
+                           f"{sum(int(m.group(i)) for i in (1, 2, 3))}", text)
     text = _LN.sub(lambda m: "lymph node" if m.group(1) else "lymph nodes", text)
     text = _TOKEN.sub(lambda m: _expand_token(m, text), text)
     text = re.sub(r"\bcarcinoma,? no special type\b", "carcinoma, no special type", text)
@@ -106,14 +138,47 @@ def _unlabelled_heads(chunk: str) -> list[str]:
     """"L breast mastectomy: ILC 4.1 cm" -> the specimen and what it shows, as two statements; a
     synoptic label ("Margins: neg") stays the head of its statement."""
     m = _HEAD.match(chunk)
-    if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2:
-        return [chunk]
+    if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)):
+        return [chunk]  # "Left SLN x3: all neg" is one node statement
     return [m.group(1), m.group(2)]
+
+
+def _node_counts(chunk: str) -> list[str]:
+    """"ALND 3/15" -> the procedure and its count as two statements ("ALND", "3/15 axillary LNs")."""
+    m = _PROC_COUNT.match(chunk)
+    if not m:
+        return [chunk]
+    sentinel = not re.match(r"alnd|axillary", m.group("proc"), re.I)
+    nodes = m.group("noun") or (" sentinel lymph nodes" if sentinel else " axillary lymph nodes")
+    return [m.group("head"), f"{m.group('n')}/{m.group('of')}{nodes}{m.group('rest')}"]
+
+
+def _pieces(text: str) -> list[str]:
+    """Statements cut at newlines, sentence periods and semicolons; the clauses after a semicolon stay with
+    a statement that opens with a synoptic label ("Margins: sup 2 mm; ant 4 mm") unless one opens a label."""
+    out: list[str] = []
+    for sentence in _SENTENCE.split(text):
+        for i, part in enumerate(_SEMI.split(sentence or "")):
+            if i and out and _labelled(out[-1]) and not _LABEL_START.match(expand_shorthand(part)):
+                out[-1] = f"{out[-1]};{part}"
+            else:
+                out.append(part)
+    return out
+
+
+def _labelled(statement: str) -> bool:
+    head = _HEAD.match(_BULLET.sub("", statement).strip())
+    return bool(head and _LABEL.match(head.group(1)))
 
 
 def parse_dictation(notes: str) -> list[str]:
     """Full sentences from ``notes`` (empty list for empty notes)."""
-    chunks = [c for piece in _SPLIT.split(clean_text(notes or ""))
-              for c in _unlabelled_heads(_BULLET.sub("", piece or "").strip())]
+    text = _ORGAN_SIDE.sub(lambda m: f"{_SIDE.get(m.group(1).lower(), m.group(1).lower())} breast, ",
+                           clean_text(notes or ""))
+    text = re.sub(r"(^|[.:;\n]\s*)(left|right) breast", lambda m: m.group(1) + m.group(2).capitalize() + " breast",
+                  text)
+    chunks = [c for piece in _pieces(text)
+              for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
+              for c in _node_counts(h)]
     sentences = (_sentence(expand_shorthand(c)) for c in chunks if c)
     return [s for s in sentences if s and re.search(r"[A-Za-z0-9]", s)]

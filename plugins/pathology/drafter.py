@@ -17,7 +17,9 @@
    ``is_default=True``: no element is ever presumed normal.
 6. The impression (final diagnosis lines) lists the dictated statements of the lexicon's
    ``impression_regions`` (histologic type, grade, size, margins, lymph nodes, stage), at most
-   ``impression.max_items``; with no histologic type dictated it is the template's "no diagnosis
+   ``impression.max_items``; with no histologic type dictated it opens with the dictated in situ
+   carcinoma ("DCIS, high nuclear grade, 18 mm.") or the absence of residual carcinoma, or, without
+   one (and without a complete response), is the template's "no diagnosis
    was dictated" line.
 
 :class:`PathologyModelDrafter` is the core model drafter with the pathology instruction added to
@@ -53,6 +55,9 @@ _DESCRIPTIVE = frozenset({"procedure", "site", "laterality"})
 #: Elements that describe the tumour itself: a side named there is the specimen's.
 _TUMOR_ELEMENTS = frozenset({"histologic_type", "grade", "size"})
 _BREAST_SIDE = re.compile(r"\b(left|right)\s+breast\b", re.I)
+_IN_SITU = re.compile(r"\b(?:" + str(LEXICON.data["sorter"]["in_situ"]) + r")\b", re.I)
+_NO_RESIDUAL = re.compile(r"\bno residual\b", re.I)
+_MARGIN = re.compile(r"\bmargins?\b", re.I)
 _NODE_POSITIVE = re.compile(r"(?<![\d.])[1-9]\d*\s*(?:of|/)\s*\d+|\bpositive\b|\bmetasta", re.I)
 
 _MESSAGES = CoverageMessages(
@@ -149,9 +154,15 @@ class SynopticDictationDrafter(KitDrafter):
     def impression(self, findings: list[Finding], template: Template) -> list[str]:
         """Final-diagnosis lines: the dictated statements of the diagnostic elements, in order."""
         dictated = [f for f in findings if not f.is_default]
-        if "histologic_type" in template.region_names and not any(f.region == "histologic_type" for f in dictated):
-            return [template.impression.normal]
         items: list[str] = []
+        if "histologic_type" in template.region_names and not any(f.region == "histologic_type" for f in dictated):
+            # no invasive type: an in situ carcinoma dictated elsewhere ("DCIS, high grade, 18 mm") is the diagnosis
+            items = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes") and (
+                (_IN_SITU.search(f.text) and not f.negated and not _MARGIN.search(f.text))
+                or _NO_RESIDUAL.search(f.text))][:1]
+            response = LEXICON.dictation.get("impression_also")
+            if not items and not (response and any(re.search(str(response), f.text, re.I) for f in dictated)):
+                return [template.impression.normal]
         for region in [r for r in IMPRESSION_REGIONS if r in template.region_names] or template.region_names:
             for f in dictated:
                 if f.region != region:
@@ -163,6 +174,10 @@ class SynopticDictationDrafter(KitDrafter):
                     item = f"{template.impression.uncertain_prefix} {item[:1].lower()}{item[1:]}"
                 if item not in items:
                     items.append(item)
+        response = LEXICON.dictation.get("impression_also")  # "Pathologic complete response." is a diagnosis line
+        if response:
+            items += [f.text.strip() for f in dictated if f.region not in IMPRESSION_REGIONS
+                      and re.search(str(response), f.text, re.I) and f.text.strip() not in items]
         return items[: template.impression.max_items] or [template.impression.normal]
 
 
