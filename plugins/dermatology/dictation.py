@@ -57,13 +57,16 @@ _SECTION = re.compile(
 _ON_DERMOSCOPY = re.compile(r"(?:^|(?<=[;.,]))\s*(?:on|at|by|with|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*[:,]?\s*",
                             re.I)
 _CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
-_SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_])|(?<=\d)\.\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_]|\?)|(?<=\d)\.\s+(?=[A-Z?])")
 _DIAGNOSIS = word_re(*WORDS["diagnosis"])
+#: a body site or a size in a sentence that names a diagnosis ("actinic keratoses scalp vertex")
+_NAMED_LESION_SITE = word_re(*[w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)")], *WORDS["size"][:1])
 _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
 _COLOUR_WORD = r"(?:light|dark|mid)?[ -]?(?:brown|tan|black|blue(?:-gr[ae]y)?|gr[ae]y|white|red|pink|brn|blk)"
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!\d)(?<!\d )\bMM\b"), "melanoma"),
+    (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
     (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
@@ -89,6 +92,33 @@ _COORDINATED = re.compile(rf"\b({_PRED})\s*,\s*(?=(?:{_PRED}\s*,\s*)*{_PRED}\s+{
 #: A spaced dash between words closes a statement and its section ("reticular pattern - benign");
 #: "3 - 4 mm" stays.
 _DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
+
+
+#: "..., arborising vessels + ulceration on dermoscopy.": only the part after the last comma or "with"
+#: describes the dermoscopic appearance; it becomes a "Dermoscopy:" section of its own.
+_TRAILING_DERMOSCOPY = re.compile(
+    r"(?:\s*,\s*|\s+(?:with|w/)\s+)(?P<d>[^.,;:]+?)\s+(?:on|at|by|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*(?=[.;]|$)",
+    re.I)
+#: "Fitz II", "skin type IV", "phototype 3": the patient's skin type is a statement of its own.
+_SKIN_TYPE = re.compile(r"\b(?:fitz(?:patrick)?|(?:fitzpatrick\s+)?skin\s*type|photo\s*type)\s*(?:skin\s+)?(?:type\s*)?"
+                        r"(?P<t>VI|IV|V|I{1,3}|[1-6])\b\s*[,;.]?", re.I)
+#: "acral MM not excluded", "SCC not ruled out": the hedge the report writes is "cannot exclude ..."
+_NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>[^.;,:?]+?)\s+"
+                           r"(?:is\s+|are\s+)?(?:not\s+(?:be\s+)?(?:excluded|ruled\s+out)|cannot\s+be\s+(?:excluded|ruled\s+out))"
+                           r"(?=\s*(?:[-.;,]|$))", re.I)
+
+
+def _lower_first(text: str) -> str:
+    """"Acral MM" -> "acral MM"; an acronym ("SCC") keeps its capitals."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _line_rewrite(line: str) -> str:
+    """Rewrites of a whole line before its sections are read (see the module docstring)."""
+    line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
+    line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
+    line = _NOT_EXCLUDED.sub(lambda m: f" cannot exclude {_lower_first(m.group('what').strip())}", line)
+    return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}", line)
 
 
 def _rewrite(text: str) -> str:
@@ -152,12 +182,18 @@ def parse_dictation(text: str | None) -> list[Statement]:
         return []
     out: list[Statement] = []
     for line in clean_text(text).split("\n"):
-        for header, chunk in _sections(_DASH.sub(". ", line)):
+        for header, chunk in _sections(_DASH.sub(". ", _line_rewrite(line))):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")
                 out.append(Statement(f"Plan: {plan}.", "impression"))
                 continue
             for sentence in kit_parse(_rewrite(chunk), lexicon=LEXICON):
                 for part in _interpretation_split(sentence):
-                    out.append(Statement(part, _section_of(part, header)))
+                    section = _section_of(part, header)
+                    if section == "impression" and header is None and _NAMED_LESION_SITE.search(part) \
+                            and not _PLAN.search(part):
+                        # "multiple AKs scalp vertex": the lesions are named by their diagnosis, and where they
+                        # are is a finding too
+                        out.append(Statement(part, None))
+                    out.append(Statement(part, section))
     return out
