@@ -141,6 +141,12 @@ def _names_something(text: str) -> bool:
     return bool(any(s.scan(text) for s in sorters) or mentions_finding(text, extra_terms=lexicon.NLP_TERMS))
 
 
+def _names_finding(text: str) -> bool:
+    """Whether a statement names a lesion or an anatomy of the fundus or OCTA sorters (not only a plan)."""
+    return any(tag != "others" and not tag.startswith("weak:") for s in (lexicon.sorter_for("fundus"), lexicon.sorter_for("octa"))
+               for tag, _ in s.scan(text))
+
+
 def _is_bare(text: str) -> bool:
     return 0 < len(text.split()) <= 4 and not _NEG_ANY.search(text)
 
@@ -179,7 +185,8 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
         own = eyes[k] if eyes else frozenset()
         other_eye = bool(out and own and out_eyes[-1] and own != out_eyes[-1])
         before = len(out)
-        if other_eye and _describes_previous(part) and own < out_eyes[-1]:
+        if other_eye and _describes_previous(part) and (own < out_eyes[-1] or (
+                _VALUE_ONLY.fullmatch(part.strip()) and _VALUE_ONLY.search(out[-1]))):
             # "FAZ enlarged OU, 0.38 mm2 OD, 0.36 OS": a value of one of the statement's eyes stays with
             # it, each part saying its eye
             head = out[-1] if lexicon.eyes_of(out[-1]) else f"{out[-1]} {_eye_phrase(out_eyes[-1])}"
@@ -191,6 +198,10 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
         else:  # joined to the last statement, or a list folded into one
             out_eyes[len(out) - 1:] = [frozenset().union(own, *out_eyes[len(out) - 1:])]
     return out, out_eyes
+
+
+#: a measure alone ("0.4 mm2"), or a statement that ends with one
+_VALUE_ONLY = re.compile(r"~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)(?:\s+(?:OD|OS|RE|LE))?\s*$")
 
 
 def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
@@ -394,7 +405,21 @@ _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+
 #: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
 _VALUE_PER_EYE = re.compile(
     r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
-    r"\s*(?:,|;|and|&)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+    r"\s*(?:,|;|/|and|&)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+#: "FAZ enlarged OD 0.5 mm2 OS 0.4 mm2", "0.3mm2 OD / 0.28mm2 OS": a value with its unit per eye -> "0.5 mm2 OD, 0.4 mm2 OS"
+_EYE_THEN_VALUE = re.compile(
+    r"\b(?P<e1>OD|OS|RE|LE)\s+(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)\s*(?:,|;|/|and|&)?\s*"
+    r"(?P<e2>OD|OS|RE|LE)\s+(?P<v2>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)(?![\w.])")
+_VALUE_UNIT_PER_EYE = re.compile(
+    r"(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?))\s*(?P<e1>OD|OS|RE|LE)\s*(?:,|;|/|and|&)\s*"
+    r"(?P<v2>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?))\s*(?P<e2>OD|OS|RE|LE)\b")
+#: "rescreen 6/12", "review 3/52": a time in months or weeks (a "6/12" alone is a visual acuity)
+_FOLLOW_UP_TIME = re.compile(r"\b(?P<w>review|r/v|rescreen|recall|f/u|fu|follow[- ]?up|see|photos?|repeat|rv)\s+(?:in\s+)?"
+                             r"(?P<n>\d{1,2})/(?P<u>12|52)\b", re.I)
+#: a bare "dropout" is capillary dropout (the word a report uses)
+_BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b", re.I)
+#: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
+_PLAN = re.compile("|".join(lexicon.EYE.concept("eye_recommendation").patterns), re.I)
 #: "R eye clear": the eye said as a side and "eye" is an eye token like "OD"
 _SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])", re.I)
 
@@ -426,6 +451,14 @@ def parse_dictation(text: str | None) -> list[str]:
             for clause in _STRONG_SPLIT.split(segment):
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
+                clause = _EYE_THEN_VALUE.sub(lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}",
+                                             clause)
+                clause = _VALUE_UNIT_PER_EYE.sub(
+                    lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}", clause)
+                clause = re.sub(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])", " and ", clause)  # "MAs + HE"; not "+ve"
+                clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
+                clause = _FOLLOW_UP_TIME.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
+                                             f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
                 for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
@@ -442,7 +475,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 for stmt, own in zip(statements, stmt_eyes):
                     # the parts after one that names an eye are about that eye ("OS BRVO, flame hemes, CME"),
                     # not those before it ("media clear, C/D 0.4 OU")
-                    done = _finish(stmt, own or before or carried)
+                    done = _finish(stmt, own if _PLAN.search(stmt) and not _names_finding(stmt) else own or before or carried)
                     before = own or before
                     if done:
                         out.append(done)
