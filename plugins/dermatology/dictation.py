@@ -60,13 +60,21 @@ _CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICT
 _SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_]|\?)|(?<=\d)\.\s+(?=[A-Z?])")
 _DIAGNOSIS = word_re(*WORDS["diagnosis"])
 #: a body site or a size in a sentence that names a diagnosis ("actinic keratoses scalp vertex")
-_NAMED_LESION_SITE = word_re(*[w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)")], *WORDS["size"][:1])
+_NAMED_LESION_SITE = word_re(*[w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)", "acral")],
+                             *WORDS["size"][:1])
+_HEDGED = re.compile(r"\b(?:possible|possibly|probable|probably|likely|suspect\w*|suspicious|query|versus|vs|"
+                     r"cannot exclude|differential|consider|\?)", re.I)
+#: "Nodular BCC suspected: pearly papule ...", "Impression nodular melanoma": the diagnosis said as a label
+_DIAGNOSIS_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<dx>[^.;:]{3,60}?\s(?:suspected|likely|probable|query|favou?red))\s*:\s*",
+                              re.I)
+_IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|clinical diagnosis)\s+(?=[\w?])", re.I)
 _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
 _COLOUR_WORD = r"(?:light|dark|mid)?[ -]?(?:brown|tan|black|blue(?:-gr[ae]y)?|gr[ae]y|white|red|pink|brn|blk)"
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!\d)(?<!\d )\bMM\b"), "melanoma"),
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
+    (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
     (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
@@ -117,6 +125,8 @@ def _line_rewrite(line: str) -> str:
     """Rewrites of a whole line before its sections are read (see the module docstring)."""
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
+    line = _IMPRESSION_WORD.sub("Impression: ", line)
+    line = _DIAGNOSIS_LABEL.sub(lambda m: f"{m.group('dx')}. " if _DIAGNOSIS.search(m.group("dx")) else m.group(0), line)
     line = _NOT_EXCLUDED.sub(lambda m: f" cannot exclude {_lower_first(m.group('what').strip())}", line)
     return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}", line)
 
@@ -191,7 +201,7 @@ def parse_dictation(text: str | None) -> list[Statement]:
                 for part in _interpretation_split(sentence):
                     section = _section_of(part, header)
                     if section == "impression" and header is None and _NAMED_LESION_SITE.search(part) \
-                            and not _PLAN.search(part):
+                            and not _PLAN.search(part) and not _HEDGED.search(part):
                         # "multiple AKs scalp vertex": the lesions are named by their diagnosis, and where they
                         # are is a finding too
                         out.append(Statement(part, None))

@@ -185,6 +185,12 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
         own = eyes[k] if eyes else frozenset()
         other_eye = bool(out and own and out_eyes[-1] and own != out_eyes[-1])
         before = len(out)
+        subject = _SUBJECT_RE.match(out[-1]) if out else None
+        if other_eye and subject and _PRED_RE.match(part) and not _SUBJECT_RE.match(part):
+            # "FAZ enlarged OD (0.42 mm2), normal OS (0.28 mm2)": the other eye's predicate keeps the subject
+            _merge_one(out, f"{subject.group('subj')} {part}", True)
+            out_eyes.append(own)
+            continue
         if other_eye and _describes_previous(part) and (own < out_eyes[-1] or (
                 _VALUE_ONLY.fullmatch(part.strip()) and _VALUE_ONLY.search(out[-1]))):
             # "FAZ enlarged OU, 0.38 mm2 OD, 0.36 OS": a value of one of the statement's eyes stays with
@@ -368,6 +374,8 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
         text = stmt
     text = text.rstrip(" .!,;:")
     if eyes and text.lower() in _WHOLE_EYE:  # "OS nl" -> "The left eye is normal"
+        if text.lower() in ("nil", "no abnormality detected"):  # "OS nil"
+            return f"No abnormality detected {_eye_phrase(eyes, True)}."
         return f"{'Both eyes are' if len(eyes) == 2 else f'The {next(iter(eyes))} eye is'} {text.lower()}."
     if eyes and not lexicon.eyes_of(text):
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
@@ -379,6 +387,11 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     return text + "."
 
 
+#: "Macula OS: ...": a region label with an eye header is the eye header, then the label
+_REGION_EYE_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<region>macula|maculae|optic\s+discs?|discs?|vessels|periphery|"
+                                r"fundus)\s+(?P<eye>OD|OS|OU|RE|LE)\s*:\s*", re.I)
+#: "refer HES": the Hospital Eye Service, not hard exudates
+_HES = re.compile(r"\b(refer(?:red|ral)?(?:\s+to)?|to|via|under|in|by)\s+(?:the\s+)?HES\b", re.I)
 _EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>|<)\s*(OD|OS|RE|LE)\b", re.I)
 _EYE_WORD = {"od": "right eye", "re": "right eye", "os": "left eye", "le": "left eye"}
 
@@ -444,6 +457,8 @@ def parse_dictation(text: str | None) -> list[str]:
     out: list[str] = []
     for line in clean_text(text).split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", line)))
+        line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
+        line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
         for segment, seg_eyes in _segments(line):
             # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
             # that name no eye, until another eye is named (as an "OD:" header does)
