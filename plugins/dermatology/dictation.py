@@ -67,7 +67,13 @@ _HEDGED = re.compile(r"\b(?:possible|possibly|probable|probably|likely|suspect\w
 #: "Nodular BCC suspected: pearly papule ...", "Impression nodular melanoma": the diagnosis said as a label
 _DIAGNOSIS_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<dx>[^.;:]{3,60}?\s(?:suspected|likely|probable|query|favou?red))\s*:\s*",
                               re.I)
-_IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|clinical diagnosis)\s+(?=[\w?])", re.I)
+_IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|clinical diagnosis|dx|ddx|imp)\s+(?=[\w?])", re.I)
+#: "size 5 mm" (a label without its colon)
+_SIZE_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))size\s+(?=\d)", re.I)
+#: "there is a 6mm macule", "there are irregular streaks": the report states the finding
+_THERE_IS = re.compile(r"\bthere\s+(?:is|are|was|were)\s+(?:an?\s+|some\s+)?", re.I)
+#: commas inside brackets list one thing's parts ("3 colours (light brown, dark brown, black)")
+_BRACKETED = re.compile(r"\(([^()]*,[^()]*)\)")
 _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
 _COLOUR_WORD = r"(?:light|dark|mid)?[ -]?(?:brown|tan|black|blue(?:-gr[ae]y)?|gr[ae]y|white|red|pink|brn|blk)"
@@ -112,7 +118,8 @@ _SKIN_TYPE = re.compile(r"\b(?:fitz(?:patrick)?|(?:fitzpatrick\s+)?skin\s*type|p
                         r"(?P<t>VI|IV|V|I{1,3}|[1-6])\b\s*[,;.]?", re.I)
 #: "acral MM not excluded", "SCC not ruled out": the hedge the report writes is "cannot exclude ..."
 _NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>[^.;,:?]+?)\s+"
-                           r"(?:is\s+|are\s+)?(?:not\s+(?:be\s+)?(?:excluded|ruled\s+out)|cannot\s+be\s+(?:excluded|ruled\s+out))"
+                           r"(?:is\s+|are\s+)?(?:not\s+(?:be\s+)?(?:excluded|ruled\s+out)|cannot\s+be\s+(?:excluded|ruled\s+out)"
+                           r"|(?:must|should|needs?\s+to|has\s+to)\s+be\s+(?:excluded|ruled\s+out))"
                            r"(?=\s*(?:[-.;,]|$))", re.I)
 
 
@@ -123,7 +130,11 @@ def _lower_first(text: str) -> str:
 
 def _line_rewrite(line: str) -> str:
     """Rewrites of a whole line before its sections are read (see the module docstring)."""
+    if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
+        line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
+    line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", line))
+    line = _BRACKETED.sub(lambda m: "(" + re.sub(r"\s*,\s*", " / ", m.group(1)) + ")", line)
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
     line = _IMPRESSION_WORD.sub("Impression: ", line)
     line = _DIAGNOSIS_LABEL.sub(lambda m: f"{m.group('dx')}. " if _DIAGNOSIS.search(m.group("dx")) else m.group(0), line)
@@ -142,15 +153,24 @@ def expand_shorthand(text: str) -> str:
     return kit_expand(_rewrite(text), lexicon=LEXICON)
 
 
+_FIELDS = frozenset({"morphology", "size", "color", "border", "surface", "distribution_site", "others"})
+
+
 def _sections(line: str) -> list[tuple[str | None, str]]:
     """``(section, text)`` chunks of one line: a label holds until the next label or the line's end."""
     out: list[tuple[str | None, str]] = []
     header, pos = None, 0
     marks = sorted([(m, _SECTION_REGION[m.group("label").lower()]) for m in _SECTION.finditer(line)]
+                   + [(m, "end-field") for m in re.finditer(r";\s*", line)]
                    + [(m, "dermoscopy") for m in _ON_DERMOSCOPY.finditer(line)]
                    + [(m, None) for m in _CLINICAL.finditer(line)] + [(m, None) for m in _SENTENCE_END.finditer(line)],
                    key=lambda x: x[0].start())
     for m, section in marks:
+        if section == "end-field":  # "site: R forearm; morph: papule": a semicolon ends a field's label
+            if header in _FIELDS:
+                out.append((header, line[pos:m.start()]))
+                header, pos = None, m.end()
+            continue
         out.append((header, line[pos:m.start()]))
         header, pos = section, m.end()
     out.append((header, line[pos:]))

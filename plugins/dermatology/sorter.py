@@ -179,7 +179,8 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
         return None
     strong = {t for t, _, _ in matches if not t.startswith("weak:")}
     last: str | None = None
-    loose: list[str] = []
+    loose: list[tuple[int, str]] = []  # (where, word) of words no rule claimed
+    first: dict[str, int] = {}  # where each region's first part starts
     for tag, start, end in matches:
         region = tag[5:] if tag.startswith("weak:") else tag
         if tag == "weak:morphology" and strong and region not in strong:
@@ -211,17 +212,22 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
         if mm2:
             pre = mm2.group(0) + pre
             rest = rest[: mm2.start()]
-        if region != "distribution_site" or not _site_words(gap):
-            loose += [w for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", rest) if w.lower() not in _GLUE]
+        side = _SIDE.search(rest) if region == "distribution_site" else None
+        rest = rest[: side.start()] if side else rest  # the side and what follows it are the body site
+        loose += [(pos, w) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", rest) if w.lower() not in _GLUE]
+        first.setdefault(region, start)
         out.setdefault(region, []).append((pre + chunk[start:end]).strip())
         pos = end
     tail = _site_words(chunk[pos:])
     if tail:
         out.setdefault("distribution_site", []).append(tail)
     if loose:
-        # words no rule knows ("monomorphic") describe the lesion: they stay with its noun, never dropped
+        # words no rule knows ("monomorphic") describe the lesion: they stay with its noun, never dropped,
+        # before it or after it as dictated ("monomorphic macules", "lentigo maligna")
         home = "morphology" if out.get("morphology") else next(iter(out))
-        out[home][0] = f"{' '.join(loose)} {out[home][0]}"
+        before = " ".join(w for at, w in loose if at <= first[home])
+        after = " ".join(w for at, w in loose if at > first[home])
+        out[home][0] = " ".join(x for x in (before, out[home][0], after) if x)
     return out
 
 

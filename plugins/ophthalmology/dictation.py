@@ -52,12 +52,13 @@ __all__ = ["parse_dictation"]
 
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
-_HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|oct-?a?|octa)\s*:\s*", re.I)
+_HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|fundi|oct-?a?|octa)\s*:\s*", re.I)
 #: "Fundus OU:", "OCTA OD -": the study word before an eye header says nothing
 _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
-    r"(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-]\s+",
+    r"(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
+    r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[:\u2013\u2014-]\s+",
     re.I,
 )
 _STRONG_SPLIT = re.compile(r";+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
@@ -111,6 +112,8 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
         token = m.group("eye")
         if token.upper() in _CASE_SENSITIVE_EYES and token != token.upper():
             continue
+        if token.lower() in ("r", "l", "rt", "lt") and token[0] != token[0].upper():
+            continue  # "r:"/"l:" in lower case are no eye headers
         if line[pos:m.start()].strip():
             out.append((line[pos:m.start()], eyes))
         eyes = _eyes_of_token(token)
@@ -121,9 +124,10 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
 
 
 def _eyes_of_token(token: str) -> frozenset[str]:
-    low = _SPACES.sub(" ", token.lower())
+    low = re.sub(r"\s+fund(?:us|i)$", " eye", _SPACES.sub(" ", token.lower()))  # "Right fundus:" is the right eye's
+    low = {"rt eye": "r eye", "lt eye": "l eye"}.get(low, low)
     side = _EYE_TOKENS.get(low) or {"r eye": "right", "l eye": "left", "right eye": "right", "left eye": "left",
-                                     "both eyes": "both"}.get(low)
+                                     "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left"}.get(low)
     if side == "both":
         return frozenset({"right", "left"})
     return frozenset({side}) if side else frozenset()
@@ -321,8 +325,9 @@ def _subject_sentence(text: str) -> str | None:
     p = _PRED_RE.match(rest)
     if p is None:
         return None
-    words = re.split(r"\s*(?:,|\band\b|&|/)\s*|\s+(?=" + _PRED_WORD + r"\b)", p.group("body").strip(), flags=re.I)
-    words = [w for w in (w.strip() for w in words) if w]
+    body = re.sub(r"\bwithin\s+normal\s+limits\b", "within_normal_limits", p.group("body").strip(), flags=re.I)
+    words = re.split(r"\s*(?:,|\band\b|&|/)\s*|\s+(?=" + _PRED_WORD + r"\b)", body, flags=re.I)
+    words = [w.replace("within_normal_limits", "within normal limits") for w in (w.strip() for w in words) if w]
     for i in range(len(words) - 2, -1, -1):  # "mildly enlarged": an adverb stays with its predicate
         if re.fullmatch("(?:" + "|".join(_ADVERBS) + ")", words[i], re.I):
             words[i:i + 2] = [f"{words[i]} {words[i + 1]}"]
@@ -336,7 +341,8 @@ _BARE_PLACE = re.compile(
 _TRAILING_PLACE = re.compile(
     r"(?P<head>\b(?:reduced|decreased|increased|enlarged|non-perfusion|ha?emorrhages?|exudates|microaneurysms|drusen|"
     r"neovascularization|drop-?out|edema|density))\s+(?P<place>(?:(?:superior|inferior|nasal|temporal|central)\s+)?"
-    r"(?:SCP|DCP|macula|periphery|mid-?periphery|posterior pole|fovea|superficial capillary plexus|deep capillary plexus)\b)",
+    r"(?:SCP|DCP|macula|periphery|mid-?periphery|posterior pole|fovea|superficial capillary plexus|deep capillary plexus)\b)"
+    r"(?!\s+(?:and|&|density|vessel|vd)\b)",
     re.I,
 )
 
@@ -494,6 +500,10 @@ def parse_dictation(text: str | None) -> list[str]:
                     before = own or before
                     if done:
                         out.append(done)
+                if len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE and seg_eyes and not named:
+                    # "OS: normal." says all there is about that eye: the header's eye ends here
+                    seg_eyes = carried = frozenset()
+                    continue
                 if named:
                     whole_eye = len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE
                     carried = sentence_eyes if (sentence_eyes and _LEADING_EYE.match(clause)
