@@ -82,7 +82,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
-    (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
+    (re.compile(rf"(?<=\w)(?<!\bw)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
     (re.compile(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])"), " and "),  # "dotted + linear vessels"; not "ER+"
     (re.compile(r"\bseb\.?\s?k(?:s)?\b", re.I), "seborrhoeic keratosis"),

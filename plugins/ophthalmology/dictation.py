@@ -342,7 +342,7 @@ _TRAILING_PLACE = re.compile(
     r"(?P<head>\b(?:reduced|decreased|increased|enlarged|non-perfusion|ha?emorrhages?|exudates|microaneurysms|drusen|"
     r"neovascularization|drop-?out|edema|density))\s+(?P<place>(?:(?:superior|inferior|nasal|temporal|central)\s+)?"
     r"(?:SCP|DCP|macula|periphery|mid-?periphery|posterior pole|fovea|superficial capillary plexus|deep capillary plexus)\b)"
-    r"(?!\s+(?:and|&|density|vessel|vd)\b)",
+    r"(?!\s+(?:(?:and|&)\s+\w+\s+)?(?:density|vessel|vd)\b)",
     re.I,
 )
 
@@ -433,7 +433,8 @@ _VALUE_UNIT_PER_EYE = re.compile(
     r"(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?))\s*(?P<e1>OD|OS|RE|LE)\s*(?:,|;|/|and|&)\s*"
     r"(?P<v2>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?))\s*(?P<e2>OD|OS|RE|LE)\b")
 #: "rescreen 6/12", "review 3/52": a time in months or weeks (a "6/12" alone is a visual acuity)
-_FOLLOW_UP_TIME = re.compile(r"\b(?P<w>review|r/v|rescreen|recall|f/u|fu|follow[- ]?up|see|photos?|repeat|rv)\s+(?:in\s+)?"
+_FOLLOW_UP_TIME = re.compile(r"\b(?P<w>review|r/v|rescreen|recall|f/u|fu|follow[- ]?up|see|photos?|repeat|rv|check|recheck|"
+                             r"clinic|appointment|appt|visit|oct|fields?|injection)\s+(?:in\s+)?"
                              r"(?P<n>\d{1,2})/(?P<u>12|52)\b", re.I)
 #: a bare "dropout" is capillary dropout (the word a report uses)
 _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b", re.I)
@@ -465,6 +466,9 @@ def parse_dictation(text: str | None) -> list[str]:
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", line)))
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
+        line = re.sub(r"\b(esp|approx|incl|resp)\.(?=\s)", lambda m: {"esp": "especially", "approx": "approximately",
+                                                                      "incl": "including", "resp": "respectively"}[m.group(1).lower()],
+                      line, flags=re.I)
         for segment, seg_eyes in _segments(line):
             # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
             # that name no eye, until another eye is named (as an "OD:" header does)
@@ -496,7 +500,8 @@ def parse_dictation(text: str | None) -> list[str]:
                 for stmt, own in zip(statements, stmt_eyes):
                     # the parts after one that names an eye are about that eye ("OS BRVO, flame hemes, CME"),
                     # not those before it ("media clear, C/D 0.4 OU")
-                    done = _finish(stmt, own if _PLAN.search(stmt) and not _names_finding(stmt) else own or before or carried)
+                    plan = _PLAN.match(stmt) or (_PLAN.search(stmt) and not _names_finding(stmt))
+                    done = _finish(stmt, own if plan else own or before or carried)
                     before = own or before
                     if done:
                         out.append(done)
