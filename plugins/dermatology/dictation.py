@@ -71,7 +71,7 @@ _IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|cl
 #: "size 5 mm" (a label without its colon)
 _SIZE_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))size\s+(?=\d)", re.I)
 #: "there is a 6mm macule", "there are irregular streaks": the report states the finding
-_THERE_IS = re.compile(r"\bthere\s+(?:is|are|was|were)\s+(?:an?\s+|some\s+)?", re.I)
+_THERE_IS = re.compile(r"\bthere(?:\s+(?:is|are|was|were)|['\u2019]s)\s+(?:an?\s+|some\s+)?", re.I)
 #: commas inside brackets list one thing's parts ("3 colours (light brown, dark brown, black)")
 _BRACKETED = re.compile(r"\(([^()]*,[^()]*)\)")
 _PLAN = word_re(*WORDS["plan"])

@@ -221,13 +221,18 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
     tail = _site_words(chunk[pos:])
     if tail:
         out.setdefault("distribution_site", []).append(tail)
+    else:  # words after the last part ("8 mm post piercing") are kept too
+        loose += [(pos, w) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", chunk[pos:]) if w.lower() not in _GLUE]
     if loose:
         # words no rule knows ("monomorphic") describe the lesion: they stay with its noun, never dropped,
         # before it or after it as dictated ("monomorphic macules", "lentigo maligna")
         home = "morphology" if out.get("morphology") else next(iter(out))
         before = " ".join(w for at, w in loose if at <= first[home])
         after = " ".join(w for at, w in loose if at > first[home])
-        out[home][0] = " ".join(x for x in (before, out[home][0], after) if x)
+        if before:
+            out[home][0] = f"{before} {out[home][0]}"
+        if after:
+            out[home][-1] = f"{out[home][-1]} {after}"
     return out
 
 

@@ -393,18 +393,22 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     return text + "."
 
 
+#: "SCP, DCP normal": subjects listed before one predicate share it ("SCP and DCP normal")
+_SUBJ_WORDS = "|".join(re.escape(k) for k in sorted(_SUBJECTS, key=len, reverse=True))
+_SUBJECT_LIST = re.compile(rf"\b(?P<a>{_SUBJ_WORDS})\s*,\s*(?=(?:{_SUBJ_WORDS})\s+(?:(?:{'|'.join(_ADVERBS)})\s+)*{_PRED_WORD}\b)",
+                           re.I)
 #: "Macula OS: ...": a region label with an eye header is the eye header, then the label
 _REGION_EYE_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<region>macula|maculae|optic\s+discs?|discs?|vessels|periphery|"
                                 r"fundus)\s+(?P<eye>OD|OS|OU|RE|LE)\s*:\s*", re.I)
 #: "refer HES": the Hospital Eye Service, not hard exudates
 _HES = re.compile(r"\b(refer(?:red|ral)?(?:\s+to)?|to|via|under|in|by)\s+(?:the\s+)?HES\b", re.I)
-_EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>|<)\s*(OD|OS|RE|LE)\b", re.I)
+_EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>>?|<<?)\s*(OD|OS|RE|LE)\b", re.I)
 _EYE_WORD = {"od": "right eye", "re": "right eye", "os": "left eye", "le": "left eye"}
 
 
 def _compare_eyes(m: re.Match[str]) -> str:
     """"OD > OS" -> "right eye greater than left eye" (both eyes, and which is worse)."""
-    rel = "greater than" if m.group(2) == ">" else "less than"
+    rel = {">": "greater than", "<": "less than", ">>": "much greater than", "<<": "much less than"}[m.group(2)]
     return f"{_EYE_WORD[m.group(1).lower()]} {rel} {_EYE_WORD[m.group(3).lower()]}"
 
 
@@ -475,6 +479,7 @@ def parse_dictation(text: str | None) -> list[str]:
             carried = seg_eyes
             for clause in _STRONG_SPLIT.split(segment):
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
+                clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
                 clause = _EYE_THEN_VALUE.sub(lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}",
                                              clause)
