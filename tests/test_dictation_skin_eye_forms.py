@@ -109,3 +109,18 @@ def test_octa_values_per_eye_dropout_and_cnv_membrane(host):
     d = draft(host, "octa", "OS: choroidal neovascular membrane w/ feeder vessel, 1.1 mm2, active. Type 1 MNV.")
     assert "MNV" in region(d, "neovascularization")
     assert d.impression and "No abnormality" not in d.impression[0]
+
+
+def test_eye_named_before_a_dash_is_no_header_and_as_fellow_eye(host):
+    d = draft(host, "fundus", "OS: NVE sup arcade, VH. OD: old PRP, inactive. Active PDR OS - PRP today.")
+    active = next(i for i in d.impression if i.startswith("Active proliferative"))
+    assert "left eye" in active and "right eye" not in active  # never the previous header's eye
+    d = draft(host, "fundus", "OD - CDR 0.4, NRR healthy. OS - CDR 0.45, otherwise as OD.")
+    disc = region(d, "optic_disc")
+    assert "0.4 in the right eye" in disc and "0.45, otherwise similar to the fellow eye in the left eye" in disc
+
+
+def test_skin_side_in_brackets_and_duration(host):
+    d = draft(host, "skin_lesion", "(R) medial thigh: pink-tan papule 7mm. Itchy x 3/12.")
+    assert region(d, "distribution_site") == "Right medial thigh."
+    assert "3 months" in region(d, "others")

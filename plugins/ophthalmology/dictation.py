@@ -52,13 +52,19 @@ __all__ = ["parse_dictation"]
 
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
-_HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|fundi|oct-?a?|octa)\s*:\s*", re.I)
+_HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|fundi|oct-?a?|octa|"
+                     r"(?:dilated\s+)?fundoscopy|(?:dilated\s+)?fundus\s+exam\w*|dfe|examination|on\s+examination|o/e)\s*:\s*", re.I)
+#: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
+_AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L)\b(?!\s*:)")
 #: "Fundus OU:", "OCTA OD -": the study word before an eye header says nothing
 _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
-    r"(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
-    r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[:\u2013\u2014-]\s+",
+    r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
+    r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*:"
+    # a dash after the eye is a header only where a statement starts ("OD - CDR 0.4"), not in "PDR OS - PRP today"
+    r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|"
+    r"both\s+eyes|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
     re.I,
 )
 _STRONG_SPLIT = re.compile(r";+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
@@ -109,7 +115,7 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
     pos = 0
     eyes: frozenset[str] = frozenset()
     for m in _EYE_HEADER.finditer(line):
-        token = m.group("eye")
+        token = m.group("eye") or m.group("eye2")
         if token.upper() in _CASE_SENSITIVE_EYES and token != token.upper():
             continue
         if token.lower() in ("r", "l", "rt", "lt") and token[0] != token[0].upper():
@@ -470,6 +476,7 @@ def parse_dictation(text: str | None) -> list[str]:
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", line)))
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
+        line = _AS_FELLOW.sub("similar to the fellow eye", line)
         line = re.sub(r"\b(esp|approx|incl|resp)\.(?=\s)", lambda m: {"esp": "especially", "approx": "approximately",
                                                                       "incl": "including", "resp": "respectively"}[m.group(1).lower()],
                       line, flags=re.I)
