@@ -134,6 +134,8 @@ def _line_rewrite(line: str) -> str:
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", line))
+    # "ALM ? Urgent excision": a query after its words hedges them, and ends their sentence
+    line = re.sub(r"(?P<x>[^.;:?!]+?)\s+\?\s+(?=[A-Z])", lambda m: f"{m.group('x')}?. ", line)
     line = re.sub(r"\(\s*([RL])\s*\)", lambda m: "right" if m.group(1) == "R" else "left", line)  # "(R) medial thigh"
     line = _BRACKETED.sub(lambda m: "(" + re.sub(r"\s*,\s*", " / ", m.group(1)) + ")", line)
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
