@@ -446,6 +446,9 @@ _VALUE_UNIT_PER_EYE = re.compile(
 _FOLLOW_UP_TIME = re.compile(r"\b(?P<w>review|r/v|rescreen|recall|f/u|fu|follow[- ]?up|see|photos?|repeat|rv|check|recheck|"
                              r"clinic|appointment|appt|visit|oct|fields?|injection)\s+(?:in\s+)?"
                              r"(?P<n>\d{1,2})/(?P<u>12|52)\b", re.I)
+#: "6/12 review": the time before the word
+_TIME_FIRST = re.compile(r"\b(?P<n>\d{1,2})/(?P<u>12|52)\s+(?P<w>review|rescreen|recall|follow[- ]?up|f/u|check|oct|fields?|clinic|"
+                         r"appointment|injection)\b", re.I)
 #: a bare "dropout" is capillary dropout (the word a report uses)
 _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b", re.I)
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
@@ -494,6 +497,8 @@ def parse_dictation(text: str | None) -> list[str]:
                     lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}", clause)
                 clause = re.sub(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])", " and ", clause)  # "MAs + HE"; not "+ve"
                 clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
+                clause = _TIME_FIRST.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
+                                         f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 clause = _FOLLOW_UP_TIME.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
                                              f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
