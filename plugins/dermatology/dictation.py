@@ -134,6 +134,8 @@ def _line_rewrite(line: str) -> str:
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", line))
+    line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
+    line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
     # "ALM ? Urgent excision": a query after its words hedges them, and ends their sentence
     line = re.sub(r"(?P<x>[^.;:?!]+?)\s+\?\s+(?=[A-Z])", lambda m: f"{m.group('x')}?. ", line)
     line = re.sub(r"\(\s*([RL])\s*\)", lambda m: "right" if m.group(1) == "R" else "left", line)  # "(R) medial thigh"
@@ -156,6 +158,8 @@ def expand_shorthand(text: str) -> str:
     return kit_expand(_rewrite(text), lexicon=LEXICON)
 
 
+_LABEL_DASH = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(" + "|".join(sorted(map(re.escape, _SECTION_REGION), key=len, reverse=True))
+                         + r")\s+[-\u2013\u2014]+\s+", re.I)
 _FIELDS = frozenset({"morphology", "size", "color", "border", "surface", "distribution_site", "others"})
 
 

@@ -403,6 +403,16 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
 _SUBJ_WORDS = "|".join(re.escape(k) for k in sorted(_SUBJECTS, key=len, reverse=True))
 _SUBJECT_LIST = re.compile(rf"\b(?P<a>{_SUBJ_WORDS})\s*,\s*(?=(?:{_SUBJ_WORDS})\s+(?:(?:{'|'.join(_ADVERBS)})\s+)*{_PRED_WORD}\b)",
                            re.I)
+#: "normal disc, macula, vessels and periphery": one predicate before a list of subjects is each one's
+_PRED_BEFORE_LIST = re.compile(rf"\b(?P<pred>normal|healthy|unremarkable)\s+(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_WORDS}))*"
+                               rf"\s*,?\s*(?:and|&)\s+(?:{_SUBJ_WORDS}))\b", re.I)
+
+
+def _spread_predicate(m: re.Match[str]) -> str:
+    subjects = [s for s in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("list")) if s]
+    return ", ".join(f"{s} {m.group('pred')}" for s in subjects)
+
+
 #: "Macula OS: ...": a region label with an eye header is the eye header, then the label
 _REGION_EYE_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<region>macula|maculae|optic\s+discs?|discs?|vessels|periphery|"
                                 r"fundus)\s+(?P<eye>OD|OS|OU|RE|LE)\s*:\s*", re.I)
@@ -490,6 +500,7 @@ def parse_dictation(text: str | None) -> list[str]:
             for clause in _STRONG_SPLIT.split(segment):
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
+                clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
                 clause = _EYE_THEN_VALUE.sub(lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}",
                                              clause)
