@@ -127,7 +127,8 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         attach_re=re.compile(r"^(?:" + "|".join(re.escape(w) for w in d["attachments"]) + r")\b", re.I)
         if d.get("attachments") else None,
         describing_parts=bool(d.get("describing_parts")),
-        **(_spelling_words(lexicon, terms + vocabulary) if d.get("spelling") else {}),
+        **(_spelling_words(lexicon, terms + vocabulary + tuple(d.get("spelling_words") or ())) if d.get("spelling")
+           else {}),
     )
 
 

@@ -124,3 +124,10 @@ def test_skin_side_in_brackets_and_duration(host):
     d = draft(host, "skin_lesion", "(R) medial thigh: pink-tan papule 7mm. Itchy x 3/12.")
     assert region(d, "distribution_site") == "Right medial thigh."
     assert "3 months" in region(d, "others")
+
+
+def test_skin_query_before_a_diagnosis_keeps_its_hedge_and_colours_are_not_abnormal(host):
+    d = draft(host, "skin_lesion", "Pearly papule L cheek 5mm ? BCC. Erythematous papule w central dell.")
+    assert "Possible basal cell carcinoma." in d.impression  # never made more certain than dictated
+    assert "Papule." in region(d, "morphology") and "Central dell." in region(d, "surface")  # "w" is "with"
+    assert not any(f.abnormal for f in d.findings if f.region == "color")  # a colour is no abnormality

@@ -122,6 +122,10 @@ def test_a_typo_one_edit_from_two_words_takes_the_one_it_dropped_a_letter_of(tmp
     # two words of the same length one substitution away stay ambiguous: the word is left as dictated
     both = _lexicon(tmp_path / "both", "dictation:\n  spelling: true\n  vocabulary: [abcdefgx, abcdefgy]\n")
     assert parse_dictation("Abcdefgz.", lexicon=both) == ["Abcdefgz."]
+    # spelling_words: more targets that are no finding words
+    extra = _lexicon(tmp_path / "extra", "dictation:\n  spelling: true\n  spelling_words: [erythematous]\n")
+    assert parse_dictation("Erythmatous macule.", lexicon=extra) == ["Erythematous macule."]
+    assert "erythematous" not in extra.finding_terms
 
 
 def test_a_side_with_anatomy_words_places_the_finding_before_it(tmp_path):

@@ -81,6 +81,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!\d)(?<!\d )\bMM\b"), "melanoma"),
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
+    (re.compile(r"(?<![\w/])w(?=\s+[a-z])"), "with"),  # "papule w telangiectasia"
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
     (re.compile(rf"(?<=\w)(?<!\bw)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
@@ -137,7 +138,10 @@ def _line_rewrite(line: str) -> str:
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
     # "ALM ? Urgent excision": a query after its words hedges them, and ends their sentence
-    line = re.sub(r"(?P<x>[^.;:?!]+?)\s+\?\s+(?=[A-Z])", lambda m: f"{m.group('x')}?. ", line)
+    line = re.sub(r"(?P<x>[^.;:?!]+?)\s+\?\s+(?=[A-Z])",
+                  lambda m: f"{m.group('x')}?. " if _PLAN.match(line[m.end():]) else m.group(0), line)
+    # "pearly papule 5mm ? BCC": a query before a diagnosis opens its own (hedged) statement
+    line = re.sub(r"(?<=[\w)])\s+\?\s*(?=[^\W\d_])", lambda m: ". ?" if _DIAGNOSIS.match(line[m.end():]) else m.group(0), line)
     line = re.sub(r"\(\s*([RL])\s*\)", lambda m: "right" if m.group(1) == "R" else "left", line)  # "(R) medial thigh"
     line = _BRACKETED.sub(lambda m: "(" + re.sub(r"\s*,\s*", " / ", m.group(1)) + ")", line)
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
