@@ -131,3 +131,14 @@ def test_skin_query_before_a_diagnosis_keeps_its_hedge_and_colours_are_not_abnor
     assert "Possible basal cell carcinoma." in d.impression  # never made more certain than dictated
     assert "Papule." in region(d, "morphology") and "Central dell." in region(d, "surface")  # "w" is "with"
     assert not any(f.abnormal for f in d.findings if f.region == "color")  # a colour is no abnormality
+
+
+@pytest.mark.parametrize("sentence", ["Heart size is mildly enlarged.",
+                                      "Calcified right hilar nodules consistent with chronic granulomatous disease."])
+def test_skin_sorter_never_fails_on_a_sentence_with_a_side_but_no_site_rule(sentence):
+    from pixtralogist.plugins.dermatology.sorter import SkinLesionSorter
+
+    parts = SkinLesionSorter().rewrite(sentence)  # a side with no rule-matched site once raised KeyError
+    assert parts and all(parts.values())
+    if sentence.startswith("Heart"):
+        assert "enlarged" in " ".join(parts.values()).lower()

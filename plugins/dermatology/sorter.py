@@ -227,8 +227,9 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
         # words no rule knows ("monomorphic") describe the lesion: they stay with its noun, never dropped,
         # before it or after it as dictated ("monomorphic macules", "lentigo maligna")
         home = "morphology" if out.get("morphology") else next(iter(out))
-        before = " ".join(w for at, w in loose if at <= first[home])
-        after = " ".join(w for at, w in loose if at > first[home])
+        at_home = first.get(home, 0)  # a body site from a side word has no rule match of its own
+        before = " ".join(w for at, w in loose if at <= at_home)
+        after = " ".join(w for at, w in loose if at > at_home)
         if before:
             out[home][0] = f"{before} {out[home][0]}"
         if after:
