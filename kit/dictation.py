@@ -130,7 +130,8 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         attach_re=re.compile(r"^(?:" + "|".join(re.escape(w) for w in d["attachments"]) + r")\b", re.I)
         if d.get("attachments") else None,
         describing_parts=bool(d.get("describing_parts")),
-        **(_spelling_words(lexicon, terms + vocabulary) if d.get("spelling") else {}),
+        **(_spelling_words(lexicon, terms + vocabulary + tuple(d.get("spelling_words") or ())) if d.get("spelling")
+           else {}),
     )
 
 
@@ -177,9 +178,11 @@ def _spelling_fix(word: str) -> str | None:
     low = word.lower()
     if not prof.spelling or len(low) < _MIN_SPELLING or not low.isalpha() or low in prof.known:
         return None
-    if any(low.endswith(e) and low[: -len(e)] in prof.known for e in _INFLECTIONS):
-        return None
+    if any(low.endswith(e) and low[: -len(e)] in prof.known and (e != "d" or low[-2:-1] == "e") for e in _INFLECTIONS):
+        return None  # an inflection of a known word ("d" only after an e: "pigmentd" is no inflection)
     hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w)]
+    if len(hits) > 1:  # a dropped letter is the likeliest typo ("pigmentd": "pigmented", not "pigment")
+        hits = [w for w in hits if len(w) == len(low) + 1] or hits
     if len(hits) != 1 or any(hits[0] + e == low or low + e == hits[0] for e in _INFLECTIONS):
         return None
     return hits[0].capitalize() if word[:1].isupper() else hits[0]

@@ -115,6 +115,19 @@ def test_spelling_corrects_one_letter_typos_of_finding_words_only_when_asked(tmp
     assert parse_dictation("Consolidaton.", lexicon=off) == ["Consolidaton."]
 
 
+def test_a_typo_one_edit_from_two_words_takes_the_one_it_dropped_a_letter_of(tmp_path):
+    lx = _lexicon(tmp_path, "dictation:\n  spelling: true\n  vocabulary: [pigment, pigmented, telangiectasia]\n")
+    # "pigmentd" is one edit from "pigment" (an extra d) and "pigmented" (a dropped e): the dropped letter wins
+    assert parse_dictation("Pigmentd macule. Telangiectasa.", lexicon=lx) == ["Pigmented macule.", "Telangiectasia."]
+    # two words of the same length one substitution away stay ambiguous: the word is left as dictated
+    both = _lexicon(tmp_path / "both", "dictation:\n  spelling: true\n  vocabulary: [abcdefgx, abcdefgy]\n")
+    assert parse_dictation("Abcdefgz.", lexicon=both) == ["Abcdefgz."]
+    # spelling_words: more targets that are no finding words
+    extra = _lexicon(tmp_path / "extra", "dictation:\n  spelling: true\n  spelling_words: [erythematous]\n")
+    assert parse_dictation("Erythmatous macule.", lexicon=extra) == ["Erythematous macule."]
+    assert "erythematous" not in extra.finding_terms
+
+
 def test_a_side_with_anatomy_words_places_the_finding_before_it(tmp_path):
     lx = _lexicon(tmp_path, _LEXICON.replace(
         "concepts:\n", "concepts:\n  - {id: place, kind: anatomy, synonyms: [frontal, thalamus]}\n"))

@@ -57,15 +57,33 @@ _SECTION = re.compile(
 _ON_DERMOSCOPY = re.compile(r"(?:^|(?<=[;.,]))\s*(?:on|at|by|with|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*[:,]?\s*",
                             re.I)
 _CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
-_SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_])|(?<=\d)\.\s+(?=[A-Z])")
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_]|\?)|(?<=\d)\.\s+(?=[A-Z?])")
 _DIAGNOSIS = word_re(*WORDS["diagnosis"])
+#: a body site or a size in a sentence that names a diagnosis ("actinic keratoses scalp vertex")
+_NAMED_LESION_SITE = word_re(*[w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)", "acral")],
+                             *WORDS["size"][:1])
+_HEDGED = re.compile(r"\b(?:possible|possibly|probable|probably|likely|suspect\w*|suspicious|query|versus|vs|"
+                     r"cannot exclude|differential|consider|\?)", re.I)
+#: "Nodular BCC suspected: pearly papule ...", "Impression nodular melanoma": the diagnosis said as a label
+_DIAGNOSIS_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<dx>[^.;:]{3,60}?\s(?:suspected|likely|probable|query|favou?red))\s*:\s*",
+                              re.I)
+_IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|clinical diagnosis|dx|ddx|imp)\s+(?=[\w?])", re.I)
+#: "size 5 mm" (a label without its colon)
+_SIZE_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))size\s+(?=\d)", re.I)
+#: "there is a 6mm macule", "there are irregular streaks": the report states the finding
+_THERE_IS = re.compile(r"\bthere(?:\s+(?:is|are|was|were)|['\u2019]s)\s+(?:an?\s+|some\s+)?", re.I)
+#: commas inside brackets list one thing's parts ("3 colours (light brown, dark brown, black)")
+_BRACKETED = re.compile(r"\(([^()]*,[^()]*)\)")
 _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
 _COLOUR_WORD = r"(?:light|dark|mid)?[ -]?(?:brown|tan|black|blue(?:-gr[ae]y)?|gr[ae]y|white|red|pink|brn|blk)"
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<!\d)(?<!\d )\bMM\b"), "melanoma"),
+    (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
+    (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
+    (re.compile(r"(?<![\w/])w(?=\s+[a-z])"), "with"),  # "papule w telangiectasia"
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
-    (re.compile(rf"(?<=\w)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
+    (re.compile(rf"(?<=\w)(?<!\bw)/(?={_COLOUR_WORD}\b)|(?<=brown|black|white)/(?=\w)|(?<=tan|red)/(?=\w)"
                 r"|(?<=grey|gray|pink)/(?=\w)", re.I), " and "),
     (re.compile(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])"), " and "),  # "dotted + linear vessels"; not "ER+"
     (re.compile(r"\bseb\.?\s?k(?:s)?\b", re.I), "seborrhoeic keratosis"),
@@ -91,6 +109,48 @@ _COORDINATED = re.compile(rf"\b({_PRED})\s*,\s*(?=(?:{_PRED}\s*,\s*)*{_PRED}\s+{
 _DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 
 
+#: "..., arborising vessels + ulceration on dermoscopy.": only the part after the last comma or "with"
+#: describes the dermoscopic appearance; it becomes a "Dermoscopy:" section of its own.
+_TRAILING_DERMOSCOPY = re.compile(
+    r"(?:\s*,\s*|\s+(?:with|w/)\s+)(?P<d>[^.,;:]+?)\s+(?:on|at|by|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*(?=[.;]|$)",
+    re.I)
+#: "Fitz II", "skin type IV", "phototype 3": the patient's skin type is a statement of its own.
+_SKIN_TYPE = re.compile(r"\b(?:fitz(?:patrick)?|(?:fitzpatrick\s+)?skin\s*type|photo\s*type)\s*(?:skin\s+)?(?:type\s*)?"
+                        r"(?P<t>VI|IV|V|I{1,3}|[1-6])\b\s*[,;.]?", re.I)
+#: "acral MM not excluded", "SCC not ruled out": the hedge the report writes is "cannot exclude ..."
+_NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>[^.;,:?]+?)\s+"
+                           r"(?:is\s+|are\s+)?(?:not\s+(?:be\s+)?(?:excluded|ruled\s+out)|cannot\s+be\s+(?:excluded|ruled\s+out)"
+                           r"|(?:must|should|needs?\s+to|has\s+to)\s+be\s+(?:excluded|ruled\s+out))"
+                           r"(?=\s*(?:[-.;,]|$))", re.I)
+
+
+def _lower_first(text: str) -> str:
+    """"Acral MM" -> "acral MM"; an acronym ("SCC") keeps its capitals."""
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
+def _line_rewrite(line: str) -> str:
+    """Rewrites of a whole line before its sections are read (see the module docstring)."""
+    if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
+        line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
+    line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
+    line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", line))
+    line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
+    line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
+    # "ALM ? Urgent excision": a query after its words hedges them, and ends their sentence
+    line = re.sub(r"(?P<x>[^.;:?!]+?)\s+\?\s+(?=[A-Z])",
+                  lambda m: f"{m.group('x')}?. " if _PLAN.match(line[m.end():]) else m.group(0), line)
+    # "pearly papule 5mm ? BCC": a query before a diagnosis opens its own (hedged) statement
+    line = re.sub(r"(?<=[\w)])\s+\?\s*(?=[^\W\d_])", lambda m: ". ?" if _DIAGNOSIS.match(line[m.end():]) else m.group(0), line)
+    line = re.sub(r"\(\s*([RL])\s*\)", lambda m: "right" if m.group(1) == "R" else "left", line)  # "(R) medial thigh"
+    line = _BRACKETED.sub(lambda m: "(" + re.sub(r"\s*,\s*", " / ", m.group(1)) + ")", line)
+    line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
+    line = _IMPRESSION_WORD.sub("Impression: ", line)
+    line = _DIAGNOSIS_LABEL.sub(lambda m: f"{m.group('dx')}. " if _DIAGNOSIS.search(m.group("dx")) else m.group(0), line)
+    line = _NOT_EXCLUDED.sub(lambda m: f" cannot exclude {_lower_first(m.group('what').strip())}", line)
+    return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}", line)
+
+
 def _rewrite(text: str) -> str:
     for rx, repl in _REWRITES:
         text = rx.sub(repl, text)
@@ -102,15 +162,26 @@ def expand_shorthand(text: str) -> str:
     return kit_expand(_rewrite(text), lexicon=LEXICON)
 
 
+_LABEL_DASH = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(" + "|".join(sorted(map(re.escape, _SECTION_REGION), key=len, reverse=True))
+                         + r")\s+[-\u2013\u2014]+\s+", re.I)
+_FIELDS = frozenset({"morphology", "size", "color", "border", "surface", "distribution_site", "others"})
+
+
 def _sections(line: str) -> list[tuple[str | None, str]]:
     """``(section, text)`` chunks of one line: a label holds until the next label or the line's end."""
     out: list[tuple[str | None, str]] = []
     header, pos = None, 0
     marks = sorted([(m, _SECTION_REGION[m.group("label").lower()]) for m in _SECTION.finditer(line)]
+                   + [(m, "end-field") for m in re.finditer(r";\s*", line)]
                    + [(m, "dermoscopy") for m in _ON_DERMOSCOPY.finditer(line)]
                    + [(m, None) for m in _CLINICAL.finditer(line)] + [(m, None) for m in _SENTENCE_END.finditer(line)],
                    key=lambda x: x[0].start())
     for m, section in marks:
+        if section == "end-field":  # "site: R forearm; morph: papule": a semicolon ends a field's label
+            if header in _FIELDS:
+                out.append((header, line[pos:m.start()]))
+                header, pos = None, m.end()
+            continue
         out.append((header, line[pos:m.start()]))
         header, pos = section, m.end()
     out.append((header, line[pos:]))
@@ -152,12 +223,18 @@ def parse_dictation(text: str | None) -> list[Statement]:
         return []
     out: list[Statement] = []
     for line in clean_text(text).split("\n"):
-        for header, chunk in _sections(_DASH.sub(". ", line)):
+        for header, chunk in _sections(_DASH.sub(". ", _line_rewrite(line))):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")
                 out.append(Statement(f"Plan: {plan}.", "impression"))
                 continue
             for sentence in kit_parse(_rewrite(chunk), lexicon=LEXICON):
                 for part in _interpretation_split(sentence):
-                    out.append(Statement(part, _section_of(part, header)))
+                    section = _section_of(part, header)
+                    if section == "impression" and header is None and _NAMED_LESION_SITE.search(part) \
+                            and not _PLAN.search(part) and not _HEDGED.search(part):
+                        # "multiple AKs scalp vertex": the lesions are named by their diagnosis, and where they
+                        # are is a finding too
+                        out.append(Statement(part, None))
+                    out.append(Statement(part, section))
     return out

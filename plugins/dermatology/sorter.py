@@ -162,6 +162,11 @@ def _site_words(gap: str) -> str:
     return gap[m.start():].strip()
 
 
+#: Words of a gap that join parts and describe nothing themselves.
+_GLUE = frozenset("a an the and or with of on in at to per by for from as is are was were it its this that "
+                  "which also both side sided".split())
+
+
 def _split_words(chunk: str) -> dict[str, list[str]] | None:
     """A chunk naming several regions ('6 mm asymmetric pigmented macule left upper back') split by word.
 
@@ -174,6 +179,8 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
         return None
     strong = {t for t, _, _ in matches if not t.startswith("weak:")}
     last: str | None = None
+    loose: list[tuple[int, str]] = []  # (where, word) of words no rule claimed
+    first: dict[str, int] = {}  # where each region's first part starts
     for tag, start, end in matches:
         region = tag[5:] if tag.startswith("weak:") else tag
         if tag == "weak:morphology" and strong and region not in strong:
@@ -200,14 +207,33 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
             if site:
                 out.setdefault("distribution_site", []).append(site)
                 gap = ""
-        mm2 = _MODIFIERS.search(gap[: len(gap) - len(pre)] if pre else gap)
+        rest = gap[: len(gap) - len(pre)] if pre else gap
+        mm2 = _MODIFIERS.search(rest)
         if mm2:
             pre = mm2.group(0) + pre
+            rest = rest[: mm2.start()]
+        side = _SIDE.search(rest) if region == "distribution_site" else None
+        rest = rest[: side.start()] if side else rest  # the side and what follows it are the body site
+        loose += [(pos, w) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", rest) if w.lower() not in _GLUE]
+        first.setdefault(region, start)
         out.setdefault(region, []).append((pre + chunk[start:end]).strip())
         pos = end
     tail = _site_words(chunk[pos:])
     if tail:
         out.setdefault("distribution_site", []).append(tail)
+    else:  # words after the last part ("8 mm post piercing") are kept too
+        loose += [(pos, w) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", chunk[pos:]) if w.lower() not in _GLUE]
+    if loose:
+        # words no rule knows ("monomorphic") describe the lesion: they stay with its noun, never dropped,
+        # before it or after it as dictated ("monomorphic macules", "lentigo maligna")
+        home = "morphology" if out.get("morphology") else next(iter(out))
+        at_home = first.get(home, 0)  # a body site from a side word has no rule match of its own
+        before = " ".join(w for at, w in loose if at <= at_home)
+        after = " ".join(w for at, w in loose if at > at_home)
+        if before:
+            out[home][0] = f"{before} {out[home][0]}"
+        if after:
+            out[home][-1] = f"{out[home][-1]} {after}"
     return out
 
 

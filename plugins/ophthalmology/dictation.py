@@ -52,12 +52,19 @@ __all__ = ["parse_dictation"]
 
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
-_HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|oct-?a?|octa)\s*:\s*", re.I)
+_HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|fundi|oct-?a?|octa|"
+                     r"(?:dilated\s+)?fundoscopy|(?:dilated\s+)?fundus\s+exam\w*|dfe|examination|on\s+examination|o/e)\s*:\s*", re.I)
+#: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
+_AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L)\b(?!\s*:)")
 #: "Fundus OU:", "OCTA OD -": the study word before an eye header says nothing
 _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
-    r"(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-]\s+",
+    r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
+    r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*:"
+    # a dash after the eye is a header only where a statement starts ("OD - CDR 0.4"), not in "PDR OS - PRP today"
+    r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|"
+    r"both\s+eyes|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
     re.I,
 )
 _STRONG_SPLIT = re.compile(r";+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
@@ -108,9 +115,11 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
     pos = 0
     eyes: frozenset[str] = frozenset()
     for m in _EYE_HEADER.finditer(line):
-        token = m.group("eye")
+        token = m.group("eye") or m.group("eye2")
         if token.upper() in _CASE_SENSITIVE_EYES and token != token.upper():
             continue
+        if token.lower() in ("r", "l", "rt", "lt") and token[0] != token[0].upper():
+            continue  # "r:"/"l:" in lower case are no eye headers
         if line[pos:m.start()].strip():
             out.append((line[pos:m.start()], eyes))
         eyes = _eyes_of_token(token)
@@ -121,9 +130,10 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
 
 
 def _eyes_of_token(token: str) -> frozenset[str]:
-    low = _SPACES.sub(" ", token.lower())
+    low = re.sub(r"\s+fund(?:us|i)$", " eye", _SPACES.sub(" ", token.lower()))  # "Right fundus:" is the right eye's
+    low = {"rt eye": "r eye", "lt eye": "l eye"}.get(low, low)
     side = _EYE_TOKENS.get(low) or {"r eye": "right", "l eye": "left", "right eye": "right", "left eye": "left",
-                                     "both eyes": "both"}.get(low)
+                                     "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left"}.get(low)
     if side == "both":
         return frozenset({"right", "left"})
     return frozenset({side}) if side else frozenset()
@@ -139,6 +149,12 @@ def _names_something(text: str) -> bool:
         return True
     sorters = (lexicon.sorter_for("fundus"), lexicon.sorter_for("octa"))
     return bool(any(s.scan(text) for s in sorters) or mentions_finding(text, extra_terms=lexicon.NLP_TERMS))
+
+
+def _names_finding(text: str) -> bool:
+    """Whether a statement names a lesion or an anatomy of the fundus or OCTA sorters (not only a plan)."""
+    return any(tag != "others" and not tag.startswith("weak:") for s in (lexicon.sorter_for("fundus"), lexicon.sorter_for("octa"))
+               for tag, _ in s.scan(text))
 
 
 def _is_bare(text: str) -> bool:
@@ -179,7 +195,14 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
         own = eyes[k] if eyes else frozenset()
         other_eye = bool(out and own and out_eyes[-1] and own != out_eyes[-1])
         before = len(out)
-        if other_eye and _describes_previous(part) and own < out_eyes[-1]:
+        subject = _SUBJECT_RE.match(out[-1]) if out else None
+        if other_eye and subject and _PRED_RE.match(part) and not _SUBJECT_RE.match(part):
+            # "FAZ enlarged OD (0.42 mm2), normal OS (0.28 mm2)": the other eye's predicate keeps the subject
+            _merge_one(out, f"{subject.group('subj')} {part}", True)
+            out_eyes.append(own)
+            continue
+        if other_eye and _describes_previous(part) and (own < out_eyes[-1] or (
+                _VALUE_ONLY.fullmatch(part.strip()) and _VALUE_ONLY.search(out[-1]))):
             # "FAZ enlarged OU, 0.38 mm2 OD, 0.36 OS": a value of one of the statement's eyes stays with
             # it, each part saying its eye
             head = out[-1] if lexicon.eyes_of(out[-1]) else f"{out[-1]} {_eye_phrase(out_eyes[-1])}"
@@ -191,6 +214,10 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
         else:  # joined to the last statement, or a list folded into one
             out_eyes[len(out) - 1:] = [frozenset().union(own, *out_eyes[len(out) - 1:])]
     return out, out_eyes
+
+
+#: a measure alone ("0.4 mm2"), or a statement that ends with one
+_VALUE_ONLY = re.compile(r"~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)(?:\s+(?:OD|OS|RE|LE))?\s*$")
 
 
 def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
@@ -304,8 +331,9 @@ def _subject_sentence(text: str) -> str | None:
     p = _PRED_RE.match(rest)
     if p is None:
         return None
-    words = re.split(r"\s*(?:,|\band\b|&|/)\s*|\s+(?=" + _PRED_WORD + r"\b)", p.group("body").strip(), flags=re.I)
-    words = [w for w in (w.strip() for w in words) if w]
+    body = re.sub(r"\bwithin\s+normal\s+limits\b", "within_normal_limits", p.group("body").strip(), flags=re.I)
+    words = re.split(r"\s*(?:,|\band\b|&|/)\s*|\s+(?=" + _PRED_WORD + r"\b)", body, flags=re.I)
+    words = [w.replace("within_normal_limits", "within normal limits") for w in (w.strip() for w in words) if w]
     for i in range(len(words) - 2, -1, -1):  # "mildly enlarged": an adverb stays with its predicate
         if re.fullmatch("(?:" + "|".join(_ADVERBS) + ")", words[i], re.I):
             words[i:i + 2] = [f"{words[i]} {words[i + 1]}"]
@@ -319,7 +347,8 @@ _BARE_PLACE = re.compile(
 _TRAILING_PLACE = re.compile(
     r"(?P<head>\b(?:reduced|decreased|increased|enlarged|non-perfusion|ha?emorrhages?|exudates|microaneurysms|drusen|"
     r"neovascularization|drop-?out|edema|density))\s+(?P<place>(?:(?:superior|inferior|nasal|temporal|central)\s+)?"
-    r"(?:SCP|DCP|macula|periphery|mid-?periphery|posterior pole|fovea|superficial capillary plexus|deep capillary plexus)\b)",
+    r"(?:SCP|DCP|macula|periphery|mid-?periphery|posterior pole|fovea|superficial capillary plexus|deep capillary plexus)\b)"
+    r"(?!\s+(?:(?:and|&)\s+\w+\s+)?(?:density|vessel|vd)\b)",
     re.I,
 )
 
@@ -357,6 +386,8 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
         text = stmt
     text = text.rstrip(" .!,;:")
     if eyes and text.lower() in _WHOLE_EYE:  # "OS nl" -> "The left eye is normal"
+        if text.lower() in ("nil", "no abnormality detected"):  # "OS nil"
+            return f"No abnormality detected {_eye_phrase(eyes, True)}."
         return f"{'Both eyes are' if len(eyes) == 2 else f'The {next(iter(eyes))} eye is'} {text.lower()}."
     if eyes and not lexicon.eyes_of(text):
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
@@ -368,13 +399,32 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
     return text + "."
 
 
-_EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>|<)\s*(OD|OS|RE|LE)\b", re.I)
+#: "SCP, DCP normal": subjects listed before one predicate share it ("SCP and DCP normal")
+_SUBJ_WORDS = "|".join(re.escape(k) for k in sorted(_SUBJECTS, key=len, reverse=True))
+_SUBJECT_LIST = re.compile(rf"\b(?P<a>{_SUBJ_WORDS})\s*,\s*(?=(?:{_SUBJ_WORDS})\s+(?:(?:{'|'.join(_ADVERBS)})\s+)*{_PRED_WORD}\b)",
+                           re.I)
+#: "normal disc, macula, vessels and periphery": one predicate before a list of subjects is each one's
+_PRED_BEFORE_LIST = re.compile(rf"\b(?P<pred>normal|healthy|unremarkable)\s+(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_WORDS}))*"
+                               rf"\s*,?\s*(?:and|&)\s+(?:{_SUBJ_WORDS}))\b", re.I)
+
+
+def _spread_predicate(m: re.Match[str]) -> str:
+    subjects = [s for s in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("list")) if s]
+    return ", ".join(f"{s} {m.group('pred')}" for s in subjects)
+
+
+#: "Macula OS: ...": a region label with an eye header is the eye header, then the label
+_REGION_EYE_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<region>macula|maculae|optic\s+discs?|discs?|vessels|periphery|"
+                                r"fundus)\s+(?P<eye>OD|OS|OU|RE|LE)\s*:\s*", re.I)
+#: "refer HES": the Hospital Eye Service, not hard exudates
+_HES = re.compile(r"\b(refer(?:red|ral)?(?:\s+to)?|to|via|under|in|by)\s+(?:the\s+)?HES\b", re.I)
+_EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>>?|<<?)\s*(OD|OS|RE|LE)\b", re.I)
 _EYE_WORD = {"od": "right eye", "re": "right eye", "os": "left eye", "le": "left eye"}
 
 
 def _compare_eyes(m: re.Match[str]) -> str:
     """"OD > OS" -> "right eye greater than left eye" (both eyes, and which is worse)."""
-    rel = "greater than" if m.group(2) == ">" else "less than"
+    rel = {">": "greater than", "<": "less than", ">>": "much greater than", "<<": "much less than"}[m.group(2)]
     return f"{_EYE_WORD[m.group(1).lower()]} {rel} {_EYE_WORD[m.group(3).lower()]}"
 
 
@@ -394,7 +444,25 @@ _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+
 #: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
 _VALUE_PER_EYE = re.compile(
     r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
-    r"\s*(?:,|;|and|&)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+    r"\s*(?:,|;|/|and|&)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+#: "FAZ enlarged OD 0.5 mm2 OS 0.4 mm2", "0.3mm2 OD / 0.28mm2 OS": a value with its unit per eye -> "0.5 mm2 OD, 0.4 mm2 OS"
+_EYE_THEN_VALUE = re.compile(
+    r"\b(?P<e1>OD|OS|RE|LE)\s+(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)\s*(?:,|;|/|and|&)?\s*"
+    r"(?P<e2>OD|OS|RE|LE)\s+(?P<v2>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)(?![\w.])")
+_VALUE_UNIT_PER_EYE = re.compile(
+    r"(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?))\s*(?P<e1>OD|OS|RE|LE)\s*(?:,|;|/|and|&)\s*"
+    r"(?P<v2>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?))\s*(?P<e2>OD|OS|RE|LE)\b")
+#: "rescreen 6/12", "review 3/52": a time in months or weeks (a "6/12" alone is a visual acuity)
+_FOLLOW_UP_TIME = re.compile(r"\b(?P<w>review|r/v|rescreen|recall|f/u|fu|follow[- ]?up|see|photos?|repeat|rv|check|recheck|"
+                             r"clinic|appointment|appt|visit|oct|fields?|injection)\s+(?:in\s+)?"
+                             r"(?P<n>\d{1,2})/(?P<u>12|52)\b", re.I)
+#: "6/12 review": the time before the word
+_TIME_FIRST = re.compile(r"\b(?P<n>\d{1,2})/(?P<u>12|52)\s+(?P<w>review|rescreen|recall|follow[- ]?up|f/u|check|oct|fields?|clinic|"
+                         r"appointment|injection)\b", re.I)
+#: a bare "dropout" is capillary dropout (the word a report uses)
+_BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b", re.I)
+#: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
+_PLAN = re.compile("|".join(lexicon.EYE.concept("eye_recommendation").patterns), re.I)
 #: "R eye clear": the eye said as a side and "eye" is an eye token like "OD"
 _SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])", re.I)
 
@@ -419,13 +487,31 @@ def parse_dictation(text: str | None) -> list[str]:
     out: list[str] = []
     for line in clean_text(text).split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", line)))
+        line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
+        line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
+        line = _AS_FELLOW.sub("similar to the fellow eye", line)
+        line = re.sub(r"\b(esp|approx|incl|resp)\.(?=\s)", lambda m: {"esp": "especially", "approx": "approximately",
+                                                                      "incl": "including", "resp": "respectively"}[m.group(1).lower()],
+                      line, flags=re.I)
         for segment, seg_eyes in _segments(line):
             # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
             # that name no eye, until another eye is named (as an "OD:" header does)
             carried = seg_eyes
             for clause in _STRONG_SPLIT.split(segment):
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
+                clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
+                clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
+                clause = _EYE_THEN_VALUE.sub(lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}",
+                                             clause)
+                clause = _VALUE_UNIT_PER_EYE.sub(
+                    lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}", clause)
+                clause = re.sub(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])", " and ", clause)  # "MAs + HE"; not "+ve"
+                clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
+                clause = _TIME_FIRST.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
+                                         f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
+                clause = _FOLLOW_UP_TIME.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
+                                             f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
                 for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
@@ -442,10 +528,15 @@ def parse_dictation(text: str | None) -> list[str]:
                 for stmt, own in zip(statements, stmt_eyes):
                     # the parts after one that names an eye are about that eye ("OS BRVO, flame hemes, CME"),
                     # not those before it ("media clear, C/D 0.4 OU")
-                    done = _finish(stmt, own or before or carried)
+                    plan = _PLAN.match(stmt) or (_PLAN.search(stmt) and not _names_finding(stmt))
+                    done = _finish(stmt, own if plan else own or before or carried)
                     before = own or before
                     if done:
                         out.append(done)
+                if len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE and seg_eyes and not named:
+                    # "OS: normal." says all there is about that eye: the header's eye ends here
+                    seg_eyes = carried = frozenset()
+                    continue
                 if named:
                     whole_eye = len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE
                     carried = sentence_eyes if (sentence_eyes and _LEADING_EYE.match(clause)

@@ -76,7 +76,10 @@ class EyeDictationDrafter(KitDrafter):
         stated = [s.text for s in statements if s.kind == "finding" and is_grade_statement(s.text)]
         described = [Described(f.text, lexicon.eyes_of(f.text) or _eyes(f.laterality), f.id)
                      for f in findings if not f.is_default]
-        drafted = drafted_grades(described, stated, diabetic=getattr(statements, "diabetic", False))
+        # a grade dictated with its lesions ("Severe NPDR OS (IRMA 2 quads)") is stated too: no drafted level
+        # contradicts or repeats it
+        in_findings = [d.text for d in described if _graded_text(d.text)]
+        drafted = drafted_grades(described, stated + in_findings, diabetic=getattr(statements, "diabetic", False))
         items = impression_from_findings(findings, template, hedge_re=self.hedge_re,
                                          include=lambda f: f.abnormal or _graded(f) or _diagnosis(f),
                                          first=lambda f: _graded(f) or _diagnosis(f))
@@ -100,7 +103,11 @@ def _diagnosis(f: Finding) -> bool:
 
 
 def _graded(f: Finding) -> bool:
-    return bool(stated_grades([f.text]))
+    return _graded_text(f.text)
+
+
+def _graded_text(text: str) -> bool:
+    return bool(stated_grades([text]))
 
 
 def _eyes(laterality: str | None) -> frozenset[str]:
