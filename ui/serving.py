@@ -32,10 +32,13 @@ from dataclasses import dataclass
 
 from pixtralogist.core.errors import ConfigError
 
-__all__ = ["READY_LINE", "TORCH_THREADS_ENV", "WORKERS_ENV", "ServeSettings", "WarmUp"]
+__all__ = ["ENGINE_ENV", "ENGINE_MODES", "READY_LINE", "TORCH_THREADS_ENV", "WORKERS_ENV", "ServeSettings", "WarmUp"]
 
 WORKERS_ENV = "PIXTRALOGIST_WORKERS"
 TORCH_THREADS_ENV = "PIXTRALOGIST_TORCH_THREADS"
+ENGINE_ENV = "PIXTRALOGIST_ENGINE"
+#: Where the agent's engine runs: its own process (default) or the app's.
+ENGINE_MODES = ("process", "inline")
 #: Printed (``Pixtralogist is ready to draft at URL ...``) when a draft no longer waits for loading.
 READY_LINE = "ready to draft"
 
@@ -46,20 +49,27 @@ class ServeSettings:
 
     workers: int = 2
     torch_threads: int = 1
+    engine: str = "process"
 
     def __post_init__(self) -> None:
         for name in ("workers", "torch_threads"):
             if not 1 <= getattr(self, name) <= 256:
                 raise ConfigError(f"{name} must be between 1 and 256, not {getattr(self, name)}")
+        if self.engine not in ENGINE_MODES:
+            raise ConfigError(f"{ENGINE_ENV} must be one of {', '.join(ENGINE_MODES)}, not {self.engine!r}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "ServeSettings":
-        """The defaults, overridden by ``PIXTRALOGIST_WORKERS`` / ``PIXTRALOGIST_TORCH_THREADS``.
+        """The defaults, overridden by ``PIXTRALOGIST_WORKERS`` / ``PIXTRALOGIST_TORCH_THREADS`` /
+        ``PIXTRALOGIST_ENGINE``.
 
-        :raises ConfigError: a value that is not a whole number from 1 to 256.
+        :raises ConfigError: a value that is not a whole number from 1 to 256, an unknown engine mode.
         """
         env = os.environ if env is None else env
-        values = {}
+        values: dict = {}
+        engine = (env.get(ENGINE_ENV) or "").strip().lower()
+        if engine:
+            values["engine"] = engine
         for field, var in (("workers", WORKERS_ENV), ("torch_threads", TORCH_THREADS_ENV)):
             raw = (env.get(var) or "").strip()
             if not raw:
@@ -71,7 +81,7 @@ class ServeSettings:
         try:
             return cls(**values)
         except ConfigError as exc:
-            raise ConfigError(f"{exc} (from {WORKERS_ENV} / {TORCH_THREADS_ENV})") from None
+            raise ConfigError(f"{exc} (from {WORKERS_ENV} / {TORCH_THREADS_ENV} / {ENGINE_ENV})") from None
 
     def apply_torch_threads(self) -> None:
         """Limit torch's threads for this process: through the environment before torch is imported
