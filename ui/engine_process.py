@@ -58,10 +58,6 @@ METHODS = (
 )
 #: ReportingService properties the app reads (each is one call).
 PROPERTIES = ("in_flight", "graph_runs", "draining", "deidentify_exports")
-#: Calls the engine answers itself: ``warm_up`` waits for the warm-up the engine started on its own;
-#: ``stop`` closes the service and ends the engine process.
-_OWN = ("warm_up", "stop")
-
 _PR_SET_PDEATHSIG = 1
 
 
@@ -292,6 +288,8 @@ class _Engine:
             self.warm.set()
 
     def answer(self, name: str, actor: str, args: tuple, kwargs: dict) -> Any:
+        """One call. Besides :data:`METHODS` and :data:`PROPERTIES`: ``warm_up`` waits for the warm-up the
+        engine started on its own (``stop``, which ends the process, is answered by :meth:`serve`)."""
         from pixtralogist.persistence.audit import acting_as
 
         if name == "warm_up":

@@ -14,6 +14,15 @@ environment variables below.
   longer without the queue moving faster. With a model server (vLLM) the app mostly waits on
   the network: raise it. (A comparison of 1, 2 and 4 on a quiet 2-core machine is still to be
   made: the shared machine was saturated when this was written.)
+- ``PIXTRALOGIST_ENGINE`` (default ``process``): where the agent's engine (the
+  :class:`~pixtralogist.agents.service.ReportingService`: drafting, retrieval, checkpoints)
+  runs. ``process``: its own process (:mod:`pixtralogist.ui.engine_process`), forked first by
+  ``pixtralogist serve``, so that on two cores its start (stores, recovery, warm-up) runs while
+  the app imports Gradio and builds its pages, and under load the app's Python (events,
+  rendering) and the engine's run on different cores instead of taking turns under one GIL.
+  When the engine dies the app stops with exit status 1 (its supervisor restarts it; recovery
+  finishes what was cut off); when the app dies the engine dies with it. ``inline``: the engine
+  in the app's process, as before (one process to debug or profile).
 - ``PIXTRALOGIST_TORCH_THREADS`` (default 1): threads per torch operation (the sentence
   embedder of the guideline index, a local VLM). Parallelism comes from serving several
   clinicians at once; a torch operation spreading over every core of a busy machine spins
