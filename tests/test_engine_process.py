@@ -149,7 +149,9 @@ def _open_files(pid: int) -> set[str]:
 
 
 def _port_free(port: int) -> bool:
+    """Whether nothing listens on ``port`` (closed connections waiting out TIME_WAIT do not count)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
