@@ -228,8 +228,12 @@ class RemoteService:
         raise value
 
     def warm_up(self) -> None:
-        """Wait until the engine's own warm-up (started when it listened) has finished."""
-        self._call("warm_up")
+        """Wait until the engine's own warm-up (started when it listened) has finished. Never raises (as
+        the service's): an engine gone meanwhile is the watcher's to report."""
+        try:
+            self._call("warm_up")
+        except EngineUnavailableError:
+            log.info("the engine stopped before its warm-up finished")
 
     def close(self) -> None:
         """Stop the engine: it closes its stores and exits (the app calls this once, when it stops)."""
