@@ -117,9 +117,14 @@ def install_drain(service: Any, *, seconds: float | None = None) -> None:
             seconds = 30.0
 
     def on_term(signum, frame) -> None:  # noqa: ARG001
-        log.info("SIGTERM: draining (%d actions in flight)", service.in_flight)
-        done = service.drain(seconds)
-        log.info("drained: %s", "all actions finished" if done else f"{service.in_flight} still running, stopping")
+        from pixtralogist.core.errors import PixtralogistError
+
+        try:
+            log.info("SIGTERM: draining (%d actions in flight)", service.in_flight)
+            done = service.drain(seconds)
+            log.info("drained: %s", "all actions finished" if done else f"{service.in_flight} still running, stopping")
+        except PixtralogistError as exc:  # the engine process is gone: nothing left to wait for
+            log.warning("SIGTERM: could not drain (%s), stopping", type(exc).__name__)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
