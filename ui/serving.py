@@ -5,15 +5,18 @@ Measure them with ``benchmarks/app_load.py`` (20 clinicians drafting, editing an
 at once on a real ``pixtralogist serve``); override them on bigger hosts with the
 environment variables below.
 
-- ``PIXTRALOGIST_WORKERS`` (default 2, one per core of the 2-core reference machine): the
-  agent's actions (draft, choose, save, chat, sign, open) that run at once in this process,
-  all together (one Gradio concurrency group, ``concurrency_id="agent"``; before, each event
-  ran 4 at once on its own); other events (previews, exports) get as many each
-  (``default_concurrency_limit``). The rest wait in Gradio's queue, first come first served.
-  Drafting is mostly Python under the GIL, so more actions at once than cores make each wait
-  longer without the queue moving faster. With a model server (vLLM) the app mostly waits on
-  the network: raise it. (A comparison of 1, 2 and 4 on a quiet 2-core machine is still to be
-  made: the shared machine was saturated when this was written.)
+- ``PIXTRALOGIST_WORKERS`` (default 4, measured on the 2-core reference machine with the engine
+  in its own process): the agent's actions (draft, choose, save, chat, sign, open) that run at
+  once in this process, all together (one Gradio concurrency group, ``concurrency_id="agent"``);
+  other events (previews, exports) get as many each (``default_concurrency_limit``). The rest
+  wait in Gradio's queue, first come first served. An action's Python runs half in the app's
+  process (events, rendering) and half in the engine's (drafting): two actions per process keep
+  both cores busy, more make each wait longer without the queue moving faster.
+  ``benchmarks/app_load.py`` (20 clinicians; engine process; the shared 2-core machine at a load
+  average of 12 to 17, so the wall times are long, only their order counts): 1 worker: 0.94
+  drafts/s, time to draft p95 20.4 s, save p95 18.5 s; 2: 1.53 drafts/s, p95 12.4 s, save 9.8 s;
+  4: 1.64 drafts/s, p95 12.0 s, save 6.5 s. With a model server (vLLM) the app mostly waits on
+  the network: raise it.
 - ``PIXTRALOGIST_ENGINE`` (default ``process``): where the agent's engine (the
   :class:`~pixtralogist.agents.service.ReportingService`: drafting, retrieval, checkpoints)
   runs. ``process``: its own process (:mod:`pixtralogist.ui.engine_process`), forked first by
@@ -56,7 +59,7 @@ READY_LINE = "ready to draft"
 class ServeSettings:
     """The process-wide serving settings (see the module docstring for the defaults' reasons)."""
 
-    workers: int = 2
+    workers: int = 4
     torch_threads: int = 1
     engine: str = "process"
 
