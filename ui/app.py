@@ -311,7 +311,9 @@ def serve(
     binding another address without it prints a warning. Workers, torch threads and where the engine
     runs come from :class:`~pixtralogist.ui.serving.ServeSettings` (environment): by default the engine
     has its own process (:mod:`pixtralogist.ui.engine_process`), started first, so that it opens its
-    stores, recovers and warms up while this process imports Gradio and builds the app; the warm-up runs
+    stores, recovers and warms up while this process imports Gradio and builds the app (called from
+    another thread than the main one, the engine runs in this process: a forked engine dies with the
+    thread that forked it); the warm-up runs
     in the background and "Pixtralogist is ready to draft at URL" is printed when it and the server are done.
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
