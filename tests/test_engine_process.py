@@ -195,32 +195,25 @@ def test_serve_drafts_through_the_engine_process_and_sigterm_stops_both(tmp_path
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-def test_killing_the_app_leaves_no_engine_process(tmp_path):
+@pytest.mark.parametrize("killed", ["app", "engine"])
+def test_a_killed_process_takes_the_other_down(tmp_path, killed):
+    """SIGKILL of the app: its engine dies too (nothing keeps the data or the port). SIGKILL of the
+    engine: the app stops with exit status 1 and one line saying why (its supervisor restarts it)."""
     server = Served(tmp_path)
     try:
         engine = server.engine_pid()
-        os.kill(server.proc.pid, signal.SIGKILL)
-        server.proc.wait(30)
-        assert _gone(engine, 10), "the engine process outlived the app (SIGKILL)"
+        os.kill(server.proc.pid if killed == "app" else engine, signal.SIGKILL)
+        code = server.proc.wait(60)
+        if killed == "app":
+            assert _gone(engine, 10), "the engine process outlived the app (SIGKILL)"
+        else:
+            assert code == 1, server.output()
+            assert f"the engine process (pid {engine}) was killed by signal 9 (SIGKILL)" in server.output()
         assert _port_free(server.port)
     finally:
         server.stop()
     again = Served(tmp_path, "again")  # nothing left holds the data: a new app starts over them
     again.stop()
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_the_app_stops_with_status_1_when_the_engine_dies(tmp_path):
-    server = Served(tmp_path)
-    try:
-        engine = server.engine_pid()
-        os.kill(engine, signal.SIGKILL)
-        assert server.proc.wait(60) == 1, server.output()
-        assert "the engine process (pid %d) was killed by signal 9 (SIGKILL)" % engine in server.output()
-        assert _port_free(server.port)
-    finally:
-        server.stop()
 
 
 @pytest.mark.slow
