@@ -179,6 +179,34 @@ class ReportingService:
 
         return find_example(self.runtime.host, example_id)
 
+    def settings(self) -> Any:
+        """The site configuration (:class:`pixtralogist.core.config.Settings`; None without one): the app's
+        PACS settings and the model servers ``/readyz`` checks are read from it."""
+        return getattr(self.runtime.host, "settings", None)
+
+    def check_stores(self) -> list[str]:
+        """What does not answer among the service's stores (``/readyz``): the stores' database (shared or
+        this machine's), the checkpointer's, the guideline index (a Chroma server); empty when all do.
+        Names and exception types only (nothing about a case)."""
+        problems = []
+        try:
+            self.runtime.feedback.has_report("readyz")  # the stores' database (shared or this machine's)
+            self.list_cases(limit=1)  # the checkpointer's database
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"database: {type(exc).__name__}")
+        client = getattr(self.runtime.store, "_client", None)
+        if client is not None:
+            try:
+                client.heartbeat()
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"guideline index: {type(exc).__name__}")
+        return problems
+
+    def quality_rows(self) -> list:
+        """The edit burden of signed cases (:meth:`~pixtralogist.persistence.feedback.FeedbackStore.quality_rows`)
+        for the app's Quality tab: counts and rates, no report text."""
+        return self.runtime.feedback.quality_rows()
+
     @property
     def graph_runs(self) -> int:
         """Graph invocations and resumes by this process (a Save of any number of boxes is one)."""

@@ -91,6 +91,11 @@ class AuditError(DataError):
     """The audit log, its key or its anchor is missing or unreadable, or the log fails verification."""
 
 
+class EngineUnavailableError(PixtralogistError):
+    """The app cannot reach the agent's engine (its own process under ``pixtralogist serve``): it
+    stopped or died. Nothing saved is lost; the app stops so that its supervisor starts it again."""
+
+
 class ExportError(PixtralogistError):
     """A report cannot be exported in the requested format (e.g. DICOM SR for a case without DICOM images)."""
 

@@ -143,6 +143,9 @@ class PluginContractError(PluginError, AssertionError):
         lines = [f"{len(self.problems)} plugin contract problem(s):"] + [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):  # rebuilt from its problems (pickled, e.g. from the app's engine process)
+        return type(self), (self.problems,)
+
 
 # --- entry points -----------------------------------------------------------------------------
 

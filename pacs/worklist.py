@@ -123,7 +123,7 @@ class Worklist:
         """The worklist of ``service``: settings from its site configuration unless given; the study list and
         outbox under ``data_dir`` (default the service's data folder)."""
         if settings is None:
-            settings = pacs_settings(getattr(service.runtime.host, "settings", None))
+            settings = pacs_settings(service.settings())
         data_dir = Path(data_dir) if data_dir is not None else service.data_dir
         inbox = Inbox.open(data_dir)
         outbox = Outbox.open(data_dir / OUTBOX_FILE if data_dir is not None else None)

@@ -338,7 +338,9 @@ def concurrent_drafts(base_url: str, png: Path, n: int = 20, *, auth: tuple[str,
     barrier = threading.Barrier(n)
 
     def one(i: int) -> dict:
-        client = Client(base_url, auth=auth, verbose=False)
+        # httpx's default 5 s read timeout broke the set-up (not the timed draft) of sessions on a saturated
+        # machine (load 11 on 2 cores): 20 clients fetching the app's config at once wait longer
+        client = Client(base_url, auth=auth, verbose=False, httpx_kwargs={"timeout": timeout})
         notes = f"{i + 3} mm RUL nodule, heart nl"
         barrier.wait(timeout=timeout)
         t0 = time.perf_counter()

@@ -22,30 +22,22 @@ keep clinical text in the browser).
 
 from __future__ import annotations
 
+import _thread
 import ipaddress
 import os
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import gradio as gr
+from typing import TYPE_CHECKING, Any
 
 from pixtralogist import __version__
 from pixtralogist.core.models import AI_DISCLAIMER
-from pixtralogist.ui import cases, chat, intake, quality, review, worklist
-from pixtralogist.ui.controller import (
-    CASES_KEYS,
-    EXAMPLE_KEYS,
-    EXPORT_KEYS,
-    NEW_CASE_KEYS,
-    PREVIEW_KEYS,
-    PRESET_KEYS,
-    TURN_KEYS,
-    Controller,
-    new_session,
-)
+
+if TYPE_CHECKING:  # Gradio is imported when the app is built: serve() starts the engine process before
+    import gradio as gr  # noqa: F401
+
+    from pixtralogist.ui import worklist
 
 TITLE = "Pixtralogist"
 
@@ -85,6 +77,8 @@ HEADER = (
 
 
 def theme() -> gr.themes.Base:
+    import gradio as gr
+
     return gr.themes.Default(primary_hue="blue", secondary_hue="slate", neutral_hue="slate", radius_size="sm",
                              text_size="sm", spacing_size="sm")
 
@@ -93,6 +87,7 @@ def worklist_view(service: Any) -> worklist.WorklistView:
     """The Worklist tab's callbacks over the site's PACS settings (a settings error is shown in the tab)."""
     from pixtralogist.core.errors import PixtralogistError
     from pixtralogist.pacs.worklist import Worklist
+    from pixtralogist.ui import worklist
 
     try:
         return worklist.WorklistView(Worklist.open(service))
@@ -107,7 +102,20 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
     ``worklist_callbacks``: the Worklist tab's :class:`~pixtralogist.ui.worklist.WorklistView` (default: over
     the site configuration's ``pacs`` section). ``settings``: the :class:`~pixtralogist.ui.serving.ServeSettings`
     (how many actions run at once; default from the environment)."""
-    from pixtralogist.ui import gradio_signatures
+    import gradio as gr
+
+    from pixtralogist.ui import cases, chat, gradio_signatures, intake, quality, review, worklist
+    from pixtralogist.ui.controller import (
+        CASES_KEYS,
+        EXAMPLE_KEYS,
+        EXPORT_KEYS,
+        NEW_CASE_KEYS,
+        PREVIEW_KEYS,
+        PRESET_KEYS,
+        TURN_KEYS,
+        Controller,
+        new_session,
+    )
     from pixtralogist.ui.serving import ServeSettings
 
     gradio_signatures.install()  # each event's outputs: Gradio reads its components' signatures once
@@ -182,7 +190,7 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
             open_opened, [s, c["wl_case"]], turn).then(_to_report_if, [c["wl_case"]], c["tabs"])
 
         def show_quality() -> tuple:
-            return quality.quality_view(service.runtime.feedback)
+            return quality.quality_view(service)
 
         c["quality_refresh"].click(show_quality, None, out(quality.QUALITY_KEYS))
         c["quality_tab"].select(show_quality, None, out(quality.QUALITY_KEYS))
@@ -195,10 +203,14 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
 
 
 def _to_report() -> gr.Tabs:
+    import gradio as gr
+
     return gr.Tabs(selected="report")
 
 
 def _to_report_if(case_id: str | None) -> Any:
+    import gradio as gr
+
     return gr.Tabs(selected="report") if case_id else gr.skip()
 
 
@@ -259,6 +271,8 @@ def _no_self_check() -> dict[str, Any]:
     takes the option (``_frontend``, gradio 6)."""
     import inspect
 
+    import gradio as gr
+
     return {"_frontend": False} if "_frontend" in inspect.signature(gr.Blocks.launch).parameters else {}
 
 
@@ -290,20 +304,24 @@ def serve(
     *,
     prevent_thread_lock: bool = False,
 ) -> int:
-    """Open the service under ``data_dir`` and run the app until interrupted; returns an exit status.
+    """Open the service under ``data_dir`` and run the app until interrupted; returns an exit status
+    (1 when the engine process died under it).
 
     Binds the loopback interface by default. ``auth`` defaults to the users
     file named by ``PIXTRALOGIST_USERS_FILE`` (see :mod:`pixtralogist.ui.auth`);
-    binding another address without it prints a warning. Workers and torch threads come from
-    :class:`~pixtralogist.ui.serving.ServeSettings` (environment); the warm-up runs in the
-    background and "Pixtralogist is ready to draft at URL" is printed when it and the server are done.
+    binding another address without it prints a warning. Workers, torch threads and where the engine
+    runs come from :class:`~pixtralogist.ui.serving.ServeSettings` (environment): by default the engine
+    has its own process (:mod:`pixtralogist.ui.engine_process`), started first, so that it opens its
+    stores, recovers and warms up while this process imports Gradio and builds the app (called from
+    another thread than the main one, the engine runs in this process: a forked engine dies with the
+    thread that forked it); the warm-up runs
+    in the background and "Pixtralogist is ready to draft at URL" is printed when it and the server are done.
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from pixtralogist.ui.serving import ServeSettings, WarmUp
 
     settings = ServeSettings.from_env()
     settings.apply_torch_threads()  # before anything imports torch
-    from pixtralogist.agents.service import ReportingService
     from pixtralogist.core import logs
     from pixtralogist.ui.auth import auth_from_env
     from pixtralogist.ui.sessions import signer_from_env
@@ -315,22 +333,37 @@ def serve(
     warning = bind_warning(host, auth)
     if warning:
         print(warning, file=sys.stderr)
-    service = ReportingService.create(data_dir)
-    service.recover()  # finish what a crash cut off (e.g. a sign-off), so the case list is right
+    main_thread = threading.current_thread() is threading.main_thread()
+    engine = None
+    if settings.engine == "process" and main_thread:  # (the engine dies with the thread that forks it)
+        from pixtralogist.ui.engine_process import EngineProcess
+
+        engine = EngineProcess.start(data_dir)  # before Gradio: both start on their own core
+        import gradio  # noqa: F401 - while the engine opens its stores, recovers and warms up
+
+        service = engine.connect()
+    else:
+        from pixtralogist.agents.service import ReportingService
+
+        service = ReportingService.create(data_dir)
+        service.recover()  # finish what a crash cut off (e.g. a sign-off), so the case list is right
+    died = threading.Event()
     warm = WarmUp(service).start()  # the embedder, guideline indexes, plugin data: while the server starts
     demo = create_ui(service, settings=settings)
     filing = demo.px_worklist.start_filing()  # signed reports waiting in the outbox are filed in the background
-    if not prevent_thread_lock and threading.current_thread() is threading.main_thread():
+    if not prevent_thread_lock and main_thread:
         from pixtralogist.ui.ops import install_drain
 
         install_drain(service)  # SIGTERM: finish the actions in flight, then stop
     try:
+        if engine is not None:  # the engine died (a crash, an OOM kill): stop, the supervisor restarts the app
+            engine.watch(lambda: (died.set(), _thread.interrupt_main()))
         demo.launch(server_name=host, server_port=port, auth=auth, prevent_thread_lock=True,
                     auth_message="Pixtralogist: sign in with your clinician account." if auth else None,
                     **launch_options(), **_middleware(service, auth, signer, warm))
         warm.listening(demo.local_url or f"http://{host}:{port}/")
         if not prevent_thread_lock:
-            demo.block_thread()  # until Ctrl-C or SIGTERM (install_drain)
+            demo.block_thread()  # until Ctrl-C, SIGTERM (install_drain) or the engine's death
     except KeyboardInterrupt:
         pass
     finally:
@@ -339,5 +372,8 @@ def serve(
             if filing is not None:
                 filing.stop()
             demo.px_worklist.close()
-            service.close()
-    return 0
+            if engine is not None:
+                engine.stop()
+            else:
+                service.close()
+    return 1 if died.is_set() else 0

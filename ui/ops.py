@@ -29,30 +29,10 @@ log = logging.getLogger(__name__)
 DRAIN_ENV = "PIXTRALOGIST_DRAIN_SECONDS"
 
 
-def _check_database(service: Any) -> str | None:
-    try:
-        service.runtime.feedback.has_report("readyz")  # the stores' database (shared or this machine's)
-        service.list_cases(limit=1)  # the checkpointer's database
-        return None
-    except Exception as exc:  # noqa: BLE001
-        return f"database: {type(exc).__name__}"
-
-
-def _check_guidelines(service: Any) -> str | None:
-    store = getattr(service.runtime, "store", None)
-    client = getattr(store, "_client", None)
-    if client is None:
-        return None
-    try:
-        client.heartbeat()
-        return None
-    except Exception as exc:  # noqa: BLE001
-        return f"guideline index: {type(exc).__name__}"
-
-
 def _model_servers(service: Any) -> set[str]:
-    """Base URLs of the OpenAI-compatible servers the site's specialties draft with."""
-    settings = getattr(service.runtime.host, "settings", None)
+    """Base URLs of the OpenAI-compatible servers the site's specialties draft with (the service's
+    site configuration, :meth:`~pixtralogist.agents.service.ReportingService.settings`)."""
+    settings = service.settings() if callable(getattr(service, "settings", None)) else None
     layers = [getattr(settings, "defaults", None) or {}, *(getattr(settings, "specialties", None) or {}).values(),
               *(getattr(settings, "env", None) or {}).values()]
     return {v.rstrip("/") for layer in layers if isinstance(layer, dict)
@@ -74,9 +54,14 @@ def _check_models(service: Any, timeout: float = 2.0) -> list[str]:
 
 def readiness(service: Any) -> tuple[bool, dict[str, Any]]:
     """Whether this server should get traffic, and why not."""
-    if getattr(service, "draining", False):
-        return False, {"status": "draining", "in_flight": getattr(service, "in_flight", 0)}
-    problems = [p for p in (_check_database(service), _check_guidelines(service)) if p] + _check_models(service)
+    from pixtralogist.core.errors import PixtralogistError
+
+    try:
+        if getattr(service, "draining", False):
+            return False, {"status": "draining", "in_flight": getattr(service, "in_flight", 0)}
+        problems = list(service.check_stores()) + _check_models(service)
+    except PixtralogistError as exc:  # the engine process is gone (pixtralogist.ui.engine_process)
+        problems = [f"engine: {type(exc).__name__}"]
     return (not problems), {"status": "ready" if not problems else "not ready", "problems": problems,
                             "server": os.environ.get("PIXTRALOGIST_SERVER_NAME") or os.uname().nodename}
 
@@ -132,9 +117,14 @@ def install_drain(service: Any, *, seconds: float | None = None) -> None:
             seconds = 30.0
 
     def on_term(signum, frame) -> None:  # noqa: ARG001
-        log.info("SIGTERM: draining (%d actions in flight)", service.in_flight)
-        done = service.drain(seconds)
-        log.info("drained: %s", "all actions finished" if done else f"{service.in_flight} still running, stopping")
+        from pixtralogist.core.errors import PixtralogistError
+
+        try:
+            log.info("SIGTERM: draining (%d actions in flight)", service.in_flight)
+            done = service.drain(seconds)
+            log.info("drained: %s", "all actions finished" if done else f"{service.in_flight} still running, stopping")
+        except PixtralogistError as exc:  # the engine process is gone: nothing left to wait for
+            log.warning("SIGTERM: could not drain (%s), stopping", type(exc).__name__)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)

@@ -44,7 +44,9 @@ def _r(v: float | None, nd: int = 3) -> Any:
 
 
 def quality_view(store) -> tuple:
-    """The tab's values from a :class:`~pixtralogist.persistence.feedback.FeedbackStore` (in ``QUALITY_KEYS`` order)."""
+    """The tab's values (in ``QUALITY_KEYS`` order) from what has ``quality_rows()``: the service
+    (:meth:`~pixtralogist.agents.service.ReportingService.quality_rows`, in or out of process) or a
+    :class:`~pixtralogist.persistence.feedback.FeedbackStore`."""
     import pandas as pd
 
     from pixtralogist.finetune.quality import summarize

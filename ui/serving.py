@@ -5,15 +5,27 @@ Measure them with ``benchmarks/app_load.py`` (20 clinicians drafting, editing an
 at once on a real ``pixtralogist serve``); override them on bigger hosts with the
 environment variables below.
 
-- ``PIXTRALOGIST_WORKERS`` (default 2, one per core of the 2-core reference machine): the
-  agent's actions (draft, choose, save, chat, sign, open) that run at once in this process,
-  all together (one Gradio concurrency group, ``concurrency_id="agent"``; before, each event
-  ran 4 at once on its own); other events (previews, exports) get as many each
-  (``default_concurrency_limit``). The rest wait in Gradio's queue, first come first served.
-  Drafting is mostly Python under the GIL, so more actions at once than cores make each wait
-  longer without the queue moving faster. With a model server (vLLM) the app mostly waits on
-  the network: raise it. (A comparison of 1, 2 and 4 on a quiet 2-core machine is still to be
-  made: the shared machine was saturated when this was written.)
+- ``PIXTRALOGIST_WORKERS`` (default 4, measured on the 2-core reference machine with the engine
+  in its own process): the agent's actions (draft, choose, save, chat, sign, open) that run at
+  once in this process, all together (one Gradio concurrency group, ``concurrency_id="agent"``);
+  other events (previews, exports) get as many each (``default_concurrency_limit``). The rest
+  wait in Gradio's queue, first come first served. An action's Python runs half in the app's
+  process (events, rendering) and half in the engine's (drafting): two actions per process keep
+  both cores busy, more make each wait longer without the queue moving faster.
+  ``benchmarks/app_load.py`` (20 clinicians; engine process; the shared 2-core machine at a load
+  average of 12 to 17, so the wall times are long, only their order counts): 1 worker: 0.94
+  drafts/s, time to draft p95 20.4 s, save p95 18.5 s; 2: 1.53 drafts/s, p95 12.4 s, save 9.8 s;
+  4: 1.64 drafts/s, p95 12.0 s, save 6.5 s. With a model server (vLLM) the app mostly waits on
+  the network: raise it.
+- ``PIXTRALOGIST_ENGINE`` (default ``process``): where the agent's engine (the
+  :class:`~pixtralogist.agents.service.ReportingService`: drafting, retrieval, checkpoints)
+  runs. ``process``: its own process (:mod:`pixtralogist.ui.engine_process`), forked first by
+  ``pixtralogist serve``, so that on two cores its start (stores, recovery, warm-up) runs while
+  the app imports Gradio and builds its pages, and under load the app's Python (events,
+  rendering) and the engine's run on different cores instead of taking turns under one GIL.
+  When the engine dies the app stops with exit status 1 (its supervisor restarts it; recovery
+  finishes what was cut off); when the app dies the engine dies with it. ``inline``: the engine
+  in the app's process, as before (one process to debug or profile).
 - ``PIXTRALOGIST_TORCH_THREADS`` (default 1): threads per torch operation (the sentence
   embedder of the guideline index, a local VLM). Parallelism comes from serving several
   clinicians at once; a torch operation spreading over every core of a busy machine spins
@@ -32,10 +44,13 @@ from dataclasses import dataclass
 
 from pixtralogist.core.errors import ConfigError
 
-__all__ = ["READY_LINE", "TORCH_THREADS_ENV", "WORKERS_ENV", "ServeSettings", "WarmUp"]
+__all__ = ["ENGINE_ENV", "ENGINE_MODES", "READY_LINE", "TORCH_THREADS_ENV", "WORKERS_ENV", "ServeSettings", "WarmUp"]
 
 WORKERS_ENV = "PIXTRALOGIST_WORKERS"
 TORCH_THREADS_ENV = "PIXTRALOGIST_TORCH_THREADS"
+ENGINE_ENV = "PIXTRALOGIST_ENGINE"
+#: Where the agent's engine runs: its own process (default) or the app's.
+ENGINE_MODES = ("process", "inline")
 #: Printed (``Pixtralogist is ready to draft at URL ...``) when a draft no longer waits for loading.
 READY_LINE = "ready to draft"
 
@@ -44,22 +59,29 @@ READY_LINE = "ready to draft"
 class ServeSettings:
     """The process-wide serving settings (see the module docstring for the defaults' reasons)."""
 
-    workers: int = 2
+    workers: int = 4
     torch_threads: int = 1
+    engine: str = "process"
 
     def __post_init__(self) -> None:
         for name in ("workers", "torch_threads"):
             if not 1 <= getattr(self, name) <= 256:
                 raise ConfigError(f"{name} must be between 1 and 256, not {getattr(self, name)}")
+        if self.engine not in ENGINE_MODES:
+            raise ConfigError(f"{ENGINE_ENV} must be one of {', '.join(ENGINE_MODES)}, not {self.engine!r}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "ServeSettings":
-        """The defaults, overridden by ``PIXTRALOGIST_WORKERS`` / ``PIXTRALOGIST_TORCH_THREADS``.
+        """The defaults, overridden by ``PIXTRALOGIST_WORKERS`` / ``PIXTRALOGIST_TORCH_THREADS`` /
+        ``PIXTRALOGIST_ENGINE``.
 
-        :raises ConfigError: a value that is not a whole number from 1 to 256.
+        :raises ConfigError: a value that is not a whole number from 1 to 256, an unknown engine mode.
         """
         env = os.environ if env is None else env
-        values = {}
+        values: dict = {}
+        engine = (env.get(ENGINE_ENV) or "").strip().lower()
+        if engine:
+            values["engine"] = engine
         for field, var in (("workers", WORKERS_ENV), ("torch_threads", TORCH_THREADS_ENV)):
             raw = (env.get(var) or "").strip()
             if not raw:
@@ -71,7 +93,7 @@ class ServeSettings:
         try:
             return cls(**values)
         except ConfigError as exc:
-            raise ConfigError(f"{exc} (from {WORKERS_ENV} / {TORCH_THREADS_ENV})") from None
+            raise ConfigError(f"{exc} (from {WORKERS_ENV} / {TORCH_THREADS_ENV} / {ENGINE_ENV})") from None
 
     def apply_torch_threads(self) -> None:
         """Limit torch's threads for this process: through the environment before torch is imported
