@@ -562,7 +562,7 @@ def test_serve_settings_from_the_environment(service):
     from pixtralogist.core.errors import ConfigError
     from pixtralogist.ui.serving import TORCH_THREADS_ENV, WORKERS_ENV, ServeSettings
 
-    assert ServeSettings.from_env({}) == ServeSettings(workers=4, torch_threads=1, engine="process")
+    assert ServeSettings.from_env({}) == ServeSettings(workers=2, torch_threads=1, engine="process")
     assert ServeSettings.from_env({WORKERS_ENV: " 6 ", TORCH_THREADS_ENV: "4"}) == ServeSettings(6, 4)
     for bad in ("0", "many", "-1", "1000", "2.5"):
         with pytest.raises(ConfigError, match=WORKERS_ENV):

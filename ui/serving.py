@@ -5,18 +5,19 @@ Measure them with ``benchmarks/app_load.py`` (20 clinicians drafting, editing an
 at once on a real ``pixtralogist serve``); override them on bigger hosts with the
 environment variables below.
 
-- ``PIXTRALOGIST_WORKERS`` (default 4, measured on the 2-core reference machine with the engine
+- ``PIXTRALOGIST_WORKERS`` (default 2, measured on the 2-core reference machine with the engine
   in its own process): the agent's actions (draft, choose, save, chat, sign, open) that run at
   once in this process, all together (one Gradio concurrency group, ``concurrency_id="agent"``);
   other events (previews, exports) get as many each (``default_concurrency_limit``). The rest
-  wait in Gradio's queue, first come first served. An action's Python runs half in the app's
-  process (events, rendering) and half in the engine's (drafting): two actions per process keep
-  both cores busy, more make each wait longer without the queue moving faster.
-  ``benchmarks/app_load.py`` (20 clinicians; engine process; the shared 2-core machine at a load
-  average of 12 to 17, so the wall times are long, only their order counts): 1 worker: 0.94
-  drafts/s, time to draft p95 20.4 s, save p95 18.5 s; 2: 1.53 drafts/s, p95 12.4 s, save 9.8 s;
-  4: 1.64 drafts/s, p95 12.0 s, save 6.5 s. With a model server (vLLM) the app mostly waits on
-  the network: raise it.
+  wait in Gradio's queue, first come first served. An action's Python runs partly in the app's
+  process (events, rendering: about 0.06-0.08 s CPU per draft) and mostly in the engine's
+  (drafting: about 0.11-0.13 s), each under its own GIL. ``benchmarks/app_load.py`` (20
+  clinicians; engine process; a quiet 2-core machine, one run each): 2 workers: 5.57 drafts/s,
+  time to draft p50 2.45 s / p95 3.58 s, save p95 2.76 s; 4: 5.39 drafts/s, p50 2.56 / p95 3.65 s,
+  save p95 2.73 s; 8: 5.30 drafts/s, p50 2.97 / p95 3.71 s, sign p95 3.29 s; the engine in the
+  app's process (``inline``, 2 workers): 4.41 drafts/s, p50 3.33 / p95 4.53 s. More actions at once
+  than cores only make each wait longer (and cost more CPU each). With a model server (vLLM) the
+  app mostly waits on the network: raise it.
 - ``PIXTRALOGIST_ENGINE`` (default ``process``): where the agent's engine (the
   :class:`~pixtralogist.agents.service.ReportingService`: drafting, retrieval, checkpoints)
   runs. ``process``: its own process (:mod:`pixtralogist.ui.engine_process`), forked first by
@@ -59,7 +60,7 @@ READY_LINE = "ready to draft"
 class ServeSettings:
     """The process-wide serving settings (see the module docstring for the defaults' reasons)."""
 
-    workers: int = 4
+    workers: int = 2
     torch_threads: int = 1
     engine: str = "process"
 
