@@ -474,14 +474,19 @@ _NOT_ABOUT = frozenset({"flag", "flags", "flagged", "why", "this", "that", "what
 
 
 def _about_words(question: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9-]+", question.lower()) if len(w) > 2 and w not in _NOT_ABOUT]
+    from pixtralogist.core.spelling import matching_form
+
+    return [w for w in re.findall(r"[a-z0-9-]+", matching_form(question)) if len(w) > 2 and w not in _NOT_ABOUT]
 
 
 def _flag_text(fl: Flag, draft: Draft) -> str:
     by_id = {f.id: f for f in draft.findings}
     label = draft.region_labels.get(fl.region or "", "") if fl.region else ""
     finding = by_id[fl.finding_id].text if fl.finding_id in by_id else ""
-    return " ".join([fl.message, fl.code.replace("-", " "), (fl.region or "").replace("_", " "), label, finding]).lower()
+    from pixtralogist.core.spelling import matching_form
+
+    return matching_form(" ".join([fl.message, fl.code.replace("-", " "), (fl.region or "").replace("_", " "), label,
+                                   finding]))
 
 
 def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:

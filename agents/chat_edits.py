@@ -24,6 +24,7 @@ from pixtralogist.core import editing
 from pixtralogist.core.concepts import concepts as core_concepts
 from pixtralogist.core.models import Draft, Finding, Template
 from pixtralogist.core.protocols import RegionSorter
+from pixtralogist.core.spelling import americanize, matching_form
 from pixtralogist.core.text import clean_text, split_sentences
 
 EditKind = Literal["add", "remove", "move", "modify", "statement", "impression"]
@@ -49,6 +50,8 @@ take out strike get rid add include insert report draft must need needs read rea
 """.split())
 #: Words that point back at a finding already in the draft ("it", "the lesion", "the tumour"): with
 #: nothing more specific, a statement made with them is about the draft's main finding.
+#: The generic words for a side ("the eye should be OS", "the side is left", "laterality is right").
+_SIDE_WORDS = frozenset("eye eyes side sides laterality".split())
 _ANAPHORA = frozenset("it this that they them these those lesion lesions tumour tumor mass one thing spot".split())
 #: A value phrase of a finding sentence ("not identified", "negative", "present"), by polarity.
 _VALUE_ABSENT = re.compile(r"\b(?:not (?:identified|seen|present|involved|detected|amplified)|absent|negative|neg|"
@@ -94,16 +97,36 @@ def resolve_region(name: str, regions: dict[str, str]) -> str | None:
 
 
 def _words(text: str) -> list[str]:
-    text = re.sub(r"['\u2019](?:s|re|ll|ve|d|m)\b", "", text.lower())
+    """The words of ``text`` as they are matched: lower case, American spelling ("haemorrhages" ->
+    "hemorrhages"), so a message and a draft sentence match whichever spelling each was written in."""
+    text = re.sub(r"['\u2019](?:s|re|ll|ve|d|m)\b", "", matching_form(text))
     return [w for w in re.findall(r"[a-z0-9][a-z0-9+%-]*", text) if len(w) > 1 or w.isdigit()]
 
 
+#: Inflection endings a finding name takes ("ulcerated"/"ulceration", "calcified"/"calcification",
+#: "enhancing"/"enhancement"), the longest first, each with what replaces it.
+_ENDINGS = (("ifications", "if"), ("ification", "if"), ("ified", "if"), ("ations", ""), ("ation", ""),
+            ("ated", ""), ("ating", ""), ("ements", ""), ("ement", ""), ("ments", ""), ("ment", ""),
+            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""))
+#: The shortest stem an inflection ending is taken from ("port" of "portion" stays "portion").
+_MIN_STEM = 5
+
+
 def _stem(w: str) -> str:
-    w = w.rstrip("+").lower()
-    for suf in ("ies", "es", "s"):
-        if len(w) > 4 and w.endswith(suf) and not w.endswith("ss"):
-            return w[: -len(suf)] + ("y" if suf == "ies" else "")
-    return w
+    """A light stem: plurals ("nodules" -> "nodule") and the inflections of a finding name
+    ("ulcerated", "ulceration", "ulcers" -> "ulcer"; "calcified", "calcification" -> "calcif"), in
+    American spelling. Only an ending that leaves at least five letters is taken, so short words
+    ("sided", "noted", "lobes") keep their own stem and do not meet unrelated ones."""
+    w = americanize(w.rstrip("+").lower())
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
+        w = w[:-1]  # "lobes" -> "lobe", "masses" -> "masse" (-> "mass" below)
+    for suf, repl in _ENDINGS:
+        if w.endswith(suf) and len(w) - len(suf) + len(repl) >= _MIN_STEM:
+            w = w[: -len(suf)] + repl
+            break
+    return w[:-1] if w.endswith("e") and len(w) > 4 else w
 
 
 @dataclass(frozen=True)
@@ -135,6 +158,9 @@ class Edit:
     also: bool = False  # "there is also ...": a new finding, not a change of one
     predicate: str = ""  # what a statement says its subject is ("present" of "LVI is present")
     flip: bool = False  # "swap the side of the infarct": the other side
+    #: "the eye should be OS", "the side is left": the subject is only the generic word for a side, so
+    #: the side of the case's findings (every sentence stating the other side) changes
+    case_side: bool = False
 
 
 @dataclass
@@ -282,9 +308,11 @@ class EditReader:
             attrs = self.attributes(self.expand(v))
             value = () if attrs.any() else tuple(_words(v))
             subject = self.subject_words(self.expand(x))
+            case_side = bool(attrs.laterality and subject and set(subject) <= _SIDE_WORDS)
             if attrs.laterality:  # "change the eye to right": the side of the main finding
-                subject = tuple(w for w in subject if w not in ("eye", "eyes", "side", "sides"))
-            return Edit("modify", text=f"{x} is {v}", subject=subject, attrs=attrs, words=value, predicate=v)
+                subject = tuple(w for w in subject if w not in _SIDE_WORDS)
+            return Edit("modify", text=f"{x} is {v}", subject=subject, attrs=attrs, words=value, predicate=v,
+                        case_side=case_side)
         # a statement
         m = _UNKNOWN_VERB.match(text)
         if m and m.group("v").lower() not in _NOT_VERBS and not self.names_finding(m.group("v")) \
@@ -310,11 +338,14 @@ class EditReader:
             v_attrs = self.attributes(predicate)
             if not v_attrs.any():
                 value = tuple(w for w in _words(predicate) if w not in _FILLER)
+        case_side = bool(attrs.laterality and subject and set(subject) <= _SIDE_WORDS)
+        if case_side:  # "the eye should be OS", "the side is left": the side of the case's findings
+            subject = ()
         statement = re.sub(r"^(?:it|that|this|they|these|those)(?:'s| is| was| are| were)\s+", "", body, flags=re.I)
         statement = re.sub(r"^(?:a|an)\s+", "", statement, flags=re.I)
         statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
         return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
-                    or bool(_THERE_ALSO.match(text) and not negated_there), predicate=predicate)
+                    or bool(_THERE_ALSO.match(text) and not negated_there), predicate=predicate, case_side=case_side)
 
     # -- finding the same finding ------------------------------------------------------------
 
@@ -433,6 +464,8 @@ class EditReader:
         kind = "laterality" if edit.flip else _attribute_kind(edit.attrs)
         if kind is None:
             return []
+        if edit.case_side and kind == "laterality":
+            return self._case_side(edit, draft)
         cands = [f for f in draft.findings if not f.is_default and not f.negated and self.has_slot(f.text, kind)
                  and self.attributes(f.text).polarity != "absent"]
         if anaphora:
@@ -448,6 +481,22 @@ class EditReader:
                 side = self.attributes(cands[0].text).laterality
                 return [f for f in cands if f.region == cands[0].region and self.attributes(f.text).laterality == side]
         return cands[:1]
+
+
+    def _case_side(self, edit: Edit, draft: Draft) -> list[Finding]:
+        """"the eye should be OS": the sentences stating the other side (normal statements too), in the
+        template's own laterality region when it has one; none (nothing is guessed) when the draft's
+        findings state both sides, or the message asks for both."""
+        new = edit.attrs.laterality
+        other = {"left": "right", "right": "left"}.get(new or "")
+        sided = [f for f in draft.findings if not f.is_default and not f.negated]
+        sides = {self.attributes(f.text).laterality for f in sided} - {None, "bilateral"}
+        if other is None or sides != {other}:
+            return []
+        cands = [f for f in sided if self.attributes(f.text).laterality == other]
+        own = [f for f in cands if _ATTRIBUTE_REGION["laterality"] & {
+            _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
+        return own or cands
 
 
 def _attribute_kind(a: Attributes) -> str | None:
@@ -488,6 +537,17 @@ def _sub_word(text: str, old: str, new: str) -> str:
     return re.sub(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])", repl, text, flags=re.I)
 
 
+def _find_word(text: str, word: str) -> re.Match[str] | None:
+    """The first word of ``text`` that is ``word`` in any spelling or inflection ("haemorrhages" for
+    "hemorrhage", "ulcerated" for "ulceration"), or None."""
+    stem = _stem(word)
+    for token in (r"[A-Za-z0-9][A-Za-z0-9+%-]*", r"[A-Za-z0-9][A-Za-z0-9+%]*"):  # "cup-to-disc"; "right" of "right-sided"
+        m = next((m for m in re.finditer(token, text) if _stem(m.group()) == stem), None)
+        if m:
+            return m
+    return re.search(r"(?<![\w-])" + re.escape(word), text, re.I)
+
+
 def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     """``text`` with the edit's attribute values written in place of the ones it states."""
     out = text
@@ -495,14 +555,14 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     if edit.swap:
         old, new = edit.swap
         return _sub_word(out, old, new)
-    head = next((w for w in edit.subject if re.search(r"(?<![\w-])" + re.escape(w), out, re.I)), None)
+    head = next((w for w in edit.subject if _find_word(out, w)), None)
     moved = _anatomy_swap(reader, edit, out)
     if moved is not None:
         out = moved
 
     def insert_before_head(word: str) -> str:
         if head:
-            m = re.search(r"(?<![\w-])" + re.escape(head), out, re.I)
+            m = _find_word(out, head)
             if m and m.start() == 0:
                 return word[:1].upper() + word[1:] + " " + out[0].lower() + out[1:]
             if m:
@@ -541,7 +601,8 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             out = out.rstrip(".") + f", {a.size}."
     elif a.number:
         # the number after the subject in its clause ("The cup-to-disc ratio is 0.4"), else the clause's only one
-        m = re.search(r"(?<![\w-])" + re.escape(head) + r"[^,;.\d]*?(\d+(?:\.\d+)?)", out, re.I) if head else None
+        at = _find_word(out, head) if head else None
+        m = re.compile(r"[^,;.\d]*?(\d+(?:\.\d+)?)").match(out, at.end()) if at else None
         if m is None:
             nums = list(re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", _SIZE.sub(lambda x: "#" * len(x.group()), out)))
             m = nums[0] if len(nums) == 1 else None
@@ -660,7 +721,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
 
 def _not_matched(edit: Edit) -> str:
     """What was understood of an edit that matches no finding of the draft (nothing is changed)."""
-    what = " ".join(edit.subject) or "that"
+    what = " ".join(edit.subject) or ("the side of the case's findings" if edit.case_side else "that")
     a = edit.attrs
     values = [v for v in (a.laterality, a.severity, a.size, a.temporal, a.number, a.polarity) if v] + list(edit.words)
     if values:
@@ -806,7 +867,13 @@ def _conflicts(reader: EditReader, edit: Edit, t: Finding) -> bool:
         kind = _attribute_kind(edit.attrs)
         if kind in ("size", "number") and reader.has_slot(t.text, kind) and not t.negated:
             return False  # "the closest margin is 1 mm" for "Margins negative, closest 2 mm.": a value update
-        return theirs == "absent"
+        if theirs != "absent" or edit.case_side:
+            return False  # "the eye is OS" never restates "The FAZ is normal in the right eye."
+        if kind == "laterality" and not (edit.words or edit.attrs.severity or edit.attrs.temporal):
+            # a side alone contradicts a denial of the same finding ("No pneumothorax."), not a normal statement
+            return _same_finding(reader, edit, t) and bool(
+                t.negated or _VALUE_ABSENT.search(t.text) or re.search(r"^\s*no\b", t.text, re.I))
+        return True
     return mine != (theirs or "present")
 
 
@@ -821,12 +888,23 @@ def _novel(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
     return bool(extra) and not edit.words
 
 
+def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:
+    """Whether ``f`` names the finding the edit states: a finding concept of both, or a shared word that
+    names a finding ("nodule"), never only a place word ("upper" of "The imaged upper abdomen is
+    unremarkable." for "a nodule in the left upper lobe")."""
+    text = reader.expand(f.text)
+    if reader.concepts_of(" ".join(edit.subject)) & reader.concepts_of(text):
+        return True
+    shared = {_stem(w) for w in edit.subject} & {_stem(w) for w in _words(text)}
+    return any(_stem(w) in shared and reader.names_finding(w) for w in edit.subject)
+
+
 def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,
          rebuild: bool, dictate: Dictate | None = None) -> EditResult:
     text = _sentence(edit.text)
     # a statement of a finding the draft denies replaces the denial ("No pneumothorax.")
     denied = [f for f in reader.targets(edit, draft) if reader.attributes(f.text).polarity == "absent"
-              and edit.attrs.polarity != "absent"] if edit.subject else []
+              and edit.attrs.polarity != "absent" and _same_finding(reader, edit, f)] if edit.subject else []
     base = draft
     if denied:
         ids = {f.id for f in denied}
@@ -840,6 +918,22 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     if not regions:
         return EditResult(draft, False, "That could not be placed in any region; nothing was added.")
     return EditResult(new, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _drop_modifier(reader: EditReader, part: str, subject: tuple[str, ...]) -> str | None:
+    """``part`` without the word that names the subject only as a modifier of another finding
+    ("Calcified granuloma" -> "Granuloma" for "the calcification"), or None when the subject is named
+    as itself ("Calcification.", "Ulcerated surface.": the rest names no finding)."""
+    out = part
+    for w in subject:
+        m = _find_word(out, w)
+        if m is None or m.group().lower() == w or not re.search(r"(?:ed|ing)$", m.group(), re.I):
+            return None
+        out = (out[:m.start()] + out[m.end():]).strip()
+    out = re.sub(r"\s{2,}", " ", out).strip(" ,")
+    if not out or not reader.names_finding(out):
+        return None
+    return _sentence(out) if part.strip().endswith(".") or part[:1].isupper() else out
 
 
 def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, targets: list[Finding],
@@ -856,8 +950,12 @@ def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, ta
         # remove only the sentences / comma parts that name the subject when the finding says more
         parts = [p for s in split_sentences(t.text) for p in re.split(r"(?<=[.;])\s+|,\s+", s) if p.strip()]
         keep = [p for p in parts if not subj & {_stem(w) for w in _words(reader.expand(p))}]
+        # "drop the calcification" for "Calcified granuloma ...": the modifier goes, the finding stays
+        modifier = [_drop_modifier(reader, p, edit.subject) for p in parts]
+        if all(m is not None for m, p in zip(modifier, parts) if p not in keep) and len(keep) < len(parts):
+            keep = [p if p in keep else m for p, m in zip(parts, modifier)]
         current = draft.model_copy(update={"findings": findings})
-        findings = _replace(current, t, [" ".join(_sentence(p) for p in keep)] if keep and len(keep) < len(parts) else [],
+        findings = _replace(current, t, [" ".join(_sentence(p) for p in keep)] if keep and keep != parts else [],
                             t.region, template)
         regions.append(t.region)
     new = editing._with(draft, findings, template, rebuild_impression=rebuild)
