@@ -484,16 +484,18 @@ class EditReader:
 
 
     def _case_side(self, edit: Edit, draft: Draft) -> list[Finding]:
-        """"the eye should be OS": the sentences stating the other side (normal statements too), in the
-        template's own laterality region when it has one; none (nothing is guessed) when the draft's
+        """"the eye should be OS": the abnormal findings stating the other side (the sentences stating it
+        when none is abnormal), in the template's own laterality region when it has one; none (nothing is guessed) when the draft's
         findings state both sides, or the message asks for both."""
         new = edit.attrs.laterality
         other = {"left": "right", "right": "left"}.get(new or "")
-        sided = [f for f in draft.findings if not f.is_default and not f.negated]
-        sides = {self.attributes(f.text).laterality for f in sided} - {None, "bilateral"}
-        if other is None or sides != {other}:
+        stated = [f for f in draft.findings if not f.is_default and not f.negated
+                  and self.attributes(f.text).laterality not in (None, "bilateral")]
+        # the abnormal findings' side ("OD: hemes. OS normal."): a normal statement keeps its side
+        pool = [f for f in stated if f.abnormal] or stated
+        if other is None or {self.attributes(f.text).laterality for f in pool} != {other}:
             return []
-        cands = [f for f in sided if self.attributes(f.text).laterality == other]
+        cands = pool
         own = [f for f in cands if _ATTRIBUTE_REGION["laterality"] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
         return own or cands
