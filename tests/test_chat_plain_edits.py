@@ -187,3 +187,107 @@ def test_unknown_verbs_and_umbrella_concepts_are_not_guessed(host, template, dic
         if after[r] != before[r]:
             assert before[r] in after[r] or before[r].startswith("No other"), (r, before[r], after[r])
     assert "zap" not in " ".join(after.values()).lower()
+
+
+# --- four general classes (issue 13): spelling, the case's side, denials, inflections --------------
+
+BRITISH = [
+    # a British spelling in the message matches the draft's American one: changed in place, not appended
+    ("cxr", "Mild pulmonary edema. Small R effusion.", "the oedema is moderate", "lung",
+     ["moderate pulmonary edema"], ["mild", "oedema is"]),
+    ("mri_brain", "Acute infarct L MCA territory. Small hemorrhage R frontal.", "the haemorrhage is large", "parenchyma",
+     ["large hemorrhage"], ["small", "haemorrhage is"]),
+    ("fundus", "OD: dot-blot hemes, few MAs. Macula flat OU.", "the haemorrhages are in the left eye", "periphery",
+     ["hemorrhages in the left eye"], ["haemorrhages are"]),
+]
+
+
+@pytest.mark.parametrize("template,dictation,message,region,present,absent", BRITISH, ids=[f"{s[0]}:{s[2]}" for s in BRITISH])
+def test_british_spelling_matches_the_draft(host, template, dictation, message, region, present, absent):  # noqa: F811
+    _check(host, template, dictation, message, region, present, absent)
+
+
+def test_british_spelling_in_a_remove(host):  # noqa: F811
+    d, res = applied(host, "cxr", "Mild pulmonary edema. Small R effusion.", "remove the oedema", "lung",
+                     ["small right pleural effusion"], ["edema"])
+
+
+CASE_SIDE = [
+    # the generic word for a side: the case's findings stating the other side change, every region of them
+    ("octa", "OD FAZ enlarged. SCP density reduced.", "the eye is OS", {"faz", "superficial_plexus"}),
+    ("mri_brain", "Acute infarct L MCA territory.", "the side should be right", {"parenchyma"}),
+    ("breast-resection", "L lumpectomy. IDC 2cm G2.", "laterality is right", {"laterality"}),
+]
+
+
+@pytest.mark.parametrize("template,dictation,message,regions", CASE_SIDE, ids=[f"{s[0]}:{s[2]}" for s in CASE_SIDE])
+def test_the_generic_side_word_changes_the_case_side(host, template, dictation, message, regions):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    before, after = d.region_dict(), res.draft.region_dict()
+    assert {r for r in after if after[r] != before[r]} == regions
+    for r in regions:
+        assert re.search(r"\bright\b", before[r] + after[r], re.I) and re.search(r"\bleft\b", before[r] + after[r], re.I)
+        assert ("right" in after[r].lower()) != ("right" in before[r].lower())
+    # never a sentence rewritten into the message ("The eye is OS.", "The side is right.")
+    assert not re.search(r"\b(?:eye|side|laterality) (?:is|should)", " ".join(after.values()), re.I)
+
+
+def test_a_normal_statement_keeps_its_side_and_is_not_a_denial(host):  # noqa: F811
+    d, res = _check(host, "octa", "OD FAZ normal. SCP density reduced OD.", "the eye is OS", "superficial_plexus",
+                    ["reduced in the left eye"], ["right"])
+    assert res.draft.region_dict()["faz"] == d.region_dict()["faz"]
+
+
+def test_the_case_side_is_not_guessed_when_both_sides_have_findings(host):  # noqa: F811
+    d, ctx = drafted(host, "fundus", "OD: few MAs. OS: drusen.")
+    res = chat.handle("the eye is OS", d, ctx)
+    assert not res.changed and res.draft == d and "nothing was changed" in res.reply
+
+
+ADDED = [
+    # a place word of the new finding ("upper", "heart") does not make another region's sentence its denial
+    ("ct_chest", "Mild emphysema. No LAD.", "there is also a 4 mm solid nodule in the right upper lobe",
+     "lungs_airways", "upper_abdomen"),
+    ("cxr", "Mod R effusion.", "there is also a 7 mm nodule in the right lung projecting over the heart", "lung", "heart"),
+]
+
+
+@pytest.mark.parametrize("template,dictation,message,region,kept", ADDED, ids=[f"{s[0]}:{s[4]}" for s in ADDED])
+def test_an_added_finding_removes_only_a_denial_of_itself(host, template, dictation, message, region, kept):  # noqa: F811
+    d, res = _check(host, template, dictation, message, region, ["nodule"], [])
+    assert res.draft.region_dict()[kept] == d.region_dict()[kept]
+    # the denial of the same finding is still replaced ("No pneumothorax.")
+    _check(host, "cxr", "Mod R effusion. No PTX.", "there is also a small right apical pneumothorax", "lung",
+           ["small right apical pneumothorax"], ["no pneumothorax"])
+
+
+INFLECTED = [
+    # a finding named in another inflection: only the modifier goes when the rest is a finding of its own
+    ("ct_chest", "Calcified nodule 4mm LLL. Mild emphysema.", "drop the calcification", "lungs_airways",
+     ["nodule 4 mm left lower lobe", "emphysema"], ["calcif"]),
+    ("mri_brain", "Multiple enhancing lesions. Mild atrophy.", "remove the enhancement", "parenchyma",
+     ["multiple lesions", "atrophy"], ["enhanc"]),
+    ("skin_lesion", "Ulcerated nodule 8mm R calf.", "delete the ulcer", "surface", [], ["ulcer"]),
+    ("fundus", "OD: hard exudates, few MAs. Macula flat OU.", "drop the microaneurysm", "periphery", [],
+     ["microaneurysm"]),
+]
+
+
+@pytest.mark.parametrize("template,dictation,message,region,present,absent", INFLECTED,
+                         ids=[f"{s[0]}:{s[2]}" for s in INFLECTED])
+def test_finding_names_match_across_inflections(host, template, dictation, message, region, present, absent):  # noqa: F811
+    d, res = applied(host, template, dictation, message, region, present, absent)
+    before, after = d.region_dict(), res.draft.region_dict()
+    assert {r for r in after if after[r] != before[r]} == {region}
+
+
+def test_the_light_stem_joins_inflections_and_keeps_other_words_apart():
+    from pixtralogist.agents.chat_edits import _stem
+
+    same = [("ulceration", "ulcerated"), ("ulcers", "ulcer"), ("calcified", "calcification"), ("nodules", "nodule"),
+            ("enhancing", "enhancement"), ("haemorrhages", "hemorrhage"), ("lobes", "lobe"), ("masses", "mass")]
+    apart = [("port", "portion"), ("side", "sided"), ("positive", "position"), ("note", "not"), ("lesion", "less")]
+    assert all(_stem(a) == _stem(b) for a, b in same), [(a, b) for a, b in same if _stem(a) != _stem(b)]
+    assert all(_stem(a) != _stem(b) for a, b in apart), [(a, b) for a, b in apart if _stem(a) == _stem(b)]
