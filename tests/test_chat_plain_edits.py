@@ -291,3 +291,10 @@ def test_the_light_stem_joins_inflections_and_keeps_other_words_apart():
     apart = [("port", "portion"), ("side", "sided"), ("positive", "position"), ("note", "not"), ("lesion", "less")]
     assert all(_stem(a) == _stem(b) for a, b in same), [(a, b) for a, b in same if _stem(a) != _stem(b)]
     assert all(_stem(a) != _stem(b) for a, b in apart), [(a, b) for a, b in apart if _stem(a) == _stem(b)]
+
+
+def test_british_spelling_in_a_flag_question(host):  # noqa: F811
+    d, ctx = drafted(host, "breast-resection", "R mastectomy. ILC 3cm G2.")
+    res = chat.handle("why is the tumour flagged?", d, ctx)
+    assert not res.changed and "Nothing about" not in res.reply
+    assert "Tumor site" in res.reply and "cap-core-element-missing" in res.reply, res.reply
