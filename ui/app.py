@@ -102,8 +102,9 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
     ``worklist_callbacks``: the Worklist tab's :class:`~pixtralogist.ui.worklist.WorklistView` (default: over
     the site configuration's ``pacs`` section). ``settings``: the :class:`~pixtralogist.ui.serving.ServeSettings`
     (how many actions run at once; default from the environment)."""
-    import gradio as gr
+    from pixtralogist.ui import gradio_import
 
+    gr = gradio_import.load()  # without Gradio's import-time stub writing (see the module)
     from pixtralogist.ui import cases, chat, gradio_signatures, intake, quality, review, worklist
     from pixtralogist.ui.controller import (
         CASES_KEYS,
@@ -318,6 +319,7 @@ def serve(
     in the background and "Pixtralogist is ready to draft at URL" is printed when it and the server are done.
     """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from pixtralogist.ui import gradio_import
     from pixtralogist.ui.serving import ServeSettings, WarmUp
 
     settings = ServeSettings.from_env()
@@ -339,7 +341,7 @@ def serve(
         from pixtralogist.ui.engine_process import EngineProcess
 
         engine = EngineProcess.start(data_dir)  # before Gradio: both start on their own core
-        import gradio  # noqa: F401 - while the engine opens its stores, recovers and warms up
+        gradio_import.load()  # while the engine opens its stores, recovers and warms up
 
         service = engine.connect()
     else:
