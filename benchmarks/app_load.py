@@ -425,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cases = client_cases(args.clients, tmp)
         first, cases = cases[0], cases[1:]
+        import gradio_client  # noqa: F401 - the client's own import is not the server's start (same 2 cores)
+
         app = App(tmp / "app", args.port or _free_port())
         try:
             client = connect(app.url, app.t0 + args.timeout, app)

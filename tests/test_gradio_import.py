@@ -73,3 +73,36 @@ def test_load_returns_gradio_and_leaves_no_import_hook():
     first = gradio_import.load()
     assert first is sys.modules["gradio"] and gradio_import.load() is first
     assert not any(isinstance(f, gradio_import._Finder) for f in sys.meta_path)
+
+
+def test_app_deferred_builds_the_server_app_only_at_launch():
+    """ui.gradio_build: inside app_deferred a Blocks gets no FastAPI app (Gradio builds three it throws away);
+    other threads still get theirs, and launch() builds the one it serves."""
+    import threading
+
+    from pixtralogist.ui import gradio_build, gradio_import
+
+    gr = gradio_import.load()
+    with gradio_build.app_deferred() as ok:
+        assert ok
+        other: list = []
+        worker = threading.Thread(target=lambda: other.append(gr.Blocks().app))
+        worker.start()
+        worker.join()
+        with gr.Blocks() as demo:
+            gr.Textbox()
+        demo.queue()
+        assert demo.app is None
+    assert other and other[0] is not None  # another thread building at the same time is not affected
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None, quiet=True)
+    try:
+        assert demo.app is not None and demo.local_url
+        import urllib.request
+
+        with urllib.request.urlopen(demo.local_url + "config", timeout=30) as resp:
+            assert resp.status == 200 and b"textbox" in resp.read()
+    finally:
+        demo.close()
+    with gr.Blocks() as outside:  # outside the block: Gradio as usual
+        pass
+    assert outside.app is not None

@@ -102,6 +102,13 @@ def create_ui(service: Any, *, export_dir: Path | None = None, worklist_callback
     ``worklist_callbacks``: the Worklist tab's :class:`~pixtralogist.ui.worklist.WorklistView` (default: over
     the site configuration's ``pacs`` section). ``settings``: the :class:`~pixtralogist.ui.serving.ServeSettings`
     (how many actions run at once; default from the environment)."""
+    from pixtralogist.ui import gradio_build
+
+    with gradio_build.app_deferred():  # the server app is built once, by launch()
+        return _build_ui(service, export_dir=export_dir, worklist_callbacks=worklist_callbacks, settings=settings)
+
+
+def _build_ui(service: Any, *, export_dir: Path | None, worklist_callbacks: Any, settings: Any) -> gr.Blocks:
     from pixtralogist.ui import gradio_import
 
     gr = gradio_import.load()  # without Gradio's import-time stub writing (see the module)
