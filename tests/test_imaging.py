@@ -29,6 +29,7 @@ from pixtralogist.core.errors import (
     UnsupportedFormatError,
 )
 from pixtralogist.core.imaging import (
+    _png_without_metadata,
     CT_WINDOW_PRESETS,
     ImageLimits,
     build_case,
@@ -634,3 +635,80 @@ def test_module_import_is_light():
     code = "import sys, pixtralogist.core.imaging; print(sorted({'torch', 'pydicom'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- a PNG's own pixel data kept, its metadata left out ------------------------------------
+
+
+def _chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    out, pos = [], 8
+    while pos < len(png):
+        length, ctype = struct.unpack(">I4s", png[pos:pos + 8])
+        body = png[pos + 8:pos + 8 + length]
+        assert struct.unpack(">I", png[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(ctype + body)
+        out.append((ctype, body))
+        pos += 12 + length
+    return out
+
+
+def _with_metadata(arr: np.ndarray, **kw) -> bytes:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "Patient: DOE^JANE, MRN 12345678")
+    info.add_itxt("Author", "Dr Example", zip=True)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG", pnginfo=info, dpi=(150, 150), **kw)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("shape", [(300, 200), (120, 90, 3)])
+def test_png_upload_keeps_its_pixel_data_and_drops_its_metadata(shape):
+    rng = np.random.default_rng(3)
+    arr = rng.integers(0, 255, shape, dtype=np.uint8)
+    icc = b"fake-icc-profile-bytes"
+    data = _with_metadata(arr, icc_profile=icc)
+    img = load_image(data, index=1)
+    assert np.array_equal(pixels(img), arr)
+    kinds = [c for c, _ in _chunks(img.png)]
+    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND" and b"iCCP" in kinds
+    assert not {b"tEXt", b"iTXt", b"zTXt", b"pHYs", b"tIME", b"eXIf"} & set(kinds)
+    assert b"DOE" not in img.png and b"12345678" not in img.png
+    # the compressed pixel data is the upload's own (not re-encoded)
+    idat = b"".join(body for c, body in _chunks(data) if c == b"IDAT")
+    assert b"".join(body for c, body in _chunks(img.png) if c == b"IDAT") == idat
+    assert Image.open(io.BytesIO(img.png)).info.get("icc_profile") == icc
+    import hashlib
+
+    assert img.meta.sha256 == hashlib.sha256(img.png).hexdigest() != img.identity.source_sha256
+
+
+def test_png_upload_is_re_encoded_when_its_pixels_are_not_kept_as_stored():
+    import hashlib
+
+    rng = np.random.default_rng(4)
+    arr = rng.integers(0, 255, (40, 60), dtype=np.uint8)
+    bare = io.BytesIO()
+    Image.fromarray(arr).save(bare, format="PNG")
+    img = load_image(bare.getvalue())  # nothing to leave out: bytes must not equal the upload's
+    assert img.png != bare.getvalue() and img.meta.sha256 != img.identity.source_sha256
+    assert np.array_equal(pixels(img), arr)
+    wide = _with_metadata(arr.astype(np.uint16) * 200)  # 16-bit grey: scaled to 8 bits, re-encoded
+    assert _chunks(wide)[0][1][8] == 16
+    out = load_image(wide)
+    assert _chunks(out.png)[0][1][8] == 8 and b"DOE" not in out.png
+    # interlaced (Pillow does not write them: the header says it) and animated PNGs are re-encoded too
+    plain = _with_metadata(arr)
+    ihdr = bytearray(plain)
+    ihdr[28] = 1
+    assert _png_without_metadata(bytes(ihdr)) is None
+    animated = plain[:33] + struct.pack(">I", 8) + b"acTL" + bytes(8) + struct.pack(">I", zlib.crc32(b"acTL" + bytes(8))) + plain[33:]
+    assert _png_without_metadata(animated) is None
+    assert _png_without_metadata(plain) is not None
+    # an EXIF orientation is applied, so the pixels are re-encoded turned
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG", exif=exif.tobytes())
+    turned = load_image(buf.getvalue())
+    assert pixels(turned).shape == (60, 40)
