@@ -20,8 +20,11 @@ Every upload goes through one path:
    never holds it, nor the uploaded file name.
 
 The display PNG is re-encoded from pixels, so ancillary metadata of the upload
-(PNG text chunks, EXIF, DICOM headers) does not travel with it. Text burned
-into the pixels themselves cannot be removed here.
+(PNG text chunks, EXIF, DICOM headers) does not travel with it; an 8-bit grey
+or RGB PNG shown as stored keeps its own compressed pixel data and only the
+chunks that say how to read it (header, transparency, colour profile), which
+gives the same pixels without re-compressing them. Text burned into the pixels
+themselves cannot be removed here.
 
 Every failure raises a subclass of :class:`~pixtralogist.core.errors.IngestError`
 whose message names the image by its position ("Image 2"), says what is wrong
