@@ -52,6 +52,11 @@ _QUESTION = re.compile(r"\?\s*$|^(?:why|what|how|which|when|where|who|explain|te
                        r"(?:the|this|that|these|those|it|there|he|she|we|i|you|they|a|an|any|my|our|his|her|its)\b",
                        re.I)
 
+#: A request put as a question or a wish ("can you ...", "could you please ...", "let's ...", "I'd like to ...").
+_POLITE = re.compile(r"^(?:please\s+)?(?:(?:can|could|would|will)\s+(?:you|we|i)|let['\u2019]?s|i['\u2019]?d\s+like\s+to|"
+                     r"i\s+(?:would\s+like|want|need)\s+to|we\s+(?:should|need\s+to)|you\s+(?:can|should))\s+"
+                     r"(?:please\s+|just\s+)*(?P<rest>.+?)[\s?.!]*$", re.I)
+
 HELP_TEXT = (
     "I can edit the draft from plain sentences: say a finding ('effusion is small', 'there is also a small "
     "left pneumothorax', 'no, it's the left side') or ask for a change ('make the effusion small', 'drop the "
@@ -86,6 +91,10 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
         region = resolve_region(m.group("region") or m.group("region2"), regions)
         if region is not None:
             return Intent("rewrite", (m.group("arg") or m.group("arg2") or "").strip(), region)
+    from pixtralogist.agents.chat_edits import IMPERATIVE
+
+    if (m := _POLITE.match(text)) and IMPERATIVE.match(m.group("rest")):
+        return Intent("edit", m.group("rest"))  # "can you remove the cardiomegaly?": an edit asked politely
     if _QUESTION.search(text):
         return Intent("question", text)
     return Intent("edit", text)
