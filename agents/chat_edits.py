@@ -74,6 +74,11 @@ _NEGATED_VALUE = re.compile(r"^,?\s*not\s+(?:identified|seen|present|involved|de
                             r"evident|noted)\b", re.I)
 #: Words a clinician adds around an edit that are no part of it ("..., actually", "... please", "I think ...").
 _TRAIL = re.compile(r"(?:,?\s+(?:actually|please|thanks|thank you|i think|i believe|then|again|instead))+\s*$", re.I)
+#: Subjects that are the patient, not a finding ("the patient is not diabetic", "she is left handed").
+_PERSON = re.compile(r"\b(?:patient|pt|he|she|him|her|they|we|i|history|hx|referrer|clinician|family)\b", re.I)
+#: Words after "not" that deny nothing of the draft ("not sure", "not yet", "not now").
+_NOT_A_FINDING = frozenset("sure yet now really quite so too that this exactly certain bad much many all convinced "
+                           "needed necessary important relevant".split())
 _POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I)
 _REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take\s+out|take\s+away|"
                      r"take\s+off|leave\s+out|get\s+rid\s+of|omit|cut|lose|ditch|bin|scrap|nix|kill|chuck|"
@@ -281,7 +286,8 @@ class EditReader:
         rest = _SIZE.sub(" ", text)
         num = _NUMBER.search(rest)
         polarity = None
-        if re.search(r"^(?:there\s+(?:is|are)\s+)?no\b|\b(?:not (?:seen|present|identified)|absent|negative for)\b", low):
+        if re.search(r"^(?:there\s+(?:is|are)\s+)?no\b|\b(?:not (?:seen|present|identified|involved|detected|amplified)|"
+                     r"absent|negative for)\b", low):
             polarity = "absent"
         elif any(w in _ABSENT for w in words):
             polarity = "absent"
@@ -356,8 +362,13 @@ class EditReader:
             attrs = self.attributes(self.expand(v))
             value = () if attrs.any() else tuple(_words(v))
             subject = self.subject_words(self.expand(x))
-            if not attrs.any() and not re.match(r"(?:the|a|an|this|that|these|those|its?)\b", x, re.I) \
+            state = re.fullmatch(r"[a-z]+ed", x.strip(), re.I)  # "change enlarged to normal"
+            only_polarity = attrs.polarity and not (attrs.laterality or attrs.severity or attrs.size or attrs.temporal
+                                                    or attrs.number)
+            if (not attrs.any() or (state and only_polarity)) \
+                    and not re.match(r"(?:the|a|an|this|that|these|those|its?)\b", x, re.I) \
                     and not self.attributes(self.expand(x)).any() and self.resolve_region(x) is None \
+                    and (not self.names_finding(x) or self.names_finding(v)) \
                     and re.match(r"(?:change|replace|switch|swap|correct|update)\b", text, re.I):
                 # "change papule to nodule", "change solid to part solid": one wording of the draft for another
                 return Edit("modify", subject=subject, swap=(x.strip().lower(), v.strip()))
@@ -375,13 +386,16 @@ class EditReader:
         text = re.sub(r"\b(they|these|those)['\u2019]re\b", r"\1 are", text, flags=re.I)
         text, old = _cut_not_tail(text)
         text = re.sub(r"\s+(?:too|as well)$", " also", text, flags=re.I).strip()
-        neg = re.match(r"^(?:(?:[\w-]+\s+){0,4}?(?:is|are|was|were)\s+)?not\s+(?P<y>.+)$", text, re.I)
+        neg = re.match(r"^(?:(?P<x>(?:[\w-]+\s+){0,4}?)(?:is|are|was|were)\s+)?not\s+(?P<y>[\w -]+)$", text, re.I)
+        if neg and (_PERSON.search(neg.group("x") or "") or set(_words(neg.group("y"))) & _NOT_A_FINDING):
+            return None  # "the patient is not diabetic", "not sure", "not yet": nothing of the draft is denied
         if neg and not _NEGATED_VALUE.match(" not " + neg.group("y")):
             y = self.expand(neg.group("y"))
             if self.subject_words(y) and not self.attributes(y).any():
                 # "it's not ulcerated", "the nodule is not calcified": the finding named is denied
                 return Edit("remove", text=neg.group("y").strip(), subject=self.subject_words(y), deny=True)
-        said = re.sub(r"^(?:(?:it|this|that|they|these|those)\s+(?:is|are|was|were)\s+)?(?:an?\s+)?", "", text, flags=re.I)
+        said = re.sub(r"^(?:(?:it|this|that|they|these|those)\s+(?:is|are|was|were)\s+)?(?:an?\s+|the\s+)?", "", text,
+                      flags=re.I)
         if old and said and not self.attributes(self.expand(old)).any() and not self.attributes(self.expand(said)).any() \
                 and not re.search(r"\b(?:is|are|was|were)\b", said, re.I) and len(said.split()) <= 4:
             # "it's a macule, not a papule": the draft's wording ("papule") is replaced by the new one
@@ -392,8 +406,10 @@ class EditReader:
         body = re.sub(r"\s+also\b", "", body, flags=re.I)
         body = re.sub(r"\b(?:should|must)\s+(?:be|read|say)\b|\bneeds\s+to\s+be\b", "is", body, flags=re.I)
         # "SCP density is fine", "the disc looks ok": the report says "normal"
-        body = re.sub(r"(?<=\s)(?:(?:is|are|looks?|appears?|seems?)\s+)(?:" + "|".join(_NORMAL_SPOKEN) + r")\s*$",
-                      "is normal", body, flags=re.I)
+        spoken = re.search(r"(?<=\s)(?:(?:is|are|looks?|appears?|seems?)\s+)(?:" + "|".join(_NORMAL_SPOKEN) + r")\s*$",
+                           body, re.I)
+        if spoken and not self.names_finding(body[:spoken.start()]):  # "the effusion is fine" is no normal effusion
+            body = body[:spoken.start()] + "is normal"
         attrs = self.attributes(body)
         subject = self.subject_words(body)
         m = re.match(r"^(?P<x>.*?)\b" + _COPULA + r"(?:\s+(?:now|actually|really))?\b\s*(?P<v>.*)$", body, re.I)
@@ -955,8 +971,8 @@ def _swap_value(text: str, subject: tuple[str, ...], value: str) -> str | None:
             rest = c.group()[lead.end():].rstrip()
             return text[:c.start()] + (" " if c.start() else "") + rest[:1].upper() + rest[1:] + " " + value + text[c.end():]
     named = [c for c in clauses if subj & {_stem(w) for w in _words(c.group())}]
-    if not positive and named and not re.search(r"\b(?:is|are|was|were|measures?|shows?|has|have|no|not)\b",
-                                                named[0].group(), re.I):
+    if not positive and named and not _VALUE_ABSENT.search(named[0].group()) \
+            and not re.search(r"\b(?:is|are|was|were|measures?|shows?|has|have|no|not)\b", named[0].group(), re.I):
         # "the microaneurysms are not seen" for "Few microaneurysms in the right eye.": "No microaneurysms in the
         # right eye." (its amount, size and severity go with it)
         c = named[0]
