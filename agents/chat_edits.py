@@ -1065,6 +1065,25 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     return EditResult(new, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
 
 
+def _without_clause(reader: EditReader, part: str, subj: set[str]) -> str | None:
+    """``part`` without its "with ..."/"and ..." clause that names the subject, when another clause names
+    a finding of its own; else None."""
+    pieces = re.split(r"(\s+(?:with|and|plus|along with)\s+)", part.strip().rstrip("."), flags=re.I)
+    texts, seps = pieces[0::2], pieces[1::2]
+    names = [bool(subj & _stems(reader.expand(p))) for p in texts]
+    if len(texts) < 2 or all(names) or not any(names):
+        return None
+    if names[0] and re.search(r"\bwith\b", seps[0], re.I):
+        return None  # "drop the consolidation" for "Consolidation with air bronchograms": all of it goes
+    kept = [i for i, n in enumerate(names) if not n]
+    out = texts[kept[0]] + "".join(seps[i - 1] + texts[i] for i in kept[1:])
+    # the place the last clause gives applies to them all ("... and cotton wool spots in the right eye")
+    tail = re.search(r"\s+(?:in|at|on|of|within|involving)\s+(?:the\s+|both\s+)?[\w -]+$", texts[-1], re.I)
+    if names[-1] and tail and not subj & _stems(reader.expand(tail.group())):
+        out += tail.group()
+    return out if reader.names_finding(out) else None
+
+
 def _denial(said: str) -> str:
     """The report's wording of a denied finding: "Not ulcerated." for "ulcerated", "No scale." for "scale"."""
     said = re.sub(r"^(?:the|a|an|any)\s+", "", said.strip().rstrip("."), flags=re.I)
@@ -1104,13 +1123,16 @@ def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, ta
     for t in targets:
         # remove only the sentences / comma parts that name the subject when the finding says more
         parts = [p for s in split_sentences(t.text) for p in re.split(r"(?<=[.;])\s+|,\s+", s) if p.strip()]
+        said = list(parts)
+        # "drop the atelectasis" for "Small right pleural effusion with basilar atelectasis.": the clause goes
+        parts = [_without_clause(reader, p, subj) or p for p in parts]
         keep = [p for p in parts if not subj & {_stem(w) for w in _words(reader.expand(p))}]
         # "drop the calcification" for "Calcified granuloma ...": the modifier goes, the finding stays
         modifier = [_drop_modifier(reader, p, edit.subject, said_as_modifier=edit.deny) for p in parts]
         if all(m is not None for m, p in zip(modifier, parts) if p not in keep) and len(keep) < len(parts):
             keep = [p if p in keep else m for p, m in zip(parts, modifier)]
         current = draft.model_copy(update={"findings": findings})
-        texts = [" ".join(_sentence(p) for p in keep)] if keep and keep != parts else []
+        texts = [" ".join(_sentence(p) for p in keep)] if keep and keep != said else []
         if edit.deny and not texts:  # "it's not ulcerated" for "Ulcerated.": the denial is what the report says
             texts = [_denial(edit.text)]
         findings = _replace(current, t, texts, t.region, template)
