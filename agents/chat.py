@@ -444,8 +444,9 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
             tail = (f" This draft has {others} other flag{'s' if others != 1 else ''}; ask 'why is <topic> flagged?' "
                     "about one of them.") if others else " This draft has no flags."
             return f"Nothing about {topic} is flagged on this draft.{tail}", []
-    hits = ctx.search(question, None)
-    size = _size_mm(question)
+    pointed = _pointed_finding(question, draft)
+    hits = ctx.search(f"{question} {pointed}" if pointed else question, None)
+    size = _size_mm(question) or (_size_mm(pointed) if pointed else None)
     named = _named_sources(question, hits)
     # A guideline the question names ("what does Fleischner say") comes first, then the snippet
     # whose size range holds the size asked about, then semantic similarity.
@@ -462,6 +463,27 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
                 "installed guideline snippets; please consult the source guideline."), []
     lines = [f"{i}. {_cite(c)}" for i, c in enumerate(hits, 1)]
     return "From the guideline snippets (verify against the source):\n" + "\n".join(lines), [c.snippet.id for c in hits]
+
+
+def _pointed_finding(question: str, draft: Draft) -> str:
+    """The draft sentence a guideline question points at ("what does Fleischner say about this nodule?" ->
+    "9 mm solid nodule in the left lower lobe."), so the answer is about its size and kind; "" when the
+    question points at nothing of the draft."""
+    if not re.search(r"\b(?:this|these|that|the|our|my|here)\b", question, re.I):
+        return ""
+    def words(text: str) -> set[str]:
+        return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in re.findall(r"[a-z]{4,}", text.lower())}
+    asked = words(question) - _NOT_POINTING
+    for f in draft.findings:
+        if not f.is_default and not f.negated and asked & words(f.text):
+            return f.text
+    return ""
+
+
+#: Words of a guideline question that name no finding ("what does the guideline recommend for this one?").
+_NOT_POINTING = frozenset("what does should would could recommend recommendation suggest guideline guidelines say "
+                          "about this these that there here with from into have follow followup next management "
+                          "manage need needs patient risk high which when where tell explain mean means".split())
 
 
 def _source_words(c: Citation) -> set[str]:
