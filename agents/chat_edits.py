@@ -17,7 +17,7 @@ temporality, sizes, numbers, presence).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Literal
 
 from pixtralogist.core import editing
@@ -99,6 +99,7 @@ _SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct|s
 #: "change the effusion from right to left"
 _FROM_TO = re.compile(r"^(?:please\s+)?(?:change|switch|swap|correct|update|flip|make)\s+(?P<x>.+?)\s+from\s+(?P<a>.+?)"
                       r"\s+(?:to|into)\s+(?P<b>.+)$", re.I)
+_REPLACE = re.compile(r"^(?:please\s+)?(?:replace|substitute|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)
 _SAY = re.compile(r"^(?:please\s+)?(?:say|state|write|note)\s+(?:that\s+)?(?P<s>.+)$", re.I)
 _ADD = re.compile(r"^(?:please\s+)?(?:add|insert|include|also)\b\s*:?\s*(?P<s>.+)$", re.I)
 #: The verbs an edit opens with ("can you remove the ...?" is an edit, not a question).
@@ -279,6 +280,8 @@ class EditReader:
         lat = next((_LATERALITY[w] for w in re.findall(r"[a-z]+", low) if w in _LATERALITY and w != "both"), None)
         if lat is None and re.search(r"\bboth (?:sides|eyes|lungs)\b", low):
             lat = "bilateral"
+        if lat is None and (one := re.search(r"(?<![\w'\u2019.])([LR])(?![\w'\u2019])", text)):
+            lat = {"L": "left", "R": "right"}[one.group(1)]  # "no, L", "R not L": the clinician's shorthand
         sev = next(iter(self.attribute_words(text, self.severity)), None)
         size_m = _SIZE.search(text)
         size = f"{size_m.group(1)} {size_m.group(2).lower()}" if size_m else None
@@ -336,6 +339,9 @@ class EditReader:
                 return Edit("modify", subject=subject, attrs=attrs)
             a, b = m.group("a").strip(), m.group("b").strip()
             return Edit("modify", subject=subject, swap=(a.lower(), b))
+        if (m := _REPLACE.match(text)) and not _SWAP.match(text):  # "replace moderate with small"
+            a, b = (x.strip().strip("'\"\u2018\u2019\u201c\u201d") for x in (m.group("a"), m.group("b")))
+            return Edit("modify", subject=tuple(w for w in self.subject_words(self.expand(a))), swap=(a.lower(), b))
         if m := _SWAP.match(text):
             return Edit("modify", subject=self.subject_words(self.expand(m.group("x"))),
                         swap=(m.group("a").lower(), m.group("b")))
@@ -386,6 +392,7 @@ class EditReader:
         text = re.sub(r"\b(they|these|those)['\u2019]re\b", r"\1 are", text, flags=re.I)
         text, old = _cut_not_tail(text)
         text = re.sub(r"\s+(?:too|as well)$", " also", text, flags=re.I).strip()
+        text = re.sub(r"^([\w' -]{1,30}?)\s*:\s+(?=\S)", r"\1 is ", text)  # "colour: dark brown"
         neg = re.match(r"^(?:(?P<x>(?:[\w-]+\s+){0,4}?)(?:is|are|was|were)\s+)?not\s+(?P<y>[\w -]+)$", text, re.I)
         if neg and (_PERSON.search(neg.group("x") or "") or set(_words(neg.group("y"))) & _NOT_A_FINDING):
             return None  # "the patient is not diabetic", "not sure", "not yet": nothing of the draft is denied
@@ -460,6 +467,10 @@ class EditReader:
         (only their region's name or label), ``"attribute"`` (a message that names no finding of the
         draft, "it measures 6 mm", "actually it's the left breast": the finding that states the
         attribute it changes), or ``""`` (none)."""
+        if edit.swap and not edit.subject:  # "replace moderate with small": the one sentence that says it
+            having = [f for f in draft.findings if not f.is_default and re.search(
+                r"(?<![\w-])" + re.escape(edit.swap[0]) + r"(?![\w-])", f.text, re.I)]
+            return (having, "text") if len(having) == 1 else ([], "")
         if not edit.subject:  # "no, it's the left side", "it measures 6 mm": the main finding
             found = self._by_attribute(edit, draft, anaphora=True)
             return found, "attribute" if found else ""
@@ -775,7 +786,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
     targets, how = reader.find(edit, draft)
-    edit, targets = _side_selects(reader, edit, targets)
+    edit, targets = _side_selects(reader, edit, targets, draft)
     if edit.kind == "remove":
         return _remove(reader, edit, draft, template, targets, rebuild_impression)
     if edit.kind == "move":
@@ -803,7 +814,8 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         if edit.kind == "statement" and (how != "region" or reader.names_finding(edit.text)) \
                 and _is_finding_statement(reader, edit, template):
             return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
-        return EditResult(draft, False, _not_matched(edit), understood=False)
+        return _region_value(reader, edit, draft, template, rebuild_impression) \
+            or EditResult(draft, False, _not_matched(edit), understood=False)
     findings = list(draft.findings)
     touched: list[str] = []
     changed_any = False
@@ -831,30 +843,71 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         changed_any = True
     if not changed_any:
         if any(_inserts(reader, edit, t) for t in targets):
-            return EditResult(draft, False, _not_matched(edit), understood=False)
+            return _region_value(reader, edit, draft, template, rebuild_impression) \
+                or EditResult(draft, False, _not_matched(edit), understood=False)
         return EditResult(draft, False, f"The draft already says '{targets[0].text}'; nothing was changed.")
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
 
 
-def _side_selects(reader: EditReader, edit: Edit, targets: list[Finding]) -> tuple[Edit, list[Finding]]:
-    """"the right cup-to-disc ratio is 0.7", "CDR 0.8 OS" where the draft states the finding once per eye (or
-    side): the side picks the sentence to change, it is not a new side for both."""
+def _side_selects(reader: EditReader, edit: Edit, targets: list[Finding], draft: Draft
+                  ) -> tuple[Edit, list[Finding]]:
+    """"the right cup-to-disc ratio is 0.7", "CDR 0.8 OS", "the right one is large" where the draft states the
+    finding once per eye (or side): the side picks the sentence to change, it is not a new side for both."""
     a = edit.attrs
-    if not a.laterality or not (a.size or a.number or a.severity or a.temporal or edit.words) or len(targets) < 2:
+    if not a.laterality or not (a.size or a.number or a.severity or a.temporal or edit.words):
+        return edit, targets
+    if len(targets) == 1 and not [w for w in edit.subject if w not in _ANAPHORA]:
+        # "the right one is large" for "Small right pleural effusion. Moderate left pleural effusion."
+        kind = _attribute_kind(replace(a, laterality=None))
+        same = [f for f in draft.findings if not f.is_default and not f.negated and f.abnormal
+                and reader.attributes(f.text).laterality == a.laterality and (kind is None or reader.has_slot(f.text, kind))
+                and _stems(f.text) & _stems(targets[0].text) - {_stem(w) for w in ("left", "right", "eye")}]
+        if len(same) == 1 and same[0].id != targets[0].id:
+            return replace(edit, attrs=replace(a, laterality=None)), same
+    if len(targets) < 2:
         return edit, targets
     sides = [reader.attributes(t.text).laterality for t in targets]
     mine = [t for t, s in zip(targets, sides) if s == a.laterality]
     if not mine or len(set(sides)) < 2:
         return edit, targets
-    from dataclasses import replace
-
     return replace(edit, attrs=replace(a, laterality=None)), mine
+
+
+def _region_value(reader: EditReader, edit: Edit, draft: Draft, template: Template, rebuild: bool
+                  ) -> EditResult | None:
+    """"the colour is black", "stage is pT1c N0", "make the surface smooth": a value for a region named by its
+    name or label, written as the region's text when the region holds only template defaults or values
+    that name no finding ("Pigmented.", "Not reported."). A severity, a side or a time alone is no such
+    value ("make the surface moderate" changes nothing); None when this does not apply."""
+    a = edit.attrs
+    value = (edit.predicate or " ".join(edit.words)).strip().strip("'\"")
+    if edit.kind not in ("statement", "modify") or edit.also or not value or not edit.subject \
+            or a.severity or a.laterality or a.temporal or edit.swap or edit.flip:
+        return None
+    region = reader.resolve_region(" ".join(edit.subject))
+    if region in (None, "impression") or region not in draft.regions:
+        return None
+    here = [f for f in draft.findings if f.region == region]
+    if not here or any(not f.is_default and reader.names_finding(f.text) for f in here):
+        return None  # the region states a finding ("Ulcerated."): not overwritten by a value
+    first = value.split()[0]
+    text = value if not first.isalpha() or not first.islower() else value[:1].upper() + value[1:]
+    text = text.rstrip(".") + "."
+    if [f.text for f in here] == [text]:
+        return None
+    findings = [f for f in draft.findings if f.region != region]
+    findings = _replace(draft.model_copy(update={"findings": [*findings, here[0]]}), here[0], [text], region, template)
+    new = editing._with(draft, findings, template, rebuild_impression=rebuild)
+    return EditResult(new, True, f"Changed {_region_label(draft, region)}.", [region])
 
 
 def _not_matched(edit: Edit) -> str:
     """What was understood of an edit that matches no finding of the draft (nothing is changed)."""
+    if edit.swap:
+        return (f"I read this as replacing '{edit.swap[0]}' with '{edit.swap[1]}', but no one sentence of this draft "
+                f"clearly says '{edit.swap[0]}'; nothing was changed.")
     what = " ".join(edit.subject) or ("the side of the case's findings" if edit.case_side else "that")
     a = edit.attrs
     values = [v for v in (a.laterality, a.severity, a.size, a.temporal, a.number, a.polarity) if v] + list(edit.words)

@@ -121,6 +121,22 @@ CASES = [
     ("breast-resection", "R lumpectomy. IDC 2cm G2. Margins neg. LVI present.",
      "set the grade to 3, then mark LVI as not identified",
      {"grade": (["grade 3"], []), "lvi": (["not identified"], ["present"])}),
+    # --- the clinician's one-letter side, and "replace A with B" -------------------------------------
+    ("cxr", "Mod R effusion. Heart nl.", "no, L", {"lung": (["moderate left pleural effusion"], ["right"])}),
+    ("fundus", "OD: few MAs. OS nl.", "OS not OD", {"periphery": (["left eye"], ["right eye"])}),
+    ("cxr", "Mod R effusion. Heart nl.", "replace 'moderate' with 'small'", {"lung": (["small right"], ["moderate"])}),
+    ("breast-resection", "R lumpectomy. IDC 2cm G2. Margins neg.", "replace ductal with lobular",
+     {"histologic_type": (["invasive lobular carcinoma"], ["ductal"])}),
+    # --- "the right one": the side picks the finding, it is not moved --------------------------------
+    ("cxr", "Small R effusion. Mod L effusion. Heart nl.", "the right one is large",
+     {"lung": (["large right pleural effusion", "moderate left pleural effusion"], ["small"])}),
+    # --- a value for a region that states no finding (template default, a bare value) ------------------
+    ("skin_lesion", "6mm pigmented papule R calf, irregular border.", "the colour is black",
+     {"color": (["black."], ["pigmented"])}),
+    ("skin_lesion", "6mm pigmented papule R calf, irregular border.", "colour: dark brown",
+     {"color": (["dark brown."], ["pigmented", "colour"])}),
+    ("breast-resection", "R lumpectomy. IDC 2cm G2. Margins neg.", "site: upper outer quadrant",
+     {"site": (["upper outer quadrant."], ["not reported"])}),
     # --- removing a "with"/"and" clause keeps the rest of the sentence ------------------------------
     ("ct_chest", "Consolidation RLL with air bronchograms. Small R effusion.", "remove the air bronchograms",
      {"lungs_airways": (["consolidation right lower lobe."], ["bronchogram"])}),
@@ -154,6 +170,12 @@ def test_the_head_of_a_with_clause_takes_its_clause_along(host):  # noqa: F811
     # a value the draft already states
     ("breast-resection", "R lumpectomy. IDC 2cm G2. Margins neg.", "margins are not involved", "already says"),
     ("octa", "OD FAZ enlarged. SCP density reduced.", "the patient is not myopic", "no language model"),
+    # a value for a region that states a finding, or a severity for a structure: nothing is guessed
+    ("skin_lesion", "Pink papule R cheek 4mm, ulcerated.", "the surface is smooth", "nothing was changed"),
+    ("skin_lesion", "6mm pigmented papule R calf, irregular border.", "make the surface moderate", "nothing was changed"),
+    ("mri_brain", "No acute infarct.", "make the vessels mild", "nothing was changed"),
+    # "replace A with B" where A is in two sentences: which one is not guessed
+    ("cxr", "Mod R effusion. Moderate cardiomegaly.", "replace moderate with small", "nothing was changed"),
     # a denial of something the draft does not state
     ("cxr", "Small L effusion. Heart nl.", "the effusion is not loculated", "nothing was removed"),
 ])
