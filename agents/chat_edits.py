@@ -84,7 +84,7 @@ _REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase
                      r"take\s+off|leave\s+out|get\s+rid\s+of|omit|cut|lose|ditch|bin|scrap|nix|kill|chuck|"
                      r"cross\s+out|rub\s+out|wipe)\s+(?P<x>.+)$", re.I)
 #: "<verb> the ...": an imperative whose verb the reader does not know (never appended as a statement)
-_UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|over|in)\s+)?"
+_UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|over)\s+)?"
                            r"(?:the|this|that|these|those|it|its|all|any)\b", re.I)
 _NOT_VERBS = frozenset("there no also and but so then now just still only".split())
 _MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift|transfer|relocate)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section|box|heading))?$", re.I)
@@ -144,12 +144,12 @@ def _stems(text: str) -> set[str]:
 #: "enhancing"/"enhancement"), the longest first, each with what replaces it.
 _ENDINGS = (("ifications", "if"), ("ification", "if"), ("ified", "if"), ("ations", ""), ("ation", ""),
             ("ated", ""), ("ating", ""), ("ements", ""), ("ement", ""), ("ments", ""), ("ment", ""),
-            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""), ("ly", ""), ("y", ""))
+            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""), ("ly", ""), ("ic", ""), ("y", ""))
 #: The shortest stem an inflection ending is taken from ("port" of "portion" stays "portion").
 _MIN_STEM = 5
 #: Endings that make an adjective or a participle of a noun ("scaly", "scaling", "scaled" of "scale";
 #: "crusty" of "crust"): they may leave a four-letter stem, as the noun's own stem is four letters too.
-_SHORT_ENDINGS = frozenset({"y", "ly", "ing", "ed"})
+_SHORT_ENDINGS = frozenset({"y", "ly", "ic", "ing", "ed"})
 
 
 def _stem(w: str) -> str:
@@ -317,6 +317,9 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        # "he has macular oedema in the right eye": a finding of the patient ("he" is no abbreviation here)
+        text = re.sub(r"^(?:he|she|they|the patient|patient|pt)\s+(?:has|have|had|shows?|showed)\s+(?:got\s+)?",
+                      "there is ", text, flags=re.I)
         if re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)", text, re.I):
             return Edit("modify", flip=True, case_side=True)  # "wrong eye": the case's findings, the other side
         if m := _REMOVE.match(text):
@@ -401,10 +404,10 @@ class EditReader:
             if self.subject_words(y) and not self.attributes(y).any():
                 # "it's not ulcerated", "the nodule is not calcified": the finding named is denied
                 return Edit("remove", text=neg.group("y").strip(), subject=self.subject_words(y), deny=True)
-        said = re.sub(r"^(?:(?:it|this|that|they|these|those)\s+(?:is|are|was|were)\s+)?(?:an?\s+|the\s+)?", "", text,
-                      flags=re.I)
+        said = re.split(r"\b(?:is|are|was|were)\b", text, flags=re.I)[-1].strip()  # "pathology is ductal not lobular"
+        said = re.sub(r"^(?:an?\s+|the\s+)", "", said, flags=re.I)
         if old and said and not self.attributes(self.expand(old)).any() and not self.attributes(self.expand(said)).any() \
-                and not re.search(r"\b(?:is|are|was|were)\b", said, re.I) and len(said.split()) <= 4:
+                and len(said.split()) <= 4:
             # "it's a macule, not a papule": the draft's wording ("papule") is replaced by the new one
             return Edit("modify", subject=self.subject_words(self.expand(old)), swap=(old.lower(), said.strip()))
         also = bool(re.search(r"\balso\b", text, re.I))
@@ -735,6 +738,9 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
         if m is None:
             nums = list(re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", _SIZE.sub(lambda x: "#" * len(x.group()), out)))
             m = nums[0] if len(nums) == 1 else None
+            sizes = list(_SIZE.finditer(out))
+            if m is None and not nums and len(sizes) == 1 and re.fullmatch(r"\d+(?:\.\d+)?", sizes[0].group(1)):
+                m = sizes[0]  # "size is 3.4" for "3 cm.": the number of the one size, its unit kept
         if m:
             out = out[:m.start(1)] + a.number + out[m.end(1):]
     if a.polarity:
@@ -884,7 +890,7 @@ def _region_value(reader: EditReader, edit: Edit, draft: Draft, template: Templa
     a = edit.attrs
     value = (edit.predicate or " ".join(edit.words)).strip().strip("'\"")
     if edit.kind not in ("statement", "modify") or edit.also or not value or not edit.subject \
-            or a.severity or a.laterality or a.temporal or edit.swap or edit.flip:
+            or a.severity or a.laterality or a.temporal or a.size or a.number or edit.swap or edit.flip:
         return None
     region = reader.resolve_region(" ".join(edit.subject))
     if region in (None, "impression") or region not in draft.regions:
@@ -971,6 +977,11 @@ def _restate(reader: EditReader, edit: Edit, t: Finding) -> str:
     positive, PR positive, HER2 negative."); else the sentence (or comma part) about the subject is
     replaced and the rest of the finding kept."""
     said = edit.predicate or edit.text
+    if edit.attrs.polarity == "absent" and not edit.predicate:
+        # "there is no cyst" for "Cystic lesion left adrenal 1 cm.": the lesion stays, not cystic
+        dropped = _drop_modifier(reader, t.text, edit.subject, any_rest=True)
+        if dropped is not None:
+            return dropped
     value = _value_word(said)
     subj = {_stem(w) for w in edit.subject}
     if value and not {_stem(w) for w in _rest_words(said, value)} - subj:
@@ -1094,7 +1105,10 @@ def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:
     if reader.concepts_of(" ".join(edit.subject)) & reader.concepts_of(text):
         return True
     shared = {_stem(w) for w in edit.subject} & {_stem(w) for w in _words(text)}
-    return any(_stem(w) in shared and reader.names_finding(w) for w in edit.subject)
+    # the shared word names a finding in the message's form or the draft's ("hemorrhagic" / "hemorrhage")
+    theirs = [w for w in _words(text) if _stem(w) in shared]
+    return any(_stem(w) in shared and reader.names_finding(w) for w in edit.subject) \
+        or any(reader.names_finding(w) for w in theirs)
 
 
 def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,
@@ -1144,8 +1158,8 @@ def _denial(said: str) -> str:
     return _sentence(("not " if re.search(r"(?:ed|ic|al|y|ous|ive|ing)$", last) else "no ") + said)
 
 
-def _drop_modifier(reader: EditReader, part: str, subject: tuple[str, ...], *, said_as_modifier: bool = False
-                   ) -> str | None:
+def _drop_modifier(reader: EditReader, part: str, subject: tuple[str, ...], *, said_as_modifier: bool = False,
+                   any_rest: bool = False) -> str | None:
     """``part`` without the word that names the subject only as a modifier of another finding
     ("Calcified granuloma" -> "Granuloma" for "the calcification"), or None when the subject is named
     as itself ("Calcification.", "Ulcerated surface.": the rest names no finding). With
@@ -1154,11 +1168,11 @@ def _drop_modifier(reader: EditReader, part: str, subject: tuple[str, ...], *, s
     for w in subject:
         m = _find_word(out, w)
         if m is None or (m.group().lower() == w and not said_as_modifier) \
-                or not re.search(r"(?:ed|ing)$", m.group(), re.I):
+                or not re.search(r"(?:ed|ing|ic|al|ous)$", m.group(), re.I):
             return None
         out = (out[:m.start()] + out[m.end():]).strip()
     out = re.sub(r"\s{2,}", " ", out).strip(" ,")
-    if not out or not reader.names_finding(out):
+    if not out or not (reader.names_finding(out) or (any_rest and len(out.split()) > 1)):
         return None
     return _sentence(out) if part.strip().endswith(".") or part[:1].isupper() else out
 

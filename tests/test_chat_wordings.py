@@ -137,6 +137,17 @@ CASES = [
      {"color": (["dark brown."], ["pigmented", "colour"])}),
     ("breast-resection", "R lumpectomy. IDC 2cm G2. Margins neg.", "site: upper outer quadrant",
      {"site": (["upper outer quadrant."], ["not reported"])}),
+    # --- "X is B not A", a finding of the patient ("he has ..."), an adjective of a denied finding ------
+    ("breast-resection", "L mastectomy. ILC 3cm G2. LVI present.", "pathology is ductal not lobular",
+     {"histologic_type": (["invasive ductal carcinoma"], ["lobular"])}),
+    ("ct_chest", "9 mm solid nodule LLL. No LAD.", "the nodule is part solid not solid",
+     {"lungs_airways": (["part solid nodule"], [])}),
+    ("fundus", "OD: few MAs. OS nl. Macula flat OU.", "he has macular oedema in the right eye too",
+     {"macula": (["macular oedema"], ["hard exudates"])}),
+    ("mri_brain", "Acute infarct L MCA territory. No hemorrhage.", "actually there is hemorrhagic transformation",
+     {"parenchyma": (["hemorrhagic transformation"], ["no hemorrhage"])}),
+    ("ct_chest", "Small L effusion. Cystic lesion L adrenal 1 cm.", "there is no cyst",
+     {"upper_abdomen": (["lesion left adrenal 1 cm"], ["cystic", "no cyst"])}),
     # --- removing a "with"/"and" clause keeps the rest of the sentence ------------------------------
     ("ct_chest", "Consolidation RLL with air bronchograms. Small R effusion.", "remove the air bronchograms",
      {"lungs_airways": (["consolidation right lower lobe."], ["bronchogram"])}),
