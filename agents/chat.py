@@ -239,7 +239,7 @@ def _undo(draft: Draft, ctx: ChatContext, res: ChatResult) -> ChatResult:
 
 #: Where one message states two things ("the effusion is large, with collapse of the left lower lobe"), or asks
 #: for two edits ("make the effusion small and drop the atelectasis", "remove the scale, then add crust").
-_COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)|\.\s+(?=\w)"
+_COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)|(?<=\w{4})\.\s+(?=[A-Za-z]\w*\s)"
                        r"|(?:,\s*(?:and\s+then\s+|and\s+|then\s+)?|\s+(?:and\s+then|and|then|also)\s+)"
                        r"(?=(?:remove|delete|drop|make|change|set|mark|move|put|add|swap|switch|take\s+out|get\s+rid\s+of|"
                        r"undo)\s)", re.I)
