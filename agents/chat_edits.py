@@ -320,8 +320,20 @@ class EditReader:
         # "he has macular oedema in the right eye": a finding of the patient ("he" is no abbreviation here)
         text = re.sub(r"^(?:he|she|they|the patient|patient|pt)\s+(?:has|have|had|shows?|showed)\s+(?:got\s+)?",
                       "there is ", text, flags=re.I)
-        if re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)", text, re.I):
+        # negations said with a contraction: "there isn't any effusion" -> "there is no effusion"
+        text = re.sub(r"\b(is|are|was|were|does|do|has|have)n['\u2019]?t\b", r"\1 not", text, flags=re.I)
+        text = re.sub(r"^there\s+(is|are|was|were)\s+not\s+(?:any|an?)\s+", r"there \1 no ", text, flags=re.I)
+        text = re.sub(r"^there\s+(is|are)\s+no\s+longer\s+(?:any\s+|an?\s+)?", r"there \1 no ", text, flags=re.I)
+        wrong = re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)"
+                             r"(?:\s*[,;:.!-]+\s*(?P<rest>.+))?", text, re.I)
+        if wrong and not wrong.group("rest"):
             return Edit("modify", flip=True, case_side=True)  # "wrong eye": the case's findings, the other side
+        if wrong:  # "wrong eye, it's the right": the case's findings, on the side said
+            side = self.attributes(self.expand(wrong.group("rest"))).laterality
+            rest = set(_words(wrong.group("rest"))) - _FILLER - set(_LATERALITY) - _SIDE_WORDS - {"on", "in"}
+            if side in ("left", "right") and not rest:
+                return Edit("modify", attrs=Attributes(laterality=side), case_side=True)
+            return None  # "wrong side, it's small": which change is meant is not guessed
         if m := _REMOVE.match(text):
             x = _ABOUT.sub("", m.group("x"))
             return Edit("remove", subject=self.subject_words(self.expand(x)), attrs=self.attributes(self.expand(x)))
@@ -791,6 +803,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         return EditResult(new, True, f"Impression: added '{item}'", [], True)
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
+    edit = _spelled_as_draft(reader, edit, draft)
     targets, how = reader.find(edit, draft)
     edit, targets = _side_selects(reader, edit, targets, draft)
     if edit.kind == "remove":
@@ -855,6 +868,45 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _near(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` mistyped: two letters swapped, one letter missing or extra, or (six letters
+    or more) one letter wrong ("fractrue", "efusion", "menigioma"); never for words under five letters."""
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1 or a == b or a[0] != b[0]:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return (len(diff) == 1 and len(a) >= 6) or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
+
+
+def _spelled_as_draft(reader: EditReader, edit: Edit, draft: Draft) -> Edit:
+    """The edit with a mistyped finding word written as the draft writes it ("the rib fractrue is on the
+    right" -> "fracture"), when exactly one word of the draft's findings is that word mistyped."""
+    if not edit.subject or edit.swap:
+        return edit
+    words = {w for f in draft.findings if not f.is_default for w in _words(reader.expand(f.text))}
+    stems = {_stem(w) for w in words}
+    fixed: dict[str, str] = {}
+    for w in edit.subject:
+        if _stem(w) in stems or reader.names_finding(w) or w in _FILLER:
+            continue
+        near = {d for d in words if _near(w, d) and reader.names_finding(d)}  # a finding's name, never "cheek"
+        if len(near) == 1:
+            fixed[w] = near.pop()
+    if not fixed:
+        return edit
+
+    def fix(text: str) -> str:
+        for w, d in fixed.items():
+            text = re.sub(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", d, text, flags=re.I)
+        return text
+    return replace(edit, subject=tuple(fixed.get(w, w) for w in edit.subject), text=fix(edit.text),
+                   predicate=fix(edit.predicate))
 
 
 def _side_selects(reader: EditReader, edit: Edit, targets: list[Finding], draft: Draft

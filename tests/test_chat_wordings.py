@@ -5,7 +5,8 @@ and their adjectives ("scale"/"scaly"), more edit verbs and polite requests ("ca
 "B, not A" and "change A to B" wordings, moves said as statements ("... belongs in upper abdomen"),
 a side that picks one of two sentences ("the right CDR is 0.7"), "wrong eye", everyday words for
 normal, two edits in one turn, clause removal ("drop the atelectasis" for "effusion with
-atelectasis"), and guideline questions about "this nodule". Weak or foreign messages change nothing
+atelectasis"), guideline questions about "this nodule", denials with a contraction ("isn't"), and
+mistyped finding names ("efusion"). Weak or foreign messages change nothing
 and say so. Drafts come from the built-in plugins' real offline drafters (``drafted``).
 """
 
@@ -148,6 +149,22 @@ CASES = [
      {"parenchyma": (["hemorrhagic transformation"], ["no hemorrhage"])}),
     ("ct_chest", "Small L effusion. Cystic lesion L adrenal 1 cm.", "there is no cyst",
      {"upper_abdomen": (["lesion left adrenal 1 cm"], ["cystic", "no cyst"])}),
+    # --- denials said with a contraction ---------------------------------------------------------------
+    ("cxr", "Small L PTX. Heart nl.", "there isn't a pneumothorax", {"lung": (["no pneumothorax"], ["small"])}),
+    ("skin_lesion", "Pink papule R cheek 4mm, ulcerated.", "it isn't ulcerated", {"surface": (["not ulcerated"], [])}),
+    ("breast-resection", "L mastectomy. ILC 4cm G2. LVI present.", "LVI isn't present",
+     {"lvi": (["not present"], ["invasion present"])}),
+    # --- a mistyped finding name is the draft's finding (one letter, or two swapped) -------------------
+    ("cxr", "Mod R effusion. Heart nl.", "the efusion is on the left", {"lung": (["moderate left pleural effusion"], ["efusion"])}),
+    ("mri_brain", "Meningioma R frontal 1.5cm. No mass effect.", "the menigioma measures 2.1 cm",
+     {"ventricles_extraaxial": (["meningioma right frontal 2.1 cm"], ["1.5"])}),
+    ("skin_lesion", "Pink papule R cheek 4mm, telangiectasia.", "remove the telangiectsia", {"surface": ([], ["telangiect"])}),
+    # --- "wrong eye, it's OS": the case's findings to the side said --------------------------------
+    ("fundus", "OD: DME. OS nl.", "wrong eye, it's OS", {"macula": (["left eye"], ["right eye", "wrong"])}),
+    ("mri_brain", "Acute infarct L MCA territory. No hemorrhage.", "wrong side, it's on the right",
+     {"parenchyma": (["acute infarct right"], ["left", "wrong"])}),
+    ("octa", "OS FAZ enlarged, DCP density reduced.", "wrong eye - OD",
+     {"faz": (["right eye"], ["left eye"]), "deep_plexus": (["right eye"], ["left eye"])}),
     # --- removing a "with"/"and" clause keeps the rest of the sentence ------------------------------
     ("ct_chest", "Consolidation RLL with air bronchograms. Small R effusion.", "remove the air bronchograms",
      {"lungs_airways": (["consolidation right lower lobe."], ["bronchogram"])}),
@@ -187,6 +204,10 @@ def test_the_head_of_a_with_clause_takes_its_clause_along(host):  # noqa: F811
     ("mri_brain", "No acute infarct.", "make the vessels mild", "nothing was changed"),
     # "replace A with B" where A is in two sentences: which one is not guessed
     ("cxr", "Mod R effusion. Moderate cardiomegaly.", "replace moderate with small", "nothing was changed"),
+    # "wrong side" with another change: which one is meant is not guessed
+    ("cxr", "Mod R effusion. Heart nl.", "wrong side, it's small", "no language model"),
+    # a word one letter from a place word ("check"/"cheek") is no typo of a finding
+    ("skin_lesion", "6mm pink papule R cheek, scaly.", "I will check the photo", "no language model"),
     # a denial of something the draft does not state
     ("cxr", "Small L effusion. Heart nl.", "the effusion is not loculated", "nothing was removed"),
 ])
