@@ -52,6 +52,11 @@ _QUESTION = re.compile(r"\?\s*$|^(?:why|what|how|which|when|where|who|explain|te
                        r"(?:the|this|that|these|those|it|there|he|she|we|i|you|they|a|an|any|my|our|his|her|its)\b",
                        re.I)
 
+#: A request put as a question or a wish ("can you ...", "could you please ...", "let's ...", "I'd like to ...").
+_POLITE = re.compile(r"^(?:please\s+)?(?:(?:can|could|would|will)\s+(?:you|we|i)|let['\u2019]?s|i['\u2019]?d\s+like\s+to|"
+                     r"i\s+(?:would\s+like|want|need)\s+to|we\s+(?:should|need\s+to)|you\s+(?:can|should))\s+"
+                     r"(?:please\s+|just\s+)*(?P<rest>.+?)[\s?.!]*$", re.I)
+
 HELP_TEXT = (
     "I can edit the draft from plain sentences: say a finding ('effusion is small', 'there is also a small "
     "left pneumothorax', 'no, it's the left side') or ask for a change ('make the effusion small', 'drop the "
@@ -86,6 +91,10 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
         region = resolve_region(m.group("region") or m.group("region2"), regions)
         if region is not None:
             return Intent("rewrite", (m.group("arg") or m.group("arg2") or "").strip(), region)
+    from pixtralogist.agents.chat_edits import IMPERATIVE
+
+    if (m := _POLITE.match(text)) and IMPERATIVE.match(m.group("rest")):
+        return Intent("edit", m.group("rest"))  # "can you remove the cardiomegaly?": an edit asked politely
     if _QUESTION.search(text):
         return Intent("question", text)
     return Intent("edit", text)
@@ -228,8 +237,12 @@ def _undo(draft: Draft, ctx: ChatContext, res: ChatResult) -> ChatResult:
     return res
 
 
-#: Where one message states two things ("the effusion is large, with collapse of the left lower lobe").
-_COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)", re.I)
+#: Where one message states two things ("the effusion is large, with collapse of the left lower lobe"), or asks
+#: for two edits ("make the effusion small and drop the atelectasis", "remove the scale, then add crust").
+_COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)|(?<=\w{4})\.\s+(?=[A-Za-z]\w*\s)"
+                       r"|(?:,\s*(?:and\s+then\s+|and\s+|then\s+)?|\s+(?:and\s+then|and|then|also)\s+)"
+                       r"(?=(?:remove|delete|drop|make|change|set|mark|move|put|add|swap|switch|take\s+out|get\s+rid\s+of|"
+                       r"undo)\s)", re.I)
 
 
 def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
@@ -431,8 +444,9 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
             tail = (f" This draft has {others} other flag{'s' if others != 1 else ''}; ask 'why is <topic> flagged?' "
                     "about one of them.") if others else " This draft has no flags."
             return f"Nothing about {topic} is flagged on this draft.{tail}", []
-    hits = ctx.search(question, None)
-    size = _size_mm(question)
+    pointed = _pointed_finding(question, draft)
+    hits = ctx.search(f"{question} {pointed}" if pointed else question, None)
+    size = _size_mm(question) or (_size_mm(pointed) if pointed else None)
     named = _named_sources(question, hits)
     # A guideline the question names ("what does Fleischner say") comes first, then the snippet
     # whose size range holds the size asked about, then semantic similarity.
@@ -449,6 +463,27 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
                 "installed guideline snippets; please consult the source guideline."), []
     lines = [f"{i}. {_cite(c)}" for i, c in enumerate(hits, 1)]
     return "From the guideline snippets (verify against the source):\n" + "\n".join(lines), [c.snippet.id for c in hits]
+
+
+def _pointed_finding(question: str, draft: Draft) -> str:
+    """The draft sentence a guideline question points at ("what does Fleischner say about this nodule?" ->
+    "9 mm solid nodule in the left lower lobe."), so the answer is about its size and kind; "" when the
+    question points at nothing of the draft."""
+    if not re.search(r"\b(?:this|these|that|the|our|my|here)\b", question, re.I):
+        return ""
+    def words(text: str) -> set[str]:
+        return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in re.findall(r"[a-z]{4,}", text.lower())}
+    asked = words(question) - _NOT_POINTING
+    for f in draft.findings:
+        if not f.is_default and not f.negated and asked & words(f.text):
+            return f.text
+    return ""
+
+
+#: Words of a guideline question that name no finding ("what does the guideline recommend for this one?").
+_NOT_POINTING = frozenset("what does should would could recommend recommendation suggest guideline guidelines say "
+                          "about this these that there here with from into have follow followup next management "
+                          "manage need needs patient risk high which when where tell explain mean means".split())
 
 
 def _source_words(c: Citation) -> set[str]:

@@ -17,7 +17,7 @@ temporality, sizes, numbers, presence).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Literal
 
 from pixtralogist.core import editing
@@ -39,14 +39,18 @@ _AGE_UNITS = frozenset("year years yr yrs month months week weeks day days".spli
 _TEMPORAL = ("acute", "subacute", "chronic", "old", "healed", "healing", "new", "recent", "remote")
 _PRESENT = ("present", "positive", "involved", "identified", "seen", "noted", "detected")
 _ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy")
+#: Everyday words for "normal" ("SCP density is fine", "the disc looks ok"): read as normal, written as "normal".
+_NORMAL_SPOKEN = ("fine", "ok", "okay", "preserved", "intact")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:\s*(?:x|by)\s*\d+(?:\.\d+)?)*)\s*(mm|cm)\b", re.I)
 _FILLER = frozenset("""
 a an the is are was were be been it it's its this that these those there here in on at of to for
 with and or but as by from into please also just now still actually really sorry oops wait okay ok
 well yes no not correction instead side sided sentence sentences line statement about should say says
-one which where what finding findings change changed make set mark call put move drop remove delete
+one which where what finding findings change changed changes make set mark call put move drop remove delete
 take out strike get rid add include insert report draft must need needs read reads swap switch flip only
+up down bit stuff thing things comment comments mention bump upgrade downgrade revise amend adjust alter
+modify fix edit update increase decrease
 """.split())
 #: Words that point back at a finding already in the draft ("it", "the lesion", "the tumour"): with
 #: nothing more specific, a statement made with them is about the draft's main finding.
@@ -58,26 +62,52 @@ _VALUE_ABSENT = re.compile(r"\b(?:not (?:identified|seen|present|involved|detect
                            r"uninvolved|free|clear|none)\b", re.I)
 _VALUE_PRESENT = re.compile(r"\b(?:present|identified|seen|positive|pos|involved|detected|noted)\b", re.I)
 #: The copula of a statement ("X is Y", "X should be Y", "X measures Y").
-_COPULA = r"(?:is|are|was|were|should\s+(?:be|read|say)|must\s+be|needs\s+to\s+be|measures|measuring|=)"
+_COPULA = r"(?:is|are|was|were|should\s+(?:be|read|say)|must\s+be|needs\s+to\s+be|measures|measuring|looks|look|" \
+          r"appears|appear|seems|seem|=)"
 _ANTONYM_PREFIXES = ("ir", "un", "in", "non", "non-", "a", "im", "dis")
 
 _LEAD = re.compile(r"^(?:(?:no|nope)\s*[,:!-]\s*|(?:no|nope)\s+(?=(?:the|it|it's|its|that|that's|this|they|we|i)\b)|(?:actually|sorry|oops|wait|correction|well|ok|okay|hmm|so|and|but)\b[,:!]?\s*)+", re.I)
 _THERE_ALSO = re.compile(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+also|there(?:\s+is|\s+are|'s|\u2019s)|also)\b\s*", re.I)
-_NOT_TAIL = re.compile(r",?\s*(?:not|rather than|instead of)\s+(?:the\s+)?[\w.\- ]+$", re.I)
+_NOT_TAIL = re.compile(r",?\s*(?:not|rather than|instead of)\s+(?:the\s+|an?\s+)?(?P<old>[\w.\- ]+)$", re.I)
+#: A negated presence value ("not identified", "not seen"): a value, never a correction tail.
+_NEGATED_VALUE = re.compile(r"^,?\s*not\s+(?:identified|seen|present|involved|detected|amplified|visuali[sz]ed|"
+                            r"evident|noted)\b", re.I)
+#: Words a clinician adds around an edit that are no part of it ("..., actually", "... please", "I think ...").
+_TRAIL = re.compile(r"(?:,?\s+(?:actually|please|thanks|thank you|i think|i believe|then|again|instead))+\s*$", re.I)
+#: Subjects that are the patient, not a finding ("the patient is not diabetic", "she is left handed").
+_PERSON = re.compile(r"\b(?:patient|pt|he|she|him|her|they|we|i|history|hx|referrer|clinician|family)\b", re.I)
+#: Words after "not" that deny nothing of the draft ("not sure", "not yet", "not now").
+_NOT_A_FINDING = frozenset("sure yet now really quite so too that this exactly certain bad much many all convinced "
+                           "needed necessary important relevant".split())
+_POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I)
 _REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take\s+out|take\s+away|"
-                     r"leave\s+out|get\s+rid\s+of|omit|cut|lose)\s+(?P<x>.+)$", re.I)
+                     r"take\s+off|leave\s+out|get\s+rid\s+of|omit|cut|lose|ditch|bin|scrap|nix|kill|chuck|"
+                     r"cross\s+out|rub\s+out|wipe)\s+(?P<x>.+)$", re.I)
 #: "<verb> the ...": an imperative whose verb the reader does not know (never appended as a statement)
-_UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:the|this|that|these|those|it|its|all|any)\b", re.I)
+_UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|over)\s+)?"
+                           r"(?:the|this|that|these|those|it|its|all|any)\b", re.I)
 _NOT_VERBS = frozenset("there no also and but so then now just still only".split())
-_MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section))?$", re.I)
+_MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift|transfer|relocate)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section|box|heading))?$", re.I)
+#: "the hernia belongs in upper abdomen", "the clips go under other": a move said as a statement (only when the
+#: place is a region of the template)
+_BELONGS = re.compile(r"^(?P<x>.+?)\s+(?:belongs?|goes|go|should\s+go|should\s+be|sits?)\s+(?:in|into|under)\s+(?:the\s+)?"
+                      r"(?P<r>[\w /-]+?)(?:\s+(?:region|section|box|heading))?$", re.I)
 _SWAP = re.compile(r"^(?:please\s+)?(?:change|replace|switch|correct)\s+(?P<a>[\w.+/%-]+)\s+(?:to|with|by)\s+(?P<b>[\w.+/%-]+)\s+(?:in|of|for|on)\s+(?P<x>.+)$", re.I)
-_SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct|swap|switch|flip|turn)\s+(?P<x>.+?)"
+_SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct|swap|switch|flip|turn|upgrade|downgrade|"
+                  r"bump|revise|amend|adjust|alter|modify|fix|edit|increase|decrease|list|record|describe)\s+(?P<x>.+?)"
                   r"(?:\s+(?:to|as|into)\s+(?P<v>(?:(?!\s(?:to|as|into)\s).)+))?$", re.I)
 #: "change the effusion from right to left"
 _FROM_TO = re.compile(r"^(?:please\s+)?(?:change|switch|swap|correct|update|flip|make)\s+(?P<x>.+?)\s+from\s+(?P<a>.+?)"
                       r"\s+(?:to|into)\s+(?P<b>.+)$", re.I)
+_REPLACE = re.compile(r"^(?:please\s+)?(?:replace|substitute|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)
 _SAY = re.compile(r"^(?:please\s+)?(?:say|state|write|note)\s+(?:that\s+)?(?P<s>.+)$", re.I)
 _ADD = re.compile(r"^(?:please\s+)?(?:add|insert|include|also)\b\s*:?\s*(?P<s>.+)$", re.I)
+#: The verbs an edit opens with ("can you remove the ...?" is an edit, not a question).
+IMPERATIVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take|leave|get|omit|"
+                        r"cut|lose|ditch|bin|scrap|nix|chuck|cross|rub|wipe|move|put|place|shift|transfer|relocate|"
+                        r"change|replace|switch|swap|correct|update|flip|make|set|mark|call|turn|upgrade|downgrade|bump|"
+                        r"revise|amend|adjust|alter|modify|fix|edit|increase|decrease|add|insert|include|say|state|"
+                        r"write|note|list|record|describe)\b", re.I)
 _ABOUT = re.compile(r"^(?:the\s+)?(?:sentence|line|statement|part|bit|mention|finding)s?\s+(?:about|on|of|with|mentioning)\s+", re.I)
 
 
@@ -103,13 +133,23 @@ def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9][a-z0-9+%-]*", text) if len(w) > 1 or w.isdigit()]
 
 
+def _stems(text: str) -> set[str]:
+    """The stems of a draft sentence's words, with the parts of its hyphenated words ("cup-to-disc" also
+    gives "cup" and "disc"), so "the cup disc ratio" names "The cup-to-disc ratio is 0.4."."""
+    words = _words(text)
+    return {_stem(w) for w in words} | {_stem(p) for w in words if "-" in w for p in w.split("-") if len(p) > 1}
+
+
 #: Inflection endings a finding name takes ("ulcerated"/"ulceration", "calcified"/"calcification",
 #: "enhancing"/"enhancement"), the longest first, each with what replaces it.
 _ENDINGS = (("ifications", "if"), ("ification", "if"), ("ified", "if"), ("ations", ""), ("ation", ""),
             ("ated", ""), ("ating", ""), ("ements", ""), ("ement", ""), ("ments", ""), ("ment", ""),
-            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""))
+            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""), ("ly", ""), ("ic", ""), ("y", ""))
 #: The shortest stem an inflection ending is taken from ("port" of "portion" stays "portion").
 _MIN_STEM = 5
+#: Endings that make an adjective or a participle of a noun ("scaly", "scaling", "scaled" of "scale";
+#: "crusty" of "crust"): they may leave a four-letter stem, as the noun's own stem is four letters too.
+_SHORT_ENDINGS = frozenset({"y", "ly", "ic", "ing", "ed"})
 
 
 def _stem(w: str) -> str:
@@ -123,8 +163,13 @@ def _stem(w: str) -> str:
     elif len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
         w = w[:-1]  # "lobes" -> "lobe", "masses" -> "masse" (-> "mass" below)
     for suf, repl in _ENDINGS:
-        if w.endswith(suf) and len(w) - len(suf) + len(repl) >= _MIN_STEM:
+        least = 4 if suf in _SHORT_ENDINGS else _MIN_STEM
+        if suf == "y" and (len(w) < 5 or w[-2] in "aeiouy"):
+            continue  # "grey", "day", "ray": no adjective ending
+        if w.endswith(suf) and len(w) - len(suf) + len(repl) >= least:
             w = w[: -len(suf)] + repl
+            if suf in _SHORT_ENDINGS and len(w) > 4 and w[-1] == w[-2] and w[-1] not in "sl":
+                w = w[:-1]  # "scarring" -> "scar"
             break
     return w[:-1] if w.endswith("e") and len(w) > 4 else w
 
@@ -161,6 +206,9 @@ class Edit:
     #: "the eye should be OS", "the side is left": the subject is only the generic word for a side, so
     #: the side of the case's findings (every sentence stating the other side) changes
     case_side: bool = False
+    #: "it's not ulcerated", "not calcified": the finding named by ``subject`` is denied (removed, or
+    #: written as a denial when it is all its sentence says)
+    deny: bool = False
 
 
 @dataclass
@@ -232,6 +280,8 @@ class EditReader:
         lat = next((_LATERALITY[w] for w in re.findall(r"[a-z]+", low) if w in _LATERALITY and w != "both"), None)
         if lat is None and re.search(r"\bboth (?:sides|eyes|lungs)\b", low):
             lat = "bilateral"
+        if lat is None and (one := re.search(r"(?<![\w'\u2019.])([LR])(?![\w'\u2019])", text)):
+            lat = {"L": "left", "R": "right"}[one.group(1)]  # "no, L", "R not L": the clinician's shorthand
         sev = next(iter(self.attribute_words(text, self.severity)), None)
         size_m = _SIZE.search(text)
         size = f"{size_m.group(1)} {size_m.group(2).lower()}" if size_m else None
@@ -239,7 +289,8 @@ class EditReader:
         rest = _SIZE.sub(" ", text)
         num = _NUMBER.search(rest)
         polarity = None
-        if re.search(r"^(?:there\s+(?:is|are)\s+)?no\b|\b(?:not (?:seen|present|identified)|absent|negative for)\b", low):
+        if re.search(r"^(?:there\s+(?:is|are)\s+)?no\b|\b(?:not (?:seen|present|identified|involved|detected|amplified)|"
+                     r"absent|negative for)\b", low):
             polarity = "absent"
         elif any(w in _ABSENT for w in words):
             polarity = "absent"
@@ -265,6 +316,24 @@ class EditReader:
         if not text:
             return None
         text = _LEAD.sub("", text).strip()
+        text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        # "he has macular oedema in the right eye": a finding of the patient ("he" is no abbreviation here)
+        text = re.sub(r"^(?:he|she|they|the patient|patient|pt)\s+(?:has|have|had|shows?|showed)\s+(?:got\s+)?",
+                      "there is ", text, flags=re.I)
+        # negations said with a contraction: "there isn't any effusion" -> "there is no effusion"
+        text = re.sub(r"\b(is|are|was|were|does|do|has|have)n['\u2019]?t\b", r"\1 not", text, flags=re.I)
+        text = re.sub(r"^there\s+(is|are|was|were)\s+not\s+(?:any|an?)\s+", r"there \1 no ", text, flags=re.I)
+        text = re.sub(r"^there\s+(is|are)\s+no\s+longer\s+(?:any\s+|an?\s+)?", r"there \1 no ", text, flags=re.I)
+        wrong = re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)"
+                             r"(?:\s*[,;:.!-]+\s*(?P<rest>.+))?", text, re.I)
+        if wrong and not wrong.group("rest"):
+            return Edit("modify", flip=True, case_side=True)  # "wrong eye": the case's findings, the other side
+        if wrong:  # "wrong eye, it's the right": the case's findings, on the side said
+            side = self.attributes(self.expand(wrong.group("rest"))).laterality
+            rest = set(_words(wrong.group("rest"))) - _FILLER - set(_LATERALITY) - _SIDE_WORDS - {"on", "in"}
+            if side in ("left", "right") and not rest:
+                return Edit("modify", attrs=Attributes(laterality=side), case_side=True)
+            return None  # "wrong side, it's small": which change is meant is not guessed
         if m := _REMOVE.match(text):
             x = _ABOUT.sub("", m.group("x"))
             return Edit("remove", subject=self.subject_words(self.expand(x)), attrs=self.attributes(self.expand(x)))
@@ -275,6 +344,9 @@ class EditReader:
             if region is not None:
                 x = _ABOUT.sub("", m.group("x"))
                 return Edit("move", subject=self.subject_words(self.expand(x)), region=region)
+        if (m := _BELONGS.match(text)) and self.resolve_region(m.group("r")) not in (None, "impression"):
+            x = _ABOUT.sub("", m.group("x"))  # "the hernia belongs in upper abdomen"
+            return Edit("move", subject=self.subject_words(self.expand(x)), region=self.resolve_region(m.group("r")))
         if m := _FROM_TO.match(text):  # "change the effusion from right to left"
             subject = self.subject_words(self.expand(m.group("x")))
             attrs = self.attributes(self.expand(m.group("b")))
@@ -282,11 +354,14 @@ class EditReader:
                 return Edit("modify", subject=subject, attrs=attrs)
             a, b = m.group("a").strip(), m.group("b").strip()
             return Edit("modify", subject=subject, swap=(a.lower(), b))
+        if (m := _REPLACE.match(text)) and not _SWAP.match(text):  # "replace moderate with small"
+            a, b = (x.strip().strip("'\"\u2018\u2019\u201c\u201d") for x in (m.group("a"), m.group("b")))
+            return Edit("modify", subject=tuple(w for w in self.subject_words(self.expand(a))), swap=(a.lower(), b))
         if m := _SWAP.match(text):
             return Edit("modify", subject=self.subject_words(self.expand(m.group("x"))),
                         swap=(m.group("a").lower(), m.group("b")))
         if m := _ADD.match(text):
-            s = self.expand(m.group("s"))
+            s = self.expand(re.sub(r"^(?:an?|some)\s+", "", m.group("s"), flags=re.I))
             return Edit("add", text=s, subject=self.subject_words(s), attrs=self.attributes(s), also=True)
         if m := _SAY.match(text):
             text = m.group("s")
@@ -304,10 +379,20 @@ class EditReader:
                 said = f"{x.rsplit(None, 1)[0]} is {words[-1]}" if attrs.polarity and len(words) > 1 else ""
                 return Edit("modify", text=said, subject=subject, attrs=attrs, words=value,
                             predicate=words[-1] if said else "")
-            v = _NOT_TAIL.sub("", v)
+            v = _cut_not_tail(v)[0]
             attrs = self.attributes(self.expand(v))
             value = () if attrs.any() else tuple(_words(v))
             subject = self.subject_words(self.expand(x))
+            state = re.fullmatch(r"[a-z]+ed", x.strip(), re.I)  # "change enlarged to normal"
+            only_polarity = attrs.polarity and not (attrs.laterality or attrs.severity or attrs.size or attrs.temporal
+                                                    or attrs.number)
+            if (not attrs.any() or (state and only_polarity)) \
+                    and not re.match(r"(?:the|a|an|this|that|these|those|its?)\b", x, re.I) \
+                    and not self.attributes(self.expand(x)).any() and self.resolve_region(x) is None \
+                    and (not self.names_finding(x) or self.names_finding(v)) \
+                    and re.match(r"(?:change|replace|switch|swap|correct|update)\b", text, re.I):
+                # "change papule to nodule", "change solid to part solid": one wording of the draft for another
+                return Edit("modify", subject=subject, swap=(x.strip().lower(), v.strip()))
             case_side = bool(attrs.laterality and subject and set(subject) <= _SIDE_WORDS)
             if attrs.laterality:  # "change the eye to right": the side of the main finding
                 subject = tuple(w for w in subject if w not in _SIDE_WORDS)
@@ -320,13 +405,33 @@ class EditReader:
             return None  # "scratch the atrophy" with an unknown verb: not a finding to append
         text = re.sub(r"\b(it|that|this|what)['\u2019]s\b", r"\1 is", text, flags=re.I)
         text = re.sub(r"\b(they|these|those)['\u2019]re\b", r"\1 are", text, flags=re.I)
-        text = _NOT_TAIL.sub("", text).strip()
+        text, old = _cut_not_tail(text)
         text = re.sub(r"\s+(?:too|as well)$", " also", text, flags=re.I).strip()
+        text = re.sub(r"^([\w' -]{1,30}?)\s*:\s+(?=\S)", r"\1 is ", text)  # "colour: dark brown"
+        neg = re.match(r"^(?:(?P<x>(?:[\w-]+\s+){0,4}?)(?:is|are|was|were)\s+)?not\s+(?P<y>[\w -]+)$", text, re.I)
+        if neg and (_PERSON.search(neg.group("x") or "") or set(_words(neg.group("y"))) & _NOT_A_FINDING):
+            return None  # "the patient is not diabetic", "not sure", "not yet": nothing of the draft is denied
+        if neg and not _NEGATED_VALUE.match(" not " + neg.group("y")):
+            y = self.expand(neg.group("y"))
+            if self.subject_words(y) and not self.attributes(y).any():
+                # "it's not ulcerated", "the nodule is not calcified": the finding named is denied
+                return Edit("remove", text=neg.group("y").strip(), subject=self.subject_words(y), deny=True)
+        said = re.split(r"\b(?:is|are|was|were)\b", text, flags=re.I)[-1].strip()  # "pathology is ductal not lobular"
+        said = re.sub(r"^(?:an?\s+|the\s+)", "", said, flags=re.I)
+        if old and said and not self.attributes(self.expand(old)).any() and not self.attributes(self.expand(said)).any() \
+                and len(said.split()) <= 4:
+            # "it's a macule, not a papule": the draft's wording ("papule") is replaced by the new one
+            return Edit("modify", subject=self.subject_words(self.expand(old)), swap=(old.lower(), said.strip()))
         also = bool(re.search(r"\balso\b", text, re.I))
         negated_there = re.match(r"^there(?:\s+is|\s+are|'s|\u2019s)\s+no\b", text, re.I)
         body = self.expand(_THERE_ALSO.sub("", text))
         body = re.sub(r"\s+also\b", "", body, flags=re.I)
         body = re.sub(r"\b(?:should|must)\s+(?:be|read|say)\b|\bneeds\s+to\s+be\b", "is", body, flags=re.I)
+        # "SCP density is fine", "the disc looks ok": the report says "normal"
+        spoken = re.search(r"(?<=\s)(?:(?:is|are|looks?|appears?|seems?)\s+)(?:" + "|".join(_NORMAL_SPOKEN) + r")\s*$",
+                           body, re.I)
+        if spoken and not self.names_finding(body[:spoken.start()]):  # "the effusion is fine" is no normal effusion
+            body = body[:spoken.start()] + "is normal"
         attrs = self.attributes(body)
         subject = self.subject_words(body)
         m = re.match(r"^(?P<x>.*?)\b" + _COPULA + r"(?:\s+(?:now|actually|really))?\b\s*(?P<v>.*)$", body, re.I)
@@ -357,7 +462,7 @@ class EditReader:
         if not edit.subject:
             return 0.0
         text = self.expand(f.text)
-        fwords = {_stem(w) for w in _words(text)}
+        fwords = _stems(text)
         rwords = {_stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}
         subj = {_stem(w) for w in edit.subject}
         s = float(len(subj & fwords)) + 1.5 * len(subj & rwords)
@@ -377,6 +482,10 @@ class EditReader:
         (only their region's name or label), ``"attribute"`` (a message that names no finding of the
         draft, "it measures 6 mm", "actually it's the left breast": the finding that states the
         attribute it changes), or ``""`` (none)."""
+        if edit.swap and not edit.subject:  # "replace moderate with small": the one sentence that says it
+            having = [f for f in draft.findings if not f.is_default and re.search(
+                r"(?<![\w-])" + re.escape(edit.swap[0]) + r"(?![\w-])", f.text, re.I)]
+            return (having, "text") if len(having) == 1 else ([], "")
         if not edit.subject:  # "no, it's the left side", "it measures 6 mm": the main finding
             found = self._by_attribute(edit, draft, anaphora=True)
             return found, "attribute" if found else ""
@@ -424,7 +533,7 @@ class EditReader:
     def _named(self, edit: Edit, f: Finding) -> bool:
         """Whether the edit's subject names ``f`` by its words or a finding concept (not only its region)."""
         subj = {_stem(w) for w in edit.subject}
-        if subj & {_stem(w) for w in _words(self.expand(f.text))}:
+        if subj & _stems(self.expand(f.text)):
             return True
         return bool(self.concepts_of(" ".join(edit.subject)) & self.concepts_of(self.expand(f.text)))
 
@@ -493,6 +602,9 @@ class EditReader:
                   and self.attributes(f.text).laterality not in (None, "bilateral")]
         # the abnormal findings' side ("OD: hemes. OS normal."): a normal statement keeps its side
         pool = [f for f in stated if f.abnormal] or stated
+        if edit.flip:  # "wrong eye": the findings' one side, whichever it is, goes to the other
+            sides = {self.attributes(f.text).laterality for f in pool}
+            other = next(iter(sides)) if len(sides) == 1 else None
         if other is None or {self.attributes(f.text).laterality for f in pool} != {other}:
             return []
         cands = pool
@@ -510,12 +622,40 @@ def _attribute_kind(a: Attributes) -> str | None:
 
 
 #: Region words of a template region kept for one attribute ("Tumor size", "Specimen laterality").
-_ATTRIBUTE_REGION = {"size": {"size"}, "laterality": {"laterality", "side"}}
+_ATTRIBUTE_REGION = {"size": {_stem("size")}, "laterality": {_stem("laterality"), _stem("side")}}
 
 
 def _antonyms(a: str, b: str) -> bool:
     """"irregular"/"regular", "asymmetric"/"symmetric", "nonspecific"/"specific"."""
     return a != b and any(a == p + b or b == p + a for p in _ANTONYM_PREFIXES)
+
+
+def _cut_not_tail(text: str) -> tuple[str, str]:
+    """``(text, old)``: a correction tail cut off ("the infarct is subacute, not acute" -> ("the infarct is
+    subacute", "acute")); a negated value ("LVI is not identified") or predicate ("it is not ulcerated",
+    "not ulcerated") is no tail and stays."""
+    m = _NOT_TAIL.search(text)
+    if not m:
+        return text, ""
+    head = text[:m.start()].rstrip()
+    if _NEGATED_VALUE.match(text[m.start():]) or not head or re.search(
+            r"(?:\b(?:is|are|was|were|be|been|as|to|should|must|does|do|did|has|have|can|could|would|will)|['\u2019]s)$",
+            head, re.I):
+        return text, ""
+    return head, m.group("old").strip()
+
+
+def _severity_form(new: str, old: str, scale: tuple[str, ...]) -> str:
+    """``new`` in the form of the word it replaces: "mildly" where the draft said "moderately", "mild" where it
+    said "moderate" ("Mild cardiomegaly.", never "Mildly cardiomegaly.")."""
+    if old.lower().endswith("ly") and not new.endswith("ly"):
+        adverb = (new[:-1] if new.endswith("e") and new[:-1] + "ly" in scale else new) + "ly"
+        return adverb if adverb in scale or new + "ly" in scale else new
+    if new.endswith("ly") and not old.lower().endswith("ly"):
+        for base in (new[:-2], new[:-2] + "e"):
+            if base in scale:
+                return base
+    return new
 
 
 def _has_side(text: str) -> bool:
@@ -574,7 +714,9 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     if edit.flip:
         return re.sub(r"\b(?:left|right|OD|OS|lt|rt)\b",
                       lambda m: _sub_word(m.group(), m.group(), _MIRROR[m.group().lower()]), out, flags=re.I)
-    if a.laterality:
+    if a.laterality == "bilateral" and re.search(r"\bthe (?:right|left) eye\b", out, re.I):
+        out = re.sub(r"\bthe (?:right|left) eye\b", "both eyes", out, flags=re.I)  # not "the bilateral eye"
+    elif a.laterality:
         sides = [w for w in re.findall(r"\b(?:left|right|bilateral|OD|OS|OU|lt|rt)\b", out, re.I)]
         both = re.search(r"\bboth (eyes|sides)\b", out, re.I)
         if both and a.laterality in ("left", "right"):  # "in both eyes" -> "in the right eye"
@@ -590,7 +732,7 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     if a.severity:
         have = reader.attribute_words(out, reader.severity)
         if have:
-            out = _sub_word(out, have[0], a.severity)
+            out = _sub_word(out, have[0], _severity_form(a.severity, have[0], reader.severity))
         else:
             out = insert_before_head(a.severity)
     if a.temporal:
@@ -608,6 +750,9 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
         if m is None:
             nums = list(re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", _SIZE.sub(lambda x: "#" * len(x.group()), out)))
             m = nums[0] if len(nums) == 1 else None
+            sizes = list(_SIZE.finditer(out))
+            if m is None and not nums and len(sizes) == 1 and re.fullmatch(r"\d+(?:\.\d+)?", sizes[0].group(1)):
+                m = sizes[0]  # "size is 3.4" for "3 cm.": the number of the one size, its unit kept
         if m:
             out = out[:m.start(1)] + a.number + out[m.end(1):]
     if a.polarity:
@@ -658,7 +803,9 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         return EditResult(new, True, f"Impression: added '{item}'", [], True)
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
+    edit = _spelled_as_draft(reader, edit, draft)
     targets, how = reader.find(edit, draft)
+    edit, targets = _side_selects(reader, edit, targets, draft)
     if edit.kind == "remove":
         return _remove(reader, edit, draft, template, targets, rebuild_impression)
     if edit.kind == "move":
@@ -686,7 +833,8 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         if edit.kind == "statement" and (how != "region" or reader.names_finding(edit.text)) \
                 and _is_finding_statement(reader, edit, template):
             return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
-        return EditResult(draft, False, _not_matched(edit), understood=False)
+        return _region_value(reader, edit, draft, template, rebuild_impression) \
+            or EditResult(draft, False, _not_matched(edit), understood=False)
     findings = list(draft.findings)
     touched: list[str] = []
     changed_any = False
@@ -714,15 +862,110 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         changed_any = True
     if not changed_any:
         if any(_inserts(reader, edit, t) for t in targets):
-            return EditResult(draft, False, _not_matched(edit), understood=False)
+            return _region_value(reader, edit, draft, template, rebuild_impression) \
+                or EditResult(draft, False, _not_matched(edit), understood=False)
         return EditResult(draft, False, f"The draft already says '{targets[0].text}'; nothing was changed.")
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
 
 
+def _near(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` mistyped: two letters swapped, one letter missing or extra, or (six letters
+    or more) one letter wrong ("fractrue", "efusion", "menigioma"); never for words under five letters."""
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1 or a == b or a[0] != b[0]:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return (len(diff) == 1 and len(a) >= 6) or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
+
+
+def _spelled_as_draft(reader: EditReader, edit: Edit, draft: Draft) -> Edit:
+    """The edit with a mistyped finding word written as the draft writes it ("the rib fractrue is on the
+    right" -> "fracture"), when exactly one word of the draft's findings is that word mistyped."""
+    if not edit.subject or edit.swap:
+        return edit
+    words = {w for f in draft.findings if not f.is_default for w in _words(reader.expand(f.text))}
+    stems = {_stem(w) for w in words}
+    fixed: dict[str, str] = {}
+    for w in edit.subject:
+        if _stem(w) in stems or reader.names_finding(w) or w in _FILLER:
+            continue
+        near = {d for d in words if _near(w, d) and reader.names_finding(d)}  # a finding's name, never "cheek"
+        if len(near) == 1:
+            fixed[w] = near.pop()
+    if not fixed:
+        return edit
+
+    def fix(text: str) -> str:
+        for w, d in fixed.items():
+            text = re.sub(r"(?<![\w-])" + re.escape(w) + r"(?![\w-])", d, text, flags=re.I)
+        return text
+    return replace(edit, subject=tuple(fixed.get(w, w) for w in edit.subject), text=fix(edit.text),
+                   predicate=fix(edit.predicate))
+
+
+def _side_selects(reader: EditReader, edit: Edit, targets: list[Finding], draft: Draft
+                  ) -> tuple[Edit, list[Finding]]:
+    """"the right cup-to-disc ratio is 0.7", "CDR 0.8 OS", "the right one is large" where the draft states the
+    finding once per eye (or side): the side picks the sentence to change, it is not a new side for both."""
+    a = edit.attrs
+    if not a.laterality or not (a.size or a.number or a.severity or a.temporal or edit.words):
+        return edit, targets
+    if len(targets) == 1 and not [w for w in edit.subject if w not in _ANAPHORA]:
+        # "the right one is large" for "Small right pleural effusion. Moderate left pleural effusion."
+        kind = _attribute_kind(replace(a, laterality=None))
+        same = [f for f in draft.findings if not f.is_default and not f.negated and f.abnormal
+                and reader.attributes(f.text).laterality == a.laterality and (kind is None or reader.has_slot(f.text, kind))
+                and _stems(f.text) & _stems(targets[0].text) - {_stem(w) for w in ("left", "right", "eye")}]
+        if len(same) == 1 and same[0].id != targets[0].id:
+            return replace(edit, attrs=replace(a, laterality=None)), same
+    if len(targets) < 2:
+        return edit, targets
+    sides = [reader.attributes(t.text).laterality for t in targets]
+    mine = [t for t, s in zip(targets, sides) if s == a.laterality]
+    if not mine or len(set(sides)) < 2:
+        return edit, targets
+    return replace(edit, attrs=replace(a, laterality=None)), mine
+
+
+def _region_value(reader: EditReader, edit: Edit, draft: Draft, template: Template, rebuild: bool
+                  ) -> EditResult | None:
+    """"the colour is black", "stage is pT1c N0", "make the surface smooth": a value for a region named by its
+    name or label, written as the region's text when the region holds only template defaults or values
+    that name no finding ("Pigmented.", "Not reported."). A severity, a side or a time alone is no such
+    value ("make the surface moderate" changes nothing); None when this does not apply."""
+    a = edit.attrs
+    value = (edit.predicate or " ".join(edit.words)).strip().strip("'\"")
+    if edit.kind not in ("statement", "modify") or edit.also or not value or not edit.subject \
+            or a.severity or a.laterality or a.temporal or a.size or a.number or edit.swap or edit.flip:
+        return None
+    region = reader.resolve_region(" ".join(edit.subject))
+    if region in (None, "impression") or region not in draft.regions:
+        return None
+    here = [f for f in draft.findings if f.region == region]
+    if not here or any(not f.is_default and reader.names_finding(f.text) for f in here):
+        return None  # the region states a finding ("Ulcerated."): not overwritten by a value
+    first = value.split()[0]
+    text = value if not first.isalpha() or not first.islower() else value[:1].upper() + value[1:]
+    text = text.rstrip(".") + "."
+    if [f.text for f in here] == [text]:
+        return None
+    findings = [f for f in draft.findings if f.region != region]
+    findings = _replace(draft.model_copy(update={"findings": [*findings, here[0]]}), here[0], [text], region, template)
+    new = editing._with(draft, findings, template, rebuild_impression=rebuild)
+    return EditResult(new, True, f"Changed {_region_label(draft, region)}.", [region])
+
+
 def _not_matched(edit: Edit) -> str:
     """What was understood of an edit that matches no finding of the draft (nothing is changed)."""
+    if edit.swap:
+        return (f"I read this as replacing '{edit.swap[0]}' with '{edit.swap[1]}', but no one sentence of this draft "
+                f"clearly says '{edit.swap[0]}'; nothing was changed.")
     what = " ".join(edit.subject) or ("the side of the case's findings" if edit.case_side else "that")
     a = edit.attrs
     values = [v for v in (a.laterality, a.severity, a.size, a.temporal, a.number, a.polarity) if v] + list(edit.words)
@@ -786,6 +1029,11 @@ def _restate(reader: EditReader, edit: Edit, t: Finding) -> str:
     positive, PR positive, HER2 negative."); else the sentence (or comma part) about the subject is
     replaced and the rest of the finding kept."""
     said = edit.predicate or edit.text
+    if edit.attrs.polarity == "absent" and not edit.predicate:
+        # "there is no cyst" for "Cystic lesion left adrenal 1 cm.": the lesion stays, not cystic
+        dropped = _drop_modifier(reader, t.text, edit.subject, any_rest=True)
+        if dropped is not None:
+            return dropped
     value = _value_word(said)
     subj = {_stem(w) for w in edit.subject}
     if value and not {_stem(w) for w in _rest_words(said, value)} - subj:
@@ -838,6 +1086,17 @@ def _swap_value(text: str, subject: tuple[str, ...], value: str) -> str | None:
         if lead and positive:  # "No lymphovascular invasion." -> "Lymphovascular invasion present."
             rest = c.group()[lead.end():].rstrip()
             return text[:c.start()] + (" " if c.start() else "") + rest[:1].upper() + rest[1:] + " " + value + text[c.end():]
+    named = [c for c in clauses if subj & {_stem(w) for w in _words(c.group())}]
+    if not positive and named and not _VALUE_ABSENT.search(named[0].group()) \
+            and not re.search(r"\b(?:is|are|was|were|measures?|shows?|has|have|no|not)\b", named[0].group(), re.I):
+        # "the microaneurysms are not seen" for "Few microaneurysms in the right eye.": "No microaneurysms in the
+        # right eye." (its amount, size and severity go with it)
+        c = named[0]
+        rest = re.sub(r"^\s*(?:(?:few|a few|some|several|scattered|many|multiple|numerous|occasional|rare|an?|the|"
+                      r"trace|minimal|tiny|mild|moderate|severe|small|large|\d+(?:\.\d+)?\s*(?:mm|cm))\s+)*", "", c.group(), flags=re.I)
+        if rest.strip():
+            lead = " " if c.start() else ""
+            return text[:c.start()] + lead + "No " + rest[:1].lower() + rest[1:] + text[c.end():]
     return None
 
 
@@ -881,7 +1140,7 @@ def _conflicts(reader: EditReader, edit: Edit, t: Finding) -> bool:
 
 def _novel(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
     """The statement names things the finding does not mention (a new fact about it)."""
-    fwords = {_stem(w) for w in _words(reader.expand(t.text))}
+    fwords = _stems(reader.expand(t.text))
     rwords = {_stem(w) for w in _words(t.region.replace("_", " ") + " " + draft.region_labels.get(t.region, ""))}
     # words of a lexicon synonym of a concept the finding states ("pleural fluid" for "effusion") are not new
     theirs = reader.concepts_of(t.text)
@@ -898,7 +1157,10 @@ def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:
     if reader.concepts_of(" ".join(edit.subject)) & reader.concepts_of(text):
         return True
     shared = {_stem(w) for w in edit.subject} & {_stem(w) for w in _words(text)}
-    return any(_stem(w) in shared and reader.names_finding(w) for w in edit.subject)
+    # the shared word names a finding in the message's form or the draft's ("hemorrhagic" / "hemorrhage")
+    theirs = [w for w in _words(text) if _stem(w) in shared]
+    return any(_stem(w) in shared and reader.names_finding(w) for w in edit.subject) \
+        or any(reader.names_finding(w) for w in theirs)
 
 
 def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,
@@ -922,18 +1184,47 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     return EditResult(new, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
 
 
-def _drop_modifier(reader: EditReader, part: str, subject: tuple[str, ...]) -> str | None:
+def _without_clause(reader: EditReader, part: str, subj: set[str]) -> str | None:
+    """``part`` without its "with ..."/"and ..." clause that names the subject, when another clause names
+    a finding of its own; else None."""
+    pieces = re.split(r"(\s+(?:with|and|plus|along with)\s+)", part.strip().rstrip("."), flags=re.I)
+    texts, seps = pieces[0::2], pieces[1::2]
+    names = [bool(subj & _stems(reader.expand(p))) for p in texts]
+    if len(texts) < 2 or all(names) or not any(names):
+        return None
+    if names[0] and re.search(r"\bwith\b", seps[0], re.I):
+        return None  # "drop the consolidation" for "Consolidation with air bronchograms": all of it goes
+    kept = [i for i, n in enumerate(names) if not n]
+    out = texts[kept[0]] + "".join(seps[i - 1] + texts[i] for i in kept[1:])
+    # the place the last clause gives applies to them all ("... and cotton wool spots in the right eye")
+    tail = re.search(r"\s+(?:in|at|on|of|within|involving)\s+(?:the\s+|both\s+)?[\w -]+$", texts[-1], re.I)
+    if names[-1] and tail and not subj & _stems(reader.expand(tail.group())):
+        out += tail.group()
+    return out if reader.names_finding(out) else None
+
+
+def _denial(said: str) -> str:
+    """The report's wording of a denied finding: "Not ulcerated." for "ulcerated", "No scale." for "scale"."""
+    said = re.sub(r"^(?:the|a|an|any)\s+", "", said.strip().rstrip("."), flags=re.I)
+    last = said.split()[-1].lower() if said.split() else ""
+    return _sentence(("not " if re.search(r"(?:ed|ic|al|y|ous|ive|ing)$", last) else "no ") + said)
+
+
+def _drop_modifier(reader: EditReader, part: str, subject: tuple[str, ...], *, said_as_modifier: bool = False,
+                   any_rest: bool = False) -> str | None:
     """``part`` without the word that names the subject only as a modifier of another finding
     ("Calcified granuloma" -> "Granuloma" for "the calcification"), or None when the subject is named
-    as itself ("Calcification.", "Ulcerated surface.": the rest names no finding)."""
+    as itself ("Calcification.", "Ulcerated surface.": the rest names no finding). With
+    ``said_as_modifier`` ("the granuloma is not calcified") the word may be the one the draft has."""
     out = part
     for w in subject:
         m = _find_word(out, w)
-        if m is None or m.group().lower() == w or not re.search(r"(?:ed|ing)$", m.group(), re.I):
+        if m is None or (m.group().lower() == w and not said_as_modifier) \
+                or not re.search(r"(?:ed|ing|ic|al|ous)$", m.group(), re.I):
             return None
         out = (out[:m.start()] + out[m.end():]).strip()
     out = re.sub(r"\s{2,}", " ", out).strip(" ,")
-    if not out or not reader.names_finding(out):
+    if not out or not (reader.names_finding(out) or (any_rest and len(out.split()) > 1)):
         return None
     return _sentence(out) if part.strip().endswith(".") or part[:1].isupper() else out
 
@@ -951,15 +1242,21 @@ def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, ta
     for t in targets:
         # remove only the sentences / comma parts that name the subject when the finding says more
         parts = [p for s in split_sentences(t.text) for p in re.split(r"(?<=[.;])\s+|,\s+", s) if p.strip()]
+        said = list(parts)
+        # "drop the atelectasis" for "Small right pleural effusion with basilar atelectasis.": the clause goes
+        parts = [_without_clause(reader, p, subj) or p for p in parts]
         keep = [p for p in parts if not subj & {_stem(w) for w in _words(reader.expand(p))}]
         # "drop the calcification" for "Calcified granuloma ...": the modifier goes, the finding stays
-        modifier = [_drop_modifier(reader, p, edit.subject) for p in parts]
+        modifier = [_drop_modifier(reader, p, edit.subject, said_as_modifier=edit.deny) for p in parts]
         if all(m is not None for m, p in zip(modifier, parts) if p not in keep) and len(keep) < len(parts):
             keep = [p if p in keep else m for p, m in zip(parts, modifier)]
         current = draft.model_copy(update={"findings": findings})
-        findings = _replace(current, t, [" ".join(_sentence(p) for p in keep)] if keep and keep != parts else [],
-                            t.region, template)
+        texts = [" ".join(_sentence(p) for p in keep)] if keep and keep != said else []
+        if edit.deny and not texts:  # "it's not ulcerated" for "Ulcerated.": the denial is what the report says
+            texts = [_denial(edit.text)]
+        findings = _replace(current, t, texts, t.region, template)
         regions.append(t.region)
     new = editing._with(draft, findings, template, rebuild_impression=rebuild)
-    return EditResult(new, True, "Removed: " + " ".join(f"'{t.text}'" for t in targets),
+    done = "Denied: " if edit.deny else "Removed: "
+    return EditResult(new, True, done + " ".join(f"'{t.text}'" for t in targets),
                       sorted(set(regions), key=draft.regions.index))
