@@ -58,6 +58,8 @@ Lexicon keys read here (``dictation:`` section)::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -67,7 +69,8 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
-__all__ = ["DictationProfile", "expand_shorthand", "parse_dictation", "profile_for_lexicon"]
+__all__ = ["DictationProfile", "expand_shorthand", "is_list_item", "join_negated_list", "parse_dictation",
+           "profile_for_lexicon"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,7 +207,7 @@ _HEDGE_WORDS_RE = re.compile(
     r"indeterminate)\b",
     re.I,
 )
-_NEG_START_RE = re.compile(r"^\s*(?:no|not|without|negative for|none|free of|nor|neither)\b", re.I)
+_NEG_START_RE = re.compile(r"^\s*(?:no|not|without|negative for|none|free of|nor|neither|absence of)\b", re.I)
 _NEG_ANY_RE = re.compile(r"\b(?:no|not|without|negative for|none|free of|nor|neither)\b", re.I)
 
 _TOKEN_RE = re.compile(
@@ -519,6 +522,50 @@ def _is_bare(text: str) -> bool:
     return 0 < len(words) <= 4 and not _NEG_ANY_RE.search(text) and _subject_sentence(text, False) is None
 
 
+def _list_head(items: list[str]) -> int:
+    """Where the list that ``items`` ends with starts: walk back over its bare items to the head
+    ("no MAs", "hemes" -> 0; the head is the first item, bare or not)."""
+    j = len(items) - 1
+    while j > 0 and _is_bare(items[j]):
+        j -= 1
+    return j
+
+
+@contextmanager
+def _reading(lexicon: Lexicon | None) -> Iterator[None]:
+    """Read with ``lexicon``'s profile (``None``: the profile already in use)."""
+    token = _PROFILE.set(profile_for_lexicon(lexicon)) if lexicon is not None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _PROFILE.reset(token)
+
+
+def is_list_item(text: str, *, lexicon: Lexicon | None = None) -> bool:
+    """Whether ``text`` is a bare item of a dictated list under ``lexicon``: at most four words, no
+    negation of its own, not a terse "subject predicate" statement of the lexicon ("disc pink")."""
+    with _reading(lexicon):
+        return _is_bare(text)
+
+
+def join_negated_list(items: list[str], part: str, *, lexicon: Lexicon | None = None) -> bool:
+    """Fold ``part`` into the negated list that ``items`` ends with, in place, and say whether it did.
+
+    The list's head is found by walking back over its bare items (:func:`is_list_item`); when the head
+    opens with a negation ("no MAs", "hemes" + "or NV"), the head, its items and ``part`` become one
+    statement ("no MAs, hemes, or NV"), so the negation keeps its scope and never asserts the last item.
+    Every specialty's reader uses this one walk (the kit's and ophthalmology's eye-aware one)."""
+    if not items:
+        return False
+    with _reading(lexicon):
+        j = _list_head(items)
+        if not _NEG_START_RE.match(items[j]):
+            return False
+    items[j:] = [", ".join(items[j:] + [part])]
+    return True
+
+
 _ATTACH_START = re.compile(
     r"^(?:[-~<>\u2264\u2265]?\s?\d|(?:the )?(?:largest|biggest|dominant)\b|(?:max|maximum|maximal|greatest|mean) "
     r"(?:thickness|diameter|dimension|depth|width|size|caliber|calibre|length)\b|(?:measuring|measures|measured|at|in|on|with|along|extending|involving|overlying|projecting|near|"
@@ -684,24 +731,17 @@ def _merge_lists(parts: list[str]) -> list[str]:
             out[-1] = f"{out[-1]}, {part}"  # "asc aorta 4.1 cm, mildly dilated": the finding before it
             continue
         inner = _INNER_OR.match(part)
-        if out and not conj and inner and _is_bare(inner.group(1)):
+        if out and not conj and inner and _is_bare(inner.group(1)) and join_negated_list(out, part):
             # "no A, B or C" without the serial comma: the last item is "B or C"; the negation
             # governs it as well ("no eff, ptx or consol" never asserts a pneumothorax)
-            j = len(out) - 1
-            while j > 0 and _is_bare(out[j]):
-                j -= 1
-            if _NEG_START_RE.match(out[j]):
-                out[j:] = [", ".join(out[j:] + [part])]
-                continue
+            continue
         if not out or conj not in ("or", "nor", "and"):
             out.append(part)
             continue
-        j = len(out) - 1  # walk back over the bare items to the head of the list
-        while j > 0 and _is_bare(out[j]):
-            j -= 1
-        if _NEG_START_RE.match(out[j]):
-            start = j  # "no A, B, or C" / "no A, B, and C": one negated list
-        elif conj in ("or", "nor"):
+        if join_negated_list(out, part):  # "no A, B, or C" / "no A, B, and C": one negated list
+            continue
+        j = _list_head(out)
+        if conj in ("or", "nor"):
             start = min(j if _is_bare(out[j]) else j + 1, len(out) - 1)  # alternatives stay together
         else:
             out.append(part[lead.end():])  # "small A, B, and C": separate items

@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
+from pixtralogist.kit.dictation import is_list_item, join_negated_list
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -158,7 +159,8 @@ def _names_finding(text: str) -> bool:
 
 
 def _is_bare(text: str) -> bool:
-    return 0 < len(text.split()) <= 4 and not _NEG_ANY.search(text)
+    """A bare item of a dictated list (the kit's rule, with the eye lexicon's subjects)."""
+    return is_list_item(text, lexicon=lexicon.EYE)
 
 
 _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:involving|sparing|spares|threatening|extending|affecting|"
@@ -231,13 +233,8 @@ def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
         return
     if not conj and re.search(r"\b(?:or|nor)\b", part, re.I) and len(part.split()) <= 6 and not _NEG_ANY.search(part):
         conj = "or"  # "no MAs, hemes or NV": the last item carries the "or"
-    if out and conj in ("or", "nor"):
-        j = len(out) - 1
-        while j > 0 and _is_bare(out[j]):
-            j -= 1
-        if _NEG_START.match(out[j]):
-            out[j:] = [", ".join(out[j:] + [part])]
-            return
+    if out and conj in ("or", "nor") and join_negated_list(out, part, lexicon=lexicon.EYE):
+        return  # "no MAs, hemes or NV": the kit's walk back to the negation head
     out.append(part)
 
 

@@ -1,0 +1,79 @@
+"""The kit's one walk back over a dictated list to its negation head (issue 13).
+
+:func:`pixtralogist.kit.dictation.join_negated_list` is shared by the kit's reader and the eye-aware
+ophthalmology reader; these tests build their own small lexicon (no plugin) for the mechanism, then
+check that both readers keep a negation over the whole list.
+"""
+
+from __future__ import annotations
+
+from pixtralogist.kit import load_lexicon
+from pixtralogist.kit import parse_dictation as kit_parse
+from pixtralogist.kit.dictation import is_list_item, join_negated_list
+
+_LEXICON = """\
+regions: [organ, others]
+catch_all: others
+abbreviations:
+  cx: cyst
+subjects:
+  gland: {say: the gland}
+dictation:
+  vocabulary: [cyst, nodule, stone]
+  predicates: [bright]
+"""
+
+
+def _lexicon(tmp_path):
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(_LEXICON, encoding="utf-8")
+    return load_lexicon(path)
+
+
+def test_join_folds_a_part_into_the_negated_list_it_closes(tmp_path):
+    lex = _lexicon(tmp_path)
+    items = ["no cyst", "nodule"]
+    assert join_negated_list(items, "or stone", lexicon=lex) is True
+    assert items == ["no cyst, nodule, or stone"]
+
+
+def test_join_leaves_a_list_without_a_negation_head_alone(tmp_path):
+    lex = _lexicon(tmp_path)
+    items = ["large cyst", "nodule"]
+    assert join_negated_list(items, "or stone", lexicon=lex) is False
+    assert items == ["large cyst", "nodule"]
+    assert join_negated_list([], "or stone", lexicon=lex) is False
+
+
+def test_a_subject_statement_ends_the_walk(tmp_path):
+    """"gland bright" is a statement of its own, not an item: the negation before it does not reach past it."""
+    lex = _lexicon(tmp_path)
+    assert is_list_item("nodule", lexicon=lex)
+    assert not is_list_item("gland bright", lexicon=lex)
+    assert not is_list_item("no stone", lexicon=lex)
+    assert not is_list_item("one two three four five", lexicon=lex)
+    items = ["no cyst", "gland bright"]
+    assert join_negated_list(items, "or stone", lexicon=lex) is False
+    assert items == ["no cyst", "gland bright"]
+
+
+def test_absence_of_opens_a_negated_list(tmp_path):
+    lex = _lexicon(tmp_path)
+    items = ["absence of cyst", "nodule"]
+    assert join_negated_list(items, "or stone", lexicon=lex)
+    assert items == ["absence of cyst, nodule, or stone"]
+
+
+def test_kit_reader_keeps_the_negation_over_the_list(tmp_path):
+    lex = _lexicon(tmp_path)
+    assert kit_parse("no cx, nodule or stone", lexicon=lex) == ["No cyst, nodule or stone."]
+
+
+def test_eye_reader_uses_the_same_walk():
+    """Ophthalmology's reader folds the list with the kit's function (its eye added after)."""
+    from pixtralogist.plugins.ophthalmology.dictation import parse_dictation as eye_parse
+
+    assert eye_parse("OS: no exudates, CWS, nor VB") == [
+        "No exudates, cotton wool spots, nor venous beading in the left eye."]
+    assert eye_parse("no drusen, GA or CNV OU") == [
+        "No drusen, geographic atrophy or CNV in either eye."]
