@@ -70,7 +70,7 @@ from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
 __all__ = ["DictationProfile", "expand_shorthand", "is_list_item", "join_negated_list", "parse_dictation",
-           "profile_for_lexicon"]
+           "profile_for_lexicon", "protect_abbreviation_dots"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -483,8 +483,24 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
 _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?)\s*:\s*", re.I)
 _COMPARE = re.compile(r"(?<![\w])([LR])\s*(>|<)\s*([LR])(?![\w])", re.I)
 _STRONG_SPLIT = re.compile(r"\n+|;+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
-_PROTECT = re.compile(r"\b(vs|approx|appx|dr|incl|cf|e\.g|i\.e)\.", re.I)
-_PROTECTED = {"e.g": "for example", "i.e": "that is"}
+_PROTECT = re.compile(r"\b(vs|approx|appx|dr|incl|cf|e\.g|i\.e|y\.o)\.", re.I)
+_PROTECTED = {"e.g": "for example", "i.e": "that is", "y.o": "y/o", "incl": "including"}
+
+
+def protect_abbreviation_dots(line: str, *, lexicon: Lexicon | None = None) -> str:
+    """Abbreviations whose full stop is no sentence end, written without it ("vs." -> "vs", "e.g." ->
+    "for example", "80 y.o. man" -> "80 y/o man"): for readers that split sentences themselves. A word
+    that ``lexicon`` expands to a phrase keeps its full stop ("No DR." in an eye study is
+    diabetic retinopathy, not "Dr.")."""
+    own = (lexicon or _profile().lexicon).abbreviations
+
+    def keep(m: re.Match[str]) -> str:
+        word = m.group(1).lower()
+        if word in own and word not in _PROTECTED and " " in str(own[word]):
+            return m.group(0)
+        return _PROTECTED.get(word, m.group(1))
+
+    return _PROTECT.sub(keep, line)
 _TRAILING_Q = re.compile(r"(?<=[^\s?,;:])(\?+)(?=\s+\S)")
 _COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
 
@@ -504,7 +520,7 @@ def _clauses(text: str) -> list[list[str]]:
         line = _HEADER.sub("", line)
         line = _COMPARE.sub(_compare_sub, line)
         line = _TRAILING_Q.sub(r"\1;", line)  # "RLL opacity? no ptx": the '?' closes its statement
-        line = _PROTECT.sub(lambda m: _PROTECTED.get(m.group(1).lower(), m.group(1)), line)  # "vs." is no sentence end
+        line = protect_abbreviation_dots(line)  # "vs." is no sentence end
         for clause in _STRONG_SPLIT.split(line):
             parts = [p.strip() for p in _COMMA_SPLIT.split(clause)]
             parts = [p for p in parts if p]

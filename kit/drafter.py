@@ -128,7 +128,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     return out
 
 
-_DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}\s?(?:yo|y/o|year[- ]old|years? old)?\s?(?:m|f|male|female|man|woman)\b)"
+_DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}\s?(?:(?:yo|y/o|year[- ]old|years? old)(?:\s?(?:m|f|male|female|man|woman|boy|girl))?"
+                               r"|(?:m|f|male|female|man|woman|boy|girl))\b)"
                                r"(?:,\s*|\s+(?:with|w/)\s+)(?P<rest>.+)$", re.I)
 
 

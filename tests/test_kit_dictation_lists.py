@@ -77,3 +77,21 @@ def test_eye_reader_uses_the_same_walk():
         "No exudates, cotton wool spots, nor venous beading in the left eye."]
     assert eye_parse("no drusen, GA or CNV OU") == [
         "No drusen, geographic atrophy or CNV in either eye."]
+
+
+def test_protected_dots_are_no_sentence_ends(tmp_path):
+    from pixtralogist.kit.dictation import protect_abbreviation_dots
+
+    assert protect_abbreviation_dots("80 y.o. man, cyst vs. nodule, e.g. stone") == \
+        "80 y/o man, cyst vs nodule, for example stone"
+    lex = _lexicon(tmp_path)
+    assert kit_parse("cyst vs. nodule", lexicon=lex) == ["Cyst versus nodule."]
+
+
+def test_an_age_alone_is_demographics():
+    """The base lexicon's demographics: "9yo", "72 y/o", "45-year-old" alone; "20 yrs" alone is a duration."""
+    from pixtralogist.kit import base_lexicon, triage
+
+    kinds = [s.kind for s in triage(["9yo.", "72 y/o.", "A 45-year-old.", "20 yrs."], base_lexicon())]
+    assert kinds[:3] == ["indication"] * 3
+    assert kinds[3] != "indication"

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit import expand_shorthand as kit_expand
 from pixtralogist.kit import parse_dictation as kit_parse
+from pixtralogist.kit.dictation import protect_abbreviation_dots
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
 __all__ = ["Statement", "expand_shorthand", "parse_dictation"]
@@ -131,6 +132,7 @@ def _lower_first(text: str) -> str:
 
 def _line_rewrite(line: str) -> str:
     """Rewrites of a whole line before its sections are read (see the module docstring)."""
+    line = protect_abbreviation_dots(line, lexicon=LEXICON)  # "KA vs. SCC", "80 y.o. man": no sentence ends
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)

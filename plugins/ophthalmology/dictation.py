@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import is_list_item, join_negated_list
+from pixtralogist.kit.dictation import is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -483,7 +483,7 @@ def parse_dictation(text: str | None) -> list[str]:
         return []
     out: list[str] = []
     for line in clean_text(text).split("\n"):
-        line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", line)))
+        line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
         line = _AS_FELLOW.sub("similar to the fellow eye", line)

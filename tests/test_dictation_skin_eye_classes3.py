@@ -1,0 +1,67 @@
+"""Dictation failure classes fixed in the third dermatology/ophthalmology round (issue 13), one test per
+class and specialty, through the built-in plugins' configured (offline) drafters. Inputs are new
+shorthand, not rows of benchmarks/data/dictation_*.yaml."""
+
+from __future__ import annotations
+
+import pytest
+
+from pixtralogist.core.models import Case
+from pixtralogist.core.plugins import get_plugin_manager
+
+CASES = {"skin_lesion": ("XC", "SKIN", "dermatology"), "fundus": ("OP", "EYE", "ophthalmology"),
+         "octa": ("OPT", "EYE", "ophthalmology")}
+
+
+@pytest.fixture(scope="module")
+def host():
+    return get_plugin_manager(autoload=False)
+
+
+def draft(host, template_id: str, notes: str, indication: str = ""):
+    modality, body, specialty = CASES[template_id]
+    template = host.template(template_id)
+    case = Case(notes=notes, indication=indication, modality=modality, body_part=body, specialty_hint=specialty)
+    return host.drafter(template.specialty, template).draft(case, template)
+
+
+def region_text(d, region: str) -> str:
+    return " ".join(f.text for f in d.findings if f.region == region and not f.is_default)
+
+
+def findings_text(d) -> str:
+    return " ".join(f.text for f in d.findings if not f.is_default)
+
+
+# --- an age without a sex is demographics; "y.o." is no sentence end ---------------------------------
+
+
+@pytest.mark.parametrize("notes", ["11yo. 4mm tan papule L knee.", "11 y.o. boy, 4mm tan papule L knee.",
+                                   "11 y/o, 4mm tan papule L knee"])
+def test_skin_age_alone_goes_to_the_indication(host, notes):
+    d = draft(host, "skin_lesion", notes)
+    assert "11" in (d.indication or "")
+    assert "11" not in findings_text(d)
+    assert "Left knee." in region_text(d, "distribution_site")
+    assert "4 mm" in region_text(d, "size")
+
+
+def test_eye_age_alone_goes_to_the_indication(host):
+    d = draft(host, "fundus", "83 y.o. lady. OS: soft drusen at macula.")
+    assert "83" in (d.indication or "")
+    assert "83" not in findings_text(d)
+    assert "drusen" in region_text(d, "macula").lower()
+
+
+def test_eye_dr_full_stop_still_ends_the_sentence(host):
+    """"DR." is diabetic retinopathy in an eye study (the lexicon expands it), not "Dr."."""
+    d = draft(host, "fundus", "OS: no DR. OD: mod NPDR. Start anti-VEGF OD")
+    assert any(i.startswith("Start anti-VEGF") and "right eye" in i for i in d.impression)
+    assert not any("retinopathy Start" in i for i in d.impression)
+
+
+def test_skin_incl_and_vs_dots_are_no_sentence_ends(host):
+    d = draft(host, "skin_lesion", "Indurated plaque R shin 2cm. KA vs. SCC. Punch bx incl. deep dermis.")
+    assert "Keratoacanthoma versus squamous cell carcinoma." in d.impression
+    assert any("including deep dermis" in i for i in d.impression)
+    assert "dermis" not in findings_text(d).lower()
