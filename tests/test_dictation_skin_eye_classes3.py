@@ -65,3 +65,48 @@ def test_skin_incl_and_vs_dots_are_no_sentence_ends(host):
     assert "Keratoacanthoma versus squamous cell carcinoma." in d.impression
     assert any("including deep dermis" in i for i in d.impression)
     assert "dermis" not in findings_text(d).lower()
+
+
+# --- ophthalmology: what an eye header's label, a descriptor sentence and a detachment's extent belong to ----
+
+
+def test_eye_label_before_an_eye_header_is_that_eyes(host):
+    """"BRVO OS: flame haems ...": the diagnosis before the header is the left eye's, not eyeless."""
+    d = draft(host, "fundus", "BRVO OS: flame haems superotemporal, CWS. OD nil.")
+    assert "Branch retinal vein occlusion in the left eye." in region_text(d, "vessels")
+    assert "Right eye: no abnormality detected." in region_text(d, "others")
+
+
+def test_eye_descriptor_sentence_describes_the_diagnosis_named_before(host):
+    d = draft(host, "fundus", "OS: BRVO inferotemporal, flame haems, CWS. Ischaemic.")
+    assert "Branch retinal vein occlusion inferotemporal, ischaemic in the left eye." in region_text(d, "vessels")
+    assert "schaemic" not in region_text(d, "others")
+    o = draft(host, "octa", "OD: type 2 MNV, lacy wheel. Active.")
+    assert "active" in region_text(o, "neovascularization")
+    assert region_text(o, "others") == ""
+
+
+def test_eye_descriptor_sentence_never_joins_a_denial():
+    from pixtralogist.plugins.ophthalmology.dictation import parse_dictation
+
+    assert parse_dictation("OD: no NVD. Active.") == ["No neovascularization of the disc in the right eye.",
+                                                     "Active in the right eye."]
+
+
+def test_eye_macula_off_is_the_detachments_extent_and_an_eye_alone_attached_is_the_retina(host):
+    d = draft(host, "fundus", "Fovea-on RRD OD, inferior, shallow. OS attached.")
+    periphery = region_text(d, "periphery")
+    assert "Fovea-on rhegmatogenous retinal detachment, inferior, shallow in the right eye." in periphery
+    assert "The retina is attached in the left eye." in periphery
+    assert region_text(d, "macula") == ""
+
+
+def test_eye_part_after_a_denial_is_not_denied(host):
+    d = draft(host, "fundus", "OD: no SRF, hyperautofluorescent on FAF")
+    assert "No subretinal fluid in the right eye." in region_text(d, "macula")
+    assert "Hyperautofluorescent on fundus autofluorescence in the right eye." in findings_text(d)
+
+
+def test_octa_nonperf_shorthand_is_non_perfusion(host):
+    d = draft(host, "octa", "OS nonperf nasal, FAZ enlarged")
+    assert "Non-perfusion nasal in the left eye." in region_text(d, "non_perfusion")

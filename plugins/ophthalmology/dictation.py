@@ -91,6 +91,8 @@ _ADVERBS = tuple(_DICTATION["adverbs"])
 _VALUED = frozenset(_DICTATION["valued"])  # subjects whose number is their value ("CDR 0.3")
 _ACRONYMS = frozenset(_DICTATION["acronyms"])
 _WHOLE_EYE = frozenset(_DICTATION["whole_eye_predicates"])  # an eye alone with these: "OS nl", "OD stable"
+#: an eye alone with these says them of one structure: "OS flat" -> "The retina is flat in the left eye."
+_EYE_ALONE_SUBJECTS: dict[str, str] = {str(k).lower(): str(v) for k, v in (_DICTATION.get("eye_alone_subjects") or {}).items()}
 _PRED_WORD = "(?:" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + ")"
 _SUBJECT_RE = re.compile(
     r"^(?:the\s+)?(?P<subj>" + "|".join(re.escape(s) for s in sorted(_SUBJECTS, key=len, reverse=True)) + r")\b"
@@ -121,13 +123,27 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
             continue
         if token.lower() in ("r", "l", "rt", "lt") and token[0] != token[0].upper():
             continue  # "r:"/"l:" in lower case are no eye headers
-        if line[pos:m.start()].strip():
-            out.append((line[pos:m.start()], eyes))
+        before = line[pos:m.start()]
+        cut = max((b.end() for b in _STRONG_SPLIT.finditer(before)), default=0)
+        label = before[cut:]
+        if m.group("eye") and label.strip() and not _GENERIC_LABEL.fullmatch(label.strip()):
+            # "CRVO OD: flame hems": the words just before an "eye:" header, in its sentence, are that eye's
+            # (a statement of their own), not the eye before
+            if before[:cut].strip():
+                out.append((before[:cut], eyes))
+            out.append((label.rstrip() + ".", _eyes_of_token(token)))
+        elif before.strip():
+            out.append((before, eyes))
         eyes = _eyes_of_token(token)
         pos = m.end()
     if line[pos:].strip():
         out.append((line[pos:], eyes))
     return out
+
+
+#: words before an "eye:" header that only introduce it ("Findings OD:", "Exam OS:")
+_GENERIC_LABEL = re.compile(r"(?:findings?|impressions?|dictation|notes?|comments?|exam\w*|o/e|on\s+examination|"
+                            r"fundus|fundi|fundoscopy|dfe|oct-?a?|octa|eyes?|and|then|also|while|whereas|but)", re.I)
 
 
 def _eyes_of_token(token: str) -> frozenset[str]:
@@ -167,6 +183,7 @@ _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:involving|sparing|spar
                              r"within|w/in|close\s+to|near|adjacent\s+to|encroaching)\b", re.I)
 _DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
     | {a.lower() for a in _ADVERBS}
+_HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|x|and|or|the|of|in|at|to)\b|[^\w\s]", re.I)
 
 
@@ -176,11 +193,12 @@ def _describes_previous(part: str) -> bool:
     ("large, confluent", "full thickness, ~400 um", "irregular")."""
     if _DESCRIBING_LEAD.match(part):
         return True
-    rest = _FILLER.sub(" ", part.lower())
+    rest = _FILLER.sub(" ", _HYPHEN_IN_WORD.sub("_", part.lower()))  # "macula-off" is one descriptor
     words = rest.split()
     if not words:
         return bool(re.search(r"\d", part))  # a value alone ("0.38 mm2")
-    return all(w in _DESCRIPTORS for w in words) and not _NEG_ANY.search(part)
+    return all(w in _DESCRIPTORS or w.replace("_", "-") in _DESCRIPTORS or all(x in _DESCRIPTORS for x in w.split("_"))
+               for w in words) and not _NEG_ANY.search(part)
 
 
 def _merge(parts: list[str], eyes: list[frozenset[str]] | None = None) -> list[str]:
@@ -227,7 +245,8 @@ def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
     lead = _LEAD_CONJ.match(part)
     conj = lead.group(0).strip().lower() if lead else ""
     if out and not conj and not other_eye and (_describes_previous(part) or (
-            not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part))):
+            not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part)
+            and not _NEG_START.match(out[-1]))):  # "no cup, autofluorescent": never put under the denial
         joiner = " and " if re.fullmatch(_PRED_WORD, part.strip(), re.I) and _SUBJECT_RE.match(out[-1]) else ", "
         out[-1] = f"{out[-1]}{joiner}{part}"
         return
@@ -383,9 +402,12 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
         text = stmt
     text = text.rstrip(" .!,;:")
     if eyes and text.lower() in _WHOLE_EYE:  # "OS nl" -> "The left eye is normal"
-        if text.lower() in ("nil", "no abnormality detected"):  # "OS nil"
-            return f"No abnormality detected {_eye_phrase(eyes, True)}."
+        if text.lower() in ("nil", "no abnormality detected"):  # "OS nil" -> "Left eye: no abnormality detected."
+            return f"{'Both eyes' if len(eyes) == 2 else f'{next(iter(eyes)).capitalize()} eye'}: no abnormality detected."
         return f"{'Both eyes are' if len(eyes) == 2 else f'The {next(iter(eyes))} eye is'} {text.lower()}."
+    if eyes and text.lower() in _EYE_ALONE_SUBJECTS:  # "OS flat" -> "The retina is flat in the left eye"
+        subject = _EYE_ALONE_SUBJECTS[text.lower()]
+        return f"{subject[:1].upper()}{subject[1:]} is {text.lower()} {_eye_phrase(eyes)}."
     if eyes and not lexicon.eyes_of(text):
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
     text = re.sub(r"(\d)\s*(mm2|mm|um)\b", r"\1 \2", text)
@@ -472,6 +494,35 @@ def _side_eye(m: re.Match[str]) -> str:
     return "OD" if m.group("r") else "OS"
 
 
+def _describes_what_was_named(stmt: str) -> bool:
+    """A sentence of descriptor words only ("Ischaemic type.", "Active."), not a whole-eye verdict ("Normal.")."""
+    words = _FILLER.sub(" ", _HYPHEN_IN_WORD.sub("_", stmt.lower())).split()
+    return bool(words) and stmt.strip(" .").lower() not in _WHOLE_EYE and _describes_previous(stmt)
+
+
+def _described(out: list[str], said: list[tuple[frozenset[str], bool]], eyes: frozenset[str]) -> int | None:
+    """Which earlier sentence a descriptor-only sentence describes: the last one (about the same eye, neither
+    a plan nor a denial) that names a diagnosis ("CRVO ..., disc swelling. Ischaemic type." is the CRVO's),
+    else the sentence just before it; None when there is none."""
+    fits = [k for k, (e, plan_or_denial) in enumerate(said) if not plan_or_denial and (not eyes or not e or e == eyes)]
+    named = [k for k in fits if lexicon.DIAGNOSIS_RE.search(out[k])]
+    if named:
+        return named[-1]
+    return fits[-1] if fits and fits[-1] == len(out) - 1 else None
+
+
+_EYE_END = re.compile(r"\s+in\s+(?:the\s+(?:right|left)\s+eye|both\s+eyes|either\s+eye)\.$")
+
+
+def _with_descriptor(sentence: str, descriptor: str) -> str:
+    """"Central retinal vein occlusion in the right eye." + "ischaemic type" -> "..., ischaemic type in the right eye."."""
+    words = descriptor.strip(" .")
+    words = words if words.split(" ", 1)[0] in _ACRONYMS else words[:1].lower() + words[1:]
+    m = _EYE_END.search(sentence)
+    cut = m.start() if m else len(sentence.rstrip("."))
+    return f"{sentence[:cut]}, {words}{sentence[cut:] if m else '.'}"
+
+
 def parse_dictation(text: str | None) -> list[str]:
     """Full report sentences from dictation or shorthand (``[]`` for empty text).
 
@@ -482,6 +533,7 @@ def parse_dictation(text: str | None) -> list[str]:
     if not text or not isinstance(text, str):
         return []
     out: list[str] = []
+    said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
     for line in clean_text(text).split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
@@ -526,10 +578,17 @@ def parse_dictation(text: str | None) -> list[str]:
                     # the parts after one that names an eye are about that eye ("OS BRVO, flame hemes, CME"),
                     # not those before it ("media clear, C/D 0.4 OU")
                     plan = _PLAN.match(stmt) or (_PLAN.search(stmt) and not _names_finding(stmt))
-                    done = _finish(stmt, own if plan else own or before or carried)
+                    eyes_used = own if plan else own or before or carried
+                    if len(statements) == 1 and not own and _describes_what_was_named(stmt):
+                        k = _described(out, said, eyes_used)
+                        if k is not None:  # "CRVO OD. Ischaemic type.": the kind of what was just named
+                            out[k] = _with_descriptor(out[k], stmt)
+                            continue
+                    done = _finish(stmt, eyes_used)
                     before = own or before
                     if done:
                         out.append(done)
+                        said.append((eyes_used, bool(plan) or bool(_NEG_START.match(stmt))))
                 if len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE and seg_eyes and not named:
                     # "OS: normal." says all there is about that eye: the header's eye ends here
                     seg_eyes = carried = frozenset()
