@@ -110,3 +110,39 @@ def test_eye_part_after_a_denial_is_not_denied(host):
 def test_octa_nonperf_shorthand_is_non_perfusion(host):
     d = draft(host, "octa", "OS nonperf nasal, FAZ enlarged")
     assert "Non-perfusion nasal in the left eye." in region_text(d, "non_perfusion")
+
+
+# --- dermatology: a diagnosis label, durations, scores, border phrases, link words -------------------
+
+
+def test_skin_label_naming_a_diagnosis_does_not_take_the_findings_to_the_impression(host):
+    d = draft(host, "skin_lesion", "Follow-up of dysplastic naevus: 12mm tan macule L forearm, well-defined.")
+    assert "Measures 12 mm." in region_text(d, "size")
+    assert "Macule." in region_text(d, "morphology")
+    assert "Left forearm." in region_text(d, "distribution_site")
+    assert not any("12 mm" in i for i in d.impression)
+
+
+@pytest.mark.parametrize("notes,says", [("Itchy papule R calf x4mo.", "for 4 months"),
+                                        ("Bleeding nodule x 2/52.", "for 2 weeks"),
+                                        ("Growing lesion x2 yrs.", "for 2 years")])
+def test_skin_x_duration_is_how_long(host, notes, says):
+    d = draft(host, "skin_lesion", notes)
+    assert says in findings_text(d).lower()
+
+
+def test_skin_7pcl_score_and_high_suspicion(host):
+    d = draft(host, "skin_lesion", "Derm: atypical network, irregular dots. 7PCL 4. High suspicion MM - excise.")
+    assert "7-point checklist score 4" in region_text(d, "dermoscopy")
+    assert any(i.startswith("Highly suspicious for melanoma") for i in d.impression)
+
+
+def test_skin_words_before_the_border_noun_are_the_borders(host):
+    d = draft(host, "skin_lesion", "Erythematous annular plaque R thigh, thread-like raised edge, fine scale")
+    assert "Thread-like raised edge." in region_text(d, "border")
+
+
+def test_skin_part_of_the_same_region_keeps_its_link_word(host):
+    d = draft(host, "skin_lesion", "5mm tan macule R shin, unchanged compared with photograph 1 year ago.")
+    assert "compared with photograph 1 year ago" in region_text(d, "others").lower()
+    assert " and photograph" not in region_text(d, "others")

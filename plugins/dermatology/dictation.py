@@ -69,6 +69,8 @@ _HEDGED = re.compile(r"\b(?:possible|possibly|probable|probably|likely|suspect\w
 _DIAGNOSIS_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<dx>[^.;:]{3,60}?\s(?:suspected|likely|probable|query|favou?red))\s*:\s*",
                               re.I)
 _IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|clinical diagnosis|dx|ddx|imp)\s+(?=[\w?])", re.I)
+#: a label at the start of a sentence ("Review of atypical naevus: ...")
+_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.;:?]{3,60}?)\s*:\s+(?=\S)")
 #: "size 5 mm" (a label without its colon)
 _SIZE_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))size\s+(?=\d)", re.I)
 #: "there is a 6mm macule", "there are irregular streaks": the report states the finding
@@ -91,8 +93,15 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
     (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
     (re.compile(r"\b1/52(?!\d)"), "1 week"), (re.compile(r"\b(\d{1,2})/52(?!\d)"), r"\1 weeks"),
-    (re.compile(r"\b(?:7|seven)[- ]?(?:pt|point)s?(?:\s+(?:checklist|score))*\s*[:=]?\s*(\d{1,2})\b(?!\s*mm)", re.I),
-     r"7-point checklist score \1"),
+    (re.compile(r"\b(?:7|seven)[- ]?(?:(?:pt|point)s?(?:\s+(?:checklist|score|cl))*|p(?:t)?cl)\s*[:=]?\s*(\d{1,2})\b(?!\s*mm)",
+                re.I), r"7-point checklist score \1"),
+    # "x3mo", "x 6/52", "x2 yrs": how long, not a count ("CWS x2" stays)
+    (re.compile(r"(?<![\w.])x\s?(\d{1,3})\s?(?:/12|mo|mos|mths?|months?)(?![\w/])", re.I), r"for \1 months"),
+    (re.compile(r"(?<![\w.])x\s?(\d{1,3})\s?(?:/52|wks?|weeks?)(?![\w/])", re.I), r"for \1 weeks"),
+    (re.compile(r"(?<![\w.])x\s?(\d{1,3})\s?(?:/7|d|days?)(?![\w/])", re.I), r"for \1 days"),
+    (re.compile(r"(?<![\w.])x\s?(\d{1,3})\s?(?:yrs?|years?)(?![\w/])", re.I), r"for \1 years"),
+    # "high suspicion MM" is how a report says "highly suspicious for melanoma"
+    (re.compile(r"\b(?:high|strong)\s+(?:index\s+of\s+)?suspicion\s+(?:of\s+|for\s+)?(?=\w)", re.I), "highly suspicious for "),
 )
 
 
@@ -149,6 +158,10 @@ def _line_rewrite(line: str) -> str:
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
     line = _IMPRESSION_WORD.sub("Impression: ", line)
     line = _DIAGNOSIS_LABEL.sub(lambda m: f"{m.group('dx')}. " if _DIAGNOSIS.search(m.group("dx")) else m.group(0), line)
+    # "Review of atypical naevus: 6mm brown macule ...": a label that names a diagnosis is a statement of its
+    # own; the findings after it are the lesion's, not the diagnosis's sentence
+    line = _LABEL.sub(lambda m: f"{m.group('label')}. " if m.group("label").lower() not in _SECTION_REGION
+                      and _DIAGNOSIS.search(m.group("label")) else m.group(0), line)
     line = _NOT_EXCLUDED.sub(lambda m: f" cannot exclude {_lower_first(m.group('what').strip())}", line)
     return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}", line)
 

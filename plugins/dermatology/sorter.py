@@ -284,6 +284,13 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
             prev = parts[last_region][-1].rstrip(".")
             parts[last_region][-1] = _end(f"{prev} {lead} {with_article}")
             continue
+        if (len(regions) == 1 and not negated and lead not in ("and", "") and last_region in regions
+                and parts.get(last_region) and found.source != "default"):
+            # "compared with photograph", "brown with grey areas": a part of the same region keeps its
+            # link word to the part before it (never "Compared and photograph")
+            prev = parts[last_region][-1].rstrip(".")
+            parts[last_region][-1] = _end(f"{prev} {lead} {with_article}")
+            continue
         if len(regions) == 1 or negated:
             region = min(regions, key=_ORDER.__getitem__)
             if found.source == "default" and last_region and lead in ("and", ""):
