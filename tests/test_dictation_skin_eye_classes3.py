@@ -146,3 +146,23 @@ def test_skin_part_of_the_same_region_keeps_its_link_word(host):
     d = draft(host, "skin_lesion", "5mm tan macule R shin, unchanged compared with photograph 1 year ago.")
     assert "compared with photograph 1 year ago" in region_text(d, "others").lower()
     assert " and photograph" not in region_text(d, "others")
+
+
+def test_eye_spaced_dash_closes_a_statement_and_keeps_its_eye(host):
+    d = draft(host, "octa", "OS CNV smaller, 0.4mm2, pruned vessels, no peripheral arcade - quiescent.")
+    nv = region_text(d, "neovascularization")
+    assert "CNV smaller, 0.4 mm2, quiescent in the left eye." in nv
+    assert "No peripheral arcade in the left eye." in nv
+    f = draft(host, "fundus", "Acute PVD OD, 360 indentation - no breaks or tears.")
+    assert "No breaks or tears in the right eye." in region_text(f, "periphery")
+
+
+def test_eye_test_with_its_frequency_is_a_plan(host):
+    d = draft(host, "fundus", "Optic disc drusen OU. Visual fields 6-monthly.")
+    assert "Visual fields 6-monthly." in d.impression
+
+
+def test_skin_subtype_after_its_diagnosis_stays_with_it(host):
+    d = draft(host, "skin_lesion", "Pink shiny plaque L upper back 15mm. BCC, superficial. Imiquimod.")
+    assert "Basal cell carcinoma, superficial." in d.impression
+    assert "uperficial" not in region_text(d, "others")

@@ -141,6 +141,8 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
     return out
 
 
+#: a spaced dash between words closes a statement ("no peripheral loop - inactive"); "3 - 4 mm" stays
+_DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 #: words before an "eye:" header that only introduce it ("Findings OD:", "Exam OS:")
 _GENERIC_LABEL = re.compile(r"(?:findings?|impressions?|dictation|notes?|comments?|exam\w*|o/e|on\s+examination|"
                             r"fundus|fundi|fundoscopy|dfe|oct-?a?|octa|eyes?|and|then|also|while|whereas|but)", re.I)
@@ -546,7 +548,12 @@ def parse_dictation(text: str | None) -> list[str]:
             # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
             # that name no eye, until another eye is named (as an "OD:" header does)
             carried = seg_eyes
-            for clause in _STRONG_SPLIT.split(segment):
+            after_dash: frozenset[str] | None = None  # the eye of the statement a dash closed, for the one after it
+            pieces = [(p, k > 0) for clause in _STRONG_SPLIT.split(segment) for k, p in enumerate(_DASH.split(clause))]
+            for clause, dashed in pieces:
+                restore = None
+                if dashed and after_dash:  # "PVD OS, 360 indentation - no breaks": still the left eye
+                    restore, carried = carried, after_dash
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
@@ -589,6 +596,9 @@ def parse_dictation(text: str | None) -> list[str]:
                     if done:
                         out.append(done)
                         said.append((eyes_used, bool(plan) or bool(_NEG_START.match(stmt))))
+                after_dash = before or carried
+                if restore is not None and not named:
+                    carried = restore
                 if len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE and seg_eyes and not named:
                     # "OS: normal." says all there is about that eye: the header's eye ends here
                     seg_eyes = carried = frozenset()
