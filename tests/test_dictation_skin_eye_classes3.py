@@ -166,3 +166,25 @@ def test_skin_subtype_after_its_diagnosis_stays_with_it(host):
     d = draft(host, "skin_lesion", "Pink shiny plaque L upper back 15mm. BCC, superficial. Imiquimod.")
     assert "Basal cell carcinoma, superficial." in d.impression
     assert "uperficial" not in region_text(d, "others")
+
+
+def test_eye_presenting_complaint_and_who_goes_to_the_indication(host):
+    d = draft(host, "fundus", "Pt c/o flashes OD 2 days. OD: no breaks.")
+    assert "flashes" in (d.indication or "").lower()
+    e = draft(host, "fundus", "71M, T1DM 30 yrs, annual screen. OU: few MAs.")
+    assert "71M" in (e.indication or "")
+    assert not any("71M" in i for i in e.impression)
+
+
+def test_skin_presenting_complaint_is_described_as_findings(host):
+    d = draft(host, "skin_lesion", "Pt c/o itchy scaly patch L elbow 3 months.")
+    assert "Left elbow." in region_text(d, "distribution_site")
+    assert "complain" not in findings_text(d).lower()
+
+
+def test_eye_with_part_and_as_fellow_eye(host):
+    d = draft(host, "fundus", "OS: flat choroidal lesion inferotemporal, 2DD, with drusen. OD: no NV, with clear media.")
+    assert "Flat choroidal lesion inferotemporal, 2DD, with drusen in the left eye." in region_text(d, "periphery")
+    assert not any(f.text.startswith("No neovascularization, with") for f in d.findings)
+    e = draft(host, "fundus", "Right fundus: disc healthy, macula flat. Left fundus: as right.")
+    assert "Similar to the fellow eye in the left eye." in findings_text(e)

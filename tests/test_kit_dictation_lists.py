@@ -95,3 +95,14 @@ def test_an_age_alone_is_demographics():
     kinds = [s.kind for s in triage(["9yo.", "72 y/o.", "A 45-year-old.", "20 yrs."], base_lexicon())]
     assert kinds[:3] == ["indication"] * 3
     assert kinds[3] != "indication"
+
+
+def test_comma_clauses_keep_with_parts_and_measures_with_their_clause():
+    from pixtralogist.kit.rewriter import ClauseRewriter
+
+    rw = ClauseRewriter(lambda t: frozenset({"a"}), comma_clauses=True)
+    assert rw.clauses("mass superior, 2DD, with orange pigment, cyst nasal") == [
+        "mass superior, 2DD, with orange pigment", "cyst nasal"]
+    assert rw.clauses("mass, ~350 um, without pigment") == ["mass, ~350 um", "without pigment"]
+    plain = ClauseRewriter(lambda t: frozenset({"a"}))
+    assert plain.clauses("mass, with pigment; cyst") == ["mass, with pigment", "cyst"]

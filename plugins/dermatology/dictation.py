@@ -73,6 +73,10 @@ _IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|cl
 _LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.;:?]{3,60}?)\s*:\s+(?=\S)")
 #: "size 5 mm" (a label without its colon)
 _SIZE_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))size\s+(?=\d)", re.I)
+#: "Pt c/o itchy rash both shins": what the patient brings is described like any finding (the rash, its site,
+#: the itch), not as "Patient complains rash."
+_COMPLAINS = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:the\s+)?(?:pt|patient)\s+)?(?:c/o|complains?\s+of|complaining\s+of|"
+                        r"presents?\s+with|presenting\s+with)\s+(?:an?\s+)?", re.I)
 #: "there is a 6mm macule", "there are irregular streaks": the report states the finding
 _THERE_IS = re.compile(r"\bthere(?:\s+(?:is|are|was|were)|['\u2019]s)\s+(?:an?\s+|some\s+)?", re.I)
 #: commas inside brackets list one thing's parts ("3 colours (light brown, dark brown, black)")
@@ -145,7 +149,7 @@ def _line_rewrite(line: str) -> str:
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
-    line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", line))
+    line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
     # "ALM ? Urgent excision": a query after its words hedges them, and ends their sentence

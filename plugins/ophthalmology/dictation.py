@@ -56,7 +56,8 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
 _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|fundi|oct-?a?|octa|"
                      r"(?:dilated\s+)?fundoscopy|(?:dilated\s+)?fundus\s+exam\w*|dfe|examination|on\s+examination|o/e)\s*:\s*", re.I)
 #: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
-_AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L)\b(?!\s*:)")
+_AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L"
+                        r"|(?:right|left)(?=\s*(?:[.;,]|$)))\b(?!\s*:)", re.I)
 #: "Fundus OU:", "OCTA OD -": the study word before an eye header says nothing
 _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
@@ -181,7 +182,7 @@ def _is_bare(text: str) -> bool:
     return is_list_item(text, lexicon=lexicon.EYE)
 
 
-_DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:involving|sparing|spares|threatening|extending|affecting|"
+_DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|sparing|spares|threatening|extending|affecting|"
                              r"within|w/in|close\s+to|near|adjacent\s+to|encroaching)\b", re.I)
 _DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
     | {a.lower() for a in _ADVERBS}
@@ -246,7 +247,8 @@ def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
     """Add one comma part to the merged statements (see :func:`_merge`)."""
     lead = _LEAD_CONJ.match(part)
     conj = lead.group(0).strip().lower() if lead else ""
-    if out and not conj and not other_eye and (_describes_previous(part) or (
+    if out and not conj and not other_eye and ((_describes_previous(part)
+                                                and not (part[:4].lower() == "with" and _NEG_START.match(out[-1]))) or (
             not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part)
             and not _NEG_START.match(out[-1]))):  # "no cup, autofluorescent": never put under the denial
         joiner = " and " if re.fullmatch(_PRED_WORD, part.strip(), re.I) and _SUBJECT_RE.match(out[-1]) else ", "
