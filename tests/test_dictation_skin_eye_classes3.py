@@ -188,3 +188,16 @@ def test_eye_with_part_and_as_fellow_eye(host):
     assert not any(f.text.startswith("No neovascularization, with") for f in d.findings)
     e = draft(host, "fundus", "Right fundus: disc healthy, macula flat. Left fundus: as right.")
     assert "Similar to the fellow eye in the left eye." in findings_text(e)
+
+
+def test_skin_a_count_is_never_dropped(host):
+    d = draft(host, "skin_lesion", "Approx 30 brown macules on upper back, 2-4mm.")
+    assert "30" in region_text(d, "morphology")
+    e = draft(host, "skin_lesion", "4 skin-coloured papules L knee")
+    assert "4 papules" in region_text(e, "morphology").lower()
+
+
+def test_skin_side_after_the_body_site_is_its_side(host):
+    d = draft(host, "skin_lesion", "Temple L: 7mm pink papule, central crust. D/c.")
+    assert "Left temple." in region_text(d, "distribution_site")
+    assert "Discharge." in d.impression

@@ -69,6 +69,12 @@ _HEDGED = re.compile(r"\b(?:possible|possibly|probable|probably|likely|suspect\w
 _DIAGNOSIS_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<dx>[^.;:]{3,60}?\s(?:suspected|likely|probable|query|favou?red))\s*:\s*",
                               re.I)
 _IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|clinical diagnosis|dx|ddx|imp)\s+(?=[\w?])", re.I)
+#: a body site followed by a side letter that ends its phrase ("Eyebrow R:", "upper back Lt,")
+_SITE_THEN_SIDE = re.compile(
+    r"(?<![\w-])(?P<site>(?:(?:upper|lower|mid|medial|lateral|dorsal|anterior|posterior)\s+)?(?:"
+    + "|".join(sorted((w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)", "acral", "dorsal")
+                       and "\\d" not in w), key=len, reverse=True))
+    + r"))\s+(?P<side>(?-i:R|L|Rt|Lt|RT|LT))(?=\s*(?:[:,.;]|$))", re.I)
 #: a label at the start of a sentence ("Review of atypical naevus: ...")
 _LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.;:?]{3,60}?)\s*:\s+(?=\S)")
 #: "size 5 mm" (a label without its colon)
@@ -152,6 +158,8 @@ def _line_rewrite(line: str) -> str:
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
+    # "Eyebrow R:", "shin Lt, 6mm papule": a side after the body site is its side ("right eyebrow")
+    line = _SITE_THEN_SIDE.sub(lambda m: f"{'right' if m.group('side')[0] == 'R' else 'left'} {m.group('site').lower()}", line)
     # "ALM ? Urgent excision": a query after its words hedges them, and ends their sentence
     line = re.sub(r"(?P<x>[^.;:?!]+?)\s+\?\s+(?=[A-Z])",
                   lambda m: f"{m.group('x')}?. " if _PLAN.match(line[m.end():]) else m.group(0), line)
