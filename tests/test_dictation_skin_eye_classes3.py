@@ -201,3 +201,23 @@ def test_skin_side_after_the_body_site_is_its_side(host):
     d = draft(host, "skin_lesion", "Temple L: 7mm pink papule, central crust. D/c.")
     assert "Left temple." in region_text(d, "distribution_site")
     assert "Discharge." in d.impression
+
+
+def test_octa_eye_header_with_a_scan_size_holds_for_the_segment(host):
+    d = draft(host, "octa", "OD 6x6mm: FAZ 0.44 mm2, irregular. SCP VD 39%, DCP VD 40%, both reduced.")
+    assert "The FAZ is 0.44 mm2 and irregular in the right eye." in region_text(d, "faz")
+    assert "SCP vessel density 39%, reduced in the right eye." in region_text(d, "superficial_plexus")
+    assert "DCP vessel density 40%, reduced in the right eye." in region_text(d, "deep_plexus")
+
+
+def test_octa_values_per_eye_in_brackets_and_words_before_their_noun(host):
+    d = draft(host, "octa", "Both eyes: enlarged, irregular FAZ (0.52 OD, 0.47 OS). Repeat.")
+    faz = region_text(d, "faz")
+    assert "Enlarged, irregular FAZ 0.52 in the right eye." in faz
+    assert "Irregular FAZ 0.47 in the left eye." in faz
+    assert "Repeat." in d.impression
+
+
+def test_eye_alone_quiet_is_the_whole_eye(host):
+    d = draft(host, "fundus", "R eye: CRVO, scattered haems. L eye quiet.")
+    assert "The left eye is quiet." in findings_text(d)

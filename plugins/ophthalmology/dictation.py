@@ -214,8 +214,20 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
     part that names another eye than it: "wet AMD OS, dry OD" stays two statements)."""
     out: list[str] = []
     out_eyes: list[frozenset[str]] = []  # the eyes each merged statement names
+    eyes = list(eyes) if eyes else [frozenset()] * len(parts)
+    parts = list(parts)
+    while (len(parts) > 1 and _describes_what_was_named(parts[0]) and not re.search(r"\d", parts[0])
+           and _names_something(parts[1]) and not _NEG_ANY.search(parts[1]) and (not eyes[0] or eyes[0] == eyes[1])):
+        # "enlarged, irregular FAZ": describing words listed before their noun describe it
+        parts[:2], eyes[:2] = [f"{parts[0]}, {parts[1]}"], [eyes[0] or eyes[1]]
     for k, part in enumerate(parts):
         own = eyes[k] if eyes else frozenset()
+        both = _BOTH_PRED.match(part)
+        if both and len(out) >= 2 and not own and _describes_previous(both.group("pred")) \
+                and not any(_NEG_START.match(o) for o in out[-2:]):
+            # "SCP VD 38%, DCP VD 41%, both reduced": the predicate is each of the two statements before it's
+            out[-2:] = [f"{o}, {both.group('pred')}" for o in out[-2:]]
+            continue
         other_eye = bool(out and own and out_eyes[-1] and own != out_eyes[-1])
         before = len(out)
         subject = _SUBJECT_RE.match(out[-1]) if out else None
@@ -239,6 +251,8 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
     return out, out_eyes
 
 
+#: "both reduced", "both normal": a predicate of the two statements before it
+_BOTH_PRED = re.compile(r"^(?:both|each)\s+(?!eyes?\b)(?P<pred>.+)$", re.I)
 #: a measure alone ("0.4 mm2"), or a statement that ends with one
 _VALUE_ONLY = re.compile(r"~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)(?:\s+(?:OD|OS|RE|LE))?\s*$")
 
@@ -439,6 +453,11 @@ def _spread_predicate(m: re.Match[str]) -> str:
 #: "Macula OS: ...": a region label with an eye header is the eye header, then the label
 _REGION_EYE_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<region>macula|maculae|optic\s+discs?|discs?|vessels|periphery|"
                                 r"fundus)\s+(?P<eye>OD|OS|OU|RE|LE)\s*:\s*", re.I)
+#: "OS 3x3mm:", "OD 6x6 -": an eye header with the scan size between the eye and its colon
+_EYE_SCAN_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:oct-?a?|octa)\s+)?(?P<eye>OD|OS|OU|RE|LE)\s+"
+                              r"(?P<scan>\d+(?:\.\d+)?\s*[x\u00d7]\s*\d+(?:\.\d+)?\s*(?:mm)?)\s*[:\u2013\u2014-]\s*", re.I)
+#: "irregular FAZ (0.48 OD, 0.51 OS)": a value per eye in brackets is read as one without them (one statement per eye)
+_BRACKETED_EYE_VALUES = re.compile(r"\s*\((?P<inner>[^()]*\b(?:OD|OS|RE|LE)\b[^()]*,[^()]*\b(?:OD|OS|RE|LE)\b[^()]*)\)")
 #: "refer HES": the Hospital Eye Service, not hard exudates
 _HES = re.compile(r"\b(refer(?:red|ral)?(?:\s+to)?|to|via|under|in|by)\s+(?:the\s+)?HES\b", re.I)
 _EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>>?|<<?)\s*(OD|OS|RE|LE)\b", re.I)
@@ -541,6 +560,8 @@ def parse_dictation(text: str | None) -> list[str]:
     for line in clean_text(text).split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
+        line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('scan')} scan. ", line)
+        line = _BRACKETED_EYE_VALUES.sub(lambda m: f" {m.group('inner')}", line)
         line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
         line = _AS_FELLOW.sub("similar to the fellow eye", line)
         line = re.sub(r"\b(esp|approx|incl|resp)\.(?=\s)", lambda m: {"esp": "especially", "approx": "approximately",
