@@ -221,3 +221,10 @@ def test_octa_values_per_eye_in_brackets_and_words_before_their_noun(host):
 def test_eye_alone_quiet_is_the_whole_eye(host):
     d = draft(host, "fundus", "R eye: CRVO, scattered haems. L eye quiet.")
     assert "The left eye is quiet." in findings_text(d)
+
+
+def test_skin_dermoscopy_part_mid_sentence_leaves_the_rest_clinical(host):
+    d = draft(host, "skin_lesion", "M, 60s. 6mm tan papule R flank, symmetric, milia-like cysts on derm, unchanged 1 yr.")
+    assert "Milia-like cysts." in region_text(d, "dermoscopy")
+    assert "nchanged" in region_text(d, "others")
+    assert "60s" in (d.indication or "")

@@ -92,9 +92,10 @@ def test_an_age_alone_is_demographics():
     """The base lexicon's demographics: "9yo", "72 y/o", "45-year-old" alone; "20 yrs" alone is a duration."""
     from pixtralogist.kit import base_lexicon, triage
 
-    kinds = [s.kind for s in triage(["9yo.", "72 y/o.", "A 45-year-old.", "20 yrs."], base_lexicon())]
-    assert kinds[:3] == ["indication"] * 3
-    assert kinds[3] != "indication"
+    kinds = [s.kind for s in triage(["9yo.", "72 y/o.", "A 45-year-old.", "F, 40s.", "Man in his 70s.", "20 yrs."],
+                                    base_lexicon())]
+    assert kinds[:5] == ["indication"] * 5
+    assert kinds[5] != "indication"
 
 
 def test_comma_clauses_keep_with_parts_and_measures_with_their_clause():

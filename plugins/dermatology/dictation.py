@@ -132,7 +132,8 @@ _DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 #: "..., arborising vessels + ulceration on dermoscopy.": only the part after the last comma or "with"
 #: describes the dermoscopic appearance; it becomes a "Dermoscopy:" section of its own.
 _TRAILING_DERMOSCOPY = re.compile(
-    r"(?:\s*,\s*|\s+(?:with|w/)\s+)(?P<d>[^.,;:]+?)\s+(?:on|at|by|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*(?=[.;]|$)",
+    r"(?:\s*,\s*|\s+(?:with|w/)\s+)(?P<d>[^.,;:]+?)\s+(?:on|at|by|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*"
+    r"(?:(?=[.;]|$)|(?P<more>,\s*))",
     re.I)
 #: "Fitz II", "skin type IV", "phototype 3": the patient's skin type is a statement of its own.
 _SKIN_TYPE = re.compile(r"\b(?:fitz(?:patrick)?|(?:fitzpatrick\s+)?skin\s*type|photo\s*type)\s*(?:skin\s+)?(?:type\s*)?"
@@ -175,7 +176,8 @@ def _line_rewrite(line: str) -> str:
     line = _LABEL.sub(lambda m: f"{m.group('label')}. " if m.group("label").lower() not in _SECTION_REGION
                       and _DIAGNOSIS.search(m.group("label")) else m.group(0), line)
     line = _NOT_EXCLUDED.sub(lambda m: f" cannot exclude {_lower_first(m.group('what').strip())}", line)
-    return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}", line)
+    # "..., regular network on derm, no change in 2 yrs": what follows the dermoscopy part is clinical again
+    return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}" + (". " if m.group("more") else ""), line)
 
 
 def _rewrite(text: str) -> str:
