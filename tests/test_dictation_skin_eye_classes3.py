@@ -228,3 +228,17 @@ def test_skin_dermoscopy_part_mid_sentence_leaves_the_rest_clinical(host):
     assert "Milia-like cysts." in region_text(d, "dermoscopy")
     assert "nchanged" in region_text(d, "others")
     assert "60s" in (d.indication or "")
+
+
+def test_eye_section_labels_inside_a_line_and_a_plan_list(host):
+    d = draft(host, "fundus", "Dilated fundoscopy. OS: few MAs, dry macula. Impression: mild NPDR OS. "
+                              "Plan: rescreen 12 months, OCT macula.")
+    assert "Plan: rescreen 12 months and OCT macula." in d.impression
+    assert not any("undoscopy" in f.text for f in d.findings)
+    assert not any("Impression:" in f.text for f in d.findings)
+    assert "OCT" not in region_text(d, "macula")
+
+
+def test_eye_glaucoma_shorthand_expands(host):
+    d = draft(host, "fundus", "OD: CDR 0.8, inferior notch. ?NTG OD.")
+    assert "normal-tension glaucoma" in " ".join(d.impression + [findings_text(d)])

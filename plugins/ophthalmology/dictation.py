@@ -54,7 +54,14 @@ __all__ = ["parse_dictation"]
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
 _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|fundi|oct-?a?|octa|"
-                     r"(?:dilated\s+)?fundoscopy|(?:dilated\s+)?fundus\s+exam\w*|dfe|examination|on\s+examination|o/e)\s*:\s*", re.I)
+                     r"(?:dilated\s+)?fundoscopy|(?:dilated\s+)?fundus\s+exam\w*|dfe|examination|on\s+examination|o/e)\s*:\s*"
+                     # a sentence that only names the examination ("Dilated fundoscopy.", "OCTA both eyes.") says nothing
+                     r"|^\s*(?:dilated\s+)?(?:fundoscopy|funduscopy|fundus\s+exam\w*|dfe|oct-?a|octa)(?:\s+(?:OU|both\s+eyes))?\s*\.\s*",
+                     re.I)
+#: a section label that opens a sentence inside a line ("... dry. Impression: bilateral NPDR"): dropped
+_MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion)\s*:\s*", re.I)
+#: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
+_PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
 #: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
 _AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L"
                         r"|(?:right|left)(?=\s*(?:[.;,]|$)))\b(?!\s*:)", re.I)
@@ -559,6 +566,8 @@ def parse_dictation(text: str | None) -> list[str]:
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
     for line in clean_text(text).split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
+        line = _MID_HEADER.sub("", line)
+        line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('scan')} scan. ", line)
         line = _BRACKETED_EYE_VALUES.sub(lambda m: f" {m.group('inner')}", line)
