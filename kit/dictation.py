@@ -69,7 +69,7 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
-__all__ = ["DictationProfile", "expand_shorthand", "is_list_item", "join_negated_list", "parse_dictation",
+__all__ = ["DictationProfile", "correct_spelling", "expand_shorthand", "is_list_item", "join_negated_list", "parse_dictation",
            "profile_for_lexicon", "protect_abbreviation_dots"]
 
 
@@ -152,8 +152,13 @@ def _spelling_words(lexicon: Lexicon, terms: tuple[str, ...]) -> dict[str, froze
         if c.kind in ("finding", "anatomy"):
             words.update(w for syn in c.synonyms for w in re.findall(r"[a-z]+", syn.lower()))
     phrases += [str(v) for v in lexicon.abbreviations.values()]
+    # words the lexicon writes elsewhere are real words too ("maculae" a subject, "parafovea" in a sorter rule)
+    phrases += [f"{k} {v.say}" for k, v in lexicon.subjects.items()]
+    phrases += [str(w) for v in lexicon.dictation.values() if isinstance(v, (list, tuple)) for w in v]
     for phrase in phrases:
         known.update(re.findall(r"[a-z]+", str(phrase).lower()))
+    for pat in [p for _, p in lexicon.sorter_rules] + [p for c in lexicon.concepts for p in c.patterns]:
+        known.update(re.findall(r"(?<![\\a-z])[a-z]{4,}", str(pat).lower()))  # literal words of a pattern
     words.update(w for t in list(terms) + list(GENERIC_FINDING_TERMS) for w in re.findall(r"[a-z]+", t.lower()))
     return {"spelling": frozenset(w for w in words if len(w) >= _MIN_SPELLING), "known": frozenset(known)}
 
@@ -189,6 +194,13 @@ def _spelling_fix(word: str) -> str | None:
     if len(hits) != 1 or any(hits[0] + e == low or low + e == hits[0] for e in _INFLECTIONS):
         return None
     return hits[0].capitalize() if word[:1].isupper() else hits[0]
+
+
+def correct_spelling(word: str, *, lexicon: Lexicon) -> str | None:
+    """The lexicon's finding word that ``word`` is a one-letter typo of, or None (see :func:`_spelling_fix`;
+    only with the lexicon's ``dictation.spelling: true``): for readers with their own tokeniser."""
+    with _reading(lexicon):
+        return _spelling_fix(word)
 
 
 _PROFILE: ContextVar[DictationProfile | None] = ContextVar("pixtralogist_kit_dictation_profile", default=None)

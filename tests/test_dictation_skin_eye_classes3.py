@@ -242,3 +242,9 @@ def test_eye_section_labels_inside_a_line_and_a_plan_list(host):
 def test_eye_glaucoma_shorthand_expands(host):
     d = draft(host, "fundus", "OD: CDR 0.8, inferior notch. ?NTG OD.")
     assert "normal-tension glaucoma" in " ".join(d.impression + [findings_text(d)])
+
+
+def test_eye_one_letter_typos_of_long_finding_words_are_corrected(host):
+    d = draft(host, "fundus", "OS: choriodal naevus inferotemporal, scattered haemorrhges, no detatchment.")
+    text = findings_text(d)
+    assert "Choroidal naevus" in text and "haemorrhages" in text and "No detachment" in text

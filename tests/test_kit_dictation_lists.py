@@ -107,3 +107,14 @@ def test_comma_clauses_keep_with_parts_and_measures_with_their_clause():
     assert rw.clauses("mass, ~350 um, without pigment") == ["mass, ~350 um", "without pigment"]
     plain = ClauseRewriter(lambda t: frozenset({"a"}))
     assert plain.clauses("mass, with pigment; cyst") == ["mass, with pigment", "cyst"]
+
+
+def test_correct_spelling_for_readers_with_their_own_tokeniser(tmp_path):
+    from pixtralogist.kit.dictation import correct_spelling
+
+    path = tmp_path / "spell.yaml"
+    path.write_text(_LEXICON + "  spelling: true\n  spelling_words: [calcification]\n", encoding="utf-8")
+    lex = load_lexicon(path)
+    assert correct_spelling("calcifcation", lexicon=lex) == "calcification"
+    assert correct_spelling("calcification", lexicon=lex) is None  # a known word is no typo
+    assert correct_spelling("calcifcation", lexicon=_lexicon(tmp_path)) is None  # spelling off

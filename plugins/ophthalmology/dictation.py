@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import correct_spelling, is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -286,6 +286,8 @@ def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
 
 
 _WITH = re.compile(r"\bw/(?=\s)", re.I)
+#: the eye language with both templates' sorter words: the words a typo is checked against
+_SPELLING = lexicon.lexicon_for("fundus").extend(lexicon.lexicon_for("octa"))
 
 
 def _followed_by(low: str, nxt: tuple[str, str] | None) -> str | None:
@@ -343,6 +345,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
                 words = [lexicon.EYE.expansion(p) or p for p in tok.split("/")]
                 expanded = words != tok.split("/")  # "NVD/NVE": two findings, one "or" ("no NVD or NVE")
                 exp = (" or " if expanded and _NEG_ANY.search(text) else " and " if expanded else "/").join(words)
+            if exp is None and kind == "word":
+                exp = correct_spelling(tok, lexicon=_SPELLING)  # "haemorrhges" -> "haemorrhages"
             out.append(exp if exp is not None else tok)
         elif tok == "&":
             out.append("and")
