@@ -69,8 +69,8 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
-__all__ = ["DictationProfile", "correct_spelling", "expand_shorthand", "is_list_item", "join_negated_list", "parse_dictation",
-           "profile_for_lexicon", "protect_abbreviation_dots"]
+__all__ = ["DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand", "is_list_item",
+           "join_negated_list", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -497,6 +497,23 @@ _COMPARE = re.compile(r"(?<![\w])([LR])\s*(>|<)\s*([LR])(?![\w])", re.I)
 _STRONG_SPLIT = re.compile(r"\n+|;+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
 _PROTECT = re.compile(r"\b(vs|approx|appx|dr|incl|cf|e\.g|i\.e|y\.o)\.", re.I)
 _PROTECTED = {"e.g": "for example", "i.e": "that is", "y.o": "y/o", "incl": "including"}
+
+
+#: "DDx: amelanotic MM, SCC, PG": a differential diagnosis opening a sentence, and its list
+_DIFFERENTIAL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:ddx|d/dx|differentials?|differential\s+diagnos[ie]s)"
+                           r"(?:\s*[:\-]|\s+includes?|\s)\s*(?P<body>[^.;]+)", re.I)
+
+
+def differential_as_alternatives(line: str) -> str:
+    """A differential list written as alternatives ("DDx: A, B, C" -> "A versus B versus C"), so that a reader
+    that splits comma lists never states each item as a diagnosis of its own (a one-item "DDx: A" is left as is)."""
+
+    def alternatives(m: re.Match[str]) -> str:
+        items = [i.strip() for i in re.split(r"\s*,\s*|\s+(?:or|vs\.?|versus)\s+|\s*/\s*", m.group("body").strip())
+                 if i.strip()]
+        return " versus ".join(items) if len(items) > 1 else m.group(0)
+
+    return _DIFFERENTIAL.sub(alternatives, line)
 
 
 def protect_abbreviation_dots(line: str, *, lexicon: Lexicon | None = None) -> str:

@@ -248,3 +248,11 @@ def test_eye_one_letter_typos_of_long_finding_words_are_corrected(host):
     d = draft(host, "fundus", "OS: choriodal naevus inferotemporal, scattered haemorrhges, no detatchment.")
     text = findings_text(d)
     assert "Choroidal naevus" in text and "haemorrhages" in text and "No detachment" in text
+
+
+def test_a_differential_list_is_never_a_list_of_diagnoses(host):
+    d = draft(host, "skin_lesion", "8mm pink nodule L shin. DDx: amelanotic MM, SCC, PG. Excise.")
+    assert "Amelanotic melanoma versus squamous cell carcinoma versus pyogenic granuloma." in d.impression
+    assert "Squamous cell carcinoma." not in d.impression
+    e = draft(host, "fundus", "OS: swollen disc, flame haems. DDx: CRVO, HTN retinopathy.")
+    assert any("versus hypertensive retinopathy" in i for i in e.impression)

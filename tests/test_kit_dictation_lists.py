@@ -118,3 +118,13 @@ def test_correct_spelling_for_readers_with_their_own_tokeniser(tmp_path):
     assert correct_spelling("calcifcation", lexicon=lex) == "calcification"
     assert correct_spelling("calcification", lexicon=lex) is None  # a known word is no typo
     assert correct_spelling("calcifcation", lexicon=_lexicon(tmp_path)) is None  # spelling off
+
+
+def test_a_differential_list_is_one_statement_of_alternatives():
+    from pixtralogist.kit.dictation import differential_as_alternatives
+
+    assert differential_as_alternatives("Nodule. DDx: cyst, abscess, tumour. Drain.") == \
+        "Nodule. cyst versus abscess versus tumour. Drain."
+    assert differential_as_alternatives("Differential includes A or B") == "A versus B"
+    assert differential_as_alternatives("DDx: cyst.") == "DDx: cyst."  # one item: as dictated
+    assert differential_as_alternatives("Cyst, abscess.") == "Cyst, abscess."

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit import expand_shorthand as kit_expand
 from pixtralogist.kit import parse_dictation as kit_parse
-from pixtralogist.kit.dictation import protect_abbreviation_dots
+from pixtralogist.kit.dictation import differential_as_alternatives, protect_abbreviation_dots
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
 __all__ = ["Statement", "expand_shorthand", "parse_dictation"]
@@ -169,6 +169,7 @@ def _line_rewrite(line: str) -> str:
     line = re.sub(r"\(\s*([RL])\s*\)", lambda m: "right" if m.group(1) == "R" else "left", line)  # "(R) medial thigh"
     line = _BRACKETED.sub(lambda m: "(" + re.sub(r"\s*,\s*", " / ", m.group(1)) + ")", line)
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
+    line = differential_as_alternatives(line)
     line = _IMPRESSION_WORD.sub("Impression: ", line)
     line = _DIAGNOSIS_LABEL.sub(lambda m: f"{m.group('dx')}. " if _DIAGNOSIS.search(m.group("dx")) else m.group(0), line)
     # "Review of atypical naevus: 6mm brown macule ...": a label that names a diagnosis is a statement of its

@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import correct_spelling, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import correct_spelling, differential_as_alternatives, is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -570,7 +570,7 @@ def parse_dictation(text: str | None) -> list[str]:
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
     for line in clean_text(text).split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
-        line = _MID_HEADER.sub("", line)
+        line = differential_as_alternatives(_MID_HEADER.sub("", line))
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('scan')} scan. ", line)
