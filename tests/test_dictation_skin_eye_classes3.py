@@ -256,3 +256,20 @@ def test_a_differential_list_is_never_a_list_of_diagnoses(host):
     assert "Squamous cell carcinoma." not in d.impression
     e = draft(host, "fundus", "OS: swollen disc, flame haems. DDx: CRVO, HTN retinopathy.")
     assert any("versus hypertensive retinopathy" in i for i in e.impression)
+
+
+def test_skin_abcde_marks_and_fst_are_findings(host):
+    d = draft(host, "skin_lesion", "FST II. 8mm macule L thigh. ABCDE: A+ B- C+ D+ E-.")
+    assert "Asymmetric." in region_text(d, "morphology")
+    assert "Regular border." in region_text(d, "border")
+    assert "Variegated colour." in region_text(d, "color")
+    assert "Fitzpatrick skin type II." in findings_text(d) or "Fitzpatrick skin type II" in (d.indication or "")
+    assert "A and" not in findings_text(d)
+
+
+def test_eye_right_left_pair_is_one_value_per_eye(host):
+    d = draft(host, "fundus", "C/D 0.5/0.7. IOP 16/24.")
+    disc = region_text(d, "optic_disc")
+    assert "The cup-to-disc ratio is 0.5 in the right eye." in disc
+    assert "The cup-to-disc ratio is 0.7 in the left eye." in disc
+    assert "IOP 24 in the left eye." in findings_text(d)

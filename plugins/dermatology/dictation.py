@@ -136,8 +136,19 @@ _TRAILING_DERMOSCOPY = re.compile(
     r"(?:(?=[.;]|$)|(?P<more>,\s*))",
     re.I)
 #: "Fitz II", "skin type IV", "phototype 3": the patient's skin type is a statement of its own.
-_SKIN_TYPE = re.compile(r"\b(?:fitz(?:patrick)?|(?:fitzpatrick\s+)?skin\s*type|photo\s*type)\s*(?:skin\s+)?(?:type\s*)?"
+_SKIN_TYPE = re.compile(r"\b(?:fitz(?:patrick)?|fst|(?:fitzpatrick\s+)?skin\s*type|photo\s*type)\s*(?:skin\s+)?(?:type\s*)?"
                         r"(?P<t>VI|IV|V|I{1,3}|[1-6])\b\s*[,;.]?", re.I)
+#: "ABCDE: A+ B+ C- D+ E-": each criterion said as the finding it scores (the lexicon's ``dictation.abcde``)
+_ABCDE = re.compile(r"\bABCDE\s*[:\-]?\s*(?P<marks>(?:[ABCDE]\s*[+\-](?:ve)?\s*[,;/]?\s*){2,5})(?=[.;]|$)", re.I)
+_ABCDE_WORDS: dict[str, list[str]] = {k.upper(): list(v) for k, v in _DICTATION["abcde"].items()}
+
+
+def _abcde(m: re.Match[str]) -> str:
+    said = [_ABCDE_WORDS[c.upper()][0 if sign == "+" else 1]
+            for c, sign in re.findall(r"([ABCDE])\s*([+\-])", m.group("marks"), re.I)]
+    return ". ".join(w[:1].upper() + w[1:] for w in said)
+
+
 #: "acral MM not excluded", "SCC not ruled out": the hedge the report writes is "cannot exclude ..."
 _NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>[^.;,:?]+?)\s+"
                            r"(?:is\s+|are\s+)?(?:not\s+(?:be\s+)?(?:excluded|ruled\s+out)|cannot\s+be\s+(?:excluded|ruled\s+out)"
@@ -156,6 +167,7 @@ def _line_rewrite(line: str) -> str:
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
+    line = _ABCDE.sub(_abcde, line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)

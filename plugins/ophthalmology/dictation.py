@@ -464,6 +464,11 @@ def _spread_predicate(m: re.Match[str]) -> str:
 #: "Macula OS: ...": a region label with an eye header is the eye header, then the label
 _REGION_EYE_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<region>macula|maculae|optic\s+discs?|discs?|vessels|periphery|"
                                 r"fundus)\s+(?P<eye>OD|OS|OU|RE|LE)\s*:\s*", re.I)
+#: "C/D 0.3/0.4", "IOP 18/20": a measure said right eye first, then left, with no eye named (never a visual
+#: acuity, whose "6/12" is one value)
+_RIGHT_LEFT_PAIR = re.compile(r"(?<![\w/])(?P<what>c/d|c:d|cdr|cup[- ]to[- ]disc(?:\s+ratio)?|iop)\s+(?:of\s+)?"
+                              r"(?P<r>(?:0?\.\d{1,2}|\d{1,2}))\s*/\s*(?P<l>(?:0?\.\d{1,2}|\d{1,2}))(?![\d/.]*\s*(?:OD|OS|OU|RE|LE)\b)"
+                              r"(?![\w/]|\.\d)", re.I)
 #: "OS 3x3mm:", "OD 6x6 -": an eye header with the scan size between the eye and its colon
 _EYE_SCAN_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:oct-?a?|octa)\s+)?(?P<eye>OD|OS|OU|RE|LE)\s+"
                               r"(?P<scan>\d+(?:\.\d+)?\s*[x\u00d7]\s*\d+(?:\.\d+)?\s*(?:mm)?)\s*[:\u2013\u2014-]\s*", re.I)
@@ -573,6 +578,7 @@ def parse_dictation(text: str | None) -> list[str]:
         line = differential_as_alternatives(_MID_HEADER.sub("", line))
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
+        line = _RIGHT_LEFT_PAIR.sub(lambda m: f"{m.group('what')} {m.group('r')} OD, {m.group('what')} {m.group('l')} OS", line)
         line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('scan')} scan. ", line)
         line = _BRACKETED_EYE_VALUES.sub(lambda m: f" {m.group('inner')}", line)
         line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
