@@ -516,6 +516,11 @@ def differential_as_alternatives(line: str) -> str:
     return _DIFFERENTIAL.sub(alternatives, line)
 
 
+#: abbreviations that may end a sentence: their stop is a sentence end before a capitalised word
+_MAY_END = frozenset({"approx", "appx", "incl", "cf"})
+_NEXT_SENTENCE = re.compile(r"\s+[A-Z][a-z]")
+
+
 def protect_abbreviation_dots(line: str, *, lexicon: Lexicon | None = None) -> str:
     """Abbreviations whose full stop is no sentence end, written without it ("vs." -> "vs", "e.g." ->
     "for example", "80 y.o. man" -> "80 y/o man"): for readers that split sentences themselves. A word
@@ -527,6 +532,8 @@ def protect_abbreviation_dots(line: str, *, lexicon: Lexicon | None = None) -> s
         word = m.group(1).lower()
         if word in own and word not in _PROTECTED and " " in str(own[word]):
             return m.group(0)
+        if word in _MAY_END and _NEXT_SENTENCE.match(line, m.end()):
+            return m.group(0)  # "diameter 6 mm approx. Derm: ...": here the stop ends the sentence
         return _PROTECTED.get(word, m.group(1))
 
     return _PROTECT.sub(keep, line)
@@ -746,6 +753,14 @@ _ADVERB_PREDICATE = re.compile(r"^(?:minimally|mildly|moderately|severely|marked
                                re.I)
 
 
+def _denies_more(statement: str, part: str) -> bool:
+    """Whether attaching ``part`` to a denial would deny more than a qualifier of it: "no BWV" + "symmetric
+    globules" is a finding of its own ("no effusion" + "bilaterally" still attaches)."""
+    return bool(_NEG_START_RE.match(statement)) and not _qualifier_only(part) and not _COMPARISON_ONLY.match(part) \
+        and _profile().attach_re is not None and _profile().attach_re.match(part) is not None \
+        and len(part.split()) > 1
+
+
 def _merge_lists(parts: list[str]) -> list[str]:
     """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
     "small A, B, and C" become separate items."""
@@ -756,7 +771,7 @@ def _merge_lists(parts: list[str]) -> list[str]:
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
-        if out and not conj and (_is_attachment(part) or (_profile().describing_parts and (
+        if out and not conj and ((_is_attachment(part) and not _denies_more(out[-1], part)) or (_profile().describing_parts and (
                 _is_hedged_diagnosis(part, out[-1]) or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
                                                         and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):

@@ -273,3 +273,10 @@ def test_eye_right_left_pair_is_one_value_per_eye(host):
     assert "The cup-to-disc ratio is 0.5 in the right eye." in disc
     assert "The cup-to-disc ratio is 0.7 in the left eye." in disc
     assert "IOP 24 in the left eye." in findings_text(d)
+
+
+def test_skin_finding_after_a_denial_is_not_denied(host):
+    d = draft(host, "skin_lesion", "Brown macule R thigh, 6mm approx. Derm: no BWV, symmetric globules.")
+    derm = [f for f in d.findings if f.region == "dermoscopy" and not f.is_default]
+    assert any(f.text == "Symmetric globules." and not f.negated for f in derm)
+    assert "Measures 6 mm" in region_text(d, "size") or "6 mm" in region_text(d, "size")

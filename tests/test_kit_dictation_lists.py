@@ -128,3 +128,19 @@ def test_a_differential_list_is_one_statement_of_alternatives():
     assert differential_as_alternatives("Differential includes A or B") == "A versus B"
     assert differential_as_alternatives("DDx: cyst.") == "DDx: cyst."  # one item: as dictated
     assert differential_as_alternatives("Cyst, abscess.") == "Cyst, abscess."
+
+
+def test_an_attachment_with_a_noun_never_joins_a_denial(tmp_path):
+    path = tmp_path / "att.yaml"
+    path.write_text(_LEXICON + "  attachments: [multiple, symmetric]\n", encoding="utf-8")
+    lex = load_lexicon(path)
+    assert kit_parse("no cyst, symmetric dots", lexicon=lex) == ["No cyst.", "Symmetric dots."]
+    assert kit_parse("no cyst, multiple", lexicon=lex) == ["No cyst, multiple."]  # a qualifier of the denial
+    assert kit_parse("small cyst, symmetric dots", lexicon=lex) == ["Small cyst, symmetric dots."]
+
+
+def test_approx_before_a_new_sentence_keeps_its_stop():
+    from pixtralogist.kit.dictation import protect_abbreviation_dots
+
+    assert protect_abbreviation_dots("6 mm approx. Derm: dots") == "6 mm approx. Derm: dots"
+    assert protect_abbreviation_dots("approx. 6 mm, vs. SCC") == "approx 6 mm, vs SCC"
