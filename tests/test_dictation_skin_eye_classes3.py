@@ -280,3 +280,9 @@ def test_skin_finding_after_a_denial_is_not_denied(host):
     derm = [f for f in d.findings if f.region == "dermoscopy" and not f.is_default]
     assert any(f.text == "Symmetric globules." and not f.negated for f in derm)
     assert "Measures 6 mm" in region_text(d, "size") or "6 mm" in region_text(d, "size")
+
+
+def test_octa_eye_then_study_word_is_an_eye_header(host):
+    d = draft(host, "octa", "Right eye OCTA: FAZ enlarged, 0.5 mm2. DCP rarefied.")
+    assert "The FAZ is enlarged, 0.5 mm2 in the right eye." in region_text(d, "faz")
+    assert "OCTA" not in region_text(d, "faz")

@@ -469,9 +469,10 @@ _REGION_EYE_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<region>macula|macula
 _RIGHT_LEFT_PAIR = re.compile(r"(?<![\w/])(?P<what>c/d|c:d|cdr|cup[- ]to[- ]disc(?:\s+ratio)?|iop)\s+(?:of\s+)?"
                               r"(?P<r>(?:0?\.\d{1,2}|\d{1,2}))\s*/\s*(?P<l>(?:0?\.\d{1,2}|\d{1,2}))(?![\d/.]*\s*(?:OD|OS|OU|RE|LE)\b)"
                               r"(?![\w/]|\.\d)", re.I)
-#: "OS 3x3mm:", "OD 6x6 -": an eye header with the scan size between the eye and its colon
-_EYE_SCAN_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:oct-?a?|octa)\s+)?(?P<eye>OD|OS|OU|RE|LE)\s+"
-                              r"(?P<scan>\d+(?:\.\d+)?\s*[x\u00d7]\s*\d+(?:\.\d+)?\s*(?:mm)?)\s*[:\u2013\u2014-]\s*", re.I)
+#: "OS 3x3mm:", "OD 6x6 -", "Left eye OCTA:": an eye header with the scan size or the study between the eye and its colon
+_EYE_SCAN_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:oct-?a?|octa)\s+)?(?P<eye>OD|OS|OU|RE|LE|right\s+eye|left\s+eye|"
+                              r"both\s+eyes)\s+(?:(?P<scan>\d+(?:\.\d+)?\s*[x\u00d7]\s*\d+(?:\.\d+)?\s*(?:mm)?)|"
+                              r"oct-?a?|octa|fundus|fundi|fundoscopy|photos?|images?)\s*[:\u2013\u2014-]\s*", re.I)
 #: "irregular FAZ (0.48 OD, 0.51 OS)": a value per eye in brackets is read as one without them (one statement per eye)
 _BRACKETED_EYE_VALUES = re.compile(r"\s*\((?P<inner>[^()]*\b(?:OD|OS|RE|LE)\b[^()]*,[^()]*\b(?:OD|OS|RE|LE)\b[^()]*)\)")
 #: "refer HES": the Hospital Eye Service, not hard exudates
@@ -579,7 +580,8 @@ def parse_dictation(text: str | None) -> list[str]:
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _RIGHT_LEFT_PAIR.sub(lambda m: f"{m.group('what')} {m.group('r')} OD, {m.group('what')} {m.group('l')} OS", line)
-        line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('scan')} scan. ", line)
+        line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: " + (f"{m.group('scan')} scan. " if m.group("scan") else ""),
+                                    line)
         line = _BRACKETED_EYE_VALUES.sub(lambda m: f" {m.group('inner')}", line)
         line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
         line = _AS_FELLOW.sub("similar to the fellow eye", line)
