@@ -6,31 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from pixtralogist.core.models import Case
-from pixtralogist.core.plugins import get_plugin_manager
-
-CASES = {"skin_lesion": ("XC", "SKIN", "dermatology"), "fundus": ("OP", "EYE", "ophthalmology"),
-         "octa": ("OPT", "EYE", "ophthalmology")}
-
-
-@pytest.fixture(scope="module")
-def host():
-    return get_plugin_manager(autoload=False)
-
-
-def draft(host, template_id: str, notes: str, indication: str = ""):
-    modality, body, specialty = CASES[template_id]
-    template = host.template(template_id)
-    case = Case(notes=notes, indication=indication, modality=modality, body_part=body, specialty_hint=specialty)
-    return host.drafter(template.specialty, template).draft(case, template)
-
-
-def region_text(d, region: str) -> str:
-    return " ".join(f.text for f in d.findings if f.region == region and not f.is_default)
-
-
-def findings_text(d) -> str:
-    return " ".join(f.text for f in d.findings if not f.is_default)
+from test_dictation_skin_eye import draft, findings_text, host, region_text  # noqa: F401 (host is a fixture)
 
 
 # --- an age without a sex is demographics; "y.o." is no sentence end ---------------------------------
