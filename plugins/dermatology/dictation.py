@@ -91,7 +91,7 @@ _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
 _COLOUR_WORD = r"(?:light|dark|mid)?[ -]?(?:brown|tan|black|blue(?:-gr[ae]y)?|gr[ae]y|white|red|pink|brn|blk)"
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<!\d)(?<!\d )\bMM\b"), "melanoma"),
+    (re.compile(r"(?<!\d)(?<!\d )(?<![\d.] )\b(?:MM|mm)\b(?!\s*(?:\d|x\b|by\b))"), "melanoma"),  # "fhx mm", not "4 mm"
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
     (re.compile(r"(?<![\w/])w(?=\s+[a-z])"), "with"),  # "papule w telangiectasia"
@@ -249,12 +249,17 @@ _HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:p
                       re.I)
 
 
+#: "No other suspicious lesions on skin check.": about the rest of the skin (others), not this lesion's diagnosis
+_OTHER_LESIONS = re.compile(r"^(?:no\s+|nil\s+|several\s+|multiple\s+|few\s+)?(?:other|further|similar|additional)\s+"
+                            r"(?:\w+\s+){0,2}(?:lesions?|naevi|nevi|moles|spots)\b", re.I)
+
+
 def _section_of(sentence: str, header: str | None) -> str | None:
     if header in ("impression", "plan"):
         return "impression"
     if header is not None:
         return header
-    if _HISTORY.match(sentence):
+    if _HISTORY.match(sentence) or (_OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)):
         return "others"
     return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 
