@@ -271,3 +271,18 @@ def test_skin_lower_case_mm_is_melanoma_and_other_lesions_are_others(host):
     assert "No other suspicious lesions." in region_text(d, "others")
     assert any("amelanotic melanoma" in i for i in d.impression)
     assert not any("other suspicious" in i for i in d.impression)
+
+
+def test_eye_screening_grades_and_bare_sides(host):
+    d = draft(host, "fundus", "T2DM. R2M1 right: IRMA, blot haems. R1M0 left: few MAs. Refer HES.")
+    text = " ".join(d.impression) + " " + findings_text(d)
+    assert "Pre-proliferative diabetic retinopathy (R2) and diabetic maculopathy (M1) in the right eye." in text
+    assert "Background diabetic retinopathy (R1) and no maculopathy (M0) in the left eye." in text
+    assert "IRMA in the right eye." in text
+    e = draft(host, "fundus", "CDR 0.5 right, 0.7 left. Glaucoma suspect. Impression: refer glaucoma clinic.")
+    assert "The cup-to-disc ratio is 0.7 in the left eye." in region_text(e, "optic_disc")
+
+
+def test_eye_impression_label_ends_the_header_eye(host):
+    d = draft(host, "fundus", "RE: CDR 0.5. LE: CDR 0.55. Impression: glaucoma suspect, OCT RNFL + HVF.")
+    assert not any("suspect in the left eye" in f.text for f in d.findings)

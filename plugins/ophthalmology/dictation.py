@@ -60,6 +60,18 @@ _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|
                      re.I)
 #: a section label that opens a sentence inside a line ("... dry. Impression: bilateral NPDR"): dropped
 _MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion)\s*:\s*", re.I)
+#: where a "Plan:" label opens a sentence inside a line (the label stays, on a line of its own)
+_PLAN_LABEL_START = re.compile(r"(?<=[.;])\s+(?=(?:plan|management|recommendations?)\s*:)", re.I)
+#: "R1M0", "R3A M1 P1": a diabetic eye screening grade (the lexicon's ``dictation.screening_grades``)
+_GRADES: dict[str, str] = {str(k).upper(): str(v) for k, v in (lexicon.EYE.dictation.get("screening_grades") or {}).items()}
+_SCREENING_GRADE = re.compile(r"(?<![\w/])(?P<r>R[0-3][AS]?)\s*(?P<m>M[01])?\s*(?P<p>P[01])?(?![\w/])"
+                              r"(?=\s*(?:,|;|\.|$|(?:right|left|OD|OS|OU|RE|LE|both)\b))")
+
+
+def _screening_grade(m: re.Match[str]) -> str:
+    return " and ".join(_GRADES.get(g.upper(), g) for g in (m.group("r"), m.group("m"), m.group("p")) if g)
+
+
 #: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
 _PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
 #: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
@@ -70,7 +82,7 @@ _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
     r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
-    r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*:"
+    r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT|right|left)\s*:"
     # a dash after the eye is a header only where a statement starts ("OD - CDR 0.4"), not in "PDR OS - PRP today"
     r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|"
     r"both\s+eyes|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
@@ -160,7 +172,8 @@ def _eyes_of_token(token: str) -> frozenset[str]:
     low = re.sub(r"\s+fund(?:us|i)$", " eye", _SPACES.sub(" ", token.lower()))  # "Right fundus:" is the right eye's
     low = {"rt eye": "r eye", "lt eye": "l eye"}.get(low, low)
     side = _EYE_TOKENS.get(low) or {"r eye": "right", "l eye": "left", "right eye": "right", "left eye": "left",
-                                     "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left"}.get(low)
+                                     "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left",
+                                     "right": "right", "left": "left"}.get(low)
     if side == "both":
         return frozenset({"right", "left"})
     return frozenset({side}) if side else frozenset()
@@ -523,7 +536,9 @@ _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
 _PLAN = re.compile("|".join(lexicon.EYE.concept("eye_recommendation").patterns), re.I)
 #: "R eye clear": the eye said as a side and "eye" is an eye token like "OD"
-_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])", re.I)
+_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])"
+                       # "R1M0 right, R2M1 left", "CDR 0.5 right": a bare side ending its part, after a value or word
+                       r"|(?<=[\w)%] )(?<!\bthe )(?<!\bto )(?:(?P<r2>right)|(?P<l2>left))(?=\s*(?:[,;.]|$))", re.I)
 
 
 def _per_eye_values(m: re.Match[str]) -> str:
@@ -531,7 +546,7 @@ def _per_eye_values(m: re.Match[str]) -> str:
 
 
 def _side_eye(m: re.Match[str]) -> str:
-    return "OD" if m.group("r") else "OS"
+    return "OD" if m.group("r") or m.group("r2") else "OS"
 
 
 def _describes_what_was_named(stmt: str) -> bool:
@@ -574,9 +589,12 @@ def parse_dictation(text: str | None) -> list[str]:
         return []
     out: list[str] = []
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
-    for line in clean_text(text).split("\n"):
+    # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
+    text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
+    text = _SCREENING_GRADE.sub(_screening_grade, text)
+    for line in text.split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
-        line = differential_as_alternatives(_MID_HEADER.sub("", line))
+        line = differential_as_alternatives(line)
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _RIGHT_LEFT_PAIR.sub(lambda m: f"{m.group('what')} {m.group('r')} OD, {m.group('what')} {m.group('l')} OS", line)
