@@ -24,6 +24,10 @@ so no turn sees another's draft, flags or undo history. Nearly all of a turn's t
 guideline retrieval the agent runs after drafting and after each edit (the chat's own reading
 of the message takes milliseconds); the first turn of each specialty also indexes its snippets.
 
+Terms match whole words after normalisation (see :func:`normalize`); a term's last word also
+matches its regular plural ("papule" matches "papules", "opacity" "opacities"), since a fact
+names a concept, not a count.
+
 A fact is **correct** when one sentence of its region states it (all term groups, none of
 the forbidden terms, the right polarity); **misplaced** when a sentence of another region
 states it; **distorted** when its concept is in the draft but not as dictated (a qualifier
@@ -136,7 +140,18 @@ def sentences(text: str) -> list[str]:
 
 
 def _term_re(term: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + re.escape(normalize(term)) + r"(?![a-z0-9])")
+    """A term as whole words; its last word also matches its regular English plural ("papule" ->
+    "papules", "opacity" -> "opacities"): a fact names a concept, and a sentence that states it in
+    the plural ("Papules and plaques.") states it. Only words of three letters or more ("od" stays "od")."""
+    norm = normalize(term)
+    body = re.escape(norm)
+    last = norm.rsplit(" ", 1)[-1]
+    if last.isalpha() and len(last) >= 3:
+        if last.endswith("y") and last[-2] not in "aeiou":
+            body = re.escape(norm[:-1]) + "(?:y|ies)"
+        elif not last.endswith("s"):
+            body += "(?:s|es)?"
+    return re.compile(r"(?<![a-z0-9])" + body + r"(?![a-z0-9])")
 
 
 _RE_CACHE: dict[str, re.Pattern[str]] = {}

@@ -58,6 +58,8 @@ Lexicon keys read here (``dictation:`` section)::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -67,7 +69,8 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
-__all__ = ["DictationProfile", "expand_shorthand", "parse_dictation", "profile_for_lexicon"]
+__all__ = ["DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand", "is_list_item",
+           "join_negated_list", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,8 +152,13 @@ def _spelling_words(lexicon: Lexicon, terms: tuple[str, ...]) -> dict[str, froze
         if c.kind in ("finding", "anatomy"):
             words.update(w for syn in c.synonyms for w in re.findall(r"[a-z]+", syn.lower()))
     phrases += [str(v) for v in lexicon.abbreviations.values()]
+    # words the lexicon writes elsewhere are real words too ("maculae" a subject, "parafovea" in a sorter rule)
+    phrases += [f"{k} {v.say}" for k, v in lexicon.subjects.items()]
+    phrases += [str(w) for v in lexicon.dictation.values() if isinstance(v, (list, tuple)) for w in v]
     for phrase in phrases:
         known.update(re.findall(r"[a-z]+", str(phrase).lower()))
+    for pat in [p for _, p in lexicon.sorter_rules] + [p for c in lexicon.concepts for p in c.patterns]:
+        known.update(re.findall(r"(?<![\\a-z])[a-z]{4,}", str(pat).lower()))  # literal words of a pattern
     words.update(w for t in list(terms) + list(GENERIC_FINDING_TERMS) for w in re.findall(r"[a-z]+", t.lower()))
     return {"spelling": frozenset(w for w in words if len(w) >= _MIN_SPELLING), "known": frozenset(known)}
 
@@ -188,6 +196,13 @@ def _spelling_fix(word: str) -> str | None:
     return hits[0].capitalize() if word[:1].isupper() else hits[0]
 
 
+def correct_spelling(word: str, *, lexicon: Lexicon) -> str | None:
+    """The lexicon's finding word that ``word`` is a one-letter typo of, or None (see :func:`_spelling_fix`;
+    only with the lexicon's ``dictation.spelling: true``): for readers with their own tokeniser."""
+    with _reading(lexicon):
+        return _spelling_fix(word)
+
+
 _PROFILE: ContextVar[DictationProfile | None] = ContextVar("pixtralogist_kit_dictation_profile", default=None)
 
 
@@ -204,7 +219,7 @@ _HEDGE_WORDS_RE = re.compile(
     r"indeterminate)\b",
     re.I,
 )
-_NEG_START_RE = re.compile(r"^\s*(?:no|not|without|negative for|none|free of|nor|neither)\b", re.I)
+_NEG_START_RE = re.compile(r"^\s*(?:no|not|without|negative for|none|free of|nor|neither|absence of)\b", re.I)
 _NEG_ANY_RE = re.compile(r"\b(?:no|not|without|negative for|none|free of|nor|neither)\b", re.I)
 
 _TOKEN_RE = re.compile(
@@ -480,8 +495,48 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
 _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?)\s*:\s*", re.I)
 _COMPARE = re.compile(r"(?<![\w])([LR])\s*(>|<)\s*([LR])(?![\w])", re.I)
 _STRONG_SPLIT = re.compile(r"\n+|;+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
-_PROTECT = re.compile(r"\b(vs|approx|appx|dr|incl|cf|e\.g|i\.e)\.", re.I)
-_PROTECTED = {"e.g": "for example", "i.e": "that is"}
+_PROTECT = re.compile(r"\b(vs|approx|appx|dr|incl|cf|e\.g|i\.e|y\.o)\.", re.I)
+_PROTECTED = {"e.g": "for example", "i.e": "that is", "y.o": "y/o", "incl": "including"}
+
+
+#: "DDx: amelanotic MM, SCC, PG": a differential diagnosis opening a sentence, and its list
+_DIFFERENTIAL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:ddx|d/dx|differentials?|differential\s+diagnos[ie]s)"
+                           r"(?:\s*[:\-]|\s+includes?|\s)\s*(?P<body>[^.;]+)", re.I)
+
+
+def differential_as_alternatives(line: str) -> str:
+    """A differential list written as alternatives ("DDx: A, B, C" -> "A versus B versus C"), so that a reader
+    that splits comma lists never states each item as a diagnosis of its own (a one-item "DDx: A" is left as is)."""
+
+    def alternatives(m: re.Match[str]) -> str:
+        items = [i.strip() for i in re.split(r"\s*,\s*|\s+(?:or|vs\.?|versus)\s+|\s*/\s*", m.group("body").strip())
+                 if i.strip()]
+        return " versus ".join(items) if len(items) > 1 else m.group(0)
+
+    return _DIFFERENTIAL.sub(alternatives, line)
+
+
+#: abbreviations that may end a sentence: their stop is a sentence end before a capitalised word
+_MAY_END = frozenset({"approx", "appx", "incl", "cf"})
+_NEXT_SENTENCE = re.compile(r"\s+[A-Z][a-z]")
+
+
+def protect_abbreviation_dots(line: str, *, lexicon: Lexicon | None = None) -> str:
+    """Abbreviations whose full stop is no sentence end, written without it ("vs." -> "vs", "e.g." ->
+    "for example", "80 y.o. man" -> "80 y/o man"): for readers that split sentences themselves. A word
+    that ``lexicon`` expands to a phrase keeps its full stop ("No DR." in an eye study is
+    diabetic retinopathy, not "Dr.")."""
+    own = (lexicon or _profile().lexicon).abbreviations
+
+    def keep(m: re.Match[str]) -> str:
+        word = m.group(1).lower()
+        if word in own and word not in _PROTECTED and " " in str(own[word]):
+            return m.group(0)
+        if word in _MAY_END and _NEXT_SENTENCE.match(line, m.end()):
+            return m.group(0)  # "diameter 6 mm approx. Derm: ...": here the stop ends the sentence
+        return _PROTECTED.get(word, m.group(1))
+
+    return _PROTECT.sub(keep, line)
 _TRAILING_Q = re.compile(r"(?<=[^\s?,;:])(\?+)(?=\s+\S)")
 _COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
 
@@ -501,7 +556,7 @@ def _clauses(text: str) -> list[list[str]]:
         line = _HEADER.sub("", line)
         line = _COMPARE.sub(_compare_sub, line)
         line = _TRAILING_Q.sub(r"\1;", line)  # "RLL opacity? no ptx": the '?' closes its statement
-        line = _PROTECT.sub(lambda m: _PROTECTED.get(m.group(1).lower(), m.group(1)), line)  # "vs." is no sentence end
+        line = protect_abbreviation_dots(line)  # "vs." is no sentence end
         for clause in _STRONG_SPLIT.split(line):
             parts = [p.strip() for p in _COMMA_SPLIT.split(clause)]
             parts = [p for p in parts if p]
@@ -517,6 +572,50 @@ def _is_bare(text: str) -> bool:
     """A short item of a list: a few words, a finding, no negation of its own, not a statement."""
     words = text.split()
     return 0 < len(words) <= 4 and not _NEG_ANY_RE.search(text) and _subject_sentence(text, False) is None
+
+
+def _list_head(items: list[str]) -> int:
+    """Where the list that ``items`` ends with starts: walk back over its bare items to the head
+    ("no MAs", "hemes" -> 0; the head is the first item, bare or not)."""
+    j = len(items) - 1
+    while j > 0 and _is_bare(items[j]):
+        j -= 1
+    return j
+
+
+@contextmanager
+def _reading(lexicon: Lexicon | None) -> Iterator[None]:
+    """Read with ``lexicon``'s profile (``None``: the profile already in use)."""
+    token = _PROFILE.set(profile_for_lexicon(lexicon)) if lexicon is not None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _PROFILE.reset(token)
+
+
+def is_list_item(text: str, *, lexicon: Lexicon | None = None) -> bool:
+    """Whether ``text`` is a bare item of a dictated list under ``lexicon``: at most four words, no
+    negation of its own, not a terse "subject predicate" statement of the lexicon ("disc pink")."""
+    with _reading(lexicon):
+        return _is_bare(text)
+
+
+def join_negated_list(items: list[str], part: str, *, lexicon: Lexicon | None = None) -> bool:
+    """Fold ``part`` into the negated list that ``items`` ends with, in place, and say whether it did.
+
+    The list's head is found by walking back over its bare items (:func:`is_list_item`); when the head
+    opens with a negation ("no MAs", "hemes" + "or NV"), the head, its items and ``part`` become one
+    statement ("no MAs, hemes, or NV"), so the negation keeps its scope and never asserts the last item.
+    Every specialty's reader uses this one walk (the kit's and ophthalmology's eye-aware one)."""
+    if not items:
+        return False
+    with _reading(lexicon):
+        j = _list_head(items)
+        if not _NEG_START_RE.match(items[j]):
+            return False
+    items[j:] = [", ".join(items[j:] + [part])]
+    return True
 
 
 _ATTACH_START = re.compile(
@@ -654,6 +753,14 @@ _ADVERB_PREDICATE = re.compile(r"^(?:minimally|mildly|moderately|severely|marked
                                re.I)
 
 
+def _denies_more(statement: str, part: str) -> bool:
+    """Whether attaching ``part`` to a denial would deny more than a qualifier of it: "no BWV" + "symmetric
+    globules" is a finding of its own ("no effusion" + "bilaterally" still attaches)."""
+    return bool(_NEG_START_RE.match(statement)) and not _qualifier_only(part) and not _COMPARISON_ONLY.match(part) \
+        and _profile().attach_re is not None and _profile().attach_re.match(part) is not None \
+        and len(part.split()) > 1
+
+
 def _merge_lists(parts: list[str]) -> list[str]:
     """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
     "small A, B, and C" become separate items."""
@@ -664,7 +771,7 @@ def _merge_lists(parts: list[str]) -> list[str]:
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
-        if out and not conj and (_is_attachment(part) or (_profile().describing_parts and (
+        if out and not conj and ((_is_attachment(part) and not _denies_more(out[-1], part)) or (_profile().describing_parts and (
                 _is_hedged_diagnosis(part, out[-1]) or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
                                                         and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):
@@ -684,24 +791,17 @@ def _merge_lists(parts: list[str]) -> list[str]:
             out[-1] = f"{out[-1]}, {part}"  # "asc aorta 4.1 cm, mildly dilated": the finding before it
             continue
         inner = _INNER_OR.match(part)
-        if out and not conj and inner and _is_bare(inner.group(1)):
+        if out and not conj and inner and _is_bare(inner.group(1)) and join_negated_list(out, part):
             # "no A, B or C" without the serial comma: the last item is "B or C"; the negation
             # governs it as well ("no eff, ptx or consol" never asserts a pneumothorax)
-            j = len(out) - 1
-            while j > 0 and _is_bare(out[j]):
-                j -= 1
-            if _NEG_START_RE.match(out[j]):
-                out[j:] = [", ".join(out[j:] + [part])]
-                continue
+            continue
         if not out or conj not in ("or", "nor", "and"):
             out.append(part)
             continue
-        j = len(out) - 1  # walk back over the bare items to the head of the list
-        while j > 0 and _is_bare(out[j]):
-            j -= 1
-        if _NEG_START_RE.match(out[j]):
-            start = j  # "no A, B, or C" / "no A, B, and C": one negated list
-        elif conj in ("or", "nor"):
+        if join_negated_list(out, part):  # "no A, B, or C" / "no A, B, and C": one negated list
+            continue
+        j = _list_head(out)
+        if conj in ("or", "nor"):
             start = min(j if _is_bare(out[j]) else j + 1, len(out) - 1)  # alternatives stay together
         else:
             out.append(part[lead.end():])  # "small A, B, and C": separate items

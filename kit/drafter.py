@@ -115,7 +115,9 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
 
     out: list[Statement] = []
     for s in _demographics_apart(sentences, context, has_finding):
-        if recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or (
+        if context is not None and context.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
+            out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
+        elif recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and (_opens_with_question(question, s) or (context.search(s) and not has_finding(s))):
@@ -128,7 +130,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     return out
 
 
-_DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}\s?(?:yo|y/o|year[- ]old|years? old)?\s?(?:m|f|male|female|man|woman)\b)"
+_DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}\s?(?:(?:yo|y/o|year[- ]old|years? old)(?:\s?(?:m|f|male|female|man|woman|boy|girl))?"
+                               r"|(?:m|f|male|female|man|woman|boy|girl))\b)"
                                r"(?:,\s*|\s+(?:with|w/)\s+)(?P<rest>.+)$", re.I)
 
 

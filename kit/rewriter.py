@@ -16,7 +16,8 @@ Otherwise every region the sentence names gets the whole sentence (``split`` ret
 Two options, for specialties whose dictation needs them (lexicon ``sorter:`` section):
 
 * ``comma_clauses``: a comma part is a clause of its own ("Cup-to-disc ratio 0.3, scattered
-  hemorrhages") unless it only qualifies, and never in a negated list;
+  hemorrhages") unless it only qualifies, is only a measure (", 2DD") or goes on with the clause
+  before it (", with overlying drusen"), and never in a negated list;
 * ``shared_tail``: a pattern for a phrase at the end of the sentence that governs all of it ("...
   in the right eye"): a part that lost it gets it back.
 """
@@ -43,6 +44,11 @@ _NOT_BARE = re.compile(
     r"likely|suspected|with|without|but|measuring)\b",
     re.I,
 )
+#: a comma part that goes on with what the clause before it has (", with overlying drusen")
+_WITH_PART = re.compile(r"^(?:with|along\s+with|together\s+with)\s+\S", re.I)
+#: a comma part that is only a measure (", 2DD", ", ~350 um", ", 1.2 mm2"): the clause before it's
+_MEASURE_PART = re.compile(r"^[~<>\u2248]?\s*\d+(?:\.\d+)?(?:\s*(?:x|-|to)\s*\d+(?:\.\d+)?)*\s*(?:[a-z\u00b5%\u00b2]{1,6}\d?)?$",
+                           re.I)
 _ADJECTIVE = re.compile(r"[a-z-]+(?:al|ar|ary|ic|ous|ial|eal|ine)", re.I)
 
 
@@ -87,8 +93,9 @@ class ClauseRewriter:
             c = c.strip(" ,")
             if not c.strip(" ,."):
                 continue
-            if out and self.is_qualifier is not None and self.is_qualifier(c):
-                out[-1] = f"{out[-1]}, {c}"
+            if out and ((self.is_qualifier is not None and self.is_qualifier(c))
+                        or (self.comma_clauses and (_WITH_PART.match(c) or _MEASURE_PART.match(c)))):
+                out[-1] = f"{out[-1]}, {c}"  # ", mild"; ", 2DD"; ", with overlying drusen": the clause before it's
             else:
                 out.append(c)
         return out

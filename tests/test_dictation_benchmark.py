@@ -169,6 +169,18 @@ def test_normalisation_accepts_spacing_and_units():
     assert bench.sentence_states(er, "ER+ PR+ HER2 negative.")
 
 
+def test_a_term_matches_its_regular_plural_only():
+    papule = bench.Fact("morphology", (("papule",),))
+    assert bench.sentence_states(papule, "Papules and plaques.")
+    assert bench.sentence_states(papule, "Papule.")
+    assert not bench.sentence_states(papule, "Papulosquamous rash.")
+    opacity = bench.Fact("lungs", (("airspace opacity",),))
+    assert bench.sentence_states(opacity, "Patchy airspace opacities.")
+    eye = bench.Fact("macula", (("drusen",), ("od",)))
+    assert not bench.sentence_states(eye, "Drusen in the ods.")  # two-letter words keep their exact form
+    assert bench.sentence_states(eye, "Drusen OD.")
+
+
 # --- chat verdicts -------------------------------------------------------------------------------
 
 

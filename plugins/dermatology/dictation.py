@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit import expand_shorthand as kit_expand
 from pixtralogist.kit import parse_dictation as kit_parse
+from pixtralogist.kit.dictation import differential_as_alternatives, protect_abbreviation_dots
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
 __all__ = ["Statement", "expand_shorthand", "parse_dictation"]
@@ -68,8 +69,20 @@ _HEDGED = re.compile(r"\b(?:possible|possibly|probable|probably|likely|suspect\w
 _DIAGNOSIS_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<dx>[^.;:]{3,60}?\s(?:suspected|likely|probable|query|favou?red))\s*:\s*",
                               re.I)
 _IMPRESSION_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:impression|diagnosis|clinical diagnosis|dx|ddx|imp)\s+(?=[\w?])", re.I)
+#: a body site followed by a side letter that ends its phrase ("Eyebrow R:", "upper back Lt,")
+_SITE_THEN_SIDE = re.compile(
+    r"(?<![\w-])(?P<site>(?:(?:upper|lower|mid|medial|lateral|dorsal|anterior|posterior)\s+)?(?:"
+    + "|".join(sorted((w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)", "acral", "dorsal")
+                       and "\\d" not in w), key=len, reverse=True))
+    + r"))\s+(?P<side>(?-i:R|L|Rt|Lt|RT|LT))(?=\s*(?:[:,.;]|$))", re.I)
+#: a label at the start of a sentence ("Review of atypical naevus: ...")
+_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.;:?]{3,60}?)\s*:\s+(?=\S)")
 #: "size 5 mm" (a label without its colon)
 _SIZE_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))size\s+(?=\d)", re.I)
+#: "Pt c/o itchy rash both shins": what the patient brings is described like any finding (the rash, its site,
+#: the itch), not as "Patient complains rash."
+_COMPLAINS = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:the\s+)?(?:pt|patient)\s+)?(?:c/o|complains?\s+of|complaining\s+of|"
+                        r"presents?\s+with|presenting\s+with)\s+(?:an?\s+)?", re.I)
 #: "there is a 6mm macule", "there are irregular streaks": the report states the finding
 _THERE_IS = re.compile(r"\bthere(?:\s+(?:is|are|was|were)|['\u2019]s)\s+(?:an?\s+|some\s+)?", re.I)
 #: commas inside brackets list one thing's parts ("3 colours (light brown, dark brown, black)")
@@ -78,7 +91,7 @@ _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
 _COLOUR_WORD = r"(?:light|dark|mid)?[ -]?(?:brown|tan|black|blue(?:-gr[ae]y)?|gr[ae]y|white|red|pink|brn|blk)"
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<!\d)(?<!\d )\bMM\b"), "melanoma"),
+    (re.compile(r"(?<!\d)(?<!\d )(?<![\d.] )\b(?:MM|mm)\b(?!\s*(?:\d|x\b|by\b))"), "melanoma"),  # "fhx mm", not "4 mm"
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
     (re.compile(r"(?<![\w/])w(?=\s+[a-z])"), "with"),  # "papule w telangiectasia"
@@ -90,8 +103,15 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
     (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
     (re.compile(r"\b1/52(?!\d)"), "1 week"), (re.compile(r"\b(\d{1,2})/52(?!\d)"), r"\1 weeks"),
-    (re.compile(r"\b(?:7|seven)[- ]?(?:pt|point)s?(?:\s+(?:checklist|score))*\s*[:=]?\s*(\d{1,2})\b(?!\s*mm)", re.I),
-     r"7-point checklist score \1"),
+    (re.compile(r"\b(?:7|seven)[- ]?(?:(?:pt|point)s?(?:\s+(?:checklist|score|cl))*|p(?:t)?cl)\s*[:=]?\s*(\d{1,2})\b(?!\s*mm)",
+                re.I), r"7-point checklist score \1"),
+    # "x3mo", "x 6/52", "x2 yrs": how long, not a count ("CWS x2" stays)
+    (re.compile(r"(?<![\w.])x\s?(\d{1,3})\s?(?:/12|mo|mos|mths?|months?)(?![\w/])", re.I), r"for \1 months"),
+    (re.compile(r"(?<![\w.])x\s?(\d{1,3})\s?(?:/52|wks?|weeks?)(?![\w/])", re.I), r"for \1 weeks"),
+    (re.compile(r"(?<![\w.])x\s?(\d{1,3})\s?(?:/7|d|days?)(?![\w/])", re.I), r"for \1 days"),
+    (re.compile(r"(?<![\w.])x\s?(\d{1,3})\s?(?:yrs?|years?)(?![\w/])", re.I), r"for \1 years"),
+    # "high suspicion MM" is how a report says "highly suspicious for melanoma"
+    (re.compile(r"\b(?:high|strong)\s+(?:index\s+of\s+)?suspicion\s+(?:of\s+|for\s+)?(?=\w)", re.I), "highly suspicious for "),
 )
 
 
@@ -112,11 +132,23 @@ _DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 #: "..., arborising vessels + ulceration on dermoscopy.": only the part after the last comma or "with"
 #: describes the dermoscopic appearance; it becomes a "Dermoscopy:" section of its own.
 _TRAILING_DERMOSCOPY = re.compile(
-    r"(?:\s*,\s*|\s+(?:with|w/)\s+)(?P<d>[^.,;:]+?)\s+(?:on|at|by|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*(?=[.;]|$)",
+    r"(?:\s*,\s*|\s+(?:with|w/)\s+)(?P<d>[^.,;:]+?)\s+(?:on|at|by|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*"
+    r"(?:(?=[.;]|$)|(?P<more>,\s*))",
     re.I)
 #: "Fitz II", "skin type IV", "phototype 3": the patient's skin type is a statement of its own.
-_SKIN_TYPE = re.compile(r"\b(?:fitz(?:patrick)?|(?:fitzpatrick\s+)?skin\s*type|photo\s*type)\s*(?:skin\s+)?(?:type\s*)?"
+_SKIN_TYPE = re.compile(r"\b(?:fitz(?:patrick)?|fst|(?:fitzpatrick\s+)?skin\s*type|photo\s*type)\s*(?:skin\s+)?(?:type\s*)?"
                         r"(?P<t>VI|IV|V|I{1,3}|[1-6])\b\s*[,;.]?", re.I)
+#: "ABCDE: A+ B+ C- D+ E-": each criterion said as the finding it scores (the lexicon's ``dictation.abcde``)
+_ABCDE = re.compile(r"\bABCDE\s*[:\-]?\s*(?P<marks>(?:[ABCDE]\s*[+\-](?:ve)?\s*[,;/]?\s*){2,5})(?=[.;]|$)", re.I)
+_ABCDE_WORDS: dict[str, list[str]] = {k.upper(): list(v) for k, v in _DICTATION["abcde"].items()}
+
+
+def _abcde(m: re.Match[str]) -> str:
+    said = [_ABCDE_WORDS[c.upper()][0 if sign == "+" else 1]
+            for c, sign in re.findall(r"([ABCDE])\s*([+\-])", m.group("marks"), re.I)]
+    return ". ".join(w[:1].upper() + w[1:] for w in said)
+
+
 #: "acral MM not excluded", "SCC not ruled out": the hedge the report writes is "cannot exclude ..."
 _NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>[^.;,:?]+?)\s+"
                            r"(?:is\s+|are\s+)?(?:not\s+(?:be\s+)?(?:excluded|ruled\s+out)|cannot\s+be\s+(?:excluded|ruled\s+out)"
@@ -131,12 +163,16 @@ def _lower_first(text: str) -> str:
 
 def _line_rewrite(line: str) -> str:
     """Rewrites of a whole line before its sections are read (see the module docstring)."""
+    line = protect_abbreviation_dots(line, lexicon=LEXICON)  # "KA vs. SCC", "80 y.o. man": no sentence ends
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
-    line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", line))
+    line = _ABCDE.sub(_abcde, line)
+    line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
+    # "Eyebrow R:", "shin Lt, 6mm papule": a side after the body site is its side ("right eyebrow")
+    line = _SITE_THEN_SIDE.sub(lambda m: f"{'right' if m.group('side')[0] == 'R' else 'left'} {m.group('site').lower()}", line)
     # "ALM ? Urgent excision": a query after its words hedges them, and ends their sentence
     line = re.sub(r"(?P<x>[^.;:?!]+?)\s+\?\s+(?=[A-Z])",
                   lambda m: f"{m.group('x')}?. " if _PLAN.match(line[m.end():]) else m.group(0), line)
@@ -145,10 +181,16 @@ def _line_rewrite(line: str) -> str:
     line = re.sub(r"\(\s*([RL])\s*\)", lambda m: "right" if m.group(1) == "R" else "left", line)  # "(R) medial thigh"
     line = _BRACKETED.sub(lambda m: "(" + re.sub(r"\s*,\s*", " / ", m.group(1)) + ")", line)
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
+    line = differential_as_alternatives(line)
     line = _IMPRESSION_WORD.sub("Impression: ", line)
     line = _DIAGNOSIS_LABEL.sub(lambda m: f"{m.group('dx')}. " if _DIAGNOSIS.search(m.group("dx")) else m.group(0), line)
+    # "Review of atypical naevus: 6mm brown macule ...": a label that names a diagnosis is a statement of its
+    # own; the findings after it are the lesion's, not the diagnosis's sentence
+    line = _LABEL.sub(lambda m: f"{m.group('label')}. " if m.group("label").lower() not in _SECTION_REGION
+                      and _DIAGNOSIS.search(m.group("label")) else m.group(0), line)
     line = _NOT_EXCLUDED.sub(lambda m: f" cannot exclude {_lower_first(m.group('what').strip())}", line)
-    return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}", line)
+    # "..., regular network on derm, no change in 2 yrs": what follows the dermoscopy part is clinical again
+    return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}" + (". " if m.group("more") else ""), line)
 
 
 def _rewrite(text: str) -> str:
@@ -207,12 +249,17 @@ _HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:p
                       re.I)
 
 
+#: "No other suspicious lesions on skin check.": about the rest of the skin (others), not this lesion's diagnosis
+_OTHER_LESIONS = re.compile(r"^(?:no\s+|nil\s+|several\s+|multiple\s+|few\s+)?(?:other|further|similar|additional)\s+"
+                            r"(?:\w+\s+){0,2}(?:lesions?|naevi|nevi|moles|spots)\b", re.I)
+
+
 def _section_of(sentence: str, header: str | None) -> str | None:
     if header in ("impression", "plan"):
         return "impression"
     if header is not None:
         return header
-    if _HISTORY.match(sentence):
+    if _HISTORY.match(sentence) or (_OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)):
         return "others"
     return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 

@@ -94,11 +94,15 @@ class DictationDrafter(KitDrafter):
 
     def statements(self, case: Case) -> list[Statement]:
         """Dermatology's reader; sentences with no dictated section are triaged by the kit."""
-        read = parse_dictation(case.notes)
-        free = [s for s in read if s.section is None]
-        kinds = triage([s.text for s in free], self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
-        kind_of = {id(s): k.kind for s, k in zip(free, kinds)}
-        return self.placed([replace(s, kind=kind_of.get(id(s), "finding")) for s in read])
+        out: list[Statement] = []
+        for s in parse_dictation(case.notes):
+            if s.section is not None:
+                out.append(replace(s, kind="finding"))
+                continue
+            # triage may part one sentence ("66 y/o woman, 4 mm papule ..." -> the indication, then the finding)
+            out += [replace(s, text=k.text, kind=k.kind) for k in
+                    triage([s.text], self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)]
+        return self.placed(out)
 
     def rows(self, statements: Sequence[Statement], template: Template) -> list[Row]:
         """Rows of the finding statements; one dictated under a region label goes to that region."""

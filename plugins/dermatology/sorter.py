@@ -162,6 +162,8 @@ def _site_words(gap: str) -> str:
     return gap[m.start():].strip()
 
 
+#: A word or a count no rule claimed ("monomorphic", the "20" of "20 brown macules"): kept with the lesion.
+_LOOSE_WORD = re.compile(r"[~>]?\d+(?:\.\d+)?\+?(?![\w.])|[^\W\d_]+(?:-[^\W\d_]+)*")
 #: Words of a gap that join parts and describe nothing themselves.
 _GLUE = frozenset("a an the and or with of on in at to per by for from as is are was were it its this that "
                   "which also both side sided".split())
@@ -214,7 +216,7 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
             rest = rest[: mm2.start()]
         side = _SIDE.search(rest) if region == "distribution_site" else None
         rest = rest[: side.start()] if side else rest  # the side and what follows it are the body site
-        loose += [(pos, w) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", rest) if w.lower() not in _GLUE]
+        loose += [(pos, w) for w in _LOOSE_WORD.findall(rest) if w.lower() not in _GLUE]
         first.setdefault(region, start)
         out.setdefault(region, []).append((pre + chunk[start:end]).strip())
         pos = end
@@ -222,7 +224,7 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
     if tail:
         out.setdefault("distribution_site", []).append(tail)
     else:  # words after the last part ("8 mm post piercing") are kept too
-        loose += [(pos, w) for w in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", chunk[pos:]) if w.lower() not in _GLUE]
+        loose += [(pos, w) for w in _LOOSE_WORD.findall(chunk[pos:]) if w.lower() not in _GLUE]
     if loose:
         # words no rule knows ("monomorphic") describe the lesion: they stay with its noun, never dropped,
         # before it or after it as dictated ("monomorphic macules", "lentigo maligna")
@@ -281,6 +283,13 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
                 and parts.get(last_region)):
             # a place or manner with no lesion word of its own describes the part before it:
             # "irregular streaks at the periphery", "papules over the area"
+            prev = parts[last_region][-1].rstrip(".")
+            parts[last_region][-1] = _end(f"{prev} {lead} {with_article}")
+            continue
+        if (len(regions) == 1 and not negated and lead not in ("and", "") and last_region in regions
+                and parts.get(last_region) and found.source != "default"):
+            # "compared with photograph", "brown with grey areas": a part of the same region keeps its
+            # link word to the part before it (never "Compared and photograph")
             prev = parts[last_region][-1].rstrip(".")
             parts[last_region][-1] = _end(f"{prev} {lead} {with_article}")
             continue

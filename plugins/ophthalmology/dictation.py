@@ -46,6 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
+from pixtralogist.kit.dictation import correct_spelling, differential_as_alternatives, is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -53,15 +54,35 @@ __all__ = ["parse_dictation"]
 _SPACES = re.compile(r"\s+")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])\s+")
 _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|fundus|fundi|oct-?a?|octa|"
-                     r"(?:dilated\s+)?fundoscopy|(?:dilated\s+)?fundus\s+exam\w*|dfe|examination|on\s+examination|o/e)\s*:\s*", re.I)
+                     r"(?:dilated\s+)?fundoscopy|(?:dilated\s+)?fundus\s+exam\w*|dfe|examination|on\s+examination|o/e)\s*:\s*"
+                     # a sentence that only names the examination ("Dilated fundoscopy.", "OCTA both eyes.") says nothing
+                     r"|^\s*(?:dilated\s+)?(?:fundoscopy|funduscopy|fundus\s+exam\w*|dfe|oct-?a|octa)(?:\s+(?:OU|both\s+eyes))?\s*\.\s*",
+                     re.I)
+#: a section label that opens a sentence inside a line ("... dry. Impression: bilateral NPDR"): dropped
+_MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion)\s*:\s*", re.I)
+#: where a "Plan:" label opens a sentence inside a line (the label stays, on a line of its own)
+_PLAN_LABEL_START = re.compile(r"(?<=[.;])\s+(?=(?:plan|management|recommendations?)\s*:)", re.I)
+#: "R1M0", "R3A M1 P1": a diabetic eye screening grade (the lexicon's ``dictation.screening_grades``)
+_GRADES: dict[str, str] = {str(k).upper(): str(v) for k, v in (lexicon.EYE.dictation.get("screening_grades") or {}).items()}
+_SCREENING_GRADE = re.compile(r"(?<![\w/])(?P<r>R[0-3][AS]?)\s*(?P<m>M[01])?\s*(?P<p>P[01])?(?![\w/])"
+                              r"(?=\s*(?:,|;|\.|$|(?:right|left|OD|OS|OU|RE|LE|both)\b))")
+
+
+def _screening_grade(m: re.Match[str]) -> str:
+    return " and ".join(_GRADES.get(g.upper(), g) for g in (m.group("r"), m.group("m"), m.group("p")) if g)
+
+
+#: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
+_PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
 #: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
-_AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L)\b(?!\s*:)")
+_AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L"
+                        r"|(?:right|left)(?=\s*(?:[.;,]|$)))\b(?!\s*:)", re.I)
 #: "Fundus OU:", "OCTA OD -": the study word before an eye header says nothing
 _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
     r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
-    r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*:"
+    r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT|right|left)\s*:"
     # a dash after the eye is a header only where a statement starts ("OD - CDR 0.4"), not in "PDR OS - PRP today"
     r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|"
     r"both\s+eyes|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
@@ -90,6 +111,8 @@ _ADVERBS = tuple(_DICTATION["adverbs"])
 _VALUED = frozenset(_DICTATION["valued"])  # subjects whose number is their value ("CDR 0.3")
 _ACRONYMS = frozenset(_DICTATION["acronyms"])
 _WHOLE_EYE = frozenset(_DICTATION["whole_eye_predicates"])  # an eye alone with these: "OS nl", "OD stable"
+#: an eye alone with these says them of one structure: "OS flat" -> "The retina is flat in the left eye."
+_EYE_ALONE_SUBJECTS: dict[str, str] = {str(k).lower(): str(v) for k, v in (_DICTATION.get("eye_alone_subjects") or {}).items()}
 _PRED_WORD = "(?:" + "|".join(re.escape(p) for p in sorted(_PREDICATES, key=len, reverse=True)) + ")"
 _SUBJECT_RE = re.compile(
     r"^(?:the\s+)?(?P<subj>" + "|".join(re.escape(s) for s in sorted(_SUBJECTS, key=len, reverse=True)) + r")\b"
@@ -120,8 +143,17 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
             continue
         if token.lower() in ("r", "l", "rt", "lt") and token[0] != token[0].upper():
             continue  # "r:"/"l:" in lower case are no eye headers
-        if line[pos:m.start()].strip():
-            out.append((line[pos:m.start()], eyes))
+        before = line[pos:m.start()]
+        cut = max((b.end() for b in _STRONG_SPLIT.finditer(before)), default=0)
+        label = before[cut:]
+        if m.group("eye") and label.strip() and not _GENERIC_LABEL.fullmatch(label.strip()):
+            # "CRVO OD: flame hems": the words just before an "eye:" header, in its sentence, are that eye's
+            # (a statement of their own), not the eye before
+            if before[:cut].strip():
+                out.append((before[:cut], eyes))
+            out.append((label.rstrip() + ".", _eyes_of_token(token)))
+        elif before.strip():
+            out.append((before, eyes))
         eyes = _eyes_of_token(token)
         pos = m.end()
     if line[pos:].strip():
@@ -129,11 +161,19 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
     return out
 
 
+#: a spaced dash between words closes a statement ("no peripheral loop - inactive"); "3 - 4 mm" stays
+_DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
+#: words before an "eye:" header that only introduce it ("Findings OD:", "Exam OS:")
+_GENERIC_LABEL = re.compile(r"(?:findings?|impressions?|dictation|notes?|comments?|exam\w*|o/e|on\s+examination|"
+                            r"fundus|fundi|fundoscopy|dfe|oct-?a?|octa|eyes?|and|then|also|while|whereas|but)", re.I)
+
+
 def _eyes_of_token(token: str) -> frozenset[str]:
     low = re.sub(r"\s+fund(?:us|i)$", " eye", _SPACES.sub(" ", token.lower()))  # "Right fundus:" is the right eye's
     low = {"rt eye": "r eye", "lt eye": "l eye"}.get(low, low)
     side = _EYE_TOKENS.get(low) or {"r eye": "right", "l eye": "left", "right eye": "right", "left eye": "left",
-                                     "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left"}.get(low)
+                                     "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left",
+                                     "right": "right", "left": "left"}.get(low)
     if side == "both":
         return frozenset({"right", "left"})
     return frozenset({side}) if side else frozenset()
@@ -158,13 +198,15 @@ def _names_finding(text: str) -> bool:
 
 
 def _is_bare(text: str) -> bool:
-    return 0 < len(text.split()) <= 4 and not _NEG_ANY.search(text)
+    """A bare item of a dictated list (the kit's rule, with the eye lexicon's subjects)."""
+    return is_list_item(text, lexicon=lexicon.EYE)
 
 
-_DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:involving|sparing|spares|threatening|extending|affecting|"
+_DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|sparing|spares|threatening|extending|affecting|"
                              r"within|w/in|close\s+to|near|adjacent\s+to|encroaching)\b", re.I)
 _DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
     | {a.lower() for a in _ADVERBS}
+_HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|x|and|or|the|of|in|at|to)\b|[^\w\s]", re.I)
 
 
@@ -174,11 +216,12 @@ def _describes_previous(part: str) -> bool:
     ("large, confluent", "full thickness, ~400 um", "irregular")."""
     if _DESCRIBING_LEAD.match(part):
         return True
-    rest = _FILLER.sub(" ", part.lower())
+    rest = _FILLER.sub(" ", _HYPHEN_IN_WORD.sub("_", part.lower()))  # "macula-off" is one descriptor
     words = rest.split()
     if not words:
         return bool(re.search(r"\d", part))  # a value alone ("0.38 mm2")
-    return all(w in _DESCRIPTORS for w in words) and not _NEG_ANY.search(part)
+    return all(w in _DESCRIPTORS or w.replace("_", "-") in _DESCRIPTORS or all(x in _DESCRIPTORS for x in w.split("_"))
+               for w in words) and not _NEG_ANY.search(part)
 
 
 def _merge(parts: list[str], eyes: list[frozenset[str]] | None = None) -> list[str]:
@@ -191,8 +234,20 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
     part that names another eye than it: "wet AMD OS, dry OD" stays two statements)."""
     out: list[str] = []
     out_eyes: list[frozenset[str]] = []  # the eyes each merged statement names
+    eyes = list(eyes) if eyes else [frozenset()] * len(parts)
+    parts = list(parts)
+    while (len(parts) > 1 and _describes_what_was_named(parts[0]) and not re.search(r"\d", parts[0])
+           and _names_something(parts[1]) and not _NEG_ANY.search(parts[1]) and (not eyes[0] or eyes[0] == eyes[1])):
+        # "enlarged, irregular FAZ": describing words listed before their noun describe it
+        parts[:2], eyes[:2] = [f"{parts[0]}, {parts[1]}"], [eyes[0] or eyes[1]]
     for k, part in enumerate(parts):
         own = eyes[k] if eyes else frozenset()
+        both = _BOTH_PRED.match(part)
+        if both and len(out) >= 2 and not own and _describes_previous(both.group("pred")) \
+                and not any(_NEG_START.match(o) for o in out[-2:]):
+            # "SCP VD 38%, DCP VD 41%, both reduced": the predicate is each of the two statements before it's
+            out[-2:] = [f"{o}, {both.group('pred')}" for o in out[-2:]]
+            continue
         other_eye = bool(out and own and out_eyes[-1] and own != out_eyes[-1])
         before = len(out)
         subject = _SUBJECT_RE.match(out[-1]) if out else None
@@ -216,6 +271,8 @@ def _merge_with_eyes(parts: list[str], eyes: list[frozenset[str]] | None = None
     return out, out_eyes
 
 
+#: "both reduced", "both normal": a predicate of the two statements before it
+_BOTH_PRED = re.compile(r"^(?:both|each)\s+(?!eyes?\b)(?P<pred>.+)$", re.I)
 #: a measure alone ("0.4 mm2"), or a statement that ends with one
 _VALUE_ONLY = re.compile(r"~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)(?:\s+(?:OD|OS|RE|LE))?\s*$")
 
@@ -224,20 +281,17 @@ def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
     """Add one comma part to the merged statements (see :func:`_merge`)."""
     lead = _LEAD_CONJ.match(part)
     conj = lead.group(0).strip().lower() if lead else ""
-    if out and not conj and not other_eye and (_describes_previous(part) or (
-            not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part))):
+    if out and not conj and not other_eye and ((_describes_previous(part)
+                                                and not (part[:4].lower() == "with" and _NEG_START.match(out[-1]))) or (
+            not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part)
+            and not _NEG_START.match(out[-1]))):  # "no cup, autofluorescent": never put under the denial
         joiner = " and " if re.fullmatch(_PRED_WORD, part.strip(), re.I) and _SUBJECT_RE.match(out[-1]) else ", "
         out[-1] = f"{out[-1]}{joiner}{part}"
         return
     if not conj and re.search(r"\b(?:or|nor)\b", part, re.I) and len(part.split()) <= 6 and not _NEG_ANY.search(part):
         conj = "or"  # "no MAs, hemes or NV": the last item carries the "or"
-    if out and conj in ("or", "nor"):
-        j = len(out) - 1
-        while j > 0 and _is_bare(out[j]):
-            j -= 1
-        if _NEG_START.match(out[j]):
-            out[j:] = [", ".join(out[j:] + [part])]
-            return
+    if out and conj in ("or", "nor") and join_negated_list(out, part, lexicon=lexicon.EYE):
+        return  # "no MAs, hemes or NV": the kit's walk back to the negation head
     out.append(part)
 
 
@@ -245,6 +299,8 @@ def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
 
 
 _WITH = re.compile(r"\bw/(?=\s)", re.I)
+#: the eye language with both templates' sorter words: the words a typo is checked against
+_SPELLING = lexicon.lexicon_for("fundus").extend(lexicon.lexicon_for("octa"))
 
 
 def _followed_by(low: str, nxt: tuple[str, str] | None) -> str | None:
@@ -302,6 +358,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
                 words = [lexicon.EYE.expansion(p) or p for p in tok.split("/")]
                 expanded = words != tok.split("/")  # "NVD/NVE": two findings, one "or" ("no NVD or NVE")
                 exp = (" or " if expanded and _NEG_ANY.search(text) else " and " if expanded else "/").join(words)
+            if exp is None and kind == "word":
+                exp = correct_spelling(tok, lexicon=_SPELLING)  # "haemorrhges" -> "haemorrhages"
             out.append(exp if exp is not None else tok)
         elif tok == "&":
             out.append("and")
@@ -386,9 +444,12 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
         text = stmt
     text = text.rstrip(" .!,;:")
     if eyes and text.lower() in _WHOLE_EYE:  # "OS nl" -> "The left eye is normal"
-        if text.lower() in ("nil", "no abnormality detected"):  # "OS nil"
-            return f"No abnormality detected {_eye_phrase(eyes, True)}."
+        if text.lower() in ("nil", "no abnormality detected"):  # "OS nil" -> "Left eye: no abnormality detected."
+            return f"{'Both eyes' if len(eyes) == 2 else f'{next(iter(eyes)).capitalize()} eye'}: no abnormality detected."
         return f"{'Both eyes are' if len(eyes) == 2 else f'The {next(iter(eyes))} eye is'} {text.lower()}."
+    if eyes and text.lower() in _EYE_ALONE_SUBJECTS:  # "OS flat" -> "The retina is flat in the left eye"
+        subject = _EYE_ALONE_SUBJECTS[text.lower()]
+        return f"{subject[:1].upper()}{subject[1:]} is {text.lower()} {_eye_phrase(eyes)}."
     if eyes and not lexicon.eyes_of(text):
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
     text = re.sub(r"(\d)\s*(mm2|mm|um)\b", r"\1 \2", text)
@@ -416,6 +477,17 @@ def _spread_predicate(m: re.Match[str]) -> str:
 #: "Macula OS: ...": a region label with an eye header is the eye header, then the label
 _REGION_EYE_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<region>macula|maculae|optic\s+discs?|discs?|vessels|periphery|"
                                 r"fundus)\s+(?P<eye>OD|OS|OU|RE|LE)\s*:\s*", re.I)
+#: "C/D 0.3/0.4", "IOP 18/20": a measure said right eye first, then left, with no eye named (never a visual
+#: acuity, whose "6/12" is one value)
+_RIGHT_LEFT_PAIR = re.compile(r"(?<![\w/])(?P<what>c/d|c:d|cdr|cup[- ]to[- ]disc(?:\s+ratio)?|iop)\s+(?:of\s+)?"
+                              r"(?P<r>(?:0?\.\d{1,2}|\d{1,2}))\s*/\s*(?P<l>(?:0?\.\d{1,2}|\d{1,2}))(?![\d/.]*\s*(?:OD|OS|OU|RE|LE)\b)"
+                              r"(?![\w/]|\.\d)", re.I)
+#: "OS 3x3mm:", "OD 6x6 -", "Left eye OCTA:": an eye header with the scan size or the study between the eye and its colon
+_EYE_SCAN_HEADER = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:oct-?a?|octa)\s+)?(?P<eye>OD|OS|OU|RE|LE|right\s+eye|left\s+eye|"
+                              r"both\s+eyes)\s+(?:(?P<scan>\d+(?:\.\d+)?\s*[x\u00d7]\s*\d+(?:\.\d+)?\s*(?:mm)?)|"
+                              r"oct-?a?|octa|fundus|fundi|fundoscopy|photos?|images?)\s*[:\u2013\u2014-]\s*", re.I)
+#: "irregular FAZ (0.48 OD, 0.51 OS)": a value per eye in brackets is read as one without them (one statement per eye)
+_BRACKETED_EYE_VALUES = re.compile(r"\s*\((?P<inner>[^()]*\b(?:OD|OS|RE|LE)\b[^()]*,[^()]*\b(?:OD|OS|RE|LE)\b[^()]*)\)")
 #: "refer HES": the Hospital Eye Service, not hard exudates
 _HES = re.compile(r"\b(refer(?:red|ral)?(?:\s+to)?|to|via|under|in|by)\s+(?:the\s+)?HES\b", re.I)
 _EYE_COMPARE = re.compile(r"\b(OD|OS|RE|LE)\s*(>>?|<<?)\s*(OD|OS|RE|LE)\b", re.I)
@@ -464,7 +536,9 @@ _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
 _PLAN = re.compile("|".join(lexicon.EYE.concept("eye_recommendation").patterns), re.I)
 #: "R eye clear": the eye said as a side and "eye" is an eye token like "OD"
-_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])", re.I)
+_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])"
+                       # "R1M0 right, R2M1 left", "CDR 0.5 right": a bare side ending its part, after a value or word
+                       r"|(?<=[\w)%] )(?<!\bthe )(?<!\bto )(?:(?P<r2>right)|(?P<l2>left))(?=\s*(?:[,;.]|$))", re.I)
 
 
 def _per_eye_values(m: re.Match[str]) -> str:
@@ -472,7 +546,36 @@ def _per_eye_values(m: re.Match[str]) -> str:
 
 
 def _side_eye(m: re.Match[str]) -> str:
-    return "OD" if m.group("r") else "OS"
+    return "OD" if m.group("r") or m.group("r2") else "OS"
+
+
+def _describes_what_was_named(stmt: str) -> bool:
+    """A sentence of descriptor words only ("Ischaemic type.", "Active."), not a whole-eye verdict ("Normal.")."""
+    words = _FILLER.sub(" ", _HYPHEN_IN_WORD.sub("_", stmt.lower())).split()
+    return bool(words) and stmt.strip(" .").lower() not in _WHOLE_EYE and _describes_previous(stmt)
+
+
+def _described(out: list[str], said: list[tuple[frozenset[str], bool]], eyes: frozenset[str]) -> int | None:
+    """Which earlier sentence a descriptor-only sentence describes: the last one (about the same eye, neither
+    a plan nor a denial) that names a diagnosis ("CRVO ..., disc swelling. Ischaemic type." is the CRVO's),
+    else the sentence just before it; None when there is none."""
+    fits = [k for k, (e, plan_or_denial) in enumerate(said) if not plan_or_denial and (not eyes or not e or e == eyes)]
+    named = [k for k in fits if lexicon.DIAGNOSIS_RE.search(out[k])]
+    if named:
+        return named[-1]
+    return fits[-1] if fits and fits[-1] == len(out) - 1 else None
+
+
+_EYE_END = re.compile(r"\s+in\s+(?:the\s+(?:right|left)\s+eye|both\s+eyes|either\s+eye)\.$")
+
+
+def _with_descriptor(sentence: str, descriptor: str) -> str:
+    """"Central retinal vein occlusion in the right eye." + "ischaemic type" -> "..., ischaemic type in the right eye."."""
+    words = descriptor.strip(" .")
+    words = words if words.split(" ", 1)[0] in _ACRONYMS else words[:1].lower() + words[1:]
+    m = _EYE_END.search(sentence)
+    cut = m.start() if m else len(sentence.rstrip("."))
+    return f"{sentence[:cut]}, {words}{sentence[cut:] if m else '.'}"
 
 
 def parse_dictation(text: str | None) -> list[str]:
@@ -485,9 +588,19 @@ def parse_dictation(text: str | None) -> list[str]:
     if not text or not isinstance(text, str):
         return []
     out: list[str] = []
-    for line in clean_text(text).split("\n"):
-        line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", line)))
+    said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
+    # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
+    text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
+    text = _SCREENING_GRADE.sub(_screening_grade, text)
+    for line in text.split("\n"):
+        line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
+        line = differential_as_alternatives(line)
+        line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
+        line = _RIGHT_LEFT_PAIR.sub(lambda m: f"{m.group('what')} {m.group('r')} OD, {m.group('what')} {m.group('l')} OS", line)
+        line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: " + (f"{m.group('scan')} scan. " if m.group("scan") else ""),
+                                    line)
+        line = _BRACKETED_EYE_VALUES.sub(lambda m: f" {m.group('inner')}", line)
         line = _HES.sub(lambda m: f"{m.group(1)} the hospital eye service", line)
         line = _AS_FELLOW.sub("similar to the fellow eye", line)
         line = re.sub(r"\b(esp|approx|incl|resp)\.(?=\s)", lambda m: {"esp": "especially", "approx": "approximately",
@@ -497,7 +610,12 @@ def parse_dictation(text: str | None) -> list[str]:
             # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
             # that name no eye, until another eye is named (as an "OD:" header does)
             carried = seg_eyes
-            for clause in _STRONG_SPLIT.split(segment):
+            after_dash: frozenset[str] | None = None  # the eye of the statement a dash closed, for the one after it
+            pieces = [(p, k > 0) for clause in _STRONG_SPLIT.split(segment) for k, p in enumerate(_DASH.split(clause))]
+            for clause, dashed in pieces:
+                restore = None
+                if dashed and after_dash:  # "PVD OS, 360 indentation - no breaks": still the left eye
+                    restore, carried = carried, after_dash
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
@@ -529,10 +647,20 @@ def parse_dictation(text: str | None) -> list[str]:
                     # the parts after one that names an eye are about that eye ("OS BRVO, flame hemes, CME"),
                     # not those before it ("media clear, C/D 0.4 OU")
                     plan = _PLAN.match(stmt) or (_PLAN.search(stmt) and not _names_finding(stmt))
-                    done = _finish(stmt, own if plan else own or before or carried)
+                    eyes_used = own if plan else own or before or carried
+                    if len(statements) == 1 and not own and _describes_what_was_named(stmt):
+                        k = _described(out, said, eyes_used)
+                        if k is not None:  # "CRVO OD. Ischaemic type.": the kind of what was just named
+                            out[k] = _with_descriptor(out[k], stmt)
+                            continue
+                    done = _finish(stmt, eyes_used)
                     before = own or before
                     if done:
                         out.append(done)
+                        said.append((eyes_used, bool(plan) or bool(_NEG_START.match(stmt))))
+                after_dash = before or carried
+                if restore is not None and not named:
+                    carried = restore
                 if len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE and seg_eyes and not named:
                     # "OS: normal." says all there is about that eye: the header's eye ends here
                     seg_eyes = carried = frozenset()
