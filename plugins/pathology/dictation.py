@@ -19,6 +19,7 @@ What it does, in order:
    singular; "post" before ")" or "margin" is posterior; "?" before a word is
    "possible"; Nottingham component scores without a total get their sum
    ("2+3+2" -> "2+3+2=7", "tubules 3, nuclei 2, mitoses 1" -> "..., score 6"); "Breast, L, excision" is "Left breast, excision";
+   a part labelled by its side ("R: benign. L: IDC") is "Right: benign. Left: IDC";
    a node procedure with its count ("ALND 3/15") is the procedure and a
    lymph node statement ("3 of 15 axillary lymph nodes"). A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
    statement of its own.
@@ -40,8 +41,9 @@ from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
-#: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" is two).
-_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z])"
+#: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
+#: "grade 2. 0/12 LN" are two).
+_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
                        r"|(?<=[a-z%)\]])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
@@ -83,6 +85,8 @@ _RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/
 #: An invasion or extension dictated as a sign ("LVI+", "+ ENE", "PNI-"): written out.
 _FEATURE_SIGN = re.compile(r"(?:(?<![\w+])\+\s?(?P<pre>ENE|ECE|LVI|LVSI|PNI)\b|\b(?P<word>ENE|ECE|LVI|LVSI|PNI)\s?(?P<sign>[+-])"
                            r"(?=[\s,;.)]|$))", re.I)
+#: A part labelled by its side alone ("R: benign", "Lt: IDC"), at the start of the text or of a statement.
+_SIDE_LABEL = re.compile(r"(^|[.;\n]\s*)(l|r|lt|rt)\s*:\s*(?=\S)", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -99,8 +103,8 @@ def _expand_token(m: re.Match, text: str) -> str:
     expansion = LEXICON.expansion(low)
     if expansion is not None:
         return expansion
-    if low == "post" and re.match(r"\s*(?:[).,;]|$|margins?\b)", text[m.end():]):
-        return "posterior"  # "closest 2mm post)"; "post-NAC", "post neoadjuvant" stay
+    if low == "post" and re.match(r"\s*(?:[).,;(]|$|margins?\b|\d)", text[m.end():]):
+        return "posterior"  # "closest 2mm post)", "post (fascia) 1 mm", "post 2 mm"; "post-NAC", "post neoadjuvant" stay
     return word
 
 
@@ -177,6 +181,8 @@ def parse_dictation(notes: str) -> list[str]:
                            clean_text(notes or ""))
     text = re.sub(r"(^|[.:;\n]\s*)(left|right) breast", lambda m: m.group(1) + m.group(2).capitalize() + " breast",
                   text)
+    # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
+    text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
     chunks = [c for piece in _pieces(text)
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
               for c in _node_counts(h)]

@@ -57,7 +57,11 @@ _REEXCISION = _word(SORTER["reexcision"])
 _IN_SITU = _word(SORTER["in_situ"])
 _INVASIVE = _word(SORTER["invasive"])
 _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm)\b")
-_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))")  # not inside "(tubules 3, pleomorphism 2; total 7)"
+#: Clause ends: commas and semicolons (not inside "(tubules 3, pleomorphism 2; total 7)"), and a "+" joining two
+#: named things ("ILC 1.1 cm + LCIS"; not "3 + 2 + 1").
+_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])", re.I)
+#: A clause that only measures what the clause before it named ("2 of 5 nodes with metastases, largest 3 mm").
+_MEASURES_PREVIOUS = re.compile(r"^(?:the )?(?:largest|biggest|measuring|measures|up to|spanning|greatest)\b", re.I)
 _STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:\((?:i|mol|sn|m|f)[+-]?\))?\s*)+\)?", re.I)
 #: Parts of a clause that can be moved to their own element: tumor size, stage categories.
 _GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade [1-3](?:\s*\([^)]*\))?", re.I)
@@ -66,11 +70,18 @@ _TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcino
 #: the histologic type the clause opens with.
 #: A tumor size, not a distance ("2 cm from the nipple", "1 mm to the margin").
 _TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|below|above)\b)")
-_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
+#: Where in the breast: a quadrant, a clock position, a distance from the nipple ("lumpectomy L UIQ 2 o'clock").
+_SITE_TOKENS = re.compile(
+    r"(?<![\w])(?:(?:upper|lower) (?:outer|inner) quadrant|(?:sub|retro|peri)areolar"
+    r"|(?:1[0-2]|0?[1-9])(?::[0-5][05])?(?:\s?(?:-|to)\s?(?:1[0-2]|0?[1-9]))?\s?o['\u2019]?\s?clock(?: position)?"
+    r"|(?:1[0-2]|0?[1-9]):[0-5][05]|\d+(?:\.\d+)?\s?cm from (?:the )?nipple)(?![\w])", re.I)
+_EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
 #: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy",
 #: "IDC 2.9 cm R breast LOQ").
 _CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site", "extent"})
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+#: A part of a two-sided dictation labelled by its side ("Right: benign, fibrocystic change").
+_SIDE_LABEL = re.compile(r"^(?:left|right)\s*:\s*(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,7 @@ def _in_situ_rules(text: str, regions: set[str]) -> None:
 def classify(sentence: str) -> Classification:
     """The element(s) one sentence talks about (never empty)."""
     text = " ".join(sentence.lower().split())
+    text = _SIDE_LABEL.sub("", text) or text  # "Right: benign" is about what the right side shows, not the laterality
     for region, rx in _LABELS:
         if rx.search(text):
             return Classification(frozenset({region}), "label", ((region, text.split(":")[0]),))
@@ -217,6 +229,8 @@ class SynopticSorter:
         # a clause that names no element stays with the previous one (or the next, at the start)
         last: frozenset[str] | None = next((r for r, _ in labelled if r), None)
         for regs, clause in labelled:
+            if last and last <= _CONTINUING and _MEASURES_PREVIOUS.match(clause) and classify(clause).source == "weak":
+                regs = last  # "..., largest 3 mm" measures the nodes (or deposit, margin) before it, not the tumor
             regs = regs or last
             last = regs
             regs = frozenset(r if r in self.regions else self._fallback for r in regs or {self._fallback})
