@@ -648,6 +648,32 @@ def _attach(statement: str, part: str) -> str:
     return f"{statement}, {part}"
 
 
+#: A comma part that says where in the finding before it, or how it is spread: "post segment", "anterolateral",
+#: "R side of gland", "lateral aspect", "lobar distribution", "upper lobe predominant".
+_PLACE_PART = re.compile(
+    r"^(?:(?:left|right|bilateral)\s+)?(?:(?:antero|postero|supero|infero)?(?:lateral|medial)|anterior|posterior|superior|"
+    r"inferior|apical|basal|basilar|central|peripheral|proximal|distal|dependent|mid|upper|lower|ant|post|sup|inf|med|lat|"
+    r"left|right)(?:\s+(?:segment|segments|aspect|portion|part|wall|side|half|third|surface|pole|end|component)"
+    r"(?:\s+of(?:\s+the)?(?:\s+[a-z-]+){1,2})?)?$"
+    r"|^[a-z-]+(?:\s+[a-z-]+)?\s+(?:distribution|pattern|predominance|predominant|configuration)$", re.I)
+#: A single descriptive adjective ("aneurysmal", "nondisplaced", "hypoenhancing", "calcified").
+_ADJECTIVE_PART = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:al|ic|ous|ed|ing|ar|oid|ent|ant|ive)$", re.I)
+
+
+def _describes_statement(part: str, before: str) -> bool:
+    """With ``dictation.describing_parts``: a comma part that only says where in the finding before it (or how it
+    is spread) or is one descriptive adjective, after a finding statement that is not negated nor a terse subject
+    statement ("Acute fx R 5th rib, anterolateral, nondisplaced"; "asc aorta 4.6 cm, aneurysmal")."""
+    text = part.strip()
+    if _NEG_ANY_RE.search(text) or _NEG_ANY_RE.search(before) or _subject_sentence(before, False) is not None:
+        return False
+    if _subject_sentence(text, False) is not None:
+        return False
+    if _PLACE_PART.match(text):
+        return True
+    return " " not in text and _ADJECTIVE_PART.match(text) is not None
+
+
 _INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)
 #: A predicate with a degree adverb (", mildly dilated", ", markedly enlarged"): it describes the finding before it.
 _ADVERB_PREDICATE = re.compile(r"^(?:minimally|mildly|moderately|severely|markedly|slightly|massively|diffusely|focally)\s+\w",
@@ -665,7 +691,8 @@ def _merge_lists(parts: list[str]) -> list[str]:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
         if out and not conj and (_is_attachment(part) or (_profile().describing_parts and (
-                _is_hedged_diagnosis(part, out[-1]) or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
+                _is_hedged_diagnosis(part, out[-1]) or _describes_statement(part, out[-1])
+                or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
                                                         and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement
