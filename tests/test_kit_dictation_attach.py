@@ -174,3 +174,19 @@ def test_describing_parts_are_off_unless_the_lexicon_asks(tmp_path):
 def test_a_with_part_of_a_prose_sentence_stays_its_own_statement(lex):
     assert parse_dictation("Hematoma is noted, with IVH", lexicon=lex) == [
         "Hematoma is noted.", "With intraventricular hemorrhage."]
+
+
+def test_a_place_or_single_adjective_part_describes_the_finding_before_it(lex):
+    """describing_parts: "..., inferior pole", "..., lobar distribution", "..., calcified" stay with their finding."""
+    assert parse_dictation("Thalamic hematoma 2 cm, posterior aspect, calcified.", lexicon=lex) == [
+        "Thalamic hematoma 2 cm, posterior aspect, calcified."]
+    assert parse_dictation("Scattered hematomas, lobar distribution.", lexicon=lex) == [
+        "Scattered hematomas, lobar distribution."]
+    # never under a negation: the part is a statement of its own
+    assert parse_dictation("No hematoma, posterior aspect", lexicon=lex) == ["No hematoma.", "Posterior aspect."]
+
+
+def test_place_parts_stay_apart_without_describing_parts(tmp_path):
+    lx = _lexicon(tmp_path, _LEXICON.replace("  describing_parts: true\n", ""))
+    assert parse_dictation("Thalamic hematoma 2 cm, posterior aspect", lexicon=lx) == [
+        "Thalamic hematoma 2 cm.", "Posterior aspect."]

@@ -1,0 +1,130 @@
+"""Issue 13 failure classes found on unseen radiology and pathology dictation (third round).
+
+Each class has a dictation written for this test (not a benchmark row), drafted exactly as
+``pixtralogist draft`` does (the built-in plugins' offline drafters):
+
+* a comma part that only says where in the finding it is ("inferior pole", "medial aspect") or is
+  one adjective ("displaced", "ectatic") stays with its finding;
+* an assessment category (Lung-RADS) is an impression line;
+* a known cancer, however named ("Pt w/ hx of colon ca"), is the indication;
+* pathology: a clock position ("10:30") and a quadrant are the tumour site, also inside a procedure
+  clause; a bilateral specimen dictated per side ("R: ... L: ...") reports the tumour's side; a
+  three-axis size gives the greatest dimension; "largest ..." after a node count measures the
+  nodes; "+" joins two statements; a period before a node count ends a sentence; "med"/"post" margins.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from test_dictation_classes_rad_path import assert_no_orphans, dictated, states
+from test_dictation_facts_derm_path import draft, host, region  # noqa: F401 (host is a fixture)
+
+
+# -- radiology -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("template_id, notes, where, words", [
+    ("cxr", "Comminuted fx R scapula, inferior pole, displaced. Lungs clear.", "bone",
+     ["right scapula", "inferior pole", "displaced"]),
+    ("ct_chest", "LLL mass 4.2 cm, lateral basal segment, encasing the bronchus.", "lungs_airways",
+     ["left lower lobe mass", "lateral basal segment"]),
+    ("ct_chest", "Desc thoracic aorta 4.1 cm, ectatic. No dissection.", "heart_vessels",
+     ["descending thoracic aorta 4.1 cm, ectatic"]),
+    ("mri_brain", "Enhancing lesion L cerebellum 1.1 cm, medial aspect, necrotic.", "parenchyma",
+     ["left cerebellum", "medial aspect", "necrotic"]),
+])
+def test_a_place_or_adjective_part_stays_with_its_finding(host, template_id, notes, where, words):
+    d = states(host, template_id, notes, where, words)
+    sentence = next(f.text for f in d.findings if f.region == where and words[0] in f.text.lower())
+    assert all(w in sentence.lower() for w in words), sentence  # one sentence, not a fragment of its own
+    assert_no_orphans(d)
+
+
+def test_a_place_part_never_joins_a_negated_statement(host):
+    d = draft(host, "ct_chest", "No pneumothorax, apical. RUL nodule 5 mm.")
+    assert not any("pneumothorax" in f.text.lower() and "nodule" in f.text.lower() for f in d.findings)
+    assert any(f.text.startswith("No pneumothorax") for f in d.findings if f.region == "pleura")
+
+
+def test_post_segment_is_posterior(host):
+    states(host, "ct_chest", "RLL nodule 7 mm, post segment.", "lungs_airways", ["posterior segment"])
+    # "post" before anything else is left alone
+    d = draft(host, "ct_chest", "Post op changes R chest wall.")
+    assert "posterior" not in " ".join(f.text.lower() for f in d.findings)
+
+
+@pytest.mark.parametrize("notes, category", [
+    ("Solid nodule LUL 7 mm. Lung-RADS 3.", "lung-rads 3"),
+    ("Lung RADS 4A. Part-solid nodule RML 12 mm.", "lung rads 4a"),
+])
+def test_an_assessment_category_is_an_impression_line(host, notes, category):
+    d = draft(host, "ct_chest", notes)
+    assert any(category in line.lower() for line in d.impression), d.impression
+
+
+@pytest.mark.parametrize("template_id, notes, history", [
+    ("cxr", "Pt w/ hx of colon ca. Few scattered pulm nodules.", "colon"),
+    ("mri_brain", "Known kidney ca. Solitary enhancing lesion R frontal 8 mm.", "kidney"),
+])
+def test_a_known_cancer_is_the_indication(host, template_id, notes, history):
+    d = draft(host, template_id, notes)
+    assert history in (d.indication or "").lower()
+    assert not any(history in f.text.lower() for f in d.findings)
+
+
+def test_the_aqueduct_is_ventricular(host):
+    states(host, "mri_brain", "Sylvian aqueduct patent. Brain nl.", "ventricles_extraaxial", ["aqueduct"])
+
+
+# -- pathology -------------------------------------------------------------------------------------
+
+def test_a_clock_time_and_a_quadrant_are_the_site(host):
+    d = states(host, "breast-resection", "Lt simple mastectomy, 10:30, 6 cm FN. IDC 1.2 cm, G1.", "site",
+               ["10:30", "6 cm from the nipple"])
+    assert "10:30" not in region(d, "procedure")
+    d = states(host, "breast-resection", "Excision R LOQ 4 o'clock: ILC, 2.1 cm.", "site",
+               ["lower outer quadrant", "4 o'clock"])
+    assert "quadrant" not in region(d, "procedure").lower()
+
+
+def test_a_bilateral_specimen_reports_the_side_with_the_tumour(host):
+    d = draft(host, "breast-resection",
+              "Bilateral mastectomies. L: benign, columnar cell change. R: ILC 3.0 cm, grade 2. LN 0/4.")
+    assert "mastectomies" in region(d, "procedure").lower()
+    assert region(d, "laterality") == "Right."
+    assert "columnar cell change" in region(d, "others").lower() and "left" in region(d, "others").lower()
+    assert "invasive lobular carcinoma" in region(d, "histologic_type").lower()
+
+
+def test_a_three_axis_size_gives_the_greatest_dimension(host):
+    d = states(host, "breast-resection", "Lumpectomy R: IDC grade 2, 1.4 x 2.6 x 0.9 cm.", "size",
+               ["2.6 cm in greatest dimension", "1.4 x 2.6 x 0.9 cm"])
+    assert_no_orphans(d)
+
+
+def test_largest_after_a_node_count_measures_the_nodes(host):
+    d = draft(host, "breast-resection", "L mastectomy. IDC 3 cm. 3/9 LN pos, largest 8 mm, no ENE.")
+    assert "largest 8 mm" in region(d, "lymph_nodes")
+    assert "8 mm" not in region(d, "size")
+
+
+def test_a_plus_joins_two_statements(host):
+    d = draft(host, "breast-resection", "R lumpectomy: IDC 0.9 cm + DCIS, high grade.")
+    assert "invasive ductal carcinoma" in region(d, "histologic_type").lower()
+    assert "0.9 cm" in region(d, "size")
+    assert "dcis" in region(d, "others").lower()
+
+
+def test_a_period_before_a_node_count_ends_the_sentence(host):
+    d = draft(host, "breast-resection", "L lumpectomy. IDC, grade 3. 2/2 SLN pos.")
+    assert "2 of 2" in region(d, "lymph_nodes")
+    assert "lymph" not in region(d, "grade").lower()
+
+
+def test_med_and_post_margins_are_written_out(host):
+    d = states(host, "breast-resection", "R lumpectomy. Margins: med 4 mm, post (fascia) 1 mm, lat 9 mm.",
+               "margins", ["medial 4 mm", "posterior (fascia) 1 mm", "lateral 9 mm"])
+    assert "medial" not in region(d, "procedure").lower()
+    # "post" that is not a margin stays as dictated
+    other = draft(host, "breast-resection", "L total mastectomy, post neoadjuvant.")
+    assert "posterior" not in " ".join(f.text.lower() for f in other.findings), dictated(other)
