@@ -484,6 +484,8 @@ _PROTECT = re.compile(r"\b(vs|approx|appx|dr|incl|cf|e\.g|i\.e)\.", re.I)
 _PROTECTED = {"e.g": "for example", "i.e": "that is"}
 _TRAILING_Q = re.compile(r"(?<=[^\s?,;:])(\?+)(?=\s+\S)")
 _COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
+#: A clause that is only the number of an inline list item ("1", "(2)").
+_LIST_NUMBER = re.compile(r"^\s*\(?\d{1,2}\)?\s*$")
 
 
 def _compare_sub(m: re.Match[str]) -> str:
@@ -503,6 +505,9 @@ def _clauses(text: str) -> list[list[str]]:
         line = _TRAILING_Q.sub(r"\1;", line)  # "RLL opacity? no ptx": the '?' closes its statement
         line = _PROTECT.sub(lambda m: _PROTECTED.get(m.group(1).lower(), m.group(1)), line)  # "vs." is no sentence end
         for clause in _STRONG_SPLIT.split(line):
+            clause = _HEADER.sub("", clause)  # "... Findings: RLL opacity": a header after a sentence end
+            if _LIST_NUMBER.match(clause):
+                continue  # "1. RLL pneumonia. 2. Small effusion": the numbers of an inline list
             parts = [p.strip() for p in _COMMA_SPLIT.split(clause)]
             parts = [p for p in parts if p]
             if parts:

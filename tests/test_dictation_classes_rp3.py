@@ -128,3 +128,30 @@ def test_med_and_post_margins_are_written_out(host):
     # "post" that is not a margin stays as dictated
     other = draft(host, "breast-resection", "L total mastectomy, post neoadjuvant.")
     assert "posterior" not in " ".join(f.text.lower() for f in other.findings), dictated(other)
+
+
+# -- a dictated impression section -----------------------------------------------------------------
+
+@pytest.mark.parametrize("template_id, notes, where, line", [
+    ("cxr", "Dense LUL opacity. No effusion. IMP: LUL pneumonia. Repeat CXR in 6 wks after tx.", "lung",
+     "left upper lobe pneumonia"),
+    ("ct_chest", "Findings: 11 mm solid nodule LLL. Impression: Lung-RADS 4A. 3 mo LDCT.", "lungs_airways",
+     "lung-rads 4a"),
+    ("mri_brain", "IMPRESSION: 1. Acute R MCA infarct. 2. No hemorrhagic transformation.", "parenchyma",
+     "acute right mca infarct"),
+])
+def test_a_dictated_impression_is_the_impression(host, template_id, notes, where, line):
+    d = draft(host, template_id, notes)
+    assert d.impression[0].lower().rstrip(".") == line, d.impression
+    # the impression line is a finding of its region too: no template default contradicts it
+    assert line in region(d, where).lower(), dictated(d)
+    assert not any(f.text.strip() in {"1.", "2."} for f in d.findings)  # list numbers are no fragments
+    assert_no_orphans(d)
+
+
+def test_a_follow_up_interval_is_a_recommendation(host):
+    d = draft(host, "ct_chest", "RML nodule 7 mm. Follow-up chest CT 6-12 months.")
+    assert any("follow-up chest ct" in line.lower() for line in d.impression), d.impression
+    assert "follow-up" not in region(d, "others").lower()
+    d = draft(host, "cxr", "Small R effusion. 4-6 wk follow-up radiograph.")
+    assert any("follow-up radiograph" in line.lower() for line in d.impression), d.impression
