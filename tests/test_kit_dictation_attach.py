@@ -196,7 +196,7 @@ def test_the_numbers_of_an_inline_list_are_no_statements(lex):
     assert parse_dictation("1. Thalamic hematoma. 2. No IVH. 3. Old infarct", lexicon=lex) == [
         "Thalamic hematoma.", "No intraventricular hemorrhage.", "Old infarct."]
     # a number that ends a statement stays with it
-    assert parse_dictation("Hematoma, grade 2. No IVH.", lexicon=lex)[0].endswith("grade 2.")
+    assert parse_dictation("Hematoma size 2. No IVH.", lexicon=lex) == ["Hematoma size 2.", "No intraventricular hemorrhage."]
     # a header after a sentence end goes too
     assert parse_dictation("Hematoma 2 cm. Findings: no IVH.", lexicon=lex) == [
         "Hematoma 2 cm.", "No intraventricular hemorrhage."]
