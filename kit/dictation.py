@@ -371,6 +371,13 @@ def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool
     return tok
 
 
+def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm")."""
+    j = next((k for k in range(i + 1, len(tokens)) if tokens[k][0] != "ws"), None)
+    after = _neighbour(tokens, j, +1) if j is not None else None
+    return after is not None and after[0] == "word" and after[1].lower() in ("mm", "cm")
+
+
 def _expand_tokens(text: str) -> tuple[str, bool]:
     """Expand shorthand in one clause. Returns (text, trailing_question) where a '?' after the
     last word asks to hedge the whole statement."""
@@ -431,6 +438,8 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
                         and toks[i + 1][0] == "ws" and i > 0:
                     ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs" (not "L1", not a leading "L 5")
+                if not ok and is_letter and low in "lr" and nxt is not None and nxt[0] == "num" and _unit_after(toks, i):
+                    ok = True  # "SDH, R 9mm, L 6mm": a side with its measurement (a vertebra "L 5" has no unit)
                 out.append(_LATERALITY[low] if ok else tok)
                 continue
             ctx = _context_word(low, tok, prev, nxt, prev_num, next_word)

@@ -155,3 +155,27 @@ def test_a_follow_up_interval_is_a_recommendation(host):
     assert "follow-up" not in region(d, "others").lower()
     d = draft(host, "cxr", "Small R effusion. 4-6 wk follow-up radiograph.")
     assert any("follow-up radiograph" in line.lower() for line in d.impression), d.impression
+
+
+def test_a_side_with_its_measurement_stays_with_a_bilateral_finding(host):
+    d = states(host, "mri_brain", "Bilat subdural hygromas, R 7mm, L 4mm. No MLS.", "ventricles_extraaxial",
+               ["right 7 mm", "left 4 mm"])
+    assert_no_orphans(d)
+    # a vertebral level is no side
+    assert "left" not in region(draft(host, "cxr", "L 2 compression deformity, old."), "bone").lower()
+
+
+def test_the_closest_margin_is_a_statement_of_its_own(host):
+    d = draft(host, "breast-resection", "R lumpectomy. IDC 1 cm. Margins neg for invasive ca and DCIS, closest 3 mm post.")
+    margins = region(d, "margins")
+    assert "Margins negative for invasive carcinoma and DCIS." in margins
+    assert "Closest margin 3 mm posterior." in margins
+
+
+@pytest.mark.parametrize("template_id, notes, where, word", [
+    ("cxr", "Small R pnuemothorax.", "lung", "pneumothorax"),
+    ("ct_chest", "Severe centrilobular emphysma.", "lungs_airways", "emphysema"),
+    ("mri_brain", "Chronic lacunar infarcction L thalamus.", "parenchyma", "infarction"),
+])
+def test_a_one_letter_typo_of_a_finding_word_is_corrected(host, template_id, notes, where, word):
+    states(host, template_id, notes, where, [word])

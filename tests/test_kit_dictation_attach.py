@@ -200,3 +200,10 @@ def test_the_numbers_of_an_inline_list_are_no_statements(lex):
     # a header after a sentence end goes too
     assert parse_dictation("Hematoma 2 cm. Findings: no IVH.", lexicon=lex) == [
         "Hematoma 2 cm.", "No intraventricular hemorrhage."]
+
+
+def test_a_side_letter_with_a_measured_number_is_a_side(lex):
+    assert parse_dictation("Bilateral hematomas, R 9mm, L 6 mm", lexicon=lex) == [
+        "Bilateral hematomas, right 9 mm, left 6 mm."]
+    # a letter before a number without a unit is left alone (a level, a label)
+    assert parse_dictation("L 5 hematoma", lexicon=lex) == ["L 5 hematoma."]

@@ -82,6 +82,18 @@ def _greatest_dimension(text: str) -> str:
     return f"{greatest} {m.group('unit')} in greatest dimension ({m.group('dims')} {m.group('unit')})."
 
 
+#: The closest margin after the margin status ("Margins negative for invasive and DCIS, closest 4 mm inferior").
+_CLOSEST = re.compile(r",\s+(?P<word>closest|nearest)\b(?P<margin>\s+margins?\b)?", re.I)
+
+
+def _closest_apart(text: str) -> str:
+    """"Margins negative for invasive carcinoma, closest 4 mm inferior." -> "Margins negative for invasive
+    carcinoma. Closest margin 4 mm inferior.": the closest margin is a statement of its own (the status's
+    negation does not reach its distance), as the synoptic element lists it."""
+    return _CLOSEST.sub(lambda m: f". {m.group('word').capitalize()} margin{'s' if (m.group('margin') or '').strip().endswith('s') else ''}",
+                        text, count=1)
+
+
 class SynopticDictationDrafter(KitDrafter):
     """Drafts every element of a synoptic template from the case's dictation (``case.notes``).
 
@@ -121,6 +133,8 @@ class SynopticDictationDrafter(KitDrafter):
         abnormal = a.abnormal
         if region == "size":
             text = _greatest_dimension(text)
+        elif region == "margins":
+            text = _closest_apart(text)
         if region in _DESCRIPTIVE:
             abnormal = False  # "axillary dissection" is a procedure, not a finding
         elif region == "lymph_nodes" and not a.negated:
