@@ -156,6 +156,8 @@ def _spelling_words(lexicon: Lexicon, terms: tuple[str, ...]) -> dict[str, froze
 
 
 _INFLECTIONS = ("s", "es", "d", "ed", "ing", "al", "ic", "ly", "ous", "ity", "ies")
+#: An adjective of a noun the lexicon lists ("osteopenic", "scapular") is corrected only to a word with its ending.
+_ADJECTIVE_ENDS = ("ic", "ar", "al")
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -180,7 +182,8 @@ def _spelling_fix(word: str) -> str | None:
         return None
     if any(low.endswith(e) and low[: -len(e)] in prof.known and (e != "d" or low[-2:-1] == "e") for e in _INFLECTIONS):
         return None  # an inflection of a known word ("d" only after an e: "pigmentd" is no inflection)
-    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w)]
+    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w)
+            and not (low.endswith(_ADJECTIVE_ENDS) and low[-2:] != w[-2:])]  # "osteopenic" is no "osteopenia"
     if len(hits) > 1:  # a dropped letter is the likeliest typo ("pigmentd": "pigmented", not "pigment")
         hits = [w for w in hits if len(w) == len(low) + 1] or hits
     if len(hits) != 1 or any(hits[0] + e == low or low + e == hits[0] for e in _INFLECTIONS):

@@ -207,3 +207,12 @@ def test_a_side_letter_with_a_measured_number_is_a_side(lex):
         "Bilateral hematomas, right 9 mm, left 6 mm."]
     # a letter before a number without a unit is left alone (a level, a label)
     assert parse_dictation("L 5 hematoma", lexicon=lex) == ["L 5 hematoma."]
+
+
+def test_spelling_leaves_an_adjective_of_a_listed_noun_alone(tmp_path):
+    lx = _lexicon(tmp_path, "dictation:\n  spelling: true\n  vocabulary: [osteopenia, scapula, basilar]\n")
+    # "osteopenic" and "scapular" are words of their own, one letter from a listed noun
+    assert parse_dictation("Osteopenic bones. Scapular fracture.", lexicon=lx) == [
+        "Osteopenic bones.", "Scapular fracture."]
+    # a typo that keeps the adjective's ending is still corrected
+    assert parse_dictation("Basillar opacity.", lexicon=lx) == ["Basilar opacity."]
