@@ -179,3 +179,49 @@ def test_the_closest_margin_is_a_statement_of_its_own(host):
 ])
 def test_a_one_letter_typo_of_a_finding_word_is_corrected(host, template_id, notes, where, word):
     states(host, template_id, notes, where, [word])
+
+
+def test_a_diagnosis_header_names_no_element(host):
+    d = draft(host, "breast-resection", "Final dx: ILC, 3.1 cm, grade 2. Margins neg.")
+    assert region(d, "histologic_type") == "Invasive lobular carcinoma."
+    assert region(d, "size") == "3.1 cm."
+    assert "grade 2" in region(d, "grade").lower()
+    assert "dx" not in " ".join(f.text.lower() for f in d.findings)
+
+
+def test_a_carcinoma_after_the_specimen_is_the_tumour(host):
+    d = draft(host, "breast-resection", "L breast WLE w/ SLNB, ILC 1.7 cm, clock 11:30.")
+    assert "carcinoma" not in region(d, "procedure").lower()
+    assert "invasive lobular carcinoma" in region(d, "histologic_type").lower()
+    assert "1.7 cm" in region(d, "size")
+    assert "11:30" in region(d, "site")
+
+
+def test_a_specimen_with_dcis_keeps_the_dcis_extent_out_of_the_tumour_size(host):
+    d = draft(host, "breast-resection",
+              "L breast: total mastectomy specimen with DCIS, intermediate grade, cribriform, 4.2 cm extent. "
+              "No invasive carcinoma.")
+    assert region(d, "procedure").lower().startswith("total mastectomy specimen")
+    assert "dcis" not in region(d, "procedure").lower()
+    assert "4.2 cm" in region(d, "others") and not region(d, "size")
+
+
+def test_a_size_verb_goes_with_the_size(host):
+    d = draft(host, "breast-resection", "R mastectomy: IDC grade 3 measuring 4.4 x 3.0 x 2.2 cm.")
+    assert region(d, "histologic_type") == "Invasive ductal carcinoma."
+    assert region(d, "size") == "4.4 cm in greatest dimension (4.4 x 3.0 x 2.2 cm)."
+
+
+def test_a_hyphenated_procedure_is_no_label(host):
+    d = draft(host, "breast-resection", "Right skin-sparing mastectomy. IDC 2 cm.")
+    assert "skin-sparing mastectomy" in region(d, "procedure").lower()
+    assert not region(d, "extent")
+
+
+def test_in_situ_disease_leads_the_impression_when_no_invasive_carcinoma_is_left(host):
+    d = draft(host, "breast-resection", "R breast excision post NACT: no residual invasive ca. Residual DCIS 4 mm. LN 0/3.")
+    assert d.impression[0] == "Residual DCIS 4 mm.", d.impression
+    assert "No residual invasive carcinoma." in d.impression
+    d = draft(host, "breast-resection", "DCIS high grade, solid, 2.2 cm, IDC 1 cm.")
+    assert region(d, "histologic_type") == "Invasive ductal carcinoma." and region(d, "size") == "1 cm."
+    assert "2.2 cm" in region(d, "others")

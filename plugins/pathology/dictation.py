@@ -19,7 +19,8 @@ What it does, in order:
    singular; "post" before ")" or "margin" is posterior; "?" before a word is
    "possible"; Nottingham component scores without a total get their sum
    ("2+3+2" -> "2+3+2=7", "tubules 3, nuclei 2, mitoses 1" -> "..., score 6"); "Breast, L, excision" is "Left breast, excision";
-   a part labelled by its side ("R: benign. L: IDC") is "Right: benign. Left: IDC";
+   a part labelled by its side ("R: benign. L: IDC") is "Right: benign. Left: IDC"; a diagnosis header
+   ("Diagnosis:", "Final dx:") is dropped (what follows names its own elements);
    a node procedure with its count ("ALND 3/15") is the procedure and a
    lymph node statement ("3 of 15 axillary lymph nodes"). A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
    statement of its own.
@@ -74,7 +75,7 @@ _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simpl
 _SIDE_CLOCK = re.compile(r"\s+\d{1,2}(?::[03]0)?\s*(?:o['\u2019]?\s?clock\b|:[03]0\b)", re.I)  # "L 3 o'clock", "R 12:00"
 _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla|grade [1-3]|carcinoma|mm|cm)$",
                          re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
-_HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
+_HEAD = re.compile(r"^((?:[^:]|(?<=\d):(?=\d))*[A-Za-z](?:[^:]|(?<=\d):(?=\d))*?)\s*:\s+(\S.*)$")  # "4:30" is no colon
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
 #: A clause that opens another element's label ("LN 0/3"; not "DCIS 1 mm from ...", which a margin statement holds).
 _NODE_HEAD = re.compile(r"\b(?:SLNs?|LNs?|lymph nodes?|sentinel nodes?|nodes?)\b(?!\s*(?:biopsy|bx|dissection))", re.I)
@@ -85,6 +86,9 @@ _RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/
 #: An invasion or extension dictated as a sign ("LVI+", "+ ENE", "PNI-"): written out.
 _FEATURE_SIGN = re.compile(r"(?:(?<![\w+])\+\s?(?P<pre>ENE|ECE|LVI|LVSI|PNI)\b|\b(?P<word>ENE|ECE|LVI|LVSI|PNI)\s?(?P<sign>[+-])"
                            r"(?=[\s,;.)]|$))", re.I)
+#: A diagnosis header ("Diagnosis:", "Final dx:", "DX -"): what follows it holds several elements.
+_DIAGNOSIS_LABEL = re.compile(r"(^|[.;\n]\s*)(?:final\s+)?(?:(?:pathologic(?:al)?|histologic(?:al)?)\s+)?"
+                              r"(?:diagnos[ie]s|dx|impression|interpretation)\s*(?::|\s-)\s*(?=\S)", re.I)
 #: A part labelled by its side alone ("R: benign", "Lt: IDC"), at the start of the text or of a statement.
 _SIDE_LABEL = re.compile(r"(^|[.;\n]\s*)(l|r|lt|rt)\s*:\s*(?=\S)", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
@@ -181,6 +185,8 @@ def parse_dictation(notes: str) -> list[str]:
                            clean_text(notes or ""))
     text = re.sub(r"(^|[.:;\n]\s*)(left|right) breast", lambda m: m.group(1) + m.group(2).capitalize() + " breast",
                   text)
+    # "Diagnosis: IDC, 2.3 cm, grade 2": a diagnosis header names no element; what follows is sorted
+    text = _DIAGNOSIS_LABEL.sub(lambda m: m.group(1), text)
     # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
     chunks = [c for piece in _pieces(text)

@@ -197,11 +197,14 @@ class SynopticDictationDrafter(KitDrafter):
         """Final-diagnosis lines: the dictated statements of the diagnostic elements, in order."""
         dictated = [f for f in findings if not f.is_default]
         items: list[str] = []
-        if "histologic_type" in template.region_names and not any(f.region == "histologic_type" for f in dictated):
-            # no invasive type: an in situ carcinoma dictated elsewhere ("DCIS, high grade, 18 mm") is the diagnosis
-            items = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes") and (
-                (_IN_SITU.search(f.text) and not f.negated and not _MARGIN.search(f.text))
-                or _NO_RESIDUAL.search(f.text))][:1]
+        if "histologic_type" in template.region_names and not any(f.region == "histologic_type" and not f.negated
+                                                                  for f in dictated):
+            # no invasive type (or "No invasive carcinoma."): an in situ carcinoma dictated elsewhere ("DCIS, high
+            # grade, 18 mm") is the diagnosis
+            in_situ = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
+                       and _IN_SITU.search(f.text) and not f.negated and not _MARGIN.search(f.text)]
+            items = (in_situ or [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
+                                 and _NO_RESIDUAL.search(f.text)])[:1]
             response = LEXICON.dictation.get("impression_also")
             if not items and not (response and any(re.search(str(response), f.text, re.I) for f in dictated)):
                 return [template.impression.normal]
