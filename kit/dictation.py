@@ -673,22 +673,27 @@ _PLACE_PART = re.compile(
     r"left|right)(?:\s+(?:segment|segments|aspect|portion|part|wall|side|half|third|surface|pole|end|component)"
     r"(?:\s+of(?:\s+the)?(?:\s+[a-z-]+){1,2})?)?$"
     r"|^[a-z-]+(?:\s+[a-z-]+)?\s+(?:distribution|pattern|predominance|predominant|configuration)$", re.I)
+#: One word that interprets the finding before it (", benign", ", incidental").
+_INTERPRETING_WORDS = frozenset({"benign", "malignant", "indeterminate", "nonspecific", "incidental", "physiologic",
+                                 "postoperative", "postsurgical", "artifactual", "reactive", "degenerative"})
 #: A single descriptive adjective ("aneurysmal", "nondisplaced", "hypoenhancing", "calcified").
 _ADJECTIVE_PART = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:al|ic|ous|ed|ing|ar|oid|ent|ant|ive)$", re.I)
 
 
 def _describes_statement(part: str, before: str) -> bool:
     """With ``dictation.describing_parts``: a comma part that only says where in the finding before it (or how it
-    is spread) or is one descriptive adjective, after a finding statement that is not negated nor a terse subject
-    statement ("Acute fx R 5th rib, anterolateral, nondisplaced"; "asc aorta 4.6 cm, aneurysmal")."""
+    is spread), a short differential of it, or one descriptive or interpreting adjective, after a finding
+    statement that is not negated nor a terse subject statement ("Acute fx R 5th rib, anterolateral,
+    nondisplaced"; "asc aorta 4.6 cm, aneurysmal"; "bibasilar opacities, atelectasis vs aspiration";
+    "4 mm nodule, benign")."""
     text = part.strip()
     if _NEG_ANY_RE.search(text) or _NEG_ANY_RE.search(before) or _subject_sentence(before, False) is not None:
         return False
     if _subject_sentence(text, False) is not None:
         return False
-    if _PLACE_PART.match(text):
-        return True
-    return " " not in text and _ADJECTIVE_PART.match(text) is not None
+    if _PLACE_PART.match(text) or (_VERSUS.search(text) and len(text.split()) <= 6):
+        return True  # where in the finding; or a short differential of it (", atelectasis vs aspiration")
+    return " " not in text and (_ADJECTIVE_PART.match(text) is not None or text.lower() in _INTERPRETING_WORDS)
 
 
 _INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)

@@ -225,3 +225,21 @@ def test_in_situ_disease_leads_the_impression_when_no_invasive_carcinoma_is_left
     d = draft(host, "breast-resection", "DCIS high grade, solid, 2.2 cm, IDC 1 cm.")
     assert region(d, "histologic_type") == "Invasive ductal carcinoma." and region(d, "size") == "1 cm."
     assert "2.2 cm" in region(d, "others")
+
+
+@pytest.mark.parametrize("template_id, notes, where, sentence", [
+    ("cxr", "Patchy RML opacity, atelectasis vs early pna.", "lung",
+     "patchy right middle lobe opacity, atelectasis versus early pneumonia."),
+    ("ct_chest", "5mm LLL nodule, calcified, benign.", "lungs_airways", "5 mm left lower lobe nodule, calcified, benign."),
+])
+def test_a_short_differential_or_interpretation_stays_with_its_finding(host, template_id, notes, where, sentence):
+    d = draft(host, template_id, notes)
+    assert region(d, where).lower() == sentence, dictated(d)
+
+
+def test_a_technique_line_is_no_brain_finding(host):
+    d = draft(host, "mri_brain", "MR brain w/ and w/o contrast. Small L frontal meningioma.")
+    assert "contrast" in region(d, "others").lower()
+    assert "contrast" not in region(d, "parenchyma").lower()
+    d = draft(host, "cxr", "Heart sz nl. Lungs clear.")
+    assert region(d, "heart") == "Heart size is normal."
