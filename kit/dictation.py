@@ -156,8 +156,16 @@ def _spelling_words(lexicon: Lexicon, terms: tuple[str, ...]) -> dict[str, froze
 
 
 _INFLECTIONS = ("s", "es", "d", "ed", "ing", "al", "ic", "ly", "ous", "ity", "ies")
-#: An adjective of a noun the lexicon lists ("osteopenic", "scapular") is corrected only to a word with its ending.
-_ADJECTIVE_ENDS = ("ic", "ar", "al")
+#: Endings of another form of the same word ("osteopenic"/"osteopenia", "vertebra"/"vertebrae"/"vertebral").
+_FORM_ENDS = ("ic", "ar", "al", "ia", "ae", "ra", "la", "is", "us", "um", "es")
+
+
+def _other_form(word: str, target: str) -> bool:
+    """Whether ``word`` differs from ``target`` only in its last two letters and they end like two forms of
+    one word, both ("vertebra" is no typo of "vertebral", nor "osteopenic" of "osteopenia"; "telangiectasa" is one)."""
+    n = min(len(word), len(target))
+    common = next((i for i in range(n) if word[i] != target[i]), n)
+    return common >= n - 2 and word[-2:] != target[-2:] and word.endswith(_FORM_ENDS) and target.endswith(_FORM_ENDS)
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -182,8 +190,7 @@ def _spelling_fix(word: str) -> str | None:
         return None
     if any(low.endswith(e) and low[: -len(e)] in prof.known and (e != "d" or low[-2:-1] == "e") for e in _INFLECTIONS):
         return None  # an inflection of a known word ("d" only after an e: "pigmentd" is no inflection)
-    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w)
-            and not (low.endswith(_ADJECTIVE_ENDS) and low[-2:] != w[-2:])]  # "osteopenic" is no "osteopenia"
+    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w) and not _other_form(low, w)]
     if len(hits) > 1:  # a dropped letter is the likeliest typo ("pigmentd": "pigmented", not "pigment")
         hits = [w for w in hits if len(w) == len(low) + 1] or hits
     if len(hits) != 1 or any(hits[0] + e == low or low + e == hits[0] for e in _INFLECTIONS):

@@ -210,9 +210,9 @@ def test_a_side_letter_with_a_measured_number_is_a_side(lex):
 
 
 def test_spelling_leaves_an_adjective_of_a_listed_noun_alone(tmp_path):
-    lx = _lexicon(tmp_path, "dictation:\n  spelling: true\n  vocabulary: [osteopenia, scapula, basilar]\n")
-    # "osteopenic" and "scapular" are words of their own, one letter from a listed noun
-    assert parse_dictation("Osteopenic bones. Scapular fracture.", lexicon=lx) == [
-        "Osteopenic bones.", "Scapular fracture."]
+    lx = _lexicon(tmp_path, "dictation:\n  spelling: true\n  vocabulary: [osteopenia, scapula, basilar, vertebral]\n")
+    # "osteopenic", "scapular", "vertebra(e)" are other forms of a listed word, one letter from it
+    assert parse_dictation("Osteopenic bones. Scapular fracture. Vertebra. Vertebrae.", lexicon=lx) == [
+        "Osteopenic bones.", "Scapular fracture.", "Vertebra.", "Vertebrae."]
     # a typo that keeps the adjective's ending is still corrected
     assert parse_dictation("Basillar opacity.", lexicon=lx) == ["Basilar opacity."]
