@@ -561,7 +561,8 @@ _COMPARISON_ONLY = re.compile(
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
     r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
-    r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+    r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing|residual|"
+    r"remaining)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 
 
 def _mentions_finding(text: str) -> bool:

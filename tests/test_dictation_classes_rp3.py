@@ -243,3 +243,17 @@ def test_a_technique_line_is_no_brain_finding(host):
     assert "contrast" not in region(d, "parenchyma").lower()
     d = draft(host, "cxr", "Heart sz nl. Lungs clear.")
     assert region(d, "heart") == "Heart size is normal."
+
+
+def test_synoptic_labels_keep_their_values(host):
+    d = draft(host, "breast-resection", "Tumour focality: unifocal. Tumor size: 21 x 14 x 9 mm. Histologic type: ILC.")
+    assert region(d, "extent") == "Tumour focality: unifocal."
+    assert region(d, "size") == "Tumor size: 21 mm in greatest dimension (21 x 14 x 9 mm)."
+
+
+def test_a_residual_part_and_subcutaneous_shorthand(host):
+    d = draft(host, "cxr", "Decreased R PTX, small residual basilar component. SC emphysema R neck.")
+    assert "small residual basilar component" in region(d, "lung")
+    assert "subcutaneous emphysema" in " ".join(f.text.lower() for f in d.findings)
+    d = draft(host, "cxr", "L IJ introducer sheath in place.")
+    assert "introducer" in region(d, "others").lower()

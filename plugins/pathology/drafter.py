@@ -68,7 +68,7 @@ _MESSAGES = CoverageMessages(
 
 
 #: A size given as two or three dimensions and nothing else ("3.2 x 2.8 x 2.0 cm.").
-_DIMENSIONS = re.compile(r"^(?P<dims>\d+(?:\.\d+)?(?:\s?[x\u00d7]\s?\d+(?:\.\d+)?){1,2})\s?(?P<unit>mm|cm)\.?$", re.I)
+_DIMENSIONS = re.compile(r"^(?P<label>[A-Za-z ()]+:\s*)?(?P<dims>\d+(?:\.\d+)?(?:\s?[x\u00d7]\s?\d+(?:\.\d+)?){1,2})\s?(?P<unit>mm|cm)\.?$", re.I)
 
 
 def _greatest_dimension(text: str) -> str:
@@ -79,7 +79,8 @@ def _greatest_dimension(text: str) -> str:
         return text
     values = re.findall(r"\d+(?:\.\d+)?", m.group("dims"))
     greatest = max(values, key=float)
-    return f"{greatest} {m.group('unit')} in greatest dimension ({m.group('dims')} {m.group('unit')})."
+    return (f"{m.group('label') or ''}{greatest} {m.group('unit')} in greatest dimension "
+            f"({m.group('dims')} {m.group('unit')}).")
 
 
 #: The closest margin after the margin status ("Margins negative for invasive and DCIS, closest 4 mm inferior").
