@@ -685,7 +685,9 @@ _PLACE_PART = re.compile(
 _INTERPRETING_WORDS = frozenset({"benign", "malignant", "indeterminate", "nonspecific", "incidental", "physiologic",
                                  "postoperative", "postsurgical", "artifactual", "reactive", "degenerative"})
 #: A single descriptive adjective ("aneurysmal", "nondisplaced", "hypoenhancing", "calcified").
-_ADJECTIVE_PART = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:al|ic|ous|ed|ing|ar|oid|ent|ant|ive)$", re.I)
+_ADJECTIVE_PART = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:al|ic|ous|ed|ing|ar|ary|oid|ent|ant|ive)$", re.I)
+#: Some of what the finding before it named, with an adjective: ", some cavitary", ", most calcified".
+_PARTITIVE_PART = re.compile(r"^(?:some|most|many|all|several|a few|few)(?: of (?:them|these|which))?\s+(?P<adj>[a-z-]+)$", re.I)
 
 
 def _describes_statement(part: str, before: str) -> bool:
@@ -699,6 +701,9 @@ def _describes_statement(part: str, before: str) -> bool:
         return False
     if _subject_sentence(text, False) is not None:
         return False
+    partitive = _PARTITIVE_PART.match(text)
+    if partitive and _ADJECTIVE_PART.match(partitive.group("adj")):
+        return True
     if _PLACE_PART.match(text) or (_VERSUS.search(text) and len(text.split()) <= 6):
         return True  # where in the finding; or a short differential of it (", atelectasis vs aspiration")
     return " " not in text and (_ADJECTIVE_PART.match(text) is not None or text.lower() in _INTERPRETING_WORDS)

@@ -257,3 +257,9 @@ def test_a_residual_part_and_subcutaneous_shorthand(host):
     assert "subcutaneous emphysema" in " ".join(f.text.lower() for f in d.findings)
     d = draft(host, "cxr", "L IJ introducer sheath in place.")
     assert "introducer" in region(d, "others").lower()
+
+
+def test_a_partitive_part_and_a_thyroid_lobe(host):
+    d = draft(host, "ct_chest", "Innumerable bilat pulm nodules, most calcified. Thyroid nodule R lobe 2.1 cm.")
+    assert region(d, "lungs_airways") == "Innumerable bilateral pulmonary nodules, most calcified."
+    assert "thyroid" in region(d, "others").lower() and "thyroid" not in region(d, "lungs_airways").lower()

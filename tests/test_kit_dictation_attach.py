@@ -216,3 +216,8 @@ def test_spelling_leaves_an_adjective_of_a_listed_noun_alone(tmp_path):
         "Osteopenic bones.", "Scapular fracture.", "Vertebra.", "Vertebrae."]
     # a typo that keeps the adjective's ending is still corrected
     assert parse_dictation("Basillar opacity.", lexicon=lx) == ["Basilar opacity."]
+
+
+def test_some_of_what_the_finding_named_stays_with_it(lex):
+    assert parse_dictation("Multiple hematomas, some calcified, no IVH", lexicon=lex) == [
+        "Multiple hematomas, some calcified.", "No intraventricular hemorrhage."]
