@@ -637,10 +637,12 @@ def _qualifier_only(text: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _qualifier_re(lexicon: Lexicon, kind: str = "qualifier") -> re.Pattern[str] | None:
-    """The synonyms and patterns of the lexicon's concepts of ``kind`` (qualifiers by default)."""
+    """The synonyms (singular or plural) and patterns of the lexicon's concepts of ``kind`` (qualifiers by default)."""
     alts = []
     for c in lexicon.of_kind(kind):
-        alts += [r"\s+".join(re.escape(w) for w in t.lower().split()).replace(r"\-", r"[-\s]?") for t in c.synonyms]
+        # a synonym's plural matches too ("cerebral hemisphere" -> "cerebral hemispheres")
+        alts += [r"\s+".join(re.escape(w) for w in t.lower().split()).replace(r"\-", r"[-\s]?") + r"(?:e?s)?"
+                 for t in c.synonyms]
         alts += list(c.patterns)
     alts.sort(key=len, reverse=True)
     return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])", re.I) if alts else None

@@ -263,3 +263,9 @@ def test_a_partitive_part_and_a_thyroid_lobe(host):
     d = draft(host, "ct_chest", "Innumerable bilat pulm nodules, most calcified. Thyroid nodule R lobe 2.1 cm.")
     assert region(d, "lungs_airways") == "Innumerable bilateral pulmonary nodules, most calcified."
     assert "thyroid" in region(d, "others").lower() and "thyroid" not in region(d, "lungs_airways").lower()
+
+
+def test_susceptibility_blooming_is_a_finding_for_the_impression(host):
+    d = draft(host, "mri_brain", "Scattered foci of SWI blooming, bilat cerebral hemispheres, c/w prior shear injury.")
+    assert "blooming" in region(d, "parenchyma").lower()
+    assert any("blooming" in line.lower() for line in d.impression), d.impression

@@ -221,3 +221,11 @@ def test_spelling_leaves_an_adjective_of_a_listed_noun_alone(tmp_path):
 def test_some_of_what_the_finding_named_stays_with_it(lex):
     assert parse_dictation("Multiple hematomas, some calcified, no IVH", lexicon=lex) == [
         "Multiple hematomas, some calcified.", "No intraventricular hemorrhage."]
+
+
+def test_a_plural_of_an_anatomy_synonym_is_anatomy_too(tmp_path):
+    lx = _lexicon(tmp_path, _LEXICON.replace(
+        "concepts:\n", "concepts:\n  - {id: place, kind: anatomy, synonyms: [cerebral hemisphere]}\n"))
+    # "cerebral hemispheres" is the listed "cerebral hemisphere": the side + anatomy part stays with its finding
+    assert parse_dictation("Hematomas, bilat cerebral hemispheres", lexicon=lx) == [
+        "Hematomas, bilateral cerebral hemispheres."]
