@@ -269,3 +269,10 @@ def test_susceptibility_blooming_is_a_finding_for_the_impression(host):
     d = draft(host, "mri_brain", "Scattered foci of SWI blooming, bilat cerebral hemispheres, c/w prior shear injury.")
     assert "blooming" in region(d, "parenchyma").lower()
     assert any("blooming" in line.lower() for line in d.impression), d.impression
+
+
+def test_a_bracketed_largest_focus_is_the_size_and_the_rest_stays_with_the_type(host):
+    d = draft(host, "breast-resection", "R lumpectomy: multifocal IDC (2 foci, largest 1.3 cm), NST, grade 1. 2/4 LN +.")
+    assert region(d, "size") == "1.3 cm."
+    assert region(d, "histologic_type") == "Multifocal invasive ductal carcinoma (2 foci), no special type."
+    assert "2 of 4 lymph nodes positive" in region(d, "lymph_nodes")

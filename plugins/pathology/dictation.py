@@ -91,6 +91,8 @@ _DIAGNOSIS_LABEL = re.compile(r"(^|[.;\n]\s*)(?:final\s+)?(?:(?:pathologic(?:al)
                               r"(?:diagnos[ie]s|dx|impression|interpretation)\s*(?::|\s-)\s*(?=\S)", re.I)
 #: A part labelled by its side alone ("R: benign", "Lt: IDC"), at the start of the text or of a statement.
 _SIDE_LABEL = re.compile(r"(^|[.;\n]\s*)(l|r|lt|rt)\s*:\s*(?=\S)", re.I)
+#: A node count dictated with a sign ("1/3 SLN +", "LN+"): positive.
+_NODE_SIGN = re.compile(r"\b(SLNs?|LNs?|lymph nodes?|nodes?)\s?\+(?=[\s,;.)]|$)", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -118,6 +120,7 @@ def expand_shorthand(statement: str) -> str:
                               + (", " if m.group(3) else ""), statement)
     text = _FEATURE_SIGN.sub(lambda m: f"{m.group('pre')} present" if m.group("pre") else
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
+    text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
     text = _UNIT.sub(r"\1 \2", text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):

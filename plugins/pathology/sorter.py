@@ -79,7 +79,9 @@ _SITE_TOKENS = re.compile(
 #: A specimen and what it shows ("mastectomy specimen with DCIS", "excision showing IDC").
 _PROCEDURE_WITH = re.compile(r"^(?P<proc>.+?)\s+(?:with|showing|containing|demonstrating)\s+(?P<rest>\S.*)$", re.I)
 #: A tumor size with the verb before it ("carcinoma measuring 2.8 cm"): the verb goes with the size.
-_SIZE_VERB = re.compile(r"(?:\b(?:measuring|measures|measured|sized)\s+)?" + _TUMOR_SIZE.pattern)
+_SIZE_VERB = re.compile(r"(?:\b(?:measuring|measures|measured|sized|largest|up to|spanning)\s+)?" + _TUMOR_SIZE.pattern)
+#: What an extraction leaves of a bracket ("(3 foci, )" -> "(3 foci)", "( )" -> "").
+_EMPTY_BRACKET = (re.compile(r"\(\s*[,;]?\s*\)"), re.compile(r"\s*[,;]\s*\)"))
 _EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
 #: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy",
 #: "IDC 2.9 cm R breast LOQ").
@@ -260,11 +262,13 @@ class SynopticSorter:
                 if len(regs) < 2 or region not in regs:
                     continue
                 found = [m.group().strip(" ()" if region == "stage" else " ") for m in rx.finditer(clause)]
-                rest = " ".join((_SIZE_VERB if region == "size" else rx).sub(" ", clause).split()).strip(" ,;")
+                rest = (_SIZE_VERB if region == "size" else rx).sub(" ", clause)
+                rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
                 if found and rest and _clause_regions(rest):
                     parts.setdefault(region, []).append(" ".join(found))
                     regs = regs - {region}
                     clause = rest
+            last = regs  # what the extractions left: a clause naming no element after "ILC 1.6 cm" is the type's
             for r in regs:
                 parts.setdefault(r, []).append(clause)
         return {r: _end(_cap(", ".join(parts[r]))) for r in self.regions if r in parts}
