@@ -688,6 +688,8 @@ _INTERPRETING_WORDS = frozenset({"benign", "malignant", "indeterminate", "nonspe
                                  "postoperative", "postsurgical", "artifactual", "reactive", "degenerative"})
 #: A single descriptive adjective ("aneurysmal", "nondisplaced", "hypoenhancing", "calcified").
 _ADJECTIVE_PART = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:al|ic|ous|ed|ing|ar|ary|oid|ent|ant|ive)$", re.I)
+#: A ranked alternative that cannot stand alone (", less likely infection", ", favored over ...").
+_RANKED_PART = re.compile(r"^(?:less|more|much less|somewhat less) likely\s+\S|^unlikely\s+\S", re.I)
 #: Some of what the finding before it named, with an adjective: ", some cavitary", ", most calcified".
 _PARTITIVE_PART = re.compile(r"^(?:some|most|many|all|several|a few|few)(?: of (?:them|these|which))?\s+(?P<adj>[a-z-]+)$", re.I)
 
@@ -703,6 +705,8 @@ def _describes_statement(part: str, before: str) -> bool:
         return False
     if _subject_sentence(text, False) is not None:
         return False
+    if _RANKED_PART.match(text):
+        return True  # "likely edema, less likely atypical infection": the ranking of the interpretation before it
     partitive = _PARTITIVE_PART.match(text)
     if partitive and _ADJECTIVE_PART.match(partitive.group("adj")):
         return True

@@ -229,3 +229,8 @@ def test_a_plural_of_an_anatomy_synonym_is_anatomy_too(tmp_path):
     # "cerebral hemispheres" is the listed "cerebral hemisphere": the side + anatomy part stays with its finding
     assert parse_dictation("Hematomas, bilat cerebral hemispheres", lexicon=lx) == [
         "Hematomas, bilateral cerebral hemispheres."]
+
+
+def test_a_ranked_alternative_stays_with_the_interpretation_before_it(lex):
+    assert parse_dictation("Thalamic hematoma, likely hypertensive, less likely amyloid.", lexicon=lex) == [
+        "Thalamic hematoma, likely hypertensive, less likely amyloid."]
