@@ -276,3 +276,9 @@ def test_a_bracketed_largest_focus_is_the_size_and_the_rest_stays_with_the_type(
     assert region(d, "size") == "1.3 cm."
     assert region(d, "histologic_type") == "Multifocal invasive ductal carcinoma (2 foci), no special type."
     assert "2 of 4 lymph nodes positive" in region(d, "lymph_nodes")
+
+
+def test_a_biopsy_site_is_no_procedure(host):
+    d = draft(host, "breast-resection", "R breast re-excision: no residual ca; prior biopsy cavity w/ fat necrosis.")
+    assert "biopsy" not in region(d, "procedure").lower()
+    assert "biopsy cavity" in region(d, "others").lower()
