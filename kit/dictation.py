@@ -560,7 +560,7 @@ _COMPARISON_ONLY = re.compile(
 # words a qualifier-only part may hold besides the lexicon's qualifiers (sides, lobes, numbers, units)
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
-    r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
+    r"less|more|than|and|or|on|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
     r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing|residual|"
     r"remaining)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 

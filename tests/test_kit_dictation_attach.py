@@ -234,3 +234,8 @@ def test_a_plural_of_an_anatomy_synonym_is_anatomy_too(tmp_path):
 def test_a_ranked_alternative_stays_with_the_interpretation_before_it(lex):
     assert parse_dictation("Thalamic hematoma, likely hypertensive, less likely amyloid.", lexicon=lex) == [
         "Thalamic hematoma, likely hypertensive, less likely amyloid."]
+
+
+def test_acute_on_chronic_is_a_qualifier_part(lex):
+    assert parse_dictation("Hematoma, R 8mm, acute on chronic", lexicon=lex) == [
+        "Hematoma, right 8 mm, acute on chronic."]
