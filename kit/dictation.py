@@ -505,6 +505,8 @@ _TRAILING_Q = re.compile(r"(?<=[^\s?,;:])(\?+)(?=\s+\S)")
 _COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
 #: A clause that is only the number of an inline list item ("1", "(2)").
 _LIST_NUMBER = re.compile(r"^\s*\(?\d{1,2}\)?\s*$")
+#: The number of an inline list item opening a clause ("2) LUL nodule").
+_LIST_ITEM = re.compile(r"^\s*\(?\d{1,2}\)\s+(?=[^\W\d_])")
 
 
 def _compare_sub(m: re.Match[str]) -> str:
@@ -527,6 +529,7 @@ def _clauses(text: str) -> list[list[str]]:
             clause = _HEADER.sub("", clause)  # "... Findings: RLL opacity": a header after a sentence end
             if _LIST_NUMBER.match(clause):
                 continue  # "1. RLL pneumonia. 2. Small effusion": the numbers of an inline list
+            clause = _LIST_ITEM.sub("", clause)  # "... 2) LUL nodule"
             parts = [p.strip() for p in _COMMA_SPLIT.split(clause)]
             parts = [p for p in parts if p]
             if parts:

@@ -282,3 +282,16 @@ def test_a_biopsy_site_is_no_procedure(host):
     d = draft(host, "breast-resection", "R breast re-excision: no residual ca; prior biopsy cavity w/ fat necrosis.")
     assert "biopsy" not in region(d, "procedure").lower()
     assert "biopsy cavity" in region(d, "others").lower()
+
+
+def test_a_pleural_finding_place_and_soft_tissue_air_on_ct(host):
+    d = draft(host, "ct_chest", "Small L apical PTX. SQ emphysema L chest wall. Mild paraseptal emphysema.")
+    assert "pneumothorax" in region(d, "pleura").lower() and "pneumothorax" not in region(d, "lungs_airways").lower()
+    assert "subcutaneous emphysema" in region(d, "chest_wall_bones").lower()
+    assert "subcutaneous" not in region(d, "lungs_airways").lower()
+    assert "paraseptal emphysema" in region(d, "lungs_airways").lower()
+
+
+def test_an_inline_list_item_number_is_dropped(host):
+    d = draft(host, "ct_chest", "1) RML 5mm solid nodule. 2) Mild bronchial wall thickening.")
+    assert region(d, "lungs_airways") == "Right middle lobe 5 mm solid nodule. Mild bronchial wall thickening."
