@@ -67,7 +67,7 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
-__all__ = ["DictationProfile", "expand_shorthand", "parse_dictation", "profile_for_lexicon"]
+__all__ = ["DictationProfile", "correct_spelling", "expand_shorthand", "parse_dictation", "profile_for_lexicon"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,6 +199,16 @@ def _spelling_fix(word: str) -> str | None:
 
 
 _PROFILE: ContextVar[DictationProfile | None] = ContextVar("pixtralogist_kit_dictation_profile", default=None)
+
+
+def correct_spelling(word: str, *, lexicon: Lexicon) -> str | None:
+    """The finding word of ``lexicon`` that ``word`` is a one-letter typo of, or None (always None unless the
+    lexicon's ``dictation.spelling`` is on): for a specialty reader that expands its own tokens."""
+    token = _PROFILE.set(profile_for_lexicon(lexicon))
+    try:
+        return _spelling_fix(word)
+    finally:
+        _PROFILE.reset(token)
 
 
 def _profile() -> DictationProfile:

@@ -295,3 +295,9 @@ def test_a_pleural_finding_place_and_soft_tissue_air_on_ct(host):
 def test_an_inline_list_item_number_is_dropped(host):
     d = draft(host, "ct_chest", "1) RML 5mm solid nodule. 2) Mild bronchial wall thickening.")
     assert region(d, "lungs_airways") == "Right middle lobe 5 mm solid nodule. Mild bronchial wall thickening."
+
+
+def test_a_one_letter_typo_is_corrected_in_pathology(host):
+    d = draft(host, "breast-resection", "L lumpectomy: invasive lobualr carcinomma 1.4 cm. Lymphovascualr invasion absent.")
+    assert region(d, "histologic_type") == "Invasive lobular carcinoma."
+    assert region(d, "lvi") == "Lymphovascular invasion absent."

@@ -239,3 +239,12 @@ def test_a_ranked_alternative_stays_with_the_interpretation_before_it(lex):
 def test_acute_on_chronic_is_a_qualifier_part(lex):
     assert parse_dictation("Hematoma, R 8mm, acute on chronic", lexicon=lex) == [
         "Hematoma, right 8 mm, acute on chronic."]
+
+
+def test_correct_spelling_for_a_specialty_reader(tmp_path):
+    from pixtralogist.kit.dictation import correct_spelling
+
+    on = _lexicon(tmp_path, "dictation:\n  spelling: true\n  vocabulary: [carcinoma]\n")
+    off = _lexicon(tmp_path / "off", "dictation:\n  vocabulary: [carcinoma]\n")
+    assert correct_spelling("carcinomma", lexicon=on) == "carcinoma"
+    assert correct_spelling("carcinomma", lexicon=off) is None

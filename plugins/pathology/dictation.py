@@ -20,7 +20,8 @@ What it does, in order:
    "possible"; Nottingham component scores without a total get their sum
    ("2+3+2" -> "2+3+2=7", "tubules 3, nuclei 2, mitoses 1" -> "..., score 6"); "Breast, L, excision" is "Left breast, excision";
    a part labelled by its side ("R: benign. L: IDC") is "Right: benign. Left: IDC"; a diagnosis header
-   ("Diagnosis:", "Final dx:") is dropped (what follows names its own elements);
+   ("Diagnosis:", "Final dx:") is dropped (what follows names its own elements); a one-letter typo of a long
+   finding word is corrected ("lobualr carcinomma" -> "lobular carcinoma"; the kit's ``dictation.spelling``);
    a node procedure with its count ("ALND 3/15") is the procedure and a
    lymph node statement ("3 of 15 axillary lymph nodes"). A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
    statement of its own.
@@ -37,6 +38,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
+from pixtralogist.kit.dictation import correct_spelling
 from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 
 __all__ = ["expand_shorthand", "parse_dictation"]
@@ -111,7 +113,7 @@ def _expand_token(m: re.Match, text: str) -> str:
         return expansion
     if low == "post" and re.match(r"\s*(?:[).,;(]|$|margins?\b|\d)", text[m.end():]):
         return "posterior"  # "closest 2mm post)", "post (fascia) 1 mm", "post 2 mm"; "post-NAC", "post neoadjuvant" stay
-    return word
+    return (correct_spelling(word, lexicon=LEXICON) if word.isalpha() else None) or word  # "carcinomma"
 
 
 def expand_shorthand(statement: str) -> str:
