@@ -206,10 +206,17 @@ def test_a_specimen_with_dcis_keeps_the_dcis_extent_out_of_the_tumour_size(host)
     assert "4.2 cm" in region(d, "others") and not region(d, "size")
 
 
-def test_a_size_verb_goes_with_the_size(host):
-    d = draft(host, "breast-resection", "R mastectomy: IDC grade 3 measuring 4.4 x 3.0 x 2.2 cm.")
-    assert region(d, "histologic_type") == "Invasive ductal carcinoma."
-    assert region(d, "size") == "4.4 cm in greatest dimension (4.4 x 3.0 x 2.2 cm)."
+@pytest.mark.parametrize("notes, expected", [
+    # a size verb goes with the size
+    ("R mastectomy: IDC grade 3 measuring 4.4 x 3.0 x 2.2 cm.",
+     {"histologic_type": "Invasive ductal carcinoma.", "size": "4.4 cm in greatest dimension (4.4 x 3.0 x 2.2 cm)."}),
+    # synoptic labels keep their values
+    ("Tumour focality: unifocal. Tumor size: 21 x 14 x 9 mm. Histologic type: ILC.",
+     {"extent": "Tumour focality: unifocal.", "size": "Tumor size: 21 mm in greatest dimension (21 x 14 x 9 mm)."}),
+])
+def test_sizes_and_labels_read_as_a_synoptic_report(host, notes, expected):
+    d = draft(host, "breast-resection", notes)
+    assert {name: region(d, name) for name in expected} == expected
 
 
 def test_a_hyphenated_procedure_is_no_label(host):
@@ -243,12 +250,6 @@ def test_a_technique_line_is_no_brain_finding(host):
     assert "contrast" not in region(d, "parenchyma").lower()
     d = draft(host, "cxr", "Heart sz nl. Lungs clear.")
     assert region(d, "heart") == "Heart size is normal."
-
-
-def test_synoptic_labels_keep_their_values(host):
-    d = draft(host, "breast-resection", "Tumour focality: unifocal. Tumor size: 21 x 14 x 9 mm. Histologic type: ILC.")
-    assert region(d, "extent") == "Tumour focality: unifocal."
-    assert region(d, "size") == "Tumor size: 21 mm in greatest dimension (21 x 14 x 9 mm)."
 
 
 def test_a_residual_part_and_subcutaneous_shorthand(host):
