@@ -302,3 +302,8 @@ def test_a_one_letter_typo_is_corrected_in_pathology(host):
     d = draft(host, "breast-resection", "L lumpectomy: invasive lobualr carcinomma 1.4 cm. Lymphovascualr invasion absent.")
     assert region(d, "histologic_type") == "Invasive lobular carcinoma."
     assert region(d, "lvi") == "Lymphovascular invasion absent."
+
+
+def test_a_lung_finding_beside_a_pleural_one_keeps_its_region(host):
+    d = draft(host, "ct_chest", "Bilat pleural effusions w/ bibasilar airspace disease.")
+    assert "airspace disease" in region(d, "lungs_airways") and "effusions" in region(d, "pleura")
