@@ -164,6 +164,16 @@ def _spelling_words(lexicon: Lexicon, terms: tuple[str, ...]) -> dict[str, froze
 
 
 _INFLECTIONS = ("s", "es", "d", "ed", "ing", "al", "ic", "ly", "ous", "ity", "ies")
+#: Endings of another form of the same word ("osteopenic"/"osteopenia", "vertebra"/"vertebrae"/"vertebral").
+_FORM_ENDS = ("ic", "ar", "al", "ia", "ae", "ra", "la", "is", "us", "um", "es")
+
+
+def _other_form(word: str, target: str) -> bool:
+    """Whether ``word`` differs from ``target`` only in its last two letters and they end like two forms of
+    one word, both ("vertebra" is no typo of "vertebral", nor "osteopenic" of "osteopenia"; "telangiectasa" is one)."""
+    n = min(len(word), len(target))
+    common = next((i for i in range(n) if word[i] != target[i]), n)
+    return common >= n - 2 and word[-2:] != target[-2:] and word.endswith(_FORM_ENDS) and target.endswith(_FORM_ENDS)
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -188,7 +198,7 @@ def _spelling_fix(word: str) -> str | None:
         return None
     if any(low.endswith(e) and low[: -len(e)] in prof.known and (e != "d" or low[-2:-1] == "e") for e in _INFLECTIONS):
         return None  # an inflection of a known word ("d" only after an e: "pigmentd" is no inflection)
-    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w)]
+    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w) and not _other_form(low, w)]
     if len(hits) > 1:  # a dropped letter is the likeliest typo ("pigmentd": "pigmented", not "pigment")
         hits = [w for w in hits if len(w) == len(low) + 1] or hits
     if len(hits) != 1 or any(hits[0] + e == low or low + e == hits[0] for e in _INFLECTIONS):
@@ -386,6 +396,13 @@ def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool
     return tok
 
 
+def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm")."""
+    j = next((k for k in range(i + 1, len(tokens)) if tokens[k][0] != "ws"), None)
+    after = _neighbour(tokens, j, +1) if j is not None else None
+    return after is not None and after[0] == "word" and after[1].lower() in ("mm", "cm")
+
+
 def _expand_tokens(text: str) -> tuple[str, bool]:
     """Expand shorthand in one clause. Returns (text, trailing_question) where a '?' after the
     last word asks to hedge the whole statement."""
@@ -446,6 +463,8 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
                         and toks[i + 1][0] == "ws" and i > 0:
                     ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs" (not "L1", not a leading "L 5")
+                if not ok and is_letter and low in "lr" and nxt is not None and nxt[0] == "num" and _unit_after(toks, i):
+                    ok = True  # "SDH, R 9mm, L 6mm": a side with its measurement (a vertebra "L 5" has no unit)
                 out.append(_LATERALITY[low] if ok else tok)
                 continue
             ctx = _context_word(low, tok, prev, nxt, prev_num, next_word)
@@ -539,6 +558,10 @@ def protect_abbreviation_dots(line: str, *, lexicon: Lexicon | None = None) -> s
     return _PROTECT.sub(keep, line)
 _TRAILING_Q = re.compile(r"(?<=[^\s?,;:])(\?+)(?=\s+\S)")
 _COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
+#: A clause that is only the number of an inline list item ("1", "(2)").
+_LIST_NUMBER = re.compile(r"^\s*\(?\d{1,2}\)?\s*$")
+#: The number of an inline list item opening a clause ("2) LUL nodule").
+_LIST_ITEM = re.compile(r"^\s*\(?\d{1,2}\)\s+(?=[^\W\d_])")
 
 
 def _compare_sub(m: re.Match[str]) -> str:
@@ -558,6 +581,10 @@ def _clauses(text: str) -> list[list[str]]:
         line = _TRAILING_Q.sub(r"\1;", line)  # "RLL opacity? no ptx": the '?' closes its statement
         line = protect_abbreviation_dots(line)  # "vs." is no sentence end
         for clause in _STRONG_SPLIT.split(line):
+            clause = _HEADER.sub("", clause)  # "... Findings: RLL opacity": a header after a sentence end
+            if _LIST_NUMBER.match(clause):
+                continue  # "1. RLL pneumonia. 2. Small effusion": the numbers of an inline list
+            clause = _LIST_ITEM.sub("", clause)  # "... 2) LUL nodule"
             parts = [p.strip() for p in _COMMA_SPLIT.split(clause)]
             parts = [p for p in parts if p]
             if parts:
@@ -635,8 +662,9 @@ _COMPARISON_ONLY = re.compile(
 # words a qualifier-only part may hold besides the lexicon's qualifiers (sides, lobes, numbers, units)
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
-    r"less|more|than|and|or|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
-    r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+    r"less|more|than|and|or|on|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
+    r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing|residual|"
+    r"remaining)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
 
 
 def _mentions_finding(text: str) -> bool:
@@ -711,10 +739,12 @@ def _qualifier_only(text: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _qualifier_re(lexicon: Lexicon, kind: str = "qualifier") -> re.Pattern[str] | None:
-    """The synonyms and patterns of the lexicon's concepts of ``kind`` (qualifiers by default)."""
+    """The synonyms (singular or plural) and patterns of the lexicon's concepts of ``kind`` (qualifiers by default)."""
     alts = []
     for c in lexicon.of_kind(kind):
-        alts += [r"\s+".join(re.escape(w) for w in t.lower().split()).replace(r"\-", r"[-\s]?") for t in c.synonyms]
+        # a synonym's plural matches too ("cerebral hemisphere" -> "cerebral hemispheres")
+        alts += [r"\s+".join(re.escape(w) for w in t.lower().split()).replace(r"\-", r"[-\s]?") + r"(?:e?s)?"
+                 for t in c.synonyms]
         alts += list(c.patterns)
     alts.sort(key=len, reverse=True)
     return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")(?![\w])", re.I) if alts else None
@@ -747,6 +777,46 @@ def _attach(statement: str, part: str) -> str:
     return f"{statement}, {part}"
 
 
+#: A comma part that says where in the finding before it, or how it is spread: "post segment", "anterolateral",
+#: "R side of gland", "lateral aspect", "lobar distribution", "upper lobe predominant".
+_PLACE_PART = re.compile(
+    r"^(?:(?:left|right|bilateral)\s+)?(?:(?:antero|postero|supero|infero)?(?:lateral|medial)|anterior|posterior|superior|"
+    r"inferior|apical|basal|basilar|central|peripheral|proximal|distal|dependent|mid|upper|lower|ant|post|sup|inf|med|lat|"
+    r"left|right)(?:\s+(?:segment|segments|aspect|portion|part|wall|side|half|third|surface|pole|end|component)"
+    r"(?:\s+of(?:\s+the)?(?:\s+[a-z-]+){1,2})?)?$"
+    r"|^[a-z-]+(?:\s+[a-z-]+)?\s+(?:distribution|pattern|predominance|predominant|configuration)$", re.I)
+#: One word that interprets the finding before it (", benign", ", incidental").
+_INTERPRETING_WORDS = frozenset({"benign", "malignant", "indeterminate", "nonspecific", "incidental", "physiologic",
+                                 "postoperative", "postsurgical", "artifactual", "reactive", "degenerative"})
+#: A single descriptive adjective ("aneurysmal", "nondisplaced", "hypoenhancing", "calcified").
+_ADJECTIVE_PART = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:al|ic|ous|ed|ing|ar|ary|oid|ent|ant|ive)$", re.I)
+#: A ranked alternative that cannot stand alone (", less likely infection", ", favored over ...").
+_RANKED_PART = re.compile(r"^(?:less|more|much less|somewhat less) likely\s+\S|^unlikely\s+\S", re.I)
+#: Some of what the finding before it named, with an adjective: ", some cavitary", ", most calcified".
+_PARTITIVE_PART = re.compile(r"^(?:some|most|many|all|several|a few|few)(?: of (?:them|these|which))?\s+(?P<adj>[a-z-]+)$", re.I)
+
+
+def _describes_statement(part: str, before: str) -> bool:
+    """With ``dictation.describing_parts``: a comma part that only says where in the finding before it (or how it
+    is spread), a short differential of it, or one descriptive or interpreting adjective, after a finding
+    statement that is not negated nor a terse subject statement ("Acute fx R 5th rib, anterolateral,
+    nondisplaced"; "asc aorta 4.6 cm, aneurysmal"; "bibasilar opacities, atelectasis vs aspiration";
+    "4 mm nodule, benign")."""
+    text = part.strip()
+    if _NEG_ANY_RE.search(text) or _NEG_ANY_RE.search(before) or _subject_sentence(before, False) is not None:
+        return False
+    if _subject_sentence(text, False) is not None:
+        return False
+    if _RANKED_PART.match(text):
+        return True  # "likely edema, less likely atypical infection": the ranking of the interpretation before it
+    partitive = _PARTITIVE_PART.match(text)
+    if partitive and _ADJECTIVE_PART.match(partitive.group("adj")):
+        return True
+    if _PLACE_PART.match(text) or (_VERSUS.search(text) and len(text.split()) <= 6):
+        return True  # where in the finding; or a short differential of it (", atelectasis vs aspiration")
+    return " " not in text and (_ADJECTIVE_PART.match(text) is not None or text.lower() in _INTERPRETING_WORDS)
+
+
 _INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)
 #: A predicate with a degree adverb (", mildly dilated", ", markedly enlarged"): it describes the finding before it.
 _ADVERB_PREDICATE = re.compile(r"^(?:minimally|mildly|moderately|severely|markedly|slightly|massively|diffusely|focally)\s+\w",
@@ -772,7 +842,8 @@ def _merge_lists(parts: list[str]) -> list[str]:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
         if out and not conj and ((_is_attachment(part) and not _denies_more(out[-1], part)) or (_profile().describing_parts and (
-                _is_hedged_diagnosis(part, out[-1]) or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
+                _is_hedged_diagnosis(part, out[-1]) or _describes_statement(part, out[-1])
+                or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
                                                         and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):
             out[-1] = _attach(out[-1], part)  # "small R ptx, 3 cm rim at the hilum": one statement

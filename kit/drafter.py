@@ -48,7 +48,9 @@ from pixtralogist.kit.lexicon import Lexicon, iter_terms
 
 __all__ = ["KitDrafter", "Statement", "StatementKind", "triage", "HEDGE_RE"]
 
-StatementKind = Literal["finding", "indication", "recommendation", "not_placed", "summary"]
+#: "impression": a line the clinician dictated as the impression (a specialty reader that finds an impression
+#: section marks it so); it is no finding of a region.
+StatementKind = Literal["finding", "indication", "recommendation", "not_placed", "summary", "impression"]
 
 #: Hedge words already present in a statement (the impression then keeps the statement's own words).
 HEDGE_RE = re.compile(

@@ -174,3 +174,77 @@ def test_describing_parts_are_off_unless_the_lexicon_asks(tmp_path):
 def test_a_with_part_of_a_prose_sentence_stays_its_own_statement(lex):
     assert parse_dictation("Hematoma is noted, with IVH", lexicon=lex) == [
         "Hematoma is noted.", "With intraventricular hemorrhage."]
+
+
+def test_a_place_or_single_adjective_part_describes_the_finding_before_it(lex):
+    """describing_parts: "..., inferior pole", "..., lobar distribution", "..., calcified" stay with their finding."""
+    assert parse_dictation("Thalamic hematoma 2 cm, posterior aspect, calcified.", lexicon=lex) == [
+        "Thalamic hematoma 2 cm, posterior aspect, calcified."]
+    assert parse_dictation("Scattered hematomas, lobar distribution.", lexicon=lex) == [
+        "Scattered hematomas, lobar distribution."]
+    # never under a negation: the part is a statement of its own
+    assert parse_dictation("No hematoma, posterior aspect", lexicon=lex) == ["No hematoma.", "Posterior aspect."]
+
+
+def test_place_parts_stay_apart_without_describing_parts(tmp_path):
+    lx = _lexicon(tmp_path, _LEXICON.replace("  describing_parts: true\n", ""))
+    assert parse_dictation("Thalamic hematoma 2 cm, posterior aspect", lexicon=lx) == [
+        "Thalamic hematoma 2 cm.", "Posterior aspect."]
+
+
+def test_the_numbers_of_an_inline_list_are_no_statements(lex):
+    assert parse_dictation("1. Thalamic hematoma. 2. No IVH. 3. Old infarct", lexicon=lex) == [
+        "Thalamic hematoma.", "No intraventricular hemorrhage.", "Old infarct."]
+    # a number that ends a statement stays with it
+    assert parse_dictation("Hematoma size 2. No IVH.", lexicon=lex) == ["Hematoma size 2.", "No intraventricular hemorrhage."]
+    # a header after a sentence end goes too
+    assert parse_dictation("Hematoma 2 cm. Findings: no IVH.", lexicon=lex) == [
+        "Hematoma 2 cm.", "No intraventricular hemorrhage."]
+
+
+def test_a_side_letter_with_a_measured_number_is_a_side(lex):
+    assert parse_dictation("Bilateral hematomas, R 9mm, L 6 mm", lexicon=lex) == [
+        "Bilateral hematomas, right 9 mm, left 6 mm."]
+    # a letter before a number without a unit is left alone (a level, a label)
+    assert parse_dictation("L 5 hematoma", lexicon=lex) == ["L 5 hematoma."]
+
+
+def test_spelling_leaves_an_adjective_of_a_listed_noun_alone(tmp_path):
+    lx = _lexicon(tmp_path, "dictation:\n  spelling: true\n  vocabulary: [osteopenia, scapula, basilar, vertebral]\n")
+    # "osteopenic", "scapular", "vertebra(e)" are other forms of a listed word, one letter from it
+    assert parse_dictation("Osteopenic bones. Scapular fracture. Vertebra. Vertebrae.", lexicon=lx) == [
+        "Osteopenic bones.", "Scapular fracture.", "Vertebra.", "Vertebrae."]
+    # a typo that keeps the adjective's ending is still corrected
+    assert parse_dictation("Basillar opacity.", lexicon=lx) == ["Basilar opacity."]
+
+
+def test_some_of_what_the_finding_named_stays_with_it(lex):
+    assert parse_dictation("Multiple hematomas, some calcified, no IVH", lexicon=lex) == [
+        "Multiple hematomas, some calcified.", "No intraventricular hemorrhage."]
+
+
+def test_a_plural_of_an_anatomy_synonym_is_anatomy_too(tmp_path):
+    lx = _lexicon(tmp_path, _LEXICON.replace(
+        "concepts:\n", "concepts:\n  - {id: place, kind: anatomy, synonyms: [cerebral hemisphere]}\n"))
+    # "cerebral hemispheres" is the listed "cerebral hemisphere": the side + anatomy part stays with its finding
+    assert parse_dictation("Hematomas, bilat cerebral hemispheres", lexicon=lx) == [
+        "Hematomas, bilateral cerebral hemispheres."]
+
+
+def test_a_ranked_alternative_stays_with_the_interpretation_before_it(lex):
+    assert parse_dictation("Thalamic hematoma, likely hypertensive, less likely amyloid.", lexicon=lex) == [
+        "Thalamic hematoma, likely hypertensive, less likely amyloid."]
+
+
+def test_acute_on_chronic_is_a_qualifier_part(lex):
+    assert parse_dictation("Hematoma, R 8mm, acute on chronic", lexicon=lex) == [
+        "Hematoma, right 8 mm, acute on chronic."]
+
+
+def test_correct_spelling_for_a_specialty_reader(tmp_path):
+    from pixtralogist.kit.dictation import correct_spelling
+
+    on = _lexicon(tmp_path, "dictation:\n  spelling: true\n  vocabulary: [carcinoma]\n")
+    off = _lexicon(tmp_path / "off", "dictation:\n  vocabulary: [carcinoma]\n")
+    assert correct_spelling("carcinomma", lexicon=on) == "carcinoma"
+    assert correct_spelling("carcinomma", lexicon=off) is None

@@ -19,6 +19,9 @@ What it does, in order:
    singular; "post" before ")" or "margin" is posterior; "?" before a word is
    "possible"; Nottingham component scores without a total get their sum
    ("2+3+2" -> "2+3+2=7", "tubules 3, nuclei 2, mitoses 1" -> "..., score 6"); "Breast, L, excision" is "Left breast, excision";
+   a part labelled by its side ("R: benign. L: IDC") is "Right: benign. Left: IDC"; a diagnosis header
+   ("Diagnosis:", "Final dx:") is dropped (what follows names its own elements); a one-letter typo of a long
+   finding word is corrected ("lobualr carcinomma" -> "lobular carcinoma"; the kit's ``dictation.spelling``);
    a node procedure with its count ("ALND 3/15") is the procedure and a
    lymph node statement ("3 of 15 axillary lymph nodes"). A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
    statement of its own.
@@ -35,13 +38,15 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
+from pixtralogist.kit.dictation import correct_spelling
 from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 
 __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
-#: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" is two).
-_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z])"
+#: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
+#: "grade 2. 0/12 LN" are two).
+_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
                        r"|(?<=[a-z%)\]])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
@@ -72,7 +77,7 @@ _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simpl
 _SIDE_CLOCK = re.compile(r"\s+\d{1,2}(?::[03]0)?\s*(?:o['\u2019]?\s?clock\b|:[03]0\b)", re.I)  # "L 3 o'clock", "R 12:00"
 _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla|grade [1-3]|carcinoma|mm|cm)$",
                          re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
-_HEAD = re.compile(r"^([^:]*[A-Za-z][^:]*?)\s*:\s+(\S.*)$")
+_HEAD = re.compile(r"^((?:[^:]|(?<=\d):(?=\d))*[A-Za-z](?:[^:]|(?<=\d):(?=\d))*?)\s*:\s+(\S.*)$")  # "4:30" is no colon
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
 #: A clause that opens another element's label ("LN 0/3"; not "DCIS 1 mm from ...", which a margin statement holds).
 _NODE_HEAD = re.compile(r"\b(?:SLNs?|LNs?|lymph nodes?|sentinel nodes?|nodes?)\b(?!\s*(?:biopsy|bx|dissection))", re.I)
@@ -83,6 +88,13 @@ _RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/
 #: An invasion or extension dictated as a sign ("LVI+", "+ ENE", "PNI-"): written out.
 _FEATURE_SIGN = re.compile(r"(?:(?<![\w+])\+\s?(?P<pre>ENE|ECE|LVI|LVSI|PNI)\b|\b(?P<word>ENE|ECE|LVI|LVSI|PNI)\s?(?P<sign>[+-])"
                            r"(?=[\s,;.)]|$))", re.I)
+#: A diagnosis header ("Diagnosis:", "Final dx:", "DX -"): what follows it holds several elements.
+_DIAGNOSIS_LABEL = re.compile(r"(^|[.;\n]\s*)(?:final\s+)?(?:(?:pathologic(?:al)?|histologic(?:al)?)\s+)?"
+                              r"(?:diagnos[ie]s|dx|impression|interpretation)\s*(?::|\s-)\s*(?=\S)", re.I)
+#: A part labelled by its side alone ("R: benign", "Lt: IDC"), at the start of the text or of a statement.
+_SIDE_LABEL = re.compile(r"(^|[.;\n]\s*)(l|r|lt|rt)\s*:\s*(?=\S)", re.I)
+#: A node count dictated with a sign ("1/3 SLN +", "LN+"): positive.
+_NODE_SIGN = re.compile(r"\b(SLNs?|LNs?|lymph nodes?|nodes?)\s?\+(?=[\s,;.)]|$)", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -99,9 +111,9 @@ def _expand_token(m: re.Match, text: str) -> str:
     expansion = LEXICON.expansion(low)
     if expansion is not None:
         return expansion
-    if low == "post" and re.match(r"\s*(?:[).,;]|$|margins?\b)", text[m.end():]):
-        return "posterior"  # "closest 2mm post)"; "post-NAC", "post neoadjuvant" stay
-    return word
+    if low == "post" and re.match(r"\s*(?:[).,;(]|$|margins?\b|\d)", text[m.end():]):
+        return "posterior"  # "closest 2mm post)", "post (fascia) 1 mm", "post 2 mm"; "post-NAC", "post neoadjuvant" stay
+    return (correct_spelling(word, lexicon=LEXICON) if word.isalpha() else None) or word  # "carcinomma"
 
 
 def expand_shorthand(statement: str) -> str:
@@ -110,6 +122,7 @@ def expand_shorthand(statement: str) -> str:
                               + (", " if m.group(3) else ""), statement)
     text = _FEATURE_SIGN.sub(lambda m: f"{m.group('pre')} present" if m.group("pre") else
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
+    text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
     text = _UNIT.sub(r"\1 \2", text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):
@@ -177,6 +190,10 @@ def parse_dictation(notes: str) -> list[str]:
                            clean_text(notes or ""))
     text = re.sub(r"(^|[.:;\n]\s*)(left|right) breast", lambda m: m.group(1) + m.group(2).capitalize() + " breast",
                   text)
+    # "Diagnosis: IDC, 2.3 cm, grade 2": a diagnosis header names no element; what follows is sorted
+    text = _DIAGNOSIS_LABEL.sub(lambda m: m.group(1), text)
+    # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
+    text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
     chunks = [c for piece in _pieces(text)
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
               for c in _node_counts(h)]

@@ -67,6 +67,34 @@ _MESSAGES = CoverageMessages(
 )
 
 
+#: A size given as two or three dimensions and nothing else ("3.2 x 2.8 x 2.0 cm.").
+_DIMENSIONS = re.compile(r"^(?P<label>[A-Za-z ()]+:\s*)?(?P<dims>\d+(?:\.\d+)?(?:\s?[x\u00d7]\s?\d+(?:\.\d+)?){1,2})\s?(?P<unit>mm|cm)\.?$", re.I)
+
+
+def _greatest_dimension(text: str) -> str:
+    """"3.2 x 2.8 x 2.0 cm." -> "3.2 cm in greatest dimension (3.2 x 2.8 x 2.0 cm).": the tumor size element
+    reports the greatest dimension first (CAP), with the additional dimensions as dictated."""
+    m = _DIMENSIONS.match(text.strip())
+    if not m:
+        return text
+    values = re.findall(r"\d+(?:\.\d+)?", m.group("dims"))
+    greatest = max(values, key=float)
+    return (f"{m.group('label') or ''}{greatest} {m.group('unit')} in greatest dimension "
+            f"({m.group('dims')} {m.group('unit')}).")
+
+
+#: The closest margin after the margin status ("Margins negative for invasive and DCIS, closest 4 mm inferior").
+_CLOSEST = re.compile(r",\s+(?P<word>closest|nearest)\b(?P<margin>\s+margins?\b)?", re.I)
+
+
+def _closest_apart(text: str) -> str:
+    """"Margins negative for invasive carcinoma, closest 4 mm inferior." -> "Margins negative for invasive
+    carcinoma. Closest margin 4 mm inferior.": the closest margin is a statement of its own (the status's
+    negation does not reach its distance), as the synoptic element lists it."""
+    return _CLOSEST.sub(lambda m: f". {m.group('word').capitalize()} margin{'s' if (m.group('margin') or '').strip().endswith('s') else ''}",
+                        text, count=1)
+
+
 class SynopticDictationDrafter(KitDrafter):
     """Drafts every element of a synoptic template from the case's dictation (``case.notes``).
 
@@ -94,10 +122,20 @@ class SynopticDictationDrafter(KitDrafter):
         return self.placed(triage(parse_dictation(case.notes), self.lexicon, extractor=self.extractor,
                                   finding_terms=self.extra_terms))
 
+    def rows(self, statements, template):
+        """Each statement split by the synoptic sorter (a size or grade comma part is its own element: "IDC with
+        lobular features, 2.2 cm" is a type and a size), not kept whole as a finding with a qualifier tail."""
+        findings = [s.text for s in statements if s.kind in ("finding", "summary")]
+        return super(KitDrafter, self).rows(findings, template)
+
     def finding(self, row: Row, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
         """Specimen elements are never abnormal; a node count decides the lymph node element."""
         region = row.region
         abnormal = a.abnormal
+        if region == "size":
+            text = _greatest_dimension(text)
+        elif region == "margins":
+            text = _closest_apart(text)
         if region in _DESCRIPTIVE:
             abnormal = False  # "axillary dissection" is a procedure, not a finding
         elif region == "lymph_nodes" and not a.negated:
@@ -146,6 +184,11 @@ class SynopticDictationDrafter(KitDrafter):
                         side = m.group(1).lower()
                     if side:
                         sides.setdefault(side, region)
+        if set(sides) == {"bilateral"}:  # bilateral mastectomies: the synoptic reports the side with the tumour
+            tumour = {laterality_of(f.text) for r in _TUMOR_ELEMENTS for f in by_region.get(r, [])} - {None}
+            if len(tumour) == 1 and tumour <= {"left", "right"}:
+                return next(iter(tumour)), next(r for r in _TUMOR_ELEMENTS for f in by_region.get(r, [])
+                                                if laterality_of(f.text) in tumour)
         if len(sides) == 1:
             side, region = next(iter(sides.items()))
             return (side, region) if side in ("left", "right") else None
@@ -155,11 +198,14 @@ class SynopticDictationDrafter(KitDrafter):
         """Final-diagnosis lines: the dictated statements of the diagnostic elements, in order."""
         dictated = [f for f in findings if not f.is_default]
         items: list[str] = []
-        if "histologic_type" in template.region_names and not any(f.region == "histologic_type" for f in dictated):
-            # no invasive type: an in situ carcinoma dictated elsewhere ("DCIS, high grade, 18 mm") is the diagnosis
-            items = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes") and (
-                (_IN_SITU.search(f.text) and not f.negated and not _MARGIN.search(f.text))
-                or _NO_RESIDUAL.search(f.text))][:1]
+        if "histologic_type" in template.region_names and not any(f.region == "histologic_type" and not f.negated
+                                                                  for f in dictated):
+            # no invasive type (or "No invasive carcinoma."): an in situ carcinoma dictated elsewhere ("DCIS, high
+            # grade, 18 mm") is the diagnosis
+            in_situ = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
+                       and _IN_SITU.search(f.text) and not f.negated and not _MARGIN.search(f.text)]
+            items = (in_situ or [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
+                                 and _NO_RESIDUAL.search(f.text)])[:1]
             response = LEXICON.dictation.get("impression_also")
             if not items and not (response and any(re.search(str(response), f.text, re.I) for f in dictated)):
                 return [template.impression.normal]

@@ -45,7 +45,8 @@ def _word(p: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])")
 
 
-_LABELS = tuple((region, re.compile(rf"^\s*(?:{p})\s*[:\-\u2013]\s*\S")) for region, p in rules("labels"))
+#: A synoptic label: its words, then a colon or a dash before a space ("Nipple - uninvolved"; not "nipple-sparing").
+_LABELS = tuple((region, re.compile(rf"^\s*(?:{p})\s*(?::|[\-\u2013](?=\s))\s*\S")) for region, p in rules("labels"))
 _STRONG = tuple((region, _word(p)) for region, p in rules("strong"))
 _WEAK = tuple((region, _word(p)) for region, p in rules("weak"))
 _SIDE_ONLY = re.compile(SORTER["side_only"])
@@ -57,7 +58,11 @@ _REEXCISION = _word(SORTER["reexcision"])
 _IN_SITU = _word(SORTER["in_situ"])
 _INVASIVE = _word(SORTER["invasive"])
 _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm)\b")
-_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))")  # not inside "(tubules 3, pleomorphism 2; total 7)"
+#: Clause ends: commas and semicolons (not inside "(tubules 3, pleomorphism 2; total 7)"), and a "+" joining two
+#: named things ("ILC 1.1 cm + LCIS"; not "3 + 2 + 1").
+_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])", re.I)
+#: A clause that only measures what the clause before it named ("2 of 5 nodes with metastases, largest 3 mm").
+_MEASURES_PREVIOUS = re.compile(r"^(?:the )?(?:largest|biggest|measuring|measures|up to|spanning|greatest)\b", re.I)
 _STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:\((?:i|mol|sn|m|f)[+-]?\))?\s*)+\)?", re.I)
 #: Parts of a clause that can be moved to their own element: tumor size, stage categories.
 _GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade [1-3](?:\s*\([^)]*\))?", re.I)
@@ -66,11 +71,26 @@ _TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcino
 #: the histologic type the clause opens with.
 #: A tumor size, not a distance ("2 cm from the nipple", "1 mm to the margin").
 _TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|below|above)\b)")
-_EXTRACT = (("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
+#: Where in the breast: a quadrant, a clock position, a distance from the nipple ("lumpectomy L UIQ 2 o'clock").
+_SITE_TOKENS = re.compile(
+    r"(?<![\w])(?:(?:upper|lower) (?:outer|inner) quadrant|(?:sub|retro|peri)areolar"
+    r"|(?:1[0-2]|0?[1-9])(?::[0-5][05])?(?:\s?(?:-|to)\s?(?:1[0-2]|0?[1-9]))?\s?o['\u2019]?\s?clock(?: position)?"
+    r"|(?:1[0-2]|0?[1-9]):[0-5][05]|\d+(?:\.\d+)?\s?cm from (?:the )?nipple)(?![\w])", re.I)
+#: A specimen and what it shows ("mastectomy specimen with DCIS", "excision showing IDC").
+_PROCEDURE_WITH = re.compile(r"^(?P<proc>.+?)\s+(?:with|showing|containing|demonstrating)\s+(?P<rest>\S.*)$", re.I)
+#: A tumor size with the verb before it ("carcinoma measuring 2.8 cm"): the verb goes with the size.
+_SIZE_VERB = re.compile(r"(?:\b(?:measuring|measures|measured|sized|largest|up to|spanning)\s+)?" + _TUMOR_SIZE.pattern)
+#: What an extraction leaves of a bracket ("(3 foci, )" -> "(3 foci)", "( )" -> "").
+_EMPTY_BRACKET = (re.compile(r"\(\s*[,;]?\s*\)"), re.compile(r"\s*[,;]\s*\)"))
+_EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
 #: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy",
 #: "IDC 2.9 cm R breast LOQ").
 _CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site", "extent"})
 _STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+#: Elements that name the specimen: a carcinoma in the clause after them is the tumor, not more specimen.
+_SPECIMEN = frozenset({"procedure", "site"})
+#: A part of a two-sided dictation labelled by its side ("Right: benign, fibrocystic change").
+_SIDE_LABEL = re.compile(r"^(?:left|right)\s*:\s*(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -125,6 +145,7 @@ def _in_situ_rules(text: str, regions: set[str]) -> None:
 def classify(sentence: str) -> Classification:
     """The element(s) one sentence talks about (never empty)."""
     text = " ".join(sentence.lower().split())
+    text = _SIDE_LABEL.sub("", text) or text  # "Right: benign" is about what the right side shows, not the laterality
     for region, rx in _LABELS:
         if rx.search(text):
             return Classification(frozenset({region}), "label", ((region, text.split(":")[0]),))
@@ -145,8 +166,10 @@ def classify(sentence: str) -> Classification:
                 if strong:
                     previous = strong
                     continue
-                if previous and previous <= _CONTINUING:
-                    continue  # "closest margin superior, 1 mm": the same element goes on
+                if previous and previous <= _CONTINUING and not (
+                        "histologic_type" in _weak_regions(clause)
+                        and (previous <= _SPECIMEN or (previous == _OTHERS and _INVASIVE.search(clause)))):
+                    continue  # "closest margin superior, 1 mm": the same element goes on (not a tumor after the specimen)
                 weak = _weak_regions(clause)
                 regions |= weak
                 ev += tuple((r, clause) for r in sorted(weak))
@@ -216,19 +239,36 @@ class SynopticSorter:
         labelled: list[tuple[frozenset[str] | None, str]] = [(_clause_regions(c), c) for c in clauses]
         # a clause that names no element stays with the previous one (or the next, at the start)
         last: frozenset[str] | None = next((r for r, _ in labelled if r), None)
+        in_situ = False  # the last clause that named an element was about in situ disease (DCIS)
         for regs, clause in labelled:
+            if last and last <= _CONTINUING and _MEASURES_PREVIOUS.match(clause) and classify(clause).source == "weak":
+                regs = last  # "..., largest 3 mm" measures the nodes (or deposit, margin) before it, not the tumor
+            if (in_situ and regs and regs <= {"size", "histologic_type"} and "others" in self.regions
+                    and classify(clause).source == "weak" and not _INVASIVE.search(clause.lower())):
+                regs = frozenset({"others"})  # "DCIS, cribriform, 6.5 cm extent": the DCIS's, not the invasive tumor's
+            if regs:
+                in_situ = bool(_IN_SITU.search(clause.lower())) or (in_situ and not regs - {"others"})
             regs = regs or last
+            split = _PROCEDURE_WITH.match(clause) if regs and "procedure" in regs and len(regs) > 1 else None
+            if split and _clause_regions(split.group("proc")) == frozenset({"procedure"}) and \
+                    "procedure" not in (_clause_regions(split.group("rest")) or {"procedure"}):
+                # "mastectomy specimen with DCIS": the specimen is the procedure, what it shows its own element(s)
+                parts.setdefault("procedure", []).append(split.group("proc"))
+                clause = split.group("rest")
+                regs = _clause_regions(clause) or regs - {"procedure"}
             last = regs
             regs = frozenset(r if r in self.regions else self._fallback for r in regs or {self._fallback})
             for region, rx in _EXTRACT:
                 if len(regs) < 2 or region not in regs:
                     continue
                 found = [m.group().strip(" ()" if region == "stage" else " ") for m in rx.finditer(clause)]
-                rest = " ".join(rx.sub(" ", clause).split()).strip(" ,;")
+                rest = (_SIZE_VERB if region == "size" else rx).sub(" ", clause)
+                rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
                 if found and rest and _clause_regions(rest):
                     parts.setdefault(region, []).append(" ".join(found))
                     regs = regs - {region}
                     clause = rest
+            last = regs  # what the extractions left: a clause naming no element after "ILC 1.6 cm" is the type's
             for r in regs:
                 parts.setdefault(r, []).append(clause)
         return {r: _end(_cap(", ".join(parts[r]))) for r in self.regions if r in parts}

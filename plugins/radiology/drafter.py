@@ -4,16 +4,31 @@
 dictation is read with the template's lexicon (``data/lexicon/<template>.yaml``), demographics
 and the clinical question go to the indication, recommendations to the impression, and the
 findings are sorted into the template's regions (:class:`pixtralogist.kit.KitDrafter`).
+
+A dictation with its own impression section ("... Impression: RLL pneumonia. F/u CXR 6 wks.")
+keeps it: what follows the label ("Impression:", "IMP:", "Conclusion:", "Assessment:") is the
+draft's impression, as dictated (shorthand written out, recommendations after it). Each impression
+line is also a finding of its region unless the findings already say it in the same words, so a
+region never keeps a template default ("No acute infarct.") that the impression contradicts.
 """
 
 from __future__ import annotations
 
-from pixtralogist.core.drafting import ENGINE
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from pixtralogist.core.drafting import ENGINE, cap_impression, coverage_flags
+from pixtralogist.core.models import Case, Finding, Flag, Template
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.kit import KitDrafter
+from pixtralogist.kit import KitDrafter, Statement, parse_dictation, triage
 from pixtralogist.plugins.radiology.lexicons import lexicon_for
 
 __all__ = ["DictationDrafter", "ENGINE"]
+
+#: The label that opens a dictated impression: at the start, after a sentence end or on a new line.
+_IMPRESSION_LABEL = re.compile(r"(?:^|(?<=[.;!?\n])|(?<=\n)\s*)\s*(?:impressions?|imp|conclusions?|assessment)\s*:\s*",
+                               re.I)
 
 
 class DictationDrafter(KitDrafter):
@@ -23,3 +38,34 @@ class DictationDrafter(KitDrafter):
                  plugin: str = "radiology", fallback_region: str | None = None) -> None:
         super().__init__(sorter, lexicon_for(template), plugin=plugin, plugin_version=plugin_version,
                          fallback_region=fallback_region)
+
+    def _read(self, text: str) -> list[Statement]:
+        return self.placed(triage(parse_dictation(text, lexicon=self.lexicon), self.lexicon,
+                                  extractor=self.extractor, finding_terms=self.extra_terms))
+
+    def statements(self, case: Case) -> list[Statement]:
+        """The kit's statements; after an impression label, the dictated impression lines (kind ``impression``)."""
+        notes = case.notes or ""
+        m = _IMPRESSION_LABEL.search(notes)
+        if m is None or not notes[m.end():].strip():
+            return super().statements(case)
+        conclusion = [replace(s, kind="impression") if s.kind in ("finding", "summary", "not_placed") else s
+                      for s in self._read(notes[m.end():])]
+        return self._read(notes[: m.start()]) + conclusion
+
+    def rows(self, statements, template):
+        """The kit's rows; a dictated impression line the findings do not already state is a finding too."""
+        said = {s.text.lower() for s in statements if s.kind in ("finding", "summary")}
+        return super().rows([replace(s, kind="finding") if s.kind == "impression" and s.text.lower() not in said
+                             else s for s in statements], template)
+
+    def conclude(
+        self, statements: Sequence[Statement], findings: list[Finding], defaults: list[str], template: Template
+    ) -> tuple[list[str], list[Flag]]:
+        """The dictated impression, when there is one, then the recommendations; else the kit's impression."""
+        dictated = list(dict.fromkeys(s.text for s in statements if s.kind == "impression"))
+        if not dictated:
+            return super().conclude(statements, findings, defaults, template)
+        items, truncated = cap_impression(dictated, template)
+        recs = [s.text for s in statements if s.kind == "recommendation" and s.text not in items]
+        return items + recs, coverage_flags(template, dictated=True, defaults=defaults, truncated=truncated)
