@@ -107,6 +107,9 @@ class ReportingService:
             ``storage`` (``PIXTRALOGIST_CHECKPOINTER_URL`` / ``PIXTRALOGIST_CHROMA_URL``), else embedded.
         :raises AuditError: the audit log was keyed but its key file is missing or unusable.
         """
+        from pixtralogist.agents import langgraph_import
+
+        langgraph_import.load()  # before the graph module: without two package inits the agent never runs
         from pixtralogist.agents.graph import build_graph
         from pixtralogist.agents.runtime import AgentRuntime
         from pixtralogist.persistence.checkpoints import open_checkpoint_store
