@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BACKENDS", "MiniLMEncoder", "default_backend", "recorded_sha256", "supports", "weights_sha256"]
+__all__ = ["BACKENDS", "MiniLMEncoder", "default_backend", "mapped_safetensors", "recorded_sha256", "supports",
+           "weights_sha256"]
 
 #: ``numpy`` or ``torch`` (see :func:`default_backend`).
 BACKENDS = ("numpy", "torch")
@@ -136,6 +137,39 @@ def recorded_sha256(file: str | Path) -> str | None:
     return None
 
 
+#: safetensors dtypes numpy reads as they are (little-endian), for :func:`mapped_safetensors`.
+_NUMPY_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+                 "U8": "u1", "BOOL": "?"}
+
+
+def mapped_safetensors(file: str | Path) -> dict[str, Any] | None:
+    """The tensors of a ``.safetensors`` file as read-only numpy views of the file mapped in memory
+    (the same values as ``safetensors.numpy.load_file``, without reading the file up front: the
+    word-embedding table, half of MiniLM's 90 MB, is only paged in for the rows a text uses). None
+    when the file is not one this reads (a dtype numpy lacks, such as BF16, or an unexpected layout):
+    the caller then loads it with safetensors."""
+    import numpy as np
+
+    try:
+        mm = np.memmap(file, dtype=np.uint8, mode="r")
+        size = int(mm[:8].view("<u8")[0])
+        header = json.loads(bytes(mm[8:8 + size]))
+        base = 8 + size
+        out: dict[str, Any] = {}
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            dtype = np.dtype(_NUMPY_DTYPES[info["dtype"]])
+            start, end = (base + int(x) for x in info["data_offsets"])
+            shape = tuple(int(x) for x in info["shape"])
+            if start % dtype.alignment or end > len(mm) or (end - start) != dtype.itemsize * int(np.prod(shape)):
+                return None
+            out[name] = mm[start:end].view(dtype).reshape(shape)
+        return out
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
 def _batches(order: list[int], lengths: list[int], size: int, budget: int) -> list[list[int]]:
     """``order`` (indices by ascending length) cut into batches of at most ``size`` rows and
     ``budget`` padded tokens (a longer row than the budget gets a batch of its own)."""
@@ -187,10 +221,13 @@ class MiniLMEncoder:
             self._torch = torch
         else:
             import numpy as np
-            from safetensors.numpy import load_file
 
-            self._w = {k: np.ascontiguousarray(v, dtype=np.float32)
-                       for k, v in load_file(str(self.path / "model.safetensors")).items()}
+            tensors = mapped_safetensors(self.path / "model.safetensors")
+            if tensors is None:
+                from safetensors.numpy import load_file
+
+                tensors = load_file(str(self.path / "model.safetensors"))
+            self._w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
             # F.linear's weight, transposed once (x @ W.T): contiguous for the matrix products
             self._wt = {k: np.ascontiguousarray(v.T) for k, v in self._w.items() if v.ndim == 2
                         and k.startswith(("encoder.", "bert.encoder."))}
