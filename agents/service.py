@@ -482,6 +482,12 @@ class _StoreOpening:
         # can meet a partly initialised one.
         if storage.checkpointer is None:
             import langgraph.checkpoint.sqlite  # noqa: F401
+        else:
+            try:
+                import langgraph.checkpoint.postgres  # noqa: F401
+                import psycopg  # noqa: F401
+            except ImportError:
+                pass  # the opening raises the readable error (the 'postgres' extra)
         self._serde = state_serializer()
         self._args = (data_dir, storage)
         self._stores: tuple[Any, ...] | None = None
