@@ -84,6 +84,9 @@ def _child(mode: str, spec_path: str) -> None:
         raise SystemExit(f"the radiology case was not drafted as radiology: {turn.draft and turn.draft.specialty}")
     mark("draft:radiology")
     facts["loaded_at_first_draft"] = [m for m in HEAVY if m in sys.modules]
+    from pixtralogist.core.deferred_imports import waiting
+
+    facts["deferred_at_first_draft"] = sorted(waiting())  # package inits not run (core.deferred_imports)
     facts["cpu_at_first_draft"] = time.process_time()
     for name in ("pathology", "dermatology", "ophthalmology"):
         t = service.start(cases[name])
@@ -182,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {label:<34} {secs:6.2f} wall {cpu:6.2f} CPU")
         facts = breakdown["facts"]
         print(f"  modules loaded at the first radiology draft: {', '.join(facts['loaded_at_first_draft']) or '-'}")
+        print(f"  package inits not run by then: {', '.join(facts['deferred_at_first_draft']) or '-'}")
 
         totals, cpus, same = [], [], [breakdown["facts"]["same_as_warm"]]
         for i in range(args.runs):
