@@ -34,17 +34,23 @@ class AgentRuntime:
 
     @classmethod
     def create(cls, data_dir: Path | None, *, host: PluginHost | None = None, retrieval: bool = True,
-               storage: "StorageSettings | None" = None) -> "AgentRuntime":
-        """The runtime of a service: plugins, the feedback store under ``data_dir`` and the guideline
-        index (embedded under ``data_dir`` or a Chroma server, from ``storage``)."""
+               storage: "StorageSettings | None" = None, feedback: FeedbackStore | None = None) -> "AgentRuntime":
+        """The runtime of a service: plugins, the feedback store under ``data_dir`` (or ``feedback``,
+        opened by the caller) and the guideline index (embedded under ``data_dir`` or a Chroma server,
+        from ``storage``)."""
         host = host or get_site_plugin_manager()
-        shared = getattr(storage, "database", None)  # the site's PostgreSQL, for every store
-        feedback = FeedbackStore.open(shared or (data_dir / "feedback.sqlite" if data_dir else None))
+        if feedback is None:
+            shared = getattr(storage, "database", None)  # the site's PostgreSQL, for every store
+            feedback = FeedbackStore.open(shared or (data_dir / "feedback.sqlite" if data_dir else None))
         store = None
         if retrieval:
             from pixtralogist.persistence.checkpoints import open_guideline_store
 
-            store = open_guideline_store(data_dir, storage)
+            try:
+                store = open_guideline_store(data_dir, storage)
+            except BaseException:
+                feedback.close()
+                raise
         return cls(host=host, feedback=feedback, store=store)
 
     # -- retrieval -----------------------------------------------------------------

@@ -107,9 +107,10 @@ class ReportingService:
             ``storage`` (``PIXTRALOGIST_CHECKPOINTER_URL`` / ``PIXTRALOGIST_CHROMA_URL``), else embedded.
         :raises AuditError: the audit log was keyed but its key file is missing or unusable.
         """
-        from pixtralogist.agents.graph import build_graph
+        from pixtralogist.agents import langgraph_import
+
+        langgraph_import.load()  # before the graph module: without two package inits the agent never runs
         from pixtralogist.agents.runtime import AgentRuntime
-        from pixtralogist.persistence.checkpoints import open_checkpoint_store
 
         data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -119,22 +120,24 @@ class ReportingService:
             host = get_site_plugin_manager()
         if storage is None:  # the site configuration's choice, else the environment's, else embedded
             storage = getattr(host.settings, "storage", None) or StorageSettings.from_sources(None)
-        # First, so that a missing audit key stops the start before anything else is opened.
         shared = storage.database  # the site's PostgreSQL for every store, else SQLite files in data_dir
-        audit = AuditLog.open(shared or data_dir / "audit.sqlite")
+        # The stores open on a thread (new SQLite files mostly wait for fsync: ~0.25 s on a fresh data
+        # folder) while this one imports the graph and chromadb (CPU); the audit log still opens first,
+        # so that a missing audit key stops the start before any other store is opened.
+        opening = _StoreOpening(data_dir, storage)
         try:
-            checkpoints = open_checkpoint_store(data_dir, storage, serde=state_serializer())
-        except Exception:
-            audit.close()
+            from pixtralogist.agents.graph import build_graph
+
+            if retrieval:
+                from pixtralogist.core.retrieval import _chromadb
+
+                _chromadb()  # the import only (the index opens below, once the stores are open)
+        except BaseException:
+            opening.abandon()
             raise
+        audit, checkpoints, identity, feedback = opening.result()
         try:
-            identity = IdentityStore.open(shared or data_dir / IDENTITY_FILE)
-        except Exception:
-            checkpoints.close()
-            audit.close()
-            raise
-        try:
-            runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval, storage=storage)
+            runtime = AgentRuntime.create(data_dir, host=host, retrieval=retrieval, storage=storage, feedback=feedback)
         except Exception:
             identity.close()
             checkpoints.close()
@@ -467,6 +470,62 @@ class ReportingService:
     def case_list_version(self) -> str:
         """A tag of the case list that changes whenever :meth:`list_cases` would answer differently."""
         return self._cases.version()
+
+
+class _StoreOpening:
+    """The service's stores opened on a thread, in :meth:`ReportingService.create`'s order: the audit log
+    (a missing key stops here), the checkpointer and case list, identity, feedback. :meth:`result` waits
+    and returns them, or raises what stopped the opening (what was opened is closed first)."""
+
+    def __init__(self, data_dir: Path, storage: StorageSettings) -> None:
+        # What the thread would import, imported here: two threads importing the same modules at once
+        # can meet a partly initialised one.
+        if storage.checkpointer is None:
+            import langgraph.checkpoint.sqlite  # noqa: F401
+        else:
+            try:
+                import langgraph.checkpoint.postgres  # noqa: F401
+                import psycopg  # noqa: F401
+            except ImportError:
+                pass  # the opening raises the readable error (the 'postgres' extra)
+        self._serde = state_serializer()
+        self._args = (data_dir, storage)
+        self._stores: tuple[Any, ...] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._open, name="pixtralogist-open-stores", daemon=True)
+        self._thread.start()
+
+    def _open(self) -> None:
+        from pixtralogist.persistence.checkpoints import open_checkpoint_store
+        from pixtralogist.persistence.feedback import FeedbackStore
+
+        data_dir, storage = self._args
+        shared = storage.database
+        opened: list[Any] = []
+        try:
+            opened.append(AuditLog.open(shared or data_dir / "audit.sqlite"))
+            opened.append(open_checkpoint_store(data_dir, storage, serde=self._serde))
+            opened.append(IdentityStore.open(shared or data_dir / IDENTITY_FILE))
+            opened.append(FeedbackStore.open(shared or data_dir / "feedback.sqlite"))
+            self._stores = tuple(opened)
+        except BaseException as exc:  # noqa: BLE001 - raised again by result()
+            for store in reversed(opened):
+                store.close()
+            self._error = exc
+
+    def result(self) -> tuple[Any, ...]:
+        """(audit, checkpoints, identity, feedback), once open; raises what stopped the opening."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._stores is not None
+        return self._stores
+
+    def abandon(self) -> None:
+        """Wait for the opening and close what it opened (the start failed elsewhere)."""
+        self._thread.join()
+        for store in reversed(self._stores or ()):
+            store.close()
 
 
 def state_serializer():

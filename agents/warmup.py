@@ -14,10 +14,12 @@ run (``busy``): a draft that comes during the warm-up loads only what it needs i
 embedder, its own specialty's guideline index: one lock per specialty) and does not queue
 behind the indexing of the others.
 
-Order: what the first draft most likely needs comes first (:func:`warm_up_order`): the generic
-negation pipeline (every case runs it before routing), then :data:`FIRST_SPECIALTY`'s guideline
-index and its example draft (its example template's lexicon, drafter and vocabulary pipeline),
-then its other templates, then the other specialties in registration order, each the same way.
+Order: what the first draft most likely needs comes first (:func:`warm_up_order`):
+:data:`FIRST_SPECIALTY`'s guideline index and its example draft (its example template's lexicon,
+drafter and vocabulary pipeline), then its other templates, then the generic negation pipeline
+(no draft uses it: a draft analyses its sentences with its template's vocabulary; chat edits and
+ad-hoc analyses without a template do), then the other specialties in registration order, each
+the same way.
 """
 
 from __future__ import annotations
@@ -70,16 +72,12 @@ def warm_up(runtime: Any, *, busy: Callable[[], bool] | None = None) -> WarmUpRe
         on a cold start the first draft gets the CPU and loads only what it needs (the embedder,
         its own specialty's index) instead of queueing behind every other specialty's.
     """
-    from pixtralogist.core.nlp import analyze
-
     report = WarmUpReport()
     wait = _yielder(busy, report)
-    wait()
-    t = time.perf_counter()
-    analyze("No mass.")  # the generic pipeline (a case before routing, chat edits)
-    report.seconds["nlp"] = time.perf_counter() - t
-    report.steps.append("nlp")
-    for specialty in warm_up_order(list(runtime.host.specialties())):
+    order = warm_up_order(list(runtime.host.specialties()))
+    for i, specialty in enumerate(order):
+        if i == 1:  # after the first specialty: none of its drafts needs the generic pipeline
+            _generic_nlp(wait, report)
         for name, step in _steps(runtime, specialty):
             wait()
             report.steps.append(f"{specialty}:{name}")
@@ -93,7 +91,20 @@ def warm_up(runtime: Any, *, busy: Callable[[], bool] | None = None) -> WarmUpRe
                 report.seconds[specialty] = report.seconds.get(specialty, 0.0) + time.perf_counter() - t
                 break
             report.seconds[specialty] = report.seconds.get(specialty, 0.0) + time.perf_counter() - t
+    if len(order) < 2:
+        _generic_nlp(wait, report)
     return report
+
+
+def _generic_nlp(wait: Callable[[], None], report: WarmUpReport) -> None:
+    """The negation pipeline without a template's vocabulary (chat edits, analyses outside a draft)."""
+    from pixtralogist.core.nlp import analyze
+
+    wait()
+    t = time.perf_counter()
+    analyze("No mass.")
+    report.seconds["nlp"] = time.perf_counter() - t
+    report.steps.append("nlp")
 
 
 def _yielder(busy: Callable[[], bool] | None, report: WarmUpReport) -> Callable[[], None]:

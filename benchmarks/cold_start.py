@@ -4,7 +4,9 @@ What a clinician meets after ``make run`` on a fresh data folder, minus the web 
 measurement is a fresh Python process (nothing imported, nothing cached in memory) on a fresh data
 folder (no guideline index, no database), which imports the service, opens it
 (``ReportingService.create``) and drafts an unseen radiology case (``ReportingService.start``),
-then one case of each other specialty. No warm-up runs: the first draft loads what it needs.
+then one case of each other specialty, then the radiology case again: the cold first draft must be
+the warm engine's draft (same content; exit 1 otherwise). No warm-up runs: the first draft loads
+what it needs.
 
 Two kinds of child process:
 
@@ -82,16 +84,38 @@ def _child(mode: str, spec_path: str) -> None:
         raise SystemExit(f"the radiology case was not drafted as radiology: {turn.draft and turn.draft.specialty}")
     mark("draft:radiology")
     facts["loaded_at_first_draft"] = [m for m in HEAVY if m in sys.modules]
+    from pixtralogist.core.deferred_imports import waiting
+
+    facts["deferred_at_first_draft"] = sorted(waiting())  # package inits not run (core.deferred_imports)
     facts["cpu_at_first_draft"] = time.process_time()
     for name in ("pathology", "dermatology", "ophthalmology"):
         t = service.start(cases[name])
         if t.draft is None:
             raise SystemExit(f"the {name} case got no draft")
         mark(f"draft:{name}")
+    c = spec["cases"]["radiology"]  # the same case again (a new case id) on the now warm engine
+    again = service.start(build_case([c["image"]], notes=c["notes"], indication=c["indication"]))
+    facts["same_as_warm"] = _content(turn.draft) == _content(again.draft)
     facts["cpu_total"] = resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(
         resource.RUSAGE_SELF).ru_stime
     service.close()
     print("RESULT " + json.dumps({"stamps": stamps, "cpu": cpu, "facts": facts}), flush=True)
+
+
+#: What differs between two drafts of one case besides their content (new ids, times).
+_NOT_CONTENT = frozenset({"id", "case_id", "finding_id", "created_at", "updated_at"})
+
+
+def _content(draft) -> object:
+    """A draft's content: its JSON without ids and times (what a warm engine must give again)."""
+    def strip(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in _NOT_CONTENT}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(draft.model_dump(mode="json"))
 
 
 # --- the parent ---------------------------------------------------------------------------------
@@ -161,23 +185,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {label:<34} {secs:6.2f} wall {cpu:6.2f} CPU")
         facts = breakdown["facts"]
         print(f"  modules loaded at the first radiology draft: {', '.join(facts['loaded_at_first_draft']) or '-'}")
+        print(f"  package inits not run by then: {', '.join(facts['deferred_at_first_draft']) or '-'}")
 
-        totals, cpus = [], []
+        totals, cpus, same = [], [], [breakdown["facts"]["same_as_warm"]]
         for i in range(args.runs):
             out = _spawn("path", folder, cases, i)
             since = _since(out)
             totals.append(since["draft:radiology"])
             cpus.append(out["facts"]["cpu_at_first_draft"])
+            same.append(out["facts"]["same_as_warm"])
             print(f"run {i + 1}: imports {since['imports']:.2f} | create {since['create']:.2f} | "
                   f"first radiology draft {since['draft:radiology']:.2f} s ({out['facts']['cpu_at_first_draft']:.2f} s CPU)"
                   f" | all four specialties {since['draft:ophthalmology']:.2f} s"
-                  f" | loaded: {', '.join(out['facts']['loaded_at_first_draft']) or '-'}")
+                  f" | loaded: {', '.join(out['facts']['loaded_at_first_draft']) or '-'}"
+                  f" | same draft as warm: {'yes' if out['facts']['same_as_warm'] else 'NO'}")
+    if not all(same):
+        print("the cold first radiology draft differs from the same case drafted again on the warm engine")
     total = statistics.median(totals)
     load = os.getloadavg()
     print(f"first radiology draft after the process started (cold, median of {args.runs}): {total:.2f} s "
           f"({statistics.median(cpus):.2f} s CPU); target <= {args.target:.1f} s; "
           f"load average {load[0]:.2f} at the end")
-    ok = total <= args.target
+    ok = total <= args.target and all(same)
     print("OK" if ok else "MISSED")
     return 0 if ok else 1
 

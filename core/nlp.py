@@ -509,6 +509,10 @@ _NO_TORCH = _NoTorchHere()
 _NO_TORCH_LOCK = threading.Lock()
 
 
+#: spaCy's packages whose ``__init__`` waits for a first use (:func:`_import_spacy`): its command line.
+SPACY_DEFERRED = ("spacy.cli",)
+
+
 def _import_spacy():
     """``import spacy`` (and negspacy) without importing torch when this process has not imported it.
 
@@ -525,9 +529,14 @@ def _import_spacy():
     with _NO_TORCH_LOCK:
         if _NO_TORCH not in sys.meta_path:
             sys.meta_path.insert(0, _NO_TORCH)
+    from pixtralogist.core.deferred_imports import import_deferring
+
     me = threading.get_ident()
     _NO_TORCH.threads.add(me)
     try:
+        # spacy.cli (spaCy's command line: typer, weasel, every command) is imported by spaCy's __init__
+        # for its `info` function: its own __init__ waits for a first use (core.deferred_imports).
+        import_deferring(["spacy"], deferred=SPACY_DEFERRED)
         import spacy
         from negspacy.negation import Negex  # noqa: F401, F811
     finally:

@@ -548,12 +548,20 @@ class GuidelineStore:
             return self._ef(texts)
         from pixtralogist.core.snippet_vectors import embedder_sha256
 
-        digest = embedder_sha256(self._ef._model())
+        model = self._ef._model()
+        digest = embedder_sha256(model)
         found = precomputed.lookup(texts, digest)
+        probed = precomputed.probe(texts, found, model)  # the weights really give these vectors (a few ms)
+        if not probed:
+            log.warning("the embedder's weights do not give the vectors of %s (the weights file changed since it "
+                        "was installed?): embedding the %d %s records", precomputed.source, len(texts), specialty)
+            found = [None] * len(texts)
         missing = [i for i, v in enumerate(found) if v is None]
         self.vectors_reused += len(texts) - len(missing)
         if missing:
-            if digest != precomputed.embedder_sha256:
+            if not probed:
+                pass
+            elif digest != precomputed.embedder_sha256:
                 log.info("guideline vectors %s were made with other embedder weights: embedding the %d %s records",
                          precomputed.source, len(texts), specialty)
             else:
@@ -634,8 +642,28 @@ class GuidelineStore:
 # --- chromadb glue ---------------------------------------------------------------
 
 
+#: Optional modules left out of chromadb's import (:func:`pixtralogist.core.deferred_imports.import_deferring`):
+#: httpx's command line (``httpx._main``, with click, rich and pygments), which httpx imports when it can.
+CHROMADB_BLOCKED = ("httpx._main",)
+
+
+def _marked_override(method: Any = None, *, check_signature: bool = True, check_at_runtime: bool = False) -> Any:
+    """``overrides.override`` while chromadb is imported: marks the method as an override (what the
+    ``EnforceOverrides`` classes check) without the import-time signature check, which reads every
+    decorated class statement's bytecode (~0.15 s of a cold start for chromadb's ~150 methods; a
+    development check that chromadb's own tests run). Nor does it copy a missing docstring from the base."""
+    if method is None:
+        return _marked_override
+    method.__override__ = True
+    return method
+
+
 def _chromadb() -> tuple[Any, Any]:
+    from pixtralogist.core.deferred_imports import import_deferring
+
     try:
+        import_deferring(["chromadb", "chromadb.config"], blocked=CHROMADB_BLOCKED,
+                         overrides={"overrides": {"override": _marked_override, "overrides": _marked_override}})
         import chromadb
         from chromadb.config import Settings
     except ImportError as exc:

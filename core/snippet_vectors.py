@@ -44,9 +44,16 @@ def text_key(text: str) -> str:
 
 def embedder_sha256(embedder: Any) -> str | None:
     """The SHA-256 of a loaded embedder's weights file, or None when it cannot say (then no
-    precomputed vector is used: only :class:`~pixtralogist.core.minilm.MiniLMEncoder` says)."""
-    digest = getattr(embedder, "weights_sha256", None)
-    return digest if isinstance(digest, str) and digest else None
+    precomputed vector is used: only :class:`~pixtralogist.core.minilm.MiniLMEncoder` says).
+
+    The digest its installer recorded when there is one (``weights_digest``: nothing read), else the
+    file hashed (``weights_sha256``). Either way :meth:`SnippetVectors.probe` then checks that the
+    weights really give these vectors before an index takes them."""
+    for attr in ("weights_digest", "weights_sha256"):
+        digest = getattr(embedder, attr, None)
+        if isinstance(digest, str) and digest:
+            return digest
+    return None
 
 
 def record_texts(snippets: Iterable[Any]) -> list[str]:
@@ -90,6 +97,29 @@ class SnippetVectors:
             return [None] * len(texts)
         rows = self.rows
         return [self.vectors[rows[k]] if (k := text_key(t)) in rows else None for t in texts]
+
+    def probe(self, texts: Sequence[str], found: Sequence[Any], embedder: Any, *, rows: int = 2,
+              tolerance: float = 1e-4) -> bool:
+        """Whether ``embedder`` gives these vectors: it embeds up to ``rows`` of the ``texts`` that have
+        a vector in ``found`` (the shortest: a keyword record costs a few milliseconds, a snippet's main
+        record up to 0.1 s) and compares (largest difference <= ``tolerance``).
+
+        The check that matters before an index takes shipped vectors, for a few milliseconds: the
+        digest only says which weights file was installed (:func:`embedder_sha256`), this says the
+        loaded weights still compute the same vectors (a file changed since, a broken copy, another
+        backend drifting would all fail it). True when no text has a vector (nothing to check)."""
+        import numpy as np
+
+        from pixtralogist.core.embedding import embed
+
+        have = [i for i, v in enumerate(found) if v is not None]
+        if not have:
+            return True
+        distinct = {texts[i]: i for i in reversed(have)}  # the first row of each text
+        picks = sorted(distinct.values(), key=lambda i: (len(texts[i]), i))[:max(1, rows)]
+        got = np.asarray(embed([texts[i] for i in picks], embedder=embedder), dtype=np.float32)
+        want = np.stack([np.asarray(found[i], dtype=np.float32) for i in picks])
+        return got.shape == want.shape and float(np.abs(got - want).max()) <= tolerance
 
     # --- files ------------------------------------------------------------------------------
 

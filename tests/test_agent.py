@@ -354,8 +354,9 @@ def test_warm_up_steps_aside_while_actions_run(monkeypatch):
 
 
 def test_warm_up_loads_the_first_drafts_needs_first():
-    """The generic negation pipeline, then radiology's index, example draft and other templates, then the
-    other specialties; every specialty still gets all its steps ("ready to draft" means all of them)."""
+    """Radiology's index, example draft and other templates, then the generic negation pipeline (no draft
+    uses it), then the other specialties; every specialty still gets all its steps ("ready to draft"
+    means all of them)."""
     from pixtralogist.agents import warmup
     from pixtralogist.agents.runtime import AgentRuntime
 
@@ -366,7 +367,7 @@ def test_warm_up_loads_the_first_drafts_needs_first():
     try:
         report = warmup.warm_up(runtime)
         others = [s for s in runtime.host.specialties() if s != "radiology"]
-        assert report.steps == ["nlp", "radiology:index", "radiology:example", "radiology:templates"] + [
+        assert report.steps == ["radiology:index", "radiology:example", "radiology:templates", "nlp"] + [
             f"{s}:{step}" for s in others for step in ("index", "example", "templates")]
         assert not report.failed and set(report.seconds) == {"nlp", *runtime.host.specialties()}
     finally:

@@ -156,3 +156,26 @@ def test_the_default_backend_is_numpy_until_torch_is_imported():
         "print(first, untouched, default_backend(), MiniLMEncoder(get_embedder().path).backend)\n"
     )
     assert _python(code) == ["numpy", "True", "torch", "torch"]
+
+
+def test_mapped_weights_are_safetensors_own_and_give_the_same_vectors(tmp_path, monkeypatch):
+    """The numpy backend maps model.safetensors (no 90 MB read at load): same tensors, same vectors,
+    and a file it cannot map (an unknown dtype) is loaded by safetensors instead."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from pixtralogist.core import minilm
+
+    path = _model_path()
+    mapped, loaded = minilm.mapped_safetensors(path / "model.safetensors"), load_file(str(path / "model.safetensors"))
+    assert mapped.keys() == loaded.keys()
+    assert all(mapped[k].dtype == loaded[k].dtype and np.array_equal(mapped[k], loaded[k]) for k in loaded)
+    texts = _real_sentences()[:40]
+    fast = minilm.MiniLMEncoder(path, backend="numpy").encode(texts)
+    monkeypatch.setattr(minilm, "mapped_safetensors", lambda file: None)  # what a file it cannot map gets
+    assert np.array_equal(fast, minilm.MiniLMEncoder(path, backend="numpy").encode(texts))
+    monkeypatch.undo()
+    header = b'{"t": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}'
+    (tmp_path / "bf16.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + b"\0" * 4)
+    assert minilm.mapped_safetensors(tmp_path / "bf16.safetensors") is None
+    assert minilm.mapped_safetensors(tmp_path / "missing.safetensors") is None

@@ -1,5 +1,6 @@
-"""spaCy's negation pipeline without torch: nothing imports torch on the way to a first draft, and the
-pipeline's answers are the same as with torch imported (on a committed sample of report sentences)."""
+"""spaCy's negation pipeline without torch (and without spaCy's command line, spacy.cli): nothing imports
+torch on the way to a first draft, and the pipeline's answers are the same as with torch imported and
+spaCy imported as usual (on a committed sample of report sentences)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ out = {{}}
 for vocab in vocabs:
     a = FindingAnalyzer(vocab)
     out[" ".join(vocab)] = [repr(x) for x in a.analyze_many(sentences)] + [a.backend]
+from pixtralogist.core.deferred_imports import waiting
 print(json.dumps({{"torch": "torch" in sys.modules, "thinc_torch": __import__("thinc.compat").compat.has_torch,
-                  "answers": out}}))
+                  "cli_waiting": "spacy.cli" in waiting(), "answers": out}}))
 """
 
 
@@ -48,6 +50,7 @@ def test_the_pipeline_without_torch_answers_as_with_torch():
     assert len(sentences) >= 300
     cold, warm = _run(torch_first=False), _run(torch_first=True)
     assert cold["torch"] is False and cold["thinc_torch"] is False  # spaCy came without torch
+    assert cold["cli_waiting"] is True and warm["cli_waiting"] is False  # and without its command line
     assert warm["torch"] is True and warm["thinc_torch"] is True  # torch there first: imported as before
     assert cold["answers"].keys() == warm["answers"].keys() and len(cold["answers"]) >= 5
     for vocab, answers in cold["answers"].items():

@@ -134,3 +134,47 @@ def test_a_vectors_file_round_trips_and_a_broken_one_is_ignored(tmp_path, caplog
     assert "unreadable" in caplog.text
     with pytest.raises(ValueError):
         SnippetVectors("a" * 64, ("b" * 64,), np.eye(2, 3, dtype=np.float32))
+
+
+def test_vectors_the_weights_do_not_give_are_not_used_whatever_the_digest_says(caplog):
+    """The digest only names the installed weights file; the probe checks the loaded weights give the vectors."""
+    from pixtralogist.core.embedding import get_embedder
+    from pixtralogist.core.plugins import get_plugin_manager
+    from pixtralogist.core.retrieval import GuidelineStore
+    from pixtralogist.core.snippet_vectors import SnippetVectors, embedder_sha256
+
+    host = get_plugin_manager(autoload=False)
+    shipped = host.guideline_vectors("dermatology")
+    digest = embedder_sha256(get_embedder())
+    assert digest == shipped.embedder_sha256  # what the installer recorded, as the file was made with
+    skewed = SnippetVectors(digest, shipped.text_sha256, shipped.vectors[::-1].copy(), "skewed.npz")
+    with GuidelineStore.open(None) as store, caplog.at_level(logging.INFO, logger="pixtralogist.core.retrieval"):
+        store.sync("dermatology", host.guidelines("dermatology"), vectors=skewed)
+        assert store.vectors_reused == 0
+        assert "do not give the vectors of skewed.npz" in caplog.text
+
+
+def test_the_recorded_digest_is_the_weights_hash_and_needs_the_installed_size(tmp_path):
+    from pixtralogist.core.embedding import default_model_path
+    from pixtralogist.core.minilm import MiniLMEncoder, recorded_sha256, weights_sha256
+
+    path = default_model_path()
+    assert recorded_sha256(path / "model.safetensors") == weights_sha256(path)
+    # a copy elsewhere has no RECORD: the file is hashed instead
+    site = tmp_path / "site"
+    (site / "pkg_x").mkdir(parents=True)
+    (site / "pkg_x" / "w.bin").write_bytes(b"weights")
+    assert recorded_sha256(site / "pkg_x" / "w.bin") is None
+    # a RECORD that lists the file: its digest, until the file changes size
+    import base64
+    import hashlib
+
+    digest = hashlib.sha256(b"weights").digest()
+    info = site / "pkg_x-1.0.dist-info"
+    info.mkdir()
+    b64 = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    (info / "RECORD").write_text(f"pkg_x/__init__.py,,\npkg_x/w.bin,sha256={b64},7\n")
+    assert recorded_sha256(site / "pkg_x" / "w.bin") == digest.hex()
+    (site / "pkg_x" / "w.bin").write_bytes(b"weights, replaced")
+    assert recorded_sha256(site / "pkg_x" / "w.bin") is None
+    assert MiniLMEncoder(path).weights_digest == weights_sha256(path)
