@@ -105,13 +105,19 @@ def test_the_plugins_route_on_the_pixels(storage, tmp_path):
 
     path = tmp_path / "fundus.png"
     path.write_bytes(fundus_png())  # no specialty hint, neutral notes: the cue needs the pixels
+    from pixtralogist.plugins.ophthalmology.routing import _fundus_pixels
+
     svc = open_service(tmp_path / "data", storage)
     try:
         case = build_case([str(path)], indication="Diabetic eye screening.", notes="see image")
+        _fundus_pixels.cache_clear()
         turn = svc.start(case)
         route = svc.graph.get_state(svc._config(turn.case_id)).values["route"]
         reasons = [r for c in route.candidates for r in c.reasons]
         assert any("fundus photograph" in r for r in reasons), reasons
+        # every ophthalmology template asks for the cue; the image is decoded once
+        asked = _fundus_pixels.cache_info()
+        assert asked.misses == 1 and asked.hits >= 1, asked
     finally:
         svc.close()
 
