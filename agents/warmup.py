@@ -17,7 +17,8 @@ behind the indexing of the others.
 Order: what the first draft most likely needs comes first (:func:`warm_up_order`): the generic
 negation pipeline (every case runs it before routing), then :data:`FIRST_SPECIALTY`'s guideline
 index and its example draft (its example template's lexicon, drafter and vocabulary pipeline),
-then its other templates, then the other specialties in registration order, each the same way.
+then its other templates, then the other specialties in registration order, each the same way;
+last, the sign-off's edit-burden scorer (half a second that the first sign-off paid otherwise).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class WarmUpReport:
 
     seconds: dict[str, float] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
-    #: the steps run, in order: ``"nlp"``, then ``"<specialty>:<step>"`` (index, example, templates)
+    #: the steps run, in order: ``"nlp"``, then ``"<specialty>:<step>"`` (index, example, templates), then
+    #: ``"sign-off scorer"``
     steps: list[str] = field(default_factory=list)
     #: seconds spent waiting for clinicians' actions (not counted in :attr:`total`)
     yielded: float = 0.0
@@ -93,6 +95,14 @@ def warm_up(runtime: Any, *, busy: Callable[[], bool] | None = None) -> WarmUpRe
                 report.seconds[specialty] = report.seconds.get(specialty, 0.0) + time.perf_counter() - t
                 break
             report.seconds[specialty] = report.seconds.get(specialty, 0.0) + time.perf_counter() - t
+    wait()
+    t = time.perf_counter()
+    try:
+        runtime.feedback.warm_up()  # the sign-off's edit-burden scorer
+        report.steps.append("sign-off scorer")
+    except Exception as exc:  # noqa: BLE001 - the first sign-off will load it
+        log.warning("warm-up of the sign-off scorer failed (%s)", type(exc).__name__)
+    report.seconds["sign-off"] = time.perf_counter() - t
     return report
 
 
