@@ -4,31 +4,9 @@ service see the whole case."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from pg_fixtures import fresh_database, on_postgres, pg_cluster  # noqa: F401 (fixture)
+from pg_fixtures import pg_cluster  # noqa: F401 (fixture)
+from test_compaction import open_service, storage  # noqa: F401 (fixture: SQLite, and a fresh PostgreSQL database)
 from test_reliability_support import write_png
-
-BACKENDS = ["sqlite", on_postgres()]
-
-
-@pytest.fixture(params=BACKENDS)
-def storage(request, audit_key):
-    from pixtralogist.core.storage import StorageSettings
-
-    if request.param == "sqlite":
-        return StorageSettings()
-    return StorageSettings(checkpointer=fresh_database(request.getfixturevalue("pg_cluster"), "img"))
-
-
-def open_service(data_dir: Path, storage):
-    from pixtralogist.agents.service import ReportingService
-    from pixtralogist.core.plugins import get_plugin_manager
-
-    return ReportingService.create(data_dir, host=get_plugin_manager(autoload=False), retrieval=False,
-                                   storage=storage)
 
 
 def checkpoint_payloads(store) -> list[bytes]:
