@@ -16,15 +16,11 @@ def _reference(enc, encodings):
     """The forward pass as written before it went in place: one fresh array per operation."""
     import numpy as np
 
+    from pixtralogist.core.minilm import _numpy_inputs
+
     w, wt = enc._w, enc._wt
-    batch, length = len(encodings), max(len(e.ids) for e in encodings)
-    ids = np.zeros((batch, length), dtype=np.int64)
-    types = np.zeros_like(ids)
-    mask = np.zeros((batch, length), dtype=bool)
-    for row, e in enumerate(encodings):
-        ids[row, :len(e.ids)] = e.ids
-        types[row, :len(e.ids)] = e.type_ids
-        mask[row, :len(e.ids)] = True
+    ids, types, mask = _numpy_inputs(encodings)
+    batch, length = ids.shape
 
     def layer_norm(x, weight, bias):
         mean = x.mean(-1, keepdims=True)
