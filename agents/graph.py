@@ -102,7 +102,7 @@ def intake(state: AgentState) -> dict:
 def route(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:
     from langgraph.types import interrupt
 
-    host, case = runtime.context.host, state.case
+    host, case = runtime.context.host, runtime.context.case_of(state)
     try:
         decision = route_case(case, host)
     except UnknownSpecialtyError as exc:
@@ -127,7 +127,7 @@ def route(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:
 def draft(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:
     host = runtime.context.host
     template = _template(state, runtime.context)
-    d = host.drafter(state.specialty, template).draft(state.case, template)
+    d = host.drafter(state.specialty, template).draft(runtime.context.case_of(state), template)
     if not d.region_labels:
         d = d.model_copy(update={"region_labels": {r.name: r.label for r in template.regions}})
     return {"draft": d, "original_draft": d}
@@ -151,7 +151,8 @@ def retrieve(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:
 def verify(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:
     host, template = runtime.context.host, _template(state, runtime.context)
     snippets = host.guidelines(state.specialty)
-    flags = run_generic_checks(state.draft, template) + host.verify(state.draft, state.case, template, snippets)
+    flags = run_generic_checks(state.draft, template) + host.verify(state.draft, runtime.context.case_of(state),
+                                                                    template, snippets)
     return {"draft": state.draft.model_copy(update={"flags": flags}), "flags": flags,
             "citations": attach_rule_citations(state.citations, flags, snippets), "status": "review"}
 
@@ -189,7 +190,7 @@ def finalize(state: AgentState) -> dict:
 
 
 def learn(state: AgentState, runtime: Runtime[AgentRuntime]) -> dict:
-    runtime.context.feedback.record_report(state.case, state.original_draft, state.draft)
+    runtime.context.feedback.record_report(runtime.context.case_of(state), state.original_draft, state.draft)
     return {"status": "signed"}
 
 
@@ -251,7 +252,7 @@ def handle_message(state: AgentState, rt: AgentRuntime, cmd: Message) -> tuple[d
         history=history,
         proposal=state.proposal,
         llm=_chat_model(host, specialty),
-        dictate=chat.dictation_reader(offline, state.case, template) if offline is not None else None,
+        dictate=chat.dictation_reader(offline, rt.case_of(state), template) if offline is not None else None,
     )
     res = chat.handle(cmd.text, d, ctx)
     out: dict[str, Any] = {"draft": res.draft, "impression_locked": res.impression_locked, "proposal": res.proposal}

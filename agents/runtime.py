@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pixtralogist.agents.types import Citation
 from pixtralogist.persistence.feedback import FeedbackStore
-from pixtralogist.core.models import Finding, Template
+from pixtralogist.core.models import Case, Finding, Template
 from pixtralogist.core.plugins import PluginHost, get_site_plugin_manager
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,6 +26,8 @@ class AgentRuntime:
     host: PluginHost
     feedback: FeedbackStore
     store: object | None = None  # pixtralogist.core.retrieval.GuidelineStore
+    #: the cases' images (pixtralogist.persistence.images.ImageStore; the service sets it to its case store's)
+    images: object | None = None
     k: int = 3
     min_score: float = 0.3
     _synced: set[str] = field(default_factory=set)
@@ -52,6 +54,13 @@ class AgentRuntime:
                 feedback.close()
                 raise
         return cls(host=host, feedback=feedback, store=store)
+
+    def case_of(self, state) -> Case:
+        """The state's case with its images' pixels (the state names them; they are kept once, in the case
+        store: :mod:`pixtralogist.persistence.images`)."""
+        if self.images is None or state.case is None:
+            return state.case
+        return self.images.attach(state.case)
 
     # -- retrieval -----------------------------------------------------------------
 

@@ -85,6 +85,8 @@ class ReportingService:
         self.graph = graph
         self._engine = Engine(graph, runtime)
         self._checkpoints = checkpoints
+        if getattr(runtime, "images", None) is None:  # the nodes read the cases' images from the case store
+            runtime.images = getattr(checkpoints, "images", None)
         self._cases = CaseList(checkpoints.cases)
         self.data_dir = data_dir
         #: one writer per case (threads, processes on this data dir, or servers on one database)
@@ -329,6 +331,9 @@ class ReportingService:
             identity = case_identity(case)
             if identity is not None:  # identity goes to its own store; the graph gets the case without it
                 self._identity.put(case.id, identity)
+            images = getattr(self._checkpoints, "images", None)
+            if images is not None:  # the images stored once (committed first); the state names them
+                case = images.detach(case)
             turn = self._engine.run(case.id, {"case": case})
             self._cases.record(turn, case.indication)
             self._record("draft", case.id, turn, self._actor(), images=len(case.images),
@@ -459,10 +464,11 @@ class ReportingService:
         return self._identity.research_key()
 
     def case(self, case_id: str) -> Case:
-        case = load_state(self._engine.snapshot(case_id).values).case
-        if case is None:
+        """The case as it was started, images included."""
+        state = load_state(self._engine.snapshot(case_id).values)
+        if state.case is None:
             raise CaseError(f"case {case_id} has no case data")
-        return case
+        return self.runtime.case_of(state)
 
     def list_cases(self, limit: int = 200) -> list[CaseSummary]:
         return self._cases.list(limit)

@@ -19,7 +19,7 @@ Order: what the first draft most likely needs comes first (:func:`warm_up_order`
 drafter and vocabulary pipeline), then its other templates, then the generic negation pipeline
 (no draft uses it: a draft analyses its sentences with its template's vocabulary; chat edits and
 ad-hoc analyses without a template do), then the other specialties in registration order, each
-the same way.
+the same way; last, the sign-off's edit-burden scorer (half a second that the first sign-off paid otherwise).
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ class WarmUpReport:
 
     seconds: dict[str, float] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
-    #: the steps run, in order: ``"nlp"``, then ``"<specialty>:<step>"`` (index, example, templates)
+    #: the steps run, in order: ``"nlp"``, then ``"<specialty>:<step>"`` (index, example, templates), then
+    #: ``"sign-off scorer"``
     steps: list[str] = field(default_factory=list)
     #: seconds spent waiting for clinicians' actions (not counted in :attr:`total`)
     yielded: float = 0.0
@@ -93,6 +94,14 @@ def warm_up(runtime: Any, *, busy: Callable[[], bool] | None = None) -> WarmUpRe
             report.seconds[specialty] = report.seconds.get(specialty, 0.0) + time.perf_counter() - t
     if len(order) < 2:
         _generic_nlp(wait, report)
+    wait()
+    t = time.perf_counter()
+    try:
+        runtime.feedback.warm_up()  # the sign-off's edit-burden scorer
+        report.steps.append("sign-off scorer")
+    except Exception as exc:  # noqa: BLE001 - the first sign-off will load it
+        log.warning("warm-up of the sign-off scorer failed (%s)", type(exc).__name__)
+    report.seconds["sign-off"] = time.perf_counter() - t
     return report
 
 

@@ -4,7 +4,7 @@ What a user meets: the app is started and warmed up (models loaded, guideline in
 built) on a few notes, then every timed case brings a note the service has never
 seen: the notes are generated so that no timed sentence occurs in the warm-up notes
 or in another timed case, and the per-sentence caches (NLP attributes, region sorter,
-guideline query embeddings and hits)
+cue matches, ophthalmology lesion mentions, guideline query embeddings and hits)
 are emptied before each timed case, so none of its sentences is answered from a cache.
 
 Prints p50/p95 per case, cases per second, and guideline retrieval per single call:
@@ -88,6 +88,15 @@ def sentence_caches() -> list:
             caches.append(obj._cache.clear)
     # the rewriting grammar's rule cache (pixtralogist.kit.grammar since issue 12; a module function before)
     caches.append(getattr(sorter_mod, "cache_clear", None) or sorter_mod._rule_regions.cache_clear)
+    # the cue scanner's matches per clause and the ophthalmology lesion reader's mentions per sentence
+    # (pixtralogist.kit.cues, pixtralogist.plugins.ophthalmology.grading, since issue 15)
+    import importlib
+
+    for module, name in (("pixtralogist.kit.cues", "_matches"),
+                         ("pixtralogist.plugins.ophthalmology.grading", "_lesion_mentions")):
+        fn = getattr(importlib.import_module(module), name, None)
+        if fn is not None and hasattr(fn, "cache_clear"):
+            caches.append(fn.cache_clear)
     # the guideline stores' query embeddings and hits (pixtralogist.core.retrieval, since issue 15)
     caches.extend(obj.clear_query_cache for obj in gc.get_objects()
                   if type(obj).__name__ == "GuidelineStore" and hasattr(obj, "clear_query_cache"))

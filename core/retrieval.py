@@ -509,10 +509,11 @@ class GuidelineStore:
                 query_embeddings=[vectors[i] for i in idxs],
                 n_results=n_candidates,
                 where=_where(reg, template_id),
-                include=["metadatas", "distances"],
+                include=["distances"],  # the records' metadata: from the store's copy (_record_metadata)
             )
+            by_id = self._record_metadata(col, {rid for row in res["ids"] for rid in row}, generation)
             for row, i in enumerate(idxs):
-                metas = res["metadatas"][row]
+                metas = [by_id.get(rid) for rid in res["ids"][row]]
                 for rid, meta in zip(res["ids"][row], metas):
                     if meta and meta.get("kind") == "snippet":
                         bodies[rid] = meta
@@ -590,6 +591,19 @@ class GuidelineStore:
                     out[i] = vector
             self.queries_embedded += len(new)
         return out
+
+    def _record_metadata(self, col: "Collection", ids: set[str], generation: int) -> dict[str, Any]:
+        """The stored metadata of records ``ids`` of ``col``: kept by the store once read (records change
+        only when the store syncs, which forgets them, as it forgets cached hits), the others read in one
+        ``get``. A query then asks chromadb for distances alone: converting every candidate's metadata
+        (the snippet's JSON) at each query cost ten times the search itself."""
+        known, missing = self._queries.records(col.name, ids)
+        if missing:
+            got = col.get(ids=sorted(missing), include=["metadatas"])
+            read = dict(zip(got["ids"], got["metadatas"] or [None] * len(got["ids"])))
+            self._queries.keep_records(col.name, read, generation)
+            known.update(read)
+        return known
 
     def clear_query_cache(self) -> None:
         """Forget every cached query embedding and hit list (benchmarks that time uncached searches)."""
@@ -776,6 +790,8 @@ class _QueryCache:
         self._lock = threading.Lock()
         self._vectors: OrderedDict[str, Any] = OrderedDict()
         self._hits: OrderedDict[tuple, tuple[list, dict[str, dict[str, Any]]]] = OrderedDict()
+        #: collection name -> record id -> its stored metadata (index data, not a query's: kept until a sync)
+        self._records: dict[str, dict[str, Any]] = {}
 
     @staticmethod
     def _get(table: OrderedDict, key: Any) -> Any:
@@ -810,10 +826,25 @@ class _QueryCache:
             if generation == self.generation:
                 self._put(self._hits, key, (list(ranked), dict(bodies)))
 
+    def records(self, name: str, ids: set[str]) -> tuple[dict[str, Any], set[str]]:
+        """``(metadata by record id, ids not known)`` of collection ``name``'s records ``ids``."""
+        with self._lock:
+            known = self._records.get(name, {})
+            found = {rid: known[rid] for rid in ids if rid in known}
+        return found, ids - found.keys()
+
+    def keep_records(self, name: str, metadata: dict[str, Any], generation: int) -> None:
+        """Keep records' metadata, unless the records changed since the search began (``generation``)."""
+        with self._lock:
+            if generation == self.generation:
+                self._records.setdefault(name, {}).update(metadata)
+
     def forget_hits(self) -> None:
+        """The records changed (a sync or a drop): forget the hits and the records' metadata."""
         with self._lock:
             self.generation += 1
             self._hits.clear()
+            self._records.clear()
 
     def clear(self) -> None:
         with self._lock:

@@ -114,23 +114,10 @@ class CueSet:
 
     def matches(self, text: str) -> list[tuple[int, int, tuple[CueRule, ...]]]:
         """Non-overlapping cue matches in lower-cased ``text``, longest first at each position:
-        ``[(start, end, rules), ...]`` (several rules may share one phrase)."""
-        rx, by_group = _compile(self)
-        low = text.lower()
-        found: list[tuple[int, int, tuple[CueRule, ...]]] = []
-        pos = 0
-        while True:
-            m = rx.search(low, pos)
-            if m is None:
-                break
-            best_end, best = m.end(), by_group[m.lastgroup]
-            # the longest phrase starting here wins (alternation order is only a first guess)
-            for alt in _alternatives_at(self, low, m.start()):
-                if alt[0] > best_end:
-                    best_end, best = alt
-            found.append((m.start(), best_end, best))
-            pos = max(best_end, m.start() + 1)
-        return found
+        ``[(start, end, rules), ...]`` (several rules may share one phrase). Remembered per text
+        (:func:`_matches`): a clause is scanned by several checks of one draft, and the scan (one
+        alternation of every rule) costs milliseconds."""
+        return list(_matches(self, text.lower()))
 
     def modifiers(self, clause: str, targets: Sequence[tuple[int, int]]) -> list[set[str]]:
         """For each ``(start, end)`` target span of ``clause``, the categories that govern it."""
@@ -167,6 +154,26 @@ class CueSet:
                             got.add(r.category)
             out.append(got)
         return out
+
+
+@lru_cache(maxsize=4096)
+def _matches(cues: CueSet, low: str) -> tuple[tuple[int, int, tuple[CueRule, ...]], ...]:
+    """:meth:`CueSet.matches` of lower-cased text (a pure function of the set and the text)."""
+    rx, by_group = _compile(cues)
+    found: list[tuple[int, int, tuple[CueRule, ...]]] = []
+    pos = 0
+    while True:
+        m = rx.search(low, pos)
+        if m is None:
+            break
+        best_end, best = m.end(), by_group[m.lastgroup]
+        # the longest phrase starting here wins (alternation order is only a first guess)
+        for alt in _alternatives_at(cues, low, m.start()):
+            if alt[0] > best_end:
+                best_end, best = alt
+        found.append((m.start(), best_end, best))
+        pos = max(best_end, m.start() + 1)
+    return tuple(found)
 
 
 @lru_cache(maxsize=32)

@@ -5,6 +5,7 @@ One layer above core and the specialty kit, below the agent:
 - :mod:`~pixtralogist.persistence.checkpoints`: the LangGraph checkpointer and the case list
   (SQLite ``agent.sqlite`` or PostgreSQL), and the guideline index (chromadb or a Chroma server);
 - :mod:`~pixtralogist.persistence.case_index`: the case list;
+- :mod:`~pixtralogist.persistence.images`: the cases' images, stored once beside the checkpoints;
 - :mod:`~pixtralogist.persistence.feedback`: the feedback store (drafts, edits, sign-offs);
 - :mod:`~pixtralogist.persistence.audit` (+ :mod:`~pixtralogist.persistence.audit_seal`): the
   tamper-evident audit log;

@@ -1,7 +1,8 @@
 """Open the stores that :class:`~pixtralogist.core.storage.StorageSettings` names.
 
-The checkpointer and the case list share one database (SQLite ``<data dir>/agent.sqlite``
-or PostgreSQL); the guideline index is chromadb on disk or a Chroma server.
+The checkpointer, the case list and the cases' images (:mod:`pixtralogist.persistence.images`)
+share one database (SQLite ``<data dir>/agent.sqlite`` or PostgreSQL); the guideline index is
+chromadb on disk or a Chroma server.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pixtralogist.core.storage import StorageSettings, _redact
 
 @dataclass
 class CheckpointStore:
-    """A LangGraph checkpointer plus the case list, in one database."""
+    """A LangGraph checkpointer plus the case list and the cases' images, in one database."""
 
     saver: Any
     cases: "Any"  # pixtralogist.persistence.case_index.CaseIndex
@@ -27,6 +28,8 @@ class CheckpointStore:
     _close: Callable[[], None]
     #: compact a case's checkpoints once its sign-off is complete (:mod:`pixtralogist.persistence.compaction`)
     compaction: bool = True
+    #: the cases' images, stored once (:class:`~pixtralogist.persistence.images.ImageStore`; None: kept in the state)
+    images: "Any" = None
 
     def close(self) -> None:
         self._close()
@@ -41,6 +44,7 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
         default: LangGraph's.
     """
     from pixtralogist.persistence.case_index import CaseIndex
+    from pixtralogist.persistence.images import ImageStore
 
     storage = storage or StorageSettings()
     if storage.checkpointer is None:
@@ -54,7 +58,7 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
         saver = SqliteSaver(conn, serde=serde)
         saver.setup()
         return CheckpointStore(saver, CaseIndex.sqlite(conn, saver.lock), str(Path(data_dir) / "agent.sqlite"),
-                               _closer(conn, saver.lock))
+                               _closer(conn, saver.lock), images=ImageStore.sqlite(conn, saver.lock))
     try:
         import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
@@ -72,8 +76,9 @@ def open_checkpoint_store(data_dir: Path, storage: StorageSettings | None = None
 
     with schema_lock(conn):  # servers starting together migrate once
         saver.setup()
+        images = ImageStore.postgres(conn, saver.lock)
     return CheckpointStore(saver, CaseIndex.postgres(conn, saver.lock), _redact(storage.checkpointer),
-                           _closer(conn, saver.lock))
+                           _closer(conn, saver.lock), images=images)
 
 
 def _closer(conn: Any, lock: Any) -> Callable[[], None]:

@@ -117,7 +117,13 @@ def _count(saver: Any, thread_id: str) -> tuple[int, int]:
 
 def checkpoint_bytes(store_or_saver: Any, thread_ids: Iterable[str] | None = None) -> int:
     """Bytes of checkpoint rows (checkpoints, pending writes and, on PostgreSQL, channel blobs) of
-    ``thread_ids`` (every thread when None): payload columns only, without the engine's page overhead."""
+    ``thread_ids`` (every thread when None): payload columns only, without the engine's page overhead.
+    Given a :class:`~pixtralogist.persistence.checkpoints.CheckpointStore`, the PNGs of the cases' images
+    (kept beside the checkpoints, :mod:`pixtralogist.persistence.images`) are counted too."""
+    images = getattr(store_or_saver, "images", None)
+    if images is not None:
+        ids = None if thread_ids is None else list(thread_ids)
+        return checkpoint_bytes(_saver(store_or_saver), ids) + images.bytes_of(ids)
     saver = _saver(store_or_saver)
     kind = _kind(saver)
     if kind == "sqlite":

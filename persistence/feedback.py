@@ -197,6 +197,10 @@ class FeedbackStore:
             self.scorer = load_scorer()
         return self.scorer
 
+    def warm_up(self) -> None:
+        """Load the edit-burden scorer now (its comparator's patterns: half a second), not at the first sign-off."""
+        self._scorer()
+
     def _quality_rows(self, case_id: str, specialty: str, draft: Draft, final: Draft, signed_at: str) -> list:
         d_regions, f_regions = draft.region_dict(), final.region_dict()
         version = draft.provenance.adapter_version or draft.provenance.adapter or BASE_VERSION

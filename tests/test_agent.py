@@ -345,7 +345,7 @@ def test_warm_up_steps_aside_while_actions_run(monkeypatch):
         calls: list[float] = []
         report = warmup.warm_up(runtime, busy=lambda: calls.append(1) or True)  # always busy
         steps = 1 + 2 * len(runtime.host.specialties())
-        assert not report.failed and set(report.seconds) == {"nlp", *runtime.host.specialties()}
+        assert not report.failed and set(report.seconds) == {"nlp", *runtime.host.specialties(), "sign-off"}
         assert report.yielded >= 0.2 * steps and len(calls) >= steps
         idle = warmup.warm_up(runtime, busy=lambda: False)
         assert idle.yielded < 0.2 and not idle.failed
@@ -368,7 +368,8 @@ def test_warm_up_loads_the_first_drafts_needs_first():
         report = warmup.warm_up(runtime)
         others = [s for s in runtime.host.specialties() if s != "radiology"]
         assert report.steps == ["radiology:index", "radiology:example", "radiology:templates", "nlp"] + [
-            f"{s}:{step}" for s in others for step in ("index", "example", "templates")]
-        assert not report.failed and set(report.seconds) == {"nlp", *runtime.host.specialties()}
+            f"{s}:{step}" for s in others for step in ("index", "example", "templates")] + ["sign-off scorer"]
+        assert not report.failed and set(report.seconds) == {"nlp", *runtime.host.specialties(), "sign-off"}
+        assert runtime.feedback.scorer is not None  # the first sign-off does not load it
     finally:
         runtime.feedback.close()

@@ -250,6 +250,26 @@ def test_a_sync_that_changes_the_records_drops_the_cached_hits(snippets):
         assert ids(st.search("radiology", query, k=3))[0] == top
 
 
+def test_records_metadata_is_read_once_and_follows_a_sync(snippets):
+    """A query asks chromadb for distances alone; the records' metadata is read once (one ``get``) and
+    kept until a sync, after which a snippet changed under the same id is returned as it now reads."""
+    query = "Large right pneumothorax, 3 cm rim."
+    with GuidelineStore.open(None) as st:
+        st.sync("radiology", snippets)
+        col = st._open_collection(collection_name("radiology"), create=False)
+        gets, real_get = [], col.get
+        col.get = lambda *a, **kw: gets.append(kw) or real_get(*a, **kw)  # counts the real calls
+        first = st.search("radiology", query, k=3)
+        assert len(gets) == 1
+        st.search_many("radiology", ["Small left pleural effusion.", "Heart size is normal."], k=3)
+        assert len(gets) == 1  # new texts, known records: no metadata read
+        top = first[0].snippet
+        revised = top.model_copy(update={"text": top.text + " Revised wording."})
+        st.sync("radiology", [revised if s.id == top.id else s for s in snippets])
+        hit = next(h for h in st.search("radiology", query, k=5) if h.snippet.id == top.id)
+        assert hit.snippet.text.endswith("Revised wording.")
+
+
 def test_concurrent_searches_while_syncing(store, snippets):
     errors: list[BaseException] = []
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 from pixtralogist.kit import base_cues
@@ -142,9 +143,15 @@ def _masked(text: str) -> str:
 
 def lesion_mentions(text: str) -> list[LesionMention]:
     """Every lesion of :data:`~pixtralogist.plugins.ophthalmology.lexicon.LESIONS` named in ``text``,
-    with its own negation/hedge (read in its clause), quadrant count and descriptors."""
+    with its own negation/hedge (read in its clause), quadrant count and descriptors. Remembered per
+    text (the drafter and several checks read the same sentences)."""
     if not text:
         return []
+    return list(_lesion_mentions(text))
+
+
+@lru_cache(maxsize=2048)
+def _lesion_mentions(text: str) -> tuple[LesionMention, ...]:
     work = _masked(text)
     taken: list[tuple[int, int]] = []
     out: list[LesionMention] = []
@@ -157,7 +164,7 @@ def lesion_mentions(text: str) -> list[LesionMention]:
                 continue
             out.append(_mention(lesion, text, m.start(), m.end()))
     out.sort(key=lambda x: x.start)
-    return out
+    return tuple(out)
 
 
 def _mention(lesion: str, text: str, start: int, end: int) -> LesionMention:

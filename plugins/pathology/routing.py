@@ -7,6 +7,7 @@ Everything else that routes a case here (DICOM SM, body part, pathology words) i
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 from pixtralogist.core.models import StudyImage
 
@@ -16,13 +17,18 @@ __all__ = ["he_fraction"]
 def he_fraction(image: StudyImage, size: int = 64) -> float:
     """Fraction of pixels with H&E-like colour: pink to purple hue (about 270-345 degrees), saturated, not dark.
 
-    0.0 for grayscale images.
+    0.0 for grayscale images. Decoded once per image (routing asks for every template).
     """
     if image.meta.channels < 3:
         return 0.0
+    return _he_pixels(image.png, size)
+
+
+@lru_cache(maxsize=32)
+def _he_pixels(png: bytes, size: int) -> float:
     from PIL import Image
 
-    im = Image.open(io.BytesIO(image.png))
+    im = Image.open(io.BytesIO(png))
     if im.mode not in ("RGB", "RGBA"):
         return 0.0
     hsv = im.convert("RGB").resize((size, size)).convert("HSV")
