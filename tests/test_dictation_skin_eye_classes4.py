@@ -4,6 +4,8 @@ shorthand, not rows of benchmarks/data/dictation_*.yaml."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from test_dictation_skin_eye import draft, findings_text, host, region_text  # noqa: F401 (host is a fixture)
@@ -35,3 +37,49 @@ def test_eye_opening_reason_in_octa_and_a_closing_plan_stays_a_plan(host):
     # a diagnosis said first is no reason for the exam: it stays the conclusion
     first = draft(host, "fundus", "Moderate NPDR OD. OD: dot-blot haems 2 quadrants.")
     assert "npdr" not in (first.indication or "").lower()
+
+
+# --- the sex before the age ("F 34") is demographics ----------------------------------------------------
+
+
+def test_skin_sex_then_age_goes_to_the_indication(host):
+    d = draft(host, "skin_lesion", "M 57, crusted papule R forearm 6mm.")
+    assert "57" in (d.indication or "")
+    assert "57" not in findings_text(d)
+    assert "Right forearm." in region_text(d, "distribution_site")
+
+
+def test_eye_sex_then_age_goes_to_the_indication(host):
+    d = draft(host, "fundus", "F, 66. OS: soft drusen at the macula.")
+    assert "66" in (d.indication or "")
+    assert "66" not in findings_text(d)
+
+
+# --- a side after a count ("papules x4 R cheek") is the site's side -------------------------------------
+
+
+def test_skin_side_after_a_count_is_kept(host):
+    d = draft(host, "skin_lesion", "Pedunculated papules x4 R neck, 2mm each.")
+    assert "right neck" in region_text(d, "distribution_site").lower()
+    assert not re.search(r"\bR\b", findings_text(d))
+
+
+# --- a body site said only in a history sentence is the lesion's site ------------------------------------
+
+
+@pytest.mark.parametrize(("notes", "site"), [
+    ("Hx: new mole R upper arm noticed by partner. O/E: 4 mm even brown macule.", "Right upper arm."),
+    ("Previously excised SCC L forearm, now 9mm crusted nodule in the scar.", "Left forearm."),
+])
+def test_skin_site_said_only_in_the_history_is_the_site(host, notes, site):
+    d = draft(host, "skin_lesion", notes)
+    assert site in region_text(d, "distribution_site")
+
+
+def test_skin_dictated_site_wins_over_the_history_and_two_sites_are_no_guess(host):
+    d = draft(host, "skin_lesion", "Previous BCC L cheek. 5mm pearly papule R temple.")
+    assert "Right temple." in region_text(d, "distribution_site")
+    assert "cheek" not in region_text(d, "distribution_site").lower()
+    two = draft(host, "skin_lesion", "Hx: BCC L cheek 2019, SCC R hand 2021. 5mm pearly papule.")
+    assert "cheek" not in region_text(two, "distribution_site").lower()
+    assert "hand" not in region_text(two, "distribution_site").lower()

@@ -39,3 +39,9 @@ def test_without_the_concept_nothing_changes(tmp_path):
     path.write_text(_LEXICON.split("concepts:")[0], encoding="utf-8")
     kinds = [s.kind for s in triage(["Changing mole, bleeding lesion.", "Lesion on the skin."], load_lexicon(path))]
     assert kinds == ["finding", "finding"]
+
+
+def test_a_side_after_a_count_is_a_side_litres_are_not():
+    from pixtralogist.kit import parse_dictation
+
+    assert parse_dictation("Nodules x3 R lung. Drain output 2 L.") == ["Nodules x3 right lung.", "Drain output 2 L."]
