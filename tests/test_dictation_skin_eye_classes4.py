@@ -83,3 +83,13 @@ def test_skin_dictated_site_wins_over_the_history_and_two_sites_are_no_guess(hos
     two = draft(host, "skin_lesion", "Hx: BCC L cheek 2019, SCC R hand 2021. 5mm pearly papule.")
     assert "cheek" not in region_text(two, "distribution_site").lower()
     assert "hand" not in region_text(two, "distribution_site").lower()
+
+
+# --- a plan said as an imperative ("Check BP and HbA1c.") is the impression's --------------------------
+
+
+def test_eye_imperative_plan_goes_to_the_impression(host):
+    d = draft(host, "fundus", "OD: flame haems along the superotemporal arcade, CWS. Arrange FFA. Check BP and HbA1c.")
+    assert any(i.startswith("Arrange") for i in d.impression)
+    assert any(i.startswith("Check BP") for i in d.impression)
+    assert "Check" not in findings_text(d) and "Arrange" not in findings_text(d)
