@@ -93,3 +93,17 @@ def test_eye_imperative_plan_goes_to_the_impression(host):
     assert any(i.startswith("Arrange") for i in d.impression)
     assert any(i.startswith("Check BP") for i in d.impression)
     assert "Check" not in findings_text(d) and "Arrange" not in findings_text(d)
+
+
+# --- a history label's section ends at its sentence when a size opens the next one ---------------------
+
+
+def test_skin_history_label_ends_before_the_examined_lesion(host):
+    for notes in ("History: itchy spot 3/12. 9mm scaly pink plaque R calf.", "Hx: itchy spot. 9mm scaly pink plaque R calf."):
+        d = draft(host, "skin_lesion", notes)
+        assert "Measures 9 mm." in region_text(d, "size")
+        assert "Plaque." in region_text(d, "morphology")
+        assert "Right calf." in region_text(d, "distribution_site")
+        assert "plaque" not in region_text(d, "others").lower()
+    approx = draft(host, "skin_lesion", "Approx. 9 mm papule R calf.")
+    assert "Measures approximately 9 mm." in region_text(approx, "size")
