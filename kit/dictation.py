@@ -354,6 +354,17 @@ def _neighbour(tokens: list[tuple[str, str]], i: int, step: int) -> tuple[str, s
     return None
 
 
+def _after_count(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether token ``i`` follows a count ("papules x6 L axilla", "x 3"): a side then, not litres."""
+    j = i - 1
+    while j >= 0 and tokens[j][0] == "ws":
+        j -= 1
+    if j < 0 or tokens[j][0] != "num":
+        return False
+    before = _neighbour(tokens, j, -1)
+    return before is not None and before[1].lower() in {"x", "\u00d7"}
+
+
 def _after_number(tokens: list[tuple[str, str]], i: int) -> bool:
     """Whether token ``i`` follows a number, across one hyphen ("2-cm")."""
     j = i - 1
@@ -448,7 +459,7 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 continue
             if low in _LATERALITY:
                 is_letter = len(low) == 1
-                ok = next_word and not prev_num
+                ok = next_word and (not prev_num or _after_count(toks, i))
                 if ok and low == "b":
                     ok = nxt[1].lower() not in {"line", "lines", "cell", "cells"} and (
                         prev is None or prev[1].lower() not in {"kerley", "vitamin", "hepatitis", "type", "group"}

@@ -6,7 +6,9 @@
    the lexicon's shorthand, subjects and dictation settings.
 2. :func:`triage` sorts the sentences: demographics and the clinical question ("65M SOB",
    "eval for PNA": the lexicon's ``context`` concepts, in a sentence without a finding, or its
-   ``clinical_question`` opening the sentence: "Eval for mets.") go to the draft's ``indication``; recommendations ("recommend CT in 3 months": ``recommendation``
+   ``clinical_question`` opening the sentence: "Eval for mets."; the lexicon's ``presenting_reason`` opening
+   a sentence of the dictation's opening lines, even with a finding word: "Glaucoma suspect. CDR 0.7 OD.",
+   "Floaters and flashes OS 2/7. OS: horseshoe tear ...") go to the draft's ``indication``; recommendations ("recommend CT in 3 months": ``recommendation``
    concepts, opening the sentence or in a sentence without a finding) go to the impression, after
    the findings, never to a findings region; a short sentence that is nothing but qualifiers and
    names no anatomy ("Mild.", "Suspicious.") is listed in ``not_placed``, never guessed into a region
@@ -115,9 +117,14 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     def has_finding(s: str) -> bool:
         return mentions_finding(s, extra_terms=terms) or ex.mentions(s)
 
+    reason = _concept_re(lexicon, "presenting_reason")
+    sentences = _demographics_apart(sentences, context, has_finding)
     out: list[Statement] = []
-    for s in _demographics_apart(sentences, context, has_finding):
-        if context is not None and context.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
+    for i, s in enumerate(sentences):
+        opening = i < len(sentences) - 1 and all(o.kind == "indication" for o in out)
+        if opening and reason is not None and reason.match(s) and not (recommend and recommend.match(s)):
+            out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
+        elif context is not None and context.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
         elif recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
@@ -151,10 +158,15 @@ def _demographics_apart(sentences: Iterable[str], context, has_finding) -> list[
     return out
 
 
-@lru_cache(maxsize=64)
 def _question_re(lexicon: Lexicon) -> re.Pattern[str] | None:
     """The lexicon's ``clinical_question`` context concept (the base lexicon's, with a specialty's additions)."""
-    concepts = [c for c in lexicon.of_kind("context") if c.id == "clinical_question"]
+    return _concept_re(lexicon, "clinical_question")
+
+
+@lru_cache(maxsize=64)
+def _concept_re(lexicon: Lexicon, concept_id: str) -> re.Pattern[str] | None:
+    """The terms of the lexicon's ``context`` concept ``concept_id``, or None when it has none."""
+    concepts = [c for c in lexicon.of_kind("context") if c.id == concept_id]
     alts = [term if is_pattern else r"\s+".join(re.escape(w) for w in term.lower().split())
             for _, term, is_pattern in iter_terms(concepts)]
     return re.compile(r"(?:" + "|".join(alts) + r")", re.I) if alts else None

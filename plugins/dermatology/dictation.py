@@ -58,7 +58,9 @@ _SECTION = re.compile(
 _ON_DERMOSCOPY = re.compile(r"(?:^|(?<=[;.,]))\s*(?:on|at|by|with|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*[:,]?\s*",
                             re.I)
 _CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
-_SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_]|\?)|(?<=\d)\.\s+(?=[A-Z?])")
+#: a full stop that ends a sentence: before a letter, or before a size that opens the next statement
+#: ("Hx: new mole R arm. 6mm macule ...": the label's section ends there)
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_%)\]])\.\s+(?=[^\W\d_]|\?|\d+(?:\.\d+)?\s?(?:mm|cm)\b)|(?<=\d)\.\s+(?=[A-Z?]|\d+(?:\.\d+)?\s?(?:mm|cm)\b)")
 _DIAGNOSIS = word_re(*WORDS["diagnosis"])
 #: a body site or a size in a sentence that names a diagnosis ("actinic keratoses scalp vertex")
 _NAMED_LESION_SITE = word_re(*[w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)", "acral")],

@@ -57,7 +57,7 @@ from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit import KitDrafter, triage
 from pixtralogist.plugins.dermatology.dictation import Statement, parse_dictation
-from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS, LEXICON
+from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS, LEXICON, WORDS
 from pixtralogist.plugins.dermatology.rules import lesion_diameter_mm
 
 __all__ = ["DERMATOLOGY_INSTRUCTIONS", "DermatologyModelDrafter", "DictationDrafter", "ENGINE"]
@@ -117,7 +117,8 @@ class DictationDrafter(KitDrafter):
                 continue
             out.extend(Row(region, text, st.text) for region, text in
                        split_sentence(self.sorter, st.text, order, fallback, keep_unsplit_labels=False))
-        return _join_bare_counts(out)
+        said = [s.text for s in statements if s.section == "impression" or s.kind == "indication"]
+        return _site_from_history(_join_bare_counts(out), said)
 
     def finding(self, row: Row, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
         """``size_mm`` is the largest stated dimension (the lesion diameter), except in dermoscopy."""
@@ -158,6 +159,28 @@ def _join_bare_counts(rows: list[Row]) -> list[Row]:
     out[out.index(target)] = Row(target.region, joined, f"{' '.join(rows[i].sentence for i in bare)} {target.sentence}",
                                  target.context)
     return out
+
+
+_GENERIC_SITES = {r"sites?", r"locat(?:ed|ion)", r"extremit(?:y|ies)", r"limbs?", r"acral"}
+#: A side with a body site ("left thigh", "right upper arm", "L 4th fingernail" after the reader's expansion).
+_SIDED_SITE = re.compile(
+    r"(?<![\w-])(?:left|right|bilateral)\s+(?:(?:upper|lower|mid|medial|lateral|dorsal|anterior|posterior|inner|outer)\s+)?(?:"
+    + "|".join(p for p in WORDS["body_sites"] if p not in _GENERIC_SITES) + r")(?![\w])", re.I)
+
+
+def _site_from_history(rows: list[Row], said: Sequence[str] = ()) -> list[Row]:
+    """A lesion whose body site is said only in a history sentence ("Hx: changing mole L thigh.", "Previously
+    treated BCC L cheek, now ...") has that site: when no row is the distribution/site's, the first side and
+    body site of another row, or of the indication or the impression sentences ``said``, is stated there
+    too (the history sentence keeps its words); two different sites are no guess."""
+    if any(r.region == "distribution_site" for r in rows):
+        return rows
+    found = [(m.group(0), sentence) for text, sentence in [(r.text, r.sentence) for r in rows] + [(t, t) for t in said]
+             for m in _SIDED_SITE.finditer(text)]
+    if len({site.lower() for site, _ in found}) != 1:
+        return rows
+    site, sentence = found[0]
+    return rows + [Row("distribution_site", site[:1].upper() + site[1:] + ".", sentence)]
 
 
 #: Added to the core structured prompt for dermatology templates (the lexicon's ``dictation.model_instructions``).

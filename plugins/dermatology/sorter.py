@@ -133,7 +133,7 @@ def _render(region: str, words: list[str], prep: str = "") -> str:
         return ""
     if region == "size":
         if re.match(r"^(?:approximately |about |up to )?\d", phrase, re.I):
-            return _end(f"Measures {phrase}")
+            return _end(f"Measures {phrase[:1].lower() + phrase[1:] if not phrase[:1].isdigit() else phrase}")
         return _end(_cap(phrase))
     if region == "distribution_site" and prep:
         return _end(f"{_cap(prep)} {phrase}")
