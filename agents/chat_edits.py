@@ -25,7 +25,7 @@ from pixtralogist.core.concepts import concepts as core_concepts
 from pixtralogist.core.models import Draft, Finding, Template
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.core.spelling import americanize, matching_form
-from pixtralogist.core.text import clean_text, split_sentences
+from pixtralogist.core.text import clean_text, split_sentences, upper_first
 
 EditKind = Literal["add", "remove", "move", "modify", "statement", "impression"]
 
@@ -209,6 +209,8 @@ class Edit:
     #: "it's not ulcerated", "not calcified": the finding named by ``subject`` is denied (removed, or
     #: written as a denial when it is all its sentence says)
     deny: bool = False
+    #: the message as read (cleaned, without the words around an edit): what :mod:`chat_values` looks in
+    said: str = ""
 
 
 @dataclass
@@ -237,6 +239,8 @@ class EditReader:
         self.lexicon = lexicon if lexicon is not None else base_lexicon()
         self.extractor = Extractor(self.lexicon)
         self.severity = tuple(dict.fromkeys((*self.lexicon.severity, *base_lexicon().severity)))
+        #: values of one kind that replace one another (the lexicon's ``value_groups``; see chat_values.py)
+        self.value_groups = {g: tuple(v) for g, v in (getattr(self.lexicon, "value_groups", None) or {}).items()}
         self.regions = regions or {}
         self.specimen = frozenset(_stem(w) for w in specimen)
         vocab = {t.lower() for t in terms}
@@ -317,6 +321,12 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        edit = self._read(text)
+        if edit is not None and not edit.said:
+            edit.said = text
+        return edit
+
+    def _read(self, text: str) -> Edit | None:
         # "he has macular oedema in the right eye": a finding of the patient ("he" is no abbreviation here)
         text = re.sub(r"^(?:he|she|they|the patient|patient|pt)\s+(?:has|have|had|shows?|showed)\s+(?:got\s+)?",
                       "there is ", text, flags=re.I)
@@ -667,7 +677,7 @@ def _has_side(text: str) -> bool:
 
 def _sentence(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip().rstrip(".")
-    return (text[:1].upper() + text[1:] + ".") if text else ""
+    return (upper_first(text) + ".") if text else ""
 
 
 def _sub_word(text: str, old: str, new: str) -> str:
@@ -804,6 +814,11 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
     edit = _spelled_as_draft(reader, edit, draft)
+    from pixtralogist.agents.chat_values import group_edit
+
+    grouped = group_edit(reader, edit, draft, template, rebuild_impression)
+    if grouped is not None:  # "no, it's lobular" for "Invasive ductal carcinoma."
+        return grouped
     targets, how = reader.find(edit, draft)
     edit, targets = _side_selects(reader, edit, targets, draft)
     if edit.kind == "remove":
