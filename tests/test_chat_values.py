@@ -1,0 +1,144 @@
+"""A value that replaces another of the same kind (issue 13): the lexicons' ``value_groups`` read by
+``agents/chat_values.py`` ("no, it's lobular" for "Invasive ductal carcinoma.", "it's a plaque" for
+"Papule.", "the nodule is ground glass" for "... solid nodule ..."), in every specialty; a weak or
+ambiguous match changes nothing and says what it read; a mixed-case first word ("pT1b") is written
+as said. Drafts come from the built-in plugins' real offline drafters (``drafted``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pixtralogist.agents import chat
+from pixtralogist.agents.chat_values import find_values
+from pixtralogist.core.editing import make_findings
+from pixtralogist.core.text import upper_first
+from pixtralogist.kit import LexiconError
+from pixtralogist.kit.lexicon import lexicon_from_mapping
+
+from test_chat_edits import drafted, said  # noqa: F401
+from test_chat_edits import host  # noqa: F401  (the module-scoped fixture)
+from test_chat_wordings import _edited, _unchanged
+
+CASES = [
+    # --- pathology: histologic type, procedure -------------------------------------------------------
+    ("breast-resection", "R lumpectomy. IDC 1.6 cm, G2. Margins neg.", "no it's lobular",
+     {"histologic_type": (["invasive lobular carcinoma"], ["ductal"])}),
+    ("breast-resection", "L mastectomy. ILC 3.2 cm, G2. 0/4 LN.", "histology: ductal",
+     {"histologic_type": (["invasive ductal carcinoma"], ["lobular"])}),
+    ("breast-resection", "R lumpectomy. Mucinous carcinoma 1.1 cm, G1.", "switch the histologic type to tubular",
+     {"histologic_type": (["tubular carcinoma"], ["ucinous"])}),
+    ("breast-resection", "L breast lumpectomy. IDC 2.2 cm, G3.", "it was a mastectomy",
+     {"procedure": (["left breast mastectomy"], ["lumpectomy"])}),
+    # --- radiology: nodule solidity, arterial territory, extra-axial space ---------------------------------
+    ("ct_chest", "7mm solid nodule RML. No effusion.", "the nodule is actually part-solid",
+     {"lungs_airways": (["7 mm part solid nodule in the right middle lobe"], ["mm solid nodule"])}),
+    ("ct_chest", "11mm part solid nodule LLL. Mild emphysema.", "make the nodule ground glass",
+     {"lungs_airways": (["11 mm ground glass nodule"], ["part solid"])}),
+    ("mri_brain", "Acute infarct R MCA territory. Ventricles nl.", "it's ACA territory",
+     {"parenchyma": (["right aca territory"], ["mca"])}),
+    ("mri_brain", "Thin L frontal subdural collection 3 mm. No midline shift.", "it's epidural",
+     {"ventricles_extraaxial": (["left frontal epidural collection"], ["subdural"])}),
+    # --- dermatology: morphology, colour --------------------------------------------------------------
+    ("skin_lesion", "5mm pink papule R forearm.", "it's more like a plaque",
+     {"morphology": (["plaque."], ["papule"])}),
+    ("skin_lesion", "9mm brown macule L shin, regular border.", "colour is black",
+     {"color": (["black."], ["brown"])}),
+]
+
+
+@pytest.mark.parametrize("template, dictation, message, changes", CASES)
+def test_a_value_replaces_another_of_its_kind(host, template, dictation, message, changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
+
+
+@pytest.mark.parametrize("template, dictation, message, item, gone", [
+    ("fundus", "OD: scattered dot hemorrhages, few CWS. OS nl. Mild NPDR OD.", "it's moderate NPDR",
+     "Moderate non-proliferative diabetic retinopathy in the right eye", "Mild non-proliferative"),
+    ("fundus", "OU: dot-blot hemorrhages, NVE OD. PDR OU.", "downgrade to severe NPDR",
+     "Severe non-proliferative diabetic retinopathy", "Proliferative diabetic retinopathy in"),
+])
+def test_an_icdr_level_said_replaces_the_level_of_the_impression(host, template, dictation, message, item,
+                                                                  gone):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed and res.draft.findings == d.findings, res.reply
+    joined = " | ".join(res.draft.impression)
+    assert item in joined and gone not in joined, joined
+    assert res.impression_locked  # a rebuild from the findings would not undo it
+
+
+@pytest.mark.parametrize("template, dictation, message, reply", [
+    # two sentences could take the value: nothing is guessed, the reply says what it read
+    ("ct_chest", "8mm solid nodule RUL. 4mm solid nodule LLL.", "make it part solid", "more than one sentence"),
+    ("skin_lesion", "Two lesions: 4mm papule L arm; 6mm papule R arm.", "it's a nodule", "more than one sentence"),
+])
+def test_a_value_two_sentences_could_take_changes_nothing_and_says_so(host, template, dictation, message,
+                                                                      reply):  # noqa: F811
+    res = _unchanged(host, template, dictation, message)
+    assert reply in res.reply and "nothing was changed" in res.reply
+
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    # the finding named picks the sentence
+    ("ct_chest", "8mm solid nodule RUL. 4mm solid nodule LLL.", "the LLL nodule is ground glass",
+     {"lungs_airways": (["8 mm solid nodule in the right upper lobe", "4 mm ground glass nodule in the left lower lobe"],
+                        [])}),
+])
+def test_the_finding_named_picks_the_sentence_of_the_value(host, template, dictation, message, changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
+
+
+@pytest.mark.parametrize("template, dictation, message, keep", [
+    # a new finding that carries a group value is added, never written over the other one
+    ("ct_chest", "9mm part solid nodule RLL. No effusion.", "there is a 3 mm solid nodule in the lingula",
+     "9 mm part solid nodule in the right lower lobe"),
+    ("skin_lesion", "6mm papule L cheek.", "there is also a 2 cm plaque on the back", "Papule."),
+])
+def test_a_new_finding_with_a_group_value_is_added_not_written_over(host, template, dictation, message,
+                                                                    keep):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert keep in " ".join(res.draft.region_dict().values()), res.reply
+
+
+def test_a_value_group_of_another_kind_is_not_swapped(host):  # noqa: F811
+    # "lobular" is no procedure: the procedure sentence is not touched, only the histologic type
+    _edited(host, "breast-resection", "L lumpectomy. IDC 1.2 cm G1.", "actually lobular",
+            {"histologic_type": (["lobular"], ["ductal"])})
+
+
+@pytest.mark.parametrize("template, dictation, message, written", [
+    ("breast-resection", "R lumpectomy. IDC 1.9 cm, G1. 0/2 SLN. pT1c N0.", "stage is pT1b N0", "pT1b N0."),
+    ("breast-resection", "L lumpectomy. ILC 2 cm, G2.", "set the stage to ypT1a N0", "ypT1a N0."),
+])
+def test_a_mixed_case_first_word_is_written_as_said(host, template, dictation, message, written):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed and res.draft.region_dict()["stage"] == written, res.reply
+
+
+def test_upper_first_keeps_mixed_case_words(host):  # noqa: F811
+    d, _ = drafted(host, "breast-resection", "L lumpectomy. ILC 2 cm, G2.")
+    assert upper_first("pT2 N1a") == "pT2 N1a"
+    assert upper_first("mRNA expression") == "mRNA expression"
+    assert upper_first("small effusion") == "Small effusion"
+    assert upper_first("") == ""
+    assert [f.text for f in make_findings(["ypN0", "x-ray clear"], "stage", d.provenance)] == ["ypN0.", "X-ray clear."]
+
+
+def test_find_values_takes_the_longest_and_never_part_of_a_hyphenated_word():
+    groups = {"solidity": ("solid", "part solid"), "color": ("blue", "white")}
+    found = find_values("A part-solid nodule; blue-white veil", groups)
+    assert [(v.group, v.value) for v in found] == [("solidity", "part solid")]
+
+
+def test_value_groups_are_merged_by_name_and_checked():
+    base = lexicon_from_mapping({"value_groups": {"a": ["x", "y"], "b": ["p", "q"]}})
+    top = lexicon_from_mapping({"value_groups": {"b": ["P", "Q", "R"]}})
+    merged = base.extend(top)
+    assert dict(merged.value_groups) == {"a": ("x", "y"), "b": ("p", "q", "r")}
+    with pytest.raises(LexiconError, match="two values"):
+        lexicon_from_mapping({"value_groups": {"a": ["x"]}})
+    with pytest.raises(LexiconError, match="value_groups"):
+        lexicon_from_mapping({"value_groups": ["x", "y"]})
