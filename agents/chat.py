@@ -37,7 +37,8 @@ _REWRITE = re.compile(
 )
 _UNDO = re.compile(
     r"^(?:(?:no|oops|sorry|actually|ok|okay)\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
-    r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that)"
+    r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that|scratch that|"
+    r"put (?:it|that|this) back|change (?:it|that|this) back|set (?:it|that|this) back)"
     r"(?:\s*,?\s+(?:that|it|this|the|my|your|last|previous|prior|latest|recent|change|changes|edit|edits|one|step|"
     r"please|again|back))*\s*[.!?]*$", re.I)
 _CONFIRM = re.compile(r"^(?:yes|y|ok|okay|apply|apply it|confirm|do it|go ahead|yes,? apply(?: it)?)\s*[.!]?$", re.I)
@@ -505,7 +506,8 @@ _QUESTION_WORDS = frozenset({"what", "does", "say", "says", "for", "the", "and",
 
 
 _NOT_ABOUT = frozenset({"flag", "flags", "flagged", "why", "this", "that", "what", "does", "is", "are", "the", "was",
-                        "about", "warning", "warned", "alert", "there", "any", "a", "an", "of", "on", "it", "so"})
+                        "about", "warning", "warned", "alert", "there", "any", "a", "an", "of", "on", "it", "so",
+                        "anything", "something", "being", "getting"})
 
 
 def _about_words(question: str) -> list[str]:

@@ -42,6 +42,13 @@ _ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy")
 #: Everyday words for "normal" ("SCP density is fine", "the disc looks ok"): read as normal, written as "normal".
 _NORMAL_SPOKEN = ("fine", "ok", "okay", "preserved", "intact")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
+#: A count ("2/12", "1 of 3", "3 out of 10"): the number of positives of a number examined.
+_COUNT = re.compile(r"(?<![\w.])(\d+)\s*(?:/|of|out of)\s*(\d+)(?![\w.%])", re.I)
+#: A grade, score or level said in words or Roman numerals ("grade three", "grade II"): written in digits.
+_SPOKEN_NUMBER = re.compile(r"\b(grade|score|level|category|stage|type|class)\s+(one|two|three|four|five|i|ii|iii|iv|v)\b",
+                            re.I)
+_DIGITS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4",
+           "v": "5"}
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:\s*(?:x|by)\s*\d+(?:\.\d+)?)*)\s*(mm|cm)\b", re.I)
 _FILLER = frozenset("""
 a an the is are was were be been it it's its this that these those there here in on at of to for
@@ -292,6 +299,7 @@ class EditReader:
         temporal = next(iter(self.attribute_words(text, _TEMPORAL)), None)
         rest = _SIZE.sub(" ", text)
         num = _NUMBER.search(rest)
+        count = _COUNT.search(rest)
         polarity = None
         if re.search(r"^(?:there\s+(?:is|are)\s+)?no\b|\b(?:not (?:seen|present|identified|involved|detected|amplified)|"
                      r"absent|negative for)\b", low):
@@ -300,7 +308,8 @@ class EditReader:
             polarity = "absent"
         elif any(w in _PRESENT for w in words):
             polarity = "present"
-        return Attributes(lat, sev, size, temporal, num.group() if num else None, polarity)
+        number = f"{count.group(1)} of {count.group(2)}" if count else num.group() if num else None
+        return Attributes(lat, sev, size, temporal, number, polarity)
 
     def subject_words(self, text: str) -> tuple[str, ...]:
         skip = set(_FILLER) | set(_LATERALITY) | set(_PRESENT) | set(_ABSENT)
@@ -321,6 +330,7 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
         edit = self._read(text)
         if edit is not None and not edit.said:
             edit.said = text
@@ -753,6 +763,12 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             out = _SIZE.sub(a.size, out, count=1)
         else:
             out = out.rstrip(".") + f", {a.size}."
+    elif a.number and " of " in a.number:  # "2/12 positive" for "1 of 12 lymph nodes positive"
+        m = _COUNT.search(out)
+        if m:
+            sep = out[m.end(1):m.start(2)]
+            new_a, new_b = a.number.split(" of ")
+            out = out[:m.start(1)] + new_a + sep + new_b + out[m.end(2):]
     elif a.number:
         # the number after the subject in its clause ("The cup-to-disc ratio is 0.4"), else the clause's only one
         at = _find_word(out, head) if head else None

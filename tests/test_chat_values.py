@@ -142,3 +142,52 @@ def test_value_groups_are_merged_by_name_and_checked():
         lexicon_from_mapping({"value_groups": {"a": ["x"]}})
     with pytest.raises(LexiconError, match="value_groups"):
         lexicon_from_mapping({"value_groups": ["x", "y"]})
+
+
+# --- counts, grades said in words, undo idioms ------------------------------------------------------
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    ("breast-resection", "L mastectomy. ILC 3 cm, G2. 3/14 LN positive.", "4 out of 14 nodes",
+     {"lymph_nodes": (["4 of 14 lymph nodes positive"], ["3 of 14"])}),
+    ("breast-resection", "R lumpectomy. IDC 1.3 cm, G1. 1/3 SLN pos.", "0/3 SLN",
+     {"lymph_nodes": (["0 of 3 sentinel"], ["1 of 3"])}),
+    ("ct_chest", "2 of 6 hilar nodes enlarged. No effusion.", "actually 3/6",
+     {"mediastinum_hila": (["3 of 6"], ["2 of 6"])}),
+])
+def test_a_count_replaces_the_count_of_the_finding(host, template, dictation, message, changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
+
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    ("breast-resection", "R lumpectomy. IDC 1.3 cm, G1. Margins neg.", "grade two",
+     {"grade": (["grade 2"], ["grade 1"])}),
+    ("breast-resection", "R lumpectomy. IDC 1.3 cm, G1. Margins neg.", "it's grade III",
+     {"grade": (["grade 3"], ["grade 1"])}),
+    ("mri_brain", "Fazekas grade 2 white matter change. No infarct.", "Fazekas grade three",
+     {"parenchyma": (["fazekas grade 3"], ["grade 2"])}),
+])
+def test_a_grade_said_in_words_or_roman_numerals_is_a_number(host, template, dictation, message,
+                                                             changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
+
+
+@pytest.mark.parametrize("template, dictation, edit, undo", [
+    ("cxr", "Small L effusion. Heart nl.", "make the effusion large", "scratch that"),
+    ("skin_lesion", "4mm brown macule R shin.", "it's 6 mm", "put it back"),
+    ("breast-resection", "R lumpectomy. IDC 1.3 cm, G1.", "grade 2", "change it back"),
+])
+def test_undo_idioms(host, template, dictation, edit, undo):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    first = chat.handle(edit, d, ctx)
+    assert first.changed, first.reply
+    ctx.history = [{"draft": d.model_dump(mode="json"), "impression_locked": False}]
+    res = chat.handle(undo, first.draft, ctx)
+    assert res.undo and res.draft.region_dict() == d.region_dict(), res.reply
+    # "scratch the effusion" stays a removal
+    assert chat.parse_intent("scratch the effusion", {}).kind != "undo"
+
+
+def test_a_flag_question_about_anything_names_only_its_topic(host):  # noqa: F811
+    d, ctx = drafted(host, "skin_lesion", "7mm pigmented papule L back, irregular border.")
+    res = chat.handle("is anything flagged on the colour?", d, ctx)
+    assert not res.changed and "anything" not in res.reply.split("flagged")[0], res.reply
