@@ -86,6 +86,10 @@ _PERSON = re.compile(r"\b(?:patient|pt|he|she|him|her|they|we|i|history|hx|refer
 #: Words after "not" that deny nothing of the draft ("not sure", "not yet", "not now").
 _NOT_A_FINDING = frozenset("sure yet now really quite so too that this exactly certain bad much many all convinced "
                            "needed necessary important relevant".split())
+#: A statement about the patient rather than the images or the specimen ("the patient is a smoker", "she was
+#: treated with neoadjuvant chemo", "he has a history of ..."): history, never written as a finding.
+_ABOUT_PATIENT = re.compile(r"^(?:the\s+)?(?:patient|pt|he|she)(?:\s+(?:is|was)|['\u2019]s)\b(?!\s+(?:got|having)\b)"
+                            r"|^(?:the\s+)?(?:patient|pt|he|she)\s+(?:has|had)\s+(?:a\s+)?(?:history|hx|pmh)\b", re.I)
 _POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I)
 _REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take\s+out|take\s+away|"
                      r"take\s+off|leave\s+out|get\s+rid\s+of|omit|cut|lose|ditch|bin|scrap|nix|kill|chuck|"
@@ -337,6 +341,8 @@ class EditReader:
         return edit
 
     def _read(self, text: str) -> Edit | None:
+        if _ABOUT_PATIENT.match(text):
+            return None  # "the patient is post CABG", "she has a history of melanoma": history, not a finding
         # "he has macular oedema in the right eye": a finding of the patient ("he" is no abbreviation here)
         text = re.sub(r"^(?:he|she|they|the patient|patient|pt)\s+(?:has|have|had|shows?|showed)\s+(?:got\s+)?",
                       "there is ", text, flags=re.I)
@@ -678,6 +684,24 @@ def _severity_form(new: str, old: str, scale: tuple[str, ...]) -> str:
     return new
 
 
+#: Words a run of modifiers before a finding's name never crosses ("with vasogenic oedema": "with").
+_NOT_MODIFIERS = frozenset("with without and or of in at on the a an no is are was were to from by for than x "
+                           "mm cm measuring measures".split())
+
+
+def _modifiers_start(text: str, at: int) -> int:
+    """Where the modifiers before the word at ``at`` start ("Left pleural effusion": 0; "... with vasogenic
+    oedema": at "vasogenic"), so a severity or a side said for the finding is written before them, in the
+    order reports use ("Small left pleural effusion.", "with mild vasogenic oedema")."""
+    start = at
+    for m in reversed(list(re.finditer(r"[A-Za-z][A-Za-z-]*", text[:at]))):
+        between = text[m.end():start]
+        if between.strip() or m.group().lower() in _NOT_MODIFIERS:
+            break
+        start = m.start()
+    return start
+
+
 def _has_side(text: str) -> bool:
     return bool(re.search(r"\b(?:left|right|bilateral|OD|OS|OU)\b|\bboth (?:eyes|sides)\b", text, re.I))
 
@@ -723,13 +747,15 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
         out = moved
 
     def insert_before_head(word: str) -> str:
+        at = 0
         if head:
             m = _find_word(out, head)
-            if m and m.start() == 0:
-                return word[:1].upper() + word[1:] + " " + out[0].lower() + out[1:]
-            if m:
-                return out[:m.start()] + word + " " + out[m.start():]
-        return word[:1].upper() + word[1:] + " " + out[0].lower() + out[1:]
+            at = _modifiers_start(out, m.start()) if m else 0
+        if at == 0:
+            first = out.split(None, 1)[0] if out.strip() else ""
+            kept = out if any(c.isupper() for c in first[1:]) else out[:1].lower() + out[1:]  # "FAZ", "MCA" stay
+            return word[:1].upper() + word[1:] + " " + kept
+        return out[:at] + word + " " + out[at:]
 
     if edit.flip:
         return re.sub(r"\b(?:left|right|OD|OS|lt|rt)\b",

@@ -2,7 +2,9 @@
 ``agents/chat_values.py`` ("no, it's lobular" for "Invasive ductal carcinoma.", "it's a plaque" for
 "Papule.", "the nodule is ground glass" for "... solid nodule ..."), in every specialty; a weak or
 ambiguous match changes nothing and says what it read; a mixed-case first word ("pT1b") is written
-as said. Drafts come from the built-in plugins' real offline drafters (``drafted``).
+as said. Also: counts ("2/12"), grades said in words, undo idioms ("scratch that"), a severity or side
+written before the finding's modifiers ("Small left pleural effusion."), and statements about the
+patient ("the patient is a smoker") that are no finding. Drafts come from the built-in plugins' real offline drafters (``drafted``).
 """
 
 from __future__ import annotations
@@ -191,3 +193,27 @@ def test_a_flag_question_about_anything_names_only_its_topic(host):  # noqa: F81
     d, ctx = drafted(host, "skin_lesion", "7mm pigmented papule L back, irregular border.")
     res = chat.handle("is anything flagged on the colour?", d, ctx)
     assert not res.changed and "anything" not in res.reply.split("flagged")[0], res.reply
+
+
+# --- a severity, side or time written before the finding's modifiers; the patient's history is no finding ---
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    ("cxr", "Left pleural effusion. Heart nl.", "effusion is moderate",
+     {"lung": (["moderate left pleural effusion"], ["pleural moderate"])}),
+    ("mri_brain", "2cm mass R frontal lobe with vasogenic oedema.", "the oedema is marked",
+     {"parenchyma": (["with marked vasogenic oedema"], ["vasogenic marked"])}),
+    ("ct_chest", "Paraseptal emphysema. No effusion.", "emphysema is mild",
+     {"lungs_airways": (["mild paraseptal emphysema"], [])}),
+])
+def test_a_new_attribute_is_written_before_the_modifiers_of_the_finding(host, template, dictation, message,
+                                                                         changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
+
+
+@pytest.mark.parametrize("template, dictation, message", [
+    ("cxr", "Moderate R effusion. Mild cardiomegaly.", "the patient is a smoker"),
+    ("fundus", "OD: dot haemorrhages. OS nl.", "she's diabetic"),
+    ("breast-resection", "R lumpectomy. IDC 2.1 cm, G2.", "patient has a history of ovarian cancer"),
+])
+def test_a_statement_about_the_patient_is_not_written_as_a_finding(host, template, dictation, message):  # noqa: F811
+    _unchanged(host, template, dictation, message)
