@@ -341,8 +341,10 @@ class EditReader:
         return edit
 
     def _read(self, text: str) -> Edit | None:
-        if _ABOUT_PATIENT.match(text):
-            return None  # "the patient is post CABG", "she has a history of melanoma": history, not a finding
+        if _ABOUT_PATIENT.match(text) and not self.attributes(text).any():
+            # "the patient is post CABG", "she has a history of melanoma": history, not a finding ("she is left
+            # handed", "the patient is 65" go on, and the reply says what was read and that nothing matched)
+            return None
         # "he has macular oedema in the right eye": a finding of the patient ("he" is no abbreviation here)
         text = re.sub(r"^(?:he|she|they|the patient|patient|pt)\s+(?:has|have|had|shows?|showed)\s+(?:got\s+)?",
                       "there is ", text, flags=re.I)
