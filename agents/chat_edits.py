@@ -334,6 +334,8 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        # "its the left side", "its on the right": "it's" typed without its apostrophe
+        text = re.sub(r"^its\s+(?=(?:the|a|an|on|in|at|not|now|actually|really|more|just)\b)", "it is ", text, flags=re.I)
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
         edit = self._read(text)
         if edit is not None and not edit.said:

@@ -60,17 +60,36 @@ def find_values(text: str, groups: dict[str, tuple[str, ...]]) -> list[GroupValu
     return sorted(found, key=lambda x: x.start)
 
 
+def _span(text: str, value: str) -> tuple[int, int] | None:
+    """Where ``text`` writes ``value`` in any spelling ("centre-involving" for "center-involving"), or None."""
+    want = [w for w in re.split(r"[\s-]+", matching_form(value)) if w]
+    tokens = list(re.finditer(r"[A-Za-z0-9]+", text))
+    for i in range(len(tokens) - len(want) + 1):
+        run = tokens[i:i + len(want)]
+        if [matching_form(t.group()) for t in run] != want:
+            continue
+        gaps = [text[x.end():y.start()] for x, y in zip(run, run[1:])]
+        a, b = run[0].start(), run[-1].end()
+        if all(re.fullmatch(r"[\s-]+", g) for g in gaps) and text[a - 1:a] != "-" and text[b:b + 1] != "-":
+            return a, b
+    return None
+
+
 def _write(text: str, old: GroupValue, new: str) -> str:
     """``text`` with the old value written as ``new`` (upper case where it was, a capital where it had one)."""
-    m = _pattern(old.value).search(text)
-    if m is None:
+    at = _span(text, old.value)
+    if at is None:
         return text
-    said = m.group()
+    said = text[at[0]:at[1]]
     if said.isupper() and len(said) > 1:
         new = new.upper()
     elif said[:1].isupper():
         new = new[:1].upper() + new[1:]
-    return text[:m.start()] + new + text[m.end():]
+    return text[:at[0]] + new + text[at[1]:]
+
+
+#: The words of a side ("OD", "the right eye"): a message's side is the target sentence's own, not extra words.
+_SIDE = frozenset("left right od os ou bilateral both eye eyes side lt rt r l".split())
 
 
 def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
@@ -78,8 +97,7 @@ def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
     of its group in one sentence of the draft (or, when no finding states one, one impression item);
     a result that changes nothing when several sentences could take it; None when this does not apply
     (the message states no group value, or the draft no other value of its group)."""
-    from pixtralogist.agents.chat_edits import (_ANAPHORA, _FILLER, EditResult, _region_label, _replace, _stem,
-                                                _words)
+    from pixtralogist.agents.chat_edits import _ANAPHORA, _FILLER, _stem, _words
 
     groups = reader.value_groups
     if not groups or edit.kind not in ("statement", "modify") or edit.also or edit.flip \
@@ -90,27 +108,48 @@ def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
     said = reader.expand(edit.said or " ".join(x for x in (edit.text, edit.predicate, " ".join(edit.words),
                                                            " ".join(edit.subject)) if x))
     values = find_values(said, groups)
-    if len({(v.group, v.value) for v in values}) != 1:
-        return None  # no group value, or two ("ductal and lobular"): not this kind of edit
-    new = values[0]
+    distinct = list(dict.fromkeys((v.group, v.value) for v in values))
+    if not distinct or len(distinct) > 2 or len({g for g, _ in distinct}) != 1:
+        return None  # no group value, or values of two kinds: not this kind of edit
+    group = distinct[0][0]
+    # one value: the new one; two ("make the ground glass nodule part solid"): the one the draft does not say
+    choices = [(distinct[0][1], None)] if len(distinct) == 1 else \
+        [(distinct[1][1], distinct[0][1]), (distinct[0][1], distinct[1][1])]
     low = matching_form(said)
     rest = " ".join(low[a:b] for a, b in zip([0] + [v.end for v in values], [v.start for v in values] + [len(low)]))
-    member = {_stem(w) for w in _words(new.value)}
-    generic = {_stem(w) for w in _words(new.group.replace("_", " ")) + list(_FILLER | _ANAPHORA | _SPOKEN)}
+    member = {_stem(w) for v in values for w in _words(v.value)}
+    generic = {_stem(w) for w in _words(group.replace("_", " ")) + list(_FILLER | _ANAPHORA | _SPOKEN)}
     extra = {_stem(w) for w in _words(rest)} - member - generic
+    side = reader.attributes(said).laterality
+    for new_value, old_value in choices:
+        result = _apply(reader, draft, template, rebuild, groups[group], new_value, old_value, extra, side)
+        if result is not None:
+            return result
+    return None
+
+
+def _apply(reader, draft: Draft, template: Template, rebuild: bool, values: tuple[str, ...], new_value: str,
+           old_value: str | None, extra: set[str], side: str | None):
+    """Write ``new_value`` in place of the other value of its group in the one sentence that fits (see
+    :func:`group_edit`); ``old_value``: the value that sentence must state (when the message named it)."""
+    from pixtralogist.agents.chat_edits import EditResult, _region_label, _replace, _stem, _words
+
+    group = {"g": values}
 
     def fits(text: str, region: str | None) -> GroupValue | None:
         """The one other value of the group ``text`` states, when the message's other words are its own."""
-        others = {(v.value, v.start) for v in find_values(text, {new.group: groups[new.group]})}
-        kinds = {v for v, _ in others}
-        if len(kinds) != 1 or new.value in kinds:
+        found = find_values(text, group)
+        kinds = {v.value for v in found}
+        if len(kinds) != 1 or new_value in kinds or (old_value is not None and kinds != {old_value}):
             return None
         words = {_stem(w) for w in _words(reader.expand(text))}
         if region:
             words |= {_stem(w) for w in _words(region.replace("_", " ") + " " + draft.region_labels.get(region, ""))}
+        if side and reader.attributes(text).laterality == side:
+            words |= _SIDE  # "severe NPDR OD" for "... in the right eye."
         if extra - words:
             return None
-        return find_values(text, {new.group: groups[new.group]})[0]
+        return found[0]
 
     cands: list[tuple[Finding, GroupValue]] = []
     for f in draft.findings:
@@ -121,12 +160,14 @@ def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
             cands.append((f, old))
     if len(cands) > 1:
         quoted = "; ".join(f"'{f.text}'" for f, _ in cands[:3])
-        return EditResult(draft, False, f"I read this as '{new.value}', but more than one sentence of this draft could "
+        return EditResult(draft, False, f"I read this as '{new_value}', but more than one sentence of this draft could "
                           f"take it ({quoted}); nothing was changed. Name the finding, e.g. 'change the ... to "
-                          f"{new.value}'.")
+                          f"{new_value}'.")
     if cands:
         f, old = cands[0]
-        text = _write(f.text, old, new.value)
+        text = _write(f.text, old, new_value)
+        if text == f.text:
+            return None
         findings = _replace(draft, f, [text], f.region, template)
         changed = editing._with(draft, findings, template, rebuild_impression=rebuild)
         return EditResult(changed, True, f"Changed {_region_label(draft, f.region)}.", [f.region])
@@ -136,5 +177,7 @@ def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
         return None
     i, old = items[0]
     impression = list(draft.impression)
-    impression[i] = _write(impression[i], old, new.value)
+    impression[i] = _write(impression[i], old, new_value)
+    if impression[i] == draft.impression[i]:
+        return None
     return EditResult(draft.model_copy(update={"impression": impression}), True, "Changed the impression.", [], True)

@@ -217,3 +217,55 @@ def test_a_new_attribute_is_written_before_the_modifiers_of_the_finding(host, te
 ])
 def test_a_statement_about_the_patient_is_not_written_as_a_finding(host, template, dictation, message):  # noqa: F811
     _unchanged(host, template, dictation, message)
+
+
+# --- an edit of the findings keeps what only the impression said --------------------------------------
+
+@pytest.mark.parametrize("template, dictation, message, kept", [
+    ("fundus", "OS: few MAs, hard exudates. OD nl. Mild NPDR OS.", "the exudates are OD",
+     "Mild non-proliferative diabetic retinopathy in the left eye."),
+    ("fundus", "OD: NVD, vitreous haemorrhage. PDR OD.", "remove the vitreous haemorrhage",
+     "Proliferative diabetic retinopathy in the right eye."),
+])
+def test_a_findings_edit_keeps_the_dictated_grade_of_the_impression(host, template, dictation, message,
+                                                                      kept):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    assert kept in d.impression
+    res = chat.handle(message, d, ctx)
+    assert res.changed and kept in res.draft.impression, (res.draft.impression, res.reply)
+
+
+@pytest.mark.parametrize("template, dictation, message, gone", [
+    ("cxr", "ETT tip 3 cm above carina. Lungs clear. Heart nl.", "there is also a small left pneumothorax",
+     "No acute cardiopulmonary abnormality."),
+    ("octa", "OU: FAZ nl. SCP and DCP density preserved. No NV.", "there is also reduced SCP density OD",
+     "No abnormality on OCT angiography."),
+])
+def test_a_normal_impression_is_not_kept_next_to_a_new_finding(host, template, dictation, message,
+                                                               gone):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    assert gone in d.impression
+    res = chat.handle(message, d, ctx)
+    assert res.changed and gone not in res.draft.impression, (res.draft.impression, res.reply)
+
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    # the old value named too: the one the draft says is replaced by the other
+    ("ct_chest", "10mm ground glass nodule RUL. No effusion.", "make the ground-glass nodule solid",
+     {"lungs_airways": (["10 mm solid nodule in the right upper lobe"], ["ground"])}),
+    ("skin_lesion", "5mm pink papule L wrist.", "make the papule a plaque", {"morphology": (["plaque"], ["papule"])}),
+    # a value in British spelling in the draft
+    ("fundus", "OD: hard exudates. DME centre-involving OD. OS nl.", "DME is non-centre-involving",
+     {"macula": (["non-center-involving"], ["centre-involving in"])}),
+])
+def test_a_value_said_with_the_old_one_or_in_another_spelling(host, template, dictation, message,
+                                                              changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
+
+
+def test_an_icdr_level_said_with_its_eye_changes_that_eye_only(host):  # noqa: F811
+    d, ctx = drafted(host, "fundus", "OS: few MAs. OD nl. Mild NPDR OS.")
+    res = chat.handle("moderate NPDR OS", d, ctx)
+    assert "Moderate non-proliferative diabetic retinopathy in the left eye." in res.draft.impression, res.reply
+    other = chat.handle("moderate NPDR OD", d, ctx)  # the draft grades the left eye only: nothing is guessed
+    assert not any("Moderate non-proliferative" in i and "left" in i for i in other.draft.impression), other.reply
