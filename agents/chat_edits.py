@@ -38,7 +38,7 @@ _MIRROR = {"left": "right", "right": "left", "od": "OS", "os": "OD", "lt": "rt",
 _AGE_UNITS = frozenset("year years yr yrs month months week weeks day days".split())
 _TEMPORAL = ("acute", "subacute", "chronic", "old", "healed", "healing", "new", "recent", "remote")
 _PRESENT = ("present", "positive", "involved", "identified", "seen", "noted", "detected")
-_ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy")
+_ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy", "resolved")
 #: Everyday words for "normal" ("SCP density is fine", "the disc looks ok"): read as normal, written as "normal".
 _NORMAL_SPOKEN = ("fine", "ok", "okay", "preserved", "intact")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
@@ -336,6 +336,11 @@ class EditReader:
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
         # "its the left side", "its on the right": "it's" typed without its apostrophe
         text = re.sub(r"^its\s+(?=(?:the|a|an|on|in|at|not|now|actually|really|more|just)\b)", "it is ", text, flags=re.I)
+        # "the border's regular": "'s" is "is" where what follows names no finding (not "the nodule's size ...")
+        if (m := re.match(r"^((?:the\s+)?[a-z][\w-]*)['\u2019]s\s+(\S+(?:\s+\S+){0,2})$", text, re.I)) \
+                and m.group(1).lower() not in ("it", "that", "this", "what", "there", "he", "she") \
+                and not self.names_finding(m.group(2)):
+            text = f"{m.group(1)} is {m.group(2)}"
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
         edit = self._read(text)
         if edit is not None and not edit.said:
@@ -656,7 +661,8 @@ _ATTRIBUTE_REGION = {"size": {_stem("size")}, "laterality": {_stem("laterality")
 
 
 def _antonyms(a: str, b: str) -> bool:
-    """"irregular"/"regular", "asymmetric"/"symmetric", "nonspecific"/"specific"."""
+    """"irregular"/"regular", "asymmetric"/"symmetric"/"symmetrical", "nonspecific"/"specific"."""
+    a, b = (w[:-2] if w.endswith("ical") else w for w in (a.lower(), b.lower()))  # "symmetrical" = "symmetric"
     return a != b and any(a == p + b or b == p + a for p in _ANTONYM_PREFIXES)
 
 

@@ -75,14 +75,23 @@ def _span(text: str, value: str) -> tuple[int, int] | None:
     return None
 
 
-def _write(text: str, old: GroupValue, new: str) -> str:
-    """``text`` with the old value written as ``new`` (upper case where it was, a capital where it had one)."""
+def _write(text: str, old: GroupValue, new: str, values: tuple[str, ...] = ()) -> str:
+    """``text`` with the old value written as ``new``: upper case where it was, a capital where it had one,
+    mixed case letter by letter ("pT2" -> "pT3"); a prefix the old value has over a value of its group is kept
+    ("pT2" and "T3" said -> "pT3", when "pt3" is a value too)."""
     at = _span(text, old.value)
     if at is None:
         return text
+    for k in (1, 2):
+        head, tail = old.value[:k], old.value[k:]
+        if tail in values and not new.startswith(head) and head + new in values:
+            new = head + new
+            break
     said = text[at[0]:at[1]]
     if said.isupper() and len(said) > 1:
         new = new.upper()
+    elif any(c.isupper() for c in said[1:]):
+        new = "".join(n.upper() if c.isupper() else n for n, c in zip(new, said)) + new[len(said):]
     elif said[:1].isupper():
         new = new[:1].upper() + new[1:]
     return text[:at[0]] + new + text[at[1]:]
@@ -97,7 +106,7 @@ def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
     of its group in one sentence of the draft (or, when no finding states one, one impression item);
     a result that changes nothing when several sentences could take it; None when this does not apply
     (the message states no group value, or the draft no other value of its group)."""
-    from pixtralogist.agents.chat_edits import _ANAPHORA, _FILLER, _stem, _words
+    from pixtralogist.agents.chat_edits import _ANAPHORA, _FILLER, EditResult, _region_label, _stem, _words
 
     groups = reader.value_groups
     if not groups or edit.kind not in ("statement", "modify") or edit.also or edit.flip \
@@ -109,18 +118,37 @@ def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
                                                            " ".join(edit.subject)) if x))
     values = find_values(said, groups)
     distinct = list(dict.fromkeys((v.group, v.value) for v in values))
-    if not distinct or len(distinct) > 2 or len({g for g, _ in distinct}) != 1:
-        return None  # no group value, or values of two kinds: not this kind of edit
+    kinds = list(dict.fromkeys(g for g, _ in distinct))
+    if not distinct:
+        return None
+    low = matching_form(said)
+    rest = " ".join(low[a:b] for a, b in zip([0] + [v.end for v in values], [v.start for v in values] + [len(low)]))
+    member = {_stem(w) for v in values for w in _words(v.value)}
+    side = reader.attributes(said).laterality
+    if len(kinds) > 1:
+        # "stage pT3 N2a": one value of each kind, each written in place of its kind's value
+        if len(distinct) != len(kinds):
+            return None
+        generic = {_stem(w) for g in kinds for w in _words(g.replace("_", " "))}
+        generic |= {_stem(w) for w in _FILLER | _ANAPHORA | _SPOKEN}
+        extra = {_stem(w) for w in _words(rest)} - member - generic
+        current, regions, impression = draft, [], False
+        for g, value in distinct:
+            result = _apply(reader, current, template, rebuild, groups[g], value, None, extra, side)
+            if result is None or not result.changed:
+                return None
+            current, impression = result.draft, impression or result.impression_changed
+            regions += [r for r in result.regions if r not in regions]
+        labels = ", ".join(_region_label(draft, r) for r in regions) or "the impression"
+        return EditResult(current, True, f"Changed {labels}.", regions, impression)
+    if len(distinct) > 2:
+        return None
     group = distinct[0][0]
     # one value: the new one; two ("make the ground glass nodule part solid"): the one the draft does not say
     choices = [(distinct[0][1], None)] if len(distinct) == 1 else \
         [(distinct[1][1], distinct[0][1]), (distinct[0][1], distinct[1][1])]
-    low = matching_form(said)
-    rest = " ".join(low[a:b] for a, b in zip([0] + [v.end for v in values], [v.start for v in values] + [len(low)]))
-    member = {_stem(w) for v in values for w in _words(v.value)}
     generic = {_stem(w) for w in _words(group.replace("_", " ")) + list(_FILLER | _ANAPHORA | _SPOKEN)}
     extra = {_stem(w) for w in _words(rest)} - member - generic
-    side = reader.attributes(said).laterality
     for new_value, old_value in choices:
         result = _apply(reader, draft, template, rebuild, groups[group], new_value, old_value, extra, side)
         if result is not None:
@@ -147,9 +175,14 @@ def _apply(reader, draft: Draft, template: Template, rebuild: bool, values: tupl
             words |= {_stem(w) for w in _words(region.replace("_", " ") + " " + draft.region_labels.get(region, ""))}
         if side and reader.attributes(text).laterality == side:
             words |= _SIDE  # "severe NPDR OD" for "... in the right eye."
+        elif side and (extra - words) and not (extra - words - _SIDE):
+            other_side.append(text)  # "a left PCA infarct" for "... right MCA territory.": not guessed
+            return None
         if extra - words:
             return None
         return found[0]
+
+    other_side: list[str] = []
 
     cands: list[tuple[Finding, GroupValue]] = []
     for f in draft.findings:
@@ -165,7 +198,7 @@ def _apply(reader, draft: Draft, template: Template, rebuild: bool, values: tupl
                           f"{new_value}'.")
     if cands:
         f, old = cands[0]
-        text = _write(f.text, old, new_value)
+        text = _write(f.text, old, new_value, values)
         if text == f.text:
             return None
         findings = _replace(draft, f, [text], f.region, template)
@@ -174,10 +207,14 @@ def _apply(reader, draft: Draft, template: Template, rebuild: bool, values: tupl
     items = [(i, fits(item, None)) for i, item in enumerate(draft.impression)]
     items = [(i, old) for i, old in items if old is not None]
     if len(items) != 1:
+        if other_side:
+            return EditResult(draft, False, f"I read this as '{new_value}' on the {side} side, but the draft states it "
+                              f"on another side ('{other_side[0]}'); nothing was changed. Say the side and the value "
+                              "one at a time.")
         return None
     i, old = items[0]
     impression = list(draft.impression)
-    impression[i] = _write(impression[i], old, new_value)
+    impression[i] = _write(impression[i], old, new_value, values)
     if impression[i] == draft.impression[i]:
         return None
     return EditResult(draft.model_copy(update={"impression": impression}), True, "Changed the impression.", [], True)

@@ -269,3 +269,43 @@ def test_an_icdr_level_said_with_its_eye_changes_that_eye_only(host):  # noqa: F
     assert "Moderate non-proliferative diabetic retinopathy in the left eye." in res.draft.impression, res.reply
     other = chat.handle("moderate NPDR OD", d, ctx)  # the draft grades the left eye only: nothing is guessed
     assert not any("Moderate non-proliferative" in i and "left" in i for i in other.draft.impression), other.reply
+
+
+# --- "resolved", "-ical" antonyms, "X's" as "X is", TNM categories and several values in one message ----
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    ("cxr", "Small L PTX. Lungs otherwise clear.", "the pneumothorax has resolved",
+     {"lung": (["no left pneumothorax"], ["small"])}),
+    ("fundus", "OD: vitreous haemorrhage. OS nl.", "vitreous haemorrhage resolved",
+     {"periphery": (["no vitreous"], [])}),
+    ("skin_lesion", "7mm brown papule L arm, asymmetric.", "the lesion is symmetrical",
+     {"morphology": (["symmetrical"], ["asymmetric"])}),
+    ("mri_brain", "Asymmetric lateral ventricles. No hydrocephalus.", "ventricles are symmetrical",
+     {"ventricles_extraaxial": (["symmetrical lateral ventricles"], ["asymmetric"])}),
+    ("skin_lesion", "7mm brown papule L arm, irregular border.", "the border's regular",
+     {"border": (["regular border"], ["irregular", "border's"])}),
+    ("ct_chest", "Small R effusion. Mild emphysema.", "the effusion's moderate",
+     {"pleura": (["moderate right pleural effusion"], ["small"])}),
+    ("breast-resection", "L mastectomy. ILC 3.5 cm, G2. 3/12 LN pos. pT2 N1a.", "N stage is N2a",
+     {"stage": (["pt2 n2a"], ["n1a"])}),
+    ("breast-resection", "L mastectomy. ILC 3.5 cm, G2. 3/12 LN pos. pT2 N1a.", "T3",
+     {"stage": (["pt3 n1a"], ["pt2"])}),
+    ("breast-resection", "L mastectomy. ILC 3.5 cm, G2. 3/12 LN pos. pT2 N1a.", "stage pT3 N2a",
+     {"stage": (["pt3 n2a"], ["pt2", "n1a"])}),
+    ("skin_lesion", "7mm pink papule R arm.", "it's a red nodule",
+     {"morphology": (["nodule"], ["papule"]), "color": (["red"], ["pink"])}),
+])
+def test_more_values_and_wordings(host, template, dictation, message, changes):  # noqa: F811
+    res = _edited(host, template, dictation, message, changes)
+    if template == "breast-resection":
+        assert res.draft.region_dict()["stage"][:2] == "pT"  # written as the draft writes it
+
+
+@pytest.mark.parametrize("template, dictation, message", [
+    # a group value said with another side than the draft's: neither is guessed
+    ("mri_brain", "Acute infarct R MCA territory.", "it's a L PCA infarct"),
+    ("skin_lesion", "8mm papule R shin.", "it's a nodule on the left"),
+])
+def test_a_value_said_with_another_side_changes_nothing_and_says_so(host, template, dictation, message):  # noqa: F811
+    res = _unchanged(host, template, dictation, message)
+    assert "nothing was changed" in res.reply
