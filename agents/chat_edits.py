@@ -1277,6 +1277,20 @@ def _denial(said: str) -> str:
     return _sentence(("not " if re.search(r"(?:ed|ic|al|y|ous|ive|ing)$", last) else "no ") + said)
 
 
+def _denial_of(sentence: str, said: str) -> str:
+    """The denial of ``said`` where ``sentence`` opens with it and says what it is about: "FAZ not enlarged in
+    the left eye." for "Enlarged FAZ in the left eye.", "Surface not pearly." for "Pearly surface."; else
+    :func:`_denial` ("Not ulcerated.")."""
+    word = said.strip().rstrip(".")
+    m = re.match(r"^" + re.escape(word) + r"\s+(?P<np>[^,;.]+?)(?P<tail>\s+(?:in|of|at|on|within|along|involving)\b[^.]*)?\.?$",
+                 sentence.strip(), re.I)
+    if " " in word or not m or not re.search(r"(?:ed|ic|al|y|ous|ive|ing)$", word.lower()):
+        return _denial(said)
+    np = m.group("np")
+    np = np if any(c.isupper() for c in np.split()[0][1:]) else np[:1].upper() + np[1:]
+    return _sentence(f"{np} not {word.lower()}{m.group('tail') or ''}")
+
+
 def _drop_modifier(reader: EditReader, part: str, subject: tuple[str, ...], *, said_as_modifier: bool = False,
                    any_rest: bool = False) -> str | None:
     """``part`` without the word that names the subject only as a modifier of another finding
@@ -1320,7 +1334,7 @@ def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, ta
         current = draft.model_copy(update={"findings": findings})
         texts = [" ".join(_sentence(p) for p in keep)] if keep and keep != said else []
         if edit.deny and not texts:  # "it's not ulcerated" for "Ulcerated.": the denial is what the report says
-            texts = [_denial(edit.text)]
+            texts = [_denial_of(t.text, edit.text)]
         findings = _replace(current, t, texts, t.region, template)
         regions.append(t.region)
     new = editing._with(draft, findings, template, rebuild_impression=rebuild)

@@ -309,3 +309,13 @@ def test_more_values_and_wordings(host, template, dictation, message, changes): 
 def test_a_value_said_with_another_side_changes_nothing_and_says_so(host, template, dictation, message):  # noqa: F811
     res = _unchanged(host, template, dictation, message)
     assert "nothing was changed" in res.reply
+
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    # a denied word that opens its sentence: what the sentence is about stays
+    ("octa", "OD: enlarged FAZ, reduced SCP density. No NV.", "the FAZ isn't enlarged",
+     {"faz": (["faz not enlarged in the right eye"], [])}),
+    ("skin_lesion", "4mm pearly papule L nose.", "not pearly", {"surface": (["surface not pearly"], [])}),
+])
+def test_a_denial_keeps_what_its_sentence_is_about(host, template, dictation, message, changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
