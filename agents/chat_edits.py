@@ -155,7 +155,7 @@ def _stems(text: str) -> set[str]:
 #: "enhancing"/"enhancement"), the longest first, each with what replaces it.
 _ENDINGS = (("ifications", "if"), ("ification", "if"), ("ified", "if"), ("ations", ""), ("ation", ""),
             ("ated", ""), ("ating", ""), ("ements", ""), ("ement", ""), ("ments", ""), ("ment", ""),
-            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""), ("ly", ""), ("ic", ""), ("y", ""))
+            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""), ("ly", ""), ("ic", ""), ("ar", ""), ("y", ""))
 #: The shortest stem an inflection ending is taken from ("port" of "portion" stays "portion").
 _MIN_STEM = 5
 #: Endings that make an adjective or a participle of a noun ("scaly", "scaling", "scaled" of "scale";

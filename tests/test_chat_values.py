@@ -319,3 +319,14 @@ def test_a_value_said_with_another_side_changes_nothing_and_says_so(host, templa
 ])
 def test_a_denial_keeps_what_its_sentence_is_about(host, template, dictation, message, changes):  # noqa: F811
     _edited(host, template, dictation, message, changes)
+
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    # a finding name meets its "-ar" adjective ("lacune"/"lacunar", "nodule"/"nodular")
+    ("mri_brain", "Chronic lacunar infarct L thalamus. No haemorrhage.", "the lacune is on the right",
+     {"parenchyma": (["lacunar infarct right thalamus"], ["left"])}),
+    ("ct_chest", "Nodular opacity RUL 9 mm. No effusion.", "the nodule is 11 mm",
+     {"lungs_airways": (["11 mm"], ["9 mm"])}),
+])
+def test_a_finding_name_meets_its_ar_adjective(host, template, dictation, message, changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
