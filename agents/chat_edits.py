@@ -905,7 +905,12 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     findings = list(draft.findings)
     touched: list[str] = []
     changed_any = False
+    other_side: list[Finding] = []
     for t in targets:
+        if edit.attrs.polarity and edit.attrs.laterality in ("left", "right") and not edit.case_side \
+                and reader.attributes(t.text).laterality not in (None, edit.attrs.laterality):
+            other_side.append(t)  # "the left FAZ is normal" says nothing of "Enlarged FAZ in the right eye."
+            continue
         if edit.kind == "statement" and t.is_default:
             texts = [_sentence(edit.text)]
         elif edit.kind == "statement" and _conflicts(reader, edit, t):
@@ -927,6 +932,9 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         findings = _replace(current, t, texts, t.region, template)
         touched.append(t.region)
         changed_any = True
+    if not changed_any and other_side and len(other_side) == len(targets):
+        return EditResult(draft, False, f"The draft states this on the other side ('{other_side[0].text}'), not on the "
+                          f"{edit.attrs.laterality}; nothing was changed.")
     if not changed_any:
         if any(_inserts(reader, edit, t) for t in targets):
             return _region_value(reader, edit, draft, template, rebuild_impression) \

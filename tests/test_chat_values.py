@@ -330,3 +330,13 @@ def test_a_denial_keeps_what_its_sentence_is_about(host, template, dictation, me
 ])
 def test_a_finding_name_meets_its_ar_adjective(host, template, dictation, message, changes):  # noqa: F811
     _edited(host, template, dictation, message, changes)
+
+
+@pytest.mark.parametrize("template, dictation, message", [
+    # a normal or absent statement for the other side says nothing of the finding on this side
+    ("octa", "OD: enlarged FAZ. No NV.", "the left FAZ is normal"),
+    ("cxr", "Mod R effusion. Mild cardiomegaly.", "no effusion on the left"),
+])
+def test_a_normal_statement_for_the_other_side_leaves_the_finding(host, template, dictation, message):  # noqa: F811
+    res = _unchanged(host, template, dictation, message)
+    assert "other side" in res.reply
