@@ -146,7 +146,7 @@ def test_value_groups_are_merged_by_name_and_checked():
         lexicon_from_mapping({"value_groups": ["x", "y"]})
 
 
-# --- counts, grades said in words, undo idioms ------------------------------------------------------
+# --- counts, grades said in words (undo idioms: test_chat_plain_edits.test_undo_synonyms) ------------------------------------------------------
 
 @pytest.mark.parametrize("template, dictation, message, changes", [
     ("breast-resection", "L mastectomy. ILC 3 cm, G2. 3/14 LN positive.", "4 out of 14 nodes",
@@ -171,22 +171,6 @@ def test_a_count_replaces_the_count_of_the_finding(host, template, dictation, me
 def test_a_grade_said_in_words_or_roman_numerals_is_a_number(host, template, dictation, message,
                                                              changes):  # noqa: F811
     _edited(host, template, dictation, message, changes)
-
-
-@pytest.mark.parametrize("template, dictation, edit, undo", [
-    ("cxr", "Small L effusion. Heart nl.", "make the effusion large", "scratch that"),
-    ("skin_lesion", "4mm brown macule R shin.", "it's 6 mm", "put it back"),
-    ("breast-resection", "R lumpectomy. IDC 1.3 cm, G1.", "grade 2", "change it back"),
-])
-def test_undo_idioms(host, template, dictation, edit, undo):  # noqa: F811
-    d, ctx = drafted(host, template, dictation)
-    first = chat.handle(edit, d, ctx)
-    assert first.changed, first.reply
-    ctx.history = [{"draft": d.model_dump(mode="json"), "impression_locked": False}]
-    res = chat.handle(undo, first.draft, ctx)
-    assert res.undo and res.draft.region_dict() == d.region_dict(), res.reply
-    # "scratch the effusion" stays a removal
-    assert chat.parse_intent("scratch the effusion", {}).kind != "undo"
 
 
 def test_a_flag_question_about_anything_names_only_its_topic(host):  # noqa: F811
