@@ -37,7 +37,8 @@ _REWRITE = re.compile(
 )
 _UNDO = re.compile(
     r"^(?:(?:no|oops|sorry|actually|ok|okay)\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
-    r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that)"
+    r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that|scratch that|"
+    r"put (?:it|that|this) back|change (?:it|that|this) back|set (?:it|that|this) back)"
     r"(?:\s*,?\s+(?:that|it|this|the|my|your|last|previous|prior|latest|recent|change|changes|edit|edits|one|step|"
     r"please|again|back))*\s*[.!?]*$", re.I)
 _CONFIRM = re.compile(r"^(?:yes|y|ok|okay|apply|apply it|confirm|do it|go ahead|yes,? apply(?: it)?)\s*[.!]?$", re.I)
@@ -264,6 +265,8 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
             summaries.append(result.summary)
             kinds.append(edit.kind)
     if current is not draft:
+        if rebuild and not impression:
+            current = _keep_impression_statements(draft, current, ctx.template)
         res.draft, res.changed = current, True
         if impression:
             res.impression_locked = True
@@ -284,6 +287,27 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     res.reply = (understood + "I could not match that to a finding of this draft, and no language model is configured "
                  "for free-form requests (offline). " + HELP_TEXT)
     return res
+
+
+def _keep_impression_statements(before: Draft, after: Draft, template: Template | None) -> Draft:
+    """``after`` whose rebuilt impression keeps the abnormal statements the impression held that restate no
+    finding (a dictated ICDR grade "Mild non-proliferative diabetic retinopathy in the right eye.", a
+    recommendation): an edit of the findings never drops what only the impression said. A normal or
+    negated statement ("No acute cardiopulmonary abnormality.") is never kept."""
+    from pixtralogist.core.nlp import analyze
+
+    def restates(item: str) -> bool:
+        low = item.lower()
+        return any(f.text.strip().rstrip(".").lower() in low for f in before.findings if f.text.strip())
+
+    terms = tuple(template.finding_terms) if template is not None else ()
+    kept = [i for i in before.impression if i not in after.impression and not restates(i)
+            and (a := analyze(i, extra_terms=terms)).abnormal and not a.negated]
+    if not kept:
+        return after
+    normal = template.impression.normal if template is not None else None
+    rest = [i for i in after.impression if i != normal]
+    return after.model_copy(update={"impression": kept + rest})
 
 
 def chat_model(config: Any) -> Callable[[str], str] | None:
@@ -505,7 +529,8 @@ _QUESTION_WORDS = frozenset({"what", "does", "say", "says", "for", "the", "and",
 
 
 _NOT_ABOUT = frozenset({"flag", "flags", "flagged", "why", "this", "that", "what", "does", "is", "are", "the", "was",
-                        "about", "warning", "warned", "alert", "there", "any", "a", "an", "of", "on", "it", "so"})
+                        "about", "warning", "warned", "alert", "there", "any", "a", "an", "of", "on", "it", "so",
+                        "anything", "something", "being", "getting"})
 
 
 def _about_words(question: str) -> list[str]:

@@ -25,7 +25,7 @@ from pixtralogist.core.concepts import concepts as core_concepts
 from pixtralogist.core.models import Draft, Finding, Template
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.core.spelling import americanize, matching_form
-from pixtralogist.core.text import clean_text, split_sentences
+from pixtralogist.core.text import clean_text, split_sentences, upper_first
 
 EditKind = Literal["add", "remove", "move", "modify", "statement", "impression"]
 
@@ -38,10 +38,17 @@ _MIRROR = {"left": "right", "right": "left", "od": "OS", "os": "OD", "lt": "rt",
 _AGE_UNITS = frozenset("year years yr yrs month months week weeks day days".split())
 _TEMPORAL = ("acute", "subacute", "chronic", "old", "healed", "healing", "new", "recent", "remote")
 _PRESENT = ("present", "positive", "involved", "identified", "seen", "noted", "detected")
-_ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy")
+_ABSENT = ("absent", "negative", "normal", "clear", "unremarkable", "healthy", "resolved")
 #: Everyday words for "normal" ("SCP density is fine", "the disc looks ok"): read as normal, written as "normal".
 _NORMAL_SPOKEN = ("fine", "ok", "okay", "preserved", "intact")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
+#: A count ("2/12", "1 of 3", "3 out of 10"): the number of positives of a number examined.
+_COUNT = re.compile(r"(?<![\w.])(\d+)\s*(?:/|of|out of)\s*(\d+)(?![\w.%])", re.I)
+#: A grade, score or level said in words or Roman numerals ("grade three", "grade II"): written in digits.
+_SPOKEN_NUMBER = re.compile(r"\b(grade|score|level|category|stage|type|class)\s+(one|two|three|four|five|i|ii|iii|iv|v)\b",
+                            re.I)
+_DIGITS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4",
+           "v": "5"}
 _SIZE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:\s*(?:x|by)\s*\d+(?:\.\d+)?)*)\s*(mm|cm)\b", re.I)
 _FILLER = frozenset("""
 a an the is are was were be been it it's its this that these those there here in on at of to for
@@ -79,6 +86,10 @@ _PERSON = re.compile(r"\b(?:patient|pt|he|she|him|her|they|we|i|history|hx|refer
 #: Words after "not" that deny nothing of the draft ("not sure", "not yet", "not now").
 _NOT_A_FINDING = frozenset("sure yet now really quite so too that this exactly certain bad much many all convinced "
                            "needed necessary important relevant".split())
+#: A statement about the patient rather than the images or the specimen ("the patient is a smoker", "she was
+#: treated with neoadjuvant chemo", "he has a history of ..."): history, never written as a finding.
+_ABOUT_PATIENT = re.compile(r"^(?:the\s+)?(?:patient|pt|he|she)(?:\s+(?:is|was)|['\u2019]s)\b(?!\s+(?:got|having)\b)"
+                            r"|^(?:the\s+)?(?:patient|pt|he|she)\s+(?:has|had)\s+(?:a\s+)?(?:history|hx|pmh)\b", re.I)
 _POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I)
 _REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take\s+out|take\s+away|"
                      r"take\s+off|leave\s+out|get\s+rid\s+of|omit|cut|lose|ditch|bin|scrap|nix|kill|chuck|"
@@ -144,7 +155,7 @@ def _stems(text: str) -> set[str]:
 #: "enhancing"/"enhancement"), the longest first, each with what replaces it.
 _ENDINGS = (("ifications", "if"), ("ification", "if"), ("ified", "if"), ("ations", ""), ("ation", ""),
             ("ated", ""), ("ating", ""), ("ements", ""), ("ement", ""), ("ments", ""), ("ment", ""),
-            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""), ("ly", ""), ("ic", ""), ("y", ""))
+            ("ions", ""), ("ion", ""), ("ing", ""), ("ed", ""), ("ly", ""), ("ic", ""), ("ar", ""), ("y", ""))
 #: The shortest stem an inflection ending is taken from ("port" of "portion" stays "portion").
 _MIN_STEM = 5
 #: Endings that make an adjective or a participle of a noun ("scaly", "scaling", "scaled" of "scale";
@@ -209,6 +220,8 @@ class Edit:
     #: "it's not ulcerated", "not calcified": the finding named by ``subject`` is denied (removed, or
     #: written as a denial when it is all its sentence says)
     deny: bool = False
+    #: the message as read (cleaned, without the words around an edit): what :mod:`chat_values` looks in
+    said: str = ""
 
 
 @dataclass
@@ -237,6 +250,8 @@ class EditReader:
         self.lexicon = lexicon if lexicon is not None else base_lexicon()
         self.extractor = Extractor(self.lexicon)
         self.severity = tuple(dict.fromkeys((*self.lexicon.severity, *base_lexicon().severity)))
+        #: values of one kind that replace one another (the lexicon's ``value_groups``; see chat_values.py)
+        self.value_groups = {g: tuple(v) for g, v in (getattr(self.lexicon, "value_groups", None) or {}).items()}
         self.regions = regions or {}
         self.specimen = frozenset(_stem(w) for w in specimen)
         vocab = {t.lower() for t in terms}
@@ -288,6 +303,7 @@ class EditReader:
         temporal = next(iter(self.attribute_words(text, _TEMPORAL)), None)
         rest = _SIZE.sub(" ", text)
         num = _NUMBER.search(rest)
+        count = _COUNT.search(rest)
         polarity = None
         if re.search(r"^(?:there\s+(?:is|are)\s+)?no\b|\b(?:not (?:seen|present|identified|involved|detected|amplified)|"
                      r"absent|negative for)\b", low):
@@ -296,7 +312,8 @@ class EditReader:
             polarity = "absent"
         elif any(w in _PRESENT for w in words):
             polarity = "present"
-        return Attributes(lat, sev, size, temporal, num.group() if num else None, polarity)
+        number = f"{count.group(1)} of {count.group(2)}" if count else num.group() if num else None
+        return Attributes(lat, sev, size, temporal, number, polarity)
 
     def subject_words(self, text: str) -> tuple[str, ...]:
         skip = set(_FILLER) | set(_LATERALITY) | set(_PRESENT) | set(_ABSENT)
@@ -317,6 +334,24 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        # "its the left side", "its on the right": "it's" typed without its apostrophe
+        text = re.sub(r"^its\s+(?=(?:the|a|an|on|in|at|not|now|actually|really|more|just)\b)", "it is ", text, flags=re.I)
+        # "the border's regular": "'s" is "is" where what follows names no finding (not "the nodule's size ...")
+        if (m := re.match(r"^((?:the\s+)?[a-z][\w-]*)['\u2019]s\s+(\S+(?:\s+\S+){0,2})$", text, re.I)) \
+                and m.group(1).lower() not in ("it", "that", "this", "what", "there", "he", "she") \
+                and not self.names_finding(m.group(2)):
+            text = f"{m.group(1)} is {m.group(2)}"
+        text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
+        edit = self._read(text)
+        if edit is not None and not edit.said:
+            edit.said = text
+        return edit
+
+    def _read(self, text: str) -> Edit | None:
+        if _ABOUT_PATIENT.match(text) and not self.attributes(text).any():
+            # "the patient is post CABG", "she has a history of melanoma": history, not a finding ("she is left
+            # handed", "the patient is 65" go on, and the reply says what was read and that nothing matched)
+            return None
         # "he has macular oedema in the right eye": a finding of the patient ("he" is no abbreviation here)
         text = re.sub(r"^(?:he|she|they|the patient|patient|pt)\s+(?:has|have|had|shows?|showed)\s+(?:got\s+)?",
                       "there is ", text, flags=re.I)
@@ -626,7 +661,8 @@ _ATTRIBUTE_REGION = {"size": {_stem("size")}, "laterality": {_stem("laterality")
 
 
 def _antonyms(a: str, b: str) -> bool:
-    """"irregular"/"regular", "asymmetric"/"symmetric", "nonspecific"/"specific"."""
+    """"irregular"/"regular", "asymmetric"/"symmetric"/"symmetrical", "nonspecific"/"specific"."""
+    a, b = (w[:-2] if w.endswith("ical") else w for w in (a.lower(), b.lower()))  # "symmetrical" = "symmetric"
     return a != b and any(a == p + b or b == p + a for p in _ANTONYM_PREFIXES)
 
 
@@ -658,6 +694,24 @@ def _severity_form(new: str, old: str, scale: tuple[str, ...]) -> str:
     return new
 
 
+#: Words a run of modifiers before a finding's name never crosses ("with vasogenic oedema": "with").
+_NOT_MODIFIERS = frozenset("with without and or of in at on the a an no is are was were to from by for than x "
+                           "mm cm measuring measures".split())
+
+
+def _modifiers_start(text: str, at: int) -> int:
+    """Where the modifiers before the word at ``at`` start ("Left pleural effusion": 0; "... with vasogenic
+    oedema": at "vasogenic"), so a severity or a side said for the finding is written before them, in the
+    order reports use ("Small left pleural effusion.", "with mild vasogenic oedema")."""
+    start = at
+    for m in reversed(list(re.finditer(r"[A-Za-z][A-Za-z-]*", text[:at]))):
+        between = text[m.end():start]
+        if between.strip() or m.group().lower() in _NOT_MODIFIERS:
+            break
+        start = m.start()
+    return start
+
+
 def _has_side(text: str) -> bool:
     return bool(re.search(r"\b(?:left|right|bilateral|OD|OS|OU)\b|\bboth (?:eyes|sides)\b", text, re.I))
 
@@ -667,7 +721,7 @@ def _has_side(text: str) -> bool:
 
 def _sentence(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip().rstrip(".")
-    return (text[:1].upper() + text[1:] + ".") if text else ""
+    return (upper_first(text) + ".") if text else ""
 
 
 def _sub_word(text: str, old: str, new: str) -> str:
@@ -703,13 +757,15 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
         out = moved
 
     def insert_before_head(word: str) -> str:
+        at = 0
         if head:
             m = _find_word(out, head)
-            if m and m.start() == 0:
-                return word[:1].upper() + word[1:] + " " + out[0].lower() + out[1:]
-            if m:
-                return out[:m.start()] + word + " " + out[m.start():]
-        return word[:1].upper() + word[1:] + " " + out[0].lower() + out[1:]
+            at = _modifiers_start(out, m.start()) if m else 0
+        if at == 0:
+            first = out.split(None, 1)[0] if out.strip() else ""
+            kept = out if any(c.isupper() for c in first[1:]) else out[:1].lower() + out[1:]  # "FAZ", "MCA" stay
+            return word[:1].upper() + word[1:] + " " + kept
+        return out[:at] + word + " " + out[at:]
 
     if edit.flip:
         return re.sub(r"\b(?:left|right|OD|OS|lt|rt)\b",
@@ -743,6 +799,12 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             out = _SIZE.sub(a.size, out, count=1)
         else:
             out = out.rstrip(".") + f", {a.size}."
+    elif a.number and " of " in a.number:  # "2/12 positive" for "1 of 12 lymph nodes positive"
+        m = _COUNT.search(out)
+        if m:
+            sep = out[m.end(1):m.start(2)]
+            new_a, new_b = a.number.split(" of ")
+            out = out[:m.start(1)] + new_a + sep + new_b + out[m.end(2):]
     elif a.number:
         # the number after the subject in its clause ("The cup-to-disc ratio is 0.4"), else the clause's only one
         at = _find_word(out, head) if head else None
@@ -804,6 +866,11 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
     edit = _spelled_as_draft(reader, edit, draft)
+    from pixtralogist.agents.chat_values import group_edit
+
+    grouped = group_edit(reader, edit, draft, template, rebuild_impression)
+    if grouped is not None:  # "no, it's lobular" for "Invasive ductal carcinoma."
+        return grouped
     targets, how = reader.find(edit, draft)
     edit, targets = _side_selects(reader, edit, targets, draft)
     if edit.kind == "remove":
@@ -838,7 +905,12 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     findings = list(draft.findings)
     touched: list[str] = []
     changed_any = False
+    other_side: list[Finding] = []
     for t in targets:
+        if edit.attrs.polarity and edit.attrs.laterality in ("left", "right") and not edit.case_side \
+                and reader.attributes(t.text).laterality not in (None, edit.attrs.laterality):
+            other_side.append(t)  # "the left FAZ is normal" says nothing of "Enlarged FAZ in the right eye."
+            continue
         if edit.kind == "statement" and t.is_default:
             texts = [_sentence(edit.text)]
         elif edit.kind == "statement" and _conflicts(reader, edit, t):
@@ -860,6 +932,9 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         findings = _replace(current, t, texts, t.region, template)
         touched.append(t.region)
         changed_any = True
+    if not changed_any and other_side and len(other_side) == len(targets):
+        return EditResult(draft, False, f"The draft states this on the other side ('{other_side[0].text}'), not on the "
+                          f"{edit.attrs.laterality}; nothing was changed.")
     if not changed_any:
         if any(_inserts(reader, edit, t) for t in targets):
             return _region_value(reader, edit, draft, template, rebuild_impression) \
@@ -1210,6 +1285,20 @@ def _denial(said: str) -> str:
     return _sentence(("not " if re.search(r"(?:ed|ic|al|y|ous|ive|ing)$", last) else "no ") + said)
 
 
+def _denial_of(sentence: str, said: str) -> str:
+    """The denial of ``said`` where ``sentence`` opens with it and says what it is about: "FAZ not enlarged in
+    the left eye." for "Enlarged FAZ in the left eye.", "Surface not pearly." for "Pearly surface."; else
+    :func:`_denial` ("Not ulcerated.")."""
+    word = said.strip().rstrip(".")
+    m = re.match(r"^" + re.escape(word) + r"\s+(?P<np>[^,;.]+?)(?P<tail>\s+(?:in|of|at|on|within|along|involving)\b[^.]*)?\.?$",
+                 sentence.strip(), re.I)
+    if " " in word or not m or not re.search(r"(?:ed|ic|al|y|ous|ive|ing)$", word.lower()):
+        return _denial(said)
+    np = m.group("np")
+    np = np if any(c.isupper() for c in np.split()[0][1:]) else np[:1].upper() + np[1:]
+    return _sentence(f"{np} not {word.lower()}{m.group('tail') or ''}")
+
+
 def _drop_modifier(reader: EditReader, part: str, subject: tuple[str, ...], *, said_as_modifier: bool = False,
                    any_rest: bool = False) -> str | None:
     """``part`` without the word that names the subject only as a modifier of another finding
@@ -1253,7 +1342,7 @@ def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, ta
         current = draft.model_copy(update={"findings": findings})
         texts = [" ".join(_sentence(p) for p in keep)] if keep and keep != said else []
         if edit.deny and not texts:  # "it's not ulcerated" for "Ulcerated.": the denial is what the report says
-            texts = [_denial(edit.text)]
+            texts = [_denial_of(t.text, edit.text)]
         findings = _replace(current, t, texts, t.region, template)
         regions.append(t.region)
     new = editing._with(draft, findings, template, rebuild_impression=rebuild)

@@ -14,7 +14,7 @@ from pixtralogist.core.errors import CaseError
 from pixtralogist.core.impression import build_impression
 from pixtralogist.core.models import Draft, Finding, Provenance, Template
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.core.text import clean_text, ensure_plain_text, split_sentences
+from pixtralogist.core.text import clean_text, ensure_plain_text, split_sentences, upper_first
 
 
 def clinician_provenance(draft: Draft) -> Provenance:
@@ -25,7 +25,7 @@ def _sentence(text: str) -> str:
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    text = upper_first(text)  # "pT1c N0" stays as written
     return text if text[-1] in ".!?" else text + "."
 
 

@@ -79,6 +79,15 @@ def ensure_plain_case_text(case: object) -> None:
         ensure_plain_text(getattr(case, name, "") or "", what)
 
 
+def upper_first(text: str) -> str:
+    """``text`` with a capital first letter, as a sentence starts, unless its first word is written in
+    mixed case ("pT1c N0", "ypT2", "mRNA", "eGFR"): such a word is kept as written, never "PT1c"."""
+    first = text.split(None, 1)[0] if text.strip() else ""
+    if any(c.isupper() for c in first[1:]):
+        return text
+    return text[:1].upper() + text[1:]
+
+
 _SENT_SPLIT = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9(\"'])|\n+")
 _ABBREV_END = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|vs|approx|e\.g|i\.e|St|No)\.$", re.I)
 

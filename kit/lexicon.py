@@ -36,6 +36,8 @@ A lexicon file (``plugins/<specialty>/data/lexicon/<template>.yaml``) holds, all
         - {when: ['\bpacemaker'], first: [[others, '\btip in the \w+']]}
     dictation: {...}               # reader settings (see pixtralogist.kit.dictation.DictationProfile)
     data: {...}                    # anything else the specialty's own rule functions read
+    value_groups:                  # values of one kind that replace one another in a chat edit
+      nodule_solidity: [solid, part solid, ground glass]   # ("change the nodule to part solid")
 
 Merging (``extends`` and :meth:`Lexicon.extend`): mappings are merged key by key (the later file
 wins), concepts with the same id are merged field by field (lists are joined), lists of cue groups
@@ -153,6 +155,10 @@ class Lexicon:
     sorter_options: Mapping[str, Any] = field(default_factory=dict)
     dictation: Mapping[str, Any] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
+    #: ``{group name: (value, ...)}``: values of one kind that replace one another (histologic types,
+    #: nodule solidity, lesion morphologies): "no, it's lobular" for "Invasive ductal carcinoma." (the
+    #: review chat, :mod:`pixtralogist.agents.chat_edits`). A later file's group of the same name wins.
+    value_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sources: tuple[str, ...] = ()
 
     # -- look-ups -------------------------------------------------------------
@@ -200,6 +206,7 @@ class Lexicon:
             sorter_options={**self.sorter_options, **other.sorter_options},
             dictation={**self.dictation, **other.dictation},
             data=_deep_merge(self.data, other.data),
+            value_groups={**self.value_groups, **other.value_groups},
             sources=self.sources + other.sources,
         )
 
@@ -242,7 +249,7 @@ def _deep_merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
 
 _TOP_KEYS = {
     "name", "extends", "regions", "catch_all", "severity", "abbreviations", "context_abbreviations", "subjects",
-    "concepts", "cues", "sorter", "dictation", "data",
+    "concepts", "cues", "sorter", "dictation", "data", "value_groups",
 }
 _CONCEPT_KEYS = {"id", "kind", "name", "synonyms", "patterns", "abbreviations", "region", "severity", "normal",
                  "follows_anatomy"}
@@ -369,8 +376,23 @@ def lexicon_from_mapping(raw: Mapping[str, Any], where: str = "<lexicon>") -> Le
         sorter_options=_sorter_options(sorter, where),
         dictation=dict(raw.get("dictation") or {}),
         data=dict(raw.get("data") or {}),
+        value_groups=_value_groups(raw.get("value_groups"), where),
         sources=(where,),
     )
+
+
+def _value_groups(raw: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise LexiconError(f"{where}: value_groups must map a group name to a list of values, got {raw!r}")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, values in raw.items():
+        vals = tuple(v.strip().lower() for v in _strs(values, f"{where} value group {name!r}") if v.strip())
+        if len(vals) < 2:
+            raise LexiconError(f"{where}: value group {name!r} needs two values or more, got {values!r}")
+        out[str(name)] = vals
+    return out
 
 
 def _read(path: Path, seen: tuple[Path, ...]) -> Lexicon:

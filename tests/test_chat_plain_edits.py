@@ -140,6 +140,10 @@ def test_pronouns_values_and_phrasings(host, kind, template, dictation, message,
     ("breast-resection", "R lumpectomy. IDC 1.8cm G2. Margins neg.", "grade should be 3", "revert that edit"),
     ("skin_lesion", "6mm pigmented papule L shoulder.", "it measures 8 mm", "oops, go back one step"),
     ("fundus", "OD: dot-blot hemes. Macula flat OU.", "that's OS", "can you undo that?"),
+    # idioms (issue 13, chat2 round)
+    ("cxr", "Small L effusion. Heart nl.", "make the effusion large", "scratch that"),
+    ("skin_lesion", "4mm brown macule R shin.", "it's 6 mm", "put it back"),
+    ("breast-resection", "R lumpectomy. IDC 1.3 cm, G1.", "grade 2", "change it back"),
 ])
 def test_undo_synonyms(host, template, dictation, edit, undo):  # noqa: F811
     d, ctx = drafted(host, template, dictation)
@@ -151,6 +155,7 @@ def test_undo_synonyms(host, template, dictation, edit, undo):  # noqa: F811
     assert res.undo and res.draft.region_dict() == d.region_dict()
     # a size or a value is not an undo ("revert the size to 8 mm" is an edit)
     assert chat.parse_intent("revert the size to 8 mm", {}).kind != "undo"
+    assert chat.parse_intent("scratch the effusion", {}).kind != "undo"  # a removal
 
 
 # --- a weak match changes nothing and says what was understood -----------------------------------
