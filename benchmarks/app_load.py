@@ -1,10 +1,13 @@
 """Throughput through the app: 20 clinicians draft, edit and sign at once on a real ``pixtralogist serve``.
 
-    python benchmarks/app_load.py [--clients 20] [--port 0]
+    python benchmarks/app_load.py [--clients 20] [--port 0] [--client http|gradio]
 
 What ``make run`` does, measured from outside: a ``pixtralogist serve`` process on
 127.0.0.1 with a fresh data folder (cold: nothing indexed, nothing loaded), driven
-through its HTTP API by ``gradio_client`` (each client its own browser session):
+through its HTTP API (each client its own browser session) by the requests a browser sends
+(``benchmarks/gradio_http.py``: plain ``http.client``), or with ``--client gradio`` by
+``gradio_client``, which costs about as much CPU per action as the server's own work and
+runs on the same 2 cores (the clients' CPU per action is printed):
 
 1. first draft: one client connects as soon as the server answers and drafts; the
    time from the process start to that draft is the cold start a clinician meets;
@@ -240,15 +243,24 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def connect(url: str, deadline: float, app: "App | None" = None):
-    """A gradio_client session, as soon as the server answers (AssertionError when it died)."""
-    from gradio_client import Client
+#: Which client library the simulated clinicians use: "http" (benchmarks/gradio_http.py, the browser's
+#: requests over plain http.client) or "gradio" (gradio_client). Set by main().
+CLIENT = {"kind": "http"}
 
+
+def connect(url: str, deadline: float, app: "App | None" = None):
+    """A client session, as soon as the server answers (AssertionError when it died)."""
     while True:
         if app is not None and app.proc.poll() is not None:
             time.sleep(0.5)  # the rest of its output
             raise AssertionError(f"the app exited ({app.proc.returncode}):\n{app.output()[-3000:]}")
         try:
+            if CLIENT["kind"] == "http":
+                from gradio_http import GradioHTTP
+
+                return GradioHTTP(url, timeout=max(30.0, deadline - time.perf_counter()))
+            from gradio_client import Client
+
             return Client(url, verbose=False, download_files=False, analytics_enabled=False, max_workers=4,
                           httpx_kwargs={"timeout": max(30.0, deadline - time.perf_counter())})
         except Exception:  # noqa: BLE001 - not listening yet
@@ -272,7 +284,10 @@ def _status(out) -> str:
 def layout(client) -> tuple[list[int], int]:
     """Positions of the region boxes and of the impression in a turn's outputs (the API leaves out
     layout blocks, buttons and the session state)."""
-    returns = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/draft"]["returns"]
+    if hasattr(client, "returns"):  # gradio_http
+        returns = client.returns("/draft")
+    else:
+        returns = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/draft"]["returns"]
     labels = [r.get("label") or "" for r in returns]
     regions = [i for i, label in enumerate(labels) if re.fullmatch(r"Region \d+", label)]
     return regions, next(i for i, label in enumerate(labels) if label.startswith("Impression"))
@@ -291,7 +306,10 @@ def _regions(out, where: tuple[list[int], int]) -> tuple[list[str], str, list[st
 
 
 def draft(client, c: ClientCase):
-    from gradio_client import handle_file
+    if hasattr(client, "returns"):  # gradio_http
+        from gradio_http import FilePath as handle_file
+    else:
+        from gradio_client import handle_file
 
     return client.predict([handle_file(str(c.image))], c.indication, "", "", c.notes, c.specialty,
                           api_name="/draft")
@@ -308,12 +326,14 @@ def run_clients(app: App, cases: list[ClientCase], timeout: float) -> dict:
 
     cpu: dict[str, float] = {}
     parts: dict[str, tuple[float, float]] = {}
+    clients_cpu: dict[str, float] = {}
 
     def release() -> None:  # runs once per phase, when every client is ready for it
         name = next(phase)
         counts[name] = app.stats()
         cpu[name] = app.cpu()
         parts[name] = app.cpu_parts()
+        clients_cpu[name] = time.process_time()  # this process: the 20 clients, on the same cores
         marks[name] = time.perf_counter()
 
     barrier = threading.Barrier(n, action=release)
@@ -362,7 +382,8 @@ def run_clients(app: App, cases: list[ClientCase], timeout: float) -> dict:
 
     with ThreadPoolExecutor(n) as pool:
         list(pool.map(one, cases))
-    return {"marks": marks, "counts": counts, "errors": errors, "cpu": cpu, "cpu_parts": parts}
+    return {"marks": marks, "counts": counts, "errors": errors, "cpu": cpu, "cpu_parts": parts,
+            "clients_cpu": clients_cpu}
 
 
 # --- the engine alone ---------------------------------------------------------------------------
@@ -417,6 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=0, help="port of the app (default: a free one)")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds one action may take before it fails")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (server output, data)")
+    ap.add_argument("--client", choices=["http", "gradio"], default="http",
+                    help="the clients' library: the browser's requests over http.client (default; see "
+                         "benchmarks/gradio_http.py) or gradio_client (about 0.1 s of CPU per action on the "
+                         "same cores as the server)")
     args = ap.parse_args(argv)
     for key, value in (("GRADIO_ANALYTICS_ENABLED", "False"), ("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1")):
         os.environ.setdefault(key, value)
@@ -425,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cases = client_cases(args.clients, tmp)
         first, cases = cases[0], cases[1:]
-        import gradio_client  # noqa: F401 - the client's own import is not the server's start (same 2 cores)
+        CLIENT["kind"] = args.client
+        if args.client == "gradio":
+            import gradio_client  # noqa: F401 - the client's own import is not the server's start (same 2 cores)
 
         app = App(tmp / "app", args.port or _free_port())
         try:
@@ -463,8 +490,9 @@ def main(argv: list[str] | None = None) -> int:
     ratio = app_dps / engine_cps
     p95_draft = pct(drafts, 0.95)
     mix = ", ".join(f"{k} {sum(c.specialty == k for c in cases)}" for k in dict.fromkeys(c.specialty for c in cases))
+    client_name = "gradio_client" if args.client == "gradio" else "the browser's requests, benchmarks/gradio_http.py"
     print(f"app load: `pixtralogist serve` on 127.0.0.1, fresh data folder, {n} clients at once through the HTTP "
-          f"API (gradio_client), {mix}; os.cpu_count() = {os.cpu_count()}")
+          f"API ({client_name}), {mix}; os.cpu_count() = {os.cpu_count()}")
     app_cpu = run["cpu"]
     print(f"  first draft after the process started (cold): {first_s:.2f} s, {first_cpu:.1f} s of the app's CPU"
           + (f"   ('{READY_MARK}' printed at {ready_s:.2f} s)" if ready_s is not None else
@@ -484,6 +512,10 @@ def main(argv: list[str] | None = None) -> int:
         split = ", ".join(f"{a} {(parts[b][0] - parts[a][0]) / n:.3f} + {(parts[b][1] - parts[a][1]) / n:.3f} s"
                           for a, b in (("draft", "save"), ("save", "sign"), ("sign", "end")))
         print(f"    of which app process + engine process: {split}")
+    ccpu = run["clients_cpu"]
+    print("  CPU per action of the clients themselves (this process, on the same cores): "
+          + ", ".join(f"{a} {(ccpu[b] - ccpu[a]) / n:.3f} s" for a, b in (("draft", "save"), ("save", "sign"),
+                                                                           ("sign", "end"))))
     before, after = counts.get("save"), counts.get("sign")
     runs_per_save = None
     if before is not None and after is not None:

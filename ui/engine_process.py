@@ -369,6 +369,7 @@ def _engine_main(address: str, authkey: bytes, data_dir: Path | None, parent: in
         listener = Listener(address, family="AF_UNIX", authkey=authkey, backlog=64)
         service = ReportingService.create(data_dir)
         service.recover()  # finish what a crash cut off (e.g. a sign-off), so the case list is right
+        service.examples()  # the app's page lists them: drawn now, not while the warm-up holds the GIL
     except BaseException as exc:  # noqa: BLE001 - the app raises it (the same start error as in one process)
         try:
             status.send(("error", exc))
