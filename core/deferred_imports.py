@@ -17,7 +17,10 @@ removed afterwards; a module already imported is left as it is):
 - **overrides**: names replaced in a module for the time of the import only (``overrides``: the
   decorator ``@override`` of the ``overrides`` package, which chromadb puts on ~150 methods and which
   reads each class statement's bytecode to check the signature against the base class: a
-  development check chromadb's own tests run), then put back.
+  development check chromadb's own tests run), then put back;
+- **patches after execution**: a function called with a module of the library right after its code
+  ran, before the rest of the library imports from it (Gradio's stub writer replaced before its
+  component classes are defined: :mod:`pixtralogist.ui.gradio_import`). Unlike overrides, they stay.
 
 :func:`waiting` says which deferred packages have not run their ``__init__`` (yet).
 """
@@ -29,7 +32,7 @@ import importlib.abc
 import importlib.machinery
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -81,32 +84,59 @@ class _DeferredInit(importlib.abc.Loader):
         return getattr(self.loader, attr)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
-    """Finds the packages named as the path finder does, with a deferred ``__init__``."""
+class _ExecThenPatch(importlib.abc.Loader):
+    """Loads a module as its own loader does, then calls ``patch(module)``."""
 
-    def __init__(self, names: Iterable[str], blocked: Iterable[str] = ()) -> None:
+    def __init__(self, loader: Any, patch: Callable[[ModuleType], None]) -> None:
+        self.loader = loader
+        self.patch = patch
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        self.patch(module)
+
+    def __getattr__(self, attr: str) -> Any:  # resource readers and the like: the real loader's
+        return getattr(self.loader, attr)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Finds the modules named as the path finder does: packages in ``names`` with a deferred ``__init__``,
+    modules in ``patches`` patched once executed."""
+
+    def __init__(self, names: Iterable[str], blocked: Iterable[str] = (),
+                 patches: Mapping[str, Callable[[ModuleType], None]] | None = None) -> None:
         self.names = frozenset(names)
         self.blocked = frozenset(blocked)
+        self.patches = dict(patches or {})
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if fullname in self.blocked:
             raise ModuleNotFoundError(f"{fullname} is not imported here (an optional part)", name=fullname)
-        if fullname not in self.names:
+        patch = self.patches.get(fullname)
+        if fullname not in self.names and patch is None:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         loader = getattr(spec, "loader", None) if spec is not None else None
-        if loader is None or spec.submodule_search_locations is None or not hasattr(loader, "exec_module"):
-            return spec  # not a plain package on disk: imported as usual
-        spec.loader = _DeferredInit(loader)
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec  # not a plain module on disk: imported as usual
+        if patch is not None:
+            spec.loader = _ExecThenPatch(loader, patch)
+        elif spec.submodule_search_locations is not None:  # a package: its __init__ deferred
+            spec.loader = _DeferredInit(loader)
         return spec
 
 
 def import_deferring(modules: Iterable[str], *, deferred: Iterable[str] = (), blocked: Iterable[str] = (),
-                     overrides: Mapping[str, Mapping[str, Any]] | None = None) -> list[ModuleType]:
+                     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+                     patches: Mapping[str, Callable[[ModuleType], None]] | None = None) -> list[ModuleType]:
     """Import ``modules`` (in order; each already imported is simply returned) with the packages in
-    ``deferred`` given a deferred ``__init__`` and the modules in ``blocked`` reported missing, when
-    this import is the first, and, for its duration, ``overrides[module][name]`` set in those modules
-    (imported first; put back afterwards)."""
+    ``deferred`` given a deferred ``__init__``, the modules in ``blocked`` reported missing and each
+    module of ``patches`` passed to its function as soon as its code ran, when this import is the
+    first, and, for its duration, ``overrides[module][name]`` set in those modules (imported first;
+    put back afterwards)."""
     modules = list(modules)
     if all(m in sys.modules for m in modules):
         return [sys.modules[m] for m in modules]
@@ -117,7 +147,7 @@ def import_deferring(modules: Iterable[str], *, deferred: Iterable[str] = (), bl
             for attr, value in names.items():
                 saved.append((module, attr, getattr(module, attr)))
                 setattr(module, attr, value)
-        finder = _Finder(deferred, blocked)
+        finder = _Finder(deferred, blocked, patches)
         sys.meta_path.insert(0, finder)
         try:
             return [importlib.import_module(m) for m in modules]

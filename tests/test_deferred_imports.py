@@ -70,3 +70,23 @@ with GuidelineStore.open(None) as store:
 print(json.dumps({"top": hits[0].id, "cli": "rich" in sys.modules}))
 """)
     assert got["top"].startswith("fleischner") and got["cli"] is False
+
+
+def test_a_patch_runs_right_after_its_module_executes_and_only_on_a_first_import():
+    """``patches``: the function gets the module once its code ran, before the importer uses it; a module
+    already imported is not patched again, and no hook is left behind."""
+    got = _run("""
+import json, sys
+from pixtralogist.core import deferred_imports
+seen = []
+def patch(module):
+    seen.append(module.__name__)
+    module.hsv_to_rgb = lambda *a: "patched"
+(colorsys,) = deferred_imports.import_deferring(["colorsys"], patches={"colorsys": patch})
+again = deferred_imports.import_deferring(["colorsys"], patches={"colorsys": patch})[0]
+print(json.dumps({"seen": seen, "patched": colorsys.hsv_to_rgb(0, 0, 0), "same": again is colorsys,
+                  "rgb_to_hsv": colorsys.rgb_to_hsv(1, 0, 0),
+                  "hooks": sum(isinstance(f, deferred_imports._Finder) for f in sys.meta_path)}))
+""")
+    assert got["seen"] == ["colorsys"] and got["patched"] == "patched" and got["same"]
+    assert got["rgb_to_hsv"] == [0.0, 1.0, 1] and got["hooks"] == 0

@@ -72,7 +72,9 @@ def test_load_returns_gradio_and_leaves_no_import_hook():
 
     first = gradio_import.load()
     assert first is sys.modules["gradio"] and gradio_import.load() is first
-    assert not any(isinstance(f, gradio_import._Finder) for f in sys.meta_path)
+    from pixtralogist.core import deferred_imports
+
+    assert not any(isinstance(f, deferred_imports._Finder) for f in sys.meta_path)
 
 
 def test_app_deferred_builds_the_server_app_only_at_launch():

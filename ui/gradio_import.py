@@ -10,8 +10,9 @@ app cannot answer before it is done. About half of it is not needed to run an ap
 - every event listener of every component renders its docstring as a Jinja template
   (``EventListener.set_doc``); the only placeholder in those docstrings is ``{{ component }}``.
 
-:func:`load` imports Gradio with a one-shot import hook that, right after those two modules are
-executed, replaces the stub writer with a no-op and renders docstrings that hold no other Jinja
+:func:`load` imports Gradio with a one-shot import hook
+(:func:`pixtralogist.core.deferred_imports.import_deferring`'s ``patches``) that, right after those
+two modules are executed, replaces the stub writer with a no-op and renders docstrings that hold no other Jinja
 syntax by plain substitution (the same text Jinja gives them: ``tests/test_gradio_import.py``
 compares every listener's docstring with and without it). Anything that does not look as expected
 (another Gradio version, a docstring with other template syntax) takes Gradio's own path. If
@@ -20,17 +21,12 @@ Gradio is already imported, nothing is changed.
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.machinery
 import re
-import sys
-import threading
 from types import ModuleType
 from typing import Any
 
 __all__ = ["load", "patched"]
 
-_LOCK = threading.Lock()
 _PATCHED: set[str] = set()
 
 #: The one placeholder Gradio's event docstrings use, and any other Jinja syntax (which is left to Jinja).
@@ -74,40 +70,11 @@ def _patch_events(module: ModuleType) -> None:
 _PATCHES = {"gradio.component_meta": _patch_component_meta, "gradio.events": _patch_events}
 
 
-class _Finder(importlib.abc.MetaPathFinder):
-    """Finds the modules in :data:`_PATCHES` as the normal path finder does and patches them once executed."""
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
-        patch = _PATCHES.get(fullname)
-        if patch is None:
-            return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
-        loader = getattr(spec, "loader", None) if spec is not None else None
-        if loader is None or not hasattr(loader, "exec_module"):
-            return spec
-        exec_module = loader.exec_module
-
-        def exec_and_patch(module: ModuleType) -> None:
-            exec_module(module)
-            patch(module)
-
-        loader.exec_module = exec_and_patch  # this spec's own loader object: other modules are not affected
-        return spec
-
-
 def load() -> ModuleType:
     """Import Gradio (patched as the module docstring says when it is not imported yet) and return it."""
-    with _LOCK:
-        if "gradio" not in sys.modules:
-            finder = _Finder()
-            sys.meta_path.insert(0, finder)
-            try:
-                import gradio  # noqa: F401
-            finally:
-                sys.meta_path.remove(finder)
-    import gradio
+    from pixtralogist.core.deferred_imports import import_deferring
 
-    return gradio
+    return import_deferring(["gradio"], patches=_PATCHES)[0]
 
 
 def patched() -> frozenset[str]:
