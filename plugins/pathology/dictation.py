@@ -52,13 +52,15 @@ _SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A
 _SEMI = re.compile(r";(?![^()]*\))")
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
 _LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
-_GRADE = re.compile(r"\bG([1-3])\b")
+#: A grade written short: "G2", "G 2", "gr3", "Gr. 3".
+_GRADE = re.compile(r"\b(?:G|[Gg][Rr]\.?)\s?([1-3])\b")
 _UNIT = re.compile(r"(\d)(mm|cm)\b", re.I)
 _NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|LNs?|SLNs?|SLNBs?|ALND)\b", re.I)
 #: A node procedure followed by its count ("SLNB 0/2", "ALND: 3/15 pos"): the procedure, then the count as a
 #: lymph node statement ("3 of 15 axillary lymph nodes positive").
 _PROC_COUNT = re.compile(r"^(?P<head>.*?\b(?P<proc>SLNB|SLN\s?bx|sentinel (?:lymph )?node biopsy|ALND|"
-                         r"axillary (?:lymph node )?dissection))\s*[:,-]?\s*(?P<n>\d{1,3})\s*(?:/|of)\s*(?P<of>\d{1,3})\b"
+                         r"axillary (?:lymph node )?dissection)(?:,?\s+(?:left|right|lt|rt|l|r)\b)?(?:\s*x\s*\d{1,2}\b)?)"
+                         r"\s*[:,-]?\s*(?P<n>\d{1,3})\s*(?:/|of)\s*(?P<of>\d{1,3})\b"
                          r"(?P<noun>\s*(?:SLNs?|sentinel|LNs?|lymph|nodes?)\b)?(?P<rest>.*)$", re.I)
 #: Named Nottingham components without their total ("tubules 3, nuclei 2, mitoses 1"): the score is their sum.
 _NAMED_COMPONENTS = re.compile(r"\btubul\w*(?: formation)?\s*[:=]?\s*([1-3])\b[^.;]{0,40}?\b(?:nucle\w*|pleo\w*)"
@@ -71,14 +73,16 @@ _COMPONENTS = re.compile(r"(?<![\d+])([1-3])\s*\+\s*([1-3])\s*\+\s*([1-3])(?!\s*
 _COUNT = re.compile(r"\b(\d{1,3})\s*/\s*(\d{1,3})\b")
 _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
-_STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+#: A pTNM category opens the statement ("pT2", "ypN1a", "rpT1c", "ypT0"): it keeps its lower-case prefix.
+_STAGE_START = re.compile(r"^(?:r?y?p|a?c|r?yc)[TNM]")
 _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
                       r"skin|nipple|side|mrm|tm|ssm|nsm)\b", re.I)  # "G3 L breast": a side even after a number
 _SIDE_CLOCK = re.compile(r"\s+\d{1,2}(?::[03]0)?\s*(?:o['\u2019]?\s?clock\b|:[03]0\b)", re.I)  # "L 3 o'clock", "R 12:00"
 _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla|grade [1-3]|carcinoma|mm|cm)$",
                          re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
 _HEAD = re.compile(r"^((?:[^:]|(?<=\d):(?=\d))*[A-Za-z](?:[^:]|(?<=\d):(?=\d))*?)\s*:\s+(\S.*)$")  # "4:30" is no colon
-_LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
+#: A synoptic label, with a bracketed qualifier of its own ("Margins (invasive)", "Lymph nodes (sentinel)").
+_LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")(?:\s*\([^()]{1,40}\))?\s*$", re.I)
 #: A clause that opens another element's label ("LN 0/3"; not "DCIS 1 mm from ...", which a margin statement holds).
 _NODE_HEAD = re.compile(r"\b(?:SLNs?|LNs?|lymph nodes?|sentinel nodes?|nodes?)\b(?!\s*(?:biopsy|bx|dissection))", re.I)
 _LABEL_START = re.compile(r"^\s*(?:" + "|".join(p for r, p in rules("labels") if r != "others") + r")\b", re.I)
@@ -95,6 +99,13 @@ _DIAGNOSIS_LABEL = re.compile(r"(^|[.;\n]\s*)(?:final\s+)?(?:(?:pathologic(?:al)
 _SIDE_LABEL = re.compile(r"(^|[.;\n]\s*)(l|r|lt|rt)\s*:\s*(?=\S)", re.I)
 #: A node count dictated with a sign ("1/3 SLN +", "LN+"): positive.
 _NODE_SIGN = re.compile(r"\b(SLNs?|LNs?|lymph nodes?|nodes?)\s?\+(?=[\s,;.)]|$)", re.I)
+#: Sizes listed with one unit at the end ("3 foci (2.1, 1.0 and 0.4 cm)", "sizes 5, 7 and 9 mm"): each is a size.
+_UNIT_LIST = re.compile(r"(?P<lead>\(\s*|:\s*|\b(?:measuring|measure|measures|sizes?|foci|of)\s+)"
+                        r"(?P<nums>\d+(?:\.\d+)?(?:\s*,\s*\d+(?:\.\d+)?)*\s*,?\s*(?:and|&|or)\s*\d+(?:\.\d+)?)"
+                        r"\s?(?P<unit>mm|cm)\b", re.I)
+#: The closest margin dictated in brackets at the end of a margin statement ("Margins neg (closest inf, 1.5mm)"):
+#: a statement of its own, so the status's negation does not reach it.
+_CLOSEST_BRACKET = re.compile(r"\s*\(\s*(closest\b[^()]*)\)(?=\s*(?:[.;\n]|$))", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -105,7 +116,8 @@ def _expand_token(m: re.Match, text: str) -> str:
         after = text[m.end():]
         before = text[: m.start()].rstrip()
         if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)) \
-                or (re.match(r"\s*$", after) and _SIDE_AFTER.search(before)) or _SIDE_CLOCK.match(after):
+                or (re.match(r"\s*$", after) and (_SIDE_AFTER.search(before) or before.endswith(","))) \
+                or _SIDE_CLOCK.match(after):
             return _SIDE[low]
         return word
     expansion = LEXICON.expansion(low)
@@ -124,6 +136,7 @@ def expand_shorthand(statement: str) -> str:
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
     text = _UNIT.sub(r"\1 \2", text)
+    text = _UNIT_LIST.sub(_unit_list, text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)
@@ -136,6 +149,13 @@ def expand_shorthand(statement: str) -> str:
     text = re.sub(r"\bcarcinoma,? no special type\b", "carcinoma, no special type", text)
     text = _PLURAL_NODES.sub(r"\1s", text)
     return " ".join(text.split())
+
+
+def _unit_list(m: re.Match) -> str:
+    """"(2.1, 1.0 and 0.4 cm" -> "(2.1 cm, 1.0 cm and 0.4 cm": every size of the list with its unit."""
+    unit = m.group("unit")
+    nums = re.sub(r"(\d+(?:\.\d+)?)", rf"\1 {unit}", m.group("nums"))
+    return m.group("lead") + nums
 
 
 def _sentence(text: str) -> str:
@@ -151,7 +171,8 @@ def _unlabelled_heads(chunk: str) -> list[str]:
     """"L breast mastectomy: ILC 4.1 cm" -> the specimen and what it shows, as two statements; a
     synoptic label ("Margins: neg") stays the head of its statement."""
     m = _HEAD.match(chunk)
-    if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)):
+    if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)) \
+            or _PROC_COUNT.match(chunk):
         return [chunk]  # "Left SLN x3: all neg" is one node statement
     return [m.group(1), m.group(2)]
 
@@ -192,6 +213,9 @@ def parse_dictation(notes: str) -> list[str]:
                   text)
     # "Diagnosis: IDC, 2.3 cm, grade 2": a diagnosis header names no element; what follows is sorted
     text = _DIAGNOSIS_LABEL.sub(lambda m: m.group(1), text)
+    text = _CLOSEST_BRACKET.sub(lambda m: ". " + (m.group(1) if re.search(r"\bmargin", m.group(1), re.I)
+                                                  else re.sub(r"^closest", "closest margin", m.group(1), flags=re.I)),
+                                text)
     # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
     chunks = [c for piece in _pieces(text)

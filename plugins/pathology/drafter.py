@@ -68,11 +68,11 @@ _MESSAGES = CoverageMessages(
 
 
 #: A size given as two or three dimensions and nothing else ("3.2 x 2.8 x 2.0 cm.").
-_DIMENSIONS = re.compile(r"^(?P<label>[A-Za-z ()]+:\s*)?(?P<dims>\d+(?:\.\d+)?(?:\s?[x\u00d7]\s?\d+(?:\.\d+)?){1,2})\s?(?P<unit>mm|cm)\.?$", re.I)
+_DIMENSIONS = re.compile(r"^(?P<label>[A-Za-z ()]+:\s*|(?:tumou?r|invasive carcinoma|carcinoma|mass|lesion)\s+)?(?P<dims>\d+(?:\.\d+)?(?:\s?[x\u00d7]\s?\d+(?:\.\d+)?){1,2})\s?(?P<unit>mm|cm)\.?$", re.I)
 
 
 def _greatest_dimension(text: str) -> str:
-    """"3.2 x 2.8 x 2.0 cm." -> "3.2 cm in greatest dimension (3.2 x 2.8 x 2.0 cm).": the tumor size element
+    """"3.2 x 2.8 x 2.0 cm." (or "Tumor 3.2 x 2.8 x 2.0 cm.") -> "3.2 cm in greatest dimension (3.2 x 2.8 x 2.0 cm).": the tumor size element
     reports the greatest dimension first (CAP), with the additional dimensions as dictated."""
     m = _DIMENSIONS.match(text.strip())
     if not m:
@@ -93,6 +93,26 @@ def _closest_apart(text: str) -> str:
     negation does not reach its distance), as the synoptic element lists it."""
     return _CLOSEST.sub(lambda m: f". {m.group('word').capitalize()} margin{'s' if (m.group('margin') or '').strip().endswith('s') else ''}",
                         text, count=1)
+
+
+#: A denial word ("LVI not identified", "no ENE", "margins negative").
+_DENIAL = re.compile(r"\b(?:no|not|without|negative|absent|free of|none)\b", re.I)
+_LEADING_DENIAL = re.compile(r"^\s*(?:no|not|without|negative for|free of|absent)\b", re.I)
+#: Comma and semicolon clauses of a statement (not inside brackets).
+_CLAUSES = re.compile(r"\s*[;,]\s*(?![^()]*\))")
+
+
+def _denial_in_other_clause(part: str, sentence: str) -> bool:
+    """Whether every denial of ``sentence`` lies in a clause other than the one(s) ``part`` comes from, and cannot
+    reach it: a later clause, or one whose denial follows its own element ("IDC 3.8 cm G3, LVI not identified":
+    the type is not denied). A leading "no" before the part's clause ("No IDC, DCIS ...") may govern it: False."""
+    clauses = [c.strip().lower() for c in _CLAUSES.split(sentence.strip().rstrip(".")) if c.strip()]
+    body = part.strip().rstrip(".").lower()
+    own = [i for i, c in enumerate(clauses) if body and (body in c or c in body)]
+    denied = [i for i, c in enumerate(clauses) if _DENIAL.search(c)]
+    if not own or not denied:
+        return False
+    return all(i not in own and (i > max(own) or not _LEADING_DENIAL.match(clauses[i])) for i in denied)
 
 
 class SynopticDictationDrafter(KitDrafter):
@@ -127,6 +147,15 @@ class SynopticDictationDrafter(KitDrafter):
         lobular features, 2.2 cm" is a type and a size), not kept whole as a finding with a qualifier tail."""
         findings = [s.text for s in statements if s.kind in ("finding", "summary")]
         return super(KitDrafter, self).rows(findings, template)
+
+    def faithful(self, part: FindingAttributes, whole: FindingAttributes, text: str, sentence: str,
+                 template: Template) -> tuple[FindingAttributes, str]:
+        """As the kit's, except that a part from a clause no denial of the sentence reaches keeps its own element
+        ("IDC 3.8 cm G3, LVI not identified": the type, grade and size are not reverted to the whole sentence)."""
+        if whole.negated and not part.negated and not (whole.uncertain and not part.uncertain) \
+                and _denial_in_other_clause(text, sentence):
+            return part, text
+        return super().faithful(part, whole, text, sentence, template)
 
     def finding(self, row: Row, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
         """Specimen elements are never abnormal; a node count decides the lymph node element."""

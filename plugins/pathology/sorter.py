@@ -45,8 +45,11 @@ def _word(p: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9])(?:{p})(?![a-z0-9])")
 
 
-#: A synoptic label: its words, then a colon or a dash before a space ("Nipple - uninvolved"; not "nipple-sparing").
-_LABELS = tuple((region, re.compile(rf"^\s*(?:{p})\s*(?::|[\-\u2013](?=\s))\s*\S")) for region, p in rules("labels"))
+#: A synoptic label: its words, a bracketed qualifier of the label ("Margins (invasive):"), then a colon or a dash
+#: before a space ("Nipple - uninvolved"; not "nipple-sparing").
+_LABEL_NOTE = r"(?:\s*\([^()]{1,40}\))?"
+_LABELS = tuple((region, re.compile(rf"^\s*(?:{p}){_LABEL_NOTE}\s*(?::|[\-\u2013](?=\s))\s*\S"))
+                for region, p in rules("labels"))
 _STRONG = tuple((region, _word(p)) for region, p in rules("strong"))
 _WEAK = tuple((region, _word(p)) for region, p in rules("weak"))
 _SIDE_ONLY = re.compile(SORTER["side_only"])
@@ -63,7 +66,10 @@ _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(
 _CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])", re.I)
 #: A clause that only measures what the clause before it named ("2 of 5 nodes with metastases, largest 3 mm").
 _MEASURES_PREVIOUS = re.compile(r"^(?:the )?(?:largest|biggest|measuring|measures|up to|spanning|greatest)\b", re.I)
-_STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:\((?:i|mol|sn|m|f)[+-]?\))?\s*)+\)?", re.I)
+#: pTNM categories with their prefixes (y: after neoadjuvant therapy, r: recurrence) and suffixes ("pT1mi",
+#: "pN0(i+)(sn)", "pT2(m)").
+_STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:r?y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:mi)?(?:\((?:i|mol|sn|m|f)[+-]?\))*\s*)+\)?",
+                           re.I)
 #: Parts of a clause that can be moved to their own element: tumor size, stage categories.
 _GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade [1-3](?:\s*\([^)]*\))?", re.I)
 _TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcinoma)\b", re.I)
@@ -86,7 +92,7 @@ _EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SI
 #: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy",
 #: "IDC 2.9 cm R breast LOQ").
 _CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site", "extent"})
-_STAGE_START = re.compile(r"^(?:y?p|c)[TNM]")
+_STAGE_START = re.compile(r"^(?:r?y?p|a?c|r?yc)[TNM]")
 #: Elements that name the specimen: a carcinoma in the clause after them is the tumor, not more specimen.
 _SPECIMEN = frozenset({"procedure", "site"})
 #: A part of a two-sided dictation labelled by its side ("Right: benign, fibrocystic change").

@@ -1,0 +1,83 @@
+"""Issue 13 failure classes found on unseen radiology and pathology dictation (fourth round).
+
+Each class has a dictation written for this test (not a benchmark row), drafted exactly as
+``pixtralogist draft`` does (the built-in plugins' offline drafters).
+
+Pathology: a label with a bracketed qualifier ("Margins (invasive):") keeps its whole list in its element;
+pTNM with an r/y prefix or an "mi"/"(i+)" suffix is the stage; "gr3" is a grade; a node procedure with
+its side and count ("SLNB L x2: 1/2 ...") gives a node statement; a side after a comma at the end
+("..., R.") is the laterality; a typo of a procedure word is corrected; a denial in a later clause
+("LVI not identified") does not take the type, grade and size with it; a bracketed closest margin is a
+statement of its own; sizes listed with one unit each get the unit; "Tumor 2.4 x 1.1 x 0.9 cm" gives
+its greatest dimension.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from test_dictation_classes_rad_path import assert_no_orphans, dictated, states
+from test_dictation_facts_derm_path import draft, host, region  # noqa: F401 (host is a fixture)
+
+
+# -- pathology -------------------------------------------------------------------------------------
+
+def test_a_label_with_a_bracketed_qualifier_keeps_its_list(host):
+    d = states(host, "breast-resection",
+               "R lumpectomy: ILC, 1.9 cm. Margins (DCIS): ant 2mm, post 6mm, lat 9mm.", "margins",
+               ["anterior 2 mm", "posterior 6 mm", "lateral 9 mm"])
+    assert "mm" not in region(d, "size").replace("1.9 cm", "")  # no margin distance became a tumor size
+    assert_no_orphans(d)
+
+
+@pytest.mark.parametrize("stage", ["ypT2 ypN0", "rpT1b", "pT1c pN1mi", "pN0(i+)(sn)", "ypT1a ypN1a(sn)"])
+def test_prefixed_and_suffixed_ptnm_is_the_stage(host, stage):
+    d = draft(host, "breast-resection", f"L mastectomy. IDC 1.5 cm, grade 1. {stage}.")
+    assert region(d, "stage") == f"{stage}.", dictated(d)
+    assert stage not in region(d, "others")
+
+
+def test_short_grade_and_procedure_typo(host):
+    d = draft(host, "breast-resection", "R lumpectomey. ILC 2.1cm gr2. Margins neg.")
+    assert region(d, "grade") == "Grade 2.", dictated(d)
+    assert "lumpectomy" in region(d, "procedure").lower()
+
+
+def test_a_node_procedure_with_side_and_count_gives_a_node_statement(host):
+    d = states(host, "breast-resection", "SLNB L x2: 1/2 with micromet 1.1mm. IDC 1.2 cm G1.", "lymph_nodes",
+               ["1 of 2 sentinel lymph nodes", "micrometastasis 1.1 mm"])
+    assert "sentinel lymph node biopsy" in region(d, "procedure").lower()
+
+
+def test_a_side_after_a_comma_at_the_end_is_the_laterality(host):
+    d = draft(host, "breast-resection", "Mastectomy + ALND, R. ILC 5.5 cm, grade 2.")
+    assert region(d, "laterality") == "Right.", dictated(d)
+
+
+def test_a_denial_in_a_later_clause_keeps_type_grade_and_size(host):
+    d = draft(host, "breast-resection", "L lumpectomy. ILC 2.7cm gr2, ENE absent, LVI negative.")
+    assert region(d, "histologic_type") == "Invasive lobular carcinoma.", dictated(d)
+    assert region(d, "size") == "2.7 cm."
+    assert "lymphovascular invasion negative" in region(d, "lvi").lower()
+    # a leading denial may govern what follows it: the sentence stays whole
+    d = draft(host, "breast-resection", "R excision. No invasive carcinoma, DCIS 4 mm.")
+    assert "no invasive carcinoma" in " ".join(f.text.lower() for f in d.findings)
+    assert not any(f.text.lower().startswith("invasive carcinoma") for f in d.findings)
+
+
+def test_a_bracketed_closest_margin_is_its_own_statement(host):
+    d = states(host, "breast-resection", "L excision. IDC 1.0 cm. Margins free of carcinoma (closest sup 3mm).",
+               "margins", ["closest margin superior 3 mm"])
+    closest = next(s for s in region(d, "margins").split(". ") if "closest" in s.lower())
+    assert "free" not in closest.lower()
+
+
+def test_sizes_listed_with_one_unit_and_three_axis_tumor_size(host):
+    d = states(host, "breast-resection", "R mastectomy. IDC, 2 foci (1.8 and 0.5 cm), grade 2.", "size",
+               ["1.8 cm", "0.5 cm"])
+    d = states(host, "breast-resection", "R mastectomy. IDC grade 3. Tumor 2.4 x 1.1 x 0.9 cm.", "size",
+               ["2.4 cm in greatest dimension", "2.4 x 1.1 x 0.9 cm"])
+    assert_no_orphans(d)
+    # a grade and a node count before a size are no list of sizes
+    d = draft(host, "breast-resection", "R mastectomy. IDC grade 2, 0.9 cm.")
+    assert "2 cm" not in region(d, "grade") + region(d, "size")
