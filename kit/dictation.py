@@ -97,6 +97,9 @@ class DictationProfile:
     #: and qualifiers with anatomy words stay with the finding before them (off for attribute templates,
     #: whose sorter places each comma part itself).
     describing_parts: bool = False
+    #: ``dictation.diagnoses``: what a finding may be interpreted as ("metastasis", "aspiration"): a hedged
+    #: comma part naming only these ("RLL opacity, ?aspiration") interprets the finding before it.
+    diagnoses_re: re.Pattern[str] | None = None
     #: ``dictation.spelling: true``: long finding words of the lexicon, for one-letter typos ("consolidaton").
     spelling: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()
@@ -133,6 +136,8 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         attach_re=re.compile(r"^(?:" + "|".join(re.escape(w) for w in d["attachments"]) + r")\b", re.I)
         if d.get("attachments") else None,
         describing_parts=bool(d.get("describing_parts")),
+        diagnoses_re=re.compile(r"\b(?:" + "|".join(re.escape(str(w)) for w in d["diagnoses"]) + r")(?:e?s)?\b", re.I)
+        if d.get("diagnoses") else None,
         **(_spelling_words(lexicon, terms + vocabulary + tuple(d.get("spelling_words") or ())) if d.get("spelling")
            else {}),
     )
@@ -194,11 +199,13 @@ def _spelling_fix(word: str) -> str | None:
     when there is exactly one and ``word`` is no word the lexicon knows nor an inflection of one."""
     prof = _profile()
     low = word.lower()
-    if not prof.spelling or len(low) < _MIN_SPELLING or not low.isalpha() or low in prof.known:
-        return None
+    if not prof.spelling or len(low) < _MIN_SPELLING - 1 or not low.isalpha() or low in prof.known:
+        return None  # a word one letter short of a long finding word ("infrct") may be its typo; nothing shorter
     if any(low.endswith(e) and low[: -len(e)] in prof.known and (e != "d" or low[-2:-1] == "e") for e in _INFLECTIONS):
         return None  # an inflection of a known word ("d" only after an e: "pigmentd" is no inflection)
-    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w) and not _other_form(low, w)]
+    hits = [w for w in prof.spelling if w[0] == low[0] and _one_edit(low, w) and not _other_form(low, w)
+            and (len(low) >= _MIN_SPELLING or (len(w) == len(low) + 1 and w[:-1] != low))]
+    # a word one letter short: only a letter dropped inside it ("infrct"), not one more at its end ("mucosa")
     if len(hits) > 1:  # a dropped letter is the likeliest typo ("pigmentd": "pigmented", not "pigment")
         hits = [w for w in hits if len(w) == len(low) + 1] or hits
     if len(hits) != 1 or any(hits[0] + e == low or low + e == hits[0] for e in _INFLECTIONS):
@@ -496,6 +503,8 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
             after = _neighbour(toks, j, +1) if j is not None and toks[j][1] in "<>~\u2264\u2265" else None
             if exp is None and nxt is not None and (nxt[0] == "num" or (after is not None and after[0] == "num")):
                 exp = f"{tok.upper()} ratio"  # "RV/LV 1.2", "RV/LV >1": a ratio, in its shorthand
+            elif exp is None and nxt is not None and nxt[1].lower() in ("ratio", "ratios", "index"):
+                exp = tok.upper()  # "RV/LV ratio 0.9": the ratio's own shorthand, not "right ventricle and ..."
             elif exp is None:
                 parts = tok.split("/")
                 words = [_expand_word(p) for p in parts]
@@ -663,7 +672,10 @@ _ATTACH_START = re.compile(
     r"improved|improving|worse|worsened|worsening|similar|since|from|compared|likely|possibly|probably|"
     r"which|that|slightly|minimally|mildly|grossly|previously|formerly|prior|then|now|was|were|up from|down from|"
     r"tracking|dissecting|spreading|causing|resulting|extends?|extended|involves?|abuts?|abutting|encases?|"
-    r"encasing|invades?|invading|crosses|crossing)\b)",
+    r"encasing|invades?|invading|crosses|crossing|"
+    # where the finding is worst or mostly ("worst in the lower lobes", "predominantly peripheral")
+    r"worst|most (?:pronounced|severe|marked|prominent|conspicuous|extensive)|greatest|predominantly|mainly|mostly|"
+    r"chiefly|largely|particularly|especially)\b)",
     re.I,
 )
 
@@ -722,9 +734,18 @@ def _is_hedged_diagnosis(text: str, before: str) -> bool:
     "possible glioblastoma"): it names no finding word of the vocabulary (a separate finding such as
     "possible effusion" stays a statement of its own) or is a differential ("?met vs hemangioma") and the statement before it is not negated
     (the hedge never falls under its negation)."""
-    return (_HEDGED_PART.match(text) is not None and (not _mentions_finding(text) or _VERSUS.search(text) is not None)
+    return (_HEDGED_PART.match(text) is not None and (not _mentions_finding(text) or _VERSUS.search(text) is not None
+                                                       or _names_a_diagnosis(text))
             and not _NEG_ANY_RE.search(before)
             and _subject_sentence(before, False) is None and _subject_sentence(text, False) is None)
+
+
+def _names_a_diagnosis(text: str) -> bool:
+    """Whether a hedged part ("possible aspiration", "possible metastatic disease") is a short interpretation naming a
+    diagnosis of the lexicon's ``dictation.diagnoses``, not a finding of its own ("possible effusion")."""
+    rx = _profile().diagnoses_re
+    rest = re.sub(r"^\S+\s+", "", text.strip())  # the words after the hedge
+    return rx is not None and len(rest.split()) <= 4 and rx.search(rest) is not None
 
 
 _SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally)\b", re.I)
@@ -1045,6 +1066,24 @@ def parse_dictation(text: str | None, *, lexicon: Lexicon | None = None) -> list
         _PROFILE.reset(token)
 
 
+#: A sentence that only says how the finding before it changed ("Stable vs 6 mo ago.", "Unchanged since 2019.",
+#: "Slightly larger."): with ``dictation.describing_parts`` it joins that finding's sentence.
+_CHANGE_ONLY = re.compile(
+    r"^(?:(?:overall|grossly|essentially|otherwise|all|both) )?(?:stable|unchanged|new|increased|decreased|improved|improving|"
+    r"worse|worsened|worsening|enlarging|enlarged|grown|growing|smaller|larger|resolving|progressed|progressing|"
+    r"persistent|similar|slightly (?:larger|smaller|increased|decreased|improved|worse)|not significantly changed|"
+    r"no (?:significant |interval )?change)(?: in (?:size|appearance|extent|number))?"
+    r"(?:,?\s+(?:vs|versus|since|from|compared|when compared|relative to|over|on|than|as of|to|in|at)\b[^.]*)?\.?$", re.I)
+
+
+def _joins_previous(sentence: str, before: str) -> bool:
+    """Whether ``sentence`` only says how the finding of ``before`` changed (see :data:`_CHANGE_ONLY`)."""
+    return (_profile().describing_parts and _CHANGE_ONLY.match(sentence) is not None and not _mentions_finding(sentence)
+            and _mentions_finding(before) and not _NEG_ANY_RE.search(before)
+            and not _HEDGE_WORDS_RE.search(re.sub(r"\b(?:vs|versus)\b", " ", sentence))  # "vs 6 mo ago" compares
+            and _subject_sentence(before.rstrip("."), False) is None)
+
+
 def _parse(text: str) -> list[str]:
     text = clean_text(text)
     sentences: list[str] = []
@@ -1061,7 +1100,9 @@ def _parse(text: str) -> list[str]:
         for part in _merge_lists(texts):
             for piece in _split_and(part):
                 done = _finish(piece)
-                if done:
+                if done and sentences and _joins_previous(done, sentences[-1]):
+                    sentences[-1] = f"{sentences[-1].rstrip('.')}, {done[:1].lower()}{done[1:]}"
+                elif done:
                     sentences.append(done)
     return sentences
 

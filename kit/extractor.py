@@ -46,7 +46,8 @@ _LATERAL = {"l": "left", "r": "right", "b": "bilateral", "lt": "left", "rt": "ri
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'/&+-]*[A-Za-z/&+]|[A-Za-z&]|\d+(?:\.\d+)?|\S")
 #: A comma part that interprets the statement before it ("..., c/w pneumonia", "..., likely atelectasis").
 INTERPRETS = re.compile(
-    r"^(?:consistent with|compatible with|(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|likely|"
+    r"^(?:(?:highly|very|strongly|most|somewhat|mildly|moderately|quite) )?"  # "highly suspicious for ..."
+    r"(?:consistent with|compatible with|(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|likely|"
     r"probably|possibly|may represent|favou?r(?:ing|s)?|in keeping with|c/w)\b", re.I)
 _SIZE_ONLY = re.compile(r"^(?:~|approx(?:imately)?|about|up to|measuring|measures)?\s*\d+(?:\.\d+)?\s*(?:x\s*\d+(?:\.\d+)?\s*)*(?:mm|cm)\b", re.I)
 
