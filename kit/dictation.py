@@ -688,6 +688,9 @@ _QUALIFIER_FILLER = re.compile(
     r"less|more|than|and|or|on|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
     r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing|residual|"
     r"remaining)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
+#: With ``dictation.describing_parts``: the finding's outline a qualifier describes (", smooth margins",
+#: ", lobulated contour", ", thick walls"); attribute templates sort such a part themselves (a lesion's border).
+_OUTLINE_FILLER = re.compile(r"\b(?:margins?|borders?|contours?|walls?|outlines?|edges?)\b", re.I)
 
 
 def _mentions_finding(text: str) -> bool:
@@ -766,6 +769,8 @@ def _qualifier_only(text: str) -> bool:
     rest = rx.sub(" ", text)
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
         rest = anatomy.sub(" ", rest)
+    if prof.describing_parts:
+        rest = _OUTLINE_FILLER.sub(" ", rest)
     return not _QUALIFIER_FILLER.sub(" ", rest).strip()
 
 
@@ -1084,10 +1089,73 @@ def _joins_previous(sentence: str, before: str) -> bool:
             and _subject_sentence(before.rstrip("."), False) is None)
 
 
+#: "3 enhancing lesions: R cerebellar 12mm, L occipital 8mm": a finding (with its count) and a list of where each is.
+_COLON_HEAD = re.compile(r"^(?P<head>[^:]{3,60}?)\s*:\s+(?P<first>\S.*)$")
+#: One item of such a list: a place (side, anatomy words) and its measure ("R cerebellar 12mm", "L frontal ~1.5 cm").
+_PLACE_MEASURE = re.compile(r"^(?P<place>(?:[a-z][a-z/-]*\s+){1,4}?)(?P<size>[~<>]?\s?\d+(?:\.\d+)?(?:\s?x\s?\d+(?:\.\d+)?)*\s?(?:mm|cm))$",
+                            re.I)
+_COUNT_WORD = re.compile(r"^(?P<count>\d+|two|three|four|five|six|seven|eight|nine|ten|multiple|several|numerous|few|"
+                         r"a few|scattered)\s+", re.I)
+_SINGULAR = {"foci": "focus", "metastases": "metastasis", "masses": "mass", "opacities": "opacity",
+             "bullae": "bulla", "emboli": "embolus"}
+#: Nouns a count of findings is made of besides the finding words ("2 enhancing foci: ...").
+_COUNTED_NOUNS = frozenset({"focus", "area", "spot", "deposit", "implant"})
+_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def _singular(noun_phrase: str) -> str:
+    """"enhancing lesions" -> "enhancing lesion" (the last word; a few irregular plurals)."""
+    head, _, last = noun_phrase.rpartition(" ")
+    low = last.lower()
+    one = _SINGULAR.get(low) or (last[:-1] if low.endswith("s") and not low.endswith(("ss", "us", "is")) else last)
+    return f"{head} {one}".strip()
+
+
+def _distributed_list(parts: list[str]) -> list[list[str]] | None:
+    """With ``dictation.describing_parts``: "3 enhancing lesions: R cerebellar 12mm, L occipital 8mm, R frontal 5mm"
+    -> one statement per item ("R cerebellar enhancing lesion", "12mm"), so each keeps its own side, place and
+    size; a head with a count other than the number of items ("multiple nodules") stays a statement of its own.
+    None: not such a list."""
+    if not _profile().describing_parts or len(parts) < 2:
+        return None
+    m = _COLON_HEAD.match(parts[0])
+    if m is None or _NEG_ANY_RE.search(m.group("head")):
+        return None
+    head = m.group("head").strip()
+    expanded_head, _ = _expand_tokens(head)
+    last = _singular(expanded_head).rsplit(" ", 1)[-1].lower()
+    if not (_mentions_finding(expanded_head) or last in _profile().finding_nouns or last in _COUNTED_NOUNS):
+        return None
+    items = [m.group("first"), *parts[1:]]
+    n = 0
+    while n < len(items) and _PLACE_MEASURE.match(items[n].strip()):
+        n += 1
+    if n < 2:
+        return None
+    count = _COUNT_WORD.match(head)
+    noun = _singular(head[count.end():] if count else head)
+    if noun[1:2].islower():
+        noun = noun[:1].lower() + noun[1:]  # "Enhancing lesions: L frontal ..." -> "left frontal enhancing lesion"
+    out: list[list[str]] = []
+    said = count.group("count").lower() if count else ""
+    if count and not (said.isdigit() and int(said) == n or _NUMBERS.get(said) == n):
+        out.append([head])  # "multiple nodules", "5 nodules" with three listed: the count is a fact of its own
+    for i, item in enumerate(items[:n]):
+        place = _PLACE_MEASURE.match(item.strip())
+        clause = [f"{place.group('place').strip()} {noun}", place.group("size").strip()]
+        if i == n - 1:
+            clause += items[n:]  # what follows the list ("w/ surrounding edema") goes on with its last item
+        out.append(clause)
+    return out
+
+
 def _parse(text: str) -> list[str]:
     text = clean_text(text)
     sentences: list[str] = []
+    clauses: list[list[str]] = []
     for parts in _clauses(text):
+        clauses += _distributed_list(parts) or [parts]
+    for parts in clauses:
         expanded: list[tuple[str, bool]] = []
         for raw in parts:
             if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 3 and len(raw.split()) > 1:

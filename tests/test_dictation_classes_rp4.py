@@ -81,3 +81,72 @@ def test_sizes_listed_with_one_unit_and_three_axis_tumor_size(host):
     # a grade and a node count before a size are no list of sizes
     d = draft(host, "breast-resection", "R mastectomy. IDC grade 2, 0.9 cm.")
     assert "2 cm" not in region(d, "grade") + region(d, "size")
+
+
+# -- radiology -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("template_id, notes, where, words", [
+    ("cxr", "Patchy LLL opacity, ?aspiration. No PTX.", "lung", ["left lower lobe opacity, possible aspiration"]),
+    ("ct_chest", "Sclerotic lesion T9 1.2cm, ?met.", "chest_wall_bones", ["sclerotic lesion", "possible metastasis"]),
+    ("mri_brain", "Ring-enhancing lesion R parietal 2cm, ?abscess.", "parenchyma",
+     ["right parietal", "possible abscess"]),
+])
+def test_a_hedged_diagnosis_stays_with_its_finding(host, template_id, notes, where, words):
+    d = states(host, template_id, notes, where, words)
+    assert not any(f.text.lower().startswith("possible") for f in d.findings), dictated(d)
+    assert_no_orphans(d)
+
+
+@pytest.mark.parametrize("template_id, notes, where, words", [
+    ("cxr", "Rounded opacity LUL 2cm, dense, smooth margins. Heart nl.", "lung", ["2 cm, dense, smooth margins"]),
+    ("ct_chest", "Mediastinal nodes, worst in the subcarinal station, up to 1.4 cm.", "mediastinum_hila",
+     ["worst in the subcarinal station"]),
+    ("mri_brain", "Cavernous malformation L frontal 9mm, popcorn, hemosiderin rim.", "parenchyma",
+     ["popcorn", "hemosiderin rim"]),
+])
+def test_a_describing_word_stays_with_its_finding(host, template_id, notes, where, words):
+    d = states(host, template_id, notes, where, words)
+    assert_no_orphans(d)
+    others = " ".join(f.text.lower() for f in d.findings if f.region != where)
+    assert not any(w in others for w in words), dictated(d)
+
+
+def test_a_change_only_sentence_joins_its_finding_in_the_draft(host):
+    d = states(host, "ct_chest", "GGO RUL 14mm. Unchanged since 2023. No effusion.", "lungs_airways",
+               ["unchanged since 2023"])
+    assert any("14 mm" in f.text and "unchanged" in f.text for f in d.findings)
+
+
+@pytest.mark.parametrize("notes, where, word", [
+    ("Segmental PE RLL. No pulmonary infarct.", "lungs_airways", "infarct"),
+    ("Small pericardial effusion. No tamponade.", "heart_vessels", "tamponade"),
+    ("S/p R pneumonectomy. Pneumonectomy space partly fluid-filled.", "pleura", "pneumonectomy space"),
+    ("Segmental PE LLL. RV/LV ratio 1.2.", "heart_vessels", "rv/lv ratio 1.2"),
+])
+def test_ct_chest_statements_find_their_region(host, notes, where, word):
+    states(host, "ct_chest", notes, where, [word])
+
+
+def test_a_normal_study_sentence_is_the_impression(host):
+    d = draft(host, "mri_brain", "Unremarkable MRI of the brain.")
+    assert any("unremarkable mri" in line.lower() for line in d.impression), d.impression
+
+
+def test_pack_years_and_screening_are_the_indication(host):
+    d = draft(host, "ct_chest", "Annual LDCT screening, 40 pk-yr smoker. LUL nodule 5 mm.")
+    assert "40 pk-yr" in (d.indication or ""), d.indication
+    assert "smoker" not in " ".join(f.text for f in d.findings)
+
+
+@pytest.mark.parametrize("template_id, notes, where, first, second", [
+    ("mri_brain", "2 enhancing foci: L temporal 6mm, R occipital 11mm. No hydrocephalus.", "parenchyma",
+     ["left temporal", "6 mm"], ["right occipital", "11 mm"]),
+    ("ct_chest", "Two nodules: LUL 5mm, RLL 8mm.", "lungs_airways",
+     ["left upper lobe", "5 mm"], ["right lower lobe", "8 mm"]),
+])
+def test_a_list_of_places_keeps_each_side_and_size_apart(host, template_id, notes, where, first, second):
+    d = draft(host, template_id, notes)
+    sentences = [s for f in d.findings if f.region == where for s in f.text.split(". ")]
+    for words, other in ((first, second), (second, first)):
+        hit = [s.lower() for s in sentences if all(w in s.lower() for w in words)]
+        assert hit and not any(w in hit[0] for w in other), sentences
