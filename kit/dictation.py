@@ -1072,19 +1072,25 @@ def parse_dictation(text: str | None, *, lexicon: Lexicon | None = None) -> list
 
 
 #: A sentence that only says how the finding before it changed ("Stable vs 6 mo ago.", "Unchanged since 2019.",
-#: "Slightly larger."): with ``dictation.describing_parts`` it joins that finding's sentence.
+#: "Slightly larger.", "Compared to 3/2025, increased in size and number."): with ``dictation.describing_parts`` it
+#: joins that finding's sentence (not a denial's: "No effusion. Stable." stays apart).
 _CHANGE_ONLY = re.compile(
-    r"^(?:(?:overall|grossly|essentially|otherwise|all|both) )?(?:stable|unchanged|new|increased|decreased|improved|improving|"
+    r"^(?:(?:compared (?:to|with)|when compared (?:to|with)|relative to|versus|vs|since) (?P<prior>[^,]{1,30}),\s*)?"  # "Compared to 3/2025, ..."
+    r"(?:(?:overall|grossly|essentially|otherwise|all|both) )?(?:stable|unchanged|new|increased|decreased|improved|improving|"
     r"worse|worsened|worsening|enlarging|enlarged|grown|growing|smaller|larger|resolving|progressed|progressing|"
     r"persistent|similar|slightly (?:larger|smaller|increased|decreased|improved|worse)|not significantly changed|"
-    r"no (?:significant |interval )?change)(?: in (?:size|appearance|extent|number))?"
-    r"(?:,?\s+(?:vs|versus|since|from|compared|when compared|relative to|over|on|than|as of|to|in|at)\b[^.]*)?\.?$", re.I)
+    r"no (?:significant |interval )?change)"
+    r"(?: in (?:size|appearance|extent|number)(?: and (?:size|appearance|extent|number))?)?"
+    r"(?:,?\s+(?:vs|versus|since|from|compared|when compared|relative to|over|on|than|as of|to|in|at)\b(?P<tail>[^.]*))?\.?$",
+    re.I)
 
 
 def _joins_previous(sentence: str, before: str) -> bool:
     """Whether ``sentence`` only says how the finding of ``before`` changed (see :data:`_CHANGE_ONLY`)."""
-    return (_profile().describing_parts and _CHANGE_ONLY.match(sentence) is not None and not _mentions_finding(sentence)
-            and _mentions_finding(before) and not _NEG_ANY_RE.search(before)
+    m = _CHANGE_ONLY.match(sentence)
+    return (_profile().describing_parts and m is not None
+            and not _mentions_finding(f"{m.group('prior') or ''} {m.group('tail') or ''}")  # names nothing of its own
+            and _mentions_finding(before) and not _NEG_START_RE.match(before)
             and not _HEDGE_WORDS_RE.search(re.sub(r"\b(?:vs|versus)\b", " ", sentence))  # "vs 6 mo ago" compares
             and _subject_sentence(before.rstrip("."), False) is None)
 

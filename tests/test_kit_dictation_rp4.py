@@ -103,3 +103,10 @@ def test_a_list_of_places_needs_describing_parts(tmp_path):
     path.write_text(_LEXICON.replace("  describing_parts: true\n", ""), encoding="utf-8")
     assert not any("lobe lesion" in t.lower()
                    for t in parse_dictation("2 lesions: L lobe 9mm, R lobe 4 mm.", lexicon=load_lexicon(path)))
+
+
+def test_a_comparison_then_a_change_joins_its_finding(lexicon):
+    assert parse_dictation("Lesion 9 mm. Compared to 2024, increased in size and number.", lexicon=lexicon) == \
+        ["Lesion 9 mm, compared to 2024, increased in size and number."]
+    # a hedged change is a statement of its own
+    assert parse_dictation("Lesion 9 mm. Possibly larger.", lexicon=lexicon) == ["Lesion 9 mm.", "Possibly larger."]

@@ -271,7 +271,8 @@ class SynopticSorter:
                 rest = (_SIZE_VERB if region == "size" else rx).sub(" ", clause)
                 rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
                 if found and rest and _clause_regions(rest):
-                    parts.setdefault(region, []).append(" ".join(found))
+                    # two sites ("UOQ", "LIQ" of a multicentric tumour) are a list; stage categories read as one
+                    parts.setdefault(region, []).append((" and " if region == "site" else " ").join(found))
                     regs = regs - {region}
                     clause = rest
             last = regs  # what the extractions left: a clause naming no element after "ILC 1.6 cm" is the type's
