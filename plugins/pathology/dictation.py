@@ -22,9 +22,13 @@ What it does, in order:
    a part labelled by its side ("R: benign. L: IDC") is "Right: benign. Left: IDC"; a diagnosis header
    ("Diagnosis:", "Final dx:") is dropped (what follows names its own elements); a one-letter typo of a long
    finding word is corrected ("lobualr carcinomma" -> "lobular carcinoma"; the kit's ``dictation.spelling``);
-   a node procedure with its count ("ALND 3/15") is the procedure and a
-   lymph node statement ("3 of 15 axillary lymph nodes"). A non-label head ("L breast mastectomy: ILC 4.1 cm") is a
-   statement of its own.
+   a node procedure with its count ("ALND 3/15", also with a side and a number taken: "SLNB R x3: 1/3") is the
+   procedure and a lymph node statement ("3 of 15 axillary lymph nodes"). A non-label head ("L breast mastectomy:
+   ILC 4.1 cm") is a statement of its own; a label may carry a bracketed qualifier ("Margins (invasive): sup 3mm,
+   inf 8mm" stays one margin statement). "gr3" is grade 3; a side after a comma at the end ("Lumpectomy, L") is the
+   side; sizes listed with one unit each get it ("3 foci (2.1, 1.0 and 0.4 cm)" -> "2.1 cm, 1.0 cm and 0.4 cm");
+   a closest margin in brackets at the end of a statement ("Margins neg (closest inf, 1.5mm)") is a statement
+   of its own ("Closest margin inferior, 1.5 mm."), out of reach of the status's negation.
 4. Normalise numbers and units ("4mm" -> "4 mm"), capitalise (except pTNM
    categories, which keep their lower-case prefix), end with a period.
 

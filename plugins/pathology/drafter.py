@@ -8,7 +8,8 @@
    (demographics to the indication, recommendations to the impression).
 2. The synoptic sorter assigns each sentence to its element(s); a sentence that covers several
    elements is rewritten clause by clause, and a part never claims more than the dictated
-   sentence (the kit's drafting base).
+   sentence (the kit's drafting base), except that a denial in another clause that cannot reach the
+   part ("IDC 3.8 cm G3, LVI not identified") does not revert the type, grade and size to the whole sentence.
 3. Specimen elements (procedure, site, laterality) are never abnormal; a node statement with none
    involved ("0 of 3") is not abnormal.
 4. The laterality element, when not dictated, takes the single side the procedure or tumor site
