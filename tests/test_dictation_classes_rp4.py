@@ -150,3 +150,9 @@ def test_a_list_of_places_keeps_each_side_and_size_apart(host, template_id, note
     for words, other in ((first, second), (second, first)):
         hit = [s.lower() for s in sentences if all(w in s.lower() for w in words)]
         assert hit and not any(w in hit[0] for w in other), sentences
+
+
+def test_a_short_head_ending_with_a_label_keeps_its_value(host):
+    d = states(host, "breast-resection", "R mastectomy. ILC 3.1 cm. Posterior margin: 0.8mm. LN 0/4.", "margins",
+               ["posterior margin: 0.8 mm"])
+    assert "0.8" not in region(d, "size")

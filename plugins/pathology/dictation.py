@@ -89,6 +89,8 @@ _HEAD = re.compile(r"^((?:[^:]|(?<=\d):(?=\d))*[A-Za-z](?:[^:]|(?<=\d):(?=\d))*?
 _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")(?:\s*\([^()]{1,40}\))?\s*$", re.I)
 #: A clause that opens another element's label ("LN 0/3"; not "DCIS 1 mm from ...", which a margin statement holds).
 _NODE_HEAD = re.compile(r"\b(?:SLNs?|LNs?|lymph nodes?|sentinel nodes?|nodes?)\b(?!\s*(?:biopsy|bx|dissection))", re.I)
+#: A short head that ends with a label ("Deep margin: 0.5mm", "Closest margin: ant 2 mm"): a labelled statement.
+_LABEL_END = re.compile(r"\s(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
 _LABEL_START = re.compile(r"^\s*(?:" + "|".join(p for r, p in rules("labels") if r != "others") + r")\b", re.I)
 #: A receptor status written as a sign ("ER+/PR-", "HER2 -"): written out, as a report states it.
 _RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/.)]|$)"
@@ -176,7 +178,7 @@ def _unlabelled_heads(chunk: str) -> list[str]:
     synoptic label ("Margins: neg") stays the head of its statement."""
     m = _HEAD.match(chunk)
     if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)) \
-            or _PROC_COUNT.match(chunk):
+            or _PROC_COUNT.match(chunk) or (len(m.group(1).split()) <= 3 and _LABEL_END.search(m.group(1))):
         return [chunk]  # "Left SLN x3: all neg" is one node statement
     return [m.group(1), m.group(2)]
 
