@@ -156,3 +156,8 @@ def test_a_short_head_ending_with_a_label_keeps_its_value(host):
     d = states(host, "breast-resection", "R mastectomy. ILC 3.1 cm. Posterior margin: 0.8mm. LN 0/4.", "margins",
                ["posterior margin: 0.8 mm"])
     assert "0.8" not in region(d, "size")
+
+
+def test_a_tube_in_the_esophagus_is_a_device_statement(host):
+    d = states(host, "cxr", "OG tube tip in the distal esophagus. Lungs clear.", "others", ["tip in the distal esophagus"])
+    assert "esophagus" not in region(d, "mediastinal")
