@@ -688,9 +688,10 @@ _QUALIFIER_FILLER = re.compile(
     r"less|more|than|and|or|on|with|in|at|of|the|a|an|to|from|x|mm|cm|hu|in size|size|distribution|pattern|configuration|"
     r"appearance|morphology|component|components|in nature|in appearance|appearing|predominance|sparing|residual|"
     r"remaining)\b|\d+(?:\.\d+)?|[^\w\s]", re.I)
-#: With ``dictation.describing_parts``: the finding's outline a qualifier describes (", smooth margins",
-#: ", lobulated contour", ", thick walls"); attribute templates sort such a part themselves (a lesion's border).
-_OUTLINE_FILLER = re.compile(r"\b(?:margins?|borders?|contours?|walls?|outlines?|edges?)\b", re.I)
+#: With ``dictation.describing_parts``: the finding's outline or appearance a qualifier describes (", smooth margins",
+#: ", lobulated contour", ", thick walls", ", mixed density"); attribute templates sort such a part themselves.
+_OUTLINE_FILLER = re.compile(r"\b(?:margins?|borders?|contours?|walls?|outlines?|edges?|density|densities|attenuation|"
+                             r"signal|intensity|echogenicity|enhancement)\b", re.I)
 
 
 def _mentions_finding(text: str) -> bool:

@@ -103,6 +103,8 @@ def test_a_hedged_diagnosis_stays_with_its_finding(host, template_id, notes, whe
      ["worst in the subcarinal station"]),
     ("mri_brain", "Cavernous malformation L frontal 9mm, popcorn, hemosiderin rim.", "parenchyma",
      ["popcorn", "hemosiderin rim"]),
+    ("mri_brain", "Chronic SDH R convexity 7mm, heterogeneous signal, stable.", "ventricles_extraaxial",
+     ["heterogeneous signal, stable"]),
 ])
 def test_a_describing_word_stays_with_its_finding(host, template_id, notes, where, words):
     d = states(host, template_id, notes, where, words)
