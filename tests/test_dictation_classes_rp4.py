@@ -163,3 +163,14 @@ def test_a_short_head_ending_with_a_label_keeps_its_value(host):
 def test_a_tube_in_the_esophagus_is_a_device_statement(host):
     d = states(host, "cxr", "OG tube tip in the distal esophagus. Lungs clear.", "others", ["tip in the distal esophagus"])
     assert "esophagus" not in region(d, "mediastinal")
+
+
+def test_some_of_the_counted_nodes_stay_with_the_nodes(host):
+    d = states(host, "breast-resection", "R mastectomy. IDC 1.2 cm. 0/9 LNs, 3 with treatment effect. ypT1c ypN0.",
+               "lymph_nodes", ["0 of 9 lymph nodes, 3 with treatment effect"])
+    assert "treatment effect" not in region(d, "others")
+
+
+def test_inv_before_carcinoma_is_invasive(host):
+    d = states(host, "breast-resection", "L excision. IDC 1.1 cm. Margins neg for inv ca.", "margins",
+               ["negative for invasive carcinoma"])

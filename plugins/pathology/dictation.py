@@ -105,6 +105,9 @@ _DIAGNOSIS_LABEL = re.compile(r"(^|[.;\n]\s*)(?:final\s+)?(?:(?:pathologic(?:al)
 _SIDE_LABEL = re.compile(r"(^|[.;\n]\s*)(l|r|lt|rt)\s*:\s*(?=\S)", re.I)
 #: A node count dictated with a sign ("1/3 SLN +", "LN+"): positive.
 _NODE_SIGN = re.compile(r"\b(SLNs?|LNs?|lymph nodes?|nodes?)\s?\+(?=[\s,;.)]|$)", re.I)
+#: "inv" before what it qualifies as invasive ("inv ca", "inv ductal"); elsewhere it may mean involved.
+_INVASIVE_SHORT = re.compile(r"\binv\.?(?=\s+(?:ca|carc|carcinoma|ductal|lobular|mammary|tumou?r|component|disease|foci|focus)\b)",
+                             re.I)
 #: Sizes listed with one unit at the end ("3 foci (2.1, 1.0 and 0.4 cm)", "sizes 5, 7 and 9 mm"): each is a size.
 _UNIT_LIST = re.compile(r"(?P<lead>\(\s*|:\s*|\b(?:measuring|measure|measures|sizes?|foci|of)\s+)"
                         r"(?P<nums>\d+(?:\.\d+)?(?:\s*,\s*\d+(?:\.\d+)?)*\s*,?\s*(?:and|&|or)\s*\d+(?:\.\d+)?)"
@@ -142,6 +145,7 @@ def expand_shorthand(statement: str) -> str:
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
     text = _UNIT.sub(r"\1 \2", text)
+    text = _INVASIVE_SHORT.sub("invasive", text)
     text = _UNIT_LIST.sub(_unit_list, text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):

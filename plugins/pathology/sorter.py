@@ -64,6 +64,11 @@ _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(
 #: Clause ends: commas and semicolons (not inside "(tubules 3, pleomorphism 2; total 7)"), and a "+" joining two
 #: named things ("ILC 1.1 cm + LCIS"; not "3 + 2 + 1").
 _CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])", re.I)
+_NODES = frozenset({"lymph_nodes"})
+#: A clause that counts some of the nodes the clause before it counted ("2 with treatment effect", "1 of which ...").
+_SOME_OF_THEM = re.compile(r"^(?:\d{1,2}|one|two|three|four|five|all|none|both)\s+(?:of (?:them|these|which)\s+)?"
+                           r"(?:with|show|shows|showing|had|has|have|having|contain|contains|containing|are|is|were)\b",
+                           re.I)
 #: A clause that only measures what the clause before it named ("2 of 5 nodes with metastases, largest 3 mm").
 _MEASURES_PREVIOUS = re.compile(r"^(?:the )?(?:largest|biggest|measuring|measures|up to|spanning|greatest)\b", re.I)
 #: pTNM categories with their prefixes (y: after neoadjuvant therapy, r: recurrence) and suffixes ("pT1mi",
@@ -158,6 +163,7 @@ def classify(sentence: str) -> Classification:
     if _SIDE_ONLY.search(text):
         return Classification(frozenset({"laterality"}), "side", (("laterality", text),))
     regions, hits = _strong(text)
+    regions -= _counted_nodes_words(text)
     if regions:
         ev = tuple((h[0], h[3]) for h in hits if h[0] in regions)
         clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
@@ -192,6 +198,23 @@ def classify(sentence: str) -> Classification:
     if regions:
         return Classification(frozenset(regions), "weak", tuple((h[0], h[3]) for h in weak if h[0] in regions))
     return Classification(_OTHERS, "default")
+
+
+def _counted_nodes_words(text: str) -> set[str]:
+    """Elements named only inside a clause that counts some of the nodes the clause before it counted
+    ("0/14 LNs, 2 with treatment effect": the treatment effect is the nodes', not an additional finding)."""
+    prev: set[str] = set()
+    dropped: set[str] = set()
+    kept: set[str] = set()
+    for clause in (c.strip() for c in _CLAUSE_SPLIT.split(text) if c.strip()):
+        strong = _strong(clause)[0]
+        if prev == _NODES and _SOME_OF_THEM.match(clause):
+            dropped |= strong - _NODES
+            strong = set(_NODES)
+        else:
+            kept |= strong
+        prev = strong or prev
+    return dropped - kept
 
 
 def _weak_regions(text: str) -> set[str]:
@@ -249,6 +272,8 @@ class SynopticSorter:
         for regs, clause in labelled:
             if last and last <= _CONTINUING and _MEASURES_PREVIOUS.match(clause) and classify(clause).source == "weak":
                 regs = last  # "..., largest 3 mm" measures the nodes (or deposit, margin) before it, not the tumor
+            elif last == _NODES and _SOME_OF_THEM.match(clause):
+                regs = last  # "0/14 LNs, 2 with treatment effect": some of the nodes just counted
             if (in_situ and regs and regs <= {"size", "histologic_type"} and "others" in self.regions
                     and classify(clause).source == "weak" and not _INVASIVE.search(clause.lower())):
                 regs = frozenset({"others"})  # "DCIS, cribriform, 6.5 cm extent": the DCIS's, not the invasive tumor's
