@@ -730,7 +730,8 @@ def _bare_predicate(text: str) -> bool:
 _PROSE_VERB = re.compile(r"\b(?:is|are|was|were|noted|seen|identified|demonstrated|there)\b", re.I)
 #: A comma part that goes on with what the finding before it has ("thalamic hematoma, w/ IVH").
 _WITH_START = re.compile(r"^(?:with|along with|together with)\s+\S", re.I)
-_HEDGED_PART = re.compile(r"^(?:possible|probable|questionable|query|suspected|presumed|presumably)\s+\S", re.I)
+_HEDGED_PART = re.compile(r"^(?:possible|probable|questionable|query|suspected|presumed|presumably|"
+                          r"(?:can'?t|cannot|can not) (?:exclude|rule out)|not excluded:?|difficult to exclude)\s+\S", re.I)
 
 
 def _is_hedged_diagnosis(text: str, before: str) -> bool:
@@ -744,11 +745,15 @@ def _is_hedged_diagnosis(text: str, before: str) -> bool:
             and _subject_sentence(before, False) is None and _subject_sentence(text, False) is None)
 
 
+_HEDGE_LEAD = re.compile(r"^(?:(?:can'?t|cannot|can not) (?:exclude|rule out)|not excluded:?|difficult to exclude|\S+)\s+",
+                         re.I)
+
+
 def _names_a_diagnosis(text: str) -> bool:
     """Whether a hedged part ("possible aspiration", "possible metastatic disease") is a short interpretation naming a
     diagnosis of the lexicon's ``dictation.diagnoses``, not a finding of its own ("possible effusion")."""
     rx = _profile().diagnoses_re
-    rest = re.sub(r"^\S+\s+", "", text.strip())  # the words after the hedge
+    rest = _HEDGE_LEAD.sub("", text.strip())  # the words after the hedge
     return rx is not None and len(rest.split()) <= 4 and rx.search(rest) is not None
 
 

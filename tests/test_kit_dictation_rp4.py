@@ -63,6 +63,11 @@ def test_a_hedged_diagnosis_interprets_the_finding_before_it(lexicon):
     assert parse_dictation("Focal opacity, ?effusion.", lexicon=lexicon) == ["Focal opacity.", "Possible effusion."]
     # never under a negation
     assert parse_dictation("No lesion, ?abscess.", lexicon=lexicon)[0] == "No lesion."
+    # "cannot exclude" hedges as well
+    assert parse_dictation("Rim-enhancing lesion, cannot exclude abscess.", lexicon=lexicon) == \
+        ["Rim-enhancing lesion, cannot exclude abscess."]
+    assert parse_dictation("Focal opacity, cannot exclude effusion.", lexicon=lexicon) == \
+        ["Focal opacity.", "Cannot exclude effusion."]
 
 
 def test_a_change_only_sentence_joins_its_finding(lexicon):
