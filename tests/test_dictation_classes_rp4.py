@@ -124,6 +124,7 @@ def test_a_change_only_sentence_joins_its_finding_in_the_draft(host):
     ("Small pericardial effusion. No tamponade.", "heart_vessels", "tamponade"),
     ("S/p R pneumonectomy. Pneumonectomy space partly fluid-filled.", "pleura", "pneumonectomy space"),
     ("Segmental PE LLL. RV/LV ratio 1.2.", "heart_vessels", "rv/lv ratio 1.2"),
+    ("Moderate cardiomegaly. Anasarca.", "chest_wall_bones", "anasarca"),
 ])
 def test_ct_chest_statements_find_their_region(host, notes, where, word):
     states(host, "ct_chest", notes, where, [word])
