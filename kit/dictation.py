@@ -159,6 +159,7 @@ def _spelling_words(lexicon: Lexicon, terms: tuple[str, ...]) -> dict[str, froze
     phrases += [str(v) for v in lexicon.abbreviations.values()]
     # words the lexicon writes elsewhere are real words too ("maculae" a subject, "parafovea" in a sorter rule)
     phrases += [f"{k} {v.say}" for k, v in lexicon.subjects.items()]
+    # (``dictation.spelling_known`` lists real words one letter away from a finding word: "interval", "confusion")
     phrases += [str(w) for v in lexicon.dictation.values() if isinstance(v, (list, tuple)) for w in v]
     for phrase in phrases:
         known.update(re.findall(r"[a-z]+", str(phrase).lower()))
@@ -178,6 +179,8 @@ def _other_form(word: str, target: str) -> bool:
     one word, both ("vertebra" is no typo of "vertebral", nor "osteopenic" of "osteopenia"; "telangiectasa" is one)."""
     n = min(len(word), len(target))
     common = next((i for i in range(n) if word[i] != target[i]), n)
+    if len(word) == len(target) and word[:-2] == target[:-2] and word[-2:] == target[-2:][::-1]:
+        return False  # its last two letters swapped ("extranodla") is a typo, not another form
     return common >= n - 2 and word[-2:] != target[-2:] and word.endswith(_FORM_ENDS) and target.endswith(_FORM_ENDS)
 
 

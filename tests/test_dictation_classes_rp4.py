@@ -175,3 +175,15 @@ def test_some_of_the_counted_nodes_stay_with_the_nodes(host):
 def test_inv_before_carcinoma_is_invasive(host):
     d = states(host, "breast-resection", "L excision. IDC 1.1 cm. Margins neg for inv ca.", "margins",
                ["negative for invasive carcinoma"])
+
+
+@pytest.mark.parametrize("template_id, notes, word", [
+    ("mri_brain", "No interval change in the R frontal meningioma.", "interval"),
+    ("mri_brain", "78M with confusion. No acute infarct.", "confusion"),
+    ("mri_brain", "Chronic infarct L lingual gyrus.", "lingual"),
+    ("breast-resection", "IDC 1.2 cm. Margins neg; interior of specimen with biopsy site.", "interior"),
+])
+def test_real_words_next_to_finding_words_are_not_corrected(host, template_id, notes, word):
+    d = draft(host, template_id, notes)
+    text = " ".join([f.text for f in d.findings] + list(d.impression) + [d.indication or ""]).lower()
+    assert word in text, text

@@ -23,7 +23,7 @@ abbreviations:
 concepts:
   - {id: bleed, kind: finding, synonyms: [haematocele, hydrocele]}
 dictation:
-  vocabulary: [infarct, effusion, opacity, thickening, haematocele, hydrocele, lesion]
+  vocabulary: [infarct, effusion, opacity, thickening, haematocele, hydrocele, lesion, extranodal, osteopenia]
   describing_parts: true
   spelling: true
   diagnoses: [abscess, neoplasm, metastasis]
@@ -42,6 +42,12 @@ def test_a_word_one_letter_short_of_a_long_finding_word_is_its_typo(lexicon):
     assert correct_spelling("opcity", lexicon=lexicon) == "opacity"
     assert correct_spelling("infarc", lexicon=lexicon) is None  # its last letter missing: another word as likely
     assert correct_spelling("lesio", lexicon=lexicon) is None  # five letters: never
+
+
+
+def test_a_swap_of_the_last_two_letters_is_a_typo_not_another_form(lexicon):
+    assert correct_spelling("extranodla", lexicon=lexicon) == "extranodal"
+    assert correct_spelling("osteopenic", lexicon=lexicon) is None  # another form of "osteopenia", left alone
     assert "infarct" in parse_dictation("Old infrct.", lexicon=lexicon)[0]
 
 
