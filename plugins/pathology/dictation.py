@@ -90,7 +90,7 @@ _LABEL = re.compile(r"^\s*(?:" + "|".join(p for _, p in rules("labels")) + r")(?
 #: A clause that opens another element's label ("LN 0/3"; not "DCIS 1 mm from ...", which a margin statement holds).
 _NODE_HEAD = re.compile(r"\b(?:SLNs?|LNs?|lymph nodes?|sentinel nodes?|nodes?)\b(?!\s*(?:biopsy|bx|dissection))", re.I)
 #: A short head that ends with a label ("Deep margin: 0.5mm", "Closest margin: ant 2 mm"): a labelled statement.
-_LABEL_END = re.compile(r"\s(?:" + "|".join(p for _, p in rules("labels")) + r")\s*$", re.I)
+_LABEL_END = re.compile(r"\s(?:" + "|".join(p for r, p in rules("labels") if r != "laterality") + r")\s*$", re.I)
 _LABEL_START = re.compile(r"^\s*(?:" + "|".join(p for r, p in rules("labels") if r != "others") + r")\b", re.I)
 #: A receptor status written as a sign ("ER+/PR-", "HER2 -"): written out, as a report states it.
 _RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/.)]|$)"
