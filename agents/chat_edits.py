@@ -327,6 +327,16 @@ class EditReader:
     def resolve_region(self, name: str) -> str | None:
         return resolve_region(name, self.regions)
 
+    def _names_case(self, body: str, subject: tuple[str, ...], attrs: Attributes) -> bool:
+        """Whether a side is said of the case itself: "it's the right eye" (one exam, one eye), "actually it's
+        the left breast" (the specimen): the message names no finding, only "eye(s)" or what the template
+        reports on, so every finding stated on the other side moves (never only the main one)."""
+        if attrs.laterality not in ("left", "right") or attrs.size or attrs.severity or attrs.number:
+            return False
+        rest = [w for w in subject if w not in _ANAPHORA]
+        said = set(_words(body.lower()))
+        return all(_stem(w) in self.specimen for w in rest) and bool(rest or said & {"eye", "eyes"})
+
     def read(self, message: str) -> Edit | None:
         """The edit a message asks for, or None when it is not one (a greeting, a remark)."""
         text = clean_text(message).strip().rstrip(".!")
@@ -478,7 +488,8 @@ class EditReader:
             v_attrs = self.attributes(predicate)
             if not v_attrs.any():
                 value = tuple(w for w in _words(predicate) if w not in _FILLER)
-        case_side = bool(attrs.laterality and subject and set(subject) <= _SIDE_WORDS)
+        case_side = bool(attrs.laterality and subject and set(subject) <= _SIDE_WORDS) \
+            or self._names_case(body, subject, attrs)
         if case_side:  # "the eye should be OS", "the side is left": the side of the case's findings
             subject = ()
         statement = re.sub(r"^(?:it|that|this|they|these|those)(?:'s| is| was| are| were)\s+", "", body, flags=re.I)
@@ -642,10 +653,9 @@ class EditReader:
             other = next(iter(sides)) if len(sides) == 1 else None
         if other is None or {self.attributes(f.text).laterality for f in pool} != {other}:
             return []
-        cands = pool
-        own = [f for f in cands if _ATTRIBUTE_REGION["laterality"] & {
+        own = [f for f in pool if _ATTRIBUTE_REGION["laterality"] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
-        return own or cands
+        return own or pool
 
 
 def _attribute_kind(a: Attributes) -> str | None:
