@@ -220,6 +220,9 @@ class Edit:
     #: "it's not ulcerated", "not calcified": the finding named by ``subject`` is denied (removed, or
     #: written as a denial when it is all its sentence says)
     deny: bool = False
+    #: "the granuloma is not calcified": the finding a denied word is said of (its sentence is the one changed,
+    #: never another that shares only the denied word: "Coronary artery calcification.")
+    of: tuple[str, ...] = ()
     #: the message as read (cleaned, without the words around an edit): what :mod:`chat_values` looks in
     said: str = ""
 
@@ -460,7 +463,8 @@ class EditReader:
             y = self.expand(neg.group("y"))
             if self.subject_words(y) and not self.attributes(y).any():
                 # "it's not ulcerated", "the nodule is not calcified": the finding named is denied
-                return Edit("remove", text=neg.group("y").strip(), subject=self.subject_words(y), deny=True)
+                of = tuple(w for w in self.subject_words(self.expand(neg.group("x") or "")) if w not in _ANAPHORA)
+                return Edit("remove", text=neg.group("y").strip(), subject=self.subject_words(y), deny=True, of=of)
         said = re.split(r"\b(?:is|are|was|were)\b", text, flags=re.I)[-1].strip()  # "pathology is ductal not lobular"
         said = re.sub(r"^(?:an?\s+|the\s+)", "", said, flags=re.I)
         if old and said and not self.attributes(self.expand(old)).any() and not self.attributes(self.expand(said)).any() \
@@ -804,6 +808,7 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     if a.temporal:
         have = reader.attribute_words(out, _TEMPORAL)
         out = _sub_word(out, have[0], a.temporal) if have else insert_before_head(a.temporal)
+        out = _without_contrary_times(out, a.temporal, have[1:])
     if a.size:
         if _SIZE.search(out):
             out = _SIZE.sub(a.size, out, count=1)
@@ -838,6 +843,24 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
                 out = _sub_word(out, have, w)
                 break
     return out
+
+
+#: Times that contradict one another: a recent one ("acute") is never written beside an old one ("healed").
+_RECENT = frozenset("acute subacute new recent".split())
+_OLD = frozenset("chronic old healed remote".split())
+
+
+def _without_contrary_times(text: str, new: str, others: list[str]) -> str:
+    """``text`` without the time words ``others`` that contradict the time ``new`` just written ("Acute healed
+    rib fracture." -> "Acute rib fracture."); "acute on chronic" (two times joined by "on") is kept."""
+    contrary = _OLD if new in _RECENT else _RECENT if new in _OLD else frozenset()
+    for w in dict.fromkeys(o.lower() for o in others if o.lower() in contrary):
+        m = _find_word(text, w)
+        if m is None or re.match(r"\s+on\b", text[m.end():]) or re.search(r"\bon\s+$", text[:m.start()]):
+            continue
+        cut = text[:m.start()] + text[m.end():].lstrip()
+        text = upper_first(cut) if m.start() == 0 else cut
+    return text
 
 
 def _region_label(draft: Draft, region: str) -> str:
@@ -884,6 +907,11 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     targets, how = reader.find(edit, draft)
     edit, targets = _side_selects(reader, edit, targets, draft)
     if edit.kind == "remove":
+        if edit.of:  # "the granuloma is not calcified": the sentences that name both
+            of = {_stem(w) for w in edit.of}
+            said_of = [f for f in draft.findings if not f.is_default and of & _stems(reader.expand(f.text))
+                       and {_stem(w) for w in edit.subject} & _stems(reader.expand(f.text))]
+            targets = said_of or targets  # ("the nodule is not ulcerated" for "Nodule." "Ulcerated surface.")
         return _remove(reader, edit, draft, template, targets, rebuild_impression)
     if edit.kind == "move":
         if not targets:
