@@ -134,7 +134,28 @@ def resolve_region(name: str, regions: dict[str, str]) -> str | None:
             return r
     having = [r for r, label in regions.items()
               if _stem(w) in {_stem(x) for x in _words(f"{r.replace('_', ' ')} {label}") if len(x) > 3}]
-    return having[0] if len(having) == 1 else None
+    if len(having) == 1:
+        return having[0]
+    # the clinician's shorthand of a region's words: "upper abdo", "upper abd", "mediastinal", "extra-axial"
+    short = [r for r, label in regions.items() if _shortens(w, f"{r.replace('_', ' ')} {label}")]
+    return short[0] if len(short) == 1 else None
+
+
+_REGION_GLUE = frozenset("and or of the in to section region box heading".split())
+
+
+def _shortens(said: str, label: str) -> bool:
+    """Whether every word of ``said`` is a region word cut short (a prefix of three letters or more: "abdo" of
+    "abdomen") or another form of it (six letters in common: "mediastinal" of "mediastinum")."""
+    words = [w for w in re.findall(r"[a-z]+", said.lower()) if w not in _REGION_GLUE]
+    names = [x for x in re.findall(r"[a-z]+", label.lower()) if x not in _REGION_GLUE]
+
+    def cut(w: str, x: str) -> bool:
+        if len(w) >= 3 and x.startswith(w):
+            return True
+        common = next((i for i, (a, b) in enumerate(zip(w, x)) if a != b), min(len(w), len(x)))
+        return common >= 6
+    return bool(words) and all(any(cut(w, x) for x in names) for w in words)
 
 
 def _words(text: str) -> list[str]:
@@ -328,7 +349,11 @@ class EditReader:
         return tuple(dict.fromkeys(out))
 
     def resolve_region(self, name: str) -> str | None:
-        return resolve_region(name, self.regions)
+        """:func:`resolve_region`, the name's abbreviations expanded by the lexicon first ("CVS", "abdo")."""
+        found = resolve_region(name, self.regions)
+        if found is None and (expanded := self.expand(name)) != name:
+            found = resolve_region(expanded, self.regions)
+        return found
 
     def _names_case(self, body: str, subject: tuple[str, ...], attrs: Attributes) -> bool:
         """Whether a side is said of the case itself: "it's the right eye" (one exam, one eye), "actually it's
@@ -395,6 +420,9 @@ class EditReader:
         if (m := _BELONGS.match(text)) and self.resolve_region(m.group("r")) not in (None, "impression"):
             x = _ABOUT.sub("", m.group("x"))  # "the hernia belongs in upper abdomen"
             return Edit("move", subject=self.subject_words(self.expand(x)), region=self.resolve_region(m.group("r")))
+        if m and re.search(r"\b(?:belongs?|goes|go)\s+(?:in|into|under)\b", text, re.I) \
+                and self.resolve_region(m.group("r")) is None:
+            return None  # "the hernia goes under <no region of this template>": a move, never a finding to write
         if m := _FROM_TO.match(text):  # "change the effusion from right to left"
             subject = self.subject_words(self.expand(m.group("x")))
             attrs = self.attributes(self.expand(m.group("b")))
