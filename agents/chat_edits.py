@@ -1216,6 +1216,15 @@ def _swap_value(text: str, subject: tuple[str, ...], value: str) -> str | None:
     pattern = _VALUE_ABSENT if positive else _VALUE_PRESENT
     subj = {_stem(w) for w in subject}
     clauses = list(re.finditer(r"[^,;.]+", text))
+    # "ENE absent" for "2 of 12 lymph nodes positive with extranodal extension.": the "with" phrase names the
+    # subject, so its own value is written ("..., extranodal extension absent."), never the count's
+    for c in clauses:
+        w = re.search(r"\s+(with|without)\s+(?P<p>[^,;.]+)$", c.group(), re.I)
+        if w and subj & {_stem(x) for x in _words(w.group("p"))} \
+                and not subj & {_stem(x) for x in _words(c.group()[:w.start()])} \
+                and (w.group(1).lower() == "with") != positive:
+            start, end = c.start() + w.start(), c.start() + w.end()
+            return text[:start] + f", {w.group('p').strip()} {value}" + text[end:]
     order = [c for c in clauses if subj & {_stem(w) for w in _words(c.group())}] or clauses
     for c in order:
         m = pattern.search(c.group())
