@@ -556,12 +556,14 @@ def _about_words(question: str) -> list[str]:
 
 def _flag_text(fl: Flag, draft: Draft) -> str:
     by_id = {f.id: f for f in draft.findings}
-    label = draft.region_labels.get(fl.region or "", "") if fl.region else ""
-    finding = by_id[fl.finding_id].text if fl.finding_id in by_id else ""
+    finding = by_id.get(fl.finding_id or "")
+    # a flag on a finding is about the finding's region too ("why is the macula flagged?")
+    region = fl.region or (finding.region if finding is not None else "")
+    label = draft.region_labels.get(region, "") if region else ""
     from pixtralogist.core.spelling import matching_form
 
-    return matching_form(" ".join([fl.message, fl.code.replace("-", " "), (fl.region or "").replace("_", " "), label,
-                                   finding]))
+    return matching_form(" ".join([fl.message, fl.code.replace("-", " "), region.replace("_", " "), label,
+                                   finding.text if finding is not None else ""]))
 
 
 def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:

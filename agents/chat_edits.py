@@ -662,6 +662,8 @@ class EditReader:
         own = [f for f in cands if _ATTRIBUTE_REGION.get(kind) and _ATTRIBUTE_REGION[kind] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
         cands = own if own or own_region else cands
+        if kind == "number" and " of " in (edit.attrs.number or ""):  # "actually 2/3": the sentence with a count
+            cands = [f for f in cands if _COUNT.search(f.text)]
         if kind == "laterality":  # the one that says another side, with the sentences of its region on that side
             cands = [f for f in cands if edit.flip or self.attributes(f.text).laterality != edit.attrs.laterality] or cands
             if cands and anaphora:
@@ -848,6 +850,12 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             sep = out[m.end(1):m.start(2)]
             new_a, new_b = a.number.split(" of ")
             out = out[:m.start(1)] + new_a + sep + new_b + out[m.end(2):]
+            value = _value_word(edit.text or edit.predicate or edit.said)
+            if a.polarity == "present" and value and int(new_a) > 0 and not _VALUE_PRESENT.search(out) \
+                    and not _VALUE_ABSENT.search(out):  # "0 of 3 sentinel lymph nodes." -> "1 of 3 ... positive."
+                clause = re.search(r"[,;.]|\s+with\b|$", out[m.end(2):])
+                at = m.end(2) + clause.start()
+                out = out[:at] + " " + value + out[at:]
     elif a.number:
         # the number after the subject in its clause ("The cup-to-disc ratio is 0.4"), else the clause's only one
         at = _find_word(out, head) if head else None
@@ -1126,7 +1134,8 @@ def _inserts(reader: EditReader, edit: Edit, t: Finding) -> bool:
         return True
     # a statement that contradicts the sentence restates it ("the heart size is normal" for "Mild cardiomegaly.")
     if a.polarity and not (edit.text and _conflicts(reader, edit, t)) \
-            and not _VALUE_ABSENT.search(t.text) and not _VALUE_PRESENT.search(t.text):
+            and not _VALUE_ABSENT.search(t.text) and not _VALUE_PRESENT.search(t.text) \
+            and not (a.number and " of " in a.number and _COUNT.search(t.text)):  # "1/3 positive" for "0 of 3 ..."
         return True
     return False
 
