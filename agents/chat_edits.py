@@ -91,34 +91,48 @@ _NOT_A_FINDING = frozenset("sure yet now really quite so too that this exactly c
 _ABOUT_PATIENT = re.compile(r"^(?:the\s+)?(?:patient|pt|he|she)(?:\s+(?:is|was)|['\u2019]s)\b(?!\s+(?:got|having)\b)"
                             r"|^(?:the\s+)?(?:patient|pt|he|she)\s+(?:has|had)\s+(?:a\s+)?(?:history|hx|pmh)\b", re.I)
 _POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I)
-_REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take\s+out|take\s+away|"
-                     r"take\s+off|leave\s+out|get\s+rid\s+of|omit|cut|lose|ditch|bin|scrap|nix|kill|chuck|"
-                     r"cross\s+out|rub\s+out|wipe)\s+(?P<x>.+)$", re.I)
+#: The verbs of each imperative form: one list per form, so the patterns below and :data:`IMPERATIVE` (the polite
+#: "can you ...?" test) can never disagree.
+_REMOVE_VERBS = ("remove", "delete", "drop", "strike", "scratch", "erase", "eliminate", "exclude", r"take\s+out",
+                 r"take\s+away", r"take\s+off", r"leave\s+out", r"get\s+rid\s+of", "omit", "cut", "lose", "ditch", "bin",
+                 "scrap", "nix", "kill", "chuck", r"cross\s+out", r"rub\s+out", "wipe")
+_MOVE_VERBS = ("move", "put", "place", "shift", "transfer", "relocate")
+_SET_VERBS = ("make", "change", "set", "mark", "call", "update", "correct", "swap", "switch", "flip", "turn", "upgrade",
+              "downgrade", "bump", "revise", "amend", "adjust", "alter", "modify", "fix", "edit", "increase", "decrease",
+              "list", "record", "describe")
+_FROM_TO_VERBS = ("change", "switch", "swap", "correct", "update", "flip", "make")
+_REPLACE_VERBS = ("replace", "substitute", "swap")
+_SAY_VERBS = ("say", "state", "write", "note")
+_ADD_VERBS = ("add", "insert", "include", "also")  # (last: "also" is no verb, so never a polite request's)
+
+
+def _verbs(verbs: tuple[str, ...]) -> str:
+    return r"^(?:please\s+)?(?:" + "|".join(verbs) + ")"
+
+
+_REMOVE = re.compile(_verbs(_REMOVE_VERBS) + r"\s+(?P<x>.+)$", re.I)
 #: "<verb> the ...": an imperative whose verb the reader does not know (never appended as a statement)
 _UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|over)\s+)?"
                            r"(?:the|this|that|these|those|it|its|all|any)\b", re.I)
 _NOT_VERBS = frozenset("there no also and but so then now just still only".split())
-_MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift|transfer|relocate)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section|box|heading))?$", re.I)
+_MOVE = re.compile(_verbs(_MOVE_VERBS) + r"\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)"
+                   r"(?:\s+(?:region|section|box|heading))?$", re.I)
 #: "the hernia belongs in upper abdomen", "the clips go under other": a move said as a statement (only when the
 #: place is a region of the template)
 _BELONGS = re.compile(r"^(?P<x>.+?)\s+(?:belongs?|goes|go|should\s+go|should\s+be|sits?)\s+(?:in|into|under)\s+(?:the\s+)?"
                       r"(?P<r>[\w /-]+?)(?:\s+(?:region|section|box|heading))?$", re.I)
 _SWAP = re.compile(r"^(?:please\s+)?(?:change|replace|switch|correct)\s+(?P<a>[\w.+/%-]+)\s+(?:to|with|by)\s+(?P<b>[\w.+/%-]+)\s+(?:in|of|for|on)\s+(?P<x>.+)$", re.I)
-_SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct|swap|switch|flip|turn|upgrade|downgrade|"
-                  r"bump|revise|amend|adjust|alter|modify|fix|edit|increase|decrease|list|record|describe)\s+(?P<x>.+?)"
-                  r"(?:\s+(?:to|as|into)\s+(?P<v>(?:(?!\s(?:to|as|into)\s).)+))?$", re.I)
+_SET = re.compile(_verbs(_SET_VERBS) + r"\s+(?P<x>.+?)(?:\s+(?:to|as|into)\s+(?P<v>(?:(?!\s(?:to|as|into)\s).)+))?$", re.I)
 #: "change the effusion from right to left"
-_FROM_TO = re.compile(r"^(?:please\s+)?(?:change|switch|swap|correct|update|flip|make)\s+(?P<x>.+?)\s+from\s+(?P<a>.+?)"
-                      r"\s+(?:to|into)\s+(?P<b>.+)$", re.I)
-_REPLACE = re.compile(r"^(?:please\s+)?(?:replace|substitute|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)
-_SAY = re.compile(r"^(?:please\s+)?(?:say|state|write|note)\s+(?:that\s+)?(?P<s>.+)$", re.I)
-_ADD = re.compile(r"^(?:please\s+)?(?:add|insert|include|also)\b\s*:?\s*(?P<s>.+)$", re.I)
-#: The verbs an edit opens with ("can you remove the ...?" is an edit, not a question).
-IMPERATIVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take|leave|get|omit|"
-                        r"cut|lose|ditch|bin|scrap|nix|chuck|cross|rub|wipe|move|put|place|shift|transfer|relocate|"
-                        r"change|replace|switch|swap|correct|update|flip|make|set|mark|call|turn|upgrade|downgrade|bump|"
-                        r"revise|amend|adjust|alter|modify|fix|edit|increase|decrease|add|insert|include|say|state|"
-                        r"write|note|list|record|describe)\b", re.I)
+_FROM_TO = re.compile(_verbs(_FROM_TO_VERBS) + r"\s+(?P<x>.+?)\s+from\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)
+_REPLACE = re.compile(_verbs(_REPLACE_VERBS) + r"\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)
+_SAY = re.compile(_verbs(_SAY_VERBS) + r"\s+(?:that\s+)?(?P<s>.+)$", re.I)
+_ADD = re.compile(_verbs(_ADD_VERBS) + r"\b\s*:?\s*(?P<s>.+)$", re.I)
+#: The verbs an edit opens with ("can you remove the ...?" is an edit, not a question): every form's verbs above, so
+#: a verb the reader acts on when said plainly ("kill the ...", "substitute ...") is read the same when asked
+#: politely (the edit is shown as a before/after line, as any other)
+IMPERATIVE = re.compile(_verbs(tuple(dict.fromkeys(_REMOVE_VERBS + _MOVE_VERBS + _SET_VERBS + _FROM_TO_VERBS
+                                                   + _REPLACE_VERBS + _SAY_VERBS + _ADD_VERBS[:-1]))) + r"\b", re.I)
 _ABOUT = re.compile(r"^(?:the\s+)?(?:sentence|line|statement|part|bit|mention|finding)s?\s+(?:about|on|of|with|mentioning)\s+", re.I)
 
 
