@@ -411,6 +411,11 @@ class EditReader:
         text = re.sub(r"\b(is|are|was|were|does|do|has|have)n['\u2019]?t\b", r"\1 not", text, flags=re.I)
         text = re.sub(r"^there\s+(is|are|was|were)\s+not\s+(?:any|an?)\s+", r"there \1 no ", text, flags=re.I)
         text = re.sub(r"^there\s+(is|are)\s+no\s+longer\s+(?:any\s+|an?\s+)?", r"there \1 no ", text, flags=re.I)
+        # "isn't ulcerated, just crusted", "not a papule but a nodule": "it is crusted, not ulcerated"
+        text = re.sub(r"^(?:(?:it|that|this|they)(?:['\u2019]s|['\u2019]re|\s+is|\s+are)\s+|is\s+|are\s+)?not\s+"
+                      r"(?:an?\s+|the\s+)?(?P<x>[\w -]+?)\s*,?\s+(?:(?:it|that)(?:['\u2019]s|\s+is)\s+|just\s+|but\s+|"
+                      r"only\s+|rather\s+)+(?:an?\s+|the\s+)?(?P<y>[\w -]+)$",
+                      lambda m: f"it is {m.group('y')}, not {m.group('x')}", text, flags=re.I)
         wrong = re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)"
                              r"(?:\s*[,;:.!-]+\s*(?P<rest>.+))?", text, re.I)
         if wrong and not wrong.group("rest"):
@@ -1332,8 +1337,10 @@ def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:
     shared = {_stem(w) for w in edit.subject} & {_stem(w) for w in _words(text)}
     # the shared word names a finding in the message's form or the draft's ("hemorrhagic" / "hemorrhage")
     theirs = [w for w in _words(text) if _stem(w) in shared]
+    # ... or the shared words name one together ("midline shift": neither word alone names a finding)
+    together = " ".join(w for w in edit.subject if _stem(w) in shared)
     return any(_stem(w) in shared and reader.names_finding(w) for w in edit.subject) \
-        or any(reader.names_finding(w) for w in theirs)
+        or any(reader.names_finding(w) for w in theirs) or (len(shared) > 1 and reader.names_finding(together))
 
 
 def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,

@@ -217,3 +217,25 @@ def test_a_finding_added_in_chat_reads_as_dictated(host):  # noqa: F811
     d, ctx = drafted(host, "fundus", "OD: few MAs. OS nl.")
     res = chat.handle("there are also CWS in the right eye", d, ctx)
     assert res.changed and "in in" not in said(res.draft, "periphery"), res.reply
+
+
+# --- "not X, just Y"; a finding named by two words together ----------------------------------------------------
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    ("skin_lesion", "8mm crusted plaque L forearm.", "isn't crusted, just scaly",
+     {"surface": (["scaly"], ["crusted"])}),
+    ("skin_lesion", "4mm pink papule R cheek.", "it's not a papule but a nodule",
+     {"morphology": (["nodule"], ["papule"])}),
+    ("ct_chest", "6mm solid nodule LUL. No effusion.", "it's not solid, it's part solid",
+     {"lungs_airways": (["part solid nodule"], ["mm solid"])}),
+])
+def test_not_x_just_y_replaces_x_with_y(host, template, dictation, message, changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
+
+
+@pytest.mark.parametrize("template, dictation, message, changes", [
+    ("mri_brain", "Large R MCA infarct. No midline shift.", "there is 4 mm of midline shift to the left",
+     {"ventricles_extraaxial": (["4 mm of midline shift to the left"], ["no midline shift"])}),
+])
+def test_a_finding_named_by_two_words_replaces_its_denial(host, template, dictation, message, changes):  # noqa: F811
+    _edited(host, template, dictation, message, changes)
