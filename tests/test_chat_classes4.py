@@ -30,19 +30,6 @@ from test_chat_wordings import _edited, _unchanged
 
 # --- a side said of the eye or the specimen: the case's side ---------------------------------------------------
 
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("octa", "OD: enlarged FAZ, reduced DCP density, non-perfusion nasal macula.", "this is the left eye",
-     {"faz": (["left eye"], ["right"]), "deep_plexus": (["left eye"], ["right"]),
-      "non_perfusion": (["left eye"], ["right"])}),
-    ("fundus", "OD: few MAs, hard exudates. OS nl.", "it's the left eye",
-     {"macula": (["hard exudates in the left eye"], ["right"]),
-      "periphery": (["microaneurysms in the left eye"], ["right"])}),
-    ("breast-resection", "L mastectomy. IDC 2 cm, G2. 0/3 SLN.", "actually it's the right breast",
-     {"laterality": (["right"], ["left"])}),
-])
-def test_a_side_said_of_the_eye_or_specimen_moves_the_case(host, template, dictation, message, changes):  # noqa: F811
-    _edited(host, template, dictation, message, changes)
-
 
 def test_a_side_said_with_side_still_changes_only_the_main_finding(host):  # noqa: F811
     _edited(host, "cxr", "L pleural effusion, small. L 7th rib fx.", "no, it's the right side",
@@ -50,15 +37,6 @@ def test_a_side_said_with_side_still_changes_only_the_main_finding(host):  # noq
 
 
 # --- a new time drops the contrary one -------------------------------------------------------------------------
-
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("cxr", "Old healed R 7th rib fx. Heart nl.", "the fracture is acute",
-     {"bone": (["acute right 7th rib fracture"], ["healed", "old"])}),
-    ("mri_brain", "Remote healed L frontal contusion. Ventricles nl.", "it's subacute",
-     {"parenchyma": (["subacute"], ["remote", "healed"])}),
-])
-def test_a_new_time_drops_the_contrary_time_word(host, template, dictation, message, changes):  # noqa: F811
-    _edited(host, template, dictation, message, changes)
 
 
 def test_acute_on_chronic_keeps_both_times():
@@ -68,16 +46,6 @@ def test_acute_on_chronic_keeps_both_times():
 
 
 # --- a denial said of a named finding ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("ct_chest", "Calcified granuloma LLL. Aortic valve calcification.", "the granuloma isn't calcified",
-     {"lungs_airways": (["granuloma in the left lower lobe"], ["calcified"])}),
-    ("mri_brain", "Calcified meningioma R frontal convexity 8mm. Pineal calcification.", "the meningioma is not calcified",
-     {"ventricles_extraaxial": (["meningioma right frontal convexity"], ["calcified"])}),
-])
-def test_a_denial_of_a_named_finding_reaches_no_other_sentence(host, template, dictation, message,
-                                                               changes):  # noqa: F811
-    _edited(host, template, dictation, message, changes)
 
 
 def test_a_denial_whose_finding_is_another_sentence_still_denies(host):  # noqa: F811
@@ -100,41 +68,11 @@ def test_a_region_said_in_shorthand(host, template, said_as, region):  # noqa: F
     assert resolve_region(said_as, {r.name: r.label for r in t.regions}) == region
 
 
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("ct_chest", "Small hiatal hernia. No effusion.", "move the hernia to abdo",
-     {"mediastinum_hila": ([], ["hernia"]), "upper_abdomen": (["small hiatal hernia"], [])}),
-    ("cxr", "ETT tip 4 cm above carina. Lungs clear.", "the ETT belongs under mediast",
-     {"mediastinal": (["endotracheal tube"], []), "others": ([], ["endotracheal"])}),
-])
-def test_a_move_to_a_region_in_shorthand(host, template, dictation, message, changes):  # noqa: F811
-    _edited(host, template, dictation, message, changes)
-
-
 def test_a_move_to_no_region_is_never_written_as_a_finding(host):  # noqa: F811
     _unchanged(host, "ct_chest", "Small hiatal hernia. No effusion.", "the hernia goes under the tummy bit")
 
 
 # --- a value of a "with X" phrase; counts ---------------------------------------------------------------------
-
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("breast-resection", "R mastectomy. ILC 3 cm, G2. LN 1/8 pos with ENE.", "ENE not identified",
-     {"lymph_nodes": (["1 of 8 positive", "extranodal extension not identified"], ["absent with", "not identified with"])}),
-    ("cxr", "Mod R effusion w/ basal atelectasis. Heart nl.", "atelectasis is absent",
-     {"lung": (["moderate right pleural effusion", "atelectasis absent"], ["effusion absent"])}),
-])
-def test_a_value_of_a_with_phrase_is_its_own(host, template, dictation, message, changes):  # noqa: F811
-    _edited(host, template, dictation, message, changes)
-
-
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("breast-resection", "R lumpectomy. IDC 1.2 cm, G1. 0/4 SLN.", "1/4 sentinel nodes positive",
-     {"lymph_nodes": (["1 of 4 sentinel lymph nodes positive"], ["0 of 4"])}),
-    ("breast-resection", "R lumpectomy. IDC 1.2 cm, G1. 0/4 SLN.", "actually 3/4",
-     {"lymph_nodes": (["3 of 4"], ["0 of 4"])}),
-])
-def test_a_count_goes_to_the_sentence_with_a_count(host, template, dictation, message, changes):  # noqa: F811
-    res = _edited(host, template, dictation, message, changes)
-    assert "Grade 1." in res.draft.region_dict()["grade"]
 
 
 # --- flags about a region; the specialty's impression ---------------------------------------------------------
@@ -174,17 +112,6 @@ def test_every_verb_of_every_form_is_an_imperative():
     assert not IMPERATIVE.match("take a look at the flag")  # "take" alone is no edit
 
 
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("cxr", "Mod R effusion w/ basal atelectasis. Heart nl.", "can you kill the atelectasis?",
-     {"lung": (["moderate right pleural effusion"], ["atelectasis"])}),
-    ("cxr", "Mod R effusion. Heart nl.", "could you substitute moderate with small?",
-     {"lung": (["small right pleural effusion"], ["moderate"])}),
-])
-def test_a_polite_request_with_any_known_verb_is_a_shown_edit(host, template, dictation, message,
-                                                              changes):  # noqa: F811
-    _edited(host, template, dictation, message, changes)  # (each change is shown as a before/after line)
-
-
 def test_a_polite_question_is_still_a_question():
     regions = {"lung": "Lungs and pleura"}
     assert chat.parse_intent("can you also explain the flag?", regions).kind == "question"
@@ -221,21 +148,55 @@ def test_a_finding_added_in_chat_reads_as_dictated(host):  # noqa: F811
 
 # --- "not X, just Y"; a finding named by two words together ----------------------------------------------------
 
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("skin_lesion", "8mm crusted plaque L forearm.", "isn't crusted, just scaly",
+
+# --- one table: the edits of each class above (class, template, dictation, message, changes) -------------------
+
+EDITS = [
+    ("count", "breast-resection", "R lumpectomy. IDC 1.2 cm, G1. 0/4 SLN.", "1/4 sentinel nodes positive",
+     {"lymph_nodes": (["1 of 4 sentinel lymph nodes positive"], ["0 of 4"])}),
+    ("count", "breast-resection", "R lumpectomy. IDC 1.2 cm, G1. 0/4 SLN.", "actually 3/4",
+     {"lymph_nodes": (["3 of 4"], ["0 of 4"])}),
+    ("case side", "octa", "OD: enlarged FAZ, reduced DCP density, non-perfusion nasal macula.", "this is the left eye",
+     {"faz": (["left eye"], ["right"]), "deep_plexus": (["left eye"], ["right"]),
+      "non_perfusion": (["left eye"], ["right"])}),
+    ("case side", "fundus", "OD: few MAs, hard exudates. OS nl.", "it's the left eye",
+     {"macula": (["hard exudates in the left eye"], ["right"]),
+      "periphery": (["microaneurysms in the left eye"], ["right"])}),
+    ("case side", "breast-resection", "L mastectomy. IDC 2 cm, G2. 0/3 SLN.", "actually it's the right breast",
+     {"laterality": (["right"], ["left"])}),
+    ("time", "cxr", "Old healed R 7th rib fx. Heart nl.", "the fracture is acute",
+     {"bone": (["acute right 7th rib fracture"], ["healed", "old"])}),
+    ("time", "mri_brain", "Remote healed L frontal contusion. Ventricles nl.", "it's subacute",
+     {"parenchyma": (["subacute"], ["remote", "healed"])}),
+    ("denial", "ct_chest", "Calcified granuloma LLL. Aortic valve calcification.", "the granuloma isn't calcified",
+     {"lungs_airways": (["granuloma in the left lower lobe"], ["calcified"])}),
+    ("denial", "mri_brain", "Calcified meningioma R frontal convexity 8mm. Pineal calcification.", "the meningioma is not calcified",
+     {"ventricles_extraaxial": (["meningioma right frontal convexity"], ["calcified"])}),
+    ("shorthand", "ct_chest", "Small hiatal hernia. No effusion.", "move the hernia to abdo",
+     {"mediastinum_hila": ([], ["hernia"]), "upper_abdomen": (["small hiatal hernia"], [])}),
+    ("shorthand", "cxr", "ETT tip 4 cm above carina. Lungs clear.", "the ETT belongs under mediast",
+     {"mediastinal": (["endotracheal tube"], []), "others": ([], ["endotracheal"])}),
+    ("with phrase", "breast-resection", "R mastectomy. ILC 3 cm, G2. LN 1/8 pos with ENE.", "ENE not identified",
+     {"lymph_nodes": (["1 of 8 positive", "extranodal extension not identified"], ["absent with", "not identified with"])}),
+    ("with phrase", "cxr", "Mod R effusion w/ basal atelectasis. Heart nl.", "atelectasis is absent",
+     {"lung": (["moderate right pleural effusion", "atelectasis absent"], ["effusion absent"])}),
+    ("polite verb", "cxr", "Mod R effusion w/ basal atelectasis. Heart nl.", "can you kill the atelectasis?",
+     {"lung": (["moderate right pleural effusion"], ["atelectasis"])}),
+    ("polite verb", "cxr", "Mod R effusion. Heart nl.", "could you substitute moderate with small?",
+     {"lung": (["small right pleural effusion"], ["moderate"])}),
+    ("not x just y", "skin_lesion", "8mm crusted plaque L forearm.", "isn't crusted, just scaly",
      {"surface": (["scaly"], ["crusted"])}),
-    ("skin_lesion", "4mm pink papule R cheek.", "it's not a papule but a nodule",
+    ("not x just y", "skin_lesion", "4mm pink papule R cheek.", "it's not a papule but a nodule",
      {"morphology": (["nodule"], ["papule"])}),
-    ("ct_chest", "6mm solid nodule LUL. No effusion.", "it's not solid, it's part solid",
+    ("not x just y", "ct_chest", "6mm solid nodule LUL. No effusion.", "it's not solid, it's part solid",
      {"lungs_airways": (["part solid nodule"], ["mm solid"])}),
-])
-def test_not_x_just_y_replaces_x_with_y(host, template, dictation, message, changes):  # noqa: F811
-    _edited(host, template, dictation, message, changes)
-
-
-@pytest.mark.parametrize("template, dictation, message, changes", [
-    ("mri_brain", "Large R MCA infarct. No midline shift.", "there is 4 mm of midline shift to the left",
+    ("two-word name", "mri_brain", "Large R MCA infarct. No midline shift.", "there is 4 mm of midline shift to the left",
      {"ventricles_extraaxial": (["4 mm of midline shift to the left"], ["no midline shift"])}),
-])
-def test_a_finding_named_by_two_words_replaces_its_denial(host, template, dictation, message, changes):  # noqa: F811
+]
+
+
+@pytest.mark.parametrize("kind, template, dictation, message, changes", EDITS, ids=[f"{e[0]}:{e[3]}" for e in EDITS])
+def test_an_edit_of_each_class(host, kind, template, dictation, message, changes):  # noqa: F811
+    """``changes`` maps each region that must change to (must say, must no longer say); every other region is as
+    it was, and each change is shown as a before/after line."""
     _edited(host, template, dictation, message, changes)
