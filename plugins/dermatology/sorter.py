@@ -138,11 +138,12 @@ def _render(region: str, words: list[str], prep: str = "") -> str:
         return ""
     if region == "size":
         size = _SIZE_LEAD.match(phrase)
-        if size and phrase[size.end():].strip(" ,;") and not re.match(r"\s*(?:x|by|in|across|diameter|wide|long)\b",
-                                                                      phrase[size.end():], re.I):
+        rest = phrase[size.end():].strip(" ,;") if size else ""
+        if rest and not re.match(r"(?:x|by|in|across|diameter|wide|long|from|of|to|at|with|\w+ing)\b", rest, re.I) \
+                and not re.search(r"\b(?:which|that|is|are|was|were|and|may|measures?|measuring)\b", rest, re.I):
             # "5 mm nodular basal cell carcinoma": what it is first, then its size ("Measures 5 mm nodular ..." is no
             # sentence)
-            return _end(f"{_cap(phrase[size.end():].strip(' ,;'))}, {size.group().strip()}")
+            return _end(f"{_cap(rest)}, {size.group().strip()}")
         if re.match(r"^(?:approximately |about |up to )?\d", phrase, re.I):
             return _end(f"Measures {phrase[:1].lower() + phrase[1:] if not phrase[:1].isdigit() else phrase}")
         return _end(_cap(phrase))

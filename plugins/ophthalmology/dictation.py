@@ -454,7 +454,8 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
         return f"{subject[:1].upper()}{subject[1:]} is {text.lower()} {_eye_phrase(eyes)}."
     if eyes and not lexicon.eyes_of(text):
         # "CWS in the right eye": the eye was read off, its preposition stays ("CWS in"): the eye phrase has its own
-        text = re.sub(r"\s+(?:in|of|on|at)(?:\s+the)?$", "", text, flags=re.I)
+        # (only "in": "Macula on" is the macula's status)
+        text = re.sub(r"\s+in(?:\s+the)?$", "", text, flags=re.I)
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
     text = re.sub(r"(\d)\s*(mm2|mm|um)\b", r"\1 \2", text)
     text = _locate(text)
