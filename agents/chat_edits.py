@@ -377,7 +377,13 @@ class EditReader:
             return False
         rest = [w for w in subject if w not in _ANAPHORA]
         said = set(_words(body.lower()))
-        return all(_stem(w) in self.specimen for w in rest) and bool(rest or said & {"eye", "eyes"})
+        if not rest:
+            return bool(said & {"eye", "eyes"})
+        # the specimen's side: only a template that reports the specimen's laterality ("it's the left chest" of a
+        # chest radiograph is no such statement)
+        sided = any(_ATTRIBUTE_REGION["laterality"] & {_stem(w) for w in _words(f"{r.replace('_', ' ')} {label}")}
+                    for r, label in self.regions.items())
+        return sided and all(_stem(w) in self.specimen for w in rest)
 
     def read(self, message: str) -> Edit | None:
         """The edit a message asks for, or None when it is not one (a greeting, a remark)."""

@@ -68,6 +68,14 @@ def test_a_region_said_in_shorthand(host, template, said_as, region):  # noqa: F
     assert resolve_region(said_as, {r.name: r.label for r in t.regions}) == region
 
 
+def test_a_side_of_the_body_part_of_an_unsided_template_is_no_case_side(host):  # noqa: F811
+    _unchanged(host, "cxr", "Small L effusion. L 7th rib fx.", "it's the right chest")  # nothing is guessed
+
+
+def test_findings_on_both_eyes_take_no_case_side(host):  # noqa: F811
+    _unchanged(host, "fundus", "OD: few MAs. OS: hard exudates.", "it's the left eye")
+
+
 def test_a_move_to_no_region_is_never_written_as_a_finding(host):  # noqa: F811
     _unchanged(host, "ct_chest", "Small hiatal hernia. No effusion.", "the hernia goes under the tummy bit")
 
@@ -125,6 +133,8 @@ def test_a_polite_question_is_still_a_question():
     ("octa", "reduced SCP density in the left eye", "superficial_plexus", "in the left eye", "in in"),
     ("fundus", "OS: MAs 3/4 quadrants", "periphery", "microaneurysms in 3/4 quadrants", "/in"),
     ("skin_lesion", "4mm superficial BCC R shoulder", "size", "superficial basal cell carcinoma, 4 mm", "measures 4 mm superficial"),
+    ("skin_lesion", "6mm pigmented macule L arm", "size", "measures 6 mm", "macule, 6 mm"),  # a size alone: as before
+    ("fundus", "OS: superior RD, macula on.", "periphery", "macula on in the left eye", "in in"),  # "on" is no eye's
 ])
 def test_drafter_sentences_the_chat_exposed(host, template, dictation, region, written, never):  # noqa: F811
     d, _ = drafted(host, template, dictation)
