@@ -417,11 +417,14 @@ class EditReader:
         text = re.sub(r"\b(is|are|was|were|does|do|has|have)n['\u2019]?t\b", r"\1 not", text, flags=re.I)
         text = re.sub(r"^there\s+(is|are|was|were)\s+not\s+(?:any|an?)\s+", r"there \1 no ", text, flags=re.I)
         text = re.sub(r"^there\s+(is|are)\s+no\s+longer\s+(?:any\s+|an?\s+)?", r"there \1 no ", text, flags=re.I)
+        if (lead := re.match(r"^not\s+(\w+)\b", text, re.I)) and lead.group(1).lower() in _NOT_A_FINDING:
+            return None  # "not sure, just ...", "not yet": a remark, nothing of the draft
         # "isn't ulcerated, just crusted", "not a papule but a nodule": "it is crusted, not ulcerated"
         text = re.sub(r"^(?:(?:it|that|this|they)(?:['\u2019]s|['\u2019]re|\s+is|\s+are)\s+|is\s+|are\s+)?not\s+"
                       r"(?:an?\s+|the\s+)?(?P<x>[\w -]+?)\s*,?\s+(?:(?:it|that)(?:['\u2019]s|\s+is)\s+|just\s+|but\s+|"
                       r"only\s+|rather\s+)+(?:an?\s+|the\s+)?(?P<y>[\w -]+)$",
-                      lambda m: f"it is {m.group('y')}, not {m.group('x')}", text, flags=re.I)
+                      lambda m: m.group() if set(_words(m.group("x"))) & _NOT_A_FINDING  # "not sure, just ..."
+                      else f"it is {m.group('y')}, not {m.group('x')}", text, flags=re.I)
         wrong = re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)"
                              r"(?:\s*[,;:.!-]+\s*(?P<rest>.+))?", text, re.I)
         if wrong and not wrong.group("rest"):

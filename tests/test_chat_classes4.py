@@ -72,6 +72,10 @@ def test_a_side_of_the_body_part_of_an_unsided_template_is_no_case_side(host):  
     _unchanged(host, "cxr", "Small L effusion. L 7th rib fx.", "it's the right chest")  # nothing is guessed
 
 
+def test_not_sure_just_is_no_replacement(host):  # noqa: F811
+    _unchanged(host, "skin_lesion", "8mm crusted plaque L forearm.", "not sure, just crusted")
+
+
 def test_findings_on_both_eyes_take_no_case_side(host):  # noqa: F811
     _unchanged(host, "fundus", "OD: few MAs. OS: hard exudates.", "it's the left eye")
 
