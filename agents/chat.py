@@ -14,7 +14,7 @@ from typing import Any, Callable, Literal
 
 from pixtralogist.agents.types import Citation
 from pixtralogist.core import editing
-from pixtralogist.core.models import Draft, Flag, Template
+from pixtralogist.core.models import Draft, Finding, Flag, Template
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.core.text import clean_text, ensure_plain_text
 
@@ -127,6 +127,8 @@ class ChatContext:
     llm: Callable[[str], str] | None = None
     #: the specialty's dictation reader: statement -> ``[(region, sentence)]`` (None: the region sorter)
     dictate: Callable[[str], list[tuple[str, str]]] | None = None
+    #: the specialty's impression builder: findings -> impression items (None: core's generic one)
+    conclude: Callable[[list[Finding]], list[str]] | None = None
 
 
 @dataclass
@@ -266,6 +268,8 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
             kinds.append(edit.kind)
     if current is not draft:
         if rebuild and not impression:
+            if ctx.conclude is not None and current.findings != draft.findings:
+                current = current.model_copy(update={"impression": ctx.conclude(list(current.findings))})
             current = _keep_impression_statements(draft, current, ctx.template)
         res.draft, res.changed = current, True
         if impression:
@@ -318,6 +322,17 @@ def chat_model(config: Any) -> Callable[[str], str] | None:
 
     backend = OpenAIBackend(config)
     return lambda prompt: backend.complete_text(prompt, max_new_tokens=min(config.max_new_tokens, 512))
+
+
+def impression_builder(drafter: Any, template: Template) -> Callable[[list[Finding]], list[str]] | None:
+    """findings -> impression items by the specialty drafter's own rules, when its drafter has them (an
+    ``impression(findings, template)`` method: the pathology final-diagnosis lines, "Tumor size: 2.3 cm."), so
+    that an edit rebuilds the impression as the drafter wrote it; None: core's generic builder (the abnormal
+    findings in region order, which is what the other drafters write from findings alone)."""
+    impression = getattr(drafter, "impression", None)
+    if not callable(impression):
+        return None
+    return lambda findings: list(impression(findings, template))
 
 
 def dictation_reader(drafter: Any, case: Any, template: Template) -> Callable[[str], list[tuple[str, str]]]:
@@ -541,12 +556,14 @@ def _about_words(question: str) -> list[str]:
 
 def _flag_text(fl: Flag, draft: Draft) -> str:
     by_id = {f.id: f for f in draft.findings}
-    label = draft.region_labels.get(fl.region or "", "") if fl.region else ""
-    finding = by_id[fl.finding_id].text if fl.finding_id in by_id else ""
+    finding = by_id.get(fl.finding_id or "")
+    # a flag on a finding is about the finding's region too ("why is the macula flagged?")
+    region = fl.region or (finding.region if finding is not None else "")
+    label = draft.region_labels.get(region, "") if region else ""
     from pixtralogist.core.spelling import matching_form
 
-    return matching_form(" ".join([fl.message, fl.code.replace("-", " "), (fl.region or "").replace("_", " "), label,
-                                   finding]))
+    return matching_form(" ".join([fl.message, fl.code.replace("-", " "), region.replace("_", " "), label,
+                                   finding.text if finding is not None else ""]))
 
 
 def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:

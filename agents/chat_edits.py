@@ -91,34 +91,48 @@ _NOT_A_FINDING = frozenset("sure yet now really quite so too that this exactly c
 _ABOUT_PATIENT = re.compile(r"^(?:the\s+)?(?:patient|pt|he|she)(?:\s+(?:is|was)|['\u2019]s)\b(?!\s+(?:got|having)\b)"
                             r"|^(?:the\s+)?(?:patient|pt|he|she)\s+(?:has|had)\s+(?:a\s+)?(?:history|hx|pmh)\b", re.I)
 _POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I)
-_REMOVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take\s+out|take\s+away|"
-                     r"take\s+off|leave\s+out|get\s+rid\s+of|omit|cut|lose|ditch|bin|scrap|nix|kill|chuck|"
-                     r"cross\s+out|rub\s+out|wipe)\s+(?P<x>.+)$", re.I)
+#: The verbs of each imperative form: one list per form, so the patterns below and :data:`IMPERATIVE` (the polite
+#: "can you ...?" test) can never disagree.
+_REMOVE_VERBS = ("remove", "delete", "drop", "strike", "scratch", "erase", "eliminate", "exclude", r"take\s+out",
+                 r"take\s+away", r"take\s+off", r"leave\s+out", r"get\s+rid\s+of", "omit", "cut", "lose", "ditch", "bin",
+                 "scrap", "nix", "kill", "chuck", r"cross\s+out", r"rub\s+out", "wipe")
+_MOVE_VERBS = ("move", "put", "place", "shift", "transfer", "relocate")
+_SET_VERBS = ("make", "change", "set", "mark", "call", "update", "correct", "swap", "switch", "flip", "turn", "upgrade",
+              "downgrade", "bump", "revise", "amend", "adjust", "alter", "modify", "fix", "edit", "increase", "decrease",
+              "list", "record", "describe")
+_FROM_TO_VERBS = ("change", "switch", "swap", "correct", "update", "flip", "make")
+_REPLACE_VERBS = ("replace", "substitute", "swap")
+_SAY_VERBS = ("say", "state", "write", "note")
+_ADD_VERBS = ("add", "insert", "include", "also")  # (last: "also" is no verb, so never a polite request's)
+
+
+def _verbs(verbs: tuple[str, ...]) -> str:
+    return r"^(?:please\s+)?(?:" + "|".join(verbs) + ")"
+
+
+_REMOVE = re.compile(_verbs(_REMOVE_VERBS) + r"\s+(?P<x>.+)$", re.I)
 #: "<verb> the ...": an imperative whose verb the reader does not know (never appended as a statement)
 _UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|over)\s+)?"
                            r"(?:the|this|that|these|those|it|its|all|any)\b", re.I)
 _NOT_VERBS = frozenset("there no also and but so then now just still only".split())
-_MOVE = re.compile(r"^(?:please\s+)?(?:move|put|place|shift|transfer|relocate)\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)(?:\s+(?:region|section|box|heading))?$", re.I)
+_MOVE = re.compile(_verbs(_MOVE_VERBS) + r"\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)"
+                   r"(?:\s+(?:region|section|box|heading))?$", re.I)
 #: "the hernia belongs in upper abdomen", "the clips go under other": a move said as a statement (only when the
 #: place is a region of the template)
 _BELONGS = re.compile(r"^(?P<x>.+?)\s+(?:belongs?|goes|go|should\s+go|should\s+be|sits?)\s+(?:in|into|under)\s+(?:the\s+)?"
                       r"(?P<r>[\w /-]+?)(?:\s+(?:region|section|box|heading))?$", re.I)
 _SWAP = re.compile(r"^(?:please\s+)?(?:change|replace|switch|correct)\s+(?P<a>[\w.+/%-]+)\s+(?:to|with|by)\s+(?P<b>[\w.+/%-]+)\s+(?:in|of|for|on)\s+(?P<x>.+)$", re.I)
-_SET = re.compile(r"^(?:please\s+)?(?:make|change|set|mark|call|update|correct|swap|switch|flip|turn|upgrade|downgrade|"
-                  r"bump|revise|amend|adjust|alter|modify|fix|edit|increase|decrease|list|record|describe)\s+(?P<x>.+?)"
-                  r"(?:\s+(?:to|as|into)\s+(?P<v>(?:(?!\s(?:to|as|into)\s).)+))?$", re.I)
+_SET = re.compile(_verbs(_SET_VERBS) + r"\s+(?P<x>.+?)(?:\s+(?:to|as|into)\s+(?P<v>(?:(?!\s(?:to|as|into)\s).)+))?$", re.I)
 #: "change the effusion from right to left"
-_FROM_TO = re.compile(r"^(?:please\s+)?(?:change|switch|swap|correct|update|flip|make)\s+(?P<x>.+?)\s+from\s+(?P<a>.+?)"
-                      r"\s+(?:to|into)\s+(?P<b>.+)$", re.I)
-_REPLACE = re.compile(r"^(?:please\s+)?(?:replace|substitute|swap)\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)
-_SAY = re.compile(r"^(?:please\s+)?(?:say|state|write|note)\s+(?:that\s+)?(?P<s>.+)$", re.I)
-_ADD = re.compile(r"^(?:please\s+)?(?:add|insert|include|also)\b\s*:?\s*(?P<s>.+)$", re.I)
-#: The verbs an edit opens with ("can you remove the ...?" is an edit, not a question).
-IMPERATIVE = re.compile(r"^(?:please\s+)?(?:remove|delete|drop|strike|scratch|erase|eliminate|exclude|take|leave|get|omit|"
-                        r"cut|lose|ditch|bin|scrap|nix|chuck|cross|rub|wipe|move|put|place|shift|transfer|relocate|"
-                        r"change|replace|switch|swap|correct|update|flip|make|set|mark|call|turn|upgrade|downgrade|bump|"
-                        r"revise|amend|adjust|alter|modify|fix|edit|increase|decrease|add|insert|include|say|state|"
-                        r"write|note|list|record|describe)\b", re.I)
+_FROM_TO = re.compile(_verbs(_FROM_TO_VERBS) + r"\s+(?P<x>.+?)\s+from\s+(?P<a>.+?)\s+(?:to|into)\s+(?P<b>.+)$", re.I)
+_REPLACE = re.compile(_verbs(_REPLACE_VERBS) + r"\s+(?P<a>.+?)\s+(?:with|by|for)\s+(?P<b>.+)$", re.I)
+_SAY = re.compile(_verbs(_SAY_VERBS) + r"\s+(?:that\s+)?(?P<s>.+)$", re.I)
+_ADD = re.compile(_verbs(_ADD_VERBS) + r"\b\s*:?\s*(?P<s>.+)$", re.I)
+#: The verbs an edit opens with ("can you remove the ...?" is an edit, not a question): every form's verbs above, so
+#: a verb the reader acts on when said plainly ("kill the ...", "substitute ...") is read the same when asked
+#: politely (the edit is shown as a before/after line, as any other)
+IMPERATIVE = re.compile(_verbs(tuple(dict.fromkeys(_REMOVE_VERBS + _MOVE_VERBS + _SET_VERBS + _FROM_TO_VERBS
+                                                   + _REPLACE_VERBS + _SAY_VERBS + _ADD_VERBS[:-1]))) + r"\b", re.I)
 _ABOUT = re.compile(r"^(?:the\s+)?(?:sentence|line|statement|part|bit|mention|finding)s?\s+(?:about|on|of|with|mentioning)\s+", re.I)
 
 
@@ -134,7 +148,28 @@ def resolve_region(name: str, regions: dict[str, str]) -> str | None:
             return r
     having = [r for r, label in regions.items()
               if _stem(w) in {_stem(x) for x in _words(f"{r.replace('_', ' ')} {label}") if len(x) > 3}]
-    return having[0] if len(having) == 1 else None
+    if len(having) == 1:
+        return having[0]
+    # the clinician's shorthand of a region's words: "upper abdo", "upper abd", "mediastinal", "extra-axial"
+    short = [r for r, label in regions.items() if _shortens(w, f"{r.replace('_', ' ')} {label}")]
+    return short[0] if len(short) == 1 else None
+
+
+_REGION_GLUE = frozenset("and or of the in to section region box heading".split())
+
+
+def _shortens(said: str, label: str) -> bool:
+    """Whether every word of ``said`` is a region word cut short (a prefix of three letters or more: "abdo" of
+    "abdomen") or another form of it (six letters in common: "mediastinal" of "mediastinum")."""
+    words = [w for w in re.findall(r"[a-z]+", said.lower()) if w not in _REGION_GLUE]
+    names = [x for x in re.findall(r"[a-z]+", label.lower()) if x not in _REGION_GLUE]
+
+    def cut(w: str, x: str) -> bool:
+        if len(w) >= 3 and x.startswith(w):
+            return True
+        common = next((i for i, (a, b) in enumerate(zip(w, x)) if a != b), min(len(w), len(x)))
+        return common >= 6
+    return bool(words) and all(any(cut(w, x) for x in names) for w in words)
 
 
 def _words(text: str) -> list[str]:
@@ -220,6 +255,9 @@ class Edit:
     #: "it's not ulcerated", "not calcified": the finding named by ``subject`` is denied (removed, or
     #: written as a denial when it is all its sentence says)
     deny: bool = False
+    #: "the granuloma is not calcified": the finding a denied word is said of (its sentence is the one changed,
+    #: never another that shares only the denied word: "Coronary artery calcification.")
+    of: tuple[str, ...] = ()
     #: the message as read (cleaned, without the words around an edit): what :mod:`chat_values` looks in
     said: str = ""
 
@@ -325,7 +363,27 @@ class EditReader:
         return tuple(dict.fromkeys(out))
 
     def resolve_region(self, name: str) -> str | None:
-        return resolve_region(name, self.regions)
+        """:func:`resolve_region`, the name's abbreviations expanded by the lexicon first ("CVS", "abdo")."""
+        found = resolve_region(name, self.regions)
+        if found is None and (expanded := self.expand(name)) != name:
+            found = resolve_region(expanded, self.regions)
+        return found
+
+    def _names_case(self, body: str, subject: tuple[str, ...], attrs: Attributes) -> bool:
+        """Whether a side is said of the case itself: "it's the right eye" (one exam, one eye), "actually it's
+        the left breast" (the specimen): the message names no finding, only "eye(s)" or what the template
+        reports on, so every finding stated on the other side moves (never only the main one)."""
+        if attrs.laterality not in ("left", "right") or attrs.size or attrs.severity or attrs.number:
+            return False
+        rest = [w for w in subject if w not in _ANAPHORA]
+        said = set(_words(body.lower()))
+        if not rest:
+            return bool(said & {"eye", "eyes"})
+        # the specimen's side: only a template that reports the specimen's laterality ("it's the left chest" of a
+        # chest radiograph is no such statement)
+        sided = any(_ATTRIBUTE_REGION["laterality"] & {_stem(w) for w in _words(f"{r.replace('_', ' ')} {label}")}
+                    for r, label in self.regions.items())
+        return sided and all(_stem(w) in self.specimen for w in rest)
 
     def read(self, message: str) -> Edit | None:
         """The edit a message asks for, or None when it is not one (a greeting, a remark)."""
@@ -359,6 +417,14 @@ class EditReader:
         text = re.sub(r"\b(is|are|was|were|does|do|has|have)n['\u2019]?t\b", r"\1 not", text, flags=re.I)
         text = re.sub(r"^there\s+(is|are|was|were)\s+not\s+(?:any|an?)\s+", r"there \1 no ", text, flags=re.I)
         text = re.sub(r"^there\s+(is|are)\s+no\s+longer\s+(?:any\s+|an?\s+)?", r"there \1 no ", text, flags=re.I)
+        if (lead := re.match(r"^not\s+(\w+)\b", text, re.I)) and lead.group(1).lower() in _NOT_A_FINDING:
+            return None  # "not sure, just ...", "not yet": a remark, nothing of the draft
+        # "isn't ulcerated, just crusted", "not a papule but a nodule": "it is crusted, not ulcerated"
+        text = re.sub(r"^(?:(?:it|that|this|they)(?:['\u2019]s|['\u2019]re|\s+is|\s+are)\s+|is\s+|are\s+)?not\s+"
+                      r"(?:an?\s+|the\s+)?(?P<x>[\w -]+?)\s*,?\s+(?:(?:it|that)(?:['\u2019]s|\s+is)\s+|just\s+|but\s+|"
+                      r"only\s+|rather\s+)+(?:an?\s+|the\s+)?(?P<y>[\w -]+)$",
+                      lambda m: m.group() if set(_words(m.group("x"))) & _NOT_A_FINDING  # "not sure, just ..."
+                      else f"it is {m.group('y')}, not {m.group('x')}", text, flags=re.I)
         wrong = re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)"
                              r"(?:\s*[,;:.!-]+\s*(?P<rest>.+))?", text, re.I)
         if wrong and not wrong.group("rest"):
@@ -382,6 +448,9 @@ class EditReader:
         if (m := _BELONGS.match(text)) and self.resolve_region(m.group("r")) not in (None, "impression"):
             x = _ABOUT.sub("", m.group("x"))  # "the hernia belongs in upper abdomen"
             return Edit("move", subject=self.subject_words(self.expand(x)), region=self.resolve_region(m.group("r")))
+        if m and re.search(r"\b(?:belongs?|goes|go)\s+(?:in|into|under)\b", text, re.I) \
+                and self.resolve_region(m.group("r")) is None:
+            return None  # "the hernia goes under <no region of this template>": a move, never a finding to write
         if m := _FROM_TO.match(text):  # "change the effusion from right to left"
             subject = self.subject_words(self.expand(m.group("x")))
             attrs = self.attributes(self.expand(m.group("b")))
@@ -450,7 +519,8 @@ class EditReader:
             y = self.expand(neg.group("y"))
             if self.subject_words(y) and not self.attributes(y).any():
                 # "it's not ulcerated", "the nodule is not calcified": the finding named is denied
-                return Edit("remove", text=neg.group("y").strip(), subject=self.subject_words(y), deny=True)
+                of = tuple(w for w in self.subject_words(self.expand(neg.group("x") or "")) if w not in _ANAPHORA)
+                return Edit("remove", text=neg.group("y").strip(), subject=self.subject_words(y), deny=True, of=of)
         said = re.split(r"\b(?:is|are|was|were)\b", text, flags=re.I)[-1].strip()  # "pathology is ductal not lobular"
         said = re.sub(r"^(?:an?\s+|the\s+)", "", said, flags=re.I)
         if old and said and not self.attributes(self.expand(old)).any() and not self.attributes(self.expand(said)).any() \
@@ -478,7 +548,8 @@ class EditReader:
             v_attrs = self.attributes(predicate)
             if not v_attrs.any():
                 value = tuple(w for w in _words(predicate) if w not in _FILLER)
-        case_side = bool(attrs.laterality and subject and set(subject) <= _SIDE_WORDS)
+        case_side = bool(attrs.laterality and subject and set(subject) <= _SIDE_WORDS) \
+            or self._names_case(body, subject, attrs)
         if case_side:  # "the eye should be OS", "the side is left": the side of the case's findings
             subject = ()
         statement = re.sub(r"^(?:it|that|this|they|these|those)(?:'s| is| was| are| were)\s+", "", body, flags=re.I)
@@ -619,6 +690,8 @@ class EditReader:
         own = [f for f in cands if _ATTRIBUTE_REGION.get(kind) and _ATTRIBUTE_REGION[kind] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
         cands = own if own or own_region else cands
+        if kind == "number" and " of " in (edit.attrs.number or ""):  # "actually 2/3": the sentence with a count
+            cands = [f for f in cands if _COUNT.search(f.text)]
         if kind == "laterality":  # the one that says another side, with the sentences of its region on that side
             cands = [f for f in cands if edit.flip or self.attributes(f.text).laterality != edit.attrs.laterality] or cands
             if cands and anaphora:
@@ -642,10 +715,9 @@ class EditReader:
             other = next(iter(sides)) if len(sides) == 1 else None
         if other is None or {self.attributes(f.text).laterality for f in pool} != {other}:
             return []
-        cands = pool
-        own = [f for f in cands if _ATTRIBUTE_REGION["laterality"] & {
+        own = [f for f in pool if _ATTRIBUTE_REGION["laterality"] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
-        return own or cands
+        return own or pool
 
 
 def _attribute_kind(a: Attributes) -> str | None:
@@ -794,6 +866,7 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     if a.temporal:
         have = reader.attribute_words(out, _TEMPORAL)
         out = _sub_word(out, have[0], a.temporal) if have else insert_before_head(a.temporal)
+        out = _without_contrary_times(out, a.temporal, have[1:])
     if a.size:
         if _SIZE.search(out):
             out = _SIZE.sub(a.size, out, count=1)
@@ -805,6 +878,12 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             sep = out[m.end(1):m.start(2)]
             new_a, new_b = a.number.split(" of ")
             out = out[:m.start(1)] + new_a + sep + new_b + out[m.end(2):]
+            value = _value_word(edit.text or edit.predicate or edit.said)
+            if a.polarity == "present" and value and int(new_a) > 0 and not _VALUE_PRESENT.search(out) \
+                    and not _VALUE_ABSENT.search(out):  # "0 of 3 sentinel lymph nodes." -> "1 of 3 ... positive."
+                clause = re.search(r"[,;.]|\s+with\b|$", out[m.end(2):])
+                at = m.end(2) + clause.start()
+                out = out[:at] + " " + value + out[at:]
     elif a.number:
         # the number after the subject in its clause ("The cup-to-disc ratio is 0.4"), else the clause's only one
         at = _find_word(out, head) if head else None
@@ -828,6 +907,24 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
                 out = _sub_word(out, have, w)
                 break
     return out
+
+
+#: Times that contradict one another: a recent one ("acute") is never written beside an old one ("healed").
+_RECENT = frozenset("acute subacute new recent".split())
+_OLD = frozenset("chronic old healed remote".split())
+
+
+def _without_contrary_times(text: str, new: str, others: list[str]) -> str:
+    """``text`` without the time words ``others`` that contradict the time ``new`` just written ("Acute healed
+    rib fracture." -> "Acute rib fracture."); "acute on chronic" (two times joined by "on") is kept."""
+    contrary = _OLD if new in _RECENT else _RECENT if new in _OLD else frozenset()
+    for w in dict.fromkeys(o.lower() for o in others if o.lower() in contrary):
+        m = _find_word(text, w)
+        if m is None or re.match(r"\s+on\b", text[m.end():]) or re.search(r"\bon\s+$", text[:m.start()]):
+            continue
+        cut = text[:m.start()] + text[m.end():].lstrip()
+        text = upper_first(cut) if m.start() == 0 else cut
+    return text
 
 
 def _region_label(draft: Draft, region: str) -> str:
@@ -874,6 +971,11 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     targets, how = reader.find(edit, draft)
     edit, targets = _side_selects(reader, edit, targets, draft)
     if edit.kind == "remove":
+        if edit.of:  # "the granuloma is not calcified": the sentences that name both
+            of = {_stem(w) for w in edit.of}
+            said_of = [f for f in draft.findings if not f.is_default and of & _stems(reader.expand(f.text))
+                       and {_stem(w) for w in edit.subject} & _stems(reader.expand(f.text))]
+            targets = said_of or targets  # ("the nodule is not ulcerated" for "Nodule." "Ulcerated surface.")
         return _remove(reader, edit, draft, template, targets, rebuild_impression)
     if edit.kind == "move":
         if not targets:
@@ -1060,7 +1162,8 @@ def _inserts(reader: EditReader, edit: Edit, t: Finding) -> bool:
         return True
     # a statement that contradicts the sentence restates it ("the heart size is normal" for "Mild cardiomegaly.")
     if a.polarity and not (edit.text and _conflicts(reader, edit, t)) \
-            and not _VALUE_ABSENT.search(t.text) and not _VALUE_PRESENT.search(t.text):
+            and not _VALUE_ABSENT.search(t.text) and not _VALUE_PRESENT.search(t.text) \
+            and not (a.number and " of " in a.number and _COUNT.search(t.text)):  # "1/3 positive" for "0 of 3 ..."
         return True
     return False
 
@@ -1150,6 +1253,15 @@ def _swap_value(text: str, subject: tuple[str, ...], value: str) -> str | None:
     pattern = _VALUE_ABSENT if positive else _VALUE_PRESENT
     subj = {_stem(w) for w in subject}
     clauses = list(re.finditer(r"[^,;.]+", text))
+    # "ENE absent" for "2 of 12 lymph nodes positive with extranodal extension.": the "with" phrase names the
+    # subject, so its own value is written ("..., extranodal extension absent."), never the count's
+    for c in clauses:
+        w = re.search(r"\s+(with|without)\s+(?P<p>[^,;.]+)$", c.group(), re.I)
+        if w and subj & {_stem(x) for x in _words(w.group("p"))} \
+                and not subj & {_stem(x) for x in _words(c.group()[:w.start()])} \
+                and (w.group(1).lower() == "with") != positive:
+            start, end = c.start() + w.start(), c.start() + w.end()
+            return text[:start] + f", {w.group('p').strip()} {value}" + text[end:]
     order = [c for c in clauses if subj & {_stem(w) for w in _words(c.group())}] or clauses
     for c in order:
         m = pattern.search(c.group())
@@ -1234,8 +1346,10 @@ def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:
     shared = {_stem(w) for w in edit.subject} & {_stem(w) for w in _words(text)}
     # the shared word names a finding in the message's form or the draft's ("hemorrhagic" / "hemorrhage")
     theirs = [w for w in _words(text) if _stem(w) in shared]
+    # ... or the shared words name one together ("midline shift": neither word alone names a finding)
+    together = " ".join(w for w in edit.subject if _stem(w) in shared)
     return any(_stem(w) in shared and reader.names_finding(w) for w in edit.subject) \
-        or any(reader.names_finding(w) for w in theirs)
+        or any(reader.names_finding(w) for w in theirs) or (len(shared) > 1 and reader.names_finding(together))
 
 
 def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorter: RegionSorter | None,

@@ -253,6 +253,7 @@ def handle_message(state: AgentState, rt: AgentRuntime, cmd: Message) -> tuple[d
         proposal=state.proposal,
         llm=_chat_model(host, specialty),
         dictate=chat.dictation_reader(offline, rt.case_of(state), template) if offline is not None else None,
+        conclude=chat.impression_builder(offline, template) if offline is not None else None,
     )
     res = chat.handle(cmd.text, d, ctx)
     out: dict[str, Any] = {"draft": res.draft, "impression_locked": res.impression_locked, "proposal": res.proposal}

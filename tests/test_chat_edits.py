@@ -47,7 +47,8 @@ def drafted(host, template_id: str, dictation: str, *, llm=None, history=None, p
     ctx = chat.ChatContext(template=template, sorter=host.region_sorter(template.specialty, template), flags=flags,
                            citations={}, search=lambda q, r: [], lexicon=getattr(drafter, "lexicon", None),
                            history=history or [], proposal=proposal, llm=llm,
-                           dictate=chat.dictation_reader(drafter, case, template))
+                           dictate=chat.dictation_reader(drafter, case, template),
+                           conclude=chat.impression_builder(drafter, template))
     return d, ctx
 
 

@@ -127,11 +127,23 @@ def _regions_of(text: str) -> frozenset[str]:
     return classify_rules(text).regions
 
 
+#: a size that opens a size phrase ("5 mm", "about 7 x 5 mm")
+_SIZE_LEAD = re.compile(r"^(?:approximately |about |up to )?\d+(?:\.\d+)?(?:\s*(?:x|by)\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)\b",
+                        re.I)
+
+
 def _render(region: str, words: list[str], prep: str = "") -> str:
     phrase = " ".join(w for w in words if w).strip()
     if not phrase:
         return ""
     if region == "size":
+        size = _SIZE_LEAD.match(phrase)
+        rest = phrase[size.end():].strip(" ,;") if size else ""
+        if rest and not re.match(r"(?:x|by|in|across|diameter|wide|long|from|of|to|at|with|\w+ing)\b", rest, re.I) \
+                and not re.search(r"\b(?:which|that|is|are|was|were|and|may|measures?|measuring)\b", rest, re.I):
+            # "5 mm nodular basal cell carcinoma": what it is first, then its size ("Measures 5 mm nodular ..." is no
+            # sentence)
+            return _end(f"{_cap(rest)}, {size.group().strip()}")
         if re.match(r"^(?:approximately |about |up to )?\d", phrase, re.I):
             return _end(f"Measures {phrase[:1].lower() + phrase[1:] if not phrase[:1].isdigit() else phrase}")
         return _end(_cap(phrase))

@@ -399,7 +399,9 @@ def _subject_sentence(text: str) -> str | None:
     return f"{name} {verb} {body.lower()}{p.group('tail')}"
 
 
-_QUADRANTS = re.compile(r"(?<!\bin )(?<!\bof )(?<!\beach )(?<!\ball )\b(\d|one|two|three|four|all four|all)\s+(quadrants?)\b", re.I)
+#: "2 quadrants", "2/4 quadrants" (a count of the four: one number, never "2/in 4")
+_QUADRANTS = re.compile(r"(?<!\bin )(?<!\bof )(?<!\beach )(?<!\ball )(?<![\d/])\b((?:\d\s*/\s*)?\d|one|two|three|four|all four|all)"
+                        r"\s+(quadrants?)\b", re.I)
 _BARE_PLACE = re.compile(
     r"\b(to|at|near|of|in|involving|around)\s+(fovea|macula|disc|optic disc|periphery|arcades?)\b", re.I)
 _TRAILING_PLACE = re.compile(
@@ -451,6 +453,9 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
         subject = _EYE_ALONE_SUBJECTS[text.lower()]
         return f"{subject[:1].upper()}{subject[1:]} is {text.lower()} {_eye_phrase(eyes)}."
     if eyes and not lexicon.eyes_of(text):
+        # "CWS in the right eye": the eye was read off, its preposition stays ("CWS in"): the eye phrase has its own
+        # (only "in": "Macula on" is the macula's status)
+        text = re.sub(r"\s+in(?:\s+the)?$", "", text, flags=re.I)
         text = f"{text} {_eye_phrase(eyes, bool(_NEG_START.match(text)))}"
     text = re.sub(r"(\d)\s*(mm2|mm|um)\b", r"\1 \2", text)
     text = _locate(text)

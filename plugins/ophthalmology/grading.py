@@ -42,8 +42,8 @@ __all__ = [
 
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "single": 1, "all": 4, "all four": 4, "each": 4}
 QUADRANTS_RE = re.compile(
-    r"(?:(\d)|(one|two|three|four|single|all\s+four|all|each))\s*(?:of\s+(?:the\s+)?(?:4|four)\s+)?quadrants?"
-    r"|(?:in\s+)?(\d)\s*(?:of\s*4\s+)?quads?\b|(?<![a-z])([1-4])q(?![a-z])",
+    r"(?:(\d)|(one|two|three|four|single|all\s+four|all|each))\s*(?:(?:of\s+(?:the\s+)?|/\s*)(?:4|four)\s+)?quadrants?"
+    r"|(?:in\s+)?(\d)\s*(?:(?:of|/)\s*4\s+)?quads?\b|(?<![a-z])([1-4])q(?![a-z])",
     re.I,
 )
 
