@@ -126,7 +126,7 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
         elif context is not None and context.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
-        elif recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or (
+        elif recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and (_opens_with_question(question, s) or (context.search(s) and not has_finding(s))):
@@ -182,6 +182,16 @@ def _opens_with_question(question: re.Pattern[str] | None, s: str) -> bool:
 
 #: A sentence that ends by recommending what it names ("Chest tube recommended.", "MRI is advised.").
 _TRAILING_RECOMMENDATION = re.compile(r"\b(?:is |are |was |would be |may be )?(?:strongly )?(?:recommended|advised|suggested)\W*$", re.I)
+#: A sentence in which the clinician says what they will do or have arranged ("I will refer him to the
+#: medical retina clinic for OCT.", "I have booked an excision.", "We'll see her in 4 weeks."): a plan,
+#: whatever finding words it names; "I can see ..." and "I have reviewed ..." are not plans.
+FIRST_PERSON_PLAN = re.compile(
+    r"^(?:(?:so|then|therefore|and)\s+)?(?:i|we)(?:'ll|'ve|\s+will|\s+have|\s+would|\s+shall|\s+plan\s+to|\s+am\s+going\s+to"
+    r"|\s+are\s+going\s+to|\s+intend\s+to|\s+need\s+to)?(?:\s+(?:also|therefore|now|then|today|accordingly|urgently))?"
+    r"\s+(?:(?:like|want|need)\s+to\s+)?(?:refer|arrang|book|request|list|see\b|start|commenc|treat|fill(?:ed)?\s+in|repeat|"
+    r"organi[sz]|schedul|send\b|sent\b|ask|advis|recommend|suggest|prescrib|excis|biops|perform|follow|bring|give\b|gave\b|"
+    r"offer|plan|add\b|added\b|switch|stop|continu|proceed|inject|laser|review\s+(?:her|him|them|the\s+patient|in)\b)",
+    re.I)
 #: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
 _SHORT = 6
 #: A recommendation that does not open its sentence is one only in a short sentence without a

@@ -43,15 +43,15 @@ class EyeDictationDrafter(KitDrafter):
         pending = getattr(self._local, "statements", None)
         if pending is not None and pending[0] is case:
             return pending[1]
-        statements = _Dictation(triage(parse_dictation(case.notes), self.lexicon, extractor=self.extractor,
-                                       finding_terms=self.extra_terms))
+        statements = _Dictation(self.placed(triage(parse_dictation(case.notes), self.lexicon, extractor=self.extractor,
+                                                   finding_terms=self.extra_terms)))
         statements.diabetic = any(lexicon.DIABETIC_CONTEXT_RE.search(t or "")
                                   for t in (case.indication, case.notes, case.prior_report))
         return statements
 
     def rows(self, statements: Sequence, template: Template) -> list[Row]:
         """The kit's rows without the grade statements (the impression's), each with its sentence's eyes."""
-        kept = [s for s in statements if not (s.kind == "finding" and is_grade_statement(s.text))]
+        kept = [s for s in statements if not (s.kind in ("finding", "summary") and is_grade_statement(s.text))]
         return [Row(r.region, r.text, r.sentence, lexicon.eyes_of(r.sentence)) for r in super().rows(kept, template)]
 
     def faithful(
@@ -85,9 +85,12 @@ class EyeDictationDrafter(KitDrafter):
                                          first=lambda f: _graded(f) or _diagnosis(f))
         seen = {i.lower() for i in stated + drafted}
         impression, truncated = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
+        # a whole-study line ("Normal fundi.": the lexicon's dictation.summary) after the findings' items
+        said = {i.lower() for i in impression}
+        impression += [s.text for s in statements if s.kind == "summary" and s.text.lower() not in said]
         recs = [s.text for s in statements if s.kind == "recommendation"]
         if recs:
-            impression = (impression if stated or drafted or items else []) + recs
+            impression = (impression if impression else []) + recs
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
 
 
