@@ -330,8 +330,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             eyes |= {"right", "left"} if _EYE_TOKENS[low] == "both" else {_EYE_TOKENS[low]}
             while out and out[-1] == " ":
                 out.pop()
-            if out and out[-1].lower() in ("in", "the"):
-                out.pop()  # "in OD" -> the eye phrase is added at the end
+            while out and out[-1].lower() in ("in", "the", " "):
+                out.pop()  # "in OD", "in the OD" -> the eye phrase is added at the end
             out.append(" ")
         elif tok == "?":
             if nxt is not None and nxt[0] in ("word", "slash", "num"):
@@ -365,7 +365,15 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             out.append("and")
         else:
             out.append(tok)
-    return _SPACES.sub(" ", "".join(out)).strip(" ,;:-"), frozenset(eyes), trailing_q
+    text = _SPACES.sub(" ", "".join(out)).strip(" ,;:-")
+    if eyes:  # "The OS shows occasional MAs", "OU have had PRP": the eye was the subject
+        text = _EYE_SUBJECT_VERB.sub("", text, count=1)
+    return text, frozenset(eyes), trailing_q
+
+
+#: the verb left at the start when the eye that was its subject is taken out ("shows ...", "has had ...")
+_EYE_SUBJECT_VERB = re.compile(r"^(?:(?:shows?|showed|has|have|had|demonstrates?|demonstrated|reveals?|revealed|displays?|"
+                               r"exhibits?)(?:\s+(?:had|been|undergone|received))?|(?:is|are)\s+notable\s+for)\s+(?=\S)", re.I)
 
 
 # --- sentences -----------------------------------------------------------------------------------
@@ -536,7 +544,9 @@ _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
 _PLAN = re.compile("|".join(lexicon.EYE.concept("eye_recommendation").patterns), re.I)
 #: "R eye clear": the eye said as a side and "eye" is an eye token like "OD"
-_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])"
+_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left)|(?P<b>both))\s+eyes?\b(?!\s*[:\u2013\u2014-])"
+                       # "the right disc", "the left macula": a structure of that eye
+                       r"|(?<=\bthe )(?:(?P<r3>right)|(?P<l3>left))\s+(?=(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery)\b)"
                        # "R1M0 right, R2M1 left", "CDR 0.5 right": a bare side ending its part, after a value or word
                        r"|(?<=[\w)%] )(?<!\bthe )(?<!\bto )(?:(?P<r2>right)|(?P<l2>left))(?=\s*(?:[,;.]|$))", re.I)
 
@@ -546,7 +556,20 @@ def _per_eye_values(m: re.Match[str]) -> str:
 
 
 def _side_eye(m: re.Match[str]) -> str:
+    if m.group("r3") or m.group("l3"):  # "the right disc" -> "the disc OD"
+        return ""
+    if m.group("b"):
+        return "OU"
     return "OD" if m.group("r") or m.group("r2") else "OS"
+
+
+def _structure_eye(m: re.Match[str]) -> str:
+    """"the right disc" -> "the disc OD" (the eye token is read as the statement's eye)."""
+    return f"{m.group('what')} {'OD' if m.group('side').lower() == 'right' else 'OS'}"
+
+
+_STRUCTURE_EYE = re.compile(r"(?<=\bthe )(?P<side>right|left)\s+(?P<what>(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery))\b",
+                            re.I)
 
 
 def _describes_what_was_named(stmt: str) -> bool:
@@ -616,7 +639,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 restore = None
                 if dashed and after_dash:  # "PVD OS, 360 indentation - no breaks": still the left eye
                     restore, carried = carried, after_dash
-                clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
+                clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, _STRUCTURE_EYE.sub(_structure_eye, clause)))
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
@@ -631,12 +654,16 @@ def parse_dictation(text: str | None) -> list[str]:
                 clause = _FOLLOW_UP_TIME.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
                                              f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
+                lead_eyes: frozenset[str] = frozenset()  # "In the left eye, the disc is pale": a part that is only an eye
                 for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
                     exp, eyes, q = _expand(raw)
                     if exp:
-                        expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp)))
+                        expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp) or lead_eyes))
+                        lead_eyes = frozenset()
+                    elif eyes:
+                        lead_eyes = eyes
                 named = {eyes for _, eyes in expanded if eyes}
                 sentence_eyes = next(iter(named)) if len(named) == 1 else frozenset()
                 statements, stmt_eyes = _merge_with_eyes([e for e, _ in expanded], [eyes for _, eyes in expanded])
