@@ -330,8 +330,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             eyes |= {"right", "left"} if _EYE_TOKENS[low] == "both" else {_EYE_TOKENS[low]}
             while out and out[-1] == " ":
                 out.pop()
-            while out and out[-1].lower() in ("in", "the", " "):
-                out.pop()  # "in OD", "in the OD" -> the eye phrase is added at the end
+            while out and out[-1].lower() in ("in", "on", "the", " "):
+                out.pop()  # "in OD", "in the OD", "on the OS" -> the eye phrase is added at the end
             out.append(" ")
         elif tok == "?":
             if nxt is not None and nxt[0] in ("word", "slash", "num"):
@@ -367,13 +367,14 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             out.append(tok)
     text = _SPACES.sub(" ", "".join(out)).strip(" ,;:-")
     if eyes:  # "The OS shows occasional MAs", "OU have had PRP": the eye was the subject
-        text = _EYE_SUBJECT_VERB.sub("", text, count=1)
+        text = _EYE_SUBJECT_VERB.sub(lambda m: "previous " if m.group("past") else "", text, count=1)
     return text, frozenset(eyes), trailing_q
 
 
 #: the verb left at the start when the eye that was its subject is taken out ("shows ...", "has had ...")
-_EYE_SUBJECT_VERB = re.compile(r"^(?:(?:shows?|showed|has|have|had|demonstrates?|demonstrated|reveals?|revealed|displays?|"
-                               r"exhibits?)(?:\s+(?:had|been|undergone|received))?|(?:is|are)\s+notable\s+for)\s+(?=\S)", re.I)
+_EYE_SUBJECT_VERB = re.compile(r"^(?:(?P<past>(?:has|have)\s+(?:had|undergone|received)|had|underwent|received)"
+                               r"|shows?|showed|has|have|demonstrates?|demonstrated|reveals?|revealed|displays?|exhibits?"
+                               r"|(?:is|are)\s+notable\s+for)\s+(?=\S)", re.I)
 
 
 # --- sentences -----------------------------------------------------------------------------------
@@ -545,6 +546,8 @@ _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b
 _PLAN = re.compile("|".join(lexicon.EYE.concept("eye_recommendation").patterns), re.I)
 #: "R eye clear": the eye said as a side and "eye" is an eye token like "OD"
 _SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left)|(?P<b>both))\s+eyes?\b(?!\s*[:\u2013\u2014-])"
+                       # "laser on the left and review": the side alone after "on/in the" is an eye
+                       r"|(?<=\b(?:on|in) the )(?:(?P<r4>right)|(?P<l4>left))(?=\s*(?:[,;.]|$|(?:and|but|with|today)\b))"
                        # "the right disc", "the left macula": a structure of that eye
                        r"|(?<=\bthe )(?:(?P<r3>right)|(?P<l3>left))\s+(?=(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery)\b)"
                        # "R1M0 right, R2M1 left", "CDR 0.5 right": a bare side ending its part, after a value or word
@@ -560,7 +563,7 @@ def _side_eye(m: re.Match[str]) -> str:
         return ""
     if m.group("b"):
         return "OU"
-    return "OD" if m.group("r") or m.group("r2") else "OS"
+    return "OD" if m.group("r") or m.group("r2") or m.group("r4") else "OS"
 
 
 def _structure_eye(m: re.Match[str]) -> str:
