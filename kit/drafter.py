@@ -126,7 +126,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
         elif context is not None and context.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
-        elif recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (
+        elif recommend is not None and not PAST_TREATMENT.match(s) and (
+                recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and (_opens_with_question(question, s) or (context.search(s) and not has_finding(s))):
@@ -192,6 +193,9 @@ FIRST_PERSON_PLAN = re.compile(
     r"organi[sz]|schedul|send\b|sent\b|ask|advis|recommend|suggest|prescrib|excis|biops|perform|follow|bring|give\b|gave\b|"
     r"offer|plan|add\b|added\b|switch|stop|continu|proceed|inject|laser|review\s+(?:her|him|them|the\s+patient|in)\b)",
     re.I)
+#: A treatment already given ("Previous full PRP in both eyes.", "S/p excision 2019."): a finding, not a plan.
+PAST_TREATMENT = re.compile(r"^(?:previous(?:ly)?|prior|post|s/p|status\s+post|history\s+of|h/o|had|has\s+had|completed|"
+                            r"(?:already|previously)\s+(?:treated|had|received))\b", re.I)
 #: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
 _SHORT = 6
 #: A recommendation that does not open its sentence is one only in a short sentence without a
