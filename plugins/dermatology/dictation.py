@@ -88,6 +88,10 @@ _COMPLAINS = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:the\s+)?(?:pt|patient)\s+)
 #: "Hutchinson sign neg", "Darier's sign +ve": a sign and its result -> "no Hutchinson sign", "Darier's sign present"
 _SIGN_RESULT = re.compile(r"\b(?P<sign>[A-Z][\w']+(?:\s+\w+)?\s+sign)\s*(?::\s*)?(?:(?P<neg>neg(?:ative)?|-ve|absent|not\s+present)"
                           r"|pos(?:itive)?|\+ve|\+)(?![\w+])", re.I)
+#: "no response to emollients": what was tried, then that it did not help ("emollients tried without response"),
+#: so the treatment is not read as denied
+_NO_RESPONSE = re.compile(r"\b(?:no|poor|little|minimal)\s+(?:response|improvement|benefit)\s+(?:to|with|from)\s+"
+                          r"(?P<what>[^.,;:]+?)(?=\s*(?:[.,;:]|$))", re.I)
 #: "lymph nodes not palpable", "LNs impalpable" -> "no palpable lymph nodes" (the denial before what it denies)
 _NODES_NOT_PALPABLE = re.compile(r"\b(?P<what>(?:(?:regional|local|axillary|inguinal|cervical|submandibular|draining)\s+)?"
                                  r"(?:lymph\s+)?nodes|lns|lymphadenopathy)\s+(?:(?:are|is|were)\s+)?(?:not\s+palpable|impalpable|"
@@ -180,7 +184,9 @@ def _line_rewrite(line: str) -> str:
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _ABCDE.sub(_abcde, line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
-    line = _SIGN_RESULT.sub(lambda m: f"no {m.group('sign')}" if m.group("neg") else f"{m.group('sign')} present", line)
+    line = _SIGN_RESULT.sub(lambda m: f"no {m.group('sign')}" if m.group("neg") else f"{m.group('sign')} positive", line)
+    line = _NO_RESPONSE.sub(lambda m: f"{m.group('what')} tried without response", line)
+    line = re.sub(r"\bcannot\s+(?:r/o|rule\s+out)\b", "cannot exclude", line, flags=re.I)
     line = _NODES_NOT_PALPABLE.sub(lambda m: "no palpable " + ("lymph nodes" if m.group("what").lower() == "lns" else m.group("what").lower()), line)
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
@@ -279,8 +285,8 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "impression"
     if header is not None:
         return header
-    if _HISTORY.match(sentence) or ((_OTHER_LESIONS.search(sentence) or _TREATMENT_HISTORY.search(sentence))
-                                    and not _PLAN.match(sentence)):
+    if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or (
+            _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)):
         return "others"
     return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 
