@@ -52,7 +52,8 @@ class EyeDictationDrafter(KitDrafter):
     def rows(self, statements: Sequence, template: Template) -> list[Row]:
         """The kit's rows without the grade statements (the impression's), each with its sentence's eyes."""
         kept = [s for s in statements if not (s.kind in ("finding", "summary") and is_grade_statement(s.text))]
-        return [Row(r.region, r.text, r.sentence, lexicon.eyes_of(r.sentence)) for r in super().rows(kept, template)]
+        rows = [Row(r.region, r.text, r.sentence, lexicon.eyes_of(r.sentence)) for r in super().rows(kept, template)]
+        return _signs_follow_lesion(rows, template.id)
 
     def faithful(
         self, part: FindingAttributes, whole: FindingAttributes, text: str, sentence: str, template: Template
@@ -92,6 +93,30 @@ class EyeDictationDrafter(KitDrafter):
         if recs:
             impression = (impression if impression else []) + recs
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
+
+
+def _signs_follow_lesion(rows: list[Row], template_id: str) -> list[Row]:
+    """A statement that only names a lesion's associated sign, denied or placed on it ("No subretinal fluid.",
+    "Overlying drusen."), right after the lesion's statement (or after other such signs, or other statements of
+    the lesion's region), goes to the lesion's region (the lexicon's ``data.lesion_signs``). A sign statement that
+    names a place of its own ("drusen at the macula") keeps its region."""
+    table = lexicon.lesion_signs(template_id)
+    sorter = lexicon.sorter_for(template_id)
+    if table is None or sorter is None:
+        return rows
+    lesions, signs, attached = table
+    out: list[Row] = []
+    home: str | None = None  # the region of the lesion the statements are about
+    for row in rows:
+        text = row.text
+        if home is not None and row.region != home and signs.search(text) and attached.search(text) \
+                and sorter.explain(text).source == "finding" and not any(rx.search(text) for rx in lesions.values()):
+            out.append(Row(home, row.text, row.sentence, row.context))
+            continue
+        named = [region for region, rx in lesions.items() if rx.search(text) and region == row.region]
+        home = named[0] if named else (home if row.region == home else None)
+        out.append(row)
+    return out
 
 
 class _Dictation(list):
