@@ -414,6 +414,12 @@ def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
     return after is not None and after[0] == "word" and after[1].lower() in ("mm", "cm")
 
 
+def _spelled_out_after_number(word: str) -> bool:
+    """Whether shorthand glued to a number expands to a word of its own ("yr" -> "year", "wks" -> "weeks")."""
+    exp = _expand_word(word)
+    return bool(exp) and exp.lower() != word.lower() and exp.isalpha() and len(exp) > 3
+
+
 def _expand_tokens(text: str) -> tuple[str, bool]:
     """Expand shorthand in one clause. Returns (text, trailing_question) where a '?' after the
     last word asks to hedge the whole statement."""
@@ -445,8 +451,9 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 tok = "0" + tok
             # "8mm" -> "8 mm"; "2x3" handled on the 'x' token
             out.append(tok)
-            if nxt is not None and nxt[0] == "word" and nxt[1].lower() in _UNITS and toks[i + 1][0] != "ws":
-                out.append(" ")
+            if nxt is not None and nxt[0] == "word" and toks[i + 1][0] != "ws" and (
+                    nxt[1].lower() in _UNITS or _spelled_out_after_number(nxt[1])):
+                out.append(" ")  # "8mm" -> "8 mm"; "1yr" -> "1 year" (not "1year")
             continue
         if kind == "word":
             prev_num = prev is not None and (prev[0] == "num" or (prev[1] == "-" and _after_number(toks, i)))
