@@ -1,0 +1,129 @@
+"""Dictation content classes fixed in the fifth dermatology/ophthalmology round (issue 13, "do4"), one test
+per class and specialty, through the built-in plugins' configured (offline) drafters. Inputs are new
+shorthand, not rows of benchmarks/data/dictation_*.yaml."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_dictation_skin_eye import draft, findings_text, host, region_text  # noqa: F401 (host is a fixture)
+
+
+# --- ophthalmology ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phrase", ["No flow above the ILM", "No flow signal in the avascular outer retina",
+                                    "Flow in the outer retina"])
+def test_octa_flow_above_ilm_or_in_outer_retina_is_neovascularization(host, phrase):
+    d = draft(host, "octa", f"OCTA 3x3 OS. FAZ 0.30 mm2. {phrase}.")
+    assert "flow" in region_text(d, "neovascularization").lower()
+    assert "flow" not in region_text(d, "others").lower()
+
+
+def test_macula_on_alone_is_the_macula_and_macula_off_detachment_the_periphery(host):
+    d = draft(host, "fundus", "OD: inferior RRD with 2 breaks at 6 o'clock. Macula on.")
+    assert "macula on" in region_text(d, "macula").lower()
+    off = draft(host, "fundus", "Left eye: macula off rhegmatogenous detachment from 1 to 5 o'clock.")
+    assert "detachment" in region_text(off, "periphery").lower()
+    assert "detachment" not in region_text(off, "macula").lower()
+
+
+@pytest.mark.parametrize(("template", "notes", "line"), [
+    ("fundus", "Discs pink, CDR 0.2 OU. Maculae flat. Fundi normal.", "fundi normal"),
+    ("octa", "FAZ 0.26 mm2 OD. SCP and DCP density preserved. Normal OCTA study.", "normal octa"),
+])
+def test_whole_study_normal_sentence_is_an_impression_line(host, template, notes, line):
+    d = draft(host, template, notes)
+    assert any(line in i.lower() for i in d.impression)
+
+
+@pytest.mark.parametrize(("notes", "said", "eye"), [
+    ("The right eye shows a few blot haemorrhages temporal to the fovea.", "a few blot haemorrhages", "right eye"),
+    ("In the left eye there is an epiretinal membrane.", "there is an epiretinal membrane", "left eye"),
+    ("Both eyes have had sectoral laser.", "previous sectoral laser", "both eyes"),
+    ("In the right eye, the disc is swollen.", "disc is swollen", "right eye"),
+])
+def test_eye_as_subject_or_opening_phrase_leaves_no_stray_words(host, notes, said, eye):
+    text = findings_text(draft(host, "fundus", notes)).lower()
+    assert said in text and eye in text
+    for stray in ("shows ", "in there", "have had", "in in ", " in with "):
+        assert stray not in text
+
+
+def test_structure_of_one_eye_names_that_eye(host):
+    text = findings_text(draft(host, "fundus", "The left disc is pale temporally.")).lower()
+    assert "left eye" in text and "left disc" not in text
+
+
+@pytest.mark.parametrize(("notes", "sign", "region"), [
+    ("OS: operculated hole superonasal periphery, no SRF.", "subretinal fluid", "periphery"),
+    ("OD choroidal naevus 2 DD inferonasal, overlying drusen. No orange pigment, no SRF.", "drusen", "periphery"),
+    ("Bilateral disc swelling, Frisen 3, no haemorrhages.", "haemorrhages", "optic_disc"),
+])
+def test_a_lesions_associated_sign_follows_the_lesion(host, notes, sign, region):
+    d = draft(host, "fundus", notes)
+    assert sign in region_text(d, region).lower()
+
+
+def test_a_sign_with_its_own_place_keeps_its_region(host):
+    d = draft(host, "fundus", "OD: horseshoe tear at 2 o'clock. Drusen at the macula.")
+    assert "drusen" in region_text(d, "macula").lower()
+
+
+def test_systemic_measurement_is_the_indication_and_gr_is_grade(host):
+    d = draft(host, "fundus", "BP 230/130. Fundi: CWS, flame haems OU. Gr 3 hypertensive retinopathy.")
+    assert "230/130" in (d.indication or "")
+    assert "230/130" not in findings_text(d)
+    assert "grade 3 hypertensive retinopathy" in " ".join(d.impression).lower()
+
+
+def test_eye_first_person_plan_goes_to_the_impression(host):
+    d = draft(host, "fundus", "OS: fresh NVE superotemporally. I will add fill-in laser to the left eye next week.")
+    assert any("laser" in i.lower() for i in d.impression)
+    assert "laser" not in findings_text(d).lower()
+
+
+# --- dermatology -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("notes", "dx"), [
+    ("Lichenified plaques both popliteal fossae, excoriated. AD flare.", "atopic dermatitis"),
+    ("Greasy yellow scale eyebrows and nasolabial folds. Seb derm.", "seborrhoeic dermatitis"),
+    ("Palpable purpuric papules both shins. ?vasculitis.", "vasculitis"),
+])
+def test_skin_diagnosis_shorthand_goes_to_the_impression(host, notes, dx):
+    d = draft(host, "skin_lesion", notes)
+    assert any(dx in i.lower() for i in d.impression)
+    assert region_text(d, "dermoscopy") == ""  # "seb derm" is no dermoscopy label
+
+
+def test_skin_tried_treatment_is_history_not_the_plan(host):
+    d = draft(host, "skin_lesion", "Scaly plaque R elbow 2cm, no response to clobetasol. ?psoriasis.")
+    others = region_text(d, "others").lower()
+    assert "clobetasol" in others and "without response" in others
+    assert not any("clobetasol" in i.lower() for i in d.impression)
+
+
+def test_skin_sign_results_and_impalpable_nodes_read_as_denials(host):
+    d = draft(host, "skin_lesion", "Subungual brown band L thumb 2mm, Hutchinson sign neg. Axillary nodes not palpable.")
+    others = region_text(d, "others").lower()
+    assert "no hutchinson sign" in others
+    assert "no palpable axillary nodes" in others
+    pos = draft(host, "skin_lesion", "Firm papule R thigh 5mm, dimple sign +ve.")
+    assert "dimple sign positive" in region_text(pos, "others").lower()
+
+
+def test_skin_arrangement_without_a_site_is_said_with_what_it_arranges(host):
+    d = draft(host, "skin_lesion", "Diffuse erythema and scattered pustules.")
+    site = region_text(d, "distribution_site").lower()
+    assert "scattered pustules" in site and "diffuse erythema" in site
+    assert site.strip(" .") not in ("diffuse, scattered", "scattered", "diffuse")
+
+
+@pytest.mark.parametrize(("notes", "word", "region"), [
+    ("Crateriform nodule R forearm 1cm.", "crateriform", "morphology"),
+    ("Purpuric macules both lower legs.", "purpuric", "color"),
+    ("Brown plaque L flank 5cm with hypertrichosis.", "hypertrichosis", "surface"),
+])
+def test_skin_descriptor_words_reach_their_region(host, notes, word, region):
+    assert word in region_text(draft(host, "skin_lesion", notes), region).lower()

@@ -1,0 +1,42 @@
+"""Kit triage and shorthand (issue 13, round "do4"): a first-person plan is a recommendation, a treatment
+already given is a finding, shorthand glued to a number keeps its space. Inputs are new, not benchmark rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from pixtralogist.kit import expand_shorthand, triage
+from pixtralogist.kit.lexicon import base_lexicon
+from pixtralogist.plugins.dermatology.lexicon import LEXICON as SKIN
+from pixtralogist.plugins.ophthalmology import lexicon as eye
+
+
+@pytest.mark.parametrize("sentence", [
+    "I will refer her to the oculoplastics team for biopsy.",
+    "I have arranged a repeat scan with contrast in 3 months.",
+    "We'll see him again in 6 weeks with fields.",
+    "I would suggest a dermatology review of the other moles.",
+])
+def test_first_person_plan_is_a_recommendation(sentence):
+    kinds = [s.kind for s in triage([sentence], base_lexicon())]
+    assert kinds == ["recommendation"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "I can see a few scattered drusen at the macula.",
+    "I have reviewed the OCT, which shows subretinal fluid.",
+])
+def test_first_person_observation_stays_a_finding(sentence):
+    assert [s.kind for s in triage([sentence], eye.lexicon_for("fundus"))] == ["finding"]
+
+
+@pytest.mark.parametrize("sentence", ["Previous sectoral laser photocoagulation in the left eye.",
+                                      "S/p wide local excision of the scar."])
+def test_treatment_already_given_is_not_a_plan(sentence):
+    assert [s.kind for s in triage([sentence], eye.lexicon_for("fundus"))] != ["recommendation"]
+
+
+def test_shorthand_glued_to_a_number_keeps_a_space():
+    assert expand_shorthand("papule 2yrs, rash 4wks, 7mm", lexicon=SKIN) == "papule 2 years, rash 4 weeks, 7 mm"
+    # what does not expand stays glued ("T2DM", "L5")
+    assert expand_shorthand("T2DM, L5", lexicon=SKIN) == "T2DM, L5"
