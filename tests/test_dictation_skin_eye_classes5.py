@@ -127,3 +127,22 @@ def test_skin_arrangement_without_a_site_is_said_with_what_it_arranges(host):
 ])
 def test_skin_descriptor_words_reach_their_region(host, notes, word, region):
     assert word in region_text(draft(host, "skin_lesion", notes), region).lower()
+
+
+@pytest.mark.parametrize(("notes", "values"), [
+    ("CDR 0.45 R, 0.65 L.", [("0.45", "right eye"), ("0.65", "left eye")]),
+    ("Cup to disc ratio right 0.3, left 0.7.", [("0.3", "right eye"), ("0.7", "left eye")]),
+    ("C:D OD 0.55 OS 0.8.", [("0.55", "right eye"), ("0.8", "left eye")]),
+])
+def test_eye_value_pairs_keep_their_subject_and_eye(host, notes, values):
+    d = draft(host, "fundus", notes)
+    sentences = [f.text.lower() for f in d.findings if f.region == "optic_disc" and not f.is_default]
+    for value, eye in values:
+        assert any(value in s and eye in s and "cup" in s for s in sentences), sentences
+
+
+def test_octa_value_pair_compared_with_vs_keeps_each_eye(host):
+    d = draft(host, "octa", "DCP VD 41% OD vs 33% OS.")
+    sentences = [f.text.lower() for f in d.findings if f.region == "deep_plexus" and not f.is_default]
+    assert any("41%" in s and "right eye" in s and "left eye" not in s for s in sentences)
+    assert any("33%" in s and "left eye" in s and "right eye" not in s for s in sentences)

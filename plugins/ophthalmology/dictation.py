@@ -74,6 +74,8 @@ def _screening_grade(m: re.Match[str]) -> str:
 
 #: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
 _PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
+#: the cup-to-disc ratio spelled out ("cup to disc ratio", "cup disc ratios")
+_CUP_DISC = re.compile(r"\bcup[\s-]+(?:to[\s-]+)?disc\s+ratios?\b", re.I)
 #: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
 _AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L"
                         r"|(?:right|left)(?=\s*(?:[.;,]|$)))\b(?!\s*:)", re.I)
@@ -525,7 +527,7 @@ _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+
 #: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
 _VALUE_PER_EYE = re.compile(
     r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
-    r"\s*(?:,|;|/|and|&)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+    r"\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
 #: "FAZ enlarged OD 0.5 mm2 OS 0.4 mm2", "0.3mm2 OD / 0.28mm2 OS": a value with its unit per eye -> "0.5 mm2 OD, 0.4 mm2 OS"
 _EYE_THEN_VALUE = re.compile(
     r"\b(?P<e1>OD|OS|RE|LE)\s+(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)\s*(?:,|;|/|and|&)?\s*"
@@ -548,6 +550,10 @@ _PLAN = re.compile("|".join(lexicon.EYE.concept("eye_recommendation").patterns),
 _SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left)|(?P<b>both))\s+eyes?\b(?!\s*[:\u2013\u2014-])"
                        # "laser on the left and review": the side alone after "on/in the" is an eye
                        r"|(?<=\b(?:on|in) the )(?:(?P<r4>right)|(?P<l4>left))(?=\s*(?:[,;.]|$|(?:and|but|with|today)\b))"
+                       # "CDR 0.35 R, 0.4 L": a side letter right after a value; "ratio right 0.5, left 0.8": a side
+                       # word right before one
+                       r"|(?<=\d )(?-i:(?P<r5>R|RT|Rt)|(?P<l5>L|LT|Lt))(?=\s*(?:[,;./]|$))"
+                       r"|\b(?:(?P<r6>right)|(?P<l6>left))(?=\s+~?\d+(?:\.\d+)?(?:\s*(?:mm2|mm|%|um|µm))?\s*(?:[,;/]|$|(?:and|vs|versus|left|right)\b))"
                        # "the right disc", "the left macula": a structure of that eye
                        r"|(?<=\bthe )(?:(?P<r3>right)|(?P<l3>left))\s+(?=(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery)\b)"
                        # "R1M0 right, R2M1 left", "CDR 0.5 right": a bare side ending its part, after a value or word
@@ -563,7 +569,7 @@ def _side_eye(m: re.Match[str]) -> str:
         return ""
     if m.group("b"):
         return "OU"
-    return "OD" if m.group("r") or m.group("r2") or m.group("r4") else "OS"
+    return "OD" if m.group("r") or m.group("r2") or m.group("r4") or m.group("r5") or m.group("r6") else "OS"
 
 
 def _structure_eye(m: re.Match[str]) -> str:
@@ -622,6 +628,7 @@ def parse_dictation(text: str | None) -> list[str]:
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = differential_as_alternatives(line)
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
+        line = _CUP_DISC.sub("CDR", line)  # "cup to disc ratio", "cup disc ratios": one subject word for the pairs below
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _RIGHT_LEFT_PAIR.sub(lambda m: f"{m.group('what')} {m.group('r')} OD, {m.group('what')} {m.group('l')} OS", line)
         line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: " + (f"{m.group('scan')} scan. " if m.group("scan") else ""),
@@ -650,6 +657,7 @@ def parse_dictation(text: str | None) -> list[str]:
                                              clause)
                 clause = _VALUE_UNIT_PER_EYE.sub(
                     lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}", clause)
+                clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)  # "CDR OD 0.6 OS 0.7" is "CDR 0.6 OD, 0.7 OS" now
                 clause = re.sub(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])", " and ", clause)  # "MAs + HE"; not "+ve"
                 clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
                 clause = _TIME_FIRST.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
