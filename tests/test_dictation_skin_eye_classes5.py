@@ -146,3 +146,14 @@ def test_octa_value_pair_compared_with_vs_keeps_each_eye(host):
     sentences = [f.text.lower() for f in d.findings if f.region == "deep_plexus" and not f.is_default]
     assert any("41%" in s and "right eye" in s and "left eye" not in s for s in sentences)
     assert any("33%" in s and "left eye" in s and "right eye" not in s for s in sentences)
+
+
+def test_skin_narrative_verbs_and_relative_clauses_leave_no_stray_words(host):
+    d = draft(host, "skin_lesion", "Inspection shows a 7 mm pink papule on the R shin which bleeds on contact.")
+    text = findings_text(d).lower()
+    assert "shows" not in text and "which" not in text
+    assert "papule" in region_text(d, "morphology").lower()
+    assert "bleeds on contact" in text
+    later = draft(host, "skin_lesion", "Dark macule L calf that has enlarged over 6 months, 5 mm.")
+    assert "enlarged over 6 months" in findings_text(later).lower()
+    assert "has enlarged" not in findings_text(later).lower()

@@ -96,6 +96,13 @@ _NO_RESPONSE = re.compile(r"\b(?:no|poor|little|minimal)\s+(?:response|improveme
 _NODES_NOT_PALPABLE = re.compile(r"\b(?P<what>(?:(?:regional|local|axillary|inguinal|cervical|submandibular|draining)\s+)?"
                                  r"(?:lymph\s+)?nodes|lns|lymphadenopathy)\s+(?:(?:are|is|were)\s+)?(?:not\s+palpable|impalpable|"
                                  r"non-?palpable)\b", re.I)
+#: "Examination reveals a 12 mm plaque", "Inspection shows ...": the report states what was seen
+_EXAM_REVEALS = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))(?:(?:on\s+)?(?:examination|exam|inspection|clinical\s+examination|palpation)\s+)?"
+                           r"(?:reveals|revealed|shows|showed|demonstrates|demonstrated|finds|found)\s+(?:an?\s+)?(?=\w)", re.I)
+#: "papule which bleeds easily", "a plaque that has grown": the relative clause is a statement of its own
+_RELATIVE_CLAUSE = re.compile(r"\s+(?:which|that)\s+(?=(?:bleed|itch|weep|ooze|crust|grow|enlarg|chang|darken|ulcerat|hurt|"
+                              r"recur|fluctuat)\w*\b|(?:is|are|was|were|has|have)\s+(?:been\s+)?(?:bleed|itch|grow|enlarg|"
+                              r"chang|darken|tender|painful|sore|new|recurr)\w*\b)", re.I)
 #: "there is a 6mm macule", "there are irregular streaks": the report states the finding
 _THERE_IS = re.compile(r"\bthere(?:\s+(?:is|are|was|were)|['\u2019]s)\s+(?:an?\s+|some\s+)?", re.I)
 #: commas inside brackets list one thing's parts ("3 colours (light brown, dark brown, black)")
@@ -184,6 +191,8 @@ def _line_rewrite(line: str) -> str:
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _ABCDE.sub(_abcde, line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
+    line = _RELATIVE_CLAUSE.sub(", ", _EXAM_REVEALS.sub("", line))
+    line = re.sub(r"(?<=, )(?:is|are|was|were|has|have)\s+(?:been\s+)?(?=\w)", "", line)  # ", has darkened" -> ", darkened"
     line = _SIGN_RESULT.sub(lambda m: f"no {m.group('sign')}" if m.group("neg") else f"{m.group('sign')} positive", line)
     line = _NO_RESPONSE.sub(lambda m: f"{m.group('what')} tried without response", line)
     line = re.sub(r"\bcannot\s+(?:r/o|rule\s+out)\b", "cannot exclude", line, flags=re.I)
