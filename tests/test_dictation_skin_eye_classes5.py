@@ -157,3 +157,18 @@ def test_skin_narrative_verbs_and_relative_clauses_leave_no_stray_words(host):
     later = draft(host, "skin_lesion", "Dark macule L calf that has enlarged over 6 months, 5 mm.")
     assert "enlarged over 6 months" in findings_text(later).lower()
     assert "has enlarged" not in findings_text(later).lower()
+
+
+@pytest.mark.parametrize(("template", "notes", "said"), [
+    ("fundus", "Fundus photography of the right eye demonstrates a lamellar macular hole.", "lamellar macular hole in the right eye"),
+    ("octa", "OCTA of the left eye shows a tangled neovascular network.", "tangled neovascular network in the left eye"),
+])
+def test_eye_study_shows_opening_leaves_the_finding(host, template, notes, said):
+    text = findings_text(draft(host, template, notes)).lower()
+    assert said in text
+    assert "shows" not in text and "demonstrates" not in text and " of in " not in text
+
+
+def test_eye_that_is_normal_is_a_whole_eye_statement(host):
+    text = findings_text(draft(host, "fundus", "OD: CRVO with flame haems. The left eye is normal.")).lower()
+    assert "the left eye is normal" in text and "is normal in the left eye" not in text

@@ -368,7 +368,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
         else:
             out.append(tok)
     text = _SPACES.sub(" ", "".join(out)).strip(" ,;:-")
-    if eyes:  # "The OS shows occasional MAs", "OU have had PRP": the eye was the subject
+    text = _STUDY_SHOWS.sub("", text, count=1)  # "Fundoscopy (of OS) demonstrates a macular hole"
+    if eyes:  # "The OS shows occasional MAs", "OU have had PRP", "The OD is normal": the eye was the subject
         text = _EYE_SUBJECT_VERB.sub(lambda m: "previous " if m.group("past") else "", text, count=1)
     return text, frozenset(eyes), trailing_q
 
@@ -376,7 +377,11 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
 #: the verb left at the start when the eye that was its subject is taken out ("shows ...", "has had ...")
 _EYE_SUBJECT_VERB = re.compile(r"^(?:(?P<past>(?:has|have)\s+(?:had|undergone|received)|had|underwent|received)"
                                r"|shows?|showed|has|have|demonstrates?|demonstrated|reveals?|revealed|displays?|exhibits?"
-                               r"|(?:is|are)\s+notable\s+for)\s+(?=\S)", re.I)
+                               r"|(?:is|are)\s+notable\s+for|is|are|was|were|looks?|appears?|remains?)\s+(?=\S)", re.I)
+#: the study that "shows" what follows, opening a statement ("OCTA shows ...", "Fundoscopy of the OS demonstrates ...")
+_STUDY_SHOWS = re.compile(r"^(?:(?:the\s+)?(?:dilated\s+)?(?:fundoscopy|funduscopy|fundus\s+(?:examination|exam|photograph\w*|photos?|imaging)|"
+                          r"examination|oct-?a|octa|oct\s+angiogra\w+|angiogra\w+|(?:wide-?field\s+)?imaging|scan|image|photograph)"
+                          r"(?:\s+(?:of|in))?\s+)(?:shows|showed|demonstrates|demonstrated|reveals|revealed)\s+(?:an?\s+)?(?=\S)", re.I)
 
 
 # --- sentences -----------------------------------------------------------------------------------
