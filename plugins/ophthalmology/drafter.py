@@ -86,9 +86,14 @@ class EyeDictationDrafter(KitDrafter):
                                          first=lambda f: _graded(f) or _diagnosis(f))
         seen = {i.lower() for i in stated + drafted}
         impression, truncated = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
-        # a whole-study line ("Normal fundi.": the lexicon's dictation.summary) after the findings' items
-        said = {i.lower() for i in impression}
-        impression += [s.text for s in statements if s.kind == "summary" and s.text.lower() not in said]
+        # a whole-study line ("Normal fundi.": the lexicon's dictation.summary) after the findings' items; with
+        # nothing abnormal dictated it is the impression (not beside the template's normal line)
+        summaries = [s.text for s in statements if s.kind == "summary"]
+        if summaries and not stated and not drafted and not any(f.abnormal for f in findings if not f.is_default):
+            impression, truncated = summaries, 0
+        else:
+            said = {i.lower() for i in impression}
+            impression += [t for t in summaries if t.lower() not in said]
         recs = [s.text for s in statements if s.kind == "recommendation"]
         if recs:
             impression = (impression if impression else []) + recs
