@@ -172,3 +172,14 @@ def test_eye_study_shows_opening_leaves_the_finding(host, template, notes, said)
 def test_eye_that_is_normal_is_a_whole_eye_statement(host):
     text = findings_text(draft(host, "fundus", "OD: CRVO with flame haems. The left eye is normal.")).lower()
     assert "the left eye is normal" in text and "is normal in the left eye" not in text
+
+
+def test_eye_named_by_its_fundus_and_sides_after_values(host):
+    d = draft(host, "fundus", "Right fundus: CRAO with cherry red spot. Left fundus normal. CDR 0.3 right and 0.4 left.")
+    text = findings_text(d).lower()
+    assert "cherry red spot in the right eye" in text
+    assert "the left eye is normal" in text
+    assert "0.3 in the right eye" in text and "0.4 in the left eye" in text
+    later = draft(host, "fundus", "Discs cupped, CDR 0.7 OU, with rim notching on the left.")
+    assert "rim notching" in findings_text(later).lower()
+    assert not any(f.text.lower().startswith("with ") for f in later.findings)

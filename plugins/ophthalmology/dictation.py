@@ -74,6 +74,8 @@ def _screening_grade(m: re.Match[str]) -> str:
 
 #: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
 _PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
+#: "with" opening a statement that stayed on its own ("..., with inferior rim thinning on the right")
+_WITH_LEAD = re.compile(r"^(?:with|w/)\s+(?=\w)", re.I)
 #: the cup-to-disc ratio spelled out ("cup to disc ratio", "cup disc ratios")
 _CUP_DISC = re.compile(r"\bcup[\s-]+(?:to[\s-]+)?disc\s+ratios?\b", re.I)
 #: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
@@ -562,7 +564,11 @@ _SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left)|(?P<b>both))\s+
                        # "the right disc", "the left macula": a structure of that eye
                        r"|(?<=\bthe )(?:(?P<r3>right)|(?P<l3>left))\s+(?=(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery)\b)"
                        # "R1M0 right, R2M1 left", "CDR 0.5 right": a bare side ending its part, after a value or word
-                       r"|(?<=[\w)%] )(?<!\bthe )(?<!\bto )(?:(?P<r2>right)|(?P<l2>left))(?=\s*(?:[,;.]|$))", re.I)
+                       r"|(?<=[\w)%] )(?<!\bthe )(?<!\bto )(?:(?P<r2>right)|(?P<l2>left))(?=\s*(?:[,;.]|$|(?:and|&)\s+~?\d))"
+                       # "haemorrhages right and left": both eyes
+                       r"|(?P<b2>(?:right|left)\s+(?:and|&)\s+(?:right|left))(?=\s*(?:[,;.]|$))"
+                       # "Right fundus: ...", "Left fundus normal": the fundus of that eye
+                       r"|\b(?:(?P<r7>right)|(?P<l7>left))\s+fund(?:us|i)\b(?!\s+(?:photograph|photo|camera|exam))", re.I)
 
 
 def _per_eye_values(m: re.Match[str]) -> str:
@@ -572,9 +578,9 @@ def _per_eye_values(m: re.Match[str]) -> str:
 def _side_eye(m: re.Match[str]) -> str:
     if m.group("r3") or m.group("l3"):  # "the right disc" -> "the disc OD"
         return ""
-    if m.group("b"):
+    if m.group("b") or m.group("b2"):
         return "OU"
-    return "OD" if m.group("r") or m.group("r2") or m.group("r4") or m.group("r5") or m.group("r6") else "OS"
+    return "OD" if m.group("r") or m.group("r2") or m.group("r4") or m.group("r5") or m.group("r6") or m.group("r7") else "OS"
 
 
 def _structure_eye(m: re.Match[str]) -> str:
@@ -696,7 +702,7 @@ def parse_dictation(text: str | None) -> list[str]:
                         if k is not None:  # "CRVO OD. Ischaemic type.": the kind of what was just named
                             out[k] = _with_descriptor(out[k], stmt)
                             continue
-                    done = _finish(stmt, eyes_used)
+                    done = _finish(_WITH_LEAD.sub("", stmt), eyes_used)  # a "with ..." part left on its own
                     before = own or before
                     if done:
                         out.append(done)
