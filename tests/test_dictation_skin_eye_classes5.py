@@ -183,3 +183,11 @@ def test_eye_named_by_its_fundus_and_sides_after_values(host):
     later = draft(host, "fundus", "Discs cupped, CDR 0.7 OU, with rim notching on the left.")
     assert "rim notching" in findings_text(later).lower()
     assert not any(f.text.lower().startswith("with ") for f in later.findings)
+
+
+def test_skin_dermoscopy_label_without_colon_opens_the_dermoscopy_section(host):
+    d = draft(host, "skin_lesion", "Tan macule L arm 4mm. Dermoscopy reticular pattern, no atypical structures.")
+    derm = region_text(d, "dermoscopy").lower()
+    assert "reticular pattern" in derm and "no atypical structures" in derm
+    kept = draft(host, "skin_lesion", "Pink papule nose 3mm. Dermoscopy not performed.")
+    assert "not performed" in findings_text(kept).lower() or region_text(kept, "dermoscopy") == ""

@@ -103,6 +103,10 @@ _EXAM_REVEALS = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))(?:(?:on\s+)?(?:examination|
 _RELATIVE_CLAUSE = re.compile(r"\s+(?:which|that)\s+(?=(?:bleed|itch|weep|ooze|crust|grow|enlarg|chang|darken|ulcerat|hurt|"
                               r"recur|fluctuat)\w*\b|(?:is|are|was|were|has|have)\s+(?:been\s+)?(?:bleed|itch|grow|enlarg|"
                               r"chang|darken|tender|painful|sore|new|recurr)\w*\b)", re.I)
+#: "Derm globular pattern, ...": the dermoscopy label said without its colon, opening a sentence of features
+_DERM_NO_COLON = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(derm|dermoscopy|dermatoscopy|dscopy)\s+(?!(?:shows?|showed|reveals?|revealed|"
+                            r"demonstrates?|demonstrated|not|n/p|performed|was|is|are|were|done|of|on|with|findings?|"
+                            r"features?\s+(?:are|were|of))\b)(?=[a-z])", re.I)
 #: "there is a 6mm macule", "there are irregular streaks": the report states the finding
 _THERE_IS = re.compile(r"\bthere(?:\s+(?:is|are|was|were)|['\u2019]s)\s+(?:an?\s+|some\s+)?", re.I)
 #: commas inside brackets list one thing's parts ("3 colours (light brown, dark brown, black)")
@@ -198,6 +202,7 @@ def _line_rewrite(line: str) -> str:
     line = re.sub(r"\bcannot\s+(?:r/o|rule\s+out)\b", "cannot exclude", line, flags=re.I)
     line = _NODES_NOT_PALPABLE.sub(lambda m: "no palpable " + ("lymph nodes" if m.group("what").lower() == "lns" else m.group("what").lower()), line)
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
+    line = _DERM_NO_COLON.sub(lambda m: f"{m.group(1)}: ", line)  # "Derm globular pattern, no atypical features"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
     # "Eyebrow R:", "shin Lt, 6mm papule": a side after the body site is its side ("right eyebrow")
     line = _SITE_THEN_SIDE.sub(lambda m: f"{'right' if m.group('side')[0] == 'R' else 'left'} {m.group('site').lower()}", line)
