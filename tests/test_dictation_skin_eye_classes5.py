@@ -191,3 +191,15 @@ def test_skin_dermoscopy_label_without_colon_opens_the_dermoscopy_section(host):
     assert "reticular pattern" in derm and "no atypical structures" in derm
     kept = draft(host, "skin_lesion", "Pink papule nose 3mm. Dermoscopy not performed.")
     assert "not performed" in findings_text(kept).lower() or region_text(kept, "dermoscopy") == ""
+
+
+def test_eye_two_findings_joined_by_and_each_go_to_their_region_once(host):
+    d = draft(host, "fundus", "OS: blot haemorrhages, hard exudates and venous beading.")
+    assert "venous beading" in region_text(d, "vessels").lower()
+    assert "exudates" in region_text(d, "macula").lower()
+    assert "venous beading" not in region_text(d, "macula").lower()
+    assert "left eye" in region_text(d, "vessels").lower()
+    # a shared predicate or a "with" list stays one statement
+    kept = draft(host, "fundus", "Disc and macula normal. CRVO with flame and blot haemorrhages OD.")
+    assert "flame and blot haemorrhages" in findings_text(kept).lower()
+

@@ -1,11 +1,13 @@
-"""Kit triage and shorthand (issue 13, round "do4"): a first-person plan is a recommendation, a treatment
-already given is a finding, shorthand glued to a number keeps its space. Inputs are new, not benchmark rows."""
+"""Kit triage, shorthand and clause rewriting (issue 13, round "do4"): a first-person plan is a recommendation,
+a treatment already given is a finding, shorthand glued to a number keeps its space, a negated list that repeats
+its "no" is said once per region. Inputs are new, not benchmark rows."""
 
 from __future__ import annotations
 
 import pytest
 
 from pixtralogist.kit import expand_shorthand, triage
+from pixtralogist.kit.rewriter import ClauseRewriter
 from pixtralogist.kit.lexicon import base_lexicon
 from pixtralogist.plugins.dermatology.lexicon import LEXICON as SKIN
 from pixtralogist.plugins.ophthalmology import lexicon as eye
@@ -40,3 +42,10 @@ def test_shorthand_glued_to_a_number_keeps_a_space():
     assert expand_shorthand("papule 2yrs, rash 4wks, 7mm", lexicon=SKIN) == "papule 2 years, rash 4 weeks, 7 mm"
     # what does not expand stays glued ("T2DM", "L5")
     assert expand_shorthand("T2DM, L5", lexicon=SKIN) == "T2DM, L5"
+
+
+def test_negated_list_repeating_its_no_is_split_without_a_double_negation():
+    regions = {"effusion": "pleura", "nodule": "lungs"}
+    rewriter = ClauseRewriter(lambda t: frozenset(r for w, r in regions.items() if w in t.lower()) or frozenset({"others"}))
+    parts = rewriter.split("No effusion and no nodule.")
+    assert parts == {"pleura": ["No effusion."], "lungs": ["No nodule."]}

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from pixtralogist.core.drafting import Row, cap_impression, coverage_flags, impression_from_findings
@@ -53,7 +54,7 @@ class EyeDictationDrafter(KitDrafter):
         """The kit's rows without the grade statements (the impression's), each with its sentence's eyes."""
         kept = [s for s in statements if not (s.kind in ("finding", "summary") and is_grade_statement(s.text))]
         rows = [Row(r.region, r.text, r.sentence, lexicon.eyes_of(r.sentence)) for r in super().rows(kept, template)]
-        return _signs_follow_lesion(rows, template.id)
+        return _signs_follow_lesion(_split_and_pairs(rows, template.id), template.id)
 
     def faithful(
         self, part: FindingAttributes, whole: FindingAttributes, text: str, sentence: str, template: Template
@@ -98,6 +99,48 @@ class EyeDictationDrafter(KitDrafter):
         if recs:
             impression = (impression if impression else []) + recs
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
+
+
+_EYE_TAIL = re.compile(r"\s+in\s+(?:the\s+(?:right|left)\s+eye|both\s+eyes|either\s+eye)\.?$", re.I)
+_AND = re.compile(r"\s+and\s+", re.I)
+_NEG_OR_HEDGE_LEAD = re.compile(r"^(?:no|not|without|possible|probable|likely|query|suspected)\b", re.I)
+
+
+def _split_and_pairs(rows: list[Row], template_id: str) -> list[Row]:
+    """A statement the sorter could only give whole to two regions, made of two findings joined by "and"
+    ("Cotton wool spots and macular oedema in the right eye."), is one statement per finding, each in its
+    region and each with the eye; anything else ("Macula and periphery normal.") stays as it is."""
+    sorter = lexicon.sorter_for(template_id)
+    if sorter is None:
+        return rows
+    from pixtralogist.core.nlp import mentions_finding
+
+    out: list[Row] = []
+    done: set[str] = set()
+    for row in rows:
+        twins = [r for r in rows if r.text == row.text and r.sentence == row.sentence]
+        if len(twins) < 2:
+            out.append(row)
+            continue
+        if row.text in done:
+            continue
+        tail = _EYE_TAIL.search(row.text)
+        body = row.text[: tail.start()] if tail else row.text.rstrip(".")
+        parts = _AND.split(body)
+        regions = [sorter.classify(p) for p in parts]
+        if (len(parts) == 2 and not _NEG_OR_HEDGE_LEAD.match(body) and "," not in body
+                and not re.search(r"\b(?:with|without|w/)\b", body, re.I)  # "BRVO with flame and blot haems"
+                and all(len(r) == 1 for r in regions) and regions[0] != regions[1]
+                and {next(iter(r)) for r in regions} == {t.region for t in twins}
+                and all(len(p.split()) >= 2 and mentions_finding(p, extra_terms=lexicon.NLP_TERMS) for p in parts)):
+            done.add(row.text)
+            eye = tail.group(0).rstrip(".") if tail else ""
+            for part, region in zip(parts, regions):
+                text = f"{part[:1].upper()}{part[1:]}{eye}."
+                out.append(Row(next(iter(region)), text, row.sentence, row.context))
+            continue
+        out.append(row)
+    return out
 
 
 def _signs_follow_lesion(rows: list[Row], template_id: str) -> list[Row]:
