@@ -98,9 +98,10 @@ class Statement:
 
 
 @lru_cache(maxsize=64)
-def _kind_re(lexicon: Lexicon, kind: str) -> re.Pattern[str] | None:
+def _kind_re(lexicon: Lexicon, kind: str, but: str = "") -> re.Pattern[str] | None:
+    """The terms of the lexicon's concepts of ``kind`` (all but the concept ``but``)."""
     alts = []
-    for _, term, is_pattern in iter_terms(lexicon.of_kind(kind)):
+    for _, term, is_pattern in iter_terms(tuple(c for c in lexicon.of_kind(kind) if c.id != but)):
         alts.append(term if is_pattern else r"\s+".join(re.escape(w) for w in term.lower().split()))
     return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")", re.I) if alts else None
 
@@ -111,6 +112,9 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     a finding even when it also names the clinical context ("65M with R effusion")."""
     ex = extractor or Extractor(lexicon)
     context, recommend = _kind_re(lexicon, "context"), _kind_re(lexicon, "recommendation")
+    # a presenting reason counts only where it opens the dictation (below), not anywhere in a sentence:
+    # "Likely POAG OS > OD." late in the dictation is a conclusion
+    context_anywhere = _kind_re(lexicon, "context", "presenting_reason")
     question = _question_re(lexicon)
     terms = tuple(finding_terms)
 
@@ -130,7 +134,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
                 recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
-        elif context is not None and (_opens_with_question(question, s) or (context.search(s) and not has_finding(s))):
+        elif context is not None and (_opens_with_question(question, s) or (
+                context_anywhere is not None and context_anywhere.search(s) and not has_finding(s))):
             out.append(Statement(s, "indication"))  # "Eval for mets." is the question even with a finding word
         elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
               and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
