@@ -203,3 +203,14 @@ def test_eye_two_findings_joined_by_and_each_go_to_their_region_once(host):
     kept = draft(host, "fundus", "Disc and macula normal. CRVO with flame and blot haemorrhages OD.")
     assert "flame and blot haemorrhages" in findings_text(kept).lower()
 
+
+
+@pytest.mark.parametrize(("notes", "site"), [
+    ("Pink papule just above the left eyebrow, 3mm.", "just above the left eyebrow"),
+    ("Keratotic nodule behind the right ear 1cm.", "behind the right ear"),
+    ("Brown macule on the flexor aspect of the left wrist, 4mm.", "flexor aspect of the left wrist"),
+])
+def test_skin_relational_site_words_stay_with_the_site(host, notes, site):
+    d = draft(host, "skin_lesion", notes)
+    assert site in region_text(d, "distribution_site").lower()
+    assert not any(w in region_text(d, "morphology").lower() for w in ("above", "behind", "aspect"))
