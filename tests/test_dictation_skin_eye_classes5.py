@@ -214,3 +214,13 @@ def test_skin_relational_site_words_stay_with_the_site(host, notes, site):
     d = draft(host, "skin_lesion", notes)
     assert site in region_text(d, "distribution_site").lower()
     assert not any(w in region_text(d, "morphology").lower() for w in ("above", "behind", "aspect"))
+
+
+def test_eye_grade_ellipsis_and_count_first_quadrants(host):
+    d = draft(host, "fundus", "Diabetic. OD: 3q blot haems. OS: few MAs. Moderate NPDR right, mild left.")
+    imp = " ".join(d.impression).lower()
+    assert "moderate non-proliferative diabetic retinopathy in the right eye" in imp
+    assert "mild non-proliferative diabetic retinopathy in the left eye" in imp
+    assert "drafted" not in imp.split("mild non-proliferative diabetic retinopathy in the left eye")[1][:20]
+    assert "blot haemorrhages in 3 quadrants in the right eye" in findings_text(d).lower()
+    assert not any(f.text.lower().startswith("mild in") for f in d.findings)

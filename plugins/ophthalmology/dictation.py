@@ -74,6 +74,13 @@ def _screening_grade(m: re.Match[str]) -> str:
 
 #: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
 _PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
+_EYE_WORD = r"(?:OD|OS|RE|LE|R|L|right(?:\s+eye)?|left(?:\s+eye)?)"
+#: "Severe NPDR right, mild left": the second eye's grade leaves out the disease it grades
+_GRADE_ELLIPSIS = re.compile(
+    r"(?P<a>\b(?:mild|mod(?:erate)?|sev(?:ere)?|early|advanced|minimal|very\s+severe)\s+(?P<noun>NPDR|PDR|DR|DMO|DME|CSMO|CSME|AMD|"
+    r"(?:non-?proliferative\s+|proliferative\s+|hypertensive\s+)?(?:diabetic\s+)?retinopathy)\s+(?P<e1>" + _EYE_WORD + r"))"
+    r"\s*(?:,|;|and|&)\s*(?:and\s+)?(?P<sev>mild|mod(?:erate)?|sev(?:ere)?|early|advanced|minimal)\s+(?P<e2>" + _EYE_WORD + r")"
+    r"(?=\s*(?:[.;,]|$))", re.I)
 #: "with" opening a statement that stayed on its own ("..., with inferior rim thinning on the right")
 _WITH_LEAD = re.compile(r"^(?:with|w/)\s+(?=\w)", re.I)
 #: the cup-to-disc ratio spelled out ("cup to disc ratio", "cup disc ratios")
@@ -433,6 +440,9 @@ def _locate(text: str) -> str:
     """Prepositions dictation leaves out: 'MAs 2 quadrants' -> 'in 2 quadrants', 'to fovea' -> 'to the fovea',
     'reduced SCP' -> 'reduced in the SCP', 'non-perfusion temporal macula' -> '... in the temporal macula'."""
     text = _QUADRANTS.sub(lambda m: f"in {m.group(1)} {m.group(2)}", text)
+    # "4q blot haems" -> "blot haemorrhages in 4 quadrants" (the count said first)
+    text = re.sub(r"^in\s+(\S+\s+quadrants?)\s+(?!(?:in|of|with|and)\b)([^,;]+?)(\s+in\s+(?:the\s+)?(?:right|left)\s+eye|\s+in\s+both\s+eyes)?$",
+                  lambda m: f"{m.group(2)} in {m.group(1)}{m.group(3) or ''}", text, flags=re.I)
     text = _BARE_PLACE.sub(lambda m: f"{m.group(1)} the {m.group(2)}", text)
     return _TRAILING_PLACE.sub(lambda m: f"{m.group('head')} in the {m.group('place')}", text)
 
@@ -635,6 +645,7 @@ def parse_dictation(text: str | None) -> list[str]:
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
     text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
+    text = _GRADE_ELLIPSIS.sub(lambda m: f"{m.group('a')}, {m.group('sev')} {m.group('noun')} {m.group('e2')}", text)
     for line in text.split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = differential_as_alternatives(line)
