@@ -224,3 +224,12 @@ def test_eye_grade_ellipsis_and_count_first_quadrants(host):
     assert "drafted" not in imp.split("mild non-proliferative diabetic retinopathy in the left eye")[1][:20]
     assert "blot haemorrhages in 3 quadrants in the right eye" in findings_text(d).lower()
     assert not any(f.text.lower().startswith("mild in") for f in d.findings)
+
+
+@pytest.mark.parametrize(("template", "notes", "said"), [
+    ("skin_lesion", "Brown macule R calf 6mm. On dermoscopy I can see irregular dots and globules.", "irregular dots and globules"),
+    ("fundus", "In the right eye I can see a few soft drusen at the macula.", "few soft drusen"),
+])
+def test_what_the_clinician_sees_is_stated_without_i_see(host, template, notes, said):
+    text = findings_text(draft(host, template, notes)).lower()
+    assert said in text and "i can see" not in text

@@ -99,6 +99,8 @@ _NODES_NOT_PALPABLE = re.compile(r"\b(?P<what>(?:(?:regional|local|axillary|ingu
 #: "Examination reveals a 12 mm plaque", "Inspection shows ...": the report states what was seen
 _EXAM_REVEALS = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))(?:(?:on\s+)?(?:examination|exam|inspection|clinical\s+examination|palpation)\s+)?"
                            r"(?:reveals|revealed|shows|showed|demonstrates|demonstrated|finds|found)\s+(?:an?\s+)?(?=\w)", re.I)
+#: "On dermoscopy I can see an atypical network", "I note a ...": the report states what was seen
+_I_SEE = re.compile(r"\b(?:I|we)\s+(?:can\s+)?(?:also\s+)?(?:see|note|observe|noted|observed|notice|noticed|found|find)\s+(?:that\s+)?(?:there\s+(?:is|are)\s+)?(?:an?\s+)?(?=\w)")
 #: "papule which bleeds easily", "a plaque that has grown": the relative clause is a statement of its own
 _RELATIVE_CLAUSE = re.compile(r"\s+(?:which|that)\s+(?=(?:bleed|itch|weep|ooze|crust|grow|enlarg|chang|darken|ulcerat|hurt|"
                               r"recur|fluctuat)\w*\b|(?:is|are|was|were|has|have)\s+(?:been\s+)?(?:bleed|itch|grow|enlarg|"
@@ -195,7 +197,7 @@ def _line_rewrite(line: str) -> str:
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _ABCDE.sub(_abcde, line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
-    line = _RELATIVE_CLAUSE.sub(", ", _EXAM_REVEALS.sub("", line))
+    line = _RELATIVE_CLAUSE.sub(", ", _EXAM_REVEALS.sub("", _I_SEE.sub("", line)))
     line = re.sub(r"(?<=, )(?:is|are|was|were|has|have)\s+(?:been\s+)?(?=\w)", "", line)  # ", has darkened" -> ", darkened"
     line = _SIGN_RESULT.sub(lambda m: f"no {m.group('sign')}" if m.group("neg") else f"{m.group('sign')} positive", line)
     line = _NO_RESPONSE.sub(lambda m: f"{m.group('what')} tried without response", line)

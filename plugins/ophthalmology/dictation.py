@@ -378,6 +378,7 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             out.append(tok)
     text = _SPACES.sub(" ", "".join(out)).strip(" ,;:-")
     text = _STUDY_SHOWS.sub("", text, count=1)  # "Fundoscopy (of OS) demonstrates a macular hole"
+    text = _I_SEE.sub("", text, count=1)  # "I can see a few drusen"
     if eyes:  # "The OS shows occasional MAs", "OU have had PRP", "The OD is normal": the eye was the subject
         text = _EYE_SUBJECT_VERB.sub(lambda m: "previous " if m.group("past") else "", text, count=1)
     return text, frozenset(eyes), trailing_q
@@ -387,6 +388,9 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
 _EYE_SUBJECT_VERB = re.compile(r"^(?:(?P<past>(?:has|have)\s+(?:had|undergone|received)|had|underwent|received)"
                                r"|shows?|showed|has|have|demonstrates?|demonstrated|reveals?|revealed|displays?|exhibits?"
                                r"|(?:is|are)\s+notable\s+for|is|are|was|were|looks?|appears?|remains?)\s+(?=\S)", re.I)
+#: the clinician seeing what follows ("I can see a few drusen", "I note ...")
+_I_SEE = re.compile(r"^(?:I|we)\s+(?:can\s+)?(?:also\s+)?(?:see|note|observe|noted|observed|notice|noticed|found|find)\s+"
+                    r"(?:that\s+)?(?:there\s+(?:is|are)\s+)?(?:an?\s+)?(?=\w)")
 #: the study that "shows" what follows, opening a statement ("OCTA shows ...", "Fundoscopy of the OS demonstrates ...")
 _STUDY_SHOWS = re.compile(r"^(?:(?:the\s+)?(?:dilated\s+)?(?:fundoscopy|funduscopy|fundus\s+(?:examination|exam|photograph\w*|photos?|imaging)|"
                           r"examination|oct-?a|octa|oct\s+angiogra\w+|angiogra\w+|(?:wide-?field\s+)?imaging|scan|image|photograph)"
