@@ -128,7 +128,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
         opening = i < len(sentences) - 1 and all(o.kind == "indication" for o in out)
         if opening and reason is not None and reason.match(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
-        elif context is not None and context.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
+        elif context_anywhere is not None and context_anywhere.match(s) and not has_finding(s) and not (
+                recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
         elif recommend is not None and not PAST_TREATMENT.match(s) and (
                 recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (

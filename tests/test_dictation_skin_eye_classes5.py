@@ -233,3 +233,19 @@ def test_eye_grade_ellipsis_and_count_first_quadrants(host):
 def test_what_the_clinician_sees_is_stated_without_i_see(host, template, notes, said):
     text = findings_text(draft(host, template, notes)).lower()
     assert said in text and "i can see" not in text
+
+
+def test_eye_statement_naming_only_investigations_is_a_plan(host):
+    d = draft(host, "fundus", "CDR 0.6 OD, 0.8 OS. Imp: glaucoma suspect OS, HVF and OCT disc.")
+    imp = " / ".join(d.impression).lower()
+    assert "glaucoma suspect" in imp and "hvf and oct disc" in imp
+    assert "hvf" not in findings_text(d).lower()
+    assert "glaucoma" not in (d.indication or "").lower()
+    # a finding seen on an investigation stays a finding
+    kept = draft(host, "fundus", "CST 380 on OCT OD.")
+    assert "380" in findings_text(kept)
+
+
+def test_octa_neovascular_complex_described_by_its_look(host):
+    d = draft(host, "octa", "OCTA OD: lacy vascular complex beneath the RPE, 1.4 mm2.")
+    assert "lacy vascular complex" in region_text(d, "neovascularization").lower()

@@ -53,7 +53,8 @@ def test_negated_list_repeating_its_no_is_split_without_a_double_negation():
 
 def test_presenting_reason_later_in_the_dictation_is_no_indication():
     lex = eye.lexicon_for("fundus")
-    late = triage(["The cup-to-disc ratio is 0.7 in the left eye.", "Probable ocular hypertension in the left eye."], lex)
-    assert late[1].kind != "indication"
+    late = triage(["The cup-to-disc ratio is 0.7 in the left eye.", "Probable ocular hypertension in the left eye.",
+                   "Glaucoma suspect in the left eye."], lex)
+    assert late[1].kind != "indication" and late[2].kind != "indication"
     first = triage(["Ocular hypertension.", "The cup-to-disc ratio is 0.4 in both eyes."], lex)
     assert first[0].kind == "indication"
