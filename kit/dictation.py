@@ -69,8 +69,13 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
-__all__ = ["DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand", "is_list_item",
-           "join_negated_list", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
+__all__ = ["CLINICIAN_SEES", "DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand",
+           "is_list_item", "join_negated_list", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
+
+#: The clinician saying they see what follows ("I can see an atypical network", "we note a few drusen"): a
+#: specialty reader drops these words and keeps what was seen (a pattern; anchor it as the reader needs).
+CLINICIAN_SEES = (r"(?:I|we)\s+(?:can\s+)?(?:also\s+)?(?:see|note|observe|noted|observed|notice|noticed|found|find)\s+"
+                  r"(?:that\s+)?(?:there\s+(?:is|are)\s+)?(?:an?\s+)?(?=\w)")
 
 
 @dataclass(frozen=True, eq=False)

@@ -58,3 +58,14 @@ def test_presenting_reason_later_in_the_dictation_is_no_indication():
     assert late[1].kind != "indication" and late[2].kind != "indication"
     first = triage(["Ocular hypertension.", "The cup-to-disc ratio is 0.4 in both eyes."], lex)
     assert first[0].kind == "indication"
+
+
+def test_clinician_sees_pattern_leaves_what_was_seen():
+    import re
+
+    from pixtralogist.kit.dictation import CLINICIAN_SEES
+
+    rx = re.compile("^" + CLINICIAN_SEES)
+    assert rx.sub("", "I can see an atypical pigment network.") == "atypical pigment network."
+    assert rx.sub("", "We note that there are a few drusen.") == "few drusen."
+    assert rx.sub("", "Irregular dots seen.") == "Irregular dots seen."

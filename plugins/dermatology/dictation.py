@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit import expand_shorthand as kit_expand
 from pixtralogist.kit import parse_dictation as kit_parse
-from pixtralogist.kit.dictation import differential_as_alternatives, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, differential_as_alternatives, protect_abbreviation_dots
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
 __all__ = ["Statement", "expand_shorthand", "parse_dictation"]
@@ -100,7 +100,7 @@ _NODES_NOT_PALPABLE = re.compile(r"\b(?P<what>(?:(?:regional|local|axillary|ingu
 _EXAM_REVEALS = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))(?:(?:on\s+)?(?:examination|exam|inspection|clinical\s+examination|palpation)\s+)?"
                            r"(?:reveals|revealed|shows|showed|demonstrates|demonstrated|finds|found)\s+(?:an?\s+)?(?=\w)", re.I)
 #: "On dermoscopy I can see an atypical network", "I note a ...": the report states what was seen
-_I_SEE = re.compile(r"\b(?:I|we)\s+(?:can\s+)?(?:also\s+)?(?:see|note|observe|noted|observed|notice|noticed|found|find)\s+(?:that\s+)?(?:there\s+(?:is|are)\s+)?(?:an?\s+)?(?=\w)")
+_I_SEE = re.compile(r"\b" + CLINICIAN_SEES)
 #: "papule which bleeds easily", "a plaque that has grown": the relative clause is a statement of its own
 _RELATIVE_CLAUSE = re.compile(r"\s+(?:which|that)\s+(?=(?:bleed|itch|weep|ooze|crust|grow|enlarg|chang|darken|ulcerat|hurt|"
                               r"recur|fluctuat)\w*\b|(?:is|are|was|were|has|have)\s+(?:been\s+)?(?:bleed|itch|grow|enlarg|"

@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import correct_spelling, differential_as_alternatives, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, correct_spelling, differential_as_alternatives, is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -389,8 +389,7 @@ _EYE_SUBJECT_VERB = re.compile(r"^(?:(?P<past>(?:has|have)\s+(?:had|undergone|re
                                r"|shows?|showed|has|have|demonstrates?|demonstrated|reveals?|revealed|displays?|exhibits?"
                                r"|(?:is|are)\s+notable\s+for|is|are|was|were|looks?|appears?|remains?)\s+(?=\S)", re.I)
 #: the clinician seeing what follows ("I can see a few drusen", "I note ...")
-_I_SEE = re.compile(r"^(?:I|we)\s+(?:can\s+)?(?:also\s+)?(?:see|note|observe|noted|observed|notice|noticed|found|find)\s+"
-                    r"(?:that\s+)?(?:there\s+(?:is|are)\s+)?(?:an?\s+)?(?=\w)")
+_I_SEE = re.compile("^" + CLINICIAN_SEES)
 #: the study that "shows" what follows, opening a statement ("OCTA shows ...", "Fundoscopy of the OS demonstrates ...")
 _STUDY_SHOWS = re.compile(r"^(?:(?:the\s+)?(?:dilated\s+)?(?:fundoscopy|funduscopy|fundus\s+(?:examination|exam|photograph\w*|photos?|imaging)|"
                           r"examination|oct-?a|octa|oct\s+angiogra\w+|angiogra\w+|(?:wide-?field\s+)?imaging|scan|image|photograph)"
