@@ -74,7 +74,7 @@ __all__ = ["CLINICIAN_SEES", "DictationProfile", "correct_spelling", "differenti
 
 #: The clinician saying they see what follows ("I can see an atypical network", "we note a few drusen"): a
 #: specialty reader drops these words and keeps what was seen (a pattern; anchor it as the reader needs).
-CLINICIAN_SEES = (r"(?:I|we)\s+(?:can\s+)?(?:also\s+)?(?:see|note|observe|noted|observed|notice|noticed|found|find)\s+"
+CLINICIAN_SEES = (r"(?:I|[Ww]e)\s+(?:can\s+)?(?:also\s+)?(?:see|note|observe|noted|observed|notice|noticed|found|find)\s+"
                   r"(?:that\s+)?(?:there\s+(?:is|are)\s+)?(?:an?\s+)?(?=\w)")
 
 
