@@ -249,3 +249,10 @@ def test_eye_statement_naming_only_investigations_is_a_plan(host):
 def test_octa_neovascular_complex_described_by_its_look(host):
     d = draft(host, "octa", "OCTA OD: lacy vascular complex beneath the RPE, 1.4 mm2.")
     assert "lacy vascular complex" in region_text(d, "neovascularization").lower()
+
+
+def test_skin_clin_label_returns_to_the_clinical_description(host):
+    d = draft(host, "skin_lesion", "Derm: milia-like cysts. Clin 8mm waxy brown papule L temple. Clin SK.")
+    assert "papule" in region_text(d, "morphology").lower()
+    assert "clin" not in findings_text(d).lower()
+    assert any("seborrhoeic keratosis" in i.lower() for i in d.impression)
