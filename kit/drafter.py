@@ -126,17 +126,17 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     out: list[Statement] = []
     for i, s in enumerate(sentences):
         opening = i < len(sentences) - 1 and all(o.kind == "indication" for o in out)
+        ctx = context if opening else context_anywhere  # a presenting reason counts in the opening lines only
         if opening and reason is not None and reason.match(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
-        elif context_anywhere is not None and context_anywhere.match(s) and not has_finding(s) and not (
-                recommend and recommend.match(s)):
+        elif ctx is not None and ctx.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
         elif recommend is not None and not PAST_TREATMENT.match(s) and (
                 recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and (_opens_with_question(question, s) or (
-                context_anywhere is not None and context_anywhere.search(s) and not has_finding(s))):
+                ctx is not None and ctx.search(s) and not has_finding(s))):
             out.append(Statement(s, "indication"))  # "Eval for mets." is the question even with a finding word
         elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
               and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):

@@ -69,3 +69,9 @@ def test_clinician_sees_pattern_leaves_what_was_seen():
     assert rx.sub("", "I can see an atypical pigment network.") == "atypical pigment network."
     assert rx.sub("", "We note that there are a few drusen.") == "few drusen."
     assert rx.sub("", "Irregular dots seen.") == "Irregular dots seen."
+
+
+def test_presenting_reason_after_a_soap_label_in_the_opening_line_is_the_indication():
+    lex = eye.lexicon_for("octa")
+    kinds = [s.kind for s in triage(["S: known POAG OD on latanoprost.", "Reduced peripapillary VD OD."], lex)]
+    assert kinds[0] == "indication"
