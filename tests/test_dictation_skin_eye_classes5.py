@@ -256,3 +256,11 @@ def test_skin_clin_label_returns_to_the_clinical_description(host):
     assert "papule" in region_text(d, "morphology").lower()
     assert "clin" not in findings_text(d).lower()
     assert any("seborrhoeic keratosis" in i.lower() for i in d.impression)
+
+
+def test_eye_acuity_pair_and_a_fundus_label_inside_a_line(host):
+    d = draft(host, "fundus", "VA 6/12 OD, 6/9 OS. Fundus: OS soft drusen at the macula, OD normal.")
+    text = findings_text(d).lower()
+    assert "visual acuity 6/9 in the left eye" in text
+    assert "fundus:" not in text
+    assert "soft drusen at the macula in the left eye" in region_text(d, "macula").lower()

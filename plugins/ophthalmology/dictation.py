@@ -59,7 +59,8 @@ _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|
                      r"|^\s*(?:dilated\s+)?(?:fundoscopy|funduscopy|fundus\s+exam\w*|dfe|oct-?a|octa)(?:\s+(?:OU|both\s+eyes))?\s*\.\s*",
                      re.I)
 #: a section label that opens a sentence inside a line ("... dry. Impression: bilateral NPDR"): dropped
-_MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion)\s*:\s*", re.I)
+_MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion|"
+                         r"(?:dilated\s+)?(?:fundus|fundi|fundoscopy|funduscopy|dfe)(?:\s+(?:exam\w*|OU|both\s+eyes))?)\s*:\s*", re.I)
 #: where a "Plan:" label opens a sentence inside a line (the label stays, on a line of its own)
 _PLAN_LABEL_START = re.compile(r"(?<=[.;])\s+(?=(?:plan|management|recommendations?)\s*:)", re.I)
 #: "R1M0", "R3A M1 P1": a diabetic eye screening grade (the lexicon's ``dictation.screening_grades``)
@@ -546,8 +547,8 @@ _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+
 
 #: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
 _VALUE_PER_EYE = re.compile(
-    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
-    r"\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?(?:/\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
+    r"\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?(?:/\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
 #: "FAZ enlarged OD 0.5 mm2 OS 0.4 mm2", "0.3mm2 OD / 0.28mm2 OS": a value with its unit per eye -> "0.5 mm2 OD, 0.4 mm2 OS"
 _EYE_THEN_VALUE = re.compile(
     r"\b(?P<e1>OD|OS|RE|LE)\s+(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)\s*(?:,|;|/|and|&)?\s*"
