@@ -69,8 +69,13 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
-__all__ = ["DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand", "is_list_item",
-           "join_negated_list", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
+__all__ = ["CLINICIAN_SEES", "DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand",
+           "is_list_item", "join_negated_list", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
+
+#: The clinician saying they see what follows ("I can see an atypical network", "we note a few drusen"): a
+#: specialty reader drops these words and keeps what was seen (a pattern; anchor it as the reader needs).
+CLINICIAN_SEES = (r"(?:I|[Ww]e)\s+(?:can\s+)?(?:also\s+)?(?:see|note|observe|noted|observed|notice|noticed|found|find)\s+"
+                  r"(?:that\s+)?(?:there\s+(?:is|are)\s+)?(?:an?\s+)?(?=\w)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -424,6 +429,12 @@ def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
     return after is not None and after[0] == "word" and after[1].lower() in ("mm", "cm")
 
 
+def _spelled_out_after_number(word: str) -> bool:
+    """Whether shorthand glued to a number expands to a word of its own ("yr" -> "year", "wks" -> "weeks")."""
+    exp = _expand_word(word)
+    return bool(exp) and exp.lower() != word.lower() and exp.isalpha() and len(exp) > 3
+
+
 def _expand_tokens(text: str) -> tuple[str, bool]:
     """Expand shorthand in one clause. Returns (text, trailing_question) where a '?' after the
     last word asks to hedge the whole statement."""
@@ -455,8 +466,9 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 tok = "0" + tok
             # "8mm" -> "8 mm"; "2x3" handled on the 'x' token
             out.append(tok)
-            if nxt is not None and nxt[0] == "word" and nxt[1].lower() in _UNITS and toks[i + 1][0] != "ws":
-                out.append(" ")
+            if nxt is not None and nxt[0] == "word" and toks[i + 1][0] != "ws" and (
+                    nxt[1].lower() in _UNITS or _spelled_out_after_number(nxt[1])):
+                out.append(" ")  # "8mm" -> "8 mm"; "1yr" -> "1 year" (not "1year")
             continue
         if kind == "word":
             prev_num = prev is not None and (prev[0] == "num" or (prev[1] == "-" and _after_number(toks, i)))

@@ -98,9 +98,10 @@ class Statement:
 
 
 @lru_cache(maxsize=64)
-def _kind_re(lexicon: Lexicon, kind: str) -> re.Pattern[str] | None:
+def _kind_re(lexicon: Lexicon, kind: str, but: str = "") -> re.Pattern[str] | None:
+    """The terms of the lexicon's concepts of ``kind`` (all but the concept ``but``)."""
     alts = []
-    for _, term, is_pattern in iter_terms(lexicon.of_kind(kind)):
+    for _, term, is_pattern in iter_terms(tuple(c for c in lexicon.of_kind(kind) if c.id != but)):
         alts.append(term if is_pattern else r"\s+".join(re.escape(w) for w in term.lower().split()))
     return re.compile(r"(?<![\w])(?:" + "|".join(alts) + r")", re.I) if alts else None
 
@@ -111,6 +112,9 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     a finding even when it also names the clinical context ("65M with R effusion")."""
     ex = extractor or Extractor(lexicon)
     context, recommend = _kind_re(lexicon, "context"), _kind_re(lexicon, "recommendation")
+    # a presenting reason counts only where it opens the dictation (below), not anywhere in a sentence:
+    # "Likely POAG OS > OD." late in the dictation is a conclusion
+    context_anywhere = _kind_re(lexicon, "context", "presenting_reason")
     question = _question_re(lexicon)
     terms = tuple(finding_terms)
 
@@ -122,14 +126,17 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     out: list[Statement] = []
     for i, s in enumerate(sentences):
         opening = i < len(sentences) - 1 and all(o.kind == "indication" for o in out)
+        ctx = context if opening else context_anywhere  # a presenting reason counts in the opening lines only
         if opening and reason is not None and reason.match(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
-        elif context is not None and context.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
+        elif ctx is not None and ctx.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
-        elif recommend is not None and (recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or (
+        elif recommend is not None and not PAST_TREATMENT.match(s) and (
+                recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
-        elif context is not None and (_opens_with_question(question, s) or (context.search(s) and not has_finding(s))):
+        elif context is not None and (_opens_with_question(question, s) or (
+                ctx is not None and ctx.search(s) and not has_finding(s))):
             out.append(Statement(s, "indication"))  # "Eval for mets." is the question even with a finding word
         elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
               and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
@@ -182,6 +189,19 @@ def _opens_with_question(question: re.Pattern[str] | None, s: str) -> bool:
 
 #: A sentence that ends by recommending what it names ("Chest tube recommended.", "MRI is advised.").
 _TRAILING_RECOMMENDATION = re.compile(r"\b(?:is |are |was |would be |may be )?(?:strongly )?(?:recommended|advised|suggested)\W*$", re.I)
+#: A sentence in which the clinician says what they will do or have arranged ("I will refer him to the
+#: medical retina clinic for OCT.", "I have booked an excision.", "We'll see her in 4 weeks."): a plan,
+#: whatever finding words it names; "I can see ..." and "I have reviewed ..." are not plans.
+FIRST_PERSON_PLAN = re.compile(
+    r"^(?:(?:so|then|therefore|and)\s+)?(?:i|we)(?:'ll|'ve|\s+will|\s+have|\s+would|\s+shall|\s+plan\s+to|\s+am\s+going\s+to"
+    r"|\s+are\s+going\s+to|\s+intend\s+to|\s+need\s+to)?(?:\s+(?:also|therefore|now|then|today|accordingly|urgently))?"
+    r"\s+(?:(?:like|want|need)\s+to\s+)?(?:refer|arrang|book|request|list|see\b|start|commenc|treat|fill(?:ed)?\s+in|repeat|"
+    r"organi[sz]|schedul|send\b|sent\b|ask|advis|recommend|suggest|prescrib|excis|biops|perform|follow|bring|give\b|gave\b|"
+    r"offer|plan|add\b|added\b|switch|stop|continu|proceed|inject|laser|review\s+(?:her|him|them|the\s+patient|in)\b)",
+    re.I)
+#: A treatment already given ("Previous full PRP in both eyes.", "S/p excision 2019."): a finding, not a plan.
+PAST_TREATMENT = re.compile(r"^(?:previous(?:ly)?|prior|post|s/p|status\s+post|history\s+of|h/o|had|has\s+had|completed|"
+                            r"(?:already|previously)\s+(?:treated|had|received))\b", re.I)
 #: Only a statement this short can be nothing but qualifiers ("Mild.", "Suspicious, old.").
 _SHORT = 6
 #: A recommendation that does not open its sentence is one only in a short sentence without a

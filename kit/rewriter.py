@@ -38,6 +38,7 @@ _NEG_LIST = re.compile(
     re.I,
 )
 _ITEM_SPLIT = re.compile(r",\s*(?:or|and|nor)\s+|,\s*|\s+(?:or|and|nor)\s+", re.I)
+_ITEM_NEGATION = re.compile(r"^(?:no|without|nor)\s+", re.I)
 # items that are not bare findings: the negation might not govern them the same way
 _NOT_BARE = re.compile(
     r"\d|\b(?:small|tiny|trace|mild|moderate|large|severe|marked|new|old|stable|unchanged|possible|probable|"
@@ -130,7 +131,8 @@ class ClauseRewriter:
         if not m:
             return None
         pre, body, tail = m.group("pre"), m.group("body"), m.group("tail") or ""
-        items = [i.strip() for i in _ITEM_SPLIT.split(body) if i.strip()]
+        # "no A and no B": an item's own repeated negation is the head's ("No B.", never "No no B.")
+        items = [_ITEM_NEGATION.sub("", i.strip()) for i in _ITEM_SPLIT.split(body) if i.strip()]
         if len(items) < 2 or any(_NOT_BARE.search(i) or len(i.split()) > 5 for i in items):
             return None
         words = items[-1].split(" ", 1)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit import expand_shorthand as kit_expand
 from pixtralogist.kit import parse_dictation as kit_parse
-from pixtralogist.kit.dictation import differential_as_alternatives, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, differential_as_alternatives, protect_abbreviation_dots
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
 __all__ = ["Statement", "expand_shorthand", "parse_dictation"]
@@ -85,6 +85,30 @@ _SIZE_WORD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))size\s+(?=\d)", re.I)
 #: the itch), not as "Patient complains rash."
 _COMPLAINS = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:the\s+)?(?:pt|patient)\s+)?(?:c/o|complains?\s+of|complaining\s+of|"
                         r"presents?\s+with|presenting\s+with)\s+(?:an?\s+)?", re.I)
+#: "Hutchinson sign neg", "Darier's sign +ve": a sign and its result -> "no Hutchinson sign", "Darier's sign present"
+_SIGN_RESULT = re.compile(r"\b(?P<sign>[A-Z][\w']+(?:\s+\w+)?\s+sign)\s*(?::\s*)?(?:(?P<neg>neg(?:ative)?|-ve|absent|not\s+present)"
+                          r"|pos(?:itive)?|\+ve|\+)(?![\w+])", re.I)
+#: "no response to emollients": what was tried, then that it did not help ("emollients tried without response"),
+#: so the treatment is not read as denied
+_NO_RESPONSE = re.compile(r"\b(?:no|poor|little|minimal)\s+(?:response|improvement|benefit)\s+(?:to|with|from)\s+"
+                          r"(?P<what>[^.,;:]+?)(?=\s*(?:[.,;:]|$))", re.I)
+#: "lymph nodes not palpable", "LNs impalpable" -> "no palpable lymph nodes" (the denial before what it denies)
+_NODES_NOT_PALPABLE = re.compile(r"\b(?P<what>(?:(?:regional|local|axillary|inguinal|cervical|submandibular|draining)\s+)?"
+                                 r"(?:lymph\s+)?nodes|lns|lymphadenopathy)\s+(?:(?:are|is|were)\s+)?(?:not\s+palpable|impalpable|"
+                                 r"non-?palpable)\b", re.I)
+#: "Examination reveals a 12 mm plaque", "Inspection shows ...": the report states what was seen
+_EXAM_REVEALS = re.compile(r"(?:(?<=^)|(?<=[.;:]\s))(?:(?:on\s+)?(?:examination|exam|inspection|clinical\s+examination|palpation)\s+)?"
+                           r"(?:reveals|revealed|shows|showed|demonstrates|demonstrated|finds|found)\s+(?:an?\s+)?(?=\w)", re.I)
+#: "On dermoscopy I can see an atypical network", "I note a ...": the report states what was seen
+_I_SEE = re.compile(r"\b" + CLINICIAN_SEES)
+#: "papule which bleeds easily", "a plaque that has grown": the relative clause is a statement of its own
+_RELATIVE_CLAUSE = re.compile(r"\s+(?:which|that)\s+(?=(?:bleed|itch|weep|ooze|crust|grow|enlarg|chang|darken|ulcerat|hurt|"
+                              r"recur|fluctuat)\w*\b|(?:is|are|was|were|has|have)\s+(?:been\s+)?(?:bleed|itch|grow|enlarg|"
+                              r"chang|darken|tender|painful|sore|new|recurr)\w*\b)", re.I)
+#: "Derm globular pattern, ...": the dermoscopy label said without its colon, opening a sentence of features
+_DERM_NO_COLON = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(derm|dermoscopy|dermatoscopy|dscopy)\s+(?!(?:shows?|showed|reveals?|revealed|"
+                            r"demonstrates?|demonstrated|not|n/p|performed|was|is|are|were|done|of|on|with|findings?|"
+                            r"features?\s+(?:are|were|of))\b)(?=[a-z])", re.I)
 #: "there is a 6mm macule", "there are irregular streaks": the report states the finding
 _THERE_IS = re.compile(r"\bthere(?:\s+(?:is|are|was|were)|['\u2019]s)\s+(?:an?\s+|some\s+)?", re.I)
 #: commas inside brackets list one thing's parts ("3 colours (light brown, dark brown, black)")
@@ -93,6 +117,8 @@ _PLAN = word_re(*WORDS["plan"])
 _COLOURS = "|".join(map(re.escape, _DICTATION["colours_after_lt"]))
 _COLOUR_WORD = r"(?:light|dark|mid)?[ -]?(?:brown|tan|black|blue(?:-gr[ae]y)?|gr[ae]y|white|red|pink|brn|blk)"
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "seb derm" is seborrhoeic dermatitis, not a dermoscopy label
+    (re.compile(r"\bseb(?:orrh?o?eic)?\.?\s*derm(?:atitis)?\b", re.I), "seborrhoeic dermatitis"),
     (re.compile(r"(?<!\d)(?<!\d )(?<![\d.] )\b(?:MM|mm)\b(?!\s*(?:\d|x\b|by\b))"), "melanoma"),  # "fhx mm", not "4 mm"
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
@@ -171,7 +197,14 @@ def _line_rewrite(line: str) -> str:
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _ABCDE.sub(_abcde, line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
+    line = _RELATIVE_CLAUSE.sub(", ", _EXAM_REVEALS.sub("", _I_SEE.sub("", line)))
+    line = re.sub(r"(?<=, )(?:is|are|was|were|has|have)\s+(?:been\s+)?(?=\w)", "", line)  # ", has darkened" -> ", darkened"
+    line = _SIGN_RESULT.sub(lambda m: f"no {m.group('sign')}" if m.group("neg") else f"{m.group('sign')} positive", line)
+    line = _NO_RESPONSE.sub(lambda m: f"{m.group('what')} tried without response", line)
+    line = re.sub(r"\bcannot\s+(?:r/o|rule\s+out)\b", "cannot exclude", line, flags=re.I)
+    line = _NODES_NOT_PALPABLE.sub(lambda m: "no palpable " + ("lymph nodes" if m.group("what").lower() == "lns" else m.group("what").lower()), line)
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
+    line = _DERM_NO_COLON.sub(lambda m: f"{m.group(1)}: ", line)  # "Derm globular pattern, no atypical features"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
     # "Eyebrow R:", "shin Lt, 6mm papule": a side after the body site is its side ("right eyebrow")
     line = _SITE_THEN_SIDE.sub(lambda m: f"{'right' if m.group('side')[0] == 'R' else 'left'} {m.group('site').lower()}", line)
@@ -251,6 +284,13 @@ _HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:p
                       re.I)
 
 
+#: "no response to emollients", "failed 2 courses of terbinafine": what was tried before is history (others),
+#: not the plan
+_TREATMENT_HISTORY = re.compile(r"\b(?:(?:no|poor|partial|little|minimal|limited)\s+(?:response|improvement|benefit)\s+(?:to|with|from)"
+                                r"|(?:failed|tried|refractory\s+to|unresponsive\s+to|resistant\s+to|not\s+helped\s+by|"
+                                r"previously\s+treated\s+with|already\s+(?:on|using|tried))\b)", re.I)
+
+
 #: "No other suspicious lesions on skin check.": about the rest of the skin (others), not this lesion's diagnosis
 _OTHER_LESIONS = re.compile(r"^(?:no\s+|nil\s+|several\s+|multiple\s+|few\s+)?(?:other|further|similar|additional)\s+"
                             r"(?:\w+\s+){0,2}(?:lesions?|naevi|nevi|moles|spots)\b", re.I)
@@ -261,7 +301,8 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "impression"
     if header is not None:
         return header
-    if _HISTORY.match(sentence) or (_OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)):
+    if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or (
+            _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)):
         return "others"
     return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 

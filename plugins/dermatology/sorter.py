@@ -108,6 +108,8 @@ _SITE_MODIFIERS = re.compile(f"(?:{_REWRITE['site_modifiers']})$", re.I)
 _MODIFIERS = re.compile(f"(?:{_REWRITE['modifiers']})$", re.I)
 _UNHEDGED = frozenset(_REWRITE["unhedged_regions"])
 _SHAPE = re.compile("(?:" + "|".join(WORDS["shape"]) + ")", re.I)
+#: an arrangement word ("scattered", "diffuse", "multiple"), not a body site
+_ARRANGEMENT = re.compile("(?:" + "|".join(WORDS["distribution"]) + ")", re.I)
 _SURFACE_ADJ = frozenset(_REWRITE["surface_adjectives"])
 
 
@@ -181,7 +183,13 @@ _GLUE = frozenset("a an the and or with of on in at to per by for from as is are
                   "which also both side sided".split())
 
 
-def _split_words(chunk: str) -> dict[str, list[str]] | None:
+def _names_site(text: str) -> bool:
+    """Whether ``text`` names a body site or a side (not only an arrangement such as "scattered")."""
+    return any(t == "distribution_site" and not _ARRANGEMENT.fullmatch(text[a:b]) for t, a, b in _matches(text)) \
+        or bool(_SIDE.search(text))
+
+
+def _split_words(chunk: str, sited: bool = True) -> dict[str, list[str]] | None:
     """A chunk naming several regions ('6 mm asymmetric pigmented macule left upper back') split by word.
 
     A side with words the lexicon does not know ("right infrascapular") is still the body site: the
@@ -192,11 +200,20 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
     if not matches:
         return None
     strong = {t for t, _, _ in matches if not t.startswith("weak:")}
+    # "scattered papules", "diffuse erythema": in a sentence that names no body site (``sited`` false), the
+    # distribution is the arrangement with what it arranges ("Scattered papules."), never a bare "Scattered."
+    arrangement = ""
+    arranged: tuple[str, int] | None = None  # the part right after the arrangement words
     last: str | None = None
     loose: list[tuple[int, str]] = []  # (where, word) of words no rule claimed
     first: dict[str, int] = {}  # where each region's first part starts
     for tag, start, end in matches:
         region = tag[5:] if tag.startswith("weak:") else tag
+        if (region == "distribution_site" and not sited and _ARRANGEMENT.fullmatch(chunk[start:end])
+                and any(b > end and t != "distribution_site" for t, _, b in matches)):
+            arrangement += chunk[pos:end].strip() + " "
+            pos = end
+            continue
         if tag == "weak:morphology" and strong and region not in strong:
             pos = end  # a generic noun ("lesion") beside specific words is their subject, not a statement
             last = None
@@ -231,6 +248,8 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
         loose += [(pos, w) for w in _LOOSE_WORD.findall(rest) if w.lower() not in _GLUE]
         first.setdefault(region, start)
         out.setdefault(region, []).append((pre + chunk[start:end]).strip())
+        if arrangement and arranged is None:
+            arranged = (region, len(out[region]) - 1)
         pos = end
     tail = _site_words(chunk[pos:])
     if tail:
@@ -248,6 +267,10 @@ def _split_words(chunk: str) -> dict[str, list[str]] | None:
             out[home][0] = f"{before} {out[home][0]}"
         if after:
             out[home][-1] = f"{out[home][-1]} {after}"
+    if arrangement and arranged is not None:
+        # the distribution says what is arranged so ("Scattered papules."; the lesion noun's part if there is one)
+        region, k = ("morphology", 0) if out.get("morphology") else arranged
+        out.setdefault("distribution_site", []).append(f"{arrangement}{out[region][k][:1].lower()}{out[region][k][1:]}")
     return out
 
 
@@ -284,6 +307,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
 
     parts = {}
     last_region: str | None = None
+    sited = _names_site(text)
     for lead, body in chunks:
         negated = lead in ("without", "and no") or bool(_NEG_LEAD.match(body))
         body = _NEG_LEAD.sub("", body) if negated else body
@@ -318,7 +342,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
             parts.setdefault(region, []).append(rendered)
             last_region = region
             continue
-        split = _split_words(body)
+        split = _split_words(body, sited)
         if not split:
             return None
         for region in sorted(split, key=_ORDER.__getitem__):

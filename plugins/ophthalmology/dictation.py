@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import correct_spelling, differential_as_alternatives, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, correct_spelling, differential_as_alternatives, is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -59,7 +59,8 @@ _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|
                      r"|^\s*(?:dilated\s+)?(?:fundoscopy|funduscopy|fundus\s+exam\w*|dfe|oct-?a|octa)(?:\s+(?:OU|both\s+eyes))?\s*\.\s*",
                      re.I)
 #: a section label that opens a sentence inside a line ("... dry. Impression: bilateral NPDR"): dropped
-_MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion)\s*:\s*", re.I)
+_MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion|"
+                         r"(?:dilated\s+)?(?:fundus|fundi|fundoscopy|funduscopy|dfe)(?:\s+(?:exam\w*|OU|both\s+eyes))?)\s*:\s*", re.I)
 #: where a "Plan:" label opens a sentence inside a line (the label stays, on a line of its own)
 _PLAN_LABEL_START = re.compile(r"(?<=[.;])\s+(?=(?:plan|management|recommendations?)\s*:)", re.I)
 #: "R1M0", "R3A M1 P1": a diabetic eye screening grade (the lexicon's ``dictation.screening_grades``)
@@ -74,6 +75,17 @@ def _screening_grade(m: re.Match[str]) -> str:
 
 #: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
 _PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
+_EYE_WORD = r"(?:OD|OS|RE|LE|R|L|right(?:\s+eye)?|left(?:\s+eye)?)"
+#: "Severe NPDR right, mild left": the second eye's grade leaves out the disease it grades
+_GRADE_ELLIPSIS = re.compile(
+    r"(?P<a>\b(?:mild|mod(?:erate)?|sev(?:ere)?|early|advanced|minimal|very\s+severe)\s+(?P<noun>NPDR|PDR|DR|DMO|DME|CSMO|CSME|AMD|"
+    r"(?:non-?proliferative\s+|proliferative\s+|hypertensive\s+)?(?:diabetic\s+)?retinopathy)\s+(?P<e1>" + _EYE_WORD + r"))"
+    r"\s*(?:,|;|and|&)\s*(?:and\s+)?(?P<sev>mild|mod(?:erate)?|sev(?:ere)?|early|advanced|minimal)\s+(?P<e2>" + _EYE_WORD + r")"
+    r"(?=\s*(?:[.;,]|$))", re.I)
+#: "with" opening a statement that stayed on its own ("..., with inferior rim thinning on the right")
+_WITH_LEAD = re.compile(r"^(?:with|w/)\s+(?=\w)", re.I)
+#: the cup-to-disc ratio spelled out ("cup to disc ratio", "cup disc ratios")
+_CUP_DISC = re.compile(r"\bcup[\s-]+(?:to[\s-]+)?disc\s+ratios?\b", re.I)
 #: "OS CDR 0.45, otherwise as OD": the fellow eye, not a statement about it
 _AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the\s+)?(?:OD|OS|RE|LE|right\s+eye|left\s+eye|R|L"
                         r"|(?:right|left)(?=\s*(?:[.;,]|$)))\b(?!\s*:)", re.I)
@@ -330,8 +342,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             eyes |= {"right", "left"} if _EYE_TOKENS[low] == "both" else {_EYE_TOKENS[low]}
             while out and out[-1] == " ":
                 out.pop()
-            if out and out[-1].lower() in ("in", "the"):
-                out.pop()  # "in OD" -> the eye phrase is added at the end
+            while out and out[-1].lower() in ("in", "on", "the", " "):
+                out.pop()  # "in OD", "in the OD", "on the OS" -> the eye phrase is added at the end
             out.append(" ")
         elif tok == "?":
             if nxt is not None and nxt[0] in ("word", "slash", "num"):
@@ -365,7 +377,24 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             out.append("and")
         else:
             out.append(tok)
-    return _SPACES.sub(" ", "".join(out)).strip(" ,;:-"), frozenset(eyes), trailing_q
+    text = _SPACES.sub(" ", "".join(out)).strip(" ,;:-")
+    text = _STUDY_SHOWS.sub("", text, count=1)  # "Fundoscopy (of OS) demonstrates a macular hole"
+    text = _I_SEE.sub("", text, count=1)  # "I can see a few drusen"
+    if eyes:  # "The OS shows occasional MAs", "OU have had PRP", "The OD is normal": the eye was the subject
+        text = _EYE_SUBJECT_VERB.sub(lambda m: "previous " if m.group("past") else "", text, count=1)
+    return text, frozenset(eyes), trailing_q
+
+
+#: the verb left at the start when the eye that was its subject is taken out ("shows ...", "has had ...")
+_EYE_SUBJECT_VERB = re.compile(r"^(?:(?P<past>(?:has|have)\s+(?:had|undergone|received)|had|underwent|received)"
+                               r"|shows?|showed|has|have|demonstrates?|demonstrated|reveals?|revealed|displays?|exhibits?"
+                               r"|(?:is|are)\s+notable\s+for|is|are|was|were|looks?|appears?|remains?)\s+(?=\S)", re.I)
+#: the clinician seeing what follows ("I can see a few drusen", "I note ...")
+_I_SEE = re.compile("^" + CLINICIAN_SEES)
+#: the study that "shows" what follows, opening a statement ("OCTA shows ...", "Fundoscopy of the OS demonstrates ...")
+_STUDY_SHOWS = re.compile(r"^(?:(?:the\s+)?(?:dilated\s+)?(?:fundoscopy|funduscopy|fundus\s+(?:examination|exam|photograph\w*|photos?|imaging)|"
+                          r"examination|oct-?a|octa|oct\s+angiogra\w+|angiogra\w+|(?:wide-?field\s+)?imaging|scan|image|photograph)"
+                          r"(?:\s+(?:of|in))?\s+)(?:shows|showed|demonstrates|demonstrated|reveals|revealed)\s+(?:an?\s+)?(?=\S)", re.I)
 
 
 # --- sentences -----------------------------------------------------------------------------------
@@ -417,6 +446,9 @@ def _locate(text: str) -> str:
     """Prepositions dictation leaves out: 'MAs 2 quadrants' -> 'in 2 quadrants', 'to fovea' -> 'to the fovea',
     'reduced SCP' -> 'reduced in the SCP', 'non-perfusion temporal macula' -> '... in the temporal macula'."""
     text = _QUADRANTS.sub(lambda m: f"in {m.group(1)} {m.group(2)}", text)
+    # "4q blot haems" -> "blot haemorrhages in 4 quadrants" (the count said first)
+    text = re.sub(r"^in\s+(\S+\s+quadrants?)\s+(?!(?:in|of|with|and)\b)([^,;]+?)(\s+in\s+(?:the\s+)?(?:right|left)\s+eye|\s+in\s+both\s+eyes)?$",
+                  lambda m: f"{m.group(2)} in {m.group(1)}{m.group(3) or ''}", text, flags=re.I)
     text = _BARE_PLACE.sub(lambda m: f"{m.group(1)} the {m.group(2)}", text)
     return _TRAILING_PLACE.sub(lambda m: f"{m.group('head')} in the {m.group('place')}", text)
 
@@ -520,8 +552,8 @@ _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+
 
 #: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
 _VALUE_PER_EYE = re.compile(
-    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
-    r"\s*(?:,|;|/|and|&)?\s*(?P<v2>~?\d+(?:\.\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?(?:/\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
+    r"\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?(?:/\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
 #: "FAZ enlarged OD 0.5 mm2 OS 0.4 mm2", "0.3mm2 OD / 0.28mm2 OS": a value with its unit per eye -> "0.5 mm2 OD, 0.4 mm2 OS"
 _EYE_THEN_VALUE = re.compile(
     r"\b(?P<e1>OD|OS|RE|LE)\s+(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)\s*(?:,|;|/|and|&)?\s*"
@@ -541,9 +573,21 @@ _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
 _PLAN = re.compile("|".join(lexicon.EYE.concept("eye_recommendation").patterns), re.I)
 #: "R eye clear": the eye said as a side and "eye" is an eye token like "OD"
-_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left))\s+eye\b(?!\s*[:\u2013\u2014-])"
+_SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left)|(?P<b>both))\s+eyes?\b(?!\s*[:\u2013\u2014-])"
+                       # "laser on the left and review": the side alone after "on/in the" is an eye
+                       r"|(?<=\b(?:on|in) the )(?:(?P<r4>right)|(?P<l4>left))(?=\s*(?:[,;.]|$|(?:and|but|with|today)\b))"
+                       # "CDR 0.35 R, 0.4 L": a side letter right after a value; "ratio right 0.5, left 0.8": a side
+                       # word right before one
+                       r"|(?<=\d )(?-i:(?P<r5>R|RT|Rt)|(?P<l5>L|LT|Lt))(?=\s*(?:[,;./]|$))"
+                       r"|\b(?:(?P<r6>right)|(?P<l6>left))(?=\s+~?\d+(?:\.\d+)?(?:\s*(?:mm2|mm|%|um|µm))?\s*(?:[,;/]|$|(?:and|vs|versus|left|right)\b))"
+                       # "the right disc", "the left macula": a structure of that eye
+                       r"|(?<=\bthe )(?:(?P<r3>right)|(?P<l3>left))\s+(?=(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery)\b)"
                        # "R1M0 right, R2M1 left", "CDR 0.5 right": a bare side ending its part, after a value or word
-                       r"|(?<=[\w)%] )(?<!\bthe )(?<!\bto )(?:(?P<r2>right)|(?P<l2>left))(?=\s*(?:[,;.]|$))", re.I)
+                       r"|(?<=[\w)%] )(?<!\bthe )(?<!\bto )(?:(?P<r2>right)|(?P<l2>left))(?=\s*(?:[,;.]|$|(?:and|&)\s+~?\d))"
+                       # "haemorrhages right and left": both eyes
+                       r"|(?P<b2>(?:right|left)\s+(?:and|&)\s+(?:right|left))(?=\s*(?:[,;.]|$))"
+                       # "Right fundus: ...", "Left fundus normal": the fundus of that eye
+                       r"|\b(?:(?P<r7>right)|(?P<l7>left))\s+fund(?:us|i)\b(?!\s+(?:photograph|photo|camera|exam))", re.I)
 
 
 def _per_eye_values(m: re.Match[str]) -> str:
@@ -551,7 +595,20 @@ def _per_eye_values(m: re.Match[str]) -> str:
 
 
 def _side_eye(m: re.Match[str]) -> str:
-    return "OD" if m.group("r") or m.group("r2") else "OS"
+    if m.group("r3") or m.group("l3"):  # "the right disc" -> "the disc OD"
+        return ""
+    if m.group("b") or m.group("b2"):
+        return "OU"
+    return "OD" if m.group("r") or m.group("r2") or m.group("r4") or m.group("r5") or m.group("r6") or m.group("r7") else "OS"
+
+
+def _structure_eye(m: re.Match[str]) -> str:
+    """"the right disc" -> "the disc OD" (the eye token is read as the statement's eye)."""
+    return f"{m.group('what')} {'OD' if m.group('side').lower() == 'right' else 'OS'}"
+
+
+_STRUCTURE_EYE = re.compile(r"(?<=\bthe )(?P<side>right|left)\s+(?P<what>(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery))\b",
+                            re.I)
 
 
 def _describes_what_was_named(stmt: str) -> bool:
@@ -597,10 +654,12 @@ def parse_dictation(text: str | None) -> list[str]:
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
     text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
+    text = _GRADE_ELLIPSIS.sub(lambda m: f"{m.group('a')}, {m.group('sev')} {m.group('noun')} {m.group('e2')}", text)
     for line in text.split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = differential_as_alternatives(line)
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
+        line = _CUP_DISC.sub("CDR", line)  # "cup to disc ratio", "cup disc ratios": one subject word for the pairs below
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _RIGHT_LEFT_PAIR.sub(lambda m: f"{m.group('what')} {m.group('r')} OD, {m.group('what')} {m.group('l')} OS", line)
         line = _EYE_SCAN_HEADER.sub(lambda m: f"{m.group('eye')}: " + (f"{m.group('scan')} scan. " if m.group("scan") else ""),
@@ -621,7 +680,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 restore = None
                 if dashed and after_dash:  # "PVD OS, 360 indentation - no breaks": still the left eye
                     restore, carried = carried, after_dash
-                clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, clause))
+                clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, _STRUCTURE_EYE.sub(_structure_eye, clause)))
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
@@ -629,6 +688,7 @@ def parse_dictation(text: str | None) -> list[str]:
                                              clause)
                 clause = _VALUE_UNIT_PER_EYE.sub(
                     lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}", clause)
+                clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)  # "CDR OD 0.6 OS 0.7" is "CDR 0.6 OD, 0.7 OS" now
                 clause = re.sub(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])", " and ", clause)  # "MAs + HE"; not "+ve"
                 clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
                 clause = _TIME_FIRST.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
@@ -636,12 +696,16 @@ def parse_dictation(text: str | None) -> list[str]:
                 clause = _FOLLOW_UP_TIME.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
                                              f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
+                lead_eyes: frozenset[str] = frozenset()  # "In the left eye, the disc is pale": a part that is only an eye
                 for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
                     exp, eyes, q = _expand(raw)
                     if exp:
-                        expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp)))
+                        expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp) or lead_eyes))
+                        lead_eyes = frozenset()
+                    elif eyes:
+                        lead_eyes = eyes
                 named = {eyes for _, eyes in expanded if eyes}
                 sentence_eyes = next(iter(named)) if len(named) == 1 else frozenset()
                 statements, stmt_eyes = _merge_with_eyes([e for e, _ in expanded], [eyes for _, eyes in expanded])
@@ -658,7 +722,7 @@ def parse_dictation(text: str | None) -> list[str]:
                         if k is not None:  # "CRVO OD. Ischaemic type.": the kind of what was just named
                             out[k] = _with_descriptor(out[k], stmt)
                             continue
-                    done = _finish(stmt, eyes_used)
+                    done = _finish(_WITH_LEAD.sub("", stmt), eyes_used)  # a "with ..." part left on its own
                     before = own or before
                     if done:
                         out.append(done)

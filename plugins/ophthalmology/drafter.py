@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 from pixtralogist.core.drafting import Row, cap_impression, coverage_flags, impression_from_findings
@@ -43,16 +44,17 @@ class EyeDictationDrafter(KitDrafter):
         pending = getattr(self._local, "statements", None)
         if pending is not None and pending[0] is case:
             return pending[1]
-        statements = _Dictation(triage(parse_dictation(case.notes), self.lexicon, extractor=self.extractor,
-                                       finding_terms=self.extra_terms))
+        statements = _Dictation(self.placed(triage(parse_dictation(case.notes), self.lexicon, extractor=self.extractor,
+                                                   finding_terms=self.extra_terms)))
         statements.diabetic = any(lexicon.DIABETIC_CONTEXT_RE.search(t or "")
                                   for t in (case.indication, case.notes, case.prior_report))
         return statements
 
     def rows(self, statements: Sequence, template: Template) -> list[Row]:
         """The kit's rows without the grade statements (the impression's), each with its sentence's eyes."""
-        kept = [s for s in statements if not (s.kind == "finding" and is_grade_statement(s.text))]
-        return [Row(r.region, r.text, r.sentence, lexicon.eyes_of(r.sentence)) for r in super().rows(kept, template)]
+        kept = [s for s in statements if not (s.kind in ("finding", "summary") and is_grade_statement(s.text))]
+        rows = [Row(r.region, r.text, r.sentence, lexicon.eyes_of(r.sentence)) for r in super().rows(kept, template)]
+        return _signs_follow_lesion(_split_and_pairs(rows, template.id), template.id)
 
     def faithful(
         self, part: FindingAttributes, whole: FindingAttributes, text: str, sentence: str, template: Template
@@ -85,10 +87,84 @@ class EyeDictationDrafter(KitDrafter):
                                          first=lambda f: _graded(f) or _diagnosis(f))
         seen = {i.lower() for i in stated + drafted}
         impression, truncated = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
+        # a whole-study line ("Normal fundi.": the lexicon's dictation.summary) after the findings' items; with
+        # nothing abnormal dictated it is the impression (not beside the template's normal line)
+        summaries = [s.text for s in statements if s.kind == "summary"]
+        if summaries and not stated and not drafted and not any(f.abnormal for f in findings if not f.is_default):
+            impression, truncated = summaries, 0
+        else:
+            said = {i.lower() for i in impression}
+            impression += [t for t in summaries if t.lower() not in said]
         recs = [s.text for s in statements if s.kind == "recommendation"]
         if recs:
-            impression = (impression if stated or drafted or items else []) + recs
+            impression = (impression if impression else []) + recs
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
+
+
+_EYE_TAIL = re.compile(r"\s+in\s+(?:the\s+(?:right|left)\s+eye|both\s+eyes|either\s+eye)\.?$", re.I)
+_AND = re.compile(r"\s+and\s+", re.I)
+_NEG_OR_HEDGE_LEAD = re.compile(r"^(?:no|not|without|possible|probable|likely|query|suspected)\b", re.I)
+
+
+def _split_and_pairs(rows: list[Row], template_id: str) -> list[Row]:
+    """A statement the sorter could only give whole to two regions, made of two findings joined by "and"
+    ("Cotton wool spots and macular oedema in the right eye."), is one statement per finding, each in its
+    region and each with the eye; anything else ("Macula and periphery normal.") stays as it is."""
+    sorter = lexicon.sorter_for(template_id)
+    if sorter is None:
+        return rows
+    from pixtralogist.core.nlp import mentions_finding
+
+    out: list[Row] = []
+    done: set[str] = set()
+    for row in rows:
+        twins = [r for r in rows if r.text == row.text and r.sentence == row.sentence]
+        if len(twins) < 2:
+            out.append(row)
+            continue
+        if row.text in done:
+            continue
+        tail = _EYE_TAIL.search(row.text)
+        body = row.text[: tail.start()] if tail else row.text.rstrip(".")
+        parts = _AND.split(body)
+        regions = [sorter.classify(p) for p in parts]
+        if (len(parts) == 2 and not _NEG_OR_HEDGE_LEAD.match(body) and "," not in body
+                and not re.search(r"\b(?:with|without|w/)\b", body, re.I)  # "BRVO with flame and blot haems"
+                and all(len(r) == 1 for r in regions) and regions[0] != regions[1]
+                and {next(iter(r)) for r in regions} == {t.region for t in twins}
+                and all(len(p.split()) >= 2 and mentions_finding(p, extra_terms=lexicon.NLP_TERMS) for p in parts)):
+            done.add(row.text)
+            eye = tail.group(0).rstrip(".") if tail else ""
+            for part, region in zip(parts, regions):
+                text = f"{part[:1].upper()}{part[1:]}{eye}."
+                out.append(Row(next(iter(region)), text, row.sentence, row.context))
+            continue
+        out.append(row)
+    return out
+
+
+def _signs_follow_lesion(rows: list[Row], template_id: str) -> list[Row]:
+    """A statement that only names a lesion's associated sign, denied or placed on it ("No subretinal fluid.",
+    "Overlying drusen."), right after the lesion's statement (or after other such signs, or other statements of
+    the lesion's region), goes to the lesion's region (the lexicon's ``data.lesion_signs``). A sign statement that
+    names a place of its own ("drusen at the macula") keeps its region."""
+    table = lexicon.lesion_signs(template_id)
+    sorter = lexicon.sorter_for(template_id)
+    if table is None or sorter is None:
+        return rows
+    lesions, signs, attached = table
+    out: list[Row] = []
+    home: str | None = None  # the region of the lesion the statements are about
+    for row in rows:
+        text = row.text
+        if home is not None and row.region != home and signs.search(text) and attached.search(text) \
+                and sorter.explain(text).source == "finding" and not any(rx.search(text) for rx in lesions.values()):
+            out.append(Row(home, row.text, row.sentence, row.context))
+            continue
+        named = [region for region, rx in lesions.items() if rx.search(text) and region == row.region]
+        home = named[0] if named else (home if row.region == home else None)
+        out.append(row)
+    return out
 
 
 class _Dictation(list):

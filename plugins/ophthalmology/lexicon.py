@@ -22,7 +22,7 @@ from pathlib import Path
 
 from pixtralogist.kit import Lexicon, LexiconSorter, load_lexicon
 
-__all__ = ["DIABETIC_CONTEXT_RE", "DIAGNOSIS_RE", "EYE", "LESION_RES", "NLP_TERMS", "eyes_of", "laterality_of", "lexicon_for",
+__all__ = ["DIABETIC_CONTEXT_RE", "DIAGNOSIS_RE", "EYE", "LESION_RES", "NLP_TERMS", "eyes_of", "laterality_of", "lesion_signs", "lexicon_for",
            "sorter_for"]
 
 _DIR = Path(__file__).resolve().parent / "data" / "lexicon"
@@ -43,6 +43,18 @@ def sorter_for(template_id: str) -> LexiconSorter | None:
 
 
 EYE = lexicon_for("eye")
+
+
+@lru_cache(maxsize=None)
+def lesion_signs(template_id: str) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str], re.Pattern[str]] | None:
+    """A template's ``data.lesion_signs``: (region -> lesion pattern, sign pattern, "attached" pattern), or None."""
+    if template_id not in ("fundus", "octa"):
+        return None
+    raw = lexicon_for(template_id).data.get("lesion_signs")
+    if not raw:
+        return None
+    return ({str(r): re.compile(str(p), re.I) for r, p in raw["lesions"].items()},
+            re.compile(str(raw["signs"]), re.I), re.compile(str(raw["attached"]), re.I))
 
 # --- eyes ------------------------------------------------------------------------------
 
