@@ -46,6 +46,7 @@ from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
+from pixtralogist.kit.layout import lay_out
 from pixtralogist.kit.lexicon import Lexicon, iter_terms
 
 __all__ = ["KitDrafter", "Statement", "StatementKind", "triage", "HEDGE_RE"]
@@ -349,7 +350,16 @@ class KitDrafter(DictationDraftBase):
         dictated = any(s.kind == "finding" for s in statements) or bool(statements)
         return impression, coverage_flags(template, dictated=dictated, defaults=defaults, truncated=truncated)
 
+    def laid_out(self, case: Case) -> Case:
+        """``case`` with its dictation's generic forms written plainly (:func:`~pixtralogist.kit.layout.lay_out`:
+        SOAP labels, inline numbered lists, part labels, eye headers over bullet lines, spelled-out units,
+        voice-recognition splits of the lexicon's words, a plan after a spaced dash), for every specialty's reader."""
+        notes = case.notes or ""
+        plain = lay_out(notes, words=layout_words(self.lexicon))
+        return case if plain == notes else case.model_copy(update={"notes": plain})
+
     def draft(self, case: Case, template: Template) -> Draft:
+        case = self.laid_out(case)
         statements = self.read(case)
         self._local.statements = (case, statements)  # read once: the base class's draft() reuses them
         try:
@@ -361,6 +371,15 @@ class KitDrafter(DictationDraftBase):
         if indication is None and not not_placed:
             return draft
         return draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+
+
+@lru_cache(maxsize=64)
+def layout_words(lexicon: Lexicon) -> frozenset[str]:
+    """The lexicon's long words (its terms, abbreviation expansions and finding words): a word voice
+    recognition split in two ("derma scopy") is joined only into one of these."""
+    texts = [term for _, term, is_pattern in iter_terms(lexicon.concepts) if not is_pattern]
+    texts += [str(v) for v in lexicon.abbreviations.values()] + list(lexicon.finding_terms)
+    return frozenset(w for t in texts for w in re.findall(r"[a-z]+", t.lower()) if len(w) >= 6)
 
 
 def _as_dictated(sentence: str, notes: str) -> str:

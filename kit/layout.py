@@ -1,0 +1,164 @@
+"""How a clinician lays out a dictation, read before any specialty's reader: the form, not the content.
+
+:func:`lay_out` rewrites the generic forms of dictation into the plain form every specialty's reader
+already understands; it never adds a finding, drops one, or changes a word's meaning:
+
+* sizes with the unit spelled out or split by voice recognition: "9 by 7 millimetre" -> "9 x 7 mm",
+  "4 milli metre" -> "4 mm", "two centimetres" -> "2 cm", "1.2 centimeters" -> "1.2 cm" (an area,
+  "square millimetres", is left as dictated);
+* voice-recognition splits of one word, joined only when the joined word is a word of the study's
+  lexicon ("derma scopy" -> "dermoscopy", "lympho vascular" -> "lymphovascular"; see ``words``);
+* SOAP notes (at least two of the labels S:/O:/A:/P: or Subjective:/Objective:/Assessment:/Plan:):
+  the subjective and objective labels go (what they hold is read as any dictation: demographics and
+  the clinical question still go to the indication, findings to their regions), "A:" becomes
+  "Impression:" and "P:" "Plan:", each on its own line;
+* a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
+* numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
+  number is left as a fragment; part labels of a multi-part dictation ("A. Right breast ...
+  B. Left breast ...", at least two of them) go, each part on its own line;
+* a header alone on its line followed by bullet lines: an eye or side header ("OD:", "Left eye:")
+  is repeated on each of its bullet lines ("OD:\\n- disc: CDR 0.3" -> "OD: disc: CDR 0.3"); a bare
+  generic header ("Lesion:", "Examination:") goes;
+* a plan after a spaced dash inside a sentence ("NG tube tip in the distal oesophagus - advance
+  10 cm") starts a sentence of its own, so the finding keeps its region and the plan reaches the
+  impression.
+
+Everything else is left as dictated. Pure string work on the whole text (newlines kept).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+__all__ = ["lay_out"]
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")"
+#: a length unit spelled out or split by voice recognition (not an area: "square millimetres")
+_UNIT = re.compile(
+    r"(?<![\w.])(?P<num>" + _NUM + r")(?P<sep>\s*(?:-\s*)?)(?<!square )"
+    r"(?P<unit>milli\s?met(?:re|er)s?|centi\s?met(?:re|er)s?|mms|cms)(?![\w²])", re.I)
+_BY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s+by\s+(\d+(?:\.\d+)?)(?=\s*(?:x\s*\d+(?:\.\d+)?\s*)?(?:mm|cm)\b)", re.I)
+
+#: first halves of a word that voice recognition splits ("derma scopy", "vitreo retinal")
+_SPLIT_HEAD = re.compile(
+    r"\b(?P<a>derma|dermo|derm|vitreo|lympho|micro|macro|neo|peri|intra|extra|sub|supra|infra|pre|retro|hyper|hypo|"
+    r"para|trans|endo|epi|inter|multi|tel|angio|chorio|papillo)\s+(?P<b>[a-z]{3,})\b", re.I)
+
+_SOAP = re.compile(r"(?:^|(?<=[.;!?\n])|(?<=\n))[ \t]*(?P<label>s|o|a|p|subjective|objective|assessment|plan)[ \t]*:[ \t]*",
+                   re.I | re.M)
+_SOAP_SAY = {"s": "", "subjective": "", "o": "", "objective": "", "a": "Impression: ", "assessment": "Impression: ",
+             "p": "Plan: ", "plan": "Plan: "}
+
+_LABEL_DASH = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?P<label>impressions?|imp|plan|conclusions?|recommendations?|rec|"
+                         r"diagnosis|dx)[ \t]+[-\u2013\u2014]+[ \t]+", re.I | re.M)
+
+#: the number of an inline list item: at a line start, or after a sentence end / colon / semicolon
+_LIST_NUMBER = re.compile(r"(?:(?<=[.;:])|(?<=^))[ \t]*(?:\((?P<p>\d{1,2})\)|(?P<n>\d{1,2})[.)])[ \t]+(?=[A-Za-z(]|\d{1,2}:\d\d)",
+                          re.M)
+_PART_LABEL = re.compile(r"(?:(?<=[.;])|(?<=^))[ \t]*(?:part[ \t]+)?(?P<part>[A-H])[.:)][ \t]+(?=[A-Z])", re.M)
+
+_HEADER_LINE = re.compile(r"^[ \t]*(?P<head>[A-Za-z][\w /'-]{0,24}?)[ \t]*:[ \t]*$")
+_BULLET_LINE = re.compile(r"^[ \t]*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])[ \t]+")
+_SIDE_HEAD = re.compile(r"^(?:od|os|ou|re|le|be|r|l|right|left|both|bilateral|right eye|left eye|both eyes|"
+                        r"right side|left side)$", re.I)
+_GENERIC_HEAD = re.compile(r"^(?:lesion|findings?|exam|examination|on examination|o/e|description|report|details)$", re.I)
+
+#: what opens a plan dictated after a spaced dash ("- advance 10 cm", "- recommend repositioning")
+_PLAN_AFTER_DASH = re.compile(
+    r"(?<=[\w)%])[ \t]+(?:-|--|\u2013|\u2014)[ \t]+(?=(?:recommend|suggest|advise|advance|withdraw|retract|pull back|"
+    r"reposition|resite|re-site|refer|arrange|consider|repeat|f/u|follow[- ]?up|needs?|requires?|please|"
+    r"for (?:urgent |same[- ]day |early )?(?:laser|surgery|excision|biopsy|review|repeat|referral|mohs|follow)|"
+    r"urgent|book|start|review|recall|discuss|plan)\b)", re.I)
+
+
+def _unit(m: re.Match[str]) -> str:
+    num = m.group("num")
+    num = _NUMBER_WORDS.get(num.lower(), num)
+    return f"{num} {'mm' if m.group('unit').lower().startswith('m') else 'cm'}"
+
+
+def _join_splits(text: str, words: Collection[str]) -> str:
+    def join(m: re.Match[str]) -> str:
+        a, b = m.group("a"), m.group("b")
+        for head in dict.fromkeys((a, a[:-1] + "o" if a[-1:] in "ai" else a)):
+            joined = (head + b).lower()
+            if joined in words or joined.rstrip("s") in words:
+                return head + b
+        return m.group(0)
+
+    return _SPLIT_HEAD.sub(join, text) if words else text
+
+
+def _soap(text: str) -> str:
+    labels = {m.group("label").lower()[0] for m in _SOAP.finditer(text)}
+    if len(labels) < 2:
+        return text
+    return _SOAP.sub(lambda m: "\n" + _SOAP_SAY[m.group("label").lower()], text)
+
+
+def _parts(text: str) -> str:
+    parts = [m.group("part").upper() for m in _PART_LABEL.finditer(text)]
+    if len(parts) < 2 or parts[:2] != ["A", "B"]:
+        return text
+    return _PART_LABEL.sub("\n", text)
+
+
+def _list_numbers(text: str) -> str:
+    """Inline list numbers go (each item on its own line), only when the list counts 1, 2, ...: a lone
+    "Grade: 2. Margins ..." is a value, not a list."""
+    numbers = [int(m.group("p") or m.group("n")) for m in _LIST_NUMBER.finditer(text)]
+    if numbers[:2] != [1, 2]:
+        return text
+    return _LIST_NUMBER.sub("\n", text)
+
+
+def _headers(text: str) -> str:
+    """An eye/side header alone on its line goes onto each bullet line under it; a generic one goes."""
+    out: list[str] = []
+    side: str | None = None
+    used = False
+    for line in text.split("\n"):
+        m = _HEADER_LINE.match(line)
+        if side is not None and not used and not (m is None and _BULLET_LINE.match(line)):
+            out.append(f"{side}:")  # a side header with no bullet lines under it stays as dictated
+        if m and _SIDE_HEAD.match(m.group("head").strip()):
+            side, used = m.group("head").strip(), False
+            continue
+        if m and _GENERIC_HEAD.match(m.group("head").strip()):
+            side = None
+            continue
+        if side is not None and _BULLET_LINE.match(line):
+            out.append(f"{side}: " + _BULLET_LINE.sub("", line))
+            used = True
+            continue
+        side = None
+        out.append(line)
+    if side is not None and not used:
+        out.append(f"{side}:")
+    return "\n".join(out)
+
+
+def lay_out(text: str, *, words: Collection[str] = ()) -> str:
+    """``text`` with the generic forms of dictation written plainly (see the module docstring).
+
+    :param text: the dictation (any text; it is only data).
+    :param words: the study's vocabulary (lower case): a voice-recognition split is joined only when the joined
+        word is in it.
+    """
+    if not text:
+        return text
+    text = text.replace("\r\n", "\n")
+    text = _UNIT.sub(_unit, text)
+    text = _BY.sub(r"\1 x \2", text)
+    text = _join_splits(text, words)
+    text = _soap(text)
+    text = _LABEL_DASH.sub(lambda m: m.group("label") + ": ", text)
+    text = _parts(text)
+    text = _list_numbers(text)
+    text = _headers(text)
+    text = _PLAN_AFTER_DASH.sub(". ", text)
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
