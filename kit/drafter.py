@@ -46,7 +46,7 @@ from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
-from pixtralogist.kit.layout import lay_out
+from pixtralogist.kit.layout import demographics_apart, lay_out
 from pixtralogist.kit.lexicon import Lexicon, iter_terms
 
 __all__ = ["KitDrafter", "Statement", "StatementKind", "triage", "HEDGE_RE"]
@@ -350,23 +350,26 @@ class KitDrafter(DictationDraftBase):
         dictated = any(s.kind == "finding" for s in statements) or bool(statements)
         return impression, coverage_flags(template, dictated=dictated, defaults=defaults, truncated=truncated)
 
-    def laid_out(self, case: Case) -> Case:
+    def laid_out(self, case: Case) -> tuple[Case, list[str]]:
         """``case`` with its dictation's generic forms written plainly (:func:`~pixtralogist.kit.layout.lay_out`:
         SOAP labels, inline numbered lists, part labels, eye headers over bullet lines, spelled-out units,
-        voice-recognition splits of the lexicon's words, a plan after a spaced dash), for every specialty's reader."""
+        voice-recognition splits of the lexicon's words, a plan after a spaced dash), for every specialty's reader;
+        and the narrative demographic openings taken out of it (:func:`~pixtralogist.kit.layout.demographics_apart`),
+        which are the indication's."""
         notes = case.notes or ""
-        plain = lay_out(notes, words=layout_words(self.lexicon))
-        return case if plain == notes else case.model_copy(update={"notes": plain})
+        heads, plain = demographics_apart(lay_out(notes, words=layout_words(self.lexicon)))
+        return (case if plain == notes else case.model_copy(update={"notes": plain})), heads
 
     def draft(self, case: Case, template: Template) -> Draft:
-        case = self.laid_out(case)
+        case, heads = self.laid_out(case)
         statements = self.read(case)
         self._local.statements = (case, statements)  # read once: the base class's draft() reuses them
         try:
             draft = super().draft(case, template)
         finally:
             self._local.statements = None
-        indication = " ".join(_as_dictated(s.text, case.notes or "") for s in statements if s.kind == "indication") or None
+        indication = " ".join([f"{h[:1].upper()}{h[1:]}." for h in heads]
+                              + [_as_dictated(s.text, case.notes or "") for s in statements if s.kind == "indication"]) or None
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
         if indication is None and not not_placed:
             return draft

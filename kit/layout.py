@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-__all__ = ["lay_out"]
+__all__ = ["demographics_apart", "lay_out"]
 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -162,3 +162,39 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _headers(text)
     text = _PLAN_AFTER_DASH.sub(". ", text)
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+_AGE_WORDS = "|".join(sorted((w for w in _NUMBER_WORDS if w != "zero"), key=len, reverse=True))
+#: a narrative opening with the patient's age ("This is a 61-year-old gentleman referred by his GP with ...",
+#: "Patient is an 83 year old man with ...", "72 yo woman, ..."): the head is the demographics
+_DEMOGRAPHICS = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*"
+    r"(?:(?:this is|the patient is|patient is|pt is|she is|he is|this|patient|pt)\s+(?:(?:a|an)\s+)?)?"
+    r"(?P<head>(?:\d{1,3}|" + _AGE_WORDS + r")(?:[- ](?:years?|yrs?)[- ]old|\s?(?:yo|y/o))"
+    r"(?:\s?[mf]\b|\s+(?:[a-z-]+\s+)?(?:man|woman|male|female|gentleman|lady|boy|girl|patient|pt|child|myope|"
+    r"diabetic|smoker|ex-smoker))?"
+    r"(?:\s+(?:referred|brought|seen|sent|attends|attending|attended|who|presenting|presents|presented)\b[^,.;\n]*?)?)"
+    r"(?P<end>\s+(?:with|w/)\s+|\s*,\s*|\s*(?=[.;\n]|$))", re.I | re.M)
+
+
+def demographics_apart(text: str) -> tuple[list[str], str]:
+    """The narrative demographic openings of ``text`` (as dictated, without "This is a") and the text without
+    them: "This is a 61-year-old gentleman referred by his GP with a pigmented lesion on the right calf." ->
+    (["61-year-old gentleman referred by his GP"], "A pigmented lesion on the right calf."). The rest of the
+    sentence stays whole for the reader; a sentence that is nothing but the demographics goes entirely."""
+    heads: list[str] = []
+
+    def apart(m: re.Match[str]) -> str:
+        heads.append(m.group("head").strip())
+        rest = text[m.end():m.end() + 1]
+        return "" if not m.group("end").strip() and rest in ("", ".", ";", "\n") else "\n"
+
+    out = _DEMOGRAPHICS.sub(apart, text)
+    lines = []
+    for line in out.split("\n"):
+        line = line.strip()
+        if line.startswith((".", ";")):
+            line = line[1:].strip()
+        if line:
+            lines.append(line[:1].upper() + line[1:])
+    return heads, "\n".join(lines)
