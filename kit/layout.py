@@ -113,7 +113,8 @@ def _list_numbers(text: str) -> str:
     numbers = [int(m.group("p") or m.group("n")) for m in _LIST_NUMBER.finditer(text)]
     if numbers[:2] != [1, 2]:
         return text
-    return _LIST_NUMBER.sub("\n", text)
+    # "Right lumpectomy: 1) IDC ...": the colon before the list closes its heading
+    return _LIST_NUMBER.sub("\n", re.sub(r":[ \t]*(?=(?:\(1\)|1[.)])[ \t])", ". ", text, count=1))
 
 
 def _headers(text: str) -> str:
