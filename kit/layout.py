@@ -193,7 +193,7 @@ def demographics_apart(text: str) -> tuple[list[str], str]:
     out = _DEMOGRAPHICS.sub(apart, text)
     lines = []
     for line in out.split("\n"):
-        line = line.strip()
+        line = re.sub(r"(?<=[.;!?])\s+[.;](?=\s|$)", "", line).strip()  # "Nodule RUL. He is a 70 yo smoker."
         if line.startswith((".", ";")):
             line = line[1:].strip()
         if line:

@@ -1,0 +1,169 @@
+"""Generic dictation forms (issue 13, forms round): kit.layout and the drafters of all four specialties.
+
+The way a clinician lays out a dictation - units spelled out or split by voice recognition, SOAP labels,
+numbered and bullet lists, eye headers over bullet lines, part labels, a plan after a spaced dash, a
+narrative opening with the patient's age - must not cost a fact. Inputs are new, not rows of
+benchmarks/data/dictation_*.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pixtralogist.core.models import Case, Draft
+from pixtralogist.core.plugins import get_plugin_manager
+from pixtralogist.kit.layout import demographics_apart, lay_out
+
+CASES = {"cxr": ("CR", "CHEST", "radiology"), "ct_chest": ("CT", "CHEST", "radiology"),
+         "skin_lesion": ("XC", "SKIN", "dermatology"), "fundus": ("OP", "EYE", "ophthalmology"),
+         "breast-resection": ("SM", "BREAST", "pathology")}
+
+
+@pytest.fixture(scope="module")
+def host():
+    return get_plugin_manager(autoload=False)
+
+
+def draft(host, template_id: str, notes: str) -> Draft:
+    modality, body, specialty = CASES[template_id]
+    template = host.template(template_id)
+    case = Case(notes=notes, modality=modality, body_part=body, specialty_hint=specialty)
+    return host.drafter(template.specialty, template).draft(case, template)
+
+
+def region(d: Draft, name: str) -> str:
+    return " ".join(f.text for f in d.findings if f.region == name and not f.is_default)
+
+
+def everything(d: Draft) -> str:
+    return " ".join([d.indication or ""] + [f.text for f in d.findings if not f.is_default] + d.impression)
+
+
+_LABEL_LEFT = re.compile(r"(?:^|\s)(?:[SOAP]|[1-9]|\(?[1-9]\)|[AB])[.:)]?\s*$")
+
+
+def assert_no_fragments(d: Draft) -> None:
+    """No sentence is a bare list number, SOAP or part label."""
+    for f in d.findings:
+        assert not _LABEL_LEFT.fullmatch(f.text.rstrip(". ")), f"fragment in {f.region}: {f.text!r}"
+        assert not re.match(r"^[SOAP]:|^[AB][.:] ", f.text), f"label left in {f.region}: {f.text!r}"
+    for line in d.impression:
+        assert not re.match(r"^[SOAP]:|^[AB][.:] ", line), f"label left in the impression: {line!r}"
+
+
+# --- kit.layout, on its own ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a 6 by 4 millimetre macule", "a 6 x 4 mm macule"),
+    ("3 milli metre papule", "3 mm papule"),
+    ("mass of three centimetres", "mass of 3 cm"),
+    ("nodule 2.4 centimeters", "nodule 2.4 cm"),
+    ("a 12-millimeter cyst", "a 12 mm cyst"),
+    ("membrane of 0.8 square millimetres", "membrane of 0.8 square millimetres"),  # an area stays as dictated
+])
+def test_units_spelled_out_or_split(text, expected):
+    assert lay_out(text) == expected
+
+
+def test_voice_recognition_splits_join_only_into_a_known_word():
+    words = {"dermoscopy", "lymphovascular"}
+    assert lay_out("Dermo scopy: globules. Lympho vascular invasion.", words=words) == \
+        "Dermoscopy: globules. Lymphovascular invasion."
+    assert lay_out("sub total resection", words=words) == "sub total resection"  # "subtotal" is not a known word
+
+
+def test_soap_labels_need_two_of_them():
+    assert lay_out("S: 50M, cough. O: R effusion. A: parapneumonic. P: tap.") == \
+        "50M, cough.\nR effusion.\nImpression: parapneumonic.\nPlan: tap."
+    assert lay_out("A: Right breast, IDC.") == "A: Right breast, IDC."  # one "A:" is no SOAP note
+
+
+def test_inline_numbered_lists_and_part_labels():
+    assert lay_out("Findings: 1) RUL nodule; 2) small effusion. (3) no ptx") == \
+        "Findings.\nRUL nodule;\nsmall effusion.\nno ptx"
+    assert lay_out("Nottingham grade: 2. Margins clear.") == "Nottingham grade: 2. Margins clear."  # a value, no list
+    assert lay_out("A. Left breast, WLE: IDC. B. Left axilla: 0/4 nodes.") == "Left breast, WLE: IDC.\nLeft axilla: 0/4 nodes."
+
+
+def test_eye_header_goes_onto_its_bullet_lines_and_a_generic_header_goes():
+    assert lay_out("LE:\n- disc: CDR 0.5\n- macula: flat\nPlan: review") == \
+        "LE: disc: CDR 0.5\nLE: macula: flat\nPlan: review"
+    assert lay_out("Examination:\n- 5 mm papule") == "- 5 mm papule"
+    assert lay_out("Right eye:\nTear at 2 o'clock.") == "Right eye:\nTear at 2 o'clock."  # no bullets: as dictated
+
+
+def test_plan_after_a_spaced_dash_is_a_sentence_and_label_dashes_are_labels():
+    assert lay_out("ETT tip at the carina - withdraw 2 cm. Imp - ETT low.") == \
+        "ETT tip at the carina. withdraw 2 cm. Imp: ETT low."
+    assert lay_out("Nodule 2 - 3 mm - stable.") == "Nodule 2 - 3 mm - stable."  # no plan word: as dictated
+
+
+def test_narrative_demographics_apart():
+    assert demographics_apart("The patient is a 47-year-old lady seen in clinic with a 4 mm papule on the nose.") == \
+        (["47-year-old lady seen in clinic"], "A 4 mm papule on the nose.")
+    assert demographics_apart("Nodule RUL. He is a 70 yo smoker.") == (["70 yo smoker"], "Nodule RUL.")
+    assert demographics_apart("This is a 3 year old scar.") == ([], "This is a 3 year old scar.")
+
+
+# --- through the drafters, per specialty -----------------------------------------------------------
+
+
+def test_radiology_forms(host):
+    d = draft(host, "cxr", "S: 77F, fever. O: L basal consolidation, small L effusion. A: LLL pneumonia. "
+                           "P: follow-up film in 6 wks.")
+    assert "77F" in (d.indication or "")
+    assert "consolidation" in region(d, "lung").lower()
+    assert any("pneumonia" in i.lower() for i in d.impression)
+    assert any("6 weeks" in i for i in d.impression)
+    assert_no_fragments(d)
+    d = draft(host, "cxr", "Feeding tube tip in the upper oesophagus - advance 12 cm. Lungs clear.")
+    assert "oesophagus" in everything(d) and "Advance 12 cm." in d.impression
+    assert "advance" not in " ".join(f.text for f in d.findings).lower()
+    d = draft(host, "ct_chest", "This is a 59 year old woman with a 2.2 centimetre spiculated nodule in the right upper lobe.")
+    assert d.indication and d.indication.startswith("59 year old woman")
+    assert "2.2 cm" in region(d, "lungs_airways") and "right upper lobe" in region(d, "lungs_airways").lower()
+
+
+def test_pathology_forms(host):
+    d = draft(host, "breast-resection", "A. Right breast, wide local excision: invasive ductal carcinoma, grade 2, "
+                                        "18 milli metres. B. Right axillary sentinel nodes: 0/3.")
+    assert "18 mm" in region(d, "size")
+    assert "0 of 3" in region(d, "lymph_nodes") or "0/3" in region(d, "lymph_nodes")
+    assert "Right" in region(d, "laterality")
+    assert_no_fragments(d)
+    d = draft(host, "breast-resection", "Left mastectomy: 1) ILC, grade 2; 2) 4.5 centimetres; 3) margins clear, closest "
+                                        "deep 2 mm; 4) LVI not identified.")
+    assert "4.5 cm" in region(d, "size") and "lobular" in region(d, "histologic_type").lower()
+    assert "2 mm" in region(d, "margins")
+    assert not region(d, "procedure").endswith(":.")
+    assert_no_fragments(d)
+
+
+def test_dermatology_forms(host):
+    d = draft(host, "skin_lesion", "S: 38F, changing mole. O: 7 by 5 millimetre pigmented macule R thigh, irregular border. "
+                                   "A: dysplastic naevus. P: excision biopsy.")
+    assert "38F" in (d.indication or "")
+    assert "7 x 5 mm" in region(d, "size")
+    assert any("naevus" in i.lower() for i in d.impression)
+    assert_no_fragments(d)
+    d = draft(host, "skin_lesion", "Patient is a 70 year old man with a 9 mm pearly nodule on the left temple.")
+    assert d.indication and "70 year old man" in d.indication
+    assert "9 mm" in region(d, "size") and "temple" in region(d, "distribution_site").lower()
+    assert "70" not in " ".join(f.text for f in d.findings)
+
+
+def test_ophthalmology_forms(host):
+    d = draft(host, "fundus", "RE:\n- disc: CDR 0.7, inferior rim thinning\n- macula: flat\nLE:\n- disc: CDR 0.4\n"
+                              "Impression - glaucoma suspect right eye")
+    disc = [f for f in d.findings if f.region == "optic_disc" and not f.is_default]
+    assert any("0.7" in f.text and f.laterality == "right" for f in disc)
+    assert any("0.4" in f.text and f.laterality == "left" for f in disc)
+    assert_no_fragments(d)
+    d = draft(host, "fundus", "S: 55M, floaters. O: OS retinal tear at 11 o'clock, no detachment. A: retinal tear OS. "
+                              "P: laser retinopexy today.")
+    assert any("laser" in i.lower() for i in d.impression)
+    assert "tear" in region(d, "periphery").lower()
+    assert_no_fragments(d)
