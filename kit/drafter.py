@@ -357,7 +357,8 @@ class KitDrafter(DictationDraftBase):
         and the narrative demographic openings taken out of it (:func:`~pixtralogist.kit.layout.demographics_apart`),
         which are the indication's."""
         notes = case.notes or ""
-        heads, plain = demographics_apart(lay_out(notes, words=layout_words(self.lexicon)))
+        heads, plain = demographics_apart(lay_out(notes, words=layout_words(self.lexicon)), is_finding=lambda s: bool(
+            _MEASURED.search(s) or mentions_finding(s, extra_terms=self.extra_terms) or self.extractor.mentions(s)))
         return (case if plain == notes else case.model_copy(update={"notes": plain})), heads
 
     def draft(self, case: Case, template: Template) -> Draft:
@@ -374,6 +375,10 @@ class KitDrafter(DictationDraftBase):
         if indication is None and not not_placed:
             return draft
         return draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+
+
+#: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
+_MEASURED = re.compile(r"\d(?:\.\d+)?\s?(?:mm|cm)\b", re.I)
 
 
 @lru_cache(maxsize=64)

@@ -29,7 +29,7 @@ Everything else is left as dictated. Pure string work on the whole text (newline
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 __all__ = ["demographics_apart", "lay_out"]
 
@@ -178,19 +178,32 @@ _DEMOGRAPHICS = re.compile(
     r"(?P<end>\s+(?:with|w/)\s+|\s*,\s*|\s*(?=[.;\n]|$))", re.I | re.M)
 
 
-def demographics_apart(text: str) -> tuple[list[str], str]:
+_SENTENCE_REST = re.compile(r"(?:[^.;\n]|\.(?=\d))*")
+
+
+def demographics_apart(text: str, *, is_finding: Callable[[str], bool] = lambda _: True) -> tuple[list[str], str]:
     """The narrative demographic openings of ``text`` (as dictated, without "This is a") and the text without
     them: "This is a 61-year-old gentleman referred by his GP with a pigmented lesion on the right calf." ->
     (["61-year-old gentleman referred by his GP"], "A pigmented lesion on the right calf."). The rest of the
-    sentence stays whole for the reader; a sentence that is nothing but the demographics goes entirely."""
+    sentence stays whole for the reader when ``is_finding`` says it names a finding; else ("45 yo M with fever
+    and cough") the whole sentence is the demographics and the clinical question, and goes."""
     heads: list[str] = []
-
-    def apart(m: re.Match[str]) -> str:
+    pieces: list[str] = []
+    pos = 0
+    for m in _DEMOGRAPHICS.finditer(text):
+        if m.start() < pos:
+            continue
+        rest = _SENTENCE_REST.match(text, m.end()).group(0)
+        pieces.append(text[pos:m.start()])
+        if rest.strip() and not is_finding(rest):
+            heads.append((m.group("head") + m.group("end") + rest).strip())
+            pos = m.end() + len(rest)
+            continue
         heads.append(m.group("head").strip())
-        rest = text[m.end():m.end() + 1]
-        return "" if not m.group("end").strip() and rest in ("", ".", ";", "\n") else "\n"
-
-    out = _DEMOGRAPHICS.sub(apart, text)
+        whole = not rest.strip()
+        pieces.append("" if whole else "\n")
+        pos = m.end()
+    out = "".join(pieces) + text[pos:]
     lines = []
     for line in out.split("\n"):
         line = re.sub(r"(?<=[.;!?])\s+[.;](?=\s|$)", "", line).strip()  # "Nodule RUL. He is a 70 yo smoker."
