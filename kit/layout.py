@@ -19,6 +19,10 @@ already understands; it never adds a finding, drops one, or changes a word's mea
 * a header alone on its line followed by bullet lines: an eye or side header ("OD:", "Left eye:")
   is repeated on each of its bullet lines ("OD:\\n- disc: CDR 0.3" -> "OD: disc: CDR 0.3"); a bare
   generic header ("Lesion:", "Examination:") goes;
+* an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...") is an
+  eye header ("Right eye: there are ...");
+* a plan or impression dictated in the first person ("I will refer him to the retina clinic", "... and I have
+  arranged an excision", "My impression is that this is ...") after a "Plan:" or "Impression:" label;
 * a plan after a spaced dash inside a sentence ("NG tube tip in the distal oesophagus - advance
   10 cm") starts a sentence of its own, so the finding keeps its region and the plan reaches the
   impression.
@@ -73,6 +77,29 @@ _PLAN_AFTER_DASH = re.compile(
     r"reposition|resite|re-site|refer|arrange|consider|repeat|f/u|follow[- ]?up|needs?|requires?|please|"
     r"for (?:urgent |same[- ]day |early )?(?:laser|surgery|excision|biopsy|review|repeat|referral|mohs|follow)|"
     r"urgent|book|start|review|recall|discuss|plan)\b)", re.I)
+
+
+#: a plan dictated in the first person ("I will refer him to ...", "... and I have arranged an excision"):
+#: the plan's own words after a "Plan:" label; "I have" only with a verb of planning ("I have reviewed" is no plan)
+_NARRATIVE_PLAN = re.compile(
+    r"(?:(?:^|(?<=[.;!?]\s)|(?<=\n))|[ \t,]+(?:and|so)[ \t]+)(?:I|we)[ \t]+(?:(?:will|shall|plan to|would like to|am going to|"
+    r"are going to)[ \t]+|(?:have|'ve)[ \t]+(?=(?:arranged|requested|booked|referred|organi[sz]ed|ordered|sent|started|"
+    r"prescribed|listed|scheduled|advised|recommended)\b))", re.I | re.M)
+#: "My impression is that this is a melanoma ..." -> "Impression: melanoma ..."
+_NARRATIVE_IMPRESSION = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:my|our|the)[ \t]+(?:impression|diagnosis|conclusion)[ \t]+is[ \t]+(?:that[ \t]+)?"
+    r"(?:(?:this|it)[ \t]+is[ \t]+|these[ \t]+are[ \t]+)?(?:(?:a|an)[ \t]+)?", re.I | re.M)
+
+
+#: an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...", "Right eye there
+#: is ..."): an eye header, the way every eye reader takes it ("Right eye: there are ...")
+_EYE_NARRATIVE = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:in[ \t]+)?(?:the[ \t]+)?(?P<eye>right|left)[ \t]+eye,?[ \t]+"
+    r"(?:(?:shows|has|demonstrates|reveals)[ \t]+(?:only[ \t]+)?|(?=there[ \t]+(?:is|are)\b))", re.I | re.M)
+
+
+def _narrative_plan(m: re.Match[str]) -> str:
+    return ("" if m.group(0)[:1] not in " \t," else ". ") + "Plan: "
 
 
 def _unit(m: re.Match[str]) -> str:
@@ -162,6 +189,9 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _list_numbers(text)
     text = _headers(text)
     text = _PLAN_AFTER_DASH.sub(". ", text)
+    text = _NARRATIVE_IMPRESSION.sub("Impression: ", text)
+    text = _EYE_NARRATIVE.sub(lambda m: f"{m.group('eye').capitalize()} eye: ", text)
+    text = _NARRATIVE_PLAN.sub(_narrative_plan, text)
     return "\n".join(line.strip() for line in text.split("\n") if line.strip())
 
 

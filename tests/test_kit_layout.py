@@ -167,3 +167,25 @@ def test_ophthalmology_forms(host):
     assert any("laser" in i.lower() for i in d.impression)
     assert "tear" in region(d, "periphery").lower()
     assert_no_fragments(d)
+
+
+def test_first_person_plan_and_impression_and_narrative_eye():
+    assert lay_out("My diagnosis is that this is a dermatofibroma and we will review in 3 months.") == \
+        "Impression: dermatofibroma. Plan: review in 3 months."
+    assert lay_out("I have reviewed the prior study. I have requested a CT.") == \
+        "I have reviewed the prior study. Plan: requested a CT."  # reviewing is no plan
+    assert lay_out("In the left eye there is a cotton wool spot. The right eye shows only drusen.") == \
+        "Left eye: there is a cotton wool spot. Right eye: drusen."
+
+
+def test_first_person_plan_reaches_the_impression(host):
+    d = draft(host, "fundus", "The left eye has a few dot haemorrhages at the posterior pole. "
+                              "I will see him again in 12 months with photographs.")
+    assert any(i.startswith("Plan:") and "12 months" in i for i in d.impression)
+    assert "12 months" not in " ".join(f.text for f in d.findings)
+    assert any(f.laterality == "left" and "haemorrhage" in f.text.lower() for f in d.findings)
+    d = draft(host, "skin_lesion", "On the left forearm there is a 5 mm firm pink papule with a central white patch on "
+                                   "dermoscopy. My impression is that this is a dermatofibroma and I have advised "
+                                   "no treatment.")
+    assert any("dermatofibroma" in i.lower() for i in d.impression)
+    assert any("no treatment" in i.lower() for i in d.impression)
