@@ -370,7 +370,8 @@ class KitDrafter(DictationDraftBase):
         finally:
             self._local.statements = None
         indication = " ".join([f"{h[:1].upper()}{h[1:]}." for h in heads]
-                              + [_as_dictated(s.text, case.notes or "") for s in statements if s.kind == "indication"]) or None
+                              + [_unlabelled(_as_dictated(s.text, case.notes or "")) for s in statements
+                                 if s.kind == "indication"]) or None
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
         if indication is None and not not_placed:
             return draft
@@ -388,6 +389,16 @@ def layout_words(lexicon: Lexicon) -> frozenset[str]:
     texts = [term for _, term, is_pattern in iter_terms(lexicon.concepts) if not is_pattern]
     texts += [str(v) for v in lexicon.abbreviations.values()] + list(lexicon.finding_terms)
     return frozenset(w for t in texts for w in re.findall(r"[a-z]+", t.lower()) if len(w) >= 6)
+
+
+#: the label of a dictated history section: the draft's indication field is that section already
+_INDICATION_LABEL = re.compile(r"^(?:clinical\s+)?(?:history|hx|indications?|information|details|question)\s*:\s*(?=\S)", re.I)
+
+
+def _unlabelled(sentence: str) -> str:
+    """"CLINICAL HISTORY: 60M cough." -> "60M cough." (the indication field says what it is)."""
+    rest = _INDICATION_LABEL.sub("", sentence)
+    return rest[:1].upper() + rest[1:] if rest != sentence else sentence
 
 
 def _as_dictated(sentence: str, notes: str) -> str:

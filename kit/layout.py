@@ -41,11 +41,13 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
 _NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")"
-#: a length unit spelled out or split by voice recognition (not an area: "square millimetres")
-_UNIT = re.compile(
-    r"(?<![\w.])(?P<num>" + _NUM + r")(?P<sep>\s*(?:-\s*)?)(?<!square )"
-    r"(?P<unit>milli\s?met(?:re|er)s?|centi\s?met(?:re|er)s?|mms|cms)(?![\w²])", re.I)
-_BY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s+by\s+(\d+(?:\.\d+)?)(?=\s*(?:x\s*\d+(?:\.\d+)?\s*)?(?:mm|cm)\b)", re.I)
+_ONE = r"(?:" + _NUM + r"(?:[ \t]+point[ \t]+" + _NUM + r")?)"
+#: a size: numbers (digits or words, "one point five") joined by "by"/"x", then a length unit spelled out, split by
+#: voice recognition or abbreviated (not an area: "square millimetres")
+_SIZE = re.compile(
+    r"(?<![\w.])(?P<chain>" + _ONE + r"(?:[ \t]*(?:by|x|\u00d7)[ \t]*" + _ONE + r")*)(?P<sep>[ \t]*(?:-[ \t]*)?)"
+    r"(?P<unit>milli[ \t-]?met(?:re|er)s?|centi[ \t-]?met(?:re|er)s?|mms|cms|mm|cm)(?![\w\u00b2])", re.I)
+_WORD_NUM = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
 
 #: first halves of a word that voice recognition splits ("derma scopy", "vitreo retinal")
 _SPLIT_HEAD = re.compile(
@@ -102,10 +104,16 @@ def _narrative_plan(m: re.Match[str]) -> str:
     return ("" if m.group(0)[:1] not in " \t," else ". ") + "Plan: "
 
 
-def _unit(m: re.Match[str]) -> str:
-    num = m.group("num")
-    num = _NUMBER_WORDS.get(num.lower(), num)
-    return f"{num} {'mm' if m.group('unit').lower().startswith('m') else 'cm'}"
+def _size(m: re.Match[str]) -> str:
+    """"nine by seven millimetre" -> "9 x 7 mm", "one point five centimetres" -> "1.5 cm"; a size already
+    written plainly ("4 mm", "2x3cm") is left as dictated."""
+    chain, unit = m.group("chain"), m.group("unit").lower()
+    if unit in ("mm", "cm") and not re.search(r"[a-z]", chain.replace("x", ""), re.I):
+        return m.group(0)
+    chain = _WORD_NUM.sub(lambda w: _NUMBER_WORDS[w.group(0).lower()], chain)
+    chain = re.sub(r"(\d)[ \t]+point[ \t]+(\d)", r"\1.\2", chain, flags=re.I)
+    chain = re.sub(r"[ \t]*(?:\bby\b|x|\u00d7)[ \t]*", " x ", chain, flags=re.I)
+    return f"{chain} {'mm' if unit.startswith('m') else 'cm'}"
 
 
 def _join_splits(text: str, words: Collection[str]) -> str:
@@ -180,8 +188,7 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     if not text:
         return text
     text = text.replace("\r\n", "\n")
-    text = _UNIT.sub(_unit, text)
-    text = _BY.sub(r"\1 x \2", text)
+    text = _SIZE.sub(_size, text)
     text = _join_splits(text, words)
     text = _soap(text)
     text = _LABEL_DASH.sub(lambda m: m.group("label") + ": ", text)

@@ -189,3 +189,12 @@ def test_first_person_plan_reaches_the_impression(host):
                                    "no treatment.")
     assert any("dermatofibroma" in i.lower() for i in d.impression)
     assert any("no treatment" in i.lower() for i in d.impression)
+
+
+def test_sizes_in_words_and_the_indication_without_its_label(host):
+    assert lay_out("nine by seven millimetre papule, one point five centimetres") == "9 x 7 mm papule, 1.5 cm"
+    d = draft(host, "skin_lesion", "Exam: eight by six millimetre brown macule on the L upper arm.")
+    assert "8 x 6 mm" in region(d, "size")
+    d = draft(host, "cxr", "CLINICAL HISTORY: 80F fall.\nFINDINGS: Displaced fracture of the R 7th rib.")
+    assert d.indication == "80F fall."
+    assert "fracture" in region(d, "bone").lower()
