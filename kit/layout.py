@@ -3,6 +3,7 @@
 :func:`lay_out` rewrites the generic forms of dictation into the plain form every specialty's reader
 already understands; it never adds a finding, drops one, or changes a word's meaning:
 
+* punctuation spoken into voice recognition ("full stop", "comma", "new paragraph") is punctuation;
 * sizes with the unit spelled out or split by voice recognition: "9 by 7 millimetre" -> "9 x 7 mm",
   "4 milli metre" -> "4 mm", "two centimetres" -> "2 cm", "1.2 centimeters" -> "1.2 cm" (an area,
   "square millimetres", is left as dictated);
@@ -18,7 +19,8 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   B. Left breast ...", at least two of them) go, each part on its own line;
 * a header alone on its line followed by bullet lines: an eye or side header ("OD:", "Left eye:")
   is repeated on each of its bullet lines ("OD:\\n- disc: CDR 0.3" -> "OD: disc: CDR 0.3"); a bare
-  generic header ("Lesion:", "Examination:") goes;
+  generic header ("Lesion:", "Examination:") goes; a header of several words that is no section label
+  ("Left breast, lumpectomy:") is a statement of its own ("Left breast, lumpectomy.");
 * an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...") is an
   eye header ("Right eye: there are ...");
 * a plan or impression dictated in the first person ("I will refer him to the retina clinic", "... and I have
@@ -67,7 +69,7 @@ _LIST_NUMBER = re.compile(r"(?:(?<=[.;:])|(?<=^))[ \t]*(?:\((?P<p>\d{1,2})\)|(?P
                           re.M)
 _PART_LABEL = re.compile(r"(?:(?<=[.;])|(?<=^))[ \t]*(?:part[ \t]+)?(?P<part>[A-H])[.:)][ \t]+(?=[A-Z])", re.M)
 
-_HEADER_LINE = re.compile(r"^[ \t]*(?P<head>[A-Za-z][\w /'-]{0,24}?)[ \t]*:[ \t]*$")
+_HEADER_LINE = re.compile(r"^[ \t]*(?P<head>[A-Za-z][\w ,/'-]{0,40}?)[ \t]*:[ \t]*$")
 _BULLET_LINE = re.compile(r"^[ \t]*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])[ \t]+")
 _SIDE_HEAD = re.compile(r"^(?:od|os|ou|re|le|be|r|l|right|left|both|bilateral|right eye|left eye|both eyes|"
                         r"right side|left side)$", re.I)
@@ -142,6 +144,29 @@ def _parts(text: str) -> str:
     return _PART_LABEL.sub("\n", text)
 
 
+#: punctuation spoken into voice recognition and written out as words ("full stop", "new paragraph")
+_SPOKEN_STOP = re.compile(r"[ \t]*\bfull[ \t]+stop\b[ \t]*", re.I)
+_SPOKEN_LINE = re.compile(r"[ \t.]*\b(?:new|next)[ \t]+(?:paragraph|line)\b[ \t.]*", re.I)
+_SPOKEN_COMMA = re.compile(r"[ \t]+comma\b", re.I)
+#: the last word of a section label ("Clinical history:", "Impression:"): such a header stays a label
+_LABEL_WORDS = frozenset({"history", "hx", "information", "indication", "indications", "impression", "impressions", "imp",
+                          "findings", "finding", "diagnosis", "dx", "plan", "comment", "comments", "conclusion",
+                          "conclusions", "recommendation", "recommendations", "technique", "comparison", "examination",
+                          "exam", "dermoscopy", "assessment", "description", "details", "summary", "note", "notes"})
+
+
+def _content_header(line: str, nxt: str) -> str:
+    """"Left breast, lumpectomy:" over bullet lines is a statement of its own ("Left breast, lumpectomy."), not a
+    label: a header of several words whose last word is no section label."""
+    m = _HEADER_LINE.match(line)
+    if m is None or not _BULLET_LINE.match(nxt):
+        return line
+    words = re.findall(r"[\w'/-]+", m.group("head"))
+    if len(words) < 2 or words[-1].lower() in _LABEL_WORDS or _SIDE_HEAD.match(m.group("head").strip()):
+        return line
+    return m.group("head").strip() + "."
+
+
 def _list_numbers(text: str) -> str:
     """Inline list numbers go (each item on its own line), only when the list counts 1, 2, ...: a lone
     "Grade: 2. Margins ..." is a value, not a list."""
@@ -188,6 +213,9 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     if not text:
         return text
     text = text.replace("\r\n", "\n")
+    text = _SPOKEN_STOP.sub(". ", text)
+    text = _SPOKEN_LINE.sub(".\n", text)
+    text = _SPOKEN_COMMA.sub(",", text)
     text = _SIZE.sub(_size, text)
     text = _join_splits(text, words)
     text = _soap(text)
@@ -195,11 +223,13 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _parts(text)
     text = _list_numbers(text)
     text = _headers(text)
+    lines = text.split("\n")
+    text = "\n".join(_content_header(line, nxt) for line, nxt in zip(lines, lines[1:] + [""]))
     text = _PLAN_AFTER_DASH.sub(". ", text)
     text = _NARRATIVE_IMPRESSION.sub("Impression: ", text)
     text = _EYE_NARRATIVE.sub(lambda m: f"{m.group('eye').capitalize()} eye: ", text)
     text = _NARRATIVE_PLAN.sub(_narrative_plan, text)
-    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+    return "\n".join(line.strip() for line in text.split("\n") if any(ch.isalnum() for ch in line))
 
 
 _AGE_WORDS = "|".join(sorted((w for w in _NUMBER_WORDS if w != "zero"), key=len, reverse=True))

@@ -198,3 +198,18 @@ def test_sizes_in_words_and_the_indication_without_its_label(host):
     d = draft(host, "cxr", "CLINICAL HISTORY: 80F fall.\nFINDINGS: Displaced fracture of the R 7th rib.")
     assert d.indication == "80F fall."
     assert "fracture" in region(d, "bone").lower()
+
+
+def test_spoken_punctuation_and_content_headers():
+    assert lay_out("Small R effusion full stop no pneumothorax comma no fracture new paragraph heart normal") == \
+        "Small R effusion. no pneumothorax, no fracture.\nheart normal"
+    assert lay_out("Right breast, mastectomy:\n- ILC\nClinical history:\n- lump") == \
+        "Right breast, mastectomy.\n- ILC\nClinical history:\n- lump"  # a section label stays a label
+
+
+def test_pathology_content_header_over_bullets(host):
+    d = draft(host, "breast-resection", "A. Right breast, wide local excision:\n- invasive lobular carcinoma, 2.6 cm\n"
+                                        "- margins clear\nB. Right axillary sentinel nodes:\n- 1/3 positive")
+    assert not any(f.text.endswith(":.") for f in d.findings)
+    assert "2.6 cm" in region(d, "size") and "lobular" in region(d, "histologic_type").lower()
+    assert_no_fragments(d)
