@@ -14,6 +14,7 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   the clinical question still go to the indication, findings to their regions), "A:" becomes
   "Impression:" and "P:" "Plan:", each on its own line;
 * a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
+* bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
 * numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
   number is left as a fragment; part labels of a multi-part dictation ("A. Right breast ...
   B. Left breast ...", at least two of them) go, each part on its own line;
@@ -42,14 +43,21 @@ __all__ = ["demographics_apart", "lay_out"]
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
-_NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")"
+_TENS = {w: str(10 * i) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+_UNITS_1_9 = {w: _NUMBER_WORDS[w] for w in "one two three four five six seven eight nine".split()}
+#: "twenty five", "twenty-five" -> 25; then the single words, longest first ("seventeen" before "seven")
+_NUMBER_WORDS.update({f"{t}{sep}{u}": str(int(tv) + int(uv)) for t, tv in _TENS.items() for u, uv in _UNITS_1_9.items()
+                      for sep in (" ", "-")})
+_NUMBER_WORDS.update(_TENS)
+_NUMBER_ALTS = "|".join(re.escape(w) for w in sorted(_NUMBER_WORDS, key=len, reverse=True))
+_NUM = r"(?:\d+(?:\.\d+)?|" + _NUMBER_ALTS + r")"
 _ONE = r"(?:" + _NUM + r"(?:[ \t]+point[ \t]+" + _NUM + r")?)"
 #: a size: numbers (digits or words, "one point five") joined by "by"/"x", then a length unit spelled out, split by
 #: voice recognition or abbreviated (not an area: "square millimetres")
 _SIZE = re.compile(
     r"(?<![\w.])(?P<chain>" + _ONE + r"(?:[ \t]*(?:by|x|\u00d7)[ \t]*" + _ONE + r")*)(?P<sep>[ \t]*(?:-[ \t]*)?)"
     r"(?P<unit>milli[ \t-]?met(?:re|er)s?|centi[ \t-]?met(?:re|er)s?|mms|cms|mm|cm)(?![\w\u00b2])", re.I)
-_WORD_NUM = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_WORD_NUM = re.compile(r"\b(?:" + _NUMBER_ALTS + r")\b", re.I)
 
 #: first halves of a word that voice recognition splits ("derma scopy", "vitreo retinal")
 _SPLIT_HEAD = re.compile(
@@ -70,7 +78,7 @@ _LIST_NUMBER = re.compile(r"(?:(?<=[.;:])|(?<=^))[ \t]*(?:\((?P<p>\d{1,2})\)|(?P
 _PART_LABEL = re.compile(r"(?:(?<=[.;])|(?<=^))[ \t]*(?:part[ \t]+)?(?P<part>[A-H])[.:)][ \t]+(?=[A-Z])", re.M)
 
 _HEADER_LINE = re.compile(r"^[ \t]*(?P<head>[A-Za-z][\w ,/'-]{0,40}?)[ \t]*:[ \t]*$")
-_BULLET_LINE = re.compile(r"^[ \t]*(?:[-*\u2022\u2023\u25e6>]+|\(?\d{1,2}[.)])[ \t]+")
+_BULLET_LINE = re.compile(r"^[ \t]*(?:-|\(?\d{1,2}[.)])[ \t]+")
 _SIDE_HEAD = re.compile(r"^(?:od|os|ou|re|le|be|r|l|right|left|both|bilateral|right eye|left eye|both eyes|"
                         r"right side|left side)$", re.I)
 _GENERIC_HEAD = re.compile(r"^(?:lesion|findings?|exam|examination|on examination|o/e|description|report|details)$", re.I)
@@ -144,6 +152,9 @@ def _parts(text: str) -> str:
     return _PART_LABEL.sub("\n", text)
 
 
+#: a bullet of a list on several lines, whatever its mark ("\u2013", "\u2022", "\u25aa", "*"): written "- " for every reader
+_BULLET_MARK = re.compile(r"^[ \t]*(?:[\u2022\u2023\u25e6\u25cf\u25aa\u25a0\u00b7\u2219]+[ \t]*|(?:[\u2013\u2014*>]+|-{1,2})[ \t]+)"
+                          r"(?=\S)", re.M)
 #: punctuation spoken into voice recognition and written out as words ("full stop", "new paragraph")
 _SPOKEN_STOP = re.compile(r"[ \t]*\bfull[ \t]+stop\b[ \t]*", re.I)
 _SPOKEN_LINE = re.compile(r"[ \t.]*\b(?:new|next)[ \t]+(?:paragraph|line)\b[ \t.]*", re.I)
@@ -213,6 +224,7 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     if not text:
         return text
     text = text.replace("\r\n", "\n")
+    text = _BULLET_MARK.sub("- ", text)
     text = _SPOKEN_STOP.sub(". ", text)
     text = _SPOKEN_LINE.sub(".\n", text)
     text = _SPOKEN_COMMA.sub(",", text)
@@ -232,7 +244,7 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     return "\n".join(line.strip() for line in text.split("\n") if any(ch.isalnum() for ch in line))
 
 
-_AGE_WORDS = "|".join(sorted((w for w in _NUMBER_WORDS if w != "zero"), key=len, reverse=True))
+_AGE_WORDS = "|".join(re.escape(w) for w in sorted((w for w in _NUMBER_WORDS if w != "zero"), key=len, reverse=True))
 #: a narrative opening with the patient's age ("This is a 61-year-old gentleman referred by his GP with ...",
 #: "Patient is an 83 year old man with ...", "72 yo woman, ..."): the head is the demographics
 _DEMOGRAPHICS = re.compile(

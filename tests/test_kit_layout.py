@@ -213,3 +213,9 @@ def test_pathology_content_header_over_bullets(host):
     assert not any(f.text.endswith(":.") for f in d.findings)
     assert "2.6 cm" in region(d, "size") and "lobular" in region(d, "histologic_type").lower()
     assert_no_fragments(d)
+
+
+def test_compound_number_words_and_bullet_marks():
+    assert lay_out("a twenty-two by fifteen millimetre plaque") == "a 22 x 15 mm plaque"
+    assert lay_out("LE:\n\u2022 disc: pale\n\u2013 vessels: attenuated") == "LE: disc: pale\nLE: vessels: attenuated"
+    assert lay_out("-10 HU adrenal nodule\n>6 mm nodule") == "-10 HU adrenal nodule\n>6 mm nodule"  # signs stay
