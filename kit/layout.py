@@ -3,7 +3,7 @@
 :func:`lay_out` rewrites the generic forms of dictation into the plain form every specialty's reader
 already understands; it never adds a finding, drops one, or changes a word's meaning:
 
-* punctuation spoken into voice recognition ("full stop", "comma", "new paragraph") is punctuation;
+* punctuation spoken into voice recognition ("full stop", "new paragraph") is punctuation;
 * sizes with the unit spelled out or split by voice recognition: "9 by 7 millimetre" -> "9 x 7 mm",
   "4 milli metre" -> "4 mm", "two centimetres" -> "2 cm", "1.2 centimeters" -> "1.2 cm" (an area,
   "square millimetres", is left as dictated);
@@ -157,8 +157,8 @@ _BULLET_MARK = re.compile(r"^[ \t]*(?:[\u2022\u2023\u25e6\u25cf\u25aa\u25a0\u00b
                           r"(?=\S)", re.M)
 #: punctuation spoken into voice recognition and written out as words ("full stop", "new paragraph")
 _SPOKEN_STOP = re.compile(r"[ \t]*\bfull[ \t]+stop\b[ \t]*", re.I)
-_SPOKEN_LINE = re.compile(r"[ \t.]*\b(?:new|next)[ \t]+(?:paragraph|line)\b[ \t.]*", re.I)
-_SPOKEN_COMMA = re.compile(r"[ \t]+comma\b", re.I)
+#: (never "comma", a dermoscopic vessel; never "new line", a catheter)
+_SPOKEN_LINE = re.compile(r"[ \t.]*\b(?:new|next)[ \t]+paragraph\b[ \t.]*", re.I)
 #: the last word of a section label ("Clinical history:", "Impression:"): such a header stays a label
 _LABEL_WORDS = frozenset({"history", "hx", "information", "indication", "indications", "impression", "impressions", "imp",
                           "findings", "finding", "diagnosis", "dx", "plan", "comment", "comments", "conclusion",
@@ -227,7 +227,6 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _BULLET_MARK.sub("- ", text)
     text = _SPOKEN_STOP.sub(". ", text)
     text = _SPOKEN_LINE.sub(".\n", text)
-    text = _SPOKEN_COMMA.sub(",", text)
     text = _SIZE.sub(_size, text)
     text = _join_splits(text, words)
     text = _soap(text)

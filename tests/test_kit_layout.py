@@ -201,8 +201,9 @@ def test_sizes_in_words_and_the_indication_without_its_label(host):
 
 
 def test_spoken_punctuation_and_content_headers():
-    assert lay_out("Small R effusion full stop no pneumothorax comma no fracture new paragraph heart normal") == \
-        "Small R effusion. no pneumothorax, no fracture.\nheart normal"
+    assert lay_out("Small R effusion full stop no pneumothorax new paragraph heart normal") == \
+        "Small R effusion. no pneumothorax.\nheart normal"
+    assert lay_out("comma vessels. New line in the R IJ.") == "comma vessels. New line in the R IJ."  # words, not speech
     assert lay_out("Right breast, mastectomy:\n- ILC\nClinical history:\n- lump") == \
         "Right breast, mastectomy.\n- ILC\nClinical history:\n- lump"  # a section label stays a label
 
