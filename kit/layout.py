@@ -13,6 +13,7 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   the subjective and objective labels go (what they hold is read as any dictation: demographics and
   the clinical question still go to the indication, findings to their regions), "A:" becomes
   "Impression:" and "P:" "Plan:", each on its own line;
+* an examination label ("O/E:", "Examination:") goes and a management label ("Mx:") is "Plan:";
 * a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
 * bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
 * numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
@@ -64,10 +65,15 @@ _SPLIT_HEAD = re.compile(
     r"\b(?P<a>derma|dermo|derm|vitreo|lympho|micro|macro|neo|peri|intra|extra|sub|supra|infra|pre|retro|hyper|hypo|"
     r"para|trans|endo|epi|inter|multi|tel|angio|chorio|papillo)\s+(?P<b>[a-z]{3,})\b", re.I)
 
-_SOAP = re.compile(r"(?:^|(?<=[.;!?\n])|(?<=\n))[ \t]*(?P<label>s|o|a|p|subjective|objective|assessment|plan)[ \t]*:[ \t]*",
-                   re.I | re.M)
+_SOAP = re.compile(r"(?:^|(?<=[.;!?\n])|(?<=\n))[ \t]*(?P<label>s|o|a|p|subjective|objective|assessment|plan)"
+                   r"(?:[ \t]*:|[ \t]+[-\u2013\u2014][ \t]+)[ \t]*", re.I | re.M)
 _SOAP_SAY = {"s": "", "subjective": "", "o": "", "objective": "", "a": "Impression: ", "assessment": "Impression: ",
              "p": "Plan: ", "plan": "Plan: "}
+
+#: other clinical-note labels: the examination's goes (what follows is read as findings), management is the plan
+_NOTE_LABEL = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<label>o/e|on examination|examination|exam|mx|management)"
+                         r"[ \t]*:[ \t]*", re.I | re.M)
+_NOTE_SAY = {"mx": "Plan: ", "management": "Plan: "}
 
 _LABEL_DASH = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?P<label>impressions?|imp|plan|conclusions?|recommendations?|rec|"
                          r"diagnosis|dx)[ \t]+[-\u2013\u2014]+[ \t]+", re.I | re.M)
@@ -230,6 +236,7 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _SIZE.sub(_size, text)
     text = _join_splits(text, words)
     text = _soap(text)
+    text = _NOTE_LABEL.sub(lambda m: _NOTE_SAY.get(m.group("label").lower(), ""), text)
     text = _LABEL_DASH.sub(lambda m: m.group("label") + ": ", text)
     text = _parts(text)
     text = _list_numbers(text)

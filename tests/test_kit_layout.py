@@ -220,3 +220,9 @@ def test_compound_number_words_and_bullet_marks():
     assert lay_out("a twenty-two by fifteen millimetre plaque") == "a 22 x 15 mm plaque"
     assert lay_out("LE:\n\u2022 disc: pale\n\u2013 vessels: attenuated") == "LE: disc: pale\nLE: vessels: attenuated"
     assert lay_out("-10 HU adrenal nodule\n>6 mm nodule") == "-10 HU adrenal nodule\n>6 mm nodule"  # signs stay
+
+
+def test_note_labels_and_dashed_soap_labels():
+    assert lay_out("O/E: 4 mm papule. Mx: cryotherapy.") == "4 mm papule. Plan: cryotherapy."
+    assert lay_out("S - 30F, rash.\nO - scaly plaque.\nA - psoriasis.\nP - emollients.") == \
+        "30F, rash.\nscaly plaque.\nImpression: psoriasis.\nPlan: emollients."
