@@ -392,7 +392,8 @@ def layout_words(lexicon: Lexicon) -> frozenset[str]:
 
 
 #: the label of a dictated history section: the draft's indication field is that section already
-_INDICATION_LABEL = re.compile(r"^(?:clinical\s+)?(?:history|hx|indications?|information|details|question)\s*:\s*(?=\S)", re.I)
+_INDICATION_LABEL = re.compile(r"^(?:clinical(?:\s+(?:history|information|details|indications?|question|notes?))?|history|hx|"
+                               r"indications?|reason for (?:exam|study|referral))\s*:\s*(?=\S)", re.I)
 
 
 def _unlabelled(sentence: str) -> str:

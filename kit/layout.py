@@ -14,6 +14,7 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   the clinical question still go to the indication, findings to their regions), "A:" becomes
   "Impression:" and "P:" "Plan:", each on its own line;
 * an examination label ("O/E:", "Examination:") goes and a management label ("Mx:") is "Plan:";
+* the impression's label, however abbreviated ("IMP:", "Impr:"), is "Impression:";
 * a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
 * bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
 * numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
@@ -75,6 +76,9 @@ _NOTE_LABEL = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<label>o/e|on exa
                          r"[ \t]*:[ \t]*", re.I | re.M)
 _NOTE_SAY = {"mx": "Plan: ", "management": "Plan: "}
 
+#: the impression's label however it is abbreviated ("IMP:", "Impr:", "Impressions:"), written the one way every reader knows
+_IMPRESSION_LABEL = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:imp|impr|imps|impressions?)[ \t]*:[ \t]*", re.I | re.M)
+
 _LABEL_DASH = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?P<label>impressions?|imp|plan|conclusions?|recommendations?|rec|"
                          r"diagnosis|dx)[ \t]+[-\u2013\u2014]+[ \t]+", re.I | re.M)
 
@@ -85,7 +89,8 @@ _PART_LABEL = re.compile(r"(?:(?<=[.;])|(?<=^))[ \t]*(?:part[ \t]+)?(?P<part>[A-
 
 _HEADER_LINE = re.compile(r"^[ \t]*(?P<head>[A-Za-z][\w ,/'-]{0,40}?)[ \t]*:[ \t]*$")
 _BULLET_LINE = re.compile(r"^[ \t]*(?:-|\(?\d{1,2}[.)])[ \t]+")
-_SIDE_HEAD = re.compile(r"^(?:od|os|ou|re|le|be|r|l|right|left|both|bilateral|right eye|left eye|both eyes|"
+_SIDE_HEAD = re.compile(r"^(?:(?:octa|oct-?a|oct|fundus|fundi|fundoscopy|dfe|dilated fundus (?:exam|examination))\s+)?"
+                        r"(?P<side>od|os|ou|re|le|be|r|l|right|left|both|bilateral|right eye|left eye|both eyes|"
                         r"right side|left side)$", re.I)
 _GENERIC_HEAD = re.compile(r"^(?:lesion|findings?|exam|examination|on examination|o/e|description|report|details)$", re.I)
 
@@ -198,13 +203,15 @@ def _headers(text: str) -> str:
     """An eye/side header alone on its line goes onto each bullet line under it; a generic one goes."""
     out: list[str] = []
     side: str | None = None
+    header = ""
     used = False
     for line in text.split("\n"):
         m = _HEADER_LINE.match(line)
         if side is not None and not used and not (m is None and _BULLET_LINE.match(line)):
-            out.append(f"{side}:")  # a side header with no bullet lines under it stays as dictated
-        if m and _SIDE_HEAD.match(m.group("head").strip()):
-            side, used = m.group("head").strip(), False
+            out.append(f"{header}:")  # a side header with no bullet lines under it stays as dictated
+        eye = _SIDE_HEAD.match(m.group("head").strip()) if m else None
+        if eye:
+            side, header, used = eye.group("side"), m.group("head").strip(), False
             continue
         if m and _GENERIC_HEAD.match(m.group("head").strip()):
             side = None
@@ -216,7 +223,7 @@ def _headers(text: str) -> str:
         side = None
         out.append(line)
     if side is not None and not used:
-        out.append(f"{side}:")
+        out.append(f"{header}:")
     return "\n".join(out)
 
 
@@ -238,9 +245,10 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _soap(text)
     text = _NOTE_LABEL.sub(lambda m: _NOTE_SAY.get(m.group("label").lower(), ""), text)
     text = _LABEL_DASH.sub(lambda m: m.group("label") + ": ", text)
+    text = _IMPRESSION_LABEL.sub("Impression: ", text)
     text = _parts(text)
-    text = _list_numbers(text)
     text = _headers(text)
+    text = _list_numbers(text)
     lines = text.split("\n")
     text = "\n".join(_content_header(line, nxt) for line, nxt in zip(lines, lines[1:] + [""]))
     text = _PLAN_AFTER_DASH.sub(". ", text)

@@ -97,7 +97,7 @@ def test_eye_header_goes_onto_its_bullet_lines_and_a_generic_header_goes():
 
 def test_plan_after_a_spaced_dash_is_a_sentence_and_label_dashes_are_labels():
     assert lay_out("ETT tip at the carina - withdraw 2 cm. Imp - ETT low.") == \
-        "ETT tip at the carina. withdraw 2 cm. Imp: ETT low."
+        "ETT tip at the carina. withdraw 2 cm. Impression: ETT low."
     assert lay_out("Nodule 2 - 3 mm - stable.") == "Nodule 2 - 3 mm - stable."  # no plan word: as dictated
 
 
@@ -226,3 +226,12 @@ def test_note_labels_and_dashed_soap_labels():
     assert lay_out("O/E: 4 mm papule. Mx: cryotherapy.") == "4 mm papule. Plan: cryotherapy."
     assert lay_out("S - 30F, rash.\nO - scaly plaque.\nA - psoriasis.\nP - emollients.") == \
         "30F, rash.\nscaly plaque.\nImpression: psoriasis.\nPlan: emollients."
+
+
+def test_study_eye_header_over_a_numbered_list(host):
+    assert lay_out("OCT-A RE:\n1) FAZ irregular\n2) no NV\nIMP: normal") == \
+        "RE: FAZ irregular\nRE: no NV\nImpression: normal"
+    d = draft(host, "fundus", "Fundus LE:\n1. disc: CDR 0.8, inferior notch\n2. macula: flat\nImpr: glaucomatous cupping LE")
+    disc = [f for f in d.findings if f.region == "optic_disc" and not f.is_default]
+    assert disc and all(f.laterality == "left" for f in disc)
+    assert not any(i.lower().startswith("impr") for i in d.impression)
