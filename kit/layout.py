@@ -294,8 +294,14 @@ def demographics_apart(text: str, *, is_finding: Callable[[str], bool] = lambda 
             continue
         heads.append(m.group("head").strip())
         whole = not rest.strip()
+        first = rest.split(None, 1)[0] if rest.strip() else ""
         pieces.append("" if whole else "\n")
         pos = m.end()
+        if first.islower():  # "a pigmented lesion ..." -> "A pigmented lesion ..." ("pT2" stays)
+            pieces.append(text[pos:m.end() + rest.index(first)] + first[:1].upper())
+            pos = m.end() + rest.index(first) + 1
+    if not heads:
+        return heads, text
     out = "".join(pieces) + text[pos:]
     lines = []
     for line in out.split("\n"):
@@ -303,5 +309,5 @@ def demographics_apart(text: str, *, is_finding: Callable[[str], bool] = lambda 
         if line.startswith((".", ";")):
             line = line[1:].strip()
         if line:
-            lines.append(line[:1].upper() + line[1:])
+            lines.append(line)
     return heads, "\n".join(lines)

@@ -101,11 +101,18 @@ def test_plan_after_a_spaced_dash_is_a_sentence_and_label_dashes_are_labels():
     assert lay_out("Nodule 2 - 3 mm - stable.") == "Nodule 2 - 3 mm - stable."  # no plan word: as dictated
 
 
+def test_suggest_is_a_plan_only_when_it_opens_the_sentence(host):
+    d = draft(host, "cxr", "Clips in the right upper quadrant suggest prior cholecystectomy. Suggest lateral view.")
+    assert d.impression[-1] == "Suggest lateral view."
+    assert "cholecystectomy" in " ".join(f.text for f in d.findings)
+
+
 def test_narrative_demographics_apart():
     assert demographics_apart("The patient is a 47-year-old lady seen in clinic with a 4 mm papule on the nose.") == \
         (["47-year-old lady seen in clinic"], "A 4 mm papule on the nose.")
     assert demographics_apart("Nodule RUL. He is a 70 yo smoker.") == (["70 yo smoker"], "Nodule RUL.")
     assert demographics_apart("This is a 3 year old scar.") == ([], "This is a 3 year old scar.")
+    assert demographics_apart("IDC.\npT2 pN0.") == ([], "IDC.\npT2 pN0.")  # letter case as dictated
 
 
 # --- through the drafters, per specialty -----------------------------------------------------------
@@ -135,7 +142,8 @@ def test_pathology_forms(host):
     assert "Right" in region(d, "laterality")
     assert_no_fragments(d)
     d = draft(host, "breast-resection", "Left mastectomy: 1) ILC, grade 2; 2) 4.5 centimetres; 3) margins clear, closest "
-                                        "deep 2 mm; 4) LVI not identified.")
+                                        "deep 2 mm; 4) LVI not identified.\npT3 pN0.")
+    assert "pT3" in region(d, "stage")
     assert "4.5 cm" in region(d, "size") and "lobular" in region(d, "histologic_type").lower()
     assert "2 mm" in region(d, "margins")
     assert not region(d, "procedure").endswith(":.")
