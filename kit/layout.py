@@ -189,6 +189,10 @@ def _content_header(line: str, nxt: str) -> str:
     return m.group("head").strip() + "."
 
 
+#: a list number alone on its line ("1.", "(2)"): its item is on the next line
+_NUMBER_ALONE = re.compile(r"^[ \t]*(?:\(\d{1,2}\)|\d{1,2}[.)])[ \t]*$")
+
+
 def _list_numbers(text: str) -> str:
     """Inline list numbers go (each item on its own line), only when the list counts 1, 2, ...: a lone
     "Grade: 2. Margins ..." is a value, not a list."""
@@ -255,7 +259,8 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _NARRATIVE_IMPRESSION.sub("Impression: ", text)
     text = _EYE_NARRATIVE.sub(lambda m: f"{m.group('eye').capitalize()} eye: ", text)
     text = _NARRATIVE_PLAN.sub(_narrative_plan, text)
-    return "\n".join(line.strip() for line in text.split("\n") if any(ch.isalnum() for ch in line))
+    return "\n".join(line.strip() for line in text.split("\n")
+                     if any(ch.isalnum() for ch in line) and not _NUMBER_ALONE.match(line))
 
 
 _AGE_WORDS = "|".join(re.escape(w) for w in sorted((w for w in _NUMBER_WORDS if w != "zero"), key=len, reverse=True))

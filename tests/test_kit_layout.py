@@ -243,3 +243,7 @@ def test_study_eye_header_over_a_numbered_list(host):
     disc = [f for f in d.findings if f.region == "optic_disc" and not f.is_default]
     assert disc and all(f.laterality == "left" for f in disc)
     assert not any(i.lower().startswith("impr") for i in d.impression)
+
+
+def test_a_list_number_alone_on_its_line_goes():
+    assert lay_out("1.\nLUL nodule 6 mm.\n(2)\nNo effusion.\nSLN:\n2") == "LUL nodule 6 mm.\nNo effusion.\nSLN:\n2"
