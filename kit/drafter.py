@@ -399,7 +399,8 @@ _INDICATION_LABEL = re.compile(r"^(?:clinical(?:\s+(?:history|information|detail
 def _unlabelled(sentence: str) -> str:
     """"CLINICAL HISTORY: 60M cough." -> "60M cough." (the indication field says what it is)."""
     rest = _INDICATION_LABEL.sub("", sentence)
-    return rest[:1].upper() + rest[1:] if rest != sentence else sentence
+    first = rest.split(None, 1)[0] if rest.strip() else ""
+    return rest[:1].upper() + rest[1:] if first.islower() or rest != sentence else rest  # "71F, dyspnoea" -> "Dyspnoea."
 
 
 def _as_dictated(sentence: str, notes: str) -> str:

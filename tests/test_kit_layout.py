@@ -247,3 +247,14 @@ def test_study_eye_header_over_a_numbered_list(host):
 
 def test_a_list_number_alone_on_its_line_goes():
     assert lay_out("1.\nLUL nodule 6 mm.\n(2)\nNo effusion.\nSLN:\n2") == "LUL nodule 6 mm.\nNo effusion.\nSLN:\n2"
+
+
+def test_presenting_symptoms_of_a_soap_note_are_the_indication(host):
+    d = draft(host, "cxr", "S: 64M, productive cough and fever for a week. O: RML consolidation. A: pneumonia.")
+    assert "cough" in (d.indication or "").lower()
+    assert "cough" not in " ".join(f.text for f in d.findings).lower()
+    assert "consolidation" in region(d, "lung").lower()
+    d = draft(host, "fundus", "S: 70F, metamorphopsia left eye. O: OS soft drusen and subretinal fluid at the macula. "
+                              "A: wet AMD OS. P: anti-VEGF.")
+    assert "metamorphopsia" in (d.indication or "").lower()
+    assert "drusen" in region(d, "macula").lower()
