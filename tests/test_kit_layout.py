@@ -231,7 +231,7 @@ def test_compound_number_words_and_bullet_marks():
 
 
 def test_note_labels_and_dashed_soap_labels():
-    assert lay_out("O/E: 4 mm papule. Mx: cryotherapy.") == "4 mm papule. Plan: cryotherapy."
+    assert lay_out("O/E: 4 mm papule. Mx: cryotherapy.") == "4 mm papule.\nPlan: cryotherapy."
     assert lay_out("S - 30F, rash.\nO - scaly plaque.\nA - psoriasis.\nP - emollients.") == \
         "30F, rash.\nscaly plaque.\nImpression: psoriasis.\nPlan: emollients."
 
@@ -258,3 +258,9 @@ def test_presenting_symptoms_of_a_soap_note_are_the_indication(host):
                               "A: wet AMD OS. P: anti-VEGF.")
     assert "metamorphopsia" in (d.indication or "").lower()
     assert "drusen" in region(d, "macula").lower()
+
+
+def test_an_examination_label_ends_the_history_section(host):
+    d = draft(host, "skin_lesion", "Hx: new mole R calf. O/E: 5 x 4 mm brown macule, regular border.")
+    assert "5 x 4 mm" in region(d, "size")
+    assert "macule" in region(d, "morphology").lower()
