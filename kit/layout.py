@@ -7,6 +7,8 @@ already understands; it never adds a finding, drops one, or changes a word's mea
 * sizes with the unit spelled out or split by voice recognition: "9 by 7 millimetre" -> "9 x 7 mm",
   "4 milli metre" -> "4 mm", "two centimetres" -> "2 cm", "1.2 centimeters" -> "1.2 cm" (an area,
   "square millimetres", is left as dictated);
+* a number said in words where a report writes digits: a grade or score ("grade two" -> "grade 2"), a count
+  ("two of fourteen" -> "2 of 14"), a time, clock hour or count of quadrants ("six weeks", "ten o'clock");
 * voice-recognition splits of one word, joined only when the joined word is a word of the study's
   lexicon ("derma scopy" -> "dermoscopy", "lympho vascular" -> "lymphovascular"; see ``words``);
 * SOAP notes (at least two of the labels S:/O:/A:/P: or Subjective:/Objective:/Assessment:/Plan:):
@@ -123,6 +125,26 @@ _EYE_NARRATIVE = re.compile(
 
 def _narrative_plan(m: re.Match[str]) -> str:
     return ("" if m.group(0)[:1] not in " \t," else ". ") + "Plan: "
+
+
+#: a number said in words where a report writes digits: a grade or score ("grade two", "Fazekas three"), a count of
+#: a count ("two of fourteen"), a time, clock hour or count of quadrants ("six weeks", "ten o'clock", "four quadrants")
+_GRADE_WORD = re.compile(r"\b(?P<what>grade|score|level|type|stage|class|category|fazekas|frisen|tier)[ \t]+"
+                         r"(?P<n>" + _NUMBER_ALTS + r")\b", re.I)
+_COUNT_WORDS = re.compile(r"\b(?P<a>" + _NUMBER_ALTS + r")[ \t]+(?P<of>of|out of)[ \t]+(?P<b>" + _NUMBER_ALTS + r")\b", re.I)
+_BEFORE_UNIT_WORD = re.compile(
+    r"\b(?P<n>" + _NUMBER_ALTS + r")(?P<sep>[ \t-])(?=(?:days?|weeks?|months?|years?|hours?|wks?|mos?|yrs?|o'?[ \t]?clock|"
+    r"disc diameters?|disc areas?|quadrants?|clock hours?)\b)", re.I)
+
+
+def _digits(word: str) -> str:
+    return _NUMBER_WORDS.get(word.lower(), word)
+
+
+def _numbers_in_words(text: str) -> str:
+    text = _GRADE_WORD.sub(lambda m: f"{m.group('what')} {_digits(m.group('n'))}", text)
+    text = _COUNT_WORDS.sub(lambda m: f"{_digits(m.group('a'))} {m.group('of')} {_digits(m.group('b'))}", text)
+    return _BEFORE_UNIT_WORD.sub(lambda m: _digits(m.group("n")) + (" " if m.group("sep") != "-" else "-"), text)
 
 
 def _size(m: re.Match[str]) -> str:
@@ -245,6 +267,7 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _SPOKEN_STOP.sub(". ", text)
     text = _SPOKEN_LINE.sub(".\n", text)
     text = _SIZE.sub(_size, text)
+    text = _numbers_in_words(text)
     text = _join_splits(text, words)
     text = _soap(text)
     text = _NOTE_LABEL.sub(lambda m: "\n" + _NOTE_SAY.get(m.group("label").lower(), ""), text)  # a new line ends a section

@@ -264,3 +264,13 @@ def test_an_examination_label_ends_the_history_section(host):
     d = draft(host, "skin_lesion", "Hx: new mole R calf. O/E: 5 x 4 mm brown macule, regular border.")
     assert "5 x 4 mm" in region(d, "size")
     assert "macule" in region(d, "morphology").lower()
+
+
+def test_numbers_in_words_where_a_report_writes_digits(host):
+    assert lay_out("grade three, three of twelve nodes, review in four weeks; one of the nodes, two-tone") == \
+        "grade 3, 3 of 12 nodes, review in 4 weeks; one of the nodes, two-tone"
+    d = draft(host, "breast-resection", "Right mastectomy. Invasive lobular carcinoma, Nottingham grade two, thirty "
+                                        "millimetres. Three of eleven lymph nodes contain metastatic carcinoma.")
+    assert "grade 2" in region(d, "grade").lower()
+    assert "30 mm" in region(d, "size")
+    assert "3 of 11" in region(d, "lymph_nodes")
