@@ -26,6 +26,8 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   is repeated on each of its bullet lines ("OD:\\n- disc: CDR 0.3" -> "OD: disc: CDR 0.3"); a bare
   generic header ("Lesion:", "Examination:") goes; a header of several words that is no section label
   ("Left breast, lumpectomy:") is a statement of its own ("Left breast, lumpectomy.");
+* the clinician's own seeing goes ("On dermoscopy I can see an atypical network" -> "On dermoscopy an atypical
+  network");
 * an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...") is an
   eye header ("Right eye: there are ...");
 * a plan or impression dictated in the first person ("I will refer him to the retina clinic", "... and I have
@@ -121,6 +123,11 @@ _NARRATIVE_IMPRESSION = re.compile(
 _EYE_NARRATIVE = re.compile(
     r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:in[ \t]+)?(?:the[ \t]+)?(?P<eye>right|left)[ \t]+eye,?[ \t]+"
     r"(?:(?:shows|has|demonstrates|reveals)[ \t]+(?:only[ \t]+)?|(?=there[ \t]+(?:is|are)\b))", re.I | re.M)
+
+
+#: the clinician's own seeing ("On dermoscopy I can see ...", "I note a small effusion"): the report states what is seen
+_FIRST_PERSON_SEEING = re.compile(r"\b(?:I|we)[ \t]+(?:can[ \t]+|could[ \t]+)?(?:see|saw|note|noted|observe|observed|identify|"
+                                  r"identified|appreciate)[ \t]+(?=\w)", re.I)
 
 
 def _narrative_plan(m: re.Match[str]) -> str:
@@ -282,6 +289,7 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _NARRATIVE_IMPRESSION.sub("Impression: ", text)
     text = _EYE_NARRATIVE.sub(lambda m: f"{m.group('eye').capitalize()} eye: ", text)
     text = _NARRATIVE_PLAN.sub(_narrative_plan, text)
+    text = _FIRST_PERSON_SEEING.sub("", text)
     return "\n".join(line.strip() for line in text.split("\n")
                      if any(ch.isalnum() for ch in line) and not _NUMBER_ALONE.match(line))
 

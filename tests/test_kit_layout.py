@@ -274,3 +274,11 @@ def test_numbers_in_words_where_a_report_writes_digits(host):
     assert "grade 2" in region(d, "grade").lower()
     assert "30 mm" in region(d, "size")
     assert "3 of 11" in region(d, "lymph_nodes")
+
+
+def test_first_person_seeing_goes(host):
+    assert lay_out("On dermoscopy we can see white shiny lines. I note a 3 mm papule.") == \
+        "On dermoscopy white shiny lines. a 3 mm papule."
+    d = draft(host, "cxr", "I note a moderate right pleural effusion. We see no pneumothorax.")
+    assert region(d, "lung").startswith("A moderate right pleural effusion.")
+    assert " I " not in f" {region(d, 'lung')} "
