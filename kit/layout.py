@@ -15,7 +15,7 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   the subjective and objective labels go (what they hold is read as any dictation: demographics and
   the clinical question still go to the indication, findings to their regions), "A:" becomes
   "Impression:" and "P:" "Plan:", each on its own line;
-* an examination label ("O/E:", "Examination:") goes and a management label ("Mx:") is "Plan:";
+* an examination label ("O/E:", "Examination:", "Macroscopic:", "Microscopic:") goes and a management label ("Mx:") is "Plan:";
 * the impression's label, however abbreviated ("IMP:", "Impr:"), is "Impression:";
 * a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
 * bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
@@ -76,7 +76,8 @@ _SOAP_SAY = {"s": "", "subjective": "", "o": "", "objective": "", "a": "Impressi
              "p": "Plan: ", "plan": "Plan: "}
 
 #: other clinical-note labels: the examination's goes (what follows is read as findings), management is the plan
-_NOTE_LABEL = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<label>o/e|on examination|examination|exam|mx|management)"
+_NOTE_LABEL = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<label>o/e|on examination|examination|exam|mx|management|"
+                         r"(?:gross|macroscopic|microscopic)(?: description)?|macro|micro)"
                          r"[ \t]*:[ \t]*", re.I | re.M)
 _NOTE_SAY = {"mx": "Plan: ", "management": "Plan: "}
 

@@ -282,3 +282,11 @@ def test_first_person_seeing_goes(host):
     d = draft(host, "cxr", "I note a moderate right pleural effusion. We see no pneumothorax.")
     assert region(d, "lung").startswith("A moderate right pleural effusion.")
     assert " I " not in f" {region(d, 'lung')} "
+
+
+def test_pathology_section_labels(host):
+    d = draft(host, "breast-resection", "Clinical: 61F, palpable lump L breast.\nMacroscopic: left wide local excision.\n"
+                                        "Microscopic: invasive lobular carcinoma, grade 2, 1.9 cm.")
+    assert d.indication and d.indication.startswith("61F")
+    assert region(d, "histologic_type").startswith("Invasive lobular carcinoma")
+    assert not any("scopic" in f.text for f in d.findings)
