@@ -15,12 +15,13 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   the subjective and objective labels go (what they hold is read as any dictation: demographics and
   the clinical question still go to the indication, findings to their regions), "A:" becomes
   "Impression:" and "P:" "Plan:", each on its own line;
-* an examination label ("O/E:", "Examination:", "Macroscopic:", "Microscopic:") goes and a management label ("Mx:") is "Plan:";
+* an examination label ("O/E:", "Examination:", "Macroscopic:", "Microscopic:") goes, on a new line, and a
+  management label ("Mx:") is "Plan:";
 * the impression's label, however abbreviated ("IMP:", "Impr:"), is "Impression:";
 * a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
 * bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
 * numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
-  number is left as a fragment; part labels of a multi-part dictation ("A. Right breast ...
+  number is left as a fragment (a number alone on its line goes too); part labels of a multi-part dictation ("A. Right breast ...
   B. Left breast ...", at least two of them) go, each part on its own line;
 * a header alone on its line followed by bullet lines: an eye or side header ("OD:", "Left eye:")
   is repeated on each of its bullet lines ("OD:\\n- disc: CDR 0.3" -> "OD: disc: CDR 0.3"); a bare
@@ -31,12 +32,16 @@ already understands; it never adds a finding, drops one, or changes a word's mea
 * an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...") is an
   eye header ("Right eye: there are ...");
 * a plan or impression dictated in the first person ("I will refer him to the retina clinic", "... and I have
-  arranged an excision", "My impression is that this is ...") after a "Plan:" or "Impression:" label;
+  arranged an excision", "My impression is that this is ...") gets its "Plan:" or "Impression:" label;
 * a plan after a spaced dash inside a sentence ("NG tube tip in the distal oesophagus - advance
   10 cm") starts a sentence of its own, so the finding keeps its region and the plan reaches the
   impression.
 
 Everything else is left as dictated. Pure string work on the whole text (newlines kept).
+
+:func:`demographics_apart` then takes a narrative opening with the patient's age out of the text ("This is a
+61-year-old gentleman referred by his GP with a pigmented lesion ..."): the demographics are the indication's,
+the finding after them stays whole. :meth:`pixtralogist.kit.KitDrafter.draft` applies both, for every specialty.
 """
 
 from __future__ import annotations
