@@ -357,8 +357,11 @@ class KitDrafter(DictationDraftBase):
         and the narrative demographic openings taken out of it (:func:`~pixtralogist.kit.layout.demographics_apart`),
         which are the indication's."""
         notes = case.notes or ""
-        heads, plain = demographics_apart(lay_out(notes, words=layout_words(self.lexicon)), is_finding=lambda s: bool(
-            _MEASURED.search(s) or mentions_finding(s, extra_terms=self.extra_terms) or self.extractor.mentions(s)))
+        def is_finding(s: str) -> bool:
+            return bool(_MEASURED.search(s) or mentions_finding(s, extra_terms=self.extra_terms) or self.extractor.mentions(s))
+
+        laid = lay_out(notes, words=layout_words(self.lexicon), is_finding=is_finding)
+        heads, plain = demographics_apart(laid, is_finding=is_finding)
         return (case if plain == notes else case.model_copy(update={"notes": plain})), heads
 
     def draft(self, case: Case, template: Template) -> Draft:

@@ -23,8 +23,10 @@ already understands; it never adds a finding, drops one, or changes a word's mea
 * numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
   number is left as a fragment (a number alone on its line goes too); part labels of a multi-part dictation ("A. Right breast ...
   B. Left breast ...", at least two of them) go, each part on its own line;
-* a header alone on its line followed by bullet lines: an eye or side header ("OD:", "Left eye:")
-  is repeated on each of its bullet lines ("OD:\\n- disc: CDR 0.3" -> "OD: disc: CDR 0.3"); a bare
+* a header alone on its line followed by bullet lines: an eye or side header ("OD:", "Left eye:") or a
+  region or field header of one or two words ("Lungs:", "Optic disc:", "Border:") is repeated on each of its
+  bullet lines ("OD:\\n- disc: CDR 0.3" -> "OD: disc: CDR 0.3", "Lungs:\\n- clear" -> "Lungs: clear"; a line that
+  names a finding of its own stands alone: "Pleura:\\n- small R effusion"); a bare
   generic header ("Lesion:", "Examination:") goes; a header of several words that is no section label
   ("Left breast, lumpectomy:") is a statement of its own ("Left breast, lumpectomy.");
 * the clinician's own seeing goes ("On dermoscopy I can see an atypical network" -> "On dermoscopy an atypical
@@ -238,25 +240,40 @@ def _list_numbers(text: str) -> str:
     return _LIST_NUMBER.sub("\n", re.sub(r":[ \t]*(?=(?:\(1\)|1[.)])[ \t])", ". ", text, count=1))
 
 
-def _headers(text: str) -> str:
-    """An eye/side header alone on its line goes onto each bullet line under it; a generic one goes."""
+def _field_header(head: str) -> bool:
+    """A header of one or two words that names a region or field ("Lungs", "Optic disc", "Border", "Margins"),
+    not a section that spans lines ("Impression", "Plan") nor a generic one ("Lesion")."""
+    words = re.findall(r"[\w'/-]+", head)
+    return (0 < len(words) <= 2 and "," not in head and words[-1].lower() not in _LABEL_WORDS - {"dermoscopy"}
+            and not _GENERIC_HEAD.match(head.strip()))
+
+
+def _headers(text: str, is_finding: Callable[[str], bool]) -> str:
+    """An eye/side or a region/field header alone on its line goes onto each bullet line under it ("OD:\n- disc:
+    pink" -> "OD: disc: pink", "Lungs:\n- clear" -> "Lungs: clear"); a generic one goes."""
     out: list[str] = []
     side: str | None = None
     header = ""
-    used = False
+    used = field = False
     for line in text.split("\n"):
         m = _HEADER_LINE.match(line)
         if side is not None and not used and not (m is None and _BULLET_LINE.match(line)):
             out.append(f"{header}:")  # a side header with no bullet lines under it stays as dictated
         eye = _SIDE_HEAD.match(m.group("head").strip()) if m else None
         if eye:
-            side, header, used = eye.group("side"), m.group("head").strip(), False
+            side, header, used, field = eye.group("side"), m.group("head").strip(), False, False
+            continue
+        if m and _field_header(m.group("head")):
+            side = header = m.group("head").strip()  # "Lungs:\n- clear" -> "Lungs: clear"
+            used, field = False, True
             continue
         if m and _GENERIC_HEAD.match(m.group("head").strip()):
             side = None
             continue
         if side is not None and _BULLET_LINE.match(line):
-            out.append(f"{side}: " + _BULLET_LINE.sub("", line))
+            item = _BULLET_LINE.sub("", line)
+            # a finding under a region header stands alone ("Pleura:\n- small R effusion"); a bare value takes it
+            out.append(item if field and is_finding(item) else f"{side}: {item}")
             used = True
             continue
         side = None
@@ -266,12 +283,14 @@ def _headers(text: str) -> str:
     return "\n".join(out)
 
 
-def lay_out(text: str, *, words: Collection[str] = ()) -> str:
+def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str], bool] = lambda _: False) -> str:
     """``text`` with the generic forms of dictation written plainly (see the module docstring).
 
     :param text: the dictation (any text; it is only data).
     :param words: the study's vocabulary (lower case): a voice-recognition split is joined only when the joined
         word is in it.
+    :param is_finding: whether a bullet line under a region header names a finding of its own ("small R effusion"
+        under "Pleura:" stands alone; "clear" under "Lungs:" becomes "Lungs: clear"); by default none does.
     """
     if not text:
         return text
@@ -287,7 +306,7 @@ def lay_out(text: str, *, words: Collection[str] = ()) -> str:
     text = _LABEL_DASH.sub(lambda m: m.group("label") + ": ", text)
     text = _IMPRESSION_LABEL.sub("Impression: ", text)
     text = _parts(text)
-    text = _headers(text)
+    text = _headers(text, is_finding)
     text = _list_numbers(text)
     lines = text.split("\n")
     text = "\n".join(_content_header(line, nxt) for line, nxt in zip(lines, lines[1:] + [""]))

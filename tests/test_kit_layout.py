@@ -290,3 +290,23 @@ def test_pathology_section_labels(host):
     assert d.indication and d.indication.startswith("61F")
     assert region(d, "histologic_type").startswith("Invasive lobular carcinoma")
     assert not any("scopic" in f.text for f in d.findings)
+
+
+def test_region_header_over_bullet_lines():
+    finding = lambda s: "effusion" in s or "nodule" in s  # noqa: E731 - the drafter passes its lexicon's test
+    assert lay_out("Lungs:\n- clear\n- 5 mm nodule\nImpression:\n- normal", is_finding=finding) == \
+        "Lungs: clear\n5 mm nodule\nImpression:\n- normal"  # a section label over its bullets stays
+
+
+def test_region_headers_in_every_specialty(host):
+    d = draft(host, "cxr", "Lungs:\n- clear\nPleura:\n- small L effusion\nBones:\n- intact")
+    assert region(d, "lung") == "The lungs are clear. Small left pleural effusion."
+    assert region(d, "bone") == "The bones are intact."
+    assert not any(f.text.rstrip(".") in ("Lungs", "Pleura", "Bones", "Clear", "Intact") for f in d.findings)
+    d = draft(host, "fundus", "Macula:\n- flat\n- drusen\nVessels:\n- normal calibre")
+    assert not any(f.text.rstrip(".") in ("Macula", "Vessels", "Flat") for f in d.findings)
+    assert "drusen" in region(d, "macula").lower()
+    d = draft(host, "skin_lesion", "Border:\n- irregular\nDermoscopy:\n- atypical network")
+    assert "irregular" in region(d, "border").lower() and "network" in region(d, "dermoscopy").lower()
+    d = draft(host, "breast-resection", "Right mastectomy.\nMargins:\n- clear\n- closest deep 5 mm")
+    assert "5 mm" in region(d, "margins") and not any(f.text == "Clear." for f in d.findings)
