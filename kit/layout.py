@@ -135,7 +135,7 @@ _EYE_NARRATIVE = re.compile(
 
 #: the clinician's own seeing ("On dermoscopy I can see ...", "I note a small effusion"): the report states what is seen
 _FIRST_PERSON_SEEING = re.compile(r"\b(?:I|we)[ \t]+(?:can[ \t]+|could[ \t]+)?(?:see|saw|note|noted|observe|observed|identify|"
-                                  r"identified|appreciate)[ \t]+(?=\w)", re.I)
+                                  r"identified)[ \t]+(?:that[ \t]+)?(?=\w)", re.I)
 
 
 def _narrative_plan(m: re.Match[str]) -> str:
