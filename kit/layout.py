@@ -32,7 +32,7 @@ already understands; it never adds a finding, drops one, or changes a word's mea
 * the clinician's own seeing goes ("On dermoscopy I can see an atypical network" -> "On dermoscopy an atypical
   network");
 * an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...") is an
-  eye header ("Right eye: there are ...");
+  eye header for that sentence only, on a line of its own ("Right eye: there are ...");
 * a plan or impression dictated in the first person ("I will refer him to the retina clinic", "... and I have
   arranged an excision", "My impression is that this is ...") gets its "Plan:" or "Impression:" label;
 * a plan after a spaced dash inside a sentence ("NG tube tip in the distal oesophagus - advance
@@ -130,7 +130,8 @@ _NARRATIVE_IMPRESSION = re.compile(
 #: is ..."): an eye header, the way every eye reader takes it ("Right eye: there are ...")
 _EYE_NARRATIVE = re.compile(
     r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:in[ \t]+)?(?:the[ \t]+)?(?P<eye>right|left)[ \t]+eye,?[ \t]+"
-    r"(?:(?:shows|has|demonstrates|reveals)[ \t]+(?:only[ \t]+)?|(?=there[ \t]+(?:is|are)\b))", re.I | re.M)
+    r"(?:(?:shows|has|demonstrates|reveals)[ \t]+(?:only[ \t]+)?|(?=there[ \t]+(?:is|are)\b))"
+    r"(?P<rest>(?:[^.;\n]|\.(?=\d))*[.;]?)[ \t]*", re.I | re.M)
 
 
 #: the clinician's own seeing ("On dermoscopy I can see ...", "I note a small effusion"): the report states what is seen
@@ -312,7 +313,8 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
     text = "\n".join(_content_header(line, nxt) for line, nxt in zip(lines, lines[1:] + [""]))
     text = _PLAN_AFTER_DASH.sub(". ", text)
     text = _NARRATIVE_IMPRESSION.sub("Impression: ", text)
-    text = _EYE_NARRATIVE.sub(lambda m: f"{m.group('eye').capitalize()} eye: ", text)
+    # the eye holds for its sentence only: the sentence goes on a line of its own
+    text = _EYE_NARRATIVE.sub(lambda m: f"\n{m.group('eye').capitalize()} eye: {m.group('rest')}\n", text)
     text = _NARRATIVE_PLAN.sub(_narrative_plan, text)
     text = _FIRST_PERSON_SEEING.sub("", text)
     return "\n".join(line.strip() for line in text.split("\n")

@@ -182,8 +182,8 @@ def test_first_person_plan_and_impression_and_narrative_eye():
         "Impression: dermatofibroma. Plan: review in 3 months."
     assert lay_out("I have reviewed the prior study. I have requested a CT.") == \
         "I have reviewed the prior study. Plan: requested a CT."  # reviewing is no plan
-    assert lay_out("In the left eye there is a cotton wool spot. The right eye shows only drusen.") == \
-        "Left eye: there is a cotton wool spot. Right eye: drusen."
+    assert lay_out("In the left eye there is a cotton wool spot. The right eye shows only drusen. Discs pink.") == \
+        "Left eye: there is a cotton wool spot.\nRight eye: drusen.\nDiscs pink."  # the eye holds for its sentence
 
 
 def test_first_person_plan_reaches_the_impression(host):
@@ -310,3 +310,10 @@ def test_region_headers_in_every_specialty(host):
     assert "irregular" in region(d, "border").lower() and "network" in region(d, "dermoscopy").lower()
     d = draft(host, "breast-resection", "Right mastectomy.\nMargins:\n- clear\n- closest deep 5 mm")
     assert "5 mm" in region(d, "margins") and not any(f.text == "Clear." for f in d.findings)
+
+
+def test_a_narrative_eye_holds_for_its_sentence_only(host):
+    d = draft(host, "fundus", "The left eye has a small macular hole. Both discs are pink and healthy.")
+    disc = [f for f in d.findings if f.region == "optic_disc" and not f.is_default]
+    assert disc and all(f.laterality != "left" for f in disc)
+    assert any(f.laterality == "left" and "hole" in f.text.lower() for f in d.findings)
