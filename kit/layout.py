@@ -3,6 +3,8 @@
 :func:`lay_out` rewrites the generic forms of dictation into the plain form every specialty's reader
 already understands; it never adds a finding, drops one, or changes a word's meaning:
 
+* the courtesies of a clinic letter go ("Dear Dr Jones,", "thank you for referring this ...", "Kind regards,
+  Dr Smith", "Thank you for the referral.", "Dictated but not read");
 * punctuation spoken into voice recognition ("full stop", "new paragraph") is punctuation;
 * sizes with the unit spelled out or split by voice recognition: "9 by 7 millimetre" -> "9 x 7 mm",
   "4 milli metre" -> "4 mm", "two centimetres" -> "2 cm", "1.2 centimeters" -> "1.2 cm" (an area,
@@ -137,6 +139,20 @@ _EYE_NARRATIVE = re.compile(
 #: the clinician's own seeing ("On dermoscopy I can see ...", "I note a small effusion"): the report states what is seen
 _FIRST_PERSON_SEEING = re.compile(r"\b(?:I|we)[ \t]+(?:can[ \t]+|could[ \t]+)?(?:see|saw|note|noted|observe|observed|identify|"
                                   r"identified)[ \t]+(?:that[ \t]+)?(?=\w)", re.I)
+
+
+#: the courtesies of a clinic letter: "Dear Dr Jones," opening it, "thank you for referring this ..." before the
+#: patient, and sign-offs ("Kind regards, Dr Smith", "Thank you for the referral.", "Dictated but not read")
+_SALUTATION = re.compile(r"^[ \t]*dear[ \t]+[^,.\n]{1,40}[,.]?[ \t]*", re.I | re.M)
+_THANKS_FOR = re.compile(
+    r"\b(?:many[ \t]+)?thank(?:s|[ \t]+you)(?:[ \t]+very[ \t]+much)?[ \t]+for[ \t]+(?:referring|seeing|sending|"
+    r"asking[ \t]+(?:me|us)[ \t]+to[ \t]+see)[ \t]+(?:(?:this|these|the|your)[ \t]+)?(?=\w)", re.I)
+_SIGN_OFF = re.compile(
+    r"(?:^|(?<=[.!?][ \t])|(?<=\n))[ \t]*(?:(?:kind(?:est)?|best|warm)[ \t]+(?:regards|wishes)|regards|"
+    r"yours[ \t]+(?:sincerely|faithfully)|dictated[ \t]+(?:but[ \t]+)?not[ \t]+(?:read|checked)|electronically[ \t]+signed|"
+    r"end[ \t]+of[ \t]+(?:report|dictation))\b[^\n]*"
+    r"|(?:^|(?<=[.!?][ \t])|(?<=\n))[ \t]*(?:many[ \t]+)?thank(?:s|[ \t]+you)(?:[ \t]+very[ \t]+much)?"
+    r"(?:[ \t]+for[ \t]+(?:your|the|this)[ \t]+(?:kind[ \t]+)?referral)?[ \t]*(?:[.!]|$)", re.I | re.M)
 
 
 def _narrative_plan(m: re.Match[str]) -> str:
@@ -297,6 +313,7 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
         return text
     text = text.replace("\r\n", "\n")
     text = _BULLET_MARK.sub("- ", text)
+    text = _SIGN_OFF.sub("", _THANKS_FOR.sub("", _SALUTATION.sub("", text)))
     text = _SPOKEN_STOP.sub(". ", text)
     text = _SPOKEN_LINE.sub(".\n", text)
     text = _SIZE.sub(_size, text)

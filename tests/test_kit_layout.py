@@ -317,3 +317,14 @@ def test_a_narrative_eye_holds_for_its_sentence_only(host):
     disc = [f for f in d.findings if f.region == "optic_disc" and not f.is_default]
     assert disc and all(f.laterality != "left" for f in disc)
     assert any(f.laterality == "left" and "hole" in f.text.lower() for f in d.findings)
+
+
+def test_clinic_letter_courtesies_go(host):
+    assert lay_out("Dear Dr Lee,\nThank you for seeing this 50 year old man. Lungs clear. Thanks for the referral. "
+                   "Yours sincerely, Dr Khan") == "50 year old man. Lungs clear."
+    assert lay_out("Thank you, will review in 3 months.") == "Thank you, will review in 3 months."  # a plan stays
+    d = draft(host, "fundus", "Dear Dr Patel, thank you for referring this 62 year old man with reduced vision in the "
+                              "left eye. OS: drusen and subretinal fluid at the macula. Best wishes, Dr Rao")
+    assert d.indication and "62 year old man" in d.indication
+    assert not any("dear" in f.text.lower() or "wishes" in f.text.lower() for f in d.findings)
+    assert "subretinal fluid" in region(d, "macula").lower()
