@@ -19,6 +19,8 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   "Impression:" and "P:" "Plan:", each on its own line;
 * an examination label ("O/E:", "Examination:", "Macroscopic:", "Microscopic:") goes, on a new line, and a
   management label ("Mx:") is "Plan:";
+* a section heading alone on its line without a colon ("FINDINGS", "Impression") labels the line after it
+  ("IMPRESSION\\nSmall effusion." -> "IMPRESSION: Small effusion."); one with nothing after it goes;
 * the impression's label, however abbreviated ("IMP:", "Impr:"), is "Impression:";
 * a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
 * bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
@@ -257,6 +259,32 @@ def _list_numbers(text: str) -> str:
     return _LIST_NUMBER.sub("\n", re.sub(r":[ \t]*(?=(?:\(1\)|1[.)])[ \t])", ". ", text, count=1))
 
 
+#: a section heading alone on its line, without a colon ("FINDINGS", "Impression"): the label of the line after it
+_BARE_HEADING = re.compile(
+    r"^[ \t]*(?P<label>findings|impressions?|conclusions?|(?:clinical[ \t]+)?history|indications?|clinical[ \t]+information|"
+    r"comparison|technique|plan|recommendations?|comments?|diagnosis|assessment|summary|opinion)[ \t]*$", re.I)
+
+
+def _bare_headings(text: str) -> str:
+    """"IMPRESSION\nSmall effusion." -> "IMPRESSION: Small effusion."; over bullet lines the heading gets its colon."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _BARE_HEADING.match(lines[i])
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if m and nxt.strip() and not _BARE_HEADING.match(nxt):
+            if _BULLET_LINE.match(nxt) or _BULLET_MARK.match(nxt):
+                out.append(m.group("label") + ":")
+            else:
+                out.append(f"{m.group('label')}: {nxt.strip()}")
+                i += 1
+        elif not m:
+            out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
 def _field_header(head: str) -> bool:
     """A header of one or two words that names a region or field ("Lungs", "Optic disc", "Border", "Margins"),
     not a section that spans lines ("Impression", "Plan") nor a generic one ("Lesion")."""
@@ -312,6 +340,7 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
     if not text:
         return text
     text = text.replace("\r\n", "\n")
+    text = _bare_headings(text)
     text = _BULLET_MARK.sub("- ", text)
     text = _SIGN_OFF.sub("", _THANKS_FOR.sub("", _SALUTATION.sub("", text)))
     text = _SPOKEN_STOP.sub(". ", text)

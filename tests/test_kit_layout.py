@@ -328,3 +328,15 @@ def test_clinic_letter_courtesies_go(host):
     assert d.indication and "62 year old man" in d.indication
     assert not any("dear" in f.text.lower() or "wishes" in f.text.lower() for f in d.findings)
     assert "subretinal fluid" in region(d, "macula").lower()
+
+
+def test_section_headings_without_a_colon(host):
+    assert lay_out("CLINICAL HISTORY\nfall\nFINDINGS\nNo fracture.\nConclusion") == \
+        "CLINICAL HISTORY: fall\nFINDINGS: No fracture."
+    d = draft(host, "cxr", "HISTORY\n70F dyspnoea\nFINDINGS\nModerate cardiomegaly.\nIMPRESSION\nCardiomegaly.")
+    assert d.indication == "70F dyspnoea."
+    assert not any(f.text.rstrip(".").lower() in ("findings", "impression", "history") for f in d.findings)
+    assert "cardiomegaly" in region(d, "heart").lower()
+    d = draft(host, "skin_lesion", "Findings\n5 mm pearly papule L nasal ala\nImpression\nBCC")
+    assert not any(f.text.rstrip(".").lower() in ("findings", "impression") for f in d.findings)
+    assert any("basal cell carcinoma" in i.lower() for i in d.impression)
