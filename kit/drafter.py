@@ -352,11 +352,13 @@ class KitDrafter(DictationDraftBase):
 
     def laid_out(self, case: Case) -> tuple[Case, list[str]]:
         """``case`` with its dictation's generic forms written plainly (:func:`~pixtralogist.kit.layout.lay_out`:
-        SOAP labels, inline numbered lists, part labels, eye headers over bullet lines, spelled-out units,
-        voice-recognition splits of the lexicon's words, a plan after a spaced dash), for every specialty's reader;
-        and the narrative demographic openings taken out of it (:func:`~pixtralogist.kit.layout.demographics_apart`),
-        which are the indication's."""
+        SOAP labels, section headings, inline numbered lists, part labels, eye and region headers over bullet
+        lines, spelled-out units, voice-recognition splits of the lexicon's words, a plan after a spaced dash,
+        first-person plans, letter courtesies), for every specialty's reader; and the narrative demographic
+        openings taken out of it (:func:`~pixtralogist.kit.layout.demographics_apart`), which are the indication's.
+        A line "names a finding" when the analyser or the lexicon finds one in it or it carries a measurement."""
         notes = case.notes or ""
+
         def is_finding(s: str) -> bool:
             return bool(_MEASURED.search(s) or mentions_finding(s, extra_terms=self.extra_terms) or self.extractor.mentions(s))
 
