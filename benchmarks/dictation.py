@@ -40,9 +40,10 @@ aside) and whose words
 are all qualifiers, numbers and units, demographics, clinical-question words, generic nouns
 ("lesion", "finding") or stop words: "Mild.", "65m sob.", "Lesion.".
 
-**Not placed** counts the drafter's own list of dictation it could not place, when the
-draft model has one (``Draft.unplaced`` or ``Draft.not_placed``); the current model has none,
-so the column reads 0 and says so.
+**Not placed** counts the drafter's own list of dictation it could not place
+(``Draft.not_placed``, shown to the clinician as "not placed: ..."; a model with ``unplaced``
+instead is read the same way). It is reported, not scored: a fact whose words are only there
+counts as lost, and the column is no target.
 
 A chat turn is **correct** when every expectation holds; a **wrong edit** when the draft
 changed but not as expected (or changed when it must not); a **wrong answer** when the draft

@@ -46,6 +46,7 @@ from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
+from pixtralogist.kit.layout import demographics_apart, lay_out
 from pixtralogist.kit.lexicon import Lexicon, iter_terms
 
 __all__ = ["KitDrafter", "Statement", "StatementKind", "triage", "HEDGE_RE"]
@@ -369,18 +370,62 @@ class KitDrafter(DictationDraftBase):
         dictated = any(s.kind == "finding" for s in statements) or bool(statements)
         return impression, coverage_flags(template, dictated=dictated, defaults=defaults, truncated=truncated)
 
+    def laid_out(self, case: Case) -> tuple[Case, list[str]]:
+        """``case`` with its dictation's generic forms written plainly (:func:`~pixtralogist.kit.layout.lay_out`:
+        SOAP labels, section headings, inline numbered lists, part labels, eye and region headers over bullet
+        lines, spelled-out units, voice-recognition splits of the lexicon's words, a plan after a spaced dash,
+        first-person plans, letter courtesies), for every specialty's reader; and the narrative demographic
+        openings taken out of it (:func:`~pixtralogist.kit.layout.demographics_apart`), which are the indication's.
+        A line "names a finding" when the analyser or the lexicon finds one in it or it carries a measurement."""
+        notes = case.notes or ""
+
+        def is_finding(s: str) -> bool:
+            return bool(_MEASURED.search(s) or mentions_finding(s, extra_terms=self.extra_terms) or self.extractor.mentions(s))
+
+        laid = lay_out(notes, words=layout_words(self.lexicon), is_finding=is_finding)
+        heads, plain = demographics_apart(laid, is_finding=is_finding)
+        return (case if plain == notes else case.model_copy(update={"notes": plain})), heads
+
     def draft(self, case: Case, template: Template) -> Draft:
+        case, heads = self.laid_out(case)
         statements = self.read(case)
         self._local.statements = (case, statements)  # read once: the base class's draft() reuses them
         try:
             draft = super().draft(case, template)
         finally:
             self._local.statements = None
-        indication = " ".join(_as_dictated(s.text, case.notes or "") for s in statements if s.kind == "indication") or None
+        indication = " ".join([f"{h[:1].upper()}{h[1:]}." for h in heads]
+                              + [_unlabelled(_as_dictated(s.text, case.notes or "")) for s in statements
+                                 if s.kind == "indication"]) or None
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
         if indication is None and not not_placed:
             return draft
         return draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+
+
+#: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
+_MEASURED = re.compile(r"\d(?:\.\d+)?\s?(?:mm|cm)\b", re.I)
+
+
+@lru_cache(maxsize=64)
+def layout_words(lexicon: Lexicon) -> frozenset[str]:
+    """The lexicon's long words (its terms, abbreviation expansions and finding words): a word voice
+    recognition split in two ("derma scopy") is joined only into one of these."""
+    texts = [term for _, term, is_pattern in iter_terms(lexicon.concepts) if not is_pattern]
+    texts += [str(v) for v in lexicon.abbreviations.values()] + list(lexicon.finding_terms)
+    return frozenset(w for t in texts for w in re.findall(r"[a-z]+", t.lower()) if len(w) >= 6)
+
+
+#: the label of a dictated history section: the draft's indication field is that section already
+_INDICATION_LABEL = re.compile(r"^(?:clinical(?:\s+(?:history|information|details|indications?|question|notes?))?|history|hx|"
+                               r"indications?|reason for (?:exam|study|referral))\s*:\s*(?=\S)", re.I)
+
+
+def _unlabelled(sentence: str) -> str:
+    """"CLINICAL HISTORY: 60M cough." -> "60M cough." (the indication field says what it is)."""
+    rest = _INDICATION_LABEL.sub("", sentence)
+    first = rest.split(None, 1)[0] if rest.strip() else ""
+    return rest[:1].upper() + rest[1:] if first.islower() or rest != sentence else rest  # "71F, dyspnoea" -> "Dyspnoea."
 
 
 def _as_dictated(sentence: str, notes: str) -> str:

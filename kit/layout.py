@@ -1,0 +1,422 @@
+"""How a clinician lays out a dictation, read before any specialty's reader: the form, not the content.
+
+:func:`lay_out` rewrites the generic forms of dictation into the plain form every specialty's reader
+already understands; it never adds a finding, drops one, or changes a word's meaning:
+
+* the courtesies of a clinic letter go ("Dear Dr Jones,", "thank you for referring this ...", "Kind regards,
+  Dr Smith", "Thank you for the referral.", "Dictated but not read");
+* punctuation spoken into voice recognition ("full stop", "new paragraph") is punctuation;
+* sizes with the unit spelled out or split by voice recognition: "9 by 7 millimetre" -> "9 x 7 mm",
+  "4 milli metre" -> "4 mm", "two centimetres" -> "2 cm", "1.2 centimeters" -> "1.2 cm" (an area,
+  "square millimetres", is left as dictated);
+* a number said in words where a report writes digits: a grade or score ("grade two" -> "grade 2"), a count
+  ("two of fourteen" -> "2 of 14"), a time, clock hour or count of quadrants ("six weeks", "ten o'clock");
+* voice-recognition splits of one word, joined only when the joined word is a word of the study's
+  lexicon ("derma scopy" -> "dermoscopy", "lympho vascular" -> "lymphovascular"; see ``words``);
+* SOAP notes (at least two of the labels S:/O:/A:/P: or Subjective:/Objective:/Assessment:/Plan:):
+  the subjective and objective labels go (what they hold is read as any dictation: demographics and
+  the clinical question still go to the indication, findings to their regions), "A:" becomes
+  "Impression:" and "P:" "Plan:", each on its own line;
+* an examination label ("O/E:", "Examination:", "Macroscopic:", "Microscopic:") goes, on a new line, and a
+  management label ("Mx:") is "Plan:";
+* a section heading alone on its line without a colon ("FINDINGS", "Impression") labels the line after it
+  ("IMPRESSION\\nSmall effusion." -> "IMPRESSION: Small effusion."); one with nothing after it goes;
+* the impression's label, however abbreviated ("IMP:", "Impr:"), is "Impression:";
+* a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
+* bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
+* numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
+  number is left as a fragment (a number alone on its line goes too); part labels of a multi-part dictation ("A. Right breast ...
+  B. Left breast ...", at least two of them) go, each part on its own line;
+* a header alone on its line followed by bullet lines: an eye or side header ("OD:", "Left eye:") or a
+  region or field header of one or two words ("Lungs:", "Optic disc:", "Border:") is repeated on each of its
+  bullet lines ("OD:\\n- disc: CDR 0.3" -> "OD: disc: CDR 0.3", "Lungs:\\n- clear" -> "Lungs: clear"; a line that
+  names a finding of its own stands alone: "Pleura:\\n- small R effusion"); a bare
+  generic header ("Lesion:", "Examination:") goes; a header of several words that is no section label
+  ("Left breast, lumpectomy:") is a statement of its own ("Left breast, lumpectomy.");
+* the clinician's own seeing goes ("On dermoscopy I can see an atypical network" -> "On dermoscopy an atypical
+  network");
+* an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...") is an
+  eye header for that sentence only, on a line of its own ("Right eye: there are ...");
+* a plan or impression dictated in the first person ("I will refer him to the retina clinic", "... and I have
+  arranged an excision", "My impression is that this is ...") gets its "Plan:" or "Impression:" label;
+* a plan after a spaced dash inside a sentence ("NG tube tip in the distal oesophagus - advance
+  10 cm") starts a sentence of its own, so the finding keeps its region and the plan reaches the
+  impression.
+
+Everything else is left as dictated. Pure string work on the whole text (newlines kept).
+
+:func:`demographics_apart` then takes a narrative opening with the patient's age out of the text ("This is a
+61-year-old gentleman referred by his GP with a pigmented lesion ..."): the demographics are the indication's,
+the finding after them stays whole. :meth:`pixtralogist.kit.KitDrafter.draft` applies both, for every specialty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+
+__all__ = ["demographics_apart", "lay_out"]
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_TENS = {w: str(10 * i) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+_UNITS_1_9 = {w: _NUMBER_WORDS[w] for w in "one two three four five six seven eight nine".split()}
+#: "twenty five", "twenty-five" -> 25; then the single words, longest first ("seventeen" before "seven")
+_NUMBER_WORDS.update({f"{t}{sep}{u}": str(int(tv) + int(uv)) for t, tv in _TENS.items() for u, uv in _UNITS_1_9.items()
+                      for sep in (" ", "-")})
+_NUMBER_WORDS.update(_TENS)
+_NUMBER_ALTS = "|".join(re.escape(w) for w in sorted(_NUMBER_WORDS, key=len, reverse=True))
+_NUM = r"(?:\d+(?:\.\d+)?|" + _NUMBER_ALTS + r")"
+_ONE = r"(?:" + _NUM + r"(?:[ \t]+point[ \t]+" + _NUM + r")?)"
+#: a size: numbers (digits or words, "one point five") joined by "by"/"x", then a length unit spelled out, split by
+#: voice recognition or abbreviated (not an area: "square millimetres")
+_SIZE = re.compile(
+    r"(?<![\w.])(?P<chain>" + _ONE + r"(?:[ \t]*(?:by|x|\u00d7)[ \t]*" + _ONE + r")*)(?P<sep>[ \t]*(?:-[ \t]*)?)"
+    r"(?P<unit>milli[ \t-]?met(?:re|er)s?|centi[ \t-]?met(?:re|er)s?|mms|cms|mm|cm)(?![\w\u00b2])", re.I)
+_WORD_NUM = re.compile(r"\b(?:" + _NUMBER_ALTS + r")\b", re.I)
+
+#: first halves of a word that voice recognition splits ("derma scopy", "vitreo retinal")
+_SPLIT_HEAD = re.compile(
+    r"\b(?P<a>derma|dermo|derm|vitreo|lympho|micro|macro|neo|peri|intra|extra|sub|supra|infra|pre|retro|hyper|hypo|"
+    r"para|trans|endo|epi|inter|multi|tel|angio|chorio|papillo)\s+(?P<b>[a-z]{3,})\b", re.I)
+
+_SOAP = re.compile(r"(?:^|(?<=[.;!?\n])|(?<=\n))[ \t]*(?P<label>s|o|a|p|subjective|objective|assessment|plan)"
+                   r"(?:[ \t]*:|[ \t]+[-\u2013\u2014][ \t]+)[ \t]*", re.I | re.M)
+_SOAP_SAY = {"s": "", "subjective": "", "o": "", "objective": "", "a": "Impression: ", "assessment": "Impression: ",
+             "p": "Plan: ", "plan": "Plan: "}
+
+#: other clinical-note labels: the examination's goes (what follows is read as findings), management is the plan
+_NOTE_LABEL = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<label>o/e|on examination|examination|exam|mx|management|"
+                         r"(?:gross|macroscopic|microscopic)(?: description)?|macro|micro)"
+                         r"[ \t]*:[ \t]*", re.I | re.M)
+_NOTE_SAY = {"mx": "Plan: ", "management": "Plan: "}
+
+#: the impression's label however it is abbreviated ("IMP:", "Impr:", "Impressions:"), written the one way every reader knows
+_IMPRESSION_LABEL = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:imp|impr|imps|impressions?)[ \t]*:[ \t]*", re.I | re.M)
+
+_LABEL_DASH = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?P<label>impressions?|imp|plan|conclusions?|recommendations?|rec|"
+                         r"diagnosis|dx)[ \t]+[-\u2013\u2014]+[ \t]+", re.I | re.M)
+
+#: the number of an inline list item: at a line start, or after a sentence end / colon / semicolon
+_LIST_NUMBER = re.compile(r"(?:(?<=[.;:])|(?<=^))[ \t]*(?:\((?P<p>\d{1,2})\)|(?P<n>\d{1,2})[.)])[ \t]+(?=[A-Za-z(]|\d{1,2}:\d\d)",
+                          re.M)
+_PART_LABEL = re.compile(r"(?:(?<=[.;])|(?<=^))[ \t]*(?:part[ \t]+)?(?P<part>[A-H])[.:)][ \t]+(?=[A-Z])", re.M)
+
+_HEADER_LINE = re.compile(r"^[ \t]*(?P<head>[A-Za-z][\w ,/'-]{0,40}?)[ \t]*:[ \t]*$")
+_BULLET_LINE = re.compile(r"^[ \t]*(?:-|\(?\d{1,2}[.)])[ \t]+")
+_SIDE_HEAD = re.compile(r"^(?:(?:octa|oct-?a|oct|fundus|fundi|fundoscopy|dfe|dilated fundus (?:exam|examination))\s+)?"
+                        r"(?P<side>od|os|ou|re|le|be|r|l|right|left|both|bilateral|right eye|left eye|both eyes|"
+                        r"right side|left side)$", re.I)
+_GENERIC_HEAD = re.compile(r"^(?:lesion|findings?|exam|examination|on examination|o/e|description|report|details)$", re.I)
+
+#: what opens a plan dictated after a spaced dash ("- advance 10 cm", "- recommend repositioning")
+_PLAN_AFTER_DASH = re.compile(
+    r"(?<=[\w)%])[ \t]+(?:-|--|\u2013|\u2014)[ \t]+(?=(?:recommend|suggest|advise|advance|withdraw|retract|pull back|"
+    r"reposition|resite|re-site|refer|arrange|consider|repeat|f/u|follow[- ]?up|needs?|requires?|please|"
+    r"for (?:urgent |same[- ]day |early )?(?:laser|surgery|excision|biopsy|review|repeat|referral|mohs|follow)|"
+    r"urgent|book|start|review|recall|discuss|plan)\b)", re.I)
+
+
+#: a plan dictated in the first person ("I will refer him to ...", "... and I have arranged an excision"):
+#: the plan's own words after a "Plan:" label; "I have" only with a verb of planning ("I have reviewed" is no plan)
+_NARRATIVE_PLAN = re.compile(
+    r"(?:(?:^|(?<=[.;!?]\s)|(?<=\n))|[ \t,]+(?:and|so)[ \t]+)(?:I|we)[ \t]+(?:(?:will|shall|plan to|would like to|am going to|"
+    r"are going to)[ \t]+|(?:have|'ve)[ \t]+(?=(?:arranged|requested|booked|referred|organi[sz]ed|ordered|sent|started|"
+    r"prescribed|listed|scheduled|advised|recommended)\b))", re.I | re.M)
+#: "My impression is that this is a melanoma ..." -> "Impression: melanoma ..."
+_NARRATIVE_IMPRESSION = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:my|our|the)[ \t]+(?:impression|diagnosis|conclusion)[ \t]+is[ \t]+(?:that[ \t]+)?"
+    r"(?:(?:this|it)[ \t]+is[ \t]+|these[ \t]+are[ \t]+)?(?:(?:a|an)[ \t]+)?", re.I | re.M)
+
+
+#: an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...", "Right eye there
+#: is ..."): an eye header, the way every eye reader takes it ("Right eye: there are ...")
+_EYE_NARRATIVE = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?:in[ \t]+)?(?:the[ \t]+)?(?P<eye>right|left)[ \t]+eye,?[ \t]+"
+    r"(?:(?:shows|has|demonstrates|reveals)[ \t]+(?:only[ \t]+)?|(?=there[ \t]+(?:is|are)\b))"
+    r"(?P<rest>(?:[^.;\n]|\.(?=\d))*[.;]?)[ \t]*", re.I | re.M)
+
+
+#: the clinician's own seeing ("On dermoscopy I can see ...", "I note a small effusion"): the report states what is seen
+_FIRST_PERSON_SEEING = re.compile(r"\b(?:I|we)[ \t]+(?:can[ \t]+|could[ \t]+)?(?:see|saw|note|noted|observe|observed|identify|"
+                                  r"identified)[ \t]+(?:that[ \t]+)?(?=\w)", re.I)
+
+
+#: the courtesies of a clinic letter: "Dear Dr Jones," opening it, "thank you for referring this ..." before the
+#: patient, and sign-offs ("Kind regards, Dr Smith", "Thank you for the referral.", "Dictated but not read")
+_SALUTATION = re.compile(r"^[ \t]*dear[ \t]+[^,.\n]{1,40}[,.]?[ \t]*", re.I | re.M)
+_THANKS_FOR = re.compile(
+    r"\b(?:many[ \t]+)?thank(?:s|[ \t]+you)(?:[ \t]+very[ \t]+much)?[ \t]+for[ \t]+(?:referring|seeing|sending|"
+    r"asking[ \t]+(?:me|us)[ \t]+to[ \t]+see)[ \t]+(?:(?:this|these|the|your)[ \t]+)?(?=\w)", re.I)
+_SIGN_OFF = re.compile(
+    r"(?:^|(?<=[.!?][ \t])|(?<=\n))[ \t]*(?:(?:kind(?:est)?|best|warm)[ \t]+(?:regards|wishes)|regards|"
+    r"yours[ \t]+(?:sincerely|faithfully)|dictated[ \t]+(?:but[ \t]+)?not[ \t]+(?:read|checked)|electronically[ \t]+signed|"
+    r"end[ \t]+of[ \t]+(?:report|dictation))\b[^\n]*"
+    r"|(?:^|(?<=[.!?][ \t])|(?<=\n))[ \t]*(?:many[ \t]+)?thank(?:s|[ \t]+you)(?:[ \t]+very[ \t]+much)?"
+    r"(?:[ \t]+for[ \t]+(?:your|the|this)[ \t]+(?:kind[ \t]+)?referral)?[ \t]*(?:[.!]|$)", re.I | re.M)
+
+
+def _narrative_plan(m: re.Match[str]) -> str:
+    return ("" if m.group(0)[:1] not in " \t," else ". ") + "Plan: "
+
+
+#: a number said in words where a report writes digits: a grade or score ("grade two", "Fazekas three"), a count of
+#: a count ("two of fourteen"), a time, clock hour or count of quadrants ("six weeks", "ten o'clock", "four quadrants")
+_GRADE_WORD = re.compile(r"\b(?P<what>grade|score|level|type|stage|class|category|fazekas|frisen|tier)[ \t]+"
+                         r"(?P<n>" + _NUMBER_ALTS + r")\b", re.I)
+_COUNT_WORDS = re.compile(r"\b(?P<a>" + _NUMBER_ALTS + r")[ \t]+(?P<of>of|out of)[ \t]+(?P<b>" + _NUMBER_ALTS + r")\b", re.I)
+_BEFORE_UNIT_WORD = re.compile(
+    r"\b(?P<n>" + _NUMBER_ALTS + r")(?P<sep>[ \t-])(?=(?:days?|weeks?|months?|years?|hours?|wks?|mos?|yrs?|o'?[ \t]?clock|"
+    r"disc diameters?|disc areas?|quadrants?|clock hours?)\b)", re.I)
+
+
+def _digits(word: str) -> str:
+    return _NUMBER_WORDS.get(word.lower(), word)
+
+
+def _numbers_in_words(text: str) -> str:
+    text = _GRADE_WORD.sub(lambda m: f"{m.group('what')} {_digits(m.group('n'))}", text)
+    text = _COUNT_WORDS.sub(lambda m: f"{_digits(m.group('a'))} {m.group('of')} {_digits(m.group('b'))}", text)
+    return _BEFORE_UNIT_WORD.sub(lambda m: _digits(m.group("n")) + (" " if m.group("sep") != "-" else "-"), text)
+
+
+def _size(m: re.Match[str]) -> str:
+    """"nine by seven millimetre" -> "9 x 7 mm", "one point five centimetres" -> "1.5 cm"; a size already
+    written plainly ("4 mm", "2x3cm") is left as dictated."""
+    chain, unit = m.group("chain"), m.group("unit").lower()
+    if unit in ("mm", "cm") and not re.search(r"[a-z]", chain.replace("x", ""), re.I):
+        return m.group(0)
+    chain = _WORD_NUM.sub(lambda w: _NUMBER_WORDS[w.group(0).lower()], chain)
+    chain = re.sub(r"(\d)[ \t]+point[ \t]+(\d)", r"\1.\2", chain, flags=re.I)
+    chain = re.sub(r"[ \t]*(?:\bby\b|x|\u00d7)[ \t]*", " x ", chain, flags=re.I)
+    return f"{chain} {'mm' if unit.startswith('m') else 'cm'}"
+
+
+def _join_splits(text: str, words: Collection[str]) -> str:
+    def join(m: re.Match[str]) -> str:
+        a, b = m.group("a"), m.group("b")
+        for head in dict.fromkeys((a, a[:-1] + "o" if a[-1:] in "ai" else a)):
+            joined = (head + b).lower()
+            if joined in words or joined.rstrip("s") in words:
+                return head + b
+        return m.group(0)
+
+    return _SPLIT_HEAD.sub(join, text) if words else text
+
+
+def _soap(text: str) -> str:
+    labels = {m.group("label").lower()[0] for m in _SOAP.finditer(text)}
+    if len(labels) < 2:
+        return text
+    return _SOAP.sub(lambda m: "\n" + _SOAP_SAY[m.group("label").lower()], text)
+
+
+def _parts(text: str) -> str:
+    parts = [m.group("part").upper() for m in _PART_LABEL.finditer(text)]
+    if len(parts) < 2 or parts[:2] != ["A", "B"]:
+        return text
+    return _PART_LABEL.sub("\n", text)
+
+
+#: a bullet of a list on several lines, whatever its mark ("\u2013", "\u2022", "\u25aa", "*"): written "- " for every reader
+_BULLET_MARK = re.compile(r"^[ \t]*(?:[\u2022\u2023\u25e6\u25cf\u25aa\u25a0\u00b7\u2219]+[ \t]*|(?:[\u2013\u2014*>]+|-{1,2})[ \t]+)"
+                          r"(?=\S)", re.M)
+#: punctuation spoken into voice recognition and written out as words ("full stop", "new paragraph")
+_SPOKEN_STOP = re.compile(r"[ \t]*\bfull[ \t]+stop\b[ \t]*", re.I)
+#: (never "comma", a dermoscopic vessel; never "new line", a catheter)
+_SPOKEN_LINE = re.compile(r"[ \t.]*\b(?:new|next)[ \t]+paragraph\b[ \t.]*", re.I)
+#: the last word of a section label ("Clinical history:", "Impression:"): such a header stays a label
+_LABEL_WORDS = frozenset({"history", "hx", "information", "indication", "indications", "impression", "impressions", "imp",
+                          "findings", "finding", "diagnosis", "dx", "plan", "comment", "comments", "conclusion",
+                          "conclusions", "recommendation", "recommendations", "technique", "comparison", "examination",
+                          "exam", "dermoscopy", "assessment", "description", "details", "summary", "note", "notes"})
+
+
+def _content_header(line: str, nxt: str) -> str:
+    """"Left breast, lumpectomy:" over bullet lines is a statement of its own ("Left breast, lumpectomy."), not a
+    label: a header of several words whose last word is no section label."""
+    m = _HEADER_LINE.match(line)
+    if m is None or not _BULLET_LINE.match(nxt):
+        return line
+    words = re.findall(r"[\w'/-]+", m.group("head"))
+    if len(words) < 2 or words[-1].lower() in _LABEL_WORDS or _SIDE_HEAD.match(m.group("head").strip()):
+        return line
+    return m.group("head").strip() + "."
+
+
+#: a list number alone on its line ("1.", "(2)"): its item is on the next line
+_NUMBER_ALONE = re.compile(r"^[ \t]*(?:\(\d{1,2}\)|\d{1,2}[.)])[ \t]*$")
+
+
+def _list_numbers(text: str) -> str:
+    """Inline list numbers go (each item on its own line), only when the list counts 1, 2, ...: a lone
+    "Grade: 2. Margins ..." is a value, not a list."""
+    numbers = [int(m.group("p") or m.group("n")) for m in _LIST_NUMBER.finditer(text)]
+    if numbers[:2] != [1, 2]:
+        return text
+    # "Right lumpectomy: 1) IDC ...": the colon before the list closes its heading
+    return _LIST_NUMBER.sub("\n", re.sub(r":[ \t]*(?=(?:\(1\)|1[.)])[ \t])", ". ", text, count=1))
+
+
+#: a section heading alone on its line, without a colon ("FINDINGS", "Impression"): the label of the line after it
+_BARE_HEADING = re.compile(
+    r"^[ \t]*(?P<label>findings|impressions?|conclusions?|(?:clinical[ \t]+)?history|indications?|clinical[ \t]+information|"
+    r"comparison|technique|plan|recommendations?|comments?|diagnosis|assessment|summary|opinion)[ \t]*$", re.I)
+
+
+def _bare_headings(text: str) -> str:
+    """"IMPRESSION\nSmall effusion." -> "IMPRESSION: Small effusion."; over bullet lines the heading gets its colon."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _BARE_HEADING.match(lines[i])
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if m and nxt.strip() and not _BARE_HEADING.match(nxt):
+            if _BULLET_LINE.match(nxt) or _BULLET_MARK.match(nxt):
+                out.append(m.group("label") + ":")
+            else:
+                out.append(f"{m.group('label')}: {nxt.strip()}")
+                i += 1
+        elif not m:
+            out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
+def _field_header(head: str) -> bool:
+    """A header of one or two words that names a region or field ("Lungs", "Optic disc", "Border", "Margins"),
+    not a section that spans lines ("Impression", "Plan") nor a generic one ("Lesion")."""
+    words = re.findall(r"[\w'/-]+", head)
+    return (0 < len(words) <= 2 and "," not in head and words[-1].lower() not in _LABEL_WORDS - {"dermoscopy"}
+            and not _GENERIC_HEAD.match(head.strip()))
+
+
+def _headers(text: str, is_finding: Callable[[str], bool]) -> str:
+    """An eye/side or a region/field header alone on its line goes onto each bullet line under it ("OD:\n- disc:
+    pink" -> "OD: disc: pink", "Lungs:\n- clear" -> "Lungs: clear"); a generic one goes."""
+    out: list[str] = []
+    side: str | None = None
+    header = ""
+    used = field = False
+    for line in text.split("\n"):
+        m = _HEADER_LINE.match(line)
+        if side is not None and not used and not (m is None and _BULLET_LINE.match(line)):
+            out.append(f"{header}:")  # a side header with no bullet lines under it stays as dictated
+        eye = _SIDE_HEAD.match(m.group("head").strip()) if m else None
+        if eye:
+            side, header, used, field = eye.group("side"), m.group("head").strip(), False, False
+            continue
+        if m and _field_header(m.group("head")):
+            side = header = m.group("head").strip()  # "Lungs:\n- clear" -> "Lungs: clear"
+            used, field = False, True
+            continue
+        if m and _GENERIC_HEAD.match(m.group("head").strip()):
+            side = None
+            continue
+        if side is not None and _BULLET_LINE.match(line):
+            item = _BULLET_LINE.sub("", line)
+            # a finding under a region header stands alone ("Pleura:\n- small R effusion"); a bare value takes it
+            out.append(item if field and is_finding(item) else f"{side}: {item}")
+            used = True
+            continue
+        side = None
+        out.append(line)
+    if side is not None and not used:
+        out.append(f"{header}:")
+    return "\n".join(out)
+
+
+def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str], bool] = lambda _: False) -> str:
+    """``text`` with the generic forms of dictation written plainly (see the module docstring).
+
+    :param text: the dictation (any text; it is only data).
+    :param words: the study's vocabulary (lower case): a voice-recognition split is joined only when the joined
+        word is in it.
+    :param is_finding: whether a bullet line under a region header names a finding of its own ("small R effusion"
+        under "Pleura:" stands alone; "clear" under "Lungs:" becomes "Lungs: clear"); by default none does.
+    """
+    if not text:
+        return text
+    text = text.replace("\r\n", "\n")
+    text = _bare_headings(text)
+    text = _BULLET_MARK.sub("- ", text)
+    text = _SIGN_OFF.sub("", _THANKS_FOR.sub("", _SALUTATION.sub("", text)))
+    text = _SPOKEN_STOP.sub(". ", text)
+    text = _SPOKEN_LINE.sub(".\n", text)
+    text = _SIZE.sub(_size, text)
+    text = _numbers_in_words(text)
+    text = _join_splits(text, words)
+    text = _soap(text)
+    text = _NOTE_LABEL.sub(lambda m: "\n" + _NOTE_SAY.get(m.group("label").lower(), ""), text)  # a new line ends a section
+    text = _LABEL_DASH.sub(lambda m: m.group("label") + ": ", text)
+    text = _IMPRESSION_LABEL.sub("Impression: ", text)
+    text = _parts(text)
+    text = _headers(text, is_finding)
+    text = _list_numbers(text)
+    lines = text.split("\n")
+    text = "\n".join(_content_header(line, nxt) for line, nxt in zip(lines, lines[1:] + [""]))
+    text = _PLAN_AFTER_DASH.sub(". ", text)
+    text = _NARRATIVE_IMPRESSION.sub("Impression: ", text)
+    # the eye holds for its sentence only: the sentence goes on a line of its own
+    text = _EYE_NARRATIVE.sub(lambda m: f"\n{m.group('eye').capitalize()} eye: {m.group('rest')}\n", text)
+    text = _NARRATIVE_PLAN.sub(_narrative_plan, text)
+    text = _FIRST_PERSON_SEEING.sub("", text)
+    return "\n".join(line.strip() for line in text.split("\n")
+                     if any(ch.isalnum() for ch in line) and not _NUMBER_ALONE.match(line))
+
+
+_AGE_WORDS = "|".join(re.escape(w) for w in sorted((w for w in _NUMBER_WORDS if w != "zero"), key=len, reverse=True))
+#: a narrative opening with the patient's age ("This is a 61-year-old gentleman referred by his GP with ...",
+#: "Patient is an 83 year old man with ...", "72 yo woman, ..."): the head is the demographics
+_DEMOGRAPHICS = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*"
+    r"(?:(?:this is|the patient is|patient is|pt is|she is|he is|this|patient|pt)\s+(?:(?:a|an)\s+)?)?"
+    r"(?P<head>(?:\d{1,3}|" + _AGE_WORDS + r")(?:[- ](?:years?|yrs?)[- ]old|\s?(?:yo|y/o))"
+    r"(?:\s?[mf]\b|\s+(?:[a-z-]+\s+)?(?:man|woman|male|female|gentleman|lady|boy|girl|patient|pt|child|myope|"
+    r"diabetic|smoker|ex-smoker))?"
+    r"(?:\s+(?:referred|brought|seen|sent|attends|attending|attended|who|presenting|presents|presented)\b[^,.;\n]*?)?)"
+    r"(?P<end>\s+(?:with|w/)\s+|\s*,\s*|\s*(?=[.;\n]|$))", re.I | re.M)
+
+
+_SENTENCE_REST = re.compile(r"(?:[^.;\n]|\.(?=\d))*")
+
+
+def demographics_apart(text: str, *, is_finding: Callable[[str], bool] = lambda _: True) -> tuple[list[str], str]:
+    """The narrative demographic openings of ``text`` (as dictated, without "This is a") and the text without
+    them: "This is a 61-year-old gentleman referred by his GP with a pigmented lesion on the right calf." ->
+    (["61-year-old gentleman referred by his GP"], "A pigmented lesion on the right calf."). The rest of the
+    sentence stays whole for the reader when ``is_finding`` says it names a finding; else ("45 yo M with fever
+    and cough") the whole sentence is the demographics and the clinical question, and goes."""
+    heads: list[str] = []
+    pieces: list[str] = []
+    pos = 0
+    for m in _DEMOGRAPHICS.finditer(text):
+        if m.start() < pos:
+            continue
+        rest = _SENTENCE_REST.match(text, m.end()).group(0)
+        pieces.append(text[pos:m.start()])
+        if rest.strip() and not is_finding(rest):
+            heads.append((m.group("head") + m.group("end") + rest).strip())
+            pos = m.end() + len(rest)
+            continue
+        heads.append(m.group("head").strip())
+        whole = not rest.strip()
+        first = rest.split(None, 1)[0] if rest.strip() else ""
+        pieces.append("" if whole else "\n")
+        pos = m.end()
+        if first.islower():  # "a pigmented lesion ..." -> "A pigmented lesion ..." ("pT2" stays)
+            pieces.append(text[pos:m.end() + rest.index(first)] + first[:1].upper())
+            pos = m.end() + rest.index(first) + 1
+    if not heads:
+        return heads, text
+    out = "".join(pieces) + text[pos:]
+    lines = []
+    for line in out.split("\n"):
+        line = re.sub(r"(?<=[.;!?])\s+[.;](?=\s|$)", "", line).strip()  # "Nodule RUL. He is a 70 yo smoker."
+        if line.startswith((".", ";")):
+            line = line[1:].strip()
+        if line:
+            lines.append(line)
+    return heads, "\n".join(lines)
