@@ -138,7 +138,8 @@ def test_a_polite_question_is_still_a_question():
     ("fundus", "OS: MAs 3/4 quadrants", "periphery", "microaneurysms in 3/4 quadrants", "/in"),
     ("skin_lesion", "4mm superficial BCC R shoulder", "size", "superficial basal cell carcinoma, 4 mm", "measures 4 mm superficial"),
     ("skin_lesion", "6mm pigmented macule L arm", "size", "measures 6 mm", "macule, 6 mm"),  # a size alone: as before
-    ("fundus", "OS: superior RD, macula on.", "periphery", "macula on in the left eye", "in in"),  # "on" is no eye's
+    # "on" is no eye's; the macula's status of a detachment is the macula region's line (round do4)
+    ("fundus", "OS: superior RD, macula on.", "macula", "macula on in the left eye", "in in"),
 ])
 def test_drafter_sentences_the_chat_exposed(host, template, dictation, region, written, never):  # noqa: F811
     d, _ = drafted(host, template, dictation)
