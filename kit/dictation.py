@@ -860,7 +860,26 @@ def _describes_statement(part: str, before: str) -> bool:
         return True
     if _PLACE_PART.match(text) or (_VERSUS.search(text) and len(text.split()) <= 6):
         return True  # where in the finding; or a short differential of it (", atelectasis vs aspiration")
+    if _dated_diagnosis(text, before):
+        return True  # "restricted diffusion L PCA territory, acute infarct": what the sign before it is
     return " " not in text and (_ADJECTIVE_PART.match(text) is not None or text.lower() in _INTERPRETING_WORDS)
+
+
+_SIDE_WORD = re.compile(r"\b(?:left|right|bilateral|bilaterally)\b", re.I)
+#: A diagnosis with its age and nothing else (", acute infarct", ", subacute hematoma", ", old infarcts").
+_DATED_PART = re.compile(r"^(?:hyper)?(?:acute|subacute|chronic|old|early|late|recent|remote)(?:\s+(?:or|to|on)\s+(?:subacute|"
+                         r"chronic|acute))?\s+(?P<rest>[a-z-]+(?:\s+[a-z-]+)?)$", re.I)
+
+
+def _dated_diagnosis(part: str, before: str) -> bool:
+    """A comma part naming only a diagnosis of the lexicon's ``dictation.diagnoses`` with its age (", acute
+    infarct") after a statement that names none and has a side (the sign: "restricted diffusion L PCA territory"): it
+    says what that sign is, so it stays with it (its side and place); "mild atrophy, old infarct" stays two. A statement that already names a diagnosis ("mild
+    cardiomegaly, chronic edema") keeps the part apart."""
+    rx = _profile().diagnoses_re
+    m = _DATED_PART.match(part.strip().rstrip("."))
+    return (rx is not None and m is not None and rx.fullmatch(m.group("rest")) is not None
+            and rx.search(before) is None and _SIDE_WORD.search(before) is not None)
 
 
 _INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
@@ -341,13 +341,34 @@ class KitDrafter(DictationDraftBase):
         interpretations too), capped, then the summary lines ("No acute intracranial abnormality."),
         then the recommendations; the coverage flags."""
         include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text))) if self.conclusions else None
-        items = impression_from_findings(findings, template, hedge_re=self.hedge_re, include=include)
+        items = impression_from_findings(self._significant(findings, include), template, hedge_re=self.hedge_re,
+                                         include=include)
         recs = [s.text for s in statements if s.kind == "recommendation"]
         summaries = [s.text for s in statements if s.kind == "summary"]
         impression, truncated = cap_impression(items, template) if items or not summaries else ([], 0)
         impression = impression + [t for t in summaries if t.lower() not in {i.lower() for i in impression}] + recs
         dictated = any(s.kind == "finding" for s in statements) or bool(statements)
         return impression, coverage_flags(template, dictated=dictated, defaults=defaults, truncated=truncated)
+
+    def _significant(self, findings: list[Finding], include: Callable[[Finding], bool] | None) -> list[Finding]:
+        """``findings`` less the incidental ones (the lexicon's ``dictation.incidental`` pattern: "old healed rib
+        fracture", "degenerative change", "calcified granuloma", "..., incidental"; never one that also matches
+        ``dictation.significant``: "new", "suspicious") when another impression finding is left: the impression
+        leads with what matters and an incidental finding stays in its region only. With only incidental findings,
+        all stay (the impression never reads normal over a dictated finding)."""
+        minor_p, major_p = self.lexicon.dictation.get("incidental"), self.lexicon.dictation.get("significant")
+        if not minor_p:
+            return findings
+        minor, major = re.compile(str(minor_p), re.I), re.compile(str(major_p), re.I) if major_p else None
+        counts = include or (lambda f: f.abnormal)
+
+        def incidental(f: Finding) -> bool:
+            return bool(minor.search(f.text)) and not (major is not None and major.search(f.text))
+
+        kept = [f for f in findings if not incidental(f)]
+        if any(counts(f) and not f.is_default and not f.negated for f in kept):
+            return kept
+        return findings
 
     def draft(self, case: Case, template: Template) -> Draft:
         statements = self.read(case)
