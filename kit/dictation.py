@@ -723,6 +723,38 @@ def _bare_subject(text: str) -> bool:
     return bool(subjects) and all(t in subjects for t in items)
 
 
+def _each_with_predicate(subjects: list[str], part: str) -> list[str] | None:
+    """``["heart"]`` + ``"mediastinum nl"`` -> ``["heart nl", "mediastinum nl"]``: the predicate of ``part`` given to
+    each bare subject before it, when one of the subjects has its own wording of normal (``normal_say``: "heart
+    size is normal"); None when none has, when ``part`` does not open with its subject or when a subject would not
+    read as a statement with it."""
+    m = _profile().subject_re.match(part.strip()) if _profile().subject_re is not None else None
+    rest = m.group("rest").strip() if m is not None else ""
+    if not rest or m.group("side"):
+        return None
+    subs = _profile().subjects
+    if not any(getattr(subs.get(t.strip().lower()), "normal_say", None) for t in [*subjects, m.group("subj")]):
+        return None  # no subject has its own wording: one shared statement reads best
+    items = [f"{s.strip()} {rest}" for s in subjects]
+    if any(_subject_sentence(item, False) is None for item in items):
+        return None
+    return [*items, part]
+
+
+#: Two subjects joined by a slash ("Heart/mediastinum nl"): a list of the two.
+_SLASHED = re.compile(r"^(?P<a>[a-z][a-z ]*?)\s*/\s*(?P<b>[a-z][a-z ]*?)(?P<rest>\s.*)?$", re.I)
+
+
+def _slashed_subjects(text: str) -> list[str]:
+    """``"Heart/mediastinum normal"`` -> ``["Heart", "mediastinum normal"]`` when both sides of the slash are the
+    lexicon's terse-statement subjects; else ``[text]``."""
+    m = _SLASHED.match(text.strip())
+    subjects = _profile().subjects
+    if m is None or m.group("a").lower() not in subjects or m.group("b").lower() not in subjects:
+        return [text]
+    return [m.group("a"), f"{m.group('b')}{m.group('rest') or ''}"]
+
+
 def _bare_predicate(text: str) -> bool:
     """Whether ``text`` is only a terse-statement predicate, with its adverbs ("notched", "mildly enlarged")."""
     m = (_profile().predicate_re or _PRED_RE).match(text.strip())
@@ -917,7 +949,10 @@ def _merge_lists(parts: list[str]) -> list[str]:
             j = len(out) - 1  # "heart, mediastinum nl": the subjects before share the last one's predicate
             while j > 0 and _bare_subject(out[j - 1]):
                 j -= 1
-            out[j:] = [f"{', '.join(out[j:])} and {part[:1].lower()}{part[1:]}"]
+            own = _each_with_predicate(out[j:], part)
+            # each subject its own statement where each reads as one ("Heart size is normal. The mediastinal
+            # contours are normal."): each goes to its own region, with the lexicon's own wording of "normal"
+            out[j:] = own if own is not None else [f"{', '.join(out[j:])} and {part[:1].lower()}{part[1:]}"]
             continue
         if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
             out[-1] = f"{out[-1]} and {part}"  # "border ill-defined, notched": one subject, two predicates
@@ -1199,6 +1234,7 @@ def _parse(text: str) -> list[str]:
                 expanded.append((exp, q))
         # a trailing "?" hedges its own comma part
         texts = [_hedge_statement(e) if q else e for e, q in expanded]
+        texts = [t for text in texts for t in _slashed_subjects(text)]
         for part in _merge_lists(texts):
             for piece in _split_and(part):
                 done = _finish(piece)

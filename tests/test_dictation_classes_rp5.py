@@ -65,3 +65,11 @@ def test_the_impression_leaves_incidental_findings_out(host):
     assert "pons" in d.impression[0].lower() and not [i for i in d.impression if "old" in i.lower()], d.impression
     d = draft(host, "cxr", "Old healed L clavicle fx.")  # nothing else: the incidental finding is the impression
     assert "clavicle" in " ".join(d.impression).lower()
+
+
+def test_slashed_normal_subjects_go_each_to_their_region(host):
+    d = states(host, "cxr", "Lungs clear. Heart/mediastinum nl.", "heart", ["heart size is normal"])
+    assert "mediastinal contours are normal" in region(d, "mediastinal").lower()
+    assert "mediastin" not in region(d, "heart").lower()
+    d = states(host, "ct_chest", "Heart, mediastinum nl. 3mm RUL nodule.", "heart_vessels", ["heart size is normal"])
+    assert "mediastin" in region(d, "mediastinum_hila").lower() and "heart" not in region(d, "mediastinum_hila").lower()

@@ -75,3 +75,32 @@ def test_significant_words_keep_an_incidental_looking_finding_and_incidental_onl
     assert all("spur" not in i.lower() for i in d.impression)
     d = _draft(lexicon, "Old healed R rib fx. Bone spur.")  # only incidental findings: all stay
     assert len(d.impression) == 2 and d.impression != ["Normal study."]
+
+
+_SUBJECTS = """\
+regions: [organ, others]
+catch_all: others
+subjects:
+  heart: {say: the heart, plural: false, normal_say: heart size is, normal_predicates: [normal]}
+  mediastinum: {say: the mediastinum, plural: false}
+  hila: {say: the hila, plural: true}
+  lungs: {say: the lungs, plural: true}
+"""
+
+
+@pytest.fixture()
+def subjects_lexicon(tmp_path):
+    path = tmp_path / "subjects.yaml"
+    path.write_text(_SUBJECTS, encoding="utf-8")
+    return load_lexicon(path)
+
+
+def test_slashed_or_listed_subjects_each_get_the_predicate_in_their_own_wording(subjects_lexicon):
+    lex = subjects_lexicon
+    both = ["Heart size is normal.", "The mediastinum is normal."]
+    assert parse_dictation("Heart/mediastinum nl.", lexicon=lex) == both
+    assert parse_dictation("Heart, mediastinum nl.", lexicon=lex) == both
+    # no subject with its own wording of normal: one shared statement, as before
+    assert parse_dictation("Hila, lungs unremarkable.", lexicon=lex) == ["Hila and lungs unremarkable."]
+    # a slash between words that are not both subjects stays as dictated
+    assert parse_dictation("Heart/lung ratio normal.", lexicon=lex) == ["Heart/lung ratio normal."]
