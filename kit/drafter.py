@@ -338,11 +338,15 @@ class KitDrafter(DictationDraftBase):
         self, statements: Sequence[Statement], findings: list[Finding], defaults: list[str], template: Template
     ) -> tuple[list[str], list[Flag]]:
         """The abnormal findings in region order (hedges kept; with :attr:`conclusions`, the dictated
-        interpretations too), capped, then the summary lines ("No acute intracranial abnormality."),
+        interpretations too; those the lexicon's ``dictation.significant`` names first, its ``dictation.incidental``
+        ones left out when another is left, see :meth:`_significant`), capped, then the summary lines ("No acute intracranial abnormality."),
         then the recommendations; the coverage flags."""
         include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text))) if self.conclusions else None
+        major_p = self.lexicon.dictation.get("significant")
+        major = re.compile(str(major_p), re.I) if major_p else None
         items = impression_from_findings(self._significant(findings, include), template, hedge_re=self.hedge_re,
-                                         include=include)
+                                         include=include,
+                                         first=(lambda f: bool(major.search(f.text))) if major is not None else None)
         recs = [s.text for s in statements if s.kind == "recommendation"]
         summaries = [s.text for s in statements if s.kind == "summary"]
         impression, truncated = cap_impression(items, template) if items or not summaries else ([], 0)

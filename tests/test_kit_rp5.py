@@ -104,3 +104,9 @@ def test_slashed_or_listed_subjects_each_get_the_predicate_in_their_own_wording(
     assert parse_dictation("Hila, lungs unremarkable.", lexicon=lex) == ["Hila and lungs unremarkable."]
     # a slash between words that are not both subjects stays as dictated
     assert parse_dictation("Heart/lung ratio normal.", lexicon=lex) == ["Heart/lung ratio normal."]
+
+
+def test_a_significant_finding_leads_the_impression_whatever_its_region(lexicon):
+    d = _draft(lexicon, "Opacity R organ. New fracture R rib.")  # bone comes after organ in the template
+    assert d.impression[0].lower().startswith("new fracture"), d.impression
+    assert any("opacity" in i.lower() for i in d.impression[1:])
