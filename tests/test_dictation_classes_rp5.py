@@ -73,3 +73,21 @@ def test_slashed_normal_subjects_go_each_to_their_region(host):
     assert "mediastin" not in region(d, "heart").lower()
     d = states(host, "ct_chest", "Heart, mediastinum nl. 3mm RUL nodule.", "heart_vessels", ["heart size is normal"])
     assert "mediastin" in region(d, "mediastinum_hila").lower() and "heart" not in region(d, "mediastinum_hila").lower()
+
+
+def test_brain_territories_meninges_and_spine_fracture_places(host):
+    d = states(host, "mri_brain", "Scattered DWI+ foci L hemisphere, several vascular territories, ?emboli.",
+               "parenchyma", ["vascular territories"])
+    assert not region(d, "vessels")
+    d = states(host, "mri_brain", "Pachymeningeal enh over the L temporal lobe, ?intracranial hypotension.",
+               "ventricles_extraaxial", ["pachymeningeal enhancement"])
+    assert not region(d, "parenchyma")
+    d = states(host, "ct_chest", "L1 compression fx, 25% height loss, no retropulsion.", "chest_wall_bones",
+               ["no retropulsion"])
+    assert not region(d, "others")
+
+
+def test_an_age_appropriate_finding_stays_out_of_a_significant_impression(host):
+    d = draft(host, "mri_brain", "Mild volume loss, age-related. Enh mass L parietal lobe 2.4cm, ?met.")
+    assert not [i for i in d.impression if "volume loss" in i.lower()], d.impression
+    assert "volume loss" in region(d, "parenchyma").lower()
