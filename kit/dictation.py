@@ -966,6 +966,9 @@ def _merge_lists(parts: list[str]) -> list[str]:
             # "no A, B or C" without the serial comma: the last item is "B or C"; the negation
             # governs it as well ("no eff, ptx or consol" never asserts a pneumothorax)
             continue
+        if out and _ordinal_series(out[-1], part[lead.end():] if lead else part):
+            out[-1] = f"{out[-1]}{' and ' if conj == 'and' else ', '}{part[lead.end():] if lead else part}"
+            continue  # "healed L 5th, 6th rib fx": the ordinals share the noun after the last one
         if not out or conj not in ("or", "nor", "and"):
             out.append(part)
             continue
@@ -987,6 +990,18 @@ _LEAD_CUE = re.compile(
     re.I,
 )
 _SHARED_TAIL_RE = re.compile(r"\b(?:are|were|have|both|unlikely|resolved|seen|present|noted|identified)\b", re.I)
+
+
+_ENDS_ORDINAL = re.compile(r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                           r"eleventh|twelfth)\s*$", re.I)
+_STARTS_ORDINAL = re.compile(r"^\s*(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                             r"eleventh|twelfth)(?:\s*(?:-|to|through)\s*\S+)?\s+[a-z]", re.I)
+
+
+def _ordinal_series(left: str, right: str) -> bool:
+    """Whether ``left`` ends with an ordinal that has no noun of its own and ``right`` opens with another before its
+    noun: "healed L 5th" + "6th rib fx" is one list of ribs."""
+    return _ENDS_ORDINAL.search(left.strip().rstrip(".")) is not None and _STARTS_ORDINAL.match(right) is not None
 
 
 def _split_and(text: str) -> list[str]:
@@ -1012,7 +1027,7 @@ def _split_and(text: str) -> list[str]:
         keeps_scope = (
             (left_neg and not (right_neg or right_stmt)) or (left_hedged and not (right_neg or right_stmt)) or shared_tail
         )
-        if left_complete and right_complete and not keeps_scope:
+        if left_complete and right_complete and not keeps_scope and not _ordinal_series(left, right):
             out.append(right)
         else:
             out[-1] = f"{left} and {right}"

@@ -91,3 +91,10 @@ def test_an_age_appropriate_finding_stays_out_of_a_significant_impression(host):
     d = draft(host, "mri_brain", "Mild volume loss, age-related. Enh mass L parietal lobe 2.4cm, ?met.")
     assert not [i for i in d.impression if "volume loss" in i.lower()], d.impression
     assert "volume loss" in region(d, "parenchyma").lower()
+
+
+def test_a_list_of_healed_rib_ordinals_stays_one_incidental_statement(host):
+    d = states(host, "cxr", "Healed R 8th and 9th rib fx. Small L effusion.", "bone",
+               ["healed right 8th and 9th rib fracture"])
+    assert d.impression == ["Small left pleural effusion."], d.impression
+    assert_no_orphans(d)

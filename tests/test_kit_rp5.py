@@ -110,3 +110,10 @@ def test_a_significant_finding_leads_the_impression_whatever_its_region(lexicon)
     d = _draft(lexicon, "Opacity R organ. New fracture R rib.")  # bone comes after organ in the template
     assert d.impression[0].lower().startswith("new fracture"), d.impression
     assert any("opacity" in i.lower() for i in d.impression[1:])
+
+
+def test_ordinals_before_one_noun_are_one_list(lexicon):
+    assert parse_dictation("Old L 3rd and 4th rib fx.", lexicon=lexicon) == ["Old left 3rd and 4th rib fracture."]
+    assert parse_dictation("Old L 3rd, 4th rib fx.", lexicon=lexicon) == ["Old left 3rd, 4th rib fracture."]
+    # a level that is not an ordinal keeps its own statement
+    assert len(parse_dictation("Old L opacity. Fx T7, T8 cyst.", lexicon=lexicon)) >= 3
