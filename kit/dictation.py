@@ -966,6 +966,10 @@ def _merge_lists(parts: list[str]) -> list[str]:
             # "no A, B or C" without the serial comma: the last item is "B or C"; the negation
             # governs it as well ("no eff, ptx or consol" never asserts a pneumothorax)
             continue
+        if out and not conj and _SOURCE_PART.match(out[-1]) and not _SOURCE_PART.match(part):
+            src = out[-1].strip()
+            out[-1] = f"{part}, {src[:1].lower()}{src[1:]}"  # "Per Fleischner, f/u CT 6-12 mo": the advice, then its source
+            continue
         if out and _ordinal_series(out[-1], part[lead.end():] if lead else part):
             out[-1] = f"{out[-1]}{' and ' if conj == 'and' else ', '}{part[lead.end():] if lead else part}"
             continue  # "healed L 5th, 6th rib fx": the ordinals share the noun after the last one
@@ -992,6 +996,9 @@ _LEAD_CUE = re.compile(
 _SHARED_TAIL_RE = re.compile(r"\b(?:are|were|have|both|unlikely|resolved|seen|present|noted|identified)\b", re.I)
 
 
+#: A comma part that only names the source of what follows ("Per Fleischner", "as per ACR", "according to BTS").
+_SOURCE_PART = re.compile(r"^\s*(?:as per|per|according to|based on)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?:\s+(?:guidelines?|criteria|"
+                          r"recommendations?))?\s*$", re.I)
 _ENDS_ORDINAL = re.compile(r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
                            r"eleventh|twelfth)\s*$", re.I)
 _STARTS_ORDINAL = re.compile(r"^\s*(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"

@@ -98,3 +98,11 @@ def test_a_list_of_healed_rib_ordinals_stays_one_incidental_statement(host):
                ["healed right 8th and 9th rib fracture"])
     assert d.impression == ["Small left pleural effusion."], d.impression
     assert_no_orphans(d)
+
+
+def test_per_guideline_goes_with_its_recommendation_in_the_impression(host):
+    d = draft(host, "ct_chest", "6mm solid LLL nodule. Per Fleischner, CT at 6-12 months.")
+    assert any("per fleischner" in i.lower() and "6-12 months" in i for i in d.impression), d.impression
+    assert "fleischner" not in " ".join(dictated(d).values()).lower()  # no 'Per Fleischner.' fragment in a region
+    d = draft(host, "ct_chest", "3mm RML nodule. Per Fleischner no routine follow-up needed.")
+    assert any("no routine follow-up" in i.lower() for i in d.impression), d.impression

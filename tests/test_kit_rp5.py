@@ -117,3 +117,9 @@ def test_ordinals_before_one_noun_are_one_list(lexicon):
     assert parse_dictation("Old L 3rd, 4th rib fx.", lexicon=lexicon) == ["Old left 3rd, 4th rib fracture."]
     # a level that is not an ordinal keeps its own statement
     assert len(parse_dictation("Old L opacity. Fx T7, T8 cyst.", lexicon=lexicon)) >= 3
+
+
+def test_a_source_part_follows_the_advice_it_introduces(lexicon):
+    assert parse_dictation("Per ACR, repeat scan 3 months.", lexicon=lexicon) == ["Repeat scan 3 months, per ACR."]
+    assert parse_dictation("According to BTS guidelines, aspiration.", lexicon=lexicon) == [
+        "Aspiration, according to BTS guidelines."]
