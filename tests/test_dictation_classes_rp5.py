@@ -106,3 +106,13 @@ def test_per_guideline_goes_with_its_recommendation_in_the_impression(host):
     assert "fleischner" not in " ".join(dictated(d).values()).lower()  # no 'Per Fleischner.' fragment in a region
     d = draft(host, "ct_chest", "3mm RML nodule. Per Fleischner no routine follow-up needed.")
     assert any("no routine follow-up" in i.lower() for i in d.impression), d.impression
+
+
+def test_a_cpa_mass_called_schwannoma_or_meningioma_is_extra_axial_and_treatment_stays(host):
+    d = states(host, "mri_brain", "R CPA mass 1.9cm into the IAC, ?meningioma vs schwannoma.", "ventricles_extraaxial",
+               ["cerebellopontine angle mass", "meningioma"])
+    assert not region(d, "parenchyma")
+    d = states(host, "mri_brain", "L parietal enh lesion smaller, now 6mm, post-SBRT.", "parenchyma", ["post-sbrt"])
+    assert not region(d, "others")
+    d = draft(host, "mri_brain", "Mild mass effect on the 4th ventricle. Small L cerebellar infarct, subacute.")
+    assert "infarct" in d.impression[0].lower(), d.impression  # the subacute infarct leads
