@@ -116,3 +116,12 @@ def test_a_cpa_mass_called_schwannoma_or_meningioma_is_extra_axial_and_treatment
     assert not region(d, "others")
     d = draft(host, "mri_brain", "Mild mass effect on the 4th ventricle. Small L cerebellar infarct, subacute.")
     assert "infarct" in d.impression[0].lower(), d.impression  # the subacute infarct leads
+
+
+def test_pericardial_blood_pathologic_fracture_and_parapneumonic_effusion(host):
+    d = states(host, "ct_chest", "Hemopericardium, moderate.", "heart_vessels", ["moderate hemopericardium"])
+    assert any("hemopericardium" in i.lower() for i in d.impression)
+    states(host, "ct_chest", "Path fx L 9th rib.", "chest_wall_bones", ["pathologic fracture"])
+    d = states(host, "ct_chest", "Parapneumonic effusion R, moderate, no loculation.", "pleura",
+               ["parapneumonic", "no loculation"])
+    assert not region(d, "lungs_airways") and not region(d, "others")
