@@ -125,3 +125,12 @@ def test_pericardial_blood_pathologic_fracture_and_parapneumonic_effusion(host):
     d = states(host, "ct_chest", "Parapneumonic effusion R, moderate, no loculation.", "pleura",
                ["parapneumonic", "no loculation"])
     assert not region(d, "lungs_airways") and not region(d, "others")
+
+
+def test_shear_injury_at_the_gray_white_junction_and_a_syrinx(host):
+    d = states(host, "mri_brain", "Few microbleeds, gray-white junction, likely DAI.", "parenchyma",
+               ["gray-white junction", "diffuse axonal injury"])
+    assert any("diffuse axonal injury" in i.lower() for i in d.impression), d.impression
+    d = states(host, "mri_brain", "Chiari 1, tonsils 7mm below foramen magnum. Small cervical syrinx.", "parenchyma",
+               ["syrinx"])
+    assert not region(d, "others")
