@@ -134,3 +134,9 @@ def test_shear_injury_at_the_gray_white_junction_and_a_syrinx(host):
     d = states(host, "mri_brain", "Chiari 1, tonsils 7mm below foramen magnum. Small cervical syrinx.", "parenchyma",
                ["syrinx"])
     assert not region(d, "others")
+
+
+def test_a_thyroid_lobe_is_not_a_lung_lobe_and_a_liver_segment_is_a_segment(host):
+    d = states(host, "ct_chest", "Thyroid: 1.8cm R lobe nodule.", "others", ["thyroid", "right lobe nodule"])
+    assert not region(d, "lungs_airways")
+    states(host, "ct_chest", "Liver: 8mm hypodensity seg 6, too small to characterize.", "upper_abdomen", ["segment 6"])
