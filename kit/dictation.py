@@ -999,10 +999,9 @@ _SHARED_TAIL_RE = re.compile(r"\b(?:are|were|have|both|unlikely|resolved|seen|pr
 #: A comma part that only names the source of what follows ("Per Fleischner", "as per ACR", "according to BTS").
 _SOURCE_PART = re.compile(r"^\s*(?:as per|per|according to|based on)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?:\s+(?:guidelines?|criteria|"
                           r"recommendations?))?\s*$", re.I)
-_ENDS_ORDINAL = re.compile(r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
-                           r"eleventh|twelfth)\s*$", re.I)
-_STARTS_ORDINAL = re.compile(r"^\s*(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
-                             r"eleventh|twelfth)(?:\s*(?:-|to|through)\s*\S+)?\s+[a-z]", re.I)
+_ORDINAL = r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)"
+_ENDS_ORDINAL = re.compile(r"\b" + _ORDINAL + r"\s*$", re.I)
+_STARTS_ORDINAL = re.compile(r"^\s*" + _ORDINAL + r"(?:\s*(?:-|to|through)\s*\S+)?\s+[a-z]", re.I)
 
 
 def _ordinal_series(left: str, right: str) -> bool:

@@ -32,11 +32,15 @@ sorter:
 """
 
 
+def _load(tmp_path, text: str):
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_lexicon(path)
+
+
 @pytest.fixture()
 def lexicon(tmp_path):
-    path = tmp_path / "lexicon.yaml"
-    path.write_text(_LEXICON, encoding="utf-8")
-    return load_lexicon(path)
+    return _load(tmp_path, _LEXICON)
 
 
 def test_a_dated_diagnosis_after_a_sided_sign_stays_with_it(lexicon):
@@ -90,9 +94,7 @@ subjects:
 
 @pytest.fixture()
 def subjects_lexicon(tmp_path):
-    path = tmp_path / "subjects.yaml"
-    path.write_text(_SUBJECTS, encoding="utf-8")
-    return load_lexicon(path)
+    return _load(tmp_path, _SUBJECTS)
 
 
 def test_slashed_or_listed_subjects_each_get_the_predicate_in_their_own_wording(subjects_lexicon):
