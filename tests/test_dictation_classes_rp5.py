@@ -140,3 +140,9 @@ def test_a_thyroid_lobe_is_not_a_lung_lobe_and_a_liver_segment_is_a_segment(host
     d = states(host, "ct_chest", "Thyroid: 1.8cm R lobe nodule.", "others", ["thyroid", "right lobe nodule"])
     assert not region(d, "lungs_airways")
     states(host, "ct_chest", "Liver: 8mm hypodensity seg 6, too small to characterize.", "upper_abdomen", ["segment 6"])
+
+
+def test_a_sequence_signal_part_never_adds_the_parenchyma_to_an_extra_axial_finding(host):
+    d = states(host, "mri_brain", "L convexity SDH 6mm, acute, T2 hyperintense.", "ventricles_extraaxial",
+               ["subdural hematoma", "t2 hyperintense"])
+    assert not region(d, "parenchyma")
