@@ -735,6 +735,38 @@ def _bare_subject(text: str) -> bool:
     return bool(subjects) and all(t in subjects for t in items)
 
 
+def _each_with_predicate(subjects: list[str], part: str) -> list[str] | None:
+    """``["heart"]`` + ``"mediastinum nl"`` -> ``["heart nl", "mediastinum nl"]``: the predicate of ``part`` given to
+    each bare subject before it, when one of the subjects has its own wording of normal (``normal_say``: "heart
+    size is normal"); None when none has, when ``part`` does not open with its subject or when a subject would not
+    read as a statement with it."""
+    m = _profile().subject_re.match(part.strip()) if _profile().subject_re is not None else None
+    rest = m.group("rest").strip() if m is not None else ""
+    if not rest or m.group("side"):
+        return None
+    subs = _profile().subjects
+    if not any(getattr(subs.get(t.strip().lower()), "normal_say", None) for t in [*subjects, m.group("subj")]):
+        return None  # no subject has its own wording: one shared statement reads best
+    items = [f"{s.strip()} {rest}" for s in subjects]
+    if any(_subject_sentence(item, False) is None for item in items):
+        return None
+    return [*items, part]
+
+
+#: Two subjects joined by a slash ("Heart/mediastinum nl"): a list of the two.
+_SLASHED = re.compile(r"^(?P<a>[a-z][a-z ]*?)\s*/\s*(?P<b>[a-z][a-z ]*?)(?P<rest>\s.*)?$", re.I)
+
+
+def _slashed_subjects(text: str) -> list[str]:
+    """``"Heart/mediastinum normal"`` -> ``["Heart", "mediastinum normal"]`` when both sides of the slash are the
+    lexicon's terse-statement subjects; else ``[text]``."""
+    m = _SLASHED.match(text.strip())
+    subjects = _profile().subjects
+    if m is None or m.group("a").lower() not in subjects or m.group("b").lower() not in subjects:
+        return [text]
+    return [m.group("a"), f"{m.group('b')}{m.group('rest') or ''}"]
+
+
 def _bare_predicate(text: str) -> bool:
     """Whether ``text`` is only a terse-statement predicate, with its adverbs ("notched", "mildly enlarged")."""
     m = (_profile().predicate_re or _PRED_RE).match(text.strip())
@@ -872,7 +904,26 @@ def _describes_statement(part: str, before: str) -> bool:
         return True
     if _PLACE_PART.match(text) or (_VERSUS.search(text) and len(text.split()) <= 6):
         return True  # where in the finding; or a short differential of it (", atelectasis vs aspiration")
+    if _dated_diagnosis(text, before):
+        return True  # "restricted diffusion L PCA territory, acute infarct": what the sign before it is
     return " " not in text and (_ADJECTIVE_PART.match(text) is not None or text.lower() in _INTERPRETING_WORDS)
+
+
+_SIDE_WORD = re.compile(r"\b(?:left|right|bilateral|bilaterally)\b", re.I)
+#: A diagnosis with its age and nothing else (", acute infarct", ", subacute hematoma", ", old infarcts").
+_DATED_PART = re.compile(r"^(?:hyper)?(?:acute|subacute|chronic|old|early|late|recent|remote)(?:\s+(?:or|to|on)\s+(?:subacute|"
+                         r"chronic|acute))?\s+(?P<rest>[a-z-]+(?:\s+[a-z-]+)?)$", re.I)
+
+
+def _dated_diagnosis(part: str, before: str) -> bool:
+    """A comma part naming only a diagnosis of the lexicon's ``dictation.diagnoses`` with its age (", acute
+    infarct") after a statement that names none and has a side (the sign: "restricted diffusion L PCA territory"): it
+    says what that sign is, so it stays with it (its side and place); "mild atrophy, old infarct" stays two. A statement that already names a diagnosis ("mild
+    cardiomegaly, chronic edema") keeps the part apart."""
+    rx = _profile().diagnoses_re
+    m = _DATED_PART.match(part.strip().rstrip("."))
+    return (rx is not None and m is not None and rx.fullmatch(m.group("rest")) is not None
+            and rx.search(before) is None and _SIDE_WORD.search(before) is not None)
 
 
 _INNER_OR = re.compile(r"^(.+?)\s+(?:or|nor)\s+\S", re.I)
@@ -910,7 +961,10 @@ def _merge_lists(parts: list[str]) -> list[str]:
             j = len(out) - 1  # "heart, mediastinum nl": the subjects before share the last one's predicate
             while j > 0 and _bare_subject(out[j - 1]):
                 j -= 1
-            out[j:] = [f"{', '.join(out[j:])} and {part[:1].lower()}{part[1:]}"]
+            own = _each_with_predicate(out[j:], part)
+            # each subject its own statement where each reads as one ("Heart size is normal. The mediastinal
+            # contours are normal."): each goes to its own region, with the lexicon's own wording of "normal"
+            out[j:] = own if own is not None else [f"{', '.join(out[j:])} and {part[:1].lower()}{part[1:]}"]
             continue
         if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
             out[-1] = f"{out[-1]} and {part}"  # "border ill-defined, notched": one subject, two predicates
@@ -924,6 +978,13 @@ def _merge_lists(parts: list[str]) -> list[str]:
             # "no A, B or C" without the serial comma: the last item is "B or C"; the negation
             # governs it as well ("no eff, ptx or consol" never asserts a pneumothorax)
             continue
+        if out and not conj and _SOURCE_PART.match(out[-1]) and not _SOURCE_PART.match(part):
+            src = out[-1].strip()
+            out[-1] = f"{part}, {src[:1].lower()}{src[1:]}"  # "Per Fleischner, f/u CT 6-12 mo": the advice, then its source
+            continue
+        if out and _ordinal_series(out[-1], part[lead.end():] if lead else part):
+            out[-1] = f"{out[-1]}{' and ' if conj == 'and' else ', '}{part[lead.end():] if lead else part}"
+            continue  # "healed L 5th, 6th rib fx": the ordinals share the noun after the last one
         if not out or conj not in ("or", "nor", "and"):
             out.append(part)
             continue
@@ -945,6 +1006,20 @@ _LEAD_CUE = re.compile(
     re.I,
 )
 _SHARED_TAIL_RE = re.compile(r"\b(?:are|were|have|both|unlikely|resolved|seen|present|noted|identified)\b", re.I)
+
+
+#: A comma part that only names the source of what follows ("Per Fleischner", "as per ACR", "according to BTS").
+_SOURCE_PART = re.compile(r"^\s*(?:as per|per|according to|based on)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?(?:\s+(?:guidelines?|criteria|"
+                          r"recommendations?))?\s*$", re.I)
+_ORDINAL = r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)"
+_ENDS_ORDINAL = re.compile(r"\b" + _ORDINAL + r"\s*$", re.I)
+_STARTS_ORDINAL = re.compile(r"^\s*" + _ORDINAL + r"(?:\s*(?:-|to|through)\s*\S+)?\s+[a-z]", re.I)
+
+
+def _ordinal_series(left: str, right: str) -> bool:
+    """Whether ``left`` ends with an ordinal that has no noun of its own and ``right`` opens with another before its
+    noun: "healed L 5th" + "6th rib fx" is one list of ribs."""
+    return _ENDS_ORDINAL.search(left.strip().rstrip(".")) is not None and _STARTS_ORDINAL.match(right) is not None
 
 
 def _split_and(text: str) -> list[str]:
@@ -970,7 +1045,7 @@ def _split_and(text: str) -> list[str]:
         keeps_scope = (
             (left_neg and not (right_neg or right_stmt)) or (left_hedged and not (right_neg or right_stmt)) or shared_tail
         )
-        if left_complete and right_complete and not keeps_scope:
+        if left_complete and right_complete and not keeps_scope and not _ordinal_series(left, right):
             out.append(right)
         else:
             out[-1] = f"{left} and {right}"
@@ -1192,6 +1267,7 @@ def _parse(text: str) -> list[str]:
                 expanded.append((exp, q))
         # a trailing "?" hedges its own comma part
         texts = [_hedge_statement(e) if q else e for e, q in expanded]
+        texts = [t for text in texts for t in _slashed_subjects(text)]
         for part in _merge_lists(texts):
             for piece in _split_and(part):
                 done = _finish(piece)

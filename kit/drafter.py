@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
@@ -359,10 +359,15 @@ class KitDrafter(DictationDraftBase):
         self, statements: Sequence[Statement], findings: list[Finding], defaults: list[str], template: Template
     ) -> tuple[list[str], list[Flag]]:
         """The abnormal findings in region order (hedges kept; with :attr:`conclusions`, the dictated
-        interpretations too), capped, then the summary lines ("No acute intracranial abnormality."),
+        interpretations too; those the lexicon's ``dictation.significant`` names first, its ``dictation.incidental``
+        ones left out when another is left, see :meth:`_significant`), capped, then the summary lines ("No acute intracranial abnormality."),
         then the recommendations; the coverage flags."""
         include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text))) if self.conclusions else None
-        items = impression_from_findings(findings, template, hedge_re=self.hedge_re, include=include)
+        major_p = self.lexicon.dictation.get("significant")
+        major = re.compile(str(major_p), re.I) if major_p else None
+        items = impression_from_findings(self._significant(findings, include), template, hedge_re=self.hedge_re,
+                                         include=include,
+                                         first=(lambda f: bool(major.search(f.text))) if major is not None else None)
         recs = [s.text for s in statements if s.kind == "recommendation"]
         summaries = [s.text for s in statements if s.kind == "summary"]
         impression, truncated = cap_impression(items, template) if items or not summaries else ([], 0)
@@ -385,6 +390,26 @@ class KitDrafter(DictationDraftBase):
         laid = lay_out(notes, words=layout_words(self.lexicon), is_finding=is_finding)
         heads, plain = demographics_apart(laid, is_finding=is_finding)
         return (case if plain == notes else case.model_copy(update={"notes": plain})), heads
+
+    def _significant(self, findings: list[Finding], include: Callable[[Finding], bool] | None) -> list[Finding]:
+        """``findings`` less the incidental ones (the lexicon's ``dictation.incidental`` pattern: "old healed rib
+        fracture", "degenerative change", "calcified granuloma", "..., incidental"; never one that also matches
+        ``dictation.significant``: "new", "suspicious") when another impression finding is left: the impression
+        leads with what matters and an incidental finding stays in its region only. With only incidental findings,
+        all stay (the impression never reads normal over a dictated finding)."""
+        minor_p, major_p = self.lexicon.dictation.get("incidental"), self.lexicon.dictation.get("significant")
+        if not minor_p:
+            return findings
+        minor, major = re.compile(str(minor_p), re.I), re.compile(str(major_p), re.I) if major_p else None
+        counts = include or (lambda f: f.abnormal)
+
+        def incidental(f: Finding) -> bool:
+            return bool(minor.search(f.text)) and not (major is not None and major.search(f.text))
+
+        kept = [f for f in findings if not incidental(f)]
+        if any(counts(f) and not f.is_default and not f.negated for f in kept):
+            return kept
+        return findings
 
     def draft(self, case: Case, template: Template) -> Draft:
         case, heads = self.laid_out(case)
