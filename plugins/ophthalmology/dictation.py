@@ -607,8 +607,11 @@ def _structure_eye(m: re.Match[str]) -> str:
     return f"{m.group('what')} {'OD' if m.group('side').lower() == 'right' else 'OS'}"
 
 
-_STRUCTURE_EYE = re.compile(r"(?<=\bthe )(?P<side>right|left)\s+(?P<what>(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery))\b",
-                            re.I)
+#: "the right disc", "Right disc is cupped", "Left CDR 0.5": a side word before the structure (or its measure) it
+#: belongs to, after "the" or opening a clause, is that structure's eye
+_STRUCTURE_EYE = re.compile(r"(?:(?<=\bthe )|(?<=^)|(?<=^\s)|(?<=[.;,:]\s)|(?<=\band\s))(?P<side>right|left)\s+"
+                            r"(?P<what>(?:optic\s+)?(?:discs?|nerve(?:\s+head)?|maculae?|fovea|fundus|retina|periphery|"
+                            r"cdr|c/d|cup(?:-to-disc\s+ratio)?|cup-to-disc\s+ratio|vessels|arcades?))\b", re.I)
 
 
 def _describes_what_was_named(stmt: str) -> bool:
