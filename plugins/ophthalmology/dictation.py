@@ -222,11 +222,17 @@ _HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 _FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|x|and|or|the|of|in|at|to)\b|[^\w\s]", re.I)
 
 
+#: a hedged verdict or a risk level of the statement before it ("Choroidal naevus, likely benign", ", low risk")
+_VERDICT = re.compile(r"(?:(?:likely|probably|presumed|possibly|most\s+likely|clinically)\s+(?:benign|malignant|active|inactive|"
+                      r"quiescent|stable|old|chronic|acute|significant|insignificant|innocent|artefactual)|(?:very\s+)?(?:low|high|"
+                      r"moderate|intermediate)\s+risk)(?:\s+(?:OD|OS|OU))?\.?$", re.I)
+
+
 def _describes_previous(part: str) -> bool:
     """A comma part that only describes the statement before it: its extent or place relative to
     the fovea ("not involving fovea", "centre-involving"), or descriptor words, sizes and numbers only
     ("large, confluent", "full thickness, ~400 um", "irregular")."""
-    if _DESCRIBING_LEAD.match(part):
+    if _DESCRIBING_LEAD.match(part) or _VERDICT.match(part.strip()):
         return True
     rest = _FILLER.sub(" ", _HYPHEN_IN_WORD.sub("_", part.lower()))  # "macula-off" is one descriptor
     words = rest.split()
@@ -603,7 +609,10 @@ def _side_eye(m: re.Match[str]) -> str:
 
 
 def _structure_eye(m: re.Match[str]) -> str:
-    """"the right disc" -> "the disc OD" (the eye token is read as the statement's eye)."""
+    """"the right disc" -> "the disc OD" (the eye token is read as the statement's eye); "Left fundus normal"
+    stays for the whole-eye reading ("The left eye is normal.")."""
+    if m.group("what").lower() == "fundus" and not m.string[:m.start()].lower().endswith("the "):
+        return m.group(0)
     return f"{m.group('what')} {'OD' if m.group('side').lower() == 'right' else 'OS'}"
 
 
