@@ -219,7 +219,8 @@ _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|
 _DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
     | {a.lower() for a in _ADVERBS}
 _HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
-_FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|x|and|or|the|of|in|at|to)\b|[^\w\s]", re.I)
+_FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|disc\s+(?:diameters?|areas?)|x|and|or|the|of|in|at|to|"
+                     r"about|approximately|approx|around|roughly|nearly|almost)\b|[^\w\s]", re.I)
 
 
 #: a hedged verdict or a risk level of the statement before it ("Choroidal naevus, likely benign", ", low risk")
