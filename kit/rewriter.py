@@ -45,8 +45,8 @@ _ITEM_NEGATION = re.compile(r"^(?:no|without|nor)\s+", re.I)
 _NOT_BARE = re.compile(
     r"\d|\b(?:small|tiny|trace|mild|moderate|large|severe|marked|new|old|stable|unchanged|possible|probable|"
     r"likely|suspected|with|without|but|measuring)\b"
-    # an item with its own verb or article is a clause of its own ("No haemorrhages and the maculae are normal")
-    r"|\b(?:is|are|was|were|has|have|appears?|looks?)\b|^(?:the|both|all)\b",
+    # an item with its own article is a clause of its own ("No haemorrhages or the maculae are normal")
+    r"|^(?:the|both|all)\b",
     re.I,
 )
 #: a comma part that goes on with what the clause before it has (", with overlying drusen")
