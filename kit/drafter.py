@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Literal
+from typing import Callable, Literal
 
 from pixtralogist.core.drafting import (
     DictationDraftBase,
@@ -126,7 +126,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
     sentences = _demographics_apart(sentences, context, has_finding)
     out: list[Statement] = []
     for i, s in enumerate(sentences):
-        opening = i < len(sentences) - 1 and all(o.kind == "indication" for o in out)
+        # the opening lines: only indications (or a bare study line with no finding, "OCTA 6x6 OS.") so far
+        opening = i < len(sentences) - 1 and all(o.kind == "indication" or _bare_study_line(o, has_finding) for o in out)
         ctx = context if opening else context_anywhere  # a presenting reason counts in the opening lines only
         if opening and reason is not None and reason.match(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
@@ -145,6 +146,17 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
         else:
             out.append(Statement(s, "finding"))
     return out
+
+
+#: the most words of a study line that opens a dictation ("OCTA 6x6 in the left eye.", "OCT angiography.")
+_STUDY_LINE_WORDS = 6
+
+
+def _bare_study_line(statement: Statement, has_finding: Callable[[str], bool]) -> bool:
+    """A short statement with no finding word ("OCTA 6x6 in the left eye.", "OCT angiography."): it names the
+    study, and the presenting reason after it still opens the dictation."""
+    return (statement.kind in ("finding", "recommendation") and len(statement.text.split()) <= _STUDY_LINE_WORDS
+            and not has_finding(statement.text))
 
 
 _DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}\s?(?:(?:yo|y/o|year[- ]old|years? old)(?:\s?(?:m|f|male|female|man|woman|boy|girl))?"

@@ -372,12 +372,12 @@ _AGE_WORDS = "|".join(re.escape(w) for w in sorted((w for w in _NUMBER_WORDS if 
 #: "Patient is an 83 year old man with ...", "72 yo woman, ..."): the head is the demographics
 _DEMOGRAPHICS = re.compile(
     r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*"
-    r"(?:(?:this is|the patient is|patient is|pt is|she is|he is|this|patient|pt)\s+(?:(?:a|an)\s+)?)?"
+    r"(?:(?:this is|the patient is|patient is|pt is|she is|he is|this|patient|pt)\s+(?:(?:a|an)\s+)?|(?:a|an)\s+)?"
     r"(?P<head>(?:\d{1,3}|" + _AGE_WORDS + r")(?:[- ](?:years?|yrs?)[- ]old|\s?(?:yo|y/o))"
     r"(?:\s?[mf]\b|\s+(?:[a-z-]+\s+)?(?:man|woman|male|female|gentleman|lady|boy|girl|patient|pt|child|myope|"
-    r"diabetic|smoker|ex-smoker))?"
+    r"diabetic|smoker|ex-smoker)|\s+[a-z-]+(?=\s+(?:with|w/|has|had|presents)\s))?"
     r"(?:\s+(?:referred|brought|seen|sent|attends|attending|attended|who|presenting|presents|presented)\b[^,.;\n]*?)?)"
-    r"(?P<end>\s+(?:with|w/)\s+|\s*,\s*|\s*(?=[.;\n]|$))", re.I | re.M)
+    r"(?P<end>\s+(?:with|w/|has|had|has\s+had|presents\s+with)\s+|\s*,\s*|\s*(?=[.;\n]|$))", re.I | re.M)
 
 
 _SENTENCE_REST = re.compile(r"(?:[^.;\n]|\.(?=\d))*")

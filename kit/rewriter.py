@@ -30,8 +30,10 @@ from dataclasses import dataclass
 
 __all__ = ["ClauseRewriter", "cap", "end_sentence", "join_items"]
 
-_CLAUSE_SPLIT = re.compile(r"\s*;\s*|,\s+(?:and|but|while|whereas)\s+|\.\s+(?=[A-Z])")
-_COMMA_CLAUSE_SPLIT = re.compile(r"\s*;\s*|,\s+(?:(?:and|but|while|whereas)\s+)?|\.\s+(?=[A-Z])")
+#: "... and the maculae are normal": "and" before a subject with its own verb opens a clause of its own
+_AND_CLAUSE = r"|\s+(?:and|but|whereas)\s+(?=(?:the|both)\s+(?:\w+\s+){0,3}?(?:is|are|was|were|appears?|looks?)\b)"
+_CLAUSE_SPLIT = re.compile(r"\s*;\s*|,\s+(?:and|but|while|whereas)\s+|\.\s+(?=[A-Z])" + _AND_CLAUSE)
+_COMMA_CLAUSE_SPLIT = re.compile(r"\s*;\s*|,\s+(?:(?:and|but|while|whereas)\s+)?|\.\s+(?=[A-Z])" + _AND_CLAUSE)
 _NEG_LIST = re.compile(
     r"^(?P<pre>no|without|negative for|no evidence of|there is no|there are no)\s+(?P<body>.+?)"
     r"(?P<tail>\s+(?:is|are) (?:seen|identified|present|demonstrated))?$",
@@ -42,7 +44,9 @@ _ITEM_NEGATION = re.compile(r"^(?:no|without|nor)\s+", re.I)
 # items that are not bare findings: the negation might not govern them the same way
 _NOT_BARE = re.compile(
     r"\d|\b(?:small|tiny|trace|mild|moderate|large|severe|marked|new|old|stable|unchanged|possible|probable|"
-    r"likely|suspected|with|without|but|measuring)\b",
+    r"likely|suspected|with|without|but|measuring)\b"
+    # an item with its own article is a clause of its own ("No haemorrhages or the maculae are normal")
+    r"|^(?:the|both|all)\b",
     re.I,
 )
 #: a comma part that goes on with what the clause before it has (", with overlying drusen")

@@ -296,14 +296,31 @@ _OTHER_LESIONS = re.compile(r"^(?:no\s+|nil\s+|several\s+|multiple\s+|few\s+)?(?
                             r"(?:\w+\s+){0,2}(?:lesions?|naevi|nevi|moles|spots)\b", re.I)
 
 
+#: a past event ("She started the pill two months ago", "excised in 2019", "present since childhood"): history
+_PAST_EVENT = re.compile(r"\b(?:ago|since\s+(?:childhood|birth|infancy|(?:19|20)\d\d|then|last)|in\s+(?:19|20)\d\d)\b", re.I)
+#: what the patient feels, with when it happens ("bleeds when she dries her face", "catches on clothing",
+#: "painful at night when lying on it"): the history (a symptom), not the lesion's surface or site
+_SYMPTOM_TRIGGER = re.compile(r"^(?:\w+\s+){0,3}?(?:bleed(?:s|ing)?|itch(?:es|y|ing)?|sore|painful|pain|tender|hurts?|stings?|"
+                              r"burns?|catch(?:es|ing)?|snags?|rubs?)\s+(?:\w+\s+){0,2}?(?:when|whenever|if|after|at\s+night|while|"
+                              r"(?:on|with)\s+(?:touch(?:ing)?|contact|scratching|rubbing|friction|pressure|lying|shaving|washing|"
+                              r"drying|brushing|combing|clothing|clothes|(?:her|his|the)\s+(?:clothing|clothes|bra|collar|belt)))\b", re.I)
+#: a plan said as an imperative opening its sentence ("Check chest X-ray and ASO.", "Rest and NSAIDs.")
+_IMPERATIVE_PLAN = re.compile(r"^(?:check|arrange|book|request|order|send|take|start|stop|continue|add|increase|reduce|switch|"
+                              r"apply|use|avoid|give|prescribe|repeat|list|discuss|consider|offer|rest(?!\s+of)|recheck|"
+                              r"extend|treat|trial|commence|organi[sz]e|see)\b", re.I)
+
+
 def _section_of(sentence: str, header: str | None) -> str | None:
     if header in ("impression", "plan"):
         return "impression"
     if header is not None:
         return header
-    if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or (
-            _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)):
+    past = _PAST_EVENT.search(sentence) and not re.search(r"\bcompar\w*|\bunchanged\b|\bstable\b", sentence, re.I)
+    if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or past or (
+            _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)) or _SYMPTOM_TRIGGER.search(sentence):
         return "others"
+    if _IMPERATIVE_PLAN.match(sentence):
+        return "impression"
     return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 
 
@@ -322,7 +339,7 @@ def parse_dictation(text: str | None) -> list[Statement]:
                 for part in _interpretation_split(sentence):
                     section = _section_of(part, header)
                     if section == "impression" and header is None and _NAMED_LESION_SITE.search(part) \
-                            and not _PLAN.search(part) and not _HEDGED.search(part):
+                            and not _PLAN.search(part) and not _HEDGED.search(part) and not _IMPERATIVE_PLAN.match(part):
                         # "multiple AKs scalp vertex": the lesions are named by their diagnosis, and where they
                         # are is a finding too
                         out.append(Statement(part, None))

@@ -335,7 +335,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
                 region = last_region  # an unmatched tail ("... and lightly", "... to the touch") stays put
             if negated:
                 rendered = _end(f"No {body}")
-            elif region == "distribution_site" and lead in ("on", "over", "at", "involving", "affecting"):
+            elif region == "distribution_site" and lead in ("on", "over", "at", "around", "involving", "affecting"):
                 rendered = _render(region, [with_article], lead)
             else:
                 rendered = _render(region, [body])
@@ -346,7 +346,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
         if not split:
             return None
         for region in sorted(split, key=_ORDER.__getitem__):
-            prep = lead if region == "distribution_site" and lead in ("on", "over", "at") else ""
+            prep = lead if region == "distribution_site" and lead in ("on", "over", "at", "around") else ""
             parts.setdefault(region, []).append(_render(region, split[region], prep))
             last_region = region
 

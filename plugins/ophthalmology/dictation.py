@@ -219,14 +219,21 @@ _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|
 _DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
     | {a.lower() for a in _ADVERBS}
 _HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
-_FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|x|and|or|the|of|in|at|to)\b|[^\w\s]", re.I)
+_FILLER = re.compile(r"\d+(?:\.\d+)?|\b(?:mm2|mm|um|µm|microns?|dd|disc\s+(?:diameters?|areas?)|x|and|or|the|of|in|at|to|"
+                     r"about|approximately|approx|around|roughly|nearly|almost)\b|[^\w\s]", re.I)
+
+
+#: a hedged verdict or a risk level of the statement before it ("Choroidal naevus, likely benign", ", low risk")
+_VERDICT = re.compile(r"(?:(?:likely|probably|presumed|possibly|most\s+likely|clinically)\s+(?:benign|malignant|active|inactive|"
+                      r"quiescent|stable|old|chronic|acute|significant|insignificant|innocent|artefactual)|(?:very\s+)?(?:low|high|"
+                      r"moderate|intermediate)\s+risk)(?:\s+(?:OD|OS|OU))?\.?$", re.I)
 
 
 def _describes_previous(part: str) -> bool:
     """A comma part that only describes the statement before it: its extent or place relative to
     the fovea ("not involving fovea", "centre-involving"), or descriptor words, sizes and numbers only
     ("large, confluent", "full thickness, ~400 um", "irregular")."""
-    if _DESCRIBING_LEAD.match(part):
+    if _DESCRIBING_LEAD.match(part) or _VERDICT.match(part.strip()):
         return True
     rest = _FILLER.sub(" ", _HYPHEN_IN_WORD.sub("_", part.lower()))  # "macula-off" is one descriptor
     words = rest.split()
@@ -603,12 +610,18 @@ def _side_eye(m: re.Match[str]) -> str:
 
 
 def _structure_eye(m: re.Match[str]) -> str:
-    """"the right disc" -> "the disc OD" (the eye token is read as the statement's eye)."""
+    """"the right disc" -> "the disc OD" (the eye token is read as the statement's eye); "Left fundus normal"
+    stays for the whole-eye reading ("The left eye is normal.")."""
+    if m.group("what").lower() == "fundus" and not m.string[:m.start()].lower().endswith("the "):
+        return m.group(0)
     return f"{m.group('what')} {'OD' if m.group('side').lower() == 'right' else 'OS'}"
 
 
-_STRUCTURE_EYE = re.compile(r"(?<=\bthe )(?P<side>right|left)\s+(?P<what>(?:optic\s+)?(?:disc|macula|fovea|fundus|retina|periphery))\b",
-                            re.I)
+#: "the right disc", "Right disc is cupped", "Left CDR 0.5": a side word before the structure (or its measure) it
+#: belongs to, after "the" or opening a clause, is that structure's eye
+_STRUCTURE_EYE = re.compile(r"(?:(?<=\bthe )|(?<=^)|(?<=^\s)|(?<=[.;,:]\s)|(?<=\band\s))(?P<side>right|left)\s+"
+                            r"(?P<what>(?:optic\s+)?(?:discs?|nerve(?:\s+head)?|maculae?|fovea|fundus|retina|periphery|"
+                            r"cdr|c/d|cup(?:-to-disc\s+ratio)?|cup-to-disc\s+ratio|vessels|arcades?))\b", re.I)
 
 
 def _describes_what_was_named(stmt: str) -> bool:

@@ -132,7 +132,8 @@ def _split_and_pairs(rows: list[Row], template_id: str) -> list[Row]:
                 and not re.search(r"\b(?:with|without|w/)\b", body, re.I)  # "BRVO with flame and blot haems"
                 and all(len(r) == 1 for r in regions) and regions[0] != regions[1]
                 and {next(iter(r)) for r in regions} == {t.region for t in twins}
-                and all(len(p.split()) >= 2 and mentions_finding(p, extra_terms=lexicon.NLP_TERMS) for p in parts)):
+                and all(len(p.split()) >= 2 and (mentions_finding(p, extra_terms=lexicon.NLP_TERMS)
+                                                 or sorter.explain(p).source == "finding") for p in parts)):
             done.add(row.text)
             eye = tail.group(0).rstrip(".") if tail else ""
             for part, region in zip(parts, regions):
