@@ -48,6 +48,8 @@ from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
+#: A list marker at the start of any line of the text ("1. R breast, mastectomy\n2. IDC ...").
+_LINE_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]+|\d{1,2}[.)])[ \t]+", re.M)
 #: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
 #: "grade 2. 0/12 LN" are two).
 _SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
@@ -59,7 +61,7 @@ _LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
 #: A grade written short: "G2", "G 2", "gr3", "Gr. 3".
 _GRADE = re.compile(r"\b(?:G|[Gg][Rr]\.?)\s?([1-3])\b")
 _UNIT = re.compile(r"(\d)(mm|cm)\b", re.I)
-_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|LNs?|SLNs?|SLNBs?|ALND)\b", re.I)
+_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|axilla|LNs?|SLNs?|SLNBs?|ALND)\b|^\s*ax\s*:", re.I)  # "Ax: 5/17"
 #: A node procedure followed by its count ("SLNB 0/2", "ALND: 3/15 pos"): the procedure, then the count as a
 #: lymph node statement ("3 of 15 axillary lymph nodes positive").
 _PROC_COUNT = re.compile(r"^(?P<head>.*?\b(?P<proc>SLNB|SLN\s?bx|sentinel (?:lymph )?node biopsy|ALND|"
@@ -81,6 +83,8 @@ _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:r?y?p|a?c|r?yc)[TNM]")
 _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
                       r"skin|nipple|side|mrm|tm|ssm|nsm)\b", re.I)  # "G3 L breast": a side even after a number
+#: What comes before "RT" when it is radiotherapy ("lumpectomy + RT", "s/p chemo and RT", "post RT").
+_THERAPY_BEFORE = re.compile(r"(?:[+&/]|\b(?:and|after|post|prior|with|adjuvant|s/p|plus|previous|following))$", re.I)
 _SIDE_CLOCK = re.compile(r"\s+\d{1,2}(?::[03]0)?\s*(?:o['\u2019]?\s?clock\b|:[03]0\b)", re.I)  # "L 3 o'clock", "R 12:00"
 _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla|grade [1-3]|carcinoma|mm|cm)$",
                          re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
@@ -124,11 +128,15 @@ def _expand_token(m: re.Match, text: str) -> str:
     if low in _SIDE:
         after = text[m.end():]
         before = text[: m.start()].rstrip()
+        if low == "rt" and _THERAPY_BEFORE.search(before) and not _SIDE_OF.match(after):
+            return "radiotherapy"  # "lumpectomy + RT", "after chemo and RT": the treatment, not the right side
         if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)) \
                 or (re.match(r"\s*$", after) and (_SIDE_AFTER.search(before) or before.endswith(","))) \
                 or _SIDE_CLOCK.match(after):
             return _SIDE[low]
         return word
+    if low == "ax" and re.match(r"\s*:", text[m.end():]):
+        return "Axillary lymph nodes"  # "Ax: 5/17 positive" (a label)
     expansion = LEXICON.expansion(low)
     if expansion is not None:
         return expansion
@@ -228,6 +236,7 @@ def parse_dictation(notes: str) -> list[str]:
                                 text)
     # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
+    text = _LINE_BULLET.sub("", text)  # "6. 2/5 LN" (a numbered list): the number is no sentence of its own
     chunks = [c for piece in _pieces(text)
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
               for c in _node_counts(h)]

@@ -116,6 +116,26 @@ def _denial_in_other_clause(part: str, sentence: str) -> bool:
     return all(i not in own and (i > max(own) or not _LEADING_DENIAL.match(clauses[i])) for i in denied)
 
 
+#: A bare tumor size ("0.7 cm.", "1.8 cm in greatest dimension (1.8 x 1.2 cm).").
+_BARE_SIZE = re.compile(r"^\d+(?:\.\d+)?\s?(?:mm|cm)\b[^A-Za-z]*(?:in greatest dimension\b[^A-Za-z]*)?$", re.I)
+
+
+def _sizes_with_types(by_region: dict[str, list[Finding]]) -> None:
+    """Two or more tumors, each dictated with its type and size ("1) IDC 2.5 cm, gr 3; 2) ILC 0.7 cm, gr 2"): each
+    bare size names its tumor's type ("0.7 cm (invasive lobular carcinoma)."), so no size reads as a loose number.
+    Only when every size is bare and there are as many types as sizes (in dictation order)."""
+    sizes, types = by_region.get("size") or [], [f for f in by_region.get("histologic_type") or [] if not f.negated]
+    if len(sizes) < 2 or len(types) != len(sizes) or not all(_BARE_SIZE.match(f.text.strip()) for f in sizes):
+        return
+    by_region["size"] = [f.model_copy(update={"text": f"{f.text.strip().rstrip('.')} ({_lower_first(t.text)})."})
+                         for f, t in zip(sizes, types)]
+
+
+def _lower_first(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
 class SynopticDictationDrafter(KitDrafter):
     """Drafts every element of a synoptic template from the case's dictation (``case.notes``).
 
@@ -179,6 +199,7 @@ class SynopticDictationDrafter(KitDrafter):
     def complete(self, by_region: dict[str, list[Finding]], template: Template, prov: Provenance) -> list[Flag]:
         """An undictated laterality element takes the one side the procedure or site names (flagged)."""
         flags: list[Flag] = []
+        _sizes_with_types(by_region)
         if "laterality" in by_region and not by_region["laterality"]:
             derived = self._derive_laterality(by_region)
             if derived:

@@ -65,6 +65,9 @@ _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(
 #: named things ("ILC 1.1 cm + LCIS"; not "3 + 2 + 1").
 _CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])", re.I)
 _NODES = frozenset({"lymph_nodes"})
+_EXTENT = frozenset({"extent"})
+#: Focality ("multifocal", "3 foci"): a "largest 2.6 cm" after it is the size of the largest focus, the tumor size.
+_FOCALITY = re.compile(r"\b(?:multifocal\w*|multicentric\w*|foci|focality)\b")
 #: A clause that counts some of the nodes the clause before it counted ("2 with treatment effect", "1 of which ...").
 _SOME_OF_THEM = re.compile(r"^(?:\d{1,2}|one|two|three|four|five|all|none|both)\s+(?:of (?:them|these|which)\s+)?"
                            r"(?:with|show|shows|showing|had|has|have|having|contain|contains|containing|are|is|were)\b",
@@ -73,8 +76,8 @@ _SOME_OF_THEM = re.compile(r"^(?:\d{1,2}|one|two|three|four|five|all|none|both)\
 _MEASURES_PREVIOUS = re.compile(r"^(?:the )?(?:largest|biggest|measuring|measures|up to|spanning|greatest)\b", re.I)
 #: pTNM categories with their prefixes (y: after neoadjuvant therapy, r: recurrence) and suffixes ("pT1mi",
 #: "pN0(i+)(sn)", "pT2(m)").
-_STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:r?y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:mi)?(?:\((?:i|mol|sn|m|f)[+-]?\))*\s*)+\)?",
-                           re.I)
+_STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:r?y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:mi)?(?:\((?:i|mol|sn|m|f)[+-]?\))*"
+                           r"(?:\s?\((?:dcis|paget)\))?\s*)+\)?", re.I)  # "pTis (DCIS)", "pTis (Paget)"
 #: Parts of a clause that can be moved to their own element: tumor size, stage categories.
 _GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade [1-3](?:\s*\([^)]*\))?", re.I)
 _TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcinoma)\b", re.I)
@@ -230,6 +233,17 @@ def _clause_regions(clause: str) -> frozenset[str] | None:
     return None if c.source == "default" else c.regions
 
 
+def _balanced(text: str) -> str:
+    """A stage match without the brackets around it that it does not close ("(pT2 pN0(sn))" -> "pT2 pN0(sn)";
+    "pN0(sn)" keeps its own)."""
+    text = text.strip()
+    while text.startswith("(") and text.count("(") > text.count(")"):
+        text = text[1:].strip()
+    while text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].strip()
+    return text
+
+
 def _cap(text: str) -> str:
     text = text.strip(" ,;")
     if not text or _STAGE_START.match(text):
@@ -269,14 +283,18 @@ class SynopticSorter:
         # a clause that names no element stays with the previous one (or the next, at the start)
         last: frozenset[str] | None = next((r for r, _ in labelled if r), None)
         in_situ = False  # the last clause that named an element was about in situ disease (DCIS)
+        previous_clause = ""
         for regs, clause in labelled:
-            if last and last <= _CONTINUING and _MEASURES_PREVIOUS.match(clause) and classify(clause).source == "weak":
+            if last and last <= _CONTINUING and _MEASURES_PREVIOUS.match(clause) and classify(clause).source == "weak" \
+                    and not (last == _EXTENT and previous_clause and _FOCALITY.search(previous_clause.lower())):
                 regs = last  # "..., largest 3 mm" measures the nodes (or deposit, margin) before it, not the tumor
             elif last == _NODES and _SOME_OF_THEM.match(clause):
                 regs = last  # "0/14 LNs, 2 with treatment effect": some of the nodes just counted
             if (in_situ and regs and regs <= {"size", "histologic_type"} and "others" in self.regions
                     and classify(clause).source == "weak" and not _INVASIVE.search(clause.lower())):
-                regs = frozenset({"others"})  # "DCIS, cribriform, 6.5 cm extent": the DCIS's, not the invasive tumor's
+                # "DCIS, cribriform, 6.5 cm extent": the DCIS's, not the invasive tumor's (with the DCIS where it went:
+                # "Paget disease of the nipple with underlying DCIS, 3.5 cm")
+                regs = frozenset({"others"}) if "others" in parts or not last else last
             if regs:
                 in_situ = bool(_IN_SITU.search(clause.lower())) or (in_situ and not regs - {"others"})
             regs = regs or last
@@ -292,7 +310,7 @@ class SynopticSorter:
             for region, rx in _EXTRACT:
                 if len(regs) < 2 or region not in regs:
                     continue
-                found = [m.group().strip(" ()" if region == "stage" else " ") for m in rx.finditer(clause)]
+                found = [_balanced(m.group()) if region == "stage" else m.group().strip() for m in rx.finditer(clause)]
                 rest = (_SIZE_VERB if region == "size" else rx).sub(" ", clause)
                 rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
                 if found and rest and _clause_regions(rest):
@@ -300,6 +318,7 @@ class SynopticSorter:
                     parts.setdefault(region, []).append((" and " if region == "site" else " ").join(found))
                     regs = regs - {region}
                     clause = rest
+            previous_clause = clause
             last = regs  # what the extractions left: a clause naming no element after "ILC 1.6 cm" is the type's
             for r in regs:
                 parts.setdefault(r, []).append(clause)
