@@ -48,6 +48,9 @@ from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
+#: An inline list marker after a colon or a clause end ("two tumors: a) IDC ...; b) ILC ..."): not a bracket, so
+#: the semicolon before it still ends a statement.
+_ENUMERATOR = re.compile(r"(?:^|(?<=[;:,.]))[ \t]*\(?(?:\d{1,2}|[a-hA-H])\)[ \t]+(?=\S)", re.M)
 #: A list marker at the start of any line of the text ("1. R breast, mastectomy\n2. IDC ...").
 _LINE_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]+|\d{1,2}[.)])[ \t]+", re.M)
 #: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
@@ -237,6 +240,7 @@ def parse_dictation(notes: str) -> list[str]:
     # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
     text = _LINE_BULLET.sub("", text)  # "6. 2/5 LN" (a numbered list): the number is no sentence of its own
+    text = _ENUMERATOR.sub(" ", text)  # "two tumors: 1) IDC 2.5 cm; 2) ILC 0.7 cm": the markers go, the parts stay apart
     chunks = [c for piece in _pieces(text)
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
               for c in _node_counts(h)]

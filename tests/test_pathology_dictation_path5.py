@@ -1,0 +1,61 @@
+"""Pathology dictation forms of round 5 (issue 13): each fix class with inputs of its own (not from a benchmark set)."""
+
+from __future__ import annotations
+
+from test_dictation_facts_derm_path import draft, host, region  # noqa: F401 (host is a fixture)
+
+
+def test_rt_after_a_treatment_is_radiotherapy_not_the_right_side(host):
+    d = draft(host, "breast-resection", "Lt breast re-excision, recurrence after WLE and RT. IDC 9 mm, G2.")
+    assert "left" in region(d, "laterality").lower()
+    assert "right" not in " ".join(f.text for f in d.findings).lower()
+    assert "radiotherapy" in " ".join(f.text for f in d.findings).lower()
+    d = draft(host, "breast-resection", "RT breast lumpectomy: ILC 1.4 cm.")
+    assert "right" in region(d, "laterality").lower() or "right" in region(d, "procedure").lower()
+
+
+def test_a_numbered_list_marker_is_no_statement(host):
+    d = draft(host, "breast-resection", "1. L mastectomy\n2. ILC 2.2 cm, grade 2\n3. 1/4 SLN positive, 3 mm\n4. pT2 pN1a(sn)")
+    assert "1 of 4" in region(d, "lymph_nodes")
+    assert not any(f.text.strip() in ("3.", "2.", "4.") for f in d.findings)
+
+
+def test_a_stage_with_its_in_situ_descriptor_stays_whole(host):
+    d = draft(host, "breast-resection", "R excision. DCIS, grade 3, 12 mm. Margins clear. 0/2 SLN. pTis (DCIS) pN0(sn).")
+    assert "pTis (DCIS) pN0(sn)" in region(d, "stage")
+    assert "pTis" not in region(d, "others")
+
+
+def test_a_distance_to_a_named_margin_is_a_margin_statement(host):
+    d = draft(host, "breast-resection", "IDC 1.1 cm, G1. Margins clear, closest inf 2mm; DCIS 1.5mm from med.")
+    assert "1.5 mm from medial" in region(d, "margins")
+    assert "1.5 mm" not in region(d, "others")
+
+
+def test_an_axilla_label_is_the_lymph_nodes(host):
+    d = draft(host, "breast-resection", "L WLE + ALND. IDC 3.1 cm. Ax: 2/11 positive, largest 8 mm.")
+    nodes = region(d, "lymph_nodes").lower()
+    assert "2 of 11" in nodes and "lymph nodes" in nodes and "8 mm" in nodes
+
+
+def test_the_largest_focus_of_a_multifocal_tumor_is_the_size(host):
+    d = draft(host, "breast-resection", "ILC, multicentric, largest 3.3 cm, grade 2.")
+    assert "3.3 cm" in region(d, "size")
+    assert "multicentric" in region(d, "extent").lower() and "3.3" not in region(d, "extent")
+    d = draft(host, "breast-resection", "Skin: dermal invasion, largest 4 mm.")  # not focality: stays with its element
+    assert "4 mm" in region(d, "extent")
+
+
+def test_each_of_two_tumors_keeps_its_type_with_its_size(host):
+    d = draft(host, "breast-resection", "R mastectomy, two tumours: a) 10:00 ILC 1.6 cm, G2; b) 4:00 IDC 0.5 cm, G1.")
+    size = region(d, "size").lower()
+    assert "1.6 cm (invasive lobular carcinoma)" in size and "0.5 cm (invasive ductal carcinoma)" in size
+    d = draft(host, "breast-resection", "IDC 2.2 cm, G3.")  # one tumor: the size stays bare
+    assert region(d, "size") == "2.2 cm."
+
+
+def test_an_inline_enumerator_keeps_the_parts_apart(host):
+    d = draft(host, "breast-resection", "L mastectomy, 2 lesions: (a) IDC 1.2 cm, G3; (b) IDC 0.4 cm, G1.")
+    assert region(d, "grade") == "Grade 3. Grade 1."
+    text = " ".join(f.text for f in d.findings)
+    assert "(a)" not in text and "(b)" not in text
