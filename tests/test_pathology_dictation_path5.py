@@ -59,3 +59,34 @@ def test_an_inline_enumerator_keeps_the_parts_apart(host):
     assert region(d, "grade") == "Grade 3. Grade 1."
     text = " ".join(f.text for f in d.findings)
     assert "(a)" not in text and "(b)" not in text
+
+
+def test_a_finding_head_keeps_its_value(host):
+    d = draft(host, "breast-resection", "Residual cancer burden: RCB-III\nTreatment effect: marked, in the breast")
+    others = region(d, "others")
+    assert "Residual cancer burden: RCB-III." in others and "Treatment effect: marked, in the breast." in others
+
+
+def test_an_in_situ_label_with_a_closest_margin_is_a_margin(host):
+    d = draft(host, "breast-resection", "Margins: invasive neg, closest ant 4 mm. DCIS: neg, closest inferior 0.8 mm.")
+    assert "0.8 mm" in region(d, "margins") and "0.8 mm" not in region(d, "others")
+    d = draft(host, "breast-resection", "DCIS: intermediate grade, cribriform, 9 mm.")  # no margin: the DCIS finding
+    assert "cribriform" in region(d, "others")
+
+
+def test_a_tumour_bed_is_not_the_tumor_size(host):
+    d = draft(host, "breast-resection", "ypT1a. Tumor bed 4.0 x 3.5 cm, cellularity 5%.")
+    assert "4.0" not in region(d, "size") and "Tumor bed" in region(d, "others")
+    d = draft(host, "breast-resection", "Residual ILC 0.9 cm within a 2.5 cm tumor bed, G2.")
+    assert region(d, "size").startswith("0.9 cm") and "2.5" not in region(d, "size")
+
+
+def test_paget_disease_and_the_carcinoma_under_it_are_two_statements(host):
+    d = draft(host, "breast-resection", "L mastectomy. Paget's disease of nipple with underlying DCIS, intermediate grade, 2 cm.")
+    assert "Paget" in region(d, "extent") and "DCIS" not in region(d, "extent")
+    assert "Underlying DCIS, intermediate grade, 2 cm." in region(d, "others")
+
+
+def test_a_margin_status_after_the_closest_margin_comes_first(host):
+    d = draft(host, "breast-resection", "ILC 1.5 cm. Margins: nearest superior 1.5 mm, uninvolved.")
+    assert region(d, "margins") == "Margins uninvolved. Nearest margin superior 1.5 mm."

@@ -48,6 +48,10 @@ from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
+#: Paget disease with the carcinoma under it ("Paget disease of the nipple with underlying DCIS, high grade"): the
+#: nipple's involvement (extent) and the underlying carcinoma (what the stage follows) are two statements.
+_PAGET_WITH = re.compile(r"\b(paget(?:'s)?\s+(?:disease|dz)(?:\s+of\s+(?:the\s+)?nipple)?)\s*,?\s+(?:with|and)\s+"
+                         r"(underlying|associated)\b", re.I)
 #: An inline list marker after a colon or a clause end ("two tumors: a) IDC ...; b) ILC ..."): not a bracket, so
 #: the semicolon before it still ends a statement.
 _ENUMERATOR = re.compile(r"(?:^|(?<=[;:,.]))[ \t]*\(?(?:\d{1,2}|[a-hA-H])\)[ \t]+(?=\S)", re.M)
@@ -193,9 +197,19 @@ def _unlabelled_heads(chunk: str) -> list[str]:
     synoptic label ("Margins: neg") stays the head of its statement."""
     m = _HEAD.match(chunk)
     if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)) \
-            or _PROC_COUNT.match(chunk) or (len(m.group(1).split()) <= 3 and _LABEL_END.search(m.group(1))):
+            or _PROC_COUNT.match(chunk) or (len(m.group(1).split()) <= 3 and _LABEL_END.search(m.group(1))) \
+            or _finding_head(m.group(1)):
         return [chunk]  # "Left SLN x3: all neg" is one node statement
     return [m.group(1), m.group(2)]
+
+
+def _finding_head(head: str) -> bool:
+    """A head that names an additional finding, not a specimen ("Treatment effect: present in breast and nodes",
+    "Residual cancer burden: RCB-II"): its value stays with it."""
+    from pixtralogist.plugins.pathology.sorter import classify  # the sorter reads this module's lexicon too
+
+    found = classify(expand_shorthand(head))
+    return found.source == "strong" and found.regions == {"others"}
 
 
 def _node_counts(chunk: str) -> list[str]:
@@ -239,6 +253,7 @@ def parse_dictation(notes: str) -> list[str]:
                                 text)
     # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
+    text = _PAGET_WITH.sub(lambda m: f"{m.group(1)}. {m.group(2).capitalize()}", text)
     text = _LINE_BULLET.sub("", text)  # "6. 2/5 LN" (a numbered list): the number is no sentence of its own
     text = _ENUMERATOR.sub(" ", text)  # "two tumors: 1) IDC 2.5 cm; 2) ILC 0.7 cm": the markers go, the parts stay apart
     chunks = [c for piece in _pieces(text)

@@ -88,10 +88,20 @@ def _greatest_dimension(text: str) -> str:
 _CLOSEST = re.compile(r",\s+(?P<word>closest|nearest)\b(?P<margin>\s+margins?\b)?", re.I)
 
 
+#: A margin status dictated after the closest margin ("Margins: closest lateral 0.5 mm, negative.").
+_STATUS_LAST = re.compile(r"^(?P<head>margins?)\s*[:\-\u2013]?\s*(?P<closest>(?:closest|nearest)\b[^,;]*\d[^,;]*?)\s*,\s*"
+                          r"(?P<status>negative|clear|free|uninvolved|widely clear)\s*\.?$", re.I)
+
+
 def _closest_apart(text: str) -> str:
     """"Margins negative for invasive carcinoma, closest 4 mm inferior." -> "Margins negative for invasive
     carcinoma. Closest margin 4 mm inferior.": the closest margin is a statement of its own (the status's
     negation does not reach its distance), as the synoptic element lists it."""
+    last = _STATUS_LAST.match(text.strip())
+    if last:  # the status first, then the closest margin on its own (the status's "negative" does not reach it)
+        closest = last.group("closest")
+        closest = re.sub(r"^(closest|nearest)\b(?!\s+margin)", r"\1 margin", closest, flags=re.I)
+        return f"{last.group('head').capitalize()} {last.group('status').lower()}. {closest[:1].upper()}{closest[1:]}."
     return _CLOSEST.sub(lambda m: f". {m.group('word').capitalize()} margin{'s' if (m.group('margin') or '').strip().endswith('s') else ''}",
                         text, count=1)
 

@@ -84,7 +84,7 @@ _TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcino
 #: Parts of a clause that can be moved to their own element: stage categories, tumor size, grade, and
 #: the histologic type the clause opens with.
 #: A tumor size, not a distance ("2 cm from the nipple", "1 mm to the margin").
-_TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|below|above)\b)")
+_TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|below|above|(?:residual )?tumou?r bed)\b)")
 #: Where in the breast: a quadrant, a clock position, a distance from the nipple ("lumpectomy L UIQ 2 o'clock").
 _SITE_TOKENS = re.compile(
     r"(?<![\w])(?:(?:upper|lower) (?:outer|inner) quadrant|(?:sub|retro|peri)areolar"
@@ -162,6 +162,8 @@ def classify(sentence: str) -> Classification:
     text = _SIDE_LABEL.sub("", text) or text  # "Right: benign" is about what the right side shows, not the laterality
     for region, rx in _LABELS:
         if rx.search(text):
+            if region == "others" and _IN_SITU.match(text) and "margins" in _strong(text.split(":", 1)[-1])[0]:
+                region = "margins"  # "DCIS: negative, closest superior 1 mm" (after "Margins: invasive ..."): a margin
             return Classification(frozenset({region}), "label", ((region, text.split(":")[0]),))
     if _SIDE_ONLY.search(text):
         return Classification(frozenset({"laterality"}), "side", (("laterality", text),))
