@@ -239,11 +239,23 @@ def _balanced(text: str) -> str:
     """A stage match without the brackets around it that it does not close ("(pT2 pN0(sn))" -> "pT2 pN0(sn)";
     "pN0(sn)" keeps its own)."""
     text = text.strip()
+    while text.startswith("(") and text.endswith(")") and _nests(text[1:-1]):
+        text = text[1:-1].strip()  # "(pN1a)"
     while text.startswith("(") and text.count("(") > text.count(")"):
         text = text[1:].strip()
     while text.endswith(")") and text.count(")") > text.count("("):
         text = text[:-1].strip()
     return text
+
+
+def _nests(text: str) -> bool:
+    """Whether every bracket of ``text`` closes in order."""
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _cap(text: str) -> str:
