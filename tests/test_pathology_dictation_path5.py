@@ -90,3 +90,20 @@ def test_paget_disease_and_the_carcinoma_under_it_are_two_statements(host):
 def test_a_margin_status_after_the_closest_margin_comes_first(host):
     d = draft(host, "breast-resection", "ILC 1.5 cm. Margins: nearest superior 1.5 mm, uninvolved.")
     assert region(d, "margins") == "Margins uninvolved. Nearest margin superior 1.5 mm."
+
+
+def test_met_ca_not_id_and_a_nodes_treatment_effect(host):
+    d = draft(host, "breast-resection", "3/9 LNs with met ca, largest 6 mm, with marked treatment effect. PNI not id.")
+    nodes = region(d, "lymph_nodes")
+    assert "metastatic carcinoma" in nodes and "treatment effect" in nodes and "treatment" not in region(d, "others")
+    assert "not identified" in " ".join(f.text for f in d.findings)
+
+
+def test_bilateral_specimens_take_the_side_whose_carcinoma_is_not_denied(host):
+    d = draft(host, "breast-resection", "Bilateral mastectomy. R: no carcinoma. L: ILC 2.4 cm, G2.")
+    assert region(d, "laterality") == "Left."
+
+
+def test_a_closest_margin_after_a_semicolon_is_its_own_sentence(host):
+    d = draft(host, "breast-resection", "IDC 1 cm. Margins: all free; nearest deep 1.2 mm.")
+    assert "Nearest margin deep 1.2 mm." in region(d, "margins")

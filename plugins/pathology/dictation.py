@@ -144,6 +144,10 @@ def _expand_token(m: re.Match, text: str) -> str:
         return word
     if low == "ax" and re.match(r"\s*:", text[m.end():]):
         return "Axillary lymph nodes"  # "Ax: 5/17 positive" (a label)
+    if low == "met" and re.match(r"\s+(?:ca|carc|carcinoma)\b", text[m.end():], re.I):
+        return "metastatic"  # "met ca" is metastatic carcinoma
+    if low == "id" and re.search(r"\bnot\s*$", text[: m.start()], re.I):
+        return "identified"  # "LVI not id"
     expansion = LEXICON.expansion(low)
     if expansion is not None:
         return expansion

@@ -85,7 +85,7 @@ def _greatest_dimension(text: str) -> str:
 
 
 #: The closest margin after the margin status ("Margins negative for invasive and DCIS, closest 4 mm inferior").
-_CLOSEST = re.compile(r",\s+(?P<word>closest|nearest)\b(?P<margin>\s+margins?\b)?", re.I)
+_CLOSEST = re.compile(r"[,;]\s+(?P<word>closest|nearest)\b(?P<margin>\s+margins?\b)?", re.I)
 
 
 #: A margin status dictated after the closest margin ("Margins: closest lateral 0.5 mm, negative.").
@@ -246,10 +246,11 @@ class SynopticDictationDrafter(KitDrafter):
                     if side:
                         sides.setdefault(side, region)
         if set(sides) == {"bilateral"}:  # bilateral mastectomies: the synoptic reports the side with the tumour
-            tumour = {laterality_of(f.text) for r in _TUMOR_ELEMENTS for f in by_region.get(r, [])} - {None}
+            # "L: no residual carcinoma. R: IDC 1.2 cm": a side whose carcinoma is denied has no tumour
+            tumour = {laterality_of(f.text) for r in _TUMOR_ELEMENTS for f in by_region.get(r, []) if not f.negated} - {None}
             if len(tumour) == 1 and tumour <= {"left", "right"}:
                 return next(iter(tumour)), next(r for r in _TUMOR_ELEMENTS for f in by_region.get(r, [])
-                                                if laterality_of(f.text) in tumour)
+                                                if laterality_of(f.text) in tumour and not f.negated)
         if len(sides) == 1:
             side, region = next(iter(sides.items()))
             return (side, region) if side in ("left", "right") else None

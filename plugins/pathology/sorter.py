@@ -70,7 +70,9 @@ _EXTENT = frozenset({"extent"})
 _FOCALITY = re.compile(r"\b(?:multifocal\w*|multicentric\w*|foci|focality)\b")
 #: A clause that counts some of the nodes the clause before it counted ("2 with treatment effect", "1 of which ...").
 _SOME_OF_THEM = re.compile(r"^(?:\d{1,2}|one|two|three|four|five|all|none|both)\s+(?:of (?:them|these|which)\s+)?"
-                           r"(?:with|show|shows|showing|had|has|have|having|contain|contains|containing|are|is|were)\b",
+                           r"(?:with|show|shows|showing|had|has|have|having|contain|contains|containing|are|is|were)\b"
+                           # "2/11 LNs with met ca, largest 4 mm, with treatment effect": the nodes' treatment effect
+                           r"|^(?:with|showing)\s+(?:\w+\s+){0,2}(?:treatment effect|(?:therapy|treatment)[- ]related|regression)\b",
                            re.I)
 #: A clause that only measures what the clause before it named ("2 of 5 nodes with metastases, largest 3 mm").
 _MEASURES_PREVIOUS = re.compile(r"^(?:the )?(?:largest|biggest|measuring|measures|up to|spanning|greatest)\b", re.I)
