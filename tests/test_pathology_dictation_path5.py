@@ -107,3 +107,10 @@ def test_bilateral_specimens_take_the_side_whose_carcinoma_is_not_denied(host):
 def test_a_closest_margin_after_a_semicolon_is_its_own_sentence(host):
     d = draft(host, "breast-resection", "IDC 1 cm. Margins: all free; nearest deep 1.2 mm.")
     assert "Nearest margin deep 1.2 mm." in region(d, "margins")
+
+
+def test_margin_distances_listed_with_one_unit_each_get_it(host):
+    d = draft(host, "breast-resection", "IDC 9 mm. Margins: ant 3, post 1.5, sup 7 mm.")
+    assert "anterior 3 mm, posterior 1.5 mm, superior 7 mm" in region(d, "margins")
+    d = draft(host, "breast-resection", "IDC 9 mm. Margins: ant 3 mm, post 2.")  # no unit after the last: left as dictated
+    assert "posterior 2." in region(d, "margins")

@@ -166,6 +166,7 @@ def expand_shorthand(statement: str) -> str:
     text = _UNIT.sub(r"\1 \2", text)
     text = _INVASIVE_SHORT.sub("invasive", text)
     text = _UNIT_LIST.sub(_unit_list, text)
+    text = _margin_units(text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)
@@ -178,6 +179,27 @@ def expand_shorthand(statement: str) -> str:
     text = re.sub(r"\bcarcinoma,? no special type\b", "carcinoma, no special type", text)
     text = _PLURAL_NODES.sub(r"\1s", text)
     return " ".join(text.split())
+
+
+#: A margin and its distance ("sup 6", "inferior: 4", "post 5 mm"), with the unit when it has one.
+_MARGIN_DISTANCE = re.compile(r"\b(?P<dir>superior|inferior|medial|lateral|anterior|posterior|deep|superficial|"
+                              r"sup|inf|med|lat|ant|post)\s*:?\s*(?P<num>\d+(?:\.\d+)?)(?![\d.])"
+                              r"(?P<unit>\s?(?:mm|cm)\b)?(?!\s*(?:/|x\b|of\b|o'?clock|:\d))", re.I)
+
+
+def _margin_units(text: str) -> str:
+    """"Margins: sup 6, inf 4, post 5 mm" -> "sup 6 mm, inf 4 mm, post 5 mm": a list of margin distances with one unit at
+    its end gives that unit to each (only to a distance with a later one that has its unit)."""
+    found = list(_MARGIN_DISTANCE.finditer(text))
+    if len(found) < 2 or not any(m.group("unit") for m in found):
+        return text
+    unit, out = None, text
+    for m in reversed(found):
+        if m.group("unit"):
+            unit = m.group("unit").strip()
+        elif unit:
+            out = out[: m.end("num")] + f" {unit}" + out[m.end("num"):]
+    return out
 
 
 def _unit_list(m: re.Match) -> str:
