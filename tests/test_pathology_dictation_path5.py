@@ -114,3 +114,15 @@ def test_margin_distances_listed_with_one_unit_each_get_it(host):
     assert "anterior 3 mm, posterior 1.5 mm, superior 7 mm" in region(d, "margins")
     d = draft(host, "breast-resection", "IDC 9 mm. Margins: ant 3 mm, post 2.")  # no unit after the last: left as dictated
     assert "posterior 2." in region(d, "margins")
+
+
+def test_what_an_extraction_leaves_reads_as_a_sentence(host):
+    d = draft(host, "breast-resection", "There is a 3.6 cm invasive ductal carcinoma in the lower inner quadrant.")
+    assert region(d, "histologic_type") == "There is an invasive ductal carcinoma."
+    assert "lower inner quadrant" in region(d, "site").lower() and region(d, "size") == "3.6 cm."
+
+
+def test_seg_and_a_distance_within_a_margin(host):
+    d = draft(host, "breast-resection", "R breast seg: DCIS, grade 2, 14 mm, extends to within 0.5 mm of the lateral margin.")
+    assert "segmental excision" in region(d, "procedure").lower()
+    assert "0.5 mm" in region(d, "margins") and "0.5 mm" not in region(d, "extent")

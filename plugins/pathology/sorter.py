@@ -96,6 +96,10 @@ _SITE_TOKENS = re.compile(
 _PROCEDURE_WITH = re.compile(r"^(?P<proc>.+?)\s+(?:with|showing|containing|demonstrating)\s+(?P<rest>\S.*)$", re.I)
 #: A tumor size with the verb before it ("carcinoma measuring 2.8 cm"): the verb goes with the size.
 _SIZE_VERB = re.compile(r"(?:\b(?:measuring|measures|measured|sized|largest|up to|spanning)\s+)?" + _TUMOR_SIZE.pattern)
+#: What an extraction leaves at the end ("There is an invasive lobular carcinoma in the [upper outer quadrant]").
+_DANGLING = re.compile(r"\s+(?:in|at|of|on|within|from)(?:\s+the)?\s*$", re.I)
+#: "a" before a vowel once a size between them is gone ("a [4.2 cm] invasive carcinoma").
+_ARTICLE = re.compile(r"\b([Aa])(?=\s+[aeiou])")
 #: What an extraction leaves of a bracket ("(3 foci, )" -> "(3 foci)", "( )" -> "").
 _EMPTY_BRACKET = (re.compile(r"\(\s*[,;]?\s*\)"), re.compile(r"\s*[,;]\s*\)"))
 _EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
@@ -329,6 +333,7 @@ class SynopticSorter:
                 found = [_balanced(m.group()) if region == "stage" else m.group().strip() for m in rx.finditer(clause)]
                 rest = (_SIZE_VERB if region == "size" else rx).sub(" ", clause)
                 rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
+                rest = _DANGLING.sub("", _ARTICLE.sub(lambda a: a.group(1) + "n", rest))  # "a 4 cm invasive ... in the UOQ"
                 if found and rest and _clause_regions(rest):
                     # two sites ("UOQ", "LIQ" of a multicentric tumour) are a list; stage categories read as one
                     parts.setdefault(region, []).append((" and " if region == "site" else " ").join(found))
