@@ -126,3 +126,8 @@ def test_seg_and_a_distance_within_a_margin(host):
     d = draft(host, "breast-resection", "R breast seg: DCIS, grade 2, 14 mm, extends to within 0.5 mm of the lateral margin.")
     assert "segmental excision" in region(d, "procedure").lower()
     assert "0.5 mm" in region(d, "margins") and "0.5 mm" not in region(d, "extent")
+
+
+def test_a_statement_about_some_of_the_nodes_stays_with_their_count(host):
+    d = draft(host, "breast-resection", "ALND: 4/15 LNs positive, largest 7 mm; 2 show tx effect. ILC 3 cm.")
+    assert "2 show treatment effect" in region(d, "lymph_nodes") and "treatment" not in region(d, "others")

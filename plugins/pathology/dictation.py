@@ -114,6 +114,9 @@ _DIAGNOSIS_LABEL = re.compile(r"(^|[.;\n]\s*)(?:final\s+)?(?:(?:pathologic(?:al)
                               r"(?:diagnos[ie]s|dx|impression|interpretation)\s*(?::|\s-)\s*(?=\S)", re.I)
 #: A part labelled by its side alone ("R: benign", "Lt: IDC"), at the start of the text or of a statement.
 _SIDE_LABEL = re.compile(r"(^|[.;\n]\s*)(l|r|lt|rt)\s*:\s*(?=\S)", re.I)
+#: A clause about some of the nodes the clause before it counted ("3 show treatment effect", "2 with ITCs").
+_SOME_NODES = re.compile(r"^\s*(?:\d{1,2}|one|two|three|four|five|all|both)\s+(?:of (?:them|these|which)\s+)?"
+                         r"(?:with|w/|show|shows|showing|had|has|have|having|contain\w*)(?=\s)", re.I)
 #: A node count dictated with a sign ("1/3 SLN +", "LN+"): positive.
 _NODE_SIGN = re.compile(r"\b(SLNs?|LNs?|lymph nodes?|nodes?)\s?\+(?=[\s,;.)]|$)", re.I)
 #: "inv" before what it qualifies as invasive ("inv ca", "inv ductal"); elsewhere it may mean involved.
@@ -254,8 +257,9 @@ def _pieces(text: str) -> list[str]:
     out: list[str] = []
     for sentence in _SENTENCE.split(text):
         for i, part in enumerate(_SEMI.split(sentence or "")):
-            if i and out and _labelled(out[-1]) and not _LABEL_START.match(expand_shorthand(part)):
-                out[-1] = f"{out[-1]};{part}"
+            if i and out and (_labelled(out[-1]) and not _LABEL_START.match(expand_shorthand(part))
+                              or _SOME_NODES.match(part) and _NODE_CONTEXT.search(out[-1])):
+                out[-1] = f"{out[-1]};{part}"  # "6/19 LNs w/ mets; 3 show tx effect": some of the nodes just counted
             else:
                 out.append(part)
     return out
