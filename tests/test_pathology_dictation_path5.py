@@ -131,3 +131,11 @@ def test_seg_and_a_distance_within_a_margin(host):
 def test_a_statement_about_some_of_the_nodes_stays_with_their_count(host):
     d = draft(host, "breast-resection", "ALND: 4/15 LNs positive, largest 7 mm; 2 show tx effect. ILC 3 cm.")
     assert "2 show treatment effect" in region(d, "lymph_nodes") and "treatment" not in region(d, "others")
+
+
+def test_inline_dash_bullets_core_and_nuclear_grade(host):
+    d = draft(host, "breast-resection", "Breast, left, excision: - ILC, 1.9 cm, grade 2. - Margins clear. - 1/2 SLN positive.")
+    assert region(d, "histologic_type") == "Invasive lobular carcinoma."
+    assert region(d, "margins") == "Margins clear." and "1 of 2" in region(d, "lymph_nodes")
+    d = draft(host, "breast-resection", "L breast core: DCIS, low NG, cribriform.")
+    assert "core" in region(d, "procedure").lower() and "low nuclear grade" in region(d, "others")

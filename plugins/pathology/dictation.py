@@ -52,6 +52,8 @@ _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
 #: nipple's involvement (extent) and the underlying carcinoma (what the stage follows) are two statements.
 _PAGET_WITH = re.compile(r"\b(paget(?:'s)?\s+(?:disease|dz)(?:\s+of\s+(?:the\s+)?nipple)?)\s*,?\s+(?:with|and)\s+"
                          r"(underlying|associated)\b", re.I)
+#: An inline dash bullet after a sentence end or a colon ("...: - IDC 2 cm. - Margins negative.").
+_INLINE_DASH = re.compile(r"([.;:])[ \t]+[-\u2022*][ \t]+(?=\S)")
 #: An inline list marker after a colon or a clause end ("two tumors: a) IDC ...; b) ILC ..."): not a bracket, so
 #: the semicolon before it still ends a statement.
 _ENUMERATOR = re.compile(r"(?:^|(?<=[;:,.]))[ \t]*\(?(?:\d{1,2}|[a-hA-H])\)[ \t]+(?=\S)", re.M)
@@ -285,6 +287,8 @@ def parse_dictation(notes: str) -> list[str]:
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
     text = _PAGET_WITH.sub(lambda m: f"{m.group(1)}. {m.group(2).capitalize()}", text)
     text = _LINE_BULLET.sub("", text)  # "6. 2/5 LN" (a numbered list): the number is no sentence of its own
+    # inline dash bullets ("mastectomy: - IDC, 2.3 cm. - Margins negative."): each item a statement of its own
+    text = _INLINE_DASH.sub(lambda m: m.group(1) + ("\n" if m.group(1) in ".;" else " "), text)
     text = _ENUMERATOR.sub(" ", text)  # "two tumors: 1) IDC 2.5 cm; 2) ILC 0.7 cm": the markers go, the parts stay apart
     chunks = [c for piece in _pieces(text)
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
