@@ -139,3 +139,11 @@ def test_inline_dash_bullets_core_and_nuclear_grade(host):
     assert region(d, "margins") == "Margins clear." and "1 of 2" in region(d, "lymph_nodes")
     d = draft(host, "breast-resection", "L breast core: DCIS, low NG, cribriform.")
     assert "core" in region(d, "procedure").lower() and "low nuclear grade" in region(d, "others")
+
+
+def test_what_lies_beside_the_tumor_is_an_additional_finding(host):
+    d = draft(host, "breast-resection", "IDC 2.7 cm, grade 3, with adjacent atypical lobular hyperplasia.")
+    assert region(d, "histologic_type") == "Invasive ductal carcinoma." and region(d, "size") == "2.7 cm."
+    assert "atypical lobular hyperplasia" in region(d, "others")
+    d = draft(host, "breast-resection", "Lobular neoplasia: ALH and LCIS.")  # a finding head: not a histologic type
+    assert "Lobular neoplasia: ALH and LCIS." in region(d, "others") and not region(d, "histologic_type")

@@ -63,7 +63,9 @@ _INVASIVE = _word(SORTER["invasive"])
 _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm)\b")
 #: Clause ends: commas and semicolons (not inside "(tubules 3, pleomorphism 2; total 7)"), and a "+" joining two
 #: named things ("ILC 1.1 cm + LCIS"; not "3 + 2 + 1").
-_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])", re.I)
+_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])"
+                           r"|(?<=\w)\s+(?=with (?:adjacent|associated|background|surrounding) )", re.I)
+#: ("ILC 2 cm with adjacent ALH": the tumor, then what lies beside it.)
 _NODES = frozenset({"lymph_nodes"})
 _EXTENT = frozenset({"extent"})
 #: Focality ("multifocal", "3 foci"): a "largest 2.6 cm" after it is the size of the largest focus, the tumor size.
