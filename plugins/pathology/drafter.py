@@ -55,7 +55,7 @@ _ZERO_NODES = re.compile(r"(?<![\d.])0\s*(?:of|/)\s*\d+|\b(?:no|none of the|zero
 _DESCRIPTIVE = frozenset({"procedure", "site", "laterality"})
 #: Elements that describe the tumour itself: a side named there is the specimen's.
 _TUMOR_ELEMENTS = frozenset({"histologic_type", "grade", "size"})
-_BREAST_SIDE = re.compile(r"\b(left|right)\s+breast\b", re.I)
+_BREAST_SIDE = re.compile(r"\b(left|right)\s+(?:breast|axilla|axillary)\b", re.I)
 _IN_SITU = re.compile(r"\b(?:" + str(LEXICON.data["sorter"]["in_situ"]) + r")\b", re.I)
 _NO_RESIDUAL = re.compile(r"\bno residual\b", re.I)
 _MARGIN = re.compile(r"\bmargins?\b", re.I)
