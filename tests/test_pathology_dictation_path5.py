@@ -152,3 +152,14 @@ def test_what_lies_beside_the_tumor_is_an_additional_finding(host):
 def test_a_node_only_specimen_takes_the_side_of_its_axilla(host):
     d = draft(host, "breast-resection", "Right axillary sentinel node: micrometastasis 1.1 mm. pN1mi(sn).")
     assert region(d, "laterality") == "Right."
+
+
+def test_a_node_statement_keeps_its_treatment_effect(host):
+    d = draft(host, "breast-resection", "ALND 2/13, largest 5 mm w/ tx effect. Treatment effect in breast: partial.")
+    assert "treatment effect" in region(d, "lymph_nodes")
+    assert region(d, "others") == "Treatment effect in breast: partial."
+
+
+def test_a_sign_before_a_full_stop_ends_the_statement(host):
+    d = draft(host, "breast-resection", "Calcs +. 2/2 SLN negative.")
+    assert "2 of 2" in region(d, "lymph_nodes") and "2 of 2" not in region(d, "others")

@@ -62,7 +62,7 @@ _LINE_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]+|\d{1,2}[.)])[ \t]+", re.M)
 #: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
 #: "grade 2. 0/12 LN" are two).
 _SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
-                       r"|(?<=[a-z%)\]])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
+                       r"|(?<=[a-z%)\]+])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")

@@ -148,6 +148,8 @@ def _strong(text: str) -> tuple[set[str], list[tuple[str, int, int, str]]]:
         regions.discard("lymph_nodes")
     if "procedure" in regions and "margins" in regions and _REEXCISION.search(text) and not _MARGIN_STATUS.search(text):
         regions.discard("margins")  # "re-excision of the superior margin"
+    if {"lymph_nodes", "others"} <= regions and all(h[3] == "treatment effect" for h in hits if h[0] == "others"):
+        regions.discard("others")  # "SLN 1/3 micromet w/ treatment effect": the nodes' treatment effect
     _in_situ_rules(text, regions)
     return regions, hits
 
