@@ -163,3 +163,10 @@ def test_a_node_statement_keeps_its_treatment_effect(host):
 def test_a_sign_before_a_full_stop_ends_the_statement(host):
     d = draft(host, "breast-resection", "Calcs +. 2/2 SLN negative.")
     assert "2 of 2" in region(d, "lymph_nodes") and "2 of 2" not in region(d, "others")
+
+
+def test_an_in_situ_diagnosis_line_is_the_carcinoma_not_its_stage(host):
+    d = draft(host, "breast-resection", "DCIS, intermediate grade, 8 mm. Margins clear. pTis (DCIS).")
+    assert d.impression[0].startswith("DCIS, intermediate grade")
+    d = draft(host, "breast-resection", "Paget dz w/ underlying DCIS. pTis (DCIS).")
+    assert region(d, "extent") == "Paget disease." and "Underlying DCIS." in region(d, "others")

@@ -50,7 +50,7 @@ __all__ = ["expand_shorthand", "parse_dictation"]
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
 #: Paget disease with the carcinoma under it ("Paget disease of the nipple with underlying DCIS, high grade"): the
 #: nipple's involvement (extent) and the underlying carcinoma (what the stage follows) are two statements.
-_PAGET_WITH = re.compile(r"\b(paget(?:'s)?\s+(?:disease|dz)(?:\s+of\s+(?:the\s+)?nipple)?)\s*,?\s+(?:with|and)\s+"
+_PAGET_WITH = re.compile(r"\b(paget(?:'s)?\s+(?:disease|dz)(?:\s+of\s+(?:the\s+)?nipple)?)\s*,?\s+(?:with|and|w/|w)\s*"
                          r"(underlying|associated)\b", re.I)
 #: An inline dash bullet after a sentence end or a colon ("...: - IDC 2 cm. - Margins negative.").
 _INLINE_DASH = re.compile(r"([.;:])[ \t]+[-\u2022*][ \t]+(?=\S)")

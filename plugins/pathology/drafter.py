@@ -264,7 +264,7 @@ class SynopticDictationDrafter(KitDrafter):
                                                                   for f in dictated):
             # no invasive type (or "No invasive carcinoma."): an in situ carcinoma dictated elsewhere ("DCIS, high
             # grade, 18 mm") is the diagnosis
-            in_situ = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
+            in_situ = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes", "stage")
                        and _IN_SITU.search(f.text) and not f.negated and not _MARGIN.search(f.text)]
             items = (in_situ or [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
                                  and _NO_RESIDUAL.search(f.text)])[:1]
