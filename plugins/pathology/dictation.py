@@ -48,10 +48,21 @@ from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 __all__ = ["expand_shorthand", "parse_dictation"]
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]+|\d+[.)])\s+")
+#: Paget disease with the carcinoma under it ("Paget disease of the nipple with underlying DCIS, high grade"): the
+#: nipple's involvement (extent) and the underlying carcinoma (what the stage follows) are two statements.
+_PAGET_WITH = re.compile(r"\b(paget(?:'s)?\s+(?:disease|dz)(?:\s+of\s+(?:the\s+)?nipple)?)\s*,?\s+(?:with|and|w/|w)\s*"
+                         r"(underlying|associated)\b", re.I)
+#: An inline dash bullet after a sentence end or a colon ("...: - IDC 2 cm. - Margins negative.").
+_INLINE_DASH = re.compile(r"([.;:])[ \t]+[-\u2022*][ \t]+(?=\S)")
+#: An inline list marker after a colon or a clause end ("two tumors: a) IDC ...; b) ILC ..."): not a bracket, so
+#: the semicolon before it still ends a statement.
+_ENUMERATOR = re.compile(r"(?:^|(?<=[;:,.]))[ \t]*\(?(?:\d{1,2}|[a-hA-H])\)[ \t]+(?=\S)", re.M)
+#: A list marker at the start of any line of the text ("1. R breast, mastectomy\n2. IDC ...").
+_LINE_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]+|\d{1,2}[.)])[ \t]+", re.M)
 #: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
 #: "grade 2. 0/12 LN" are two).
 _SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
-                       r"|(?<=[a-z%)\]])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
+                       r"|(?<=[a-z%)\]+])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
@@ -59,7 +70,7 @@ _LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
 #: A grade written short: "G2", "G 2", "gr3", "Gr. 3".
 _GRADE = re.compile(r"\b(?:G|[Gg][Rr]\.?)\s?([1-3])\b")
 _UNIT = re.compile(r"(\d)(mm|cm)\b", re.I)
-_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|LNs?|SLNs?|SLNBs?|ALND)\b", re.I)
+_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|axilla|LNs?|SLNs?|SLNBs?|ALND)\b|^\s*ax\s*:", re.I)  # "Ax: 5/17"
 #: A node procedure followed by its count ("SLNB 0/2", "ALND: 3/15 pos"): the procedure, then the count as a
 #: lymph node statement ("3 of 15 axillary lymph nodes positive").
 _PROC_COUNT = re.compile(r"^(?P<head>.*?\b(?P<proc>SLNB|SLN\s?bx|sentinel (?:lymph )?node biopsy|ALND|"
@@ -81,6 +92,8 @@ _QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
 _STAGE_START = re.compile(r"^(?:r?y?p|a?c|r?yc)[TNM]")
 _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
                       r"skin|nipple|side|mrm|tm|ssm|nsm)\b", re.I)  # "G3 L breast": a side even after a number
+#: What comes before "RT" when it is radiotherapy ("lumpectomy + RT", "s/p chemo and RT", "post RT").
+_THERAPY_BEFORE = re.compile(r"(?:[+&/]|\b(?:and|after|post|prior|with|adjuvant|s/p|plus|previous|following))$", re.I)
 _SIDE_CLOCK = re.compile(r"\s+\d{1,2}(?::[03]0)?\s*(?:o['\u2019]?\s?clock\b|:[03]0\b)", re.I)  # "L 3 o'clock", "R 12:00"
 _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla|grade [1-3]|carcinoma|mm|cm)$",
                          re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
@@ -103,6 +116,9 @@ _DIAGNOSIS_LABEL = re.compile(r"(^|[.;\n]\s*)(?:final\s+)?(?:(?:pathologic(?:al)
                               r"(?:diagnos[ie]s|dx|impression|interpretation)\s*(?::|\s-)\s*(?=\S)", re.I)
 #: A part labelled by its side alone ("R: benign", "Lt: IDC"), at the start of the text or of a statement.
 _SIDE_LABEL = re.compile(r"(^|[.;\n]\s*)(l|r|lt|rt)\s*:\s*(?=\S)", re.I)
+#: A clause about some of the nodes the clause before it counted ("3 show treatment effect", "2 with ITCs").
+_SOME_NODES = re.compile(r"^\s*(?:\d{1,2}|one|two|three|four|five|all|both)\s+(?:of (?:them|these|which)\s+)?"
+                         r"(?:with|w/|show|shows|showing|had|has|have|having|contain\w*)(?=\s)", re.I)
 #: A node count dictated with a sign ("1/3 SLN +", "LN+"): positive.
 _NODE_SIGN = re.compile(r"\b(SLNs?|LNs?|lymph nodes?|nodes?)\s?\+(?=[\s,;.)]|$)", re.I)
 #: "inv" before what it qualifies as invasive ("inv ca", "inv ductal"); elsewhere it may mean involved.
@@ -124,11 +140,19 @@ def _expand_token(m: re.Match, text: str) -> str:
     if low in _SIDE:
         after = text[m.end():]
         before = text[: m.start()].rstrip()
+        if low == "rt" and _THERAPY_BEFORE.search(before) and not _SIDE_OF.match(after):
+            return "radiotherapy"  # "lumpectomy + RT", "after chemo and RT": the treatment, not the right side
         if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)) \
                 or (re.match(r"\s*$", after) and (_SIDE_AFTER.search(before) or before.endswith(","))) \
                 or _SIDE_CLOCK.match(after):
             return _SIDE[low]
         return word
+    if low == "ax" and re.match(r"\s*:", text[m.end():]):
+        return "Axillary lymph nodes"  # "Ax: 5/17 positive" (a label)
+    if low == "met" and re.match(r"\s+(?:ca|carc|carcinoma)\b", text[m.end():], re.I):
+        return "metastatic"  # "met ca" is metastatic carcinoma
+    if low == "id" and re.search(r"\bnot\s*$", text[: m.start()], re.I):
+        return "identified"  # "LVI not id"
     expansion = LEXICON.expansion(low)
     if expansion is not None:
         return expansion
@@ -147,6 +171,7 @@ def expand_shorthand(statement: str) -> str:
     text = _UNIT.sub(r"\1 \2", text)
     text = _INVASIVE_SHORT.sub("invasive", text)
     text = _UNIT_LIST.sub(_unit_list, text)
+    text = _margin_units(text)
     text = _QUESTION.sub("possible ", text)
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)
@@ -159,6 +184,27 @@ def expand_shorthand(statement: str) -> str:
     text = re.sub(r"\bcarcinoma,? no special type\b", "carcinoma, no special type", text)
     text = _PLURAL_NODES.sub(r"\1s", text)
     return " ".join(text.split())
+
+
+#: A margin and its distance ("sup 6", "inferior: 4", "post 5 mm"), with the unit when it has one.
+_MARGIN_DISTANCE = re.compile(r"\b(?P<dir>superior|inferior|medial|lateral|anterior|posterior|deep|superficial|"
+                              r"sup|inf|med|lat|ant|post)\s*:?\s*(?P<num>\d+(?:\.\d+)?)(?![\d.])"
+                              r"(?P<unit>\s?(?:mm|cm)\b)?(?!\s*(?:/|x\b|of\b|o'?clock|:\d))", re.I)
+
+
+def _margin_units(text: str) -> str:
+    """"Margins: sup 6, inf 4, post 5 mm" -> "sup 6 mm, inf 4 mm, post 5 mm": a list of margin distances with one unit at
+    its end gives that unit to each (only to a distance with a later one that has its unit)."""
+    found = list(_MARGIN_DISTANCE.finditer(text))
+    if len(found) < 2 or not any(m.group("unit") for m in found):
+        return text
+    unit, out = None, text
+    for m in reversed(found):
+        if m.group("unit"):
+            unit = m.group("unit").strip()
+        elif unit:
+            out = out[: m.end("num")] + f" {unit}" + out[m.end("num"):]
+    return out
 
 
 def _unit_list(m: re.Match) -> str:
@@ -182,9 +228,19 @@ def _unlabelled_heads(chunk: str) -> list[str]:
     synoptic label ("Margins: neg") stays the head of its statement."""
     m = _HEAD.match(chunk)
     if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)) \
-            or _PROC_COUNT.match(chunk) or (len(m.group(1).split()) <= 3 and _LABEL_END.search(m.group(1))):
+            or _PROC_COUNT.match(chunk) or (len(m.group(1).split()) <= 3 and _LABEL_END.search(m.group(1))) \
+            or _finding_head(m.group(1)):
         return [chunk]  # "Left SLN x3: all neg" is one node statement
     return [m.group(1), m.group(2)]
+
+
+def _finding_head(head: str) -> bool:
+    """A head that names an additional finding, not a specimen ("Treatment effect: present in breast and nodes",
+    "Residual cancer burden: RCB-II"): its value stays with it."""
+    from pixtralogist.plugins.pathology.sorter import classify  # the sorter reads this module's lexicon too
+
+    found = classify(expand_shorthand(head))
+    return found.source == "strong" and found.regions == {"others"}
 
 
 def _node_counts(chunk: str) -> list[str]:
@@ -203,8 +259,9 @@ def _pieces(text: str) -> list[str]:
     out: list[str] = []
     for sentence in _SENTENCE.split(text):
         for i, part in enumerate(_SEMI.split(sentence or "")):
-            if i and out and _labelled(out[-1]) and not _LABEL_START.match(expand_shorthand(part)):
-                out[-1] = f"{out[-1]};{part}"
+            if i and out and (_labelled(out[-1]) and not _LABEL_START.match(expand_shorthand(part))
+                              or _SOME_NODES.match(part) and _NODE_CONTEXT.search(out[-1])):
+                out[-1] = f"{out[-1]};{part}"  # "6/19 LNs w/ mets; 3 show tx effect": some of the nodes just counted
             else:
                 out.append(part)
     return out
@@ -228,6 +285,11 @@ def parse_dictation(notes: str) -> list[str]:
                                 text)
     # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
+    text = _PAGET_WITH.sub(lambda m: f"{m.group(1)}. {m.group(2).capitalize()}", text)
+    text = _LINE_BULLET.sub("", text)  # "6. 2/5 LN" (a numbered list): the number is no sentence of its own
+    # inline dash bullets ("mastectomy: - IDC, 2.3 cm. - Margins negative."): each item a statement of its own
+    text = _INLINE_DASH.sub(lambda m: m.group(1) + ("\n" if m.group(1) in ".;" else " "), text)
+    text = _ENUMERATOR.sub(" ", text)  # "two tumors: 1) IDC 2.5 cm; 2) ILC 0.7 cm": the markers go, the parts stay apart
     chunks = [c for piece in _pieces(text)
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
               for c in _node_counts(h)]

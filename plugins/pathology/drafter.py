@@ -55,7 +55,7 @@ _ZERO_NODES = re.compile(r"(?<![\d.])0\s*(?:of|/)\s*\d+|\b(?:no|none of the|zero
 _DESCRIPTIVE = frozenset({"procedure", "site", "laterality"})
 #: Elements that describe the tumour itself: a side named there is the specimen's.
 _TUMOR_ELEMENTS = frozenset({"histologic_type", "grade", "size"})
-_BREAST_SIDE = re.compile(r"\b(left|right)\s+breast\b", re.I)
+_BREAST_SIDE = re.compile(r"\b(left|right)\s+(?:breast|axilla|axillary)\b", re.I)
 _IN_SITU = re.compile(r"\b(?:" + str(LEXICON.data["sorter"]["in_situ"]) + r")\b", re.I)
 _NO_RESIDUAL = re.compile(r"\bno residual\b", re.I)
 _MARGIN = re.compile(r"\bmargins?\b", re.I)
@@ -85,13 +85,23 @@ def _greatest_dimension(text: str) -> str:
 
 
 #: The closest margin after the margin status ("Margins negative for invasive and DCIS, closest 4 mm inferior").
-_CLOSEST = re.compile(r",\s+(?P<word>closest|nearest)\b(?P<margin>\s+margins?\b)?", re.I)
+_CLOSEST = re.compile(r"[,;]\s+(?P<word>closest|nearest)\b(?P<margin>\s+margins?\b)?", re.I)
+
+
+#: A margin status dictated after the closest margin ("Margins: closest lateral 0.5 mm, negative.").
+_STATUS_LAST = re.compile(r"^(?P<head>margins?)\s*[:\-\u2013]?\s*(?P<closest>(?:closest|nearest)\b[^,;]*\d[^,;]*?)\s*,\s*"
+                          r"(?P<status>negative|clear|free|uninvolved|widely clear)\s*\.?$", re.I)
 
 
 def _closest_apart(text: str) -> str:
     """"Margins negative for invasive carcinoma, closest 4 mm inferior." -> "Margins negative for invasive
     carcinoma. Closest margin 4 mm inferior.": the closest margin is a statement of its own (the status's
     negation does not reach its distance), as the synoptic element lists it."""
+    last = _STATUS_LAST.match(text.strip())
+    if last:  # the status first, then the closest margin on its own (the status's "negative" does not reach it)
+        closest = last.group("closest")
+        closest = re.sub(r"^(closest|nearest)\b(?!\s+margin)", r"\1 margin", closest, flags=re.I)
+        return f"{last.group('head').capitalize()} {last.group('status').lower()}. {closest[:1].upper()}{closest[1:]}."
     return _CLOSEST.sub(lambda m: f". {m.group('word').capitalize()} margin{'s' if (m.group('margin') or '').strip().endswith('s') else ''}",
                         text, count=1)
 
@@ -114,6 +124,26 @@ def _denial_in_other_clause(part: str, sentence: str) -> bool:
     if not own or not denied:
         return False
     return all(i not in own and (i > max(own) or not _LEADING_DENIAL.match(clauses[i])) for i in denied)
+
+
+#: A bare tumor size ("0.7 cm.", "1.8 cm in greatest dimension (1.8 x 1.2 cm).").
+_BARE_SIZE = re.compile(r"^\d+(?:\.\d+)?\s?(?:mm|cm)\b[^A-Za-z]*(?:in greatest dimension\b[^A-Za-z]*)?$", re.I)
+
+
+def _sizes_with_types(by_region: dict[str, list[Finding]]) -> None:
+    """Two or more tumors, each dictated with its type and size ("1) IDC 2.5 cm, gr 3; 2) ILC 0.7 cm, gr 2"): each
+    bare size names its tumor's type ("0.7 cm (invasive lobular carcinoma)."), so no size reads as a loose number.
+    Only when every size is bare and there are as many types as sizes (in dictation order)."""
+    sizes, types = by_region.get("size") or [], [f for f in by_region.get("histologic_type") or [] if not f.negated]
+    if len(sizes) < 2 or len(types) != len(sizes) or not all(_BARE_SIZE.match(f.text.strip()) for f in sizes):
+        return
+    by_region["size"] = [f.model_copy(update={"text": f"{f.text.strip().rstrip('.')} ({_lower_first(t.text)})."})
+                         for f, t in zip(sizes, types)]
+
+
+def _lower_first(text: str) -> str:
+    text = text.strip().rstrip(".")
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
 class SynopticDictationDrafter(KitDrafter):
@@ -179,6 +209,7 @@ class SynopticDictationDrafter(KitDrafter):
     def complete(self, by_region: dict[str, list[Finding]], template: Template, prov: Provenance) -> list[Flag]:
         """An undictated laterality element takes the one side the procedure or site names (flagged)."""
         flags: list[Flag] = []
+        _sizes_with_types(by_region)
         if "laterality" in by_region and not by_region["laterality"]:
             derived = self._derive_laterality(by_region)
             if derived:
@@ -215,10 +246,11 @@ class SynopticDictationDrafter(KitDrafter):
                     if side:
                         sides.setdefault(side, region)
         if set(sides) == {"bilateral"}:  # bilateral mastectomies: the synoptic reports the side with the tumour
-            tumour = {laterality_of(f.text) for r in _TUMOR_ELEMENTS for f in by_region.get(r, [])} - {None}
+            # "L: no residual carcinoma. R: IDC 1.2 cm": a side whose carcinoma is denied has no tumour
+            tumour = {laterality_of(f.text) for r in _TUMOR_ELEMENTS for f in by_region.get(r, []) if not f.negated} - {None}
             if len(tumour) == 1 and tumour <= {"left", "right"}:
                 return next(iter(tumour)), next(r for r in _TUMOR_ELEMENTS for f in by_region.get(r, [])
-                                                if laterality_of(f.text) in tumour)
+                                                if laterality_of(f.text) in tumour and not f.negated)
         if len(sides) == 1:
             side, region = next(iter(sides.items()))
             return (side, region) if side in ("left", "right") else None
@@ -232,7 +264,7 @@ class SynopticDictationDrafter(KitDrafter):
                                                                   for f in dictated):
             # no invasive type (or "No invasive carcinoma."): an in situ carcinoma dictated elsewhere ("DCIS, high
             # grade, 18 mm") is the diagnosis
-            in_situ = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
+            in_situ = [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes", "stage")
                        and _IN_SITU.search(f.text) and not f.negated and not _MARGIN.search(f.text)]
             items = (in_situ or [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
                                  and _NO_RESIDUAL.search(f.text)])[:1]

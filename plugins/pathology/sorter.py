@@ -63,25 +63,32 @@ _INVASIVE = _word(SORTER["invasive"])
 _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm)\b")
 #: Clause ends: commas and semicolons (not inside "(tubules 3, pleomorphism 2; total 7)"), and a "+" joining two
 #: named things ("ILC 1.1 cm + LCIS"; not "3 + 2 + 1").
-_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])", re.I)
+_CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])"
+                           r"|(?<=\w)\s+(?=with (?:adjacent|associated|background|surrounding) )", re.I)
+#: ("ILC 2 cm with adjacent ALH": the tumor, then what lies beside it.)
 _NODES = frozenset({"lymph_nodes"})
+_EXTENT = frozenset({"extent"})
+#: Focality ("multifocal", "3 foci"): a "largest 2.6 cm" after it is the size of the largest focus, the tumor size.
+_FOCALITY = re.compile(r"\b(?:multifocal\w*|multicentric\w*|foci|focality)\b")
 #: A clause that counts some of the nodes the clause before it counted ("2 with treatment effect", "1 of which ...").
 _SOME_OF_THEM = re.compile(r"^(?:\d{1,2}|one|two|three|four|five|all|none|both)\s+(?:of (?:them|these|which)\s+)?"
-                           r"(?:with|show|shows|showing|had|has|have|having|contain|contains|containing|are|is|were)\b",
+                           r"(?:with|show|shows|showing|had|has|have|having|contain|contains|containing|are|is|were)\b"
+                           # "2/11 LNs with met ca, largest 4 mm, with treatment effect": the nodes' treatment effect
+                           r"|^(?:with|showing)\s+(?:\w+\s+){0,2}(?:treatment effect|(?:therapy|treatment)[- ]related|regression)\b",
                            re.I)
 #: A clause that only measures what the clause before it named ("2 of 5 nodes with metastases, largest 3 mm").
 _MEASURES_PREVIOUS = re.compile(r"^(?:the )?(?:largest|biggest|measuring|measures|up to|spanning|greatest)\b", re.I)
 #: pTNM categories with their prefixes (y: after neoadjuvant therapy, r: recurrence) and suffixes ("pT1mi",
 #: "pN0(i+)(sn)", "pT2(m)").
-_STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:r?y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:mi)?(?:\((?:i|mol|sn|m|f)[+-]?\))*\s*)+\)?",
-                           re.I)
+_STAGE_TOKENS = re.compile(r"\(?(?<![a-z0-9])(?:(?:r?y?p|c)[tnm](?:is|x|[0-4])[a-d]?(?:mi)?(?:\((?:i|mol|sn|m|f)[+-]?\))*"
+                           r"(?:\s?\((?:dcis|paget)\))?\s*)+\)?", re.I)  # "pTis (DCIS)", "pTis (Paget)"
 #: Parts of a clause that can be moved to their own element: tumor size, stage categories.
 _GRADE_TOKENS = re.compile(r"(?<![\w])(?:nottingham |histologic |overall )?grade [1-3](?:\s*\([^)]*\))?", re.I)
 _TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcinoma)\b", re.I)
 #: Parts of a clause that can be moved to their own element: stage categories, tumor size, grade, and
 #: the histologic type the clause opens with.
 #: A tumor size, not a distance ("2 cm from the nipple", "1 mm to the margin").
-_TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|below|above)\b)")
+_TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|below|above|(?:residual )?tumou?r bed)\b)")
 #: Where in the breast: a quadrant, a clock position, a distance from the nipple ("lumpectomy L UIQ 2 o'clock").
 _SITE_TOKENS = re.compile(
     r"(?<![\w])(?:(?:upper|lower) (?:outer|inner) quadrant|(?:sub|retro|peri)areolar"
@@ -91,6 +98,10 @@ _SITE_TOKENS = re.compile(
 _PROCEDURE_WITH = re.compile(r"^(?P<proc>.+?)\s+(?:with|showing|containing|demonstrating)\s+(?P<rest>\S.*)$", re.I)
 #: A tumor size with the verb before it ("carcinoma measuring 2.8 cm"): the verb goes with the size.
 _SIZE_VERB = re.compile(r"(?:\b(?:measuring|measures|measured|sized|largest|up to|spanning)\s+)?" + _TUMOR_SIZE.pattern)
+#: What an extraction leaves at the end ("There is an invasive lobular carcinoma in the [upper outer quadrant]").
+_DANGLING = re.compile(r"\s+(?:in|at|of|on|within|from)(?:\s+the)?\s*$", re.I)
+#: "a" before a vowel once a size between them is gone ("a [4.2 cm] invasive carcinoma").
+_ARTICLE = re.compile(r"\b([Aa])(?=\s+[aeiou])")
 #: What an extraction leaves of a bracket ("(3 foci, )" -> "(3 foci)", "( )" -> "").
 _EMPTY_BRACKET = (re.compile(r"\(\s*[,;]?\s*\)"), re.compile(r"\s*[,;]\s*\)"))
 _EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
@@ -137,6 +148,8 @@ def _strong(text: str) -> tuple[set[str], list[tuple[str, int, int, str]]]:
         regions.discard("lymph_nodes")
     if "procedure" in regions and "margins" in regions and _REEXCISION.search(text) and not _MARGIN_STATUS.search(text):
         regions.discard("margins")  # "re-excision of the superior margin"
+    if {"lymph_nodes", "others"} <= regions and all(h[3] == "treatment effect" for h in hits if h[0] == "others"):
+        regions.discard("others")  # "SLN 1/3 micromet w/ treatment effect": the nodes' treatment effect
     _in_situ_rules(text, regions)
     return regions, hits
 
@@ -159,6 +172,8 @@ def classify(sentence: str) -> Classification:
     text = _SIDE_LABEL.sub("", text) or text  # "Right: benign" is about what the right side shows, not the laterality
     for region, rx in _LABELS:
         if rx.search(text):
+            if region == "others" and _IN_SITU.match(text) and "margins" in _strong(text.split(":", 1)[-1])[0]:
+                region = "margins"  # "DCIS: negative, closest superior 1 mm" (after "Margins: invasive ..."): a margin
             return Classification(frozenset({region}), "label", ((region, text.split(":")[0]),))
     if _SIDE_ONLY.search(text):
         return Classification(frozenset({"laterality"}), "side", (("laterality", text),))
@@ -230,6 +245,29 @@ def _clause_regions(clause: str) -> frozenset[str] | None:
     return None if c.source == "default" else c.regions
 
 
+def _balanced(text: str) -> str:
+    """A stage match without the brackets around it that it does not close ("(pT2 pN0(sn))" -> "pT2 pN0(sn)";
+    "pN0(sn)" keeps its own)."""
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")") and _nests(text[1:-1]):
+        text = text[1:-1].strip()  # "(pN1a)"
+    while text.startswith("(") and text.count("(") > text.count(")"):
+        text = text[1:].strip()
+    while text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].strip()
+    return text
+
+
+def _nests(text: str) -> bool:
+    """Whether every bracket of ``text`` closes in order."""
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def _cap(text: str) -> str:
     text = text.strip(" ,;")
     if not text or _STAGE_START.match(text):
@@ -269,14 +307,18 @@ class SynopticSorter:
         # a clause that names no element stays with the previous one (or the next, at the start)
         last: frozenset[str] | None = next((r for r, _ in labelled if r), None)
         in_situ = False  # the last clause that named an element was about in situ disease (DCIS)
+        previous_clause = ""
         for regs, clause in labelled:
-            if last and last <= _CONTINUING and _MEASURES_PREVIOUS.match(clause) and classify(clause).source == "weak":
+            if last and last <= _CONTINUING and _MEASURES_PREVIOUS.match(clause) and classify(clause).source == "weak" \
+                    and not (last == _EXTENT and previous_clause and _FOCALITY.search(previous_clause.lower())):
                 regs = last  # "..., largest 3 mm" measures the nodes (or deposit, margin) before it, not the tumor
             elif last == _NODES and _SOME_OF_THEM.match(clause):
                 regs = last  # "0/14 LNs, 2 with treatment effect": some of the nodes just counted
             if (in_situ and regs and regs <= {"size", "histologic_type"} and "others" in self.regions
                     and classify(clause).source == "weak" and not _INVASIVE.search(clause.lower())):
-                regs = frozenset({"others"})  # "DCIS, cribriform, 6.5 cm extent": the DCIS's, not the invasive tumor's
+                # "DCIS, cribriform, 6.5 cm extent": the DCIS's, not the invasive tumor's (with the DCIS where it went:
+                # "Paget disease of the nipple with underlying DCIS, 3.5 cm")
+                regs = frozenset({"others"}) if "others" in parts or not last else last
             if regs:
                 in_situ = bool(_IN_SITU.search(clause.lower())) or (in_situ and not regs - {"others"})
             regs = regs or last
@@ -292,14 +334,16 @@ class SynopticSorter:
             for region, rx in _EXTRACT:
                 if len(regs) < 2 or region not in regs:
                     continue
-                found = [m.group().strip(" ()" if region == "stage" else " ") for m in rx.finditer(clause)]
+                found = [_balanced(m.group()) if region == "stage" else m.group().strip() for m in rx.finditer(clause)]
                 rest = (_SIZE_VERB if region == "size" else rx).sub(" ", clause)
                 rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
+                rest = _DANGLING.sub("", _ARTICLE.sub(lambda a: a.group(1) + "n", rest))  # "a 4 cm invasive ... in the UOQ"
                 if found and rest and _clause_regions(rest):
                     # two sites ("UOQ", "LIQ" of a multicentric tumour) are a list; stage categories read as one
                     parts.setdefault(region, []).append((" and " if region == "site" else " ").join(found))
                     regs = regs - {region}
                     clause = rest
+            previous_clause = clause
             last = regs  # what the extractions left: a clause naming no element after "ILC 1.6 cm" is the type's
             for r in regs:
                 parts.setdefault(r, []).append(clause)
