@@ -62,8 +62,12 @@ modify fix edit update increase decrease
 #: Words that point back at a finding already in the draft ("it", "the lesion", "the tumour"): with
 #: nothing more specific, a statement made with them is about the draft's main finding.
 #: The generic words for a side ("the eye should be OS", "the side is left", "laterality is right").
+#: With a size said, the words that only say it is a size ("diameter is 11 mm", "it's 7 mm across"): no finding.
+_SIZE_WORDS = frozenset("mm cm sized measures measuring measure measured diameter diam across wide long width length "
+                        "dimension dimensions greatest maximal maximum largest axis big".split())
 _SIDE_WORDS = frozenset("eye eyes side sides laterality".split())
-_ANAPHORA = frozenset("it this that they them these those lesion lesions tumour tumor mass one thing spot".split())
+_ANAPHORA = frozenset("it this that they them these those lesion lesions tumour tumor mass one thing spot all "
+                      "everything".split())
 #: A value phrase of a finding sentence ("not identified", "negative", "present"), by polarity.
 _VALUE_ABSENT = re.compile(r"\b(?:not (?:identified|seen|present|involved|detected|amplified)|absent|negative|neg|"
                            r"uninvolved|free|clear|none)\b", re.I)
@@ -90,6 +94,26 @@ _NOT_A_FINDING = frozenset("sure yet now really quite so too that this exactly c
 #: treated with neoadjuvant chemo", "he has a history of ..."): history, never written as a finding.
 _ABOUT_PATIENT = re.compile(r"^(?:the\s+)?(?:patient|pt|he|she)(?:\s+(?:is|was)|['\u2019]s)\b(?!\s+(?:got|having)\b)"
                             r"|^(?:the\s+)?(?:patient|pt|he|she)\s+(?:has|had)\s+(?:a\s+)?(?:history|hx|pmh)\b", re.I)
+#: Clinical history said of the patient: a past treatment or event ("she had neoadjuvant chemo last year", "pt
+#: underwent a contralateral mastectomy in 2015", "he presented with aphasia this morning", "s/p CABG"). None of
+#: the templates has a region for history, so it is never written as a finding (:func:`is_history`).
+_HISTORY_SUBJECT = r"^(?:the\s+)?(?:patient|pt|he|she|they)\s+"
+_HISTORY = re.compile(
+    _HISTORY_SUBJECT + r"(?:has\s+had|had\s+(?:an?\s+|her\s+|his\s+)?(?:\w+\s+){0,3}?(?:chemo\w*|radio\w*|"
+    r"radiation|surgery|operation|\w+ectomy|\w+otomy|\w+plasty|laser|injections?|treatment|therapy|transplant|"
+    r"biopsy|excision|stroke|mi|infarct)\b|underwent|received|completed|finished|started|presented|"
+    r"(?:was|were)\s+(?:treated|given|seen|operated|diagnosed|referred|admitted))\b"
+    r"|" + _HISTORY_SUBJECT + r"(?:has|had)\b.*\b(?:ago|last\s+(?:year|month|week|time)|previously|before|prior|"
+    r"(?:in|since)\s+(?:19|20)\d\d|yesterday|this\s+morning|years?|months?)\b"
+    r"|^(?:history|hx|h/o|pmh|s/p|status\s+post)\b", re.I)
+
+
+def is_history(text: str) -> bool:
+    """Whether a chat statement is clinical history of the patient rather than a finding of the images or
+    the specimen (see :data:`_HISTORY`)."""
+    return bool(_HISTORY.search(clean_text(text).strip()))
+
+
 _POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I)
 #: The verbs of each imperative form: one list per form, so the patterns below and :data:`IMPERATIVE` (the polite
 #: "can you ...?" test) can never disagree.
@@ -353,9 +377,11 @@ class EditReader:
         number = f"{count.group(1)} of {count.group(2)}" if count else num.group() if num else None
         return Attributes(lat, sev, size, temporal, number, polarity)
 
-    def subject_words(self, text: str) -> tuple[str, ...]:
+    def subject_words(self, text: str, sized: bool = False) -> tuple[str, ...]:
+        """The words of ``text`` naming what it is about; ``sized``: a size is said elsewhere in the message
+        ("diameter" of "diameter is 11 mm" only says that it is a size)."""
         skip = set(_FILLER) | set(_LATERALITY) | set(_PRESENT) | set(_ABSENT)
-        skip |= {"mm", "cm", "sized", "measures", "measuring", "measure", "measured"} if _SIZE.search(text) else set()
+        skip |= _SIZE_WORDS if sized or _SIZE.search(text) else set()
         skip |= {"eye", "eyes", "sides"} if self.attributes(text).laterality else set()
         attr = set(self.attribute_words(text, self.severity)) | set(self.attribute_words(text, _TEMPORAL))
         out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and w not in attr and not _NUMBER.fullmatch(w)
@@ -399,6 +425,8 @@ class EditReader:
                 and m.group(1).lower() not in ("it", "that", "this", "what", "there", "he", "she") \
                 and not self.names_finding(m.group(2)):
             text = f"{m.group(1)} is {m.group(2)}"
+        # "on the R forearm", "in the left eye": a place said alone is what "it is" on or in
+        text = re.sub(r"^(?=(?:on|in|at|over)\s+(?:the|her|his|their)\s)", "it is ", text, flags=re.I)
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
         edit = self._read(text)
         if edit is not None and not edit.said:
@@ -406,6 +434,8 @@ class EditReader:
         return edit
 
     def _read(self, text: str) -> Edit | None:
+        if is_history(text):
+            return None  # "she had neoadjuvant chemo last year": history, never a finding
         if _ABOUT_PATIENT.match(text) and not self.attributes(text).any():
             # "the patient is post CABG", "she has a history of melanoma": history, not a finding ("she is left
             # handed", "the patient is 65" go on, and the reply says what was read and that nothing matched)
@@ -434,6 +464,10 @@ class EditReader:
             rest = set(_words(wrong.group("rest"))) - _FILLER - set(_LATERALITY) - _SIDE_WORDS - {"on", "in"}
             if side in ("left", "right") and not rest:
                 return Edit("modify", attrs=Attributes(laterality=side), case_side=True)
+            inner = self._read(wrong.group("rest"))  # "wrong side, it's the left cheek": the place's side
+            if inner is not None and inner.kind == "statement" and inner.subject and side in ("left", "right") \
+                    and inner.attrs == Attributes(laterality=side):
+                return inner
             return None  # "wrong side, it's small": which change is meant is not guessed
         if m := _REMOVE.match(text):
             x = _ABOUT.sub("", m.group("x"))
@@ -544,7 +578,7 @@ class EditReader:
         predicate = ""
         if m and m.group("x").strip():
             predicate = m.group("v")
-            subject = self.subject_words(m.group("x")) or subject  # "DCP density is reduced": not "reduced"
+            subject = self.subject_words(m.group("x"), sized=bool(attrs.size)) or subject  # "DCP density is reduced"
             v_attrs = self.attributes(predicate)
             if not v_attrs.any():
                 value = tuple(w for w in _words(predicate) if w not in _FILLER)
@@ -717,7 +751,10 @@ class EditReader:
             return []
         own = [f for f in pool if _ATTRIBUTE_REGION["laterality"] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
-        return own or pool
+        if own:  # the specimen's side ("Specimen laterality: Left."): every sentence naming that side says it
+            # ("Left breast, mastectomy.", "Left breast, upper outer quadrant."), so all of them follow
+            return [f for f in stated if self.attributes(f.text).laterality == other]
+        return pool
 
 
 def _attribute_kind(a: Attributes) -> str | None:

@@ -91,6 +91,50 @@ class EyeDictationDrafter(KitDrafter):
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
 
 
+    def reconclude(self, findings: list[Finding], template: Template, previous: Sequence[str]) -> list[str]:
+        """The impression after a chat edit of ``findings``, by :meth:`conclude`'s rules: an ICDR grade of
+        ``previous`` (dictated or drafted) is kept only while the edited findings still support it for its
+        eye(s) ("Mild NPDR in the right eye" goes once the lesions are said of the left eye, or once cotton
+        wool spots make the eye moderate); each eye whose level is then unstated gets the drafted level
+        (marked for confirmation); then the abnormal findings, then ``previous``'s other items that restate
+        no finding (recommendations). A grade is never stated twice."""
+        from pixtralogist.plugins.ophthalmology.grading import DRAFTED_NOTE, derive, scope
+
+        described = [Described(f.text, lexicon.eyes_of(f.text) or _eyes(f.laterality), f.id)
+                     for f in findings if not f.is_default]
+        levels = scope(derive(described), described)
+        grades = [i for i in previous if stated_grades([i])]
+        diabetic = bool(grades)
+
+        def holds(item: str) -> bool:
+            for g in stated_grades([item]):
+                keys = sorted(g.eyes) if g.eyes and "any" not in levels else ["any"]
+                for k in keys:
+                    d = levels.get(k)
+                    if d is None:  # no lesion left in that eye: only "no retinopathy" still holds
+                        if g.low > 0:
+                            return False
+                    elif not d.accepts(g.low, g.high):
+                        return False
+            return True
+
+        stated = [i for i in grades if DRAFTED_NOTE not in i and holds(i)]
+        in_findings = [d.text for d in described if _graded_text(d.text)]
+        drafted = drafted_grades(described, stated + in_findings, diabetic=diabetic)
+        items = impression_from_findings(findings, template, hedge_re=self.hedge_re,
+                                         include=lambda f: f.abnormal or _graded(f) or _diagnosis(f),
+                                         first=lambda f: _graded(f) or _diagnosis(f))
+        seen = {i.lower() for i in stated + drafted}
+        impression, _ = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
+        # what else the impression said: the recommendations ("Refer to retina clinic."), never a finding's
+        # restatement (the finding may have changed)
+        rest = [i for i in previous if i not in grades and i not in impression]
+        others = [t.text for t in triage(rest, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
+                  if t.kind == "recommendation"] if rest else []
+        normal = template.impression.normal
+        return [i for i in impression if i != normal or not others] + [i for i in others if i != normal]
+
+
 class _Dictation(list):
     """The triaged statements, and whether the case is diabetic (the ICDR grade applies)."""
 
