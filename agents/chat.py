@@ -288,6 +288,12 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     if result is not None and result.understood:
         res.reply = result.summary
         return res
+    from pixtralogist.agents.chat_edits import is_history
+
+    if is_history(text):  # the template has no region for history: it is written nowhere, and the reply says so
+        res.reply = ("That reads as the patient's history, not a finding of this study; this template has no "
+                     "section for history, so nothing was changed. Put it in the case's clinical information.")
+        return res
     if ctx.llm is not None:
         return _ask_model(text, draft, ctx, res)
     understood = next((r.summary + " " for r in results if r is not None and r.summary.startswith("I read this as")), "")

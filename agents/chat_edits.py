@@ -465,7 +465,8 @@ class EditReader:
             if side in ("left", "right") and not rest:
                 return Edit("modify", attrs=Attributes(laterality=side), case_side=True)
             inner = self._read(wrong.group("rest"))  # "wrong side, it's the left cheek": the place's side
-            if inner is not None and inner.kind == "statement" and inner.subject and side in ("left", "right") \
+            if inner is not None and inner.kind == "statement" and (inner.subject or inner.case_side) \
+                    and side in ("left", "right") \
                     and inner.attrs == Attributes(laterality=side):
                 return inner
             return None  # "wrong side, it's small": which change is meant is not guessed
@@ -736,8 +737,9 @@ class EditReader:
 
     def _case_side(self, edit: Edit, draft: Draft) -> list[Finding]:
         """"the eye should be OS": the abnormal findings stating the other side (the sentences stating it
-        when none is abnormal), in the template's own laterality region when it has one; none (nothing is guessed) when the draft's
-        findings state both sides, or the message asks for both."""
+        when none is abnormal); with a template's own laterality region (the specimen's side), every sentence
+        stating that side; none (nothing is guessed) when the draft's findings state both sides, or the
+        message asks for both."""
         new = edit.attrs.laterality
         other = {"left": "right", "right": "left"}.get(new or "")
         stated = [f for f in draft.findings if not f.is_default and not f.negated
@@ -752,7 +754,7 @@ class EditReader:
         own = [f for f in pool if _ATTRIBUTE_REGION["laterality"] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
         if own:  # the specimen's side ("Specimen laterality: Left."): every sentence naming that side says it
-            # ("Left breast, mastectomy.", "Left breast, upper outer quadrant."), so all of them follow
+            # ("Left breast mastectomy.", "Left breast, upper outer quadrant."), so all of them follow
             return [f for f in stated if self.attributes(f.text).laterality == other]
         return pool
 

@@ -106,7 +106,7 @@ def test_a_pathology_edit_rebuilds_the_final_diagnosis_lines(host):  # noqa: F81
 
 
 def test_other_specialties_keep_the_generic_impression_builder(host):  # noqa: F811
-    for template in ("cxr", "skin_lesion", "fundus"):
+    for template in ("cxr", "skin_lesion"):
         t = host.template(template)
         assert chat.impression_builder(host.drafter(t.specialty, t), t) is None
 
