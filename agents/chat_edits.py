@@ -344,6 +344,13 @@ class EditReader:
                 and not (i + 1 < len(words) and f"{w} {words[i + 1]}" in self._names)
                 and not (w == "old" and i and words[i - 1] in _AGE_UNITS)]  # "45 years old" is an age
 
+    def severity_range(self, text: str) -> str | None:
+        """A range of two severity words ("moderate to severe", "mild-moderate") as "<a> to <b>", or None."""
+        words = "|".join(re.escape(w) for w in sorted(self.severity, key=len, reverse=True))
+        m = re.search(rf"\b({words})\s*(?:to|-|/|\u2013)\s*({words})\b", text, re.I) if words else None
+        return f"{m.group(1).lower()} to {m.group(2).lower()}" if m and m.group(1).lower() != m.group(2).lower() \
+            else None
+
     def names_finding(self, text: str) -> bool:
         """Whether ``text`` names a finding of the specialty's vocabulary (lexicon or template terms)."""
         from pixtralogist.core.spelling import americanize
@@ -359,7 +366,8 @@ class EditReader:
             lat = "bilateral"
         if lat is None and (one := re.search(r"(?<![\w'\u2019.])([LR])(?![\w'\u2019])", text)):
             lat = {"L": "left", "R": "right"}[one.group(1)]  # "no, L", "R not L": the clinician's shorthand
-        sev = next(iter(self.attribute_words(text, self.severity)), None)
+        # "moderate to severe", "mild-moderate": the range as said, never only its first word
+        sev = self.severity_range(text) or next(iter(self.attribute_words(text, self.severity)), None)
         size_m = _SIZE.search(text)
         size = f"{size_m.group(1)} {size_m.group(2).lower()}" if size_m else None
         temporal = next(iter(self.attribute_words(text, _TEMPORAL)), None)
@@ -385,7 +393,8 @@ class EditReader:
         skip |= {"eye", "eyes", "sides"} if self.attributes(text).laterality else set()
         attr = set(self.attribute_words(text, self.severity)) | set(self.attribute_words(text, _TEMPORAL))
         out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and w not in attr and not _NUMBER.fullmatch(w)
-               and not ("-" in w and all(p in skip or p in attr for p in w.split("-")))]  # "right-sided"
+               and not ("-" in w and all(p in skip or p in attr or p in self.severity for p in w.split("-")))]
+        # ("right-sided", "mild-moderate")
         return tuple(dict.fromkeys(out))
 
     def resolve_region(self, name: str) -> str | None:
@@ -427,6 +436,9 @@ class EditReader:
             text = f"{m.group(1)} is {m.group(2)}"
         # "on the R forearm", "in the left eye": a place said alone is what "it is" on or in
         text = re.sub(r"^(?=(?:on|in|at|over)\s+(?:the|her|his|their)\s)", "it is ", text, flags=re.I)
+        if rng := self.severity_range(text):  # "make it mild to moderate": the range's "to" is no "set X to Y"
+            a, b = rng.split(" to ")
+            text = re.sub(rf"\b{re.escape(a)}\s+to\s+{re.escape(b)}\b", f"{a}-{b}", text, flags=re.I)
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
         edit = self._read(text)
         if edit is not None and not edit.said:
@@ -898,7 +910,12 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             out = insert_before_head(a.laterality)
     if a.severity:
         have = reader.attribute_words(out, reader.severity)
-        if have:
+        rng = reader.severity_range(out)
+        if rng and (m := re.search(r"\b" + re.escape(rng.split()[0]) + r"\s*(?:to|-|/|\u2013)\s*"
+                                   + re.escape(rng.split()[-1]) + r"\b", out, re.I)):
+            new = a.severity if m.start() else a.severity[:1].upper() + a.severity[1:]
+            out = out[:m.start()] + new + out[m.end():]  # a range said before is replaced whole
+        elif have:
             out = _sub_word(out, have[0], _severity_form(a.severity, have[0], reader.severity))
         else:
             out = insert_before_head(a.severity)
@@ -1371,8 +1388,14 @@ def _novel(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
     # words of a lexicon synonym of a concept the finding states ("pleural fluid" for "effusion") are not new
     theirs = reader.concepts_of(t.text)
     synonym = {_stem(w) for m in reader.extractor.extract(edit.text) if m.concept in theirs for w in _words(m.text)}
-    extra = {_stem(w) for w in edit.subject} - fwords - rwords - synonym - {"eye", "eyes"}
+    extra = {_stem(w) for w in edit.subject} - fwords - rwords - synonym - {"eye", "eyes"} - _GENERIC_HEADS
     return bool(extra) and not edit.words
+
+
+#: Head nouns that name no fact of their own ("small vessel disease" for "small vessel ischemic change"): never
+#: what makes a statement a new finding beside the one it names.
+_GENERIC_HEADS = frozenset(_stem(w) for w in "disease diseases process abnormality abnormalities change changes "
+                           "appearance".split())
 
 
 def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:

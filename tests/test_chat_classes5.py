@@ -151,3 +151,27 @@ def test_a_grade_that_still_holds_is_kept_as_dictated(host):  # noqa: F811
     assert _grades(res.draft.impression)[0].startswith("Moderate non-proliferative diabetic retinopathy in the right eye"), \
         res.draft.impression
     assert len(_grades(res.draft.impression)) == 1
+
+
+# --- a severity range; a generic head noun -------------------------------------------------------------------
+
+@pytest.mark.parametrize("template, dictation, message, region, new, old", [
+    ("ct_chest", "Mild paraseptal emphysema. 5 mm nodule RML.", "emphysema is moderate-severe", "lungs_airways",
+     "moderate to severe paraseptal emphysema", "mild"),
+    ("cxr", "Small L effusion. Heart nl.", "the effusion is small to moderate", "lung", "small to moderate", "small left"),
+    ("fundus", "OS: moderate NPDR features, dot blot hemes 2 quadrants, venous beading.",
+     "make the hemorrhages mild to moderate", "periphery", "mild to moderate", None),
+])
+def test_a_severity_range_is_written_whole(host, template, dictation, message, region, new, old):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    text = res.draft.region_dict()[region].lower()
+    assert new in text, (text, res.reply)
+    if old:
+        assert old not in text.replace(new, ""), text
+
+
+def test_a_generic_head_noun_names_the_same_finding(host):  # noqa: F811
+    _edited(host, "mri_brain", "Moderate chronic small vessel ischemic change. No acute infarct.",
+            "small vessel disease is mild", {"parenchyma": (["mild chronic small vessel"], ["moderate", "disease"])})
