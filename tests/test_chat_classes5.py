@@ -175,3 +175,8 @@ def test_a_severity_range_is_written_whole(host, template, dictation, message, r
 def test_a_generic_head_noun_names_the_same_finding(host):  # noqa: F811
     _edited(host, "mri_brain", "Moderate chronic small vessel ischemic change. No acute infarct.",
             "small vessel disease is mild", {"parenchyma": (["mild chronic small vessel"], ["moderate", "disease"])})
+
+
+def test_the_closest_margin_named_by_its_orientation(host):  # noqa: F811
+    _edited(host, "breast-resection", "R lumpectomy. ILC 1.6 cm, G2. Margins negative, closest 3 mm superior.",
+            "closest margin is medial", {"margins": (["3 mm medial"], ["superior"])})
