@@ -76,17 +76,17 @@ class EyeDictationDrafter(KitDrafter):
         stated = [s.text for s in statements if s.kind == "finding" and is_grade_statement(s.text)]
         described = [Described(f.text, lexicon.eyes_of(f.text) or _eyes(f.laterality), f.id)
                      for f in findings if not f.is_default]
-        impression, truncated = self._graded(described, stated, findings, template,
-                                             diabetic=getattr(statements, "diabetic", False))
+        impression, truncated, said = self._grades_and_items(described, stated, findings, template,
+                                                   diabetic=getattr(statements, "diabetic", False))
         recs = [s.text for s in statements if s.kind == "recommendation"]
         if recs:
-            impression = (impression if stated or drafted or items else []) + recs
+            impression = (impression if said else []) + recs
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
 
-
-    def _graded(self, described: list[Described], stated: list[str], findings: list[Finding], template: Template,
-                *, diabetic: bool) -> tuple[list[str], bool]:
-        """(impression, truncated): the stated grades, the drafted ones, then the abnormal findings."""
+    def _grades_and_items(self, described: list[Described], stated: list[str], findings: list[Finding], template: Template,
+                *, diabetic: bool) -> tuple[list[str], bool, bool]:
+        """(impression, truncated, said): the stated grades, the drafted ones, then the abnormal findings; ``said``:
+        whether there was any of them (else the impression is the template's normal statement)."""
         # a grade dictated with its lesions ("Severe NPDR OS (IRMA 2 quads)") is stated too: no drafted level
         # contradicts or repeats it
         in_findings = [d.text for d in described if _graded_text(d.text)]
@@ -95,7 +95,8 @@ class EyeDictationDrafter(KitDrafter):
                                          include=lambda f: f.abnormal or _graded(f) or _diagnosis(f),
                                          first=lambda f: _graded(f) or _diagnosis(f))
         seen = {i.lower() for i in stated + drafted}
-        return cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
+        impression, truncated = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
+        return impression, truncated, bool(stated or drafted or items)
 
     def reconclude(self, findings: list[Finding], template: Template, previous: Sequence[str]) -> list[str]:
         """The impression after a chat edit of ``findings``, by :meth:`conclude`'s rules: an ICDR grade of
@@ -125,7 +126,7 @@ class EyeDictationDrafter(KitDrafter):
             return True
 
         stated = [i for i in grades if DRAFTED_NOTE not in i and holds(i)]
-        impression, _ = self._graded(described, stated, findings, template, diabetic=diabetic)
+        impression, _, _ = self._grades_and_items(described, stated, findings, template, diabetic=diabetic)
         # what else the impression said: the recommendations ("Refer to retina clinic."), never a finding's
         # restatement (the finding may have changed)
         rest = [i for i in previous if i not in grades and i not in impression]
