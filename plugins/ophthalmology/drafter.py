@@ -77,14 +77,14 @@ class EyeDictationDrafter(KitDrafter):
         described = [Described(f.text, lexicon.eyes_of(f.text) or _eyes(f.laterality), f.id)
                      for f in findings if not f.is_default]
         impression, truncated, said = self._grades_and_items(described, stated, findings, template,
-                                                   diabetic=getattr(statements, "diabetic", False))
+                                                             diabetic=getattr(statements, "diabetic", False))
         recs = [s.text for s in statements if s.kind == "recommendation"]
         if recs:
             impression = (impression if said else []) + recs
         return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
 
-    def _grades_and_items(self, described: list[Described], stated: list[str], findings: list[Finding], template: Template,
-                *, diabetic: bool) -> tuple[list[str], bool, bool]:
+    def _grades_and_items(self, described: list[Described], stated: list[str], findings: list[Finding],
+                          template: Template, *, diabetic: bool) -> tuple[list[str], bool, bool]:
         """(impression, truncated, said): the stated grades, the drafted ones, then the abnormal findings; ``said``:
         whether there was any of them (else the impression is the template's normal statement)."""
         # a grade dictated with its lesions ("Severe NPDR OS (IRMA 2 quads)") is stated too: no drafted level
