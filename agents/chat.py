@@ -39,8 +39,8 @@ _UNDO = re.compile(
     r"^(?:(?:no|oops|sorry|actually|ok|okay)\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
     r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that|scratch that|"
     r"put (?:it|that|this) back|change (?:it|that|this) back|set (?:it|that|this) back)"
-    r"(?:\s*,?\s+(?:that|it|this|the|my|your|last|previous|prior|latest|recent|change|changes|edit|edits|one|step|"
-    r"please|again|back))*\s*[.!?]*$", re.I)
+    r"(?:\s*[,;:!-]?\s*(?:that|it|this|the|my|your|last|previous|prior|latest|recent|change|changes|edit|edits|one|step|"
+    r"please|again|back|undo|revert|reverse|roll ?back))*\s*[.!?]*$", re.I)  # "go back, revert"
 _CONFIRM = re.compile(r"^(?:yes|y|ok|okay|apply|apply it|confirm|do it|go ahead|yes,? apply(?: it)?)\s*[.!]?$", re.I)
 _DECLINE = re.compile(r"^(?:no|n|cancel|discard|don'?t|do not apply|never ?mind)\s*[.!]?$", re.I)
 _SHORTER = re.compile(r"^(?:please\s+)?(?:make\s+(?:the\s+)?)?(?:shorter|shorten|briefer|condense)\s*(?:the\s+)?impression\b|^(?:make\s+)?(?:the\s+)?impression\s+shorter", re.I)
@@ -127,8 +127,9 @@ class ChatContext:
     llm: Callable[[str], str] | None = None
     #: the specialty's dictation reader: statement -> ``[(region, sentence)]`` (None: the region sorter)
     dictate: Callable[[str], list[tuple[str, str]]] | None = None
-    #: the specialty's impression builder: findings -> impression items (None: core's generic one)
-    conclude: Callable[[list[Finding]], list[str]] | None = None
+    #: the specialty's impression builder: (findings, impression before the edit) -> impression items (None:
+    #: core's generic one); one marked ``complete`` keeps what it keeps of the impression before by itself
+    conclude: Callable[..., list[str]] | None = None
 
 
 @dataclass
@@ -269,8 +270,10 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     if current is not draft:
         if rebuild and not impression:
             if ctx.conclude is not None and current.findings != draft.findings:
-                current = current.model_copy(update={"impression": ctx.conclude(list(current.findings))})
-            current = _keep_impression_statements(draft, current, ctx.template)
+                current = current.model_copy(update={"impression": ctx.conclude(list(current.findings),
+                                                                                list(draft.impression))})
+            if not (getattr(ctx.conclude, "complete", False) and current.findings != draft.findings):
+                current = _keep_impression_statements(draft, current, ctx.template)
         res.draft, res.changed = current, True
         if impression:
             res.impression_locked = True
@@ -284,6 +287,12 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     result = results[0] if len(results) == 1 else None
     if result is not None and result.understood:
         res.reply = result.summary
+        return res
+    from pixtralogist.agents.chat_edits import is_history
+
+    if is_history(text):  # the template has no region for history: it is written nowhere, and the reply says so
+        res.reply = ("That reads as the patient's history, not a finding of this study; this template has no "
+                     "section for history, so nothing was changed. Put it in the case's clinical information.")
         return res
     if ctx.llm is not None:
         return _ask_model(text, draft, ctx, res)
@@ -329,10 +338,18 @@ def impression_builder(drafter: Any, template: Template) -> Callable[[list[Findi
     ``impression(findings, template)`` method: the pathology final-diagnosis lines, "Tumor size: 2.3 cm."), so
     that an edit rebuilds the impression as the drafter wrote it; None: core's generic builder (the abnormal
     findings in region order, which is what the other drafters write from findings alone)."""
+    redo = getattr(drafter, "reconclude", None)
+    if callable(redo):
+        # the drafter rebuilds the whole impression from the edited findings and the one before the edit (the
+        # ophthalmology ICDR grades: a grade the edit made untrue goes, none is stated twice)
+        def rebuild(findings: list[Finding], previous: list[str] = ()) -> list[str]:
+            return list(redo(findings, template, list(previous)))
+        rebuild.complete = True  # type: ignore[attr-defined]
+        return rebuild
     impression = getattr(drafter, "impression", None)
     if not callable(impression):
         return None
-    return lambda findings: list(impression(findings, template))
+    return lambda findings, previous=(): list(impression(findings, template))
 
 
 def dictation_reader(drafter: Any, case: Any, template: Template) -> Callable[[str], list[tuple[str, str]]]:
@@ -548,6 +565,12 @@ _NOT_ABOUT = frozenset({"flag", "flags", "flagged", "why", "this", "that", "what
                         "anything", "something", "being", "getting"})
 
 
+#: Words naming the case's one lesion, tumour or specimen as a whole rather than one finding of it: a flag
+#: question about them alone is about every flag of the draft.
+_THE_CASE = frozenset("lesion lesions tumour tumor tumours tumors mass specimen case report draft finding findings "
+                      "one thing things".split())
+
+
 def _about_words(question: str) -> list[str]:
     from pixtralogist.core.spelling import matching_form
 
@@ -575,6 +598,8 @@ def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
         stems = {w.rstrip("s") for w in words}
         if not words or any(re.search(r"(?<![a-z0-9])" + re.escape(w), text) for w in stems):
             out.append(fl)
+    if not out and words and all(w in _THE_CASE for w in words):
+        out = list(flags)  # "why is the lesion flagged?": the lesion is the case itself, so every flag on it
     return [f for f in out if f.severity != "info"] or out
 
 

@@ -62,8 +62,12 @@ modify fix edit update increase decrease
 #: Words that point back at a finding already in the draft ("it", "the lesion", "the tumour"): with
 #: nothing more specific, a statement made with them is about the draft's main finding.
 #: The generic words for a side ("the eye should be OS", "the side is left", "laterality is right").
+#: With a size said, the words that only say it is a size ("diameter is 11 mm", "it's 7 mm across"): no finding.
+_SIZE_WORDS = frozenset("mm cm sized measures measuring measure measured diameter diam across wide long width length "
+                        "dimension dimensions greatest maximal maximum largest axis big".split())
 _SIDE_WORDS = frozenset("eye eyes side sides laterality".split())
-_ANAPHORA = frozenset("it this that they them these those lesion lesions tumour tumor mass one thing spot".split())
+_ANAPHORA = frozenset("it this that they them these those lesion lesions tumour tumor mass one thing spot all "
+                      "everything".split())
 #: A value phrase of a finding sentence ("not identified", "negative", "present"), by polarity.
 _VALUE_ABSENT = re.compile(r"\b(?:not (?:identified|seen|present|involved|detected|amplified)|absent|negative|neg|"
                            r"uninvolved|free|clear|none)\b", re.I)
@@ -90,6 +94,26 @@ _NOT_A_FINDING = frozenset("sure yet now really quite so too that this exactly c
 #: treated with neoadjuvant chemo", "he has a history of ..."): history, never written as a finding.
 _ABOUT_PATIENT = re.compile(r"^(?:the\s+)?(?:patient|pt|he|she)(?:\s+(?:is|was)|['\u2019]s)\b(?!\s+(?:got|having)\b)"
                             r"|^(?:the\s+)?(?:patient|pt|he|she)\s+(?:has|had)\s+(?:a\s+)?(?:history|hx|pmh)\b", re.I)
+#: Clinical history said of the patient: a past treatment or event ("she had neoadjuvant chemo last year", "pt
+#: underwent a contralateral mastectomy in 2015", "he presented with aphasia this morning", "s/p CABG"). None of
+#: the templates has a region for history, so it is never written as a finding (:func:`is_history`).
+_HISTORY_SUBJECT = r"^(?:the\s+)?(?:patient|pt|he|she|they)\s+"
+_HISTORY = re.compile(
+    _HISTORY_SUBJECT + r"(?:has\s+had|had\s+(?:an?\s+|her\s+|his\s+)?(?:\w+\s+){0,3}?(?:chemo\w*|radio\w*|"
+    r"radiation|surgery|operation|\w+ectomy|\w+otomy|\w+plasty|laser|injections?|treatment|therapy|transplant|"
+    r"biopsy|excision|stroke|mi|infarct)\b|underwent|received|completed|finished|started|presented|"
+    r"(?:was|were)\s+(?:treated|given|seen|operated|diagnosed|referred|admitted))\b"
+    r"|" + _HISTORY_SUBJECT + r"(?:has|had)\b.*\b(?:ago|last\s+(?:year|month|week|time)|previously|before|prior|"
+    r"(?:in|since)\s+(?:19|20)\d\d|yesterday|this\s+morning|years?|months?)\b"
+    r"|^(?:history|hx|h/o|pmh|s/p|status\s+post)\b", re.I)
+
+
+def is_history(text: str) -> bool:
+    """Whether a chat statement is clinical history of the patient rather than a finding of the images or
+    the specimen (see :data:`_HISTORY`)."""
+    return bool(_HISTORY.search(clean_text(text).strip()))
+
+
 _POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I)
 #: The verbs of each imperative form: one list per form, so the patterns below and :data:`IMPERATIVE` (the polite
 #: "can you ...?" test) can never disagree.
@@ -320,6 +344,13 @@ class EditReader:
                 and not (i + 1 < len(words) and f"{w} {words[i + 1]}" in self._names)
                 and not (w == "old" and i and words[i - 1] in _AGE_UNITS)]  # "45 years old" is an age
 
+    def severity_range(self, text: str) -> str | None:
+        """A range of two severity words ("moderate to severe", "mild-moderate") as "<a> to <b>", or None."""
+        words = "|".join(re.escape(w) for w in sorted(self.severity, key=len, reverse=True))
+        m = re.search(rf"\b({words})\s*(?:to|-|/|\u2013)\s*({words})\b", text, re.I) if words else None
+        return f"{m.group(1).lower()} to {m.group(2).lower()}" if m and m.group(1).lower() != m.group(2).lower() \
+            else None
+
     def names_finding(self, text: str) -> bool:
         """Whether ``text`` names a finding of the specialty's vocabulary (lexicon or template terms)."""
         from pixtralogist.core.spelling import americanize
@@ -335,7 +366,8 @@ class EditReader:
             lat = "bilateral"
         if lat is None and (one := re.search(r"(?<![\w'\u2019.])([LR])(?![\w'\u2019])", text)):
             lat = {"L": "left", "R": "right"}[one.group(1)]  # "no, L", "R not L": the clinician's shorthand
-        sev = next(iter(self.attribute_words(text, self.severity)), None)
+        # "moderate to severe", "mild-moderate": the range as said, never only its first word
+        sev = self.severity_range(text) or next(iter(self.attribute_words(text, self.severity)), None)
         size_m = _SIZE.search(text)
         size = f"{size_m.group(1)} {size_m.group(2).lower()}" if size_m else None
         temporal = next(iter(self.attribute_words(text, _TEMPORAL)), None)
@@ -353,13 +385,16 @@ class EditReader:
         number = f"{count.group(1)} of {count.group(2)}" if count else num.group() if num else None
         return Attributes(lat, sev, size, temporal, number, polarity)
 
-    def subject_words(self, text: str) -> tuple[str, ...]:
+    def subject_words(self, text: str, sized: bool = False) -> tuple[str, ...]:
+        """The words of ``text`` naming what it is about; ``sized``: a size is said elsewhere in the message
+        ("diameter" of "diameter is 11 mm" only says that it is a size)."""
         skip = set(_FILLER) | set(_LATERALITY) | set(_PRESENT) | set(_ABSENT)
-        skip |= {"mm", "cm", "sized", "measures", "measuring", "measure", "measured"} if _SIZE.search(text) else set()
+        skip |= _SIZE_WORDS if sized or _SIZE.search(text) else set()
         skip |= {"eye", "eyes", "sides"} if self.attributes(text).laterality else set()
         attr = set(self.attribute_words(text, self.severity)) | set(self.attribute_words(text, _TEMPORAL))
         out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and w not in attr and not _NUMBER.fullmatch(w)
-               and not ("-" in w and all(p in skip or p in attr for p in w.split("-")))]  # "right-sided"
+               and not ("-" in w and all(p in skip or p in attr or p in self.severity for p in w.split("-")))]
+        # ("right-sided", "mild-moderate")
         return tuple(dict.fromkeys(out))
 
     def resolve_region(self, name: str) -> str | None:
@@ -399,6 +434,11 @@ class EditReader:
                 and m.group(1).lower() not in ("it", "that", "this", "what", "there", "he", "she") \
                 and not self.names_finding(m.group(2)):
             text = f"{m.group(1)} is {m.group(2)}"
+        # "on the R forearm", "in the left eye": a place said alone is what "it is" on or in
+        text = re.sub(r"^(?=(?:on|in|at|over)\s+(?:the|her|his|their)\s)", "it is ", text, flags=re.I)
+        if rng := self.severity_range(text):  # "make it mild to moderate": the range's "to" is no "set X to Y"
+            a, b = rng.split(" to ")
+            text = re.sub(rf"\b{re.escape(a)}\s+to\s+{re.escape(b)}\b", f"{a}-{b}", text, flags=re.I)
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
         edit = self._read(text)
         if edit is not None and not edit.said:
@@ -406,6 +446,8 @@ class EditReader:
         return edit
 
     def _read(self, text: str) -> Edit | None:
+        if is_history(text):
+            return None  # "she had neoadjuvant chemo last year": history, never a finding
         if _ABOUT_PATIENT.match(text) and not self.attributes(text).any():
             # "the patient is post CABG", "she has a history of melanoma": history, not a finding ("she is left
             # handed", "the patient is 65" go on, and the reply says what was read and that nothing matched)
@@ -434,6 +476,11 @@ class EditReader:
             rest = set(_words(wrong.group("rest"))) - _FILLER - set(_LATERALITY) - _SIDE_WORDS - {"on", "in"}
             if side in ("left", "right") and not rest:
                 return Edit("modify", attrs=Attributes(laterality=side), case_side=True)
+            inner = self._read(wrong.group("rest"))  # "wrong side, it's the left cheek": the place's side
+            if inner is not None and inner.kind == "statement" and (inner.subject or inner.case_side) \
+                    and side in ("left", "right") \
+                    and inner.attrs == Attributes(laterality=side):
+                return inner
             return None  # "wrong side, it's small": which change is meant is not guessed
         if m := _REMOVE.match(text):
             x = _ABOUT.sub("", m.group("x"))
@@ -544,7 +591,7 @@ class EditReader:
         predicate = ""
         if m and m.group("x").strip():
             predicate = m.group("v")
-            subject = self.subject_words(m.group("x")) or subject  # "DCP density is reduced": not "reduced"
+            subject = self.subject_words(m.group("x"), sized=bool(attrs.size)) or subject  # "DCP density is reduced"
             v_attrs = self.attributes(predicate)
             if not v_attrs.any():
                 value = tuple(w for w in _words(predicate) if w not in _FILLER)
@@ -702,8 +749,9 @@ class EditReader:
 
     def _case_side(self, edit: Edit, draft: Draft) -> list[Finding]:
         """"the eye should be OS": the abnormal findings stating the other side (the sentences stating it
-        when none is abnormal), in the template's own laterality region when it has one; none (nothing is guessed) when the draft's
-        findings state both sides, or the message asks for both."""
+        when none is abnormal); with a template's own laterality region (the specimen's side), every sentence
+        stating that side; none (nothing is guessed) when the draft's findings state both sides, or the
+        message asks for both."""
         new = edit.attrs.laterality
         other = {"left": "right", "right": "left"}.get(new or "")
         stated = [f for f in draft.findings if not f.is_default and not f.negated
@@ -717,7 +765,10 @@ class EditReader:
             return []
         own = [f for f in pool if _ATTRIBUTE_REGION["laterality"] & {
             _stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}]
-        return own or pool
+        if own:  # the specimen's side ("Specimen laterality: Left."): every sentence naming that side says it
+            # ("Left breast mastectomy.", "Left breast, upper outer quadrant."), so all of them follow
+            return [f for f in stated if self.attributes(f.text).laterality == other]
+        return pool
 
 
 def _attribute_kind(a: Attributes) -> str | None:
@@ -859,7 +910,12 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             out = insert_before_head(a.laterality)
     if a.severity:
         have = reader.attribute_words(out, reader.severity)
-        if have:
+        rng = reader.severity_range(out)
+        if rng and (m := re.search(r"\b" + re.escape(rng.split()[0]) + r"\s*(?:to|-|/|\u2013)\s*"
+                                   + re.escape(rng.split()[-1]) + r"\b", out, re.I)):
+            new = a.severity if m.start() else a.severity[:1].upper() + a.severity[1:]
+            out = out[:m.start()] + new + out[m.end():]  # a range said before is replaced whole
+        elif have:
             out = _sub_word(out, have[0], _severity_form(a.severity, have[0], reader.severity))
         else:
             out = insert_before_head(a.severity)
@@ -1332,8 +1388,14 @@ def _novel(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
     # words of a lexicon synonym of a concept the finding states ("pleural fluid" for "effusion") are not new
     theirs = reader.concepts_of(t.text)
     synonym = {_stem(w) for m in reader.extractor.extract(edit.text) if m.concept in theirs for w in _words(m.text)}
-    extra = {_stem(w) for w in edit.subject} - fwords - rwords - synonym - {"eye", "eyes"}
+    extra = {_stem(w) for w in edit.subject} - fwords - rwords - synonym - {"eye", "eyes"} - _GENERIC_HEADS
     return bool(extra) and not edit.words
+
+
+#: Head nouns that name no fact of their own ("small vessel disease" for "small vessel ischemic change"): never
+#: what makes a statement a new finding beside the one it names.
+_GENERIC_HEADS = frozenset(_stem(w) for w in "disease diseases process abnormality abnormalities change changes "
+                           "appearance".split())
 
 
 def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:

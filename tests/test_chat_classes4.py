@@ -106,7 +106,7 @@ def test_a_pathology_edit_rebuilds_the_final_diagnosis_lines(host):  # noqa: F81
 
 
 def test_other_specialties_keep_the_generic_impression_builder(host):  # noqa: F811
-    for template in ("cxr", "skin_lesion", "fundus"):
+    for template in ("cxr", "skin_lesion"):
         t = host.template(template)
         assert chat.impression_builder(host.drafter(t.specialty, t), t) is None
 
@@ -178,7 +178,7 @@ EDITS = [
      {"macula": (["hard exudates in the left eye"], ["right"]),
       "periphery": (["microaneurysms in the left eye"], ["right"])}),
     ("case side", "breast-resection", "L mastectomy. IDC 2 cm, G2. 0/3 SLN.", "actually it's the right breast",
-     {"laterality": (["right"], ["left"])}),
+     {"laterality": (["right"], ["left"]), "procedure": (["right"], ["left"])}),  # the procedure names the side too
     ("time", "cxr", "Old healed R 7th rib fx. Heart nl.", "the fracture is acute",
      {"bone": (["acute right 7th rib fracture"], ["healed", "old"])}),
     ("time", "mri_brain", "Remote healed L frontal contusion. Ventricles nl.", "it's subacute",

@@ -64,8 +64,7 @@ ANAPHORA = [
     ("ct_chest", "8mm nodule LUL. No LAD.", "it is 10 mm", "lungs_airways", ["10 mm"], ["8 mm"]),
     ("mri_brain", "Meningioma L frontal 1.5 cm.", "it is 1.9 cm", "ventricles_extraaxial", ["1.9 cm"], ["1.5 cm"]),
     ("breast-resection", "L mastectomy. IDC 4.2cm G3.", "the tumour measures 3.9 cm", "size", ["3.9 cm"], ["4.2"]),
-    ("breast-resection", "L mastectomy. IDC 4.2cm G3.", "actually it's the right breast", "laterality", ["right"],
-     ["left"]),
+    # ("actually it's the right breast" changes the procedure's side too: tests/test_chat_classes5.py)
     ("skin_lesion", "Pearly papule R temple 3mm.", "the lesion measures 5 mm", "size", ["5 mm"], ["3 mm"]),
     ("fundus", "OD: dot-blot hemes, few MAs. Macula flat OU.", "it's the left eye", "periphery", ["left eye"],
      ["right eye"]),
@@ -221,7 +220,7 @@ CASE_SIDE = [
     # the generic word for a side: the case's findings stating the other side change, every region of them
     ("octa", "OD FAZ enlarged. SCP density reduced.", "the eye is OS", {"faz", "superficial_plexus"}),
     ("mri_brain", "Acute infarct L MCA territory.", "the side should be right", {"parenchyma"}),
-    ("breast-resection", "L lumpectomy. IDC 2cm G2.", "laterality is right", {"laterality"}),
+    ("breast-resection", "L lumpectomy. IDC 2cm G2.", "laterality is right", {"laterality", "procedure"}),
 ]
 
 

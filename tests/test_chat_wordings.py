@@ -103,7 +103,7 @@ CASES = [
     ("mri_brain", "Acute infarct L MCA territory. No hemorrhage.", "wrong side",
      {"parenchyma": (["acute infarct right"], ["left"])}),
     ("breast-resection", "L lumpectomy. IDC 2cm G2. Margins neg.", "wrong side",
-     {"laterality": (["right"], ["left"])}),  # the template's own laterality region (as "the side is right")
+     {"laterality": (["right"], ["left"]), "procedure": (["right"], ["left"])}),  # every sentence stating the side
     # --- everyday words for normal, about a structure; and words around the edit -----------------------
     ("octa", "OD FAZ enlarged. SCP density reduced. No NV.", "SCP density is fine",
      {"superficial_plexus": (["normal"], ["reduced", "fine"])}),

@@ -78,27 +78,70 @@ class EyeDictationDrafter(KitDrafter):
         stated = [s.text for s in statements if s.kind == "finding" and is_grade_statement(s.text)]
         described = [Described(f.text, lexicon.eyes_of(f.text) or _eyes(f.laterality), f.id)
                      for f in findings if not f.is_default]
+        impression, truncated, said = self._grades_and_items(described, stated, findings, template,
+                                                             diabetic=getattr(statements, "diabetic", False))
+        # a whole-study line ("Normal fundi.": the lexicon's dictation.summary) after the findings' items; with
+        # nothing abnormal dictated it is the impression (not beside the template's normal line)
+        summaries = [s.text for s in statements if s.kind == "summary"]
+        if summaries and not said and not any(f.abnormal for f in findings if not f.is_default):
+            impression, truncated = summaries, 0
+        else:
+            seen = {i.lower() for i in impression}
+            impression += [t for t in summaries if t.lower() not in seen]
+        impression += [s.text for s in statements if s.kind == "recommendation"]
+        return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
+
+    def _grades_and_items(self, described: list[Described], stated: list[str], findings: list[Finding],
+                          template: Template, *, diabetic: bool) -> tuple[list[str], bool, bool]:
+        """(impression, truncated, said): the stated grades, the drafted ones, then the abnormal findings; ``said``:
+        whether there was any of them (else the impression is the template's normal statement)."""
         # a grade dictated with its lesions ("Severe NPDR OS (IRMA 2 quads)") is stated too: no drafted level
         # contradicts or repeats it
         in_findings = [d.text for d in described if _graded_text(d.text)]
-        drafted = drafted_grades(described, stated + in_findings, diabetic=getattr(statements, "diabetic", False))
+        drafted = drafted_grades(described, stated + in_findings, diabetic=diabetic)
         items = impression_from_findings(findings, template, hedge_re=self.hedge_re,
                                          include=lambda f: f.abnormal or _graded(f) or _diagnosis(f),
                                          first=lambda f: _graded(f) or _diagnosis(f))
         seen = {i.lower() for i in stated + drafted}
         impression, truncated = cap_impression(stated + drafted + [i for i in items if i.lower() not in seen], template)
-        # a whole-study line ("Normal fundi.": the lexicon's dictation.summary) after the findings' items; with
-        # nothing abnormal dictated it is the impression (not beside the template's normal line)
-        summaries = [s.text for s in statements if s.kind == "summary"]
-        if summaries and not stated and not drafted and not any(f.abnormal for f in findings if not f.is_default):
-            impression, truncated = summaries, 0
-        else:
-            said = {i.lower() for i in impression}
-            impression += [t for t in summaries if t.lower() not in said]
-        recs = [s.text for s in statements if s.kind == "recommendation"]
-        if recs:
-            impression = (impression if impression else []) + recs
-        return impression, coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated)
+        return impression, truncated, bool(stated or drafted or items)
+
+    def reconclude(self, findings: list[Finding], template: Template, previous: Sequence[str]) -> list[str]:
+        """The impression after a chat edit of ``findings``, by :meth:`conclude`'s rules: an ICDR grade of
+        ``previous`` (dictated or drafted) is kept only while the edited findings still support it for its
+        eye(s) ("Mild NPDR in the right eye" goes once the lesions are said of the left eye, or once cotton
+        wool spots make the eye moderate); each eye whose level is then unstated gets the drafted level
+        (marked for confirmation); then the abnormal findings, then ``previous``'s other items that restate
+        no finding (recommendations). A grade is never stated twice."""
+        from pixtralogist.plugins.ophthalmology.grading import DRAFTED_NOTE, derive, scope
+
+        described = [Described(f.text, lexicon.eyes_of(f.text) or _eyes(f.laterality), f.id)
+                     for f in findings if not f.is_default]
+        levels = scope(derive(described), described)
+        grades = [i for i in previous if stated_grades([i])]
+        diabetic = bool(grades)
+
+        def holds(item: str) -> bool:
+            for g in stated_grades([item]):
+                keys = sorted(g.eyes) if g.eyes and "any" not in levels else ["any"]
+                for k in keys:
+                    d = levels.get(k)
+                    if d is None:  # no lesion left in that eye: only "no retinopathy" still holds
+                        if g.low > 0:
+                            return False
+                    elif not d.accepts(g.low, g.high):
+                        return False
+            return True
+
+        stated = [i for i in grades if DRAFTED_NOTE not in i and holds(i)]
+        impression, _, _ = self._grades_and_items(described, stated, findings, template, diabetic=diabetic)
+        # what else the impression said: the recommendations ("Refer to retina clinic."), never a finding's
+        # restatement (the finding may have changed)
+        rest = [i for i in previous if i not in grades and i not in impression]
+        others = [t.text for t in triage(rest, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)
+                  if t.kind == "recommendation"] if rest else []
+        normal = template.impression.normal
+        return [i for i in impression if i != normal or not others] + [i for i in others if i != normal]
 
 
 _EYE_TAIL = re.compile(r"\s+in\s+(?:the\s+(?:right|left)\s+eye|both\s+eyes|either\s+eye)\.?$", re.I)
