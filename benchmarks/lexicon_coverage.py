@@ -12,12 +12,13 @@ own ("PTX.", "OD: CRVO.", "LVI present.") and as a modifier of a finding ("RUL n
   "SVC", must be there itself), and
 * places it: a sentence naming the expansion is in the home region of the lexicon concept the expansion
   names (a recommendation's home is the impression, clinical context's the indication), or, when the
-  expansion names no concept, in any region but the catch-all "Other" (or the impression/indication);
-  never only in the drafter's "not placed" list.
+  expansion names no concept, in any region but the catch-all "Other" (or the impression/indication;
+  pathology's catch-all, "Additional findings", is a home of its own); never only in the drafter's
+  "not placed" list.
 
 An abbreviation shared by several templates (the radiology common file, the kit base) is checked once per
 specialty, in the first of the specialty's templates whose concepts name it (else the first template).
-Context abbreviations (``cm`` after no number, ``cp angle``) are tried with their first trigger word.
+Context abbreviations (``cm`` after no number, ``cp angle``, ``the LAD``) are tried with their first trigger word.
 
 Prints the failures per specialty and a summary; exits 1 when any abbreviation fails.
 
@@ -59,6 +60,10 @@ FORMS = {
     "fundus": ("OD: {A}.", "Imp: {A} OD.", "OD: {A} haemorrhage.", "OD: haemorrhages {A} exudates."),
     "octa": ("OD: {A}.", "Imp: {A} OD.", "OD: {A} capillary dropout.", "OD: dropout {A} nonperfusion."),
 }
+
+#: Templates whose catch-all region is a home of its own: pathology's "Additional findings" (CAP: in situ
+#: disease, biomarkers, benign changes, treatment effect), so a statement placed there counts as placed.
+CATCH_ALL_IS_HOME = frozenset({"breast-resection"})
 
 #: Where the lexicon itself sends an abbreviation elsewhere than its concept's region, on purpose.
 EXPECTED_ELSEWHERE = {
@@ -126,6 +131,12 @@ def _entries(lex, template: str) -> list[Entry]:
         elif rule.get("followed_by"):
             word = str(list(rule["followed_by"])[0])
             out.append(Entry(template, f"{t} {word}", f"{rule.get('expansion', t)} {word}", "context_abbreviations"))
+        elif rule.get("preceded_by"):
+            word = str(list(rule["preceded_by"])[0])
+            if rule.get("expansion"):
+                out.append(Entry(template, f"{word} {t}", f"{word} {rule['expansion']}", "context_abbreviations"))
+            if rule.get("otherwise"):
+                out.append(Entry(template, t, str(rule["otherwise"]), "context_abbreviations"))
         elif "before_noun" in rule:
             out.append(Entry(template, t, str(rule.get("otherwise") or rule["before_noun"]), "context_abbreviations"))
     for c in lex.concepts:
@@ -187,7 +198,7 @@ def judge(entry: Entry, draft: Any, lex, home: str | None) -> tuple[bool, str]:
     if home is not None and home != lex.catch_all:
         ok = home in where
         return (ok, "ok" if ok else f"in {'/'.join(sorted(set(where)))}, home {home}")
-    ok = any(r != lex.catch_all for r in where)
+    ok = entry.template in CATCH_ALL_IS_HOME or any(r != lex.catch_all for r in where)
     return (ok, "ok" if ok else f"only in {lex.catch_all}")
 
 
@@ -203,6 +214,11 @@ def plan(specialty: str) -> list[tuple[Entry, str | None]]:
             if prev is None or (prev[1] is None and home is not None and prev[0].expansion == e.expansion):
                 seen[e.token] = (e, home)
     return list(seen.values())
+
+
+def plan_template(specialty: str, token: str) -> str | None:
+    """The template an abbreviation of ``specialty`` is checked in."""
+    return next((e.template for e, _ in plan(specialty) if e.token == token), None)
 
 
 def check(specialty: str, host=None, tokens: Iterable[str] | None = None) -> list[Outcome]:
