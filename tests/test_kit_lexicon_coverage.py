@@ -107,3 +107,22 @@ def test_radiology_context_lands_where_it_belongs(host, template, dictation, exp
     draft = host.drafter(tpl.specialty, tpl).draft(_case(template, dictation, ""), tpl)
     sections = draft_sections(draft)
     assert any(words in normalize(s) for s in sections.get(expect_region, [])), sections
+
+
+@pytest.mark.parametrize("template,dictation,words", [
+    ("ct_chest", "4 mm LUL nodule. F/u 12 mo.", "follow up 12 mo"),
+    ("cxr", "LLL consolidation. Rpt CXR in 8/52.", "repeat chest radiograph"),
+    ("mri_brain", "Tiny falcine meningioma. F/u MRI 2 yrs.", "follow up mri"),
+])
+def test_short_follow_up_is_the_impressions(host, template, dictation, words):
+    from dictation import _case, draft_sections, normalize
+
+    tpl = host.template(template)
+    draft = host.drafter(tpl.specialty, tpl).draft(_case(template, dictation, ""), tpl)
+    sections = draft_sections(draft)
+    assert any(words in normalize(s) for s in sections["impression"]), sections
+    assert not any(words in normalize(s) for s in sections[tpl_catch_all(template)]), sections
+
+
+def tpl_catch_all(template: str) -> str:
+    return cov.lexicon_of(template).catch_all
