@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import lexicon_coverage as cov  # noqa: E402
+from dictation import normalize  # noqa: E402
 
 from pixtralogist.kit import base_lexicon, expand_abbreviations  # noqa: E402
 
@@ -101,11 +102,7 @@ def test_preceded_by_context_abbreviation_in_dictation():
     ("ct_chest", "Known prostate ca. Sclerotic T9 lesion.", "indication", "prostate cancer"),
 ])
 def test_radiology_context_lands_where_it_belongs(host, template, dictation, expect_region, words):
-    from dictation import _case, draft_sections, normalize
-
-    tpl = host.template(template)
-    draft = host.drafter(tpl.specialty, tpl).draft(_case(template, dictation, ""), tpl)
-    sections = draft_sections(draft)
+    sections = _sections(host, template, dictation)
     assert any(words in normalize(s) for s in sections.get(expect_region, [])), sections
 
 
@@ -115,14 +112,13 @@ def test_radiology_context_lands_where_it_belongs(host, template, dictation, exp
     ("mri_brain", "Tiny falcine meningioma. F/u MRI 2 yrs.", "follow up mri"),
 ])
 def test_short_follow_up_is_the_impressions(host, template, dictation, words):
-    from dictation import _case, draft_sections, normalize
-
-    tpl = host.template(template)
-    draft = host.drafter(tpl.specialty, tpl).draft(_case(template, dictation, ""), tpl)
-    sections = draft_sections(draft)
+    sections = _sections(host, template, dictation)
     assert any(words in normalize(s) for s in sections["impression"]), sections
-    assert not any(words in normalize(s) for s in sections[tpl_catch_all(template)]), sections
+    assert not any(words in normalize(s) for s in sections[cov.lexicon_of(template).catch_all]), sections
 
 
-def tpl_catch_all(template: str) -> str:
-    return cov.lexicon_of(template).catch_all
+def _sections(host, template: str, dictation: str) -> dict[str, list[str]]:
+    """``{region: sentences}`` of the configured drafter's draft of ``dictation``."""
+    tpl = host.template(template)
+    draft = host.drafter(tpl.specialty, tpl).draft(cov._case(template, dictation, ""), tpl)
+    return cov.draft_sections(draft)
