@@ -416,6 +416,9 @@ def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool
     if "followed_by" in rule:
         follows = nxt is not None and nxt[1].lower() in set(rule["followed_by"])
         return rule.get("expansion", tok) if follows else rule.get("otherwise", tok)
+    if "preceded_by" in rule:
+        after = prev is not None and prev[1].lower() in set(rule["preceded_by"])
+        return rule.get("expansion", tok) if after else rule.get("otherwise", tok)
     if "before_noun" in rule:
         noun_next = next_word and nxt[1].lower() not in _NOT_NOUN
         return rule["before_noun"] if noun_next else rule.get("otherwise", tok)

@@ -118,6 +118,8 @@ def _context_expansion(rule: dict, prev: str, nxt: str) -> str | None:
         return None if prev[:1].isdigit() else rule["not_after_number"]
     if "followed_by" in rule:
         return rule.get("expansion") if nxt.lower() in rule["followed_by"] else rule.get("otherwise")
+    if "preceded_by" in rule:
+        return rule.get("expansion") if prev.lower() in rule["preceded_by"] else rule.get("otherwise")
     if "before_noun" in rule:
         return rule["before_noun"] if nxt[:1].isalpha() else rule.get("otherwise")
     return None
