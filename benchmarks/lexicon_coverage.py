@@ -130,7 +130,9 @@ def _entries(lex, template: str) -> list[Entry]:
             out.append(Entry(template, t, str(rule["not_after_number"]), "context_abbreviations"))
         elif rule.get("followed_by"):
             word = str(list(rule["followed_by"])[0])
-            out.append(Entry(template, f"{t} {word}", f"{rule.get('expansion', t)} {word}", "context_abbreviations"))
+            # the next word is written out too when it is shorthand itself ("path fx" -> "pathologic fracture")
+            said = str(lex.abbreviations.get(word, word))
+            out.append(Entry(template, f"{t} {word}", f"{rule.get('expansion', t)} {said}", "context_abbreviations"))
         elif rule.get("preceded_by"):
             word = str(list(rule["preceded_by"])[0])
             if rule.get("expansion"):

@@ -146,7 +146,7 @@ def test_what_lies_beside_the_tumor_is_an_additional_finding(host):
     assert region(d, "histologic_type") == "Invasive ductal carcinoma." and region(d, "size") == "2.7 cm."
     assert "atypical lobular hyperplasia" in region(d, "others")
     d = draft(host, "breast-resection", "Lobular neoplasia: ALH and LCIS.")  # a finding head: not a histologic type
-    assert "Lobular neoplasia: ALH and LCIS." in region(d, "others") and not region(d, "histologic_type")
+    assert "Lobular neoplasia: atypical lobular hyperplasia and LCIS." in region(d, "others") and not region(d, "histologic_type")
 
 
 def test_a_node_only_specimen_takes_the_side_of_its_axilla(host):
