@@ -139,8 +139,10 @@ _REMOVE = re.compile(_verbs(_REMOVE_VERBS) + r"\s+(?P<x>.+)$", re.I)
 _UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|over)\s+)?"
                            r"(?:the|this|that|these|those|it|its|all|any)\b", re.I)
 _NOT_VERBS = frozenset("there no also and but so then now just still only".split())
-_MOVE = re.compile(_verbs(_MOVE_VERBS) + r"\s+(?P<x>.+?)\s+(?:to|into|in|under)\s+(?:the\s+)?(?P<r>[\w /-]+?)"
-                   r"(?:\s+(?:region|section|box|heading))?$", re.I)
+#: "move/put X to|in|into|under (the) R (region)": the verb, each place the region may start, the region word's tail
+_MOVE_HEAD = re.compile(_verbs(_MOVE_VERBS) + r"\s+", re.I)
+_MOVE_CUT = re.compile(r"\s+(?:to|into|in|under)\s+(?:the\s+)?", re.I)
+_MOVE_TAIL = re.compile(r"\s+(?:region|section|box|heading)$", re.I)
 #: "the hernia belongs in upper abdomen", "the clips go under other": a move said as a statement (only when the
 #: place is a region of the template)
 _BELONGS = re.compile(r"^(?P<x>.+?)\s+(?:belongs?|goes|go|should\s+go|should\s+be|sits?)\s+(?:in|into|under)\s+(?:the\s+)?"
@@ -397,6 +399,20 @@ class EditReader:
         # ("right-sided", "mild-moderate")
         return tuple(dict.fromkeys(out))
 
+    def _move(self, text: str) -> tuple[str, str] | None:
+        """(what, region) of "move/put X to|in|into|under R": the first "to/in/into/under" whose rest names a region
+        of the template or the impression ("put melanoma in situ vs early invasive melanoma in the impression": the
+        last "in"); None when no rest names one."""
+        head = _MOVE_HEAD.match(text)
+        if head is None:
+            return None
+        body = text[head.end():]
+        for cut in _MOVE_CUT.finditer(body):
+            what, where = body[:cut.start()].strip(), _MOVE_TAIL.sub("", body[cut.end():].strip())
+            if what and re.fullmatch(r"[\w /-]+", where) and (region := self.resolve_region(where)) is not None:
+                return what, region
+        return None
+
     def resolve_region(self, name: str) -> str | None:
         """:func:`resolve_region`, the name's abbreviations expanded by the lexicon first ("CVS", "abdo")."""
         found = resolve_region(name, self.regions)
@@ -485,13 +501,12 @@ class EditReader:
         if m := _REMOVE.match(text):
             x = _ABOUT.sub("", m.group("x"))
             return Edit("remove", subject=self.subject_words(self.expand(x)), attrs=self.attributes(self.expand(x)))
-        if m := _MOVE.match(text):
-            region = self.resolve_region(m.group("r"))
+        if (moved := self._move(text)) is not None:
+            x, region = moved
             if region == "impression":
-                return Edit("impression", text=m.group("x"))
-            if region is not None:
-                x = _ABOUT.sub("", m.group("x"))
-                return Edit("move", subject=self.subject_words(self.expand(x)), region=region)
+                return Edit("impression", text=x)
+            x = _ABOUT.sub("", x)
+            return Edit("move", subject=self.subject_words(self.expand(x)), region=region)
         if (m := _BELONGS.match(text)) and self.resolve_region(m.group("r")) not in (None, "impression"):
             x = _ABOUT.sub("", m.group("x"))  # "the hernia belongs in upper abdomen"
             return Edit("move", subject=self.subject_words(self.expand(x)), region=self.resolve_region(m.group("r")))
@@ -550,6 +565,8 @@ class EditReader:
             return Edit("modify", text=f"{x} is {v}", subject=subject, attrs=attrs, words=value, predicate=v,
                         case_side=case_side)
         # a statement
+        if _MOVE_HEAD.match(text):
+            return None  # a move the form above could not read ("put X in <no region>"): never a finding to write
         m = _UNKNOWN_VERB.match(text)
         if m and m.group("v").lower() not in _NOT_VERBS and not self.names_finding(m.group("v")) \
                 and not self.attributes(m.group("v")).any() and m.group("v").lower() not in self.severity:

@@ -180,3 +180,27 @@ def test_a_generic_head_noun_names_the_same_finding(host):  # noqa: F811
 def test_the_closest_margin_named_by_its_orientation(host):  # noqa: F811
     _edited(host, "breast-resection", "R lumpectomy. ILC 1.6 cm, G2. Margins negative, closest 3 mm superior.",
             "closest margin is medial", {"margins": (["3 mm medial"], ["superior"])})
+
+
+# --- a move whose thing to move itself says "in" (the region is the rest after the LAST fitting "in") ----------
+
+@pytest.mark.parametrize("template, dictation, message, text", [
+    ("skin_lesion", "7mm irregular pigmented macule L calf, asymmetric.",
+     "put lentigo maligna vs melanoma in situ in the impression", "lentigo maligna"),
+    ("cxr", "Small R effusion. Heart nl.", "move parapneumonic effusion in the right base to the impression",
+     "parapneumonic effusion"),
+])
+def test_a_move_to_the_impression_whose_text_says_in(host, template, dictation, message, text):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    assert any(text in i.lower() for i in res.draft.impression), (res.draft.impression, res.reply)
+    assert not any(message.lower()[:12] in s.lower() for s in res.draft.region_dict().values()), res.draft.region_dict()
+
+
+@pytest.mark.parametrize("template, dictation, message", [
+    ("skin_lesion", "5mm pearly papule R nasal ala.", "put the papule in the differential box"),
+    ("cxr", "Small R effusion. Heart nl.", "move the effusion into the abdomen section"),
+])
+def test_a_move_to_no_region_is_never_written_as_a_finding(host, template, dictation, message):  # noqa: F811
+    _unchanged(host, template, dictation, message)
