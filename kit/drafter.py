@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable, Literal
+from typing import Literal
 
 from pixtralogist.core.drafting import (
     DictationDraftBase,
@@ -259,6 +259,9 @@ class KitDrafter(DictationDraftBase):
         self.extractor = Extractor(lexicon)
         self.fallback_region = fallback_region
         self.hedge_re = hedge_re
+        # the impression's order (:meth:`conclude`, :meth:`_significant`): the lexicon's patterns, compiled once
+        self._incidental_re = _dictation_pattern(lexicon, "incidental")
+        self._significant_re = _dictation_pattern(lexicon, "significant")
         self._local = threading.local()
 
     # -- reading ------------------------------------------------------------------
@@ -375,8 +378,7 @@ class KitDrafter(DictationDraftBase):
         ones left out when another is left, see :meth:`_significant`), capped, then the summary lines ("No acute intracranial abnormality."),
         then the recommendations; the coverage flags."""
         include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text))) if self.conclusions else None
-        major_p = self.lexicon.dictation.get("significant")
-        major = re.compile(str(major_p), re.I) if major_p else None
+        major = self._significant_re
         items = impression_from_findings(self._significant(findings, include), template, hedge_re=self.hedge_re,
                                          include=include,
                                          first=(lambda f: bool(major.search(f.text))) if major is not None else None)
@@ -409,10 +411,9 @@ class KitDrafter(DictationDraftBase):
         ``dictation.significant``: "new", "suspicious") when another impression finding is left: the impression
         leads with what matters and an incidental finding stays in its region only. With only incidental findings,
         all stay (the impression never reads normal over a dictated finding)."""
-        minor_p, major_p = self.lexicon.dictation.get("incidental"), self.lexicon.dictation.get("significant")
-        if not minor_p:
+        minor, major = self._incidental_re, self._significant_re
+        if minor is None:
             return findings
-        minor, major = re.compile(str(minor_p), re.I), re.compile(str(major_p), re.I) if major_p else None
         counts = include or (lambda f: f.abnormal)
 
         def incidental(f: Finding) -> bool:
@@ -445,6 +446,12 @@ _MEASURED = re.compile(r"\d(?:\.\d+)?\s?(?:mm|cm)\b", re.I)
 
 
 @lru_cache(maxsize=64)
+def _dictation_pattern(lexicon: Lexicon, key: str) -> re.Pattern[str] | None:
+    """The lexicon's ``dictation.<key>`` pattern compiled (case-insensitive), or None when it has none."""
+    pattern = lexicon.dictation.get(key)
+    return re.compile(str(pattern), re.I) if pattern else None
+
+
 def layout_words(lexicon: Lexicon) -> frozenset[str]:
     """The lexicon's long words (its terms, abbreviation expansions and finding words): a word voice
     recognition split in two ("derma scopy") is joined only into one of these."""
