@@ -125,12 +125,40 @@ _NODE_SIGN = re.compile(r"\b(SLNs?|LNs?|lymph nodes?|nodes?)\s?\+(?=[\s,;.)]|$)"
 _INVASIVE_SHORT = re.compile(r"\binv\.?(?=\s+(?:ca|carc|carcinoma|ductal|lobular|mammary|tumou?r|component|disease|foci|focus)\b)",
                              re.I)
 #: Sizes listed with one unit at the end ("3 foci (2.1, 1.0 and 0.4 cm)", "sizes 5, 7 and 9 mm"): each is a size.
-_UNIT_LIST = re.compile(r"(?P<lead>\(\s*|:\s*|\b(?:measuring|measure|measures|sizes?|foci|of)\s+)"
+_UNIT_LIST = re.compile(r"(?P<lead>\(\s*|(?<!\d):\s*|\b(?:measuring|measure|measures|sizes?|foci|of)\s+)"
                         r"(?P<nums>\d+(?:\.\d+)?(?:\s*,\s*\d+(?:\.\d+)?)*\s*,?\s*(?:and|&|or)\s*\d+(?:\.\d+)?)"
                         r"\s?(?P<unit>mm|cm)\b", re.I)
 #: The closest margin dictated in brackets at the end of a margin statement ("Margins neg (closest inf, 1.5mm)"):
 #: a statement of its own, so the status's negation does not reach it.
 _CLOSEST_BRACKET = re.compile(r"\s*\(\s*(closest\b[^()]*)\)(?=\s*(?:[.;\n]|$))", re.I)
+#: Nodes counted with "x" ("SLN x2 neg", "LNs x 4: all negative"): that many nodes ("2 SLNs neg"); not a procedure
+#: ("SLNB x3", whose count is the procedure's).
+_NODES_TIMES = re.compile(r"\b(?P<noun>SLNs?|LNs?|(?:sentinel |axillary )?(?:lymph )?nodes?)\s*[x\u00d7]\s*(?P<n>\d{1,2})\b"
+                          r"(?!\s*(?:/|of)\s*\d)", re.I)
+#: A lumpectomy written "lump" after its side ("L lump", "Rt lump + SLNB"); "breast lump" is the lump itself.
+_LUMP = re.compile(r"(?:^|(?<=[\s(]))(?P<side>L|R|Lt|Rt|left|right)\.?\s+lump\b(?!\s+(?:of|in|at|on|with)\b)", re.I)
+#: A tumour bed named inside another clause ("Residual IDC 3 mm in a 2.5 cm tumor bed with fibrosis"): the bed and
+#: its size are a statement of their own (an additional finding after therapy, not the tumour's size).
+_BED_IN = re.compile(r"\s+(?:in|within)\s+(?:an?\s+|the\s+)?(?P<size>\d+(?:\.\d+)?(?:\s*[x\u00d7]\s*\d+(?:\.\d+)?)*\s*"
+                     r"(?:mm|cm))\s+(?P<bed>(?:residual\s+)?tumou?r\s+bed)\b", re.I)
+#: Focality after another element's value in a labelled statement ("Size: 3.1 cm, multifocal (2 foci)"): extent.
+_FOCALITY_AFTER = re.compile(r"\s*,\s*(?=(?:multifocal|multicentric|unifocal|multifocality|multicentricity)\b)", re.I)
+#: A separately submitted margin specimen as the head of what it shows ("Additional lateral margin: residual DCIS",
+#: "Re-excision of superior margin, L: benign"): the specimen (a procedure), then its findings.
+_MARGIN_SPECIMEN = re.compile(r"^\s*(?:[A-H][.)]\s*)?(?:additional|new|separate(?:ly submitted)?|shaved?|re-?excis\w*"
+                              r"(?:\s+of)?)\s+(?:the\s+)?(?:(?:superior|inferior|medial|lateral|anterior|posterior|deep|"
+                              r"superficial|nipple|cavity|sup|inf|med|lat|ant|post)\b\s*(?:,|and|&|/)?\s*)*"
+                              r"(?:shave\s+)?margins?\b", re.I)
+#: Clauses of a statement: commas and semicolons outside brackets.
+_CLAUSE = re.compile(r"\s*[,;]\s*(?![^()]*\))")
+#: A clause that opens with a denial ("no necrosis", "without ENE", "negative for LVI").
+_DENIAL_FIRST = re.compile(r"^(?:no|without|negative for|neg for|free of|absence of)\s+\S", re.I)
+#: A clause that ends with a denial of what it names ("ENE absent", "LVI not identified").
+_DENIAL_LAST = re.compile(r"^\S.*\s(?:absent|not (?:identified|seen|present|detected))$", re.I)
+#: What a margin label lists ("New margins: superior and medial clear, lateral 0.4mm", "...: all negative").
+_MARGIN_VALUES = re.compile(r"^\s*(?:all|closest|nearest|widely|(?:un)?involved|positive|negative|neg|pos|clear|clr|free|close|"
+                            r"superior|inferior|medial|lateral|anterior|posterior|deep|superficial|sup|inf|med|lat|ant|post|"
+                            r"[<>\u2264\u2265]|\d)", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -144,7 +172,8 @@ def _expand_token(m: re.Match, text: str) -> str:
             return "radiotherapy"  # "lumpectomy + RT", "after chemo and RT": the treatment, not the right side
         if re.match(r"\s+[A-Za-z]", after) and (not re.search(r"\d$", before) or _SIDE_OF.match(after)) \
                 or (re.match(r"\s*$", after) and (_SIDE_AFTER.search(before) or before.endswith(","))) \
-                or _SIDE_CLOCK.match(after):
+                or _SIDE_CLOCK.match(after) \
+                or (before.endswith((",", "(")) and re.match(r"\s*[,:)]", after)):  # "Nipple-areola complex, R, excision"
             return _SIDE[low]
         return word
     if low == "ax" and re.match(r"\s*:", text[m.end():]):
@@ -156,9 +185,28 @@ def _expand_token(m: re.Match, text: str) -> str:
     expansion = LEXICON.expansion(low)
     if expansion is not None:
         return expansion
+    if len(word) > 3 and word.endswith("s") and word[:-1].isupper():  # "IDCs", "SLNBs": the expansion's plural
+        single = LEXICON.expansion(low[:-1])
+        if single and single[-1:].isalpha() and not single.isupper():
+            return _plural(single)
     if low == "post" and re.match(r"\s*(?:[).,;(]|$|margins?\b|\d)", text[m.end():]):
         return "posterior"  # "closest 2mm post)", "post (fascia) 1 mm", "post 2 mm"; "post-NAC", "post neoadjuvant" stay
     return (correct_spelling(word, lexicon=LEXICON) if word.isalpha() else None) or word  # "carcinomma"
+
+
+def _plural(words: str) -> str:
+    """"invasive ductal carcinoma" -> "invasive ductal carcinomas", "core biopsy" -> "core biopsies"."""
+    if re.search(r"[^aeiou]y$", words):
+        return words[:-1] + "ies"
+    return words if words.endswith("s") else words + ("es" if re.search(r"(?:s|x|ch|sh)$", words) else "s")
+
+
+def _nodes_times(m: re.Match) -> str:
+    """"SLN x2" -> "2 SLNs", "node x 1" -> "1 node"."""
+    noun, n = m.group("noun"), int(m.group("n"))
+    if n != 1 and not noun.lower().endswith("s"):
+        noun += "s"
+    return f"{n} {noun}"
 
 
 def expand_shorthand(statement: str) -> str:
@@ -168,6 +216,8 @@ def expand_shorthand(statement: str) -> str:
     text = _FEATURE_SIGN.sub(lambda m: f"{m.group('pre')} present" if m.group("pre") else
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
+    text = _NODES_TIMES.sub(_nodes_times, text)
+    text = _LUMP.sub(lambda m: f"{m.group('side')} lumpectomy", text)
     text = _UNIT.sub(r"\1 \2", text)
     text = _INVASIVE_SHORT.sub("invasive", text)
     text = _UNIT_LIST.sub(_unit_list, text)
@@ -214,6 +264,27 @@ def _unit_list(m: re.Match) -> str:
     return m.group("lead") + nums
 
 
+def _denials_apart(statement: str) -> list[str]:
+    """A denial clause inside a list is a sentence of its own, after what the statement asserts, so it denies only
+    what it names: "DCIS, cribriform, no necrosis, ~1.5 cm" -> "DCIS, cribriform, ~1.5 cm" + "No necrosis";
+    "3/14 LN pos, largest 4 mm, ENE absent" -> "..., largest 4 mm" + "ENE absent". The first clause never moves, a
+    denial already last stays ("..., no ENE"), and a clause moves only when its own words keep it in the element(s)
+    of the statement ("Lymph nodes: 3/14, ENE absent"; not "IDC, no necrosis, 2 cm")."""
+    from pixtralogist.plugins.pathology.sorter import classify  # the sorter reads this module's lexicon too
+
+    clauses = [c for c in _CLAUSE.split(statement.strip().rstrip(".")) if c.strip()]
+    if len(clauses) < 2:
+        return [statement]
+    moved = [i for i, c in enumerate(clauses) if i and (_DENIAL_LAST.match(c) or
+                                                        _DENIAL_FIRST.match(c) and i < len(clauses) - 1)]
+    if not moved or len(moved) == len(clauses) - 1 and all(_DENIAL_FIRST.match(clauses[i]) for i in moved):
+        return [statement]
+    kept = ", ".join(c for i, c in enumerate(clauses) if i not in moved)
+    if not all(classify(clauses[i]).regions <= classify(kept).regions for i in moved):
+        return [statement]
+    return [kept] + [clauses[i] for i in moved]
+
+
 def _sentence(text: str) -> str:
     text = text.strip(" ,;.")
     if not text:
@@ -227,6 +298,8 @@ def _unlabelled_heads(chunk: str) -> list[str]:
     """"L breast mastectomy: ILC 4.1 cm" -> the specimen and what it shows, as two statements; a
     synoptic label ("Margins: neg") stays the head of its statement."""
     m = _HEAD.match(chunk)
+    if m and _MARGIN_SPECIMEN.match(m.group(1)) and not _MARGIN_VALUES.match(m.group(2)):
+        return [m.group(1), m.group(2)]  # "Additional lateral margin: residual DCIS": the specimen, then its findings
     if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)) \
             or _PROC_COUNT.match(chunk) or (len(m.group(1).split()) <= 3 and _LABEL_END.search(m.group(1))) \
             or _finding_head(m.group(1)):
@@ -241,6 +314,15 @@ def _finding_head(head: str) -> bool:
 
     found = classify(expand_shorthand(head))
     return found.source == "strong" and found.regions == {"others"}
+
+
+def _focality_apart(chunk: str) -> list[str]:
+    """"Size: 3.1 cm, multifocal (2 foci)" -> the labelled value, then the focality (the extent element) on its own;
+    an extent label keeps it ("Focality: unifocal")."""
+    head = _HEAD.match(chunk)
+    if not head or not _LABEL.match(head.group(1)) or re.match(r"\s*(?:tumou?r )?(?:extent|focality)\b", head.group(1), re.I):
+        return [chunk]
+    return [c for c in _FOCALITY_AFTER.split(chunk) if c.strip()]
 
 
 def _node_counts(chunk: str) -> list[str]:
@@ -286,12 +368,14 @@ def parse_dictation(notes: str) -> list[str]:
     # a part of a two-sided dictation labelled by its side ("R: benign. L: IDC 2.6 cm"): the side written out
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
     text = _PAGET_WITH.sub(lambda m: f"{m.group(1)}. {m.group(2).capitalize()}", text)
+    text = _BED_IN.sub(lambda m: f". {m.group('bed')[:1].upper()}{m.group('bed')[1:]} {m.group('size')}", text)
     text = _LINE_BULLET.sub("", text)  # "6. 2/5 LN" (a numbered list): the number is no sentence of its own
     # inline dash bullets ("mastectomy: - IDC, 2.3 cm. - Margins negative."): each item a statement of its own
     text = _INLINE_DASH.sub(lambda m: m.group(1) + ("\n" if m.group(1) in ".;" else " "), text)
     text = _ENUMERATOR.sub(" ", text)  # "two tumors: 1) IDC 2.5 cm; 2) ILC 0.7 cm": the markers go, the parts stay apart
     chunks = [c for piece in _pieces(text)
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
-              for c in _node_counts(h)]
-    sentences = (_sentence(expand_shorthand(c)) for c in chunks if c)
+              for n in _node_counts(h)
+              for c in _focality_apart(n)]
+    sentences = (_sentence(d) for c in chunks if c for d in _denials_apart(expand_shorthand(c)))
     return [s for s in sentences if s and re.search(r"[A-Za-z0-9]", s)]

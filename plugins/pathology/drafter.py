@@ -84,6 +84,22 @@ def _greatest_dimension(text: str) -> str:
             f"({m.group('dims')} {m.group('unit')}).")
 
 
+#: A tumour bed measured in two or three dimensions ("Tumour bed 3.1 x 2.0 cm with fibrosis").
+_BED_DIMENSIONS = re.compile(r"\b(?P<bed>(?:residual )?tumou?r bed(?: (?:measures|measuring|of))?:?\s+)(?P<dims>\d+(?:\.\d+)?"
+                             r"(?:\s?[x\u00d7]\s?\d+(?:\.\d+)?){1,2})\s?(?P<unit>mm|cm)\b", re.I)
+#: A diagnosis another element holds (the lexicon's ``impression_diagnosis``: Paget disease of the nipple).
+_DIAGNOSIS_ELSEWHERE = re.compile(str(LEXICON.dictation.get("impression_diagnosis") or r"(?!x)x"), re.I)
+
+
+def _bed_greatest_dimension(text: str) -> str:
+    """"Tumour bed 3.1 x 2.0 cm ..." -> "Tumour bed 3.1 cm in greatest dimension (3.1 x 2.0 cm) ...": the bed's
+    extent read as the tumour size is, greatest dimension first."""
+    def one(m: re.Match) -> str:
+        greatest = max(re.findall(r"\d+(?:\.\d+)?", m.group("dims")), key=float)
+        return f"{m.group('bed')}{greatest} {m.group('unit')} in greatest dimension ({m.group('dims')} {m.group('unit')})"
+    return _BED_DIMENSIONS.sub(one, text)
+
+
 #: The closest margin after the margin status ("Margins negative for invasive and DCIS, closest 4 mm inferior").
 _CLOSEST = re.compile(r"[,;]\s+(?P<word>closest|nearest)\b(?P<margin>\s+margins?\b)?", re.I)
 
@@ -192,6 +208,7 @@ class SynopticDictationDrafter(KitDrafter):
         """Specimen elements are never abnormal; a node count decides the lymph node element."""
         region = row.region
         abnormal = a.abnormal
+        text = _bed_greatest_dimension(text)
         if region == "size":
             text = _greatest_dimension(text)
         elif region == "margins":
@@ -269,8 +286,12 @@ class SynopticDictationDrafter(KitDrafter):
             items = (in_situ or [f.text.strip() for f in dictated if f.region not in ("margins", "lymph_nodes")
                                  and _NO_RESIDUAL.search(f.text)])[:1]
             response = LEXICON.dictation.get("impression_also")
-            if not items and not (response and any(re.search(str(response), f.text, re.I) for f in dictated)):
+            if not items and not (response and any(re.search(str(response), f.text, re.I) for f in dictated)) \
+                    and not any(_DIAGNOSIS_ELSEWHERE.search(f.text) and not f.negated for f in dictated):
                 return [template.impression.normal]
+        # a diagnosis another element holds ("Paget disease of the nipple.", in extent) follows the in situ line
+        items += [f.text.strip() for f in dictated if f.region not in IMPRESSION_REGIONS and not f.negated
+                  and _DIAGNOSIS_ELSEWHERE.search(f.text) and f.text.strip() not in items]
         for region in [r for r in IMPRESSION_REGIONS if r in template.region_names] or template.region_names:
             for f in dictated:
                 if f.region != region:

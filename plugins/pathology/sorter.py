@@ -58,6 +58,7 @@ _MARGIN_STATUS = re.compile(SORTER["margin_status"])
 _CONTINUING = frozenset(SORTER["continuing"])
 _MEASURE = _word(SORTER["measure"])
 _REEXCISION = _word(SORTER["reexcision"])
+_ADDITIONAL_MARGIN = _word(SORTER["additional_margin"])
 _IN_SITU = _word(SORTER["in_situ"])
 _INVASIVE = _word(SORTER["invasive"])
 _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm)\b")
@@ -88,12 +89,17 @@ _TYPE_HEAD = re.compile(r"^.*?\b(?:carcinoma(?:,? no special type)?|adenocarcino
 #: Parts of a clause that can be moved to their own element: stage categories, tumor size, grade, and
 #: the histologic type the clause opens with.
 #: A tumor size, not a distance ("2 cm from the nipple", "1 mm to the margin").
-_TUMOR_SIZE = re.compile(_SIZE.pattern + r"(?!\s*(?:from|to|away|beyond|deep|below|above|(?:residual )?tumou?r bed)\b)")
+_TUMOR_SIZE = re.compile(r"(?<!separated by )(?<!separated by a )" + _SIZE.pattern
+                         + r"(?!\s*(?:from|to|away|apart|beyond|deep|below|above|(?:residual )?tumou?r bed)\b)")
 #: Where in the breast: a quadrant, a clock position, a distance from the nipple ("lumpectomy L UIQ 2 o'clock").
 _SITE_TOKENS = re.compile(
     r"(?<![\w])(?:(?:upper|lower) (?:outer|inner) quadrant|(?:sub|retro|peri)areolar"
     r"|(?:1[0-2]|0?[1-9])(?::[0-5][05])?(?:\s?(?:-|to)\s?(?:1[0-2]|0?[1-9]))?\s?o['\u2019]?\s?clock(?: position)?"
     r"|(?:1[0-2]|0?[1-9]):[0-5][05]|\d+(?:\.\d+)?\s?cm from (?:the )?nipple)(?![\w])", re.I)
+#: A site with the preposition that ties it to the tumour ("1.2 cm at 12:00", "IDC in the UOQ"): what an extraction removes.
+_SITE_WITH_PREP = re.compile(r"(?:(?<![\w])(?:at|in|@)\s+(?:the\s+)?)?(?:" + _SITE_TOKENS.pattern + ")", re.I)
+#: A size inside brackets ("multifocal (2 foci, 2nd 0.8 cm)"): a focus's size, not the tumour's.
+_BRACKETED = re.compile(r"\([^()]*\)")
 #: A specimen and what it shows ("mastectomy specimen with DCIS", "excision showing IDC").
 _PROCEDURE_WITH = re.compile(r"^(?P<proc>.+?)\s+(?:with|showing|containing|demonstrating)\s+(?P<rest>\S.*)$", re.I)
 #: A tumor size with the verb before it ("carcinoma measuring 2.8 cm"): the verb goes with the size.
@@ -142,7 +148,7 @@ def _drop_contained(hits: list[tuple[str, int, int, str]]) -> list[tuple[str, in
 
 
 def _strong(text: str) -> tuple[set[str], list[tuple[str, int, int, str]]]:
-    hits = _drop_contained(_hits(_STRONG, text))
+    hits = _drop_contained(_hits(_STRONG, text) + _additional_margin_hits(text))
     regions = {h[0] for h in hits}
     if "procedure" in regions and "lymph_nodes" in regions and not _NODE_STATUS.search(text):
         regions.discard("lymph_nodes")
@@ -152,6 +158,13 @@ def _strong(text: str) -> tuple[set[str], list[tuple[str, int, int, str]]]:
         regions.discard("others")  # "SLN 1/3 micromet w/ treatment effect": the nodes' treatment effect
     _in_situ_rules(text, regions)
     return regions, hits
+
+
+def _additional_margin_hits(text: str) -> list[tuple[str, int, int, str]]:
+    """A separately submitted margin specimen ("Additional superior margin, left breast") is a procedure; with a
+    status of its own ("New posterior margin clear", "additional inferior margin 2 mm") it is a margin statement."""
+    region = "margins" if _MARGIN_STATUS.search(_ADDITIONAL_MARGIN.sub(" ", text)) else "procedure"
+    return [(region, m.start(), m.end(), m.group()) for m in _ADDITIONAL_MARGIN.finditer(text)]
 
 
 def _in_situ_rules(text: str, regions: set[str]) -> None:
@@ -188,6 +201,8 @@ def classify(sentence: str) -> Classification:
                 strong = _strong(clause)[0]
                 if strong and strong <= _CARRIES_TUMOR:  # "IDC 1.9 cm G3 L breast lumpectomy"
                     extra = _weak_regions(clause) - {"laterality"}
+                    if strong == _EXTENT and _FOCALITY.search(clause) and not _SIZE.search(_BRACKETED.sub(" ", clause)):
+                        extra.discard("size")  # "multifocal (2 foci, 2nd 0.8 cm)": the foci's sizes stay with them
                     regions |= extra
                     ev += tuple((r, clause) for r in sorted(extra))
                 if strong:
@@ -335,7 +350,7 @@ class SynopticSorter:
                 if len(regs) < 2 or region not in regs:
                     continue
                 found = [_balanced(m.group()) if region == "stage" else m.group().strip() for m in rx.finditer(clause)]
-                rest = (_SIZE_VERB if region == "size" else rx).sub(" ", clause)
+                rest = {"size": _SIZE_VERB, "site": _SITE_WITH_PREP}.get(region, rx).sub(" ", clause)
                 rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
                 rest = _DANGLING.sub("", _ARTICLE.sub(lambda a: a.group(1) + "n", rest))  # "a 4 cm invasive ... in the UOQ"
                 if found and rest and _clause_regions(rest):
