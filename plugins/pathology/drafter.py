@@ -122,6 +122,29 @@ def _closest_apart(text: str) -> str:
                         text, count=1)
 
 
+#: A clause of a margin list that names its own margin ("..., inferior (DCIS) 1 mm", "..., others neg >2mm").
+_NEXT_MARGIN = re.compile(r"\s*[,;]\s*(?![^()]*\))(?=(?:the\s+)?(?:superior|inferior|medial|lateral|anterior|posterior|deep|"
+                          r"superficial|nipple|(?:all\s+)?others?|remaining|(?:the\s+)?rest|remainder)\b)", re.I)
+#: A denial inside a clause that would reach the clauses after it ("anterior involved (skin not included)").
+_DENIAL_CUE = re.compile(r"\b(?:no|not|without|negative for|free of|absence of|neither|nor)\b", re.I)
+
+
+def _margins_apart(text: str) -> str:
+    """A margin list whose clause holds a denial ("Margins: anterior involved (skin not included), others negative
+    >2 mm"): each margin after that clause is a sentence of its own, so the denial stays with its margin."""
+    parts = _NEXT_MARGIN.split(text.strip())
+    if len(parts) < 2 or not any(_DENIAL_CUE.search(p) for p in parts[:-1]):
+        return text
+    out = [parts[0]]
+    for prev, part in zip(parts, parts[1:]):
+        if _DENIAL_CUE.search(prev):
+            out[-1] = out[-1].rstrip(" .") + "."
+            out.append(part[:1].upper() + part[1:])
+        else:
+            out[-1] += ", " + part
+    return " ".join(out)
+
+
 #: A denial word ("LVI not identified", "no ENE", "margins negative").
 _DENIAL = re.compile(r"\b(?:no|not|without|negative|absent|free of|none)\b", re.I)
 _LEADING_DENIAL = re.compile(r"^\s*(?:no|not|without|negative for|free of|absent)\b", re.I)
@@ -212,7 +235,7 @@ class SynopticDictationDrafter(KitDrafter):
         if region == "size":
             text = _greatest_dimension(text)
         elif region == "margins":
-            text = _closest_apart(text)
+            text = _margins_apart(_closest_apart(text))
         if region in _DESCRIPTIVE:
             abnormal = False  # "axillary dissection" is a procedure, not a finding
         elif region == "lymph_nodes" and not a.negated:

@@ -65,7 +65,7 @@ _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(
 #: Clause ends: commas and semicolons (not inside "(tubules 3, pleomorphism 2; total 7)"), and a "+" joining two
 #: named things ("ILC 1.1 cm + LCIS"; not "3 + 2 + 1").
 _CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])"
-                           r"|(?<=\w)\s+(?=with (?:adjacent|associated|background|surrounding) )", re.I)
+                           r"|(?<=\w)\s+(?=with (?:adjacent|associated|background|surrounding|(?:an? )?extensive intraductal) )", re.I)
 #: ("ILC 2 cm with adjacent ALH": the tumor, then what lies beside it.)
 _NODES = frozenset({"lymph_nodes"})
 _EXTENT = frozenset({"extent"})
@@ -100,6 +100,8 @@ _SITE_TOKENS = re.compile(
 _SITE_WITH_PREP = re.compile(r"(?:(?<![\w])(?:at|in|@)\s+(?:the\s+)?)?(?:" + _SITE_TOKENS.pattern + ")", re.I)
 #: A size inside brackets ("multifocal (2 foci, 2nd 0.8 cm)"): a focus's size, not the tumour's.
 _BRACKETED = re.compile(r"\([^()]*\)")
+#: A focus other than the largest ("2nd 0.8 cm", "second focus", "smaller", "satellite").
+_OTHER_FOCUS = re.compile(r"\b(?:2nd|second|3rd|third|other|another|smaller|satellite|additional)\b", re.I)
 #: A specimen and what it shows ("mastectomy specimen with DCIS", "excision showing IDC").
 _PROCEDURE_WITH = re.compile(r"^(?P<proc>.+?)\s+(?:with|showing|containing|demonstrating)\s+(?P<rest>\S.*)$", re.I)
 #: A tumor size with the verb before it ("carcinoma measuring 2.8 cm"): the verb goes with the size.
@@ -201,8 +203,9 @@ def classify(sentence: str) -> Classification:
                 strong = _strong(clause)[0]
                 if strong and strong <= _CARRIES_TUMOR:  # "IDC 1.9 cm G3 L breast lumpectomy"
                     extra = _weak_regions(clause) - {"laterality"}
-                    if strong == _EXTENT and _FOCALITY.search(clause) and not _SIZE.search(_BRACKETED.sub(" ", clause)):
-                        extra.discard("size")  # "multifocal (2 foci, 2nd 0.8 cm)": the foci's sizes stay with them
+                    if strong == _EXTENT and _FOCALITY.search(clause) and not _SIZE.search(_BRACKETED.sub(" ", clause)) \
+                            and _OTHER_FOCUS.search(clause):
+                        extra.discard("size")  # "multifocal (2 foci, 2nd 0.8 cm)": the other focus's size stays with it
                     regions |= extra
                     ev += tuple((r, clause) for r in sorted(extra))
                 if strong:
