@@ -152,7 +152,7 @@ _MARGIN_SPECIMEN = re.compile(r"^\s*(?:[A-H][.)]\s*)?(?:additional|new|separate(
 #: Clauses of a statement: commas and semicolons outside brackets.
 _CLAUSE = re.compile(r"\s*[,;]\s*(?![^()]*\))")
 #: A clause that opens with a denial ("no necrosis", "without ENE", "negative for LVI").
-_DENIAL_FIRST = re.compile(r"^(?:no|without|negative for|neg for|free of|absence of)\s+\S", re.I)
+_DENIAL_FIRST = re.compile(r"^(?:no(?! special type)|without|negative for|neg for|free of|absence of)\s+\S", re.I)
 #: A clause that ends with a denial of what it names ("ENE absent", "LVI not identified").
 _DENIAL_LAST = re.compile(r"^\S.*\s(?:absent|not (?:identified|seen|present|detected))$", re.I)
 #: What a margin label lists ("New margins: superior and medial clear, lateral 0.4mm", "...: all negative").
@@ -189,7 +189,8 @@ def _expand_token(m: re.Match, text: str) -> str:
         single = LEXICON.expansion(low[:-1])
         if single and single[-1:].isalpha() and not single.isupper():
             return _plural(single)
-    if low == "post" and re.match(r"\s*(?:[).,;(]|$|margins?\b|\d)", text[m.end():]):
+    if low == "post" and re.match(r"\s*(?:[).,;(<>\u2264\u2265]|$|margins?\b|\d|(?:un)?involved\b|positive\b|negative\b|"
+                                  r"neg\b|pos\b|clear\b|close\b|free\b|at ink\b)", text[m.end():]):
         return "posterior"  # "closest 2mm post)", "post (fascia) 1 mm", "post 2 mm"; "post-NAC", "post neoadjuvant" stay
     return (correct_spelling(word, lexicon=LEXICON) if word.isalpha() else None) or word  # "carcinomma"
 

@@ -356,7 +356,8 @@ class SynopticSorter:
                 rest = {"size": _SIZE_VERB, "site": _SITE_WITH_PREP}.get(region, rx).sub(" ", clause)
                 rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
                 rest = _DANGLING.sub("", _ARTICLE.sub(lambda a: a.group(1) + "n", rest))  # "a 4 cm invasive ... in the UOQ"
-                if found and rest and _clause_regions(rest):
+                if found and rest and _clause_regions(rest) and not re.fullmatch(r"\([^()]*\)", rest):
+                    # (a bracket left alone qualifies what it followed: "multifocal IDC (2 foci)" stays whole)
                     # two sites ("UOQ", "LIQ" of a multicentric tumour) are a list; stage categories read as one
                     parts.setdefault(region, []).append((" and " if region == "site" else " ").join(found))
                     regs = regs - {region}
