@@ -10,6 +10,7 @@ from test_dictation_facts_derm_path import draft, host, region  # noqa: F401 (ho
 
 ORIENTATIONS = {"superior": "sup", "inferior": "inf", "medial": "med", "lateral": "lat", "anterior": "ant",
                 "posterior": "post", "deep": "deep"}
+ORIENTATIONS_BY_SHORT = {short: full for full, short in ORIENTATIONS.items()}
 COMPONENTS = ["invasive", "DCIS", "LCIS", "invasive, broad", "invasive, focal", "ILC"]
 WRITTEN = {"ILC": "invasive lobular carcinoma"}
 TYPES = {"IDC": "invasive ductal carcinoma", "ILC": "invasive lobular carcinoma", "mucinous ca": "mucinous carcinoma",
@@ -224,3 +225,39 @@ def test_a_plural_acronym_takes_its_expansion_plural(host):
             assert plural in " ".join(f.text for f in d.findings).lower()
     d = draft(host, "breast-resection", "R mastectomy. 2 separate IDCs: UOQ 2.4 cm G2; LIQ 0.9 cm G1.")
     assert "invasive ductal carcinomas" in region(d, "histologic_type").lower()
+
+
+def test_an_approximate_size_keeps_its_qualifier(host):
+    qualifiers = {"~": "~", "approx ": "approximately", "approx. ": "approximately", "approximately ": "approximately",
+                  "c. ": "approximately", "<": "<"}
+    for (q, written), (t, name), size in itertools.product(qualifiers.items(), TYPES.items(), ("2cm", "1.5 cm", "8 mm")):
+        d = draft(host, "breast-resection", f"L WLE. {t} {q}{size}, G2, no DCIS.")
+        value = size.replace("cm", " cm").replace("  ", " ")
+        assert written in region(d, "size").lower() and value in region(d, "size"), (q, size, region(d, "size"))
+        assert region(d, "histologic_type").lower().rstrip(".") == name, (q, region(d, "histologic_type"))
+
+
+def test_slash_joined_margin_shorthand_is_written_out(host):
+    for combo in itertools.permutations(("sup", "inf", "med", "lat", "ant"), 3):
+        d = draft(host, "breast-resection", f"L lump. ILC 2.2cm. Margins: post 2mm, {'/'.join(combo)} >10mm.")
+        margins = region(d, "margins")
+        assert "/".join(ORIENTATIONS_BY_SHORT[c] for c in combo) + " >10 mm" in margins, margins
+
+
+def test_a_margin_specimen_head_with_a_comma_and_a_shave_list(host):
+    for o, status in itertools.product(ORIENTATIONS, ("no residual carcinoma", "benign breast tissue")):
+        d = draft(host, "breast-resection", f"Re-excision, {o} margin: {status}.")
+        assert o in region(d, "procedure").lower() and status not in region(d, "procedure").lower()
+    for n, status in itertools.product((4, 6), ("all neg for carcinoma", "all negative", "all clear")):
+        d = draft(host, "breast-resection", f"Cavity shave margins x{n}: {status}. L WLE: IDC 1.1 cm.")
+        assert status.split()[-1] in region(d, "margins").lower() or "negative" in region(d, "margins").lower()
+        assert "shave margins" in region(d, "margins").lower()
+
+
+def test_the_site_of_a_prior_operation_is_the_site_for_in_situ_disease_too(host):
+    for lesion, place in itertools.product(("Residual DCIS", "Residual IDC", "LCIS", "Recurrent ILC"),
+                                           ("at the site of prior excision", "at the site of the previous biopsy",
+                                            "adjacent to the biopsy cavity", "near the lumpectomy scar")):
+        d = draft(host, "breast-resection", f"R re-excision. {lesion} {place}.")
+        assert place.split()[-1] in region(d, "site").lower(), (lesion, place, region(d, "site"))
+        assert place not in region(d, "procedure").lower()

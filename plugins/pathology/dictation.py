@@ -62,7 +62,7 @@ _LINE_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]+|\d{1,2}[.)])[ \t]+", re.M)
 #: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
 #: "grade 2. 0/12 LN" are two).
 _SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
-                       r"|(?<=[a-z%)\]+])(?<!\bvs)(?<!\bno)(?<!\bapprox)\.\s+(?=\d)", re.I)
+                       r"|(?<=[a-z%)\]+])(?<!\bvs)(?<!\bno)(?<!\bapprox)(?<!\bc)(?<!\bca)\.\s+(?=\d)", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
@@ -146,7 +146,7 @@ _FOCALITY_AFTER = re.compile(r"\s*,\s*(?=(?:multifocal|multicentric|unifocal|mul
 #: A separately submitted margin specimen as the head of what it shows ("Additional lateral margin: residual DCIS",
 #: "Re-excision of superior margin, L: benign"): the specimen (a procedure), then its findings.
 _MARGIN_SPECIMEN = re.compile(r"^\s*(?:[A-H][.)]\s*)?(?:additional|new|separate(?:ly submitted)?|shaved?|re-?excis\w*"
-                              r"(?:\s+of)?)\s+(?:the\s+)?(?:(?:superior|inferior|medial|lateral|anterior|posterior|deep|"
+                              r"(?:\s+of)?)[\s,]+(?:the\s+)?(?:(?:superior|inferior|medial|lateral|anterior|posterior|deep|"
                               r"superficial|nipple|cavity|sup|inf|med|lat|ant|post)\b\s*(?:,|and|&|/)?\s*)*"
                               r"(?:shave\s+)?margins?\b", re.I)
 #: Clauses of a statement: commas and semicolons outside brackets.
@@ -159,6 +159,8 @@ _DENIAL_LAST = re.compile(r"^\S.*\s(?:absent|not (?:identified|seen|present|dete
 _MARGIN_VALUES = re.compile(r"^\s*(?:all|closest|nearest|widely|(?:un)?involved|positive|negative|neg|pos|clear|clr|free|close|"
                             r"superior|inferior|medial|lateral|anterior|posterior|deep|superficial|sup|inf|med|lat|ant|post|"
                             r"[<>\u2264\u2265]|\d)", re.I)
+#: "c." or "circa" before a measured value ("c. 3 cm", "circa 40%"): approximately ("ca." stays carcinoma).
+_CIRCA = re.compile(r"(?<![\w.])(?:c\.|circa)\s*(?=\d+(?:\.\d+)?\s*(?:mm|cm|%))", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -185,6 +187,10 @@ def _expand_token(m: re.Match, text: str) -> str:
     expansion = LEXICON.expansion(low)
     if expansion is not None:
         return expansion
+    if "/" in word and all(p.isalpha() for p in word.split("/")):  # "sup/inf/med/lat": each part written out
+        parts = [LEXICON.expansion(p.lower()) for p in word.split("/")]
+        if any(parts):
+            return "/".join(e or p for e, p in zip(parts, word.split("/")))
     if len(word) > 3 and word.endswith("s") and word[:-1].isupper():  # "IDCs", "SLNBs": the expansion's plural
         single = LEXICON.expansion(low[:-1])
         if single and single[-1:].isalpha() and not single.isupper():
@@ -218,6 +224,8 @@ def expand_shorthand(statement: str) -> str:
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
     text = _NODES_TIMES.sub(_nodes_times, text)
+    text = _CIRCA.sub("approximately ", text)
+    text = re.sub(r"\b(approx)\.\s*(?=\d)", r"\1 ", text, flags=re.I)  # "approx. 2cm": no sentence end
     text = _LUMP.sub(lambda m: f"{m.group('side')} lumpectomy", text)
     text = _UNIT.sub(r"\1 \2", text)
     text = _INVASIVE_SHORT.sub("invasive", text)
@@ -301,6 +309,8 @@ def _unlabelled_heads(chunk: str) -> list[str]:
     m = _HEAD.match(chunk)
     if m and _MARGIN_SPECIMEN.match(m.group(1)) and not _MARGIN_VALUES.match(m.group(2)):
         return [m.group(1), m.group(2)]  # "Additional lateral margin: residual DCIS": the specimen, then its findings
+    if m and re.search(r"\bmargins?\b", m.group(1), re.I) and _MARGIN_VALUES.match(m.group(2)):
+        return [chunk]  # "Cavity shave margins x6: all neg": the margins and their status
     if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)) \
             or _PROC_COUNT.match(chunk) or (len(m.group(1).split()) <= 3 and _LABEL_END.search(m.group(1))) \
             or _finding_head(m.group(1)):

@@ -165,6 +165,8 @@ def _denial_in_other_clause(part: str, sentence: str) -> bool:
     return all(i not in own and (i > max(own) or not _LEADING_DENIAL.match(clauses[i])) for i in denied)
 
 
+#: A value that names no element ("7 cm.", "~2.5 cm.", "approximately 2 cm.").
+_BARE_VALUE = re.compile(r"^(?:~|\u2248|<|>|\u2264|\u2265|approx(?:imately|\.)?\s|about\s)?\s?\d", re.I)
 #: A bare tumor size ("0.7 cm.", "1.8 cm in greatest dimension (1.8 x 1.2 cm).").
 _BARE_SIZE = re.compile(r"^\d+(?:\.\d+)?\s?(?:mm|cm)\b[^A-Za-z]*(?:in greatest dimension\b[^A-Za-z]*)?$", re.I)
 
@@ -320,8 +322,8 @@ class SynopticDictationDrafter(KitDrafter):
                 if f.region != region:
                     continue
                 item = f.text.strip()
-                if item[:1].isdigit():  # "7 cm." -> "Tumor size: 7 cm." (a bare value names its element)
-                    item = f"{template.region(region).label}: {item}"
+                if _BARE_VALUE.match(item):  # "7 cm." -> "Tumor size: 7 cm." (a bare value names its element; "~2 cm." too)
+                    item = f"{template.region(region).label}: {item[:1].lower()}{item[1:]}"
                 if f.uncertain and not self.hedge_re.search(item):
                     item = f"{template.impression.uncertain_prefix} {item[:1].lower()}{item[1:]}"
                 if item not in items:

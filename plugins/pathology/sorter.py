@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pixtralogist.core.text import clean_text, split_sentences
+from pixtralogist.kit.lexicon import alternation
 from pixtralogist.plugins.pathology.lexicon import LEXICON, SORTER, rules
 
 __all__ = ["REGIONS", "Classification", "SynopticSorter", "classify"]
@@ -50,7 +51,9 @@ def _word(p: str) -> re.Pattern[str]:
 _LABEL_NOTE = r"(?:\s*\([^()]{1,40}\))?"
 _LABELS = tuple((region, re.compile(rf"^\s*(?:{p}){_LABEL_NOTE}\s*(?::|[\-\u2013](?=\s))\s*\S"))
                 for region, p in rules("labels"))
-_STRONG = tuple((region, _word(p)) for region, p in rules("strong"))
+#: Where the tumour lies relative to an earlier operation ("adjacent to the prior lumpectomy scar"): the site.
+_SITE_RELATION = alternation(SORTER["site_relation"])
+_STRONG = tuple((region, _word(p)) for region, p in rules("strong")) + (("site", _word(_SITE_RELATION)),)
 _WEAK = tuple((region, _word(p)) for region, p in rules("weak"))
 _SIDE_ONLY = re.compile(SORTER["side_only"])
 _NODE_STATUS = re.compile(SORTER["node_status"])
@@ -95,9 +98,10 @@ _TUMOR_SIZE = re.compile(r"(?<!separated by )(?<!separated by a )" + _SIZE.patte
 _SITE_TOKENS = re.compile(
     r"(?<![\w])(?:(?:upper|lower) (?:outer|inner) quadrant|(?:sub|retro|peri)areolar"
     r"|(?:1[0-2]|0?[1-9])(?::[0-5][05])?(?:\s?(?:-|to)\s?(?:1[0-2]|0?[1-9]))?\s?o['\u2019]?\s?clock(?: position)?"
-    r"|(?:1[0-2]|0?[1-9]):[0-5][05]|\d+(?:\.\d+)?\s?cm from (?:the )?nipple)(?![\w])", re.I)
+    r"|(?:1[0-2]|0?[1-9]):[0-5][05]|\d+(?:\.\d+)?\s?cm from (?:the )?nipple|" + _SITE_RELATION + r")(?![\w])", re.I)
 #: A site with the preposition that ties it to the tumour ("1.2 cm at 12:00", "IDC in the UOQ"): what an extraction removes.
-_SITE_WITH_PREP = re.compile(r"(?:(?<![\w])(?:at|in|@)\s+(?:the\s+)?)?(?:" + _SITE_TOKENS.pattern + ")", re.I)
+_SITE_WITH_PREP = re.compile(r"(?:(?<![\w])(?:at|in|@)\s+(?:the\s+)?)?(?:" + _SITE_TOKENS.pattern + r")(?:\s*(?:,|and|&|/)\s*(?:the\s+)?(?:"
+                             + _SITE_TOKENS.pattern + "))*", re.I)
 #: A size inside brackets ("multifocal (2 foci, 2nd 0.8 cm)"): a focus's size, not the tumour's.
 _BRACKETED = re.compile(r"\([^()]*\)")
 #: A focus other than the largest ("2nd 0.8 cm", "second focus", "smaller", "satellite").
@@ -105,14 +109,18 @@ _OTHER_FOCUS = re.compile(r"\b(?:2nd|second|3rd|third|other|another|smaller|sate
 #: A specimen and what it shows ("mastectomy specimen with DCIS", "excision showing IDC").
 _PROCEDURE_WITH = re.compile(r"^(?P<proc>.+?)\s+(?:with|showing|containing|demonstrating)\s+(?P<rest>\S.*)$", re.I)
 #: A tumor size with the verb before it ("carcinoma measuring 2.8 cm"): the verb goes with the size.
-_SIZE_VERB = re.compile(r"(?:\b(?:measuring|measures|measured|sized|largest|up to|spanning)\s+)?" + _TUMOR_SIZE.pattern)
+#: An approximate or bounded value ("~1.5 cm", "approximately 2 cm", "<1 mm"): the qualifier stays with its value.
+_APPROX = r"(?:(?:~|\u2248|<=?|>=?|\u2264|\u2265|(?<![\w.])(?:approx(?:imately|\.)?|about|circa|c\.))\s?)?"
+#: A tumour size with its approximation ("~2.5 cm"): what an extraction moves to the size element.
+_TUMOR_SIZE_APPROX = re.compile(_APPROX + _TUMOR_SIZE.pattern)
+_SIZE_VERB = re.compile(r"(?:\b(?:measuring|measures|measured|sized|largest|up to|spanning)\s+)?" + _TUMOR_SIZE_APPROX.pattern)
 #: What an extraction leaves at the end ("There is an invasive lobular carcinoma in the [upper outer quadrant]").
 _DANGLING = re.compile(r"\s+(?:in|at|of|on|within|from)(?:\s+the)?\s*$", re.I)
 #: "a" before a vowel once a size between them is gone ("a [4.2 cm] invasive carcinoma").
 _ARTICLE = re.compile(r"\b([Aa])(?=\s+[aeiou])")
 #: What an extraction leaves of a bracket ("(3 foci, )" -> "(3 foci)", "( )" -> "").
-_EMPTY_BRACKET = (re.compile(r"\(\s*[,;]?\s*\)"), re.compile(r"\s*[,;]\s*\)"))
-_EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
+_EMPTY_BRACKET = (re.compile(r"\(\s*[,;]?\s*\)"), re.compile(r"\s*[,;]?\s+\)|\s*[,;]\s*\)"))
+_EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE_APPROX), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
 #: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy",
 #: "IDC 2.9 cm R breast LOQ").
 _CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site", "extent"})
