@@ -261,3 +261,23 @@ def test_the_site_of_a_prior_operation_is_the_site_for_in_situ_disease_too(host)
         d = draft(host, "breast-resection", f"R re-excision. {lesion} {place}.")
         assert place.split()[-1] in region(d, "site").lower(), (lesion, place, region(d, "site"))
         assert place not in region(d, "procedure").lower()
+
+
+def test_a_clause_naming_another_element_after_a_labelled_value_is_its_own_statement(host):
+    labels = {"Histologic type": "IDC", "Type": "ILC classic", "Size": "~2.1 cm", "Tumour size": "18 mm"}
+    detachable = {"triple neg": ("others", "triple negative"), "TNBC": ("others", "triple-negative"),
+                  "ER+": ("others", "er positive"), "HER2 3+": ("others", "her2"), "Ki67 20%": ("others", "ki"),
+                  "multifocal": ("extent", "multifocal"), "multicentric (3 foci)": ("extent", "multicentric")}
+    for (label, value), (said, (where, written)) in itertools.product(labels.items(), detachable.items()):
+        d = draft(host, "breast-resection", f"Procedure: L WLE\n{label}: {value}, {said}\nGrade: 2")
+        assert written in region(d, where).lower(), (label, said, region(d, where))
+    d = draft(host, "breast-resection", "Receptors: ER+, PR-, HER2 neg\nFocality: unifocal, 1 focus")  # its own label
+    assert "er positive, pr negative" in region(d, "others").lower() and "unifocal, 1 focus" in region(d, "extent")
+
+
+def test_a_structure_label_is_the_extent(host):
+    structures = ("Pectoralis muscle", "Skeletal muscle", "Skin/nipple", "Nipple-areola complex", "Dermis",
+                  "Deep fascia", "Ulceration", "Dermal lymphatics")
+    for structure, status in itertools.product(structures, ("free", "uninvolved", "involved", "not identified")):
+        d = draft(host, "breast-resection", f"L MRM. IDC 5.5 cm G3. {structure}: {status}.")
+        assert f"{structure}: {status}" in region(d, "extent"), (structure, region(d, "extent"), region(d, "others"))

@@ -141,8 +141,9 @@ _LUMP = re.compile(r"(?:^|(?<=[\s(]))(?P<side>L|R|Lt|Rt|left|right)\.?\s+lump\b(
 #: its size are a statement of their own (an additional finding after therapy, not the tumour's size).
 _BED_IN = re.compile(r"\s+(?:in|within)\s+(?:an?\s+|the\s+)?(?P<size>\d+(?:\.\d+)?(?:\s*[x\u00d7]\s*\d+(?:\.\d+)?)*\s*"
                      r"(?:mm|cm))\s+(?P<bed>(?:residual\s+)?tumou?r\s+bed)\b", re.I)
-#: Focality after another element's value in a labelled statement ("Size: 3.1 cm, multifocal (2 foci)"): extent.
-_FOCALITY_AFTER = re.compile(r"\s*,\s*(?=(?:multifocal|multicentric|unifocal|multifocality|multicentricity)\b)", re.I)
+#: A clause after a labelled value that names another element by itself ("Size: 3.1 cm, multifocal (2 foci)",
+#: "Histologic type: IDC, triple neg"): the lexicon's ``sorter.label_detachable``.
+_DETACHABLE = re.compile(str(LEXICON.data["sorter"]["label_detachable"]), re.I)
 #: A separately submitted margin specimen as the head of what it shows ("Additional lateral margin: residual DCIS",
 #: "Re-excision of superior margin, L: benign"): the specimen (a procedure), then its findings.
 _MARGIN_SPECIMEN = re.compile(r"^\s*(?:[A-H][.)]\s*)?(?:additional|new|separate(?:ly submitted)?|shaved?|re-?excis\w*"
@@ -329,11 +330,22 @@ def _finding_head(head: str) -> bool:
 
 def _focality_apart(chunk: str) -> list[str]:
     """"Size: 3.1 cm, multifocal (2 foci)" -> the labelled value, then the focality (the extent element) on its own;
-    an extent label keeps it ("Focality: unifocal")."""
+    "Histologic type: IDC, triple neg" -> the type, then the receptors. A clause that its label already names stays
+    ("Focality: unifocal", "Receptors: ER+, PR-")."""
     head = _HEAD.match(chunk)
-    if not head or not _LABEL.match(head.group(1)) or re.match(r"\s*(?:tumou?r )?(?:extent|focality)\b", head.group(1), re.I):
+    if not head or not _LABEL.match(head.group(1)):
         return [chunk]
-    return [c for c in _FOCALITY_AFTER.split(chunk) if c.strip()]
+    from pixtralogist.plugins.pathology.sorter import classify  # the sorter reads this module's lexicon too
+
+    label = classify(chunk).regions
+    clauses = _CLAUSE.split(chunk)
+    out = [clauses[0]]
+    for clause in clauses[1:]:
+        if _DETACHABLE.match(clause.strip()) and not classify(expand_shorthand(clause)).regions <= label:
+            out.append(clause)
+        else:
+            out[-1] += ", " + clause
+    return [c for c in out if c.strip()]
 
 
 def _node_counts(chunk: str) -> list[str]:
