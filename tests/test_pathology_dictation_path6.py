@@ -195,6 +195,9 @@ def test_a_lumpectomy_written_lump_after_its_side(host):
     for side, rest in itertools.product(("L", "R", "Lt", "Rt", "Left", "right"), (", 5:00 4cm FN.", " + SLNB.", ".")):
         d = draft(host, "breast-resection", f"{side} lump{rest} Pure mucinous ca 3.1cm, G1.")
         assert "lumpectomy" in region(d, "procedure").lower(), (side, rest)
+    for side, sep in itertools.product(("L", "R", "Lt", "Rt"), (": ", ", + SLNB. ", " w/ SLNB. ")):
+        d = draft(host, "breast-resection", f"Lump {side}{sep}IDC 1.2 cm.")
+        assert "lumpectomy" in region(d, "procedure").lower(), (side, sep, region(d, "procedure"))
     d = draft(host, "breast-resection", "Excision of L breast lump: fibroadenoma, no malignancy.")
     assert "lumpectomy" not in " ".join(f.text for f in d.findings).lower()
 

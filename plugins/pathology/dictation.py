@@ -137,6 +137,8 @@ _NODES_TIMES = re.compile(r"\b(?P<noun>SLNs?|LNs?|(?:sentinel |axillary )?(?:lym
                           r"(?!\s*(?:/|of)\s*\d)", re.I)
 #: A lumpectomy written "lump" after its side ("L lump", "Rt lump + SLNB"); "breast lump" is the lump itself.
 _LUMP = re.compile(r"(?:^|(?<=[\s(]))(?P<side>L|R|Lt|Rt|left|right)\.?\s+lump\b(?!\s+(?:of|in|at|on|with)\b)", re.I)
+#: ... or before it, opening the statement ("Lump L: IDC 1.2 cm", "Lump, R + SLNB").
+_LUMP_FIRST = re.compile(r"^\s*lump(?=\s*[,(]?\s*(?:L|R|Lt|Rt|left|right)\)?\s*(?:[:,;+]|$|\s+(?:w/|with\b|and\b)))", re.I)
 #: A tumour bed named inside another clause ("Residual IDC 3 mm in a 2.5 cm tumor bed with fibrosis"): the bed and
 #: its size are a statement of their own (an additional finding after therapy, not the tumour's size).
 _BED_IN = re.compile(r"\s+(?:in|within)\s+(?:an?\s+|the\s+)?(?P<size>\d+(?:\.\d+)?(?:\s*[x\u00d7]\s*\d+(?:\.\d+)?)*\s*"
@@ -228,6 +230,7 @@ def expand_shorthand(statement: str) -> str:
     text = _CIRCA.sub("approximately ", text)
     text = re.sub(r"\b(approx)\.\s*(?=\d)", r"\1 ", text, flags=re.I)  # "approx. 2cm": no sentence end
     text = _LUMP.sub(lambda m: f"{m.group('side')} lumpectomy", text)
+    text = _LUMP_FIRST.sub("Lumpectomy", text)
     text = _UNIT.sub(r"\1 \2", text)
     text = _INVASIVE_SHORT.sub("invasive", text)
     text = _UNIT_LIST.sub(_unit_list, text)
