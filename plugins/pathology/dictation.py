@@ -29,6 +29,13 @@ What it does, in order:
    side; sizes listed with one unit each get it ("3 foci (2.1, 1.0 and 0.4 cm)" -> "2.1 cm, 1.0 cm and 0.4 cm");
    a closest margin in brackets at the end of a statement ("Margins neg (closest inf, 1.5mm)") is a statement
    of its own ("Closest margin inferior, 1.5 mm."), out of reach of the status's negation.
+   Round 6: "L lump"/"Lump L:" is the lumpectomy; "SLN x2" is "2 SLNs"; a plural acronym takes its expansion's
+   plural ("IDCs"); a side between commas or in brackets is the side ("Nipple-areola complex, R, excision");
+   "c."/"circa" before a measured value is "approximately"; "sup/inf" is written out part by part; a tumour bed
+   named inside another clause ("IDC 3 mm in 2.5 cm tumor bed") is a statement of its own; an additional-margin
+   specimen heading what it shows ("Additional lateral margin: residual DCIS") is a statement of its own; a
+   clause after a labelled value that names another element by itself ("Size: 3.1 cm, multifocal") is too; a
+   denial clause inside a list is a sentence of its own after what the list asserts (the first clause never moves).
 4. Normalise numbers and units ("4mm" -> "4 mm"), capitalise (except pTNM
    categories, which keep their lower-case prefix), end with a period.
 
