@@ -284,3 +284,11 @@ def test_a_structure_label_is_the_extent(host):
     for structure, status in itertools.product(structures, ("free", "uninvolved", "involved", "not identified")):
         d = draft(host, "breast-resection", f"L MRM. IDC 5.5 cm G3. {structure}: {status}.")
         assert f"{structure}: {status}" in region(d, "extent"), (structure, region(d, "extent"), region(d, "others"))
+
+
+def test_a_margin_status_written_as_a_sign_or_a_clearance(host):
+    for (o, short), comp, n in itertools.product(ORIENTATIONS.items(), ("DCIS", "invasive ca", "ILC"), (2, 4)):
+        d = draft(host, "breast-resection", f"L WLE. IDC 2cm. Margins + for {comp} at {short}; invasive clear by {n} mm.")
+        margins = region(d, "margins").lower()
+        assert "positive for" in margins and o in margins and f"clear by {n} mm" in margins, margins
+        assert f"{n} mm" not in region(d, "size")

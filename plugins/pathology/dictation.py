@@ -138,6 +138,8 @@ _UNIT_LIST = re.compile(r"(?P<lead>\(\s*|(?<!\d):\s*|\b(?:measuring|measure|meas
 #: The closest margin dictated in brackets at the end of a margin statement ("Margins neg (closest inf, 1.5mm)"):
 #: a statement of its own, so the status's negation does not reach it.
 _CLOSEST_BRACKET = re.compile(r"\s*\(\s*(closest\b[^()]*)\)(?=\s*(?:[.;\n]|$))", re.I)
+#: A status written as a sign before "for" ("Margins + for DCIS at sup", "+ve for invasive"): positive.
+_POSITIVE_FOR = re.compile(r"(?<![\w+])\+(?:ve\b)?(?=\s*for\b)|\b(?<=margins )\+(?=\s|$)|(?<=margin )\+(?=\s|$)", re.I)
 #: Nodes counted with "x" ("SLN x2 neg", "LNs x 4: all negative"): that many nodes ("2 SLNs neg"); not a procedure
 #: ("SLNB x3", whose count is the procedure's).
 _NODES_TIMES = re.compile(r"\b(?P<noun>SLNs?|LNs?|(?:sentinel |axillary )?(?:lymph )?nodes?)\s*[x\u00d7]\s*(?P<n>\d{1,2})\b"
@@ -233,6 +235,7 @@ def expand_shorthand(statement: str) -> str:
     text = _FEATURE_SIGN.sub(lambda m: f"{m.group('pre')} present" if m.group("pre") else
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
+    text = _POSITIVE_FOR.sub("positive", text)  # "Margins + for DCIS", "+ve for ILC"
     text = _NODES_TIMES.sub(_nodes_times, text)
     text = _CIRCA.sub("approximately ", text)
     text = re.sub(r"\b(approx)\.\s*(?=\d)", r"\1 ", text, flags=re.I)  # "approx. 2cm": no sentence end
