@@ -292,3 +292,12 @@ def test_a_margin_status_written_as_a_sign_or_a_clearance(host):
         margins = region(d, "margins").lower()
         assert "positive for" in margins and o in margins and f"clear by {n} mm" in margins, margins
         assert f"{n} mm" not in region(d, "size")
+
+
+def test_foci_of_the_carcinoma_are_the_extent_but_foci_of_node_deposits_are_not(host):
+    for count, (t, name) in itertools.product(("two", "2", "three", "several"), TYPES.items()):
+        d = draft(host, "breast-resection", f"R mastectomy. There are {count} foci of {t}, 2 cm apart.")
+        assert f"{count} foci" in region(d, "extent").lower() and "2 cm apart" in region(d, "extent")
+        assert "2 cm" not in region(d, "size")
+        d = draft(host, "breast-resection", f"R mastectomy. IDC 2 cm. {count} foci of ITCs in SLN.")
+        assert "foci" not in region(d, "extent").lower() and "foci" in region(d, "lymph_nodes").lower()

@@ -115,7 +115,8 @@ _APPROX = r"(?:(?:~|\u2248|<=?|>=?|\u2264|\u2265|(?<![\w.])(?:approx(?:imately|\
 _TUMOR_SIZE_APPROX = re.compile(_APPROX + _TUMOR_SIZE.pattern)
 _SIZE_VERB = re.compile(r"(?:\b(?:measuring|measures|measured|sized|largest|up to|spanning)\s+)?" + _TUMOR_SIZE_APPROX.pattern)
 #: What an extraction leaves at the end ("There is an invasive lobular carcinoma in the [upper outer quadrant]").
-_DANGLING = re.compile(r"\s+(?:in|at|of|on|within|from)(?:\s+the)?\s*$", re.I)
+_DANGLING = re.compile(r"\s+(?:in|at|of|on|within|from)(?:\s+the)?\s*$"
+                       r"|\s+(?:lies|lying|sits|is|are)(?:\s+(?:located|situated))?\s*$", re.I)  # "The carcinoma [lies] ..."
 #: "a" before a vowel once a size between them is gone ("a [4.2 cm] invasive carcinoma").
 _ARTICLE = re.compile(r"\b([Aa])(?=\s+[aeiou])")
 #: What an extraction leaves of a bracket ("(3 foci, )" -> "(3 foci)", "( )" -> "").
