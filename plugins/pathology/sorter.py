@@ -174,8 +174,11 @@ def _strong(text: str) -> tuple[set[str], list[tuple[str, int, int, str]]]:
 def _additional_margin_hits(text: str) -> list[tuple[str, int, int, str]]:
     """A separately submitted margin specimen ("Additional superior margin, left breast") is a procedure; with a
     status of its own ("New posterior margin clear", "additional inferior margin 2 mm") it is a margin statement."""
+    found = list(_ADDITIONAL_MARGIN.finditer(text)) if "margin" in text else []
+    if not found:
+        return []
     region = "margins" if _MARGIN_STATUS.search(_ADDITIONAL_MARGIN.sub(" ", text)) else "procedure"
-    return [(region, m.start(), m.end(), m.group()) for m in _ADDITIONAL_MARGIN.finditer(text)]
+    return [(region, m.start(), m.end(), m.group()) for m in found]
 
 
 def _in_situ_rules(text: str, regions: set[str]) -> None:
