@@ -141,6 +141,9 @@ _UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|ov
 _NOT_VERBS = frozenset("there no also and but so then now just still only".split())
 #: "move/put X to|in|into|under (the) R (region)": the verb, each place the region may start, the region word's tail
 _MOVE_HEAD = re.compile(_verbs(_MOVE_VERBS) + r"\s+", re.I)
+#: A move verb that is the noun a statement opens with ("Shift of the midline is 4 mm", "placement of the
+#: line is satisfactory", "shift is 3 mm"): a statement, never a move.
+_NOUN_HEAD = re.compile(_verbs(_MOVE_VERBS) + r"(?:ment)?(?:\s+of\b|\s+(?:is|are|was|were|measures|measuring)\b)", re.I)
 _MOVE_CUT = re.compile(r"\s+(?:to|into|in|under)\s+(?:the\s+)?", re.I)
 _MOVE_TAIL = re.compile(r"\s+(?:region|section|box|heading)$", re.I)
 #: "the hernia belongs in upper abdomen", "the clips go under other": a move said as a statement (only when the
@@ -232,8 +235,10 @@ def _stem(w: str) -> str:
     w = americanize(w.rstrip("+").lower())
     if len(w) > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
-    elif len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-        w = w[:-1]  # "lobes" -> "lobe", "masses" -> "masse" (-> "mass" below)
+    elif len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        # "lobes" -> "lobe", "masses" -> "masse" (-> "mass" below); a Latin singular keeps its "s" ("sinus",
+        # "thrombus", "stenosis"), so it meets its plural ("sinuses" -> "sinus")
+        w = w[:-1]
     for suf, repl in _ENDINGS:
         least = 4 if suf in _SHORT_ENDINGS else _MIN_STEM
         if suf == "y" and (len(w) < 5 or w[-2] in "aeiouy"):
@@ -533,6 +538,9 @@ class EditReader:
             text = m.group("s")
         elif (m := _SET.match(text)) and not re.search(r"\b(?:is|are|was|were)\b", text, re.I):
             x, v = m.group("x"), m.group("v")
+            if v is None and (neg_v := re.search(r"\s+(?=not\s+\w+$)", x)) \
+                    and _NEGATED_VALUE.match(x[neg_v.end() - 1:]):
+                x, v = x[:neg_v.start()], x[neg_v.end():]  # "make the LVI not identified": "... to not identified"
             if v is None:  # "make the effusion small": the value is the attribute words, or the last word
                 attrs = self.attributes(self.expand(x))
                 words = _words(x)
@@ -565,7 +573,7 @@ class EditReader:
             return Edit("modify", text=f"{x} is {v}", subject=subject, attrs=attrs, words=value, predicate=v,
                         case_side=case_side)
         # a statement
-        if _MOVE_HEAD.match(text):
+        if _MOVE_HEAD.match(text) and not _NOUN_HEAD.match(text):
             return None  # a move the form above could not read ("put X in <no region>"): never a finding to write
         m = _UNKNOWN_VERB.match(text)
         if m and m.group("v").lower() not in _NOT_VERBS and not self.names_finding(m.group("v")) \
@@ -618,6 +626,7 @@ class EditReader:
             subject = ()
         statement = re.sub(r"^(?:it|that|this|they|these|those)(?:'s| is| was| are| were)\s+", "", body, flags=re.I)
         statement = re.sub(r"^(?:a|an)\s+", "", statement, flags=re.I)
+        statement = re.sub(r"\b(is|are|was|were)\s+(?:now|actually|really)\s+", r"\1 ", statement, flags=re.I)
         statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
         return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
                     or bool(_THERE_ALSO.match(text) and not negated_there), predicate=predicate, case_side=case_side)
@@ -634,7 +643,7 @@ class EditReader:
         text = self.expand(f.text)
         fwords = _stems(text)
         rwords = {_stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}
-        subj = {_stem(w) for w in edit.subject}
+        subj = _specific(edit.subject)
         s = float(len(subj & fwords)) + 1.5 * len(subj & rwords)
         if s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
             s += 2.0
@@ -702,7 +711,7 @@ class EditReader:
 
     def _named(self, edit: Edit, f: Finding) -> bool:
         """Whether the edit's subject names ``f`` by its words or a finding concept (not only its region)."""
-        subj = {_stem(w) for w in edit.subject}
+        subj = _specific(edit.subject)
         if subj & _stems(self.expand(f.text)):
             return True
         return bool(self.concepts_of(" ".join(edit.subject)) & self.concepts_of(self.expand(f.text)))
@@ -1090,6 +1099,8 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
             texts = [_sentence(edit.text)]
         elif edit.kind == "statement" and _conflicts(reader, edit, t):
             texts = [_restate(reader, edit, t)]
+        elif edit.kind == "statement" and (placed := _reposition(reader, edit, t)) is not None:
+            texts = [placed]  # "the ETT tip is 5 cm above the carina" for "Endotracheal tube 2 cm above carina."
         elif edit.kind == "statement" and how != "attribute" and _novel(reader, edit, t, draft) \
                 and not _changes_in_place(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
@@ -1287,10 +1298,20 @@ def _restate(reader: EditReader, edit: Edit, t: Finding) -> str:
             return dropped
     value = _value_word(said)
     subj = {_stem(w) for w in edit.subject}
-    if value and not {_stem(w) for w in _rest_words(said, value)} - subj:
+    # "the deep margin is involved" for "Margins negative. Closest margin 3 mm deep.": the value is said of a part
+    # ("deep") the value's clause does not name, so the sentences about the subject are restated, not its value
+    clause = next((c for c in re.findall(r"[^,;.]+", t.text) if _VALUE_ABSENT.search(c) or _VALUE_PRESENT.search(c)), "")
+    narrower = _specific(edit.subject) - _stems(reader.expand(clause)) - _stems(_region_words(t)) - _STATUS_WORDS \
+        if clause and subj & _stems(reader.expand(clause)) else set()
+    if value and not {_stem(w) for w in _rest_words(said, value)} - subj and not narrower:
         swapped = _swap_value(t.text, edit.subject, value)
         if swapped is not None:
             return swapped
+    if narrower:
+        values = {_stem(w) for w in _PRESENT + _ABSENT + ("not", "involved")}
+        other_part = _stems(reader.expand(clause)) - subj - values - {_stem(w) for w in _FILLER}
+        if other_part:  # "the anterior margin is negative" for "The deep margin is involved.": another part, added
+            return f"{t.text} {_sentence(edit.text)}"
     names = lambda p: bool(subj & {_stem(w) for w in _words(reader.expand(p))})  # noqa: E731
     parts = split_sentences(t.text)
     if len(parts) == 1:  # "ER positive, PR positive, HER2 negative.": the comma part about the subject
@@ -1307,6 +1328,49 @@ def _restate(reader: EditReader, edit: Edit, t: Finding) -> str:
         out = [p for p in parts[:first] if p in keep] + [_sentence(edit.text)] + [p for p in parts[first:] if p in keep]
         return " ".join(_sentence(p) for p in out)
     return _sentence(edit.text)
+
+
+#: Where a device (or a finding) lies: an optional verb, an optional distance, a place preposition ("5 cm above
+#: the carina", "terminates in the SVC", "at the cavoatrial junction", "projects over the stomach").
+_POSITION = (r"(?:(?:is|are|now|actually|still|located|positioned|situated|seen|projects?|projecting|projected|"
+             r"terminates?|terminating|ends?|ending|lies|lying|sits|sitting|courses?|coursing|extends?|extending)\s+)*"
+             r"(?:\d+(?:\.\d+)?\s*(?:mm|cm)\s+)?(?:at|in|within|above|below|beyond|into|over|overlying|near|just\s+"
+             r"(?:above|below|beyond)|proximal\s+to|distal\s+to|at\s+the\s+level\s+of)\b")
+#: The words that name a part of a device or its place, not a new finding ("tip" of "the ETT tip is ...").
+_PART_WORDS = frozenset("tip tips end ends position positioned location located level course".split())
+
+
+def _reposition(reader: EditReader, edit: Edit, t: Finding) -> str | None:
+    """``t`` with its device's place replaced by the one the statement gives ("the ETT tip is 5 cm above the
+    carina" for "Endotracheal tube 2 cm above carina." -> "Endotracheal tube 5 cm above the carina."): the
+    statement's subject and ``t`` name the same device of the lexicon, the statement says only a place (an
+    optional distance and a place preposition), and ``t`` says one (its phrase, to the end of its clause, is
+    replaced); else None."""
+    said = (edit.predicate or "").strip().rstrip(".")
+    if not said or edit.words and not re.match(_POSITION, said, re.I) or not re.match(_POSITION, said, re.I):
+        return None
+    devices = {c.id for c in reader.lexicon.of_kind("device")}
+    text = reader.expand(t.text)
+    if not devices & reader.concepts_of(" ".join(edit.subject)) & reader.concepts_of(text) or t.is_default:
+        return None
+    named = [_find_word(t.text, w) for w in edit.subject if w not in _PART_WORDS]
+    named = [m for m in named if m is not None]
+    if not named:
+        return None
+    after = max(m.end() for m in named)
+    old = re.compile(r"[\s,]+" + _POSITION + r"[^,;.]*", re.I).search(t.text, after)
+    if old is None:
+        return None
+    new = re.sub(r"^(?:(?:is|are|now|actually|still)\s+)+", "", said, flags=re.I)
+    return _sentence(t.text[:old.start()] + " " + new + t.text[old.end():])
+
+
+#: Words that name a value's kind, not a part of what it is said of ("HER2 status is positive").
+_STATUS_WORDS = frozenset(_stem(w) for w in "status result results value level score".split())
+
+
+def _region_words(t: Finding) -> str:
+    return t.region.replace("_", " ")
 
 
 def _value_word(text: str) -> str | None:
@@ -1413,6 +1477,13 @@ def _novel(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
 #: what makes a statement a new finding beside the one it names.
 _GENERIC_HEADS = frozenset(_stem(w) for w in "disease diseases process abnormality abnormalities change changes "
                            "appearance".split())
+
+
+def _specific(subject: tuple[str, ...]) -> set[str]:
+    """The stems of a subject's words without its generic head nouns when it has other words: "the sinus
+    disease" is about "sinus", never any sentence that says "disease" ("Mild small vessel disease.")."""
+    stems = {_stem(w) for w in subject}
+    return (stems - _GENERIC_HEADS) or stems
 
 
 def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:
