@@ -1045,6 +1045,9 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
     edit = _spelled_as_draft(reader, edit, draft)
+    listed = _field_values(reader, edit, draft, template, rebuild_impression, dictate)
+    if listed is not None:  # "ER 90%, PR 60%, HER2 negative": each named value set or replaced
+        return listed
     from pixtralogist.agents.chat_values import group_edit
 
     grouped = group_edit(reader, edit, draft, template, rebuild_impression)
@@ -1129,6 +1132,59 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+#: One value of a list of named values ("ER 90%", "HER2 negative", "Ki-67: 20%", "HER2 2+ equivocal"): a short name,
+#: then a number, a score or a result word.
+_FIELD = re.compile(r"^(?P<n>[A-Za-z][A-Za-z0-9/-]{0,7})\s*(?:(?:is|was|=|:)\s*)?(?P<v>(?:<|>|~)?\d[\w.%+/-]*(?:\s+\S+){0,3}"
+                    r"|(?:positive|negative|pos|neg|equivocal|amplified|not\s+amplified|low|high|intermediate|"
+                    r"present|absent|weak|strong|focal|[0-3]\+)(?:\s+\S+){0,2})$", re.I)
+
+
+def _field_values(reader: EditReader, edit: Edit, draft: Draft, template: Template, rebuild: bool,
+                  dictate: Dictate | None) -> EditResult | None:
+    """A list of named values ("ER 90%, PR 60%, HER2 negative"; "Ki-67 20%, HER2 1+"): each value whose name
+    a draft sentence of the region the specialty's reader places the list in already gives is replaced there
+    ("ER positive, PR positive, HER2 negative." -> "ER 90%, PR 60%, HER2 negative."), the others are added to
+    that sentence; with no such sentence the list is written as dictated. None when the message is no such
+    list (two values at least, each a short name and a number or result word, all placed in one region)."""
+    if edit.kind != "statement" or edit.also or dictate is None:
+        return None
+    said = re.sub(r"^(?:the\s+)?(?:receptors?|receptor status|markers?|biomarkers?|stains?)\s*(?:are|is|:)\s*", "",
+                  edit.said.strip().rstrip("."), flags=re.I)
+    parts = [p.strip() for p in re.split(r"\s*[,;]\s*|\s+and\s+", said) if p.strip()]
+    fields = [_FIELD.match(p) for p in parts]
+    if len(parts) < 2 or not all(fields) or any(m.group("n").lower() in _FILLER for m in fields):
+        return None
+    placed = [(r, t) for r, t in dictate(said) if r in draft.regions]
+    if not placed or len({r for r, _ in placed}) != 1:
+        return None
+    region = placed[0][0]
+    new = {m.group("n").lower(): p for m, p in zip(fields, parts)}
+    name_of = lambda piece: (piece.split() or [""])[0].rstrip(":").lower()  # noqa: E731
+    for f in draft.findings:
+        if f.region != region or f.is_default:
+            continue
+        sentences = split_sentences(f.text)
+        out, hit = [], False
+        for sent in sentences:
+            pieces = [p for p in re.split(r"\s*[,;]\s*", sent.strip().rstrip(".")) if p]
+            if not any(name_of(p) in new for p in pieces):
+                out.append(sent)
+                continue
+            hit = True
+            names = [name_of(p) for p in pieces]
+            pieces = [new.get(name_of(p), p) for p in pieces] + [p for n, p in new.items() if n not in names]
+            out.append(_sentence(", ".join(pieces)))
+        if hit:
+            text = " ".join(_sentence(x) for x in out)
+            if text == f.text:
+                return EditResult(draft, False, f"The draft already says '{f.text}'; nothing was changed.")
+            findings = _replace(draft, f, [text], region, template)
+            changed = editing._with(draft, findings, template, rebuild_impression=rebuild)
+            return EditResult(changed, True, f"Changed {_region_label(draft, region)}.", [region])
+    changed, regions = editing.add_findings(draft, placed, template, rebuild_impression=rebuild)
+    return EditResult(changed, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
 
 
 def _near(a: str, b: str) -> bool:
