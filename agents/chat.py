@@ -249,6 +249,26 @@ _COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)|(?<=\w{4})\.\s+
                        r"undo)\s)", re.I)
 
 
+def _graded_and_finding(text: str, reader: Any) -> list[str]:
+    """"left eye is severe NPDR, IRMA in 2 quadrants": a grade (a value of a lexicon value group) and, after a
+    comma, a finding that supports it are two statements; the finding takes the grade's eye when it says none
+    ("IRMA in 2 quadrants in the left eye"). Else ``[text]``."""
+    from pixtralogist.agents.chat_values import find_values
+
+    m = re.match(r"^(?P<a>[^,;]+),\s*(?P<b>[^,;]+)$", text.strip())
+    if m is None or not reader.value_groups:
+        return [text]
+    a, b = m.group("a").strip(), m.group("b").strip().rstrip(".")
+    if not find_values(reader.expand(a), reader.value_groups) or find_values(reader.expand(b), reader.value_groups) \
+            or not reader.names_finding(b) or re.match(r"(?:not|no|with|without|and|but)\b", b, re.I):
+        return [text]
+    side = reader.attributes(a).laterality
+    if side in ("left", "right") and reader.attributes(b).laterality is None \
+            and re.search(r"\b(?:eye|od|os)\b", a, re.I):
+        b = f"{b} in the {side} eye"
+    return [a, b]
+
+
 def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
     from pixtralogist.agents.chat_edits import apply_edit
 
@@ -256,10 +276,13 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     parts = [p for p in _COMPOUND.split(text) if p.strip()]
     if len(parts) > 1 and not all(reader.read(p) for p in parts):
         parts = [text]
+    if len(parts) == 1:
+        parts = _graded_and_finding(text, reader)
     current, summaries, impression, results, kinds = draft, [], False, [], []
     for part in parts:
         edit = reader.read(part)
-        result = apply_edit(reader, edit, current, ctx.template, ctx.sorter, rebuild_impression=rebuild,
+        # (an impression an earlier part changed, "left eye is severe NPDR, ...", is not rebuilt by a later one)
+        result = apply_edit(reader, edit, current, ctx.template, ctx.sorter, rebuild_impression=rebuild and not impression,
                             dictate=ctx.dictate) if edit else None
         results.append(result)
         if result is not None and result.changed:
@@ -277,8 +300,10 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
         res.draft, res.changed = current, True
         if impression:
             res.impression_locked = True
-            res.edits = [{"kind": "impression", "region": None, "before": "\n".join(draft.impression),
-                          "after": "\n".join(current.impression)}]
+            # the findings a turn changed beside the impression are shown (and logged) too
+            res.edits = [e for e in _diff_edits("edit", draft, current) if e["region"]] + [
+                {"kind": "impression", "region": None, "before": "\n".join(draft.impression),
+                 "after": "\n".join(current.impression)}]
         else:
             res.edits = _diff_edits(kinds[0] if len(set(kinds)) == 1 else "edit", draft, current)
         missed = [r.summary for r in results if r is not None and not r.changed]

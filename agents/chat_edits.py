@@ -1107,6 +1107,8 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         elif edit.kind == "statement" and how != "attribute" and _novel(reader, edit, t, draft) \
                 and not _changes_in_place(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
+        elif edit.kind == "statement" and _describes(reader, edit, t):
+            texts = [t.text, _sentence(edit.text)]  # "the top two sternal wires are broken" for "Sternotomy wires."
         elif edit.kind == "statement" and _inserts(reader, edit, t) and (t.is_default or not reader.names_finding(
                 " ".join(edit.subject))):
             continue  # "the surface is moderate": an attribute for a structure, not a finding: not guessed
@@ -1306,6 +1308,23 @@ def _inserts(reader: EditReader, edit: Edit, t: Finding) -> bool:
             and not (a.number and " of " in a.number and _COUNT.search(t.text)):  # "1/3 positive" for "0 of 3 ..."
         return True
     return False
+
+
+def _describes(reader: EditReader, edit: Edit, t: Finding) -> bool:
+    """A statement that says something new of a finding (or device) the draft states ("the top two sternal wires
+    are broken", "the effusion is loculated", "both nodules are spiculated"): its value words are no attribute
+    (side, size, severity, time, number, presence) and no antonym of a word of ``t``, ``t`` is a finding or
+    device (no normal statement) the subject names by its own words, so the statement is written beside it as said."""
+    a = edit.attrs
+    if not edit.words or a.laterality or a.size or a.severity or a.temporal or a.polarity or t.is_default \
+            or t.negated or not reader.names_finding(t.text):
+        return False
+    if reader.attributes(t.text).polarity == "absent":
+        return False  # a normal statement ("The ventricles are normal.") is not described further
+    if any(_antonyms(w, h) for w in edit.words for h in _words(t.text)) \
+            or {_stem(w) for w in edit.words} <= _stems(reader.expand(t.text)):
+        return False
+    return bool(_specific(edit.subject) & _stems(reader.expand(t.text)))
 
 
 def _changes_in_place(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
