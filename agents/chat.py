@@ -297,6 +297,7 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
                                                                                 list(draft.impression))})
             if not (getattr(ctx.conclude, "complete", False) and current.findings != draft.findings):
                 current = _keep_impression_statements(draft, current, ctx.template)
+            current = _without_stale_items(draft, current)
         res.draft, res.changed = current, True
         if impression:
             res.impression_locked = True
@@ -325,6 +326,18 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     res.reply = (understood + "I could not match that to a finding of this draft, and no language model is configured "
                  "for free-form requests (offline). " + HELP_TEXT)
     return res
+
+
+def _without_stale_items(before: Draft, after: Draft) -> Draft:
+    """``after`` without the impression items that restate, word for word, a finding the turn changed or removed
+    ("Mild non-proliferative diabetic retinopathy ... in the right eye." once the finding says "Moderate ..."):
+    a rebuilt impression that kept the one before never states the old and the new finding side by side."""
+    now = {f.text.strip().lower() for f in after.findings}
+    stale = {f.text.strip().lower() for f in before.findings} - now
+    items = [i for i in after.impression if i.strip().lower() not in stale]
+    if not items or items == list(after.impression):
+        return after
+    return after.model_copy(update={"impression": items})
 
 
 def _keep_impression_statements(before: Draft, after: Draft, template: Template | None) -> Draft:

@@ -674,6 +674,10 @@ class EditReader:
             return opposite[:1], "text"
         scored = [(self.score(edit, f, draft), i, f) for i, f in enumerate(draft.findings)]
         scored = [x for x in scored if x[0] > 0]
+        if any(not f.is_default and self._named(edit, f) for _, _, f in scored):
+            # a finding the message names by its words, never a template sentence only its region's name shares
+            # ("remove the vessel disease": "Mild small vessel disease.", not "The major ... flow voids ...")
+            scored = [x for x in scored if not x[2].is_default or self._named(edit, x[2])]
         if not scored:
             return self._fallback(edit, draft)
         best = max(s for s, _, _ in scored)
@@ -1422,7 +1426,9 @@ def _reposition(reader: EditReader, edit: Edit, t: Finding) -> str | None:
     optional distance and a place preposition), and ``t`` says one (its phrase, to the end of its clause, is
     replaced); else None."""
     said = (edit.predicate or "").strip().rstrip(".")
-    if not said or edit.words and not re.match(_POSITION, said, re.I) or not re.match(_POSITION, said, re.I):
+    if not said and (at := re.compile(r"\s" + _POSITION, re.I).search(edit.text)):
+        said = edit.text[at.start():].strip().rstrip(".")  # "ETT tip now in the right atrium": no verb said
+    if not said or not re.match(_POSITION, said, re.I):
         return None
     devices = {c.id for c in reader.lexicon.of_kind("device")}
     text = reader.expand(t.text)
@@ -1662,6 +1668,9 @@ def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, ta
     what = " ".join(([edit.attrs.laterality] if edit.attrs.laterality else []) + list(edit.subject)) or "that"
     if edit.attrs.laterality:
         targets = [f for f in targets if reader.attributes(f.text).laterality == edit.attrs.laterality]
+    if {_stem(w) for w in edit.subject} & _GENERIC_HEADS and not edit.deny:
+        # "remove the sinus disease" where the draft only says the sinuses are clear: no disease to remove
+        targets = [f for f in targets if not f.is_default and reader.attributes(f.text).polarity != "absent"]
     if not targets:
         return EditResult(draft, False, f"There is no {what} in the draft; nothing was removed.")
     subj = {_stem(w) for w in edit.subject}
