@@ -35,12 +35,14 @@ _REWRITE = re.compile(
     r"|^(?:please\s+)?(?:change|set)\s+(?:the\s+)?(?P<region2>[a-z ]+?)(?:\s+region)?\s*:\s*(?P<arg2>.+)$",
     re.I | re.S,
 )
+_UNDO_PHRASE = (r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that|scratch that|"
+                r"put (?:it|that|this) back|change (?:it|that|this) back|set (?:it|that|this) back)")
 _UNDO = re.compile(
     r"^(?:(?:no|oops|sorry|actually|ok|okay)\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
-    r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that|scratch that|"
-    r"put (?:it|that|this) back|change (?:it|that|this) back|set (?:it|that|this) back)"
-    r"(?:\s*[,;:!-]?\s*(?:that|it|this|the|my|your|last|previous|prior|latest|recent|change|changes|edit|edits|one|step|"
-    r"please|again|back|undo|revert|reverse|roll ?back))*\s*[.!?]*$", re.I)  # "go back, revert"
+    + _UNDO_PHRASE +
+    r"(?:\s*[,;:!-]?\s*(?:(?:and|then)\s+)?(?:" + _UNDO_PHRASE + r"|that|it|this|the|my|your|last|previous|prior|latest|"
+    r"recent|change|changes|edit|edits|one|step|please|again|back))*\s*[.!?]*$", re.I)
+# several undo phrases in one message: "go back, revert", "undo that, put it back", "revert and change it back"
 _CONFIRM = re.compile(r"^(?:yes|y|ok|okay|apply|apply it|confirm|do it|go ahead|yes,? apply(?: it)?)\s*[.!]?$", re.I)
 _DECLINE = re.compile(r"^(?:no|n|cancel|discard|don'?t|do not apply|never ?mind)\s*[.!]?$", re.I)
 _SHORTER = re.compile(r"^(?:please\s+)?(?:make\s+(?:the\s+)?)?(?:shorter|shorten|briefer|condense)\s*(?:the\s+)?impression\b|^(?:make\s+)?(?:the\s+)?impression\s+shorter", re.I)

@@ -665,6 +665,9 @@ class EditReader:
             having = [f for f in draft.findings if not f.is_default and re.search(
                 r"(?<![\w-])" + re.escape(edit.swap[0]) + r"(?![\w-])", f.text, re.I)]
             return (having, "text") if len(having) == 1 else ([], "")
+        opposite = [f for f in draft.findings if any(_antonyms(w, h) for w in edit.words for h in _words(f.text))]
+        if not edit.subject and len({f.text for f in opposite}) == 1:
+            return opposite[:1], "text"  # "make it macula-off" for "... macula-on ...": the one sentence saying it
         if not edit.subject:  # "no, it's the left side", "it measures 6 mm": the main finding
             found = self._by_attribute(edit, draft, anaphora=True)
             return found, "attribute" if found else ""
@@ -816,6 +819,10 @@ _ATTRIBUTE_REGION = {"size": {_stem("size")}, "laterality": {_stem("laterality")
 def _antonyms(a: str, b: str) -> bool:
     """"irregular"/"regular", "asymmetric"/"symmetric"/"symmetrical", "nonspecific"/"specific"."""
     a, b = (w[:-2] if w.endswith("ical") else w for w in (a.lower(), b.lower()))  # "symmetrical" = "symmetric"
+    # "macula-on"/"macula-off", "HER2-positive"/"HER2-negative": one head, opposite states after a hyphen
+    pair = re.fullmatch(r"(.+)-(on|off|positive|negative|in|out)", a), re.fullmatch(r"(.+)-(on|off|positive|negative|in|out)", b)
+    if pair[0] and pair[1] and pair[0].group(1) == pair[1].group(1):
+        return {pair[0].group(2), pair[1].group(2)} in ({"on", "off"}, {"positive", "negative"}, {"in", "out"})
     return a != b and any(a == p + b or b == p + a for p in _ANTONYM_PREFIXES)
 
 
@@ -1314,6 +1321,11 @@ def _inserts(reader: EditReader, edit: Edit, t: Finding) -> bool:
     return False
 
 
+#: Words that judge a finding rather than describe it ("the effusion is fine", "that's wrong"): never written.
+_VAGUE = frozenset(_NORMAL_SPOKEN) | frozenset("good bad better worse same wrong correct right true false weird odd "
+                                               "off strange important relevant irrelevant".split())
+
+
 def _describes(reader: EditReader, edit: Edit, t: Finding) -> bool:
     """A statement that says something new of a finding (or device) the draft states ("the top two sternal wires
     are broken", "the effusion is loculated", "both nodules are spiculated"): its value words are no attribute
@@ -1325,7 +1337,7 @@ def _describes(reader: EditReader, edit: Edit, t: Finding) -> bool:
         return False
     if reader.attributes(t.text).polarity == "absent":
         return False  # a normal statement ("The ventricles are normal.") is not described further
-    if any(_antonyms(w, h) for w in edit.words for h in _words(t.text)) \
+    if set(edit.words) & _VAGUE or any(_antonyms(w, h) for w in edit.words for h in _words(t.text)) \
             or {_stem(w) for w in edit.words} <= _stems(reader.expand(t.text)):
         return False
     return bool(_specific(edit.subject) & _stems(reader.expand(t.text)))

@@ -296,3 +296,35 @@ def test_a_value_of_a_part_restates_the_general_value(host, part, value):  # noq
     res2 = chat.handle("the superficial margin is negative", res.draft, ctx)
     text2 = res2.draft.region_dict()["margins"].lower()
     assert f"{part} margin is {value}" in text2 and "superficial margin is negative" in text2, text2
+
+
+# --- several undo phrases in one message -----------------------------------------------------------------------------
+
+UNDO_PHRASES = ["undo that", "revert", "go back", "put it back", "change it back", "take that back", "scratch that"]
+
+
+def test_several_undo_phrases_in_one_message():
+    from pixtralogist.agents.chat import _UNDO
+
+    for a in UNDO_PHRASES:
+        for b in UNDO_PHRASES:
+            for sep in (", ", " and ", " - ", "; "):
+                assert _UNDO.match(f"{a}{sep}{b}"), f"{a}{sep}{b}"
+    for text in ("undo the effusion", "put it back in the lungs", "go back to the nodule and make it 6 mm"):
+        assert not _UNDO.match(text), text
+
+
+# --- a hyphenated state and its opposite ("macula-on" / "macula-off") --------------------------------------------
+
+@pytest.mark.parametrize("dictation, old, new", [
+    ("OS macula-on RD sup temporal, 2 quadrants. OD nl.", "macula-on", "macula-off"),
+    ("OD macula-off RD inferior, 3 quadrants. OS nl.", "macula-off", "macula-on"),
+])
+@pytest.mark.parametrize("shape", ["make it {n}", "it's {n}", "the RD is {n}", "the detachment is {n}",
+                                   "no, it is {n}"])
+def test_a_hyphenated_state_takes_its_opposite(host, dictation, old, new, shape):  # noqa: F811
+    d, ctx = drafted(host, "fundus", dictation)
+    res = chat.handle(shape.format(n=new), d, ctx)
+    text = res.draft.region_dict()["periphery"].lower()
+    assert res.changed and new in text and old not in text, (shape, res.reply)
+    _shown(res)
