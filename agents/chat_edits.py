@@ -108,6 +108,14 @@ _HISTORY = re.compile(
     r"|^(?:history|hx|h/o|pmh|s/p|status\s+post)\b", re.I)
 
 
+#: A recommendation to add ("add a rec for repeat CXR in 6 weeks", "recommend dermoscopic follow-up in 3 months",
+#: "suggest correlation with imaging", "add recommendation: refer to retina"): what the impression says, never a
+#: finding. (A recommendation's own words follow the verb: "rec" / "recommendation" / "recommend" / "suggest".)
+_RECOMMENDATION = re.compile(
+    r"^(?:please\s+)?(?:(?:add|include|put|insert)\s+(?:in\s+)?(?:an?\s+|the\s+)?(?:recs?|recommendations?)\b"
+    r"(?:\s+(?:for|of|to))?\s*:?|(?:recommend|suggest|advise)(?:ed)?\b)\s*(?P<x>\S.*)$", re.I)
+
+
 def is_history(text: str) -> bool:
     """Whether a chat statement is clinical history of the patient rather than a finding of the images or
     the specimen (see :data:`_HISTORY`)."""
@@ -467,6 +475,10 @@ class EditReader:
         return edit
 
     def _read(self, text: str) -> Edit | None:
+        if m := _RECOMMENDATION.match(text):  # "add a rec for repeat CXR in 6 weeks": the impression's
+            rest = m.group("x").strip()
+            return Edit("impression", text=f"Recommend {rest}" if not re.match(r"(?:recommend|suggest|advise)", rest, re.I)
+                        else rest)
         if is_history(text):
             return None  # "she had neoadjuvant chemo last year": history, never a finding
         if _ABOUT_PATIENT.match(text) and not self.attributes(text).any():
@@ -1051,7 +1063,10 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     if edit.kind == "impression":
         written = [t for _, t in dictate(edit.text)] if dictate is not None else []
         item = " ".join(_sentence(t) for t in written) if written else _sentence(reader.expand(edit.text))
-        new = draft.model_copy(update={"impression": [item] + [i for i in draft.impression if i != item]})
+        rest = [i for i in draft.impression if i != item]
+        # a recommendation closes the impression, after the diagnoses it follows from
+        items = rest + [item] if re.match(r"(?:recommend|suggest|advise)", item, re.I) else [item] + rest
+        new = draft.model_copy(update={"impression": items})
         return EditResult(new, True, f"Impression: added '{item}'", [], True)
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)

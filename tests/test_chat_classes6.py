@@ -328,3 +328,32 @@ def test_a_hyphenated_state_takes_its_opposite(host, dictation, old, new, shape)
     text = res.draft.region_dict()["periphery"].lower()
     assert res.changed and new in text and old not in text, (shape, res.reply)
     _shown(res)
+
+
+# --- a recommendation goes to the impression -------------------------------------------------------------------------
+
+RECOMMENDATIONS = [
+    ("cxr", "RLL pneumonia. Small R effusion.", ["repeat CXR in 6 weeks to confirm resolution", "CT chest if no improvement"]),
+    ("ct_chest", "7 mm solid nodule RUL. No LAD.", ["follow-up CT in 6 to 12 months", "PET-CT"]),
+    ("mri_brain", "2 cm enhancing mass L frontal lobe.", ["neurosurgical referral", "MR perfusion"]),
+    ("skin_lesion", "7 mm irregular brown macule L calf.", ["excisional biopsy", "dermoscopic follow-up in 3 months"]),
+    ("fundus", "OD: moderate NPDR. OS nl.", ["repeat dilated exam in 6 months", "referral to retina"]),
+    ("octa", "OD: enlarged FAZ. Reduced SCP density OD.", ["repeat OCTA in 6 months"]),
+    ("breast-resection", "R lumpectomy. IDC 1.2 cm G1.", ["HER2 FISH testing", "correlation with imaging"]),
+]
+REC_SHAPES = ["add a rec for {r}", "recommend {r}", "add recommendation: {r}", "suggest {r}",
+              "please add a recommendation for {r}", "include a rec of {r}"]
+
+
+@pytest.mark.parametrize("template, dictation, recs", RECOMMENDATIONS)
+def test_a_recommendation_goes_to_the_impression(host, template, dictation, recs):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    for rec in recs:
+        for shape in REC_SHAPES:
+            message = shape.format(r=rec)
+            res = chat.handle(message, d, ctx)
+            assert res.changed and res.draft.region_dict() == d.region_dict(), (message, res.reply)
+            last = res.draft.impression[-1].lower()
+            assert last.startswith("recommend") and rec.split()[-1].lower() in last, (message, res.draft.impression)
+            assert res.draft.impression[:-1] == d.impression, (message, res.draft.impression)
+            assert "Impression" in res.reply and "\u2192" in res.reply, res.reply
