@@ -629,6 +629,20 @@ def _flag_text(fl: Flag, draft: Draft) -> str:
                                    finding.text if finding is not None else ""]))
 
 
+#: An attribute a flag question names and the words a flag's message says it in ("why is the size flagged?" for
+#: "D (diameter > 6 mm: 8 mm)"; "the colour" for "C (multiple colours)"; "the shape" for "A (asymmetry)").
+_FLAG_TOPICS = {
+    "size": ("diameter", "dimension", "measur", "mm", "cm"), "diameter": ("size", "dimension", "mm"),
+    "measurement": ("size", "diameter", "mm", "cm"), "dimension": ("size", "diameter"),
+    "colour": ("color", "pigment"), "color": ("colour", "pigment"), "pigment": ("colour", "color"),
+    "shape": ("asymmetr", "symmetr", "contour"), "symmetry": ("asymmetr",), "asymmetry": ("asymmetr",),
+    "edge": ("border", "margin"), "border": ("edge", "margin"), "outline": ("border",),
+    "side": ("laterality", "left", "right"), "laterality": ("side", "left", "right"),
+    "grade": ("level", "stage", "icdr"), "stage": ("ptnm", "pt", "grade"), "level": ("grade", "icdr"),
+    "growth": ("evolv", "grow", "enlarg", "chang"), "change": ("evolv", "grow", "enlarg"),
+}
+
+
 def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
     """The flags whose message, rule, region or finding names a word of the question (all when it names none)."""
     words = _about_words(question)
@@ -636,6 +650,7 @@ def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
     for fl in flags:
         text = _flag_text(fl, draft)
         stems = {w.rstrip("s") for w in words}
+        stems |= {t for w in stems for t in _FLAG_TOPICS.get(w, ())}  # "the size": "diameter > 6 mm"
         if not words or any(re.search(r"(?<![a-z0-9])" + re.escape(w), text) for w in stems):
             out.append(fl)
     if not out and words and all(w in _THE_CASE for w in words):

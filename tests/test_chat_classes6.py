@@ -357,3 +357,21 @@ def test_a_recommendation_goes_to_the_impression(host, template, dictation, recs
             assert last.startswith("recommend") and rec.split()[-1].lower() in last, (message, res.draft.impression)
             assert res.draft.impression[:-1] == d.impression, (message, res.draft.impression)
             assert "Impression" in res.reply and "\u2192" in res.reply, res.reply
+
+
+# --- a flag question names an attribute in other words than the flag's --------------------------------------------
+
+@pytest.mark.parametrize("dictation", ["Irreg pigmented lesion L thigh 8mm, 3 colours, asymmetric.",
+                                       "Asymmetric brown and black macule R back 11 mm, irregular border."])
+@pytest.mark.parametrize("topic, said", [("size", "diameter"), ("diameter", "diameter"), ("measurement", "diameter"),
+                                          ("colour", "colour"), ("color", "colour"), ("shape", "asymmetr")])
+def test_a_flag_question_about_an_attribute(host, dictation, topic, said):  # noqa: F811
+    d, ctx = drafted(host, "skin_lesion", dictation)
+    res = chat.handle(f"why is the {topic} flagged?", d, ctx)
+    assert not res.changed and said in res.reply.lower() and "Rule:" in res.reply, res.reply
+
+
+def test_a_flag_question_about_an_attribute_no_flag_states(host):  # noqa: F811
+    d, ctx = drafted(host, "cxr", "Mild cardiomegaly. Lungs clear.")
+    res = chat.handle("why is the size flagged?", d, ctx)
+    assert not res.changed and "Rule:" not in res.reply, res.reply
