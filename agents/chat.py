@@ -35,12 +35,14 @@ _REWRITE = re.compile(
     r"|^(?:please\s+)?(?:change|set)\s+(?:the\s+)?(?P<region2>[a-z ]+?)(?:\s+region)?\s*:\s*(?P<arg2>.+)$",
     re.I | re.S,
 )
+_UNDO_PHRASE = (r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that|scratch that|"
+                r"put (?:it|that|this) back|change (?:it|that|this) back|set (?:it|that|this) back)")
 _UNDO = re.compile(
     r"^(?:(?:no|oops|sorry|actually|ok|okay)\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
-    r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that|scratch that|"
-    r"put (?:it|that|this) back|change (?:it|that|this) back|set (?:it|that|this) back)"
-    r"(?:\s*[,;:!-]?\s*(?:that|it|this|the|my|your|last|previous|prior|latest|recent|change|changes|edit|edits|one|step|"
-    r"please|again|back|undo|revert|reverse|roll ?back))*\s*[.!?]*$", re.I)  # "go back, revert"
+    + _UNDO_PHRASE +
+    r"(?:\s*[,;:!-]?\s*(?:(?:and|then)\s+)?(?:" + _UNDO_PHRASE + r"|that|it|this|the|my|your|last|previous|prior|latest|"
+    r"recent|change|changes|edit|edits|one|step|please|again|back))*\s*[.!?]*$", re.I)
+# several undo phrases in one message: "go back, revert", "undo that, put it back", "revert and change it back"
 _CONFIRM = re.compile(r"^(?:yes|y|ok|okay|apply|apply it|confirm|do it|go ahead|yes,? apply(?: it)?)\s*[.!]?$", re.I)
 _DECLINE = re.compile(r"^(?:no|n|cancel|discard|don'?t|do not apply|never ?mind)\s*[.!]?$", re.I)
 _SHORTER = re.compile(r"^(?:please\s+)?(?:make\s+(?:the\s+)?)?(?:shorter|shorten|briefer|condense)\s*(?:the\s+)?impression\b|^(?:make\s+)?(?:the\s+)?impression\s+shorter", re.I)
@@ -249,6 +251,26 @@ _COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)|(?<=\w{4})\.\s+
                        r"undo)\s)", re.I)
 
 
+def _graded_and_finding(text: str, reader: Any) -> list[str]:
+    """"left eye is severe NPDR, IRMA in 2 quadrants": a grade (a value of a lexicon value group) and, after a
+    comma, a finding that supports it are two statements; the finding takes the grade's eye when it says none
+    ("IRMA in 2 quadrants in the left eye"). Else ``[text]``."""
+    from pixtralogist.agents.chat_values import find_values
+
+    m = re.match(r"^(?P<a>[^,;]+),\s*(?P<b>[^,;]+)$", text.strip())
+    if m is None or not reader.value_groups:
+        return [text]
+    a, b = m.group("a").strip(), m.group("b").strip().rstrip(".")
+    if not find_values(reader.expand(a), reader.value_groups) or find_values(reader.expand(b), reader.value_groups) \
+            or not reader.names_finding(b) or re.match(r"(?:not|no|with|without|and|but)\b", b, re.I):
+        return [text]
+    side = reader.attributes(a).laterality
+    if side in ("left", "right") and reader.attributes(b).laterality is None \
+            and re.search(r"\b(?:eye|od|os)\b", a, re.I):
+        b = f"{b} in the {side} eye"
+    return [a, b]
+
+
 def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
     from pixtralogist.agents.chat_edits import apply_edit
 
@@ -256,10 +278,13 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     parts = [p for p in _COMPOUND.split(text) if p.strip()]
     if len(parts) > 1 and not all(reader.read(p) for p in parts):
         parts = [text]
+    if len(parts) == 1:
+        parts = _graded_and_finding(text, reader)
     current, summaries, impression, results, kinds = draft, [], False, [], []
     for part in parts:
         edit = reader.read(part)
-        result = apply_edit(reader, edit, current, ctx.template, ctx.sorter, rebuild_impression=rebuild,
+        # (an impression an earlier part changed, "left eye is severe NPDR, ...", is not rebuilt by a later one)
+        result = apply_edit(reader, edit, current, ctx.template, ctx.sorter, rebuild_impression=rebuild and not impression,
                             dictate=ctx.dictate) if edit else None
         results.append(result)
         if result is not None and result.changed:
@@ -274,11 +299,14 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
                                                                                 list(draft.impression))})
             if not (getattr(ctx.conclude, "complete", False) and current.findings != draft.findings):
                 current = _keep_impression_statements(draft, current, ctx.template)
+            current = _without_stale_items(draft, current)
         res.draft, res.changed = current, True
         if impression:
             res.impression_locked = True
-            res.edits = [{"kind": "impression", "region": None, "before": "\n".join(draft.impression),
-                          "after": "\n".join(current.impression)}]
+            # the findings a turn changed beside the impression are shown (and logged) too
+            res.edits = [e for e in _diff_edits("edit", draft, current) if e["region"]] + [
+                {"kind": "impression", "region": None, "before": "\n".join(draft.impression),
+                 "after": "\n".join(current.impression)}]
         else:
             res.edits = _diff_edits(kinds[0] if len(set(kinds)) == 1 else "edit", draft, current)
         missed = [r.summary for r in results if r is not None and not r.changed]
@@ -300,6 +328,18 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     res.reply = (understood + "I could not match that to a finding of this draft, and no language model is configured "
                  "for free-form requests (offline). " + HELP_TEXT)
     return res
+
+
+def _without_stale_items(before: Draft, after: Draft) -> Draft:
+    """``after`` without the impression items that restate, word for word, a finding the turn changed or removed
+    ("Mild non-proliferative diabetic retinopathy ... in the right eye." once the finding says "Moderate ..."):
+    a rebuilt impression that kept the one before never states the old and the new finding side by side."""
+    now = {f.text.strip().lower() for f in after.findings}
+    stale = {f.text.strip().lower() for f in before.findings} - now
+    items = [i for i in after.impression if i.strip().lower() not in stale]
+    if not items or items == list(after.impression):
+        return after
+    return after.model_copy(update={"impression": items})
 
 
 def _keep_impression_statements(before: Draft, after: Draft, template: Template | None) -> Draft:
@@ -589,6 +629,20 @@ def _flag_text(fl: Flag, draft: Draft) -> str:
                                    finding.text if finding is not None else ""]))
 
 
+#: An attribute a flag question names and the words a flag's message says it in ("why is the size flagged?" for
+#: "D (diameter > 6 mm: 8 mm)"; "the colour" for "C (multiple colours)"; "the shape" for "A (asymmetry)").
+_FLAG_TOPICS = {
+    "size": ("diameter", "dimension", "measur", "mm", "cm"), "diameter": ("size", "dimension", "mm"),
+    "measurement": ("size", "diameter", "mm", "cm"), "dimension": ("size", "diameter"),
+    "colour": ("color", "pigment"), "color": ("colour", "pigment"), "pigment": ("colour", "color"),
+    "shape": ("asymmetr", "symmetr", "contour"), "symmetry": ("asymmetr",), "asymmetry": ("asymmetr",),
+    "edge": ("border", "margin"), "border": ("edge", "margin"), "outline": ("border",),
+    "side": ("laterality", "left", "right"), "laterality": ("side", "left", "right"),
+    "grade": ("level", "stage", "icdr"), "stage": ("ptnm", "pt", "grade"), "level": ("grade", "icdr"),
+    "growth": ("evolv", "grow", "enlarg", "chang"), "change": ("evolv", "grow", "enlarg"),
+}
+
+
 def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
     """The flags whose message, rule, region or finding names a word of the question (all when it names none)."""
     words = _about_words(question)
@@ -596,6 +650,7 @@ def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
     for fl in flags:
         text = _flag_text(fl, draft)
         stems = {w.rstrip("s") for w in words}
+        stems |= {t for w in stems for t in _FLAG_TOPICS.get(w, ())}  # "the size": "diameter > 6 mm"
         if not words or any(re.search(r"(?<![a-z0-9])" + re.escape(w), text) for w in stems):
             out.append(fl)
     if not out and words and all(w in _THE_CASE for w in words):

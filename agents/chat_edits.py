@@ -108,6 +108,14 @@ _HISTORY = re.compile(
     r"|^(?:history|hx|h/o|pmh|s/p|status\s+post)\b", re.I)
 
 
+#: A recommendation to add ("add a rec for repeat CXR in 6 weeks", "recommend dermoscopic follow-up in 3 months",
+#: "suggest correlation with imaging", "add recommendation: refer to retina"): what the impression says, never a
+#: finding. (A recommendation's own words follow the verb: "rec" / "recommendation" / "recommend" / "suggest".)
+_RECOMMENDATION = re.compile(
+    r"^(?:please\s+)?(?:(?:add|include|put|insert)\s+(?:in\s+)?(?:an?\s+|the\s+)?(?:recs?|recommendations?)\b"
+    r"(?:\s+(?:for|of|to))?\s*:?|(?:recommend|suggest|advise)(?:ed)?\b)\s*(?P<x>\S.*)$", re.I)
+
+
 def is_history(text: str) -> bool:
     """Whether a chat statement is clinical history of the patient rather than a finding of the images or
     the specimen (see :data:`_HISTORY`)."""
@@ -141,6 +149,9 @@ _UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|ov
 _NOT_VERBS = frozenset("there no also and but so then now just still only".split())
 #: "move/put X to|in|into|under (the) R (region)": the verb, each place the region may start, the region word's tail
 _MOVE_HEAD = re.compile(_verbs(_MOVE_VERBS) + r"\s+", re.I)
+#: A move verb that is the noun a statement opens with ("Shift of the midline is 4 mm", "placement of the
+#: line is satisfactory", "shift is 3 mm"): a statement, never a move.
+_NOUN_HEAD = re.compile(_verbs(_MOVE_VERBS) + r"(?:ment)?(?:\s+of\b|\s+(?:is|are|was|were|measures|measuring)\b)", re.I)
 _MOVE_CUT = re.compile(r"\s+(?:to|into|in|under)\s+(?:the\s+)?", re.I)
 _MOVE_TAIL = re.compile(r"\s+(?:region|section|box|heading)$", re.I)
 #: "the hernia belongs in upper abdomen", "the clips go under other": a move said as a statement (only when the
@@ -232,8 +243,10 @@ def _stem(w: str) -> str:
     w = americanize(w.rstrip("+").lower())
     if len(w) > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
-    elif len(w) > 4 and w.endswith("s") and not w.endswith("ss"):
-        w = w[:-1]  # "lobes" -> "lobe", "masses" -> "masse" (-> "mass" below)
+    elif len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        # "lobes" -> "lobe", "masses" -> "masse" (-> "mass" below); a Latin singular keeps its "s" ("sinus",
+        # "thrombus", "stenosis"), so it meets its plural ("sinuses" -> "sinus")
+        w = w[:-1]
     for suf, repl in _ENDINGS:
         least = 4 if suf in _SHORT_ENDINGS else _MIN_STEM
         if suf == "y" and (len(w) < 5 or w[-2] in "aeiouy"):
@@ -462,6 +475,10 @@ class EditReader:
         return edit
 
     def _read(self, text: str) -> Edit | None:
+        if m := _RECOMMENDATION.match(text):  # "add a rec for repeat CXR in 6 weeks": the impression's
+            rest = m.group("x").strip()
+            return Edit("impression", text=f"Recommend {rest}" if not re.match(r"(?:recommend|suggest|advise)", rest, re.I)
+                        else rest)
         if is_history(text):
             return None  # "she had neoadjuvant chemo last year": history, never a finding
         if _ABOUT_PATIENT.match(text) and not self.attributes(text).any():
@@ -533,6 +550,9 @@ class EditReader:
             text = m.group("s")
         elif (m := _SET.match(text)) and not re.search(r"\b(?:is|are|was|were)\b", text, re.I):
             x, v = m.group("x"), m.group("v")
+            if v is None and (neg_v := re.search(r"\s+(?=not\s+\w+$)", x)) \
+                    and _NEGATED_VALUE.match(x[neg_v.end() - 1:]):
+                x, v = x[:neg_v.start()], x[neg_v.end():]  # "make the LVI not identified": "... to not identified"
             if v is None:  # "make the effusion small": the value is the attribute words, or the last word
                 attrs = self.attributes(self.expand(x))
                 words = _words(x)
@@ -565,7 +585,7 @@ class EditReader:
             return Edit("modify", text=f"{x} is {v}", subject=subject, attrs=attrs, words=value, predicate=v,
                         case_side=case_side)
         # a statement
-        if _MOVE_HEAD.match(text):
+        if _MOVE_HEAD.match(text) and not _NOUN_HEAD.match(text):
             return None  # a move the form above could not read ("put X in <no region>"): never a finding to write
         m = _UNKNOWN_VERB.match(text)
         if m and m.group("v").lower() not in _NOT_VERBS and not self.names_finding(m.group("v")) \
@@ -618,6 +638,7 @@ class EditReader:
             subject = ()
         statement = re.sub(r"^(?:it|that|this|they|these|those)(?:'s| is| was| are| were)\s+", "", body, flags=re.I)
         statement = re.sub(r"^(?:a|an)\s+", "", statement, flags=re.I)
+        statement = re.sub(r"\b(is|are|was|were)\s+(?:now|actually|really)\s+", r"\1 ", statement, flags=re.I)
         statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
         return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
                     or bool(_THERE_ALSO.match(text) and not negated_there), predicate=predicate, case_side=case_side)
@@ -634,7 +655,7 @@ class EditReader:
         text = self.expand(f.text)
         fwords = _stems(text)
         rwords = {_stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}
-        subj = {_stem(w) for w in edit.subject}
+        subj = _specific(edit.subject)
         s = float(len(subj & fwords)) + 1.5 * len(subj & rwords)
         if s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
             s += 2.0
@@ -656,6 +677,9 @@ class EditReader:
             having = [f for f in draft.findings if not f.is_default and re.search(
                 r"(?<![\w-])" + re.escape(edit.swap[0]) + r"(?![\w-])", f.text, re.I)]
             return (having, "text") if len(having) == 1 else ([], "")
+        opposite = [f for f in draft.findings if any(_antonyms(w, h) for w in edit.words for h in _words(f.text))]
+        if not edit.subject and len({f.text for f in opposite}) == 1:
+            return opposite[:1], "text"  # "make it macula-off" for "... macula-on ...": the one sentence saying it
         if not edit.subject:  # "no, it's the left side", "it measures 6 mm": the main finding
             found = self._by_attribute(edit, draft, anaphora=True)
             return found, "attribute" if found else ""
@@ -665,6 +689,10 @@ class EditReader:
             return opposite[:1], "text"
         scored = [(self.score(edit, f, draft), i, f) for i, f in enumerate(draft.findings)]
         scored = [x for x in scored if x[0] > 0]
+        if any(not f.is_default and self._named(edit, f) for _, _, f in scored):
+            # a finding the message names by its words, never a template sentence only its region's name shares
+            # ("remove the vessel disease": "Mild small vessel disease.", not "The major ... flow voids ...")
+            scored = [x for x in scored if not x[2].is_default or self._named(edit, x[2])]
         if not scored:
             return self._fallback(edit, draft)
         best = max(s for s, _, _ in scored)
@@ -702,7 +730,7 @@ class EditReader:
 
     def _named(self, edit: Edit, f: Finding) -> bool:
         """Whether the edit's subject names ``f`` by its words or a finding concept (not only its region)."""
-        subj = {_stem(w) for w in edit.subject}
+        subj = _specific(edit.subject)
         if subj & _stems(self.expand(f.text)):
             return True
         return bool(self.concepts_of(" ".join(edit.subject)) & self.concepts_of(self.expand(f.text)))
@@ -803,6 +831,10 @@ _ATTRIBUTE_REGION = {"size": {_stem("size")}, "laterality": {_stem("laterality")
 def _antonyms(a: str, b: str) -> bool:
     """"irregular"/"regular", "asymmetric"/"symmetric"/"symmetrical", "nonspecific"/"specific"."""
     a, b = (w[:-2] if w.endswith("ical") else w for w in (a.lower(), b.lower()))  # "symmetrical" = "symmetric"
+    # "macula-on"/"macula-off", "HER2-positive"/"HER2-negative": one head, opposite states after a hyphen
+    pair = re.fullmatch(r"(.+)-(on|off|positive|negative|in|out)", a), re.fullmatch(r"(.+)-(on|off|positive|negative|in|out)", b)
+    if pair[0] and pair[1] and pair[0].group(1) == pair[1].group(1):
+        return {pair[0].group(2), pair[1].group(2)} in ({"on", "off"}, {"positive", "negative"}, {"in", "out"})
     return a != b and any(a == p + b or b == p + a for p in _ANTONYM_PREFIXES)
 
 
@@ -1031,11 +1063,17 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     if edit.kind == "impression":
         written = [t for _, t in dictate(edit.text)] if dictate is not None else []
         item = " ".join(_sentence(t) for t in written) if written else _sentence(reader.expand(edit.text))
-        new = draft.model_copy(update={"impression": [item] + [i for i in draft.impression if i != item]})
+        rest = [i for i in draft.impression if i != item]
+        # a recommendation closes the impression, after the diagnoses it follows from
+        items = rest + [item] if re.match(r"(?:recommend|suggest|advise)", item, re.I) else [item] + rest
+        new = draft.model_copy(update={"impression": items})
         return EditResult(new, True, f"Impression: added '{item}'", [], True)
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
     edit = _spelled_as_draft(reader, edit, draft)
+    listed = _field_values(reader, edit, draft, template, rebuild_impression, dictate)
+    if listed is not None:  # "ER 90%, PR 60%, HER2 negative": each named value set or replaced
+        return listed
     from pixtralogist.agents.chat_values import group_edit
 
     grouped = group_edit(reader, edit, draft, template, rebuild_impression)
@@ -1090,9 +1128,13 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
             texts = [_sentence(edit.text)]
         elif edit.kind == "statement" and _conflicts(reader, edit, t):
             texts = [_restate(reader, edit, t)]
+        elif edit.kind == "statement" and (placed := _reposition(reader, edit, t)) is not None:
+            texts = [placed]  # "the ETT tip is 5 cm above the carina" for "Endotracheal tube 2 cm above carina."
         elif edit.kind == "statement" and how != "attribute" and _novel(reader, edit, t, draft) \
                 and not _changes_in_place(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
+        elif edit.kind == "statement" and _describes(reader, edit, t):
+            texts = [t.text, _sentence(edit.text)]  # "the top two sternal wires are broken" for "Sternotomy wires."
         elif edit.kind == "statement" and _inserts(reader, edit, t) and (t.is_default or not reader.names_finding(
                 " ".join(edit.subject))):
             continue  # "the surface is moderate": an attribute for a structure, not a finding: not guessed
@@ -1118,6 +1160,59 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+#: One value of a list of named values ("ER 90%", "HER2 negative", "Ki-67: 20%", "HER2 2+ equivocal"): a short name,
+#: then a number, a score or a result word.
+_FIELD = re.compile(r"^(?P<n>[A-Za-z][A-Za-z0-9/-]{0,7})\s*(?:(?:is|was|=|:)\s*)?(?P<v>(?:<|>|~)?\d[\w.%+/-]*(?:\s+\S+){0,3}"
+                    r"|(?:positive|negative|pos|neg|equivocal|amplified|not\s+amplified|low|high|intermediate|"
+                    r"present|absent|weak|strong|focal|[0-3]\+)(?:\s+\S+){0,2})$", re.I)
+
+
+def _field_values(reader: EditReader, edit: Edit, draft: Draft, template: Template, rebuild: bool,
+                  dictate: Dictate | None) -> EditResult | None:
+    """A list of named values ("ER 90%, PR 60%, HER2 negative"; "Ki-67 20%, HER2 1+"): each value whose name
+    a draft sentence of the region the specialty's reader places the list in already gives is replaced there
+    ("ER positive, PR positive, HER2 negative." -> "ER 90%, PR 60%, HER2 negative."), the others are added to
+    that sentence; with no such sentence the list is written as dictated. None when the message is no such
+    list (two values at least, each a short name and a number or result word, all placed in one region)."""
+    if edit.kind != "statement" or edit.also or dictate is None:
+        return None
+    said = re.sub(r"^(?:the\s+)?(?:receptors?|receptor status|markers?|biomarkers?|stains?)\s*(?:are|is|:)\s*", "",
+                  edit.said.strip().rstrip("."), flags=re.I)
+    parts = [p.strip() for p in re.split(r"\s*[,;]\s*|\s+and\s+", said) if p.strip()]
+    fields = [_FIELD.match(p) for p in parts]
+    if len(parts) < 2 or not all(fields) or any(m.group("n").lower() in _FILLER for m in fields):
+        return None
+    placed = [(r, t) for r, t in dictate(said) if r in draft.regions]
+    if not placed or len({r for r, _ in placed}) != 1:
+        return None
+    region = placed[0][0]
+    new = {m.group("n").lower(): p for m, p in zip(fields, parts)}
+    name_of = lambda piece: (piece.split() or [""])[0].rstrip(":").lower()  # noqa: E731
+    for f in draft.findings:
+        if f.region != region or f.is_default:
+            continue
+        sentences = split_sentences(f.text)
+        out, hit = [], False
+        for sent in sentences:
+            pieces = [p for p in re.split(r"\s*[,;]\s*", sent.strip().rstrip(".")) if p]
+            if not any(name_of(p) in new for p in pieces):
+                out.append(sent)
+                continue
+            hit = True
+            names = [name_of(p) for p in pieces]
+            pieces = [new.get(name_of(p), p) for p in pieces] + [p for n, p in new.items() if n not in names]
+            out.append(_sentence(", ".join(pieces)))
+        if hit:
+            text = " ".join(_sentence(x) for x in out)
+            if text == f.text:
+                return EditResult(draft, False, f"The draft already says '{f.text}'; nothing was changed.")
+            findings = _replace(draft, f, [text], region, template)
+            changed = editing._with(draft, findings, template, rebuild_impression=rebuild)
+            return EditResult(changed, True, f"Changed {_region_label(draft, region)}.", [region])
+    changed, regions = editing.add_findings(draft, placed, template, rebuild_impression=rebuild)
+    return EditResult(changed, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
 
 
 def _near(a: str, b: str) -> bool:
@@ -1241,6 +1336,28 @@ def _inserts(reader: EditReader, edit: Edit, t: Finding) -> bool:
     return False
 
 
+#: Words that judge a finding rather than describe it ("the effusion is fine", "that's wrong"): never written.
+_VAGUE = frozenset(_NORMAL_SPOKEN) | frozenset("good bad better worse same wrong correct right true false weird odd "
+                                               "off strange important relevant irrelevant".split())
+
+
+def _describes(reader: EditReader, edit: Edit, t: Finding) -> bool:
+    """A statement that says something new of a finding (or device) the draft states ("the top two sternal wires
+    are broken", "the effusion is loculated", "both nodules are spiculated"): its value words are no attribute
+    (side, size, severity, time, number, presence) and no antonym of a word of ``t``, ``t`` is a finding or
+    device (no normal statement) the subject names by its own words, so the statement is written beside it as said."""
+    a = edit.attrs
+    if not edit.words or a.laterality or a.size or a.severity or a.temporal or a.polarity or t.is_default \
+            or t.negated or not reader.names_finding(t.text):
+        return False
+    if reader.attributes(t.text).polarity == "absent":
+        return False  # a normal statement ("The ventricles are normal.") is not described further
+    if set(edit.words) & _VAGUE or any(_antonyms(w, h) for w in edit.words for h in _words(t.text)) \
+            or {_stem(w) for w in edit.words} <= _stems(reader.expand(t.text)):
+        return False
+    return bool(_specific(edit.subject) & _stems(reader.expand(t.text)))
+
+
 def _changes_in_place(reader: EditReader, edit: Edit, t: Finding, draft: Draft) -> bool:
     """A statement that re-states ``t`` with another side, size, severity, time or place ("the plaque
     is on the left shin" for "Right shin.", "the nodule is in the left lower lobe"): its other words
@@ -1287,10 +1404,20 @@ def _restate(reader: EditReader, edit: Edit, t: Finding) -> str:
             return dropped
     value = _value_word(said)
     subj = {_stem(w) for w in edit.subject}
-    if value and not {_stem(w) for w in _rest_words(said, value)} - subj:
+    # "the deep margin is involved" for "Margins negative. Closest margin 3 mm deep.": the value is said of a part
+    # ("deep") the value's clause does not name, so the sentences about the subject are restated, not its value
+    clause = next((c for c in re.findall(r"[^,;.]+", t.text) if _VALUE_ABSENT.search(c) or _VALUE_PRESENT.search(c)), "")
+    narrower = _specific(edit.subject) - _stems(reader.expand(clause)) - _stems(_region_words(t)) - _STATUS_WORDS \
+        if clause and subj & _stems(reader.expand(clause)) else set()
+    if value and not {_stem(w) for w in _rest_words(said, value)} - subj and not narrower:
         swapped = _swap_value(t.text, edit.subject, value)
         if swapped is not None:
             return swapped
+    if narrower:
+        values = {_stem(w) for w in _PRESENT + _ABSENT + ("not", "involved")}
+        other_part = _stems(reader.expand(clause)) - subj - values - {_stem(w) for w in _FILLER}
+        if other_part:  # "the anterior margin is negative" for "The deep margin is involved.": another part, added
+            return f"{t.text} {_sentence(edit.text)}"
     names = lambda p: bool(subj & {_stem(w) for w in _words(reader.expand(p))})  # noqa: E731
     parts = split_sentences(t.text)
     if len(parts) == 1:  # "ER positive, PR positive, HER2 negative.": the comma part about the subject
@@ -1307,6 +1434,51 @@ def _restate(reader: EditReader, edit: Edit, t: Finding) -> str:
         out = [p for p in parts[:first] if p in keep] + [_sentence(edit.text)] + [p for p in parts[first:] if p in keep]
         return " ".join(_sentence(p) for p in out)
     return _sentence(edit.text)
+
+
+#: Where a device (or a finding) lies: an optional verb, an optional distance, a place preposition ("5 cm above
+#: the carina", "terminates in the SVC", "at the cavoatrial junction", "projects over the stomach").
+_POSITION = (r"(?:(?:is|are|now|actually|still|located|positioned|situated|seen|projects?|projecting|projected|"
+             r"terminates?|terminating|ends?|ending|lies|lying|sits|sitting|courses?|coursing|extends?|extending)\s+)*"
+             r"(?:\d+(?:\.\d+)?\s*(?:mm|cm)\s+)?(?:at|in|within|above|below|beyond|into|over|overlying|near|just\s+"
+             r"(?:above|below|beyond)|proximal\s+to|distal\s+to|at\s+the\s+level\s+of)\b")
+#: The words that name a part of a device or its place, not a new finding ("tip" of "the ETT tip is ...").
+_PART_WORDS = frozenset("tip tips end ends position positioned location located level course".split())
+
+
+def _reposition(reader: EditReader, edit: Edit, t: Finding) -> str | None:
+    """``t`` with its device's place replaced by the one the statement gives ("the ETT tip is 5 cm above the
+    carina" for "Endotracheal tube 2 cm above carina." -> "Endotracheal tube 5 cm above the carina."): the
+    statement's subject and ``t`` name the same device of the lexicon, the statement says only a place (an
+    optional distance and a place preposition), and ``t`` says one (its phrase, to the end of its clause, is
+    replaced); else None."""
+    said = (edit.predicate or "").strip().rstrip(".")
+    if not said and (at := re.compile(r"\s" + _POSITION, re.I).search(edit.text)):
+        said = edit.text[at.start():].strip().rstrip(".")  # "ETT tip now in the right atrium": no verb said
+    if not said or not re.match(_POSITION, said, re.I):
+        return None
+    devices = {c.id for c in reader.lexicon.of_kind("device")}
+    text = reader.expand(t.text)
+    if not devices & reader.concepts_of(" ".join(edit.subject)) & reader.concepts_of(text) or t.is_default:
+        return None
+    named = [_find_word(t.text, w) for w in edit.subject if w not in _PART_WORDS]
+    named = [m for m in named if m is not None]
+    if not named:
+        return None
+    after = max(m.end() for m in named)
+    old = re.compile(r"[\s,]+" + _POSITION + r"[^,;.]*", re.I).search(t.text, after)
+    if old is None:
+        return None
+    new = re.sub(r"^(?:(?:is|are|now|actually|still)\s+)+", "", said, flags=re.I)
+    return _sentence(t.text[:old.start()] + " " + new + t.text[old.end():])
+
+
+#: Words that name a value's kind, not a part of what it is said of ("HER2 status is positive").
+_STATUS_WORDS = frozenset(_stem(w) for w in "status result results value level score".split())
+
+
+def _region_words(t: Finding) -> str:
+    return t.region.replace("_", " ")
 
 
 def _value_word(text: str) -> str | None:
@@ -1415,6 +1587,13 @@ _GENERIC_HEADS = frozenset(_stem(w) for w in "disease diseases process abnormali
                            "appearance".split())
 
 
+def _specific(subject: tuple[str, ...]) -> set[str]:
+    """The stems of a subject's words without its generic head nouns when it has other words: "the sinus
+    disease" is about "sinus", never any sentence that says "disease" ("Mild small vessel disease.")."""
+    stems = {_stem(w) for w in subject}
+    return (stems - _GENERIC_HEADS) or stems
+
+
 def _same_finding(reader: EditReader, edit: Edit, f: Finding) -> bool:
     """Whether ``f`` names the finding the edit states: a finding concept of both, or a shared word that
     names a finding ("nodule"), never only a place word ("upper" of "The imaged upper abdomen is
@@ -1516,6 +1695,9 @@ def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, ta
     what = " ".join(([edit.attrs.laterality] if edit.attrs.laterality else []) + list(edit.subject)) or "that"
     if edit.attrs.laterality:
         targets = [f for f in targets if reader.attributes(f.text).laterality == edit.attrs.laterality]
+    if {_stem(w) for w in edit.subject} & _GENERIC_HEADS and not edit.deny:
+        # "remove the sinus disease" where the draft only says the sinuses are clear: no disease to remove
+        targets = [f for f in targets if not f.is_default and reader.attributes(f.text).polarity != "absent"]
     if not targets:
         return EditResult(draft, False, f"There is no {what} in the draft; nothing was removed.")
     subj = {_stem(w) for w in edit.subject}

@@ -101,6 +101,53 @@ def _write(text: str, old: GroupValue, new: str, values: tuple[str, ...] = ()) -
 _SIDE = frozenset("left right od os ou bilateral both eye eyes side lt rt r l".split())
 
 
+#: The words that name a grade, not a finding ("change the grade to severe", "the level is mild").
+_GRADE_WORDS = frozenset("grade grading level stage severity classification category".split())
+
+
+def _graded(reader, edit, draft: Draft, said: str) -> tuple[str, list[GroupValue], str] | str | None:
+    """``(said, values)`` for a severity said of a grade ("change the grade to severe", "make it severe", "the
+    grade is mild" for "Moderate NPDR in the right eye."): the one value of a group the draft states (a finding
+    or an impression item) that holds a severity word, with that word replaced by the one said, when that is a
+    value of the group too ("severe non-proliferative diabetic retinopathy"); said is the message with the
+    severity written as that value. None when the message names anything but a grade or the draft states no such
+    value; the reply (a str) when several graded values could take it ("mild NPDR OD", "moderate NPDR OS")."""
+    from pixtralogist.agents.chat_edits import _ANAPHORA, _FILLER, _SIDE_WORDS, _words
+
+    sev = edit.attrs.severity
+    if not sev or " " in sev or edit.attrs.size or edit.attrs.number:
+        return None
+    other = set(_words(" ".join(edit.subject))) - _GRADE_WORDS - _ANAPHORA - _FILLER - _SIDE_WORDS
+    if other or not (set(_words(" ".join(edit.subject))) & _GRADE_WORDS or not edit.subject):
+        return None
+    if not set(_words(" ".join(edit.subject))) & _GRADE_WORDS and any(
+            not f.is_default and reader.attribute_words(f.text, reader.severity)
+            and not find_values(reader.expand(f.text), reader.value_groups) for f in draft.findings):
+        return None  # "make it mild" where a finding states a severity ("Moderate macular edema."): that one's
+    cands: set[tuple[str, str, str]] = set()
+    for text in [f.text for f in draft.findings if not f.is_default] + list(draft.impression):
+        for v in find_values(reader.expand(text), reader.value_groups):
+            words = v.value.split()
+            for i, w in enumerate(words):
+                if w in reader.severity and w != sev:
+                    new = " ".join(words[:i] + [sev] + words[i + 1:])
+                    if new in reader.value_groups[v.group]:
+                        cands.add((v.group, new, v.value))
+    if len(cands) > 1:
+        said_of = "; ".join(sorted({old for _, _, old in cands}))
+        return (f"I read this as '{sev}' for a grade, but this draft states more than one grade that could take it "
+                f"({said_of}); nothing was changed. Say which one, e.g. 'the right eye is {sev} ...'.")
+    if not cands:
+        return None
+    group, value, old_value = next(iter(cands))
+    low = matching_form(said)
+    at = re.search(r"(?<![\w-])" + re.escape(sev) + r"(?![\w-])", low)
+    if at is None:
+        return None
+    said = low[:at.start()] + value + low[at.end():]
+    return said, find_values(said, {group: reader.value_groups[group]}), old_value
+
+
 def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
     """The :class:`~pixtralogist.agents.chat_edits.EditResult` of a message whose value replaces another
     of its group in one sentence of the draft (or, when no finding states one, one impression item);
@@ -117,6 +164,11 @@ def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
     said = reader.expand(edit.said or " ".join(x for x in (edit.text, edit.predicate, " ".join(edit.words),
                                                            " ".join(edit.subject)) if x))
     values = find_values(said, groups)
+    graded_from = None
+    if not values and (graded := _graded(reader, edit, draft, said)) is not None:
+        if isinstance(graded, str):
+            return EditResult(draft, False, graded)
+        said, values, graded_from = graded  # "change the grade to severe" for "Moderate NPDR ...": "severe NPDR"
     distinct = list(dict.fromkeys((v.group, v.value) for v in values))
     kinds = list(dict.fromkeys(g for g, _ in distinct))
     if not distinct:
@@ -145,9 +197,9 @@ def group_edit(reader, edit, draft: Draft, template: Template, rebuild: bool):
         return None
     group = distinct[0][0]
     # one value: the new one; two ("make the ground glass nodule part solid"): the one the draft does not say
-    choices = [(distinct[0][1], None)] if len(distinct) == 1 else \
+    choices = [(distinct[0][1], graded_from)] if len(distinct) == 1 else \
         [(distinct[1][1], distinct[0][1]), (distinct[0][1], distinct[1][1])]
-    generic = {_stem(w) for w in _words(group.replace("_", " ")) + list(_FILLER | _ANAPHORA | _SPOKEN)}
+    generic = {_stem(w) for w in _words(group.replace("_", " ")) + list(_FILLER | _ANAPHORA | _SPOKEN | _GRADE_WORDS)}
     extra = {_stem(w) for w in _words(rest)} - member - generic
     for new_value, old_value in choices:
         result = _apply(reader, draft, template, rebuild, groups[group], new_value, old_value, extra, side)
