@@ -33,7 +33,7 @@ from pixtralogist.kit import parse_dictation as kit_parse
 from pixtralogist.kit.dictation import CLINICIAN_SEES, differential_as_alternatives, protect_abbreviation_dots
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
-__all__ = ["Statement", "expand_shorthand", "parse_dictation"]
+__all__ = ["Statement", "expand_shorthand", "is_visit_reason", "parse_dictation"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,8 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bseb(?:orrh?o?eic)?\.?\s*derm(?:atitis)?\b", re.I), "seborrhoeic dermatitis"),
     (re.compile(r"(?<!\d)(?<!\d )(?<![\d.] )\b(?:MM|mm)\b(?!\s*(?:\d|x\b|by\b))"), "melanoma"),  # "fhx mm", not "4 mm"
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
+    # "swab for MC&S": microscopy, culture and sensitivity (not molluscum contagiosum, "MC")
+    (re.compile(r"\bM\s?C\s?&\s?S\b", re.I), "microscopy and culture"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
     (re.compile(r"(?<![\w/])w(?=\s+[a-z])"), "with"),  # "papule w telangiectasia"
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
@@ -184,6 +186,36 @@ _NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>
                            r"(?=\s*(?:[-.;,]|$))", re.I)
 
 
+#: the patient's age and sex or role ("28F", "52 year old fair-skinned man", "34-year-old woman", "6yo boy")
+_AGE = r"\d{1,3}(?:\s?|-)(?:years?|yrs?|y)(?:\s|-)old|\d{1,3}\s?(?:yo|y/o|y\.o\.)"
+_PERSON = (r"(?:man|woman|male|female|boy|girl|lady|gentleman|patient|child|infant|baby|toddler|teenager|student|"
+           r"[a-z]{3,}(?:er|or|ist|ian|ant))")
+_DEMOGRAPHICS = rf"(?:(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&]))"
+#: "... in a 52 year old fair-skinned man", "On the R shin of this 80 year old man there is ...": said inside a sentence
+_DEMOGRAPHICS_INSIDE = re.compile(rf"\s+(?:in|of|for|on)\s+(?:a|an|this|the|our)\s+(?P<d>{_DEMOGRAPHICS})\b", re.I)
+#: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...": said first, then the story
+_DEMOGRAPHICS_OPENING = re.compile(rf"(?:^|(?<=[.;]))(?P<lead>\s*)(?:(?:a|an|this|the)\s+)?(?P<d>{_DEMOGRAPHICS})\s+"
+                                   r"(?:(?:who\s+)?(?:has|had|presents?\s+with|presenting\s+with|with|w/)\s+(?:an?\s+)?"
+                                   r"|(?=(?:on|taking|c/o|complains)\b))(?P<c>\w)", re.I)
+
+
+def _demographics_apart(line: str) -> str:
+    """The patient's age and sex said with the story or inside a finding's sentence becomes a sentence of its own
+    (the indication): "28F on OCP" -> "28F. On OCP", "On the right shin of this 80 year old man there is a ..." ->
+    "80 year old man. On the right shin there is a ..."."""
+    line = _DEMOGRAPHICS_OPENING.sub(lambda m: f"{m.group('lead')}{m.group('d')}. {m.group('c').upper()}", line)
+    m = _DEMOGRAPHICS_INSIDE.search(line)
+    if m and not re.match(r"\s*[.;]?\s*$", line[:m.start()]):
+        start = max(line.rfind(". ", 0, m.start()) + 2, 0) if ". " in line[:m.start()] else 0
+        return f"{line[:start]}{m.group('d')}. {line[start:m.start()]}{line[m.end():]}"
+    return line
+
+
+#: a bracket that tells how the lesion changed ("(darker + bigger over 6/12)"): a history statement of its own
+_EVOLUTION_BRACKET = re.compile(r"\s*\((?P<x>[^()]*\b(?:darker|bigger|larger|thicker|lighter|redder|itchier|wider|raised|changed|"
+                                r"changing|growing|grown|enlarg\w+|bleeding|bled)\b[^()]*)\)\s*\.?")
+
+
 def _lower_first(text: str) -> str:
     """"Acral MM" -> "acral MM"; an acronym ("SCC") keeps its capitals."""
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
@@ -194,6 +226,8 @@ def _line_rewrite(line: str) -> str:
     line = protect_abbreviation_dots(line, lexicon=LEXICON)  # "KA vs. SCC", "80 y.o. man": no sentence ends
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
+    line = _demographics_apart(line)
+    line = _EVOLUTION_BRACKET.sub(lambda m: f". {m.group('x')[:1].upper()}{m.group('x')[1:]}. ", line)
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _ABCDE.sub(_abcde, line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
@@ -216,6 +250,8 @@ def _line_rewrite(line: str) -> str:
     line = re.sub(r"\(\s*([RL])\s*\)", lambda m: "right" if m.group(1) == "R" else "left", line)  # "(R) medial thigh"
     line = _BRACKETED.sub(lambda m: "(" + re.sub(r"\s*,\s*", " / ", m.group(1)) + ")", line)
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
+    # "7-pt score 5 -> excise", "reticular pattern => benign": what follows the arrow is the plan or the conclusion
+    line = _ARROW.sub(lambda m: ". " + m.group("c").upper() if _concludes(line[m.start("c"):]) else m.group(0), line)
     line = differential_as_alternatives(line)
     line = _IMPRESSION_WORD.sub("Impression: ", line)
     line = _DIAGNOSIS_LABEL.sub(lambda m: f"{m.group('dx')}. " if _DIAGNOSIS.search(m.group("dx")) else m.group(0), line)
@@ -239,6 +275,12 @@ def expand_shorthand(text: str) -> str:
     return kit_expand(_rewrite(text), lexicon=LEXICON)
 
 
+_ARROW = re.compile(r"\s*(?:-+>|=+>|\u2192|\u21d2)\s*(?P<c>\S)")
+
+
+def _concludes(text: str) -> bool:
+    """Whether ``text`` opens with a plan or a diagnosis ("excise", "benign naevus", "refer")."""
+    return bool(_PLAN.match(text) or _DIAGNOSIS.match(text) or _IMPERATIVE_PLAN.match(text))
 _LABEL_DASH = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(" + "|".join(sorted(map(re.escape, _SECTION_REGION), key=len, reverse=True))
                          + r")\s+[-\u2013\u2014]+\s+", re.I)
 _FIELDS = frozenset({"morphology", "size", "color", "border", "surface", "distribution_site", "others"})
@@ -288,7 +330,11 @@ _HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:p
 #: not the plan
 _TREATMENT_HISTORY = re.compile(r"\b(?:(?:no|poor|partial|little|minimal|limited)\s+(?:response|improvement|benefit)\s+(?:to|with|from)"
                                 r"|(?:failed|tried|refractory\s+to|unresponsive\s+to|resistant\s+to|not\s+helped\s+by|"
-                                r"previously\s+treated\s+with|already\s+(?:on|using|tried))\b)", re.I)
+                                r"previously\s+treated\s+with|already\s+(?:on|using|tried)|not\s+(?:respond(?:ing|ed)?|improv(?:ing|ed))\s+"
+                                r"(?:to|with|on))\b)", re.I)
+#: the medication the patient is on ("28F on OCP", "taking methotrexate"): history (others), not the plan
+_CURRENT_MEDICATION = re.compile(r"(?:^|,\s*)(?:(?:is|was|currently|already|also)\s+)?(?:on|taking|takes|using|uses)\s+"
+                                 r"(?:(?:a|an|the|oral|regular|long[- ]term|daily|her|his)\s+)*(?=\w)(?!(?:left|right|r|l|the)\b)", re.I)
 
 
 #: "No other suspicious lesions on skin check.": about the rest of the skin (others), not this lesion's diagnosis
@@ -305,9 +351,17 @@ _SYMPTOM_TRIGGER = re.compile(r"^(?:\w+\s+){0,3}?(?:bleed(?:s|ing)?|itch(?:es|y|
                               r"(?:on|with)\s+(?:touch(?:ing)?|contact|scratching|rubbing|friction|pressure|lying|shaving|washing|"
                               r"drying|brushing|combing|clothing|clothes|(?:her|his|the)\s+(?:clothing|clothes|bra|collar|belt)))\b", re.I)
 #: a plan said as an imperative opening its sentence ("Check chest X-ray and ASO.", "Rest and NSAIDs.")
+_MEDICATION = word_re(*WORDS["medications"])
+_VISIT_REASON = re.compile("(?:" + "|".join(p for c in LEXICON.concepts if c.id == "presenting_reason" for p in c.patterns) + ")",
+                           re.I)
 _IMPERATIVE_PLAN = re.compile(r"^(?:check|arrange|book|request|order|send|take|start|stop|continue|add|increase|reduce|switch|"
                               r"apply|use|avoid|give|prescribe|repeat|list|discuss|consider|offer|rest(?!\s+of)|recheck|"
                               r"extend|treat|trial|commence|organi[sz]e|see)\b", re.I)
+
+
+def is_visit_reason(sentence: str) -> bool:
+    """Whether ``sentence`` opens with why the patient came ("Routine mole check.", "Referred by GP with ...")."""
+    return bool(_VISIT_REASON.match(sentence))
 
 
 def _section_of(sentence: str, header: str | None) -> str | None:
@@ -315,12 +369,18 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "impression"
     if header is not None:
         return header
+    if _VISIT_REASON.match(sentence):
+        return None  # "Routine mole check.": why the patient came (the kit reads it as the indication when it opens)
     past = _PAST_EVENT.search(sentence) and not re.search(r"\bcompar\w*|\bunchanged\b|\bstable\b", sentence, re.I)
     if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or past or (
             _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)) or _SYMPTOM_TRIGGER.search(sentence):
         return "others"
     if _IMPERATIVE_PLAN.match(sentence):
         return "impression"
+    med = _CURRENT_MEDICATION.search(sentence)
+    if med and (_PLAN.match(sentence[med.end():]) or _MEDICATION.match(sentence[med.end():])) \
+            and not _DIAGNOSIS.search(sentence[:med.start()] + " " + sentence[med.end():]):
+        return "others"
     return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
 
 

@@ -56,7 +56,7 @@ from pixtralogist.core.models import Case, Finding, Flag, ModelConfig, Provenanc
 from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit import KitDrafter, triage
-from pixtralogist.plugins.dermatology.dictation import Statement, parse_dictation
+from pixtralogist.plugins.dermatology.dictation import Statement, is_visit_reason, parse_dictation
 from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS, LEXICON, WORDS
 from pixtralogist.plugins.dermatology.rules import lesion_diameter_mm
 
@@ -98,6 +98,9 @@ class DictationDrafter(KitDrafter):
         for s in parse_dictation(case.notes):
             if s.section is not None:
                 out.append(replace(s, kind="finding"))
+                continue
+            if is_visit_reason(s.text) and all(o.kind == "indication" for o in out):
+                out.append(replace(s, kind="indication"))  # "Routine mole check." opening the dictation: why they came
                 continue
             # triage may part one sentence ("66 y/o woman, 4 mm papule ..." -> the indication, then the finding)
             out += [replace(s, text=k.text, kind=k.kind) for k in
