@@ -216,6 +216,47 @@ _EVOLUTION_BRACKET = re.compile(r"\s*\((?P<x>[^()]*\b(?:darker|bigger|larger|thi
                                 r"changing|growing|grown|enlarg\w+|bleeding|bled)\b[^()]*)\)\s*\.?")
 
 
+def _short_typos() -> dict[str, str]:
+    """Variant -> word for the lexicon's ``dictation.short_spelling`` words: one letter dropped or two neighbours
+    swapped, never the first letter; a variant that is a word the lexicon knows, one of
+    ``short_spelling_real`` or a variant of two words is left alone."""
+    targets = [w.lower() for w in _DICTATION.get("short_spelling") or ()]
+    known = {w.lower() for w in _DICTATION.get("short_spelling_real") or ()} | set(targets)
+    known |= {w for k, v in LEXICON.abbreviations.items() for w in re.findall(r"[a-z]+", f"{k} {v}".lower())}
+    known |= {w for alts in WORDS.values() if isinstance(alts, list) for p in alts for w in re.findall(r"(?<![\\a-z])[a-z]{3,}", str(p))}
+    seen: dict[str, set[str]] = {}
+    for t in targets:
+        variants = {t[:i] + t[i + 1:] for i in range(1, len(t))}
+        variants |= {t[:i] + t[i + 1] + t[i] + t[i + 2:] for i in range(1, len(t) - 1)}
+        for v in variants - {t, t[:-1] if t.endswith("s") else t}:  # "globule" is no typo of "globules"
+            seen.setdefault(v, set()).add(t)
+    return {v: next(iter(ts)) for v, ts in seen.items() if len(ts) == 1 and len(v) >= 4 and v not in known}
+
+
+_SHORT_TYPOS = _short_typos()
+_WORD = re.compile(r"(?<![\w-])[A-Za-z]{4,14}(?![\w-])")
+
+
+def _fix_short_typos(line: str) -> str:
+    """"Pearly nodul", "tan to brwn", "BCC likey" -> "nodule", "brown", "likely" (see :func:`_short_typos`)."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        hit = _SHORT_TYPOS.get(word.lower())
+        return word if hit is None or (word.isupper() and len(word) <= 5) else (hit.capitalize() if word[0].isupper() else hit)
+    return _WORD.sub(fix, line)
+
+
+_COLOUR_SEP = re.compile(r"\s*(?:,|\band\b|\+|/|&)\s*")
+_LISTED_COLOUR = (r"(?:(?:light|dark|mid|pale|bright|lt|dk)[ -])?(?:tan|brown|brn|black|blk|blue(?:[- ]gr[ae]y)?|gr[ae]y|white|red|pink|"
+                  r"purple|violaceous|yellow|orange|skin[- ]colou?red)")
+#: "4 colours incl blue + white areas", "3 colours: tan, brown and black": the list is the colour region's (a colour
+#: label holds it together; "white areas" alone would read as a dermoscopic structure)
+_COLOUR_COUNT_LIST = re.compile(
+    rf"(?P<lead>^\s*|\s*[,;]\s*|(?<=[.])\s*|\s+with\s+)(?P<n>(?:[2-9]|two|three|four|five|six|several|multiple)\s+colou?rs?)\s*"
+    rf"(?:incl(?:uding|\.)?|:|with|namely|-)\s*(?P<list>{_LISTED_COLOUR}(?:\s*(?:,|and|\+|/|&)\s*{_LISTED_COLOUR})+"
+    r"(?:\s+(?:areas?|zones?|foci))?)(?:(?P<comma>\s*[,;]\s*)|(?=\s*(?:[.]|$)))", re.I)
+
+
 def _lower_first(text: str) -> str:
     """"Acral MM" -> "acral MM"; an acronym ("SCC") keeps its capitals."""
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
@@ -223,11 +264,13 @@ def _lower_first(text: str) -> str:
 
 def _line_rewrite(line: str) -> str:
     """Rewrites of a whole line before its sections are read (see the module docstring)."""
-    line = protect_abbreviation_dots(line, lexicon=LEXICON)  # "KA vs. SCC", "80 y.o. man": no sentence ends
+    line = _fix_short_typos(protect_abbreviation_dots(line, lexicon=LEXICON))  # "KA vs. SCC", "80 y.o. man": no sentence ends
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _demographics_apart(line)
     line = _EVOLUTION_BRACKET.sub(lambda m: f". {m.group('x')[:1].upper()}{m.group('x')[1:]}. ", line)
+    line = _COLOUR_COUNT_LIST.sub(lambda m: f"{'. ' if m.group('lead').strip() else m.group('lead')}Colour: {m.group('n')} "
+                                  f"including {_COLOUR_SEP.sub(' and ', m.group('list'))}{'. ' if m.group('comma') else ''}", line)
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _ABCDE.sub(_abcde, line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
