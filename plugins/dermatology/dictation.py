@@ -193,10 +193,13 @@ _PERSON = (r"(?:man|woman|male|female|boy|girl|lady|gentleman|patient|child|infa
 _DEMOGRAPHICS = rf"(?:(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&]))"
 #: "... in a 52 year old fair-skinned man", "On the R shin of this 80 year old man there is ...": said inside a sentence
 _DEMOGRAPHICS_INSIDE = re.compile(rf"\s+(?:in|of|for|on)\s+(?:a|an|this|the|our)\s+(?P<d>{_DEMOGRAPHICS})\b", re.I)
+#: "Pt (58F) worried re spot on nose": the demographics in brackets
+_DEMOGRAPHICS_BRACKET = re.compile(rf"\s*\(\s*(?P<d>{_DEMOGRAPHICS})\s*\)", re.I)
 #: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...": said first, then the story
 _DEMOGRAPHICS_OPENING = re.compile(rf"(?:^|(?<=[.;]))(?P<lead>\s*)(?:(?:a|an|this|the)\s+)?(?P<d>{_DEMOGRAPHICS})\s+"
                                    r"(?:(?:who\s+)?(?:has|had|presents?\s+with|presenting\s+with|with|w/)\s+(?:an?\s+)?"
-                                   r"|(?=(?:on|taking|c/o|complains)\b))(?P<c>\w)", re.I)
+                                   r"|,?\s*(?=(?:on|taking|c/o|complains|h/o|hx|pmhx?|fhx|history|known|background|previous|prior)\b))"
+                                   r"(?P<c>\w)", re.I)
 
 
 def _demographics_apart(line: str) -> str:
@@ -204,7 +207,7 @@ def _demographics_apart(line: str) -> str:
     (the indication): "28F on OCP" -> "28F. On OCP", "On the right shin of this 80 year old man there is a ..." ->
     "80 year old man. On the right shin there is a ..."."""
     line = _DEMOGRAPHICS_OPENING.sub(lambda m: f"{m.group('lead')}{m.group('d')}. {m.group('c').upper()}", line)
-    m = _DEMOGRAPHICS_INSIDE.search(line)
+    m = _DEMOGRAPHICS_INSIDE.search(line) or _DEMOGRAPHICS_BRACKET.search(line)
     if m and not re.match(r"\s*[.;]?\s*$", line[:m.start()]):
         start = max(line.rfind(". ", 0, m.start()) + 2, 0) if ". " in line[:m.start()] else 0
         return f"{line[:start]}{m.group('d')}. {line[start:m.start()]}{line[m.end():]}"
@@ -402,6 +405,15 @@ _IMPERATIVE_PLAN = re.compile(r"^(?:check|arrange|book|request|order|send|take|s
                               r"extend|treat|trial|commence|organi[sz]e|see)\b", re.I)
 
 
+#: a sentence that only denies ("No angioedema.", "Nil fever or arthralgia.")
+_DENIED_ONLY = re.compile(r"^(?:no|nil|without|denies|negative\s+for|absence\s+of)\b(?!\s+(?:features?|signs?|evidence|"
+                          r"suspicion|concern|clinical|dermoscopic)\b)", re.I)
+_MALIGNANT = re.compile(r"\b(?:melanomas?|carcinomas?|malignan\w*|bcc|scc|lentigo maligna|cancer|neoplas\w*|dysplas\w*)\b", re.I)
+#: a diagnosis that names where a lesion is ("beyond the acne scar", "in a BCC excision scar"), not what it is
+_DIAGNOSIS_AS_SITE = re.compile(r"\b(?:beyond|in|within|on|at|over|around|near|from|along|into|of)\s+(?:(?:the|an?|his|her|"
+                                r"original|old|previous|prior|healed)\s+)*(?:[\w-]+\s+){1,4}(?:scars?|sites?)\b", re.I)
+
+
 def is_visit_reason(sentence: str) -> bool:
     """Whether ``sentence`` opens with why the patient came ("Routine mole check.", "Referred by GP with ...")."""
     return bool(_VISIT_REASON.match(sentence))
@@ -420,11 +432,15 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "others"
     if _IMPERATIVE_PLAN.match(sentence):
         return "impression"
+    if _DENIED_ONLY.match(sentence) and not _PLAN.search(sentence) and not _HEDGED.search(sentence) \
+            and not _MALIGNANT.search(sentence):
+        return None  # "No angioedema.", "No bruising or scarring.": a feature denied is a finding (the sorter's)
     med = _CURRENT_MEDICATION.search(sentence)
     if med and (_PLAN.match(sentence[med.end():]) or _MEDICATION.match(sentence[med.end():])) \
             and not _DIAGNOSIS.search(sentence[:med.start()] + " " + sentence[med.end():]):
         return "others"
-    return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
+    said = _DIAGNOSIS_AS_SITE.sub(" ", sentence)  # "beyond the acne scar", "in the excision scar": where, not what
+    return "impression" if _DIAGNOSIS.search(said) or _PLAN.search(said) else None
 
 
 def parse_dictation(text: str | None) -> list[Statement]:
