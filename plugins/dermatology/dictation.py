@@ -411,7 +411,9 @@ _DENIED_ONLY = re.compile(r"^(?:no|nil|without|denies|negative\s+for|absence\s+o
 _MALIGNANT = re.compile(r"\b(?:melanomas?|carcinomas?|malignan\w*|bcc|scc|lentigo maligna|cancer|neoplas\w*|dysplas\w*)\b", re.I)
 #: a diagnosis that names where a lesion is ("beyond the acne scar", "in a BCC excision scar"), not what it is
 _DIAGNOSIS_AS_SITE = re.compile(r"\b(?:beyond|in|within|on|at|over|around|near|from|along|into|of)\s+(?:(?:the|an?|his|her|"
-                                r"original|old|previous|prior|healed)\s+)*(?:[\w-]+\s+){1,4}(?:scars?|sites?)\b", re.I)
+                                r"original|old|previous|prior|healed)\s+)*(?:[\w-]+\s+){1,4}(?:scars?|sites?)\b"
+                                r"|\b(?:at|in|on|within|over)\s+(?:the\s+)?(?:site|scar)\s+of\s+(?:(?:the|an?|previous|prior|old)\s+)*"
+                                r"[\w-]+(?:\s+(?:excision|biopsy|surgery|removal|repair|graft))?", re.I)
 
 
 def is_visit_reason(sentence: str) -> bool:
