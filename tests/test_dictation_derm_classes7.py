@@ -25,6 +25,7 @@ MANAGEMENT = [
     ("reassure", "reassure"), ("review 3/12", "review"), ("photo + review in 3 months", "review"),
     ("sequential dermoscopy in 3/12", "sequential"), ("discharge", "discharge"), ("pressure relief", "pressure"),
     ("mupirocin to nares", "mupirocin"), ("acitretin", "acitretin"), ("hydroxychloroquine", "hydroxychloroquine"),
+    ("doxy 100mg od", "doxycycline"), ("pred 30mg od, wean", "prednisolone"), ("HC 1% to face", "hydrocortisone"),
 ]
 DIAGNOSES = ["BCC", "?SCC", "AK", "psoriasis", "impetigo", "tinea corporis", "LP", "keloid", "?melanoma", "granuloma annulare"]
 FINDINGS = ["8mm pink papule L forearm", "scaly red plaque R shin 3cm", "crusted nodule scalp vertex 12mm",
