@@ -16,7 +16,18 @@ is dermatology's own:
 * shorthand the kit's tokens cannot tell apart: "MM" (capitals, not after a number) is melanoma;
   "lt" before a colour is "light"; "3/12" and "6/52" are 3 months and 6 weeks ("review 3/12" ->
   "review in 3 months"); "tan/brown" is "tan and brown"; "7-pt 5" is a 7-point checklist score;
-  a distribution word after a comma ("trunk, multiple") stays with what it describes.
+  a distribution word after a comma ("trunk, multiple") stays with what it describes; "MC&S" is
+  microscopy and culture; a one-letter typo of a short lesion, colour, hedge or plan word (the lexicon's
+  ``dictation.short_spelling``: "nodul", "brwn", "likey") is corrected.
+* what is history, not the plan or the site: the medication the patient is on ("28F on OCP"), triggers and
+  symptoms ("recent sore throat", "can't sleep on R side"), change the patient reports ("(darker + bigger
+  over 6/12)"); the patient's age and sex said inside a sentence ("... in a 52 year old man", "Pt (58F)") is a
+  sentence of its own (the indication), and an opening visit reason ("Routine mole check.") is the indication.
+* the plan: the lexicon's plan words (procedures, treatments by name, tests, referrals, review) send a
+  sentence to the impression, and a plan after an arrow ("7-pt 5 -> excise") is a sentence of its own; a
+  sentence that only denies a non-malignant feature ("No angioedema.") is a finding, and a diagnosis or plan
+  word that names where a lesion is ("beyond the acne scar", "at site of previous excision") is no impression.
+* a colour list after its count ("4 colours incl blue + white areas") is one colour statement.
 
 Negation and hedge words are always kept; nothing is made more certain than dictated; text that
 looks like an instruction is only data.
