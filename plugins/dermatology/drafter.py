@@ -132,7 +132,8 @@ class DictationDrafter(KitDrafter):
     def conclude(
         self, statements: Sequence[Statement], findings: list[Finding], defaults: list[str], template: Template
     ) -> tuple[list[str], list[Flag]]:
-        """The clinician's dictated impression and plan win when there are some; else the abnormal findings."""
+        """The clinician's dictated impression and plan win when there are some (a bare "Benign." joins the diagnosis
+        before it); else the abnormal findings."""
         dictated = [s.text for s in statements if s.section == "impression" or s.kind == "recommendation"]
         if dictated:
             items, truncated = cap_impression(_join_bare_calls(list(dict.fromkeys(dictated))), template)
