@@ -182,3 +182,35 @@ def test_a_diagnosis_or_plan_word_naming_a_scar_is_not_the_impression(host, scar
 def test_a_bare_benign_call_joins_its_diagnosis(host, dx, call):
     d = draft(host, "skin_lesion", f"5mm papule L arm. {dx}. {call}, no f/u.")
     assert any(dx.lower() in i.lower() and call.lower() in i.lower() for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize(("plan", "step"), [("Compression bandaging", "tissue viability"), ("Refer", "podiatry"),
+                                            ("Excise", "district nurse for dressings"), ("Swab", "safety-net advice")])
+def test_a_bare_step_after_a_plan_in_one_sentence_is_still_the_plan(host, plan, step):
+    d = draft(host, "skin_lesion", f"Sloughy ulcer L gaiter area 4cm. Venous ulcer. {plan}, {step}.")
+    assert any(step.split()[0] in i.lower() for i in d.impression), d.impression
+    assert step.split()[0] not in findings_text(d).lower()
+
+
+@pytest.mark.parametrize(("said", "written"), [("5/7", "5 days"), ("1/7", "1 day"), ("10/7", "10 days"), ("5x/day", "5 times daily"),
+                                               ("3x/wk", "3 times a week")])
+def test_day_counts_and_dosing_frequencies_are_written_out(host, said, written):
+    d = draft(host, "skin_lesion", f"Grouped vesicles R lip. HSV. Aciclovir cream {said}.")
+    assert any(written in i for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize("trigger", ["after tick bite 2/52 ago", "following a course of amoxicillin", "post waxing 3/7 ago",
+                                     "after insect bites on holiday"])
+def test_a_trigger_after_the_finding_is_history_and_the_finding_keeps_its_regions(host, trigger):
+    d = draft(host, "skin_lesion", f"Annular erythematous plaque L thigh {trigger}.")
+    assert "plaque" in region_text(d, "morphology").lower()
+    assert "thigh" in region_text(d, "distribution_site").lower()
+    assert trigger.split()[-1].replace("ago", "ago") in region_text(d, "others").lower() or \
+        trigger.split()[1] in region_text(d, "others").lower(), d.region_dict()
+
+
+@pytest.mark.parametrize("value", ["ABPI 0.9", "ABPI of 1.1", "ABPI: 0.75"])
+def test_a_measured_abpi_is_a_finding_not_the_plan(host, value):
+    d = draft(host, "skin_lesion", f"Venous ulcer L gaiter area 3cm, {value}. Compression.")
+    assert not any("abpi" in i.lower() for i in d.impression), d.impression
+    assert "abpi" in findings_text(d).lower()

@@ -144,6 +144,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
     (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
     (re.compile(r"\b1/52(?!\d)"), "1 week"), (re.compile(r"\b(\d{1,2})/52(?!\d)"), r"\1 weeks"),
+    # a dosing frequency ("5x/day", "3x/wk"), not a ratio
+    (re.compile(r"\b(\d)\s?x\s?/\s?(?:day|d)\b", re.I), r"\1 times daily"),
+    (re.compile(r"\b(\d)\s?x\s?/\s?(?:wk|week)\b", re.I), r"\1 times a week"),
+    (re.compile(r"(?<![\d/])\b1/7(?![\d/])"), "1 day"), (re.compile(r"(?<![\d/])\b(\d{1,2})/7(?![\d/])"), r"\1 days"),
     (re.compile(r"\b(?:7|seven)[- ]?(?:(?:pt|point)s?(?:\s+(?:checklist|score|cl))*|p(?:t)?cl)\s*[:=]?\s*(\d{1,2})\b(?!\s*mm)",
                 re.I), r"7-point checklist score \1"),
     # "x3mo", "x 6/52", "x2 yrs": how long, not a count ("CWS x2" stays)
@@ -282,6 +286,8 @@ def _line_rewrite(line: str) -> str:
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _demographics_apart(line)
+    line = _INDEX_VALUE.sub(r"\1 ", line)  # "ABPI: 0.75", "PASI = 12": a measured index and its value, not a label
+    line = _TRIGGER_AFTER.sub(lambda m: f". {m.group('w').capitalize()} ", line)
     line = _EVOLUTION_BRACKET.sub(lambda m: f". {m.group('x')[:1].upper()}{m.group('x')[1:]}. ", line)
     line = _COLOUR_COUNT_LIST.sub(lambda m: f"{'. ' if m.group('lead').strip() else m.group('lead')}Colour: {m.group('n')} "
                                   f"including {_COLOUR_SEP.sub(' and ', m.group('list'))}{'. ' if m.group('comma') else ''}", line)
@@ -427,6 +433,25 @@ _DIAGNOSIS_AS_SITE = re.compile(r"\b(?:beyond|in|within|on|at|over|around|near|f
                                 r"[\w-]+(?:\s+(?:excision|biopsy|surgery|removal|repair|graft))?", re.I)
 
 
+def _continues_plan(part: str) -> bool:
+    """Whether a comma part after a plan names nothing of the lesion (no lesion vocabulary, no history word):
+    "tissue viability" after "compression bandaging" is one more step of the plan."""
+    from pixtralogist.plugins.dermatology.sorter import classify_rules  # the sorter imports this module's lexicon
+
+    return classify_rules(part).source == "default" and not _DENIED_ONLY.match(part)
+
+
+#: "plaque L thigh after tick bite 2/52 ago": the trigger after the finding is history, a sentence of its own
+_TRIGGER_AFTER = re.compile(r"(?<=\w)\s*,?\s+(?P<w>after|following|post)\s+(?=(?:(?:an?|the|his|her|recent)\s+)?(?:[\w-]+\s+){0,2}?"
+                            r"(?:bites?|injury|trauma|sunburn|surgery|illness|infection|vaccination|travel|holiday|contact|"
+                            r"exposure|starting|course|insect|tick|scratch|burn|shaving|waxing|piercing|tattoo)\b)", re.I)
+
+
+_INDEX_VALUE = re.compile(r"\b(ABPI|PASI|DLQI|EASI|SCORAD|BSA|POEM|UAS7|CDLQI)\s*[:=]\s*(?=\d)", re.I)
+#: a sentence that opens with what came before ("Following a course of amoxicillin.", "After a tick bite.")
+_TRIGGER_LEAD = re.compile(r"^(?:after|following|post|since)\s+(?!(?:excision|biopsy|treatment|review)\b)", re.I)
+
+
 def is_visit_reason(sentence: str) -> bool:
     """Whether ``sentence`` opens with why the patient came ("Routine mole check.", "Referred by GP with ...")."""
     return bool(_VISIT_REASON.match(sentence))
@@ -443,6 +468,8 @@ def _section_of(sentence: str, header: str | None) -> str | None:
     if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or past or (
             _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)) or _SYMPTOM_TRIGGER.search(sentence):
         return "others"
+    if _TRIGGER_LEAD.match(sentence) and not _DIAGNOSIS.search(sentence):
+        return "others"  # "Following a course of amoxicillin.": history, though a course of a drug is also a plan word
     if _IMPERATIVE_PLAN.match(sentence):
         return "impression"
     if _DENIED_ONLY.match(sentence) and not _PLAN.search(sentence) and not _HEDGED.search(sentence) \
@@ -467,9 +494,13 @@ def parse_dictation(text: str | None) -> list[Statement]:
                 plan = expand_shorthand(chunk).strip(" ;.,")
                 out.append(Statement(f"Plan: {plan}.", "impression"))
                 continue
+            planned = False  # a part of this chunk was a plan: a bare part after it continues the plan
             for sentence in kit_parse(_rewrite(chunk), lexicon=LEXICON):
                 for part in _interpretation_split(sentence):
                     section = _section_of(part, header)
+                    if section is None and planned and header is None and _continues_plan(part):
+                        section = "impression"  # "Compression bandaging, tissue viability."
+                    planned = section == "impression" and bool(_PLAN.search(part) or _IMPERATIVE_PLAN.match(part))
                     if section == "impression" and header is None and _NAMED_LESION_SITE.search(part) \
                             and not _PLAN.search(part) and not _HEDGED.search(part) and not _IMPERATIVE_PLAN.match(part):
                         # "multiple AKs scalp vertex": the lesions are named by their diagnosis, and where they
