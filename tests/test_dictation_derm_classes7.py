@@ -214,3 +214,31 @@ def test_a_measured_abpi_is_a_finding_not_the_plan(host, value):
     d = draft(host, "skin_lesion", f"Venous ulcer L gaiter area 3cm, {value}. Compression.")
     assert not any("abpi" in i.lower() for i in d.impression), d.impression
     assert "abpi" in findings_text(d).lower()
+
+
+@pytest.mark.parametrize(("plan", "written"), [("mometasone oint bd 2/52", "twice daily"), ("doxy 100mg od", "once daily"),
+                                               ("valaciclovir 1g tds 7/7", "three times daily"), ("clobetasol cream BD", "twice daily"),
+                                               ("cetirizine 10mg nocte", "at night"), ("emollient qds", "four times daily")])
+def test_a_dosing_frequency_after_a_drug_is_written_out_and_bd_is_no_diagnosis_there(host, plan, written):
+    d = draft(host, "skin_lesion", f"Eczematous plaques both hands. Eczema. {plan}.")
+    assert any(written in i for i in d.impression), d.impression
+    assert not any("bowen" in i.lower() for i in d.impression)
+
+
+def test_bd_said_as_a_diagnosis_is_still_bowens_disease(host):
+    d = draft(host, "skin_lesion", "Red scaly plaque L shin 2cm. BD. Cryo.")
+    assert any("bowen" in i.lower() for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize("said", ["Child 4yo", "Boy aged 7 yrs", "Infant 9 months", "Girl, 12 years"])
+def test_demographics_said_person_first_are_the_indication(host, said):
+    d = draft(host, "skin_lesion", f"{said} with itchy papules on both hands. Scabies. Permethrin.")
+    age = next(w for w in said.replace("yo", " ").split() if w.isdigit())
+    assert said.split()[0].rstrip(",") in (d.indication or "") and age in (d.indication or ""), d.indication
+    assert "papules" in region_text(d, "morphology").lower()
+
+
+@pytest.mark.parametrize("oral", ["oral ulcers", "oral erosions", "oral white striae", "oral mucosal involvement"])
+def test_an_oral_finding_is_no_plan(host, oral):
+    d = draft(host, "skin_lesion", f"Violaceous papules both wrists, {oral}. LP.")
+    assert not any(oral.split()[1] in i.lower() for i in d.impression), d.impression

@@ -44,7 +44,7 @@ from pixtralogist.kit import parse_dictation as kit_parse
 from pixtralogist.kit.dictation import CLINICIAN_SEES, differential_as_alternatives, protect_abbreviation_dots
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
-__all__ = ["Statement", "expand_shorthand", "is_visit_reason", "parse_dictation"]
+__all__ = ["Statement", "expand_shorthand", "is_demographics", "is_visit_reason", "parse_dictation"]
 
 
 @dataclass(frozen=True)
@@ -205,9 +205,12 @@ _NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>
 _AGE = r"\d{1,3}(?:\s?|-)(?:years?|yrs?|y)(?:\s|-)old|\d{1,3}\s?(?:yo|y/o|y\.o\.)"
 _PERSON = (r"(?:man|woman|male|female|boy|girl|lady|gentleman|patient|child|infant|baby|toddler|teenager|student|"
            r"[a-z]{3,}(?:er|or|ist|ian|ant))")
-_DEMOGRAPHICS = rf"(?:(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&]))"
+_DEMOGRAPHICS = (rf"(?:(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&])"
+                 r"|(?:child|boy|girl|man|woman|infant|baby|toddler|male|female),?\s+(?:aged\s+)?\d{1,3}\s?(?:yo|y/o|years?(?:\s+old)?|"
+                 r"yrs?|y|months?(?:\s+old)?|mo|m/o)(?![\w/]))")
 #: "... in a 52 year old fair-skinned man", "On the R shin of this 80 year old man there is ...": said inside a sentence
 _DEMOGRAPHICS_INSIDE = re.compile(rf"\s+(?:in|of|for|on)\s+(?:a|an|this|the|our)\s+(?P<d>{_DEMOGRAPHICS})\b", re.I)
+_DEMOGRAPHICS_ALONE = re.compile(rf"(?:(?:a|an|this|the)\s+)?{_DEMOGRAPHICS}", re.I)
 #: "Pt (58F) worried re spot on nose": the demographics in brackets
 _DEMOGRAPHICS_BRACKET = re.compile(rf"\s*\(\s*(?P<d>{_DEMOGRAPHICS})\s*\)", re.I)
 #: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...": said first, then the story
@@ -286,6 +289,7 @@ def _line_rewrite(line: str) -> str:
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
     line = _demographics_apart(line)
+    line = _DOSING.sub(_dosing, line)  # "mometasone oint bd 2/52": twice daily (not Bowen's disease, "BD")
     line = _INDEX_VALUE.sub(r"\1 ", line)  # "ABPI: 0.75", "PASI = 12": a measured index and its value, not a label
     line = _TRIGGER_AFTER.sub(lambda m: f". {m.group('w').capitalize()} ", line)
     line = _EVOLUTION_BRACKET.sub(lambda m: f". {m.group('x')[:1].upper()}{m.group('x')[1:]}. ", line)
@@ -447,9 +451,28 @@ _TRIGGER_AFTER = re.compile(r"(?<=\w)\s*,?\s+(?P<w>after|following|post)\s+(?=(?
                             r"exposure|starting|course|insect|tick|scratch|burn|shaving|waxing|piercing|tattoo)\b)", re.I)
 
 
+#: a dosing frequency after a drug, a dose or a preparation ("oint bd", "100mg od", "cream tds x2/52")
+_DOSING = re.compile(r"(?P<pre>(?:\b(?:oint(?:ment)?s?|creams?|gels?|lotions?|shampoos?|foams?|tabs?|tablets?|caps?|capsules?|"
+                     r"emollients?|soap substitutes?|pastes?|solutions?|sprays?|"
+                     r"applied|apply|po|topical(?:ly)?)|\d\s?(?:mg|mcg|g|ml|%|units?|iu)|\d)\s+(?:[\w-]+\s+){0,3}?)"
+                     r"(?P<f>bd|b\.d\.|bid|tds|t\.d\.s\.|tid|qds|q\.d\.s\.|qid|od|o\.d\.|nocte|mane|prn)(?!\w|\.\w)", re.I)
+_DOSES = {"bd": "twice daily", "bid": "twice daily", "tds": "three times daily", "tid": "three times daily",
+          "qds": "four times daily", "qid": "four times daily", "od": "once daily", "nocte": "at night",
+          "mane": "in the morning", "prn": "as needed"}
+
+
+def _dosing(m: re.Match[str]) -> str:
+    return m.group("pre") + _DOSES[m.group("f").lower().replace(".", "")]
+
+
 _INDEX_VALUE = re.compile(r"\b(ABPI|PASI|DLQI|EASI|SCORAD|BSA|POEM|UAS7|CDLQI)\s*[:=]\s*(?=\d)", re.I)
 #: a sentence that opens with what came before ("Following a course of amoxicillin.", "After a tick bite.")
 _TRIGGER_LEAD = re.compile(r"^(?:after|following|post|since)\s+(?!(?:excision|biopsy|treatment|review)\b)", re.I)
+
+
+def is_demographics(sentence: str) -> bool:
+    """Whether ``sentence`` is only the patient's age and sex or role ("Girl, 12 years.", "52 year old man.")."""
+    return bool(_DEMOGRAPHICS_ALONE.fullmatch(sentence.strip().rstrip(".").strip()))
 
 
 def is_visit_reason(sentence: str) -> bool:
@@ -501,7 +524,7 @@ def parse_dictation(text: str | None) -> list[Statement]:
                     if section is None and planned and header is None and _continues_plan(part):
                         section = "impression"  # "Compression bandaging, tissue viability."
                     planned = section == "impression" and bool(_PLAN.search(part) or _IMPERATIVE_PLAN.match(part))
-                    if section == "impression" and header is None and _NAMED_LESION_SITE.search(part) \
+                    if section == "impression" and header is None and _NAMED_LESION_SITE.search(_DIAGNOSIS.sub(" ", part)) \
                             and not _PLAN.search(part) and not _HEDGED.search(part) and not _IMPERATIVE_PLAN.match(part):
                         # "multiple AKs scalp vertex": the lesions are named by their diagnosis, and where they
                         # are is a finding too

@@ -56,7 +56,7 @@ from pixtralogist.core.models import Case, Finding, Flag, ModelConfig, Provenanc
 from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit import KitDrafter, triage
-from pixtralogist.plugins.dermatology.dictation import Statement, is_visit_reason, parse_dictation
+from pixtralogist.plugins.dermatology.dictation import Statement, is_demographics, is_visit_reason, parse_dictation
 from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS, LEXICON, WORDS
 from pixtralogist.plugins.dermatology.rules import lesion_diameter_mm
 
@@ -99,7 +99,7 @@ class DictationDrafter(KitDrafter):
             if s.section is not None:
                 out.append(replace(s, kind="finding"))
                 continue
-            if is_visit_reason(s.text) and all(o.kind == "indication" for o in out):
+            if is_demographics(s.text) or (is_visit_reason(s.text) and all(o.kind == "indication" for o in out)):
                 out.append(replace(s, kind="indication"))  # "Routine mole check." opening the dictation: why they came
                 continue
             # triage may part one sentence ("66 y/o woman, 4 mm papule ..." -> the indication, then the finding)
