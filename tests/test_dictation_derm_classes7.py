@@ -242,3 +242,12 @@ def test_demographics_said_person_first_are_the_indication(host, said):
 def test_an_oral_finding_is_no_plan(host, oral):
     d = draft(host, "skin_lesion", f"Violaceous papules both wrists, {oral}. LP.")
     assert not any(oral.split()[1] in i.lower() for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize("dx", ["Acanthosis nigricans", "Pyoderma gangrenosum", "Chilblains", "Pitted keratolysis",
+                                "Telogen effluvium", "Eczema herpeticum", "Fixed drug eruption", "Perioral dermatitis",
+                                "Hypertrophic scar", "Ingrown toenail", "Pityriasis rubra pilaris", "Papular urticaria"])
+def test_a_common_clinic_diagnosis_is_the_impression_not_other(host, dx):
+    d = draft(host, "skin_lesion", f"Erythematous papules and plaques, 2cm. {dx}. Review 6/52.")
+    assert any(dx.lower() in i.lower() for i in d.impression), d.impression
+    assert dx.lower() not in region_text(d, "others").lower()

@@ -134,6 +134,7 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
     # "swab for MC&S": microscopy, culture and sensitivity (not molluscum contagiosum, "MC")
     (re.compile(r"\bM\s?C\s?&\s?S\b", re.I), "microscopy and culture"),
+    (re.compile(r"\bIL\s+(?:TCS|steroids?|CS)\b"), "intralesional corticosteroid"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
     (re.compile(r"(?<![\w/])w(?=\s+[a-z])"), "with"),  # "papule w telangiectasia"
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
