@@ -251,3 +251,12 @@ def test_a_common_clinic_diagnosis_is_the_impression_not_other(host, dx):
     d = draft(host, "skin_lesion", f"Erythematous papules and plaques, 2cm. {dx}. Review 6/52.")
     assert any(dx.lower() in i.lower() for i in d.impression), d.impression
     assert dx.lower() not in region_text(d, "others").lower()
+
+
+@pytest.mark.parametrize("report", ["Patient reports it itches and bled once last week", "Pt says it bleeds",
+                                    "She says it weeps and crusts at times", "Wife noticed it bleeding on the pillow"])
+def test_what_the_patient_reports_is_history_not_the_surface(host, report):
+    d = draft(host, "skin_lesion", f"{report}. 5mm pink papule R shoulder. BCC likely. Excise.")
+    verb = next(w for w in report.lower().split() if w.startswith(("bl", "we")))
+    assert verb in region_text(d, "others").lower(), d.region_dict()
+    assert verb not in region_text(d, "surface").lower()

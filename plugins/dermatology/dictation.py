@@ -438,6 +438,18 @@ _DIAGNOSIS_AS_SITE = re.compile(r"\b(?:beyond|in|within|on|at|over|around|near|f
                                 r"[\w-]+(?:\s+(?:excision|biopsy|surgery|removal|repair|graft))?", re.I)
 
 
+#: what the patient or someone close reports ("Pt says", "Patient reports", "Wife noticed")
+_REPORTED = re.compile(r"^(?:the\s+)?(?:pt|patient|she|he|they|partner|wife|husband|mother|father|parents?|gp)\s+"
+                       r"(?:says|said|reports?|reported|notes|noted|noticed|states|stated|feels|thinks|describes)\b", re.I)
+
+
+def _only_symptoms(part: str) -> bool:
+    """Whether ``part`` names no lesion attribute but its surface or history ("bled once last week")."""
+    from pixtralogist.plugins.dermatology.sorter import classify_rules
+
+    return classify_rules(part).regions <= {"surface", "others"} and not _DIAGNOSIS.search(part)
+
+
 def _continues_plan(part: str) -> bool:
     """Whether a comma part after a plan names nothing of the lesion (no lesion vocabulary, no history word):
     "tissue viability" after "compression bandaging" is one more step of the plan."""
@@ -492,6 +504,8 @@ def _section_of(sentence: str, header: str | None) -> str | None:
     if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or past or (
             _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)) or _SYMPTOM_TRIGGER.search(sentence):
         return "others"
+    if _REPORTED.match(sentence) and _only_symptoms(sentence):
+        return "others"  # "Patient reports it itches and bled once.": what the patient reports is history
     if _TRIGGER_LEAD.match(sentence) and not _DIAGNOSIS.search(sentence):
         return "others"  # "Following a course of amoxicillin.": history, though a course of a drug is also a plan word
     if _IMPERATIVE_PLAN.match(sentence):
@@ -519,12 +533,16 @@ def parse_dictation(text: str | None) -> list[Statement]:
                 out.append(Statement(f"Plan: {plan}.", "impression"))
                 continue
             planned = False  # a part of this chunk was a plan: a bare part after it continues the plan
+            reported = False  # the chunk opened with what the patient reports: its symptom parts are history too
             for sentence in kit_parse(_rewrite(chunk), lexicon=LEXICON):
                 for part in _interpretation_split(sentence):
                     section = _section_of(part, header)
                     if section is None and planned and header is None and _continues_plan(part):
                         section = "impression"  # "Compression bandaging, tissue viability."
                     planned = section == "impression" and bool(_PLAN.search(part) or _IMPERATIVE_PLAN.match(part))
+                    if section is None and reported and header is None and _only_symptoms(part):
+                        section = "others"  # "Patient reports it itches and bled once": the bleeding is reported too
+                    reported = reported or bool(_REPORTED.match(part))
                     if section == "impression" and header is None and _NAMED_LESION_SITE.search(_DIAGNOSIS.sub(" ", part)) \
                             and not _PLAN.search(part) and not _HEDGED.search(part) and not _IMPERATIVE_PLAN.match(part):
                         # "multiple AKs scalp vertex": the lesions are named by their diagnosis, and where they
