@@ -418,10 +418,11 @@ _SYMPTOM_TRIGGER = re.compile(r"^(?:\w+\s+){0,3}?(?:bleed(?:s|ing)?|itch(?:es|y|
                               r"burns?|catch(?:es|ing)?|snags?|rubs?)\s+(?:\w+\s+){0,2}?(?:when|whenever|if|after|at\s+night|while|"
                               r"(?:on|with)\s+(?:touch(?:ing)?|contact|scratching|rubbing|friction|pressure|lying|shaving|washing|"
                               r"drying|brushing|combing|clothing|clothes|(?:her|his|the)\s+(?:clothing|clothes|bra|collar|belt)))\b", re.I)
-#: a plan said as an imperative opening its sentence ("Check chest X-ray and ASO.", "Rest and NSAIDs.")
 _MEDICATION = word_re(*WORDS["medications"])
+#: why the patient came (the lexicon's ``presenting_reason`` concept: "Routine mole check.")
 _VISIT_REASON = re.compile("(?:" + "|".join(p for c in LEXICON.concepts if c.id == "presenting_reason" for p in c.patterns) + ")",
                            re.I)
+#: a plan said as an imperative opening its sentence ("Check chest X-ray and ASO.", "Rest and NSAIDs.")
 _IMPERATIVE_PLAN = re.compile(r"^(?:check|arrange|book|request|order|send|take|start|stop|continue|add|increase|reduce|switch|"
                               r"apply|use|avoid|give|prescribe|repeat|list|discuss|consider|offer|rest(?!\s+of)|recheck|"
                               r"extend|treat|trial|commence|organi[sz]e|see)\b", re.I)
