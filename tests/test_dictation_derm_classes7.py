@@ -260,3 +260,18 @@ def test_what_the_patient_reports_is_history_not_the_surface(host, report):
     verb = next(w for w in report.lower().split() if w.startswith(("bl", "we")))
     assert verb in region_text(d, "others").lower(), d.region_dict()
     assert verb not in region_text(d, "surface").lower()
+
+
+@pytest.mark.parametrize(("said", "written"), [("I&D", "incision and drainage"), ("ED&C", "electrodesiccation and curettage"),
+                                               ("C&C", "curettage and cautery"), ("bloods incl U&E", "urea and electrolytes")])
+def test_a_procedure_or_test_written_with_an_ampersand_is_written_out_in_the_plan(host, said, written):
+    d = draft(host, "skin_lesion", f"Fluctuant tender nodule R axilla 2cm. Abscess. {said}, swab.")
+    assert any(written in i.lower() for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize("advice", ["Keep dry", "Wear cotton gloves", "Elevate legs", "Optimise glycaemic control",
+                                    "Protect from sun", "Soak in warm water"])
+def test_advice_said_as_an_imperative_is_the_plan(host, advice):
+    d = draft(host, "skin_lesion", f"Macerated red plaques groin. Intertrigo. Clotrimazole cream. {advice}.")
+    assert any(advice.lower() in i.lower() for i in d.impression), d.impression
+    assert advice.split()[-1].lower() not in findings_text(d).lower()

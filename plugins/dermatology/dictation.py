@@ -135,6 +135,11 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     # "swab for MC&S": microscopy, culture and sensitivity (not molluscum contagiosum, "MC")
     (re.compile(r"\bM\s?C\s?&\s?S\b", re.I), "microscopy and culture"),
     (re.compile(r"\bIL\s+(?:TCS|steroids?|CS)\b"), "intralesional corticosteroid"),
+    # procedures and tests written with an ampersand (the "&" would be read as "and")
+    (re.compile(r"\bI\s?&\s?D\b", re.I), "incision and drainage"),
+    (re.compile(r"\bED\s?&\s?C\b", re.I), "electrodesiccation and curettage"),
+    (re.compile(r"\bC\s?&\s?C\b", re.I), "curettage and cautery"),
+    (re.compile(r"\bU\s?&\s?Es?\b", re.I), "urea and electrolytes"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
     (re.compile(r"(?<![\w/])w(?=\s+[a-z])"), "with"),  # "papule w telangiectasia"
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
@@ -425,7 +430,8 @@ _VISIT_REASON = re.compile("(?:" + "|".join(p for c in LEXICON.concepts if c.id 
 #: a plan said as an imperative opening its sentence ("Check chest X-ray and ASO.", "Rest and NSAIDs.")
 _IMPERATIVE_PLAN = re.compile(r"^(?:check|arrange|book|request|order|send|take|start|stop|continue|add|increase|reduce|switch|"
                               r"apply|use|avoid|give|prescribe|repeat|list|discuss|consider|offer|rest(?!\s+of)|recheck|"
-                              r"extend|treat|trial|commence|organi[sz]e|see)\b", re.I)
+                              r"extend|treat|trial|commence|organi[sz]e|see|keep|wear|protect|elevate|optimi[sz]e|soak|wash|cover|"
+                              r"limit|minimi[sz]e|encourage|educate|measure)\b", re.I)
 
 
 #: a sentence that only denies ("No angioedema.", "Nil fever or arthralgia.")
