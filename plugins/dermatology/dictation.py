@@ -16,7 +16,18 @@ is dermatology's own:
 * shorthand the kit's tokens cannot tell apart: "MM" (capitals, not after a number) is melanoma;
   "lt" before a colour is "light"; "3/12" and "6/52" are 3 months and 6 weeks ("review 3/12" ->
   "review in 3 months"); "tan/brown" is "tan and brown"; "7-pt 5" is a 7-point checklist score;
-  a distribution word after a comma ("trunk, multiple") stays with what it describes.
+  a distribution word after a comma ("trunk, multiple") stays with what it describes; "MC&S" is
+  microscopy and culture; a one-letter typo of a short lesion, colour, hedge or plan word (the lexicon's
+  ``dictation.short_spelling``: "nodul", "brwn", "likey") is corrected.
+* what is history, not the plan or the site: the medication the patient is on ("28F on OCP"), triggers and
+  symptoms ("recent sore throat", "can't sleep on R side"), change the patient reports ("(darker + bigger
+  over 6/12)"); the patient's age and sex said inside a sentence ("... in a 52 year old man", "Pt (58F)") is a
+  sentence of its own (the indication), and an opening visit reason ("Routine mole check.") is the indication.
+* the plan: the lexicon's plan words (procedures, treatments by name, tests, referrals, review) send a
+  sentence to the impression, and a plan after an arrow ("7-pt 5 -> excise") is a sentence of its own; a
+  sentence that only denies a non-malignant feature ("No angioedema.") is a finding, and a diagnosis or plan
+  word that names where a lesion is ("beyond the acne scar", "at site of previous excision") is no impression.
+* a colour list after its count ("4 colours incl blue + white areas") is one colour statement.
 
 Negation and hedge words are always kept; nothing is made more certain than dictated; text that
 looks like an instruction is only data.
@@ -33,7 +44,7 @@ from pixtralogist.kit import parse_dictation as kit_parse
 from pixtralogist.kit.dictation import CLINICIAN_SEES, differential_as_alternatives, protect_abbreviation_dots
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
-__all__ = ["Statement", "expand_shorthand", "parse_dictation"]
+__all__ = ["Statement", "expand_shorthand", "is_demographics", "is_visit_reason", "parse_dictation"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,14 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bseb(?:orrh?o?eic)?\.?\s*derm(?:atitis)?\b", re.I), "seborrhoeic dermatitis"),
     (re.compile(r"(?<!\d)(?<!\d )(?<![\d.] )\b(?:MM|mm)\b(?!\s*(?:\d|x\b|by\b))"), "melanoma"),  # "fhx mm", not "4 mm"
     (re.compile(r"\b5[- ]?FU\b", re.I), "5-fluorouracil"),
+    # "swab for MC&S": microscopy, culture and sensitivity (not molluscum contagiosum, "MC")
+    (re.compile(r"\bM\s?C\s?&\s?S\b", re.I), "microscopy and culture"),
+    (re.compile(r"\bIL\s+(?:TCS|steroids?|CS)\b"), "intralesional corticosteroid"),
+    # procedures and tests written with an ampersand (the "&" would be read as "and")
+    (re.compile(r"\bI\s?&\s?D\b", re.I), "incision and drainage"),
+    (re.compile(r"\bED\s?&\s?C\b", re.I), "electrodesiccation and curettage"),
+    (re.compile(r"\bC\s?&\s?C\b", re.I), "curettage and cautery"),
+    (re.compile(r"\bU\s?&\s?Es?\b", re.I), "urea and electrolytes"),
     (re.compile(r"\b2\s?ww\b", re.I), "two-week-wait"),
     (re.compile(r"(?<![\w/])w(?=\s+[a-z])"), "with"),  # "papule w telangiectasia"
     (re.compile(rf"\blt(?=[ /-](?:{_COLOURS})\b)", re.I), "light"),
@@ -131,6 +150,10 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(review|r/v|rv|follow-up|f/u|fu|reassess)\s+(?=\d{1,2}/(?:12|52)\b)", re.I), r"\1 in "),
     (re.compile(r"\b1/12(?!\d)"), "1 month"), (re.compile(r"\b(\d{1,2})/12(?!\d)"), r"\1 months"),
     (re.compile(r"\b1/52(?!\d)"), "1 week"), (re.compile(r"\b(\d{1,2})/52(?!\d)"), r"\1 weeks"),
+    # a dosing frequency ("5x/day", "3x/wk"), not a ratio
+    (re.compile(r"\b(\d)\s?x\s?/\s?(?:day|d)\b", re.I), r"\1 times daily"),
+    (re.compile(r"\b(\d)\s?x\s?/\s?(?:wk|week)\b", re.I), r"\1 times a week"),
+    (re.compile(r"(?<![\d/])\b1/7(?![\d/])"), "1 day"), (re.compile(r"(?<![\d/])\b(\d{1,2})/7(?![\d/])"), r"\1 days"),
     (re.compile(r"\b(?:7|seven)[- ]?(?:(?:pt|point)s?(?:\s+(?:checklist|score|cl))*|p(?:t)?cl)\s*[:=]?\s*(\d{1,2})\b(?!\s*mm)",
                 re.I), r"7-point checklist score \1"),
     # "x3mo", "x 6/52", "x2 yrs": how long, not a count ("CWS x2" stays)
@@ -184,6 +207,83 @@ _NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>
                            r"(?=\s*(?:[-.;,]|$))", re.I)
 
 
+#: the patient's age and sex or role ("28F", "52 year old fair-skinned man", "34-year-old woman", "6yo boy")
+_AGE = r"\d{1,3}(?:\s?|-)(?:years?|yrs?|y)(?:\s|-)old|\d{1,3}\s?(?:yo|y/o|y\.o\.)"
+_PERSON = (r"(?:man|woman|male|female|boy|girl|lady|gentleman|patient|child|infant|baby|toddler|teenager|student|"
+           r"[a-z]{3,}(?:er|or|ist|ian|ant))")
+_DEMOGRAPHICS = (rf"(?:(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&])"
+                 r"|(?:child|boy|girl|man|woman|infant|baby|toddler|male|female),?\s+(?:aged\s+)?\d{1,3}\s?(?:yo|y/o|years?(?:\s+old)?|"
+                 r"yrs?|y|months?(?:\s+old)?|mo|m/o)(?![\w/]))")
+#: "... in a 52 year old fair-skinned man", "On the R shin of this 80 year old man there is ...": said inside a sentence
+_DEMOGRAPHICS_INSIDE = re.compile(rf"\s+(?:in|of|for|on)\s+(?:a|an|this|the|our)\s+(?P<d>{_DEMOGRAPHICS})\b", re.I)
+_DEMOGRAPHICS_ALONE = re.compile(rf"(?:(?:a|an|this|the)\s+)?{_DEMOGRAPHICS}", re.I)
+#: "Pt (58F) worried re spot on nose": the demographics in brackets
+_DEMOGRAPHICS_BRACKET = re.compile(rf"\s*\(\s*(?P<d>{_DEMOGRAPHICS})\s*\)", re.I)
+#: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...": said first, then the story
+_DEMOGRAPHICS_OPENING = re.compile(rf"(?:^|(?<=[.;]))(?P<lead>\s*)(?:(?:a|an|this|the)\s+)?(?P<d>{_DEMOGRAPHICS})\s+"
+                                   r"(?:(?:who\s+)?(?:has|had|presents?\s+with|presenting\s+with|with|w/)\s+(?:an?\s+)?"
+                                   r"|,?\s*(?=(?:on|taking|c/o|complains|h/o|hx|pmhx?|fhx|history|known|background|previous|prior)\b))"
+                                   r"(?P<c>\w)", re.I)
+
+
+def _demographics_apart(line: str) -> str:
+    """The patient's age and sex said with the story or inside a finding's sentence becomes a sentence of its own
+    (the indication): "28F on OCP" -> "28F. On OCP", "On the right shin of this 80 year old man there is a ..." ->
+    "80 year old man. On the right shin there is a ..."."""
+    line = _DEMOGRAPHICS_OPENING.sub(lambda m: f"{m.group('lead')}{m.group('d')}. {m.group('c').upper()}", line)
+    m = _DEMOGRAPHICS_INSIDE.search(line) or _DEMOGRAPHICS_BRACKET.search(line)
+    if m and not re.match(r"\s*[.;]?\s*$", line[:m.start()]):
+        start = max(line.rfind(". ", 0, m.start()) + 2, 0) if ". " in line[:m.start()] else 0
+        return f"{line[:start]}{m.group('d')}. {line[start:m.start()]}{line[m.end():]}"
+    return line
+
+
+#: a bracket that tells how the lesion changed ("(darker + bigger over 6/12)"): a history statement of its own
+_EVOLUTION_BRACKET = re.compile(r"\s*\((?P<x>[^()]*\b(?:darker|bigger|larger|thicker|lighter|redder|itchier|wider|raised|changed|"
+                                r"changing|growing|grown|enlarg\w+|bleeding|bled)\b[^()]*)\)\s*\.?")
+
+
+def _short_typos() -> dict[str, str]:
+    """Variant -> word for the lexicon's ``dictation.short_spelling`` words: one letter dropped or two neighbours
+    swapped, never the first letter; a variant that is a word the lexicon knows, one of
+    ``short_spelling_real`` or a variant of two words is left alone."""
+    targets = [w.lower() for w in _DICTATION.get("short_spelling") or ()]
+    known = {w.lower() for w in _DICTATION.get("short_spelling_real") or ()} | set(targets)
+    known |= {w for k, v in LEXICON.abbreviations.items() for w in re.findall(r"[a-z]+", f"{k} {v}".lower())}
+    known |= {w for alts in WORDS.values() if isinstance(alts, list) for p in alts for w in re.findall(r"(?<![\\a-z])[a-z]{3,}", str(p))}
+    seen: dict[str, set[str]] = {}
+    for t in targets:
+        variants = {t[:i] + t[i + 1:] for i in range(1, len(t))}
+        variants |= {t[:i] + t[i + 1] + t[i] + t[i + 2:] for i in range(1, len(t) - 1)}
+        for v in variants - {t, t[:-1] if t.endswith("s") else t}:  # "globule" is no typo of "globules"
+            seen.setdefault(v, set()).add(t)
+    return {v: next(iter(ts)) for v, ts in seen.items() if len(ts) == 1 and len(v) >= 4 and v not in known}
+
+
+_SHORT_TYPOS = _short_typos()
+_WORD = re.compile(r"(?<![\w-])[A-Za-z]{4,14}(?![\w-])")
+
+
+def _fix_short_typos(line: str) -> str:
+    """"Pearly nodul", "tan to brwn", "BCC likey" -> "nodule", "brown", "likely" (see :func:`_short_typos`)."""
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        hit = _SHORT_TYPOS.get(word.lower())
+        return word if hit is None or (word.isupper() and len(word) <= 5) else (hit.capitalize() if word[0].isupper() else hit)
+    return _WORD.sub(fix, line)
+
+
+_COLOUR_SEP = re.compile(r"\s*(?:,|\band\b|\+|/|&)\s*")
+_LISTED_COLOUR = (r"(?:(?:light|dark|mid|pale|bright|lt|dk)[ -])?(?:tan|brown|brn|black|blk|blue(?:[- ]gr[ae]y)?|gr[ae]y|white|red|pink|"
+                  r"purple|violaceous|yellow|orange|skin[- ]colou?red)")
+#: "4 colours incl blue + white areas", "3 colours: tan, brown and black": the list is the colour region's (a colour
+#: label holds it together; "white areas" alone would read as a dermoscopic structure)
+_COLOUR_COUNT_LIST = re.compile(
+    rf"(?P<lead>^\s*|\s*[,;]\s*|(?<=[.])\s*|\s+with\s+)(?P<n>(?:[2-9]|two|three|four|five|six|several|multiple)\s+colou?rs?)\s*"
+    rf"(?:incl(?:uding|\.)?|:|with|namely|-)\s*(?P<list>{_LISTED_COLOUR}(?:\s*(?:,|and|\+|/|&)\s*{_LISTED_COLOUR})+"
+    r"(?:\s+(?:areas?|zones?|foci))?)(?:(?P<comma>\s*[,;]\s*)|(?=\s*(?:[.]|$)))", re.I)
+
+
 def _lower_first(text: str) -> str:
     """"Acral MM" -> "acral MM"; an acronym ("SCC") keeps its capitals."""
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
@@ -191,9 +291,16 @@ def _lower_first(text: str) -> str:
 
 def _line_rewrite(line: str) -> str:
     """Rewrites of a whole line before its sections are read (see the module docstring)."""
-    line = protect_abbreviation_dots(line, lexicon=LEXICON)  # "KA vs. SCC", "80 y.o. man": no sentence ends
+    line = _fix_short_typos(protect_abbreviation_dots(line, lexicon=LEXICON))  # "KA vs. SCC", "80 y.o. man": no sentence ends
     if sum(ch.isalpha() for ch in line) >= 8 and line.isupper():  # ALL-CAPS dictation: "MM" is still melanoma
         line = re.sub(r"(?<!\d)(?<!\d )\bMM\b", "melanoma", line).lower()
+    line = _demographics_apart(line)
+    line = _DOSING.sub(_dosing, line)  # "mometasone oint bd 2/52": twice daily (not Bowen's disease, "BD")
+    line = _INDEX_VALUE.sub(r"\1 ", line)  # "ABPI: 0.75", "PASI = 12": a measured index and its value, not a label
+    line = _TRIGGER_AFTER.sub(lambda m: f". {m.group('w').capitalize()} ", line)
+    line = _EVOLUTION_BRACKET.sub(lambda m: f". {m.group('x')[:1].upper()}{m.group('x')[1:]}. ", line)
+    line = _COLOUR_COUNT_LIST.sub(lambda m: f"{'. ' if m.group('lead').strip() else m.group('lead')}Colour: {m.group('n')} "
+                                  f"including {_COLOUR_SEP.sub(' and ', m.group('list'))}{'. ' if m.group('comma') else ''}", line)
     line = _SKIN_TYPE.sub(lambda m: f"Fitzpatrick skin type {m.group('t').upper()}. ", line)
     line = _ABCDE.sub(_abcde, line)
     line = _SIZE_WORD.sub("size: ", _THERE_IS.sub("", _COMPLAINS.sub("", line)))
@@ -216,6 +323,8 @@ def _line_rewrite(line: str) -> str:
     line = re.sub(r"\(\s*([RL])\s*\)", lambda m: "right" if m.group(1) == "R" else "left", line)  # "(R) medial thigh"
     line = _BRACKETED.sub(lambda m: "(" + re.sub(r"\s*,\s*", " / ", m.group(1)) + ")", line)
     line = re.sub(r"\bstuck\s+on\b", "stuck-on", line, flags=re.I)
+    # "7-pt score 5 -> excise", "reticular pattern => benign": what follows the arrow is the plan or the conclusion
+    line = _ARROW.sub(lambda m: ". " + m.group("c").upper() if _concludes(line[m.start("c"):]) else m.group(0), line)
     line = differential_as_alternatives(line)
     line = _IMPRESSION_WORD.sub("Impression: ", line)
     line = _DIAGNOSIS_LABEL.sub(lambda m: f"{m.group('dx')}. " if _DIAGNOSIS.search(m.group("dx")) else m.group(0), line)
@@ -239,6 +348,12 @@ def expand_shorthand(text: str) -> str:
     return kit_expand(_rewrite(text), lexicon=LEXICON)
 
 
+_ARROW = re.compile(r"\s*(?:-+>|=+>|\u2192|\u21d2)\s*(?P<c>\S)")
+
+
+def _concludes(text: str) -> bool:
+    """Whether ``text`` opens with a plan or a diagnosis ("excise", "benign naevus", "refer")."""
+    return bool(_PLAN.match(text) or _DIAGNOSIS.match(text) or _IMPERATIVE_PLAN.match(text))
 _LABEL_DASH = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(" + "|".join(sorted(map(re.escape, _SECTION_REGION), key=len, reverse=True))
                          + r")\s+[-\u2013\u2014]+\s+", re.I)
 _FIELDS = frozenset({"morphology", "size", "color", "border", "surface", "distribution_site", "others"})
@@ -288,7 +403,11 @@ _HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:p
 #: not the plan
 _TREATMENT_HISTORY = re.compile(r"\b(?:(?:no|poor|partial|little|minimal|limited)\s+(?:response|improvement|benefit)\s+(?:to|with|from)"
                                 r"|(?:failed|tried|refractory\s+to|unresponsive\s+to|resistant\s+to|not\s+helped\s+by|"
-                                r"previously\s+treated\s+with|already\s+(?:on|using|tried))\b)", re.I)
+                                r"previously\s+treated\s+with|already\s+(?:on|using|tried)|not\s+(?:respond(?:ing|ed)?|improv(?:ing|ed))\s+"
+                                r"(?:to|with|on))\b)", re.I)
+#: the medication the patient is on ("28F on OCP", "taking methotrexate"): history (others), not the plan
+_CURRENT_MEDICATION = re.compile(r"(?:^|,\s*)(?:(?:is|was|currently|already|also)\s+)?(?:on|taking|takes|using|uses)\s+"
+                                 r"(?:(?:a|an|the|oral|regular|long[- ]term|daily|her|his)\s+)*(?=\w)(?!(?:left|right|r|l|the)\b)", re.I)
 
 
 #: "No other suspicious lesions on skin check.": about the rest of the skin (others), not this lesion's diagnosis
@@ -304,10 +423,81 @@ _SYMPTOM_TRIGGER = re.compile(r"^(?:\w+\s+){0,3}?(?:bleed(?:s|ing)?|itch(?:es|y|
                               r"burns?|catch(?:es|ing)?|snags?|rubs?)\s+(?:\w+\s+){0,2}?(?:when|whenever|if|after|at\s+night|while|"
                               r"(?:on|with)\s+(?:touch(?:ing)?|contact|scratching|rubbing|friction|pressure|lying|shaving|washing|"
                               r"drying|brushing|combing|clothing|clothes|(?:her|his|the)\s+(?:clothing|clothes|bra|collar|belt)))\b", re.I)
+_MEDICATION = word_re(*WORDS["medications"])
+#: why the patient came (the lexicon's ``presenting_reason`` concept: "Routine mole check.")
+_VISIT_REASON = re.compile("(?:" + "|".join(p for c in LEXICON.concepts if c.id == "presenting_reason" for p in c.patterns) + ")",
+                           re.I)
 #: a plan said as an imperative opening its sentence ("Check chest X-ray and ASO.", "Rest and NSAIDs.")
 _IMPERATIVE_PLAN = re.compile(r"^(?:check|arrange|book|request|order|send|take|start|stop|continue|add|increase|reduce|switch|"
                               r"apply|use|avoid|give|prescribe|repeat|list|discuss|consider|offer|rest(?!\s+of)|recheck|"
-                              r"extend|treat|trial|commence|organi[sz]e|see)\b", re.I)
+                              r"extend|treat|trial|commence|organi[sz]e|see|keep|wear|protect|elevate|optimi[sz]e|soak|wash|cover|"
+                              r"limit|minimi[sz]e|encourage|educate|measure)\b", re.I)
+
+
+#: a sentence that only denies ("No angioedema.", "Nil fever or arthralgia.")
+_DENIED_ONLY = re.compile(r"^(?:no|nil|without|denies|negative\s+for|absence\s+of)\b(?!\s+(?:features?|signs?|evidence|"
+                          r"suspicion|concern|clinical|dermoscopic)\b)", re.I)
+_MALIGNANT = re.compile(r"\b(?:melanomas?|carcinomas?|malignan\w*|bcc|scc|lentigo maligna|cancer|neoplas\w*|dysplas\w*)\b", re.I)
+#: a diagnosis that names where a lesion is ("beyond the acne scar", "in a BCC excision scar"), not what it is
+_DIAGNOSIS_AS_SITE = re.compile(r"\b(?:beyond|in|within|on|at|over|around|near|from|along|into|of)\s+(?:(?:the|an?|his|her|"
+                                r"original|old|previous|prior|healed)\s+)*(?:[\w-]+\s+){1,4}(?:scars?|sites?)\b"
+                                r"|\b(?:at|in|on|within|over)\s+(?:the\s+)?(?:site|scar)\s+of\s+(?:(?:the|an?|previous|prior|old)\s+)*"
+                                r"[\w-]+(?:\s+(?:excision|biopsy|surgery|removal|repair|graft))?", re.I)
+
+
+#: what the patient or someone close reports ("Pt says", "Patient reports", "Wife noticed")
+_REPORTED = re.compile(r"^(?:the\s+)?(?:pt|patient|she|he|they|partner|wife|husband|mother|father|parents?|gp)\s+"
+                       r"(?:says|said|reports?|reported|notes|noted|noticed|states|stated|feels|thinks|describes)\b", re.I)
+
+
+def _only_symptoms(part: str) -> bool:
+    """Whether ``part`` names no lesion attribute but its surface or history ("bled once last week")."""
+    from pixtralogist.plugins.dermatology.sorter import classify_rules
+
+    return classify_rules(part).regions <= {"surface", "others"} and not _DIAGNOSIS.search(part)
+
+
+def _continues_plan(part: str) -> bool:
+    """Whether a comma part after a plan names nothing of the lesion (no lesion vocabulary, no history word):
+    "tissue viability" after "compression bandaging" is one more step of the plan."""
+    from pixtralogist.plugins.dermatology.sorter import classify_rules  # the sorter imports this module's lexicon
+
+    return classify_rules(part).source == "default" and not _DENIED_ONLY.match(part)
+
+
+#: "plaque L thigh after tick bite 2/52 ago": the trigger after the finding is history, a sentence of its own
+_TRIGGER_AFTER = re.compile(r"(?<=\w)\s*,?\s+(?P<w>after|following|post)\s+(?=(?:(?:an?|the|his|her|recent)\s+)?(?:[\w-]+\s+){0,2}?"
+                            r"(?:bites?|injury|trauma|sunburn|surgery|illness|infection|vaccination|travel|holiday|contact|"
+                            r"exposure|starting|course|insect|tick|scratch|burn|shaving|waxing|piercing|tattoo)\b)", re.I)
+
+
+#: a dosing frequency after a drug, a dose or a preparation ("oint bd", "100mg od", "cream tds x2/52")
+_DOSING = re.compile(r"(?P<pre>(?:\b(?:oint(?:ment)?s?|creams?|gels?|lotions?|shampoos?|foams?|tabs?|tablets?|caps?|capsules?|"
+                     r"emollients?|soap substitutes?|pastes?|solutions?|sprays?|"
+                     r"applied|apply|po|topical(?:ly)?)|\d\s?(?:mg|mcg|g|ml|%|units?|iu)|\d)\s+(?:[\w-]+\s+){0,3}?)"
+                     r"(?P<f>bd|b\.d\.|bid|tds|t\.d\.s\.|tid|qds|q\.d\.s\.|qid|od|o\.d\.|nocte|mane|prn)(?!\w|\.\w)", re.I)
+_DOSES = {"bd": "twice daily", "bid": "twice daily", "tds": "three times daily", "tid": "three times daily",
+          "qds": "four times daily", "qid": "four times daily", "od": "once daily", "nocte": "at night",
+          "mane": "in the morning", "prn": "as needed"}
+
+
+def _dosing(m: re.Match[str]) -> str:
+    return m.group("pre") + _DOSES[m.group("f").lower().replace(".", "")]
+
+
+_INDEX_VALUE = re.compile(r"\b(ABPI|PASI|DLQI|EASI|SCORAD|BSA|POEM|UAS7|CDLQI)\s*[:=]\s*(?=\d)", re.I)
+#: a sentence that opens with what came before ("Following a course of amoxicillin.", "After a tick bite.")
+_TRIGGER_LEAD = re.compile(r"^(?:after|following|post|since)\s+(?!(?:excision|biopsy|treatment|review)\b)", re.I)
+
+
+def is_demographics(sentence: str) -> bool:
+    """Whether ``sentence`` is only the patient's age and sex or role ("Girl, 12 years.", "52 year old man.")."""
+    return bool(_DEMOGRAPHICS_ALONE.fullmatch(sentence.strip().rstrip(".").strip()))
+
+
+def is_visit_reason(sentence: str) -> bool:
+    """Whether ``sentence`` opens with why the patient came ("Routine mole check.", "Referred by GP with ...")."""
+    return bool(_VISIT_REASON.match(sentence))
 
 
 def _section_of(sentence: str, header: str | None) -> str | None:
@@ -315,13 +505,27 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "impression"
     if header is not None:
         return header
+    if _VISIT_REASON.match(sentence):
+        return None  # "Routine mole check.": why the patient came (the kit reads it as the indication when it opens)
     past = _PAST_EVENT.search(sentence) and not re.search(r"\bcompar\w*|\bunchanged\b|\bstable\b", sentence, re.I)
     if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or past or (
             _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)) or _SYMPTOM_TRIGGER.search(sentence):
         return "others"
+    if _REPORTED.match(sentence) and _only_symptoms(sentence):
+        return "others"  # "Patient reports it itches and bled once.": what the patient reports is history
+    if _TRIGGER_LEAD.match(sentence) and not _DIAGNOSIS.search(sentence):
+        return "others"  # "Following a course of amoxicillin.": history, though a course of a drug is also a plan word
     if _IMPERATIVE_PLAN.match(sentence):
         return "impression"
-    return "impression" if _DIAGNOSIS.search(sentence) or _PLAN.search(sentence) else None
+    if _DENIED_ONLY.match(sentence) and not _PLAN.search(sentence) and not _HEDGED.search(sentence) \
+            and not _MALIGNANT.search(sentence):
+        return None  # "No angioedema.", "No bruising or scarring.": a feature denied is a finding (the sorter's)
+    med = _CURRENT_MEDICATION.search(sentence)
+    if med and (_PLAN.match(sentence[med.end():]) or _MEDICATION.match(sentence[med.end():])) \
+            and not _DIAGNOSIS.search(sentence[:med.start()] + " " + sentence[med.end():]):
+        return "others"
+    said = _DIAGNOSIS_AS_SITE.sub(" ", sentence)  # "beyond the acne scar", "in the excision scar": where, not what
+    return "impression" if _DIAGNOSIS.search(said) or _PLAN.search(said) else None
 
 
 def parse_dictation(text: str | None) -> list[Statement]:
@@ -335,10 +539,18 @@ def parse_dictation(text: str | None) -> list[Statement]:
                 plan = expand_shorthand(chunk).strip(" ;.,")
                 out.append(Statement(f"Plan: {plan}.", "impression"))
                 continue
+            planned = False  # a part of this chunk was a plan: a bare part after it continues the plan
+            reported = False  # the chunk opened with what the patient reports: its symptom parts are history too
             for sentence in kit_parse(_rewrite(chunk), lexicon=LEXICON):
                 for part in _interpretation_split(sentence):
                     section = _section_of(part, header)
-                    if section == "impression" and header is None and _NAMED_LESION_SITE.search(part) \
+                    if section is None and planned and header is None and _continues_plan(part):
+                        section = "impression"  # "Compression bandaging, tissue viability."
+                    planned = section == "impression" and bool(_PLAN.search(part) or _IMPERATIVE_PLAN.match(part))
+                    if section is None and reported and header is None and _only_symptoms(part):
+                        section = "others"  # "Patient reports it itches and bled once": the bleeding is reported too
+                    reported = reported or bool(_REPORTED.match(part))
+                    if section == "impression" and header is None and _NAMED_LESION_SITE.search(_DIAGNOSIS.sub(" ", part)) \
                             and not _PLAN.search(part) and not _HEDGED.search(part) and not _IMPERATIVE_PLAN.match(part):
                         # "multiple AKs scalp vertex": the lesions are named by their diagnosis, and where they
                         # are is a finding too

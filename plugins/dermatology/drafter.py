@@ -56,7 +56,7 @@ from pixtralogist.core.models import Case, Finding, Flag, ModelConfig, Provenanc
 from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit import KitDrafter, triage
-from pixtralogist.plugins.dermatology.dictation import Statement, parse_dictation
+from pixtralogist.plugins.dermatology.dictation import Statement, is_demographics, is_visit_reason, parse_dictation
 from pixtralogist.plugins.dermatology.lexicon import EXTRA_TERMS, LEXICON, WORDS
 from pixtralogist.plugins.dermatology.rules import lesion_diameter_mm
 
@@ -99,6 +99,9 @@ class DictationDrafter(KitDrafter):
             if s.section is not None:
                 out.append(replace(s, kind="finding"))
                 continue
+            if is_demographics(s.text) or (is_visit_reason(s.text) and all(o.kind == "indication" for o in out)):
+                out.append(replace(s, kind="indication"))  # "Routine mole check." opening the dictation: why they came
+                continue
             # triage may part one sentence ("66 y/o woman, 4 mm papule ..." -> the indication, then the finding)
             out += [replace(s, text=k.text, kind=k.kind) for k in
                     triage([s.text], self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)]
@@ -129,16 +132,34 @@ class DictationDrafter(KitDrafter):
     def conclude(
         self, statements: Sequence[Statement], findings: list[Finding], defaults: list[str], template: Template
     ) -> tuple[list[str], list[Flag]]:
-        """The clinician's dictated impression and plan win when there are some; else the abnormal findings."""
+        """The clinician's dictated impression and plan win when there are some (a bare "Benign." joins the diagnosis
+        before it); else the abnormal findings."""
         dictated = [s.text for s in statements if s.section == "impression" or s.kind == "recommendation"]
         if dictated:
-            items, truncated = cap_impression(list(dict.fromkeys(dictated)), template)
+            items, truncated = cap_impression(_join_bare_calls(list(dict.fromkeys(dictated))), template)
         else:
             items, truncated = cap_impression(impression_from_findings(findings, template, hedge_re=self.hedge_re),
                                               template)
         flags = coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated,
                                messages=_MESSAGES)
         return items, flags
+
+
+#: a call said on its own after the diagnosis ("Acral naevus. Benign."): it qualifies that diagnosis
+_BARE_CALL = re.compile(r"^(?:benign|banal|benign[- ]appearing|benign[- ]looking|reassuring|innocent|harmless)\.?$", re.I)
+_PLAN_ITEM = re.compile(r"^(?:plan\b|refer|review|excis|biops|reassur|follow|monitor|discharge|no\s+(?:further|f/u|follow))", re.I)
+
+
+def _join_bare_calls(items: list[str]) -> list[str]:
+    """"Acral naevus left sole." + "Benign." -> "Acral naevus left sole, benign.": a bare call joins the diagnosis
+    before it (never a plan), so the impression says what is benign."""
+    out: list[str] = []
+    for item in items:
+        if _BARE_CALL.match(item.strip()) and out and not _PLAN_ITEM.match(out[-1]) and not _BARE_CALL.match(out[-1]):
+            out[-1] = f"{out[-1].rstrip().rstrip('.')}, {item.strip().rstrip('.').lower()}."
+            continue
+        out.append(item)
+    return out
 
 
 _BARE_COUNT = re.compile(r"^(?:multiple|several|numerous|scattered|solitary|single|isolated|few|many)\.?$", re.I)
