@@ -76,12 +76,26 @@ def _screening_grade(m: re.Match[str]) -> str:
 #: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
 _PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
 _EYE_WORD = r"(?:OD|OS|RE|LE|R|L|right(?:\s+eye)?|left(?:\s+eye)?)"
-#: "Severe NPDR right, mild left": the second eye's grade leaves out the disease it grades
+#: "Severe NPDR right, mild left", "Dry AMD both eyes, advanced OS": the second eye's grade leaves out the disease
+#: it grades (the lexicon's ``dictation.grade_ellipsis``: grade and type words, graded diseases)
+_ELLIPSIS = lexicon.EYE.dictation.get("grade_ellipsis") or {}
+_GRADE_WORD = r"(?:" + "|".join(sorted(_ELLIPSIS.get("grades") or ["mild"], key=len, reverse=True)) + r")"
+_GRADED = r"(?:" + "|".join(sorted(_ELLIPSIS.get("diseases") or ["NPDR"], key=len, reverse=True)) + r")"
+_FIRST_EYE = r"(?:" + _EYE_WORD + r"|OU|BE|both(?:\s+eyes)?|bilateral(?:ly)?)"
 _GRADE_ELLIPSIS = re.compile(
-    r"(?P<a>\b(?:mild|mod(?:erate)?|sev(?:ere)?|early|advanced|minimal|very\s+severe)\s+(?P<noun>NPDR|PDR|DR|DMO|DME|CSMO|CSME|AMD|"
-    r"(?:non-?proliferative\s+|proliferative\s+|hypertensive\s+)?(?:diabetic\s+)?retinopathy)\s+(?P<e1>" + _EYE_WORD + r"))"
-    r"\s*(?:,|;|and|&)\s*(?:and\s+)?(?P<sev>mild|mod(?:erate)?|sev(?:ere)?|early|advanced|minimal)\s+(?P<e2>" + _EYE_WORD + r")"
+    r"(?P<a>\b(?:" + _GRADE_WORD + r"[\s,]+(?:and\s+)?){1,2}(?P<noun>" + _GRADED + r")\s+(?:in\s+(?:the\s+)?)?(?P<e1>"
+    + _FIRST_EYE + r"))\s*(?:,|;|and|&|but|whereas|while)\s*(?:and\s+|but\s+)?"
+    r"(?:(?P<sev>" + _GRADE_WORD + r")\s+(?:in\s+(?:the\s+)?)?(?P<e2>" + _EYE_WORD + r")"
+    r"|(?:the\s+)?(?P<e3>" + _EYE_WORD + r")\s+(?:is\s+)?(?P<sev3>" + _GRADE_WORD + r"))"
     r"(?=\s*(?:[.;,]|$))", re.I)
+
+
+def _grade_ellipsis(m: re.Match[str]) -> str:
+    """"Dry AMD both eyes, advanced OS" -> "Dry AMD both eyes, advanced AMD OS"."""
+    sev, eye = (m.group("sev"), m.group("e2")) if m.group("sev") else (m.group("sev3"), m.group("e3"))
+    return f"{m.group('a')}, {sev} {m.group('noun')} {eye}"
+
+
 #: "with" opening a statement that stayed on its own ("..., with inferior rim thinning on the right")
 _WITH_LEAD = re.compile(r"^(?:with|w/)\s+(?=\w)", re.I)
 #: the cup-to-disc ratio spelled out ("cup to disc ratio", "cup disc ratios")
@@ -93,10 +107,10 @@ _AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the
 _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
-    r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
+    r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|(?:R|L|Rt|Lt)\.?\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
     r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT|right|left)\s*:"
     # a dash after the eye is a header only where a statement starts ("OD - CDR 0.4"), not in "PDR OS - PRP today"
-    r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|"
+    r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|(?:R|L|Rt|Lt)\.?\s+eye|right\s+eye|left\s+eye|"
     r"both\s+eyes|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
     re.I,
 )
@@ -182,7 +196,8 @@ _GENERIC_LABEL = re.compile(r"(?:findings?|impressions?|dictation|notes?|comment
 
 def _eyes_of_token(token: str) -> frozenset[str]:
     low = re.sub(r"\s+fund(?:us|i)$", " eye", _SPACES.sub(" ", token.lower()))  # "Right fundus:" is the right eye's
-    low = {"rt eye": "r eye", "lt eye": "l eye"}.get(low, low)
+    low = {"rt eye": "r eye", "lt eye": "l eye", "rt. eye": "r eye", "lt. eye": "l eye", "r. eye": "r eye",
+           "l. eye": "l eye"}.get(low, low)
     side = _EYE_TOKENS.get(low) or {"r eye": "right", "l eye": "left", "right eye": "right", "left eye": "left",
                                      "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left",
                                      "right": "right", "left": "left"}.get(low)
@@ -667,7 +682,7 @@ def parse_dictation(text: str | None) -> list[str]:
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
     text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
-    text = _GRADE_ELLIPSIS.sub(lambda m: f"{m.group('a')}, {m.group('sev')} {m.group('noun')} {m.group('e2')}", text)
+    text = _GRADE_ELLIPSIS.sub(_grade_ellipsis, text)
     for line in text.split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = differential_as_alternatives(line)

@@ -1,0 +1,77 @@
+"""Ophthalmology dictation classes fixed in round 7 (issue 13, helper "h-ophth"): each class is tested as a
+whole by a generator over word lists (prefix forms, grade words, diseases, plans), never with a benchmark
+row's words. Parser-level generators are fast (no drafter); drafter-level ones use the configured plugins."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from pixtralogist.plugins.ophthalmology import lexicon
+from pixtralogist.plugins.ophthalmology.dictation import parse_dictation
+from test_dictation_skin_eye import draft, findings_text, host, region_text  # noqa: F401 (host is a fixture)
+
+# --- per-eye prefixes: every form clinicians write keeps the eye on every finding under it ----------------
+
+_RIGHT_PREFIXES = ["OD:", "OD -", "OD \u2013", "RE:", "RE -", "R eye:", "R eye -", "Rt eye -", "Rt eye:", "RT EYE:",
+                   "Rt. eye:", "Right eye:", "Right eye -", "Right eye shows", "In the right eye,", "R:", "Rt:", "Right:",
+                   "R eye", "Rt eye", "Right eye", "OD", "The right eye has"]
+_SWAP = (("OD", "OS"), ("RE", "LE"), ("Rt", "Lt"), ("RT", "LT"), ("R eye", "L eye"), ("R:", "L:"), ("Right", "Left"),
+         ("right", "left"))
+#: findings with sizes, counts and grades in a comma list (and how many statements each should give at least)
+_UNDER_PREFIX = [("scattered drusen, 63-125 um, RPE mottling", 2), ("CDR 0.6, inferior rim thinning", 2),
+                 ("few MAs + dot hems 2 quads, IRMA sup", 2), ("geographic atrophy 2 DD involving fovea", 1),
+                 ("flame haems along sup arcade, 3 CWS", 2), ("mild vit haem, NVE inf temp", 2),
+                 ("ERM w/ mild traction, lamellar hole ~150um", 2)]
+
+
+def _left(prefix: str) -> str:
+    for a, b in _SWAP:
+        prefix = prefix.replace(a, b)
+    return prefix
+
+
+def test_every_per_eye_prefix_form_keeps_its_eye_on_every_finding_under_it():
+    missed = []
+    for prefix, (finding, n) in itertools.product(_RIGHT_PREFIXES, _UNDER_PREFIX):
+        other = _UNDER_PREFIX[0][0] if finding != _UNDER_PREFIX[0][0] else _UNDER_PREFIX[1][0]
+        text = f"{prefix} {finding}. {_left(prefix)} {other}."
+        eyes = [lexicon.eyes_of(s) for s in parse_dictation(text)]
+        if eyes.count({"right"}) < n or {"left"} not in eyes or frozenset() in eyes:
+            missed.append(text)
+    assert not missed, missed[:5]
+
+
+# --- per-eye grades: the second eye's grade leaves out the disease; the eye stays on each grade -----------
+
+_GRADES = [("Dry", "AMD"), ("Wet", "AMD"), ("Intermediate", "AMD"), ("Mild", "NPDR"), ("Mod", "NPDR"), ("Severe", "NPDR"),
+           ("Early", "AMD"), ("Moderate", "DR"), ("Non-neovascular", "AMD"), ("Mild", "hypertensive retinopathy"),
+           ("Early", "glaucoma"), ("Severe", "diabetic maculopathy")]
+_FIRST_EYES = [("OD", {"right"}), ("both eyes", {"right", "left"}), ("OU", {"right", "left"}), ("RE", {"right"}),
+               ("right eye", {"right"}), ("bilaterally", {"right", "left"})]
+_SECOND = ["advanced", "severe", "moderate", "mod", "late", "sev", "mild", "intermediate", "neovascular", "wet"]
+_SECOND_EYES = ["OS", "L", "LE", "left eye"]
+
+
+def _core(sentence: str) -> str:
+    return re.sub(r"\s+in (?:the (?:right|left) eye|both eyes)\.$", "", sentence).lower()
+
+
+@pytest.mark.parametrize("order", ["grade eye", "eye grade"])
+def test_a_second_eyes_grade_without_its_disease_is_that_diseases_grade_in_that_eye(order):
+    missed = []
+    for (first, disease), (eye1, eyes1), second, eye2 in itertools.product(_GRADES, _FIRST_EYES, _SECOND, _SECOND_EYES):
+        if second[:3].lower() == first[:3].lower():
+            continue
+        tail = f"{second} {eye2}" if order == "grade eye" else f"{eye2} {second}"
+        if order == "eye grade" and eye2 == "left eye":
+            tail = f"the left eye {second}"
+        out = parse_dictation(f"Scattered drusen. {first} {disease} {eye1}, {tail}.")
+        graded = [s for s in out if _core(s).startswith(second[:3].lower()) and len(_core(s).split()) >= 2
+                  and lexicon.eyes_of(s) == {"left"}]
+        kept = [s for s in out if _core(s).startswith(first[:3].lower()) and lexicon.eyes_of(s) == eyes1]
+        if not graded or not kept:
+            missed.append((first, disease, eye1, tail, out))
+    assert not missed, missed[:5]
