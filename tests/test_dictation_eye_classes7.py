@@ -75,3 +75,54 @@ def test_a_second_eyes_grade_without_its_disease_is_that_diseases_grade_in_that_
         if not graded or not kept:
             missed.append((first, disease, eye1, tail, out))
     assert not missed, missed[:5]
+
+
+# --- investigations, treatment and follow-up go to the impression, whatever lead or shorthand -------------
+
+_LEADS = ["Confirm with", "Arrange", "Request", "Book", "Needs", "For", "Obtain", "Organise", "Plan", "Consider",
+          "Proceed to", "Will need", "Please arrange", "Then", "Awaiting", "List for"]
+_INVESTIGATIONS = ["B-scan US", "B-scan ultrasound", "OCT macula", "FFA", "fluorescein angiography", "ICG", "ICGA", "OCTA",
+                   "FAF", "autofluorescence", "HVF 24-2", "visual fields", "MRI orbits", "CT orbits", "ERG", "EOG",
+                   "ESR/CRP", "carotid dopplers", "OCT RNFL", "genetic testing", "toxo serology", "echocardiogram"]
+_TREATMENTS = ["anti-VEGF", "intravitreal aflibercept", "PRP", "focal laser", "PDT", "vitrectomy", "Ozurdex", "IVTA",
+               "laser barricade", "cryotherapy", "scleral buckle", "sectoral PRP", "IV methylpred", "oral steroids",
+               "ganciclovir", "observation", "photodynamic therapy", "faricimab"]
+_FOLLOW_UPS = ["review 3 months", "r/v 4/52", "F/u 6/12", "rescreen 1y", "see 2 wks", "FU 6m", "recall 12 months",
+               "follow up 6 mo", "review in 6 weeks", "RV 3/12", "f/u 1 yr", "next visit 4 wks", "return 6 months",
+               "repeat OCT 3/12", "reassess in 1 month"]
+_CONTEXTS = [("fundus", "OD: scattered drusen, RPE mottling. OS nl. Early AMD OD"),
+             ("fundus", "Disc swelling OU, flame haems peripapillary. Papilloedema"),
+             ("octa", "OS: type 1 MNV under flat PED. Active nAMD OS"),
+             ("fundus", "OS: mod NPDR, CSME. OD: mild NPDR")]
+_INTERVAL = re.compile(r"\b(?:\d+|one|two|three|four|six|twelve)\s+(?:days?|weeks?|months?|years?)\b", re.I)
+
+
+def _plans():
+    led = [f"{lead} {what}" for lead, what in zip(itertools.cycle(_LEADS), _INVESTIGATIONS + _TREATMENTS)]
+    return led + _TREATMENTS + _INVESTIGATIONS[:8] + _FOLLOW_UPS
+
+
+def test_investigations_treatment_and_follow_up_go_to_the_impression(host):
+    missed = []
+    for k, plan in enumerate(_plans()):
+        template, context = _CONTEXTS[k % len(_CONTEXTS)]
+        sep = (". ", " \u2013 ", " -> ")[k % 3]
+        d = draft(host, template, f"{context}{sep}{plan}.")
+        lead = plan.split()[0].lower()
+        lead = (lexicon.EYE.expansion(lead) or lead).split()[0].lower()  # "FFA." is written out
+        findings = findings_text(d).lower()
+        if plan in _FOLLOW_UPS:  # the interval written out ("FU 6m" -> "in 6 months"), in the impression only
+            ok = any(_INTERVAL.search(i) for i in d.impression) and not _INTERVAL.search(findings)
+        else:
+            ok = any(i.lower().startswith(lead) for i in d.impression) and not re.search(
+                rf"(?<![\w-]){re.escape(lead)}(?![\w-])", findings)
+        if not ok:
+            missed.append((plan, d.impression))
+    assert not missed, missed[:5]
+
+
+def test_a_plan_keeps_no_carried_eye_and_a_past_treatment_stays_a_finding(host):
+    d = draft(host, "fundus", "OD: PRP scars 3 quads, regressed NVE. Laser scars temporal macula. OS: mod NPDR. FU 6m.")
+    assert "prp scars" in region_text(d, "periphery").lower()
+    assert "laser scars" in findings_text(d).lower()
+    assert "Follow-up in 6 months." in d.impression or any(i.lower() == "fu in 6 months." for i in d.impression)

@@ -590,6 +590,21 @@ _FOLLOW_UP_TIME = re.compile(r"\b(?P<w>review|r/v|rescreen|recall|f/u|fu|follow[
 #: "6/12 review": the time before the word
 _TIME_FIRST = re.compile(r"\b(?P<n>\d{1,2})/(?P<u>12|52)\s+(?P<w>review|rescreen|recall|follow[- ]?up|f/u|check|oct|fields?|clinic|"
                          r"appointment|injection)\b", re.I)
+#: "FU 6m", "rescreen 1y", "see 2 wks": an interval in shorthand units after a follow-up word, written out
+_FOLLOW_UP_UNIT = re.compile(r"\b(?P<w>review|r/v|rv|rescreen|recall|f/u|fu|follow[- ]?up|see|return|reassess|recheck|repeat\s+\w+|"
+                             r"next\s+(?:visit|review|appt|appointment)|photos?|oct|fields?|injections?)\s+(?P<in>in\s+)?"
+                             r"(?P<n>\d{1,2})\s*(?P<u>y|yrs?|m|mo|mos|mths?|w|wks?|d)\b(?![/.]\w)", re.I)
+_UNIT_WORD = {"y": "year", "yr": "year", "yrs": "year", "m": "month", "mo": "month", "mos": "month", "mth": "month",
+              "mths": "month", "w": "week", "wk": "week", "wks": "week", "d": "day"}
+
+
+def _follow_up_unit(m: re.Match[str]) -> str:
+    unit = _UNIT_WORD[m.group("u").lower()]
+    return f"{m.group('w')} in {m.group('n')} {unit}{'' if m.group('n') == '1' else 's'}"
+
+
+#: "... CNV OS -> anti-VEGF": an arrow between statements closes the one before it
+_ARROW = re.compile(r"\s*(?:->|-->|=>|\u2192)\s*")
 #: a bare "dropout" is capillary dropout (the word a report uses)
 _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b", re.I)
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
@@ -685,7 +700,7 @@ def parse_dictation(text: str | None) -> list[str]:
     text = _GRADE_ELLIPSIS.sub(_grade_ellipsis, text)
     for line in text.split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
-        line = differential_as_alternatives(line)
+        line = _ARROW.sub(". ", differential_as_alternatives(line))
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
         line = _CUP_DISC.sub("CDR", line)  # "cup to disc ratio", "cup disc ratios": one subject word for the pairs below
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
@@ -721,6 +736,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
                 clause = _TIME_FIRST.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
                                          f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
+                clause = _FOLLOW_UP_UNIT.sub(_follow_up_unit, clause)
                 clause = _FOLLOW_UP_TIME.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
                                              f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
