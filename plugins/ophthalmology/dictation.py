@@ -230,7 +230,11 @@ def _is_bare(text: str) -> bool:
 
 
 _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|sparing|spares|threatening|extending|affecting|"
-                             r"within|w/in|close\s+to|near|adjacent\s+to|encroaching)\b", re.I)
+                             r"within|w/in|close\s+to|near|adjacent\s+to|encroaching"
+                             # a comparison with another place or eye ("diffuse DCP loss, worse than SCP", ", OS > OD")
+                             r"|(?:much\s+|slightly\s+|far\s+)?(?:worse|better|more|less|greater|milder|denser|larger|smaller|"
+                             r"wider|deeper|lesser)(?:\s+\w+)?\s+than(?!\s+(?:the\s+|in\s+the\s+)?(?:OD|OS|OU|RE|LE|R|L|right|left|"
+                             r"fellow|other)\b))\b", re.I)
 _DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
     | {a.lower() for a in _ADVERBS}
 _HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
@@ -364,8 +368,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             eyes |= {"right", "left"} if _EYE_TOKENS[low] == "both" else {_EYE_TOKENS[low]}
             while out and out[-1] == " ":
                 out.pop()
-            while out and out[-1].lower() in ("in", "on", "the", " "):
-                out.pop()  # "in OD", "in the OD", "on the OS" -> the eye phrase is added at the end
+            while out and out[-1].lower() in ("in", "on", "of", "the", " "):
+                out.pop()  # "in OD", "in the OD", "on the OS", "of the OS" -> the eye phrase is added at the end
             out.append(" ")
         elif tok == "?":
             if nxt is not None and nxt[0] in ("word", "slash", "num"):
@@ -605,6 +609,39 @@ def _follow_up_unit(m: re.Match[str]) -> str:
 
 #: "... CNV OS -> anti-VEGF": an arrow between statements closes the one before it
 _ARROW = re.compile(r"\s*(?:->|-->|=>|\u2192)\s*")
+#: the study line that carries the indication ("OCTA OU, sickle cell.", "OCT angiography of the right eye in a patient
+#: with chronic CSCR.", "Fundus photos for DR screening."): the study, then "Indication: ..." (the kit's indication label)
+_STUDY_WORDS = (r"(?:oct-?a|octa|oct\s+angiogra\w+|(?:dilated\s+)?fundus(?:\s+(?:photo\w*|exam\w*|imaging))?|fundoscopy|"
+                r"funduscopy|dfe|(?:colou?r\s+|wide-?field\s+|ultra-?wide-?field\s+)?(?:fundus\s+)?(?:photo\w*|imaging)|"
+                r"(?:macular\s+)?scans?)")
+_STUDY_INDICATION = re.compile(
+    r"^(?P<study>\s*" + _STUDY_WORDS + r"(?:\s+(?:of\s+|in\s+)?(?:the\s+|both\s+)?(?:OU|OD|OS|RE|LE|eyes?|right\s+eye|left\s+eye|"
+    r"\d+\s*x\s*\d+(?:\s*mm)?|macula\w*|disc|onh|scan|cube|performed|done|obtained|taken))*)"
+    r"(?P<link>\s*,\s*|\s+(?:in|for|on)\s+(?:an?\s+|this\s+|the\s+|our\s+)?(?:\d{1,3}\s*(?:yo|y/o|year[- ]old)\s*)?"
+    r"(?:patient|pt|man|woman|male|female|gentleman|lady|boy|girl|child|diabetic)\s+(?:with|w/|known\s+to\s+have|who\s+has)\s+"
+    r"|\s+(?:for|re|regarding|indication)\s*:?\s+|\s*[-\u2013\u2014]\s+)"
+    r"(?P<ind>[^.;]+?)\s*(?:[.;]|$)", re.I)
+#: why the patient is examined (the lexicon's context concepts): a study line's comma part that is one
+_CONTEXT = re.compile(r"(?:" + "|".join(p for c in ("presenting_reason", "diabetes_history", "clinical_question")
+                                         for p in lexicon.EYE.concept(c).patterns) + r")", re.I)
+
+
+def _study_indication(text: str) -> str:
+    """"OCTA OU, sickle cell. FAZ ..." -> "OCTA OU. Indication: sickle cell. FAZ ...": only when the part after the
+    study is a patient's condition ("in a patient with ..."), or a context the lexicon knows, or names no finding."""
+    m = _STUDY_INDICATION.match(text)
+    if m is None:
+        return text
+    ind, link = m.group("ind").strip(), m.group("link").strip().lower()
+    patient = bool(re.search(r"\b(?:with|w/|has|have)$", link))
+    if not patient and not _CONTEXT.match(ind) and (_names_finding(ind) or lexicon.eyes_of(ind) or re.search(r"\d", ind)):
+        return text
+    return f"{m.group('study').strip()}. Indication: {ind}.{text[m.end():] and ' ' + text[m.end():].lstrip()}"
+
+
+#: "CRVO OS 6/12 ago: diffuse DCP loss", "Hx BRAO OD: ...": a history label before a colon is a sentence of its own
+_HISTORY_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.:;\n]{0,60}?\bago|(?:known|hx|h/o|history\s+of|s/p|status\s+post)"
+                            r"\s+[^.:;\n]{1,50}?)\s*:\s+(?=\S)", re.I)
 #: a bare "dropout" is capillary dropout (the word a report uses)
 _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b", re.I)
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
@@ -696,6 +733,7 @@ def parse_dictation(text: str | None) -> list[str]:
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
     text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
+    text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(text))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
     text = _GRADE_ELLIPSIS.sub(_grade_ellipsis, text)
     for line in text.split("\n"):
