@@ -126,3 +126,100 @@ def test_a_plan_keeps_no_carried_eye_and_a_past_treatment_stays_a_finding(host):
     assert "prp scars" in region_text(d, "periphery").lower()
     assert "laser scars" in findings_text(d).lower()
     assert "Follow-up in 6 months." in d.impression or any(i.lower() == "fu in 6 months." for i in d.impression)
+
+
+# --- demographics and history: opening, after a visit word, or inside a finding's sentence: the indication ----
+
+_DEMOGRAPHICS = ["68M", "54 yo F", "72F", "45-year-old man", "80 y/o male", "12yo F", "33M"]
+_HISTORIES = [("HTN", ("htn", "hypertension")), ("T2DM 15y", ("t2dm", "type 2")), ("HbSS", ("hbss",)),
+              ("on HCQ 6y", ("hcq", "hydroxychloroquine")), ("HIV, CD4 90", ("hiv",)), ("headache + blurring", ("headache",)),
+              ("known POAG", ("poag", "primary open")), ("T1DM, poor control", ("t1dm", "type 1"))]
+_FORMS = ["{d} {h}. {f}.", "{d}, {h}. {f}.", "{d} w/ {h}. {f}.", "Pt {d}, {h}. {f}.", "Seen today, {d}, {h}. {f}.",
+          "{f} in this {d} with {h}.", "{f}, in a {d} with {h}.", "Reviewed in clinic - {d}, {h}. {f}."]
+_FINDINGS = [("fundus", "OD: CDR 0.7, inferior notch"), ("fundus", "Flame haems OU, disc swelling OU"),
+             ("octa", "FAZ 0.41 mm2 OD, irregular"), ("fundus", "Dot blot hems 3 quads OS")]
+
+
+def test_demographics_and_history_anywhere_in_the_opening_are_the_indication(host):
+    missed = []
+    combos = list(itertools.product(_DEMOGRAPHICS, _HISTORIES, _FORMS))
+    for k, (demo, (history, keys), form) in enumerate(combos[::4]):
+        template, finding = _FINDINGS[k % len(_FINDINGS)]
+        d = draft(host, template, form.format(d=demo, h=history, f=finding))
+        indication = (d.indication or "").lower()
+        age = re.search(r"\d+", demo).group()
+        if age not in indication or not any(key in indication for key in keys) or re.search(
+                rf"(?<![\d.]){age}\s*(?:yo|y/o|-year|m\b|f\b)", findings_text(d).lower()):
+            missed.append((form.format(d=demo, h=history, f=finding), d.indication))
+    assert not missed, missed[:5]
+
+
+@pytest.mark.parametrize(("study", "indication"), [
+    ("OCTA OU, sickle cell.", "sickle cell"), ("OCT angiography of the left eye in a patient with chronic CSCR.", "cscr"),
+    ("Fundus photos for DR screening.", "screening"), ("OCTA 3x3 OD - known T2DM 20y.", "t2dm"),
+    ("Widefield imaging OU, on hydroxychloroquine 8 years.", "hydroxychloroquine"),
+    ("OCTA 6x6 OS in a 71yo woman with metamorphopsia.", "metamorphopsia"),
+])
+def test_a_study_line_carrying_the_indication_gives_it_to_the_indication(host, study, indication):
+    template = "octa" if "oct" in study.lower() else "fundus"
+    d = draft(host, template, f"{study} Scattered MAs temporal macula OS. No NV.")
+    written = (lexicon.EYE.expansion(indication) or indication).lower()  # "CSCR" is written out
+    assert written in (d.indication or "").lower()
+    assert written not in findings_text(d).lower()
+
+
+def test_a_study_line_followed_by_a_finding_keeps_the_finding():
+    out = parse_dictation("OCTA OU, FAZ enlarged OD. SCP VD reduced OS.")
+    assert any("enlarged" in s and lexicon.eyes_of(s) == {"right"} for s in out)
+    assert not any(s.lower().startswith("indication") for s in out)
+
+
+# --- OCTA per-eye values and comparisons: each value and sign keeps its eye and its plexus ------------------
+
+@pytest.mark.parametrize("unit", ["mm2", "mm\u00b2", " mm2"])
+@pytest.mark.parametrize("sign", ["capillary ring disrupted", "FAZ irregular", "perifoveal ring broken"])
+def test_octa_values_per_eye_then_a_sign_of_one_eye_keep_each_eye(host, unit, sign):
+    d = draft(host, "octa", f"FAZ 0.36{unit} OD, 0.52{unit} OS, OS {sign}. No NV.")
+    faz = [f for f in d.findings if f.region == "faz" and not f.is_default]
+    said = " ".join(f.text for f in faz)
+    assert re.search(r"0\.36 mm2 (?:in )?(?:the )?right eye", said) and re.search(r"0\.52 mm2 (?:in )?(?:the )?left eye", said)
+    assert any(sign.split()[-1] in f.text and f.laterality == "left" for f in faz)
+
+
+@pytest.mark.parametrize("comparison", ["worse than SCP", "more marked than in the SCP", "less than DCP", "denser than before"])
+def test_a_comparison_part_stays_with_its_statement(comparison):
+    out = parse_dictation(f"OS: diffuse DCP flow loss, {comparison}. FAZ enlarged.")
+    assert any("flow loss" in s and comparison.split()[0] in s and lexicon.eyes_of(s) == {"left"} for s in out)
+
+
+# --- the lexicon: sorter words of the fundus and OCTA families, diagnoses, grading shorthand ------------------
+
+@pytest.mark.parametrize(("template", "words", "region"), [
+    ("fundus", ["salmon patch", "black sunburst", "iridescent spots", "sea fan", "CMV retinitis", "retinochoroiditis",
+                "chorioretinitis", "multifocal choroiditis", "choroidal granuloma", "snowballs"], "periphery"),
+    ("fundus", ["macular thickening", "retinal thickening", "cystoid spaces"], "macula"),
+    ("fundus", ["vitritis", "vitreous haze"], "others"),
+    ("octa", ["capillary ring disrupted", "perifoveal capillary ring broken", "parafoveal ring irregular"], "faz"),
+    ("octa", ["flat irregular network of flow beneath the RPE", "flow signal in the outer retina",
+              "sub-RPE flow", "tangled flow network"], "neovascularization"),
+])
+def test_eye_sorter_word_families_go_to_their_region(template, words, region):
+    sorter = lexicon.sorter_for(template)
+    wrong = [w for w in words if region not in sorter.classify(f"{w[:1].upper()}{w[1:]} in the right eye.")]
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("diagnosis", ["Pachychoroid neovasculopathy", "Polypoidal choroidal vasculopathy", "Birdshot chorioretinopathy",
+                                       "VKH", "Stargardt disease", "NAION", "Endophthalmitis", "Acute retinal necrosis",
+                                       "Choroidal haemangioma", "Sympathetic ophthalmia"])
+def test_a_stated_diagnosis_goes_to_the_impression(host, diagnosis):
+    d = draft(host, "fundus", f"OS: subretinal fluid temporal macula, few drusen. {diagnosis} OS.")
+    first = diagnosis.split()[0]
+    written = (lexicon.EYE.expansion(first.lower()) or first).split()[0].lower()  # "NAION", "VKH" are written out
+    assert any(written in i.lower() for i in d.impression)
+
+
+@pytest.mark.parametrize(("short", "word"), [("intermed", "intermediate"), ("mult", "multiple"), ("occ", "occasional"),
+                                             ("scatt", "scattered"), ("adv", "advanced"), ("lge", "large")])
+def test_grading_shorthand_is_written_out(short, word):
+    assert word in " ".join(parse_dictation(f"OD: {short} drusen macula.")).lower()

@@ -233,7 +233,7 @@ _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|
                              r"within|w/in|close\s+to|near|adjacent\s+to|encroaching"
                              # a comparison with another place or eye ("diffuse DCP loss, worse than SCP", ", OS > OD")
                              r"|(?:much\s+|slightly\s+|far\s+)?(?:worse|better|more|less|greater|milder|denser|larger|smaller|"
-                             r"wider|deeper|lesser)(?:\s+\w+)?\s+than(?!\s+(?:the\s+|in\s+the\s+)?(?:OD|OS|OU|RE|LE|R|L|right|left|"
+                             r"wider|deeper|lesser)(?:\s+\w+)?\s+than(?=\s+\w)(?!\s+(?:the\s+|in\s+the\s+)?(?:OD|OS|OU|RE|LE|R|L|right|left|"
                              r"fellow|other)\b))\b", re.I)
 _DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
     | {a.lower() for a in _ADVERBS}
@@ -642,6 +642,34 @@ def _study_indication(text: str) -> str:
 #: "CRVO OS 6/12 ago: diffuse DCP loss", "Hx BRAO OD: ...": a history label before a colon is a sentence of its own
 _HISTORY_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.:;\n]{0,60}?\bago|(?:known|hx|h/o|history\s+of|s/p|status\s+post)"
                             r"\s+[^.:;\n]{1,50}?)\s*:\s+(?=\S)", re.I)
+#: the patient's age and sex: "68M", "54 yo F", "45-year-old man", "F 61"
+_AGE_SEX = (r"(?:\d{1,3}\s*(?:yo|y/o|y\.o\.|-?year-old|years?\s+old|yrs?)?\s*(?:m|f|male|female|man|woman|boy|girl|gentleman|lady)"
+            r"|(?:m|f|male|female)\s*,?\s*\d{1,3})(?![\w/])")
+#: "Seen today, 68M, HTN.": the visit said before the patient's demographics says nothing of the eye
+_VISIT_LEAD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:pt|patient)\s+)?(?:seen|reviewed|examined|attended|assessed|new\s+patient)"
+                         r"(?:\s+(?:today|in\s+(?:clinic|eye\s+casualty|ed|a&e)))?\s*[,:\u2013-]?\s*(?=" + _AGE_SEX + r")", re.I)
+#: "Flame haems OU in this 68M with HTN, ...": the demographics (and history) said inside a finding's sentence
+_MID_DEMOGRAPHICS = re.compile(r"\s*,?\s+(?:in|on|of|for)\s+(?:this|a|an|the|our)\s+(?P<demo>" + _AGE_SEX
+                               + r"(?:\s+(?:patient|pt))?(?:\s+(?:with|w/|known\s+to\s+have)\s+(?P<hist>[^,.;]+))?)(?=\s*(?:[,.;]|$))",
+                               re.I)
+
+
+def _demographics_first(text: str) -> str:
+    """"Seen today, 68M, HTN." -> "68M, HTN."; "Flame haems OU in this 68M with HTN, disc swelling OU." -> "Indication:
+    68M with HTN. Flame haems OU, disc swelling OU." (the indication first, the finding's sentence without it)."""
+    text = _VISIT_LEAD.sub("", text)
+    said: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        said.append(m.group("demo").strip())
+        return ""
+
+    text = _MID_DEMOGRAPHICS.sub(take, text)
+    return "".join(f"Indication: {d}.\n" for d in said) + text
+
+
+#: an area's unit in its other spellings
+_SQUARE_MM = re.compile(r"(?<=\d)\s*(?:mm\u00b2|mm\^2|sq\.?\s*mm|square\s+mm)(?![\w^\u00b2])", re.I)
 #: a bare "dropout" is capillary dropout (the word a report uses)
 _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b", re.I)
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
@@ -733,7 +761,8 @@ def parse_dictation(text: str | None) -> list[str]:
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
     text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
-    text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(text))
+    text = _SQUARE_MM.sub(" mm2", text)  # "0.36mm\u00b2", "0.4 mm^2", "0.3 sq mm": one unit the value rules know
+    text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(_demographics_first(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
     text = _GRADE_ELLIPSIS.sub(_grade_ellipsis, text)
     for line in text.split("\n"):
