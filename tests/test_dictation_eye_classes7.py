@@ -44,6 +44,18 @@ def test_every_per_eye_prefix_form_keeps_its_eye_on_every_finding_under_it():
     assert not missed, missed[:5]
 
 
+_BOTH_PREFIXES = ["OU:", "OU -", "Both eyes:", "Both eyes -", "Bilat:", "Bilateral -", "B/E:", "BE -", "In both eyes,"]
+
+
+def test_every_both_eyes_prefix_form_keeps_both_eyes_on_every_finding_under_it():
+    missed = []
+    for prefix, (finding, n) in itertools.product(_BOTH_PREFIXES, _UNDER_PREFIX):
+        eyes = [lexicon.eyes_of(s) for s in parse_dictation(f"{prefix} {finding}. OS: CDR 0.4.")]
+        if eyes.count({"right", "left"}) < n or eyes[-1] != {"left"}:
+            missed.append(f"{prefix} {finding}")
+    assert not missed, missed[:5]
+
+
 # --- per-eye grades: the second eye's grade leaves out the disease; the eye stays on each grade -----------
 
 _GRADES = [("Dry", "AMD"), ("Wet", "AMD"), ("Intermediate", "AMD"), ("Mild", "NPDR"), ("Mod", "NPDR"), ("Severe", "NPDR"),

@@ -107,11 +107,11 @@ _AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the
 _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
-    r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|(?:R|L|Rt|Lt)\.?\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
+    r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|(?:R|L|Rt|Lt)\.?\s+eye|right\s+eye|left\s+eye|both\s+eyes|bilat(?:eral(?:ly)?)?|B/?E|"
     r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT|right|left)\s*:"
     # a dash after the eye is a header only where a statement starts ("OD - CDR 0.4"), not in "PDR OS - PRP today"
     r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|(?:R|L|Rt|Lt)\.?\s+eye|right\s+eye|left\s+eye|"
-    r"both\s+eyes|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
+    r"both\s+eyes|bilat(?:eral(?:ly)?)?|B/?E|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
     re.I,
 )
 _STRONG_SPLIT = re.compile(r";+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
@@ -167,6 +167,8 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
         token = m.group("eye") or m.group("eye2")
         if token.upper() in _CASE_SENSITIVE_EYES and token != token.upper():
             continue
+        if token.lower() in ("be", "b/e") and token != token.upper():
+            continue  # "be:" is a word
         if token.lower() in ("r", "l", "rt", "lt") and token[0] != token[0].upper():
             continue  # "r:"/"l:" in lower case are no eye headers
         before = line[pos:m.start()]
@@ -200,7 +202,8 @@ def _eyes_of_token(token: str) -> frozenset[str]:
            "l. eye": "l eye"}.get(low, low)
     side = _EYE_TOKENS.get(low) or {"r eye": "right", "l eye": "left", "right eye": "right", "left eye": "left",
                                      "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left",
-                                     "right": "right", "left": "left"}.get(low)
+                                     "right": "right", "left": "left", "bilat": "both", "bilateral": "both",
+                                     "bilaterally": "both", "be": "both", "b/e": "both"}.get(low)
     if side == "both":
         return frozenset({"right", "left"})
     return frozenset({side}) if side else frozenset()
