@@ -235,3 +235,11 @@ def test_a_stated_diagnosis_goes_to_the_impression(host, diagnosis):
                                              ("scatt", "scattered"), ("adv", "advanced"), ("lge", "large")])
 def test_grading_shorthand_is_written_out(short, word):
     assert word in " ".join(parse_dictation(f"OD: {short} drusen macula.")).lower()
+
+
+@pytest.mark.parametrize("text", ["FAZ 0.29/0.33 mm2 OD/OS.", "FAZ area 0.29 (OD) and 0.33 (OS) mm2.", "FAZ OD 0.29, OS 0.33 mm2.",
+                                  "FAZ 0.29 mm2 OD, 0.33 mm2 OS.", "FAZ 0.29mm\u00b2 RE, 0.33mm\u00b2 LE."])
+def test_octa_value_pairs_in_every_form_give_each_eye_its_value_and_subject(text):
+    out = parse_dictation(text)
+    assert any("0.29" in s and "faz" in s.lower() and lexicon.eyes_of(s) == {"right"} for s in out), out
+    assert any("0.33" in s and "faz" in s.lower() and lexicon.eyes_of(s) == {"left"} for s in out), out

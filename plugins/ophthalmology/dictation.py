@@ -581,8 +581,20 @@ _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+
 
 #: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
 _VALUE_PER_EYE = re.compile(
-    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?(?:/\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
-    r"\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?(?:/\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?(?:/\d+)?(?:%|\s*(?:mm2|mm|um|µm))?)"
+    r"\s*(?P<e1>OD|OS|RE|LE)\b\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?(?:/\d+)?(?:%|\s*(?:mm2|mm|um|µm))?)"
+    r"\s*(?P<e2>OD|OS|RE|LE)\b")
+#: "FAZ 0.29/0.33 mm2 OD/OS", "VD 42/45% RE/LE": a value pair, then the eye pair it follows -> a value per eye
+_PAIR_THEN_EYES = re.compile(r"(?P<v1>~?\d+(?:\.\d+)?)\s*/\s*(?P<v2>~?\d+(?:\.\d+)?)\s*(?P<unit>%|mm2|mm|um|µm)?\s*"
+                             r"(?P<e1>OD|RE|OS|LE)\s*/\s*(?P<e2>OS|LE|OD|RE)\b")
+def _pair_then_eyes(m: re.Match[str]) -> str:
+    unit = m.group("unit") or ""
+    unit = unit if unit in ("", "%") else f" {unit}"
+    return f"{m.group('v1')}{unit} {m.group('e1')}, {m.group('v2')}{unit} {m.group('e2')}"
+
+
+#: "0.31 (OD) and 0.47 (OS)": an eye in brackets after its value
+_EYE_IN_BRACKETS = re.compile(r"\s*\(\s*(?P<eye>OD|OS|OU|RE|LE)\s*\)")
 #: "FAZ enlarged OD 0.5 mm2 OS 0.4 mm2", "0.3mm2 OD / 0.28mm2 OS": a value with its unit per eye -> "0.5 mm2 OD, 0.4 mm2 OS"
 _EYE_THEN_VALUE = re.compile(
     r"\b(?P<e1>OD|OS|RE|LE)\s+(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)\s*(?:,|;|/|and|&)?\s*"
@@ -796,6 +808,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, _STRUCTURE_EYE.sub(_structure_eye, clause)))
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
+                clause = _PAIR_THEN_EYES.sub(_pair_then_eyes, _EYE_IN_BRACKETS.sub(lambda m: f" {m.group('eye')}", clause))
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
                 clause = _EYE_THEN_VALUE.sub(lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}",
                                              clause)
