@@ -76,12 +76,26 @@ def _screening_grade(m: re.Match[str]) -> str:
 #: "Plan: refer MR clinic, OCT macula": one plan, its comma parts its items (never findings)
 _PLAN_SENTENCE = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>plan|p|management|recommendations?)\s*:\s*(?P<body>[^.;]*)", re.I)
 _EYE_WORD = r"(?:OD|OS|RE|LE|R|L|right(?:\s+eye)?|left(?:\s+eye)?)"
-#: "Severe NPDR right, mild left": the second eye's grade leaves out the disease it grades
+#: "Severe NPDR right, mild left", "Dry AMD both eyes, advanced OS": the second eye's grade leaves out the disease
+#: it grades (the lexicon's ``dictation.grade_ellipsis``: grade and type words, graded diseases)
+_ELLIPSIS = lexicon.EYE.dictation.get("grade_ellipsis") or {}
+_GRADE_WORD = r"(?:" + "|".join(sorted(_ELLIPSIS.get("grades") or ["mild"], key=len, reverse=True)) + r")"
+_GRADED = r"(?:" + "|".join(sorted(_ELLIPSIS.get("diseases") or ["NPDR"], key=len, reverse=True)) + r")"
+_FIRST_EYE = r"(?:" + _EYE_WORD + r"|OU|BE|both(?:\s+eyes)?|bilateral(?:ly)?)"
 _GRADE_ELLIPSIS = re.compile(
-    r"(?P<a>\b(?:mild|mod(?:erate)?|sev(?:ere)?|early|advanced|minimal|very\s+severe)\s+(?P<noun>NPDR|PDR|DR|DMO|DME|CSMO|CSME|AMD|"
-    r"(?:non-?proliferative\s+|proliferative\s+|hypertensive\s+)?(?:diabetic\s+)?retinopathy)\s+(?P<e1>" + _EYE_WORD + r"))"
-    r"\s*(?:,|;|and|&)\s*(?:and\s+)?(?P<sev>mild|mod(?:erate)?|sev(?:ere)?|early|advanced|minimal)\s+(?P<e2>" + _EYE_WORD + r")"
+    r"(?P<a>\b(?:" + _GRADE_WORD + r"[\s,]+(?:and\s+)?){1,2}(?P<noun>" + _GRADED + r")\s+(?:in\s+(?:the\s+)?)?(?P<e1>"
+    + _FIRST_EYE + r"))\s*(?:,|;|and|&|but|whereas|while)\s*(?:and\s+|but\s+)?"
+    r"(?:(?P<sev>" + _GRADE_WORD + r")\s+(?:in\s+(?:the\s+)?)?(?P<e2>" + _EYE_WORD + r")"
+    r"|(?:the\s+)?(?P<e3>" + _EYE_WORD + r")\s+(?:is\s+)?(?P<sev3>" + _GRADE_WORD + r"))"
     r"(?=\s*(?:[.;,]|$))", re.I)
+
+
+def _grade_ellipsis(m: re.Match[str]) -> str:
+    """"Dry AMD both eyes, advanced OS" -> "Dry AMD both eyes, advanced AMD OS"."""
+    sev, eye = (m.group("sev"), m.group("e2")) if m.group("sev") else (m.group("sev3"), m.group("e3"))
+    return f"{m.group('a')}, {sev} {m.group('noun')} {eye}"
+
+
 #: "with" opening a statement that stayed on its own ("..., with inferior rim thinning on the right")
 _WITH_LEAD = re.compile(r"^(?:with|w/)\s+(?=\w)", re.I)
 #: the cup-to-disc ratio spelled out ("cup to disc ratio", "cup disc ratios")
@@ -93,11 +107,11 @@ _AS_FELLOW = re.compile(r"\b(?:as|same\s+as|similar\s+to|as\s+per|like)\s+(?:the
 _STUDY_BEFORE_EYE = re.compile(r"^\s*(?:fundus|fundi|fundoscopy|dilated\s+fundus\s+exam\w*|dfe|oct-?a?|octa)\s+"
                                r"(?=(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\s*[:\u2013\u2014-])", re.I)
 _EYE_HEADER = re.compile(
-    r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|both\s+eyes|"
+    r"(?:(?:(?<=^)|(?<=[\s.;,]))(?P<eye>OD|OS|OU|RE|LE|(?:R|L|Rt|Lt)\.?\s+eye|right\s+eye|left\s+eye|both\s+eyes|bilat(?:eral(?:ly)?)?|B/?E|"
     r"(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT|right|left)\s*:"
     # a dash after the eye is a header only where a statement starts ("OD - CDR 0.4"), not in "PDR OS - PRP today"
-    r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|R\s+eye|L\s+eye|right\s+eye|left\s+eye|"
-    r"both\s+eyes|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
+    r"|(?:(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<eye2>OD|OS|OU|RE|LE|(?:R|L|Rt|Lt)\.?\s+eye|right\s+eye|left\s+eye|"
+    r"both\s+eyes|bilat(?:eral(?:ly)?)?|B/?E|(?:right|left|rt|lt|r|l)\s+fund(?:us|i)|R|L|Rt|Lt|RT|LT)\s*[\u2013\u2014-])\s+",
     re.I,
 )
 _STRONG_SPLIT = re.compile(r";+|!+|(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)")
@@ -153,6 +167,8 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
         token = m.group("eye") or m.group("eye2")
         if token.upper() in _CASE_SENSITIVE_EYES and token != token.upper():
             continue
+        if token.lower() in ("be", "b/e") and token != token.upper():
+            continue  # "be:" is a word
         if token.lower() in ("r", "l", "rt", "lt") and token[0] != token[0].upper():
             continue  # "r:"/"l:" in lower case are no eye headers
         before = line[pos:m.start()]
@@ -182,10 +198,12 @@ _GENERIC_LABEL = re.compile(r"(?:findings?|impressions?|dictation|notes?|comment
 
 def _eyes_of_token(token: str) -> frozenset[str]:
     low = re.sub(r"\s+fund(?:us|i)$", " eye", _SPACES.sub(" ", token.lower()))  # "Right fundus:" is the right eye's
-    low = {"rt eye": "r eye", "lt eye": "l eye"}.get(low, low)
+    low = {"rt eye": "r eye", "lt eye": "l eye", "rt. eye": "r eye", "lt. eye": "l eye", "r. eye": "r eye",
+           "l. eye": "l eye"}.get(low, low)
     side = _EYE_TOKENS.get(low) or {"r eye": "right", "l eye": "left", "right eye": "right", "left eye": "left",
                                      "both eyes": "both", "r": "right", "l": "left", "rt": "right", "lt": "left",
-                                     "right": "right", "left": "left"}.get(low)
+                                     "right": "right", "left": "left", "bilat": "both", "bilateral": "both",
+                                     "bilaterally": "both", "be": "both", "b/e": "both"}.get(low)
     if side == "both":
         return frozenset({"right", "left"})
     return frozenset({side}) if side else frozenset()
@@ -215,7 +233,11 @@ def _is_bare(text: str) -> bool:
 
 
 _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|sparing|spares|threatening|extending|affecting|"
-                             r"within|w/in|close\s+to|near|adjacent\s+to|encroaching)\b", re.I)
+                             r"within|w/in|close\s+to|near|adjacent\s+to|encroaching"
+                             # a comparison with another place or eye ("diffuse DCP loss, worse than SCP", ", OS > OD")
+                             r"|(?:much\s+|slightly\s+|far\s+)?(?:worse|better|more|less|greater|milder|denser|larger|smaller|"
+                             r"wider|deeper|lesser)(?:\s+\w+)?\s+than(?=\s+\w)(?!\s+(?:the\s+|in\s+the\s+)?(?:OD|OS|OU|RE|LE|R|L|right|left|"
+                             r"fellow|other)\b))\b", re.I)
 _DESCRIPTORS = frozenset(w.lower() for w in _DICTATION["attachments"]) | {p.lower() for p in _PREDICATES} \
     | {a.lower() for a in _ADVERBS}
 _HYPHEN_IN_WORD = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
@@ -349,8 +371,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
             eyes |= {"right", "left"} if _EYE_TOKENS[low] == "both" else {_EYE_TOKENS[low]}
             while out and out[-1] == " ":
                 out.pop()
-            while out and out[-1].lower() in ("in", "on", "the", " "):
-                out.pop()  # "in OD", "in the OD", "on the OS" -> the eye phrase is added at the end
+            while out and out[-1].lower() in ("in", "on", "of", "the", " "):
+                out.pop()  # "in OD", "in the OD", "on the OS", "of the OS" -> the eye phrase is added at the end
             out.append(" ")
         elif tok == "?":
             if nxt is not None and nxt[0] in ("word", "slash", "num"):
@@ -559,8 +581,20 @@ _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+
 
 #: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
 _VALUE_PER_EYE = re.compile(
-    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?(?:/\d+)?%?)\s*(?P<e1>OD|OS|RE|LE)\b"
-    r"\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?(?:/\d+)?%?)\s*(?P<e2>OD|OS|RE|LE)\b")
+    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?(?:/\d+)?(?:%|\s*(?:mm2|mm|um|µm))?)"
+    r"\s*(?P<e1>OD|OS|RE|LE)\b\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?(?:/\d+)?(?:%|\s*(?:mm2|mm|um|µm))?)"
+    r"\s*(?P<e2>OD|OS|RE|LE)\b")
+#: "FAZ 0.29/0.33 mm2 OD/OS", "VD 42/45% RE/LE": a value pair, then the eye pair it follows -> a value per eye
+_PAIR_THEN_EYES = re.compile(r"(?P<v1>~?\d+(?:\.\d+)?)\s*/\s*(?P<v2>~?\d+(?:\.\d+)?)\s*(?P<unit>%|mm2|mm|um|µm)?\s*"
+                             r"(?P<e1>OD|RE|OS|LE)\s*/\s*(?P<e2>OS|LE|OD|RE)\b")
+def _pair_then_eyes(m: re.Match[str]) -> str:
+    unit = m.group("unit") or ""
+    unit = unit if unit in ("", "%") else f" {unit}"
+    return f"{m.group('v1')}{unit} {m.group('e1')}, {m.group('v2')}{unit} {m.group('e2')}"
+
+
+#: "0.31 (OD) and 0.47 (OS)": an eye in brackets after its value
+_EYE_IN_BRACKETS = re.compile(r"\s*\(\s*(?P<eye>OD|OS|OU|RE|LE)\s*\)")
 #: "FAZ enlarged OD 0.5 mm2 OS 0.4 mm2", "0.3mm2 OD / 0.28mm2 OS": a value with its unit per eye -> "0.5 mm2 OD, 0.4 mm2 OS"
 _EYE_THEN_VALUE = re.compile(
     r"\b(?P<e1>OD|OS|RE|LE)\s+(?P<v1>~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)?)\s*(?:,|;|/|and|&)?\s*"
@@ -575,6 +609,82 @@ _FOLLOW_UP_TIME = re.compile(r"\b(?P<w>review|r/v|rescreen|recall|f/u|fu|follow[
 #: "6/12 review": the time before the word
 _TIME_FIRST = re.compile(r"\b(?P<n>\d{1,2})/(?P<u>12|52)\s+(?P<w>review|rescreen|recall|follow[- ]?up|f/u|check|oct|fields?|clinic|"
                          r"appointment|injection)\b", re.I)
+#: "FU 6m", "rescreen 1y", "see 2 wks": an interval in shorthand units after a follow-up word, written out
+_FOLLOW_UP_UNIT = re.compile(r"\b(?P<w>review|r/v|rv|rescreen|recall|f/u|fu|follow[- ]?up|see|return|reassess|recheck|repeat\s+\w+|"
+                             r"next\s+(?:visit|review|appt|appointment)|photos?|oct|fields?|injections?)\s+(?P<in>in\s+)?"
+                             r"(?P<n>\d{1,2})\s*(?P<u>y|yrs?|m|mo|mos|mths?|w|wks?|d)\b(?![/.]\w)", re.I)
+_UNIT_WORD = {"y": "year", "yr": "year", "yrs": "year", "m": "month", "mo": "month", "mos": "month", "mth": "month",
+              "mths": "month", "w": "week", "wk": "week", "wks": "week", "d": "day"}
+
+
+def _follow_up_unit(m: re.Match[str]) -> str:
+    unit = _UNIT_WORD[m.group("u").lower()]
+    return f"{m.group('w')} in {m.group('n')} {unit}{'' if m.group('n') == '1' else 's'}"
+
+
+#: "... CNV OS -> anti-VEGF": an arrow between statements closes the one before it
+_ARROW = re.compile(r"\s*(?:->|-->|=>|\u2192)\s*")
+#: the study line that carries the indication ("OCTA OU, sickle cell.", "OCT angiography of the right eye in a patient
+#: with chronic CSCR.", "Fundus photos for DR screening."): the study, then "Indication: ..." (the kit's indication label)
+_STUDY_WORDS = (r"(?:oct-?a|octa|oct\s+angiogra\w+|(?:dilated\s+)?fundus(?:\s+(?:photo\w*|exam\w*|imaging))?|fundoscopy|"
+                r"funduscopy|dfe|(?:colou?r\s+|wide-?field\s+|ultra-?wide-?field\s+)?(?:fundus\s+)?(?:photo\w*|imaging)|"
+                r"(?:macular\s+)?scans?)")
+_STUDY_INDICATION = re.compile(
+    r"^(?P<study>\s*" + _STUDY_WORDS + r"(?:\s+(?:of\s+|in\s+)?(?:the\s+|both\s+)?(?:OU|OD|OS|RE|LE|eyes?|right\s+eye|left\s+eye|"
+    r"\d+\s*x\s*\d+(?:\s*mm)?|macula\w*|disc|onh|scan|cube|performed|done|obtained|taken))*)"
+    r"(?P<link>\s*,\s*|\s+(?:in|for|on)\s+(?:an?\s+|this\s+|the\s+|our\s+)?(?:\d{1,3}\s*(?:yo|y/o|year[- ]old)\s*)?"
+    r"(?:patient|pt|man|woman|male|female|gentleman|lady|boy|girl|child|diabetic)\s+(?:with|w/|known\s+to\s+have|who\s+has)\s+"
+    r"|\s+(?:for|re|regarding|indication)\s*:?\s+|\s*[-\u2013\u2014]\s+)"
+    r"(?P<ind>[^.;]+?)\s*(?:[.;]|$)", re.I)
+#: why the patient is examined (the lexicon's context concepts): a study line's comma part that is one
+_CONTEXT = re.compile(r"(?:" + "|".join(p for c in ("presenting_reason", "diabetes_history", "clinical_question")
+                                         for p in lexicon.EYE.concept(c).patterns) + r")", re.I)
+
+
+def _study_indication(text: str) -> str:
+    """"OCTA OU, sickle cell. FAZ ..." -> "OCTA OU. Indication: sickle cell. FAZ ...": only when the part after the
+    study is a patient's condition ("in a patient with ..."), or a context the lexicon knows, or names no finding."""
+    m = _STUDY_INDICATION.match(text)
+    if m is None:
+        return text
+    ind, link = m.group("ind").strip(), m.group("link").strip().lower()
+    patient = bool(re.search(r"\b(?:with|w/|has|have)$", link))
+    if not patient and not _CONTEXT.match(ind) and (_names_finding(ind) or lexicon.eyes_of(ind) or re.search(r"\d", ind)):
+        return text
+    return f"{m.group('study').strip()}. Indication: {ind}.{text[m.end():] and ' ' + text[m.end():].lstrip()}"
+
+
+#: "CRVO OS 6/12 ago: diffuse DCP loss", "Hx BRAO OD: ...": a history label before a colon is a sentence of its own
+_HISTORY_LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.:;\n]{0,60}?\bago|(?:known|hx|h/o|history\s+of|s/p|status\s+post)"
+                            r"\s+[^.:;\n]{1,50}?)\s*:\s+(?=\S)", re.I)
+#: the patient's age and sex: "68M", "54 yo F", "45-year-old man", "F 61"
+_AGE_SEX = (r"(?:\d{1,3}\s*(?:yo|y/o|y\.o\.|-?year-old|years?\s+old|yrs?)?\s*(?:m|f|male|female|man|woman|boy|girl|gentleman|lady)"
+            r"|(?:m|f|male|female)\s*,?\s*\d{1,3})(?![\w/])")
+#: "Seen today, 68M, HTN.": the visit said before the patient's demographics says nothing of the eye
+_VISIT_LEAD = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:(?:pt|patient)\s+)?(?:seen|reviewed|examined|attended|assessed|new\s+patient)"
+                         r"(?:\s+(?:today|in\s+(?:clinic|eye\s+casualty|ed|a&e)))?\s*[,:\u2013-]?\s*(?=" + _AGE_SEX + r")", re.I)
+#: "Flame haems OU in this 68M with HTN, ...": the demographics (and history) said inside a finding's sentence
+_MID_DEMOGRAPHICS = re.compile(r"\s*,?\s+(?:in|on|of|for)\s+(?:this|a|an|the|our)\s+(?P<demo>" + _AGE_SEX
+                               + r"(?:\s+(?:patient|pt))?(?:\s+(?:with|w/|known\s+to\s+have)\s+(?P<hist>[^,.;]+))?)(?=\s*(?:[,.;]|$))",
+                               re.I)
+
+
+def _demographics_first(text: str) -> str:
+    """"Seen today, 68M, HTN." -> "68M, HTN."; "Flame haems OU in this 68M with HTN, disc swelling OU." -> "Indication:
+    68M with HTN. Flame haems OU, disc swelling OU." (the indication first, the finding's sentence without it)."""
+    text = _VISIT_LEAD.sub("", text)
+    said: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        said.append(m.group("demo").strip())
+        return ""
+
+    text = _MID_DEMOGRAPHICS.sub(take, text)
+    return "".join(f"Indication: {d}.\n" for d in said) + text
+
+
+#: an area's unit in its other spellings
+_SQUARE_MM = re.compile(r"(?<=\d)\s*(?:mm\u00b2|mm\^2|sq\.?\s*mm|square\s+mm)(?![\w^\u00b2])", re.I)
 #: a bare "dropout" is capillary dropout (the word a report uses)
 _BARE_DROPOUT = re.compile(r"(?<!capillary )(?<!capillary\s)\b(drop[- ]?outs?)\b", re.I)
 #: a plan ("rescreen in 6 months", "refer VR"): it keeps only an eye it names itself, never a carried one
@@ -666,11 +776,13 @@ def parse_dictation(text: str | None) -> list[str]:
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
     text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
+    text = _SQUARE_MM.sub(" mm2", text)  # "0.36mm\u00b2", "0.4 mm^2", "0.3 sq mm": one unit the value rules know
+    text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(_demographics_first(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
-    text = _GRADE_ELLIPSIS.sub(lambda m: f"{m.group('a')}, {m.group('sev')} {m.group('noun')} {m.group('e2')}", text)
+    text = _GRADE_ELLIPSIS.sub(_grade_ellipsis, text)
     for line in text.split("\n"):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
-        line = differential_as_alternatives(line)
+        line = _ARROW.sub(". ", differential_as_alternatives(line))
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
         line = _CUP_DISC.sub("CDR", line)  # "cup to disc ratio", "cup disc ratios": one subject word for the pairs below
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
@@ -696,6 +808,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, _STRUCTURE_EYE.sub(_structure_eye, clause)))
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
+                clause = _PAIR_THEN_EYES.sub(_pair_then_eyes, _EYE_IN_BRACKETS.sub(lambda m: f" {m.group('eye')}", clause))
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
                 clause = _EYE_THEN_VALUE.sub(lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}",
                                              clause)
@@ -706,6 +819,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
                 clause = _TIME_FIRST.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
                                          f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
+                clause = _FOLLOW_UP_UNIT.sub(_follow_up_unit, clause)
                 clause = _FOLLOW_UP_TIME.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
                                              f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
