@@ -316,7 +316,9 @@ def _line_rewrite(line: str) -> str:
     # "Eyebrow R:", "shin Lt, 6mm papule": a side after the body site is its side ("right eyebrow")
     line = _SITE_THEN_SIDE.sub(lambda m: f"{'right' if m.group('side')[0] == 'R' else 'left'} {m.group('site').lower()}", line)
     # "ALM ? Urgent excision": a query after its words hedges them, and ends their sentence
-    line = re.sub(r"(?P<x>[^.;:?!]+?)\s+\?\s+(?=[A-Z])",
+    # (x is bounded: its words come back unchanged, so a later start gives the same line, and a long line without
+    # punctuation is not scanned to its end from every position)
+    line = re.sub(r"(?P<x>[^.;:?!]{1,400}?)\s+\?\s+(?=[A-Z])",
                   lambda m: f"{m.group('x')}?. " if _PLAN.match(line[m.end():]) else m.group(0), line)
     # "pearly papule 5mm ? BCC": a query before a diagnosis opens its own (hedged) statement
     line = re.sub(r"(?<=[\w)])\s+\?\s*(?=[^\W\d_])", lambda m: ". ?" if _DIAGNOSIS.match(line[m.end():]) else m.group(0), line)

@@ -581,7 +581,7 @@ _LEADING_EYE = re.compile(r"^\s*(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+
 
 #: "C:D 0.6 OD 0.65 OS", "CDR 0.8 OD, 0.5 OS": one measure, a value per eye -> one statement per eye
 _VALUE_PER_EYE = re.compile(
-    r"(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?(?:/\d+)?(?:%|\s*(?:mm2|mm|um|µm))?)"
+    r"(?<![\w:/\-])(?P<subj>(?:[^\W\d_][\w:/\-]*\s+){0,2}[^\W\d_][\w:/\-]*)\s+(?P<v1>~?\d+(?:\.\d+)?(?:/\d+)?(?:%|\s*(?:mm2|mm|um|µm))?)"
     r"\s*(?P<e1>OD|OS|RE|LE)\b\s*(?:,|;|/|and|&|vs\.?|versus)?\s*(?P<v2>~?\d+(?:\.\d+)?(?:/\d+)?(?:%|\s*(?:mm2|mm|um|µm))?)"
     r"\s*(?P<e2>OD|OS|RE|LE)\b")
 #: "FAZ 0.29/0.33 mm2 OD/OS", "VD 42/45% RE/LE": a value pair, then the eye pair it follows -> a value per eye
