@@ -10,25 +10,61 @@ keeps it: what follows the label ("Impression:", "IMP:", "Conclusion:", "Assessm
 draft's impression, as dictated (shorthand written out, recommendations after it). Each impression
 line is also a finding of its region unless the findings already say it in the same words, so a
 region never keeps a template default ("No acute infarct.") that the impression contradicts.
+
+A pertinent negative that answers the study's question ("No pulmonary embolism." on a CT for PE, "No
+pneumothorax." after a line, "No acute infarct." on a stroke study) opens the kit's impression as well as
+staying in its region: the lexicon's ``dictation.question_negatives`` say which negated findings answer a question
+and which words of the indication or dictation ask it (:func:`question_answers`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 from pixtralogist.core.drafting import ENGINE, cap_impression, coverage_flags
-from pixtralogist.core.models import Case, Finding, Flag, Template
+from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.kit import KitDrafter, Statement, parse_dictation, triage
+from pixtralogist.kit import KitDrafter, Lexicon, LexiconError, Statement, parse_dictation, triage
 from pixtralogist.plugins.radiology.lexicons import lexicon_for
 
-__all__ = ["DictationDrafter", "ENGINE"]
+__all__ = ["DictationDrafter", "ENGINE", "question_answers"]
 
 #: The label that opens a dictated impression: at the start, after a sentence end or on a new line.
 _IMPRESSION_LABEL = re.compile(r"(?:^|(?<=[.;!?\n])|(?<=\n)\s*)\s*(?:impressions?|imp|conclusions?|assessment)\s*:\s*",
                                re.I)
+
+
+@lru_cache(maxsize=16)
+def _question_rules(lexicon: Lexicon) -> tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...]:
+    """The lexicon's ``dictation.question_negatives`` compiled: (what the negated finding names, what asks it)."""
+    rules = []
+    for raw in lexicon.dictation.get("question_negatives") or ():
+        if not isinstance(raw, Mapping) or not raw.get("finding"):
+            raise LexiconError(f"{lexicon.name}: dictation.question_negatives needs a 'finding' pattern per rule: {raw!r}")
+        asked = raw.get("asked_by")
+        rules.append((re.compile(str(raw["finding"]), re.I), re.compile(str(asked), re.I) if asked else None))
+    return tuple(rules)
+
+
+def question_answers(findings: Sequence[Finding], context: str, lexicon: Lexicon) -> list[str]:
+    """The dictated negated findings that answer the study's question, as impression lines: a rule of the
+    lexicon's ``dictation.question_negatives`` names the finding and either needs no asking (dictating "no PE"
+    is the question) or finds its ``asked_by`` words in ``context`` (the indication and the dictation)."""
+    rules = _question_rules(lexicon)
+    out: list[str] = []
+    for f in findings:
+        if not f.negated or f.is_default:
+            continue
+        if any(rx.search(f.text) and (asked is None or asked.search(context)) for rx, asked in rules):
+            line = f.text.strip().rstrip(".") + "."
+            line = line[:1].upper() + line[1:]
+            if line.lower() not in {o.lower() for o in out}:
+                out.append(line)
+    return out
 
 
 class DictationDrafter(KitDrafter):
@@ -38,6 +74,14 @@ class DictationDrafter(KitDrafter):
                  plugin: str = "radiology", fallback_region: str | None = None) -> None:
         super().__init__(sorter, lexicon_for(template), plugin=plugin, plugin_version=plugin_version,
                          fallback_region=fallback_region)
+        self._asked = threading.local()  # the case being drafted: its indication and dictation ask the question
+
+    def draft(self, case: Case, template: Template) -> Draft:
+        self._asked.context = f"{case.indication}\n{case.notes}"
+        try:
+            return super().draft(case, template)
+        finally:
+            self._asked.context = None
 
     def _read(self, text: str) -> list[Statement]:
         return self.placed(triage(parse_dictation(text, lexicon=self.lexicon), self.lexicon,
@@ -65,7 +109,10 @@ class DictationDrafter(KitDrafter):
         """The dictated impression, when there is one, then the recommendations; else the kit's impression."""
         dictated = list(dict.fromkeys(s.text for s in statements if s.kind == "impression"))
         if not dictated:
-            return super().conclude(statements, findings, defaults, template)
+            impression, flags = super().conclude(statements, findings, defaults, template)
+            answers = question_answers(findings, getattr(self._asked, "context", None) or "", self.lexicon)
+            said = {i.lower() for i in impression}
+            return [a for a in answers if a.lower() not in said] + impression, flags
         items, truncated = cap_impression(dictated, template)
         recs = [s.text for s in statements if s.kind == "recommendation" and s.text not in items]
         return items + recs, coverage_flags(template, dictated=True, defaults=defaults, truncated=truncated)
