@@ -78,3 +78,23 @@ def test_a_head_negative_the_indication_does_not_ask_stays_in_its_region(host):
     d = draft(host, "mri_brain", "Mucosal thickening L maxillary sinus. Meningioma L frontal convexity 9mm. No hemorrhage.",
               indication="chronic sinusitis")
     assert not any(i.lower().startswith("no hemorrhage") for i in d.impression), d.impression
+
+
+# --- demographics and history opening or closing the dictation go to the indication -------------------------------
+
+@pytest.mark.parametrize("template_id, history, finding, where", [
+    ("cxr", "72F post CABG.", "Small bilat effusions.", "lung"),
+    ("cxr", "81M known CHF.", "Cardiomegaly, mild.", "heart"),
+    ("ct_chest", "66M hx lung ca s/p RUL lobectomy.", "New 7mm LLL nodule.", "lungs_airways"),
+    ("ct_chest", "58F h/o sarcoid.", "Bilat hilar LAD.", "mediastinum_hila"),
+    ("mri_brain", "45M hx MS.", "3 new periventricular FLAIR lesions.", "parenchyma"),
+    ("mri_brain", "82M on warfarin.", "Acute SDH L convexity 6mm.", "ventricles_extraaxial"),
+])
+@pytest.mark.parametrize("history_first", [True, False])
+def test_age_sex_and_history_go_to_the_indication(host, template_id, history, finding, where, history_first):
+    notes = f"{history} {finding}" if history_first else f"{finding} {history}"
+    d = draft(host, template_id, notes)
+    age = history.split()[0][:2]
+    assert d.indication and age in d.indication, (d.indication, notes)
+    assert not any(age in f.text for f in d.findings if not f.is_default), [f.text for f in d.findings]
+    assert region(d, where), (where, notes)
