@@ -425,6 +425,12 @@ def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool
     return tok
 
 
+def _ordinal_at(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether token ``i`` is a number with an ordinal suffix ("3rd", "11th"): a rib's, never a vertebra's ("L 5")."""
+    return (i + 1 < len(tokens) and tokens[i][0] == "num" and tokens[i + 1][0] == "word"
+            and tokens[i + 1][1].lower() in ("st", "nd", "rd", "th"))
+
+
 def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
     """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm")."""
     j = next((k for k in range(i + 1, len(tokens)) if tokens[k][0] != "ws"), None)
@@ -497,8 +503,8 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
                     continue
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
-                        and toks[i + 1][0] == "ws" and i > 0:
-                    ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs" (not "L1", not a leading "L 5")
+                        and toks[i + 1][0] == "ws" and (i > 0 or _ordinal_at(toks, i + 2)):
+                    ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs", a leading "L 3rd-5th" (not "L1", not a leading "L 5")
                 if not ok and is_letter and low in "lr" and nxt is not None and nxt[0] == "num" and _unit_after(toks, i):
                     ok = True  # "SDH, R 9mm, L 6mm": a side with its measurement (a vertebra "L 5" has no unit)
                 out.append(_LATERALITY[low] if ok else tok)

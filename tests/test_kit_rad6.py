@@ -34,3 +34,28 @@ def test_age_sex_then_history_is_the_indication(person, marker, history):
 ])
 def test_what_is_not_a_history_opening(sentence):
     assert not history_opening(sentence, _concept_re(base_lexicon(), "demographics")), sentence
+
+
+# --- a side letter before an ordinal range opens the sentence ---------------------------------------------------
+
+_SIDES = {"L": "left", "R": "right", "Lt": "left", "Rt": "right"}
+_ORDINALS = ["1st", "2nd-4th", "3rd-5th", "4th through 6th", "9th-11th", "5th and 6th", "10th to 12th"]
+_TAILS = ["rib fxs.", "posterior rib fractures.", "ribs, healed fractures.", "rib fx, nondisplaced."]
+
+
+@pytest.mark.parametrize("side, ordinal, tail", list(itertools.product(_SIDES, _ORDINALS, _TAILS))[::3])
+def test_a_side_before_an_ordinal_range_is_written_out(side, ordinal, tail):
+    from pixtralogist.kit import expand_shorthand
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
+
+    for template in ("cxr", "ct_chest"):
+        out = expand_shorthand(f"{side} {ordinal} {tail}", lexicon=lexicon_for(template))
+        assert out.lower().startswith(f"{_SIDES[side]} {ordinal.split()[0].split('-')[0]}"), out
+
+
+@pytest.mark.parametrize("text", ["L 5 compression deformity.", "L 4-5 disc bulge."])
+def test_a_leading_side_letter_before_a_plain_number_stays(text):
+    from pixtralogist.kit import expand_shorthand
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
+
+    assert expand_shorthand(text, lexicon=lexicon_for("cxr")).startswith("L "), text
