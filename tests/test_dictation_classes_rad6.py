@@ -98,3 +98,46 @@ def test_age_sex_and_history_go_to_the_indication(host, template_id, history, fi
     assert d.indication and age in d.indication, (d.indication, notes)
     assert not any(age in f.text for f in d.findings if not f.is_default), [f.text for f in d.findings]
     assert region(d, where), (where, notes)
+
+
+# --- device and line statements in shorthand (no preposition before the tip's place) -----------------------------
+
+_DEVICES = ["R PICC tip", "L IJ CVC tip", "Port catheter tip", "Dobhoff tip", "Chest tube", "Pacer leads", "ETT tip",
+            "R subclavian line tip", "Swan-Ganz tip"]
+_PLACES = ["lower SVC", "cavoatrial jn", "RA", "RA/RV", "R apex", "stomach", "R main PA", "mid SVC"]
+
+
+@pytest.mark.parametrize("device, place", list(itertools.product(_DEVICES, _PLACES))[::4])
+def test_a_device_and_its_tip_place_in_shorthand_go_to_devices(host, device, place):
+    d = draft(host, "cxr", f"{device} {place}. Lungs clear.")
+    placed = [f.region for f in d.findings if not f.is_default and device.split()[-1].lower() in f.text.lower()]
+    assert placed == ["others"], (device, place, [(f.region, f.text) for f in d.findings if not f.is_default])
+
+
+def test_a_trach_tube_is_written_once():
+    from pixtralogist.kit import expand_shorthand
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
+
+    for text in ("Trach tube in place.", "Trach in place.", "Trach tubes noted."):
+        out = expand_shorthand(text, lexicon=lexicon_for("cxr")).lower()
+        assert "tracheostomy tube" in out and "tube tube" not in out, out
+
+
+# --- a craniotomy (and its kin) is the skull's; the lobe only says where ----------------------------------------
+
+_SKULL_OPENINGS = ["craniotomy", "craniectomy", "cranioplasty", "burr hole", "burr holes"]
+_WHERE = ["L parietal", "R frontal", "bifrontal", "L temporal", "R pterional", "suboccipital"]
+_WHEN = ["Remote", "Prior", "Postsurgical changes of", "Interval", ""]
+
+
+@pytest.mark.parametrize("opening, where, when", list(itertools.product(_SKULL_OPENINGS, _WHERE, _WHEN))[::5])
+def test_a_craniotomy_goes_to_the_skull(host, opening, where, when):
+    d = draft(host, "mri_brain", f"{when} {where} {opening}. Ventricles nl.".strip())
+    assert opening.split()[0] in region(d, "skull_soft_tissues").lower(), [(f.region, f.text) for f in d.findings]
+    assert opening.split()[0] not in region(d, "parenchyma").lower()
+
+
+def test_what_the_brain_shows_under_a_craniotomy_stays_the_brain(host):
+    d = draft(host, "mri_brain", "Remote R frontal craniotomy. Encephalomalacia R frontal lobe.")
+    assert "encephalomalacia" in region(d, "parenchyma").lower()
+    assert "craniotomy" in region(d, "skull_soft_tissues").lower()
