@@ -4,7 +4,13 @@ built-in radiology drafter).
 
 * a pertinent negative that answers the study's question (no PE on a CT for PE, no pneumothorax after a line or
   tube, no haemorrhage or acute infarct on a head study for stroke or trauma) opens the impression and stays in
-  its region; the same negative on a study that does not ask it stays in its region only.
+  its region; the same negative on a study that does not ask it stays in its region only;
+* demographics and history ("72F post CABG") go to the indication, wherever they are dictated;
+* device and line shorthand without a preposition ("PICC tip lower SVC") is the devices'; a craniotomy the skull's;
+* a conclusion arrow: "A -> f/u CT" is a recommendation (impression), "A -> benign/CHF" interprets A;
+* correlation and "no routine follow-up" (with or without its guideline) are recommendations; a conclusion about
+  the findings as a whole ("Findings are suspicious for X") is an impression line; a finding the indication asks
+  about is never left out of the impression as incidental.
 """
 
 from __future__ import annotations
@@ -141,3 +147,93 @@ def test_what_the_brain_shows_under_a_craniotomy_stays_the_brain(host):
     d = draft(host, "mri_brain", "Remote R frontal craniotomy. Encephalomalacia R frontal lobe.")
     assert "encephalomalacia" in region(d, "parenchyma").lower()
     assert "craniotomy" in region(d, "skull_soft_tissues").lower()
+
+
+# --- conclusion arrows -----------------------------------------------------------------------------------------
+
+_ARROW_FINDINGS = [("ct_chest", "8mm RUL nodule", "nodule"), ("ct_chest", "Enlarging 2cm R adrenal nodule", "adrenal"),
+                   ("cxr", "RML opacity", "opacity"), ("mri_brain", "Enhancing lesion R frontal 9mm", "lesion")]
+_PLANS = ["f/u CT 3 mo", "PET/CT", "tissue sampling", "correlate clinically", "f/u MRI 6 mo", "bx", "short interval f/u"]
+_ARROWS = ["->", "-->", "=>", "\u2192"]
+
+
+@pytest.mark.parametrize("finding, plan, arrow", list(itertools.product(_ARROW_FINDINGS, _PLANS, _ARROWS))[::5])
+def test_an_arrow_to_a_plan_is_a_recommendation(host, finding, plan, arrow):
+    template_id, text, word = finding
+    d = draft(host, template_id, f"{text} {arrow} {plan}.")
+    regions = " ".join(f.text for f in d.findings if not f.is_default).lower()
+    assert word in regions and ">" not in regions and "\u2192" not in regions, regions
+    last = d.impression[-1].lower()
+    assert plan.split()[0].lower().strip("/") in last or "follow-up" in last or "biopsy" in last, d.impression
+    assert not any(plan.split()[0].lower() in f.text.lower() for f in d.findings if not f.is_default and f.region != "others")
+
+
+_ARROW_SIGNS = [("cxr", "Cardiomegaly w/ Kerley B lines", "heart"), ("ct_chest", "Mosaic attenuation", "lungs_airways"),
+                ("ct_chest", "RUL 6mm nodule, stable x 2 yrs", "lungs_airways"),
+                ("mri_brain", "Multiple lobar microbleeds", "parenchyma")]
+_MEANINGS = [("benign", "benign"), ("CHF", "consistent with"), ("air trapping", "consistent with"),
+             ("?infection", "possible"), ("likely infectious", "likely"), ("CAA", "consistent with")]
+
+
+@pytest.mark.parametrize("sign, meaning", list(itertools.product(_ARROW_SIGNS, _MEANINGS))[::2])
+def test_an_arrow_to_an_interpretation_stays_with_its_finding(host, sign, meaning):
+    template_id, text, _ = sign
+    said, reads = meaning
+    d = draft(host, template_id, f"{text} -> {said}.")
+    joined = [f.text.lower() for f in d.findings if not f.is_default]
+    assert any(reads in t and ">" not in t for t in joined), joined
+    if said != "benign":  # a benign conclusion is incidental: its region says it, the impression may leave it out
+        assert any(reads in i.lower() for i in d.impression), d.impression
+
+
+def test_write_out_arrows_is_a_pure_text_step():
+    from pixtralogist.plugins.radiology.arrows import write_out_arrows
+
+    finding = lambda t: "nodule" in t.lower()  # noqa: E731
+    assert write_out_arrows("No arrow here.", finding) == "No arrow here."
+    assert write_out_arrows("8mm nodule -> f/u CT 3 mo. Heart nl.", finding) == \
+        "8mm nodule. Recommend f/u CT 3 mo. Heart nl."
+    assert write_out_arrows("Fleischner high risk -> PET/CT.", finding) == "Recommend PET/CT (Fleischner high risk)."
+    assert write_out_arrows("Nodule 2.5 cm -> benign -> no f/u.", finding) == "Nodule 2.5 cm, benign. No f/u."
+
+
+# --- recommendations in any form, conclusions about the findings, what the indication asks ------------------------
+
+_CORRELATE = ["Correlate clinically.", "Correlate w/ echo.", "Correlate with LFTs.", "Clinical correlation advised.",
+              "Lab correlation.", "Per Fleischner no routine f/u.", "No routine follow-up.", "Fleischner low risk: no f/u.",
+              "As per ACR no further imaging."]
+_BEFORE = [("cxr", "RLL opacity."), ("ct_chest", "4mm LLL nodule."), ("mri_brain", "Nonspecific WM T2 foci.")]
+
+
+@pytest.mark.parametrize("before, advice", list(itertools.product(_BEFORE, _CORRELATE)))
+def test_correlation_and_no_follow_up_are_recommendations(host, before, advice):
+    template_id, text = before
+    d = draft(host, template_id, f"{text} {advice}")
+    key = max(advice.lower().replace(":", " ").replace(".", " ").split(), key=len)
+    assert any(key in i.lower() for i in d.impression), (advice, d.impression)
+    assert not any(key in f.text.lower() for f in d.findings if not f.is_default), advice
+
+
+_OVERALL = [("Findings are suspicious for adenocarcinoma.", "adenocarcinoma"), ("Findings c/w sarcoidosis.", "sarcoidosis"),
+            ("Overall appearance most c/w UIP.", "interstitial pneumonia"),
+            ("These findings are concerning for lymphangitic spread.", "lymphangitic"),
+            ("Appearance favors infection.", "infection")]
+
+
+@pytest.mark.parametrize("conclusion, word", _OVERALL)
+def test_a_conclusion_about_the_findings_is_an_impression_line(host, conclusion, word):
+    d = draft(host, "ct_chest", f"Bilateral hilar and mediastinal LAD. Perilymphatic nodules. {conclusion}")
+    assert any(word in i.lower() for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize("indication, incidental, asked", [
+    ("nodule follow-up", "RUL 6mm nodule, stable x 2 yrs, benign.", "nodule"),
+    ("known granulomas, follow-up", "Calcified granulomas RUL, unchanged.", "granuloma"),
+    ("rib fracture follow-up", "Healed R 6th rib fx.", "rib"),
+    ("degenerative disc disease?", "Degenerative changes T-spine.", "degenerative"),
+])
+def test_a_finding_the_indication_asks_about_stays_in_the_impression(host, indication, incidental, asked):
+    d = draft(host, "ct_chest", f"New 2cm RLL mass. {incidental}", indication=indication)
+    assert any(asked in i.lower() for i in d.impression), d.impression
+    d = draft(host, "ct_chest", f"New 2cm RLL mass. {incidental}", indication="cough")
+    assert not any(asked in i.lower() for i in d.impression), d.impression  # not asked: incidental, left out

@@ -27,8 +27,10 @@ from functools import lru_cache
 
 from pixtralogist.core.drafting import ENGINE, cap_impression, coverage_flags
 from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
+from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit import KitDrafter, Lexicon, LexiconError, Statement, parse_dictation, triage
+from pixtralogist.plugins.radiology.arrows import write_out_arrows
 from pixtralogist.plugins.radiology.lexicons import lexicon_for
 
 __all__ = ["DictationDrafter", "ENGINE", "question_answers"]
@@ -67,6 +69,27 @@ def question_answers(findings: Sequence[Finding], context: str, lexicon: Lexicon
     return out
 
 
+#: Words of an indication that ask about no finding of their own ("follow-up", "history", "pain", "incidental").
+_NOT_ASKING = frozenset({"follow", "followup", "history", "known", "prior", "previous", "incidental", "incidentally",
+                         "chest", "pain", "shortness", "breath", "evaluation", "evaluate", "assess", "assessment",
+                         "screening", "surveillance", "staging", "restaging", "protocol", "study", "exam", "imaging",
+                         "patient", "smoker", "former", "current", "years", "months", "weeks", "status", "check",
+                         "interval", "change", "routine", "preop", "postop", "abnormal", "finding", "findings",
+                         "suspected", "possible", "query", "rule", "exclude", "contrast", "without", "with", "after",
+                         "acute", "chronic", "worsening", "new", "left", "right", "bilateral", "lower", "upper"})
+
+
+@lru_cache(maxsize=256)
+def _asked_words(indication: str) -> re.Pattern[str] | None:
+    """The words of an indication that name what it asks about ("nodule follow-up" -> "nodule"), as a pattern that
+    also matches their plural; None when it names nothing."""
+    words = {w for w in re.findall(r"[a-z]+", indication.lower()) if len(w) >= 5 and w not in _NOT_ASKING}
+    words = {w[:-1] if w.endswith("s") and not w.endswith("ss") else w for w in words}
+    if not words:
+        return None
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words))) + r")(?:e?s)?\b", re.I)
+
+
 class DictationDrafter(KitDrafter):
     """:class:`~pixtralogist.kit.KitDrafter` with the lexicon of ``template`` (``cxr`` by default)."""
 
@@ -78,10 +101,31 @@ class DictationDrafter(KitDrafter):
 
     def draft(self, case: Case, template: Template) -> Draft:
         self._asked.context = f"{case.indication}\n{case.notes}"
+        self._asked.indication = case.indication
         try:
             return super().draft(case, template)
         finally:
-            self._asked.context = None
+            self._asked.context = self._asked.indication = None
+
+    def laid_out(self, case: Case) -> tuple[Case, list[str]]:
+        """The kit's layout, then each conclusion arrow written out ("A -> f/u CT": a recommendation; "A -> benign":
+        an interpretation of A; :func:`~pixtralogist.plugins.radiology.arrows.write_out_arrows`)."""
+        case, heads = super().laid_out(case)
+        notes = write_out_arrows(case.notes or "", self._names_finding)
+        return (case if notes == (case.notes or "") else case.model_copy(update={"notes": notes})), heads
+
+    def _significant(self, findings: list[Finding], include) -> list[Finding]:
+        """The kit's choice of impression findings, and every finding the indication asks about even when it reads
+        as incidental ("nodule follow-up": "RUL nodule, stable x 2 yrs, benign" is the answer, not an aside)."""
+        kept = super()._significant(findings, include)
+        asked = _asked_words(getattr(self._asked, "indication", None) or "")
+        if asked is None:
+            return kept
+        ids = {id(f) for f in kept}
+        return [f for f in findings if id(f) in ids or (not f.negated and asked.search(f.text))]
+
+    def _names_finding(self, text: str) -> bool:
+        return mentions_finding(text, extra_terms=self.extra_terms) or self.extractor.mentions(text)
 
     def _read(self, text: str) -> list[Statement]:
         return self.placed(triage(parse_dictation(text, lexicon=self.lexicon), self.lexicon,
