@@ -973,7 +973,8 @@ def _completes_finding(part: str, before: str) -> bool:
     if prof.descriptor_re is not None and prof.descriptor_re.search(_SEEN_ON.sub("", text)):
         return True
     rx = prof.diagnoses_re
-    if rx is not None and _SIGN_NOUN.search(before) and rx.search(before) is None:
+    if rx is not None and _SIGN_NOUN.search(before) and rx.search(before) is None and not _DATED_PART.match(text):
+        # (a dated diagnosis, "old infarct", is :func:`_dated_diagnosis`'s: with a sided sign only)
         m = rx.search(text)
         if m is not None and m.end() == len(text) and len(text.split()) <= 3 and (
                 not text[:m.start()].strip() or _qualifier_only(text[:m.start()])):
