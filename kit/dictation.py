@@ -948,6 +948,8 @@ _ADVERB_PREDICATE = re.compile(r"^(?:minimally|mildly|moderately|severely|marked
 
 #: A trailing "on SWI", "in the arterial phase", "at the hilum": where or how a descriptor was seen, not its noun.
 _SEEN_ON = re.compile(r"\s+(?:on|in|at)\s+(?:the\s+)?[\w/-]+(?:\s+[\w/-]+)?$", re.I)
+#: A comma part about what lies around the finding before it ("surrounding edema", "associated mass effect").
+_AROUND_IT = re.compile(r"^(?:surrounding|adjacent|associated|perilesional|peritumou?ral|perifocal|with associated)\s+\S", re.I)
 #: What a sign is called before it has a name: what a comma part naming its diagnosis interprets.
 _SIGN_NOUN = re.compile(r"\b(?:lesions?|nodules?|mass(?:es)?|opacit(?:y|ies)|foc(?:us|i)|densit(?:y|ies)|hypodensit(?:y|ies)|"
                         r"hyperdensit(?:y|ies)|hypoattenuation|abnormalit(?:y|ies)|collections?|nodes?|structures?|"
@@ -972,6 +974,8 @@ def _completes_finding(part: str, before: str) -> bool:
         return False
     if prof.descriptor_re is not None and prof.descriptor_re.search(_SEEN_ON.sub("", text)):
         return True
+    if _AROUND_IT.match(text):
+        return True  # "..., surrounding vasogenic edema", "..., adjacent DVA": what lies around the finding
     rx = prof.diagnoses_re
     if rx is not None and _SIGN_NOUN.search(before) and rx.search(before) is None and not _DATED_PART.match(text):
         # (a dated diagnosis, "old infarct", is :func:`_dated_diagnosis`'s: with a sided sign only)

@@ -237,3 +237,25 @@ def test_a_finding_the_indication_asks_about_stays_in_the_impression(host, indic
     assert any(asked in i.lower() for i in d.impression), d.impression
     d = draft(host, "ct_chest", f"New 2cm RLL mass. {incidental}", indication="cough")
     assert not any(asked in i.lower() for i in d.impression), d.impression  # not asked: incidental, left out
+
+
+@pytest.mark.parametrize("positive", ["Acute infarct L MCA territory.", "New 3cm enhancing mass R frontal.",
+                                      "Acute SDH L convexity 8mm."])
+def test_a_significant_finding_leads_and_the_answer_follows(host, positive):
+    d = draft(host, "mri_brain", f"{positive} No hemorrhagic transformation. No acute hemorrhage.", indication="code stroke")
+    assert not d.impression[0].lower().startswith("no "), d.impression
+    assert any(i.lower().startswith("no ") for i in d.impression[1:]), d.impression
+
+
+@pytest.mark.parametrize("device", ["Pacemaker L chest, leads intact.", "R IJ CVC tip in SVC.", "ETT 4cm above carina."])
+def test_a_device_seen_does_not_ask_about_a_pneumothorax(host, device):
+    d = draft(host, "cxr", f"{device} Mild cardiomegaly. No PTX.", indication="dyspnea")
+    assert not any("pneumothorax" in i.lower() for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize("differential", ["GBM vs met", "abscess versus necrotic tumor", "infection or inflammation"])
+def test_an_arrow_to_a_differential_is_possible_never_consistent(host, differential):
+    d = draft(host, "mri_brain", f"Ring-enhancing lesion R parietal 2cm, surrounding edema -> {differential}.")
+    text = region(d, "parenchyma").lower()
+    assert "possible" in text and "consistent with" not in text and "edema" in text, text
+    assert len([f for f in d.findings if f.region == "parenchyma" and not f.is_default]) == 1, text

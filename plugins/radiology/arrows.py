@@ -8,7 +8,8 @@ An arrow says what the finding before it leads to. What follows it is either a p
   or, when nothing before the arrow names a finding, one recommendation that keeps its reason in brackets
   ("Recommend PET/CT or tissue sampling (Fleischner high risk).");
 * an interpretation stays with its finding: one interpreting adjective after a comma ("..., benign"), a hedge as
-  dictated ("..., ?pneumonia"), else "..., consistent with CHF".
+  dictated ("..., ?pneumonia"), a differential as possible ("..., possible GBM vs met"), else "..., consistent
+  with CHF".
 
 :func:`write_out_arrows` is a pure text step the radiology drafter runs before the kit reads the dictation.
 """
@@ -46,6 +47,10 @@ _OWN_WORDING = re.compile(r"^(?:\?|possible|possibly|probable|probably|likely|mo
                           r"ddx|differential|r/o|no\b|not\b)", re.I)
 
 
+#: A differential after the arrow ("GBM vs met", "infection or inflammation").
+_DIFFERENTIAL = re.compile(r"\b(?:vs\.?|versus|or)\b", re.I)
+
+
 def write_out_arrows(text: str, names_finding: Callable[[str], bool]) -> str:
     """``text`` with each conclusion arrow written out (see the module docstring), sentence by sentence and, in a
     chain ("A -> benign -> no f/u"), left to right; ``names_finding`` says whether the words before an arrow name a
@@ -79,6 +84,8 @@ def _sentence(sentence: str, names_finding: Callable[[str], bool]) -> str:
             cur = f"{cur}. {plan}" if names_finding(cur) else f"{plan} ({cur})"
         elif after.lower() in _INTERPRETING or _OWN_WORDING.match(after):
             cur = f"{cur}, {after}"
+        elif _DIFFERENTIAL.search(after):
+            cur = f"{cur}, possible {after}"  # "-> GBM vs met": a differential is uncertain, never "consistent with"
         else:
             cur = f"{cur}, consistent with {after}"
     return lead + cur

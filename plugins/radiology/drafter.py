@@ -12,8 +12,8 @@ line is also a finding of its region unless the findings already say it in the s
 region never keeps a template default ("No acute infarct.") that the impression contradicts.
 
 A pertinent negative that answers the study's question ("No pulmonary embolism." on a CT for PE, "No
-pneumothorax." after a line, "No acute infarct." on a stroke study) opens the kit's impression as well as
-staying in its region: the lexicon's ``dictation.question_negatives`` say which negated findings answer a question
+pneumothorax." after a line, "No acute infarct." on a stroke study) opens the kit's impression (after the
+significant findings, which lead it) as well as staying in its region: the lexicon's ``dictation.question_negatives`` say which negated findings answer a question
 and which words of the indication or dictation ask it (:func:`question_answers`).
 """
 
@@ -69,6 +69,11 @@ def question_answers(findings: Sequence[Finding], context: str, lexicon: Lexicon
     return out
 
 
+#: An impression line that denies ("No acute intracranial abnormality."): never a significant finding.
+_DENIAL = re.compile(r"^(?:no|negative|without|normal|unremarkable)\b", re.I)
+#: A line that names the study's protocol: it says what the study asks ("Stroke protocol.", "CTPA:", "PE study").
+_PROTOCOL = re.compile(r"\bprotocol\b|^(?:ct ?pa|cta(?: chest| head)?|pe study|ct pulmonary angiogra\w*)\b", re.I)
+
 #: Words of an indication that ask about no finding of their own ("follow-up", "history", "pain", "incidental").
 _NOT_ASKING = frozenset({"follow", "followup", "history", "known", "prior", "previous", "incidental", "incidentally",
                          "chest", "pain", "shortness", "breath", "evaluation", "evaluate", "assess", "assessment",
@@ -97,20 +102,27 @@ class DictationDrafter(KitDrafter):
                  plugin: str = "radiology", fallback_region: str | None = None) -> None:
         super().__init__(sorter, lexicon_for(template), plugin=plugin, plugin_version=plugin_version,
                          fallback_region=fallback_region)
-        self._asked = threading.local()  # the case being drafted: its indication and dictation ask the question
+        self._asked = threading.local()  # the case being drafted: what its indication and dictation ask
 
     def draft(self, case: Case, template: Template) -> Draft:
-        self._asked.context = f"{case.indication}\n{case.notes}"
-        self._asked.indication = case.indication
+        self._asked.indication, self._asked.heads = case.indication, []
         try:
             return super().draft(case, template)
         finally:
-            self._asked.context = self._asked.indication = None
+            self._asked.indication, self._asked.heads = None, []
+
+    def _question(self, statements: Sequence[Statement]) -> str:
+        """What the study asks: the case's indication, the dictated demographics, history and clinical question,
+        and a protocol line ("Stroke protocol.", "CTPA:"); never the findings (a pacemaker seen is not one placed)."""
+        said = [s.text for s in statements if s.kind == "indication" or (s.kind in ("finding", "summary")
+                                                                           and _PROTOCOL.search(s.text))]
+        return "\n".join([getattr(self._asked, "indication", None) or "", *getattr(self._asked, "heads", []), *said])
 
     def laid_out(self, case: Case) -> tuple[Case, list[str]]:
         """The kit's layout, then each conclusion arrow written out ("A -> f/u CT": a recommendation; "A -> benign":
         an interpretation of A; :func:`~pixtralogist.plugins.radiology.arrows.write_out_arrows`)."""
         case, heads = super().laid_out(case)
+        self._asked.heads = list(heads)
         notes = write_out_arrows(case.notes or "", self._names_finding)
         return (case if notes == (case.notes or "") else case.model_copy(update={"notes": notes})), heads
 
@@ -154,9 +166,15 @@ class DictationDrafter(KitDrafter):
         dictated = list(dict.fromkeys(s.text for s in statements if s.kind == "impression"))
         if not dictated:
             impression, flags = super().conclude(statements, findings, defaults, template)
-            answers = question_answers(findings, getattr(self._asked, "context", None) or "", self.lexicon)
+            answers = question_answers(findings, self._question(statements), self.lexicon)
             said = {i.lower() for i in impression}
-            return [a for a in answers if a.lower() not in said] + impression, flags
+            answers = [a for a in answers if a.lower() not in said]
+            major = self._significant_re  # the significant findings lead; the answer to the question comes next
+            lead = 0
+            while (major is not None and lead < len(impression) and major.search(impression[lead])
+                   and not _DENIAL.match(impression[lead])):
+                lead += 1
+            return impression[:lead] + answers + impression[lead:], flags
         items, truncated = cap_impression(dictated, template)
         recs = [s.text for s in statements if s.kind == "recommendation" and s.text not in items]
         return items + recs, coverage_flags(template, dictated=True, defaults=defaults, truncated=truncated)
