@@ -259,3 +259,14 @@ def test_an_arrow_to_a_differential_is_possible_never_consistent(host, different
     text = region(d, "parenchyma").lower()
     assert "possible" in text and "consistent with" not in text and "edema" in text, text
     assert len([f for f in d.findings if f.region == "parenchyma" and not f.is_default]) == 1, text
+
+
+@pytest.mark.parametrize("negative, line", [
+    ("No focal consolidation, pleural effusion, or pneumothorax identified.", "no pneumothorax."),
+    ("There is no pleural effusion or pneumothorax.", "no pneumothorax."),
+    ("No effusion, PTX or consolidation.", "no pneumothorax."),
+    ("No pneumothorax or hemothorax.", "no pneumothorax or hemothorax."),
+])
+def test_only_the_answering_items_of_a_denied_list_reach_the_impression(host, negative, line):
+    d = draft(host, "cxr", f"Mild cardiomegaly. {negative}", indication="post R IJ line placement")
+    assert line in [i.lower() for i in d.impression], d.impression

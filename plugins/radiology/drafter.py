@@ -61,12 +61,35 @@ def question_answers(findings: Sequence[Finding], context: str, lexicon: Lexicon
     for f in findings:
         if not f.negated or f.is_default:
             continue
-        if any(rx.search(f.text) and (asked is None or asked.search(context)) for rx, asked in rules):
-            line = f.text.strip().rstrip(".") + "."
-            line = line[:1].upper() + line[1:]
+        answering = [rx for rx, asked in rules if rx.search(f.text) and (asked is None or asked.search(context))]
+        if answering:
+            line = _answer_line(f.text, answering)
             if line.lower() not in {o.lower() for o in out}:
                 out.append(line)
     return out
+
+
+_DENIED_LIST = re.compile(r"^(?:there (?:is|are) )?(?P<neg>no|negative for|without)(?: (?:evidence|signs?) of)?\s+(?P<rest>.+)$", re.I)
+_SEEN_TAIL = re.compile(r"\s+(?:is |are )?(?:identified|seen|noted|present|evident|demonstrated|visuali[sz]ed|appreciated)\b.*$",
+                        re.I)
+_LIST_SPLIT = re.compile(r",\s*(?:(?:or|and|nor)\s+)?|\s+(?:or|nor|and)\s+", re.I)
+
+
+def _answer_line(text: str, answering: Sequence[re.Pattern[str]]) -> str:
+    """The impression line of a negative that answers the question: the sentence as dictated, or, for a denied list
+    of which only some items answer it ("No focal consolidation, effusion or pneumothorax."), those items ("No
+    pneumothorax.")."""
+    body = text.strip().rstrip(".")
+    line = body[:1].upper() + body[1:] + "."
+    m = _DENIED_LIST.match(body)
+    if m is None:
+        return line
+    items = [i.strip() for i in _LIST_SPLIT.split(_SEEN_TAIL.sub("", m.group("rest"))) if i.strip()]
+    keep = [i for i in items if any(rx.search(i) for rx in answering)]
+    if len(items) < 2 or not keep or len(keep) == len(items):
+        return line
+    neg = {"no": "No", "without": "No"}.get(m.group("neg").lower(), "Negative for")
+    return f"{neg} {' or '.join(keep)}."
 
 
 #: An impression line that denies ("No acute intracranial abnormality."): never a significant finding.
