@@ -105,6 +105,9 @@ class DictationProfile:
     #: ``dictation.diagnoses``: what a finding may be interpreted as ("metastasis", "aspiration"): a hedged
     #: comma part naming only these ("RLL opacity, ?aspiration") interprets the finding before it.
     diagnoses_re: re.Pattern[str] | None = None
+    #: ``dictation.descriptor_nouns``: nouns that name a part or feature of a finding ("center", "rim", "halo",
+    #: "appearance"): a short comma part that ends with one describes the finding before it ("necrotic center").
+    descriptor_re: re.Pattern[str] | None = None
     #: ``dictation.spelling: true``: long finding words of the lexicon, for one-letter typos ("consolidaton").
     spelling: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()
@@ -143,6 +146,8 @@ def profile_for_lexicon(lexicon: Lexicon) -> DictationProfile:
         describing_parts=bool(d.get("describing_parts")),
         diagnoses_re=re.compile(r"\b(?:" + "|".join(re.escape(str(w)) for w in d["diagnoses"]) + r")(?:e?s)?\b", re.I)
         if d.get("diagnoses") else None,
+        descriptor_re=re.compile(r"\b(?:" + "|".join(re.escape(str(w)) for w in d["descriptor_nouns"]) + r")$", re.I)
+        if d.get("descriptor_nouns") else None,
         **(_spelling_words(lexicon, terms + vocabulary + tuple(d.get("spelling_words") or ())) if d.get("spelling")
            else {}),
     )
@@ -425,6 +430,12 @@ def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool
     return tok
 
 
+def _ordinal_at(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether token ``i`` is a number with an ordinal suffix ("3rd", "11th"): a rib's, never a vertebra's ("L 5")."""
+    return (i + 1 < len(tokens) and tokens[i][0] == "num" and tokens[i + 1][0] == "word"
+            and tokens[i + 1][1].lower() in ("st", "nd", "rd", "th"))
+
+
 def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
     """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm")."""
     j = next((k for k in range(i + 1, len(tokens)) if tokens[k][0] != "ws"), None)
@@ -497,8 +508,8 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
                     continue
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
-                        and toks[i + 1][0] == "ws" and i > 0:
-                    ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs" (not "L1", not a leading "L 5")
+                        and toks[i + 1][0] == "ws" and (i > 0 or _ordinal_at(toks, i + 2)):
+                    ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs", a leading "L 3rd-5th" (not "L1", not a leading "L 5")
                 if not ok and is_letter and low in "lr" and nxt is not None and nxt[0] == "num" and _unit_after(toks, i):
                     ok = True  # "SDH, R 9mm, L 6mm": a side with its measurement (a vertebra "L 5" has no unit)
                 out.append(_LATERALITY[low] if ok else tok)
@@ -935,6 +946,67 @@ _ADVERB_PREDICATE = re.compile(r"^(?:minimally|mildly|moderately|severely|marked
                                re.I)
 
 
+#: A trailing "on SWI", "in the arterial phase", "at the hilum": where or how a descriptor was seen, not its noun.
+_SEEN_ON = re.compile(r"\s+(?:on|in|at)\s+(?:the\s+)?[\w/-]+(?:\s+[\w/-]+)?$", re.I)
+#: A comma part about what lies around the finding before it ("surrounding edema", "associated mass effect").
+_AROUND_IT = re.compile(r"^(?:surrounding|adjacent|associated|perilesional|peritumou?ral|perifocal|with associated)\s+\S", re.I)
+#: What a sign is called before it has a name: what a comma part naming its diagnosis interprets.
+_SIGN_NOUN = re.compile(r"\b(?:lesions?|nodules?|mass(?:es)?|opacit(?:y|ies)|foc(?:us|i)|densit(?:y|ies)|hypodensit(?:y|ies)|"
+                        r"hyperdensit(?:y|ies)|hypoattenuation|abnormalit(?:y|ies)|collections?|nodes?|structures?|"
+                        r"thickening|hyperintensit(?:y|ies)|signal|enhancement)\b", re.I)
+#: The most words of a descriptor or diagnosis part that still only describe the finding before it.
+_DESCRIPTOR_WORDS = 6
+_MEASURE = re.compile(r"\d(?:\.\d+)?\s?(?:mm|cm)\b", re.I)
+
+
+def _completes_finding(part: str, before: str) -> bool:
+    """With ``dictation.describing_parts``, a comma part that belongs to the finding before it (which is not negated
+    nor a terse subject statement), although it names a noun: a feature of it ending with one of the lexicon's
+    ``dictation.descriptor_nouns`` ("necrotic center", "popcorn appearance w/ hemosiderin rim", "blooming on SWI",
+    "crazy paving"); a diagnosis of the lexicon's ``dictation.diagnoses`` with only qualifiers before it naming
+    what a still unnamed sign is ("adrenal nodule, -5 HU, adenoma", "liver lesion, simple cyst"); or a finding
+    without a side that says what a measured structure has ("desc aorta 5.2 cm, fusiform aneurysm")."""
+    prof = _profile()
+    text = part.strip().rstrip(".")
+    if (not text or len(text.split()) > _DESCRIPTOR_WORDS or _NEG_ANY_RE.search(text) or _NEG_ANY_RE.search(before)
+            or _SIDE_WORD.search(text) or _subject_sentence(before, False) is not None
+            or _subject_sentence(text, False) is not None or not _names_a_finding(before)):
+        return False
+    if prof.descriptor_re is not None and prof.descriptor_re.search(_SEEN_ON.sub("", text)):
+        return True
+    if _AROUND_IT.match(text):
+        return True  # "..., surrounding vasogenic edema", "..., adjacent DVA": what lies around the finding
+    rx = prof.diagnoses_re
+    if rx is not None and _SIGN_NOUN.search(before) and rx.search(before) is None and not _DATED_PART.match(text):
+        # (a dated diagnosis, "old infarct", is :func:`_dated_diagnosis`'s: with a sided sign only)
+        m = rx.search(text)
+        if m is not None and m.end() == len(text) and len(text.split()) <= 3 and (
+                not text[:m.start()].strip() or _qualifier_only(text[:m.start()])):
+            return True
+    return False
+
+
+def _names_a_finding(text: str) -> bool:
+    """A finding of the vocabulary or of the lexicon's ``dictation.finding_terms``, a sign noun or a measurement."""
+    return bool(_SIGN_NOUN.search(text) or _MEASURE.search(text) or _finding_word(text))
+
+
+def _finding_word(text: str) -> bool:
+    """A finding word of the vocabulary or of the lexicon's ``dictation.finding_terms``."""
+    prof = _profile()
+    return mentions_finding(text, extra_terms=prof.vocabulary + prof.finding_terms)
+
+
+def _measured_structure(part: str, before: str) -> bool:
+    """A finding without a side or its own measurement after a measured structure that names no finding ("Desc
+    thoracic aorta 5.2 cm" + "fusiform aneurysm w/ mural thrombus"): what that structure has."""
+    text = part.strip()
+    return (_profile().describing_parts and bool(_MEASURE.search(before)) and not _finding_word(before)
+            and _finding_word(text) and not _SIDE_WORD.search(text) and not _MEASURE.search(text)
+            and not _NEG_ANY_RE.search(text) and not _NEG_ANY_RE.search(before)
+            and _subject_sentence(before, False) is None and len(text.split()) <= _DESCRIPTOR_WORDS)
+
+
 def _denies_more(statement: str, part: str) -> bool:
     """Whether attaching ``part`` to a denial would deny more than a qualifier of it: "no BWV" + "symmetric
     globules" is a finding of its own ("no effusion" + "bilaterally" still attaches)."""
@@ -955,6 +1027,7 @@ def _merge_lists(parts: list[str]) -> list[str]:
         conj = lead.group(0).strip().lower() if lead else ""
         if out and not conj and ((_is_attachment(part) and not _denies_more(out[-1], part)) or (_profile().describing_parts and (
                 _is_hedged_diagnosis(part, out[-1]) or _describes_statement(part, out[-1])
+                or _completes_finding(part, out[-1]) or _measured_structure(part, out[-1])
                 or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
                                                         and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):

@@ -123,6 +123,7 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
         return mentions_finding(s, extra_terms=terms) or ex.mentions(s)
 
     reason = _concept_re(lexicon, "presenting_reason")
+    demographics = _concept_re(lexicon, "demographics")
     sentences = _demographics_apart(sentences, context, has_finding)
     out: list[Statement] = []
     for i, s in enumerate(sentences):
@@ -133,6 +134,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
         elif ctx is not None and ctx.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
+        elif history_opening(s, demographics):
+            out.append(Statement(s, "indication"))  # "72F post CABG.", "81M known CHF.": who, and their history
         elif recommend is not None and not PAST_TREATMENT.match(s) and (
                 recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
@@ -176,6 +179,27 @@ def _demographics_apart(sentences: Iterable[str], context, has_finding) -> list[
         else:
             out.append(s)
     return out
+
+
+#: What opens a patient's history after their age and sex ("72F post CABG", "81M known CHF", "70M hx COPD").
+_HISTORY_MARKER = re.compile(r"(?:with |w/ )?(?:a )?(?:(?:known|hx|h/o|pmhx?|history|status post|s/p|post|prior|previous|"
+                             r"former|remote|on)\b(?: of\b)?|(?:ex|former|current)[- ]?smoker\b)", re.I)
+#: The most words of a history after its marker that still read as history, not a report of findings.
+_HISTORY_WORDS = 6
+
+
+def history_opening(sentence: str, demographics: re.Pattern[str] | None) -> bool:
+    """Whether ``sentence`` is the patient's age and sex then their history: "72F post CABG.", "81M known CHF.",
+    "45M hx MS.", "82M on warfarin." (the indication, even when the history names a disease a finding word
+    matches); a long or measured rest ("70M hx COPD, now 3 cm RUL mass") is not."""
+    m = demographics.match(sentence.strip()) if demographics is not None else None
+    if m is None:
+        return False
+    rest = sentence.strip()[m.end():].lstrip(" ,;:")
+    marker = _HISTORY_MARKER.match(rest)
+    tail = rest[marker.end():].strip(" .") if marker else ""
+    return bool(marker and tail) and len(tail.split()) <= _HISTORY_WORDS and not _MEASURED.search(tail) \
+        and not re.search(r"\b(?:now|new|today|currently)\b", tail, re.I)
 
 
 def _question_re(lexicon: Lexicon) -> re.Pattern[str] | None:
