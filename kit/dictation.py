@@ -425,6 +425,21 @@ def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool
     return tok
 
 
+def _written_side(tok: str) -> bool:
+    """A two-letter side written as one ("Lt", "lt", "Rt"); "RT" in capitals is radiotherapy, never a side."""
+    return tok.lower() in ("lt", "rt") and tok != "RT"
+
+
+#: What may follow a side that closes its clause: nothing, a colon, or only a measure or bracket ("bullae Lt ~4cm").
+_AFTER_CLOSING_SIDE = re.compile(r"^\s*(?::.*|[(\[].*|[~<>\u2264\u2265]?\s*\d+(?:\.\d+)?\s*(?:x\s*\d+(?:\.\d+)?\s*)*(?:mm|cm)\b.*)?$",
+                                 re.I)
+
+
+def _closes_clause(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether the side token ``i`` ends its clause's words: nothing after it but a colon, a bracket or a measure."""
+    return _AFTER_CLOSING_SIDE.match("".join(t for _, t in tokens[i + 1:])) is not None
+
+
 def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
     """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm")."""
     j = next((k for k in range(i + 1, len(tokens)) if tokens[k][0] != "ws"), None)
@@ -489,10 +504,12 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     ok = nxt[1].lower() not in {"line", "lines", "cell", "cells"} and (
                         prev is None or prev[1].lower() not in {"kerley", "vitamin", "hepatitis", "type", "group"}
                     )
-                if not ok and is_letter and nxt is None and prev is not None and prev[1].lower() in {"the", "on", "to"}:
-                    ok = True  # "effusion on the L", "shift to L"
-                if (not ok and is_letter and low in "lr" and (nxt is None or nxt[1] == ":") and prev is not None
-                        and prev[0] == "word"
+                side_token = is_letter or _written_side(tok)
+                if not ok and side_token and _closes_clause(toks, i) and prev is not None \
+                        and prev[1].lower() in {"the", "on", "to"}:
+                    ok = True  # "effusion on the L", "shift to L", "scoliosis on the Rt"
+                if (not ok and side_token and low in ("l", "r", "lt", "rt") and _closes_clause(toks, i)
+                        and prev is not None and prev[0] == "word"
                         and len(prev[1]) > 2 and prev[1].lower() not in _UNITS):
                     out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
                     continue
@@ -623,11 +640,28 @@ def _clauses(text: str) -> list[list[str]]:
             if _LIST_NUMBER.match(clause):
                 continue  # "1. RLL pneumonia. 2. Small effusion": the numbers of an inline list
             clause = _LIST_ITEM.sub("", clause)  # "... 2) LUL nodule"
-            parts = [p.strip() for p in _COMMA_SPLIT.split(clause)]
+            parts = [p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(clause))]
             parts = [p for p in parts if p]
             if parts:
                 clauses.append(parts)
     return clauses
+
+
+#: A part after a spaced dash (to the next comma) or in brackets: "calcification - severe", "aneurysm (mild)".
+_DASH_OR_BRACKET = re.compile(r"\s+-\s+(?P<dash>[^,()]+?)\s*(?=,|$)|\s*\((?P<bracket>[^()]+)\)(?!\s*\?)")
+
+
+def _tails_as_parts(clause: str) -> str:
+    """A qualifier, side or measure after a spaced dash or in brackets is a comma part ("effusion - mild",
+    "nodule (4x3mm)", "effusion (R)" -> "effusion, mild", ...), so it is attached as one: the same
+    statement whatever the punctuation ("mild pleural effusion")."""
+    def part(m: re.Match[str]) -> str:
+        body = (m.group("dash") or m.group("bracket")).strip()
+        if _MEASURE_PART.fullmatch(body) or _side_part(body) or _severity_word(body) or _qualifier_only(body):
+            return f", {body}"
+        return m.group(0)
+
+    return _DASH_OR_BRACKET.sub(part, clause)
 
 
 _LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
@@ -807,7 +841,9 @@ def _names_a_diagnosis(text: str) -> bool:
     return rx is not None and len(rest.split()) <= 4 and rx.search(rest) is not None
 
 
-_SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally)\b", re.I)
+_SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally|bilat|b/l|lt|rt|[lrb])(?![\w/])", re.I)
+#: A side as dictated, alone in a comma part ("effusion, L", "bullae, Rt", "opacities, B/L").
+_SIDE_TOKEN = re.compile(r"(?<![\w/])(?:bilat|b/l|lt|rt|[lr])(?![\w/])", re.I)
 #: A differential ("possible metastasis versus hemangioma") interprets the finding before it, even with finding words.
 _VERSUS = re.compile(r"\b(?:versus|vs)\b", re.I)
 
@@ -823,6 +859,8 @@ def _qualifier_only(text: str) -> bool:
                           or (anatomy is not None and anatomy.match(text.strip()) and not _bare_subject(text))):
         return False  # a qualifier, or (describing_parts) a side or anatomy: ", R frontal", ", occipital lobe"
     rest = rx.sub(" ", text)
+    if prof.describing_parts:  # a dictated side ("L", "Rt", "B/L") is a side word here
+        rest = _SIDE_TOKEN.sub(" ", rest)
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
         rest = anatomy.sub(" ", rest)
     if prof.describing_parts:
@@ -847,7 +885,7 @@ def _severity_word(text: str) -> bool:
     """A single word of the lexicon's severity scale or a temporal/extent word that reads before
     its noun ("mild", "small", "chronic", "complete")."""
     word = text.strip().lower()
-    return " " not in word and (word in _profile().lexicon.severity or word in _PREPOSED)
+    return " " not in word and (word in _profile().lexicon.severity or word in _PREPOSED or word == "bilateral")
 
 
 _LEAD_HEDGE = re.compile(r"^(?:possible|possibly|probable|probably|likely|questionable|suspected|presumed)\s+", re.I)
@@ -855,9 +893,36 @@ _PREPOSED = {"chronic", "acute", "old", "new", "subacute", "remote", "healed", "
              "focal", "patchy", "extensive", "minimal", "trace"}
 
 
+def _side_part(part: str) -> str | None:
+    """The side a comma part names when it is only a dictated side ("L", "Rt", "bilat", "on the R"), written out."""
+    m = re.fullmatch(r"\s*(?:on the\s+)?(bilat|b/l|bilateral|lt|rt|left|right|[lr])\s*", part, re.I)
+    if m is None:
+        return None
+    low = m.group(1).lower()
+    return {"bilat": "bilateral", "b/l": "bilateral"}.get(low) or _LATERALITY.get(low, low)
+
+
+_SIDES_SAID = r"(?:on the\s+)?(?:bilat|b/l|bilateral|lt|rt|left|right|[lr])"
+#: A comma part of a side and one severity word or a measure, either way round ("moderate Rt", "R 4 x 3 cm").
+_SIDE_EDGE = re.compile(rf"(?P<side>{_SIDES_SAID})\s+(?P<rest>\S.*)|(?P<rest2>.*?\S)\s+(?P<side2>{_SIDES_SAID})", re.I)
+_MEASURE_PART = re.compile(r"[~<>]?\s*\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)", re.I)
+
+
 def _attach(statement: str, part: str) -> str:
     """``part`` attached to ``statement``: a single severity word goes in front ("Cardiomegaly",
-    "mild" -> "mild cardiomegaly"); anything else follows after a comma."""
+    "mild" -> "mild cardiomegaly"), so does a side alone ("Effusion", "L" -> "effusion on the left";
+    "bilat" -> "bilateral effusion"); anything else follows after a comma."""
+    edge = _SIDE_EDGE.fullmatch(part.strip())
+    rest = edge and (edge.group("rest") or edge.group("rest2"))
+    if rest and (_severity_word(rest) or _MEASURE_PART.fullmatch(rest)):
+        # "moderate Rt": the side, then the rest, each in its place
+        return _attach(_attach(statement, edge.group("side") or edge.group("side2")), rest)
+    side = _side_part(part)
+    if side is not None and not _SIDE_WORD.search(statement):
+        if side == "bilateral":
+            part = side  # before the noun, as a severity word goes
+        else:
+            return f"{statement} on the {side}"
     if _severity_word(part) and not _NEG_START_RE.match(statement) and _subject_sentence(statement, False) is None \
             and not _severity_word(statement.split(" ", 1)[0]):
         first = statement.split(" ", 1)[0]
@@ -1082,6 +1147,8 @@ def _implied(text: str, rule: dict) -> str:
             continue
         if plural_after and plural_after in (x.lower() for x in words[max(0, i - 3) : i]) and not m.group(1).lower().endswith("s"):
             w = w.replace(m.group(1), m.group(1) + "s", 1)
+        if i == 0 and w[:1].isupper() and w[1:2].islower():
+            w = w[:1].lower() + w[1:]  # "Effusion" -> "pleural effusion" (the sentence is capitalised later)
         out.append(f"{rule['add']} " + w)
     return " ".join(out)
 
