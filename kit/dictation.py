@@ -613,6 +613,27 @@ def protect_abbreviation_dots(line: str, *, lexicon: Lexicon | None = None) -> s
     return _PROTECT.sub(keep, line)
 _TRAILING_Q = re.compile(r"(?<=[^\s?,;:])(\?+)(?=\s+\S)")
 _COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
+_QUESTION_REST = re.compile(r"[^.;\n?]*")
+
+
+def _qualifying_tail(rest: str) -> bool:
+    """Whether ``rest`` is only qualifiers of a finding: sides, measures, severity or qualifier words, in comma
+    parts or brackets."""
+    pieces = [p.strip() for p in re.split(r"[,()]", rest) if p.strip()]
+    return bool(pieces) and all(_MEASURE_PART.fullmatch(p) or _side_part(p) or _severity_word(p) or _qualifier_only(p)
+                                for p in pieces)
+
+
+def _carry_questions(line: str) -> str:
+    """``line`` with each '?' that only qualifiers follow moved to the end of its clause (see
+    :func:`_close_or_carry_question`)."""
+    out, pos = [], 0
+    for m in _TRAILING_Q.finditer(line):
+        rest = _QUESTION_REST.match(line, m.end()).group(0)
+        if _qualifying_tail(rest):
+            out.append(line[pos:m.start()] + rest + m.group(1))
+            pos = m.end() + len(rest)
+    return "".join(out) + line[pos:]
 #: A clause that is only the number of an inline list item ("1", "(2)").
 _LIST_NUMBER = re.compile(r"^\s*\(?\d{1,2}\)?\s*$")
 #: The number of an inline list item opening a clause ("2) LUL nodule").
@@ -633,6 +654,7 @@ def _clauses(text: str) -> list[list[str]]:
         line = _BULLET.sub("", line)
         line = _HEADER.sub("", line)
         line = _COMPARE.sub(_compare_sub, line)
+        line = _carry_questions(line)  # "effusion? on the Rt": the '?' hedges the statement, after its qualifiers
         line = _TRAILING_Q.sub(r"\1;", line)  # "RLL opacity? no ptx": the '?' closes its statement
         line = protect_abbreviation_dots(line)  # "vs." is no sentence end
         for clause in _STRONG_SPLIT.split(line):
@@ -641,14 +663,14 @@ def _clauses(text: str) -> list[list[str]]:
                 continue  # "1. RLL pneumonia. 2. Small effusion": the numbers of an inline list
             clause = _LIST_ITEM.sub("", clause)  # "... 2) LUL nodule"
             parts = [p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(clause))]
-            parts = [p for p in parts if p]
+            parts = [q for p in parts if p for q in _closing_severity(p)]
             if parts:
                 clauses.append(parts)
     return clauses
 
 
 #: A part after a spaced dash (to the next comma) or in brackets: "calcification - severe", "aneurysm (mild)".
-_DASH_OR_BRACKET = re.compile(r"\s+-\s+(?P<dash>[^,()]+?)\s*(?=,|$)|\s*\((?P<bracket>[^()]+)\)(?!\s*\?)")
+_DASH_OR_BRACKET = re.compile(r"\s+-\s+(?P<dash>[^,()]+?)\s*(?=,|$)|\s*\((?P<bracket>[^()]+)\)")
 
 
 def _tails_as_parts(clause: str) -> str:
@@ -662,6 +684,23 @@ def _tails_as_parts(clause: str) -> str:
         return m.group(0)
 
     return _DASH_OR_BRACKET.sub(part, clause)
+
+
+def _closing_severity(part: str) -> list[str]:
+    """A comma part whose last word is a severity word after its finding ("edema severe", "opacity mild") as
+    two parts, so the word is attached as one ("severe edema"); a terse subject statement ("heart size
+    borderline") and a predicate ("effusion is small") stay."""
+    last = _LAST_WORD.search(part)
+    if (last is None or not _severity_word(last.group("word")) or last.group("before").lower() in _VERBS_BEFORE_PREDICATE
+            or _subject_sentence(part, False) is not None or _bare_subject(part[:last.start("word")])):
+        return [part]
+    return [part[:last.start("word")].rstrip(), part[last.start("word"):].strip()]
+
+
+_LAST_WORD = re.compile(r"(?P<before>[A-Za-z][\w-]*)\s+(?P<word>[a-z]+)\s*\??\s*$", re.I)
+#: Words after which a closing severity word is a predicate ("effusion is small"), not a qualifier.
+_VERBS_BEFORE_PREDICATE = frozenset({"is", "are", "was", "were", "be", "been", "appears", "appear", "remains", "remain",
+                                     "looks", "seems", "and", "or", "not", "very", "too", "now", "became", "becomes"})
 
 
 _LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
@@ -888,7 +927,9 @@ def _severity_word(text: str) -> bool:
     return " " not in word and (word in _profile().lexicon.severity or word in _PREPOSED or word == "bilateral")
 
 
-_LEAD_HEDGE = re.compile(r"^(?:possible|possibly|probable|probably|likely|questionable|suspected|presumed)\s+", re.I)
+_LEAD_HEDGE = re.compile(r"^(?:possible|possibly|probable|probably|likely|questionable|suspected|presumed|rule out|"
+                         r"(?:most )?(?:consistent|compatible) with|in keeping with|(?:suspicious|concerning) for|"
+                         r"suggestive of|cannot (?:be )?exclude(?:d)?|query)\s+", re.I)
 _PREPOSED = {"chronic", "acute", "old", "new", "subacute", "remote", "healed", "complete", "partial", "diffuse",
              "focal", "patchy", "extensive", "minimal", "trace"}
 
@@ -1321,6 +1362,16 @@ def _distributed_list(parts: list[str]) -> list[list[str]] | None:
     return out
 
 
+def _hedge_targets(expanded: list[tuple[str, bool]]) -> list[bool]:
+    """Which comma parts a trailing '?' hedges: its own, unless the part only qualifies the one before
+    ("nodule, 4 x 3 mm?", "effusion, severe?"): then that one, whose finding the clinician questions."""
+    hedged = [q for _, q in expanded]
+    for k in range(len(expanded) - 1, 0, -1):
+        if hedged[k] and _qualifying_tail(expanded[k][0]):
+            hedged[k], hedged[k - 1] = False, True
+    return hedged
+
+
 def _parse(text: str) -> list[str]:
     text = clean_text(text)
     sentences: list[str] = []
@@ -1335,8 +1386,9 @@ def _parse(text: str) -> list[str]:
             exp, q = _expand_tokens(raw)
             if exp or q:
                 expanded.append((exp, q))
-        # a trailing "?" hedges its own comma part
-        texts = [_hedge_statement(e) if q else e for e, q in expanded]
+        # a trailing "?" hedges its own comma part, or the statement a qualifying part describes
+        hedged = _hedge_targets(expanded)
+        texts = [_hedge_statement(e) if q else e for (e, _), q in zip(expanded, hedged)]
         texts = [t for text in texts for t in _slashed_subjects(text)]
         for part in _merge_lists(texts):
             for piece in _split_and(part):

@@ -367,7 +367,15 @@ class KitDrafter(DictationDraftBase):
         if not own:
             return bool(CONCLUSION_RE.match(text)) or (bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text)
                                                         and not self.extractor.mentions(text))
-        return bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
+        return (bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
+                and self._interprets_as_diagnosis(text))
+
+    def _interprets_as_diagnosis(self, text: str) -> bool:
+        """Whether an interpretation names what a finding may be (the lexicon's ``dictation.diagnoses``: "C/w
+        subacute hematoma."), not a finding of its own region ("Suspicious for pleural thickening."); with no
+        such list, any interpretation may."""
+        words = [str(w) for w in self.lexicon.dictation.get("diagnoses") or ()]
+        return not words or re.search(r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:e?s)?\b", text, re.I) is not None
 
     # -- concluding ------------------------------------------------------------------
     def conclude(
