@@ -131,14 +131,15 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
         ctx = context if opening else context_anywhere  # a presenting reason counts in the opening lines only
         if opening and reason is not None and reason.match(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
-        elif ctx is not None and ctx.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
+        elif ctx is not None and ctx.match(s) and not has_finding(_context_out(ctx, s)) and not (
+                recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
         elif recommend is not None and not PAST_TREATMENT.match(s) and (
                 recommend.match(s) or _TRAILING_RECOMMENDATION.search(s) or FIRST_PERSON_PLAN.match(s) or (
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and (_opens_with_question(question, s) or (
-                ctx is not None and ctx.search(s) and not has_finding(s))):
+                ctx is not None and ctx.search(s) and not has_finding(_context_out(ctx, s)))):
             out.append(Statement(s, "indication"))  # "Eval for mets." is the question even with a finding word
         elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
               and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
@@ -146,6 +147,13 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
         else:
             out.append(Statement(s, "finding"))
     return out
+
+
+def _context_out(context: re.Pattern[str], sentence: str) -> str:
+    """``sentence`` without its clinical-context words (demographics, presenting symptoms, history): what is
+    left is what may name a finding ("61F reduced vision." leaves nothing: "reduced" is the symptom's, not a
+    finding's)."""
+    return context.sub(" ", sentence)
 
 
 #: the most words of a study line that opens a dictation ("OCTA 6x6 in the left eye.", "OCT angiography.")
