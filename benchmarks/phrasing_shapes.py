@@ -51,6 +51,30 @@ BEFORE (code of 2bfb939; the generator frozen in this commit before any fix):
     pathology      93/126 73.8%    79/117 67.5%
     radiology     374/420 89.0%   376/420 89.5%
 
+AFTER (the kit fixes of this round; the holdout half never looked at; gates raised to 82% overall, 72% a family):
+
+    family        tune            holdout
+    severity      215/253 85.0%   198/234 84.6%
+    laterality    275/350 78.6%   264/329 80.2%
+    size          137/171 80.1%   146/173 84.4%
+    temporality   155/176 88.1%   158/177 89.3%
+    certainty     193/251 76.9%   190/244 77.9%
+    negation      172/196 87.8%   169/188 89.9%
+    combo2        259/325 79.7%   248/309 80.3%
+    combo3         43/67  64.2%    48/67  71.6%
+    ALL           802/938 85.5%   781/902 86.6%
+    dermatology    96/140 68.6%   107/140 76.4%
+    ophthalmology 210/252 83.3%   191/225 84.9%
+    pathology      93/126 73.8%    79/117 67.5%
+    radiology     403/420 96.0%   404/420 96.2%
+
+What is still missed (tune half), by class: the ophthalmology reader loses an eye after a comma (", OD", ", right
+eye", "drusen?, LE") to the eye of the sentence before, and makes ", stable since prior" or a dash/bracket severity a
+sentence of its own; the pathology reader joins "?X" to the sentence before it ("Metastasis. possible ...") and files
+a non-tumour finding with a size under Size; "R/o X" after the opening is read as the clinical question (the
+indication), which the generator counts as a lost hedge; "mole check" names a finding word, so it stays a finding;
+a denial of both eyes is written "in either eye", which the frozen expectation does not accept.
+
     python benchmarks/phrasing_shapes.py [--split tune|holdout|all] [--errors N] [--family F] [--template T]
 """
 
@@ -80,8 +104,8 @@ PER_TEMPLATE = 14
 FAMILIES = ("severity", "laterality", "size", "temporality", "certainty", "negation")
 #: Gates, set from the figures (see the docstring): each half's overall pass rate and every tune family's.
 #: Frozen logic; the values are raised with the fixes (a few points under the figures they guard).
-THRESHOLD = 0.65
-FAMILY_FLOOR = 0.45
+THRESHOLD = 0.82
+FAMILY_FLOOR = 0.72
 
 #: A finding concept with more words than this is an umbrella (its words are no synonyms of each other).
 UMBRELLA = 15

@@ -435,14 +435,22 @@ _AFTER_CLOSING_SIDE = re.compile(r"^\s*(?::.*|[(\[].*|[~<>\u2264\u2265]?\s*\d+(?
                                  re.I)
 
 
+#: The most tokens a closing side may have after it (a colon, a bracket or a measure: "Lt ~4 x 3 cm").
+_CLOSING_TOKENS = 16
+
+
 def _closes_clause(tokens: list[tuple[str, str]], i: int) -> bool:
     """Whether the side token ``i`` ends its clause's words: nothing after it but a colon, a bracket or a measure."""
-    return _AFTER_CLOSING_SIDE.match("".join(t for _, t in tokens[i + 1:])) is not None
+    rest = tokens[i + 1:]
+    return len(rest) <= _CLOSING_TOKENS and _AFTER_CLOSING_SIDE.match("".join(t for _, t in rest)) is not None
 
 
 def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
-    """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm")."""
+    """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm", "R 4 x 3 cm")."""
     j = next((k for k in range(i + 1, len(tokens)) if tokens[k][0] != "ws"), None)
+    while j is not None and j + 2 < len(tokens) and _neighbour(tokens, j, +1) is not None \
+            and _neighbour(tokens, j, +1)[1].lower() == "x":
+        j = next((k for k in range(j + 1, len(tokens)) if tokens[k][0] == "num"), None)  # "4 x 3 cm": the last number
     after = _neighbour(tokens, j, +1) if j is not None else None
     return after is not None and after[0] == "word" and after[1].lower() in ("mm", "cm")
 
@@ -516,7 +524,8 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
                         and toks[i + 1][0] == "ws" and i > 0:
                     ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs" (not "L1", not a leading "L 5")
-                if not ok and is_letter and low in "lr" and nxt is not None and nxt[0] == "num" and _unit_after(toks, i):
+                if not ok and ((is_letter and low in "lr") or _written_side(tok)) and nxt is not None and nxt[0] == "num" \
+                        and _unit_after(toks, i):
                     ok = True  # "SDH, R 9mm, L 6mm": a side with its measurement (a vertebra "L 5" has no unit)
                 out.append(_LATERALITY[low] if ok else tok)
                 continue
@@ -689,15 +698,15 @@ def _tails_as_parts(clause: str) -> str:
 def _closing_severity(part: str) -> list[str]:
     """A comma part whose last word is a severity word after its finding ("edema severe", "opacity mild") as
     two parts, so the word is attached as one ("severe edema"); a terse subject statement ("heart size
-    borderline") and a predicate ("effusion is small") stay."""
-    last = _LAST_WORD.search(part)
-    if (last is None or not _severity_word(last.group("word")) or last.group("before").lower() in _VERBS_BEFORE_PREDICATE
-            or _subject_sentence(part, False) is not None or _bare_subject(part[:last.start("word")])):
-        return [part]
-    return [part[:last.start("word")].rstrip(), part[last.start("word"):].strip()]
+    borderline"), a predicate ("effusion is small") and a part naming no finding before it ("no acute") stay."""
+    head, _, word = part.rstrip(" ?").rpartition(" ")
+    before = head.rsplit(None, 1)[-1].lower() if head.strip() else ""
+    if (not before or not word.isalpha() or not _severity_word(word) or before in _VERBS_BEFORE_PREDICATE
+            or _subject_sentence(part, False) is not None or _bare_subject(head) or not _mentions_finding(head)):
+        return [part]  # "no acute", "acute on chronic": no finding before the word
+    return [head.rstrip(), part[len(head):].strip()]
 
 
-_LAST_WORD = re.compile(r"(?P<before>[A-Za-z][\w-]*)\s+(?P<word>[a-z]+)\s*\??\s*$", re.I)
 #: Words after which a closing severity word is a predicate ("effusion is small"), not a qualifier.
 _VERBS_BEFORE_PREDICATE = frozenset({"is", "are", "was", "were", "be", "been", "appears", "appear", "remains", "remain",
                                      "looks", "seems", "and", "or", "not", "very", "too", "now", "became", "becomes"})
@@ -944,7 +953,7 @@ def _side_part(part: str) -> str | None:
 
 
 _SIDES_SAID = r"(?:on the\s+)?(?:bilat|b/l|bilateral|lt|rt|left|right|[lr])"
-#: A comma part of a side and one severity word or a measure, either way round ("moderate Rt", "R 4 x 3 cm").
+#: A comma part of a side and one severity word, either way round ("moderate Rt", "Rt moderate").
 _SIDE_EDGE = re.compile(rf"(?P<side>{_SIDES_SAID})\s+(?P<rest>\S.*)|(?P<rest2>.*?\S)\s+(?P<side2>{_SIDES_SAID})", re.I)
 _MEASURE_PART = re.compile(r"[~<>]?\s*\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)", re.I)
 
@@ -952,10 +961,11 @@ _MEASURE_PART = re.compile(r"[~<>]?\s*\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(
 def _attach(statement: str, part: str) -> str:
     """``part`` attached to ``statement``: a single severity word goes in front ("Cardiomegaly",
     "mild" -> "mild cardiomegaly"), so does a side alone ("Effusion", "L" -> "effusion on the left";
-    "bilat" -> "bilateral effusion"); anything else follows after a comma."""
+    "bilat" -> "bilateral effusion") or with one severity word ("moderate Rt"); anything else follows after a
+    comma (a side with a measure, "R 8 mm", stays a measure of that side)."""
     edge = _SIDE_EDGE.fullmatch(part.strip())
     rest = edge and (edge.group("rest") or edge.group("rest2"))
-    if rest and (_severity_word(rest) or _MEASURE_PART.fullmatch(rest)):
+    if rest and not _SIDE_WORD.search(statement) and _severity_word(rest):
         # "moderate Rt": the side, then the rest, each in its place
         return _attach(_attach(statement, edge.group("side") or edge.group("side2")), rest)
     side = _side_part(part)

@@ -102,9 +102,11 @@ def test_a_side_with_a_severity_word_reads_as_one_statement(lex, form):
 
 
 def test_a_side_with_a_measure_keeps_both(lex):
-    for x, (typed, side) in itertools.product(FINDINGS, SIDES.items()):
-        said = _one(lex, f"{x}, {typed} 4 x 3 cm")
-        assert said.lower() == f"{x} on the {side}, 4 x 3 cm.", said
+    for x, (typed, side), form in itertools.product(FINDINGS, SIDES.items(), ("{X}, {S} 4 x 3 cm", "{X} ({S}) (4x3cm)",
+                                                                           "{X} {S} ~4 x 3 cm", "{X}, {S}, 4 x 3 cm")):
+        text = form.format(X=x, S=typed)
+        said = _words(_one(lex, text))
+        assert f" {x} " in said and f" {side} " in said and " 4 x 3 cm " in said, (text, said)
 
 
 def test_every_radiology_finding_word_keeps_a_dictated_side(cxr):
