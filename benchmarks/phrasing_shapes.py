@@ -95,7 +95,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dictation import (  # noqa: E402
     TEMPLATE_CASE, DictationItem, Fact, _case, _host, draft_sections, find_term, is_negated, normalize,
-    run_dictation, sentences,
+    run_dictation,
 )
 
 SEEDS = {"tune": 13, "holdout": 1313}

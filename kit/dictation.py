@@ -634,8 +634,9 @@ def _qualifying_tail(rest: str) -> bool:
 
 
 def _carry_questions(line: str) -> str:
-    """``line`` with each '?' that only qualifiers follow moved to the end of its clause (see
-    :func:`_close_or_carry_question`)."""
+    """``line`` with each '?' that only qualifiers of the finding follow ("effusion? on the Rt (4 mm)", "edema?
+    severe") moved to the end of its clause, where it hedges the whole statement; any other '?' inside a clause
+    still closes its statement ("RLL opacity? no ptx")."""
     out, pos = [], 0
     for m in _TRAILING_Q.finditer(line):
         rest = _QUESTION_REST.match(line, m.end()).group(0)
@@ -643,6 +644,8 @@ def _carry_questions(line: str) -> str:
             out.append(line[pos:m.start()] + rest + m.group(1))
             pos = m.end() + len(rest)
     return "".join(out) + line[pos:]
+
+
 #: A clause that is only the number of an inline list item ("1", "(2)").
 _LIST_NUMBER = re.compile(r"^\s*\(?\d{1,2}\)?\s*$")
 #: The number of an inline list item opening a clause ("2) LUL nodule").
