@@ -710,9 +710,11 @@ def _closing_severity(part: str) -> list[str]:
     return [head.rstrip(), part[len(head):].strip()]
 
 
-#: Words after which a closing severity word is a predicate ("effusion is small"), not a qualifier.
+#: Words after which a closing severity word is a predicate ("effusion is small") or the start of a phrase ("in the
+#: bilateral ..."), not a qualifier of the finding before it.
 _VERBS_BEFORE_PREDICATE = frozenset({"is", "are", "was", "were", "be", "been", "appears", "appear", "remains", "remain",
-                                     "looks", "seems", "and", "or", "not", "very", "too", "now", "became", "becomes"})
+                                     "looks", "seems", "and", "or", "not", "very", "too", "now", "became", "becomes",
+                                     "the", "a", "an", "in", "of", "on", "at", "to", "with", "for", "by", "from"})
 
 
 _LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)

@@ -140,6 +140,7 @@ def test_a_measure_in_brackets_is_the_findings(lex):
 
 def test_a_predicate_a_plan_and_other_brackets_stay(lex):
     assert _one(lex, "Effusion is small.") == "Effusion is small."
+    assert _one(lex, "Opacity in the bilateral.") == "Opacity in the bilateral."  # a phrase cut short, not a qualifier
     assert _one(lex, "Nodule (previously 5 mm).") == "Nodule (previously 5 mm)."
     assert "advance 10 cm" in _one(lex, "Tip in the distal esophagus - advance 10 cm.")
 
