@@ -436,9 +436,33 @@ def _ordinal_at(tokens: list[tuple[str, str]], i: int) -> bool:
             and tokens[i + 1][1].lower() in ("st", "nd", "rd", "th"))
 
 
+def _written_side(tok: str) -> bool:
+    """A two-letter side written as one ("Lt", "lt", "Rt"); "RT" in capitals is radiotherapy, never a side."""
+    return tok.lower() in ("lt", "rt") and tok != "RT"
+
+
+#: What may follow a side that closes its clause: nothing, a colon, or only a measure or bracket ("bullae Lt ~4cm").
+_AFTER_CLOSING_SIDE = re.compile(r"^\s*(?::.*|[(\[].*|[~<>\u2264\u2265]?\s*\d+(?:\.\d+)?\s*(?:x\s*\d+(?:\.\d+)?\s*)*(?:mm|cm)\b.*)?$",
+                                 re.I)
+
+
+#: The most tokens a closing side may have after it (a colon, a bracket or a measure: "Lt ~4 x 3 cm").
+_CLOSING_TOKENS = 16
+
+
+def _closes_clause(tokens: list[tuple[str, str]], i: int) -> bool:
+    """Whether the side token ``i`` ends its clause's words: nothing after it but a colon, a bracket or a measure."""
+    if len(tokens) - i - 1 > _CLOSING_TOKENS:
+        return False
+    return _AFTER_CLOSING_SIDE.match("".join(t for _, t in tokens[i + 1:])) is not None
+
+
 def _unit_after(tokens: list[tuple[str, str]], i: int) -> bool:
-    """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm")."""
+    """Whether the number after token ``i`` carries a length unit ("R 9mm", "L 6 mm", "R 4 x 3 cm")."""
     j = next((k for k in range(i + 1, len(tokens)) if tokens[k][0] != "ws"), None)
+    while j is not None and j + 2 < len(tokens) and _neighbour(tokens, j, +1) is not None \
+            and _neighbour(tokens, j, +1)[1].lower() == "x":
+        j = next((k for k in range(j + 1, len(tokens)) if tokens[k][0] == "num"), None)  # "4 x 3 cm": the last number
     after = _neighbour(tokens, j, +1) if j is not None else None
     return after is not None and after[0] == "word" and after[1].lower() in ("mm", "cm")
 
@@ -500,17 +524,20 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     ok = nxt[1].lower() not in {"line", "lines", "cell", "cells"} and (
                         prev is None or prev[1].lower() not in {"kerley", "vitamin", "hepatitis", "type", "group"}
                     )
-                if not ok and is_letter and nxt is None and prev is not None and prev[1].lower() in {"the", "on", "to"}:
-                    ok = True  # "effusion on the L", "shift to L"
-                if (not ok and is_letter and low in "lr" and (nxt is None or nxt[1] == ":") and prev is not None
-                        and prev[0] == "word"
+                side_token = is_letter or _written_side(tok)
+                if not ok and side_token and _closes_clause(toks, i) and prev is not None \
+                        and prev[1].lower() in {"the", "on", "to"}:
+                    ok = True  # "effusion on the L", "shift to L", "scoliosis on the Rt"
+                if (not ok and side_token and low in ("l", "r", "lt", "rt") and _closes_clause(toks, i)
+                        and prev is not None and prev[0] == "word"
                         and len(prev[1]) > 2 and prev[1].lower() not in _UNITS):
                     out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
                     continue
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
                         and toks[i + 1][0] == "ws" and (i > 0 or _ordinal_at(toks, i + 2)):
                     ok = True  # "fx L 6th-8th ribs", "R 4-6 ribs", a leading "L 3rd-5th" (not "L1", not a leading "L 5")
-                if not ok and is_letter and low in "lr" and nxt is not None and nxt[0] == "num" and _unit_after(toks, i):
+                if not ok and ((is_letter and low in "lr") or _written_side(tok)) and nxt is not None and nxt[0] == "num" \
+                        and _unit_after(toks, i):
                     ok = True  # "SDH, R 9mm, L 6mm": a side with its measurement (a vertebra "L 5" has no unit)
                 out.append(_LATERALITY[low] if ok else tok)
                 continue
@@ -607,6 +634,30 @@ def protect_abbreviation_dots(line: str, *, lexicon: Lexicon | None = None) -> s
     return _PROTECT.sub(keep, line)
 _TRAILING_Q = re.compile(r"(?<=[^\s?,;:])(\?+)(?=\s+\S)")
 _COMMA_SPLIT = re.compile(r"(?<!\d),|,(?!\d)")
+_QUESTION_REST = re.compile(r"[^.;\n?]*")
+
+
+def _qualifying_tail(rest: str) -> bool:
+    """Whether ``rest`` is only qualifiers of a finding: sides, measures, severity or qualifier words, in comma
+    parts or brackets."""
+    pieces = [p.strip() for p in re.split(r"[,()]", rest) if p.strip()]
+    return bool(pieces) and all(_MEASURE_PART.fullmatch(p) or _side_part(p) or _severity_word(p) or _qualifier_only(p)
+                                for p in pieces)
+
+
+def _carry_questions(line: str) -> str:
+    """``line`` with each '?' that only qualifiers of the finding follow ("effusion? on the Rt (4 mm)", "edema?
+    severe") moved to the end of its clause, where it hedges the whole statement; any other '?' inside a clause
+    still closes its statement ("RLL opacity? no ptx")."""
+    out, pos = [], 0
+    for m in _TRAILING_Q.finditer(line):
+        rest = _QUESTION_REST.match(line, m.end()).group(0)
+        if _qualifying_tail(rest):
+            out.append(line[pos:m.start()] + rest + m.group(1))
+            pos = m.end() + len(rest)
+    return "".join(out) + line[pos:]
+
+
 #: A clause that is only the number of an inline list item ("1", "(2)").
 _LIST_NUMBER = re.compile(r"^\s*\(?\d{1,2}\)?\s*$")
 #: The number of an inline list item opening a clause ("2) LUL nodule").
@@ -627,6 +678,7 @@ def _clauses(text: str) -> list[list[str]]:
         line = _BULLET.sub("", line)
         line = _HEADER.sub("", line)
         line = _COMPARE.sub(_compare_sub, line)
+        line = _carry_questions(line)  # "effusion? on the Rt": the '?' hedges the statement, after its qualifiers
         line = _TRAILING_Q.sub(r"\1;", line)  # "RLL opacity? no ptx": the '?' closes its statement
         line = protect_abbreviation_dots(line)  # "vs." is no sentence end
         for clause in _STRONG_SPLIT.split(line):
@@ -634,11 +686,47 @@ def _clauses(text: str) -> list[list[str]]:
             if _LIST_NUMBER.match(clause):
                 continue  # "1. RLL pneumonia. 2. Small effusion": the numbers of an inline list
             clause = _LIST_ITEM.sub("", clause)  # "... 2) LUL nodule"
-            parts = [p.strip() for p in _COMMA_SPLIT.split(clause)]
-            parts = [p for p in parts if p]
+            parts = [p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(clause))]
+            parts = [q for p in parts if p for q in _closing_severity(p)]
             if parts:
                 clauses.append(parts)
     return clauses
+
+
+#: A part after a spaced dash (to the next comma) or in brackets: "calcification - severe", "aneurysm (mild)".
+_DASH_OR_BRACKET = re.compile(r"\s+-\s+(?P<dash>[^,()]+?)\s*(?=,|$)|\s*\((?P<bracket>[^()]+)\)")
+
+
+def _tails_as_parts(clause: str) -> str:
+    """A qualifier, side or measure after a spaced dash or in brackets is a comma part ("effusion - mild",
+    "nodule (4x3mm)", "effusion (R)" -> "effusion, mild", ...), so it is attached as one: the same
+    statement whatever the punctuation ("mild pleural effusion")."""
+    def part(m: re.Match[str]) -> str:
+        body = (m.group("dash") or m.group("bracket")).strip()
+        if _MEASURE_PART.fullmatch(body) or _side_part(body) or _severity_word(body) or _qualifier_only(body):
+            return f", {body}"
+        return m.group(0)
+
+    return _DASH_OR_BRACKET.sub(part, clause)
+
+
+def _closing_severity(part: str) -> list[str]:
+    """A comma part whose last word is a severity word after its finding ("edema severe", "opacity mild") as
+    two parts, so the word is attached as one ("severe edema"); a terse subject statement ("heart size
+    borderline"), a predicate ("effusion is small") and a part naming no finding before it ("no acute") stay."""
+    head, _, word = part.rstrip(" ?").rpartition(" ")
+    before = head.rsplit(None, 1)[-1].lower() if head.strip() else ""
+    if (not before or not word.isalpha() or not _severity_word(word) or before in _VERBS_BEFORE_PREDICATE
+            or _subject_sentence(part, False) is not None or _bare_subject(head) or not _mentions_finding(head)):
+        return [part]  # "no acute", "acute on chronic": no finding before the word
+    return [head.rstrip(), part[len(head):].strip()]
+
+
+#: Words after which a closing severity word is a predicate ("effusion is small") or the start of a phrase ("in the
+#: bilateral ..."), not a qualifier of the finding before it.
+_VERBS_BEFORE_PREDICATE = frozenset({"is", "are", "was", "were", "be", "been", "appears", "appear", "remains", "remain",
+                                     "looks", "seems", "and", "or", "not", "very", "too", "now", "became", "becomes",
+                                     "the", "a", "an", "in", "of", "on", "at", "to", "with", "for", "by", "from"})
 
 
 _LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
@@ -818,7 +906,9 @@ def _names_a_diagnosis(text: str) -> bool:
     return rx is not None and len(rest.split()) <= 4 and rx.search(rest) is not None
 
 
-_SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally)\b", re.I)
+_SIDE_START = re.compile(r"^(?:left|right|bilateral|bilaterally|bilat|b/l|lt|rt|[lrb])(?![\w/])", re.I)
+#: A side as dictated, alone in a comma part ("effusion, L", "bullae, Rt", "opacities, B/L").
+_SIDE_TOKEN = re.compile(r"(?<![\w/])(?:bilat|b/l|lt|rt|[lr])(?![\w/])", re.I)
 #: A differential ("possible metastasis versus hemangioma") interprets the finding before it, even with finding words.
 _VERSUS = re.compile(r"\b(?:versus|vs)\b", re.I)
 
@@ -834,6 +924,8 @@ def _qualifier_only(text: str) -> bool:
                           or (anatomy is not None and anatomy.match(text.strip()) and not _bare_subject(text))):
         return False  # a qualifier, or (describing_parts) a side or anatomy: ", R frontal", ", occipital lobe"
     rest = rx.sub(" ", text)
+    if prof.describing_parts:  # a dictated side ("L", "Rt", "B/L") is a side word here
+        rest = _SIDE_TOKEN.sub(" ", rest)
     if anatomy is not None:  # ", peripheral + basilar": qualifiers and the lexicon's anatomy words
         rest = anatomy.sub(" ", rest)
     if prof.describing_parts:
@@ -858,17 +950,47 @@ def _severity_word(text: str) -> bool:
     """A single word of the lexicon's severity scale or a temporal/extent word that reads before
     its noun ("mild", "small", "chronic", "complete")."""
     word = text.strip().lower()
-    return " " not in word and (word in _profile().lexicon.severity or word in _PREPOSED)
+    return " " not in word and (word in _profile().lexicon.severity or word in _PREPOSED or word == "bilateral")
 
 
-_LEAD_HEDGE = re.compile(r"^(?:possible|possibly|probable|probably|likely|questionable|suspected|presumed)\s+", re.I)
+_LEAD_HEDGE = re.compile(r"^(?:possible|possibly|probable|probably|likely|questionable|suspected|presumed|rule out|"
+                         r"(?:most )?(?:consistent|compatible) with|in keeping with|(?:suspicious|concerning) for|"
+                         r"suggestive of|cannot (?:be )?exclude(?:d)?|query)\s+", re.I)
 _PREPOSED = {"chronic", "acute", "old", "new", "subacute", "remote", "healed", "complete", "partial", "diffuse",
              "focal", "patchy", "extensive", "minimal", "trace"}
 
 
+def _side_part(part: str) -> str | None:
+    """The side a comma part names when it is only a dictated side ("L", "Rt", "bilat", "on the R"), written out."""
+    m = re.fullmatch(r"\s*(?:on the\s+)?(bilat|b/l|bilateral|lt|rt|left|right|[lr])\s*", part, re.I)
+    if m is None:
+        return None
+    low = m.group(1).lower()
+    return {"bilat": "bilateral", "b/l": "bilateral"}.get(low) or _LATERALITY.get(low, low)
+
+
+_SIDES_SAID = r"(?:on the\s+)?(?:bilat|b/l|bilateral|lt|rt|left|right|[lr])"
+#: A comma part of a side and one severity word, either way round ("moderate Rt", "Rt moderate").
+_SIDE_EDGE = re.compile(rf"(?P<side>{_SIDES_SAID})\s+(?P<rest>\S.*)|(?P<rest2>.*?\S)\s+(?P<side2>{_SIDES_SAID})", re.I)
+_MEASURE_PART = re.compile(r"[~<>]?\s*\d+(?:\.\d+)?(?:\s*x\s*\d+(?:\.\d+)?)*\s*(?:mm|cm)", re.I)
+
+
 def _attach(statement: str, part: str) -> str:
     """``part`` attached to ``statement``: a single severity word goes in front ("Cardiomegaly",
-    "mild" -> "mild cardiomegaly"); anything else follows after a comma."""
+    "mild" -> "mild cardiomegaly"), so does a side alone ("Effusion", "L" -> "effusion on the left";
+    "bilat" -> "bilateral effusion") or with one severity word ("moderate Rt"); anything else follows after a
+    comma (a side with a measure, "R 8 mm", stays a measure of that side)."""
+    edge = _SIDE_EDGE.fullmatch(part.strip())
+    rest = edge and (edge.group("rest") or edge.group("rest2"))
+    if rest and not _SIDE_WORD.search(statement) and _severity_word(rest):
+        # "moderate Rt": the side, then the rest, each in its place
+        return _attach(_attach(statement, edge.group("side") or edge.group("side2")), rest)
+    side = _side_part(part)
+    if side is not None and not _SIDE_WORD.search(statement):
+        if side == "bilateral":
+            part = side  # before the noun, as a severity word goes
+        else:
+            return f"{statement} on the {side}"
     if _severity_word(part) and not _NEG_START_RE.match(statement) and _subject_sentence(statement, False) is None \
             and not _severity_word(statement.split(" ", 1)[0]):
         first = statement.split(" ", 1)[0]
@@ -1155,6 +1277,8 @@ def _implied(text: str, rule: dict) -> str:
             continue
         if plural_after and plural_after in (x.lower() for x in words[max(0, i - 3) : i]) and not m.group(1).lower().endswith("s"):
             w = w.replace(m.group(1), m.group(1) + "s", 1)
+        if i == 0 and w[:1].isupper() and w[1:2].islower():
+            w = w[:1].lower() + w[1:]  # "Effusion" -> "pleural effusion" (the sentence is capitalised later)
         out.append(f"{rule['add']} " + w)
     return " ".join(out)
 
@@ -1327,6 +1451,16 @@ def _distributed_list(parts: list[str]) -> list[list[str]] | None:
     return out
 
 
+def _hedge_targets(expanded: list[tuple[str, bool]]) -> list[bool]:
+    """Which comma parts a trailing '?' hedges: its own, unless the part only qualifies the one before
+    ("nodule, 4 x 3 mm?", "effusion, severe?"): then that one, whose finding the clinician questions."""
+    hedged = [q for _, q in expanded]
+    for k in range(len(expanded) - 1, 0, -1):
+        if hedged[k] and _qualifying_tail(expanded[k][0]):
+            hedged[k], hedged[k - 1] = False, True
+    return hedged
+
+
 def _parse(text: str) -> list[str]:
     text = clean_text(text)
     sentences: list[str] = []
@@ -1341,8 +1475,9 @@ def _parse(text: str) -> list[str]:
             exp, q = _expand_tokens(raw)
             if exp or q:
                 expanded.append((exp, q))
-        # a trailing "?" hedges its own comma part
-        texts = [_hedge_statement(e) if q else e for e, q in expanded]
+        # a trailing "?" hedges its own comma part, or the statement a qualifying part describes
+        hedged = _hedge_targets(expanded)
+        texts = [_hedge_statement(e) if q else e for (e, _), q in zip(expanded, hedged)]
         texts = [t for text in texts for t in _slashed_subjects(text)]
         for part in _merge_lists(texts):
             for piece in _split_and(part):

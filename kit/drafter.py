@@ -132,7 +132,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
         ctx = context if opening else context_anywhere  # a presenting reason counts in the opening lines only
         if opening and reason is not None and reason.match(s) and not (recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "Glaucoma suspect. CDR 0.7 OD ...": why the patient came
-        elif ctx is not None and ctx.match(s) and not has_finding(s) and not (recommend and recommend.match(s)):
+        elif ctx is not None and ctx.match(s) and not has_finding(_context_out(ctx, s)) and not (
+                recommend and recommend.match(s)):
             out.append(Statement(s, "indication"))  # "58F, T2DM, annual screen.": who and why, not a plan
         elif history_opening(s, demographics):
             out.append(Statement(s, "indication"))  # "72F post CABG.", "81M known CHF.": who, and their history
@@ -141,7 +142,7 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
                 recommend.search(s) and len(s.split()) <= _SHORT_RECOMMENDATION and not has_finding(s))):
             out.append(Statement(s, "recommendation"))  # a finding with a recommendation in it stays a finding
         elif context is not None and (_opens_with_question(question, s) or (
-                ctx is not None and ctx.search(s) and not has_finding(s))):
+                ctx is not None and ctx.search(s) and not has_finding(_context_out(ctx, s)))):
             out.append(Statement(s, "indication"))  # "Eval for mets." is the question even with a finding word
         elif (len(s.split()) <= _SHORT and not has_finding(s) and ex.is_qualifier(s) and not ex.names_anatomy(s)
               and ex.qualifier_concepts(s) - _STATEMENT_QUALIFIERS):
@@ -149,6 +150,13 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
         else:
             out.append(Statement(s, "finding"))
     return out
+
+
+def _context_out(context: re.Pattern[str], sentence: str) -> str:
+    """``sentence`` without its clinical-context words (demographics, presenting symptoms, history): what is
+    left is what may name a finding ("61F reduced vision." leaves nothing: "reduced" is the symptom's, not a
+    finding's)."""
+    return context.sub(" ", sentence)
 
 
 #: the most words of a study line that opens a dictation ("OCTA 6x6 in the left eye.", "OCT angiography.")
@@ -391,7 +399,15 @@ class KitDrafter(DictationDraftBase):
         if not own:
             return bool(CONCLUSION_RE.match(text)) or (bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text)
                                                         and not self.extractor.mentions(text))
-        return bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
+        return (bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
+                and self._interprets_as_diagnosis(text))
+
+    def _interprets_as_diagnosis(self, text: str) -> bool:
+        """Whether an interpretation names what a finding may be (the lexicon's ``dictation.diagnoses``: "C/w
+        subacute hematoma."), not a finding of its own region ("Suspicious for pleural thickening."); with no
+        such list, any interpretation may."""
+        words = [str(w) for w in self.lexicon.dictation.get("diagnoses") or ()]
+        return not words or re.search(r"\b(?:" + "|".join(map(re.escape, words)) + r")(?:e?s)?\b", text, re.I) is not None
 
     # -- concluding ------------------------------------------------------------------
     def conclude(

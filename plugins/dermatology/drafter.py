@@ -96,6 +96,9 @@ class DictationDrafter(KitDrafter):
         """Dermatology's reader; sentences with no dictated section are triaged by the kit."""
         out: list[Statement] = []
         for s in parse_dictation(case.notes):
+            if self._opening_indication(s, out):
+                out.append(replace(s, section=None, kind="indication"))
+                continue
             if s.section is not None:
                 out.append(replace(s, kind="finding"))
                 continue
@@ -106,6 +109,13 @@ class DictationDrafter(KitDrafter):
             out += [replace(s, text=k.text, kind=k.kind) for k in
                     triage([s.text], self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms)]
         return self.placed(out)
+
+    def _opening_indication(self, s, before: list[Statement]) -> bool:
+        """Whether a sentence the reader put under a plan or impression ("74F skin check.", "F 73 GP referral.")
+        opens the dictation with who the patient is and why they came: the kit's triage reads it as the indication."""
+        return (s.section == "impression" and all(b.kind == "indication" for b in before)
+                and [k.kind for k in triage([s.text], self.lexicon, extractor=self.extractor,
+                                            finding_terms=self.extra_terms)] == ["indication"])
 
     def rows(self, statements: Sequence[Statement], template: Template) -> list[Row]:
         """Rows of the finding statements; one dictated under a region label goes to that region."""
