@@ -36,9 +36,15 @@ _REWRITE = re.compile(
     re.I | re.S,
 )
 _UNDO_PHRASE = (r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this) back|scrap that|cancel that|scratch that|"
-                r"put (?:it|that|this) back|change (?:it|that|this) back|set (?:it|that|this) back)")
+                r"put (?:it|that|this|things|everything) back|change (?:it|that|this) back|set (?:it|that|this) back|"
+                r"bring (?:it|that|this|them) back|restore|reinstate|undo|(?:go )?back to (?:the )?(?:previous|original|old|"
+                r"last|prior|earlier) (?:version|draft|text|wording|one)|"
+                r"(?:(?:back|leave it|keep it|have it|put it back) )?(?:how|the way|as) (?:it|they) (?:was|were)(?: before)?|"
+                r"(?:go )?back to (?:how|the way) (?:it|they) (?:was|were)(?: before)?)")
+#: words that open an undo without changing it: "no", "never mind", "hmm no", "no wait", "on second thought"
+_UNDO_LEAD = r"(?:no|nope|oops|sorry|actually|ok|okay|hmm+|wait|never ?mind|nevermind|forget (?:it|that)|on second thoughts?|ah|oh)"
 _UNDO = re.compile(
-    r"^(?:(?:no|oops|sorry|actually|ok|okay)\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
+    r"^(?:" + _UNDO_LEAD + r"\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
     + _UNDO_PHRASE +
     r"(?:\s*[,;:!-]?\s*(?:(?:and|then)\s+)?(?:" + _UNDO_PHRASE + r"|that|it|this|the|my|your|last|previous|prior|latest|"
     r"recent|change|changes|edit|edits|one|step|please|again|back))*\s*[.!?]*$", re.I)
@@ -602,7 +608,14 @@ _QUESTION_WORDS = frozenset({"what", "does", "say", "says", "for", "the", "and",
 
 _NOT_ABOUT = frozenset({"flag", "flags", "flagged", "why", "this", "that", "what", "does", "is", "are", "the", "was",
                         "about", "warning", "warned", "alert", "there", "any", "a", "an", "of", "on", "it", "so",
-                        "anything", "something", "being", "getting"})
+                        "anything", "something", "being", "getting"}
+                       # the ways of asking why a flag is there: "what triggered the flag on ...", "how come the
+                       # nodule got a flag", "what's behind the warning for ...", "what caused the alert about ..."
+                       | frozenset("triggered trigger triggers caused cause causes made make makes raised raise "
+                                   "raises prompted prompt led lead behind reason reasons for how come did get got "
+                                   "gets gave give given has have had you your whats what's explain tell me us with "
+                                   "here set put came up shows showing shown was were been mean means meaning "
+                                   "alerts alerted warnings flagging".split()))
 
 
 #: Words naming the case's one lesion, tumour or specimen as a whole rather than one finding of it: a flag

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Literal
 
+from pixtralogist.agents.chat_phrasing import canonical
 from pixtralogist.core import editing
 from pixtralogist.core.concepts import concepts as core_concepts
 from pixtralogist.core.models import Draft, Finding, Template
@@ -27,7 +28,7 @@ from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.core.spelling import americanize, matching_form
 from pixtralogist.core.text import clean_text, split_sentences, upper_first
 
-EditKind = Literal["add", "remove", "move", "modify", "statement", "impression"]
+EditKind = Literal["add", "remove", "move", "modify", "statement", "impression", "unimpress"]
 
 # --- generic attribute words -----------------------------------------------------------------
 
@@ -170,6 +171,8 @@ _ADD = re.compile(_verbs(_ADD_VERBS) + r"\b\s*:?\s*(?P<s>.+)$", re.I)
 #: politely (the edit is shown as a before/after line, as any other)
 IMPERATIVE = re.compile(_verbs(tuple(dict.fromkeys(_REMOVE_VERBS + _MOVE_VERBS + _SET_VERBS + _FROM_TO_VERBS
                                                    + _REPLACE_VERBS + _SAY_VERBS + _ADD_VERBS[:-1]))) + r"\b", re.I)
+#: "... from/out of/in the impression": the place of a removal that leaves the findings as they are
+_FROM_IMPRESSION = re.compile(r"\s+(?:from|out\s+of|in|off)\s+(?:the\s+)?(?:impression|conclusion)$", re.I)
 _ABOUT = re.compile(r"^(?:the\s+)?(?:sentence|line|statement|part|bit|mention|finding)s?\s+(?:about|on|of|with|mentioning)\s+", re.I)
 
 
@@ -456,6 +459,7 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        text = canonical(text)  # "take the X out", "call it X in the impression": the plain forms (chat_phrasing)
         # "its the left side", "its on the right": "it's" typed without its apostrophe
         text = re.sub(r"^its\s+(?=(?:the|a|an|on|in|at|not|now|actually|really|more|just)\b)", "it is ", text, flags=re.I)
         # "the border's regular": "'s" is "is" where what follows names no finding (not "the nodule's size ...")
@@ -517,6 +521,9 @@ class EditReader:
             return None  # "wrong side, it's small": which change is meant is not guessed
         if m := _REMOVE.match(text):
             x = _ABOUT.sub("", m.group("x"))
+            if imp := _FROM_IMPRESSION.search(x):  # "remove the cyst from the impression": the impression only
+                x = x[:imp.start()]
+                return Edit("unimpress", subject=self.subject_words(self.expand(x)), attrs=self.attributes(self.expand(x)))
             return Edit("remove", subject=self.subject_words(self.expand(x)), attrs=self.attributes(self.expand(x)))
         if (moved := self._move(text)) is not None:
             x, region = moved
@@ -1068,6 +1075,8 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
         items = rest + [item] if re.match(r"(?:recommend|suggest|advise)", item, re.I) else [item] + rest
         new = draft.model_copy(update={"impression": items})
         return EditResult(new, True, f"Impression: added '{item}'", [], True)
+    if edit.kind == "unimpress":
+        return _unimpress(edit, draft)
     if edit.kind == "add" or (edit.kind == "statement" and edit.also):
         return _add(reader, edit, draft, template, sorter, rebuild_impression, dictate)
     edit = _spelled_as_draft(reader, edit, draft)
@@ -1304,6 +1313,18 @@ def _region_value(reader: EditReader, edit: Edit, draft: Draft, template: Templa
     findings = _replace(draft.model_copy(update={"findings": [*findings, here[0]]}), here[0], [text], region, template)
     new = editing._with(draft, findings, template, rebuild_impression=rebuild)
     return EditResult(new, True, f"Changed {_region_label(draft, region)}.", [region])
+
+
+def _unimpress(edit: Edit, draft: Draft) -> EditResult:
+    """Remove from the impression the items that name the finding said; the findings stay as they are. No item
+    naming it, or no word naming anything: nothing is changed and the reply says so (never a guess)."""
+    want = {_stem(w) for w in edit.subject if w not in _ANAPHORA}
+    hits = [i for i in draft.impression if want and want <= _stems(i)]
+    if not hits:
+        return EditResult(draft, False, f"No impression item names '{' '.join(edit.subject)}'; nothing was changed.",
+                          understood=bool(want))
+    new = draft.model_copy(update={"impression": [i for i in draft.impression if i not in hits]})
+    return EditResult(new, True, "Impression: removed " + ", ".join(f"'{i}'" for i in hits), [], True)
 
 
 def _not_matched(edit: Edit) -> str:

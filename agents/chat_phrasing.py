@@ -1,0 +1,91 @@
+"""Families of plain-English phrasing rewritten to the forms the chat's edit reader knows.
+
+A clinician says "take the congestion out", "I don't need the azygos fissure in the report", "leave the
+mastoid fluid out", "the scar can go": each is the removal "remove ...". "call it X in the impression", "in the
+impression, call the mass X", "the impression should read X": each puts X into the impression. "measured it
+again, it's 22 mm across": the lead clause is no part of the edit. The families are whole phrase shapes (verb +
+object + particle, a wish, a "can go"), never a benchmark row's words; each rewrite keeps the object as said, so
+the reader still finds the finding (or refuses) exactly as for the plain form. ``canonical`` never invents an
+object: a rewrite only fires when the shape has one.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: a phrasal removal whose particle follows the object: "take the X out", "get X out of there", "cut X out"
+_PARTICLE_OUT = re.compile(
+    r"^(?:please\s+)?(?:take|get|leave|cut|pull|strip|knock|chop|edit|rip|keep)\s+(?P<x>.+?)\s+(?:out|off)"
+    r"(?:\s+of\s+(?:(?:the|this|my|your)\s+)?(?P<where>[\w /-]+?))?$", re.I)
+#: places that are the whole report, not a region: "out of there", "out of the report"
+_WHOLE = frozenset("there here it this that report draft findings text reading dictation".split())
+#: a wish not to have it: "I don't need X (in the report)", "we don't want X", "no need for X", "don't mention X"
+_NOT_WANTED = re.compile(
+    r"^(?:(?:i|we)\s+(?:do\s+not|don['\u2019]?t)\s+(?:need|want)(?:\s+to\s+(?:mention|report|include|see))?|"
+    r"(?:there(?:['\u2019]s|\s+is)\s+)?no\s+need\s+(?:for|to\s+(?:mention|report|include))|"
+    r"(?:do\s+not|don['\u2019]?t)\s+(?:mention|report|include))\s+(?P<x>.+?)"
+    r"(?:\s+(?:in|into|from)\s+(?:(?:the|this|my)\s+)?(?P<where>[\w /-]+?))?$", re.I)
+#: "X can go", "X should go", "X needs to go", "X isn't needed", "X is not necessary"
+_CAN_GO = re.compile(r"^(?P<x>.+?)\s+(?:can|should|could|has\s+to|needs\s+to|must)\s+go(?:\s+away)?$"
+                     r"|^(?P<y>.+?)\s+(?:is|are)\s+(?:not|n['\u2019]?t)\s+(?:needed|necessary|relevant|required|"
+                     r"worth\s+mentioning)$", re.I)
+#: the impression as the place of a naming: "call it X in the impression", "in the impression call the mass X"
+_IMP = r"(?:the\s+)?(?:impression|conclusion|summary)"
+_NAME_VERB = r"(?:call|name|label|term|describe|report|list|diagnose|put\s+down|write\s+up|call\s+out)"
+_CALL_IN_IMP = re.compile(
+    rf"^(?:please\s+)?{_NAME_VERB}\s+(?P<y>it|this|that|them|these|(?:the|this|that)\s+[\w -]+?)\s+(?:as\s+)?"
+    rf"(?P<x>.+?)\s+(?:in|for)\s+{_IMP}$"
+    rf"|^(?:in|for)\s+{_IMP}\s*[,:;-]?\s*(?:please\s+)?{_NAME_VERB}\s+(?P<y2>it|this|that|them|these|"
+    rf"(?:the|this|that)\s+[\w -]+?)\s+(?:as\s+)?(?P<x2>.+)$", re.I)
+#: "in the impression (please) put/say/write/add X", "the impression should say X", "impression should read X"
+_SAY_IN_IMP = re.compile(
+    rf"^(?:in|for)\s+{_IMP}\s*[,:;-]?\s*(?:please\s+)?(?:put|say|write|add|state|give|use|include|have)\s+"
+    rf"(?:that\s+)?(?P<x>.+)$"
+    rf"|^{_IMP}\s+(?:should|must|needs\s+to|ought\s+to)\s+(?:say|read|state|be|include)\s+(?:that\s+)?(?P<x2>.+)$",
+    re.I)
+#: a word that opens an interpretation of a finding: "suspicious for ...", "consistent with ..."
+_INTERPRETS = re.compile(r"^(?:suspicious|concerning|worrisome|consistent|compatible|in\s+keeping|likely|probably|"
+                         r"probable|possible|possibly|representing|suggestive|typical|characteristic|diagnostic)\b",
+                         re.I)
+#: a clause before the edit that says only how the clinician knows it: "measured it again, ...", "on review, ..."
+_HOW_KNOWN = re.compile(
+    r"^(?:(?:i(?:['\u2019]ve|\s+have)?\s+)?(?:re-?)?(?:measured|checked|looked\s+at|reviewed|re-?read|re-?examined|"
+    r"remeasured|rechecked|double[- ]checked)(?:\s+(?:it|that|this|them|the\s+images?|the\s+scan|the\s+slides?))?"
+    r"(?:\s+(?:again|more\s+closely|properly))?"
+    r"|(?:looking|having\s+looked)(?:\s+(?:again|more\s+closely|at\s+it\s+again|at\s+it))?"
+    r"|on\s+(?:re-?)?(?:review|measurement|inspection|reflection|second\s+look|closer\s+inspection))"
+    r"\s*[,;:-]+\s*(?=\S)", re.I)
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def removal(x: str, where: str | None) -> str:
+    """'remove X' or, when the place is the impression, 'remove X from the impression'."""
+    w = (where or "").strip().lower()
+    if w and re.fullmatch(_IMP, w):
+        return f"remove {x} from the impression"
+    if w and not (set(w.split()) <= _WHOLE):
+        return f"remove {x} from the {w}"
+    return f"remove {x}"
+
+
+def canonical(text: str) -> str:
+    """``text`` in the form the reader knows when it is said in one of the families above; else as it is."""
+    text = _HOW_KNOWN.sub("", text).strip()
+    if m := _PARTICLE_OUT.match(text):
+        return removal(m.group("x"), m.group("where"))
+    if m := _NOT_WANTED.match(text):
+        return removal(m.group("x"), m.group("where"))
+    if m := _CAN_GO.match(text):
+        return f"remove {m.group('x') or m.group('y')}"
+    if m := _CALL_IN_IMP.match(text):
+        y, x = (m.group("y") or m.group("y2")), (m.group("x") or m.group("x2"))
+        named = re.sub(r"^(?:the|this|that)\s+", "", y, flags=re.I)
+        if _INTERPRETS.match(x) and named.lower() not in ("it", "them", "these"):
+            x = f"{named} {x}"  # "call the mass suspicious for carcinoma": "Mass suspicious for carcinoma"
+        return f"put {_sentence_case(x.strip())} in the impression"
+    if m := _SAY_IN_IMP.match(text):
+        return f"put {(m.group('x') or m.group('x2')).strip()} in the impression"
+    return text
