@@ -101,8 +101,9 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
         if region is not None:
             return Intent("rewrite", (m.group("arg") or m.group("arg2") or "").strip(), region)
     from pixtralogist.agents.chat_edits import IMPERATIVE
+    from pixtralogist.agents.chat_phrasing import canonical
 
-    if (m := _POLITE.match(text)) and IMPERATIVE.match(m.group("rest")):
+    if (m := _POLITE.match(text)) and (IMPERATIVE.match(m.group("rest")) or canonical(m.group("rest")) != m.group("rest")):
         return Intent("edit", m.group("rest"))  # "can you remove the cardiomegaly?": an edit asked politely
     if _QUESTION.search(text):
         return Intent("question", text)
@@ -277,10 +278,21 @@ def _graded_and_finding(text: str, reader: Any) -> list[str]:
     return [a, b]
 
 
+def _shares_name(message: str, sentence: str) -> bool:
+    """Whether ``message`` names something ``sentence`` states: a word of five letters or more, stemmed, that is
+    no size word ("measures")."""
+    from pixtralogist.agents.chat_edits import _SIZE_WORDS, _stems
+
+    said = {w for w in _stems(message) if len(w) >= 4} - {w for w in _stems(" ".join(_SIZE_WORDS))}
+    return bool(said & _stems(sentence))
+
+
 def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
     from pixtralogist.agents.chat_edits import apply_edit
+    from pixtralogist.agents.chat_phrasing import with_unit
 
     reader = reader_for(draft, ctx.lexicon, ctx.template)
+    text = with_unit(text, [f.text for f in draft.findings if not f.is_default], _shares_name)
     parts = [p for p in _COMPOUND.split(text) if p.strip()]
     if len(parts) > 1 and not all(reader.read(p) for p in parts):
         parts = [text]

@@ -459,7 +459,7 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
-        text = canonical(text)  # "take the X out", "call it X in the impression": the plain forms (chat_phrasing)
+        text = canonical(text, self.resolve_region)  # "take the X out", "call it X in the impression": the plain forms (chat_phrasing)
         # "its the left side", "its on the right": "it's" typed without its apostrophe
         text = re.sub(r"^its\s+(?=(?:the|a|an|on|in|at|not|now|actually|really|more|just)\b)", "it is ", text, flags=re.I)
         # "the border's regular": "'s" is "is" where what follows names no finding (not "the nodule's size ...")
@@ -1642,6 +1642,7 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
         ids = {f.id for f in denied}
         base = draft.model_copy(update={"findings": [f for f in draft.findings if f.id not in ids]})
     placed = [(r, t) for r, t in (dictate(text) if dictate is not None else []) if r in draft.regions]
+    placed, unwritten = _findings_only(reader, placed)
     if placed:
         new, regions = editing.add_findings(base, placed, template, rebuild_impression=rebuild)
     else:
@@ -1649,7 +1650,25 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     regions = sorted(set(regions) | {f.region for f in denied}, key=draft.regions.index)
     if not regions:
         return EditResult(draft, False, "That could not be placed in any region; nothing was added.")
-    return EditResult(new, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+    note = " Not written (it names no finding): " + "; ".join(f"'{u.rstrip('.')}'" for u in unwritten) + "." if unwritten else ""
+    return EditResult(new, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + "." + note,
+                      regions)
+
+
+#: a participle that links a consequence to what was said: "..., leaving erosions", "..., causing mass effect"
+_CONSEQUENCE = re.compile(r"^(?:leaving|causing|producing|resulting\s+in|giving|forming|creating|with\s+resultant)\s+",
+                          re.I)
+
+
+def _findings_only(reader: EditReader, placed: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+    """The sentences of a statement to add that name a finding, each without a linking participle ("Leaving
+    erosions." -> "Erosions."), and the clauses that name none ("some of them have ruptured"): these are a
+    remark about the finding, never a sentence of their own (when no sentence names a finding, all are kept)."""
+    placed = [(r, upper_first(_CONSEQUENCE.sub("", t))) for r, t in placed]
+    named = [(r, t) for r, t in placed if reader.names_finding(t)]
+    if not named or len(named) == len(placed):
+        return placed, []
+    return named, [t for r, t in placed if (r, t) not in named]
 
 
 def _without_clause(reader: EditReader, part: str, subj: set[str]) -> str | None:

@@ -27,7 +27,7 @@ _NOT_WANTED = re.compile(
     r"(?:\s+(?:in|into|from)\s+(?:(?:the|this|my)\s+)?(?P<where>[\w /-]+?))?$", re.I)
 #: "X can go", "X should go", "X needs to go", "X isn't needed", "X is not necessary"
 _CAN_GO = re.compile(r"^(?P<x>.+?)\s+(?:can|should|could|has\s+to|needs\s+to|must)\s+go(?:\s+away)?$"
-                     r"|^(?P<y>.+?)\s+(?:is|are)\s+(?:not|n['\u2019]?t)\s+(?:needed|necessary|relevant|required|"
+                     r"|^(?P<y>.+?)\s+(?:is|are)(?:\s+not|n['\u2019]?t)\s+(?:needed|necessary|relevant|required|"
                      r"worth\s+mentioning)$", re.I)
 #: the impression as the place of a naming: "call it X in the impression", "in the impression call the mass X"
 _IMP = r"(?:the\s+)?(?:impression|conclusion|summary)"
@@ -57,6 +57,39 @@ _HOW_KNOWN = re.compile(
     r"\s*[,;:-]+\s*(?=\S)", re.I)
 
 
+#: a region's value said as an assignment: "put UIQ as the site", "use 2 cm for the size", "record UIQ as site";
+#: "site: UIQ"
+_AS_REGION = re.compile(r"^(?:please\s+)?(?:put|use|have|enter|record|list|give|write|set|mark|take)\s+"
+                        r"(?P<v>.+?)\s+(?:as|for)\s+(?:the\s+)?(?P<r>[a-z][\w /-]*?)$", re.I)
+_FIELD = re.compile(r"^(?P<r>[a-z][a-z /-]{1,30}?)\s*[:=]\s*(?P<v>.+)$", re.I)
+#: everyday words for a region's subject that a template names otherwise ("the edge is irregular": the border)
+REGION_SYNONYMS = {"edge": "border", "edges": "border", "outline": "border", "contour": "border",
+                   "location": "site", "position": "site", "dimension": "size", "dimensions": "size",
+                   "measurement": "size", "diameter": "size", "shade": "color", "hue": "color", "pigmentation": "color"}
+_SUBJECT = re.compile(r"^(?P<the>(?:the|its|it['\u2019]s)\s+)?(?P<w>[a-z]+)(?=\s+(?:is|are|was|were|looks?|seems?|appears?)\b)",
+                      re.I)
+#: a reason given after the edit, no part of it: "it's lobular - E-cadherin negative", "... because of the margins"
+_REASON = re.compile(r"\s+(?:[-\u2013\u2014]+|,?\s*(?:because|since|given|as\s+(?:evidenced|shown)\s+by))\s+(?P<why>[^\d]+)$",
+                     re.I)
+#: a number said as a size with no unit: "the aorta measures 4.8 today", "the nodule is now 9"
+_BARE_SIZE = re.compile(r"\b(?P<verb>measures?|measuring|measured|is\s+now|now|size\s+(?:is|of)|diameter\s+(?:is|of))\s+"
+                        r"(?:about\s+|approximately\s+|~\s*)?(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:mm|cm|m|%|/|x|by|of|o['\u2019]?clock)\b)"
+                        r"(?![\d./%])", re.I)
+_UNIT_IN = re.compile(r"\d(?:\.\d+)?\s*(mm|cm)\b", re.I)
+
+
+def with_unit(text: str, sentences: list[str], shares: "callable") -> str:
+    """``text`` with a size said with no unit ("measures 4.8") given the unit of the draft's sentences that
+    ``shares`` words with it, when they all state sizes in one unit; else as it is (never a guessed unit)."""
+    m = _BARE_SIZE.search(text)
+    if m is None:
+        return text
+    units = {u.lower() for s in sentences if shares(text, s) for u in _UNIT_IN.findall(s)}
+    if len(units) != 1:
+        return text
+    return text[:m.end("n")] + f" {units.pop()}" + text[m.end("n"):]
+
+
 def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -71,9 +104,16 @@ def removal(x: str, where: str | None) -> str:
     return f"remove {x}"
 
 
-def canonical(text: str) -> str:
-    """``text`` in the form the reader knows when it is said in one of the families above; else as it is."""
+def canonical(text: str, resolve=None) -> str:
+    """``text`` in the form the reader knows when it is said in one of the families above; else as it is.
+
+    :param resolve: the template's region for a word (:meth:`EditReader.resolve_region`); without it the
+        region families (an assignment to a region, a region's everyday name) are not read."""
     text = _HOW_KNOWN.sub("", text).strip()
+    if (m := _REASON.search(text)) and len(text[:m.start()].split()) >= 2:
+        text = text[:m.start()].strip(" ,;")  # the reason is the clinician's, never written as a finding
+    if resolve is not None:
+        text = _region_forms(text, resolve)
     if m := _PARTICLE_OUT.match(text):
         return removal(m.group("x"), m.group("where"))
     if m := _NOT_WANTED.match(text):
@@ -88,4 +128,16 @@ def canonical(text: str) -> str:
         return f"put {_sentence_case(x.strip())} in the impression"
     if m := _SAY_IN_IMP.match(text):
         return f"put {(m.group('x') or m.group('x2')).strip()} in the impression"
+    return text
+
+
+def _region_forms(text: str, resolve) -> str:
+    """"put UIQ as the site" / "site: UIQ" -> "the site is UIQ"; "the edge is irregular" -> "the border is
+    irregular" when the template has a border region and none the word said."""
+    for form in (_AS_REGION, _FIELD):
+        if (m := form.match(text)) and resolve(m.group("r")) not in (None, "impression") and m.group("v").strip():
+            return f"the {m.group('r').strip()} is {m.group('v').strip()}"
+    if (m := _SUBJECT.match(text)) and (syn := REGION_SYNONYMS.get(m.group("w").lower())) \
+            and resolve(m.group("w")) is None and resolve(syn) not in (None, "impression"):
+        return f"the {syn}" + text[m.end("w"):]
     return text
