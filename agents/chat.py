@@ -47,7 +47,8 @@ _UNDO = re.compile(
     r"^(?:" + _UNDO_LEAD + r"\b[,!.]?\s*)*(?:(?:can|could|would) you\s+)?(?:please\s+)?"
     + _UNDO_PHRASE +
     r"(?:\s*[,;:!-]?\s*(?:(?:and|then)\s+)?(?:" + _UNDO_PHRASE + r"|that|it|this|the|my|your|last|previous|prior|latest|"
-    r"recent|change|changes|edit|edits|one|step|please|again|back))*\s*[.!?]*$", re.I)
+    r"recent|change|changes|edit|edits|one|step|please|again|back|version|draft|text|wording|state|original|old))*"
+    r"\s*[.!?]*$", re.I)
 # several undo phrases in one message: "go back, revert", "undo that, put it back", "revert and change it back"
 _CONFIRM = re.compile(r"^(?:yes|y|ok|okay|apply|apply it|confirm|do it|go ahead|yes,? apply(?: it)?)\s*[.!]?$", re.I)
 _DECLINE = re.compile(r"^(?:no|n|cancel|discard|don'?t|do not apply|never ?mind)\s*[.!]?$", re.I)
@@ -627,7 +628,7 @@ _NOT_ABOUT = frozenset({"flag", "flags", "flagged", "why", "this", "that", "what
                                    "raises prompted prompt led lead behind reason reasons for how come did get got "
                                    "gets gave give given has have had you your whats what's explain tell me us with "
                                    "here set put came up shows showing shown was were been mean means meaning "
-                                   "alerts alerted warnings flagging".split()))
+                                   "alerts alerted warnings flagging off".split()))
 
 
 #: Words naming the case's one lesion, tumour or specimen as a whole rather than one finding of it: a flag

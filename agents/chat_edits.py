@@ -145,7 +145,7 @@ def _verbs(verbs: tuple[str, ...]) -> str:
 
 _REMOVE = re.compile(_verbs(_REMOVE_VERBS) + r"\s+(?P<x>.+)$", re.I)
 #: "<verb> the ...": an imperative whose verb the reader does not know (never appended as a statement)
-_UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|over)\s+)?"
+_UNKNOWN_VERB = re.compile(r"^(?P<v>[a-z]+)\s+(?:(?:up|down|off|out|away|back|over|at)\s+)?"
                            r"(?:the|this|that|these|those|it|its|all|any)\b", re.I)
 _NOT_VERBS = frozenset("there no also and but so then now just still only".split())
 #: "move/put X to|in|into|under (the) R (region)": the verb, each place the region may start, the region word's tail
@@ -667,7 +667,10 @@ class EditReader:
         if s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
             s += 2.0
         elif not s and not f.is_default and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
-            s = 2.0  # (a template sentence shares only umbrella concepts: "eye findings")
+            # (a template sentence shares only umbrella concepts: "eye findings"); a sentence that shares only a
+            # concept ranks below one that says the word ("remove the dropout": "Capillary dropout ...", never
+            # "Reduced SCP density ..." through a shared density concept)
+            s = 0.9
         return s
 
     def targets(self, edit: Edit, draft: Draft) -> list[Finding]:

@@ -80,11 +80,15 @@ _UNIT_IN = re.compile(r"\d(?:\.\d+)?\s*(mm|cm)\b", re.I)
 
 def with_unit(text: str, sentences: list[str], shares: "callable") -> str:
     """``text`` with a size said with no unit ("measures 4.8") given the unit of the draft's sentences that
-    ``shares`` words with it, when they all state sizes in one unit; else as it is (never a guessed unit)."""
+    ``shares`` words with it (when none does, of every sentence of the draft), when they all state sizes in one
+    unit; else as it is (never a guessed unit)."""
     m = _BARE_SIZE.search(text)
     if m is None:
         return text
     units = {u.lower() for s in sentences if shares(text, s) for u in _UNIT_IN.findall(s)}
+    if not units and not any(shares(text, s) for s in sentences if _UNIT_IN.search(s)):
+        # "the papule measures 7" where the size is the template's own region ("Measures 6 mm."): the draft's unit
+        units = {u.lower() for s in sentences for u in _UNIT_IN.findall(s)}
     if len(units) != 1:
         return text
     return text[:m.end("n")] + f" {units.pop()}" + text[m.end("n"):]
