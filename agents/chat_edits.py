@@ -721,6 +721,9 @@ class EditReader:
         if kind and not any(self.has_slot(f.text, kind) for f in out):
             # "the macule is on the right forearm": the sentence that states the side and names the place
             said = {_stem(w) for w in _words(self.expand(edit.predicate))} - {_stem(w) for w in _FILLER}
+            # (a place's words: never a number, a unit, a side or a severity, which any sentence may share)
+            said = {w for w in said if not _NUMBER.fullmatch(w) and w not in _LATERALITY and w not in self.severity
+                    and w not in ("mm", "cm")}
             placed = [f for f in draft.findings if not f.is_default and self.has_slot(f.text, kind)
                       and said & {_stem(w) for w in _words(self.expand(f.text))}]
             if placed:
@@ -1142,6 +1145,8 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
             texts = [_restate(reader, edit, t)]
         elif edit.kind == "statement" and (placed := _reposition(reader, edit, t)) is not None:
             texts = [placed]  # "the ETT tip is 5 cm above the carina" for "Endotracheal tube 2 cm above carina."
+        elif edit.kind == "statement" and _position_swap(edit.predicate or edit.text, t.text) is not None:
+            texts = [_sentence(modify_text(reader, edit, t.text))]  # "it's on the lower back" for "Upper back."
         elif edit.kind == "statement" and how != "attribute" and _novel(reader, edit, t, draft) \
                 and not _changes_in_place(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
@@ -1405,13 +1410,34 @@ def _anatomy_swap(reader: EditReader, edit: Edit, text: str) -> str | None:
     ext = reader.extractor
     mine = [(m.group(), ext._anatomy_concepts[m.lastgroup].id) for m in ext._anatomy.finditer(ext.normalise(said).lower())]
     if not mine:
-        return None
+        return _position_swap(said, text)
     low = text.lower()
     for m in ext._anatomy.finditer(low):
         cid = ext._anatomy_concepts[m.lastgroup].id
         new = next((w for w, c in mine if c == cid), None)
         if new and new != m.group():
             return text[:m.start()] + new + text[m.end():]
+    return _position_swap(said, text)
+
+
+#: the words that say where on a part a place is ("upper back", "distal forearm", "medial canthus")
+_POSITIONS = frozenset("upper lower mid middle proximal distal medial lateral anterior posterior superior inferior "
+                       "inner outer central peripheral dorsal ventral volar palmar plantar apical basal".split())
+_POSITIONED = re.compile(r"\b((?:(?:" + "|".join(sorted(_POSITIONS)) + r")[\s-]+)+)([a-z]{3,})\b", re.I)
+
+
+def _position_swap(said: str, text: str) -> str | None:
+    """``text`` with the position words of a part replaced by those said of the same part ("Upper back." +
+    "it's on the lower back" -> "Lower back."); None when the message names no positioned part the text has."""
+    for m in _POSITIONED.finditer(said):
+        head, new = m.group(2).lower(), " ".join(m.group(1).lower().split())
+        if head in _POSITIONS:
+            continue
+        for n in _POSITIONED.finditer(text):
+            if n.group(2).lower() == head and " ".join(n.group(1).lower().split()) != new:
+                old = n.group(1)
+                repl = new + " " if old[:1].islower() else upper_first(new) + " "
+                return text[:n.start(1)] + repl + text[n.end(1):]
     return None
 
 

@@ -243,3 +243,43 @@ def test_a_reason_or_a_clause_naming_no_finding_is_never_written(host, template,
     assert res.changed, res.reply
     assert must in said(res.draft, region)
     assert never not in " ".join(res.draft.region_dict().values()).lower(), res.reply
+
+
+@pytest.mark.parametrize("template, dictation, message, region, must, never, kept", [
+    ("mri_brain", "2 cm R parietal meningioma with mild vasogenic edema. No midline shift.",
+     "midline shift is 4 mm to the left", "ventricles_extraaxial", "4 mm", "no midline shift", "2 cm right parietal"),
+    ("ct_chest", "Small L effusion. 6 mm nodule RUL. No pneumothorax.", "pneumothorax is small on the right", "pleura",
+     "pneumothorax is small on the right", "no pneumothorax", "6 mm nodule"),
+])
+def test_a_value_of_a_finding_the_draft_denies_replaces_the_denial(host, template, dictation, message, region,  # noqa: F811
+                                                                   must, never, kept):
+    # (never the size or side of another finding that shares only a number or a side word)
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    text = " ".join(res.draft.region_dict().values()).lower()
+    assert must in said(res.draft, region) and never not in text and kept in text, res.reply
+
+
+@pytest.mark.parametrize("template, dictation, message, region, must, never", [
+    ("skin_lesion", "4 mm brown macule upper back.", "it's on the lower back", "distribution_site", "lower back",
+     "upper"),
+    ("skin_lesion", "7 mm pink papule L distal forearm.", "actually it's on the proximal forearm", "distribution_site",
+     "proximal forearm", "distal"),
+    ("skin_lesion", "7 mm pink papule R lateral thigh.", "it is on the medial thigh", "distribution_site",
+     "medial thigh", "lateral"),
+])
+def test_a_place_said_with_other_position_words_of_the_same_part(host, template, dictation, message, region,  # noqa: F811
+                                                                 must, never):
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    assert must in said(res.draft, region) and never not in said(res.draft, region), res.reply
+
+
+def test_a_place_of_another_part_is_no_position_swap():
+    from pixtralogist.agents.chat_edits import _position_swap
+
+    assert _position_swap("it is on the lower arm", "Upper back.") is None
+    assert _position_swap("it is on the upper back", "Upper back.") is None
+    assert _position_swap("it is on the lower back", "Upper back.") == "Lower back."
