@@ -71,6 +71,9 @@ _SUBJECT = re.compile(r"^(?P<the>(?:the|its|it['\u2019]s)\s+)?(?P<w>[a-z]+)(?=\s
 #: a reason given after the edit, no part of it: "it's lobular - E-cadherin negative", "... because of the margins"
 _REASON = re.compile(r"\s+(?:[-\u2013\u2014]+|,?\s*(?:because|since|given|as\s+(?:evidenced|shown)\s+by))\s+(?P<why>[^\d]+)$",
                      re.I)
+#: what the clinician concludes after saying why: "..., so it's both eyes", "...; therefore it is the left side"
+_CONCLUSION = re.compile(r"\s*[,;]?\s+(?:so|therefore|hence|which\s+means)\s+(?P<c>(?:it|that|this|they|these|the)"
+                         r"(?:['\u2019]s|\s).+)$", re.I)
 #: a number said as a size with no unit: "the aorta measures 4.8 today", "the nodule is now 9"
 _BARE_SIZE = re.compile(r"\b(?P<verb>measures?|measuring|measured|is\s+now|now|size\s+(?:is|of)|diameter\s+(?:is|of))\s+"
                         r"(?:about\s+|approximately\s+|~\s*)?(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:mm|cm|m|%|/|x|by|of|o['\u2019]?clock)\b)"
@@ -114,6 +117,8 @@ def canonical(text: str, resolve=None) -> str:
     :param resolve: the template's region for a word (:meth:`EditReader.resolve_region`); without it the
         region families (an assignment to a region, a region's everyday name) are not read."""
     text = _HOW_KNOWN.sub("", text).strip()
+    if (m := _CONCLUSION.search(text)) and len(text[:m.start()].split()) >= 3:
+        text = m.group("c").strip()  # "I can see a few in the right eye too, so it's both eyes": the conclusion
     if (m := _REASON.search(text)) and len(text[:m.start()].split()) >= 2:
         text = text[:m.start()].strip(" ,;")  # the reason is the clinician's, never written as a finding
     if resolve is not None:

@@ -283,3 +283,17 @@ def test_a_place_of_another_part_is_no_position_swap():
     assert _position_swap("it is on the lower arm", "Upper back.") is None
     assert _position_swap("it is on the upper back", "Upper back.") is None
     assert _position_swap("it is on the lower back", "Upper back.") == "Lower back."
+
+
+@pytest.mark.parametrize("template, dictation, message, region, must, never", [
+    ("fundus", "OS: 3 flame haemorrhages superotemporal. OD nl.", "there are some in the right eye as well, so it's both eyes",
+     "periphery", "both eyes", "left eye"),
+    ("cxr", "Small R effusion. Mild cardiomegaly.", "I compared with the old film, so the effusion is moderate", "lung",
+     "moderate", "small"),
+])
+def test_a_conclusion_after_its_reason_is_the_edit(host, template, dictation, message, region, must, never):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    text = " ".join(res.draft.region_dict().values()).lower()
+    assert must in text and never not in text and "compared" not in text, res.reply
