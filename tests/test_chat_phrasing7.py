@@ -50,6 +50,14 @@ def _stem_of(x: str) -> str:
     return {"LVI": "lymphovascular", "microaneurysms": "microaneurysm"}.get(x, x.lower())
 
 
+def _changed(host, template, dictation, message):  # noqa: F811
+    """(draft, result) of ``message`` on a real draft; the message must change it."""
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    return d, res
+
+
 def _history(d):
     return [{"draft": d.model_dump(mode="json"), "impression_locked": False}]
 
@@ -189,9 +197,7 @@ def test_asking_why_about_what_no_flag_names_says_so(host):  # noqa: F811
     ("skin_lesion", "6 mm pink papule R cheek.", "the papule measures 7", "size", "7 mm", "6 mm"),
 ])
 def test_how_known_leads_and_sizes_without_a_unit(host, template, dictation, message, region, new, old):  # noqa: F811
-    d, ctx = drafted(host, template, dictation)
-    res = chat.handle(message, d, ctx)
-    assert res.changed, res.reply
+    d, res = _changed(host, template, dictation, message)
     assert new in said(res.draft, region) and old not in said(res.draft, region), res.reply
 
 
@@ -217,9 +223,7 @@ def test_a_unit_is_never_guessed():
 ])
 def test_a_regions_value_as_an_assignment_or_its_everyday_name(host, template, dictation, message, region,  # noqa: F811
                                                                must):
-    d, ctx = drafted(host, template, dictation)
-    res = chat.handle(message, d, ctx)
-    assert res.changed, res.reply
+    d, res = _changed(host, template, dictation, message)
     assert must in said(res.draft, region), res.reply
 
 
@@ -235,12 +239,17 @@ def test_a_move_is_no_assignment():
      "moderate", "grown"),
     ("skin_lesion", "Tense bullae L forearm up to 1 cm.", "several have burst, leaving crusted erosions", "surface",
      "erosions", "burst"),
+    # position words of the same part are swapped ("it's on the lower back" for "Upper back.")
+    ("skin_lesion", "4 mm brown macule upper back.", "it's on the lower back", "distribution_site", "lower back",
+     "upper"),
+    ("skin_lesion", "7 mm pink papule L distal forearm.", "actually it's on the proximal forearm", "distribution_site",
+     "proximal forearm", "distal"),
+    ("skin_lesion", "7 mm pink papule R lateral thigh.", "it is on the medial thigh", "distribution_site",
+     "medial thigh", "lateral"),
 ])
-def test_a_reason_or_a_clause_naming_no_finding_is_never_written(host, template, dictation, message, region,  # noqa: F811
-                                                                 must, never):
-    d, ctx = drafted(host, template, dictation)
-    res = chat.handle(message, d, ctx)
-    assert res.changed, res.reply
+def test_a_reason_or_a_clause_naming_no_finding_is_never_written_and_a_position_is_swapped(  # noqa: F811
+        host, template, dictation, message, region, must, never):
+    d, res = _changed(host, template, dictation, message)
     assert must in said(res.draft, region)
     assert never not in " ".join(res.draft.region_dict().values()).lower(), res.reply
 
@@ -254,27 +263,9 @@ def test_a_reason_or_a_clause_naming_no_finding_is_never_written(host, template,
 def test_a_value_of_a_finding_the_draft_denies_replaces_the_denial(host, template, dictation, message, region,  # noqa: F811
                                                                    must, never, kept):
     # (never the size or side of another finding that shares only a number or a side word)
-    d, ctx = drafted(host, template, dictation)
-    res = chat.handle(message, d, ctx)
-    assert res.changed, res.reply
+    d, res = _changed(host, template, dictation, message)
     text = " ".join(res.draft.region_dict().values()).lower()
     assert must in said(res.draft, region) and never not in text and kept in text, res.reply
-
-
-@pytest.mark.parametrize("template, dictation, message, region, must, never", [
-    ("skin_lesion", "4 mm brown macule upper back.", "it's on the lower back", "distribution_site", "lower back",
-     "upper"),
-    ("skin_lesion", "7 mm pink papule L distal forearm.", "actually it's on the proximal forearm", "distribution_site",
-     "proximal forearm", "distal"),
-    ("skin_lesion", "7 mm pink papule R lateral thigh.", "it is on the medial thigh", "distribution_site",
-     "medial thigh", "lateral"),
-])
-def test_a_place_said_with_other_position_words_of_the_same_part(host, template, dictation, message, region,  # noqa: F811
-                                                                 must, never):
-    d, ctx = drafted(host, template, dictation)
-    res = chat.handle(message, d, ctx)
-    assert res.changed, res.reply
-    assert must in said(res.draft, region) and never not in said(res.draft, region), res.reply
 
 
 def test_a_place_of_another_part_is_no_position_swap():
@@ -292,8 +283,6 @@ def test_a_place_of_another_part_is_no_position_swap():
      "moderate", "small"),
 ])
 def test_a_conclusion_after_its_reason_is_the_edit(host, template, dictation, message, region, must, never):  # noqa: F811
-    d, ctx = drafted(host, template, dictation)
-    res = chat.handle(message, d, ctx)
-    assert res.changed, res.reply
+    d, res = _changed(host, template, dictation, message)
     text = " ".join(res.draft.region_dict().values()).lower()
     assert must in text and never not in text and "compared" not in text, res.reply
