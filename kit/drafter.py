@@ -441,7 +441,8 @@ class KitDrafter(DictationDraftBase):
         interpretations too; those the lexicon's ``dictation.significant`` names first, its ``dictation.incidental``
         ones left out when another is left, see :meth:`_significant`), capped, then the summary lines ("No acute intracranial abnormality."),
         then the recommendations; the coverage flags."""
-        include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text))) if self.conclusions else None
+        include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text) or INTERPRETATION_PART_RE.search(f.text))
+                   ) if self.conclusions else None
         major = self._significant_re
         items = impression_from_findings(self._significant(findings, include), template, hedge_re=self.hedge_re,
                                          include=include,
