@@ -82,6 +82,30 @@ _INTERPRETS = re.compile(
     r"^(?:(?:most )?(?:consistent|compatible) with|in keeping with|(?:suspicious|concerning|worrisome) for|"
     r"suggestive of|suggests?|favou?r(?:s|ed)?|differential|ddx|(?:may|could|likely) represent)\b", re.I)
 
+#: An interpretation dictated as a comma part of a finding ("foci of susceptibility, c/w amyloid angiopathy"; "without
+#: restricted diffusion, in keeping with PRES"): the diagnosis the radiologist drew, which the impression must carry.
+INTERPRETATION_PART_RE = re.compile(
+    r"[,;]\s*((?:(?:most )?(?:consistent|compatible) with|in keeping with|typical of|characteristic of|diagnostic of|"
+    r"c/w)\s+[^,;.]*\w)", re.I)
+
+
+def interpretations_left(findings: Iterable[Finding], items: Sequence[str]) -> list[str]:
+    """The interpretation parts (:data:`INTERPRETATION_PART_RE`) of the dictated findings that ``items`` do not already
+    say, as impression lines ("Findings in keeping with posterior reversible encephalopathy syndrome."): a diagnosis stays in
+    the impression even when the statement it closes is a negative ("Without restricted diffusion, in keeping with
+    PRES.") or was not counted as abnormal."""
+    said = " ".join(items).lower()
+    out: list[str] = []
+    for f in findings:
+        m = None if f.is_default else INTERPRETATION_PART_RE.search(f.text)
+        if m is None or m.group(1).lower() in said:
+            continue
+        clause = m.group(1).strip()
+        out.append(f"Findings {clause[0].lower()}{clause[1:]}.")
+        said += " " + clause.lower()
+    return out
+
+
 #: A sentence that counts what the one before it named, without naming it ("2 enhancing, active.",
 #: "None restrict."): with ``dictation.conclusions`` it is about the finding before it.
 ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|few|multiple|many|most|none|all|both)"
@@ -417,11 +441,14 @@ class KitDrafter(DictationDraftBase):
         interpretations too; those the lexicon's ``dictation.significant`` names first, its ``dictation.incidental``
         ones left out when another is left, see :meth:`_significant`), capped, then the summary lines ("No acute intracranial abnormality."),
         then the recommendations; the coverage flags."""
-        include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text))) if self.conclusions else None
+        include = (lambda f: f.abnormal or bool(CONCLUSION_RE.match(f.text) or INTERPRETATION_PART_RE.search(f.text))
+                   ) if self.conclusions else None
         major = self._significant_re
         items = impression_from_findings(self._significant(findings, include), template, hedge_re=self.hedge_re,
                                          include=include,
                                          first=(lambda f: bool(major.search(f.text))) if major is not None else None)
+        if self.conclusions:
+            items = items + interpretations_left(findings, items)
         recs = [s.text for s in statements if s.kind == "recommendation"]
         summaries = [s.text for s in statements if s.kind == "summary"]
         impression, truncated = cap_impression(items, template) if items or not summaries else ([], 0)
