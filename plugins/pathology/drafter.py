@@ -13,7 +13,8 @@
 3. Specimen elements (procedure, site, laterality) are never abnormal; a node statement with none
    involved ("0 of 3") is not abnormal.
 4. The laterality element, when not dictated, takes the single side the procedure or tumor site
-   names ("left breast lumpectomy" -> "Left."), with a ``laterality-from-dictation`` info flag.
+   names ("left breast lumpectomy" -> "Left."; "bilateral mastectomies" -> "Bilateral." unless one side alone
+   has the carcinoma), with a ``laterality-from-dictation`` info flag.
 5. Elements nothing was dictated for get the template default ("Not reported.") with
    ``is_default=True``: no element is ever presumed normal.
 6. The impression (final diagnosis lines) lists the dictated statements of the lexicon's
@@ -295,7 +296,7 @@ class SynopticDictationDrafter(KitDrafter):
                                                 if laterality_of(f.text) in tumour and not f.negated)
         if len(sides) == 1:
             side, region = next(iter(sides.items()))
-            return (side, region) if side in ("left", "right") else None
+            return side, region  # "Bilateral mastectomies" with no one tumour side: the specimen is bilateral
         return None
 
     def impression(self, findings: list[Finding], template: Template) -> list[str]:
