@@ -97,6 +97,8 @@ _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"(?<![\w+)-])\?\s*(?=[A-Za-z\d])")  # "?DCIS", "?4 mm PNI"; not "pT2? pN0"
 #: A "?" after what it doubts, ending the statement or its first clause ("DCIS?", "Metastatic carcinoma?, 4 mm").
 _QUESTION_AFTER = re.compile(r"(?<=[A-Za-z)])\s?\?+(?=\s*(?:[,;.]|$))")
+#: A question the pathologist answers at once ("Bilat? no - L only"): the answer stands, the question goes.
+_ANSWERED = re.compile(r"(?:^|(?<=[.;\n]))\s*[A-Za-z][\w /-]{0,30}\?\s*no\s*[-\u2013,:]\s*(?=\S)", re.I)
 #: Words that already hedge a statement (a "?" after them adds no doubt to write).
 _HEDGED = re.compile(r"\b(?:possible|possibly|probable|probably|likely|suspicious|suspected|questionable|favou?r\w*|"
                      r"cannot (?:be )?(?:exclude|excluded|rule)|may|might|uncertain|equivocal|consistent with|c/w)\b", re.I)
@@ -444,6 +446,7 @@ def parse_dictation(notes: str) -> list[str]:
                   text)
     # "Diagnosis: IDC, 2.3 cm, grade 2": a diagnosis header names no element; what follows is sorted
     text = _DIAGNOSIS_LABEL.sub(lambda m: m.group(1), text)
+    text = _ANSWERED.sub(" ", text)  # "Bilat? no - L only": "L only"
     text = _CLOSEST_BRACKET.sub(lambda m: ". " + (m.group(1) if re.search(r"\bmargin", m.group(1), re.I)
                                                   else re.sub(r"^closest", "closest margin", m.group(1), flags=re.I)),
                                 text)
