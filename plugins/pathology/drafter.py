@@ -273,7 +273,8 @@ class SynopticDictationDrafter(KitDrafter):
 
     @staticmethod
     def _derive_laterality(by_region: dict[str, list[Finding]]) -> tuple[str, str] | None:
-        """The one side named by the procedure and site statements (None if none or conflicting)."""
+        """The one side named by the procedure and site statements (None if none or conflicting); of bilateral
+        specimens, the side with the carcinoma, else "bilateral"."""
         sides: dict[str, str] = {}
         for region in ("procedure", "site"):
             for f in by_region.get(region, []):
@@ -288,15 +289,15 @@ class SynopticDictationDrafter(KitDrafter):
                         side = m.group(1).lower()
                     if side:
                         sides.setdefault(side, region)
-        if set(sides) == {"bilateral"}:  # bilateral mastectomies: the synoptic reports the side with the tumour
+        if "bilateral" in sides:  # bilateral mastectomies: the synoptic reports the side with the tumour
             # "L: no residual carcinoma. R: IDC 1.2 cm": a side whose carcinoma is denied has no tumour
             tumour = {laterality_of(f.text) for r in _TUMOR_ELEMENTS for f in by_region.get(r, []) if not f.negated} - {None}
             if len(tumour) == 1 and tumour <= {"left", "right"}:
                 return next(iter(tumour)), next(r for r in _TUMOR_ELEMENTS for f in by_region.get(r, [])
                                                 if laterality_of(f.text) in tumour and not f.negated)
+            return "bilateral", sides["bilateral"]  # no one tumour side: the specimens are bilateral
         if len(sides) == 1:
-            side, region = next(iter(sides.items()))
-            return side, region  # "Bilateral mastectomies" with no one tumour side: the specimen is bilateral
+            return next(iter(sides.items()))
         return None
 
     def impression(self, findings: list[Finding], template: Template) -> list[str]:

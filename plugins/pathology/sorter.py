@@ -243,7 +243,9 @@ def classify(sentence: str) -> Classification:
     if regions == {"histologic_type", "size"} and _MEASURE.search(text):
         regions = {"size"}  # "the invasive carcinoma measures 18 mm"
     if regions == {"size"} and _names_other_than_tumour(text):
-        regions = {"others"}  # "Perineural invasion, 2 mm", "Metastasis, 4 mm": a size of another finding
+        # "Perineural invasion, 2 mm", "Metastasis, 4 mm": a size of another finding (an additional finding alone;
+        # a clause of a longer statement stays with the element before it: "margins neg, others >10 mm")
+        return Classification(_OTHERS, "default")
     if regions:
         return Classification(frozenset(regions), "weak", tuple((h[0], h[3]) for h in weak if h[0] in regions))
     return Classification(_OTHERS, "default")
