@@ -91,13 +91,15 @@ def test_a_treatment_response_scale_is_no_nottingham_grade(host):
 def test_a_question_mark_before_or_after_a_finding_hedges_only_that_sentence(host):
     findings = ["DCIS", "perineural invasion", "Paget disease", "metastatic carcinoma", "LCIS", "residual carcinoma"]
     for before, finding in itertools.product(("Invasive carcinoma.", "Macrometastasis.", "Tumor."), findings):
-        for shape in (f"?{finding}", f"{finding}?", f"? {finding}", f"?4 mm {finding}"):
+        for shape in (f"?{finding}", f"{finding}?", f"? {finding}", f"?4 mm {finding}", f"R/o {finding}",
+                      f"Rule out 4x3mm {finding}"):
             sentences = parse_dictation(f"Left mastectomy. {before} {shape}. LVI not seen.")
             assert before in sentences, (shape, sentences)  # "?X" is no part of the sentence before it
             hedged = next(s for s in sentences if finding.lower() in s.lower())
             assert hedged.lower().startswith("possible") and "?" not in hedged, (shape, sentences)
     assert parse_dictation("pT2? pN0.") == ["pT2? pN0."]  # a "?" after a category is no hedge of the next one
     assert parse_dictation("Likely DCIS?") == ["Likely DCIS."]  # already hedged: no second hedge
+    assert parse_dictation("R/o malignancy. L excision.")[0] == "Rule out malignancy."  # the opening: the question
 
 
 def test_a_question_answered_at_once_keeps_the_answer():

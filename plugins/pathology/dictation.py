@@ -97,6 +97,8 @@ _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
 _QUESTION = re.compile(r"(?<![\w+)-])\?\s*(?=[A-Za-z\d])")  # "?DCIS", "?4 mm PNI"; not "pT2? pN0"
 #: A "?" after what it doubts, ending the statement or its first clause ("DCIS?", "Metastatic carcinoma?, 4 mm").
 _QUESTION_AFTER = re.compile(r"(?<=[A-Za-z)])\s?\?+(?=\s*(?:[,;.]|$))")
+#: "R/o X" opening a later statement of the report ("IDC 2 cm. R/o metastases."): X in question, never denied.
+_RULE_OUT = re.compile(r"^\s*(?:r/o|rule out)\s+(?=[\w?~<])", re.I)
 #: A question the pathologist answers at once ("Bilat? no - L only"): the answer stands, the question goes.
 _ANSWERED = re.compile(r"(?:^|(?<=[.;\n]))\s*[A-Za-z][\w /-]{0,30}\?\s*no\s*[-\u2013,:]\s*(?=\S)", re.I)
 #: Words that already hedge a statement (a "?" after them adds no doubt to write).
@@ -462,5 +464,7 @@ def parse_dictation(notes: str) -> list[str]:
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
               for n in _node_counts(h)
               for c in _focality_apart(n)]
+    # "R/o X" after the opening (which may be the clinical question) is X in question, neither denied nor asserted
+    chunks = chunks[:1] + [_RULE_OUT.sub("possible ", c) for c in chunks[1:]]
     sentences = (_sentence(d) for c in chunks if c for d in _denials_apart(expand_shorthand(c)))
     return [s for s in sentences if s and re.search(r"[A-Za-z0-9]", s)]
