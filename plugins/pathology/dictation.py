@@ -68,7 +68,7 @@ _ENUMERATOR = re.compile(r"(?:^|(?<=[;:,.]))[ \t]*\(?(?:\d{1,2}|[a-hA-H])\)[ \t]
 _LINE_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]+|\d{1,2}[.)])[ \t]+", re.M)
 #: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
 #: "grade 2. 0/12 LN" are two).
-_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+-])\.\s+(?=[A-Za-z])|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
+_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+?-])\.\s+(?=[A-Za-z]|\?\s*\w)|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
                        r"|(?<=[a-z%)\]+])(?<!\bvs)(?<!\bno)(?<!\bapprox)(?<!\bc)(?<!\bca)\.\s+(?=\d)", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
@@ -94,7 +94,16 @@ _ORGAN_SIDE = re.compile(r"\bbreast\s*(?:,\s*|\(\s*)(left|right|lt|rt|l|r)\b\.?\
 _COMPONENTS = re.compile(r"(?<![\d+])([1-3])\s*\+\s*([1-3])\s*\+\s*([1-3])(?!\s*[+=\d])(?!\s*(?:/|of)\s*9)")
 _COUNT = re.compile(r"\b(\d{1,3})\s*/\s*(\d{1,3})\b")
 _SIDE = {"l": "left", "r": "right", "lt": "left", "rt": "right"}
-_QUESTION = re.compile(r"\?\s*(?=[A-Za-z])")
+_QUESTION = re.compile(r"(?<![\w+)-])\?\s*(?=[A-Za-z\d])")  # "?DCIS", "?4 mm PNI"; not "pT2? pN0"
+#: A "?" after what it doubts, ending the statement or its first clause ("DCIS?", "Metastatic carcinoma?, 4 mm").
+_QUESTION_AFTER = re.compile(r"(?<=[A-Za-z)])\s?\?+(?=\s*(?:[,;.]|$))")
+#: "R/o X" opening a later statement of the report ("IDC 2 cm. R/o metastases."): X in question, never denied.
+_RULE_OUT = re.compile(r"^\s*(?:r/o|rule out)\s+(?=[\w?~<])", re.I)
+#: A question the pathologist answers at once ("Bilat? no - L only"): the answer stands, the question goes.
+_ANSWERED = re.compile(r"(?:^|(?<=[.;\n]))\s*[A-Za-z][\w /-]{0,30}\?\s*no\s*[-\u2013,:]\s*(?=\S)", re.I)
+#: Words that already hedge a statement (a "?" after them adds no doubt to write).
+_HEDGED = re.compile(r"\b(?:possible|possibly|probable|probably|likely|suspicious|suspected|questionable|favou?r\w*|"
+                     r"cannot (?:be )?(?:exclude|excluded|rule)|may|might|uncertain|equivocal|consistent with|c/w)\b", re.I)
 #: A pTNM category opens the statement ("pT2", "ypN1a", "rpT1c", "ypT0"): it keeps its lower-case prefix.
 _STAGE_START = re.compile(r"^(?:r?y?p|a?c|r?yc)[TNM]")
 _SIDE_OF = re.compile(r"\s+(?:breast|axilla\w*|mastectomy|lumpectomy|total|simple|modified|wle|slnb?|sentinel|"
@@ -243,6 +252,17 @@ def _expand_token(m: re.Match, text: str) -> str:
     return (correct_spelling(word, lexicon=LEXICON) if word.isalpha() else None) or word  # "carcinomma"
 
 
+def _question_after(text: str) -> str:
+    """"DCIS?" -> "possible DCIS", "Metastatic carcinoma?, 4 mm" -> "possible Metastatic carcinoma, 4 mm" (the capital
+    is mended when the sentence is written): a trailing "?" doubts the statement, never made more certain."""
+    found = _QUESTION_AFTER.search(text)
+    if not found or re.search(r"[,;:]", text[:found.start()]):
+        return text  # a "?" after a later clause ("Margins: sup 2 mm; ant?") doubts that clause: it stays as said
+    text = _QUESTION_AFTER.sub("", text)
+    return text if _HEDGED.search(text) else "possible " + text[:1].lower() + text[1:] \
+        if not re.match(r"[A-Z]{2}", text) else "possible " + text
+
+
 def _plural(words: str) -> str:
     """"invasive ductal carcinoma" -> "invasive ductal carcinomas", "core biopsy" -> "core biopsies"."""
     if re.search(r"[^aeiou]y$", words):
@@ -275,7 +295,7 @@ def expand_shorthand(statement: str) -> str:
     text = _INVASIVE_SHORT.sub("invasive", text)
     text = _UNIT_LIST.sub(_unit_list, text)
     text = _margin_units(text)
-    text = _QUESTION.sub("possible ", text)
+    text = _QUESTION.sub("possible ", _question_after(text))
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)
     text = _GRADE.sub(r"grade \1", text)
@@ -428,6 +448,7 @@ def parse_dictation(notes: str) -> list[str]:
                   text)
     # "Diagnosis: IDC, 2.3 cm, grade 2": a diagnosis header names no element; what follows is sorted
     text = _DIAGNOSIS_LABEL.sub(lambda m: m.group(1), text)
+    text = _ANSWERED.sub(" ", text)  # "Bilat? no - L only": "L only"
     text = _CLOSEST_BRACKET.sub(lambda m: ". " + (m.group(1) if re.search(r"\bmargin", m.group(1), re.I)
                                                   else re.sub(r"^closest", "closest margin", m.group(1), flags=re.I)),
                                 text)
@@ -443,5 +464,7 @@ def parse_dictation(notes: str) -> list[str]:
               for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
               for n in _node_counts(h)
               for c in _focality_apart(n)]
+    # "R/o X" after the opening (which may be the clinical question) is X in question, neither denied nor asserted
+    chunks = chunks[:1] + [_RULE_OUT.sub("possible ", c) for c in chunks[1:]]
     sentences = (_sentence(d) for c in chunks if c for d in _denials_apart(expand_shorthand(c)))
     return [s for s in sentences if s and re.search(r"[A-Za-z0-9]", s)]

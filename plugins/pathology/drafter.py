@@ -13,7 +13,8 @@
 3. Specimen elements (procedure, site, laterality) are never abnormal; a node statement with none
    involved ("0 of 3") is not abnormal.
 4. The laterality element, when not dictated, takes the single side the procedure or tumor site
-   names ("left breast lumpectomy" -> "Left."), with a ``laterality-from-dictation`` info flag.
+   names ("left breast lumpectomy" -> "Left."; "bilateral mastectomies" -> "Bilateral." unless one side alone
+   has the carcinoma), with a ``laterality-from-dictation`` info flag.
 5. Elements nothing was dictated for get the template default ("Not reported.") with
    ``is_default=True``: no element is ever presumed normal.
 6. The impression (final diagnosis lines) lists the dictated statements of the lexicon's
@@ -272,7 +273,8 @@ class SynopticDictationDrafter(KitDrafter):
 
     @staticmethod
     def _derive_laterality(by_region: dict[str, list[Finding]]) -> tuple[str, str] | None:
-        """The one side named by the procedure and site statements (None if none or conflicting)."""
+        """The one side named by the procedure and site statements (None if none or conflicting); of bilateral
+        specimens, the side with the carcinoma, else "bilateral"."""
         sides: dict[str, str] = {}
         for region in ("procedure", "site"):
             for f in by_region.get(region, []):
@@ -287,15 +289,15 @@ class SynopticDictationDrafter(KitDrafter):
                         side = m.group(1).lower()
                     if side:
                         sides.setdefault(side, region)
-        if set(sides) == {"bilateral"}:  # bilateral mastectomies: the synoptic reports the side with the tumour
+        if "bilateral" in sides:  # bilateral mastectomies: the synoptic reports the side with the tumour
             # "L: no residual carcinoma. R: IDC 1.2 cm": a side whose carcinoma is denied has no tumour
             tumour = {laterality_of(f.text) for r in _TUMOR_ELEMENTS for f in by_region.get(r, []) if not f.negated} - {None}
             if len(tumour) == 1 and tumour <= {"left", "right"}:
                 return next(iter(tumour)), next(r for r in _TUMOR_ELEMENTS for f in by_region.get(r, [])
                                                 if laterality_of(f.text) in tumour and not f.negated)
+            return "bilateral", sides["bilateral"]  # no one tumour side: the specimens are bilateral
         if len(sides) == 1:
-            side, region = next(iter(sides.items()))
-            return (side, region) if side in ("left", "right") else None
+            return next(iter(sides.items()))
         return None
 
     def impression(self, findings: list[Finding], template: Template) -> list[str]:

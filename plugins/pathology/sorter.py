@@ -60,6 +60,8 @@ _NODE_STATUS = re.compile(SORTER["node_status"])
 _MARGIN_STATUS = re.compile(SORTER["margin_status"])
 _CONTINUING = frozenset(SORTER["continuing"])
 _MEASURE = _word(SORTER["measure"])
+#: The words a tumour-size statement may hold beside its size (anything else named makes it another finding's).
+_SIZE_WORD = re.compile(rf"^(?:{' '.join(str(SORTER['size_words']).split())})$")
 _REEXCISION = _word(SORTER["reexcision"])
 _ADDITIONAL_MARGIN = _word(SORTER["additional_margin"])
 _IN_SITU = _word(SORTER["in_situ"])
@@ -240,9 +242,20 @@ def classify(sentence: str) -> Classification:
         regions.discard("laterality")
     if regions == {"histologic_type", "size"} and _MEASURE.search(text):
         regions = {"size"}  # "the invasive carcinoma measures 18 mm"
+    if regions == {"size"} and _names_other_than_tumour(text):
+        # "Perineural invasion, 2 mm", "Metastasis, 4 mm": a size of another finding (an additional finding alone;
+        # a clause of a longer statement stays with the element before it: "margins neg, others >10 mm")
+        return Classification(_OTHERS, "default")
     if regions:
         return Classification(frozenset(regions), "weak", tuple((h[0], h[3]) for h in weak if h[0] in regions))
     return Classification(_OTHERS, "default")
+
+
+def _names_other_than_tumour(text: str) -> bool:
+    """Whether a size-only statement names something other than the tumour ("perineural invasion, 2 mm"; not
+    "tumour ~4 cm", "largest focus 1.6 cm"): a word outside the lexicon's ``sorter.size_words``."""
+    words = re.findall(r"[a-z]+", _TUMOR_SIZE_APPROX.sub(" ", text))
+    return any(not _SIZE_WORD.match(w) for w in words)
 
 
 def _counted_nodes_words(text: str) -> set[str]:
