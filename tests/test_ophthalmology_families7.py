@@ -1,0 +1,108 @@
+"""Round 7 (issue 13): eye conditions by FAMILY keep their region and reach the impression.
+
+Generator tests over the families the ophthalmology lexicon knows (retinal vascular, macular, inherited,
+inflammatory/infective, tumours, optic nerve, peripheral retina, OCT angiography): each condition is
+dictated in a sentence of its own, with its eye, and must land in the region it belongs to; a concluded
+diagnosis must reach the impression; real eye words are never "corrected" into other words. Inputs are
+written for these tests, not copied from any benchmark set.
+"""
+from __future__ import annotations
+
+import pytest
+
+from pixtralogist.core.models import Case
+from pixtralogist.plugins.ophthalmology import lexicon
+from pixtralogist.plugins.ophthalmology.dictation import parse_dictation
+from pixtralogist.plugins.ophthalmology.templates import get_template
+
+SPEC = "ophthalmology"
+
+# (family, what the clinician saw, its region in the fundus template)
+FINDINGS = [
+    ("macular", "egg-yolk vitelliform lesion at the fovea", "macula"),
+    ("macular", "pseudohypopyon of the lesion", "macula"),
+    ("macular", "beaten-bronze atrophy with yellow flecks", "macula"),
+    ("macular", "choroidal folds across the posterior pole", "macula"),
+    ("optic nerve", "optic disc pit inferotemporally", "optic_disc"),
+    ("optic nerve", "myelinated nerve fibres along the superior arcade", "optic_disc"),
+    ("optic nerve", "bow-tie atrophy", "optic_disc"),
+    ("optic nerve", "angioid streaks radiating outwards", "optic_disc"),
+    ("optic nerve", "melanocytoma, jet black, 1 DD", "optic_disc"),
+    ("tumours", "flat CHRPE with lacunae", "periphery"),
+    ("tumours", "bear tracks in the superior quadrant", "periphery"),
+    ("tumours", "astrocytic hamartoma near the arcade", "periphery"),
+    ("tumours", "capillary haemangioblastoma with feeder vessels", "periphery"),
+    ("peripheral retina", "commotio retinae temporally", "periphery"),
+    ("peripheral retina", "retinal dialysis inferotemporal", "periphery"),
+    ("peripheral retina", "choroidal detachment 360 degrees", "periphery"),
+    ("peripheral retina", "snail track degeneration", "periphery"),
+    ("inherited", "scalloped areas of gyrate atrophy", "periphery"),
+    ("inflammatory", "Dalen-Fuchs nodules in the midperiphery", "periphery"),
+    ("inflammatory", "candle-wax drippings along the veins", "periphery"),
+]
+
+
+@pytest.mark.parametrize("family, seen, region", FINDINGS, ids=[f"{f}:{s[:24]}" for f, s, _ in FINDINGS])
+def test_condition_of_each_family_lands_in_its_region(host, family, seen, region):
+    tpl = get_template("fundus")
+    d = host.drafter(SPEC, tpl).draft(Case(notes=f"RE: {seen}. LE normal.", indication="blurred vision"), tpl)
+    placed = d.region_dict()[region].lower()
+    head = seen.split(",")[0].split()[1 if seen[0].islower() and seen.split()[0] in {"flat", "scalloped"} else 0]
+    assert head.lower() in placed and "right eye" in placed, (region, d.region_dict())
+
+
+# (family, a concluded diagnosis as a clinician writes it)
+DIAGNOSES = [
+    ("retinal vascular", "Purtscher retinopathy"), ("retinal vascular", "Terson syndrome"),
+    ("retinal vascular", "retinal arterial macroaneurysm"), ("retinal vascular", "Susac syndrome"),
+    ("macular", "angioid streaks"), ("macular", "solar maculopathy"), ("macular", "Irvine-Gass CMO"),
+    ("macular", "myopic foveoschisis"), ("inherited", "Best disease"), ("inherited", "choroideremia"),
+    ("inherited", "gyrate atrophy"), ("inherited", "X-linked retinoschisis"), ("inherited", "Bietti crystalline dystrophy"),
+    ("inflammatory", "POHS"), ("inflammatory", "toxocariasis"), ("inflammatory", "ocular syphilis"),
+    ("inflammatory", "VKH"), ("inflammatory", "sarcoid uveitis"), ("inflammatory", "APMPPE"),
+    ("tumours", "choroidal haemangioma"), ("tumours", "uveal melanoma"), ("tumours", "combined hamartoma"),
+    ("tumours", "vasoproliferative tumour"), ("optic nerve", "MRNF"), ("optic nerve", "band atrophy"),
+    ("optic nerve", "optic nerve hypoplasia"), ("peripheral retina", "commotio retinae"),
+    ("peripheral retina", "retinal dialysis"), ("peripheral retina", "PVR grade C"),
+]
+
+
+@pytest.mark.parametrize("family, dx", DIAGNOSES, ids=[f"{f}:{d}" for f, d in DIAGNOSES])
+def test_concluded_diagnosis_of_each_family_reaches_the_impression(host, family, dx):
+    assert lexicon.DIAGNOSIS_RE.search(dx), dx
+    tpl = get_template("fundus")
+    notes = f"Discs pink, vessels normal. Few small drusen OD, pigment mottling OS, MAs OS. Likely {dx} OS. Review 3 months."
+    d = host.drafter(SPEC, tpl).draft(Case(notes=notes, indication="blurred vision"), tpl)
+    assert any(dx.lower() in i.lower() for i in d.impression), d.impression
+
+
+OCTA_CONCLUSIONS = ["choriocapillaris flow deficits", "microvascular damage", "vascular traction from the ERM",
+                    "quiescent MNV"]
+
+
+@pytest.mark.parametrize("dx", OCTA_CONCLUSIONS)
+def test_octa_conclusion_reaches_the_impression(host, dx):
+    tpl = get_template("octa")
+    notes = f"FAZ 0.31 mm2 OD. SCP VD 44% OD. DCP normal. Imp: {dx} OD."
+    d = host.drafter(SPEC, tpl).draft(Case(notes=notes, indication="review"), tpl)
+    assert any(dx.split()[0].lower() in i.lower() for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize("word", ["macroaneurysm", "macroaneurysms", "myelinated", "angioid", "vitelliform",
+                                  "hamartoma", "osteoma", "choroideremia", "papillitis", "retinitis"])
+def test_real_eye_words_are_never_corrected_into_other_words(word):
+    assert word in parse_dictation(f"Small {word} OD.")[0]
+
+
+def test_a_true_typo_is_still_corrected():
+    assert "haemorrhages" in parse_dictation("Blot haemorrhges OD.")[0].lower()
+
+
+@pytest.mark.parametrize("notes, said, not_said", [
+    ("Vit A deficiency suspected.", "Vitamin A", "vitreous"),
+    ("Vit B12 low, ?nutritional optic neuropathy.", "Vitamin B12", "vitreous"),
+    ("Vit haem OD.", "Vitreous", "vitamin"),
+])
+def test_vit_is_a_vitamin_before_its_letter_and_the_vitreous_otherwise(notes, said, not_said):
+    out = " ".join(parse_dictation(notes))
+    assert said in out and not_said not in out.lower()
