@@ -191,6 +191,33 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
 
 #: a spaced dash between words closes a statement ("no peripheral loop - inactive"); "3 - 4 mm" stays
 _DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
+_EYE_ONLY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\b", re.I)
+
+
+def _dash_parts(clause: str) -> list[str]:
+    """A clause cut at its spaced dashes (:data:`_DASH`), except a dash part that only grades or dates the
+    statement before it, with or without an eye ("Cherry red spot, unchanged - mild right eye",
+    "Drop-out, LE - mild"): that part stays a comma part of the statement (never one under a denial)."""
+    parts = _DASH.split(clause)
+    out = parts[:1]
+    for part in parts[1:]:
+        bare = _EYE_ONLY.sub(" ", part).strip(" ,")
+        if bare and _describes_previous(bare) and not _NEG_START.match(out[-1]) and not _VERDICT.match(bare):
+            out[-1] = f"{out[-1]}, {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _eye_after(expanded: list[tuple[str, frozenset[str]]], eyes: frozenset[str]) -> None:
+    """An eye said alone after its statement ("Narrowing, RE.", "C/w CSME, mild, LE") is the eye of the parts
+    before it that named none (back to the last part that named one)."""
+    k = len(expanded)
+    while k > 0 and not expanded[k - 1][1]:
+        k -= 1
+    expanded[k:] = [(text, eyes) for text, _ in expanded[k:]]
+
+
 #: words before an "eye:" header that only introduce it ("Findings OD:", "Exam OS:")
 _GENERIC_LABEL = re.compile(r"(?:findings?|impressions?|dictation|notes?|comments?|exam\w*|o/e|on\s+examination|"
                             r"fundus|fundi|fundoscopy|dfe|oct-?a?|octa|eyes?|and|then|also|while|whereas|but)", re.I)
@@ -800,7 +827,7 @@ def parse_dictation(text: str | None) -> list[str]:
             # that name no eye, until another eye is named (as an "OD:" header does)
             carried = seg_eyes
             after_dash: frozenset[str] | None = None  # the eye of the statement a dash closed, for the one after it
-            pieces = [(p, k > 0) for clause in _STRONG_SPLIT.split(segment) for k, p in enumerate(_DASH.split(clause))]
+            pieces = [(p, k > 0) for clause in _STRONG_SPLIT.split(segment) for k, p in enumerate(_dash_parts(clause))]
             for clause, dashed in pieces:
                 restore = None
                 if dashed and after_dash:  # "PVD OS, 360 indentation - no breaks": still the left eye
@@ -824,13 +851,16 @@ def parse_dictation(text: str | None) -> list[str]:
                                              f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
                 lead_eyes: frozenset[str] = frozenset()  # "In the left eye, the disc is pale": a part that is only an eye
-                for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
+                raws = [p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()]
+                for i, raw in enumerate(raws):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
                     exp, eyes, q = _expand(raw)
                     if exp:
                         expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp) or lead_eyes))
                         lead_eyes = frozenset()
+                    elif eyes and expanded and all(_describes_previous(r) for r in raws[i + 1:]):
+                        _eye_after(expanded, eyes)  # "Narrowing, RE.", "Drop-out, LE, mild": the statement's eye
                     elif eyes:
                         lead_eyes = eyes
                 named = {eyes for _, eyes in expanded if eyes}
