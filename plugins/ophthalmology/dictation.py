@@ -557,6 +557,18 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
 _SUBJ_WORDS = "|".join(re.escape(k) for k in sorted(_SUBJECTS, key=len, reverse=True))
 _SUBJECT_LIST = re.compile(rf"\b(?P<a>{_SUBJ_WORDS})\s*,\s*(?=(?:{_SUBJ_WORDS})\s+(?:(?:{'|'.join(_ADVERBS)})\s+)*{_PRED_WORD}\b)",
                            re.I)
+#: "maculae, vessels, periphery nl OU": three subjects or more listed before one predicate: each one's
+_LIST_THEN_PRED = re.compile(rf"\b(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_WORDS})){{1,}}(?:\s*,?\s*(?:and|&)\s*(?:{_SUBJ_WORDS}))?"
+                             rf"|(?:{_SUBJ_WORDS})\s*,\s*(?:{_SUBJ_WORDS})\s*,?\s*(?:and|&)\s*(?:{_SUBJ_WORDS}))"
+                             rf"\s+(?P<pred>(?:(?:{'|'.join(_ADVERBS)})\s+)*(?:{_PRED_WORD}|nl|wnl))\b(?P<eye>\s+(?:OD|OS|OU|RE|LE|both\s+eyes|right\s+eye|left\s+eye)\b)?", re.I)
+
+
+def _list_then_predicate(m: re.Match[str]) -> str:
+    subjects = [s for s in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("list")) if s]
+    pred = {"nl": "normal", "wnl": "within normal limits"}.get(m.group("pred").lower(), m.group("pred"))
+    return ", ".join(f"{s} {pred}{m.group('eye') or ''}" for s in subjects)
+
+
 #: "normal disc, macula, vessels and periphery": one predicate before a list of subjects is each one's
 _PRED_BEFORE_LIST = re.compile(rf"\b(?P<pred>normal|healthy|unremarkable)\s+(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_WORDS}))*"
                                rf"\s*,?\s*(?:and|&)\s+(?:{_SUBJ_WORDS}))\b", re.I)
@@ -638,6 +650,7 @@ _TIME_FIRST = re.compile(r"\b(?P<n>\d{1,2})/(?P<u>12|52)\s+(?P<w>review|rescreen
                          r"appointment|injection)\b", re.I)
 #: "FU 6m", "rescreen 1y", "see 2 wks": an interval in shorthand units after a follow-up word, written out
 _FOLLOW_UP_UNIT = re.compile(r"\b(?P<w>review|r/v|rv|rescreen|recall|f/u|fu|follow[- ]?up|see|return|reassess|recheck|repeat\s+\w+|"
+                             r"observe|monitor|"
                              r"next\s+(?:visit|review|appt|appointment)|photos?|oct|fields?|injections?)\s+(?P<in>in\s+)?"
                              r"(?P<n>\d{1,2})\s*(?P<u>y|yrs?|m|mo|mos|mths?|w|wks?|d)\b(?![/.]\w)", re.I)
 _UNIT_WORD = {"y": "year", "yr": "year", "yrs": "year", "m": "month", "mo": "month", "mos": "month", "mth": "month",
@@ -646,7 +659,8 @@ _UNIT_WORD = {"y": "year", "yr": "year", "yrs": "year", "m": "month", "mo": "mon
 
 def _follow_up_unit(m: re.Match[str]) -> str:
     unit = _UNIT_WORD[m.group("u").lower()]
-    return f"{m.group('w')} in {m.group('n')} {unit}{'' if m.group('n') == '1' else 's'}"
+    during = m.group("w").lower() in ("observe", "monitor")  # "observe 12 mo": for that long, not after it
+    return f"{m.group('w')} {'for' if during else 'in'} {m.group('n')} {unit}{'' if m.group('n') == '1' else 's'}"
 
 
 #: "... CNV OS -> anti-VEGF": an arrow between statements closes the one before it
@@ -833,6 +847,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 if dashed and after_dash:  # "PVD OS, 360 indentation - no breaks": still the left eye
                     restore, carried = carried, after_dash
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, _STRUCTURE_EYE.sub(_structure_eye, clause)))
+                clause = _LIST_THEN_PRED.sub(_list_then_predicate, clause)
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
                 clause = _PAIR_THEN_EYES.sub(_pair_then_eyes, _EYE_IN_BRACKETS.sub(lambda m: f" {m.group('eye')}", clause))
