@@ -66,7 +66,8 @@ DIAGNOSES = [
 ]
 
 
-_EXPANDED = {"VKH": "Vogt-Koyanagi-Harada", "Irvine-Gass CMO": "Irvine-Gass", "PVR grade C": "proliferative vitreoretinopathy"}
+_EXPANDED = {"VKH": "Vogt-Koyanagi-Harada", "POHS": "presumed ocular histoplasmosis", "APMPPE": "placoid",
+             "MRNF": "myelinated retinal nerve fibres", "Irvine-Gass CMO": "Irvine-Gass", "PVR grade C": "proliferative vitreoretinopathy"}
 
 
 @pytest.mark.parametrize("family, dx", DIAGNOSES, ids=[f"{f}:{d}" for f, d in DIAGNOSES])
@@ -109,3 +110,44 @@ def test_a_true_typo_is_still_corrected():
 def test_vit_is_a_vitamin_before_its_letter_and_the_vitreous_otherwise(notes, said, not_said):
     out = " ".join(parse_dictation(notes))
     assert said in out and not_said not in out.lower()
+
+
+# --- the shapes of an eye or a qualifier said after its statement (laterality, severity, temporality) ------------
+
+
+@pytest.mark.parametrize("notes, expected", [
+    ("Attenuation, LE. OD: epiretinal membrane.", "Attenuation in the left eye."),
+    ("No notching, OD. OS: drusen.", "No notching in the right eye."),
+    ("Probable macular hole, moderate, RE. OS: lattice.", "Probable macular hole, moderate in the right eye."),
+    ("OS: drusen. Flat scar, OU.", "Flat scar in both eyes."),
+])
+def test_an_eye_said_alone_after_its_statement_is_that_statements_eye(notes, expected):
+    assert expected in parse_dictation(notes)
+
+
+@pytest.mark.parametrize("notes, expected", [
+    ("OS: drusen. OD: Pigment clumping, stable since last visit.", "Pigment clumping, stable since last visit in the right eye."),
+    ("OD: lattice, age indeterminate.", "Lattice, age indeterminate in the right eye."),
+    ("OS: tortuosity. Venous beading - moderate in RE.", "Venous beading, moderate in the right eye."),
+    ("OS: drusen. Choroidal naevus, unchanged - small left eye.", "Choroidal naevus, unchanged, small in the left eye."),
+])
+def test_a_dash_or_dated_qualifier_stays_with_its_statement(notes, expected):
+    assert expected in parse_dictation(notes)
+
+
+def test_a_qualifier_after_a_dash_never_goes_under_a_denial():
+    out = parse_dictation("PVD OS, 360 indentation - no breaks")
+    assert any(s.startswith("No breaks") for s in out), out
+
+
+@pytest.mark.parametrize("notes, expected", [
+    ("Discs, maculae, periphery nl OS.", ["The optic discs are normal in the left eye.", "The maculae are normal in the left eye.",
+                                          "The periphery is normal in the left eye."]),
+    ("FAZ, SCP and DCP normal.", ["The FAZ is normal.", "The SCP is normal.", "The DCP is normal."]),
+])
+def test_a_list_of_structures_shares_its_predicate(notes, expected):
+    assert parse_dictation(notes) == expected
+
+
+def test_observe_for_a_time_is_written_out():
+    assert parse_dictation("Observe 6 mo.") == ["Observe for 6 months."]
