@@ -129,7 +129,7 @@ def test_an_eye_said_alone_after_its_statement_is_that_statements_eye(notes, exp
     ("OS: drusen. OD: Pigment clumping, stable since last visit.", "Pigment clumping, stable since last visit in the right eye."),
     ("OD: lattice, age indeterminate.", "Lattice, age indeterminate in the right eye."),
     ("OS: tortuosity. Venous beading - moderate in RE.", "Venous beading, moderate in the right eye."),
-    ("OS: drusen. Choroidal naevus, unchanged - small left eye.", "Choroidal naevus, unchanged, small in the left eye."),
+    ("OS: drusen. Pigment mottling, unchanged - moderate left eye.", "Pigment mottling, unchanged, moderate in the left eye."),
 ])
 def test_a_dash_or_dated_qualifier_stays_with_its_statement(notes, expected):
     assert expected in parse_dictation(notes)

@@ -194,15 +194,22 @@ _DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 _EYE_ONLY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\b", re.I)
 
 
+#: what a dash part may only say to stay with the statement before it: its severity, or since when it is so
+_DASH_GRADE = re.compile(r"(?:(?:very|mildly|slightly|moderately|markedly|severely)\s+)?(?:mild|moderate|severe|minimal|marked|"
+                         r"slight|trace|early|advanced|new|old|stable|unchanged|improved|worse|worsened|progressed|progressing)"
+                         r"(?:\s+(?:since|from|vs|versus|compared\s+(?:to|with))\s+(?:the\s+)?(?:prior|previous|last)"
+                         r"(?:\s+(?:visit|exam|scan|study|images?|photos?))?)?", re.I)
+
+
 def _dash_parts(clause: str) -> list[str]:
     """A clause cut at its spaced dashes (:data:`_DASH`), except a dash part that only grades or dates the
-    statement before it, with or without an eye ("Cherry red spot, unchanged - mild right eye",
+    statement before it (:data:`_DASH_GRADE`), with or without an eye ("Cherry red spot, unchanged - mild right eye",
     "Drop-out, LE - mild"): that part stays a comma part of the statement (never one under a denial)."""
     parts = _DASH.split(clause)
     out = parts[:1]
     for part in parts[1:]:
         bare = _EYE_ONLY.sub(" ", part).strip(" ,")
-        if bare and _describes_previous(bare) and not _NEG_START.match(out[-1]) and not _VERDICT.match(bare):
+        if _DASH_GRADE.fullmatch(bare) and not _NEG_START.match(out[-1]):
             out[-1] = f"{out[-1]}, {part}"
         else:
             out.append(part)
