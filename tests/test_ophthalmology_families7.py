@@ -151,3 +151,14 @@ def test_a_list_of_structures_shares_its_predicate(notes, expected):
 
 def test_observe_for_a_time_is_written_out():
     assert parse_dictation("Observe 6 mo.") == ["Observe for 6 months."]
+
+
+@pytest.mark.parametrize("notes", [
+    "LE: pigmented lesion temporal periphery 1 DD, surrounding halo. No elevation, no SRF.",
+    "RE: astrocytic hamartoma inferior to the arcade. No elevation, no SRF. LE normal.",
+])
+def test_a_peripheral_lesions_denied_signs_stay_with_it(host, notes):
+    tpl = get_template("fundus")
+    d = host.drafter(SPEC, tpl).draft(Case(notes=notes, indication="incidental lesion"), tpl)
+    periphery = d.region_dict()["periphery"]
+    assert "No elevation" in periphery and "No subretinal fluid" in periphery, d.region_dict()
