@@ -191,6 +191,40 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
 
 #: a spaced dash between words closes a statement ("no peripheral loop - inactive"); "3 - 4 mm" stays
 _DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
+_EYE_ONLY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\b", re.I)
+
+
+#: what a dash part may only say to stay with the statement before it: its severity, or since when it is so
+_DASH_GRADE = re.compile(r"(?:(?:very|mildly|slightly|moderately|markedly|severely)\s+)?(?:mild|moderate|severe|minimal|marked|"
+                         r"slight|trace|early|advanced|new|old|stable|unchanged|improved|worse|worsened|progressed|progressing)"
+                         r"(?:\s+(?:since|from|vs|versus|compared\s+(?:to|with))\s+(?:the\s+)?(?:prior|previous|last)"
+                         r"(?:\s+(?:visit|exam|scan|study|images?|photos?))?)?", re.I)
+
+
+def _dash_parts(clause: str) -> list[str]:
+    """A clause cut at its spaced dashes (:data:`_DASH`), except a dash part that only grades or dates the
+    statement before it (:data:`_DASH_GRADE`), with or without an eye ("Cherry red spot, unchanged - mild right eye",
+    "Drop-out, LE - mild"): that part stays a comma part of the statement (never one under a denial)."""
+    parts = _DASH.split(clause)
+    out = parts[:1]
+    for part in parts[1:]:
+        bare = _EYE_ONLY.sub(" ", part).strip(" ,")
+        if _DASH_GRADE.fullmatch(bare) and not _NEG_START.match(out[-1]):
+            out[-1] = f"{out[-1]}, {part}"
+        else:
+            out.append(part)
+    return out
+
+
+def _eye_after(expanded: list[tuple[str, frozenset[str]]], eyes: frozenset[str]) -> None:
+    """An eye said alone after its statement ("Narrowing, RE.", "C/w CSME, mild, LE") is the eye of the parts
+    before it that named none (back to the last part that named one)."""
+    k = len(expanded)
+    while k > 0 and not expanded[k - 1][1]:
+        k -= 1
+    expanded[k:] = [(text, eyes) for text, _ in expanded[k:]]
+
+
 #: words before an "eye:" header that only introduce it ("Findings OD:", "Exam OS:")
 _GENERIC_LABEL = re.compile(r"(?:findings?|impressions?|dictation|notes?|comments?|exam\w*|o/e|on\s+examination|"
                             r"fundus|fundi|fundoscopy|dfe|oct-?a?|octa|eyes?|and|then|also|while|whereas|but)", re.I)
@@ -530,6 +564,18 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
 _SUBJ_WORDS = "|".join(re.escape(k) for k in sorted(_SUBJECTS, key=len, reverse=True))
 _SUBJECT_LIST = re.compile(rf"\b(?P<a>{_SUBJ_WORDS})\s*,\s*(?=(?:{_SUBJ_WORDS})\s+(?:(?:{'|'.join(_ADVERBS)})\s+)*{_PRED_WORD}\b)",
                            re.I)
+#: "maculae, vessels, periphery nl OU": three subjects or more listed before one predicate: each one's
+_LIST_THEN_PRED = re.compile(rf"\b(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_WORDS})){{1,}}(?:\s*,?\s*(?:and|&)\s*(?:{_SUBJ_WORDS}))?"
+                             rf"|(?:{_SUBJ_WORDS})\s*,\s*(?:{_SUBJ_WORDS})\s*,?\s*(?:and|&)\s*(?:{_SUBJ_WORDS}))"
+                             rf"\s+(?P<pred>(?:(?:{'|'.join(_ADVERBS)})\s+)*(?:{_PRED_WORD}|nl|wnl))\b(?P<eye>\s+(?:OD|OS|OU|RE|LE|both\s+eyes|right\s+eye|left\s+eye)\b)?", re.I)
+
+
+def _list_then_predicate(m: re.Match[str]) -> str:
+    subjects = [s for s in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("list")) if s]
+    pred = {"nl": "normal", "wnl": "within normal limits"}.get(m.group("pred").lower(), m.group("pred"))
+    return ", ".join(f"{s} {pred}{m.group('eye') or ''}" for s in subjects)
+
+
 #: "normal disc, macula, vessels and periphery": one predicate before a list of subjects is each one's
 _PRED_BEFORE_LIST = re.compile(rf"\b(?P<pred>normal|healthy|unremarkable)\s+(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_WORDS}))*"
                                rf"\s*,?\s*(?:and|&)\s+(?:{_SUBJ_WORDS}))\b", re.I)
@@ -611,6 +657,7 @@ _TIME_FIRST = re.compile(r"\b(?P<n>\d{1,2})/(?P<u>12|52)\s+(?P<w>review|rescreen
                          r"appointment|injection)\b", re.I)
 #: "FU 6m", "rescreen 1y", "see 2 wks": an interval in shorthand units after a follow-up word, written out
 _FOLLOW_UP_UNIT = re.compile(r"\b(?P<w>review|r/v|rv|rescreen|recall|f/u|fu|follow[- ]?up|see|return|reassess|recheck|repeat\s+\w+|"
+                             r"observe|monitor|"
                              r"next\s+(?:visit|review|appt|appointment)|photos?|oct|fields?|injections?)\s+(?P<in>in\s+)?"
                              r"(?P<n>\d{1,2})\s*(?P<u>y|yrs?|m|mo|mos|mths?|w|wks?|d)\b(?![/.]\w)", re.I)
 _UNIT_WORD = {"y": "year", "yr": "year", "yrs": "year", "m": "month", "mo": "month", "mos": "month", "mth": "month",
@@ -619,7 +666,8 @@ _UNIT_WORD = {"y": "year", "yr": "year", "yrs": "year", "m": "month", "mo": "mon
 
 def _follow_up_unit(m: re.Match[str]) -> str:
     unit = _UNIT_WORD[m.group("u").lower()]
-    return f"{m.group('w')} in {m.group('n')} {unit}{'' if m.group('n') == '1' else 's'}"
+    during = m.group("w").lower() in ("observe", "monitor")  # "observe 12 mo": for that long, not after it
+    return f"{m.group('w')} {'for' if during else 'in'} {m.group('n')} {unit}{'' if m.group('n') == '1' else 's'}"
 
 
 #: "... CNV OS -> anti-VEGF": an arrow between statements closes the one before it
@@ -800,12 +848,13 @@ def parse_dictation(text: str | None) -> list[str]:
             # that name no eye, until another eye is named (as an "OD:" header does)
             carried = seg_eyes
             after_dash: frozenset[str] | None = None  # the eye of the statement a dash closed, for the one after it
-            pieces = [(p, k > 0) for clause in _STRONG_SPLIT.split(segment) for k, p in enumerate(_DASH.split(clause))]
+            pieces = [(p, k > 0) for clause in _STRONG_SPLIT.split(segment) for k, p in enumerate(_dash_parts(clause))]
             for clause, dashed in pieces:
                 restore = None
                 if dashed and after_dash:  # "PVD OS, 360 indentation - no breaks": still the left eye
                     restore, carried = carried, after_dash
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, _STRUCTURE_EYE.sub(_structure_eye, clause)))
+                clause = _LIST_THEN_PRED.sub(_list_then_predicate, clause)
                 clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
                 clause = _PAIR_THEN_EYES.sub(_pair_then_eyes, _EYE_IN_BRACKETS.sub(lambda m: f" {m.group('eye')}", clause))
@@ -824,13 +873,16 @@ def parse_dictation(text: str | None) -> list[str]:
                                              f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
                 lead_eyes: frozenset[str] = frozenset()  # "In the left eye, the disc is pale": a part that is only an eye
-                for raw in (p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()):
+                raws = [p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()]
+                for i, raw in enumerate(raws):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
                     exp, eyes, q = _expand(raw)
                     if exp:
                         expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp) or lead_eyes))
                         lead_eyes = frozenset()
+                    elif eyes and expanded and all(_describes_previous(r) for r in raws[i + 1:]):
+                        _eye_after(expanded, eyes)  # "Narrowing, RE.", "Drop-out, LE, mild": the statement's eye
                     elif eyes:
                         lead_eyes = eyes
                 named = {eyes for _, eyes in expanded if eyes}

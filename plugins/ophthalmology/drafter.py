@@ -190,8 +190,9 @@ def _split_and_pairs(rows: list[Row], template_id: str) -> list[Row]:
 def _signs_follow_lesion(rows: list[Row], template_id: str) -> list[Row]:
     """A statement that only names a lesion's associated sign, denied or placed on it ("No subretinal fluid.",
     "Overlying drusen."), right after the lesion's statement (or after other such signs, or other statements of
-    the lesion's region), goes to the lesion's region (the lexicon's ``data.lesion_signs``). A sign statement that
-    names a place of its own ("drusen at the macula") keeps its region."""
+    the lesion's region), goes to the lesion's region (the lexicon's ``data.lesion_signs``); so does one the sorter
+    only places by default ("No elevation."). A sign statement that names a place of its own ("drusen at the
+    macula") keeps its region."""
     table = lexicon.lesion_signs(template_id)
     sorter = lexicon.sorter_for(template_id)
     if table is None or sorter is None:
@@ -202,7 +203,7 @@ def _signs_follow_lesion(rows: list[Row], template_id: str) -> list[Row]:
     for row in rows:
         text = row.text
         if home is not None and row.region != home and signs.search(text) and attached.search(text) \
-                and sorter.explain(text).source == "finding" and not any(rx.search(text) for rx in lesions.values()):
+                and sorter.explain(text).source in ("finding", "default") and not any(rx.search(text) for rx in lesions.values()):
             out.append(Row(home, row.text, row.sentence, row.context))
             continue
         named = [region for region, rx in lesions.items() if rx.search(text) and region == row.region]
