@@ -42,6 +42,7 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit import expand_shorthand as kit_expand
 from pixtralogist.kit import parse_dictation as kit_parse
 from pixtralogist.kit.dictation import CLINICIAN_SEES, differential_as_alternatives, protect_abbreviation_dots
+from pixtralogist.plugins.dermatology.abbreviations import resolve_ambiguous
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
 __all__ = ["Statement", "expand_shorthand", "is_demographics", "is_visit_reason", "parse_dictation"]
@@ -333,7 +334,7 @@ def _line_rewrite(line: str) -> str:
     # "Review of atypical naevus: 6mm brown macule ...": a label that names a diagnosis is a statement of its
     # own; the findings after it are the lesion's, not the diagnosis's sentence
     line = _LABEL.sub(lambda m: f"{m.group('label')}. " if m.group("label").lower() not in _SECTION_REGION
-                      and _DIAGNOSIS.search(m.group("label")) else m.group(0), line)
+                      and _DIAGNOSIS.search(expand_shorthand(m.group("label"))) else m.group(0), line)
     line = _NOT_EXCLUDED.sub(lambda m: f" cannot exclude {_lower_first(m.group('what').strip())}", line)
     # "..., regular network on derm, no change in 2 yrs": what follows the dermoscopy part is clinical again
     return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}" + (". " if m.group("more") else ""), line)
@@ -535,7 +536,7 @@ def parse_dictation(text: str | None) -> list[Statement]:
     if not text or not isinstance(text, str):
         return []
     out: list[Statement] = []
-    for line in clean_text(text).split("\n"):
+    for line in resolve_ambiguous(clean_text(text)).split("\n"):  # "PG" by its context: pyoderma gangrenosum or granuloma
         for header, chunk in _sections(_DASH.sub(". ", _line_rewrite(line))):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")
