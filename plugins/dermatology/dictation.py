@@ -178,6 +178,8 @@ _COORDINATED = re.compile(rf"\b({_PRED})\s*,\s*(?=(?:{_PRED}\s*,\s*)*{_PRED}\s+{
 
 #: A spaced dash between words closes a statement and its section ("reticular pattern - benign");
 #: "3 - 4 mm" stays.
+#: " | " between an electronic record's fields ("Site: scalp | Age 3 | Plan: observe"): each field is a line
+_FIELD_PIPE = re.compile(r"[ \t]*\|[ \t]*(?=\S)")
 _DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 
 
@@ -398,6 +400,11 @@ def _interpretation_split(sentence: str) -> list[str]:
 
 
 #: The patient's history ("FHx melanoma", "history of BCC"): other findings, never this lesion's diagnosis.
+#: a test said with its result ("HIV+", "CD4 low", "ANA positive 1:640", "HbA1c 82"): history; alone in its sentence
+_TEST_RESULT = re.compile(
+    r"(?:(?:" + "|".join(_DICTATION["test_results"]) + r")\s*(?:[+]|[+]?ve\b|-ve\b|(?<=\w)-|:?\s*(?:positive|pos|negative|neg|"
+    r"low|high|raised|elevated|normal|reactive|non-?reactive|detectable|undetectable|(?:\d+(?:[.:/]\d+)?)(?:\s*%|\s*[a-z/]+\d*)?)\b)"
+    r"(?:\s*(?:,|and|&|\+)\s*)?)+", re.I)
 _HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:personal )?history of|h/o|hx\b|previous|prior)",
                       re.I)
 
@@ -518,6 +525,8 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "others"  # "Patient reports it itches and bled once.": what the patient reports is history
     if _TRIGGER_LEAD.match(sentence) and not _DIAGNOSIS.search(sentence):
         return "others"  # "Following a course of amoxicillin.": history, though a course of a drug is also a plan word
+    if _TEST_RESULT.fullmatch(sentence.strip().rstrip(".").strip()):
+        return "others"  # "HIV+.", "CD4 low.": a result the patient has, not a test to order
     if _IMPERATIVE_PLAN.match(sentence):
         return "impression"
     if _DENIED_ONLY.match(sentence) and not _PLAN.search(sentence) and not _HEDGED.search(sentence) \
@@ -536,7 +545,8 @@ def parse_dictation(text: str | None) -> list[Statement]:
     if not text or not isinstance(text, str):
         return []
     out: list[Statement] = []
-    for line in resolve_ambiguous(clean_text(text)).split("\n"):  # "PG" by its context: pyoderma gangrenosum or granuloma
+    text = _FIELD_PIPE.sub("\n", resolve_ambiguous(clean_text(text)))
+    for line in text.split("\n"):  # "PG" by its context: pyoderma gangrenosum or granuloma
         for header, chunk in _sections(_DASH.sub(". ", _line_rewrite(line))):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")
