@@ -88,7 +88,7 @@ _SITE_THEN_SIDE = re.compile(
     r"(?<![\w-])(?P<site>(?:(?:upper|lower|mid|medial|lateral|dorsal|anterior|posterior)\s+)?(?:"
     + "|".join(sorted((w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)", "acral", "dorsal")
                        and "\\d" not in w), key=len, reverse=True))
-    + r"))\s+(?P<side>(?-i:R|L|Rt|Lt|RT|LT))(?=\s*(?:[:,.;]|$))", re.I)
+    + r"))(?:\s*,)?\s+(?P<side>(?-i:R|L|Rt|Lt|RT|LT))(?=\s*(?:[:,.;]|$))", re.I)
 #: a label at the start of a sentence ("Review of atypical naevus: ...")
 _LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.;:?]{3,60}?)\s*:\s+(?=\S)")
 #: "size 5 mm" (a label without its colon)
@@ -180,6 +180,11 @@ _COORDINATED = re.compile(rf"\b({_PRED})\s*,\s*(?=(?:{_PRED}\s*,\s*)*{_PRED}\s+{
 #: "3 - 4 mm" stays.
 #: " | " between an electronic record's fields ("Site: scalp | Age 3 | Plan: observe"): each field is a line
 _FIELD_PIPE = re.compile(r"[ \t]*\|[ \t]*(?=\S)")
+#: "Bleeding - mild.", "veil - moderate": a severity after a dash qualifies what precedes it ("Bleeding, mild.")
+_DASH_QUALIFIER = re.compile(r"\s+[-\u2013\u2014]+\s+(?=(?:minimal|mild|mildly|moderate|moderately|severe|severely|marked|markedly|"
+                             r"slight|extensive|significant|florid)\s*(?:[.;]|$))", re.I)
+#: "R/o bleeding.", "Rule out BCC": a query, like "?BCC" (a possibility to exclude, never a denial)
+_RULE_OUT = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:r/o|rule\s+out)\s+(?=[^\W\d_])", re.I)
 _DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 
 
@@ -547,7 +552,7 @@ def parse_dictation(text: str | None) -> list[Statement]:
     out: list[Statement] = []
     text = _FIELD_PIPE.sub("\n", resolve_ambiguous(clean_text(text)))
     for line in text.split("\n"):  # "PG" by its context: pyoderma gangrenosum or granuloma
-        for header, chunk in _sections(_DASH.sub(". ", _line_rewrite(line))):
+        for header, chunk in _sections(_DASH.sub(". ", _DASH_QUALIFIER.sub(", ", _RULE_OUT.sub("Possible ", _line_rewrite(line))))):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")
                 out.append(Statement(f"Plan: {plan}.", "impression"))
