@@ -318,6 +318,7 @@ def _line_rewrite(line: str) -> str:
     line = _NO_RESPONSE.sub(lambda m: f"{m.group('what')} tried without response", line)
     line = re.sub(r"\bcannot\s+(?:r/o|rule\s+out)\b", "cannot exclude", line, flags=re.I)
     line = _NODES_NOT_PALPABLE.sub(lambda m: "no palpable " + ("lymph nodes" if m.group("what").lower() == "lns" else m.group("what").lower()), line)
+    line = _FEATURE_NONE.sub(lambda m: m.group(0) if m.group("f").lower() in _SECTION_REGION else f"No {m.group('f').lower()}", line)
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = _DERM_NO_COLON.sub(lambda m: f"{m.group(1)}: ", line)  # "Derm globular pattern, no atypical features"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
@@ -405,6 +406,11 @@ def _interpretation_split(sentence: str) -> list[str]:
 
 
 #: The patient's history ("FHx melanoma", "history of BCC"): other findings, never this lesion's diagnosis.
+#: a size or a surface word in a part dictated under "morphology:" (the sorter then splits it by region)
+_OTHER_REGION_PART = word_re(*WORDS["size"][:1], *WORDS["rewrite_surface"]) if "rewrite_surface" in WORDS else \
+    word_re(*WORDS["size"][:1], *LEXICON.data["rewrite"]["surface_adjectives"])
+#: "Scale: none", "Ulceration: nil": the feature denied ("No scale.")
+_FEATURE_NONE = re.compile(r"(?:(?<=^)|(?<=[.;]\s)|(?<=\n))(?P<f>[A-Za-z][A-Za-z -]{2,30}?)\s*:\s*(?:none|nil|absent|not seen)(?=\s*(?:[.;,]|$))", re.I)
 #: a test said with its result ("HIV+", "CD4 low", "ANA positive 1:640", "HbA1c 82"): history; alone in its sentence
 _TEST_RESULT = re.compile(
     r"(?:(?:" + "|".join(_DICTATION["test_results"]) + r")\s*(?:[+]|[+]?ve\b|-ve\b|(?<=\w)-|:?\s*(?:positive|pos|negative|neg|"
@@ -518,6 +524,8 @@ def is_visit_reason(sentence: str) -> bool:
 def _section_of(sentence: str, header: str | None) -> str | None:
     if header in ("impression", "plan"):
         return "impression"
+    if header == "morphology" and _OTHER_REGION_PART.search(sentence):
+        header = None  # "Morphology: indurated plaque 6 x 4 cm, shiny": the size and surface are their regions'
     if header is not None:
         return header
     if _VISIT_REASON.match(sentence):
