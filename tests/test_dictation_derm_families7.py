@@ -156,3 +156,36 @@ def test_the_descriptors_of_ulcers_and_plaques_find_their_region(host, phrase, r
     d = draft(host, "skin_lesion", f"Plaque L calf 4cm, {phrase}. ?Vasculitis.")
     assert phrase.split()[-1] in region_text(d, region).lower() or phrase.split()[0] in region_text(d, region).lower(), \
         (phrase, [(f.region, f.text) for f in d.findings if not f.is_default])
+
+
+# --- a labelled record: what a "morphology:" field holds beside the morphology, and "feature: none" ---------------
+
+@pytest.mark.parametrize(("size", "surface"), [("5 x 3 cm", "shiny"), ("12mm", "scaly"), ("2.5cm", "crusted"),
+                                               ("8 x 6 mm", "verrucous")])
+def test_a_size_and_surface_in_a_morphology_field_find_their_regions(host, size, surface):
+    d = draft(host, "skin_lesion", f"Site: R flank\nMorphology: firm plaque {size}, {surface}\nImp: ?morphoea")
+    assert "plaque" in region_text(d, "morphology").lower()
+    assert size.replace("mm", " mm").replace("cm", " cm").replace("  ", " ").split()[0] in region_text(d, "size")
+    assert surface in region_text(d, "surface").lower(), [(f.region, f.text) for f in d.findings if not f.is_default]
+
+
+@pytest.mark.parametrize(("feature", "region"), [("Scale", "surface"), ("Ulceration", "surface"), ("Crust", "surface")])
+@pytest.mark.parametrize("none", ["none", "nil", "absent"])
+def test_a_feature_labelled_none_is_denied(host, feature, region, none):
+    d = draft(host, "skin_lesion", f"Site: L forearm\nMorph: pink papule 6mm\n{feature}: {none}\nImp: ?BCC")
+    said = [f for f in d.findings if f.region == region and not f.is_default and feature.lower()[:4] in f.text.lower()]
+    assert said and all(f.negated for f in said), [(f.region, f.text, f.negated) for f in d.findings]
+
+
+@pytest.mark.parametrize("span", ["yrs", "years", "many years", "mos", "wks"])
+def test_a_bare_span_of_time_is_how_long_the_lesion_has_been_there(host, span):
+    d = draft(host, "skin_lesion", f"Soft blue papule upper lip 4mm, elderly pt, {span}. Reassure.")
+    said = region_text(d, "others").lower()
+    assert "present for" in said, [(f.region, f.text) for f in d.findings if not f.is_default]
+
+
+@pytest.mark.parametrize(("typo", "word"), [("enlargng", "enlarging"), ("growng", "growing"), ("darkenng", "darkening"),
+                                            ("expandng", "expanding")])
+def test_a_mistyped_word_of_change_is_read(host, typo, word):
+    d = draft(host, "skin_lesion", f"Slowly {typo} brown plaque R chest 3cm. ?DFSP.")
+    assert word in findings_text(d).lower(), findings_text(d)

@@ -318,6 +318,8 @@ def _line_rewrite(line: str) -> str:
     line = _NO_RESPONSE.sub(lambda m: f"{m.group('what')} tried without response", line)
     line = re.sub(r"\bcannot\s+(?:r/o|rule\s+out)\b", "cannot exclude", line, flags=re.I)
     line = _NODES_NOT_PALPABLE.sub(lambda m: "no palpable " + ("lymph nodes" if m.group("what").lower() == "lns" else m.group("what").lower()), line)
+    line = _BARE_DURATION.sub(lambda m: " present for " + " ".join(_DURATION_WORD.get(w.lower(), w.lower())
+                                                                   for w in m.group("n").split()), line)
     line = _FEATURE_NONE.sub(lambda m: m.group(0) if m.group("f").lower() in _SECTION_REGION else f"No {m.group('f').lower()}", line)
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = _DERM_NO_COLON.sub(lambda m: f"{m.group(1)}: ", line)  # "Derm globular pattern, no atypical features"
@@ -409,6 +411,9 @@ def _interpretation_split(sentence: str) -> list[str]:
 #: a size or a surface word in a part dictated under "morphology:" (the sorter then splits it by region)
 _OTHER_REGION_PART = word_re(*WORDS["size"][:1], *WORDS["rewrite_surface"]) if "rewrite_surface" in WORDS else \
     word_re(*WORDS["size"][:1], *LEXICON.data["rewrite"]["surface_adjectives"])
+#: "..., elderly pt, yrs.": a bare span of time said as a comma part is how long the lesion has been there
+_BARE_DURATION = re.compile(r"(?<=,)\s*(?P<n>(?:many\s+|several\s+|some\s+)?(?:yrs|years|mos|months|wks|weeks))(?=\s*(?:[.;]|$))", re.I)
+_DURATION_WORD = {"yrs": "years", "mos": "months", "wks": "weeks"}
 #: "Scale: none", "Ulceration: nil": the feature denied ("No scale.")
 _FEATURE_NONE = re.compile(r"(?:(?<=^)|(?<=[.;]\s)|(?<=\n))(?P<f>[A-Za-z][A-Za-z -]{2,30}?)\s*:\s*(?:none|nil|absent|not seen)(?=\s*(?:[.;,]|$))", re.I)
 #: a test said with its result ("HIV+", "CD4 low", "ANA positive 1:640", "HbA1c 82"): history; alone in its sentence
