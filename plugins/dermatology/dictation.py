@@ -28,6 +28,11 @@ is dermatology's own:
   sentence that only denies a non-malignant feature ("No angioedema.") is a finding, and a diagnosis or plan
   word that names where a lesion is ("beyond the acne scar", "at site of previous excision") is no impression.
 * a colour list after its count ("4 colours incl blue + white areas") is one colour statement.
+* abbreviations with several meanings ("PG", "BP", "EM") are read by the dictation's other words
+  (:mod:`pixtralogist.plugins.dermatology.abbreviations`) or left as written; " | " separates a record's fields;
+  a test said with its result ("HIV+", "CD4 low") is history; "Bleeding - mild" is mild bleeding; "R/o X"
+  opening a sentence is a query like "?X"; "Scale: none" denies the scale; under "morphology:" a size or a
+  surface part goes to its region; a bare "yrs" after a comma is how long the lesion has been there.
 
 Negation and hedge words are always kept; nothing is made more certain than dictated; text that
 looks like an instruction is only data.
