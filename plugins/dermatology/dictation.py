@@ -28,6 +28,11 @@ is dermatology's own:
   sentence that only denies a non-malignant feature ("No angioedema.") is a finding, and a diagnosis or plan
   word that names where a lesion is ("beyond the acne scar", "at site of previous excision") is no impression.
 * a colour list after its count ("4 colours incl blue + white areas") is one colour statement.
+* abbreviations with several meanings ("PG", "BP", "EM") are read by the dictation's other words
+  (:mod:`pixtralogist.plugins.dermatology.abbreviations`) or left as written; " | " separates a record's fields;
+  a test said with its result ("HIV+", "CD4 low") is history; "Bleeding - mild" is mild bleeding; "R/o X"
+  opening a sentence is a query like "?X"; "Scale: none" denies the scale; under "morphology:" a size or a
+  surface part goes to its region; a bare "yrs" after a comma is how long the lesion has been there.
 
 Negation and hedge words are always kept; nothing is made more certain than dictated; text that
 looks like an instruction is only data.
@@ -42,6 +47,7 @@ from pixtralogist.core.text import clean_text
 from pixtralogist.kit import expand_shorthand as kit_expand
 from pixtralogist.kit import parse_dictation as kit_parse
 from pixtralogist.kit.dictation import CLINICIAN_SEES, differential_as_alternatives, protect_abbreviation_dots
+from pixtralogist.plugins.dermatology.abbreviations import resolve_ambiguous
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
 __all__ = ["Statement", "expand_shorthand", "is_demographics", "is_visit_reason", "parse_dictation"]
@@ -87,7 +93,7 @@ _SITE_THEN_SIDE = re.compile(
     r"(?<![\w-])(?P<site>(?:(?:upper|lower|mid|medial|lateral|dorsal|anterior|posterior)\s+)?(?:"
     + "|".join(sorted((w for w in WORDS["body_sites"] if w not in ("sites?", "locat(?:ed|ion)", "acral", "dorsal")
                        and "\\d" not in w), key=len, reverse=True))
-    + r"))\s+(?P<side>(?-i:R|L|Rt|Lt|RT|LT))(?=\s*(?:[:,.;]|$))", re.I)
+    + r"))(?:\s*,)?\s+(?P<side>(?-i:R|L|Rt|Lt|RT|LT))(?=\s*(?:[:,.;]|$))", re.I)
 #: a label at the start of a sentence ("Review of atypical naevus: ...")
 _LABEL = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?P<label>[^.;:?]{3,60}?)\s*:\s+(?=\S)")
 #: "size 5 mm" (a label without its colon)
@@ -177,6 +183,13 @@ _COORDINATED = re.compile(rf"\b({_PRED})\s*,\s*(?=(?:{_PRED}\s*,\s*)*{_PRED}\s+{
 
 #: A spaced dash between words closes a statement and its section ("reticular pattern - benign");
 #: "3 - 4 mm" stays.
+#: " | " between an electronic record's fields ("Site: scalp | Age 3 | Plan: observe"): each field is a line
+_FIELD_PIPE = re.compile(r"[ \t]*\|[ \t]*(?=\S)")
+#: "Bleeding - mild.", "veil - moderate": a severity after a dash qualifies what precedes it ("Bleeding, mild.")
+_DASH_QUALIFIER = re.compile(r"\s+[-\u2013\u2014]+\s+(?=(?:minimal|mild|mildly|moderate|moderately|severe|severely|marked|markedly|"
+                             r"slight|extensive|significant|florid)\s*(?:[.;]|$))", re.I)
+#: "R/o bleeding.", "Rule out BCC": a query, like "?BCC" (a possibility to exclude, never a denial)
+_RULE_OUT = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(?:r/o|rule\s+out)\s+(?=[^\W\d_])", re.I)
 _DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 
 
@@ -310,6 +323,9 @@ def _line_rewrite(line: str) -> str:
     line = _NO_RESPONSE.sub(lambda m: f"{m.group('what')} tried without response", line)
     line = re.sub(r"\bcannot\s+(?:r/o|rule\s+out)\b", "cannot exclude", line, flags=re.I)
     line = _NODES_NOT_PALPABLE.sub(lambda m: "no palpable " + ("lymph nodes" if m.group("what").lower() == "lns" else m.group("what").lower()), line)
+    line = _BARE_DURATION.sub(lambda m: " present for " + " ".join(_DURATION_WORD.get(w.lower(), w.lower())
+                                                                   for w in m.group("n").split()), line)
+    line = _FEATURE_NONE.sub(lambda m: m.group(0) if m.group("f").lower() in _SECTION_REGION else f"No {m.group('f').lower()}", line)
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = _DERM_NO_COLON.sub(lambda m: f"{m.group(1)}: ", line)  # "Derm globular pattern, no atypical features"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
@@ -333,7 +349,7 @@ def _line_rewrite(line: str) -> str:
     # "Review of atypical naevus: 6mm brown macule ...": a label that names a diagnosis is a statement of its
     # own; the findings after it are the lesion's, not the diagnosis's sentence
     line = _LABEL.sub(lambda m: f"{m.group('label')}. " if m.group("label").lower() not in _SECTION_REGION
-                      and _DIAGNOSIS.search(m.group("label")) else m.group(0), line)
+                      and _DIAGNOSIS.search(expand_shorthand(m.group("label"))) else m.group(0), line)
     line = _NOT_EXCLUDED.sub(lambda m: f" cannot exclude {_lower_first(m.group('what').strip())}", line)
     # "..., regular network on derm, no change in 2 yrs": what follows the dermoscopy part is clinical again
     return _TRAILING_DERMOSCOPY.sub(lambda m: f". Dermoscopy: {m.group('d')}" + (". " if m.group("more") else ""), line)
@@ -397,6 +413,19 @@ def _interpretation_split(sentence: str) -> list[str]:
 
 
 #: The patient's history ("FHx melanoma", "history of BCC"): other findings, never this lesion's diagnosis.
+#: a size or a surface word in a part dictated under "morphology:" (the sorter then splits it by region)
+_OTHER_REGION_PART = word_re(*WORDS["size"][:1], *WORDS["rewrite_surface"]) if "rewrite_surface" in WORDS else \
+    word_re(*WORDS["size"][:1], *LEXICON.data["rewrite"]["surface_adjectives"])
+#: "..., elderly pt, yrs.": a bare span of time said as a comma part is how long the lesion has been there
+_BARE_DURATION = re.compile(r"(?<=,)\s*(?P<n>(?:many\s+|several\s+|some\s+)?(?:yrs|years|mos|months|wks|weeks))(?=\s*(?:[.;]|$))", re.I)
+_DURATION_WORD = {"yrs": "years", "mos": "months", "wks": "weeks"}
+#: "Scale: none", "Ulceration: nil": the feature denied ("No scale.")
+_FEATURE_NONE = re.compile(r"(?:(?<=^)|(?<=[.;]\s)|(?<=\n))(?P<f>[A-Za-z][A-Za-z -]{2,30}?)\s*:\s*(?:none|nil|absent|not seen)(?=\s*(?:[.;,]|$))", re.I)
+#: a test said with its result ("HIV+", "CD4 low", "ANA positive 1:640", "HbA1c 82"): history; alone in its sentence
+_TEST_RESULT = re.compile(
+    r"(?:(?:" + "|".join(_DICTATION["test_results"]) + r")\s*(?:[+]|[+]?ve\b|-ve\b|(?<=\w)-|:?\s*(?:positive|pos|negative|neg|"
+    r"low|high|raised|elevated|normal|reactive|non-?reactive|detectable|undetectable|(?:\d+(?:[.:/]\d+)?)(?:\s*%|\s*[a-z/]+\d*)?)\b)"
+    r"(?:\s*(?:,|and|&|\+)\s*)?)+", re.I)
 _HISTORY = re.compile(r"^(?:family history|fhx?\b|past (?:medical )?history|(?:personal )?history of|h/o|hx\b|previous|prior)",
                       re.I)
 
@@ -505,6 +534,8 @@ def is_visit_reason(sentence: str) -> bool:
 def _section_of(sentence: str, header: str | None) -> str | None:
     if header in ("impression", "plan"):
         return "impression"
+    if header == "morphology" and _OTHER_REGION_PART.search(sentence):
+        header = None  # "Morphology: indurated plaque 6 x 4 cm, shiny": the size and surface are their regions'
     if header is not None:
         return header
     if _VISIT_REASON.match(sentence):
@@ -517,6 +548,8 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "others"  # "Patient reports it itches and bled once.": what the patient reports is history
     if _TRIGGER_LEAD.match(sentence) and not _DIAGNOSIS.search(sentence):
         return "others"  # "Following a course of amoxicillin.": history, though a course of a drug is also a plan word
+    if _TEST_RESULT.fullmatch(sentence.strip().rstrip(".").strip()):
+        return "others"  # "HIV+.", "CD4 low.": a result the patient has, not a test to order
     if _IMPERATIVE_PLAN.match(sentence):
         return "impression"
     if _DENIED_ONLY.match(sentence) and not _PLAN.search(sentence) and not _HEDGED.search(sentence) \
@@ -535,8 +568,9 @@ def parse_dictation(text: str | None) -> list[Statement]:
     if not text or not isinstance(text, str):
         return []
     out: list[Statement] = []
-    for line in clean_text(text).split("\n"):
-        for header, chunk in _sections(_DASH.sub(". ", _line_rewrite(line))):
+    text = _FIELD_PIPE.sub("\n", resolve_ambiguous(clean_text(text)))
+    for line in text.split("\n"):  # "PG" by its context: pyoderma gangrenosum or granuloma
+        for header, chunk in _sections(_DASH.sub(". ", _DASH_QUALIFIER.sub(", ", _RULE_OUT.sub("Possible ", _line_rewrite(line))))):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")
                 out.append(Statement(f"Plan: {plan}.", "impression"))
