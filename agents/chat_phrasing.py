@@ -43,6 +43,17 @@ _SAY_IN_IMP = re.compile(
     rf"(?:that\s+)?(?P<x>.+)$"
     rf"|^{_IMP}\s+(?:should|must|needs\s+to|ought\s+to)\s+(?:say|read|state|be|include)\s+(?:that\s+)?(?P<x2>.+)$",
     re.I)
+#: the impression as the place of an addition: "add X to the impression", "add to impression: X"
+_ADD_TO_IMP = re.compile(
+    rf"^(?:please\s+)?(?:add|include|insert|append|write|put)\s+(?:to|in|into)\s+{_IMP}\s*[,:;-]?\s*(?P<x>.+)$"
+    rf"|^(?:please\s+)?(?:add|include|insert|append)\s+(?P<x2>.+?)\s+(?:to|in|into)\s+{_IMP}$", re.I)
+#: a reason after a removal naming who does not want it: "..., cardiology doesn't want it in", "..., not needed"
+_NOT_WANTED_REASON = re.compile(
+    r"\s*[,;-]+\s*(?:(?:the\s+)?[a-z][\w /-]{0,30}?\s+(?:does\s*n['\u2019]?t|do\s*n['\u2019]?t|does\s+not|do\s+not|"
+    r"wo\s*n['\u2019]?t|will\s+not)\s+(?:want|need|like|care\s+about|use)\s+(?:it|that|this|them)"
+    r"(?:\s+(?:in|there|here|mentioned|reported|in\s+(?:the\s+)?(?:report|draft)))?"
+    r"|(?:(?:it|that|this)(?:['\u2019]s|\s+is)\s+)?not\s+(?:needed|relevant|wanted|necessary|important|required))\s*[.!]*$",
+    re.I)
 #: a word that opens an interpretation of a finding: "suspicious for ...", "consistent with ..."
 _INTERPRETS = re.compile(r"^(?:suspicious|concerning|worrisome|consistent|compatible|in\s+keeping|likely|probably|"
                          r"probable|possible|possibly|representing|suggestive|typical|characteristic|diagnostic)\b",
@@ -121,6 +132,10 @@ def canonical(text: str, resolve=None) -> str:
         text = m.group("c").strip()  # "I can see a few in the right eye too, so it's both eyes": the conclusion
     if (m := _REASON.search(text)) and len(text[:m.start()].split()) >= 2:
         text = text[:m.start()].strip(" ,;")  # the reason is the clinician's, never written as a finding
+    if (m := _NOT_WANTED_REASON.search(text)) and len(text[:m.start()].split()) >= 2:
+        text = text[:m.start()].strip(" ,;")  # who does not want it is the clinician's reason, never written
+    if m := _ADD_TO_IMP.match(text):
+        return f"put {(m.group('x') or m.group('x2')).strip()} in the impression"
     if resolve is not None:
         text = _region_forms(text, resolve)
     if m := _PARTICLE_OUT.match(text):
