@@ -128,14 +128,14 @@ def canonical(text: str, resolve=None) -> str:
     :param resolve: the template's region for a word (:meth:`EditReader.resolve_region`); without it the
         region families (an assignment to a region, a region's everyday name) are not read."""
     text = _HOW_KNOWN.sub("", text).strip()
+    if m := _ADD_TO_IMP.match(text):
+        return f"put {(m.group('x') or m.group('x2')).strip()} in the impression"
     if (m := _CONCLUSION.search(text)) and len(text[:m.start()].split()) >= 3:
         text = m.group("c").strip()  # "I can see a few in the right eye too, so it's both eyes": the conclusion
     if (m := _REASON.search(text)) and len(text[:m.start()].split()) >= 2:
         text = text[:m.start()].strip(" ,;")  # the reason is the clinician's, never written as a finding
     if (m := _NOT_WANTED_REASON.search(text)) and len(text[:m.start()].split()) >= 2:
         text = text[:m.start()].strip(" ,;")  # who does not want it is the clinician's reason, never written
-    if m := _ADD_TO_IMP.match(text):
-        return f"put {(m.group('x') or m.group('x2')).strip()} in the impression"
     if resolve is not None:
         text = _region_forms(text, resolve)
     if m := _PARTICLE_OUT.match(text):

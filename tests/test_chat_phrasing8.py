@@ -1,0 +1,108 @@
+"""Round 8: families of plain-English phrasing, generated over real drafts of every specialty (the built-in
+plugins' offline drafters; inputs written for these tests, never a benchmark row's words):
+
+- a request for information said without a question mark ("remind me of ...", "I'd like to know ...", "quick
+  question - ...", "do you know ..."): a question, which never changes the draft;
+- an undo that names what was done ("undo what you just changed"): an undo; with nothing to undo it says so;
+- the impression as the place of an addition ("add X to the impression", "add to impression: X");
+- a removal followed by who does not want it ("..., the referrer doesn't want it in", "..., not needed").
+
+Each change is shown as a before/after line; what is not understood changes nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pixtralogist.agents import chat
+
+from test_chat_edits import drafted, said  # noqa: F401
+from test_chat_edits import host  # noqa: F401  (the module-scoped fixture)
+from test_chat_phrasing7 import DRAFTS, _history, _stem_of
+
+#: a guideline or reference subject of each specialty (no finding of the drafts is edited by asking about it)
+SUBJECTS = {"cxr": "the cardiothoracic ratio cut-off", "ct_chest": "Fleischner follow-up for a 7 mm solid nodule",
+            "mri_brain": "the Fazekas grading scale", "breast-resection": "the Nottingham points for grade 3",
+            "skin_lesion": "the ABCDE criteria for melanoma", "fundus": "the ETDRS definition of CSME",
+            "octa": "normal FAZ size in adults"}
+QUESTION_FORMS = ["remind me of {s}", "please remind me what {s} is", "can you remind me of {s}",
+                  "tell me {s}", "could you tell me {s}", "explain {s}", "can you clarify {s}",
+                  "I'd like to know {s}", "I need to check {s}", "I was wondering about {s}",
+                  "wondering about {s}", "do you know {s}", "any idea what {s} is", "quick question - {s}",
+                  "question: {s}", "just checking {s}", "what's {s}", "show me {s}"]
+
+
+@pytest.mark.parametrize("template, dictation, x, region, kept", DRAFTS)
+@pytest.mark.parametrize("form", QUESTION_FORMS)
+def test_information_requests_never_edit(host, template, dictation, x, region, kept, form):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    message = form.format(s=SUBJECTS[template])
+    assert chat.parse_intent(message, d.region_labels).kind == "question"
+    res = chat.handle(message, d, ctx)
+    assert not res.changed and res.draft == d and not res.edits, res.reply
+
+
+@pytest.mark.parametrize("message", ["question of early consolidation at the left base", "query fracture of the 6th rib",
+                                     "the effusion is small", "clarification: the nodule is 9 mm"])
+def test_statements_that_open_like_questions_stay_edits(message):
+    assert chat.parse_intent(message, {"lung": "Lungs"}).kind == "edit"
+
+
+UNDO_NAMED = ["can you undo what you just changed", "undo what you did", "revert the last change you made",
+              "please undo whatever you just edited", "undo the last thing you did", "revert what I just added"]
+
+
+@pytest.mark.parametrize("template, dictation, x, region, kept", DRAFTS)
+@pytest.mark.parametrize("form", UNDO_NAMED)
+def test_undo_naming_what_was_done(host, template, dictation, x, region, kept, form):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    edited = chat.handle(f"remove the {x}", d, ctx)
+    assert edited.changed, edited.reply
+    ctx.history = _history(d)
+    res = chat.handle(form, edited.draft, ctx)
+    assert res.undo and res.draft.region_dict() == d.region_dict(), res.reply
+    # with nothing to undo: said so, nothing changed, never a guideline answer
+    d2, ctx2 = drafted(host, template, dictation)
+    res2 = chat.handle(form, d2, ctx2)
+    assert not res2.changed and res2.draft == d2, res2.reply
+    assert "no change to undo" in res2.reply.lower(), res2.reply
+
+
+RECOMMENDATIONS = {"cxr": "clinical correlation for infection", "ct_chest": "follow-up CT in 12 months",
+                   "mri_brain": "vascular risk factor management", "breast-resection": "discussion at the breast MDT",
+                   "skin_lesion": "complete excision with 4 mm margins", "fundus": "review in 4 months",
+                   "octa": "correlation with fluorescein angiography"}
+ADD_IMP_FORMS = ["add {r} to the impression", "add to impression: {r}", "add to the impression - {r}",
+                 "please include {r} in the impression", "put in the impression: {r}", "can you add {r} to the conclusion?"]
+
+
+@pytest.mark.parametrize("template, dictation, x, region, kept", DRAFTS)
+@pytest.mark.parametrize("form", ADD_IMP_FORMS)
+def test_adding_to_the_impression(host, template, dictation, x, region, kept, form):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    r = RECOMMENDATIONS[template]
+    res = chat.handle(form.format(r=r), d, ctx)
+    assert res.changed, res.reply
+    assert res.draft.region_dict() == d.region_dict(), res.reply  # no findings region gets it
+    assert r.lower() in " ".join(res.draft.impression).lower()
+    assert "impression" not in " ".join(res.draft.impression).lower()
+    assert "\u2192" in res.reply
+
+
+REASONS = [", the referrer doesn't want it in", ", cardiology does not need it", ", oncology won't use it",
+           ", not needed", " - it's not relevant", ", they don't want it mentioned"]
+
+
+@pytest.mark.parametrize("template, dictation, x, region, kept", DRAFTS)
+@pytest.mark.parametrize("reason", REASONS)
+@pytest.mark.parametrize("form", ["take the {x} out", "remove the {x}", "drop the {x}"])
+def test_removal_with_who_does_not_want_it(host, template, dictation, x, region, kept, form, reason):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(form.format(x=x) + reason, d, ctx)
+    assert res.changed, res.reply
+    assert _stem_of(x) not in said(res.draft, region), res.reply
+    before, after = d.region_dict(), res.draft.region_dict()
+    assert {r for r in after if after[r] != before[r]} == {region}, res.reply
+    for word in ("want", "need", "relevant", "referrer", "cardiology", "oncology"):
+        assert word not in " ".join(after.values()).lower()
+    assert "\u2192" in res.reply
