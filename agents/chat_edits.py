@@ -618,6 +618,8 @@ class EditReader:
                 and len(said.split()) <= 4:
             # "it's a macule, not a papule": the draft's wording ("papule") is replaced by the new one
             return Edit("modify", subject=self.subject_words(self.expand(old)), swap=(old.lower(), said.strip()))
+        if old and said and (moved := self._place_correction(text, old, said)) is not None:
+            return moved
         also = bool(re.search(r"\balso\b", text, re.I))
         negated_there = re.match(r"^there(?:\s+is|\s+are|'s|\u2019s)\s+no\b", text, re.I)
         body = self.expand(_THERE_ALSO.sub("", text))
@@ -649,6 +651,20 @@ class EditReader:
         statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
         return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
                     or bool(_THERE_ALSO.match(text) and not negated_there), predicate=predicate, case_side=case_side)
+
+    def _place_correction(self, text: str, old: str, said: str) -> Edit | None:
+        """"the consolidation is lingular, not LLL", "the nodule is in the RUL, not the LLL": the place the draft
+        states (written out: "left lower lobe") is replaced by the one said, in the finding named; None when the
+        old words are no place written out as a phrase (sizes and grades have their own forms)."""
+        said = re.sub(r"^(?:in|at|on|within|involving)\s+(?:the\s+)?", "", said.strip(), flags=re.I)
+        old_x = self.expand(old).strip()
+        if re.search(r"\d", old + said) or len(old_x.split()) < 2 or len(said.split()) > 4:
+            return None
+        head = re.split(r"\b(?:is|are|was|were)\b", text, flags=re.I)[0]
+        subject = tuple(w for w in self.subject_words(self.expand(head)) if w not in _ANAPHORA)
+        if not subject or not self.names_finding(self.expand(head)):
+            return None
+        return Edit("modify", subject=subject, swap=(old_x.lower(), self.expand(said)))
 
     # -- finding the same finding ------------------------------------------------------------
 
@@ -935,6 +951,9 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     a = edit.attrs
     if edit.swap:
         old, new = edit.swap
+        follow = re.search(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])\s+([\w-]+)", out, re.I)
+        if follow and len(new.split()) > 1 and new.split()[-1].lower() == follow.group(1).lower():
+            new = new.rsplit(None, 1)[0]  # "R PCA territory, not L MCA": "right PCA territory", never "territory territory"
         return _sub_word(out, old, new)
     head = next((w for w in edit.subject if _find_word(out, w)), None)
     moved = _anatomy_swap(reader, edit, out)
