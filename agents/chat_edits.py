@@ -945,6 +945,16 @@ def _find_word(text: str, word: str) -> re.Match[str] | None:
     return re.search(r"(?<![\w-])" + re.escape(word), text, re.I)
 
 
+def _unit_after(text: str, number: str) -> str | None:
+    """The unit said right after ``number`` in ``text`` ("6 HU" -> "HU", "1.8 cm" -> "cm"), None when none is."""
+    m = re.search(r"(?<![\w.])" + re.escape(number) + r"\s*(%|[A-Za-z\u00b5]{1,10}\b)", text)
+    return m.group(1) if m and m.group(1).lower() in _MEASURE_UNITS else None
+
+
+#: Units of a measure ("6 HU", "1.8 cm", "45 mmHg"): a number said in one never replaces a number in another.
+_MEASURE_UNITS = frozenset("mm cm m % hu ml cc mmhg degrees deg bpm suv g kg mg dd um \u00b5m microns".split())
+
+
 def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     """``text`` with the edit's attribute values written in place of the ones it states."""
     out = text
@@ -1031,7 +1041,11 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             sizes = list(_SIZE.finditer(out))
             if m is None and not nums and len(sizes) == 1 and re.fullmatch(r"\d+(?:\.\d+)?", sizes[0].group(1)):
                 m = sizes[0]  # "size is 3.4" for "3 cm.": the number of the one size, its unit kept
-        if m:
+        unit = _unit_after(edit.text or edit.predicate or "", a.number)
+        if m and unit and _unit_after(out[m.start(1):], m.group(1)) not in (unit, None):
+            # "the adrenal nodule measures 6 HU" for "nodule 1.8 cm": another measure, written beside the size
+            out = out.rstrip().rstrip(".") + f", {a.number} {unit}."
+        elif m:
             out = out[:m.start(1)] + a.number + out[m.end(1):]
     if a.polarity:
         value = _value_word(edit.text or edit.predicate) or ("present" if a.polarity == "present" else "absent")
