@@ -401,6 +401,8 @@ class EditReader:
         elif any(w in _PRESENT for w in words):
             polarity = "present"
         number = f"{count.group(1)} of {count.group(2)}" if count else num.group() if num else None
+        if num and not count and re.search(r"(?:^|[\s(])[-\u2212]$", rest[:num.start()]):
+            number = "-" + number  # "-5 HU": the sign is part of the value
         return Attributes(lat, sev, size, temporal, number, polarity)
 
     def subject_words(self, text: str, sized: bool = False) -> tuple[str, ...]:

@@ -59,9 +59,10 @@ _INTERPRETS = re.compile(r"^(?:suspicious|concerning|worrisome|consistent|compat
                          r"probable|possible|possibly|representing|suggestive|typical|characteristic|diagnostic)\b",
                          re.I)
 #: where the clinician saw it: "on the coronal", "on the unenhanced series", "on deeper levels", "on my remeasure"
-_WHERE_SEEN = (r"(?:on|in)\s+(?:the|my|our|a)\s+(?:[\w-]+\s+){0,2}?(?:series|sequences?|images?|views?|windows?|phase|"
+_WHERE_SEEN = (r"(?:on|in)\s+(?:(?:the|my|our|a)\s+)?(?:[\w-]+\s+){0,2}?(?:series|sequences?|images?|views?|windows?|phase|"
                r"reconstructions?|recons?|reformats?|coronals?|sagittals?|axials?|levels|sections|slides?|stains?|"
-               r"re-?measure(?:ment)?s?|re-?review|review|second\s+look|re-?look)")
+               r"re-?measure(?:ment)?s?|re-?review|review|second\s+look|re-?look|recuts?|dwi|adc|flair|swi|stir|gre|t1|t2|"
+               r"(?:lung|bone|soft[- ]tissue)\s+windows?|ihc|immunos?)")
 #: the same opening the edit with no comma: "on the unenhanced series the adrenal nodule measures 6 HU"
 _WHERE_SEEN_LEAD = re.compile(r"^" + _WHERE_SEEN + r"(?:\s*[,;:-]+\s*|\s+(?=(?:the|a|an|it|there|this|that|they|its|"
                               r"no)\b))", re.I)
@@ -97,8 +98,8 @@ _CONCLUSION = re.compile(r"\s*[,;]?\s+(?:so|therefore|hence|which\s+means)\s+(?P
                          r"(?:['\u2019]s|\s).+)$", re.I)
 #: a number said as a size with no unit: "the aorta measures 4.8 today", "the nodule is now 9"
 _BARE_SIZE = re.compile(r"\b(?P<verb>measures?|measuring|measured|is\s+now|now|size\s+(?:is|of)|diameter\s+(?:is|of))\s+"
-                        r"(?:about\s+|approximately\s+|~\s*)?(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:mm|cm|m|%|/|x|by|of|o['\u2019]?clock|hu|hounsfield|ml|cc|mmhg|degrees?|bpm|suv|units?|mls?|"
-                        r"g|kg|mg|per\s*cent|percent)\b)"
+                        r"(?:about\s+|approximately\s+|~\s*)?(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:%|/|(?:mm|cm|m|x|by|of|o['\u2019]?clock|hu|hounsfield|ml|cc|mmhg|degrees?|bpm|suv|units?|mls?|"
+                        r"g|kg|mg|per\s*cent|percent)\b))"
                         r"(?![\d./%])", re.I)
 _UNIT_IN = re.compile(r"\d(?:\.\d+)?\s*(mm|cm)\b", re.I)
 

@@ -106,3 +106,70 @@ def test_removal_with_who_does_not_want_it(host, template, dictation, x, region,
     for word in ("want", "need", "relevant", "referrer", "cardiology", "oncology"):
         assert word not in " ".join(after.values()).lower()
     assert "\u2192" in res.reply
+
+
+#: a finding's place written out from an abbreviation in the draft, corrected with "X is A, not B" (B as abbreviated)
+PLACES = [
+    ("cxr", "Consolidation RLL. Small L effusion.", "consolidation", "lung", "right middle lobe", "right lower lobe",
+     ["the consolidation is RML, not RLL", "the consolidation is in the RML, not the RLL"]),
+    ("ct_chest", "9 mm solid nodule LLL. Mild emphysema.", "nodule", "lungs_airways", "right upper lobe",
+     "left lower lobe", ["the nodule is RUL, not LLL", "the nodule is in the RUL, not the LLL"]),
+    ("mri_brain", "Small chronic infarct L MCA territory. Mild small vessel change.", "infarct", "parenchyma",
+     "right pca territory", "left mca", ["the infarct is R PCA territory, not L MCA", "the infarct is R PCA, not L MCA"]),
+]
+
+
+@pytest.mark.parametrize("template, dictation, x, region, new, old, messages", PLACES)
+def test_a_place_corrected_replaces_the_old_place(host, template, dictation, x, region, new, old, messages):  # noqa: F811
+    for message in messages:
+        d, ctx = drafted(host, template, dictation)
+        region = next(r for r in d.region_dict() if region in r)
+        assert old in said(d, region)
+        res = chat.handle(message, d, ctx)
+        assert res.changed, res.reply
+        text = said(res.draft, region)
+        assert new in text and old not in text and text.count(x) == said(d, region).count(x), res.reply
+        assert "territory territory" not in text and " not " not in text
+        assert "\u2192" in res.reply
+
+
+#: where the clinician saw it, before or after the edit (never written), over a finding with a size of each kind
+WHERE_SEEN = ["on the coronal - {m}", "remeasured on the axial images, {m}", "on the lung windows {m}",
+              "{m} on my remeasure", "{m} on the sagittal reformats", "on the DWI {m}", "on deeper levels, {m}"]
+SIZED = [("ct_chest", "9 mm solid nodule LLL. Mild emphysema.", "the nodule is 11 mm", "lungs_airways", "11 mm", "9 mm"),
+         ("mri_brain", "12 mm meningioma L frontal convexity.", "the meningioma is 15 mm", "extraaxial", "15 mm",
+          "12 mm"),
+         ("breast-resection", "L mastectomy. IDC 2.4 cm grade 2.", "the tumor is 2.9 cm", "size", "2.9 cm", "2.4 cm"),
+         ("skin_lesion", "8 mm pink scaly plaque R shin.", "it measures 10 mm", "size", "10 mm", "8 mm")]
+
+
+@pytest.mark.parametrize("template, dictation, m, region, new, old", SIZED)
+@pytest.mark.parametrize("form", WHERE_SEEN)
+def test_where_it_was_seen_is_never_written(host, template, dictation, m, region, new, old, form):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    region = next(r for r in d.region_dict() if region in r)
+    res = chat.handle(form.format(m=m), d, ctx)
+    assert res.changed, res.reply
+    text = said(res.draft, region)
+    assert new in text and old not in text, res.reply
+    for word in ("coronal", "axial", "windows", "remeasure", "sagittal", "dwi", "levels"):
+        assert word not in " ".join(res.draft.region_dict().values()).lower()
+
+
+#: a number said in another unit than the draft's size: never replaces the size
+OTHER_UNITS = [("ct_chest", "Incidental L adrenal nodule 1.8 cm, homogeneous. No effusion.", "adrenal nodule",
+                "1.8 cm", ["8 HU", "-5 HU"]),
+               ("ct_chest", "Ascending aorta 4.1 cm. No effusion.", "aorta", "4.1 cm", ["40 HU"]),
+               ("mri_brain", "12 mm meningioma L frontal convexity.", "meningioma", "12 mm", ["30 %"])]
+
+
+@pytest.mark.parametrize("template, dictation, x, size, values", OTHER_UNITS)
+@pytest.mark.parametrize("form", ["the {x} measures {v}", "the {x} is {v}", "on the unenhanced series the {x} is {v}"])
+def test_a_number_in_another_unit_never_replaces_a_size(host, template, dictation, x, size, values, form):  # noqa: F811
+    for v in values:
+        d, ctx = drafted(host, template, dictation)
+        res = chat.handle(form.format(x=x, v=v), d, ctx)
+        allt = " ".join(res.draft.region_dict().values())
+        assert size in allt, res.reply  # the size stays
+        if res.changed:
+            assert v.replace(" ", "") in allt.replace(" ", "") and "\u2192" in res.reply
