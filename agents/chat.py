@@ -683,6 +683,11 @@ _FLAG_TOPICS = {
 def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
     """The flags whose message, rule, region or finding names a word of the question (all when it names none)."""
     words = _about_words(question)
+    # "why is the retinal detachment flagged?": a flag naming only the modifier ("Retinal vessels") is not about it;
+    # the words that name the thing (not a describing word: -al, -ar, -ic, -ous, -ive, -ed) must match
+    named = [w for w in words if not (len(w) > 4 and re.search(r"(?:al|ar|ic|ous|ive|ed)$", w))]
+    if named and len(named) < len(words):
+        words = named
     out = []
     for fl in flags:
         text = _flag_text(fl, draft)

@@ -173,3 +173,29 @@ def test_a_number_in_another_unit_never_replaces_a_size(host, template, dictatio
         assert size in allt, res.reply  # the size stays
         if res.changed:
             assert v.replace(" ", "") in allt.replace(" ", "") and "\u2192" in res.reply
+
+
+#: a flag question naming a finding by modifier + name: a flag that names only the modifier is not about it
+FLAG_NAMED = [
+    ("ct_chest", "11 mm solid nodule RUL. Mild emphysema.", "pulmonary nodule", "fleischner", "pulmonary embolism"),
+    ("skin_lesion", "10mm black-brown patch L calf, 3 colours, notched border. Derm: blue-white veil.",
+     "pigmented lesion", "melanoma", "pigmented scar"),
+    ("fundus", "OD: scattered hard exudates. OS: few microaneurysms. CDR 0.3 OU.", "retinal vessels", "vessels",
+     "retinal detachment"),
+    ("octa", "Enlarged FAZ OD. Reduced SCP density OD.", "deep capillary plexus", "deep capillary plexus",
+     "neovascular membrane"),
+]
+FLAG_FORMS = ["why is the {x} flagged?", "what triggered the flag on the {x}?", "why did the {x} get flagged?"]
+
+
+@pytest.mark.parametrize("template, dictation, x, quoted, absent", FLAG_NAMED)
+@pytest.mark.parametrize("form", FLAG_FORMS)
+def test_a_flag_naming_only_the_modifier_is_not_about_the_finding(host, template, dictation, x, quoted, absent,
+                                                                  form):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    assert ctx.flags
+    res = chat.handle(form.format(x=x), d, ctx)
+    assert not res.changed and quoted in res.reply.lower() and "nothing about" not in res.reply.lower(), res.reply
+    res = chat.handle(form.format(x=absent), d, ctx)
+    assert not res.changed and "nothing about" in res.reply.lower(), res.reply
+    assert absent.split()[-1] in res.reply.lower()
