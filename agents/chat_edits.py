@@ -1473,6 +1473,35 @@ def _position_swap(said: str, text: str) -> str | None:
                 old = n.group(1)
                 repl = new + " " if old[:1].islower() else upper_first(new) + " "
                 return text[:n.start(1)] + repl + text[n.end(1):]
+    return _direction_swap(said, text)
+
+
+#: the pairs of opposite directions; a margin's name is any of the margin set ("closest margin is anterior")
+_AXES = (("anterior", "posterior"), ("superior", "inferior"), ("medial", "lateral"), ("proximal", "distal"),
+         ("upper", "lower"), ("inner", "outer"), ("central", "peripheral"), ("dorsal", "ventral"),
+         ("deep", "superficial"))
+_MARGIN_NAMES = frozenset("anterior posterior superior inferior medial lateral deep superficial peripheral".split())
+
+
+def _direction_swap(said: str, text: str) -> str | None:
+    """``text`` with its one direction word replaced by the one said alone ("closest margin is anterior at 1 mm"
+    for "Margins negative, posterior closest 2 mm."); None unless the text has exactly one word of the said
+    word's axis (or, for a margin, of the margin names) that differs from it."""
+    for w in re.findall(r"[a-z]+", said.lower()):
+        group = set(next((a for a in _AXES if w in a), ()))
+        if re.search(r"\b(?:margins?|closest)\b", text, re.I) and w in _MARGIN_NAMES:
+            group |= _MARGIN_NAMES
+        if not group:
+            continue
+        part = re.search(r"\b" + w + r"[\s-]+([a-z]{3,})\b", said.lower())
+        if part and part.group(1) not in ("margin", "margins", "closest", "and", "aspect", "side", "edge"):
+            return None  # "on the lower arm": the position of another part, never this text's
+        found = [m for m in re.finditer(r"\b(" + "|".join(sorted(group)) + r")\b", text, re.I)]
+        if len(found) == 1 and found[0].group(1).lower() != w:
+            m = found[0]
+            new = upper_first(w) if m.group(1)[:1].isupper() else w
+            return text[:m.start(1)] + new + text[m.end(1):]
+        return None
     return None
 
 

@@ -199,3 +199,36 @@ def test_a_flag_naming_only_the_modifier_is_not_about_the_finding(host, template
     res = chat.handle(form.format(x=absent), d, ctx)
     assert not res.changed and "nothing about" in res.reply.lower(), res.reply
     assert absent.split()[-1] in res.reply.lower()
+
+
+#: the closest margin corrected with a new name and distance: the old margin's name never stays beside the new one
+MARGINS = [
+    ("breast-resection", "L lumpectomy. IDC 1.8 cm grade 2. Margins negative, posterior closest 2 mm.", "posterior",
+     "2 mm"),
+    ("breast-resection", "R WLE. ILC 2.1 cm grade 2. Margins clear, closest superior 4 mm.", "superior", "4 mm"),
+    # (skin_lesion has no margin region: its "Margins" are the lesion's border, so no skin row here)
+]
+MARGIN_FORMS = ["closest margin is actually {n} at {d}, fix that", "the closest margin is {n} at {d}",
+                "nearest margin is {n}, {d}"]
+
+
+@pytest.mark.parametrize("template, dictation, old, old_d", MARGINS)
+@pytest.mark.parametrize("form", MARGIN_FORMS)
+@pytest.mark.parametrize("new", ["anterior", "deep", "medial"])
+def test_a_margin_corrected_replaces_the_old_margin(host, template, dictation, old, old_d, form, new):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(form.format(n=new, d="1 mm"), d, ctx)
+    assert res.changed, res.reply
+    before = " ".join(d.region_dict().values()).lower()
+    after = " ".join(res.draft.region_dict().values()).lower()
+    assert old in before and old not in after and new in after and "1 mm" in after and old_d not in after, res.reply
+    assert "\u2192" in res.reply
+
+
+@pytest.mark.parametrize("said, text", [("it is on the lower arm", "Upper back."),
+                                        ("the nodule is lower lobe", "Upper outer quadrant."),
+                                        ("it is anterior", "Anterior and posterior margins clear.")])
+def test_a_direction_of_another_part_or_of_two_is_no_swap(said, text):
+    from pixtralogist.agents.chat_edits import _direction_swap
+
+    assert _direction_swap(said, text) is None
