@@ -40,7 +40,10 @@ _UNDO_PHRASE = (r"(?:undo|revert|go back|roll ?back|reverse|take (?:that|it|this
                 r"bring (?:it|that|this|them) back|restore|reinstate|undo|(?:go )?back to (?:the )?(?:previous|original|old|"
                 r"last|prior|earlier) (?:version|draft|text|wording|one)|"
                 r"(?:(?:back|leave it|keep it|have it|put it back) )?(?:how|the way|as) (?:it|they) (?:was|were)(?: before)?|"
-                r"(?:go )?back to (?:how|the way) (?:it|they) (?:was|were)(?: before)?)")
+                r"(?:go )?back to (?:how|the way) (?:it|they) (?:was|were)(?: before)?|"
+                # what the assistant did, named: "undo what you just changed", "revert the last thing you did"
+                r"(?:what|whatever|the (?:last )?(?:thing|change|edit)s?) (?:you|i|we)(?: have|['\u2019]ve)? (?:just |last )?"
+                r"(?:changed|did|done|edited|made|added|removed|wrote|put in|changed there))")
 #: words that open an undo without changing it: "no", "never mind", "hmm no", "no wait", "on second thought"
 _UNDO_LEAD = r"(?:no|nope|oops|sorry|actually|ok|okay|hmm+|wait|never ?mind|nevermind|forget (?:it|that)|on second thoughts?|ah|oh)"
 _UNDO = re.compile(
@@ -58,6 +61,14 @@ _HELP = re.compile(r"^(?:help|\?|commands?)\s*$", re.I)
 #: A question: a question mark, a question word, or an auxiliary opening a question ("is the effusion
 #: small"); "should be right sided" (no subject after the auxiliary) is a statement.
 _QUESTION = re.compile(r"\?\s*$|^(?:why|what|how|which|when|where|who|explain|tell me)\b"
+                       # a request for information said without a question mark: "remind me of the ...", "I'd like
+                       # to know ...", "quick question - ...", "do you know ...": never an edit
+                       r"|^(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?(?:remind|tell|show)\s+(?:me|us)\b"
+                       r"|^(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?(?:explain|clarify)\b"
+                       r"|^(?:i['\u2019]?d\s+like|i\s+would\s+like|i\s+want|i\s+need)\s+to\s+(?:know|check|understand)\b"
+                       r"|^(?:i\s+(?:was\s+|am\s+|['\u2019]m\s+)?)?wonder(?:ing)?\b|^(?:do|does)\s+(?:you|anyone)\s+know\b"
+                       r"|^(?:any\s+idea|quick\s+(?:question|query|check)|just\s+(?:checking|wondering))\b|^(?:question|query)\s*[:-]"
+                       r"|^(?:what|how|who|where|when)['\u2019]?s\b"
                        r"|^(?:does|do|did|is|are|was|were|should|can|could|would|will|has|have)\s+"
                        r"(?:the|this|that|these|those|it|there|he|she|we|i|you|they|a|an|any|my|our|his|her|its)\b",
                        re.I)
@@ -672,6 +683,11 @@ _FLAG_TOPICS = {
 def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
     """The flags whose message, rule, region or finding names a word of the question (all when it names none)."""
     words = _about_words(question)
+    # "why is the retinal detachment flagged?": a flag naming only the modifier ("Retinal vessels") is not about it;
+    # the words that name the thing (not a describing word: -al, -ar, -ic, -ous, -ive, -ed) must match
+    named = [w for w in words if not (len(w) > 4 and re.search(r"(?:al|ar|ic|ous|ive|ed)$", w))]
+    if named and len(named) < len(words):
+        words = named
     out = []
     for fl in flags:
         text = _flag_text(fl, draft)

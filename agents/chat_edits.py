@@ -401,6 +401,8 @@ class EditReader:
         elif any(w in _PRESENT for w in words):
             polarity = "present"
         number = f"{count.group(1)} of {count.group(2)}" if count else num.group() if num else None
+        if num and not count and re.search(r"(?:^|[\s(])[-\u2212]$", rest[:num.start()]):
+            number = "-" + number  # "-5 HU": the sign is part of the value
         return Attributes(lat, sev, size, temporal, number, polarity)
 
     def subject_words(self, text: str, sized: bool = False) -> tuple[str, ...]:
@@ -618,6 +620,8 @@ class EditReader:
                 and len(said.split()) <= 4:
             # "it's a macule, not a papule": the draft's wording ("papule") is replaced by the new one
             return Edit("modify", subject=self.subject_words(self.expand(old)), swap=(old.lower(), said.strip()))
+        if old and said and (moved := self._place_correction(text, old, said)) is not None:
+            return moved
         also = bool(re.search(r"\balso\b", text, re.I))
         negated_there = re.match(r"^there(?:\s+is|\s+are|'s|\u2019s)\s+no\b", text, re.I)
         body = self.expand(_THERE_ALSO.sub("", text))
@@ -649,6 +653,20 @@ class EditReader:
         statement = re.sub(r"^(?:there(?:\s+is|\s+are|'s|\u2019s)\s+)(no\b)", r"\1", statement, flags=re.I)
         return Edit("statement", text=statement, subject=subject, attrs=attrs, words=value, also=also
                     or bool(_THERE_ALSO.match(text) and not negated_there), predicate=predicate, case_side=case_side)
+
+    def _place_correction(self, text: str, old: str, said: str) -> Edit | None:
+        """"the consolidation is lingular, not LLL", "the nodule is in the RUL, not the LLL": the place the draft
+        states (written out: "left lower lobe") is replaced by the one said, in the finding named; None when the
+        old words are no place written out as a phrase (sizes and grades have their own forms)."""
+        said = re.sub(r"^(?:in|at|on|within|involving)\s+(?:the\s+)?", "", said.strip(), flags=re.I)
+        old_x = self.expand(old).strip()
+        if re.search(r"\d", old + said) or len(old_x.split()) < 2 or len(said.split()) > 4:
+            return None
+        head = re.split(r"\b(?:is|are|was|were)\b", text, flags=re.I)[0]
+        subject = tuple(w for w in self.subject_words(self.expand(head)) if w not in _ANAPHORA)
+        if not subject or not self.names_finding(self.expand(head)):
+            return None
+        return Edit("modify", subject=subject, swap=(old_x.lower(), self.expand(said)))
 
     # -- finding the same finding ------------------------------------------------------------
 
@@ -929,12 +947,25 @@ def _find_word(text: str, word: str) -> re.Match[str] | None:
     return re.search(r"(?<![\w-])" + re.escape(word), text, re.I)
 
 
+def _unit_after(text: str, number: str) -> str | None:
+    """The unit said right after ``number`` in ``text`` ("6 HU" -> "HU", "1.8 cm" -> "cm"), None when none is."""
+    m = re.search(r"(?<![\w.])" + re.escape(number) + r"\s*(%|[A-Za-z\u00b5]{1,10}\b)", text)
+    return m.group(1) if m and m.group(1).lower() in _MEASURE_UNITS else None
+
+
+#: Units of a measure ("6 HU", "1.8 cm", "45 mmHg"): a number said in one never replaces a number in another.
+_MEASURE_UNITS = frozenset("mm cm m % hu ml cc mmhg degrees deg bpm suv g kg mg dd um \u00b5m microns".split())
+
+
 def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
     """``text`` with the edit's attribute values written in place of the ones it states."""
     out = text
     a = edit.attrs
     if edit.swap:
         old, new = edit.swap
+        follow = re.search(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])\s+([\w-]+)", out, re.I)
+        if follow and len(new.split()) > 1 and new.split()[-1].lower() == follow.group(1).lower():
+            new = new.rsplit(None, 1)[0]  # "R PCA territory, not L MCA": "right PCA territory", never "territory territory"
         return _sub_word(out, old, new)
     head = next((w for w in edit.subject if _find_word(out, w)), None)
     moved = _anatomy_swap(reader, edit, out)
@@ -1012,7 +1043,11 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
             sizes = list(_SIZE.finditer(out))
             if m is None and not nums and len(sizes) == 1 and re.fullmatch(r"\d+(?:\.\d+)?", sizes[0].group(1)):
                 m = sizes[0]  # "size is 3.4" for "3 cm.": the number of the one size, its unit kept
-        if m:
+        unit = _unit_after(edit.text or edit.predicate or "", a.number)
+        if m and unit and _unit_after(out[m.start(1):], m.group(1)) not in (unit, None):
+            # "the adrenal nodule measures 6 HU" for "nodule 1.8 cm": another measure, written beside the size
+            out = out.rstrip().rstrip(".") + f", {a.number} {unit}."
+        elif m:
             out = out[:m.start(1)] + a.number + out[m.end(1):]
     if a.polarity:
         value = _value_word(edit.text or edit.predicate) or ("present" if a.polarity == "present" else "absent")
@@ -1438,6 +1473,35 @@ def _position_swap(said: str, text: str) -> str | None:
                 old = n.group(1)
                 repl = new + " " if old[:1].islower() else upper_first(new) + " "
                 return text[:n.start(1)] + repl + text[n.end(1):]
+    return _direction_swap(said, text)
+
+
+#: the pairs of opposite directions; a margin's name is any of the margin set ("closest margin is anterior")
+_AXES = (("anterior", "posterior"), ("superior", "inferior"), ("medial", "lateral"), ("proximal", "distal"),
+         ("upper", "lower"), ("inner", "outer"), ("central", "peripheral"), ("dorsal", "ventral"),
+         ("deep", "superficial"))
+_MARGIN_NAMES = frozenset("anterior posterior superior inferior medial lateral deep superficial peripheral".split())
+
+
+def _direction_swap(said: str, text: str) -> str | None:
+    """``text`` with its one direction word replaced by the one said alone ("closest margin is anterior at 1 mm"
+    for "Margins negative, posterior closest 2 mm."); None unless the text has exactly one word of the said
+    word's axis (or, for a margin, of the margin names) that differs from it."""
+    for w in re.findall(r"[a-z]+", said.lower()):
+        group = set(next((a for a in _AXES if w in a), ()))
+        if re.search(r"\b(?:margins?|closest)\b", text, re.I) and w in _MARGIN_NAMES:
+            group |= _MARGIN_NAMES
+        if not group:
+            continue
+        part = re.search(r"\b" + w + r"[\s-]+([a-z]{3,})\b", said.lower())
+        if part and part.group(1) not in ("margin", "margins", "closest", "and", "aspect", "side", "edge"):
+            return None  # "on the lower arm": the position of another part, never this text's
+        found = [m for m in re.finditer(r"\b(" + "|".join(sorted(group)) + r")\b", text, re.I)]
+        if len(found) == 1 and found[0].group(1).lower() != w:
+            m = found[0]
+            new = upper_first(w) if m.group(1)[:1].isupper() else w
+            return text[:m.start(1)] + new + text[m.end(1):]
+        return None
     return None
 
 

@@ -43,15 +43,37 @@ _SAY_IN_IMP = re.compile(
     rf"(?:that\s+)?(?P<x>.+)$"
     rf"|^{_IMP}\s+(?:should|must|needs\s+to|ought\s+to)\s+(?:say|read|state|be|include)\s+(?:that\s+)?(?P<x2>.+)$",
     re.I)
+#: the impression as the place of an addition: "add X to the impression", "add to impression: X"
+_ADD_TO_IMP = re.compile(
+    rf"^(?:please\s+)?(?:add|include|insert|append|write|put)\s+(?:to|in|into)\s+{_IMP}\s*[,:;-]?\s*(?P<x>.+)$"
+    rf"|^(?:please\s+)?(?:add|include|insert|append)\s+(?P<x2>.+?)\s+(?:to|in|into)\s+{_IMP}$", re.I)
+#: a reason after a removal naming who does not want it: "..., cardiology doesn't want it in", "..., not needed"
+_NOT_WANTED_REASON = re.compile(
+    r"\s*[,;-]+\s*(?:(?:the\s+)?[a-z][\w /-]{0,30}?\s+(?:does\s*n['\u2019]?t|do\s*n['\u2019]?t|does\s+not|do\s+not|"
+    r"wo\s*n['\u2019]?t|will\s+not)\s+(?:want|need|like|care\s+about|use)\s+(?:it|that|this|them)"
+    r"(?:\s+(?:in|there|here|mentioned|reported|in\s+(?:the\s+)?(?:report|draft)))?"
+    r"|(?:(?:it|that|this)(?:['\u2019]s|\s+is)\s+)?not\s+(?:needed|relevant|wanted|necessary|important|required))\s*[.!]*$",
+    re.I)
 #: a word that opens an interpretation of a finding: "suspicious for ...", "consistent with ..."
 _INTERPRETS = re.compile(r"^(?:suspicious|concerning|worrisome|consistent|compatible|in\s+keeping|likely|probably|"
                          r"probable|possible|possibly|representing|suggestive|typical|characteristic|diagnostic)\b",
                          re.I)
+#: where the clinician saw it: "on the coronal", "on the unenhanced series", "on deeper levels", "on my remeasure"
+_WHERE_SEEN = (r"(?:on|in)\s+(?:(?:the|my|our|a)\s+)?(?:[\w-]+\s+){0,2}?(?:series|sequences?|images?|views?|windows?|phase|"
+               r"reconstructions?|recons?|reformats?|coronals?|sagittals?|axials?|levels|sections|slides?|stains?|"
+               r"re-?measure(?:ment)?s?|re-?review|review|second\s+look|re-?look|recuts?|dwi|adc|flair|swi|stir|gre|t1|t2|"
+               r"(?:lung|bone|soft[- ]tissue)\s+windows?|ihc|immunos?)")
+#: the same opening the edit with no comma: "on the unenhanced series the adrenal nodule measures 6 HU"
+_WHERE_SEEN_LEAD = re.compile(r"^" + _WHERE_SEEN + r"(?:\s*[,;:-]+\s*|\s+(?=(?:the|a|an|it|there|this|that|they|its|"
+                              r"no)\b))", re.I)
+#: the same said after the edit: "the RV/LV is 1.3 on my remeasure"
+_WHERE_SEEN_TAIL = re.compile(r"\s*,?\s+" + _WHERE_SEEN + r"\s*[.!]*$", re.I)
 #: a clause before the edit that says only how the clinician knows it: "measured it again, ...", "on review, ..."
 _HOW_KNOWN = re.compile(
     r"^(?:(?:i(?:['\u2019]ve|\s+have)?\s+)?(?:re-?)?(?:measured|checked|looked\s+at|reviewed|re-?read|re-?examined|"
     r"remeasured|rechecked|double[- ]checked)(?:\s+(?:it|that|this|them|the\s+images?|the\s+scan|the\s+slides?))?"
-    r"(?:\s+(?:again|more\s+closely|properly))?"
+    r"(?:\s+(?:again|more\s+closely|properly))?(?:\s+" + _WHERE_SEEN + r")?"
+    r"|" + _WHERE_SEEN +
     r"|(?:looking|having\s+looked)(?:\s+(?:again|more\s+closely|at\s+it\s+again|at\s+it))?"
     r"|on\s+(?:re-?)?(?:review|measurement|inspection|reflection|second\s+look|closer\s+inspection))"
     r"\s*[,;:-]+\s*(?=\S)", re.I)
@@ -76,7 +98,8 @@ _CONCLUSION = re.compile(r"\s*[,;]?\s+(?:so|therefore|hence|which\s+means)\s+(?P
                          r"(?:['\u2019]s|\s).+)$", re.I)
 #: a number said as a size with no unit: "the aorta measures 4.8 today", "the nodule is now 9"
 _BARE_SIZE = re.compile(r"\b(?P<verb>measures?|measuring|measured|is\s+now|now|size\s+(?:is|of)|diameter\s+(?:is|of))\s+"
-                        r"(?:about\s+|approximately\s+|~\s*)?(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:mm|cm|m|%|/|x|by|of|o['\u2019]?clock)\b)"
+                        r"(?:about\s+|approximately\s+|~\s*)?(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:%|/|(?:mm|cm|m|x|by|of|o['\u2019]?clock|hu|hounsfield|ml|cc|mmhg|degrees?|bpm|suv|units?|mls?|"
+                        r"g|kg|mg|per\s*cent|percent)\b))"
                         r"(?![\d./%])", re.I)
 _UNIT_IN = re.compile(r"\d(?:\.\d+)?\s*(mm|cm)\b", re.I)
 
@@ -117,10 +140,17 @@ def canonical(text: str, resolve=None) -> str:
     :param resolve: the template's region for a word (:meth:`EditReader.resolve_region`); without it the
         region families (an assignment to a region, a region's everyday name) are not read."""
     text = _HOW_KNOWN.sub("", text).strip()
+    text = _WHERE_SEEN_LEAD.sub("", text).strip()
+    if (m := _WHERE_SEEN_TAIL.search(text)) and len(text[:m.start()].split()) >= 3:
+        text = text[:m.start()].strip()  # "... on my remeasure": how it is known, never written
+    if m := _ADD_TO_IMP.match(text):
+        return f"put {(m.group('x') or m.group('x2')).strip()} in the impression"
     if (m := _CONCLUSION.search(text)) and len(text[:m.start()].split()) >= 3:
         text = m.group("c").strip()  # "I can see a few in the right eye too, so it's both eyes": the conclusion
     if (m := _REASON.search(text)) and len(text[:m.start()].split()) >= 2:
         text = text[:m.start()].strip(" ,;")  # the reason is the clinician's, never written as a finding
+    if (m := _NOT_WANTED_REASON.search(text)) and len(text[:m.start()].split()) >= 2:
+        text = text[:m.start()].strip(" ,;")  # who does not want it is the clinician's reason, never written
     if resolve is not None:
         text = _region_forms(text, resolve)
     if m := _PARTICLE_OUT.match(text):
