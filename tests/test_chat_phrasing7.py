@@ -143,14 +143,19 @@ UNDO_FORMS = ["never mind, undo", "bring it back", "hmm no, restore that", "no w
               "forget it, put things back the way they were", "reinstate it", "nevermind, change it back"]
 
 
-@pytest.mark.parametrize("template, dictation, x, region, kept", DRAFTS)
-@pytest.mark.parametrize("form", UNDO_FORMS)
-def test_undo_idioms(host, template, dictation, x, region, kept, form):  # noqa: F811
+def removed_then_undone(host, template, dictation, x, form):  # noqa: F811
+    """Draft ``dictation``, remove ``x`` through the chat, then send ``form``: the first draft and the reply."""
     d, ctx = drafted(host, template, dictation)
     edited = chat.handle(f"remove the {x}", d, ctx)
     assert edited.changed, edited.reply
     ctx.history = _history(d)
-    res = chat.handle(form, edited.draft, ctx)
+    return d, chat.handle(form, edited.draft, ctx)
+
+
+@pytest.mark.parametrize("template, dictation, x, region, kept", DRAFTS)
+@pytest.mark.parametrize("form", UNDO_FORMS)
+def test_undo_idioms(host, template, dictation, x, region, kept, form):  # noqa: F811
+    d, res = removed_then_undone(host, template, dictation, x, form)
     assert res.undo and res.draft.region_dict() == d.region_dict() and res.draft.impression == d.impression, res.reply
 
 

@@ -18,7 +18,7 @@ from pixtralogist.agents import chat
 
 from test_chat_edits import drafted, said  # noqa: F401
 from test_chat_edits import host  # noqa: F401  (the module-scoped fixture)
-from test_chat_phrasing7 import DRAFTS, _history, _stem_of
+from test_chat_phrasing7 import DRAFTS, _stem_of, removed_then_undone
 
 #: a guideline or reference subject of each specialty (no finding of the drafts is edited by asking about it)
 SUBJECTS = {"cxr": "the cardiothoracic ratio cut-off", "ct_chest": "Fleischner follow-up for a 7 mm solid nodule",
@@ -55,11 +55,7 @@ UNDO_NAMED = ["can you undo what you just changed", "undo what you did", "revert
 @pytest.mark.parametrize("template, dictation, x, region, kept", DRAFTS)
 @pytest.mark.parametrize("form", UNDO_NAMED)
 def test_undo_naming_what_was_done(host, template, dictation, x, region, kept, form):  # noqa: F811
-    d, ctx = drafted(host, template, dictation)
-    edited = chat.handle(f"remove the {x}", d, ctx)
-    assert edited.changed, edited.reply
-    ctx.history = _history(d)
-    res = chat.handle(form, edited.draft, ctx)
+    d, res = removed_then_undone(host, template, dictation, x, form)
     assert res.undo and res.draft.region_dict() == d.region_dict(), res.reply
     # with nothing to undo: said so, nothing changed, never a guideline answer
     d2, ctx2 = drafted(host, template, dictation)
