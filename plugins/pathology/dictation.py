@@ -114,12 +114,12 @@ _SIDE_CLOCK = re.compile(r"\s+\d{1,2}(?::[03]0)?\s*(?:o['\u2019]?\s?clock\b|:[03
 _SIDE_AFTER = re.compile(r"\b(?:lumpectomy|mastectomy|breast|excision|wle|axilla|grade [1-3]|carcinoma|mm|cm)$",
                          re.I)  # "Lumpectomy L", "IDC 3.0cm G2 R"
 class _HeadMatch:
-    """A labelled statement's head (group 1) and value (group 2), as ``re.Match.group`` gives them."""
+    """A labelled statement's head (group 1) and value (group 2), read as ``re.Match.group(1)``/``(2)`` read them."""
 
     def __init__(self, head: str, value: str) -> None:
-        self._groups = (head + ": " + value, head, value)
+        self._groups = {1: head, 2: value}
 
-    def group(self, n: int = 0) -> str:
+    def group(self, n: int) -> str:
         return self._groups[n]
 
 
