@@ -77,11 +77,11 @@ _LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
 #: A grade written short: "G2", "G 2", "gr3", "Gr. 3".
 _GRADE = re.compile(r"\b(?:G|[Gg][Rr]\.?)\s?([1-3])\b")
 _UNIT = re.compile(r"(\d)(mm|cm)\b", re.I)
-_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinel|axillary|axilla|LNs?|SLNs?|SLNBs?|ALND)\b|^\s*ax\s*:", re.I)  # "Ax: 5/17"
+_NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinels?|axillary|axilla|LNs?|SLNs?|SLNBs?|ALND)\b|^\s*ax\s*:", re.I)  # "Ax: 5/17"
 #: A node procedure followed by its count ("SLNB 0/2", "ALND: 3/15 pos"): the procedure, then the count as a
 #: lymph node statement ("3 of 15 axillary lymph nodes positive").
-_PROC_COUNT = re.compile(r"^(?P<head>.*?\b(?P<proc>SLNB|SLN\s?bx|sentinel (?:lymph )?node biopsy|ALND|"
-                         r"axillary (?:lymph node )?dissection)(?:,?\s+(?:left|right|lt|rt|l|r)\b)?(?:\s*x\s*\d{1,2}\b)?)"
+_PROC_COUNT = re.compile(r"^(?P<head>.*?\b(?P<proc>SLNB|SNB|SLN\s?bx|sentinel (?:lymph )?node biopsy|ALND|TAD|"
+                         r"(?:targeted )?axillary (?:lymph node |node )?(?:dissection|clearance|sampling))(?:,?\s+(?:left|right|lt|rt|l|r)\b)?(?:\s*x\s*\d{1,2}\b)?)"
                          r"\s*[:,-]?\s*(?P<n>\d{1,3})\s*(?:/|of)\s*(?P<of>\d{1,3})\b"
                          r"(?P<noun>\s*(?:SLNs?|sentinel|LNs?|lymph|nodes?)\b)?(?P<rest>.*)$", re.I)
 #: Named Nottingham components without their total ("tubules 3, nuclei 2, mitoses 1"): the score is their sum.
@@ -152,8 +152,9 @@ _NODE_HEAD = re.compile(r"\b(?:SLNs?|LNs?|lymph nodes?|sentinel nodes?|nodes?)\b
 _LABEL_END = re.compile(r"\s(?:" + "|".join(p for r, p in rules("labels") if r != "laterality") + r")\s*$", re.I)
 _LABEL_START = re.compile(r"^\s*(?:" + "|".join(p for r, p in rules("labels") if r != "others") + r")\b", re.I)
 #: A receptor status written as a sign ("ER+/PR-", "HER2 -"): written out, as a report states it.
-_RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/.)]|$)"
-                            r"(\s?/\s?(?=(?:ER|PR|PgR|HR|HER-?2)\b)|\s+(?=(?:ER|PR|PgR|HR|HER-?2)\b))?", re.I)
+_RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/.)]|$|(?:ER|PR|PgR|HR|HER-?2)\b)"
+                            r"(\s?/\s?(?=(?:ER|PR|PgR|HR|HER-?2)\b)|\s+(?=(?:ER|PR|PgR|HR|HER-?2)\b)|(?=(?:ER|PR|PgR|HR|HER-?2)\b))?",
+                            re.I)  # "ER+PR-HER2+" (run together) too
 #: An invasion or extension dictated as a sign ("LVI+", "+ ENE", "PNI-"): written out.
 _FEATURE_SIGN = re.compile(r"(?:(?<![\w+])\+\s?(?P<pre>ENE|ECE|LVI|LVSI|PNI)\b|\b(?P<word>ENE|ECE|LVI|LVSI|PNI)\s?(?P<sign>[+-])"
                            r"(?=[\s,;.)]|$))", re.I)
@@ -191,6 +192,14 @@ _LUMP_FIRST = re.compile(r"^\s*lump(?=\s*[,(]?\s*(?:L|R|Lt|Rt|left|right)\)?\s*(
 #: its size are a statement of their own (an additional finding after therapy, not the tumour's size).
 _BED_IN = re.compile(r"\s+(?:in|within)\s+(?:an?\s+|the\s+)?(?P<size>\d+(?:\.\d+)?(?:\s*[x\u00d7]\s*\d+(?:\.\d+)?)*\s*"
                      r"(?:mm|cm))\s+(?P<bed>(?:residual\s+)?tumou?r\s+bed)\b", re.I)
+#: A tumour bed with the residual carcinoma it holds ("Tumour bed 3.5 x 2 cm with scattered residual IDC, largest focus
+#: 4 mm"): the bed (an additional finding) and the residual tumour (type and size) are statements of their own.
+_BED_WITH = re.compile(r"(?P<bed>\b(?:residual\s+)?tumou?r\s+bed\s*:?\s*(?:of\s+|measuring\s+)?\d+(?:\.\d+)?(?:\s*[x\u00d7]\s*\d+(?:\.\d+)?)*"
+                       r"\s*(?:mm|cm))\s*,?\s*(?:with|containing|w/|showing)\s+(?=(?:(?:scattered|multiple|several|a few|few|small|"
+                       r"rare|occasional|\d+|two|three|foci of)\s+)*residual\b)", re.I)
+#: The largest residual focus measured after a tumour bed ("Tumor bed 3.1 cm, largest focus 1.6 cm"): the tumour size.
+_BED_LARGEST = re.compile(r"(?P<bed>\btumou?r\s+bed\b(?:[^;\n,.]|\.(?=\d))*)\s*,\s*(?=largest\s+(?:residual\s+)?(?:invasive\s+)?"
+                          r"(?:tumou?r\s+)?focus\b)", re.I)
 #: A clause after a labelled value that names another element by itself ("Size: 3.1 cm, multifocal (2 foci)",
 #: "Histologic type: IDC, triple neg"): the lexicon's ``sorter.label_detachable``.
 _DETACHABLE = re.compile(str(LEXICON.data["sorter"]["label_detachable"]), re.I)
@@ -211,6 +220,9 @@ _MARGIN_VALUES = re.compile(r"^\s*(?:all|closest|nearest|widely|(?:un)?involved|
                             r"superior|inferior|medial|lateral|anterior|posterior|deep|superficial|sup|inf|med|lat|ant|post|"
                             r"[<>\u2264\u2265]|\d)", re.I)
 #: "c." or "circa" before a measured value ("c. 3 cm", "circa 40%"): approximately ("ca." stays carcinoma).
+#: A feature given the value "none" or "nil" ("LVI none", "ENE: nil"): its denial, as a report writes it ("no LVI").
+_FEATURE_NONE = re.compile(r"\b(LVI|LVSI|PNI|ENE|ECE|lymphovascular invasion|extranodal extension)\s*[:-]?\s*(?:none|nil)\b"
+                           r"(?!\s+(?:seen|identified|present|detected))", re.I)
 _CIRCA = re.compile(r"(?<![\w.])(?:c\.|circa)\s*(?=\d+(?:\.\d+)?\s*(?:mm|cm|%))", re.I)
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
@@ -233,6 +245,8 @@ def _expand_token(m: re.Match, text: str) -> str:
         return "Axillary lymph nodes"  # "Ax: 5/17 positive" (a label)
     if low == "met" and re.match(r"\s+(?:ca|carc|carcinoma)\b", text[m.end():], re.I):
         return "metastatic"  # "met ca" is metastatic carcinoma
+    if low == "inv" and re.search(r"\bmarg(?:in|n)?s?\s*:?\s*$", text[: m.start()], re.I):
+        return "involved"  # "marg inv (ant)", "margins: inv": the margin's status ("inv ca" is invasive)
     if low == "id" and re.search(r"\bnot\s*$", text[: m.start()], re.I):
         return "identified"  # "LVI not id"
     expansion = LEXICON.expansion(low)
@@ -281,10 +295,11 @@ def _nodes_times(m: re.Match) -> str:
 def expand_shorthand(statement: str) -> str:
     """Expand shorthand in one statement (see the module docstring)."""
     text = _RECEPTOR_SIGN.sub(lambda m: f"{m.group(1)} {'positive' if m.group(2) == '+' else 'negative'}"
-                              + (", " if m.group(3) else ""), statement)
+                              + (", " if m.group(3) is not None else ""), statement)
     text = _FEATURE_SIGN.sub(lambda m: f"{m.group('pre')} present" if m.group("pre") else
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
+    text = _FEATURE_NONE.sub(lambda m: f"no {m.group(1)}", text)
     text = _POSITIVE_FOR.sub("positive", text)  # "Margins + for DCIS", "+ve for ILC"
     text = _NODES_TIMES.sub(_nodes_times, text)
     text = _CIRCA.sub("approximately ", text)
@@ -416,7 +431,7 @@ def _node_counts(chunk: str) -> list[str]:
     m = _PROC_COUNT.match(chunk)
     if not m:
         return [chunk]
-    sentinel = not re.match(r"alnd|axillary", m.group("proc"), re.I)
+    sentinel = not re.match(r"alnd|axillary|tad|targeted", m.group("proc"), re.I)
     nodes = m.group("noun") or (" sentinel lymph nodes" if sentinel else " axillary lymph nodes")
     return [m.group("head"), f"{m.group('n')}/{m.group('of')}{nodes}{m.group('rest')}"]
 
@@ -456,6 +471,8 @@ def parse_dictation(notes: str) -> list[str]:
     text = _SIDE_LABEL.sub(lambda m: m.group(1) + _SIDE[m.group(2).lower()].capitalize() + ": ", text)
     text = _PAGET_WITH.sub(lambda m: f"{m.group(1)}. {m.group(2).capitalize()}", text)
     text = _BED_IN.sub(lambda m: f". {m.group('bed')[:1].upper()}{m.group('bed')[1:]} {m.group('size')}", text)
+    text = _BED_WITH.sub(lambda m: m.group("bed") + ". ", text)
+    text = _BED_LARGEST.sub(lambda m: m.group("bed") + ". ", text)
     text = _LINE_BULLET.sub("", text)  # "6. 2/5 LN" (a numbered list): the number is no sentence of its own
     # inline dash bullets ("mastectomy: - IDC, 2.3 cm. - Margins negative."): each item a statement of its own
     text = _INLINE_DASH.sub(lambda m: m.group(1) + ("\n" if m.group(1) in ".;" else " "), text)
