@@ -130,6 +130,10 @@ _CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site", "extent"})
 _STAGE_START = re.compile(r"^(?:r?y?p|a?c|r?yc)[TNM]")
 #: Elements that name the specimen: a carcinoma in the clause after them is the tumor, not more specimen.
 _SPECIMEN = frozenset({"procedure", "site"})
+#: A margin clause with no subject of its own ("..., extending to lateral margin") and the lesions one may be about
+#: (the lexicon's ``sorter.margin_predicate`` / ``margin_subject``): the clause takes the last lesion named before it.
+_MARGIN_PREDICATE = re.compile(SORTER["margin_predicate"], re.I)
+_MARGIN_SUBJECT = _word(SORTER["margin_subject"])
 #: A part of a two-sided dictation labelled by its side ("Right: benign, fibrocystic change").
 _SIDE_LABEL = re.compile(r"^(?:left|right)\s*:\s*(?=\S)")
 
@@ -323,6 +327,14 @@ def _end(text: str) -> str:
     return text if not text or text[-1] in ".!?" else text + "."
 
 
+def _with_subject(subject: str, clause: str) -> str:
+    """"Extending to lateral margin" after "Pleomorphic LCIS ..." -> "Pleomorphic LCIS extending to lateral margin"."""
+    clause = clause.strip()
+    if not re.match(r"[A-Z]{2}", clause):
+        clause = clause[:1].lower() + clause[1:]
+    return f"{subject} {clause}"
+
+
 class SynopticSorter:
     """Implements :class:`~pixtralogist.core.protocols.RegionSorter` for the synoptic templates."""
 
@@ -351,13 +363,19 @@ class SynopticSorter:
         last: frozenset[str] | None = next((r for r, _ in labelled if r), None)
         in_situ = False  # the last clause that named an element was about in situ disease (DCIS)
         previous_clause = ""
+        subject = ""  # the last lesion a clause named (what a subjectless margin clause after it is about)
         for regs, clause in labelled:
+            if regs == frozenset({"margins"}) and subject and _MARGIN_PREDICATE.match(clause.strip()) \
+                    and not _MARGIN_SUBJECT.search(clause.lower()):
+                clause = _with_subject(subject, clause)
+            named = list(_MARGIN_SUBJECT.finditer(clause.lower()))
+            subject = clause[named[-1].start():named[-1].end()] if named else subject
             if last and last <= _CONTINUING and _MEASURES_PREVIOUS.match(clause) and classify(clause).source == "weak" \
                     and not (last == _EXTENT and previous_clause and _FOCALITY.search(previous_clause.lower())):
                 regs = last  # "..., largest 3 mm" measures the nodes (or deposit, margin) before it, not the tumor
             elif last == _NODES and _SOME_OF_THEM.match(clause):
                 regs = last  # "0/14 LNs, 2 with treatment effect": some of the nodes just counted
-            if (in_situ and regs and regs <= {"size", "histologic_type"} and "others" in self.regions
+            if (in_situ and regs and regs <= {"size", "histologic_type", "grade"} and "others" in self.regions
                     and classify(clause).source == "weak" and not _INVASIVE.search(clause.lower())):
                 # "DCIS, cribriform, 6.5 cm extent": the DCIS's, not the invasive tumor's (with the DCIS where it went:
                 # "Paget disease of the nipple with underlying DCIS, 3.5 cm")
