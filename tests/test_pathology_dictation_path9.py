@@ -1,0 +1,109 @@
+"""Pathology dictation classes of round 8 (issue 13): each class as a generator over a FAMILY of breast pathology
+dictation (lesion shorthand, node procedures with their counts, receptor signs run together, margin clauses without a
+subject, grade words said alone, a tumour bed with its residual tumour), not rows of a benchmark set."""
+
+from __future__ import annotations
+
+import itertools
+
+from test_dictation_facts_derm_path import draft, host, region  # noqa: F401 (host is a fixture)
+
+from pixtralogist.plugins.pathology.dictation import parse_dictation
+from pixtralogist.plugins.pathology.lexicon import LEXICON
+
+#: Lesion shorthand a report writes in words (round 8): benign and borderline lesions, special-type acronyms.
+LESION_SHORTHAND = {"FCC": "fibrocystic change", "CCL": "columnar cell lesion", "CCC": "columnar cell change",
+                    "CCH": "columnar cell hyperplasia", "RSL": "radial sclerosing lesion",
+                    "CSL": "complex sclerosing lesion", "FA": "fibroadenoma", "ADH": "atypical ductal hyperplasia",
+                    "ALH": "atypical lobular hyperplasia", "FEA": "flat epithelial atypia"}
+TYPE_SHORTHAND = {"EPC": "encapsulated papillary carcinoma", "SPC": "solid papillary carcinoma",
+                  "IMPC": "invasive micropapillary carcinoma", "MBC": "metaplastic breast carcinoma",
+                  "ACC": "adenoid cystic carcinoma", "IC NST": "invasive carcinoma, no special type"}
+NODE_PROCEDURES = ["SNB", "SLNB", "ALND", "Axillary clearance", "axillary node sampling", "TAD"]
+MARGINS = ["superior", "inferior", "medial", "lateral", "anterior", "posterior", "deep"]
+MARGIN_LESIONS = ["Pleomorphic LCIS", "Classic LCIS", "DCIS", "High grade DCIS", "Invasive lobular carcinoma",
+                  "Residual invasive carcinoma"]
+MARGIN_PREDICATES = ["extending to {m} margin", "focally at the {m} margin", "involving the {m} margin",
+                     "1 mm from the {m} margin", "abutting {m} margin"]
+#: Malignancies whose grade is said as a word after the size ("7 cm, high grade").
+GRADED_TYPES = ["Angiosarcoma", "Radiation-associated angiosarcoma", "Metaplastic carcinoma", "Leiomyosarcoma",
+                "Invasive micropapillary carcinoma", "Adenosquamous carcinoma"]
+
+
+def test_the_lesion_and_type_shorthand_is_in_the_lexicon_and_written_out(host):
+    for short, words in itertools.chain(LESION_SHORTHAND.items(), TYPE_SHORTHAND.items()):
+        if " " not in short:
+            assert LEXICON.expansion(short.lower()) is not None, short
+        d = draft(host, "breast-resection", f"R WLE. IDC 1.5 cm, G2. Background {short}. Margins neg."
+                  if short in LESION_SHORTHAND else f"R WLE. {short} 1.5 cm, G2. Margins neg.")
+        text = " ".join(d.region_dict().values()).lower()
+        assert words.lower() in text, (short, d.region_dict())
+        assert short.lower() not in text.replace(words.lower(), ""), (short, d.region_dict())
+
+
+def test_a_node_procedure_with_its_count_gives_the_lymph_node_statement(host):
+    for proc, (n, of) in itertools.product(NODE_PROCEDURES, [(0, 2), (1, 3), (4, 15)]):
+        d = draft(host, "breast-resection", f"L mastectomy. IDC 2.2 cm, G2. Margins clear. {proc} {n}/{of}.")
+        nodes = region(d, "lymph_nodes").lower()
+        assert f"{n} of {of}" in nodes, (proc, n, of, d.region_dict())
+        assert f"{n}/{of}" not in region(d, "procedure") + region(d, "others"), (proc, d.region_dict())
+
+
+def test_sentinels_with_a_count_are_sentinel_lymph_nodes(host):
+    for word, (n, of) in itertools.product(["Sentinels", "sentinels", "SLNs", "Sentinel nodes"], [(0, 2), (2, 3)]):
+        d = draft(host, "breast-resection", f"R lumpectomy. ILC 1.1 cm, G2. LVI present. {word} {n}/{of}. pT1c.")
+        nodes = region(d, "lymph_nodes").lower()
+        assert f"{n} of {of}" in nodes and "node" in nodes, (word, d.region_dict())
+
+
+def test_receptor_signs_run_together_are_each_written_out():
+    for signs in itertools.product("+-", repeat=3):
+        said = "ER{}PR{}HER2{}".format(*signs)
+        out = parse_dictation(f"{said}.")[0]
+        words = ["positive" if s == "+" else "negative" for s in signs]
+        assert out == f"ER {words[0]}, PR {words[1]}, HER2 {words[2]}.", (said, out)
+
+
+def test_a_margin_clause_without_a_subject_takes_the_lesion_named_before_it(host):
+    for lesion, pred, m in itertools.product(MARGIN_LESIONS, MARGIN_PREDICATES, MARGINS[::2]):
+        clause = pred.format(m=m)
+        d = draft(host, "breast-resection", f"R lumpectomy. {lesion} with calcifications, {clause}. pT1b.")
+        margins = region(d, "margins").lower()
+        assert m in margins and lesion.lower() in margins, (lesion, clause, d.region_dict())
+
+
+def test_a_margin_status_after_marg_is_involved_and_inv_before_a_tumour_is_invasive():
+    for m in MARGINS:
+        out = " ".join(parse_dictation(f"IDC 2.9cm G2, marg inv ({m}). Inv ca in the {m} shave.")).lower()
+        assert f"margin involved ({m})" in out and "invasive carcinoma" in out, (m, out)
+
+
+def test_a_feature_given_none_is_denied(host):
+    for feature, value in itertools.product(["LVI", "lvi", "LVI:", "ENE", "ENE:"], ["none", "nil", "None"]):
+        out = parse_dictation(f"{feature} {value}.")[0]
+        assert out.lower().startswith("no "), (feature, value, out)
+
+
+def test_a_grade_word_said_alone_after_the_size_is_the_grade(host):
+    for tumour, grade in itertools.product(GRADED_TYPES, ["low grade", "intermediate grade", "high grade"]):
+        d = draft(host, "breast-resection", f"Right mastectomy. {tumour}, 4.5 cm, {grade}. Deep margin clear.")
+        assert grade in region(d, "grade").lower(), (tumour, grade, d.region_dict())
+        assert grade not in region(d, "size").lower(), (tumour, grade, d.region_dict())
+
+
+def test_a_grade_word_after_dcis_stays_with_the_dcis(host):
+    for grade in ["low grade", "intermediate grade", "high grade"]:
+        d = draft(host, "breast-resection", f"L WLE. IDC 1.2 cm, G2. DCIS, cribriform, {grade}. Margins clear.")
+        assert grade in region(d, "others").lower() and grade not in region(d, "grade").lower(), d.region_dict()
+
+
+def test_a_tumour_bed_with_its_residual_tumour_gives_type_and_size(host):
+    for tumour, bed, focus in itertools.product(["IDC", "ILC", "invasive carcinoma"], ["3.5 x 2 cm", "2.8 cm"],
+                                                ["4 mm", "1.6 cm"]):
+        for said in (f"Tumour bed {bed} with scattered residual {tumour}, largest focus {focus}, cellularity ~5%.",
+                     f"Residual {tumour}, 2 foci in a {bed} tumor bed, largest focus {focus}, cellularity 30%."):
+            d = draft(host, "breast-resection", f"L mastectomy post NACT. {said} Margins clear. ypT1a ypN0.")
+            assert focus in region(d, "size"), (said, d.region_dict())
+            assert "bed" in region(d, "others").lower() and "bed" not in region(d, "size").lower(), (said, d.region_dict())
+            kind = "lobular" if tumour == "ILC" else "carcinoma"
+            assert kind in region(d, "histologic_type").lower(), (said, d.region_dict())
