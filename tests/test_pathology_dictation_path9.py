@@ -107,3 +107,37 @@ def test_a_tumour_bed_with_its_residual_tumour_gives_type_and_size(host):
             assert "bed" in region(d, "others").lower() and "bed" not in region(d, "size").lower(), (said, d.region_dict())
             kind = "lobular" if tumour == "ILC" else "carcinoma"
             assert kind in region(d, "histologic_type").lower(), (said, d.region_dict())
+
+
+def test_a_clock_time_moved_out_of_its_clause_is_written_as_a_clock_position(host):
+    for hour, minute in itertools.product([1, 3, 8, 10, 12], ["00", "30"]):
+        d = draft(host, "breast-resection", f"R lumpectomy: IDC 1.1cm G1 at {hour}:{minute}, margins neg. SLN 0/2.")
+        site = region(d, "site")
+        want = f"{hour} o'clock" if minute == "00" else f"{hour}:{minute} o'clock"
+        assert want in site, (hour, minute, d.region_dict())
+
+
+#: What a "with" clause after the tumour names that is another element's, and that element.
+WITH_FEATURES = [("dermal lymphatic tumour emboli", "lvi"), ("skin ulceration", "extent"),
+                 ("nipple involvement", "extent"), ("lymphovascular invasion", "lvi"),
+                 ("pectoralis muscle invasion", "extent"), ("Paget disease of the nipple", "extent")]
+
+
+def test_a_with_clause_naming_another_element_leaves_the_tumour_its_type_and_size(host):
+    tumours = {"Residual IDC": "invasive ductal", "ILC": "invasive lobular", "Metaplastic carcinoma": "metaplastic"}
+    for (feature, element), (tumour, kind) in itertools.product(WITH_FEATURES, tumours.items()):
+        d = draft(host, "breast-resection", f"R MRM. {tumour} 4.5cm G3 with {feature}. Margins clear. pT4b.")
+        assert "4.5 cm" in region(d, "size"), (tumour, feature, d.region_dict())
+        assert kind in region(d, "histologic_type").lower(), (tumour, feature, d.region_dict())
+        assert feature.split()[0].lower() in region(d, element).lower(), (tumour, feature, d.region_dict())
+        assert not region(d, element).lower().startswith("with "), d.region_dict()
+
+
+def test_microinvasion_after_dcis_is_the_invasive_focus_with_its_size(host):
+    for said, size in itertools.product(["w/ microinvasion (single focus {s})", "with foci of microinvasion, largest {s}",
+                                         "with microinvasion ({s})"], ["0.8mm", "<1 mm", "0.5 mm"]):
+        d = draft(host, "breast-resection", f"L WLE. DCIS high grade, comedo necrosis, 2.2cm extent, {said.format(s=size)}. "
+                  "Margins neg. pT1mi.")
+        assert "microinvasi" in region(d, "histologic_type").lower(), (said, d.region_dict())
+        assert size.replace("mm", "").strip() in region(d, "size"), (said, d.region_dict())
+        assert "microinvasi" not in region(d, "others").lower(), d.region_dict()

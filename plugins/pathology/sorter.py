@@ -70,8 +70,12 @@ _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(
 #: Clause ends: commas and semicolons (not inside "(tubules 3, pleomorphism 2; total 7)"), and a "+" joining two
 #: named things ("ILC 1.1 cm + LCIS"; not "3 + 2 + 1").
 _CLAUSE_SPLIT = re.compile(r"\s*[;,]\s*(?![^()]*\))|(?<=[a-z)])\s+\+\s+(?=[a-z])"
-                           r"|(?<=\w)\s+(?=with (?:adjacent|associated|background|surrounding|(?:an? )?extensive intraductal) )", re.I)
+                           r"|(?<=\w)\s+(?=with (?:adjacent|associated|background|surrounding|(?:an? )?extensive intraductal) )"
+                           # the lexicon's ``sorter.with_clause``: "IDC 4.5 cm with dermal lymphatic tumour emboli"
+                           r"|(?<=\w)\s+(?=(?:with|w/) (?:" + alternation(SORTER["with_clause"]) + r")\b)", re.I)
 #: ("ILC 2 cm with adjacent ALH": the tumor, then what lies beside it.)
+_MICROINVASION = re.compile(r"\bmicro-?invasi\w*", re.I)
+_WITH_LEAD = re.compile(r"^\s*(?:with|w/)\s+(?=(?:" + alternation(SORTER["with_clause"]) + r")\b)", re.I)
 _NODES = frozenset({"lymph_nodes"})
 _EXTENT = frozenset({"extent"})
 #: Focality ("multifocal", "3 foci"): a "largest 2.6 cm" after it is the size of the largest focus, the tumor size.
@@ -327,6 +331,18 @@ def _end(text: str) -> str:
     return text if not text or text[-1] in ".!?" else text + "."
 
 
+_CLOCK_TIME = re.compile(r"(1[0-2]|0?[1-9]):([0-5][05])")
+
+
+def _clock_face(site: str) -> str:
+    """A clock position written as a time ("12:00", "7:30") -> "12 o'clock", "7:30 o'clock" (a site part moved out of
+    its clause stands alone: "12:00." reads as a bare number)."""
+    m = _CLOCK_TIME.fullmatch(site.strip())
+    if not m:
+        return site
+    return f"{int(m.group(1))} o'clock" if m.group(2) == "00" else f"{int(m.group(1))}:{m.group(2)} o'clock"
+
+
 def _with_subject(subject: str, clause: str) -> str:
     """"Extending to lateral margin" after "Pleomorphic LCIS ..." -> "Pleomorphic LCIS extending to lateral margin"."""
     clause = clause.strip()
@@ -402,13 +418,18 @@ class SynopticSorter:
                 if found and rest and _clause_regions(rest) and not re.fullmatch(r"\([^()]*\)", rest):
                     # (a bracket left alone qualifies what it followed: "multifocal IDC (2 foci)" stays whole)
                     # two sites ("UOQ", "LIQ" of a multicentric tumour) are a list; stage categories read as one
+                    if region == "site":
+                        found = [_clock_face(f) for f in found]  # "12:00" alone is "12 o'clock", as a report writes it
+                    elif region == "size" and _MICROINVASION.search(clause):
+                        found = ["Microinvasive focus"] + found  # the size of the microinvasion (pT1mi), said as such
                     parts.setdefault(region, []).append((" and " if region == "site" else " ").join(found))
                     regs = regs - {region}
                     clause = rest
             previous_clause = clause
             last = regs  # what the extractions left: a clause naming no element after "ILC 1.6 cm" is the type's
             for r in regs:
-                parts.setdefault(r, []).append(clause)
+                # "with dermal tumour emboli" cut from its tumour opens its element's statement without the "with"
+                parts.setdefault(r, []).append(clause if parts.get(r) else _WITH_LEAD.sub("", clause))
         return {r: _end(_cap(", ".join(parts[r]))) for r in self.regions if r in parts}
 
     def sort(self, text: str) -> dict[str, str]:
