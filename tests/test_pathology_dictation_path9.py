@@ -141,3 +141,45 @@ def test_microinvasion_after_dcis_is_the_invasive_focus_with_its_size(host):
         assert "microinvasi" in region(d, "histologic_type").lower(), (said, d.region_dict())
         assert size.replace("mm", "").strip() in region(d, "size"), (said, d.region_dict())
         assert "microinvasi" not in region(d, "others").lower(), d.region_dict()
+
+
+#: The parts of an unpunctuated run-on, element by element: (what is said, what the element's region must hold).
+RUN_ON_PARTS = {
+    "procedure": [("left wle", "wide local excision"), ("right mastectomy and sentinel node biopsy", "mastectomy"),
+                  ("lt lumpectomy with slnb", "lumpectomy"), ("right mastectomy and axillary clearance", "mastectomy")],
+    "histologic_type": [("idc", "invasive ductal carcinoma"), ("invasive lobular carcinoma", "invasive lobular"),
+                        ("mucinous carcinoma", "mucinous"), ("ilc", "invasive lobular carcinoma")],
+    "size": [("12mm", "12 mm"), ("measuring 26 mm", "26 mm"), ("2.4 cm", "2.4 cm")],
+    "grade": [("grade 2", "grade 2"), ("g3", "grade 3"), ("grade 1", "grade 1")],
+    "margins": [("margins clear nearest 2 mm anterior", "2 mm anterior"), ("deep margin 4 mm", "deep margin 4 mm"),
+                ("margins clear", "margins clear"), ("closest margin superior 1 mm", "superior 1 mm")],
+    "lvi": [("lvi not identified", "not identified"), ("no lvi", "no lymphovascular"),
+            ("lymphovascular invasion present", "present")],
+    "lymph_nodes": [("sentinel nodes 0 of 2", "0 of 2"), ("sentinels negative 0/3", "0 of 3"),
+                    ("3 of 12 nodes positive", "3 of 12")],
+    "others": [("er positive pr positive her2 negative", "her2 negative"), ("er neg pr neg her2 3+", "er negative")],
+    "stage": [("pt2 pn0", "pT2 pN0"), ("pt1c pn1a", "pT1c pN1a")],
+}
+
+
+def test_an_unpunctuated_run_on_is_cut_at_each_element(host):
+    order = list(RUN_ON_PARTS)
+    for i in range(24):
+        chosen = {k: RUN_ON_PARTS[k][(i * (j + 1)) % len(RUN_ON_PARTS[k])] for j, k in enumerate(order)}
+        said = " ".join(chosen[k][0] for k in order)
+        d = draft(host, "breast-resection", said)
+        for element, (_, want) in chosen.items():
+            got = region(d, element)
+            assert want.lower() in got.lower() if element != "stage" else want in got, (said, element, d.region_dict())
+        assert "margin" not in region(d, "procedure").lower(), (said, d.region_dict())
+
+
+def test_a_punctuated_or_short_statement_is_no_run_on():
+    from pixtralogist.kit.runon import split_run_on
+    from pixtralogist.plugins.pathology.dictation import _RUN_ON
+
+    assert split_run_on("IDC 2 cm, grade 2, margins clear, LVI absent, nodes 0/3, ER pos, pT1c pN0", _RUN_ON) == \
+        ["IDC 2 cm, grade 2, margins clear, LVI absent, nodes 0/3, ER pos, pT1c pN0"]
+    assert split_run_on("idc grade 2 margins clear", _RUN_ON) == ["idc grade 2 margins clear"]
+    long = "x " * 5000 + "margins clear " * 3
+    assert len(split_run_on(long, _RUN_ON)) == 4  # one linear scan of a long statement

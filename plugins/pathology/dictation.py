@@ -50,6 +50,7 @@ import re
 
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit.dictation import correct_spelling
+from pixtralogist.kit.runon import compile_breaks, split_run_on
 from pixtralogist.plugins.pathology.lexicon import LEXICON, rules
 
 __all__ = ["expand_shorthand", "parse_dictation"]
@@ -75,7 +76,7 @@ _SEMI = re.compile(r";(?![^()]*\))")
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
 _LN = re.compile(r"\bLNs?\b(?=\s+(biopsy|bx|dissection|sampling))?", re.I)
 #: A grade written short: "G2", "G 2", "gr3", "Gr. 3".
-_GRADE = re.compile(r"\b(?:G|[Gg][Rr]\.?)\s?([1-3])\b")
+_GRADE = re.compile(r"\b(?:G\s?|g(?=[1-3]\b)|[Gg][Rr]\.?\s?)([1-3])\b")  # "g2" typed in lower case too
 _UNIT = re.compile(r"(\d)(mm|cm)\b", re.I)
 _NODE_CONTEXT = re.compile(r"\b(lymph nodes?|nodes?|sentinels?|axillary|axilla|LNs?|SLNs?|SLNBs?|ALND)\b|^\s*ax\s*:", re.I)  # "Ax: 5/17"
 #: A node procedure followed by its count ("SLNB 0/2", "ALND: 3/15 pos"): the procedure, then the count as a
@@ -224,6 +225,10 @@ _MARGIN_VALUES = re.compile(r"^\s*(?:all|closest|nearest|widely|(?:un)?involved|
 _FEATURE_NONE = re.compile(r"\b(LVI|LVSI|PNI|ENE|ECE|lymphovascular invasion|extranodal extension)\s*[:-]?\s*(?:none|nil)\b"
                            r"(?!\s+(?:seen|identified|present|detected))", re.I)
 _CIRCA = re.compile(r"(?<![\w.])(?:c\.|circa)\s*(?=\d+(?:\.\d+)?\s*(?:mm|cm|%))", re.I)
+#: A pTNM category typed in lower case ("pt2 pn0(sn)", "ypt1c"): its letter in capitals, as a report writes it.
+_STAGE_LOWER = re.compile(r"(?<![\w/-])(r?y?p)([tnm])(?=(?:is|x|[0-4])[a-d]?(?:mi)?(?![\w]))", re.I)
+#: Where an unpunctuated run-on statement is cut (the lexicon's ``dictation.run_on_breaks``; kit/runon.py).
+_RUN_ON = compile_breaks(LEXICON.dictation.get("run_on_breaks") or ())
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
 
 
@@ -314,6 +319,7 @@ def expand_shorthand(statement: str) -> str:
     if _NODE_CONTEXT.search(text):
         text = _COUNT.sub(r"\1 of \2", text)
     text = _GRADE.sub(r"grade \1", text)
+    text = _STAGE_LOWER.sub(lambda m: m.group(1).lower() + m.group(2).upper(), text)  # "pt2 pn0" -> "pT2 pN0"
     text = _NAMED_COMPONENTS.sub(lambda m: f"{m.group(0)}, score {sum(int(m.group(i)) for i in (1, 2, 3))}", text)
     text = _COMPONENTS.sub(lambda m: f"{m.group(1)}+{m.group(2)}+{m.group(3)}="
                            f"{sum(int(m.group(i)) for i in (1, 2, 3))}", text)
@@ -477,8 +483,8 @@ def parse_dictation(notes: str) -> list[str]:
     # inline dash bullets ("mastectomy: - IDC, 2.3 cm. - Margins negative."): each item a statement of its own
     text = _INLINE_DASH.sub(lambda m: m.group(1) + ("\n" if m.group(1) in ".;" else " "), text)
     text = _ENUMERATOR.sub(" ", text)  # "two tumors: 1) IDC 2.5 cm; 2) ILC 0.7 cm": the markers go, the parts stay apart
-    chunks = [c for piece in _pieces(text)
-              for h in _unlabelled_heads(_BULLET.sub("", piece or "").strip())
+    chunks = [c for whole in _pieces(text) for piece in split_run_on(_BULLET.sub("", whole or "").strip(), _RUN_ON)
+              for h in _unlabelled_heads(piece)
               for n in _node_counts(h)
               for c in _focality_apart(n)]
     # "R/o X" after the opening (which may be the clinical question) is X in question, neither denied nor asserted
