@@ -183,3 +183,20 @@ def test_a_punctuated_or_short_statement_is_no_run_on():
     assert split_run_on("idc grade 2 margins clear", _RUN_ON) == ["idc grade 2 margins clear"]
     long = "x " * 5000 + "margins clear " * 3
     assert len(split_run_on(long, _RUN_ON)) == 4  # one linear scan of a long statement
+
+
+def test_a_margin_sentence_without_a_subject_takes_the_lesion_of_the_sentence_before(host):
+    for lesion, pred, m in itertools.product(["DCIS int grade 12mm", "LCIS classic", "Pleomorphic LCIS w/ necrosis",
+                                              "High grade DCIS, solid"],
+                                             ["Extends to {m} margin", "Extending to {m} margin", "Focally at {m} margin",
+                                              "Involving the {m} margin"], ["sup", "lateral", "deep"]):
+        said = f"R WLE. IDC 1.1 cm, G2. {lesion}. {pred.format(m=m)}. SLN 0/2."
+        d = draft(host, "breast-resection", said)
+        margins = region(d, "margins").lower()
+        name = "dcis" if "dcis" in lesion.lower() else "lcis"
+        assert name in margins and ("superior" if m == "sup" else m) in margins, (said, d.region_dict())
+
+
+def test_a_denied_lesion_gives_no_subject_to_the_margin_sentence_after_it():
+    out = parse_dictation("R WLE. No residual invasive carcinoma. Extending to lateral margin.")
+    assert out[-1] == "Extending to lateral margin.", out

@@ -490,4 +490,23 @@ def parse_dictation(notes: str) -> list[str]:
     # "R/o X" after the opening (which may be the clinical question) is X in question, neither denied nor asserted
     chunks = chunks[:1] + [_RULE_OUT.sub("possible ", c) for c in chunks[1:]]
     sentences = (_sentence(d) for c in chunks if c for d in _denials_apart(expand_shorthand(c)))
-    return [s for s in sentences if s and re.search(r"[A-Za-z0-9]", s)]
+    return _margin_subjects([s for s in sentences if s and re.search(r"[A-Za-z0-9]", s)])
+
+
+def _margin_subjects(sentences: list[str]) -> list[str]:
+    """A margin sentence with no subject ("DCIS int grade 12 mm. Extends to sup margin.", "LCIS classic. Extending to
+    inferior margin.") takes the lesion the sentence before it named ("DCIS extends to superior margin."): the
+    sorter's ``margin_predicate`` / ``margin_subject`` (lexicon data), across a sentence end as within a statement."""
+    from pixtralogist.plugins.pathology.sorter import _MARGIN_PREDICATE, _MARGIN_SUBJECT, _with_subject, classify
+
+    out, subject = [], ""
+    for sentence in sentences:
+        low = sentence.lower()
+        if subject and _MARGIN_PREDICATE.match(sentence) and not _MARGIN_SUBJECT.search(low) \
+                and "margins" in (regions := classify(sentence).regions) and regions <= {"margins", "extent"}:
+            sentence = _with_subject(subject, sentence)
+        named = list(_MARGIN_SUBJECT.finditer(low))
+        if named:  # a denied lesion ("No invasive carcinoma.") is no subject of what follows
+            subject = "" if re.match(r"(?:no|without|negative for)\b", low) else sentence[named[-1].start():named[-1].end()]
+        out.append(sentence)
+    return out
