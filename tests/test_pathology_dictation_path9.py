@@ -200,3 +200,18 @@ def test_a_margin_sentence_without_a_subject_takes_the_lesion_of_the_sentence_be
 def test_a_denied_lesion_gives_no_subject_to_the_margin_sentence_after_it():
     out = parse_dictation("R WLE. No residual invasive carcinoma. Extending to lateral margin.")
     assert out[-1] == "Extending to lateral margin.", out
+
+
+def test_a_status_written_plus_ve_or_minus_ve_is_written_out():
+    for subject, (sign, word) in itertools.product(["ER", "PR", "HER2", "2/14 LN", "Nodes", "SLN 1/3"],
+                                                   [("+ve", "positive"), ("-ve", "negative"), (" +ve", "positive"),
+                                                    (" -ve", "negative")]):
+        out = parse_dictation(f"{subject}{sign}.")[0]
+        assert word in out and "ve" not in out.replace("positive", "").replace("negative", ""), (subject, sign, out)
+
+
+def test_a_distance_opening_the_next_sentence_after_a_number_is_a_sentence_of_its_own():
+    for end, dist, m in itertools.product(["G2", "grade 3", "1.5 cm", "12 mm"], ["2 mm", "<1 mm", "0.5mm"],
+                                          ["deep", "superior", "lateral"]):
+        out = parse_dictation(f"IDC {end}. {dist} from {m} margin.")
+        assert len(out) == 2 and out[1].startswith("Invasive ductal carcinoma") and m in out[1], (end, dist, out)

@@ -69,7 +69,8 @@ _ENUMERATOR = re.compile(r"(?:^|(?<=[;:,.]))[ \t]*\(?(?:\d{1,2}|[a-hA-H])\)[ \t]
 _LINE_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]+|\d{1,2}[.)])[ \t]+", re.M)
 #: Sentence ends: newlines and sentence periods (not decimals, not "vs."; "DCIS 4mm. 1/2 SLN" and
 #: "grade 2. 0/12 LN" are two).
-_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+?-])\.\s+(?=[A-Za-z]|\?\s*\w)|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d)"
+_SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+?-])\.\s+(?=[A-Za-z]|\?\s*\w|[<>]\s?\d)|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d|"
+                       r"(?:<\s?|>\s?)?\d+(?:\.\d+)?\s?(?:mm|cm)\b)"  # "G2. 2 mm from deep margin": a decimal has no space
                        r"|(?<=[a-z%)\]+])(?<!\bvs)(?<!\bno)(?<!\bapprox)(?<!\bc)(?<!\bca)\.\s+(?=\d)", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
@@ -227,6 +228,8 @@ _FEATURE_NONE = re.compile(r"\b(LVI|LVSI|PNI|ENE|ECE|lymphovascular invasion|ext
 _CIRCA = re.compile(r"(?<![\w.])(?:c\.|circa)\s*(?=\d+(?:\.\d+)?\s*(?:mm|cm|%))", re.I)
 #: A pTNM category typed in lower case ("pt2 pn0(sn)", "ypt1c"): its letter in capitals, as a report writes it.
 _STAGE_LOWER = re.compile(r"(?<![\w/-])(r?y?p)([tnm])(?=(?:is|x|[0-4])[a-d]?(?:mi)?(?![\w]))", re.I)
+#: A status written "+ve" / "-ve" (not before "for", which ``_POSITIVE_FOR`` reads): positive / negative.
+_SIGN_VE = re.compile(r"(?<![+\-])\s?([+-])\s?ve\b(?!\s*for\b)", re.I)
 #: Where an unpunctuated run-on statement is cut (the lexicon's ``dictation.run_on_breaks``; kit/runon.py).
 _RUN_ON = compile_breaks(LEXICON.dictation.get("run_on_breaks") or ())
 _PLURAL_NODES = re.compile(r"\b(\d+ of (?:[2-9]|\d{2,}) (?:sentinel )?lymph node)\b(?!s)")
@@ -305,6 +308,7 @@ def expand_shorthand(statement: str) -> str:
                              f"{m.group('word')} {'present' if m.group('sign') == '+' else 'negative'}", text)
     text = _NODE_SIGN.sub(lambda m: f"{m.group(1)} positive", text)
     text = _FEATURE_NONE.sub(lambda m: f"no {m.group(1)}", text)
+    text = _SIGN_VE.sub(lambda m: " positive" if m.group(1) == "+" else " negative", text)  # "2/14 LN +ve", "ER -ve"
     text = _POSITIVE_FOR.sub("positive", text)  # "Margins + for DCIS", "+ve for ILC"
     text = _NODES_TIMES.sub(_nodes_times, text)
     text = _CIRCA.sub("approximately ", text)
