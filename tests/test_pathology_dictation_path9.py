@@ -215,3 +215,21 @@ def test_a_distance_opening_the_next_sentence_after_a_number_is_a_sentence_of_it
                                           ["deep", "superior", "lateral"]):
         out = parse_dictation(f"IDC {end}. {dist} from {m} margin.")
         assert len(out) == 2 and out[1].startswith("Invasive ductal carcinoma") and m in out[1], (end, dist, out)
+
+
+def test_a_one_word_specimen_head_is_a_statement_of_its_own(host):
+    for head, (tumour, kind) in itertools.product(["WLE", "Mastectomy", "Lumpectomy", "MRM", "Re-excision"],
+                                                  [("IDC", "invasive ductal"), ("ILC", "invasive lobular"),
+                                                   ("Mucinous ca", "mucinous")]):
+        d = draft(host, "breast-resection", f"R breast. {head}: {tumour} 2 cm G2. Margins clear.")
+        assert kind not in region(d, "procedure").lower() and kind in region(d, "histologic_type").lower(), \
+            (head, tumour, d.region_dict())
+
+
+def test_the_breast_side_of_the_clinical_line_is_the_laterality_when_nothing_else_names_one(host):
+    for demo, side in itertools.product(["27F", "45 F", "63M"], ["L", "R", "left", "right"]):
+        want = "Left." if side.lower().startswith("l") else "Right."
+        d = draft(host, "breast-resection", f"{demo}, {side} breast lump. Lumpectomy. Secretory carcinoma 1.7cm. G1.")
+        assert region(d, "laterality") == want, (demo, side, d.region_dict())
+        d = draft(host, "breast-resection", f"{demo}, {side} breast lump. Right mastectomy. IDC 2 cm.")
+        assert region(d, "laterality") == "Right.", (demo, side, d.region_dict())  # the specimen's own side wins

@@ -400,11 +400,20 @@ def _unlabelled_heads(chunk: str) -> list[str]:
         return [m.group(1), m.group(2)]  # "Additional lateral margin: residual DCIS": the specimen, then its findings
     if m and re.search(r"\bmargins?\b", m.group(1), re.I) and _MARGIN_VALUES.match(m.group(2)):
         return [chunk]  # "Cavity shave margins x6: all neg": the margins and their status
-    if not m or _LABEL.match(m.group(1)) or len(m.group(1).split()) < 2 or _NODE_HEAD.search(m.group(1)) \
+    if not m or _LABEL.match(m.group(1)) or (len(m.group(1).split()) < 2 and not _procedure_head(m.group(1))) \
+            or _NODE_HEAD.search(m.group(1)) \
             or _PROC_COUNT.match(chunk) or (len(m.group(1).split()) <= 3 and _LABEL_END.search(m.group(1))) \
             or _finding_head(m.group(1)):
         return [chunk]  # "Left SLN x3: all neg" is one node statement
     return [m.group(1), m.group(2)]
+
+
+def _procedure_head(head: str) -> bool:
+    """A one-word head that names the specimen ("WLE: IDC 2 cm G2", "Mastectomy: ILC 4 cm"): a statement of its own."""
+    from pixtralogist.plugins.pathology.sorter import classify  # the sorter reads this module's lexicon too
+
+    found = classify(expand_shorthand(head))
+    return found.source == "strong" and found.regions == {"procedure"}
 
 
 def _finding_head(head: str) -> bool:

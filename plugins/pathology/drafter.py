@@ -188,6 +188,21 @@ def _lower_first(text: str) -> str:
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
+
+#: A breast side in the clinical line ("27F, L breast lump"): the specimen's side when no finding names one.
+_INDICATION_SIDE = re.compile(r"\b(left|right)\s+breast\b", re.I)
+
+
+def _side_from_indication(statements: list[Statement]) -> list[Statement]:
+    """"27F, L breast lump. Lumpectomy. Secretory carcinoma 1.7 cm.": the side the demographic line gives the breast
+    is the laterality ("Left."), when no finding statement names a side of its own and that line names one side."""
+    if any(laterality_of(s.text) for s in statements if s.kind != "indication"):
+        return statements
+    sides = {m.group(1).lower() for s in statements if s.kind == "indication" for m in _INDICATION_SIDE.finditer(s.text)}
+    if len(sides) != 1:
+        return statements
+    return statements + [Statement(f"{next(iter(sides)).capitalize()}.", "finding")]
+
 class SynopticDictationDrafter(KitDrafter):
     """Drafts every element of a synoptic template from the case's dictation (``case.notes``).
 
@@ -212,8 +227,8 @@ class SynopticDictationDrafter(KitDrafter):
 
     def statements(self, case: Case) -> list[Statement]:
         """Pathology's reader, triaged by the kit (demographics to the indication, recommendations to the impression)."""
-        return self.placed(triage(parse_dictation(case.notes), self.lexicon, extractor=self.extractor,
-                                  finding_terms=self.extra_terms))
+        return _side_from_indication(self.placed(triage(parse_dictation(case.notes), self.lexicon,
+                                                        extractor=self.extractor, finding_terms=self.extra_terms)))
 
     def rows(self, statements, template):
         """Each statement split by the synoptic sorter (a size or grade comma part is its own element: "IDC with
