@@ -451,7 +451,8 @@ def _node_counts(chunk: str) -> list[str]:
     if not m:
         return [chunk]
     sentinel = not re.match(r"alnd|axillary|tad|targeted", m.group("proc"), re.I)
-    nodes = m.group("noun") or (" sentinel lymph nodes" if sentinel else " axillary lymph nodes")
+    nodes = m.group("noun") or (" sentinel lymph node" if sentinel else " axillary lymph node") \
+        + ("" if m.group("of") == "1" else "s")  # "SNB 0/1": "0 of 1 sentinel lymph node"
     return [m.group("head"), f"{m.group('n')}/{m.group('of')}{nodes}{m.group('rest')}"]
 
 
