@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import CLINICIAN_SEES, correct_spelling, differential_as_alternatives, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, correct_spelling, differential_as_alternatives, feature_none_as_denial, is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -802,6 +802,29 @@ def _described(out: list[str], said: list[tuple[frozenset[str], bool]], eyes: fr
 _EYE_END = re.compile(r"\s+in\s+(?:the\s+(?:right|left)\s+eye|both\s+eyes|either\s+eye)\.$")
 
 
+#: labels whose "none" / "nil" is no feature's denial ("OS: nil", "Other: none")
+_NONE_KEEP = frozenset(_EYE_TOKENS) | frozenset(str(w).lower() for w in _DICTATION.get("none_labels") or ())
+
+
+#: a part that is only a value ("0.6" once its eye "OS" is read off)
+_VALUED_AT = re.compile(r"\b(?P<subj>" + "|".join(re.escape(s) for s in sorted(_VALUED, key=len, reverse=True))
+                        + r")\s*:?\s*(?:of\s+|is\s+|=\s*|~\s*)?\d", re.I)
+_BARE_VALUE = re.compile(r"~?\s*\d+(?:\.\d+)?(?:\s*(?:mm2|mm|%|um|µm))?")
+
+
+def _valued_ellipsis(exp: str, eyes: frozenset[str], last: str | None) -> tuple[str, str | None]:
+    """'OD CDR 0.85 ..., OS 0.6': a bare value with its own eye is a value of the valued subject last given one.
+
+    :return: the part (with that subject put back when it was a bare value) and the valued subject now last.
+    """
+    m = _VALUED_AT.search(exp)
+    if m is not None:
+        return exp, m.group("subj")
+    if last and eyes and _BARE_VALUE.fullmatch(exp.strip()):
+        return f"{last} {exp.strip()}", last
+    return exp, last
+
+
 def _with_descriptor(sentence: str, descriptor: str) -> str:
     """"Central retinal vein occlusion in the right eye." + "ischaemic type" -> "..., ischaemic type in the right eye."."""
     words = descriptor.strip(" .")
@@ -822,8 +845,10 @@ def parse_dictation(text: str | None) -> list[str]:
         return []
     out: list[str] = []
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
+    last_valued: str | None = None  # the valued subject last given a value ("CDR 0.7"), for "OS 0.5" after it
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
     text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
+    text = feature_none_as_denial(text, keep=_NONE_KEEP, bare=True)  # "NV: none", "Non-perfusion nil": denied
     text = _SQUARE_MM.sub(" mm2", text)  # "0.36mm\u00b2", "0.4 mm^2", "0.3 sq mm": one unit the value rules know
     text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(_demographics_first(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
@@ -878,6 +903,7 @@ def parse_dictation(text: str | None) -> list[str]:
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
                     exp, eyes, q = _expand(raw)
+                    exp, last_valued = _valued_ellipsis(exp, eyes, last_valued)
                     if exp:
                         expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp) or lead_eyes))
                         lead_eyes = frozenset()

@@ -1,0 +1,62 @@
+"""Round 8 (issue 13, fixer "ophth9"): eye dictation classes by FAMILY.
+
+Each test is generated over the lexicon's words or several written forms of one class (inputs written for
+these tests, not copied from any benchmark set):
+- a bare value with its own eye after a valued subject ("OD CDR 0.7, ... OS 0.5") is that subject's value;
+- a feature with "none" / "nil" as its value ("NV: none", "Non-perfusion nil") is the feature denied.
+"""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from pixtralogist.kit.dictation import feature_none_as_denial
+from pixtralogist.plugins.ophthalmology import lexicon
+from pixtralogist.plugins.ophthalmology.dictation import parse_dictation
+
+EYE_PAIRS = [("OD", "OS", "left eye"), ("RE", "LE", "left eye"), ("OS", "OD", "right eye"), ("LE", "RE", "right eye")]
+VALUED = [("CDR", "cup-to-disc ratio"), ("C:D", "cup-to-disc ratio"), ("cup to disc ratio", "cup-to-disc ratio"),
+          ("FAZ", "faz")]
+SEPARATORS = [". ", "; ", ", ", ". NRR thin inferiorly. "]
+
+
+@pytest.mark.parametrize("pair, subject, sep", list(itertools.product(EYE_PAIRS, VALUED, SEPARATORS)))
+def test_bare_value_with_its_eye_is_the_last_valued_subjects(pair, subject, sep):
+    first, second, second_name = pair
+    said, name = subject
+    out = parse_dictation(f"{first} {said} 0.7 with notch{sep}{second} 0.45, rim healthy.")
+    hit = [s for s in out if "0.45" in s]
+    assert hit and name in hit[0].lower() and second_name in hit[0], out
+
+
+@pytest.mark.parametrize("text", ["VA 6/9 OD. OS 0.5.", "Drusen OD. OS 0.3 mm."])
+def test_bare_value_without_a_valued_subject_before_it_gets_no_subject(text):
+    out = parse_dictation(text)
+    assert not any("ratio" in s.lower() or "faz" in s.lower() for s in out), out
+
+
+FEATURES = ["NV", "NVD", "NVE", "MNV", "Non-perfusion", "Capillary dropout", "IRMA", "Haemorrhages", "Drusen",
+            "Exudates", "SRF", "Vitritis"]
+NONE_FORMS = ["{f}: none", "{f}: nil", "{f} none", "{f}: absent", "{f}: none seen", "{f} nil"]
+
+
+@pytest.mark.parametrize("feature, form", list(itertools.product(FEATURES, NONE_FORMS)))
+def test_feature_with_none_as_its_value_is_denied(feature, form):
+    out = parse_dictation("Macula flat. " + form.format(f=feature) + ". Disc pink.")
+    denial = [s for s in out if s.lower().startswith("no ")]
+    assert len(denial) == 1 and "none" not in denial[0].lower() and "nil" not in denial[0].lower(), out
+
+
+@pytest.mark.parametrize("label", ["OS", "LE", "Right eye", "Other", "Findings", "Comments"])
+def test_label_with_none_is_not_a_denied_feature(label):
+    out = parse_dictation(f"OD: CDR 0.3, disc pink. {label}: nil.")
+    assert not any(s.lower().startswith(f"no {label.lower()}") for s in out), out
+
+
+def test_kit_feature_none_needs_the_colon_unless_bare():
+    assert feature_none_as_denial("Scale: none. Crust nil.") == "No scale. Crust nil."
+    assert feature_none_as_denial("Scale: none. Crust nil.", bare=True) == "No scale. No crust."
+    assert feature_none_as_denial("Other: none.", keep=frozenset({"other"})) == "Other: none."
+    assert feature_none_as_denial("BWV: absent") == "No BWV"
+    assert lexicon.EYE.dictation.get("none_labels"), "the eye lexicon lists its none labels"
