@@ -8,6 +8,7 @@ these tests, not copied from any benchmark set):
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -60,3 +61,40 @@ def test_kit_feature_none_needs_the_colon_unless_bare():
     assert feature_none_as_denial("Other: none.", keep=frozenset({"other"})) == "Other: none."
     assert feature_none_as_denial("BWV: absent") == "No BWV"
     assert lexicon.EYE.dictation.get("none_labels"), "the eye lexicon lists its none labels"
+
+
+OCCLUSIONS = ["CRVO", "BRVO", "HRVO", "CRAO"]
+COUNTS = ["4 quadrant", "3 quadrant", "4q", "2 quad"]
+BLEEDS = ["haems", "haemorrhages", "blot haems", "flame haemorrhages", "blood & thunder haemorrhages"]
+JOINS = [" - ", " with ", ", "]
+
+
+@pytest.mark.parametrize("occlusion, count, bleed, join",
+                         list(itertools.product(OCCLUSIONS, COUNTS, BLEEDS, JOINS)))
+def test_quadrant_count_said_first_stays_with_its_haemorrhages(occlusion, count, bleed, join):
+    out = parse_dictation(f"RE: {occlusion}{join}{count} {bleed}, CWS.")
+    hit = [s for s in out if "quadrant" in s]
+    assert len(hit) == 1 and re.search(r"ha?emorrhages in \d quadrants?", hit[0], re.I), out
+    assert not re.search(r"\bin \d quadrants? \w", hit[0].replace(" in the right eye", "")), out
+
+
+DESCRIBED = ["dilated tortuous veins", "attenuated arterioles", "sheathed vessels", "tilted disc", "pale disc",
+             "dry macula"]
+SUBJECT_PREDICATES = [("disc", "swollen"), ("macula", "flat"), ("vessels", "normal"), ("periphery", "attached")]
+
+
+@pytest.mark.parametrize("described, subject_pred", list(itertools.product(DESCRIBED, SUBJECT_PREDICATES)))
+def test_described_subject_does_not_take_the_next_subjects_predicate(described, subject_pred):
+    subject, pred = subject_pred
+    if subject in described:
+        pytest.skip("same structure twice")
+    out = parse_dictation(f"OD: {described}, {subject} {pred}.")
+    first = next(s for s in out if described.split()[-1] in s.lower())
+    assert pred not in first.lower().replace(described, ""), out
+
+
+@pytest.mark.parametrize("listed", ["disc, macula normal", "the disc, macula, vessels normal",
+                                    "discs, maculae and vessels normal"])
+def test_bare_subject_list_still_shares_its_predicate(listed):
+    out = parse_dictation(f"OU: {listed}.")
+    assert len(out) >= 2 and all("normal" in s for s in out), out

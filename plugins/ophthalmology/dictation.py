@@ -190,7 +190,7 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
 
 
 #: a spaced dash between words closes a statement ("no peripheral loop - inactive"); "3 - 4 mm" stays
-_DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
+_DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_]|\d\s*(?:/\s*4\s*)?(?:q|quads?|quadrants?)\b)")
 _EYE_ONLY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\b", re.I)
 
 
@@ -509,8 +509,8 @@ def _locate(text: str) -> str:
     """Prepositions dictation leaves out: 'MAs 2 quadrants' -> 'in 2 quadrants', 'to fovea' -> 'to the fovea',
     'reduced SCP' -> 'reduced in the SCP', 'non-perfusion temporal macula' -> '... in the temporal macula'."""
     text = _QUADRANTS.sub(lambda m: f"in {m.group(1)} {m.group(2)}", text)
-    # "4q blot haems" -> "blot haemorrhages in 4 quadrants" (the count said first)
-    text = re.sub(r"^in\s+(\S+\s+quadrants?)\s+(?!(?:in|of|with|and)\b)([^,;]+?)(\s+in\s+(?:the\s+)?(?:right|left)\s+eye|\s+in\s+both\s+eyes)?$",
+    # "4q blot haems" -> "blot haemorrhages in 4 quadrants" (the count said first; also after "CRVO with")
+    text = re.sub(r"(?:^|(?<=\s))in\s+(\S+\s+quadrants?)\s+(?!(?:in|of|with|and)\b)([^,;]+?)(\s+in\s+(?:the\s+)?(?:right|left)\s+eye|\s+in\s+both\s+eyes)?$",
                   lambda m: f"{m.group(2)} in {m.group(1)}{m.group(3) or ''}", text, flags=re.I)
     text = _BARE_PLACE.sub(lambda m: f"{m.group(1)} the {m.group(2)}", text)
     return _TRAILING_PLACE.sub(lambda m: f"{m.group('head')} in the {m.group('place')}", text)
@@ -564,6 +564,23 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
 _SUBJ_WORDS = "|".join(re.escape(k) for k in sorted(_SUBJECTS, key=len, reverse=True))
 _SUBJECT_LIST = re.compile(rf"\b(?P<a>{_SUBJ_WORDS})\s*,\s*(?=(?:{_SUBJ_WORDS})\s+(?:(?:{'|'.join(_ADVERBS)})\s+)*{_PRED_WORD}\b)",
                            re.I)
+#: what may stand before the first subject of a list that shares one predicate ("the disc, macula normal")
+_LIST_LEAD = re.compile(r"(?:the|both|and|also|OD|OS|OU|RE|LE|[^\w\s]+)?\s*", re.I)
+
+
+def _subject_list(m: re.Match[str]) -> str:
+    """'disc, macula normal' -> 'disc and macula normal'; not when the first subject has its own words before it
+    ('dilated tortuous veins, disc swollen': the veins are described, the predicate is only the disc's)."""
+    if not _list_opens_part(m):
+        return m.group(0)
+    return f"{m.group('a')} and "
+
+
+def _list_opens_part(m: re.Match[str]) -> bool:
+    """Whether the subject list ``m`` opens its comma part (only :data:`_LIST_LEAD` words before it)."""
+    return bool(_LIST_LEAD.fullmatch(re.split(r"[,;:]", m.string[:m.start()])[-1]))
+
+
 #: "maculae, vessels, periphery nl OU": three subjects or more listed before one predicate: each one's
 _LIST_THEN_PRED = re.compile(rf"\b(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_WORDS})){{1,}}(?:\s*,?\s*(?:and|&)\s*(?:{_SUBJ_WORDS}))?"
                              rf"|(?:{_SUBJ_WORDS})\s*,\s*(?:{_SUBJ_WORDS})\s*,?\s*(?:and|&)\s*(?:{_SUBJ_WORDS}))"
@@ -571,6 +588,8 @@ _LIST_THEN_PRED = re.compile(rf"\b(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_
 
 
 def _list_then_predicate(m: re.Match[str]) -> str:
+    if not _list_opens_part(m):  # "dilated veins, disc swollen": the veins have their own words
+        return m.group(0)
     subjects = [s for s in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("list")) if s]
     pred = {"nl": "normal", "wnl": "within normal limits"}.get(m.group("pred").lower(), m.group("pred"))
     return ", ".join(f"{s} {pred}{m.group('eye') or ''}" for s in subjects)
@@ -880,7 +899,7 @@ def parse_dictation(text: str | None) -> list[str]:
                     restore, carried = carried, after_dash
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, _STRUCTURE_EYE.sub(_structure_eye, clause)))
                 clause = _LIST_THEN_PRED.sub(_list_then_predicate, clause)
-                clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
+                clause = _SUBJECT_LIST.sub(_subject_list, clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
                 clause = _PAIR_THEN_EYES.sub(_pair_then_eyes, _EYE_IN_BRACKETS.sub(lambda m: f" {m.group('eye')}", clause))
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
