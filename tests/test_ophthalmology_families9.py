@@ -98,3 +98,55 @@ def test_described_subject_does_not_take_the_next_subjects_predicate(described, 
 def test_bare_subject_list_still_shares_its_predicate(listed):
     out = parse_dictation(f"OU: {listed}.")
     assert len(out) >= 2 and all("normal" in s for s in out), out
+
+
+def _draft(host, template: str, notes: str):
+    from pixtralogist.core.models import Case
+    from pixtralogist.plugins.ophthalmology.templates import get_template
+
+    tpl = get_template(template)
+    return host.drafter("ophthalmology", tpl).draft(Case(notes=notes, indication=""), tpl)
+
+
+TESTS = ["B-scan", "ICG", "FFA", "LP", "echo", "blood cultures", "Humphrey 24-2", "IOP phasing", "OCT RNFL", "MRI"]
+TAILS = ["", " if meningism", " per the medical team", " if media allow", " in 4/12", " to confirm"]
+
+
+@pytest.mark.parametrize("tests, tail", [((a, b), t) for a, b in itertools.combinations(TESTS, 2) for t in TAILS][::3])
+def test_a_list_of_tests_with_a_condition_or_time_is_the_plan(host, tests, tail):
+    d = _draft(host, "fundus", f"Drusen OS. Dry AMD OS. {tests[0]} + {tests[1]}{tail}.")
+    key = {"FFA": "fluorescein"}.get(tests[1], tests[1].split()[0]).lower()
+    assert any(key in s.lower() for s in d.impression), d.impression
+    assert key not in d.region_dict()["others"].lower(), d.region_dict()
+
+
+PLANS = ["High-dose steroids", "Oral prednisolone", "IV methylprednisolone", "Low dose acetazolamide",
+         "Inform medical team", "Liaise with rheumatology", "Step up treatment", "Monthly gonioscopy for NVA",
+         "3-monthly OCT"]
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_treatment_team_or_schedule_sentence_is_the_plan(host, plan):
+    d = _draft(host, "fundus", f"Flame haems OD. CRVO OD. {plan}.")
+    key = plan.split()[0].lower()
+    assert any(key in s.lower() for s in d.impression), d.impression
+    assert key not in d.region_dict()["others"].lower(), d.region_dict()
+
+
+@pytest.mark.parametrize("finding", ["High flow, 0.8 mm2", "High myope -8D OU", "Low signal strength"])
+def test_high_or_low_finding_is_not_a_treatment(finding):
+    from pixtralogist.plugins.ophthalmology.dictation import _PLAN
+    assert not _PLAN.match(finding)
+
+
+WHO = ["12F", "45 yo male", "Pt", "Patient", "68M"]
+HOW = ["referred ?{q}", "referred query {q}", "referred by optom ?{q}", "referred with suspected {q}",
+       "referred from GP with possible {q}", "referred to exclude {q}"]
+QUESTIONS = ["papilloedema", "CNV", "glaucoma", "retinal detachment"]
+
+
+@pytest.mark.parametrize("who, how, q", list(itertools.product(WHO, HOW, QUESTIONS))[::2])
+def test_referral_question_opening_the_dictation_is_the_indication(host, who, how, q):
+    d = _draft(host, "fundus", f"{who} {how.format(q=q)}. Discs pink, CDR 0.3 OU. Macula flat.")
+    regions = " ".join(d.region_dict().values()).lower()
+    assert "referred" not in regions and not any("referred" in s.lower() for s in d.impression), d.region_dict()
