@@ -150,3 +150,26 @@ def test_referral_question_opening_the_dictation_is_the_indication(host, who, ho
     d = _draft(host, "fundus", f"{who} {how.format(q=q)}. Discs pink, CDR 0.3 OU. Macula flat.")
     regions = " ".join(d.region_dict().values()).lower()
     assert "referred" not in regions and not any("referred" in s.lower() for s in d.impression), d.region_dict()
+
+
+COUNTED = ["white-centred haemorrhages post pole", "cotton wool spots", "Roth spots", "drusen", "laser scars"]
+PER_EYE = [(", {a} OD {b} OS", "right eye", "left eye"), (", {a} RE, {b} LE", "right eye", "left eye"),
+           (" x{a} OS x{b} OD", "left eye", "right eye"), (", {a} LE and {b} RE", "left eye", "right eye")]
+
+
+@pytest.mark.parametrize("finding, per_eye", list(itertools.product(COUNTED, PER_EYE)))
+def test_count_per_eye_after_its_finding_keeps_each_count_with_its_eye(finding, per_eye):
+    form, first, second = per_eye
+    out = parse_dictation(f"OU: {finding}{form.format(a=3, b=2)}. Discs nl.")
+    hit = [s for s in out if "3" in s]
+    assert len(hit) == 1 and f"3 in the {first}" in hit[0] and f"2 in the {second}" in hit[0], out
+
+
+LABELS = ["macula", "vessels", "retina", "periphery", "disc"]
+
+
+@pytest.mark.parametrize("a, b", list(itertools.permutations(LABELS, 2)))
+def test_slash_before_a_label_opens_a_sentence(a, b):
+    out = parse_dictation(f"RE - {a}: nl, no haem / {b}: dry, no exudates.")
+    assert any(s.lower().startswith(f"{b}:") or s.lower().startswith(f"the {b}") for s in out), out
+    assert not any("/" in s for s in out), out

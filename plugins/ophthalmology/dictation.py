@@ -774,6 +774,21 @@ _SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left)|(?P<b>both))\s+
                        r"|\b(?:(?P<r7>right)|(?P<l7>left))\s+fund(?:us|i)\b(?!\s+(?:photograph|photo|camera|exam))", re.I)
 
 
+#: a slash before a label ("... / macula: dry"): the labelled part is a sentence of its own
+_SLASH_LABEL = re.compile(r"\s+/\s+(?=[^\W\d_][^\W\d_ ]*(?:\s[^\W\d_]+){0,2}\s*:\s)")
+#: a count per eye after its finding, with no subject words of its own ("..., 3 OD 2 OS", "CWS x3 OD x1 OS")
+_COUNT_PER_EYE = re.compile(r"(?:\s*,\s*|\s+)(?P<v1>(?:x\s*)?\d{1,2})\s*(?P<e1>OD|OS|RE|LE)\s*(?:,|;|/|and|&)?\s*"
+                            r"(?P<v2>(?:x\s*)?\d{1,2})\s*(?P<e2>OD|OS|RE|LE)\b(?![\w.])")
+
+
+def _count_per_eye(m: re.Match[str]) -> str:
+    """" 3 OD 2 OS" -> " (3 in the right eye and 2 in the left eye)": one statement, each count with its eye."""
+    def count(v: str) -> str:
+        return re.sub(r"^x\s*", "", v)
+    return (f" ({count(m.group('v1'))} in the {_EYE_WORD[m.group('e1').lower()]} and {count(m.group('v2'))} in the "
+            f"{_EYE_WORD[m.group('e2').lower()]})")
+
+
 def _per_eye_values(m: re.Match[str]) -> str:
     return f"{m.group('subj')} {m.group('v1')} {m.group('e1')}, {m.group('subj')} {m.group('v2')} {m.group('e2')}"
 
@@ -876,6 +891,7 @@ def parse_dictation(text: str | None) -> list[str]:
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = _ARROW.sub(". ", differential_as_alternatives(line))
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
+        line = _SLASH_LABEL.sub(". ", line)  # "CDR 0.4 / macula: dry / vessels: IRMA": each label opens a sentence
         line = _CUP_DISC.sub("CDR", line)  # "cup to disc ratio", "cup disc ratios": one subject word for the pairs below
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _RIGHT_LEFT_PAIR.sub(lambda m: f"{m.group('what')} {m.group('r')} OD, {m.group('what')} {m.group('l')} OS", line)
@@ -908,6 +924,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 clause = _VALUE_UNIT_PER_EYE.sub(
                     lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}", clause)
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)  # "CDR OD 0.6 OS 0.7" is "CDR 0.6 OD, 0.7 OS" now
+                clause = _COUNT_PER_EYE.sub(_count_per_eye, clause)  # "haems post pole, 3 OD 2 OS", "CWS x3 OD x1 OS"
                 clause = re.sub(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])", " and ", clause)  # "MAs + HE"; not "+ve"
                 clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
                 clause = _TIME_FIRST.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
