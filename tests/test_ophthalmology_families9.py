@@ -173,3 +173,27 @@ def test_slash_before_a_label_opens_a_sentence(a, b):
     out = parse_dictation(f"RE - {a}: nl, no haem / {b}: dry, no exudates.")
     assert any(s.lower().startswith(f"{b}:") or s.lower().startswith(f"the {b}") for s in out), out
     assert not any("/" in s for s in out), out
+
+
+MACULAR = [("serous macular detachment", "macula"), ("macular oedema", "macula"), ("subretinal fluid", "macula"),
+           ("retinal detachment", "periphery"), ("retinoschisis", "periphery"), ("lattice", "periphery")]
+REACH = ["extending from disc", "extending from the optic disc", "spreading to the disc", "arising from the ONH",
+         "extending towards the disc"]
+
+
+@pytest.mark.parametrize("lesion, reach", list(itertools.product(MACULAR, REACH)))
+def test_lesion_reaching_from_the_disc_keeps_its_own_region(host, lesion, reach):
+    word, region = lesion
+    d = _draft(host, "fundus", f"OD: {word} {reach}. OS nl.")
+    assert word in d.region_dict()[region].lower(), d.region_dict()
+    assert word not in d.region_dict()["optic_disc"].lower(), d.region_dict()
+
+
+CENTRE = ["not centre", "not center", "not centre-involving", "subfoveal", "extrafoveal", "juxtafoveal"]
+
+
+@pytest.mark.parametrize("finding, where", list(itertools.product(["Circinate exudates 1DD from fovea", "CNV",
+                                                                    "Drusen", "Hard exudates temporal"], CENTRE)))
+def test_place_to_the_centre_said_after_a_finding_stays_with_it(finding, where):
+    out = parse_dictation(f"OD: {finding}, {where}. Disc pink.")
+    assert any(finding.split()[0] in s and where in s for s in out), out

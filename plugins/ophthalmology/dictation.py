@@ -268,6 +268,8 @@ def _is_bare(text: str) -> bool:
 
 _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|sparing|spares|threatening|extending|affecting|"
                              r"within|w/in|close\s+to|near|adjacent\s+to|encroaching"
+                             # where it stands to the centre ("..., not centre", "not centre-involving", "extrafoveal")
+                             r"|(?:cent(?:re|er)(?:[- ]involv\w*)?|(?:sub|juxta|extra|para)?foveal(?:ly)?)(?=\s*(?:OD|OS|OU|RE|LE)?\s*$)"
                              # a comparison with another place or eye ("diffuse DCP loss, worse than SCP", ", OS > OD")
                              r"|(?:much\s+|slightly\s+|far\s+)?(?:worse|better|more|less|greater|milder|denser|larger|smaller|"
                              r"wider|deeper|lesser)(?:\s+\w+)?\s+than(?=\s+\w)(?!\s+(?:the\s+|in\s+the\s+)?(?:OD|OS|OU|RE|LE|R|L|right|left|"
