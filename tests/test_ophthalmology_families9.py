@@ -197,3 +197,23 @@ CENTRE = ["not centre", "not center", "not centre-involving", "subfoveal", "extr
 def test_place_to_the_centre_said_after_a_finding_stays_with_it(finding, where):
     out = parse_dictation(f"OD: {finding}, {where}. Disc pink.")
     assert any(finding.split()[0] in s and where in s for s in out), out
+
+
+RULE_OUT = ["r/o", "R/o", "rule out", "Rule out"]
+QUESTIONED = ["CNV", "MNV", "retinal detachment", "choroidal melanoma"]
+
+
+@pytest.mark.parametrize("ro, q", list(itertools.product(RULE_OUT, QUESTIONED)))
+def test_rule_out_after_a_finding_is_the_plan_and_opening_it_is_the_question(host, ro, q):
+    late = _draft(host, "fundus", f"Drusen OS. Imp: dry AMD OS, {ro} {q} - OCT.")
+    assert any(q.lower() in s.lower() and "exclude" in s.lower() for s in late.impression), late.impression
+    early = parse_dictation(f"{ro} {q} OS. Drusen OS.")
+    assert early[0].lower().startswith("rule out"), early
+
+
+@pytest.mark.parametrize("label", ["Imp", "imp", "Impression", "Imp -", "Impression \u2013"])
+@pytest.mark.parametrize("diagnosis", ["optic pit maculopathy OD", "dry AMD OU", "Coats disease RE"])
+def test_impression_label_without_colon_is_dropped(label, diagnosis):
+    out = parse_dictation(f"Disc pink OU. {label} {diagnosis}. OCT.")
+    assert not any(s.lower().startswith(("imp ", "impression ", "imp-", "impression -")) for s in out), out
+    assert any(diagnosis.split()[0].lower() in s.lower() for s in out), out

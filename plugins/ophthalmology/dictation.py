@@ -60,7 +60,9 @@ _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|
                      re.I)
 #: a section label that opens a sentence inside a line ("... dry. Impression: bilateral NPDR"): dropped
 _MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion|"
-                         r"(?:dilated\s+)?(?:fundus|fundi|fundoscopy|funduscopy|dfe)(?:\s+(?:exam\w*|OU|both\s+eyes))?)\s*:\s*", re.I)
+                         r"(?:dilated\s+)?(?:fundus|fundi|fundoscopy|funduscopy|dfe)(?:\s+(?:exam\w*|OU|both\s+eyes))?)\s*:\s*"
+                         # the impression's label said without its colon ("... OS nl. Imp optic pit maculopathy OD.")
+                         r"|(?<=[.;]\s)(?:impression|imp)\s+(?:[-\u2013\u2014]\s+)?(?=[^\W\d_])(?!(?:is|was|of|that)\b)", re.I)
 #: where a "Plan:" label opens a sentence inside a line (the label stays, on a line of its own)
 _PLAN_LABEL_START = re.compile(r"(?<=[.;])\s+(?=(?:plan|management|recommendations?)\s*:)", re.I)
 #: "R1M0", "R3A M1 P1": a diabetic eye screening grade (the lexicon's ``dictation.screening_grades``)
@@ -776,6 +778,21 @@ _SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left)|(?P<b>both))\s+
                        r"|\b(?:(?P<r7>right)|(?P<l7>left))\s+fund(?:us|i)\b(?!\s+(?:photograph|photo|camera|exam))", re.I)
 
 
+#: "Rule out CNV.", "R/o CNV - OCT.": the question to answer (the indication when it opens the dictation)
+_RULE_OUT = re.compile(r"^(?:to\s+)?(?:rule\s+out|r/o|exclude)\s+(?=\w)", re.I)
+
+
+def _late_rule_out(out: list[str]) -> list[str]:
+    """"Dry AMD. Rule out CNV." -> "... Exclude CNV.": a "rule out" said after a finding is the plan's work-up,
+    not the clinical question (which opens the dictation, before any finding)."""
+    seen = False
+    for k, sentence in enumerate(out):
+        if seen and _RULE_OUT.match(sentence):
+            out[k] = "Exclude " + sentence[_RULE_OUT.match(sentence).end():]
+        seen = seen or _names_finding(sentence)
+    return out
+
+
 #: a slash before a label ("... / macula: dry"): the labelled part is a sentence of its own
 _SLASH_LABEL = re.compile(r"\s+/\s+(?=[^\W\d_][^\W\d_ ]*(?:\s[^\W\d_]+){0,2}\s*:\s)")
 #: a count per eye after its finding, with no subject words of its own ("..., 3 OD 2 OS", "CWS x3 OD x1 OS")
@@ -981,4 +998,4 @@ def parse_dictation(text: str | None) -> list[str]:
                     whole_eye = len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE
                     carried = sentence_eyes if (sentence_eyes and _LEADING_EYE.match(clause)
                                                 and not whole_eye) else seg_eyes
-    return out
+    return _late_rule_out(out)
