@@ -140,7 +140,7 @@ def test_high_or_low_finding_is_not_a_treatment(finding):
 
 
 WHO = ["12F", "45 yo male", "Pt", "Patient", "68M"]
-HOW = ["referred ?{q}", "referred query {q}", "referred by optom ?{q}", "referred with suspected {q}",
+HOW = ["?{q}", "query {q}", "referred ?{q}", "referred query {q}", "referred by optom ?{q}", "referred with suspected {q}",
        "referred from GP with possible {q}", "referred to exclude {q}"]
 QUESTIONS = ["papilloedema", "CNV", "glaucoma", "retinal detachment"]
 
@@ -148,8 +148,11 @@ QUESTIONS = ["papilloedema", "CNV", "glaucoma", "retinal detachment"]
 @pytest.mark.parametrize("who, how, q", list(itertools.product(WHO, HOW, QUESTIONS))[::2])
 def test_referral_question_opening_the_dictation_is_the_indication(host, who, how, q):
     d = _draft(host, "fundus", f"{who} {how.format(q=q)}. Discs pink, CDR 0.3 OU. Macula flat.")
+    said = "referred" if how.startswith("referred") else who.lower()
     regions = " ".join(d.region_dict().values()).lower()
-    assert "referred" not in regions and not any("referred" in s.lower() for s in d.impression), d.region_dict()
+    if who in ("Pt", "Patient") and not how.startswith("referred"):
+        pytest.skip("no patient and no referral: a hedged finding")
+    assert said not in regions and not any(said in s.lower() for s in d.impression), d.region_dict()
 
 
 COUNTED = ["white-centred haemorrhages post pole", "cotton wool spots", "Roth spots", "drusen", "laser scars"]
