@@ -70,6 +70,7 @@ from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
 from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
 
 __all__ = ["CLINICIAN_SEES", "DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand",
+           "feature_none_as_denial",
            "is_list_item", "join_negated_list", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
 
 #: The clinician saying they see what follows ("I can see an atypical network", "we note a few drusen"): a
@@ -609,6 +610,25 @@ def differential_as_alternatives(line: str) -> str:
         return " versus ".join(items) if len(items) > 1 else m.group(0)
 
     return _DIFFERENTIAL.sub(alternatives, line)
+
+
+_FEATURE_NONE = re.compile(r"(?:(?<=^)|(?<=[.;]\s)|(?<=\n))(?P<f>[A-Za-z][A-Za-z/ -]{1,30}?)(?P<colon>\s*:\s*|\s+)"
+                           r"(?:none|nil|absent|not\s+seen|none\s+seen)(?=\s*(?:[.;,]|$))", re.I)
+
+
+def feature_none_as_denial(line: str, *, keep: frozenset[str] = frozenset(), bare: bool = False) -> str:
+    """A feature said with "none" as its value ("Non-perfusion: none", "NV: nil", and with ``bare`` also
+    "NV none") is the feature denied ("No non-perfusion"); a label in ``keep`` (lower case: a section or an
+    eye, "Other: none", "OS: nil") is left as it is."""
+
+    def deny(m: re.Match[str]) -> str:
+        feature = m.group("f").strip()
+        if feature.lower() in keep or (not bare and ":" not in m.group("colon")):
+            return m.group(0)
+        first = feature.split()[0]
+        return f"No {feature if first.isupper() or any(ch.isdigit() for ch in first) else feature[:1].lower() + feature[1:]}"
+
+    return _FEATURE_NONE.sub(deny, line)
 
 
 #: abbreviations that may end a sentence: their stop is a sentence end before a capitalised word

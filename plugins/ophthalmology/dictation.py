@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import CLINICIAN_SEES, correct_spelling, differential_as_alternatives, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, correct_spelling, differential_as_alternatives, feature_none_as_denial, is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -60,7 +60,9 @@ _HEADER = re.compile(r"^\s*(?:findings?|impressions?|dictation|notes?|comments?|
                      re.I)
 #: a section label that opens a sentence inside a line ("... dry. Impression: bilateral NPDR"): dropped
 _MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?|comments?|conclusion|"
-                         r"(?:dilated\s+)?(?:fundus|fundi|fundoscopy|funduscopy|dfe)(?:\s+(?:exam\w*|OU|both\s+eyes))?)\s*:\s*", re.I)
+                         r"(?:dilated\s+)?(?:fundus|fundi|fundoscopy|funduscopy|dfe)(?:\s+(?:exam\w*|OU|both\s+eyes))?)\s*:\s*"
+                         # the impression's label said without its colon ("... OS nl. Imp optic pit maculopathy OD.")
+                         r"|(?<=[.;]\s)(?:impression|imp)\s+(?:[-\u2013\u2014]\s+)?(?=[^\W\d_])(?!(?:is|was|of|that)\b)", re.I)
 #: where a "Plan:" label opens a sentence inside a line (the label stays, on a line of its own)
 _PLAN_LABEL_START = re.compile(r"(?<=[.;])\s+(?=(?:plan|management|recommendations?)\s*:)", re.I)
 #: "R1M0", "R3A M1 P1": a diabetic eye screening grade (the lexicon's ``dictation.screening_grades``)
@@ -190,7 +192,7 @@ def _segments(line: str) -> list[tuple[str, frozenset[str]]]:
 
 
 #: a spaced dash between words closes a statement ("no peripheral loop - inactive"); "3 - 4 mm" stays
-_DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
+_DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_]|\d\s*(?:/\s*4\s*)?(?:q|quads?|quadrants?)\b)")
 _EYE_ONLY = re.compile(r"\b(?:in\s+)?(?:the\s+)?(?:OD|OS|OU|RE|LE|right\s+eye|left\s+eye|both\s+eyes)\b", re.I)
 
 
@@ -268,6 +270,8 @@ def _is_bare(text: str) -> bool:
 
 _DESCRIBING_LEAD = re.compile(r"^(?:not\s+|without\s+)?(?:with(?!out)|involving|sparing|spares|threatening|extending|affecting|"
                              r"within|w/in|close\s+to|near|adjacent\s+to|encroaching"
+                             # where it stands to the centre ("..., not centre", "not centre-involving", "extrafoveal")
+                             r"|(?:cent(?:re|er)(?:[- ]involv\w*)?|(?:sub|juxta|extra|para)?foveal(?:ly)?)(?=\s*(?:OD|OS|OU|RE|LE)?\s*$)"
                              # a comparison with another place or eye ("diffuse DCP loss, worse than SCP", ", OS > OD")
                              r"|(?:much\s+|slightly\s+|far\s+)?(?:worse|better|more|less|greater|milder|denser|larger|smaller|"
                              r"wider|deeper|lesser)(?:\s+\w+)?\s+than(?=\s+\w)(?!\s+(?:the\s+|in\s+the\s+)?(?:OD|OS|OU|RE|LE|R|L|right|left|"
@@ -509,8 +513,8 @@ def _locate(text: str) -> str:
     """Prepositions dictation leaves out: 'MAs 2 quadrants' -> 'in 2 quadrants', 'to fovea' -> 'to the fovea',
     'reduced SCP' -> 'reduced in the SCP', 'non-perfusion temporal macula' -> '... in the temporal macula'."""
     text = _QUADRANTS.sub(lambda m: f"in {m.group(1)} {m.group(2)}", text)
-    # "4q blot haems" -> "blot haemorrhages in 4 quadrants" (the count said first)
-    text = re.sub(r"^in\s+(\S+\s+quadrants?)\s+(?!(?:in|of|with|and)\b)([^,;]+?)(\s+in\s+(?:the\s+)?(?:right|left)\s+eye|\s+in\s+both\s+eyes)?$",
+    # "4q blot haems" -> "blot haemorrhages in 4 quadrants" (the count said first; also after "CRVO with")
+    text = re.sub(r"(?:^|(?<=\s))in\s+(\S+\s+quadrants?)\s+(?!(?:in|of|with|and)\b)([^,;]+?)(\s+in\s+(?:the\s+)?(?:right|left)\s+eye|\s+in\s+both\s+eyes)?$",
                   lambda m: f"{m.group(2)} in {m.group(1)}{m.group(3) or ''}", text, flags=re.I)
     text = _BARE_PLACE.sub(lambda m: f"{m.group(1)} the {m.group(2)}", text)
     return _TRAILING_PLACE.sub(lambda m: f"{m.group('head')} in the {m.group('place')}", text)
@@ -564,6 +568,23 @@ def _finish(text: str, eyes: frozenset[str]) -> str | None:
 _SUBJ_WORDS = "|".join(re.escape(k) for k in sorted(_SUBJECTS, key=len, reverse=True))
 _SUBJECT_LIST = re.compile(rf"\b(?P<a>{_SUBJ_WORDS})\s*,\s*(?=(?:{_SUBJ_WORDS})\s+(?:(?:{'|'.join(_ADVERBS)})\s+)*{_PRED_WORD}\b)",
                            re.I)
+#: what may stand before the first subject of a list that shares one predicate ("the disc, macula normal")
+_LIST_LEAD = re.compile(r"(?:the|both|and|also|OD|OS|OU|RE|LE|[^\w\s]+)?\s*", re.I)
+
+
+def _subject_list(m: re.Match[str]) -> str:
+    """'disc, macula normal' -> 'disc and macula normal'; not when the first subject has its own words before it
+    ('dilated tortuous veins, disc swollen': the veins are described, the predicate is only the disc's)."""
+    if not _list_opens_part(m):
+        return m.group(0)
+    return f"{m.group('a')} and "
+
+
+def _list_opens_part(m: re.Match[str]) -> bool:
+    """Whether the subject list ``m`` opens its comma part (only :data:`_LIST_LEAD` words before it)."""
+    return bool(_LIST_LEAD.fullmatch(re.split(r"[,;:]", m.string[:m.start()])[-1]))
+
+
 #: "maculae, vessels, periphery nl OU": three subjects or more listed before one predicate: each one's
 _LIST_THEN_PRED = re.compile(rf"\b(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_WORDS})){{1,}}(?:\s*,?\s*(?:and|&)\s*(?:{_SUBJ_WORDS}))?"
                              rf"|(?:{_SUBJ_WORDS})\s*,\s*(?:{_SUBJ_WORDS})\s*,?\s*(?:and|&)\s*(?:{_SUBJ_WORDS}))"
@@ -571,6 +592,8 @@ _LIST_THEN_PRED = re.compile(rf"\b(?P<list>(?:{_SUBJ_WORDS})(?:\s*,\s*(?:{_SUBJ_
 
 
 def _list_then_predicate(m: re.Match[str]) -> str:
+    if not _list_opens_part(m):  # "dilated veins, disc swollen": the veins have their own words
+        return m.group(0)
     subjects = [s for s in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("list")) if s]
     pred = {"nl": "normal", "wnl": "within normal limits"}.get(m.group("pred").lower(), m.group("pred"))
     return ", ".join(f"{s} {pred}{m.group('eye') or ''}" for s in subjects)
@@ -755,6 +778,36 @@ _SIDE_EYE = re.compile(r"\b(?:(?P<r>r|rt|right)|(?P<l>l|lt|left)|(?P<b>both))\s+
                        r"|\b(?:(?P<r7>right)|(?P<l7>left))\s+fund(?:us|i)\b(?!\s+(?:photograph|photo|camera|exam))", re.I)
 
 
+#: "Rule out CNV.", "R/o CNV - OCT.": the question to answer (the indication when it opens the dictation)
+_RULE_OUT = re.compile(r"^(?:to\s+)?(?:rule\s+out|r/o|exclude)\s+(?=\w)", re.I)
+
+
+def _late_rule_out(out: list[str]) -> list[str]:
+    """"Dry AMD. Rule out CNV." -> "... Exclude CNV.": a "rule out" said after a finding is the plan's work-up,
+    not the clinical question (which opens the dictation, before any finding)."""
+    seen = False
+    for k, sentence in enumerate(out):
+        if seen and _RULE_OUT.match(sentence):
+            out[k] = "Exclude " + sentence[_RULE_OUT.match(sentence).end():]
+        seen = seen or _names_finding(sentence)
+    return out
+
+
+#: a slash before a label ("... / macula: dry"): the labelled part is a sentence of its own
+_SLASH_LABEL = re.compile(r"\s+/\s+(?=[^\W\d_][^\W\d_ ]*(?:\s[^\W\d_]+){0,2}\s*:\s)")
+#: a count per eye after its finding, with no subject words of its own ("..., 3 OD 2 OS", "CWS x3 OD x1 OS")
+_COUNT_PER_EYE = re.compile(r"(?:\s*,\s*|\s+)(?P<v1>(?:x\s*)?\d{1,2})\s*(?P<e1>OD|OS|RE|LE)\s*(?:,|;|/|and|&)?\s*"
+                            r"(?P<v2>(?:x\s*)?\d{1,2})\s*(?P<e2>OD|OS|RE|LE)\b(?![\w.])")
+
+
+def _count_per_eye(m: re.Match[str]) -> str:
+    """" 3 OD 2 OS" -> " (3 in the right eye and 2 in the left eye)": one statement, each count with its eye."""
+    def count(v: str) -> str:
+        return re.sub(r"^x\s*", "", v)
+    return (f" ({count(m.group('v1'))} in the {_EYE_WORD[m.group('e1').lower()]} and {count(m.group('v2'))} in the "
+            f"{_EYE_WORD[m.group('e2').lower()]})")
+
+
 def _per_eye_values(m: re.Match[str]) -> str:
     return f"{m.group('subj')} {m.group('v1')} {m.group('e1')}, {m.group('subj')} {m.group('v2')} {m.group('e2')}"
 
@@ -802,6 +855,29 @@ def _described(out: list[str], said: list[tuple[frozenset[str], bool]], eyes: fr
 _EYE_END = re.compile(r"\s+in\s+(?:the\s+(?:right|left)\s+eye|both\s+eyes|either\s+eye)\.$")
 
 
+#: labels whose "none" / "nil" is no feature's denial ("OS: nil", "Other: none")
+_NONE_KEEP = frozenset(_EYE_TOKENS) | frozenset(str(w).lower() for w in _DICTATION.get("none_labels") or ())
+
+
+#: a part that is only a value ("0.6" once its eye "OS" is read off)
+_VALUED_AT = re.compile(r"\b(?P<subj>" + "|".join(re.escape(s) for s in sorted(_VALUED, key=len, reverse=True))
+                        + r")\s*:?\s*(?:of\s+|is\s+|=\s*|~\s*)?\d", re.I)
+_BARE_VALUE = re.compile(r"~?\s*\d+(?:\.\d+)?(?:\s*(?:mm2|mm|%|um|µm))?")
+
+
+def _valued_ellipsis(exp: str, eyes: frozenset[str], last: str | None) -> tuple[str, str | None]:
+    """'OD CDR 0.85 ..., OS 0.6': a bare value with its own eye is a value of the valued subject last given one.
+
+    :return: the part (with that subject put back when it was a bare value) and the valued subject now last.
+    """
+    m = _VALUED_AT.search(exp)
+    if m is not None:
+        return exp, m.group("subj")
+    if last and eyes and _BARE_VALUE.fullmatch(exp.strip()):
+        return f"{last} {exp.strip()}", last
+    return exp, last
+
+
 def _with_descriptor(sentence: str, descriptor: str) -> str:
     """"Central retinal vein occlusion in the right eye." + "ischaemic type" -> "..., ischaemic type in the right eye."."""
     words = descriptor.strip(" .")
@@ -822,8 +898,10 @@ def parse_dictation(text: str | None) -> list[str]:
         return []
     out: list[str] = []
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
+    last_valued: str | None = None  # the valued subject last given a value ("CDR 0.7"), for "OS 0.5" after it
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
     text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
+    text = feature_none_as_denial(text, keep=_NONE_KEEP, bare=True)  # "NV: none", "Non-perfusion nil": denied
     text = _SQUARE_MM.sub(" mm2", text)  # "0.36mm\u00b2", "0.4 mm^2", "0.3 sq mm": one unit the value rules know
     text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(_demographics_first(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
@@ -832,6 +910,7 @@ def parse_dictation(text: str | None) -> list[str]:
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = _ARROW.sub(". ", differential_as_alternatives(line))
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
+        line = _SLASH_LABEL.sub(". ", line)  # "CDR 0.4 / macula: dry / vessels: IRMA": each label opens a sentence
         line = _CUP_DISC.sub("CDR", line)  # "cup to disc ratio", "cup disc ratios": one subject word for the pairs below
         line = _REGION_EYE_HEADER.sub(lambda m: f"{m.group('eye')}: {m.group('region')}: ", line)
         line = _RIGHT_LEFT_PAIR.sub(lambda m: f"{m.group('what')} {m.group('r')} OD, {m.group('what')} {m.group('l')} OS", line)
@@ -855,7 +934,7 @@ def parse_dictation(text: str | None) -> list[str]:
                     restore, carried = carried, after_dash
                 clause = _EYE_COMPARE.sub(_compare_eyes, _SIDE_EYE.sub(_side_eye, _STRUCTURE_EYE.sub(_structure_eye, clause)))
                 clause = _LIST_THEN_PRED.sub(_list_then_predicate, clause)
-                clause = _SUBJECT_LIST.sub(lambda m: f"{m.group('a')} and ", clause)
+                clause = _SUBJECT_LIST.sub(_subject_list, clause)
                 clause = _PRED_BEFORE_LIST.sub(_spread_predicate, clause)
                 clause = _PAIR_THEN_EYES.sub(_pair_then_eyes, _EYE_IN_BRACKETS.sub(lambda m: f" {m.group('eye')}", clause))
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)
@@ -864,6 +943,7 @@ def parse_dictation(text: str | None) -> list[str]:
                 clause = _VALUE_UNIT_PER_EYE.sub(
                     lambda m: f"{m.group('v1')} {m.group('e1')}, {m.group('v2')} {m.group('e2')}", clause)
                 clause = _VALUE_PER_EYE.sub(_per_eye_values, clause)  # "CDR OD 0.6 OS 0.7" is "CDR 0.6 OD, 0.7 OS" now
+                clause = _COUNT_PER_EYE.sub(_count_per_eye, clause)  # "haems post pole, 3 OD 2 OS", "CWS x3 OD x1 OS"
                 clause = re.sub(r"(?<=[^\W\d_])\s*\+\s+(?=[^\W\d_])", " and ", clause)  # "MAs + HE"; not "+ve"
                 clause = _BARE_DROPOUT.sub(lambda m: "capillary " + m.group(1).lower(), clause)
                 clause = _TIME_FIRST.sub(lambda m: f"{m.group('w')} in {m.group('n')} "
@@ -878,6 +958,7 @@ def parse_dictation(text: str | None) -> list[str]:
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
                     exp, eyes, q = _expand(raw)
+                    exp, last_valued = _valued_ellipsis(exp, eyes, last_valued)
                     if exp:
                         expanded.append((_hedged(exp) if q else exp, eyes or lexicon.eyes_of(exp) or lead_eyes))
                         lead_eyes = frozenset()
@@ -917,4 +998,4 @@ def parse_dictation(text: str | None) -> list[str]:
                     whole_eye = len(statements) == 1 and statements[0].strip(" .").lower() in _WHOLE_EYE
                     carried = sentence_eyes if (sentence_eyes and _LEADING_EYE.match(clause)
                                                 and not whole_eye) else seg_eyes
-    return out
+    return _late_rule_out(out)
