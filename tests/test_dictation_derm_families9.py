@@ -178,3 +178,28 @@ def test_the_zones_of_a_target_lesion_are_its_shape(host, zones):
     d = draft(host, "skin_lesion", f"Target lesions palms. {zones.capitalize()} - dusky centre, pale oedematous ring. ?EM.")
     assert zones.split()[-1] in region_text(d, "morphology").lower(), placed(d)
     assert "ring" not in region_text(d, "distribution_site").lower(), placed(d)
+
+
+# --- "on" before a count says how many lesions, not where ----------------------------------------------------------
+
+@pytest.mark.parametrize("count", ["several", "some", "most", "a few", "many"])
+@pytest.mark.parametrize("feature", ["central crust", "scale", "excoriation"])
+def test_on_before_a_count_opens_no_site(host, count, feature):
+    d = draft(host, "skin_lesion", f"Scaly papules trunk, {feature} on {count}. Prurigo.")
+    assert feature.split()[-1] in region_text(d, "surface").lower(), placed(d)
+    assert all(f.text.strip(". ").lower() != f"on {count}" for f in d.findings), placed(d)
+
+
+# --- lost lashes or brows, and skin detachment, are Other ----------------------------------------------------------
+
+@pytest.mark.parametrize("lost", ["loss of lashes", "loss of eyelashes", "loss of the eyebrow", "madarosis"])
+def test_lost_lashes_or_brows_are_other(host, lost):
+    d = draft(host, "skin_lesion", f"R lower eyelid margin: 3mm pearly papule w/ {lost}. ?BCC.")
+    assert lost.split()[-1] in region_text(d, "others").lower(), placed(d)
+    assert "papule" in region_text(d, "morphology").lower()
+
+
+@pytest.mark.parametrize("said", ["No skin detachment.", "Epidermal detachment 10% BSA.", "No detachment."])
+def test_skin_detachment_is_other(host, said):
+    d = draft(host, "skin_lesion", f"Dusky target lesions palms and soles. {said} ?SJS.")
+    assert "detachment" in region_text(d, "others").lower(), placed(d)
