@@ -203,3 +203,14 @@ def test_lost_lashes_or_brows_are_other(host, lost):
 def test_skin_detachment_is_other(host, said):
     d = draft(host, "skin_lesion", f"Dusky target lesions palms and soles. {said} ?SJS.")
     assert "detachment" in region_text(d, "others").lower(), placed(d)
+
+
+# --- the patient described, then the drug they are on, is history, not the plan -----------------------------------
+
+@pytest.mark.parametrize("who", ["Renal transplant recipient", "Diabetic", "Transplant pt", "Asthmatic", "Atopic boy"])
+@pytest.mark.parametrize(("on", "drug"), [("on", "tacrolimus"), ("taking", "azathioprine"), ("on", "methotrexate"),
+                                          ("on long-term", "prednisolone")])
+def test_a_patient_on_a_drug_is_history(host, who, on, drug):
+    d = draft(host, "skin_lesion", f"{who} {on} {drug}. Keratotic nodule L hand 8mm. ?SCC. Excise.")
+    assert drug in region_text(d, "others").lower(), (who, drug, placed(d), d.impression)
+    assert drug not in impression(d), (who, drug, d.impression)

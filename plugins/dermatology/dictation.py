@@ -439,7 +439,9 @@ _TREATMENT_HISTORY = re.compile(r"\b(?:(?:no|poor|partial|little|minimal|limited
                                 r"previously\s+treated\s+with|already\s+(?:on|using|tried)|not\s+(?:respond(?:ing|ed)?|improv(?:ing|ed))\s+"
                                 r"(?:to|with|on))\b)", re.I)
 #: the medication the patient is on ("28F on OCP", "taking methotrexate"): history (others), not the plan
-_CURRENT_MEDICATION = re.compile(r"(?:^|,\s*)(?:(?:is|was|currently|already|also)\s+)?(?:on|taking|takes|using|uses)\s+"
+_CURRENT_MEDICATION = re.compile(r"(?:^|,\s*|\b(?:recipient|patient|pt|man|woman|male|female|boy|girl|diabetic|asthmatic|"
+                                 r"transplant|smoker|atopic|immunosuppressed|immunocompromised)s?\s+)"
+                                 r"(?:(?:is|was|currently|already|also)\s+)?(?:on|taking|takes|using|uses)\s+"
                                  r"(?:(?:a|an|the|oral|regular|long[- ]term|daily|her|his)\s+)*(?=\w)(?!(?:left|right|r|l|the)\b)", re.I)
 
 
