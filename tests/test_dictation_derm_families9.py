@@ -214,3 +214,23 @@ def test_a_patient_on_a_drug_is_history(host, who, on, drug):
     d = draft(host, "skin_lesion", f"{who} {on} {drug}. Keratotic nodule L hand 8mm. ?SCC. Excise.")
     assert drug in region_text(d, "others").lower(), (who, drug, placed(d), d.impression)
     assert drug not in impression(d), (who, drug, d.impression)
+
+
+# --- a skin clinic letter's shorthand is expanded: diagnoses, treatments, surveillance -------------------------------
+
+ROUND9_DIAGNOSES = ["te", "ae", "cle", "eba", "labd", "nld", "isk", "amm", "idn", "jn", "cu", "hzo"]
+ROUND9_PLANS = ["pdl", "ipl", "edc", "csa", "aza", "mmf", "hcq", "ivig", "tbp", "slnb"]
+ABBREVIATIONS = LEXICON.abbreviations
+
+
+@pytest.mark.parametrize("abbr", ROUND9_DIAGNOSES)
+def test_a_diagnosis_abbreviation_is_expanded_in_the_impression(host, abbr):
+    d = draft(host, "skin_lesion", f"Erythematous plaque L arm 2cm. ?{abbr.upper()}. Review 6/52.")
+    assert ABBREVIATIONS[abbr].lower() in impression(d), (abbr, d.impression)
+
+
+@pytest.mark.parametrize("abbr", ROUND9_PLANS)
+@pytest.mark.parametrize("verb", ["Start", "Refer for", "Arrange"])
+def test_a_plan_abbreviation_is_expanded_in_the_impression(host, abbr, verb):
+    d = draft(host, "skin_lesion", f"Erythematous plaque L arm 2cm. Lupus. {verb} {abbr.upper()}.")
+    assert ABBREVIATIONS[abbr].lower() in impression(d), (abbr, d.impression)
