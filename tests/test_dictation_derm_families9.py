@@ -234,3 +234,18 @@ def test_a_diagnosis_abbreviation_is_expanded_in_the_impression(host, abbr):
 def test_a_plan_abbreviation_is_expanded_in_the_impression(host, abbr, verb):
     d = draft(host, "skin_lesion", f"Erythematous plaque L arm 2cm. Lupus. {verb} {abbr.upper()}.")
     assert ABBREVIATIONS[abbr].lower() in impression(d), (abbr, d.impression)
+
+
+# --- descriptors a rule did not know: each in its region, not kept with the lesion noun ---------------------------
+
+@pytest.mark.parametrize(("descriptor", "region"), [
+    ("vegetating", "surface"), ("cobblestoned", "surface"), ("peau d'orange", "surface"), ("necrotic centre", "surface"),
+    ("black eschar", "surface"), ("pustular surface", "surface"), ("bruise-like", "color"), ("bronze", "color"),
+    ("two-tone", "color"), ("mottled", "color"), ("punched-out", "border"), ("punched-out edge", "border"),
+])
+@pytest.mark.parametrize("noun", ["papule", "plaque", "nodule"])
+def test_a_descriptor_finds_its_region(host, descriptor, region, noun):
+    d = draft(host, "skin_lesion", f"{descriptor.capitalize()} {noun} L forearm 6mm. Review.")
+    word = descriptor.split()[0].split("-")[0].lower()
+    assert word in region_text(d, region).lower(), (descriptor, placed(d))
+    assert word not in region_text(d, "morphology").lower(), (descriptor, placed(d))
