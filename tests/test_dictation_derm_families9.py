@@ -249,3 +249,17 @@ def test_a_descriptor_finds_its_region(host, descriptor, region, noun):
     word = descriptor.split()[0].split("-")[0].lower()
     assert word in region_text(d, region).lower(), (descriptor, placed(d))
     assert word not in region_text(d, "morphology").lower(), (descriptor, placed(d))
+
+
+# --- the patient's skin, exposures and contacts are history ---------------------------------------------------------
+
+@pytest.mark.parametrize("context", ["Fair skin, burns easily.", "Never tans.", "Red hair.", "Uses sunbeds.",
+                                     "Uses hair dye.", "New washing powder.", "Partner similar rash.",
+                                     "Children at home itchy too.", "Household contacts affected.",
+                                     "Recent chemo for breast ca.", "HIV on ART.", "HIV+ on antiretrovirals."])
+def test_the_patients_context_is_other(host, context):
+    d = draft(host, "skin_lesion", f"Erythematous scaly plaque L arm 2cm. {context} ?Eczema. Emollients.")
+    key = context.split()[0].lower().strip(".,+")
+    assert key in region_text(d, "others").lower(), (context, placed(d), d.impression)
+    assert key not in impression(d), (context, d.impression)
+    assert all(key not in region_text(d, r).lower() for r in ("morphology", "surface", "distribution_site")), placed(d)

@@ -440,7 +440,7 @@ _TREATMENT_HISTORY = re.compile(r"\b(?:(?:no|poor|partial|little|minimal|limited
                                 r"(?:to|with|on))\b)", re.I)
 #: the medication the patient is on ("28F on OCP", "taking methotrexate"): history (others), not the plan
 _CURRENT_MEDICATION = re.compile(r"(?:^|,\s*|\b(?:recipient|patient|pt|man|woman|male|female|boy|girl|diabetic|asthmatic|"
-                                 r"transplant|smoker|atopic|immunosuppressed|immunocompromised)s?\s+)"
+                                 r"transplant|smoker|atopic|immunosuppressed|immunocompromised|hiv|hiv\+|hiv positive)s?\s+(?:and\s+)?)"
                                  r"(?:(?:is|was|currently|already|also)\s+)?(?:on|taking|takes|using|uses)\s+"
                                  r"(?:(?:a|an|the|oral|regular|long[- ]term|daily|her|his)\s+)*(?=\w)(?!(?:left|right|r|l|the)\b)", re.I)
 
