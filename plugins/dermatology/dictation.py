@@ -66,13 +66,15 @@ class Statement:
 _DICTATION = LEXICON.dictation
 #: Section labels ("derm:", "site:", "imp:") -> the region (or impression / plan) they introduce.
 _SECTION_REGION: dict[str, str] = _DICTATION["sections"]
+#: the labels the lexicon reads as dermoscopy ("derm", "ds", "dsc", ...), for the rewrites that name dermoscopy
+_DERMOSCOPY_LABELS = "|".join(sorted((re.escape(k) for k, v in _SECTION_REGION.items() if v == "dermoscopy"), key=len, reverse=True))
 _SECTION = re.compile(
     r"(?:^|(?<=[;.,]))\s*(?P<label>" + "|".join(sorted(map(re.escape, _SECTION_REGION), key=len, reverse=True))
     + r")\s*[:\-]\s*",
     re.I,
 )
 #: "on dermoscopy, irregular dots": the rest of the sentence describes the dermoscopic appearance
-_ON_DERMOSCOPY = re.compile(r"(?:^|(?<=[;.,]))\s*(?:on|at|by|with|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*[:,]?\s*",
+_ON_DERMOSCOPY = re.compile(r"(?:^|(?<=[;.,]))\s*(?:on|at|by|with|under)\s+(?:" + _DERMOSCOPY_LABELS + r")\b\s*[:,]?\s*",
                             re.I)
 _CLINICAL = re.compile(r"(?:^|(?<=[;.,]))\s*(?:" + "|".join(map(re.escape, _DICTATION["clinical"])) + r")\b[:,]?\s*", re.I)
 #: a full stop that ends a sentence: before a letter, or before a size that opens the next statement
@@ -123,7 +125,7 @@ _RELATIVE_CLAUSE = re.compile(r"\s+(?:which|that)\s+(?=(?:bleed|itch|weep|ooze|c
                               r"recur|fluctuat)\w*\b|(?:is|are|was|were|has|have)\s+(?:been\s+)?(?:bleed|itch|grow|enlarg|"
                               r"chang|darken|tender|painful|sore|new|recurr)\w*\b)", re.I)
 #: "Derm globular pattern, ...": the dermoscopy label said without its colon, opening a sentence of features
-_DERM_NO_COLON = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(derm|dermoscopy|dermatoscopy|dscopy)\s+(?!(?:shows?|showed|reveals?|revealed|"
+_DERM_NO_COLON = re.compile(r"(?:(?<=^)|(?<=[.;]\s))(" + _DERMOSCOPY_LABELS + r")\s+(?!(?:shows?|showed|reveals?|revealed|"
                             r"demonstrates?|demonstrated|not|n/p|performed|was|is|are|were|done|of|on|with|findings?|"
                             r"features?\s+(?:are|were|of))\b)(?=[a-z])", re.I)
 #: "there is a 6mm macule", "there are irregular streaks": the report states the finding
@@ -196,7 +198,7 @@ _DASH = re.compile(r"(?<=[^\W_])\s+[-\u2013\u2014]+\s+(?=[^\W\d_])")
 #: "..., arborising vessels + ulceration on dermoscopy.": only the part after the last comma or "with"
 #: describes the dermoscopic appearance; it becomes a "Dermoscopy:" section of its own.
 _TRAILING_DERMOSCOPY = re.compile(
-    r"(?:\s*,\s*|\s+(?:with|w/)\s+)(?P<d>[^.,;:]+?)\s+(?:on|at|by|under)\s+(?:dermoscopy|dermatoscopy|derm|ds)\b\s*"
+    r"(?:\s*,\s*|\s+(?:with|w/|w(?=\s))\s+)(?P<d>[^.,;:]+?)\s+(?:on|at|by|under)\s+(?:" + _DERMOSCOPY_LABELS + r")\b\s*"
     r"(?:(?=[.;]|$)|(?P<more>,\s*))",
     re.I)
 #: "Fitz II", "skin type IV", "phototype 3": the patient's skin type is a statement of its own.
@@ -437,13 +439,25 @@ _TREATMENT_HISTORY = re.compile(r"\b(?:(?:no|poor|partial|little|minimal|limited
                                 r"previously\s+treated\s+with|already\s+(?:on|using|tried)|not\s+(?:respond(?:ing|ed)?|improv(?:ing|ed))\s+"
                                 r"(?:to|with|on))\b)", re.I)
 #: the medication the patient is on ("28F on OCP", "taking methotrexate"): history (others), not the plan
-_CURRENT_MEDICATION = re.compile(r"(?:^|,\s*)(?:(?:is|was|currently|already|also)\s+)?(?:on|taking|takes|using|uses)\s+"
+_CURRENT_MEDICATION = re.compile(r"(?:^|,\s*|\b(?:recipient|patient|pt|man|woman|male|female|boy|girl|diabetic|asthmatic|"
+                                 r"transplant|smoker|atopic|immunosuppressed|immunocompromised|hiv|hiv\+|hiv positive)s?\s+(?:and\s+)?)"
+                                 r"(?:(?:is|was|currently|already|also)\s+)?(?:on|taking|takes|using|uses)\s+"
                                  r"(?:(?:a|an|the|oral|regular|long[- ]term|daily|her|his)\s+)*(?=\w)(?!(?:left|right|r|l|the)\b)", re.I)
 
 
 #: "No other suspicious lesions on skin check.": about the rest of the skin (others), not this lesion's diagnosis
 _OTHER_LESIONS = re.compile(r"^(?:no\s+|nil\s+|several\s+|multiple\s+|few\s+)?(?:other|further|similar|additional)\s+"
                             r"(?:\w+\s+){0,2}(?:lesions?|naevi|nevi|moles|spots)\b", re.I)
+
+
+#: a lesion there since early life and described now ("CMN R flank since birth, ~4cm", "brown macule L arm present since
+#: childhood"): a finding with its history, not only history (the sorter gives "since birth" to Other, the rest to theirs)
+_SINCE_EARLY_LIFE = re.compile(r"\bsince\s+(?:birth|childhood|infancy|teens|youth)\b", re.I)
+_DESCRIBED_NOW = re.compile(r"\d(?:\.\d+)?\s*(?:mm|cm)\b|" + word_re(*WORDS["morphology_nouns"]).pattern, re.I)
+
+
+def _present_since_described(sentence: str) -> bool:
+    return bool(_SINCE_EARLY_LIFE.search(sentence) and _DESCRIBED_NOW.search(sentence))
 
 
 #: a past event ("She started the pill two months ago", "excised in 2019", "present since childhood"): history
@@ -526,9 +540,15 @@ def is_demographics(sentence: str) -> bool:
     return bool(_DEMOGRAPHICS_ALONE.fullmatch(sentence.strip().rstrip(".").strip()))
 
 
+#: the patient's age and sex said before why they came ("34F mole check.", "A 61 year old man, skin check.")
+_DEMOGRAPHICS_LEAD = re.compile(rf"(?:(?:a|an|this|the)\s+)?(?:{_DEMOGRAPHICS})\s*[,:;-]?\s+", re.I)
+
+
 def is_visit_reason(sentence: str) -> bool:
-    """Whether ``sentence`` opens with why the patient came ("Routine mole check.", "Referred by GP with ...")."""
-    return bool(_VISIT_REASON.match(sentence))
+    """Whether ``sentence`` opens with why the patient came ("Routine mole check.", "Referred by GP with ..."), the
+    patient's age and sex perhaps said first ("34F mole check.")."""
+    lead = _DEMOGRAPHICS_LEAD.match(sentence)
+    return bool(_VISIT_REASON.match(sentence) or (lead and _VISIT_REASON.match(sentence, lead.end())))
 
 
 def _section_of(sentence: str, header: str | None) -> str | None:
@@ -538,9 +558,10 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         header = None  # "Morphology: indurated plaque 6 x 4 cm, shiny": the size and surface are their regions'
     if header is not None:
         return header
-    if _VISIT_REASON.match(sentence):
-        return None  # "Routine mole check.": why the patient came (the kit reads it as the indication when it opens)
-    past = _PAST_EVENT.search(sentence) and not re.search(r"\bcompar\w*|\bunchanged\b|\bstable\b", sentence, re.I)
+    if is_visit_reason(sentence):
+        return None  # "Routine mole check.", "34F mole check.": why the patient came (the kit reads it as the indication when it opens)
+    past = _PAST_EVENT.search(sentence) and not re.search(r"\bcompar\w*|\bunchanged\b|\bstable\b", sentence, re.I) \
+        and not _present_since_described(sentence)
     if _HISTORY.match(sentence) or _TREATMENT_HISTORY.search(sentence) or past or (
             _OTHER_LESIONS.search(sentence) and not _PLAN.match(sentence)) or _SYMPTOM_TRIGGER.search(sentence):
         return "others"
