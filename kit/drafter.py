@@ -72,7 +72,8 @@ CONCLUSION_RE = re.compile(
     r"^(?:possible|possibly|probable|probably|likely|most likely|questionable|suspected|presumed|query|"
     r"(?:most )?(?:consistent|compatible) with|in keeping with|(?:suspicious|concerning|worrisome) for|"
     r"suggestive of|suggests?|favou?r(?:s|ed)?|differential(?: diagnosis)?(?: includes?)?(?: of)?|ddx|"
-    r"(?:may|could|likely) represent)\b\W*\w",
+    r"(?:may|could|likely) represent|"
+    r"(?:meets|fulfil+s|satisfies))\b\W*\w",  # "Meets DIS and DIT.", "Fulfils McDonald criteria.": the finding's reading
     re.I,
 )
 
@@ -110,6 +111,14 @@ def interpretations_left(findings: Iterable[Finding], items: Sequence[str]) -> l
 #: "None restrict."): with ``dictation.conclusions`` it is about the finding before it.
 ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|few|multiple|many|most|none|all|both)"
                          r"(?: of (?:them|these|the lesions))?\s+[a-z]", re.I)
+
+#: A sentence that only speaks of the finding dictated before it: a denial of more of the same ("No other AVMs.", "No
+#: additional nodules.") or whether a component of it is there ("Saddle component absent.", "Cystic portion present."):
+#: when the sorter gives it no region of its own it follows that finding's region (see ``DictationDrafter._follows``).
+POINTS_BACK_RE = re.compile(
+    r"^(?:no (?:other|additional|further|second|separate)\s+\S"
+    r"|(?:[a-z-]+\s+){1,2}(?:component|portion|element|extension|involvement)\s+(?:is\s+|are\s+)?"
+    r"(?:absent|present|not (?:seen|identified|present)|seen|noted|identified)\.?$)", re.I)
 
 #: An interpretation this short is an appositive of the finding before it ("Consistent with subacute hematoma.").
 _SHORT_CONCLUSION = 5
@@ -421,8 +430,8 @@ class KitDrafter(DictationDraftBase):
         word alone would place it elsewhere); never a hedged finding ("Probable mild edema.")."""
         own = set(sorter.classify(text)) & regions
         if not own:
-            return bool(CONCLUSION_RE.match(text)) or (bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text)
-                                                        and not self.extractor.mentions(text))
+            return bool(CONCLUSION_RE.match(text) or POINTS_BACK_RE.match(text)) or (
+                bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text) and not self.extractor.mentions(text))
         return (bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
                 and self._interprets_as_diagnosis(text))
 

@@ -1,0 +1,93 @@
+"""Round-8 radiology dictation classes (helper h-rad9): trailing fragments that point back into the finding before
+them, coordinate adjectives split at a comma, criteria met as an interpretation, and a denial of a component or of
+more of the same following its finding's region. Generated over several forms of each family, not copies of rows."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from test_dictation_facts_derm_path import draft, host  # noqa: E402,F401 (host is a fixture)
+from test_dictation_facts_derm_path import region as region_text  # noqa: E402
+
+from pixtralogist.kit.drafter import CONCLUSION_RE, POINTS_BACK_RE  # noqa: E402
+from pixtralogist.plugins.radiology.dictation import parse_dictation  # noqa: E402
+
+_ORDINALS = ["5th", "6th", "seventh", "T5", "L2"]
+_STATES = ["displaced", "comminuted", "most displaced", "worst", "segmental"]
+
+
+@pytest.mark.parametrize("ordinal,state", list(itertools.product(_ORDINALS, _STATES)))
+def test_a_picked_numbered_item_stays_with_its_series(ordinal, state):
+    head = "Acute fx R 4th-8th ribs" if not ordinal[0] in "TL" else "Compression fx T4-L3"
+    out = parse_dictation(f"{head}, {ordinal} {state}. No PTX.", template="cxr")
+    assert len(out) == 2, out
+    assert f"{ordinal} {state}" in out[0], out
+
+
+@pytest.mark.parametrize("noun", ["cyst", "hemangioma", "lesion"])
+def test_a_numbered_level_with_a_noun_is_a_finding_of_its_own(noun):
+    out = parse_dictation(f"Fx T7, T8 {noun}.", template="cxr")
+    assert len(out) == 2, out
+
+
+@pytest.mark.parametrize("side,comp", list(itertools.product(["L", "R", "Rt", "left"], ["larger", "worse", "more prominent",
+                                                                                        "predominant"])))
+def test_a_side_comparison_stays_with_its_bilateral_finding(side, comp):
+    out = parse_dictation(f"Bilat cervical ribs, {side} {comp}. Lungs clear.", template="cxr")
+    assert len(out) == 2 and comp in out[0], out
+
+
+def test_a_side_comparison_after_a_one_sided_or_normal_statement_stays_apart():
+    assert len(parse_dictation("Lungs clear, R larger.", template="cxr")) == 2
+
+
+@pytest.mark.parametrize("first,second", list(itertools.product(
+    ["lobulated", "irregular", "spiculated", "heterogeneous", "well-circumscribed"],
+    ["homogeneously enhancing", "rim enhancing", "partly calcified"])))
+def test_coordinate_adjectives_after_an_article_keep_their_noun(first, second):
+    for template in ("ct_chest", "mri_brain"):
+        out = parse_dictation(f"There is a {first}, {second} mass measuring 4 cm.", template=template)
+        assert len(out) == 1 and first in out[0] and "mass" in out[0], out
+
+
+def test_upper_zone_predom_is_a_place_of_the_finding_before():
+    for zone in ("upper zone", "lower zone", "basal", "peripheral"):
+        out = parse_dictation(f"Diffuse bronchiectasis, {zone} predom, w/ mucus plugging.", template="cxr")
+        assert len(out) == 1 and "predominant" in out[0], out
+
+
+@pytest.mark.parametrize("text", ["Meets DIS and DIT.", "Meets McDonald criteria.", "Fulfils Fleischner high-risk criteria.",
+                                  "Satisfies the revised criteria."])
+def test_criteria_met_is_an_interpretation(text):
+    assert CONCLUSION_RE.match(text)
+
+
+@pytest.mark.parametrize("text", ["No other AVMs.", "No additional nodules.", "No further lesions.", "Saddle component absent.",
+                                  "Cystic portion present.", "Intraventricular extension not seen.",
+                                  "Mediastinal component is absent."])
+def test_points_back_forms(text):
+    assert POINTS_BACK_RE.match(text)
+
+
+@pytest.mark.parametrize("text", ["No pneumothorax.", "Small effusion.", "Component analysis pending later today."])
+def test_points_back_leaves_statements_of_their_own(text):
+    assert not POINTS_BACK_RE.match(text)
+
+
+@pytest.mark.parametrize("template,finding,region,tail", [
+    ("ct_chest", "Bilat lobar + segmental PE", "heart_vessels", "Saddle component absent."),
+    ("ct_chest", "Serpiginous 1.8cm nodule RLL w/ feeding artery, c/w pulmonary AVM", "lungs_airways", "No other AVMs."),
+    ("mri_brain", "Multiple periventricular + juxtacortical T2 lesions, one enhancing", "parenchyma", "Meets DIS and DIT."),
+])
+def test_a_sentence_pointing_back_follows_its_finding_region(host, template, finding, region, tail):
+    d = draft(host, template, f"{finding}. {tail}")
+    said = tail.rstrip(".").lower()
+    assert said in region_text(d, region).lower(), d.region_dict()
+    assert said not in region_text(d, "others").lower(), d.region_dict()
