@@ -91,3 +91,32 @@ def test_a_sentence_pointing_back_follows_its_finding_region(host, template, fin
     said = tail.rstrip(".").lower()
     assert said in region_text(d, region).lower(), d.region_dict()
     assert said not in region_text(d, "others").lower(), d.region_dict()
+
+
+# --- a device's position: the anatomy only says where the device is (cxr: others) -----------------------------------
+
+_AIRWAY_PLACES = ["R mainstem bronchus", "right main bronchus", "L mainstem bronchus", "bronchus intermedius", "the trachea"]
+
+
+@pytest.mark.parametrize("device,place", list(itertools.product(["ETT tip in", "ETT in", "Endotracheal tube tip in",
+                                                                  "ET tube terminates in"], _AIRWAY_PLACES)))
+def test_an_airway_device_position_is_the_devices(device, place):
+    from pixtralogist.plugins.radiology.sorter import classify_rules
+
+    sentence = parse_dictation(f"{device} {place}.", template="cxr")[0]
+    assert classify_rules(sentence).regions == frozenset({"others"}), sentence
+
+
+@pytest.mark.parametrize("device,leads,join", list(itertools.product(
+    ["Dual chamber PPM,", "Dual-chamber AICD L chest,", "Pacer,"], ["leads", "leads in"], [" + ", " and ", "/", ", "])))
+def test_lead_positions_without_the_device_word_are_the_devices(host, device, leads, join):
+    d = draft(host, "cxr", f"{device} {leads} RA{join}RV apex. Lungs clear.")
+    regions = d.region_dict()
+    assert "apex" in region_text(d, "others").lower(), regions
+    assert "apex" not in region_text(d, "lung").lower() and "apex" not in region_text(d, "heart").lower(), regions
+
+
+def test_an_airway_finding_is_still_anatomy():
+    from pixtralogist.plugins.radiology.sorter import classify_rules
+
+    assert "others" not in classify_rules("Mass in the right mainstem bronchus.").regions
