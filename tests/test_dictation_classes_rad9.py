@@ -120,3 +120,49 @@ def test_an_airway_finding_is_still_anatomy():
     from pixtralogist.plugins.radiology.sorter import classify_rules
 
     assert "others" not in classify_rules("Mass in the right mainstem bronchus.").regions
+
+
+# --- an arrow to a plan that names its test late or says it is advised at its end ----------------------------------
+
+@pytest.mark.parametrize("finding,plan", list(itertools.product(
+    ["L thyroid lobe nodule 2.1cm", "1.8 cm L adrenal nodule", "Indeterminate liver lesion"],
+    ["thyroid US recommended", "dedicated renal MRI", "adrenal protocol CT", "non-urgent US advised", "ENT review advised",
+     "further imaging needed"])))
+def test_an_arrow_to_a_late_named_plan_is_a_recommendation(finding, plan):
+    from pixtralogist.plugins.radiology.arrows import write_out_arrows
+
+    out = write_out_arrows(f"{finding} -> {plan}.", lambda s: True)
+    assert "consistent with" not in out and out.startswith(f"{finding}. "), out
+
+
+@pytest.mark.parametrize("after", ["CHF", "RUL pneumonia", "benign", "likely infection", "GBM vs met"])
+def test_an_arrow_to_an_interpretation_stays_one(after):
+    from pixtralogist.plugins.radiology.arrows import write_out_arrows
+
+    assert ". " not in write_out_arrows(f"Opacity -> {after}.", lambda s: True).rstrip(".")
+
+
+@pytest.mark.parametrize("finding,region_name,plan", [
+    ("L thyroid lobe nodule 2.1cm", "others", "thyroid US recommended"),
+    ("1.5 cm R adrenal nodule", "upper_abdomen", "adrenal protocol CT recommended"),
+    ("R thyroid nodule 1.6 cm", "others", "US advised")])
+def test_an_incidental_organ_finding_before_an_arrowed_plan_keeps_its_region(host, finding, region_name, plan):
+    d = draft(host, "ct_chest", f"Mild emphysema. {finding} -> {plan}. No eff.")
+    assert "nodule" in region_text(d, region_name).lower(), d.region_dict()
+    assert any(plan.split()[0].lower() in i.lower() for i in d.impression), d.impression
+
+
+# --- a malpositioned device and a thrombosed venous sinus are impression findings ----------------------------------
+
+@pytest.mark.parametrize("device,place", list(itertools.product(["ETT tip in", "Endotracheal tube in"],
+                                                                 ["R mainstem bronchus", "L main bronchus", "bronchus intermedius"])))
+def test_a_device_in_a_bronchus_reaches_the_impression(host, device, place):
+    d = draft(host, "cxr", f"{device} {place}. Lungs clear.")
+    assert any("bronch" in i.lower() for i in d.impression), d.impression
+
+
+@pytest.mark.parametrize("sinus", ["superior sagittal sinus", "right transverse sinus", "left sigmoid sinus"])
+@pytest.mark.parametrize("verb", ["is thrombosed", "shows absent flow void", "contains a filling defect"])
+def test_a_thrombosed_sinus_reaches_the_impression(host, sinus, verb):
+    d = draft(host, "mri_brain", f"The {sinus} {verb}. No hydrocephalus.")
+    assert any(sinus.split()[-2] in i.lower() for i in d.impression), d.impression
