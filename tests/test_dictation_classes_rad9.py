@@ -166,3 +166,20 @@ def test_a_device_in_a_bronchus_reaches_the_impression(host, device, place):
 def test_a_thrombosed_sinus_reaches_the_impression(host, sinus, verb):
     d = draft(host, "mri_brain", f"The {sinus} {verb}. No hydrocephalus.")
     assert any(sinus.split()[-2] in i.lower() for i in d.impression), d.impression
+
+
+# --- a device's own part after a comma describes the device before it ----------------------------------------------
+
+@pytest.mark.parametrize("template", ["cxr", "ct_chest"])
+@pytest.mark.parametrize("device,part", list(itertools.product(
+    ["Dual chamber pacer", "L chest AICD", "R IJ CVC", "R chest port", "L PICC"],
+    ["leads in RA and RV", "tip at cavoatrial jn", "tip lower SVC", "generator L chest wall"])))
+def test_a_device_part_stays_with_its_device(template, device, part):
+    out = parse_dictation(f"{device}, {part}. Lungs clear.", template=template)
+    assert len(out) == 2 and part.split()[0] in out[0], out
+
+
+def test_lead_positions_with_their_device_are_one_others_statement(host):
+    d = draft(host, "cxr", "Dual chamber pacer, leads in RA and RV, unchanged. Mild cardiomegaly.")
+    others = region_text(d, "others").lower()
+    assert "pacemaker" in others and "right atrium" in others and "right ventricle" in others, d.region_dict()
