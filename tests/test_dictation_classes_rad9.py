@@ -183,3 +183,20 @@ def test_lead_positions_with_their_device_are_one_others_statement(host):
     d = draft(host, "cxr", "Dual chamber pacer, leads in RA and RV, unchanged. Mild cardiomegaly.")
     others = region_text(d, "others").lower()
     assert "pacemaker" in others and "right atrium" in others and "right ventricle" in others, d.region_dict()
+
+
+# --- words placed by what they are, not by a neighbouring anatomy word --------------------------------------------
+
+@pytest.mark.parametrize("text", ["L hemithorax volume loss.", "R hemithorax volume loss w/ mediastinal shift to R.",
+                                  "Volume loss of the L hemithorax.", "Loss of R lung volume."])
+def test_hemithorax_volume_loss_is_the_lungs(host, text):
+    d = draft(host, "ct_chest", f"{text} No eff.")
+    assert "volume" in region_text(d, "lungs_airways").lower(), d.region_dict()
+    assert "volume" not in region_text(d, "others").lower(), d.region_dict()
+
+
+@pytest.mark.parametrize("text", ["Partially empty sella.", "Empty sella.", "Empty sella configuration.",
+                                  "Partial empty sella turcica."])
+def test_an_empty_sella_is_not_a_parenchymal_finding(host, text):
+    d = draft(host, "mri_brain", f"{text} Brain parenchyma nl.")
+    assert "sella" not in region_text(d, "parenchyma").lower(), d.region_dict()
