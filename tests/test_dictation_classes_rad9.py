@@ -200,3 +200,20 @@ def test_hemithorax_volume_loss_is_the_lungs(host, text):
 def test_an_empty_sella_is_not_a_parenchymal_finding(host, text):
     d = draft(host, "mri_brain", f"{text} Brain parenchyma nl.")
     assert "sella" not in region_text(d, "parenchyma").lower(), d.region_dict()
+
+
+# --- a named variant or benign condition with no generic finding word is still a finding -------------------------
+
+_NAMED = {"cxr": ["Bilat cervical ribs.", "Bifid R 4th rib.", "Pectus excavatum.", "Eventration of the R hemidiaphragm.",
+                  "Right aortic arch.", "Dextrocardia."],
+          "ct_chest": ["Bilat cervical ribs.", "Pectus carinatum.", "Elastofibroma dorsi.", "Pneumatocele RLL.",
+                       "Situs inversus."],
+          "mri_brain": ["Frontal sinus mucocele 2cm.", "Partially empty sella.", "Pineal cyst 8mm.", "Arachnoid cyst L middle fossa.",
+                        "Chiari I malformation, tonsils 7mm below foramen magnum.", "R mastoiditis."]}
+
+
+@pytest.mark.parametrize("template,text", [(t, x) for t, xs in _NAMED.items() for x in xs])
+def test_a_named_condition_alone_reaches_the_impression(host, template, text):
+    d = draft(host, template, text)
+    key = text.split()[1 if text.split()[0] in ("Bilat", "R", "L") else 0].lower().rstrip(".")
+    assert any(key[:5] in i.lower() for i in d.impression), (text, d.impression)
