@@ -217,3 +217,21 @@ def test_a_named_condition_alone_reaches_the_impression(host, template, text):
     d = draft(host, template, text)
     key = text.split()[1 if text.split()[0] in ("Bilat", "R", "L") else 0].lower().rstrip(".")
     assert any(key[:5] in i.lower() for i in d.impression), (text, d.impression)
+
+
+# --- "Impression X." without a colon is the dictated impression; an anatomical impression is not ---------------------
+
+@pytest.mark.parametrize("template,findings,label,said", [
+    (t, f, lab, said) for t, f in (("cxr", "Cardiomegaly. Sm bilat effusions."), ("ct_chest", "RUL mass 3cm. Mult nodules."))
+    for lab, said in (("Impression CHF.", "heart failure"), ("Impression ?primary lung ca.", "lung cancer"),
+                      ("impression likely sarcoid.", "sarcoid"))])
+def test_an_impression_label_without_a_colon(host, template, findings, label, said):
+    d = draft(host, template, f"{findings} {label}")
+    assert said in d.impression[0].lower(), d.impression
+
+
+@pytest.mark.parametrize("text", ["Impression on the trachea by a R aortic arch.", "Impression of the esophagus by an aberrant artery.",
+                                  "Impression upon the SVC from a mediastinal mass."])
+def test_an_anatomical_impression_is_a_finding(host, text):
+    d = draft(host, "cxr", f"Lungs clear. {text}")
+    assert not any(i.lower().startswith(("on ", "of ", "upon ")) for i in d.impression), d.impression
