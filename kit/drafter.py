@@ -375,6 +375,28 @@ class KitDrafter(DictationDraftBase):
             out.append(s)
         return out
 
+    def finding(self, row, text: str, a, prov) -> Finding:
+        """Core's finding; one that states a measure over the lexicon's ``dictation.abnormal_measures`` limit for what
+        it measures ("Ascending aorta 4.6 cm": over 4.0 cm) is abnormal although it names no finding word."""
+        if not a.abnormal and not a.negated and self._over_limit(text):
+            a = replace(a, abnormal=True)
+        return super().finding(row, text, a, prov)
+
+    def _over_limit(self, text: str) -> bool:
+        rules = _abnormal_measures(self.lexicon)
+        if not rules:
+            return False
+        for structure, limit in rules:
+            m = structure.search(text)
+            if m is None:
+                continue
+            size = _SIZE_AFTER.match(text, m.end())
+            if size is not None:
+                value = float(size.group("value")) * (0.1 if size.group("unit").lower() == "mm" else 1.0)
+                if value > limit:
+                    return True
+        return False
+
     def _has_rule_for(self, text: str) -> bool:
         explain = getattr(self.sorter, "explain", None)
         if callable(explain):
@@ -519,6 +541,21 @@ class KitDrafter(DictationDraftBase):
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
 _MEASURED = re.compile(r"\d(?:\.\d+)?\s?(?:mm|cm)\b", re.I)
+
+
+#: The first measure after a measured structure's name, within a few words ("ascending aorta 4.6 cm", "main PA
+#: measures 3.4 cm", "aortic root up to 45 mm").
+_SIZE_AFTER = re.compile(r"[^.;\d]{0,30}?(?P<value>\d{1,3}(?:\.\d+)?)\s?(?P<unit>cm|mm)\b", re.I)
+
+
+@lru_cache(maxsize=64)
+def _abnormal_measures(lexicon: Lexicon) -> tuple[tuple[re.Pattern[str], float], ...]:
+    """The lexicon's ``dictation.abnormal_measures`` (``[{pattern, above_cm}]``) compiled: what a structure measures
+    over ``above_cm`` is abnormal."""
+    out = []
+    for item in lexicon.dictation.get("abnormal_measures") or ():
+        out.append((re.compile(str(item["pattern"]), re.I), float(item["above_cm"])))
+    return tuple(out)
 
 
 @lru_cache(maxsize=64)

@@ -235,3 +235,15 @@ def test_an_impression_label_without_a_colon(host, template, findings, label, sa
 def test_an_anatomical_impression_is_a_finding(host, text):
     d = draft(host, "cxr", f"Lungs clear. {text}")
     assert not any(i.lower().startswith(("on ", "of ", "upon ")) for i in d.impression), d.impression
+
+
+# --- a structure measured over its normal limit is a finding for the impression ------------------------------------
+
+@pytest.mark.parametrize("structure,size,over", [
+    ("Ascending aorta", "4.6 cm", True), ("Asc aorta", "5.2cm (prev 4.9)", True), ("Aortic root", "45 mm", True),
+    ("Desc thoracic aorta", "3.9 cm", True), ("Main PA", "3.4 cm", True), ("Ascending aorta", "3.6 cm", False),
+    ("Main PA", "2.5 cm", False), ("Descending aorta", "2.6 cm", False)])
+def test_a_measure_over_the_limit_reaches_the_impression(host, structure, size, over):
+    d = draft(host, "ct_chest", f"Lungs clear. {structure} {size}.")
+    said = any(size.split()[0].rstrip("cm") in i for i in d.impression)
+    assert said is over, d.impression
