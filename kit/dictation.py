@@ -1066,6 +1066,42 @@ def _describes_statement(part: str, before: str) -> bool:
 
 
 _SIDE_WORD = re.compile(r"\b(?:left|right|bilateral|bilaterally)\b", re.I)
+
+#: A comma part that picks out one of the numbered things the finding before it named ("5th-7th rib fx" + "6th
+#: displaced", "T4-T6 compression fx" + "T5 worst"): an ordinal or level and a word or two about it.
+_PICKED_ITEM = re.compile(r"^(?:the\s+)?(?:" + r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
+                          r"tenth|eleventh|twelfth)" + r"|[ctl]\d{1,2})(?:\s+(?:one|rib|level|vertebra))?\s+(?P<what>[a-z-]+(?:\s+[a-z-]+)?)$",
+                          re.I)
+#: What such a picked item is said to be: adjectives only ("displaced", "most comminuted"), never a noun ("T8 cyst").
+_SUPERLATIVES = frozenset({"worst", "most", "least", "largest", "smallest", "biggest", "greatest", "mildest"})
+_NUMBERED = re.compile(r"\d(?:st|nd|rd|th)\b|\b[ctl]\d{1,2}\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|"
+                       r"eighth|ninth|tenth|eleventh|twelfth)\b", re.I)
+#: A comma part comparing the two sides of a bilateral finding before it ("bilat cervical ribs" + "L larger").
+_SIDE_COMPARED = re.compile(r"^(?:the\s+)?(?:left|right|lt|rt|l|r)(?:\s+(?:side|sided))?\s+(?:larger|smaller|greater|bigger|"
+                            r"worse|more (?:prominent|extensive|severe|marked)|less (?:prominent|extensive|severe|marked)|"
+                            r"predominant|dominant|predominance)$", re.I)
+_BOTH_SIDES = re.compile(r"\b(?:bilateral|bilaterally|both|bilat|b/l)\b", re.I)
+def _refers_back(part: str, before: str) -> bool:
+    """With ``dictation.describing_parts``: a trailing comma part that cannot stand as a statement of its own because it
+    points back into the finding before it (not negated, not a terse subject statement): one of its numbered items
+    ("5th-7th rib fx, 6th displaced") or the comparison of its two sides ("bilat cervical ribs, L larger"). Kept
+    whole, it stays in that finding's region instead of falling alone to the catch-all. (A part that denies a
+    component, "saddle component absent", stays a sentence, which follows the finding's region: see the drafter's
+    ``POINTS_BACK_RE``.)"""
+    text = part.strip().rstrip(".")
+    if not text or _NEG_START_RE.match(before) or _subject_sentence(before, False) is not None:
+        return False
+    picked = _PICKED_ITEM.match(text)
+    if picked:
+        words = picked.group("what").split()
+        return (_NUMBERED.search(before) is not None
+                and all(w.lower() in _SUPERLATIVES or _ADJECTIVE_PART.match(w) for w in words))
+    return _SIDE_COMPARED.match(text) is not None and _BOTH_SIDES.search(before) is not None
+
+
+#: A comma part that ends on an article and an adjective ("There is a lobulated", "an irregular"): the first of two
+#: coordinate adjectives, whose noun comes in the next part ("..., homogeneously enhancing mass").
+_DANGLING_ADJECTIVE = re.compile(r"(?:^|\s)(?:an?|the)\s+[a-z]+(?:-[a-z]+)?(?:al|ic|ous|ed|ing|ar|ary|oid|ent|ant|ive|ular)$", re.I)
 #: A diagnosis with its age and nothing else (", acute infarct", ", subacute hematoma", ", old infarcts").
 _DATED_PART = re.compile(r"^(?:hyper)?(?:acute|subacute|chronic|old|early|late|recent|remote)(?:\s+(?:or|to|on)\s+(?:subacute|"
                          r"chronic|acute))?\s+(?P<rest>[a-z-]+(?:\s+[a-z-]+)?)$", re.I)
@@ -1167,9 +1203,13 @@ def _merge_lists(parts: list[str]) -> list[str]:
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
+        if out and not conj and _DANGLING_ADJECTIVE.search(out[-1].strip()):
+            out[-1] = f"{out[-1]}, {part}"  # "There is a lobulated, enhancing mass": coordinate adjectives, one noun
+            continue
         if out and not conj and ((_is_attachment(part) and not _denies_more(out[-1], part)) or (_profile().describing_parts and (
                 _is_hedged_diagnosis(part, out[-1]) or _describes_statement(part, out[-1])
                 or _completes_finding(part, out[-1]) or _measured_structure(part, out[-1])
+                or _refers_back(part, out[-1])
                 or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
                                                         and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):

@@ -72,7 +72,8 @@ CONCLUSION_RE = re.compile(
     r"^(?:possible|possibly|probable|probably|likely|most likely|questionable|suspected|presumed|query|"
     r"(?:most )?(?:consistent|compatible) with|in keeping with|(?:suspicious|concerning|worrisome) for|"
     r"suggestive of|suggests?|favou?r(?:s|ed)?|differential(?: diagnosis)?(?: includes?)?(?: of)?|ddx|"
-    r"(?:may|could|likely) represent)\b\W*\w",
+    r"(?:may|could|likely) represent|"
+    r"(?:meets|fulfil+s|satisfies))\b\W*\w",  # "Meets DIS and DIT.", "Fulfils McDonald criteria.": the finding's reading
     re.I,
 )
 
@@ -110,6 +111,14 @@ def interpretations_left(findings: Iterable[Finding], items: Sequence[str]) -> l
 #: "None restrict."): with ``dictation.conclusions`` it is about the finding before it.
 ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|few|multiple|many|most|none|all|both)"
                          r"(?: of (?:them|these|the lesions))?\s+[a-z]", re.I)
+
+#: A sentence that only speaks of the finding dictated before it: a denial of more of the same ("No other AVMs.", "No
+#: additional nodules.") or whether a component of it is there ("Saddle component absent.", "Cystic portion present."):
+#: when the sorter gives it no region of its own it follows that finding's region (see ``DictationDrafter._follows``).
+POINTS_BACK_RE = re.compile(
+    r"^(?:no (?:other|additional|further|second|separate)\s+\S"
+    r"|(?:[a-z-]+\s+){1,2}(?:component|portion|element|extension|involvement)\s+(?:is\s+|are\s+)?"
+    r"(?:absent|present|not (?:seen|identified|present)|seen|noted|identified)\.?$)", re.I)
 
 #: An interpretation this short is an appositive of the finding before it ("Consistent with subacute hematoma.").
 _SHORT_CONCLUSION = 5
@@ -366,6 +375,28 @@ class KitDrafter(DictationDraftBase):
             out.append(s)
         return out
 
+    def finding(self, row, text: str, a, prov) -> Finding:
+        """Core's finding; one that states a measure over the lexicon's ``dictation.abnormal_measures`` limit for what
+        it measures ("Ascending aorta 4.6 cm": over 4.0 cm) is abnormal although it names no finding word."""
+        if not a.abnormal and not a.negated and self._over_limit(text):
+            a = replace(a, abnormal=True)
+        return super().finding(row, text, a, prov)
+
+    def _over_limit(self, text: str) -> bool:
+        rules = _abnormal_measures(self.lexicon)
+        if not rules:
+            return False
+        for structure, limit in rules:
+            m = structure.search(text)
+            if m is None:
+                continue
+            size = _SIZE_AFTER.match(text, m.end())
+            if size is not None:
+                value = float(size.group("value")) * (0.1 if size.group("unit").lower() == "mm" else 1.0)
+                if value > limit:
+                    return True
+        return False
+
     def _has_rule_for(self, text: str) -> bool:
         explain = getattr(self.sorter, "explain", None)
         if callable(explain):
@@ -421,8 +452,8 @@ class KitDrafter(DictationDraftBase):
         word alone would place it elsewhere); never a hedged finding ("Probable mild edema.")."""
         own = set(sorter.classify(text)) & regions
         if not own:
-            return bool(CONCLUSION_RE.match(text)) or (bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text)
-                                                        and not self.extractor.mentions(text))
+            return bool(CONCLUSION_RE.match(text) or POINTS_BACK_RE.match(text)) or (
+                bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text) and not self.extractor.mentions(text))
         return (bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
                 and self._interprets_as_diagnosis(text))
 
@@ -510,6 +541,21 @@ class KitDrafter(DictationDraftBase):
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
 _MEASURED = re.compile(r"\d(?:\.\d+)?\s?(?:mm|cm)\b", re.I)
+
+
+#: The first measure after a measured structure's name, within a few words ("ascending aorta 4.6 cm", "main PA
+#: measures 3.4 cm", "aortic root up to 45 mm").
+_SIZE_AFTER = re.compile(r"[^.;\d]{0,30}?(?P<value>\d{1,3}(?:\.\d+)?)\s?(?P<unit>cm|mm)\b", re.I)
+
+
+@lru_cache(maxsize=64)
+def _abnormal_measures(lexicon: Lexicon) -> tuple[tuple[re.Pattern[str], float], ...]:
+    """The lexicon's ``dictation.abnormal_measures`` (``[{pattern, above_cm}]``) compiled: what a structure measures
+    over ``above_cm`` is abnormal."""
+    out = []
+    for item in lexicon.dictation.get("abnormal_measures") or ():
+        out.append((re.compile(str(item["pattern"]), re.I), float(item["above_cm"])))
+    return tuple(out)
 
 
 @lru_cache(maxsize=64)

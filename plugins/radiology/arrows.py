@@ -34,6 +34,13 @@ _PLAN = re.compile(
     r"multidisciplinary|tumou?r board|visual fields?|formal visual|ophthalmolog\w*|neurosurg\w*|thoracic surg\w*|"
     r"pulmonolog\w*|urgent|emergent|no (?:further |routine |dedicated |additional )*(?:f/?u|follow[- ]?up|imaging|"
     r"w/?u|work[- ]?up|surveillance|action))", re.I)
+#: A plan that names its test after a word or two ("thyroid US", "renal MRI", "CT-guided bx") or says it is advised at
+#: its end ("thyroid US recommended", "ENT review advised").
+_PLAN_LATER = re.compile(
+    r"^(?:[a-z/-]+\s+){1,2}(?:us|ultrasound|ct|cta|mri?|mra|pet(?:/ct)?|biops\w*|bx|fna|echo\w*|review|referral|consult\w*)\b"
+    r"|\b(?:recommended|advised|suggested|needed|required|indicated|warranted)\W*$", re.I)
+#: A plan that already says it is advised at its end (kept as dictated).
+_ADVISED_AFTER = re.compile(r"\b(?:recommended|advised|suggested|needed|required|indicated|warranted)\W*$", re.I)
 #: A plan that already says it is advised (no "Recommend" put in front).
 _ADVISED = re.compile(r"^(?:recommend\w*|rec\b|suggest\w*|consider\w*|advis\w*|no\b|urgent|emergent)", re.I)
 #: One word that interprets the finding before it on its own (", benign").
@@ -78,8 +85,8 @@ def _sentence(sentence: str, names_finding: Callable[[str], bool]) -> str:
             continue
         if not cur:
             cur = after
-        elif _PLAN.match(after):
-            plan = after if _ADVISED.match(after) else f"recommend {after}"
+        elif _PLAN.match(after) or (_PLAN_LATER.search(after) and not _OWN_WORDING.match(after)):
+            plan = after if _ADVISED.match(after) or _ADVISED_AFTER.search(after) else f"recommend {after}"
             plan = plan[:1].upper() + plan[1:]
             cur = f"{cur}. {plan}" if names_finding(cur) else f"{plan} ({cur})"
         elif after.lower() in _INTERPRETING or _OWN_WORDING.match(after):

@@ -36,7 +36,11 @@ from pixtralogist.plugins.radiology.lexicons import lexicon_for
 __all__ = ["DictationDrafter", "ENGINE", "question_answers"]
 
 #: The label that opens a dictated impression: at the start, after a sentence end or on a new line.
-_IMPRESSION_LABEL = re.compile(r"(?:^|(?<=[.;!?\n])|(?<=\n)\s*)\s*(?:impressions?|imp|conclusions?|assessment)\s*:\s*",
+#: (without a colon only "Impression" opening a sentence: "Impression CHF."; never an anatomical impression,
+#: "Impression on the trachea by the aortic arch.")
+_IMPRESSION_LABEL = re.compile(r"(?:^|(?<=[.;!?\n])|(?<=\n)\s*)\s*(?:(?:impressions?|imp|conclusions?|assessment)\s*:\s*|"
+                               r"impression\s+(?!(?:of|on|upon|onto|by|from|into|is|was|are|were|and|or|with|limited)\b)"
+                               r"(?=[\w?]))",
                                re.I)
 
 
