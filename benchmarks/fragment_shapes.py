@@ -140,7 +140,8 @@ def report_unknown(half: str, host) -> None:
         catch_all = lex.catch_all or "others"
         pool = calibrate(t, host)
         mine = [c for c in pool if half_of(t, c.term) == half]
-        protos = concept_prototypes(lex, tpl.region_names)
+        drafter = host.drafter(tpl.specialty, tpl)
+        protos = concept_prototypes(lex, tpl.region_names, drafter._rule_region(tpl, catch_all))
         emb = PrototypeEmbedder(protos, catch_all=catch_all)
         if not emb.available:
             print(f"  {t:<17} embedder not installed: skipped")
@@ -155,7 +156,9 @@ def report_unknown(half: str, host) -> None:
         vecs = emb._model.encode([c.term for c in mine], normalize_embeddings=True, show_progress_bar=False)
         right = [0, 0, 0]
         for c, vec in zip(mine, vecs):
-            keep = [i for i, x in enumerate(texts) if x.lower() not in set(c.say)]
+            # leave the concept out: none of its words, nor a prototype that contains one of them or is inside one
+            keep = [i for i, x in enumerate(texts)
+                    if not any(w in x.lower() or x.lower() in w for w in c.say)]
             sims = emb._matrix[keep] @ vec
             labels = [emb._labels[i] for i in keep]
             best = int(sims.argmax())

@@ -35,7 +35,7 @@ __all__ = ["FRAGMENT_WORDS", "concept_prototypes", "is_fragment", "settle_rows"]
 FRAGMENT_WORDS = 6
 
 _NUMBER_START = re.compile(r"^(?:[~<>]?\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b)", re.I)
-_PARTICIPLE_START = re.compile(r"^[a-z]{3,}(?:ing|ed)\s+\S", re.I)  # "Extending medially" (one word is an adjective)
+_PARTICIPLE_START = re.compile(r"^[a-z]{5,}(?:ing|ed)\s+\S", re.I)  # "Extending medially" (one word is an adjective)
 _PREPOSITION_START = re.compile(r"^(?:to|into|onto|towards?|at|along|across|beyond|through|with|without|from|"
                                 r"abutting|involving|extending|reaching|sparing|crossing)\b", re.I)
 _PREDICATE_END = re.compile(r"\b(?:absent|present|noted|seen|displaced|involved|uninvolved|spared|preserved|intact|"
@@ -105,18 +105,28 @@ def _conflicting_sides(before: str, part: str) -> bool:
     return bool(other.search(before)) and not mine.search(before)
 
 
-def concept_prototypes(lexicon: Any, regions: Sequence[str]) -> dict[str, tuple[str, ...]]:
+def concept_prototypes(lexicon: Any, regions: Sequence[str],
+                       place: Callable[[str], str | None] | None = None) -> dict[str, tuple[str, ...]]:
     """Prototype phrases per region for :class:`~pixtralogist.kit.embedder.PrototypeEmbedder`: the lexicon's own
-    ``data.prototypes`` when it has them, else the names and synonyms of its concepts that have a region."""
+    ``data.prototypes`` when it has them; else its words (concept names and synonyms, ``dictation`` finding
+    terms) each under the region a concept names, or the one region ``place`` (the sorter's rules: text -> region,
+    or None when no rule decides) gives the word alone."""
     own = (getattr(lexicon, "data", None) or {}).get("prototypes")
     if isinstance(own, Mapping) and own:
         return {str(r): tuple(str(t) for t in v) for r, v in own.items() if r in regions and v}
     out: dict[str, list[str]] = {}
+    words: list[tuple[str, str | None]] = []
     for c in getattr(lexicon, "concepts", ()) or ():
-        region = getattr(c, "region", None)
+        for t in [getattr(c, "name", "")] + list(getattr(c, "synonyms", ()) or ()):
+            words.append((t, getattr(c, "region", None)))
+    words += [(t, None) for t in getattr(lexicon, "finding_terms", ()) or ()]
+    for term, region in words:
+        term = str(term).strip()
+        if len(term) <= 2 or not re.search(r"[a-z]", term):
+            continue
+        region = region or (place(term) if place is not None else None)
         if region in regions:
-            terms = [getattr(c, "name", "")] + list(getattr(c, "synonyms", ()) or ())
-            out.setdefault(region, []).extend(t for t in terms if t and len(t) > 2)
+            out.setdefault(region, []).append(term)
     return {r: tuple(dict.fromkeys(v)) for r, v in out.items()}
 
 
