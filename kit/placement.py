@@ -53,6 +53,8 @@ _RIGHT = re.compile(r"\b(?:right|od|rt)\b", re.I)
 #: an initialism names a thing of its own ("MYC amplified.", "HER2 equivocal."), not more of the statement before
 _INITIALISM_START = re.compile(r"^[A-Z][A-Z0-9]+\b")
 _SIDE_TAIL = re.compile(r"\s+(?:in|on|of)\s+(?:the\s+|both\s+)?(?:right|left|bilateral)(?:\s+[a-z]+)?$", re.I)
+#: when it began, not more of the finding ("Following a course of amoxicillin.", "Since childhood."): history
+_HISTORY_START = re.compile(r"^(?:following|after|since|before|during|post|prior|status|s/p)\b", re.I)
 _WORD = re.compile(r"[A-Za-z0-9/.:%+-]+")
 
 
@@ -77,10 +79,11 @@ def is_fragment(text: str, *, names_finding: Callable[[str], bool] | None = None
     if _COPULA.search(body) or _REPORTED.search(body) or _INITIALISM_START.match(body):
         return False  # "Heterologous differentiation is present.": a sentence of its own
     # the closing predicate only describes ("6th displaced": "displaced" is no finding of its own here)
-    if names_finding is not None and names_finding(_PREDICATE_END.sub("", body).strip()):
+    if _HISTORY_START.match(body) or not (_NUMBER_START.match(body) or _PARTICIPLE_START.match(body)
+                                          or _PREPOSITION_START.match(body) or _PREDICATE_END.search(body)
+                                          or _SPREAD.search(body)):
         return False
-    return bool(_NUMBER_START.match(body) or _PARTICIPLE_START.match(body) or _PREPOSITION_START.match(body)
-                or _PREDICATE_END.search(body) or _SPREAD.search(body))
+    return names_finding is None or not names_finding(_PREDICATE_END.sub("", body).strip())
 
 
 def _joined(before: str, part: str) -> str:
@@ -138,10 +141,14 @@ def settle_rows(rows: Sequence[Row], *, catch_all: str, unplaced: Callable[[str,
     ``embed`` (text -> region or None) says."""
     out: list[Row] = []
     for row in rows:
+        fragment = join and bool(out) and is_fragment(row.text, names_finding=names_finding)
+        if not fragment and (embed is None or row.region != catch_all):
+            out.append(row)  # (cheap tests first: the sorter is asked only about a fragment or an embedder's row)
+            continue
         if not unplaced(row.text, row.region):
             out.append(row)  # a rule (or the drafter's reader) placed it ("Bones intact." stays apart)
             continue
-        if join and out and is_fragment(row.text, names_finding=names_finding):
+        if fragment:
             # the rows the statement before it made (one per region it named) all take it, so they stay alike
             said = out[-1].sentence
             i = len(out)
