@@ -29,7 +29,8 @@ _FRAGMENTS = ([f"Extending {d}." for d in _DIRECTIONS]
                  "Involving the adjacent cortex.", "Extending nasally in the right eye."])
 _NOT_FRAGMENTS = ["Os acromiale.", "Concha bullosa on the left.", "Team informed.", "Neurosurgery informed.",
                   "MYC amplified.", "HER2 equivocal.", "No saddle embolus.", "Heterologous differentiation is present.",
-                  "Sibling with same.", "Patient is anxious about the result of the biopsy today."]
+                  "Sibling with same.", "Patient is anxious about the result of the biopsy today.",
+                  "Following a course of amoxicillin.", "Since childhood.", "After the fall last week."]
 
 
 @pytest.mark.parametrize("text", _FRAGMENTS)
@@ -129,3 +130,14 @@ def test_a_drafted_fragment_stays_with_its_finding(host, template_id, form):
     assert holding and all(f.region == region for f in holding), texts
     catch_all = host.template(template_id).region_names[-1]
     assert not any(f.region == catch_all and not f.is_default for f in d.findings), texts
+
+
+@pytest.mark.parametrize("finding,zone,form", list(itertools.product(
+    ["Diffuse bronchiectasis", "Centrilobular emphysema", "Interstitial opacities"],
+    ["upper zone", "lower lobe", "peripheral"], ["predom", "predominance", "predominant"])))
+def test_a_spread_comma_part_stays_in_the_finding_sentence(finding, zone, form):
+    from pixtralogist.kit import parse_dictation
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
+
+    said = parse_dictation(f"{finding}, {zone} {form}. Small L effusion.", lexicon=lexicon_for("ct_chest"))
+    assert any(finding.lower() in s.lower() and f"{zone} {form}" in s.lower() for s in said), said
