@@ -279,6 +279,11 @@ class DictationDraftBase:
                                                keep_unsplit_labels=self.keep_unsplit_labels)
         ]
 
+    def settled(self, rows: list[Row], template: Template) -> list[Row]:
+        """``rows`` after :meth:`rows`, before the findings are made (default: as they are; the kit's drafter keeps
+        fragments with their statement and may place unknown findings, :mod:`pixtralogist.kit.placement`)."""
+        return rows
+
     def finding(self, row: Row, text: str, a: FindingAttributes, prov: Provenance) -> Finding:
         """The finding for one row (``text`` is the statement after :meth:`faithful`)."""
         return Finding(region=row.region, text=text, abnormal=a.abnormal, negated=a.negated, uncertain=a.uncertain,
@@ -330,7 +335,7 @@ class DictationDraftBase:
         prov = self.provenance(template, "dictation")
         default_prov = self.provenance(template, "template-default")
 
-        rows = self.rows(statements, template)
+        rows = self.settled(self.rows(statements, template), template)
         attrs = analyze_many([r.text for r in rows] + [r.sentence for r in rows], extra_terms=self.extra_terms)
         n = len(rows)
         by_region: dict[str, list[Finding]] = {r: [] for r in regions}

@@ -1030,7 +1030,7 @@ _PLACE_PART = re.compile(
     r"inferior|apical|basal|basilar|central|peripheral|proximal|distal|dependent|mid|upper|lower|ant|post|sup|inf|med|lat|"
     r"left|right)(?:\s+(?:segment|segments|aspect|portion|part|wall|side|half|third|surface|pole|end|component)"
     r"(?:\s+of(?:\s+the)?(?:\s+[a-z-]+){1,2})?)?$"
-    r"|^[a-z-]+(?:\s+[a-z-]+)?\s+(?:distribution|pattern|predominance|predominant|configuration)$", re.I)
+    r"|^[a-z-]+(?:\s+[a-z-]+)?\s+(?:distribution|pattern|predominance|predominant|predom|configuration)$", re.I)
 #: One word that interprets the finding before it (", benign", ", incidental").
 _INTERPRETING_WORDS = frozenset({"benign", "malignant", "indeterminate", "nonspecific", "incidental", "physiologic",
                                  "postoperative", "postsurgical", "artifactual", "reactive", "degenerative"})

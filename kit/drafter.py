@@ -48,6 +48,7 @@ from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
 from pixtralogist.kit.layout import demographics_apart, lay_out
 from pixtralogist.kit.lexicon import Lexicon, iter_terms
+from pixtralogist.kit.placement import concept_prototypes, settle_rows
 
 __all__ = ["KitDrafter", "Statement", "StatementKind", "triage", "HEDGE_RE"]
 
@@ -443,6 +444,61 @@ class KitDrafter(DictationDraftBase):
                     continue
             out.extend(super().rows([text], template))
         return out
+
+    #: Whether a statement no sorter rule placed and that is no fragment asks the MiniLM prototype embedder
+    #: (:func:`~pixtralogist.kit.placement.settle_rows`); rules-only when the model is not installed.
+    embed_unknown: bool = False
+    #: The embedder's (threshold, margin) when :attr:`embed_unknown` is set (see :func:`~pixtralogist.kit.embedder.decide`).
+    embed_cut: tuple[float, float] = (0.40, 0.03)
+
+    def settled(self, rows: list[Row], template: Template) -> list[Row]:
+        """A fragment no rule placed ("6th displaced.") joins the statement before it; with :attr:`embed_unknown`,
+        another unplaced statement goes to the region of its nearest lexicon prototype (:mod:`~pixtralogist.kit.placement`)."""
+        sorter = self.region_sorter(template)
+        catch_all = getattr(sorter, "catch_all", None) or "others"
+        explain = getattr(sorter, "explain", None)
+        if not callable(explain):
+            return rows
+
+        def unplaced(text: str, region: str) -> bool:
+            # no rule fired: the catch-all by default, or a guess of the sorter's own embedder (the CXR sorter's)
+            source = getattr(explain(text), "source", None)
+            return source == "embedder" or (source == "default" and region == catch_all)
+
+        def names_finding(text: str) -> bool:
+            return mentions_finding(text, extra_terms=self.extra_terms) or self.extractor.mentions(text)
+
+        embedder = self._embedder(template, catch_all) if self.embed_unknown else None
+
+        def embed(text: str) -> str | None:
+            got = embedder.classify(text) if embedder is not None else None
+            return next(iter(got[0])) if got is not None else None
+
+        return settle_rows(rows, catch_all=catch_all, unplaced=unplaced, names_finding=names_finding, embed=embed if embedder is not None else None)
+
+    def _rule_region(self, template: Template, catch_all: str) -> Callable[[str], str | None]:
+        """text -> the one region the sorter's rules give it (the catch-all only by a rule of its own), or None."""
+        explain = getattr(self.region_sorter(template), "explain", None)
+
+        def place(text: str) -> str | None:
+            got = explain(text) if callable(explain) else None
+            regions = set(getattr(got, "regions", ()) or ())
+            source = getattr(got, "source", "default")
+            if len(regions) != 1 or source in ("default", "embedder", "weak", "weak-rules", "device"):
+                return None
+            return next(iter(regions))
+
+        return place
+
+    def _embedder(self, template: Template, catch_all: str):
+        cache = self.__dict__.setdefault("_embedders", {})
+        if template.id not in cache:
+            from pixtralogist.kit.embedder import PrototypeEmbedder
+
+            protos = concept_prototypes(self.lexicon, template.region_names, self._rule_region(template, catch_all))
+            cache[template.id] = PrototypeEmbedder(protos, catch_all=catch_all, threshold=self.embed_cut[0],
+                                                margin=self.embed_cut[1]) if protos else None
+        return cache[template.id]
 
     def _follows(self, text: str, before: str, sorter, regions: set[str]) -> bool:
         """Whether ``text`` is about the finding before it (in region ``before``): an interpretation

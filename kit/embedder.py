@@ -15,7 +15,17 @@ from collections.abc import Mapping, Sequence
 
 from pixtralogist.core.spelling import matching_form as _normalise
 
-__all__ = ["PrototypeEmbedder"]
+__all__ = ["PrototypeEmbedder", "decide"]
+
+
+def decide(region: str, score: float, others_score: float, *, catch_all: str, threshold: float,
+           margin: float) -> str:
+    """The region a nearest prototype gives: its own when it is a clear winner (at least ``threshold`` similar and
+    ``margin`` more than the best catch-all prototype), else the catch-all."""
+    # Fragments without anatomy land near everything: only a clear winner counts.
+    if region == catch_all or score < threshold or score - others_score < margin:
+        return catch_all
+    return region
 
 
 class PrototypeEmbedder:
@@ -121,7 +131,5 @@ class PrototypeEmbedder:
         if res is None:
             return None
         region, score, others_score = res
-        # Fragments without anatomy land near everything: only a clear winner counts.
-        if region == self.catch_all or score < self.threshold or score - others_score < self.margin:
-            return frozenset({self.catch_all}), score
-        return frozenset({region}), score
+        return frozenset({decide(region, score, others_score, catch_all=self.catch_all, threshold=self.threshold,
+                                 margin=self.margin)}), score
