@@ -93,7 +93,9 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
     Anything that is not a command, a question or a confirmation is ``edit``: a statement or an
     imperative for :mod:`pixtralogist.agents.chat_edits`.
     """
-    text = clean_text(message)
+    from pixtralogist.agents.chat_courtesy import spell_out
+
+    text = spell_out(clean_text(message))
     if not text:
         return Intent("unknown")
     if _HELP.match(text):
