@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Literal
 
 from pixtralogist.agents.chat_phrasing import canonical
+from pixtralogist.agents.chat_forms import severity_swap, terse_impression
 from pixtralogist.core import editing
 from pixtralogist.core.concepts import concepts as core_concepts
 from pixtralogist.core.models import Draft, Finding, Template
@@ -461,6 +462,7 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        text = terse_impression(text) or text  # "X not in the impression" (chat_forms)
         text = canonical(text, self.resolve_region)  # "take the X out", "call it X in the impression": the plain forms (chat_phrasing)
         # "its the left side", "its on the right": "it's" typed without its apostrophe
         text = re.sub(r"^its\s+(?=(?:the|a|an|on|in|at|not|now|actually|really|more|just)\b)", "it is ", text, flags=re.I)
@@ -471,7 +473,9 @@ class EditReader:
             text = f"{m.group(1)} is {m.group(2)}"
         # "on the R forearm", "in the left eye": a place said alone is what "it is" on or in
         text = re.sub(r"^(?=(?:on|in|at|over)\s+(?:the|her|his|their)\s)", "it is ", text, flags=re.I)
-        if rng := self.severity_range(text):  # "make it mild to moderate": the range's "to" is no "set X to Y"
+        if (swap := severity_swap(text, self.severity)) is not None:
+            text = swap  # "change moderate to mild": the old and the new value, never a range (chat_forms)
+        elif rng := self.severity_range(text):  # "make it mild to moderate": the range's "to" is no "set X to Y"
             a, b = rng.split(" to ")
             text = re.sub(rf"\b{re.escape(a)}\s+to\s+{re.escape(b)}\b", f"{a}-{b}", text, flags=re.I)
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"

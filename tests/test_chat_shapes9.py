@@ -47,3 +47,62 @@ def test_spell_out_whole_words_only(word):
     # inside or joined to another word it stays: "plsd", "pls-x", "tank", "data"
     assert spell_out(f"{word}d {word}-x t{word}") == f"{word}d {word}-x t{word}"
     assert spell_out("beta data metastasis") == "beta data metastasis"
+
+
+# --- "X not in the impression": the impression loses X, as "remove X from the impression" does ---------------
+
+NOT_IN_IMPRESSION = ["{x} not in the impression", "{X} not in impression", "the {x} shouldn't be in the impression",
+                     "{x} should not be in the impression", "the {x} doesn't belong in the impression",
+                     "{x} is not part of the impression", "pls, {x} not in the conclusion"]
+
+
+@pytest.mark.parametrize("template, dictation, x, region, kept", DRAFTS)
+@pytest.mark.parametrize("form", NOT_IN_IMPRESSION)
+def test_not_in_the_impression(host, template, dictation, x, region, kept, form):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    plain = chat.handle(f"remove the {kept} from the impression", d, ctx)
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(form.format(x=kept, X=kept.capitalize()), d, ctx)
+    assert res.draft.impression == plain.draft.impression, res.reply
+    assert res.draft.region_dict() == d.region_dict(), res.reply  # the findings stay
+    if res.changed:
+        assert "\u2192" in res.reply
+
+
+@pytest.mark.parametrize("message", ["it not in the impression", "that should not be in the impression"])
+def test_not_in_the_impression_needs_a_name(message):
+    from pixtralogist.agents.chat_forms import terse_impression
+
+    assert terse_impression(message) is None
+
+
+# --- "change moderate to mild": the old and the new severity, never the range "moderate to mild" -------------
+
+SEVERITY_DRAFTS = [("cxr", "Moderate cardiomegaly. Small L effusion.", "cardiomegaly", "heart"),
+                   ("skin_lesion", "Moderate vessels. Papule R shin.", "vessels", "dermoscopy"),
+                   ("fundus", "OD: moderate copper wiring. OS: pallor.", "copper wiring", "vessels"),
+                   ("mri_brain", "Moderate small vessel ischemic change.", "small vessel", "parenchyma"),
+                   ("octa", "OD: moderate capillary dropout DCP.", "dropout", "non_perfusion")]
+SWAP_FORMS = ["change moderate to {b}", "switch moderate to {b}", "change it from moderate to {b}",
+              "pls change moderate to {b}", "change the {x} from moderate to {b}", "correct moderate to {b}"]
+
+
+@pytest.mark.parametrize("template, dictation, x, region", SEVERITY_DRAFTS)
+@pytest.mark.parametrize("form", SWAP_FORMS)
+@pytest.mark.parametrize("b", ["mild", "severe"])
+def test_change_one_severity_to_another(host, template, dictation, x, region, form, b):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    assert "moderate" in d.region_dict()[region].lower()
+    res = chat.handle(form.format(b=b, x=x), d, ctx)
+    after = res.draft.region_dict()[region].lower()
+    assert res.changed and b in after and "moderate" not in after and " to " not in after, res.reply
+    assert all(t == d.region_dict()[r] for r, t in res.draft.region_dict().items() if r != region)
+
+
+@pytest.mark.parametrize("message", ["make it moderate to severe", "the cardiomegaly is mild to moderate"])
+def test_a_range_is_still_a_range(host, message):  # noqa: F811
+    d, ctx = drafted(host, "cxr", "Mild cardiomegaly. Small L effusion.")
+    res = chat.handle(message, d, ctx)
+    text = " ".join(res.draft.region_dict().values()).lower()
+    assert res.changed and ("moderate to severe" in text or "mild to moderate" in text or "mild-moderate" in text), \
+        res.reply
