@@ -414,8 +414,9 @@ class EditReader:
         skip |= {"eye", "eyes", "sides"} if self.attributes(text).laterality else set()
         attr = set(self.attribute_words(text, self.severity)) | set(self.attribute_words(text, _TEMPORAL))
         out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and w not in attr and not _NUMBER.fullmatch(w)
-               and not ("-" in w and all(p in skip or p in attr or p in self.severity for p in w.split("-")))]
-        # ("right-sided", "mild-moderate")
+               and not ("-" in w and all(p in skip or p in attr or p in self.severity for p in w.split("-"))
+                        and not self.names_finding(w))]
+        # ("right-sided", "mild-moderate"; a finding's name of such parts stays: "drop-out")
         return tuple(dict.fromkeys(out))
 
     def _move(self, text: str) -> tuple[str, str] | None:

@@ -106,3 +106,24 @@ def test_a_range_is_still_a_range(host, message):  # noqa: F811
     text = " ".join(res.draft.region_dict().values()).lower()
     assert res.changed and ("moderate to severe" in text or "mild to moderate" in text or "mild-moderate" in text), \
         res.reply
+
+
+# --- a hyphenated finding name whose parts are words the reader skips ("drop-out": "drop", "out") -------------
+
+def _hyphenated_terms():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from phrasing_shapes import TEMPLATES, candidate_terms
+
+    return [(t, term) for t in TEMPLATES for term in sorted(candidate_terms(t)) if "-" in term]
+
+
+@pytest.mark.parametrize("template, term", _hyphenated_terms())
+def test_hyphenated_finding_names_are_subjects(host, template, term):  # noqa: F811
+    d, ctx = drafted(host, template, "OD: drusen." if template in ("fundus", "octa") else "Papule.")
+    reader = chat.reader_for(d, ctx.lexicon, ctx.template)
+    for message in (f"remove the {term}", f"the {term} is mild", f"move the {term} to others"):
+        subject = reader.subject_words(reader.expand(message))
+        assert any("-" in w or w in term.split("-") for w in subject), (message, subject)
