@@ -41,3 +41,36 @@ def severity_swap(text: str, scale) -> str | None:
     if x and x.lower() not in ("it", "the", "from"):
         return f"change {a} to {b} in the {x}"  # the swap of a word in one finding (chat_edits._SWAP)
     return f"replace {a} with {b}"
+
+
+_PLACE_LEAD = re.compile(r"^(?:(?:actually|no|sorry|oops|wait|please|it['\u2019]?s|it\s+is|its|that['\u2019]?s|that\s+is)"
+                         r"\s*[,:;-]?\s+)*(?:(?:in|on|at|over|within)\s+)?(?:the\s+)?", re.I)
+
+
+def place_alone(text: str, sentences: list[str], reader) -> str | None:
+    """``replace <old place> with <new place>`` for a message that is only a place ("parietal", "actually in the
+    parietal lobe", "it's in the LLL") when exactly one of the draft's finding ``sentences`` states a place of the same
+    lexicon anatomy concept (the extractor's); else None. The new place keeps the old one's last word when the
+    lexicon knows that form ("parietal" for "frontal lobe" -> "parietal lobe"). A place said with a side is left to
+    the reader (its side and place are swapped together there)."""
+    ext = getattr(reader, "extractor", None)
+    if ext is None or not getattr(ext, "_anatomy", None):
+        return None
+    said = _PLACE_LEAD.sub("", reader.expand(text).strip().rstrip(".!")).strip()
+    low = ext.normalise(said).lower().strip()
+    m = ext._anatomy.fullmatch(low)
+    if not m or reader.attributes(said).laterality:
+        return None  # a place with its side ("LLL", "left lower lobe") is the side's and the place's edit already
+    concept = ext._anatomy_concepts[m.lastgroup]
+    olds = {(x.group(), ext._anatomy_concepts[x.lastgroup].id) for s in sentences
+            for x in ext._anatomy.finditer(s.lower())}
+    same = [o for o, cid in olds if cid == concept.id]
+    if len(same) != 1 or same[0] == low:
+        return None
+    old, new = same[0], low
+    if set(new.split()) <= set(old.split()):
+        return None  # "lobe" of "frontal lobe": no other place
+    last = old.split()[-1]
+    if last not in new.split() and f"{new} {last}" in {str(s).lower() for s in concept.synonyms}:
+        new = f"{new} {last}"
+    return None if new == old else f"replace {old} with {new}"

@@ -127,3 +127,42 @@ def test_hyphenated_finding_names_are_subjects(host, template, term):  # noqa: F
     for message in (f"remove the {term}", f"the {term} is mild", f"move the {term} to others"):
         subject = reader.subject_words(reader.expand(message))
         assert any("-" in w or w in term.split("-") for w in subject), (message, subject)
+
+
+# --- a place said alone, without a side ("parietal", "actually in the occipital lobe", "apex") ----------------
+
+def _places(template: str, concept_id: str, old: str) -> list[str]:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from lexicon_coverage import lexicon_of
+
+    syn = [str(s).lower() for c in lexicon_of(template).concepts if c.id == concept_id for s in c.synonyms]
+    return [s for s in syn if s not in old and old not in s and " " not in s.strip() and len(s) > 4][:8]
+
+
+PLACE_DRAFTS = [("mri_brain", "Neoplasm in the frontal lobe. Herniation.", "brain_region", "frontal lobe", "parenchyma"),
+                ("cxr", "Opacity at the right base. Cardiomegaly.", "lung_zone", "base", "lung")]
+PLACE_FORMS = ["{p}", "actually {p}", "it's in the {p}", "in the {p}", "no, {p}", "pls {p}"]
+
+
+@pytest.mark.parametrize("template, dictation, concept, old, region", PLACE_DRAFTS)
+@pytest.mark.parametrize("form", PLACE_FORMS)
+def test_a_place_said_alone_replaces_the_place(host, template, dictation, concept, old, region, form):  # noqa: F811
+    for p in _places(template, concept, old):
+        d, ctx = drafted(host, template, dictation)
+        res = chat.handle(form.format(p=p), d, ctx)
+        after = res.draft.region_dict()[region].lower()
+        assert res.changed and p in after and old not in after.replace(p, ""), (p, res.reply)
+        assert len(after.split(". ")) == len(d.region_dict()[region].split(". ")), after  # replaced, not added
+        assert all(t == d.region_dict()[r] for r, t in res.draft.region_dict().items() if r != region)
+
+
+@pytest.mark.parametrize("message", ["lobe", "frontal", "the frontal lobe"])
+def test_the_same_or_a_vaguer_place_changes_nothing(host, message):  # noqa: F811
+    from pixtralogist.agents.chat_forms import place_alone
+
+    d, ctx = drafted(host, "mri_brain", "Neoplasm in the frontal lobe. Herniation.")
+    reader = chat.reader_for(d, ctx.lexicon, ctx.template)
+    assert place_alone(message, [f.text for f in d.findings if not f.is_default], reader) is None
