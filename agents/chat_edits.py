@@ -505,10 +505,11 @@ class EditReader:
         text = re.sub(r"^there\s+(is|are)\s+no\s+longer\s+(?:any\s+|an?\s+)?", r"there \1 no ", text, flags=re.I)
         if (lead := re.match(r"^not\s+(\w+)\b", text, re.I)) and lead.group(1).lower() in _NOT_A_FINDING:
             return None  # "not sure, just ...", "not yet": a remark, nothing of the draft
-        # "isn't ulcerated, just crusted", "not a papule but a nodule": "it is crusted, not ulcerated"
+        # "isn't ulcerated, just crusted", "not a papule but a nodule": "it is crusted, not ulcerated" (a decimal
+        # point stays in a value: "not 2.5 cm but 3.2 cm")
         text = re.sub(r"^(?:(?:it|that|this|they)(?:['\u2019]s|['\u2019]re|\s+is|\s+are)\s+|is\s+|are\s+)?not\s+"
-                      r"(?:an?\s+|the\s+)?(?P<x>[\w -]+?)\s*,?\s+(?:(?:it|that)(?:['\u2019]s|\s+is)\s+|just\s+|but\s+|"
-                      r"only\s+|rather\s+)+(?:an?\s+|the\s+)?(?P<y>[\w -]+)$",
+                      r"(?:an?\s+|the\s+)?(?P<x>(?:[\w -]|(?<=\d)\.(?=\d))+?)\s*,?\s+(?:(?:it|that)(?:['\u2019]s|\s+is)\s+|"
+                      r"just\s+|but\s+|only\s+|rather\s+)+(?:an?\s+|the\s+)?(?P<y>(?:[\w -]|(?<=\d)\.(?=\d))+)$",
                       lambda m: m.group() if set(_words(m.group("x"))) & _NOT_A_FINDING  # "not sure, just ..."
                       else f"it is {m.group('y')}, not {m.group('x')}", text, flags=re.I)
         wrong = re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)"

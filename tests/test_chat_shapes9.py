@@ -166,3 +166,22 @@ def test_the_same_or_a_vaguer_place_changes_nothing(host, message):  # noqa: F81
     d, ctx = drafted(host, "mri_brain", "Neoplasm in the frontal lobe. Herniation.")
     reader = chat.reader_for(d, ctx.lexicon, ctx.template)
     assert place_alone(message, [f.text for f in d.findings if not f.is_default], reader) is None
+
+
+# --- "not A but B" with a decimal value ("not 2.5 cm but 3.2 cm") ----------------------------------------------
+
+DECIMAL_DRAFTS = [("breast-resection", "Mastectomy. Tumor 2.5cm. LVI present.", "2.5 cm", "3.2 cm", "size"),
+                  ("ct_chest", "7.5 mm nodule RUL. Emphysema.", "7.5 mm", "9.5 mm", "lungs_airways"),
+                  ("skin_lesion", "Papule L forearm 4.5 mm.", "4.5 mm", "6.5 mm", "size")]
+DECIMAL_FORMS = ["not {a} but {b}", "it's not {a} but {b}", "not {a}, rather {b}", "{b}, not {a}",
+                 "not {a}, it's {b}"]
+
+
+@pytest.mark.parametrize("template, dictation, a, b, region", DECIMAL_DRAFTS)
+@pytest.mark.parametrize("form", DECIMAL_FORMS)
+def test_not_a_but_b_with_decimals(host, template, dictation, a, b, region, form):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    assert a in d.region_dict()[region]
+    res = chat.handle(form.format(a=a, b=b), d, ctx)
+    after = res.draft.region_dict()[region]
+    assert res.changed and b in after and a not in after, res.reply
