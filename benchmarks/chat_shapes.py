@@ -61,6 +61,39 @@ BEFORE (the code of 90a23fb; the generator frozen in its own commit before any f
     radiology     138/157 87.9%   135/162 83.3%
     wording polite 18/51  35.3%    15/51  29.4%  ("pls ...", "... pls")
 
+AFTER (the chat fixes of round 9, tuned on the tune half only; the holdout half's misses never looked at; gate 92%):
+
+    family        tune            holdout
+    severity       24/24 100.0%    24/24 100.0%
+    side           24/24 100.0%    21/24  87.5%
+    size           19/19 100.0%    17/20  85.0%
+    location       11/12  91.7%    10/13  76.9%
+    value          13/13 100.0%    17/17 100.0%
+    deny           28/28 100.0%    28/28 100.0%
+    remove         28/28 100.0%    28/28 100.0%
+    add            24/24 100.0%    24/24 100.0%
+    add_denied     24/24 100.0%    24/24 100.0%
+    move           28/28 100.0%    27/28  96.4%
+    impression     28/28 100.0%    27/28  96.4%
+    place          17/21  81.0%    22/28  78.6%
+    undo           52/52 100.0%    55/55 100.0%
+    ALL           320/325 98.5%   324/341 95.0%   (skipped 19 / 13; no silent wrong edit)
+    dermatology    52/57  91.2%    52/58  89.7%
+    ophthalmology  76/76 100.0%    75/79  94.9%
+    pathology      35/35 100.0%    40/42  95.2%
+    radiology     157/157 100.0%  157/162 96.9%
+    wording polite 50/51  98.0%    50/51  98.0%
+
+Classes fixed (tune half): courtesy shorthand ("pls", "plz", "thx") was written into the report as a finding
+(``agents/chat_courtesy.py``); "X not in the impression" was not read; "change moderate to mild" wrote the range
+"moderate to mild"; a hyphenated finding name of skipped words ("drop-out") named nothing, so "capillary drop-out
+is mild" rewrote the plexus sentences; a place said alone without a side ("parietal") was appended as a sentence
+or not read (``agents/chat_forms.py``); "not 2.5 cm but 3.2 cm" cut the decimal and answered "already says".
+Still missed (tune): a new skin site said alone or as a statement ("L thigh", "on the thigh", "the lesion is on the
+left thigh" for "On the left forearm.") is not swapped in (the dermatology lexicon has no anatomy concept for body
+sites; "the lesion is on the left thigh" even answers "already says"); "pls change forearm to thigh" for
+"Asymmetry on the L forearm".
+
     python benchmarks/chat_shapes.py [--split tune|holdout|all] [--errors N] [--family F] [--template T]
 """
 
@@ -90,7 +123,7 @@ SEEDS = {"tune": 9, "holdout": 909}
 #: Concepts sampled per template and half.
 PER_TEMPLATE = 4
 #: Gate on each half's overall pass rate (frozen logic; raised with the fixes, a few points under the figures).
-THRESHOLD = 0.0
+THRESHOLD = 0.92
 
 TEMPLATES = ("cxr", "ct_chest", "mri_brain", "breast-resection", "skin_lesion", "fundus", "octa")
 EYE = frozenset({"fundus", "octa"})
