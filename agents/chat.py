@@ -93,7 +93,9 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
     Anything that is not a command, a question or a confirmation is ``edit``: a statement or an
     imperative for :mod:`pixtralogist.agents.chat_edits`.
     """
-    text = clean_text(message)
+    from pixtralogist.agents.chat_courtesy import spell_out
+
+    text = spell_out(clean_text(message))
     if not text:
         return Intent("unknown")
     if _HELP.match(text):
@@ -301,10 +303,12 @@ def _shares_name(message: str, sentence: str) -> bool:
 
 def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
     from pixtralogist.agents.chat_edits import apply_edit
+    from pixtralogist.agents.chat_forms import place_alone
     from pixtralogist.agents.chat_phrasing import with_unit
 
     reader = reader_for(draft, ctx.lexicon, ctx.template)
     text = with_unit(text, [f.text for f in draft.findings if not f.is_default], _shares_name)
+    text = place_alone(text, [f.text for f in draft.findings if not f.is_default], reader) or text  # "parietal"
     parts = [p for p in _COMPOUND.split(text) if p.strip()]
     if len(parts) > 1 and not all(reader.read(p) for p in parts):
         parts = [text]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Literal
 
 from pixtralogist.agents.chat_phrasing import canonical
+from pixtralogist.agents.chat_forms import severity_swap, terse_impression
 from pixtralogist.core import editing
 from pixtralogist.core.concepts import concepts as core_concepts
 from pixtralogist.core.models import Draft, Finding, Template
@@ -413,8 +414,9 @@ class EditReader:
         skip |= {"eye", "eyes", "sides"} if self.attributes(text).laterality else set()
         attr = set(self.attribute_words(text, self.severity)) | set(self.attribute_words(text, _TEMPORAL))
         out = [w for w in _words(_SIZE.sub(" ", text)) if w not in skip and w not in attr and not _NUMBER.fullmatch(w)
-               and not ("-" in w and all(p in skip or p in attr or p in self.severity for p in w.split("-")))]
-        # ("right-sided", "mild-moderate")
+               and not ("-" in w and all(p in skip or p in attr or p in self.severity for p in w.split("-"))
+                        and not self.names_finding(w))]
+        # ("right-sided", "mild-moderate"; a finding's name of such parts stays: "drop-out")
         return tuple(dict.fromkeys(out))
 
     def _move(self, text: str) -> tuple[str, str] | None:
@@ -461,6 +463,7 @@ class EditReader:
             return None
         text = _LEAD.sub("", text).strip()
         text = _TRAIL.sub("", _POLITE_LEAD.sub("", text)).strip()
+        text = terse_impression(text) or text  # "X not in the impression" (chat_forms)
         text = canonical(text, self.resolve_region)  # "take the X out", "call it X in the impression": the plain forms (chat_phrasing)
         # "its the left side", "its on the right": "it's" typed without its apostrophe
         text = re.sub(r"^its\s+(?=(?:the|a|an|on|in|at|not|now|actually|really|more|just)\b)", "it is ", text, flags=re.I)
@@ -471,7 +474,9 @@ class EditReader:
             text = f"{m.group(1)} is {m.group(2)}"
         # "on the R forearm", "in the left eye": a place said alone is what "it is" on or in
         text = re.sub(r"^(?=(?:on|in|at|over)\s+(?:the|her|his|their)\s)", "it is ", text, flags=re.I)
-        if rng := self.severity_range(text):  # "make it mild to moderate": the range's "to" is no "set X to Y"
+        if (swap := severity_swap(text, self.severity)) is not None:
+            text = swap  # "change moderate to mild": the old and the new value, never a range (chat_forms)
+        elif rng := self.severity_range(text):  # "make it mild to moderate": the range's "to" is no "set X to Y"
             a, b = rng.split(" to ")
             text = re.sub(rf"\b{re.escape(a)}\s+to\s+{re.escape(b)}\b", f"{a}-{b}", text, flags=re.I)
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
@@ -500,10 +505,11 @@ class EditReader:
         text = re.sub(r"^there\s+(is|are)\s+no\s+longer\s+(?:any\s+|an?\s+)?", r"there \1 no ", text, flags=re.I)
         if (lead := re.match(r"^not\s+(\w+)\b", text, re.I)) and lead.group(1).lower() in _NOT_A_FINDING:
             return None  # "not sure, just ...", "not yet": a remark, nothing of the draft
-        # "isn't ulcerated, just crusted", "not a papule but a nodule": "it is crusted, not ulcerated"
+        # "isn't ulcerated, just crusted", "not a papule but a nodule": "it is crusted, not ulcerated" (a decimal
+        # point stays in a value: "not 2.5 cm but 3.2 cm")
         text = re.sub(r"^(?:(?:it|that|this|they)(?:['\u2019]s|['\u2019]re|\s+is|\s+are)\s+|is\s+|are\s+)?not\s+"
-                      r"(?:an?\s+|the\s+)?(?P<x>[\w -]+?)\s*,?\s+(?:(?:it|that)(?:['\u2019]s|\s+is)\s+|just\s+|but\s+|"
-                      r"only\s+|rather\s+)+(?:an?\s+|the\s+)?(?P<y>[\w -]+)$",
+                      r"(?:an?\s+|the\s+)?(?P<x>(?:[\w -]|(?<=\d)\.(?=\d))+?)\s*,?\s+(?:(?:it|that)(?:['\u2019]s|\s+is)\s+|"
+                      r"just\s+|but\s+|only\s+|rather\s+)+(?:an?\s+|the\s+)?(?P<y>(?:[\w -]|(?<=\d)\.(?=\d))+)$",
                       lambda m: m.group() if set(_words(m.group("x"))) & _NOT_A_FINDING  # "not sure, just ..."
                       else f"it is {m.group('y')}, not {m.group('x')}", text, flags=re.I)
         wrong = re.fullmatch(r"(?:(?:that|it|this)(?:['\u2019]s| is| was)\s+)?(?:the\s+)?wrong\s+(?:side|eye|laterality)"

@@ -1,0 +1,717 @@
+"""Chat-shape coverage: does the review chat make a plain edit to the draft's own findings, whatever the finding,
+the template and the wording?
+
+Generated, seeded and deterministic (issue 13, round 9), as ``benchmarks/phrasing_shapes.py`` is for dictation.
+For every built-in template (radiology ``cxr``, ``ct_chest``, ``mri_brain``; pathology ``breast-resection``;
+dermatology ``skin_lesion``; ophthalmology ``fundus``, ``octa``) the finding words of the lexicon are calibrated by
+``phrasing_shapes.calibrate`` (each drafted alone, kept when the draft states it in exactly one findings region, its
+**home**). Concepts are split in halves by ``sha1(template:term)`` (the value family by ``sha1(template:group:value)``):
+the **tune** half, whose failures ``--errors`` lists, and the **holdout** half, drawn with another seed, whose
+failures are never printed (report it as the honest figure).
+
+For each sampled concept a case is dictated ("65M SOB. Moderate effusion. Cardiomegaly.", an eye header for eyes,
+the specimen line for pathology), drafted through the reporting service, and one chat turn is sent per **family**:
+
+* ``severity``   "effusion is mild", "pls make the effusion severe", "should be mild", "not moderate but mild"
+* ``side``       right -> left ("it's the left X", "L not R", "left rather than right"); OD -> OS for eyes; the
+                 site's side (dermatology) and the specimen's side (pathology)
+* ``size``       7 mm -> 9 mm (pathology 2.5 cm -> 3.2 cm; the size region where the template has one)
+* ``location``   RUL -> LLL (chest), frontal -> parietal (brain), forearm -> thigh (skin site)
+* ``value``      one value of a lexicon value group for another (type, grade, count; "it's lobular not ductal")
+* ``deny``       "actually there is no X": the home states X denied, not X
+* ``remove``     "remove the X", "drop the X", "get rid of the X": X is gone from its home
+* ``add``        "there is also Y" (a finding not in the draft) and ``add_denied`` ("actually there is Y" where
+                 the draft says "No Y.")
+* ``move``       "move the X to <another region's label>"
+* ``impression`` "take the X out of the impression" / "put the X in the impression"
+* ``place``      a place said alone ("left", "on the L", "OS", "in the LLL", "on the thigh")
+* ``undo``       "undo" (and its wordings) after an edit of the families above: the draft is back as it was
+
+The wordings mix plain, polite and shorthand forms ("pls", "actually", "should be", "not X but Y", "X rather than
+Y", "L not R"). Each turn is judged by ``benchmarks/dictation.py``'s :func:`judge_turn` (the new value stated in
+the same region, the old one gone, every other findings region unchanged; undo: every region and the impression
+as before the edit) and by the reply: a changed draft is shown as one before/after line (``→``) per changed region.
+A case whose draft does not state what was dictated is **skipped** (counted, left to the dictation benchmarks).
+
+Prints the pass rate per family, per specialty and per wording for each half; ``--errors N`` lists tune-half
+failures. Exits 1 when the tune or holdout half's overall pass rate is below ``THRESHOLD``.
+
+Figures (``python benchmarks/chat_shapes.py``; turns pass / turns judged):
+
+BEFORE (the code of 90a23fb; the generator frozen in its own commit before any fix; no silent wrong edit):
+
+    family        tune            holdout
+    severity       19/24  79.2%    18/24  75.0%
+    side           24/24 100.0%    20/24  83.3%
+    size           14/19  73.7%    15/20  75.0%
+    location       10/12  83.3%    10/13  76.9%
+    value          12/13  92.3%    13/17  76.5%
+    deny           26/28  92.9%    28/28 100.0%
+    remove         20/28  71.4%    27/28  96.4%
+    add            24/24 100.0%    24/24 100.0%
+    add_denied     24/24 100.0%    24/24 100.0%
+    move           25/28  89.3%    22/28  78.6%
+    impression     16/28  57.1%    13/28  46.4%
+    place          14/21  66.7%    20/28  71.4%
+    undo           46/52  88.5%    46/55  83.6%
+    ALL           274/325 84.3%   280/341 82.1%   (skipped 19 / 13)
+    dermatology    47/57  82.5%    47/58  81.0%
+    ophthalmology  57/76  75.0%    63/79  79.7%
+    pathology      32/35  91.4%    35/42  83.3%
+    radiology     138/157 87.9%   135/162 83.3%
+    wording polite 18/51  35.3%    15/51  29.4%  ("pls ...", "... pls")
+
+AFTER (the chat fixes of round 9, tuned on the tune half only; the holdout half's misses never looked at; gate 92%):
+
+    family        tune            holdout
+    severity       24/24 100.0%    24/24 100.0%
+    side           24/24 100.0%    21/24  87.5%
+    size           19/19 100.0%    17/20  85.0%
+    location       11/12  91.7%    10/13  76.9%
+    value          13/13 100.0%    17/17 100.0%
+    deny           28/28 100.0%    28/28 100.0%
+    remove         28/28 100.0%    28/28 100.0%
+    add            24/24 100.0%    24/24 100.0%
+    add_denied     24/24 100.0%    24/24 100.0%
+    move           28/28 100.0%    27/28  96.4%
+    impression     28/28 100.0%    27/28  96.4%
+    place          17/21  81.0%    22/28  78.6%
+    undo           52/52 100.0%    55/55 100.0%
+    ALL           320/325 98.5%   324/341 95.0%   (skipped 19 / 13; no silent wrong edit)
+    dermatology    52/57  91.2%    52/58  89.7%
+    ophthalmology  76/76 100.0%    75/79  94.9%
+    pathology      35/35 100.0%    40/42  95.2%
+    radiology     157/157 100.0%  157/162 96.9%
+    wording polite 50/51  98.0%    50/51  98.0%
+
+Classes fixed (tune half): courtesy shorthand ("pls", "plz", "thx") was written into the report as a finding
+(``agents/chat_courtesy.py``); "X not in the impression" was not read; "change moderate to mild" wrote the range
+"moderate to mild"; a hyphenated finding name of skipped words ("drop-out") named nothing, so "capillary drop-out
+is mild" rewrote the plexus sentences; a place said alone without a side ("parietal") was appended as a sentence
+or not read (``agents/chat_forms.py``); "not 2.5 cm but 3.2 cm" cut the decimal and answered "already says".
+Still missed (tune): a new skin site said alone or as a statement ("L thigh", "on the thigh", "the lesion is on the
+left thigh" for "On the left forearm.") is not swapped in (the dermatology lexicon has no anatomy concept for body
+sites; "the lesion is on the left thigh" even answers "already says"); "pls change forearm to thigh" for
+"Asymmetry on the L forearm".
+
+    python benchmarks/chat_shapes.py [--split tune|holdout|all] [--errors N] [--family F] [--template T]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dictation import (  # noqa: E402
+    TEMPLATE_CASE, ChatItem, ChatOutcome, Fact, _case, _host, _last_reply, _present, _state, draft_sections,
+    judge_turn,
+)
+from phrasing_shapes import Concept, calibrate, half_of, lexicon_of  # noqa: E402
+
+SEEDS = {"tune": 9, "holdout": 909}
+#: Concepts sampled per template and half.
+PER_TEMPLATE = 4
+#: Gate on each half's overall pass rate (frozen logic; raised with the fixes, a few points under the figures).
+THRESHOLD = 0.92
+
+TEMPLATES = ("cxr", "ct_chest", "mri_brain", "breast-resection", "skin_lesion", "fundus", "octa")
+EYE = frozenset({"fundus", "octa"})
+FAMILIES = ("severity", "side", "size", "location", "value", "deny", "remove", "add", "add_denied", "move",
+            "impression", "place", "undo")
+QUESTIONS = {
+    "cxr": ["SOB", "cough"], "ct_chest": ["SOB", "weight loss"], "mri_brain": ["headache", "seizure"],
+    "breast-resection": ["screen detected"], "skin_lesion": ["skin check", "GP referral"],
+    "fundus": ["diabetic screen"], "octa": ["reduced vision"],
+}
+SEVERITY_SAY = {"mild": ("mild", "mildly"), "moderate": ("moderate", "moderately"), "severe": ("severe", "severely"),
+                "small": ("small",), "large": ("large",)}
+LEFT = ("left",)
+RIGHT = ("right",)
+LEFT_EYE = ("left eye", "left", "os")
+RIGHT_EYE = ("right eye", "right", "od")
+LOBES = {"cxr": ("right upper lobe", ("right upper lobe", "rul"), "left lower lobe", ("left lower lobe", "lll"), "RUL",
+                 "LLL"),
+         "ct_chest": ("right upper lobe", ("right upper lobe", "rul"), "left lower lobe", ("left lower lobe", "lll"),
+                      "RUL", "LLL"),
+         "mri_brain": ("frontal lobe", ("frontal",), "parietal lobe", ("parietal",), "frontal", "parietal")}
+SITES = ("forearm", "thigh")
+#: The value family: (template, value group, dictation frame with {v}); the values come from the lexicon's group.
+VALUE_FRAMES = [
+    ("breast-resection", "histologic_type", "Invasive {v} carcinoma, 2.1 cm."),
+    ("breast-resection", "dcis_nuclear_grade", "DCIS present, {v}."),
+    ("skin_lesion", "morphology", "Solitary {v} on the L forearm, 5 mm."),
+    ("skin_lesion", "color", "{v} papule on the L forearm."),
+    ("ct_chest", "nodule_solidity", "6 mm {v} nodule RUL."),
+    ("mri_brain", "arterial_territory", "Acute {v} territory infarct, right."),
+    ("mri_brain", "extra_axial_space", "Small right {v} hematoma."),
+    ("fundus", "dme_extent", "OD: DME, {v}."),
+]
+#: Counts and grades in numbers (pathology): (frame, old, new, say old, say new).
+NUMBER_FRAMES = [
+    ("breast-resection", "Invasive ductal carcinoma. {v} lymph nodes positive.", "2/12", "3/12",
+     ("2/12", "2 of 12", "2 out of 12"), ("3/12", "3 of 12", "3 out of 12"), ["it's {new} nodes", "actually {new}",
+                                                                              "nodes should be {new}"]),
+    ("breast-resection", "Invasive ductal carcinoma, Nottingham grade {v}.", "2", "3", ("grade 2", "grade ii"),
+     ("grade 3", "grade iii"), ["grade is {new}", "pls make it grade {new}", "grade should be {new}, not {old}",
+                                "grade {new} rather than {old}"]),
+]
+
+# --- the wordings: {X} the finding, {old}/{new} the values, {label} a region's label ---------------------------
+
+W_SEVERITY = ["{X} is {new}", "make the {X} {new}", "pls make the {X} {new}", "actually the {X} is {new}",
+              "{X} should be {new}", "not {old} but {new}", "{new} rather than {old} {X}", "{new} {X}, not {old}",
+              "change {old} to {new}", "the {X} is {new}, not {old}"]
+W_SIDE = ["it's the {new} {X}", "the {X} is on the {new}", "{Xc} should be {new}", "actually {new} not {old}",
+          "{ns} not {os}", "no, {ns}", "{new} rather than {old}", "not {old} but {new}",
+          "pls change the {X} to {new}", "{X} is {new} sided"]
+W_EYE = ["{X} is {ns}", "the {X} is in the {new} eye", "that should be {ns} not {os}", "{ns} rather than {os}",
+         "actually it's the {new} eye", "pls change {X} to {ns}", "{X} {ns} not {os}", "not {os} but {ns}"]
+W_SIZE = ["{X} is {new}", "{X} measures {new}, not {old}", "size should be {new}", "pls make it {new}",
+          "{new} rather than {old}", "actually {new}", "not {old} but {new}", "the {X} is {new}"]
+W_LOCATION = ["the {X} is in the {new}", "it's {ns} not {os}", "{X} should be {ns}", "{ns} rather than {os}",
+              "actually the {X} is in the {new}", "not {os} but {ns}", "pls change {os} to {ns}"]
+W_VALUE = ["it's {new}", "it's {new} not {old}", "{new} rather than {old}", "should be {new}", "actually {new}",
+           "not {old} but {new}", "pls change {old} to {new}", "change {old} to {new}"]
+W_DENY = ["no {X}", "actually there is no {X}", "there's no {X}", "{Xc} not seen", "no {X} actually",
+          "pls mark the {X} as absent", "{Xc} is not present"]
+W_REMOVE = ["remove the {X}", "pls delete the {X}", "drop the {X}", "get rid of the {X}", "take out the {X}",
+            "remove {X} pls", "delete {X}"]
+W_ADD = ["there is also {Y}", "also {Y}", "add {Y}", "pls add {Y}", "there's {Y} too", "{Yc} also present"]
+W_ADD_DENIED = ["actually there is {Y}", "there is {Y}", "{Yc} is present", "{Yc} present, not absent",
+                "pls change to {Y} present", "actually {Y} is present"]
+W_MOVE = ["move the {X} to {label}", "put the {X} under {label}", "pls move {X} to {label}",
+          "{Xc} belongs in {label}", "the {X} should be in {label}", "move {X} into {label}"]
+W_IMP_OUT = ["take the {X} out of the impression", "remove the {X} from the impression", "{Xc} not in the impression",
+             "pls drop the {X} from the impression", "leave the {X} out of the impression"]
+W_IMP_IN = ["put the {X} in the impression", "add the {X} to the impression", "pls add {X} to the impression",
+            "{Xc} should be in the impression", "include the {X} in the impression"]
+W_PLACE_SIDE = ["{new}", "on the {ns}", "{new} side", "{ns}", "actually {new}", "{new} pls"]
+W_PLACE_EYE = ["{ns}", "{new} eye", "in the {new} eye", "actually {ns}", "{ns} pls"]
+W_PLACE_LOC = ["{ns}", "in the {new}", "actually {ns}", "{new}"]
+W_UNDO = ["undo", "pls undo that", "scratch that", "revert", "undo the last change", "actually, put it back",
+          "go back"]
+
+
+def style_of(turn: str) -> str:
+    t = turn.lower()
+    for key, test in (("polite", r"\b(?:pls|please)\b"), ("actually", r"\bactually\b"), ("should", r"\bshould\b"),
+                      ("not-but", r"\bnot \S+(?: \S+)? but\b"), ("rather", r"\brather than\b"),
+                      ("shorthand", r"^\S+(?: \S+)?$|\bnot\b")):
+        if re.search(test, t):
+            return key
+    return "plain"
+
+
+@dataclass
+class GenItem:
+    item: ChatItem
+    family: str
+    before_facts: list[Fact] = field(default_factory=list)  # what the case's draft must state (else skipped)
+    key: str = ""
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    gen: GenItem
+    verdict: str  # pass | fail | skipped
+    reasons: list[str] = field(default_factory=list)
+    reply: str = ""
+    before: Any = None
+    after: Any = None
+
+
+def _fmt(w: str, **kw) -> str:
+    x = kw.get("X", "")
+    y = kw.get("Y", "")
+    out = w.format(Xc=x[:1].upper() + x[1:], Yc=y[:1].upper() + y[1:], **kw)
+    return out
+
+
+def _demo(rng: random.Random, template: str) -> str:
+    age = rng.randint(30, 85)
+    sex = rng.choice("MF")
+    return f"{rng.choice([f'{age}{sex}', f'{age} yo {sex}'])} {rng.choice(QUESTIONS[template])}."
+
+
+def _regions(host, template: str) -> dict[str, str]:
+    tpl = host.template(template)
+    return {r.name: (r.label or r.name.replace('_', ' ')) for r in tpl.regions}
+
+
+def _item(iid: str, template: str, half: str, dictation: str, turn: str, *, before=(), present=(), absent=(),
+          unchanged=None, undo=False) -> ChatItem:
+    return ChatItem(id=iid, kind="undo" if undo else "statement", split=half, template=template, dictation=dictation,
+                    indication="", before=list(before), turn=turn, change=True, present=list(present),
+                    absent=list(absent), unchanged=unchanged, undo=undo, reply_all=[], reply_any=(), reply_none=(),
+                    flag_about=())
+
+
+def _case_text(rng: random.Random, c: Concept, target: str, other: Concept | None, denied: Concept | None,
+               specimen: str = "") -> str:
+    t = c.template
+    parts = [_demo(rng, t)]
+    if t == "breast-resection":
+        parts.append(specimen or "Mastectomy.")
+    if t in EYE:
+        parts.append(target if target.startswith(("OD", "OS", "OU")) else f"OD: {target}")
+        if other:
+            parts.append(f"OS: {other.term}.")
+        if denied:
+            parts.append(f"No {denied.term}.")
+    else:
+        body = [target]
+        if other:
+            body.append(f"{other.term.capitalize()}.")
+        rng.shuffle(body)
+        parts += body
+        if denied:
+            parts.append(f"No {denied.term}.")
+    return " ".join(parts)
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def build_concept_items(rng: random.Random, c: Concept, pool: list[Concept], half: str, regions: dict[str, str],
+                        n0: int) -> list[GenItem]:
+    t, X, say, home = c.template, c.term, c.say, c.home
+    others = [o for o in pool if o.home != home and not set(o.say) & set(say)]
+    other = rng.choice(others) if others else None
+    fresh = [o for o in others if o is not other and o.home != (other.home if other else None)
+             and not set(o.say) & set(other.say if other else ())]
+    out: list[GenItem] = []
+    n = [n0]
+
+    def add(family: str, target: str, turn: str, before_facts, present=(), absent=(), *, unchanged=None,
+            denied: Concept | None = None, specimen: str = "", prior: list[str] | None = None) -> None:
+        dictation = _case_text(rng, c, target, other, denied, specimen)
+        iid = f"{t}:{X}:{family}:{n[0]}"
+        n[0] += 1
+        facts = list(before_facts) + ([Fact(other.home, (other.say,))] if other else [])
+        out.append(GenItem(_item(iid, t, half, dictation, turn, before=prior or (), present=present, absent=absent,
+                                 unchanged=unchanged, undo=bool(prior)), family if not prior else "undo", facts,
+                           key=f"{t}:{X}", context={"edit_family": family}))
+
+    eye = t in EYE
+    base = f"{_cap(X)}."
+    plain = Fact(home, (say,))
+    attrs = {"skin_lesion": ("size", "distribution_site"), "breast-resection": ("size", "laterality")}.get(t)
+    # severity
+    if t != "breast-resection":
+        scale = [w for w in c.severity if w in SEVERITY_SAY and w != "moderate"] or ["mild", "severe"]
+        old = "moderate" if "moderate" in c.severity or not c.severity or scale == ["mild", "severe"] else None
+        if old is None:
+            scale = [w for w in c.severity if w in SEVERITY_SAY]
+            old, scale = (scale[0], scale[1:]) if len(scale) > 1 else ("moderate", ["mild"])
+        new = rng.choice(scale)
+        w = rng.choice(W_SEVERITY)
+        turn = _fmt(w, X=X, old=old, new=new)
+        add("severity", f"{_cap(old)} {X}.", turn, [Fact(home, (say, SEVERITY_SAY[old]))],
+            [Fact(home, (say, SEVERITY_SAY[new]))], [Fact(home, (say, SEVERITY_SAY[old]))])
+        sev_turn = (f"{_cap(old)} {X}.", turn, [Fact(home, (say, SEVERITY_SAY[old]))])
+    else:
+        sev_turn = None
+    # side
+    side_case = None
+    if eye:
+        w = rng.choice(W_EYE)
+        turn = _fmt(w, X=X, old="right", new="left", os="OD", ns="OS")
+        add("side", f"OD: {X}.", turn, [Fact(home, (say, RIGHT_EYE))], [Fact(home, (say, LEFT_EYE))],
+            [Fact(home, (say, ("right eye",)))])
+        side_case = (f"OD: {X}.", [Fact(home, (say, RIGHT_EYE))], [Fact(home, (say, LEFT_EYE))],
+                     [Fact(home, (say, ("right eye",)))], W_PLACE_EYE, {"old": "right", "new": "left", "os": "OD",
+                                                                        "ns": "OS"}, None)
+    elif t == "skin_lesion":
+        reg = attrs[1]
+        w = rng.choice(W_SIDE)
+        kw = {"old": "right", "new": "left", "os": "R", "ns": "L"}
+        turn = _fmt(w, X=X, **kw)
+        tgt = f"{_cap(X)} on the R forearm."
+        bf = [Fact(reg, (RIGHT, ("forearm",)))]
+        pres, abs_ = [Fact(reg, (LEFT, ("forearm",)))], [Fact(reg, (RIGHT, ("forearm",)))]
+        add("side", tgt, turn, bf, pres, abs_)
+        side_case = (tgt, bf, pres, abs_, W_PLACE_SIDE, kw, None)
+    elif t == "breast-resection":
+        reg = attrs[1]
+        w = rng.choice(W_SIDE)
+        kw = {"old": "right", "new": "left", "os": "R", "ns": "L"}
+        turn = _fmt(w, X=X, **kw)
+        keep = [r for r in regions if r not in (reg, "procedure", "impression", "indication")]
+        add("side", base, turn, [Fact(reg, (RIGHT,))], [Fact(reg, (LEFT,))], [Fact(reg, (RIGHT,))],
+            unchanged=keep, specimen="R breast mastectomy.")
+        side_case = (base, [Fact(reg, (RIGHT,))], [Fact(reg, (LEFT,))], [Fact(reg, (RIGHT,))], W_PLACE_SIDE, kw, keep)
+    else:
+        w = rng.choice(W_SIDE)
+        kw = {"old": "right", "new": "left", "os": "R", "ns": "L"}
+        turn = _fmt(w, X=X, **kw)
+        tgt = f"R {X}."
+        bf = [Fact(home, (say, RIGHT))]
+        pres, abs_ = [Fact(home, (say, LEFT))], [Fact(home, (say, RIGHT))]
+        add("side", tgt, turn, bf, pres, abs_)
+        side_case = (tgt, bf, pres, abs_, W_PLACE_SIDE, kw, None)
+    # size
+    if not eye:
+        o, nw = ("2.5 cm", "3.2 cm") if t == "breast-resection" else ("7 mm", "9 mm")
+        reg = attrs[0] if attrs and (t == "skin_lesion" or home == "histologic_type") else home
+        groups_old = ((o,),) if reg != home else (say, (o,))
+        groups_new = ((nw,),) if reg != home else (say, (nw,))
+        w = rng.choice(W_SIZE)
+        turn = _fmt(w, X=X, old=o, new=nw)
+        add("size", f"{_cap(X)} {o.replace(' ', '')}.", turn, [Fact(reg, groups_old)], [Fact(reg, groups_new)],
+            [Fact(reg, groups_old)])
+    # location
+    if t in LOBES:
+        old_w, old_say, new_w, new_say, os_, ns_ = LOBES[t]
+        w = rng.choice(W_LOCATION)
+        kw = {"old": old_w, "new": new_w, "os": os_, "ns": ns_}
+        turn = _fmt(w, X=X, **kw)
+        tgt = f"{_cap(X)} in the {os_}." if t != "mri_brain" else f"{_cap(X)} in the {old_w}."
+        add("location", tgt, turn, [Fact(home, (say, old_say))], [Fact(home, (say, new_say))],
+            [Fact(home, (say, old_say))])
+        if rng.random() < 0.5:
+            w = rng.choice(W_PLACE_LOC)
+            add("place", tgt, _fmt(w, X=X, **kw), [Fact(home, (say, old_say))], [Fact(home, (say, new_say))],
+                [Fact(home, (say, old_say))])
+    elif t == "skin_lesion":
+        reg = attrs[1]
+        w = rng.choice(W_LOCATION)
+        kw = {"old": "forearm", "new": "thigh", "os": "forearm", "ns": "thigh"}
+        turn = _fmt(w, X=X, **kw)
+        tgt = f"{_cap(X)} on the L forearm."
+        add("location", tgt, turn, [Fact(reg, (("forearm",),))], [Fact(reg, (("thigh",),))],
+            [Fact(reg, (("forearm",),))])
+        w = rng.choice(["on the thigh", "thigh", "actually the thigh", "L thigh"])
+        add("place", tgt, w, [Fact(reg, (("forearm",),))], [Fact(reg, (("thigh",),))], [Fact(reg, (("forearm",),))])
+    # a side said alone
+    if side_case and rng.random() < 0.7:
+        tgt, bf, pres, abs_, words, kw, keep = side_case
+        add("place", tgt, _fmt(rng.choice(words), X=X, **kw), bf, pres, abs_, unchanged=keep,
+            specimen="R breast mastectomy." if t == "breast-resection" else "")
+    # deny
+    tgt = f"OD: {X}." if eye else base
+    add("deny", tgt, _fmt(rng.choice(W_DENY), X=X), [plain], [Fact(home, (say,), polarity="negative")], [plain])
+    # remove
+    add("remove", tgt, _fmt(rng.choice(W_REMOVE), X=X), [plain], [], [plain])
+    # add a new finding (and one the draft denies)
+    if fresh:
+        y = rng.choice(fresh)
+        turn = _fmt(rng.choice(W_ADD), Y=y.term) + (" OS" if eye else "")
+        pres = [Fact(y.home, (y.say,) + ((LEFT_EYE,) if eye else ()))]
+        add("add", tgt, turn, [plain], pres, [])
+        add_turn = (tgt, turn, [plain])
+        z = rng.choice(fresh)
+        turn = _fmt(rng.choice(W_ADD_DENIED), Y=z.term)
+        add("add_denied", tgt, turn, [plain, Fact(z.home, (z.say,), polarity="negative")],
+            [Fact(z.home, (z.say,))], [Fact(z.home, (z.say,), polarity="negative")], denied=z)
+    else:
+        add_turn = None
+    # move to another findings region
+    targets = [r for r in regions if r not in (home, "impression", "indication") and not (attrs and r in attrs)
+               and (other is None or r != other.home)]
+    if targets:
+        r = rng.choice(targets)
+        label = re.sub(r"\s*\(.*?\)", "", regions[r]).lower()  # "pathologic stage", not its bracket
+        turn = _fmt(rng.choice(W_MOVE), X=X, label=label)
+        add("move", tgt, turn, [plain], [Fact(r, (say,))], [plain])
+        move_turn = (tgt, turn, [plain])
+    else:
+        move_turn = None
+    # the impression: out when the draft puts it there, in otherwise (decided on the draft, see run_item)
+    add("impression", tgt, "", [plain])
+    out[-1].context["impression"] = (rng.choice(W_IMP_OUT), rng.choice(W_IMP_IN), X, say)
+    # undo after an edit of two families
+    edits = [e for e in (sev_turn, add_turn, move_turn) if e] + [(tgt, _fmt(rng.choice(W_REMOVE), X=X), [plain])]
+    if side_case:
+        edits.append((side_case[0], _fmt(rng.choice(W_EYE if eye else W_SIDE), X=X, **side_case[5]), side_case[1]))
+    for tg, turn, bf in rng.sample(edits, min(2, len(edits))):
+        add("undo", tg, rng.choice(W_UNDO), bf, prior=[turn],
+            specimen="R breast mastectomy." if t == "breast-resection" and tg == base else "")
+    return out
+
+
+def build_value_items(rng: random.Random, half: str, templates) -> list[GenItem]:
+    out: list[GenItem] = []
+    for t, group, frame in VALUE_FRAMES:
+        if t not in templates:
+            continue
+        values = list(dict.fromkeys(lexicon_of(t).value_groups.get(group, ())))
+        mine = [v for v in values if _vhalf(t, group, v) == half]
+        if len(values) < 2 or not mine:
+            continue
+        for old in sorted(rng.sample(mine, min(2, len(mine)))):
+            new = rng.choice([v for v in values if v != old and old not in v and v not in old] or
+                             [v for v in values if v != old])
+            turn = _fmt(rng.choice(W_VALUE), old=old, new=new)
+            dictation = f"{_demo(rng, t)} " + ("Mastectomy. " if t == "breast-resection" else "") + \
+                frame.format(v=old)
+            gi = GenItem(_item(f"{t}:{group}:{old}:value", t, half, dictation, turn), "value", [],
+                         key=f"{t}:{group}:{old}")
+            gi.context["value"] = (old, new)
+            out.append(gi)
+    for t, frame, old, new, say_old, say_new, words in NUMBER_FRAMES:
+        if t not in templates or _vhalf(t, frame, old) != half:
+            continue
+        for w in rng.sample(words, 2):
+            dictation = f"{_demo(rng, t)} Mastectomy. " + frame.format(v=old)
+            gi = GenItem(_item(f"{t}:{old}->{new}:{w}:value", t, half, dictation, _fmt(w, old=old, new=new)), "value",
+                         [], key=f"{t}:{frame}")
+            gi.context["value"] = (say_old, say_new)
+            out.append(gi)
+    return out
+
+
+def _vhalf(*parts: str) -> str:
+    return "holdout" if int(hashlib.sha1(":".join(parts).encode()).hexdigest(), 16) % 2 else "tune"
+
+
+def generate(half: str, host, templates=TEMPLATES) -> list[GenItem]:
+    """The chat turns of one half, deterministic for its seed."""
+    rng = random.Random(SEEDS[half])
+    out: list[GenItem] = []
+    for t in templates:
+        pool = calibrate(t, host)
+        mine = [c for c in pool if half_of(c) == half]
+        sample = sorted(rng.sample(mine, min(PER_TEMPLATE, len(mine))), key=lambda c: c.term)
+        regions = _regions(host, t)
+        for c in sample:
+            out += build_concept_items(rng, c, pool, half, regions, len(out))
+    out += build_value_items(rng, half, templates)
+    return out
+
+
+# --- running and judging -----------------------------------------------------------------------------------
+
+
+def _sentences_with(draft, region: str, terms) -> bool:
+    return _present(Fact(region, (tuple(terms),)), draft_sections(draft, include_defaults=True))
+
+
+def _value_region(draft, value) -> str | None:
+    sections = draft_sections(draft)
+    terms = (value,) if isinstance(value, str) else tuple(value)
+    for r, sents in sections.items():
+        if r in ("impression", "indication"):
+            continue
+        if any(_present(Fact(r, (terms,)), {r: [s]}) for s in sents):
+            return r
+    return None
+
+
+def reply_lines_ok(before, after, reply: str) -> list[str]:
+    """A changed draft is shown as one before/after line per changed region (the impression when only it changed)."""
+    b_regions, b_imp = _state(before)
+    a_regions, a_imp = _state(after)
+    changed = [r for r in a_regions if a_regions[r] != b_regions.get(r)]
+    if not changed and a_imp == b_imp:
+        return []
+    lines, entry = [], ""
+    for ln in reply.splitlines():  # an entry is "- Label: “before” → “after”", the texts may run over lines
+        if ln.startswith("- ") and entry:
+            lines.append(entry)
+            entry = ""
+        entry += ln + "\n" if (entry or ln.startswith("- ")) else ""
+    lines = [e for e in lines + [entry] if "→" in e]
+    labels = {r: before.region_labels.get(r, r) for r in before.regions}
+    need = changed or ["impression"]
+    missing = [r for r in need if not any(labels.get(r, r).lower() in ln.lower() or r.replace("_", " ") in ln.lower()
+                                          for ln in lines)]
+    return [f"reply shows no before/after line for {', '.join(missing)}"] if missing else []
+
+
+def _rehomed(gen: GenItem, sections: dict[str, list[str]]) -> GenItem:
+    """The target where the case's draft states it: when its first fact is not in the calibrated home but in one
+    other findings region, every fact of that home is read in that region (the edit is judged where it was)."""
+    if not gen.before_facts or _present(gen.before_facts[0], sections):
+        return gen
+    first = gen.before_facts[0]
+    where = [r for r in sections if r not in ("impression", "indication") and _present(
+        Fact(r, first.groups, first.forbidden, first.polarity), sections)]
+    if len(where) != 1:
+        return gen
+    old, new = first.region, where[0]
+
+    def move(fs):
+        return [Fact(new, f.groups, f.forbidden, f.polarity, f.alts) if f.region == old else f for f in fs]
+
+    it = gen.item
+    it.present, it.absent = move(it.present), move(it.absent)
+    gen.before_facts = move(gen.before_facts)
+    return gen
+
+
+def run_item(svc, gen: GenItem, specialty: str) -> Result:
+    item = gen.item
+    turn = svc.start(_case(item.template, item.dictation, item.indication))
+    if turn.status == "choose_specialty":
+        turn = svc.choose_specialty(turn.case_id, specialty)
+    if turn.draft is None or turn.draft.template_id != item.template:
+        return Result(gen, "skipped", ["not routed to the template"])
+    draft = turn.draft
+    sections = draft_sections(draft, include_defaults=True)
+    gen = _rehomed(gen, sections)
+    item = gen.item
+    missing = [f.describe() for f in gen.before_facts if not _present(f, sections)]
+    if missing:
+        return Result(gen, "skipped", [f"the case's draft lacks {m}" for m in missing], before=draft)
+    if gen.before_facts:
+        first = gen.before_facts[0]
+        twice = [r for r in sections if r not in ("impression", "indication")
+                 and _present(Fact(r, (first.concept,)), sections)]
+        if len(twice) > 1:
+            return Result(gen, "skipped", [f"the case's draft states the target in {', '.join(twice)}"], before=draft)
+    if gen.family == "value":
+        old, new = gen.context["value"]
+        r = _value_region(draft, old)
+        if r is None:
+            return Result(gen, "skipped", ["the case's draft does not state the value"], before=draft)
+        o = (old,) if isinstance(old, str) else tuple(old)
+        nn = (new,) if isinstance(new, str) else tuple(new)
+        item.present = [Fact(r, (nn,))]
+        item.absent = [Fact(r, (o,), forbidden=nn)]
+    if gen.family == "impression":
+        w_out, w_in, x, say = gen.context["impression"]
+        if _present(Fact("impression", (say,)), sections):
+            item.turn = _fmt(w_out, X=x)
+            item.absent = [Fact("impression", (say,))]
+            gen.context["impression_dir"] = "out"
+        else:
+            item.turn = _fmt(w_in, X=x)
+            item.present = [Fact("impression", (say,))]
+            gen.context["impression_dir"] = "in"
+        item.unchanged = [r for r in draft.regions]
+    undo_target = None
+    for msg in item.before:
+        prev = _state(turn.draft)
+        turn = svc.message(turn.case_id, msg)
+        undo_target = prev if _state(turn.draft) != prev else None
+    if item.before and undo_target is None:
+        return Result(gen, "fail", [f"the edit to undo ({item.before[-1]!r}) changed nothing"], before=draft)
+    before = turn.draft
+    after_turn = svc.message(turn.case_id, item.turn)
+    reply = _last_reply(after_turn) if after_turn.status != "error" else (after_turn.error or "")
+    after = after_turn.draft if after_turn.draft is not None else before
+    outcome: ChatOutcome = judge_turn(item, before, after, reply, turn.flags, undo_target=undo_target,
+                                      labels={r: before.region_labels.get(r, r) for r in before.regions})
+    reasons = list(outcome.reasons) if outcome.verdict != "correct" else []
+    if outcome.verdict == "correct" or outcome.verdict == "wrong_answer":
+        reasons += reply_lines_ok(before, after, reply)
+    if outcome.silent:
+        reasons.append("SILENT wrong edit")
+    return Result(gen, "fail" if reasons else "pass", reasons, reply, before, after)
+
+
+def run(generated: list[GenItem], host) -> list[Result]:
+    from pixtralogist.agents.service import ReportingService
+    from pixtralogist.core.storage import StorageSettings
+
+    out: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="pixtralogist-chat-shapes-") as tmp:
+        svc = ReportingService.create(Path(tmp), host=host, storage=StorageSettings.from_sources(None, env={}))
+        try:
+            for g in generated:
+                out.append(run_item(svc, g, TEMPLATE_CASE[g.item.template][0]))
+        finally:
+            svc.close()
+    return out
+
+
+# --- the report -------------------------------------------------------------------------------------------------
+
+
+def summarise(results: list[Result]) -> dict[str, dict[str, list[int]]]:
+    tables: dict[str, dict[str, list[int]]] = {"family": defaultdict(lambda: [0, 0, 0]),
+                                               "specialty": defaultdict(lambda: [0, 0, 0]),
+                                               "wording": defaultdict(lambda: [0, 0, 0])}
+    for r in results:
+        keys = {"family": [r.gen.family, "ALL"], "specialty": [TEMPLATE_CASE[r.gen.item.template][0]],
+                "wording": [style_of(r.gen.item.turn)]}
+        for table, ks in keys.items():
+            for k in ks:
+                row = tables[table][k]
+                if r.verdict == "skipped":
+                    row[2] += 1
+                else:
+                    row[0] += r.verdict == "pass"
+                    row[1] += 1
+    return tables
+
+
+def _rate(v: list[int]) -> float:
+    return v[0] / v[1] if v[1] else 1.0
+
+
+def print_summary(half: str, results: list[Result]) -> dict:
+    tables = summarise(results)
+    silent = sum(any("SILENT" in x for x in r.reasons) for r in results)
+    for name, table in tables.items():
+        print(f"[{half}] turns passing per {name} (skipped: the case's draft lacked what was dictated):")
+        order = [f for f in FAMILIES if f in table] + ["ALL"] if name == "family" else sorted(table)
+        for k in order:
+            v = table[k]
+            print(f"  {k:<13}{v[0]:>5}/{v[1]:<5}{100 * _rate(v):6.1f}%   skipped {v[2]}")
+    print(f"[{half}] silent wrong edits: {silent}")
+    return tables
+
+
+def print_errors(results: list[Result], limit: int, family: str | None) -> None:
+    shown = 0
+    for r in results:
+        if r.verdict != "fail" or r.gen.item.split != "tune" or (family and r.gen.family != family):
+            continue
+        it = r.gen.item
+        print(f"- {it.id} [{r.gen.family}] {it.dictation!r}")
+        for b in it.before:
+            print(f"    before: {b!r}")
+        print(f"    turn:   {it.turn!r}")
+        for x in r.reasons:
+            print(f"    {x}")
+        print("    reply:  " + r.reply.replace("\n", "\n            ")[:600])
+        shown += 1
+        if shown >= limit:
+            break
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=("tune", "holdout", "all"), default="all")
+    ap.add_argument("--errors", type=int, default=0, help="list the first N failing tune-half turns")
+    ap.add_argument("--family", choices=FAMILIES)
+    ap.add_argument("--template", choices=TEMPLATES, action="append")
+    args = ap.parse_args(argv)
+    host = _host()
+    templates = tuple(args.template or TEMPLATES)
+    misses = []
+    for half in ("tune", "holdout") if args.split == "all" else (args.split,):
+        t0 = time.perf_counter()
+        gen = generate(half, host, templates)
+        results = run(gen, host)
+        tables = print_summary(half, results)
+        print(f"({len(gen)} turns generated and run in {time.perf_counter() - t0:.1f} s)")
+        allv = tables["family"]["ALL"]
+        if _rate(allv) < THRESHOLD:
+            misses.append(f"{half} {100 * _rate(allv):.1f}% < {100 * THRESHOLD:.0f}%")
+        if half == "tune" and args.errors:
+            print(f"\nFirst {args.errors} failing tune turns:")
+            print_errors(results, args.errors, args.family)
+    if misses:
+        print("\nTARGETS MISSED: " + "; ".join(misses))
+        return 1
+    print("\nall targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
