@@ -46,7 +46,8 @@ from dataclasses import dataclass
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit import expand_shorthand as kit_expand
 from pixtralogist.kit import parse_dictation as kit_parse
-from pixtralogist.kit.dictation import CLINICIAN_SEES, differential_as_alternatives, protect_abbreviation_dots
+from pixtralogist.kit.dictation import (CLINICIAN_SEES, differential_as_alternatives, feature_none_as_denial,
+                                        protect_abbreviation_dots)
 from pixtralogist.plugins.dermatology.abbreviations import resolve_ambiguous
 from pixtralogist.plugins.dermatology.lexicon import LEXICON, WORDS, word_re
 
@@ -327,7 +328,7 @@ def _line_rewrite(line: str) -> str:
     line = _NODES_NOT_PALPABLE.sub(lambda m: "no palpable " + ("lymph nodes" if m.group("what").lower() == "lns" else m.group("what").lower()), line)
     line = _BARE_DURATION.sub(lambda m: " present for " + " ".join(_DURATION_WORD.get(w.lower(), w.lower())
                                                                    for w in m.group("n").split()), line)
-    line = _FEATURE_NONE.sub(lambda m: m.group(0) if m.group("f").lower() in _SECTION_REGION else f"No {m.group('f').lower()}", line)
+    line = feature_none_as_denial(line, keep=frozenset(_SECTION_REGION))  # "Scale: none" -> "No scale"
     line = _LABEL_DASH.sub(lambda m: f"{m.group(1)}: ", line)  # "Dermoscopy - atypical network"
     line = _DERM_NO_COLON.sub(lambda m: f"{m.group(1)}: ", line)  # "Derm globular pattern, no atypical features"
     line = re.sub(r"\b([RL])\s+(?=\d(?:st|nd|rd|th)\b)", lambda m: "right " if m.group(1) == "R" else "left ", line)
@@ -421,8 +422,6 @@ _OTHER_REGION_PART = word_re(*WORDS["size"][:1], *WORDS["rewrite_surface"]) if "
 #: "..., elderly pt, yrs.": a bare span of time said as a comma part is how long the lesion has been there
 _BARE_DURATION = re.compile(r"(?<=,)\s*(?P<n>(?:many\s+|several\s+|some\s+)?(?:yrs|years|mos|months|wks|weeks))(?=\s*(?:[.;]|$))", re.I)
 _DURATION_WORD = {"yrs": "years", "mos": "months", "wks": "weeks"}
-#: "Scale: none", "Ulceration: nil": the feature denied ("No scale.")
-_FEATURE_NONE = re.compile(r"(?:(?<=^)|(?<=[.;]\s)|(?<=\n))(?P<f>[A-Za-z][A-Za-z -]{2,30}?)\s*:\s*(?:none|nil|absent|not seen)(?=\s*(?:[.;,]|$))", re.I)
 #: a test said with its result ("HIV+", "CD4 low", "ANA positive 1:640", "HbA1c 82"): history; alone in its sentence
 _TEST_RESULT = re.compile(
     r"(?:(?:" + "|".join(_DICTATION["test_results"]) + r")\s*(?:[+]|[+]?ve\b|-ve\b|(?<=\w)-|:?\s*(?:positive|pos|negative|neg|"
