@@ -60,6 +60,9 @@ take out strike get rid add include insert report draft must need needs read rea
 up down bit stuff thing things comment comments mention bump upgrade downgrade revise amend adjust alter
 modify fix edit update increase decrease
 """.split())
+#: a ratio of the two sides' structures ("right ventricle/left ventricle", "right atrium to left atrium"): its name
+#: says no side
+_SIDE_RATIO = re.compile(r"\b(?:right|left)\s+([a-z]+)\s*(?:/|:|\bto\b|\bvs\.?|\bover\b)\s*(?:right|left)\s+\1\b")
 #: Words that point back at a finding already in the draft ("it", "the lesion", "the tumour"): with
 #: nothing more specific, a statement made with them is about the draft's main finding.
 #: The generic words for a side ("the eye should be OS", "the side is left", "laterality is right").
@@ -379,7 +382,8 @@ class EditReader:
     def attributes(self, text: str) -> Attributes:
         low = text.lower()
         words = _words(low)
-        lat = next((_LATERALITY[w] for w in re.findall(r"[a-z]+", low) if w in _LATERALITY and w != "both"), None)
+        sided = _SIDE_RATIO.sub(" ", low)  # "right ventricle/left ventricle (ratio)": a ratio's name, no side
+        lat = next((_LATERALITY[w] for w in re.findall(r"[a-z]+", sided) if w in _LATERALITY and w != "both"), None)
         if lat is None and re.search(r"\bboth (?:sides|eyes|lungs)\b", low):
             lat = "bilateral"
         if lat is None and (one := re.search(r"(?<![\w'\u2019.])([LR])(?![\w'\u2019])", text)):
@@ -682,6 +686,9 @@ class EditReader:
         rwords = {_stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}
         subj = _specific(edit.subject)
         s = float(len(subj & fwords)) + 1.5 * len(subj & rwords)
+        if len(subj) > 1 and subj <= fwords:
+            s += 1.0  # a sentence that says the whole name ("Perineural invasion not identified.") outranks one
+            # that shares a word of it with its region's label ("Lymphovascular invasion ..." under "Lymphovascular invasion")
         if s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
             s += 2.0
         elif not s and not f.is_default and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
@@ -1038,7 +1045,8 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
         at = _find_word(out, head) if head else None
         m = re.compile(r"[^,;.\d]*?(\d+(?:\.\d+)?)").match(out, at.end()) if at else None
         if m is None:
-            nums = list(re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", _SIZE.sub(lambda x: "#" * len(x.group()), out)))
+            # (a sentence's closing full stop ends its number: "RV/LV ratio 0.8.")
+            nums = list(re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?!\w|\.\d)", _SIZE.sub(lambda x: "#" * len(x.group()), out)))
             m = nums[0] if len(nums) == 1 else None
             sizes = list(_SIZE.finditer(out))
             if m is None and not nums and len(sizes) == 1 and re.fullmatch(r"\d+(?:\.\d+)?", sizes[0].group(1)):
@@ -1110,7 +1118,11 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     """
     if edit.kind == "impression":
         written = [t for _, t in dictate(edit.text)] if dictate is not None else []
-        item = " ".join(_sentence(t) for t in written) if written else _sentence(reader.expand(edit.text))
+        said = reader.expand(edit.text)
+        # the dictation's wording only when it keeps every word said ("no acute cardiopulmonary process" is
+        # never split into a pulmonary and a cardiac sentence in the clinician's own impression)
+        item = " ".join(_sentence(t) for t in written) if written and _keeps_words(said, " ".join(written)) \
+            else _sentence(said)
         rest = [i for i in draft.impression if i != item]
         # a recommendation closes the impression, after the diagnoses it follows from
         items = rest + [item] if re.match(r"(?:recommend|suggest|advise)", item, re.I) else [item] + rest
@@ -1265,6 +1277,15 @@ def _field_values(reader: EditReader, edit: Edit, draft: Draft, template: Templa
             return EditResult(changed, True, f"Changed {_region_label(draft, region)}.", [region])
     changed, regions = editing.add_findings(draft, placed, template, rebuild_impression=rebuild)
     return EditResult(changed, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _keeps_words(said: str, written: str) -> bool:
+    """Whether ``written`` keeps every content word of ``said`` (a stem, or a word spelled nearly alike)."""
+    import difflib
+
+    stems = _stems(written)
+    return all(_stem(w) in stems or any(difflib.SequenceMatcher(None, _stem(w), s).ratio() >= 0.8 for s in stems)
+               for w in _words(said) if w not in _FILLER and len(w) > 2 and not w.isdigit())
 
 
 def _near(a: str, b: str) -> bool:
@@ -1656,7 +1677,18 @@ def _is_finding_statement(reader: EditReader, edit: Edit, template) -> bool:
     # alone does not ("she is left handed", "the patient is 65", "the photo is 2 cm off")
     return bool(reader.concepts_of(edit.text)) or reader.names_finding(edit.text) \
         or bool(edit.attrs.severity or edit.attrs.temporal) \
-        or mentions_finding(edit.text, extra_terms=template.finding_terms)
+        or mentions_finding(edit.text, extra_terms=template.finding_terms) \
+        or _measured_subject(reader, edit)
+
+
+def _measured_subject(reader: EditReader, edit: Edit) -> bool:
+    """A number or a size given to a structure or measure the specialty's lexicon names as a subject ("CDR is 0.5
+    in the right eye", "the aortic root is 4.4 cm"): a value for the report even when the draft has none yet."""
+    if not (edit.attrs.number or edit.attrs.size):
+        return False
+    said = " ".join(_words(" ".join(edit.subject)))
+    names = {" ".join(_words(k)) for k in getattr(reader.lexicon, "subjects", {}) or {}}
+    return any(n and (said == n or said.endswith(" " + n)) for n in names)
 
 
 def focus(text: str, subject: tuple[str, ...]) -> str:

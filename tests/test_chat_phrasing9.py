@@ -1,0 +1,144 @@
+"""Round 9 (fixer chat9): classes of review-chat turns, generated over real drafts of the built-in plugins' offline
+drafters (inputs written for these tests, never a benchmark row's words):
+
+- a conclusion that gives a status to what its reason shows ("deeper levels show LVI, so it is present"): said of
+  that finding;
+- a clinician's impression statement is written with every word said ("no acute cardiopulmonary process" is never
+  split into a pulmonary and a cardiac sentence), before the impression's other items, which stay;
+- a number given to a structure or measure the lexicon names ("CDR is 0.5 in the right eye") with no such sentence on
+  the draft yet: added in its region, never "not understood";
+- a ratio of the two sides' structures ("RV/LV is 1.3") is a ratio's name, not a side: its number is replaced;
+- a finding named in full ("perineural invasion is present") is the sentence that says it, not one whose region's
+  label shares a word of it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pixtralogist.agents import chat
+from pixtralogist.agents.chat_phrasing import canonical
+
+from test_chat_edits import drafted, said  # noqa: F401
+from test_chat_edits import host  # noqa: F401  (the module-scoped fixture)
+
+# --- a conclusion about what the reason shows --------------------------------------------------------------------
+
+REASONS = ["deeper levels show {x}", "the recuts show {x}", "IHC confirms {x}", "the levels demonstrate {x}",
+           "on review the slides have {x}", "I can see {x}"]
+CONCLUSIONS = ["so it is present", "so it's present", "therefore it is present", "which means it is present",
+               "so that's present"]
+
+
+@pytest.mark.parametrize("reason", REASONS)
+@pytest.mark.parametrize("conclusion", CONCLUSIONS)
+def test_conclusion_status_names_what_the_reason_shows(reason, conclusion):
+    text = canonical(f"{reason.format(x='LVI')}, {conclusion}")
+    assert text.lower() == "lvi is present", text
+
+
+@pytest.mark.parametrize("message", ["I can see a few in the right eye too, so it's both eyes",
+                                     "levels show ITCs in one node, so that's positive",
+                                     "the recuts show it in two places, so it is present"])
+def test_conclusion_without_a_shown_finding_is_left_as_said(message):
+    # a conclusion that is no bare status, or a reason whose object is no finding name, is not rewritten
+    assert canonical(message).lower().startswith(("it", "that")), canonical(message)
+
+
+STATUS_CASES = [
+    ("breast-resection", "L lumpectomy. IDC 2 cm G2. LVI not identified. Margins neg.", "LVI", "lvi", "present",
+     "not identified"),
+    ("breast-resection", "L lumpectomy. IDC 2 cm G2. LVI not identified. Margins neg.", "lymphovascular invasion",
+     "lvi", "present", "not identified"),
+    ("skin_lesion", "Nodule L cheek 8mm, no ulceration.", "ulceration", "surface", "present", "no ulceration"),
+]
+
+
+@pytest.mark.parametrize("template, dictation, x, region, new, old", STATUS_CASES)
+@pytest.mark.parametrize("reason", REASONS[:4])
+def test_conclusion_status_edits_the_finding(host, template, dictation, x, region, new, old, reason):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(f"{reason.format(x=x)}, so it is present", d, ctx)
+    assert res.changed, res.reply
+    assert new in said(res.draft, region) and old not in said(res.draft, region), res.draft.region_dict()
+
+
+# --- the clinician's impression statement, every word kept --------------------------------------------------------
+
+IMPRESSION_CASES = [
+    ("cxr", "Hyperinflation. Lungs clear. Heart nl.", "no acute cardiopulmonary process", "hyperinflation"),
+    ("cxr", "Small L effusion. Heart nl.", "no acute cardiopulmonary abnormality otherwise", "effusion"),
+    ("ct_chest", "7mm solid nodule RUL. No LAD.", "no acute cardiopulmonary findings", "nodule"),
+    ("mri_brain", "Mild small vessel dz. No infarct.", "no acute intracranial process", "small vessel"),
+]
+IMPRESSION_FORMS = ["put {s} in the impression", "add {s} to the impression", "in the impression, say {s}",
+                    "the impression should say {s}"]
+
+
+@pytest.mark.parametrize("template, dictation, s, kept", IMPRESSION_CASES)
+@pytest.mark.parametrize("form", IMPRESSION_FORMS)
+def test_impression_statement_keeps_every_word(host, template, dictation, s, kept, form):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(form.format(s=s), d, ctx)
+    assert res.changed, res.reply
+    imp = " ".join(res.draft.impression).lower()
+    assert s in imp, res.draft.impression
+    assert kept in imp, res.draft.impression  # the impression's other items stay
+    assert res.draft.region_dict() == d.region_dict()  # the findings are not touched
+
+
+# --- a value for a measure the draft does not state yet -------------------------------------------------------------
+
+MEASURE_FORMS = ["CDR is {v} in the {side} eye", "the {side} CDR is {v}", "cup to disc ratio {v} in the {side} eye",
+                 "c/d is {v} in the {side} eye", "{side} eye CDR is {v}"]
+
+
+@pytest.mark.parametrize("form", MEASURE_FORMS)
+@pytest.mark.parametrize("side, v", [("right", "0.5"), ("left", "0.7")])
+@pytest.mark.parametrize("dictation", ["Macula flat OU. Vessels nl.", "Drusen OU. Macula dry.",
+                                       "OD: few MAs. Macula flat."])
+def test_value_of_a_measure_not_on_the_draft_is_added(host, form, side, v, dictation):  # noqa: F811
+    d, ctx = drafted(host, "fundus", dictation)
+    res = chat.handle(form.format(side=side, v=v), d, ctx)
+    assert res.changed, res.reply
+    disc = said(res.draft, "optic_disc")
+    assert "cup" in disc and v in disc and side in disc, disc
+
+
+# --- a ratio of the two sides --------------------------------------------------------------------------------------
+
+RATIO_FORMS = ["RV/LV is {v}", "RV/LV {v}", "the RV/LV ratio is {v}", "RV:LV is {v}", "RV to LV ratio is {v}",
+               "RV/LV is {v} on my remeasure", "the RV/LV ratio is now {v}"]
+
+
+@pytest.mark.parametrize("form", RATIO_FORMS)
+@pytest.mark.parametrize("dictation", ["Bilat segmental PE. RV/LV 0.8. No pulmonary infarct.",
+                                       "Saddle PE. RV/LV ratio 1.4, septal bowing."])
+def test_side_ratio_value_is_replaced(host, form, dictation):  # noqa: F811
+    d, ctx = drafted(host, "ct_chest", dictation)
+    old = "0.8" if "0.8" in dictation else "1.4"
+    res = chat.handle(form.format(v="1.1"), d, ctx)
+    assert res.changed, res.reply
+    heart = said(res.draft, "heart_vessels")
+    assert "1.1" in heart and old not in heart, heart
+
+
+@pytest.mark.parametrize("text, side", [("right ventricle/left ventricle is 1.3", None),
+                                        ("right atrium to left atrium ratio 1.2", None),
+                                        ("right pleural effusion", "right"), ("left to right shunt", "left")])
+def test_side_ratio_says_no_side(text, side):
+    from pixtralogist.agents.chat_edits import EditReader
+
+    assert EditReader().attributes(text).laterality == side
+
+
+# --- a finding named in full ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("message", ["perineural invasion is present", "PNI is present", "PNI present",
+                                     "there is perineural invasion"])
+def test_finding_named_in_full_is_its_own_sentence(host, message):  # noqa: F811
+    d, ctx = drafted(host, "breast-resection", "R lumpectomy. IDC 2 cm G2. PNI not identified. LVI not identified.")
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    assert said(res.draft, "lvi") == said(d, "lvi"), res.draft.region_dict()
+    assert "perineural invasion" in said(res.draft, "others") and "not identified" not in said(res.draft, "others")
