@@ -241,12 +241,17 @@ _MIN_STEM = 5
 _SHORT_ENDINGS = frozenset({"y", "ly", "ic", "ing", "ed"})
 
 
+#: everyday words that mean the same in a report ("the nearest margin" is "Closest margin ...")
+_SAME_WORD = {"nearest": "closest", "narrowest": "closest"}
+
+
 def _stem(w: str) -> str:
     """A light stem: plurals ("nodules" -> "nodule") and the inflections of a finding name
     ("ulcerated", "ulceration", "ulcers" -> "ulcer"; "calcified", "calcification" -> "calcif"), in
     American spelling. Only an ending that leaves at least five letters is taken, so short words
     ("sided", "noted", "lobes") keep their own stem and do not meet unrelated ones."""
     w = americanize(w.rstrip("+").lower())
+    w = _SAME_WORD.get(w, w)
     if len(w) > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
     elif len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
@@ -1186,8 +1191,14 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
                 and reader.attributes(t.text).laterality not in (None, edit.attrs.laterality):
             other_side.append(t)  # "the left FAZ is normal" says nothing of "Enlarged FAZ in the right eye."
             continue
-        if edit.kind == "statement" and t.is_default:
+        if (split := _one_side_of_both(reader, edit, t)) is not None:
+            texts = split  # "the left effusion is moderate" for "Small bilateral pleural effusions.": one per side
+        elif edit.kind == "statement" and t.is_default:
             texts = [_sentence(edit.text)]
+        elif edit.kind == "statement" and (named := _direction_added(edit.predicate or edit.text, t.text)) is not None:
+            # "the closest margin is medial" for "Margins negative. Nearest margin 2 mm.": the name written beside
+            # the distance, the rest kept (a size said with it replaces the distance)
+            texts = [_SIZE.sub(edit.attrs.size, named, count=1) if edit.attrs.size else named]
         elif edit.kind == "statement" and _conflicts(reader, edit, t):
             texts = [_restate(reader, edit, t)]
         elif edit.kind == "statement" and (placed := _reposition(reader, edit, t)) is not None:
@@ -1224,6 +1235,24 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _one_side_of_both(reader: EditReader, edit: Edit, t: Finding) -> list[str] | None:
+    """A value said for one side of a sentence said of both ("moderate on the left" for "Small bilateral pleural
+    effusions.", "CDR 0.6 OS" for "CDR 0.4 OU"): that sentence for the other side, then the edited one for the side
+    said; None when the edit gives no value besides its side or the sentence names no both sides."""
+    from pixtralogist.agents.chat_values import per_side
+
+    a = edit.attrs
+    if edit.kind not in ("statement", "modify") or edit.case_side or edit.flip or edit.swap \
+            or a.laterality not in ("left", "right") or not (a.severity or a.size or a.number or a.temporal):
+        return None
+    mine = per_side(t.text, a.laterality)
+    other = per_side(t.text, "right" if a.laterality == "left" else "left")
+    if mine is None or other is None:
+        return None
+    edited = _sentence(modify_text(reader, replace(edit, attrs=replace(a, laterality=None)), mine))
+    return None if edited == mine else [other, edited]
 
 
 #: One value of a list of named values ("ER 90%", "HER2 negative", "Ki-67: 20%", "HER2 2+ equivocal"): a short name,
@@ -1494,7 +1523,22 @@ def _position_swap(said: str, text: str) -> str | None:
                 old = n.group(1)
                 repl = new + " " if old[:1].islower() else upper_first(new) + " "
                 return text[:n.start(1)] + repl + text[n.end(1):]
-    return _direction_swap(said, text)
+    return _direction_swap(said, text) or _direction_added(said, text)
+
+
+#: the closest margin's distance in a sentence ("Nearest margin 2 mm", "closest margin is 1.5 mm")
+_CLOSEST_DISTANCE = re.compile(r"\b(?:closest|nearest)\b[^.;\d]{0,40}?\d+(?:\.\d+)?\s*(?:mm|cm)\b", re.I)
+
+
+def _direction_added(said: str, text: str) -> str | None:
+    """``text`` with the one margin name said written after the closest margin's distance when it names none
+    ("the nearest margin, 2 mm, is medial" for "Margins negative. Nearest margin 2 mm." -> "... 2 mm medial.");
+    None otherwise (a name already there is swapped by :func:`_direction_swap`, never doubled)."""
+    names = [w for w in re.findall(r"[a-z]+", said.lower()) if w in _MARGIN_NAMES]
+    if len(set(names)) != 1 or re.search(r"\b(?:" + "|".join(sorted(_MARGIN_NAMES)) + r")\b", text, re.I):
+        return None
+    m = _CLOSEST_DISTANCE.search(text)
+    return None if m is None else text[:m.end()] + " " + names[0] + text[m.end():]
 
 
 #: the pairs of opposite directions; a margin's name is any of the margin set ("closest margin is anterior")

@@ -117,6 +117,8 @@ def _concluded(reason: str, conclusion: str) -> str:
     return conclusion
 
 
+#: a value said as nearer the truth than the draft's: "closer to 9 mm", "more like 1.2 cm", "nearer 2 mm"
+_APPROX = re.compile(r"\b(?:closer|nearer)(?:\s+to)?\s+(?=~?\d)|\bmore\s+like\s+(?=~?\d)", re.I)
 #: a number said as a size with no unit: "the aorta measures 4.8 today", "the nodule is now 9"
 _BARE_SIZE = re.compile(r"\b(?P<verb>measures?|measuring|measured|is\s+now|now|size\s+(?:is|of)|diameter\s+(?:is|of))\s+"
                         r"(?:about\s+|approximately\s+|~\s*)?(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:%|/|(?:mm|cm|m|x|by|of|o['\u2019]?clock|hu|hounsfield|ml|cc|mmhg|degrees?|bpm|suv|units?|mls?|"
@@ -161,6 +163,7 @@ def canonical(text: str, resolve=None) -> str:
     :param resolve: the template's region for a word (:meth:`EditReader.resolve_region`); without it the
         region families (an assignment to a region, a region's everyday name) are not read."""
     text = _HOW_KNOWN.sub("", text).strip()
+    text = _APPROX.sub("", text)  # "it's closer to 9 mm", "more like 1.2 cm": the value said
     text = _WHERE_SEEN_LEAD.sub("", text).strip()
     if (m := _WHERE_SEEN_TAIL.search(text)) and len(text[:m.start()].split()) >= 3:
         text = text[:m.start()].strip()  # "... on my remeasure": how it is known, never written

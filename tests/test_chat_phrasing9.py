@@ -14,6 +14,8 @@ drafters (inputs written for these tests, never a benchmark row's words):
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pixtralogist.agents import chat
@@ -142,3 +144,86 @@ def test_finding_named_in_full_is_its_own_sentence(host, message):  # noqa: F811
     assert res.changed, res.reply
     assert said(res.draft, "lvi") == said(d, "lvi"), res.draft.region_dict()
     assert "perineural invasion" in said(res.draft, "others") and "not identified" not in said(res.draft, "others")
+
+
+# --- a value for one side of a sentence said of both ------------------------------------------------------------
+
+BOTH_SIDES = [
+    # template, dictation, message, region (None: the impression), must say, must no longer say
+    ("fundus", "Mild NPDR OU. Macula flat.", "moderate NPDR in the left eye", None,
+     ["mild non-proliferative diabetic retinopathy in the right eye",
+      "moderate non-proliferative diabetic retinopathy in the left eye"], ["both eyes"]),
+    ("fundus", "Mild NPDR OU. Macula flat.", "OD is severe NPDR", None,
+     ["mild non-proliferative diabetic retinopathy in the left eye",
+      "severe non-proliferative diabetic retinopathy in the right eye"], ["both eyes"]),
+    ("fundus", "CDR 0.4 OU. Macula flat.", "CDR 0.6 OS", "optic_disc", ["0.4 in the right eye", "0.6 in the left eye"],
+     ["both eyes"]),
+    ("fundus", "CDR 0.4 OU. Macula flat.", "the right CDR is 0.3", "optic_disc",
+     ["0.4 in the left eye", "0.3 in the right eye"], ["both eyes"]),
+    ("fundus", "Drusen OU. Macula dry.", "large drusen in the left eye", "macula",
+     ["drusen in the right eye", "large drusen in the left eye"], ["both eyes"]),
+    ("cxr", "Small bilat effusions. Heart nl.", "the left effusion is moderate", "lung",
+     ["small right pleural effusion", "moderate left pleural effusion"], ["bilateral"]),
+    ("cxr", "Small bilat effusions. Heart nl.", "moderate on the right", "lung",
+     ["small left pleural effusion", "moderate right pleural effusion"], ["bilateral"]),
+    ("mri_brain", "Mild bilateral frontal white matter hyperintensities.", "moderate on the right", "parenchyma",
+     ["mild left frontal", "moderate right frontal"], ["bilateral"]),
+]
+
+
+@pytest.mark.parametrize("template, dictation, message, region, must, gone", BOTH_SIDES)
+def test_one_side_of_a_sentence_said_of_both(host, template, dictation, message, region, must, gone):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    text = " ".join(res.draft.impression).lower() if region is None else said(res.draft, region)
+    for m in must:
+        assert m in text, text
+    for g in gone:
+        assert g not in text, text
+
+
+@pytest.mark.parametrize("message", ["it's the left side", "no, it's on the left"])
+def test_a_side_alone_still_moves_a_sentence_said_of_both(host, message):  # noqa: F811
+    d, ctx = drafted(host, "cxr", "Small bilat effusions. Heart nl.")
+    res = chat.handle(message, d, ctx)
+    assert res.changed and "right" not in said(res.draft, "lung"), res.draft.region_dict()
+
+
+# --- a value said as nearer the truth; the nearest margin ------------------------------------------------------
+
+APPROX_FORMS = ["it's closer to {v}", "more like {v}", "it's nearer {v}", "the {x} is closer to {v}",
+                "nearer to {v} actually"]
+
+
+@pytest.mark.parametrize("form", APPROX_FORMS)
+@pytest.mark.parametrize("template, dictation, x, region, v, old", [
+    ("skin_lesion", "Brown macule R forearm 6mm, irregular border.", "macule", "size", "9 mm", "6 mm"),
+    ("skin_lesion", "Pearly papule L nasal ala 4mm, arborizing vessels.", "papule", "size", "7 mm", "4 mm"),
+    ("ct_chest", "8 mm solid nodule RUL. No LAD.", "nodule", "lungs_airways", "11 mm", "8 mm"),
+])
+def test_a_value_said_as_closer_to(host, form, template, dictation, x, region, v, old):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(form.format(x=x, v=v), d, ctx)
+    assert res.changed, res.reply
+    assert v in said(res.draft, region) and old not in said(res.draft, region), said(res.draft, region)
+
+
+MARGIN_DRAFTS = ["R breast WLE. IDC 1.3cm, grade 1. Margins negative, nearest 2mm.",
+                 "L lumpectomy. IDC 1.2 cm G1. Margins neg, closest 2 mm."]
+
+
+@pytest.mark.parametrize("dictation", MARGIN_DRAFTS)
+@pytest.mark.parametrize("message, must", [
+    ("the nearest margin, 2 mm, is medial", ["2 mm medial"]), ("the closest margin is medial", ["2 mm medial"]),
+    ("nearest margin is superior", ["2 mm superior"]), ("nearest margin is 1 mm, deep", ["1 mm deep"]),
+    ("closest margin is posterior at 1.5 mm", ["1.5 mm posterior"]), ("the nearest margin is 1 mm", ["1 mm"])])
+def test_the_closest_margin_named_or_measured(host, dictation, message, must):  # noqa: F811
+    d, ctx = drafted(host, "breast-resection", dictation)
+    res = chat.handle(message, d, ctx)
+    assert res.changed, res.reply
+    text = said(res.draft, "margins")
+    assert "negative" in text, text  # the margin status stays
+    assert len(re.findall(r"\d+(?:\.\d+)? mm", text)) == 1, text  # the distance replaced, never a second one
+    for m in must:
+        assert m in text, text
