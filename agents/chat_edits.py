@@ -120,6 +120,13 @@ _RECOMMENDATION = re.compile(
     r"(?:\s+(?:for|of|to))?\s*:?|(?:recommend|suggest|advise)(?:ed)?\b)\s*(?P<x>\S.*)$", re.I)
 
 
+#: the impression named as the place at the end of a recommendation ("put a rec for excision in the impression")
+_IN_IMPRESSION_TAIL = re.compile(r"\s+(?:in|into|to)\s+(?:the\s+)?(?:impression|conclusion|summary)\s*$", re.I)
+#: a hedge or an emphasis between the copula and the value ("nodule is actually LUL", "it is really 9 mm")
+_MID_FILLER = re.compile(r"\b(is|are|was|were|it['\u2019]s|that['\u2019]s)\s+(?:actually|really|definitely|in\s+fact|"
+                         r"indeed|clearly|probably\s+more)\s+", re.I)
+
+
 def is_history(text: str) -> bool:
     """Whether a chat statement is clinical history of the patient rather than a finding of the images or
     the specimen (see :data:`_HISTORY`)."""
@@ -484,6 +491,7 @@ class EditReader:
             a, b = rng.split(" to ")
             text = re.sub(rf"\b{re.escape(a)}\s+to\s+{re.escape(b)}\b", f"{a}-{b}", text, flags=re.I)
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
+        text = _MID_FILLER.sub(r"\1 ", text)  # "the nodule is actually LUL not RUL": "the nodule is LUL not RUL"
         edit = self._read(text)
         if edit is not None and not edit.said:
             edit.said = text
@@ -491,7 +499,7 @@ class EditReader:
 
     def _read(self, text: str) -> Edit | None:
         if m := _RECOMMENDATION.match(text):  # "add a rec for repeat CXR in 6 weeks": the impression's
-            rest = m.group("x").strip()
+            rest = _IN_IMPRESSION_TAIL.sub("", m.group("x").strip())  # "... for excision in the impression": the place
             return Edit("impression", text=f"Recommend {rest}" if not re.match(r"(?:recommend|suggest|advise)", rest, re.I)
                         else rest)
         if is_history(text):
