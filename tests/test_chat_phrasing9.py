@@ -227,3 +227,67 @@ def test_the_closest_margin_named_or_measured(host, dictation, message, must):  
     assert len(re.findall(r"\d+(?:\.\d+)? mm", text)) == 1, text  # the distance replaced, never a second one
     for m in must:
         assert m in text, text
+
+
+# --- a hedge between the copula and the value; a recommendation placed in the impression -----------------------
+
+@pytest.mark.parametrize("hedge", ["actually", "really", "definitely", "in fact", "indeed"])
+@pytest.mark.parametrize("template, dictation, message, region, must, gone", [
+    ("ct_chest", "7 mm nodule RUL. No LAD.", "the nodule is {h} LUL not RUL", "lungs_airways", "left upper lobe",
+     "right upper lobe"),
+    ("ct_chest", "7 mm nodule RUL. No LAD.", "the nodule is {h} 9 mm", "lungs_airways", "9 mm", "7 mm"),
+    ("skin_lesion", "Brown macule R forearm 6mm.", "it's {h} 8 mm", "size", "8 mm", "6 mm"),
+])
+def test_a_hedge_before_the_value_is_never_written(host, hedge, template, dictation, message, region, must,
+                                                   gone):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message.format(h=hedge), d, ctx)
+    assert res.changed, res.reply
+    text = said(res.draft, region)
+    assert must in text and gone not in text and hedge not in text, text
+
+
+@pytest.mark.parametrize("form", ["add a recommendation for {r} to the impression", "put a rec for {r} in the impression",
+                                  "include a recommendation of {r} in the conclusion"])
+@pytest.mark.parametrize("template, dictation, r", [
+    ("skin_lesion", "Irregular pigmented macule L calf 7mm, asymmetric.", "excision"),
+    ("ct_chest", "7 mm nodule RUL. No LAD.", "CT in 6 to 12 months"),
+    ("fundus", "Mild NPDR OU. Macula flat.", "review in 12 months"),
+])
+def test_a_recommendation_for_the_impression_names_no_place(host, form, template, dictation, r):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(form.format(r=r), d, ctx)
+    assert res.changed, res.reply
+    last = res.draft.impression[-1].lower()
+    assert r.lower() in last and "impression" not in last and "conclusion" not in last, res.draft.impression
+    assert res.draft.region_dict() == d.region_dict()
+
+
+# --- flag questions said as a tail, or about what no flag names --------------------------------------------------
+
+FLAG_TAIL_FORMS = ["{x} flag - what's it for", "{x} flagged, explain", "{x} flag: why", "the {x} warning - why",
+                   "reason for flagging the {x}", "the reason for the flag on the {x}"]
+
+
+@pytest.mark.parametrize("form", FLAG_TAIL_FORMS)
+@pytest.mark.parametrize("template, dictation, x", [
+    ("ct_chest", "7mm solid nodule RUL. No LAD.", "nodule"), ("ct_chest", "7mm solid nodule RUL. No LAD.", "adrenal lesion"),
+    ("skin_lesion", "Evolving nodule scalp 1.2 cm, ulcerated.", "ulceration"),
+    ("breast-resection", "R lumpectomy. IDC 1.8cm. Margins neg.", "lymph nodes")])
+def test_flag_questions_said_as_a_tail_never_edit(host, form, template, dictation, x):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    message = form.format(x=x)
+    assert chat.parse_intent(message, d.region_labels).kind == "question", message
+    res = chat.handle(message, d, ctx)
+    assert not res.changed and res.draft == d, res.reply
+
+
+@pytest.mark.parametrize("message", ["how come ER got flagged", "why is PR flagged?", "why the flag on the AV nicking?",
+                                     "adrenal lesion flag - what's it for", "why is the adrenal lesion flagged?"])
+@pytest.mark.parametrize("template, dictation", [("breast-resection", "R lumpectomy. IDC 1.8cm. Margins neg."),
+                                                 ("ct_chest", "7mm solid nodule RUL. No LAD.")])
+def test_a_flag_question_about_what_no_flag_names_quotes_none(host, message, template, dictation):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(message, d, ctx)
+    assert not res.changed, res.reply
+    assert "nothing about" in res.reply.lower() and "flags on this draft that match" not in res.reply.lower(), res.reply
