@@ -676,6 +676,11 @@ class EditReader:
         states (written out: "left lower lobe") is replaced by the one said, in the finding named; None when the
         old words are no place written out as a phrase (sizes and grades have their own forms)."""
         said = re.sub(r"^(?:in|at|on|within|involving)\s+(?:the\s+)?", "", said.strip(), flags=re.I)
+        words = said.split()
+        for i in range(1, len(words)):  # "nodule RML not RLL" (no verb): the place is what follows the name
+            if self.names_finding(" ".join(words[:i])) and not self.names_finding(" ".join(words[i:])):
+                said = re.sub(r"^(?:in|at|on|within|involving)\s+(?:the\s+)?", "", " ".join(words[i:]), flags=re.I)
+                break
         old_x = self.expand(old).strip()
         if re.search(r"\d", old + said) or len(old_x.split()) < 2 or len(said.split()) > 4:
             return None

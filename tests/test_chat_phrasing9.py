@@ -291,3 +291,23 @@ def test_a_flag_question_about_what_no_flag_names_quotes_none(host, message, tem
     res = chat.handle(message, d, ctx)
     assert not res.changed, res.reply
     assert "nothing about" in res.reply.lower() and "flags on this draft that match" not in res.reply.lower(), res.reply
+
+
+# --- a place correction said with no verb ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("form", ["{x} {new} not {old}", "{x} {new}, not {old}", "{x} in the {new}, not the {old}",
+                                  "the {x} is {new} not {old}"])
+@pytest.mark.parametrize("template, dictation, x, new, old, region, must, gone", [
+    ("ct_chest", "Small R effusion. 6 mm nodule RLL.", "nodule", "RML", "RLL", "lungs_airways", "right middle lobe",
+     "lower lobe"),
+    ("ct_chest", "8 mm nodule LUL. No LAD.", "nodule", "RUL", "LUL", "lungs_airways", "right upper lobe", "left"),
+    ("mri_brain", "Acute infarct L MCA territory.", "infarct", "R PCA territory", "L MCA", "parenchyma",
+     "right pca territory", "mca"),
+])
+def test_a_place_correction_without_a_verb(host, form, template, dictation, x, new, old, region, must,
+                                           gone):  # noqa: F811
+    d, ctx = drafted(host, template, dictation)
+    res = chat.handle(form.format(x=x, new=new, old=old), d, ctx)
+    assert res.changed, res.reply
+    text = said(res.draft, region)
+    assert must in text and gone not in text and f"{x} {x}" not in text and "territory territory" not in text, text
