@@ -1218,6 +1218,14 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
             texts = [placed]  # "the ETT tip is 5 cm above the carina" for "Endotracheal tube 2 cm above carina."
         elif edit.kind == "statement" and _position_swap(edit.predicate or edit.text, t.text) is not None:
             texts = [_sentence(modify_text(reader, edit, t.text))]  # "it's on the lower back" for "Upper back."
+        elif edit.kind == "statement" and (elsewhere := _predicate_elsewhere(edit, t, draft, sorter)) is not None:
+            # "the plaques are lichenified" for "Plaques.": the surface's word goes to the Surface region
+            there, texts_there = elsewhere
+            current = draft.model_copy(update={"findings": findings})
+            findings = _replace(current, there, texts_there, there.region, template)
+            touched.append(there.region)
+            changed_any = True
+            continue
         elif edit.kind == "statement" and how != "attribute" and _novel(reader, edit, t, draft) \
                 and not _changes_in_place(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
@@ -1248,6 +1256,37 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _predicate_elsewhere(edit: Edit, t: Finding, draft: Draft, sorter: RegionSorter | None
+                         ) -> tuple[Finding, list[str]] | None:
+    """A predicate the region sorter places wholly in another region of the template than the finding's ("the
+    plaques are lichenified": Surface, not Morphology): ``(finding, texts)`` of that region (its template default
+    replaced, or its last sentence followed by the new one); None for a value of the finding itself (a side, a size,
+    a severity, a number, a time), a predicate of more than three words, or one the sorter places with the finding,
+    in several regions or in its catch-all region."""
+    a = edit.attrs
+    pred = (edit.predicate or "").strip()
+    if sorter is None or not pred or len(pred.split()) > 3 or edit.also or edit.swap or edit.deny \
+            or a.laterality or a.size or a.number or a.severity or a.temporal or a.polarity:
+        return None
+    if _stems(pred) & _stems(t.text) or any(_antonyms(w, h) for w in _words(pred) for h in _words(t.text)):
+        return None  # "the detachment is macula-on" for "... macula-off ...": a state of the finding's own sentence
+    placed = {r: x for r, x in sorter.sort(pred).items() if x and x.strip()}
+    catch_all = getattr(sorter, "catch_all", None) or "others"
+    if len(placed) != 1:
+        return None
+    region, text = next(iter(placed.items()))
+    if region in (t.region, catch_all) or region not in draft.regions:
+        return None
+    here = [f for f in draft.findings if f.region == region]
+    if not here:
+        return None
+    if all(f.is_default for f in here):
+        return here[0], [text]
+    if any(text.lower().rstrip(".") in f.text.lower() for f in here):
+        return None  # already said there
+    return here[-1], [here[-1].text, text]
 
 
 def _one_side_of_both(reader: EditReader, edit: Edit, t: Finding) -> list[str] | None:

@@ -311,3 +311,19 @@ def test_a_place_correction_without_a_verb(host, form, template, dictation, x, n
     assert res.changed, res.reply
     text = said(res.draft, region)
     assert must in text and gone not in text and f"{x} {x}" not in text and "territory territory" not in text, text
+
+
+# --- a predicate that belongs to another region of the template ------------------------------------------------
+
+@pytest.mark.parametrize("word", ["lichenified", "scaly", "crusted", "ulcerated", "eroded"])
+@pytest.mark.parametrize("form, dictation", [
+    ("the plaques are {w}", "Erythematous plaques both shins, itchy."),
+    ("the plaque is {w}", "Erythematous plaque R elbow 3 cm."),
+    ("the nodule is {w}", "Pink nodule L cheek 8mm."),
+])
+def test_a_predicate_of_another_region_goes_there(host, word, form, dictation):  # noqa: F811
+    d, ctx = drafted(host, "skin_lesion", dictation)
+    res = chat.handle(form.format(w=word), d, ctx)
+    assert res.changed, res.reply
+    assert said(res.draft, "morphology") == said(d, "morphology"), res.draft.region_dict()
+    assert word in said(res.draft, "surface"), res.draft.region_dict()
