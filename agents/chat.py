@@ -69,6 +69,11 @@ _QUESTION = re.compile(r"\?\s*$|^(?:why|what|how|which|when|where|who|explain|te
                        r"|^(?:i\s+(?:was\s+|am\s+|['\u2019]m\s+)?)?wonder(?:ing)?\b|^(?:do|does)\s+(?:you|anyone)\s+know\b"
                        r"|^(?:any\s+idea|quick\s+(?:question|query|check)|just\s+(?:checking|wondering))\b|^(?:question|query)\s*[:-]"
                        r"|^(?:what|how|who|where|when)['\u2019]?s\b"
+                       # a flag named, then asked about: "adrenal flag - what's it for", "nodule flagged, explain",
+                       # "reason for flagging the nicking"
+                       r"|\b(?:flag|flags|flagged|flagging|warning|alert)\b[^?]{0,60}?[-,:;\u2013\u2014]\s*(?:why|what|how|explain|"
+                       r"reason|meaning|because)\b|^(?:the\s+|what\s+is\s+the\s+)?reasons?\s+(?:for|behind)\s+(?:the\s+)?"
+                       r"(?:flag|flags|flagging|warning|alert)\b"
                        r"|^(?:does|do|did|is|are|was|were|should|can|could|would|will|has|have)\s+"
                        r"(?:the|this|that|these|those|it|there|he|she|we|i|you|they|a|an|any|my|our|his|her|its)\b",
                        re.I)
@@ -655,7 +660,9 @@ _THE_CASE = frozenset("lesion lesions tumour tumor tumours tumors mass specimen 
 def _about_words(question: str) -> list[str]:
     from pixtralogist.core.spelling import matching_form
 
-    return [w for w in re.findall(r"[a-z0-9-]+", matching_form(question)) if len(w) > 2 and w not in _NOT_ABOUT]
+    short = {w.lower() for w in re.findall(r"\b[A-Z]{2}\b", question)}  # "ER", "AV", "PR": an abbreviation said
+    return [w for w in re.findall(r"[a-z0-9-]+", matching_form(question))
+            if (len(w) > 2 or w in short) and w not in _NOT_ABOUT]
 
 
 def _flag_text(fl: Flag, draft: Draft) -> str:
@@ -691,13 +698,19 @@ def _flags_about(question: str, draft: Draft, flags: list[Flag]) -> list[Flag]:
     # the words that name the thing (not a describing word: -al, -ar, -ic, -ous, -ive, -ed) must match
     named = [w for w in words if not (len(w) > 4 and re.search(r"(?:al|ar|ic|ous|ive|ed)$", w))]
     if named and len(named) < len(words):
-        words = named
+        # "adrenal lesion flag": where the named words are only the case's generic ones ("lesion"), an organ's
+        # adjective (-al, -ar, -ic: "adrenal", "renal", "hepatic") is what the question is about; a describing
+        # participle ("pigmented lesion") leaves the question about the case
+        organ = [w for w in words if w not in named and re.search(r"(?:al|ar|ic)$", w)]
+        words = organ if organ and all(w in _THE_CASE for w in named) else named
     out = []
     for fl in flags:
         text = _flag_text(fl, draft)
         stems = {w.rstrip("s") for w in words}
         stems |= {t for w in stems for t in _FLAG_TOPICS.get(w, ())}  # "the size": "diameter > 6 mm"
-        if not words or any(re.search(r"(?<![a-z0-9])" + re.escape(w), text) for w in stems):
+        # (a two-letter abbreviation is a whole word of the flag: "ER" never matches "erythema")
+        if not words or any(re.search(r"(?<![a-z0-9])" + re.escape(w) + (r"(?![a-z])" if len(w) < 3 else ""), text)
+                            for w in stems):
             out.append(fl)
     if not out and words and all(w in _THE_CASE for w in words):
         out = list(flags)  # "why is the lesion flagged?": the lesion is the case itself, so every flag on it

@@ -61,6 +61,9 @@ take out strike get rid add include insert report draft must need needs read rea
 up down bit stuff thing things comment comments mention bump upgrade downgrade revise amend adjust alter
 modify fix edit update increase decrease
 """.split())
+#: a ratio of the two sides' structures ("right ventricle/left ventricle", "right atrium to left atrium"): its name
+#: says no side
+_SIDE_RATIO = re.compile(r"\b(?:right|left)\s+([a-z]+)\s*(?:/|:|\bto\b|\bvs\.?|\bover\b)\s*(?:right|left)\s+\1\b")
 #: Words that point back at a finding already in the draft ("it", "the lesion", "the tumour"): with
 #: nothing more specific, a statement made with them is about the draft's main finding.
 #: The generic words for a side ("the eye should be OS", "the side is left", "laterality is right").
@@ -116,6 +119,13 @@ _HISTORY = re.compile(
 _RECOMMENDATION = re.compile(
     r"^(?:please\s+)?(?:(?:add|include|put|insert)\s+(?:in\s+)?(?:an?\s+|the\s+)?(?:recs?|recommendations?)\b"
     r"(?:\s+(?:for|of|to))?\s*:?|(?:recommend|suggest|advise)(?:ed)?\b)\s*(?P<x>\S.*)$", re.I)
+
+
+#: the impression named as the place at the end of a recommendation ("put a rec for excision in the impression")
+_IN_IMPRESSION_TAIL = re.compile(r"\s+(?:in|into|to)\s+(?:the\s+)?(?:impression|conclusion|summary)\s*$", re.I)
+#: a hedge or an emphasis between the copula and the value ("nodule is actually LUL", "it is really 9 mm")
+_MID_FILLER = re.compile(r"\b(is|are|was|were|it['\u2019]s|that['\u2019]s)\s+(?:actually|really|definitely|in\s+fact|"
+                         r"indeed|clearly|probably\s+more)\s+", re.I)
 
 
 def is_history(text: str) -> bool:
@@ -239,12 +249,17 @@ _MIN_STEM = 5
 _SHORT_ENDINGS = frozenset({"y", "ly", "ic", "ing", "ed"})
 
 
+#: everyday words that mean the same in a report ("the nearest margin" is "Closest margin ...")
+_SAME_WORD = {"nearest": "closest", "narrowest": "closest"}
+
+
 def _stem(w: str) -> str:
     """A light stem: plurals ("nodules" -> "nodule") and the inflections of a finding name
     ("ulcerated", "ulceration", "ulcers" -> "ulcer"; "calcified", "calcification" -> "calcif"), in
     American spelling. Only an ending that leaves at least five letters is taken, so short words
     ("sided", "noted", "lobes") keep their own stem and do not meet unrelated ones."""
     w = americanize(w.rstrip("+").lower())
+    w = _SAME_WORD.get(w, w)
     if len(w) > 4 and w.endswith("ies"):
         w = w[:-3] + "y"
     elif len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
@@ -380,7 +395,8 @@ class EditReader:
     def attributes(self, text: str) -> Attributes:
         low = text.lower()
         words = _words(low)
-        lat = next((_LATERALITY[w] for w in re.findall(r"[a-z]+", low) if w in _LATERALITY and w != "both"), None)
+        sided = _SIDE_RATIO.sub(" ", low)  # "right ventricle/left ventricle (ratio)": a ratio's name, no side
+        lat = next((_LATERALITY[w] for w in re.findall(r"[a-z]+", sided) if w in _LATERALITY and w != "both"), None)
         if lat is None and re.search(r"\bboth (?:sides|eyes|lungs)\b", low):
             lat = "bilateral"
         if lat is None and (one := re.search(r"(?<![\w'\u2019.])([LR])(?![\w'\u2019])", text)):
@@ -480,6 +496,7 @@ class EditReader:
             a, b = rng.split(" to ")
             text = re.sub(rf"\b{re.escape(a)}\s+to\s+{re.escape(b)}\b", f"{a}-{b}", text, flags=re.I)
         text = _SPOKEN_NUMBER.sub(lambda m: f"{m.group(1)} {_DIGITS[m.group(2).lower()]}", text)  # "grade three"
+        text = _MID_FILLER.sub(r"\1 ", text)  # "the nodule is actually LUL not RUL": "the nodule is LUL not RUL"
         edit = self._read(text)
         if edit is not None and not edit.said:
             edit.said = text
@@ -487,7 +504,7 @@ class EditReader:
 
     def _read(self, text: str) -> Edit | None:
         if m := _RECOMMENDATION.match(text):  # "add a rec for repeat CXR in 6 weeks": the impression's
-            rest = m.group("x").strip()
+            rest = _IN_IMPRESSION_TAIL.sub("", m.group("x").strip())  # "... for excision in the impression": the place
             return Edit("impression", text=f"Recommend {rest}" if not re.match(r"(?:recommend|suggest|advise)", rest, re.I)
                         else rest)
         if is_history(text):
@@ -665,6 +682,11 @@ class EditReader:
         states (written out: "left lower lobe") is replaced by the one said, in the finding named; None when the
         old words are no place written out as a phrase (sizes and grades have their own forms)."""
         said = re.sub(r"^(?:in|at|on|within|involving)\s+(?:the\s+)?", "", said.strip(), flags=re.I)
+        words = said.split()
+        for i in range(1, len(words)):  # "nodule RML not RLL" (no verb): the place is what follows the name
+            if self.names_finding(" ".join(words[:i])) and not self.names_finding(" ".join(words[i:])):
+                said = re.sub(r"^(?:in|at|on|within|involving)\s+(?:the\s+)?", "", " ".join(words[i:]), flags=re.I)
+                break
         old_x = self.expand(old).strip()
         if re.search(r"\d", old + said) or len(old_x.split()) < 2 or len(said.split()) > 4:
             return None
@@ -688,6 +710,9 @@ class EditReader:
         rwords = {_stem(w) for w in _words(f.region.replace("_", " ") + " " + draft.region_labels.get(f.region, ""))}
         subj = _specific(edit.subject)
         s = float(len(subj & fwords)) + 1.5 * len(subj & rwords)
+        if len(subj) > 1 and subj <= fwords:
+            s += 1.0  # a sentence that says the whole name ("Perineural invasion not identified.") outranks one
+            # that shares a word of it with its region's label ("Lymphovascular invasion ..." under "Lymphovascular invasion")
         if s and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
             s += 2.0
         elif not s and not f.is_default and self.concepts_of(" ".join(edit.subject)) & self.concepts_of(text):
@@ -1044,7 +1069,8 @@ def modify_text(reader: EditReader, edit: Edit, text: str) -> str:
         at = _find_word(out, head) if head else None
         m = re.compile(r"[^,;.\d]*?(\d+(?:\.\d+)?)").match(out, at.end()) if at else None
         if m is None:
-            nums = list(re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.])", _SIZE.sub(lambda x: "#" * len(x.group()), out)))
+            # (a sentence's closing full stop ends its number: "RV/LV ratio 0.8.")
+            nums = list(re.finditer(r"(?<![\w.])(\d+(?:\.\d+)?)(?!\w|\.\d)", _SIZE.sub(lambda x: "#" * len(x.group()), out)))
             m = nums[0] if len(nums) == 1 else None
             sizes = list(_SIZE.finditer(out))
             if m is None and not nums and len(sizes) == 1 and re.fullmatch(r"\d+(?:\.\d+)?", sizes[0].group(1)):
@@ -1116,7 +1142,11 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     """
     if edit.kind == "impression":
         written = [t for _, t in dictate(edit.text)] if dictate is not None else []
-        item = " ".join(_sentence(t) for t in written) if written else _sentence(reader.expand(edit.text))
+        said = reader.expand(edit.text)
+        # the dictation's wording only when it keeps every word said ("no acute cardiopulmonary process" is
+        # never split into a pulmonary and a cardiac sentence in the clinician's own impression)
+        item = " ".join(_sentence(t) for t in written) if written and _keeps_words(said, " ".join(written)) \
+            else _sentence(said)
         rest = [i for i in draft.impression if i != item]
         # a recommendation closes the impression, after the diagnoses it follows from
         items = rest + [item] if re.match(r"(?:recommend|suggest|advise)", item, re.I) else [item] + rest
@@ -1180,14 +1210,28 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
                 and reader.attributes(t.text).laterality not in (None, edit.attrs.laterality):
             other_side.append(t)  # "the left FAZ is normal" says nothing of "Enlarged FAZ in the right eye."
             continue
-        if edit.kind == "statement" and t.is_default:
+        if (split := _one_side_of_both(reader, edit, t)) is not None:
+            texts = split  # "the left effusion is moderate" for "Small bilateral pleural effusions.": one per side
+        elif edit.kind == "statement" and t.is_default:
             texts = [_sentence(edit.text)]
+        elif edit.kind == "statement" and (named := _direction_added(edit.predicate or edit.text, t.text)) is not None:
+            # "the closest margin is medial" for "Margins negative. Nearest margin 2 mm.": the name written beside
+            # the distance, the rest kept (a size said with it replaces the distance)
+            texts = [_SIZE.sub(edit.attrs.size, named, count=1) if edit.attrs.size else named]
         elif edit.kind == "statement" and _conflicts(reader, edit, t):
             texts = [_restate(reader, edit, t)]
         elif edit.kind == "statement" and (placed := _reposition(reader, edit, t)) is not None:
             texts = [placed]  # "the ETT tip is 5 cm above the carina" for "Endotracheal tube 2 cm above carina."
         elif edit.kind == "statement" and _position_swap(edit.predicate or edit.text, t.text) is not None:
             texts = [_sentence(modify_text(reader, edit, t.text))]  # "it's on the lower back" for "Upper back."
+        elif edit.kind == "statement" and (elsewhere := _predicate_elsewhere(edit, t, draft, sorter)) is not None:
+            # "the plaques are lichenified" for "Plaques.": the surface's word goes to the Surface region
+            there, texts_there = elsewhere
+            current = draft.model_copy(update={"findings": findings})
+            findings = _replace(current, there, texts_there, there.region, template)
+            touched.append(there.region)
+            changed_any = True
+            continue
         elif edit.kind == "statement" and how != "attribute" and _novel(reader, edit, t, draft) \
                 and not _changes_in_place(reader, edit, t, draft):
             texts = [t.text, _sentence(edit.text)]
@@ -1218,6 +1262,55 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     new = editing._with(draft, findings, template, rebuild_impression=rebuild_impression)
     regions = sorted(set(touched), key=draft.regions.index)
     return EditResult(new, True, "Changed " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _predicate_elsewhere(edit: Edit, t: Finding, draft: Draft, sorter: RegionSorter | None
+                         ) -> tuple[Finding, list[str]] | None:
+    """A predicate the region sorter places wholly in another region of the template than the finding's ("the
+    plaques are lichenified": Surface, not Morphology): ``(finding, texts)`` of that region (its template default
+    replaced, or its last sentence followed by the new one); None for a value of the finding itself (a side, a size,
+    a severity, a number, a time), a predicate of more than three words, or one the sorter places with the finding,
+    in several regions or in its catch-all region."""
+    a = edit.attrs
+    pred = (edit.predicate or "").strip()
+    if sorter is None or not pred or len(pred.split()) > 3 or edit.also or edit.swap or edit.deny \
+            or a.laterality or a.size or a.number or a.severity or a.temporal or a.polarity:
+        return None
+    if _stems(pred) & _stems(t.text) or any(_antonyms(w, h) for w in _words(pred) for h in _words(t.text)):
+        return None  # "the detachment is macula-on" for "... macula-off ...": a state of the finding's own sentence
+    placed = {r: x for r, x in sorter.sort(pred).items() if x and x.strip()}
+    catch_all = getattr(sorter, "catch_all", None) or "others"
+    if len(placed) != 1:
+        return None
+    region, text = next(iter(placed.items()))
+    if region in (t.region, catch_all) or region not in draft.regions:
+        return None
+    here = [f for f in draft.findings if f.region == region]
+    if not here:
+        return None
+    if all(f.is_default for f in here):
+        return here[0], [text]
+    if any(text.lower().rstrip(".") in f.text.lower() for f in here):
+        return None  # already said there
+    return here[-1], [here[-1].text, text]
+
+
+def _one_side_of_both(reader: EditReader, edit: Edit, t: Finding) -> list[str] | None:
+    """A value said for one side of a sentence said of both ("moderate on the left" for "Small bilateral pleural
+    effusions.", "CDR 0.6 OS" for "CDR 0.4 OU"): that sentence for the other side, then the edited one for the side
+    said; None when the edit gives no value besides its side or the sentence names no both sides."""
+    from pixtralogist.agents.chat_values import per_side
+
+    a = edit.attrs
+    if edit.kind not in ("statement", "modify") or edit.case_side or edit.flip or edit.swap \
+            or a.laterality not in ("left", "right") or not (a.severity or a.size or a.number or a.temporal):
+        return None
+    mine = per_side(t.text, a.laterality)
+    other = per_side(t.text, "right" if a.laterality == "left" else "left")
+    if mine is None or other is None:
+        return None
+    edited = _sentence(modify_text(reader, replace(edit, attrs=replace(a, laterality=None)), mine))
+    return None if edited == mine else [other, edited]
 
 
 #: One value of a list of named values ("ER 90%", "HER2 negative", "Ki-67: 20%", "HER2 2+ equivocal"): a short name,
@@ -1271,6 +1364,15 @@ def _field_values(reader: EditReader, edit: Edit, draft: Draft, template: Templa
             return EditResult(changed, True, f"Changed {_region_label(draft, region)}.", [region])
     changed, regions = editing.add_findings(draft, placed, template, rebuild_impression=rebuild)
     return EditResult(changed, True, "Added to " + ", ".join(_region_label(draft, r) for r in regions) + ".", regions)
+
+
+def _keeps_words(said: str, written: str) -> bool:
+    """Whether ``written`` keeps every content word of ``said`` (a stem, or a word spelled nearly alike)."""
+    import difflib
+
+    stems = _stems(written)
+    return all(_stem(w) in stems or any(difflib.SequenceMatcher(None, _stem(w), s).ratio() >= 0.8 for s in stems)
+               for w in _words(said) if w not in _FILLER and len(w) > 2 and not w.isdigit())
 
 
 def _near(a: str, b: str) -> bool:
@@ -1479,7 +1581,22 @@ def _position_swap(said: str, text: str) -> str | None:
                 old = n.group(1)
                 repl = new + " " if old[:1].islower() else upper_first(new) + " "
                 return text[:n.start(1)] + repl + text[n.end(1):]
-    return _direction_swap(said, text)
+    return _direction_swap(said, text) or _direction_added(said, text)
+
+
+#: the closest margin's distance in a sentence ("Nearest margin 2 mm", "closest margin is 1.5 mm")
+_CLOSEST_DISTANCE = re.compile(r"\b(?:closest|nearest)\b[^.;\d]{0,40}?\d+(?:\.\d+)?\s*(?:mm|cm)\b", re.I)
+
+
+def _direction_added(said: str, text: str) -> str | None:
+    """``text`` with the one margin name said written after the closest margin's distance when it names none
+    ("the nearest margin, 2 mm, is medial" for "Margins negative. Nearest margin 2 mm." -> "... 2 mm medial.");
+    None otherwise (a name already there is swapped by :func:`_direction_swap`, never doubled)."""
+    names = [w for w in re.findall(r"[a-z]+", said.lower()) if w in _MARGIN_NAMES]
+    if len(set(names)) != 1 or re.search(r"\b(?:" + "|".join(sorted(_MARGIN_NAMES)) + r")\b", text, re.I):
+        return None
+    m = _CLOSEST_DISTANCE.search(text)
+    return None if m is None else text[:m.end()] + " " + names[0] + text[m.end():]
 
 
 #: the pairs of opposite directions; a margin's name is any of the margin set ("closest margin is anterior")
@@ -1662,7 +1779,18 @@ def _is_finding_statement(reader: EditReader, edit: Edit, template) -> bool:
     # alone does not ("she is left handed", "the patient is 65", "the photo is 2 cm off")
     return bool(reader.concepts_of(edit.text)) or reader.names_finding(edit.text) \
         or bool(edit.attrs.severity or edit.attrs.temporal) \
-        or mentions_finding(edit.text, extra_terms=template.finding_terms)
+        or mentions_finding(edit.text, extra_terms=template.finding_terms) \
+        or _measured_subject(reader, edit)
+
+
+def _measured_subject(reader: EditReader, edit: Edit) -> bool:
+    """A number or a size given to a structure or measure the specialty's lexicon names as a subject ("CDR is 0.5
+    in the right eye", "the aortic root is 4.4 cm"): a value for the report even when the draft has none yet."""
+    if not (edit.attrs.number or edit.attrs.size):
+        return False
+    said = " ".join(_words(" ".join(edit.subject)))
+    names = {" ".join(_words(k)) for k in getattr(reader.lexicon, "subjects", {}) or {}}
+    return any(n and (said == n or said.endswith(" " + n)) for n in names)
 
 
 def focus(text: str, subject: tuple[str, ...]) -> str:

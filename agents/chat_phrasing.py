@@ -96,6 +96,29 @@ _REASON = re.compile(r"\s+(?:[-\u2013\u2014]+|,?\s*(?:because|since|given|as\s+(
 #: what the clinician concludes after saying why: "..., so it's both eyes", "...; therefore it is the left side"
 _CONCLUSION = re.compile(r"\s*[,;]?\s+(?:so|therefore|hence|which\s+means)\s+(?P<c>(?:it|that|this|they|these|the)"
                          r"(?:['\u2019]s|\s).+)$", re.I)
+#: a conclusion that only gives a status to what the reason named: "..., so it is present", "..., so that's positive"
+_ANAPHOR_STATUS = re.compile(r"^(?:it|that|this|they)(?:['\u2019]s|['\u2019]re|\s+is|\s+are|\s+was|\s+were)\s+"
+                             r"(?P<v>(?:not\s+)?(?:present|positive|negative|absent|identified|involved|seen|detected))$",
+                             re.I)
+#: what a reason clause shows: "deeper levels show LVI", "IHC confirms lymphovascular invasion", "the recuts have PNI"
+_SHOWN = re.compile(r"\b(?:shows?|showed|shown|demonstrates?|demonstrated|reveals?|revealed|confirms?|confirmed|has|have|"
+                    r"had|see|saw|found|finds?|there\s+is|there['\u2019]s)\s+(?:(?:an?|the|some|definite|clear|focal|"
+                    r"unequivocal|obvious)\s+)?(?P<x>[a-z][\w/-]*(?:\s+[a-z][\w/-]*){0,3})$", re.I)
+#: words that are no part of a finding's name (the reason goes on: "shows it in two places", "ITCs in one node")
+_NOT_NAME_END = frozenset("it them this that these those here there again too also now in on at of with".split())
+
+
+def _concluded(reason: str, conclusion: str) -> str:
+    """The edit of "<reason>, so <conclusion>": the conclusion; "it is present" after a reason that shows a finding
+    ("deeper levels show LVI, so it is present") is said of that finding ("LVI is present")."""
+    if (c := _ANAPHOR_STATUS.match(conclusion)) and (r := _SHOWN.search(reason.strip(" ,;"))) \
+            and not set(r.group("x").lower().split()) & _NOT_NAME_END:
+        return f"{r.group('x')} is {c.group('v')}"
+    return conclusion
+
+
+#: a value said as nearer the truth than the draft's: "closer to 9 mm", "more like 1.2 cm", "nearer 2 mm"
+_APPROX = re.compile(r"\b(?:closer|nearer)(?:\s+to)?\s+(?=~?\d)|\bmore\s+like\s+(?=~?\d)", re.I)
 #: a number said as a size with no unit: "the aorta measures 4.8 today", "the nodule is now 9"
 _BARE_SIZE = re.compile(r"\b(?P<verb>measures?|measuring|measured|is\s+now|now|size\s+(?:is|of)|diameter\s+(?:is|of))\s+"
                         r"(?:about\s+|approximately\s+|~\s*)?(?P<n>\d+(?:\.\d+)?)\b(?!\s*(?:%|/|(?:mm|cm|m|x|by|of|o['\u2019]?clock|hu|hounsfield|ml|cc|mmhg|degrees?|bpm|suv|units?|mls?|"
@@ -140,13 +163,14 @@ def canonical(text: str, resolve=None) -> str:
     :param resolve: the template's region for a word (:meth:`EditReader.resolve_region`); without it the
         region families (an assignment to a region, a region's everyday name) are not read."""
     text = _HOW_KNOWN.sub("", text).strip()
+    text = _APPROX.sub("", text)  # "it's closer to 9 mm", "more like 1.2 cm": the value said
     text = _WHERE_SEEN_LEAD.sub("", text).strip()
     if (m := _WHERE_SEEN_TAIL.search(text)) and len(text[:m.start()].split()) >= 3:
         text = text[:m.start()].strip()  # "... on my remeasure": how it is known, never written
     if m := _ADD_TO_IMP.match(text):
         return f"put {(m.group('x') or m.group('x2')).strip()} in the impression"
     if (m := _CONCLUSION.search(text)) and len(text[:m.start()].split()) >= 3:
-        text = m.group("c").strip()  # "I can see a few in the right eye too, so it's both eyes": the conclusion
+        text = _concluded(text[:m.start()], m.group("c").strip())  # "..., so it's both eyes": the conclusion
     if (m := _REASON.search(text)) and len(text[:m.start()].split()) >= 2:
         text = text[:m.start()].strip(" ,;")  # the reason is the clinician's, never written as a finding
     if (m := _NOT_WANTED_REASON.search(text)) and len(text[:m.start()].split()) >= 2:

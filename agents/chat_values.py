@@ -105,6 +105,39 @@ _SIDE = frozenset("left right od os ou bilateral both eye eyes side lt rt r l".s
 _GRADE_WORDS = frozenset("grade grading level stage severity classification category".split())
 
 
+#: the words of a sentence said of both sides, with what each side's copy says instead
+_BOTH_SIDES = re.compile(r"\b(?:in\s+)?both\s+(eyes|sides|lungs|breasts)\b|\bOU\b|\bbilateral(?:ly)?\b", re.I)
+_ONE_SIDE = {"eyes": "eye", "sides": "side", "lungs": "lung", "breasts": "breast"}
+
+
+def per_side(text: str, side: str) -> str | None:
+    """``text`` said of both sides ("Mild NPDR in both eyes.", "... OU.", "Bilateral ...") as said of ``side``
+    alone ("Mild NPDR in the right eye."); None when it names both sides in no such words."""
+    m = _BOTH_SIDES.search(text)
+    if m is None or len(_BOTH_SIDES.findall(text)) != 1:
+        return None
+    word = m.group()
+    if m.group(1):
+        new = ("in " if word.lower().startswith("in ") else "") + f"the {side} {_ONE_SIDE[m.group(1).lower()]}"
+    elif word.upper() == "OU":
+        new = {"right": "OD", "left": "OS"}[side]
+    else:
+        new = side if word[:1].islower() else side.capitalize()
+    return text[:m.start()] + new + text[m.end():]
+
+
+def _sided_write(text: str, old: GroupValue, new_value: str, values: tuple[str, ...], side: str | None) -> list[str]:
+    """The sentence(s) that take ``new_value``: one said of both sides and given a value for one side only
+    ("moderate NPDR in the left eye" for "Mild NPDR in both eyes.") becomes one sentence for each side, the other
+    side keeping the old value; else the sentence with the value written (:func:`_write`)."""
+    if side in ("left", "right") and (mine := per_side(text, side)) is not None:
+        other = per_side(text, "left" if side == "right" else "right")
+        found = find_values(mine, {"g": values})
+        if other is not None and len({v.value for v in found}) == 1:
+            return [other, _write(mine, found[0], new_value, values)]
+    return [_write(text, old, new_value, values)]
+
+
 def _graded(reader, edit, draft: Draft, said: str) -> tuple[str, list[GroupValue], str] | str | None:
     """``(said, values)`` for a severity said of a grade ("change the grade to severe", "make it severe", "the
     grade is mild" for "Moderate NPDR in the right eye."): the one value of a group the draft states (a finding
@@ -225,8 +258,9 @@ def _apply(reader, draft: Draft, template: Template, rebuild: bool, values: tupl
         words = {_stem(w) for w in _words(reader.expand(text))}
         if region:
             words |= {_stem(w) for w in _words(region.replace("_", " ") + " " + draft.region_labels.get(region, ""))}
-        if side and reader.attributes(text).laterality == side:
-            words |= _SIDE  # "severe NPDR OD" for "... in the right eye."
+        if side and (reader.attributes(text).laterality == side
+                     or (side in ("left", "right") and per_side(text, side) is not None)):
+            words |= _SIDE  # "severe NPDR OD" for "... in the right eye." (or "... in both eyes.": split)
         elif side and (extra - words) and not (extra - words - _SIDE):
             other_side.append(text)  # "a left PCA infarct" for "... right MCA territory.": not guessed
             return None
@@ -250,10 +284,10 @@ def _apply(reader, draft: Draft, template: Template, rebuild: bool, values: tupl
                           f"{new_value}'.")
     if cands:
         f, old = cands[0]
-        text = _write(f.text, old, new_value, values)
-        if text == f.text:
+        texts = _sided_write(f.text, old, new_value, values, side)
+        if texts == [f.text]:
             return None
-        findings = _replace(draft, f, [text], f.region, template)
+        findings = _replace(draft, f, texts, f.region, template)
         changed = editing._with(draft, findings, template, rebuild_impression=rebuild)
         return EditResult(changed, True, f"Changed {_region_label(draft, f.region)}.", [f.region])
     items = [(i, fits(item, None)) for i, item in enumerate(draft.impression)]
@@ -266,7 +300,7 @@ def _apply(reader, draft: Draft, template: Template, rebuild: bool, values: tupl
         return None
     i, old = items[0]
     impression = list(draft.impression)
-    impression[i] = _write(impression[i], old, new_value, values)
-    if impression[i] == draft.impression[i]:
+    impression[i:i + 1] = _sided_write(impression[i], old, new_value, values, side)
+    if impression == draft.impression:
         return None
     return EditResult(draft.model_copy(update={"impression": impression}), True, "Changed the impression.", [], True)
