@@ -37,21 +37,22 @@ reader's hedge, which ``benchmarks/phrasing_shapes.py`` scores as a hedged findi
 
 Figures (``python benchmarks/context_routing.py``; items pass / items):
 
-BEFORE (code of 90a23fb, the generator frozen in this commit before any fix):
+BEFORE (code of 90a23fb, the generator frozen before any fix; key words of six phrases corrected in the second
+commit: "tia" also "transient ischemic", "brca" also "brca1", "excis"/"cryo"/"reassur"/"neurosurg" as whole words):
 
     family/position      tune            holdout
-    demographics         155/420 36.9%   143/420 34.0%
-    question             115/352 32.7%   111/361 30.7%
-    plan                  86/287 30.0%    77/286 26.9%
-    conclusion            73/216 33.8%    78/206 37.9%
-    demographics@end      62/185 33.5%    63/185 34.1%
-    question@middle        6/32  18.8%     8/34  23.5%
-    plan@end              69/231 29.9%    66/236 28.0%
-    ALL                  155/420 36.9%   143/420 34.0%
-    dermatology            3/60   5.0%     7/60  11.7%
+    demographics         162/420 38.6%   143/420 34.0%
+    question             121/352 34.4%   111/361 30.7%
+    plan                  91/287 31.7%    77/286 26.9%
+    conclusion            77/216 35.6%    78/206 37.9%
+    demographics@end      65/185 35.1%    63/185 34.1%
+    question@middle        7/32  21.9%     8/34  23.5%
+    plan@end              73/231 31.6%    66/236 28.0%
+    ALL                  162/420 38.6%   143/420 34.0%
+    dermatology            4/60   6.7%     7/60  11.7%
     ophthalmology         69/120 57.5%    47/120 39.2%
-    pathology              7/60  11.7%     9/60  15.0%
-    radiology             76/180 42.2%    80/180 44.4%
+    pathology              8/60  13.3%     9/60  15.0%
+    radiology             81/180 45.0%    80/180 44.4%
 
     python benchmarks/context_routing.py [--split tune|holdout|all] [--errors N] [--family F] [--template T]
 """
@@ -104,7 +105,7 @@ QUESTIONS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
                   ("r/o stroke", ("stroke",)), ("known glioma, post-op f/u", ("glioma",)), ("dizziness", ("dizziness",)),
                   ("referred by neuro for memory loss", ("memory",)), ("query mets", ("mets", "metastases")),
                   ("f/u of meningioma", ("meningioma",)), ("new confusion", ("confusion",)),
-                  ("visual disturbance", ("visual",)), ("eval for TIA", ("tia", "transient ischaemic"))],
+                  ("visual disturbance", ("visual",)), ("eval for TIA", ("tia", "transient ischaemic", "transient ischemic"))],
     "skin_lesion": [("mole check", ("mole check", "mole")), ("changing mole", ("changing",)),
                     ("referred by GP for new pigmented lesion", ("gp", "referred")), ("skin check", ("skin check",)),
                     ("?BCC", ("bcc", "basal cell")), ("r/o melanoma", ("melanoma",)), ("itchy lesion", ("itchy",)),
@@ -127,7 +128,7 @@ QUESTIONS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
              ("sickle cell, screening", ("sickle",))],
     "breast-resection": [("screen detected", ("screen",)), ("post-NAC", ("nac", "neoadjuvant")),
                          ("known IDC on core", ("core",)), ("?DCIS", ("dcis", "ductal carcinoma in situ")),
-                         ("palpable lump", ("lump",)), ("BRCA1 carrier", ("brca",)),
+                         ("palpable lump", ("lump",)), ("BRCA1 carrier", ("brca", "brca1", "brca 1")),
                          ("referred by breast surgeon after core biopsy", ("core",)),
                          ("f/u of previous wide local excision", ("previous",)), ("r/o residual disease", ("residual",)),
                          ("post neoadjuvant chemo", ("neoadjuvant",)), ("family hx breast ca", ("family",)),
@@ -148,13 +149,13 @@ PLANS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
                  ("Review in 12 months", ("review", "12 months"))],
     "mri_brain": [("Refer to neurology", ("neurology",)), ("Rec f/u MRI 6 mo", ("follow", "f u")),
                   ("Suggest contrast study", ("contrast",)), ("For neuro MDT", ("mdt",)),
-                  ("Plan: neurosurgical review", ("neurosurg",)), ("=> stroke team", ("stroke team",)),
+                  ("Plan: neurosurgical review", ("neurosurgical", "neurosurgery")), ("=> stroke team", ("stroke team",)),
                   ("Recommend LP", ("lp", "lumbar puncture")), ("Repeat MRI advised in 3/12", ("repeat",)),
                   ("Discuss with neuro-oncology", ("oncology",)), ("Suggest MR angiogram", ("angiogram", "mra"))],
-    "skin_lesion": [("Plan: excise", ("excis",)), ("Suggest biopsy", ("biopsy",)), ("Refer to plastics", ("plastics",)),
+    "skin_lesion": [("Plan: excise", ("excise", "excision")), ("Suggest biopsy", ("biopsy",)), ("Refer to plastics", ("plastics",)),
                     ("Rec punch biopsy", ("punch",)), ("For excision biopsy", ("excision",)),
                     ("=> 2WW referral", ("2ww", "two week wait")), ("Dermoscopy review in 3/12", ("review",)),
-                    ("Plan: cryotherapy", ("cryo",)), ("Reassure and discharge", ("reassur", "discharge")),
+                    ("Plan: cryotherapy", ("cryotherapy", "cryo")), ("Reassure and discharge", ("reassure", "reassurance", "discharge")),
                     ("Recommend wide local excision", ("wide local",))],
     "fundus": [("Refer to retina", ("retina",)), ("=> anti-VEGF", ("anti vegf", "anti-vegf")), ("Plan: PRP", ("prp",)),
                ("Rec f/u 12 mo", ("follow", "f u")), ("Suggest OCT macula", ("oct",)), ("For FFA", ("ffa", "fluorescein")),
