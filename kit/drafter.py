@@ -44,6 +44,7 @@ from pixtralogist.core.errors import DraftingError
 from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
 from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
+from pixtralogist.kit.context import route_context
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
 from pixtralogist.kit.layout import demographics_apart, lay_out
@@ -173,7 +174,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
             out.append(Statement(s, "not_placed"))
         else:
             out.append(Statement(s, "finding"))
-    return out
+    # plans, history and referral context, and demographics with the question, wherever dictated (kit/context.py)
+    return route_context(out, demographics=demographics, context=context, has_finding=has_finding)
 
 
 def _context_out(context: re.Pattern[str], sentence: str) -> str:

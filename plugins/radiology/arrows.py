@@ -32,7 +32,7 @@ _PLAN = re.compile(
     r"echo\w*|dedicated|biops\w*|bx\b|tissue (?:sampling|diagnosis)|sampling|fna\b|bronch\w*|ebus|egd|endoscop\w*|"
     r"colonoscop\w*|refer\w*|consult\w*|correlat\w*|clinical correlation|excis\w*|resect\w*|surg\w*|mdt|"
     r"multidisciplinary|tumou?r board|visual fields?|formal visual|ophthalmolog\w*|neurosurg\w*|thoracic surg\w*|"
-    r"pulmonolog\w*|urgent|emergent|no (?:further |routine |dedicated |additional )*(?:f/?u|follow[- ]?up|imaging|"
+    r"pulmonolog\w*|(?:[\w-]+\s+)?(?:team|clinic|service)\b|urgent|emergent|no (?:further |routine |dedicated |additional )*(?:f/?u|follow[- ]?up|imaging|"
     r"w/?u|work[- ]?up|surveillance|action))", re.I)
 #: A plan that already says it is advised (no "Recommend" put in front).
 _ADVISED = re.compile(r"^(?:recommend\w*|rec\b|suggest\w*|consider\w*|advis\w*|no\b|urgent|emergent)", re.I)
@@ -77,7 +77,9 @@ def _sentence(sentence: str, names_finding: Callable[[str], bool]) -> str:
         if not after:
             continue
         if not cur:
-            cur = after
+            # an arrow opening the sentence leads from the sentence before: a plan there is a plan ("=> CT.")
+            cur = (after if _ADVISED.match(after) else f"recommend {after}") if _PLAN.match(after) else after
+            cur = cur[:1].upper() + cur[1:]
         elif _PLAN.match(after):
             plan = after if _ADVISED.match(after) else f"recommend {after}"
             plan = plan[:1].upper() + plan[1:]

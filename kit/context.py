@@ -1,0 +1,117 @@
+"""Where the non-finding parts of a dictation go, wherever they are dictated (start, middle or end).
+
+:func:`route_context` is the last step of :func:`~pixtralogist.kit.drafter.triage`, for every specialty: it
+re-reads the statements triage took for findings (or left not placed) with the generic forms of a plan and of the
+clinical context, which hold in every specialty:
+
+* a **plan** opens its sentence with a plan label or an arrow ("Plan: excise.", "Rec: f/u CT.", "Mx - PRP.",
+  "=> anti-VEGF.", "-> CT."), with "For ..." ("For MDT.", "For excision biopsy.") or with a verb of management
+  ("Discuss at MDT.", "Review in 3/12.", "Refer to retina.", "Reassure and discharge.", "Continue treat and extend.",
+  "Recall 12 months."): a ``recommendation`` (the impression's, after the findings), never a finding of a region;
+* the **clinical context** opens its sentence with a history, referral or follow-up marker ("Known glioma, post-op
+  f/u.", "Hx of melanoma.", "Referred by GP for a changing mole.", "F/u of BRVO.", "Pre-op.", "Post-op.") and is
+  short, measures nothing and compares nothing ("Known RUL mass, increased." stays a finding): the ``indication``;
+* the **demographics with the question** ("73-year-old man f/u of pneumonia.", "32 yo F - ?pneumonia.",
+  "25 year old woman - eval for mets.", "44 yo F r/o PTX."): the patient's age and sex, then the clinical question
+  (a hedge, a rule-out, an evaluation, a history or a context of the lexicon), is the indication as a whole.
+
+The words here are generic (labels, arrows, verbs of management, history markers); a specialty's own context words
+("post-NAC", "on hydroxychloroquine") are its lexicon's ``context`` concepts, which triage reads before this step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pixtralogist.kit.drafter import Statement
+
+__all__ = ["PLAN_OPENING", "CONTEXT_OPENING", "route_context", "is_plan", "is_context"]
+
+#: A plan label, an arrow, "For ..." or a verb of management opening the sentence.
+PLAN_OPENING = re.compile(
+    r"^(?:(?:plan|plans|rec|recs|recommendations?|management|mx|action|advice|disposal|disposition)\s*(?::|-+|\u2013|\u2014)\s*(?=\S)"
+    r"|(?:=+>|-+>|>+|\u2192|\u21d2)\s*(?=[^\W\d_])"  # not a count (">20 haemorrhages")
+    r"|for\s+(?!comparison\b|example\b|instance\b|reference\b|the\s+(?:most|first|second)\b|which\b|this\b|these\b)(?=[\w/-])"
+    r"|(?:discuss(?:ed)?\s+(?:at|with|in)|re-?refer(?:ral)?|refer(?:red)?\s+(?:to|on)|refer\b|review(?:ed)?\s+(?:in|at|after|post|with|by|"
+    r"when|once|on)|reassur\w*|continue|arrange|book|recall|await|list\s+for|urgent\s+(?:referral|review|treatment|"
+    r"excision|appointment)|routine\s+(?:referral|review)|2ww|two\s+week\s+wait|needs?\s+(?=\w)|requires?\s+(?=\w))\b)",
+    re.I)
+
+#: A history, referral or follow-up marker opening the sentence: the clinical context.
+CONTEXT_OPENING = re.compile(
+    r"^(?:known|k/c/o|kco|background\s+of|(?:hx|h/o|pmhx?|history)(?:\s+of)?|(?:referred|ref|referral)\s+(?:by|from|for|with)"
+    r"|(?:f/u|follow[- ]?up|followup|surveillance)\s+(?:of|for)|(?:pre|post)[- ]?(?:op|operative|procedure|procedural)"
+    r"|(?:staging|restaging)(?:\s+(?:of|for))?|eval(?:uation|uate)?\s+(?:for|of)|assess(?:ment)?\s+(?:for|of)"
+    r"|family\s+(?:history|hx)(?:\s+of)?|fhx?(?:\s+of)?"
+    # a procedure or treatment the study follows, the whole sentence ("Post line insertion.", "Post chemo x3.")
+    r"|(?:pre|post)[- ]?(?:[\w/-]+\s+){0,2}?(?:insertion|placement|chemo\w*|radiotherapy|treatment|therapy|surgery)"
+    r"(?:\s*x\s*\d+)?\W*$)\b", re.I)
+
+#: What a context's tail never holds: a measure, a comparison, a finding reported now, a plan's interval.
+_NOT_CONTEXT = re.compile(
+    r"\d(?:\.\d+)?\s?(?:mm|cm)\b|\b(?:now|new|today|currently|again|stable|unchanged|increased|increasing|decreased|"
+    r"decreasing|enlarg\w*|interval|since|measur\w*|seen|noted|shows?|showing|demonstrat\w*|there|recommended|advised|"
+    r"suggested)\b|\bin\s+\d|\d+\s?(?:/12|/52|mo|mos|months?|wks?|weeks?)\b", re.I)
+#: The most words a context sentence has.
+_CONTEXT_WORDS = 10
+
+#: The question after the demographics: a hedge (a dictated "?" is read as "possible"), a rule-out, an evaluation.
+_QUESTION_AFTER = re.compile(
+    r"^(?:\?|possible\b|query\b|r/o\b|rule\s+out\b|to\s+exclude\b|eval\w*\s+(?:for|of)\b|assess\w*\s+(?:for|of)\b|"
+    r"c/o\b|complains?\s+of\b|presents?\s+with\b|presenting\s+with\b)", re.I)
+#: Between the demographics and the question: a comma, a dash, a colon or nothing ("with" introduces a finding).
+_AFTER_DEMOGRAPHICS = re.compile(r"^\s*(?:[,:;]|-+|\u2013|\u2014)?\s*")
+
+
+def is_plan(text: str) -> bool:
+    """Whether a sentence opens as a plan (see the module docstring)."""
+    return PLAN_OPENING.match(text.strip()) is not None
+
+
+def is_context(text: str) -> bool:
+    """Whether a sentence is a short clinical-context statement opened by a history, referral or follow-up marker."""
+    s = text.strip().rstrip(".")
+    m = CONTEXT_OPENING.match(s)
+    return (m is not None and len(s.split()) <= _CONTEXT_WORDS and _NOT_CONTEXT.search(s) is None
+            and not is_plan(s))
+
+
+def demographics_with_question(text: str, demographics: re.Pattern[str] | None,
+                               context: re.Pattern[str] | None = None,
+                               has_finding: Callable[[str], bool] | None = None) -> bool:
+    """Whether a sentence is the patient's age and sex, then the clinical question or their history."""
+    s = text.strip().rstrip(".")
+    m = demographics.match(s) if demographics is not None else None
+    if m is None:
+        return False
+    rest = s[m.end():]
+    rest = rest[_AFTER_DEMOGRAPHICS.match(rest).end():]
+    if not rest or len(rest.split()) > _CONTEXT_WORDS or _NOT_CONTEXT.search(rest):
+        return False
+    if _QUESTION_AFTER.match(rest) or is_context(rest):
+        return True
+    if context is not None and has_finding is not None and context.match(rest):
+        return not has_finding(context.sub(" ", rest))
+    return False
+
+
+def route_context(statements: Sequence["Statement"], *, demographics: re.Pattern[str] | None = None,
+                  context: re.Pattern[str] | None = None,
+                  has_finding: Callable[[str], bool] | None = None) -> list["Statement"]:
+    """``statements`` with the plans, contexts and demographics-with-question that triage took for findings (or
+    left not placed) given their kind: ``recommendation`` or ``indication``."""
+    out = []
+    for s in statements:
+        if s.kind in ("finding", "not_placed"):
+            if is_plan(s.text):
+                s = replace(s, kind="recommendation")
+            elif is_context(s.text) or demographics_with_question(s.text, demographics, context, has_finding):
+                s = replace(s, kind="indication")
+        elif s.kind == "recommendation" and (is_context(s.text) and not is_plan(s.text)):
+            s = replace(s, kind="indication")  # "F/u of BRVO." is why the patient came, not a follow-up to book
+        out.append(s)
+    return out
