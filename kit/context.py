@@ -115,3 +115,96 @@ def route_context(statements: Sequence["Statement"], *, demographics: re.Pattern
             s = replace(s, kind="indication")  # "F/u of BRVO." is why the patient came, not a follow-up to book
         out.append(s)
     return out
+
+
+# --- the drafted report: what a specialty's reader still left in the wrong place ---------------------------------
+
+#: Sentences of a region's text (a finding's text may hold several).
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9?])")
+#: An impression item that is a plan in any wording ("Recommend ...", "Suggest ...", "Refer ...", "Plan: ...").
+_PLAN_ITEM = re.compile(r"^(?:recommend\w*|suggest\w*|consider\b|advis\w*|refer\w*|repeat\b|rpt\b|follow[- ]?up\b|f/u\b|"
+                        r"urgent\b|routine\b|discuss\w*|review\b)", re.I)
+#: A conclusion the clinician dictated with its label ("Imp: X.", "Conclusion - X.", "Overall c/w X.", "Summary: X.",
+#: "Findings c/w X."): what follows the label must reach the impression.
+_CONCLUSION = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:(?:imp|impr|impressions?|conclusions?|summary|dx|diagnosis|opinion)[ \t]*(?::|-+|\u2013|\u2014)"
+    r"|overall(?=[ \t]+(?:c/w|consistent|compatible|in[ \t]+keeping|likely|probabl|suggest))|(?:findings|appearances)"
+    r"(?=[ \t]+(?:c/w|consistent|compatible|in[ \t]+keeping|suggest)))[ \t]*(?P<x>[^.;!?\n]{2,120})", re.I | re.M)
+_HEDGE_LEAD = re.compile(r"^(?:(?:are|is)\s+)?(?:c/w|consistent with|compatible with|in keeping with|suggestive of)\s+", re.I)
+_STOP = frozenset("the a an of and or with in on at to is are for likely possible probable overall findings".split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in _STOP}
+
+
+def _demographics_only(text: str, demographics: re.Pattern[str] | None) -> bool:
+    s = text.strip().rstrip(".").strip()
+    m = demographics.match(s) if demographics is not None else None
+    return m is not None and not s[m.end():].strip(" ,;:-")
+
+
+def dictated_conclusions(notes: str) -> list[str]:
+    """The conclusions dictated with a label in ``notes`` (label gone, "c/w" written "consistent with")."""
+    out = []
+    for m in _CONCLUSION.finditer(notes or ""):
+        x = m.group("x").strip(" ,:-")
+        x = _HEDGE_LEAD.sub(lambda h: "Consistent with " if "c/w" in h.group(0).lower() else h.group(0)[:1].upper()
+                            + h.group(0)[1:], x)
+        if x:
+            out.append(f"{x[:1].upper()}{x[1:]}.")
+    return out
+
+
+def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
+                 expand: Callable[[str], str] | None = None):
+    """``draft`` with what a reader still left in the wrong place moved, for every specialty: a plan in a findings
+    region goes to the impression, demographics or a clinical context in a findings region or the impression to the
+    indication; a dictated conclusion ("Imp: X", "Overall c/w X") missing from the impression leads it; and the
+    impression lists its plans after its findings and conclusions. ``expand`` writes a conclusion's shorthand out
+    (the lexicon's reading) before it is compared with the impression."""
+    indication = [draft.indication] if draft.indication else []
+    plans: list[str] = []
+    findings = []
+    changed = False
+    for f in draft.findings:
+        if f.is_default:
+            findings.append(f)
+            continue
+        keep = []
+        for s in _SENTENCE.split(f.text):
+            if is_plan(s):
+                plans.append(s)
+            elif (_demographics_only(s, demographics) or is_context(s)
+                  or demographics_with_question(s, demographics)):
+                indication.append(s)
+            else:
+                keep.append(s)
+        if len(keep) != len(_SENTENCE.split(f.text)):
+            changed = True
+            if keep:
+                findings.append(f.model_copy(update={"text": " ".join(keep)}))
+        else:
+            findings.append(f)
+    impression = []
+    for item in draft.impression:
+        if (_demographics_only(item, demographics) or (is_context(item) and not is_plan(item))
+                or demographics_with_question(item, demographics)):
+            indication.append(item)
+            changed = True
+        else:
+            impression.append(item)
+    said = _words(" ".join(impression))
+    lead = []
+    for c in dictated_conclusions(notes):
+        words = _words(expand(c) if expand else c)
+        if words and not words <= said and not (_words(c) <= said):
+            lead.append(expand(c) if expand else c)
+            said |= words
+    plan_items = [i for i in impression if is_plan(i) or _PLAN_ITEM.match(i)]
+    rest = [i for i in impression if i not in plan_items]
+    ordered = lead + rest + plan_items + [p for p in plans if p.lower() not in {i.lower() for i in plan_items}]
+    if not changed and ordered == list(draft.impression):
+        return draft
+    ind = " ".join(dict.fromkeys(s.strip() for s in indication if s and s.strip())) or None
+    return draft.model_copy(update={"findings": findings, "impression": ordered, "indication": ind})

@@ -44,7 +44,7 @@ from pixtralogist.core.errors import DraftingError
 from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
 from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.kit.context import route_context
+from pixtralogist.kit.context import route_context, settle_draft
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
 from pixtralogist.kit.layout import demographics_apart, lay_out
@@ -505,9 +505,18 @@ class KitDrafter(DictationDraftBase):
                               + [_unlabelled(_as_dictated(s.text, case.notes or "")) for s in statements
                                  if s.kind == "indication"]) or None
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
-        if indication is None and not not_placed:
-            return draft
-        return draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+        if indication is not None or not_placed:
+            draft = draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+        return self.settled(draft, case)
+
+    def settled(self, draft: Draft, case: Case) -> Draft:
+        """``draft`` with the plans, contexts and dictated conclusions a reader left in the wrong place moved
+        (:func:`~pixtralogist.kit.context.settle_draft`)."""
+        def expand(text: str) -> str:
+            return " ".join(parse_dictation(text, lexicon=self.lexicon)) or text
+
+        return settle_draft(draft, case.notes or "", demographics=_concept_re(self.lexicon, "demographics"),
+                            expand=expand)
 
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
