@@ -156,6 +156,39 @@ def dictated_conclusions(notes: str) -> list[str]:
     return out
 
 
+#: Words a drafted clinical question may add to the dictated one ("?PE" -> "Possible PE in the right eye").
+_QUESTION_WORDS = frozenset("possible possibly query rule out right left eye eyes both bilateral".split())
+#: The most dictated findings that lead an impression that was plans only.
+_LEAD_FINDINGS = 3
+#: A question dictated as a hedge: "?X", "Query X", "R/o X".
+_HEDGED_QUESTION = re.compile(r"^\s*(?:\?\s*|query\s+|r/o\s+|rule\s+out\s+)(?=\w)", re.I)
+_NOTE_SENTENCES = re.compile(r"[^.;\n]+")
+
+
+def opening_question(notes: str, demographics: re.Pattern[str] | None) -> str | None:
+    """The clinical question a dictation opens with as a hedge ("?PE.", "Query lymphoma.") next to the demographics:
+    after them ("86F. ?PE."), joined to them ("33 y/o F, query lymphoma.") or just before them ("?PE. 86F."); None
+    when a finding or another question comes first (then "?X" is the reader's hedge) or no demographics are near."""
+    said = [x.strip() for x in _NOTE_SENTENCES.findall(notes or "") if x.strip()]
+    seen_demographics = False
+    for i, s in enumerate(said):
+        m = demographics.match(s) if demographics is not None else None
+        if m is not None:
+            rest = s[m.end():].strip(" ,:;-\u2013\u2014")
+            if not rest:
+                seen_demographics = True
+                continue  # demographics alone: the question may follow
+            return rest if _HEDGED_QUESTION.match(rest) and len(rest.split()) <= 5 else None
+        if not (_HEDGED_QUESTION.match(s) and len(s.split()) <= 5):
+            return None
+        # alone, "?X" opening the dictation is the question only next to the demographics ("86F. ?PE.", "?PE. 86F."):
+        # without them it is the clinician's working diagnosis ("?Porokeratosis. Annular plaque ...")
+        after = said[i + 1] if i + 1 < len(said) else ""
+        m2 = demographics.match(after) if demographics is not None and after else None
+        return s if seen_demographics or (m2 is not None and not after[m2.end():].strip(" ,:;-")) else None
+    return None
+
+
 def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
                  expand: Callable[[str], str] | None = None):
     """``draft`` with what a reader still left in the wrong place moved, for every specialty: a plan in a findings
@@ -188,12 +221,34 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             findings.append(f)
     impression = []
     for item in draft.impression:
-        if (_demographics_only(item, demographics) or (is_context(item) and not is_plan(item))
-                or demographics_with_question(item, demographics)):
-            indication.append(item)
+        kept = []
+        for s in _SENTENCE.split(item.strip()):
+            if (_demographics_only(s, demographics) or (is_context(s) and not is_plan(s))
+                    or demographics_with_question(s, demographics)):
+                indication.append(s)
+            elif s:
+                kept.append(s)
+        if kept:
+            impression.append(item if len(kept) == len(_SENTENCE.split(item.strip())) else " ".join(kept))
+        changed |= len(kept) != len(_SENTENCE.split(item.strip()))
+    question = opening_question(notes, demographics)
+    if question:
+        # the question the dictation opened with ("?PE.", "65M. Query lymphoma."), read as a hedged finding
+        qwords = _words(expand(question) if expand else question) | _words(question) | _QUESTION_WORDS
+
+        def is_question(text: str) -> bool:
+            w = _words(text)
+            return bool(w) and w <= qwords and bool(w & (_words(question) | _words(expand(question) if expand else "")))
+
+        before = len(findings) + len(impression)
+        findings = [f if f.is_default else f.model_copy(update={"text": " ".join(
+            x for x in _SENTENCE.split(f.text) if not is_question(x))}) for f in findings]
+        findings = [f for f in findings if f.text.strip()]
+        impression = [i for i in impression if not is_question(i)]
+        if before != len(findings) + len(impression) or any(is_question(x) for f in draft.findings
+                                                             for x in _SENTENCE.split(f.text)):
+            indication.append(question)
             changed = True
-        else:
-            impression.append(item)
     said = _words(" ".join(impression))
     lead = []
     for c in dictated_conclusions(notes):
@@ -201,8 +256,14 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
         if words and not words <= said and not (_words(c) <= said):
             lead.append(expand(c) if expand else c)
             said |= words
+        else:  # dictated and drafted: the clinician's conclusion leads
+            lead += [i for i in impression if i not in lead and words and (words <= _words(i) or _words(i) <= words)][:1]
+    impression = [i for i in impression if i not in lead]
     plan_items = [i for i in impression if is_plan(i) or _PLAN_ITEM.match(i)]
     rest = [i for i in impression if i not in plan_items]
+    if not lead and not rest and plan_items:
+        # an impression of plans only over dictated findings: the findings lead it
+        rest = [f.text for f in findings if not f.is_default and not f.negated][:_LEAD_FINDINGS]
     ordered = lead + rest + plan_items + [p for p in plans if p.lower() not in {i.lower() for i in plan_items}]
     if not changed and ordered == list(draft.impression):
         return draft
