@@ -35,7 +35,10 @@ __all__ = ["PLAN_OPENING", "CONTEXT_OPENING", "route_context", "is_plan", "is_co
 PLAN_OPENING = re.compile(
     r"^(?:(?:plan|plans|rec|recs|recommendations?|management|mx|action|advice|disposal|disposition)\s*(?::|-+|\u2013|\u2014)\s*(?=\S)"
     r"|(?:=+>|-+>|>+|\u2192|\u21d2)\s*(?=[^\W\d_])"  # not a count (">20 haemorrhages")
-    r"|for\s+(?!comparison\b|example\b|instance\b|reference\b|the\s+(?:most|first|second)\b|which\b|this\b|these\b)(?=[\w/-])"
+    r"|for\s+(?!comparison\b|example\b|instance\b|reference\b|the\s+(?:most|first|second|past|last)\b|which\b|this\b|these\b"
+    # a duration is no plan ("For 3 months.", "For several years.")
+    r"|\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an|several|many|some|few|a\s+few)\s+"
+    r"(?:days?|weeks?|months?|years?|yrs?|wks?|mo|mos|decades?)\b|years\b|months\b|weeks\b|days\b|ages\b|life\b)(?=[\w/-])"
     r"|(?:discuss(?:ed)?\s+(?:at|with|in)|re-?refer(?:ral)?|refer(?:red)?\s+(?:to|on)|refer\b|review(?:ed)?\s+(?:in|at|after|post|with|by|"
     r"when|once|on)|reassur\w*|continue|arrange|book|recall|await|list\s+for|urgent\s+(?:referral|review|treatment|"
     r"excision|appointment)|routine\s+(?:referral|review)|2ww|two\s+week\s+wait|needs?\s+(?=\w)|requires?\s+(?=\w))\b)",
@@ -45,7 +48,7 @@ PLAN_OPENING = re.compile(
 CONTEXT_OPENING = re.compile(
     r"^(?:known|k/c/o|kco|background\s+of|(?:hx|h/o|pmhx?|history)(?:\s+of)?|(?:referred|ref|referral)\s+(?:by|from|for|with)"
     r"|(?:f/u|follow[- ]?up|followup|surveillance)\s+(?:of|for)|(?:pre|post)[- ]?(?:op|operative|procedure|procedural)"
-    r"|(?:staging|restaging)(?:\s+(?:of|for))?|eval(?:uation|uate)?\s+(?:for|of)|assess(?:ment)?\s+(?:for|of)"
+    r"|(?:staging|restaging)\s+(?:of|for)|eval(?:uation|uate)?\s+(?:for|of)|assess(?:ment)?\s+(?:for|of)"
     r"|family\s+(?:history|hx)(?:\s+of)?|fhx?(?:\s+of)?"
     # a procedure or treatment the study follows, the whole sentence ("Post line insertion.", "Post chemo x3.")
     r"|(?:pre|post)[- ]?(?:[\w/-]+\s+){0,2}?(?:insertion|placement|chemo\w*|radiotherapy|treatment|therapy|surgery)"
@@ -189,6 +192,14 @@ def opening_question(notes: str, demographics: re.Pattern[str] | None) -> str | 
     return None
 
 
+def _said_again(question: str, notes: str) -> bool:
+    """Whether the words of the opening question are dictated again after it (a finding or a conclusion)."""
+    at = (notes or "").find(question)
+    later = _words(notes[at + len(question):]) if at >= 0 else set()
+    key = _words(question) - _QUESTION_WORDS
+    return bool(key) and key <= later
+
+
 def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
                  expand: Callable[[str], str] | None = None):
     """``draft`` with what a reader still left in the wrong place moved, for every specialty: a plan in a findings
@@ -232,6 +243,8 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             impression.append(item if len(kept) == len(_SENTENCE.split(item.strip())) else " ".join(kept))
         changed |= len(kept) != len(_SENTENCE.split(item.strip()))
     question = opening_question(notes, demographics)
+    if question and _said_again(question, notes):
+        question = None  # "58F ?ischaemic CRVO OD. ... Ischaemic CRVO OD - monthly review.": the later one concludes
     if question:
         # the question the dictation opened with ("?PE.", "65M. Query lymphoma."), read as a hedged finding
         qwords = _words(expand(question) if expand else question) | _words(question) | _QUESTION_WORDS
