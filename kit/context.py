@@ -201,6 +201,7 @@ def _said_again(question: str, notes: str) -> bool:
 
 
 def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
+                 context: re.Pattern[str] | None = None, has_finding: Callable[[str], bool] | None = None,
                  expand: Callable[[str], str] | None = None):
     """``draft`` with what a reader still left in the wrong place moved, for every specialty: a plan in a findings
     region goes to the impression, demographics or a clinical context in a findings region or the impression to the
@@ -220,7 +221,7 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             if is_plan(s):
                 plans.append(s)
             elif (_demographics_only(s, demographics) or is_context(s)
-                  or demographics_with_question(s, demographics)):
+                  or demographics_with_question(s, demographics, context, has_finding)):
                 indication.append(s)
             else:
                 keep.append(s)
@@ -235,7 +236,7 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
         kept = []
         for s in _SENTENCE.split(item.strip()):
             if (_demographics_only(s, demographics) or (is_context(s) and not is_plan(s))
-                    or demographics_with_question(s, demographics)):
+                    or demographics_with_question(s, demographics, context, has_finding)):
                 indication.append(s)
             elif s:
                 kept.append(s)

@@ -494,6 +494,7 @@ class KitDrafter(DictationDraftBase):
         return findings
 
     def draft(self, case: Case, template: Template) -> Draft:
+        dictated = case.notes or ""  # as dictated: the layout takes the demographics out of it
         case, heads = self.laid_out(case)
         statements = self.read(case)
         self._local.statements = (case, statements)  # read once: the base class's draft() reuses them
@@ -507,16 +508,19 @@ class KitDrafter(DictationDraftBase):
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
         if indication is not None or not_placed:
             draft = draft.model_copy(update={"indication": indication, "not_placed": not_placed})
-        return self.settled(draft, case)
+        return self.settled(draft, dictated)
 
-    def settled(self, draft: Draft, case: Case) -> Draft:
+    def settled(self, draft: Draft, notes: str) -> Draft:
         """``draft`` with the plans, contexts and dictated conclusions a reader left in the wrong place moved
         (:func:`~pixtralogist.kit.context.settle_draft`)."""
         def expand(text: str) -> str:
             return " ".join(parse_dictation(text, lexicon=self.lexicon)) or text
 
-        return settle_draft(draft, case.notes or "", demographics=_concept_re(self.lexicon, "demographics"),
-                            expand=expand)
+        def has_finding(text: str) -> bool:
+            return mentions_finding(text, extra_terms=self.extra_terms) or self.extractor.mentions(text)
+
+        return settle_draft(draft, notes, demographics=_concept_re(self.lexicon, "demographics"),
+                            context=_kind_re(self.lexicon, "context"), has_finding=has_finding, expand=expand)
 
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
