@@ -202,11 +202,12 @@ def _said_again(question: str, notes: str) -> bool:
 
 def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
                  context: re.Pattern[str] | None = None, has_finding: Callable[[str], bool] | None = None,
-                 expand: Callable[[str], str] | None = None):
+                 expand: Callable[[str], str] | None = None, normal: str | None = None):
     """``draft`` with what a reader still left in the wrong place moved, for every specialty: a plan in a findings
     region goes to the impression, demographics or a clinical context in a findings region or the impression to the
     indication; a dictated conclusion ("Imp: X", "Overall c/w X") missing from the impression leads it; and the
-    impression lists its plans after its findings and conclusions. ``expand`` writes a conclusion's shorthand out
+    impression lists its plans after its findings and conclusions (and its dictated abnormal findings instead of the
+    template's ``normal`` impression line, which says nothing was stated). ``expand`` writes a conclusion's shorthand out
     (the lexicon's reading) before it is compared with the impression."""
     indication = [draft.indication] if draft.indication else []
     plans: list[str] = []
@@ -278,6 +279,9 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
     if not lead and not rest and plan_items:
         # an impression of plans only over dictated findings: the findings lead it
         rest = [f.text for f in findings if not f.is_default and not f.negated][:_LEAD_FINDINGS]
+    elif not lead and normal and rest == [normal]:
+        # the template's normal impression over dictated abnormal findings: the findings, not "nothing stated"
+        rest = [f.text for f in findings if not f.is_default and not f.negated and f.abnormal][:_LEAD_FINDINGS] or rest
     ordered = lead + rest + plan_items + [p for p in plans if p.lower() not in {i.lower() for i in plan_items}]
     if not changed and ordered == list(draft.impression):
         return draft

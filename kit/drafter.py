@@ -508,9 +508,9 @@ class KitDrafter(DictationDraftBase):
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
         if indication is not None or not_placed:
             draft = draft.model_copy(update={"indication": indication, "not_placed": not_placed})
-        return self.settled(draft, dictated)
+        return self.settled(draft, dictated, template)
 
-    def settled(self, draft: Draft, notes: str) -> Draft:
+    def settled(self, draft: Draft, notes: str, template: Template | None = None) -> Draft:
         """``draft`` with the plans, contexts and dictated conclusions a reader left in the wrong place moved
         (:func:`~pixtralogist.kit.context.settle_draft`)."""
         def expand(text: str) -> str:
@@ -520,7 +520,8 @@ class KitDrafter(DictationDraftBase):
             return mentions_finding(text, extra_terms=self.extra_terms) or self.extractor.mentions(text)
 
         return settle_draft(draft, notes, demographics=_concept_re(self.lexicon, "demographics"),
-                            context=_kind_re(self.lexicon, "context"), has_finding=has_finding, expand=expand)
+                            context=_kind_re(self.lexicon, "context"), has_finding=has_finding, expand=expand,
+                            normal=template.impression.normal if template is not None else None)
 
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
