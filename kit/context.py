@@ -168,6 +168,32 @@ _HEDGED_QUESTION = re.compile(r"^\s*(?:\?\s*|query\s+|r/o\s+|rule\s+out\s+)(?=\w
 _NOTE_SENTENCES = re.compile(r"[^.;\n]+")
 
 
+_PATIENT_IS = re.compile(r"^(?:the\s+)?(?:pt|patient)\s+is\s+an?\s+", re.I)
+
+
+def _demo_match(s: str, demographics: re.Pattern[str] | None):
+    """The demographics opening ``s`` ("65M", "Pt is a 70-year-old man"): (match, the text after it) or None."""
+    if demographics is None:
+        return None
+    lead = _PATIENT_IS.match(s)
+    body = s[lead.end():] if lead else s
+    m = demographics.match(body)
+    return (m, body[m.end():]) if m else None
+
+
+def dictated_questions(notes: str, demographics: re.Pattern[str] | None) -> list[str]:
+    """The clinical questions dictated as a hedge next to the demographics: the opening one
+    (:func:`opening_question`) and any joined to the demographics anywhere ("... 66 y/o M, query AMD. ...")."""
+    out = [q for q in [opening_question(notes, demographics)] if q]
+    for raw in _NOTE_SENTENCES.findall(notes or ""):
+        hit = _demo_match(raw.strip(), demographics)
+        if hit is not None:
+            rest = hit[1].strip(" ,:;-\u2013\u2014")
+            if rest and _HEDGED_QUESTION.match(rest) and len(rest.split()) <= 5 and rest not in out:
+                out.append(rest)
+    return out
+
+
 def opening_question(notes: str, demographics: re.Pattern[str] | None) -> str | None:
     """The clinical question a dictation opens with as a hedge ("?PE.", "Query lymphoma.") next to the demographics:
     after them ("86F. ?PE."), joined to them ("33 y/o F, query lymphoma.") or just before them ("?PE. 86F."); None
@@ -175,9 +201,9 @@ def opening_question(notes: str, demographics: re.Pattern[str] | None) -> str | 
     said = [x.strip() for x in _NOTE_SENTENCES.findall(notes or "") if x.strip()]
     seen_demographics = False
     for i, s in enumerate(said):
-        m = demographics.match(s) if demographics is not None else None
-        if m is not None:
-            rest = s[m.end():].strip(" ,:;-\u2013\u2014")
+        hit = _demo_match(s, demographics)
+        if hit is not None:
+            rest = hit[1].strip(" ,:;-\u2013\u2014")
             if not rest:
                 seen_demographics = True
                 continue  # demographics alone: the question may follow
@@ -187,8 +213,8 @@ def opening_question(notes: str, demographics: re.Pattern[str] | None) -> str | 
         # alone, "?X" opening the dictation is the question only next to the demographics ("86F. ?PE.", "?PE. 86F."):
         # without them it is the clinician's working diagnosis ("?Porokeratosis. Annular plaque ...")
         after = said[i + 1] if i + 1 < len(said) else ""
-        m2 = demographics.match(after) if demographics is not None and after else None
-        return s if seen_demographics or (m2 is not None and not after[m2.end():].strip(" ,:;-")) else None
+        hit2 = _demo_match(after, demographics) if after else None
+        return s if seen_demographics or (hit2 is not None and not hit2[1].strip(" ,:;-")) else None
     return None
 
 
@@ -200,9 +226,20 @@ def _said_again(question: str, notes: str) -> bool:
     return bool(key) and key <= later
 
 
+def _lexicon_context(text: str, context: re.Pattern[str] | None, has_finding: Callable[[str], bool] | None,
+                     recommend: re.Pattern[str] | None) -> bool:
+    """A sentence of nothing but the lexicon's clinical context ("Itchy lesion.", "New confusion."), no plan ("Weight
+    loss advice." is one); the presenting reasons that count only where they open the dictation are not passed."""
+    s = text.strip()
+    return (context is not None and has_finding is not None and context.match(s) is not None
+            and not (_words(context.sub(" ", s)) - _QUESTION_WORDS) and not is_plan(s) and not _PLAN_ITEM.match(s)
+            and not (recommend is not None and recommend.search(s)) and len(s.split()) <= _CONTEXT_WORDS)
+
+
 def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
                  context: re.Pattern[str] | None = None, has_finding: Callable[[str], bool] | None = None,
-                 expand: Callable[[str], str] | None = None, normal: str | None = None):
+                 expand: Callable[[str], str] | None = None, normal: str | None = None,
+                 recommend: re.Pattern[str] | None = None):
     """``draft`` with what a reader still left in the wrong place moved, for every specialty: a plan in a findings
     region goes to the impression, demographics or a clinical context in a findings region or the impression to the
     indication; a dictated conclusion ("Imp: X", "Overall c/w X") missing from the impression leads it; and the
@@ -222,7 +259,8 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             if is_plan(s):
                 plans.append(s)
             elif (_demographics_only(s, demographics) or is_context(s)
-                  or demographics_with_question(s, demographics, context, has_finding)):
+                  or demographics_with_question(s, demographics, context, has_finding)
+                  or _lexicon_context(s, context, has_finding, recommend)):
                 indication.append(s)
             else:
                 keep.append(s)
@@ -237,33 +275,35 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
         kept = []
         for s in _SENTENCE.split(item.strip()):
             if (_demographics_only(s, demographics) or (is_context(s) and not is_plan(s))
-                    or demographics_with_question(s, demographics, context, has_finding)):
+                    or demographics_with_question(s, demographics, context, has_finding)
+                    or _lexicon_context(s, context, has_finding, recommend)):
                 indication.append(s)
             elif s:
                 kept.append(s)
         if kept:
             impression.append(item if len(kept) == len(_SENTENCE.split(item.strip())) else " ".join(kept))
         changed |= len(kept) != len(_SENTENCE.split(item.strip()))
-    question = opening_question(notes, demographics)
-    if question and _said_again(question, notes):
-        question = None  # "58F ?ischaemic CRVO OD. ... Ischaemic CRVO OD - monthly review.": the later one concludes
-    if question:
-        # the question the dictation opened with ("?PE.", "65M. Query lymphoma."), read as a hedged finding
+    for question in dictated_questions(notes, demographics):
+        if _said_again(question, notes):
+            continue  # "58F ?ischaemic CRVO OD. ... Ischaemic CRVO OD - monthly review.": the later one concludes
+        # the question dictated as a hedge ("?PE.", "65M. Query lymphoma.", "66M, query AMD."), read as a hedged finding
         qwords = _words(expand(question) if expand else question) | _words(question) | _QUESTION_WORDS
+        key = _words(question) | _words(expand(question) if expand else "")
 
         def is_question(text: str) -> bool:
             w = _words(text)
-            return bool(w) and w <= qwords and bool(w & (_words(question) | _words(expand(question) if expand else "")))
+            return bool(w) and w <= qwords and bool(w & key)
 
-        before = len(findings) + len(impression)
+        moved = any(is_question(x) for f in findings if not f.is_default for x in _SENTENCE.split(f.text)) or any(
+            is_question(i) for i in impression)
         findings = [f if f.is_default else f.model_copy(update={"text": " ".join(
             x for x in _SENTENCE.split(f.text) if not is_question(x))}) for f in findings]
         findings = [f for f in findings if f.text.strip()]
         impression = [i for i in impression if not is_question(i)]
-        if before != len(findings) + len(impression) or any(is_question(x) for f in draft.findings
-                                                             for x in _SENTENCE.split(f.text)):
-            indication.append(question)
+        if moved:
             changed = True
+            if not key <= _words(" ".join(indication)):
+                indication.append(question)
     said = _words(" ".join(impression))
     lead = []
     for c in dictated_conclusions(notes):
