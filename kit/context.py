@@ -132,7 +132,10 @@ _PLAN_ITEM = re.compile(r"^(?:recommend\w*|suggest\w*|consider\b|advis\w*|refer\
 _CONCLUSION = re.compile(
     r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:(?:imp|impr|impressions?|conclusions?|summary|dx|diagnosis|opinion)[ \t]*(?::|-+|\u2013|\u2014)"
     r"|overall(?=[ \t]+(?:c/w|consistent|compatible|in[ \t]+keeping|likely|probabl|suggest))|(?:findings|appearances)"
-    r"(?=[ \t]+(?:c/w|consistent|compatible|in[ \t]+keeping|suggest)))[ \t]*(?P<x>[^.;!?\n]{2,120})", re.I | re.M)
+    r"(?=[ \t]+(?:c/w|consistent|compatible|in[ \t]+keeping|suggest))"
+    # a short sentence that is nothing but a likely diagnosis ("Likely DCIS.", "Most likely BCC.")
+    r"|(?=(?:most[ \t]+)?(?:likely|probable)[ \t]+[^.;!?\n,]{2,40}(?:[.;!?\n]|$)))[ \t]*(?P<x>[^.;!?\n]{2,120})",
+    re.I | re.M)
 _HEDGE_LEAD = re.compile(r"^(?:(?:are|is)\s+)?(?:c/w|consistent with|compatible with|in keeping with|suggestive of)\s+", re.I)
 _STOP = frozenset("the a an of and or with in on at to is are for likely possible probable overall findings".split())
 
@@ -239,7 +242,7 @@ def _lexicon_context(text: str, context: re.Pattern[str] | None, has_finding: Ca
 def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
                  context: re.Pattern[str] | None = None, has_finding: Callable[[str], bool] | None = None,
                  expand: Callable[[str], str] | None = None, normal: str | None = None,
-                 recommend: re.Pattern[str] | None = None):
+                 recommend: re.Pattern[str] | None = None, context_alone: re.Pattern[str] | None = None):
     """``draft`` with what a reader still left in the wrong place moved, for every specialty: a plan in a findings
     region goes to the impression, demographics or a clinical context in a findings region or the impression to the
     indication; a dictated conclusion ("Imp: X", "Overall c/w X") missing from the impression leads it; and the
@@ -260,7 +263,7 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
                 plans.append(s)
             elif (_demographics_only(s, demographics) or is_context(s)
                   or demographics_with_question(s, demographics, context, has_finding)
-                  or _lexicon_context(s, context, has_finding, recommend)):
+                  or _lexicon_context(s, context_alone, has_finding, recommend)):
                 indication.append(s)
             else:
                 keep.append(s)
@@ -276,7 +279,7 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
         for s in _SENTENCE.split(item.strip()):
             if (_demographics_only(s, demographics) or (is_context(s) and not is_plan(s))
                     or demographics_with_question(s, demographics, context, has_finding)
-                    or _lexicon_context(s, context, has_finding, recommend)):
+                    or _lexicon_context(s, context_alone, has_finding, recommend)):
                 indication.append(s)
             elif s:
                 kept.append(s)

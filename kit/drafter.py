@@ -520,8 +520,8 @@ class KitDrafter(DictationDraftBase):
             return mentions_finding(text, extra_terms=self.extra_terms) or self.extractor.mentions(text)
 
         return settle_draft(draft, notes, demographics=_concept_re(self.lexicon, "demographics"),
-                            context=_kind_re(self.lexicon, "context", "presenting_reason"), has_finding=has_finding,
-                            expand=expand,
+                            context=_kind_re(self.lexicon, "context"), has_finding=has_finding, expand=expand,
+                            context_alone=_kind_re(self.lexicon, "context", "presenting_reason"),
                             normal=template.impression.normal if template is not None else None,
                             recommend=_kind_re(self.lexicon, "recommendation"))
 

@@ -64,7 +64,7 @@ def test_opening_question_needs_the_demographics_near():
 
 
 @pytest.mark.parametrize("form", ["Imp: {x}", "Impression: {x}", "Conclusion - {x}", "Summary: {x}", "Overall c/w {x}",
-                                  "Findings c/w {x}", "IMP - {x}"])
+                                  "Findings c/w {x}", "IMP - {x}", "Likely {x}", "Most likely {x}"])
 def test_dictated_conclusions_are_read(form):
     [c] = dictated_conclusions(f"Small thing. {form.format(x='subacute infarct')}. Plan: MRI.")
     assert "subacute infarct" in c.lower()
