@@ -41,7 +41,10 @@ PLAN_OPENING = re.compile(
     r"(?:days?|weeks?|months?|years?|yrs?|wks?|mo|mos|decades?)\b|years\b|months\b|weeks\b|days\b|ages\b|life\b)(?=[\w/-])"
     r"|(?:discuss(?:ed)?\s+(?:at|with|in)|re-?refer(?:ral)?|refer(?:red)?\s+(?:to|on)|refer\b|review(?:ed)?\s+(?:in|at|after|post|with|by|"
     r"when|once|on)|reassur\w*|continue|arrange|book|recall|await|list\s+for|urgent\s+(?:referral|review|treatment|"
-    r"excision|appointment)|routine\s+(?:referral|review)|2ww|two\s+week\s+wait|needs?\s+(?=\w)|requires?\s+(?=\w))\b)",
+    r"excision|appointment)|routine\s+(?:referral|review)|2ww|two\s+week\s+wait|needs?\s+(?=\w)|requires?\s+(?=\w)"
+    # an imperative of management ("Rec CT.", "Excise.", "Monitor 6-monthly.", "Start PPI.", "Rx: emollients.")
+    r"|recs?\s+(?=\w)|excise|monitor|observe|watch\s+and\s+wait|start|commence|trial\s+of|(?:rx|tx)(?=\s*:)|treat\s+with"
+    r"|request|organi[sz]e|arrange)\b)",
     re.I)
 
 #: A history, referral or follow-up marker opening the sentence: the clinical context.

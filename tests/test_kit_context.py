@@ -18,7 +18,8 @@ from pixtralogist.kit.context import (  # noqa: E402
 PLAN_LEADS = ["Plan: {a}", "Rec: {a}", "Mx - {a}", "=> {a}", "-> {a}", "For {a}"]
 ACTIONS = ["excision", "MDT discussion", "repeat imaging", "anti-VEGF", "biopsy"]
 VERBS = ["Discuss at MDT", "Review in 3/12", "Refer to retina", "Reassure and discharge", "Continue treat and extend",
-         "Recall 12 months", "Urgent referral to plastics"]
+         "Recall 12 months", "Urgent referral to plastics", "Rec CT 3 mo", "Excise", "Monitor 6-monthly", "Start PPI",
+         "Rx: emollients"]
 
 
 @pytest.mark.parametrize("lead,action", list(itertools.product(PLAN_LEADS, ACTIONS)))
@@ -32,7 +33,8 @@ def test_verbs_of_management_are_plans(text):
 
 
 @pytest.mark.parametrize("text", ["For comparison, prior CT.", ">20 haemorrhages in 4 quadrants.", "Review of prior imaging.",
-                                  "Formed opacity.", "Referred pain."])
+                                  "Formed opacity.", "Referred pain.", "Recurrent nodules.", "Monitoring device.",
+                                  "For 3 months.", "For several years."])
 def test_not_plans(text):
     assert not is_plan(text)
 
