@@ -54,6 +54,32 @@ commit: "tia" also "transient ischemic", "brca" also "brca1", "excis"/"cryo"/"re
     pathology              8/60  13.3%     9/60  15.0%
     radiology             81/180 45.0%    80/180 44.4%
 
+AFTER (kit/context.py: plans, context and demographics-with-question routed in triage at any position, the drafted
+report settled after every specialty's reader, dictated conclusions leading the impression; ophthalmology drug and
+diabetic-review context; radiology leading arrows; the holdout half never looked at; gate raised to 72%):
+
+    family/position      tune            holdout
+    demographics         367/420 87.4%   319/420 76.0%
+    question             299/352 84.9%   263/361 72.9%
+    plan                 256/287 89.2%   209/286 73.1%
+    conclusion           191/216 88.4%   169/206 82.0%
+    demographics@end     158/185 85.4%   126/185 68.1%
+    question@middle       25/32  78.1%    24/34  70.6%
+    plan@end             208/231 90.0%   174/236 73.7%
+    ALL                  367/420 87.4%   319/420 76.0%
+    dermatology           35/60  58.3%    36/60  60.0%
+    ophthalmology        109/120 90.8%    88/120 73.3%
+    pathology             47/60  78.3%    41/60  68.3%
+    radiology            176/180 97.8%   154/180 85.6%
+
+Still missed (tune half), by class: a bare "?X"/"Query X" opening the dictation with no demographics next to it is
+read as the clinician's working diagnosis (held-out writers annotate "?Porokeratosis. Annular plaque ..." so), which
+the generator counts as a lost question; the dermatology and pathology readers keep some symptoms ("Itchy lesion",
+"Skin check" after a finding, "Post-NAC", "BRCA1 carrier") as findings (lexicon words for them cost facts on the
+check sets and were reverted); a derived grade ("Proliferative diabetic retinopathy ... (ICDR level drafted ...)")
+leads the eye impression, which the frozen check does not count as a dictated finding, and its word "diabetic"
+reads as a leaked "diabetic screen".
+
     python benchmarks/context_routing.py [--split tune|holdout|all] [--errors N] [--family F] [--template T]
 """
 
@@ -84,7 +110,7 @@ PER_CONCEPT = 6
 FAMILIES = ("demographics", "question", "plan", "conclusion")
 POSITIONS = ("start", "middle", "end")
 #: Gate: each half's overall pass rate (raised with the fixes, a few points under the figures it guards).
-THRESHOLD = 0.30
+THRESHOLD = 0.72
 
 # --- the phrase lists: (typed, key words one of which the draft must keep) -----------------------------------
 # {q}: a clinical question; the key words are what the indication must keep.
