@@ -44,6 +44,7 @@ from pixtralogist.core.errors import DraftingError
 from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
 from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
+from pixtralogist.kit.context import route_context, settle_draft
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
 from pixtralogist.kit.layout import demographics_apart, lay_out
@@ -183,7 +184,8 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
             out.append(Statement(s, "not_placed"))
         else:
             out.append(Statement(s, "finding"))
-    return out
+    # plans, history and referral context, and demographics with the question, wherever dictated (kit/context.py)
+    return route_context(out, demographics=demographics, context=context, has_finding=has_finding)
 
 
 def _context_out(context: re.Pattern[str], sentence: str) -> str:
@@ -579,6 +581,7 @@ class KitDrafter(DictationDraftBase):
         return findings
 
     def draft(self, case: Case, template: Template) -> Draft:
+        dictated = case.notes or ""  # as dictated: the layout takes the demographics out of it
         case, heads = self.laid_out(case)
         statements = self.read(case)
         self._local.statements = (case, statements)  # read once: the base class's draft() reuses them
@@ -590,9 +593,24 @@ class KitDrafter(DictationDraftBase):
                               + [_unlabelled(_as_dictated(s.text, case.notes or "")) for s in statements
                                  if s.kind == "indication"]) or None
         not_placed = [s.text for s in statements if s.kind == "not_placed"]
-        if indication is None and not not_placed:
-            return draft
-        return draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+        if indication is not None or not_placed:
+            draft = draft.model_copy(update={"indication": indication, "not_placed": not_placed})
+        return self.settled_draft(draft, dictated, template)
+
+    def settled_draft(self, draft: Draft, notes: str, template: Template | None = None) -> Draft:
+        """``draft`` with the plans, contexts and dictated conclusions a reader left in the wrong place moved
+        (:func:`~pixtralogist.kit.context.settle_draft`)."""
+        def expand(text: str) -> str:
+            return " ".join(parse_dictation(text, lexicon=self.lexicon)) or text
+
+        def has_finding(text: str) -> bool:
+            return mentions_finding(text, extra_terms=self.extra_terms) or self.extractor.mentions(text)
+
+        return settle_draft(draft, notes, demographics=_concept_re(self.lexicon, "demographics"),
+                            context=_kind_re(self.lexicon, "context"), has_finding=has_finding, expand=expand,
+                            context_alone=_kind_re(self.lexicon, "context", "presenting_reason"),
+                            normal=template.impression.normal if template is not None else None,
+                            recommend=_kind_re(self.lexicon, "recommendation"))
 
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")

@@ -32,7 +32,7 @@ _PLAN = re.compile(
     r"echo\w*|dedicated|biops\w*|bx\b|tissue (?:sampling|diagnosis)|sampling|fna\b|bronch\w*|ebus|egd|endoscop\w*|"
     r"colonoscop\w*|refer\w*|consult\w*|correlat\w*|clinical correlation|excis\w*|resect\w*|surg\w*|mdt|"
     r"multidisciplinary|tumou?r board|visual fields?|formal visual|ophthalmolog\w*|neurosurg\w*|thoracic surg\w*|"
-    r"pulmonolog\w*|urgent|emergent|no (?:further |routine |dedicated |additional )*(?:f/?u|follow[- ]?up|imaging|"
+    r"pulmonolog\w*|(?:[\w-]+\s+)?(?:team|clinic|service)\b|urgent|emergent|no (?:further |routine |dedicated |additional )*(?:f/?u|follow[- ]?up|imaging|"
     r"w/?u|work[- ]?up|surveillance|action))", re.I)
 #: A plan that names its test after a word or two ("thyroid US", "renal MRI", "CT-guided bx") or says it is advised at
 #: its end ("thyroid US recommended", "ENT review advised").
@@ -84,7 +84,12 @@ def _sentence(sentence: str, names_finding: Callable[[str], bool]) -> str:
         if not after:
             continue
         if not cur:
-            cur = after
+            # an arrow opening the sentence leads from the sentence before: a plan there is a plan ("=> CT.")
+            if _PLAN.match(after):
+                cur = after if _ADVISED.match(after) or _ADVISED_AFTER.search(after) else f"recommend {after}"
+                cur = cur[:1].upper() + cur[1:]
+            else:
+                cur = after
         elif _PLAN.match(after) or (_PLAN_LATER.search(after) and not _OWN_WORDING.match(after)):
             plan = after if _ADVISED.match(after) or _ADVISED_AFTER.search(after) else f"recommend {after}"
             plan = plan[:1].upper() + plan[1:]

@@ -1,0 +1,113 @@
+"""kit/context.py: plans, clinical context and demographics go where they belong whatever their position, in
+every template (generated over forms x positions, not copies of benchmark rows)."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from pixtralogist.kit.context import (  # noqa: E402
+    dictated_conclusions, is_context, is_plan, opening_question,
+)
+
+PLAN_LEADS = ["Plan: {a}", "Rec: {a}", "Mx - {a}", "=> {a}", "-> {a}", "For {a}"]
+ACTIONS = ["excision", "MDT discussion", "repeat imaging", "anti-VEGF", "biopsy"]
+VERBS = ["Discuss at MDT", "Review in 3/12", "Refer to retina", "Reassure and discharge", "Continue treat and extend",
+         "Recall 12 months", "Urgent referral to plastics", "Rec CT 3 mo", "Excise", "Monitor 6-monthly", "Start PPI",
+         "Rx: emollients"]
+
+
+@pytest.mark.parametrize("lead,action", list(itertools.product(PLAN_LEADS, ACTIONS)))
+def test_plan_openings_are_plans(lead, action):
+    assert is_plan(lead.format(a=action))
+
+
+@pytest.mark.parametrize("text", VERBS)
+def test_verbs_of_management_are_plans(text):
+    assert is_plan(text)
+
+
+@pytest.mark.parametrize("text", ["For comparison, prior CT.", ">20 haemorrhages in 4 quadrants.", "Review of prior imaging.",
+                                  "Formed opacity.", "Referred pain.", "Recurrent nodules.", "Monitoring device.",
+                                  "For 3 months.", "For several years."])
+def test_not_plans(text):
+    assert not is_plan(text)
+
+
+CONTEXTS = ["Known {x}", "Hx of {x}", "H/o {x}", "Referred by GP for {x}", "F/u of {x}", "Follow-up of {x}",
+            "Eval for {x}", "Family history of {x}", "Staging of {x}"]
+
+
+@pytest.mark.parametrize("form,x", list(itertools.product(CONTEXTS, ["glioma", "melanoma", "wet AMD", "lung cancer"])))
+def test_context_openings(form, x):
+    assert is_context(form.format(x=x))
+
+
+@pytest.mark.parametrize("text", ["Known RUL mass, increased in size.", "Known 3 cm mass.", "F/u of nodule in 3 months.",
+                                  "Follow-up of the nodule is recommended.", "Known glioma now with new enhancement."])
+def test_findings_and_plans_are_no_context(text):
+    assert not is_context(text)
+
+
+def test_opening_question_needs_the_demographics_near():
+    import re
+
+    demo = re.compile(r"\d{1,3} ?(?:yo|y/o)? ?[mf]\b", re.I)
+    assert opening_question("86F. ?PE. Small effusion.", demo) == "?PE"
+    assert opening_question("?PE. 86F. Small effusion.", demo) == "?PE"
+    assert opening_question("33 y/o F, query lymphoma. Nodes.", demo) == "query lymphoma"
+    assert opening_question("?Porokeratosis. Annular plaque L shin.", demo) is None  # the working diagnosis
+    assert opening_question("65M SOB. ?effusion.", demo) is None  # a hedged finding after the question
+
+
+@pytest.mark.parametrize("form", ["Imp: {x}", "Impression: {x}", "Conclusion - {x}", "Summary: {x}", "Overall c/w {x}",
+                                  "Findings c/w {x}", "IMP - {x}", "Likely {x}", "Most likely {x}"])
+def test_dictated_conclusions_are_read(form):
+    [c] = dictated_conclusions(f"Small thing. {form.format(x='subacute infarct')}. Plan: MRI.")
+    assert "subacute infarct" in c.lower()
+
+
+# --- end to end, every template: a plan, a context and the demographics at the start, middle and end -----------
+
+CASES = {
+    "cxr": ("Small R effusion.", "Cardiomegaly.", "effusion"),
+    "ct_chest": ("8mm RUL nodule.", "Emphysema.", "nodule"),
+    "mri_brain": ("Small vessel disease.", "Old lacunar infarct.", "vessel"),
+    "skin_lesion": ("Pigmented papule L shoulder.", "Irregular border.", "papule"),
+    "fundus": ("OD: dot blot haemorrhages.", "OS: hard exudates.", "haemorrhages"),
+    "octa": ("OD: CNV.", "OS: drusen.", "cnv"),
+    "breast-resection": ("L mastectomy.", "Invasive ductal carcinoma, grade 2.", "carcinoma"),
+}
+PARTS = [("72F.", "indication", "72"), ("Known diabetic, annual screen.", "indication", "diabetic"),
+         ("Discuss at MDT.", "impression", "mdt"), ("Plan: review in 3/12.", "impression", "review")]
+
+
+@pytest.fixture(scope="module")
+def host():
+    from dictation import _host
+
+    return _host()
+
+
+@pytest.mark.parametrize("template,where", list(itertools.product(sorted(CASES), ["start", "middle", "end"])))
+def test_parts_are_routed_at_every_position(host, template, where):
+    from dictation import _case
+
+    a, b, _ = CASES[template]
+    parts = " ".join(p for p, _, _ in PARTS)
+    text = {"start": f"{parts} {a} {b}", "middle": f"{a} {parts} {b}", "end": f"{a} {b} {parts}"}[where]
+    tpl = host.template(template)
+    draft = host.drafter(tpl.specialty, tpl).draft(_case(template, text, ""), tpl)
+    regions = " ".join(f.text for f in draft.findings if not f.is_default).lower()
+    impression = " ".join(draft.impression).lower()
+    indication = (draft.indication or "").lower()
+    for _, home, key in PARTS:
+        assert key in (indication if home == "indication" else impression), (text, home, key, draft)
+        assert key not in regions, (text, key, regions)
+    if home == "impression" and draft.impression:
+        assert not is_plan(draft.impression[0]), draft.impression
