@@ -115,10 +115,12 @@ ELLIPSIS_RE = re.compile(r"^(?:\d+|one|two|three|four|five|several|some|a few|fe
                          r"(?: of (?:them|these|the lesions))?\s+[a-z]", re.I)
 
 #: A sentence that only speaks of the finding dictated before it: a denial of more of the same ("No other AVMs.", "No
-#: additional nodules.") or whether a component of it is there ("Saddle component absent.", "Cystic portion present."):
+#: additional nodules.") or whether a component of it is there ("Saddle component absent.", "Cystic portion present.",
+#: "No central component." as a reader writes the absent one):
 #: when the sorter gives it no region of its own it follows that finding's region (see ``DictationDrafter._follows``).
 POINTS_BACK_RE = re.compile(
     r"^(?:no (?:other|additional|further|second|separate)\s+\S"
+    r"|no\s+(?:[a-z-]+\s+){1,2}(?:component|portion|element|extension|involvement)\b"  # "Central component absent." as a reader denies it
     r"|(?:[a-z-]+\s+){1,2}(?:component|portion|element|extension|involvement)\s+(?:is\s+|are\s+)?"
     r"(?:absent|present|not (?:seen|identified|present)|seen|noted|identified)\.?$)", re.I)
 
@@ -462,8 +464,13 @@ class KitDrafter(DictationDraftBase):
         if not callable(explain):
             return rows
 
+        demographics = _concept_re(self.lexicon, "demographics")
+
         def unplaced(text: str, region: str) -> bool:
-            # no rule fired: the catch-all by default, or a guess of the sorter's own embedder (the CXR sorter's)
+            # no rule fired: the catch-all by default, or a guess of the sorter's own embedder (the CXR sorter's);
+            # the patient ("72F.") is never more of the statement before it (the indication's, kit/context.py)
+            if demographics is not None and demographics.match(text.strip()):
+                return False
             source = getattr(explain(text), "source", None)
             return source == "embedder" or (source == "default" and region == catch_all)
 
