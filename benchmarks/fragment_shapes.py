@@ -13,7 +13,9 @@ Two families:
   absent.", "Medial part spared.", "Lower half most affected.", "Extending nasally." for eyes), with one or two
   other findings of the template around them and demographics first. It **passes** when X and the fragment's
   words are stated in one sentence of X's home (the fragment kept with its finding; a denial such as "absent" may
-  be written "no ..."), every other finding is in its home, and nothing is orphaned.
+  be written "no ..."), every other finding is in its home, and nothing is orphaned. A component said absent
+  ("Deep component absent.") may instead be a sentence of its own in X's home ("Pneumonia. No deep component."):
+  joined into X's sentence its "no" would read as denying X (the drafter's ``POINTS_BACK_RE``; round-8 merge).
 * ``unknown``: a condition the rules do not know, simulated leave-one-out: each calibrated concept's words are
   taken out of the template's prototypes (:func:`pixtralogist.kit.placement.concept_prototypes`) and the sentence
   "X." is placed three ways: the **catch-all** (today's rules-only answer), the **previous** statement's region
@@ -117,7 +119,12 @@ def fragment_items(half: str, host, templates=TEMPLATES) -> list[DictationItem]:
                 at = rng.randint(0, len(sents))
                 body = sents[:at] + [target, frag] + sents[at:]
                 parts = [demo] + (["L breast mastectomy."] if t == "breast-resection" else []) + body
-                facts = [Fact(c.home, (tuple(c.say), tuple(words))), demo_fact]
+                if "component" in words:
+                    # a component said absent may be its own sentence of the finding's region ("Pneumonia. No deep
+                    # component."): written into the finding's sentence, "no" would read as denying the finding
+                    facts = [Fact(c.home, (tuple(c.say),)), Fact(c.home, (tuple(words),), polarity="any"), demo_fact]
+                else:
+                    facts = [Fact(c.home, (tuple(c.say), tuple(words))), demo_fact]
                 if t == "breast-resection":
                     facts.append(Fact("laterality", (("left",),)))
                 facts += [Fact(o.home, (tuple(o.say),)) for o in others]
