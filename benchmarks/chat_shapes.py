@@ -94,7 +94,41 @@ left thigh" for "On the left forearm.") is not swapped in (the dermatology lexic
 sites; "the lesion is on the left thigh" even answers "already says"); "pls change forearm to thigh" for
 "Asymmetry on the L forearm".
 
-    python benchmarks/chat_shapes.py [--split tune|holdout|all] [--errors N] [--family F] [--template T]
+Round 10: the FREE-FORM families (``FREE_FAMILIES``; frozen in their own commit before any fix; their own seed, so
+the turns of the families above are unchanged; scored apart as ``FREE``, never in ``ALL``). Shapes the held-out
+writers use that the families above do not, with NONCE words (made-up finding, impression and plan words) where the
+mechanism must not lean on the vocabulary:
+
+* ``correct``         a correction with the old and new value in any order and a reason ("please correct A to B",
+                      "B, not A, on review", "A should read B", "A is wrong, it should be B", "correct A -> B",
+                      "the X is B on review, not A"), over severities and every VALUE_FRAMES value group
+* ``restate``         a size restated with context ("it's 9 mm on my recheck of the coronal", "measures 9 mm on
+                      the axial", "9 mm on re-measurement", "remeasured: 9 mm")
+* ``relabel``         a finding called by another name, a nonce one half the time ("call that X a zorvic
+                      granuloma", "it's a Y rather than a X", "X should be called Y", "rename the X to Y")
+* ``impression_text`` "make the impression '<nonce text>'", "impression should read ...", "impression: ..."
+* ``plan``            "put in the plan: start IV zorvatide", "add to the plan ...", "plan: ...", "plan is ..."
+                      (the plan is written in the impression: no template has a plan region)
+* ``status``          a finding's course ("say it's partially regressed", "it's stable", "mark the X as improved",
+                      "X: increased"; "it" only where the draft has one finding)
+* ``normal``          a structure said normal, in one or both eyes or on one side ("the macula is normal in both
+                      eyes", "left lung is clear", "normal pleura")
+* ``grade_words``     a grade or a count set in words ("grade is three", "three of twelve nodes positive")
+
+BEFORE (the code of 1e24370; ``python benchmarks/chat_shapes.py --free-only``; no silent wrong edit):
+
+    family          tune            holdout
+    correct          31/39  79.5%    27/36  75.0%
+    restate          10/12  83.3%     8/12  66.7%
+    relabel           6/28  21.4%     6/28  21.4%
+    impression_text  14/28  50.0%    13/28  46.4%
+    plan              0/28   0.0%     0/28   0.0%
+    status           10/28  35.7%    11/28  39.3%
+    normal           15/19  78.9%    15/20  75.0%
+    grade_words       1/3   33.3%     3/7   42.9%
+    FREE             87/185 47.0%    83/187 44.4%
+
+    python benchmarks/chat_shapes.py [--split tune|holdout|all] [--errors N] [--family F] [--template T] [--free-only]
 """
 
 from __future__ import annotations
@@ -473,14 +507,185 @@ def build_value_items(rng: random.Random, half: str, templates) -> list[GenItem]
     return out
 
 
+# --- round 10: the free-form families (shapes held-out writers use that the families above do not) -------------
+#
+# Generated with their own seed after the families above (whose turns are unchanged). Nonce words stand for the
+# finding, impression and plan words wherever the mechanism must not lean on the vocabulary.
+
+FREE_FAMILIES = ("correct", "restate", "relabel", "impression_text", "plan", "status", "normal", "grade_words")
+FREE_SEED = 1010
+NONCE_FINDINGS = ("zorvic granuloma", "blorvic cyst", "kellner lesion", "tramulent nodule", "quessic plaque",
+                  "dravine body", "morlith focus", "pelquin scar")
+NONCE_IMPRESSIONS = (("blorvic degeneration, likely benign", "blorvic"), ("Kellner sign, in keeping with zorvic change",
+                     "kellner"), ("morlith dystrophy, stable", "morlith"), ("quessic plaque, no further action",
+                                                                            "quessic"))
+NONCE_PLANS = (("start IV zorvatide", "zorvatide"), ("repeat Kellner scan in 3 months", "kellner"),
+               ("refer to the blorvic clinic", "blorvic"), ("trial of oral quessamine", "quessamine"),
+               ("tramulography in 6 weeks", "tramulography"))
+STATUS_SAY = {"partially regressed": ("partially regressed", "partial regression"), "resolved": ("resolved",),
+              "stable": ("stable",), "improved": ("improved", "improving"), "increased": ("increased",),
+              "unchanged": ("unchanged",), "progressed": ("progressed", "progression")}
+#: A structure said normal: (template, region, the words said, the words the judge reads with a normal word)
+STRUCTURES = {
+    "cxr": [("lung", "left lung", ("lung",)), ("heart", "heart", ("heart", "cardiac")),
+            ("mediastinal", "mediastinum", ("mediastinum", "mediastinal"))],
+    "ct_chest": [("pleura", "pleura", ("pleura", "pleural")), ("upper_abdomen", "upper abdomen", ("abdomen",)),
+                 ("mediastinum_hila", "mediastinum", ("mediastinum", "mediastinal"))],
+    "mri_brain": [("ventricles_extraaxial", "ventricles", ("ventricles", "ventricular")),
+                  ("vessels", "vessels", ("vessels", "flow voids"))],
+    "fundus": [("macula", "macula", ("macula", "macular")), ("optic_disc", "optic disc", ("disc", "discs")),
+               ("vessels", "retinal vessels", ("vessels",))],
+    "octa": [("faz", "FAZ", ("faz", "foveal avascular zone")),
+             ("neovascularization", "neovascularization", ("neovascularization", "nv"))],
+}
+NORMAL_SAY = ("normal", "clear", "unremarkable", "healthy", "within normal limits", "no abnormality")
+
+W_CORRECT_V = ["please correct {old} to {new}", "{new}, not {old}, on review", "on review it's {new} rather than {old}",
+               "{old} is wrong, it should be {new}", "correct {old} -> {new}", "it should say {new} instead of {old}",
+               "{old} should read {new}", "{new} not {old} on second look", "replace {old} with {new} please",
+               "on reflection {new}, not {old}"]
+W_CORRECT_X = ["the {X} is {new} on review, not {old}", "{Xc}: {new}, not {old}", "correct the {X} to {new}",
+               "on second look the {X} is {new} rather than {old}", "please correct {old} {X} to {new} {X}",
+               "{new} {X} on review, not {old}"]
+W_RESTATE = ["it's {new} on my recheck of the coronal", "{X} measures {new} on the axial", "{new} on re-measurement",
+             "remeasured: {new}", "the {X} is {new} on my recheck", "on the sagittal it measures {new}",
+             "measures {new} on the axial", "{Xc} {new} when remeasured"]
+W_RELABEL = ["call that {X} a {Y}", "it's a {Y} rather than a {X}", "relabel the {X} as {Y}",
+             "the {X} is actually a {Y}", "{Xc} should be called {Y}", "that's a {Y}, not a {X}",
+             "rename the {X} to {Y}", "call it a {Y} instead of {X}"]
+W_IMP_TEXT = ["make the impression '{T}'", "impression should read {T}", "impression: {T}",
+              "change the impression to {T}", "the impression should say {T}", "replace the impression with {T}",
+              "rewrite the impression as: {T}", "make the impression \"{T}\""]
+W_PLAN = ["put in the plan: {P}", "add to the plan {P}", "plan: {P}", "add plan: {P}", "please add to the plan: {P}",
+          "plan is {P}", "put {P} in the plan"]
+W_STATUS = ["say it's {s}", "it's {s}", "now {s}", "the {X} is {s}", "say the {X} is {s}", "mark the {X} as {s}",
+            "{Xc} now {s}", "{Xc}: {s}"]
+W_NORMAL = ["the {S} is normal", "{S} normal", "{Sc} is clear", "{Sc} unremarkable", "normal {S}"]
+W_NORMAL_EYE = ["the {S} is normal in both eyes", "{S} normal OU", "{Sc} is normal in the left eye",
+                "left {S} is normal", "{S} healthy both eyes", "{Sc} normal in both eyes"]
+SPOKEN = {"2": "two", "3": "three", "12": "twelve"}
+WORD_FRAMES = [
+    ("Invasive ductal carcinoma. {v} lymph nodes positive.", "2/12",
+     ("2/12", "2 of 12", "2 out of 12", "two of twelve"), ("3/12", "3 of 12", "3 out of 12", "three of twelve"),
+     ["three of twelve nodes positive", "nodes: three of twelve", "it's three out of twelve nodes",
+      "make it three of twelve nodes", "change two of twelve to three of twelve nodes"]),
+    ("Invasive ductal carcinoma, Nottingham grade {v}.", "2", ("grade 2", "grade ii", "grade two"),
+     ("grade 3", "grade iii", "grade three"),
+     ["grade is three", "make it grade three", "grade three, not two", "grade should be three", "it's grade three"]),
+]
+
+
+def build_free_items(rng: random.Random, c: Concept, pool: list[Concept], half: str, regions: dict[str, str],
+                     n0: int) -> list[GenItem]:
+    """The free-form families for one sampled concept (see FREE_FAMILIES)."""
+    t, X, say, home = c.template, c.term, c.say, c.home
+    eye = t in EYE
+    others = [o for o in pool if o.home != home and not set(o.say) & set(say)]
+    other = rng.choice(others) if others else None
+    out: list[GenItem] = []
+    n = [n0]
+
+    def add(family: str, target: str, turn: str, before_facts, present=(), absent=(), *, unchanged=None,
+            alone: bool = False, change: bool | None = True) -> None:
+        oth = None if alone else other
+        dictation = _case_text(rng, c, target, oth, None)
+        iid = f"{t}:{X}:{family}:f{n[0]}"
+        n[0] += 1
+        facts = list(before_facts) + ([Fact(oth.home, (oth.say,))] if oth else [])
+        it = _item(iid, t, half, dictation, turn, present=present, absent=absent, unchanged=unchanged)
+        it.change = change
+        out.append(GenItem(it, family, facts, key=f"{t}:{X}", context={"edit_family": family}))
+
+    base = f"{_cap(X)}."
+    tgt = f"OD: {X}." if eye else base
+    plain = Fact(home, (say,))
+    # correct: a severity corrected in free form (old and new in any order, with a reason)
+    if t != "breast-resection":
+        new = rng.choice(["mild", "severe"])
+        w = rng.choice(W_CORRECT_X + W_CORRECT_V)
+        add("correct", f"Moderate {X}.", _fmt(w, X=X, old="moderate", new=new),
+            [Fact(home, (say, SEVERITY_SAY["moderate"]))], [Fact(home, (say, SEVERITY_SAY[new]))],
+            [Fact(home, (say, SEVERITY_SAY["moderate"]))])
+    # restate: a size restated with where it was measured
+    if not eye and t not in ("breast-resection", "skin_lesion"):
+        add("restate", f"{_cap(X)} 7mm.", _fmt(rng.choice(W_RESTATE), X=X, new="9 mm"), [Fact(home, (say, ("7 mm",)))],
+            [Fact(home, (say, ("9 mm",)))], [Fact(home, (say, ("7 mm",)))])
+    # relabel: the finding called by another name (a nonce name half the time, a lexicon finding of its home else)
+    same_home = [o for o in pool if o.home == home and o is not c and not set(o.say) & set(say)
+                 and not set(o.term.split()) & set(X.split())]
+    if same_home and rng.random() < 0.5:
+        y = rng.choice(same_home)
+        y_term, y_say = y.term, y.say
+    else:
+        y_term = rng.choice(NONCE_FINDINGS)
+        y_say = (y_term,)
+    add("relabel", tgt, _fmt(rng.choice(W_RELABEL), X=X, Y=y_term), [plain], [Fact(home, (y_say,))],
+        [Fact(home, (say,), forbidden=y_say)])
+    # the impression's text, and a plan, said in free form (nonce words)
+    text, key = rng.choice(NONCE_IMPRESSIONS)
+    findings = [r for r in regions if r not in ("impression", "indication")]
+    add("impression_text", tgt, rng.choice(W_IMP_TEXT).format(T=text), [plain], [Fact("impression", ((key,),))],
+        unchanged=findings)
+    plan, key = rng.choice(NONCE_PLANS)
+    add("plan", tgt, rng.choice(W_PLAN).format(P=plan), [plain], [Fact("impression", ((key,),))], unchanged=findings)
+    # status: the finding's course said in words ("it" only when the draft has one finding)
+    s = rng.choice(list(STATUS_SAY))
+    w = rng.choice(W_STATUS)
+    alone = "{X" not in w
+    add("status", tgt, _fmt(w, X=X, s=s), [plain], [Fact(home, (say, STATUS_SAY[s]), polarity="any")], alone=alone)
+    # normal: a structure said normal (in one or both eyes, on one side)
+    cands = [st for st in STRUCTURES.get(t, []) if st[0] != home and (other is None or st[0] != other.home)]
+    if cands:
+        region, said, words = rng.choice(cands)
+        w = rng.choice(W_NORMAL_EYE if eye else W_NORMAL)
+        turn = w.format(S=said, Sc=_cap(said))
+        add("normal", tgt, turn, [plain], [Fact(region, (words, NORMAL_SAY), polarity="any")], change=None)
+    return out
+
+
+def build_free_value_items(rng: random.Random, half: str, templates) -> list[GenItem]:
+    """``correct`` over the lexicon's value groups, and ``grade_words`` (a grade or count said in words)."""
+    out: list[GenItem] = []
+    for t, group, frame in VALUE_FRAMES:
+        if t not in templates:
+            continue
+        values = list(dict.fromkeys(lexicon_of(t).value_groups.get(group, ())))
+        mine = [v for v in values if _vhalf(t, group, v, "free") == half]
+        if len(values) < 2 or not mine:
+            continue
+        for old in sorted(rng.sample(mine, min(2, len(mine)))):
+            new = rng.choice([v for v in values if v != old and old not in v and v not in old] or
+                             [v for v in values if v != old])
+            turn = _fmt(rng.choice(W_CORRECT_V), old=old, new=new)
+            dictation = f"{_demo(rng, t)} " + ("Mastectomy. " if t == "breast-resection" else "") + \
+                frame.format(v=old)
+            gi = GenItem(_item(f"{t}:{group}:{old}:correct", t, half, dictation, turn), "correct", [],
+                         key=f"{t}:{group}:{old}")
+            gi.context["value"] = (old, new)
+            out.append(gi)
+    for frame, old, say_old, say_new, words in WORD_FRAMES:
+        if "breast-resection" not in templates:
+            continue
+        for w in words:
+            if _vhalf(frame, w) != half:
+                continue
+            dictation = f"{_demo(rng, 'breast-resection')} Mastectomy. " + frame.format(v=old)
+            gi = GenItem(_item(f"breast-resection:{w}:grade_words", "breast-resection", half, dictation, w),
+                         "grade_words", [], key=f"breast-resection:{frame}")
+            gi.context["value"] = (say_old, say_new)
+            out.append(gi)
+    return out
+
+
 def _vhalf(*parts: str) -> str:
     return "holdout" if int(hashlib.sha1(":".join(parts).encode()).hexdigest(), 16) % 2 else "tune"
 
 
-def generate(half: str, host, templates=TEMPLATES) -> list[GenItem]:
-    """The chat turns of one half, deterministic for its seed."""
+def generate(half: str, host, templates=TEMPLATES, free: bool = True) -> list[GenItem]:
+    """The chat turns of one half, deterministic for its seed (``free``: with the round-10 families)."""
     rng = random.Random(SEEDS[half])
     out: list[GenItem] = []
+    samples = []
     for t in templates:
         pool = calibrate(t, host)
         mine = [c for c in pool if half_of(c) == half]
@@ -488,7 +693,14 @@ def generate(half: str, host, templates=TEMPLATES) -> list[GenItem]:
         regions = _regions(host, t)
         for c in sample:
             out += build_concept_items(rng, c, pool, half, regions, len(out))
+        samples.append((sample, pool, regions))
     out += build_value_items(rng, half, templates)
+    if free:  # the round-10 families: their own seed, the turns above unchanged
+        frng = random.Random(FREE_SEED + SEEDS[half])
+        for sample, pool, regions in samples:
+            for c in sample:
+                out += build_free_items(frng, c, pool, half, regions, len(out))
+        out += build_free_value_items(frng, half, templates)
     return out
 
 
@@ -572,7 +784,7 @@ def run_item(svc, gen: GenItem, specialty: str) -> Result:
                  and _present(Fact(r, (first.concept,)), sections)]
         if len(twice) > 1:
             return Result(gen, "skipped", [f"the case's draft states the target in {', '.join(twice)}"], before=draft)
-    if gen.family == "value":
+    if gen.family in ("value", "correct", "grade_words") and "value" in gen.context:
         old, new = gen.context["value"]
         r = _value_region(draft, old)
         if r is None:
@@ -636,7 +848,7 @@ def summarise(results: list[Result]) -> dict[str, dict[str, list[int]]]:
                                                "specialty": defaultdict(lambda: [0, 0, 0]),
                                                "wording": defaultdict(lambda: [0, 0, 0])}
     for r in results:
-        keys = {"family": [r.gen.family, "ALL"], "specialty": [TEMPLATE_CASE[r.gen.item.template][0]],
+        keys = {"family": [r.gen.family, "FREE" if r.gen.family in FREE_FAMILIES else "ALL"], "specialty": [TEMPLATE_CASE[r.gen.item.template][0]],
                 "wording": [style_of(r.gen.item.turn)]}
         for table, ks in keys.items():
             for k in ks:
@@ -658,7 +870,7 @@ def print_summary(half: str, results: list[Result]) -> dict:
     silent = sum(any("SILENT" in x for x in r.reasons) for r in results)
     for name, table in tables.items():
         print(f"[{half}] turns passing per {name} (skipped: the case's draft lacked what was dictated):")
-        order = [f for f in FAMILIES if f in table] + ["ALL"] if name == "family" else sorted(table)
+        order = [f for f in FAMILIES + FREE_FAMILIES if f in table] + ["ALL", "FREE"] if name == "family" else sorted(table)
         for k in order:
             v = table[k]
             print(f"  {k:<13}{v[0]:>5}/{v[1]:<5}{100 * _rate(v):6.1f}%   skipped {v[2]}")
@@ -688,8 +900,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("tune", "holdout", "all"), default="all")
     ap.add_argument("--errors", type=int, default=0, help="list the first N failing tune-half turns")
-    ap.add_argument("--family", choices=FAMILIES)
+    ap.add_argument("--family", choices=FAMILIES + FREE_FAMILIES)
     ap.add_argument("--template", choices=TEMPLATES, action="append")
+    ap.add_argument("--free-only", action="store_true", help="only the round-10 free-form families")
     args = ap.parse_args(argv)
     host = _host()
     templates = tuple(args.template or TEMPLATES)
@@ -697,11 +910,13 @@ def main(argv: list[str] | None = None) -> int:
     for half in ("tune", "holdout") if args.split == "all" else (args.split,):
         t0 = time.perf_counter()
         gen = generate(half, host, templates)
+        if args.free_only:
+            gen = [g for g in gen if g.family in FREE_FAMILIES]
         results = run(gen, host)
         tables = print_summary(half, results)
         print(f"({len(gen)} turns generated and run in {time.perf_counter() - t0:.1f} s)")
         allv = tables["family"]["ALL"]
-        if _rate(allv) < THRESHOLD:
+        if not args.free_only and _rate(allv) < THRESHOLD:
             misses.append(f"{half} {100 * _rate(allv):.1f}% < {100 * THRESHOLD:.0f}%")
         if half == "tune" and args.errors:
             print(f"\nFirst {args.errors} failing tune turns:")
