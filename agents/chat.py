@@ -115,6 +115,10 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
         return Intent("sign", (m.group("arg") or "").strip().rstrip("."))
     if _SHORTER.search(text):
         return Intent("shorter")
+    from pixtralogist.agents.chat_free import impression_text
+
+    if (new_impression := impression_text(text)) is not None:  # "make the impression 'X'", "impression: X"
+        return Intent("rewrite", new_impression, "impression")
     if m := _REWRITE.match(text):
         region = resolve_region(m.group("region") or m.group("region2"), regions)
         if region is not None:
@@ -309,11 +313,17 @@ def _shares_name(message: str, sentence: str) -> bool:
 def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
     from pixtralogist.agents.chat_edits import apply_edit
     from pixtralogist.agents.chat_forms import place_alone
+    from pixtralogist.agents.chat_free import free_form
     from pixtralogist.agents.chat_phrasing import with_unit
 
     reader = reader_for(draft, ctx.lexicon, ctx.template)
     text = with_unit(text, [f.text for f in draft.findings if not f.is_default], _shares_name)
     text = place_alone(text, [f.text for f in draft.findings if not f.is_default], reader) or text  # "parietal"
+    text = free_form(text, [f.text for f in draft.findings if not f.is_default], reader.expand) or text  # "X, not Y, on review"
+    if (done := _course_edit(text, draft, ctx, res, rebuild)) is not None:
+        return done  # "say it's partially regressed", "mark the X as stable" (chat_free)
+    if (done := _normal_edit(text, draft, ctx, res, rebuild, reader)) is not None:
+        return done  # "the macula is normal in both eyes", "normal pleura" (chat_free)
     parts = [p for p in _COMPOUND.split(text) if p.strip()]
     if len(parts) > 1 and not all(reader.read(p) for p in parts):
         parts = [text]
@@ -333,12 +343,7 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
             kinds.append(edit.kind)
     if current is not draft:
         if rebuild and not impression:
-            if ctx.conclude is not None and current.findings != draft.findings:
-                current = current.model_copy(update={"impression": ctx.conclude(list(current.findings),
-                                                                                list(draft.impression))})
-            if not (getattr(ctx.conclude, "complete", False) and current.findings != draft.findings):
-                current = _keep_impression_statements(draft, current, ctx.template)
-            current = _without_stale_items(draft, current)
+            current = _concluded(draft, current, ctx)
         res.draft, res.changed = current, True
         if impression:
             res.impression_locked = True
@@ -366,6 +371,76 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     understood = next((r.summary + " " for r in results if r is not None and r.summary.startswith("I read this as")), "")
     res.reply = (understood + "I could not match that to a finding of this draft, and no language model is configured "
                  "for free-form requests (offline). " + HELP_TEXT)
+    return res
+
+
+def _concluded(draft: Draft, current: Draft, ctx: ChatContext) -> Draft:
+    """``current`` (an edit of ``draft``'s findings) with its impression rebuilt as the chat rebuilds it."""
+    if ctx.conclude is not None and current.findings != draft.findings:
+        current = current.model_copy(update={"impression": ctx.conclude(list(current.findings),
+                                                                        list(draft.impression))})
+    if not (getattr(ctx.conclude, "complete", False) and current.findings != draft.findings):
+        current = _keep_impression_statements(draft, current, ctx.template)
+    return _without_stale_items(draft, current)
+
+
+def _course_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult | None:
+    """A finding's course said ("say it's partially regressed", "mark the X as stable", "X: increased"): the one
+    finding it names ("it": the draft's only finding) is written with it (:mod:`chat_free`); else None."""
+    from pixtralogist.agents.chat_edits import _replace, _stems
+    from pixtralogist.agents.chat_free import course, with_course
+
+    said = course(text)
+    if said is None or ctx.template is None:
+        return None
+    x, status = said
+    found = [f for f in draft.findings if not f.is_default]
+    if x != "it":
+        want = {w for w in _stems(x) if len(w) >= 3}
+        found = [f for f in found if want and want <= _stems(f.text)]
+    if len(found) > 1 and x == "it":  # "it": the one abnormal finding the draft states
+        found = [f for f in found if f.abnormal and not f.negated]
+    if len(found) != 1:
+        return None
+    target = found[0]
+    new_text = with_course(target.text, status)
+    if new_text.lower() == target.text.strip().lower():
+        return None
+    current = editing._with(draft, _replace(draft, target, [new_text], target.region, ctx.template), ctx.template,
+                            rebuild_impression=rebuild)
+    if rebuild:
+        current = _concluded(draft, current, ctx)
+    res.draft, res.changed = current, True
+    res.edits = _diff_edits("edit", draft, current)
+    label = _region_labels(draft).get(target.region, target.region)
+    res.reply = f"Changed {label}: {status}.\n" + show_changes(res.edits, draft)
+    return res
+
+
+def _normal_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool, reader: Any
+                 ) -> ChatResult | None:
+    """A structure said normal whose region (the one the structure's word names) states nothing but its default
+    ("normal pleura", "the macula is normal in both eyes"): the region says it, as said (:mod:`chat_free`); else
+    None (a region with a finding is the edit reader's: the finding is denied or changed there)."""
+    from pixtralogist.agents.chat_free import normal_structure
+
+    said = normal_structure(text)
+    if said is None or ctx.template is None:
+        return None
+    structure, sentence = said
+    region = reader.resolve_region(structure)
+    if region in (None, "impression") or any(f.region == region and not f.is_default for f in draft.findings):
+        return None
+    prov = editing.clinician_provenance(draft)
+    new = editing.make_findings([sentence], region, prov, extra_terms=ctx.template.finding_terms)
+    kept = [f for f in draft.findings if not (f.region == region and f.is_default)]
+    current = editing._with(draft, kept + new, ctx.template, rebuild_impression=rebuild)
+    if rebuild:
+        current = _concluded(draft, current, ctx)
+    res.draft, res.changed = current, True
+    res.edits = _diff_edits("edit", draft, current)
+    label = _region_labels(draft).get(region, region)
+    res.reply = f"Changed {label}.\n" + show_changes(res.edits, draft)
     return res
 
 
