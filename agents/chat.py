@@ -403,7 +403,9 @@ def _course_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, reb
     if len(found) != 1:
         return None
     target = found[0]
-    new_text = with_course(target.text, status)
+    # a resolved finding named is said resolved by its name ("The pneumothorax has resolved."), its old size and
+    # grade no part of what is now said
+    new_text = with_course(x if x != "it" and status == "resolved" else target.text, status)
     if new_text.lower() == target.text.strip().lower():
         return None
     current = editing._with(draft, _replace(draft, target, [new_text], target.region, ctx.template), ctx.template,

@@ -12,7 +12,8 @@ families of ``benchmarks/chat_shapes.py``, nonce words included). Shapes only: n
   (:func:`correction`);
 - a finding re-labelled ("call that X a Y", "relabel the X as Y", "X should be called Y", "rename the X to Y",
   "call it a Y instead of X", "it's a Y rather than a X", "the X is actually a Y"): ``replace X with Y`` when X is
-  what one of the draft's sentences says (:func:`relabel`);
+  what one of the draft's sentences says (:func:`relabel`); "it's Y, not X" without an article is a value's
+  correction, the reader's ("it's acute, not old", "it's IDC not ILC");
 - a finding's course ("say it's partially regressed", "it's stable", "mark the X as improved", "X: increased",
   "X now unchanged"): the finding's sentence gets the course word (:func:`course`).
 """
@@ -116,6 +117,8 @@ def correction(text: str) -> str | None:
     b = next(g[k] for k in ("b", "b2", "b3", "b4", "b5") if g[k])
     if a.lower() in ("it", "this", "that") or a.lower() == b.lower():
         return None
+    if bool(re.search(r"\d", a)) != bool(re.search(r"\d", b)):
+        return None  # "left CDR should read 0.7": a field and its value, the reader's; never a swap of words
     return f"change {a} to {b}"
 
 
@@ -128,7 +131,7 @@ _RELABEL = re.compile(
     rf"(?:an?\s+)?(?P<y>{_Y}?)(?:\s+instead)?$"
     rf"|^{_ART}(?P<x3>{_Y}?)\s+(?:should\s+be|is\s+better|would\s+be\s+better)\s+(?:called|labell?ed|named|termed|"
     rf"described\s+as|reported\s+as)\s+(?:an?\s+)?(?P<y3>{_Y})$"
-    rf"|^(?:it['\u2019]?s|it\s+is|that['\u2019]?s|that\s+is|this\s+is)\s+(?:an?\s+)?(?P<y4>{_Y}?)\s*,?\s+"
+    rf"|^(?:it['\u2019]?s|it\s+is|that['\u2019]?s|that\s+is|this\s+is)\s+(?:an?\s+)(?P<y4>{_Y}?)\s*,?\s+"
     rf"(?:rather\s+than|not|instead\s+of)\s+{_ART}(?P<x4>{_Y})$"
     rf"|^{_ART}(?P<x5>{_Y}?)\s+is\s+(?:actually|really|in\s+fact)\s+(?:an?\s+)(?P<y5>{_Y})$", re.I)
 
