@@ -28,7 +28,7 @@ _PLEASE = r"(?:please\s*,?\s+)?"
 _IMPRESSION_TEXT = re.compile(
     rf"^{_PLEASE}(?:make|set|change|amend|update|edit|alter)\s+{_IMP}\s*(?:to\s+(?:read|say)\b|to\b|read\b|say\b|"
     rf"into\b|as\b)?\s*:?\s*(?P<x>\S.*)$"
-    rf"|^{_IMP}\s+(?:should|must|needs\s+to|ought\s+to|has\s+to)\s+(?:read|say|be)\s*:?\s*(?P<x2>\S.*)$"
+    rf"|^{_IMP}\s+(?:should|must|needs\s+to|ought\s+to|has\s+to)\s+read\s*:?\s*(?P<x2>\S.*)$"
     rf"|^{_IMP}\s*(?::|=|\s-)\s*(?P<x3>\S.*)$"
     rf"|^{_PLEASE}(?:rewrite|replace|reword)\s+{_IMP}\s+(?:with|as|to)\s*:?\s*(?P<x4>\S.*)$", re.I | re.S)
 #: words that make the rest no impression text: an instruction ("impression: remove the cyst"), a length
@@ -107,18 +107,23 @@ _CORRECTION = re.compile(
     re.I)
 
 
-def correction(text: str) -> str | None:
-    """``change A to B`` for a correction said with its old value A and new value B in free form, else None."""
+def correction(text: str, sentences: list[str] | None = None, expand=None) -> str | None:
+    """``change A to B`` for a correction said with its old value A and new value B in free form, else None (and
+    None when ``sentences``, the draft's finding sentences, are given and none says A: "histology should read
+    lobular" names a field, not its old value)."""
     m = _CORRECTION.match(text.strip().rstrip(".!"))
     if not m:
         return None
     g = m.groupdict()
     a = next(g[k] for k in ("a", "a2", "a3", "a4", "a5") if g[k])
     b = next(g[k] for k in ("b", "b2", "b3", "b4", "b5") if g[k])
-    if a.lower() in ("it", "this", "that") or a.lower() == b.lower():
-        return None
+    if a.lower() in ("it", "this", "that") or a.lower() == b.lower() or re.fullmatch(_IMP, a, re.I):
+        return None  # "the impression should say X": the impression's (chat_phrasing)
     if bool(re.search(r"\d", a)) != bool(re.search(r"\d", b)):
         return None  # "left CDR should read 0.7": a field and its value, the reader's; never a swap of words
+    if sentences is not None and not _stated(a, sentences) \
+            and not (expand is not None and _stated(expand(a), sentences)):
+        return None
     return f"change {a} to {b}"
 
 
@@ -162,20 +167,25 @@ def relabel(text: str, sentences: list[str], expand=None) -> str | None:
 
 
 #: a finding's course (general report words, no specialty's)
-_COURSE = (r"(?:(?:partially|partly|largely|mostly|completely|slightly|significantly|further|markedly)\s+)?"
-           r"(?:regressed|regressing|resolved|resolving|stable|unchanged|improved|improving|increased|increasing|"
-           r"decreased|decreasing|progressed|progressing|worsened|worsening|enlarged|enlarging|static|reduced)"
-           r"(?:\s+in\s+size)?")
+_DEGREE = r"(?:(?:partially|partly|largely|mostly|completely|slightly|significantly|further|markedly)\s+)?"
+#: said as "X is S": never a finding's own predicate ("the heart is enlarged", "density is decreased") nor its
+#: denial ("the pneumothorax has resolved": the reader's "No pneumothorax.")
+_COURSE_PLAIN = (_DEGREE + r"(?:regressed|regressing|stable|unchanged|improved|improving|progressed|progressing|"
+                 r"worsened|worsening|static)(?:\s+in\s+size)?")
+#: said only as an instruction or a label ("say it's resolved", "mark the X as increased", "X: increased")
+_COURSE = (_DEGREE + r"(?:regressed|regressing|resolved|resolving|stable|unchanged|improved|improving|increased|"
+           r"decreased|progressed|progressing|worsened|worsening|static)(?:\s+in\s+size)?")
 _COURSE_RE = re.compile(
     rf"^{_PLEASE}(?:say|write|state|note|document|record|report)\s+(?:that\s+)?(?P<x>.+?)(?:['\u2019]s|\s+is|\s+are|"
     rf"\s+has|\s+have)\s+(?:now\s+|been\s+)*(?P<s>{_COURSE})$"
     rf"|^{_PLEASE}(?:mark|set|record|list|describe|document|report)\s+(?P<x2>.+?)\s+as\s+(?:now\s+|being\s+)?"
     rf"(?P<s2>{_COURSE})$"
-    rf"|^(?P<x3>.+?)(?:['\u2019]s|\s+is|\s+are|\s+has|\s+have)\s+(?:now\s+|been\s+)*(?P<s3>{_COURSE})$"
+    rf"|^(?P<x3>.+?)(?:['\u2019]s|\s+is|\s+are|\s+has|\s+have)\s+(?:now\s+|been\s+)*(?P<s3>{_COURSE_PLAIN})$"
     rf"|^(?P<x4>.+?)\s*(?::|\s-|\s+now)\s*(?P<s4>{_COURSE})$"
-    rf"|^(?:now\s+)?(?P<s5>{_COURSE})(?:\s+now)?$", re.I)
+    rf"|^(?:now\s+)(?P<s5>{_COURSE})$|^(?P<s6>{_COURSE_PLAIN})(?:\s+now)?$", re.I)
 _IT = frozenset({"it", "its", "this", "that", "they", "these", "the finding", "the lesion", "it now"})
-_COURSE_WORDS = re.compile(rf"(?:,\s*|\s+)(?:now\s+)?{_COURSE}\b|\b{_COURSE}\s+(?=\w)", re.I)
+#: a course the sentence already ends with (", stable", " has resolved"): replaced, never a word of its finding
+_COURSE_WORDS = re.compile(rf"(?:,\s*(?:now\s+)?|\s+(?:has|have)\s+(?:now\s+)?){_COURSE}\s*$", re.I)
 
 
 def course(text: str) -> tuple[str, str] | None:
@@ -186,7 +196,7 @@ def course(text: str) -> tuple[str, str] | None:
         return None
     g = m.groupdict()
     x = next((g[k] for k in ("x", "x2", "x3", "x4") if g[k]), "it") or "it"
-    s = next(g[k] for k in ("s", "s2", "s3", "s4", "s5") if g[k])
+    s = next(g[k] for k in ("s", "s2", "s3", "s4", "s5", "s6") if g[k])
     x = re.sub(r"^(?:the|that|this)\s+", "", x.strip(), flags=re.I) if x.lower() not in _IT else "it"
     return x, s.lower()
 
@@ -206,7 +216,7 @@ def free_form(text: str, sentences: list[str], expand=None) -> str | None:
     if (p := plan_item(t)) is not None:
         return p
     r = spoken_numbers(without_reason(t) or t)
-    if (c := correction(r)) is not None:
+    if (c := correction(r, sentences, expand)) is not None:
         return c
     if (c := relabel(r, sentences, expand)) is not None:
         return c
