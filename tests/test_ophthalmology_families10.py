@@ -90,3 +90,27 @@ def test_octa_network_described_by_its_look_is_neovascularization(host, network,
 def test_octa_description_after_the_network_follows_it(host, description):
     d = draft(host, "octa", f"OD: mature fibrovascular network under the fovea. {description.capitalize()}. OS normal.")
     assert description.split()[1] in region_text(d, "neovascularization").lower(), d.region_dict()
+
+
+# a plan said as a noun phrase, whatever the test or drug (nonce names): the impression's, without the eye of the
+# finding said before it
+NOUN_PLANS = [
+    ("Zorvatin gene testing", "zorvatin"),
+    ("KLX4 testing", "klx4"),
+    ("Trial of topical blorvex", "blorvex"),
+    ("Kellner scan and AF to confirm", "kellner"),
+    ("No follow-up needed", "follow-up"),
+    ("No further treatment required", "treatment"),
+    ("Vitreous tap for zorvic PCR", "zorvic"),
+    ("Discuss quellamide", "quellamide"),
+    ("Routine digital screening 12/12", "screening"),
+]
+
+
+@pytest.mark.parametrize("plan, eye", list(itertools.product(NOUN_PLANS, ["OD", "LE"])))
+def test_a_noun_phrase_plan_goes_to_the_impression_without_the_carried_eye(host, plan, eye):
+    text, key = plan
+    d = draft(host, "fundus", f"{eye}: inferotemporal schisis with inner leaf holes. {text}.")
+    hit = [s for s in d.impression if key in s.lower()]
+    assert hit and not any("eye" in s.lower() for s in hit), (d.impression, d.region_dict())
+    assert key not in region_text(d, "others").lower(), d.region_dict()
