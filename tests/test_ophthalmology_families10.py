@@ -114,3 +114,15 @@ def test_a_noun_phrase_plan_goes_to_the_impression_without_the_carried_eye(host,
     hit = [s for s in d.impression if key in s.lower()]
     assert hit and not any("eye" in s.lower() for s in hit), (d.impression, d.region_dict())
     assert key not in region_text(d, "others").lower(), d.region_dict()
+
+
+PRIORITY = ["URGENT:", "Urgent -", "STAT:", "Emergency:", "ASAP:"]
+PATIENTS = ["48M, red painful eye 5 days", "62 yo F, sudden floaters", "Pt 33F, zorvatic headache 2 weeks"]
+
+
+@pytest.mark.parametrize("label, patient", list(itertools.product(PRIORITY, PATIENTS)))
+def test_a_priority_label_does_not_make_the_patient_a_plan(host, label, patient):
+    d = draft(host, "fundus", f"{label} {patient}. LE: dense vitritis, disc swollen. RE clear.")
+    age = patient.split(",")[0].split()[-1]
+    assert not any(age in s for s in d.impression), d.impression
+    assert any("urgent" in s.lower() for s in d.impression), d.impression
