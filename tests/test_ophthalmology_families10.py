@@ -12,9 +12,11 @@ vocabulary, is what is tested (inputs written for these tests, not copied from a
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
+from pixtralogist.plugins.ophthalmology import lexicon
 from test_dictation_skin_eye import draft, host, region_text  # noqa: F401 (host is a fixture)
 
 # (a finding the lexicon places, its region)
@@ -126,3 +128,25 @@ def test_a_priority_label_does_not_make_the_patient_a_plan(host, label, patient)
     age = patient.split(",")[0].split()[-1]
     assert not any(age in s for s in d.impression), d.impression
     assert any("urgent" in s.lower() for s in d.impression), d.impression
+
+
+SOURCES = ["Optom referral", "GP referral", "Optometrist referral", "Kellner clinic referral", "Referral"]
+QUESTIONS = ["?glaucoma", "possible disc swelling", "query CRVO", "?zorvic maculopathy", "re blorvic flecks"]
+_RECOMMENDATION = [re.compile(p, re.I) for p in lexicon.EYE.concept("eye_recommendation").patterns]
+
+
+@pytest.mark.parametrize("source, question", list(itertools.product(SOURCES, QUESTIONS)))
+def test_a_referral_with_its_question_is_no_recommendation(source, question):
+    text = f"{source} {question}"
+    assert not any(rx.search(text) for rx in _RECOMMENDATION), text
+
+
+@pytest.mark.parametrize("plan", ["Refer to MR clinic", "Urgent VR referral today", "Referral to zorvic clinic",
+                                  "GP to check BP", "Refer HES routine", "Referred to kellner service"])
+def test_a_referral_as_a_plan_stays_a_recommendation(plan):
+    assert any(rx.search(plan) for rx in _RECOMMENDATION), plan
+
+
+def test_an_opening_referral_with_its_question_goes_to_the_indication(host):
+    d = draft(host, "fundus", "Optom referral ?glaucoma, IOP 19/18. Both discs large, CDR 0.65 OU. Maculae nl.")
+    assert "glaucoma" in (d.indication or "").lower() and not any("referral" in s.lower() for s in d.impression)
