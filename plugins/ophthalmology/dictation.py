@@ -63,6 +63,19 @@ _MID_HEADER = re.compile(r"(?<=[.;]\s)(?:impressions?|imp|diagnosis|dx|findings?
                          r"(?:dilated\s+)?(?:fundus|fundi|fundoscopy|funduscopy|dfe)(?:\s+(?:exam\w*|OU|both\s+eyes))?)\s*:\s*"
                          # the impression's label said without its colon ("... OS nl. Imp optic pit maculopathy OD.")
                          r"|(?<=[.;]\s)(?:impression|imp)\s+(?:[-\u2013\u2014]\s+)?(?=[^\W\d_])(?!(?:is|was|of|that)\b)", re.I)
+#: a priority label that opens the dictation ("URGENT: 48M, ...", "STAT - ..."): said as a plan at its end ("Urgent."), so that
+#: what it opens (the patient, the first finding) is read as if it opened the dictation
+_PRIORITY_LABEL = re.compile(r"^\s*(?P<p>urgent|emergency|stat|asap)\s*(?::|!+|\s-+|\u2013|\u2014)\s*(?=\S)", re.I)
+
+
+def _priority_last(text: str) -> str:
+    m = _PRIORITY_LABEL.match(text)
+    if m is None:
+        return text
+    rest = text[m.end():].rstrip()
+    return f"{rest}{'' if rest.endswith(('.', '!', '?')) else '.'} Urgent."  # STAT, ASAP, emergency: the same priority
+
+
 #: where a "Plan:" label opens a sentence inside a line (the label stays, on a line of its own)
 _PLAN_LABEL_START = re.compile(r"(?<=[.;])\s+(?=(?:plan|management|recommendations?)\s*:)", re.I)
 #: "R1M0", "R3A M1 P1": a diabetic eye screening grade (the lexicon's ``dictation.screening_grades``)
@@ -900,7 +913,7 @@ def parse_dictation(text: str | None) -> list[str]:
     said: list[tuple[frozenset[str], bool]] = []  # per sentence of ``out``: its eyes, and whether it is a plan or denial
     last_valued: str | None = None  # the valued subject last given a value ("CDR 0.7"), for "OS 0.5" after it
     # "... LE: CDR 0.55. Impression: glaucoma suspect": a section label ends the eye headers' line
-    text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", clean_text(text)))
+    text = _PLAN_LABEL_START.sub("\n", _MID_HEADER.sub("\n", _priority_last(clean_text(text))))
     text = feature_none_as_denial(text, keep=_NONE_KEEP, bare=True)  # "NV: none", "Non-perfusion nil": denied
     text = _SQUARE_MM.sub(" mm2", text)  # "0.36mm\u00b2", "0.4 mm^2", "0.3 sq mm": one unit the value rules know
     text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(_demographics_first(text)))

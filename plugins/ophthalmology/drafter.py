@@ -54,7 +54,8 @@ class EyeDictationDrafter(KitDrafter):
         """The kit's rows without the grade statements (the impression's), each with its sentence's eyes."""
         kept = [s for s in statements if not (s.kind in ("finding", "summary") and is_grade_statement(s.text))]
         rows = [Row(r.region, r.text, r.sentence, lexicon.eyes_of(r.sentence)) for r in super().rows(kept, template)]
-        return _signs_follow_lesion(_split_and_pairs(rows, template.id), template.id)
+        rows = _signs_follow_lesion(_split_and_pairs(rows, template.id), template.id)
+        return _descriptions_follow_finding(rows, template)
 
     def faithful(
         self, part: FindingAttributes, whole: FindingAttributes, text: str, sentence: str, template: Template
@@ -208,6 +209,42 @@ def _signs_follow_lesion(rows: list[Row], template_id: str) -> list[Row]:
             continue
         named = [region for region, rx in lesions.items() if rx.search(text) and region == row.region]
         home = named[0] if named else (home if row.region == home else None)
+        out.append(row)
+    return out
+
+
+_DESCRIPTION_STOP = re.compile(r"[,;:()\d]|\b(?:not|possible|possibly|probable|probably|likely|query|suspected|suspect|"
+                               r"consistent|suggestive|favou?r\w*|c/w|i\.e|=)\b|[=?]"
+                               # a clause about the patient or the team, not a description of what is seen
+                               r"|^(?:she|he|they|we|i|patient|pt)\b|\b(?:is|are|was|were|has|have|had|will|aware|informed|"
+                               r"notified|discussed|explained|counsell?ed|consented|agreed|declined|wishes|prefers)\b", re.I)
+
+
+def _descriptions_follow_finding(rows: list[Row], template: Template) -> list[Row]:
+    """A statement the sorter places only by default (it names no region nor any finding of the lexicon), said of
+    the same eye right after a finding of a region, describes that finding ("Sector of grouped pigmentation
+    inferonasally. Clusters of small flat black spots. No elevation." -> all three in the periphery;
+    "Lamellar macular hole ... Epiretinal proliferation at the edge." -> macula); it follows the finding's region.
+    Only a plain description moves: two words or more, no comma, number, verdict or hedge (those are a list, a
+    measure, a conclusion), and never a plan or context sentence."""
+    sorter = lexicon.sorter_for(template.id)
+    if sorter is None:
+        return rows
+    from pixtralogist.kit.context import is_context, is_plan
+
+    catch_all = lexicon.lexicon_for(template.id).catch_all
+    out: list[Row] = []
+    home: tuple[str, frozenset[str]] | None = None  # (region, eyes) of the finding just said
+    for row in rows:
+        source = sorter.explain(row.text).source
+        tail = _EYE_TAIL.search(row.text)
+        body = (row.text[: tail.start()] if tail else row.text).strip().rstrip(".")
+        if (home is not None and row.region == catch_all and source == "default" and row.context <= home[1]
+                and len(body.split()) >= 2 and not _DESCRIPTION_STOP.search(body)
+                and not is_plan(body) and not is_context(body)):
+            out.append(Row(home[0], row.text, row.sentence, row.context))
+            continue
+        home = (row.region, row.context) if row.region != catch_all and source in ("finding", "anatomy") else None
         out.append(row)
     return out
 
