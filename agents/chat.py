@@ -669,7 +669,14 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
         -(c.score or 0.0),
     ))
     # only retrieved snippets carry a similarity; the search returns nothing else
-    hits = [c for c in hits if c.score is not None and c.score >= 0.25][:3]
+    hits = [c for c in hits if c.score is not None and c.score >= 0.25]
+    if hits:
+        from pixtralogist.agents.chat_guidelines import none_covers, relevant
+
+        # the nearest snippets are quoted only when one is about the question's subject (a key term shared)
+        if not (hits := relevant(question, hits)):
+            return none_covers(question), []
+    hits = hits[:3]
     if not hits:
         return ("I found no guideline snippet that answers this. The offline assistant answers only from the "
                 "installed guideline snippets; please consult the source guideline."), []
