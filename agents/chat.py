@@ -658,7 +658,9 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
             return f"Nothing about {topic} is flagged on this draft.{tail}", []
     pointed = _pointed_finding(question, draft)
     hits = ctx.search(f"{question} {pointed}" if pointed else question, None)
-    size = _size_mm(question) or (_size_mm(pointed) if pointed else None)
+    from pixtralogist.agents.chat_guidelines import asked_size
+
+    size = asked_size(question) or _size_mm(question) or (_size_mm(pointed) if pointed else None)
     named = _named_sources(question, hits)
     # A guideline the question names ("what does Fleischner say") comes first, then the snippet
     # whose size range holds the size asked about, then semantic similarity.

@@ -95,3 +95,20 @@ def none_covers(question: str) -> str:
     subject = " ".join(terms) if terms else "this question"
     return (f"None of the installed guideline snippets covers {subject}; please check the source guideline. "
             "The offline assistant answers only from the installed guideline snippets.")
+
+
+#: a size asked about as a bound: "a nodule above 8 mm", "under 6 mm", "more than 1 cm", "> 8 mm"
+_BOUND = re.compile(r"(?P<op>above|over|beyond|exceeding|more\s+than|larger\s+than|greater\s+than|bigger\s+than|>|"
+                    r"under|below|less\s+than|smaller\s+than|<)\s*(?P<v>\d+(?:\.\d+)?)\s*(?P<u>mm|cm)\b", re.I)
+
+
+def asked_size(question: str) -> float | None:
+    """The size (mm) a question asks about when it says it as a bound: just past the bound ("above 8 mm" ->
+    8.5, "under 6 mm" -> 5.5), so the snippet whose range holds it is chosen, not the one ending at the bound;
+    None when no bound is said."""
+    m = _BOUND.search(question)
+    if m is None:
+        return None
+    v = float(m.group("v")) * (10 if m.group("u").lower() == "cm" else 1)
+    below = m.group("op").lower().startswith(("under", "below", "less", "smaller", "<"))
+    return v - 0.5 if below else v + 0.5

@@ -57,3 +57,36 @@ def test_the_reply_names_the_subject_and_quotes_nothing(subject):
 def test_key_terms_keep_rule_numbers_abbreviations_and_content_words(q):
     terms = {t.lower() for t in key_terms(q)}
     assert terms and not terms & {"what", "the", "rule", "should", "makes", "defines", "per"}
+
+
+# --- a size asked about as a bound: the snippet whose range holds it, not the one ending at the bound ---
+
+from pixtralogist.agents.chat import size_matches  # noqa: E402
+from pixtralogist.agents.chat_guidelines import asked_size  # noqa: E402
+
+ABOVE = ["above {n}", "over {n}", "more than {n}", "larger than {n}", "greater than {n}", "> {n}", "bigger than {n}"]
+BELOW = ["under {n}", "below {n}", "less than {n}", "smaller than {n}", "< {n}"]
+ASK_SIZE = ["what does the guideline say for a zorvic nodule {b}?", "Kellner management for a single lesion {b}?"]
+
+
+@pytest.mark.parametrize("form,ask,n", list(itertools.product(ABOVE + BELOW, ASK_SIZE, [4, 6, 8, 12])))
+def test_a_bound_picks_the_range_past_it(form, ask, n):
+    q = ask.format(b=form.format(n=f"{n} mm"))
+    size = asked_size(q)
+    above = form in ABOVE
+    assert size == (n + 0.5 if above else n - 0.5)
+    ending_at = f"A nodule of {n - 2} to {n} mm calls for a Kellner scan." if above else \
+        f"A nodule of {n} to {n + 2} mm calls for a Kellner scan."
+    past = f"A nodule larger than {n} mm calls for a Kellner scan." if above else \
+        f"A nodule smaller than {n} mm needs no Kellner scan."
+    assert size_matches(past, size) and not size_matches(ending_at, size)
+
+
+@pytest.mark.parametrize("q", ["what does Fleischner say for a 7 mm nodule?", "how large is a 2 cm zorvic cyst?",
+                               "is 8 mm big?"])
+def test_a_size_said_plainly_is_no_bound(q):
+    assert asked_size(q) is None
+
+
+def test_centimetres_are_millimetres_past_the_bound():
+    assert asked_size("a Kellner mass over 1 cm?") == 10.5
