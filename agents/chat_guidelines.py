@@ -106,7 +106,7 @@ def asked_size(question: str) -> float | None:
     """The size (mm) a question asks about when it says it as a bound: just past the bound ("above 8 mm" ->
     8.5, "under 6 mm" -> 5.5), so the snippet whose range holds it is chosen, not the one ending at the bound;
     None when no bound is said."""
-    m = _BOUND.search(question)
+    m = _BOUND.search(question[:2000])
     if m is None:
         return None
     v = float(m.group("v")) * (10 if m.group("u").lower() == "cm" else 1)
