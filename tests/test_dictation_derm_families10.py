@@ -64,3 +64,18 @@ def test_an_inline_list_without_stops_breaks_into_items(n, mark):
 def test_a_number_that_does_not_count_on_from_1_stays(text):
     assert lay_out(text).count("\n") == 0 or not text.startswith("1.")
     assert "2" in lay_out(text)
+
+
+# --- the patient's age and sex said as an item of a comma list ("L shin, 80F: ...") is the indication ---------------
+
+DEMOGRAPHICS = ["58f", "44M", "80 F", "72 yo woman", "61 year old man"]
+
+
+@pytest.mark.parametrize("who", DEMOGRAPHICS)
+@pytest.mark.parametrize("after", [": ", ", "])
+def test_demographics_as_a_list_item_are_the_indication(host, who, after):
+    d = draft(host, "skin_lesion", f"R {NONCE_SITES[0]}, {who}{after}tawny plaque 8mm. Likely blorvic keratoma.")
+    ind = (d.indication or "").lower() if isinstance(d.indication, str) else str(d.indication).lower()
+    assert who.lower() in ind, (who, d.indication)
+    assert NONCE_SITES[0] in region_text(d, "distribution_site").lower()
+    assert who.lower() not in region_text(d, "distribution_site").lower()
