@@ -79,3 +79,15 @@ def test_demographics_as_a_list_item_are_the_indication(host, who, after):
     assert who.lower() in ind, (who, d.indication)
     assert NONCE_SITES[0] in region_text(d, "distribution_site").lower()
     assert who.lower() not in region_text(d, "distribution_site").lower()
+
+
+# --- the part of a site ("sides of", "tips of", "backs of") and the place word before it stay with the site ----------
+
+@pytest.mark.parametrize("part", ["sides of", "the tips of", "backs of", "the pads of", "the webs of"])
+@pytest.mark.parametrize("lead", ["along", "on", "over", "across"])
+@pytest.mark.parametrize("site", ["fingers", "hands", "the left foot", "toes"])
+def test_the_part_of_a_site_is_the_site(part, lead, site):
+    parts = SkinLesionSorter().rewrite(f"Deep-seated vesicles {lead} {part} {site}")
+    where = parts.get("distribution_site", "").lower()
+    assert f"{part} {site}".lower() in where, parts
+    assert part.split()[-2] not in parts.get("morphology", "").lower(), parts
