@@ -4,6 +4,8 @@ built-in plugin's configured (offline) drafter."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pixtralogist.kit.layout import lay_out
@@ -91,3 +93,25 @@ def test_the_part_of_a_site_is_the_site(part, lead, site):
     where = parts.get("distribution_site", "").lower()
     assert f"{part} {site}".lower() in where, parts
     assert part.split()[-2] not in parts.get("morphology", "").lower(), parts
+
+
+# --- a narrative opening: the patient, then what they noticed ("A 17 year old girl developed a ...") ----------------
+
+@pytest.mark.parametrize("verb", ["developed", "noticed", "reports", "describes", "complains of", "presented with",
+                                  "has noticed", "first noticed"])
+@pytest.mark.parametrize("who", ["A 17 year old girl", "This 61 year old gardener", "28F", "A 44-year-old man"])
+def test_a_narrative_opening_gives_the_patient_to_the_indication(host, verb, who):
+    d = draft(host, "skin_lesion", f"{who} {verb} a tawny zorvic plaque over the {NONCE_SITES[1]}, 8mm. "
+                                   "Likely blorvic keratoma.")
+    age = re.search(r"\d+", who).group()
+    assert age in str(d.indication), (who, verb, d.indication)
+    assert "tawny" in findings_text_of(d)
+    assert not any(age in f.text for f in d.findings if not f.is_default), placed_of(d)
+
+
+def findings_text_of(d) -> str:
+    return " ".join(f.text for f in d.findings if not f.is_default).lower()
+
+
+def placed_of(d) -> list[tuple[str, str]]:
+    return [(f.region, f.text) for f in d.findings if not f.is_default]

@@ -237,9 +237,12 @@ _DEMOGRAPHICS_ALONE = re.compile(rf"(?:(?:a|an|this|the)\s+)?{_DEMOGRAPHICS}", r
 _DEMOGRAPHICS_ITEM = re.compile(rf",\s*(?P<d>{_DEMOGRAPHICS})\s*(?=[,:;.]|$)", re.I)
 #: "Pt (58F) worried re spot on nose": the demographics in brackets
 _DEMOGRAPHICS_BRACKET = re.compile(rf"\s*\(\s*(?P<d>{_DEMOGRAPHICS})\s*\)", re.I)
-#: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...": said first, then the story
+#: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...", "A 17 year old girl developed a
+#: ...": said first, then the story
 _DEMOGRAPHICS_OPENING = re.compile(rf"(?:^|(?<=[.;]))(?P<lead>\s*)(?:(?:a|an|this|the)\s+)?(?P<d>{_DEMOGRAPHICS})\s+"
-                                   r"(?:(?:who\s+)?(?:has|had|presents?\s+with|presenting\s+with|with|w/)\s+(?:an?\s+)?"
+                                   r"(?:(?:who\s+)?(?:has|had|presents?\s+with|presenting\s+with|with|w/|(?:has\s+|first\s+)?"
+                                   r"(?:developed|noticed|noted|reports?|reported|describes?|described|complains?\s+of|"
+                                   r"presented\s+with))\s+(?:an?\s+)?"
                                    r"|,?\s*(?=(?:on|taking|c/o|complains|h/o|hx|pmhx?|fhx|history|known|background|previous|prior)\b))"
                                    r"(?P<c>\w)", re.I)
 
