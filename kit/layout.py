@@ -389,6 +389,7 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
     text = _EYE_NARRATIVE.sub(lambda m: f"\n{m.group('eye').capitalize()} eye: {m.group('rest')}\n", text)
     text = _NARRATIVE_PLAN.sub(_narrative_plan, text)
     text = _FIRST_PERSON_SEEING.sub("", text)
+    text = demographics_last(text)
     return "\n".join(line.strip() for line in text.split("\n")
                      if any(ch.isalnum() for ch in line) and not _NUMBER_ALONE.match(line))
 
@@ -407,6 +408,19 @@ _DEMOGRAPHICS = re.compile(
 
 
 _SENTENCE_REST = re.compile(r"(?:[^.;\n]|\.(?=\d))*")
+
+#: a statement that ends with whom it is from ("Left lumpectomy from a 19-year-old woman.", "Skin ellipse of a 52 yo
+#: man."): the patient is said first, as a sentence of its own, and the statement stays whole
+_DEMOGRAPHICS_AFTER = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<stmt>[^.;:\n]{3,80}?)[ \t,]+(?:from|of|in)[ \t]+(?:a|an|this|the)[ \t]+"
+    r"(?P<d>(?:\d{1,3}|" + _AGE_WORDS + r")(?:[- ](?:years?|yrs?)[- ]old|\s?(?:yo|y/o))"
+    r"(?:[ \t]+[a-z-]+)?[ \t]+(?:man|woman|male|female|gentleman|lady|boy|girl|patient))[ \t]*(?=[.;\n]|$)", re.I | re.M)
+
+
+def demographics_last(text: str) -> str:
+    """A statement that ends with whom it is from, with the patient said first ("Left lumpectomy from a 19-year-old
+    woman." -> "19-year-old woman. Left lumpectomy."): the statement keeps its region, the patient is the indication's."""
+    return _DEMOGRAPHICS_AFTER.sub(lambda m: f"{m.group('d')}. {m.group('stmt')[:1].upper()}{m.group('stmt')[1:]}", text)
 
 
 def demographics_apart(text: str, *, is_finding: Callable[[str], bool] = lambda _: True) -> tuple[list[str], str]:
