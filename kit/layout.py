@@ -25,7 +25,8 @@ already understands; it never adds a finding, drops one, or changes a word's mea
 * a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
 * bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
 * numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
-  number is left as a fragment (a number alone on its line goes too); part labels of a multi-part dictation ("A. Right breast ...
+  number is left as a fragment (a number alone on its line goes too), also when the items run on without a stop
+  ("1. 37F 2. vesicles 3. ...", counting from 1 to at least 3); part labels of a multi-part dictation ("A. Right breast ...
   B. Left breast ...", at least two of them) go, each part on its own line;
 * a header alone on its line followed by bullet lines: an eye or side header ("OD:", "Left eye:") or a
   region or field header of one or two words ("Lungs:", "Optic disc:", "Border:") is repeated on each of its
@@ -259,6 +260,31 @@ def _list_numbers(text: str) -> str:
     return _LIST_NUMBER.sub("\n", re.sub(r":[ \t]*(?=(?:\(1\)|1[.)])[ \t])", ". ", text, count=1))
 
 
+#: the number of a list item written with no stop before it ("... itchy episodes 2. deep-seated vesicles ...")
+_BARE_NUMBER = re.compile(r"(?<=[\w)'\"%])[ \t]+(?:\((?P<p>\d{1,2})\)|(?P<n>\d{1,2})[.)])[ \t]+(?=[A-Za-z(])")
+_FIRST_ITEM = re.compile(r"^[ \t]*(?:\(1\)|1[.)])[ \t]+", re.M)
+
+
+def _bare_list_numbers(text: str) -> str:
+    """An inline list whose numbers follow the words of the item before without a stop ("1. 37F, hairdresser
+    2. vesicles on fingers 3. no erythema"): each item on its own line. Only on a line that opens with item 1 and
+    only for the numbers that count on from it, at least to 3 (a lone "grade 2." inside item 1 is a value)."""
+    out = []
+    for line in text.split("\n"):
+        if _FIRST_ITEM.match(line):
+            cuts, want = [], 2
+            for m in _BARE_NUMBER.finditer(line):
+                if int(m.group("p") or m.group("n")) == want:
+                    cuts.append(m)
+                    want += 1
+            if len(cuts) >= 2:
+                for m in reversed(cuts):
+                    line = line[:m.start()] + ".\n" + line[m.end():]
+                line = _FIRST_ITEM.sub("", line)
+        out.append(line)
+    return "\n".join(out)
+
+
 #: a section heading alone on its line, without a colon ("FINDINGS", "Impression"): the label of the line after it
 _BARE_HEADING = re.compile(
     r"^[ \t]*(?P<label>findings|impressions?|conclusions?|(?:clinical[ \t]+)?history|indications?|clinical[ \t]+information|"
@@ -354,7 +380,7 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
     text = _IMPRESSION_LABEL.sub("Impression: ", text)
     text = _parts(text)
     text = _headers(text, is_finding)
-    text = _list_numbers(text)
+    text = _bare_list_numbers(_list_numbers(text))
     lines = text.split("\n")
     text = "\n".join(_content_header(line, nxt) for line, nxt in zip(lines, lines[1:] + [""]))
     text = _PLAN_AFTER_DASH.sub(". ", text)
@@ -363,6 +389,7 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
     text = _EYE_NARRATIVE.sub(lambda m: f"\n{m.group('eye').capitalize()} eye: {m.group('rest')}\n", text)
     text = _NARRATIVE_PLAN.sub(_narrative_plan, text)
     text = _FIRST_PERSON_SEEING.sub("", text)
+    text = demographics_last(text)
     return "\n".join(line.strip() for line in text.split("\n")
                      if any(ch.isalnum() for ch in line) and not _NUMBER_ALONE.match(line))
 
@@ -381,6 +408,19 @@ _DEMOGRAPHICS = re.compile(
 
 
 _SENTENCE_REST = re.compile(r"(?:[^.;\n]|\.(?=\d))*")
+
+#: a statement that ends with whom it is from ("Left lumpectomy from a 19-year-old woman.", "Skin ellipse of a 52 yo
+#: man."): the patient is said first, as a sentence of its own, and the statement stays whole
+_DEMOGRAPHICS_AFTER = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<stmt>[^.;:\n]{3,80}?)[ \t,]+(?:from|of|in)[ \t]+(?:a|an|this|the)[ \t]+"
+    r"(?P<d>(?:\d{1,3}|" + _AGE_WORDS + r")(?:[- ](?:years?|yrs?)[- ]old|\s?(?:yo|y/o))"
+    r"(?:[ \t]+[a-z-]+)?[ \t]+(?:man|woman|male|female|gentleman|lady|boy|girl|patient))[ \t]*(?=[.;\n]|$)", re.I | re.M)
+
+
+def demographics_last(text: str) -> str:
+    """A statement that ends with whom it is from, with the patient said first ("Left lumpectomy from a 19-year-old
+    woman." -> "19-year-old woman. Left lumpectomy."): the statement keeps its region, the patient is the indication's."""
+    return _DEMOGRAPHICS_AFTER.sub(lambda m: f"{m.group('d')}. {m.group('stmt')[:1].upper()}{m.group('stmt')[1:]}", text)
 
 
 def demographics_apart(text: str, *, is_finding: Callable[[str], bool] = lambda _: True) -> tuple[list[str], str]:

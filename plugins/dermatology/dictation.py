@@ -233,11 +233,16 @@ _DEMOGRAPHICS = (rf"(?:(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!
 #: "... in a 52 year old fair-skinned man", "On the R shin of this 80 year old man there is ...": said inside a sentence
 _DEMOGRAPHICS_INSIDE = re.compile(rf"\s+(?:in|of|for|on)\s+(?:a|an|this|the|our)\s+(?P<d>{_DEMOGRAPHICS})\b", re.I)
 _DEMOGRAPHICS_ALONE = re.compile(rf"(?:(?:a|an|this|the)\s+)?{_DEMOGRAPHICS}", re.I)
+#: "inframammary folds bilat, 58f, t2dm: ...", "L shin, 80F: brown macule": the demographics as an item of a comma list
+_DEMOGRAPHICS_ITEM = re.compile(rf",\s*(?P<d>{_DEMOGRAPHICS})\s*(?=[,:;.]|$)", re.I)
 #: "Pt (58F) worried re spot on nose": the demographics in brackets
 _DEMOGRAPHICS_BRACKET = re.compile(rf"\s*\(\s*(?P<d>{_DEMOGRAPHICS})\s*\)", re.I)
-#: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...": said first, then the story
+#: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...", "A 17 year old girl developed a
+#: ...": said first, then the story
 _DEMOGRAPHICS_OPENING = re.compile(rf"(?:^|(?<=[.;]))(?P<lead>\s*)(?:(?:a|an|this|the)\s+)?(?P<d>{_DEMOGRAPHICS})\s+"
-                                   r"(?:(?:who\s+)?(?:has|had|presents?\s+with|presenting\s+with|with|w/)\s+(?:an?\s+)?"
+                                   r"(?:(?:who\s+)?(?:has|had|presents?\s+with|presenting\s+with|with|w/|(?:has\s+|first\s+)?"
+                                   r"(?:developed|noticed|noted|reports?|reported|describes?|described|complains?\s+of|"
+                                   r"presented\s+with))\s+(?:an?\s+)?"
                                    r"|,?\s*(?=(?:on|taking|c/o|complains|h/o|hx|pmhx?|fhx|history|known|background|previous|prior)\b))"
                                    r"(?P<c>\w)", re.I)
 
@@ -247,7 +252,7 @@ def _demographics_apart(line: str) -> str:
     (the indication): "28F on OCP" -> "28F. On OCP", "On the right shin of this 80 year old man there is a ..." ->
     "80 year old man. On the right shin there is a ..."."""
     line = _DEMOGRAPHICS_OPENING.sub(lambda m: f"{m.group('lead')}{m.group('d')}. {m.group('c').upper()}", line)
-    m = _DEMOGRAPHICS_INSIDE.search(line) or _DEMOGRAPHICS_BRACKET.search(line)
+    m = _DEMOGRAPHICS_INSIDE.search(line) or _DEMOGRAPHICS_BRACKET.search(line) or _DEMOGRAPHICS_ITEM.search(line)
     if m and not re.match(r"\s*[.;]?\s*$", line[:m.start()]):
         start = max(line.rfind(". ", 0, m.start()) + 2, 0) if ". " in line[:m.start()] else 0
         return f"{line[:start]}{m.group('d')}. {line[start:m.start()]}{line[m.end():]}"

@@ -86,6 +86,10 @@ def classify_rules(sentence: str) -> Classification:
         # a side names a body site even when the site's word is not in the lexicon ("R infrascapular")
         strong.add("distribution_site")
         hits = hits + [("distribution_site", _loose_side(sentence or ""))]
+    if strong and "distribution_site" not in strong and _loose_place(sentence or ""):
+        # a place word opens a body site the lexicon does not know ("erythema over the zorvic crest")
+        strong.add("distribution_site")
+        hits = hits + [("distribution_site", _loose_place(sentence or ""))]
     if strong:
         return Classification(frozenset(strong), "rules", tuple(hits))
     weak = {tag[5:] for tag, _ in hits if tag.startswith("weak:")}
@@ -165,6 +169,33 @@ def _loose_side(text: str) -> str:
     for m in _SIDE.finditer(text):
         if not any(s <= m.start() < e for s, e in taken):
             return m.group()
+    return ""
+
+
+#: the lead words a body site keeps ("On the left shin.", "Over the zorvic crest.")
+_SITE_LEADS = ("on", "over", "overlying", "at", "around", "involving", "affecting")
+_PLACE_LEAD = re.compile(rf"\b{_REWRITE['place_leads']}\s+", re.I)
+_PLACE_NOT = re.compile(_REWRITE["place_not"], re.I)
+#: where a place phrase ends: a stop, a bracket or the word that opens the next part
+_PLACE_END = re.compile(r"[,;.()]|\s(?:with|without|and|but|measuring|which|that)\b", re.I)
+
+
+def _loose_place(text: str) -> str:
+    """A place phrase whose words no rule of another region claims ("over the zorvic crest", "involving the
+    blorvic folds"): the body site, even when the lexicon does not know the site; "" when there is none or
+    it is a time ("over 4 days", "over the past year")."""
+    matches = _matches(text)
+    for m in _PLACE_LEAD.finditer(text):
+        if any(s <= m.start() < e for _, s, e in matches):
+            continue
+        end = _PLACE_END.search(text, m.end())
+        stop = end.start() if end else len(text)
+        words = text[m.end():stop].strip()
+        if not re.search(r"[^\W\d_]{2}", words) or _PLACE_NOT.search(words):
+            continue
+        if any(t != "distribution_site" and s < stop and e > m.end() for t, s, e in matches):
+            continue
+        return text[m.start():stop].strip()
     return ""
 
 
@@ -315,6 +346,12 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
         body = _ARTICLE.sub("", body)
         found = classify_rules(body)
         regions = found.regions
+        if (found.source == "default" and not negated and _PLACE_LEAD.fullmatch(lead + " ")
+                and _loose_place(f"{lead} {with_article}")):
+            # "over the zorvic crest": a place the lexicon does not know is still where the lesion is
+            parts.setdefault("distribution_site", []).append(_render("distribution_site", [with_article], lead))
+            last_region = "distribution_site"
+            continue
         if (found.source == "default" and not negated and last_region and lead not in ("and", "")
                 and parts.get(last_region)):
             # a place or manner with no lesion word of its own describes the part before it:
@@ -335,7 +372,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
                 region = last_region  # an unmatched tail ("... and lightly", "... to the touch") stays put
             if negated:
                 rendered = _end(f"No {body}")
-            elif region == "distribution_site" and lead in ("on", "over", "at", "around", "involving", "affecting"):
+            elif region == "distribution_site" and lead in _SITE_LEADS:
                 rendered = _render(region, [with_article], lead)
             else:
                 rendered = _render(region, [body])
@@ -346,7 +383,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
         if not split:
             return None
         for region in sorted(split, key=_ORDER.__getitem__):
-            prep = lead if region == "distribution_site" and lead in ("on", "over", "at", "around") else ""
+            prep = lead if region == "distribution_site" and lead in ("on", "over", "overlying", "at", "around") else ""
             parts.setdefault(region, []).append(_render(region, split[region], prep))
             last_region = region
 

@@ -72,6 +72,8 @@ _LINE_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022]+|\d{1,2}[.)])[ \t]+", re.M)
 _SENTENCE = re.compile(r"\n+|(?<=[a-z%)\]+?-])\.\s+(?=[A-Za-z]|\?\s*\w|[<>]\s?\d)|(?<=\d)\.\s+(?=[A-Z]|\d+\s*(?:/|of)\s*\d|"
                        r"(?:<\s?|>\s?)?\d+(?:\.\d+)?\s?(?:mm|cm)\b)"  # "G2. 2 mm from deep margin": a decimal has no space
                        r"|(?<=[a-z%)\]+])(?<!\bvs)(?<!\bno)(?<!\bapprox)(?<!\bc)(?<!\bca)\.\s+(?=\d)", re.I)
+#: The period of a shortened word inside a sentence ("incl. keratin IHC", "e.g. ITCs", "assoc. LCIS"): no sentence end.
+_ABBREVIATION_STOP = re.compile(r"\b(incl|esp|cf|assoc|e\.g|i\.e|viz)\.(?=[ \t]+[A-Za-z(])", re.I)
 #: Where the text was cut at a semicolon (a labelled statement's clauses stay together: "Margins: sup 2mm; ant 4mm").
 _SEMI = re.compile(r";(?![^()]*\))")
 _TOKEN = re.compile(r"(?<![\w/'&-])([A-Za-z][\w'&/-]*|&)(?![\w'/&-])")
@@ -484,6 +486,7 @@ def parse_dictation(notes: str) -> list[str]:
     # "Diagnosis: IDC, 2.3 cm, grade 2": a diagnosis header names no element; what follows is sorted
     text = _DIAGNOSIS_LABEL.sub(lambda m: m.group(1), text)
     text = _ANSWERED.sub(" ", text)  # "Bilat? no - L only": "L only"
+    text = _ABBREVIATION_STOP.sub(r"\1", text)  # "SLN 0/1 incl. keratin IHC": an abbreviation's period ends no sentence
     text = _CLOSEST_BRACKET.sub(lambda m: ". " + (m.group(1) if re.search(r"\bmargin", m.group(1), re.I)
                                                   else re.sub(r"^closest", "closest margin", m.group(1), flags=re.I)),
                                 text)
