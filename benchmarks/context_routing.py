@@ -244,9 +244,9 @@ def _fill(form: str, rng: random.Random, half: str, **extra: str) -> tuple[str, 
     vals = {"d": _nonce(rng, NONCE_DRUGS, half), "dr": _nonce(rng, NONCE_DRUGS, half),
             "t": _nonce(rng, NONCE_TESTS, half), "t2": _nonce(rng, NONCE_TESTS, half),
             "c": _nonce(rng, NONCE_CONDITIONS, half), "c2": _nonce(rng, NONCE_CONDITIONS, half)}
-    vals.update(extra)
-    keys = tuple(dict.fromkeys(vals[k].split()[0].lower() for k in ("d", "dr", "t", "t2", "c", "c2")
-                               if "{" + k + "}" in form))
+    vals.update({k: v for k, v in extra.items() if not k.startswith("_")})
+    keyed = ("d", "dr", "t", "t2") if extra.pop("_no_condition_keys", "") else ("d", "dr", "t", "t2", "c", "c2")
+    keys = tuple(dict.fromkeys(vals[k].split()[0].lower() for k in keyed if "{" + k + "}" in form))
     return form.format(**vals), keys
 
 
@@ -273,14 +273,22 @@ def build_nonce_item(rng: random.Random, c: Concept, pool: list[Concept], n: int
         fams.append("demographics")
     conclusion: tuple[str, ...] = ()
     if rng.random() < 0.7:
-        text, keys = _fill(_sha_pick(rng, NONCE_CONCLUSION_FORMS, t, half), rng, half)
+        used = {k for p in parts for k in p.keys}
+        for _ in range(20):  # a diagnosis other than the patient's history (that one belongs to the indication)
+            text, keys = _fill(_sha_pick(rng, NONCE_CONCLUSION_FORMS, t, half), rng, half)
+            if not set(keys) & used:
+                break
         conclusion = keys
         parts.append(Part("conclusion", _cap(text) + ".", rng.choice(["middle", "end", "end"]),
                           [Fact("impression", (keys,), polarity="any")], keys, "catch_all"))
         fams.append("conclusion")
     if rng.random() < 0.8 or not parts:
         form = _sha_pick(rng, NONCE_PLAN_FORMS, t, half)
-        text, keys = _fill(form, rng, half)
+        used = {k for p in parts for k in p.keys}
+        for _ in range(20):  # the plan's drug or test is its key; a condition it names is the conclusion's or history's
+            text, keys = _fill(form, rng, half, _no_condition_keys="1")
+            if not set(keys) & used:
+                break
         keys = keys or ("follow",)
         parts.append(Part("plan", _cap(text) + ".", rng.choice(["middle", "end", "end", "end"]),
                           [Fact("impression", (keys,), polarity="any")], keys, "findings"))

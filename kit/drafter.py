@@ -617,7 +617,9 @@ class KitDrafter(DictationDraftBase):
                             context=_kind_re(self.lexicon, "context"), has_finding=has_finding, expand=expand,
                             context_alone=_kind_re(self.lexicon, "context", "presenting_reason"),
                             normal=template.impression.normal if template is not None else None,
-                            recommend=_kind_re(self.lexicon, "recommendation"))
+                            recommend=_kind_re(self.lexicon, "recommendation"),
+                            catch_all=(getattr(self.region_sorter(template), "catch_all", None) or "others")
+                            if template is not None else None)
 
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
