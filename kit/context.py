@@ -83,7 +83,7 @@ _AFTER_DEMOGRAPHICS = re.compile(r"^\s*(?:[,:;]|-+|\u2013|\u2014)?\s*")
 _PLAN_SHAPE_OPENING = re.compile(
     r"^(?:will\s+need|proceed\s+(?:to|with)|admit\b|give\b|commence\b|check\s+(?!film\b)(?=\w)|please\b|consider\b|"
     r"suggest\b|recommend\b|advise\b|discuss\b(?!ed)|send\b|obtain\b|perform\b|repeat\b|"
-    r"discharge(?:\s+(?:back|to|home|from)\b|\W*$)|"
+    r"discharge(?:\s+(?:back|to|home)\b|\s+from\s+(?:clinic|follow|care|the\s+clinic)|\W*$)|"
     r"(?:extend|shorten|reduce|increase)\b(?:\s+[\w-]+){0,3}?\s+to\s+\d|"
     r"(?:iv|intravenous|topical|intravitreal|subcutaneous|intralesional|systemic|potent|sc|po)\s+(?!mucosa|cavity|contrast\b)"
     r"(?=[^\W\d_])|"
