@@ -130,7 +130,8 @@ _DURATION = re.compile(
 #: What makes the clauses after the demographics their history or question, whatever the condition is called: a hedge
 #: ("?X", "possible X", "query X"), a history marker ("known X", "on X", "hx X", "background X") or a time ago.
 _HISTORY_CLAUSE = re.compile(
-    r"(?:^|[\s,;(])(?:\?\s*(?=\w)|(?:possible|query|known|on|hx|h/o|pmhx?|background|previous|prior|recurrent|ex)\s+"
+    r"(?:^|[\s,;(])(?:\?\s*(?=\w)|(?:possible|query|known|on|hx|h/o|pmhx?|background|previous|prior|recurrent|ex|"
+    r"2nd|3rd|[4-9]th|second|third)\s+"
     r"(?=\w))|\bago\b|\bsince\s+(?:childhood|birth|infancy|youth|adolescence|age)\b|(?:^|[\s,])x\s*\d+\s*/\s*(?:12|52)\b"
     r"|\b\d+\s*(?:days?|wks?|weeks?|months?|yrs?|years?)\b",
     re.I)
@@ -146,6 +147,16 @@ def history_after_demographics(rest: str) -> bool:
         return False
     bare = _DURATION.sub(" ", r)
     return _HISTORY_CLAUSE.search(r) is not None and _NOT_CONTEXT.search(bare) is None
+
+
+_HISTORY_FIRST = re.compile(r"^(?:(?:with|w/)\s+)?(?:a\s+)?(?:2nd|3rd|[4-9]th|second|third|recurrent|previous|prior|known|"
+                            r"hx|h/o|pmhx?|background)\b", re.I)
+
+
+def history_first(rest: str) -> bool:
+    """Whether what follows the demographics opens as their history ("2nd L ptx", "recurrent X", "known X"): the
+    patient's story even where it names a finding; a short rest of :func:`history_after_demographics` only."""
+    return _HISTORY_FIRST.match(rest.strip(" ,;:-")) is not None and history_after_demographics(rest)
 
 
 def demographics_with_question(text: str, demographics: re.Pattern[str] | None,
@@ -435,7 +446,11 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             said |= words
         else:  # dictated and drafted: the clinician's conclusion leads
             lead += [i for i in impression if i not in lead and words and (words <= _words(i) or _words(i) <= words)][:1]
-    impression = [i for i in impression if i not in lead]
+    lead_words = _words(" ".join(lead))
+    # a drafted item that only repeats a leading conclusion ("= left vestibular schwannoma." under "Left vestibular
+    # schwannoma, Koos 2.") goes
+    impression = [i for i in impression if i not in lead and not (_words(i) and _words(i) <= lead_words
+                                                                   and not is_plan(i) and not _PLAN_ITEM.match(i))]
     if catch_all and lead:
         # a conclusion the reader left in the catch-all region ("This is likely X.") now leads the impression
         said_now = _words(" ".join(lead))
