@@ -231,7 +231,7 @@ NONCE_CONCLUSION_FORMS = ["= {c}", "C/w {c}", "Likely {c}", "Dx: {c}", "In keepi
 NONCE_CONTEXT_FORMS = ["{d} {c}, ?{c2}", "{d}, known {c}", "{d} with {c}, ?{c2}", "URGENT: {d}, {c} 5 days, {c2} 1 month ago",
                        "{d}, {c} x 3/12", "{d} - {c} since childhood", "Known {c}", "Hx {c}, ?{c2}",
                        "GP referral ?{c}", "Optom referral ?{c}", "Exam for {c}", "{d}, {c}, on {dr}",
-                       "{d} {c} 2 weeks ago", "{d}. Background {c}"]
+                       "{d} {c} 2 weeks ago"]
 
 
 def _nonce(rng: random.Random, names: list[str], half: str) -> str:

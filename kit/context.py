@@ -49,7 +49,7 @@ PLAN_OPENING = re.compile(
 
 #: A history, referral or follow-up marker opening the sentence: the clinical context.
 CONTEXT_OPENING = re.compile(
-    r"^(?:known|k/c/o|kco|background(?:\s+of)?|(?:[\w/-]+\s+)?referral(?=,?\s*(?:\?|for\b|from\b|query\b|re\b|possible\b))"
+    r"^(?:known|k/c/o|kco|background\s+of|(?:[\w/-]+\s+)?referral(?=,?\s*(?:\?|for\b|from\b|query\b|re\b|possible\b))"
     r"|(?:[\w-]+\s+)?(?:exam|examination|screening)\s+for|(?:hx|h/o|pmhx?|history)(?:\s+of)?|(?:referred|ref|referral)\s+(?:by|from|for|with)"
     r"|(?:f/u|follow[- ]?up|followup|surveillance)\s+(?:of|for)|(?:pre|post)[- ]?(?:op|operative|procedure|procedural)"
     r"|(?:staging|restaging)\s+(?:of|for)|eval(?:uation|uate)?\s+(?:for|of)|assess(?:ment)?\s+(?:for|of)"
@@ -85,7 +85,7 @@ _PLAN_SHAPE_OPENING = re.compile(
     r"suggest\b|recommend\b|advise\b|discuss\b(?!ed)|send\b|obtain\b|perform\b|repeat\b|"
     r"discharge(?:\s+(?:back|to|home)\b|\s+from\s+(?:clinic|follow|care|the\s+clinic)|\W*$)|"
     r"(?:extend|shorten|reduce|increase)\b(?:\s+[\w-]+){0,3}?\s+to\s+\d|"
-    r"(?:iv|intravenous|topical|intravitreal|subcutaneous|intralesional|systemic|potent|sc|po)\s+(?!mucosa|cavity|contrast\b)"
+    r"(?:iv|intravenous|topical|intravitreal|intralesional|potent)\s+(?!mucosa|cavity|contrast\b|drug\b)"
     r"(?=[^\W\d_])|"
     r"no\s+(?:further\s+)?(?:follow[- ]?up|f/u|treatment|tx|action|intervention|imaging|review)\b"
     r"(?:\s+(?:is\s+)?(?:needed|required|necessary|indicated))?(?:\s+(?:in|of|for|at)\s+(?:the\s+|both\s+)?[\w-]+(?:\s+[\w-]+)?)?\W*$|"
@@ -236,7 +236,8 @@ _CONCLUSION_SHAPE = re.compile(
     r"compatible[ \t]+with)[ \t]+|(?:(?:highly|strongly|most|very)[ \t]+)?suggestive[ \t]+of[ \t]+|"
     r"(?:the[ \t]+)?(?:appearances?|features|findings|picture|imaging)[ \t]+(?:are[ \t]+|is[ \t]+)?(?:most[ \t]+)?"
     r"(?:suggest(?:s|ive[ \t]+of)?|favou?rs?|typical[ \t]+of|characteristic[ \t]+of|diagnostic[ \t]+of)[ \t]+|"
-    r"(?:this|these)[ \t]+(?:is|are|represents?)[ \t]+(?:(?:most[ \t]+)?(?:likely|probably)[ \t]+)?|"
+    r"(?:this|these)[ \t]+(?:is|are|represents?)[ \t]+(?:(?:most[ \t]+)?(?:likely|probably)[ \t]+)?"
+    r"(?!(?:an?[ \t]+)?(?:\d|[\w-]*year|pleasant|patient|man\b|woman\b|lady\b|gentleman\b|boy\b|girl\b|child\b))|"
     r"suspect(?:ed)?[ \t]+|probable[ \t]+|(?:ddx|differential(?:[ \t]+diagnosis)?)[ \t]*(?::|-+|includes?)?[ \t]*)"
     r"(?P<x>[^\W\d_][^.;!?\n]{1,120})", re.I | re.M)
 #: A conclusion whose marker follows it: "X is the leading consideration", "X suspected", "X favoured", or a finding
@@ -454,13 +455,14 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
     if catch_all and lead:
         # a conclusion the reader left in the catch-all region ("This is likely X.") now leads the impression
         said_now = _words(" ".join(lead))
+        lead_sets = [_words(c) for c in lead]
         kept_findings = []
         for f in findings:
             if f.region != catch_all or f.is_default:
                 kept_findings.append(f)
                 continue
             sents = _SENTENCE.split(f.text)
-            keep = [x for x in sents if not (_words(x) and _words(x) <= said_now) and not (
+            keep = [x for x in sents if not (_words(x) and _words(x) in lead_sets) and not (
                 dictated_conclusions(x) and _words(" ".join(dictated_conclusions(x))) <= said_now)]
             if len(keep) != len(sents):
                 changed = True
