@@ -292,6 +292,10 @@ def dictated_conclusions(notes: str) -> list[str]:
     return out
 
 
+#: The words of a conclusion's marker ("X is the leading consideration", "Appearances suggest X", "X suspected").
+_MARKER_WORDS = frozenset("this these likely suspected suspect leading consideration appearances appearance suggest "
+                          "suggests features favour favor favours picture typical consistent keeping highly suggestive "
+                          "diagnosis probable most main working".split())
 #: Words a drafted clinical question may add to the dictated one ("?PE" -> "Possible PE in the right eye").
 _QUESTION_WORDS = frozenset("possible possibly query rule out right left eye eyes both bilateral".split())
 #: The most dictated findings that lead an impression that was plans only.
@@ -359,6 +363,18 @@ def _said_again(question: str, notes: str) -> bool:
     return bool(key) and key <= later
 
 
+#: A condition then its treatment or course, split from the demographics by a reader ("Quintaritis, on kelvocin.",
+#: "Merrin disease, since childhood.").
+_ORPHAN_HISTORY = re.compile(r"^[^\W\d_][^,;:.]{1,40},\s*(?:on|since|known|hx|h/o)\s+(?!the\b|both\b|an?\b|this\b|that\b|"
+                             r"its\b|either\b|each\b|all\b|left\b|right\b|dermoscopy\b|exam\w*|imaging\b|palpation\b|review\b|"
+                             r"[A-Z]{2,5}\b)[\w-]+(?:\s+[\w-]+)?\W*$", re.I)
+
+
+def _orphan_history(text: str, has_finding: Callable[[str], bool] | None) -> bool:
+    s = text.strip()
+    return has_finding is not None and _ORPHAN_HISTORY.match(s) is not None and not has_finding(s) and not is_plan(s)
+
+
 def _lexicon_context(text: str, context: re.Pattern[str] | None, has_finding: Callable[[str], bool] | None,
                      recommend: re.Pattern[str] | None) -> bool:
     """A sentence of nothing but the lexicon's clinical context ("Itchy lesion.", "New confusion."), no plan ("Weight
@@ -394,7 +410,7 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
                 plans.append(s)
             elif (_demographics_only(s, demographics) or is_context(s)
                   or demographics_with_question(s, demographics, context, has_finding)
-                  or _lexicon_context(s, context_alone, has_finding, recommend)):
+                  or _lexicon_context(s, context_alone, has_finding, recommend) or _orphan_history(s, has_finding)):
                 indication.append(s)
             else:
                 keep.append(s)
@@ -410,7 +426,7 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
         for s in _SENTENCE.split(item.strip()):
             if (_demographics_only(s, demographics) or (is_context(s) and not is_plan(s))
                     or demographics_with_question(s, demographics, context, has_finding)
-                    or _lexicon_context(s, context_alone, has_finding, recommend)):
+                    or _lexicon_context(s, context_alone, has_finding, recommend) or _orphan_history(s, has_finding)):
                 indication.append(s)
             elif s:
                 kept.append(s)
@@ -455,14 +471,15 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
     if catch_all and lead:
         # a conclusion the reader left in the catch-all region ("This is likely X.") now leads the impression
         said_now = _words(" ".join(lead))
-        lead_sets = [_words(c) for c in lead]
+        lead_sets = [_words(c) - _QUESTION_WORDS - _MARKER_WORDS for c in lead]
         kept_findings = []
         for f in findings:
             if f.region != catch_all or f.is_default:
                 kept_findings.append(f)
                 continue
             sents = _SENTENCE.split(f.text)
-            keep = [x for x in sents if not (_words(x) and _words(x) in lead_sets) and not (
+            keep = [x for x in sents if not (_words(x) - _QUESTION_WORDS - _MARKER_WORDS in lead_sets
+                                             and _words(x) - _QUESTION_WORDS - _MARKER_WORDS) and not (
                 dictated_conclusions(x) and _words(" ".join(dictated_conclusions(x))) <= said_now)]
             if len(keep) != len(sents):
                 changed = True

@@ -171,3 +171,13 @@ def test_demographics_with_history_in_nonce_words(form, a, c):
     demo = re.compile(r"^(?:\d{1,3}\s?(?:yo|y/o)?\s?[MF]\b|[MF]\s?\d{1,3}\b)", re.I)
     assert demographics_with_question(form.format(a=a, c=c, c2="kravosis"), demo)
     assert not demographics_with_question(f"{a}, 3 cm {c} in the RUL", demo)
+
+
+@pytest.mark.parametrize("c,d", list(zip(NONCE_COND, NONCE_DRUG)))
+def test_condition_then_treatment_split_from_demographics_is_history(c, d):
+    from pixtralogist.kit.context import _orphan_history
+    assert _orphan_history(f"{c.capitalize()}, on {d}.", lambda s: False)
+    assert _orphan_history(f"{c.capitalize()}, since childhood.", lambda s: False)
+    for finding in (f"{c.capitalize()}, on the left.", f"{c.capitalize()}, on CT.", f"{c.capitalize()}, on dermoscopy."):
+        assert not _orphan_history(finding, lambda s: False)
+    assert not _orphan_history(f"{c.capitalize()}, on {d}.", lambda s: True)  # a finding word: the reader's finding
