@@ -49,7 +49,7 @@ PLAN_OPENING = re.compile(
 
 #: A history, referral or follow-up marker opening the sentence: the clinical context.
 CONTEXT_OPENING = re.compile(
-    r"^(?:known|k/c/o|kco|background\s+of|(?:[\w/-]+\s+)?referral(?=,?\s*(?:\?|for\b|from\b|query\b|re\b|possible\b))"
+    r"^(?:known|k/c/o|kco|background\s+of|(?:(?:gp|optom\w*|optician|ed|a&e|dentist|school|midwife|pharmacist|nurse|self|external|community)\s+)?referral(?=,?\s*(?:\?|for\b|from\b|query\b|re\b|possible\b))"
     r"|(?:[\w-]+\s+)?(?:exam|examination|screening)\s+for|(?:hx|h/o|pmhx?|history)(?:\s+of)?|(?:referred|ref|referral)\s+(?:by|from|for|with)"
     r"|(?:f/u|follow[- ]?up|followup|surveillance)\s+(?:of|for)|(?:pre|post)[- ]?(?:op|operative|procedure|procedural)"
     r"|(?:staging|restaging)\s+(?:of|for)|eval(?:uation|uate)?\s+(?:for|of)|assess(?:ment)?\s+(?:for|of)"
@@ -97,7 +97,8 @@ _PLAN_SHAPE_ANYWHERE = re.compile(
     r"\b(?:is|are)\s+(?:recommended|advised|suggested|warranted|indicated|required|needed)\b|"
     r"\b(?:recommended|advised|suggested|warranted)\W*$|"
     r"\bfor\s+(?:pcr|culture|cytology|histology|mc&s|microscopy|genotyping|sequencing|serology)\b|"
-    r"^[^,;]{1,40}?\bto\s+(?:confirm|exclude|rule\s+out|characteri[sz]e|complete|assess\s+for)\b", re.I)
+    r"^(?![^,;]*\btoo\s+[\w-]+\s+to\b)[^,;]{1,40}?\bto\s+(?:confirm|exclude|rule\s+out|characteri[sz]e|complete|"
+    r"assess\s+for)\b", re.I)
 #: A management noun with an interval ("Routine digital screening 12/12.", "Annual surveillance.", "Monitor 6/12").
 _PLAN_INTERVAL = re.compile(
     r"^(?:[\w-]+\s+){0,3}?(?:screening|screen|review|surveillance|recall|follow[- ]?up|f/u|monitoring|check|appointment|"
