@@ -386,6 +386,24 @@ def _lexicon_context(text: str, context: re.Pattern[str] | None, has_finding: Ca
             and not (recommend is not None and recommend.search(s)) and len(s.split()) <= _CONTEXT_WORDS)
 
 
+#: Words a reader adds writing out a history ("?X" -> "possible X", "x 3/12" -> "for 3 months", "Hx" -> "history").
+_HISTORY_WORDS = frozenset("possible possibly query history for months month weeks week days day years year ago on "
+                           "known since".split()) | _QUESTION_WORDS
+
+
+def dictated_histories(notes: str, demographics: re.Pattern[str] | None) -> list[str]:
+    """The history or question joined to the demographics anywhere in ``notes`` ("61F, quintaritis x 3/12.",
+    "81 yo F with X, ?Y.", "M 51, X, on Y."): the rest after them, where :func:`history_after_demographics` holds."""
+    out = []
+    for raw in _NOTE_SENTENCES.findall(notes or ""):
+        hit = _demo_match(_PRIORITY.sub("", raw.strip()), demographics)
+        if hit is not None:
+            rest = hit[1].strip(" ,:;-\u2013\u2014")
+            if rest and history_after_demographics(rest):
+                out.append(rest)
+    return out
+
+
 def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
                  context: re.Pattern[str] | None = None, has_finding: Callable[[str], bool] | None = None,
                  expand: Callable[[str], str] | None = None, normal: str | None = None,
@@ -455,6 +473,24 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             changed = True
             if not key <= _words(" ".join(indication)):
                 indication.append(question)
+    for rest in dictated_histories(notes, demographics):
+        # the history a reader split from the demographics ("61F." + "Quintaritis x 3/12.") rejoins the indication
+        rwords = _words(rest)
+
+        def is_history(text: str) -> bool:
+            w = _words(text) - _HISTORY_WORDS
+            return bool(w) and w <= rwords and not is_plan(text)
+
+        moved = [x for f in findings if not f.is_default for x in _SENTENCE.split(f.text) if is_history(x)]
+        moved += [i for i in impression if is_history(i)]
+        if moved:
+            changed = True
+            findings = [f if f.is_default else f.model_copy(update={"text": " ".join(
+                x for x in _SENTENCE.split(f.text) if not is_history(x))}) for f in findings]
+            findings = [f for f in findings if f.text.strip()]
+            impression = [i for i in impression if not is_history(i)]
+            if not rwords <= _words(" ".join(indication)):
+                indication.extend(moved)
     said = _words(" ".join(impression))
     lead = []
     for c in dictated_conclusions(notes):
