@@ -248,7 +248,6 @@ _CONCLUSION_AFTER = re.compile(
     r"(?:(?:is|are)[ \t]+(?:the[ \t]+)?(?:leading|favou?red|most[ \t]+likely|likely|probable|main|working|preferred)"
     r"[ \t]+(?:consideration|diagnosis|differential|possibility)|suspected|favou?red)[ \t]*(?=[.;!?\n]|[ \t]+-|$)",
     re.I | re.M)
-_SENTENCE_OR_CLAUSE = re.compile(r"[.;\n]\s*")
 _EQUALS_INSIDE = re.compile(r"[^.;!?\n=]\s=\s*(?P<x>[^\W\d_][^.;!?\n=]{2,120})")
 #: "X - not Y." / "X - no Y.": a conclusion that rules out what was asked ("Large physiological cups - not glaucoma").
 _NOT_CONCLUSION = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<x>[^\W\d_][^.;!?\n-]{2,60}[ \t]+-[ \t]+(?:not|no)[ \t]+"
@@ -259,10 +258,15 @@ def _shaped_conclusions(notes: str) -> list[str]:
     """The conclusions dictated in a shape of :data:`_CONCLUSION_SHAPE`, :data:`_CONCLUSION_AFTER`, a " = X" inside a
     sentence or "X - not Y" (the marker gone, the diagnosis as dictated up to its sentence's end)."""
     out = []
+    # the last sentence (or clause) before the closing plans: only there "X - not Y" concludes
+    last = None
+    for c in reversed(list(re.finditer(r"[^.;\n]+", notes or ""))):
+        if c.group(0).strip(" ,") and not is_plan(c.group(0)):
+            last = c
+            break
     for rx in (_CONCLUSION_SHAPE, _CONCLUSION_AFTER, _EQUALS_INSIDE, _NOT_CONCLUSION):
         for m in rx.finditer(notes or ""):
-            if rx is _NOT_CONCLUSION and not all(is_plan(x) for x in _SENTENCE_OR_CLAUSE.split(notes[m.end():])
-                                                 if x.strip(" .;,\n")):
+            if rx is _NOT_CONCLUSION and (last is None or not last.start() <= m.start("x") < last.end()):
                 continue  # "X - not Y" concludes only where nothing but plans follows it
             x = m.group("x").strip(" ,:;-")
             x = re.split(r"[;,]\s*(?=(?:which|and\s+)?(?:is\s+)?(?:self|start|commence|refer|admit|review|for\b|plan|rec\b|"
