@@ -131,7 +131,9 @@ _DURATION = re.compile(
 #: What makes the clauses after the demographics their history or question, whatever the condition is called: a hedge
 #: ("?X", "possible X", "query X"), a history marker ("known X", "on X", "hx X", "background X") or a time ago.
 _HISTORY_CLAUSE = re.compile(
-    r"(?:^|[\s,;(])(?:\?\s*(?=\w)|(?:possible|query|known|on|hx|h/o|pmhx?|background|previous|prior|recurrent|ex|"
+    r"(?:^|[\s,;(])(?:\?\s*(?=\w)|on\s+(?!the\b|both\b|an?\b|this\b|that\b|its\b|his\b|her\b|their\b|either\b|"
+    r"each\b|all\b|left\b|right\b|dermoscopy\b|exam\w*|imaging\b|palpation\b|review\b)|"
+    r"(?:possible|query|known|hx|h/o|pmhx?|background|previous|prior|recurrent|ex|"
     r"2nd|3rd|[4-9]th|second|third)\s+"
     r"(?=\w))|\bago\b|\bsince\s+(?:childhood|birth|infancy|youth|adolescence|age)\b|(?:^|[\s,])x\s*\d+\s*/\s*(?:12|52)\b"
     r"|\b\d+\s*(?:days?|wks?|weeks?|months?|yrs?|years?)\b",
