@@ -521,7 +521,10 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
                 kept_findings.append(f)
                 continue
             sents = _SENTENCE.split(f.text)
+            # only a sentence with a conclusion's marker: a dictated finding whose home is the catch-all ("DCIS.")
+            # stays even when the conclusion restates it
             keep = [x for x in sents if not (_words(x) - _QUESTION_WORDS - _MARKER_WORDS in lead_sets
+                                             and _words(x) & _MARKER_WORDS
                                              and _words(x) - _QUESTION_WORDS - _MARKER_WORDS) and not (
                 dictated_conclusions(x) and _words(" ".join(dictated_conclusions(x))) <= said_now)]
             if len(keep) != len(sents):
