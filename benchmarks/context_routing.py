@@ -80,7 +80,20 @@ check sets and were reverted); a derived grade ("Proliferative diabetic retinopa
 leads the eye impression, which the frozen check does not count as a dictated finding, and its word "diabetic"
 reads as a leaked "diabetic screen".
 
-    python benchmarks/context_routing.py [--split tune|holdout|all] [--errors N] [--family F] [--template T]
+NONCE (``--nonce``, round 9): the same families in made-up drugs, tests and conditions ("Start IV zorvatide",
+"Kellner assay would be confirmatory", "= blorvic degeneration", "Tansley syndrome is the leading consideration",
+"66M quintaritis, ?Merrin disease", "URGENT: 48M, X 5 days, Y 1 month ago"); items pass / items, ALL:
+
+    code                                         tune            holdout
+    before (1e24370)                              28/210 13.3%    19/210  9.0%
+    after (kit/context.py shapes, round 9)       186/210 88.6%   183/210 87.1%
+
+and the phrase lists above on the same code: before tune 356/420 84.8%, holdout 314/420 74.8%; after tune 357/420
+85.0%, holdout 325/420 77.4%. Still missed (nonce, tune): a labelled conclusion the reader strips to a bare
+"X." in the catch-all stays there too (a dictated finding whose home is the catch-all looks the same); a bare
+"?X"/"Exam for X" after a finding.
+
+    python benchmarks/context_routing.py [--split tune|holdout|all] [--errors N] [--family F] [--template T] [--nonce]
 """
 
 from __future__ import annotations
