@@ -80,7 +80,20 @@ check sets and were reverted); a derived grade ("Proliferative diabetic retinopa
 leads the eye impression, which the frozen check does not count as a dictated finding, and its word "diabetic"
 reads as a leaked "diabetic screen".
 
-    python benchmarks/context_routing.py [--split tune|holdout|all] [--errors N] [--family F] [--template T]
+NONCE (``--nonce``, round 9): the same families in made-up drugs, tests and conditions ("Start IV zorvatide",
+"Kellner assay would be confirmatory", "= blorvic degeneration", "Tansley syndrome is the leading consideration",
+"66M quintaritis, ?Merrin disease", "URGENT: 48M, X 5 days, Y 1 month ago"); items pass / items, ALL:
+
+    code                                         tune            holdout
+    before (1e24370)                              28/210 13.3%    19/210  9.0%
+    after (kit/context.py shapes, round 9)       186/210 88.6%   183/210 87.1%
+
+and the phrase lists above on the same code: before tune 356/420 84.8%, holdout 314/420 74.8%; after tune 357/420
+85.0%, holdout 325/420 77.4%. Still missed (nonce, tune): a labelled conclusion the reader strips to a bare
+"X." in the catch-all stays there too (a dictated finding whose home is the catch-all looks the same); a bare
+"?X"/"Exam for X" after a finding.
+
+    python benchmarks/context_routing.py [--split tune|holdout|all] [--errors N] [--family F] [--template T] [--nonce]
 """
 
 from __future__ import annotations
@@ -208,6 +221,98 @@ CONCLUSION_FORMS = ["Imp: {x}", "Impression: {x}", "Conclusion - {x}", "Conclusi
                     "Overall in keeping with {x}", "Likely {x}", "Findings c/w {x}", "IMP - {x}", "Summary: {x}"]
 
 
+# --- nonce parts (round 9): the same families in words no lexicon knows -----------------------------------------
+# A plan is a plan by its verb or shape, a conclusion by its marker, a context by the demographics and a hedge or a
+# history next to them, whatever the words: made-up drugs, tests and conditions (``--nonce``).
+NONCE_DRUGS = ["zorvatide", "plenacor", "quistrabine", "travolimab", "dexmorafen", "orlistavir", "brumetazol",
+               "kelvocin", "sanpritex", "vodamycin", "lurafenac", "moxatrine"]
+NONCE_TESTS = ["Kellner assay", "brevoscopy", "lumetric panel", "Harrow titre", "plexography", "Tovin stain",
+               "quorimetry", "Dask swab", "vellan mapping", "Oster levels", "trensography", "Marlow screen"]
+NONCE_CONDITIONS = ["blorvic degeneration", "Tansley syndrome", "kravosis", "Merrin disease", "florastic change",
+                    "Pellow dystrophy", "quintaritis", "Ravel syndrome", "oxbrine sclerosis", "Hadley complex",
+                    "venturoma", "Strand disease"]
+#: (form, which nonce list fills {x}) -- every form's key words are the nonce word(s).
+NONCE_PLAN_FORMS = ["Start IV {d}", "Commence {d}", "{t} would be confirmatory", "{c} should be excluded with {t}",
+                    "{t} testing, discuss {d}, genetic counselling", "{t} to confirm, review in 4 to 6 weeks",
+                    "{t} for PCR", "Trial of topical {d}", "Admit for IV {d}", "Give {d} urgently",
+                    "{t} and {t2} recommended", "Extend {d} to 14/52", "Check {t}", "Topical {d} twice daily",
+                    "No follow-up needed", "{t} to exclude {c}", "Will need {t}", "Proceed to {t}"]
+NONCE_CONCLUSION_FORMS = ["= {c}", "C/w {c}", "Likely {c}", "Dx: {c}", "In keeping with {c}",
+                          "{c} is the leading consideration", "Highly suggestive of {c}", "Appearances suggest {c}",
+                          "This is likely {c}", "{c} suspected", "Features favour {c}", "Suspect {c}",
+                          "Consistent with {c}", "Picture is typical of {c}", "Diagnosis - {c}", "Probable {c}"]
+NONCE_CONTEXT_FORMS = ["{d} {c}, ?{c2}", "{d}, known {c}", "{d} with {c}, ?{c2}", "URGENT: {d}, {c} 5 days, {c2} 1 month ago",
+                       "{d}, {c} x 3/12", "{d} - {c} since childhood", "Known {c}", "Hx {c}, ?{c2}",
+                       "GP referral ?{c}", "Optom referral ?{c}", "Exam for {c}", "{d}, {c}, on {dr}",
+                       "{d} {c} 2 weeks ago"]
+
+
+def _nonce(rng: random.Random, names: list[str], half: str) -> str:
+    mine = [n for n in names if _sha_half(n) == half] or names
+    return rng.choice(mine)
+
+
+def _fill(form: str, rng: random.Random, half: str, **extra: str) -> tuple[str, tuple[str, ...]]:
+    """``form`` with its nonce slots filled; the key words (the nonce words, lower case) the draft must keep."""
+    vals = {"d": _nonce(rng, NONCE_DRUGS, half), "dr": _nonce(rng, NONCE_DRUGS, half),
+            "t": _nonce(rng, NONCE_TESTS, half), "t2": _nonce(rng, NONCE_TESTS, half),
+            "c": _nonce(rng, NONCE_CONDITIONS, half), "c2": _nonce(rng, NONCE_CONDITIONS, half)}
+    vals.update({k: v for k, v in extra.items() if not k.startswith("_")})
+    keyed = ("d", "dr", "t", "t2") if extra.pop("_no_condition_keys", "") else ("d", "dr", "t", "t2", "c", "c2")
+    keys = tuple(dict.fromkeys(vals[k].split()[0].lower() for k in keyed if "{" + k + "}" in form))
+    return form.format(**vals), keys
+
+
+def build_nonce_item(rng: random.Random, c: Concept, pool: list[Concept], n: int, half: str) -> Generated:
+    """One dictation of calibrated findings with nonce parts: a context (demographics with a made-up condition),
+    a conclusion and a plan in made-up words, each at a random position."""
+    t = c.template
+    others = [o for o in pool if o.term != c.term and o.home != c.home and not set(o.say) & set(c.say)]
+    findings = [c] + rng.sample(others, min(len(others), rng.choice([1, 2])))
+    rng.shuffle(findings)
+    parts: list[Part] = []
+    fams = []
+    age, sex = rng.randint(24, 88), rng.choice("MF")
+    demo = rng.choice(AGE_FORMS[:4]).format(a=age, s=sex)
+    if rng.random() < 0.8:
+        form = _sha_pick(rng, NONCE_CONTEXT_FORMS, t, half)
+        text, keys = _fill(form, rng, half, d=demo)
+        facts = [Fact("indication", ((k,),), polarity="any") for k in keys]
+        if "{d}" in form:
+            facts.append(Fact("indication", ((str(age),),)))
+            keys = (str(age),) + keys
+        where = "start" if rng.random() < 0.7 else rng.choice(["middle", "end"])
+        parts.append(Part("demographics", _cap(text) + ".", where, facts, keys))
+        fams.append("demographics")
+    conclusion: tuple[str, ...] = ()
+    if rng.random() < 0.7:
+        used = {k for p in parts for k in p.keys}
+        for _ in range(20):  # a diagnosis other than the patient's history (that one belongs to the indication)
+            text, keys = _fill(_sha_pick(rng, NONCE_CONCLUSION_FORMS, t, half), rng, half)
+            if not set(keys) & used:
+                break
+        conclusion = keys
+        parts.append(Part("conclusion", _cap(text) + ".", rng.choice(["middle", "end", "end"]),
+                          [Fact("impression", (keys,), polarity="any")], keys, "catch_all"))
+        fams.append("conclusion")
+    if rng.random() < 0.8 or not parts:
+        form = _sha_pick(rng, NONCE_PLAN_FORMS, t, half)
+        used = {k for p in parts for k in p.keys}
+        for _ in range(20):  # the plan's drug or test is its key; a condition it names is the conclusion's or history's
+            text, keys = _fill(form, rng, half, _no_condition_keys="1")
+            if not set(keys) & used:
+                break
+        keys = keys or ("follow",)
+        parts.append(Part("plan", _cap(text) + ".", rng.choice(["middle", "end", "end", "end"]),
+                          [Fact("impression", (keys,), polarity="any")], keys, "findings"))
+        fams.append("plan")
+    return _assemble(rng, c, t, n, half, findings, parts, fams, conclusion)
+
+
+def _sha_pick(rng: random.Random, forms: list[str], template: str, half: str) -> str:
+    return rng.choice([f for f in forms if _sha_half(f"{template}:{f}") == half] or forms)
+
+
 def _sha_half(key: str) -> str:
     return "holdout" if int(hashlib.sha1(key.encode()).hexdigest(), 16) % 2 else "tune"
 
@@ -296,7 +401,12 @@ def build_item(rng: random.Random, c: Concept, pool: list[Concept], n: int, half
         parts.append(Part("plan", _cap(p[0]) + ".", rng.choice(["middle", "end", "end", "end"]),
                           [Fact("impression", (p[1],), polarity="any")], p[1], "findings"))
         fams.append("plan")
-    # the body: findings with the parts at their positions (a conclusion before a plan at the end)
+    return _assemble(rng, c, t, n, half, findings, parts, fams, conclusion)
+
+
+def _assemble(rng: random.Random, c: Concept, t: str, n: int, half: str, findings: list[Concept], parts: list[Part],
+              fams: list[str], conclusion: tuple[str, ...]) -> Generated:
+    """The body: findings with the parts at their positions (a conclusion before a plan at the end)."""
     body = [_finding_sentence(f, rng) for f in findings]
     start = [p.text for p in parts if p.position == "start"]
     rng.shuffle(start)
@@ -316,8 +426,9 @@ def build_item(rng: random.Random, c: Concept, pool: list[Concept], n: int, half
     return Generated(item, tuple(fams), tuple(p.position for p in parts), c, parts, findings, conclusion)
 
 
-def generate(half: str, host, templates=TEMPLATES) -> list[Generated]:
-    rng = random.Random(SEEDS[half])
+def generate(half: str, host, templates=TEMPLATES, nonce: bool = False) -> list[Generated]:
+    rng = random.Random(SEEDS[half] + (1000 if nonce else 0))
+    build = build_nonce_item if nonce else build_item
     out: list[Generated] = []
     for t in templates:
         pool = calibrate(t, host)
@@ -325,8 +436,8 @@ def generate(half: str, host, templates=TEMPLATES) -> list[Generated]:
         sample = sorted(rng.sample(mine, min(PER_TEMPLATE, len(mine))), key=lambda c: c.term)
         n = 0
         for c in sample:
-            for _ in range(PER_CONCEPT):
-                out.append(build_item(rng, c, pool, n, half))
+            for _ in range(PER_CONCEPT // 2 if nonce else PER_CONCEPT):
+                out.append(build(rng, c, pool, n, half))
                 n += 1
     return out
 
@@ -423,13 +534,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--errors", type=int, default=0, help="list the first N failing tune-half items")
     ap.add_argument("--family", choices=FAMILIES, help="list errors of items with this family only")
     ap.add_argument("--template", choices=TEMPLATES, action="append")
+    ap.add_argument("--nonce", action="store_true", help="the parts in made-up words (plans, conclusions, contexts)")
     args = ap.parse_args(argv)
     host = _host()
     templates = tuple(args.template or TEMPLATES)
     misses = []
     for half in ("tune", "holdout") if args.split == "all" else (args.split,):
         t0 = time.perf_counter()
-        gen = generate(half, host, templates)
+        gen = generate(half, host, templates, nonce=args.nonce)
         results = run(gen, host)
         tabs = print_summary(half, results)
         print(f"({len(gen)} dictations generated and drafted in {time.perf_counter() - t0:.1f} s)")

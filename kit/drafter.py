@@ -44,7 +44,7 @@ from pixtralogist.core.errors import DraftingError
 from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
 from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.kit.context import route_context, settle_draft
+from pixtralogist.kit.context import history_first, route_context, settle_draft
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
 from pixtralogist.kit.layout import demographics_apart, lay_out
@@ -219,7 +219,9 @@ def _demographics_apart(sentences: Iterable[str], context, has_finding) -> list[
     out: list[str] = []
     for s in sentences:
         m = _DEMOGRAPHICS_HEAD.match(s) if context is not None else None
-        if m and context.match(m.group("head")) and has_finding(m.group("rest")):
+        if m and context.match(m.group("head")) and has_finding(m.group("rest")) and not (
+                history_first(m.group("rest")) and not _MEASURED.search(m.group("rest"))):
+            # "36F, 2nd L ptx." is who and their history, not a finding ("65M, R effusion." is split)
             rest = m.group("rest")
             out += [m.group("head") + ".", rest[:1].upper() + rest[1:]]
         else:
@@ -617,7 +619,9 @@ class KitDrafter(DictationDraftBase):
                             context=_kind_re(self.lexicon, "context"), has_finding=has_finding, expand=expand,
                             context_alone=_kind_re(self.lexicon, "context", "presenting_reason"),
                             normal=template.impression.normal if template is not None else None,
-                            recommend=_kind_re(self.lexicon, "recommendation"))
+                            recommend=_kind_re(self.lexicon, "recommendation"),
+                            catch_all=(getattr(self.region_sorter(template), "catch_all", None) or "others")
+                            if template is not None else None)
 
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")

@@ -111,3 +111,73 @@ def test_parts_are_routed_at_every_position(host, template, where):
         assert key not in regions, (text, key, regions)
     if home == "impression" and draft.impression:
         assert not is_plan(draft.impression[0]), draft.impression
+
+
+# --- round 9: the shapes in words no lexicon knows (nonce drugs, tests, conditions) --------------------------------
+
+NONCE_DRUG = ["zorvatide", "plenacor", "quistrabine"]
+NONCE_TEST = ["Kellner assay", "brevoscopy", "Harrow titre"]
+NONCE_COND = ["blorvic degeneration", "Tansley syndrome", "kravosis"]
+NONCE_PLANS = ["Start IV {d}", "Admit for IV {d}", "Give {d} urgently", "Trial of topical {d}", "Will need {t}",
+               "Proceed to {t}", "{t} would be confirmatory", "{c} should be excluded with {t}",
+               "{t} testing, discuss {d}, genetic counselling", "{t} to confirm, review in 4 to 6 weeks",
+               "Vitreous tap for PCR", "{t} and {t} recommended", "Extend {d} to 14/52", "Check {t}",
+               "No follow-up needed", "No further follow-up required in the right eye", "Routine {t} screening 12/12",
+               "Annual surveillance", "Topical {d} twice daily", "Consider {t}"]
+
+
+@pytest.mark.parametrize("form,d,t,c", [(f, d, t, c) for f in NONCE_PLANS
+                                        for d, t, c in zip(NONCE_DRUG, NONCE_TEST, NONCE_COND)])
+def test_plan_shapes_in_nonce_words(form, d, t, c):
+    assert is_plan(form.format(d=d, t=t, c=c) + ".")
+
+
+@pytest.mark.parametrize("text", ["Oral mucosa normal.", "Sentinel lymph node biopsy x2.", "Visual acuity 6/12 stable.",
+                                  "No pneumothorax.", "Optom referral ?glaucoma.", "Small left effusion.",
+                                  "Malignancy cannot be excluded.", "Discharge from the nipple.",
+                                  "Heart size normal - no effusion."])
+def test_not_plan_shapes(text):
+    assert not is_plan(text)
+
+
+NONCE_CONCLUSIONS = ["= {c}", "C/w {c}", "Dx: {c}", "In keeping with {c}", "{c} is the leading consideration",
+                     "In this context {c} is the leading consideration", "Highly suggestive of {c}",
+                     "This is likely {c}", "{c} suspected", "Features favour {c}", "Suspect {c}", "Consistent with {c}",
+                     "Picture is typical of {c}", "Diagnosis - {c}", "Probable {c}", "Mass in the hilum = {c}"]
+
+
+@pytest.mark.parametrize("form,c", list(itertools.product(NONCE_CONCLUSIONS, NONCE_COND)))
+def test_conclusion_shapes_in_nonce_words(form, c):
+    notes = f"Small nodule. {form.format(c=c)}. Start IV zorvatide."
+    assert any(c.lower() in x.lower() for x in dictated_conclusions(notes))
+
+
+def test_not_conclusion_only_before_plans():
+    assert dictated_conclusions("Large blorvic cups - not kravosis; discharge back to optom.")
+    assert not dictated_conclusions("Heart normal - no effusion. Lungs clear.")
+    assert not dictated_conclusions("Grade 2 (T3 N2 M1 = 6).")
+
+
+NONCE_DEMOGRAPHICS = ["{a} {c}, ?{c2}", "{a}, known {c}", "{a} with {c}, ?{c2}", "URGENT: {a}, red eye 5 days, {c} 1 month ago",
+                      "{a}, {c} x 3/12", "{a} - {c} since childhood", "{a}, {c}, on zorvatide", "{a} {c} 2 weeks ago"]
+
+
+@pytest.mark.parametrize("form,a,c", [(f, a, c) for f in NONCE_DEMOGRAPHICS for a in ("66M", "34 yo F", "F 52")
+                                      for c in NONCE_COND[:2]])
+def test_demographics_with_history_in_nonce_words(form, a, c):
+    import re
+
+    from pixtralogist.kit.context import demographics_with_question
+    demo = re.compile(r"^(?:\d{1,3}\s?(?:yo|y/o)?\s?[MF]\b|[MF]\s?\d{1,3}\b)", re.I)
+    assert demographics_with_question(form.format(a=a, c=c, c2="kravosis"), demo)
+    assert not demographics_with_question(f"{a}, 3 cm {c} in the RUL", demo)
+
+
+@pytest.mark.parametrize("c,d", list(zip(NONCE_COND, NONCE_DRUG)))
+def test_condition_then_treatment_split_from_demographics_is_history(c, d):
+    from pixtralogist.kit.context import _orphan_history
+    assert _orphan_history(f"{c.capitalize()}, on {d}.", lambda s: False)
+    assert _orphan_history(f"{c.capitalize()}, since childhood.", lambda s: False)
+    for finding in (f"{c.capitalize()}, on the left.", f"{c.capitalize()}, on CT.", f"{c.capitalize()}, on dermoscopy."):
+        assert not _orphan_history(finding, lambda s: False)
+    assert not _orphan_history(f"{c.capitalize()}, on {d}.", lambda s: True)  # a finding word: the reader's finding
