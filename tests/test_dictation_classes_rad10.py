@@ -79,3 +79,44 @@ def test_a_named_aortic_segment_measure_is_heart_vessels(host, segments):
     d = draft(host, "ct_chest", f"Lungs clear. {segments} - normal.")
     assert region_text(d, "heart_vessels"), [(f.region, f.text) for f in d.findings]
     assert not region_text(d, "others"), [(f.region, f.text) for f in d.findings]
+
+
+@pytest.mark.parametrize("noun,where,region", [
+    ("mass", "in the anterior mediastinum", "mediastinum_hila"), ("nodule", "in the R lower lobe", "lungs_airways"),
+    ("lesion", "in the prevascular space", "mediastinum_hila"), ("density", "in the L upper lobe", "lungs_airways"),
+    ("masses", "in the subcarinal region", "mediastinum_hila")])
+def test_soft_tissue_saying_what_a_finding_is_made_of_is_no_chest_wall(noun, where, region):
+    from pixtralogist.plugins.radiology.region_sorters import sorter_for
+    sorter = sorter_for("ct_chest")
+    for adj in ("lobulated", "zorvic", "3 cm"):
+        got = sorter.classify(f"{adj.capitalize()} soft tissue {noun} {where}.")
+        assert region in got and "chest_wall_bones" not in got, got
+    assert "chest_wall_bones" in sorter.classify("Soft tissue swelling of the chest wall.")
+    assert "chest_wall_bones" in sorter.classify(f"Subcutaneous soft tissue {noun}.")
+
+
+@pytest.mark.parametrize("touched", ["abutting thickened pleura", "contacting the major fissure", "abutting the aorta",
+                                     "closely applied to the pericardium", "touching the L hemidiaphragm"])
+def test_anatomy_a_lung_finding_only_touches_is_no_region_of_its_own(touched):
+    from pixtralogist.plugins.radiology.region_sorters import sorter_for
+    sorter = sorter_for("ct_chest")
+    for finding in ("3 cm blorvic opacity posterior RLL", "Zorvic mass-like opacity LLL"):
+        got = sorter.classify(f"{finding} {touched}.")
+        assert got == frozenset({"lungs_airways"}), (finding, touched, got)
+
+
+@pytest.mark.parametrize("air,where", list(itertools.product(
+    ["Linear lucencies", "Streaky air", "Gas", "A vertical lucency"],
+    ["outlining the mediastinum", "outlining the heart and aortic knob", "extending into the soft tissues of the neck"])))
+def test_air_outlining_anatomy_is_the_pneumomediastinum_sentence_only(air, where):
+    from pixtralogist.plugins.radiology.sorter import ChestXraySorter
+    got = ChestXraySorter(use_embedder=False).classify(f"{air} {where}, c/w pneumomediastinum.")
+    assert "lung" not in got and "others" not in got and "mediastinal" in got, got
+
+
+@pytest.mark.parametrize("sign", ["continuous diaphragm sign", "continuous left hemidiaphragm sign",
+                                  "ring around the artery sign", "spinnaker sail sign"])
+def test_named_signs_of_mediastinal_air_are_mediastinal(sign):
+    from pixtralogist.plugins.radiology.sorter import ChestXraySorter
+    got = ChestXraySorter(use_embedder=False).classify(f"The {sign} is present.")
+    assert got == frozenset({"mediastinal"}), got
