@@ -532,6 +532,9 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 if (not ok and side_token and low in ("l", "r", "lt", "rt") and _closes_clause(toks, i)
                         and prev is not None and prev[0] == "word"
                         and len(prev[1]) > 2 and prev[1].lower() not in _UNITS):
+                    if prev[1].lower() == "than":  # "R greater than L", "R worse than L": the compared side
+                        out.append(_LATERALITY[low])
+                        continue
                     out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
                     continue
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
@@ -818,7 +821,7 @@ _ATTACH_START = re.compile(
 
 
 _COMPARISON_ONLY = re.compile(
-    r"^(?:(?:left|right) (?:greater|less|more) than (?:left|right)|(?:on the )?(?:left|right|bilateral)(?: side| sided)?)$", re.I)
+    r"^(?:(?:left|right) (?:greater|less|more|worse|larger|smaller|bigger|better) than (?:left|right)|(?:on the )?(?:left|right|bilateral)(?: side| sided)?)$", re.I)
 # words a qualifier-only part may hold besides the lexicon's qualifiers (sides, lobes, numbers, units)
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"

@@ -120,3 +120,12 @@ def test_named_signs_of_mediastinal_air_are_mediastinal(sign):
     from pixtralogist.plugins.radiology.sorter import ChestXraySorter
     got = ChestXraySorter(use_embedder=False).classify(f"The {sign} is present.")
     assert got == frozenset({"mediastinal"}), got
+
+
+@pytest.mark.parametrize("first,comp,second", list(itertools.product(["R", "L", "Rt"], ["greater", "worse", "larger", "more"],
+                                                                      ["L", "R", "Lt"])))
+def test_a_side_against_side_comparison_keeps_its_sides_plain(first, comp, second):
+    if first[0] == second[0]:
+        return
+    out = parse_dictation(f"Blorvic opacities both bases, {first} {comp} than {second}. No PTX.", template="cxr")
+    assert len(out) == 2 and f"{comp} than" in out[0] and "than on the" not in out[0], out
