@@ -129,3 +129,11 @@ def test_a_side_against_side_comparison_keeps_its_sides_plain(first, comp, secon
         return
     out = parse_dictation(f"Blorvic opacities both bases, {first} {comp} than {second}. No PTX.", template="cxr")
     assert len(out) == 2 and f"{comp} than" in out[0] and "than on the" not in out[0], out
+
+
+@pytest.mark.parametrize("measure", ["Main PA 3.4 cm.", "PA 3.3 cm.", "PA trunk: 3.1 cm.", "Arch 3.2.", "Prox desc 3.0 cm.",
+                                     "Root 4.1, STJ 3.6.", "Asc 4.9 cm (prev 4.7)."])
+def test_a_measured_vessel_segment_is_heart_vessels(measure):
+    from pixtralogist.plugins.radiology.region_sorters import sorter_for
+    assert sorter_for("ct_chest").classify(measure) == frozenset({"heart_vessels"})
+    assert sorter_for("ct_chest").classify("PA and lateral views.") != frozenset({"heart_vessels"})
