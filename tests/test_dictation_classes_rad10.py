@@ -96,7 +96,8 @@ def test_soft_tissue_saying_what_a_finding_is_made_of_is_no_chest_wall(noun, whe
 
 
 @pytest.mark.parametrize("touched", ["abutting thickened pleura", "contacting the major fissure", "abutting the aorta",
-                                     "closely applied to the pericardium", "touching the L hemidiaphragm"])
+                                     "closely applied to the pericardium", "touching the L hemidiaphragm",
+                                     "abutting the chest wall", "contacting the mediastinum"])
 def test_anatomy_a_lung_finding_only_touches_is_no_region_of_its_own(touched):
     from pixtralogist.plugins.radiology.region_sorters import sorter_for
     sorter = sorter_for("ct_chest")
