@@ -532,6 +532,9 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 if (not ok and side_token and low in ("l", "r", "lt", "rt") and _closes_clause(toks, i)
                         and prev is not None and prev[0] == "word"
                         and len(prev[1]) > 2 and prev[1].lower() not in _UNITS):
+                    if prev[1].lower() == "than":  # "R greater than L", "R worse than L": the compared side
+                        out.append(_LATERALITY[low])
+                        continue
                     out.append(f"on the {_LATERALITY[low]}")  # "mastoid effusion L" -> "... on the left"
                     continue
                 if not ok and not prev_num and nxt is not None and nxt[0] == "num" and i + 1 < len(toks) \
@@ -818,7 +821,7 @@ _ATTACH_START = re.compile(
 
 
 _COMPARISON_ONLY = re.compile(
-    r"^(?:(?:left|right) (?:greater|less|more) than (?:left|right)|(?:on the )?(?:left|right|bilateral)(?: side| sided)?)$", re.I)
+    r"^(?:(?:left|right) (?:greater|less|more|worse|larger|smaller|bigger|better) than (?:left|right)|(?:on the )?(?:left|right|bilateral)(?: side| sided)?)$", re.I)
 # words a qualifier-only part may hold besides the lexicon's qualifiers (sides, lobes, numbers, units)
 _QUALIFIER_FILLER = re.compile(
     r"\b(?:left|right|bilateral|bilaterally|side|sided|upper|middle|lower|lobe|lobes|zone|predominant|predominantly|greater|"
@@ -887,6 +890,17 @@ def _slashed_subjects(text: str) -> list[str]:
     if m is None or m.group("a").lower() not in subjects or m.group("b").lower() not in subjects:
         return [text]
     return [m.group("a"), f"{m.group('b')}{m.group('rest') or ''}"]
+
+
+def _subject_with_word(text: str) -> bool:
+    """A subject of the profile and one or two words the profile does not know as its predicate ("heart narrow",
+    "trachea midline"), not negated: what a bare predicate after it ("normal size") goes on describing."""
+    rx = _profile().subject_re
+    m = rx.match(text.strip()) if rx is not None else None
+    if m is None or _NEG_ANY_RE.search(text):
+        return False
+    rest = m.group("rest").strip().rstrip(".")
+    return 0 < len(rest.split()) <= 2 and not _MEASURE.search(rest) and not _finding_word(rest)
 
 
 def _bare_predicate(text: str) -> bool:
@@ -1081,10 +1095,20 @@ _SIDE_COMPARED = re.compile(r"^(?:the\s+)?(?:left|right|lt|rt|l|r)(?:\s+(?:side|
                             r"worse|more (?:prominent|extensive|severe|marked)|less (?:prominent|extensive|severe|marked)|"
                             r"predominant|dominant|predominance)$", re.I)
 _BOTH_SIDES = re.compile(r"\b(?:bilateral|bilaterally|both|bilat|b/l)\b", re.I)
+#: The same comparison said the other way round ("larger on the right", "slightly worse on the L", "more on the R side").
+_COMPARED_ON_SIDE = re.compile(r"^(?:(?:slightly|somewhat|much|far|a little)\s+)?(?:larger|smaller|greater|bigger|worse|more|"
+                               r"less|more (?:prominent|extensive|severe|marked|pronounced)|less (?:prominent|extensive|severe|"
+                               r"marked|pronounced))\s+(?:on|at|in)\s+(?:the\s+)?(?:left|right|lt|rt|l|r)(?:\s+(?:side|hemithorax|"
+                               r"lung|hemisphere))?$", re.I)
+#: A grade of the finding before it on a named scale: a capitalised name (or a grade word) and its value ("Koos 2",
+#: "WHO grade II", "Fazekas 1", "Bosniak IIF", "grade 3"); it cannot stand as a statement of its own.
+_NAMED_GRADE = re.compile(r"^(?:(?:[A-Z][A-Za-z]*(?:-[A-Za-z]+)?)(?:\s+(?:grade|score|stage|class|type|category|gr))?"
+                          r"|(?:grade|score|stage|class|type|category|gr))\s+(?:\d{1,2}[a-cA-C]?|[IVX]{1,4}[a-cA-CF]?)$")
 def _refers_back(part: str, before: str) -> bool:
     """With ``dictation.describing_parts``: a trailing comma part that cannot stand as a statement of its own because it
     points back into the finding before it (not negated, not a terse subject statement): one of its numbered items
-    ("5th-7th rib fx, 6th displaced") or the comparison of its two sides ("bilat cervical ribs, L larger"). Kept
+    ("5th-7th rib fx, 6th displaced"), the comparison of its two sides ("bilat cervical ribs, L larger", "air under
+    both hemidiaphragms, larger on the right") or its grade on a named scale ("schwannoma, Koos 2"). Kept
     whole, it stays in that finding's region instead of falling alone to the catch-all. (A part that denies a
     component, "saddle component absent", stays a sentence, which follows the finding's region: see the drafter's
     ``POINTS_BACK_RE``.)"""
@@ -1096,7 +1120,10 @@ def _refers_back(part: str, before: str) -> bool:
         words = picked.group("what").split()
         return (_NUMBERED.search(before) is not None
                 and all(w.lower() in _SUPERLATIVES or _ADJECTIVE_PART.match(w) for w in words))
-    return _SIDE_COMPARED.match(text) is not None and _BOTH_SIDES.search(before) is not None
+    if _NAMED_GRADE.match(text):
+        return True  # "L vestibular schwannoma, Koos 2": the finding's grade
+    return ((_SIDE_COMPARED.match(text) is not None or _COMPARED_ON_SIDE.match(text) is not None)
+            and _BOTH_SIDES.search(before) is not None)
 
 
 #: A comma part that ends on an article and an adjective ("There is a lobulated", "an irregular"): the first of two
@@ -1226,6 +1253,9 @@ def _merge_lists(parts: list[str]) -> list[str]:
             continue
         if out and not conj and _bare_predicate(part) and _subject_sentence(out[-1], False) is not None:
             out[-1] = f"{out[-1]} and {part}"  # "border ill-defined, notched": one subject, two predicates
+            continue
+        if out and not conj and _bare_predicate(part) and _subject_with_word(out[-1]):
+            out[-1] = f"{out[-1]}, {part}"  # "heart narrow, normal sz": the subject's second predicate, not a subject
             continue
         if (out and not conj and _profile().describing_parts and _ADVERB_PREDICATE.match(part)
                 and _bare_predicate(part) and not _NEG_ANY_RE.search(out[-1])):

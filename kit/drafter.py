@@ -124,6 +124,13 @@ POINTS_BACK_RE = re.compile(
     r"|(?:[a-z-]+\s+){1,2}(?:component|portion|element|extension|involvement)\s+(?:is\s+|are\s+)?"
     r"(?:absent|present|not (?:seen|identified|present)|seen|noted|identified)\.?$)", re.I)
 
+@lru_cache(maxsize=32)
+def _feature_denial_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    """"No <feature>." for the given feature nouns (one optional word before the noun)."""
+    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"^(?:no|without)\s+(?:[a-z-]+\s+)?(?:" + alts + r")\.?$", re.I)
+
+
 #: An interpretation this short is an appositive of the finding before it ("Consistent with subacute hematoma.").
 _SHORT_CONCLUSION = 5
 
@@ -519,10 +526,20 @@ class KitDrafter(DictationDraftBase):
         word alone would place it elsewhere); never a hedged finding ("Probable mild edema.")."""
         own = set(sorter.classify(text)) & regions
         if not own:
-            return bool(CONCLUSION_RE.match(text) or POINTS_BACK_RE.match(text)) or (
+            return bool(CONCLUSION_RE.match(text) or POINTS_BACK_RE.match(text) or self._denies_a_feature(text)) or (
                 bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text) and not self.extractor.mentions(text))
         return (bool(_INTERPRETS.match(text)) and before not in own and len(text.split()) <= _SHORT_CONCLUSION
                 and self._interprets_as_diagnosis(text))
+
+    def _denies_a_feature(self, text: str) -> bool:
+        """A denial of one feature of a finding and nothing else ("No calcification.", "No fat.", "No internal
+        septations."): one of the lexicon's ``dictation.descriptor_nouns`` with at most one word before it; split
+        off the finding it describes ("pleural thickening, smooth, no calcification"), it follows that finding."""
+        words = tuple(str(w) for w in self.lexicon.dictation.get("descriptor_nouns") or ())
+        if not words:
+            return False
+        rx = _feature_denial_re(words)
+        return rx.match(text.strip()) is not None
 
     def _interprets_as_diagnosis(self, text: str) -> bool:
         """Whether an interpretation names what a finding may be (the lexicon's ``dictation.diagnoses``: "C/w
