@@ -397,6 +397,9 @@ _HISTORY_WORDS = frozenset("possible possibly query history for months month wee
                            "known since".split()) | _QUESTION_WORDS
 
 
+_AGE_LEAD = re.compile(r"^(?:aged\s+)?\d{1,3}\s*(?:months?|mos?|m/o|years?|yrs?|y/?o|weeks?|wks?|days?)(?:\s+old)?\b", re.I)
+
+
 def dictated_histories(notes: str, demographics: re.Pattern[str] | None) -> list[str]:
     """The history or question joined to the demographics anywhere in ``notes`` ("61F, quintaritis x 3/12.",
     "81 yo F with X, ?Y.", "M 51, X, on Y."): the rest after them, where :func:`history_after_demographics` holds."""
@@ -404,7 +407,8 @@ def dictated_histories(notes: str, demographics: re.Pattern[str] | None) -> list
     for raw in _NOTE_SENTENCES.findall(notes or ""):
         hit = _demo_match(_PRIORITY.sub("", raw.strip()), demographics)
         if hit is not None:
-            rest = hit[1].strip(" ,:;-\u2013\u2014")
+            # the age said after a person-first word ("Infant 9 months with ...") is the patient's, not a duration
+            rest = _AGE_LEAD.sub("", hit[1].strip(" ,:;-\u2013\u2014")).strip(" ,:;-\u2013\u2014")
             if rest and history_after_demographics(rest):
                 out.append(rest)
     return out
