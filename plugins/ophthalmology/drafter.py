@@ -231,6 +231,7 @@ def _descriptions_follow_finding(rows: list[Row], template: Template) -> list[Ro
     if sorter is None:
         return rows
     from pixtralogist.kit.context import is_context, is_plan
+    from pixtralogist.kit.placement import is_fragment  # a fragment joins the finding's sentence there ("Extending nasally.")
 
     catch_all = lexicon.lexicon_for(template.id).catch_all
     out: list[Row] = []
@@ -241,7 +242,7 @@ def _descriptions_follow_finding(rows: list[Row], template: Template) -> list[Ro
         body = (row.text[: tail.start()] if tail else row.text).strip().rstrip(".")
         if (home is not None and row.region == catch_all and source == "default" and row.context <= home[1]
                 and len(body.split()) >= 2 and not _DESCRIPTION_STOP.search(body)
-                and not is_plan(body) and not is_context(body)):
+                and not is_plan(body) and not is_context(body) and not is_fragment(row.text)):
             out.append(Row(home[0], row.text, row.sentence, row.context))
             continue
         home = (row.region, row.context) if row.region != catch_all and source in ("finding", "anatomy") else None
