@@ -256,6 +256,11 @@ _NOT_CONCLUSION = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<x>[^\W\d_][^
                              r"[^\W\d_][^.;!?\n]{1,40})(?=[.;!?\n]|$)", re.I | re.M)
 
 
+#: what a test reads, after "=": a value, not a diagnosis ("HER2/CEP17 ratio 1.3 = negative (group 5)")
+_VALUE_LEAD = re.compile(r"(?:negative|positive|neg|pos|normal|abnormal|equivocal|borderline|low|high|raised|elevated|"
+                         r"reduced|amplified|non-?amplified|not amplified|present|absent|intact|lost|retained)\b", re.I)
+
+
 def _shaped_conclusions(notes: str) -> list[str]:
     """The conclusions dictated in a shape of :data:`_CONCLUSION_SHAPE`, :data:`_CONCLUSION_AFTER`, a " = X" inside a
     sentence or "X - not Y" (the marker gone, the diagnosis as dictated up to its sentence's end)."""
@@ -275,6 +280,8 @@ def _shaped_conclusions(notes: str) -> list[str]:
                          r"discuss|proceed|will|please|suggest|recommend))", x, maxsplit=1, flags=re.I)[0]
             x = re.split(r"\s+-\s+(?=(?:admit|start|commence|refer|review|for\b|plan|discuss|proceed|will|please|"
                          r"suggest|recommend|observe|monitor|discharge|reassure))", x, maxsplit=1, flags=re.I)[0]
+            if rx is _EQUALS_INSIDE and _VALUE_LEAD.match(x):
+                continue  # "ratio 1.3 = negative (group 5)": a test's value, not a diagnosis
             if len(re.findall(r"[^\W\d_]{2,}", x)) and not is_plan(x):
                 out.append(f"{x[:1].upper()}{x[1:]}.")
     return out

@@ -181,3 +181,16 @@ def test_condition_then_treatment_split_from_demographics_is_history(c, d):
     for finding in (f"{c.capitalize()}, on the left.", f"{c.capitalize()}, on CT.", f"{c.capitalize()}, on dermoscopy."):
         assert not _orphan_history(finding, lambda s: False)
     assert not _orphan_history(f"{c.capitalize()}, on {d}.", lambda s: True)  # a finding word: the reader's finding
+
+
+@pytest.mark.parametrize("value", ["negative (group 5)", "positive", "equivocal", "not amplified", "low"])
+@pytest.mark.parametrize("test", ["HER2/CEP17 ratio 1.3", "zorvin assay 4.2 units", "Kellner index 7"])
+def test_a_test_value_after_equals_is_no_conclusion_and_its_sentence_stays(host, test, value):
+    from dictation import _case
+
+    tpl = host.template("breast-resection")
+    text = f"L mastectomy. Invasive ductal carcinoma, grade 2, 24 mm. {test} = {value}. pT2 pN0."
+    draft = host.drafter(tpl.specialty, tpl).draft(_case("breast-resection", text, ""), tpl)
+    regions = " ".join(f.text for f in draft.findings if not f.is_default).lower()
+    assert test.split()[0].lower() in regions and value.split()[0] in regions, regions
+    assert not any(i.lower().startswith(value.split()[0]) for i in draft.impression), draft.impression
