@@ -112,7 +112,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dictation import (  # noqa: E402
-    TEMPLATE_CASE, DictationItem, Fact, _host, draft_sections, run_dictation, sentence_states,
+    TEMPLATE_CASE, DictationItem, Fact, _host, draft_sections, print_draft, run_dictation, sentence_states,
 )
 from phrasing_shapes import EYE, TEMPLATES, Concept, calibrate, lexicon_of  # noqa: E402
 
@@ -519,10 +519,7 @@ def print_errors(results, limit: int) -> None:
         for f in fails:
             print(f"    {f}")
         print(f"      | indication: {draft.indication}")
-        for region, text in draft.region_dict().items():
-            if text and not any(f.region == region and f.is_default for f in draft.findings):
-                print(f"      | {region}: {text}")
-        print(f"      | impression: {' / '.join(draft.impression)}")
+        print_draft(draft, skip_defaults=True)
         shown += 1
         if shown >= limit:
             break

@@ -677,6 +677,24 @@ def _case(template: str, dictation: str, indication: str):
                 specialty_hint=specialty)
 
 
+def print_misses(sc) -> None:
+    """The facts of a scored draft that are not correct, and its orphans, one line each (for ``--errors``)."""
+    for f, s in sc.statuses:
+        if s != "correct":
+            print(f"    {s:<9} {f.describe()}")
+    for region, s in sc.orphans:
+        print(f"    orphan    {region}: {s!r}")
+
+
+def print_draft(draft, *, skip_defaults: bool = False, impression: bool = True) -> None:
+    """A draft's regions (with ``skip_defaults``, only those not left at the template's default) and impression."""
+    for region, text in draft.region_dict().items():
+        if not skip_defaults or (text and not any(f.region == region and f.is_default for f in draft.findings)):
+            print(f"      | {region}: {text}")
+    if impression:
+        print(f"      | impression: {' / '.join(draft.impression)}")
+
+
 def run_dictation(items: list[DictationItem], host=None) -> list[tuple[DictationItem, Any, DraftScore]]:
     host = host or _host()
     out = []
@@ -793,13 +811,8 @@ def print_dictation(results, errors: int) -> dict[str, float]:
             if not bad and not sc.orphans:
                 continue
             print(f"- {item.id} [{item.template}] {item.dictation!r}")
-            for f, s in bad:
-                print(f"    {s:<9} {f.describe()}")
-            for region, s in sc.orphans:
-                print(f"    orphan    {region}: {s!r}")
-            for region, text in draft.region_dict().items():
-                print(f"      | {region}: {text}")
-            print(f"      | impression: {' / '.join(draft.impression)}")
+            print_misses(sc)
+            print_draft(draft)
             shown += 1
             if shown >= errors:
                 break

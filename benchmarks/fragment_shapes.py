@@ -70,7 +70,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dictation import TEMPLATE_CASE, DictationItem, Fact, run_dictation, _host  # noqa: E402
+from dictation import TEMPLATE_CASE, DictationItem, Fact, _host, print_draft, print_misses, run_dictation  # noqa: E402
 from phrasing_shapes import (  # noqa: E402
     EYE, TEMPLATES, Concept, _demographics, _other_sentence, calibrate, lexicon_of, passed,
 )
@@ -146,14 +146,8 @@ def report_fragments(half: str, host, errors: int) -> float:
         if not ok and half == "tune" and shown < errors:
             shown += 1
             print(f"- {item.id} {item.dictation!r}")
-            for f, s in sc.statuses:
-                if s != "correct":
-                    print(f"    {s:<9} {f.describe()}")
-            for region, s in sc.orphans:
-                print(f"    orphan    {region}: {s!r}")
-            for region, text in draft.region_dict().items():
-                if text and not any(f.region == region and f.is_default for f in draft.findings):
-                    print(f"      | {region}: {text}")
+            print_misses(sc)
+            print_draft(draft, skip_defaults=True, impression=False)
     print(f"\n[{half}] fragment family: items passing (finding + fragment in one sentence of its home, no orphan)")
     for k in list(TEMPLATES) + ["ALL"]:
         if k in per:

@@ -99,7 +99,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dictation import (  # noqa: E402
     TEMPLATE_CASE, DictationItem, Fact, _case, _host, draft_sections, find_term, is_negated, normalize,
-    run_dictation,
+    print_draft, print_misses, run_dictation,
 )
 
 SEEDS = {"tune": 13, "holdout": 1313}
@@ -526,15 +526,8 @@ def print_errors(results, limit: int) -> None:
         if passed(sc) or g.item.split != "tune":
             continue
         print(f"- {g.item.id} {g.item.dictation!r}")
-        for f, s in sc.statuses:
-            if s != "correct":
-                print(f"    {s:<9} {f.describe()}")
-        for region, s in sc.orphans:
-            print(f"    orphan    {region}: {s!r}")
-        for region, text in draft.region_dict().items():
-            if text and not any(f.region == region and f.is_default for f in draft.findings):
-                print(f"      | {region}: {text}")
-        print(f"      | impression: {' / '.join(draft.impression)}")
+        print_misses(sc)
+        print_draft(draft, skip_defaults=True)
         if getattr(draft, "not_placed", None):
             print(f"      | not placed: {draft.not_placed}")
         shown += 1
