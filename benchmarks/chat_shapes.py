@@ -497,25 +497,32 @@ def build_concept_items(rng: random.Random, c: Concept, pool: list[Concept], hal
     return out
 
 
-def build_value_items(rng: random.Random, half: str, templates) -> list[GenItem]:
+def _value_group_items(rng: random.Random, half: str, templates, family: str, wordings, *salt: str) -> list[GenItem]:
+    """Items of ``family``: a case stating one value of a lexicon value group (``VALUE_FRAMES``), and a turn in one of
+    ``wordings`` that changes it to another value of the group; ``salt`` keeps a family's halves its own."""
     out: list[GenItem] = []
     for t, group, frame in VALUE_FRAMES:
         if t not in templates:
             continue
         values = list(dict.fromkeys(lexicon_of(t).value_groups.get(group, ())))
-        mine = [v for v in values if _vhalf(t, group, v) == half]
+        mine = [v for v in values if _vhalf(t, group, v, *salt) == half]
         if len(values) < 2 or not mine:
             continue
         for old in sorted(rng.sample(mine, min(2, len(mine)))):
             new = rng.choice([v for v in values if v != old and old not in v and v not in old] or
                              [v for v in values if v != old])
-            turn = _fmt(rng.choice(W_VALUE), old=old, new=new)
+            turn = _fmt(rng.choice(wordings), old=old, new=new)
             dictation = f"{_demo(rng, t)} " + ("Mastectomy. " if t == "breast-resection" else "") + \
                 frame.format(v=old)
-            gi = GenItem(_item(f"{t}:{group}:{old}:value", t, half, dictation, turn), "value", [],
+            gi = GenItem(_item(f"{t}:{group}:{old}:{family}", t, half, dictation, turn), family, [],
                          key=f"{t}:{group}:{old}")
             gi.context["value"] = (old, new)
             out.append(gi)
+    return out
+
+
+def build_value_items(rng: random.Random, half: str, templates) -> list[GenItem]:
+    out = _value_group_items(rng, half, templates, "value", W_VALUE)
     for t, frame, old, new, say_old, say_new, words in NUMBER_FRAMES:
         if t not in templates or _vhalf(t, frame, old) != half:
             continue
@@ -666,24 +673,7 @@ def build_free_items(rng: random.Random, c: Concept, pool: list[Concept], half: 
 
 def build_free_value_items(rng: random.Random, half: str, templates) -> list[GenItem]:
     """``correct`` over the lexicon's value groups, and ``grade_words`` (a grade or count said in words)."""
-    out: list[GenItem] = []
-    for t, group, frame in VALUE_FRAMES:
-        if t not in templates:
-            continue
-        values = list(dict.fromkeys(lexicon_of(t).value_groups.get(group, ())))
-        mine = [v for v in values if _vhalf(t, group, v, "free") == half]
-        if len(values) < 2 or not mine:
-            continue
-        for old in sorted(rng.sample(mine, min(2, len(mine)))):
-            new = rng.choice([v for v in values if v != old and old not in v and v not in old] or
-                             [v for v in values if v != old])
-            turn = _fmt(rng.choice(W_CORRECT_V), old=old, new=new)
-            dictation = f"{_demo(rng, t)} " + ("Mastectomy. " if t == "breast-resection" else "") + \
-                frame.format(v=old)
-            gi = GenItem(_item(f"{t}:{group}:{old}:correct", t, half, dictation, turn), "correct", [],
-                         key=f"{t}:{group}:{old}")
-            gi.context["value"] = (old, new)
-            out.append(gi)
+    out = _value_group_items(rng, half, templates, "correct", W_CORRECT_V, "free")
     for frame, old, say_old, say_new, words in WORD_FRAMES:
         if "breast-resection" not in templates:
             continue
