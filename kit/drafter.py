@@ -492,7 +492,8 @@ class KitDrafter(DictationDraftBase):
             got = embedder.classify(text) if embedder is not None else None
             return next(iter(got[0])) if got is not None else None
 
-        return settle_rows(rows, catch_all=catch_all, unplaced=unplaced, names_finding=names_finding, embed=embed if embedder is not None else None)
+        return settle_rows(rows, catch_all=catch_all, unplaced=unplaced, names_finding=names_finding,
+                           embed=embed if embedder is not None else None, qualifies=self.extractor.is_qualifier)
 
     def _rule_region(self, template: Template, catch_all: str) -> Callable[[str], str | None]:
         """text -> the one region the sorter's rules give it (the catch-all only by a rule of its own), or None."""

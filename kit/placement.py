@@ -28,8 +28,9 @@ from dataclasses import replace
 from typing import Any
 
 from pixtralogist.core.drafting import Row
+from pixtralogist.kit.extractor import INTERPRETS
 
-__all__ = ["FRAGMENT_WORDS", "concept_prototypes", "is_fragment", "settle_rows"]
+__all__ = ["FRAGMENT_WORDS", "concept_prototypes", "is_fragment", "qualifier_only", "settle_rows"]
 
 #: The most words a fragment has.
 FRAGMENT_WORDS = 6
@@ -46,7 +47,8 @@ _DENIAL_START = re.compile(r"^(?:no|not|without|neg(?:ative)?(?: for)?|never)\b"
 _DENIED_AFTER = re.compile(r"^(?P<np>[A-Za-z][\w/-]*(?: [\w/-]+){0,3}) (?:absent|not seen|not identified|not present)$", re.I)
 _COPULA = re.compile(r"\b(?:is|are|was|were|has|have)\b", re.I)
 #: what was done about the report, not the finding ("Team informed.", "Discussed with Dr X.")
-_REPORTED = re.compile(r"\b(?:informed|notified|discussed|called|contacted|communicated|paged|emailed|aware|booked|"
+_REPORTED = re.compile(r"\b(?:informed|notified|discussed|called|contacted|communicated|paged|emailed|phoned|telephoned|"
+                       r"rang|texted|messaged|bleeped|aware|booked|"
                        r"arranged|requested|referred|advised|isolated|reviewed)\b", re.I)
 _LEFT = re.compile(r"\b(?:left|os|lt)\b", re.I)
 _RIGHT = re.compile(r"\b(?:right|od|rt)\b", re.I)
@@ -70,9 +72,40 @@ def continues(text: str) -> bool:
     return bool(_PARTICIPLE_START.match(body) or _PREPOSITION_START.match(body))
 
 
-def is_fragment(text: str, *, names_finding: Callable[[str], bool] | None = None) -> bool:
-    """Whether ``text`` only says more about the statement before it (see the module docstring)."""
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+#: a comma part that only says how the statement changed or since when ("new since the film 2 months ago")
+_CHANGE_PART = re.compile(r"^(?:new|old|unchanged|stable|increased|decreased|enlarged|improved|improving|worse|worsened|"
+                          r"worsening|since|compared|previously|again|as before|now)\b", re.I)
+
+
+def _head(text: str, qualifies: Callable[[str], bool] | None = None) -> str:
+    """``text``'s body, less its comma parts after the first when they only say how it changed or qualify it
+    ("Globular configuration, new since the film 2 months ago": the shape is the head's)."""
     body = _body(text)
+    head, *tail = body.split(", ")
+    if tail and all(_CHANGE_PART.match(p) or (qualifies is not None and qualifies(p)) for p in tail):
+        return head
+    return body
+
+
+def qualifier_only(text: str, qualifies: Callable[[str], bool] | None) -> bool:
+    """Whether ``text`` names no head noun at all: only words ``qualifies`` (a lexicon's qualifiers, sides, sizes)
+    accepts, a bracketed aside apart ("Early subacute (T1 iso, T2 hypo).", "Late subacute.")."""
+    if qualifies is None:
+        return False
+    core = _ASIDE.sub("", _body(text)).strip(" ,;:")
+    if not _WORD.findall(core) or _DENIAL_START.match(core) or core.startswith("?") or INTERPRETS.match(core.lower()):
+        return False  # an interpretation ("C/w X.", "?X.") is a conclusion of its own, not a qualifier of the finding
+    return qualifies(core)
+
+
+def is_fragment(text: str, *, names_finding: Callable[[str], bool] | None = None,
+                qualifies: Callable[[str], bool] | None = None) -> bool:
+    """Whether ``text`` only says more about the statement before it (see the module docstring); with ``qualifies``
+    also a statement of qualifiers alone (:func:`qualifier_only`)."""
+    if qualifier_only(text, qualifies):
+        return names_finding is None or not names_finding(_ASIDE.sub("", _body(text)))
+    body = _head(text, qualifies)
     words = _WORD.findall(body)
     if not words or len(words) > FRAGMENT_WORDS or _DENIAL_START.match(body):
         return False
@@ -135,17 +168,22 @@ def concept_prototypes(lexicon: Any, regions: Sequence[str],
 
 def settle_rows(rows: Sequence[Row], *, catch_all: str, unplaced: Callable[[str, str], bool],
                 names_finding: Callable[[str], bool] | None = None, join: bool = True,
-                embed: Callable[[str], str | None] | None = None) -> list[Row]:
+                embed: Callable[[str], str | None] | None = None,
+                qualifies: Callable[[str], bool] | None = None) -> list[Row]:
     """``rows`` with each row that ``unplaced`` (text, region) says nothing placed settled (see the module
     docstring): a fragment joins the row before it (with ``join``); another row of the catch-all goes where
-    ``embed`` (text -> region or None) says."""
+    ``embed`` (text -> region or None) says. With ``qualifies`` (a lexicon's qualifier test), a catch-all row of
+    qualifiers alone joins too, even where a rule of the catch-all matched a word of its bracketed aside ("Early
+    subacute (T1 iso, T2 hypo)." after the haematoma)."""
     out: list[Row] = []
     for row in rows:
-        fragment = join and bool(out) and is_fragment(row.text, names_finding=names_finding)
+        fragment = join and bool(out) and is_fragment(row.text, names_finding=names_finding, qualifies=qualifies)
         if not fragment and (embed is None or row.region != catch_all):
             out.append(row)  # (cheap tests first: the sorter is asked only about a fragment or an embedder's row)
             continue
-        if not unplaced(row.text, row.region):
+        headless = fragment and row.region == catch_all and qualifier_only(row.text, qualifies)
+        # a fragment's head is what a rule must not have placed ("..., new since the film" names a comparison)
+        if not headless and not unplaced(_head(row.text, qualifies) + "." if fragment else row.text, row.region):
             out.append(row)  # a rule (or the drafter's reader) placed it ("Bones intact." stays apart)
             continue
         if fragment:
