@@ -1044,7 +1044,11 @@ _PLACE_PART = re.compile(
     r"inferior|apical|basal|basilar|central|peripheral|proximal|distal|dependent|mid|upper|lower|ant|post|sup|inf|med|lat|"
     r"left|right)(?:\s+(?:segment|segments|aspect|portion|part|wall|side|half|third|surface|pole|end|component)"
     r"(?:\s+of(?:\s+the)?(?:\s+[a-z-]+){1,2})?)?$"
-    r"|^[a-z-]+(?:\s+[a-z-]+)?\s+(?:distribution|pattern|predominance|predominant|predom|configuration)$", re.I)
+    r"|^[a-z-]+(?:\s+[a-z-]+)?\s+(?:distribution|pattern|predominance|predominant|predom|configuration)$"
+    # numbered parts of the organ, each with its measure ("seg 6 (14 mm) + seg 8 (9 mm)", "segments 2 and 3", "level IVa")
+    r"|^(?:in\s+)?(?:seg(?:ment)?s?|levels?|stations?|sectors?|zones?)\s*(?:[0-9]{1,2}|[ivx]{1,4})[ab]?(?:\s*\([^()]*\))?"
+    r"(?:\s*(?:\+|and|&|/|,|or)\s*(?:seg(?:ment)?s?\s*|levels?\s*|stations?\s*)?(?:[0-9]{1,2}|[ivx]{1,4})[ab]?(?:\s*\([^()]*\))?)*$",
+    re.I)
 #: One word that interprets the finding before it (", benign", ", incidental").
 _INTERPRETING_WORDS = frozenset({"benign", "malignant", "indeterminate", "nonspecific", "incidental", "physiologic",
                                  "postoperative", "postsurgical", "artifactual", "reactive", "degenerative"})

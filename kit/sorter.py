@@ -50,6 +50,9 @@ __all__ = ["Scanner", "ContextScanner", "LexiconSorter", "Classification", "accu
 
 _WS = re.compile(r"\s+")
 _SEGMENT = re.compile(r"[,;]|\s(?:and|or|nor)\s")
+#: a list item that interprets the statement ("suspicious for metastases", "c/w abscess", "likely infarct")
+_INTERPRETING = re.compile(r"^(?:(?:highly|very|strongly|most|somewhat) )?(?:consistent with|compatible with|"
+                           r"(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|in keeping with|c/w)\b")
 
 
 class Scanner:
@@ -243,8 +246,13 @@ class LexiconSorter:
         if self._device is not None and self._device.search(text) and not finding:
             return Classification(catch, "device", ev)
         named = set().union(*anatomy.values()) if anatomy else set()
+        bounds = [0, *cuts, len(text)]
         found = set().union(*(f for seg, f in finding.items()
-                              if seg not in anatomy or self.places_after_findings_locate)) if finding else set()
+                              if (seg not in anatomy or self.places_after_findings_locate)
+                              # an interpretation part of a placed statement (", suspicious for mets") names what the
+                              # finding may be, not where it is: the head's anatomy decides
+                              and not (named and _INTERPRETING.match(text[bounds[seg]:bounds[seg + 1]].lstrip(" ,;"))))
+                    ) if finding else set()
         if named or found:
             return Classification(frozenset(named | found), "anatomy" if named else "finding", ev)
         if others:
