@@ -238,7 +238,8 @@ _CONCLUSION_SHAPE = re.compile(
     r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:=[ \t]*(?=[^\W\d_])|(?:c/w|consistent[ \t]+with|in[ \t]+keeping[ \t]+with|"
     r"compatible[ \t]+with)[ \t]+|(?:(?:highly|strongly|most|very)[ \t]+)?suggestive[ \t]+of[ \t]+|"
     r"(?:the[ \t]+)?(?:appearances?|features|findings|picture|imaging)[ \t]+(?:are[ \t]+|is[ \t]+)?(?:most[ \t]+)?"
-    r"(?:suggest(?:s|ive[ \t]+of)?|favou?rs?|typical[ \t]+of|characteristic[ \t]+of|diagnostic[ \t]+of)[ \t]+|"
+    r"(?:suggest(?:s|ive[ \t]+of)?|favou?rs?|typical[ \t]+of|characteristic[ \t]+of|diagnostic[ \t]+of|supportive[ \t]+of|"
+    r"in[ \t]+keeping[ \t]+with|consistent[ \t]+with|compatible[ \t]+with|(?:those[ \t]+)?of)[ \t]+|"
     r"(?:this|these)[ \t]+(?:is|are|represents?)[ \t]+(?:(?:most[ \t]+)?(?:likely|probably)[ \t]+)?"
     r"(?!(?:an?[ \t]+)?(?:\d|[\w-]*year|pleasant|patient|man\b|woman\b|lady\b|gentleman\b|boy\b|girl\b|child\b))|"
     r"suspect(?:ed)?[ \t]+|probable[ \t]+|(?:ddx|differential(?:[ \t]+diagnosis)?)[ \t]*(?::|-+|includes?)?[ \t]*)"
@@ -247,8 +248,9 @@ _CONCLUSION_SHAPE = re.compile(
 #: then " = X" inside its sentence ("LLL volume loss = rounded atelectasis", "... = L vestibular schwannoma, Koos 2").
 _CONCLUSION_AFTER = re.compile(
     r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:in[ \t]+this[ \t]+context,?[ \t]+)?(?P<x>[^\W\d_][^.;!?\n]{1,80}?)[ \t]+"
-    r"(?:(?:is|are)[ \t]+(?:the[ \t]+)?(?:leading|favou?red|most[ \t]+likely|likely|probable|main|working|preferred)"
-    r"[ \t]+(?:consideration|diagnosis|differential|possibility)|suspected|favou?red)[ \t]*(?=[.;!?\n]|[ \t]+-|$)",
+    r"(?:(?:is|are)[ \t]+(?:the[ \t]+)?(?:leading|favou?red|most[ \t]+likely|likely|probable|main|working|preferred|chief|"
+    r"primary|principal)[ \t]+(?:consideration|diagnosis|differential|possibility|concern)|suspected|favou?red)[ \t]*"
+    r"(?=[.;!?\n]|[ \t]+-|,[ \t]+(?!(?:and|or|with|which|but)\b)|$)",
     re.I | re.M)
 _EQUALS_INSIDE = re.compile(r"[^.;!?\n=]\s=\s*(?P<x>[^\W\d_][^.;!?\n=]{2,120})")
 #: "X - not Y." / "X - no Y.": a conclusion that rules out what was asked ("Large physiological cups - not glaucoma").
@@ -275,7 +277,9 @@ def _shaped_conclusions(notes: str) -> list[str]:
         for m in rx.finditer(notes or ""):
             if rx is _NOT_CONCLUSION and (last is None or not last.start() <= m.start("x") < last.end()):
                 continue  # "X - not Y" concludes only where nothing but plans follows it
-            x = m.group("x").strip(" ,:;-")
+            # a marker after the diagnosis keeps its hedge ("X is the leading consideration", "X suspected"): only
+            # the words before the diagnosis go, never its uncertainty
+            x = (m.string[m.start("x"):m.end()] if rx is _CONCLUSION_AFTER else m.group("x")).strip(" ,:;-")
             x = re.split(r"[;,]\s*(?=(?:which|and\s+)?(?:is\s+)?(?:self|start|commence|refer|admit|review|for\b|plan|rec\b|"
                          r"discuss|proceed|will|please|suggest|recommend))", x, maxsplit=1, flags=re.I)[0]
             x = re.split(r"\s+-\s+(?=(?:admit|start|commence|refer|review|for\b|plan|discuss|proceed|will|please|"
