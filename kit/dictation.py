@@ -694,6 +694,20 @@ def _compare_sub(m: re.Match[str]) -> str:
     return f"{a} {rel} {b}"
 
 
+def _bracketed_whole(parts: list[str]) -> list[str]:
+    """``parts`` with a bracket's comma parts joined again: a list inside brackets is one part of the statement it
+    is in ("3 new T2 lesions (R corona radiata, pons, L MCP)"), never cut at its commas."""
+    out: list[str] = []
+    depth = 0
+    for p in parts:
+        if depth > 0 and out:
+            out[-1] = f"{out[-1]}, {p}"
+        else:
+            out.append(p)
+        depth = max(0, depth + p.count("(") - p.count(")"))
+    return out
+
+
 def _clauses(text: str) -> list[list[str]]:
     """Clauses (strong punctuation) of comma parts, raw (not yet expanded)."""
     clauses: list[list[str]] = []
@@ -709,7 +723,7 @@ def _clauses(text: str) -> list[list[str]]:
             if _LIST_NUMBER.match(clause):
                 continue  # "1. RLL pneumonia. 2. Small effusion": the numbers of an inline list
             clause = _LIST_ITEM.sub("", clause)  # "... 2) LUL nodule"
-            parts = [p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(clause))]
+            parts = _bracketed_whole([p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(clause))])
             parts = [q for p in parts if p for q in _closing_severity(p)]
             if parts:
                 clauses.append(parts)
@@ -1224,6 +1238,9 @@ def _denies_more(statement: str, part: str) -> bool:
         and len(part.split()) > 1
 
 
+_BRACKET_ASIDE = re.compile(r"\s*\([^()]*\)")
+
+
 def _merge_lists(parts: list[str]) -> list[str]:
     """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
     "small A, B, and C" become separate items."""
@@ -1237,10 +1254,12 @@ def _merge_lists(parts: list[str]) -> list[str]:
         if out and not conj and _DANGLING_ADJECTIVE.search(out[-1].strip()):
             out[-1] = f"{out[-1]}, {part}"  # "There is a lobulated, enhancing mass": coordinate adjectives, one noun
             continue
-        if out and not conj and ((_is_attachment(part) and not _denies_more(out[-1], part)) or (_profile().describing_parts and (
-                _is_hedged_diagnosis(part, out[-1]) or _describes_statement(part, out[-1])
-                or _completes_finding(part, out[-1]) or _measured_structure(part, out[-1])
-                or _refers_back(part, out[-1])
+        # a bracketed aside never decides whether a part belongs ("RV apex (shock coil)" is judged as "RV apex")
+        bare = _BRACKET_ASIDE.sub("", part).strip() or part
+        if out and not conj and ((_is_attachment(bare) and not _denies_more(out[-1], bare)) or (_profile().describing_parts and (
+                _is_hedged_diagnosis(bare, out[-1]) or _describes_statement(bare, out[-1])
+                or _completes_finding(bare, out[-1]) or _measured_structure(bare, out[-1])
+                or _refers_back(bare, out[-1])
                 or (_WITH_START.match(part) and not _NEG_ANY_RE.search(out[-1])
                                                         and not _PROSE_VERB.search(out[-1])
                                                         and _subject_sentence(out[-1], False) is None)))):
