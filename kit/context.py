@@ -233,9 +233,10 @@ def _demographics_only(text: str, demographics: re.Pattern[str] | None) -> bool:
 
 #: A conclusion by its marker, whatever the diagnosis is called (round 9), opening a sentence: "= X", "C/w X",
 #: "Consistent with / In keeping with X", "(Highly) suggestive of X", "Appearances suggest X", "Features favour X",
-#: "Picture is typical of X", "This is (likely) X", "Suspect X", "Probable X", "Ddx X".
+#: "Picture is typical of X", "This is (likely) X", "Suspect X", "Probable X", "Ddx X"; also after a spaced dash
+#: ("honeycombing absent - probable UIP pattern").
 _CONCLUSION_SHAPE = re.compile(
-    r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:=[ \t]*(?=[^\W\d_])|(?:c/w|consistent[ \t]+with|in[ \t]+keeping[ \t]+with|"
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n)|(?<=\s-\s))[ \t]*(?:=[ \t]*(?=[^\W\d_])|(?:c/w|consistent[ \t]+with|in[ \t]+keeping[ \t]+with|"
     r"compatible[ \t]+with)[ \t]+|(?:(?:highly|strongly|most|very)[ \t]+)?suggestive[ \t]+of[ \t]+|"
     r"(?:the[ \t]+)?(?:appearances?|features|findings|picture|imaging)[ \t]+(?:are[ \t]+|is[ \t]+)?(?:most[ \t]+)?"
     r"(?:suggest(?:s|ive[ \t]+of)?|favou?rs?|typical[ \t]+of|characteristic[ \t]+of|diagnostic[ \t]+of|supportive[ \t]+of|"
@@ -244,12 +245,14 @@ _CONCLUSION_SHAPE = re.compile(
     r"(?!(?:an?[ \t]+)?(?:\d|[\w-]*year|pleasant|patient|man\b|woman\b|lady\b|gentleman\b|boy\b|girl\b|child\b))|"
     r"suspect(?:ed)?[ \t]+|probable[ \t]+|(?:ddx|differential(?:[ \t]+diagnosis)?)[ \t]*(?::|-+|includes?)?[ \t]*)"
     r"(?P<x>[^\W\d_][^.;!?\n]{1,120})", re.I | re.M)
-#: A conclusion whose marker follows it: "X is the leading consideration", "X suspected", "X favoured", or a finding
+#: A conclusion whose marker follows it: "X is the leading consideration", "X suspected", "X favoured", "X not excluded",
+#: "X cannot be ruled out", or a finding
 #: then " = X" inside its sentence ("LLL volume loss = rounded atelectasis", "... = L vestibular schwannoma, Koos 2").
 _CONCLUSION_AFTER = re.compile(
     r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:in[ \t]+this[ \t]+context,?[ \t]+)?(?P<x>[^\W\d_][^.;!?\n]{1,80}?)[ \t]+"
     r"(?:(?:is|are)[ \t]+(?:the[ \t]+)?(?:leading|favou?red|most[ \t]+likely|likely|probable|main|working|preferred|chief|"
-    r"primary|principal)[ \t]+(?:consideration|diagnosis|differential|possibility|concern)|suspected|favou?red)[ \t]*"
+    r"primary|principal)[ \t]+(?:consideration|diagnosis|differential|possibility|concern)|suspected|favou?red|"
+    r"(?:is[ \t]+|are[ \t]+)?(?:not|cannot[ \t]+be)[ \t]+(?:excluded|ruled[ \t]+out))[ \t]*"
     r"(?=[.;!?\n]|[ \t]+-|,[ \t]+(?!(?:and|or|with|which|but)\b)|$)",
     re.I | re.M)
 _EQUALS_INSIDE = re.compile(r"[^.;!?\n=]\s=\s*(?P<x>[^\W\d_][^.;!?\n=]{2,120})")

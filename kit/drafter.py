@@ -526,6 +526,9 @@ class KitDrafter(DictationDraftBase):
         ("C/w subacute hematoma.") also when the sorter's region is not the one before (its finding
         word alone would place it elsewhere); never a hedged finding ("Probable mild edema.")."""
         own = set(sorter.classify(text)) & regions
+        explain = getattr(sorter, "explain", None)
+        if own and callable(explain) and getattr(explain(text), "source", None) == "finding" and self._denies_a_feature(text):
+            return True  # "No nodularity.": a feature the finding before it lacks, though its noun has a usual home
         if not own:
             return bool(CONCLUSION_RE.match(text) or POINTS_BACK_RE.match(text) or self._denies_a_feature(text)) or (
                 bool(ELLIPSIS_RE.match(text)) and not self._has_rule_for(text) and not self.extractor.mentions(text))
