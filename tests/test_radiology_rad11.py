@@ -174,3 +174,52 @@ def test_a_closing_diagnosis_leads_the_impression(host, form, c, template_id, fi
     assert d.impression and c.lower() in d.impression[0].lower(), d.impression
     catch_all = host.template(template_id).region_names[-1]
     assert not any(f.region == catch_all and c.lower() in f.text.lower() for f in d.findings if not f.is_default)
+
+
+# --- round 2: brackets, denied features, "not excluded", white matter disease, a device's colon list ----------------
+
+@pytest.mark.parametrize("places", ["R corona radiata, pons, L MCP", "L zorbic nucleus, R blorvic tract, pons",
+                                    "R frontal, L kravotic gyrus"])
+@pytest.mark.parametrize("template_id", ["mri_brain", "ct_chest"])
+def test_a_list_in_brackets_is_never_cut_at_its_commas(places, template_id):
+    from pixtralogist.kit import parse_dictation
+    from pixtralogist.plugins.radiology.lexicons import lexicon_for
+
+    said = parse_dictation(f"3 new zorbic lesions ({places}), none enhance. Rest stable.", lexicon=lexicon_for(template_id))
+    holding = [s for s in said if "zorbic lesions" in s.lower()]
+    assert len(holding) == 1 and all(p.split()[-1].lower() in holding[0].lower() for p in places.split(", ")), said
+    assert not any(s.rstrip(".").endswith(")") and "(" not in s for s in said), said
+
+
+@pytest.mark.parametrize("feature", ["nodularity", "calcification", "irregularity", "enhancement", "septations"])
+@pytest.mark.parametrize("finding,region", [("Smooth R pleural thickening", "pleura"),
+                                            ("Zorbic L adrenal nodule 2 cm", "upper_abdomen")])
+def test_a_denied_feature_stays_with_its_finding(host, feature, finding, region):
+    d = draft(host, "ct_chest", f"{finding}, no {feature}. Lungs clear.")
+    assert _regions(d, feature) == {region}, d.findings
+
+
+@pytest.mark.parametrize("form", ["{c} not excluded", "{c} cannot be excluded", "{c} cannot be ruled out",
+                                  "Honeycombing absent - probable {c}"])
+@pytest.mark.parametrize("c", NONCE_COND)
+def test_a_hedged_closing_diagnosis_reaches_the_impression(host, form, c):
+    d = draft(host, "ct_chest", f"Smooth R pleural thickening, no nodularity. Small R effusion. {form.format(c=c)}.")
+    assert any(c.lower() in i.lower() for i in d.impression), d.impression
+    hedge = [i for i in d.impression if c.lower() in i.lower()]
+    assert all(any(w in i.lower() for w in ("not", "cannot", "probable")) for i in hedge), hedge  # the hedge is kept
+
+
+@pytest.mark.parametrize("wm", ["Extensive leukoaraiosis, Fazekas 3", "Moderate leucoaraiosis", "White matter disease, Fazekas 2",
+                                "Confluent deep white matter ischaemic change"])
+def test_white_matter_disease_by_its_other_names_is_the_brain(host, wm):
+    d = draft(host, "mri_brain", f"{wm}. Old L thalamic lacune. Flow voids nl.")
+    key = wm.split(",")[0].split()[-1].lower()
+    assert _regions(d, key) == {"parenchyma"}, d.findings
+
+
+@pytest.mark.parametrize("n,places", [("2 leads", "RA appendage, RV apex"), ("3 leads", "RA appendage, RV apex (shock coil), CS vein"),
+                                      ("2 wires", "R atrium, R ventricle (zorbic coil)")])
+def test_a_devices_colon_list_only_locates_the_device(host, n, places):
+    d = draft(host, "cxr", f"Dual chamber pacemaker L chest. {n}: {places}. Lungs clear.")
+    assert _regions(d, n.split()[1]) == {"others"}, d.findings
+    assert not any(f.region == "heart" and "apex" in f.text.lower() for f in d.findings if not f.is_default)
