@@ -48,6 +48,10 @@ _LEAD = re.compile(rf"^(?:(?:{_SORRY}|{_MISSED}|{_SEEN}){_SEP}|{_SORRY}\s+(?=(?:
 _TAIL = re.compile(rf"(?:\s*[,;:-]*\s*(?:{_SORRY}|{_MISSED}|{_AFTER_ALL}|{_HOW_TAIL}))+\s*[.!]*$", re.I)
 #: "actually", "in fact", "after all" said in mid-sentence before a comma: "the deep plexus is normal actually, 50% both eyes"
 _MID = re.compile(rf"\s+(?:actually|in\s+fact|really|{_AFTER_ALL})(?=\s*[,;])", re.I)
+#: a wrong body part said with the right side: "wrong leg - left", "wrong hand, it's the right one"
+_WRONG_PART = re.compile(r"^(?:(?:that|it)(?:['\u2019]s|\s+is)\s+)?(?:the\s+)?wrong\s+(?P<p>[a-z]+)\s*[,;:.!-]+\s*"
+                         r"(?:(?:it|that)(?:['\u2019]s|\s+is)\s+|should\s+be\s+)?(?:the\s+)?(?P<s>left|right)"
+                         r"(?:\s+(?:one|side|(?P=p)))?$", re.I)
 #: an emphasis in capitals ("there IS", "it IS present"): the plain word
 _EMPHASIS = re.compile(r"\b(IS|ARE|WAS|WERE|DOES|DO|HAS)\b")
 
@@ -65,6 +69,9 @@ def without_asides(text: str) -> str:
         if out == before:
             break
     out = _MID.sub("", out)
+    # "wrong leg - left", "wrong hand, it's the right one": the side of what the case reports on is wrong
+    if (m := _WRONG_PART.match(out)) and m.group("p").lower() not in ("side", "eye", "laterality", "way"):
+        out = f"wrong side, {m.group('s').lower()}"
     # a place said after a comma is the finding's ("intraventricular extension, into the left lateral ventricle")
     out = re.sub(r",\s+(?=(?:into|within|involving|extending\s+into)\s+(?:the|both|his|her)\s)", " ", out, flags=re.I)
     out = re.sub(r"^(?:[,;:.!-]|\s)+", "", out)

@@ -48,6 +48,14 @@ def test_statement_without_aside_is_unchanged(statement):
     assert without_asides(statement) == statement
 
 
+@pytest.mark.parametrize("said", ["wrong {p} - {s}", "wrong {p}, it's the {s} one", "the wrong {p}: {s}",
+                                  "wrong {p} - should be {s}", "that's the wrong {p}, it's the {s} {p}"])
+def test_wrong_part_with_a_side_is_the_wrong_side(said):
+    for p, side in zip(NOUNS[:3], ("left", "right", "left")):
+        assert without_asides(said.format(p=p, s=side)) == f"wrong side, {side}"
+    assert without_asides(f"wrong {NOUNS[0]} - it's the {NOUNS[1]}") == f"wrong {NOUNS[0]} - it's the {NOUNS[1]}"
+
+
 def test_aside_alone_or_mid_sentence():
     n, a = NOUNS[0], ADJS[0]
     assert without_asides(f"remeasured with the {n} ruler it is 7mm across") == "it is 7mm across"
