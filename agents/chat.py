@@ -316,7 +316,10 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     from pixtralogist.agents.chat_free import free_form
     from pixtralogist.agents.chat_phrasing import with_unit
 
+    from pixtralogist.agents.chat_merge import without_asides
+
     reader = reader_for(draft, ctx.lexicon, ctx.template)
+    text = without_asides(text)  # "sorry", "I missed that", "just seen the lateral -": never written (chat_merge)
     text = with_unit(text, [f.text for f in draft.findings if not f.is_default], _shares_name)
     text = place_alone(text, [f.text for f in draft.findings if not f.is_default], reader) or text  # "parietal"
     text = free_form(text, [f.text for f in draft.findings if not f.is_default], reader.expand) or text  # "X, not Y, on review"

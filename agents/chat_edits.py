@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Literal
 
 from pixtralogist.agents.chat_phrasing import canonical
+from pixtralogist.agents.chat_merge import contradicted, denial_kept, merged as contradiction, normal_of_region, part_size, unit_value
 from pixtralogist.agents.chat_forms import severity_swap, terse_impression
 from pixtralogist.core import editing
 from pixtralogist.core.concepts import concepts as core_concepts
@@ -772,7 +773,7 @@ class EditReader:
             said = {_stem(w) for w in _words(self.expand(edit.predicate))} - {_stem(w) for w in _FILLER}
             # (a place's words: never a number, a unit, a side or a severity, which any sentence may share)
             said = {w for w in said if not _NUMBER.fullmatch(w) and w not in _LATERALITY and w not in self.severity
-                    and w not in ("mm", "cm")}
+                    and w not in ("mm", "cm") and w not in _SIDE_WORDS and w not in ("eye", "both")}
             placed = [f for f in draft.findings if not f.is_default and self.has_slot(f.text, kind)
                       and said & {_stem(w) for w in _words(self.expand(f.text))}]
             if placed:
@@ -1191,7 +1192,7 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     if how == "region":
         # named only by a region's name: safe to change a value the sentence states, never to write
         # an attribute into a sentence about something else ("Small the major ... flow voids ...")
-        targets = [t for t in targets if not _inserts(reader, edit, t)]
+        targets = [t for t in targets if not _inserts(reader, edit, t) or normal_of_region(edit, t, draft)]
     elif edit.kind == "modify" and not reader.names_finding(" ".join(edit.subject)):
         # nor into a template sentence or one about a structure rather than a finding ("make the surface moderate")
         targets = [t for t in targets if not _inserts(reader, edit, t)]
@@ -1210,7 +1211,15 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
                 and reader.attributes(t.text).laterality not in (None, edit.attrs.laterality):
             other_side.append(t)  # "the left FAZ is normal" says nothing of "Enlarged FAZ in the right eye."
             continue
-        if (split := _one_side_of_both(reader, edit, t)) is not None:
+        if edit.kind == "statement" and edit.attrs.size and len(_SIZE.findall(edit.text)) == 1 \
+                and (resized := part_size(edit.subject, edit.attrs.size, t.text)) is not None:
+            texts = [resized]  # "the solid core measures 6 mm" for "... 11 mm with 4 mm solid core." (chat_merge)
+        elif edit.kind == "statement" and not edit.attrs.size and (valued := unit_value(edit.said or edit.text, t.text)):
+            texts = [valued]  # "it's nearer 6 DD across" for "... ~4 DD ...": the value in the draft's unit (chat_merge)
+        elif edit.kind == "statement" and not (edit.attrs.size or edit.attrs.number) \
+                and (said := contradiction(reader, edit.text, t)) is not None:
+            texts = said  # "both discs are swollen" for "The optic discs are flat ...": replaced (chat_merge)
+        elif (split := _one_side_of_both(reader, edit, t)) is not None:
             texts = split  # "the left effusion is moderate" for "Small bilateral pleural effusions.": one per side
         elif edit.kind == "statement" and t.is_default:
             texts = [_sentence(edit.text)]
@@ -1865,11 +1874,27 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     denied = [f for f in reader.targets(edit, draft) if reader.attributes(f.text).polarity == "absent"
               and edit.attrs.polarity != "absent" and _same_finding(reader, edit, f)] if edit.subject else []
     base = draft
+    placed = [(r, t) for r, t in (dictate(text) if dictate is not None else []) if r in draft.regions]
+    placed, unwritten = _findings_only(reader, placed)
+    # a normal statement or denial of the same structure there ("Macula dry." for "macular oedema"): replaced,
+    # its other side kept ("No tears in the left eye."; chat_merge)
+    kept: list[tuple[Finding, list[str]]] = []
+    if edit.attrs.polarity != "absent":
+        # (said as one more finding, "there is also ...", it replaces a denial only: "Macula dry." stays beside
+        # "there is also macular drusen")
+        also = bool(re.search(r"\b(?:also|too|as\s+well)\b", edit.said or edit.text, re.I))
+        kept = [(f, k) for f, k in contradicted(reader, edit.text, draft, {r for r, _ in placed}, denials_only=also)
+                if f not in denied]
+        denied = denied + [f for f, _ in kept]
+    if edit.attrs.laterality in ("left", "right"):  # a denial of both sides keeps the other ("No X in the left eye.")
+        kept += [(f, [o]) for f in denied if f not in [k for k, _ in kept]
+                 and (o := denial_kept(reader, edit.attrs.laterality, f.text)) is not None]
     if denied:
         ids = {f.id for f in denied}
         base = draft.model_copy(update={"findings": [f for f in draft.findings if f.id not in ids]})
-    placed = [(r, t) for r, t in (dictate(text) if dictate is not None else []) if r in draft.regions]
-    placed, unwritten = _findings_only(reader, placed)
+    for f, texts in kept:
+        if texts:
+            base, _ = editing.add_findings(base, [(f.region, x) for x in texts], template, rebuild_impression=False)
     if placed:
         new, regions = editing.add_findings(base, placed, template, rebuild_impression=rebuild)
     else:

@@ -688,12 +688,91 @@ def build_free_value_items(rng: random.Random, half: str, templates) -> list[Gen
     return out
 
 
+# --- round 10, fixer chat11s: STATEMENT families ----------------------------------------------------------------
+# A statement merged as dictation, with the asides clinicians put around it. Their own seed (the turns above are
+# unchanged); scored apart as ``STMT``, never in ``ALL`` or ``FREE``.
+
+STATEMENT_FAMILIES = ("aside", "not_n", "contradicted")
+STATEMENT_SEED = 1111
+ASIDE_LEADS = ("sorry, ", "sorry - ", "my mistake - ", "my bad, ", "oops, ", "correction: ", "I missed that - ",
+               "apologies, ", "just seen the old films - ", "having looked again, ", "")
+ASIDE_TAILS = (", I missed that", ", sorry", " - my mistake", ", I missed it first time round", " after all",
+               ", I didn't mention it before", ", my bad", "")
+#: words of an aside: none may be written into the report
+ASIDE_WORDS = ("sorry", "mistake", "missed", "oops", "apologies", "my bad", "after all", "correction")
+W_ASIDE_SEV = ["the {X} is {new}", "{X} is {new}", "the {X} is {new} actually", "it's {new} {X}"]
+W_NOT_N = ["the {X} is {new}, not {o}", "{X} {new} not {o}", "{new}, not {o}", "it's nearer {new}, not {o}",
+           "the {X} measures {new} not {o}", "{X} is {new} rather than {o}"]
+W_CONTRA = ["there is {Z}", "there IS {Z}", "actually there is {Z}", "{Zc} is present", "there's {Z}"]
+W_CONTRA_EYE = ["there is {Z} in the left eye", "the left eye has {Z}", "{Zc} in the left eye", "{Zc} OS",
+                "there is {Z} OS"]
+
+
+def _aside(rng: random.Random, turn: str) -> str:
+    lead, tail = rng.choice(ASIDE_LEADS), rng.choice(ASIDE_TAILS)
+    if not lead and not tail:
+        lead = "sorry, "
+    return lead + turn + tail
+
+
+def build_statement_items(rng: random.Random, c: Concept, pool: list[Concept], half: str, regions: dict[str, str],
+                          n0: int) -> list[GenItem]:
+    """The statement families for one sampled concept (see STATEMENT_FAMILIES)."""
+    t, X, say, home = c.template, c.term, c.say, c.home
+    eye = t in EYE
+    others = [o for o in pool if o.home != home and not set(o.say) & set(say)]
+    out: list[GenItem] = []
+    n = [n0]
+    no_aside = Fact(home, (ASIDE_WORDS,), polarity="any")
+
+    def add(family: str, dictation: str, turn: str, before_facts, present=(), absent=()) -> None:
+        iid = f"{t}:{X}:{family}:s{n[0]}"
+        n[0] += 1
+        it = _item(iid, t, half, dictation, turn, present=present, absent=absent)
+        out.append(GenItem(it, family, list(before_facts), key=f"{t}:{X}", context={"edit_family": family}))
+
+    demo = _demo(rng, t) + (" Mastectomy." if t == "breast-resection" else "")
+    # aside: a severity said with an apology or a miss owned around it
+    if t != "breast-resection":
+        new = rng.choice(["mild", "severe"])
+        head = f"OD: moderate {X}." if eye else f"Moderate {X}."
+        add("aside", f"{demo} {head}", _aside(rng, _fmt(rng.choice(W_ASIDE_SEV), X=X, new=new)),
+            [Fact(home, (say, SEVERITY_SAY["moderate"]))], [Fact(home, (say, SEVERITY_SAY[new]))],
+            [Fact(home, (say, SEVERITY_SAY["moderate"])), no_aside])
+    # not_n: a size corrected with the old value said after "not" (its unit said or not)
+    if not eye and t not in ("breast-resection", "skin_lesion"):
+        o = rng.choice(["7", "7 mm"])
+        turn = _fmt(rng.choice(W_NOT_N), X=X, new="9 mm", o=o)
+        add("not_n", f"{demo} {_cap(X)} 7mm.", _aside(rng, turn) if rng.random() < 0.5 else turn,
+            [Fact(home, (say, ("7 mm",)))], [Fact(home, (say, ("9 mm",)))], [Fact(home, (say, ("7 mm",))), no_aside])
+    # contradicted: a finding the draft denies said present (for one eye of a denial of both: the other eye keeps it)
+    if others:
+        z = rng.choice(others)
+        zhome = z.home
+        if eye:
+            dictation = f"{demo} OU: no {z.term}. OD: {X}."
+            turn = _fmt(rng.choice(W_CONTRA_EYE), Z=z.term, Zc=_cap(z.term))
+            add("contradicted", dictation, _aside(rng, turn) if rng.random() < 0.5 else turn,
+                [Fact(zhome, (z.say,), polarity="negative")],
+                [Fact(zhome, (z.say, LEFT_EYE)), Fact(zhome, (z.say, RIGHT_EYE), polarity="negative")],
+                [Fact(zhome, (z.say, ("both eyes", "ou", "bilateral", "either eye")), polarity="negative"),
+                 Fact(zhome, (ASIDE_WORDS,), polarity="any")])
+        else:
+            dictation = f"{demo} {_cap(X)}. No {z.term}."
+            turn = _fmt(rng.choice(W_CONTRA), Z=z.term, Zc=_cap(z.term))
+            add("contradicted", dictation, _aside(rng, turn) if rng.random() < 0.5 else turn,
+                [Fact(zhome, (z.say,), polarity="negative")], [Fact(zhome, (z.say,))],
+                [Fact(zhome, (z.say,), polarity="negative"), Fact(zhome, (ASIDE_WORDS,), polarity="any")])
+    return out
+
+
 def _vhalf(*parts: str) -> str:
     return "holdout" if int(hashlib.sha1(":".join(parts).encode()).hexdigest(), 16) % 2 else "tune"
 
 
-def generate(half: str, host, templates=TEMPLATES, free: bool = True) -> list[GenItem]:
-    """The chat turns of one half, deterministic for its seed (``free``: with the round-10 families)."""
+def generate(half: str, host, templates=TEMPLATES, free: bool = True, statement: bool = True) -> list[GenItem]:
+    """The chat turns of one half, deterministic for its seed (``free``: with the round-10 families;
+    ``statement``: with the statement families of fixer chat11s)."""
     rng = random.Random(SEEDS[half])
     out: list[GenItem] = []
     samples = []
@@ -712,6 +791,11 @@ def generate(half: str, host, templates=TEMPLATES, free: bool = True) -> list[Ge
             for c in sample:
                 out += build_free_items(frng, c, pool, half, regions, len(out))
         out += build_free_value_items(frng, half, templates)
+    if statement:  # the statement families: their own seed, the turns above unchanged
+        srng = random.Random(STATEMENT_SEED + SEEDS[half])
+        for sample, pool, regions in samples:
+            for c in sample:
+                out += build_statement_items(srng, c, pool, half, regions, len(out))
     return out
 
 
@@ -859,7 +943,8 @@ def summarise(results: list[Result]) -> dict[str, dict[str, list[int]]]:
                                                "specialty": defaultdict(lambda: [0, 0, 0]),
                                                "wording": defaultdict(lambda: [0, 0, 0])}
     for r in results:
-        keys = {"family": [r.gen.family, "FREE" if r.gen.family in FREE_FAMILIES else "ALL"], "specialty": [TEMPLATE_CASE[r.gen.item.template][0]],
+        keys = {"family": [r.gen.family, "FREE" if r.gen.family in FREE_FAMILIES else
+                           "STMT" if r.gen.family in STATEMENT_FAMILIES else "ALL"], "specialty": [TEMPLATE_CASE[r.gen.item.template][0]],
                 "wording": [style_of(r.gen.item.turn)]}
         for table, ks in keys.items():
             for k in ks:
@@ -881,8 +966,11 @@ def print_summary(half: str, results: list[Result]) -> dict:
     silent = sum(any("SILENT" in x for x in r.reasons) for r in results)
     for name, table in tables.items():
         print(f"[{half}] turns passing per {name} (skipped: the case's draft lacked what was dictated):")
-        order = [f for f in FAMILIES + FREE_FAMILIES if f in table] + ["ALL", "FREE"] if name == "family" else sorted(table)
+        order = [f for f in FAMILIES + FREE_FAMILIES + STATEMENT_FAMILIES if f in table] + ["ALL", "FREE", "STMT"] \
+            if name == "family" else sorted(table)
         for k in order:
+            if k not in table:
+                continue
             v = table[k]
             print(f"  {k:<13}{v[0]:>5}/{v[1]:<5}{100 * _rate(v):6.1f}%   skipped {v[2]}")
     print(f"[{half}] silent wrong edits: {silent}")
@@ -911,9 +999,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("tune", "holdout", "all"), default="all")
     ap.add_argument("--errors", type=int, default=0, help="list the first N failing tune-half turns")
-    ap.add_argument("--family", choices=FAMILIES + FREE_FAMILIES)
+    ap.add_argument("--family", choices=FAMILIES + FREE_FAMILIES + STATEMENT_FAMILIES)
     ap.add_argument("--template", choices=TEMPLATES, action="append")
     ap.add_argument("--free-only", action="store_true", help="only the round-10 free-form families")
+    ap.add_argument("--statement-only", action="store_true", help="only the statement families (fixer chat11s)")
     args = ap.parse_args(argv)
     host = _host()
     templates = tuple(args.template or TEMPLATES)
@@ -923,11 +1012,13 @@ def main(argv: list[str] | None = None) -> int:
         gen = generate(half, host, templates)
         if args.free_only:
             gen = [g for g in gen if g.family in FREE_FAMILIES]
+        if args.statement_only:
+            gen = [g for g in gen if g.family in STATEMENT_FAMILIES]
         results = run(gen, host)
         tables = print_summary(half, results)
         print(f"({len(gen)} turns generated and run in {time.perf_counter() - t0:.1f} s)")
         allv = tables["family"]["ALL"]
-        if not args.free_only and _rate(allv) < THRESHOLD:
+        if not (args.free_only or args.statement_only) and _rate(allv) < THRESHOLD:
             misses.append(f"{half} {100 * _rate(allv):.1f}% < {100 * THRESHOLD:.0f}%")
         if half == "tune" and args.errors:
             print(f"\nFirst {args.errors} failing tune turns:")
