@@ -46,7 +46,8 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import CLINICIAN_SEES, correct_spelling, differential_as_alternatives, feature_none_as_denial, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, strip_lead_conjunction, correct_spelling, differential_as_alternatives, feature_none_as_denial, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.extractor import context_expansion
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -395,14 +396,15 @@ _WITH = re.compile(r"\bw/(?=\s)", re.I)
 _SPELLING = lexicon.lexicon_for("fundus").extend(lexicon.lexicon_for("octa"))
 
 
-def _followed_by(low: str, nxt: tuple[str, str] | None) -> str | None:
-    """The lexicon's ``context_abbreviations`` with ``followed_by``: "post" before "pole" is "posterior"."""
+def _context(low: str, toks: list[tuple[str, str]], i: int, prev, nxt) -> str | None:
+    """The lexicon's ``context_abbreviations`` (the kit's rules): "post" before "pole" is "posterior", "GA" near
+    "weeks" or "BW" gestational age."""
     rule = lexicon.EYE.context_abbreviations.get(low)
-    if not rule or "followed_by" not in rule:
+    if not rule:
         return None
-    if nxt is not None and nxt[1].lower() in set(rule["followed_by"]):
-        return rule.get("expansion")
-    return rule.get("otherwise")
+    return context_expansion(rule, prev[1] if prev else "", nxt[1] if nxt else "",
+                             [t for k, t in toks[max(0, i - 24):i] if k == "word"],
+                             [t for k, t in toks[i + 1:i + 25] if k == "word"])
 
 
 def _expand(text: str) -> tuple[str, frozenset[str], bool]:
@@ -442,8 +444,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
                 out.append(" ")
         elif kind == "word" and low == "x" and prev is not None and prev[0] == "num" and nxt is not None and nxt[0] == "num":
             out.append(" x ")
-        elif kind == "word" and _followed_by(low, nxt):
-            out.append(_followed_by(low, nxt))
+        elif kind == "word" and _context(low, toks, i, prev, nxt):
+            out.append(_context(low, toks, i, prev, nxt))
         elif kind in ("word", "slash"):
             exp = lexicon.EYE.expansion(low)
             if exp is None and kind == "slash" and low not in ("c/d", "a/v", "s/p", "w/o", "c/w", "h/o"):
@@ -550,7 +552,7 @@ def _eye_phrase(eyes: frozenset[str], negated: bool = False) -> str:
 
 def _finish(text: str, eyes: frozenset[str]) -> str | None:
     text = _SPACES.sub(" ", text).strip(" \t,;:-\u2013\u2014")
-    text = _LEAD_CONJ.sub("", text).strip()
+    text = strip_lead_conjunction(text, lexicon.EYE).strip()
     if not any(ch.isalnum() for ch in text):
         return None
     stmt = _subject_sentence(text.rstrip(".!"))
