@@ -130,3 +130,48 @@ def test_rop_zone_stage_in_the_periphery_and_plus_in_the_vessels(host, zone, sta
     vessels = regions["vessels"].lower()
     assert "plus" in vessels and eye[1] in vessels, regions
     assert "disease (" not in " ".join(regions.values()).lower().replace("plus disease (", ""), regions
+
+
+# -- a swollen disc's trailing denial ("..., without haemorrhages or exudates") is the disc's ---------------------
+
+DISC_SAID = ["The {eye} optic disc is {adv} swollen and hyperaemic with blurred margins",
+             "{Eye} disc {adv} elevated", "The {eye} disc appears {adv} oedematous"]
+SIGNS = [("haemorrhages", "exudates"), ("exudates", "haemorrhages"), ("haemorrhages", "cotton wool spots")]
+
+
+@pytest.mark.parametrize("said, signs, adv", list(itertools.product(DISC_SAID, SIGNS, NONCE[:2])))
+def test_a_denial_after_a_swollen_disc_stays_with_the_disc(host, said, signs, adv):
+    a, b = signs
+    d = _draft(host, "fundus", f"{said.format(eye='right', Eye='Right', adv=adv)}, without {a} or {b}. "
+                               f"The left fundus is normal.")
+    disc = d.region_dict()["optic_disc"].lower()
+    assert f"without {a}" in disc or f"no {a}" in disc, d.region_dict()
+    for region in ("periphery", "macula", "vessels"):  # their default normals may name the sign; no dictated denial
+        assert f"without {a}" not in d.region_dict()[region].lower(), d.region_dict()
+
+
+# -- a one-eye dictation's opening eye holds for its labelled lines --------------------------------------------
+
+OPENINGS = [("LE", "left eye"), ("RE", "right eye"), ("OS", "left eye"), ("Right eye", "right eye")]
+LABELS = [("Periphery", "retina flat under {n} 360", "periphery"), ("Macula", "attached, thin {n}", "macula"),
+          ("Disc", "pink, CDR 0.3, {n} rim", "optic_disc")]
+
+
+@pytest.mark.parametrize("opening, label, n", list(itertools.product(OPENINGS, LABELS, NONCE[:2])))
+def test_labelled_lines_after_a_one_eye_opening_keep_the_eye(host, opening, label, n):
+    eye, name = opening
+    lab, body, region = label
+    d = _draft(host, "fundus", f"{eye}, 2/12 post {n} repair for retinal detachment.\nMedia: clear\n"
+                               f"{lab}: {body.format(n=n)}\nPlan: review in 3 months")
+    assert name in d.region_dict()[region].lower(), d.region_dict()
+
+
+@pytest.mark.parametrize("opening, label", list(itertools.product(OPENINGS, LABELS)))
+def test_no_eye_is_carried_when_the_dictation_names_the_other_eye_too(host, opening, label):
+    eye, name = opening
+    other = "left eye" if name == "right eye" else "right eye"
+    lab, body, region = label
+    d = _draft(host, "fundus", f"{eye}, post-op check.\n{lab}: {body.format(n='zork')}\n"
+                               f"Fellow eye: {other} normal.")
+    said = [s for s in d.region_dict()[region].split(". ") if "zork" in s.lower()]
+    assert said and name not in said[0].lower(), d.region_dict()

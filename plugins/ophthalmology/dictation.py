@@ -902,6 +902,24 @@ def _with_descriptor(sentence: str, descriptor: str) -> str:
     return f"{sentence[:cut]}, {words}{sentence[cut:] if m else '.'}"
 
 
+def _opening_eye(text: str) -> frozenset[str]:
+    """The eye a dictation opens with ("LE, 2/12 post PPV ...\nDisc: pink\nPeriphery: flat under oil") when it names no
+    other eye anywhere: its later lines that name none are about that eye. Empty otherwise."""
+    lines = [l for l in text.split("\n") if l.strip()]
+    if len(lines) < 2:
+        return frozenset()
+    first = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", lines[0]))).strip()
+    m = re.match(r"^(?:OD|OS|RE|LE|right\s+eye|left\s+eye|r\s+eye|l\s+eye)\b", first, re.I)
+    if m is None or (m.group().upper() in _CASE_SENSITIVE_EYES and not m.group().isupper()):
+        return frozenset()
+    eyes: set[str] = set()
+    for line in lines:
+        for raw in re.split(r"[.;,:]\s+|\s+-\s+", line):
+            eyes |= _expand(raw)[1] | lexicon.eyes_of(raw)
+    opening = _expand(m.group())[1] | lexicon.eyes_of(m.group())
+    return frozenset(opening) if len(opening) == 1 and eyes == opening else frozenset()
+
+
 def parse_dictation(text: str | None) -> list[str]:
     """Full report sentences from dictation or shorthand (``[]`` for empty text).
 
@@ -921,7 +939,8 @@ def parse_dictation(text: str | None) -> list[str]:
     text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(_demographics_first(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
     text = _GRADE_ELLIPSIS.sub(_grade_ellipsis, text)
-    for line in text.split("\n"):
+    opening_eye = _opening_eye(text)  # a one-eye dictation's opening eye holds for its labelled lines
+    for line_no, line in enumerate(l for l in text.split("\n") if l.strip()):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = _ARROW.sub(". ", differential_as_alternatives(line))
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
@@ -940,7 +959,7 @@ def parse_dictation(text: str | None) -> list[str]:
         for segment, seg_eyes in _segments(line):
             # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
             # that name no eye, until another eye is named (as an "OD:" header does)
-            carried = seg_eyes
+            carried = seg_eyes or (opening_eye if line_no else frozenset())
             after_dash: frozenset[str] | None = None  # the eye of the statement a dash closed, for the one after it
             pieces = [(p, k > 0) for clause in _STRONG_SPLIT.split(segment) for k, p in enumerate(_dash_parts(clause))]
             for clause, dashed in pieces:
