@@ -166,12 +166,13 @@ def test_labelled_lines_after_a_one_eye_opening_keep_the_eye(host, opening, labe
     assert name in d.region_dict()[region].lower(), d.region_dict()
 
 
-@pytest.mark.parametrize("opening, label", list(itertools.product(OPENINGS, LABELS)))
-def test_no_eye_is_carried_when_the_dictation_names_the_other_eye_too(host, opening, label):
+@pytest.mark.parametrize("opening, label, fellow", list(itertools.product(
+    OPENINGS, LABELS, ["Fellow eye: {other} normal.", "{Other} fundus normal.", "Both maculae flat."])))
+def test_no_eye_is_carried_when_the_dictation_names_the_other_eye_too(host, opening, label, fellow):
     eye, name = opening
     other = "left eye" if name == "right eye" else "right eye"
     lab, body, region = label
-    d = _draft(host, "fundus", f"{eye}, post-op check.\n{lab}: {body.format(n='zork')}\n"
-                               f"Fellow eye: {other} normal.")
+    fellow = fellow.format(other=other, Other=other.split()[0].capitalize())
+    d = _draft(host, "fundus", f"{eye}, post-op check.\n{lab}: {body.format(n='zork')}\n{fellow}")
     said = [s for s in d.region_dict()[region].split(". ") if "zork" in s.lower()]
     assert said and name not in said[0].lower(), d.region_dict()

@@ -912,6 +912,8 @@ def _opening_eye(text: str) -> frozenset[str]:
     m = re.match(r"^(?:OD|OS|RE|LE|right\s+eye|left\s+eye|r\s+eye|l\s+eye)\b", first, re.I)
     if m is None or (m.group().upper() in _CASE_SENSITIVE_EYES and not m.group().isupper()):
         return frozenset()
+    if re.search(r"\b(?:both|bilateral\w*|each|either|fellow|other\s+eye)\b", text, re.I):
+        return frozenset()  # "Both discs are pink": the dictation speaks of the other eye too
     eyes: set[str] = set()
     for line in lines:
         for raw in re.split(r"[.;,:]\s+|\s+-\s+", line):
