@@ -176,3 +176,34 @@ def test_no_eye_is_carried_when_the_dictation_names_the_other_eye_too(host, open
     d = _draft(host, "fundus", f"{eye}, post-op check.\n{lab}: {body.format(n='zork')}\n{fellow}")
     said = [s for s in d.region_dict()[region].split(". ") if "zork" in s.lower()]
     assert said and name not in said[0].lower(), d.region_dict()
+
+
+# -- plans by shape: a route with its drug, a team told, a liaison, a treatment given now ------------------------
+
+ROUTES = ["Periocular", "Peribulbar", "Sub-Tenon's", "Orbital floor", "Intravitreal", "Subconjunctival"]
+TOLD = ["{N} team informed", "{N} team aware", "The {n} team has been notified", "On-call medics aware",
+        "{N} liaison re {n} therapy", "PRP now", "Anti-VEGF today", "Laser this week"]
+
+
+@pytest.mark.parametrize("route, eye, n", list(itertools.product(ROUTES, ["OS", "OD", ""], NONCE[:2])))
+def test_a_route_and_its_steroid_is_the_plan(host, route, eye, n):
+    d = _draft(host, "fundus", f"Snowballs inferiorly OU. Intermediate uveitis OU. {route} steroid {eye}, {n} levels.".replace(" ,", ","))
+    assert any("steroid" in s.lower() for s in d.impression), (d.impression, d.region_dict())
+    assert "steroid" not in d.region_dict()["others"].lower(), d.region_dict()
+
+
+@pytest.mark.parametrize("told, n", list(itertools.product(TOLD, NONCE[:3])))
+def test_a_team_told_or_a_treatment_now_is_the_plan(host, told, n):
+    said = told.format(N=n.capitalize(), n=n)
+    d = _draft(host, "fundus", f"Flame haems all 4 quadrants OS, CWS. Ischaemic CRVO OS. {said}.")
+    key = said.split()[-1].lower() if said.split()[-1].lower() not in ("now", "today", "week") else said.split()[0].lower()
+    assert any(key in s.lower() for s in d.impression), (said, d.impression, d.region_dict())
+    for region in ("optic_disc", "macula", "vessels", "periphery", "others"):
+        assert key not in d.region_dict()[region].lower(), d.region_dict()
+
+
+@pytest.mark.parametrize("finding", ["Haemorrhages now extend nasally OS", "Laser scars now pigmented",
+                                     "Dot haems in the team's photos unchanged", "Vessels now attenuated"])
+def test_findings_are_not_taken_for_those_plans(finding):
+    from pixtralogist.plugins.ophthalmology.dictation import _PLAN
+    assert not _PLAN.match(finding), finding

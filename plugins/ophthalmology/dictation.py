@@ -27,7 +27,8 @@ What it does, in order:
 
 Which eye a statement is about (docs/kit.md, "Ophthalmology"): a header's eye holds to the next
 header; an eye a sentence opens with holds for the following sentences until another eye is named
-(not after a whole-eye statement, "OD nl"); in a sentence, parts after one that names an eye are
+(not after a whole-eye statement, "OD nl"); the eye a one-eye dictation opens with holds for its later
+lines that name none ("LE, post PPV." then a line "Periphery: flat"); in a sentence, parts after one that names an eye are
 about it, and a lesion list closed by an eye is the list's; a part naming another eye never merges
 into a statement; "C:D 0.6 OD 0.65 OS" is one statement per eye; "OD > OS" is "right eye greater
 than left eye"; "R eye" is an eye token.
