@@ -21,13 +21,13 @@ from __future__ import annotations
 from pixtralogist.kit.cues import CueRule, CueSet, base_cues
 from pixtralogist.kit.dictation import expand_shorthand, parse_dictation
 from pixtralogist.kit.drafter import KitDrafter, Statement, triage
-from pixtralogist.kit.extractor import Extractor, Mention, expand_abbreviations
+from pixtralogist.kit.extractor import Extractor, Mention, context_expansion, expand_abbreviations
 from pixtralogist.kit.lexicon import Concept, Lexicon, LexiconError, Subject, base_lexicon, load_lexicon
 from pixtralogist.kit.rewriter import ClauseRewriter
 from pixtralogist.kit.sorter import LexiconSorter, Scanner
 
 __all__ = [
     "ClauseRewriter", "Concept", "CueRule", "CueSet", "Extractor", "KitDrafter", "Lexicon", "LexiconError",
-    "LexiconSorter", "Mention", "Scanner", "Statement", "Subject", "base_cues", "base_lexicon", "expand_abbreviations",
+    "LexiconSorter", "Mention", "Scanner", "Statement", "Subject", "base_cues", "base_lexicon", "context_expansion", "expand_abbreviations",
     "expand_shorthand", "load_lexicon", "parse_dictation", "triage",
 ]

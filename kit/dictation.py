@@ -67,11 +67,11 @@ from functools import lru_cache
 from pixtralogist.core.nlp import GENERIC_FINDING_TERMS, mentions_finding
 from pixtralogist.core.text import clean_text
 from pixtralogist.kit.extractor import INTERPRETS as _INTERPRETS
-from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon
+from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon, near_context
 
 __all__ = ["CLINICIAN_SEES", "DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand",
            "feature_none_as_denial",
-           "is_list_item", "join_negated_list", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
+           "is_list_item", "join_negated_list", "strip_lead_conjunction", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
 
 #: The clinician saying they see what follows ("I can see an atypical network", "we note a few drusen"): a
 #: specialty reader drops these words and keeps what was seen (a pattern; anchor it as the reader needs).
@@ -410,7 +410,8 @@ def _expand_word(word: str) -> str | None:
 _NOT_NOUN = {"is", "are", "nl", "normal", "wnl", "unremarkable", "and", "or"}
 
 
-def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool) -> str | None:
+def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool,
+                  toks: list[tuple[str, str]] = (), i: int = 0) -> str | None:
     """The lexicon's context-dependent expansion of one word token, or None (not such a token)."""
     rule = _profile().lexicon.context_abbreviations.get(low)
     if rule is None:
@@ -428,7 +429,15 @@ def _context_word(low: str, tok: str, prev, nxt, prev_num: bool, next_word: bool
     if "before_noun" in rule:
         noun_next = next_word and nxt[1].lower() not in _NOT_NOUN
         return rule["before_noun"] if noun_next else rule.get("otherwise", tok)
+    if "near" in rule:  # a neighbour word within a few words of the clause: "GA 26 weeks" vs "GA at the fovea"
+        before, after = _words_around(toks, i)
+        return rule.get("expansion", tok) if near_context(rule, before, after) else rule.get("otherwise", tok)
     return tok
+
+
+def _words_around(toks, i: int, span: int = 24) -> tuple[list[str], list[str]]:
+    """The word tokens of the few tokens either side of token ``i`` (a ``near`` rule's neighbourhood)."""
+    return ([t for k, t in toks[max(0, i - span):i] if k == "word"], [t for k, t in toks[i + 1:i + 1 + span] if k == "word"])
 
 
 def _ordinal_at(tokens: list[tuple[str, str]], i: int) -> bool:
@@ -545,7 +554,7 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                     ok = True  # "SDH, R 9mm, L 6mm": a side with its measurement (a vertebra "L 5" has no unit)
                 out.append(_LATERALITY[low] if ok else tok)
                 continue
-            ctx = _context_word(low, tok, prev, nxt, prev_num, next_word)
+            ctx = _context_word(low, tok, prev, nxt, prev_num, next_word, toks, i)
             if ctx is not None:
                 out.append(ctx)
                 continue
@@ -767,6 +776,25 @@ _VERBS_BEFORE_PREDICATE = frozenset({"is", "are", "was", "were", "be", "been", "
 
 
 _LEAD_CONJ = re.compile(r"^(?:and|or|nor|also|plus)\s+", re.I)
+
+
+@lru_cache(maxsize=32)
+def _conjunction_led_terms(lexicon: Lexicon) -> tuple[str, ...]:
+    """A lexicon's literal terms whose first word is a conjunction ("plus disease"): that word is no conjunction."""
+    from pixtralogist.kit.lexicon import iter_terms
+
+    return tuple(sorted({t.lower() for _, t, pat in iter_terms(lexicon.concepts)
+                         if not pat and _LEAD_CONJ.match(t) and " " in t.strip()}, key=len, reverse=True))
+
+
+def strip_lead_conjunction(text: str, lexicon: Lexicon | None = None) -> str:
+    """``text`` without a leading "and"/"or"/"also"/"plus" ("plus RUL nodule" -> "RUL nodule"), unless that word
+    begins one of the lexicon's terms ("plus disease in 2 quadrants" stays whole)."""
+    lex = lexicon or _profile().lexicon
+    low = text.lower()
+    if any(low.startswith(t) and not low[len(t):len(t) + 1].isalnum() for t in _conjunction_led_terms(lex)):
+        return text
+    return _LEAD_CONJ.sub("", text)
 
 
 def _is_bare(text: str) -> bool:
@@ -1430,7 +1458,7 @@ def _hedge_statement(text: str) -> str:
 def _finish(text: str) -> str | None:
     text = _SPACES.sub(" ", text).strip(" \t,;:")
     text = re.sub(r"^[-\u2013\u2014\s]+(?!\d)|[-\u2013\u2014\s]+$", "", text)  # a minus sign stays ("-5 HU")
-    text = _LEAD_CONJ.sub("", text).strip()
+    text = strip_lead_conjunction(text).strip()
     if not any(ch.isalnum() for ch in text):
         return None
     low = text.lower().rstrip(".!")

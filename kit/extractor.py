@@ -36,9 +36,9 @@ from pixtralogist.core.nlp import parse_laterality, parse_size_mm
 from pixtralogist.core.spelling import americanize
 from pixtralogist.core.text import clean_text, split_sentences
 from pixtralogist.kit.cues import CueSet, base_cues
-from pixtralogist.kit.lexicon import Concept, Lexicon, iter_terms
+from pixtralogist.kit.lexicon import Concept, Lexicon, iter_terms, near_context
 
-__all__ = ["INTERPRETS", "Mention", "Extractor", "Status", "expand_abbreviations", "split_clauses"]
+__all__ = ["INTERPRETS", "Mention", "Extractor", "Status", "context_expansion", "expand_abbreviations", "split_clauses"]
 
 Status = Literal["present", "absent", "uncertain", "historical"]
 
@@ -107,13 +107,16 @@ def expand_abbreviations(text: str, lexicon: Lexicon) -> str:
                 exp = "/".join(lexicon.expansion(p) or p for p in parts)
         ctx = lexicon.context_abbreviations.get(low)
         if exp is None and ctx:
-            exp = _context_expansion(ctx, prev, nxt)
+            exp = context_expansion(ctx, prev, nxt, [t[0] for t in toks[max(0, i - 12):i] if t[0][:1].isalpha()],
+                                      [t[0] for t in toks[i + 1:i + 13] if t[0][:1].isalpha()])
         out.append(exp if exp is not None else tok)
     out.append(text[last:])
     return "".join(out)
 
 
-def _context_expansion(rule: dict, prev: str, nxt: str) -> str | None:
+def context_expansion(rule: dict, prev: str, nxt: str, before=(), after=()) -> str | None:
+    """The expansion a ``context_abbreviations`` rule gives a token between ``prev`` and ``nxt`` (``before``/``after``:
+    the clause's words either side, for ``near``), or None (left as written)."""
     if "not_after_number" in rule:
         return None if prev[:1].isdigit() else rule["not_after_number"]
     if "followed_by" in rule:
@@ -122,6 +125,8 @@ def _context_expansion(rule: dict, prev: str, nxt: str) -> str | None:
         return rule.get("expansion") if prev.lower() in rule["preceded_by"] else rule.get("otherwise")
     if "before_noun" in rule:
         return rule["before_noun"] if nxt[:1].isalpha() else rule.get("otherwise")
+    if "near" in rule:
+        return rule.get("expansion") if near_context(rule, before, after) else rule.get("otherwise")
     return None
 
 

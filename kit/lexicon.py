@@ -11,6 +11,7 @@ A lexicon file (``plugins/<specialty>/data/lexicon/<template>.yaml``) holds, all
     context_abbreviations:         # shorthand whose meaning depends on its neighbours
       cm: {not_after_number: cardiomegaly}
       cp: {followed_by: [angle, angles], expansion: costophrenic}
+      ga: {near: [weeks, bw], within: 4, expansion: gestational age, otherwise: geographic atrophy}
     subjects:                      # terse "subject predicate" dictation ("lungs clear")
       lungs: {say: the lungs, plural: true}
       heart: {say: the heart, normal_say: heart size is, normal_predicates: [normal, normal in size]}
@@ -47,7 +48,7 @@ and sorter rules are appended (a specialty extends, it does not copy).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -59,6 +60,7 @@ from pixtralogist.core.yamlio import safe_load as safe_load_yaml
 
 __all__ = [
     "KINDS",
+    "near_context",
     "Concept",
     "ConceptKind",
     "Lexicon",
@@ -439,3 +441,12 @@ def iter_terms(concepts: Iterable[Concept]) -> Iterable[tuple[Concept, str, bool
             yield c, a, False
         for p in c.patterns:
             yield c, p, True
+
+
+def near_context(rule: Mapping[str, Any], before: Sequence[str], after: Sequence[str]) -> bool:
+    """Whether a ``near`` context abbreviation's words stand within ``within`` (default 5) words of the
+    token: ``before``/``after`` are the clause's word tokens either side of it, nearest last/first
+    ("GA 26 weeks, BW 780 g" -> gestational age; "GA temporal to the fovea" -> geographic atrophy)."""
+    words = {str(w).lower() for w in rule.get("near") or ()}
+    n = int(rule.get("within", 5))
+    return any(w.lower() in words for w in (*before[-n:], *after[:n]))

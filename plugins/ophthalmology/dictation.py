@@ -27,7 +27,8 @@ What it does, in order:
 
 Which eye a statement is about (docs/kit.md, "Ophthalmology"): a header's eye holds to the next
 header; an eye a sentence opens with holds for the following sentences until another eye is named
-(not after a whole-eye statement, "OD nl"); in a sentence, parts after one that names an eye are
+(not after a whole-eye statement, "OD nl"); the eye a one-eye dictation opens with holds for its later
+lines that name none ("LE, post PPV." then a line "Periphery: flat"); in a sentence, parts after one that names an eye are
 about it, and a lesion list closed by an eye is the list's; a part naming another eye never merges
 into a statement; "C:D 0.6 OD 0.65 OS" is one statement per eye; "OD > OS" is "right eye greater
 than left eye"; "R eye" is an eye token.
@@ -46,7 +47,8 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import CLINICIAN_SEES, correct_spelling, differential_as_alternatives, feature_none_as_denial, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, strip_lead_conjunction, correct_spelling, differential_as_alternatives, feature_none_as_denial, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.extractor import context_expansion
 from pixtralogist.plugins.ophthalmology import lexicon
 
 __all__ = ["parse_dictation"]
@@ -395,14 +397,15 @@ _WITH = re.compile(r"\bw/(?=\s)", re.I)
 _SPELLING = lexicon.lexicon_for("fundus").extend(lexicon.lexicon_for("octa"))
 
 
-def _followed_by(low: str, nxt: tuple[str, str] | None) -> str | None:
-    """The lexicon's ``context_abbreviations`` with ``followed_by``: "post" before "pole" is "posterior"."""
+def _context(low: str, toks: list[tuple[str, str]], i: int, prev, nxt) -> str | None:
+    """The lexicon's ``context_abbreviations`` (the kit's rules): "post" before "pole" is "posterior", "GA" near
+    "weeks" or "BW" gestational age."""
     rule = lexicon.EYE.context_abbreviations.get(low)
-    if not rule or "followed_by" not in rule:
+    if not rule:
         return None
-    if nxt is not None and nxt[1].lower() in set(rule["followed_by"]):
-        return rule.get("expansion")
-    return rule.get("otherwise")
+    return context_expansion(rule, prev[1] if prev else "", nxt[1] if nxt else "",
+                             [t for k, t in toks[max(0, i - 24):i] if k == "word"],
+                             [t for k, t in toks[i + 1:i + 25] if k == "word"])
 
 
 def _expand(text: str) -> tuple[str, frozenset[str], bool]:
@@ -442,8 +445,8 @@ def _expand(text: str) -> tuple[str, frozenset[str], bool]:
                 out.append(" ")
         elif kind == "word" and low == "x" and prev is not None and prev[0] == "num" and nxt is not None and nxt[0] == "num":
             out.append(" x ")
-        elif kind == "word" and _followed_by(low, nxt):
-            out.append(_followed_by(low, nxt))
+        elif kind == "word" and _context(low, toks, i, prev, nxt):
+            out.append(_context(low, toks, i, prev, nxt))
         elif kind in ("word", "slash"):
             exp = lexicon.EYE.expansion(low)
             if exp is None and kind == "slash" and low not in ("c/d", "a/v", "s/p", "w/o", "c/w", "h/o"):
@@ -550,7 +553,7 @@ def _eye_phrase(eyes: frozenset[str], negated: bool = False) -> str:
 
 def _finish(text: str, eyes: frozenset[str]) -> str | None:
     text = _SPACES.sub(" ", text).strip(" \t,;:-\u2013\u2014")
-    text = _LEAD_CONJ.sub("", text).strip()
+    text = strip_lead_conjunction(text, lexicon.EYE).strip()
     if not any(ch.isalnum() for ch in text):
         return None
     stmt = _subject_sentence(text.rstrip(".!"))
@@ -900,6 +903,26 @@ def _with_descriptor(sentence: str, descriptor: str) -> str:
     return f"{sentence[:cut]}, {words}{sentence[cut:] if m else '.'}"
 
 
+def _opening_eye(text: str) -> frozenset[str]:
+    """The eye a dictation opens with ("LE, 2/12 post PPV ...\nDisc: pink\nPeriphery: flat under oil") when it names no
+    other eye anywhere: its later lines that name none are about that eye. Empty otherwise."""
+    lines = [l for l in text.split("\n") if l.strip()]
+    if len(lines) < 2:
+        return frozenset()
+    first = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", lines[0]))).strip()
+    m = re.match(r"^(?:OD|OS|RE|LE|right\s+eye|left\s+eye|r\s+eye|l\s+eye)\b", first, re.I)
+    if m is None or (m.group().upper() in _CASE_SENSITIVE_EYES and not m.group().isupper()):
+        return frozenset()
+    if re.search(r"\b(?:both|bilateral\w*|each|either|fellow|other\s+eye)\b", text, re.I):
+        return frozenset()  # "Both discs are pink": the dictation speaks of the other eye too
+    eyes: set[str] = set()
+    for line in lines:
+        for raw in re.split(r"[.;,:]\s+|\s+-\s+", line):
+            eyes |= _expand(raw)[1] | lexicon.eyes_of(raw)
+    opening = _expand(m.group())[1] | lexicon.eyes_of(m.group())
+    return frozenset(opening) if len(opening) == 1 and eyes == opening else frozenset()
+
+
 def parse_dictation(text: str | None) -> list[str]:
     """Full report sentences from dictation or shorthand (``[]`` for empty text).
 
@@ -919,7 +942,8 @@ def parse_dictation(text: str | None) -> list[str]:
     text = _HISTORY_LABEL.sub(lambda m: f"{m.group('label')}. ", _study_indication(_demographics_first(text)))
     text = _SCREENING_GRADE.sub(_screening_grade, text)
     text = _GRADE_ELLIPSIS.sub(_grade_ellipsis, text)
-    for line in text.split("\n"):
+    opening_eye = _opening_eye(text)  # a one-eye dictation's opening eye holds for its labelled lines
+    for line_no, line in enumerate(l for l in text.split("\n") if l.strip()):
         line = _STUDY_BEFORE_EYE.sub("", _HEADER.sub("", _BULLET.sub("", protect_abbreviation_dots(line, lexicon=lexicon.EYE))))
         line = _ARROW.sub(". ", differential_as_alternatives(line))
         line = _PLAN_SENTENCE.sub(lambda m: "Plan: " + re.sub(r"\s*,\s*(?:and\s+)?", " and ", m.group("body").strip()), line)
@@ -938,7 +962,7 @@ def parse_dictation(text: str | None) -> list[str]:
         for segment, seg_eyes in _segments(line):
             # the eye a sentence opens with ("OD hard exudates ...") holds for the sentences after it
             # that name no eye, until another eye is named (as an "OD:" header does)
-            carried = seg_eyes
+            carried = seg_eyes or (opening_eye if line_no else frozenset())
             after_dash: frozenset[str] | None = None  # the eye of the statement a dash closed, for the one after it
             pieces = [(p, k > 0) for clause in _STRONG_SPLIT.split(segment) for k, p in enumerate(_dash_parts(clause))]
             for clause, dashed in pieces:
