@@ -1864,12 +1864,26 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     # a statement of a finding the draft denies replaces the denial ("No pneumothorax.")
     denied = [f for f in reader.targets(edit, draft) if reader.attributes(f.text).polarity == "absent"
               and edit.attrs.polarity != "absent" and _same_finding(reader, edit, f)] if edit.subject else []
-    base = draft
-    if denied:
-        ids = {f.id for f in denied}
-        base = draft.model_copy(update={"findings": [f for f in draft.findings if f.id not in ids]})
     placed = [(r, t) for r, t in (dictate(text) if dictate is not None else []) if r in draft.regions]
     placed, unwritten = _findings_only(reader, placed)
+    if edit.attrs.polarity != "absent":  # ... and the denial in the region it is written to, on its side (chat_imperatives)
+        from pixtralogist.agents.chat_imperatives import head_regions, other_side, same_side_denials
+
+        placed = head_regions(placed, dictate)  # "NVE at the edge of the non-perfused area": NVE's region only
+
+        denied += [f for f in same_side_denials(reader, placed, list(draft.findings), edit.attrs.laterality)
+                   if f not in denied]
+        denied = [f for f in denied if not other_side(reader, f, edit.attrs.laterality)]  # the other eye's stays
+    base = draft
+    if denied:
+        from pixtralogist.agents.chat_imperatives import other_side_denial
+
+        ids = {f.id for f in denied}
+        # "No X in either eye." + X in the right eye: "No X in the left eye." stays (chat_imperatives)
+        kept = {f.id: t for f in denied if (t := other_side_denial(f.text, edit.attrs.laterality)) is not None}
+        base = draft.model_copy(update={"findings": [f.model_copy(update={"text": kept[f.id], "laterality": "left" if edit.attrs.laterality == "right"
+                                                                           else "right"}) if f.id in kept else f
+                                                     for f in draft.findings if f.id not in ids or f.id in kept]})
     if placed:
         new, regions = editing.add_findings(base, placed, template, rebuild_impression=rebuild)
     else:
