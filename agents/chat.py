@@ -330,7 +330,7 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     from pixtralogist.agents.chat_edits import apply_edit
     from pixtralogist.agents.chat_forms import place_alone
     from pixtralogist.agents.chat_free import free_form
-    from pixtralogist.agents.chat_imperatives import cleared_region, imperative_form
+    from pixtralogist.agents.chat_imperatives import cleared_region, imperative_form, restated_elsewhere
     from pixtralogist.agents.chat_phrasing import with_unit
 
     reader = reader_for(draft, ctx.lexicon, ctx.template)
@@ -363,6 +363,8 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
             kinds.append(edit.kind)
     if cleared is not None and not summaries:
         current = draft  # nothing was written: the normal sentences stay
+    if current is not draft:  # one lesion drafted into two regions keeps one size (chat_imperatives)
+        current = restated_elsewhere(draft, current)
     if current is not draft:
         if rebuild and not impression:
             current = _concluded(draft, current, ctx)
@@ -700,11 +702,13 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
     # only retrieved snippets carry a similarity; the search returns nothing else
     hits = [c for c in hits if c.score is not None and c.score >= 0.25]
     if hits:
-        from pixtralogist.agents.chat_guidelines import none_covers, relevant
+        from pixtralogist.agents.chat_guidelines import none_covers, relevant, uncovered_name
 
         # the nearest snippets are quoted only when one is about the question's subject (a key term shared)
         if not (hits := relevant(question, hits)):
             return none_covers(question), []
+        if (name := uncovered_name(question, [c.snippet for c in hits])) is not None:
+            return none_covers(name), []  # "which Lung-RADS category ...": a snippet of another scheme is no answer
     hits = hits[:3]
     if not hits:
         return ("I found no guideline snippet that answers this. The offline assistant answers only from the "

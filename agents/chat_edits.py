@@ -1873,7 +1873,8 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
 
         denied += [f for f in same_side_denials(reader, placed, list(draft.findings), edit.attrs.laterality)
                    if f not in denied]
-        denied = [f for f in denied if not other_side(reader, f, edit.attrs.laterality)]  # the other eye's stays
+        denied = [f for f in denied if not other_side(reader, f, edit.attrs.laterality)  # the other eye's stays
+                  and (not placed or f.region in {r for r, _ in placed})]  # and another region's ("No pericardial X.")
     base = draft
     if denied:
         from pixtralogist.agents.chat_imperatives import other_side_denial

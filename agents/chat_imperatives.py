@@ -13,6 +13,8 @@ benchmarks/chat_shapes.py).
 - "change the <region> to <finding>" ("change the heart to <severity> <finding>"), where the region states a
   normal or default sentence: the finding, said as a statement, which the region's normal sentences give way to
   (its other sentences and its denials stay) (:func:`region_to_finding`);
+- a size said of the word "size" ("<X> size should read 17 mm", "size is 3.6 cm - <remark>"): ``the X measures N``
+  ("it measures N": the finding that states a size) (:func:`size_of`);
 - an added finding replaces the denial of the same finding concept in the region it is written to, on its side
   (or both sides), never the other eye's or side's denial (:func:`same_side_denials`).
 """
@@ -190,6 +192,8 @@ def imperative_form(text: str, draft: Any, reader: Any) -> tuple[str, str | None
         return plain, None
     if (plain := mention_in_impression(text)) is not None:
         return plain, None
+    if (plain := size_of(text, reader.names_finding)) is not None:
+        return plain, None
     if (plain := add_that(text)) is not None:
         return plain, None
     region_of = {}
@@ -253,7 +257,9 @@ def touched(said: str, before: dict[str, str], after: dict[str, str], labels: di
     if any(r != "impression" for r in changed):  # the impression an edit of the findings rebuilt is not what it touched
         changed = [r for r in changed if r != "impression"]
     for region in changed:
-        where = f"{before.get(region, '')} {after.get(region, '')} {region.replace('_', ' ')} {labels.get(region, '')}"
+        b, a = (set(re.split(r"(?<=[.;])\s+", d.get(region, ""))) for d in (before, after))
+        # the sentences the change wrote or took away, never a sentence it left as it was beside them
+        where = f"{' '.join(b ^ a)} {region.replace('_', ' ')} {labels.get(region, '')}"
         if words & stems(where):
             return True
     return False
@@ -296,3 +302,60 @@ def other_side_denial(text: str, side: str | None) -> str | None:
         if len(form.findall(text)) == 1:
             return form.sub(place, text, count=1)
     return None
+
+
+#: "<finding> size should read 17 mm", "size is 3.6 cm - <remark>": a size said of the word that only says it is one
+_SIZE_OF = re.compile(
+    r"^(?:the\s+)?(?P<x>(?:[\w'-]+\s+){0,4}?)(?:size|diameter|measurement|maximum\s+dimension|greatest\s+dimension|"
+    r"long\s+axis)(?:\s+(?:is|should\s+(?:be|read|say)|needs\s+to\s+be)\b|\s*[=:])\s*(?P<v>~?\d+(?:\.\d+)?\s*(?:mm|cm))"
+    r"(?:\s*(?:,|;|\s[-\u2013\u2014]+\s)\s*(?P<tail>\S.*))?\s*[.!]*$", re.I)
+
+
+def size_of(text: str, names_finding: Callable[[str], bool]) -> str | None:
+    """``<the X> measures N`` ("it measures N" when no finding is named) for a size said of the size word, the
+    remark after it dropped when it names no finding and states no number; else None."""
+    m = _SIZE_OF.match(text.strip())
+    if not m:
+        return None
+    tail = m.group("tail") or ""
+    if tail and (names_finding(tail) or re.search(r"\d", tail)):
+        return None
+    x = m.group("x").strip()
+    x = re.sub(r"^(?:the|its|it['\u2019]?s)\s*", "", x, flags=re.I)
+    if x and not names_finding(x):
+        return None  # "the lesion size" names a finding; "my remeasured size" is not guessed
+    return f"the {x} measures {m.group('v')}" if x else f"it measures {m.group('v')}"
+
+
+_SIZE_END = re.compile(r"~?\d+(?:\.\d+)?\s*(?:mm|cm)\b", re.I)
+
+
+def restated_elsewhere(before: Any, after: Any) -> Any:
+    """``after`` where a size changed in one sentence is changed too in each other sentence that states the same
+    finding with the same words up to the old size (a lesion the drafter wrote into two regions: "Epidermoid cyst
+    left CPA 3.1 cm, ..." in both), so the draft never states two sizes of one lesion."""
+    now_texts = {(f.region, f.text) for f in after.findings}
+    was_texts = {(f.region, f.text) for f in before.findings}
+    gone = [f for f in before.findings if (f.region, f.text) not in now_texts]
+    new = [f for f in after.findings if (f.region, f.text) not in was_texts]
+    swaps = []
+    for b in gone:
+        for f in new:
+            if f.region != b.region:
+                continue
+            i = next((k for k, (x, y) in enumerate(zip(b.text, f.text)) if x != y), None)
+            if i is None or i < 10:
+                continue
+            start = b.text.rfind(" ", 0, i) + 1
+            mo, mn = _SIZE_END.match(b.text, start), _SIZE_END.match(f.text, start)
+            if mo and mn:
+                swaps.append((b.text[:mo.end()], f.text[:mn.end()]))
+    if not swaps:
+        return after
+    out = []
+    for f in after.findings:
+        for was, now in swaps:
+            if (f.region, f.text) in was_texts and not getattr(f, "is_default", False) and f.text.startswith(was):
+                f = f.model_copy(update={"text": now + f.text[len(was):]})
+        out.append(f)
+    return after.model_copy(update={"findings": out})
