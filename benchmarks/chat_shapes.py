@@ -149,7 +149,35 @@ read; a re-labelled finding ("call that X a Y", "X should be called Y") was appe
 a course ("say it's stable", "X: increased") was read as a value of nothing or a denial; "normal pleura" where the
 region states only its default was not written; a count or grade in words ("grade should be three") wrote "Three.".
 
+Round 11: the IMPERATIVE families (``IMP_FAMILIES``; frozen in their own commit; their own seed, the turns above
+unchanged; scored apart as ``IMP``, never in ``ALL``), with nonce remarks, impression and plan words:
+
+* ``remove_remark``   a removal with a remark after it or its verb said last ("take the X out, <remark>", "X is
+                      unnecessary, delete", "that X is artefact, take it out")
+* ``imp_put``         "put T in the impression", "the impression should also mention T", "T should be mentioned in
+                      the impression"
+* ``plan_add``        "add P to the plan", "can you add P to the plan?"
+* ``add_that``        "add that there is Y", "add that it has Y" (Y a finding of another region)
+* ``region_finding``  "change the <structure> to <finding>" where the structure is said normal
+* ``add_side_denial`` a finding added in the right eye where the draft says "No Y OU": the left eye's denial stays
+* ``undo_named``      "bring the X back", "no, revert the X" after "remove the X"
+
+    family           BEFORE (ef197af)            AFTER (agents/chat_imperatives.py; holdout misses never read)
+                     tune          holdout       tune            holdout
+    remove_remark    12/28         15/28         27/28           28/28
+    imp_put          11/28         10/28         28/28           28/28
+    plan_add         28/28         28/28         28/28           28/28
+    add_that         17/24         17/24         24/24           24/24
+    region_finding   16/16         10/16         16/16           16/16
+    add_side_denial   0/4           0/4           4/4             4/4
+    undo_named        0/28          0/28         27/28           28/28
+    IMP              84/156 53.8%  80/156 51.3%  154/156 98.7%   156/156 100.0%   (no silent wrong edit)
+
+Still missed (tune): "remove the kerley b lines" (the abbreviation "b" is read as "bilateral" inside a finding's
+name, so the removal finds nothing; the plain ``remove`` family misses it too).
+
     python benchmarks/chat_shapes.py [--split tune|holdout|all] [--errors N] [--family F] [--template T] [--free-only]
+                                     [--imp-only]
 """
 
 from __future__ import annotations
