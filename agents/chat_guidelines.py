@@ -133,6 +133,24 @@ def _initials(abbr: str, text: str) -> bool:
     return n >= 2 and any("".join(w[0] for w in words[i:i + n]) == letters for i in range(len(words) - n + 1))
 
 
+def _shortens(abbr: str, text: str) -> bool:
+    """Whether ``abbr`` ("PTX") is one word of ``text`` cut short ("pneumothorax"): its first letter, the rest
+    in order, its last letter among the word's last three."""
+    a = abbr.lower()
+    if not 2 <= len(a) <= 5:
+        return False
+    for w in re.findall(r"[a-z]+", text.lower()):
+        if len(w) < 2 * len(a) or w[0] != a[0] or a[-1] not in w[-3:]:
+            continue
+        i = 1
+        for c in w[1:]:
+            if i < len(a) and c == a[i]:
+                i += 1
+        if i == len(a):
+            return True
+    return False
+
+
 def uncovered_name(question: str, snippets: list[Any]) -> str | None:
     """The first name the question asks about ("Lung-RADS", "pN2a", "PICC") that none of ``snippets`` states
     (by stem, or as the initials of its words), else None: a snippet of another scheme is no answer to it."""
@@ -145,7 +163,8 @@ def uncovered_name(question: str, snippets: list[Any]) -> str | None:
 
         def stated(part: str, s: Any) -> bool:
             text = f"{s.text} {s.source} {' '.join(getattr(s, 'keywords', None) or [])}"
-            return any(_same(_stem(part), t) for t in snippet_terms(s)) or (part.isupper() and _initials(part, text))
+            return any(_same(_stem(part), t) for t in snippet_terms(s)) or (part.isupper() and (
+                _initials(part, text) or _shortens(part, text)))
 
         if not any(all(stated(p, s) for p in strong) for s in snippets):
             return name

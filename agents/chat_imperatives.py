@@ -86,7 +86,8 @@ def trailing_removal(text: str, names_finding: Callable[[str], bool]) -> str | N
     return f"remove {x}"
 
 
-_ADD_THAT = re.compile(rf"^{_PLEASE}(?:add|note|mention|say|include|state|write)(?:\s+in)?\s+that\s+(?P<c>\S.*)$", re.I)
+#: (not "say/state/write/note that ...": the plain reader's statement about a finding the draft has)
+_ADD_THAT = re.compile(rf"^{_PLEASE}(?:add|mention|include)(?:\s+in)?\s+that\s+(?P<c>\S.*)$", re.I)
 #: a clause's subject that points back at the draft's finding
 _BACK = re.compile(r"^(?:it|they|these|this|those|the\s+lesions?|the\s+lesion|the\s+finding)\s+(?=\S)", re.I)
 
@@ -99,7 +100,9 @@ def add_that(text: str) -> str | None:
         return None
     clause = m.group("c").strip().rstrip(".!")
     clause = re.sub(r"^(?:it|they|these|those|this)(?:['\u2019]s|['\u2019]re)\s+", "", clause, flags=re.I)
+    clause = re.sub(r"^there(?:\s+is|\s+are|['\u2019]s)\s+(?:also\s+)?", "", clause, flags=re.I)
     clause = _BACK.sub("", clause)
+    clause = re.sub(r"^(?:has|have|shows?|showed)\s+", "", clause, flags=re.I)  # "it has a X": the X
     clause = re.sub(r"^(?:is|are|was|were)\s+", "", clause, flags=re.I)
     return f"there is also {clause}" if clause else None
 

@@ -68,9 +68,9 @@ def test_a_pronoun_alone_is_never_removed():
 
 @pytest.mark.parametrize("form, said", [("add that they scrape off easily", "there is also scrape off easily"),
                                         ("add that it has a zorvic rim", "there is also a zorvic rim"),
-                                        ("note that there is a blorvic cyst", "there is also there is a blorvic cyst"),
+                                        ("mention that there is a blorvic cyst", "there is also there is a blorvic cyst"),
                                         ("please add that the lesion is kellner-shaped", "there is also kellner-shaped")])
-def test_add_that_is_the_clause(form, said):
+def test_add_that_is_the_clause(form, said):  # ("write/say/note that ..." stay the plain reader's statements)
     got = add_that(form)
     assert got is not None and got.endswith(said.split("also ", 1)[1].replace("there is ", "", 1)
                                             if "there is a blorvic" in said else said.split("also ", 1)[1])
@@ -246,3 +246,11 @@ def test_one_lesion_drafted_into_two_regions_keeps_one_size(host):  # noqa: F811
     for r in stating:
         assert "3.6 cm" in res.draft.region_dict()[r] and "3.1" not in res.draft.region_dict()[r], r
     assert "wrong series" not in " ".join(res.draft.region_dict().values()).lower()
+
+
+def test_an_abbreviation_of_a_snippet_word_is_covered():
+    from pixtralogist.agents.chat_guidelines import uncovered_name
+
+    snip = [_Snip("A large zorvithorax has a rim of 2 cm or more at the hilum.", "Kellner Society (KS) 2010")]
+    assert uncovered_name("when is a ZTX called large by KS?", snip) is None
+    assert uncovered_name("when is a QRV called large by KS?", snip) == "QRV"
