@@ -111,6 +111,10 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
         return Intent("decline")
     if _UNDO.match(text):
         return Intent("undo")
+    from pixtralogist.agents.chat_imperatives import undo_of
+
+    if (named := undo_of(text)) is not None:  # "bring the atrophy sentence back", "revert the X" (chat_imperatives)
+        return Intent("undo", named)
     if m := _SIGN.match(text):
         return Intent("sign", (m.group("arg") or "").strip().rstrip("."))
     if _SHORTER.search(text):
@@ -234,7 +238,7 @@ def handle(message: str, draft: Draft, ctx: ChatContext) -> ChatResult:
         res.sign_as = intent.arg or None
         res.reply = f"Signing as {intent.arg}." if intent.arg else "Signing."
     elif intent.kind == "undo":
-        res = _undo(draft, ctx, res)
+        res = _undo(draft, ctx, res, intent.arg)
     elif intent.kind == "confirm":
         res = _confirm(draft, ctx, res, rebuild)
     elif intent.kind == "decline":
@@ -259,12 +263,24 @@ def handle(message: str, draft: Draft, ctx: ChatContext) -> ChatResult:
     return res
 
 
-def _undo(draft: Draft, ctx: ChatContext, res: ChatResult) -> ChatResult:
+def _undo(draft: Draft, ctx: ChatContext, res: ChatResult, named: str = "") -> ChatResult:
     if not ctx.history:
         res.reply = "There is no change to undo: the draft is as drafted."
         return res
     last = ctx.history[-1]
     prev = Draft.model_validate(last["draft"])
+    if named:  # "bring the atrophy sentence back": only when the last change touched it
+        from pixtralogist.agents.chat_edits import _stems
+        from pixtralogist.agents.chat_imperatives import touched
+
+        def state(d: Draft) -> dict[str, str]:
+            return {**d.region_dict(), "impression": " ".join(d.impression)}
+
+        said = f"{named} {reader_for(draft, ctx.lexicon, ctx.template).expand(named)}"  # "CNV": its name written out
+        if not touched(said, state(draft), state(prev), _region_labels(draft), _stems):
+            res.reply = (f"The last change did not touch '{named}', so nothing was undone; say 'undo' to revert the "
+                         "last change as it was.")
+            return res
     # keep what the checks and retrieval computed for the current draft's findings: they are redone
     res.draft, res.undo, res.impression_locked = prev, True, bool(last.get("impression_locked"))
     res.edits = _diff_edits("undo", draft, prev)
@@ -314,6 +330,7 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     from pixtralogist.agents.chat_edits import apply_edit
     from pixtralogist.agents.chat_forms import place_alone
     from pixtralogist.agents.chat_free import free_form
+    from pixtralogist.agents.chat_imperatives import cleared_region, imperative_form, restated_elsewhere
     from pixtralogist.agents.chat_phrasing import with_unit
 
     from pixtralogist.agents.chat_merge import without_asides
@@ -323,6 +340,7 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     text = with_unit(text, [f.text for f in draft.findings if not f.is_default], _shares_name)
     text = place_alone(text, [f.text for f in draft.findings if not f.is_default], reader) or text  # "parietal"
     text = free_form(text, [f.text for f in draft.findings if not f.is_default], reader.expand) or text  # "X, not Y, on review"
+    text, cleared = imperative_form(text, draft, reader)  # "take the X out, <remark>", "add that ..." (chat_imperatives)
     if (done := _course_edit(text, draft, ctx, res, rebuild)) is not None:
         return done  # "say it's partially regressed", "mark the X as stable" (chat_free)
     if (done := _normal_edit(text, draft, ctx, res, rebuild, reader)) is not None:
@@ -333,6 +351,8 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     if len(parts) == 1:
         parts = _graded_and_finding(text, reader)
     current, summaries, impression, results, kinds = draft, [], False, [], []
+    if cleared is not None:  # "change the heart to <finding>": the region's normal sentences give way to it
+        current = cleared_region(draft, cleared, reader)
     for part in parts:
         edit = reader.read(part)
         # (an impression an earlier part changed, "left eye is severe NPDR, ...", is not rebuilt by a later one)
@@ -344,6 +364,10 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
             impression = impression or result.impression_changed
             summaries.append(result.summary)
             kinds.append(edit.kind)
+    if cleared is not None and not summaries:
+        current = draft  # nothing was written: the normal sentences stay
+    if current is not draft:  # one lesion drafted into two regions keeps one size (chat_imperatives)
+        current = restated_elsewhere(draft, current)
     if current is not draft:
         if rebuild and not impression:
             current = _concluded(draft, current, ctx)
@@ -472,12 +496,17 @@ def _keep_impression_statements(before: Draft, after: Draft, template: Template 
         low = item.lower()
         return any(f.text.strip().rstrip(".").lower() in low for f in before.findings if f.text.strip())
 
+    from pixtralogist.agents.chat_free import _NORMAL
+
     terms = tuple(template.finding_terms) if template is not None else ()
-    kept = [i for i in before.impression if i not in after.impression and not restates(i)
-            and (a := analyze(i, extra_terms=terms)).abnormal and not a.negated]
+    normal = template.impression.normal if template is not None else None
+    # a diagnosis or plan the lexicon does not know ("Pitted keratolysis.", "Topical clindamycin.") is kept as an
+    # abnormal statement is: only a normal statement (normal words, the template's normal text) or a denial goes
+    kept = [i for i in before.impression if i not in after.impression and not restates(i) and i != normal
+            and not (a := analyze(i, extra_terms=terms)).negated
+            and (a.abnormal or not re.search(rf"\b{_NORMAL}\b", i, re.I))]
     if not kept:
         return after
-    normal = template.impression.normal if template is not None else None
     rest = [i for i in after.impression if i != normal]
     return after.model_copy(update={"impression": kept + rest})
 
@@ -676,11 +705,13 @@ def answer(question: str, draft: Draft, ctx: ChatContext) -> tuple[str, list[str
     # only retrieved snippets carry a similarity; the search returns nothing else
     hits = [c for c in hits if c.score is not None and c.score >= 0.25]
     if hits:
-        from pixtralogist.agents.chat_guidelines import none_covers, relevant
+        from pixtralogist.agents.chat_guidelines import none_covers, relevant, uncovered_name
 
         # the nearest snippets are quoted only when one is about the question's subject (a key term shared)
         if not (hits := relevant(question, hits)):
             return none_covers(question), []
+        if (name := uncovered_name(question, [c.snippet for c in hits])) is not None:
+            return none_covers(name), []  # "which Lung-RADS category ...": a snippet of another scheme is no answer
     hits = hits[:3]
     if not hits:
         return ("I found no guideline snippet that answers this. The offline assistant answers only from the "

@@ -1873,15 +1873,21 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     # a statement of a finding the draft denies replaces the denial ("No pneumothorax.")
     denied = [f for f in reader.targets(edit, draft) if reader.attributes(f.text).polarity == "absent"
               and edit.attrs.polarity != "absent" and _same_finding(reader, edit, f)] if edit.subject else []
-    base = draft
     placed = [(r, t) for r, t in (dictate(text) if dictate is not None else []) if r in draft.regions]
     placed, unwritten = _findings_only(reader, placed)
-    # a normal statement or denial of the same structure there ("Macula dry." for "macular oedema"): replaced,
-    # its other side kept ("No tears in the left eye."; chat_merge)
     kept: list[tuple[Finding, list[str]]] = []
     if edit.attrs.polarity != "absent":
-        # (said as one more finding, "there is also ...", it replaces a denial only: "Macula dry." stays beside
-        # "there is also macular drusen")
+        # the denial of its concept in the region it is written to, on its side or both (chat_imperatives) ...
+        from pixtralogist.agents.chat_imperatives import head_regions, other_side, same_side_denials
+
+        placed = head_regions(placed, dictate)  # "NVE at the edge of the non-perfused area": NVE's region only
+        denied += [f for f in same_side_denials(reader, placed, list(draft.findings), edit.attrs.laterality)
+                   if f not in denied]
+        denied = [f for f in denied if not other_side(reader, f, edit.attrs.laterality)  # the other eye's stays
+                  and (not placed or f.region in {r for r, _ in placed})]  # and another region's ("No pericardial X.")
+        # ... and a normal statement or denial of the same structure there ("Macula dry." for "macular oedema"):
+        # replaced, its other side kept ("No tears in the left eye."; chat_merge). Said as one more finding
+        # ("there is also ...") it replaces a denial only: "Macula dry." stays beside "there is also macular drusen"
         also = bool(re.search(r"\b(?:also|too|as\s+well)\b", edit.said or edit.text, re.I))
         kept = [(f, k) for f, k in contradicted(reader, edit.text, draft, {r for r, _ in placed}, denials_only=also)
                 if f not in denied]
@@ -1889,6 +1895,7 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     if edit.attrs.laterality in ("left", "right"):  # a denial of both sides keeps the other ("No X in the left eye.")
         kept += [(f, [o]) for f in denied if f not in [k for k, _ in kept]
                  and (o := denial_kept(reader, edit.attrs.laterality, f.text)) is not None]
+    base = draft
     if denied:
         ids = {f.id for f in denied}
         base = draft.model_copy(update={"findings": [f for f in draft.findings if f.id not in ids]})

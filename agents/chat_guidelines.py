@@ -112,3 +112,60 @@ def asked_size(question: str) -> float | None:
     v = float(m.group("v")) * (10 if m.group("u").lower() == "cm" else 1)
     below = m.group("op").lower().startswith(("under", "below", "less", "smaller", "<"))
     return v - 0.5 if below else v + 0.5
+
+
+#: a name the question asks about: an abbreviation ("PICC", "RADS"), a code ("pN2a", "T1c"), a word with a capital
+#: inside ("McDonald"), a hyphenated name with capitals ("Lung-RADS"), a capitalised word past the first, or a first
+#: word that names a scheme ("Fazekas grade ...")
+_NAME = re.compile(r"(?<![\w-])(?:[A-Za-z0-9]+-)*(?:[A-Z]{2,}[A-Za-z0-9]*|[a-z]+[A-Z][A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z0-9]*|"
+                   r"[A-Za-z]+\d[A-Za-z0-9]*)(?:-[A-Za-z0-9]+)*(?![\w-])|(?<=\w\s)(?<![.?!]\s)[A-Z][a-z]{2,}(?:-[A-Za-z0-9]+)*(?![\w-])"
+                   # the first word when it names a scheme ("Fazekas grade for ...", "Breslow thickness ...")
+                   r"|^[A-Z][a-z]{2,}(?=\s+(?:grade|grading|score|scale|criteria|classification|category|rule|stage|"
+                   r"staging|system|thickness|level|index|sign)\b)")
+
+
+def _initials(abbr: str, text: str) -> bool:
+    """Whether ``abbr`` ("ICDR") is the initials of consecutive words of ``text`` ("International Clinical
+    Diabetic Retinopathy")."""
+    letters = abbr.lower()
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", text) if w.lower() not in ("of", "the", "and", "for", "in")]
+    n = len(letters)
+    return n >= 2 and any("".join(w[0] for w in words[i:i + n]) == letters for i in range(len(words) - n + 1))
+
+
+def _shortens(abbr: str, text: str) -> bool:
+    """Whether ``abbr`` ("PTX") is one word of ``text`` cut short ("pneumothorax"): its first letter, the rest
+    in order, its last letter among the word's last three."""
+    a = abbr.lower()
+    if not 2 <= len(a) <= 5:
+        return False
+    for w in re.findall(r"[a-z]+", text.lower()):
+        if len(w) < 2 * len(a) or w[0] != a[0] or a[-1] not in w[-3:]:
+            continue
+        i = 1
+        for c in w[1:]:
+            if i < len(a) and c == a[i]:
+                i += 1
+        if i == len(a):
+            return True
+    return False
+
+
+def uncovered_name(question: str, snippets: list[Any]) -> str | None:
+    """The first name the question asks about ("Lung-RADS", "pN2a", "PICC") that none of ``snippets`` states
+    (by stem, or as the initials of its words), else None: a snippet of another scheme is no answer to it."""
+    for name in _NAME.findall(question):
+        if name.lower() in _ASKING:
+            continue
+        parts = [p for p in re.split(r"-", name) if p and p.lower() not in _ASKING]
+        # a part of a name that is an ordinary word ("Lung" of "Lung-RADS") says nothing alone
+        strong = [p for p in parts if not re.fullmatch(r"[A-Z]?[a-z]+", p)] or parts
+
+        def stated(part: str, s: Any) -> bool:
+            text = f"{s.text} {s.source} {' '.join(getattr(s, 'keywords', None) or [])}"
+            return any(_same(_stem(part), t) for t in snippet_terms(s)) or (part.isupper() and (
+                _initials(part, text) or _shortens(part, text)))
+
+        if not any(all(stated(p, s) for p in strong) for s in snippets):
+            return name
+    return None

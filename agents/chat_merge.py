@@ -194,12 +194,13 @@ def contradicts(reader, said: str, t) -> bool:
     return their_side in (None, "bilateral") or mine_side in (None, their_side, "bilateral")
 
 
+_BOTH_SIDES = re.compile(r"\s*\b(?:(?:on\s+)?(?:both|either|each)\s+sides?|bilaterally)\b", re.I)
 _EITHER = re.compile(r"\b(in\s+)?either\s+(eye|side|lung|breast)\b", re.I)
 
 
 def _their_side(reader, text: str) -> str | None:
     """The side a sentence states; a denial said of either eye or side ("No AMD in either eye.") is of both."""
-    return "bilateral" if _EITHER.search(text) else reader.attributes(text).laterality
+    return "bilateral" if _EITHER.search(text) or _BOTH_SIDES.search(text) else reader.attributes(text).laterality
 
 
 def other_side(text: str, side: str) -> str | None:
@@ -209,6 +210,8 @@ def other_side(text: str, side: str) -> str | None:
 
     if (m := _EITHER.search(text)) and len(_EITHER.findall(text)) == 1:
         return text[:m.start()] + f"{m.group(1) or ''}the {side} {m.group(2).lower()}" + text[m.end():]
+    if len(_BOTH_SIDES.findall(text)) == 1:  # "No X bilaterally." -> "No X on the left."
+        return _BOTH_SIDES.sub(f" on the {side}", text, count=1)
     return per_side(text, side)
 
 

@@ -149,7 +149,35 @@ read; a re-labelled finding ("call that X a Y", "X should be called Y") was appe
 a course ("say it's stable", "X: increased") was read as a value of nothing or a denial; "normal pleura" where the
 region states only its default was not written; a count or grade in words ("grade should be three") wrote "Three.".
 
+Round 11: the IMPERATIVE families (``IMP_FAMILIES``; frozen in their own commit; their own seed, the turns above
+unchanged; scored apart as ``IMP``, never in ``ALL``), with nonce remarks, impression and plan words:
+
+* ``remove_remark``   a removal with a remark after it or its verb said last ("take the X out, <remark>", "X is
+                      unnecessary, delete", "that X is artefact, take it out")
+* ``imp_put``         "put T in the impression", "the impression should also mention T", "T should be mentioned in
+                      the impression"
+* ``plan_add``        "add P to the plan", "can you add P to the plan?"
+* ``add_that``        "add that there is Y", "add that it has Y" (Y a finding of another region)
+* ``region_finding``  "change the <structure> to <finding>" where the structure is said normal
+* ``add_side_denial`` a finding added in the right eye where the draft says "No Y OU": the left eye's denial stays
+* ``undo_named``      "bring the X back", "no, revert the X" after "remove the X"
+
+    family           BEFORE (ef197af)            AFTER (agents/chat_imperatives.py; holdout misses never read)
+                     tune          holdout       tune            holdout
+    remove_remark    12/28         15/28         27/28           28/28
+    imp_put          11/28         10/28         28/28           28/28
+    plan_add         28/28         28/28         28/28           28/28
+    add_that         17/24         17/24         24/24           24/24
+    region_finding   16/16         10/16         16/16           16/16
+    add_side_denial   0/4           0/4           4/4             4/4
+    undo_named        0/28          0/28         27/28           28/28
+    IMP              84/156 53.8%  80/156 51.3%  154/156 98.7%   156/156 100.0%   (no silent wrong edit)
+
+Still missed (tune): "remove the kerley b lines" (the abbreviation "b" is read as "bilateral" inside a finding's
+name, so the removal finds nothing; the plain ``remove`` family misses it too).
+
     python benchmarks/chat_shapes.py [--split tune|holdout|all] [--errors N] [--family F] [--template T] [--free-only]
+                                     [--imp-only]
 """
 
 from __future__ import annotations
@@ -766,13 +794,109 @@ def build_statement_items(rng: random.Random, c: Concept, pool: list[Concept], h
     return out
 
 
+# --- round 11: the imperative families (shapes of imperative turns the families above do not make) -----------
+#
+# Their own seed after the families above and the free-form ones (whose turns are unchanged); scored apart as
+# ``IMP``. Nonce words stand for remarks, impression and plan text.
+
+IMP_FAMILIES = ("remove_remark", "imp_put", "plan_add", "add_that", "region_finding", "add_side_denial",
+                "undo_named")
+IMP_SEED = 1111
+NONCE_REMARKS = ("I didn't actually measure it", "irrelevant here", "not needed for the blorvic clinic",
+                 "the kellner team asked", "wrong series", "not relevant for this referral")
+NONCE_WHY = ("projection artefact", "unnecessary", "irrelevant for this question", "a morlith artefact",
+             "not needed")
+W_REMOVE_REMARK = ["take the {X} out, {R}", "delete the bit about the {X}, {R}", "{Xc} is {W}, delete",
+                   "that {X} is {W}, take it out", "scrap the {X} - {R}", "remove the {X}, {R}",
+                   "the {X} is {W}, get rid of it", "{Xc} is {W} - lose it"]
+W_IMP_PUT = ["put {T} in the impression", "the impression should also mention {T}",
+             "{T} should be mentioned in the impression", "add {T} to the impression",
+             "impression should mention {T}", "{T} needs to go in the impression"]
+W_PLAN_ADD = ["add {P} to the plan", "please add {P} to the plan", "add to the plan: {P}", "pls add {P} to the plan",
+              "can you add {P} to the plan?", "put {P} in the plan"]
+W_ADD_THAT = ["add that there is {Y}", "add that there is also {Y}", "note that there is {Y}", "add that it has {Y}",
+              "please add that there's {Y}", "mention that there is {Y}"]
+W_REGION_FINDING = ["change the {S} to {Y}", "pls change the {S} to {Y}", "change the {S} to {sev} {Y}",
+                    "update the {S} to {Y}", "set the {S} to {Y}"]
+W_ADD_SIDE = ["add {Y} in the right eye", "add {Y} OD", "pls add {Y} in the right eye", "add {Y} to the right eye",
+              "there is also {Y} OD", "add some {Y} OD"]
+W_UNDO_NAMED = ["bring the {X} back", "no, revert the {X}", "put the {X} back as it was", "hmm, restore the {X} as it was",
+                "scrap that, put the {X} back", "undo the {X} removal", "put the {X} back"]
+
+
+def build_imp_items(rng: random.Random, c: Concept, pool: list[Concept], half: str, regions: dict[str, str],
+                    n0: int) -> list[GenItem]:
+    """The imperative families for one sampled concept (see IMP_FAMILIES)."""
+    t, X, say, home = c.template, c.term, c.say, c.home
+    eye = t in EYE
+    others = [o for o in pool if o.home != home and not set(o.say) & set(say)]
+    other = rng.choice(others) if others else None
+    out: list[GenItem] = []
+    n = [n0]
+    findings = [r for r in regions if r not in ("impression", "indication")]
+
+    def add(family: str, target: str, turn: str, before_facts, present=(), absent=(), *, unchanged=None,
+            prior=(), extra: str = "", denied: Concept | None = None) -> None:
+        dictation = _case_text(rng, c, target, other, denied) + (f" {extra}" if extra else "")
+        iid = f"{t}:{X}:{family}:i{n[0]}"
+        n[0] += 1
+        facts = list(before_facts) + ([Fact(other.home, (other.say,))] if other else [])
+        it = _item(iid, t, half, dictation, turn, before=prior, present=present, absent=absent, unchanged=unchanged,
+                   undo=bool(prior))
+        it.kind = "imperative" if not prior else "undo"
+        out.append(GenItem(it, family, facts, key=f"{t}:{X}", context={"edit_family": family}))
+
+    tgt = f"OD: {X}." if eye else f"{_cap(X)}."
+    plain = Fact(home, (say,))
+    # a removal with a remark, or with its verb said last
+    w = rng.choice(W_REMOVE_REMARK)
+    add("remove_remark", tgt, _fmt(w, X=X, R=rng.choice(NONCE_REMARKS), W=rng.choice(NONCE_WHY)), [plain], [], [plain])
+    # the impression and the plan, said as imperatives (nonce words)
+    text, key = rng.choice(NONCE_IMPRESSIONS)
+    add("imp_put", tgt, rng.choice(W_IMP_PUT).format(T=text), [plain], [Fact("impression", ((key,),))],
+        unchanged=findings)
+    plan, key = rng.choice(NONCE_PLANS)
+    add("plan_add", tgt, rng.choice(W_PLAN_ADD).format(P=plan), [plain], [Fact("impression", ((key,),))],
+        unchanged=findings)
+    # "add that <clause>": a finding of another region, placed by the drafter
+    fresh = [o for o in others if o is not other and (other is None or (o.home != other.home
+                                                                         and not set(o.say) & set(other.say)))]
+    if fresh:
+        y = rng.choice(fresh)
+        turn = rng.choice(W_ADD_THAT).format(Y=y.term) + (" OS" if eye else "")
+        add("add_that", tgt, turn, [plain], [Fact(y.home, (y.say,) + ((LEFT_EYE,) if eye else ()))])
+    # "change the <structure> to <finding>": the structure's normal sentence gives way to the finding
+    cands = [(st, y) for st in STRUCTURES.get(t, []) for y in pool
+             if y.home == st[0] and st[0] != home and (other is None or st[0] != other.home)
+             and not set(y.term.split()) & set(" ".join(st[2]).split())]
+    if cands:
+        (region, said, words), y = rng.choice(cands)
+        sev = rng.choice(["mild", "moderate", "severe"])
+        turn = _fmt(rng.choice(W_REGION_FINDING), S=said, Y=y.term, sev=sev)
+        extra = f"{'OU' if eye else ''} {_cap(said)} normal.".strip()
+        add("region_finding", tgt, turn, [plain, Fact(region, (words, NORMAL_SAY), polarity="any")],
+            [Fact(region, (y.say,))], [Fact(region, (words, NORMAL_SAY), polarity="any")], extra=extra)
+    # eyes: a finding added in one eye where the draft denies it in both: the other eye's denial stays
+    if eye and fresh:
+        z = rng.choice(fresh)
+        turn = rng.choice(W_ADD_SIDE).format(Y=z.term)
+        add("add_side_denial", tgt, turn, [plain, Fact(z.home, (z.say,), polarity="negative")],
+            [Fact(z.home, (z.say, RIGHT_EYE)), Fact(z.home, (z.say, LEFT_EYE), polarity="negative")],
+            [Fact(z.home, (z.say, ("both eyes", "either eye", "ou")), polarity="negative")],
+            extra=f"No {z.term} OU.")
+    # an undo that names what the last change removed
+    add("undo_named", tgt, _fmt(rng.choice(W_UNDO_NAMED), X=X), [plain], prior=[f"remove the {X}"])
+    return out
+
+
 def _vhalf(*parts: str) -> str:
     return "holdout" if int(hashlib.sha1(":".join(parts).encode()).hexdigest(), 16) % 2 else "tune"
 
 
-def generate(half: str, host, templates=TEMPLATES, free: bool = True, statement: bool = True) -> list[GenItem]:
+def generate(half: str, host, templates=TEMPLATES, free: bool = True, statement: bool = True,
+             imp: bool = True) -> list[GenItem]:
     """The chat turns of one half, deterministic for its seed (``free``: with the round-10 families;
-    ``statement``: with the statement families of fixer chat11s)."""
+    ``statement``: with the statement families of fixer chat11s; ``imp``: with the round-11 imperative families)."""
     rng = random.Random(SEEDS[half])
     out: list[GenItem] = []
     samples = []
@@ -796,6 +920,11 @@ def generate(half: str, host, templates=TEMPLATES, free: bool = True, statement:
         for sample, pool, regions in samples:
             for c in sample:
                 out += build_statement_items(srng, c, pool, half, regions, len(out))
+    if imp:  # the round-11 imperative families: their own seed, the turns above unchanged
+        irng = random.Random(IMP_SEED + SEEDS[half])
+        for sample, pool, regions in samples:
+            for c in sample:
+                out += build_imp_items(irng, c, pool, half, regions, len(out))
     return out
 
 
@@ -943,8 +1072,9 @@ def summarise(results: list[Result]) -> dict[str, dict[str, list[int]]]:
                                                "specialty": defaultdict(lambda: [0, 0, 0]),
                                                "wording": defaultdict(lambda: [0, 0, 0])}
     for r in results:
-        keys = {"family": [r.gen.family, "FREE" if r.gen.family in FREE_FAMILIES else
-                           "STMT" if r.gen.family in STATEMENT_FAMILIES else "ALL"], "specialty": [TEMPLATE_CASE[r.gen.item.template][0]],
+        group = ("FREE" if r.gen.family in FREE_FAMILIES else "STMT" if r.gen.family in STATEMENT_FAMILIES
+                 else "IMP" if r.gen.family in IMP_FAMILIES else "ALL")
+        keys = {"family": [r.gen.family, group], "specialty": [TEMPLATE_CASE[r.gen.item.template][0]],
                 "wording": [style_of(r.gen.item.turn)]}
         for table, ks in keys.items():
             for k in ks:
@@ -966,7 +1096,8 @@ def print_summary(half: str, results: list[Result]) -> dict:
     silent = sum(any("SILENT" in x for x in r.reasons) for r in results)
     for name, table in tables.items():
         print(f"[{half}] turns passing per {name} (skipped: the case's draft lacked what was dictated):")
-        order = [f for f in FAMILIES + FREE_FAMILIES + STATEMENT_FAMILIES if f in table] + ["ALL", "FREE", "STMT"] \
+        order = [f for f in FAMILIES + FREE_FAMILIES + STATEMENT_FAMILIES + IMP_FAMILIES if f in table] \
+            + ["ALL", "FREE", "STMT", "IMP"] \
             if name == "family" else sorted(table)
         for k in order:
             if k not in table:
@@ -999,10 +1130,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("tune", "holdout", "all"), default="all")
     ap.add_argument("--errors", type=int, default=0, help="list the first N failing tune-half turns")
-    ap.add_argument("--family", choices=FAMILIES + FREE_FAMILIES + STATEMENT_FAMILIES)
+    ap.add_argument("--family", choices=FAMILIES + FREE_FAMILIES + STATEMENT_FAMILIES + IMP_FAMILIES)
     ap.add_argument("--template", choices=TEMPLATES, action="append")
     ap.add_argument("--free-only", action="store_true", help="only the round-10 free-form families")
     ap.add_argument("--statement-only", action="store_true", help="only the statement families (fixer chat11s)")
+    ap.add_argument("--imp-only", action="store_true", help="only the round-11 imperative families")
     args = ap.parse_args(argv)
     host = _host()
     templates = tuple(args.template or TEMPLATES)
@@ -1014,11 +1146,13 @@ def main(argv: list[str] | None = None) -> int:
             gen = [g for g in gen if g.family in FREE_FAMILIES]
         if args.statement_only:
             gen = [g for g in gen if g.family in STATEMENT_FAMILIES]
+        if args.imp_only:
+            gen = [g for g in gen if g.family in IMP_FAMILIES]
         results = run(gen, host)
         tables = print_summary(half, results)
         print(f"({len(gen)} turns generated and run in {time.perf_counter() - t0:.1f} s)")
         allv = tables["family"]["ALL"]
-        if not (args.free_only or args.statement_only) and _rate(allv) < THRESHOLD:
+        if not (args.free_only or args.statement_only or args.imp_only) and _rate(allv) < THRESHOLD:
             misses.append(f"{half} {100 * _rate(allv):.1f}% < {100 * THRESHOLD:.0f}%")
         if half == "tune" and args.errors:
             print(f"\nFirst {args.errors} failing tune turns:")
