@@ -95,6 +95,10 @@ _PLAN_SHAPE_ANYWHERE = re.compile(
     r"confirmed|assessed|evaluated|repeated|sampled|discussed|treated|correlated|checked|referred|biopsied|offered)\b|"
     r"\bwould\s+be\s+(?:confirmatory|helpful|useful|diagnostic|informative|advisable|prudent)\b|"
     r"\b(?:is|are)\s+(?:recommended|advised|suggested|warranted|indicated|required|needed)\b|"
+    # round 11: a plan left to someone's judgement or still to be weighed ("Re-excision at surgeon's discretion.",
+    # "Completion surgery to be considered.", "X is to be discussed")
+    r"\bat\s+(?:the\s+)?[\w-]+(?:['\u2019]s|s['\u2019])?\s+discretion\b|\bat\s+the\s+discretion\s+of\b|"
+    r"\b(?:is\s+|are\s+)?to\s+be\s+(?:considered|discussed|arranged|offered|decided)\W*$|"
     r"\b(?:recommended|advised|suggested|warranted)\W*$|"
     r"\bfor\s+(?:pcr|culture|cytology|histology|mc&s|microscopy|genotyping|sequencing|serology)\b|"
     r"^(?![^,;]*\btoo\s+[\w-]+\s+to\b)[^,;]{1,40}?\bto\s+(?:confirm|exclude|rule\s+out|characteri[sz]e|complete|"

@@ -160,8 +160,9 @@ _RECEPTOR_SIGN = re.compile(r"\b(ER|PR|PgR|HR|HER-?2(?:/neu)?)\s?([+-])(?=[\s,;/
                             r"(\s?/\s?(?=(?:ER|PR|PgR|HR|HER-?2)\b)|\s+(?=(?:ER|PR|PgR|HR|HER-?2)\b)|(?=(?:ER|PR|PgR|HR|HER-?2)\b))?",
                             re.I)  # "ER+PR-HER2+" (run together) too
 #: An invasion or extension dictated as a sign ("LVI+", "+ ENE", "PNI-"): written out.
-_FEATURE_SIGN = re.compile(r"(?:(?<![\w+])\+\s?(?P<pre>ENE|ECE|LVI|LVSI|PNI)\b|\b(?P<word>ENE|ECE|LVI|LVSI|PNI)\s?(?P<sign>[+-])"
-                           r"(?=[\s,;.)]|$))", re.I)
+#: (A dash set apart between words is punctuation, not a sign: "no ENE - counted as an axillary node".)
+_FEATURE_SIGN = re.compile(r"(?:(?<![\w+])\+\s?(?P<pre>ENE|ECE|LVI|LVSI|PNI)\b|\b(?P<word>ENE|ECE|LVI|LVSI|PNI)"
+                           r"(?:\s(?=[+-]\s*(?:[,;.)]|$))|(?=[+-]))(?P<sign>[+-])(?=[\s,;.)]|$))", re.I)
 #: A diagnosis header ("Diagnosis:", "Final dx:", "DX -"): what follows it holds several elements.
 _DIAGNOSIS_LABEL = re.compile(r"(^|[.;\n]\s*)(?:final\s+)?(?:(?:pathologic(?:al)?|histologic(?:al)?)\s+)?"
                               r"(?:diagnos[ie]s|dx|impression|interpretation)\s*(?::|\s-)\s*(?=\S)", re.I)

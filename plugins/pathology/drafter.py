@@ -40,8 +40,10 @@ from pixtralogist.core.models import Case, Finding, Flag, Provenance, Template
 from pixtralogist.core.nlp import FindingAttributes
 from pixtralogist.core.protocols import RegionSorter
 from pixtralogist.kit import KitDrafter, Statement, triage
+from pixtralogist.kit.lexicon import alternation
 from pixtralogist.plugins.pathology.dictation import parse_dictation
 from pixtralogist.plugins.pathology.lexicon import EXTRA_TERMS, LEXICON
+from pixtralogist.plugins.pathology.sorter import TYPE_BY_HEAD
 
 __all__ = ["ENGINE", "EXTRA_TERMS", "IMPRESSION_REGIONS", "PATHOLOGY_INSTRUCTION", "PathologyModelDrafter",
            "SynopticDictationDrafter"]
@@ -183,6 +185,47 @@ def _sizes_with_types(by_region: dict[str, list[Finding]]) -> None:
                          for f, t in zip(sizes, types)]
 
 
+#: A lesion that is the specimen's diagnosis when no tumour type is stated (round 11; the lexicon's
+#: ``sorter.main_lesion``): it opens its statement, after at most three words naming its kind.
+_MAIN_LESION = re.compile(r"^(?:[\w-]+\s+){0,3}?(?:" + alternation(LEXICON.data["sorter"]["main_lesion"]) + r")(?![\w])|"
+                          r"^(?:[\w-]+\s+){0,2}?" + TYPE_BY_HEAD, re.I)
+
+
+def _diagnosis_from_others(by_region: dict[str, list[Finding]]) -> None:
+    """A specimen excised for a lesion that is no carcinoma ("Desmoid-type fibromatosis.", "Mammary myofibroblastoma.",
+    "Granular cell tumour 9 mm."): when no statement of the histologic type states a tumour (none, or only a denial:
+    "No carcinoma."), the first additional finding that opens with such a lesion is the diagnosis, the type."""
+    types, others = by_region.get("histologic_type"), by_region.get("others") or []
+    if types is None or any(not f.negated and not f.is_default for f in types):
+        return
+    elsewhere = {g.text for r, found in by_region.items() if r != "others" for g in found}
+    for i, f in enumerate(others):
+        # (a statement the sorter gave another element too names the specimen: "Excision of papilloma.")
+        if not f.negated and not f.is_default and f.text not in elsewhere and _MAIN_LESION.match(f.text.strip()):
+            text, size = _size_apart(f.text) if not any(not s.is_default for s in by_region.get("size") or []) \
+                else (f.text, None)
+            types.insert(0, f.model_copy(update={"region": "histologic_type", "text": text}))
+            if size is not None and "size" in by_region:
+                by_region["size"].insert(0, f.model_copy(update={"region": "size", "text": size, "abnormal": False}))
+            del others[i]
+            return
+
+
+#: The lesion's size said in its first clauses ("Fibromatosis, 42 mm, infiltrative", "Papilloma 7 mm").
+_LESION_SIZE = re.compile(r"^(?P<head>[^,;()]+?)(?:\s*,\s*|\s+)(?:measuring\s+)?(?P<size>(?:~|approx(?:imately|\.)?\s)?"
+                          r"\d+(?:\.\d+)?(?:\s?(?:x|by)\s?\d+(?:\.\d+)?)*\s?(?:mm|cm))(?!\s*(?:from|to|away|apart)\b)"
+                          r"(?P<rest>(?:\s*[,;].*)?)\.?$", re.I)
+
+
+def _size_apart(text: str) -> tuple[str, str | None]:
+    """"Fibromatosis, 42 mm, infiltrative." -> ("Fibromatosis, infiltrative.", "42 mm.")."""
+    m = _LESION_SIZE.match(text.strip())
+    if not m:
+        return text, None
+    rest = m.group("rest").strip()
+    return m.group("head").strip() + (", " + rest.lstrip(",; ").rstrip(".") if rest else "") + ".", m.group("size") + "."
+
+
 def _lower_first(text: str) -> str:
     text = text.strip().rstrip(".")
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
@@ -267,6 +310,7 @@ class SynopticDictationDrafter(KitDrafter):
     def complete(self, by_region: dict[str, list[Finding]], template: Template, prov: Provenance) -> list[Flag]:
         """An undictated laterality element takes the one side the procedure or site names (flagged)."""
         flags: list[Flag] = []
+        _diagnosis_from_others(by_region)
         _sizes_with_types(by_region)
         if "laterality" in by_region and not by_region["laterality"]:
             derived = self._derive_laterality(by_region)

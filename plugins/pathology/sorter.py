@@ -36,7 +36,7 @@ from pixtralogist.core.text import clean_text, split_sentences
 from pixtralogist.kit.lexicon import alternation
 from pixtralogist.plugins.pathology.lexicon import LEXICON, SORTER, rules
 
-__all__ = ["REGIONS", "Classification", "SynopticSorter", "classify"]
+__all__ = ["REGIONS", "TYPE_BY_HEAD", "Classification", "SynopticSorter", "classify"]
 
 REGIONS: tuple[str, ...] = LEXICON.regions
 _OTHERS = frozenset({"others"})
@@ -53,8 +53,23 @@ _LABELS = tuple((region, re.compile(rf"^\s*(?:{p}){_LABEL_NOTE}\s*(?::|[\-\u2013
                 for region, p in rules("labels"))
 #: Where the tumour lies relative to an earlier operation ("adjacent to the prior lumpectomy scar"): the site.
 _SITE_RELATION = alternation(SORTER["site_relation"])
-_STRONG = tuple((region, _word(p)) for region, p in rules("strong")) + (("site", _word(_SITE_RELATION)),)
-_WEAK = tuple((region, _word(p)) for region, p in rules("weak"))
+#: A stage said inside prose ("(stage IA, T1 N0 M0)", "AJCC prognostic stage IIB"): the lexicon's ``sorter.stage_said``.
+_STAGE_SAID = alternation(SORTER["stage_said"])
+_STRONG = tuple((region, _word(p)) for region, p in rules("strong")) + (("site", _word(_SITE_RELATION)),
+                                                                        ("stage", _word(_STAGE_SAID)),
+                                                                        ("site", _word(alternation(SORTER["site_names"]))))
+#: A histologic type recognised by its head (round 11): a generic tumour noun with a word naming its kind before it
+#: ("glorbic tumour", "myofibroblastic tumor", "spindle cell neoplasm"; not "residual tumour", "the tumour", "no
+#: tumour", "2 cm tumour"): the lexicon's ``sorter.type_heads`` and the words that name no kind
+#: (``type_head_not_after`` and the tumour-size words).
+_NO_KIND = rf"(?:{alternation(SORTER['type_head_not_after'])}|{' '.join(str(SORTER['size_words']).split())})"
+TYPE_BY_HEAD = (rf"(?!{_NO_KIND}\s)[a-z][a-z-]*[a-z]\s+(?:{alternation(SORTER['type_heads'])})"
+                 rf"(?!\s+(?:{alternation(SORTER['type_head_not_before'])})\b)")
+#: A type named by its head noun ("... consistent with glorbic sarcoma" after "Sheets of atypical spindle cells"): the
+#: tumour, not more of the additional finding before it (a type word alone, "cribriform" after DCIS, is the DCIS's).
+_TYPE_NAME_END = rf"[a-z]*(?:{alternation(SORTER['type_name_ends'])})"
+_TYPE_HEAD_WORD = _word(_TYPE_NAME_END + "|" + TYPE_BY_HEAD)
+_WEAK = tuple((region, _word(p)) for region, p in rules("weak")) + (("histologic_type", _TYPE_HEAD_WORD),)
 _SIDE_ONLY = re.compile(SORTER["side_only"])
 _NODE_STATUS = re.compile(SORTER["node_status"])
 _MARGIN_STATUS = re.compile(SORTER["margin_status"])
@@ -104,7 +119,8 @@ _TUMOR_SIZE = re.compile(r"(?<!separated by )(?<!separated by a )" + _SIZE.patte
 _SITE_TOKENS = re.compile(
     r"(?<![\w])(?:(?:upper|lower) (?:outer|inner) quadrant|(?:sub|retro|peri)areolar"
     r"|(?:1[0-2]|0?[1-9])(?::[0-5][05])?(?:\s?(?:-|to)\s?(?:1[0-2]|0?[1-9]))?\s?o['\u2019]?\s?clock(?: position)?"
-    r"|(?:1[0-2]|0?[1-9]):[0-5][05]|\d+(?:\.\d+)?\s?cm from (?:the )?nipple|" + _SITE_RELATION + r")(?![\w])", re.I)
+    r"|(?:1[0-2]|0?[1-9]):[0-5][05]|\d+(?:\.\d+)?\s?cm from (?:the )?nipple|" + _SITE_RELATION
+    + r"|" + alternation(SORTER["site_names"]) + r")(?![\w])", re.I)
 #: A site with the preposition that ties it to the tumour ("1.2 cm at 12:00", "IDC in the UOQ"): what an extraction removes.
 _SITE_WITH_PREP = re.compile(r"(?:(?<![\w])(?:at|in|@)\s+(?:the\s+)?)?(?:" + _SITE_TOKENS.pattern + r")(?:\s*(?:,|and|&|/)\s*(?:the\s+)?(?:"
                              + _SITE_TOKENS.pattern + "))*", re.I)
@@ -127,7 +143,14 @@ _DANGLING = re.compile(r"\s+(?:in|at|of|on|within|from)(?:\s+the)?\s*$"
 _ARTICLE = re.compile(r"\b([Aa])(?=\s+[aeiou])")
 #: What an extraction leaves of a bracket ("(3 foci, )" -> "(3 foci)", "( )" -> "").
 _EMPTY_BRACKET = (re.compile(r"\(\s*[,;]?\s*\)"), re.compile(r"\s*[,;]?\s+\)|\s*[,;]\s*\)"))
-_EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_TOKENS), ("size", _TUMOR_SIZE_APPROX), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
+#: The stage parts of a clause: pTNM categories and a stage said in prose.
+_STAGE_PARTS = re.compile(_STAGE_TOKENS.pattern + r"|(?<![a-z0-9])(?:" + _STAGE_SAID + r")(?![a-z0-9])", re.I)
+#: A word of a statement that is not about staging ("with no infiltration (stage IA)"; not "Final stage (pT2)").
+_NOT_STAGE_WORD = re.compile(r"\b(?!(?:stag\w*|final|summary|pathologic\w*|ajcc|tnm|anatomic\w*|prognostic|group|is|was|the|of|"
+                             r"overall|clinical|category|categories)\b)[a-z]{3,}\b")
+#: A bracket that ends a statement and says only its stage ("(stage IA, T1 N0 M0)", "(pT1a)").
+_STAGE_BRACKET = re.compile(r"\((?:\s*(?:" + _STAGE_PARTS.pattern + r")\s*[,;]?)+\)\W*$", re.I)
+_EXTRACT = (("site", _SITE_TOKENS), ("stage", _STAGE_PARTS), ("size", _TUMOR_SIZE_APPROX), ("grade", _GRADE_TOKENS), ("histologic_type", _TYPE_HEAD))
 #: Strong elements a clause may name beside the tumor's type and size ("IDC 1.9 cm G3 L lumpectomy",
 #: "IDC 2.9 cm R breast LOQ").
 _CARRIES_TUMOR = frozenset({"grade", "procedure", "stage", "site", "extent"})
@@ -216,6 +239,11 @@ def classify(sentence: str) -> Classification:
         return Classification(frozenset({"laterality"}), "side", (("laterality", text),))
     regions, hits = _strong(text)
     regions -= _counted_nodes_words(text)
+    bracket = _STAGE_BRACKET.search(text) if regions == {"stage"} else None
+    if bracket and not _STAGE_PARTS.search(text[:bracket.start()]) and _NOT_STAGE_WORD.search(text[:bracket.start()]):
+        # "the disease is confined to ... (stage IA, T1 N0 M0)": a statement of its own with its stage in a bracket
+        # after it: its own element too (or others), the stage moved out of it
+        regions |= classify(text[:bracket.start()]).regions
     if regions:
         ev = tuple((h[0], h[3]) for h in hits if h[0] in regions)
         clauses = [c for c in _CLAUSE_SPLIT.split(text) if c.strip()]
@@ -235,7 +263,8 @@ def classify(sentence: str) -> Classification:
                     continue
                 if previous and previous <= _CONTINUING and not (
                         "histologic_type" in _weak_regions(clause)
-                        and (previous <= _SPECIMEN or (previous == _OTHERS and _INVASIVE.search(clause)))):
+                        and (previous <= _SPECIMEN or (previous == _OTHERS and (_INVASIVE.search(clause)
+                                                                               or _TYPE_HEAD_WORD.search(clause))))):
                     continue  # "closest margin superior, 1 mm": the same element goes on (not a tumor after the specimen)
                 weak = _weak_regions(clause)
                 regions |= weak
@@ -414,8 +443,13 @@ class SynopticSorter:
                 found = [_balanced(m.group()) if region == "stage" else m.group().strip() for m in rx.finditer(clause)]
                 rest = {"size": _SIZE_VERB, "site": _SITE_WITH_PREP}.get(region, rx).sub(" ", clause)
                 rest = " ".join(_EMPTY_BRACKET[1].sub(")", _EMPTY_BRACKET[0].sub(" ", rest)).split()).strip(" ,;")
+                rest = re.sub(r"\(\s+", "(", rest)  # "(Lugano stage IE pending scans)" -> "(pending scans)"
                 rest = _DANGLING.sub("", _ARTICLE.sub(lambda a: a.group(1) + "n", rest))  # "a 4 cm invasive ... in the UOQ"
-                if found and rest and _clause_regions(rest) and not re.fullmatch(r"\([^()]*\)", rest):
+                if region == "stage" and not found and regs - {"stage"}:
+                    regs = regs - {"stage"}  # a clause of the sentence that does not say its stage: its other element's
+                    continue
+                if found and rest and (_clause_regions(rest) or (region == "stage" and regs - {"stage"})) \
+                        and not re.fullmatch(r"\([^()]*\)", rest):
                     # (a bracket left alone qualifies what it followed: "multifocal IDC (2 foci)" stays whole)
                     # two sites ("UOQ", "LIQ" of a multicentric tumour) are a list; stage categories read as one
                     if region == "site":
