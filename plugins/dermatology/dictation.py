@@ -227,7 +227,9 @@ _NOT_EXCLUDED = re.compile(r"(?P<x>(?<=^)|(?<=[.;,:]\s)|(?<=[.;,:]))\s*(?P<what>
 _AGE = r"\d{1,3}(?:\s?|-)(?:years?|yrs?|y)(?:\s|-)old|\d{1,3}\s?(?:yo|y/o|y\.o\.)"
 _PERSON = (r"(?:man|woman|male|female|boy|girl|lady|gentleman|patient|child|infant|baby|toddler|teenager|student|"
            r"[a-z]{3,}(?:er|or|ist|ian|ant))")
-_DEMOGRAPHICS = (rf"(?:(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&])"
+#: "11y girl", "4 y boy": an age in bare years is the patient's only with the person said after it (">2y" is a duration)
+_AGE_Y_PERSON = rf"\d{{1,3}}\s?y\s+(?:{_PERSON})(?![\w-])"
+_DEMOGRAPHICS = (rf"(?:{_AGE_Y_PERSON}|(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&])"
                  r"|(?:child|boy|girl|man|woman|infant|baby|toddler|male|female),?\s+(?:aged\s+)?\d{1,3}\s?(?:yo|y/o|years?(?:\s+old)?|"
                  r"yrs?|y|months?(?:\s+old)?|mo|m/o)(?![\w/]))")
 #: "... in a 52 year old fair-skinned man", "On the R shin of this 80 year old man there is ...": said inside a sentence
@@ -451,7 +453,10 @@ _CURRENT_MEDICATION = re.compile(r"(?:^|,\s*|\b(?:recipient|patient|pt|man|woman
 
 #: "No other suspicious lesions on skin check.": about the rest of the skin (others), not this lesion's diagnosis
 _OTHER_LESIONS = re.compile(r"^(?:no\s+|nil\s+|several\s+|multiple\s+|few\s+)?(?:other|further|similar|additional)\s+"
-                            r"(?:\w+\s+){0,2}(?:lesions?|naevi|nevi|moles|spots)\b", re.I)
+                            r"(?:(?:\w+\s+){0,2}(?:lesions?|naevi|nevi|moles|spots)\b"
+                            # "No other CALMs on full skin check", "no further zorvules at total body exam": the rest of the skin
+                            r"|(?:[\w-]+\s+){1,3}(?:on|at|at\s+the|on\s+the|during)\s+(?:(?:full|total|whole|complete)\s+)?"
+                            r"(?:skin|body|mucosal)\s+(?:check|exam\w*|survey|inspection))", re.I)
 
 
 #: a lesion there since early life and described now ("CMN R flank since birth, ~4cm", "brown macule L arm present since
@@ -460,8 +465,15 @@ _SINCE_EARLY_LIFE = re.compile(r"\bsince\s+(?:birth|childhood|infancy|teens|yout
 _DESCRIBED_NOW = re.compile(r"\d(?:\.\d+)?\s*(?:mm|cm)\b|" + word_re(*WORDS["morphology_nouns"]).pattern, re.I)
 
 
+#: "... two weeks ago, now multiple oval macules ...": what the lesion is now, after its story
+_NOW = re.compile(r"[,;]\s*(?:and\s+|but\s+)?(?:now|currently|today|at\s+present|presently)\b(?P<rest>.+)$", re.I)
+
+
 def _present_since_described(sentence: str) -> bool:
-    return bool(_SINCE_EARLY_LIFE.search(sentence) and _DESCRIBED_NOW.search(sentence))
+    """Whether a sentence with the lesion's past also describes it as it is: there since early life and measured or
+    named now, or its story then what it is now ("herald patch 2 weeks ago, now multiple salmon macules")."""
+    now = _NOW.search(sentence)
+    return bool((_SINCE_EARLY_LIFE.search(sentence) or now) and _DESCRIBED_NOW.search(now.group("rest") if now else sentence))
 
 
 #: a past event ("She started the pill two months ago", "excised in 2019", "present since childhood"): history
@@ -483,6 +495,17 @@ _IMPERATIVE_PLAN = re.compile(r"^(?:check|arrange|book|request|order|send|take|s
                               r"limit|minimi[sz]e|encourage|educate|measure)\b", re.I)
 
 
+#: what is done once an outcome is known ("benzathine penicillin if confirmed", "zorvatide if persistent", "excise if
+#: it grows"): a plan, whatever the treatment's name; a symptom's trigger ("bleeds if scratched") is read before this
+_CONDITIONAL_PLAN = re.compile(r"^[^,;:]*?[^\W\d_]\s+(?:if|once|when|should\s+(?:it|they|this|these))\s+(?:it\s+|they\s+|this\s+|"
+                               r"(?:the\s+)?(?:biopsy|histology|culture|serology|test|swab|scan|result|diagnosis)\s+)?"
+                               r"(?:is\s+|are\s+|becomes?\s+|remains?\s+|still\s+)?"
+                               r"(?:confirm\w*|proven|positive|negative|persist\w*|recur\w*|worse\w*|spread\w*|enlarg\w*|grow\w*|"
+                               r"chang\w*|fail\w*|bothersome|symptomatic|needed|required|indicated|tolerated|unresolved|"
+                               r"no\s+(?:improvement|response|better)|not\s+(?:improv\w+|resolv\w+|better|settling|settled))"
+                               r"(?:\s+\w+){0,3}\s*\.?$", re.I)
+
+
 #: a sentence that only denies ("No angioedema.", "Nil fever or arthralgia.")
 _DENIED_ONLY = re.compile(r"^(?:no|nil|without|denies|negative\s+for|absence\s+of)\b(?!\s+(?:features?|signs?|evidence|"
                           r"suspicion|concern|clinical|dermoscopic)\b)", re.I)
@@ -492,6 +515,15 @@ _DIAGNOSIS_AS_SITE = re.compile(r"\b(?:beyond|in|within|on|at|over|around|near|f
                                 r"original|old|previous|prior|healed)\s+)*(?:[\w-]+\s+){1,4}(?:scars?|sites?)\b"
                                 r"|\b(?:at|in|on|within|over)\s+(?:the\s+)?(?:site|scar)\s+of\s+(?:(?:the|an?|previous|prior|old)\s+)*"
                                 r"[\w-]+(?:\s+(?:excision|biopsy|surgery|removal|repair|graft))?", re.I)
+
+
+#: a sign quoted by its name ("'strawberries and cream'", "\"stuck on\""): how the lesion looks, never its diagnosis or plan
+_QUOTED = re.compile(r"(?<![\w'])'[^'.;]{2,60}'(?![\w'])|\"[^\".;]{2,60}\"|\u2018[^\u2019.;]{2,60}\u2019|\u201c[^\u201d.;]{2,60}\u201d")
+#: a word said with the part of the lesion it lies on ("livedo at the edges", "crust in the centre"): a feature of this
+#: lesion, not a diagnosis of its own
+_PART_OF_LESION = re.compile(r"(?:(?<=,)|^)\s*[\w-]+(?:\s+[\w-]+)?\s+(?:at|in|on|around|along|towards?)\s+(?:the|its)\s+"
+                             r"(?:edges?|periphery|peripheral\s+rim|rim|margins?|borders?|centre|center|middle|base)"
+                             r"(?=\s*(?:[,.;]|$))", re.I)
 
 
 #: what the patient or someone close reports ("Pt says", "Patient reports", "Wife noticed")
@@ -539,9 +571,11 @@ _INDEX_VALUE = re.compile(r"\b(ABPI|PASI|DLQI|EASI|SCORAD|BSA|POEM|UAS7|CDLQI)\s
 _TRIGGER_LEAD = re.compile(r"^(?:after|following|post|since)\s+(?!(?:excision|biopsy|treatment|review)\b)", re.I)
 
 
-def is_demographics(sentence: str) -> bool:
-    """Whether ``sentence`` is only the patient's age and sex or role ("Girl, 12 years.", "52 year old man.")."""
-    return bool(_DEMOGRAPHICS_ALONE.fullmatch(sentence.strip().rstrip(".").strip()))
+def is_demographics(sentence: str, *, opening: bool = False) -> bool:
+    """Whether ``sentence`` is only the patient's age and sex or role ("Girl, 12 years.", "52 year old man."); with
+    ``opening`` (nothing but the indication said before it) a bare age in years ("13y.") is the patient's age too."""
+    said = sentence.strip().rstrip(".").strip()
+    return bool(_DEMOGRAPHICS_ALONE.fullmatch(said) or (opening and re.fullmatch(r"\d{1,3}\s?y", said, re.I)))
 
 
 #: the patient's age and sex said before why they came ("34F mole check.", "A 61 year old man, skin check.")
@@ -575,7 +609,7 @@ def _section_of(sentence: str, header: str | None) -> str | None:
         return "others"  # "Following a course of amoxicillin.": history, though a course of a drug is also a plan word
     if _TEST_RESULT.fullmatch(sentence.strip().rstrip(".").strip()):
         return "others"  # "HIV+.", "CD4 low.": a result the patient has, not a test to order
-    if _IMPERATIVE_PLAN.match(sentence):
+    if _IMPERATIVE_PLAN.match(sentence) or (_CONDITIONAL_PLAN.search(sentence) and not _DESCRIBED_NOW.search(sentence)):
         return "impression"
     if _DENIED_ONLY.match(sentence) and not _PLAN.search(sentence) and not _HEDGED.search(sentence) \
             and not _MALIGNANT.search(sentence):
@@ -585,7 +619,34 @@ def _section_of(sentence: str, header: str | None) -> str | None:
             and not _DIAGNOSIS.search(sentence[:med.start()] + " " + sentence[med.end():]):
         return "others"
     said = _DIAGNOSIS_AS_SITE.sub(" ", sentence)  # "beyond the acne scar", "in the excision scar": where, not what
+    said = _QUOTED.sub(" ", _PART_OF_LESION.sub(" ", said))
     return "impression" if _DIAGNOSIS.search(said) or _PLAN.search(said) else None
+
+
+#: a capitalised label opening a line ("Patient: 6yo boy", "Count: no other CALMs", "Lesion: single macule")
+_LINE_LABEL = re.compile(r"^(?P<lead>\s*(?:[-*\u2022]\s*)?)(?P<label>[A-Z][A-Za-z]+(?: [A-Za-z]+)?)\s*:\s+(?=\S)")
+
+
+def _drop_bare_label(line: str) -> str:
+    """A line's opening label that is no section of the report, no body site and no diagnosis ("Patient:", "Count:",
+    "Lesion:") only announces what follows: the label goes and what follows is read as it was said; a section label
+    ("Site:", "Plan:") or a site or a diagnosis said as a label ("L shin:", "BCC suspected:") stays."""
+    from pixtralogist.plugins.dermatology.sorter import classify_rules  # the sorter imports this module's lexicon
+
+    m = _LINE_LABEL.match(line)
+    if not m:
+        return line
+    label = m.group("label")
+    if label.lower() in _SECTION_REGION or _CLINICAL.match(label) or _DIAGNOSIS.search(label) or _PLAN.search(label) \
+            or _HEDGED.search(label) or _SIDE_WORD.search(label) or classify_rules(label).source not in ("default", "weak-rules") \
+            or LEXICON.expansion(label.lower()) or _COUNT_WORD.search(label):
+        return line  # "Two lesions:" says how many: it is dictated content, not a label
+    return m.group("lead") + line[m.end():]
+
+
+_COUNT_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|several|multiple|many|few|numerous|both|single|"
+                         r"solitary|some|all)\b", re.I)
+_SIDE_WORD = re.compile(r"\b(?:left|right|l|r|lt|rt|bilat\w*|both)\b", re.I)
 
 
 def parse_dictation(text: str | None) -> list[Statement]:
@@ -595,6 +656,7 @@ def parse_dictation(text: str | None) -> list[Statement]:
     out: list[Statement] = []
     text = _FIELD_PIPE.sub("\n", resolve_ambiguous(clean_text(text)))
     for line in text.split("\n"):  # "PG" by its context: pyoderma gangrenosum or granuloma
+        line = _drop_bare_label(line)
         for header, chunk in _sections(_DASH.sub(". ", _DASH_QUALIFIER.sub(", ", _RULE_OUT.sub("Possible ", _line_rewrite(line))))):
             if header == "plan":  # "plan: excise, photograph" is one plan
                 plan = expand_shorthand(chunk).strip(" ;.,")

@@ -102,7 +102,8 @@ class DictationDrafter(KitDrafter):
             if s.section is not None:
                 out.append(replace(s, kind="finding"))
                 continue
-            if is_demographics(s.text) or (is_visit_reason(s.text) and all(o.kind == "indication" for o in out)):
+            opening = all(o.kind == "indication" for o in out)
+            if is_demographics(s.text, opening=opening) or (is_visit_reason(s.text) and opening):
                 out.append(replace(s, kind="indication"))  # "Routine mole check." opening the dictation: why they came
                 continue
             # triage may part one sentence ("66 y/o woman, 4 mm papule ..." -> the indication, then the finding)
@@ -146,13 +147,23 @@ class DictationDrafter(KitDrafter):
         before it); else the abnormal findings."""
         dictated = [s.text for s in statements if s.section == "impression" or s.kind == "recommendation"]
         if dictated:
-            items, truncated = cap_impression(_join_bare_calls(list(dict.fromkeys(dictated))), template)
+            # what the clinician said is never cut: the items past the template's count join the last one
+            items, truncated = _fit_dictated(_join_bare_calls(list(dict.fromkeys(dictated))), template.impression.max_items), 0
         else:
             items, truncated = cap_impression(impression_from_findings(findings, template, hedge_re=self.hedge_re),
                                               template)
         flags = coverage_flags(template, dictated=bool(statements), defaults=defaults, truncated=truncated,
                                messages=_MESSAGES)
         return items, flags
+
+
+def _fit_dictated(items: list[str], cap: int) -> list[str]:
+    """At most ``cap`` items, none dropped: the dictated items past the cap join the last one ("HIV test; partner
+    notification; benzathine penicillin if confirmed.")."""
+    if len(items) <= cap:
+        return items
+    tail = [i.strip().rstrip(".") for i in items[cap - 1:]]
+    return items[:cap - 1] + ["; ".join([tail[0]] + [t[:1].lower() + t[1:] if not t[1:2].isupper() else t for t in tail[1:]]) + "."]
 
 
 #: a call said on its own after the diagnosis ("Acral naevus. Benign."): it qualifies that diagnosis

@@ -53,9 +53,18 @@ def _scanner() -> Scanner:
     return Scanner([(tag, rf"(?:{p})(?![\w])") for tag, p in LEXICON.sorter_rules])
 
 
+#: "non-" before a word denies it ("non-itchy", "non tender"): the prefix is part of the word's match, never a loose word
+_NON_BEFORE = re.compile(r"(?<![\w-])non[- ]?$", re.I)
+
+
 def _matches(text: str) -> list[tuple[str, int, int]]:
-    """``(tag, start, end)`` of every rule that fires on ``text`` (matched lower-cased, positions in ``text``)."""
-    return [(tag, start, start + len(hit)) for tag, hit, start in _scanner().hits(text.lower())]
+    """``(tag, start, end)`` of every rule that fires on ``text`` (matched lower-cased, positions in ``text``); a
+    "non-" right before a match is part of it."""
+    out = []
+    for tag, hit, start in _scanner().hits(text.lower()):
+        non = _NON_BEFORE.search(text[max(0, start - 4):start])
+        out.append((tag, start - len(non.group()) if non else start, start + len(hit)))
+    return out
 
 
 _DECIDE = tuple((region, re.compile(p, re.I)) for region, p in LEXICON.data["decide"])
@@ -199,6 +208,33 @@ def _loose_place(text: str) -> str:
     return ""
 
 
+#: words that may open a body site before its side ("just below the right knee", "tip of the left index finger")
+_NOT_A_LESION = re.compile(r"\b(?:of|on|in|at|to|from|under|over|near|by|between|behind|below|above|the|a|an|and|or|both|"
+                           r"side|sided|aspect|area|region|part|tip|edge|border|surface|whole|entire|all)\b", re.I)
+
+
+def _modifies_site(words: str) -> bool:
+    """Whether ``words`` end with a part of a site or a degree ("medial", "upper", "slightly") said before its side."""
+    return any(m and m.group().strip() for m in (_SITE_MODIFIERS.search(words + " "), _SITE_MODIFIERS.search(words),
+                                                  _MODIFIERS.search(words + " ")))
+
+
+def _lead_before_side(sentence: str) -> str:
+    """The words before the first side word of a body-site sentence when no rule claims them and they are no part of
+    a site ("Zorvic right thigh" -> "Zorvic"; not "Tip of the right index finger", "Medial right knee"): one to three
+    words, which name the lesion dictated before where it is. "" when there are none."""
+    text = sentence.strip()
+    side = _SIDE.search(text)
+    if not side or side.start() == 0:
+        return ""
+    lead = text[:side.start()].strip(" ,;:")
+    if not lead or len(lead.split()) > 3 or not re.fullmatch(r"[^\W\d_]+(?:[- ][^\W\d_]+)*", lead) \
+            or _NOT_A_LESION.search(lead) or _modifies_site(lead) \
+            or any(s < side.start() for _, s, _ in _matches(text)):
+        return ""
+    return text[:side.start()].strip(" ,;:")
+
+
 def _site_words(gap: str) -> str:
     """The words of an unclaimed gap from its first side word on ("right infrascapular"), or ""."""
     m = _SIDE.search(gap)
@@ -242,7 +278,7 @@ def _split_words(chunk: str, sited: bool = True) -> dict[str, list[str]] | None:
         region = tag[5:] if tag.startswith("weak:") else tag
         if (region == "distribution_site" and not sited and _ARRANGEMENT.fullmatch(chunk[start:end])
                 and any(b > end and t != "distribution_site" for t, _, b in matches)):
-            arrangement += chunk[pos:end].strip() + " "
+            arrangement += chunk[pos:end].strip().lstrip(":;,- ") + " "  # "2 weeks: multiple ...": not the colon
             pos = end
             continue
         if tag == "weak:morphology" and strong and region not in strong:
@@ -305,6 +341,30 @@ def _split_words(chunk: str, sited: bool = True) -> dict[str, list[str]] | None:
     return out
 
 
+_SECONDARY = re.compile(_REWRITE["secondary_lesions"], re.I)
+_ON_THE_LESION = re.compile(_REWRITE["secondary_positions"], re.I)
+
+
+def _secondary_lesion(body: str, regions: frozenset[str]) -> bool:
+    """Whether a part names a secondary lesion placed on the lesion ("central eschar", "satellite erosion") with its own
+    size, and no primary lesion."""
+    return "size" in regions and "surface" in regions and "morphology" not in regions and bool(_SECONDARY.search(body)) \
+        and bool(_ON_THE_LESION.search(body))
+
+
+def _secondary_with_own_place(chunks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A bare side or site part ("on left") right after a secondary lesion with its size joins that lesion's part."""
+    out: list[tuple[str, str]] = []
+    for lead, body in chunks:
+        if out and lead in _SITE_LEADS and classify_rules(body).regions == {"distribution_site"}:
+            plead, pbody = out[-1]
+            if _secondary_lesion(pbody, classify_rules(pbody).regions):
+                out[-1] = (plead, f"{pbody} {lead} {body}")
+                continue
+        out.append((lead, body))
+    return out
+
+
 def decompose(sentence: str) -> dict[str, list[str]] | None:
     """Region parts of a multi-region sentence, or ``None`` when it cannot be split safely."""
     text = clean_text(sentence).strip().rstrip(".!")
@@ -336,6 +396,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
             continue
         chunks.append((lead, body))
 
+    chunks = _secondary_with_own_place(chunks)
     parts = {}
     last_region: str | None = None
     sited = _names_site(text)
@@ -379,6 +440,11 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
             parts.setdefault(region, []).append(rendered)
             last_region = region
             continue
+        if not negated and _secondary_lesion(body, regions):
+            # "central black necrotic eschar 3 cm on left": the secondary lesion keeps its own size and side
+            parts.setdefault("surface", []).append(_render("surface", [body]))
+            last_region = "surface"
+            continue
         split = _split_words(body, sited)
         if not split:
             return None
@@ -420,6 +486,10 @@ class SkinLesionSorter:
     def rewrite(self, sentence: str) -> dict[str, str]:
         """``{region: text}`` for one sentence: itself for one region, its parts for several."""
         regions = self.classify(sentence)
+        if regions == {"distribution_site"}:
+            lead = _lead_before_side(sentence)
+            if lead:  # "Zorvic right thigh": what is there, then where (a descriptor never leads a site sentence)
+                return {"morphology": _end(_cap(lead)), "distribution_site": _end(_cap(sentence.strip()[len(lead):].strip()))}
         if len(regions) == 1:
             return {next(iter(regions)): _end(_cap(sentence.strip()))}
         parts = decompose(sentence)
