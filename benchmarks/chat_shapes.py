@@ -368,10 +368,16 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+def companions(c: Concept, pool: list[Concept]) -> list[Concept]:
+    """The concepts a case may state beside ``c``: of another region, sharing no wording with it (every family
+    builder draws its second finding from these)."""
+    return [o for o in pool if o.home != c.home and not set(o.say) & set(c.say)]
+
+
 def build_concept_items(rng: random.Random, c: Concept, pool: list[Concept], half: str, regions: dict[str, str],
                         n0: int) -> list[GenItem]:
     t, X, say, home = c.template, c.term, c.say, c.home
-    others = [o for o in pool if o.home != home and not set(o.say) & set(say)]
+    others = companions(c, pool)
     other = rng.choice(others) if others else None
     fresh = [o for o in others if o is not other and o.home != (other.home if other else None)
              and not set(o.say) & set(other.say if other else ())]
@@ -636,7 +642,7 @@ def build_free_items(rng: random.Random, c: Concept, pool: list[Concept], half: 
     """The free-form families for one sampled concept (see FREE_FAMILIES)."""
     t, X, say, home = c.template, c.term, c.say, c.home
     eye = t in EYE
-    others = [o for o in pool if o.home != home and not set(o.say) & set(say)]
+    others = companions(c, pool)
     other = rng.choice(others) if others else None
     out: list[GenItem] = []
     n = [n0]
@@ -748,7 +754,7 @@ def build_statement_items(rng: random.Random, c: Concept, pool: list[Concept], h
     """The statement families for one sampled concept (see STATEMENT_FAMILIES)."""
     t, X, say, home = c.template, c.term, c.say, c.home
     eye = t in EYE
-    others = [o for o in pool if o.home != home and not set(o.say) & set(say)]
+    others = companions(c, pool)
     out: list[GenItem] = []
     n = [n0]
     no_aside = Fact(home, (ASIDE_WORDS,), polarity="any")
@@ -829,7 +835,7 @@ def build_imp_items(rng: random.Random, c: Concept, pool: list[Concept], half: s
     """The imperative families for one sampled concept (see IMP_FAMILIES)."""
     t, X, say, home = c.template, c.term, c.say, c.home
     eye = t in EYE
-    others = [o for o in pool if o.home != home and not set(o.say) & set(say)]
+    others = companions(c, pool)
     other = rng.choice(others) if others else None
     out: list[GenItem] = []
     n = [n0]
