@@ -148,6 +148,22 @@ def _stated(words: str, sentences: list[str]) -> bool:
                             for s in sentences)
 
 
+def _name_split(words: str, sentences: list[str], expand=None) -> tuple[str, str] | None:
+    """(old name, new name) of "X [as|to] [a|an] Y" said as one run of words ("lobular carcinoma in situ a dcis"):
+    the cut after the longest opening the draft states (as said, or expanded) where an article, "as" or "to" opens
+    the rest; None when no such cut is found (the pattern's own split stands)."""
+    ws = words.split()
+    for i in range(len(ws) - 1, 0, -1):
+        if ws[i].lower() not in ("a", "an", "as", "to") or i + 1 >= len(ws):
+            continue
+        x = " ".join(ws[:i])
+        y = " ".join(w for w in ws[i + 1:])
+        y = re.sub(r"^(?:an?\s+)", "", y, flags=re.I)
+        if y and (_stated(x, sentences) or (expand is not None and _stated(expand(x), sentences))):
+            return x, y
+    return None
+
+
 def relabel(text: str, sentences: list[str], expand=None) -> str | None:
     """``replace X with Y`` for "call that X a Y" and its forms when one of the draft's finding ``sentences`` says
     X (and none says Y), else None."""
@@ -157,6 +173,8 @@ def relabel(text: str, sentences: list[str], expand=None) -> str | None:
     g = m.groupdict()
     x = next((g[k] for k in ("x", "x2", "x3", "x4", "x5") if g[k]), None)
     y = next((g[k] for k in ("y", "y2", "y3", "y4", "y5") if g[k]), None)
+    if g["x"] and g["y"]:  # "call that X a Y": X is the longest opening the draft states, cut at an article
+        x, y = _name_split(f"{g['x']} {g['y']}", sentences, expand) or (x, y)
     if not x or not y or x.lower() in ("it", "this", "that") or _stated(y, sentences):
         return None
     if not _stated(x, sentences):  # "nvd" of "Neovascularization of the disc": the words the draft wrote

@@ -13,6 +13,8 @@ every specialty with NONCE words (made-up findings, impressions and plans), so n
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pixtralogist.agents import chat
@@ -88,6 +90,19 @@ def test_relabel_with_a_nonce_name(host, template, dictation, x, region, kept, f
     assert y in after[region].lower(), res.reply
     assert x.lower() not in after[region].lower(), after[region]
     assert {r: v for r, v in after.items() if r != region} == {r: v for r, v in d.region_dict().items() if r != region}
+
+
+@pytest.mark.parametrize("old", ["zorvic blane in situ", "blorvic zane of the quell", "kellner", "zorvic blane"])
+@pytest.mark.parametrize("new", ["krell", "an orvane cyst", "dravine body in situ"])
+@pytest.mark.parametrize("form", ["call that {x} {a}{y}", "relabel the {x} as {a}{y}", "please call the {x} {a}{y}"])
+def test_relabel_takes_the_whole_old_name(old, new, form):
+    """The old name is the longest run the draft states before the article, however many words either name has
+    ("call that lobular carcinoma in situ a dcis" once read "lobular" -> "carcinoma in situ a dcis")."""
+    art = "" if new.startswith("an ") else "a "
+    y = new
+    text = form.format(x=old, a=art if "as" not in form.split() else "", y=y)
+    want_y = re.sub(r"^an\s+", "", y)
+    assert relabel(text, [f"{old.capitalize()}.", "Mild effusion."]) == f"replace {old} with {want_y}"
 
 
 def test_relabel_needs_the_old_name_in_the_draft():
