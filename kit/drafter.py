@@ -44,7 +44,7 @@ from pixtralogist.core.errors import DraftingError
 from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
 from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.kit.context import history_first, route_context, settle_draft
+from pixtralogist.kit.context import history_after_demographics, history_first, route_context, settle_draft
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
 from pixtralogist.kit.layout import demographics_apart, lay_out
@@ -152,9 +152,11 @@ def _kind_re(lexicon: Lexicon, kind: str, but: str = "") -> re.Pattern[str] | No
 
 
 def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor | None = None,
-           finding_terms: Sequence[str] = ()) -> list[Statement]:
+           finding_terms: Sequence[str] = (), placeable: Callable[[str], bool] | None = None) -> list[Statement]:
     """Each sentence with its kind (see the module docstring). A sentence with a finding word is
-    a finding even when it also names the clinical context ("65M with R effusion")."""
+    a finding even when it also names the clinical context ("65M with R effusion"); ``placeable`` (the
+    template sorter has a rule for a text: "R mastectomy + SLNB" is the procedure's) splits the demographics
+    from a comma part that a region holds though it names no finding ("R mastectomy + SLNB, 47F.")."""
     ex = extractor or Extractor(lexicon)
     context, recommend = _kind_re(lexicon, "context"), _kind_re(lexicon, "recommendation")
     # a presenting reason counts only where it opens the dictation (below), not anywhere in a sentence:
@@ -168,7 +170,7 @@ def triage(sentences: Iterable[str], lexicon: Lexicon, *, extractor: Extractor |
 
     reason = _concept_re(lexicon, "presenting_reason")
     demographics = _concept_re(lexicon, "demographics")
-    sentences = _demographics_apart(sentences, context, has_finding)
+    sentences = _demographics_apart(sentences, context, has_finding, placeable)
     out: list[Statement] = []
     for i, s in enumerate(sentences):
         # the opening lines: only indications (or a bare study line with no finding, "OCTA 6x6 OS.") so far
@@ -215,25 +217,45 @@ def _bare_study_line(statement: Statement, has_finding: Callable[[str], bool]) -
             and not has_finding(statement.text))
 
 
-_DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}\s?(?:(?:yo|y/o|year[- ]old|years? old)(?:\s?(?:m|f|male|female|man|woman|boy|girl))?"
+_DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}[\s-]?(?:(?:yo|y/o|year[- ]old|years? old)(?:[\s-]?(?:m|f|male|female|man|woman|boy|girl))?"
                                r"|(?:m|f|male|female|man|woman|boy|girl))\b)"
                                r"(?:,\s*|\s+(?:with|w/)\s+)(?P<rest>.+)$", re.I)
 
 
-def _demographics_apart(sentences: Iterable[str], context, has_finding) -> list[str]:
+def _demographics_apart(sentences: Iterable[str], context, has_finding,
+                        placeable: Callable[[str], bool] | None = None) -> list[str]:
     """"65M with R effusion." -> "65M." (the indication) and "R effusion." (a finding): a sentence that
-    opens with the patient's age and sex, then a finding."""
+    opens with the patient's age and sex, then a finding; with ``placeable`` also then what a region holds
+    though it names no finding ("47F, R mastectomy + SLNB.": the procedure), unless it reads as their history,
+    and the age and sex said after it ("R mastectomy + SLNB, 47F." -> "R mastectomy + SLNB." and "47F.")."""
+    def holds(rest: str) -> bool:
+        return has_finding(rest) or (placeable is not None and placeable(rest)
+                                     and _HISTORY_MARKER.match(rest) is None and not history_after_demographics(rest))
+
     out: list[str] = []
     for s in sentences:
         m = _DEMOGRAPHICS_HEAD.match(s) if context is not None else None
-        if m and context.match(m.group("head")) and has_finding(m.group("rest")) and not (
+        t = _DEMOGRAPHICS_TAIL.match(s) if context is not None and placeable is not None and m is None else None
+        if m and context.match(m.group("head")) and holds(m.group("rest")) and not (
                 history_first(m.group("rest")) and not _MEASURED.search(m.group("rest"))):
             # "36F, 2nd L ptx." is who and their history, not a finding ("65M, R effusion." is split)
             rest = m.group("rest")
             out += [m.group("head") + ".", rest[:1].upper() + rest[1:]]
+        elif t and context.match(t.group("head")) and _DEMOGRAPHICS_HEAD.match(t.group("lead")) is None \
+                and holds(t.group("lead")):
+            # what follows them is read as after any demographics ("ILC classic, 80F, R WLE.": the procedure too)
+            out += [t.group("lead").rstrip(" ,;") + "."] + _demographics_apart(
+                [(t.group("head") + (t.group("after") or "")).rstrip(". ") + "."], context, has_finding, placeable)
         else:
             out.append(s)
     return out
+
+
+#: The age and sex said after what a region holds ("R mastectomy + SLNB, 47F.", "L WLE, 71F - re-excision case."):
+#: the lead, the demographics (the same forms as :data:`_DEMOGRAPHICS_HEAD`'s head) and what follows them.
+_DEMOGRAPHICS_TAIL = re.compile(r"^(?P<lead>[^,;]{2,80}?),\s*(?P<head>\d{1,3}[\s-]?(?:(?:yo|y/o|year[- ]old|years? old)"
+                                r"(?:[\s-]?(?:m|f|male|female|man|woman|boy|girl))?|(?:m|f|male|female|man|woman|boy|girl)))"
+                                r"\b(?P<after>\s*(?:[,;:]|-+|\u2013|\u2014)\s*\S.*?)?\.?$", re.I)
 
 
 #: What opens a patient's history after their age and sex ("72F post CABG", "81M known CHF", "70M hx COPD").
@@ -357,7 +379,15 @@ class KitDrafter(DictationDraftBase):
             sentences = parse_dictation(case.notes, lexicon=self.lexicon)
         except Exception as exc:  # pragma: no cover - parse_dictation accepts any text
             raise DraftingError(f"could not read the dictation: {exc}") from exc
-        return self.placed(triage(sentences, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms))
+        return self.placed(triage(sentences, self.lexicon, extractor=self.extractor, finding_terms=self.extra_terms,
+                                  placeable=self.placeable))
+
+    def placeable(self, text: str) -> bool:
+        """Whether a region of the template holds ``text`` though it names no finding (a synoptic element such as
+        the procedure: "R mastectomy + SLNB"), so the age and sex said beside it are split from it. Off here: a
+        sorter with a rule for every word (radiology's, dermatology's) would split symptoms off ("45M, chest
+        pain"); a specialty whose sorter rules are its elements turns it on."""
+        return False
 
     @property
     def conclusions(self) -> bool:
@@ -588,7 +618,7 @@ class KitDrafter(DictationDraftBase):
             return bool(_MEASURED.search(s) or mentions_finding(s, extra_terms=self.extra_terms) or self.extractor.mentions(s))
 
         laid = lay_out(notes, words=layout_words(self.lexicon), is_finding=is_finding)
-        heads, plain = demographics_apart(laid, is_finding=is_finding)
+        heads, plain = demographics_apart(laid, is_finding=lambda s: is_finding(s) or self.placeable(s))
         return (case if plain == notes else case.model_copy(update={"notes": plain})), heads
 
     def _significant(self, findings: list[Finding], include: Callable[[Finding], bool] | None) -> list[Finding]:

@@ -246,6 +246,10 @@ def _side_from_indication(statements: list[Statement]) -> list[Statement]:
         return statements
     return statements + [Statement(f"{next(iter(sides)).capitalize()}.", "finding")]
 
+#: The elements a clinical line names without being a statement of the specimen ("L breast lump": a side, a place).
+_CLINICAL_LINE_ELEMENTS = frozenset({"laterality", "site", "others"})
+
+
 class SynopticDictationDrafter(KitDrafter):
     """Drafts every element of a synoptic template from the case's dictation (``case.notes``).
 
@@ -271,7 +275,14 @@ class SynopticDictationDrafter(KitDrafter):
     def statements(self, case: Case) -> list[Statement]:
         """Pathology's reader, triaged by the kit (demographics to the indication, recommendations to the impression)."""
         return _side_from_indication(self.placed(triage(parse_dictation(case.notes), self.lexicon,
-                                                        extractor=self.extractor, finding_terms=self.extra_terms)))
+                                                        extractor=self.extractor, finding_terms=self.extra_terms,
+                                                        placeable=self.placeable)))
+
+    def placeable(self, text: str) -> bool:
+        """The synoptic sorter's rules are the report's elements: a text one of them holds (the procedure) is
+        split from the age and sex said beside it ("R mastectomy + SLNB, 47F."); a side or a place alone is the
+        clinical line's ("27F, L breast lump." stays the indication, its side the specimen's when none is said)."""
+        return self._has_rule_for(text) and bool(set(self.sorter.classify(text)) - _CLINICAL_LINE_ELEMENTS)
 
     def rows(self, statements, template):
         """Each statement split by the synoptic sorter (a size or grade comma part is its own element: "IDC with
