@@ -229,14 +229,14 @@ _PERSON = (r"(?:man|woman|male|female|boy|girl|lady|gentleman|patient|child|infa
            r"[a-z]{3,}(?:er|or|ist|ian|ant))")
 #: "11y girl", "4 y boy": an age in bare years is the patient's only with the person said after it (">2y" is a duration)
 _AGE_Y_PERSON = rf"\d{{1,3}}\s?y\s+(?:{_PERSON})(?![\w-])"
-_DEMOGRAPHICS = (rf"(?:{_AGE_Y_PERSON}|(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&])"
+_DEMOGRAPHICS = (rf"(?:\d{{1,3}}\s?(?:yo|y/o|yrs?)\s?[MFmf](?![\w/&])|{_AGE_Y_PERSON}|(?:{_AGE})(?:\s+[\w-]+){{0,2}}?\s+{_PERSON}|(?:{_AGE})(?!\s+{_PERSON})|\d{{1,3}}\s?[MFmf](?![\w/&])"
                  r"|(?:child|boy|girl|man|woman|infant|baby|toddler|male|female),?\s+(?:aged\s+)?\d{1,3}\s?(?:yo|y/o|years?(?:\s+old)?|"
                  r"yrs?|y|months?(?:\s+old)?|mo|m/o)(?![\w/]))")
 #: "... in a 52 year old fair-skinned man", "On the R shin of this 80 year old man there is ...": said inside a sentence
 _DEMOGRAPHICS_INSIDE = re.compile(rf"\s+(?:in|of|for|on)\s+(?:a|an|this|the|our)\s+(?P<d>{_DEMOGRAPHICS})\b", re.I)
 _DEMOGRAPHICS_ALONE = re.compile(rf"(?:(?:a|an|this|the)\s+)?{_DEMOGRAPHICS}", re.I)
 #: "inframammary folds bilat, 58f, t2dm: ...", "L shin, 80F: brown macule": the demographics as an item of a comma list
-_DEMOGRAPHICS_ITEM = re.compile(rf",\s*(?P<d>{_DEMOGRAPHICS})\s*(?=[,:;.]|$)", re.I)
+_DEMOGRAPHICS_ITEM = re.compile(rf",\s*(?P<d>{_DEMOGRAPHICS})\s*(?=[,:;.]|$|(?P<dash>(?:-+|\u2013|\u2014)\s))", re.I)
 #: "Pt (58F) worried re spot on nose": the demographics in brackets
 _DEMOGRAPHICS_BRACKET = re.compile(rf"\s*\(\s*(?P<d>{_DEMOGRAPHICS})\s*\)", re.I)
 #: "34-year-old woman with a new ...", "28F on OCP", "This 47 year old gardener has a ...", "A 17 year old girl developed a
@@ -257,6 +257,11 @@ def _demographics_apart(line: str) -> str:
     m = _DEMOGRAPHICS_INSIDE.search(line) or _DEMOGRAPHICS_BRACKET.search(line) or _DEMOGRAPHICS_ITEM.search(line)
     if m and not re.match(r"\s*[.;]?\s*$", line[:m.start()]):
         start = max(line.rfind(". ", 0, m.start()) + 2, 0) if ". " in line[:m.start()] else 0
+        if m.groupdict().get("dash"):  # "Zorvic papule R thigh, 31F - worried about X." : the worry is theirs too
+            end = line.find(". ", m.end())
+            end = len(line) if end < 0 else end + 1
+            said = line[m.start():end].lstrip(", ").rstrip(" .")
+            return f"{line[:start]}{said}. {line[start:m.start()].rstrip(' ,')}. {line[end:].lstrip()}".rstrip()
         return f"{line[:start]}{m.group('d')}. {line[start:m.start()]}{line[m.end():]}"
     return line
 
