@@ -153,12 +153,11 @@ def _name_split(words: str, sentences: list[str], expand=None) -> tuple[str, str
     the cut after the longest opening the draft states (as said, or expanded) where an article, "as" or "to" opens
     the rest; None when no such cut is found (the pattern's own split stands)."""
     ws = words.split()
-    for i in range(len(ws) - 1, 0, -1):
-        if ws[i].lower() not in ("a", "an", "as", "to") or i + 1 >= len(ws):
+    for i in range(len(ws) - 2, 0, -1):  # the cut word needs words on both sides
+        if ws[i].lower() not in ("a", "an", "as", "to"):
             continue
         x = " ".join(ws[:i])
-        y = " ".join(w for w in ws[i + 1:])
-        y = re.sub(r"^(?:an?\s+)", "", y, flags=re.I)
+        y = re.sub(r"^(?:an?\s+)", "", " ".join(ws[i + 1:]), flags=re.I)
         if y and (_stated(x, sentences) or (expand is not None and _stated(expand(x), sentences))):
             return x, y
     return None

@@ -374,13 +374,19 @@ def companions(c: Concept, pool: list[Concept]) -> list[Concept]:
     return [o for o in pool if o.home != c.home and not set(o.say) & set(c.say)]
 
 
+def unlike(others: list[Concept], other: Concept | None) -> list[Concept]:
+    """The companions a third finding of a case is drawn from: not ``other`` (the case's second finding), nor of its
+    region, nor sharing its wording."""
+    return [o for o in others if o is not other and (other is None or (o.home != other.home
+                                                                       and not set(o.say) & set(other.say)))]
+
+
 def build_concept_items(rng: random.Random, c: Concept, pool: list[Concept], half: str, regions: dict[str, str],
                         n0: int) -> list[GenItem]:
     t, X, say, home = c.template, c.term, c.say, c.home
     others = companions(c, pool)
     other = rng.choice(others) if others else None
-    fresh = [o for o in others if o is not other and o.home != (other.home if other else None)
-             and not set(o.say) & set(other.say if other else ())]
+    fresh = unlike(others, other)
     out: list[GenItem] = []
     n = [n0]
 
@@ -865,8 +871,7 @@ def build_imp_items(rng: random.Random, c: Concept, pool: list[Concept], half: s
     add("plan_add", tgt, rng.choice(W_PLAN_ADD).format(P=plan), [plain], [Fact("impression", ((key,),))],
         unchanged=findings)
     # "add that <clause>": a finding of another region, placed by the drafter
-    fresh = [o for o in others if o is not other and (other is None or (o.home != other.home
-                                                                         and not set(o.say) & set(other.say)))]
+    fresh = unlike(others, other)
     if fresh:
         y = rng.choice(fresh)
         turn = rng.choice(W_ADD_THAT).format(Y=y.term) + (" OS" if eye else "")

@@ -217,9 +217,10 @@ def _bare_study_line(statement: Statement, has_finding: Callable[[str], bool]) -
             and not has_finding(statement.text))
 
 
-_DEMOGRAPHICS_HEAD = re.compile(r"^(?P<head>\d{1,3}[\s-]?(?:(?:yo|y/o|year[- ]old|years? old)(?:[\s-]?(?:m|f|male|female|man|woman|boy|girl))?"
-                               r"|(?:m|f|male|female|man|woman|boy|girl))\b)"
-                               r"(?:,\s*|\s+(?:with|w/)\s+)(?P<rest>.+)$", re.I)
+#: The age and sex as a sentence says them ("65M", "71 yo F", "71-year-old female").
+_AGE_SEX = (r"\d{1,3}[\s-]?(?:(?:yo|y/o|year[- ]old|years? old)(?:[\s-]?(?:m|f|male|female|man|woman|boy|girl))?"
+            r"|(?:m|f|male|female|man|woman|boy|girl))")
+_DEMOGRAPHICS_HEAD = re.compile(rf"^(?P<head>{_AGE_SEX}\b)(?:,\s*|\s+(?:with|w/)\s+)(?P<rest>.+)$", re.I)
 
 
 def _demographics_apart(sentences: Iterable[str], context, has_finding,
@@ -252,9 +253,8 @@ def _demographics_apart(sentences: Iterable[str], context, has_finding,
 
 
 #: The age and sex said after what a region holds ("R mastectomy + SLNB, 47F.", "L WLE, 71F - re-excision case."):
-#: the lead, the demographics (the same forms as :data:`_DEMOGRAPHICS_HEAD`'s head) and what follows them.
-_DEMOGRAPHICS_TAIL = re.compile(r"^(?P<lead>[^,;]{2,80}?),\s*(?P<head>\d{1,3}[\s-]?(?:(?:yo|y/o|year[- ]old|years? old)"
-                                r"(?:[\s-]?(?:m|f|male|female|man|woman|boy|girl))?|(?:m|f|male|female|man|woman|boy|girl)))"
+#: the lead, the demographics and what follows them.
+_DEMOGRAPHICS_TAIL = re.compile(rf"^(?P<lead>[^,;]{{2,80}}?),\s*(?P<head>{_AGE_SEX})"
                                 r"\b(?P<after>\s*(?:[,;:]|-+|\u2013|\u2014)\s*\S.*?)?\.?$", re.I)
 
 
