@@ -1878,12 +1878,12 @@ def _add(reader: EditReader, edit: Edit, draft: Draft, template: Template, sorte
     kept: list[tuple[Finding, list[str]]] = []
     if edit.attrs.polarity != "absent":
         # the denial of its concept in the region it is written to, on its side or both (chat_imperatives) ...
-        from pixtralogist.agents.chat_imperatives import head_regions, other_side, same_side_denials
+        from pixtralogist.agents.chat_imperatives import head_regions, of_other_side, same_side_denials
 
         placed = head_regions(placed, dictate)  # "NVE at the edge of the non-perfused area": NVE's region only
         denied += [f for f in same_side_denials(reader, placed, list(draft.findings), edit.attrs.laterality)
                    if f not in denied]
-        denied = [f for f in denied if not other_side(reader, f, edit.attrs.laterality)  # the other eye's stays
+        denied = [f for f in denied if not of_other_side(reader, f, edit.attrs.laterality)  # the other eye's stays
                   and (not placed or f.region in {r for r, _ in placed})]  # and another region's ("No pericardial X.")
         # ... and a normal statement or denial of the same structure there ("Macula dry." for "macular oedema"):
         # replaced, its other side kept ("No tears in the left eye."; chat_merge). Said as one more finding

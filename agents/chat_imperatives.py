@@ -160,13 +160,13 @@ def same_side_denials(reader: Any, placed: list[tuple[str, str]], findings: list
             attrs = reader.attributes(f.text)
             if attrs.polarity != "absent" or not (reader.concepts_of(reader.expand(f.text)) & concepts):
                 continue
-            if other_side(reader, f, side):
+            if of_other_side(reader, f, side):
                 continue  # "No X in the left eye." stays when X is added in the right eye
             out.append(f)
     return out
 
 
-def other_side(reader: Any, f: Any, side: str | None) -> bool:
+def of_other_side(reader: Any, f: Any, side: str | None) -> bool:
     """Whether ``f`` is said of one side and ``side`` is the other."""
     theirs = reader.attributes(reader.expand(f.text)).laterality
     return side in ("left", "right") and theirs in ("left", "right") and theirs != side
