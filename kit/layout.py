@@ -99,9 +99,10 @@ _IMPRESSION_LABEL = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?:imp|impr|im
 _LABEL_DASH = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))(?P<label>impressions?|imp|plan|conclusions?|recommendations?|rec|"
                          r"diagnosis|dx)[ \t]+[-\u2013\u2014]+[ \t]+", re.I | re.M)
 
-#: the number of an inline list item: at a line start, or after a sentence end / colon / semicolon
-_LIST_NUMBER = re.compile(r"(?:(?<=[.;:])|(?<=^))[ \t]*(?:\((?P<p>\d{1,2})\)|(?P<n>\d{1,2})[.)])[ \t]+(?=[A-Za-z(]|\d{1,2}:\d\d)",
-                          re.M)
+#: the number or letter of an inline list item ("1) ", "2. ", "(3) ", "a) ", "(b) "): at a line start, or after a sentence end
+#: / colon / semicolon (never the decimal point of "CDR 0.3. Maculae"); the item may open with a number ("1) 47F, ...")
+_LIST_NUMBER = re.compile(r"(?:(?<=[.;:])(?<!\d\.)|(?<=^))[ \t]*(?:\((?P<p>\d{1,2}|[a-h])\)|(?P<n>\d{1,2})[.)]|(?P<l>[a-h])\))"
+                          r"[ \t]+(?=[A-Za-z(]|\d)", re.M)
 _PART_LABEL = re.compile(r"(?:(?<=[.;])|(?<=^))[ \t]*(?:part[ \t]+)?(?P<part>[A-H])[.:)][ \t]+(?=[A-Z])", re.M)
 
 _HEADER_LINE = re.compile(r"^[ \t]*(?P<head>[A-Za-z][\w ,/'-]{0,40}?)[ \t]*:[ \t]*$")
@@ -250,14 +251,39 @@ def _content_header(line: str, nxt: str) -> str:
 _NUMBER_ALONE = re.compile(r"^[ \t]*(?:\(\d{1,2}\)|\d{1,2}[.)])[ \t]*$")
 
 
+def _list_items(matches: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The markers of ``matches`` that count a list: 1, 2, 3, ... (or a, b, c, ...), each kind on its own, a list
+    starting again at 1 (one list per eye); a marker out of count ("Grade: 2." inside an item) is no list's."""
+    keep: list[re.Match[str]] = []
+    for kind in ("digit", "letter"):
+        want, run = 1, []
+        for m in matches:
+            mark = m.group("p") or m.group("n") or m.group("l")
+            if mark.isdigit() != (kind == "digit"):
+                continue
+            value = int(mark) if mark.isdigit() else ord(mark) - ord("a") + 1
+            if value == 1 or value == want:
+                if value == 1 and len(run) > 1:
+                    keep.extend(run)
+                if value == 1:
+                    run = []
+                run.append(m)
+                want = value + 1
+        if len(run) > 1:
+            keep.extend(run)
+    return sorted(keep, key=lambda m: m.start())
+
+
 def _list_numbers(text: str) -> str:
-    """Inline list numbers go (each item on its own line), only when the list counts 1, 2, ...: a lone
+    """Inline list markers go (each item on its own line), only those that count 1, 2, ... (or a, b, ...): a lone
     "Grade: 2. Margins ..." is a value, not a list."""
-    numbers = [int(m.group("p") or m.group("n")) for m in _LIST_NUMBER.finditer(text)]
-    if numbers[:2] != [1, 2]:
-        return text
     # "Right lumpectomy: 1) IDC ...": the colon before the list closes its heading
-    return _LIST_NUMBER.sub("\n", re.sub(r":[ \t]*(?=(?:\(1\)|1[.)])[ \t])", ". ", text, count=1))
+    if len(_list_items(list(_LIST_NUMBER.finditer(text)))) < 2:
+        return text
+    text = re.sub(r":[ \t]*(?=(?:\([1a]\)|1[.)]|a\))[ \t])", ". ", text, count=1)
+    for m in reversed(_list_items(list(_LIST_NUMBER.finditer(text)))):
+        text = text[:m.start()] + "\n" + text[m.end():]
+    return text
 
 
 #: the number of a list item written with no stop before it ("... itchy episodes 2. deep-seated vesicles ...")
