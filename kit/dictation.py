@@ -446,6 +446,65 @@ def _ordinal_at(tokens: list[tuple[str, str]], i: int) -> bool:
             and tokens[i + 1][1].lower() in ("st", "nd", "rd", "th"))
 
 
+#: words after which a capital letter is a category of a classification, never a side ("type B", "grade A",
+#: "class C", "zone B"); a study adds its own in ``data.class_letter_after`` (word -> what it classifies:
+#: radiology's "kerley", pathology's "luminal")
+_CLASS_SLOTS = frozenset({"type", "types", "grade", "class", "group", "stage", "zone", "category", "level", "pattern",
+                          "subtype", "variant", "tier", "phase", "classification", "score", "form", "division"})
+
+
+@lru_cache(maxsize=32)
+def _lexicon_words(lexicon: Lexicon) -> frozenset[str]:
+    """Every word the study's lexicon says anywhere (its terms, abbreviations, expansions, subjects, data), lower
+    case: a capitalised word outside it ("Stanford", "Zorvak") is a name."""
+    words: set[str] = set()
+
+    def walk(x) -> None:
+        if isinstance(x, str):
+            words.update(re.findall(r"[a-z]+", x.lower()))
+        elif isinstance(x, dict) or hasattr(x, "items"):
+            for k, v in x.items():
+                walk(k)
+                walk(v)
+        elif isinstance(x, (list, tuple, set, frozenset)):
+            for v in x:
+                walk(v)
+        elif hasattr(x, "__dataclass_fields__"):
+            for f in x.__dataclass_fields__:
+                walk(getattr(x, f))
+
+    for part in (lexicon.severity, lexicon.abbreviations, lexicon.context_abbreviations, lexicon.subjects,
+                 lexicon.concepts, lexicon.dictation, lexicon.data, lexicon.value_groups, lexicon.cues):
+        walk(part)
+    return frozenset(words)
+
+
+def _class_letter(tok: str, prev, toks: list[tuple[str, str]], i: int) -> bool:
+    """Whether the capital letter ``tok`` names a category of a classification rather than a side: after a slot
+    word ("type B", "grade A"; the study's own in ``data.class_letter_after``: "Kerley B") or after a proper name,
+    a capitalised word the study's lexicon does not know ("Stanford B dissection", "Zorvak L lesion")."""
+    if not tok.isupper() or prev is None or prev[0] != "word":
+        return False
+    word = prev[1]
+    low = word.lower()
+    lexicon = _profile().lexicon
+    if low in _CLASS_SLOTS or low in (lexicon.data.get("class_letter_after") or {}):
+        return True
+    if len(word) < 3 or not word[0].isupper() or not (word[1:].islower() or word.isupper()):
+        return False
+    if word.isupper() and any(t.islower() for k, t in toks if k == "word"):
+        return False  # "CMN L shin" in a dictation with lower case: an abbreviation, not a name
+    # an English word the lexicon happens not to hold ("Effacement L lateral ventricle") is no name; nor one of
+    # the plain words every study shares (base data.plain_words: "Subtle R basal opacity")
+    return (low not in _lexicon_words(lexicon) and low not in GENERIC_FINDING_TERMS
+            and not _ENGLISH_ENDING.search(low))
+
+
+#: the endings of English derived words (nouns, adjectives, participles): a word with one is no proper name
+_ENGLISH_ENDING = re.compile(r"(?:ment|tion|sion|ness|ity|ous|ive|ing|ed|ly|al|ic|ary|ory|ent|ant|ar|ure|ence|ance|"
+                             r"ism|osis|itis|oma|emia|aemia|able|ible|less|ful|ics|ism|ise|ize|es)$")
+
+
 def _written_side(tok: str) -> bool:
     """A two-letter side written as one ("Lt", "lt", "Rt"); "RT" in capitals is radiotherapy, never a side."""
     return tok.lower() in ("lt", "rt") and tok != "RT"
@@ -531,9 +590,9 @@ def _expand_tokens(text: str) -> tuple[str, bool]:
                 is_letter = len(low) == 1
                 ok = next_word and (not prev_num or _after_count(toks, i))
                 if ok and low == "b":
-                    ok = nxt[1].lower() not in {"line", "lines", "cell", "cells"} and (
-                        prev is None or prev[1].lower() not in {"kerley", "vitamin", "hepatitis", "type", "group"}
-                    )
+                    ok = nxt[1].lower() not in {"line", "lines", "cell", "cells"}
+                if ok and is_letter and _class_letter(tok, prev, toks, i):
+                    ok = False  # "Stanford B dissection", "type B dissection", "Zorvak L lesion": a class, no side
                 side_token = is_letter or _written_side(tok)
                 if not ok and side_token and _closes_clause(toks, i) and prev is not None \
                         and prev[1].lower() in {"the", "on", "to"}:
