@@ -447,10 +447,11 @@ def _ordinal_at(tokens: list[tuple[str, str]], i: int) -> bool:
 
 
 #: words after which a capital letter is a category of a classification, never a side ("type B", "grade A",
-#: "class C", "zone B"); a study adds its own in ``data.class_letter_after`` (word -> what it classifies:
+#: "class C"); a study adds its own in ``data.class_letter_after`` (word -> what it classifies:
 #: radiology's "kerley", pathology's "luminal")
-_CLASS_SLOTS = frozenset({"type", "types", "grade", "class", "group", "stage", "zone", "category", "level", "pattern",
-                          "subtype", "variant", "tier", "phase", "classification", "score", "form", "division"})
+#: (never a word a side may follow: "fluid level R maxillary", "zone L", "pattern R")
+_CLASS_SLOTS = frozenset({"type", "types", "grade", "class", "group", "stage", "category", "subtype", "variant", "tier",
+                          "classification"})
 
 
 @lru_cache(maxsize=32)

@@ -34,6 +34,8 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   names a finding of its own stands alone: "Pleura:\\n- small R effusion"); a bare
   generic header ("Lesion:", "Examination:") goes; a header of several words that is no section label
   ("Left breast, lumpectomy:") is a statement of its own ("Left breast, lumpectomy.");
+* a field dictated with only an absence for its value is that absence ("RESIDUAL INVASIVE: none." -> "No residual
+  invasive.", "Effusion: nil" -> "No effusion."); a section's label ("Plan: none") stays;
 * the clinician's own seeing goes ("On dermoscopy I can see an atypical network" -> "On dermoscopy an atypical
   network");
 * an eye opening a narrative sentence ("In the right eye there are ...", "The left eye shows ...") is an
@@ -380,6 +382,26 @@ def _headers(text: str, is_finding: Callable[[str], bool]) -> str:
     return "\n".join(out)
 
 
+#: a field dictated with only "none" or "nil" for its value ("RESIDUAL INVASIVE: none.", "Effusion: nil"): the absence of
+#: what the field names ("No residual invasive."), never a bare "None." beside it; a value that is a statement of its own
+#: ("LVI: not identified") stays
+_FIELD_NONE = re.compile(
+    r"(?:^[ \t]*|(?<=[.;!?][ \t]))(?P<label>[A-Za-z][A-Za-z0-9 /'-]{0,40}?)[ \t]*:[ \t]*"
+    r"(?P<none>none(?:[ \t]+(?:seen|identified|detected|found|present))?|nil)[ \t]*(?P<end>[.;]|$)", re.I | re.M)
+
+
+def _field_none(m: re.Match[str]) -> str:
+    """"RESIDUAL INVASIVE: none." -> "No residual invasive."; a section's label ("Plan: none", "Comparison: none")
+    and a side or eye header stay as dictated."""
+    label = m.group("label").strip()
+    words = label.split()
+    if not words or words[-1].lower() in _LABEL_WORDS or _SIDE_HEAD.match(label) or words[0].lower() in ("no", "not"):
+        return m.group(0)
+    said = " ".join(w.lower() if w.isupper() and len(w) > 4 else w for w in words)  # "RESIDUAL" -> "residual", "LVI" stays
+    said = said if said[:1].isupper() and said[1:2].isupper() else said[:1].lower() + said[1:]
+    return f"No {said}{m.group('end') or '.'}"
+
+
 def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str], bool] = lambda _: False) -> str:
     """``text`` with the generic forms of dictation written plainly (see the module docstring).
 
@@ -409,6 +431,7 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
     text = _bare_list_numbers(_list_numbers(text))
     lines = text.split("\n")
     text = "\n".join(_content_header(line, nxt) for line, nxt in zip(lines, lines[1:] + [""]))
+    text = _FIELD_NONE.sub(_field_none, text)
     text = _PLAN_AFTER_DASH.sub(". ", text)
     text = _NARRATIVE_IMPRESSION.sub("Impression: ", text)
     # the eye holds for its sentence only: the sentence goes on a line of its own
