@@ -23,6 +23,7 @@ already understands; it never adds a finding, drops one, or changes a word's mea
   ("IMPRESSION\\nSmall effusion." -> "IMPRESSION: Small effusion."); one with nothing after it goes;
 * the impression's label, however abbreviated ("IMP:", "Impr:"), is "Impression:";
 * a label followed by a spaced dash ("Impression - ...", "Plan - ...") is a label ("Impression: ...");
+* markdown emphasis and heading marks go ("**Impression:** ..." -> "Impression: ...", "## Findings" -> "Findings");
 * bullets of every mark ("\u2022", "\u2013", "*", "\u25aa") are written "- ";
 * numbered lists written inline ("1) ... 2) ...", "(3) ...", "... 2. ...") break into lines, so no
   number is left as a fragment (a number alone on its line goes too), also when the items run on without a stop
@@ -282,7 +283,9 @@ def _list_numbers(text: str) -> str:
     # "Right lumpectomy: 1) IDC ...": the colon before the list closes its heading
     if len(_list_items(list(_LIST_NUMBER.finditer(text)))) < 2:
         return text
-    text = re.sub(r":[ \t]*(?=(?:\([1a]\)|1[.)]|a\))[ \t])", ". ", text, count=1)
+    # ("Findings: 1) ...", "Impression: 1) ...": a section's label stays the label of the items under it)
+    text = re.sub(r"(?P<w>[\w'/-]*)[ \t]*:[ \t]*(?=(?:\([1a]\)|1[.)]|a\))[ \t])",
+                  lambda m: m.group(0) if m.group("w").lower() in _LABEL_WORDS else m.group("w") + ". ", text, count=1)
     for m in reversed(_list_items(list(_LIST_NUMBER.finditer(text)))):
         text = text[:m.start()] + "\n" + text[m.end():]
     return text
@@ -402,6 +405,10 @@ def _field_none(m: re.Match[str]) -> str:
     return f"No {said}{m.group('end') or '.'}"
 
 
+#: markdown typed into a dictation: bold or underlined emphasis ("**Impression:**") and heading marks ("## Findings")
+_MARKDOWN = re.compile(r"\*\*|__|^[ \t]*#{1,6}[ \t]+", re.M)
+
+
 def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str], bool] = lambda _: False) -> str:
     """``text`` with the generic forms of dictation written plainly (see the module docstring).
 
@@ -414,6 +421,7 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
     if not text:
         return text
     text = text.replace("\r\n", "\n")
+    text = _MARKDOWN.sub("", text)
     text = _bare_headings(text)
     text = _BULLET_MARK.sub("- ", text)
     text = _SIGN_OFF.sub("", _THANKS_FOR.sub("", _SALUTATION.sub("", text)))

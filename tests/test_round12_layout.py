@@ -187,3 +187,25 @@ def test_field_none_drafts_negative(host, template, label, region):
     text = region_text(d, region)
     assert text.lower().startswith("no "), all_text(d)
     assert "none" not in all_text(d).lower(), all_text(d)
+
+
+# --- a section label before an inline list, and markdown ------------------------------------------------------------
+
+@pytest.mark.parametrize("style", [m for m, _ in MARKS])
+@pytest.mark.parametrize("nonce", ["zorvic", "quellin"])
+def test_section_labels_before_inline_lists_label_their_items(host, style, nonce):
+    notes = (f"Findings: {_mark(style, 1)}acute {nonce} infarct in the left frontal lobe. {_mark(style, 2)}no haemorrhage. "
+             f"Impression: {_mark(style, 1)}acute left {nonce} infarct. {_mark(style, 2)}{nonce} clinic review.")
+    d = draft(host, "mri_brain", notes)
+    text = all_text(d)
+    assert not _MARKER.search(text), text
+    assert "findings" not in text.lower(), text
+    imp = " ".join(d.impression).lower()
+    assert f"acute left {nonce} infarct" in imp and f"{nonce} clinic review" in imp, text
+
+
+@pytest.mark.parametrize("label", ["Findings", "FINDINGS", "Impression"])
+def test_markdown_marks_go(label):
+    out = lay_out(f"## Report\n**{label}:** zorvic change.\n__Plan:__ review.")
+    assert "*" not in out and "#" not in out and "__" not in out, out
+    assert f"{label}: zorvic change." in out and "Plan: review." in out, out

@@ -993,7 +993,10 @@ def parse_dictation(text: str | None) -> list[str]:
                 raws = [p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()]
                 for i, raw in enumerate(raws):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
-                        raw = raw.lower()  # ALL-CAPS dictation; acronyms come back from the table
+                        # ALL-CAPS dictation; acronyms come back from the table, an eye said in capitals stays one
+                        # ("A FEW OLD EXUDATES RE": the right eye, not "re")
+                        raw = re.sub(r"[^\W\d_]+", lambda w: w.group(0) if w.group(0) in _CASE_SENSITIVE_EYES
+                                     else w.group(0).lower(), raw)
                     exp, eyes, q = _expand(raw)
                     exp, last_valued = _valued_ellipsis(exp, eyes, last_valued)
                     if exp:
