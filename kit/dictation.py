@@ -483,7 +483,8 @@ def _lexicon_words(lexicon: Lexicon) -> frozenset[str]:
 def _class_letter(tok: str, prev, toks: list[tuple[str, str]], i: int) -> bool:
     """Whether the capital letter ``tok`` names a category of a classification rather than a side: after a slot
     word ("type B", "grade A"; the study's own in ``data.class_letter_after``: "Kerley B") or after a proper name,
-    a capitalised word the study's lexicon does not know ("Stanford B dissection", "Zorvak L lesion")."""
+    a word capitalised inside its part that the study's lexicon does not know ("Incidental Stanford B dissection",
+    "a Zorvak L lesion")."""
     if not tok.isupper() or prev is None or prev[0] != "word":
         return False
     word = prev[1]
@@ -491,10 +492,11 @@ def _class_letter(tok: str, prev, toks: list[tuple[str, str]], i: int) -> bool:
     lexicon = _profile().lexicon
     if low in _CLASS_SLOTS or low in (lexicon.data.get("class_letter_after") or {}):
         return True
-    if len(word) < 3 or not word[0].isupper() or not (word[1:].islower() or word.isupper()):
+    if len(word) < 3 or not word[0].isupper() or not word[1:].islower():
         return False
-    if word.isupper() and any(t.islower() for k, t in toks if k == "word"):
-        return False  # "CMN L shin" in a dictation with lower case: an abbreviation, not a name
+    j = max(k for k in range(i) if toks[k][0] == "word")
+    if not any(kind in ("word", "num") for kind, _ in toks[:j]):
+        return False  # a capital that opens its part says nothing ("Polymicrogyria R perisylvian cortex")
     # an English word the lexicon happens not to hold ("Effacement L lateral ventricle") is no name; nor one of
     # the plain words every study shares (base data.plain_words: "Subtle R basal opacity")
     return (low not in _lexicon_words(lexicon) and low not in GENERIC_FINDING_TERMS

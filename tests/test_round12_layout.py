@@ -134,9 +134,16 @@ def test_a_letter_after_a_name_is_a_class(host, name, letter, template, noun):
 
 
 @pytest.mark.parametrize("name", NONCE)
-def test_a_sentence_initial_name_before_a_letter_is_a_class(host, name):
-    d = draft(host, "mri_brain", f"{name} B lesion in the right frontal lobe.")
+def test_a_name_inside_its_part_before_a_letter_is_a_class(host, name):
+    d = draft(host, "mri_brain", f"There is a {name} B lesion in the right frontal lobe.")
     assert f"{name} B lesion" in all_text(d), all_text(d)
+
+
+@pytest.mark.parametrize("word", ["Zorvicosis", "Quellinia", "Blorvak"])
+def test_a_capital_opening_its_part_before_a_side_is_the_finding(host, word):
+    """(a sentence's first word is capitalised whatever it is: "Polymicrogyria R perisylvian cortex")"""
+    d = draft(host, "mri_brain", f"{word} R frontal lobe.")
+    assert f"{word} right frontal lobe".lower() in all_text(d).lower(), all_text(d)
 
 
 @pytest.mark.parametrize("slot", ["type", "grade", "class", "subtype", "group", "stage", "Type", "Grade"])
