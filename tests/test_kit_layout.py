@@ -82,8 +82,11 @@ def test_soap_labels_need_two_of_them():
 
 
 def test_inline_numbered_lists_and_part_labels():
+    # a section label before the list labels its items (round 12: "Findings." was a sentence, drafted as an orphan)
     assert lay_out("Findings: 1) RUL nodule; 2) small effusion. (3) no ptx") == \
-        "Findings.\nRUL nodule;\nsmall effusion.\nno ptx"
+        "Findings:\nRUL nodule;\nsmall effusion.\nno ptx"
+    assert lay_out("Right lumpectomy: 1) IDC; 2) 14 mm. (3) margins clear") == \
+        "Right lumpectomy.\nIDC;\n14 mm.\nmargins clear"  # a heading that is no section label closes as before
     assert lay_out("Nottingham grade: 2. Margins clear.") == "Nottingham grade: 2. Margins clear."  # a value, no list
     assert lay_out("A. Left breast, WLE: IDC. B. Left axilla: 0/4 nodes.") == "Left breast, WLE: IDC.\nLeft axilla: 0/4 nodes."
 
