@@ -333,11 +333,12 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     from pixtralogist.agents.chat_imperatives import cleared_region, imperative_form, restated_elsewhere
     from pixtralogist.agents.chat_phrasing import with_unit
 
-    from pixtralogist.agents.chat_merge import bare_conclusion, plain_opinion, reported, value_swap, without_asides
+    from pixtralogist.agents.chat_merge import (bare_conclusion, plain_opinion, reported, seen_as_there, value_swap,
+                                                 without_asides)
 
     reader = reader_for(draft, ctx.lexicon, ctx.template)
     text = without_asides(text)  # "sorry", "I missed that", "just seen the lateral -": never written (chat_merge)
-    text = plain_opinion(text)  # "I'd call the X moderate, not mild": "the X is moderate, not mild" (chat_merge)
+    text = seen_as_there(plain_opinion(text))  # "saw LVI on the deeper levels": "there is LVI ..."; "I'd call the X moderate, not mild": "the X is moderate, not mild" (chat_merge)
     text = bare_conclusion(text) or text  # "X is there after all, ... - so present": "X is present" (chat_merge)
     if (done := _reported_edit(reported(text), draft, ctx, res, rebuild)) is not None:
         return done  # "she says it's been getting bigger": the patient's report, never a finding (chat_merge)

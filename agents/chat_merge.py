@@ -366,6 +366,19 @@ def plain_opinion(text: str) -> str:
     return text
 
 
+#: a finding said as seen by the clinician: "saw LVI on the deeper levels", "I can see a small pneumothorax"
+_SEEN_LEAD = re.compile(r"^(?:(?:i|we)\s+(?:can\s+|do\s+|did\s+)?)?(?:saw|see|spotted|spot|found|find|noticed|notice|"
+                        r"can\s+see|could\s+see)\s+(?!(?:the\s+)?(?:patient|pt|her|him|them|it|that|this|you)\b)"
+                        r"(?:an?\s+|some\s+)?(?P<x>\S.*)$", re.I)
+
+
+def seen_as_there(text: str) -> str:
+    """"saw LVI on the deeper levels" -> "there is LVI on the deeper levels": a finding the clinician saw is a
+    finding stated; else ``text``."""
+    m = _SEEN_LEAD.match(text.strip())
+    return f"there is {m.group('x')}" if m else text
+
+
 #: a bare value concluded after a reason: "..., so present", "... - so severe", "...; therefore positive"
 _BARE_CONCLUSION = re.compile(r"^(?P<r>.+?)\s*(?:[,;]|\s[-\u2013\u2014]+)\s*(?:so|therefore|hence|thus)\s+"
                               r"(?:(?:it|that|this)(?:['\u2019]s|\s+is)\s+)?(?P<v>(?:not\s+)?[a-z][\w-]*)\s*[.!]*$", re.I)
@@ -540,6 +553,61 @@ def _same_kind(new: str, text: str) -> list[re.Match[str]]:
     return []
 
 
+#: a finding said to lie in a place: "the tumour is in the lower outer quadrant", "the dropout sits nasally"
+_LOCATED = re.compile(rf"^(?:the\s+|its\s+)?(?P<subj>.+?)\s+(?:is|are|lies|lie|sits|sit|was|were)\s+(?:(?:located|situated|"
+                      rf"centred|centered)\s+)?(?:in|at|on|within)\s+(?:the\s+)?(?P<new>{_V})$", re.I)
+#: words of a position on a part ("lower outer quadrant": "lower outer" of "quadrant")
+_POSITION_WORDS = frozenset(_DIRS) | {"mid", "middle", "apical", "basal"}
+
+
+def _placed(findings, new: str, subject: str) -> list[tuple[object, str]]:
+    """The findings whose sentence names the part ``new`` names at another position ("Upper outer quadrant." for
+    "lower outer quadrant"), each with the sentence at the new position; when several, those the subject names."""
+    from pixtralogist.agents.chat_edits import _stems
+
+    ws = new.lower().split()
+    k = 0
+    while k < len(ws) and (ws[k] in _POSITION_WORDS or _DIR.fullmatch(ws[k])):
+        k += 1
+    if k == 0 or k != len(ws) - 1:
+        return []  # no position, or more than one word after it: no part said at a position
+    part, pos = ws[-1], " ".join(ws[:k])
+    form = re.compile(r"(?<![\w-])((?:(?:" + "|".join(sorted(_POSITION_WORDS)) + r")[\s-]+)+)" + re.escape(part)
+                      + r"(?![\w-])", re.I)
+    out = []
+    for f in findings:
+        found = list(form.finditer(f.text))
+        if len(found) == 1 and " ".join(found[0].group(1).lower().split()) != pos:
+            m = found[0]
+            out.append((f, f.text[:m.start(1)] + _case_as(m.group(1), pos) + " " + f.text[m.end(1):]))
+    if len(out) > 1:
+        want = {w for w in _stems(subject) if len(w) >= 4}
+        out = [(f, t) for f, t in out if want & _stems(f.text)] or out
+    return out
+
+
+#: a count said: "2 of the 3 sentinel nodes are positive", "1 out of 4"
+_COUNT = re.compile(r"(?<![\w.])(?P<a>\d+)\s+(?:of|out\s+of)\s+(?:the\s+)?(?P<b>\d+)(?![\w.])", re.I)
+
+
+def _count_said(text: str) -> tuple[str, str] | None:
+    from pixtralogist.agents.chat_free import spoken_numbers
+
+    found = list(_COUNT.finditer(spoken_numbers(text)))
+    return (found[0].group("a"), found[0].group("b")) if len(found) == 1 else None
+
+
+def _counted(findings, a: str, b: str) -> list[tuple[object, str]]:
+    """The findings that state one count of ``b`` ("0/3", "0 of 3") other than ``a``, each with ``a`` in it."""
+    out = []
+    for f in findings:
+        found = [m for m in _OF.finditer(f.text) if m.group("b") == b]
+        if len(found) == 1 and found[0].group("a") != a:
+            m = found[0]
+            out.append((f, f.text[:m.start("a")] + a + f.text[m.end("a"):]))
+    return out
+
+
 def value_swap(said: str, draft, last_edited: set[str] | frozenset[str] = frozenset()) -> Swap | None:
     """The swap a correction asks for (see the comment above), else None: nothing of this shape, or no finding
     states the old value (the edit reader's, as before). ``last_edited``: the texts of the findings the last
@@ -555,6 +623,14 @@ def value_swap(said: str, draft, last_edited: set[str] | frozenset[str] = frozen
         if new and not _NUM.search(old):  # "the left eye is severe, not moderate": one word said for one
             pairs = [(head, " ".join(old.split()[:k]), " ".join(head.split()[-k:]))
                      for k in range(len(old.split()), 0, -1) if len(head.split()) >= k]
+    elif (m := _LOCATED.match(t)) and (hits := _placed(findings, m.group("new"), m.group("subj"))):
+        if len(hits) > 1:
+            return Swap(candidates=[f for f, _ in hits], said=m.group("new"))
+        return Swap(target=hits[0][0], new_text=hits[0][1], said=m.group("new"))
+    elif (c := _count_said(t)) is not None and (hits := _counted(findings, *c)):
+        if len({f.text for f, _ in hits}) > 1:
+            return Swap(candidates=[f for f, _ in hits], said=f"{c[0]} of {c[1]}")
+        return Swap(target=hits[0][0], new_text=hits[0][1], said=f"{c[0]} of {c[1]}", also=[f for f, _ in hits[1:]])
     elif m := _BARE_NO.match(t):
         new = m.group("new").strip()
         hits = [(f, ms) for f in findings if (ms := _same_kind(new, f.text))]
