@@ -525,12 +525,20 @@ def _new_value(head: str, old: str) -> str | None:
     return " ".join(words[-k:])
 
 
+def _kind_of(value: str) -> re.Pattern[str] | None:
+    """The kind (a pattern that finds its values) of a value said: a direction, a grade of severity, a keyed number."""
+    return next((k for k in (_DIR, _SEVERITY, _KEYED) if k.fullmatch(value.strip())), None)
+
+
 def _candidates(findings, old: str, new: str, head: str) -> list[tuple[object, str]]:
     """The findings whose sentence states ``old`` once, each with its sentence with ``new``; when several, those
     whose words the head names (the stems of five letters or more of the statement's subject)."""
     from pixtralogist.agents.chat_edits import _stems
 
-    out = [(f, t) for f in findings if (t := _swap_in(f.text, old, new)) is not None]
+    if (_kind_of(old) or _kind_of(new)) is not None and _kind_of(old) is not _kind_of(new):
+        return []  # "severe" for "upper": no value of one kind for another
+    out = [(f, t) for f in findings if (t := _swap_in(f.text, old, new)) is not None
+           and (_NUM.search(new) or not _phrase(f.text, new))]  # never a word the sentence already says
     if len(out) > 1:
         want = {w for w in _stems(head) if len(w) >= 4}
         named = [(f, t) for f, t in out if want & _stems(f.text)]
@@ -620,7 +628,11 @@ def value_swap(said: str, draft, last_edited: set[str] | frozenset[str] = frozen
         head, old = m.group("head").strip(" ,"), m.group("old")
         new = _new_value(head, old)
         pairs = [(head, old, new)] if new else []
-        if new and not _NUM.search(old):  # "the left eye is severe, not moderate": one word said for one
+        if new and not _NUM.search(old) and (kind := _kind_of(old)) is not None:
+            # "it's in the lower lobe, not the upper": the new value is the head's last word of the old one's kind
+            said = [m.group() for m in kind.finditer(head)]
+            pairs = [(head, old, said[-1])] if said else []
+        elif new and not _NUM.search(old):  # "the left eye is severe, not moderate": one word said for one
             pairs = [(head, " ".join(old.split()[:k]), " ".join(head.split()[-k:]))
                      for k in range(len(old.split()), 0, -1) if len(head.split()) >= k]
     elif (m := _LOCATED.match(t)) and (hits := _placed(findings, m.group("new"), m.group("subj"))):
