@@ -367,8 +367,9 @@ def plain_opinion(text: str) -> str:
 
 
 #: a finding said as seen by the clinician: "saw LVI on the deeper levels", "I can see a small pneumothorax"
-_SEEN_LEAD = re.compile(r"^(?:(?:i|we)\s+(?:can\s+|do\s+|did\s+)?)?(?:saw|see|spotted|spot|found|find|noticed|notice|"
-                        r"can\s+see|could\s+see)\s+(?!(?:the\s+)?(?:patient|pt|her|him|them|it|that|this|you)\b)"
+_SEEN_LEAD = re.compile(r"^(?:(?:i|we)\s+(?:can\s+|could\s+|do\s+|did\s+)?(?:see|spot|find|notice)\s+|"
+                        r"(?:(?:i|we)\s+)?(?:saw|spotted|noticed|found|can\s+see|could\s+see)\s+)"
+                        r"(?!(?:the\s+)?(?:patient|pt|her|him|them|it|that|this|you|is|was|should|are)\b)"
                         r"(?:an?\s+|some\s+)?(?P<x>\S.*)$", re.I)
 
 
