@@ -333,10 +333,16 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     from pixtralogist.agents.chat_imperatives import cleared_region, imperative_form, restated_elsewhere
     from pixtralogist.agents.chat_phrasing import with_unit
 
-    from pixtralogist.agents.chat_merge import without_asides
+    from pixtralogist.agents.chat_merge import (bare_conclusion, plain_opinion, reported, seen_as_there, value_swap,
+                                                 without_asides)
 
     reader = reader_for(draft, ctx.lexicon, ctx.template)
     text = without_asides(text)  # "sorry", "I missed that", "just seen the lateral -": never written (chat_merge)
+    text = seen_as_there(plain_opinion(text))  # "saw LVI on the deeper levels": "there is LVI ..."; "I'd call the X moderate, not mild": "the X is moderate, not mild" (chat_merge)
+    text = bare_conclusion(text) or text  # "X is there after all, ... - so present": "X is present" (chat_merge)
+    if (done := _reported_edit(reported(text), draft, ctx, res, rebuild)) is not None:
+        return done  # "she says it's been getting bigger": the patient's report, never a finding (chat_merge)
+    swap = value_swap(text, draft, _last_edited(draft, ctx))  # "X, not Y", "no, it's inferotemporal": Y's finding (chat_merge)
     text = with_unit(text, [f.text for f in draft.findings if not f.is_default], _shares_name)
     text = place_alone(text, [f.text for f in draft.findings if not f.is_default], reader) or text  # "parietal"
     text = free_form(text, [f.text for f in draft.findings if not f.is_default], reader.expand) or text  # "X, not Y, on review"
@@ -366,6 +372,8 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
             kinds.append(edit.kind)
     if cleared is not None and not summaries:
         current = draft  # nothing was written: the normal sentences stay
+    if swap is not None and (done := _swapped(swap, text, draft, current, ctx, res, rebuild)) is not None:
+        return done
     if current is not draft:  # one lesion drafted into two regions keeps one size (chat_imperatives)
         current = restated_elsewhere(draft, current)
     if current is not draft:
@@ -398,6 +406,80 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     understood = next((r.summary + " " for r in results if r is not None and r.summary.startswith("I read this as")), "")
     res.reply = (understood + "I could not match that to a finding of this draft, and no language model is configured "
                  "for free-form requests (offline). " + HELP_TEXT)
+    return res
+
+
+#: a side or an eye said in a statement: a swap of its value is the side's (the edit reader's), never the whole
+#: sentence's when the sentence is of both sides or of the other one
+_SIDE_SAID = re.compile(r"\b(?:left|right|od|os|re|le|lt|rt)\b", re.I)
+_SIDES_WRITTEN = re.compile(r"\b(?:both|bilateral|bilaterally|ou|left|right|either)\b", re.I)
+
+
+def _swapped(swap: Any, said: str, draft: Draft, current: Draft, ctx: ChatContext, res: ChatResult,
+             rebuild: bool) -> ChatResult | None:
+    """A correction that names its old value, or a bare value after "no," (:func:`chat_merge.value_swap`), when the
+    edit reader left the old value stated (it added the new one beside it, or changed nothing): the value is swapped
+    in the one finding that states it; when several could be meant and nothing was changed, the clinician is asked
+    which. None: the reader's edit stands."""
+    from pixtralogist.agents.chat_edits import _replace
+
+    if swap.target is None:  # several findings could be meant: a value said alone is asked about even when the
+        # reader picked one (its pick is a guess), a correction naming its old value only when the reader did nothing
+        if (current is not draft and not swap.bare) or not swap.candidates or ctx.template is None:
+            return None
+        named = "; ".join(f"'{f.text}'" for f in swap.candidates[:4])
+        res.reply = (f"'{swap.said}' could be said of more than one finding ({named}); nothing was changed. "
+                     "Say which one, e.g. 'the <finding> is " + swap.said + "'.")
+        return res
+    t = swap.target
+    if ctx.template is None or (_SIDE_SAID.search(said) and _SIDES_WRITTEN.search(t.text)):
+        return None
+    if current is not draft and (t.text.strip() not in current.region_text(t.region) or swap.bare and not swap.by_last):
+        return None  # the reader changed the sentence itself (or, for a value said alone, anything): its edit stands
+    new = draft
+    for f in [t] + list(swap.also):
+        new = new.model_copy(update={"findings": _replace(new, f, [swap.new_text], f.region, ctx.template)})
+    new = editing._with(draft, list(new.findings), ctx.template, rebuild_impression=rebuild)
+    if rebuild:
+        new = _concluded(draft, new, ctx)
+    res.draft, res.changed = new, True
+    res.edits = _diff_edits("edit", draft, new)
+    label = _region_labels(draft).get(t.region, t.region)
+    res.reply = f"Changed {label}.\n" + show_changes(res.edits, draft)
+    return res
+
+
+def _last_edited(draft: Draft, ctx: ChatContext) -> set[str]:
+    """The texts of the findings of ``draft`` that the last change of this chat wrote (none before any change)."""
+    if not ctx.history:
+        return set()
+    try:
+        prev = {f.text for f in Draft.model_validate(ctx.history[-1]["draft"]).findings}
+    except (KeyError, ValueError, TypeError):
+        return set()
+    return {f.text for f in draft.findings if f.text not in prev and not f.is_default}
+
+
+def _reported_edit(sentence: str | None, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool
+                   ) -> ChatResult | None:
+    """Speech reported from the patient ("she says it's been getting bigger"): written as the patient's report in
+    the template's catch-all region (none of the templates has a region for history), shown before/after."""
+    if sentence is None or ctx.template is None:
+        return None
+    region = getattr(ctx.sorter, "catch_all", None) or "others"
+    if region not in draft.regions:
+        return None
+    prov = editing.clinician_provenance(draft)
+    new = editing.make_findings([sentence], region, prov, extra_terms=ctx.template.finding_terms)
+    kept = [f for f in draft.findings if not (f.region == region and f.is_default)]
+    current = editing._with(draft, kept + new, ctx.template, rebuild_impression=rebuild)
+    if rebuild:
+        current = _concluded(draft, current, ctx)
+    res.draft, res.changed = current, True
+    res.edits = _diff_edits("edit", draft, current)
+    label = _region_labels(draft).get(region, region)
+    res.reply = (f"Added to {label} as the patient's report (history, not a finding of the study).\n"
+                 + show_changes(res.edits, draft))
     return res
 
 
