@@ -406,6 +406,7 @@ _MORE_UNDO = re.compile(
     r"(?:\s+(?:a|one)\s+step|\s+one|\s+(?:to\s+)?(?:what|how|the\s+way)\s+(?:it|they)\s+(?:was|were)(?:\s+before)?|"
     r"\s+to\s+(?:before|the\s+(?:original|previous|old|earlier)(?:\s+(?:version|one|wording|text|draft))?)|"
     r"\s+(?:it|that|this)(?=\s+(?:please|pls))|\s+(?:please|pls|then|again))*\s*[.!]*$", re.I)
+_INTERJECTION = re.compile(r"(?:(?:no|nope|ok|okay|hmm+|actually|sorry|oops|wait|ah|oh|right|yeah|yes)\s*)+", re.I)
 _CLAUSES = re.compile(r"\s*(?:[,;:]|\.\s+|\s[-\u2013\u2014]+\s)\s*")
 
 
@@ -420,6 +421,7 @@ def undo_said(text: str, is_undo: Callable[[str], bool]) -> bool:
     if _MORE_UNDO.match(t):
         return True
     parts = [p.strip() for p in _CLAUSES.split(t) if p and p.strip()]
+    parts = [p for p in parts if not _INTERJECTION.fullmatch(p)]  # "no, go back, ...": the "no" says nothing more
     remarks = [p for p in parts if _WAS_RIGHT_RE.match(p)]
     rest = [p for p in parts if p not in remarks]
     if not remarks:
@@ -440,23 +442,23 @@ _PARTICLE_ADD = re.compile(
 
 def particle_add(text: str, names_finding: Callable[[str], bool]) -> str | None:
     """``add Y`` for an addition said with a particle ("put in Y", "stick Y in", "pop in Y as well", "throw in
-    Y too"), the remark after it dropped ("put in Y, I forgot it"); else None. Y must name a finding (a note or a
-    quoted sentence is not guessed into a region here)."""
+    Y too"), the remark after it dropped when it names no finding and states no number ("put in Y, I forgot it");
+    else None. Y is read as "add Y" is (a pronoun alone is never added)."""
     t = text.strip().rstrip("?.!").strip()
-    m = _PARTICLE_ADD.match(_FILLER_END.sub("", t))
-    if m is None:
-        parts = [p for p in _CLAUSES.split(t) if p.strip()]
-        if len(parts) < 2:
-            return None
+    m = None
+    parts = [p for p in _CLAUSES.split(t) if p.strip()]
+    if len(parts) > 1:
         # the remark said around it names no finding and states no number ("I forgot it", "missed that one")
         heads = [p for p in parts if _PARTICLE_ADD.match(_FILLER_END.sub("", p.strip()))]
-        if len(heads) != 1 or any(names_finding(p) or re.search(r"\d", p) for p in parts if p not in heads):
-            return None
-        m = _PARTICLE_ADD.match(_FILLER_END.sub("", heads[0].strip()))
-    y = _FILLER_END.sub("", (m.group("y") or m.group("y2") or "").strip()).strip()
-    if not y or re.fullmatch(rf"{_PRONOUN}|the\s+\w+\s+one", y, re.I) or not names_finding(y):
+        if len(heads) == 1 and not any(names_finding(p) or re.search(r"\d", p) for p in parts if p not in heads):
+            m = _PARTICLE_ADD.match(_FILLER_END.sub("", heads[0].strip()))
+    m = m or _PARTICLE_ADD.match(_FILLER_END.sub("", t))
+    if m is None:
         return None
-    if re.search(r"\s(?:in|into|to|under)\s+(?:the\s+)?(?:impression|conclusion|summary|plan)\b", y, re.I):
+    y = _FILLER_END.sub("", (m.group("y") or m.group("y2") or "").strip()).strip()
+    if not y or re.fullmatch(rf"{_PRONOUN}|the\s+\w+\s+one", y, re.I):
+        return None
+    if re.search(r"(?:^|\s(?:in|into|to|under)\s+)(?:the\s+)?(?:impression|conclusion|summary|plan)\b", y, re.I):
         return None  # the impression's own forms
     return f"add {y}"
 
