@@ -443,7 +443,8 @@ _PARTICLE_ADD = re.compile(
 def particle_add(text: str, names_finding: Callable[[str], bool]) -> str | None:
     """``add Y`` for an addition said with a particle ("put in Y", "stick Y in", "pop in Y as well", "throw in
     Y too"), the remark after it dropped when it names no finding and states no number ("put in Y, I forgot it");
-    else None. Y is read as "add Y" is (a pronoun alone is never added)."""
+    else None. Y must name a finding (the vocabulary's or the draft's words) and be said as a new one: "put the X in",
+    "put it back in", "put in the size 8 mm" are not additions."""
     t = text.strip().rstrip("?.!").strip()
     m = None
     parts = [p for p in _CLAUSES.split(t) if p.strip()]
@@ -456,8 +457,9 @@ def particle_add(text: str, names_finding: Callable[[str], bool]) -> str | None:
     if m is None:
         return None
     y = _FILLER_END.sub("", (m.group("y") or m.group("y2") or "").strip()).strip()
-    if not y or re.fullmatch(rf"{_PRONOUN}|the\s+\w+\s+one", y, re.I):
-        return None
+    if not y or ":" in y or not names_finding(y) or re.match(
+            r"(?:the|this|that|these|those|it|them|its|my|your|our|for|to|with|at|on|back)\b", y, re.I):
+        return None  # "put the X in", "put it back in", "pop in for review": no new finding named
     if re.search(r"(?:^|\s(?:in|into|to|under)\s+)(?:the\s+)?(?:impression|conclusion|summary|plan)\b", y, re.I):
         return None  # the impression's own forms
     return f"add {y}"

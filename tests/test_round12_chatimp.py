@@ -79,15 +79,18 @@ ADD_FORMS = ["put in {y}", "stick in {y}", "pop in {y}", "throw in {y}", "put {y
 
 
 @pytest.mark.parametrize("form", ADD_FORMS)
-@pytest.mark.parametrize("y", ["a small zorvic effusion", "blorvic nodules", "kellner change"])
+@pytest.mark.parametrize("y", ["a small zorvic effusion", "blorvic nodules", "kellner cysts"])
 def test_an_addition_said_with_a_particle(form, y):
-    said = particle_add(form.format(y=y, z="tramulent"), _names("zorvic", "blorvic", "kellner"))
+    said = particle_add(form.format(y=y, z="tramulent"), _names("effusion", "nodule", "cyst"))
     assert said is not None and said.startswith("add ") and y in said, said
     assert not re.search(r"\b(?:forgot|missed|as well|too|please|pls)\b", said), said
 
 
-@pytest.mark.parametrize("said", ["put it in", "put in the impression: zorvic change", "put them in"])
+@pytest.mark.parametrize("said", ["put it in", "put in the impression: zorvic change", "put them in", "put it back in",
+                                  "put the zorvic cyst in", "pop in for review", "put in the dermoscopy: zorvic net",
+                                  "put in the size 8 mm", "put in a morlith request"])
 def test_not_an_addition(said):
+    # what names no finding, or names one the draft has ("the ..."), is never added as a new finding
     assert particle_add(said, _names("zorvic")) is None
 
 
@@ -210,7 +213,7 @@ def test_an_undo_shape_on_a_real_draft(host, template, dictation, x, region, sai
 @pytest.mark.parametrize("form", ["put in {y}", "pop {y} in", "throw in {y} too", "put in {y}, I forgot it"])
 def test_a_particle_addition_on_a_real_draft(host, template, dictation, x, region, form):  # noqa: F811
     d, ctx = drafted(host, template, dictation)
-    res = chat.handle(form.format(y="a small morlith nodule"), d, ctx)
+    res = chat.handle(form.format(y="a small morlith nodule"), d, ctx)  # (a nonce kind of the vocabulary's nodule)
     assert res.changed and "→" in res.reply, res.reply
     text = " ".join(res.draft.region_dict().values()).lower()
     assert "morlith nodule" in text and not re.search(r"\b(?:put|pop|throw|forgot|too)\b", text), text
