@@ -17,6 +17,20 @@ benchmarks/chat_shapes.py).
   ("it measures N": the finding that states a size) (:func:`size_of`);
 - an added finding replaces the denial of the same finding concept in the region it is written to, on its side
   (or both sides), never the other eye's or side's denial (:func:`same_side_denials`).
+
+Round 12 (fixer chatimp; tested with nonce words in tests/test_round12_chatimp.py):
+
+- an undo said with a remark that the draft was right before the last change ("go back, that was right before",
+  "undo, it was fine", "I prefer the original, revert it"), that remark alone when it says *before* ("it was right
+  before"), and "go back a step", "revert to before" (:func:`undo_said`);
+- an addition said with a particle ("put in X", "stick X in", "pop in X too", "..., I forgot it"), X a new finding
+  (:func:`particle_add`);
+- a sentence put into a region by its name ("put 'X' in the dermoscopy"): written there as said
+  (:func:`put_in_region`);
+- the object said first and the command after it with a pronoun ("the X one - lose it, it was artefact")
+  (:func:`object_first`), a removal said last with a negated copula or after "I was wrong about the X"
+  (:func:`trailing_removal`), the object the draft's own words where the vocabulary lacks them (:func:`in_draft`);
+- phrasal changes ("tone the X down to mild", "turn X into Y", "swap X for Y") (:func:`phrasal_change`).
 """
 
 from __future__ import annotations
