@@ -111,7 +111,10 @@ def parse_intent(message: str, regions: dict[str, str], *, proposal_pending: boo
         return Intent("decline")
     if _UNDO.match(text):
         return Intent("undo")
-    from pixtralogist.agents.chat_imperatives import undo_of
+    from pixtralogist.agents.chat_imperatives import undo_of, undo_said
+
+    if undo_said(text, lambda p: bool(_UNDO.match(p))):  # "go back, that was right before" (chat_imperatives)
+        return Intent("undo")
 
     if (named := undo_of(text)) is not None:  # "bring the atrophy sentence back", "revert the X" (chat_imperatives)
         return Intent("undo", named)
@@ -330,7 +333,8 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     from pixtralogist.agents.chat_edits import apply_edit
     from pixtralogist.agents.chat_forms import place_alone
     from pixtralogist.agents.chat_free import free_form
-    from pixtralogist.agents.chat_imperatives import cleared_region, imperative_form, restated_elsewhere
+    from pixtralogist.agents.chat_imperatives import (cleared_region, imperative_form, in_draft, put_in_region,
+                                                      restated_elsewhere)
     from pixtralogist.agents.chat_phrasing import with_unit
 
     from pixtralogist.agents.chat_merge import (bare_conclusion, plain_opinion, reported, seen_as_there, value_swap,
@@ -346,6 +350,9 @@ def _edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: b
     text = with_unit(text, [f.text for f in draft.findings if not f.is_default], _shares_name)
     text = place_alone(text, [f.text for f in draft.findings if not f.is_default], reader) or text  # "parietal"
     text = free_form(text, [f.text for f in draft.findings if not f.is_default], reader.expand) or text  # "X, not Y, on review"
+    if (put := put_in_region(text, reader.resolve_region, lambda x: in_draft(x, draft, reader),
+                             _region_labels(draft))) is not None:
+        return _write_in_region(*put, draft, ctx, res, rebuild)  # "put 'X' in the dermoscopy" (chat_imperatives)
     text, cleared = imperative_form(text, draft, reader)  # "take the X out, <remark>", "add that ..." (chat_imperatives)
     if (done := _course_edit(text, draft, ctx, res, rebuild)) is not None:
         return done  # "say it's partially regressed", "mark the X as stable" (chat_free)
@@ -525,6 +532,24 @@ def _course_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, reb
     res.edits = _diff_edits("edit", draft, current)
     label = _region_labels(draft).get(target.region, target.region)
     res.reply = f"Changed {label}: {status}.\n" + show_changes(res.edits, draft)
+    return res
+
+
+def _write_in_region(sentence: str, region: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool
+                     ) -> ChatResult:
+    """A sentence the clinician put into a region by name, written there as said (the region's template default
+    gives way to it); shown as one before/after edit."""
+    prov = editing.clinician_provenance(draft)
+    terms = ctx.template.finding_terms if ctx.template is not None else ()
+    new = editing.make_findings([sentence], region, prov, extra_terms=terms)
+    kept = [f for f in draft.findings if not (f.region == region and f.is_default)]
+    current = editing._with(draft, kept + new, ctx.template, rebuild_impression=rebuild)
+    if rebuild:
+        current = _concluded(draft, current, ctx)
+    res.draft, res.changed = current, True
+    res.edits = _diff_edits("add", draft, current)
+    label = _region_labels(draft).get(region, region)
+    res.reply = f"Added to {label}.\n" + show_changes(res.edits, draft)
     return res
 
 

@@ -140,8 +140,10 @@ _POLITE_LEAD = re.compile(r"^(?:i think|i believe|i'd say|i would say)\s+", re.I
 #: "can you ...?" test) can never disagree.
 _REMOVE_VERBS = ("remove", "delete", "drop", "strike", "scratch", "erase", "eliminate", "exclude", r"take\s+out",
                  r"take\s+away", r"take\s+off", r"leave\s+out", r"get\s+rid\s+of", "omit", "cut", "lose", "ditch", "bin",
-                 "scrap", "nix", "kill", "chuck", r"cross\s+out", r"rub\s+out", "wipe")
-_MOVE_VERBS = ("move", "put", "place", "shift", "transfer", "relocate")
+                 "scrap", "nix", "kill", r"throw\s+out", r"throw\s+away", r"chuck\s+out", "chuck", r"cross\s+out",
+                 r"rub\s+out", "wipe", "nuke", "axe", "trash", "dump")
+#: (the everyday verbs of putting, "stick/pop/throw X in <region>", are moves too: never a sentence to write)
+_MOVE_VERBS = ("move", "put", "place", "shift", "transfer", "relocate", "stick", "pop", "throw", "slip", "bung")
 _SET_VERBS = ("make", "change", "set", "mark", "call", "update", "correct", "swap", "switch", "flip", "turn", "upgrade",
               "downgrade", "bump", "revise", "amend", "adjust", "alter", "modify", "fix", "edit", "increase", "decrease",
               "list", "record", "describe")
@@ -1167,6 +1169,8 @@ def apply_edit(reader: EditReader, edit: Edit, draft: Draft, template: Template,
     if grouped is not None:  # "no, it's lobular" for "Invasive ductal carcinoma."
         return grouped
     targets, how = reader.find(edit, draft)
+    if (asked := _which_size(reader, edit, draft, how)) is not None:
+        return asked  # "make it 2 mm" where several findings state a size: which one is asked, never guessed
     edit, targets = _side_selects(reader, edit, targets, draft)
     if edit.kind == "remove":
         if edit.of:  # "the granuloma is not calcified": the sentences that name both
@@ -1485,6 +1489,25 @@ def _unimpress(edit: Edit, draft: Draft) -> EditResult:
                           understood=bool(want))
     new = draft.model_copy(update={"impression": [i for i in draft.impression if i not in hits]})
     return EditResult(new, True, "Impression: removed " + ", ".join(f"'{i}'" for i in hits), [], True)
+
+
+_PRONOUNS = frozenset("it its this that they them these those one".split())
+
+
+def _which_size(reader: EditReader, edit: Edit, draft: Draft, how: str) -> EditResult | None:
+    """The question back for a size said of no finding ("make it 2 mm", "it's 6 mm") where more than one of the
+    draft's sentences states a size (a tumour and a margin distance, two papules); else None."""
+    if how != "attribute" or not edit.attrs.size or edit.kind not in ("modify", "statement") \
+            or set(edit.subject) - _PRONOUNS:
+        return None  # ("the tumour is 35 mm": the tumour's, never asked)
+    sized = list(dict.fromkeys(f.text for f in draft.findings if not f.is_default and not f.negated
+                               and _SIZE.search(f.text)))
+    if len(sized) < 2:
+        return None
+    listed = "; ".join(f"'{t}'" for t in sized[:4])
+    return EditResult(draft, False, f"Which finding should measure {edit.attrs.size}? Several sentences state a size "
+                                    f"({listed}); nothing was changed. Name it ('the <finding> measures "
+                                    f"{edit.attrs.size}').")
 
 
 def _not_matched(edit: Edit) -> str:
@@ -1997,6 +2020,10 @@ def _remove(reader: EditReader, edit: Edit, draft: Draft, template: Template, ta
     if {_stem(w) for w in edit.subject} & _GENERIC_HEADS and not edit.deny:
         # "remove the sinus disease" where the draft only says the sinuses are clear: no disease to remove
         targets = [f for f in targets if not f.is_default and reader.attributes(f.text).polarity != "absent"]
+    if not targets and what.lower() in ("that", "it", "this", "them", "those", "these", "one"):
+        # "take it out" with nothing named: which finding is meant is asked, never guessed
+        return EditResult(draft, False, "Which finding should I remove? Nothing was changed; name it "
+                                        "('remove the <finding>').")
     if not targets:
         return EditResult(draft, False, f"There is no {what} in the draft; nothing was removed.")
     subj = {_stem(w) for w in edit.subject}

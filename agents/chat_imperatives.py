@@ -17,6 +17,20 @@ benchmarks/chat_shapes.py).
   ("it measures N": the finding that states a size) (:func:`size_of`);
 - an added finding replaces the denial of the same finding concept in the region it is written to, on its side
   (or both sides), never the other eye's or side's denial (:func:`same_side_denials`).
+
+Round 12 (fixer chatimp; tested with nonce words in tests/test_round12_chatimp.py):
+
+- an undo said with a remark that the draft was right before the last change ("go back, that was right before",
+  "undo, it was fine", "I prefer the original, revert it"), that remark alone when it says *before* ("it was right
+  before"), and "go back a step", "revert to before" (:func:`undo_said`);
+- an addition said with a particle ("put in X", "stick X in", "pop in X too", "..., I forgot it"), X a new finding
+  (:func:`particle_add`);
+- a sentence put into a region by its name ("put 'X' in the dermoscopy"): written there as said
+  (:func:`put_in_region`);
+- the object said first and the command after it with a pronoun ("the X one - lose it, it was artefact")
+  (:func:`object_first`), a removal said last with a negated copula or after "I was wrong about the X"
+  (:func:`trailing_removal`), the object the draft's own words where the vocabulary lacks them (:func:`in_draft`);
+- phrasal changes ("tone the X down to mild", "turn X into Y", "swap X for Y") (:func:`phrasal_change`).
 """
 
 from __future__ import annotations
@@ -61,14 +75,16 @@ def removal_with_remark(text: str, names_finding: Callable[[str], bool], is_remo
     if not m:
         return None
     head, tail = m.group("head").strip(), m.group("tail").strip()
-    if names_finding(tail) or not is_removal(head):
-        return None
+    if (names_finding(tail) and not _REASON_TAIL.match(tail)) or not is_removal(head):
+        return None  # ("..., it was just a vessel": a reason that names another finding is still a reason)
     return head
 
 
 #: "X is unnecessary, delete", "that X is artefact - take it out", "X are irrelevant here, lose them"
 _TRAILING = re.compile(
-    rf"^(?P<x>.+?)(?:\s+(?:is|are|was|were|looks?|seems?)\s+(?P<why>[^,;]+?))?\s*(?:,|;|\s[-\u2013\u2014]+\s|:)\s*"
+    rf"^(?P<x>.+?)(?:\s+(?:is|are|was|were|looks?|seems?|(?:is|are|was|were)(?:\s+not|n['\u2019]?t)|"
+    rf"(?:does|do)(?:\s+not|n['\u2019]?t)\s+(?:exist|look\s+\w+))(?:\s+(?P<why>[^,;]+?))?)?\s*"
+    rf"(?:,|;|\s[-\u2013\u2014]+\s|:)\s*"
     rf"(?:(?:so|just|then|please|pls)\s+)*(?P<v>{_REMOVE_VERBS})(?:\s+{_PRONOUN})?(?:\s+(?:out|off))?"
     rf"(?:\s+(?:please|pls|thanks))?\s*[.!]*$", re.I)
 
@@ -80,7 +96,14 @@ def trailing_removal(text: str, names_finding: Callable[[str], bool]) -> str | N
     if not m:
         return None
     x = _unquote(m.group("x"))
+    if re.fullmatch(r"i|we", x, re.I) and m.group("why"):  # "I was wrong about the X, take it out"
+        x = re.sub(r"^.*?\b(?:about|with|on|re|regarding)\s+", "", m.group("why"), flags=re.I)
+    # "I was wrong about the X, take it out", "I don't think there's an X, lose it": the thing named
+    x = re.sub(r"^(?:i|we)\s+(?:was|were|am|['\u2019]m|got|made\s+a\s+mistake|think|thought|don['\u2019]?t\s+think|"
+               r"do\s+not\s+think)\b.*?\b(?:about|with|on|re|regarding|there['\u2019]?s|there\s+is|is)\s+(?:an?\s+)?",
+               "", x, flags=re.I)
     x = re.sub(r"^(?:that|this|those|these|the)\s+", "", x, flags=re.I)
+    x = re.sub(r"\s+(?:one|line|sentence|bit|mention)$", "", x, flags=re.I)
     if not x or not names_finding(x) or re.match(rf"^{_PRONOUN}$", x, re.I):
         return None
     return f"remove {x}"
@@ -189,9 +212,18 @@ def imperative_form(text: str, draft: Any, reader: Any) -> tuple[str, str | None
         edit = reader.read(head)
         return edit is not None and edit.kind in ("remove", "unimpress")
 
+    def names(x: str) -> bool:  # a finding of the vocabulary, or the draft's own words for one ("hiatus hernia")
+        return reader.names_finding(x) or in_draft(x, draft, reader)
+
+    if (said := object_first(text, names)) is not None:
+        text = said  # "the X one - lose it": "lose the X"
     if (head := removal_with_remark(text, reader.names_finding, is_removal)) is not None:
         return head, None
-    if (plain := trailing_removal(text, reader.names_finding)) is not None:
+    if (plain := trailing_removal(text, names)) is not None:
+        return plain, None
+    if (plain := phrasal_change(text)) is not None:
+        return plain, None
+    if (plain := particle_add(text, names)) is not None:
         return plain, None
     if (plain := mention_in_impression(text)) is not None:
         return plain, None
@@ -212,6 +244,21 @@ def imperative_form(text: str, draft: Any, reader: Any) -> tuple[str, str | None
         m = _REGION_TO.match(text.strip().rstrip(".!"))
         return plain, region_of.get(m.group("r").strip())
     return text, None
+
+
+def in_draft(said: str, draft: Any, reader: Any) -> bool:
+    """Whether ``said`` names what one of the draft's own sentences states: each of its words of four letters or
+    more (stemmed; the words that only point at a sentence or a side left aside) is a word of that sentence."""
+    from pixtralogist.agents.chat_edits import _stem, _stems
+
+    words = {w for w in _stems(reader.expand(said)) if len(w) >= 4} - {_stem(w) for w in _POINTERS}
+    if not words:
+        return False
+    return any(words <= _stems(reader.expand(f.text)) for f in draft.findings if not getattr(f, "is_default", False))
+
+
+_POINTERS = frozenset("that this those these line sentence mention part about there here with left right both "
+                      "please".split())
 
 
 def cleared_region(draft: Any, region: str, reader: Any) -> Any:
@@ -345,3 +392,182 @@ def restated_elsewhere(before: Any, after: Any) -> Any:
                 f = f.model_copy(update={"text": now + f.text[len(was):]})
         out.append(f)
     return after.model_copy(update={"findings": out})
+
+
+# --- round 12: imperative and undo shapes said without a fixed syntax (fixer chatimp) ---------------------------
+
+#: a remark that says the draft was right before the last change: "that was right before", "it was fine",
+#: "the original was correct", "I prefer the original", "that was better before", "my mistake"
+_WAS_RIGHT = (r"(?:(?:no\s+|yes\s+|ok\s+|okay\s+|actually\s+|hmm+\s+|sorry\s+|oh\s+|ah\s+)*"
+              r"(?:(?:that|it|this|they|the\s+first\s+one)(?:['\u2019]s|\s+was|\s+were|\s+is|\s+are)|"
+              r"(?:the\s+)?(?:original|previous|old|earlier|first|last)(?:\s+(?:version|one|wording|text|draft|sentence))?"
+              r"(?:['\u2019]s|\s+was|\s+were|\s+is))\s+(?:(?:actually|all|perfectly|quite|much|absolutely|totally)\s+)?"
+              r"(?:right|correct|fine|ok|okay|good|better|accurate|true|spot\s+on)"
+              r"(?:\s+(?:before|originally|the\s+first\s+time|as\s+it\s+was|as\s+(?:it|they)\s+(?:was|were)|to\s+begin\s+with))?"
+              r"|i\s+(?:prefer(?:red)?|liked?)\s+(?:it|the\s+(?:original|previous|old|earlier|first)"
+              r"(?:\s+(?:version|one|wording|text))?)(?:\s+(?:before|better|more))?"
+              r"|(?:my\s+(?:mistake|bad|error)|i\s+was\s+wrong|that\s+was\s+(?:a\s+)?(?:mistake|wrong|an\s+error)|"
+              r"wrong\s+(?:change|edit)))")
+_WAS_RIGHT_RE = re.compile(rf"^{_WAS_RIGHT}$", re.I)
+#: the same remark said with when it was right, so an undo even alone: "it was right before", "the original was fine"
+_ANCHORED = re.compile(r"\b(?:before|originally|the\s+first\s+time|to\s+begin\s+with|original|previous|earlier|"
+                       r"first\s+one|as\s+it\s+was)\b", re.I)
+#: undo wordings the plain undo reader lacks: "go back a step", "go back to what it was", "revert to before"
+_MORE_UNDO = re.compile(
+    r"^(?:(?:no|nope|ok|okay|hmm+|actually|sorry|oops|wait)\b[,!.]?\s*)*(?:please\s+|just\s+)?"
+    r"(?:go\s+back|revert|roll\s*back|change\s+(?:it|that|this)\s+back|set\s+(?:it|that|this)\s+back|"
+    r"put\s+(?:it|that|this|things|everything)\s+back|undo(?:\s+(?:it|that|this))?)"
+    r"(?:\s+(?:a|one)\s+step|\s+one|\s+(?:to\s+)?(?:what|how|the\s+way)\s+(?:it|they)\s+(?:was|were)(?:\s+before)?|"
+    r"\s+to\s+(?:before|the\s+(?:original|previous|old|earlier)(?:\s+(?:version|one|wording|text|draft))?)|"
+    r"\s+(?:it|that|this)(?=\s+(?:please|pls))|\s+(?:please|pls|then|again))*\s*[.!]*$", re.I)
+_INTERJECTION = re.compile(r"(?:(?:no|nope|ok|okay|hmm+|actually|sorry|oops|wait|ah|oh|right|yeah|yes)\s*)+", re.I)
+_CLAUSES = re.compile(r"\s*(?:[,;:]|\.\s+|\s[-\u2013\u2014]+\s)\s*")
+
+
+def undo_said(text: str, is_undo: Callable[[str], bool]) -> bool:
+    """Whether ``text`` asks to undo the last change, said with a remark that the draft was right before it ("go
+    back, that was right before", "undo, it was fine", "I prefer the original, revert it please") or as that remark
+    alone when it says when ("it was right before", "the original was correct"), or in a wording the plain undo
+    reader lacks ("go back a step", "revert to before"). ``is_undo`` is the plain undo reader."""
+    t = text.strip().rstrip(".!")
+    if not t or "?" in t:
+        return False
+    if _MORE_UNDO.match(t):
+        return True
+    parts = [p.strip() for p in _CLAUSES.split(t) if p and p.strip()]
+    parts = [p for p in parts if not _INTERJECTION.fullmatch(p)]  # "no, go back, ...": the "no" says nothing more
+    remarks = [p for p in parts if _WAS_RIGHT_RE.match(p)]
+    rest = [p for p in parts if p not in remarks]
+    if not remarks:
+        return False
+    if not rest:  # the remark alone: an undo only when it says the draft was right *before*
+        return any(_ANCHORED.search(p) for p in remarks)
+    return all(is_undo(p) or _MORE_UNDO.match(p) for p in rest)
+
+
+#: an addition said with a particle ("put in X", "pop in X", "stick X in", "throw in X too", "add in X")
+_ADD_VERB = r"(?:put|stick|pop|throw|chuck|slip|bung|squeeze|pencil|add|write|jot|tack)"
+_FILLER_END = re.compile(r"(?:\s*,?\s+(?:as\s+well|too|also|in\s+there|there|please|pls|thanks|thank\s+you|for\s+me|"
+                         r"then|again))+\s*[.!]*$", re.I)
+_PARTICLE_ADD = re.compile(
+    rf"^(?:(?:please|pls|can\s+you|could\s+you|would\s+you|just|also|then|and|so|now|ok|okay)\s*,?\s+)*"
+    rf"{_ADD_VERB}\s+(?:(?:in|down)\s+(?P<y>\S.*)|(?P<y2>\S.*?)\s+in)$", re.I)
+
+
+def particle_add(text: str, names_finding: Callable[[str], bool]) -> str | None:
+    """``add Y`` for an addition said with a particle ("put in Y", "stick Y in", "pop in Y as well", "throw in
+    Y too"), the remark after it dropped when it names no finding and states no number ("put in Y, I forgot it");
+    else None. Y must name a finding (the vocabulary's or the draft's words) and be said as a new one: "put the X in",
+    "put it back in", "put in the size 8 mm" are not additions."""
+    t = text.strip().rstrip("?.!").strip()
+    m = None
+    parts = [p for p in _CLAUSES.split(t) if p.strip()]
+    if len(parts) > 1:
+        # the remark said around it names no finding and states no number ("I forgot it", "missed that one")
+        heads = [p for p in parts if _PARTICLE_ADD.match(_FILLER_END.sub("", p.strip()))]
+        if len(heads) == 1 and not any(names_finding(p) or re.search(r"\d", p) for p in parts if p not in heads):
+            m = _PARTICLE_ADD.match(_FILLER_END.sub("", heads[0].strip()))
+    m = m or _PARTICLE_ADD.match(_FILLER_END.sub("", t))
+    if m is None:
+        return None
+    y = _FILLER_END.sub("", (m.group("y") or m.group("y2") or "").strip()).strip()
+    if not y or ":" in y or not names_finding(y) or re.match(
+            r"(?:the|this|that|these|those|it|them|its|my|your|our|for|to|with|at|on|back)\b", y, re.I):
+        return None  # "put the X in", "put it back in", "pop in for review": no new finding named
+    if re.search(r"(?:^|\s(?:in|into|to|under)\s+)(?:the\s+)?(?:impression|conclusion|summary|plan)\b", y, re.I):
+        return None  # the impression's own forms
+    return f"add {y}"
+
+
+#: a sentence put into a region by name: "put 'X' in the dermoscopy", "stick X under the margins"
+_INTO_REGION = re.compile(
+    rf"^(?:(?:please|pls|can\s+you|could\s+you|just|also|and|so|now|ok|okay)\s*,?\s+)*(?:{_ADD_VERB}|insert|include|"
+    rf"place|type)\s+(?:in\s+)?(?P<x>\S.+?)\s+(?:in|into|to|under|in\s+to|within)\s+(?:the\s+)?(?P<r>[\w /-]+?)"
+    rf"(?:\s+(?:section|region|box|heading|part|bit|field))?(?:\s+(?:too|as\s+well|please|pls))?\s*[.!]*$", re.I)
+
+
+def put_in_region(text: str, resolve: Callable[[str], str | None], in_draft: Callable[[str], bool],
+                  labels: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """``(sentence, region)`` for a sentence put into a findings region named by the clinician ("put 'no dermoscopic
+    features of melanoma' in the dermoscopy", "stick a small nodule in the lungs"): the sentence quoted is written as
+    said; one not quoted only when the draft states nothing of it (else it is a move of the draft's finding, the
+    plain reader's). None otherwise (the impression has its own forms)."""
+    m = _INTO_REGION.match(text.strip())
+    if not m:
+        return None
+    region = resolve(m.group("r").strip())
+    if region in (None, "impression", "indication"):
+        return None
+    raw = m.group("x").strip()
+    quoted = len(raw) >= 2 and raw[0] in _Q and raw[-1] in _Q
+    if not quoted:
+        # words not quoted go only where the region is said by its own name ("in the dermoscopy"), never a place
+        # of the finding that a region's name resembles ("temporal to fovea", "in the right upper lobe")
+        said = re.sub(r"^the\s+", "", m.group("r").strip().lower())
+        names = {region.replace("_", " ")} | ({(labels or {}).get(region, "").lower()} - {""})
+        if said not in names or not re.search(r"\s(?:in|into|under)\s+the\s", text, re.I):
+            return None
+    x = _unquote(raw)
+    x = re.sub(r"^(?:that|the\s+line|the\s+sentence|the\s+words?)\s+", "", x, flags=re.I) if quoted else x
+    if not x or re.fullmatch(rf"{_PRONOUN}", x, re.I) or (not quoted and in_draft(x)):
+        return None
+    return (x[:1].upper() + x[1:]).rstrip(".") + ".", region
+
+
+#: a change said with a phrasal verb: "tone the X down to mild", "tone down the X to mild", "turn the X into Y",
+#: "dial the X back to moderate", "knock the grade down to 1", "swap the X for Y"
+_PHRASAL_SET = re.compile(
+    r"^(?P<lead>(?:(?:please|pls|can\s+you|could\s+you|just|ok|okay|so|and|then)\s*,?\s+)*)"
+    r"(?:(?P<v>tone|bump|dial|knock|bring|turn|step|ratchet|nudge|scale)\s+"
+    r"(?:(?P<p1>up|down|back)\s+(?P<x1>.+?)|(?P<x2>.+?)\s+(?P<p2>up|down|back))"
+    r"\s+(?:to|into)\s+(?P<y>\S.*?)"
+    r"|(?:turn|convert|make|change)\s+(?P<x3>.+?)\s+into\s+(?P<y3>\S.*?)"
+    r"|(?:swap|switch|exchange|trade)\s+(?:out\s+)?(?P<x4>.+?)\s+for\s+(?P<y4>\S.*?))\s*[.!]*$", re.I)
+
+
+def phrasal_change(text: str) -> str | None:
+    """The plain form of a change said with a phrasal verb: ``change X to Y`` ("tone the X down to mild", "turn the X
+    into Y"), ``replace X with Y`` ("swap the X for Y"); else None."""
+    m = _PHRASAL_SET.match(text.strip())
+    if not m:
+        return None
+    if m.group("x4"):
+        return f"replace {m.group('x4').strip()} with {m.group('y4').strip()}"
+    x = (m.group("x1") or m.group("x2") or m.group("x3") or "").strip()
+    y = (m.group("y") or m.group("y3") or "").strip()
+    if not x or not y or re.fullmatch(rf"{_PRONOUN}", x, re.I) and m.group("x3"):
+        return None
+    return f"change {x} to {y}"
+
+
+#: the object said first, then the command with a pronoun for it: "the X one - tone it down to mild", "that X, swap
+#: it for Y", "the X line: lose it"
+_OBJECT_FIRST = re.compile(
+    r"^(?:(?:ok|okay|right|so|and|now|then)\s*,?\s+)?(?:that|the|this|those|these)\s+(?P<x>[^,;:]+?)"
+    r"(?:\s+(?:one|ones|line|lines|bit|sentence|mention|part))?\s*(?:,|;|:|\s[-\u2013\u2014]+)\s*"
+    r"(?P<cmd>[a-z].*)$", re.I)
+
+
+def object_first(text: str, names_finding: Callable[[str], bool]) -> str | None:
+    """The command of "<the X (one)>, <command with it/them>" with the X said in the pronoun's place ("the X one -
+    tone it down to mild" -> "tone the X down to mild"); else None. X must name a finding, and the command must
+    point at it once."""
+    m = _OBJECT_FIRST.match(text.strip())
+    if not m:
+        return None
+    x, cmd = m.group("x").strip(), m.group("cmd").strip()
+    if re.search(r"\s(?:is|are|was|were|isn['\u2019]?t|aren['\u2019]?t)\b", x, re.I) or not names_finding(x):
+        return None  # "that X is artefact, take it out": the trailing removal's
+    head = re.split(r"\s*(?:,|;|\s[-\u2013\u2014]+\s)\s*", cmd, maxsplit=1)
+    if len(head) == 2 and _REASON_TAIL.match(head[1]):
+        cmd = head[0]  # "..., lose it, they were just <other>": the reason goes
+    if not re.match(r"(?:please\s+|pls\s+|just\s+|can\s+you\s+)?[a-z]+\b", cmd, re.I) \
+            or len(re.findall(r"\b(?:it|them)\b", cmd, re.I)) != 1:
+        return None
+    return re.sub(r"\b(?:it|them)\b", f"the {x}", cmd, count=1, flags=re.I)
+
+
+#: a reason said after a command, pointing back at what it names: "it was a reflection", "they're just vessels"
+_REASON_TAIL = re.compile(r"^(?:(?:it|they|that|this)(?:['\u2019]s|['\u2019]re|\s+is|\s+are|\s+was|\s+were)|"
+                          r"(?:i|we)\s+(?:was|were|am|think|thought|checked|looked|re-?checked|re-?measured|"
+                          r"did\s*n['\u2019]?t|do\s*n['\u2019]?t|can['\u2019]?t|could\s*n['\u2019]?t))\b.*$", re.I)
