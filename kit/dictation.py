@@ -752,7 +752,17 @@ def _clauses(text: str) -> list[list[str]]:
 _SPACED_DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W_])")
 
 
+#: The most words of a place or part in a finding's dash list, and a word that says something of it ("elevated").
+_PLACE_WORDS = 4
+_PARTICIPLE = re.compile(r"[a-z]{3,}(?:ed|en)", re.I)
+#: A list item that is one of the things its head counted ("2 lesions - one subfoveal ..., the other inferonasal").
+_PARTITIVE_ITEM = re.compile(r"^(?:one|another|the other|the others|other|others|both|each|either|the (?:larger|smaller|"
+                             r"largest|smallest|first|second|third)|(?:the )?(?:first|second|third|larger|smaller|largest|"
+                             r"smallest))\b", re.I)
+
+
 def dash_list(clause: str, *, describes: Callable[[str], bool] | None = None,
+              own_finding: Callable[[str], bool] | None = None,
               lexicon: Lexicon | None = None) -> tuple[str, str, str] | None:
     """``(lead, statement, rest)`` when ``clause`` has a finding followed by a spaced dash and a comma list of its
     places, parts or features ("Acute infarct L MCA territory - insula, frontal operculum, corona radiata, DWI
@@ -762,7 +772,12 @@ def dash_list(clause: str, *, describes: Callable[[str], bool] | None = None,
     perifoveal, ..."); ``lead`` is what comes before it. The list runs to the first item that denies something, opens
     with a conjunction or is a terse statement of its own ("..., no haemorrhage"), which with what follows is
     ``rest`` (each read as usual). None: no such list (one item after the dash; a dash before a qualifier, measure or
-    side alone, "effusion - mild, ...", is a comma part as before; a denied or terse head is no finding)."""
+    side alone, "effusion - mild, ...", is a comma part as before; a head naming no finding, "Progressing OD - step up
+    treatment, VF in 4/12", a denied or a terse one has no such list). An item
+    that names a finding of its own (``own_finding``; default: the vocabulary's finding words and sign nouns) is no
+    place or part of the head, nor is one of more than a few words or with a predicate of its own ("Lobar collapse
+    LUL - veil-like haziness over L hemithorax, trachea pulled to L": the signs, each a statement of its own), unless it
+    picks one of what the head counted ("one subfoveal with overlying SRF"): the list ends before it."""
     with _reading(lexicon):
         m = _SPACED_DASH.search(clause)
         if m is None:
@@ -772,18 +787,31 @@ def dash_list(clause: str, *, describes: Callable[[str], bool] | None = None,
         if "(" in clause or ")" in clause or not all(before) or not items[0]:
             return None
         test = describes or (lambda p: _qualifier_only(p) or _severity_word(p))
+        named = own_finding or (lambda p: _finding_word(p) or _SIGN_NOUN.search(p) is not None)
+
+        def of_head(item: str) -> bool:
+            # one of what the head counted, or a place or part: a few words, no finding and no predicate of their own
+            # ("insula", "frontal operculum"; never "trachea pulled to L", "L hilum elevated")
+            words = item.split()
+            if _ATTACH_START.match(item):  # where or how it goes on: "courses down R main bronchus", "extending to ..."
+                return len(words) <= _DESCRIPTOR_WORDS
+            return bool(_PARTITIVE_ITEM.match(item)) or (
+                not named(item) and len(words) <= _PLACE_WORDS and not any(_PARTICIPLE.fullmatch(w) for w in words[1:]))
+
         k = len(before) - 1
         while k > 0 and test(before[k]):
             k -= 1
         head = before[k]
         first = items[0]
-        if (_NEG_ANY_RE.search(" ".join(before[k:])) or _subject_sentence(head, False) is not None or _bare_subject(head)
+        said = named(head) or any(_PARTICIPLE.fullmatch(w) for w in head.split()[1:])  # "NGT malpositioned - ..."
+        if (not said or _NEG_ANY_RE.search(" ".join(before[k:])) or _subject_sentence(head, False) is not None or _bare_subject(head)
                 or _MEASURE_PART.fullmatch(first) or _side_part(first) or _severity_word(first)
-                or _NEG_START_RE.match(first) or _subject_sentence(first, False) is not None):
+                or _NEG_START_RE.match(first) or _subject_sentence(first, False) is not None or not of_head(first)):
             return None
         n = 1
         while (n < len(items) and items[n] and not _NEG_START_RE.match(items[n]) and not _LEAD_CONJ.match(items[n])
-               and _subject_sentence(items[n], False) is None and not _SPACED_DASH.search(items[n])):
+               and _subject_sentence(items[n], False) is None and not _SPACED_DASH.search(items[n])
+               and of_head(items[n])):
             n += 1
         if n < 2 or _SPACED_DASH.search(first):
             return None  # one item after the dash: a comma part as before
@@ -906,6 +934,8 @@ _ATTACH_START = re.compile(
     r"which|that|slightly|minimally|mildly|grossly|previously|formerly|prior|then|now|was|were|up from|down from|"
     r"tracking|dissecting|spreading|causing|resulting|extends?|extended|involves?|abuts?|abutting|encases?|"
     r"encasing|invades?|invading|crosses|crossing|"
+    # how a line or tube runs ("NGT malpositioned - courses down R main bronchus")
+    r"courses|coursing|runs|running|passes|passing|loops|looping|terminates|terminating|projects|lies|lying|"
     # where the finding is worst or mostly ("worst in the lower lobes", "predominantly peripheral")
     r"worst|most (?:pronounced|severe|marked|prominent|conspicuous|extensive)|greatest|predominantly|mainly|mostly|"
     r"chiefly|largely|particularly|especially)\b)",

@@ -159,3 +159,12 @@ def test_two_places_in_one_part_describe_the_finding(pair):
     regions = _draft("ct_chest", f"Bilateral calcified pleural plaques, {pair}; no effusion.")
     assert f"pleural plaques, {pair}" in regions.get("pleura", "").lower(), regions
     assert pair.split()[0] not in regions.get("others", "").lower(), regions
+
+
+@pytest.mark.parametrize("word, side", list(itertools.product(NONCE[:3], ["L", "R"])))
+def test_dash_list_of_signs_with_their_own_predicates_stays_apart(word, side):
+    notes = f"Lobar collapse {side}UL - {word}-like haziness over {side} hemithorax, trachea pulled to {side}, " \
+            f"{side} hilum elevated. Heart normal."
+    regions = _draft("cxr", notes)
+    assert "trachea" in regions.get("mediastinal", "").lower(), regions
+    assert "trachea" not in regions.get("lung", "").lower(), regions

@@ -238,7 +238,11 @@ def _dash_parts(clause: str) -> list[str]:
 def _listed(clause: str) -> tuple[str, str, str] | None:
     """The kit's dash list (:func:`~pixtralogist.kit.dictation.dash_list`) read with the eye lexicon: a finding, a
     spaced dash and a comma list of its places or parts, which stays one statement."""
-    return dash_list(clause, describes=lambda p: _describes_previous(p) and not _names_something(p), lexicon=lexicon.EYE)
+    from pixtralogist.core.nlp import mentions_finding
+
+    return dash_list(clause, describes=lambda p: _describes_previous(p) and not _names_something(p),
+                     own_finding=lambda p: _names_lesion(p) or mentions_finding(p, extra_terms=lexicon.NLP_TERMS),
+                     lexicon=lexicon.EYE)
 
 
 def _eye_after(expanded: list[tuple[str, frozenset[str]]], eyes: frozenset[str]) -> None:
