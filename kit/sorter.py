@@ -53,17 +53,19 @@ _SEGMENT = re.compile(r"[,;]|\s(?:and|or|nor)\s")
 #: A statement and what goes on with it: a spaced dash before a comma list of its places or parts ("infarct L MCA -
 #: insula, operculum"), a comma part led by "also" ("..., also sup frontal sulci") or a comparison with another structure
 #: ("DCP reduced superiorly, worse than SCP"); the head places the whole.
-_CONTINUED = re.compile(r"^(?P<head>[^;]*?\w[^;]*?)(?:(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^,;]*\w[^,;]*,)|,\s+also\s+(?=\w)"
+_CONTINUED = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=\w[^,;]*,)|,\s+also\s+(?=\w)"
                         r"|,\s+(?:(?:much|slightly|far|somewhat)\s+)?(?:worse|better|more|less|greater|milder|larger|smaller|"
-                        r"denser|lower|higher)(?:\s+\w+)?\s+than\s+(?=\w))")
+                        r"denser|lower|higher)(?:\s+\w+)?\s+than\s+(?=\w)")
 
 
 def continued_head(sentence: str) -> str | None:
     """The head of a statement that goes on with a dash list or an "also" part (see :data:`_CONTINUED`): what places
     the whole sentence ("Nasogastric tube malpositioned - courses down the R main bronchus, tip over the RLL" is the
     tube's, not the lung's); None for any other sentence."""
-    m = _CONTINUED.match(sentence.strip())
-    return m.group("head").strip() if m is not None else None
+    text = sentence.strip()
+    m = _CONTINUED.search(text)
+    head = text[:m.start()].strip() if m is not None else ""
+    return head if head and ";" not in head and any(ch.isalnum() for ch in head) else None
 
 
 #: a list item that interprets the statement ("suspicious for metastases", "c/w abscess", "likely infarct")
