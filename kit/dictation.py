@@ -58,7 +58,7 @@ Lexicon keys read here (``dictation:`` section)::
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -71,7 +71,7 @@ from pixtralogist.kit.lexicon import Lexicon, Subject, base_lexicon, near_contex
 
 __all__ = ["CLINICIAN_SEES", "DictationProfile", "correct_spelling", "differential_as_alternatives", "expand_shorthand",
            "feature_none_as_denial",
-           "is_list_item", "join_negated_list", "strip_lead_conjunction", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
+           "dash_list", "is_list_item", "join_negated_list", "strip_lead_conjunction", "parse_dictation", "profile_for_lexicon", "protect_abbreviation_dots"]
 
 #: The clinician saying they see what follows ("I can see an atypical network", "we note a few drusen"): a
 #: specialty reader drops these words and keeps what was seen (a pattern; anchor it as the reader needs).
@@ -794,11 +794,90 @@ def _clauses(text: str) -> list[list[str]]:
             if _LIST_NUMBER.match(clause):
                 continue  # "1. RLL pneumonia. 2. Small effusion": the numbers of an inline list
             clause = _LIST_ITEM.sub("", clause)  # "... 2) LUL nodule"
+            listed = dash_list(clause)
+            if listed is not None:  # "infarct L MCA - insula, operculum, corona radiata": one statement, its parts
+                lead, head, rest = listed
+                parts = [p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(lead))] if lead else []
+                parts += [head, *_bracketed_whole([p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(rest))])]
+                parts = [q for p in parts if p for q in _closing_severity(p)]
+                if parts:
+                    clauses.append(parts)
+                continue
             parts = _bracketed_whole([p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(clause))])
             parts = [q for p in parts if p for q in _closing_severity(p)]
             if parts:
                 clauses.append(parts)
     return clauses
+
+
+#: A spaced dash after a word ("infarct L MCA - insula, ..."); "3 - 4 mm" is a range.
+_SPACED_DASH = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=[^\W_])")
+
+
+#: The most words of a place or part in a finding's dash list, and a word that says something of it ("elevated").
+_PLACE_WORDS = 4
+_PARTICIPLE = re.compile(r"[a-z]{3,}(?:ed|en)", re.I)
+#: A list item that is one of the things its head counted ("2 lesions - one subfoveal ..., the other inferonasal").
+_PARTITIVE_ITEM = re.compile(r"^(?:one|another|the other|the others|other|others|both|each|either|the (?:larger|smaller|"
+                             r"largest|smallest|first|second|third)|(?:the )?(?:first|second|third|larger|smaller|largest|"
+                             r"smallest))\b", re.I)
+
+
+def dash_list(clause: str, *, describes: Callable[[str], bool] | None = None,
+              own_finding: Callable[[str], bool] | None = None,
+              lexicon: Lexicon | None = None) -> tuple[str, str, str] | None:
+    """``(lead, statement, rest)`` when ``clause`` has a finding followed by a spaced dash and a comma list of its
+    places, parts or features ("Acute infarct L MCA territory - insula, frontal operculum, corona radiata, DWI
+    bright"; "2 lesions - one subfoveal 1 DD, one inferonasal"): ``statement`` keeps the finding and its list whole,
+    each item being the finding's, never a sentence of its own. The finding is the comma part before the dash, with
+    the parts before it that only describe (``describes``; default: the lexicon's qualifiers: "Drusen, large, soft -
+    perifoveal, ..."); ``lead`` is what comes before it. The list runs to the first item that denies something, opens
+    with a conjunction or is a terse statement of its own ("..., no haemorrhage"), which with what follows is
+    ``rest`` (each read as usual). None: no such list (one item after the dash; a dash before a qualifier, measure or
+    side alone, "effusion - mild, ...", is a comma part as before; a head naming no finding, "Progressing OD - step up
+    treatment, VF in 4/12", a denied or a terse one has no such list). An item
+    that names a finding of its own (``own_finding``; default: the vocabulary's finding words and sign nouns) is no
+    place or part of the head, nor is one of more than a few words or with a predicate of its own ("Lobar collapse
+    LUL - veil-like haziness over L hemithorax, trachea pulled to L": the signs, each a statement of its own), unless it
+    picks one of what the head counted ("one subfoveal with overlying SRF"): the list ends before it."""
+    with _reading(lexicon):
+        m = _SPACED_DASH.search(clause)
+        if m is None:
+            return None
+        before = [p.strip() for p in _COMMA_SPLIT.split(clause[:m.start()])]
+        items = [p.strip() for p in _COMMA_SPLIT.split(clause[m.end():])]
+        if "(" in clause or ")" in clause or not all(before) or not items[0]:
+            return None
+        test = describes or (lambda p: _qualifier_only(p) or _severity_word(p))
+        named = own_finding or (lambda p: _finding_word(p) or _SIGN_NOUN.search(p) is not None)
+
+        def of_head(item: str) -> bool:
+            # one of what the head counted, or a place or part: a few words, no finding and no predicate of their own
+            # ("insula", "frontal operculum"; never "trachea pulled to L", "L hilum elevated")
+            words = item.split()
+            if _ATTACH_START.match(item):  # where or how it goes on: "courses down R main bronchus", "extending to ..."
+                return len(words) <= _DESCRIPTOR_WORDS
+            return bool(_PARTITIVE_ITEM.match(item)) or (
+                not named(item) and len(words) <= _PLACE_WORDS and not any(_PARTICIPLE.fullmatch(w) for w in words[1:]))
+
+        k = len(before) - 1
+        while k > 0 and test(before[k]):
+            k -= 1
+        head = before[k]
+        first = items[0]
+        said = named(head) or any(_PARTICIPLE.fullmatch(w) for w in head.split()[1:])  # "NGT malpositioned - ..."
+        if (not said or _NEG_ANY_RE.search(" ".join(before[k:])) or _subject_sentence(head, False) is not None or _bare_subject(head)
+                or _MEASURE_PART.fullmatch(first) or _side_part(first) or _severity_word(first)
+                or _NEG_START_RE.match(first) or _subject_sentence(first, False) is not None or not of_head(first)):
+            return None
+        n = 1
+        while (n < len(items) and items[n] and not _NEG_START_RE.match(items[n]) and not _LEAD_CONJ.match(items[n])
+               and _subject_sentence(items[n], False) is None and not _SPACED_DASH.search(items[n])
+               and of_head(items[n])):
+            n += 1
+        if n < 2 or _SPACED_DASH.search(first):
+            return None  # one item after the dash: a comma part as before
+        return ", ".join(before[:k]), f"{', '.join(before[k:])} - {', '.join(items[:n])}", ", ".join(items[n:])
 
 
 #: A part after a spaced dash (to the next comma) or in brackets: "calcification - severe", "aneurysm (mild)".
@@ -917,6 +996,8 @@ _ATTACH_START = re.compile(
     r"which|that|slightly|minimally|mildly|grossly|previously|formerly|prior|then|now|was|were|up from|down from|"
     r"tracking|dissecting|spreading|causing|resulting|extends?|extended|involves?|abuts?|abutting|encases?|"
     r"encasing|invades?|invading|crosses|crossing|"
+    # how a line or tube runs ("NGT malpositioned - courses down R main bronchus")
+    r"courses|coursing|runs|running|passes|passing|loops|looping|terminates|terminating|projects|lies|lying|"
     # where the finding is worst or mostly ("worst in the lower lobes", "predominantly peripheral")
     r"worst|most (?:pronounced|severe|marked|prominent|conspicuous|extensive)|greatest|predominantly|mainly|mostly|"
     r"chiefly|largely|particularly|especially)\b)",
@@ -1164,6 +1245,10 @@ _RANKED_PART = re.compile(r"^(?:less|more|much less|somewhat less) likely\s+\S|^
 _PARTITIVE_PART = re.compile(r"^(?:some|most|many|all|several|a few|few)(?: of (?:them|these|which))?\s+(?P<adj>[a-z-]+)$", re.I)
 
 
+#: Two or three places or adjectives said as one part ("diaphragmatic and posterolateral", "medial/lateral").
+_JOINED_PARTS = re.compile(r"\s*(?:\band\b|\bor\b|/|&|\+)\s*", re.I)
+
+
 def _describes_statement(part: str, before: str) -> bool:
     """With ``dictation.describing_parts``: a comma part that only says where in the finding before it (or how it
     is spread), a short differential of it, or one descriptive or interpreting adjective, after a finding
@@ -1180,6 +1265,9 @@ def _describes_statement(part: str, before: str) -> bool:
     partitive = _PARTITIVE_PART.match(text)
     if partitive and _ADJECTIVE_PART.match(partitive.group("adj")):
         return True
+    pair = _JOINED_PARTS.split(text)
+    if len(pair) > 1 and all(p and (_PLACE_PART.match(p) or (" " not in p and _ADJECTIVE_PART.match(p))) for p in pair):
+        return True  # "pleural plaques, diaphragmatic and posterolateral": where in the finding, two places at once
     if _PLACE_PART.match(text) or (_VERSUS.search(text) and len(text.split()) <= 6):
         return True  # where in the finding; or a short differential of it (", atelectasis vs aspiration")
     if _dated_diagnosis(text, before):
@@ -1331,6 +1419,16 @@ def _denies_more(statement: str, part: str) -> bool:
 _BRACKET_ASIDE = re.compile(r"\s*\([^()]*\)")
 
 
+def _continues_finding(rest: str, before: str) -> bool:
+    """Whether the words after "also" in a comma part ("..., also sup frontal sulci", "fx R 6th rib, also R 7th")
+    only say where else the finding before it is: they name no finding of their own, no denial, no terse
+    statement, after a finding statement that is not denied."""
+    text = rest.strip()
+    return (bool(text) and len(text.split()) <= _DESCRIPTOR_WORDS and not _NEG_ANY_RE.search(text)
+            and not _NEG_START_RE.match(before) and _subject_sentence(text, False) is None
+            and _subject_sentence(before, False) is None and not _finding_word(text) and not _SIGN_NOUN.search(text))
+
+
 def _merge_lists(parts: list[str]) -> list[str]:
     """Keep "no A, B, or C" together (negation scope) and "A, B, or C" (alternatives);
     "small A, B, and C" become separate items."""
@@ -1341,6 +1439,9 @@ def _merge_lists(parts: list[str]) -> list[str]:
     for part in parts:
         lead = _LEAD_CONJ.match(part)
         conj = lead.group(0).strip().lower() if lead else ""
+        if out and conj == "also" and _continues_finding(part[lead.end():], out[-1]):
+            out[-1] = f"{out[-1]}, {part}"  # "FLAIR hyperintensity, also sup frontal sulci": more places of it
+            continue
         if out and not conj and _DANGLING_ADJECTIVE.search(out[-1].strip()):
             out[-1] = f"{out[-1]}, {part}"  # "There is a lobulated, enhancing mass": coordinate adjectives, one noun
             continue

@@ -54,6 +54,10 @@ _WITH_PART = re.compile(r"^(?:with|along\s+with|together\s+with)\s+\S", re.I)
 #: a comma part that is only a measure (", 2DD", ", ~350 um", ", 1.2 mm2"): the clause before it's
 _MEASURE_PART = re.compile(r"^[~<>\u2248]?\s*\d+(?:\.\d+)?(?:\s*(?:x|-|to)\s*\d+(?:\.\d+)?)*\s*(?:[a-z\u00b5%\u00b2]{1,6}\d?)?$",
                            re.I)
+#: a comma part that goes on with the clause before it whatever it names: a comparison with another place or structure
+#: ("DCP reduced superiorly, worse than SCP") or more places of the same finding ("..., also sup frontal sulci")
+_GOES_ON_PART = re.compile(r"^(?:(?:much|slightly|far|somewhat|a\s+little)\s+)?(?:worse|better|more|less|greater|milder|larger|"
+                           r"smaller|denser|wider|deeper|lower|higher)(?:\s+\w+)?\s+than\s+\S|^also\s+(?!no\b|not\b)\S", re.I)
 _ADJECTIVE = re.compile(r"[a-z-]+(?:al|ar|ary|ic|ous|ial|eal|ine)", re.I)
 
 
@@ -99,6 +103,7 @@ class ClauseRewriter:
             if not c.strip(" ,."):
                 continue
             if out and ((self.is_qualifier is not None and self.is_qualifier(c))
+                        or _GOES_ON_PART.match(c)
                         or (self.comma_clauses and (_WITH_PART.match(c) or _MEASURE_PART.match(c)))):
                 out[-1] = f"{out[-1]}, {c}"  # ", mild"; ", 2DD"; ", with overlying drusen": the clause before it's
             else:

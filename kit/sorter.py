@@ -46,10 +46,28 @@ from pixtralogist.core.text import split_sentences
 from pixtralogist.kit.lexicon import Lexicon
 from pixtralogist.kit.rewriter import ClauseRewriter
 
-__all__ = ["Scanner", "ContextScanner", "LexiconSorter", "Classification", "accuracy"]
+__all__ = ["Scanner", "ContextScanner", "LexiconSorter", "Classification", "accuracy", "continued_head"]
 
 _WS = re.compile(r"\s+")
 _SEGMENT = re.compile(r"[,;]|\s(?:and|or|nor)\s")
+#: A statement and what goes on with it: a spaced dash before a comma list of its places or parts ("infarct L MCA -
+#: insula, operculum"), a comma part led by "also" ("..., also sup frontal sulci") or a comparison with another structure
+#: ("DCP reduced superiorly, worse than SCP"); the head places the whole.
+_CONTINUED = re.compile(r"(?<=[^\W\d_])\s+[-\u2013\u2014]+\s+(?=\w[^,;]*,)|,\s+also\s+(?=\w)"
+                        r"|,\s+(?:(?:much|slightly|far|somewhat)\s+)?(?:worse|better|more|less|greater|milder|larger|smaller|"
+                        r"denser|lower|higher)(?:\s+\w+)?\s+than\s+(?=\w)")
+
+
+def continued_head(sentence: str) -> str | None:
+    """The head of a statement that goes on with a dash list or an "also" part (see :data:`_CONTINUED`): what places
+    the whole sentence ("Nasogastric tube malpositioned - courses down the R main bronchus, tip over the RLL" is the
+    tube's, not the lung's); None for any other sentence."""
+    text = sentence.strip()
+    m = _CONTINUED.search(text)
+    head = text[:m.start()].strip() if m is not None else ""
+    return head if head and ";" not in head and any(ch.isalnum() for ch in head) else None
+
+
 #: a list item that interprets the statement ("suspicious for metastases", "c/w abscess", "likely infarct")
 _INTERPRETING = re.compile(r"^(?:(?:highly|very|strongly|most|somewhat) )?(?:consistent with|compatible with|"
                            r"(?:suspicious|concerning|worrisome) (?:for|of)|suggestive of|in keeping with|c/w)\b")
@@ -214,6 +232,13 @@ class LexiconSorter:
         -> parenchyma and extra-axial spaces; "Thyroid nodule." -> the thyroid's region).
         """
         text = _normalise(sentence)
+        head = continued_head(text)
+        if head is not None:
+            # "NGT malpositioned - courses down R main bronchus, tip over RLL", "FLAIR hyperintensity, also sup frontal
+            # sulci": the statement is its head's; the list or continuation after it only says where it goes
+            placed = self.explain(head)
+            if placed.source not in ("default", "weak"):
+                return placed
         hits = self._scanner.hits(text)
         cuts = [m.start() for m in _SEGMENT.finditer(text)]
         anatomy: dict[int, set[str]] = {}

@@ -386,6 +386,7 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
         return {r: [_end(f"No {' or '.join(v)}")] for r, v in parts.items()}
 
     chunks: list[tuple[str, str]] = []  # (lead word, body)
+    also: set[int] = set()  # the chunks said after "also"
     for raw in _CONNECTOR.split(text):
         raw = raw.strip()
         if not raw:
@@ -394,13 +395,18 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
         lead, body = (lm.group("w").lower(), raw[lm.end():]) if lm else ("", raw)
         if not body:
             continue
+        if chunks and not lead and body.lower() == "also":
+            also.add(len(chunks))  # "..., also on the neck": the next part is more of where, not a part of its own
+            continue
         chunks.append((lead, body))
 
+    if also and len(_secondary_with_own_place(chunks)) != len(chunks):
+        also = set()  # (chunks joined: where "also" stood is not known any more)
     chunks = _secondary_with_own_place(chunks)
     parts = {}
     last_region: str | None = None
     sited = _names_site(text)
-    for lead, body in chunks:
+    for k, (lead, body) in enumerate(chunks):
         negated = lead in ("without", "and no") or bool(_NEG_LEAD.match(body))
         body = _NEG_LEAD.sub("", body) if negated else body
         with_article = body
@@ -410,7 +416,8 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
         if (found.source == "default" and not negated and _PLACE_LEAD.fullmatch(lead + " ")
                 and _loose_place(f"{lead} {with_article}")):
             # "over the zorvic crest": a place the lexicon does not know is still where the lesion is
-            parts.setdefault("distribution_site", []).append(_render("distribution_site", [with_article], lead))
+            place = _render("distribution_site", [with_article], lead)
+            parts.setdefault("distribution_site", []).append(f"also {place[:1].lower()}{place[1:]}" if k in also else place)
             last_region = "distribution_site"
             continue
         if (found.source == "default" and not negated and last_region and lead not in ("and", "")
@@ -418,14 +425,14 @@ def decompose(sentence: str) -> dict[str, list[str]] | None:
             # a place or manner with no lesion word of its own describes the part before it:
             # "irregular streaks at the periphery", "papules over the area"
             prev = parts[last_region][-1].rstrip(".")
-            parts[last_region][-1] = _end(f"{prev} {lead} {with_article}")
+            parts[last_region][-1] = _end(f"{prev}{', also' if k in also else ''} {lead} {with_article}")
             continue
         if (len(regions) == 1 and not negated and lead not in ("and", "") and last_region in regions
                 and parts.get(last_region) and found.source != "default"):
             # "compared with photograph", "brown with grey areas": a part of the same region keeps its
-            # link word to the part before it (never "Compared and photograph")
+            # link word to the part before it (never "Compared and photograph"); "on the chest, also on the back"
             prev = parts[last_region][-1].rstrip(".")
-            parts[last_region][-1] = _end(f"{prev} {lead} {with_article}")
+            parts[last_region][-1] = _end(f"{prev}{', also' if k in also else ''} {lead} {with_article}")
             continue
         if len(regions) == 1 or negated:
             region = min(regions, key=_ORDER.__getitem__)

@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 
 from pixtralogist.core.text import clean_text
-from pixtralogist.kit.dictation import CLINICIAN_SEES, strip_lead_conjunction, correct_spelling, differential_as_alternatives, feature_none_as_denial, is_list_item, join_negated_list, protect_abbreviation_dots
+from pixtralogist.kit.dictation import CLINICIAN_SEES, dash_list, strip_lead_conjunction, correct_spelling, differential_as_alternatives, feature_none_as_denial, is_list_item, join_negated_list, protect_abbreviation_dots
 from pixtralogist.kit.extractor import context_expansion
 from pixtralogist.plugins.ophthalmology import lexicon
 
@@ -228,9 +228,21 @@ def _dash_parts(clause: str) -> list[str]:
         bare = _EYE_ONLY.sub(" ", part).strip(" ,")
         if _DASH_GRADE.fullmatch(bare) and not _NEG_START.match(out[-1]):
             out[-1] = f"{out[-1]}, {part}"
+        elif _listed(f"{out[-1]} - {part}") is not None:
+            out[-1] = f"{out[-1]} - {part}"  # "Drusen - perifoveal, along the arcade": the finding and where it is
         else:
             out.append(part)
     return out
+
+
+def _listed(clause: str) -> tuple[str, str, str] | None:
+    """The kit's dash list (:func:`~pixtralogist.kit.dictation.dash_list`) read with the eye lexicon: a finding, a
+    spaced dash and a comma list of its places or parts, which stays one statement."""
+    from pixtralogist.core.nlp import mentions_finding
+
+    return dash_list(clause, describes=lambda p: _describes_previous(p) and not _names_something(p),
+                     own_finding=lambda p: _names_lesion(p) or mentions_finding(p, extra_terms=lexicon.NLP_TERMS),
+                     lexicon=lexicon.EYE)
 
 
 def _eye_after(expanded: list[tuple[str, frozenset[str]]], eyes: frozenset[str]) -> None:
@@ -371,10 +383,28 @@ _BOTH_PRED = re.compile(r"^(?:both|each)\s+(?!eyes?\b)(?P<pred>.+)$", re.I)
 _VALUE_ONLY = re.compile(r"~?\d+(?:\.\d+)?\s*(?:mm2|mm|%|um|µm|microns?)(?:\s+(?:OD|OS|RE|LE))?\s*$")
 
 
+def _continues(rest: str, before: str) -> bool:
+    """Whether the words after "also" only say where else the finding before it is ("nasal to disc", "temporal
+    to the FAZ"): no finding of their own (a place may name an anatomy), no denial, after a statement not denied."""
+    from pixtralogist.core.nlp import mentions_finding
+
+    return (bool(rest.strip()) and len(rest.split()) <= 6 and not _NEG_ANY.search(rest) and not _NEG_START.match(before)
+            and not mentions_finding(rest, extra_terms=lexicon.NLP_TERMS) and not _names_lesion(rest))
+
+
+def _names_lesion(text: str) -> bool:
+    """Whether ``text`` names a lesion of the fundus or OCTA sorters' finding rules (not only a place)."""
+    return any(tag.startswith("finding:") for s in (lexicon.sorter_for("fundus"), lexicon.sorter_for("octa"))
+               for tag, _ in s.scan(text))
+
+
 def _merge_one(out: list[str], part: str, other_eye: bool) -> None:
     """Add one comma part to the merged statements (see :func:`_merge`)."""
     lead = _LEAD_CONJ.match(part)
     conj = lead.group(0).strip().lower() if lead else ""
+    if out and conj == "also" and not other_eye and _continues(part[lead.end():], out[-1]):
+        out[-1] = f"{out[-1]}, {part}"  # "MAs scattered, also nasal to disc": more places of the same finding
+        return
     if out and not conj and not other_eye and ((_describes_previous(part)
                                                 and not (part[:4].lower() == "with" and _NEG_START.match(out[-1]))) or (
             not _NEG_ANY.search(part) and not _HEDGE.search(part) and not _names_something(part)
@@ -990,7 +1020,13 @@ def parse_dictation(text: str | None) -> list[str]:
                                              f"{'months' if m.group('u') == '12' else 'weeks'}", clause)
                 expanded = []
                 lead_eyes: frozenset[str] = frozenset()  # "In the left eye, the disc is pale": a part that is only an eye
-                raws = [p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()]
+                listed = _listed(clause)
+                if listed is not None:  # "hard exudates - circinate, temporal macula": one statement with its list
+                    lead, head, rest = listed
+                    raws = [p.strip() for p in _COMMA_SPLIT.split(lead) if p.strip()] + [head.strip()]
+                    raws += [p.strip() for p in _COMMA_SPLIT.split(rest) if p.strip()]
+                else:
+                    raws = [p.strip() for p in _COMMA_SPLIT.split(clause) if p.strip()]
                 for i, raw in enumerate(raws):
                     if raw.isupper() and sum(ch.isalpha() for ch in raw) >= 8:
                         # ALL-CAPS dictation; acronyms come back from the table, an eye said in capitals stays one

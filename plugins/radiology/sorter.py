@@ -42,7 +42,7 @@ from pixtralogist.core.spelling import matching_form as _normalise  # "oedema" s
 from pixtralogist.core.text import clean_text, split_sentences
 from pixtralogist.kit.embedder import PrototypeEmbedder
 from pixtralogist.kit.grammar import RegionGrammar, split_inner_sentences
-from pixtralogist.kit.sorter import ContextScanner
+from pixtralogist.kit.sorter import ContextScanner, continued_head
 from pixtralogist.plugins.radiology.lexicons import lexicon_for
 
 __all__ = ["REGIONS", "PROTOTYPES", "ChestXraySorter", "Classification", "PrototypeEmbedder", "SorterStats",
@@ -80,6 +80,11 @@ def scan(sentence: str) -> list[tuple[str, str]]:
 
 def classify_rules(sentence: str) -> Classification | None:
     """The rules' answer, or None when no rule fired (the embedder's turn)."""
+    head = continued_head(sentence)
+    if head is not None:  # "NGT malpositioned - courses down R main bronchus, tip over RLL": the head places it
+        placed = classify_rules(head)
+        if placed is not None:
+            return placed
     hits = scan(sentence)
     strong: set[str] = set()
     weak: set[str] = set()
