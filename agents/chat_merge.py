@@ -443,6 +443,8 @@ _NOT_BUT = re.compile(rf"^(?P<head>.*?)\b(?:is\s*n['\u2019]?t|is\s+not|are\s*n['
 _BARE_NO = re.compile(rf"^(?:(?:no|nope|wrong)\s*[,.;:!-]+\s*)?(?:(?:it|that|this|they)(?:['\u2019]s|['\u2019]re|\s+is|\s+are)"
                       rf"\s+|should\s+be\s+)?(?:the\s+|an?\s+)?(?P<new>{_V})$", re.I)
 _NUM = re.compile(r"(?<![\w.])(?P<n>\d+(?:\.\d+)?)(?:\s*(?P<u>mm2|mm|cm|dd|%|ml))?(?![\w%]|\.\d)", re.I)
+#: units of one kind of value (a value in one may be said in the other)
+_UNIT_KIND = {"mm": "length", "cm": "length"}
 _OF = re.compile(r"(?<![\w.])(?P<a>\d+)\s*(?:/|of|out\s+of)\s*(?P<b>\d+)(?!\w|\.\d)", re.I)
 #: the kinds of a value said alone: one word of a direction (compound or not), of a grade of severity, a keyword
 #: with its number ("type 2", "grade 3"), a number in a unit
@@ -553,8 +555,11 @@ def _same_kind(new: str, text: str) -> list[re.Match[str]]:
         return [m for m in _KEYED.finditer(text) if m.group("k").lower() == k.group("k").lower()
                 and m.group("n").lower() != k.group("n").lower()]
     if (n := _NUM.fullmatch(new.strip())) and n.group("u"):
-        return [m for m in _NUM.finditer(text) if (m.group("u") or "").lower() == n.group("u").lower()
-                and m.group("n") != n.group("n")]
+        # a length is one kind whatever its unit: "it's 5 cm" may mean the 8 mm nodule as well as the 4 cm mass
+        unit = _UNIT_KIND.get(n.group("u").lower(), n.group("u").lower())
+        return [m for m in _NUM.finditer(text)
+                if _UNIT_KIND.get((m.group("u") or "").lower(), (m.group("u") or "").lower()) == unit
+                and m.group(0).lower().replace(" ", "") != new.strip().lower().replace(" ", "")]
     for kind in (_DIR, _SEVERITY):
         if kind.fullmatch(new.strip()):
             norm = re.sub(r"[\s-]+", "", new.lower())
