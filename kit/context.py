@@ -138,7 +138,7 @@ GENERIC_PLAN_HEADS: tuple[str, ...] = (
     "bloods", "serology", "cultures?", "swabs?", "mri", "mra", "mrv", "ct", "cta", "ctpa", "pet",
     "pet-ct", "x-?ray", "ultrasound", "uss?", "doppler", "echo(?:cardiogra(?:m|phy))?", "ecg", "genetics?", "genetic testing",
     "iv", "intravenous", "antibiotics?", "steroids?", "prophylaxis", "isolation", "admission", "lp",
-    "lumbar puncture", "csf", "ace", "hba1c", "lipids", "screen", "staging", "work-?up", "fbc", "crp", "esr", "inform", "notify", "liaise", "involve",
+    "lumbar puncture", "csf", "ace", "hba1c", "lipids", "screen", "work-?up", "fbc", "crp", "esr", "inform", "notify", "liaise", "involve",
     "escalate",
 )
 #: A history or the time of a finding opens the sentence ("On admission ...", "Post IV antibiotics ..."): no plan.
@@ -562,7 +562,7 @@ def dictated_histories(notes: str, demographics: re.Pattern[str] | None) -> list
 
 #: The most words of a diagnosis said as a bare label (:func:`_label_sentences`).
 _LABEL_WORDS = 6
-_NOTE_CLAUSES = re.compile(r"[^.;\n]+")
+_NOTE_CLAUSES = re.compile(r"[^.;|\n]+")  # (a "|" separates the fields of a one-line form)
 
 
 def _clauses(notes: str) -> list[str]:
@@ -575,9 +575,9 @@ def _plan_siblings(notes: str, fragment: Callable[[str], bool], has_finding: Cal
     screen incl CT CAP": "CK" and "myositis Abs" are tests too): a list one of whose parts is a plan is a list of plans,
     its short parts without a finding word included."""
     out: list[set[str]] = []
-    for clause in _clauses(notes):
+    for clause in _clauses(notes)[1:]:  # (the opening clause is the specimen's or the study's, never a plan list)
         parts = [p.strip() for p in re.split(r",\s*|\s+\+\s+", clause) if p.strip()]
-        if len(parts) < 2 or not any(is_plan(p) or fragment(p) for p in parts):
+        if len(parts) < 2 or not any(fragment(p) for p in parts):
             continue
         for p in parts:
             if is_plan(p) or len(p.split()) > 3 or (has_finding is not None and has_finding(p)):
