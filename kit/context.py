@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -124,6 +125,101 @@ def is_context(text: str) -> bool:
     m = CONTEXT_OPENING.match(s)
     return (m is not None and len(s.split()) <= _CONTEXT_WORDS and _NOT_CONTEXT.search(s) is None
             and not is_plan(s))
+
+
+#: Round 12: a plan dictated as a bare noun phrase after its diagnosis ("Ischaemic BRVO; widefield FFA, sectoral PRP if NVE
+#: develops.", "..., neurology, IV methylpred + IVIG.", "ENT/skull base MDT.", "7) Urgent MRI pituitary."): its head is a
+#: test, treatment, referral or team (a plan head), what it is for follows a cut word ("for", "if", "once", ","), and
+#: its head names no finding. The generic heads are every specialty's (a team "-ology", MDT, clinic, bloods, serology,
+#: cultures, imaging by its name, a route of a drug); a specialty adds its own tests and treatments as data
+#: (``dictation.plan_heads`` of its lexicon).
+GENERIC_PLAN_HEADS: tuple[str, ...] = (
+    r"[a-z]+olog(?:y|ist)", r"neurosurg\w*", "mdt", "multidisciplinary", "clinic", "team", "referral", "input", "opinion",
+    "bloods", "serology", "cultures?", "swabs?", "mri", "mra", "mrv", "ct", "cta", "ctpa", "pet",
+    "pet-ct", "x-?ray", "ultrasound", "uss?", "doppler", "echo(?:cardiogra(?:m|phy))?", "ecg", "genetics?", "genetic testing",
+    "iv", "intravenous", "antibiotics?", "steroids?", "prophylaxis", "isolation", "admission", "lp",
+    "lumbar puncture", "csf", "ace", "hba1c", "lipids", "screen", "work-?up", "fbc", "crp", "esr", "inform", "notify", "liaise", "involve",
+    "escalate",
+)
+#: A history or the time of a finding opens the sentence ("On admission ...", "Post IV antibiotics ..."): no plan.
+_NOT_PLAN_OPENING = re.compile(r"^(?:on|at|since|after|before|during|post|prior|previous(?:ly)?|s/p|known|hx|h/o|history|"
+                               r"following|no|not|nil|already|recent|recently|completed|had|has|uses?|using|takes?|taking)\b",
+                               re.I)
+#: Words that may open a plan before its head ("urgent MRI", "formal visual fields", "repeat echo").
+_PLAN_MODIFIER = re.compile(r"^(?:\d{1,2}\s*[.)]\s+|[a-z]\)\s+)?(?:(?:urgent|urgently|routine|early|same[- ]day|soon|stat|"
+                            r"baseline|formal|further|repeat|dedicated|also|then|and|plus|\+)\s+)*", re.I)
+#: Where a plan's head ends and what it is for begins ("FFA | for arteriolar wall staining", "PRP | if NVE develops").
+_PLAN_CUT = re.compile(r"\s+(?:if|for|to|once|when|unless|after|pending|given|re|in\s+case|as|until|before|this|now|"
+                       r"today|tomorrow|within|at|prior|with|then|and|in|of|incl|including|via|per)\b|\s*[,;:(+&]|\s+-\s+",
+                       re.I)
+#: What a head never holds: a copula or a verb of seeing (a sentence about what was found), a denial, a measure.
+_NOT_PLAN_HEAD = re.compile(r"\b(?:is|are|was|were|has|have|shows?|showing|shown|demonstrat\w*|reveal\w*|seen|noted|"
+                            r"identified|present|absent|normal|unremarkable|no|not|without|negative|positive|unchanged|stable|"
+                            r"changed?|changes|vs|versus|compared|site|cavity|scar|tract|clip|specimen|results?|report|"
+                            # what a test found ("Structural OCT dry.", "B-scan retina flat."), a plan already carried
+                            # out or reported ("Oncotype sent.", "Neurosurgery informed.", "PRP'd")
+                            r"dry|wet|flat|clear|quiet|active|inactive|quiescent|sent|done|performed|taken|informed|aware|"
+                            r"notified|contacted|called|discussed|spoken|phoned|emailed|\w+'d)\b|"
+                            r"(?<![\w-])\d+(?:[./]\d+)?(?![\w-])|"  # a count or a year ("0/12", "2019"), not "x3" or "10-2"
+                            r"\d(?:\.\d+)?\s?(?:mm|cm)\b|%|\b\d+(?:\.\d+)?\s*x\s*\d", re.I)  # "OCTA 6x6": a study's scan
+#: The most words of a plan fragment's head, its modifiers apart.
+_PLAN_HEAD_WORDS = 5
+#: Plan heads that are a drug's route: only opening a plan, with the drug after them.
+_ROUTES = frozenset({"iv", "intravenous"})
+#: The most words after the plan head itself ("MRI pituitary", "sputum AFB x3"); more describe what a test showed
+#: ("OCT parafoveal ellipsoid loss").
+_PLAN_HEAD_AFTER = 2
+#: A word before a test that makes it the evidence, not the plan ("on FAF", "by CT").
+_EVIDENCE_BEFORE = re.compile(r"^(?:on|in|at|by|with|from|of|via|per|under|during|than)$", re.I)
+
+
+def plan_heads_re(extra: Sequence[str] = ()) -> re.Pattern[str]:
+    """The plan heads (:data:`GENERIC_PLAN_HEADS` and a specialty's ``extra`` words) as one pattern."""
+    return _plan_heads_re(tuple(str(w) for w in extra))
+
+
+@lru_cache(maxsize=16)
+def _plan_heads_re(extra: tuple[str, ...]) -> re.Pattern[str]:
+    words = list(GENERIC_PLAN_HEADS) + [r"\s+".join(re.escape(p) for p in w.lower().split()) for w in extra]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")(?![\w-])", re.I)
+
+
+def is_plan_fragment(text: str, heads: re.Pattern[str] | None,
+                     has_finding: Callable[[str], bool] | None = None) -> bool:
+    """Whether ``text`` is a plan dictated as a noun phrase (see :data:`GENERIC_PLAN_HEADS`): after its modifiers
+    ("urgent", "formal", a list number), its head, up to the first cut word, is at most :data:`_PLAN_HEAD_WORDS`
+    words with a plan head among its first three, at most :data:`_PLAN_HEAD_AFTER` after it, and no finding word,
+    copula, denial, comparison, count or measure."""
+    return plan_fragment_head(text, heads, has_finding) is not None
+
+
+def plan_fragment_head(text: str, heads: re.Pattern[str] | None,
+                       has_finding: Callable[[str], bool] | None = None) -> str | None:
+    """The head of ``text`` when it is a plan fragment (:func:`is_plan_fragment`), else None."""
+    if heads is None:
+        return None
+    body = _PLAN_MODIFIER.sub("", text.strip().rstrip(".").strip(), count=1)
+    body = re.sub(r"\s*\([^()]*\)", "", body)  # an aside is what a test showed ("B-scan (calcified) drusen")
+    if _NOT_PLAN_OPENING.match(body):
+        return None
+    cut = _PLAN_CUT.search(body)
+    if cut is not None and cut.group(0).strip() == ":":
+        return None  # "CT chest: ..." labels what was found
+    head = body[: cut.start()].strip() if cut is not None else body
+    words = head.split()
+    if not words or len(words) > _PLAN_HEAD_WORDS or _NOT_PLAN_HEAD.search(head):
+        return None
+    m = heads.search(head)
+    before = head[: m.start()].split() if m is not None else []
+    if m is None or len(before) > 2 or len(head[m.end():].split()) > _PLAN_HEAD_AFTER:
+        return None
+    if any(_NOT_PLAN_OPENING.match(b) or re.match(r"\d", b) for b in before):
+        return None  # "45F taking methotrexate": the patient's history, not a plan
+    if before and _EVIDENCE_BEFORE.match(before[-1]):
+        return None  # "autofluorescent on FAF": what a test showed
+    if m.group(0).lower() in _ROUTES and (before or not head[m.end():].strip()):
+        return None  # a route opens its plan with the drug after it ("IV methylpred"); "stage IV" is a stage
+    return head if has_finding is None or not has_finding(head) else None
 
 
 #: A priority label before the demographics ("URGENT: 48M, ...").
@@ -260,6 +356,34 @@ _CONCLUSION_AFTER = re.compile(
     r"(?=[.;!?\n]|[ \t]+-|,[ \t]+(?!(?:and|or|with|which|but)\b)|$)",
     re.I | re.M)
 _EQUALS_INSIDE = re.compile(r"[^.;!?\n=]\s=\s*(?P<x>[^\W\d_][^.;!?\n=]{2,120})")
+#: A conclusion whose marker is part of what the impression says (round 12): the diagnosis named with how sure the
+#: clinician is, the marker kept ("Typical PRES", "Picture fits X", "Appearances would fit X", "Favour X over Y",
+#: "Fits X", "Picture is X"), opening a sentence or a clause after ";"; or "overall X" (the marker gone).
+_CONCLUSION_KEEP = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n)|(?<=;))[ \t]*(?P<x>(?:"
+    r"typical(?:[ \t]+(?:appearances?|features|picture)[ \t]+of|[ \t]+of)?[ \t]+(?!(?:for|in|and|with|size|age)\b)"
+    r"|(?:the[ \t]+)?(?:overall[ \t]+)?(?:appearances?|features|findings|picture|imaging)[ \t]+(?:(?:would|could|may|might|do|does)[ \t]+)?"
+    r"(?:fits?|fitting)(?:[ \t]+(?:best[ \t]+)?with)?[ \t]+"
+    r"|(?:the[ \t]+)?(?:overall[ \t]+)?(?:picture|appearances?)[ \t]+(?:is|are)[ \t]+(?:that[ \t]+of[ \t]+|those[ \t]+of[ \t]+|"
+    r"(?:most[ \t]+)?(?:likely|probably)[ \t]+)?(?!(?:normal|unremarkable|stable|unchanged|similar|not|no|improved|worse|"
+    r"better|as|otherwise|within|of|typical|in|consistent|compatible|suggestive|characteristic|diagnostic)\b)"
+    r"|(?:(?:would|could|may|might)[ \t]+)?fits?[ \t]+(?:best[ \t]+)?(?:with[ \t]+)?(?!(?:since|for|and|in|x[ \t]*\d|started|began|the[ \t]+)\b)"
+    r"|favou?r(?:s|ed)?[ \t]+(?!(?:the|this|that|a|an|it)\b))[^\W\d_?](?:[^.;!?\n]|(?<=[ \t,])\?(?=\w)){1,120})",
+    re.I | re.M)
+#: "overall X": the summing-up word goes, the diagnosis as dictated stays ("overall LAM, ?TSC").
+_OVERALL = re.compile(
+    r"(?:^|(?<=[.;!?]\s)|(?<=\n)|(?<=;))[ \t]*overall[ \t]*[,:]?[ \t]+(?!(?:size|dimensions?|the|there|no|not|normal|"
+    r"unremarkable|stable|unchanged|c/w|consistent|compatible|in[ \t]+keeping|likely|probabl\w*|suggest\w*|appearances?|"
+    r"picture|features|findings|imaging)\b)(?P<x>[^\W\d_](?:[^.;!?\n]|(?<=[ \t,])\?(?=\w)){1,120})",
+    re.I | re.M)
+#: "X would fit Y", "X fits Y" inside a sentence: the finding, then the diagnosis it fits (marker kept).
+_FITS_INSIDE = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n)|(?<=;))[ \t]*(?P<x>[^\W\d_][^.;!?\n]{0,80}?[^\W\d_][ \t]+"
+                          r"(?:(?:would|could|may|might)[ \t]+fit|fits)(?:[ \t]+(?:best[ \t]+)?with)?[ \t]+"
+                          r"(?!(?:since|for|and|in|started|began|today|daily|x[ \t]*\d|(?:the[ \t]+)?(?:criteria|description|pattern|bill))\b)"
+                          r"[^\W\d_][^.;!?\n]{1,120})", re.I | re.M)
+#: what a conclusion's clause says after its diagnosis about where it was read ("... in this clinical context")
+_CONTEXT_TAIL = re.compile(r"[ \t,]+(?:in|given)[ \t]+(?:this|the)[ \t]+(?:clinical[ \t]+)?(?:context|setting|history|scenario)"
+                           r"(?:[ \t]+of[ \t]+[^,;]+)?$", re.I)
 #: "X - not Y." / "X - no Y.": a conclusion that rules out what was asked ("Large physiological cups - not glaucoma").
 _NOT_CONCLUSION = re.compile(r"(?:^|(?<=[.;!?]\s)|(?<=\n))[ \t]*(?P<x>[^\W\d_][^.;!?\n-]{2,60}[ \t]+-[ \t]+(?:not|no)[ \t]+"
                              r"[^\W\d_][^.;!?\n]{1,40})(?=[.;!?\n]|$)", re.I | re.M)
@@ -280,7 +404,8 @@ def _shaped_conclusions(notes: str) -> list[str]:
         if c.group(0).strip(" ,") and not is_plan(c.group(0)):
             last = c
             break
-    for rx in (_CONCLUSION_SHAPE, _CONCLUSION_AFTER, _EQUALS_INSIDE, _NOT_CONCLUSION):
+    for rx in (_CONCLUSION_SHAPE, _CONCLUSION_KEEP, _OVERALL, _FITS_INSIDE, _CONCLUSION_AFTER, _EQUALS_INSIDE,
+               _NOT_CONCLUSION):
         for m in rx.finditer(notes or ""):
             if rx is _NOT_CONCLUSION and (last is None or not last.start() <= m.start("x") < last.end()):
                 continue  # "X - not Y" concludes only where nothing but plans follows it
@@ -291,6 +416,7 @@ def _shaped_conclusions(notes: str) -> list[str]:
                          r"discuss|proceed|will|please|suggest|recommend))", x, maxsplit=1, flags=re.I)[0]
             x = re.split(r"\s+-\s+(?=(?:admit|start|commence|refer|review|for\b|plan|discuss|proceed|will|please|"
                          r"suggest|recommend|observe|monitor|discharge|reassure))", x, maxsplit=1, flags=re.I)[0]
+            x = _CONTEXT_TAIL.sub("", x).strip(" ,:;-")
             if rx is _EQUALS_INSIDE and _VALUE_LEAD.match(x):
                 continue  # "ratio 1.3 = negative (group 5)": a test's value, not a diagnosis
             if len(re.findall(r"[^\W\d_]{2,}", x)) and not is_plan(x):
@@ -323,6 +449,8 @@ _MARKER_WORDS = frozenset("this these likely suspected suspect leading considera
                           "diagnosis probable most main working".split())
 #: Words a drafted clinical question may add to the dictated one ("?PE" -> "Possible PE in the right eye").
 _QUESTION_WORDS = frozenset("possible possibly query rule out right left eye eyes both bilateral".split())
+#: An impression item that only denies ("No restricted diffusion.", "Without haemorrhage."): a pertinent negative.
+_DENIAL_ITEM = re.compile(r"^\s*(?:no|not|without|nil|negative\s+for|absent)\b", re.I)
 #: The most dictated findings that lead an impression that was plans only.
 _LEAD_FINDINGS = 3
 #: A question dictated as a hedge: "?X", "Query X", "R/o X".
@@ -432,11 +560,77 @@ def dictated_histories(notes: str, demographics: re.Pattern[str] | None) -> list
     return out
 
 
+#: The most words of a diagnosis said as a bare label (:func:`_label_sentences`).
+_LABEL_WORDS = 6
+_NOTE_CLAUSES = re.compile(r"[^.;|\n]+")  # (a "|" separates the fields of a one-line form)
+
+
+def _clauses(notes: str) -> list[str]:
+    return [c.group(0).strip() for c in _NOTE_CLAUSES.finditer(notes or "") if c.group(0).strip(" ,")]
+
+
+def _plan_siblings(notes: str, fragment: Callable[[str], bool], has_finding: Callable[[str], bool] | None,
+                   expand: Callable[[str], str] | None) -> list[set[str]]:
+    """The words of each part of a dictated list of plans that names no plan of its own ("CK, myositis Abs, malignancy
+    screen incl CT CAP": "CK" and "myositis Abs" are tests too): a list one of whose parts is a plan is a list of plans,
+    its short parts without a finding word included."""
+    out: list[set[str]] = []
+    for clause in _clauses(notes)[1:]:  # (the opening clause is the specimen's or the study's, never a plan list)
+        parts = [p.strip() for p in re.split(r",\s*|\s+\+\s+", clause) if p.strip()]
+        if len(parts) < 2 or not any(fragment(p) for p in parts):
+            continue
+        for p in parts:
+            if is_plan(p) or len(p.split()) > 3 or (has_finding is not None and has_finding(p)):
+                continue
+            w = (_short_words(p) | _short_words(expand(p) if expand else "")) - _QUESTION_WORDS
+            if w:
+                out.append(w)
+    return out
+
+
+def _among(sentence: str, siblings: Sequence[set[str]]) -> bool:
+    """Whether ``sentence`` is one of the ``siblings`` (:func:`_plan_siblings`) as drafted."""
+    w = _short_words(sentence) - _QUESTION_WORDS
+    return bool(w) and any(w <= s for s in siblings)
+
+
+def _short_words(text: str) -> set[str]:
+    """:func:`_words`, two-letter words too (a test's initials: "CK", "LP")."""
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 and w not in _STOP}
+
+
+def _label_sentences(notes: str, demographics: re.Pattern[str] | None, fragment: Callable[[str], bool],
+                     has_finding: Callable[[str], bool] | None, expand: Callable[[str], str] | None,
+                     context: re.Pattern[str] | None) -> list[tuple[set[str], bool]]:
+    """The words of the sentences that say a diagnosis as a bare label: the opening one when the patient's age and sex
+    follow it ("ADFK. 48M."), and the last one before the closing plans ("Posterior scleritis RE. B-scan for T-sign,
+    start oral prednisolone."); short, no demographics, context, plan, measure or denial."""
+    sentences = [c.group(0).strip() for c in re.finditer(r"[^.;!?\n]+", notes or "") if c.group(0).strip(" ,")]
+
+    def planned(c: str) -> bool:
+        return any(is_plan(p) or fragment(p) for p in re.split(r",\s*", c) if p.strip())
+
+    def label(c: str) -> bool:
+        return (len(c.split()) <= _LABEL_WORDS and not planned(c) and not _demographics_only(c, demographics)
+                and not is_context(c) and not (context is not None and context.match(c)) and not re.search(r"\d", c)
+                and not re.match(r"^(?:no|not|nil|normal|without)\b", c, re.I) and ":" not in c)
+
+    picked: list[tuple[str, bool]] = []
+    if len(sentences) >= 2 and _demographics_only(sentences[1], demographics) and label(sentences[0]):
+        picked.append((sentences[0], True))
+    i = len(sentences) - 1
+    while i >= 0 and planned(sentences[i]):
+        i -= 1
+    if 0 < i < len(sentences) - 1 and label(sentences[i]):
+        picked.append((sentences[i], False))
+    return [((_words(c) | _words(expand(c) if expand else "")) - _QUESTION_WORDS, opening) for c, opening in picked]
+
+
 def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = None,
                  context: re.Pattern[str] | None = None, has_finding: Callable[[str], bool] | None = None,
                  expand: Callable[[str], str] | None = None, normal: str | None = None,
                  recommend: re.Pattern[str] | None = None, context_alone: re.Pattern[str] | None = None,
-                 catch_all: str | None = None):
+                 catch_all: str | None = None, plan_heads: re.Pattern[str] | None = None):
     """``draft`` with what a reader still left in the wrong place moved, for every specialty: a plan in a findings
     region goes to the impression, demographics or a clinical context in a findings region or the impression to the
     indication; a dictated conclusion ("Imp: X", "Overall c/w X") missing from the impression leads it; and the
@@ -444,7 +638,18 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
     template's ``normal`` impression line, which says nothing was stated). ``expand`` writes a conclusion's shorthand out
     (the lexicon's reading) before it is compared with the impression."""
     indication = [draft.indication] if draft.indication else []
+    first = re.split(r"[.;\n]", (notes or "").strip(), maxsplit=1)[0]
+    opening = _words(first) | _words(expand(first) if expand else "")  # the study line ("CTA chest.") as read
+
+    def fragment(text: str) -> bool:
+        # a plan said as a noun phrase (round 12), never the study line that opens the dictation ("CT chest.")
+        head = plan_fragment_head(text, plan_heads, has_finding)
+        said = _words(head or "") - _QUESTION_WORDS
+        return head is not None and not (said and said <= opening)
+
     plans: list[str] = []
+    siblings = _plan_siblings(notes, lambda t: fragment(t) or plan_fragment_head(t, plan_heads) is not None,
+                              has_finding, expand)
     findings = []
     changed = False
     for f in draft.findings:
@@ -453,7 +658,7 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             continue
         keep = []
         for s in _SENTENCE.split(f.text):
-            if is_plan(s):
+            if is_plan(s) or fragment(s) or _among(s, siblings):
                 plans.append(s)
             elif (_demographics_only(s, demographics) or is_context(s)
                   or demographics_with_question(s, demographics, context, has_finding)
@@ -528,6 +733,26 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             said |= words
         else:  # dictated and drafted: the clinician's conclusion leads
             lead += [i for i in impression if i not in lead and words and (words <= _words(i) or _words(i) <= words)][:1]
+    if catch_all:
+        # a diagnosis said as a bare label no region took (round 12): the opening label before the patient ("ADFK.
+        # 48M. ...") or the last statement before the closing plans ("... LE normal. Posterior scleritis RE. B-scan
+        # for T-sign, ...") leads the impression
+        labels = _label_sentences(notes, demographics, fragment, has_finding, expand, context)
+        for item in impression:
+            w = _words(item) - _QUESTION_WORDS
+            if w and item not in lead and any(w <= lw for lw, opening in labels if opening) and not is_plan(item):
+                lead.insert(0, item)  # the opening label the reader already took for the impression leads it
+        for f in findings:
+            if f.region != catch_all or f.is_default:
+                continue
+            for x in _SENTENCE.split(f.text):
+                w = _words(x) - _QUESTION_WORDS
+                first = [opening for lw, opening in labels if w and w <= lw]
+                if first and not is_plan(x) and not fragment(x) and not _demographics_only(x, demographics) \
+                        and not (w <= said):
+                    # the opening label names the diagnosis before anything else; the closing one follows the others
+                    lead.insert(0, x) if first[0] else lead.append(x)
+                    said |= w
     lead_words = _words(" ".join(lead))
     # a drafted item that only repeats a leading conclusion ("= left vestibular schwannoma." under "Left vestibular
     # schwannoma, Koos 2.") goes
@@ -554,8 +779,13 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
             if keep:
                 kept_findings.append(f if len(keep) == len(sents) else f.model_copy(update={"text": " ".join(keep)}))
         findings = kept_findings
-    plan_items = [i for i in impression if is_plan(i) or _PLAN_ITEM.match(i)]
+    plan_items = [i for i in impression if is_plan(i) or _PLAN_ITEM.match(i) or fragment(i)]
     rest = [i for i in impression if i not in plan_items]
+    if lead:
+        # under a dictated diagnosis the positive findings that support it come next; a pertinent negative ("No
+        # haemorrhage on SWI.") follows them (round 12). With no diagnosis dictated, a negative that answers the
+        # question ("No PE." on a CTPA) may lead, as the specialty's reader put it.
+        rest = [i for i in rest if not _DENIAL_ITEM.match(i)] + [i for i in rest if _DENIAL_ITEM.match(i)]
     if not lead and not rest and plan_items:
         # an impression of plans only over dictated findings: the findings lead it
         rest = [f.text for f in findings if not f.is_default and not f.negated][:_LEAD_FINDINGS]

@@ -44,7 +44,8 @@ from pixtralogist.core.errors import DraftingError
 from pixtralogist.core.models import Case, Draft, Finding, Flag, Template
 from pixtralogist.core.nlp import mentions_finding
 from pixtralogist.core.protocols import RegionSorter
-from pixtralogist.kit.context import history_after_demographics, history_first, route_context, settle_draft
+from pixtralogist.kit.context import (history_after_demographics, history_first, plan_heads_re, route_context,
+                                      settle_draft)
 from pixtralogist.kit.dictation import parse_dictation
 from pixtralogist.kit.extractor import Extractor
 from pixtralogist.kit.layout import demographics_apart, lay_out
@@ -672,7 +673,8 @@ class KitDrafter(DictationDraftBase):
                             normal=template.impression.normal if template is not None else None,
                             recommend=_kind_re(self.lexicon, "recommendation"),
                             catch_all=(getattr(self.region_sorter(template), "catch_all", None) or "others")
-                            if template is not None else None)
+                            if template is not None else None,
+                            plan_heads=plan_heads_re(self.lexicon.dictation.get("plan_heads") or ()))
 
 
 #: a measured thing is a finding in every specialty ("... with a rapidly growing lump, 1.5 cm")
