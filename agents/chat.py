@@ -446,14 +446,7 @@ def _swapped(swap: Any, said: str, draft: Draft, current: Draft, ctx: ChatContex
     new = draft
     for f in [t] + list(swap.also):
         new = new.model_copy(update={"findings": _replace(new, f, [swap.new_text], f.region, ctx.template)})
-    new = editing._with(draft, list(new.findings), ctx.template, rebuild_impression=rebuild)
-    if rebuild:
-        new = _concluded(draft, new, ctx)
-    res.draft, res.changed = new, True
-    res.edits = _diff_edits("edit", draft, new)
-    label = _region_labels(draft).get(t.region, t.region)
-    res.reply = f"Changed {label}.\n" + show_changes(res.edits, draft)
-    return res
+    return _settle(draft, list(new.findings), ctx, res, rebuild, kind="edit", region=t.region, lead="Changed {label}.")
 
 
 def _last_edited(draft: Draft, ctx: ChatContext) -> set[str]:
@@ -476,18 +469,8 @@ def _reported_edit(sentence: str | None, draft: Draft, ctx: ChatContext, res: Ch
     region = getattr(ctx.sorter, "catch_all", None) or "others"
     if region not in draft.regions:
         return None
-    prov = editing.clinician_provenance(draft)
-    new = editing.make_findings([sentence], region, prov, extra_terms=ctx.template.finding_terms)
-    kept = [f for f in draft.findings if not (f.region == region and f.is_default)]
-    current = editing._with(draft, kept + new, ctx.template, rebuild_impression=rebuild)
-    if rebuild:
-        current = _concluded(draft, current, ctx)
-    res.draft, res.changed = current, True
-    res.edits = _diff_edits("edit", draft, current)
-    label = _region_labels(draft).get(region, region)
-    res.reply = (f"Added to {label} as the patient's report (history, not a finding of the study).\n"
-                 + show_changes(res.edits, draft))
-    return res
+    return _write_in_region(sentence, region, draft, ctx, res, rebuild, kind="edit",
+                            lead="Added to {label} as the patient's report (history, not a finding of the study).")
 
 
 def _concluded(draft: Draft, current: Draft, ctx: ChatContext) -> Draft:
@@ -524,32 +507,33 @@ def _course_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, reb
     new_text = with_course(x if x != "it" and status == "resolved" else target.text, status)
     if new_text.lower() == target.text.strip().lower():
         return None
-    current = editing._with(draft, _replace(draft, target, [new_text], target.region, ctx.template), ctx.template,
-                            rebuild_impression=rebuild)
-    if rebuild:
-        current = _concluded(draft, current, ctx)
-    res.draft, res.changed = current, True
-    res.edits = _diff_edits("edit", draft, current)
-    label = _region_labels(draft).get(target.region, target.region)
-    res.reply = f"Changed {label}: {status}.\n" + show_changes(res.edits, draft)
-    return res
+    return _settle(draft, _replace(draft, target, [new_text], target.region, ctx.template), ctx, res, rebuild,
+                   kind="edit", region=target.region, lead="Changed {label}: " + status.replace("{", "{{").replace("}", "}}") + ".")
 
 
-def _write_in_region(sentence: str, region: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool
-                     ) -> ChatResult:
-    """A sentence the clinician put into a region by name, written there as said (the region's template default
-    gives way to it); shown as one before/after edit."""
+def _write_in_region(sentence: str, region: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool,
+                     *, kind: str = "add", lead: str | None = None) -> ChatResult:
+    """``sentence`` written into ``region`` as said (the region's template default gives way to it), the impression
+    rebuilt as the chat rebuilds it; shown as one before/after edit of ``kind``, the reply opening with ``lead``
+    (default "Added to <region>.")."""
     prov = editing.clinician_provenance(draft)
     terms = ctx.template.finding_terms if ctx.template is not None else ()
     new = editing.make_findings([sentence], region, prov, extra_terms=terms)
     kept = [f for f in draft.findings if not (f.region == region and f.is_default)]
-    current = editing._with(draft, kept + new, ctx.template, rebuild_impression=rebuild)
+    return _settle(draft, kept + new, ctx, res, rebuild, kind=kind, region=region, lead=lead or "Added to {label}.")
+
+
+def _settle(draft: Draft, findings: list, ctx: ChatContext, res: ChatResult, rebuild: bool, *, kind: str,
+            region: str, lead: str) -> ChatResult:
+    """``draft`` with ``findings`` (an edit of its findings), its impression rebuilt as the chat rebuilds it, set on
+    ``res`` as one edit of ``kind`` shown before/after; the reply opens with ``lead`` (``{label}``: ``region``'s
+    label)."""
+    current = editing._with(draft, findings, ctx.template, rebuild_impression=rebuild)
     if rebuild:
         current = _concluded(draft, current, ctx)
     res.draft, res.changed = current, True
-    res.edits = _diff_edits("add", draft, current)
-    label = _region_labels(draft).get(region, region)
-    res.reply = f"Added to {label}.\n" + show_changes(res.edits, draft)
+    res.edits = _diff_edits(kind, draft, current)
+    res.reply = lead.format(label=_region_labels(draft).get(region, region)) + "\n" + show_changes(res.edits, draft)
     return res
 
 
@@ -567,17 +551,7 @@ def _normal_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, reb
     region = reader.resolve_region(structure)
     if region in (None, "impression") or any(f.region == region and not f.is_default for f in draft.findings):
         return None
-    prov = editing.clinician_provenance(draft)
-    new = editing.make_findings([sentence], region, prov, extra_terms=ctx.template.finding_terms)
-    kept = [f for f in draft.findings if not (f.region == region and f.is_default)]
-    current = editing._with(draft, kept + new, ctx.template, rebuild_impression=rebuild)
-    if rebuild:
-        current = _concluded(draft, current, ctx)
-    res.draft, res.changed = current, True
-    res.edits = _diff_edits("edit", draft, current)
-    label = _region_labels(draft).get(region, region)
-    res.reply = f"Changed {label}.\n" + show_changes(res.edits, draft)
-    return res
+    return _write_in_region(sentence, region, draft, ctx, res, rebuild, kind="edit", lead="Changed {label}.")
 
 
 def _without_stale_items(before: Draft, after: Draft) -> Draft:
