@@ -6,6 +6,9 @@ already understands; it never adds a finding, drops one, or changes a word's mea
 * the courtesies of a clinic letter go ("Dear Dr Jones,", "thank you for referring this ...", "Kind regards,
   Dr Smith", "Thank you for the referral.", "Dictated but not read");
 * punctuation spoken into voice recognition ("full stop", "new paragraph") is punctuation;
+* a self-correction said into the dictation keeps only what it corrects to ("8 mm - sorry, 6 mm - confined" ->
+  "6 mm confined", "3 o'clock liq... correction, 9 o'clock" -> "9 o'clock", "R, sorry, left" -> "left"); one that
+  does not say which words it corrects is left as dictated;
 * sizes with the unit spelled out or split by voice recognition: "9 by 7 millimetre" -> "9 x 7 mm",
   "4 milli metre" -> "4 mm", "two centimetres" -> "2 cm", "1.2 centimeters" -> "1.2 cm" (an area,
   "square millimetres", is left as dictated);
@@ -228,6 +231,73 @@ def _parts(text: str) -> str:
 _BULLET_MARK = re.compile(r"^[ \t]*(?:[\u2022\u2023\u25e6\u25cf\u25aa\u25a0\u00b7\u2219]+[ \t]*|(?:[\u2013\u2014*>]+|-{1,2})[ \t]+)"
                           r"(?=\S)", re.M)
 #: punctuation spoken into voice recognition and written out as words ("full stop", "new paragraph")
+#: a self-correction said into the dictation: "8 mm - sorry, 6 mm -", "3 o'clock liq... correction, 9 o'clock",
+#: "three rib spaces, I mean two rib spaces"
+_CORRECTION = re.compile(
+    r"(?P<lead>[ \t]*(?:[-\u2013\u2014,;:]|\.{2,}|\u2026)[ \t]*|[ \t]+)"
+    r"(?:sorry|correction|i[ \t]+mean|scratch[ \t]+that|or[ \t]+rather)\b[ \t]*[,:]?[ \t]*(?:[-\u2013\u2014][ \t]*)?", re.I)
+#: what a correction says: up to the next comma, stop, semicolon, line end or spaced dash, at most six words
+_CORRECTED = re.compile(r"[^,;.\n\u2013\u2014]+?(?=[ \t]*(?:[,;\n]|\.(?!\d)|[ \t][-\u2013\u2014][ \t]|$))")
+_WORD = re.compile(r"\S+")
+#: the sides a correction may say alone for another ("effusion R, sorry, left")
+_SIDE_WORDS = frozenset("l r lt rt left right".split())
+#: words too common to say which words a correction corrects
+_GLUE_WORDS = frozenset("a an the of in on at to and or with by from for is are was".split())
+
+
+def _norm_word(word: str) -> str:
+    return word.strip(".,;:()'\"").lower()
+
+
+def _self_corrections(text: str) -> str:
+    """``text`` with each self-correction applied: the words the correction names replace the ones they correct,
+    matched by their last word ("approximately three rib spaces - sorry, two rib spaces - compared with ..." ->
+    "approximately two rib spaces compared with ..."; a stutter between is the corrected words' too: "3 o'clock
+    liq... correction, 9 o'clock" -> "9 o'clock"). A correction whose last word is none of the last words before
+    it is left as dictated (nothing to say which words it corrects)."""
+    out, pos = [], 0
+    for m in _CORRECTION.finditer(text):
+        if m.start() < pos:
+            continue
+        said = _CORRECTED.match(text, m.end())
+        if said is None:
+            continue
+        said_words = list(_WORD.finditer(text, said.start(), said.end()))
+        if not 1 <= len(said_words) <= 6:
+            continue
+        start = max(max(text.rfind(ch, pos, m.start()) for ch in ".;\n") + 1, pos)
+        before = list(_WORD.finditer(text, start, m.start()))
+        found = None
+        for k in range(len(said_words), 0, -1):  # the correction is the longest run of what follows that ends on
+            head = _norm_word(said_words[k - 1].group(0))  # a word said just before it ("right breast" of "right breast WLE")
+            if head in _GLUE_WORDS:
+                continue
+            same = (lambda w, h=head: w in _SIDE_WORDS) if k == 1 and head in _SIDE_WORDS else (lambda w, h=head: w == h)
+            # the corrected words end on that word (a side for a side said alone: "R, sorry, left"), at most two
+            # (stutter) words before the correction
+            at = next((i for i in range(len(before) - 1, max(len(before) - 4, -1), -1)
+                       if same(_norm_word(before[i].group(0)))), None)
+            if at is not None:
+                found = (k, at)
+                break
+        if found is None:
+            continue
+        k, at = found
+        new = text[said_words[0].start():said_words[k - 1].end()]
+        first = max(0, at - k + 1)
+        old = " ".join(w.group(0) for w in before[first:at + 1])
+        if _norm_word(old) == new.lower():
+            continue
+        rest_at = said_words[k - 1].end()
+        closing = re.match(r"[ \t]+[-\u2013\u2014][ \t]+", text[rest_at:])
+        if closing and m.group("lead").strip() in ("-", "\u2013", "\u2014"):
+            rest_at += closing.end() - 1  # the dashes that set the correction apart close with it
+        out.append(text[pos:before[first].start()] + new)
+        pos = rest_at
+    out.append(text[pos:])
+    return "".join(out)
+
+
 _SPOKEN_STOP = re.compile(r"[ \t]*\bfull[ \t]+stop\b[ \t]*", re.I)
 #: (never "comma", a dermoscopic vessel; never "new line", a catheter)
 _SPOKEN_LINE = re.compile(r"[ \t.]*\b(?:new|next)[ \t]+paragraph\b[ \t.]*", re.I)
@@ -429,6 +499,7 @@ def lay_out(text: str, *, words: Collection[str] = (), is_finding: Callable[[str
     text = _SPOKEN_LINE.sub(".\n", text)
     text = _SIZE.sub(_size, text)
     text = _numbers_in_words(text)
+    text = _self_corrections(text)
     text = _join_splits(text, words)
     text = _soap(text)
     text = _NOTE_LABEL.sub(lambda m: "\n" + _NOTE_SAY.get(m.group("label").lower(), ""), text)  # a new line ends a section
