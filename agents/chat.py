@@ -247,7 +247,7 @@ def handle(message: str, draft: Draft, ctx: ChatContext) -> ChatResult:
     elif intent.kind == "decline":
         res.reply = "Discarded the proposed change; the draft is as it was."
     elif intent.kind == "edit":
-        res = _edit(intent.arg, draft, ctx, res, rebuild)
+        res = _compound_edit(intent.arg, draft, ctx, res, rebuild)
     elif intent.kind == "rewrite":
         res = _rewrite(intent, draft, ctx, res, rebuild)
         if res.changed:
@@ -298,6 +298,75 @@ _COMPOUND = re.compile(r";\s+|,\s+(?:with|and also|and)\s+(?=\w)|(?<=\w{4})\.\s+
                        r"|(?:,\s*(?:and\s+then\s+|and\s+|then\s+)?|\s+(?:and\s+then|and|then|also)\s+)"
                        r"(?=(?:remove|delete|drop|make|change|set|mark|move|put|add|swap|switch|take\s+out|get\s+rid\s+of|"
                        r"undo)\s)", re.I)
+
+
+def _compound_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
+    """A turn of clauses: a reason, remark or lead-in beside the edit is dropped, "<statement>, add it" adds the
+    statement, and the edit clauses are applied in order as ONE change (chat_imperatives.compound_command,
+    lead_in_dropped). A turn of plain statements is read whole first; its clauses only when the whole is not."""
+    from pixtralogist.agents.chat_imperatives import compound_command, dropped_clauses, lead_in_dropped
+    from pixtralogist.agents.chat_merge import without_asides
+
+    reader = reader_for(draft, ctx.lexicon, ctx.template)
+    plain = without_asides(text)
+    if (parts := compound_command(plain, reader.names_finding)) is not None:
+        # the whole turn read as one edit is kept unless it writes a dropped remark into the report ("Cardiomegaly.
+        # AP portable so I can't comment on heart size."), or changes nothing
+        whole = _edit(text, draft, ctx, ChatResult(draft=draft, reply="", impression_locked=res.impression_locked),
+                      rebuild)
+        if whole.changed and whole.edits and not _writes_remark(whole, dropped_clauses(plain, parts)):
+            return whole
+        return _in_order(parts, draft, ctx, res, rebuild)
+    whole = _edit(text, draft, ctx, res, rebuild)
+    if whole.changed and whole.edits:
+        return whole
+    if (parts := lead_in_dropped(plain, reader.names_finding)) is None:
+        return whole
+    done = _in_order(parts, draft, ctx, ChatResult(draft=draft, reply="", impression_locked=ctx.impression_locked),
+                     rebuild)
+    return done if done.changed else whole
+
+
+def _writes_remark(res: ChatResult, remarks: list[str]) -> bool:
+    """Whether an edit wrote most of a remark's words (four letters or more) that were not in the draft before."""
+    before = " ".join(e["before"] for e in res.edits).lower()
+    after = " ".join(e["after"] for e in res.edits).lower()
+    for r in remarks:
+        words = [w for w in re.findall(r"[a-z]{4,}", r.lower())]
+        new = [w for w in words if w in after and w not in before]
+        if words and len(new) * 2 >= len(words):
+            return True
+    return False
+
+
+def _in_order(parts: list[str], draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool) -> ChatResult:
+    """Each edit clause applied, in order, to the draft the one before left; one change with before/after lines
+    for each region. A clause not understood, or one that undoes an earlier clause, applies nothing."""
+    if len(parts) == 1:
+        return _edit(parts[0], draft, ctx, res, rebuild)
+    current, locked, replies, seen = draft, res.impression_locked, [], {}
+    for part in parts:
+        sub = _edit(part, current, ctx, ChatResult(draft=current, reply="", impression_locked=locked),
+                    rebuild and not locked)
+        if not (sub.changed and sub.edits):
+            res.reply = (f"I did not understand '{part}' in that message, so nothing was changed. "
+                         + sub.reply.split("\n")[0])
+            return res
+        for e in _diff_edits("edit", current, sub.draft):
+            if e["region"] in seen and e["after"] == seen[e["region"]]:
+                res.reply = (f"'{part}' undoes what the message said before it, so nothing was changed; say the "
+                             "edits one at a time.")
+                return res
+            seen.setdefault(e["region"], e["before"])
+        current, locked = sub.draft, sub.impression_locked
+        replies.append(sub.reply.split("\n")[0])
+    res.draft, res.changed, res.impression_locked = current, True, locked
+    res.edits = [e for e in _diff_edits("edit", draft, current) if e["region"]]
+    if list(draft.impression) != list(current.impression):
+        res.edits.append({"kind": "impression", "region": None, "before": "\n".join(draft.impression),
+                          "after": "\n".join(current.impression)})
+    res.reply = " ".join(replies) + "\n" + show_changes(res.edits, draft)
+    return res
 
 
 def _graded_and_finding(text: str, reader: Any) -> list[str]:

@@ -571,3 +571,97 @@ def object_first(text: str, names_finding: Callable[[str], bool]) -> str | None:
 _REASON_TAIL = re.compile(r"^(?:(?:it|they|that|this)(?:['\u2019]s|['\u2019]re|\s+is|\s+are|\s+was|\s+were)|"
                           r"(?:i|we)\s+(?:was|were|am|think|thought|checked|looked|re-?checked|re-?measured|"
                           r"did\s*n['\u2019]?t|do\s*n['\u2019]?t|can['\u2019]?t|could\s*n['\u2019]?t))\b.*$", re.I)
+
+
+# -- compound turns: a reason, a remark or a lead-in said beside the edit, or an edit said in two clauses ---------
+
+def _command_verbs() -> str:
+    from pixtralogist.agents.chat_edits import _MOVE_VERBS, _REMOVE_VERBS as _RV, _SET_VERBS
+
+    verbs = list(_RV) + list(_MOVE_VERBS) + list(_SET_VERBS) + ["add", "include", "mention", "replace", "insert",
+                                                                  "note", "write", "put\\s+in"]
+    return "(?:" + "|".join(sorted(set(verbs), key=len, reverse=True)) + ")"
+
+
+_CMD = _command_verbs()
+#: a clause that is a command: a verb of editing first (after "please", "so", "then")
+_COMMAND = re.compile(rf"^(?:(?:so|then|and|just)\s+)*{_PLEASE}{_CMD}\b", re.I)
+#: a command whose object is a pronoun: the statement said beside it is what it adds
+_PRONOUN_ADD = re.compile(rf"^(?:(?:so|then|and|just)\s+)*{_PLEASE}(?:add|include|mention|note|insert|write|put)\s+"
+                          rf"{_PRONOUN}(?:\s+(?:in|down|too|as\s+well|please|in\s+the\s+report))*\s*[.!]*$", re.I)
+#: where a turn's clauses meet: a dash, a semicolon, ", so", a comma before a command verb
+_CLAUSE_CUT = re.compile(rf"\s+[-\u2013\u2014]+\s+|;\s+|,\s+(?=so\s)|,\s+(?=(?:(?:so|then|and|just)\s+)*{_PLEASE}{_CMD}\b)",
+                         re.I)
+#: a clause that gives a reason or a remark, never an edit ("AP portable so I can't comment on X", "the vessels
+#: were fine", "it was just a vessel")
+_REASON = re.compile(r"\b(?:so\s+(?:i|we)|(?:i|we)\s+can['\u2019]?t|can(?:not|['\u2019]t)\s+(?:comment|assess|say|tell)|"
+                     r"because|since|(?:was|were|is|are|looked|looks)\s+(?:fine|ok|okay|normal|unremarkable|alright)|"
+                     r"(?:is|are|was|were|looks?)\s+(?:a\s+(?:little|bit)|slightly|somewhat)\b)", re.I)
+#: a lead-in said before a colon: "forgot one:", "one more:", "also:"
+_LEAD_IN = re.compile(r"^(?P<lead>[^:]{1,40}?)\s*:\s+(?P<rest>\S.*)$")
+
+
+_SIDED = re.compile(r"\b(?:left|right|bilateral|both|od|os|ou|lt|rt)\b", re.I)
+#: a place said at the end of a clause: "at the right apex", "over the left shin"
+_PLACE = re.compile(r"\b(?:at|in|on|over|of)\s+the\s+(?:left|right)\b[^,;]*$", re.I)
+
+
+def dropped_clauses(text: str, kept: list[str]) -> list[str]:
+    """The clauses of ``text`` that are not among ``kept`` (the remarks and reasons a compound reading dropped)."""
+    return [c for c in _clauses(text) if not any(c in k or k in c for k in kept)]
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip(" ,.;:") for c in _CLAUSE_CUT.split(text.strip()) if c.strip(" ,.;:")]
+
+
+def compound_command(text: str, names_finding: Callable[[str], bool]) -> list[str] | None:
+    """The edit clauses of a turn with ONE command and clauses beside it, in order, else None:
+    "<reason> - drop the X" / "drop the X, <remark>" -> ["drop the X"]; "<statement>, add it" -> ["<statement>"]
+    (the pronoun is the statement beside it, the nearest one before). A clause beside a command with its own
+    object is a reason when it names no finding or says a reason; else both are edits (statement, then command)."""
+    clauses = _clauses(text)
+    if len(clauses) < 2:
+        return None
+    cmds = [i for i, c in enumerate(clauses) if _COMMAND.match(c)]
+    if len(cmds) != 1:
+        return None
+    i = cmds[0]
+    cmd = re.sub(r"^(?:(?:so|then|and|just)\s+)+", "", clauses[i], flags=re.I)
+    if _PRONOUN_ADD.match(cmd):
+        said = [c for c in clauses[:i] if names_finding(c) and not _REASON.search(c)]
+        if not said or clauses[i + 1:]:
+            return None
+        stmt = said[-1]
+        # "I can see a thin line at the right apex - small pneumothorax, add it": the place said by the observation
+        # beside the statement goes with it when the statement says none
+        seen = [c for c in clauses[:i] if c not in said]
+        if seen and not _SIDED.search(stmt) and (at := _PLACE.search(seen[-1])):
+            stmt = f"{stmt} {at.group(0)}"
+        return [stmt]
+    if re.search(rf"\b{_PRONOUN}\b", cmd, re.I) and not names_finding(cmd):
+        return None  # "<X>, lose it": the older readers take the pronoun
+    rest = clauses[:i] + clauses[i + 1:]
+    edits = [c for c in rest if names_finding(c) and not _REASON.search(c) and not _REASON_TAIL.match(c)]
+    if edits:
+        return None  # a statement beside the command: two edits are the older compound reader's
+    return [cmd]
+
+
+def lead_in_dropped(text: str, names_finding: Callable[[str], bool]) -> list[str] | None:
+    """The statement clauses of a turn without a command, its lead-in ("forgot one:") dropped and a trailing
+    "though" dropped, when it is cut into two or more clauses or had a lead-in; else None."""
+    text = re.sub(r"[,\s]+though\s*[.!]*$", "", text.strip(), flags=re.I)
+    lead = False
+    m = _LEAD_IN.match(text)
+    if m and not names_finding(m.group("lead")):
+        text, lead = m.group("rest"), True
+    clauses = [c for c in _clauses(text) if not _REASON.search(c)]
+    if not all(names_finding(c) for c in clauses):
+        return None
+    clauses = [re.sub(r"^(?:reviewing|looking\s+at|on)\s+the\s+\w+\s*,\s*", "", c, flags=re.I) for c in clauses]
+    if any(_COMMAND.match(c) for c in clauses) or not clauses:
+        return None
+    if len(clauses) < 2 and not lead:
+        return None
+    return clauses
