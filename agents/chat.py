@@ -309,7 +309,15 @@ def _compound_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, r
 
     reader = reader_for(draft, ctx.lexicon, ctx.template)
     plain = without_asides(text)
-    if (parts := compound_command(plain, reader.names_finding)) is not None:
+    if (parts := compound_command(plain, reader.names_finding)) == []:
+        # "<remark>, add it": the whole turn's reading is kept only when it writes no bare pronoun ("It.")
+        whole = _edit(text, draft, ctx, res, rebuild)
+        if whole.changed and whole.edits and not any(_BARE_PRONOUN.search(e["after"]) for e in whole.edits):
+            return whole
+        return ChatResult(draft=draft, impression_locked=ctx.impression_locked,
+                          reply=(f"I could not tell what 'it' is in '{text.strip()}': nothing beside it names a "
+                                 "finding, so nothing was changed. Say the finding to add."))
+    if parts is not None:
         # the whole turn read as one edit is kept unless it writes a dropped remark into the report ("Cardiomegaly.
         # AP portable so I can't comment on heart size."), or changes nothing
         whole = _edit(text, draft, ctx, ChatResult(draft=draft, reply="", impression_locked=res.impression_locked),
@@ -325,6 +333,9 @@ def _compound_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, r
     done = _in_order(parts, draft, ctx, ChatResult(draft=draft, reply="", impression_locked=ctx.impression_locked),
                      rebuild)
     return done if done.changed else whole
+
+
+_BARE_PRONOUN = re.compile(r"(?:^|[.!?]\s+)(?:it|them|that|this|those|these)\.(?:\s|$)", re.I)
 
 
 def _writes_remark(res: ChatResult, remarks: list[str]) -> bool:

@@ -618,9 +618,14 @@ def _clauses(text: str) -> list[str]:
 def compound_command(text: str, names_finding: Callable[[str], bool]) -> list[str] | None:
     """The edit clauses of a turn with ONE command and clauses beside it, in order, else None:
     "<reason> - drop the X" / "drop the X, <remark>" -> ["drop the X"]; "<statement>, add it" -> ["<statement>"]
-    (the pronoun is the statement beside it, the nearest one before). A clause beside a command with its own
+    (the pronoun is the statement beside it, the nearest one before; ``[]`` when no clause before it names a
+    finding). A clause beside a command with its own
     object is a reason when it names no finding or says a reason; else both are edits (statement, then command)."""
     clauses = _clauses(text)
+    if _COMMAND.match(clauses[0]) and ", " in clauses[0]:  # "drop the X, the Y were fine": a reason after a comma
+        head, tail = clauses[0].split(", ", 1)
+        if _REASON.search(tail) or _REASON_TAIL.match(tail):
+            clauses[:1] = [head, tail]
     if len(clauses) < 2:
         return None
     cmds = [i for i, c in enumerate(clauses) if _COMMAND.match(c)]
@@ -630,8 +635,10 @@ def compound_command(text: str, names_finding: Callable[[str], bool]) -> list[st
     cmd = re.sub(r"^(?:(?:so|then|and|just)\s+)+", "", clauses[i], flags=re.I)
     if _PRONOUN_ADD.match(cmd):
         said = [c for c in clauses[:i] if names_finding(c) and not _REASON.search(c)]
-        if not said or clauses[i + 1:]:
+        if clauses[i + 1:]:
             return None
+        if not said:
+            return []  # "<remark>, add it": nothing the pronoun can be
         stmt = said[-1]
         # "I can see a thin line at the right apex - small pneumothorax, add it": the place said by the observation
         # beside the statement goes with it when the statement says none
