@@ -606,6 +606,11 @@ _SIDED = re.compile(r"\b(?:left|right|bilateral|both|od|os|ou|lt|rt)\b", re.I)
 _PLACE = re.compile(r"\b(?:at|in|on|over|of)\s+the\s+(?:left|right)\b[^,;]*$", re.I)
 
 
+#: a command with no object of its own: a verb and at most where it goes ("add to the impression", "put in")
+_NO_OBJECT = re.compile(rf"^{_PLEASE}{_CMD}(?:\s+(?:to|in|into|under|on|onto)(?:\s+(?:the|a)\s+\w+|\s+\w+)?)?\s*[.!:]*$",
+                        re.I)
+
+
 def dropped_clauses(text: str, kept: list[str]) -> list[str]:
     """The clauses of ``text`` that are not among ``kept`` (the remarks and reasons a compound reading dropped)."""
     return [c for c in _clauses(text) if not any(c in k or k in c for k in kept)]
@@ -648,6 +653,8 @@ def compound_command(text: str, names_finding: Callable[[str], bool]) -> list[st
         return [stmt]
     if re.search(rf"\b{_PRONOUN}\b", cmd, re.I) and not names_finding(cmd):
         return None  # "<X>, lose it": the older readers take the pronoun
+    if _NO_OBJECT.match(cmd):
+        return None  # "add to the impression - <X>": the clause beside the command is its object
     rest = clauses[:i] + clauses[i + 1:]
     edits = [c for c in rest if names_finding(c) and not _REASON.search(c) and not _REASON_TAIL.match(c)]
     if edits:
