@@ -322,8 +322,16 @@ def _compound_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, r
         # AP portable so I can't comment on heart size."), or changes nothing
         whole = _edit(text, draft, ctx, ChatResult(draft=draft, reply="", impression_locked=res.impression_locked),
                       rebuild)
-        if whole.changed and whole.edits and not _writes_remark(whole, dropped_clauses(plain, parts)):
+        dropped = dropped_clauses(plain, parts)
+        if whole.changed and whole.edits and not _writes_remark(whole, dropped, draft):
             return whole
+        empty = [m.group("r") for c in dropped if (m := _EMPTY_REGION.match(c.strip(" ,.")))]
+        if len(parts) == 1 and len(empty) == 1 and _PUT_BARE.match(parts[0]):
+            # "stage is blank, put pT2 pN0": the remark says where the command puts what it says
+            there = _in_order([f"{parts[0].rstrip(' .')} in the {empty[0]}"], draft, ctx,
+                              ChatResult(draft=draft, reply="", impression_locked=res.impression_locked), rebuild)
+            if there.changed:
+                return there
         return _in_order(parts, draft, ctx, res, rebuild)
     whole = _edit(text, draft, ctx, res, rebuild)
     if whole.changed and whole.edits:
@@ -335,15 +343,25 @@ def _compound_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, r
     return done if done.changed else whole
 
 
+#: a remark that a region is empty: "stage is blank", "the site's missing", "margins not filled in"
+_EMPTY_REGION = re.compile(r"^(?:the\s+)?(?P<r>[a-z][\w /-]{1,40}?)\s*(?:['\u2019]s|\s+is|\s+are)?\s+(?:blank|missing|empty|"
+                           r"not\s+(?:filled(?:\s+in)?|reported|stated|given))$", re.I)
+#: a command that puts what it says without saying where: "put pT2 pN0", "fill in 12 o'clock"
+_PUT_BARE = re.compile(r"^(?:please\s+)?(?:put|fill\s+in|write|enter|add|type)\s+(?!.*\b(?:in|into|under|to)\s+the\s+)\S", re.I)
 _BARE_PRONOUN = re.compile(r"(?:^|[.!?]\s+)(?:it|them|that|this|those|these)\.(?:\s|$)", re.I)
 
 
-def _writes_remark(res: ChatResult, remarks: list[str]) -> bool:
-    """Whether an edit wrote most of a remark's words (four letters or more) that were not in the draft before."""
+def _writes_remark(res: ChatResult, remarks: list[str], draft: Draft | None = None) -> bool:
+    """Whether an edit wrote most of a remark's words (four letters or more) that were not in the draft before; a
+    word that names a region of ``draft`` ("stage is blank, put pT2 pN0") says where, and is no remark's word."""
     before = " ".join(e["before"] for e in res.edits).lower()
     after = " ".join(e["after"] for e in res.edits).lower()
+    named = set()
+    if draft is not None:
+        for region, label in _region_labels(draft).items():
+            named.update(re.findall(r"[a-z]{4,}", f"{region} {label}".lower().replace("_", " ")))
     for r in remarks:
-        words = [w for w in re.findall(r"[a-z]{4,}", r.lower())]
+        words = [w for w in re.findall(r"[a-z]{4,}", r.lower()) if w not in named]
         new = [w for w in words if w in after and w not in before]
         if words and len(new) * 2 >= len(words):
             return True

@@ -38,6 +38,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from pixtralogist.core.text import upper_first
+
 _Q = "'\"\u2018\u2019\u201c\u201d"
 _PLEASE = r"(?:(?:please|pls|can\s+you|could\s+you|just)\s*,?\s+)?"
 _PRONOUN = r"(?:it|them|that|this|those|these)"
@@ -511,7 +513,7 @@ def put_in_region(text: str, resolve: Callable[[str], str | None], in_draft: Cal
     x = re.sub(r"^(?:that|the\s+line|the\s+sentence|the\s+words?)\s+", "", x, flags=re.I) if quoted else x
     if not x or re.fullmatch(rf"{_PRONOUN}", x, re.I) or (not quoted and in_draft(x)):
         return None
-    return (x[:1].upper() + x[1:]).rstrip(".") + ".", region
+    return upper_first(x).rstrip(".") + ".", region  # "pT2(m) pN0" stays as written
 
 
 #: a change said with a phrasal verb: "tone the X down to mild", "tone down the X to mild", "turn the X into Y",

@@ -114,3 +114,24 @@ def test_a_clause_not_understood_changes_nothing(host, template, dictation, x, r
     d, ctx = drafted(host, template, dictation)
     res = chat.handle(form, d, ctx)
     assert not res.changed and res.draft.region_dict() == d.region_dict(), res.reply
+
+
+# -- a remark that a region is empty says where a bare "put X" goes (read after fresh13 was scored) ------------------
+
+@pytest.mark.parametrize("remark", ["{r} is blank", "the {r}'s missing", "{r} not filled in"])
+@pytest.mark.parametrize("value", ["pT2(m) pN0", "ypT1c ypN0"])
+def test_an_empty_region_remark_says_where_put_goes(host, remark, value):  # noqa: F811
+    d, ctx = drafted(host, "breast-resection", "L mastectomy: IDC 22 mm, G2. LN 0/4.")
+    res = chat.handle(f"{remark.format(r='stage')}, put {value}", d, ctx)
+    assert res.changed, res.reply
+    stage = " ".join(f.text for f in res.draft.findings if f.region == "stage")
+    assert value in stage, stage  # written as said: never "PT2(m)", never the remark ("Blank, put ...")
+    assert "blank" not in stage.lower() and "put" not in stage.lower()
+    others = {f.region: f.text for f in res.draft.findings if f.region != "stage"}
+    assert others == {f.region: f.text for f in d.findings if f.region != "stage"}
+
+
+def test_a_put_with_no_place_said_is_not_guessed(host):  # noqa: F811
+    d, ctx = drafted(host, "breast-resection", "L mastectomy: IDC 22 mm, G2. LN 0/4.")
+    res = chat.handle("zorvic is blank, put pT2 pN0", d, ctx)  # the remark names no region
+    assert not res.changed or "Zorvic" not in " ".join(f.text for f in res.draft.findings)
