@@ -75,21 +75,7 @@ def test_a_lead_in_and_two_statements(x, y, lead):
     assert lead_in_dropped(f"the {x} sits in the right lobe - the morlith is odd", names) is None  # names nothing
 
 
-CASES = [
-    ("cxr", "Zorvic opacity RUL. Heart size normal. Small blorvic hernia.", "blorvic hernia", "others"),
-    ("mri_brain", "Mild chronic small vessel ischemic change. Small blorvic cyst in the left frontal lobe.",
-     "blorvic cyst", "parenchyma"),
-    ("breast-resection", "R lumpectomy. IDC 2.2 cm grade 2. Margins negative. Kellner change present.",
-     "kellner change", None),
-    ("skin_lesion", "Brown macule 7 mm on the upper back. Dermoscopy: zorvic network.", "zorvic network", "dermoscopy"),
-    ("fundus", "OD: scattered hard exudates. OS: tramulent patch. CDR 0.3 OU.", "tramulent patch", None),
-]
-
-
-def _region_of(d, x):
-    regions = [r for r, t in d.region_dict().items() if x.split()[0] in t.lower()]
-    assert len(regions) == 1, d.region_dict()
-    return regions[0]
+from test_round12_chatimp import CASES, _region_of  # the same nonce cases over real drafts of four specialties
 
 
 @pytest.mark.parametrize("template, dictation, x, region", CASES)
