@@ -351,15 +351,13 @@ _PUT_BARE = re.compile(r"^(?:please\s+)?(?:put|fill\s+in|write|enter|add|type)\s
 _BARE_PRONOUN = re.compile(r"(?:^|[.!?]\s+)(?:it|them|that|this|those|these)\.(?:\s|$)", re.I)
 
 
-def _writes_remark(res: ChatResult, remarks: list[str], draft: Draft | None = None) -> bool:
+def _writes_remark(res: ChatResult, remarks: list[str], draft: Draft) -> bool:
     """Whether an edit wrote most of a remark's words (four letters or more) that were not in the draft before; a
     word that names a region of ``draft`` ("stage is blank, put pT2 pN0") says where, and is no remark's word."""
     before = " ".join(e["before"] for e in res.edits).lower()
     after = " ".join(e["after"] for e in res.edits).lower()
-    named = set()
-    if draft is not None:
-        for region, label in _region_labels(draft).items():
-            named.update(re.findall(r"[a-z]{4,}", f"{region} {label}".lower().replace("_", " ")))
+    named = {w for region, label in _region_labels(draft).items()
+             for w in re.findall(r"[a-z]{4,}", f"{region} {label}".lower().replace("_", " "))}
     for r in remarks:
         words = [w for w in re.findall(r"[a-z]{4,}", r.lower()) if w not in named]
         new = [w for w in words if w in after and w not in before]
@@ -606,7 +604,7 @@ def _course_edit(text: str, draft: Draft, ctx: ChatContext, res: ChatResult, reb
     if new_text.lower() == target.text.strip().lower():
         return None
     return _settle(draft, _replace(draft, target, [new_text], target.region, ctx.template), ctx, res, rebuild,
-                   kind="edit", region=target.region, lead="Changed {label}: " + status.replace("{", "{{").replace("}", "}}") + ".")
+                   kind="edit", region=target.region, lead=f"Changed {{label}}: {status}.")
 
 
 def _write_in_region(sentence: str, region: str, draft: Draft, ctx: ChatContext, res: ChatResult, rebuild: bool,
@@ -631,7 +629,7 @@ def _settle(draft: Draft, findings: list, ctx: ChatContext, res: ChatResult, reb
         current = _concluded(draft, current, ctx)
     res.draft, res.changed = current, True
     res.edits = _diff_edits(kind, draft, current)
-    res.reply = lead.format(label=_region_labels(draft).get(region, region)) + "\n" + show_changes(res.edits, draft)
+    res.reply = lead.replace("{label}", _region_labels(draft).get(region, region), 1) + "\n" + show_changes(res.edits, draft)
     return res
 
 

@@ -648,8 +648,8 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
         return head is not None and not (said and said <= opening)
 
     plans: list[str] = []
-    siblings = _plan_siblings(notes, lambda t: fragment(t) or plan_fragment_head(t, plan_heads) is not None,
-                              has_finding, expand)
+    # (a list of plans is known by any part with a plan head, a finding word or the study line apart)
+    siblings = _plan_siblings(notes, lambda t: plan_fragment_head(t, plan_heads) is not None, has_finding, expand)
     findings = []
     changed = False
     for f in draft.findings:
@@ -740,18 +740,21 @@ def settle_draft(draft, notes: str, *, demographics: re.Pattern[str] | None = No
         labels = _label_sentences(notes, demographics, fragment, has_finding, expand, context)
         for item in impression:
             w = _words(item) - _QUESTION_WORDS
-            if w and item not in lead and any(w <= lw for lw, opening in labels if opening) and not is_plan(item):
+            if w and item not in lead and any(w <= lw for lw, at_opening in labels if at_opening) and not is_plan(item):
                 lead.insert(0, item)  # the opening label the reader already took for the impression leads it
         for f in findings:
             if f.region != catch_all or f.is_default:
                 continue
             for x in _SENTENCE.split(f.text):
                 w = _words(x) - _QUESTION_WORDS
-                first = [opening for lw, opening in labels if w and w <= lw]
-                if first and not is_plan(x) and not fragment(x) and not _demographics_only(x, demographics) \
+                matched = [at_opening for lw, at_opening in labels if w and w <= lw]
+                if matched and not is_plan(x) and not fragment(x) and not _demographics_only(x, demographics) \
                         and not (w <= said):
                     # the opening label names the diagnosis before anything else; the closing one follows the others
-                    lead.insert(0, x) if first[0] else lead.append(x)
+                    if matched[0]:
+                        lead.insert(0, x)
+                    else:
+                        lead.append(x)
                     said |= w
     lead_words = _words(" ".join(lead))
     # a drafted item that only repeats a leading conclusion ("= left vestibular schwannoma." under "Left vestibular

@@ -505,7 +505,7 @@ def _class_letter(tok: str, prev, toks: list[tuple[str, str]], i: int) -> bool:
 
 #: the endings of English derived words (nouns, adjectives, participles): a word with one is no proper name
 _ENGLISH_ENDING = re.compile(r"(?:ment|tion|sion|ness|ity|ous|ive|ing|ed|ly|al|ic|ary|ory|ent|ant|ar|ure|ence|ance|"
-                             r"ism|osis|itis|oma|emia|aemia|able|ible|less|ful|ics|ism|ise|ize|es)$")
+                             r"ism|osis|itis|oma|emia|aemia|able|ible|less|ful|ics|ise|ize|es)$")
 
 
 def _written_side(tok: str) -> bool:
@@ -779,6 +779,11 @@ def _bracketed_whole(parts: list[str]) -> list[str]:
     return out
 
 
+def _comma_parts(text: str) -> list[str]:
+    """The comma parts of a clause, its trailing tails as parts, a bracket kept whole."""
+    return _bracketed_whole([p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(text))])
+
+
 def _clauses(text: str) -> list[list[str]]:
     """Clauses (strong punctuation) of comma parts, raw (not yet expanded)."""
     clauses: list[list[str]] = []
@@ -797,13 +802,9 @@ def _clauses(text: str) -> list[list[str]]:
             listed = dash_list(clause)
             if listed is not None:  # "infarct L MCA - insula, operculum, corona radiata": one statement, its parts
                 lead, head, rest = listed
-                parts = [p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(lead))] if lead else []
-                parts += [head, *_bracketed_whole([p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(rest))])]
-                parts = [q for p in parts if p for q in _closing_severity(p)]
-                if parts:
-                    clauses.append(parts)
-                continue
-            parts = _bracketed_whole([p.strip() for p in _COMMA_SPLIT.split(_tails_as_parts(clause))])
+                parts = (_comma_parts(lead) if lead else []) + [head] + _comma_parts(rest)
+            else:
+                parts = _comma_parts(clause)
             parts = [q for p in parts if p for q in _closing_severity(p)]
             if parts:
                 clauses.append(parts)

@@ -230,7 +230,6 @@ def _parts(text: str) -> str:
 #: a bullet of a list on several lines, whatever its mark ("\u2013", "\u2022", "\u25aa", "*"): written "- " for every reader
 _BULLET_MARK = re.compile(r"^[ \t]*(?:[\u2022\u2023\u25e6\u25cf\u25aa\u25a0\u00b7\u2219]+[ \t]*|(?:[\u2013\u2014*>]+|-{1,2})[ \t]+)"
                           r"(?=\S)", re.M)
-#: punctuation spoken into voice recognition and written out as words ("full stop", "new paragraph")
 #: a self-correction said into the dictation: "8 mm - sorry, 6 mm -", "3 o'clock liq... correction, 9 o'clock",
 #: "three rib spaces, I mean two rib spaces"
 _CORRECTION = re.compile(
@@ -272,11 +271,11 @@ def _self_corrections(text: str) -> str:
             head = _norm_word(said_words[k - 1].group(0))  # a word said just before it ("right breast" of "right breast WLE")
             if head in _GLUE_WORDS:
                 continue
-            same = (lambda w, h=head: w in _SIDE_WORDS) if k == 1 and head in _SIDE_WORDS else (lambda w, h=head: w == h)
             # the corrected words end on that word (a side for a side said alone: "R, sorry, left"), at most two
             # (stutter) words before the correction
+            ends = _SIDE_WORDS if k == 1 and head in _SIDE_WORDS else {head}
             at = next((i for i in range(len(before) - 1, max(len(before) - 4, -1), -1)
-                       if same(_norm_word(before[i].group(0)))), None)
+                       if _norm_word(before[i].group(0)) in ends), None)
             if at is not None:
                 found = (k, at)
                 break
@@ -298,6 +297,7 @@ def _self_corrections(text: str) -> str:
     return "".join(out)
 
 
+#: punctuation spoken into voice recognition and written out as words ("full stop", "new paragraph")
 _SPOKEN_STOP = re.compile(r"[ \t]*\bfull[ \t]+stop\b[ \t]*", re.I)
 #: (never "comma", a dermoscopic vessel; never "new line", a catheter)
 _SPOKEN_LINE = re.compile(r"[ \t.]*\b(?:new|next)[ \t]+paragraph\b[ \t.]*", re.I)
@@ -335,13 +335,14 @@ def _list_items(matches: list[re.Match[str]]) -> list[re.Match[str]]:
             if mark.isdigit() != (kind == "digit"):
                 continue
             value = int(mark) if mark.isdigit() else ord(mark) - ord("a") + 1
-            if value == 1 or value == want:
-                if value == 1 and len(run) > 1:
+            if value == 1:  # a list (again) from its first item
+                if len(run) > 1:
                     keep.extend(run)
-                if value == 1:
-                    run = []
-                run.append(m)
-                want = value + 1
+                run = []
+            elif value != want:
+                continue
+            run.append(m)
+            want = value + 1
         if len(run) > 1:
             keep.extend(run)
     return sorted(keep, key=lambda m: m.start())

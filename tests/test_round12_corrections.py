@@ -2,18 +2,10 @@
 specialty; one that does not say what it corrects is left as dictated (kit.layout._self_corrections)."""
 import pytest
 
-from pixtralogist.core.models import Case
-from pixtralogist.core.plugins import get_plugin_manager
 from pixtralogist.kit.layout import _self_corrections
+from test_round12_layout import CASES, draft  # the templates as their studies present them, the real drafter
+from test_round12_layout import host  # noqa: F401  (the module-scoped fixture)
 
-CASES = {
-    "cxr": ("radiology", "CR", "CHEST"),
-    "ct_chest": ("radiology", "CT", "CHEST"),
-    "mri_brain": ("radiology", "MR", "BRAIN"),
-    "skin_lesion": ("dermatology", "XC", "SKIN"),
-    "fundus": ("ophthalmology", "OP", "EYE"),
-    "breast-resection": ("pathology", "SM", "BREAST"),
-}
 NONCE = ["zorvic", "talbrek", "quenmox"]
 MARKS = ["- sorry, {new} -", ", sorry, {new},", "... correction, {new},", ", I mean {new},", "- or rather {new} -"]
 
@@ -44,23 +36,14 @@ def test_a_side_said_alone_corrects_the_side():
     assert _self_corrections("L breast, sorry, right breast WLE.") == "right breast WLE."
 
 
-@pytest.fixture(scope="module")
-def host():
-    return get_plugin_manager(autoload=False)
-
-
 def _text(d) -> str:
     return " ".join(f.text for f in d.findings) + " " + " ".join(d.impression)
 
 
 @pytest.mark.parametrize("template", sorted(CASES))
 @pytest.mark.parametrize("word", NONCE)
-def test_a_draft_keeps_only_the_corrected_size(host, template, word):
-    specialty, modality, body = CASES[template]
-    t = host.template(template)
-    notes = f"{word.capitalize()} lesion 8 mm - sorry, 6 mm - with a smooth edge."
-    d = host.drafter(specialty, t).draft(Case(notes=notes, modality=modality, body_part=body,
-                                              specialty_hint=specialty), t)
+def test_a_draft_keeps_only_the_corrected_size(host, template, word):  # noqa: F811
+    d = draft(host, template, f"{word.capitalize()} lesion 8 mm - sorry, 6 mm - with a smooth edge.")
     text = _text(d)
     assert "6 mm" in text and "8 mm" not in text, text
     assert "sorry" not in text.lower(), text

@@ -18,21 +18,14 @@ import itertools
 
 import pytest
 
-from pixtralogist.core.models import Case
 from pixtralogist.core.plugins import get_plugin_manager
+from test_round12_layout import draft as drafted  # the templates as their studies present them, the real drafter
 
 _HOST = get_plugin_manager(autoload=False)
-_CASES = {"cxr": ("radiology", "CR", "CHEST"), "ct_chest": ("radiology", "CT", "CHEST"),
-          "mri_brain": ("radiology", "MR", "BRAIN"), "fundus": ("ophthalmology", "OP", "EYE"),
-          "octa": ("ophthalmology", "OPT", "EYE"), "skin_lesion": ("dermatology", "XC", "SKIN"),
-          "breast-resection": ("pathology", "SM", "BREAST")}
 
 
 def _draft(template_id: str, notes: str) -> dict[str, str]:
-    template = _HOST.template(template_id)
-    specialty, modality, body_part = _CASES[template_id]
-    case = Case(notes=notes, indication="", modality=modality, body_part=body_part, specialty_hint=specialty)
-    draft = _HOST.drafter(template.specialty, template).draft(case, template)
+    draft = drafted(_HOST, template_id, notes)
     defaults = {f.region for f in draft.findings if f.is_default}
     return {r: t for r, t in draft.region_dict().items() if t and r not in defaults}
 
